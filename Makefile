@@ -1,0 +1,41 @@
+# careergate: every task of the project, run from a local virtual environment.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench fake-upstream clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+## install: create .venv with the pinned dependencies and careergate itself
+install: $(STAMP)
+
+## run: the gateway on the embedded default (SQLite, in-process state, sandbox upstream without a key)
+run: install
+	$(BIN)/careergate serve
+
+## test: the whole test suite
+test: install
+	$(BIN)/pytest
+
+## lint: ruff (lint and format) and mypy (strict on the package)
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+## bench: the gateway against a direct call and the bare-proxy floor; writes docs/benchmarks.md
+bench: install
+	$(BIN)/python bench/proxy_bench.py --write docs/benchmarks.md
+
+## fake-upstream: the fake OpenAI server on port 8081
+fake-upstream: install
+	$(BIN)/careergate fake-upstream --port 8081
+
+clean:
+	rm -rf $(VENV) .careergate

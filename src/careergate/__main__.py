@@ -1,0 +1,3 @@
+from careergate.cli.main import main
+
+main()

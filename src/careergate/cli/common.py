@@ -1,0 +1,42 @@
+"""Helpers shared by the CLI commands."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+
+from careergate.errors import GatewayError
+from careergate.settings import Settings
+from careergate.storage.database import Database
+
+T = TypeVar("T")
+
+err_console = Console(stderr=True)
+
+
+def run(work: Callable[[], Awaitable[T]]) -> T:
+    """Run an async command body; report a careergate error as a message, not a trace."""
+    try:
+        return asyncio.run(work())  # type: ignore[arg-type]
+    except GatewayError as error:
+        err_console.print(f"[red]error:[/red] {error.message}")
+        raise typer.Exit(1) from None
+
+
+async def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    from careergate.runtime import open_database
+
+    database = await open_database(settings)
+    try:
+        return await work(database)
+    finally:
+        await database.close()
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

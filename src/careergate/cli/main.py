@@ -1,0 +1,25 @@
+"""``careergate``: serve the gateway, manage keys, run the fake upstream."""
+
+from __future__ import annotations
+
+import typer
+
+from careergate.cli.db import db_app
+from careergate.cli.fake import fake_upstream
+from careergate.cli.keys import keys_app
+from careergate.cli.serve import serve
+
+app = typer.Typer(
+    name="careergate",
+    help="careergate: the AI service layer of a career platform.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command()(serve)
+app.command("fake-upstream")(fake_upstream)
+app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,97 @@
+"""``careergate serve``: run the gateway."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.panel import Panel
+
+from careergate.auth.principal import Role
+from careergate.cli.common import run, with_database
+from careergate.config.deployments import load_gateway_config
+from careergate.observability.logs import configure_logging
+from careergate.runtime import key_store
+from careergate.settings import Settings
+from careergate.storage.database import Database
+
+console = Console(stderr=True)
+
+
+async def _first_admin_key(settings: Settings) -> str | None:
+    """Create an admin key if none exists; its secret, to be shown once."""
+
+    async def work(database: Database) -> str | None:
+        keys = key_store(settings, database)
+        if await keys.count_active(Role.ADMIN):
+            return None
+        created = await keys.create(role=Role.ADMIN, name="first admin key")
+        return created.secret
+
+    return await with_database(settings, work)
+
+
+def _announce(settings: Settings, admin_secret: str | None, sandbox: bool) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    if sandbox:
+        console.print(
+            Panel(
+                "No upstream is configured (OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT "
+                "or a config file).\nAnswers come from careergate's [bold]fake OpenAI[/bold], not "
+                "a real model. Responses carry the header x-careergate-sandbox: true.",
+                title="[bold red]SANDBOX MODE[/bold red]",
+                border_style="red",
+            )
+        )
+    if admin_secret is None:
+        console.print(
+            f"careergate serving at [bold]{base}/v1[/bold]. Create keys with "
+            "[bold]careergate keys create --user USER --json[/bold]."
+        )
+        return
+    # Plain lines, not a panel: the key and the call must survive copy and paste.
+    print(f"\ncareergate is serving at {base}/v1", flush=True)
+    print(f"Admin key (shown once, store it now): {admin_secret}\n", flush=True)
+    print("Try it:", flush=True)
+    print(
+        f"curl {base}/v1/chat/completions -H 'Authorization: Bearer {admin_secret}' "
+        "-H 'Content-Type: application/json' -d "
+        '\'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]}\'\n',
+        flush=True,
+    )
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    config: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="YAML config file.")
+    ] = None,
+) -> None:
+    """Start the OpenAI-compatible gateway."""
+    # Worker processes read their settings from the environment; put the options there.
+    for name, value in (("HOST", host), ("PORT", port), ("CONFIG", config)):
+        if value is not None:
+            os.environ[f"CAREERGATE_{name}"] = str(value)
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    sandbox = not load_gateway_config(settings.config, settings.upstream_env).deployments
+    admin_secret = run(lambda: _first_admin_key(settings))
+    _announce(settings, admin_secret, sandbox)
+    uvicorn.run(
+        "careergate.http.app:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )

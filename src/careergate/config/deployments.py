@@ -1,0 +1,133 @@
+"""Named upstream deployments, from the YAML config file or from the environment.
+
+A deployment is one place that serves models: OpenAI itself, an Azure OpenAI resource,
+or any OpenAI-compatible server (vLLM, Ollama, llama.cpp). Example::
+
+    deployments:
+      - name: openai
+        provider: openai
+        api_key_env: OPENAI_API_KEY
+        models: ["*"]                 # anything the upstream serves
+      - name: azure-eu
+        provider: azure
+        base_url: https://my-resource.openai.azure.com
+        api_key_env: AZURE_OPENAI_API_KEY
+        api_version: "2024-10-21"
+        models: {gpt-4o: prod-gpt4o}  # public model name -> Azure deployment
+      - name: local
+        provider: openai-compatible
+        base_url: http://127.0.0.1:8000/v1
+        models: [llama-3.1-8b]
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from careergate.settings import UpstreamEnvironment
+
+WILDCARD = "*"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which entry and why."""
+
+
+class DeploymentConfig(BaseModel):
+    """One upstream deployment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    provider: str = "openai"
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    api_key_env: str | None = None
+    """Read the key from this environment variable (keeps it out of the file)."""
+    api_version: str | None = None
+    models: dict[str, str] = Field(default_factory=lambda: {WILDCARD: WILDCARD})
+    """Public model name -> the upstream's name for it; ``*`` passes any name through."""
+    sandbox: bool = False
+    """Served by careergate's own fake upstream: answers are not from a real model."""
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _models_from_list(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return {str(name): str(name) for name in value}
+        return value
+
+    @model_validator(mode="after")
+    def _key_from_environment(self) -> DeploymentConfig:
+        if self.api_key is None and self.api_key_env:
+            found = os.environ.get(self.api_key_env)
+            if found:
+                object.__setattr__(self, "api_key", SecretStr(found))
+        return self
+
+    @property
+    def serves_any_model(self) -> bool:
+        return WILDCARD in self.models
+
+
+class GatewayConfig(BaseModel):
+    """The contents of the YAML config file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deployments: list[DeploymentConfig] = Field(default_factory=list)
+
+
+def _deployments_from_environment(env: UpstreamEnvironment) -> list[DeploymentConfig]:
+    found: list[DeploymentConfig] = []
+    if env.openai_api_key is not None or env.openai_base_url:
+        base = env.openai_base_url
+        official = base is None or "api.openai.com" in base
+        found.append(
+            DeploymentConfig(
+                name="openai" if official else "openai-compatible",
+                provider="openai" if official else "openai-compatible",
+                base_url=base,
+                api_key=env.openai_api_key,
+            )
+        )
+    if env.azure_openai_endpoint:
+        models: dict[str, str] = {}
+        for pair in (env.azure_openai_deployments or "").split(","):
+            model, _, deployment = pair.strip().partition("=")
+            if model:
+                models[model] = deployment or model
+        found.append(
+            DeploymentConfig(
+                name="azure",
+                provider="azure",
+                base_url=env.azure_openai_endpoint,
+                api_key=env.azure_openai_api_key,
+                api_version=env.azure_openai_api_version or "2024-10-21",
+                models=models or {WILDCARD: WILDCARD},
+            )
+        )
+    return found
+
+
+def load_gateway_config(path: Path | None, env: UpstreamEnvironment) -> GatewayConfig:
+    """The config file's deployments, else those the environment describes (maybe none)."""
+    if path is not None:
+        try:
+            raw = yaml.safe_load(path.read_text()) or {}
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+        try:
+            config = GatewayConfig.model_validate(raw)
+        except ValueError as exc:
+            raise ConfigError(f"config file {path}: {exc}") from exc
+        if config.deployments:
+            return config
+    return GatewayConfig(deployments=_deployments_from_environment(env))

@@ -1,0 +1,114 @@
+"""The values that travel along the request path."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from careergate.auth.principal import Principal
+from careergate.errors import GatewayError
+from careergate.upstream.providers import Endpoint
+from careergate.upstream.router import Target
+from careergate.usage.record import TokenUsage, UsageRecord
+
+
+@dataclass(slots=True)
+class Incoming:
+    """A request as the transport hands it over, before anything is checked."""
+
+    request_id: str
+    endpoint: Endpoint
+    secret: str | None
+    read_body: Callable[[], Awaitable[bytes]]
+    """Reads the body; raises ``InvalidRequest`` when it is too large."""
+    user: str | None = None
+    feature: str | None = None
+    timeout: float | None = None
+    """Seconds the caller is willing to wait (lowers the default deadline)."""
+
+
+@dataclass(slots=True)
+class Call:
+    """An authenticated, parsed request, ready to be sent upstream."""
+
+    request_id: str
+    endpoint: Endpoint
+    principal: Principal
+    body: dict[str, Any]
+    raw: bytes
+    deadline: float
+    """Absolute, on the event loop's clock."""
+    user: str | None
+    feature: str | None
+
+    @property
+    def model(self) -> str:
+        return str(self.body["model"])
+
+    @property
+    def stream(self) -> bool:
+        return bool(self.body.get("stream"))
+
+
+@dataclass(slots=True)
+class Reply:
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(slots=True)
+class StreamReply:
+    headers: dict[str, str]
+    events: AsyncIterator[bytes]
+    """Server-sent events, ready to write."""
+    close: Callable[[], None]
+    """Call when done writing, however it ended: settles the request exactly once and
+    releases the upstream connection (at once, if the caller went away mid-stream)."""
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one request, filled in along the path, settled once at the end."""
+
+    request_id: str
+    endpoint: Endpoint
+    started: float = field(default_factory=time.perf_counter)
+    principal: Principal | None = None
+    user: str | None = None
+    feature: str | None = None
+    model: str | None = None
+    target: Target | None = None
+    model_served: str | None = None
+    stream: bool = False
+    status: int = 200
+    error_code: str | None = None
+    attempts: int = 0
+    usage: TokenUsage | None = None
+
+    def fail(self, error: GatewayError) -> None:
+        self.status = error.status
+        self.error_code = error.code
+
+    def record(self) -> UsageRecord:
+        principal = self.principal
+        return UsageRecord(
+            request_id=self.request_id,
+            created_at=datetime.now(UTC),
+            endpoint=self.endpoint.value,
+            status_code=self.status,
+            latency_ms=round((time.perf_counter() - self.started) * 1000, 3),
+            key_id=principal.key_id if principal else None,
+            user_id=self.user,
+            team=principal.team if principal else None,
+            feature=self.feature,
+            model_requested=self.model,
+            model_served=self.model_served,
+            deployment=self.target.deployment.name if self.target else None,
+            stream=self.stream,
+            error_code=self.error_code,
+            attempts=self.attempts,
+            usage=self.usage or TokenUsage(),
+        )

@@ -1,0 +1,259 @@
+"""The gateway: the one path every model call takes.
+
+``Gateway.run`` takes an incoming request through authenticate, parse, authorize,
+route, upstream (with retries and the deadline), validate and settle. Settling (usage
+record and the request's log line) happens exactly once per request, whatever the
+outcome, including a caller that went away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+
+from careergate.auth.principal import Principal
+from careergate.auth.store import KeyStore
+from careergate.core.call import Call, Incoming, Outcome, Reply, StreamReply
+from careergate.core.requests import parse_request
+from careergate.core.streaming import StreamTally, relay, sse_error
+from careergate.errors import GatewayError, PermissionDenied
+from careergate.observability.logs import RequestLog
+from careergate.settings import TimeoutSettings
+from careergate.tokens import TokenCounter
+from careergate.upstream.client import UpstreamClient, UpstreamReply
+from careergate.upstream.router import Router, Target
+from careergate.upstream.validation import ANSWER_CHECKS, parse_object, upstream_status_error
+from careergate.usage.record import TokenUsage
+from careergate.usage.writer import UsageWriter
+
+log = logging.getLogger("careergate.gateway")
+
+CLIENT_CLOSED = 499
+"""Recorded status of a request whose caller went away (nginx's convention)."""
+
+
+class InternalError(GatewayError):
+    """Something unexpected broke inside careergate; details are in its log, not here."""
+
+
+class Gateway:
+    def __init__(
+        self,
+        *,
+        keys: KeyStore,
+        router: Router,
+        upstream: UpstreamClient,
+        usage: UsageWriter,
+        timeouts: TimeoutSettings,
+        request_log: RequestLog | None = None,
+        tokens: TokenCounter | None = None,
+    ) -> None:
+        self.keys = keys
+        self.router = router
+        self.upstream = upstream
+        self.usage = usage
+        self.timeouts = timeouts
+        self.request_log = request_log or RequestLog()
+        self.tokens = tokens or TokenCounter()
+
+    # -- the path ------------------------------------------------------------------------
+
+    async def run(self, incoming: Incoming) -> Reply | StreamReply:
+        outcome = Outcome(incoming.request_id, incoming.endpoint)
+        handed_over = False
+        try:
+            call = await self._admit(incoming, outcome)
+            target = self._route(call, outcome)
+            if call.stream:
+                reply = await self._open_stream(call, target, outcome)
+                handed_over = True  # the stream settles when it ends
+                return reply
+            return await self._complete(call, target, outcome)
+        except GatewayError as error:
+            outcome.fail(error)
+            raise
+        except asyncio.CancelledError:
+            outcome.status, outcome.error_code = CLIENT_CLOSED, "client_closed"
+            raise
+        except Exception as exc:
+            log.exception(
+                "unexpected failure", extra={"fields": {"request_id": incoming.request_id}}
+            )
+            internal = InternalError(
+                "careergate failed unexpectedly while handling this request; "
+                "quote the request id when reporting it."
+            )
+            outcome.fail(internal)
+            raise internal from exc
+        finally:
+            if not handed_over:
+                self._settle(outcome)
+
+    async def _admit(self, incoming: Incoming, outcome: Outcome) -> Call:
+        """Authenticate, read and parse, and attribute the request."""
+        principal = await self.keys.authenticate(incoming.secret)
+        outcome.principal = principal
+        raw = await incoming.read_body()
+        body = parse_request(incoming.endpoint, raw)
+        outcome.model = body["model"]
+        outcome.stream = bool(body.get("stream"))
+        user = incoming.user or _str_or_none(body.get("user")) or principal.user
+        feature = incoming.feature or principal.feature
+        outcome.user, outcome.feature = user, feature
+        timeout = self.timeouts.total
+        if incoming.timeout is not None and 0 < incoming.timeout < timeout:
+            timeout = incoming.timeout
+        deadline = asyncio.get_running_loop().time() + timeout
+        return Call(
+            incoming.request_id, incoming.endpoint, principal, body, raw, deadline, user, feature
+        )
+
+    def _route(self, call: Call, outcome: Outcome) -> Target:
+        _authorize(call.principal, call.model)
+        target = self.router.resolve(call.model)
+        outcome.target = target
+        return target
+
+    def _payload(self, call: Call, target: Target, changes: dict[str, Any] | None = None) -> bytes:
+        """The body to send: the caller's bytes unchanged unless something must change."""
+        if not changes and not target.renamed:
+            return call.raw
+        body = dict(call.body)
+        body.update(changes or {})
+        body["model"] = target.upstream_model
+        return orjson.dumps(body)
+
+    def _headers(
+        self, target: Target, attempts: int, upstream: UpstreamReply | None
+    ) -> dict[str, str]:
+        headers = {
+            "x-careergate-deployment": target.deployment.name,
+            "x-careergate-attempts": str(attempts),
+        }
+        if upstream is not None and "x-request-id" in upstream.headers:
+            headers["x-upstream-request-id"] = upstream.headers["x-request-id"]
+        return headers
+
+    async def _complete(self, call: Call, target: Target, outcome: Outcome) -> Reply:
+        reply = await self.upstream.request(
+            target, call.endpoint, self._payload(call, target), call.deadline, call.request_id
+        )
+        outcome.attempts = reply.attempts
+        if reply.status >= 400:
+            raise upstream_status_error(
+                reply.status, reply.headers, reply.body, target.deployment.name
+            )
+        answer = parse_object(reply.body)
+        ANSWER_CHECKS[call.endpoint](answer)
+        outcome.usage = TokenUsage.from_openai(answer.get("usage"))
+        outcome.model_served = _str_or_none(answer.get("model"))
+        return Reply(reply.body, self._headers(target, reply.attempts, reply))
+
+    async def _open_stream(self, call: Call, target: Target, outcome: Outcome) -> StreamReply:
+        options = call.body.get("stream_options") or {}
+        caller_wants_usage = bool(options.get("include_usage"))
+        # Usage is always asked for, so that streamed tokens are metered like any others.
+        changes = (
+            None if caller_wants_usage else {"stream_options": {**options, "include_usage": True}}
+        )
+        opened = await self.upstream.open_stream(
+            target,
+            call.endpoint,
+            self._payload(call, target, changes),
+            call.deadline,
+            call.request_id,
+        )
+        outcome.attempts = opened.attempts
+        if isinstance(opened, UpstreamReply):
+            raise upstream_status_error(
+                opened.status, opened.headers, opened.body, target.deployment.name
+            )
+        tally = StreamTally()
+        events = relay(
+            opened,
+            call.deadline,
+            tally,
+            request_id=call.request_id,
+            forward_usage_chunk=caller_wants_usage,
+        )
+        settled = False
+
+        def finish() -> None:
+            nonlocal settled
+            if settled:
+                return
+            settled = True
+            opened.close()  # drops the upstream connection if the stream did not finish
+            outcome.model_served = tally.model
+            outcome.usage = tally.usage or self._estimate(call, tally)
+            self._settle(outcome)
+
+        async def guarded() -> AsyncIterator[bytes]:
+            try:
+                async for event in events:
+                    yield event
+            except GatewayError as error:
+                outcome.fail(error)
+                yield sse_error(error, call.request_id)
+            except (asyncio.CancelledError, GeneratorExit):
+                outcome.status, outcome.error_code = CLIENT_CLOSED, "client_closed"
+                raise
+            finally:
+                finish()
+
+        def abandon() -> None:
+            if not settled and not tally.done and outcome.error_code is None:
+                outcome.status, outcome.error_code = CLIENT_CLOSED, "client_closed"
+            finish()
+
+        return StreamReply(self._headers(target, opened.attempts, None), guarded(), abandon)
+
+    def _estimate(self, call: Call, tally: StreamTally) -> TokenUsage:
+        """Our own count when the upstream reported none (a stream cut short)."""
+        return TokenUsage(
+            prompt_tokens=self.tokens.chat_prompt_tokens(call.model, call.body["messages"]),
+            completion_tokens=self.tokens.text_tokens(call.model, "".join(tally.text)),
+            estimated=True,
+        )
+
+    # -- settle ----------------------------------------------------------------------------
+
+    def _settle(self, outcome: Outcome) -> None:
+        record = outcome.record()
+        self.usage.record(record)
+        principal = outcome.principal
+        self.request_log.emit(
+            {
+                "request_id": record.request_id,
+                "key": principal.key_prefix if principal else None,
+                "user": record.user_id,
+                "feature": record.feature,
+                "endpoint": record.endpoint,
+                "model": record.model_requested,
+                "deployment": record.deployment,
+                "stream": record.stream,
+                "status": record.status_code,
+                "error": record.error_code,
+                "attempts": record.attempts,
+                "prompt_tokens": record.usage.prompt_tokens,
+                "completion_tokens": record.usage.completion_tokens,
+                "latency_ms": record.latency_ms,
+            }
+        )
+
+
+def _authorize(principal: Principal, model: str) -> None:
+    if not principal.may_use_model(model):
+        raise PermissionDenied(
+            f"The key {principal.key_prefix}... is not allowed to use the model `{model}`.",
+            code="model_not_allowed",
+            param="model",
+        )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,106 @@
+"""Relaying an upstream's server-sent events to the caller, checked chunk by chunk."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import orjson
+
+from careergate.errors import GatewayError, UpstreamError
+from careergate.upstream.client import UpstreamStream
+from careergate.upstream.validation import check_chunk, parse_object
+from careergate.usage.record import TokenUsage
+
+DONE = b"[DONE]"
+
+
+def sse_event(data: bytes) -> bytes:
+    return b"data: " + data + b"\n\n"
+
+
+def sse_error(error: GatewayError, request_id: str) -> bytes:
+    """An error inside a stream, in the form the OpenAI SDKs raise as ``APIError``."""
+    return sse_event(orjson.dumps(error.body(request_id)))
+
+
+async def upstream_events(stream: UpstreamStream, deadline: float) -> AsyncIterator[bytes]:
+    """The ``data:`` payloads of an SSE body, each read under the request's deadline."""
+    content = stream.response.content
+    while True:
+        async with asyncio.timeout_at(deadline):
+            line = await content.readline()
+        if not line:
+            return
+        if line.startswith(b"data:"):
+            yield line[5:].strip()
+
+
+@dataclass(slots=True)
+class StreamTally:
+    """What a stream carried: the upstream's usage, or the text to count if it sent none."""
+
+    usage: TokenUsage | None = None
+    model: str | None = None
+    text: list[str] = field(default_factory=list)
+    done: bool = False
+
+    def observe(self, chunk: dict[str, Any]) -> None:
+        if self.model is None and isinstance(chunk.get("model"), str):
+            self.model = chunk["model"]
+        usage = chunk.get("usage")
+        if usage:
+            self.usage = TokenUsage.from_openai(usage)
+        for choice in chunk["choices"]:
+            delta = choice.get("delta") or {}
+            content = delta.get("content")
+            if isinstance(content, str):
+                self.text.append(content)
+            for call in delta.get("tool_calls") or ():
+                function = call.get("function") or {}
+                self.text.append(str(function.get("name") or ""))
+                self.text.append(str(function.get("arguments") or ""))
+
+
+async def relay(
+    stream: UpstreamStream,
+    deadline: float,
+    tally: StreamTally,
+    *,
+    request_id: str,
+    forward_usage_chunk: bool,
+) -> AsyncIterator[bytes]:
+    """Check and forward each event; end with ``[DONE]`` or an error event.
+
+    The usage-only chunk is dropped when the caller did not ask for usage (the gateway
+    asked for it on its own behalf). Raises nothing once started: failures become an
+    error event, since the status line has already been sent.
+    """
+    try:
+        async for data in upstream_events(stream, deadline):
+            if data == DONE:
+                tally.done = True
+                yield sse_event(DONE)
+                return
+            chunk = parse_object(data)
+            check_chunk(chunk)
+            tally.observe(chunk)
+            if not chunk["choices"] and chunk.get("usage") and not forward_usage_chunk:
+                continue
+            yield sse_event(data)
+        raise UpstreamError(
+            "The upstream ended the stream before it was complete.",
+            code="upstream_stream_interrupted",
+        )
+    except TimeoutError:
+        raise UpstreamError(
+            "The request's deadline passed during the stream.", code="deadline_exceeded"
+        ) from None
+    except (aiohttp.ClientError, ValueError) as exc:
+        raise UpstreamError(
+            f"The upstream stream broke off ({type(exc).__name__}).",
+            code="upstream_stream_interrupted",
+        ) from exc

@@ -1,0 +1,132 @@
+"""Errors that careergate answers with, in OpenAI's error format.
+
+Every failure a caller can see is one of these: the HTTP layer turns it into
+``{"error": {"message", "type", "param", "code"}}`` with the status code that the
+official SDKs map to the matching exception class. Messages say what is wrong and never
+carry a secret or a stack trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class GatewayError(Exception):
+    """Base of every error careergate reports to its callers."""
+
+    status: int = 500
+    type: str = "server_error"
+    default_code: ClassVar[str] = "internal_error"
+    retryable: bool = False
+    """Whether the same request may succeed later (sent to SDKs as ``x-should-retry``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.param = param
+        self.headers = headers or {}
+
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
+        error: dict[str, Any] = {
+            "message": self.message,
+            "type": self.type,
+            "param": self.param,
+            "code": self.code,
+        }
+        if request_id is not None:
+            error["request_id"] = request_id
+        return {"error": error}
+
+
+class InvalidRequest(GatewayError):
+    status = 400
+    type = "invalid_request_error"
+    default_code = "invalid_request"
+
+
+class AuthenticationFailed(GatewayError):
+    status = 401
+    type = "invalid_request_error"
+    default_code = "invalid_api_key"
+
+
+class PermissionDenied(GatewayError):
+    status = 403
+    type = "permission_error"
+    default_code = "permission_denied"
+
+
+class NotFound(GatewayError):
+    status = 404
+    type = "invalid_request_error"
+    default_code = "not_found"
+
+
+class MethodNotAllowed(GatewayError):
+    status = 405
+    type = "invalid_request_error"
+    default_code = "method_not_allowed"
+
+
+class RateLimited(GatewayError):
+    status = 429
+    type = "rate_limit_error"
+    default_code = "rate_limit_exceeded"
+    retryable = True
+
+
+class UpstreamError(GatewayError):
+    """The upstream answered in a way that is nobody's fault on the caller's side."""
+
+    status = 502
+    type = "upstream_error"
+    default_code = "upstream_error"
+    retryable = True
+
+
+class UpstreamUnavailable(UpstreamError):
+    status = 503
+    default_code = "upstream_unavailable"
+
+
+class UpstreamInvalidResponse(UpstreamError):
+    status = 502
+    default_code = "upstream_invalid_response"
+
+
+class DeadlineExceeded(GatewayError):
+    status = 504
+    type = "timeout"
+    default_code = "deadline_exceeded"
+    retryable = True
+
+
+class UpstreamStatusError(GatewayError):
+    """An error status from the upstream that careergate passes on (after any retries).
+
+    The status and the upstream's own message are kept, so the caller sees what OpenAI
+    would have told it directly; only the request id is careergate's.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        error_type: str,
+        code: str | None,
+        param: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, param=param, headers=headers)
+        self.status = status
+        self.type = error_type
+        self.retryable = status in (408, 409, 429) or status >= 500

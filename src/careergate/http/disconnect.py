@@ -1,0 +1,57 @@
+"""Noticing a caller that went away, and cancelling the work done for it.
+
+ASGI servers do not cancel a request's task when its client disconnects; they only
+deliver ``http.disconnect`` to ``receive``. ``CancelOnDisconnect`` watches for it and
+cancels the task, which closes the upstream connection at once (so the upstream stops
+generating, and the connection goes back to the pool or is dropped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+
+from starlette.types import Receive
+
+
+class ClientDisconnected(Exception):
+    """The caller went away; nothing can be sent to it any more."""
+
+
+class CancelOnDisconnect:
+    """Cancel the current task if the client disconnects inside this block.
+
+    Use only once the request body has been read: from then on the only message
+    ``receive`` can deliver is the disconnect. Raises ``ClientDisconnected`` out of the
+    block when that happened.
+    """
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._task: asyncio.Task[object] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self.disconnected = False
+
+    async def _watch(self) -> None:
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self.disconnected = True
+                assert self._task is not None
+                self._task.cancel()
+                return
+
+    async def __aenter__(self) -> CancelOnDisconnect:
+        self._task = asyncio.current_task()
+        self._watcher = asyncio.create_task(self._watch())
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._watcher is not None
+        assert self._task is not None
+        self._watcher.cancel()
+        if self.disconnected:
+            self._task.uncancel()
+            raise ClientDisconnected from exc

@@ -1,0 +1,124 @@
+"""The composition root: builds careergate's parts from settings, starts and stops them.
+
+The HTTP app, the CLI and in-process library users all get their parts from here, so
+each part is constructed in exactly one place and nothing is wired through globals.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
+
+from careergate.auth.keys import KeyHasher
+from careergate.auth.store import KeyStore
+from careergate.config.deployments import DeploymentConfig, load_gateway_config
+from careergate.core.gateway import Gateway
+from careergate.core.models import ModelCatalog
+from careergate.security.master_key import MasterKey
+from careergate.settings import Settings
+from careergate.storage.database import Database
+from careergate.tokens import TokenCounter
+from careergate.upstream.client import UpstreamClient
+from careergate.upstream.retry import RetryPolicy
+from careergate.upstream.router import Router
+from careergate.usage.writer import UsageWriter
+
+log = logging.getLogger("careergate")
+
+
+def master_key(settings: Settings) -> MasterKey:
+    configured = settings.master_key.get_secret_value() if settings.master_key else None
+    return MasterKey.load(configured, settings.data_dir / "master.key")
+
+
+async def open_database(settings: Settings) -> Database:
+    """The database, migrated to the current schema."""
+    database = Database(settings.resolved_database_url)
+    await database.migrate()
+    return database
+
+
+def key_store(settings: Settings, database: Database) -> KeyStore:
+    hasher = KeyHasher(master_key(settings).derive("caller-key-hash"))
+    return KeyStore(database, hasher, settings.key_cache_seconds)
+
+
+@dataclass
+class Runtime:
+    """Everything a running gateway needs. Use ``async with Runtime.start(settings)``."""
+
+    settings: Settings
+    database: Database
+    keys: KeyStore
+    router: Router
+    upstream: UpstreamClient
+    usage: UsageWriter
+    gateway: Gateway
+    models: ModelCatalog
+    _stack: AsyncExitStack
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Runtime:
+        stack = AsyncExitStack()
+        try:
+            TokenCounter().encoding("gpt-4o")  # load encodings now, not on the first request
+            database = await open_database(settings)
+            stack.push_async_callback(database.close)
+            keys = key_store(settings, database)
+            deployments = load_gateway_config(settings.config, settings.upstream_env).deployments
+            if not deployments:
+                deployments = [await _start_sandbox(stack)]
+            router = Router(deployments)
+            upstream = UpstreamClient(settings.timeouts, RetryPolicy.from_settings(settings.retry))
+            await upstream.start()
+            stack.push_async_callback(upstream.close)
+            usage = UsageWriter(database, settings.usage_flush_seconds, settings.usage_batch_size)
+            await usage.start()
+            stack.push_async_callback(usage.close)
+            gateway = Gateway(
+                keys=keys, router=router, upstream=upstream, usage=usage, timeouts=settings.timeouts
+            )
+        except BaseException:
+            await stack.aclose()
+            raise
+        return cls(
+            settings,
+            database,
+            keys,
+            router,
+            upstream,
+            usage,
+            gateway,
+            ModelCatalog(router, upstream),
+            stack,
+        )
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+async def _start_sandbox(stack: AsyncExitStack) -> DeploymentConfig:
+    """No upstream is configured: serve from the fake OpenAI, clearly labelled."""
+    from careergate.testing.server import FakeOpenAI
+
+    fake = FakeOpenAI()
+    await fake.start_async()
+    stack.push_async_callback(fake.stop_async)
+    log.warning(
+        "SANDBOX MODE: no upstream is configured (no OPENAI_API_KEY, OPENAI_BASE_URL or "
+        "config deployments). Answers come from careergate's fake OpenAI, not a real model."
+    )
+    return DeploymentConfig(
+        name="sandbox", provider="openai-compatible", base_url=fake.base_url, sandbox=True
+    )

@@ -1,0 +1,85 @@
+"""All of careergate's configuration, in one settings object.
+
+Values come from ``CAREERGATE_*`` environment variables (and the usual ``OPENAI_*`` and
+``AZURE_OPENAI_*`` ones for the upstream), with the YAML file named by
+``CAREERGATE_CONFIG`` for what does not fit in a variable (named deployments).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TimeoutSettings(BaseSettings):
+    """Upstream timeouts in seconds. ``total`` is the default deadline of a request."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_TIMEOUT_")
+
+    connect: float = 5.0
+    read: float = 120.0
+    total: float = 600.0
+
+
+class RetrySettings(BaseSettings):
+    """How the gateway retries failed upstream attempts (exponential backoff, full jitter)."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_RETRY_")
+
+    max_attempts: int = Field(default=4, ge=1, le=10)
+    backoff_base: float = 0.25
+    backoff_cap: float = 8.0
+    retry_after_cap: float = 60.0
+    """A ``retry-after`` longer than this is not waited for: the error goes to the caller."""
+
+
+class UpstreamEnvironment(BaseSettings):
+    """The upstream as the OpenAI and Azure OpenAI SDKs read it from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="")
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    azure_openai_endpoint: str | None = None
+    azure_openai_api_key: SecretStr | None = None
+    azure_openai_api_version: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION"),
+    )
+    azure_openai_deployments: str | None = None
+    """Comma-separated ``model=deployment`` pairs, e.g. ``gpt-4o=prod-gpt4o``."""
+
+
+class Settings(BaseSettings):
+    """The gateway's settings. Construct once at start and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_", env_nested_delimiter="__")
+
+    data_dir: Path = Path(".careergate")
+    database_url: str | None = None
+    """SQLAlchemy async URL; the default is a SQLite file in ``data_dir``."""
+    config: Path | None = None
+    """YAML file with named upstream deployments."""
+    master_key: SecretStr | None = None
+    """Base64 of 32 random bytes. Without it, ``data_dir/master.key`` is used (created once)."""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 8 * 1024 * 1024
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+    key_cache_seconds: float = 1.0
+    """How long a caller key's lookup is reused; bounds how late a revocation takes effect."""
+    usage_flush_seconds: float = 0.5
+    usage_batch_size: int = 500
+    timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+    upstream_env: UpstreamEnvironment = Field(default_factory=UpstreamEnvironment)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'careergate.db'}"

@@ -1,0 +1,68 @@
+"""Token counts of chat messages and embedding inputs, as OpenAI's API reports them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import tiktoken
+
+from careergate.tokens.encodings import encoding_name_for_model, get_encoding
+
+# OpenAI's chat format adds these around every message and before the reply
+# (the counting recipe from OpenAI's cookbook, which matches the API's usage).
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING_TOKENS = 3
+
+
+def _content_text(content: Any) -> str:
+    """The text of a message's content, whether a string or a list of parts."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, Mapping))
+    return str(content)
+
+
+class TokenCounter:
+    """Counts tokens with the model's own encoding (tiktoken, offline)."""
+
+    def encoding(self, model: str) -> tiktoken.Encoding:
+        return get_encoding(encoding_name_for_model(model))
+
+    def text_tokens(self, model: str, text: str) -> int:
+        return len(self.encoding(model).encode_ordinary(text))
+
+    def chat_prompt_tokens(self, model: str, messages: Iterable[Mapping[str, Any]]) -> int:
+        """Prompt tokens of a chat request's messages (text parts; tools are not counted)."""
+        encoding = self.encoding(model)
+        total = REPLY_PRIMING_TOKENS
+        for message in messages:
+            total += TOKENS_PER_MESSAGE
+            total += len(encoding.encode_ordinary(str(message.get("role", ""))))
+            total += len(encoding.encode_ordinary(_content_text(message.get("content"))))
+            if message.get("name"):
+                total += TOKENS_PER_NAME + len(encoding.encode_ordinary(str(message["name"])))
+            for call in message.get("tool_calls") or ():
+                function = call.get("function", {}) if isinstance(call, Mapping) else {}
+                total += len(encoding.encode_ordinary(str(function.get("name", ""))))
+                total += len(encoding.encode_ordinary(str(function.get("arguments", ""))))
+        return total
+
+    def embedding_input_tokens(self, model: str, inputs: Any) -> int:
+        """Tokens of an embeddings input: a string, a list of strings or of token arrays."""
+        encoding = self.encoding(model)
+        if isinstance(inputs, str):
+            return len(encoding.encode_ordinary(inputs))
+        total = 0
+        for item in inputs:
+            if isinstance(item, str):
+                total += len(encoding.encode_ordinary(item))
+            elif isinstance(item, list):
+                total += len(item)
+            else:
+                total += 1
+        return total

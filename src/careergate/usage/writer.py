@@ -1,0 +1,86 @@
+"""Batched, off-the-hot-path writing of usage records.
+
+``record()`` only appends to a buffer. A background task writes the buffer in one
+multi-row insert every ``flush_seconds`` (or sooner once ``batch_size`` records wait).
+``close()`` writes what is left, so a clean shutdown loses nothing. A crash loses at
+most the records still in the buffer: those of the last ``flush_seconds`` plus those of
+requests still in flight. A failed write keeps the batch and retries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from sqlalchemy import insert
+
+from careergate.storage import Database
+from careergate.storage.models import UsageRow
+from careergate.usage.record import UsageRecord
+
+log = logging.getLogger("careergate.usage")
+
+_MAX_BUFFERED = 200_000
+"""Beyond this many unwritten records (a database down for long), the oldest are dropped."""
+
+
+class UsageWriter:
+    def __init__(
+        self, database: Database, flush_seconds: float = 0.5, batch_size: int = 500
+    ) -> None:
+        self.database = database
+        self.flush_seconds = flush_seconds
+        self.batch_size = batch_size
+        self._buffer: list[UsageRecord] = []
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.written = 0
+
+    def record(self, record: UsageRecord) -> None:
+        self._buffer.append(record)
+        if len(self._buffer) >= self.batch_size:
+            self._wakeup.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="careergate-usage-writer")
+
+    async def _run(self) -> None:
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.flush_seconds)
+            self._wakeup.clear()
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write everything buffered now; on failure keep it for the next try."""
+        while self._buffer:
+            batch = self._buffer[: self.batch_size * 4]
+            started = time.perf_counter()
+            try:
+                async with self.database.engine.begin() as connection:
+                    await connection.execute(insert(UsageRow), [r.to_row() for r in batch])
+            except Exception:
+                log.exception("writing %d usage records failed; will retry", len(batch))
+                if len(self._buffer) > _MAX_BUFFERED:
+                    dropped = len(self._buffer) - _MAX_BUFFERED
+                    del self._buffer[:dropped]
+                    log.error("dropped %d unwritten usage records (buffer full)", dropped)
+                return
+            del self._buffer[: len(batch)]
+            self.written += len(batch)
+            log.debug(
+                "wrote %d usage records in %.1f ms",
+                len(batch),
+                (time.perf_counter() - started) * 1000,
+            )
+
+    async def close(self) -> None:
+        self._closing = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await self.flush()

@@ -1,0 +1,183 @@
+"""Shared fixtures: a real gateway (uvicorn on loopback) in front of the fake OpenAI."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+import uvicorn
+import yaml
+from sqlalchemy import select
+
+from careergate.auth.principal import Role
+from careergate.http.app import create_app
+from careergate.runtime import key_store, open_database
+from careergate.security.master_key import MasterKey
+from careergate.settings import RetrySettings, Settings, TimeoutSettings
+from careergate.storage.models import UsageRow
+from careergate.testing import FakeOpenAI
+
+
+class ServerThread:
+    """Runs an ASGI app under uvicorn (with uvloop) in a background thread."""
+
+    def __init__(self, app: Any) -> None:
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            loop="uvloop",
+            http="httptools",
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> int:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("gateway did not start")
+            time.sleep(0.01)
+        return int(self.server.servers[0].sockets[0].getsockname()[1])
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@dataclass
+class Gateway:
+    """A running gateway, with helpers that go through careergate's public interfaces."""
+
+    base_url: str
+    settings: Settings
+    fake: FakeOpenAI
+    _clients: list[openai.OpenAI] = field(default_factory=list)
+
+    def close_clients(self) -> None:
+        while self._clients:
+            self._clients.pop().close()
+
+    def create_key(self, **options: Any) -> str:
+        async def work() -> str:
+            database = await open_database(self.settings)
+            try:
+                created = await key_store(self.settings, database).create(**options)
+                return created.secret
+            finally:
+                await database.close()
+
+        return asyncio.run(work())
+
+    def client(self, key: str | None = None, **options: Any) -> openai.OpenAI:
+        options.setdefault("max_retries", 0)
+        client = openai.OpenAI(base_url=self.base_url, api_key=key or self.create_key(), **options)
+        self._clients.append(client)
+        return client
+
+    def async_client(self, key: str | None = None, **options: Any) -> openai.AsyncOpenAI:
+        options.setdefault("max_retries", 0)
+        return openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=key or self.create_key(), **options
+        )
+
+    def usage_rows(self, expected: int | None = None, timeout: float = 5.0) -> list[UsageRow]:
+        """The usage records written so far (waiting until ``expected`` are there)."""
+
+        async def read() -> list[UsageRow]:
+            database = await open_database(self.settings)
+            try:
+                async with database.session() as session:
+                    return list(
+                        (await session.scalars(select(UsageRow).order_by(UsageRow.id))).all()
+                    )
+            finally:
+                await database.close()
+
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = asyncio.run(read())
+            if expected is None or len(rows) >= expected or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.05)
+
+
+def gateway_settings(
+    tmp_path: Path, deployments: list[dict[str, Any]], **overrides: Any
+) -> Settings:
+    config = tmp_path / "careergate.yaml"
+    config.write_text(yaml.safe_dump({"deployments": deployments}))
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "config": config,
+        "master_key": MasterKey.generate().to_base64(),
+        "key_cache_seconds": 0.2,
+        "usage_flush_seconds": 0.05,
+        "log_format": "json",
+        "timeouts": TimeoutSettings(connect=2, read=30, total=30),
+        "retry": RetrySettings(
+            max_attempts=4, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=5
+        ),
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def start_gateway(settings: Settings, fake: FakeOpenAI) -> Iterator[Gateway]:
+    server = ServerThread(create_app(settings))
+    port = server.start()
+    try:
+        running = Gateway(f"http://127.0.0.1:{port}/v1", settings, fake)
+        yield running
+        running.close_clients()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def module_fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def module_gateway(
+    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Gateway]:
+    settings = gateway_settings(
+        tmp_path_factory.mktemp("gateway"),
+        [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
+    )
+    yield from start_gateway(settings, module_fake)
+
+
+@pytest.fixture
+def gateway(module_gateway: Gateway) -> Iterator[Gateway]:
+    """The module's gateway with a fake upstream that starts each test clean."""
+    module_gateway.fake.reset()
+    yield module_gateway
+    module_gateway.close_clients()
+    module_gateway.fake.reset()
+
+
+@pytest.fixture
+def admin_key(gateway: Gateway) -> str:
+    return gateway.create_key(role=Role.ADMIN)
+
+
+def postgres_url() -> str:
+    return os.environ.get(
+        "CAREERGATE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )

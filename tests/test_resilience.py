@@ -1,0 +1,151 @@
+"""Upstream calls that hold up: retries, retry-after, deadlines and cancellation."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
+import openai
+import pytest
+
+from careergate.testing import Fault
+from conftest import Gateway
+
+MESSAGES = [{"role": "user", "content": "Rewrite my resume summary"}]
+
+
+def wait_for(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.005)
+
+
+def test_a_request_succeeds_after_two_503s(gateway: Gateway) -> None:
+    gateway.fake.faults.enqueue(Fault(status=503), Fault(status=503))
+
+    raw = gateway.client().chat.completions.with_raw_response.create(
+        model="gpt-4o", messages=MESSAGES
+    )
+
+    assert raw.parse().choices[0].message.content
+    assert raw.headers["x-careergate-attempts"] == "3"
+    assert len(gateway.fake.requests) == 3
+
+
+def test_a_429s_retry_after_is_waited_for(gateway: Gateway) -> None:
+    gateway.fake.faults.enqueue(Fault(status=429, retry_after=0.4))
+
+    gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
+
+    first, second = gateway.fake.requests
+    assert second.started_at - first.started_at >= 0.4
+
+
+def test_retry_after_ms_is_preferred(gateway: Gateway) -> None:
+    gateway.fake.faults.enqueue(Fault(status=503, retry_after_ms=300, retry_after=0))
+
+    gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
+
+    first, second = gateway.fake.requests
+    assert second.started_at - first.started_at >= 0.3
+
+
+def test_a_retry_after_beyond_the_cap_is_passed_to_the_caller_at_once(gateway: Gateway) -> None:
+    gateway.fake.faults.enqueue(Fault(status=429, retry_after=120))
+    started = time.monotonic()
+    with pytest.raises(openai.RateLimitError) as caught:
+        gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert time.monotonic() - started < 2
+    assert caught.value.response.headers["retry-after"] == "120"
+    assert len(gateway.fake.requests) == 1
+
+
+def test_a_dropped_connection_is_retried(gateway: Gateway) -> None:
+    gateway.fake.faults.enqueue(Fault(disconnect_after_chunks=0))
+    gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert len(gateway.fake.requests) == 2
+
+
+def test_the_deadline_header_is_kept(gateway: Gateway) -> None:
+    gateway.fake.faults.enqueue(Fault(delay=10))
+    client = gateway.client(default_headers={"x-careergate-timeout": "0.5"})
+
+    started = time.monotonic()
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    elapsed = time.monotonic() - started
+
+    assert caught.value.status_code == 504
+    assert caught.value.code == "deadline_exceeded"
+    assert 0.5 <= elapsed < 1.5
+    wait_for(lambda: gateway.fake.requests[0].ended_at is not None)
+    assert gateway.fake.requests[0].cancelled
+
+
+def test_no_retry_once_a_stream_has_started(gateway: Gateway) -> None:
+    gateway.fake.faults.enqueue(Fault(disconnect_after_chunks=3))
+    stream = gateway.client().chat.completions.create(
+        model="gpt-4o", messages=MESSAGES, stream=True
+    )
+    with pytest.raises(openai.APIError, match="stream"):
+        list(stream)
+    assert len(gateway.fake.requests) == 1
+
+
+def test_a_client_leaving_mid_stream_cancels_the_upstream_request(gateway: Gateway) -> None:
+    gateway.fake.faults.enqueue(Fault(stall_after_chunks=3, stall_seconds=30))
+    stream = gateway.client().chat.completions.create(
+        model="gpt-4o", messages=MESSAGES, stream=True
+    )
+    assert next(iter(stream)).choices
+    wait_for(lambda: len(gateway.fake.requests) == 1)
+    stream.close()  # the client goes away
+    left_at = time.monotonic()
+
+    upstream = gateway.fake.requests[0]
+    wait_for(lambda: upstream.ended_at is not None)
+    assert upstream.cancelled
+    assert upstream.ended_at - left_at < 0.1  # type: ignore[operator]
+
+
+def test_a_client_giving_up_on_a_plain_request_cancels_the_upstream_request(
+    gateway: Gateway,
+) -> None:
+    gateway.fake.faults.enqueue(Fault(delay=30))
+    client = gateway.client(timeout=0.3)
+    with pytest.raises(openai.APITimeoutError):
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    left_at = time.monotonic()
+
+    upstream = gateway.fake.requests[0]
+    wait_for(lambda: upstream.ended_at is not None)
+    assert upstream.cancelled
+    assert upstream.ended_at - left_at < 0.1  # type: ignore[operator]
+
+
+def test_clients_see_99_percent_success_behind_a_flaky_upstream(gateway: Gateway) -> None:
+    gateway.fake.faults.add_rate(Fault(status=429, retry_after=0.05), 0.1)
+    gateway.fake.faults.add_rate(Fault(status=503), 0.1)
+    client = gateway.client()
+
+    def ask(_: int) -> bool:
+        try:
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        except openai.APIError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(ask, range(300)))
+
+    assert sum(results) / len(results) >= 0.99
+    attempts = defaultdict(list)
+    for request in gateway.fake.requests:
+        attempts[request.headers["x-client-request-id"]].append(request)
+    for tries in attempts.values():
+        for before, after in zip(tries, tries[1:]):
+            if before.fault is not None and before.fault.retry_after:
+                assert after.started_at - before.started_at >= before.fault.retry_after
