@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import aiohttp
 import asyncio
+
+import aiohttp
 import openai
 import pytest
 
@@ -40,7 +41,7 @@ def test_a_wrong_key_gets_401(gateway: Gateway) -> None:
 
 
 def test_a_missing_key_gets_401(gateway: Gateway) -> None:
-    status, headers, body = post_raw(gateway, b"{}", "")
+    status, _headers, body = post_raw(gateway, b"{}", "")
     assert status == 401
     assert body["error"]["type"] == "invalid_request_error"
     assert set(body["error"]) >= {"message", "type", "param", "code"}

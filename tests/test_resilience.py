@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -146,6 +147,6 @@ def test_clients_see_99_percent_success_behind_a_flaky_upstream(gateway: Gateway
     for request in gateway.fake.requests:
         attempts[request.headers["x-client-request-id"]].append(request)
     for tries in attempts.values():
-        for before, after in zip(tries, tries[1:]):
+        for before, after in itertools.pairwise(tries):
             if before.fault is not None and before.fault.retry_after:
                 assert after.started_at - before.started_at >= before.fault.retry_after

@@ -17,6 +17,7 @@ from careergate.auth.store import KeyStore
 from careergate.config.deployments import DeploymentConfig, load_gateway_config
 from careergate.core.gateway import Gateway
 from careergate.core.models import ModelCatalog
+from careergate.observability.logs import RequestLog
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.database import Database
@@ -78,8 +79,15 @@ class Runtime:
             usage = UsageWriter(database, settings.usage_flush_seconds, settings.usage_batch_size)
             await usage.start()
             stack.push_async_callback(usage.close)
+            request_log = RequestLog.for_format(settings.log_format)
+            stack.callback(request_log.close)
             gateway = Gateway(
-                keys=keys, router=router, upstream=upstream, usage=usage, timeouts=settings.timeouts
+                keys=keys,
+                router=router,
+                upstream=upstream,
+                usage=usage,
+                timeouts=settings.timeouts,
+                request_log=request_log,
             )
         except BaseException:
             await stack.aclose()

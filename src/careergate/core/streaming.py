@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +11,7 @@ import orjson
 
 from careergate.errors import GatewayError, UpstreamError
 from careergate.upstream.client import UpstreamStream
+from careergate.upstream.deadline import Deadline
 from careergate.upstream.validation import check_chunk, parse_object
 from careergate.usage.record import TokenUsage
 
@@ -31,7 +31,7 @@ async def upstream_events(stream: UpstreamStream, deadline: float) -> AsyncItera
     """The ``data:`` payloads of an SSE body, each read under the request's deadline."""
     content = stream.response.content
     while True:
-        async with asyncio.timeout_at(deadline):
+        async with Deadline(deadline):
             line = await content.readline()
         if not line:
             return

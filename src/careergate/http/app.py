@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,11 +13,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from careergate.errors import GatewayError, InvalidRequest, MethodNotAllowed, NotFound
-from careergate.http.openai_api import OpenAIRoutes
+from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
+from careergate.tokens import TokenCounter
+from careergate.upstream.providers import Endpoint
 
 
 async def _healthz(request: Request) -> Response:
@@ -35,29 +38,53 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(error, new_request_id())
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> GatewayApp:
     """The gateway app; its lifespan starts and stops the runtime."""
     settings = settings or Settings()
+    runtimes = RuntimeHolder()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime = await Runtime.start(settings)
-        app.state.runtime = runtime
+        runtimes.runtime = await Runtime.start(settings)
         try:
             yield
         finally:
-            await runtime.close()
+            await runtimes.runtime.close()
+            runtimes.runtime = None
 
-    routes = [Route("/healthz", _healthz), *OpenAIRoutes().routes()]
-    return Starlette(
-        routes=routes,
-        lifespan=lifespan,
-        exception_handlers={HTTPException: _http_error},
+    forward = {
+        f"/v1/{endpoint.value}": ForwardEndpoint(endpoint, runtimes) for endpoint in Endpoint
+    }
+    routes = [
+        Route("/healthz", _healthz),
+        # Registered here too so that other methods get a 405 rather than a 404.
+        *(Route(path, handler, methods=["POST"]) for path, handler in forward.items()),
+        *ModelRoutes(runtimes).routes(),
+    ]
+    starlette = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error}
     )
+    return GatewayApp(starlette, forward)  # type: ignore[arg-type]
 
 
-def app_factory() -> Starlette:
+def _tune_collector() -> None:
+    """Keep the garbage collector off the hot path of a serving process.
+
+    The tokenizer's rank tables and the loaded modules are millions of long-lived
+    objects; every full collection walked them all, which cost the gateway a fifth of
+    its throughput (docs/benchmarks.md). Frozen, they are never scanned again; a larger
+    first-generation threshold makes the per-request garbage cheaper to collect.
+    """
+    TokenCounter().encoding("gpt-4o")
+    TokenCounter().encoding("gpt-4")
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
+def app_factory() -> GatewayApp:
     """Entry point for ``uvicorn --factory`` (each worker process builds its own app)."""
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)
+    _tune_collector()
     return create_app(settings)

@@ -1,62 +1,149 @@
-"""The OpenAI-compatible endpoints under ``/v1``: thin translation to the gateway."""
+"""The OpenAI-compatible endpoints under ``/v1``: thin translation to the gateway.
+
+The two model-call endpoints are plain ASGI handlers rather than Starlette endpoints:
+they are the hot path, and Starlette's request, response and middleware layers cost
+more per call than the gateway's own work (see docs/benchmarks.md). ``GatewayApp``
+sends their POSTs straight to them and everything else to the Starlette app.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from careergate.core.call import Incoming, Reply, StreamReply
+from careergate.core.call import Incoming, StreamReply
 from careergate.errors import GatewayError, InvalidRequest
 from careergate.http.disconnect import CancelOnDisconnect, ClientDisconnected
-from careergate.http.responses import SANDBOX_HEADER, error_response, json_response, new_request_id
+from careergate.http.responses import (
+    SANDBOX_HEADER,
+    error_response,
+    json_response,
+    new_request_id,
+    raw_error,
+)
 from careergate.runtime import Runtime
 from careergate.upstream.providers import Endpoint
 
-
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, token = header.partition(" ")
-        return token.strip() if scheme.lower() == "bearer" else None
-    return request.headers.get("api-key")
+Headers = list[tuple[bytes, bytes]]
 
 
-def _timeout(request: Request) -> float | None:
-    value = request.headers.get("x-careergate-timeout")
-    if value is None:
-        return None
+@dataclass
+class RuntimeHolder:
+    """Where the app's lifespan puts the started runtime for the handlers to find."""
+
+    runtime: Runtime | None = field(default=None)
+
+    def get(self) -> Runtime:
+        if self.runtime is None:
+            raise RuntimeError("the gateway is not started (lifespan did not run)")
+        return self.runtime
+
+
+@dataclass(slots=True)
+class RequestHeaders:
+    """The few request headers the gateway reads, found in one pass."""
+
+    authorization: str | None = None
+    api_key: str | None = None
+    content_length: int | None = None
+    user: str | None = None
+    feature: str | None = None
+    timeout: float | None = None
+
+    @classmethod
+    def parse(cls, raw: Headers) -> RequestHeaders:
+        found = cls()
+        for name, value in raw:
+            setter = _HEADER_READERS.get(name.lower())
+            if setter is not None:
+                setter(found, value.decode("latin-1"))
+        return found
+
+    @property
+    def secret(self) -> str | None:
+        if self.authorization is not None:
+            scheme, _, token = self.authorization.partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else None
+        return self.api_key
+
+
+def _positive_float(text: str) -> float | None:
     try:
-        seconds = float(value)
+        value = float(text)
     except ValueError:
         return None
-    return seconds if seconds > 0 else None
+    return value if value > 0 else None
 
 
-async def _read_body(request: Request, limit: int) -> Callable[[], Awaitable[bytes]]:
+def _set_length(h: RequestHeaders, v: str) -> None:
+    h.content_length = int(v) if v.isdigit() else None
+
+
+def _set_authorization(h: RequestHeaders, v: str) -> None:
+    h.authorization = v
+
+
+def _set_api_key(h: RequestHeaders, v: str) -> None:
+    h.api_key = v
+
+
+def _set_user(h: RequestHeaders, v: str) -> None:
+    h.user = v
+
+
+def _set_feature(h: RequestHeaders, v: str) -> None:
+    h.feature = v
+
+
+def _set_timeout(h: RequestHeaders, v: str) -> None:
+    h.timeout = _positive_float(v)
+
+
+_HEADER_READERS: dict[bytes, Callable[[RequestHeaders, str], None]] = {
+    b"authorization": _set_authorization,
+    b"api-key": _set_api_key,
+    b"content-length": _set_length,
+    b"x-careergate-user": _set_user,
+    b"x-careergate-feature": _set_feature,
+    b"x-careergate-timeout": _set_timeout,
+}
+
+
+async def read_body(
+    receive: Receive, declared: int | None, limit: int
+) -> Callable[[], Awaitable[bytes]]:
     """Read the whole body now (so disconnects can be watched for afterwards); report
     a body over ``limit`` when the gateway asks for it, after authentication."""
-    too_large = InvalidRequest(
-        f"The request body is larger than the limit of {limit} bytes.",
-        code="request_too_large",
-    )
-    declared = request.headers.get("content-length")
     failure: InvalidRequest | None = None
     chunks: list[bytes] = []
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        failure = too_large
+    if declared is not None and declared > limit:
+        failure = InvalidRequest(
+            f"The request body is larger than the limit of {limit} bytes.",
+            code="request_too_large",
+        )
     else:
         size = 0
-        async for chunk in request.stream():
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                failure = too_large
+                failure = InvalidRequest(
+                    f"The request body is larger than the limit of {limit} bytes.",
+                    code="request_too_large",
+                )
                 break
             chunks.append(chunk)
-    body = b"".join(chunks)
+            more = message.get("more_body", False)
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def read() -> bytes:
         if failure is not None:
@@ -64,6 +151,10 @@ async def _read_body(request: Request, limit: int) -> Callable[[], Awaitable[byt
         return body
 
     return read
+
+
+def _encode(headers: dict[str, str]) -> Headers:
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
 
 class SseResponse:
@@ -74,7 +165,7 @@ class SseResponse:
         self.headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-cache"),
-            *((k.encode(), v.encode()) for k, v in {**reply.headers, **headers}.items()),
+            *_encode({**reply.headers, **headers}),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -90,74 +181,114 @@ class SseResponse:
             self.reply.close()
 
 
-class OpenAIRoutes:
-    """Handlers of ``/v1``; each reads the runtime the app's lifespan started."""
+class ForwardEndpoint:
+    """``POST /v1/chat/completions`` or ``POST /v1/embeddings`` as a plain ASGI app."""
+
+    def __init__(self, endpoint: Endpoint, runtimes: RuntimeHolder) -> None:
+        self.endpoint = endpoint
+        self.runtimes = runtimes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime = self.runtimes.get()
+        request_id = new_request_id()
+        extra = {"x-request-id": request_id}
+        if runtime.router.sandboxed:
+            extra[SANDBOX_HEADER] = "true"
+        headers = RequestHeaders.parse(scope["headers"])
+        incoming = Incoming(
+            request_id=request_id,
+            endpoint=self.endpoint,
+            secret=headers.secret,
+            read_body=await read_body(
+                receive, headers.content_length, runtime.settings.max_body_bytes
+            ),
+            user=headers.user,
+            feature=headers.feature,
+            timeout=headers.timeout,
+        )
+        try:
+            async with CancelOnDisconnect(receive):
+                reply = await runtime.gateway.run(incoming)
+        except GatewayError as error:
+            status, body, error_headers = raw_error(error, request_id, extra)
+            await _send_whole(send, status, body, error_headers, b"application/json")
+            return
+        except ClientDisconnected:
+            return
+        if isinstance(reply, StreamReply):
+            await SseResponse(reply, extra)(scope, receive, send)
+            return
+        extra.update(reply.headers)
+        await _send_whole(send, 200, reply.body, extra, b"application/json")
+
+
+async def _send_whole(
+    send: Send, status: int, body: bytes, headers: dict[str, str], content_type: bytes
+) -> None:
+    raw = _encode(headers)
+    raw.append((b"content-type", content_type))
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+class ModelRoutes:
+    """``GET /v1/models`` and ``GET /v1/models/{id}`` (Starlette endpoints: not hot)."""
+
+    def __init__(self, runtimes: RuntimeHolder) -> None:
+        self.runtimes = runtimes
 
     def routes(self) -> list[Route]:
         return [
-            Route("/v1/chat/completions", self.chat_completions, methods=["POST"]),
-            Route("/v1/embeddings", self.embeddings, methods=["POST"]),
             Route("/v1/models", self.list_models, methods=["GET"]),
             Route("/v1/models/{model:path}", self.get_model, methods=["GET"]),
         ]
 
-    @staticmethod
-    def _base_headers(runtime: Runtime, request_id: str) -> dict[str, str]:
+    def _headers(self, runtime: Runtime, request_id: str) -> dict[str, str]:
         headers = {"x-request-id": request_id}
         if runtime.router.sandboxed:
             headers[SANDBOX_HEADER] = "true"
         return headers
 
-    async def _forward(self, request: Request, endpoint: Endpoint) -> Response | SseResponse:
-        runtime: Runtime = request.app.state.runtime
-        request_id = new_request_id()
-        headers = self._base_headers(runtime, request_id)
-        incoming = Incoming(
-            request_id=request_id,
-            endpoint=endpoint,
-            secret=_bearer(request),
-            read_body=await _read_body(request, runtime.settings.max_body_bytes),
-            user=request.headers.get("x-careergate-user"),
-            feature=request.headers.get("x-careergate-feature"),
-            timeout=_timeout(request),
-        )
-        try:
-            async with CancelOnDisconnect(request.receive):
-                reply = await runtime.gateway.run(incoming)
-        except GatewayError as error:
-            return error_response(error, request_id, headers)
-        except ClientDisconnected:
-            return Response(status_code=499)
-        if isinstance(reply, StreamReply):
-            return SseResponse(reply, headers)
-        assert isinstance(reply, Reply)
-        headers.update(reply.headers)
-        return Response(reply.body, headers=headers, media_type="application/json")
-
-    async def chat_completions(self, request: Request) -> Response | SseResponse:
-        return await self._forward(request, Endpoint.CHAT)
-
-    async def embeddings(self, request: Request) -> Response | SseResponse:
-        return await self._forward(request, Endpoint.EMBEDDINGS)
-
     async def list_models(self, request: Request) -> Response:
-        runtime: Runtime = request.app.state.runtime
+        runtime = self.runtimes.get()
         request_id = new_request_id()
-        headers = self._base_headers(runtime, request_id)
+        headers = self._headers(runtime, request_id)
         try:
-            principal = await runtime.keys.authenticate(_bearer(request))
+            principal = await runtime.keys.authenticate(
+                RequestHeaders.parse(request.scope["headers"]).secret
+            )
             models = await runtime.models.list(principal)
         except GatewayError as error:
             return error_response(error, request_id, headers)
         return json_response({"object": "list", "data": models}, request_id, headers=headers)
 
     async def get_model(self, request: Request) -> Response:
-        runtime: Runtime = request.app.state.runtime
+        runtime = self.runtimes.get()
         request_id = new_request_id()
-        headers = self._base_headers(runtime, request_id)
+        headers = self._headers(runtime, request_id)
         try:
-            principal = await runtime.keys.authenticate(_bearer(request))
+            principal = await runtime.keys.authenticate(
+                RequestHeaders.parse(request.scope["headers"]).secret
+            )
             model = await runtime.models.get(principal, request.path_params["model"])
         except GatewayError as error:
             return error_response(error, request_id, headers)
         return json_response(model, request_id, headers=headers)
+
+
+class GatewayApp:
+    """The outermost ASGI app: model-call POSTs go straight to their handlers, the rest
+    (models, health, errors for unknown paths, lifespan) to the Starlette app."""
+
+    def __init__(self, fallback: ASGIApp, fast: dict[str, ASGIApp]) -> None:
+        self.fallback = fallback
+        self.fast = fast
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            handler = self.fast.get(scope["path"])
+            if handler is not None:
+                await handler(scope, receive, send)
+                return
+        await self.fallback(scope, receive, send)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 import aiohttp
@@ -16,6 +17,7 @@ from multidict import CIMultiDictProxy
 
 from careergate.errors import DeadlineExceeded, UpstreamUnavailable
 from careergate.settings import TimeoutSettings
+from careergate.upstream.deadline import Deadline
 from careergate.upstream.providers import Endpoint
 from careergate.upstream.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from careergate.upstream.router import Target
@@ -90,11 +92,12 @@ class UpstreamClient:
         if delay is None or loop.time() + delay >= deadline:
             return False
         log.debug("retrying upstream attempt %d in %.3fs", attempt + 1, delay)
-        # Event-loop timers may fire up to a millisecond early (uvloop rounds to ms);
-        # a retry-after is a promise not to come back sooner, so sleep off any remainder.
-        resume_at = loop.time() + delay
-        while (remaining := resume_at - loop.time()) > 0:
-            await asyncio.sleep(remaining + 0.0005)
+        # Event-loop timers may fire up to a millisecond early (uvloop keeps time in whole
+        # milliseconds); a retry-after is a promise not to come back sooner, so sleep
+        # off any remainder by the precise clock.
+        resume_at = time.monotonic() + delay
+        while (remaining := resume_at - time.monotonic()) > 0:  # noqa: ASYNC110 - a timer
+            await asyncio.sleep(remaining + 0.001)
         return True
 
     async def request(
@@ -110,12 +113,12 @@ class UpstreamClient:
         while True:
             attempt += 1
             try:
-                async with asyncio.timeout_at(deadline) as scope:
+                async with Deadline(deadline) as scope:
                     try:
                         async with self.session.post(url, data=payload, headers=headers) as resp:
                             body = await resp.read()
                     except _CONNECTION_ERRORS as exc:
-                        if scope.expired():
+                        if scope.expired:
                             raise
                         if await self._wait_before_retry(attempt, None, deadline):
                             continue
@@ -142,7 +145,7 @@ class UpstreamClient:
         while True:
             attempt += 1
             try:
-                async with asyncio.timeout_at(deadline) as scope:
+                async with Deadline(deadline) as scope:
                     try:
                         resp = await self.session.post(url, data=payload, headers=headers)
                         if resp.status < 300:
@@ -150,7 +153,7 @@ class UpstreamClient:
                         async with resp:
                             body = await resp.read()
                     except _CONNECTION_ERRORS as exc:
-                        if scope.expired():
+                        if scope.expired:
                             raise
                         if await self._wait_before_retry(attempt, None, deadline):
                             continue
@@ -166,7 +169,7 @@ class UpstreamClient:
     async def get(self, url: str, headers: dict[str, str], deadline: float) -> UpstreamReply:
         """A single GET (model lists); no retries."""
         try:
-            async with asyncio.timeout_at(deadline), self.session.get(url, headers=headers) as resp:
+            async with Deadline(deadline), self.session.get(url, headers=headers) as resp:
                 return UpstreamReply(resp.status, resp.headers, await resp.read(), 1)
         except TimeoutError as exc:
             raise DeadlineExceeded("The upstream did not answer in time.") from exc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -56,13 +56,27 @@ class UsageRecord:
     usage: TokenUsage = field(default_factory=TokenUsage)
 
     def to_row(self) -> dict[str, Any]:
-        row = asdict(self)
-        tokens = row.pop("usage")
-        row.update(
-            prompt_tokens=tokens["prompt_tokens"],
-            completion_tokens=tokens["completion_tokens"],
-            cached_tokens=tokens["cached_tokens"],
-            reasoning_tokens=tokens["reasoning_tokens"],
-            usage_estimated=tokens["estimated"],
-        )
-        return row
+        """The ``usage_records`` row (spelled out: ``dataclasses.asdict`` is slow)."""
+        usage = self.usage
+        return {
+            "request_id": self.request_id,
+            "created_at": self.created_at,
+            "endpoint": self.endpoint,
+            "status_code": self.status_code,
+            "latency_ms": self.latency_ms,
+            "key_id": self.key_id,
+            "user_id": self.user_id,
+            "team": self.team,
+            "feature": self.feature,
+            "model_requested": self.model_requested,
+            "model_served": self.model_served,
+            "deployment": self.deployment,
+            "stream": self.stream,
+            "error_code": self.error_code,
+            "attempts": self.attempts,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "cached_tokens": usage.cached_tokens,
+            "reasoning_tokens": usage.reasoning_tokens,
+            "usage_estimated": usage.estimated,
+        }

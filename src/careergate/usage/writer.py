@@ -14,9 +14,8 @@ import contextlib
 import logging
 import time
 
-from sqlalchemy import insert
-
 from careergate.storage import Database
+from careergate.storage.batch import BatchInserter
 from careergate.storage.models import UsageRow
 from careergate.usage.record import UsageRecord
 
@@ -30,7 +29,7 @@ class UsageWriter:
     def __init__(
         self, database: Database, flush_seconds: float = 0.5, batch_size: int = 500
     ) -> None:
-        self.database = database
+        self._inserter = BatchInserter(database, UsageRow.metadata.tables[UsageRow.__tablename__])
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
         self._buffer: list[UsageRecord] = []
@@ -55,27 +54,26 @@ class UsageWriter:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write everything buffered now; on failure keep it for the next try."""
-        while self._buffer:
-            batch = self._buffer[: self.batch_size * 4]
-            started = time.perf_counter()
-            try:
-                async with self.database.engine.begin() as connection:
-                    await connection.execute(insert(UsageRow), [r.to_row() for r in batch])
-            except Exception:
-                log.exception("writing %d usage records failed; will retry", len(batch))
-                if len(self._buffer) > _MAX_BUFFERED:
-                    dropped = len(self._buffer) - _MAX_BUFFERED
-                    del self._buffer[:dropped]
-                    log.error("dropped %d unwritten usage records (buffer full)", dropped)
-                return
-            del self._buffer[: len(batch)]
-            self.written += len(batch)
-            log.debug(
-                "wrote %d usage records in %.1f ms",
-                len(batch),
-                (time.perf_counter() - started) * 1000,
-            )
+        """Write what is buffered now, in one transaction; on failure keep it for the next
+        try. Records that arrive meanwhile wait for the next flush: chasing them would turn
+        one batch into a stream of tiny inserts under load."""
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        started = time.perf_counter()
+        try:
+            await self._inserter.insert([r.to_row() for r in batch])
+        except Exception:
+            log.exception("writing %d usage records failed; will retry", len(batch))
+            self._buffer[:0] = batch
+            if len(self._buffer) > _MAX_BUFFERED:
+                dropped = len(self._buffer) - _MAX_BUFFERED
+                del self._buffer[:dropped]
+                log.error("dropped %d unwritten usage records (buffer full)", dropped)
+            return
+        self.written += len(batch)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.debug("wrote %d usage records in %.1f ms", len(batch), elapsed_ms)
 
     async def close(self) -> None:
         self._closing = True
@@ -84,3 +82,6 @@ class UsageWriter:
             await self._task
             self._task = None
         await self.flush()
+        if self._buffer:
+            log.error("%d usage records could not be written at shutdown", len(self._buffer))
+        self._inserter.close()

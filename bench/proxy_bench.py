@@ -1,0 +1,262 @@
+"""The gateway against a direct call and the bare-proxy floor, measured side by side.
+
+Three servers answer the same chat request: the fake OpenAI itself (direct), the floor
+(``floor_proxy.py``) in front of it, and ``careergate serve`` in front of it with key
+checks, request logs and usage records on, one worker. wrk drives each at concurrency 1
+and 32, in interleaved rounds so that the machine's noise falls on all three alike; the
+median round is reported. Run: ``make bench`` (``python bench/proxy_bench.py --help``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BODY = json.dumps(
+    {
+        "model": "gpt-4o-mini",
+        "messages": [
+            {"role": "system", "content": "You improve resume bullets."},
+            {"role": "user", "content": "Rewrite: led a team of five engineers on payments"},
+        ],
+    }
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_listening(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on port {port}")
+
+
+@dataclass
+class Measurement:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * _UNITS[unit]
+
+
+def run_wrk(url: str, script: Path, connections: int, seconds: int) -> Measurement:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"errors while benchmarking {url}:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    return Measurement(rps, p50, p99)
+
+
+def wrk_script(directory: Path, key: str | None) -> Path:
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = {json.dumps(BODY)}",
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
+    if key:
+        lines.append(f'wrk.headers["Authorization"] = "Bearer {key}"')
+    path = directory / f"post-{'key' if key else 'plain'}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5, help="duration of one wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument("--write", type=Path, help="write the report (Markdown) here")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+
+    work = Path(tempfile.mkdtemp(prefix="careergate-bench-"))
+    env = {**os.environ, "CAREERGATE_DATA_DIR": str(work / "data"), "CAREERGATE_LOG_FORMAT": "json"}
+    for name in ("OPENAI_API_KEY", "CAREERGATE_CONFIG", "CAREERGATE_DATABASE_URL"):
+        env.pop(name, None)
+    ports = {"upstream": free_port(), "floor": free_port(), "gateway": free_port()}
+    upstream_url = f"http://127.0.0.1:{ports['upstream']}/v1"
+    env["OPENAI_BASE_URL"] = upstream_url
+    logs = (work / "servers.log").open("w")
+    processes = [
+        subprocess.Popen(
+            [BIN / "careergate", "fake-upstream", "--port", str(ports["upstream"])],
+            env=env,
+            stdout=logs,
+            stderr=logs,
+        ),
+        subprocess.Popen(
+            [
+                BIN / "uvicorn",
+                "floor_proxy:app",
+                "--port",
+                str(ports["floor"]),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            env={**env, "FLOOR_UPSTREAM": upstream_url, "PYTHONPATH": str(ROOT / "bench")},
+            stdout=logs,
+            stderr=logs,
+        ),
+    ]
+    try:
+        key = json.loads(
+            subprocess.run(
+                [BIN / "careergate", "keys", "create", "--user", "bench", "--json"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )["key"]
+        processes.append(
+            subprocess.Popen(
+                [BIN / "careergate", "serve", "--port", str(ports["gateway"])],
+                env=env,
+                stdout=logs,
+                stderr=logs,
+            )
+        )
+        for port in ports.values():
+            wait_until_listening(port)
+        urllib.request.urlopen(f"{upstream_url}/models").read()
+
+        scripts = {
+            "direct": wrk_script(work, None),
+            "floor": wrk_script(work, None),
+            "gateway": wrk_script(work, key),
+        }
+        urls = {
+            name: f"http://127.0.0.1:{port}/v1/chat/completions" for name, port in ports.items()
+        }
+        urls["direct"] = urls.pop("upstream")
+        for name in urls:  # warm up connections, caches and encodings
+            run_wrk(urls[name], scripts[name], 8, 1)
+        results: dict[tuple[str, int], list[Measurement]] = {}
+        for round_number in range(args.rounds):
+            for connections in (1, 32):
+                for name in ("direct", "floor", "gateway"):
+                    m = run_wrk(urls[name], scripts[name], connections, args.seconds)
+                    results.setdefault((name, connections), []).append(m)
+                    print(
+                        f"round {round_number + 1}/{args.rounds} c={connections:<2} {name:<8}"
+                        f" {m.rps:8.0f} req/s  p50 {m.p50_ms:6.3f} ms  p99 {m.p99_ms:6.3f} ms",
+                        flush=True,
+                    )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+        logs.close()
+
+    report = render(results, args)
+    print(report)
+    if args.write:
+        write_section(args.write, report)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def median(ms: list[Measurement]) -> Measurement:
+    return Measurement(
+        statistics.median(m.rps for m in ms),
+        statistics.median(m.p50_ms for m in ms),
+        statistics.median(m.p99_ms for m in ms),
+    )
+
+
+def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Namespace) -> str:
+    rows = [
+        "| target | concurrency | requests/s | p50 ms | p99 ms | req/s vs floor | p50 added to direct |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    summary = {key: median(value) for key, value in results.items()}
+    for connections in (1, 32):
+        floor = summary[("floor", connections)]
+        direct = summary[("direct", connections)]
+        for name in ("direct", "floor", "gateway"):
+            m = summary[(name, connections)]
+            added = "" if name == "direct" else f"{m.p50_ms - direct.p50_ms:+.3f} ms"
+            rows.append(
+                f"| {name} | {connections} | {m.rps:,.0f} | {m.p50_ms:.3f} | {m.p99_ms:.3f} "
+                f"| {m.rps / floor.rps:.2f} | {added} |"
+            )
+    gateway32 = summary[("gateway", 32)].rps / summary[("floor", 32)].rps
+    added1 = summary[("gateway", 1)].p50_ms - summary[("direct", 1)].p50_ms
+    verdict = (
+        f"Gateway at concurrency 32: **{gateway32:.2f}** of the floor's requests/s (goal ≥ 0.80). "
+        f"Gateway at concurrency 1: **{added1:+.3f} ms** added to the direct p50 (goal ≤ 1 ms)."
+    )
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return "\n".join(
+        [
+            "## Proxy overhead",
+            "",
+            f"Command: `make bench` (`python bench/proxy_bench.py --seconds {args.seconds} "
+            f"--rounds {args.rounds}`), {when}, {os.cpu_count()} cores; median of "
+            f"{args.rounds} interleaved rounds of wrk (1 thread) per row. The upstream is "
+            "careergate's fake OpenAI; the gateway runs one worker with key checks, "
+            "request logs (JSON, INFO) and usage records on.",
+            "",
+            *rows,
+            "",
+            verdict,
+            "",
+        ]
+    )
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace the report's section in ``path``, keeping the rest of the file."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    start = text.find("## Proxy overhead")
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
