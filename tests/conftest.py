@@ -93,6 +93,16 @@ class Gateway:
             base_url=self.base_url, api_key=key or self.create_key(), **options
         )
 
+    def usage_record(self, request_id: str, timeout: float = 5.0) -> UsageRow:
+        """The usage record of one request, once it has been written."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for row in self.usage_rows():
+                if row.request_id == request_id:
+                    return row
+            time.sleep(0.05)
+        raise AssertionError(f"no usage record for {request_id}")
+
     def usage_rows(self, expected: int | None = None, timeout: float = 5.0) -> list[UsageRow]:
         """The usage records written so far (waiting until ``expected`` are there)."""
 

@@ -46,6 +46,10 @@ class GatewayError(Exception):
         return {"error": error}
 
 
+class InternalError(GatewayError):
+    """Something unexpected broke inside careergate; details are in its log, not here."""
+
+
 class InvalidRequest(GatewayError):
     status = 400
     type = "invalid_request_error"

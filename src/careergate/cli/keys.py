@@ -99,7 +99,8 @@ def list_keys(
             k.created_at.strftime("%Y-%m-%d %H:%M"),
             state,
         )
-    console.print(table)
+    # Full width even when piped: a folded key prefix cannot be copied.
+    Console(width=max(console.width, 180)).print(table)
 
 
 @keys_app.command("revoke")

@@ -20,7 +20,7 @@ from careergate.auth.store import KeyStore
 from careergate.core.call import Call, Incoming, Outcome, Reply, StreamReply
 from careergate.core.requests import parse_request
 from careergate.core.streaming import StreamTally, relay, sse_error
-from careergate.errors import GatewayError, PermissionDenied
+from careergate.errors import GatewayError, InternalError, PermissionDenied
 from careergate.observability.logs import RequestLog
 from careergate.settings import TimeoutSettings
 from careergate.tokens import TokenCounter
@@ -34,10 +34,6 @@ log = logging.getLogger("careergate.gateway")
 
 CLIENT_CLOSED = 499
 """Recorded status of a request whose caller went away (nginx's convention)."""
-
-
-class InternalError(GatewayError):
-    """Something unexpected broke inside careergate; details are in its log, not here."""
 
 
 class Gateway:

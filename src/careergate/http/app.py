@@ -12,7 +12,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from careergate.errors import GatewayError, InvalidRequest, MethodNotAllowed, NotFound
+from careergate.errors import (
+    GatewayError,
+    InternalError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+)
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
 from careergate.observability.logs import configure_logging
@@ -35,6 +41,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}.")
     else:
         error = InvalidRequest(str(exc.detail))
+    return error_response(error, new_request_id())
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    error = InternalError("careergate failed unexpectedly; the failure is logged.")
     return error_response(error, new_request_id())
 
 
@@ -62,7 +73,9 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         *ModelRoutes(runtimes).routes(),
     ]
     starlette = Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error}
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
     return GatewayApp(starlette, forward)  # type: ignore[arg-type]
 

@@ -8,16 +8,17 @@ sends their POSTs straight to them and everything else to the Starlette app.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from careergate.core.call import Incoming, StreamReply
-from careergate.errors import GatewayError, InvalidRequest
+from careergate.errors import GatewayError, InternalError, InvalidRequest
 from careergate.http.disconnect import CancelOnDisconnect, ClientDisconnected
 from careergate.http.responses import (
     SANDBOX_HEADER,
@@ -30,6 +31,8 @@ from careergate.runtime import Runtime
 from careergate.upstream.providers import Endpoint
 
 Headers = list[tuple[bytes, bytes]]
+
+log = logging.getLogger("careergate.http")
 
 
 @dataclass
@@ -189,6 +192,24 @@ class ForwardEndpoint:
         self.runtimes = runtimes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, tracking_send)
+        except Exception:
+            # A bug of ours, not the caller's: log it, and answer in OpenAI's format.
+            log.exception("unhandled error in %s", self.endpoint.value)
+            if not started:
+                error = InternalError("careergate failed unexpectedly; the failure is logged.")
+                status, body, headers = raw_error(error, new_request_id())
+                await _send_whole(send, status, body, headers, b"application/json")
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime = self.runtimes.get()
         request_id = new_request_id()
         extra = {"x-request-id": request_id}

@@ -11,6 +11,7 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, Literal
 
@@ -91,7 +92,7 @@ class RequestLog:
 
     def __init__(
         self,
-        stream: BinaryIO | None = None,
+        stream: Callable[[], BinaryIO] | None = None,
         *,
         logger: logging.Logger | None = None,
         flush_seconds: float = 0.1,
@@ -104,7 +105,8 @@ class RequestLog:
 
     @classmethod
     def for_format(cls, fmt: LogFormat) -> RequestLog:
-        return cls(sys.stderr.buffer if resolve_format(fmt) == "json" else None)
+        # Looked up at each flush, so a replaced sys.stderr (a test's capture) is honoured.
+        return cls((lambda: sys.stderr.buffer) if resolve_format(fmt) == "json" else None)
 
     def emit(self, fields: dict[str, Any]) -> None:
         if not self._logger.isEnabledFor(logging.INFO):
@@ -129,8 +131,9 @@ class RequestLog:
         self._flush_timer = None
         if self._pending and self._stream is not None:
             self._pending.append(b"")
-            self._stream.write(b"\n".join(self._pending))
-            self._stream.flush()
+            stream = self._stream()
+            stream.write(b"\n".join(self._pending))
+            stream.flush()
             self._pending.clear()
 
     def close(self) -> None:

@@ -74,22 +74,25 @@ def _tiktoken_file_from_vocab(vocab: bytes) -> bytes:
 class OfflineEncodings:
     """Makes ``tiktoken.get_encoding`` work without a network for OpenAI's encodings.
 
-    ``install()`` writes the rebuilt rank files into tiktoken's cache directory (the one
-    named by ``TIKTOKEN_CACHE_DIR``, or ``cache_dir``) once, verifying each against the
-    pinned hash, and points tiktoken at that directory.
+    ``install()`` writes the rebuilt rank files into a cache directory once, verifying
+    each against the pinned hash; ``activate()`` also points tiktoken at it. Without
+    ``cache_dir`` the directory is tiktoken's own (``TIKTOKEN_CACHE_DIR``) if set.
     """
 
     def __init__(self, cache_dir: Path | None = None) -> None:
         configured = os.environ.get("TIKTOKEN_CACHE_DIR")
-        if configured:
-            self.cache_dir = Path(configured)
-        else:
-            self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "careergate-tiktoken"
+        default = (
+            Path(configured) if configured else Path(tempfile.gettempdir()) / "careergate-tiktoken"
+        )
+        self.cache_dir = cache_dir or default
 
     def install(self) -> None:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         for source in _SOURCES:
             self._install_one(source)
+
+    def activate(self) -> None:
+        self.install()
         # tiktoken reads this variable at load time; it is its documented cache switch.
         os.environ["TIKTOKEN_CACHE_DIR"] = str(self.cache_dir)
 
@@ -109,7 +112,7 @@ class OfflineEncodings:
 @cache
 def get_encoding(name: str) -> tiktoken.Encoding:
     """The named encoding, installing the offline rank files on first use."""
-    OfflineEncodings().install()
+    OfflineEncodings().activate()
     return tiktoken.get_encoding(name)
 
 

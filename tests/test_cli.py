@@ -1,0 +1,153 @@
+"""The operator CLI, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+
+from careergate.security.master_key import MasterKey
+
+CLI = str(Path(sys.executable).parent / "careergate")
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "CAREERGATE_"))
+    }
+    env.update(
+        CAREERGATE_DATA_DIR=str(tmp_path / "data"),
+        CAREERGATE_MASTER_KEY=MasterKey.generate().to_base64(),
+        CAREERGATE_LOG_FORMAT="json",
+        CAREERGATE_KEY_CACHE_SECONDS="0.2",
+    )
+    return env
+
+
+def careergate(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(cli_env: dict[str, str]) -> Iterator[tuple[str, str, subprocess.Popen[str]]]:
+    """``careergate serve`` in sandbox mode: (base URL, its printed output, process)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [CLI, "serve", "--port", str(port)],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    printed = ""
+    assert process.stdout is not None
+    deadline = time.monotonic() + 30
+    while "curl" not in printed and time.monotonic() < deadline:
+        printed += process.stdout.readline()
+    base = f"http://127.0.0.1:{port}/v1"
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    try:
+        yield base, printed, process
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def test_keys_create_list_and_revoke(cli_env: dict[str, str]) -> None:
+    created = json.loads(
+        careergate(
+            cli_env,
+            "keys",
+            "create",
+            "--user",
+            "u1",
+            "--team",
+            "t",
+            "--models",
+            "gpt-4o*",
+            "--json",
+        )
+    )
+    assert created["key"].startswith("sk-cg-")
+    assert created["models"] == ["gpt-4o*"]
+
+    listed = json.loads(careergate(cli_env, "keys", "list", "--json"))
+    assert [k["id"] for k in listed] == [created["id"]]
+    assert created["key"] not in json.dumps(listed)
+    assert "sk-cg-" in careergate(cli_env, "keys", "list")  # the table shows prefixes
+
+    careergate(cli_env, "keys", "revoke", created["prefix"])
+    assert json.loads(careergate(cli_env, "keys", "list", "--json")) == []
+    database = (Path(cli_env["CAREERGATE_DATA_DIR"]) / "careergate.db").read_bytes()
+    assert created["key"].encode() not in database
+
+
+def test_make_run_serves_the_sandbox_and_its_printed_call_works(
+    served: tuple[str, str, subprocess.Popen[str]],
+) -> None:
+    base, printed, _ = served
+    admin_key = re.search(r"sk-cg-[A-Za-z0-9_-]+", printed).group(0)  # type: ignore[union-attr]
+    curl = next(line for line in printed.splitlines() if line.startswith("curl "))
+
+    answer = subprocess.run(
+        [*shlex.split(curl), "--silent", "--include"], capture_output=True, text=True, timeout=30
+    ).stdout
+    assert answer.startswith("HTTP/1.1 200")
+    assert "x-careergate-sandbox: true" in answer
+    assert "Sandbox reply" in answer
+
+    with openai.OpenAI(base_url=base, api_key=admin_key, max_retries=0) as client:
+        models = list(client.models.list())
+        assert models
+        assert {m.owned_by for m in models} == {"careergate-sandbox"}
+        streamed = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
+
+
+def test_a_revoked_key_is_refused_by_a_running_gateway(
+    cli_env: dict[str, str], served: tuple[str, str, subprocess.Popen[str]]
+) -> None:
+    base, _, _ = served
+    created = json.loads(careergate(cli_env, "keys", "create", "--user", "u2", "--json"))
+    with openai.OpenAI(base_url=base, api_key=created["key"], max_retries=0) as client:
+        client.models.list()
+        careergate(cli_env, "keys", "revoke", created["id"])
+        time.sleep(0.3)  # the key cache time of this gateway
+        with pytest.raises(openai.AuthenticationError):
+            client.models.list()
+
+
+def test_the_second_start_creates_no_new_admin_key(
+    cli_env: dict[str, str], served: tuple[str, str, subprocess.Popen[str]]
+) -> None:
+    admins = [
+        k for k in json.loads(careergate(cli_env, "keys", "list", "--json")) if k["role"] == "admin"
+    ]
+    assert len(admins) == 1
