@@ -31,6 +31,7 @@ lint: install
 
 ## bench: the gateway against a direct call and the bare-proxy floor; writes docs/benchmarks.md
 bench: install
+	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/proxy_bench.py --write docs/benchmarks.md
 
 ## fake-upstream: the fake OpenAI server on port 8081

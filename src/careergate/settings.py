@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     """Base64 of 32 random bytes. Without it, ``data_dir/master.key`` is used (created once)."""
     host: str = "127.0.0.1"
     port: int = 8080
+    forwarded_allow_ips: str | None = None
+    """Comma-separated addresses of TLS-terminating proxies whose X-Forwarded-* headers
+    are believed (uvicorn's ``forwarded_allow_ips``); none by default."""
     max_body_bytes: int = 8 * 1024 * 1024
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"

@@ -93,5 +93,8 @@ def serve(
         http="httptools",
         log_config=None,
         access_log=False,
+        # X-Forwarded-For is believed only from the proxies named in the settings.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=30,
     )

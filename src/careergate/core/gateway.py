@@ -52,7 +52,7 @@ class Gateway:
         self.router = router
         self.upstream = upstream
         self.usage = usage
-        self.timeouts = timeouts
+        self._default_timeout = timeouts.total
         self.request_log = request_log or RequestLog()
         self.tokens = tokens or TokenCounter()
 
@@ -100,7 +100,7 @@ class Gateway:
         user = incoming.user or _str_or_none(body.get("user")) or principal.user
         feature = incoming.feature or principal.feature
         outcome.user, outcome.feature = user, feature
-        timeout = self.timeouts.total
+        timeout = self._default_timeout
         if incoming.timeout is not None and 0 < incoming.timeout < timeout:
             timeout = incoming.timeout
         deadline = asyncio.get_running_loop().time() + timeout
@@ -223,6 +223,7 @@ class Gateway:
         self.usage.record(record)
         principal = outcome.principal
         self.request_log.emit(
+            record.created_at,
             {
                 "request_id": record.request_id,
                 "key": principal.key_prefix if principal else None,
@@ -238,7 +239,7 @@ class Gateway:
                 "prompt_tokens": record.usage.prompt_tokens,
                 "completion_tokens": record.usage.completion_tokens,
                 "latency_ms": record.latency_ms,
-            }
+            },
         )
 
 

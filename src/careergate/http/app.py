@@ -92,7 +92,7 @@ def _tune_collector() -> None:
     TokenCounter().encoding("gpt-4")
     gc.collect()
     gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
+    gc.set_threshold(100_000, 50, 100)
 
 
 def app_factory() -> GatewayApp:

@@ -8,6 +8,7 @@ sends their POSTs straight to them and everything else to the Starlette app.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from careergate.core.call import Incoming, StreamReply
 from careergate.errors import GatewayError, InternalError, InvalidRequest
@@ -192,21 +193,15 @@ class ForwardEndpoint:
         self.runtimes = runtimes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
         try:
-            await self._handle(scope, receive, tracking_send)
+            await self._handle(scope, receive, send)
         except Exception:
-            # A bug of ours, not the caller's: log it, and answer in OpenAI's format.
+            # A bug of ours, not the caller's: log it, and answer in OpenAI's format
+            # (the server refuses this if the response had already started).
             log.exception("unhandled error in %s", self.endpoint.value)
-            if not started:
-                error = InternalError("careergate failed unexpectedly; the failure is logged.")
-                status, body, headers = raw_error(error, new_request_id())
+            error = InternalError("careergate failed unexpectedly; the failure is logged.")
+            status, body, headers = raw_error(error, new_request_id())
+            with contextlib.suppress(RuntimeError):
                 await _send_whole(send, status, body, headers, b"application/json")
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:

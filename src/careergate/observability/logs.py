@@ -108,20 +108,22 @@ class RequestLog:
         # Looked up at each flush, so a replaced sys.stderr (a test's capture) is honoured.
         return cls((lambda: sys.stderr.buffer) if resolve_format(fmt) == "json" else None)
 
-    def emit(self, fields: dict[str, Any]) -> None:
+    def emit(self, at: datetime, fields: dict[str, Any]) -> None:
+        """Log one finished request; ``at`` is its (UTC) time."""
         if not self._logger.isEnabledFor(logging.INFO):
             return
         if self._stream is None:
             self._logger.info("request", extra={"fields": fields})
             return
         entry = {
-            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "ts": at,
             "level": "info",
             "logger": self._logger.name,
             "msg": "request",
             **fields,
         }
-        self._pending.append(orjson.dumps(entry))
+        # orjson writes the datetime itself: RFC 3339, as the other JSON lines.
+        self._pending.append(orjson.dumps(entry, option=orjson.OPT_UTC_Z))
         if self._flush_timer is None:
             self._flush_timer = asyncio.get_running_loop().call_later(
                 self._flush_seconds, self.flush

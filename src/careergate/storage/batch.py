@@ -12,25 +12,32 @@ databases (PostgreSQL with asyncpg) have a truly asynchronous driver and use it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, insert
+from sqlalchemy import Boolean, DateTime, Engine, Table, create_engine, event, insert
 
 from careergate.storage.database import Database, sqlite_pragmas
 
-CHUNK_ROWS = 256
+CHUNK_ROWS = 64
 BUSY_TIMEOUT_MS = 100
 
 
-def _sqlite_value(value: Any) -> Any:
-    # SQLAlchemy's own SQLite storage formats, so the ORM reads these rows back as usual.
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, bool):
-        return int(value)
-    return value
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # SQLAlchemy's own SQLite storage format, so the ORM reads these rows back as usual.
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value is not None else None
+
+
+def _sqlite_boolean(value: bool | None) -> int | None:
+    return int(value) if value is not None else None
+
+
+_SQLITE_CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {
+    DateTime: _sqlite_datetime,
+    Boolean: _sqlite_boolean,
+}
 
 
 class BatchInserter:
@@ -45,6 +52,13 @@ class BatchInserter:
             f"INSERT INTO {table.name} ({', '.join(self.columns)}) "  # noqa: S608
             f"VALUES ({', '.join('?' for _ in self.columns)})"
         )
+        self._pick = operator.itemgetter(*self.columns)
+        self._conversions = [
+            (index, convert)
+            for index, column in enumerate(c for c in table.columns if c.name in self.columns)
+            for kind, convert in _SQLITE_CONVERSIONS.items()
+            if isinstance(column.type, kind)
+        ]
         self._sqlite: Engine | None = None
         if database.is_sqlite:
             self._sqlite = create_engine(database.url.set(drivername="sqlite"))
@@ -64,7 +78,10 @@ class BatchInserter:
             await asyncio.sleep(0)
 
     def _sqlite_tuple(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(_sqlite_value(row[name]) for name in self.columns)
+        values = list(self._pick(row))
+        for index, convert in self._conversions:
+            values[index] = convert(values[index])
+        return tuple(values)
 
     def close(self) -> None:
         if self._sqlite is not None:

@@ -47,16 +47,14 @@ class Router:
         self.deployments = [Deployment(c, provider_for(c)) for c in deployments]
         self._exact: dict[str, Target] = {}
         self._wildcard: Deployment | None = None
+        self.sandboxed = any(d.sandbox for d in self.deployments)
+        """Some answers come from the sandbox upstream (responses say so)."""
         for deployment in self.deployments:
             for model, upstream_model in deployment.config.models.items():
                 if model == WILDCARD:
                     self._wildcard = self._wildcard or deployment
                 else:
                     self._exact.setdefault(model, Target(deployment, model, upstream_model))
-
-    @property
-    def sandboxed(self) -> bool:
-        return any(d.sandbox for d in self.deployments)
 
     def named_models(self) -> dict[str, Deployment]:
         return {model: target.deployment for model, target in self._exact.items()}
