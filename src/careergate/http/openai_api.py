@@ -12,12 +12,14 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from careergate.auth.principal import Principal
 from careergate.core.call import Incoming, StreamReply
 from careergate.errors import GatewayError, InternalError, InvalidRequest
 from careergate.http.disconnect import CancelOnDisconnect, ClientDisconnected
@@ -266,31 +268,32 @@ class ModelRoutes:
             headers[SANDBOX_HEADER] = "true"
         return headers
 
-    async def list_models(self, request: Request) -> Response:
+    async def _answer(
+        self,
+        request: Request,
+        fetch: Callable[[Runtime, Principal], Awaitable[dict[str, Any]]],
+    ) -> Response:
         runtime = self.runtimes.get()
         request_id = new_request_id()
         headers = self._headers(runtime, request_id)
         try:
-            principal = await runtime.keys.authenticate(
-                RequestHeaders.parse(request.scope["headers"]).secret
-            )
-            models = await runtime.models.list(principal)
+            secret = RequestHeaders.parse(request.scope["headers"]).secret
+            content = await fetch(runtime, await runtime.keys.authenticate(secret))
         except GatewayError as error:
             return error_response(error, request_id, headers)
-        return json_response({"object": "list", "data": models}, request_id, headers=headers)
+        return json_response(content, request_id, headers=headers)
+
+    async def list_models(self, request: Request) -> Response:
+        async def fetch(runtime: Runtime, principal: Principal) -> dict[str, Any]:
+            return {"object": "list", "data": await runtime.models.list(principal)}
+
+        return await self._answer(request, fetch)
 
     async def get_model(self, request: Request) -> Response:
-        runtime = self.runtimes.get()
-        request_id = new_request_id()
-        headers = self._headers(runtime, request_id)
-        try:
-            principal = await runtime.keys.authenticate(
-                RequestHeaders.parse(request.scope["headers"]).secret
-            )
-            model = await runtime.models.get(principal, request.path_params["model"])
-        except GatewayError as error:
-            return error_response(error, request_id, headers)
-        return json_response(model, request_id, headers=headers)
+        async def fetch(runtime: Runtime, principal: Principal) -> dict[str, Any]:
+            return await runtime.models.get(principal, request.path_params["model"])
+
+        return await self._answer(request, fetch)
 
 
 class GatewayApp:

@@ -105,31 +105,9 @@ class UpstreamClient:
     ) -> UpstreamReply:
         """Send and read a whole answer. Connection failures and retryable statuses
         are retried; the last answer, whatever its status, is returned."""
-        provider = target.deployment.provider
-        url = provider.url(endpoint, target.upstream_model)
-        # OpenAI records X-Client-Request-Id with the request: one id across both logs.
-        headers = {**provider.headers(), "x-client-request-id": request_id}
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                async with Deadline(deadline) as scope:
-                    try:
-                        async with self.session.post(url, data=payload, headers=headers) as resp:
-                            body = await resp.read()
-                    except _CONNECTION_ERRORS as exc:
-                        if scope.expired:
-                            raise
-                        if await self._wait_before_retry(attempt, None, deadline):
-                            continue
-                        raise _unavailable(target, exc) from exc
-            except TimeoutError as exc:
-                raise _deadline(target) from exc
-            if is_retryable_status(resp.status) and await self._wait_before_retry(
-                attempt, parse_retry_after(resp.headers), deadline
-            ):
-                continue
-            return UpstreamReply(resp.status, resp.headers, body, attempt)
+        reply = await self._send(target, endpoint, payload, deadline, request_id, stream=False)
+        assert isinstance(reply, UpstreamReply)
+        return reply
 
     async def open_stream(
         self, target: Target, endpoint: Endpoint, payload: bytes, deadline: float, request_id: str
@@ -137,6 +115,18 @@ class UpstreamClient:
         """Start a streamed answer. Until the upstream has answered 2xx nothing has
         reached the caller, so failures are retried as in ``request``; an error answer
         that is not retried comes back whole as an ``UpstreamReply``."""
+        return await self._send(target, endpoint, payload, deadline, request_id, stream=True)
+
+    async def _send(
+        self,
+        target: Target,
+        endpoint: Endpoint,
+        payload: bytes,
+        deadline: float,
+        request_id: str,
+        *,
+        stream: bool,
+    ) -> UpstreamStream | UpstreamReply:
         provider = target.deployment.provider
         url = provider.url(endpoint, target.upstream_model)
         # OpenAI records X-Client-Request-Id with the request: one id across both logs.
@@ -148,7 +138,7 @@ class UpstreamClient:
                 async with Deadline(deadline) as scope:
                     try:
                         resp = await self.session.post(url, data=payload, headers=headers)
-                        if resp.status < 300:
+                        if stream and resp.status < 300:
                             return UpstreamStream(resp, attempt)
                         async with resp:
                             body = await resp.read()
