@@ -17,6 +17,7 @@ import uvicorn
 import yaml
 from sqlalchemy import select
 
+from careergate.auth.permissions import KeySpec
 from careergate.auth.principal import Role
 from careergate.http.app import create_app
 from careergate.runtime import key_store, open_database
@@ -74,7 +75,7 @@ class Gateway:
         async def work() -> str:
             database = await open_database(self.settings)
             try:
-                created = await key_store(self.settings, database).create(**options)
+                created = await key_store(self.settings, database).create(KeySpec(**options))
                 return created.secret
             finally:
                 await database.close()

@@ -36,7 +36,8 @@ def test_a_plain_request_records_the_upstreams_usage(gateway: Gateway) -> None:
 
 def test_headers_attribute_usage_to_an_end_user_and_feature(gateway: Gateway) -> None:
     client = gateway.client(
-        default_headers={"x-careergate-user": "bob", "x-careergate-feature": "job-match"}
+        gateway.create_key(act_for_users=True),
+        default_headers={"x-careergate-user": "bob", "x-careergate-feature": "job-match"},
     )
     raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=MESSAGES)
     row = gateway.usage_record(raw.headers["x-request-id"])

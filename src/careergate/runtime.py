@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
+from careergate.audit.log import AuditLog
+from careergate.auth.admin import KeyAdmin
 from careergate.auth.keys import KeyHasher
 from careergate.auth.store import KeyStore
 from careergate.config.deployments import DeploymentConfig, load_gateway_config
@@ -45,6 +47,10 @@ async def open_database(settings: Settings) -> Database:
 def key_store(settings: Settings, database: Database) -> KeyStore:
     hasher = KeyHasher(master_key(settings).derive("caller-key-hash"))
     return KeyStore(database, hasher, settings.key_cache_seconds)
+
+
+def key_admin(settings: Settings, database: Database) -> KeyAdmin:
+    return KeyAdmin(key_store(settings, database), AuditLog(database))
 
 
 @dataclass

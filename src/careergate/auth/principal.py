@@ -1,4 +1,4 @@
-"""The principal: the caller a request runs for, as its key describes it."""
+"""The principal: the caller a request runs for, and what its key allows it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from enum import StrEnum
 
 class Role(StrEnum):
     ADMIN = "admin"
+    """Everything, including the administration of keys."""
     SERVICE = "service"
+    """Model calls within the key's permissions; no administration."""
     READER = "reader"
+    """Reads only (model lists, reports); no model calls, no administration."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,14 @@ class Principal:
     feature: str | None = None
     models: tuple[str, ...] | None = None
     """Allowed model names or shell-style patterns (``gpt-4o*``); ``None`` allows all."""
+    features: tuple[str, ...] | None = None
+    """Features usage may be attributed to; ``None`` allows all."""
+    endpoints: tuple[str, ...] | None = None
+    """Endpoints it may call (``chat/completions``, ``embeddings``); ``None`` allows all."""
+    act_for_users: bool = False
+    """May name end users other than its own."""
+    rpm_limit: int | None = None
+    tpm_limit: int | None = None
     expires_at: float | None = None
     """Unix time after which the key no longer works."""
 
@@ -32,3 +43,14 @@ class Principal:
         return any(
             model == allowed or fnmatch.fnmatchcase(model, allowed) for allowed in self.models
         )
+
+    def may_call(self, endpoint: str) -> bool:
+        if self.role is Role.READER:
+            return False
+        return self.endpoints is None or endpoint in self.endpoints
+
+    def may_attribute_to(self, feature: str) -> bool:
+        return self.features is None or feature in self.features
+
+    def may_speak_for(self, user: str) -> bool:
+        return self.act_for_users or self.role is Role.ADMIN or user == self.user

@@ -6,18 +6,38 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from careergate.auth.keys import KeyHasher
+from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Principal, Role
 from careergate.errors import AuthenticationFailed, InvalidRequest, NotFound
 from careergate.storage import Database
 from careergate.storage.models import ApiKeyRow
 
 _CACHE_LIMIT = 100_000
+
+# KeySpec field -> ApiKeyRow attribute, where the names differ.
+_COLUMN_OF = {"user": "user_id", "metadata": "key_metadata"}
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; they were stored as UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _column_value(field: str, value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if field in ("models", "features", "endpoints") and value is not None:
+        return list(value) or None
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,61 +46,70 @@ class KeyInfo:
 
     id: str
     prefix: str
-    name: str | None
-    role: str
-    user: str | None
-    team: str | None
-    feature: str | None
-    models: list[str] | None
+    spec: KeySpec
     created_at: datetime
-    expires_at: datetime | None
     revoked_at: datetime | None
+    previous_expires_at: datetime | None
 
     @classmethod
     def from_row(cls, row: ApiKeyRow) -> KeyInfo:
-        return cls(
-            id=row.id,
-            prefix=row.prefix,
+        spec = KeySpec(
             name=row.name,
-            role=row.role,
+            role=Role(row.role),
             user=row.user_id,
             team=row.team,
             feature=row.feature,
             models=row.models,
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            revoked_at=row.revoked_at,
+            features=row.features,
+            endpoints=row.endpoints,
+            act_for_users=bool(row.act_for_users),
+            rpm_limit=row.rpm_limit,
+            tpm_limit=row.tpm_limit,
+            budget_usd=Decimal(row.budget_usd) if row.budget_usd is not None else None,
+            expires_at=_aware(row.expires_at),
+            metadata=row.key_metadata,
         )
+        return cls(
+            row.id,
+            row.prefix,
+            spec,
+            _aware(row.created_at) or datetime.now(UTC),
+            _aware(row.revoked_at),
+            _aware(row.previous_expires_at),
+        )
+
+    @property
+    def role(self) -> Role:
+        return self.spec.role
+
+    def state(self, now: datetime | None = None) -> str:
+        now = now or datetime.now(UTC)
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.spec.expires_at is not None and self.spec.expires_at <= now:
+            return "expired"
+        return "active"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "prefix": self.prefix,
-            "name": self.name,
-            "role": self.role,
-            "user": self.user,
-            "team": self.team,
-            "feature": self.feature,
-            "models": self.models,
+            **self.spec.model_dump(mode="json"),
+            "state": self.state(),
             "created_at": self.created_at.isoformat(),
-            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "previous_secret_valid_until": (
+                self.previous_expires_at.isoformat() if self.previous_expires_at else None
+            ),
         }
 
 
 @dataclass(frozen=True, slots=True)
 class CreatedKey:
-    """A new key: the only time its secret is available."""
+    """A new (or rotated) key: the only time its secret is available."""
 
     secret: str
     info: KeyInfo
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _principal(row: ApiKeyRow) -> Principal:
@@ -93,16 +122,22 @@ def _principal(row: ApiKeyRow) -> Principal:
         team=row.team,
         feature=row.feature,
         models=tuple(row.models) if row.models is not None else None,
+        features=tuple(row.features) if row.features is not None else None,
+        endpoints=tuple(row.endpoints) if row.endpoints is not None else None,
+        act_for_users=bool(row.act_for_users),
+        rpm_limit=row.rpm_limit,
+        tpm_limit=row.tpm_limit,
         expires_at=expires.timestamp() if expires else None,
     )
 
 
 class KeyStore:
-    """Creates, lists and revokes caller keys; authenticates presented secrets.
+    """Creates, changes, rotates and revokes caller keys; authenticates secrets.
 
     Lookups are cached for ``cache_seconds`` (both hits and misses), so the hot path
-    is a hash and a dictionary read; a revocation therefore takes effect in every
-    process within that time. Concurrent lookups of one uncached key share one query.
+    is a hash and a dictionary read; a revocation or change therefore takes effect in
+    every process within that time. Concurrent lookups of one uncached key share one
+    query.
     """
 
     def __init__(self, database: Database, hasher: KeyHasher, cache_seconds: float = 1.0) -> None:
@@ -114,34 +149,17 @@ class KeyStore:
 
     # -- administration ---------------------------------------------------------------
 
-    async def create(
-        self,
-        *,
-        role: Role = Role.SERVICE,
-        user: str | None = None,
-        team: str | None = None,
-        feature: str | None = None,
-        models: list[str] | None = None,
-        name: str | None = None,
-        expires_at: datetime | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> CreatedKey:
+    async def create(self, spec: KeySpec) -> CreatedKey:
         secret = self.hasher.new_secret()
         row = ApiKeyRow(
             id=uuid.uuid4().hex,
             prefix=self.hasher.prefix(secret),
             secret_hash=self.hasher.digest(secret),
-            name=name,
-            role=role.value,
-            user_id=user,
-            team=team,
-            feature=feature,
-            models=models or None,
-            key_metadata=metadata,
             created_at=datetime.now(UTC),
-            expires_at=expires_at,
             revoked_at=None,
         )
+        for field, value in spec:
+            setattr(row, _COLUMN_OF.get(field, field), _column_value(field, value))
         async with self.database.session() as session, session.begin():
             session.add(row)
         return CreatedKey(secret, KeyInfo.from_row(row))
@@ -153,21 +171,52 @@ class KeyStore:
         async with self.database.session() as session:
             return [KeyInfo.from_row(row) for row in (await session.scalars(query)).all()]
 
-    async def revoke(self, key: str) -> KeyInfo:
-        """Revoke by id or by the prefix shown in listings."""
+    async def _find(self, session: Any, key: str) -> ApiKeyRow:
         if len(key) < 8:
             raise InvalidRequest("give the key's id or its listed prefix (at least 8 characters)")
+        rows = (
+            await session.scalars(
+                select(ApiKeyRow).where(or_(ApiKeyRow.id == key, ApiKeyRow.prefix == key))
+            )
+        ).all()
+        if not rows:
+            raise NotFound(f"no key with id or prefix {key!r}", code="key_not_found")
+        if len(rows) > 1:
+            raise InvalidRequest(f"{key!r} matches several keys; use the key's id")
+        row: ApiKeyRow = rows[0]
+        return row
+
+    async def show(self, key: str) -> KeyInfo:
+        async with self.database.session() as session:
+            return KeyInfo.from_row(await self._find(session, key))
+
+    async def update(self, key: str, changes: KeyUpdate) -> KeyInfo:
         async with self.database.session() as session, session.begin():
-            rows = (
-                await session.scalars(
-                    select(ApiKeyRow).where(or_(ApiKeyRow.id == key, ApiKeyRow.prefix == key))
-                )
-            ).all()
-            if not rows:
-                raise NotFound(f"no key with id or prefix {key!r}")
-            if len(rows) > 1:
-                raise InvalidRequest(f"{key!r} matches several keys; use the key's id")
-            row = rows[0]
+            row = await self._find(session, key)
+            for field in changes.model_fields_set:
+                value = getattr(changes, field)
+                if field in ("role", "act_for_users") and value is None:
+                    continue
+                setattr(row, _COLUMN_OF.get(field, field), _column_value(field, value))
+            return KeyInfo.from_row(row)
+
+    async def rotate(self, key: str, grace: timedelta) -> CreatedKey:
+        """A new secret for the key; the old one keeps working for ``grace``."""
+        secret = self.hasher.new_secret()
+        async with self.database.session() as session, session.begin():
+            row = await self._find(session, key)
+            if row.revoked_at is not None:
+                raise InvalidRequest(f"key {row.prefix}... is revoked; create a new one")
+            row.previous_secret_hash = row.secret_hash if grace > timedelta(0) else None
+            row.previous_expires_at = datetime.now(UTC) + grace if grace > timedelta(0) else None
+            row.secret_hash = self.hasher.digest(secret)
+            row.prefix = self.hasher.prefix(secret)
+            return CreatedKey(secret, KeyInfo.from_row(row))
+
+    async def revoke(self, key: str) -> KeyInfo:
+        """Revoke by id or by the prefix shown in listings."""
+        async with self.database.session() as session, session.begin():
+            row = await self._find(session, key)
             if row.revoked_at is None:
                 row.revoked_at = datetime.now(UTC)
             return KeyInfo.from_row(row)
@@ -212,9 +261,12 @@ class KeyStore:
         future: asyncio.Future[Principal | None] = asyncio.get_running_loop().create_future()
         self._pending[digest] = future
         try:
-            query = select(ApiKeyRow).where(
-                ApiKeyRow.secret_hash == digest, ApiKeyRow.revoked_at.is_(None)
+            current = ApiKeyRow.secret_hash == digest
+            in_grace = and_(
+                ApiKeyRow.previous_secret_hash == digest,
+                ApiKeyRow.previous_expires_at > datetime.now(UTC),
             )
+            query = select(ApiKeyRow).where(or_(current, in_grace), ApiKeyRow.revoked_at.is_(None))
             async with self.database.session() as session:
                 row = (await session.scalars(query)).first()
             principal = _principal(row) if row is not None else None

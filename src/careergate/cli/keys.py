@@ -2,119 +2,199 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from careergate.audit.log import Actor
+from careergate.auth.admin import KeyAdmin
+from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Role
-from careergate.auth.store import KeyInfo
+from careergate.auth.store import CreatedKey
 from careergate.cli.common import run, with_database
-from careergate.runtime import key_store
+from careergate.runtime import key_admin
 from careergate.settings import Settings
 from careergate.storage.database import Database
 
 keys_app = typer.Typer(help="Callers' virtual keys (sk-cg-...).", no_args_is_help=True)
 console = Console()
+T = TypeVar("T")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+KeyArgument = Annotated[str, typer.Argument(help="The key's id or its listed prefix.")]
+
+
+def _with_admin(work: Callable[[KeyAdmin], Awaitable[T]]) -> T:
+    settings = Settings()
+
+    async def body(database: Database) -> T:
+        return await work(key_admin(settings, database))
+
+    return run(lambda: with_database(settings, body))
 
 
 def _print_json(value: object) -> None:
     typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
 
 
+def _split(value: str | None) -> list[str] | None:
+    return [item.strip() for item in value.split(",") if item.strip()] if value else None
+
+
+def _expiry(days: float | None) -> datetime | None:
+    return datetime.now(UTC) + timedelta(days=days) if days else None
+
+
+def _show_created(created: CreatedKey, as_json: bool, verb: str) -> None:
+    if as_json:
+        _print_json({"key": created.secret, **created.info.to_json()})
+        return
+    console.print(f"[bold green]{verb} key[/bold green] {created.info.id} ({created.info.role})")
+    console.print(f"[bold]{created.secret}[/bold]")
+    console.print("[yellow]Store it now: it is not shown again.[/yellow]")
+
+
 @keys_app.command("create")
 def create(
     user: Annotated[str | None, typer.Option(help="End user the key belongs to.")] = None,
     team: Annotated[str | None, typer.Option(help="Team the key's usage is charged to.")] = None,
-    feature: Annotated[str | None, typer.Option(help="Platform feature the key is for.")] = None,
+    feature: Annotated[str | None, typer.Option(help="Feature its usage is attributed to.")] = None,
     models: Annotated[
         str | None, typer.Option(help="Comma-separated models or patterns (gpt-4o*) it may use.")
     ] = None,
+    features: Annotated[
+        str | None, typer.Option(help="Comma-separated features it may attribute usage to.")
+    ] = None,
+    endpoints: Annotated[
+        str | None, typer.Option(help="Comma-separated endpoints: chat/completions, embeddings.")
+    ] = None,
     role: Annotated[Role, typer.Option(help="admin, service or reader.")] = Role.SERVICE,
+    act_for_users: Annotated[
+        bool, typer.Option("--act-for-users", help="May name other end users in requests.")
+    ] = False,
+    rpm: Annotated[int | None, typer.Option(help="Requests per minute.")] = None,
+    tpm: Annotated[int | None, typer.Option(help="Tokens per minute.")] = None,
+    budget: Annotated[str | None, typer.Option(help="Budget in USD (a decimal).")] = None,
     name: Annotated[str | None, typer.Option(help="A label for listings.")] = None,
     expires_in_days: Annotated[
         float | None, typer.Option("--expires-in-days", help="Expire after this many days.")
     ] = None,
+    metadata: Annotated[str | None, typer.Option(help="Free metadata as a JSON object.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (with the key).")] = False,
 ) -> None:
     """Create a key. Its secret is printed once and never stored."""
-    settings = Settings()
-    allowed = [m.strip() for m in models.split(",") if m.strip()] if models else None
-    expires = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
-
-    async def work(database: Database) -> tuple[str, KeyInfo]:
-        created = await key_store(settings, database).create(
-            role=role,
-            user=user,
-            team=team,
-            feature=feature,
-            models=allowed,
-            name=name,
-            expires_at=expires,
-        )
-        return created.secret, created.info
-
-    secret, info = run(lambda: with_database(settings, work))
-    if as_json:
-        _print_json({"key": secret, **info.to_json()})
-        return
-    console.print(f"[bold green]Created key[/bold green] {info.id} ({info.role})")
-    console.print(f"[bold]{secret}[/bold]")
-    console.print("[yellow]Store it now: it is not shown again.[/yellow]")
+    spec = KeySpec(
+        name=name,
+        role=role,
+        user=user,
+        team=team,
+        feature=feature,
+        models=_split(models),
+        features=_split(features),
+        endpoints=_split(endpoints),
+        act_for_users=act_for_users,
+        rpm_limit=rpm,
+        tpm_limit=tpm,
+        budget_usd=Decimal(budget) if budget else None,
+        expires_at=_expiry(expires_in_days),
+        metadata=orjson.loads(metadata) if metadata else None,
+    )
+    created = _with_admin(lambda admin: admin.create(Actor.command_line(), spec))
+    _show_created(created, as_json, "Created")
 
 
 @keys_app.command("list")
 def list_keys(
     include_revoked: Annotated[bool, typer.Option("--all", help="Include revoked keys.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List keys (prefixes only: secrets are never stored)."""
-    settings = Settings()
-
-    async def work(database: Database) -> list[KeyInfo]:
-        return await key_store(settings, database).list(include_revoked=include_revoked)
-
-    keys = run(lambda: with_database(settings, work))
+    keys = _with_admin(lambda admin: admin.list(include_revoked=include_revoked))
     if as_json:
         _print_json([k.to_json() for k in keys])
         return
-    table = Table("id", "prefix", "role", "user", "team", "feature", "models", "created", "state")
+    table = Table("id", "prefix", "role", "user", "team", "feature", "models", "expires", "state")
     for k in keys:
-        state = (
-            "revoked"
-            if k.revoked_at
-            else ("expires " + k.expires_at.date().isoformat() if k.expires_at else "active")
-        )
+        spec = k.spec
         table.add_row(
             k.id,
             k.prefix + "...",
-            k.role,
-            k.user or "",
-            k.team or "",
-            k.feature or "",
-            ",".join(k.models) if k.models else "any",
-            k.created_at.strftime("%Y-%m-%d %H:%M"),
-            state,
+            spec.role.value,
+            spec.user or "",
+            spec.team or "",
+            spec.feature or "",
+            ",".join(spec.models) if spec.models else "any",
+            spec.expires_at.date().isoformat() if spec.expires_at else "",
+            k.state(),
         )
     # Full width even when piped: a folded key prefix cannot be copied.
     Console(width=max(console.width, 180)).print(table)
 
 
-@keys_app.command("revoke")
-def revoke(
-    key: Annotated[str, typer.Argument(help="The key's id or its listed prefix.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+@keys_app.command("show")
+def show(key: KeyArgument) -> None:
+    """Show one key's permissions and state (as JSON)."""
+    _print_json(_with_admin(lambda admin: admin.show(key)).to_json())
+
+
+@keys_app.command("update")
+def update(
+    key: KeyArgument,
+    models: Annotated[str | None, typer.Option(help="Comma-separated models or patterns.")] = None,
+    features: Annotated[str | None, typer.Option(help="Comma-separated features.")] = None,
+    endpoints: Annotated[str | None, typer.Option(help="Comma-separated endpoints.")] = None,
+    role: Annotated[Role | None, typer.Option(help="admin, service or reader.")] = None,
+    rpm: Annotated[int | None, typer.Option(help="Requests per minute.")] = None,
+    tpm: Annotated[int | None, typer.Option(help="Tokens per minute.")] = None,
+    budget: Annotated[str | None, typer.Option(help="Budget in USD.")] = None,
+    expires_in_days: Annotated[
+        float | None, typer.Option("--expires-in-days", help="Expire after this many days.")
+    ] = None,
+    act_for_users: Annotated[
+        bool | None, typer.Option("--act-for-users/--no-act-for-users", help="Speak for users.")
+    ] = None,
 ) -> None:
+    """Change a key's permissions; the options not given stay as they are."""
+    given: dict[str, Any] = {
+        "models": _split(models),
+        "features": _split(features),
+        "endpoints": _split(endpoints),
+        "role": role,
+        "rpm_limit": rpm,
+        "tpm_limit": tpm,
+        "budget_usd": Decimal(budget) if budget else None,
+        "expires_at": _expiry(expires_in_days),
+        "act_for_users": act_for_users,
+    }
+    changes = KeyUpdate(**{k: v for k, v in given.items() if v is not None})
+    info = _with_admin(lambda admin: admin.update(Actor.command_line(), key, changes))
+    _print_json(info.to_json())
+
+
+@keys_app.command("rotate")
+def rotate(
+    key: KeyArgument,
+    grace_minutes: Annotated[
+        float, typer.Option("--grace-minutes", help="How long the old secret keeps working.")
+    ] = 60.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (with the key).")] = False,
+) -> None:
+    """Issue a new secret; the old one works until the grace period ends."""
+    grace = timedelta(minutes=grace_minutes)
+    created = _with_admin(lambda admin: admin.rotate(Actor.command_line(), key, grace))
+    _show_created(created, as_json, "Rotated")
+
+
+@keys_app.command("revoke")
+def revoke(key: KeyArgument, as_json: JsonOption = False) -> None:
     """Revoke a key. Every gateway process refuses it within the key cache time (1 s)."""
-    settings = Settings()
-
-    async def work(database: Database) -> KeyInfo:
-        return await key_store(settings, database).revoke(key)
-
-    info = run(lambda: with_database(settings, work))
+    info = _with_admin(lambda admin: admin.revoke(Actor.command_line(), key))
     if as_json:
         _print_json(info.to_json())
     else:

@@ -11,11 +11,13 @@ import uvicorn
 from rich.console import Console
 from rich.panel import Panel
 
+from careergate.audit.log import Actor
+from careergate.auth.permissions import KeySpec
 from careergate.auth.principal import Role
 from careergate.cli.common import run, with_database
 from careergate.config.deployments import load_gateway_config
 from careergate.observability.logs import configure_logging
-from careergate.runtime import key_store
+from careergate.runtime import key_admin
 from careergate.settings import Settings
 from careergate.storage.database import Database
 
@@ -26,10 +28,11 @@ async def _first_admin_key(settings: Settings) -> str | None:
     """Create an admin key if none exists; its secret, to be shown once."""
 
     async def work(database: Database) -> str | None:
-        keys = key_store(settings, database)
-        if await keys.count_active(Role.ADMIN):
+        admin = key_admin(settings, database)
+        if await admin.keys.count_active(Role.ADMIN):
             return None
-        created = await keys.create(role=Role.ADMIN, name="first admin key")
+        spec = KeySpec(role=Role.ADMIN, name="first admin key")
+        created = await admin.create(Actor.command_line(), spec)
         return created.secret
 
     return await with_database(settings, work)

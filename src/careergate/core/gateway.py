@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from careergate.auth.principal import Principal
+from careergate.auth.principal import Role
 from careergate.auth.store import KeyStore
 from careergate.core.call import Call, Incoming, Outcome, Reply, StreamReply
 from careergate.core.requests import parse_request
@@ -90,26 +90,28 @@ class Gateway:
                 self._settle(outcome)
 
     async def _admit(self, incoming: Incoming, outcome: Outcome) -> Call:
-        """Authenticate, read and parse, and attribute the request."""
+        """Authenticate, read and parse, attribute and authorize the request."""
         principal = await self.keys.authenticate(incoming.secret)
         outcome.principal = principal
         raw = await incoming.read_body()
         body = parse_request(incoming.endpoint, raw)
         outcome.model = body["model"]
         outcome.stream = bool(body.get("stream"))
-        user = incoming.user or _str_or_none(body.get("user")) or principal.user
+        named_user = incoming.user or _str_or_none(body.get("user"))
+        user = named_user or principal.user
         feature = incoming.feature or principal.feature
         outcome.user, outcome.feature = user, feature
         timeout = self._default_timeout
         if incoming.timeout is not None and 0 < incoming.timeout < timeout:
             timeout = incoming.timeout
         deadline = asyncio.get_running_loop().time() + timeout
-        return Call(
+        call = Call(
             incoming.request_id, incoming.endpoint, principal, body, raw, deadline, user, feature
         )
+        _authorize(call, named_user, incoming.feature)
+        return call
 
     def _route(self, call: Call, outcome: Outcome) -> Target:
-        _authorize(call.principal, call.model)
         target = self.router.resolve(call.model)
         outcome.target = target
         return target
@@ -243,12 +245,37 @@ class Gateway:
         )
 
 
-def _authorize(principal: Principal, model: str) -> None:
-    if not principal.may_use_model(model):
+def _authorize(call: Call, named_user: str | None, named_feature: str | None) -> None:
+    """Refuse what the caller's key does not allow, saying which permission is missing."""
+    principal = call.principal
+    prefix = principal.key_prefix
+    if not principal.may_call(call.endpoint.value):
+        reason = (
+            "reader keys may not call models"
+            if principal.role is Role.READER
+            else (f"it may call only {', '.join(principal.endpoints or ())}")
+        )
         raise PermissionDenied(
-            f"The key {principal.key_prefix}... is not allowed to use the model `{model}`.",
+            f"The key {prefix}... may not call {call.endpoint.value}: {reason}.",
+            code="endpoint_not_allowed",
+        )
+    if not principal.may_use_model(call.model):
+        raise PermissionDenied(
+            f"The key {prefix}... is not allowed to use the model `{call.model}`.",
             code="model_not_allowed",
             param="model",
+        )
+    if named_feature is not None and not principal.may_attribute_to(named_feature):
+        raise PermissionDenied(
+            f"The key {prefix}... may not attribute usage to the feature `{named_feature}`.",
+            code="feature_not_allowed",
+        )
+    if named_user is not None and not principal.may_speak_for(named_user):
+        raise PermissionDenied(
+            f"The key {prefix}... may not act for other users (it names `{named_user}`); "
+            "give it the act-for-users permission or use the user's own key.",
+            code="user_not_allowed",
+            param="user",
         )
 
 

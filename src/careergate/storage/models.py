@@ -28,10 +28,40 @@ class ApiKeyRow(Base):
     feature: Mapped[str | None] = mapped_column(String(200))
     models: Mapped[list[str] | None] = mapped_column(JSON)
     """Models the key may use; ``None`` means any."""
+    features: Mapped[list[str] | None] = mapped_column(JSON)
+    """Features the key may attribute usage to; ``None`` means any."""
+    endpoints: Mapped[list[str] | None] = mapped_column(JSON)
+    """Endpoints (``chat/completions``, ``embeddings``) it may call; ``None`` means all."""
+    act_for_users: Mapped[bool] = mapped_column(Boolean, default=False)
+    """May name end users other than its own (``user`` field, X-Careergate-User)."""
+    rpm_limit: Mapped[int | None] = mapped_column(Integer)
+    tpm_limit: Mapped[int | None] = mapped_column(Integer)
+    budget_usd: Mapped[str | None] = mapped_column(String(32))
+    """A decimal amount, kept as text so that no float ever rounds it."""
     key_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The secret replaced by the last rotation, accepted until ``previous_expires_at``."""
+    previous_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """One administrative action: who did what to what, when and from where."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class UsageRow(Base):

@@ -1,0 +1,52 @@
+"""What a caller key may do, as operators state it (CLI and admin API alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from careergate.auth.principal import Role
+from careergate.upstream.providers import Endpoint
+
+ENDPOINT_NAMES = frozenset(e.value for e in Endpoint)
+
+
+class KeySpec(BaseModel):
+    """A new key's owner, role and permissions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    role: Role = Role.SERVICE
+    user: str | None = Field(default=None, max_length=200)
+    team: str | None = Field(default=None, max_length=200)
+    feature: str | None = Field(default=None, max_length=200)
+    """The feature its usage is attributed to unless a request names another."""
+    models: list[str] | None = None
+    features: list[str] | None = None
+    endpoints: list[str] | None = None
+    act_for_users: bool = False
+    rpm_limit: int | None = Field(default=None, gt=0)
+    tpm_limit: int | None = Field(default=None, gt=0)
+    budget_usd: Decimal | None = Field(default=None, ge=0)
+    expires_at: datetime | None = None
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("endpoints")
+    @classmethod
+    def _known_endpoints(cls, value: list[str] | None) -> list[str] | None:
+        unknown = set(value or ()) - ENDPOINT_NAMES
+        if unknown:
+            known = ", ".join(sorted(ENDPOINT_NAMES))
+            raise ValueError(f"unknown endpoints {sorted(unknown)}; known: {known}")
+        return value
+
+
+class KeyUpdate(KeySpec):
+    """Changes to a key: only the fields given are changed (``None`` clears a limit)."""
+
+    role: Role | None = None  # type: ignore[assignment]
+    act_for_users: bool | None = None  # type: ignore[assignment]
