@@ -101,7 +101,15 @@ def test_keys_create_list_and_revoke(cli_env: dict[str, str]) -> None:
     assert created["key"] not in json.dumps(listed)
     assert "sk-cg-" in careergate(cli_env, "keys", "list")  # the table shows prefixes
 
-    careergate(cli_env, "keys", "revoke", created["prefix"])
+    shown = json.loads(careergate(cli_env, "keys", "show", created["id"]))
+    assert (shown["user"], shown["state"]) == ("u1", "active")
+    updated = json.loads(careergate(cli_env, "keys", "update", created["id"], "--rpm", "30"))
+    assert (updated["rpm_limit"], updated["team"]) == (30, "t")
+    rotated = json.loads(careergate(cli_env, "keys", "rotate", created["id"], "--json"))
+    assert rotated["key"] != created["key"]
+    assert rotated["previous_secret_valid_until"] is not None
+
+    careergate(cli_env, "keys", "revoke", created["id"])
     assert json.loads(careergate(cli_env, "keys", "list", "--json")) == []
     database = (Path(cli_env["CAREERGATE_DATA_DIR"]) / "careergate.db").read_bytes()
     assert created["key"].encode() not in database

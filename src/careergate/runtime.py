@@ -65,6 +65,7 @@ class Runtime:
     usage: UsageWriter
     gateway: Gateway
     models: ModelCatalog
+    admin: KeyAdmin
     _stack: AsyncExitStack
 
     @classmethod
@@ -107,6 +108,7 @@ class Runtime:
             usage,
             gateway,
             ModelCatalog(router, upstream),
+            KeyAdmin(keys, AuditLog(database)),
             stack,
         )
 

@@ -19,6 +19,7 @@ from careergate.errors import (
     MethodNotAllowed,
     NotFound,
 )
+from careergate.http.admin_api import AdminRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
 from careergate.observability.logs import configure_logging
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         # Registered here too so that other methods get a 405 rather than a 404.
         *(Route(path, handler, methods=["POST"]) for path, handler in forward.items()),
         *ModelRoutes(runtimes).routes(),
+        *AdminRoutes(runtimes).routes(),
     ]
     starlette = Starlette(
         routes=routes,

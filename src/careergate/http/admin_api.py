@@ -1,0 +1,136 @@
+"""The admin HTTP API under ``/admin``: key administration and the audit log.
+
+Admin keys only. Bodies are small JSON documents checked by the same models the CLI
+uses (``KeySpec``, ``KeyUpdate``), so both faces allow exactly the same things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from careergate.audit.log import Actor
+from careergate.auth.permissions import KeySpec, KeyUpdate
+from careergate.auth.principal import Principal, Role
+from careergate.errors import GatewayError, InvalidRequest, PermissionDenied
+from careergate.http.openai_api import RequestHeaders, RuntimeHolder
+from careergate.http.responses import error_response, json_response, new_request_id
+from careergate.runtime import Runtime
+
+MAX_ADMIN_BODY = 64 * 1024
+
+
+class RotateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grace_seconds: float = Field(default=3600.0, ge=0, le=30 * 24 * 3600)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], raw: bytes) -> M:
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise InvalidRequest(f"{where}: {first['msg']}", param=where) from None
+
+
+Handler = Callable[[Runtime, Actor, Request], Awaitable[Any]]
+
+
+class AdminRoutes:
+    def __init__(self, runtimes: RuntimeHolder) -> None:
+        self.runtimes = runtimes
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/admin/keys", self._wrap(self.list_keys), methods=["GET"]),
+            Route("/admin/keys", self._wrap(self.create_key, 201), methods=["POST"]),
+            Route("/admin/keys/{key}", self._wrap(self.show_key), methods=["GET"]),
+            Route("/admin/keys/{key}", self._wrap(self.update_key), methods=["PATCH"]),
+            Route("/admin/keys/{key}", self._wrap(self.revoke_key), methods=["DELETE"]),
+            Route("/admin/keys/{key}/rotate", self._wrap(self.rotate_key), methods=["POST"]),
+            Route("/admin/audit", self._wrap(self.audit), methods=["GET"]),
+        ]
+
+    def _wrap(
+        self, handler: Handler, status: int = 200
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            runtime = self.runtimes.get()
+            request_id = new_request_id()
+            try:
+                principal = await runtime.keys.authenticate(
+                    RequestHeaders.parse(request.scope["headers"]).secret
+                )
+                _require_admin(principal)
+                client = request.client.host if request.client else "unknown"
+                actor = Actor(f"key:{principal.key_prefix}", client)
+                content = await handler(runtime, actor, request)
+            except GatewayError as error:
+                return error_response(error, request_id)
+            return json_response(content, request_id, status=status)
+
+        return endpoint
+
+    @staticmethod
+    async def _body(request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_ADMIN_BODY:
+            raise InvalidRequest(f"admin request bodies are limited to {MAX_ADMIN_BODY} bytes")
+        body = await request.body()
+        if len(body) > MAX_ADMIN_BODY:
+            raise InvalidRequest(f"admin request bodies are limited to {MAX_ADMIN_BODY} bytes")
+        return body
+
+    async def list_keys(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        include_revoked = request.query_params.get("all") in ("1", "true")
+        keys = await runtime.admin.list(include_revoked=include_revoked)
+        return {"object": "list", "data": [k.to_json() for k in keys]}
+
+    async def create_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        spec = _parse(KeySpec, await self._body(request))
+        created = await runtime.admin.create(actor, spec)
+        return {"key": created.secret, **created.info.to_json()}
+
+    async def show_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        return (await runtime.admin.show(request.path_params["key"])).to_json()
+
+    async def update_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        changes = _parse(KeyUpdate, await self._body(request))
+        return (await runtime.admin.update(actor, request.path_params["key"], changes)).to_json()
+
+    async def rotate_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        rotation = _parse(RotateRequest, await self._body(request))
+        grace = timedelta(seconds=rotation.grace_seconds)
+        created = await runtime.admin.rotate(actor, request.path_params["key"], grace)
+        return {"key": created.secret, **created.info.to_json()}
+
+    async def revoke_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        return (await runtime.admin.revoke(actor, request.path_params["key"])).to_json()
+
+    async def audit(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        text = request.query_params.get("limit", "100")
+        if not text.isdigit():
+            raise InvalidRequest("limit must be a whole number", param="limit")
+        limit = min(int(text), 1000)
+        entries = await runtime.admin.audit.entries(limit=limit)
+        return {"object": "list", "data": [e.to_json() for e in entries]}
+
+
+def _require_admin(principal: Principal) -> None:
+    if principal.role is not Role.ADMIN:
+        raise PermissionDenied(
+            f"The key {principal.key_prefix}... is a {principal.role.value} key; "
+            "the admin API needs an admin key.",
+            code="admin_required",
+        )
