@@ -75,7 +75,8 @@ class Gateway:
         async def work() -> str:
             database = await open_database(self.settings)
             try:
-                created = await key_store(self.settings, database).create(KeySpec(**options))
+                keys = await key_store(self.settings, database)
+                created = await keys.create(KeySpec(**options))
                 return created.secret
             finally:
                 await database.close()

@@ -20,6 +20,7 @@ from careergate.config.deployments import DeploymentConfig, load_gateway_config
 from careergate.core.gateway import Gateway
 from careergate.core.models import ModelCatalog
 from careergate.observability.logs import RequestLog
+from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.database import Database
@@ -28,6 +29,7 @@ from careergate.upstream.client import UpstreamClient
 from careergate.upstream.retry import RetryPolicy
 from careergate.upstream.router import Router
 from careergate.usage.writer import UsageWriter
+from careergate.vault.store import Vault
 
 log = logging.getLogger("careergate")
 
@@ -37,6 +39,17 @@ def master_key(settings: Settings) -> MasterKey:
     return MasterKey.load(configured, settings.data_dir / "master.key")
 
 
+def envelope(settings: Settings) -> Envelope:
+    """Seals under the current master key; also opens what the previous one sealed."""
+    previous = settings.previous_master_key
+    extra = [MasterKey.from_base64(previous.get_secret_value())] if previous else []
+    return Envelope(master_key(settings), *extra)
+
+
+def vault(settings: Settings, database: Database) -> Vault:
+    return Vault(database, envelope(settings))
+
+
 async def open_database(settings: Settings) -> Database:
     """The database, migrated to the current schema."""
     database = Database(settings.resolved_database_url)
@@ -44,13 +57,15 @@ async def open_database(settings: Settings) -> Database:
     return database
 
 
-def key_store(settings: Settings, database: Database) -> KeyStore:
-    hasher = KeyHasher(master_key(settings).derive("caller-key-hash"))
-    return KeyStore(database, hasher, settings.key_cache_seconds)
+async def key_store(settings: Settings, database: Database) -> KeyStore:
+    # The hashing key lives in the vault, not derived from the master key, so that a
+    # master-key rotation does not invalidate every caller key.
+    hash_key = await vault(settings, database).internal_secret("caller-key-hash")
+    return KeyStore(database, KeyHasher(hash_key), settings.key_cache_seconds)
 
 
-def key_admin(settings: Settings, database: Database) -> KeyAdmin:
-    return KeyAdmin(key_store(settings, database), AuditLog(database))
+async def key_admin(settings: Settings, database: Database) -> KeyAdmin:
+    return KeyAdmin(await key_store(settings, database), AuditLog(database))
 
 
 @dataclass
@@ -75,7 +90,7 @@ class Runtime:
             TokenCounter().encoding("gpt-4o")  # load encodings now, not on the first request
             database = await open_database(settings)
             stack.push_async_callback(database.close)
-            keys = key_store(settings, database)
+            keys = await key_store(settings, database)
             deployments = load_gateway_config(settings.config, settings.upstream_env).deployments
             if not deployments:
                 deployments = [await _start_sandbox(stack)]

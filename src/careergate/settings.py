@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     """YAML file with named upstream deployments."""
     master_key: SecretStr | None = None
     """Base64 of 32 random bytes. Without it, ``data_dir/master.key`` is used (created once)."""
+    previous_master_key: SecretStr | None = None
+    """During a master-key rotation: the old key, so secrets it sealed still open."""
     host: str = "127.0.0.1"
     port: int = 8080
     forwarded_allow_ips: str | None = None

@@ -34,7 +34,7 @@ def _with_admin(work: Callable[[KeyAdmin], Awaitable[T]]) -> T:
     settings = Settings()
 
     async def body(database: Database) -> T:
-        return await work(key_admin(settings, database))
+        return await work(await key_admin(settings, database))
 
     return run(lambda: with_database(settings, body))
 

@@ -28,7 +28,7 @@ async def _first_admin_key(settings: Settings) -> str | None:
     """Create an admin key if none exists; its secret, to be shown once."""
 
     async def work(database: Database) -> str | None:
-        admin = key_admin(settings, database)
+        admin = await key_admin(settings, database)
         if await admin.keys.count_active(Role.ADMIN):
             return None
         spec = KeySpec(role=Role.ADMIN, name="first admin key")

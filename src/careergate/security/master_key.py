@@ -74,6 +74,11 @@ class MasterKey:
             return cls.from_base64(configured)
         return cls.from_file(key_file)
 
+    @property
+    def key_id(self) -> str:
+        """A public fingerprint that tells master keys apart (not usable to attack one)."""
+        return self.derive("key-id").hex()[:16]
+
     def derive(self, purpose: str) -> bytes:
         """A 32-byte key for one purpose (e.g. ``"caller-key-hash"``)."""
         return HKDF(

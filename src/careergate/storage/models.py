@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -97,3 +97,28 @@ class UsageRow(Base):
     """Counts are careergate's own (the upstream reported none, e.g. a cut stream)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     latency_ms: Mapped[float] = mapped_column()
+
+
+class VaultSecretRow(Base):
+    """A secret sealed by envelope encryption (see ``careergate.security.envelope``)."""
+
+    __tablename__ = "vault_secrets"
+    __table_args__ = (Index("ix_vault_kind_name", "kind", "name"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    """``upstream-key`` (an upstream API key) or ``internal`` (careergate's own)."""
+    name: Mapped[str] = mapped_column(String(200))
+    """The deployment an upstream key belongs to, or an internal secret's name."""
+    label: Mapped[str | None] = mapped_column(String(200))
+    hint: Mapped[str | None] = mapped_column(String(16))
+    """The secret's last characters, to tell keys apart in listings."""
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(String(400))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    key_nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
