@@ -26,6 +26,7 @@ from careergate.settings import Settings
 from careergate.storage.database import Database
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient
+from careergate.upstream.keyring import KeyRing
 from careergate.upstream.retry import RetryPolicy
 from careergate.upstream.router import Router
 from careergate.usage.writer import UsageWriter
@@ -95,7 +96,17 @@ class Runtime:
             if not deployments:
                 deployments = [await _start_sandbox(stack)]
             router = Router(deployments)
-            upstream = UpstreamClient(settings.timeouts, RetryPolicy.from_settings(settings.retry))
+            keyring = KeyRing(
+                router.deployments,
+                vault(settings, database),
+                alert=log_alert,
+                refresh_seconds=settings.vault_refresh_seconds,
+            )
+            await keyring.start()
+            stack.push_async_callback(keyring.close)
+            upstream = UpstreamClient(
+                settings.timeouts, RetryPolicy.from_settings(settings.retry), keyring
+            )
             await upstream.start()
             stack.push_async_callback(upstream.close)
             usage = UsageWriter(database, settings.usage_flush_seconds, settings.usage_batch_size)
@@ -137,6 +148,11 @@ class Runtime:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+def log_alert(kind: str, subject: str, message: str) -> None:
+    """Alerts go to the log, as errors with the alert's kind and subject."""
+    log.error(message, extra={"fields": {"alert": kind, "subject": subject}})
 
 
 async def _start_sandbox(stack: AsyncExitStack) -> DeploymentConfig:

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     key_cache_seconds: float = 1.0
     """How long a caller key's lookup is reused; bounds how late a revocation takes effect."""
+    vault_refresh_seconds: float = 1.0
+    """How often upstream keys are re-read from the vault (added, drained, removed)."""
     usage_flush_seconds: float = 0.5
     usage_batch_size: int = 500
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)

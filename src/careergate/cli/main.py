@@ -8,6 +8,7 @@ from careergate.cli.db import db_app
 from careergate.cli.fake import fake_upstream
 from careergate.cli.keys import keys_app
 from careergate.cli.serve import serve
+from careergate.cli.vault import vault_app
 
 app = typer.Typer(
     name="careergate",
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.command()(serve)
 app.command("fake-upstream")(fake_upstream)
 app.add_typer(keys_app, name="keys")
+app.add_typer(vault_app, name="vault")
 app.add_typer(db_app, name="db")
 
 

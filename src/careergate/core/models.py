@@ -48,7 +48,8 @@ class ModelCatalog:
             return []
         deadline = asyncio.get_running_loop().time() + 10.0
         try:
-            reply = await self.upstream.get(url, deployment.provider.headers(), deadline)
+            credential = self.upstream.keys.credential(deployment.name)
+            reply = await self.upstream.get(url, credential.headers, deadline)
             data = orjson.loads(reply.body).get("data") if reply.status == 200 else None
         except (GatewayError, orjson.JSONDecodeError, AttributeError) as exc:
             log.warning("could not list models of deployment %s: %s", deployment.name, exc)

@@ -96,7 +96,8 @@ class FakeOpenAIState:
     """The programmable part of the fake, shared by its handlers and the test thread."""
 
     models: tuple[str, ...]
-    api_key: str | None
+    api_keys: frozenset[str] | None
+    """The keys it accepts; ``None`` accepts any."""
     faults: FaultPlan
     requests: deque[ReceivedRequest] = field(default_factory=lambda: deque(maxlen=10_000))
     scripts: list[_Scripted] = field(default_factory=list)
@@ -124,11 +125,11 @@ class _Handlers:
     # -- bookkeeping -------------------------------------------------------------------
 
     def _authorised(self, request: web.Request) -> bool:
-        expected = self.state.api_key
-        if expected is None:
+        accepted = self.state.api_keys
+        if accepted is None:
             return True
         given = request.headers.get("api-key") or request.headers.get("authorization") or ""
-        return given.removeprefix("Bearer ") == expected
+        return given.removeprefix("Bearer ") in accepted
 
     async def _record(self, request: web.Request) -> ReceivedRequest:
         raw = await request.read()
@@ -466,7 +467,10 @@ class FakeOpenAI:
         self.host = host
         self.port = port
         self.state = FakeOpenAIState(
-            models=models, api_key=api_key, faults=FaultPlan(seed), stream_interval=stream_interval
+            models=models,
+            api_keys=frozenset({api_key}) if api_key is not None else None,
+            faults=FaultPlan(seed),
+            stream_interval=stream_interval,
         )
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -490,6 +494,10 @@ class FakeOpenAI:
     @property
     def requests(self) -> list[ReceivedRequest]:
         return list(self.state.requests)
+
+    def accept_keys(self, *keys: str) -> None:
+        """Accept exactly these API keys from now on (as a provider does after a rotation)."""
+        self.state.api_keys = frozenset(keys)
 
     def script(self, contains: str, content: str) -> None:
         """Answer ``content`` to chat requests whose last message contains ``contains``."""

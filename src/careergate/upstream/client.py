@@ -18,6 +18,7 @@ from multidict import CIMultiDictProxy
 from careergate.errors import DeadlineExceeded, UpstreamUnavailable
 from careergate.settings import TimeoutSettings
 from careergate.upstream.deadline import Deadline
+from careergate.upstream.keyring import KeyRing
 from careergate.upstream.providers import Endpoint
 from careergate.upstream.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from careergate.upstream.router import Target
@@ -59,8 +60,9 @@ class UpstreamClient:
     a retry is not started if its wait would end past the deadline.
     """
 
-    def __init__(self, timeouts: TimeoutSettings, retry: RetryPolicy) -> None:
+    def __init__(self, timeouts: TimeoutSettings, retry: RetryPolicy, keys: KeyRing) -> None:
         self.retry = retry
+        self.keys = keys
         self._timeout = aiohttp.ClientTimeout(
             total=None, connect=timeouts.connect, sock_read=timeouts.read
         )
@@ -127,13 +129,13 @@ class UpstreamClient:
         *,
         stream: bool,
     ) -> UpstreamStream | UpstreamReply:
-        provider = target.deployment.provider
-        url = provider.url(endpoint, target.upstream_model)
-        # OpenAI records X-Client-Request-Id with the request: one id across both logs.
-        headers = {**provider.headers(), "x-client-request-id": request_id}
+        url = target.deployment.provider.url(endpoint, target.upstream_model)
         attempt = 0
         while True:
             attempt += 1
+            credential = self.keys.credential(target.deployment.name)
+            # OpenAI records X-Client-Request-Id with the request: one id across both logs.
+            headers = {**credential.headers, "x-client-request-id": request_id}
             try:
                 async with Deadline(deadline) as scope:
                     try:
@@ -150,6 +152,10 @@ class UpstreamClient:
                         raise _unavailable(target, exc) from exc
             except TimeoutError as exc:
                 raise _deadline(target) from exc
+            if resp.status == 401 and self.keys.has_alternative(credential):
+                # This key is refused, not the request: take it out and use another now.
+                await self.keys.quarantine(credential, "the upstream answered 401")
+                continue
             if is_retryable_status(resp.status) and await self._wait_before_retry(
                 attempt, parse_retry_after(resp.headers), deadline
             ):

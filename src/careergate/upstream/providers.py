@@ -20,11 +20,15 @@ class Endpoint(StrEnum):
 
 
 class Provider(Protocol):
-    """Where to send an operation for a model, and with which credentials."""
+    """Where to send an operation for a model, and how to present a key."""
+
+    requires_key: bool
 
     def url(self, endpoint: Endpoint, upstream_model: str) -> str: ...
 
-    def headers(self) -> dict[str, str]: ...
+    def headers(self, api_key: str | None) -> dict[str, str]:
+        """Request headers carrying ``api_key`` (computed once per key, not per request)."""
+        ...
 
     def models_url(self) -> str | None:
         """The upstream's model list, when it has one."""
@@ -35,24 +39,22 @@ class OpenAIProvider:
     """OpenAI's API, or a server with the same layout at ``base_url``."""
 
     default_base_url: ClassVar[str | None] = "https://api.openai.com/v1"
-    requires_key: ClassVar[bool] = True
+    requires_key: bool = True
 
     def __init__(self, config: DeploymentConfig) -> None:
         base = config.base_url or self.default_base_url
         if base is None:
             raise ConfigError(f"deployment {config.name!r}: base_url is required")
-        if self.requires_key and config.api_key is None:
-            raise ConfigError(f"deployment {config.name!r}: no API key (api_key or api_key_env)")
         self._base = base.rstrip("/")
-        self._headers = {"content-type": "application/json"}
-        if config.api_key is not None:
-            self._headers["authorization"] = f"Bearer {config.api_key.get_secret_value()}"
 
     def url(self, endpoint: Endpoint, upstream_model: str) -> str:
         return f"{self._base}/{endpoint.value}"
 
-    def headers(self) -> dict[str, str]:
-        return self._headers
+    def headers(self, api_key: str | None) -> dict[str, str]:
+        headers = {"content-type": "application/json"}
+        if api_key is not None:
+            headers["authorization"] = f"Bearer {api_key}"
+        return headers
 
     def models_url(self) -> str | None:
         return f"{self._base}/models"
@@ -68,19 +70,15 @@ class OpenAICompatibleProvider(OpenAIProvider):
 class AzureOpenAIProvider:
     """Azure OpenAI: one URL per deployment, ``api-key`` header, ``api-version`` query."""
 
+    requires_key: bool = True
+
     def __init__(self, config: DeploymentConfig) -> None:
         if not config.base_url:
             raise ConfigError(
                 f"deployment {config.name!r}: base_url (the Azure endpoint) is required"
             )
-        if config.api_key is None:
-            raise ConfigError(f"deployment {config.name!r}: no API key (api_key or api_key_env)")
         self._base = config.base_url.rstrip("/")
         self._version = config.api_version or "2024-10-21"
-        self._headers = {
-            "content-type": "application/json",
-            "api-key": config.api_key.get_secret_value(),
-        }
 
     def url(self, endpoint: Endpoint, upstream_model: str) -> str:
         return (
@@ -88,8 +86,11 @@ class AzureOpenAIProvider:
             f"?api-version={self._version}"
         )
 
-    def headers(self) -> dict[str, str]:
-        return self._headers
+    def headers(self, api_key: str | None) -> dict[str, str]:
+        headers = {"content-type": "application/json"}
+        if api_key is not None:
+            headers["api-key"] = api_key
+        return headers
 
     def models_url(self) -> str | None:
         return None

