@@ -7,6 +7,7 @@ a missing server fails the run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -14,8 +15,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from careergate.security.master_key import MasterKey
+from careergate.storage.backup import create_backup, restore_backup
+from careergate.storage.database import Database
+from careergate.storage.models import UsageRow
 from careergate.testing import FakeOpenAI
 from conftest import Gateway, gateway_settings, postgres_url, start_gateway
 
@@ -27,9 +33,9 @@ def _admin_dsn(url: str) -> str:
     return str(parsed.set(drivername="postgresql")).replace("***", parsed.password or "")
 
 
-@pytest.fixture(scope="module")
-def postgres_database() -> Iterator[str]:
-    """A new, empty database for this module; dropped afterwards."""
+@contextlib.contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards."""
     base = postgres_url()
     name = f"careergate_test_{secrets.token_hex(4)}"
 
@@ -50,6 +56,12 @@ def postgres_database() -> Iterator[str]:
         yield str(make_url(base).set(database=name))
     finally:
         asyncio.run(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="module")
+def postgres_database() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +103,48 @@ def test_streams_are_metered_on_postgresql(pg_gateway: Gateway) -> None:
 
 def test_sqlite_file_holds_nothing_when_postgresql_is_used(pg_gateway: Gateway) -> None:
     assert not Path(pg_gateway.settings.data_dir, "careergate.db").exists()
+
+
+def test_a_sqlite_backup_restores_into_postgresql(gateway: Gateway, tmp_path: Path) -> None:
+    key = gateway.create_key(user="lee", team="data")
+    client = gateway.client(key)
+    for n in range(3):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": f"hello {n}"}]
+        )
+    rows = gateway.usage_rows(3)
+    totals = (len(rows), sum(r.prompt_tokens for r in rows), sum(r.completion_tokens for r in rows))
+    backup = tmp_path / "snapshot.cgbk"
+    assert gateway.settings.master_key is not None
+    master = MasterKey.from_base64(gateway.settings.master_key.get_secret_value())
+
+    async def copy(url: str) -> tuple[int, int, int]:
+        source = Database(gateway.settings.resolved_database_url)
+        target = Database(url)
+        try:
+            await create_backup(source, master, backup)
+            await restore_backup(target, master, backup)
+            async with target.session() as session:
+                count, prompt, completion = (
+                    await session.execute(
+                        select(
+                            func.count(),
+                            func.sum(UsageRow.prompt_tokens),
+                            func.sum(UsageRow.completion_tokens),
+                        )
+                    )
+                ).one()
+            return int(count), int(prompt or 0), int(completion or 0)
+        finally:
+            await source.close()
+            await target.close()
+
+    with fresh_postgres_database() as url:
+        assert asyncio.run(copy(url)) == totals
+        restored = gateway.settings.model_copy(update={"database_url": url})
+        for pg in start_gateway(restored, gateway.fake):
+            answer = pg.client(key).chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "restored"}]
+            )
+            assert answer.choices[0].message.content
+            assert pg.usage_record(pg.usage_rows()[-1].request_id).user_id == "lee"

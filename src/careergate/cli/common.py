@@ -16,7 +16,7 @@ from careergate.storage.database import Database
 
 T = TypeVar("T")
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def run(work: Callable[[], Awaitable[T]]) -> T:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from careergate.cli.backup import backup_app
 from careergate.cli.db import db_app
 from careergate.cli.fake import fake_upstream
 from careergate.cli.keys import keys_app
@@ -15,11 +16,14 @@ app = typer.Typer(
     help="careergate: the AI service layer of a career platform.",
     no_args_is_help=True,
     add_completion=False,
+    # A traceback's local variables could hold a secret (a key being added, say).
+    pretty_exceptions_show_locals=False,
 )
 app.command()(serve)
 app.command("fake-upstream")(fake_upstream)
 app.add_typer(keys_app, name="keys")
 app.add_typer(vault_app, name="vault")
+app.add_typer(backup_app, name="backup")
 app.add_typer(db_app, name="db")
 
 

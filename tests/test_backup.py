@@ -1,0 +1,137 @@
+"""Backup while serving, wipe, restore: the same keys work and the same totals come back."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from careergate.runtime import envelope, open_database
+from careergate.settings import Settings
+from careergate.storage.models import UsageRow
+from careergate.testing import FakeOpenAI
+from careergate.vault.store import Vault
+from conftest import Gateway, gateway_settings, start_gateway
+
+CLI = str(Path(sys.executable).parent / "careergate")
+UPSTREAM_KEY = "sk-upstream-backup-test-9999zzzz"
+
+
+def cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=120)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def env_for(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CAREERGATE_"))}
+    assert settings.master_key is not None
+    env["CAREERGATE_MASTER_KEY"] = settings.master_key.get_secret_value()
+    env["CAREERGATE_DATA_DIR"] = str(settings.data_dir)
+    env.update(extra)
+    return env
+
+
+def usage_totals(settings: Settings) -> tuple[int, int, int]:
+    async def read() -> tuple[int, int, int]:
+        database = await open_database(settings)
+        try:
+            async with database.session() as session:
+                count, prompt, completion = (
+                    await session.execute(
+                        select(
+                            func.count(),
+                            func.sum(UsageRow.prompt_tokens),
+                            func.sum(UsageRow.completion_tokens),
+                        )
+                    )
+                ).one()
+            return int(count), int(prompt or 0), int(completion or 0)
+        finally:
+            await database.close()
+
+    return asyncio.run(read())
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Gateway]:
+    (tmp_path / "live").mkdir()
+    with FakeOpenAI(api_key=UPSTREAM_KEY) as fake:
+        settings = gateway_settings(
+            tmp_path / "live",
+            [{"name": "openai", "provider": "openai", "base_url": fake.base_url}],
+            vault_refresh_seconds=0.1,
+        )
+
+        async def seed() -> None:
+            database = await open_database(settings)
+            try:
+                await Vault(database, envelope(settings)).add_upstream_key("openai", UPSTREAM_KEY)
+            finally:
+                await database.close()
+
+        asyncio.run(seed())
+        yield from start_gateway(settings, fake)
+
+
+def test_backup_wipe_restore_gives_back_the_same_keys_and_totals(
+    served: Gateway, tmp_path: Path
+) -> None:
+    key = served.create_key(user="jo", team="core")
+    client = served.client(key)
+    for n in range(5):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": f"question {n}"}]
+        )
+    backup = tmp_path / "snapshot.cgbk"
+    served.usage_rows(5)
+    at_backup = usage_totals(served.settings)
+    cli(env_for(served.settings), "backup", "create", "--out", str(backup))  # while serving
+
+    raw = backup.read_bytes()
+    assert key.encode() not in raw
+    assert UPSTREAM_KEY.encode() not in raw
+    assert oct(backup.stat().st_mode & 0o777) == "0o600"
+    assert "is intact" in cli(env_for(served.settings), "backup", "verify", str(backup)).stderr
+
+    restored_dir = tmp_path / "restored"
+    restored_env = env_for(served.settings, CAREERGATE_DATA_DIR=str(restored_dir))
+    cli(restored_env, "backup", "restore", str(backup))
+
+    restored = served.settings.model_copy(update={"data_dir": restored_dir})
+    assert usage_totals(restored) == at_backup
+    assert at_backup[0] == 5
+    for fake_gateway in start_gateway(restored, served.fake):
+        answer = fake_gateway.client(key).chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "after restore"}]
+        )
+        assert answer.choices[0].message.content
+    assert served.fake.requests[-1].headers["Authorization"] == f"Bearer {UPSTREAM_KEY}"
+
+
+def test_a_damaged_backup_is_refused(served: Gateway, tmp_path: Path) -> None:
+    backup = tmp_path / "snapshot.cgbk"
+    cli(env_for(served.settings), "backup", "create", "--out", str(backup))
+    data = bytearray(backup.read_bytes())
+    data[-10] ^= 0x01
+    backup.write_bytes(bytes(data))
+
+    done = cli(env_for(served.settings), "backup", "verify", str(backup), check=False)
+    assert done.returncode == 1
+    assert "altered or damaged" in done.stderr
+
+
+def test_restore_refuses_a_database_that_is_not_empty(served: Gateway, tmp_path: Path) -> None:
+    backup = tmp_path / "snapshot.cgbk"
+    served.create_key(user="kim")
+    cli(env_for(served.settings), "backup", "create", "--out", str(backup))
+    done = cli(env_for(served.settings), "backup", "restore", str(backup), check=False)
+    assert done.returncode == 1
+    assert "not empty" in done.stderr
