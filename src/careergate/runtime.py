@@ -14,8 +14,10 @@ from typing import Self
 
 from careergate.audit.log import AuditLog
 from careergate.auth.admin import KeyAdmin
+from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
 from careergate.auth.store import KeyStore
+from careergate.auth.tokens import TokenVerifier
 from careergate.config.deployments import DeploymentConfig, load_gateway_config
 from careergate.core.gateway import Gateway
 from careergate.core.models import ModelCatalog
@@ -76,6 +78,7 @@ class Runtime:
     settings: Settings
     database: Database
     keys: KeyStore
+    auth: Authenticator
     router: Router
     upstream: UpstreamClient
     usage: UsageWriter
@@ -114,8 +117,12 @@ class Runtime:
             stack.push_async_callback(usage.close)
             request_log = RequestLog.for_format(settings.log_format)
             stack.callback(request_log.close)
+            tokens = TokenVerifier(settings.jwt) if settings.jwt.enabled else None
+            if tokens is not None:
+                await tokens.load()
+            auth = Authenticator(keys, tokens)
             gateway = Gateway(
-                keys=keys,
+                auth=auth,
                 router=router,
                 upstream=upstream,
                 usage=usage,
@@ -129,6 +136,7 @@ class Runtime:
             settings,
             database,
             keys,
+            auth,
             router,
             upstream,
             usage,

@@ -53,6 +53,28 @@ class UpstreamEnvironment(BaseSettings):
     """Comma-separated ``model=deployment`` pairs, e.g. ``gpt-4o=prod-gpt4o``."""
 
 
+class JwtSettings(BaseSettings):
+    """Tokens of the platform's authentication service, accepted instead of a key or to
+    name the end user a service key speaks for."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_JWT_")
+
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+    issuer: str | None = None
+    audience: str | None = None
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    user_claim: str = "sub"
+    team_claim: str = "team"
+    models: list[str] | None = None
+    """Models a token holder may use; ``None`` allows all."""
+    refresh_seconds: float = 300.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.jwks_file is not None or self.jwks_url is not None
+
+
 class Settings(BaseSettings):
     """The gateway's settings. Construct once at start and pass it down."""
 
@@ -84,6 +106,7 @@ class Settings(BaseSettings):
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     upstream_env: UpstreamEnvironment = Field(default_factory=UpstreamEnvironment)
+    jwt: JwtSettings = Field(default_factory=JwtSettings)
 
     @property
     def resolved_database_url(self) -> str:

@@ -26,6 +26,8 @@ class Incoming:
     """Reads the body; raises ``InvalidRequest`` when it is too large."""
     user: str | None = None
     feature: str | None = None
+    user_token: str | None = None
+    """A token of the platform's authentication service naming the end user."""
     timeout: float | None = None
     """Seconds the caller is willing to wait (lowers the default deadline)."""
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
+from careergate.auth.authenticator import Authenticator
 from careergate.auth.principal import Role
-from careergate.auth.store import KeyStore
 from careergate.core.call import Call, Incoming, Outcome, Reply, StreamReply
 from careergate.core.requests import parse_request
 from careergate.core.streaming import StreamTally, relay, sse_error
@@ -40,7 +40,7 @@ class Gateway:
     def __init__(
         self,
         *,
-        keys: KeyStore,
+        auth: Authenticator,
         router: Router,
         upstream: UpstreamClient,
         usage: UsageWriter,
@@ -48,7 +48,7 @@ class Gateway:
         request_log: RequestLog | None = None,
         tokens: TokenCounter | None = None,
     ) -> None:
-        self.keys = keys
+        self.auth = auth
         self.router = router
         self.upstream = upstream
         self.usage = usage
@@ -91,14 +91,20 @@ class Gateway:
 
     async def _admit(self, incoming: Incoming, outcome: Outcome) -> Call:
         """Authenticate, read and parse, attribute and authorize the request."""
-        principal = await self.keys.authenticate(incoming.secret)
+        principal = await self.auth.authenticate(incoming.secret)
         outcome.principal = principal
         raw = await incoming.read_body()
         body = parse_request(incoming.endpoint, raw)
         outcome.model = body["model"]
         outcome.stream = bool(body.get("stream"))
         named_user = incoming.user or _str_or_none(body.get("user"))
-        user = named_user or principal.user
+        user: str | None
+        if incoming.user_token is not None:
+            # A verified token is proof of the user: no act-for-users permission needed.
+            user = (await self.auth.end_user(incoming.user_token)).user
+            named_user = None
+        else:
+            user = named_user or principal.user
         feature = incoming.feature or principal.feature
         outcome.user, outcome.feature = user, feature
         timeout = self._default_timeout

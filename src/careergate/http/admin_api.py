@@ -69,7 +69,7 @@ class AdminRoutes:
             runtime = self.runtimes.get()
             request_id = new_request_id()
             try:
-                principal = await runtime.keys.authenticate(
+                principal = await runtime.auth.authenticate(
                     RequestHeaders.parse(request.scope["headers"]).secret
                 )
                 _require_admin(principal)

@@ -59,6 +59,7 @@ class RequestHeaders:
     content_length: int | None = None
     user: str | None = None
     feature: str | None = None
+    user_token: str | None = None
     timeout: float | None = None
 
     @classmethod
@@ -106,6 +107,10 @@ def _set_feature(h: RequestHeaders, v: str) -> None:
     h.feature = v
 
 
+def _set_user_token(h: RequestHeaders, v: str) -> None:
+    h.user_token = v
+
+
 def _set_timeout(h: RequestHeaders, v: str) -> None:
     h.timeout = _positive_float(v)
 
@@ -117,6 +122,7 @@ _HEADER_READERS: dict[bytes, Callable[[RequestHeaders, str], None]] = {
     b"x-careergate-user": _set_user,
     b"x-careergate-feature": _set_feature,
     b"x-careergate-timeout": _set_timeout,
+    b"x-careergate-user-token": _set_user_token,
 }
 
 
@@ -222,6 +228,7 @@ class ForwardEndpoint:
             ),
             user=headers.user,
             feature=headers.feature,
+            user_token=headers.user_token,
             timeout=headers.timeout,
         )
         try:
@@ -278,7 +285,7 @@ class ModelRoutes:
         headers = self._headers(runtime, request_id)
         try:
             secret = RequestHeaders.parse(request.scope["headers"]).secret
-            content = await fetch(runtime, await runtime.keys.authenticate(secret))
+            content = await fetch(runtime, await runtime.auth.authenticate(secret))
         except GatewayError as error:
             return error_response(error, request_id, headers)
         return json_response(content, request_id, headers=headers)

@@ -1,0 +1,137 @@
+"""Tokens of the platform's authentication service (RS256 and ES256 against a JWKS)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import jwt
+import openai
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from careergate.settings import JwtSettings
+from careergate.testing import FakeOpenAI
+from conftest import Gateway, gateway_settings, start_gateway
+
+ISSUER = "https://auth.career.example"
+AUDIENCE = "careergate"
+MESSAGES = [{"role": "user", "content": "Recommend skills"}]
+
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+EC_KEY = ec.generate_private_key(ec.SECP256R1())
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def jwks() -> dict[str, Any]:
+    rsa_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(RSA_KEY.public_key()))
+    ec_jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(EC_KEY.public_key()))
+    return {
+        "keys": [{**rsa_jwk, "kid": "rsa-1", "use": "sig"}, {**ec_jwk, "kid": "ec-1", "use": "sig"}]
+    }
+
+
+def token(
+    *, key: Any = RSA_KEY, kid: str = "rsa-1", algorithm: str = "RS256", **claims: Any
+) -> str:
+    payload = {
+        "sub": "user-42",
+        "team": "design",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "exp": int(time.time()) + 300,
+        **claims,
+    }
+    return jwt.encode(payload, key, algorithm=algorithm, headers={"kid": kid})
+
+
+@pytest.fixture(scope="module")
+def jwt_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    directory = tmp_path_factory.mktemp("jwt")
+    jwks_file = directory / "jwks.json"
+    jwks_file.write_text(json.dumps(jwks()))
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            directory,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            jwt=JwtSettings(jwks_file=jwks_file, issuer=ISSUER, audience=AUDIENCE),
+        )
+        yield from start_gateway(settings, fake)
+
+
+def ask(gateway: Gateway, credential: str, **options: Any) -> Any:
+    client = openai.OpenAI(base_url=gateway.base_url, api_key=credential, max_retries=0)
+    with client:
+        return client.chat.completions.with_raw_response.create(
+            model="gpt-4o-mini", messages=MESSAGES, **options
+        )
+
+
+def test_a_token_authenticates_its_user(jwt_gateway: Gateway) -> None:
+    raw = ask(jwt_gateway, token())
+    row = jwt_gateway.usage_record(raw.headers["x-request-id"])
+    assert (row.user_id, row.team) == ("user-42", "design")
+
+    raw = ask(jwt_gateway, token(key=EC_KEY, kid="ec-1", algorithm="ES256", sub="user-7"))
+    assert jwt_gateway.usage_record(raw.headers["x-request-id"]).user_id == "user-7"
+
+
+@pytest.mark.parametrize(
+    ("bad", "code"),
+    [
+        (lambda: token(exp=int(time.time()) - 5), "expired_token"),
+        (lambda: token(aud="someone-else"), "invalid_token"),
+        (lambda: token(iss="https://evil.example"), "invalid_token"),
+        (lambda: token(key=OTHER_KEY), "invalid_token"),
+        (lambda: token(kid="unknown"), "invalid_token"),
+        (lambda: token().rsplit(".", 1)[0] + ".AAAA", "invalid_token"),
+    ],
+)
+def test_a_bad_token_gets_401(jwt_gateway: Gateway, bad: Any, code: str) -> None:
+    with pytest.raises(openai.AuthenticationError) as caught:
+        ask(jwt_gateway, bad())
+    assert caught.value.code == code
+
+
+def test_a_service_key_names_its_user_with_a_token(jwt_gateway: Gateway) -> None:
+    service = jwt_gateway.create_key()  # without the act-for-users permission
+    raw = ask(jwt_gateway, service, extra_headers={"x-careergate-user-token": token(sub="u-9")})
+    assert jwt_gateway.usage_record(raw.headers["x-request-id"]).user_id == "u-9"
+    with pytest.raises(openai.PermissionDeniedError):
+        ask(jwt_gateway, service, user="u-9")
+
+
+def test_the_jwks_can_come_from_a_url(tmp_path: Path) -> None:
+    body = json.dumps(jwks()).encode()
+
+    class Serve(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Serve)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
+    try:
+        with FakeOpenAI() as fake:
+            settings = gateway_settings(
+                tmp_path,
+                [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+                jwt=JwtSettings(jwks_url=url, issuer=ISSUER, audience=AUDIENCE),
+            )
+            for gateway in start_gateway(settings, fake):
+                assert ask(gateway, token()).parse().choices
+    finally:
+        server.shutdown()
+        server.server_close()
