@@ -6,9 +6,11 @@ each part is constructed in exactly one place and nothing is wired through globa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
@@ -21,6 +23,8 @@ from careergate.auth.tokens import TokenVerifier
 from careergate.config.deployments import DeploymentConfig, load_gateway_config
 from careergate.core.gateway import Gateway
 from careergate.core.models import ModelCatalog
+from careergate.observability.alerts import Alert, AlertCenter
+from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
@@ -85,6 +89,8 @@ class Runtime:
     gateway: Gateway
     models: ModelCatalog
     admin: KeyAdmin
+    alerts: AlertCenter
+    monitor: KeyMonitor
     _stack: AsyncExitStack
 
     @classmethod
@@ -99,10 +105,14 @@ class Runtime:
             if not deployments:
                 deployments = [await _start_sandbox(stack)]
             router = Router(deployments)
+            alerts = alert_center(settings, database)
+            stack.push_async_callback(alerts.close)
             keyring = KeyRing(
                 router.deployments,
                 vault(settings, database),
-                alert=log_alert,
+                alert=lambda kind, subject, message: alerts.raise_soon(
+                    Alert(kind, subject, message)
+                ),
                 refresh_seconds=settings.vault_refresh_seconds,
             )
             await keyring.start()
@@ -112,6 +122,9 @@ class Runtime:
             )
             await upstream.start()
             stack.push_async_callback(upstream.close)
+            monitor = KeyMonitor(database, keys, alerts, settings.alerts)
+            watcher = asyncio.create_task(_watch_keys(monitor, settings.alerts.check_seconds))
+            stack.callback(watcher.cancel)
             usage = UsageWriter(database, settings.usage_flush_seconds, settings.usage_batch_size)
             await usage.start()
             stack.push_async_callback(usage.close)
@@ -143,6 +156,8 @@ class Runtime:
             gateway,
             ModelCatalog(router, upstream),
             KeyAdmin(keys, AuditLog(database)),
+            alerts,
+            monitor,
             stack,
         )
 
@@ -158,9 +173,19 @@ class Runtime:
         await self.close()
 
 
-def log_alert(kind: str, subject: str, message: str) -> None:
-    """Alerts go to the log, as errors with the alert's kind and subject."""
-    log.error(message, extra={"fields": {"alert": kind, "subject": subject}})
+def alert_center(settings: Settings, database: Database) -> AlertCenter:
+    quiet = timedelta(hours=settings.alerts.quiet_hours)
+    return AlertCenter(database, settings.alerts.webhooks, quiet)
+
+
+async def _watch_keys(monitor: KeyMonitor, every: float) -> None:
+    """Evaluate the key alert rules now and then, for as long as the gateway runs."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await monitor.check()
+        except Exception:
+            log.exception("the key alert rules could not be evaluated")
 
 
 async def _start_sandbox(stack: AsyncExitStack) -> DeploymentConfig:

@@ -75,6 +75,26 @@ class JwtSettings(BaseSettings):
         return self.jwks_file is not None or self.jwks_url is not None
 
 
+class AlertSettings(BaseSettings):
+    """Where alerts go and when the key rules fire."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_ALERT_")
+
+    webhooks: list[str] = Field(default_factory=list)
+    """Slack-compatible incoming-webhook URLs (JSON ``{"text": ...}``), as a JSON list."""
+    quiet_hours: float = 24.0
+    """An alert is sent again for the same subject only after this long."""
+    check_seconds: float = 300.0
+    unused_days: float = 30.0
+    expiring_days: float = 7.0
+    error_rate: float = 0.2
+    """Over the last hour, with at least ``error_rate_min_requests`` requests."""
+    error_rate_min_requests: int = 20
+    spike_factor: float = 5.0
+    """Tokens in the last hour above this many times the key's hourly average of the
+    previous week."""
+
+
 class Settings(BaseSettings):
     """The gateway's settings. Construct once at start and pass it down."""
 
@@ -107,6 +127,7 @@ class Settings(BaseSettings):
     retry: RetrySettings = Field(default_factory=RetrySettings)
     upstream_env: UpstreamEnvironment = Field(default_factory=UpstreamEnvironment)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @property
     def resolved_database_url(self) -> str:

@@ -16,8 +16,9 @@ from careergate.audit.log import Actor
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Role
-from careergate.auth.store import CreatedKey
+from careergate.auth.store import CreatedKey, KeyInfo
 from careergate.cli.common import run, with_database
+from careergate.observability.key_monitor import KeyActivity, key_activity
 from careergate.runtime import key_admin
 from careergate.settings import Settings
 from careergate.storage.database import Database
@@ -199,3 +200,37 @@ def revoke(key: KeyArgument, as_json: JsonOption = False) -> None:
         _print_json(info.to_json())
     else:
         console.print(f"revoked {info.id} ({info.prefix}...)")
+
+
+@keys_app.command("stats")
+def stats(
+    since_days: Annotated[
+        float | None, typer.Option("--since-days", help="Only the last N days.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Per key: requests, errors, tokens, last use and where from."""
+    since = datetime.now(UTC) - timedelta(days=since_days) if since_days else None
+
+    async def work(admin: KeyAdmin) -> list[tuple[KeyInfo, KeyActivity]]:
+        activity = await key_activity(admin.keys.database, since)
+        keys = await admin.list(include_revoked=True)
+        return [(k, activity.get(k.id, KeyActivity())) for k in keys]
+
+    rows = _with_admin(work)
+    if as_json:
+        _print_json([{"id": k.id, "prefix": k.prefix, **a.to_json()} for k, a in rows])
+        return
+    table = Table("prefix", "user", "requests", "errors", "tokens", "last used", "from", "state")
+    for k, a in rows:
+        table.add_row(
+            k.prefix + "...",
+            k.spec.user or "",
+            str(a.requests),
+            str(a.errors),
+            str(a.prompt_tokens + a.completion_tokens),
+            a.last_used_at.strftime("%Y-%m-%d %H:%M") if a.last_used_at else "never",
+            a.last_client or "",
+            k.state(),
+        )
+    Console(width=max(console.width, 160)).print(table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from careergate.cli.alerts import alerts_app
 from careergate.cli.backup import backup_app
 from careergate.cli.db import db_app
 from careergate.cli.fake import fake_upstream
@@ -24,6 +25,7 @@ app.command("fake-upstream")(fake_upstream)
 app.add_typer(keys_app, name="keys")
 app.add_typer(vault_app, name="vault")
 app.add_typer(backup_app, name="backup")
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(db_app, name="db")
 
 

@@ -28,6 +28,8 @@ class Incoming:
     feature: str | None = None
     user_token: str | None = None
     """A token of the platform's authentication service naming the end user."""
+    client: str | None = None
+    """The caller's address."""
     timeout: float | None = None
     """Seconds the caller is willing to wait (lowers the default deadline)."""
 
@@ -88,6 +90,7 @@ class Outcome:
     status: int = 200
     error_code: str | None = None
     attempts: int = 0
+    client: str | None = None
     usage: TokenUsage | None = None
 
     def fail(self, error: GatewayError) -> None:
@@ -112,5 +115,6 @@ class Outcome:
             stream=self.stream,
             error_code=self.error_code,
             attempts=self.attempts,
+            client=self.client,
             usage=self.usage or TokenUsage(),
         )

@@ -59,7 +59,7 @@ class Gateway:
     # -- the path ------------------------------------------------------------------------
 
     async def run(self, incoming: Incoming) -> Reply | StreamReply:
-        outcome = Outcome(incoming.request_id, incoming.endpoint)
+        outcome = Outcome(incoming.request_id, incoming.endpoint, client=incoming.client)
         handed_over = False
         try:
             call = await self._admit(incoming, outcome)

@@ -230,6 +230,7 @@ class ForwardEndpoint:
             feature=headers.feature,
             user_token=headers.user_token,
             timeout=headers.timeout,
+            client=scope["client"][0] if scope.get("client") else None,
         )
         try:
             async with CancelOnDisconnect(receive):

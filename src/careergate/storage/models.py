@@ -97,6 +97,8 @@ class UsageRow(Base):
     """Counts are careergate's own (the upstream reported none, e.g. a cut stream)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     latency_ms: Mapped[float] = mapped_column()
+    client: Mapped[str | None] = mapped_column(String(64))
+    """The caller's address (where a key is used from)."""
 
 
 class VaultSecretRow(Base):
@@ -122,3 +124,23 @@ class VaultSecretRow(Base):
     master_key_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertRow(Base):
+    """One alert, kept once per (kind, subject): repeats within the quiet period only
+    count up instead of being sent again."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ux_alerts_kind_subject", "kind", "subject", unique=True),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(String(1000))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer, default=1)

@@ -53,6 +53,7 @@ class UsageRecord:
     stream: bool = False
     error_code: str | None = None
     attempts: int = 0
+    client: str | None = None
     usage: TokenUsage = field(default_factory=TokenUsage)
 
     def to_row(self) -> dict[str, Any]:
@@ -74,6 +75,7 @@ class UsageRecord:
             "stream": self.stream,
             "error_code": self.error_code,
             "attempts": self.attempts,
+            "client": self.client,
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
             "cached_tokens": usage.cached_tokens,

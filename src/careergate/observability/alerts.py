@@ -1,0 +1,159 @@
+"""Alerts: to the log and to webhooks, once per subject per quiet period, and listed.
+
+An alert has a kind (``upstream_key_quarantined``, ``key_unused``, ...) and a subject (the
+key or deployment it is about). The ``alerts`` table holds one row per (kind, subject):
+a repeat within ``quiet_hours`` only counts up; after it, the alert is sent again. The
+table is shared, so several gateway processes send an alert once between them.
+Webhooks receive Slack-compatible JSON (``{"text": ...}`` plus the fields).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from careergate.storage.database import Database
+from careergate.storage.models import AlertRow
+
+log = logging.getLogger("careergate.alerts")
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    kind: str
+    subject: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    kind: str
+    subject: str
+    message: str
+    details: dict[str, Any] | None
+    first_at: datetime
+    last_at: datetime
+    count: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "message": self.message,
+            "details": self.details,
+            "first_at": self.first_at.isoformat(),
+            "last_at": self.last_at.isoformat(),
+            "count": self.count,
+        }
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class AlertCenter:
+    def __init__(
+        self, database: Database, webhooks: list[str], quiet: timedelta = timedelta(hours=24)
+    ) -> None:
+        self.database = database
+        self.webhooks = webhooks
+        self.quiet = quiet
+        self._background: set[asyncio.Task[bool]] = set()
+
+    async def raise_alert(self, alert: Alert) -> bool:
+        """Record the alert; send it unless it was sent within the quiet period.
+        Returns whether it was sent."""
+        now = datetime.now(UTC)
+        send = await self._record(alert, now)
+        if send:
+            log.error(
+                alert.message,
+                extra={"fields": {"alert": alert.kind, "subject": alert.subject}},
+            )
+            await self._deliver(alert)
+        return send
+
+    def raise_soon(self, alert: Alert) -> None:
+        """``raise_alert`` from synchronous code (a hook), without waiting for it."""
+        task = asyncio.get_running_loop().create_task(self.raise_alert(alert))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _record(self, alert: Alert, now: datetime) -> bool:
+        query = select(AlertRow).where(
+            AlertRow.kind == alert.kind, AlertRow.subject == alert.subject
+        )
+        try:
+            async with self.database.session() as session, session.begin():
+                row = (await session.scalars(query.with_for_update())).first()
+                if row is None:
+                    session.add(
+                        AlertRow(
+                            kind=alert.kind,
+                            subject=alert.subject,
+                            message=alert.message,
+                            details=alert.details,
+                            first_at=now,
+                            last_at=now,
+                            sent_at=now,
+                            count=1,
+                        )
+                    )
+                    return True
+                row.count += 1
+                row.last_at = now
+                row.message, row.details = alert.message, alert.details
+                if now - _aware(row.sent_at) >= self.quiet:
+                    row.sent_at = now
+                    return True
+                return False
+        except IntegrityError:
+            return False  # another process recorded (and sends) it at the same moment
+
+    async def _deliver(self, alert: Alert) -> None:
+        if not self.webhooks:
+            return
+        body = {
+            "text": f":rotating_light: careergate: {alert.message}",
+            "kind": alert.kind,
+            "subject": alert.subject,
+            "details": alert.details,
+        }
+        timeout = aiohttp.ClientTimeout(total=5)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            for url in self.webhooks:
+                try:
+                    async with session.post(url, json=body) as response:
+                        if response.status >= 300:
+                            log.warning("alert webhook answered HTTP %d", response.status)
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    log.warning("alert webhook failed: %s", type(exc).__name__)
+
+    async def list(self, *, limit: int = 100) -> list[AlertRecord]:
+        query = select(AlertRow).order_by(AlertRow.last_at.desc()).limit(limit)
+        async with self.database.session() as session:
+            rows = (await session.scalars(query)).all()
+        return [
+            AlertRecord(
+                r.kind,
+                r.subject,
+                r.message,
+                r.details,
+                _aware(r.first_at),
+                _aware(r.last_at),
+                r.count,
+            )
+            for r in rows
+        ]
+
+    async def close(self) -> None:
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)

@@ -1,0 +1,136 @@
+"""Key monitoring and alerts: rules, webhooks (Slack JSON), the log, deduplication."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from careergate.observability.alerts import Alert, AlertCenter
+from careergate.runtime import open_database
+from careergate.settings import AlertSettings
+from careergate.testing import FakeOpenAI
+from conftest import Gateway, gateway_settings, start_gateway
+
+CLI = str(Path(sys.executable).parent / "careergate")
+
+
+class Webhook:
+    """A Slack-like incoming webhook on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        received: list[dict[str, Any]] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["content-length"])
+                received.append(json.loads(self.rfile.read(length)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.received = received
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    yield hook
+    hook.close()
+
+
+@pytest.fixture
+def monitored(tmp_path: Path, webhook: Webhook) -> Iterator[Gateway]:
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            alerts=AlertSettings(webhooks=[webhook.url], unused_days=0, error_rate_min_requests=5),
+        )
+        yield from start_gateway(settings, fake)
+
+
+def cli(gateway: Gateway, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CAREERGATE_"))}
+    assert gateway.settings.master_key is not None
+    env.update(
+        CAREERGATE_MASTER_KEY=gateway.settings.master_key.get_secret_value(),
+        CAREERGATE_DATA_DIR=str(gateway.settings.data_dir),
+        CAREERGATE_ALERT_WEBHOOKS=json.dumps(gateway.settings.alerts.webhooks),
+        CAREERGATE_ALERT_UNUSED_DAYS="0",
+        CAREERGATE_ALERT_ERROR_RATE_MIN_REQUESTS="5",
+    )
+    done = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_key_rules_fire_and_reach_the_webhook(monitored: Gateway, webhook: Webhook) -> None:
+    soon = datetime.now(UTC) + timedelta(days=2)
+    expiring = monitored.create_key(name="expiring", expires_at=soon)
+    failing = monitored.create_key(name="failing")
+    client = monitored.client(failing)
+    for _ in range(6):
+        with pytest.raises(openai.NotFoundError):
+            client.chat.completions.create(
+                model="no-such-model", messages=[{"role": "user", "content": "x"}]
+            )
+    monitored.usage_rows(6)
+
+    fired = json.loads(cli(monitored, "alerts", "check", "--json"))
+
+    kinds = {(a["kind"], a["message"].split("...")[0]) for a in fired}
+    assert ("key_expiring", f"Key {expiring[:14]}") in kinds
+    assert ("key_error_rate", f"Key {failing[:14]}") in kinds
+    assert ("key_unused", f"Key {expiring[:14]}") in kinds  # never used
+    assert {b["kind"] for b in webhook.received} >= {"key_expiring", "key_error_rate"}
+    assert all(b["text"].startswith(":rotating_light: careergate:") for b in webhook.received)
+    sent = len(webhook.received)
+
+    cli(monitored, "alerts", "check")  # the same findings again: counted, not re-sent
+    assert len(webhook.received) == sent
+    listed = json.loads(cli(monitored, "alerts", "list", "--json"))
+    assert {a["count"] for a in listed if a["kind"] == "key_error_rate"} == {2}
+
+    stats = json.loads(cli(monitored, "keys", "stats", "--json"))
+    mine = next(s for s in stats if s["prefix"] == failing[:14])
+    assert (mine["requests"], mine["errors"], mine["last_client"]) == (6, 6, "127.0.0.1")
+
+
+def test_an_alert_is_sent_again_after_the_quiet_period(tmp_path: Path, webhook: Webhook) -> None:
+    async def scenario() -> list[bool]:
+        settings = gateway_settings(tmp_path, [])
+        database = await open_database(settings)
+        try:
+            center = AlertCenter(database, [webhook.url], quiet=timedelta(seconds=0.2))
+            alert = Alert("upstream_key_quarantined", "openai/abc", "Upstream key ...abcd refused")
+            sent = [await center.raise_alert(alert), await center.raise_alert(alert)]
+            await asyncio.sleep(0.25)
+            sent.append(await center.raise_alert(alert))
+            return sent
+        finally:
+            await database.close()
+
+    assert asyncio.run(scenario()) == [True, False, True]
+    assert len(webhook.received) == 2
+    assert webhook.received[0]["subject"] == "openai/abc"
