@@ -11,6 +11,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -18,11 +19,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from careergate.audit.log import Actor
+from careergate.auth.permissions import KeySpec
+from careergate.observability.alerts import Alert
+from careergate.runtime import alert_center, envelope, key_admin, open_database
+from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.storage.backup import create_backup, restore_backup
 from careergate.storage.database import Database
 from careergate.storage.models import UsageRow
 from careergate.testing import FakeOpenAI
+from careergate.vault.store import Vault
 from conftest import Gateway, gateway_settings, postgres_url, start_gateway
 
 pytestmark = pytest.mark.postgres
@@ -148,3 +155,43 @@ def test_a_sqlite_backup_restores_into_postgresql(gateway: Gateway, tmp_path: Pa
             )
             assert answer.choices[0].message.content
             assert pg.usage_record(pg.usage_rows()[-1].request_id).user_id == "lee"
+
+
+def test_keys_vault_audit_and_alerts_on_postgresql(pg_gateway: Gateway) -> None:
+    settings = pg_gateway.settings
+
+    async def scenario() -> tuple[str, str, list[str], list[bool]]:
+        database = await open_database(settings)
+        try:
+            admin = await key_admin(settings, database)
+            actor = Actor("test", "127.0.0.1")
+            created = await admin.create(actor, KeySpec(user="mo", models=["gpt-4o-mini"]))
+            rotated = await admin.rotate(actor, created.info.id, timedelta(minutes=5))
+            vault = Vault(database, envelope(settings))
+            await vault.add_upstream_key("primary", "sk-pg-upstream-key-1234")
+            new_master = MasterKey.generate()
+            await Vault(database, Envelope(new_master, master)).reseal_all()
+            opened = await Vault(database, Envelope(new_master)).active_upstream_keys()
+            center = alert_center(settings, database)
+            alert = Alert("key_unused", f"key:{created.info.id}", "unused")
+            sent = [await center.raise_alert(alert), await center.raise_alert(alert)]
+            actions = [e.action for e in await admin.audit.entries()]
+            return (
+                created.secret,
+                rotated.secret,
+                [s for _, s in opened["primary"]],
+                [*sent, "key.rotated" in actions],
+            )
+        finally:
+            await database.close()
+
+    assert settings.master_key is not None
+    master = MasterKey.from_base64(settings.master_key.get_secret_value())
+    old, new, upstream, checks = asyncio.run(scenario())
+    assert upstream == ["sk-pg-upstream-key-1234"]
+    assert checks == [True, False, True]
+    for secret in (old, new):  # both work during the grace period
+        with pg_gateway.client(secret) as client:
+            assert client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+            ).choices
