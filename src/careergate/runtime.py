@@ -26,6 +26,7 @@ from careergate.core.models import ModelCatalog
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog
+from careergate.ratelimit.limiter import KeyRateLimiter
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
@@ -134,12 +135,15 @@ class Runtime:
             if tokens is not None:
                 await tokens.load()
             auth = Authenticator(keys, tokens)
+            limiter = KeyRateLimiter(settings.rate_limit_storage, TokenCounter())
+            stack.push_async_callback(limiter.close)
             gateway = Gateway(
                 auth=auth,
                 router=router,
                 upstream=upstream,
                 usage=usage,
                 timeouts=settings.timeouts,
+                limiter=limiter,
                 request_log=request_log,
             )
         except BaseException:

@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     """How long a caller key's lookup is reused; bounds how late a revocation takes effect."""
     vault_refresh_seconds: float = 1.0
     """How often upstream keys are re-read from the vault (added, drained, removed)."""
+    rate_limit_storage: str = "async+memory://"
+    """Where rate-limit windows live: process memory, or ``async+redis://host:6379/0``
+    shared by every process."""
     usage_flush_seconds: float = 0.5
     usage_batch_size: int = 500
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)

@@ -22,6 +22,7 @@ from careergate.core.requests import parse_request
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.errors import GatewayError, InternalError, PermissionDenied
 from careergate.observability.logs import RequestLog
+from careergate.ratelimit.limiter import KeyRateLimiter
 from careergate.settings import TimeoutSettings
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient, UpstreamReply
@@ -45,6 +46,7 @@ class Gateway:
         upstream: UpstreamClient,
         usage: UsageWriter,
         timeouts: TimeoutSettings,
+        limiter: KeyRateLimiter | None = None,
         request_log: RequestLog | None = None,
         tokens: TokenCounter | None = None,
     ) -> None:
@@ -54,6 +56,7 @@ class Gateway:
         self.usage = usage
         self._default_timeout = timeouts.total
         self.request_log = request_log or RequestLog()
+        self.limiter = limiter
         self.tokens = tokens or TokenCounter()
 
     # -- the path ------------------------------------------------------------------------
@@ -115,6 +118,8 @@ class Gateway:
             incoming.request_id, incoming.endpoint, principal, body, raw, deadline, user, feature
         )
         _authorize(call, named_user, incoming.feature)
+        if self.limiter is not None and (principal.rpm_limit or principal.tpm_limit):
+            await self.limiter.admit(principal, call.endpoint, body)
         return call
 
     def _route(self, call: Call, outcome: Outcome) -> Target:

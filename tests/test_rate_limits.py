@@ -1,0 +1,82 @@
+"""Per-key requests and tokens per minute, in one process and shared through Redis."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+
+from careergate.testing import FakeOpenAI
+from conftest import Gateway, gateway_settings, start_gateway
+
+MESSAGES = [{"role": "user", "content": "Rate my resume"}]
+
+
+def test_a_key_gets_no_more_requests_per_minute_than_its_limit(gateway: Gateway) -> None:
+    client = gateway.client(gateway.create_key(rpm_limit=3))
+    for _ in range(3):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    with pytest.raises(openai.RateLimitError, match="3 requests per minute") as caught:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    headers = caught.value.response.headers
+    assert 0 < int(headers["retry-after"]) <= 60
+    assert headers["x-ratelimit-limit-requests"] == "3"
+    assert headers["x-ratelimit-remaining-requests"] == "0"
+    assert len(gateway.fake.requests) == 3
+
+
+def test_a_key_gets_no_more_tokens_per_minute_than_its_limit(gateway: Gateway) -> None:
+    client = gateway.client(gateway.create_key(tpm_limit=60))
+    with pytest.raises(openai.RateLimitError) as too_big:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=100)
+    assert too_big.value.code == "tokens_exceed_limit"
+
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=20)
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=20)
+    with pytest.raises(openai.RateLimitError, match="60 tokens per minute"):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=20)
+
+
+def _redis_reachable() -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.fixture
+def two_gateways(tmp_path: Path) -> Iterator[tuple[Gateway, Gateway]]:
+    if not _redis_reachable():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is required under CI but 127.0.0.1:6379 is unreachable")
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            rate_limit_storage="async+redis://127.0.0.1:6379/0",
+        )
+        for first in start_gateway(settings, fake):
+            for second in start_gateway(settings, fake):
+                yield first, second
+
+
+def test_two_processes_share_one_limit_through_redis(
+    two_gateways: tuple[Gateway, Gateway],
+) -> None:
+    first, second = two_gateways
+    key = first.create_key(rpm_limit=4)
+    passed = 0
+    for n in range(10):
+        client = (first if n % 2 else second).client(key)
+        try:
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+            passed += 1
+        except openai.RateLimitError:
+            pass
+    assert passed == 4
