@@ -127,10 +127,13 @@ class Gateway:
 
 
 def gateway_settings(
-    tmp_path: Path, deployments: list[dict[str, Any]], **overrides: Any
+    tmp_path: Path,
+    deployments: list[dict[str, Any]],
+    prices: dict[str, Any] | None = None,
+    **overrides: Any,
 ) -> Settings:
     config = tmp_path / "careergate.yaml"
-    config.write_text(yaml.safe_dump({"deployments": deployments}))
+    config.write_text(yaml.safe_dump({"deployments": deployments, "prices": prices}))
     values: dict[str, Any] = {
         "data_dir": tmp_path / "data",
         "config": config,

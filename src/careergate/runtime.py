@@ -26,6 +26,7 @@ from careergate.core.models import ModelCatalog
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog
+from careergate.pricing.catalogue import PriceCatalogue
 from careergate.ratelimit.limiter import KeyRateLimiter
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
@@ -102,7 +103,8 @@ class Runtime:
             database = await open_database(settings)
             stack.push_async_callback(database.close)
             keys = await key_store(settings, database)
-            deployments = load_gateway_config(settings.config, settings.upstream_env).deployments
+            config = load_gateway_config(settings.config, settings.upstream_env)
+            deployments = config.deployments
             if not deployments:
                 deployments = [await _start_sandbox(stack)]
             router = Router(deployments)
@@ -144,6 +146,7 @@ class Runtime:
                 usage=usage,
                 timeouts=settings.timeouts,
                 limiter=limiter,
+                prices=PriceCatalogue.shipped(config.prices),
                 request_log=request_log,
             )
         except BaseException:

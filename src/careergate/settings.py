@@ -91,7 +91,7 @@ class AlertSettings(BaseSettings):
     """Over the last hour, with at least ``error_rate_min_requests`` requests."""
     error_rate_min_requests: int = 20
     spike_factor: float = 5.0
-    """Tokens in the last hour above this many times the key's hourly average of the
+    """Spend in the last hour above this many times the key's hourly average of the
     previous week."""
 
 

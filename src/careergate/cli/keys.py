@@ -19,6 +19,7 @@ from careergate.auth.principal import Role
 from careergate.auth.store import CreatedKey, KeyInfo
 from careergate.cli.common import run, with_database
 from careergate.observability.key_monitor import KeyActivity, key_activity
+from careergate.pricing.catalogue import usd_from_nano
 from careergate.runtime import key_admin
 from careergate.settings import Settings
 from careergate.storage.database import Database
@@ -221,7 +222,9 @@ def stats(
     if as_json:
         _print_json([{"id": k.id, "prefix": k.prefix, **a.to_json()} for k, a in rows])
         return
-    table = Table("prefix", "user", "requests", "errors", "tokens", "last used", "from", "state")
+    table = Table(
+        "prefix", "user", "requests", "errors", "tokens", "cost $", "last used", "from", "state"
+    )
     for k, a in rows:
         table.add_row(
             k.prefix + "...",
@@ -229,6 +232,7 @@ def stats(
             str(a.requests),
             str(a.errors),
             str(a.prompt_tokens + a.completion_tokens),
+            f"{usd_from_nano(a.cost_nano_usd):.4f}",
             a.last_used_at.strftime("%Y-%m-%d %H:%M") if a.last_used_at else "never",
             a.last_client or "",
             k.state(),

@@ -81,6 +81,8 @@ class GatewayConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     deployments: list[DeploymentConfig] = Field(default_factory=list)
+    prices: dict[str, Any] | None = None
+    """Price overrides, shaped like ``careergate/pricing/prices.yaml``."""
 
 
 def _deployments_from_environment(env: UpstreamEnvironment) -> list[DeploymentConfig]:
@@ -130,4 +132,5 @@ def load_gateway_config(path: Path | None, env: UpstreamEnvironment) -> GatewayC
             raise ConfigError(f"config file {path}: {exc}") from exc
         if config.deployments:
             return config
+        return GatewayConfig(deployments=_deployments_from_environment(env), prices=config.prices)
     return GatewayConfig(deployments=_deployments_from_environment(env))

@@ -22,6 +22,7 @@ from careergate.core.requests import parse_request
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.errors import GatewayError, InternalError, PermissionDenied
 from careergate.observability.logs import RequestLog
+from careergate.pricing.catalogue import PriceCatalogue
 from careergate.ratelimit.limiter import KeyRateLimiter
 from careergate.settings import TimeoutSettings
 from careergate.tokens import TokenCounter
@@ -47,6 +48,7 @@ class Gateway:
         usage: UsageWriter,
         timeouts: TimeoutSettings,
         limiter: KeyRateLimiter | None = None,
+        prices: PriceCatalogue | None = None,
         request_log: RequestLog | None = None,
         tokens: TokenCounter | None = None,
     ) -> None:
@@ -57,6 +59,7 @@ class Gateway:
         self._default_timeout = timeouts.total
         self.request_log = request_log or RequestLog()
         self.limiter = limiter
+        self.prices = prices or PriceCatalogue.shipped()
         self.tokens = tokens or TokenCounter()
 
     # -- the path ------------------------------------------------------------------------
@@ -233,6 +236,11 @@ class Gateway:
 
     def _settle(self, outcome: Outcome) -> None:
         record = outcome.record()
+        if record.usage.prompt_tokens or record.usage.completion_tokens:
+            model = record.model_served or record.model_requested or ""
+            record.cost_nano_usd = self.prices.cost_nano(model, record.usage)
+            if record.cost_nano_usd is None and record.model_requested:
+                record.cost_nano_usd = self.prices.cost_nano(record.model_requested, record.usage)
         self.usage.record(record)
         principal = outcome.principal
         self.request_log.emit(

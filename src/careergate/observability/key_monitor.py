@@ -11,12 +11,13 @@ from sqlalchemy import case, func, select
 
 from careergate.auth.store import KeyInfo, KeyStore
 from careergate.observability.alerts import Alert, AlertCenter
+from careergate.pricing.catalogue import usd_from_nano
 from careergate.settings import AlertSettings
 from careergate.storage.database import Database
 from careergate.storage.models import UsageRow
 
-SPIKE_FLOOR_TOKENS = 1_000
-"""Below this many tokens in an hour, no spike is worth an alert."""
+SPIKE_FLOOR_NANO_USD = 50_000_000
+"""Below $0.05 spent in an hour, no spike is worth an alert."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class KeyActivity:
     errors: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cost_nano_usd: int = 0
     last_used_at: datetime | None = None
     last_client: str | None = None
 
@@ -34,6 +36,7 @@ class KeyActivity:
             "errors": self.errors,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
+            "cost_usd": str(usd_from_nano(self.cost_nano_usd)),
             "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
             "last_client": self.last_client,
         }
@@ -59,6 +62,7 @@ async def key_activity(
             func.sum(case((UsageRow.status_code >= 400, 1), else_=0)),
             func.sum(UsageRow.prompt_tokens),
             func.sum(UsageRow.completion_tokens),
+            func.sum(UsageRow.cost_nano_usd),
             func.max(UsageRow.created_at),
             func.max(UsageRow.id),
         )
@@ -67,7 +71,7 @@ async def key_activity(
     )
     async with database.session() as session:
         rows = (await session.execute(totals)).all()
-        last_ids = [row[6] for row in rows]
+        last_ids = [row[7] for row in rows]
         clients = (
             dict(
                 (
@@ -85,8 +89,9 @@ async def key_activity(
             int(row[2] or 0),
             int(row[3] or 0),
             int(row[4] or 0),
-            _aware(row[5]),
-            clients.get(row[6]),
+            int(row[5] or 0),
+            _aware(row[6]),
+            clients.get(row[7]),
         )
         for row in rows
     }
@@ -140,17 +145,20 @@ class KeyMonitor:
                     {"errors": hour.errors, "requests": hour.requests},
                 )
             )
-        tokens_hour = hour.prompt_tokens + hour.completion_tokens
-        hourly_habit = (week.prompt_tokens + week.completion_tokens) / (7 * 24)
-        if tokens_hour >= SPIKE_FLOOR_TOKENS and tokens_hour > s.spike_factor * hourly_habit:
+        spent = hour.cost_nano_usd
+        hourly_habit = week.cost_nano_usd / (7 * 24)
+        if spent >= SPIKE_FLOOR_NANO_USD and spent > s.spike_factor * hourly_habit:
             found.append(
                 Alert(
                     "key_spend_spike",
                     subject,
-                    f"{label} used {tokens_hour} tokens in the last hour, over "
+                    f"{label} spent ${usd_from_nano(spent):.2f} in the last hour, over "
                     f"{s.spike_factor:g} times its hourly average of the week before "
-                    f"({hourly_habit:.0f}).",
-                    {"tokens_last_hour": tokens_hour, "hourly_average": round(hourly_habit)},
+                    f"(${usd_from_nano(round(hourly_habit)):.2f}).",
+                    {
+                        "spent_usd": str(usd_from_nano(spent)),
+                        "hourly_average_usd": str(usd_from_nano(round(hourly_habit))),
+                    },
                 )
             )
         return found

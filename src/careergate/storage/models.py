@@ -99,6 +99,8 @@ class UsageRow(Base):
     latency_ms: Mapped[float] = mapped_column()
     client: Mapped[str | None] = mapped_column(String(64))
     """The caller's address (where a key is used from)."""
+    cost_nano_usd: Mapped[int | None] = mapped_column(BigInteger)
+    """Cost in 1e-9 USD from the price catalogue; ``None`` for a model without a price."""
 
 
 class VaultSecretRow(Base):

@@ -54,6 +54,7 @@ class UsageRecord:
     error_code: str | None = None
     attempts: int = 0
     client: str | None = None
+    cost_nano_usd: int | None = 0
     usage: TokenUsage = field(default_factory=TokenUsage)
 
     def to_row(self) -> dict[str, Any]:
@@ -76,6 +77,7 @@ class UsageRecord:
             "error_code": self.error_code,
             "attempts": self.attempts,
             "client": self.client,
+            "cost_nano_usd": self.cost_nano_usd,
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
             "cached_tokens": usage.cached_tokens,
