@@ -15,7 +15,7 @@ import openai
 import pytest
 import uvicorn
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from careergate.auth.permissions import KeySpec
 from careergate.auth.principal import Role
@@ -23,6 +23,7 @@ from careergate.http.app import create_app
 from careergate.runtime import key_store, open_database
 from careergate.security.master_key import MasterKey
 from careergate.settings import RetrySettings, Settings, TimeoutSettings
+from careergate.storage.database import Database
 from careergate.storage.models import UsageRow
 from careergate.testing import FakeOpenAI
 
@@ -196,3 +197,18 @@ def postgres_url() -> str:
     return os.environ.get(
         "CAREERGATE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
     )
+
+
+async def usage_totals_of(database: Database) -> tuple[int, int, int]:
+    """(records, prompt tokens, completion tokens) in a database's usage records."""
+    async with database.session() as session:
+        count, prompt, completion = (
+            await session.execute(
+                select(
+                    func.count(),
+                    func.sum(UsageRow.prompt_tokens),
+                    func.sum(UsageRow.completion_tokens),
+                )
+            )
+        ).one()
+    return int(count), int(prompt or 0), int(completion or 0)

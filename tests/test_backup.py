@@ -10,14 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from careergate.runtime import envelope, open_database
 from careergate.settings import Settings
-from careergate.storage.models import UsageRow
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import Vault
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import Gateway, gateway_settings, start_gateway, usage_totals_of
 
 CLI = str(Path(sys.executable).parent / "careergate")
 UPSTREAM_KEY = "sk-upstream-backup-test-9999zzzz"
@@ -43,17 +41,7 @@ def usage_totals(settings: Settings) -> tuple[int, int, int]:
     async def read() -> tuple[int, int, int]:
         database = await open_database(settings)
         try:
-            async with database.session() as session:
-                count, prompt, completion = (
-                    await session.execute(
-                        select(
-                            func.count(),
-                            func.sum(UsageRow.prompt_tokens),
-                            func.sum(UsageRow.completion_tokens),
-                        )
-                    )
-                ).one()
-            return int(count), int(prompt or 0), int(completion or 0)
+            return await usage_totals_of(database)
         finally:
             await database.close()
 

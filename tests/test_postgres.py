@@ -16,7 +16,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from careergate.audit.log import Actor
@@ -27,10 +26,9 @@ from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.storage.backup import create_backup, restore_backup
 from careergate.storage.database import Database
-from careergate.storage.models import UsageRow
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import Vault
-from conftest import Gateway, gateway_settings, postgres_url, start_gateway
+from conftest import Gateway, gateway_settings, postgres_url, start_gateway, usage_totals_of
 
 pytestmark = pytest.mark.postgres
 
@@ -131,17 +129,7 @@ def test_a_sqlite_backup_restores_into_postgresql(gateway: Gateway, tmp_path: Pa
         try:
             await create_backup(source, master, backup)
             await restore_backup(target, master, backup)
-            async with target.session() as session:
-                count, prompt, completion = (
-                    await session.execute(
-                        select(
-                            func.count(),
-                            func.sum(UsageRow.prompt_tokens),
-                            func.sum(UsageRow.completion_tokens),
-                        )
-                    )
-                ).one()
-            return int(count), int(prompt or 0), int(completion or 0)
+            return await usage_totals_of(target)
         finally:
             await source.close()
             await target.close()

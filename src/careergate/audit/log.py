@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from careergate.storage import Database
 from careergate.storage.models import AuditRow
+from careergate.storage.times import as_utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ class AuditLog:
             rows = (await session.scalars(query)).all()
         return [
             AuditEntry(
-                r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC),
+                as_utc(r.at),
                 r.actor,
                 r.source,
                 r.action,

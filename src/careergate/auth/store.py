@@ -18,18 +18,12 @@ from careergate.auth.principal import Principal, Role
 from careergate.errors import AuthenticationFailed, InvalidRequest, NotFound
 from careergate.storage import Database
 from careergate.storage.models import ApiKeyRow
+from careergate.storage.times import as_utc
 
 _CACHE_LIMIT = 100_000
 
 # KeySpec field -> ApiKeyRow attribute, where the names differ.
 _COLUMN_OF = {"user": "user_id", "metadata": "key_metadata"}
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _column_value(field: str, value: Any) -> Any:
@@ -66,16 +60,16 @@ class KeyInfo:
             rpm_limit=row.rpm_limit,
             tpm_limit=row.tpm_limit,
             budget_usd=Decimal(row.budget_usd) if row.budget_usd is not None else None,
-            expires_at=_aware(row.expires_at),
+            expires_at=as_utc(row.expires_at),
             metadata=row.key_metadata,
         )
         return cls(
             row.id,
             row.prefix,
             spec,
-            _aware(row.created_at) or datetime.now(UTC),
-            _aware(row.revoked_at),
-            _aware(row.previous_expires_at),
+            as_utc(row.created_at) or datetime.now(UTC),
+            as_utc(row.revoked_at),
+            as_utc(row.previous_expires_at),
         )
 
     @property
@@ -113,7 +107,7 @@ class CreatedKey:
 
 
 def _principal(row: ApiKeyRow) -> Principal:
-    expires = _aware(row.expires_at)
+    expires = as_utc(row.expires_at)
     return Principal(
         key_id=row.id,
         key_prefix=row.prefix,

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from careergate.storage.database import Database
 from careergate.storage.models import AlertRow
+from careergate.storage.times import as_utc
 
 log = logging.getLogger("careergate.alerts")
 
@@ -53,10 +54,6 @@ class AlertRecord:
             "last_at": self.last_at.isoformat(),
             "count": self.count,
         }
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class AlertCenter:
@@ -111,7 +108,7 @@ class AlertCenter:
                 row.count += 1
                 row.last_at = now
                 row.message, row.details = alert.message, alert.details
-                if now - _aware(row.sent_at) >= self.quiet:
+                if now - as_utc(row.sent_at) >= self.quiet:
                     row.sent_at = now
                     return True
                 return False
@@ -147,8 +144,8 @@ class AlertCenter:
                 r.subject,
                 r.message,
                 r.details,
-                _aware(r.first_at),
-                _aware(r.last_at),
+                as_utc(r.first_at),
+                as_utc(r.last_at),
                 r.count,
             )
             for r in rows

@@ -15,6 +15,7 @@ from careergate.pricing.catalogue import usd_from_nano
 from careergate.settings import AlertSettings
 from careergate.storage.database import Database
 from careergate.storage.models import UsageRow
+from careergate.storage.times import as_utc
 
 SPIKE_FLOOR_NANO_USD = 50_000_000
 """Below $0.05 spent in an hour, no spike is worth an alert."""
@@ -40,10 +41,6 @@ class KeyActivity:
             "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
             "last_client": self.last_client,
         }
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 async def key_activity(
@@ -90,7 +87,7 @@ async def key_activity(
             int(row[3] or 0),
             int(row[4] or 0),
             int(row[5] or 0),
-            _aware(row[6]),
+            as_utc(row[6]),
             clients.get(row[7]),
         )
         for row in rows

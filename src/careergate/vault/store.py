@@ -23,6 +23,7 @@ from careergate.errors import InvalidRequest, NotFound
 from careergate.security.envelope import Envelope, Sealed
 from careergate.storage import Database
 from careergate.storage.models import VaultSecretRow
+from careergate.storage.times import as_utc
 
 UPSTREAM_KEY = "upstream-key"
 INTERNAL = "internal"
@@ -60,8 +61,8 @@ class VaultEntry:
             KeyStatus(row.status),
             row.status_reason,
             row.master_key_id,
-            _aware(row.created_at),
-            _aware(row.updated_at),
+            as_utc(row.created_at),
+            as_utc(row.updated_at),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -77,10 +78,6 @@ class VaultEntry:
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _context(row: VaultSecretRow) -> bytes:
