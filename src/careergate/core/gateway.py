@@ -237,10 +237,13 @@ class Gateway:
     def _settle(self, outcome: Outcome) -> None:
         record = outcome.record()
         if record.usage.prompt_tokens or record.usage.completion_tokens:
+            day = record.created_at.date()
             model = record.model_served or record.model_requested or ""
-            record.cost_nano_usd = self.prices.cost_nano(model, record.usage)
+            record.cost_nano_usd = self.prices.cost_nano(model, record.usage, on=day)
             if record.cost_nano_usd is None and record.model_requested:
-                record.cost_nano_usd = self.prices.cost_nano(record.model_requested, record.usage)
+                record.cost_nano_usd = self.prices.cost_nano(
+                    record.model_requested, record.usage, on=day
+                )
         self.usage.record(record)
         principal = outcome.principal
         self.request_log.emit(

@@ -87,6 +87,7 @@ class PriceCatalogue:
         self._starts = {
             name: [p.valid_from for p in prices] for name, prices in self.models.items()
         }
+        self._memo: dict[tuple[str, date], ModelPrice | None] = {}
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> PriceCatalogue:
@@ -113,11 +114,19 @@ class PriceCatalogue:
         return self.aliases.get(model, model)
 
     def price(self, model: str, on: date | None = None) -> ModelPrice | None:
+        when = on or datetime.now(UTC).date()
+        key = (model, when)
+        if key not in self._memo:  # the hot path asks for the same few models all day
+            if len(self._memo) > 10_000:
+                self._memo.clear()
+            self._memo[key] = self._lookup(model, when)
+        return self._memo[key]
+
+    def _lookup(self, model: str, when: date) -> ModelPrice | None:
         name = self.snapshot(model)
         prices = self.models.get(name)
         if not prices:
             return None
-        when = on or datetime.now(UTC).date()
         index = bisect.bisect_right(self._starts[name], when) - 1
         return prices[max(index, 0)]
 
