@@ -251,7 +251,8 @@ def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Nam
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace the report's section in ``path``, keeping the rest of the file."""
+    """Replace the report's section in ``path`` (up to the next ``## `` heading),
+    keeping the rest of the file."""
     text = path.read_text() if path.exists() else "# Benchmarks\n\n"
     start = text.find("## Proxy overhead")
     if start == -1:
