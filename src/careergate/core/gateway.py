@@ -142,10 +142,9 @@ class Gateway:
     def _headers(
         self, target: Target, attempts: int, upstream: UpstreamReply | None
     ) -> dict[str, str]:
-        headers = {
-            "x-careergate-deployment": target.deployment.name,
-            "x-careergate-attempts": str(attempts),
-        }
+        headers = {"x-careergate-deployment": target.deployment.name}
+        if attempts > 1:  # each header costs the server time on every response
+            headers["x-careergate-attempts"] = str(attempts)
         if upstream is not None and "x-request-id" in upstream.headers:
             headers["x-upstream-request-id"] = upstream.headers["x-request-id"]
         return headers
