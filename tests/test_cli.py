@@ -159,3 +159,21 @@ def test_the_second_start_creates_no_new_admin_key(
         k for k in json.loads(careergate(cli_env, "keys", "list", "--json")) if k["role"] == "admin"
     ]
     assert len(admins) == 1
+
+
+def test_a_clean_shutdown_loses_no_usage_record(
+    cli_env: dict[str, str], served: tuple[str, str, subprocess.Popen[str]]
+) -> None:
+    base, printed, process = served
+    admin_key = re.search(r"sk-cg-[A-Za-z0-9_-]+", printed).group(0)  # type: ignore[union-attr]
+    with openai.OpenAI(base_url=base, api_key=admin_key, max_retries=0) as client:
+        for n in range(25):
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": f"q{n}"}]
+            )
+    process.terminate()  # SIGTERM straight after the last answer, before any flush
+    _, errors = process.communicate(timeout=30)
+    assert "Application shutdown complete" in errors  # uvicorn then re-raises SIGTERM
+
+    stats = json.loads(careergate(cli_env, "keys", "stats", "--json"))
+    assert sum(s["requests"] for s in stats) == 25

@@ -97,8 +97,19 @@ class KeyRing:
         if self.vault is not None:
             self._build(await self.vault.active_upstream_keys())
 
+    def without_keys(self) -> list[str]:
+        """Deployments that have no usable key now."""
+        return [name for name, keys in self._keys.items() if not keys.credentials]
+
     async def start(self) -> None:
         await self.refresh()
+        for name in self.without_keys():
+            log.warning(
+                "deployment %s has no upstream key: its requests fail (502 no_upstream_key) "
+                "until one is configured or added with: careergate vault add --deployment %s",
+                name,
+                name,
+            )
         if self.vault is not None:
             self._task = asyncio.create_task(self._run(), name="careergate-key-ring")
 
