@@ -10,6 +10,7 @@ from careergate.cli.db import db_app
 from careergate.cli.fake import fake_upstream
 from careergate.cli.keys import keys_app
 from careergate.cli.serve import serve
+from careergate.cli.usage import usage
 from careergate.cli.vault import vault_app
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.command()(serve)
 app.command("fake-upstream")(fake_upstream)
+app.command("usage")(usage)
 app.add_typer(keys_app, name="keys")
 app.add_typer(vault_app, name="vault")
 app.add_typer(backup_app, name="backup")

@@ -21,6 +21,8 @@ from careergate.auth.principal import Principal, Role
 from careergate.errors import GatewayError, InvalidRequest, PermissionDenied
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
+from careergate.reports.time_range import parse_time
+from careergate.reports.usage import usage_report
 from careergate.runtime import Runtime
 
 MAX_ADMIN_BODY = 64 * 1024
@@ -60,10 +62,11 @@ class AdminRoutes:
             Route("/admin/keys/{key}", self._wrap(self.revoke_key), methods=["DELETE"]),
             Route("/admin/keys/{key}/rotate", self._wrap(self.rotate_key), methods=["POST"]),
             Route("/admin/audit", self._wrap(self.audit), methods=["GET"]),
+            Route("/admin/usage", self._wrap(self.usage, readers_too=True), methods=["GET"]),
         ]
 
     def _wrap(
-        self, handler: Handler, status: int = 200
+        self, handler: Handler, status: int = 200, *, readers_too: bool = False
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             runtime = self.runtimes.get()
@@ -72,7 +75,8 @@ class AdminRoutes:
                 principal = await runtime.auth.authenticate(
                     RequestHeaders.parse(request.scope["headers"]).secret
                 )
-                _require_admin(principal)
+                if not (readers_too and principal.role is Role.READER):
+                    _require_admin(principal)
                 client = request.client.host if request.client else "unknown"
                 actor = Actor(f"key:{principal.key_prefix}", client)
                 content = await handler(runtime, actor, request)
@@ -125,6 +129,22 @@ class AdminRoutes:
         limit = min(int(text), 1000)
         entries = await runtime.admin.audit.entries(limit=limit)
         return {"object": "list", "data": [e.to_json() for e in entries]}
+
+    async def usage(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        params = request.query_params
+        try:
+            since = parse_time(params["since"]) if "since" in params else None
+            until = parse_time(params["until"]) if "until" in params else None
+            report = await usage_report(
+                runtime.database,
+                params.get("by", "feature"),
+                period=params.get("period"),
+                since=since,
+                until=until,
+            )
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        return report.to_json()
 
 
 def _require_admin(principal: Principal) -> None:

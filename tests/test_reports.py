@@ -1,0 +1,96 @@
+"""Usage reports: by user, team, feature, model and key; the totals agree."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+from careergate.auth.principal import Role
+from conftest import Gateway
+from test_keys_access import admin_call
+
+CLI = str(Path(sys.executable).parent / "careergate")
+
+
+def cli(gateway: Gateway, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CAREERGATE_"))}
+    assert gateway.settings.master_key is not None
+    env.update(
+        CAREERGATE_MASTER_KEY=gateway.settings.master_key.get_secret_value(),
+        CAREERGATE_DATA_DIR=str(gateway.settings.data_dir),
+    )
+    done = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_reports_by_any_dimension_add_up_to_the_same_total(gateway: Gateway) -> None:
+    traffic = [
+        ("ana", "search", "resume", "gpt-4o-mini", 3),
+        ("ben", "search", "job-match", "gpt-4o", 2),
+        ("cat", "growth", "resume", "gpt-4.1-mini", 4),
+    ]
+    count = 0
+    for user, team, feature, model, times in traffic:
+        client = gateway.client(gateway.create_key(user=user, team=team, feature=feature))
+        for n in range(times):
+            client.chat.completions.create(
+                model=model, messages=[{"role": "user", "content": f"{user} asks {n}"}]
+            )
+            count += 1
+    rows = gateway.usage_rows(count)
+    expected = (
+        len(rows),
+        sum(r.prompt_tokens for r in rows),
+        sum(r.completion_tokens for r in rows),
+        sum(r.cost_nano_usd or 0 for r in rows),
+    )
+
+    totals = {}
+    for by in ("user", "team", "feature", "model", "key"):
+        report = json.loads(cli(gateway, "usage", "--by", by, "--since", "1d", "--format", "json"))
+        total = report["total"]
+        totals[by] = (
+            total["requests"],
+            total["prompt_tokens"],
+            total["completion_tokens"],
+            total["cost_usd"],
+        )
+        assert sum(line["requests"] for line in report["lines"]) == total["requests"]
+    assert len(set(totals.values())) == 1
+    requests, prompt, completion, cost = totals["user"]
+    assert (requests, prompt, completion) == expected[:3]
+    assert Decimal(cost) == Decimal(expected[3]) / 10**9  # exact, to the nano-dollar
+
+    by_feature = json.loads(cli(gateway, "usage", "--by", "feature", "--format", "json"))
+    resume = next(line for line in by_feature["lines"] if line["group"] == "resume")
+    assert resume["requests"] == 7
+
+    as_csv = list(
+        csv.DictReader(io.StringIO(cli(gateway, "usage", "--by", "team", "--format", "csv")))
+    )
+    assert {row["group"] for row in as_csv} >= {"search", "growth"}
+    table = cli(gateway, "usage", "--by", "model", "--period", "day")
+    assert "gpt-4o-mini" in table
+    assert "total" in table
+
+
+def test_readers_can_read_reports_over_http(gateway: Gateway) -> None:
+    reader = gateway.create_key(role=Role.READER)
+    gateway.client().chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
+    )
+    gateway.usage_rows(1)
+    status, report = admin_call(gateway, reader, "GET", "/admin/usage?by=model&since=1h&period=day")
+    assert status == 200
+    assert report["total"]["requests"] >= 1
+    status, error = admin_call(gateway, reader, "GET", "/admin/usage?by=colour")
+    assert (status, error["error"]["type"]) == (400, "invalid_request_error")
+    status, _ = admin_call(gateway, reader, "GET", "/admin/keys")
+    assert status == 403
