@@ -140,6 +140,7 @@ def gateway_settings(
         "config": config,
         "master_key": MasterKey.generate().to_base64(),
         "key_cache_seconds": 0.2,
+        "budget_refresh_seconds": 0.1,
         "usage_flush_seconds": 0.05,
         "log_format": "json",
         "timeouts": TimeoutSettings(connect=2, read=30, total=30),

@@ -160,6 +160,8 @@ def test_keys_vault_audit_and_alerts_on_postgresql(pg_gateway: Gateway) -> None:
             new_master = MasterKey.generate()
             await Vault(database, Envelope(new_master, master)).reseal_all()
             opened = await Vault(database, Envelope(new_master)).active_upstream_keys()
+            # Back to the configured key, for the tests that share this database.
+            await Vault(database, Envelope(master, new_master)).reseal_all()
             center = alert_center(settings, database)
             alert = Alert("key_unused", f"key:{created.info.id}", "unused")
             sent = [await center.raise_alert(alert), await center.raise_alert(alert)]
@@ -183,3 +185,33 @@ def test_keys_vault_audit_and_alerts_on_postgresql(pg_gateway: Gateway) -> None:
             assert client.chat.completions.create(
                 model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
             ).choices
+
+
+def test_a_hard_budget_holds_under_concurrency_on_postgresql(pg_gateway: Gateway) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from careergate.budgets.ledger import Period, Scope
+    from test_budgets import ask, ledger_call, worst_case_nano
+
+    worst = worst_case_nano()
+    limit = worst * 8
+    key = pg_gateway.create_key(user="pg-budget")
+    budget = ledger_call(
+        pg_gateway.settings,
+        "create",
+        name="pg",
+        scope=Scope.USER,
+        subject="pg-budget",
+        period=Period.DAILY,
+        limit_nano_usd=limit,
+    )
+    client = pg_gateway.client(key)
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = list(pool.map(lambda _: ask(client), range(40)))
+    assert "budget_exceeded" in outcomes
+    for _ in range(50):
+        spent, reserved = ledger_call(pg_gateway.settings, "spent", budget)
+        if reserved == 0:
+            break
+    assert spent <= limit
+    assert limit - spent < worst

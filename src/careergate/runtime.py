@@ -20,6 +20,7 @@ from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
 from careergate.auth.store import KeyStore
 from careergate.auth.tokens import TokenVerifier
+from careergate.budgets.ledger import BudgetLedger
 from careergate.config.deployments import DeploymentConfig, load_gateway_config
 from careergate.core.gateway import Gateway
 from careergate.core.models import ModelCatalog
@@ -137,6 +138,8 @@ class Runtime:
             if tokens is not None:
                 await tokens.load()
             auth = Authenticator(keys, tokens)
+            budgets = BudgetLedger(database, alerts, settings.budget_refresh_seconds)
+            stack.push_async_callback(budgets.close)
             limiter = KeyRateLimiter(settings.rate_limit_storage, TokenCounter())
             stack.push_async_callback(limiter.close)
             gateway = Gateway(
@@ -147,6 +150,8 @@ class Runtime:
                 timeouts=settings.timeouts,
                 limiter=limiter,
                 prices=PriceCatalogue.shipped(config.prices),
+                budgets=budgets,
+                budget_max_output_tokens=settings.budget_max_output_tokens,
                 request_log=request_log,
             )
         except BaseException:

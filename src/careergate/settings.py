@@ -124,6 +124,11 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "async+memory://"
     """Where rate-limit windows live: process memory, or ``async+redis://host:6379/0``
     shared by every process."""
+    budget_refresh_seconds: float = 1.0
+    """How soon a budget created or removed anywhere applies in this process."""
+    budget_max_output_tokens: int = 4096
+    """Under a hard budget, a request without ``max_tokens`` is capped at this many output
+    tokens (sent upstream as ``max_completion_tokens``), so its worst case is known."""
     usage_flush_seconds: float = 0.5
     usage_batch_size: int = 500
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)

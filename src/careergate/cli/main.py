@@ -6,6 +6,7 @@ import typer
 
 from careergate.cli.alerts import alerts_app
 from careergate.cli.backup import backup_app
+from careergate.cli.budgets import budgets_app
 from careergate.cli.db import db_app
 from careergate.cli.fake import fake_upstream
 from careergate.cli.keys import keys_app
@@ -28,6 +29,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(vault_app, name="vault")
 app.add_typer(backup_app, name="backup")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(budgets_app, name="budgets")
 app.add_typer(db_app, name="db")
 
 

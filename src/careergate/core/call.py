@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from careergate.auth.principal import Principal
+from careergate.budgets.ledger import Reservation
 from careergate.errors import GatewayError
 from careergate.upstream.providers import Endpoint
 from careergate.upstream.router import Target
@@ -92,6 +93,7 @@ class Outcome:
     attempts: int = 0
     client: str | None = None
     usage: TokenUsage | None = None
+    reservation: Reservation | None = None
 
     def fail(self, error: GatewayError) -> None:
         self.status = error.status

@@ -17,16 +17,18 @@ import orjson
 
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.principal import Role
+from careergate.budgets.ledger import BudgetLedger, Reservation, Subjects
 from careergate.core.call import Call, Incoming, Outcome, Reply, StreamReply
 from careergate.core.requests import parse_request
 from careergate.core.streaming import StreamTally, relay, sse_error
-from careergate.errors import GatewayError, InternalError, PermissionDenied
+from careergate.errors import GatewayError, InternalError, InvalidRequest, PermissionDenied
 from careergate.observability.logs import RequestLog
-from careergate.pricing.catalogue import PriceCatalogue
+from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.ratelimit.limiter import KeyRateLimiter
 from careergate.settings import TimeoutSettings
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient, UpstreamReply
+from careergate.upstream.providers import Endpoint
 from careergate.upstream.router import Router, Target
 from careergate.upstream.validation import ANSWER_CHECKS, parse_object, upstream_status_error
 from careergate.usage.record import TokenUsage
@@ -49,6 +51,8 @@ class Gateway:
         timeouts: TimeoutSettings,
         limiter: KeyRateLimiter | None = None,
         prices: PriceCatalogue | None = None,
+        budgets: BudgetLedger | None = None,
+        budget_max_output_tokens: int = 4096,
         request_log: RequestLog | None = None,
         tokens: TokenCounter | None = None,
     ) -> None:
@@ -60,6 +64,8 @@ class Gateway:
         self.request_log = request_log or RequestLog()
         self.limiter = limiter
         self.prices = prices or PriceCatalogue.shipped()
+        self.budgets = budgets
+        self._budget_max_output = budget_max_output_tokens
         self.tokens = tokens or TokenCounter()
 
     # -- the path ------------------------------------------------------------------------
@@ -70,6 +76,8 @@ class Gateway:
         try:
             call = await self._admit(incoming, outcome)
             target = self._route(call, outcome)
+            if self.budgets is not None:
+                outcome.reservation = await self._reserve(call, target)
             if call.stream:
                 reply = await self._open_stream(call, target, outcome)
                 handed_over = True  # the stream settles when it ends
@@ -129,6 +137,41 @@ class Gateway:
         target = self.router.resolve(call.model)
         outcome.target = target
         return target
+
+    async def _reserve(self, call: Call, target: Target) -> Reservation | None:
+        """Hold the request's worst-case cost in the budgets that apply to it."""
+        assert self.budgets is not None
+        subjects = Subjects(call.principal.key_id, call.user, call.principal.team, call.feature)
+        budgets = await self.budgets.applicable(subjects)
+        if not budgets:
+            return None
+        price = self.prices.price(target.upstream_model) or self.prices.price(call.model)
+        if price is None:
+            if any(b.hard for b in budgets):
+                raise InvalidRequest(
+                    f"The model `{call.model}` has no price in the catalogue, so it cannot be "
+                    "used under a hard budget.",
+                    code="model_not_priced",
+                    param="model",
+                )
+            return await self.budgets.reserve(budgets, 0, call.deadline)
+        body = call.body
+        if call.endpoint is Endpoint.CHAT:
+            ceiling = body.get("max_completion_tokens") or body.get("max_tokens")
+            if not ceiling:
+                # Without a ceiling the worst case is unknown: set one.
+                ceiling = self._budget_max_output
+                body["max_completion_tokens"] = ceiling
+                call.raw = orjson.dumps(body)
+            prompt = self.tokens.chat_prompt_tokens(call.model, body["messages"])
+            worst = TokenUsage(prompt_tokens=prompt, completion_tokens=int(ceiling))
+        else:
+            worst = TokenUsage(
+                prompt_tokens=self.tokens.embedding_input_tokens(call.model, body["input"])
+            )
+        # A token or two of slack: the upstream's count may differ from ours by a token.
+        cost = nano_from_pico(price.cost_pico(worst)) + nano_from_pico(2 * price.input)
+        return await self.budgets.reserve(budgets, cost, call.deadline)
 
     def _payload(self, call: Call, target: Target, changes: dict[str, Any] | None = None) -> bytes:
         """The body to send: the caller's bytes unchanged unless something must change."""
@@ -244,6 +287,8 @@ class Gateway:
                     record.model_requested, record.usage, on=day
                 )
         self.usage.record(record)
+        if outcome.reservation is not None and self.budgets is not None:
+            self.budgets.settle_soon(outcome.reservation, record.cost_nano_usd or 0)
         principal = outcome.principal
         self.request_log.emit(
             record.created_at,

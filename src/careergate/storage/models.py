@@ -146,3 +146,31 @@ class AlertRow(Base):
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class BudgetRow(Base):
+    """A spending limit for the platform, a team, a user, a key or a feature."""
+
+    __tablename__ = "budgets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200))
+    """Who the scope means (a team name, a user id, a key id, a feature); ``*`` for all."""
+    period: Mapped[str] = mapped_column(String(16))
+    limit_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    hard: Mapped[bool] = mapped_column(Boolean)
+    thresholds: Mapped[list[int]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BudgetWindowRow(Base):
+    """What a budget has spent, and holds reserved for requests under way, in one period."""
+
+    __tablename__ = "budget_windows"
+
+    budget_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window: Mapped[str] = mapped_column(String(16), primary_key=True)
+    spent_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,330 @@
+"""The budget ledger.
+
+Before a request goes upstream, its worst-case cost (prompt tokens counted with the
+model's tokenizer at the input price, plus its ``max_tokens`` at the output price) is
+reserved in every hard budget that applies, each with one conditional UPDATE::
+
+    reserved += cost  WHERE spent + reserved + cost <= limit
+
+which the database applies atomically, so concurrent requests, in one process or in
+many sharing the database, cannot together pass the limit. After the answer the
+reservation is released and the real cost charged. A request that does not fit only
+because of other requests' reservations waits for them to settle (until its deadline);
+one that does not fit the budget's real spend is refused, naming the budget and when
+it resets. Soft budgets are only charged, and alert. Every budget alerts once per
+period at each of its thresholds (50%, 80%, 100% by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from careergate.errors import GatewayError, InvalidRequest, NotFound
+from careergate.observability.alerts import Alert, AlertCenter
+from careergate.pricing.catalogue import usd_from_nano
+from careergate.storage.database import Database
+from careergate.storage.models import BudgetRow, BudgetWindowRow
+
+log = logging.getLogger("careergate.budgets")
+
+WAIT_STEP = 0.02
+
+
+class Scope(StrEnum):
+    PLATFORM = "platform"
+    TEAM = "team"
+    USER = "user"
+    KEY = "key"
+    FEATURE = "feature"
+
+
+class Period(StrEnum):
+    DAILY = "daily"
+    MONTHLY = "monthly"
+    LIFETIME = "lifetime"
+
+
+class BudgetExceeded(GatewayError):
+    status = 429
+    type = "insufficient_quota"
+    default_code = "budget_exceeded"
+
+
+def window_of(period: Period, now: datetime) -> tuple[str, datetime | None]:
+    """The period's name and the moment it ends (None: never)."""
+    if period is Period.DAILY:
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return start.strftime("%Y-%m-%d"), start + timedelta(days=1)
+    if period is Period.MONTHLY:
+        start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        following = (start + timedelta(days=32)).replace(day=1)
+        return start.strftime("%Y-%m"), following
+    return "lifetime", None
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    id: str
+    name: str
+    scope: Scope
+    subject: str
+    period: Period
+    limit_nano_usd: int
+    hard: bool
+    thresholds: tuple[int, ...]
+
+    @classmethod
+    def from_row(cls, row: BudgetRow) -> Budget:
+        return cls(
+            row.id,
+            row.name,
+            Scope(row.scope),
+            row.subject,
+            Period(row.period),
+            row.limit_nano_usd,
+            bool(row.hard),
+            tuple(row.thresholds or ()),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "scope": self.scope.value,
+            "subject": self.subject,
+            "period": self.period.value,
+            "limit_usd": str(usd_from_nano(self.limit_nano_usd)),
+            "hard": self.hard,
+            "thresholds": list(self.thresholds),
+        }
+
+
+@dataclass
+class Reservation:
+    """What one request holds in which budgets' windows."""
+
+    cost_nano_usd: int
+    held: list[tuple[Budget, str]] = field(default_factory=list)
+    charged: list[tuple[Budget, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Subjects:
+    """What a request is charged to."""
+
+    key_id: str | None
+    user: str | None
+    team: str | None
+    feature: str | None
+
+    def matches(self, budget: Budget) -> bool:
+        wanted = {
+            Scope.PLATFORM: "*",
+            Scope.TEAM: self.team,
+            Scope.USER: self.user,
+            Scope.KEY: self.key_id,
+            Scope.FEATURE: self.feature,
+        }[budget.scope]
+        return budget.subject == "*" or (wanted is not None and budget.subject == wanted)
+
+
+class BudgetLedger:
+    def __init__(
+        self, database: Database, alerts: AlertCenter | None = None, refresh_seconds: float = 1.0
+    ) -> None:
+        self.database = database
+        self.alerts = alerts
+        self.refresh_seconds = refresh_seconds
+        self._budgets: list[Budget] = []
+        self._loaded_at = float("-inf")
+        self._background: set[asyncio.Task[None]] = set()
+
+    # -- administration ---------------------------------------------------------------
+
+    async def create(
+        self,
+        *,
+        name: str,
+        scope: Scope,
+        subject: str,
+        period: Period,
+        limit_nano_usd: int,
+        hard: bool = True,
+        thresholds: tuple[int, ...] = (50, 80, 100),
+    ) -> Budget:
+        if limit_nano_usd <= 0:
+            raise InvalidRequest("a budget's limit must be above zero")
+        if scope is Scope.PLATFORM:
+            subject = "*"
+        row = BudgetRow(
+            id=uuid.uuid4().hex,
+            name=name,
+            scope=scope.value,
+            subject=subject,
+            period=period.value,
+            limit_nano_usd=limit_nano_usd,
+            hard=hard,
+            thresholds=sorted(thresholds),
+            created_at=datetime.now(UTC),
+        )
+        async with self.database.session() as session, session.begin():
+            session.add(row)
+        self._loaded_at = float("-inf")
+        return Budget.from_row(row)
+
+    async def remove(self, budget_id: str) -> None:
+        async with self.database.session() as session, session.begin():
+            found = await session.get(BudgetRow, budget_id)
+            if found is None:
+                raise NotFound(f"no budget {budget_id!r}")
+            await session.delete(found)
+            await session.execute(
+                delete(BudgetWindowRow).where(BudgetWindowRow.budget_id == budget_id)
+            )
+        self._loaded_at = float("-inf")
+
+    async def budgets(self) -> list[Budget]:
+        if time.monotonic() - self._loaded_at > self.refresh_seconds:
+            async with self.database.session() as session:
+                rows = (await session.scalars(select(BudgetRow))).all()
+            self._budgets = [Budget.from_row(r) for r in rows]
+            self._loaded_at = time.monotonic()
+        return self._budgets
+
+    async def spent(self, budget: Budget, now: datetime | None = None) -> tuple[int, int]:
+        """(spent, reserved) in nano-dollars in the budget's current period."""
+        window, _ = window_of(budget.period, now or datetime.now(UTC))
+        async with self.database.session() as session:
+            row = await session.get(BudgetWindowRow, (budget.id, window))
+        return (row.spent_nano_usd, row.reserved_nano_usd) if row else (0, 0)
+
+    # -- the request path -------------------------------------------------------------
+
+    async def applicable(self, subjects: Subjects) -> list[Budget]:
+        return [b for b in await self.budgets() if subjects.matches(b)]
+
+    async def _ensure_window(self, budget_id: str, window: str) -> None:
+        async with self.database.session() as session:
+            if await session.get(BudgetWindowRow, (budget_id, window)) is not None:
+                return
+        try:
+            async with self.database.session() as session, session.begin():
+                session.add(
+                    BudgetWindowRow(
+                        budget_id=budget_id, window=window, spent_nano_usd=0, reserved_nano_usd=0
+                    )
+                )
+        except IntegrityError:
+            pass  # another request created it first
+
+    async def _try_hold(self, budget: Budget, window: str, cost: int) -> bool:
+        table = BudgetWindowRow
+        statement = (
+            update(table)
+            .where(
+                table.budget_id == budget.id,
+                table.window == window,
+                table.spent_nano_usd + table.reserved_nano_usd + cost <= budget.limit_nano_usd,
+            )
+            .values(reserved_nano_usd=table.reserved_nano_usd + cost)
+        )
+        async with self.database.engine.begin() as connection:
+            result = await connection.execute(statement)
+        return bool(result.rowcount)
+
+    async def reserve(
+        self, budgets: list[Budget], cost_nano_usd: int, deadline: float
+    ) -> Reservation:
+        """Hold ``cost`` in every hard budget, or raise ``BudgetExceeded``."""
+        reservation = Reservation(cost_nano_usd)
+        now = datetime.now(UTC)
+        try:
+            for budget in budgets:
+                window, ends = window_of(budget.period, now)
+                await self._ensure_window(budget.id, window)
+                if not budget.hard:
+                    reservation.charged.append((budget, window))
+                    continue
+                while not await self._try_hold(budget, window, cost_nano_usd):
+                    spent, _ = await self.spent(budget, now)
+                    loop_time = asyncio.get_running_loop().time()
+                    if spent + cost_nano_usd > budget.limit_nano_usd or loop_time >= deadline:
+                        raise _exceeded(budget, ends, now)
+                    await asyncio.sleep(WAIT_STEP)  # others' reservations will settle
+                reservation.held.append((budget, window))
+        except BaseException:
+            await self._release(reservation, 0)
+            raise
+        return reservation
+
+    async def _release(self, reservation: Reservation, actual: int) -> None:
+        table = BudgetWindowRow
+        async with self.database.engine.begin() as connection:
+            for budget, window in reservation.held:
+                await connection.execute(
+                    update(table)
+                    .where(table.budget_id == budget.id, table.window == window)
+                    .values(
+                        reserved_nano_usd=table.reserved_nano_usd - reservation.cost_nano_usd,
+                        spent_nano_usd=table.spent_nano_usd + actual,
+                    )
+                )
+            for budget, window in reservation.charged:
+                await connection.execute(
+                    update(table)
+                    .where(table.budget_id == budget.id, table.window == window)
+                    .values(spent_nano_usd=table.spent_nano_usd + actual)
+                )
+
+    async def settle(self, reservation: Reservation, actual_nano_usd: int) -> None:
+        """Release the reservation and charge the real cost; alert at thresholds."""
+        await self._release(reservation, actual_nano_usd)
+        if self.alerts is None or not actual_nano_usd:
+            return
+        for budget, window in [*reservation.held, *reservation.charged]:
+            spent, _ = await self.spent(budget)
+            before = spent - actual_nano_usd
+            for threshold in budget.thresholds:
+                line = budget.limit_nano_usd * threshold // 100
+                if before < line <= spent:
+                    await self.alerts.raise_alert(
+                        Alert(
+                            "budget_threshold",
+                            f"budget:{budget.id}:{window}:{threshold}",
+                            f"Budget '{budget.name}' ({budget.scope.value} {budget.subject}) "
+                            f"reached {threshold}% of ${usd_from_nano(budget.limit_nano_usd)} "
+                            f"for {window}.",
+                            {"spent_usd": str(usd_from_nano(spent))},
+                        )
+                    )
+
+    def settle_soon(self, reservation: Reservation, actual_nano_usd: int) -> None:
+        """``settle`` off the request's path."""
+        task = asyncio.get_running_loop().create_task(self.settle(reservation, actual_nano_usd))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _exceeded(budget: Budget, ends: datetime | None, now: datetime) -> BudgetExceeded:
+    limit = usd_from_nano(budget.limit_nano_usd)
+    when = f"it resets at {ends.isoformat()}" if ends is not None else "it does not reset"
+    headers = {"retry-after": str(int((ends - now).total_seconds()) + 1)} if ends else {}
+    return BudgetExceeded(
+        f"The {budget.period.value} {budget.scope.value} budget '{budget.name}' "
+        f"(${limit}) has no room for this request; {when}.",
+        headers=headers,
+    )

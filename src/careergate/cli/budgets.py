@@ -1,0 +1,117 @@
+"""``careergate budgets``: spending limits for the platform, teams, users, keys, features."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from careergate.audit.log import Actor, AuditLog
+from careergate.budgets.ledger import Budget, BudgetLedger, Period, Scope
+from careergate.cli.common import run, with_database
+from careergate.pricing.catalogue import usd_from_nano
+from careergate.settings import Settings
+from careergate.storage.database import Database
+
+budgets_app = typer.Typer(help="Budgets that cannot be overrun.", no_args_is_help=True)
+console = Console()
+
+
+@budgets_app.command("create")
+def create(
+    scope: Annotated[Scope, typer.Option(help="platform, team, user, key or feature.")],
+    limit_usd: Annotated[str, typer.Option("--limit-usd", help="The limit, in USD.")],
+    subject: Annotated[
+        str, typer.Option(help="The team, user, key id or feature; * for every one.")
+    ] = "*",
+    period: Annotated[Period, typer.Option(help="daily, monthly or lifetime.")] = Period.MONTHLY,
+    soft: Annotated[bool, typer.Option("--soft", help="Alert only; never refuse.")] = False,
+    thresholds: Annotated[
+        str, typer.Option(help="Alert at these percentages (comma-separated).")
+    ] = "50,80,100",
+    name: Annotated[str | None, typer.Option(help="A name for messages and listings.")] = None,
+) -> None:
+    """Create a budget (hard by default: requests that would pass it are refused)."""
+    try:
+        limit = Decimal(limit_usd)
+    except InvalidOperation:
+        raise typer.BadParameter(f"{limit_usd!r} is not an amount") from None
+    marks = tuple(int(t) for t in thresholds.split(",") if t.strip())
+    settings = Settings()
+
+    async def work(database: Database) -> Budget:
+        budget = await BudgetLedger(database).create(
+            name=name or f"{scope.value} {subject}",
+            scope=scope,
+            subject=subject,
+            period=period,
+            limit_nano_usd=int(limit * 1_000_000_000),
+            hard=not soft,
+            thresholds=marks,
+        )
+        await AuditLog(database).record(
+            Actor.command_line(), "budget.created", budget.id, budget.to_json()
+        )
+        return budget
+
+    budget = run(lambda: with_database(settings, work))
+    typer.echo(orjson.dumps(budget.to_json(), option=orjson.OPT_INDENT_2).decode())
+
+
+@budgets_app.command("list")
+def list_budgets(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Budgets with what they have spent (and hold reserved) in the current period."""
+    settings = Settings()
+
+    async def work(database: Database) -> list[tuple[Budget, int, int]]:
+        ledger = BudgetLedger(database)
+        found = []
+        for budget in await ledger.budgets():
+            spent, reserved = await ledger.spent(budget)
+            found.append((budget, spent, reserved))
+        return found
+
+    rows = run(lambda: with_database(settings, work))
+    if as_json:
+        payload = [
+            {
+                **b.to_json(),
+                "spent_usd": str(usd_from_nano(s)),
+                "reserved_usd": str(usd_from_nano(r)),
+            }
+            for b, s, r in rows
+        ]
+        typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+        return
+    table = Table("id", "name", "scope", "subject", "period", "limit $", "spent $", "kind")
+    for b, spent, _ in rows:
+        table.add_row(
+            b.id,
+            b.name,
+            b.scope.value,
+            b.subject,
+            b.period.value,
+            f"{usd_from_nano(b.limit_nano_usd):.2f}",
+            f"{usd_from_nano(spent):.4f}",
+            "hard" if b.hard else "soft",
+        )
+    Console(width=max(console.width, 160)).print(table)
+
+
+@budgets_app.command("remove")
+def remove(budget_id: Annotated[str, typer.Argument(help="The budget's id.")]) -> None:
+    """Delete a budget and its spend records."""
+    settings = Settings()
+
+    async def work(database: Database) -> None:
+        await BudgetLedger(database).remove(budget_id)
+        await AuditLog(database).record(Actor.command_line(), "budget.removed", budget_id)
+
+    run(lambda: with_database(settings, work))
+    console.print(f"removed budget {budget_id}")
