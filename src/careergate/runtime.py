@@ -139,6 +139,7 @@ class Runtime:
                 await tokens.load()
             auth = Authenticator(keys, tokens)
             budgets = BudgetLedger(database, alerts, settings.budget_refresh_seconds)
+            await budgets.start()
             stack.push_async_callback(budgets.close)
             limiter = KeyRateLimiter(settings.rate_limit_storage, TokenCounter())
             stack.push_async_callback(limiter.close)

@@ -148,6 +148,7 @@ class BudgetLedger:
         self._budgets: list[Budget] = []
         self._loaded_at = float("-inf")
         self._background: set[asyncio.Task[None]] = set()
+        self._refreshing: asyncio.Task[None] | None = None
 
     # -- administration ---------------------------------------------------------------
 
@@ -193,13 +194,30 @@ class BudgetLedger:
             )
         self._loaded_at = float("-inf")
 
+    async def _load(self) -> None:
+        async with self.database.session() as session:
+            rows = (await session.scalars(select(BudgetRow))).all()
+        self._budgets = [Budget.from_row(r) for r in rows]
+        self._loaded_at = time.monotonic()
+
     async def budgets(self) -> list[Budget]:
-        if time.monotonic() - self._loaded_at > self.refresh_seconds:
-            async with self.database.session() as session:
-                rows = (await session.scalars(select(BudgetRow))).all()
-            self._budgets = [Budget.from_row(r) for r in rows]
-            self._loaded_at = time.monotonic()
+        """All budgets: read once, then kept fresh by ``start()``'s loop (every
+        ``refresh_seconds``), so no request ever waits for, or starts, a query."""
+        if self._loaded_at == float("-inf"):
+            await self._load()
         return self._budgets
+
+    async def start(self) -> None:
+        await self._load()
+        self._refreshing = asyncio.get_running_loop().create_task(self._refresh_forever())
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            try:
+                await self._load()
+            except Exception:
+                log.exception("could not re-read the budgets; keeping the ones in hand")
 
     async def spent(self, budget: Budget, now: datetime | None = None) -> tuple[int, int]:
         """(spent, reserved) in nano-dollars in the budget's current period."""
@@ -315,6 +333,9 @@ class BudgetLedger:
         task.add_done_callback(self._background.discard)
 
     async def close(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            await asyncio.gather(self._refreshing, return_exceptions=True)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 
