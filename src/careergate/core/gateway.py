@@ -124,7 +124,7 @@ class Gateway:
         timeout = self._default_timeout
         if incoming.timeout is not None and 0 < incoming.timeout < timeout:
             timeout = incoming.timeout
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = (self.upstream.loop or asyncio.get_running_loop()).time() + timeout
         call = Call(
             incoming.request_id, incoming.endpoint, principal, body, raw, deadline, user, feature
         )

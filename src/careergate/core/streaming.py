@@ -31,7 +31,7 @@ async def upstream_events(stream: UpstreamStream, deadline: float) -> AsyncItera
     """The ``data:`` payloads of an SSE body, each read under the request's deadline."""
     content = stream.response.content
     while True:
-        async with Deadline(deadline):
+        async with Deadline(deadline, stream.loop):
             line = await content.readline()
         if not line:
             return

@@ -33,15 +33,17 @@ class CancelOnDisconnect:
     block when that happened.
     """
 
-    def __init__(self, receive: Receive) -> None:
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._receive = receive
+        self._loop = loop
         self._task: asyncio.Task[object] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self.disconnected = False
 
     def _start_watching(self) -> None:
-        self._watcher = asyncio.get_running_loop().create_task(self._watch())
+        assert self._loop is not None
+        self._watcher = self._loop.create_task(self._watch())
 
     async def _watch(self) -> None:
         while True:
@@ -53,8 +55,10 @@ class CancelOnDisconnect:
                 return
 
     async def __aenter__(self) -> CancelOnDisconnect:
-        self._task = asyncio.current_task()
-        self._timer = asyncio.get_running_loop().call_later(WATCH_AFTER, self._start_watching)
+        # Given the loop, no asyncio.get_running_loop(): a system call on Python 3.11.
+        loop = self._loop = self._loop or asyncio.get_running_loop()
+        self._task = asyncio.current_task(loop)
+        self._timer = loop.call_later(WATCH_AFTER, self._start_watching)
         return self
 
     async def __aexit__(

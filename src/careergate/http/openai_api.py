@@ -8,6 +8,7 @@ sends their POSTs straight to them and everything else to the Starlette app.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -172,8 +173,14 @@ def _encode(headers: dict[str, str]) -> Headers:
 class SseResponse:
     """Writes a gateway stream as server-sent events, cancelling it if the caller leaves."""
 
-    def __init__(self, reply: StreamReply, headers: dict[str, str]) -> None:
+    def __init__(
+        self,
+        reply: StreamReply,
+        headers: dict[str, str],
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
         self.reply = reply
+        self.loop = loop
         self.headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-cache"),
@@ -182,7 +189,7 @@ class SseResponse:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            async with CancelOnDisconnect(receive):
+            async with CancelOnDisconnect(receive, self.loop):
                 await send({"type": "http.response.start", "status": 200, "headers": self.headers})
                 async for event in self.reply.events:
                     await send({"type": "http.response.body", "body": event, "more_body": True})
@@ -233,7 +240,7 @@ class ForwardEndpoint:
             client=scope["client"][0] if scope.get("client") else None,
         )
         try:
-            async with CancelOnDisconnect(receive):
+            async with CancelOnDisconnect(receive, runtime.upstream.loop):
                 reply = await runtime.gateway.run(incoming)
         except GatewayError as error:
             status, body, error_headers = raw_error(error, request_id, extra)
@@ -242,7 +249,7 @@ class ForwardEndpoint:
         except ClientDisconnected:
             return
         if isinstance(reply, StreamReply):
-            await SseResponse(reply, extra)(scope, receive, send)
+            await SseResponse(reply, extra, runtime.upstream.loop)(scope, receive, send)
             return
         extra.update(reply.headers)
         await _send_whole(send, 200, reply.body, extra, b"application/json")

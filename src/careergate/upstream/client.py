@@ -48,6 +48,7 @@ class UpstreamStream:
 
     response: aiohttp.ClientResponse
     attempts: int
+    loop: asyncio.AbstractEventLoop | None = None
 
     def close(self) -> None:
         self.response.close()
@@ -67,8 +68,11 @@ class UpstreamClient:
             total=None, connect=timeouts.connect, sock_read=timeouts.read
         )
         self._session: aiohttp.ClientSession | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The loop it runs on (known from ``start()``): saves a system call per lookup."""
 
     async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
         connector = aiohttp.TCPConnector(limit=1000, keepalive_timeout=30)
         self._session = aiohttp.ClientSession(
             connector=connector, timeout=self._timeout, skip_auto_headers=("User-Agent",)
@@ -90,7 +94,7 @@ class UpstreamClient:
     ) -> bool:
         """Sleep before the next attempt; ``False`` if there is to be none."""
         delay = self.retry.delay(attempt, retry_after)
-        loop = asyncio.get_running_loop()
+        loop = self.loop or asyncio.get_running_loop()
         if delay is None or loop.time() + delay >= deadline:
             return False
         log.debug("retrying upstream attempt %d in %.3fs", attempt + 1, delay)
@@ -137,11 +141,11 @@ class UpstreamClient:
             # OpenAI records X-Client-Request-Id with the request: one id across both logs.
             headers = {**credential.headers, "x-client-request-id": request_id}
             try:
-                async with Deadline(deadline) as scope:
+                async with Deadline(deadline, self.loop) as scope:
                     try:
                         resp = await self.session.post(url, data=payload, headers=headers)
                         if stream and resp.status < 300:
-                            return UpstreamStream(resp, attempt)
+                            return UpstreamStream(resp, attempt, self.loop)
                         async with resp:
                             body = await resp.read()
                     except _CONNECTION_ERRORS as exc:
