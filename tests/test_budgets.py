@@ -60,33 +60,41 @@ def ask(client: openai.OpenAI) -> str:
     return "ok"
 
 
-def test_concurrent_requests_cannot_overrun_a_hard_budget(gateway: Gateway) -> None:
+def run_against_budget(
+    gateways: list[Gateway], scope: Scope, subject: str, key: str, worst_cases: int, requests: int
+) -> list[str]:
+    """Send ``requests`` concurrently (spread over ``gateways``) against a hard budget with
+    room for ``worst_cases`` worst-case requests; check it held; return the outcomes."""
     worst = worst_case_nano()
-    limit = worst * 10 + worst // 2
-    key = gateway.create_key(user="budgeted")
+    limit = worst * worst_cases + worst // 2
+    settings = gateways[0].settings
     budget = ledger_call(
-        gateway.settings,
+        settings,
         "create",
-        name="tiny",
-        scope=Scope.USER,
-        subject="budgeted",
+        name="under test",
+        scope=scope,
+        subject=subject,
         period=Period.DAILY,
         limit_nano_usd=limit,
     )
-    client = gateway.client(key)
+    clients = [g.client(key) for g in gateways]
     with ThreadPoolExecutor(16) as pool:
-        outcomes = list(pool.map(lambda _: ask(client), range(40)))
-
-    assert "budget_exceeded" in outcomes
-    spent, reserved = ledger_call(gateway.settings, "spent", budget)
+        outcomes = list(pool.map(lambda n: ask(clients[n % len(clients)]), range(requests)))
     for _ in range(50):  # the last settlements run just after the answers
+        spent, reserved = ledger_call(settings, "spent", budget)
         if reserved == 0:
             break
-        spent, reserved = ledger_call(gateway.settings, "spent", budget)
     assert reserved == 0
     assert spent <= limit
     assert limit - spent < worst  # refused only once no worst-case request fits any more
-    assert outcomes.count("ok") >= 10
+    assert "budget_exceeded" in outcomes
+    assert outcomes.count("ok") >= worst_cases
+    return outcomes
+
+
+def test_concurrent_requests_cannot_overrun_a_hard_budget(gateway: Gateway) -> None:
+    key = gateway.create_key(user="budgeted")
+    run_against_budget([gateway], Scope.USER, "budgeted", key, worst_cases=10, requests=40)
 
 
 def test_a_refusal_names_the_budget_and_when_it_resets(gateway: Gateway) -> None:
@@ -172,26 +180,5 @@ def test_two_gateways_sharing_the_database_share_the_budget(
     two_gateways: tuple[Gateway, Gateway],
 ) -> None:
     first, second = two_gateways
-    worst = worst_case_nano()
-    limit = worst * 20
     key = first.create_key(user="shared")
-    budget = ledger_call(
-        first.settings,
-        "create",
-        name="shared",
-        scope=Scope.KEY,
-        subject="*",
-        period=Period.LIFETIME,
-        limit_nano_usd=limit,
-    )
-    clients = [first.client(key), second.client(key)]
-    with ThreadPoolExecutor(16) as pool:
-        outcomes = list(pool.map(lambda n: ask(clients[n % 2]), range(100)))
-
-    assert outcomes.count("ok") >= 20
-    for _ in range(50):
-        spent, reserved = ledger_call(first.settings, "spent", budget)
-        if reserved == 0:
-            break
-    assert spent <= limit
-    assert limit - spent < worst
+    run_against_budget([first, second], Scope.KEY, "*", key, worst_cases=20, requests=100)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from careergate.audit.log import Actor
 from careergate.auth.permissions import KeySpec
+from careergate.budgets.ledger import Scope
 from careergate.observability.alerts import Alert
 from careergate.runtime import alert_center, envelope, key_admin, open_database
 from careergate.security.envelope import Envelope
@@ -29,6 +30,7 @@ from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import Vault
 from conftest import Gateway, gateway_settings, postgres_url, start_gateway, usage_totals_of
+from test_budgets import run_against_budget
 
 pytestmark = pytest.mark.postgres
 
@@ -188,30 +190,5 @@ def test_keys_vault_audit_and_alerts_on_postgresql(pg_gateway: Gateway) -> None:
 
 
 def test_a_hard_budget_holds_under_concurrency_on_postgresql(pg_gateway: Gateway) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from careergate.budgets.ledger import Period, Scope
-    from test_budgets import ask, ledger_call, worst_case_nano
-
-    worst = worst_case_nano()
-    limit = worst * 8
     key = pg_gateway.create_key(user="pg-budget")
-    budget = ledger_call(
-        pg_gateway.settings,
-        "create",
-        name="pg",
-        scope=Scope.USER,
-        subject="pg-budget",
-        period=Period.DAILY,
-        limit_nano_usd=limit,
-    )
-    client = pg_gateway.client(key)
-    with ThreadPoolExecutor(16) as pool:
-        outcomes = list(pool.map(lambda _: ask(client), range(40)))
-    assert "budget_exceeded" in outcomes
-    for _ in range(50):
-        spent, reserved = ledger_call(pg_gateway.settings, "spent", budget)
-        if reserved == 0:
-            break
-    assert spent <= limit
-    assert limit - spent < worst
+    run_against_budget([pg_gateway], Scope.USER, "pg-budget", key, worst_cases=8, requests=40)
