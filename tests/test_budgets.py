@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,12 @@ def test_two_gateways_sharing_the_database_share_the_budget(
     first, second = two_gateways
     key = first.create_key(user="shared")
     run_against_budget([first, second], Scope.KEY, "*", key, worst_cases=20, requests=100)
+
+
+def test_a_keys_own_budget_is_enforced(gateway: Gateway) -> None:
+    worst = worst_case_nano()
+    budget_usd = Decimal(worst * 3 + worst // 2) / 10**9
+    key = gateway.create_key(user="own-budget", budget_usd=budget_usd)
+    outcomes = [ask(gateway.client(key)) for _ in range(6)]
+    assert outcomes[:3] == ["ok"] * 3
+    assert "budget_exceeded" in outcomes

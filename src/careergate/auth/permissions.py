@@ -31,7 +31,8 @@ class KeySpec(BaseModel):
     act_for_users: bool = False
     rpm_limit: int | None = Field(default=None, gt=0)
     tpm_limit: int | None = Field(default=None, gt=0)
-    budget_usd: Decimal | None = Field(default=None, ge=0)
+    budget_usd: Decimal | None = Field(default=None, gt=0)
+    """The key's own hard budget per calendar month."""
     expires_at: datetime | None = None
     metadata: dict[str, Any] | None = None
 

@@ -34,6 +34,8 @@ class Principal:
     """May name end users other than its own."""
     rpm_limit: int | None = None
     tpm_limit: int | None = None
+    budget_nano_usd: int | None = None
+    """The key's own monthly budget (hard), if it has one."""
     expires_at: float | None = None
     """Unix time after which the key no longer works."""
 

@@ -121,6 +121,9 @@ def _principal(row: ApiKeyRow) -> Principal:
         act_for_users=bool(row.act_for_users),
         rpm_limit=row.rpm_limit,
         tpm_limit=row.tpm_limit,
+        budget_nano_usd=(
+            int(Decimal(row.budget_usd) * 1_000_000_000) if row.budget_usd is not None else None
+        ),
         expires_at=expires.timestamp() if expires else None,
     )
 

@@ -228,8 +228,14 @@ class BudgetLedger:
 
     # -- the request path -------------------------------------------------------------
 
-    async def applicable(self, subjects: Subjects) -> list[Budget]:
-        return [b for b in await self.budgets() if subjects.matches(b)]
+    async def applicable(
+        self, subjects: Subjects, key_budget_nano_usd: int | None = None
+    ) -> list[Budget]:
+        """The budgets a request is charged to, the key's own one included."""
+        found = [b for b in await self.budgets() if subjects.matches(b)]
+        if key_budget_nano_usd is not None and subjects.key_id is not None:
+            found.append(key_budget(subjects.key_id, key_budget_nano_usd))
+        return found
 
     async def _ensure_window(self, budget_id: str, window: str) -> None:
         async with self.database.session() as session:
@@ -338,6 +344,20 @@ class BudgetLedger:
             await asyncio.gather(self._refreshing, return_exceptions=True)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def key_budget(key_id: str, limit_nano_usd: int) -> Budget:
+    """A key's own budget (``budget_usd`` on the key): hard, per calendar month."""
+    return Budget(
+        id=f"key-{key_id}"[:32],
+        name="the key's own budget",
+        scope=Scope.KEY,
+        subject=key_id,
+        period=Period.MONTHLY,
+        limit_nano_usd=limit_nano_usd,
+        hard=True,
+        thresholds=(50, 80, 100),
+    )
 
 
 def _exceeded(budget: Budget, ends: datetime | None, now: datetime) -> BudgetExceeded:

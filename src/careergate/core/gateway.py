@@ -142,7 +142,7 @@ class Gateway:
         """Hold the request's worst-case cost in the budgets that apply to it."""
         assert self.budgets is not None
         subjects = Subjects(call.principal.key_id, call.user, call.principal.team, call.feature)
-        budgets = await self.budgets.applicable(subjects)
+        budgets = await self.budgets.applicable(subjects, call.principal.budget_nano_usd)
         if not budgets:
             return None
         price = self.prices.price(target.upstream_model) or self.prices.price(call.model)
