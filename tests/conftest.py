@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 import pytest
@@ -26,6 +28,50 @@ from careergate.settings import RetrySettings, Settings, TimeoutSettings
 from careergate.storage.database import Database
 from careergate.storage.models import UsageRow
 from careergate.testing import FakeOpenAI
+
+T = TypeVar("T")
+CLI = str(Path(sys.executable).parent / "careergate")
+
+
+def cli_env(settings: Settings | None = None, **extra: str) -> dict[str, str]:
+    """This environment without upstream or careergate settings; then ``settings``'s master
+    key and data directory, then ``extra``: what the CLI of that gateway would see."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "CAREERGATE_"))
+    }
+    if settings is not None:
+        assert settings.master_key is not None
+        env["CAREERGATE_MASTER_KEY"] = settings.master_key.get_secret_value()
+        env["CAREERGATE_DATA_DIR"] = str(settings.data_dir)
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    env: dict[str, str], *args: str, stdin: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """``careergate ARGS`` as an operator runs it; by default it must succeed."""
+    done = subprocess.run(
+        [CLI, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def in_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` on the gateway's database from the test's own thread."""
+
+    async def main() -> T:
+        database = await open_database(settings)
+        try:
+            return await work(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(main())
 
 
 class ServerThread:
@@ -73,16 +119,11 @@ class Gateway:
             self._clients.pop().close()
 
     def create_key(self, **options: Any) -> str:
-        async def work() -> str:
-            database = await open_database(self.settings)
-            try:
-                keys = await key_store(self.settings, database)
-                created = await keys.create(KeySpec(**options))
-                return created.secret
-            finally:
-                await database.close()
+        async def work(database: Database) -> str:
+            keys = await key_store(self.settings, database)
+            return (await keys.create(KeySpec(**options))).secret
 
-        return asyncio.run(work())
+        return in_database(self.settings, work)
 
     def client(self, key: str | None = None, **options: Any) -> openai.OpenAI:
         options.setdefault("max_retries", 0)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,9 +18,7 @@ from careergate.observability.alerts import Alert, AlertCenter
 from careergate.runtime import open_database
 from careergate.settings import AlertSettings
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, gateway_settings, start_gateway
-
-CLI = str(Path(sys.executable).parent / "careergate")
+from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
 
 
 class Webhook:
@@ -71,18 +66,13 @@ def monitored(tmp_path: Path, webhook: Webhook) -> Iterator[Gateway]:
 
 
 def cli(gateway: Gateway, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CAREERGATE_"))}
-    assert gateway.settings.master_key is not None
-    env.update(
-        CAREERGATE_MASTER_KEY=gateway.settings.master_key.get_secret_value(),
-        CAREERGATE_DATA_DIR=str(gateway.settings.data_dir),
+    env = cli_env(
+        gateway.settings,
         CAREERGATE_ALERT_WEBHOOKS=json.dumps(gateway.settings.alerts.webhooks),
         CAREERGATE_ALERT_UNUSED_DAYS="0",
         CAREERGATE_ALERT_ERROR_RATE_MIN_REQUESTS="5",
     )
-    done = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_cli(env, *args).stdout
 
 
 def test_the_key_rules_fire_and_reach_the_webhook(monitored: Gateway, webhook: Webhook) -> None:

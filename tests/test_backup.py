@@ -2,50 +2,34 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from careergate.runtime import envelope, open_database
+from careergate.runtime import envelope
 from careergate.settings import Settings
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import Vault
-from conftest import Gateway, gateway_settings, start_gateway, usage_totals_of
+from conftest import (
+    Gateway,
+    cli_env,
+    gateway_settings,
+    in_database,
+    run_cli,
+    start_gateway,
+    usage_totals_of,
+)
 
-CLI = str(Path(sys.executable).parent / "careergate")
 UPSTREAM_KEY = "sk-upstream-backup-test-9999zzzz"
 
 
-def cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=120)
-    if check:
-        assert done.returncode == 0, done.stderr
-    return done
-
-
-def env_for(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CAREERGATE_"))}
-    assert settings.master_key is not None
-    env["CAREERGATE_MASTER_KEY"] = settings.master_key.get_secret_value()
-    env["CAREERGATE_DATA_DIR"] = str(settings.data_dir)
-    env.update(extra)
-    return env
+cli = run_cli
+env_for = cli_env
 
 
 def usage_totals(settings: Settings) -> tuple[int, int, int]:
-    async def read() -> tuple[int, int, int]:
-        database = await open_database(settings)
-        try:
-            return await usage_totals_of(database)
-        finally:
-            await database.close()
-
-    return asyncio.run(read())
+    return in_database(settings, usage_totals_of)
 
 
 @pytest.fixture
@@ -58,14 +42,10 @@ def served(tmp_path: Path) -> Iterator[Gateway]:
             vault_refresh_seconds=0.1,
         )
 
-        async def seed() -> None:
-            database = await open_database(settings)
-            try:
-                await Vault(database, envelope(settings)).add_upstream_key("openai", UPSTREAM_KEY)
-            finally:
-                await database.close()
-
-        asyncio.run(seed())
+        in_database(
+            settings,
+            lambda db: Vault(db, envelope(settings)).add_upstream_key("openai", UPSTREAM_KEY),
+        )
         yield from start_gateway(settings, fake)
 
 

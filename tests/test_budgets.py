@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,12 +14,13 @@ import pytest
 
 from careergate.budgets.ledger import BudgetLedger, Period, Scope
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
-from careergate.runtime import alert_center, open_database
+from careergate.runtime import alert_center
 from careergate.settings import Settings
+from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
 from careergate.tokens import TokenCounter
 from careergate.usage.record import TokenUsage
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import Gateway, gateway_settings, in_database, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Improve this bullet: shipped the search service"}]
 MAX_TOKENS = 20
@@ -36,15 +36,11 @@ def worst_case_nano() -> int:
 
 
 def ledger_call(settings: Settings, method: str, *args: Any, **kwargs: Any) -> Any:
-    async def work() -> Any:
-        database = await open_database(settings)
-        try:
-            ledger = BudgetLedger(database, alert_center(settings, database))
-            return await getattr(ledger, method)(*args, **kwargs)
-        finally:
-            await database.close()
+    def work(database: Database) -> Any:
+        ledger = BudgetLedger(database, alert_center(settings, database))
+        return getattr(ledger, method)(*args, **kwargs)
 
-    result = asyncio.run(work())
+    result = in_database(settings, work)
     if method == "create":
         time.sleep(settings.budget_refresh_seconds + 0.05)  # every gateway has seen it
     return result
@@ -150,15 +146,11 @@ def test_a_soft_budget_alerts_at_its_thresholds_but_refuses_nothing(gateway: Gat
     client = gateway.client(key)
     assert [ask(client) for _ in range(6)] == ["ok"] * 6  # twice over the limit, all served
 
-    async def alerts() -> list[str]:
-        database = await open_database(gateway.settings)
-        try:
-            return [a.subject for a in await alert_center(gateway.settings, database).list()]
-        finally:
-            await database.close()
+    async def alerts(database: Database) -> list[str]:
+        return [a.subject for a in await alert_center(gateway.settings, database).list()]
 
     for _ in range(50):
-        subjects = asyncio.run(alerts())
+        subjects = in_database(gateway.settings, alerts)
         if len([s for s in subjects if s.startswith(f"budget:{budget.id}")]) == 2:
             break
     mine = sorted(s for s in subjects if s.startswith(f"budget:{budget.id}"))

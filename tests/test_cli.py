@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,30 +15,21 @@ import openai
 import pytest
 
 from careergate.security.master_key import MasterKey
+from conftest import CLI, cli_env, run_cli
 
-CLI = str(Path(sys.executable).parent / "careergate")
 
-
-@pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OPENAI_", "AZURE_OPENAI_", "CAREERGATE_"))
-    }
-    env.update(
+@pytest.fixture(name="cli_env")
+def cli_env_fixture(tmp_path: Path) -> dict[str, str]:
+    return cli_env(
         CAREERGATE_DATA_DIR=str(tmp_path / "data"),
         CAREERGATE_MASTER_KEY=MasterKey.generate().to_base64(),
         CAREERGATE_LOG_FORMAT="json",
         CAREERGATE_KEY_CACHE_SECONDS="0.2",
     )
-    return env
 
 
 def careergate(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_cli(env, *args).stdout
 
 
 def free_port() -> int:

@@ -5,29 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 from careergate.auth.principal import Role
-from conftest import Gateway
+from conftest import Gateway, cli_env, run_cli
 from test_keys_access import admin_call
-
-CLI = str(Path(sys.executable).parent / "careergate")
 
 
 def cli(gateway: Gateway, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CAREERGATE_"))}
-    assert gateway.settings.master_key is not None
-    env.update(
-        CAREERGATE_MASTER_KEY=gateway.settings.master_key.get_secret_value(),
-        CAREERGATE_DATA_DIR=str(gateway.settings.data_dir),
-    )
-    done = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_cli(cli_env(gateway.settings), *args).stdout
 
 
 def test_reports_by_any_dimension_add_up_to_the_same_total(gateway: Gateway) -> None:

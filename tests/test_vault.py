@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,9 +19,8 @@ from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import KeyStatus, Vault
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import Gateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
 
-CLI = str(Path(sys.executable).parent / "careergate")
 MESSAGES = [{"role": "user", "content": "Tailor my resume"}]
 OLD_KEY = "sk-upstream-old-0000000000000000aaaa"
 NEW_KEY = "sk-upstream-new-1111111111111111bbbb"
@@ -58,18 +54,12 @@ def test_resealing_moves_a_secret_to_the_new_master_key() -> None:
 
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        [CLI, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_cli(env, *args, stdin=stdin).stdout
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CAREERGATE_"))}
-    env["CAREERGATE_DATA_DIR"] = str(tmp_path / "data")
-    return env
+@pytest.fixture(name="cli_env")
+def cli_env_fixture(tmp_path: Path) -> dict[str, str]:
+    return cli_env(CAREERGATE_DATA_DIR=str(tmp_path / "data"))
 
 
 def test_keys_are_sealed_at_rest_and_survive_a_master_key_rotation(
@@ -118,26 +108,16 @@ def vault_gateway(tmp_path: Path) -> Iterator[Gateway]:
             vault_refresh_seconds=0.1,
         )
 
-        async def seed() -> None:
-            database = await open_database(settings)
-            try:
-                await Vault(database, envelope(settings)).add_upstream_key("openai", OLD_KEY, "old")
-            finally:
-                await database.close()
-
-        asyncio.run(seed())
+        in_database(
+            settings,
+            lambda db: Vault(db, envelope(settings)).add_upstream_key("openai", OLD_KEY, "old"),
+        )
         yield from start_gateway(settings, fake)
 
 
 def vault_call(gateway: Gateway, method: str, *args: object) -> object:
-    async def work() -> object:
-        database = await open_database(gateway.settings)
-        try:
-            return await getattr(Vault(database, envelope(gateway.settings)), method)(*args)
-        finally:
-            await database.close()
-
-    return asyncio.run(work())
+    settings = gateway.settings
+    return in_database(settings, lambda db: getattr(Vault(db, envelope(settings)), method)(*args))
 
 
 def test_rotating_an_upstream_key_under_load_fails_no_request(vault_gateway: Gateway) -> None:

@@ -174,6 +174,11 @@ class Runtime:
             stack,
         )
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop it runs on (handing it over spares a system call per lookup)."""
+        return self.upstream.loop
+
     async def close(self) -> None:
         await self._stack.aclose()
 

@@ -200,6 +200,11 @@ class BudgetLedger:
         self._budgets = [Budget.from_row(r) for r in rows]
         self._loaded_at = time.monotonic()
 
+    @property
+    def none_defined(self) -> bool:
+        """No budget exists (as last read): requests can skip the ledger entirely."""
+        return self._loaded_at != float("-inf") and not self._budgets
+
     async def budgets(self) -> list[Budget]:
         """All budgets: read once, then kept fresh by ``start()``'s loop (every
         ``refresh_seconds``), so no request ever waits for, or starts, a query."""

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from careergate.cli.common import run, with_database
+from careergate.cli.common import print_json, print_table, run, with_database
 from careergate.observability.alerts import AlertRecord
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.runtime import alert_center, key_store
@@ -19,21 +17,18 @@ from careergate.storage.database import Database
 alerts_app = typer.Typer(
     help="Alerts: listed, and the key rules run on demand.", no_args_is_help=True
 )
-console = Console()
 
 
 def _show(records: list[AlertRecord], as_json: bool) -> None:
     if as_json:
-        typer.echo(
-            orjson.dumps([r.to_json() for r in records], option=orjson.OPT_INDENT_2).decode()
-        )
+        print_json([r.to_json() for r in records])
         return
     table = Table("last", "kind", "subject", "times", "message")
     for r in records:
         table.add_row(
             r.last_at.strftime("%Y-%m-%d %H:%M"), r.kind, r.subject, str(r.count), r.message
         )
-    Console(width=max(console.width, 160)).print(table)
+    print_table(table)
 
 
 @alerts_app.command("list")

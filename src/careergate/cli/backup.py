@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 
 from careergate.audit.log import Actor, AuditLog
-from careergate.cli.common import err_console, run
+from careergate.cli.common import err_console, print_json, run
 from careergate.runtime import master_key
 from careergate.settings import Settings
 from careergate.storage.backup import (
@@ -29,16 +28,13 @@ FileArgument = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=
 
 
 def _print(summary: BackupSummary) -> None:
-    typer.echo(
-        orjson.dumps(
-            {
-                "created_at": summary.created_at,
-                "schema_revision": summary.schema_revision,
-                "master_key_id": summary.master_key_id,
-                "tables": summary.tables,
-            },
-            option=orjson.OPT_INDENT_2,
-        ).decode()
+    print_json(
+        {
+            "created_at": summary.created_at,
+            "schema_revision": summary.schema_revision,
+            "master_key_id": summary.master_key_id,
+            "tables": summary.tables,
+        }
     )
 
 

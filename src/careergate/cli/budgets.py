@@ -5,14 +5,13 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from careergate.audit.log import Actor, AuditLog
 from careergate.budgets.ledger import Budget, BudgetLedger, Period, Scope
-from careergate.cli.common import run, with_database
+from careergate.cli.common import print_json, print_table, run, with_database
 from careergate.pricing.catalogue import usd_from_nano
 from careergate.settings import Settings
 from careergate.storage.database import Database
@@ -59,7 +58,7 @@ def create(
         return budget
 
     budget = run(lambda: with_database(settings, work))
-    typer.echo(orjson.dumps(budget.to_json(), option=orjson.OPT_INDENT_2).decode())
+    print_json(budget.to_json())
 
 
 @budgets_app.command("list")
@@ -87,7 +86,7 @@ def list_budgets(
             }
             for b, s, r in rows
         ]
-        typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+        print_json(payload)
         return
     table = Table("id", "name", "scope", "subject", "period", "limit $", "spent $", "kind")
     for b, spent, _ in rows:
@@ -101,7 +100,7 @@ def list_budgets(
             f"{usd_from_nano(spent):.4f}",
             "hard" if b.hard else "soft",
         )
-    Console(width=max(console.width, 160)).print(table)
+    print_table(table)
 
 
 @budgets_app.command("remove")

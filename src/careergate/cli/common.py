@@ -7,8 +7,10 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import orjson
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from careergate.errors import GatewayError
 from careergate.settings import Settings
@@ -40,3 +42,14 @@ async def with_database(settings: Settings, work: Callable[[Database], Awaitable
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def print_json(value: object) -> None:
+    """Indented JSON on standard output (for ``--json`` and machine readers)."""
+    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+
+
+def print_table(table: Table) -> None:
+    """A table at full width even when piped: folded ids and prefixes cannot be copied."""
+    console = Console()
+    Console(width=max(console.width, 180)).print(table)

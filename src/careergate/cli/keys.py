@@ -17,7 +17,7 @@ from careergate.auth.admin import KeyAdmin
 from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Role
 from careergate.auth.store import CreatedKey, KeyInfo
-from careergate.cli.common import run, with_database
+from careergate.cli.common import print_json, print_table, run, with_database
 from careergate.observability.key_monitor import KeyActivity, key_activity
 from careergate.pricing.catalogue import usd_from_nano
 from careergate.runtime import key_admin
@@ -41,10 +41,6 @@ def _with_admin(work: Callable[[KeyAdmin], Awaitable[T]]) -> T:
     return run(lambda: with_database(settings, body))
 
 
-def _print_json(value: object) -> None:
-    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
-
-
 def _split(value: str | None) -> list[str] | None:
     return [item.strip() for item in value.split(",") if item.strip()] if value else None
 
@@ -55,7 +51,7 @@ def _expiry(days: float | None) -> datetime | None:
 
 def _show_created(created: CreatedKey, as_json: bool, verb: str) -> None:
     if as_json:
-        _print_json({"key": created.secret, **created.info.to_json()})
+        print_json({"key": created.secret, **created.info.to_json()})
         return
     console.print(f"[bold green]{verb} key[/bold green] {created.info.id} ({created.info.role})")
     console.print(f"[bold]{created.secret}[/bold]")
@@ -119,7 +115,7 @@ def list_keys(
     """List keys (prefixes only: secrets are never stored)."""
     keys = _with_admin(lambda admin: admin.list(include_revoked=include_revoked))
     if as_json:
-        _print_json([k.to_json() for k in keys])
+        print_json([k.to_json() for k in keys])
         return
     table = Table("id", "prefix", "role", "user", "team", "feature", "models", "expires", "state")
     for k in keys:
@@ -135,14 +131,13 @@ def list_keys(
             spec.expires_at.date().isoformat() if spec.expires_at else "",
             k.state(),
         )
-    # Full width even when piped: a folded key prefix cannot be copied.
-    Console(width=max(console.width, 180)).print(table)
+    print_table(table)
 
 
 @keys_app.command("show")
 def show(key: KeyArgument) -> None:
     """Show one key's permissions and state (as JSON)."""
-    _print_json(_with_admin(lambda admin: admin.show(key)).to_json())
+    print_json(_with_admin(lambda admin: admin.show(key)).to_json())
 
 
 @keys_app.command("update")
@@ -176,7 +171,7 @@ def update(
     }
     changes = KeyUpdate(**{k: v for k, v in given.items() if v is not None})
     info = _with_admin(lambda admin: admin.update(Actor.command_line(), key, changes))
-    _print_json(info.to_json())
+    print_json(info.to_json())
 
 
 @keys_app.command("rotate")
@@ -198,7 +193,7 @@ def revoke(key: KeyArgument, as_json: JsonOption = False) -> None:
     """Revoke a key. Every gateway process refuses it within the key cache time (1 s)."""
     info = _with_admin(lambda admin: admin.revoke(Actor.command_line(), key))
     if as_json:
-        _print_json(info.to_json())
+        print_json(info.to_json())
     else:
         console.print(f"revoked {info.id} ({info.prefix}...)")
 
@@ -220,7 +215,7 @@ def stats(
 
     rows = _with_admin(work)
     if as_json:
-        _print_json([{"id": k.id, "prefix": k.prefix, **a.to_json()} for k, a in rows])
+        print_json([{"id": k.id, "prefix": k.prefix, **a.to_json()} for k, a in rows])
         return
     table = Table(
         "prefix", "user", "requests", "errors", "tokens", "cost $", "last used", "from", "state"
@@ -237,4 +232,4 @@ def stats(
             a.last_client or "",
             k.state(),
         )
-    Console(width=max(console.width, 160)).print(table)
+    print_table(table)

@@ -5,18 +5,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from careergate.cli.common import run, with_database
+from careergate.cli.common import print_json, print_table, run, with_database
 from careergate.reports.time_range import parse_time
 from careergate.reports.usage import UsageReport, usage_report
 from careergate.settings import Settings
 from careergate.storage.database import Database
-
-console = Console()
 
 
 class Format(StrEnum):
@@ -50,7 +46,7 @@ def usage(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     if output is Format.JSON:
-        typer.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
+        print_json(report.to_json())
     elif output is Format.CSV:
         typer.echo(report.to_csv(), nl=False)
     else:
@@ -72,4 +68,4 @@ def _table(report: UsageReport) -> None:
             f"{line.cost_usd:,.4f}",
             end_section=line is report.lines[-1] if report.lines else False,
         )
-    Console(width=max(console.width, 140)).print(table)
+    print_table(table)

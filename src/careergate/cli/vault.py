@@ -7,13 +7,11 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from careergate.audit.log import Actor, AuditLog
-from careergate.cli.common import err_console, run, with_database
+from careergate.cli.common import err_console, print_json, print_table, run, with_database
 from careergate.runtime import envelope, master_key
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
@@ -22,13 +20,12 @@ from careergate.storage.database import Database
 from careergate.vault.store import KeyStatus, Vault, VaultEntry
 
 vault_app = typer.Typer(help="Upstream API keys, sealed at rest.", no_args_is_help=True)
-console = Console()
 
 EntryArgument = Annotated[str, typer.Argument(help="The entry's id (or a unique id prefix).")]
 
 
 def _print(entry: VaultEntry) -> None:
-    typer.echo(orjson.dumps(entry.to_json(), option=orjson.OPT_INDENT_2).decode())
+    print_json(entry.to_json())
 
 
 def _read_secret(from_env: str | None) -> str:
@@ -80,9 +77,7 @@ def list_entries(
 
     entries = run(lambda: with_database(settings, work))
     if as_json:
-        typer.echo(
-            orjson.dumps([e.to_json() for e in entries], option=orjson.OPT_INDENT_2).decode()
-        )
+        print_json([e.to_json() for e in entries])
         return
     table = Table("id", "deployment", "label", "key", "status", "reason", "added")
     for e in entries:
@@ -95,7 +90,7 @@ def list_entries(
             e.status_reason or "",
             e.created_at.strftime("%Y-%m-%d %H:%M"),
         )
-    Console(width=max(console.width, 160)).print(table)
+    print_table(table)
 
 
 def _set_status(entry: str, status: KeyStatus, action: str) -> None:

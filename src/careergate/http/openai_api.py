@@ -240,7 +240,7 @@ class ForwardEndpoint:
             client=scope["client"][0] if scope.get("client") else None,
         )
         try:
-            async with CancelOnDisconnect(receive, runtime.upstream.loop):
+            async with CancelOnDisconnect(receive, runtime.loop):
                 reply = await runtime.gateway.run(incoming)
         except GatewayError as error:
             status, body, error_headers = raw_error(error, request_id, extra)
@@ -249,7 +249,7 @@ class ForwardEndpoint:
         except ClientDisconnected:
             return
         if isinstance(reply, StreamReply):
-            await SseResponse(reply, extra, runtime.upstream.loop)(scope, receive, send)
+            await SseResponse(reply, extra, runtime.loop)(scope, receive, send)
             return
         extra.update(reply.headers)
         await _send_whole(send, 200, reply.body, extra, b"application/json")
