@@ -172,10 +172,14 @@ def gateway_settings(
     tmp_path: Path,
     deployments: list[dict[str, Any]],
     prices: dict[str, Any] | None = None,
+    extra_config: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> Settings:
+    """Settings of a test gateway: ``deployments``, ``prices`` and ``extra_config`` go into
+    its YAML config file, ``overrides`` replace settings."""
     config = tmp_path / "careergate.yaml"
-    config.write_text(yaml.safe_dump({"deployments": deployments, "prices": prices}))
+    contents = {"deployments": deployments, "prices": prices, **(extra_config or {})}
+    config.write_text(yaml.safe_dump(contents))
     values: dict[str, Any] = {
         "data_dir": tmp_path / "data",
         "config": config,

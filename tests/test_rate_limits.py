@@ -1,4 +1,5 @@
-"""Per-key requests and tokens per minute, in one process and shared through Redis."""
+"""Requests and tokens per minute per key, user, feature and model, in one process and
+shared through Redis."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
@@ -80,3 +82,58 @@ def test_two_processes_share_one_limit_through_redis(
         except openai.RateLimitError:
             pass
     assert passed == 4
+
+
+@pytest.fixture(scope="module")
+def ruled(module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """A gateway whose config limits users, a feature and a model."""
+    rules = [
+        {"scope": "user", "rpm": 2},
+        {"scope": "user", "subject": "batch-bot", "rpm": 5},
+        {"scope": "feature", "subject": "resume", "rpm": 3},
+        {"scope": "model", "subject": "gpt-4o", "tpm": 200},
+    ]
+    settings = gateway_settings(
+        tmp_path_factory.mktemp("ruled"),
+        [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
+        extra_config={"rate_limits": rules},
+    )
+    yield from start_gateway(settings, module_fake)
+
+
+def _passes(client: openai.OpenAI, times: int, **request: Any) -> int:
+    passed = 0
+    for _ in range(times):
+        try:
+            client.chat.completions.create(messages=MESSAGES, **{"model": "gpt-4o-mini", **request})
+            passed += 1
+        except openai.RateLimitError:
+            pass
+    return passed
+
+
+def test_each_user_has_a_window_of_their_own_across_keys(ruled: Gateway) -> None:
+    ann = [ruled.client(ruled.create_key(user="ann")) for _ in range(2)]
+    assert _passes(ann[0], 2) == 2
+    with pytest.raises(openai.RateLimitError, match="user ann: 2 requests per minute") as caught:
+        ann[1].chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert caught.value.response.headers["x-careergate-limit"] == "user ann"
+    assert _passes(ruled.client(ruled.create_key(user="bob")), 3) == 2
+
+
+def test_a_named_subject_overrides_the_wildcard_of_its_scope(ruled: Gateway) -> None:
+    assert _passes(ruled.client(ruled.create_key(user="batch-bot")), 7) == 5
+
+
+def test_a_feature_limit_holds_for_all_its_users(ruled: Gateway) -> None:
+    users = [ruled.client(ruled.create_key(user=f"writer-{n}", feature="resume")) for n in range(4)]
+    assert sum(_passes(client, 1) for client in users) == 3
+
+
+def test_a_model_token_limit_is_shared_by_every_caller(ruled: Gateway) -> None:
+    clients = [ruled.client(ruled.create_key(user=f"m-{n}")) for n in range(2)]
+    passed = [_passes(client, 1, model="gpt-4o", max_tokens=80) for client in clients]
+    assert passed == [1, 1]
+    with pytest.raises(openai.RateLimitError, match="model gpt-4o: 200 tokens per minute"):
+        clients[0].chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=80)
+    assert _passes(clients[0], 1, model="gpt-4o-mini") == 1  # other models are not held

@@ -28,7 +28,8 @@ from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog
 from careergate.pricing.catalogue import PriceCatalogue
-from careergate.ratelimit.limiter import KeyRateLimiter
+from careergate.ratelimit.limiter import RateLimiter
+from careergate.ratelimit.rules import RuleBook
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
@@ -141,7 +142,9 @@ class Runtime:
             budgets = BudgetLedger(database, alerts, settings.budget_refresh_seconds)
             await budgets.start()
             stack.push_async_callback(budgets.close)
-            limiter = KeyRateLimiter(settings.rate_limit_storage, TokenCounter())
+            limiter = RateLimiter(
+                settings.rate_limit_storage, TokenCounter(), RuleBook(config.rate_limits)
+            )
             stack.push_async_callback(limiter.close)
             gateway = Gateway(
                 auth=auth,

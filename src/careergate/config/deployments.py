@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from careergate.ratelimit.rules import RateLimitRule
 from careergate.settings import UpstreamEnvironment
 
 WILDCARD = "*"
@@ -83,6 +84,8 @@ class GatewayConfig(BaseModel):
     deployments: list[DeploymentConfig] = Field(default_factory=list)
     prices: dict[str, Any] | None = None
     """Price overrides, shaped like ``careergate/pricing/prices.yaml``."""
+    rate_limits: list[RateLimitRule] = Field(default_factory=list)
+    """Requests and tokens per minute per key, user, team, feature or model."""
 
 
 def _deployments_from_environment(env: UpstreamEnvironment) -> list[DeploymentConfig]:
@@ -132,5 +135,5 @@ def load_gateway_config(path: Path | None, env: UpstreamEnvironment) -> GatewayC
             raise ConfigError(f"config file {path}: {exc}") from exc
         if config.deployments:
             return config
-        return GatewayConfig(deployments=_deployments_from_environment(env), prices=config.prices)
+        return config.model_copy(update={"deployments": _deployments_from_environment(env)})
     return GatewayConfig(deployments=_deployments_from_environment(env))

@@ -24,7 +24,7 @@ from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.errors import GatewayError, InternalError, InvalidRequest, PermissionDenied
 from careergate.observability.logs import RequestLog
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
-from careergate.ratelimit.limiter import KeyRateLimiter
+from careergate.ratelimit.limiter import RateLimiter
 from careergate.settings import TimeoutSettings
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient, UpstreamReply
@@ -49,7 +49,7 @@ class Gateway:
         upstream: UpstreamClient,
         usage: UsageWriter,
         timeouts: TimeoutSettings,
-        limiter: KeyRateLimiter | None = None,
+        limiter: RateLimiter | None = None,
         prices: PriceCatalogue | None = None,
         budgets: BudgetLedger | None = None,
         budget_max_output_tokens: int = 4096,
@@ -129,8 +129,8 @@ class Gateway:
             incoming.request_id, incoming.endpoint, principal, body, raw, deadline, user, feature
         )
         _authorize(call, named_user, incoming.feature)
-        if self.limiter is not None and (principal.rpm_limit or principal.tpm_limit):
-            await self.limiter.admit(principal, call.endpoint, body)
+        if self.limiter is not None and self.limiter.applies_to(principal):
+            await self.limiter.admit(principal, call.endpoint, body, user, feature)
         return call
 
     def _route(self, call: Call, outcome: Outcome) -> Target:

@@ -1,5 +1,1 @@
-"""Per-key request and token limits per minute."""
-
-from careergate.ratelimit.limiter import KeyRateLimiter
-
-__all__ = ["KeyRateLimiter"]
+"""Requests and tokens per minute per key, user, team, feature and model."""

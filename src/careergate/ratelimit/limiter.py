@@ -1,4 +1,5 @@
-"""Requests and tokens per minute per caller key, with the ``limits`` library.
+"""Requests and tokens per minute per key, user, team, feature and model, with the
+``limits`` library.
 
 Requests use a moving window (exact: no 60 seconds ever hold more than the limit).
 Tokens use a sliding-window counter (a close estimate that costs the same whatever the
@@ -7,12 +8,18 @@ prompt tokens (counted with the model's tokenizer) plus its ``max_tokens``, the 
 can use, as OpenAI's own limits do. Storage is process memory by default; with
 ``async+redis://`` every process shares the windows, so a limit is not multiplied by the
 number of processes.
+
+A request is counted in each window that applies to it (key, user, team, feature,
+model). When several apply, all are tested before any is counted, so that a request
+refused by one window does not use up the others; two processes racing between test and
+count can still charge a window for a refused request, which errs on the limit's side.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import limits
@@ -21,6 +28,7 @@ from limits.storage import storage_from_string
 
 from careergate.auth.principal import Principal
 from careergate.errors import RateLimited
+from careergate.ratelimit.rules import Limit, RuleBook, Scope
 from careergate.tokens import TokenCounter
 from careergate.upstream.providers import Endpoint
 
@@ -30,20 +38,51 @@ def _storage(uri: str) -> Any:
     return storage_from_string(uri, **options)
 
 
-class KeyRateLimiter:
-    def __init__(self, storage_uri: str, tokens: TokenCounter) -> None:
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """One window to count a request in: requests (cost 1) or tokens (its estimate)."""
+
+    strategy: Any
+    item: limits.RateLimitItem
+    limit: Limit
+    cost: int
+
+
+class RateLimiter:
+    def __init__(
+        self, storage_uri: str, tokens: TokenCounter, rules: RuleBook | None = None
+    ) -> None:
         self._storage = storage = _storage(storage_uri)
         self._requests = MovingWindowRateLimiter(storage)
         self._tokens = SlidingWindowCounterRateLimiter(storage)
         self._counter = tokens
+        self._rules = rules or RuleBook()
         self._items: dict[tuple[str, int], limits.RateLimitItem] = {}
 
-    def _item(self, kind: str, per_minute: int) -> limits.RateLimitItem:
-        item = self._items.get((kind, per_minute))
-        if item is None:
-            item = limits.RateLimitItemPerMinute(per_minute, namespace=f"careergate-{kind}")
-            self._items[(kind, per_minute)] = item
-        return item
+    def applies_to(self, principal: Principal) -> bool:
+        """Whether any limit could apply (the common unlimited case costs nothing more)."""
+        return bool(self._rules or principal.rpm_limit or principal.tpm_limit)
+
+    def limits_for(
+        self, principal: Principal, user: str | None, feature: str | None, model: str
+    ) -> list[Limit]:
+        """The limits a request is counted against, most specific first."""
+        found: list[Limit] = []
+        if principal.rpm_limit or principal.tpm_limit:
+            found.append(
+                Limit(Scope.KEY, principal.key_id, principal.rpm_limit, principal.tpm_limit)
+            )
+        elif own := self._rules.limit(Scope.KEY, principal.key_id):
+            found.append(own)
+        for scope, subject in (
+            (Scope.USER, user),
+            (Scope.TEAM, principal.team),
+            (Scope.FEATURE, feature),
+            (Scope.MODEL, model),
+        ):
+            if limit := self._rules.limit(scope, subject):
+                found.append(limit)
+        return found
 
     def estimate_tokens(self, endpoint: Endpoint, body: dict[str, Any]) -> int:
         model = str(body["model"])
@@ -52,32 +91,57 @@ class KeyRateLimiter:
         ceiling = body.get("max_completion_tokens") or body.get("max_tokens") or 0
         return self._counter.chat_prompt_tokens(model, body["messages"]) + int(ceiling)
 
-    async def admit(self, principal: Principal, endpoint: Endpoint, body: dict[str, Any]) -> None:
-        """Count the request against its key's limits; ``RateLimited`` if over one."""
-        if principal.rpm_limit:
-            item = self._item("requests", principal.rpm_limit)
-            if not await self._requests.hit(item, principal.key_id):
-                await self._refuse(self._requests, item, principal, "requests")
-        if principal.tpm_limit:
-            cost = self.estimate_tokens(endpoint, body)
-            item = self._item("tokens", principal.tpm_limit)
-            if cost > principal.tpm_limit:
-                raise RateLimited(
-                    f"This request needs about {cost} tokens, more than the key's limit of "
-                    f"{principal.tpm_limit} tokens per minute; lower max_tokens or the input.",
-                    code="tokens_exceed_limit",
-                )
-            if not await self._tokens.hit(item, principal.key_id, cost=cost):
-                await self._refuse(self._tokens, item, principal, "tokens")
-
-    async def _refuse(
-        self, limiter: Any, item: limits.RateLimitItem, principal: Principal, kind: str
+    async def admit(
+        self,
+        principal: Principal,
+        endpoint: Endpoint,
+        body: dict[str, Any],
+        user: str | None,
+        feature: str | None,
     ) -> None:
-        stats = await limiter.get_window_stats(item, principal.key_id)
+        """Count the request in every window that applies; ``RateLimited`` if one is full."""
+        checks: list[_Check] = []
+        tokens: int | None = None
+        for limit in self.limits_for(principal, user, feature, str(body["model"])):
+            if limit.rpm:
+                checks.append(_Check(self._requests, self._item("requests", limit.rpm), limit, 1))
+            if limit.tpm:
+                if tokens is None:
+                    tokens = self.estimate_tokens(endpoint, body)
+                checks.append(_Check(self._tokens, self._item("tokens", limit.tpm), limit, tokens))
+        if len(checks) > 1:
+            for check in checks:
+                if not await check.strategy.test(check.item, check.limit.window, cost=check.cost):
+                    await self._refuse(check)
+        for check in checks:
+            if not await check.strategy.hit(check.item, check.limit.window, cost=check.cost):
+                await self._refuse(check)
+
+    def _item(self, kind: str, per_minute: int) -> limits.RateLimitItem:
+        item = self._items.get((kind, per_minute))
+        if item is None:
+            item = limits.RateLimitItemPerMinute(per_minute, namespace=f"careergate-{kind}")
+            self._items[(kind, per_minute)] = item
+        return item
+
+    async def _refuse(self, check: _Check) -> None:
+        limit, item, kind = (
+            check.limit,
+            check.item,
+            check.item.namespace.removeprefix("careergate-"),
+        )
+        if check.cost > item.amount:
+            raise RateLimited(
+                f"This request needs about {check.cost} tokens, more than the limit of "
+                f"{item.amount} tokens per minute for {limit.describe()}; lower max_tokens "
+                "or the input.",
+                code="tokens_exceed_limit",
+            )
+        stats = await check.strategy.get_window_stats(item, limit.window)
         wait = max(0.0, stats.reset_time - time.time())
         raise RateLimited(
-            f"Rate limit reached for key {principal.key_prefix}...: {item.amount} {kind} per "
-            f"minute. Try again in {wait:.1f} s.",
+            f"Rate limit reached for {limit.describe()}: {item.amount} {kind} per minute. "
+            f"Try again in {wait:.1f} s.",
             code="rate_limit_exceeded",
             headers={
                 "retry-after": str(math.ceil(wait)),
@@ -85,6 +149,7 @@ class KeyRateLimiter:
                 f"x-ratelimit-limit-{kind}": str(item.amount),
                 f"x-ratelimit-remaining-{kind}": str(max(0, stats.remaining)),
                 f"x-ratelimit-reset-{kind}": f"{wait:.3f}s",
+                "x-careergate-limit": limit.describe(),
             },
         )
 
