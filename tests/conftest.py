@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -59,6 +62,60 @@ def run_cli(
     if check:
         assert done.returncode == 0, done.stderr
     return done
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServedProcess:
+    """A ``careergate serve`` OS process; its output goes to files (a pipe nobody reads
+    would fill up with log lines and stall it)."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+    stdout: Path
+    stderr: Path
+
+    @property
+    def printed(self) -> str:
+        return self.stdout.read_text()
+
+    def stop(self) -> str:
+        """SIGTERM, wait for the exit; what it logged."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        return self.stderr.read_text()
+
+
+@contextmanager
+def serve_process(env: dict[str, str], *options: str) -> Iterator[ServedProcess]:
+    """``careergate serve OPTIONS`` as its own OS process, ready, until the block ends."""
+    port = free_port()
+    logs = Path(env["CAREERGATE_DATA_DIR"]).parent / f"serve-{port}"
+    logs.mkdir(parents=True)
+    with (logs / "stdout").open("wb") as out, (logs / "stderr").open("wb") as err:
+        process = subprocess.Popen(
+            [CLI, "serve", "--port", str(port), *options], env=env, stdout=out, stderr=err
+        )
+    served = ServedProcess(f"http://127.0.0.1:{port}/v1", process, logs / "stdout", logs / "stderr")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz"):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"serve did not start: {served.stop()}") from None
+                time.sleep(0.05)
+        yield served
+    finally:
+        served.stop()
 
 
 def in_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -237,6 +294,18 @@ def gateway(module_gateway: Gateway) -> Iterator[Gateway]:
 @pytest.fixture
 def admin_key(gateway: Gateway) -> str:
     return gateway.create_key(role=Role.ADMIN)
+
+
+def require_redis() -> str:
+    """The test Redis's URL; skips the test without one (fails it under CI)."""
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        reachable = sock.connect_ex(("127.0.0.1", 6379)) == 0
+    if not reachable:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is required under CI but 127.0.0.1:6379 is unreachable")
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    return "async+redis://127.0.0.1:6379/0"
 
 
 def postgres_url() -> str:

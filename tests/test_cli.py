@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ import openai
 import pytest
 
 from careergate.security.master_key import MasterKey
-from conftest import CLI, cli_env, run_cli
+from conftest import ServedProcess, cli_env, run_cli, serve_process
 
 
 @pytest.fixture(name="cli_env")
@@ -32,39 +31,11 @@ def careergate(env: dict[str, str], *args: str) -> str:
     return run_cli(env, *args).stdout
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def served(cli_env: dict[str, str]) -> Iterator[tuple[str, str, subprocess.Popen[str]]]:
-    """``careergate serve`` in sandbox mode: (base URL, its printed output, process)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [CLI, "serve", "--port", str(port)],
-        env=cli_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    printed = ""
-    assert process.stdout is not None
-    deadline = time.monotonic() + 30
-    while "curl" not in printed and time.monotonic() < deadline:
-        printed += process.stdout.readline()
-    base = f"http://127.0.0.1:{port}/v1"
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    try:
-        yield base, printed, process
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
+def served(cli_env: dict[str, str]) -> Iterator[ServedProcess]:
+    """``careergate serve`` in sandbox mode."""
+    with serve_process(cli_env) as served:
+        yield served
 
 
 def test_keys_create_list_and_revoke(cli_env: dict[str, str]) -> None:
@@ -105,9 +76,9 @@ def test_keys_create_list_and_revoke(cli_env: dict[str, str]) -> None:
 
 
 def test_make_run_serves_the_sandbox_and_its_printed_call_works(
-    served: tuple[str, str, subprocess.Popen[str]],
+    served: ServedProcess,
 ) -> None:
-    base, printed, _ = served
+    base, printed = served.base_url, served.printed
     admin_key = re.search(r"sk-cg-[A-Za-z0-9_-]+", printed).group(0)  # type: ignore[union-attr]
     curl = next(line for line in printed.splitlines() if line.startswith("curl "))
 
@@ -129,9 +100,9 @@ def test_make_run_serves_the_sandbox_and_its_printed_call_works(
 
 
 def test_a_revoked_key_is_refused_by_a_running_gateway(
-    cli_env: dict[str, str], served: tuple[str, str, subprocess.Popen[str]]
+    cli_env: dict[str, str], served: ServedProcess
 ) -> None:
-    base, _, _ = served
+    base = served.base_url
     created = json.loads(careergate(cli_env, "keys", "create", "--user", "u2", "--json"))
     with openai.OpenAI(base_url=base, api_key=created["key"], max_retries=0) as client:
         client.models.list()
@@ -142,7 +113,7 @@ def test_a_revoked_key_is_refused_by_a_running_gateway(
 
 
 def test_the_second_start_creates_no_new_admin_key(
-    cli_env: dict[str, str], served: tuple[str, str, subprocess.Popen[str]]
+    cli_env: dict[str, str], served: ServedProcess
 ) -> None:
     admins = [
         k for k in json.loads(careergate(cli_env, "keys", "list", "--json")) if k["role"] == "admin"
@@ -151,17 +122,16 @@ def test_the_second_start_creates_no_new_admin_key(
 
 
 def test_a_clean_shutdown_loses_no_usage_record(
-    cli_env: dict[str, str], served: tuple[str, str, subprocess.Popen[str]]
+    cli_env: dict[str, str], served: ServedProcess
 ) -> None:
-    base, printed, process = served
-    admin_key = re.search(r"sk-cg-[A-Za-z0-9_-]+", printed).group(0)  # type: ignore[union-attr]
+    base = served.base_url
+    admin_key = re.search(r"sk-cg-[A-Za-z0-9_-]+", served.printed).group(0)  # type: ignore[union-attr]
     with openai.OpenAI(base_url=base, api_key=admin_key, max_retries=0) as client:
         for n in range(25):
             client.chat.completions.create(
                 model="gpt-4o-mini", messages=[{"role": "user", "content": f"q{n}"}]
             )
-    process.terminate()  # SIGTERM straight after the last answer, before any flush
-    _, errors = process.communicate(timeout=30)
+    errors = served.stop()  # SIGTERM straight after the last answer, before any flush
     assert "Application shutdown complete" in errors  # uvicorn then re-raises SIGTERM
 
     stats = json.loads(careergate(cli_env, "keys", "stats", "--json"))

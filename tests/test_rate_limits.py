@@ -3,8 +3,6 @@ shared through Redis."""
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,7 @@ import openai
 import pytest
 
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import Gateway, gateway_settings, require_redis, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Rate my resume"}]
 
@@ -45,23 +43,14 @@ def test_a_key_gets_no_more_tokens_per_minute_than_its_limit(gateway: Gateway) -
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=20)
 
 
-def _redis_reachable() -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", 6379)) == 0
-
-
 @pytest.fixture
 def two_gateways(tmp_path: Path) -> Iterator[tuple[Gateway, Gateway]]:
-    if not _redis_reachable():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis is required under CI but 127.0.0.1:6379 is unreachable")
-        pytest.skip("no Redis server on 127.0.0.1:6379")
+    redis = require_redis()
     with FakeOpenAI() as fake:
         settings = gateway_settings(
             tmp_path,
             [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
-            rate_limit_storage="async+redis://127.0.0.1:6379/0",
+            rate_limit_storage=redis,
         )
         for first in start_gateway(settings, fake):
             for second in start_gateway(settings, fake):

@@ -167,17 +167,23 @@ def test_a_key_refused_with_401_is_quarantined_and_traffic_moves_on(
 ) -> None:
     gateway, fake = vault_gateway, vault_gateway.fake
     vault_call(gateway, "add_upstream_key", "openai", NEW_KEY, "revoked-upstream")
-    time.sleep(0.3)  # picked up by the key ring
     caplog.set_level(logging.ERROR)
     client = gateway.client()
 
-    for _ in range(6):  # both keys take turns; the refused one is dropped on first use
+    def new_key_uses() -> int:
+        return sum(r.headers["Authorization"] == f"Bearer {NEW_KEY}" for r in fake.requests)
+
+    deadline = time.monotonic() + 10
+    while not new_key_uses() and time.monotonic() < deadline:  # the key ring picks it up
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        time.sleep(0.05)
+    for _ in range(6):  # the refused key was dropped on its first use
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
 
     entries = {e.label: e for e in vault_call(gateway, "entries")}  # type: ignore[attr-defined]
     assert entries["revoked-upstream"].status is KeyStatus.QUARANTINED
     assert entries["old"].status is KeyStatus.ACTIVE
-    assert sum(r.headers["Authorization"] == f"Bearer {NEW_KEY}" for r in fake.requests) == 1
+    assert new_key_uses() == 1
     alerts = [r for r in caplog.records if getattr(r, "fields", {}).get("alert")]
     assert alerts
     assert alerts[0].fields["alert"] == "upstream_key_quarantined"  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from careergate.core.models import ModelCatalog
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog
+from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.ratelimit.rules import RuleBook
@@ -95,6 +96,7 @@ class Runtime:
     admin: KeyAdmin
     alerts: AlertCenter
     monitor: KeyMonitor
+    metrics: GatewayMetrics
     _stack: AsyncExitStack
 
     @classmethod
@@ -142,6 +144,8 @@ class Runtime:
             budgets = BudgetLedger(database, alerts, settings.budget_refresh_seconds)
             await budgets.start()
             stack.push_async_callback(budgets.close)
+            prices = PriceCatalogue.shipped(config.prices)
+            metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
             limiter = RateLimiter(
                 settings.rate_limit_storage, TokenCounter(), RuleBook(config.rate_limits)
             )
@@ -153,10 +157,11 @@ class Runtime:
                 usage=usage,
                 timeouts=settings.timeouts,
                 limiter=limiter,
-                prices=PriceCatalogue.shipped(config.prices),
+                prices=prices,
                 budgets=budgets,
                 budget_max_output_tokens=settings.budget_max_output_tokens,
                 request_log=request_log,
+                metrics=metrics,
             )
         except BaseException:
             await stack.aclose()
@@ -174,6 +179,7 @@ class Runtime:
             KeyAdmin(keys, AuditLog(database)),
             alerts,
             monitor,
+            metrics,
             stack,
         )
 

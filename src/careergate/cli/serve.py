@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from careergate.auth.principal import Role
 from careergate.cli.common import run, with_database
 from careergate.config.deployments import load_gateway_config
 from careergate.observability.logs import configure_logging
+from careergate.observability.metrics import MULTIPROCESS_DIR
 from careergate.runtime import key_admin
 from careergate.settings import Settings
 from careergate.storage.database import Database
@@ -68,6 +70,19 @@ def _announce(settings: Settings, admin_secret: str | None, sandbox: bool) -> No
     )
 
 
+def _share_metrics(directory: Path) -> None:
+    """Have the workers' metrics written to files that a scrape of any worker adds up.
+
+    Emptied at start: the files of an earlier run would count twice.
+    """
+    if os.environ.get(MULTIPROCESS_DIR):
+        return  # the operator chose the directory
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    os.environ[MULTIPROCESS_DIR] = str(directory)
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
@@ -83,6 +98,8 @@ def serve(
             os.environ[f"CAREERGATE_{name}"] = str(value)
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)
+    if workers > 1:
+        _share_metrics(settings.data_dir / "metrics")
     sandbox = not load_gateway_config(settings.config, settings.upstream_env).deployments
     admin_secret = run(lambda: _first_admin_key(settings))
     _announce(settings, admin_secret, sandbox)

@@ -23,6 +23,7 @@ from careergate.core.requests import parse_request
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.errors import GatewayError, InternalError, InvalidRequest, PermissionDenied
 from careergate.observability.logs import RequestLog
+from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.settings import TimeoutSettings
@@ -55,6 +56,7 @@ class Gateway:
         budget_max_output_tokens: int = 4096,
         request_log: RequestLog | None = None,
         tokens: TokenCounter | None = None,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.auth = auth
         self.router = router
@@ -67,6 +69,7 @@ class Gateway:
         self.budgets = budgets
         self._budget_max_output = budget_max_output_tokens
         self.tokens = tokens or TokenCounter()
+        self.metrics = metrics
 
     # -- the path ------------------------------------------------------------------------
 
@@ -107,6 +110,9 @@ class Gateway:
         """Authenticate, read and parse, attribute and authorize the request."""
         principal = await self.auth.authenticate(incoming.secret)
         outcome.principal = principal
+        # The key's own attribution until the request's is read and allowed, so that even
+        # a malformed request counts against its key's user and feature.
+        outcome.user, outcome.feature = principal.user, principal.feature
         raw = await incoming.read_body()
         body = parse_request(incoming.endpoint, raw)
         outcome.model = body["model"]
@@ -289,6 +295,8 @@ class Gateway:
                     record.model_requested, record.usage, on=day
                 )
         self.usage.record(record)
+        if self.metrics is not None:
+            self.metrics.observe(record)
         if outcome.reservation is not None and self.budgets is not None:
             self.budgets.settle_soon(outcome.reservation, record.cost_nano_usd or 0)
         principal = outcome.principal

@@ -21,16 +21,13 @@ from careergate.errors import (
 )
 from careergate.http.admin_api import AdminRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
-from careergate.http.responses import error_response, json_response, new_request_id
+from careergate.http.operations_api import OperationsRoutes
+from careergate.http.responses import error_response, new_request_id
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
 from careergate.tokens import TokenCounter
 from careergate.upstream.providers import Endpoint
-
-
-async def _healthz(request: Request) -> Response:
-    return json_response({"status": "ok"}, new_request_id())
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -68,7 +65,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         f"/v1/{endpoint.value}": ForwardEndpoint(endpoint, runtimes) for endpoint in Endpoint
     }
     routes = [
-        Route("/healthz", _healthz),
+        *OperationsRoutes(runtimes).routes(),
         # Registered here too so that other methods get a 405 rather than a 404.
         *(Route(path, handler, methods=["POST"]) for path, handler in forward.items()),
         *ModelRoutes(runtimes).routes(),

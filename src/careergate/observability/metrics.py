@@ -1,0 +1,91 @@
+"""Prometheus metrics of the request path: requests, tokens, cost and latency by
+endpoint, model, feature and status, served at ``GET /metrics``.
+
+Each gateway has a registry of its own (no module-level metrics), so several gateways
+in one process (tests, library users) do not add up each other's counts. With several
+worker processes (``serve --workers N``) every process writes its values to files in
+``PROMETHEUS_MULTIPROC_DIR`` and a scrape of any worker reads all of them, so that the
+figures are the whole gateway's and not one worker's.
+
+Label values are bounded, so that a caller cannot create series by inventing model
+names: the model label is the model asked for when the upstream served it or the price
+catalogue knows it, ``other`` when neither, and ``""`` when the request named none.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from careergate.usage.record import UsageRecord
+
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160)
+"""Seconds: model calls take from tens of milliseconds (embeddings) to minutes (long
+completions)."""
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class GatewayMetrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self, known_model: Callable[[str], bool] = lambda model: False) -> None:
+        self._known_model = known_model
+        self.registry = registry = CollectorRegistry()
+        self._requests = Counter(
+            "careergate_requests",
+            "Requests by endpoint, model, feature and status.",
+            ["endpoint", "model", "feature", "status"],
+            registry=registry,
+        )
+        self._tokens = Counter(
+            "careergate_tokens",
+            "Tokens by model, feature and kind (prompt, completion, cached, reasoning).",
+            ["model", "feature", "kind"],
+            registry=registry,
+        )
+        self._cost = Counter(
+            "careergate_cost_usd",
+            "Cost in US dollars at the catalogue's prices, by model and feature.",
+            ["model", "feature"],
+            registry=registry,
+        )
+        self._latency = Histogram(
+            "careergate_request_duration_seconds",
+            "Time from the request's arrival to its last byte, by model, feature and status.",
+            ["model", "feature", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+
+    def observe(self, record: UsageRecord) -> None:
+        """Count one settled request."""
+        model = record.model_requested or ""
+        if model and record.status_code >= 400 and not self._known_model(model):
+            model = "other"
+        feature = record.feature or ""
+        status = str(record.status_code)
+        self._requests.labels(record.endpoint, model, feature, status).inc()
+        self._latency.labels(model, feature, status).observe(record.latency_ms / 1000)
+        usage = record.usage
+        for kind, count in (
+            ("prompt", usage.prompt_tokens),
+            ("completion", usage.completion_tokens),
+            ("cached", usage.cached_tokens),
+            ("reasoning", usage.reasoning_tokens),
+        ):
+            if count:
+                self._tokens.labels(model, feature, kind).inc(count)
+        if record.cost_nano_usd:
+            self._cost.labels(model, feature).inc(record.cost_nano_usd / 1e9)
+
+    def exposition(self) -> bytes:
+        """The text format of every metric (of every worker process, when there are several)."""
+        if os.environ.get(MULTIPROCESS_DIR):
+            combined = CollectorRegistry()
+            multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
+            return generate_latest(combined)
+        return generate_latest(self.registry)
