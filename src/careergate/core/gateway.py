@@ -29,6 +29,7 @@ from careergate.ratelimit.limiter import RateLimiter
 from careergate.settings import TimeoutSettings
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient, UpstreamReply
+from careergate.upstream.headroom import estimate_tokens
 from careergate.upstream.providers import Endpoint
 from careergate.upstream.router import Router, Target
 from careergate.upstream.validation import ANSWER_CHECKS, parse_object, upstream_status_error
@@ -201,8 +202,14 @@ class Gateway:
         return headers
 
     async def _complete(self, call: Call, target: Target, outcome: Outcome) -> Reply:
+        payload = self._payload(call, target)
         reply = await self.upstream.request(
-            target, call.endpoint, self._payload(call, target), call.deadline, call.request_id
+            target,
+            call.endpoint,
+            payload,
+            call.deadline,
+            call.request_id,
+            estimate_tokens(payload, call.body),
         )
         outcome.attempts = reply.attempts
         if reply.status >= 400:
@@ -222,12 +229,14 @@ class Gateway:
         changes = (
             None if caller_wants_usage else {"stream_options": {**options, "include_usage": True}}
         )
+        payload = self._payload(call, target, changes)
         opened = await self.upstream.open_stream(
             target,
             call.endpoint,
-            self._payload(call, target, changes),
+            payload,
             call.deadline,
             call.request_id,
+            estimate_tokens(payload, call.body),
         )
         outcome.attempts = opened.attempts
         if isinstance(opened, UpstreamReply):

@@ -6,6 +6,14 @@ deterministic answers and programmable faults; the pytest plugin offers it as th
 """
 
 from careergate.testing.faults import Fault, FaultPlan
+from careergate.testing.ratelimits import UpstreamLimits
 from careergate.testing.server import DEFAULT_MODELS, FakeOpenAI, ReceivedRequest
 
-__all__ = ["DEFAULT_MODELS", "FakeOpenAI", "Fault", "FaultPlan", "ReceivedRequest"]
+__all__ = [
+    "DEFAULT_MODELS",
+    "FakeOpenAI",
+    "Fault",
+    "FaultPlan",
+    "ReceivedRequest",
+    "UpstreamLimits",
+]

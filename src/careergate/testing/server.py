@@ -20,6 +20,7 @@ import orjson
 from aiohttp import web
 
 from careergate.testing.faults import Fault, FaultPlan
+from careergate.testing.ratelimits import RateLimitWindows, UpstreamLimits
 from careergate.testing.replies import (
     EMBEDDING_DIMENSIONS,
     embedding_vector,
@@ -30,6 +31,7 @@ from careergate.testing.replies import (
     tool_call_for,
 )
 from careergate.tokens import TokenCounter
+from careergate.upstream.headroom import estimate_tokens
 
 DEFAULT_MODELS = (
     "gpt-4o",
@@ -102,6 +104,7 @@ class FakeOpenAIState:
     requests: deque[ReceivedRequest] = field(default_factory=lambda: deque(maxlen=10_000))
     scripts: list[_Scripted] = field(default_factory=list)
     stream_interval: float = 0.0
+    rate_limits: RateLimitWindows = field(default_factory=RateLimitWindows)
 
 
 class _Handlers:
@@ -119,6 +122,7 @@ class _Handlers:
             web.post("/openai/deployments/{deployment}/embeddings", self.embeddings),
             web.post("/_fake/faults", self.program_faults),
             web.post("/_fake/reset", self.reset),
+            web.post("/_fake/limits", self.program_limits),
             web.get("/_fake/requests", self.list_requests),
         ]
 
@@ -126,10 +130,7 @@ class _Handlers:
 
     def _authorised(self, request: web.Request) -> bool:
         accepted = self.state.api_keys
-        if accepted is None:
-            return True
-        given = request.headers.get("api-key") or request.headers.get("authorization") or ""
-        return given.removeprefix("Bearer ") in accepted
+        return accepted is None or _api_key(request) in accepted
 
     async def _record(self, request: web.Request) -> ReceivedRequest:
         raw = await request.read()
@@ -155,6 +156,12 @@ class _Handlers:
         body = record.body
         if not isinstance(body, dict):
             return _error(400, "We could not parse the JSON body of your request.")
+        allowed, limit_headers = self.state.rate_limits.admit(
+            _api_key(request), estimate_tokens(await request.read(), body), time.monotonic()
+        )
+        request[_LIMIT_HEADERS] = limit_headers  # sent with whatever the answer is
+        if not allowed:
+            return _error(429, "Rate limit reached for this API key.", limit_headers)
         fault = record.fault
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
@@ -413,7 +420,17 @@ class _Handlers:
             return _error(400, f"bad fault specification: {exc}")
         return web.json_response({"ok": True})
 
+    async def program_limits(self, request: web.Request) -> web.Response:
+        """``{"requests": N, "tokens": N, "window": seconds}``, or ``null`` for none."""
+        spec = await request.json(loads=orjson.loads)
+        try:
+            self.state.rate_limits.set(UpstreamLimits(**spec) if spec is not None else None)
+        except TypeError as exc:
+            return _error(400, f"bad limits specification: {exc}")
+        return web.json_response({"ok": True})
+
     async def reset(self, request: web.Request) -> web.Response:
+        self.state.rate_limits.set(None)
         self.state.faults.clear()
         self.state.requests.clear()
         self.state.scripts.clear()
@@ -431,6 +448,19 @@ class _Handlers:
             for r in list(self.state.requests)
         ]
         return web.json_response({"data": items}, dumps=_dumps)
+
+
+_LIMIT_HEADERS = web.RequestKey("careergate-fake-limit-headers", dict)
+
+
+def _api_key(request: web.Request) -> str:
+    given = request.headers.get("api-key") or request.headers.get("authorization") or ""
+    return given.removeprefix("Bearer ")
+
+
+async def _send_limit_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in request.get(_LIMIT_HEADERS, {}).items():
+        response.headers.setdefault(name, value)
 
 
 def _call_text(call: dict[str, Any] | None) -> str:
@@ -503,7 +533,12 @@ class FakeOpenAI:
         """Answer ``content`` to chat requests whose last message contains ``contains``."""
         self.state.scripts.append(_Scripted(contains, content))
 
+    def limit_rate(self, limits: UpstreamLimits | None) -> None:
+        """Enforce OpenAI-style rate limits per API key (``None``: none), from a fresh window."""
+        self.state.rate_limits.set(limits)
+
     def reset(self) -> None:
+        self.state.rate_limits.set(None)
         self.state.faults.clear()
         self.state.requests.clear()
         self.state.scripts.clear()
@@ -513,6 +548,7 @@ class FakeOpenAI:
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.add_routes(_Handlers(self.state, TokenCounter()).routes())
+        app.on_response_prepare.append(_send_limit_headers)
         return app
 
     async def start_async(self) -> None:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from dataclasses import dataclass
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from careergate.errors import DeadlineExceeded, UpstreamUnavailable
+from careergate.errors import DeadlineExceeded, RateLimited, UpstreamUnavailable
 from careergate.settings import TimeoutSettings
 from careergate.upstream.deadline import Deadline
-from careergate.upstream.keyring import KeyRing
+from careergate.upstream.keyring import HeldBack, KeyRing
 from careergate.upstream.providers import Endpoint
 from careergate.upstream.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from careergate.upstream.router import Target
@@ -106,22 +107,58 @@ class UpstreamClient:
             await asyncio.sleep(remaining + 0.001)
         return True
 
+    async def _hold_back(self, held: HeldBack, deadline: float) -> None:
+        """Wait for an upstream rate-limit window to reset, or refuse if it resets too
+        late (past the deadline or the longest wait a retry-after may impose)."""
+        loop = self.loop or asyncio.get_running_loop()
+        wait = held.until - loop.time()
+        if wait > self.retry.retry_after_cap or held.until >= deadline:
+            raise RateLimited(
+                f"The upstream rate limit of every key of deployment '{held.deployment}' is "
+                f"used up (by the upstream's own figures); careergate held the request back "
+                f"rather than have it refused. Try again in {wait:.1f} s.",
+                code="upstream_rate_limited",
+                headers={
+                    "retry-after": str(math.ceil(wait)),
+                    "retry-after-ms": str(math.ceil(wait * 1000)),
+                },
+            )
+        log.debug("holding a request back %.3fs for deployment %s", wait, held.deployment)
+        await asyncio.sleep(wait)
+
     async def request(
-        self, target: Target, endpoint: Endpoint, payload: bytes, deadline: float, request_id: str
+        self,
+        target: Target,
+        endpoint: Endpoint,
+        payload: bytes,
+        deadline: float,
+        request_id: str,
+        tokens: int = 0,
     ) -> UpstreamReply:
         """Send and read a whole answer. Connection failures and retryable statuses
-        are retried; the last answer, whatever its status, is returned."""
-        reply = await self._send(target, endpoint, payload, deadline, request_id, stream=False)
+        are retried; the last answer, whatever its status, is returned. ``tokens`` is
+        what the request counts against the upstream's token limit (``headroom``)."""
+        reply = await self._send(
+            target, endpoint, payload, deadline, request_id, tokens, stream=False
+        )
         assert isinstance(reply, UpstreamReply)
         return reply
 
     async def open_stream(
-        self, target: Target, endpoint: Endpoint, payload: bytes, deadline: float, request_id: str
+        self,
+        target: Target,
+        endpoint: Endpoint,
+        payload: bytes,
+        deadline: float,
+        request_id: str,
+        tokens: int = 0,
     ) -> UpstreamStream | UpstreamReply:
         """Start a streamed answer. Until the upstream has answered 2xx nothing has
         reached the caller, so failures are retried as in ``request``; an error answer
         that is not retried comes back whole as an ``UpstreamReply``."""
-        return await self._send(target, endpoint, payload, deadline, request_id, stream=True)
+        return await self._send(
+            target, endpoint, payload, deadline, request_id, tokens, stream=True
+        )
 
     async def _send(
         self,
@@ -130,14 +167,20 @@ class UpstreamClient:
         payload: bytes,
         deadline: float,
         request_id: str,
+        tokens: int,
         *,
         stream: bool,
     ) -> UpstreamStream | UpstreamReply:
         url = target.deployment.provider.url(endpoint, target.upstream_model)
+        loop = self.loop or asyncio.get_running_loop()
         attempt = 0
         while True:
+            try:
+                credential = self.keys.credential(target.deployment.name, tokens, loop.time())
+            except HeldBack as held:
+                await self._hold_back(held, deadline)
+                continue
             attempt += 1
-            credential = self.keys.credential(target.deployment.name)
             # OpenAI records X-Client-Request-Id with the request: one id across both logs.
             headers = {**credential.headers, "x-client-request-id": request_id}
             try:
@@ -145,6 +188,7 @@ class UpstreamClient:
                     try:
                         resp = await self.session.post(url, data=payload, headers=headers)
                         if stream and resp.status < 300:
+                            self.keys.learn(credential, resp.headers, loop.time())
                             return UpstreamStream(resp, attempt, self.loop)
                         async with resp:
                             body = await resp.read()
@@ -156,6 +200,7 @@ class UpstreamClient:
                         raise _unavailable(target, exc) from exc
             except TimeoutError as exc:
                 raise _deadline(target) from exc
+            self.keys.learn(credential, resp.headers, loop.time())
             if resp.status == 401 and self.keys.has_alternative(credential):
                 # This key is refused, not the request: take it out and use another now.
                 await self.keys.quarantine(credential, "the upstream answered 401")

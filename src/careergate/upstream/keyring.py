@@ -6,7 +6,8 @@ vault key is the first step of rotating an environment key away). The vault is r
 every ``refresh_seconds``, so a key added, drained or removed by any process reaches
 every process within that time. A key its upstream refuses with 401 is quarantined:
 in the vault (so every process stops using it) or, for a configured key, in this
-process; an alert says so.
+process; an alert says so. A key whose upstream rate limit is used up (by its own
+headers, see ``headroom``) is skipped until its window resets.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from careergate.errors import UpstreamError
+from careergate.upstream.headroom import Headroom
 from careergate.upstream.router import Deployment
 from careergate.vault.store import KeyStatus, Vault
 
@@ -34,6 +36,20 @@ class Credential:
     hint: str
     headers: dict[str, str]
 
+    @property
+    def identity(self) -> str:
+        """Stable across re-reads of the vault (a new ``Credential`` is built each time)."""
+        return self.vault_id or f"{self.deployment}/configured"
+
+
+class HeldBack(Exception):
+    """Every key of the deployment has used up its upstream rate limit until ``until``."""
+
+    def __init__(self, deployment: str, until: float) -> None:
+        super().__init__(deployment, until)
+        self.deployment = deployment
+        self.until = until
+
 
 class _Keys:
     def __init__(self, credentials: list[Credential]) -> None:
@@ -44,6 +60,13 @@ class _Keys:
         if not self.credentials:
             return None
         return self.credentials[next(self._turn) % len(self.credentials)]
+
+    def turn(self) -> list[Credential]:
+        """All keys, starting with the one whose turn it is."""
+        if not self.credentials:
+            return []
+        start = next(self._turn) % len(self.credentials)
+        return self.credentials[start:] + self.credentials[:start]
 
 
 AlertHook = Callable[[str, str, str], None]
@@ -65,6 +88,7 @@ class KeyRing:
         self._alert = alert or (lambda kind, subject, message: None)
         self._configured_out: set[str] = set()
         self._keys: dict[str, _Keys] = {}
+        self._headroom: dict[str, Headroom] = {}
         self._task: asyncio.Task[None] | None = None
         self._build({})
 
@@ -126,15 +150,42 @@ class KeyRing:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    def credential(self, deployment: str) -> Credential:
-        found = self._keys[deployment].next()
+    def credential(self, deployment: str, tokens: int = 0, now: float = 0.0) -> Credential:
+        """The key to present next: the next in turn that the upstream's limits let send
+        ``tokens`` now. ``HeldBack`` when none may; ``UpstreamError`` when there is none."""
+        if not self._headroom:  # no upstream has sent rate-limit headers: plain turns
+            found = self._keys[deployment].next()
+        else:
+            found, until = None, None
+            for candidate in self._keys[deployment].turn():
+                room = self._headroom.get(candidate.identity)
+                held = room.held_until(tokens, now) if room is not None else None
+                if held is None:
+                    found = candidate
+                    break
+                until = held if until is None else min(until, held)
+            if found is None and until is not None:
+                raise HeldBack(deployment, until)
         if found is None:
             raise UpstreamError(
                 f"Deployment '{deployment}' has no usable upstream key (none configured, "
                 "or all quarantined).",
                 code="no_upstream_key",
             )
+        if (room := self._headroom.get(found.identity)) is not None:
+            room.spend(tokens, now)
         return found
+
+    def learn(self, credential: Credential, headers: Mapping[str, str], now: float) -> None:
+        """Keep the rate-limit figures an upstream answer carries for the key it used."""
+        if "x-ratelimit-remaining-requests" not in headers and (
+            "x-ratelimit-remaining-tokens" not in headers
+        ):
+            return
+        room = self._headroom.get(credential.identity)
+        if room is None:
+            room = self._headroom[credential.identity] = Headroom()
+        room.learn(headers, now)
 
     def has_alternative(self, credential: Credential) -> bool:
         return any(c != credential for c in self._keys[credential.deployment].credentials)
