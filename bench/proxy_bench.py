@@ -251,10 +251,10 @@ def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Nam
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace the report's section in ``path`` (up to the next ``## `` heading),
-    keeping the rest of the file."""
+    """Replace the section in ``path`` headed like ``section``'s first line (up to the
+    next ``## `` heading), keeping the rest of the file; append it if there is none."""
     text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    start = text.find("## Proxy overhead")
+    start = text.find(section.splitlines()[0] + "\n")
     if start == -1:
         text = text.rstrip("\n") + "\n\n" + section
     else:

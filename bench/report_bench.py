@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import math
 import os
 import random
@@ -130,7 +131,7 @@ REPORTS = (
     ReportSpec("by team per month, everything", "team", "month", None),
     ReportSpec("by model, last 7 days", "model", None, 7),
 )
-BASELINE = "count(*) (full scan)"
+BASELINE = "baseline: count(*)"
 BASELINE_SQL = "SELECT count(*) FROM usage_records"
 
 
@@ -162,8 +163,8 @@ def usage_rows(total: int, now: datetime, seed: int) -> Iterator[tuple[Any, ...]
     feature_weights_of_user = [
         [share * rng.uniform(0.2, 2.0) for _, share, _, _ in FEATURES] for _ in users
     ]
-    cumulative_keys = list(_accumulate(key_weights))
-    cumulative_features = [list(_accumulate(weights)) for weights in feature_weights_of_user]
+    cumulative_keys = list(itertools.accumulate(key_weights))
+    cumulative_features = [list(itertools.accumulate(w)) for w in feature_weights_of_user]
     prefix = f"req_{rng.getrandbits(48):012x}"
     deployments = ("openai-primary", "openai-primary", "openai-primary", "azure-eastus")
     start = now - timedelta(days=DAYS)
@@ -177,9 +178,8 @@ def usage_rows(total: int, now: datetime, seed: int) -> Iterator[tuple[Any, ...]
         feature, _, endpoint, models = rng.choices(
             FEATURES, cum_weights=cumulative_features[user_index]
         )[0]
-        model = models[0][0]
-        if len(models) > 1:
-            model = models[0][0] if rng.random() < models[0][1] else models[1][0]
+        first, share = models[0]
+        model = first if len(models) == 1 or rng.random() < share else models[1][0]
         served, price_in, price_cached, price_out = MODELS[model]
         status, error_code = 200, None
         roll = rng.random()
@@ -225,13 +225,6 @@ def usage_rows(total: int, now: datetime, seed: int) -> Iterator[tuple[Any, ...]
             f"10.0.{user_index}.{rng.randint(2, 254)}",
             cost,
         )
-
-
-def _accumulate(weights: list[float]) -> Iterator[float]:
-    total = 0.0
-    for weight in weights:
-        total += weight
-        yield total
 
 
 def chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
@@ -428,16 +421,11 @@ def command_line(args: argparse.Namespace) -> str:
 
 def results_table(results: list[BackendResult]) -> Table:
     table = Table(title="usage_report timings")
-    for name, justify in (
-        ("backend", "left"),
-        ("query", "left"),
-        ("lines", "right"),
-        ("median s", "right"),
-        ("max s", "right"),
-        ("median ÷ count(*)", "right"),
-        ("max < 1 s", "center"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("backend")
+    table.add_column("query")
+    for name in ("lines", "median s", "max s", "median ÷ count(*)"):
+        table.add_column(name, justify="right")
+    table.add_column("max < 1 s", justify="center")
     for row in result_rows(results):
         table.add_row(*row)
     return table
@@ -496,8 +484,11 @@ def render(results: list[BackendResult], args: argparse.Namespace) -> str:
             "6 features, 5 models, about 3% errors; traffic growing over the period, written "
             f"in time order); {fills}. Times are `careergate.reports.usage.usage_report` "
             f"calls, median and max of {args.repeat} interleaved rounds after one untimed "
-            f"warm-up round; the baseline is `{BASELINE_SQL}` through the same engine."
-            " PostgreSQL runs with its stock settings, after `VACUUM ANALYZE`.",
+            f"warm-up round; the baseline is `{BASELINE_SQL}` through the same engine, a"
+            " full scan that both databases answer from their smallest index"
+            " (`ix_usage_created_at`, index only), so it is a floor rather than the cost of"
+            " reading every row. PostgreSQL runs with its stock settings, after"
+            " `VACUUM ANALYZE`.",
             "",
             *rows,
             "",
