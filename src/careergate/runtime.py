@@ -37,7 +37,10 @@ from careergate.settings import Settings
 from careergate.storage.database import Database
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient
+from careergate.upstream.failover import Failover
+from careergate.upstream.health import HealthBoard
 from careergate.upstream.keyring import KeyRing
+from careergate.upstream.probes import probe_forever
 from careergate.upstream.retry import RetryPolicy
 from careergate.upstream.router import Router
 from careergate.usage.writer import UsageWriter
@@ -97,6 +100,7 @@ class Runtime:
     alerts: AlertCenter
     monitor: KeyMonitor
     metrics: GatewayMetrics
+    health: HealthBoard
     _stack: AsyncExitStack
 
     @classmethod
@@ -111,9 +115,20 @@ class Runtime:
             deployments = config.deployments
             if not deployments:
                 deployments = [await _start_sandbox(stack)]
-            router = Router(deployments)
+            router = Router(deployments, config.fallbacks)
             alerts = alert_center(settings, database)
             stack.push_async_callback(alerts.close)
+            health = HealthBoard(
+                [d.name for d in router.deployments],
+                settings.breaker,
+                on_open=lambda deployment, reason: alerts.raise_soon(
+                    Alert(
+                        "upstream_breaker_open",
+                        deployment,
+                        f"Deployment '{deployment}' is failing and is skipped for now: {reason}.",
+                    )
+                ),
+            )
             keyring = KeyRing(
                 router.deployments,
                 vault(settings, database),
@@ -129,6 +144,8 @@ class Runtime:
             )
             await upstream.start()
             stack.push_async_callback(upstream.close)
+            prober = asyncio.create_task(probe_forever(router.deployments, upstream, health))
+            stack.callback(prober.cancel)
             monitor = KeyMonitor(database, keys, alerts, settings.alerts)
             watcher = asyncio.create_task(_watch_keys(monitor, settings.alerts.check_seconds))
             stack.callback(watcher.cancel)
@@ -162,6 +179,7 @@ class Runtime:
                 budget_max_output_tokens=settings.budget_max_output_tokens,
                 request_log=request_log,
                 metrics=metrics,
+                failover=Failover(health, settings.timeouts.attempt),
             )
         except BaseException:
             await stack.aclose()
@@ -180,6 +198,7 @@ class Runtime:
             alerts,
             monitor,
             metrics,
+            health,
             stack,
         )
 

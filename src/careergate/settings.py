@@ -22,6 +22,8 @@ class TimeoutSettings(BaseSettings):
     connect: float = 5.0
     read: float = 120.0
     total: float = 600.0
+    attempt: float = 60.0
+    """The longest one deployment may take when another on the route could answer."""
 
 
 class RetrySettings(BaseSettings):
@@ -34,6 +36,20 @@ class RetrySettings(BaseSettings):
     backoff_cap: float = 8.0
     retry_after_cap: float = 60.0
     """A ``retry-after`` longer than this is not waited for: the error goes to the caller."""
+
+
+class BreakerSettings(BaseSettings):
+    """When a deployment's circuit breaker opens, and for how long (``upstream.health``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_BREAKER_")
+
+    consecutive_failures: int = Field(default=5, ge=1)
+    error_rate: float = Field(default=0.5, gt=0, le=1)
+    min_requests: int = Field(default=10, ge=1)
+    window: int = Field(default=50, ge=1)
+    open_seconds: float = Field(default=30.0, gt=0)
+    probe_seconds: float = Field(default=10.0, gt=0)
+    """How often deployments that are not closed are probed."""
 
 
 class UpstreamEnvironment(BaseSettings):
@@ -133,6 +149,7 @@ class Settings(BaseSettings):
     usage_batch_size: int = 500
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     upstream_env: UpstreamEnvironment = Field(default_factory=UpstreamEnvironment)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)

@@ -86,6 +86,8 @@ class GatewayConfig(BaseModel):
     """Price overrides, shaped like ``careergate/pricing/prices.yaml``."""
     rate_limits: list[RateLimitRule] = Field(default_factory=list)
     """Requests and tokens per minute per key, user, team, feature or model."""
+    fallbacks: dict[str, list[str]] = Field(default_factory=dict)
+    """Model -> the models to fall back to, in order, when its deployments fail."""
 
 
 def _deployments_from_environment(env: UpstreamEnvironment) -> list[DeploymentConfig]:

@@ -94,6 +94,9 @@ class Outcome:
     client: str | None = None
     usage: TokenUsage | None = None
     reservation: Reservation | None = None
+    fallback: bool = False
+    route_note: str | None = None
+    """Why the request went where it went, when not simply to its model's first choice."""
 
     def fail(self, error: GatewayError) -> None:
         self.status = error.status
@@ -119,4 +122,6 @@ class Outcome:
             attempts=self.attempts,
             client=self.client,
             usage=self.usage or TokenUsage(),
+            fallback=self.fallback,
+            route=self.route_note,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -26,17 +26,21 @@ from careergate.observability.logs import RequestLog
 from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.ratelimit.limiter import RateLimiter
-from careergate.settings import TimeoutSettings
+from careergate.settings import BreakerSettings, TimeoutSettings
 from careergate.tokens import TokenCounter
-from careergate.upstream.client import UpstreamClient, UpstreamReply
+from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
+from careergate.upstream.failover import Failover, Send
 from careergate.upstream.headroom import estimate_tokens
+from careergate.upstream.health import HealthBoard
 from careergate.upstream.providers import Endpoint
-from careergate.upstream.router import Router, Target
+from careergate.upstream.router import Route, Router, Target
 from careergate.upstream.validation import ANSWER_CHECKS, parse_object, upstream_status_error
 from careergate.usage.record import TokenUsage
 from careergate.usage.writer import UsageWriter
 
 log = logging.getLogger("careergate.gateway")
+
+T = TypeVar("T")
 
 CLIENT_CLOSED = 499
 """Recorded status of a request whose caller went away (nginx's convention)."""
@@ -58,6 +62,7 @@ class Gateway:
         request_log: RequestLog | None = None,
         tokens: TokenCounter | None = None,
         metrics: GatewayMetrics | None = None,
+        failover: Failover | None = None,
     ) -> None:
         self.auth = auth
         self.router = router
@@ -71,6 +76,10 @@ class Gateway:
         self._budget_max_output = budget_max_output_tokens
         self.tokens = tokens or TokenCounter()
         self.metrics = metrics
+        self.failover = failover or Failover(
+            HealthBoard([d.name for d in router.deployments], BreakerSettings()),
+            timeouts.attempt,
+        )
 
     # -- the path ------------------------------------------------------------------------
 
@@ -79,14 +88,14 @@ class Gateway:
         handed_over = False
         try:
             call = await self._admit(incoming, outcome)
-            target = self._route(call, outcome)
+            route = self._route(call, outcome)
             if self.budgets is not None:
-                outcome.reservation = await self._reserve(call, target)
+                outcome.reservation = await self._reserve(call, route)
             if call.stream:
-                reply = await self._open_stream(call, target, outcome)
+                reply = await self._open_stream(call, route, outcome)
                 handed_over = True  # the stream settles when it ends
                 return reply
-            return await self._complete(call, target, outcome)
+            return await self._complete(call, route, outcome)
         except GatewayError as error:
             outcome.fail(error)
             raise
@@ -131,7 +140,7 @@ class Gateway:
         timeout = self._default_timeout
         if incoming.timeout is not None and 0 < incoming.timeout < timeout:
             timeout = incoming.timeout
-        deadline = (self.upstream.loop or asyncio.get_running_loop()).time() + timeout
+        deadline = self._loop().time() + timeout
         call = Call(
             incoming.request_id, incoming.endpoint, principal, body, raw, deadline, user, feature
         )
@@ -140,13 +149,32 @@ class Gateway:
             await self.limiter.admit(principal, call.endpoint, body, user, feature)
         return call
 
-    def _route(self, call: Call, outcome: Outcome) -> Target:
-        target = self.router.resolve(call.model)
-        outcome.target = target
-        return target
+    def _route(self, call: Call, outcome: Outcome) -> Route:
+        route = self.router.route(call.model)
+        outcome.target = route.primary
+        return route
 
-    async def _reserve(self, call: Call, target: Target) -> Reservation | None:
-        """Hold the request's worst-case cost in the budgets that apply to it."""
+    async def _send_along(
+        self, call: Call, route: Route, outcome: Outcome, send: Send[T]
+    ) -> tuple[T, Target]:
+        """Send along the route (``failover``); note where the request ended up."""
+        served = await self.failover.run(route, call.deadline, self._loop(), send)
+        target = served.target
+        outcome.target = target
+        if served.fell_back or target.model != route.model:
+            outcome.fallback = True
+            reasons = "; ".join(served.failed) or "the first choices' breakers are open"
+            outcome.route_note = (
+                f"fallback to {target.deployment.name} ({target.model}): {reasons}"[:400]
+            )
+        return served.result, target
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        return self.upstream.loop or asyncio.get_running_loop()
+
+    async def _reserve(self, call: Call, route: Route) -> Reservation | None:
+        """Hold the request's worst-case cost in the budgets that apply to it (at the
+        dearest price on its route, since a fallback may serve it)."""
         assert self.budgets is not None
         if self.budgets.none_defined and call.principal.budget_nano_usd is None:
             return None  # the common case costs one attribute read
@@ -154,12 +182,17 @@ class Gateway:
         budgets = await self.budgets.applicable(subjects, call.principal.budget_nano_usd)
         if not budgets:
             return None
-        price = self.prices.price(target.upstream_model) or self.prices.price(call.model)
-        if price is None:
+        prices = [
+            self.prices.price(target.upstream_model) or self.prices.price(target.model)
+            for tier in route.tiers
+            for target in tier
+        ]
+        if None in prices:
             if any(b.hard for b in budgets):
+                unpriced = route.model if prices[0] is None else "a fallback model"
                 raise InvalidRequest(
-                    f"The model `{call.model}` has no price in the catalogue, so it cannot be "
-                    "used under a hard budget.",
+                    f"The model `{unpriced}` has no price in the catalogue, so "
+                    f"`{call.model}` cannot be used under a hard budget.",
                     code="model_not_priced",
                     param="model",
                 )
@@ -179,12 +212,16 @@ class Gateway:
                 prompt_tokens=self.tokens.embedding_input_tokens(call.model, body["input"])
             )
         # A token or two of slack: the upstream's count may differ from ours by a token.
-        cost = nano_from_pico(price.cost_pico(worst)) + nano_from_pico(2 * price.input)
+        cost = max(
+            nano_from_pico(price.cost_pico(worst)) + nano_from_pico(2 * price.input)
+            for price in prices
+            if price is not None
+        )
         return await self.budgets.reserve(budgets, cost, call.deadline)
 
     def _payload(self, call: Call, target: Target, changes: dict[str, Any] | None = None) -> bytes:
         """The body to send: the caller's bytes unchanged unless something must change."""
-        if not changes and not target.renamed:
+        if not changes and target.upstream_model == call.model:
             return call.raw
         body = dict(call.body)
         body.update(changes or {})
@@ -192,25 +229,32 @@ class Gateway:
         return orjson.dumps(body)
 
     def _headers(
-        self, target: Target, attempts: int, upstream: UpstreamReply | None
+        self, target: Target, attempts: int, upstream: UpstreamReply | None, outcome: Outcome
     ) -> dict[str, str]:
         headers = {"x-careergate-deployment": target.deployment.name}
         if attempts > 1:  # each header costs the server time on every response
             headers["x-careergate-attempts"] = str(attempts)
+        if outcome.fallback:
+            headers["x-careergate-model"] = target.model
+            headers["x-careergate-fallback"] = (outcome.route_note or "")[:200]
         if upstream is not None and "x-request-id" in upstream.headers:
             headers["x-upstream-request-id"] = upstream.headers["x-request-id"]
         return headers
 
-    async def _complete(self, call: Call, target: Target, outcome: Outcome) -> Reply:
-        payload = self._payload(call, target)
-        reply = await self.upstream.request(
-            target,
-            call.endpoint,
-            payload,
-            call.deadline,
-            call.request_id,
-            estimate_tokens(payload, call.body),
-        )
+    async def _complete(self, call: Call, route: Route, outcome: Outcome) -> Reply:
+        async def send(target: Target, deadline: float, last: bool) -> UpstreamReply:
+            payload = self._payload(call, target)
+            return await self.upstream.request(
+                target,
+                call.endpoint,
+                payload,
+                deadline,
+                call.request_id,
+                estimate_tokens(payload, call.body),
+                attempts=None if last else 1,
+            )
+
+        reply, target = await self._send_along(call, route, outcome, send)
         outcome.attempts = reply.attempts
         if reply.status >= 400:
             raise upstream_status_error(
@@ -220,24 +264,31 @@ class Gateway:
         ANSWER_CHECKS[call.endpoint](answer)
         outcome.usage = TokenUsage.from_openai(answer.get("usage"))
         outcome.model_served = _str_or_none(answer.get("model"))
-        return Reply(reply.body, self._headers(target, reply.attempts, reply))
+        return Reply(reply.body, self._headers(target, reply.attempts, reply, outcome))
 
-    async def _open_stream(self, call: Call, target: Target, outcome: Outcome) -> StreamReply:
+    async def _open_stream(self, call: Call, route: Route, outcome: Outcome) -> StreamReply:
         options = call.body.get("stream_options") or {}
         caller_wants_usage = bool(options.get("include_usage"))
         # Usage is always asked for, so that streamed tokens are metered like any others.
         changes = (
             None if caller_wants_usage else {"stream_options": {**options, "include_usage": True}}
         )
-        payload = self._payload(call, target, changes)
-        opened = await self.upstream.open_stream(
-            target,
-            call.endpoint,
-            payload,
-            call.deadline,
-            call.request_id,
-            estimate_tokens(payload, call.body),
-        )
+
+        async def send(
+            target: Target, deadline: float, last: bool
+        ) -> UpstreamStream | UpstreamReply:
+            payload = self._payload(call, target, changes)
+            return await self.upstream.open_stream(
+                target,
+                call.endpoint,
+                payload,
+                deadline,
+                call.request_id,
+                estimate_tokens(payload, call.body),
+                attempts=None if last else 1,
+            )
+
+        opened, target = await self._send_along(call, route, outcome, send)
         outcome.attempts = opened.attempts
         if isinstance(opened, UpstreamReply):
             raise upstream_status_error(
@@ -281,7 +332,9 @@ class Gateway:
                 outcome.status, outcome.error_code = CLIENT_CLOSED, "client_closed"
             finish()
 
-        return StreamReply(self._headers(target, opened.attempts, None), guarded(), abandon)
+        return StreamReply(
+            self._headers(target, opened.attempts, None, outcome), guarded(), abandon
+        )
 
     def _estimate(self, call: Call, tally: StreamTally) -> TokenUsage:
         """Our own count when the upstream reported none (a stream cut short)."""

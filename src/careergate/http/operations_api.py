@@ -1,4 +1,6 @@
-"""Endpoints for operators' tools: liveness for orchestrators, metrics for Prometheus."""
+"""Endpoints for operators' tools: liveness and readiness for orchestrators, the
+upstreams' health, metrics for Prometheus. They hold no secrets and no content; restrict
+them at the network if deployment names and counts are sensitive."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from starlette.routing import Route
 
 from careergate.http.openai_api import RuntimeHolder
 from careergate.http.responses import json_response, new_request_id
+from careergate.upstream.health import BreakerState
 
 
 class OperationsRoutes:
@@ -17,6 +20,8 @@ class OperationsRoutes:
     def routes(self) -> list[Route]:
         return [
             Route("/healthz", self.healthz, methods=["GET"]),
+            Route("/readyz", self.readyz, methods=["GET"]),
+            Route("/health/upstreams", self.upstreams, methods=["GET"]),
             Route("/metrics", self.metrics, methods=["GET"]),
         ]
 
@@ -24,8 +29,26 @@ class OperationsRoutes:
         """Alive: the process answers (it says nothing about the upstreams)."""
         return json_response({"status": "ok"}, new_request_id())
 
+    async def readyz(self, request: Request) -> Response:
+        """Ready: the database answers and at least one deployment is not failing."""
+        runtime = self.runtimes.get()
+        problems: list[str] = []
+        try:
+            await runtime.database.ping()
+        except Exception as exc:  # any failure means not ready; the reason is the class
+            problems.append(f"database: {type(exc).__name__}")
+        states = runtime.health.all()
+        if not any(h.state is not BreakerState.OPEN for h in states):
+            problems.append("upstreams: every deployment's breaker is open")
+        body = {"status": "not ready" if problems else "ready", "problems": problems}
+        return json_response(body, new_request_id(), status=503 if problems else 200)
+
+    async def upstreams(self, request: Request) -> Response:
+        """Each deployment's breaker state, error rate and p50/p99 latency."""
+        states = [h.to_json() for h in self.runtimes.get().health.all()]
+        return json_response({"deployments": states}, new_request_id())
+
     async def metrics(self, request: Request) -> Response:
-        """Prometheus text format. Holds counts and names of models and features, no
-        secrets and no content; restrict it at the network if those are sensitive."""
+        """Prometheus text format."""
         metrics = self.runtimes.get().metrics
         return Response(metrics.exposition(), media_type=metrics.content_type)

@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -57,6 +57,11 @@ class Database:
 
         async with self.engine.begin() as connection:
             await connection.run_sync(upgrade)
+
+    async def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        async with self.session() as session:
+            await session.execute(text("SELECT 1"))
 
     async def close(self) -> None:
         await self.engine.dispose()

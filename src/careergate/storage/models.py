@@ -101,6 +101,10 @@ class UsageRow(Base):
     """The caller's address (where a key is used from)."""
     cost_nano_usd: Mapped[int | None] = mapped_column(BigInteger)
     """Cost in 1e-9 USD from the price catalogue; ``None`` for a model without a price."""
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Served by another deployment or model than the first choice, after a failure."""
+    route: Mapped[str | None] = mapped_column(String(400))
+    """Why it went where it went (fallbacks, policy), when not simply the first choice."""
 
 
 class VaultSecretRow(Base):

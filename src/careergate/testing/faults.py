@@ -19,6 +19,8 @@ class Fault:
 
     status: int | None = None
     """Answer with this HTTP status and an OpenAI error body instead of a reply."""
+    error_code: str | None = None
+    """The error body's ``code`` (with ``status``), e.g. ``context_length_exceeded``."""
     retry_after: float | None = None
     """Seconds sent as ``retry-after`` (with ``status``)."""
     retry_after_ms: int | None = None

@@ -79,8 +79,14 @@ class ReceivedRequest:
         return self.body.get("model") if isinstance(self.body, dict) else None
 
 
-def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
-    kind, code = _ERROR_KINDS.get(status, ("server_error", "server_error"))
+def _error(
+    status: int,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    code: str | None = None,
+) -> web.Response:
+    kind, default_code = _ERROR_KINDS.get(status, ("server_error", "server_error"))
+    code = code or default_code
     body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
     return web.Response(
         status=status, body=orjson.dumps(body), content_type="application/json", headers=headers
@@ -171,7 +177,9 @@ class _Handlers:
                 headers["retry-after"] = f"{fault.retry_after:g}"
             if fault.retry_after_ms is not None:
                 headers["retry-after-ms"] = str(fault.retry_after_ms)
-            return _error(fault.status, f"Injected fault: HTTP {fault.status}.", headers)
+            return _error(
+                fault.status, f"Injected fault: HTTP {fault.status}.", headers, fault.error_code
+            )
         model = body.get("model") or request.match_info.get("deployment")
         if model not in self.state.models:
             return _error(404, f"The model `{model}` does not exist.")

@@ -91,9 +91,11 @@ class UpstreamClient:
         return self._session
 
     async def _wait_before_retry(
-        self, attempt: int, retry_after: float | None, deadline: float
+        self, attempt: int, retry_after: float | None, deadline: float, attempts: int | None
     ) -> bool:
         """Sleep before the next attempt; ``False`` if there is to be none."""
+        if attempts is not None and attempt >= attempts:
+            return False
         delay = self.retry.delay(attempt, retry_after)
         loop = self.loop or asyncio.get_running_loop()
         if delay is None or loop.time() + delay >= deadline:
@@ -134,12 +136,14 @@ class UpstreamClient:
         deadline: float,
         request_id: str,
         tokens: int = 0,
+        attempts: int | None = None,
     ) -> UpstreamReply:
         """Send and read a whole answer. Connection failures and retryable statuses
-        are retried; the last answer, whatever its status, is returned. ``tokens`` is
-        what the request counts against the upstream's token limit (``headroom``)."""
+        are retried (up to ``attempts``, else the retry policy's number); the last
+        answer, whatever its status, is returned. ``tokens`` is what the request counts
+        against the upstream's token limit (``headroom``)."""
         reply = await self._send(
-            target, endpoint, payload, deadline, request_id, tokens, stream=False
+            target, endpoint, payload, deadline, request_id, tokens, attempts, stream=False
         )
         assert isinstance(reply, UpstreamReply)
         return reply
@@ -152,12 +156,13 @@ class UpstreamClient:
         deadline: float,
         request_id: str,
         tokens: int = 0,
+        attempts: int | None = None,
     ) -> UpstreamStream | UpstreamReply:
         """Start a streamed answer. Until the upstream has answered 2xx nothing has
         reached the caller, so failures are retried as in ``request``; an error answer
         that is not retried comes back whole as an ``UpstreamReply``."""
         return await self._send(
-            target, endpoint, payload, deadline, request_id, tokens, stream=True
+            target, endpoint, payload, deadline, request_id, tokens, attempts, stream=True
         )
 
     async def _send(
@@ -168,6 +173,7 @@ class UpstreamClient:
         deadline: float,
         request_id: str,
         tokens: int,
+        attempts: int | None,
         *,
         stream: bool,
     ) -> UpstreamStream | UpstreamReply:
@@ -195,7 +201,7 @@ class UpstreamClient:
                     except _CONNECTION_ERRORS as exc:
                         if scope.expired:
                             raise
-                        if await self._wait_before_retry(attempt, None, deadline):
+                        if await self._wait_before_retry(attempt, None, deadline, attempts):
                             continue
                         raise _unavailable(target, exc) from exc
             except TimeoutError as exc:
@@ -206,7 +212,7 @@ class UpstreamClient:
                 await self.keys.quarantine(credential, "the upstream answered 401")
                 continue
             if is_retryable_status(resp.status) and await self._wait_before_retry(
-                attempt, parse_retry_after(resp.headers), deadline
+                attempt, parse_retry_after(resp.headers), deadline, attempts
             ):
                 continue
             return UpstreamReply(resp.status, resp.headers, body, attempt)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from careergate.config.deployments import WILDCARD, DeploymentConfig
+from careergate.config.deployments import WILDCARD, ConfigError, DeploymentConfig
 from careergate.errors import NotFound
 from careergate.upstream.providers import Provider, provider_for
 
@@ -40,36 +40,76 @@ class Target:
         return self.model != self.upstream_model
 
 
-class Router:
-    """Resolves a model name to a target: an exact model entry first, then a wildcard."""
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a request for ``model`` may go, in order of preference: the deployments that
+    serve the model itself (equals, balanced by health), then those of each fallback
+    model in the configured order."""
 
-    def __init__(self, deployments: list[DeploymentConfig]) -> None:
+    model: str
+    tiers: tuple[tuple[Target, ...], ...]
+
+    @property
+    def primary(self) -> Target:
+        return self.tiers[0][0]
+
+
+class Router:
+    """Resolves a model name to its route: the deployments naming the model exactly, else
+    those passing any name through, then the configured fallback models' deployments."""
+
+    def __init__(
+        self, deployments: list[DeploymentConfig], fallbacks: dict[str, list[str]] | None = None
+    ) -> None:
         self.deployments = [Deployment(c, provider_for(c)) for c in deployments]
-        self._exact: dict[str, Target] = {}
-        self._wildcard: Deployment | None = None
+        self._exact: dict[str, tuple[Target, ...]] = {}
+        self._wildcards = tuple(d for d in self.deployments if d.config.serves_any_model)
         self.sandboxed = any(d.sandbox for d in self.deployments)
         """Some answers come from the sandbox upstream (responses say so)."""
         for deployment in self.deployments:
             for model, upstream_model in deployment.config.models.items():
-                if model == WILDCARD:
-                    self._wildcard = self._wildcard or deployment
-                else:
-                    self._exact.setdefault(model, Target(deployment, model, upstream_model))
+                if model != WILDCARD:
+                    target = Target(deployment, model, upstream_model)
+                    self._exact[model] = (*self._exact.get(model, ()), target)
+        self._fallbacks = fallbacks or {}
+        self._routes: dict[str, Route] = {}
+        for model, alternatives in self._fallbacks.items():
+            for alternative in alternatives:
+                if not self._targets(alternative):
+                    raise ConfigError(
+                        f"fallback {alternative!r} of model {model!r} is served by no deployment"
+                    )
 
-    def named_models(self) -> dict[str, Deployment]:
-        return {model: target.deployment for model, target in self._exact.items()}
+    def _targets(self, model: str) -> tuple[Target, ...]:
+        exact = self._exact.get(model)
+        if exact is not None:
+            return exact
+        return tuple(Target(d, model, model) for d in self._wildcards)
 
-    def wildcard_deployments(self) -> list[Deployment]:
-        return [d for d in self.deployments if d.config.serves_any_model]
+    def route(self, model: str) -> Route:
+        """The model's route; ``NotFound`` if no deployment serves it."""
+        route = self._routes.get(model)
+        if route is not None:
+            return route
+        own = self._targets(model)
+        if not own:
+            raise NotFound(
+                f"The model `{model}` does not exist or is not served by this gateway.",
+                code="model_not_found",
+                param="model",
+            )
+        tiers = [own, *(self._targets(m) for m in self._fallbacks.get(model, []) if m != model)]
+        route = Route(model, tuple(tiers))
+        if len(self._routes) < 10_000:  # names passed through a wildcard are unbounded
+            self._routes[model] = route
+        return route
 
     def resolve(self, model: str) -> Target:
-        target = self._exact.get(model)
-        if target is not None:
-            return target
-        if self._wildcard is not None:
-            return Target(self._wildcard, model, model)
-        raise NotFound(
-            f"The model `{model}` does not exist or is not served by this gateway.",
-            code="model_not_found",
-            param="model",
-        )
+        """The first choice for ``model``."""
+        return self.route(model).primary
+
+    def named_models(self) -> dict[str, Deployment]:
+        return {model: targets[0].deployment for model, targets in self._exact.items()}
+
+    def wildcard_deployments(self) -> list[Deployment]:
+        return list(self._wildcards)

@@ -56,6 +56,10 @@ class UsageRecord:
     client: str | None = None
     cost_nano_usd: int | None = 0
     usage: TokenUsage = field(default_factory=TokenUsage)
+    fallback: bool = False
+    """Served by another deployment or model than the first choice, after a failure."""
+    route: str | None = None
+    """Why it was routed where it was, when that was not simply the first choice."""
 
     def to_row(self) -> dict[str, Any]:
         """The ``usage_records`` row (spelled out: ``dataclasses.asdict`` is slow)."""
@@ -83,4 +87,6 @@ class UsageRecord:
             "cached_tokens": usage.cached_tokens,
             "reasoning_tokens": usage.reasoning_tokens,
             "usage_estimated": usage.estimated,
+            "fallback": self.fallback,
+            "route": self.route,
         }

@@ -1,0 +1,175 @@
+"""Sending a request along its route: the first available target, then the next when the
+failure is one another deployment or model may not have.
+
+Rules per error class: connection failures, timeouts, 408, 409, 429, 5xx and a key
+held back by the upstream's rate limits move on; so do 401/403 and 404 (that deployment's
+credentials or catalogue, not the request) and a 400 for a context that is too long
+(a fallback model may have a larger window). Any other 4xx is the request's own fault
+and goes back to the caller at once. Every target but the last gets one attempt and at
+most ``attempt_timeout`` seconds, so that a hanging deployment leaves time for the
+next; the last gets the retry policy and whatever is left of the deadline.
+
+Breakers (``health``) skip deployments that keep failing; equal deployments of one model
+are ordered at random with weights ``1 / (p50 + LATENCY_FLOOR_MS)``: a faster deployment
+gets more of the traffic, a slower one still enough to keep its figures fresh (always
+picking the fastest would herd everything onto one and never learn that the other
+got faster).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from careergate.errors import DeadlineExceeded, GatewayError, RateLimited, UpstreamUnavailable
+from careergate.upstream.client import UpstreamReply
+from careergate.upstream.health import HealthBoard
+from careergate.upstream.router import Route, Target
+
+T = TypeVar("T")
+
+LATENCY_FLOOR_MS = 50.0
+"""Added to each p50 before weighting, so that differences of a few milliseconds (noise)
+do not skew the split while hundreds of milliseconds do."""
+
+Send = Callable[[Target, float, bool], Awaitable[T]]
+"""(target, deadline of this attempt, whether it is the last target) -> the result."""
+
+
+def moves_on(status: int, body: bytes) -> bool:
+    """Whether an upstream error answer is worth trying elsewhere."""
+    if status >= 500 or status in (401, 403, 404, 408, 409, 429):
+        return True
+    return status == 400 and b"context_length_exceeded" in body
+
+
+@dataclass
+class Served(Generic[T]):
+    """The result, the target that gave it, and what failed before it."""
+
+    result: T
+    target: Target
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def fell_back(self) -> bool:
+        return bool(self.failed)
+
+
+class Failover:
+    def __init__(
+        self,
+        health: HealthBoard,
+        attempt_timeout: float,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.health = health
+        self.attempt_timeout = attempt_timeout
+        self._rng = rng or random.Random()
+
+    def plan(self, route: Route, now: float) -> list[Target]:
+        """The targets to try, in order, leaving out deployments whose breaker is open."""
+        order: list[Target] = []
+        for tier in route.tiers:
+            available = [t for t in tier if self.health[t.deployment.name].available(now)]
+            order.extend(self._balance(available))
+        return order
+
+    def _balance(self, targets: list[Target]) -> list[Target]:
+        """Equal targets in a random order weighted towards the faster ones."""
+        if len(targets) < 2:
+            return targets
+        known = [p for t in targets if (p := self.health[t.deployment.name].latency_ms(0.5))]
+        optimistic = min(known, default=0.0)  # an unmeasured target gets its chance
+        weights = [
+            1.0
+            / ((self.health[t.deployment.name].latency_ms(0.5) or optimistic) + LATENCY_FLOOR_MS)
+            for t in targets
+        ]
+        order: list[Target] = []
+        pool = list(zip(targets, weights, strict=True))
+        while pool:
+            pick = self._rng.choices(range(len(pool)), weights=[w for _, w in pool])[0]
+            order.append(pool.pop(pick)[0])
+        return order
+
+    async def run(
+        self, route: Route, deadline: float, loop: asyncio.AbstractEventLoop, send: Send[T]
+    ) -> Served[T]:
+        """Send along the route; the first result that is not worth moving on from."""
+        plan = self.plan(route, loop.time())
+        if not plan:
+            raise self._all_open(route, loop.time())
+        failed: list[str] = []
+        for index, target in enumerate(plan):
+            last = index == len(plan) - 1
+            name = target.deployment.name
+            health = self.health[name]
+            now = loop.time()
+            attempt_deadline = deadline if last else min(deadline, now + self.attempt_timeout)
+            health.started(now)
+            started = time.perf_counter()
+            try:
+                result = await send(target, attempt_deadline, last)
+            except (UpstreamUnavailable, DeadlineExceeded) as error:
+                # A deployment that does not answer in the time it was given is failing,
+                # even when that time was the whole request's.
+                self.health.failed(name, error.message, loop.time())
+                if last or loop.time() >= deadline:
+                    raise self._exhausted(route, failed, target, error) from error
+                failed.append(f"{name} ({target.model}): {error.message}")
+                continue
+            except RateLimited as error:  # held back by the upstream's own limits
+                if last:
+                    raise
+                failed.append(f"{name} ({target.model}): {error.message}")
+                continue
+            except GatewayError as error:
+                if last or error.code != "no_upstream_key":
+                    raise
+                failed.append(f"{name} ({target.model}): {error.message}")
+                continue
+            if isinstance(result, UpstreamReply) and result.status >= 400:
+                if result.status >= 500:
+                    self.health.failed(name, f"HTTP {result.status}", loop.time())
+                else:
+                    health.succeeded(time.perf_counter() - started)  # it answered
+                if not last and moves_on(result.status, result.body):
+                    failed.append(f"{name} ({target.model}): HTTP {result.status}")
+                    continue
+                return Served(result, target, failed)
+            health.succeeded(time.perf_counter() - started)
+            return Served(result, target, failed)
+        raise AssertionError("unreachable: the last target returns or raises")
+
+    def _all_open(self, route: Route, now: float) -> UpstreamUnavailable:
+        reopen = [
+            health.opened_at + health.settings.open_seconds - now
+            for tier in route.tiers
+            for health in (self.health[t.deployment.name] for t in tier)
+        ]
+        wait = max(1, math.ceil(min(reopen)))
+        return UpstreamUnavailable(
+            f"Every deployment that serves `{route.model}` is failing right now, so careergate "
+            f"did not send the request. It will try them again in about {wait} s; retry then.",
+            code="upstream_unavailable",
+            headers={"retry-after": str(wait)},
+        )
+
+    def _exhausted(
+        self, route: Route, failed: list[str], target: Target, error: GatewayError
+    ) -> GatewayError:
+        if not failed:
+            return error  # one target: its own error says it best
+        tried = "; ".join([*failed, f"{target.deployment.name} ({target.model}): {error.message}"])
+        return UpstreamUnavailable(
+            f"No deployment could answer for `{route.model}` (tried {tried}). This is "
+            "temporary; retry in a few seconds.",
+            code="upstream_unavailable",
+            headers={"retry-after": "2"},
+        )

@@ -1,0 +1,204 @@
+"""Fallback chains, circuit breakers and health: an answer even when a deployment is
+failing or hanging, and a friendly error when nothing can answer."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from careergate.settings import BreakerSettings, TimeoutSettings
+from careergate.testing import FakeOpenAI, Fault
+from conftest import Gateway, gateway_settings, start_gateway
+
+MESSAGES = [{"role": "user", "content": "Summarise this job posting"}]
+
+
+def get(gateway: Gateway, path: str) -> tuple[int, Any]:
+    url = gateway.base_url.removesuffix("/v1") + path
+    try:
+        with urllib.request.urlopen(url) as response:  # noqa: S310 - loopback
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def upstream_state(gateway: Gateway, deployment: str) -> dict[str, Any]:
+    _, body = get(gateway, "/health/upstreams")
+    return next(d for d in body["deployments"] if d["deployment"] == deployment)
+
+
+@pytest.fixture
+def backup() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def chain(tmp_path: Path, backup: FakeOpenAI) -> Iterator[Gateway]:
+    """gpt-4o on `primary`, falling back to gpt-4o-mini on `backup`."""
+    with FakeOpenAI() as primary:
+        settings = gateway_settings(
+            tmp_path,
+            [
+                {
+                    "name": "primary",
+                    "provider": "openai-compatible",
+                    "base_url": primary.base_url,
+                    "models": ["gpt-4o"],
+                },
+                {
+                    "name": "backup",
+                    "provider": "openai-compatible",
+                    "base_url": backup.base_url,
+                    "models": ["gpt-4o-mini"],
+                },
+            ],
+            extra_config={"fallbacks": {"gpt-4o": ["gpt-4o-mini"]}},
+            timeouts=TimeoutSettings(connect=2, read=30, total=10, attempt=0.5),
+            breaker=BreakerSettings(consecutive_failures=3, open_seconds=60, probe_seconds=60),
+        )
+        yield from start_gateway(settings, primary)
+
+
+def test_503s_from_the_primary_are_served_by_the_fallback_and_say_so(
+    chain: Gateway, backup: FakeOpenAI
+) -> None:
+    chain.fake.faults.add_rate(Fault(status=503), 1.0)
+    client = chain.client()
+    response = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
+    answer = response.parse()
+    assert answer.model == "gpt-4o-mini"
+    assert response.headers["x-careergate-model"] == "gpt-4o-mini"
+    assert "HTTP 503" in response.headers["x-careergate-fallback"]
+    record = chain.usage_record(response.headers["x-request-id"])
+    assert (record.status_code, record.fallback, record.deployment) == (200, True, "backup")
+    assert (record.model_requested, record.model_served) == ("gpt-4o", "gpt-4o-mini")
+    assert "primary (gpt-4o): HTTP 503" in (record.route or "")
+
+    for _ in range(5):
+        chunks = list(
+            client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+        )
+        assert chunks[-1].model == "gpt-4o-mini"
+    assert len(chain.fake.requests) == 3  # the breaker opened after 3 failures in a row
+    assert upstream_state(chain, "primary")["state"] == "open"
+    assert len(backup.requests) == 6
+
+
+def test_a_hanging_primary_opens_its_breaker_and_is_no_longer_waited_on(chain: Gateway) -> None:
+    chain.fake.faults.add_rate(Fault(delay=3600), 1.0)
+    client = chain.client()
+    took = []
+    for _ in range(6):
+        start = time.monotonic()
+        assert (
+            client.chat.completions.create(model="gpt-4o", messages=MESSAGES).model == "gpt-4o-mini"
+        )
+        took.append(time.monotonic() - start)
+    assert all(0.5 <= t < 2 for t in took[:3])  # each waited out the attempt timeout
+    assert all(t < 0.3 for t in took[3:])  # then the breaker skipped it at once
+    state = upstream_state(chain, "primary")
+    assert state["state"] == "open"
+    assert "failures in a row" in state["reason"]
+
+
+def test_the_requests_own_mistake_is_not_tried_elsewhere(
+    chain: Gateway, backup: FakeOpenAI
+) -> None:
+    chain.fake.faults.enqueue(Fault(status=400))
+    with pytest.raises(openai.BadRequestError):
+        chain.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert backup.requests == []
+
+
+def test_a_context_too_long_moves_to_the_next_model(chain: Gateway, backup: FakeOpenAI) -> None:
+    chain.fake.faults.enqueue(Fault(status=400, error_code="context_length_exceeded"))
+    answer = chain.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert answer.model == "gpt-4o-mini"
+
+
+def test_with_everything_down_the_caller_gets_a_friendly_503_within_the_deadline(
+    chain: Gateway, backup: FakeOpenAI
+) -> None:
+    chain.fake.faults.add_rate(Fault(status=503), 1.0)
+    backup.faults.add_rate(Fault(delay=3600), 1.0)
+    client = chain.client(default_headers={"x-careergate-timeout": "2"}, timeout=30)
+    start = time.monotonic()
+    with pytest.raises(openai.InternalServerError) as failed:
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert time.monotonic() - start < 3  # the request's deadline (2 s), not the client's
+    error = failed.value
+    assert error.status_code == 503
+    assert "No deployment could answer" in error.message
+    assert "retry in a few seconds" in error.message
+    assert error.body["request_id"] == error.response.headers["x-request-id"]  # type: ignore[index]
+
+    for _ in range(2):  # until both breakers are open
+        with pytest.raises(openai.InternalServerError):
+            client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    start = time.monotonic()
+    with pytest.raises(openai.InternalServerError) as refused:
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert time.monotonic() - start < 0.3
+    assert "failing right now" in refused.value.message
+    assert int(refused.value.response.headers["retry-after"]) > 0
+    assert get(chain, "/readyz")[0] == 503
+
+
+@pytest.fixture
+def equals(tmp_path: Path, backup: FakeOpenAI) -> Iterator[Gateway]:
+    """gpt-4o-mini served by two equal deployments."""
+    with FakeOpenAI() as first:
+        settings = gateway_settings(
+            tmp_path,
+            [
+                {
+                    "name": "east",
+                    "provider": "openai-compatible",
+                    "base_url": first.base_url,
+                    "models": ["gpt-4o-mini"],
+                },
+                {
+                    "name": "west",
+                    "provider": "openai-compatible",
+                    "base_url": backup.base_url,
+                    "models": ["gpt-4o-mini"],
+                },
+            ],
+            breaker=BreakerSettings(consecutive_failures=2, open_seconds=0.5, probe_seconds=60),
+        )
+        yield from start_gateway(settings, first)
+
+
+def test_equal_deployments_share_the_load_and_cover_for_each_other(
+    equals: Gateway, backup: FakeOpenAI
+) -> None:
+    client = equals.client()
+    for _ in range(20):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert len(equals.fake.requests) > 2
+    assert len(backup.requests) > 2
+
+    equals.fake.faults.add_rate(Fault(status=500), 1.0)
+    for _ in range(20):
+        response = client.chat.completions.with_raw_response.create(
+            model="gpt-4o-mini", messages=MESSAGES
+        )
+        assert response.headers["x-careergate-deployment"] == "west"
+    assert upstream_state(equals, "east")["state"] == "open"
+
+    equals.fake.faults.clear()  # east recovers; after open_seconds a trial closes it again
+    time.sleep(0.6)
+    for _ in range(20):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert upstream_state(equals, "east")["state"] == "closed"
+    status, ready = get(equals, "/readyz")
+    assert (status, ready["status"]) == (200, "ready")
