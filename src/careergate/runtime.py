@@ -31,6 +31,7 @@ from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.ratelimit.rules import RuleBook
+from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
@@ -149,6 +150,8 @@ class Runtime:
             monitor = KeyMonitor(database, keys, alerts, settings.alerts)
             watcher = asyncio.create_task(_watch_keys(monitor, settings.alerts.check_seconds))
             stack.callback(watcher.cancel)
+            rollup = asyncio.create_task(roll_up_forever(database, settings.rollup_seconds))
+            stack.callback(rollup.cancel)
             usage = UsageWriter(database, settings.usage_flush_seconds, settings.usage_batch_size)
             await usage.start()
             stack.push_async_callback(usage.close)

@@ -145,6 +145,8 @@ class Settings(BaseSettings):
     budget_max_output_tokens: int = 4096
     """Under a hard budget, a request without ``max_tokens`` is capped at this many output
     tokens (sent upstream as ``max_completion_tokens``), so its worst case is known."""
+    rollup_seconds: float = 3600.0
+    """How often closed days of usage are summed for reports (``reports/rollup.py``)."""
     usage_flush_seconds: float = 0.5
     usage_batch_size: int = 500
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)

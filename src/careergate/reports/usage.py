@@ -1,7 +1,9 @@
 """Usage and cost grouped by user, team, feature, model or key, and by day, week or month.
 
-The database aggregates by the chosen dimension and the day (a GROUP BY portable between
-SQLite and PostgreSQL); weeks, months and whole ranges are rolled up from days here.
+Whole days the daily rollup has summed are read from it (``reports/rollup.py``); the
+rest of the range (today, partial days at either end) from the usage records, grouped
+by the chosen dimension and the day in the database. Weeks, months and whole ranges are
+added up from days here.
 """
 
 from __future__ import annotations
@@ -9,15 +11,16 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 
 from careergate.pricing.catalogue import usd_from_nano
+from careergate.reports.rollup import day_start, roll_up, rolled_through
 from careergate.storage.database import Database
-from careergate.storage.models import UsageRow
+from careergate.storage.models import UsageDailyRow, UsageRow
 
 GROUPS: dict[str, Any] = {
     "user": UsageRow.user_id,
@@ -121,6 +124,62 @@ async def usage_report(
         raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPS)}")
     if period is not None and period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
+    await roll_up(database)
+    rolled = await rolled_through(database)
+    queries = []
+    first = _first_whole_day(since)
+    last = until.astimezone(UTC).date() - timedelta(days=1) if until else None
+    if rolled is not None and (last is None or rolled < last):
+        last = rolled
+    if rolled is not None and last is not None and (first is None or first <= last):
+        queries.append(_from_rollup(by, first, last))
+        if first is not None and since is not None and since < day_start(first):
+            queries.append(_from_records(by, since, day_start(first)))
+        queries.append(_from_records(by, day_start(last + timedelta(days=1)), until))
+    else:
+        queries.append(_from_records(by, since, until))
+    lines: dict[tuple[str | None, str | None], UsageLine] = {}
+    async with database.session() as session:
+        for query in queries:
+            for group, raw_day, requests, errors, prompt, completion, cached, cost in (
+                await session.execute(query)
+            ).all():
+                bucket = None
+                if period:
+                    the_day = (
+                        raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day))
+                    )
+                    bucket = _period_start(the_day, period)
+                group = group or None  # the rollup keeps "" for an empty dimension
+                line = lines.setdefault((group, bucket), UsageLine(group, bucket))
+                line.add(
+                    UsageLine(
+                        group,
+                        bucket,
+                        int(requests),
+                        int(errors or 0),
+                        int(prompt or 0),
+                        int(completion or 0),
+                        int(cached or 0),
+                        int(cost or 0),
+                    )
+                )
+    ordered = sorted(
+        lines.values(), key=lambda line: (line.period or "", -line.cost_nano_usd, str(line.group))
+    )
+    return UsageReport(by, period, since, until, ordered)
+
+
+def _first_whole_day(since: datetime | None) -> date | None:
+    """The first day that lies wholly at or after ``since`` (``None``: from the start)."""
+    if since is None:
+        return None
+    since = since.astimezone(UTC)
+    day = since.date()
+    return day if since == day_start(day) else day + timedelta(days=1)
+
+
+def _from_records(by: str, since: datetime | None, until: datetime | None) -> Select[Any]:
     dimension = GROUPS[by]
     day = func.date(UsageRow.created_at)
     query = select(
@@ -137,30 +196,21 @@ async def usage_report(
         query = query.where(UsageRow.created_at >= since)
     if until is not None:
         query = query.where(UsageRow.created_at < until)
-    query = query.group_by(dimension, day)
-    async with database.session() as session:
-        rows = (await session.execute(query)).all()
-    lines: dict[tuple[str | None, str | None], UsageLine] = {}
-    for group, raw_day, requests, errors, prompt, completion, cached, cost in rows:
-        bucket = None
-        if period:
-            the_day = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day))
-            bucket = _period_start(the_day, period)
-        key = (group, bucket)
-        line = lines.setdefault(key, UsageLine(group, bucket))
-        line.add(
-            UsageLine(
-                group,
-                bucket,
-                int(requests),
-                int(errors or 0),
-                int(prompt or 0),
-                int(completion or 0),
-                int(cached or 0),
-                int(cost or 0),
-            )
-        )
-    ordered = sorted(
-        lines.values(), key=lambda line: (line.period or "", -line.cost_nano_usd, str(line.group))
-    )
-    return UsageReport(by, period, since, until, ordered)
+    return query.group_by(dimension, day)
+
+
+def _from_rollup(by: str, first: date | None, last: date) -> Select[Any]:
+    dimension = getattr(UsageDailyRow, GROUPS[by].key)
+    query = select(
+        dimension,
+        UsageDailyRow.day,
+        func.sum(UsageDailyRow.requests),
+        func.sum(UsageDailyRow.errors),
+        func.sum(UsageDailyRow.prompt_tokens),
+        func.sum(UsageDailyRow.completion_tokens),
+        func.sum(UsageDailyRow.cached_tokens),
+        func.sum(UsageDailyRow.cost_nano_usd),
+    ).where(UsageDailyRow.day <= last.isoformat())
+    if first is not None:
+        query = query.where(UsageDailyRow.day >= first.isoformat())
+    return query.group_by(dimension, UsageDailyRow.day)

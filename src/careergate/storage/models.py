@@ -107,6 +107,38 @@ class UsageRow(Base):
     """Why it went where it went (fallbacks, policy), when not simply the first choice."""
 
 
+class UsageDailyRow(Base):
+    """Usage summed per UTC day and every report dimension: what reports read for whole
+    days, so that they need not scan millions of records (``reports/rollup.py``).
+    ``""`` stands for a dimension the records left empty."""
+
+    __tablename__ = "usage_daily"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    team: Mapped[str] = mapped_column(String(200), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(200), primary_key=True)
+    model_requested: Mapped[str] = mapped_column(String(200), primary_key=True)
+    deployment: Mapped[str] = mapped_column(String(200), primary_key=True)
+    requests: Mapped[int] = mapped_column(BigInteger)
+    errors: Mapped[int] = mapped_column(BigInteger)
+    prompt_tokens: Mapped[int] = mapped_column(BigInteger)
+    completion_tokens: Mapped[int] = mapped_column(BigInteger)
+    cached_tokens: Mapped[int] = mapped_column(BigInteger)
+    cost_nano_usd: Mapped[int] = mapped_column(BigInteger)
+
+
+class UsageRollupRow(Base):
+    """How far the daily rollup has got: every record of a day up to ``rolled_through``
+    (inclusive) is summed in ``usage_daily``, and none of a later day."""
+
+    __tablename__ = "usage_rollup"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rolled_through: Mapped[str] = mapped_column(String(10))
+
+
 class VaultSecretRow(Base):
     """A secret sealed by envelope encryption (see ``careergate.security.envelope``)."""
 
