@@ -118,7 +118,6 @@ def enforcement(args: argparse.Namespace, work: Path) -> dict[str, list[Measurem
 
 async def settling(records: int, work: Path) -> float:
     """Microseconds per request to build, price, count and write its usage record."""
-    work.mkdir(parents=True)
     database = Database(f"sqlite+aiosqlite:///{work / 'settle.db'}")
     await database.migrate()
     writer = UsageWriter(database, flush_seconds=3600, batch_size=10**9)  # flushed below
@@ -204,7 +203,9 @@ def main() -> None:
         results = enforcement(args, work)
         settle_us = []
         for round_number in range(args.rounds):
-            settle_us.append(asyncio.run(settling(args.records, work / f"r{round_number}")))
+            directory = work / f"settle-{round_number}"
+            directory.mkdir()
+            settle_us.append(asyncio.run(settling(args.records, directory)))
             print(f"settling round {round_number + 1}: {settle_us[-1]:.1f} µs/request", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
