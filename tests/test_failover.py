@@ -77,7 +77,7 @@ def test_503s_from_the_primary_are_served_by_the_fallback_and_say_so(
     answer = response.parse()
     assert answer.model == "gpt-4o-mini"
     assert response.headers["x-careergate-model"] == "gpt-4o-mini"
-    assert "HTTP 503" in response.headers["x-careergate-fallback"]
+    assert "HTTP 503" in response.headers["x-careergate-route"]
     record = chain.usage_record(response.headers["x-request-id"])
     assert (record.status_code, record.fallback, record.deployment) == (200, True, "backup")
     assert (record.model_requested, record.model_served) == ("gpt-4o", "gpt-4o-mini")

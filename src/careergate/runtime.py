@@ -10,7 +10,7 @@ import asyncio
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
@@ -21,9 +21,20 @@ from careergate.auth.keys import KeyHasher
 from careergate.auth.store import KeyStore
 from careergate.auth.tokens import TokenVerifier
 from careergate.budgets.ledger import BudgetLedger
-from careergate.config.deployments import DeploymentConfig, load_gateway_config
+from careergate.config.deployments import (
+    ConfigError,
+    DeploymentConfig,
+    GatewayConfig,
+    load_gateway_config,
+)
 from careergate.core.gateway import Gateway
 from careergate.core.models import ModelCatalog
+from careergate.errors import NotFound
+from careergate.models.aliases import AliasTable, configured
+from careergate.models.chooser import ModelChooser
+from careergate.models.deprecations import upcoming_shutdowns
+from careergate.models.policy import PolicyBook
+from careergate.models.snapshots import SnapshotCatalogue
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog
@@ -165,6 +176,11 @@ class Runtime:
             await budgets.start()
             stack.push_async_callback(budgets.close)
             prices = PriceCatalogue.shipped(config.prices)
+            chooser = await _model_chooser(config, router, prices, database, health, settings)
+            if chooser.aliases is not None:
+                stack.push_async_callback(chooser.aliases.close)
+            watcher_models = asyncio.create_task(_watch_models(chooser, router, config, alerts))
+            stack.callback(watcher_models.cancel)
             metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
             limiter = RateLimiter(
                 settings.rate_limit_storage, TokenCounter(), RuleBook(config.rate_limits)
@@ -183,6 +199,7 @@ class Runtime:
                 request_log=request_log,
                 metrics=metrics,
                 failover=Failover(health, settings.timeouts.attempt),
+                chooser=chooser,
             )
         except BaseException:
             await stack.aclose()
@@ -235,6 +252,64 @@ async def _watch_keys(monitor: KeyMonitor, every: float) -> None:
             await monitor.check()
         except Exception:
             log.exception("the key alert rules could not be evaluated")
+
+
+async def _model_chooser(
+    config: GatewayConfig,
+    router: Router,
+    prices: PriceCatalogue,
+    database: Database,
+    health: HealthBoard,
+    settings: Settings,
+) -> ModelChooser:
+    """Aliases (config, then the database), snapshots and feature policies, checked
+    against what the deployments serve."""
+    models = config.models
+    snapshots = SnapshotCatalogue.shipped(models.snapshots, prices.snapshot)
+    for name, alias in models.aliases.items():
+        for target in (alias.model, alias.canary.model if alias.canary else None):
+            if target is not None:
+                _served(router, target, f"alias {name!r}")
+
+    def latency_of(model: str) -> float | None:
+        return health[router.route(model).primary.deployment.name].latency_ms(0.5)
+
+    policies = None
+    if models.features:
+        for name, policy in models.features.items():
+            for candidate in policy.candidates:
+                _served(router, candidate, f"feature {name!r}")
+        policies = PolicyBook(models.features, snapshots, prices, latency_of)
+    aliases = AliasTable(configured(models.aliases), database, settings.alias_refresh_seconds)
+    await aliases.start()
+    return ModelChooser(aliases, snapshots, policies)
+
+
+def _served(router: Router, model: str, by: str) -> None:
+    try:
+        router.route(model)
+    except NotFound:
+        raise ConfigError(f"{by} names model {model!r}, which no deployment serves") from None
+
+
+async def _watch_models(
+    chooser: ModelChooser, router: Router, config: GatewayConfig, alerts: AlertCenter
+) -> None:
+    """Alert ahead of the shutdown of any snapshot this gateway can send to (twice a day)."""
+    while True:
+        in_use: set[str] = set(router.named_models())
+        for alias in chooser.aliases.all() if chooser.aliases else []:
+            in_use.update(m for m in (alias.model, alias.canary_model) if m)
+        for alternatives in config.fallbacks.values():
+            in_use.update(alternatives)
+        for policy in config.models.features.values():
+            in_use.update(policy.candidates)
+        for alert in upcoming_shutdowns(chooser.snapshots, in_use, datetime.now(UTC).date()):
+            try:
+                await alerts.raise_alert(alert)
+            except Exception:
+                log.exception("could not raise the alert for %s", alert.subject)
+        await asyncio.sleep(12 * 3600)
 
 
 async def _start_sandbox(stack: AsyncExitStack) -> DeploymentConfig:

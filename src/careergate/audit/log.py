@@ -70,8 +70,11 @@ class AuditLog:
                 )
             )
 
-    async def entries(self, *, limit: int = 100) -> list[AuditEntry]:
+    async def entries(self, *, limit: int = 100, target: str | None = None) -> list[AuditEntry]:
+        """The latest entries first (about ``target`` only, if given)."""
         query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if target is not None:
+            query = query.where(AuditRow.target == target)
         async with self.database.session() as session:
             rows = (await session.scalars(query)).all()
         return [

@@ -10,6 +10,7 @@ from careergate.cli.budgets import budgets_app
 from careergate.cli.db import db_app
 from careergate.cli.fake import fake_upstream
 from careergate.cli.keys import keys_app
+from careergate.cli.models import models_app
 from careergate.cli.serve import serve
 from careergate.cli.usage import usage
 from careergate.cli.vault import vault_app
@@ -31,6 +32,7 @@ app.add_typer(backup_app, name="backup")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(budgets_app, name="budgets")
 app.add_typer(db_app, name="db")
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:

@@ -29,6 +29,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from careergate.models.aliases import AliasConfig
+from careergate.models.policy import FeaturePolicy
 from careergate.ratelimit.rules import RateLimitRule
 from careergate.settings import UpstreamEnvironment
 
@@ -76,6 +78,19 @@ class DeploymentConfig(BaseModel):
         return WILDCARD in self.models
 
 
+class ModelsConfig(BaseModel):
+    """The model catalogue's part of the config file (``careergate.models``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    aliases: dict[str, AliasConfig] = Field(default_factory=dict)
+    """Alias -> the snapshot it names (and a canary)."""
+    snapshots: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Additions to and overrides of ``careergate/models/snapshots.yaml``."""
+    features: dict[str, FeaturePolicy] = Field(default_factory=dict)
+    """Feature -> its model policy (for requests asking for the model ``auto``)."""
+
+
 class GatewayConfig(BaseModel):
     """The contents of the YAML config file."""
 
@@ -88,6 +103,7 @@ class GatewayConfig(BaseModel):
     """Requests and tokens per minute per key, user, team, feature or model."""
     fallbacks: dict[str, list[str]] = Field(default_factory=dict)
     """Model -> the models to fall back to, in order, when its deployments fail."""
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
 
 
 def _deployments_from_environment(env: UpstreamEnvironment) -> list[DeploymentConfig]:

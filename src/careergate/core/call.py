@@ -11,6 +11,7 @@ from typing import Any
 from careergate.auth.principal import Principal
 from careergate.budgets.ledger import Reservation
 from careergate.errors import GatewayError
+from careergate.models.choice import Choice
 from careergate.upstream.providers import Endpoint
 from careergate.upstream.router import Target
 from careergate.usage.record import TokenUsage, UsageRecord
@@ -48,6 +49,8 @@ class Call:
     """Absolute, on the event loop's clock."""
     user: str | None
     feature: str | None
+    choice: Choice | None = None
+    """The model chosen for it (alias, canary, policy); set once it is authorized."""
 
     @property
     def model(self) -> str:
@@ -95,6 +98,7 @@ class Outcome:
     usage: TokenUsage | None = None
     reservation: Reservation | None = None
     fallback: bool = False
+    deprecation: str | None = None
     route_note: str | None = None
     """Why the request went where it went, when not simply to its model's first choice."""
 

@@ -22,6 +22,8 @@ from careergate.core.call import Call, Incoming, Outcome, Reply, StreamReply
 from careergate.core.requests import parse_request
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.errors import GatewayError, InternalError, InvalidRequest, PermissionDenied
+from careergate.models.choice import Choice
+from careergate.models.chooser import ModelChooser
 from careergate.observability.logs import RequestLog
 from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
@@ -63,6 +65,7 @@ class Gateway:
         tokens: TokenCounter | None = None,
         metrics: GatewayMetrics | None = None,
         failover: Failover | None = None,
+        chooser: ModelChooser | None = None,
     ) -> None:
         self.auth = auth
         self.router = router
@@ -76,6 +79,7 @@ class Gateway:
         self._budget_max_output = budget_max_output_tokens
         self.tokens = tokens or TokenCounter()
         self.metrics = metrics
+        self.chooser = chooser or ModelChooser()
         self.failover = failover or Failover(
             HealthBoard([d.name for d in router.deployments], BreakerSettings()),
             timeouts.attempt,
@@ -145,13 +149,38 @@ class Gateway:
             incoming.request_id, incoming.endpoint, principal, body, raw, deadline, user, feature
         )
         _authorize(call, named_user, incoming.feature)
+        call.choice = self._choose(call)
         if self.limiter is not None and self.limiter.applies_to(principal):
             await self.limiter.admit(principal, call.endpoint, body, user, feature)
         return call
 
+    def _choose(self, call: Call) -> Choice:
+        """The model to serve the request (alias, canary, policy), if the key may use it."""
+        choice = self.chooser.choose(call.model, call.feature, call.body)
+        principal = call.principal
+        if not principal.may_use_model(call.model) and not (
+            choice.model != call.model and principal.may_use_model(choice.model)
+        ):
+            raise PermissionDenied(
+                f"The key {principal.key_prefix}... is not allowed to use the model "
+                f"`{call.model}`.",
+                code="model_not_allowed",
+                param="model",
+            )
+        if choice.changes:
+            call.body.update(choice.changes)
+            if "max_completion_tokens" in choice.changes:
+                call.body.pop("max_tokens", None)
+            call.raw = orjson.dumps(call.body)
+        return choice
+
     def _route(self, call: Call, outcome: Outcome) -> Route:
-        route = self.router.route(call.model)
+        assert call.choice is not None
+        model = call.choice.model
+        route = self.router.route(model)
         outcome.target = route.primary
+        outcome.route_note = call.choice.note
+        outcome.deprecation = self.chooser.deprecation(model)
         return route
 
     async def _send_along(
@@ -164,9 +193,9 @@ class Gateway:
         if served.fell_back or target.model != route.model:
             outcome.fallback = True
             reasons = "; ".join(served.failed) or "the first choices' breakers are open"
-            outcome.route_note = (
-                f"fallback to {target.deployment.name} ({target.model}): {reasons}"[:400]
-            )
+            fallback = f"fallback to {target.deployment.name} ({target.model}): {reasons}"
+            notes = [outcome.route_note, fallback] if outcome.route_note else [fallback]
+            outcome.route_note = "; ".join(notes)[:400]
         return served.result, target
 
     def _loop(self) -> asyncio.AbstractEventLoop:
@@ -205,11 +234,11 @@ class Gateway:
                 ceiling = self._budget_max_output
                 body["max_completion_tokens"] = ceiling
                 call.raw = orjson.dumps(body)
-            prompt = self.tokens.chat_prompt_tokens(call.model, body["messages"])
+            prompt = self.tokens.chat_prompt_tokens(route.model, body["messages"])
             worst = TokenUsage(prompt_tokens=prompt, completion_tokens=int(ceiling))
         else:
             worst = TokenUsage(
-                prompt_tokens=self.tokens.embedding_input_tokens(call.model, body["input"])
+                prompt_tokens=self.tokens.embedding_input_tokens(route.model, body["input"])
             )
         # A token or two of slack: the upstream's count may differ from ours by a token.
         cost = max(
@@ -232,11 +261,15 @@ class Gateway:
         self, target: Target, attempts: int, upstream: UpstreamReply | None, outcome: Outcome
     ) -> dict[str, str]:
         headers = {"x-careergate-deployment": target.deployment.name}
-        if attempts > 1:  # each header costs the server time on every response
+        # Each header costs the server time on every response: only those that say something.
+        if attempts > 1:
             headers["x-careergate-attempts"] = str(attempts)
-        if outcome.fallback:
+        if target.model != outcome.model:
             headers["x-careergate-model"] = target.model
-            headers["x-careergate-fallback"] = (outcome.route_note or "")[:200]
+        if outcome.route_note:
+            headers["x-careergate-route"] = outcome.route_note[:300]
+        if outcome.deprecation:
+            headers["x-careergate-deprecation"] = outcome.deprecation
         if upstream is not None and "x-request-id" in upstream.headers:
             headers["x-upstream-request-id"] = upstream.headers["x-request-id"]
         return headers
@@ -311,7 +344,7 @@ class Gateway:
             settled = True
             opened.close()  # drops the upstream connection if the stream did not finish
             outcome.model_served = tally.model
-            outcome.usage = tally.usage or self._estimate(call, tally)
+            outcome.usage = tally.usage or self._estimate(target.model, call, tally)
             self._settle(outcome)
 
         async def guarded() -> AsyncIterator[bytes]:
@@ -336,11 +369,11 @@ class Gateway:
             self._headers(target, opened.attempts, None, outcome), guarded(), abandon
         )
 
-    def _estimate(self, call: Call, tally: StreamTally) -> TokenUsage:
+    def _estimate(self, model: str, call: Call, tally: StreamTally) -> TokenUsage:
         """Our own count when the upstream reported none (a stream cut short)."""
         return TokenUsage(
-            prompt_tokens=self.tokens.chat_prompt_tokens(call.model, call.body["messages"]),
-            completion_tokens=self.tokens.text_tokens(call.model, "".join(tally.text)),
+            prompt_tokens=self.tokens.chat_prompt_tokens(model, call.body["messages"]),
+            completion_tokens=self.tokens.text_tokens(model, "".join(tally.text)),
             estimated=True,
         )
 
@@ -350,12 +383,12 @@ class Gateway:
         record = outcome.record()
         if record.usage.prompt_tokens or record.usage.completion_tokens:
             day = record.created_at.date()
-            model = record.model_served or record.model_requested or ""
-            record.cost_nano_usd = self.prices.cost_nano(model, record.usage, on=day)
-            if record.cost_nano_usd is None and record.model_requested:
-                record.cost_nano_usd = self.prices.cost_nano(
-                    record.model_requested, record.usage, on=day
-                )
+            # The snapshot the upstream named, else the model it was sent to (an alias's).
+            for model in (record.model_served, outcome.target and outcome.target.model):
+                if model:
+                    record.cost_nano_usd = self.prices.cost_nano(model, record.usage, on=day)
+                    if record.cost_nano_usd is not None:
+                        break
         self.usage.record(record)
         if self.metrics is not None:
             self.metrics.observe(record)
@@ -396,12 +429,6 @@ def _authorize(call: Call, named_user: str | None, named_feature: str | None) ->
         raise PermissionDenied(
             f"The key {prefix}... may not call {call.endpoint.value}: {reason}.",
             code="endpoint_not_allowed",
-        )
-    if not principal.may_use_model(call.model):
-        raise PermissionDenied(
-            f"The key {prefix}... is not allowed to use the model `{call.model}`.",
-            code="model_not_allowed",
-            param="model",
         )
     if named_feature is not None and not principal.may_attribute_to(named_feature):
         raise PermissionDenied(

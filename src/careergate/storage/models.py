@@ -139,6 +139,19 @@ class UsageRollupRow(Base):
     rolled_through: Mapped[str] = mapped_column(String(10))
 
 
+class ModelAliasRow(Base):
+    """What an alias points to now, as last set by an operator (over the config file's)."""
+
+    __tablename__ = "model_aliases"
+
+    alias: Mapped[str] = mapped_column(String(200), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200))
+    canary_model: Mapped[str | None] = mapped_column(String(200))
+    canary_percent: Mapped[float] = mapped_column(default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
 class VaultSecretRow(Base):
     """A secret sealed by envelope encryption (see ``careergate.security.envelope``)."""
 

@@ -1,0 +1,80 @@
+"""What each model snapshot can do: context window, largest output, capabilities, quality
+tier and shutdown date. Shipped for OpenAI's models (``snapshots.yaml``), extended or
+overridden by the config file's ``models: snapshots:``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from enum import IntEnum
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Tier(IntEnum):
+    """Quality tiers, ordered: a policy asking for ``standard`` accepts ``high`` too."""
+
+    BASIC = 1
+    STANDARD = 2
+    HIGH = 3
+
+    @classmethod
+    def named(cls, name: str) -> Tier:
+        try:
+            return cls[name.upper()]
+        except KeyError:
+            raise ValueError(f"unknown tier {name!r}: basic, standard or high") from None
+
+
+class SnapshotInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    context_window: int | None = None
+    max_output: int | None = None
+    tier: str = "standard"
+    capabilities: frozenset[str] = Field(default_factory=frozenset)
+    deprecated_on: date | None = None
+    """The day the provider shuts the snapshot down."""
+    replacement: str | None = None
+
+    @property
+    def quality(self) -> Tier:
+        return Tier.named(self.tier)
+
+
+class SnapshotCatalogue:
+    def __init__(
+        self, snapshots: dict[str, SnapshotInfo], snapshot_of: Callable[[str], str] = str
+    ) -> None:
+        self.snapshots = snapshots
+        self._snapshot_of = snapshot_of
+
+    @classmethod
+    def shipped(
+        cls, overrides: dict[str, Any] | None = None, snapshot_of: Callable[[str], str] = str
+    ) -> SnapshotCatalogue:
+        """The shipped entries with the config's laid over them (field by field)."""
+        text = resources.files("careergate.models").joinpath("snapshots.yaml").read_text()
+        entries: dict[str, dict[str, Any]] = yaml.safe_load(text)["snapshots"]
+        for name, fields in (overrides or {}).items():
+            entries[name] = {**entries.get(name, {}), **fields}
+        return cls({name: SnapshotInfo(**fields) for name, fields in entries.items()}, snapshot_of)
+
+    def info(self, model: str) -> SnapshotInfo | None:
+        """The snapshot's entry; a short name (``gpt-4o``) means its current snapshot."""
+        return self.snapshots.get(self.canonical(model))
+
+    def canonical(self, model: str) -> str:
+        """The snapshot a name stands for (itself, if it is one or is unknown)."""
+        return model if model in self.snapshots else self._snapshot_of(model)
+
+    def deprecated(self, today: date, within_days: int = 0) -> dict[str, SnapshotInfo]:
+        """Snapshots shut down by ``today + within_days``."""
+        return {
+            name: info
+            for name, info in self.snapshots.items()
+            if info.deprecated_on is not None and (info.deprecated_on - today).days <= within_days
+        }

@@ -1,0 +1,176 @@
+"""Aliases with canaries and rollbacks, per-feature model policies, and warnings about
+snapshots near their shutdown date."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import openai
+import pytest
+
+from careergate.testing import FakeOpenAI
+from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
+
+MESSAGES = [{"role": "user", "content": "Write a summary for a data engineer"}]
+MODELS = {
+    "aliases": {
+        "resume-writer": {"model": "gpt-4o-2024-08-06"},
+        "skill-extractor": {
+            "model": "gpt-4o-mini-2024-07-18",
+            "canary": {"model": "gpt-4.1-mini", "percent": 10},
+        },
+    },
+    "snapshots": {
+        "gpt-4o-2024-08-06": {"deprecated_on": "2026-12-10", "replacement": "gpt-4.1"},
+    },
+    "features": {
+        "skills": {
+            "tier": "standard",
+            "output": "json_schema",
+            "max_tokens": 300,
+            "candidates": ["gpt-4o", "gpt-4o-mini", "gpt-4.1-nano"],
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path_factory.mktemp("catalogue"),
+            [{"name": "openai", "provider": "openai-compatible", "base_url": fake.base_url}],
+            extra_config={"models": MODELS},
+            alias_refresh_seconds=0.1,
+        )
+        yield from start_gateway(settings, fake)
+
+
+@pytest.fixture
+def gateway(catalogue: Gateway) -> Iterator[Gateway]:
+    catalogue.fake.reset()
+    yield catalogue
+    catalogue.fake.reset()
+
+
+def cli(gateway: Gateway, *args: str) -> str:
+    return run_cli(
+        cli_env(gateway.settings, CAREERGATE_CONFIG=str(gateway.settings.config)), *args
+    ).stdout
+
+
+def test_an_alias_is_served_by_its_snapshot_and_says_so(gateway: Gateway) -> None:
+    response = gateway.client().chat.completions.with_raw_response.create(
+        model="resume-writer", messages=MESSAGES
+    )
+    assert response.parse().model == "gpt-4o-2024-08-06"
+    assert gateway.fake.requests[-1].model == "gpt-4o-2024-08-06"
+    assert response.headers["x-careergate-model"] == "gpt-4o-2024-08-06"
+    assert response.headers["x-careergate-route"] == "alias resume-writer -> gpt-4o-2024-08-06"
+    warning = response.headers["x-careergate-deprecation"]
+    assert warning == "gpt-4o-2024-08-06 is shut down on 2026-12-10; use gpt-4.1"
+    record = gateway.usage_record(response.headers["x-request-id"])
+    assert (record.model_requested, record.model_served) == ("resume-writer", "gpt-4o-2024-08-06")
+    assert record.route == "alias resume-writer -> gpt-4o-2024-08-06"
+    assert record.cost_nano_usd
+
+
+def test_operators_are_alerted_ahead_of_a_shutdown(gateway: Gateway) -> None:
+    alerts = json.loads(cli(gateway, "alerts", "list", "--json"))
+    deprecations = [a for a in alerts if a["kind"] == "model_deprecation"]
+    assert [a["subject"] for a in deprecations] == ["gpt-4o-2024-08-06"]
+    assert "move to gpt-4.1" in deprecations[0]["message"]
+
+
+def test_a_canary_at_10_percent_gets_about_10_percent(gateway: Gateway) -> None:
+    key = gateway.create_key()
+
+    async def send(count: int) -> None:
+        client = gateway.async_client(key)
+        limit = asyncio.Semaphore(16)
+
+        async def one() -> None:
+            async with limit:
+                await client.chat.completions.create(model="skill-extractor", messages=MESSAGES)
+
+        await asyncio.gather(*(one() for _ in range(count)))
+        await client.close()
+
+    asyncio.run(send(600))
+    served = Counter(r.model for r in gateway.fake.requests)
+    assert set(served) == {"gpt-4o-mini-2024-07-18", "gpt-4.1-mini"}
+    assert 35 <= served["gpt-4.1-mini"] <= 85  # 10% of 600 is 60; ±3.4 standard deviations
+
+
+def test_alias_changes_are_recorded_and_can_be_rolled_back(gateway: Gateway) -> None:
+    client = gateway.client()
+
+    def served() -> str:
+        time.sleep(0.3)  # every gateway process re-reads aliases within 0.1 s
+        client.chat.completions.create(model="resume-writer", messages=MESSAGES)
+        return str(gateway.fake.requests[-1].model)
+
+    cli(gateway, "models", "alias", "set", "resume-writer", "gpt-4.1")
+    assert served() == "gpt-4.1"
+    cli(gateway, "models", "alias", "canary", "resume-writer", "gpt-4.1-mini", "--percent", "100")
+    assert served() == "gpt-4.1-mini"
+    cli(gateway, "models", "alias", "rollback", "resume-writer")  # ends the canary
+    assert served() == "gpt-4.1"
+    cli(gateway, "models", "alias", "rollback", "resume-writer")  # undoes the set
+    assert served() == "gpt-4o-2024-08-06"
+
+    history = json.loads(cli(gateway, "models", "alias", "history", "resume-writer", "--json"))
+    assert [h["action"] for h in history] == [
+        "alias.rolled-back",
+        "alias.rolled-back",
+        "alias.canary",
+        "alias.set",
+    ]
+    assert all(h["actor"].startswith("cli:") for h in history)
+    assert history[-1]["details"]["before"]["model"] == "gpt-4o-2024-08-06"
+    assert "sk-" not in cli(gateway, "models", "alias", "history", "resume-writer")
+
+
+def test_an_alias_cannot_point_at_a_model_nobody_serves(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path_factory.mktemp("narrow"),
+            [
+                {
+                    "name": "openai",
+                    "provider": "openai-compatible",
+                    "base_url": fake.base_url,
+                    "models": ["gpt-4o"],
+                }
+            ],
+        )
+        env = cli_env(settings, CAREERGATE_CONFIG=str(settings.config))
+        done = run_cli(env, "models", "alias", "set", "writer", "gpt-9", check=False)
+    assert done.returncode == 1
+    assert "no deployment serves the model 'gpt-9'" in done.stderr
+
+
+def test_the_feature_policy_picks_the_cheapest_model_that_meets_it(gateway: Gateway) -> None:
+    client = gateway.client(gateway.create_key(feature="skills"))
+    response = client.chat.completions.with_raw_response.create(
+        model="auto", messages=MESSAGES, max_tokens=2000
+    )
+    assert response.parse().model == "gpt-4o-mini"  # gpt-4.1-nano is basic, gpt-4o dearer
+    route = response.headers["x-careergate-route"]
+    assert route.startswith("policy skills: tier>=standard, json_schema -> gpt-4o-mini")
+    sent = gateway.fake.requests[-1].body
+    assert sent["max_completion_tokens"] == 300  # capped by the policy
+    assert "max_tokens" not in sent
+    record = gateway.usage_record(response.headers["x-request-id"])
+    assert record.route == route
+
+    with pytest.raises(openai.BadRequestError, match="has none"):
+        gateway.client(gateway.create_key(feature="other")).chat.completions.create(
+            model="auto", messages=MESSAGES
+        )
