@@ -26,9 +26,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 
+from careergate.budgets.windows import Hold, window_store
 from careergate.errors import GatewayError, InvalidRequest, NotFound
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.pricing.catalogue import usd_from_nano
@@ -111,11 +111,11 @@ class Budget:
 
 @dataclass
 class Reservation:
-    """What one request holds in which budgets' windows."""
+    """What one request holds in which budgets' windows (soft budgets: charged only)."""
 
     cost_nano_usd: int
-    held: list[tuple[Budget, str]] = field(default_factory=list)
-    charged: list[tuple[Budget, str]] = field(default_factory=list)
+    budgets: list[tuple[Budget, str]] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +149,7 @@ class BudgetLedger:
         self._loaded_at = float("-inf")
         self._background: set[asyncio.Task[None]] = set()
         self._refreshing: asyncio.Task[None] | None = None
+        self._windows = window_store(database)
 
     # -- administration ---------------------------------------------------------------
 
@@ -242,86 +243,34 @@ class BudgetLedger:
             found.append(key_budget(subjects.key_id, key_budget_nano_usd))
         return found
 
-    async def _ensure_window(self, budget_id: str, window: str) -> None:
-        async with self.database.session() as session:
-            if await session.get(BudgetWindowRow, (budget_id, window)) is not None:
-                return
-        try:
-            async with self.database.session() as session, session.begin():
-                session.add(
-                    BudgetWindowRow(
-                        budget_id=budget_id, window=window, spent_nano_usd=0, reserved_nano_usd=0
-                    )
-                )
-        except IntegrityError:
-            pass  # another request created it first
-
-    async def _try_hold(self, budget: Budget, window: str, cost: int) -> bool:
-        table = BudgetWindowRow
-        statement = (
-            update(table)
-            .where(
-                table.budget_id == budget.id,
-                table.window == window,
-                table.spent_nano_usd + table.reserved_nano_usd + cost <= budget.limit_nano_usd,
-            )
-            .values(reserved_nano_usd=table.reserved_nano_usd + cost)
-        )
-        async with self.database.engine.begin() as connection:
-            result = await connection.execute(statement)
-        return bool(result.rowcount)
-
     async def reserve(
         self, budgets: list[Budget], cost_nano_usd: int, deadline: float
     ) -> Reservation:
-        """Hold ``cost`` in every hard budget, or raise ``BudgetExceeded``."""
-        reservation = Reservation(cost_nano_usd)
+        """Hold ``cost`` in every hard budget (and mark the soft ones to be charged), all
+        in one transaction; wait for others' reservations to settle while the budget's
+        real spend leaves room, else raise ``BudgetExceeded``."""
         now = datetime.now(UTC)
-        try:
-            for budget in budgets:
-                window, ends = window_of(budget.period, now)
-                await self._ensure_window(budget.id, window)
-                if not budget.hard:
-                    reservation.charged.append((budget, window))
-                    continue
-                while not await self._try_hold(budget, window, cost_nano_usd):
-                    spent, _ = await self.spent(budget, now)
-                    loop_time = asyncio.get_running_loop().time()
-                    if spent + cost_nano_usd > budget.limit_nano_usd or loop_time >= deadline:
-                        raise _exceeded(budget, ends, now)
-                    await asyncio.sleep(WAIT_STEP)  # others' reservations will settle
-                reservation.held.append((budget, window))
-        except BaseException:
-            await self._release(reservation, 0)
-            raise
+        reservation = Reservation(cost_nano_usd)
+        for budget in budgets:
+            window, _ = window_of(budget.period, now)
+            reservation.budgets.append((budget, window))
+            limit = budget.limit_nano_usd if budget.hard else None
+            reservation.holds.append(Hold(budget.id, window, cost_nano_usd, limit))
+        loop = asyncio.get_running_loop()
+        while (refused := await self._windows.hold(reservation.holds)) is not None:
+            budget = next(b for b, _ in reservation.budgets if b.id == refused)
+            spent, _ = await self.spent(budget, now)
+            if spent + cost_nano_usd > budget.limit_nano_usd or loop.time() >= deadline:
+                raise _exceeded(budget, window_of(budget.period, now)[1], now)
+            await asyncio.sleep(WAIT_STEP)  # others' reservations will settle
         return reservation
-
-    async def _release(self, reservation: Reservation, actual: int) -> None:
-        table = BudgetWindowRow
-        async with self.database.engine.begin() as connection:
-            for budget, window in reservation.held:
-                await connection.execute(
-                    update(table)
-                    .where(table.budget_id == budget.id, table.window == window)
-                    .values(
-                        reserved_nano_usd=table.reserved_nano_usd - reservation.cost_nano_usd,
-                        spent_nano_usd=table.spent_nano_usd + actual,
-                    )
-                )
-            for budget, window in reservation.charged:
-                await connection.execute(
-                    update(table)
-                    .where(table.budget_id == budget.id, table.window == window)
-                    .values(spent_nano_usd=table.spent_nano_usd + actual)
-                )
 
     async def settle(self, reservation: Reservation, actual_nano_usd: int) -> None:
         """Release the reservation and charge the real cost; alert at thresholds."""
-        await self._release(reservation, actual_nano_usd)
+        spent_after = await self._windows.release(reservation.holds, actual_nano_usd)
         if self.alerts is None or not actual_nano_usd:
             return
-        for budget, window in [*reservation.held, *reservation.charged]:
-            spent, _ = await self.spent(budget)
+        for (budget, window), spent in zip(reservation.budgets, spent_after, strict=True):
             before = spent - actual_nano_usd
             for threshold in budget.thresholds:
                 line = budget.limit_nano_usd * threshold // 100
@@ -349,6 +298,7 @@ class BudgetLedger:
             await asyncio.gather(self._refreshing, return_exceptions=True)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        self._windows.close()
 
 
 def key_budget(key_id: str, limit_nano_usd: int) -> Budget:

@@ -1,0 +1,194 @@
+"""The budget windows' counters in the database: hold a reservation in several budgets
+at once (all or none), and release it with the real cost.
+
+Each operation is one transaction: the holds are conditional updates (``reserved +=
+cost WHERE spent + reserved + cost <= limit``) that the database applies atomically,
+across every process sharing it. On SQLite the statements run on a connection of the
+event loop's own thread (a transaction is a few dozen microseconds there, where a trip
+through aiosqlite's helper thread cost a millisecond each, docs/benchmarks.md); a
+database locked by another writer is retried after a short sleep rather than waited on
+inside the loop. PostgreSQL goes through the async engine (asyncpg needs no thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import text
+
+from careergate.storage.database import Database
+
+T = TypeVar("T")
+
+LOCKED_RETRY_SECONDS = 0.002
+
+_ENSURE = (
+    'INSERT INTO budget_windows (budget_id, "window", spent_nano_usd, reserved_nano_usd) '
+    "VALUES (:budget, :window, 0, 0) ON CONFLICT DO NOTHING"
+)
+_HOLD = (
+    "UPDATE budget_windows SET reserved_nano_usd = reserved_nano_usd + :cost "
+    'WHERE budget_id = :budget AND "window" = :window '
+    "AND spent_nano_usd + reserved_nano_usd + :cost <= :limit"
+)
+_RELEASE = (
+    "UPDATE budget_windows SET reserved_nano_usd = reserved_nano_usd - :reserved, "
+    "spent_nano_usd = spent_nano_usd + :actual "
+    'WHERE budget_id = :budget AND "window" = :window RETURNING spent_nano_usd'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    budget: str
+    window: str
+    cost: int
+    limit: int | None
+    """``None``: only charged (a soft budget), never refused."""
+
+
+class _Refused(Exception):
+    def __init__(self, budget: str) -> None:
+        self.budget = budget
+
+
+Statements = list[tuple[str, dict[str, Any]]]
+
+
+def _hold_statements(holds: Sequence[Hold]) -> tuple[Statements, Statements]:
+    ensure = [(_ENSURE, {"budget": h.budget, "window": h.window}) for h in holds]
+    conditional = [
+        (_HOLD, {"budget": h.budget, "window": h.window, "cost": h.cost, "limit": h.limit})
+        for h in holds
+        if h.limit is not None
+    ]
+    return ensure, conditional
+
+
+def _release_statements(holds: Sequence[Hold], actual: int) -> Statements:
+    return [
+        (
+            _RELEASE,
+            {
+                "budget": h.budget,
+                "window": h.window,
+                "reserved": h.cost if h.limit is not None else 0,
+                "actual": actual,
+            },
+        )
+        for h in holds
+    ]
+
+
+class WindowStore(Protocol):
+    async def hold(self, holds: Sequence[Hold]) -> str | None:
+        """Reserve every hold's cost, or none: the id of the budget that refused."""
+        ...
+
+    async def release(self, holds: Sequence[Hold], actual: int) -> list[int]:
+        """Take the holds back and charge ``actual`` to each; their spend after it."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SqliteWindows:
+    def __init__(self, database: Database) -> None:
+        assert database.url.database is not None
+        self._path = database.url.database
+        self._opened: sqlite3.Connection | None = None
+
+    @property
+    def _connection(self) -> sqlite3.Connection:
+        if self._opened is None:  # on first use: the ledger may never see a request
+            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA busy_timeout=0")  # never block the event loop
+            connection.execute("PRAGMA synchronous=NORMAL")
+            self._opened = connection
+        return self._opened
+
+    async def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        while True:
+            try:
+                self._connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                await asyncio.sleep(LOCKED_RETRY_SECONDS)  # another writer holds it
+                continue
+            try:
+                result = work(self._connection)
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+            return result
+
+    async def hold(self, holds: Sequence[Hold]) -> str | None:
+        ensure, conditional = _hold_statements(holds)
+
+        def work(connection: sqlite3.Connection) -> None:
+            for statement, values in ensure:
+                connection.execute(statement, values)
+            for statement, values in conditional:
+                if connection.execute(statement, values).rowcount == 0:
+                    raise _Refused(values["budget"])
+
+        try:
+            await self._transaction(work)
+        except _Refused as refused:
+            return refused.budget
+        return None
+
+    async def release(self, holds: Sequence[Hold], actual: int) -> list[int]:
+        statements = _release_statements(holds, actual)
+
+        def work(connection: sqlite3.Connection) -> list[int]:
+            return [int(connection.execute(s, v).fetchone()[0]) for s, v in statements]
+
+        return await self._transaction(work)
+
+    def close(self) -> None:
+        if self._opened is not None:
+            self._opened.close()
+            self._opened = None
+
+
+class EngineWindows:
+    """Through the async engine, one transaction per operation."""
+
+    def __init__(self, database: Database) -> None:
+        self._engine = database.engine
+
+    async def hold(self, holds: Sequence[Hold]) -> str | None:
+        ensure, conditional = _hold_statements(holds)
+        try:
+            async with self._engine.begin() as connection:
+                for statement, values in ensure:
+                    await connection.execute(text(statement), values)
+                for statement, values in conditional:
+                    if (await connection.execute(text(statement), values)).rowcount == 0:
+                        raise _Refused(values["budget"])
+        except _Refused as refused:
+            return refused.budget
+        return None
+
+    async def release(self, holds: Sequence[Hold], actual: int) -> list[int]:
+        async with self._engine.begin() as connection:
+            return [
+                int((await connection.execute(text(s), v)).scalar_one())
+                for s, v in _release_statements(holds, actual)
+            ]
+
+    def close(self) -> None:
+        pass
+
+
+def window_store(database: Database) -> WindowStore:
+    if database.is_sqlite and database.url.database not in (None, "", ":memory:"):
+        return SqliteWindows(database)
+    return EngineWindows(database)
