@@ -27,13 +27,19 @@ class ModelChooser:
         self.snapshots = snapshots or SnapshotCatalogue({})
         self.policies = policies
         self._warnings: dict[str, str | None] = {}
+        self._plain: dict[str, Choice] = {}
 
     def choose(self, requested: str, feature: str | None, body: dict[str, Any]) -> Choice:
         if requested == AUTO and self.policies is not None:
             return self.policies.choose(feature, body)
         if self.aliases is not None and (resolved := self.aliases.resolve(requested)):
             return Choice(resolved.model, resolved.note, alias=True)
-        return Choice(requested)
+        plain = self._plain.get(requested)  # the common case: the model named, as named
+        if plain is None:
+            if len(self._plain) > 10_000:  # names passed through a wildcard are unbounded
+                self._plain.clear()
+            plain = self._plain[requested] = Choice(requested)
+        return plain
 
     def deprecation(self, model: str) -> str | None:
         """A warning for a snapshot with a shutdown date, ``None`` for the others."""

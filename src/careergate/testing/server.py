@@ -162,12 +162,13 @@ class _Handlers:
         body = record.body
         if not isinstance(body, dict):
             return _error(400, "We could not parse the JSON body of your request.")
-        allowed, limit_headers = self.state.rate_limits.admit(
-            _api_key(request), estimate_tokens(await request.read(), body), time.monotonic()
-        )
-        request[_LIMIT_HEADERS] = limit_headers  # sent with whatever the answer is
-        if not allowed:
-            return _error(429, "Rate limit reached for this API key.", limit_headers)
+        if self.state.rate_limits.limits is not None:
+            allowed, limit_headers = self.state.rate_limits.admit(
+                _api_key(request), estimate_tokens(await request.read(), body), time.monotonic()
+            )
+            request[_LIMIT_HEADERS] = limit_headers  # sent with whatever the answer is
+            if not allowed:
+                return _error(429, "Rate limit reached for this API key.", limit_headers)
         fault = record.fault
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
@@ -467,8 +468,10 @@ def _api_key(request: web.Request) -> str:
 
 
 async def _send_limit_headers(request: web.Request, response: web.StreamResponse) -> None:
-    for name, value in request.get(_LIMIT_HEADERS, {}).items():
-        response.headers.setdefault(name, value)
+    limit_headers = request.get(_LIMIT_HEADERS)
+    if limit_headers:
+        for name, value in limit_headers.items():
+            response.headers.setdefault(name, value)
 
 
 def _call_text(call: dict[str, Any] | None) -> str:

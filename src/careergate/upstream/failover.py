@@ -22,7 +22,7 @@ import asyncio
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -72,8 +72,10 @@ class Failover:
         self.attempt_timeout = attempt_timeout
         self._rng = rng or random.Random()
 
-    def plan(self, route: Route, now: float) -> list[Target]:
+    def plan(self, route: Route, now: float) -> Sequence[Target]:
         """The targets to try, in order, leaving out deployments whose breaker is open."""
+        if route.single is not None:  # the common case: one model on one deployment
+            return route.tiers[0] if self.health[route.single].available(now) else ()
         order: list[Target] = []
         for tier in route.tiers:
             available = [t for t in tier if self.health[t.deployment.name].available(now)]

@@ -53,6 +53,13 @@ class Route:
     def primary(self) -> Target:
         return self.tiers[0][0]
 
+    @property
+    def single(self) -> str | None:
+        """The one deployment of a route with no alternative (``None`` otherwise)."""
+        if len(self.tiers) == 1 and len(self.tiers[0]) == 1:
+            return self.tiers[0][0].deployment.name
+        return None
+
 
 class Router:
     """Resolves a model name to its route: the deployments naming the model exactly, else
