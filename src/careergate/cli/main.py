@@ -8,6 +8,7 @@ from careergate.cli.alerts import alerts_app
 from careergate.cli.backup import backup_app
 from careergate.cli.budgets import budgets_app
 from careergate.cli.db import db_app
+from careergate.cli.evaluate import evaluate
 from careergate.cli.fake import fake_upstream
 from careergate.cli.keys import keys_app
 from careergate.cli.models import models_app
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.command()(serve)
 app.command("fake-upstream")(fake_upstream)
 app.command("usage")(usage)
+app.command("eval")(evaluate)
 app.add_typer(keys_app, name="keys")
 app.add_typer(vault_app, name="vault")
 app.add_typer(backup_app, name="backup")

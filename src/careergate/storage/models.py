@@ -152,6 +152,29 @@ class ModelAliasRow(Base):
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
+class EvalResultRow(Base):
+    """One model's summary in one ``careergate eval`` run of a task set."""
+
+    __tablename__ = "eval_results"
+    __table_args__ = (Index("ix_eval_task_set_at", "task_set", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    run_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    task_set: Mapped[str] = mapped_column(String(200))
+    feature: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer)
+    quality: Mapped[float] = mapped_column()
+    p50_ms: Mapped[float] = mapped_column()
+    p95_ms: Mapped[float] = mapped_column()
+    cost_per_task_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    failure_rate: Mapped[float] = mapped_column()
+    recommended: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class VaultSecretRow(Base):
     """A secret sealed by envelope encryption (see ``careergate.security.envelope``)."""
 

@@ -1,0 +1,106 @@
+"""``careergate eval``: two models compared on a task set through the gateway, with the
+table, the chart, the recommendation and the comparison with the last run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from careergate.auth.principal import Role
+from careergate.testing import FakeOpenAI
+from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
+
+TASKS = {
+    "name": "skill-extraction",
+    "feature": "skills",
+    "tasks": [
+        {
+            "id": "data-engineer",
+            "messages": [{"role": "user", "content": "List the skills: Spark pipelines in Python"}],
+            "checks": {
+                "json_schema": {"type": "object", "required": ["skills"]},
+                "fields": ["skills"],
+                "keywords": ["spark", "python"],
+                "score": "eval_scoring:two_skills",
+            },
+        },
+        {
+            "id": "nurse",
+            "messages": [{"role": "user", "content": "List the skills: triage and wound care"}],
+            "checks": {"keywords": ["triage"]},
+        },
+    ],
+}
+
+
+@pytest.fixture
+def two_models(tmp_path: Path) -> Iterator[Gateway]:
+    """gpt-4o answers well (one fake), gpt-4o-mini less well (another fake)."""
+    with FakeOpenAI() as strong, FakeOpenAI() as weak:
+        strong.script("Spark", '{"skills": ["Spark", "Python"]}')
+        strong.script("triage", "Triage, wound care")
+        weak.script("Spark", '{"skills": ["Spark"]}')
+        weak.script("triage", "Wound care")
+        settings = gateway_settings(
+            tmp_path,
+            [
+                {
+                    "name": "strong",
+                    "provider": "openai-compatible",
+                    "base_url": strong.base_url,
+                    "models": ["gpt-4o"],
+                },
+                {
+                    "name": "weak",
+                    "provider": "openai-compatible",
+                    "base_url": weak.base_url,
+                    "models": ["gpt-4o-mini"],
+                },
+            ],
+        )
+        yield from start_gateway(settings, strong)
+
+
+def test_eval_compares_two_models_and_remembers_the_last_run(
+    two_models: Gateway, tmp_path: Path
+) -> None:
+    tasks = tmp_path / "tasks.yaml"
+    tasks.write_text(yaml.safe_dump(TASKS))
+    (tmp_path / "eval_scoring.py").write_text(
+        "import json\n\n"
+        "def two_skills(answer, task):\n"
+        "    return min(1.0, len(json.loads(answer)['skills']) / 2)\n"
+    )
+    env = cli_env(
+        two_models.settings,
+        CAREERGATE_EVAL_KEY=two_models.create_key(role=Role.ADMIN),
+        PYTHONPATH=str(tmp_path),
+    )
+    chart = tmp_path / "eval.svg"
+    args = ["eval", str(tasks), "--models", "gpt-4o,gpt-4o-mini", "--base-url", two_models.base_url]
+
+    printed = run_cli(env, *args, "--repeat", "2", "--chart", str(chart)).stdout
+    assert "gpt-4o-mini" in printed
+    assert "Recommendation for skills: gpt-4o:" in printed
+    svg = chart.read_text()
+    assert svg.startswith("<svg")
+    assert "quality" in svg
+    assert "gpt-4o-mini" in svg
+
+    report = json.loads(run_cli(env, *args, "--json").stdout)
+    models = {m["model"]: m for m in report["models"]}
+    assert models["gpt-4o"]["quality"] == 1.0
+    assert models["gpt-4o-mini"]["quality"] < 0.7  # a missing keyword, half the skills, no triage
+    assert models["gpt-4o"]["failure_rate"] == 0.0
+    assert float(models["gpt-4o-mini"]["cost_per_task_usd"]) < float(
+        models["gpt-4o"]["cost_per_task_usd"]
+    )
+    assert models["gpt-4o"]["p95_ms"] >= models["gpt-4o"]["p50_ms"] > 0
+    assert report["previous"]["gpt-4o"]["attempts"] == 4  # the first run, twice each task
+    assert report["recommendation"].startswith("gpt-4o:")
+    rows = two_models.usage_rows(expected=12)
+    assert {row.feature for row in rows} == {"skills"}  # metered to the task set's feature
