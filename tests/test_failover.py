@@ -7,6 +7,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 
 from careergate.settings import BreakerSettings, TimeoutSettings
 from careergate.testing import FakeOpenAI, Fault
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import Gateway, gateway_settings, require_redis, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Summarise this job posting"}]
 
@@ -202,3 +203,45 @@ def test_equal_deployments_share_the_load_and_cover_for_each_other(
     assert upstream_state(equals, "east")["state"] == "closed"
     status, ready = get(equals, "/readyz")
     assert (status, ready["status"]) == (200, "ready")
+
+
+def test_an_open_breaker_is_shared_through_redis(tmp_path: Path, backup: FakeOpenAI) -> None:
+    redis_url = require_redis().removeprefix("async+")
+    primary_name = f"primary-{uuid.uuid4().hex[:8]}"  # Redis outlives the test
+    with FakeOpenAI() as primary:
+        settings = gateway_settings(
+            tmp_path,
+            [
+                {
+                    "name": primary_name,
+                    "provider": "openai-compatible",
+                    "base_url": primary.base_url,
+                    "models": ["gpt-4o"],
+                },
+                {
+                    "name": "backup",
+                    "provider": "openai-compatible",
+                    "base_url": backup.base_url,
+                    "models": ["gpt-4o-mini"],
+                },
+            ],
+            extra_config={"fallbacks": {"gpt-4o": ["gpt-4o-mini"]}},
+            breaker=BreakerSettings(consecutive_failures=3, open_seconds=60, probe_seconds=60),
+            redis_url=redis_url,
+        )
+        primary.faults.add_rate(Fault(status=503), 1.0)
+        for first in start_gateway(settings, primary):
+            for second in start_gateway(settings, primary):
+                client = first.client()
+                for _ in range(3):
+                    client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+                assert upstream_state(first, primary_name)["state"] == "open"
+                deadline = time.monotonic() + 5
+                while upstream_state(second, primary_name)["state"] != "open":
+                    assert time.monotonic() < deadline, (
+                        "the opening did not reach the other gateway"
+                    )
+                    time.sleep(0.1)
+                assert "opened by another process" in upstream_state(second, primary_name)["reason"]
+                second.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
+                assert len(primary.requests) == 3  # the second gateway never waited on it

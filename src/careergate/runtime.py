@@ -55,6 +55,7 @@ from careergate.upstream.keyring import KeyRing
 from careergate.upstream.probes import probe_forever
 from careergate.upstream.retry import RetryPolicy
 from careergate.upstream.router import Router
+from careergate.upstream.shared_health import SharedBreakers
 from careergate.usage.writer import UsageWriter
 from careergate.vault.store import Vault
 
@@ -158,6 +159,10 @@ class Runtime:
             stack.push_async_callback(upstream.close)
             prober = asyncio.create_task(probe_forever(router.deployments, upstream, health))
             stack.callback(prober.cancel)
+            if settings.redis_url:
+                shared = SharedBreakers(health, settings.redis_url)
+                await shared.start()
+                stack.push_async_callback(shared.close)
             monitor = KeyMonitor(database, keys, alerts, settings.alerts)
             watcher = asyncio.create_task(_watch_keys(monitor, settings.alerts.check_seconds))
             stack.callback(watcher.cancel)
@@ -183,7 +188,7 @@ class Runtime:
             stack.callback(watcher_models.cancel)
             metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
             limiter = RateLimiter(
-                settings.rate_limit_storage, TokenCounter(), RuleBook(config.rate_limits)
+                settings.resolved_rate_limit_storage, TokenCounter(), RuleBook(config.rate_limits)
             )
             stack.push_async_callback(limiter.close)
             gateway = Gateway(

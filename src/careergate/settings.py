@@ -140,6 +140,16 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "async+memory://"
     """Where rate-limit windows live: process memory, or ``async+redis://host:6379/0``
     shared by every process."""
+    redis_url: str | None = None
+    """``redis://host:6379/0``: state every process shares (breakers; and rate-limit
+    windows, unless ``rate_limit_storage`` names another place)."""
+
+    @property
+    def resolved_rate_limit_storage(self) -> str:
+        if self.redis_url and self.rate_limit_storage == "async+memory://":
+            return "async+" + self.redis_url
+        return self.rate_limit_storage
+
     budget_refresh_seconds: float = 1.0
     """How soon a budget created or removed anywhere applies in this process."""
     budget_max_output_tokens: int = 4096
