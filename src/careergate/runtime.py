@@ -20,6 +20,7 @@ from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
 from careergate.auth.store import KeyStore
 from careergate.auth.tokens import TokenVerifier
+from careergate.background import repeat_every
 from careergate.budgets.ledger import BudgetLedger
 from careergate.config.deployments import (
     ConfigError,
@@ -251,12 +252,9 @@ def alert_center(settings: Settings, database: Database) -> AlertCenter:
 
 async def _watch_keys(monitor: KeyMonitor, every: float) -> None:
     """Evaluate the key alert rules now and then, for as long as the gateway runs."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await monitor.check()
-        except Exception:
-            log.exception("the key alert rules could not be evaluated")
+    await repeat_every(
+        every, monitor.check, failure="the key alert rules could not be evaluated", log=log
+    )
 
 
 async def _model_chooser(
@@ -301,7 +299,8 @@ async def _watch_models(
     chooser: ModelChooser, router: Router, config: GatewayConfig, alerts: AlertCenter
 ) -> None:
     """Alert ahead of the shutdown of any snapshot this gateway can send to (twice a day)."""
-    while True:
+
+    async def check() -> None:
         in_use: set[str] = set(router.named_models())
         for alias in chooser.aliases.all() if chooser.aliases else []:
             in_use.update(m for m in (alias.model, alias.canary_model) if m)
@@ -310,11 +309,11 @@ async def _watch_models(
         for policy in config.models.features.values():
             in_use.update(policy.candidates)
         for alert in upcoming_shutdowns(chooser.snapshots, in_use, datetime.now(UTC).date()):
-            try:
-                await alerts.raise_alert(alert)
-            except Exception:
-                log.exception("could not raise the alert for %s", alert.subject)
-        await asyncio.sleep(12 * 3600)
+            await alerts.raise_alert(alert)
+
+    await repeat_every(
+        12 * 3600, check, failure="could not check for model shutdowns", log=log, first_now=True
+    )
 
 
 async def _start_sandbox(stack: AsyncExitStack) -> DeploymentConfig:

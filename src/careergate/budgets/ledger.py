@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from careergate.background import repeat_every, stop
 from careergate.budgets.windows import Hold, window_store
 from careergate.errors import GatewayError, InvalidRequest, NotFound
 from careergate.observability.alerts import Alert, AlertCenter
@@ -215,15 +216,13 @@ class BudgetLedger:
 
     async def start(self) -> None:
         await self._load()
-        self._refreshing = asyncio.get_running_loop().create_task(self._refresh_forever())
-
-    async def _refresh_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.refresh_seconds)
-            try:
-                await self._load()
-            except Exception:
-                log.exception("could not re-read the budgets; keeping the ones in hand")
+        loop = repeat_every(
+            self.refresh_seconds,
+            self._load,
+            failure="could not re-read the budgets; keeping the ones in hand",
+            log=log,
+        )
+        self._refreshing = asyncio.get_running_loop().create_task(loop)
 
     async def spent(self, budget: Budget, now: datetime | None = None) -> tuple[int, int]:
         """(spent, reserved) in nano-dollars in the budget's current period."""
@@ -293,9 +292,7 @@ class BudgetLedger:
         task.add_done_callback(self._background.discard)
 
     async def close(self) -> None:
-        if self._refreshing is not None:
-            self._refreshing.cancel()
-            await asyncio.gather(self._refreshing, return_exceptions=True)
+        await stop(self._refreshing)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         self._windows.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import orjson
@@ -30,7 +30,7 @@ from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.settings import BreakerSettings, TimeoutSettings
 from careergate.tokens import TokenCounter
-from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
+from careergate.upstream.client import UpstreamClient, UpstreamReply
 from careergate.upstream.failover import Failover, Send
 from careergate.upstream.headroom import estimate_tokens
 from careergate.upstream.health import HealthBoard
@@ -43,6 +43,8 @@ from careergate.usage.writer import UsageWriter
 log = logging.getLogger("careergate.gateway")
 
 T = TypeVar("T")
+Operation = Callable[[Target, Endpoint, bytes, float, str, int, int | None], Awaitable[T]]
+"""``UpstreamClient.request`` or ``open_stream``."""
 
 CLIENT_CLOSED = 499
 """Recorded status of a request whose caller went away (nginx's convention)."""
@@ -198,6 +200,22 @@ class Gateway:
             outcome.route_note = "; ".join(notes)[:400]
         return served.result, target
 
+    def _sender(
+        self, call: Call, operation: Operation[T], changes: dict[str, Any] | None = None
+    ) -> Send[T]:
+        """How ``failover`` sends the request to one target: only the last target on the
+        route gets the retry policy; the others, one attempt each."""
+
+        async def send(target: Target, deadline: float, last: bool) -> T:
+            payload = self._payload(call, target, changes)
+            tokens = estimate_tokens(payload, call.body)
+            attempts = None if last else 1
+            return await operation(
+                target, call.endpoint, payload, deadline, call.request_id, tokens, attempts
+            )
+
+        return send
+
     def _loop(self) -> asyncio.AbstractEventLoop:
         return self.upstream.loop or asyncio.get_running_loop()
 
@@ -275,18 +293,7 @@ class Gateway:
         return headers
 
     async def _complete(self, call: Call, route: Route, outcome: Outcome) -> Reply:
-        async def send(target: Target, deadline: float, last: bool) -> UpstreamReply:
-            payload = self._payload(call, target)
-            return await self.upstream.request(
-                target,
-                call.endpoint,
-                payload,
-                deadline,
-                call.request_id,
-                estimate_tokens(payload, call.body),
-                attempts=None if last else 1,
-            )
-
+        send = self._sender(call, self.upstream.request)
         reply, target = await self._send_along(call, route, outcome, send)
         outcome.attempts = reply.attempts
         if reply.status >= 400:
@@ -307,20 +314,7 @@ class Gateway:
             None if caller_wants_usage else {"stream_options": {**options, "include_usage": True}}
         )
 
-        async def send(
-            target: Target, deadline: float, last: bool
-        ) -> UpstreamStream | UpstreamReply:
-            payload = self._payload(call, target, changes)
-            return await self.upstream.open_stream(
-                target,
-                call.endpoint,
-                payload,
-                deadline,
-                call.request_id,
-                estimate_tokens(payload, call.body),
-                attempts=None if last else 1,
-            )
-
+        send = self._sender(call, self.upstream.open_stream, changes)
         opened, target = await self._send_along(call, route, outcome, send)
         outcome.attempts = opened.attempts
         if isinstance(opened, UpstreamReply):

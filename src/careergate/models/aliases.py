@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from careergate.background import repeat_every, stop
 from careergate.storage.database import Database
 from careergate.storage.models import ModelAliasRow
 
@@ -128,17 +129,13 @@ class AliasTable:
     async def start(self) -> None:
         await self.refresh()
         if self._database is not None:
-            self._task = asyncio.create_task(self._run(), name="careergate-aliases")
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.refresh_seconds)
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("could not re-read model aliases; keeping the ones in use")
+            loop = repeat_every(
+                self.refresh_seconds,
+                self.refresh,
+                failure="could not re-read model aliases; keeping the ones in use",
+                log=log,
+            )
+            self._task = asyncio.create_task(loop, name="careergate-aliases")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await stop(self._task)

@@ -13,13 +13,13 @@ the mark with a conditional update from the day before, and the loser rolls back
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
+from careergate.background import repeat_every
 from careergate.storage.database import Database
 from careergate.storage.models import UsageDailyRow, UsageRollupRow, UsageRow
 
@@ -125,11 +125,12 @@ async def _roll_day(database: Database, day: date, previous: date) -> bool:
 
 
 async def roll_up_forever(database: Database, every: float) -> None:
-    """Roll up now and then, for as long as the gateway runs (a failure is logged and
-    retried next time: reports still read the records meanwhile)."""
-    while True:
-        try:
-            await roll_up(database)
-        except Exception:
-            log.exception("the daily usage rollup failed; reports read the records meanwhile")
-        await asyncio.sleep(every)
+    """Roll up now and then, for as long as the gateway runs (reports read the records
+    meanwhile, if it fails)."""
+    await repeat_every(
+        every,
+        lambda: roll_up(database),
+        failure="the daily usage rollup failed; reports read the records meanwhile",
+        log=log,
+        first_now=True,
+    )

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from careergate.background import repeat_every, stop
 from careergate.errors import UpstreamError
 from careergate.upstream.headroom import Headroom
 from careergate.upstream.router import Deployment
@@ -135,20 +136,16 @@ class KeyRing:
                 name,
             )
         if self.vault is not None:
-            self._task = asyncio.create_task(self._run(), name="careergate-key-ring")
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.refresh_seconds)
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("could not re-read upstream keys; keeping the ones in use")
+            loop = repeat_every(
+                self.refresh_seconds,
+                self.refresh,
+                failure="could not re-read upstream keys; keeping the ones in use",
+                log=log,
+            )
+            self._task = asyncio.create_task(loop, name="careergate-key-ring")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await stop(self._task)
 
     def credential(self, deployment: str, tokens: int = 0, now: float = 0.0) -> Credential:
         """The key to present next: the next in turn that the upstream's limits let send

@@ -15,6 +15,7 @@ import logging
 
 import redis.asyncio as redis
 
+from careergate.background import repeat_every, stop
 from careergate.upstream.health import BreakerState, HealthBoard
 
 log = logging.getLogger("careergate.upstream.shared_health")
@@ -34,15 +35,14 @@ class SharedBreakers:
 
     async def start(self) -> None:
         await self._redis.ping()  # a wrong URL fails at start, not silently later
-        self._task = asyncio.create_task(self._run(), name="careergate-shared-breakers")
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sync()
-            except Exception:
-                log.exception("could not share breaker state through Redis")
-            await asyncio.sleep(self.every)
+        loop = repeat_every(
+            self.every,
+            self.sync,
+            failure="could not share breaker state through Redis",
+            log=log,
+            first_now=True,
+        )
+        self._task = asyncio.create_task(loop, name="careergate-shared-breakers")
 
     async def sync(self) -> None:
         """Publish the openings of this process, withdraw them once it has closed the
@@ -78,7 +78,5 @@ class SharedBreakers:
                 self._open[name] = health.opened_at
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await stop(self._task)
         await self._redis.aclose()
