@@ -15,7 +15,7 @@ from typing import Any
 import openai
 import pytest
 
-from careergate.settings import BreakerSettings, TimeoutSettings
+from careergate.settings import BreakerSettings, Settings, TimeoutSettings
 from careergate.testing import FakeOpenAI, Fault
 from conftest import Gateway, gateway_settings, require_redis, start_gateway
 
@@ -42,31 +42,44 @@ def backup() -> Iterator[FakeOpenAI]:
         yield fake
 
 
+def chain_settings(
+    tmp_path: Path,
+    primary: FakeOpenAI,
+    backup: FakeOpenAI,
+    primary_name: str = "primary",
+    **overrides: Any,
+) -> Settings:
+    """gpt-4o on `primary_name`, falling back to gpt-4o-mini on `backup`."""
+    values: dict[str, Any] = {
+        "timeouts": TimeoutSettings(connect=2, read=30, total=10, attempt=0.5),
+        "breaker": BreakerSettings(consecutive_failures=3, open_seconds=60, probe_seconds=60),
+        **overrides,
+    }
+    return gateway_settings(
+        tmp_path,
+        [
+            {
+                "name": primary_name,
+                "provider": "openai-compatible",
+                "base_url": primary.base_url,
+                "models": ["gpt-4o"],
+            },
+            {
+                "name": "backup",
+                "provider": "openai-compatible",
+                "base_url": backup.base_url,
+                "models": ["gpt-4o-mini"],
+            },
+        ],
+        extra_config={"fallbacks": {"gpt-4o": ["gpt-4o-mini"]}},
+        **values,
+    )
+
+
 @pytest.fixture
 def chain(tmp_path: Path, backup: FakeOpenAI) -> Iterator[Gateway]:
-    """gpt-4o on `primary`, falling back to gpt-4o-mini on `backup`."""
     with FakeOpenAI() as primary:
-        settings = gateway_settings(
-            tmp_path,
-            [
-                {
-                    "name": "primary",
-                    "provider": "openai-compatible",
-                    "base_url": primary.base_url,
-                    "models": ["gpt-4o"],
-                },
-                {
-                    "name": "backup",
-                    "provider": "openai-compatible",
-                    "base_url": backup.base_url,
-                    "models": ["gpt-4o-mini"],
-                },
-            ],
-            extra_config={"fallbacks": {"gpt-4o": ["gpt-4o-mini"]}},
-            timeouts=TimeoutSettings(connect=2, read=30, total=10, attempt=0.5),
-            breaker=BreakerSettings(consecutive_failures=3, open_seconds=60, probe_seconds=60),
-        )
-        yield from start_gateway(settings, primary)
+        yield from start_gateway(chain_settings(tmp_path, primary, backup), primary)
 
 
 def test_503s_from_the_primary_are_served_by_the_fallback_and_say_so(
@@ -209,26 +222,7 @@ def test_an_open_breaker_is_shared_through_redis(tmp_path: Path, backup: FakeOpe
     redis_url = require_redis().removeprefix("async+")
     primary_name = f"primary-{uuid.uuid4().hex[:8]}"  # Redis outlives the test
     with FakeOpenAI() as primary:
-        settings = gateway_settings(
-            tmp_path,
-            [
-                {
-                    "name": primary_name,
-                    "provider": "openai-compatible",
-                    "base_url": primary.base_url,
-                    "models": ["gpt-4o"],
-                },
-                {
-                    "name": "backup",
-                    "provider": "openai-compatible",
-                    "base_url": backup.base_url,
-                    "models": ["gpt-4o-mini"],
-                },
-            ],
-            extra_config={"fallbacks": {"gpt-4o": ["gpt-4o-mini"]}},
-            breaker=BreakerSettings(consecutive_failures=3, open_seconds=60, probe_seconds=60),
-            redis_url=redis_url,
-        )
+        settings = chain_settings(tmp_path, primary, backup, primary_name, redis_url=redis_url)
         primary.faults.add_rate(Fault(status=503), 1.0)
         for first in start_gateway(settings, primary):
             for second in start_gateway(settings, primary):
