@@ -133,10 +133,14 @@ def test_the_requests_own_mistake_is_not_tried_elsewhere(
     assert backup.requests == []
 
 
-def test_a_context_too_long_moves_to_the_next_model(chain: Gateway, backup: FakeOpenAI) -> None:
+def test_a_context_too_long_is_not_sent_to_a_model_with_no_larger_window(
+    chain: Gateway, backup: FakeOpenAI
+) -> None:
     chain.fake.faults.enqueue(Fault(status=400, error_code="context_length_exceeded"))
-    answer = chain.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
-    assert answer.model == "gpt-4o-mini"
+    with pytest.raises(openai.BadRequestError) as refused:
+        chain.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert refused.value.code == "context_length_exceeded"
+    assert backup.requests == []  # gpt-4o-mini's window is no larger than gpt-4o's
 
 
 def test_with_everything_down_the_caller_gets_a_friendly_503_within_the_deadline(
@@ -239,3 +243,34 @@ def test_an_open_breaker_is_shared_through_redis(tmp_path: Path, backup: FakeOpe
                 assert "opened by another process" in upstream_state(second, primary_name)["reason"]
                 second.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
                 assert len(primary.requests) == 3  # the second gateway never waited on it
+
+
+def test_a_context_too_long_skips_fallbacks_with_no_larger_window(
+    tmp_path: Path, backup: FakeOpenAI
+) -> None:
+    with FakeOpenAI() as primary:
+        settings = gateway_settings(
+            tmp_path,
+            [
+                {
+                    "name": "primary",
+                    "provider": "openai-compatible",
+                    "base_url": primary.base_url,
+                    "models": ["gpt-4o"],
+                },
+                {
+                    "name": "backup",
+                    "provider": "openai-compatible",
+                    "base_url": backup.base_url,
+                    "models": ["gpt-4o-mini", "gpt-4.1"],
+                },
+            ],
+            extra_config={"fallbacks": {"gpt-4o": ["gpt-4o-mini", "gpt-4.1"]}},
+        )
+        primary.faults.enqueue(Fault(status=400, error_code="context_length_exceeded"))
+        for gateway in start_gateway(settings, primary):
+            response = gateway.client().chat.completions.with_raw_response.create(
+                model="gpt-4o", messages=MESSAGES
+            )
+            assert response.parse().model == "gpt-4.1"  # 1M tokens; gpt-4o-mini has 128k too
+            assert [r.model for r in backup.requests] == ["gpt-4.1"]

@@ -204,7 +204,13 @@ class Runtime:
                 budget_max_output_tokens=settings.budget_max_output_tokens,
                 request_log=request_log,
                 metrics=metrics,
-                failover=Failover(health, settings.timeouts.attempt),
+                failover=Failover(
+                    health,
+                    settings.timeouts.attempt,
+                    context_window=lambda model: (
+                        info.context_window if (info := chooser.snapshots.info(model)) else None
+                    ),
+                ),
                 chooser=chooser,
             )
         except BaseException:

@@ -4,10 +4,11 @@ failure is one another deployment or model may not have.
 Rules per error class: connection failures, timeouts, 408, 409, 429, 5xx and a key
 held back by the upstream's rate limits move on; so do 401/403 and 404 (that deployment's
 credentials or catalogue, not the request) and a 400 for a context that is too long
-(a fallback model may have a larger window). Any other 4xx is the request's own fault
-and goes back to the caller at once. Every target but the last gets one attempt and at
-most ``attempt_timeout`` seconds, so that a hanging deployment leaves time for the
-next; the last gets the retry policy and whatever is left of the deadline.
+(only to targets whose context window is larger, where the catalogue knows it). Any
+other 4xx is the request's own fault and goes back to the caller at once. Every target
+but the last gets one attempt and at most ``attempt_timeout`` seconds, so that a hanging
+deployment leaves time for the next; the last gets the retry policy and whatever is
+left of the deadline.
 
 Breakers (``health``) skip deployments that keep failing; equal deployments of one model
 are ordered at random with weights ``1 / (p50 + LATENCY_FLOOR_MS)``: a faster deployment
@@ -67,9 +68,12 @@ class Failover:
         health: HealthBoard,
         attempt_timeout: float,
         rng: random.Random | None = None,
+        context_window: Callable[[str], int | None] = lambda model: None,
     ) -> None:
         self.health = health
         self.attempt_timeout = attempt_timeout
+        self.context_window = context_window
+        """A model's context window in tokens, if the catalogue knows it."""
         self._rng = rng or random.Random()
 
     def plan(self, route: Route, now: float) -> Sequence[Target]:
@@ -104,11 +108,14 @@ class Failover:
         self, route: Route, deadline: float, loop: asyncio.AbstractEventLoop, send: Send[T]
     ) -> Served[T]:
         """Send along the route; the first result that is not worth moving on from."""
-        plan = self.plan(route, loop.time())
+        plan = list(self.plan(route, loop.time()))
         if not plan:
             raise self._all_open(route, loop.time())
         failed: list[str] = []
-        for index, target in enumerate(plan):
+        index = -1
+        while index + 1 < len(plan):
+            index += 1
+            target = plan[index]
             last = index == len(plan) - 1
             name = target.deployment.name
             health = self.health[name]
@@ -142,12 +149,23 @@ class Failover:
                 else:
                     health.succeeded(time.perf_counter() - started)  # it answered
                 if not last and moves_on(result.status, result.body):
+                    if result.status == 400:  # the context was too long: only larger ones
+                        plan[index + 1 :] = self._larger(target, plan[index + 1 :])
+                        if index + 1 == len(plan):
+                            return Served(result, target, failed)
                     failed.append(f"{name} ({target.model}): HTTP {result.status}")
                     continue
                 return Served(result, target, failed)
             health.succeeded(time.perf_counter() - started)
             return Served(result, target, failed)
         raise AssertionError("unreachable: the last target returns or raises")
+
+    def _larger(self, failed: Target, rest: list[Target]) -> list[Target]:
+        """The targets whose context window is larger than ``failed``'s (or unknown)."""
+        window = self.context_window(failed.model)
+        if window is None:
+            return rest
+        return [t for t in rest if (w := self.context_window(t.model)) is None or w > window]
 
     def _all_open(self, route: Route, now: float) -> UpstreamUnavailable:
         reopen = [
