@@ -25,8 +25,8 @@ test: install
 
 ## lint: ruff (lint and format) and mypy (strict on the package)
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
 ## bench: the gateway against a direct call and the bare-proxy floor; writes docs/benchmarks.md

@@ -155,6 +155,8 @@ class Settings(BaseSettings):
     budget_max_output_tokens: int = 4096
     """Under a hard budget, a request without ``max_tokens`` is capped at this many output
     tokens (sent upstream as ``max_completion_tokens``), so its worst case is known."""
+    feature_model: str = "gpt-4o-mini"
+    """The model (or alias) the platform features ask, e.g. ``skill-extractor``."""
     alias_refresh_seconds: float = 1.0
     """How soon an alias changed with the CLI reaches every gateway process."""
     rollup_seconds: float = 3600.0

@@ -10,6 +10,7 @@ from careergate.cli.budgets import budgets_app
 from careergate.cli.db import db_app
 from careergate.cli.evaluate import evaluate
 from careergate.cli.fake import fake_upstream
+from careergate.cli.features import skills_app
 from careergate.cli.keys import keys_app
 from careergate.cli.models import models_app
 from careergate.cli.serve import serve
@@ -35,6 +36,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(budgets_app, name="budgets")
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
+app.add_typer(skills_app, name="skills")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from careergate.errors import (
     NotFound,
 )
 from careergate.http.admin_api import AdminRoutes
+from careergate.http.features_api import FeatureRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.operations_api import OperationsRoutes
 from careergate.http.responses import error_response, new_request_id
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         *(Route(path, handler, methods=["POST"]) for path, handler in forward.items()),
         *ModelRoutes(runtimes).routes(),
         *AdminRoutes(runtimes).routes(),
+        *FeatureRoutes(runtimes).routes(),
     ]
     starlette = Starlette(
         routes=routes,

@@ -1,0 +1,131 @@
+"""Profiles (JSON Resume) and job postings (JSON Resume's job schema): validated, with an
+error that names the field, and cut into the text segments features read.
+
+Segments leave out contact details (email, phone, address, profiles' URLs): no feature
+needs them, so none is ever sent to a model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from careergate.errors import InvalidRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of a document's text and where it is (``work[0].highlights[1]``)."""
+
+    field: str
+    text: str
+
+
+@cache
+def _schema(name: str) -> dict[str, Any]:
+    text = resources.files("careergate.features").joinpath(f"data/{name}").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def validate(document: Any, kind: str) -> dict[str, Any]:
+    """``document`` if it is a valid ``resume`` or ``job``; else a 400 naming the field."""
+    if not isinstance(document, dict):
+        raise InvalidRequest(f"The {kind} must be a JSON object.", param=kind)
+    schema = _schema("resume-schema.json" if kind == "resume" else "job-schema.json")
+    validator = jsonschema.Draft7Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(the document)"
+        raise InvalidRequest(
+            f"The {kind} is not valid at `{where}`: {error.message}.",
+            code="invalid_document",
+            param=f"{kind}.{where}" if error.absolute_path else kind,
+        )
+    return document
+
+
+_RESUME_FIELDS = {
+    "basics": ("label", "summary"),
+    "work": ("position", "summary", "highlights"),
+    "volunteer": ("position", "summary", "highlights"),
+    "education": ("area", "studyType", "courses"),
+    "awards": ("title", "summary"),
+    "certificates": ("name",),
+    "publications": ("name", "summary"),
+    "skills": ("name", "keywords"),
+    "languages": ("language",),
+    "interests": ("name", "keywords"),
+    "projects": ("name", "description", "highlights", "keywords", "roles"),
+}
+_JOB_FIELDS = ("title", "description", "responsibilities", "qualifications", "skills")
+
+
+def resume_segments(resume: dict[str, Any]) -> list[Segment]:
+    """The resume's text, without contact details."""
+    found: list[Segment] = []
+    for section, fields in _RESUME_FIELDS.items():
+        value = resume.get(section)
+        entries = [value] if isinstance(value, dict) else value if isinstance(value, list) else []
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue
+            where = section if isinstance(value, dict) else f"{section}[{index}]"
+            for name in fields:
+                found.extend(_texts(f"{where}.{name}", entry.get(name)))
+    return found
+
+
+def job_segments(job: dict[str, Any]) -> list[Segment]:
+    found: list[Segment] = []
+    for name in _JOB_FIELDS:
+        value = job.get(name)
+        if name == "skills" and isinstance(value, list):
+            for index, skill in enumerate(value):
+                if isinstance(skill, dict):
+                    found.extend(_texts(f"skills[{index}].name", skill.get("name")))
+                    found.extend(_texts(f"skills[{index}].keywords", skill.get("keywords")))
+            continue
+        found.extend(_texts(name, value))
+    return found
+
+
+def _texts(where: str, value: Any) -> list[Segment]:
+    if isinstance(value, str) and value.strip():
+        return [Segment(where, value)]
+    if isinstance(value, list):
+        return [
+            Segment(f"{where}[{i}]", item)
+            for i, item in enumerate(value)
+            if isinstance(item, str) and item.strip()
+        ]
+    return []
+
+
+def segments_of(payload: Any) -> list[Segment]:
+    """The segments of a request naming exactly one of ``resume``, ``job`` or ``text``."""
+    if not isinstance(payload, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    given = [name for name in ("resume", "job", "text") if payload.get(name) is not None]
+    if len(given) != 1:
+        raise InvalidRequest(
+            "Give exactly one of `resume` (JSON Resume), `job` (a JSON Resume job posting) "
+            f"or `text`; this request gives {', '.join(given) or 'none'}.",
+            code="invalid_document",
+        )
+    kind = given[0]
+    if kind == "text":
+        text = payload["text"]
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidRequest("`text` must be a non-empty string.", param="text")
+        return [Segment("text", text)]
+    document = validate(payload[kind], kind)
+    segments = resume_segments(document) if kind == "resume" else job_segments(document)
+    if not segments:
+        raise InvalidRequest(f"The {kind} holds no text to read skills from.", param=kind)
+    return segments

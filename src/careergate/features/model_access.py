@@ -1,0 +1,86 @@
+"""How a feature reaches a model: through this gateway's own request path (in the
+server, so the call is authenticated, rate-limited, budgeted and metered like any
+other), or through a gateway's HTTP API with the official SDK (the CLI)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import openai
+import orjson
+
+from careergate.core.call import Incoming, Reply
+from careergate.errors import GatewayError
+from careergate.http.responses import new_request_id
+from careergate.upstream.providers import Endpoint
+
+
+class ModelUnavailable(Exception):
+    """No model answered usefully; the feature answers from its fallback instead."""
+
+
+class ModelCaller(Protocol):
+    async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The chat completion for ``body``, or ``ModelUnavailable``."""
+        ...
+
+
+class GatewayCaller:
+    """Calls the gateway's request path in process, as the caller whose key it holds."""
+
+    def __init__(
+        self,
+        run: Callable[[Incoming], Awaitable[Any]],
+        secret: str | None,
+        feature: str,
+        user: str | None = None,
+    ) -> None:
+        self._run = run
+        self._secret = secret
+        self._feature = feature
+        self._user = user
+
+    async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+        raw = orjson.dumps(body)
+
+        async def read_body() -> bytes:
+            return raw
+
+        incoming = Incoming(
+            request_id=new_request_id(),
+            endpoint=Endpoint.CHAT,
+            secret=self._secret,
+            read_body=read_body,
+            user=self._user,
+            feature=self._feature,
+        )
+        try:
+            reply = await self._run(incoming)
+        except GatewayError as error:
+            if error.status in (401, 403):
+                raise  # the caller's own problem, not the model's: no fallback hides it
+            raise ModelUnavailable(f"{error.code}: {error.message}") from error
+        assert isinstance(reply, Reply)
+        answer: dict[str, Any] = orjson.loads(reply.body)
+        return answer
+
+
+class SdkCaller:
+    """Calls a gateway over HTTP with the official SDK."""
+
+    def __init__(self, client: openai.AsyncOpenAI, feature: str) -> None:
+        self._client = client
+        self._feature = feature
+
+    async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            answer = await self._client.chat.completions.create(
+                **body, extra_headers={"x-careergate-feature": self._feature}
+            )
+        except (openai.AuthenticationError, openai.PermissionDeniedError):
+            raise
+        except openai.APIError as exc:
+            raise ModelUnavailable(f"{type(exc).__name__}: {exc.message}") from exc
+        dumped: dict[str, Any] = answer.model_dump()
+        return dumped

@@ -1,0 +1,150 @@
+"""Skill inference through HTTP and the CLI: with a model (its answer checked against the
+document and mapped to ESCO) and without one (the taxonomy, ``degraded: true``)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from careergate.testing import Fault
+from conftest import Gateway, cli_env, run_cli
+
+POSTING = {
+    "title": "Data Engineer",
+    "company": "Acme Analytics",
+    "description": "Build Spark pipelines in Python and model data in SQL.",
+    "responsibilities": ["Run agile development rituals", "Own project management of releases"],
+    "skills": [{"name": "Databases", "keywords": ["PostgreSQL"]}],
+}
+ESCO_PYTHON = "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"
+
+
+def extract(gateway: Gateway, key: str, payload: dict[str, Any]) -> tuple[int, Any]:
+    url = gateway.base_url + "/features/skills/extract"
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def labels(report: dict[str, Any]) -> dict[str, str]:
+    return {s["label"]: s["source"] for s in report["skills"]}
+
+
+def test_the_models_skills_are_mapped_to_esco_and_checked_against_the_document(
+    gateway: Gateway,
+) -> None:
+    gateway.fake.script(
+        "Spark pipelines",
+        json.dumps(
+            {
+                "skills": [
+                    {"name": "Python", "evidence": "in Python"},
+                    {"name": "Apache Spark", "evidence": "Spark pipelines"},
+                    {"name": "Java", "evidence": "ten years of Java"},  # not in the posting
+                ]
+            }
+        ),
+    )
+    key = gateway.create_key(user="ann")
+    status, report = extract(gateway, key, {"job": POSTING})
+    assert status == 200
+    assert report["degraded"] is False
+    found = labels(report)
+    assert found["Python (computer programming)"] == "ai"
+    python = next(s for s in report["skills"] if s["source"] == "ai")
+    assert python["uri"] == ESCO_PYTHON
+    assert python["evidence"] == {
+        "field": "description",
+        "start": 22,
+        "end": 31,
+        "text": "in Python",
+    }
+    assert "Java (computer programming)" not in found  # its evidence is not in the text
+    assert report["unmapped"] == ["Apache Spark"]
+    assert found["SQL"] == "taxonomy"  # the taxonomy completes the model's list
+    assert report["prompt_version"] == "skills-v1"
+    sent = {k.lower(): v for k, v in gateway.fake.requests[-1].headers.items()}
+    record = gateway.usage_record(sent["x-client-request-id"])
+    assert (record.feature, record.user_id, record.status_code) == ("skills", "ann", 200)
+
+
+def test_with_the_upstream_down_the_taxonomy_answers_and_says_so(gateway: Gateway) -> None:
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    status, report = extract(gateway, gateway.create_key(), {"job": POSTING})
+    assert status == 200
+    assert report["degraded"] is True
+    assert "503" in report["reason"] or "upstream" in report["reason"]
+    found = labels(report)
+    assert {
+        "Python (computer programming)",
+        "SQL",
+        "Agile development",
+        "project management",
+    } <= set(found)
+    assert set(found.values()) == {"taxonomy"}
+
+
+def test_contact_details_never_reach_the_model(gateway: Gateway) -> None:
+    resume = {
+        "basics": {
+            "name": "Mira Okafor",
+            "email": "mira.okafor@example.org",
+            "phone": "+44 20 7946 0958",
+            "summary": "Nurse practitioner skilled in triage and wound care.",
+        },
+        "work": [{"name": "St Anne's", "position": "Nurse", "highlights": ["Led triage"]}],
+    }
+    status, _ = extract(gateway, gateway.create_key(), {"resume": resume})
+    assert status == 200
+    sent = json.dumps(gateway.fake.requests[-1].body)
+    assert "mira.okafor@example.org" not in sent
+    assert "7946" not in sent
+    assert "Mira Okafor" not in sent
+    assert "triage" in sent
+
+
+def test_a_bad_document_gets_an_error_naming_the_field(gateway: Gateway) -> None:
+    status, body = extract(gateway, gateway.create_key(), {"resume": {"basics": {"email": 5}}})
+    assert status == 400
+    assert body["error"]["param"] == "resume.basics.email"
+    assert "`basics.email`" in body["error"]["message"]
+    status, body = extract(gateway, gateway.create_key(), {"text": "x", "job": POSTING})
+    assert status == 400
+    status, body = extract(gateway, "sk-cg-wrong", {"text": "Python"})
+    assert status == 401
+
+
+def test_the_cli_answers_with_and_without_a_model(gateway: Gateway, tmp_path: Path) -> None:
+    posting = tmp_path / "posting.json"
+    posting.write_text(json.dumps(POSTING))
+    env = cli_env(gateway.settings)
+    offline = json.loads(run_cli(env, "skills", "extract", "--job", str(posting), "--json").stdout)
+    assert offline["degraded"] is True
+    assert "Python (computer programming)" in labels(offline)
+
+    key = gateway.create_key()
+    online = json.loads(
+        run_cli(
+            env,
+            *("skills", "extract", "--job", str(posting), "--json"),
+            *("--base-url", gateway.base_url, "--key", key),
+        ).stdout
+    )
+    assert online["degraded"] is False
+    assert online["model"] == "gpt-4o-mini"
+
+    sample = resources.files("careergate.features").joinpath("data/sample.resume.json")
+    table = run_cli(env, "skills", "extract", "--resume", str(sample)).stdout
+    assert "JavaScript" in table
