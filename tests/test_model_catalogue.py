@@ -12,6 +12,9 @@ from collections.abc import Iterator
 import openai
 import pytest
 
+from careergate.models.policy import FeaturePolicy, PolicyBook
+from careergate.models.snapshots import SnapshotCatalogue
+from careergate.pricing.catalogue import PriceCatalogue
 from careergate.testing import FakeOpenAI
 from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
 
@@ -174,3 +177,19 @@ def test_the_feature_policy_picks_the_cheapest_model_that_meets_it(gateway: Gate
         gateway.client(gateway.create_key(feature="other")).chat.completions.create(
             model="auto", messages=MESSAGES
         )
+
+
+def test_deferrable_work_takes_the_cheaper_model_a_latency_target_would_rule_out() -> None:
+    prices = PriceCatalogue.shipped()
+    snapshots = SnapshotCatalogue.shipped(snapshot_of=prices.snapshot)
+    slow = {"gpt-4o-mini": 3000.0, "gpt-4.1-mini": 400.0}
+    policy = {"tier": "standard", "latency_ms": 1000, "candidates": ["gpt-4o-mini", "gpt-4.1-mini"]}
+    body = {"messages": MESSAGES, "max_tokens": 200}
+
+    def choose(deferrable: bool) -> str:
+        features = {"summaries": FeaturePolicy(**policy, deferrable=deferrable)}
+        book = PolicyBook(features, snapshots, prices, latency_of=slow.get)
+        return book.choose("summaries", dict(body)).model
+
+    assert choose(deferrable=False) == "gpt-4.1-mini"  # gpt-4o-mini is too slow here
+    assert choose(deferrable=True) == "gpt-4o-mini"  # cheaper, and nobody waits for it
