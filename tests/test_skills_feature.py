@@ -24,7 +24,12 @@ ESCO_PYTHON = "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886
 
 
 def extract(gateway: Gateway, key: str, payload: dict[str, Any]) -> tuple[int, Any]:
-    url = gateway.base_url + "/features/skills/extract"
+    return post_feature(gateway, "skills/extract", key, payload)
+
+
+def post_feature(gateway: Gateway, path: str, key: str, payload: dict[str, Any]) -> tuple[int, Any]:
+    """``POST /v1/features/PATH`` with ``key``: (status, JSON body)."""
+    url = f"{gateway.base_url}/features/{path}"
     request = urllib.request.Request(  # noqa: S310 - loopback
         url,
         data=json.dumps(payload).encode(),

@@ -129,3 +129,49 @@ def segments_of(payload: Any) -> list[Segment]:
     if not segments:
         raise InvalidRequest(f"The {kind} holds no text to read skills from.", param=kind)
     return segments
+
+
+MAX_CANDIDATES = 10_000
+
+
+def match_request(payload: Any) -> tuple[list[Segment], list[tuple[str, list[Segment]]], bool]:
+    """(the query's segments, each candidate's id and segments, whether the query is a
+    posting) of ``{"resume", "jobs": [{"id", "job"}]}`` or ``{"job", "resumes": [...]}``."""
+    if not isinstance(payload, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    if payload.get("resume") is not None and payload.get("jobs") is not None:
+        query = resume_segments(validate(payload["resume"], "resume"))
+        kind, many = "job", "jobs"
+    elif payload.get("job") is not None and payload.get("resumes") is not None:
+        query = job_segments(validate(payload["job"], "job"))
+        kind, many = "resume", "resumes"
+    else:
+        raise InvalidRequest(
+            "Give `resume` with `jobs` (postings for a profile) or `job` with `resumes` "
+            "(profiles for a posting).",
+            code="invalid_document",
+        )
+    entries = payload[many]
+    if not isinstance(entries, list) or not entries or len(entries) > MAX_CANDIDATES:
+        raise InvalidRequest(
+            f"`{many}` must be a list of 1 to {MAX_CANDIDATES} entries.", param=many
+        )
+    candidates: list[tuple[str, list[Segment]]] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise InvalidRequest(
+                f"`{many}[{index}]` must be an object with a string `id` and a `{kind}`.",
+                param=f"{many}[{index}]",
+            )
+        if entry["id"] in seen:
+            raise InvalidRequest(f"The id {entry['id']!r} appears twice in `{many}`.")
+        seen.add(entry["id"])
+        try:
+            document = validate(entry.get(kind), kind)
+        except InvalidRequest as error:
+            error.param = f"{many}[{index}].{error.param}"
+            raise
+        segments = resume_segments(document) if kind == "resume" else job_segments(document)
+        candidates.append((entry["id"], segments))
+    return query, candidates, kind == "resume"

@@ -1,4 +1,5 @@
-"""The platform features over HTTP: ``POST /v1/features/skills/extract``.
+"""The platform features over HTTP: ``POST /v1/features/skills/extract`` and
+``POST /v1/features/jobs/match``.
 
 The caller's key authenticates the request and is the one the feature's model call runs
 under (its permissions, limits, budgets and usage, attributed to the feature). When the
@@ -8,6 +9,7 @@ model cannot answer, the feature answers from its fallback and says so
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -15,13 +17,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from careergate.auth.principal import Principal
 from careergate.errors import GatewayError, InvalidRequest
-from careergate.features.documents import segments_of
+from careergate.features import matching, skills
+from careergate.features.documents import match_request, segments_of
+from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import GatewayCaller
-from careergate.features.skills import FEATURE, SkillInference
+from careergate.features.skills import SkillInference
 from careergate.features.taxonomy import Taxonomy
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
+from careergate.runtime import Runtime
+
+Work = Callable[[Runtime, Principal, str | None, Any], Awaitable[dict[str, Any]]]
 
 
 class FeatureRoutes:
@@ -29,25 +37,62 @@ class FeatureRoutes:
         self.runtimes = runtimes
 
     def routes(self) -> list[Route]:
-        return [Route("/v1/features/skills/extract", self.extract_skills, methods=["POST"])]
+        return [
+            Route("/v1/features/skills/extract", self.extract_skills, methods=["POST"]),
+            Route("/v1/features/jobs/match", self.match_jobs, methods=["POST"]),
+        ]
 
-    async def extract_skills(self, request: Request) -> Response:
+    async def _serve(self, request: Request, work: Work) -> Response:
         runtime = self.runtimes.get()
         request_id = new_request_id()
         try:
-            headers = RequestHeaders.parse(request.scope["headers"])
-            secret = headers.secret
+            secret = RequestHeaders.parse(request.scope["headers"]).secret
             principal = await runtime.auth.authenticate(secret)
             payload = await _json_body(request, runtime.settings.max_body_bytes)
-            segments = segments_of(payload)
-            taxonomy = await asyncio.to_thread(Taxonomy.esco)  # read once, off the loop
-            user = payload.get("user") if isinstance(payload.get("user"), str) else None
-            caller = GatewayCaller(runtime.gateway.run, secret, FEATURE, user or principal.user)
-            skills = SkillInference(taxonomy, runtime.settings.feature_model)
-            report = await skills.extract(segments, caller, user or principal.user)
+            answer = await work(runtime, principal, secret, payload)
         except GatewayError as error:
             return error_response(error, request_id)
-        return json_response({**report.to_json(), "request_id": request_id}, request_id)
+        return json_response({**answer, "request_id": request_id}, request_id)
+
+    async def extract_skills(self, request: Request) -> Response:
+        async def work(
+            runtime: Runtime, principal: Principal, secret: str | None, payload: Any
+        ) -> dict[str, Any]:
+            segments = segments_of(payload)
+            user = _user(payload, principal)
+            caller = GatewayCaller(runtime.gateway.run, secret, skills.FEATURE, user)
+            inference = SkillInference(await _taxonomy(), runtime.settings.feature_model)
+            return (await inference.extract(segments, caller, user)).to_json()
+
+        return await self._serve(request, work)
+
+    async def match_jobs(self, request: Request) -> Response:
+        async def work(
+            runtime: Runtime, principal: Principal, secret: str | None, payload: Any
+        ) -> dict[str, Any]:
+            query, entries, query_is_posting = match_request(payload)
+            top = payload.get("top", 10)
+            if not isinstance(top, int) or not 1 <= top <= 1000:
+                raise InvalidRequest("`top` must be a whole number from 1 to 1000.", param="top")
+            user = _user(payload, principal)
+            caller = GatewayCaller(runtime.gateway.run, secret, matching.FEATURE, user)
+            matcher = JobMatcher(await _taxonomy(), runtime.settings.feature_model)
+            candidates = [Candidate(id, segments) for id, segments in entries]
+            report = await matcher.match(
+                query, candidates, caller, query_is_posting=query_is_posting, top=top
+            )
+            return report.to_json()
+
+        return await self._serve(request, work)
+
+
+async def _taxonomy() -> Taxonomy:
+    return await asyncio.to_thread(Taxonomy.esco)  # read once per process, off the loop
+
+
+def _user(payload: Any, principal: Principal) -> str | None:
+    user = payload.get("user") if isinstance(payload, dict) else None
+    return user if isinstance(user, str) else principal.user
 
 
 async def _json_body(request: Request, limit: int) -> Any:

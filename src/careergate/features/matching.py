@@ -1,0 +1,225 @@
+"""Job matching: postings ranked for a profile, or profiles for a posting, each with a
+score, the skills matched and missing, and a short explanation.
+
+Fallback (always computed): BM25 over the candidates' text with the other document as
+the query (``bm25s``), normalised to the best candidate, combined half and half with the
+share of the posting's ESCO skills that the profile shows. AI path: the model judges the
+fit of the best ``AI_TOP`` candidates (structured output: a fit from 0 to 100 and a
+sentence why), which then counts for half of their score. When the model cannot answer,
+the fallback's ranking stands and the answer says ``degraded: true``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import bm25s
+import jsonschema
+import orjson
+
+from careergate.features.documents import Segment
+from careergate.features.model_access import ModelCaller, ModelUnavailable
+from careergate.features.taxonomy import Taxonomy
+
+FEATURE = "job-matching"
+PROMPT_VERSION = "matching-v1"
+AI_TOP = 10
+_ANSWER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "ratings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "fit": {"type": "integer", "minimum": 0, "maximum": 100},
+                    "why": {"type": "string"},
+                },
+                "required": ["id", "fit", "why"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["ratings"],
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: str
+    segments: list[Segment]
+
+
+@dataclass
+class Match:
+    id: str
+    score: float
+    lexical: float
+    skill_coverage: float
+    matched: list[str]
+    missing: list[str]
+    explanation: str
+    model_fit: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "score": round(self.score, 4),
+            "lexical": round(self.lexical, 4),
+            "skill_coverage": round(self.skill_coverage, 4),
+            "model_fit": self.model_fit,
+            "matched_skills": self.matched,
+            "missing_skills": self.missing,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass
+class MatchReport:
+    matches: list[Match]
+    degraded: bool
+    reason: str | None = None
+    model: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "matches": [m.to_json() for m in self.matches],
+            "degraded": self.degraded,
+            "reason": self.reason,
+            "model": self.model,
+            "prompt_version": PROMPT_VERSION,
+        }
+
+
+class JobMatcher:
+    def __init__(self, taxonomy: Taxonomy, model: str = "gpt-4o-mini") -> None:
+        self.taxonomy = taxonomy
+        self.model = model
+
+    def rank(
+        self, query: list[Segment], candidates: list[Candidate], *, query_is_posting: bool
+    ) -> list[Match]:
+        """Every candidate scored without a model, best first."""
+        if not candidates:
+            return []
+        texts = [" ".join(s.text for s in c.segments) for c in candidates]
+        corpus = bm25s.tokenize(texts, stopwords="en", return_ids=False, show_progress=False)
+        index = bm25s.BM25()
+        index.index(corpus, show_progress=False)
+        words = bm25s.tokenize(
+            [" ".join(s.text for s in query)], stopwords="en", return_ids=False, show_progress=False
+        )[0]
+        raw = index.get_scores(words) if words else [0.0] * len(candidates)
+        best = max(float(max(raw)), 1e-9)
+        query_skills = self._skills(query)
+        matches = []
+        for candidate, lexical in zip(candidates, raw, strict=True):
+            theirs = self._skills(candidate.segments)
+            posting, profile = (
+                (query_skills, theirs) if query_is_posting else (theirs, query_skills)
+            )
+            matched = sorted(profile[uri] for uri in posting if uri in profile)
+            missing = sorted(posting[uri] for uri in posting if uri not in profile)
+            coverage = len(matched) / len(posting) if posting else 0.0
+            share = float(lexical) / best
+            score = 0.5 * share + 0.5 * coverage if posting else share
+            matches.append(
+                Match(
+                    candidate.id,
+                    score,
+                    share,
+                    coverage,
+                    matched,
+                    missing,
+                    _explain(matched, missing),
+                )
+            )
+        matches.sort(key=lambda m: (-m.score, m.id))
+        return matches
+
+    async def match(
+        self,
+        query: list[Segment],
+        candidates: list[Candidate],
+        caller: ModelCaller | None,
+        *,
+        query_is_posting: bool,
+        top: int = 10,
+    ) -> MatchReport:
+        ranked = self.rank(query, candidates, query_is_posting=query_is_posting)
+        if caller is None:
+            return MatchReport(ranked[:top], degraded=True, reason="no model was asked (offline)")
+        try:
+            model = await self._judge(query, ranked[:AI_TOP], candidates, caller)
+        except ModelUnavailable as exc:
+            return MatchReport(ranked[:top], degraded=True, reason=str(exc))
+        ranked.sort(key=lambda m: (-m.score, m.id))
+        return MatchReport(ranked[:top], degraded=False, model=model)
+
+    async def _judge(
+        self,
+        query: list[Segment],
+        best: list[Match],
+        candidates: list[Candidate],
+        caller: ModelCaller,
+    ) -> str | None:
+        texts = {c.id: " ".join(s.text for s in c.segments)[:2000] for c in candidates}
+        listing = "\n\n".join(f"[{m.id}]\n{texts[m.id]}" for m in best)
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [
+                {
+                    "role": "system",
+                    "content": "Rate how well each candidate fits the document, from 0 (no fit) "
+                    "to 100 (ideal), with one sentence why. Judge skills and experience only.",
+                },
+                {
+                    "role": "user",
+                    "content": "Document:\n"
+                    + " ".join(s.text for s in query)[:4000]
+                    + "\n\nCandidates:\n"
+                    + listing,
+                },
+            ],
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "ratings", "strict": True, "schema": _ANSWER_SCHEMA},
+            },
+            "max_completion_tokens": 1500,
+        }
+        answer = await caller.chat(body)
+        try:
+            ratings = orjson.loads(answer["choices"][0]["message"]["content"] or "")
+            jsonschema.validate(ratings, _ANSWER_SCHEMA)
+        except (KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
+            raise ModelUnavailable(f"the model's answer could not be read: {exc}") from exc
+        except jsonschema.ValidationError as exc:
+            raise ModelUnavailable(f"the model's answer broke its schema: {exc.message}") from exc
+        by_id = {m.id: m for m in best}
+        for rating in ratings["ratings"]:
+            match = by_id.get(rating["id"])
+            if match is None:
+                continue  # a candidate the model made up
+            match.model_fit = rating["fit"] / 100
+            match.score = 0.5 * match.score + 0.5 * match.model_fit
+            match.explanation = f"{rating['why'].strip()} ({match.explanation})"
+        model = answer.get("model")
+        return model if isinstance(model, str) else None
+
+    def _skills(self, segments: list[Segment]) -> dict[str, str]:
+        return {f.skill.uri: f.skill.label for f in self.taxonomy.find(segments)}
+
+
+def _explain(matched: list[str], missing: list[str]) -> str:
+    if not matched and not missing:
+        return "No ESCO skills to compare; ranked on the wording alone."
+    total = len(matched) + len(missing)
+    text = f"Shows {len(matched)} of the {total} skills the posting asks for"
+    if matched:
+        text += f" ({', '.join(matched[:5])}{', ...' if len(matched) > 5 else ''})"
+    if missing:
+        text += f"; missing {', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}"
+    return text + "."

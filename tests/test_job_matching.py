@@ -1,0 +1,113 @@
+"""Job matching through HTTP: postings ranked for a profile (and profiles for a posting)
+with matched and missing skills; the model's judgement when there is one, BM25 and skill
+overlap alone (``degraded: true``) when there is none."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from careergate.testing import Fault
+from conftest import Gateway
+from test_skills_feature import post_feature
+
+PROFILE = {
+    "basics": {"label": "Data engineer", "summary": "Data engineer working in Python and SQL."},
+    "work": [
+        {
+            "name": "Orbit",
+            "position": "Data Engineer",
+            "highlights": ["Built Spark pipelines in Python", "Tuned SQL warehouses"],
+        }
+    ],
+    "skills": [{"name": "Data", "keywords": ["Python", "SQL", "Agile development"]}],
+}
+POSTINGS = [
+    {
+        "id": "nurse",
+        "job": {
+            "title": "Staff Nurse",
+            "description": "Provide wound care and triage on a busy ward.",
+            "skills": [{"name": "Clinical", "keywords": ["wound care", "triage"]}],
+        },
+    },
+    {
+        "id": "data",
+        "job": {
+            "title": "Data Engineer",
+            "description": "Data engineer to build pipelines in Python and SQL.",
+            "skills": [{"name": "Engineering", "keywords": ["Python", "SQL", "NoSQL"]}],
+        },
+    },
+    {
+        "id": "web",
+        "job": {
+            "title": "Web Developer",
+            "description": "Build web apps in JavaScript with CSS.",
+            "skills": [{"name": "Web", "keywords": ["JavaScript", "CSS"]}],
+        },
+    },
+]
+
+
+def match(gateway: Gateway, payload: dict[str, Any]) -> tuple[int, Any]:
+    return post_feature(gateway, "jobs/match", gateway.create_key(), payload)
+
+
+def test_postings_are_ranked_for_a_profile_without_a_model(gateway: Gateway) -> None:
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    status, report = match(gateway, {"resume": PROFILE, "jobs": POSTINGS})
+    assert status == 200
+    assert report["degraded"] is True
+    ranked = [m["id"] for m in report["matches"]]
+    assert ranked[0] == "data"
+    assert ranked[-1] != "data"
+    best = report["matches"][0]
+    assert "SQL" in best["matched_skills"]
+    assert "Python (computer programming)" in best["matched_skills"]
+    assert best["missing_skills"] == ["NoSQL"]
+    assert "missing NoSQL" in best["explanation"]
+    assert best["score"] > report["matches"][1]["score"]
+
+
+def test_the_models_judgement_reorders_and_explains(gateway: Gateway) -> None:
+    ratings = {
+        "ratings": [
+            {"id": "web", "fit": 95, "why": "Strong web background."},
+            {"id": "data", "fit": 10, "why": "Too junior for this team."},
+            {"id": "ghost", "fit": 100, "why": "Not a candidate at all."},
+        ]
+    }
+    gateway.fake.script("Candidates:", json.dumps(ratings))
+    status, report = match(gateway, {"resume": PROFILE, "jobs": POSTINGS, "top": 2})
+    assert status == 200
+    assert report["degraded"] is False
+    assert len(report["matches"]) == 2
+    by_id = {m["id"]: m for m in report["matches"]}
+    assert by_id["web"]["model_fit"] == 0.95
+    assert by_id["web"]["explanation"].startswith("Strong web background.")
+    assert "ghost" not in by_id
+
+
+def test_profiles_are_ranked_for_a_posting(gateway: Gateway) -> None:
+    nurse = {"basics": {"summary": "Ward nurse: triage, wound care."}}
+    status, report = match(
+        gateway,
+        {
+            "job": POSTINGS[0]["job"],
+            "resumes": [{"id": "engineer", "resume": PROFILE}, {"id": "nurse", "resume": nurse}],
+        },
+    )
+    assert status == 200
+    assert report["matches"][0]["id"] == "nurse"
+    assert report["matches"][0]["missing_skills"] == []
+
+
+def test_a_bad_posting_is_named(gateway: Gateway) -> None:
+    bad = [*POSTINGS, {"id": "broken", "job": {"title": 5}}]
+    status, body = match(gateway, {"resume": PROFILE, "jobs": bad})
+    assert status == 400
+    assert body["error"]["param"] == "jobs[3].job.title"
+    status, body = match(gateway, {"resume": PROFILE})
+    assert status == 400
+    assert "`jobs`" in body["error"]["message"]
