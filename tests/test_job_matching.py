@@ -5,10 +5,11 @@ overlap alone (``degraded: true``) when there is none."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from careergate.testing import Fault
-from conftest import Gateway
+from conftest import Gateway, cli_env, run_cli
 from test_skills_feature import post_feature
 
 PROFILE = {
@@ -111,3 +112,21 @@ def test_a_bad_posting_is_named(gateway: Gateway) -> None:
     status, body = match(gateway, {"resume": PROFILE})
     assert status == 400
     assert "`jobs`" in body["error"]["message"]
+
+
+def test_the_cli_ranks_a_folder_of_postings(gateway: Gateway, tmp_path: Path) -> None:
+    resume = tmp_path / "resume.json"
+    resume.write_text(json.dumps(PROFILE))
+    folder = tmp_path / "postings"
+    folder.mkdir()
+    for posting in POSTINGS:
+        (folder / f"{posting['id']}.json").write_text(json.dumps(posting["job"]))
+    env = cli_env(gateway.settings)
+    args = ["jobs", "match", "--resume", str(resume), "--jobs", str(folder), "--json"]
+    offline = json.loads(run_cli(env, *args).stdout)
+    assert offline["degraded"] is True
+    assert offline["matches"][0]["id"] == "data"
+    online = json.loads(
+        run_cli(env, *args, "--base-url", gateway.base_url, "--key", gateway.create_key()).stdout
+    )
+    assert online["degraded"] is False

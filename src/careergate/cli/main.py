@@ -10,7 +10,7 @@ from careergate.cli.budgets import budgets_app
 from careergate.cli.db import db_app
 from careergate.cli.evaluate import evaluate
 from careergate.cli.fake import fake_upstream
-from careergate.cli.features import skills_app
+from careergate.cli.features import jobs_app, skills_app
 from careergate.cli.keys import keys_app
 from careergate.cli.models import models_app
 from careergate.cli.serve import serve
@@ -37,6 +37,7 @@ app.add_typer(budgets_app, name="budgets")
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
 app.add_typer(skills_app, name="skills")
+app.add_typer(jobs_app, name="jobs")
 
 
 def main() -> None:
