@@ -130,3 +130,55 @@ def test_the_cli_ranks_a_folder_of_postings(gateway: Gateway, tmp_path: Path) ->
         run_cli(env, *args, "--base-url", gateway.base_url, "--key", gateway.create_key()).stdout
     )
     assert online["degraded"] is False
+
+
+def test_skills_to_learn_for_a_role_come_from_its_postings(gateway: Gateway) -> None:
+    postings = [
+        *POSTINGS,
+        {
+            "id": "data-2",
+            "job": {
+                "title": "Senior Data Engineer",
+                "description": "Data engineer for our NoSQL and SQL platform.",
+            },
+        },
+    ]
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    status, report = post_feature(
+        gateway,
+        "skills/recommend",
+        gateway.create_key(),
+        {"resume": PROFILE, "role": "Data Engineer", "jobs": postings},
+    )
+    assert status == 200
+    assert report["degraded"] is True
+    assert report["postings_for_role"] == 2
+    first = report["recommendations"][0]
+    assert first["label"] == "NoSQL"  # asked by both data postings, not in the profile
+    assert first["asked_by"] == 2
+    labels = [r["label"] for r in report["recommendations"]]
+    assert "SQL" not in labels  # the profile shows it already
+    assert "triage" not in labels  # a nurse's skill, not a data engineer's
+
+
+def test_the_models_suggestions_lead_when_they_are_esco_skills(gateway: Gateway) -> None:
+    suggestions = {
+        "skills": [
+            {"name": "Java", "why": "Many data platforms run on the JVM."},
+            {"name": "Python", "why": "Already shown; must not be suggested."},
+            {"name": "Quantum gardening", "why": "Not a skill anyone asks for."},
+        ]
+    }
+    gateway.fake.script("Target role", json.dumps(suggestions))
+    status, report = post_feature(
+        gateway,
+        "skills/recommend",
+        gateway.create_key(),
+        {"resume": PROFILE, "role": "Data Engineer", "jobs": POSTINGS},
+    )
+    assert status == 200
+    assert report["degraded"] is False
+    first = report["recommendations"][0]
+    assert (first["label"], first["source"]) == ("Java (computer programming)", "ai")
+    assert [r["label"] for r in report["recommendations"]][1] == "NoSQL"  # the postings' demand
+    assert all(r["label"] != "Python (computer programming)" for r in report["recommendations"])

@@ -19,7 +19,7 @@ import orjson
 
 from careergate.features.documents import Segment
 from careergate.features.model_access import ModelCaller, ModelUnavailable
-from careergate.features.taxonomy import Found, Taxonomy
+from careergate.features.taxonomy import Found, Taxonomy, normalise
 
 FEATURE = "skills"
 PROMPT_VERSION = "skills-v1"
@@ -189,3 +189,166 @@ def _unique(skills: Any) -> list[FoundSkill]:
     for skill in skills:
         seen.setdefault(skill.uri, skill)
     return list(seen.values())
+
+
+RECOMMEND_PROMPT_VERSION = "recommend-v1"
+_RECOMMEND_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "skills": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "why": {"type": "string"}},
+                "required": ["name", "why"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["skills"],
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    uri: str
+    label: str
+    asked_by: int
+    """How many of the role's postings ask for it."""
+    why: str
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "uri": self.uri,
+            "label": self.label,
+            "asked_by": self.asked_by,
+            "why": self.why,
+            "source": self.source,
+        }
+
+
+@dataclass
+class RecommendationReport:
+    role: str
+    postings: int
+    recommendations: list[Recommendation]
+    degraded: bool
+    reason: str | None = None
+    model: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "postings_for_role": self.postings,
+            "recommendations": [r.to_json() for r in self.recommendations],
+            "degraded": self.degraded,
+            "reason": self.reason,
+            "model": self.model,
+            "prompt_version": RECOMMEND_PROMPT_VERSION,
+        }
+
+
+class SkillRecommender:
+    """Skills to learn for a target role: what the role's postings ask for that the
+    profile does not show, most asked first. With a model, its suggestions (mapped to
+    ESCO, each with a reason) lead, and the postings' demand completes them."""
+
+    def __init__(self, taxonomy: Taxonomy, model: str = "gpt-4o-mini") -> None:
+        self.taxonomy = taxonomy
+        self.model = model
+
+    async def recommend(
+        self,
+        profile: list[Segment],
+        role: str,
+        postings: list[list[Segment]],
+        caller: ModelCaller | None,
+        top: int = 10,
+    ) -> RecommendationReport:
+        has = {f.skill.uri for f in self.taxonomy.find(profile)}
+        role_words = set(normalise(role))
+        for_role = [p for p in postings if role_words & set(normalise(_title(p)))] or postings
+        demand: dict[str, tuple[str, int]] = {}
+        for posting in for_role:
+            for uri, label in {
+                f.skill.uri: f.skill.label for f in self.taxonomy.find(posting)
+            }.items():
+                demand[uri] = (label, demand.get(uri, (label, 0))[1] + 1)
+        wanted = sorted(
+            ((uri, label, count) for uri, (label, count) in demand.items() if uri not in has),
+            key=lambda item: (-item[2], item[1]),
+        )
+        by_demand = [
+            Recommendation(
+                uri,
+                label,
+                count,
+                f"asked for by {count} of {len(for_role)} {role} postings",
+                "postings",
+            )
+            for uri, label, count in wanted
+        ]
+        report = RecommendationReport(role, len(for_role), by_demand[:top], degraded=True)
+        if caller is None:
+            report.reason = "no model was asked (offline)"
+            return report
+        try:
+            suggested, model = await self._suggest(profile, role, caller, has, demand)
+        except ModelUnavailable as exc:
+            report.reason = str(exc)
+            return report
+        seen = {r.uri for r in suggested}
+        merged = [*suggested, *(r for r in by_demand if r.uri not in seen)]
+        return RecommendationReport(role, len(for_role), merged[:top], degraded=False, model=model)
+
+    async def _suggest(
+        self,
+        profile: list[Segment],
+        role: str,
+        caller: ModelCaller,
+        has: set[str],
+        demand: dict[str, tuple[str, int]],
+    ) -> tuple[list[Recommendation], str | None]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [
+                {
+                    "role": "system",
+                    "content": "Suggest up to 8 skills this person should learn to work as "
+                    "the target role, each with one sentence why. Use ESCO skill names.",
+                },
+                {
+                    "role": "user",
+                    "content": f"Target role: {role}\n\nProfile:\n"
+                    + "\n".join(s.text for s in profile)[:4000],
+                },
+            ],
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "skills", "strict": True, "schema": _RECOMMEND_SCHEMA},
+            },
+            "max_completion_tokens": 800,
+        }
+        answer = await caller.chat(body)
+        try:
+            listed = orjson.loads(answer["choices"][0]["message"]["content"] or "")
+            jsonschema.validate(listed, _RECOMMEND_SCHEMA)
+        except (KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
+            raise ModelUnavailable(f"the model's answer could not be read: {exc}") from exc
+        except jsonschema.ValidationError as exc:
+            raise ModelUnavailable(f"the model's answer broke its schema: {exc.message}") from exc
+        found: list[Recommendation] = []
+        for item in listed["skills"]:
+            skill = self.taxonomy.lookup(item["name"])
+            if skill is None or skill.uri in has or any(r.uri == skill.uri for r in found):
+                continue  # not an ESCO skill, or one the profile already shows
+            asked = demand.get(skill.uri, (skill.label, 0))[1]
+            found.append(Recommendation(skill.uri, skill.label, asked, item["why"].strip(), "ai"))
+        model = answer.get("model")
+        return found, model if isinstance(model, str) else None
+
+
+def _title(posting: list[Segment]) -> str:
+    return next((s.text for s in posting if s.field == "title"), "")

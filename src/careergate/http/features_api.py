@@ -1,5 +1,5 @@
-"""The platform features over HTTP: ``POST /v1/features/skills/extract`` and
-``POST /v1/features/jobs/match``.
+"""The platform features over HTTP: ``POST /v1/features/skills/extract``,
+``/v1/features/skills/recommend`` and ``/v1/features/jobs/match``.
 
 The caller's key authenticates the request and is the one the feature's model call runs
 under (its permissions, limits, budgets and usage, attributed to the feature). When the
@@ -23,7 +23,7 @@ from careergate.features import matching, skills
 from careergate.features.documents import match_request, segments_of
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import GatewayCaller
-from careergate.features.skills import SkillInference
+from careergate.features.skills import SkillInference, SkillRecommender
 from careergate.features.taxonomy import Taxonomy
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
@@ -39,6 +39,7 @@ class FeatureRoutes:
     def routes(self) -> list[Route]:
         return [
             Route("/v1/features/skills/extract", self.extract_skills, methods=["POST"]),
+            Route("/v1/features/skills/recommend", self.recommend_skills, methods=["POST"]),
             Route("/v1/features/jobs/match", self.match_jobs, methods=["POST"]),
         ]
 
@@ -66,14 +67,30 @@ class FeatureRoutes:
 
         return await self._serve(request, work)
 
+    async def recommend_skills(self, request: Request) -> Response:
+        async def work(
+            runtime: Runtime, principal: Principal, secret: str | None, payload: Any
+        ) -> dict[str, Any]:
+            profile, entries, _ = match_request(payload)
+            role = payload.get("role")
+            if not isinstance(role, str) or not role.strip():
+                raise InvalidRequest("`role` must name the target role.", param="role")
+            top = _top(payload)
+            user = _user(payload, principal)
+            caller = GatewayCaller(runtime.gateway.run, secret, skills.FEATURE, user)
+            recommender = SkillRecommender(await _taxonomy(), runtime.settings.feature_model)
+            postings = [segments for _, segments in entries]
+            report = await recommender.recommend(profile, role, postings, caller, top)
+            return report.to_json()
+
+        return await self._serve(request, work)
+
     async def match_jobs(self, request: Request) -> Response:
         async def work(
             runtime: Runtime, principal: Principal, secret: str | None, payload: Any
         ) -> dict[str, Any]:
             query, entries, query_is_posting = match_request(payload)
-            top = payload.get("top", 10)
-            if not isinstance(top, int) or not 1 <= top <= 1000:
-                raise InvalidRequest("`top` must be a whole number from 1 to 1000.", param="top")
+            top = _top(payload)
             user = _user(payload, principal)
             caller = GatewayCaller(runtime.gateway.run, secret, matching.FEATURE, user)
             matcher = JobMatcher(await _taxonomy(), runtime.settings.feature_model)
@@ -88,6 +105,13 @@ class FeatureRoutes:
 
 async def _taxonomy() -> Taxonomy:
     return await asyncio.to_thread(Taxonomy.esco)  # read once per process, off the loop
+
+
+def _top(payload: dict[str, Any]) -> int:
+    top = payload.get("top", 10)
+    if not isinstance(top, int) or not 1 <= top <= 1000:
+        raise InvalidRequest("`top` must be a whole number from 1 to 1000.", param="top")
+    return top
 
 
 def _user(payload: Any, principal: Principal) -> str | None:
