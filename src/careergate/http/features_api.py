@@ -1,5 +1,6 @@
 """The platform features over HTTP: ``POST /v1/features/skills/extract``,
-``/v1/features/skills/recommend`` and ``/v1/features/jobs/match``.
+``/v1/features/skills/recommend``, ``/v1/features/jobs/match`` and
+``/v1/features/content/optimise``.
 
 The caller's key authenticates the request and is the one the feature's model call runs
 under (its permissions, limits, budgets and usage, attributed to the feature). When the
@@ -19,10 +20,17 @@ from starlette.routing import Route
 
 from careergate.auth.principal import Principal
 from careergate.errors import GatewayError, InvalidRequest
-from careergate.features import matching, skills
-from careergate.features.documents import match_request, segments_of
+from careergate.features import matching, optimise, skills
+from careergate.features.documents import (
+    job_segments,
+    match_request,
+    resume_segments,
+    segments_of,
+    validate,
+)
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import GatewayCaller
+from careergate.features.optimise import ContentOptimiser
 from careergate.features.skills import SkillInference, SkillRecommender
 from careergate.features.taxonomy import Taxonomy
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
@@ -41,6 +49,7 @@ class FeatureRoutes:
             Route("/v1/features/skills/extract", self.extract_skills, methods=["POST"]),
             Route("/v1/features/skills/recommend", self.recommend_skills, methods=["POST"]),
             Route("/v1/features/jobs/match", self.match_jobs, methods=["POST"]),
+            Route("/v1/features/content/optimise", self.optimise_content, methods=["POST"]),
         ]
 
     async def _serve(self, request: Request, work: Work) -> Response:
@@ -99,6 +108,22 @@ class FeatureRoutes:
                 query, candidates, caller, query_is_posting=query_is_posting, top=top
             )
             return report.to_json()
+
+        return await self._serve(request, work)
+
+    async def optimise_content(self, request: Request) -> Response:
+        async def work(
+            runtime: Runtime, principal: Principal, secret: str | None, payload: Any
+        ) -> dict[str, Any]:
+            if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
+                raise InvalidRequest("Give the `resume` to improve and the `job` it is for.")
+            resume = resume_segments(validate(payload["resume"], "resume"))
+            posting = job_segments(validate(payload["job"], "job"))
+            caller = GatewayCaller(
+                runtime.gateway.run, secret, optimise.FEATURE, _user(payload, principal)
+            )
+            optimiser = ContentOptimiser(await _taxonomy(), runtime.settings.feature_model)
+            return (await optimiser.optimise(resume, posting, caller)).to_json()
 
         return await self._serve(request, work)
 
