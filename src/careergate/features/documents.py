@@ -27,7 +27,8 @@ class Segment:
 
 
 @cache
-def _schema(name: str) -> dict[str, Any]:
+def schema(name: str) -> dict[str, Any]:
+    """A vendored JSON Schema (``resume-schema.json``, ``job-schema.json``)."""
     text = resources.files("careergate.features").joinpath(f"data/{name}").read_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
@@ -37,8 +38,8 @@ def validate(document: Any, kind: str) -> dict[str, Any]:
     """``document`` if it is a valid ``resume`` or ``job``; else a 400 naming the field."""
     if not isinstance(document, dict):
         raise InvalidRequest(f"The {kind} must be a JSON object.", param=kind)
-    schema = _schema("resume-schema.json" if kind == "resume" else "job-schema.json")
-    validator = jsonschema.Draft7Validator(schema)
+    rules = schema("resume-schema.json" if kind == "resume" else "job-schema.json")
+    validator = jsonschema.Draft7Validator(rules)
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(the document)"

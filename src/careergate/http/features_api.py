@@ -1,6 +1,6 @@
 """The platform features over HTTP: ``POST /v1/features/skills/extract``,
-``/v1/features/skills/recommend``, ``/v1/features/jobs/match`` and
-``/v1/features/content/optimise``.
+``/v1/features/skills/recommend``, ``/v1/features/jobs/match``,
+``/v1/features/content/optimise`` and ``/v1/features/resumes/generate``.
 
 The caller's key authenticates the request and is the one the feature's model call runs
 under (its permissions, limits, budgets and usage, attributed to the feature). When the
@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from careergate.auth.principal import Principal
 from careergate.errors import GatewayError, InvalidRequest
-from careergate.features import matching, optimise, skills
+from careergate.features import matching, optimise, resumes, skills
 from careergate.features.documents import (
     job_segments,
     match_request,
@@ -31,6 +31,7 @@ from careergate.features.documents import (
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import GatewayCaller
 from careergate.features.optimise import ContentOptimiser
+from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import SkillInference, SkillRecommender
 from careergate.features.taxonomy import Taxonomy
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
@@ -50,6 +51,7 @@ class FeatureRoutes:
             Route("/v1/features/skills/recommend", self.recommend_skills, methods=["POST"]),
             Route("/v1/features/jobs/match", self.match_jobs, methods=["POST"]),
             Route("/v1/features/content/optimise", self.optimise_content, methods=["POST"]),
+            Route("/v1/features/resumes/generate", self.generate_resume, methods=["POST"]),
         ]
 
     async def _serve(self, request: Request, work: Work) -> Response:
@@ -124,6 +126,22 @@ class FeatureRoutes:
             )
             optimiser = ContentOptimiser(await _taxonomy(), runtime.settings.feature_model)
             return (await optimiser.optimise(resume, posting, caller)).to_json()
+
+        return await self._serve(request, work)
+
+    async def generate_resume(self, request: Request) -> Response:
+        async def work(
+            runtime: Runtime, principal: Principal, secret: str | None, payload: Any
+        ) -> dict[str, Any]:
+            if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
+                raise InvalidRequest("Give the profile (`resume`) and the `job` to tailor it to.")
+            profile = validate(payload["resume"], "resume")
+            posting = validate(payload["job"], "job")
+            caller = GatewayCaller(
+                runtime.gateway.run, secret, resumes.FEATURE, _user(payload, principal)
+            )
+            builder = ResumeBuilder(await _taxonomy(), runtime.settings.feature_model)
+            return (await builder.build(profile, posting, caller)).to_json()
 
         return await self._serve(request, work)
 
