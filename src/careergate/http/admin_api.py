@@ -19,6 +19,7 @@ from careergate.audit.log import Actor
 from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Principal, Role
 from careergate.errors import GatewayError, InvalidRequest, PermissionDenied
+from careergate.features.feedback import report as feedback_report
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
 from careergate.reports.time_range import parse_time
@@ -63,6 +64,7 @@ class AdminRoutes:
             Route("/admin/keys/{key}/rotate", self._wrap(self.rotate_key), methods=["POST"]),
             Route("/admin/audit", self._wrap(self.audit), methods=["GET"]),
             Route("/admin/usage", self._wrap(self.usage, readers_too=True), methods=["GET"]),
+            Route("/admin/feedback", self._wrap(self.feedback, readers_too=True), methods=["GET"]),
         ]
 
     def _wrap(
@@ -145,6 +147,13 @@ class AdminRoutes:
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         return report.to_json()
+
+    async def feedback(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        try:
+            lines = await feedback_report(runtime.database, request.query_params.get("by", "model"))
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        return {"lines": [line.to_json() for line in lines]}
 
 
 def _require_admin(principal: Principal) -> None:

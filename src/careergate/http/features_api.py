@@ -1,6 +1,7 @@
 """The platform features over HTTP: ``POST /v1/features/skills/extract``,
 ``/v1/features/skills/recommend``, ``/v1/features/jobs/match``,
-``/v1/features/content/optimise`` and ``/v1/features/resumes/generate``.
+``/v1/features/content/optimise``, ``/v1/features/resumes/generate``, and the users'
+verdicts on their suggestions at ``/v1/features/feedback``.
 
 The caller's key authenticates the request and is the one the feature's model call runs
 under (its permissions, limits, budgets and usage, attributed to the feature). When the
@@ -14,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -28,6 +30,7 @@ from careergate.features.documents import (
     segments_of,
     validate,
 )
+from careergate.features.feedback import FeedbackIn, record
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import GatewayCaller
 from careergate.features.optimise import ContentOptimiser
@@ -52,6 +55,7 @@ class FeatureRoutes:
             Route("/v1/features/jobs/match", self.match_jobs, methods=["POST"]),
             Route("/v1/features/content/optimise", self.optimise_content, methods=["POST"]),
             Route("/v1/features/resumes/generate", self.generate_resume, methods=["POST"]),
+            Route("/v1/features/feedback", self.give_feedback, methods=["POST"]),
         ]
 
     async def _serve(self, request: Request, work: Work) -> Response:
@@ -142,6 +146,21 @@ class FeatureRoutes:
             )
             builder = ResumeBuilder(await _taxonomy(), runtime.settings.feature_model)
             return (await builder.build(profile, posting, caller)).to_json()
+
+        return await self._serve(request, work)
+
+    async def give_feedback(self, request: Request) -> Response:
+        async def work(
+            runtime: Runtime, principal: Principal, secret: str | None, payload: Any
+        ) -> dict[str, Any]:
+            try:
+                given = FeedbackIn.model_validate(payload)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(part) for part in first["loc"]) or "(the body)"
+                raise InvalidRequest(f"`{where}`: {first['msg']}.", param=where) from None
+            distance = await record(runtime.database, given, principal.user, principal.key_id)
+            return {"recorded": True, "edit_distance": distance}
 
         return await self._serve(request, work)
 

@@ -175,6 +175,27 @@ class EvalResultRow(Base):
     recommended: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class FeedbackRow(Base):
+    """A user's verdict on one suggestion of a feature. No text is kept: only how much
+    the user changed it (content is not stored by default)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_feature_at", "feature", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    feature: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200))
+    prompt_version: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(200))
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))
+    edit_distance: Mapped[float | None] = mapped_column()
+    """0 (kept as suggested) to 1 (rewritten entirely), for edited suggestions."""
+
+
 class VaultSecretRow(Base):
     """A secret sealed by envelope encryption (see ``careergate.security.envelope``)."""
 

@@ -1,0 +1,135 @@
+"""Feedback on features' suggestions: accepted, edited or rejected, per feature, model
+and prompt version, reported as acceptance rate and edit distance.
+
+Only the verdict and how much an edited suggestion changed are kept; the texts
+themselves are not stored (careergate stores no content by default).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import case, func, select
+
+from careergate.storage.database import Database
+from careergate.storage.models import FeedbackRow
+
+GROUPS = {"feature": "feature", "model": "model", "prompt": "prompt_version"}
+
+
+class Action(StrEnum):
+    ACCEPTED = "accepted"
+    EDITED = "edited"
+    REJECTED = "rejected"
+
+
+class FeedbackIn(BaseModel):
+    """What a client sends: the verdict, and for an edit the suggestion and the result."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    feature: str = Field(min_length=1, max_length=200)
+    action: Action
+    model: str | None = Field(default=None, max_length=200)
+    prompt_version: str | None = Field(default=None, max_length=64)
+    suggestion: str | None = None
+    final: str | None = None
+    """The text as the user kept it (for ``edited``)."""
+
+
+def edit_distance(before: str, after: str) -> float:
+    """0 when unchanged, 1 when nothing is left of it (1 - difflib's similarity)."""
+    return round(1.0 - difflib.SequenceMatcher(None, before, after).ratio(), 4)
+
+
+async def record(
+    database: Database, feedback: FeedbackIn, user: str | None, key_id: str | None
+) -> float | None:
+    distance = None
+    if feedback.action is Action.EDITED and feedback.suggestion is not None:
+        distance = edit_distance(feedback.suggestion, feedback.final or "")
+    async with database.session() as session, session.begin():
+        session.add(
+            FeedbackRow(
+                at=datetime.now(UTC),
+                feature=feedback.feature,
+                model=feedback.model,
+                prompt_version=feedback.prompt_version,
+                user_id=user,
+                key_id=key_id,
+                action=feedback.action.value,
+                edit_distance=distance,
+            )
+        )
+    return distance
+
+
+@dataclass(frozen=True)
+class FeedbackLine:
+    feature: str
+    group: str | None
+    count: int
+    accepted: int
+    edited: int
+    rejected: int
+    mean_edit_distance: float | None
+
+    @property
+    def acceptance_rate(self) -> float:
+        """Accepted as suggested, or kept after an edit."""
+        return (self.accepted + self.edited) / self.count if self.count else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "feature": self.feature,
+            "group": self.group,
+            "count": self.count,
+            "accepted": self.accepted,
+            "edited": self.edited,
+            "rejected": self.rejected,
+            "acceptance_rate": round(self.acceptance_rate, 4),
+            "mean_edit_distance": self.mean_edit_distance,
+        }
+
+
+async def report(database: Database, by: str = "model") -> list[FeedbackLine]:
+    """Per feature and ``by`` (``model`` or ``prompt``) or per feature alone."""
+    if by not in GROUPS:
+        raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPS)}")
+    group = getattr(FeedbackRow, GROUPS[by])
+
+    def counted(action: Action) -> Any:
+        return func.sum(case((FeedbackRow.action == action.value, 1), else_=0))
+
+    query = (
+        select(
+            FeedbackRow.feature,
+            group,
+            func.count(),
+            counted(Action.ACCEPTED),
+            counted(Action.EDITED),
+            counted(Action.REJECTED),
+            func.avg(FeedbackRow.edit_distance),
+        )
+        .group_by(FeedbackRow.feature, group)
+        .order_by(FeedbackRow.feature, group)
+    )
+    async with database.session() as session:
+        rows = (await session.execute(query)).all()
+    return [
+        FeedbackLine(
+            feature,
+            None if by == "feature" else value,
+            int(count),
+            int(accepted or 0),
+            int(edited or 0),
+            int(rejected or 0),
+            round(float(distance), 4) if distance is not None else None,
+        )
+        for feature, value, count, accepted, edited, rejected, distance in rows
+    ]
