@@ -93,6 +93,8 @@ class Taxonomy:
         self.skills = {skill.id: skill for skill in skills}
         self._labels: dict[tuple[str, ...], tuple[Skill, str]] = {}
         self._acronyms: set[tuple[str, ...]] = set()
+        self._longest: dict[str, int] = {}
+        """The longest label starting with each word (most words start none)."""
         # Every preferred label before any alternative one: "project management" is a
         # skill of its own before it is another skill's alias.
         for preferred_pass in (True, False):
@@ -108,6 +110,7 @@ class Taxonomy:
                     if len(key) == 1 and label.isupper():
                         self._acronyms.add(key)  # "IT" is not "it"
                     self._labels[key] = (skill, label)
+                    self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
 
     @classmethod
     @cache
@@ -133,7 +136,8 @@ class Taxonomy:
             words = tokens(segment.text)
             index = 0
             while index < len(words):
-                for length in range(min(MAX_LABEL_TOKENS, len(words) - index), 0, -1):
+                longest = self._longest.get(words[index][0], 0)
+                for length in range(min(longest, len(words) - index), 0, -1):
                     key = tuple(w for w, _, _ in words[index : index + length])
                     hit = self._labels.get(key)
                     if hit is not None and key in self._acronyms:
