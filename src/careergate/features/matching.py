@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import bm25s
-import jsonschema
-import orjson
 
 from careergate.features.documents import Segment
-from careergate.features.model_access import ModelCaller, ModelUnavailable
+from careergate.features.model_access import ModelCaller, ModelUnavailable, ask_structured
 from careergate.features.taxonomy import Taxonomy
 
 FEATURE = "job-matching"
@@ -168,36 +166,19 @@ class JobMatcher:
     ) -> str | None:
         texts = {c.id: " ".join(s.text for s in c.segments)[:2000] for c in candidates}
         listing = "\n\n".join(f"[{m.id}]\n{texts[m.id]}" for m in best)
-        body: dict[str, Any] = {
-            "model": self.model,
-            "messages": [
-                {
-                    "role": "system",
-                    "content": "Rate how well each candidate fits the document, from 0 (no fit) "
-                    "to 100 (ideal), with one sentence why. Judge skills and experience only.",
-                },
-                {
-                    "role": "user",
-                    "content": "Document:\n"
-                    + " ".join(s.text for s in query)[:4000]
-                    + "\n\nCandidates:\n"
-                    + listing,
-                },
-            ],
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": "ratings", "strict": True, "schema": _ANSWER_SCHEMA},
-            },
-            "max_completion_tokens": 1500,
-        }
-        answer = await caller.chat(body)
-        try:
-            ratings = orjson.loads(answer["choices"][0]["message"]["content"] or "")
-            jsonschema.validate(ratings, _ANSWER_SCHEMA)
-        except (KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
-            raise ModelUnavailable(f"the model's answer could not be read: {exc}") from exc
-        except jsonschema.ValidationError as exc:
-            raise ModelUnavailable(f"the model's answer broke its schema: {exc.message}") from exc
+        ratings, model = await ask_structured(
+            caller,
+            model=self.model,
+            instructions="Rate how well each candidate fits the document, from 0 (no fit) to "
+            "100 (ideal), with one sentence why. Judge skills and experience only.",
+            content="Document:\n"
+            + " ".join(s.text for s in query)[:4000]
+            + "\n\nCandidates:\n"
+            + listing,
+            schema=_ANSWER_SCHEMA,
+            name="ratings",
+            max_tokens=1500,
+        )
         by_id = {m.id: m for m in best}
         for rating in ratings["ratings"]:
             match = by_id.get(rating["id"])
@@ -206,8 +187,7 @@ class JobMatcher:
             match.model_fit = rating["fit"] / 100
             match.score = 0.5 * match.score + 0.5 * match.model_fit
             match.explanation = f"{rating['why'].strip()} ({match.explanation})"
-        model = answer.get("model")
-        return model if isinstance(model, str) else None
+        return model
 
     def _skills(self, segments: list[Segment]) -> dict[str, str]:
         return {f.skill.uri: f.skill.label for f in self.taxonomy.find(segments)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+import jsonschema
 import openai
 import orjson
 
@@ -84,3 +85,43 @@ class SdkCaller:
             raise ModelUnavailable(f"{type(exc).__name__}: {exc.message}") from exc
         dumped: dict[str, Any] = answer.model_dump()
         return dumped
+
+
+async def ask_structured(
+    caller: ModelCaller,
+    *,
+    model: str,
+    instructions: str,
+    content: str,
+    schema: dict[str, Any],
+    name: str,
+    max_tokens: int,
+    user: str | None = None,
+) -> tuple[Any, str | None]:
+    """Ask for an answer shaped by ``schema`` (structured output) and check it: (the
+    parsed answer, the model that gave it), or ``ModelUnavailable`` for an answer that
+    cannot be read or breaks the schema."""
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [
+            {"role": "system", "content": instructions},
+            {"role": "user", "content": content},
+        ],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": name, "strict": True, "schema": schema},
+        },
+        "max_completion_tokens": max_tokens,
+    }
+    if user:
+        body["user"] = user
+    answer = await caller.chat(body)
+    try:
+        parsed = orjson.loads(answer["choices"][0]["message"]["content"] or "")
+        jsonschema.validate(parsed, schema)
+    except (KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
+        raise ModelUnavailable(f"the model's answer could not be read: {exc}") from exc
+    except jsonschema.ValidationError as exc:
+        raise ModelUnavailable(f"the model's answer broke its schema: {exc.message}") from exc
+    served = answer.get("model")
+    return parsed, served if isinstance(served, str) else None

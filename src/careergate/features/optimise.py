@@ -19,11 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-import orjson
-
 from careergate.features.documents import Segment
-from careergate.features.model_access import ModelCaller, ModelUnavailable
+from careergate.features.model_access import ModelCaller, ModelUnavailable, ask_structured
 from careergate.features.taxonomy import Taxonomy
 
 FEATURE = "content-optimisation"
@@ -227,40 +224,22 @@ class ContentOptimiser:
         self, resume: list[Segment], posting: list[Segment], caller: ModelCaller
     ) -> tuple[list[dict[str, str]], str | None]:
         editable = [s for s in resume if any(m in s.field for m in _EDITABLE)]
-        body: dict[str, Any] = {
-            "model": self.model,
-            "messages": [
-                {
-                    "role": "system",
-                    "content": "Improve these resume bullets and summary for the posting. Each "
-                    "edit quotes the exact original text, gives the replacement and why. Never "
-                    "add employers, titles, dates, numbers or skills the resume does not show.",
-                },
-                {
-                    "role": "user",
-                    "content": "Posting:\n"
-                    + "\n".join(s.text for s in posting)[:3000]
-                    + "\n\nResume:\n"
-                    + "\n".join(f"[{s.field}] {s.text}" for s in editable)[:5000],
-                },
-            ],
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": "edits", "strict": True, "schema": _ANSWER_SCHEMA},
-            },
-            "max_completion_tokens": 1500,
-        }
-        answer = await caller.chat(body)
-        try:
-            listed = orjson.loads(answer["choices"][0]["message"]["content"] or "")
-            jsonschema.validate(listed, _ANSWER_SCHEMA)
-        except (KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
-            raise ModelUnavailable(f"the model's answer could not be read: {exc}") from exc
-        except jsonschema.ValidationError as exc:
-            raise ModelUnavailable(f"the model's answer broke its schema: {exc.message}") from exc
-        model = answer.get("model")
+        listed, model = await ask_structured(
+            caller,
+            model=self.model,
+            instructions="Improve these resume bullets and summary for the posting. Each edit "
+            "quotes the exact original text, gives the replacement and why. Never add "
+            "employers, titles, dates, numbers or skills the resume does not show.",
+            content="Posting:\n"
+            + "\n".join(s.text for s in posting)[:3000]
+            + "\n\nResume:\n"
+            + "\n".join(f"[{s.field}] {s.text}" for s in editable)[:5000],
+            schema=_ANSWER_SCHEMA,
+            name="edits",
+            max_tokens=1500,
+        )
         edits: list[dict[str, str]] = listed["edits"]
-        return edits, model if isinstance(model, str) else None
+        return edits, model
 
     def _checked(
         self, proposed: list[dict[str, str]], resume: list[Segment]

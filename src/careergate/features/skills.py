@@ -14,11 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-import orjson
-
 from careergate.features.documents import Segment
-from careergate.features.model_access import ModelCaller, ModelUnavailable
+from careergate.features.model_access import ModelCaller, ModelUnavailable, ask_structured
 from careergate.features.taxonomy import Found, Taxonomy, normalise
 
 FEATURE = "skills"
@@ -115,29 +112,16 @@ class SkillInference:
         self, segments: list[Segment], caller: ModelCaller, user: str | None
     ) -> SkillReport:
         text = "\n".join(f"[{s.field}] {s.text}" for s in segments)
-        body: dict[str, Any] = {
-            "model": self.model,
-            "messages": [
-                {"role": "system", "content": _INSTRUCTIONS},
-                {"role": "user", "content": text},
-            ],
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": "skills", "strict": True, "schema": ANSWER_SCHEMA},
-            },
-            "max_completion_tokens": 1200,
-        }
-        if user:
-            body["user"] = user
-        answer = await caller.chat(body)
-        try:
-            content = answer["choices"][0]["message"]["content"] or ""
-            listed = orjson.loads(content)
-            jsonschema.validate(listed, ANSWER_SCHEMA)
-        except (KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
-            raise ModelUnavailable(f"the model's answer could not be read: {exc}") from exc
-        except jsonschema.ValidationError as exc:
-            raise ModelUnavailable(f"the model's answer broke its schema: {exc.message}") from exc
+        listed, model = await ask_structured(
+            caller,
+            model=self.model,
+            instructions=_INSTRUCTIONS,
+            content=text,
+            schema=ANSWER_SCHEMA,
+            name="skills",
+            max_tokens=1200,
+            user=user,
+        )
         skills: list[FoundSkill] = []
         unmapped: list[str] = []
         for item in listed["skills"]:
@@ -162,7 +146,7 @@ class SkillInference:
         # What the taxonomy finds has evidence too: it completes the model's list.
         found = (_from_found(f, "taxonomy") for f in self.taxonomy.find(segments))
         return SkillReport(
-            _unique([*skills, *found]), degraded=False, model=answer.get("model"), unmapped=unmapped
+            _unique([*skills, *found]), degraded=False, model=model, unmapped=unmapped
         )
 
 
@@ -311,34 +295,17 @@ class SkillRecommender:
         has: set[str],
         demand: dict[str, tuple[str, int]],
     ) -> tuple[list[Recommendation], str | None]:
-        body: dict[str, Any] = {
-            "model": self.model,
-            "messages": [
-                {
-                    "role": "system",
-                    "content": "Suggest up to 8 skills this person should learn to work as "
-                    "the target role, each with one sentence why. Use ESCO skill names.",
-                },
-                {
-                    "role": "user",
-                    "content": f"Target role: {role}\n\nProfile:\n"
-                    + "\n".join(s.text for s in profile)[:4000],
-                },
-            ],
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": "skills", "strict": True, "schema": _RECOMMEND_SCHEMA},
-            },
-            "max_completion_tokens": 800,
-        }
-        answer = await caller.chat(body)
-        try:
-            listed = orjson.loads(answer["choices"][0]["message"]["content"] or "")
-            jsonschema.validate(listed, _RECOMMEND_SCHEMA)
-        except (KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
-            raise ModelUnavailable(f"the model's answer could not be read: {exc}") from exc
-        except jsonschema.ValidationError as exc:
-            raise ModelUnavailable(f"the model's answer broke its schema: {exc.message}") from exc
+        listed, model = await ask_structured(
+            caller,
+            model=self.model,
+            instructions="Suggest up to 8 skills this person should learn to work as the "
+            "target role, each with one sentence why. Use ESCO skill names.",
+            content=f"Target role: {role}\n\nProfile:\n"
+            + "\n".join(s.text for s in profile)[:4000],
+            schema=_RECOMMEND_SCHEMA,
+            name="skills",
+            max_tokens=800,
+        )
         found: list[Recommendation] = []
         for item in listed["skills"]:
             skill = self.taxonomy.lookup(item["name"])
@@ -346,8 +313,7 @@ class SkillRecommender:
                 continue  # not an ESCO skill, or one the profile already shows
             asked = demand.get(skill.uri, (skill.label, 0))[1]
             found.append(Recommendation(skill.uri, skill.label, asked, item["why"].strip(), "ai"))
-        model = answer.get("model")
-        return found, model if isinstance(model, str) else None
+        return found, model
 
 
 def _title(posting: list[Segment]) -> str:
