@@ -17,32 +17,23 @@ from typing import Any
 import bm25s
 
 from careergate.features.documents import Segment
-from careergate.features.model_access import ModelCaller, ModelUnavailable, ask_structured
+from careergate.features.model_access import (
+    ModelCaller,
+    ModelUnavailable,
+    ask_structured,
+    list_schema,
+)
 from careergate.features.taxonomy import Taxonomy
 
 FEATURE = "job-matching"
 PROMPT_VERSION = "matching-v1"
 AI_TOP = 10
-_ANSWER_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "ratings": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string"},
-                    "fit": {"type": "integer", "minimum": 0, "maximum": 100},
-                    "why": {"type": "string"},
-                },
-                "required": ["id", "fit", "why"],
-                "additionalProperties": False,
-            },
-        }
-    },
-    "required": ["ratings"],
-    "additionalProperties": False,
-}
+_ANSWER_SCHEMA = list_schema(
+    "ratings",
+    id={"type": "string"},
+    fit={"type": "integer", "minimum": 0, "maximum": 100},
+    why={"type": "string"},
+)
 
 
 @dataclass(frozen=True, slots=True)

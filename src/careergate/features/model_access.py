@@ -125,3 +125,20 @@ async def ask_structured(
         raise ModelUnavailable(f"the model's answer broke its schema: {exc.message}") from exc
     served = answer.get("model")
     return parsed, served if isinstance(served, str) else None
+
+
+def list_schema(key: str, **fields: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of ``{key: [{field: ..., ...}]}`` with every field required (what
+    OpenAI's strict structured outputs ask for)."""
+    item = {
+        "type": "object",
+        "properties": fields,
+        "required": list(fields),
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {key: {"type": "array", "items": item}},
+        "required": [key],
+        "additionalProperties": False,
+    }

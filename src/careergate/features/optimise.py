@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from careergate.features.documents import Segment
-from careergate.features.model_access import ModelCaller, ModelUnavailable, ask_structured
+from careergate.features.model_access import (
+    ModelCaller,
+    ModelUnavailable,
+    ask_structured,
+    list_schema,
+)
 from careergate.features.taxonomy import Taxonomy
 
 FEATURE = "content-optimisation"
@@ -54,26 +59,12 @@ _BUZZWORDS = (
 )
 _NUMBER = re.compile(r"\d[\d,.]*%?")
 _EDITABLE = ("basics.summary", ".highlights[", ".summary", ".description")
-_ANSWER_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "edits": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "original": {"type": "string"},
-                    "replacement": {"type": "string"},
-                    "reason": {"type": "string"},
-                },
-                "required": ["original", "replacement", "reason"],
-                "additionalProperties": False,
-            },
-        }
-    },
-    "required": ["edits"],
-    "additionalProperties": False,
-}
+_ANSWER_SCHEMA = list_schema(
+    "edits",
+    original={"type": "string"},
+    replacement={"type": "string"},
+    reason={"type": "string"},
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,30 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from careergate.features.documents import Segment
-from careergate.features.model_access import ModelCaller, ModelUnavailable, ask_structured
+from careergate.features.model_access import (
+    ModelCaller,
+    ModelUnavailable,
+    ask_structured,
+    list_schema,
+)
 from careergate.features.taxonomy import Found, Taxonomy, normalise
 
 FEATURE = "skills"
 PROMPT_VERSION = "skills-v1"
-ANSWER_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "skills": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string"},
-                    "evidence": {"type": "string"},
-                },
-                "required": ["name", "evidence"],
-                "additionalProperties": False,
-            },
-        }
-    },
-    "required": ["skills"],
-    "additionalProperties": False,
-}
+ANSWER_SCHEMA = list_schema("skills", name={"type": "string"}, evidence={"type": "string"})
 _INSTRUCTIONS = (
     "List the professional skills this text shows. For each, give the skill's usual name "
     "(as in the ESCO skills taxonomy where you can) and the exact words of the text that "
@@ -176,22 +163,7 @@ def _unique(skills: Any) -> list[FoundSkill]:
 
 
 RECOMMEND_PROMPT_VERSION = "recommend-v1"
-_RECOMMEND_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "skills": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"name": {"type": "string"}, "why": {"type": "string"}},
-                "required": ["name", "why"],
-                "additionalProperties": False,
-            },
-        }
-    },
-    "required": ["skills"],
-    "additionalProperties": False,
-}
+_RECOMMEND_SCHEMA = list_schema("skills", name={"type": "string"}, why={"type": "string"})
 
 
 @dataclass(frozen=True, slots=True)
