@@ -104,3 +104,25 @@ def test_eval_compares_two_models_and_remembers_the_last_run(
     assert report["recommendation"].startswith("gpt-4o:")
     rows = two_models.usage_rows(expected=12)
     assert {row.feature for row in rows} == {"skills"}  # metered to the task set's feature
+
+
+def test_eval_features_scores_the_fallbacks_and_the_ai_path(gateway: Gateway) -> None:
+    env = cli_env(gateway.settings)
+    offline = json.loads(run_cli(env, "eval", "features", "--json").stdout)
+    fallback = offline["fallback"]
+    assert fallback["skills"]["precision"] >= 0.7  # the goal
+    assert fallback["skills"]["items"] == 32  # 12 hand-written, 20 synthetic
+    assert fallback["matching"]["ndcg@10"] > fallback["matching"]["bm25"]["ndcg@10"]
+    assert fallback["skills"]["degraded"] is True
+    assert "ai" not in offline
+
+    key = gateway.create_key()
+    both = json.loads(
+        run_cli(
+            env, "eval", "features", "--base-url", gateway.base_url, "--key", key, "--json"
+        ).stdout
+    )
+    assert both["ai"]["skills"]["degraded"] is False
+    assert both["fallback"] == fallback
+    printed = run_cli(env, "eval", "features").stdout
+    assert "skill precision ≥ 0.7: met" in printed

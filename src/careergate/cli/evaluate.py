@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import openai
 import typer
@@ -13,18 +13,27 @@ from rich.table import Table
 
 from careergate.cli.common import err_console, print_json, print_table, run, with_database
 from careergate.config.deployments import load_gateway_config
+from careergate.evaluation.features import score_matching, score_skills, skill_items
 from careergate.evaluation.report import ModelSummary, recommend, summarise, svg_chart
 from careergate.evaluation.runner import Attempt, run_task_set
 from careergate.evaluation.store import previous_results, save_results
 from careergate.evaluation.tasks import TaskSet
+from careergate.features.matching import JobMatcher
+from careergate.features.model_access import ModelCaller, SdkCaller
+from careergate.features.skills import SkillInference
+from careergate.features.taxonomy import Taxonomy
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.settings import Settings
 from careergate.storage.database import Database
 
 
 def evaluate(
-    tasks: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Task set (YAML).")],
-    models: Annotated[str, typer.Option(help="Comma-separated models or aliases to compare.")],
+    tasks: Annotated[
+        str, typer.Argument(help="A task set (YAML), or `features` for the platform features.")
+    ],
+    models: Annotated[
+        str | None, typer.Option(help="Comma-separated models or aliases to compare.")
+    ] = None,
     base_url: Annotated[
         str, typer.Option(help="The gateway's /v1 URL.")
     ] = "http://127.0.0.1:8080/v1",
@@ -38,16 +47,22 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Run every task on every model; report quality, latency, cost and failures, with a
-    recommendation, compared with the last run of the same task set."""
+    recommendation, compared with the last run of the same task set. ``eval features``
+    scores the platform features on the project's labelled set instead."""
     settings = Settings()
+    secret = key or os.environ.get("CAREERGATE_EVAL_KEY")
+    if tasks == "features":
+        evaluate_features(base_url if secret else None, secret, as_json)
+        return
+    if not models:
+        raise typer.BadParameter("give --models to compare")
+    if not secret:
+        raise typer.BadParameter("give --key or set CAREERGATE_EVAL_KEY")
     try:
-        task_set = TaskSet.load(tasks)
+        task_set = TaskSet.load(Path(tasks))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     candidates = [m.strip() for m in models.split(",") if m.strip()]
-    secret = key or os.environ.get("CAREERGATE_EVAL_KEY")
-    if not secret:
-        raise typer.BadParameter("give --key or set CAREERGATE_EVAL_KEY")
     config = load_gateway_config(settings.config, settings.upstream_env)
     prices = PriceCatalogue.shipped(config.prices)
 
@@ -123,3 +138,59 @@ def evaluate(
     typer.echo(f"Recommendation for {task_set.feature or task_set.name}: {reason}")
     if chart is not None:
         typer.echo(f"Chart: {chart}")
+
+
+def evaluate_features(base_url: str | None, key: str | None, as_json: bool) -> None:
+    """Skill extraction and job matching on the labelled set: the fallback always, and
+    the AI path too when a gateway and key are given."""
+    taxonomy = Taxonomy.esco()
+    model = Settings().feature_model
+
+    async def score(caller: ModelCaller | None) -> dict[str, Any]:
+        skills, skills_degraded = await score_skills(
+            SkillInference(taxonomy, model), skill_items(taxonomy), caller
+        )
+        ours, bm25, matching_degraded = await score_matching(JobMatcher(taxonomy, model), caller)
+        return {
+            "skills": {**skills.to_json(), "degraded": skills_degraded},
+            "matching": {
+                **ours.to_json(),
+                "bm25": bm25.to_json(),
+                "above_bm25": ours.ndcg_at_10 > bm25.ndcg_at_10,
+                "degraded": matching_degraded,
+            },
+        }
+
+    async def work() -> dict[str, Any]:
+        results = {"fallback": await score(None)}
+        if base_url is not None and key is not None:
+            async with openai.AsyncOpenAI(base_url=base_url, api_key=key, max_retries=1) as client:
+                results["ai"] = await score(SdkCaller(client, "evaluation"))
+        return results
+
+    results = run(work)
+    if as_json:
+        print_json(results)
+        return
+    table = Table(
+        "path", "skill precision", "recall", "F1", "matching nDCG@10", "MRR", "BM25 nDCG@10"
+    )
+    for path, scores in results.items():
+        skills, matching = scores["skills"], scores["matching"]
+        table.add_row(
+            path,
+            f"{skills['precision']:.3f}",
+            f"{skills['recall']:.3f}",
+            f"{skills['f1']:.3f}",
+            f"{matching['ndcg@10']:.3f}",
+            f"{matching['mrr']:.3f}",
+            f"{matching['bm25']['ndcg@10']:.3f}",
+        )
+    print_table(table)
+    fallback = results["fallback"]
+    precision = "met" if fallback["skills"]["precision_goal_met"] else "NOT met"
+    ranking = "met" if fallback["matching"]["above_bm25"] else "NOT met"
+    typer.echo(
+        f"Goals for the fallbacks: skill precision ≥ 0.7: {precision}; "
+        f"matching nDCG@10 above BM25's: {ranking}."
+    )
