@@ -1,11 +1,13 @@
-"""``careergate skills`` and ``careergate jobs``: the platform features from the command line."""
+"""``careergate skills``, ``jobs`` and ``resumes``: the platform features from the command
+line, offline (the fallbacks) or through a gateway (``--base-url``)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import openai
 import orjson
@@ -14,15 +16,59 @@ from rich.table import Table
 
 from careergate.cli.common import err_console, print_json, print_table
 from careergate.errors import GatewayError
-from careergate.features import matching
-from careergate.features.documents import match_request, segments_of
-from careergate.features.matching import Candidate, JobMatcher, MatchReport
-from careergate.features.model_access import SdkCaller
-from careergate.features.skills import FEATURE, SkillInference, SkillReport
+from careergate.features import matching, optimise, resumes
+from careergate.features.documents import (
+    job_segments,
+    match_request,
+    resume_segments,
+    segments_of,
+    validate,
+)
+from careergate.features.matching import Candidate, JobMatcher
+from careergate.features.model_access import ModelCaller, SdkCaller
+from careergate.features.optimise import ContentOptimiser
+from careergate.features.resumes import ResumeBuilder
+from careergate.features.skills import FEATURE, SkillInference, SkillRecommender
 from careergate.features.taxonomy import Taxonomy
 from careergate.settings import Settings
 
+T = TypeVar("T")
+
 skills_app = typer.Typer(help="Skill inference (ESCO).", no_args_is_help=True)
+BaseUrl = Annotated[
+    str | None, typer.Option(help="A gateway's /v1 URL; without one, no model is asked.")
+]
+Key = Annotated[str | None, typer.Option(help="Its key (default: $CAREERGATE_KEY).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _run(
+    base_url: str | None,
+    key: str | None,
+    feature: str,
+    work: Callable[[ModelCaller | None], Awaitable[T]],
+) -> T:
+    """``work`` with a caller of the gateway at ``base_url`` (none: offline, fallback)."""
+
+    async def main() -> T:
+        if base_url is None:
+            return await work(None)
+        secret = key or os.environ.get("CAREERGATE_KEY")
+        if not secret:
+            raise typer.BadParameter("give --key or set CAREERGATE_KEY with --base-url")
+        async with openai.AsyncOpenAI(base_url=base_url, api_key=secret, max_retries=1) as client:
+            return await work(SdkCaller(client, feature))
+
+    return asyncio.run(main())
+
+
+def _checked(read: Callable[[], T]) -> T:
+    """A document read and validated, or the error that names the field."""
+    try:
+        return read()
+    except GatewayError as error:
+        err_console.print(f"[red]error:[/red] {error.message}")
+        raise typer.Exit(1) from None
 
 
 def _payload(resume: Path | None, job: Path | None, text: str | None) -> dict[str, Any]:
@@ -45,30 +91,14 @@ def extract(
         Path | None, typer.Option(help="A job posting (JSON Resume job schema).")
     ] = None,
     text: Annotated[str | None, typer.Option(help="Plain text.")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="A gateway's /v1 URL; without one, no model is asked.")
-    ] = None,
-    key: Annotated[str | None, typer.Option(help="Its key (default: $CAREERGATE_KEY).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    base_url: BaseUrl = None,
+    key: Key = None,
+    as_json: AsJson = False,
 ) -> None:
     """The skills a resume, a posting or a text shows, as ESCO concepts with evidence."""
-    try:
-        segments = segments_of(_payload(resume, job, text))
-    except GatewayError as error:
-        err_console.print(f"[red]error:[/red] {error.message}")
-        raise typer.Exit(1) from None
+    segments = _checked(lambda: segments_of(_payload(resume, job, text)))
     inference = SkillInference(Taxonomy.esco(), Settings().feature_model)
-
-    async def work() -> SkillReport:
-        if base_url is None:
-            return await inference.extract(segments, None)
-        secret = key or os.environ.get("CAREERGATE_KEY")
-        if not secret:
-            raise typer.BadParameter("give --key or set CAREERGATE_KEY with --base-url")
-        async with openai.AsyncOpenAI(base_url=base_url, api_key=secret, max_retries=1) as client:
-            return await inference.extract(segments, SdkCaller(client, FEATURE))
-
-    report = asyncio.run(work())
+    report = _run(base_url, key, FEATURE, lambda caller: inference.extract(segments, caller))
     if as_json:
         print_json(report.to_json())
         return
@@ -104,33 +134,21 @@ def match(
     resume: Annotated[Path, typer.Option(help="The profile (JSON Resume).")],
     jobs: Annotated[Path, typer.Option(help="Postings: a JSON list of {id, job}, or a folder.")],
     top: Annotated[int, typer.Option(min=1, max=1000, help="How many to show.")] = 10,
-    base_url: Annotated[
-        str | None, typer.Option(help="A gateway's /v1 URL; without one, no model is asked.")
-    ] = None,
-    key: Annotated[str | None, typer.Option(help="Its key (default: $CAREERGATE_KEY).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    base_url: BaseUrl = None,
+    key: Key = None,
+    as_json: AsJson = False,
 ) -> None:
     """Rank postings for a profile: score, matched and missing skills, and why."""
     payload = {**_payload(resume, None, None), "jobs": _postings(jobs)}
-    try:
-        query, entries, _ = match_request(payload)
-    except GatewayError as error:
-        err_console.print(f"[red]error:[/red] {error.message}")
-        raise typer.Exit(1) from None
+    query, entries, _ = _checked(lambda: match_request(payload))
     matcher = JobMatcher(Taxonomy.esco(), Settings().feature_model)
     candidates = [Candidate(id, segments) for id, segments in entries]
-
-    async def work() -> MatchReport:
-        if base_url is None:
-            return await matcher.match(query, candidates, None, query_is_posting=False, top=top)
-        secret = key or os.environ.get("CAREERGATE_KEY")
-        if not secret:
-            raise typer.BadParameter("give --key or set CAREERGATE_KEY with --base-url")
-        async with openai.AsyncOpenAI(base_url=base_url, api_key=secret, max_retries=1) as client:
-            caller = SdkCaller(client, matching.FEATURE)
-            return await matcher.match(query, candidates, caller, query_is_posting=False, top=top)
-
-    report = asyncio.run(work())
+    report = _run(
+        base_url,
+        key,
+        matching.FEATURE,
+        lambda caller: matcher.match(query, candidates, caller, query_is_posting=False, top=top),
+    )
     if as_json:
         print_json(report.to_json())
         return
@@ -142,3 +160,79 @@ def match(
             m.id, f"{m.score:.2f}", ", ".join(m.matched), ", ".join(m.missing), m.explanation
         )
     print_table(table)
+
+
+@skills_app.command("recommend")
+def recommend(
+    resume: Annotated[Path, typer.Option(help="The profile (JSON Resume).")],
+    role: Annotated[str, typer.Option(help="The target role, e.g. 'Data Engineer'.")],
+    jobs: Annotated[Path, typer.Option(help="Postings: a JSON list of {id, job}, or a folder.")],
+    top: Annotated[int, typer.Option(min=1, max=100, help="How many to show.")] = 10,
+    base_url: BaseUrl = None,
+    key: Key = None,
+) -> None:
+    """Skills to learn for a target role (JSON)."""
+    payload = {**_payload(resume, None, None), "jobs": _postings(jobs)}
+    profile, entries, _ = _checked(lambda: match_request(payload))
+    recommender = SkillRecommender(Taxonomy.esco(), Settings().feature_model)
+    postings = [segments for _, segments in entries]
+    report = _run(
+        base_url,
+        key,
+        FEATURE,
+        lambda caller: recommender.recommend(profile, role, postings, caller, top),
+    )
+    print_json(report.to_json())
+
+
+resumes_app = typer.Typer(help="Resume generation and content optimisation.", no_args_is_help=True)
+
+
+def _pair(resume: Path, job: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    payload = _payload(resume, job, None)
+    return _checked(
+        lambda: (validate(payload["resume"], "resume"), validate(payload["job"], "job"))
+    )
+
+
+@resumes_app.command("generate")
+def generate(
+    resume: Annotated[Path, typer.Option(help="The profile (JSON Resume).")],
+    job: Annotated[Path, typer.Option(help="The posting to tailor it to.")],
+    output: Annotated[str, typer.Option("--format", help="json, markdown or html.")] = "json",
+    base_url: BaseUrl = None,
+    key: Key = None,
+) -> None:
+    """A resume tailored to a posting, with every fact traced to the profile."""
+    profile, posting = _pair(resume, job)
+    builder = ResumeBuilder(Taxonomy.esco(), Settings().feature_model)
+    result = _run(
+        base_url, key, resumes.FEATURE, lambda caller: builder.build(profile, posting, caller)
+    )
+    if output == "markdown":
+        typer.echo(result.markdown, nl=False)
+    elif output == "html":
+        typer.echo(result.html)
+    else:
+        print_json(result.to_json())
+    for flag in result.flags:
+        err_console.print(f"[yellow]dropped[/yellow] {flag}")
+
+
+@resumes_app.command("optimise")
+def optimise_content(
+    resume: Annotated[Path, typer.Option(help="The resume (JSON Resume).")],
+    job: Annotated[Path, typer.Option(help="The posting it is for.")],
+    base_url: BaseUrl = None,
+    key: Key = None,
+) -> None:
+    """Edits that make the resume's bullets and summary speak to the posting (JSON)."""
+    profile, posting = _pair(resume, job)
+    optimiser = ContentOptimiser(Taxonomy.esco(), Settings().feature_model)
+    report = _run(
+        base_url,
+        key,
+        optimise.FEATURE,
+        lambda caller: optimiser.optimise(resume_segments(profile), job_segments(posting), caller),
+    )
+    print_json(report.to_json())

@@ -10,7 +10,7 @@ from careergate.cli.budgets import budgets_app
 from careergate.cli.db import db_app
 from careergate.cli.evaluate import evaluate
 from careergate.cli.fake import fake_upstream
-from careergate.cli.features import jobs_app, skills_app
+from careergate.cli.features import jobs_app, resumes_app, skills_app
 from careergate.cli.keys import keys_app
 from careergate.cli.models import models_app
 from careergate.cli.serve import serve
@@ -38,6 +38,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
 app.add_typer(skills_app, name="skills")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(resumes_app, name="resumes")
 
 
 def main() -> None:
