@@ -169,7 +169,12 @@ class Runtime:
             stack.callback(watcher.cancel)
             rollup = asyncio.create_task(roll_up_forever(database, settings.rollup_seconds))
             stack.callback(rollup.cancel)
-            usage = UsageWriter(database, settings.usage_flush_seconds, settings.usage_batch_size)
+            usage = UsageWriter(
+                database,
+                settings.usage_flush_seconds,
+                settings.usage_batch_size,
+                dead_letter=settings.data_dir / "dead-letter",
+            )
             await usage.start()
             stack.push_async_callback(usage.close)
             request_log = RequestLog.for_format(settings.log_format)

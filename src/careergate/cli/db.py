@@ -1,11 +1,16 @@
-"""``careergate db``: the database schema."""
+"""``careergate db``: the database schema, and usage records set aside to replay."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from careergate.cli.common import err_console, run
+from careergate.cli.common import err_console, run, with_database
 from careergate.settings import Settings
+from careergate.storage.database import Database
+from careergate.usage.writer import replay
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -23,3 +28,21 @@ def upgrade() -> None:
 
     run(work)
     err_console.print(f"database at {settings.resolved_database_url} is up to date")
+
+
+@db_app.command("replay-usage")
+def replay_usage(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A dead-letter file.")],
+) -> None:
+    """Write the usage records the gateway set aside (``<data dir>/dead-letter/``)."""
+    settings = Settings()
+
+    lines = file.read_bytes().splitlines()
+
+    async def work(database: Database) -> tuple[int, int]:
+        return await replay(database, lines)
+
+    written, refused = run(lambda: with_database(settings, work))
+    err_console.print(f"{written} usage records written, {refused} still refused")
+    if refused:
+        raise typer.Exit(1)

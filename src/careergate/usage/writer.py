@@ -4,7 +4,15 @@
 multi-row insert every ``flush_seconds`` (or sooner once ``batch_size`` records wait).
 ``close()`` writes what is left, so a clean shutdown loses nothing. A crash loses at
 most the records still in the buffer: those of the last ``flush_seconds`` plus those of
-requests still in flight. A failed write keeps the batch and retries it.
+requests still in flight.
+
+A failed write keeps the batch and retries it. After ``ISOLATE_AFTER`` failures in a row
+the batch is written a record at a time: when some records go in and others do not, the
+others are the trouble (a row the database refuses) and go to the dead-letter file
+(``<data dir>/dead-letter/usage-<day>.jsonl``, replayed with ``careergate db
+replay-usage``) instead of holding back every batch after them; when none goes in, the
+database is down and the batch waits. Records beyond the buffer's bound also go to the
+dead-letter file rather than being dropped.
 """
 
 from __future__ import annotations
@@ -13,6 +21,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
 
 from careergate.storage import Database
 from careergate.storage.batch import BatchInserter
@@ -22,12 +34,18 @@ from careergate.usage.record import UsageRecord
 log = logging.getLogger("careergate.usage")
 
 _MAX_BUFFERED = 200_000
-"""Beyond this many unwritten records (a database down for long), the oldest are dropped."""
+"""Beyond this many unwritten records (a database down for long), the oldest go to the
+dead-letter file."""
+ISOLATE_AFTER = 3
 
 
 class UsageWriter:
     def __init__(
-        self, database: Database, flush_seconds: float = 0.5, batch_size: int = 500
+        self,
+        database: Database,
+        flush_seconds: float = 0.5,
+        batch_size: int = 500,
+        dead_letter: Path | None = None,
     ) -> None:
         self._inserter = BatchInserter(database, UsageRow.metadata.tables[UsageRow.__tablename__])
         self.flush_seconds = flush_seconds
@@ -37,6 +55,9 @@ class UsageWriter:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.written = 0
+        self.dead_lettered = 0
+        self._dead_letter = dead_letter
+        self._failures = 0
 
     def record(self, record: UsageRecord) -> None:
         self._buffer.append(record)
@@ -64,16 +85,49 @@ class UsageWriter:
         try:
             await self._inserter.insert([r.to_row() for r in batch])
         except Exception:
+            self._failures += 1
             log.exception("writing %d usage records failed; will retry", len(batch))
+            if self._failures >= ISOLATE_AFTER:
+                batch = await self._isolate(batch)
             self._buffer[:0] = batch
             if len(self._buffer) > _MAX_BUFFERED:
-                dropped = len(self._buffer) - _MAX_BUFFERED
-                del self._buffer[:dropped]
-                log.error("dropped %d unwritten usage records (buffer full)", dropped)
+                overflow = len(self._buffer) - _MAX_BUFFERED
+                self._set_aside(self._buffer[:overflow], "the buffer is full")
+                del self._buffer[:overflow]
             return
+        self._failures = 0
         self.written += len(batch)
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug("wrote %d usage records in %.1f ms", len(batch), elapsed_ms)
+
+    async def _isolate(self, batch: list[UsageRecord]) -> list[UsageRecord]:
+        """Write the batch a record at a time; what still waits for the database."""
+        self._failures = 0
+        refused: list[UsageRecord] = []
+        for record in batch:
+            try:
+                await self._inserter.insert([record.to_row()])
+                self.written += 1
+            except Exception:
+                refused.append(record)
+        if len(refused) == len(batch):
+            return refused  # nothing went in: the database is down, not the records
+        self._set_aside(refused, "the database refused them")
+        return []
+
+    def _set_aside(self, records: list[UsageRecord], why: str) -> None:
+        if not records:
+            return
+        if self._dead_letter is None:
+            log.error("dropped %d usage records: %s (no dead-letter file)", len(records), why)
+            return
+        self._dead_letter.mkdir(parents=True, exist_ok=True)
+        path = self._dead_letter / f"usage-{datetime.now(UTC).date().isoformat()}.jsonl"
+        with path.open("ab") as out:
+            for record in records:
+                out.write(orjson.dumps(record.to_row()) + b"\n")
+        self.dead_lettered += len(records)
+        log.error("set aside %d usage records in %s: %s", len(records), path, why)
 
     async def close(self) -> None:
         self._closing = True
@@ -85,3 +139,24 @@ class UsageWriter:
         if self._buffer:
             log.error("%d usage records could not be written at shutdown", len(self._buffer))
         self._inserter.close()
+
+
+async def replay(database: Database, lines: list[bytes]) -> tuple[int, int]:
+    """Write the records of a dead-letter file's lines (one at a time): (written, still
+    refused)."""
+    inserter = BatchInserter(database, UsageRow.metadata.tables[UsageRow.__tablename__])
+    written = refused = 0
+    try:
+        for line in lines:
+            if not line.strip():
+                continue
+            row = orjson.loads(line)
+            row["created_at"] = datetime.fromisoformat(row["created_at"])
+            try:
+                await inserter.insert([row])
+                written += 1
+            except Exception:
+                refused += 1
+    finally:
+        inserter.close()
+    return written, refused

@@ -1,0 +1,68 @@
+"""A usage record the database refuses does not hold back the others: after a few
+failures the batch is written record by record, the refused one is set aside in the
+dead-letter file, and it can be replayed once the cause is gone."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+
+from careergate.security.master_key import MasterKey
+from careergate.settings import Settings
+from careergate.storage.database import Database
+from careergate.storage.models import UsageRow
+from careergate.usage.record import TokenUsage, UsageRecord
+from careergate.usage.writer import ISOLATE_AFTER, UsageWriter
+from conftest import cli_env, run_cli
+
+
+def record(request_id: str) -> UsageRecord:
+    return UsageRecord(
+        request_id=request_id,
+        created_at=datetime.now(UTC),
+        endpoint="chat/completions",
+        status_code=200,
+        latency_ms=5.0,
+        usage=TokenUsage(prompt_tokens=10, completion_tokens=3),
+    )
+
+
+async def count(database: Database) -> int:
+    async with database.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(UsageRow)) or 0)
+
+
+def test_a_refused_record_is_set_aside_and_replayed(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
+    dead_letter = tmp_path / "data" / "dead-letter"
+
+    async def scenario() -> None:
+        database = Database(settings.resolved_database_url)
+        await database.migrate()
+        writer = UsageWriter(database, flush_seconds=3600, dead_letter=dead_letter)
+        writer.record(record("req-taken"))
+        await writer.flush()
+        writer.record(record("req-taken"))  # the database refuses a second one
+        for n in range(3):
+            writer.record(record(f"req-{n}"))
+        for _ in range(ISOLATE_AFTER):
+            await writer.flush()
+        assert await count(database) == 4  # the three good ones went in
+        assert writer.dead_lettered == 1
+        writer.record(record("req-later"))
+        await writer.flush()  # nothing holds it back
+        assert await count(database) == 5
+        await writer.close()
+        async with database.session() as session, session.begin():
+            await session.execute(delete(UsageRow).where(UsageRow.request_id == "req-taken"))
+        await database.close()
+
+    asyncio.run(scenario())
+    files = list(dead_letter.glob("usage-*.jsonl"))
+    assert len(files) == 1
+    assert b"req-taken" in files[0].read_bytes()
+    done = run_cli(cli_env(settings), "db", "replay-usage", str(files[0]))
+    assert "1 usage records written, 0 still refused" in done.stderr
