@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,8 +32,10 @@ from careergate.storage.database import Database
 from careergate.usage.record import TokenUsage, UsageRecord
 from careergate.usage.writer import UsageWriter
 from proxy_bench import (
-    BIN,
     Measurement,
+    bench_env,
+    careergate,
+    careergate_process,
     free_port,
     median,
     run_wrk,
@@ -44,18 +45,9 @@ from proxy_bench import (
 )
 
 
-def careergate(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [BIN / "careergate", *args], env=env, check=True, capture_output=True, text=True
-    )
-    return done.stdout
-
-
 def enforcement(args: argparse.Namespace, work: Path) -> dict[str, list[Measurement]]:
     """wrk at concurrency 1: direct, a plain key, a key under limits and budgets."""
-    env = {**os.environ, "CAREERGATE_DATA_DIR": str(work / "data"), "CAREERGATE_LOG_FORMAT": "json"}
-    for name in ("OPENAI_API_KEY", "CAREERGATE_CONFIG", "CAREERGATE_DATABASE_URL"):
-        env.pop(name, None)
+    env = bench_env(work)
     ports = {"direct": free_port(), "gateway": free_port()}
     env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{ports['direct']}/v1"
     plain = json.loads(careergate(env, "keys", "create", "--user", "plain", "--json"))["key"]
@@ -74,18 +66,8 @@ def enforcement(args: argparse.Namespace, work: Path) -> dict[str, list[Measurem
         )
     logs = (work / "servers.log").open("w")
     processes = [
-        subprocess.Popen(
-            [BIN / "careergate", "fake-upstream", "--port", str(ports["direct"])],
-            env=env,
-            stdout=logs,
-            stderr=logs,
-        ),
-        subprocess.Popen(
-            [BIN / "careergate", "serve", "--port", str(ports["gateway"])],
-            env=env,
-            stdout=logs,
-            stderr=logs,
-        ),
+        careergate_process(env, logs, "fake-upstream", "--port", str(ports["direct"])),
+        careergate_process(env, logs, "serve", "--port", str(ports["gateway"])),
     ]
     results: dict[str, list[Measurement]] = {}
     try:

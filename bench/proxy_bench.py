@@ -23,6 +23,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -41,6 +42,28 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def bench_env(work: Path) -> dict[str, str]:
+    """The servers' environment: a data directory of their own, JSON logs, and none of
+    the caller's upstream, config or database settings."""
+    env = {**os.environ, "CAREERGATE_DATA_DIR": str(work / "data"), "CAREERGATE_LOG_FORMAT": "json"}
+    for name in ("OPENAI_API_KEY", "CAREERGATE_CONFIG", "CAREERGATE_DATABASE_URL"):
+        env.pop(name, None)
+    return env
+
+
+def careergate(env: dict[str, str], *args: str) -> str:
+    """``careergate ARGS`` run to completion; its standard output."""
+    done = subprocess.run(
+        [BIN / "careergate", *args], env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def careergate_process(env: dict[str, str], logs: IO[str], *args: str) -> subprocess.Popen[str]:
+    """``careergate ARGS`` as a server process, logging to ``logs``."""
+    return subprocess.Popen([BIN / "careergate", *args], env=env, stdout=logs, stderr=logs)
 
 
 def wait_until_listening(port: int, timeout: float = 30) -> None:
@@ -109,20 +132,13 @@ def main() -> None:
         sys.exit("wrk is needed: apt-get install wrk")
 
     work = Path(tempfile.mkdtemp(prefix="careergate-bench-"))
-    env = {**os.environ, "CAREERGATE_DATA_DIR": str(work / "data"), "CAREERGATE_LOG_FORMAT": "json"}
-    for name in ("OPENAI_API_KEY", "CAREERGATE_CONFIG", "CAREERGATE_DATABASE_URL"):
-        env.pop(name, None)
+    env = bench_env(work)
     ports = {"upstream": free_port(), "floor": free_port(), "gateway": free_port()}
     upstream_url = f"http://127.0.0.1:{ports['upstream']}/v1"
     env["OPENAI_BASE_URL"] = upstream_url
     logs = (work / "servers.log").open("w")
     processes = [
-        subprocess.Popen(
-            [BIN / "careergate", "fake-upstream", "--port", str(ports["upstream"])],
-            env=env,
-            stdout=logs,
-            stderr=logs,
-        ),
+        careergate_process(env, logs, "fake-upstream", "--port", str(ports["upstream"])),
         subprocess.Popen(
             [
                 BIN / "uvicorn",
@@ -143,23 +159,8 @@ def main() -> None:
         ),
     ]
     try:
-        key = json.loads(
-            subprocess.run(
-                [BIN / "careergate", "keys", "create", "--user", "bench", "--json"],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        )["key"]
-        processes.append(
-            subprocess.Popen(
-                [BIN / "careergate", "serve", "--port", str(ports["gateway"])],
-                env=env,
-                stdout=logs,
-                stderr=logs,
-            )
-        )
+        key = json.loads(careergate(env, "keys", "create", "--user", "bench", "--json"))["key"]
+        processes.append(careergate_process(env, logs, "serve", "--port", str(ports["gateway"])))
         for port in ports.values():
             wait_until_listening(port)
         urllib.request.urlopen(f"{upstream_url}/models").read()  # noqa: S310 - our loopback URL

@@ -4,14 +4,13 @@ document and mapped to ESCO) and without one (the taxonomy, ``degraded: true``).
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from careergate.testing import Fault
 from conftest import Gateway, cli_env, run_cli
+from test_keys_access import admin_call
 
 POSTING = {
     "title": "Data Engineer",
@@ -29,18 +28,7 @@ def extract(gateway: Gateway, key: str, payload: dict[str, Any]) -> tuple[int, A
 
 def post_feature(gateway: Gateway, path: str, key: str, payload: dict[str, Any]) -> tuple[int, Any]:
     """``POST /v1/features/PATH`` with ``key``: (status, JSON body)."""
-    url = f"{gateway.base_url}/features/{path}"
-    request = urllib.request.Request(  # noqa: S310 - loopback
-        url,
-        data=json.dumps(payload).encode(),
-        headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
+    return admin_call(gateway, key, "POST", f"/v1/features/{path}", payload)
 
 
 def labels(report: dict[str, Any]) -> dict[str, str]:

@@ -250,8 +250,9 @@ class BudgetLedger:
         real spend leaves room, else raise ``BudgetExceeded``."""
         now = datetime.now(UTC)
         reservation = Reservation(cost_nano_usd)
+        ends: dict[str, datetime | None] = {}
         for budget in budgets:
-            window, _ = window_of(budget.period, now)
+            window, ends[budget.id] = window_of(budget.period, now)
             reservation.budgets.append((budget, window))
             limit = budget.limit_nano_usd if budget.hard else None
             reservation.holds.append(Hold(budget.id, window, cost_nano_usd, limit))
@@ -260,7 +261,7 @@ class BudgetLedger:
             budget = next(b for b, _ in reservation.budgets if b.id == refused)
             spent, _ = await self.spent(budget, now)
             if spent + cost_nano_usd > budget.limit_nano_usd or loop.time() >= deadline:
-                raise _exceeded(budget, window_of(budget.period, now)[1], now)
+                raise _exceeded(budget, ends[refused], now)
             await asyncio.sleep(WAIT_STEP)  # others' reservations will settle
         return reservation
 

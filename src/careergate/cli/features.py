@@ -40,6 +40,11 @@ BaseUrl = Annotated[
 ]
 Key = Annotated[str | None, typer.Option(help="Its key (default: $CAREERGATE_KEY).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Profile = Annotated[Path, typer.Option("--resume", help="The profile (JSON Resume).")]
+Postings = Annotated[
+    Path, typer.Option("--jobs", help="Postings: a JSON list of {id, job}, or a folder.")
+]
+Posting = Annotated[Path, typer.Option("--job", help="The posting (JSON Resume job schema).")]
 
 
 def _run(
@@ -131,8 +136,8 @@ def _postings(path: Path) -> list[dict[str, Any]]:
 
 @jobs_app.command("match")
 def match(
-    resume: Annotated[Path, typer.Option(help="The profile (JSON Resume).")],
-    jobs: Annotated[Path, typer.Option(help="Postings: a JSON list of {id, job}, or a folder.")],
+    resume: Profile,
+    jobs: Postings,
     top: Annotated[int, typer.Option(min=1, max=1000, help="How many to show.")] = 10,
     base_url: BaseUrl = None,
     key: Key = None,
@@ -164,9 +169,9 @@ def match(
 
 @skills_app.command("recommend")
 def recommend(
-    resume: Annotated[Path, typer.Option(help="The profile (JSON Resume).")],
+    resume: Profile,
     role: Annotated[str, typer.Option(help="The target role, e.g. 'Data Engineer'.")],
-    jobs: Annotated[Path, typer.Option(help="Postings: a JSON list of {id, job}, or a folder.")],
+    jobs: Postings,
     top: Annotated[int, typer.Option(min=1, max=100, help="How many to show.")] = 10,
     base_url: BaseUrl = None,
     key: Key = None,
@@ -197,8 +202,8 @@ def _pair(resume: Path, job: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @resumes_app.command("generate")
 def generate(
-    resume: Annotated[Path, typer.Option(help="The profile (JSON Resume).")],
-    job: Annotated[Path, typer.Option(help="The posting to tailor it to.")],
+    resume: Profile,
+    job: Posting,
     output: Annotated[str, typer.Option("--format", help="json, markdown or html.")] = "json",
     base_url: BaseUrl = None,
     key: Key = None,
@@ -221,8 +226,8 @@ def generate(
 
 @resumes_app.command("optimise")
 def optimise_content(
-    resume: Annotated[Path, typer.Option(help="The resume (JSON Resume).")],
-    job: Annotated[Path, typer.Option(help="The posting it is for.")],
+    resume: Profile,
+    job: Posting,
     base_url: BaseUrl = None,
     key: Key = None,
 ) -> None:

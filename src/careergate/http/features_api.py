@@ -47,6 +47,14 @@ Work = Callable[[Runtime, Principal, str | None, Any], Awaitable[dict[str, Any]]
 class FeatureRoutes:
     def __init__(self, runtimes: RuntimeHolder) -> None:
         self.runtimes = runtimes
+        self._loaded: Taxonomy | None = None
+
+    async def _taxonomy(self) -> Taxonomy:
+        """ESCO, read on the first feature request in a thread (about a second), then
+        held: later requests pay no thread hop."""
+        if self._loaded is None:
+            self._loaded = await asyncio.to_thread(Taxonomy.esco)
+        return self._loaded
 
     def routes(self) -> list[Route]:
         return [
@@ -77,7 +85,7 @@ class FeatureRoutes:
             segments = segments_of(payload)
             user = _user(payload, principal)
             caller = GatewayCaller(runtime.gateway.run, secret, skills.FEATURE, user)
-            inference = SkillInference(await _taxonomy(), runtime.settings.feature_model)
+            inference = SkillInference(await self._taxonomy(), runtime.settings.feature_model)
             return (await inference.extract(segments, caller, user)).to_json()
 
         return await self._serve(request, work)
@@ -93,7 +101,7 @@ class FeatureRoutes:
             top = _top(payload)
             user = _user(payload, principal)
             caller = GatewayCaller(runtime.gateway.run, secret, skills.FEATURE, user)
-            recommender = SkillRecommender(await _taxonomy(), runtime.settings.feature_model)
+            recommender = SkillRecommender(await self._taxonomy(), runtime.settings.feature_model)
             postings = [segments for _, segments in entries]
             report = await recommender.recommend(profile, role, postings, caller, top)
             return report.to_json()
@@ -108,7 +116,7 @@ class FeatureRoutes:
             top = _top(payload)
             user = _user(payload, principal)
             caller = GatewayCaller(runtime.gateway.run, secret, matching.FEATURE, user)
-            matcher = JobMatcher(await _taxonomy(), runtime.settings.feature_model)
+            matcher = JobMatcher(await self._taxonomy(), runtime.settings.feature_model)
             candidates = [Candidate(id, segments) for id, segments in entries]
             report = await matcher.match(
                 query, candidates, caller, query_is_posting=query_is_posting, top=top
@@ -128,7 +136,7 @@ class FeatureRoutes:
             caller = GatewayCaller(
                 runtime.gateway.run, secret, optimise.FEATURE, _user(payload, principal)
             )
-            optimiser = ContentOptimiser(await _taxonomy(), runtime.settings.feature_model)
+            optimiser = ContentOptimiser(await self._taxonomy(), runtime.settings.feature_model)
             return (await optimiser.optimise(resume, posting, caller)).to_json()
 
         return await self._serve(request, work)
@@ -144,7 +152,7 @@ class FeatureRoutes:
             caller = GatewayCaller(
                 runtime.gateway.run, secret, resumes.FEATURE, _user(payload, principal)
             )
-            builder = ResumeBuilder(await _taxonomy(), runtime.settings.feature_model)
+            builder = ResumeBuilder(await self._taxonomy(), runtime.settings.feature_model)
             return (await builder.build(profile, posting, caller)).to_json()
 
         return await self._serve(request, work)
@@ -163,10 +171,6 @@ class FeatureRoutes:
             return {"recorded": True, "edit_distance": distance}
 
         return await self._serve(request, work)
-
-
-async def _taxonomy() -> Taxonomy:
-    return await asyncio.to_thread(Taxonomy.esco)  # read once per process, off the loop
 
 
 def _top(payload: dict[str, Any]) -> int:

@@ -108,7 +108,7 @@ class Failover:
         self, route: Route, deadline: float, loop: asyncio.AbstractEventLoop, send: Send[T]
     ) -> Served[T]:
         """Send along the route; the first result that is not worth moving on from."""
-        plan = list(self.plan(route, loop.time()))
+        plan = self.plan(route, loop.time())
         if not plan:
             raise self._all_open(route, loop.time())
         failed: list[str] = []
@@ -150,7 +150,7 @@ class Failover:
                     health.succeeded(time.perf_counter() - started)  # it answered
                 if not last and moves_on(result.status, result.body):
                     if result.status == 400:  # the context was too long: only larger ones
-                        plan[index + 1 :] = self._larger(target, plan[index + 1 :])
+                        plan = [*plan[: index + 1], *self._larger(target, plan[index + 1 :])]
                         if index + 1 == len(plan):
                             return Served(result, target, failed)
                     failed.append(f"{name} ({target.model}): HTTP {result.status}")
@@ -160,7 +160,7 @@ class Failover:
             return Served(result, target, failed)
         raise AssertionError("unreachable: the last target returns or raises")
 
-    def _larger(self, failed: Target, rest: list[Target]) -> list[Target]:
+    def _larger(self, failed: Target, rest: Sequence[Target]) -> Sequence[Target]:
         """The targets whose context window is larger than ``failed``'s (or unknown)."""
         window = self.context_window(failed.model)
         if window is None:

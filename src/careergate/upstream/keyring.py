@@ -147,10 +147,12 @@ class KeyRing:
     async def close(self) -> None:
         await stop(self._task)
 
-    def credential(self, deployment: str, tokens: int = 0, now: float = 0.0) -> Credential:
-        """The key to present next: the next in turn that the upstream's limits let send
-        ``tokens`` now. ``HeldBack`` when none may; ``UpstreamError`` when there is none."""
-        if not self._headroom:  # no upstream has sent rate-limit headers: plain turns
+    def credential(self, deployment: str, tokens: int = 0, now: float | None = None) -> Credential:
+        """The key to present next. For a model call (``now`` given), the next in turn
+        that the upstream's limits let send ``tokens`` now, or ``HeldBack`` when none
+        may; other calls (model lists, probes) do not count against those limits.
+        ``UpstreamError`` when the deployment has no key."""
+        if now is None or not self._headroom:  # plain turns
             found = self._keys[deployment].next()
         else:
             found, until = None, None
@@ -169,7 +171,7 @@ class KeyRing:
                 "or all quarantined).",
                 code="no_upstream_key",
             )
-        if (room := self._headroom.get(found.identity)) is not None:
+        if now is not None and (room := self._headroom.get(found.identity)) is not None:
             room.spend(tokens, now)
         return found
 

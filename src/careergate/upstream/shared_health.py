@@ -48,7 +48,8 @@ class SharedBreakers:
         """Publish the openings of this process, withdraw them once it has closed the
         breaker again, and take the openings of the others."""
         now = asyncio.get_running_loop().time()
-        for health in self.health.all():
+        every = self.health.all()
+        for health in every:
             name = health.name
             if health.state is BreakerState.OPEN and self._open.get(name) != health.opened_at:
                 remaining = health.opened_at + health.settings.open_seconds - now
@@ -59,7 +60,7 @@ class SharedBreakers:
             elif health.state is BreakerState.CLOSED and name in self._open:
                 await self._redis.delete(PREFIX + name)  # it recovered (a trial succeeded)
                 del self._open[name]
-        names = [h.name for h in self.health.all()]
+        names = [h.name for h in every]
         async with self._redis.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.get(PREFIX + name)
