@@ -41,6 +41,11 @@ from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog
 from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
+from careergate.privacy.detector import PiiDetector
+from careergate.privacy.names import NameFinder
+from careergate.privacy.policy import PrivacyConfig, PrivacyPolicy
+from careergate.privacy.shield import PrivacyShield
+from careergate.privacy.subjects import SubjectDirectory
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.ratelimit.rules import RuleBook
 from careergate.reports.rollup import roll_up_forever
@@ -115,6 +120,7 @@ class Runtime:
     monitor: KeyMonitor
     metrics: GatewayMetrics
     health: HealthBoard
+    privacy: PrivacyShield
     _stack: AsyncExitStack
 
     @classmethod
@@ -197,6 +203,7 @@ class Runtime:
                 settings.resolved_rate_limit_storage, TokenCounter(), RuleBook(config.rate_limits)
             )
             stack.push_async_callback(limiter.close)
+            privacy = await _privacy_shield(config.privacy, vault(settings, database), stack)
             gateway = Gateway(
                 auth=auth,
                 router=router,
@@ -217,6 +224,7 @@ class Runtime:
                     ),
                 ),
                 chooser=chooser,
+                privacy=privacy,
             )
         except BaseException:
             await stack.aclose()
@@ -236,6 +244,7 @@ class Runtime:
             monitor,
             metrics,
             health,
+            privacy,
             stack,
         )
 
@@ -254,6 +263,20 @@ class Runtime:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+async def _privacy_shield(
+    config: PrivacyConfig, sealed: Vault, stack: AsyncExitStack
+) -> PrivacyShield:
+    """The privacy step. The name model loads now when the config's policy can apply;
+    otherwise on the first request whose key asks for privacy."""
+    policy = PrivacyPolicy.from_config(config)
+    names = NameFinder() if config.names else None
+    if names is not None:
+        stack.callback(names.close)
+        if policy.may_apply:
+            await names.load()
+    return PrivacyShield(policy, PiiDetector(names), SubjectDirectory(sealed))
 
 
 def alert_center(settings: Settings, database: Database) -> AlertCenter:

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.auth.principal import Role
+from careergate.privacy.policy import PrivacyMode
 from careergate.upstream.providers import Endpoint
 
 ENDPOINT_NAMES = frozenset(e.value for e in Endpoint)
@@ -34,6 +35,8 @@ class KeySpec(BaseModel):
     budget_usd: Decimal | None = Field(default=None, gt=0)
     """The key's own hard budget per calendar month."""
     expires_at: datetime | None = None
+    privacy: PrivacyMode | None = None
+    """Personal data in its requests: off, pseudonymise, mask or refuse."""
     metadata: dict[str, Any] | None = None
 
     @field_validator("endpoints")

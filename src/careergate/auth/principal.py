@@ -6,6 +6,8 @@ import fnmatch
 from dataclasses import dataclass
 from enum import StrEnum
 
+from careergate.privacy.policy import PrivacyMode
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -38,6 +40,8 @@ class Principal:
     """The key's own monthly budget (hard), if it has one."""
     expires_at: float | None = None
     """Unix time after which the key no longer works."""
+    privacy: PrivacyMode | None = None
+    """The key's own privacy mode (the stricter of it and its feature's applies)."""
 
     def may_use_model(self, model: str) -> bool:
         if self.models is None:

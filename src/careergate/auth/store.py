@@ -16,6 +16,7 @@ from careergate.auth.keys import KeyHasher
 from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Principal, Role
 from careergate.errors import AuthenticationFailed, InvalidRequest, NotFound
+from careergate.privacy.policy import PrivacyMode
 from careergate.storage import Database
 from careergate.storage.models import ApiKeyRow
 from careergate.storage.times import as_utc
@@ -31,6 +32,8 @@ def _column_value(field: str, value: Any) -> Any:
         return str(value)
     if field in ("models", "features", "endpoints") and value is not None:
         return list(value) or None
+    if isinstance(value, PrivacyMode):
+        return value.value
     return value
 
 
@@ -61,6 +64,7 @@ class KeyInfo:
             tpm_limit=row.tpm_limit,
             budget_usd=Decimal(row.budget_usd) if row.budget_usd is not None else None,
             expires_at=as_utc(row.expires_at),
+            privacy=PrivacyMode(row.privacy) if row.privacy else None,
             metadata=row.key_metadata,
         )
         return cls(
@@ -125,6 +129,7 @@ def _principal(row: ApiKeyRow) -> Principal:
             int(Decimal(row.budget_usd) * 1_000_000_000) if row.budget_usd is not None else None
         ),
         expires_at=expires.timestamp() if expires else None,
+        privacy=PrivacyMode(row.privacy) if row.privacy else None,
     )
 
 

@@ -20,6 +20,7 @@ from careergate.auth.store import CreatedKey, KeyInfo
 from careergate.cli.common import print_json, print_table, run, with_database
 from careergate.observability.key_monitor import KeyActivity, key_activity
 from careergate.pricing.catalogue import usd_from_nano
+from careergate.privacy.policy import PrivacyMode
 from careergate.runtime import key_admin
 from careergate.settings import Settings
 from careergate.storage.database import Database
@@ -83,6 +84,10 @@ def create(
     expires_in_days: Annotated[
         float | None, typer.Option("--expires-in-days", help="Expire after this many days.")
     ] = None,
+    privacy: Annotated[
+        PrivacyMode | None,
+        typer.Option(help="Personal data in its requests: off, pseudonymise, mask, refuse."),
+    ] = None,
     metadata: Annotated[str | None, typer.Option(help="Free metadata as a JSON object.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (with the key).")] = False,
 ) -> None:
@@ -101,6 +106,7 @@ def create(
         tpm_limit=tpm,
         budget_usd=Decimal(budget) if budget else None,
         expires_at=_expiry(expires_in_days),
+        privacy=privacy,
         metadata=orjson.loads(metadata) if metadata else None,
     )
     created = _with_admin(lambda admin: admin.create(Actor.command_line(), spec))
@@ -156,6 +162,10 @@ def update(
     act_for_users: Annotated[
         bool | None, typer.Option("--act-for-users/--no-act-for-users", help="Speak for users.")
     ] = None,
+    privacy: Annotated[
+        PrivacyMode | None,
+        typer.Option(help="Personal data in its requests: off, pseudonymise, mask, refuse."),
+    ] = None,
 ) -> None:
     """Change a key's permissions; the options not given stay as they are."""
     given: dict[str, Any] = {
@@ -168,6 +178,7 @@ def update(
         "budget_usd": Decimal(budget) if budget else None,
         "expires_at": _expiry(expires_in_days),
         "act_for_users": act_for_users,
+        "privacy": privacy,
     }
     changes = KeyUpdate(**{k: v for k, v in given.items() if v is not None})
     info = _with_admin(lambda admin: admin.update(Actor.command_line(), key, changes))

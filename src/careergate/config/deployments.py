@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from careergate.models.aliases import AliasConfig
 from careergate.models.policy import FeaturePolicy
+from careergate.privacy.policy import PrivacyConfig
 from careergate.ratelimit.rules import RateLimitRule
 from careergate.settings import UpstreamEnvironment
 
@@ -104,6 +105,8 @@ class GatewayConfig(BaseModel):
     fallbacks: dict[str, list[str]] = Field(default_factory=dict)
     """Model -> the models to fall back to, in order, when its deployments fail."""
     models: ModelsConfig = Field(default_factory=ModelsConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    """Personal data in requests: the default mode, per-feature modes, the name finder."""
 
 
 def _deployments_from_environment(env: UpstreamEnvironment) -> list[DeploymentConfig]:

@@ -12,6 +12,7 @@ from careergate.auth.principal import Principal
 from careergate.budgets.ledger import Reservation
 from careergate.errors import GatewayError
 from careergate.models.choice import Choice
+from careergate.privacy.shield import Protection
 from careergate.upstream.providers import Endpoint
 from careergate.upstream.router import Target
 from careergate.usage.record import TokenUsage, UsageRecord
@@ -51,6 +52,8 @@ class Call:
     feature: str | None
     choice: Choice | None = None
     """The model chosen for it (alias, canary, policy); set once it is authorized."""
+    protection: Protection | None = None
+    """What the privacy step replaced, to be put back in the answer."""
 
     @property
     def model(self) -> str:
@@ -101,6 +104,10 @@ class Outcome:
     deprecation: str | None = None
     route_note: str | None = None
     """Why the request went where it went, when not simply to its model's first choice."""
+    pii_kinds: tuple[str, ...] = ()
+    """Kinds of personal data found in the request (never the values)."""
+    pii_action: str = "off"
+    """What the privacy step did: off, none (nothing found), pseudonymise, mask, refuse."""
 
     def fail(self, error: GatewayError) -> None:
         self.status = error.status

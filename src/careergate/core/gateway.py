@@ -27,6 +27,7 @@ from careergate.models.chooser import ModelChooser
 from careergate.observability.logs import RequestLog
 from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
+from careergate.privacy.shield import EXTENSION, PrivacyShield
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.settings import BreakerSettings, TimeoutSettings
 from careergate.tokens import TokenCounter
@@ -68,6 +69,7 @@ class Gateway:
         metrics: GatewayMetrics | None = None,
         failover: Failover | None = None,
         chooser: ModelChooser | None = None,
+        privacy: PrivacyShield | None = None,
     ) -> None:
         self.auth = auth
         self.router = router
@@ -82,6 +84,7 @@ class Gateway:
         self.tokens = tokens or TokenCounter()
         self.metrics = metrics
         self.chooser = chooser or ModelChooser()
+        self.privacy = privacy
         self.failover = failover or Failover(
             HealthBoard([d.name for d in router.deployments], BreakerSettings()),
             timeouts.attempt,
@@ -95,6 +98,8 @@ class Gateway:
         try:
             call = await self._admit(incoming, outcome)
             route = self._route(call, outcome)
+            if self.privacy is not None or EXTENSION in call.body:
+                await self._protect(call, outcome)
             if self.budgets is not None:
                 outcome.reservation = await self._reserve(call, route)
             if call.stream:
@@ -155,6 +160,27 @@ class Gateway:
         if self.limiter is not None and self.limiter.applies_to(principal):
             await self.limiter.admit(principal, call.endpoint, body, user, feature)
         return call
+
+    async def _protect(self, call: Call, outcome: Outcome) -> None:
+        """The privacy step: personal data replaced in the body before it leaves."""
+        extension_sent = EXTENSION in call.body
+        if self.privacy is None:
+            call.body.pop(EXTENSION)  # careergate's own field never goes upstream
+            call.raw = orjson.dumps(call.body)
+            return
+        protection = await self.privacy.protect(
+            call.endpoint, call.body, call.principal.privacy, call.feature, call.user
+        )
+        if protection is None:
+            if extension_sent:
+                call.raw = orjson.dumps(call.body)
+            return
+        outcome.pii_kinds, outcome.pii_action = protection.kinds, protection.action
+        refusal = protection.refusal(call.endpoint)
+        if refusal is not None:
+            raise refusal
+        call.protection = protection
+        call.raw = orjson.dumps(call.body)
 
     def _choose(self, call: Call) -> Choice:
         """The model to serve the request (alias, canary, policy), if the key may use it."""
@@ -304,7 +330,10 @@ class Gateway:
         ANSWER_CHECKS[call.endpoint](answer)
         outcome.usage = TokenUsage.from_openai(answer.get("usage"))
         outcome.model_served = _str_or_none(answer.get("model"))
-        return Reply(reply.body, self._headers(target, reply.attempts, reply, outcome))
+        body = reply.body
+        if call.protection is not None and call.protection.restore_answer(answer):
+            body = orjson.dumps(answer)
+        return Reply(body, self._headers(target, reply.attempts, reply, outcome))
 
     async def _open_stream(self, call: Call, route: Route, outcome: Outcome) -> StreamReply:
         options = call.body.get("stream_options") or {}
@@ -322,12 +351,14 @@ class Gateway:
                 opened.status, opened.headers, opened.body, target.deployment.name
             )
         tally = StreamTally()
+        restorer = call.protection.stream_restorer() if call.protection is not None else None
         events = relay(
             opened,
             call.deadline,
             tally,
             request_id=call.request_id,
             forward_usage_chunk=caller_wants_usage,
+            rewrite=restorer.restore if restorer is not None else None,
         )
         settled = False
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,11 +72,13 @@ async def relay(
     *,
     request_id: str,
     forward_usage_chunk: bool,
+    rewrite: Callable[[dict[str, Any]], bool] | None = None,
 ) -> AsyncIterator[bytes]:
     """Check and forward each event; end with ``[DONE]`` or an error event.
 
     The usage-only chunk is dropped when the caller did not ask for usage (the gateway
-    asked for it on its own behalf). Raises nothing once started: failures become an
+    asked for it on its own behalf). ``rewrite`` may change a chunk in place (the privacy
+    step's restorer) and says whether it did. Raises nothing once started: failures become an
     error event, since the status line has already been sent.
     """
     try:
@@ -90,6 +92,8 @@ async def relay(
             tally.observe(chunk)
             if not chunk["choices"] and chunk.get("usage") and not forward_usage_chunk:
                 continue
+            if rewrite is not None and rewrite(chunk):
+                data = orjson.dumps(chunk)
             yield sse_event(data)
         raise UpstreamError(
             "The upstream ended the stream before it was complete.",

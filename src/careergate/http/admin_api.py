@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,6 +23,7 @@ from careergate.errors import GatewayError, InvalidRequest, PermissionDenied
 from careergate.features.feedback import report as feedback_report
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
+from careergate.privacy.shield import subject_of_document
 from careergate.reports.time_range import parse_time
 from careergate.reports.usage import usage_report
 from careergate.runtime import Runtime
@@ -65,6 +67,16 @@ class AdminRoutes:
             Route("/admin/audit", self._wrap(self.audit), methods=["GET"]),
             Route("/admin/usage", self._wrap(self.usage, readers_too=True), methods=["GET"]),
             Route("/admin/feedback", self._wrap(self.feedback, readers_too=True), methods=["GET"]),
+            Route(
+                "/admin/privacy/subjects/{user}",
+                self._wrap(self.put_subject),
+                methods=["PUT"],
+            ),
+            Route(
+                "/admin/privacy/subjects/{user}",
+                self._wrap(self.forget_subject),
+                methods=["DELETE"],
+            ),
         ]
 
     def _wrap(
@@ -131,6 +143,25 @@ class AdminRoutes:
         limit = min(int(text), 1000)
         entries = await runtime.admin.audit.entries(limit=limit)
         return {"object": "list", "data": [e.to_json() for e in entries]}
+
+    async def put_subject(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        """What the platform knows of a user (``SubjectSpec``, or ``{"resume": ...}``), for
+        the privacy step to find in that user's requests. Write-only: it is not shown again."""
+        user = request.path_params["user"]
+        try:
+            document = orjson.loads(await self._body(request) or b"{}")
+        except orjson.JSONDecodeError:
+            raise InvalidRequest("the body is not valid JSON", code="invalid_json") from None
+        spec = subject_of_document(document)
+        await runtime.privacy.put_subject(user, spec)
+        await runtime.admin.audit.record(actor, "privacy.subject_set", f"user:{user}")
+        return {"user": user, "known": spec.counts()}
+
+    async def forget_subject(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        user = request.path_params["user"]
+        forgotten = await runtime.privacy.forget_subject(user)
+        await runtime.admin.audit.record(actor, "privacy.subject_forgotten", f"user:{user}")
+        return {"user": user, "forgotten": forgotten}
 
     async def usage(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         params = request.query_params

@@ -38,6 +38,8 @@ class ApiKeyRow(Base):
     tpm_limit: Mapped[int | None] = mapped_column(Integer)
     budget_usd: Mapped[str | None] = mapped_column(String(32))
     """A decimal amount, kept as text so that no float ever rounds it."""
+    privacy: Mapped[str | None] = mapped_column(String(16))
+    """The key's own privacy mode (``careergate.privacy.policy``); ``None``: its feature's."""
     key_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

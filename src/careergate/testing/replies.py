@@ -105,8 +105,11 @@ def tool_call_for(body: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def stream_pieces(text: str) -> list[str]:
-    """Split a reply into the word-sized pieces a stream delivers."""
+def stream_pieces(text: str, size: int | None = None) -> list[str]:
+    """Split a reply into the word-sized pieces a stream delivers (or pieces of ``size``
+    characters, which split words, as real tokenisers do)."""
+    if size:
+        return [text[i : i + size] for i in range(0, len(text), size)] or [text]
     return _WORD.findall(text) or [text]
 
 

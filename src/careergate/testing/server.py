@@ -110,6 +110,8 @@ class FakeOpenAIState:
     requests: deque[ReceivedRequest] = field(default_factory=lambda: deque(maxlen=10_000))
     scripts: list[_Scripted] = field(default_factory=list)
     stream_interval: float = 0.0
+    stream_chunk_chars: int | None = None
+    """Stream replies in pieces of this many characters (words split) instead of words."""
     rate_limits: RateLimitWindows = field(default_factory=RateLimitWindows)
 
 
@@ -341,7 +343,10 @@ class _Handlers:
             deltas.append({"tool_calls": [{"index": 0, **call}]})
             counted = _call_text(call)
         else:
-            deltas.extend({"content": piece} for piece in stream_pieces(text or ""))
+            deltas.extend(
+                {"content": piece}
+                for piece in stream_pieces(text or "", self.state.stream_chunk_chars)
+            )
             counted = text or ""
         chunks = [
             {**base, "choices": [{"index": 0, "delta": d, "logprobs": None, "finish_reason": None}]}
@@ -443,6 +448,7 @@ class _Handlers:
         self.state.faults.clear()
         self.state.requests.clear()
         self.state.scripts.clear()
+        self.state.stream_chunk_chars = None
         return web.json_response({"ok": True})
 
     async def list_requests(self, request: web.Request) -> web.Response:
@@ -544,6 +550,11 @@ class FakeOpenAI:
         """Answer ``content`` to chat requests whose last message contains ``contains``."""
         self.state.scripts.append(_Scripted(contains, content))
 
+    def stream_in_pieces(self, size: int | None) -> None:
+        """Stream replies in pieces of ``size`` characters, splitting words (``None``:
+        word by word)."""
+        self.state.stream_chunk_chars = size
+
     def limit_rate(self, limits: UpstreamLimits | None) -> None:
         """Enforce OpenAI-style rate limits per API key (``None``: none), from a fresh window."""
         self.state.rate_limits.set(limits)
@@ -553,6 +564,7 @@ class FakeOpenAI:
         self.state.faults.clear()
         self.state.requests.clear()
         self.state.scripts.clear()
+        self.state.stream_chunk_chars = None
 
     # -- running -----------------------------------------------------------------------
 

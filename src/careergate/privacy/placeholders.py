@@ -1,0 +1,95 @@
+"""Placeholders for one request: the same value is the same placeholder everywhere in it.
+
+Values are numbered per kind in the order they are met: first the subject's known values,
+then the request's texts in order. A conversation sends its earlier turns again, unchanged,
+so its placeholders stay the same from turn to turn without any state kept between
+requests (and so on any replica).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import orjson
+
+from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.subject import Subject
+
+PLACEHOLDER = re.compile(
+    r"\[(" + "|".join(kind.value for kind in PiiKind) + r")_(\d{1,4})(?:_(GIVEN|FAMILY))?\]"
+)
+LONGEST_PLACEHOLDER = max(len(kind.value) for kind in PiiKind) + len("[_9999_FAMILY]")
+
+
+def _normal(kind: PiiKind, value: str) -> str:
+    if kind is PiiKind.PHONE:
+        return re.sub(r"\D", "", value)[-9:]
+    return " ".join(value.split()).casefold()
+
+
+class Placeholders:
+    """The two-way table of one request (``mask=True``: kinds only, nothing to restore)."""
+
+    def __init__(self, subject: Subject, *, mask: bool = False) -> None:
+        self.mask = mask
+        self._placeholder: dict[tuple[PiiKind, str], str] = {}
+        self._value: dict[str, str] = {}
+        self._numbers: Counter[PiiKind] = Counter()
+        self.kinds: Counter[str] = Counter()
+        """Occurrences replaced, by kind."""
+        for kind, value in subject:
+            self._register(kind, value)
+
+    def _register(self, kind: PiiKind, value: str) -> str:
+        key = (kind, _normal(kind, value))
+        placeholder = self._placeholder.get(key)
+        if placeholder is None:
+            self._numbers[kind] += 1
+            placeholder = f"[{kind.value}_{self._numbers[kind]}]"
+            self._placeholder[key] = placeholder
+            self._value[placeholder] = value
+        return placeholder
+
+    def placeholder(self, finding: Finding, value: str) -> str:
+        if self.mask:
+            return f"[{finding.kind.value}]"
+        if finding.part and finding.canonical:
+            whole = self._register(PiiKind.PERSON, finding.canonical)
+            placeholder = f"{whole[:-1]}_{finding.part}]"
+            self._value.setdefault(placeholder, value)
+            return placeholder
+        return self._register(finding.kind, value)
+
+    def replace(self, text: str, findings: list[Finding]) -> str:
+        """``text`` with each finding replaced by its placeholder."""
+        if not findings:
+            return text
+        pieces: list[str] = []
+        last = 0
+        for finding in findings:
+            value = text[finding.start : finding.end]
+            pieces.append(text[last : finding.start])
+            pieces.append(self.placeholder(finding, value))
+            self.kinds[finding.kind.value] += 1
+            last = finding.end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def restore(self, text: str, *, in_json: bool = False) -> str:
+        """``text`` with every placeholder of this request replaced by its value (escaped
+        for a JSON string when ``in_json``: tool arguments, structured output)."""
+        if self.mask or "[" not in text:
+            return text
+
+        def value_of(match: re.Match[str]) -> str:
+            value = self._value.get(match.group(0))
+            if value is None:
+                return match.group(0)
+            return orjson.dumps(value).decode()[1:-1] if in_json else value
+
+        return PLACEHOLDER.sub(value_of, text)
+
+    @property
+    def restorable(self) -> bool:
+        return not self.mask and bool(self._value)

@@ -1,0 +1,166 @@
+"""The privacy step of the request path: find personal data, replace it before the request
+leaves, put it back in the answer.
+
+``PrivacyShield.protect`` rewrites the request body in place and returns a ``Protection``
+that restores the answer (whole, or chunk by chunk for a stream). What was found is
+reported by kind only, for the usage record and the audit log: values never leave it.
+
+A request may tell what it knows of its subject in a ``careergate`` object (stripped
+before the request leaves)::
+
+    {"model": "...", "messages": [...],
+     "careergate": {"subject": {"names": ["Jane Doe"], "emails": ["jane@example.com"]}}}
+
+or ``{"careergate": {"resume": <JSON Resume>}}``; the subject registered for the request's
+user is added to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from careergate.errors import InvalidRequest
+from careergate.privacy.detector import PiiDetector
+from careergate.privacy.placeholders import Placeholders
+from careergate.privacy.policy import PrivacyMode, PrivacyPolicy
+from careergate.privacy.slots import answer_slots, request_slots
+from careergate.privacy.stream import StreamRestorer
+from careergate.privacy.subject import Subject, SubjectSpec
+from careergate.privacy.subjects import SubjectDirectory
+from careergate.upstream.providers import Endpoint
+
+EXTENSION = "careergate"
+
+
+@dataclass(slots=True)
+class Protection:
+    """What the privacy step did to one request, and how to undo it in the answer."""
+
+    mode: PrivacyMode
+    placeholders: Placeholders
+    structured: bool
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(sorted(self.placeholders.kinds))
+
+    @property
+    def action(self) -> str:
+        """``none`` when nothing was found, else the mode that handled it."""
+        return self.mode.value if self.placeholders.kinds else "none"
+
+    def refusal(self, endpoint: Endpoint) -> InvalidRequest | None:
+        """The error for a request ``refuse`` mode stops, naming the kinds found."""
+        if self.mode is not PrivacyMode.REFUSE or not self.placeholders.kinds:
+            return None
+        kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(self.placeholders.kinds.items()))
+        return InvalidRequest(
+            f"The request contains personal data ({kinds}) and this key or feature does "
+            "not allow personal data to be sent to a model.",
+            code="personal_data_refused",
+            param="messages" if endpoint is Endpoint.CHAT else "input",
+        )
+
+    def restore_answer(self, answer: dict[str, Any]) -> bool:
+        """Put the values back into a chat completion; False when nothing could change."""
+        if not self.placeholders.restorable:
+            return False
+        slots = answer_slots(answer, self.structured)
+        for slot in slots:
+            slot.set(self.placeholders.restore(slot.get(), in_json=slot.in_json))
+        return bool(slots)
+
+    def stream_restorer(self) -> StreamRestorer | None:
+        if not self.placeholders.restorable:
+            return None
+        return StreamRestorer(self.placeholders, self.structured)
+
+
+class PrivacyShield:
+    def __init__(
+        self,
+        policy: PrivacyPolicy,
+        detector: PiiDetector,
+        subjects: SubjectDirectory | None = None,
+    ) -> None:
+        self.policy = policy
+        self.detector = detector
+        self.subjects = subjects
+
+    async def protect(
+        self,
+        endpoint: Endpoint,
+        body: dict[str, Any],
+        key_mode: PrivacyMode | None,
+        feature: str | None,
+        user: str | None,
+    ) -> Protection | None:
+        """Rewrite ``body`` as its mode says; ``None`` when the mode is off.
+
+        Under ``refuse`` the body is not sent: ``Protection.refusal`` says why.
+        """
+        extension = body.pop(EXTENSION, None)
+        mode = self.policy.mode_for(key_mode, feature)
+        if mode is PrivacyMode.OFF:
+            return None
+        subject = Subject.of(await self._subject(extension, user))
+        slots = request_slots(endpoint, body)
+        texts = [slot.get() for slot in slots]
+        findings = await self.detector.detect(texts, subject)
+        placeholders = Placeholders(subject, mask=mode is not PrivacyMode.PSEUDONYMISE)
+        for slot, text, found in zip(slots, texts, findings, strict=True):
+            if found:
+                slot.set(placeholders.replace(text, found))
+        response_format = body.get("response_format")
+        structured = isinstance(response_format, dict) and response_format.get("type") in (
+            "json_object",
+            "json_schema",
+        )
+        return Protection(mode, placeholders, structured)
+
+    async def put_subject(self, user: str, spec: SubjectSpec) -> None:
+        if self.subjects is None:
+            raise InvalidRequest("this gateway keeps no registered subjects")
+        await self.subjects.put(user, spec)
+
+    async def forget_subject(self, user: str) -> bool:
+        return self.subjects is not None and await self.subjects.forget(user)
+
+    async def _subject(self, extension: Any, user: str | None) -> SubjectSpec:
+        spec = SubjectSpec()
+        if extension is not None:
+            spec = subject_of_document(extension, EXTENSION)
+        if self.subjects is not None and user is not None:
+            registered = await self.subjects.get(user)
+            if registered is not None:
+                spec = registered.merged(spec)
+        return spec
+
+
+def subject_of_document(document: Any, where: str = "body") -> SubjectSpec:
+    """A subject from ``{"subject": SubjectSpec}`` or ``{"resume": JSON Resume}``; a 400
+    naming the field when it is neither."""
+    if not isinstance(document, dict) or not set(document) <= {"subject", "resume"}:
+        raise InvalidRequest(
+            f"'{where}' must be an object with 'subject' (names, emails, phones, addresses, "
+            "links, dates_of_birth, national_ids) or 'resume' (a JSON Resume document).",
+            param=where,
+        )
+    if "resume" in document:
+        resume = document["resume"]
+        if not isinstance(resume, dict):
+            raise InvalidRequest(
+                f"'{where}.resume' must be a JSON Resume object.", param=f"{where}.resume"
+            )
+        return SubjectSpec.from_resume(resume)
+    try:
+        return SubjectSpec.model_validate(document.get("subject") or {})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        raise InvalidRequest(
+            f"'{where}.subject.{field}': {error['msg']}.", param=f"{where}.subject.{field}"
+        ) from None
