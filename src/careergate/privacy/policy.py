@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class PrivacyMode(StrEnum):
@@ -50,6 +50,19 @@ class PrivacyConfig(BaseModel):
 
     mode: PrivacyMode = PrivacyMode.OFF
     features: dict[str, PrivacyMode] = Field(default_factory=dict)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: object) -> object:
+        return PrivacyMode.OFF if value is False else value  # YAML reads a bare off as false
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _yaml_off_per_feature(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {name: cls._yaml_off(mode) for name, mode in value.items()}
+        return value
+
     names: bool = True
     """Look for names of people other than the known subject with spaCy's small English
     model (about 1 ms per 100 characters); without it, only known names are found."""
