@@ -328,3 +328,37 @@ def test_leakage_on_labelled_documents_stays_under_the_measured_bound() -> None:
     detector.names.close()  # type: ignore[union-attr]
     assert [kind for kind, _ in missed if kind != "PERSON"] == []
     assert len(missed) <= 0.03 * names, missed
+
+
+RESUME = {
+    "basics": {
+        "name": "Oluwaseun Adeyemi-Hart",
+        "email": "seun.hart@example.net",
+        "phone": "(415) 555-0142",
+        "url": "https://seunhart.example.dev",
+        "location": {"address": "742 Evergreen Terrace", "postalCode": "97403", "city": "Eugene"},
+        "profiles": [
+            {"network": "GitHub", "username": "seunhart", "url": "https://github.com/seunhart"}
+        ],
+    },
+    "work": [{"name": "Globex", "position": "Staff Nurse", "startDate": "2019-04-01"}],
+}
+
+
+def test_a_pasted_json_resume_is_its_own_subject_also_when_streamed(gateway: Gateway) -> None:
+    gateway.fake.script("Improve", "Thanks [PERSON_1_GIVEN]! I kept [EMAIL_1] and [LINK_2].")
+    gateway.fake.stream_in_pieces(4)
+    stream = gateway.client().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Improve my resume:\n" + json.dumps(RESUME)}],
+        stream=True,
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    sent = _sent(gateway.fake)
+    for value in ("Adeyemi", "seun.hart", "555-0142", "seunhart", "742 Evergreen", "97403"):
+        assert value not in sent, value
+    assert "Globex" in sent
+    assert "Staff Nurse" in sent
+    assert text == (
+        "Thanks Oluwaseun! I kept seun.hart@example.net and https://github.com/seunhart."
+    )

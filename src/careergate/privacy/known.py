@@ -24,7 +24,7 @@ def _value_regex(kind: PiiKind, value: str) -> str:
         # The number's last digits with any punctuation between them, after an optional
         # country code or trunk zero: "+44 20 7946 0958" also finds "020 7946 0958".
         core = digits[-_PHONE_CORE_DIGITS:]
-        return r"(?:\+?\d{1,3}[\s.()-]*)?(?:\(?0\)?[\s.-]*)?" + r"[\s.()-]*".join(core)
+        return r"\(?(?:\+?\d{1,3}[\s.()-]*)?(?:\(?0\)?[\s.-]*)?" + r"[\s.()-]*".join(core)
     words = value.split()
     return r"\s+".join(re.escape(word) for word in words)
 

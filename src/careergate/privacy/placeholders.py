@@ -14,6 +14,7 @@ from collections import Counter
 import orjson
 
 from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.known import name_parts
 from careergate.privacy.subject import Subject
 
 PLACEHOLDER = re.compile(
@@ -39,7 +40,10 @@ class Placeholders:
         self.kinds: Counter[str] = Counter()
         """Occurrences replaced, by kind."""
         for kind, value in subject:
-            self._register(kind, value)
+            placeholder = self._register(kind, value)
+            if kind is PiiKind.PERSON:  # "[PERSON_1_GIVEN]" means the subject's given name
+                for part, word in name_parts(value):
+                    self._value.setdefault(f"{placeholder[:-1]}_{part}]", word)
 
     def _register(self, kind: PiiKind, value: str) -> str:
         key = (kind, _normal(kind, value))

@@ -17,6 +17,8 @@ user is added to it.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,9 +108,12 @@ class PrivacyShield:
         mode = self.policy.mode_for(key_mode, feature)
         if mode is PrivacyMode.OFF:
             return None
-        subject = Subject.of(await self._subject(extension, user))
         slots = request_slots(endpoint, body)
         texts = [slot.get() for slot in slots]
+        spec = await self._subject(extension, user)
+        for embedded in _embedded_resumes(texts):
+            spec = spec.merged(SubjectSpec.from_resume(embedded))
+        subject = Subject.of(spec)
         findings = await self.detector.detect(texts, subject)
         placeholders = Placeholders(subject, mask=mode is not PrivacyMode.PSEUDONYMISE)
         for slot, text, found in zip(slots, texts, findings, strict=True):
@@ -138,6 +143,25 @@ class PrivacyShield:
             if registered is not None:
                 spec = registered.merged(spec)
         return spec
+
+
+def _embedded_resumes(texts: list[str]) -> Iterator[dict[str, Any]]:
+    """JSON Resume documents pasted into the texts: their ``basics`` are the subject's
+    own data (usernames and postcodes no pattern would find)."""
+    decoder = json.JSONDecoder()
+    for text in texts:
+        if '"basics"' not in text:
+            continue
+        start = text.find("{")
+        while start != -1:
+            try:
+                document, _ = decoder.raw_decode(text, start)
+            except ValueError:
+                start = text.find("{", start + 1)
+                continue
+            if isinstance(document, dict) and isinstance(document.get("basics"), dict):
+                yield document
+            break
 
 
 def subject_of_document(document: Any, where: str = "body") -> SubjectSpec:

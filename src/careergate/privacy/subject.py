@@ -35,9 +35,7 @@ class SubjectSpec(BaseModel):
         """The personal part of a JSON Resume document (``basics``)."""
         basics = resume.get("basics") or {}
         location = basics.get("location") or {}
-        address = ", ".join(
-            str(part) for part in (location.get("address"), location.get("postalCode")) if part
-        )
+        addresses = [str(location[k]) for k in ("address", "postalCode") if location.get(k)]
         links = [str(basics["url"])] if basics.get("url") else []
         for profile in basics.get("profiles") or ():
             links.extend(str(profile[k]) for k in ("url", "username") if profile.get(k))
@@ -45,7 +43,7 @@ class SubjectSpec(BaseModel):
             names=[str(basics["name"])] if basics.get("name") else [],
             emails=[str(basics["email"])] if basics.get("email") else [],
             phones=[str(basics["phone"])] if basics.get("phone") else [],
-            addresses=[address] if address else [],
+            addresses=addresses,
             links=links,
         )
 
