@@ -8,10 +8,12 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 
 import openai
 import pytest
 
+from careergate.models.deprecations import upcoming_shutdowns
 from careergate.models.policy import FeaturePolicy, PolicyBook
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.pricing.catalogue import PriceCatalogue
@@ -193,3 +195,20 @@ def test_deferrable_work_takes_the_cheaper_model_a_latency_target_would_rule_out
 
     assert choose(deferrable=False) == "gpt-4.1-mini"  # gpt-4o-mini is too slow here
     assert choose(deferrable=True) == "gpt-4o-mini"  # cheaper, and nobody waits for it
+
+
+@pytest.mark.parametrize(
+    ("today", "alerted", "when"),
+    [
+        (date(2026, 11, 9), False, None),  # 31 days ahead: not yet
+        (date(2026, 11, 10), True, "in 30 days"),
+        (date(2026, 12, 9), True, "in 1 days"),
+        (date(2026, 12, 11), True, "already"),
+    ],
+)
+def test_shutdown_alerts_start_30_days_ahead(today: date, alerted: bool, when: str | None) -> None:
+    snapshots = SnapshotCatalogue.shipped(MODELS["snapshots"])  # type: ignore[arg-type]
+    alerts = upcoming_shutdowns(snapshots, ["gpt-4o-2024-08-06", "gpt-4.1"], today)
+    assert [a.subject for a in alerts] == (["gpt-4o-2024-08-06"] if alerted else [])
+    if when is not None:
+        assert f"({when})" in alerts[0].message

@@ -95,13 +95,16 @@ def test_a_used_up_upstream_key_is_held_back_not_sent(gateway: Gateway) -> None:
 
 
 def test_a_short_window_is_waited_for(gateway: Gateway) -> None:
-    gateway.fake.limit_rate(UpstreamLimits(requests=2, window=1.0))
     client = gateway.client()
-    start = time.monotonic()
+    start = time.monotonic()  # the fake runs in this process: one clock
+    gateway.fake.limit_rate(UpstreamLimits(requests=2, window=1.0))
     assert [ask(client) for _ in range(5)] == ["ok"] * 5
-    assert time.monotonic() - start >= 1.0  # two windows were waited out
-    assert len(gateway.fake.requests) == 5
-    assert all(r.completed for r in gateway.fake.requests)
+    assert time.monotonic() - start >= 1.9  # two windows were waited out: 2 + 2 + 1
+    received = gateway.fake.requests
+    assert len(received) == 5
+    assert all(r.completed for r in received)
+    windows = [int((r.started_at - start) // 1.0) for r in received]
+    assert windows == [0, 0, 1, 1, 2]  # never more than the window allows
 
 
 def test_a_token_limit_holds_back_a_request_that_would_not_fit(gateway: Gateway) -> None:
@@ -111,6 +114,7 @@ def test_a_token_limit_holds_back_a_request_that_would_not_fit(gateway: Gateway)
     assert ask(client, max_tokens=200) == "ok"
     assert ask(client, max_tokens=200) == "upstream_rate_limited"  # ~60 tokens remain
     assert ask(client, max_tokens=10) == "ok"  # a small one still fits
+    assert len(gateway.fake.requests) == 3  # the one that would not fit never left
     assert all(r.completed for r in gateway.fake.requests)
 
 
