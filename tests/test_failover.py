@@ -107,6 +107,49 @@ def test_503s_from_the_primary_are_served_by_the_fallback_and_say_so(
     assert len(backup.requests) == 6
 
 
+@pytest.mark.parametrize("status", [401, 403, 404, 408, 409, 429])
+def test_what_another_deployment_may_answer_moves_on_without_blaming_the_first(
+    chain: Gateway, backup: FakeOpenAI, status: int
+) -> None:
+    """A refused key, a missing deployment, a timeout, a conflict or a rate limit on one
+    deployment says nothing about the request: the next one serves it. Only server errors
+    and hangs count against a deployment's breaker."""
+    chain.fake.faults.enqueue(Fault(status=status, retry_after=30 if status == 429 else None))
+    response = chain.client().chat.completions.with_raw_response.create(
+        model="gpt-4o", messages=MESSAGES
+    )
+    assert response.parse().model == "gpt-4o-mini"
+    assert len(chain.fake.requests) == 1  # one attempt on the first, no retry
+    assert len(backup.requests) == 1
+    assert f"HTTP {status}" in response.headers["x-careergate-route"]
+    assert upstream_state(chain, "primary")["state"] == "closed"
+
+
+def test_a_high_error_rate_opens_the_breaker_without_failures_in_a_row(
+    tmp_path: Path, backup: FakeOpenAI
+) -> None:
+    breaker = BreakerSettings(
+        consecutive_failures=5, error_rate=0.5, min_requests=10, open_seconds=60, probe_seconds=60
+    )
+    with FakeOpenAI() as primary:
+        settings = chain_settings(tmp_path, primary, backup, breaker=breaker)
+        for chain in start_gateway(settings, primary):
+            primary.faults.enqueue(
+                *[Fault(status=503) if n % 2 == 0 else Fault() for n in range(11)]
+            )
+            client = chain.client()
+            for n in range(10):
+                client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+                assert upstream_state(chain, "primary")["state"] == "closed", n
+            client.chat.completions.create(model="gpt-4o", messages=MESSAGES)  # 6 of 11 failed
+            state = upstream_state(chain, "primary")
+            assert state["state"] == "open"
+            assert "error rate 55%" in state["reason"]
+            client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+            assert len(primary.requests) == 11  # no longer tried
+            assert len(backup.requests) == 7  # the 6 failures and the last
+
+
 def test_a_hanging_primary_opens_its_breaker_and_is_no_longer_waited_on(chain: Gateway) -> None:
     chain.fake.faults.add_rate(Fault(delay=3600), 1.0)
     client = chain.client()
