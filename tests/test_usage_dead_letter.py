@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
@@ -48,9 +48,12 @@ def test_a_refused_record_is_set_aside_and_replayed(tmp_path: Path) -> None:
         writer.record(record("req-taken"))  # the database refuses a second one
         for n in range(3):
             writer.record(record(f"req-{n}"))
-        for _ in range(ISOLATE_AFTER):
+        for _ in range(ISOLATE_AFTER - 1):
             await writer.flush()
-        assert await count(database) == 4  # the three good ones went in
+        assert await count(database) == 1  # the batch is kept and retried whole at first
+        assert writer.dead_lettered == 0
+        await writer.flush()
+        assert await count(database) == 4  # then record by record: the three good ones
         assert writer.dead_lettered == 1
         writer.record(record("req-later"))
         await writer.flush()  # nothing holds it back
@@ -66,3 +69,40 @@ def test_a_refused_record_is_set_aside_and_replayed(tmp_path: Path) -> None:
     assert b"req-taken" in files[0].read_bytes()
     done = run_cli(cli_env(settings), "db", "replay-usage", str(files[0]))
     assert "1 usage records written, 0 still refused" in done.stderr
+
+    async def replayed() -> tuple[int, int, int]:
+        database = Database(settings.resolved_database_url)
+        async with database.session() as session:
+            row = (
+                await session.scalars(select(UsageRow).where(UsageRow.request_id == "req-taken"))
+            ).one()
+        await database.close()
+        return row.status_code, row.prompt_tokens, row.completion_tokens
+
+    assert asyncio.run(replayed()) == (200, 10, 3)
+
+
+def test_with_the_database_down_nothing_is_set_aside_and_the_batch_waits(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
+    dead_letter = tmp_path / "data" / "dead-letter"
+
+    async def scenario() -> None:
+        database = Database(settings.resolved_database_url)
+        await database.migrate()
+        writer = UsageWriter(database, flush_seconds=3600, dead_letter=dead_letter)
+        async with database.session() as session, session.begin():
+            await session.execute(text("ALTER TABLE usage_records RENAME TO usage_away"))
+        for n in range(5):
+            writer.record(record(f"req-{n}"))
+        for _ in range(ISOLATE_AFTER + 2):
+            await writer.flush()  # every write fails: nothing is the records' fault
+        assert writer.dead_lettered == 0
+        async with database.session() as session, session.begin():
+            await session.execute(text("ALTER TABLE usage_away RENAME TO usage_records"))
+        await writer.flush()
+        assert await count(database) == 5
+        await writer.close()
+        await database.close()
+
+    asyncio.run(scenario())
+    assert not list(dead_letter.glob("*.jsonl"))
