@@ -235,7 +235,14 @@ def gateway_settings(
     """Settings of a test gateway: ``deployments``, ``prices`` and ``extra_config`` go into
     its YAML config file, ``overrides`` replace settings."""
     config = tmp_path / "careergate.yaml"
-    contents = {"deployments": deployments, "prices": prices, **(extra_config or {})}
+    # The privacy step has tests of its own; elsewhere it would only add the name model's
+    # load to every gateway started.
+    contents = {
+        "deployments": deployments,
+        "prices": prices,
+        "privacy": {"mode": "off"},
+        **(extra_config or {}),
+    }
     config.write_text(yaml.safe_dump(contents))
     values: dict[str, Any] = {
         "data_dir": tmp_path / "data",

@@ -43,7 +43,7 @@ from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
-from careergate.privacy.policy import PrivacyConfig, PrivacyPolicy
+from careergate.privacy.policy import PrivacyConfig, PrivacyMode, PrivacyPolicy
 from careergate.privacy.shield import PrivacyShield
 from careergate.privacy.subjects import SubjectDirectory
 from careergate.ratelimit.limiter import RateLimiter
@@ -265,12 +265,27 @@ class Runtime:
         await self.close()
 
 
+_HANDLED = {
+    PrivacyMode.OFF: "sent as it is",
+    PrivacyMode.PSEUDONYMISE: "pseudonymised",
+    PrivacyMode.MASK: "masked",
+    PrivacyMode.REFUSE: "refused",
+}
+
+
 async def _privacy_shield(
     config: PrivacyConfig, sealed: Vault, stack: AsyncExitStack
 ) -> PrivacyShield:
     """The privacy step. The name model loads now when the config's policy can apply;
     otherwise on the first request whose key asks for privacy."""
     policy = PrivacyPolicy.from_config(config)
+    exceptions = ", ".join(f"{name}: {mode.value}" for name, mode in config.features.items())
+    log.info(
+        "privacy: personal data is %s by default%s%s",
+        _HANDLED[config.mode],
+        f" ({exceptions})" if exceptions else "",
+        "" if config.names else "; names are found only when known",
+    )
     names = NameFinder() if config.names else None
     if names is not None:
         stack.callback(names.close)

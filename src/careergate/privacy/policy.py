@@ -1,8 +1,8 @@
 """What happens to personal data in a request: per key and per feature, the stricter wins.
 
 - ``off``: nothing is looked for (no cost).
-- ``pseudonymise``: each value becomes a numbered placeholder (``[PERSON_1]``) before the
-  request leaves; the answer gets the real values back.
+- ``pseudonymise`` (the default): each value becomes a numbered placeholder
+  (``[PERSON_1]``) before the request leaves; the answer gets the real values back.
 - ``mask``: values become their kind (``[PERSON]``); nothing comes back.
 - ``refuse``: a request with personal data is refused (400 ``personal_data_refused``).
 """
@@ -48,7 +48,8 @@ class PrivacyConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    mode: PrivacyMode = PrivacyMode.OFF
+    mode: PrivacyMode = PrivacyMode.PSEUDONYMISE
+    """Privacy by default: a career platform's requests are mostly personal data."""
     features: dict[str, PrivacyMode] = Field(default_factory=dict)
 
     @field_validator("mode", mode="before")

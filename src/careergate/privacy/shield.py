@@ -35,6 +35,7 @@ from careergate.privacy.subjects import SubjectDirectory
 from careergate.upstream.providers import Endpoint
 
 EXTENSION = "careergate"
+_JSON = json.JSONDecoder()
 
 
 @dataclass(slots=True)
@@ -148,14 +149,13 @@ class PrivacyShield:
 def _embedded_resumes(texts: list[str]) -> Iterator[dict[str, Any]]:
     """JSON Resume documents pasted into the texts: their ``basics`` are the subject's
     own data (usernames and postcodes no pattern would find)."""
-    decoder = json.JSONDecoder()
     for text in texts:
         if '"basics"' not in text:
             continue
         start = text.find("{")
         while start != -1:
             try:
-                document, _ = decoder.raw_decode(text, start)
+                document, _ = _JSON.raw_decode(text, start)
             except ValueError:
                 start = text.find("{", start + 1)
                 continue
