@@ -11,9 +11,11 @@ import pytest
 import yaml
 
 from careergate.auth.principal import Role
+from careergate.features import matching
 from careergate.testing import FakeOpenAI
 from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
 
+MATCHING = Path(matching.__file__).parent / "data" / "eval" / "matching.yaml"
 TASKS = {
     "name": "skill-extraction",
     "feature": "skills",
@@ -112,17 +114,54 @@ def test_eval_features_scores_the_fallbacks_and_the_ai_path(gateway: Gateway) ->
     fallback = offline["fallback"]
     assert fallback["skills"]["precision"] >= 0.7  # the goal
     assert fallback["skills"]["items"] == 32  # 12 hand-written, 20 synthetic
-    assert fallback["matching"]["ndcg@10"] > fallback["matching"]["bm25"]["ndcg@10"]
+    methods = fallback["matching"]["methods"]
+    assert list(methods) == ["bm25", "bm25+skills", "bm25+skills+embeddings", "rrf"]
+    assert methods["bm25+skills+embeddings"]["ndcg@10"] > methods["bm25+skills"]["ndcg@10"]
+    assert fallback["matching"]["ndcg@10"] == methods["bm25+skills+embeddings"]["ndcg@10"]
+    assert fallback["matching"]["above_bm25"] is True
     assert fallback["skills"]["degraded"] is True
+    assert fallback["resumes"] == {
+        "pairs": 36,  # 12 profiles, 3 hand-written postings each
+        "valid_share": 1.0,
+        "flagged": 0,
+        "untraceable": 0,
+        "degraded": True,
+    }
     assert "ai" not in offline
 
+    # The model names a skill the text does not show (with words that are in it), and
+    # writes each resume with an invented employer and an invented number.
+    gateway.fake.script(
+        "Electrician with a sound knowledge",
+        json.dumps({"skills": [{"name": "carpentry", "evidence": "Electrician"}]}),
+    )
+    for domain in yaml.safe_load(MATCHING.read_text())["domains"]:
+        written = {
+            "basics": {"label": "Candidate"},
+            "work": [
+                {"name": f"Sample {domain} employer", "highlights": ["Grew revenue by 75%"]},
+                {"name": "Google", "position": "Staff Engineer"},
+            ],
+        }
+        gateway.fake.script(f"Sample {domain} employer", json.dumps(written))
     key = gateway.create_key()
     both = json.loads(
         run_cli(
             env, "eval", "features", "--base-url", gateway.base_url, "--key", key, "--json"
         ).stdout
     )
-    assert both["ai"]["skills"]["degraded"] is False
+    ai = both["ai"]
+    assert ai["skills"]["degraded"] is False
+    assert ai["skills"]["precision"] < fallback["skills"]["precision"]  # carpentry counted
+    assert ai["skills"]["recall"] == fallback["skills"]["recall"]
+    assert ai["resumes"] == {
+        "pairs": 36,
+        "valid_share": 1.0,
+        "flagged": 72,  # per resume: the employer and the number
+        "untraceable": 0,
+        "degraded": False,
+    }
     assert both["fallback"] == fallback
     printed = run_cli(env, "eval", "features").stdout
     assert "skill precision ≥ 0.7: met" in printed
+    assert "bm25+skills+embeddings" in printed

@@ -8,6 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from careergate.features.documents import Segment
+from careergate.features.embeddings import E5Embedder
+from careergate.features.matching import Candidate, JobMatcher
+from careergate.features.taxonomy import Taxonomy
 from careergate.testing import Fault
 from conftest import Gateway, cli_env, run_cli
 from test_skills_feature import post_feature
@@ -182,3 +186,22 @@ def test_the_models_suggestions_lead_when_they_are_esco_skills(gateway: Gateway)
     assert (first["label"], first["source"]) == ("Java (computer programming)", "ai")
     assert [r["label"] for r in report["recommendations"]][1] == "NoSQL"  # the postings' demand
     assert all(r["label"] != "Python (computer programming)" for r in report["recommendations"])
+
+
+def test_local_embeddings_rank_by_meaning_and_embed_each_posting_once() -> None:
+    embedder = E5Embedder()
+    matcher = JobMatcher(Taxonomy.esco(), embedder=embedder)
+    profile = [Segment("basics.summary", "Registered nurse caring for patients on a ward.")]
+    candidates = [  # no word in common with the profile: BM25 and skills cannot tell
+        Candidate("a-software", [Segment("description", "Software engineer for payments.")]),
+        Candidate("b-clinical", [Segment("description", "Clinical staff for an A&E unit.")]),
+    ]
+    first = matcher.rank(profile, candidates, query_is_posting=False)
+    assert [m.id for m in first] == ["b-clinical", "a-software"]
+    assert all(m.lexical == 0 and m.semantic is not None for m in first)
+    assert (first[0].semantic or 0) > (first[1].semantic or 0)
+    again = matcher.rank(
+        profile, [*candidates, Candidate("c", candidates[0].segments)], query_is_posting=False
+    )
+    assert len(again) == 3
+    assert embedder.cached == 2  # the same text is not embedded twice

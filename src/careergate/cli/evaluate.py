@@ -13,13 +13,22 @@ from rich.table import Table
 
 from careergate.cli.common import err_console, print_json, print_table, run, with_database
 from careergate.config.deployments import load_gateway_config
-from careergate.evaluation.features import score_matching, score_skills, skill_items
+from careergate.evaluation.features import (
+    matching_set,
+    resume_pairs,
+    score_matching,
+    score_resumes,
+    score_skills,
+    skill_items,
+)
 from careergate.evaluation.report import ModelSummary, recommend, summarise, svg_chart
 from careergate.evaluation.runner import Attempt, run_task_set
 from careergate.evaluation.store import previous_results, save_results
 from careergate.evaluation.tasks import TaskSet
+from careergate.features.embeddings import E5Embedder
 from careergate.features.matching import JobMatcher
 from careergate.features.model_access import ModelCaller, SdkCaller
+from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import SkillInference
 from careergate.features.taxonomy import Taxonomy
 from careergate.pricing.catalogue import PriceCatalogue
@@ -145,20 +154,20 @@ def evaluate_features(base_url: str | None, key: str | None, as_json: bool) -> N
     the AI path too when a gateway and key are given."""
     taxonomy = Taxonomy.esco()
     model = Settings().feature_model
+    matcher = JobMatcher(taxonomy, model, E5Embedder())
+    labelled = matching_set(taxonomy)
+    pairs = resume_pairs()
 
     async def score(caller: ModelCaller | None) -> dict[str, Any]:
         skills, skills_degraded = await score_skills(
             SkillInference(taxonomy, model), skill_items(taxonomy), caller
         )
-        ours, bm25, matching_degraded = await score_matching(JobMatcher(taxonomy, model), caller)
+        matching = await score_matching(matcher, labelled, caller)
+        generated = await score_resumes(ResumeBuilder(taxonomy, model), pairs, caller)
         return {
             "skills": {**skills.to_json(), "degraded": skills_degraded},
-            "matching": {
-                **ours.to_json(),
-                "bm25": bm25.to_json(),
-                "above_bm25": ours.ndcg_at_10 > bm25.ndcg_at_10,
-                "degraded": matching_degraded,
-            },
+            "matching": matching.to_json(),
+            "resumes": generated.to_json(),
         }
 
     async def work() -> dict[str, Any]:
@@ -173,10 +182,18 @@ def evaluate_features(base_url: str | None, key: str | None, as_json: bool) -> N
         print_json(results)
         return
     table = Table(
-        "path", "skill precision", "recall", "F1", "matching nDCG@10", "MRR", "BM25 nDCG@10"
+        "path",
+        "skill precision",
+        "recall",
+        "F1",
+        "matching nDCG@10",
+        "MRR",
+        "valid resumes",
+        "facts dropped",
+        "untraceable",
     )
     for path, scores in results.items():
-        skills, matching = scores["skills"], scores["matching"]
+        skills, matching, generated = scores["skills"], scores["matching"], scores["resumes"]
         table.add_row(
             path,
             f"{skills['precision']:.3f}",
@@ -184,10 +201,16 @@ def evaluate_features(base_url: str | None, key: str | None, as_json: bool) -> N
             f"{skills['f1']:.3f}",
             f"{matching['ndcg@10']:.3f}",
             f"{matching['mrr']:.3f}",
-            f"{matching['bm25']['ndcg@10']:.3f}",
+            f"{generated['valid_share']:.0%} of {generated['pairs']}",
+            str(generated["flagged"]),
+            str(generated["untraceable"]),
         )
     print_table(table)
     fallback = results["fallback"]
+    methods = Table("matching without a model", "nDCG@10", "MRR")
+    for name, scores in fallback["matching"]["methods"].items():
+        methods.add_row(name, f"{scores['ndcg@10']:.3f}", f"{scores['mrr']:.3f}")
+    print_table(methods)
     precision = "met" if fallback["skills"]["precision_goal_met"] else "NOT met"
     ranking = "met" if fallback["matching"]["above_bm25"] else "NOT met"
     typer.echo(
