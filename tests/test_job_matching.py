@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from careergate.features.documents import Segment
 from careergate.features.embeddings import E5Embedder
 from careergate.features.matching import Candidate, JobMatcher
@@ -83,12 +85,19 @@ def test_the_models_judgement_reorders_and_explains(gateway: Gateway) -> None:
             {"id": "ghost", "fit": 100, "why": "Not a candidate at all."},
         ]
     }
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    _, without = match(gateway, {"resume": PROFILE, "jobs": POSTINGS})
+    before = {m["id"]: m["score"] for m in without["matches"]}
+    assert [m["id"] for m in without["matches"]][:2] == ["data", "web"]
+    gateway.fake.faults.clear()
     gateway.fake.script("Candidates:", json.dumps(ratings))
     status, report = match(gateway, {"resume": PROFILE, "jobs": POSTINGS, "top": 2})
     assert status == 200
     assert report["degraded"] is False
-    assert len(report["matches"]) == 2
+    assert [m["id"] for m in report["matches"]] == ["web", "data"]  # the model's order
     by_id = {m["id"]: m for m in report["matches"]}
+    for pid, fit in (("web", 0.95), ("data", 0.10)):  # half the fallback's, half the model's
+        assert by_id[pid]["score"] == pytest.approx(0.5 * before[pid] + 0.5 * fit, abs=1e-4)
     assert by_id["web"]["model_fit"] == 0.95
     assert by_id["web"]["explanation"].startswith("Strong web background.")
     assert "ghost" not in by_id

@@ -26,6 +26,7 @@ from careergate.evaluation.runner import Attempt, run_task_set
 from careergate.evaluation.store import previous_results, save_results
 from careergate.evaluation.tasks import TaskSet
 from careergate.features.embeddings import E5Embedder
+from careergate.features.feedback import FeedbackLine, per_model
 from careergate.features.matching import JobMatcher
 from careergate.features.model_access import ModelCaller, SdkCaller
 from careergate.features.resumes import ResumeBuilder
@@ -56,7 +57,9 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Run every task on every model; report quality, latency, cost and failures, with a
-    recommendation, compared with the last run of the same task set. ``eval features``
+    recommendation, compared with the last run of the same task set, and the users'
+    feedback on the task set's feature per model and prompt version when there is some
+    (acceptance rate, mean edit distance, count). ``eval features``
     scores the platform features on the project's labelled set instead."""
     settings = Settings()
     secret = key or os.environ.get("CAREERGATE_EVAL_KEY")
@@ -77,8 +80,13 @@ def evaluate(
 
     async def work(
         database: Database,
-    ) -> tuple[list[ModelSummary], dict[str, ModelSummary], str, str | None]:
+    ) -> tuple[
+        list[ModelSummary], dict[str, ModelSummary], str, str | None, dict[str, list[FeedbackLine]]
+    ]:
         earlier = await previous_results(database, task_set.name)
+        feedback = (
+            await per_model(database, task_set.feature, candidates) if task_set.feature else {}
+        )
         client = openai.AsyncOpenAI(base_url=base_url, api_key=secret, max_retries=2)
         total = len(task_set.tasks) * len(candidates) * repeat
         with Progress(console=err_console, transient=True) as progress:
@@ -104,9 +112,9 @@ def evaluate(
         run_id = await save_results(
             database, task_set.name, task_set.feature, summaries, choice.model if choice else None
         )
-        return summaries, earlier, reason, run_id
+        return summaries, earlier, reason, run_id, feedback
 
-    summaries, earlier, reason, run_id = run(lambda: with_database(settings, work))
+    summaries, earlier, reason, run_id, feedback = run(lambda: with_database(settings, work))
     if chart is not None:
         chart.write_text(svg_chart(summaries, f"{task_set.name}: {reason}"))
     if as_json:
@@ -115,7 +123,10 @@ def evaluate(
                 "run": run_id,
                 "task_set": task_set.name,
                 "feature": task_set.feature,
-                "models": [s.to_json() for s in summaries],
+                "models": [
+                    {**s.to_json(), "feedback": [f.to_json() for f in feedback.get(s.model, [])]}
+                    for s in summaries
+                ],
                 "previous": {m: s.to_json() for m, s in earlier.items() if m in candidates},
                 "recommendation": reason,
             }
@@ -131,10 +142,12 @@ def evaluate(
         "vs last run",
         title=f"{task_set.name} ({task_set.feature or 'no feature'})",
     )
+    if feedback:
+        table.add_column("users' feedback per prompt version")
     for s in summaries:
         before = earlier.get(s.model)
         change = f"quality {s.quality - before.quality:+.2f}" if before else "first run"
-        table.add_row(
+        cells = [
             s.model,
             f"{s.quality:.2f}",
             f"{s.p50_ms:,.0f}",
@@ -142,11 +155,22 @@ def evaluate(
             f"{s.cost_per_task_usd:.6f}",
             f"{s.failure_rate:.0%}",
             change,
-        )
+        ]
+        if feedback:
+            cells.append("\n".join(_feedback_cell(f) for f in feedback.get(s.model, [])) or "none")
+        table.add_row(*cells)
     print_table(table)
     typer.echo(f"Recommendation for {task_set.feature or task_set.name}: {reason}")
     if chart is not None:
         typer.echo(f"Chart: {chart}")
+
+
+def _feedback_cell(line: FeedbackLine) -> str:
+    distance = "-" if line.mean_edit_distance is None else f"{line.mean_edit_distance:.2f}"
+    return (
+        f"{line.group or 'no version'}: {line.acceptance_rate:.0%} accepted, "
+        f"edit distance {distance}, {line.count} verdicts"
+    )
 
 
 def evaluate_features(base_url: str | None, key: str | None, as_json: bool) -> None:
