@@ -11,9 +11,13 @@ import pytest
 import yaml
 
 from careergate.auth.principal import Role
+from careergate.evaluation.report import ModelSummary, recommend
+from careergate.features import matching
 from careergate.testing import FakeOpenAI
 from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
+from test_skills_feature import post_feature
 
+MATCHING = Path(matching.__file__).parent / "data" / "eval" / "matching.yaml"
 TASKS = {
     "name": "skill-extraction",
     "feature": "skills",
@@ -80,12 +84,21 @@ def test_eval_compares_two_models_and_remembers_the_last_run(
         CAREERGATE_EVAL_KEY=two_models.create_key(role=Role.ADMIN),
         PYTHONPATH=str(tmp_path),
     )
+    users = two_models.create_key()
+    for verdict in (
+        {"action": "accepted"},
+        {"action": "edited", "suggestion": "Spark, Python", "final": "Spark, Python, SQL"},
+        {"action": "rejected"},
+    ):
+        given = {"feature": "skills", "model": "gpt-4o", "prompt_version": "skills-v1"}
+        assert post_feature(two_models, "feedback", users, {**given, **verdict})[0] == 200
     chart = tmp_path / "eval.svg"
     args = ["eval", str(tasks), "--models", "gpt-4o,gpt-4o-mini", "--base-url", two_models.base_url]
 
     printed = run_cli(env, *args, "--repeat", "2", "--chart", str(chart)).stdout
     assert "gpt-4o-mini" in printed
     assert "Recommendation for skills: gpt-4o:" in printed
+    assert "skills-v1: 67% accepted" in printed  # users' feedback next to the scores
     svg = chart.read_text()
     assert svg.startswith("<svg")
     assert "quality" in svg
@@ -102,8 +115,32 @@ def test_eval_compares_two_models_and_remembers_the_last_run(
     assert models["gpt-4o"]["p95_ms"] >= models["gpt-4o"]["p50_ms"] > 0
     assert report["previous"]["gpt-4o"]["attempts"] == 4  # the first run, twice each task
     assert report["recommendation"].startswith("gpt-4o:")
+    [feedback] = models["gpt-4o"]["feedback"]
+    assert (feedback["group"], feedback["count"], feedback["edited"]) == ("skills-v1", 3, 1)
+    assert feedback["acceptance_rate"] == 0.6667
+    assert 0 < feedback["mean_edit_distance"] < 0.5
+    assert models["gpt-4o-mini"]["feedback"] == []
     rows = two_models.usage_rows(expected=12)
     assert {row.feature for row in rows} == {"skills"}  # metered to the task set's feature
+
+
+def summary(model: str, quality: float, cost: int, failure_rate: float = 0.0) -> ModelSummary:
+    return ModelSummary(model, 20, quality, 100.0, 200.0, cost, failure_rate)
+
+
+def test_the_cheapest_model_within_five_percent_of_the_best_is_recommended() -> None:
+    best, close, cheap_but_worse = (
+        summary("gpt-4o", 0.95, 5_000_000),
+        summary("gpt-4o-mini", 0.91, 300_000),  # 0.04 below the best
+        summary("gpt-4.1-nano", 0.89, 100_000),  # 0.06 below the best
+    )
+    choice, reason = recommend([best, close, cheap_but_worse])
+    assert choice is close
+    assert reason.startswith("gpt-4o-mini: the cheapest")
+    assert "2 model(s) within 5%" in reason
+    flaky = summary("gpt-4o-mini", 0.95, 300_000, failure_rate=0.1)
+    assert recommend([best, flaky])[0] is best  # fails too often to count
+    assert recommend([flaky])[0] is None
 
 
 def test_eval_features_scores_the_fallbacks_and_the_ai_path(gateway: Gateway) -> None:
@@ -111,18 +148,55 @@ def test_eval_features_scores_the_fallbacks_and_the_ai_path(gateway: Gateway) ->
     offline = json.loads(run_cli(env, "eval", "features", "--json").stdout)
     fallback = offline["fallback"]
     assert fallback["skills"]["precision"] >= 0.7  # the goal
-    assert fallback["skills"]["items"] == 32  # 12 hand-written, 20 synthetic
-    assert fallback["matching"]["ndcg@10"] > fallback["matching"]["bm25"]["ndcg@10"]
+    assert fallback["skills"]["items"] == 38  # 18 hand-written, 20 synthetic
+    methods = fallback["matching"]["methods"]
+    assert list(methods) == ["bm25", "bm25+skills", "bm25+skills+embeddings", "rrf"]
+    assert methods["bm25+skills+embeddings"]["ndcg@10"] > methods["bm25+skills"]["ndcg@10"]
+    assert fallback["matching"]["ndcg@10"] == methods["bm25+skills+embeddings"]["ndcg@10"]
+    assert fallback["matching"]["above_bm25"] is True
     assert fallback["skills"]["degraded"] is True
+    assert fallback["resumes"] == {
+        "pairs": 36,  # 12 profiles, 3 hand-written postings each
+        "valid_share": 1.0,
+        "flagged": 0,
+        "untraceable": 0,
+        "degraded": True,
+    }
     assert "ai" not in offline
 
+    # The model names a skill the text does not show (with words that are in it), and
+    # writes each resume with an invented employer and an invented number.
+    gateway.fake.script(
+        "Electrician with a sound knowledge",
+        json.dumps({"skills": [{"name": "carpentry", "evidence": "Electrician"}]}),
+    )
+    for domain in yaml.safe_load(MATCHING.read_text())["domains"]:
+        written = {
+            "basics": {"label": "Candidate"},
+            "work": [
+                {"name": f"Sample {domain} employer", "highlights": ["Grew revenue by 75%"]},
+                {"name": "Google", "position": "Staff Engineer"},
+            ],
+        }
+        gateway.fake.script(f"Sample {domain} employer", json.dumps(written))
     key = gateway.create_key()
     both = json.loads(
         run_cli(
             env, "eval", "features", "--base-url", gateway.base_url, "--key", key, "--json"
         ).stdout
     )
-    assert both["ai"]["skills"]["degraded"] is False
+    ai = both["ai"]
+    assert ai["skills"]["degraded"] is False
+    assert ai["skills"]["precision"] < fallback["skills"]["precision"]  # carpentry counted
+    assert ai["skills"]["recall"] == fallback["skills"]["recall"]
+    assert ai["resumes"] == {
+        "pairs": 36,
+        "valid_share": 1.0,
+        "flagged": 72,  # per resume: the employer and the number
+        "untraceable": 0,
+        "degraded": False,
+    }
     assert both["fallback"] == fallback
     printed = run_cli(env, "eval", "features").stdout
     assert "skill precision ≥ 0.7: met" in printed
+    assert "bm25+skills+embeddings" in printed

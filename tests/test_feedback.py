@@ -41,6 +41,8 @@ def test_feedback_is_reported_per_model_and_prompt_version(gateway: Gateway) -> 
         gateway, gateway.create_key(role=Role.ADMIN), "GET", "/admin/feedback?by=prompt"
     )
     assert [(line["group"], line["count"]) for line in by_prompt["lines"]] == [("optimise-v1", 4)]
+    stored = b"".join(p.read_bytes() for p in gateway.settings.data_dir.rglob("*") if p.is_file())
+    assert b"nightly SQL loads" not in stored  # neither the suggestion nor the edit is kept
 
 
 def test_bad_feedback_is_named(gateway: Gateway) -> None:

@@ -8,6 +8,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from careergate.features.documents import Segment
+from careergate.features.embeddings import E5Embedder
+from careergate.features.matching import Candidate, JobMatcher
+from careergate.features.taxonomy import Taxonomy
 from careergate.testing import Fault
 from conftest import Gateway, cli_env, run_cli
 from test_skills_feature import post_feature
@@ -79,12 +85,19 @@ def test_the_models_judgement_reorders_and_explains(gateway: Gateway) -> None:
             {"id": "ghost", "fit": 100, "why": "Not a candidate at all."},
         ]
     }
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    _, without = match(gateway, {"resume": PROFILE, "jobs": POSTINGS})
+    before = {m["id"]: m["score"] for m in without["matches"]}
+    assert [m["id"] for m in without["matches"]][:2] == ["data", "web"]
+    gateway.fake.faults.clear()
     gateway.fake.script("Candidates:", json.dumps(ratings))
     status, report = match(gateway, {"resume": PROFILE, "jobs": POSTINGS, "top": 2})
     assert status == 200
     assert report["degraded"] is False
-    assert len(report["matches"]) == 2
+    assert [m["id"] for m in report["matches"]] == ["web", "data"]  # the model's order
     by_id = {m["id"]: m for m in report["matches"]}
+    for pid, fit in (("web", 0.95), ("data", 0.10)):  # half the fallback's, half the model's
+        assert by_id[pid]["score"] == pytest.approx(0.5 * before[pid] + 0.5 * fit, abs=1e-4)
     assert by_id["web"]["model_fit"] == 0.95
     assert by_id["web"]["explanation"].startswith("Strong web background.")
     assert "ghost" not in by_id
@@ -182,3 +195,22 @@ def test_the_models_suggestions_lead_when_they_are_esco_skills(gateway: Gateway)
     assert (first["label"], first["source"]) == ("Java (computer programming)", "ai")
     assert [r["label"] for r in report["recommendations"]][1] == "NoSQL"  # the postings' demand
     assert all(r["label"] != "Python (computer programming)" for r in report["recommendations"])
+
+
+def test_local_embeddings_rank_by_meaning_and_embed_each_posting_once() -> None:
+    embedder = E5Embedder()
+    matcher = JobMatcher(Taxonomy.esco(), embedder=embedder)
+    profile = [Segment("basics.summary", "Registered nurse caring for patients on a ward.")]
+    candidates = [  # no word in common with the profile: BM25 and skills cannot tell
+        Candidate("a-software", [Segment("description", "Software engineer for payments.")]),
+        Candidate("b-clinical", [Segment("description", "Clinical staff for an A&E unit.")]),
+    ]
+    first = matcher.rank(profile, candidates, query_is_posting=False)
+    assert [m.id for m in first] == ["b-clinical", "a-software"]
+    assert all(m.lexical == 0 and m.semantic is not None for m in first)
+    assert (first[0].semantic or 0) > (first[1].semantic or 0)
+    again = matcher.rank(
+        profile, [*candidates, Candidate("c", candidates[0].segments)], query_is_posting=False
+    )
+    assert len(again) == 3
+    assert embedder.cached == 2  # the same text is not embedded twice

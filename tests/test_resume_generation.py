@@ -101,3 +101,33 @@ def test_without_a_model_the_profile_is_ordered_for_the_posting(gateway: Gateway
     assert report["resume"]["skills"][0]["keywords"][:2] == ["SQL", "Python"]
     assert report["resume"]["basics"]["email"] == "mira@example.org"
     assert "- Built Spark pipelines" in report["markdown"]
+
+
+def test_without_a_model_at_most_four_highlights_stay_the_most_relevant(
+    gateway: Gateway,
+) -> None:
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    profile = copy.deepcopy(PROFILE)
+    profile["work"][0]["highlights"] = [
+        "Organised the office party",
+        "Built Python pipelines for SQL warehouses",
+        "Ran the book club",
+        "Moved reporting to Python",
+        "Wrote SQL checks for pipelines",
+        "Chaired the social committee",
+        "Scaled pipelines at scale in Python and SQL",
+    ]
+    status, report = post_feature(
+        gateway, "resumes/generate", gateway.create_key(), {"resume": profile, "job": JOB}
+    )
+    assert status == 200
+    kept = report["resume"]["work"][0]["highlights"]
+    assert len(kept) == 4
+    assert kept[0] == "Scaled pipelines at scale in Python and SQL"  # the posting's words most
+    assert set(kept) == {
+        "Built Python pipelines for SQL warehouses",
+        "Moved reporting to Python",
+        "Wrote SQL checks for pipelines",
+        "Scaled pipelines at scale in Python and SQL",
+    }
+    assert report["resume"]["work"][1]["highlights"] == ["Reported weekly KPIs in SQL"]

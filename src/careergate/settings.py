@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     tokens (sent upstream as ``max_completion_tokens``), so its worst case is known."""
     feature_model: str = "gpt-4o-mini"
     """The model (or alias) the platform features ask, e.g. ``skill-extractor``."""
+    matching_embeddings: bool = True
+    """Job matching's fallback re-ranks its best candidates by local embeddings
+    (``features/embeddings.py``); off, it ranks on BM25 and skill coverage alone."""
     alias_refresh_seconds: float = 1.0
     """How soon an alias changed with the CLI reaches every gateway process."""
     rollup_seconds: float = 3600.0

@@ -13,13 +13,23 @@ from rich.table import Table
 
 from careergate.cli.common import err_console, print_json, print_table, run, with_database
 from careergate.config.deployments import load_gateway_config
-from careergate.evaluation.features import score_matching, score_skills, skill_items
+from careergate.evaluation.features import (
+    matching_set,
+    resume_pairs,
+    score_matching,
+    score_resumes,
+    score_skills,
+    skill_items,
+)
 from careergate.evaluation.report import ModelSummary, recommend, summarise, svg_chart
 from careergate.evaluation.runner import Attempt, run_task_set
 from careergate.evaluation.store import previous_results, save_results
 from careergate.evaluation.tasks import TaskSet
+from careergate.features.embeddings import E5Embedder
+from careergate.features.feedback import FeedbackLine, per_model
 from careergate.features.matching import JobMatcher
 from careergate.features.model_access import ModelCaller, SdkCaller
+from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import SkillInference
 from careergate.features.taxonomy import Taxonomy
 from careergate.pricing.catalogue import PriceCatalogue
@@ -47,7 +57,9 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Run every task on every model; report quality, latency, cost and failures, with a
-    recommendation, compared with the last run of the same task set. ``eval features``
+    recommendation, compared with the last run of the same task set, and the users'
+    feedback on the task set's feature per model and prompt version when there is some
+    (acceptance rate, mean edit distance, count). ``eval features``
     scores the platform features on the project's labelled set instead."""
     settings = Settings()
     secret = key or os.environ.get("CAREERGATE_EVAL_KEY")
@@ -68,8 +80,13 @@ def evaluate(
 
     async def work(
         database: Database,
-    ) -> tuple[list[ModelSummary], dict[str, ModelSummary], str, str | None]:
+    ) -> tuple[
+        list[ModelSummary], dict[str, ModelSummary], str, str | None, dict[str, list[FeedbackLine]]
+    ]:
         earlier = await previous_results(database, task_set.name)
+        feedback = (
+            await per_model(database, task_set.feature, candidates) if task_set.feature else {}
+        )
         client = openai.AsyncOpenAI(base_url=base_url, api_key=secret, max_retries=2)
         total = len(task_set.tasks) * len(candidates) * repeat
         with Progress(console=err_console, transient=True) as progress:
@@ -95,9 +112,9 @@ def evaluate(
         run_id = await save_results(
             database, task_set.name, task_set.feature, summaries, choice.model if choice else None
         )
-        return summaries, earlier, reason, run_id
+        return summaries, earlier, reason, run_id, feedback
 
-    summaries, earlier, reason, run_id = run(lambda: with_database(settings, work))
+    summaries, earlier, reason, run_id, feedback = run(lambda: with_database(settings, work))
     if chart is not None:
         chart.write_text(svg_chart(summaries, f"{task_set.name}: {reason}"))
     if as_json:
@@ -106,7 +123,10 @@ def evaluate(
                 "run": run_id,
                 "task_set": task_set.name,
                 "feature": task_set.feature,
-                "models": [s.to_json() for s in summaries],
+                "models": [
+                    {**s.to_json(), "feedback": [f.to_json() for f in feedback.get(s.model, [])]}
+                    for s in summaries
+                ],
                 "previous": {m: s.to_json() for m, s in earlier.items() if m in candidates},
                 "recommendation": reason,
             }
@@ -122,10 +142,12 @@ def evaluate(
         "vs last run",
         title=f"{task_set.name} ({task_set.feature or 'no feature'})",
     )
+    if feedback:
+        table.add_column("users' feedback per prompt version")
     for s in summaries:
         before = earlier.get(s.model)
         change = f"quality {s.quality - before.quality:+.2f}" if before else "first run"
-        table.add_row(
+        cells = [
             s.model,
             f"{s.quality:.2f}",
             f"{s.p50_ms:,.0f}",
@@ -133,11 +155,22 @@ def evaluate(
             f"{s.cost_per_task_usd:.6f}",
             f"{s.failure_rate:.0%}",
             change,
-        )
+        ]
+        if feedback:
+            cells.append("\n".join(_feedback_cell(f) for f in feedback.get(s.model, [])) or "none")
+        table.add_row(*cells)
     print_table(table)
     typer.echo(f"Recommendation for {task_set.feature or task_set.name}: {reason}")
     if chart is not None:
         typer.echo(f"Chart: {chart}")
+
+
+def _feedback_cell(line: FeedbackLine) -> str:
+    distance = "-" if line.mean_edit_distance is None else f"{line.mean_edit_distance:.2f}"
+    return (
+        f"{line.group or 'no version'}: {line.acceptance_rate:.0%} accepted, "
+        f"edit distance {distance}, {line.count} verdicts"
+    )
 
 
 def evaluate_features(base_url: str | None, key: str | None, as_json: bool) -> None:
@@ -145,20 +178,20 @@ def evaluate_features(base_url: str | None, key: str | None, as_json: bool) -> N
     the AI path too when a gateway and key are given."""
     taxonomy = Taxonomy.esco()
     model = Settings().feature_model
+    matcher = JobMatcher(taxonomy, model, E5Embedder())
+    labelled = matching_set(taxonomy)
+    pairs = resume_pairs()
 
     async def score(caller: ModelCaller | None) -> dict[str, Any]:
         skills, skills_degraded = await score_skills(
             SkillInference(taxonomy, model), skill_items(taxonomy), caller
         )
-        ours, bm25, matching_degraded = await score_matching(JobMatcher(taxonomy, model), caller)
+        matching = await score_matching(matcher, labelled, caller)
+        generated = await score_resumes(ResumeBuilder(taxonomy, model), pairs, caller)
         return {
             "skills": {**skills.to_json(), "degraded": skills_degraded},
-            "matching": {
-                **ours.to_json(),
-                "bm25": bm25.to_json(),
-                "above_bm25": ours.ndcg_at_10 > bm25.ndcg_at_10,
-                "degraded": matching_degraded,
-            },
+            "matching": matching.to_json(),
+            "resumes": generated.to_json(),
         }
 
     async def work() -> dict[str, Any]:
@@ -173,10 +206,18 @@ def evaluate_features(base_url: str | None, key: str | None, as_json: bool) -> N
         print_json(results)
         return
     table = Table(
-        "path", "skill precision", "recall", "F1", "matching nDCG@10", "MRR", "BM25 nDCG@10"
+        "path",
+        "skill precision",
+        "recall",
+        "F1",
+        "matching nDCG@10",
+        "MRR",
+        "valid resumes",
+        "facts dropped",
+        "untraceable",
     )
     for path, scores in results.items():
-        skills, matching = scores["skills"], scores["matching"]
+        skills, matching, generated = scores["skills"], scores["matching"], scores["resumes"]
         table.add_row(
             path,
             f"{skills['precision']:.3f}",
@@ -184,10 +225,16 @@ def evaluate_features(base_url: str | None, key: str | None, as_json: bool) -> N
             f"{skills['f1']:.3f}",
             f"{matching['ndcg@10']:.3f}",
             f"{matching['mrr']:.3f}",
-            f"{matching['bm25']['ndcg@10']:.3f}",
+            f"{generated['valid_share']:.0%} of {generated['pairs']}",
+            str(generated["flagged"]),
+            str(generated["untraceable"]),
         )
     print_table(table)
     fallback = results["fallback"]
+    methods = Table("matching without a model", "nDCG@10", "MRR")
+    for name, scores in fallback["matching"]["methods"].items():
+        methods.add_row(name, f"{scores['ndcg@10']:.3f}", f"{scores['mrr']:.3f}")
+    print_table(methods)
     precision = "met" if fallback["skills"]["precision_goal_met"] else "NOT met"
     ranking = "met" if fallback["matching"]["above_bm25"] else "NOT met"
     typer.echo(

@@ -24,6 +24,7 @@ from careergate.features.documents import (
     segments_of,
     validate,
 )
+from careergate.features.embeddings import local_embedder
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import ModelCaller, SdkCaller
 from careergate.features.optimise import ContentOptimiser
@@ -146,7 +147,10 @@ def match(
     """Rank postings for a profile: score, matched and missing skills, and why."""
     payload = {**_payload(resume, None, None), "jobs": _postings(jobs)}
     query, entries, _ = _checked(lambda: match_request(payload))
-    matcher = JobMatcher(Taxonomy.esco(), Settings().feature_model)
+    settings = Settings()
+    matcher = JobMatcher(
+        Taxonomy.esco(), settings.feature_model, local_embedder(settings.matching_embeddings)
+    )
     candidates = [Candidate(id, segments) for id, segments in entries]
     report = _run(
         base_url,

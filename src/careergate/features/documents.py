@@ -8,6 +8,7 @@ needs them, so none is ever sent to a model.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -24,6 +25,11 @@ class Segment:
 
     field: str
     text: str
+
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
+"""A number as a resume writes it ("30%", "1,200", "4.5"), without a sentence's closing
+punctuation: what resume generation and content optimisation may not invent."""
 
 
 @cache

@@ -97,39 +97,67 @@ class FeedbackLine:
         }
 
 
+def _tallies() -> list[Any]:
+    """Count, accepted, edited, rejected and the mean edit distance of a group's rows."""
+
+    def counted(action: Action) -> Any:
+        return func.sum(case((FeedbackRow.action == action.value, 1), else_=0))
+
+    return [
+        func.count(),
+        counted(Action.ACCEPTED),
+        counted(Action.EDITED),
+        counted(Action.REJECTED),
+        func.avg(FeedbackRow.edit_distance),
+    ]
+
+
+def _line(feature: str, group: str | None, tallies: Any) -> FeedbackLine:
+    count, accepted, edited, rejected, distance = tallies
+    return FeedbackLine(
+        feature,
+        group,
+        int(count),
+        int(accepted or 0),
+        int(edited or 0),
+        int(rejected or 0),
+        round(float(distance), 4) if distance is not None else None,
+    )
+
+
 async def report(database: Database, by: str = "model") -> list[FeedbackLine]:
     """Per feature and ``by`` (``model`` or ``prompt``) or per feature alone."""
     if by not in GROUPS:
         raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPS)}")
     group = getattr(FeedbackRow, GROUPS[by])
-
-    def counted(action: Action) -> Any:
-        return func.sum(case((FeedbackRow.action == action.value, 1), else_=0))
-
     query = (
-        select(
-            FeedbackRow.feature,
-            group,
-            func.count(),
-            counted(Action.ACCEPTED),
-            counted(Action.EDITED),
-            counted(Action.REJECTED),
-            func.avg(FeedbackRow.edit_distance),
-        )
+        select(FeedbackRow.feature, group, *_tallies())
         .group_by(FeedbackRow.feature, group)
         .order_by(FeedbackRow.feature, group)
     )
     async with database.session() as session:
         rows = (await session.execute(query)).all()
     return [
-        FeedbackLine(
-            feature,
-            None if by == "feature" else value,
-            int(count),
-            int(accepted or 0),
-            int(edited or 0),
-            int(rejected or 0),
-            round(float(distance), 4) if distance is not None else None,
-        )
-        for feature, value, count, accepted, edited, rejected, distance in rows
+        _line(feature, None if by == "feature" else value, tallies)
+        for feature, value, *tallies in rows
     ]
+
+
+async def per_model(
+    database: Database, feature: str, models: list[str]
+) -> dict[str, list[FeedbackLine]]:
+    """The feedback on ``feature`` for each of ``models`` (as the features' answers name
+    them), one line per prompt version (the line's ``group``): how users received what
+    each model wrote, next to what a model comparison measures."""
+    query = (
+        select(FeedbackRow.model, FeedbackRow.prompt_version, *_tallies())
+        .where(FeedbackRow.feature == feature, FeedbackRow.model.in_(models))
+        .group_by(FeedbackRow.model, FeedbackRow.prompt_version)
+        .order_by(FeedbackRow.model, FeedbackRow.prompt_version)
+    )
+    async with database.session() as session:
+        rows = (await session.execute(query)).all()
+    found: dict[str, list[FeedbackLine]] = {}
+    for model, prompt, *tallies in rows:
+        found.setdefault(model, []).append(_line(feature, prompt, tallies))
+    return found

@@ -3,20 +3,28 @@ score, the skills matched and missing, and a short explanation.
 
 Fallback (always computed): BM25 over the candidates' text with the other document as
 the query (``bm25s``), normalised to the best candidate, combined half and half with the
-share of the posting's ESCO skills that the profile shows. AI path: the model judges the
-fit of the best ``AI_TOP`` candidates (structured output: a fit from 0 to 100 and a
-sentence why), which then counts for half of their score. When the model cannot answer,
-the fallback's ranking stands and the answer says ``degraded: true``.
+share of the posting's ESCO skills that the profile shows. With local embeddings
+(``embeddings.py``), the best ``RERANK_TOP`` of that ranking are re-ranked: the cosine
+similarity of their embedding to the query's, scaled to 0..1 across them, counts for
+``SEMANTIC_WEIGHT`` of their score (a weighted sum: on the labelled set it beat
+reciprocal rank fusion, see ``docs/benchmarks.md``). Only the best are embedded because
+embedding is the costly step: thousands of postings would take minutes on a cold cache.
+AI path: the model judges the fit of the best ``AI_TOP`` candidates (structured output:
+a fit from 0 to 100 and a sentence why), which then counts for half of their score. When
+the model cannot answer, the fallback's ranking stands and the answer says
+``degraded: true``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import bm25s
 
 from careergate.features.documents import Segment
+from careergate.features.embeddings import Embedder
 from careergate.features.model_access import (
     ModelCaller,
     ModelUnavailable,
@@ -28,6 +36,8 @@ from careergate.features.taxonomy import Taxonomy
 FEATURE = "job-matching"
 PROMPT_VERSION = "matching-v1"
 AI_TOP = 10
+RERANK_TOP = 30
+SEMANTIC_WEIGHT = 0.5
 _ANSWER_SCHEMA = list_schema(
     "ratings",
     id={"type": "string"},
@@ -52,6 +62,8 @@ class Match:
     missing: list[str]
     explanation: str
     model_fit: float | None = None
+    semantic: float | None = None
+    """Cosine similarity of the embeddings, for candidates that were re-ranked."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +71,7 @@ class Match:
             "score": round(self.score, 4),
             "lexical": round(self.lexical, 4),
             "skill_coverage": round(self.skill_coverage, 4),
+            "semantic": None if self.semantic is None else round(self.semantic, 4),
             "model_fit": self.model_fit,
             "matched_skills": self.matched,
             "missing_skills": self.missing,
@@ -84,9 +97,12 @@ class MatchReport:
 
 
 class JobMatcher:
-    def __init__(self, taxonomy: Taxonomy, model: str = "gpt-4o-mini") -> None:
+    def __init__(
+        self, taxonomy: Taxonomy, model: str = "gpt-4o-mini", embedder: Embedder | None = None
+    ) -> None:
         self.taxonomy = taxonomy
         self.model = model
+        self.embedder = embedder
 
     def rank(
         self, query: list[Segment], candidates: list[Candidate], *, query_is_posting: bool
@@ -94,12 +110,12 @@ class JobMatcher:
         """Every candidate scored without a model, best first."""
         if not candidates:
             return []
-        texts = [" ".join(s.text for s in c.segments) for c in candidates]
+        texts = [_text(c.segments) for c in candidates]
         corpus = bm25s.tokenize(texts, stopwords="en", return_ids=False, show_progress=False)
         index = bm25s.BM25()
         index.index(corpus, show_progress=False)
         words = bm25s.tokenize(
-            [" ".join(s.text for s in query)], stopwords="en", return_ids=False, show_progress=False
+            [_text(query)], stopwords="en", return_ids=False, show_progress=False
         )[0]
         raw = index.get_scores(words) if words else [0.0] * len(candidates)
         best = max(float(max(raw)), 1e-9)
@@ -127,7 +143,31 @@ class JobMatcher:
                 )
             )
         matches.sort(key=lambda m: (-m.score, m.id))
+        if self.embedder is not None:
+            self._rerank(query, matches, {c.id: c for c in candidates}, self.embedder)
         return matches
+
+    def _rerank(
+        self,
+        query: list[Segment],
+        matches: list[Match],
+        candidates: dict[str, Candidate],
+        embedder: Embedder,
+    ) -> None:
+        """``matches`` (best first) re-ranked in place by their embeddings' similarity to
+        the query's. Those beyond ``RERANK_TOP`` count a similarity of 0, which keeps them
+        below every re-ranked one."""
+        best = matches[:RERANK_TOP]
+        vectors = embedder.documents([_text(candidates[m.id].segments) for m in best])
+        cosines = vectors @ embedder.query(_text(query))
+        low, high = float(cosines.min()), float(cosines.max())
+        for match, cosine in zip(best, cosines, strict=True):
+            match.semantic = float(cosine)
+            scaled = (float(cosine) - low) / (high - low) if high > low else 1.0
+            match.score = (1 - SEMANTIC_WEIGHT) * match.score + SEMANTIC_WEIGHT * scaled
+        for match in matches[RERANK_TOP:]:
+            match.score *= 1 - SEMANTIC_WEIGHT
+        matches.sort(key=lambda m: (-m.score, m.id))
 
     async def match(
         self,
@@ -138,7 +178,10 @@ class JobMatcher:
         query_is_posting: bool,
         top: int = 10,
     ) -> MatchReport:
-        ranked = self.rank(query, candidates, query_is_posting=query_is_posting)
+        # In a thread: ranking thousands of candidates, and embedding them, takes seconds.
+        ranked = await asyncio.to_thread(
+            self.rank, query, candidates, query_is_posting=query_is_posting
+        )
         if caller is None:
             return MatchReport(ranked[:top], degraded=True, reason="no model was asked (offline)")
         try:
@@ -155,17 +198,14 @@ class JobMatcher:
         candidates: list[Candidate],
         caller: ModelCaller,
     ) -> str | None:
-        texts = {c.id: " ".join(s.text for s in c.segments)[:2000] for c in candidates}
+        texts = {c.id: _text(c.segments)[:2000] for c in candidates}
         listing = "\n\n".join(f"[{m.id}]\n{texts[m.id]}" for m in best)
         ratings, model = await ask_structured(
             caller,
             model=self.model,
             instructions="Rate how well each candidate fits the document, from 0 (no fit) to "
             "100 (ideal), with one sentence why. Judge skills and experience only.",
-            content="Document:\n"
-            + " ".join(s.text for s in query)[:4000]
-            + "\n\nCandidates:\n"
-            + listing,
+            content="Document:\n" + _text(query)[:4000] + "\n\nCandidates:\n" + listing,
             schema=_ANSWER_SCHEMA,
             name="ratings",
             max_tokens=1500,
@@ -182,6 +222,10 @@ class JobMatcher:
 
     def _skills(self, segments: list[Segment]) -> dict[str, str]:
         return {f.skill.uri: f.skill.label for f in self.taxonomy.find(segments)}
+
+
+def _text(segments: list[Segment]) -> str:
+    return " ".join(s.text for s in segments)
 
 
 def _explain(matched: list[str], missing: list[str]) -> str:

@@ -15,11 +15,10 @@ the model proposes edits (structured output) that pass the same checks.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from careergate.features.documents import Segment
+from careergate.features.documents import NUMBER, Segment
 from careergate.features.model_access import (
     ModelCaller,
     ModelUnavailable,
@@ -57,7 +56,6 @@ _BUZZWORDS = (
     "dynamic",
     "passionate",
 )
-_NUMBER = re.compile(r"\d[\d,.]*%?")
 _EDITABLE = ("basics.summary", ".highlights[", ".summary", ".description")
 _ANSWER_SCHEMA = list_schema(
     "edits",
@@ -174,7 +172,7 @@ class ContentOptimiser:
                             "rules",
                         )
                     )
-            if ".highlights[" in segment.field and not _NUMBER.search(text):
+            if ".highlights[" in segment.field and not NUMBER.search(text):
                 notes.append(
                     {
                         "field": segment.field,
@@ -237,7 +235,7 @@ class ContentOptimiser:
     ) -> tuple[list[Edit], list[str]]:
         """Edits whose original is in the resume verbatim and whose replacement brings
         no number the resume does not hold; the reasons for the others."""
-        known_numbers = {n for s in resume for n in _NUMBER.findall(s.text)}
+        known_numbers = {n for s in resume for n in NUMBER.findall(s.text)}
         kept: list[Edit] = []
         dropped: list[str] = []
         for item in proposed:
@@ -246,7 +244,7 @@ class ContentOptimiser:
             if home is None:
                 dropped.append(f"original not in the resume: {original[:80]!r}")
                 continue
-            new_numbers = set(_NUMBER.findall(item["replacement"])) - known_numbers
+            new_numbers = set(NUMBER.findall(item["replacement"])) - known_numbers
             if new_numbers:
                 dropped.append(f"invents {', '.join(sorted(new_numbers))}: {original[:60]!r}")
                 continue

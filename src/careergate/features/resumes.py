@@ -13,21 +13,19 @@ from __future__ import annotations
 
 import copy
 import html
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from careergate.errors import InvalidRequest
-from careergate.features.documents import job_segments, validate
+from careergate.features.documents import NUMBER, job_segments, validate
 from careergate.features.model_access import ModelCaller, ModelUnavailable
 from careergate.features.taxonomy import Taxonomy, tokens
 
 FEATURE = "resume-generation"
 PROMPT_VERSION = "resume-v1"
 HIGHLIGHTS_KEPT = 4
-_NUMBER = re.compile(r"\d[\d,.]*")
 _CONTACT = ("name", "email", "phone", "url", "location", "profiles", "image")
 
 
@@ -188,7 +186,7 @@ class _Facts:
         self.titles = {_norm(w.get("position")) for w in work if w.get("position")}
         text = orjson.dumps(profile).decode()
         self.text = _norm(text)
-        self.numbers = set(_NUMBER.findall(text))
+        self.numbers = set(NUMBER.findall(text))
         self.dates = {
             entry[d]
             for section in ("work", "education", "volunteer", "projects")
@@ -204,7 +202,7 @@ class _Facts:
         return isinstance(value, str) and _norm(value) in self.text
 
     def numbers_ok(self, text: str) -> bool:
-        return set(_NUMBER.findall(text)) <= self.numbers
+        return set(NUMBER.findall(text)) <= self.numbers
 
     def keep_lines(self, lines: Any, where: str, flags: list[str]) -> list[str]:
         kept = []

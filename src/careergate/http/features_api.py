@@ -30,6 +30,7 @@ from careergate.features.documents import (
     segments_of,
     validate,
 )
+from careergate.features.embeddings import Embedder, local_embedder
 from careergate.features.feedback import FeedbackIn, record
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import GatewayCaller
@@ -48,6 +49,7 @@ class FeatureRoutes:
     def __init__(self, runtimes: RuntimeHolder) -> None:
         self.runtimes = runtimes
         self._loaded: Taxonomy | None = None
+        self._embedder: Embedder | None = None
 
     async def _taxonomy(self) -> Taxonomy:
         """ESCO, read on the first feature request in a thread (about a second), then
@@ -55,6 +57,13 @@ class FeatureRoutes:
         if self._loaded is None:
             self._loaded = await asyncio.to_thread(Taxonomy.esco)
         return self._loaded
+
+    async def _embeddings(self, enabled: bool) -> Embedder | None:
+        """The local embedder, loaded on the first match request, then held (its cache
+        of postings' vectors with it)."""
+        if enabled and self._embedder is None:
+            self._embedder = await asyncio.to_thread(local_embedder, True)
+        return self._embedder if enabled else None
 
     def routes(self) -> list[Route]:
         return [
@@ -116,7 +125,12 @@ class FeatureRoutes:
             top = _top(payload)
             user = _user(payload, principal)
             caller = GatewayCaller(runtime.gateway.run, secret, matching.FEATURE, user)
-            matcher = JobMatcher(await self._taxonomy(), runtime.settings.feature_model)
+            settings = runtime.settings
+            matcher = JobMatcher(
+                await self._taxonomy(),
+                settings.feature_model,
+                await self._embeddings(settings.matching_embeddings),
+            )
             candidates = [Candidate(id, segments) for id, segments in entries]
             report = await matcher.match(
                 query, candidates, caller, query_is_posting=query_is_posting, top=top
