@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Self
 
 from careergate.audit.log import AuditLog
+from careergate.audit.writer import AuditWriter
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
@@ -31,6 +32,7 @@ from careergate.config.deployments import (
 from careergate.core.gateway import Gateway
 from careergate.core.models import ModelCatalog
 from careergate.errors import NotFound
+from careergate.governance.retention import purge_forever
 from careergate.models.aliases import AliasTable, configured
 from careergate.models.chooser import ModelChooser
 from careergate.models.deprecations import upcoming_shutdowns
@@ -173,10 +175,22 @@ class Runtime:
                 database,
                 settings.usage_flush_seconds,
                 settings.usage_batch_size,
-                dead_letter=settings.data_dir / "dead-letter",
+                dead_letter=settings.dead_letter_dir,
             )
             await usage.start()
             stack.push_async_callback(usage.close)
+            audit = AuditWriter(
+                database,
+                settings.usage_flush_seconds,
+                settings.usage_batch_size,
+                dead_letter=settings.dead_letter_dir,
+            )
+            await audit.start()
+            stack.push_async_callback(audit.close)
+            purger = asyncio.create_task(
+                purge_forever(database, settings.retention, settings.dead_letter_dir)
+            )
+            stack.callback(purger.cancel)
             request_log = RequestLog.for_format(settings.log_format)
             stack.callback(request_log.close)
             tokens = TokenVerifier(settings.jwt) if settings.jwt.enabled else None
@@ -217,6 +231,7 @@ class Runtime:
                     ),
                 ),
                 chooser=chooser,
+                audit=audit,
             )
         except BaseException:
             await stack.aclose()

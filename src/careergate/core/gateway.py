@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from careergate.audit.writer import AuditWriter
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.principal import Role
 from careergate.budgets.ledger import BudgetLedger, Reservation, Subjects
@@ -68,6 +69,7 @@ class Gateway:
         metrics: GatewayMetrics | None = None,
         failover: Failover | None = None,
         chooser: ModelChooser | None = None,
+        audit: AuditWriter | None = None,
     ) -> None:
         self.auth = auth
         self.router = router
@@ -82,6 +84,7 @@ class Gateway:
         self.tokens = tokens or TokenCounter()
         self.metrics = metrics
         self.chooser = chooser or ModelChooser()
+        self.audit = audit
         self.failover = failover or Failover(
             HealthBoard([d.name for d in router.deployments], BreakerSettings()),
             timeouts.attempt,
@@ -384,6 +387,8 @@ class Gateway:
                     if record.cost_nano_usd is not None:
                         break
         self.usage.record(record)
+        if self.audit is not None:
+            self.audit.append(outcome.audit_entry(record))
         if self.metrics is not None:
             self.metrics.observe(record)
         if outcome.reservation is not None and self.budgets is not None:

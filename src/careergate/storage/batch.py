@@ -14,16 +14,35 @@ from __future__ import annotations
 
 import asyncio
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Boolean, DateTime, Engine, Table, create_engine, event, insert
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Engine,
+    Executable,
+    Result,
+    Table,
+    create_engine,
+    event,
+    insert,
+)
 
 from careergate.storage.database import Database, sqlite_pragmas
 
 CHUNK_ROWS = 128
 BUSY_TIMEOUT_MS = 100
+
+
+class Execute(Protocol):
+    """Runs one statement in the transaction at hand (like ``AsyncConnection.execute``)."""
+
+    def __call__(
+        self, statement: Executable, parameters: Sequence[dict[str, Any]] | None = None, /
+    ) -> Awaitable[Result[Any]]: ...
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
@@ -73,11 +92,29 @@ class BatchInserter:
                 await connection.execute(insert(self.table), list(rows))
             return
         # One transaction (one commit) per batch; the loop gets a turn between chunks.
-        with self._sqlite.begin() as connection:
-            for start in range(0, len(rows), CHUNK_ROWS):
-                chunk = [self._sqlite_tuple(row) for row in rows[start : start + CHUNK_ROWS]]
-                connection.exec_driver_sql(self._statement, chunk)
-                await asyncio.sleep(0)
+        async with self.database.write_turn:
+            with self._sqlite.begin() as connection:
+                for start in range(0, len(rows), CHUNK_ROWS):
+                    chunk = [self._sqlite_tuple(row) for row in rows[start : start + CHUNK_ROWS]]
+                    connection.exec_driver_sql(self._statement, chunk)
+                    await asyncio.sleep(0)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Execute]:
+        """A write transaction of any statements, on the same connections as ``insert``."""
+        if self._sqlite is None:
+            async with self.database.engine.begin() as pooled:
+                yield pooled.execute
+            return
+        async with self.database.write_turn:
+            with self._sqlite.begin() as connection:
+
+                async def execute(
+                    statement: Executable, parameters: Sequence[dict[str, Any]] | None = None, /
+                ) -> Result[Any]:
+                    return connection.execute(statement, parameters)
+
+                yield execute
 
     def _sqlite_tuple(self, row: dict[str, Any]) -> tuple[Any, ...]:
         values = list(self._pick(row))
