@@ -2,7 +2,7 @@
 
 ``entry_hash = SHA-256(previous entry_hash || canonical JSON of the entry)``, the first
 entry chained to 64 zeros (or, once retention has purged old entries, to the anchor:
-the last purged entry's hash). The canonical JSON holds every column but the personal
+the last purged entry's hash). The canonical JSON holds its fields but the personal
 ones; those (the subject user and the free details) enter it through
 ``personal_digest = SHA-256(salt || their canonical JSON)`` with a random salt per
 entry. Erasure clears them together with the salt: the chain still verifies, and the
@@ -10,6 +10,11 @@ digest left behind cannot be linked to anyone, since without the salt no guess o
 user id can be checked against it. (A digest keyed with a secret derived from the master
 key would stay linkable by whoever holds that key, and would make ``audit verify`` and
 the schema migration need the master key.)
+
+The order is the chain itself (each entry holds its predecessor's hash); ``seq`` only
+numbers it for people and queries, and is not hashed, so that ``audit verify`` can tell
+an entry that was renumbered (to hide a removal, or to swap two) from one whose content
+was changed.
 
 Appends from several processes form one chain: each batch locks the chain's head row
 first (an UPDATE: a row lock in PostgreSQL, the write lock in SQLite), links its entries
@@ -35,7 +40,6 @@ from careergate.storage.times import as_utc
 CHAIN = "audit"
 GENESIS = "0" * 64
 CHAINED = (
-    "seq",
     "at",
     "actor",
     "source",

@@ -5,7 +5,7 @@ check names what is wrong with it:
 
 - ``missing``: a number is skipped, or the log ends before the head says it does;
 - ``reordered``: the entry it was chained to when written now comes after it;
-- ``changed``: its content, its number or its personal fields (while not erased) no
+- ``changed``: its content or its personal fields (while not erased) no
   longer hash to what was written;
 - ``removed before it``: it is intact but was chained to an entry that is no longer there
   (entries were deleted and the rest renumbered).
