@@ -112,10 +112,13 @@ class AlertSettings(BaseSettings):
 
 
 class RetentionSettings(BaseSettings):
-    """How long each kind of record is kept, in days (``None``: for ever), and how often
-    the gateway purges what is older (``careergate privacy purge`` does it at once)."""
+    """How long each kind of record is kept, in days (``never`` in the environment: for
+    ever), and how often the gateway purges what is older (``careergate privacy purge``
+    does it at once)."""
 
-    model_config = SettingsConfigDict(env_prefix="CAREERGATE_RETENTION_")
+    model_config = SettingsConfigDict(
+        env_prefix="CAREERGATE_RETENTION_", env_parse_none_str="never"
+    )
 
     usage_days: float | None = 90.0
     """Usage records; only days already summed for reports go, so totals stay."""
