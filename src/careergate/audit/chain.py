@@ -30,14 +30,15 @@ from datetime import UTC
 from typing import Any
 
 import orjson
-from sqlalchemy import String, insert, select, update
+from sqlalchemy import String, select, update
 
 from careergate.audit.entry import AuditEntry
-from careergate.storage.batch import Execute
+from careergate.storage.batch import Transaction
 from careergate.storage.models import AuditChainRow, AuditRow
 from careergate.storage.times import as_utc
 
 CHAIN = "audit"
+AUDIT_TABLE = AuditRow.metadata.tables[AuditRow.__tablename__]
 GENESIS = "0" * 64
 CHAINED = (
     "at",
@@ -127,17 +128,17 @@ def link(rows: Sequence[dict[str, Any]], seq: int, previous: str) -> tuple[int, 
     return seq, previous
 
 
-async def lock_head(execute: Execute) -> tuple[int, str, int, str]:
+async def lock_head(transaction: Transaction) -> tuple[int, str, int, str]:
     """Lock the chain's head for this transaction: (seq, hash, anchor seq, anchor hash).
 
     The no-op UPDATE comes first so that the lock is held before the head is read: in
     SQLite it takes the database's write lock (a SELECT would not), in PostgreSQL the
     row lock; the SELECT after it then sees the latest head."""
     head = AuditChainRow
-    await execute(update(head).where(head.name == CHAIN).values(seq=head.seq))
+    await transaction.execute(update(head).where(head.name == CHAIN).values(seq=head.seq))
     found: tuple[Any, ...] = tuple(
         (
-            await execute(
+            await transaction.execute(
                 select(head.seq, head.hash, head.anchor_seq, head.anchor_hash).where(
                     head.name == CHAIN
                 )
@@ -148,13 +149,13 @@ async def lock_head(execute: Execute) -> tuple[int, str, int, str]:
     return int(seq), str(last), int(anchor_seq), str(anchor_hash)
 
 
-async def append(execute: Execute, rows: list[dict[str, Any]]) -> None:
-    """Chain ``sealed`` rows to the log, in the caller's transaction."""
+async def append(transaction: Transaction, rows: list[dict[str, Any]]) -> None:
+    """Chain ``sealed`` rows to the log, in the caller's transaction (on the audit table)."""
     if not rows:
         return
-    seq, previous, _, _ = await lock_head(execute)
+    seq, previous, _, _ = await lock_head(transaction)
     seq, previous = link(rows, seq, previous)
-    await execute(insert(AuditRow), rows)
-    await execute(
+    await transaction.insert(rows)
+    await transaction.execute(
         update(AuditChainRow).where(AuditChainRow.name == CHAIN).values(seq=seq, hash=previous)
     )

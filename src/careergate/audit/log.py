@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from careergate.audit.chain import append, sealed
+from careergate.audit.chain import AUDIT_TABLE, append, sealed
 from careergate.audit.entry import AuditEntry
 from careergate.storage import Database
+from careergate.storage.batch import async_transaction
 from careergate.storage.models import AuditRow
 
 
@@ -58,8 +59,8 @@ class AuditLog:
             details=details,
             user=user,
         )
-        async with self.database.engine.begin() as connection:
-            await append(connection.execute, [sealed(entry)])
+        async with async_transaction(self.database, AUDIT_TABLE) as transaction:
+            await append(transaction, [sealed(entry)])
 
     async def entries(self, *, limit: int = 100, target: str | None = None) -> list[AuditEntry]:
         """The latest entries first (about ``target`` only, if given)."""

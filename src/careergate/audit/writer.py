@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from careergate.audit.chain import append, sealed
+from careergate.audit.chain import AUDIT_TABLE, append, sealed
 from careergate.audit.entry import AuditEntry
 from careergate.storage.batch import BatchInserter
 from careergate.storage.buffered import BufferedWriter
 from careergate.storage.database import Database
-from careergate.storage.models import AuditRow
 
 
 class AuditWriter(BufferedWriter[dict[str, Any]]):
@@ -32,14 +31,14 @@ class AuditWriter(BufferedWriter[dict[str, Any]]):
         dead_letter: Path | None = None,
     ) -> None:
         super().__init__(flush_seconds, batch_size, dead_letter)
-        self._writes = BatchInserter(database, AuditRow.metadata.tables[AuditRow.__tablename__])
+        self._writes = BatchInserter(database, AUDIT_TABLE)
 
     def append(self, entry: AuditEntry) -> None:
         self.record(sealed(entry))
 
     async def write(self, batch: Sequence[dict[str, Any]]) -> None:
-        async with self._writes.transaction() as execute:
-            await append(execute, list(batch))
+        async with self._writes.transaction() as transaction:
+            await append(transaction, list(batch))
 
     def to_row(self, record: dict[str, Any]) -> dict[str, Any]:
         return {**record, "at": record["at"].isoformat()}

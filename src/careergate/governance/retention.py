@@ -18,14 +18,16 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Executable, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
-from careergate.audit.chain import CHAIN, lock_head
+from careergate.audit.chain import AUDIT_TABLE, CHAIN, lock_head
 from careergate.background import repeat_every
 from careergate.reports.rollup import day_start, roll_up, rolled_through
 from careergate.settings import RetentionSettings
+from careergate.storage.batch import async_transaction
 from careergate.storage.database import Database
 from careergate.storage.models import (
     AuditChainRow,
@@ -101,25 +103,27 @@ async def _delete(
 async def _purge_audit(database: Database, line: datetime) -> int:
     """Delete the chain's oldest entries up to the last one before ``line`` (a prefix, so
     that what stays is one chain) and anchor the chain there."""
-    async with database.engine.begin() as connection:
-        _, _, anchor, _ = await lock_head(connection.execute)
-        first_kept = await connection.scalar(
-            select(func.min(AuditRow.seq)).where(AuditRow.at >= line)
-        )
+    async with async_transaction(database, AUDIT_TABLE) as transaction:
+
+        async def scalar(statement: Executable) -> Any:
+            return (await transaction.execute(statement)).scalar()
+
+        _, _, anchor, _ = await lock_head(transaction)
+        first_kept = await scalar(select(func.min(AuditRow.seq)).where(AuditRow.at >= line))
         older = select(func.max(AuditRow.seq))
         if first_kept is not None:
             older = older.where(AuditRow.seq < first_kept)
-        last = await connection.scalar(older)
+        last = await scalar(older)
         if last is None or last <= anchor:
             return 0
-        last_hash = await connection.scalar(select(AuditRow.entry_hash).where(AuditRow.seq == last))
-        done = await connection.execute(delete(AuditRow).where(AuditRow.seq <= last))
-        await connection.execute(
+        last_hash = await scalar(select(AuditRow.entry_hash).where(AuditRow.seq == last))
+        done = await transaction.execute(delete(AuditRow).where(AuditRow.seq <= last))
+        await transaction.execute(
             update(AuditChainRow)
             .where(AuditChainRow.name == CHAIN)
             .values(anchor_seq=last, anchor_hash=last_hash)
         )
-    return int(done.rowcount)
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def _purge_files(folder: Path, line: datetime | None) -> int:
