@@ -263,3 +263,27 @@ def test_two_processes_append_to_one_chain(database_url: str | None, tmp_path: P
         assert verdict["checked"] == verdict["head_seq"] > 120  # and the first admin key's
         lines = run_cli(env, "audit", "export", "--user", "multi").stdout.splitlines()
         assert [orjson.loads(line)["action"] for line in lines] == ["ai.chat"] * 120
+
+
+def test_entries_written_before_the_chain_are_chained_by_the_migration(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
+
+    async def upgrade() -> None:
+        database = Database(settings.resolved_database_url)
+        await database.migrate("0011")
+        async with database.engine.begin() as connection:
+            for n in range(3):
+                await connection.exec_driver_sql(
+                    "INSERT INTO audit_log (at, actor, source, action, target, details) "
+                    "VALUES (?, 'cli:ops', 'cli@host', 'key.created', ?, ?)",
+                    (f"2026-01-0{n + 1} 10:00:00.000000", f"key-{n}", '{"user": "old"}'),
+                )
+        await database.migrate()
+        await AuditLog(database).record(Actor("cli:ops", "cli@host"), "key.revoked", "key-0")
+        await database.close()
+
+    asyncio.run(upgrade())
+    verdict = orjson.loads(run_cli(cli_env(settings), "audit", "verify", "--json").stdout)
+    assert (verdict["ok"], verdict["checked"], verdict["head_seq"]) == (True, 4, 4)
+    tamper(settings, 'UPDATE audit_log SET details = \'{"user": "new"}\' WHERE seq = 2')
+    assert "entry 2 (changed)" in verify_fails(settings)

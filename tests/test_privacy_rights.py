@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 import uuid
@@ -16,7 +17,10 @@ import orjson
 import pytest
 
 from careergate.audit.entry import AuditEntry
+from careergate.audit.log import Actor, AuditLog
+from careergate.audit.verify import verify
 from careergate.audit.writer import AuditWriter
+from careergate.governance.subjects import erase_user, export_user
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.backup import read_backup
@@ -28,6 +32,7 @@ from careergate.usage.writer import UsageWriter
 from conftest import Gateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
 from test_audit_log import audit_export
 from test_keys_access import admin_call
+from test_postgres import fresh_postgres_database
 from test_skills_feature import post_feature
 
 USER = "wren-q7xk"
@@ -242,3 +247,22 @@ def test_purge_keeps_totals_and_the_audit_chain(tmp_path: Path) -> None:
     assert not old_file.exists()
     again = orjson.loads(run_cli(retention, "privacy", "purge").stdout)
     assert set(again.values()) == {0}
+
+
+def test_erasure_on_postgresql(tmp_path: Path) -> None:
+    async def scenario(url: str) -> None:
+        database = Database(url)
+        await database.migrate()
+        await seed(database, [old_usage(USER, 0, n) for n in range(2)])
+        await AuditLog(database).record(
+            Actor("cli:ops", "cli@host"), "key.created", "k", {"u": USER}, user=USER
+        )
+        erased = await erase_user(database, USER, Actor("cli:ops", "cli@host"), tmp_path)
+        assert (erased.usage_records, erased.audit_entries) == (2, 1)
+        left = await export_user(database, USER)
+        assert (left["usage_records"], left["audit_entries"]) == ([], [])
+        assert (await verify(database)).ok
+        await database.close()
+
+    with fresh_postgres_database() as url:
+        asyncio.run(scenario(url))
