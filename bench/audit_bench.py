@@ -18,16 +18,15 @@ import shutil
 import statistics
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from careergate.audit.entry import AuditEntry
 from careergate.audit.writer import AuditWriter
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.storage.database import Database
-from careergate.usage.record import TokenUsage, UsageRecord
+from careergate.usage.record import TokenUsage
 from careergate.usage.writer import UsageWriter
+from metering_bench import priced_record
 from proxy_bench import write_section
 
 
@@ -41,21 +40,7 @@ async def settle(url: str, records: int, audited: bool) -> float:
     usage = TokenUsage(prompt_tokens=412, completion_tokens=230, cached_tokens=128)
     started = time.perf_counter()
     for n in range(records):
-        record = UsageRecord(
-            request_id=uuid.uuid4().hex,
-            created_at=datetime.now(UTC),
-            endpoint="chat/completions",
-            status_code=200,
-            latency_ms=12.5,
-            key_id="k1",
-            user_id="u1",
-            team="t1",
-            feature="resume",
-            model_requested="gpt-4o-mini",
-            model_served="gpt-4o-mini-2024-07-18",
-            usage=usage,
-        )
-        record.cost_nano_usd = prices.cost_nano("gpt-4o-mini-2024-07-18", usage)
+        record = priced_record(prices, usage)
         usage_writer.record(record)
         if audited:
             audit_writer.append(

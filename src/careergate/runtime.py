@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from careergate.audit.log import AuditLog
 from careergate.audit.writer import AuditWriter
@@ -171,22 +171,8 @@ class Runtime:
             stack.callback(watcher.cancel)
             rollup = asyncio.create_task(roll_up_forever(database, settings.rollup_seconds))
             stack.callback(rollup.cancel)
-            usage = UsageWriter(
-                database,
-                settings.usage_flush_seconds,
-                settings.usage_batch_size,
-                dead_letter=settings.dead_letter_dir,
-            )
-            await usage.start()
-            stack.push_async_callback(usage.close)
-            audit = AuditWriter(
-                database,
-                settings.usage_flush_seconds,
-                settings.usage_batch_size,
-                dead_letter=settings.dead_letter_dir,
-            )
-            await audit.start()
-            stack.push_async_callback(audit.close)
+            usage = await _start_writer(UsageWriter, database, settings, stack)
+            audit = await _start_writer(AuditWriter, database, settings, stack)
             purger = asyncio.create_task(
                 purge_forever(database, settings.retention, settings.dead_letter_dir)
             )
@@ -269,6 +255,24 @@ class Runtime:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+W = TypeVar("W", UsageWriter, AuditWriter)
+
+
+async def _start_writer(
+    kind: type[W], database: Database, settings: Settings, stack: AsyncExitStack
+) -> W:
+    """A batched writer of usage records or audit entries, running until the stack closes."""
+    writer = kind(
+        database,
+        settings.usage_flush_seconds,
+        settings.usage_batch_size,
+        dead_letter=settings.dead_letter_dir,
+    )
+    await writer.start()
+    stack.push_async_callback(writer.close)
+    return writer
 
 
 def alert_center(settings: Settings, database: Database) -> AlertCenter:

@@ -10,39 +10,23 @@ more than hash and insert.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from careergate.audit.chain import AUDIT_TABLE, append, sealed
 from careergate.audit.entry import AuditEntry
-from careergate.storage.batch import BatchInserter
 from careergate.storage.buffered import BufferedWriter
-from careergate.storage.database import Database
 
 
 class AuditWriter(BufferedWriter[dict[str, Any]]):
     kind = "audit"
-
-    def __init__(
-        self,
-        database: Database,
-        flush_seconds: float = 0.5,
-        batch_size: int = 500,
-        dead_letter: Path | None = None,
-    ) -> None:
-        super().__init__(flush_seconds, batch_size, dead_letter)
-        self._writes = BatchInserter(database, AUDIT_TABLE)
+    table = AUDIT_TABLE
 
     def append(self, entry: AuditEntry) -> None:
         self.record(sealed(entry))
 
     async def write(self, batch: Sequence[dict[str, Any]]) -> None:
-        async with self._writes.transaction() as transaction:
+        async with self.inserter.transaction() as transaction:
             await append(transaction, list(batch))
 
     def to_row(self, record: dict[str, Any]) -> dict[str, Any]:
         return {**record, "at": record["at"].isoformat()}
-
-    async def close(self) -> None:
-        await super().close()
-        self._writes.close()

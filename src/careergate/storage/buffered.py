@@ -24,9 +24,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import orjson
+from sqlalchemy import Table
+
+from careergate.storage.batch import BatchInserter
+from careergate.storage.database import Database
 
 log = logging.getLogger("careergate.storage.buffered")
 
@@ -39,18 +43,22 @@ ISOLATE_AFTER = 3
 
 
 class BufferedWriter(ABC, Generic[T]):
-    """Subclasses say how a batch is written (``write``, one transaction) and what a
-    record looks like in the dead-letter file (``to_row``)."""
+    """Writes records into one table (``table``, through ``inserter``). Subclasses say how
+    a batch is written (``write``, one transaction) and what a record looks like in the
+    dead-letter file (``to_row``)."""
 
-    kind: str
+    kind: ClassVar[str]
     """Names the records in logs and dead-letter files (``usage``, ``audit``)."""
+    table: ClassVar[Table]
 
     def __init__(
         self,
+        database: Database,
         flush_seconds: float = 0.5,
         batch_size: int = 500,
         dead_letter: Path | None = None,
     ) -> None:
+        self.inserter = BatchInserter(database, self.table)
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
         self._buffer: list[T] = []
@@ -153,3 +161,4 @@ class BufferedWriter(ABC, Generic[T]):
             log.error(
                 "%d %s records could not be written at shutdown", len(self._buffer), self.kind
             )
+        self.inserter.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,34 +18,24 @@ from careergate.usage.record import UsageRecord
 __all__ = ["ISOLATE_AFTER", "UsageWriter", "replay"]
 
 
+USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
+
+
 class UsageWriter(BufferedWriter[UsageRecord]):
     kind = "usage"
-
-    def __init__(
-        self,
-        database: Database,
-        flush_seconds: float = 0.5,
-        batch_size: int = 500,
-        dead_letter: Path | None = None,
-    ) -> None:
-        super().__init__(flush_seconds, batch_size, dead_letter)
-        self._inserter = BatchInserter(database, UsageRow.metadata.tables[UsageRow.__tablename__])
+    table = USAGE_TABLE
 
     async def write(self, batch: Sequence[UsageRecord]) -> None:
-        await self._inserter.insert([r.to_row() for r in batch])
+        await self.inserter.insert([r.to_row() for r in batch])
 
     def to_row(self, record: UsageRecord) -> dict[str, Any]:
         return record.to_row()
-
-    async def close(self) -> None:
-        await super().close()
-        self._inserter.close()
 
 
 async def replay(database: Database, lines: list[bytes]) -> tuple[int, int]:
     """Write the records of a dead-letter file's lines (one at a time): (written, still
     refused)."""
-    inserter = BatchInserter(database, UsageRow.metadata.tables[UsageRow.__tablename__])
+    inserter = BatchInserter(database, USAGE_TABLE)
     written = refused = 0
     try:
         for line in lines:
