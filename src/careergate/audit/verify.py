@@ -89,7 +89,7 @@ async def verify(database: Database, expected_head: str | None = None) -> Verdic
             .execution_options(yield_per=2000)
         )
         async for row in await session.stream_scalars(query):
-            problem = await _check(session, row, expected, previous)
+            problem = await _check(database, row, expected, previous)
             if problem is not None:
                 return verdict(problem)
             checked += 1
@@ -120,7 +120,7 @@ async def verify(database: Database, expected_head: str | None = None) -> Verdic
         return verdict(None)
 
 
-async def _check(session: Any, row: AuditRow, expected: int, previous: str) -> Problem | None:
+async def _check(database: Database, row: AuditRow, expected: int, previous: str) -> Problem | None:
     seq = row.seq
     if seq != expected:
         gap = (
@@ -129,9 +129,10 @@ async def _check(session: Any, row: AuditRow, expected: int, previous: str) -> P
         return Problem(expected, "missing", f"{gap} missing")
     intact = entry_hash(row.prev_hash, _columns(row)) == row.entry_hash
     if row.prev_hash != previous:
-        later = await session.scalar(
-            select(AuditRow.seq).where(AuditRow.entry_hash == row.prev_hash, AuditRow.seq > seq)
-        )
+        async with database.session() as other:  # the walk's own cursor is still open
+            later = await other.scalar(
+                select(AuditRow.seq).where(AuditRow.entry_hash == row.prev_hash, AuditRow.seq > seq)
+            )
         if later is not None:
             return Problem(
                 seq,

@@ -1,7 +1,7 @@
 """Audit entries of AI calls, chained and written off the request path.
 
-The gateway's settle step hands each entry over (``record``: a list append); the
-batched writer (``storage/buffered.py``, as for usage records) chains a batch and writes
+The gateway's settle step hands each entry over (``append``: sealed, then added to a
+list); the batched writer (``storage/buffered.py``, as for usage records) chains a batch and writes
 it in one transaction that also moves the chain's head. Entries are sealed (salted and
 digested) when handed over, so the transaction, which holds the chain's lock, does no
 more than hash and insert.

@@ -8,6 +8,9 @@ thread, synchronously, in one transaction per batch (one commit) written in chun
 millisecond), rows bound as plain tuples. A busy database is given up on quickly (the
 caller keeps the rows and tries again). Other databases (PostgreSQL with asyncpg) have
 a truly asynchronous driver and use it.
+
+``transaction()`` gives the same connections for a transaction of other statements
+around the insert (the audit chain locks and moves its head in the one that inserts).
 """
 
 from __future__ import annotations
