@@ -98,6 +98,27 @@ def enforcement(args: argparse.Namespace, work: Path) -> dict[str, list[Measurem
     return results
 
 
+def priced_record(prices: PriceCatalogue, usage: TokenUsage) -> UsageRecord:
+    """A typical request's usage record, priced as settling prices it."""
+    record = UsageRecord(
+        request_id=uuid.uuid4().hex,
+        created_at=datetime.now(UTC),
+        endpoint="chat/completions",
+        status_code=200,
+        latency_ms=12.5,
+        key_id="k1",
+        user_id="u1",
+        team="t1",
+        feature="resume",
+        model_requested="gpt-4o-mini",
+        model_served="gpt-4o-mini-2024-07-18",
+        deployment="openai",
+        usage=usage,
+    )
+    record.cost_nano_usd = prices.cost_nano("gpt-4o-mini-2024-07-18", usage)
+    return record
+
+
 async def settling(records: int, work: Path) -> float:
     """Microseconds per request to build, price, count and write its usage record."""
     database = Database(f"sqlite+aiosqlite:///{work / 'settle.db'}")
@@ -107,22 +128,7 @@ async def settling(records: int, work: Path) -> float:
     usage = TokenUsage(prompt_tokens=412, completion_tokens=230, cached_tokens=128)
     started = time.perf_counter()
     for n in range(records):
-        record = UsageRecord(
-            request_id=uuid.uuid4().hex,
-            created_at=datetime.now(UTC),
-            endpoint="chat/completions",
-            status_code=200,
-            latency_ms=12.5,
-            key_id="k1",
-            user_id="u1",
-            team="t1",
-            feature="resume",
-            model_requested="gpt-4o-mini",
-            model_served="gpt-4o-mini-2024-07-18",
-            deployment="openai",
-            usage=usage,
-        )
-        record.cost_nano_usd = prices.cost_nano("gpt-4o-mini-2024-07-18", usage)
+        record = priced_record(prices, usage)
         writer.record(record)
         metrics.observe(record)
         if n % 128 == 127:  # the gateway writes in batches of this size under load

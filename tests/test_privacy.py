@@ -26,7 +26,7 @@ from careergate.settings import UpstreamEnvironment
 from careergate.testing import FakeOpenAI
 from careergate.testing.personal_data import labelled_documents
 from careergate.upstream.providers import Endpoint
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
 
 SUBJECT = {
     "names": ["Jane Doe"],
@@ -362,3 +362,31 @@ def test_a_pasted_json_resume_is_its_own_subject_also_when_streamed(gateway: Gat
     assert text == (
         "Thanks Oluwaseun! I kept seun.hart@example.net and https://github.com/seunhart."
     )
+
+
+def test_a_registered_subject_is_exported_and_erased_with_its_user(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    env = cli_env(gateway.settings)
+    known = tmp_path / "known.json"
+    known.write_text(json.dumps({"resume": RESUME}))
+    set_done = json.loads(
+        run_cli(env, "privacy", "subject", "set", "--user", "u-88", str(known)).stdout
+    )
+    assert set_done["known"]["names"] == 1
+    assert set_done["known"]["links"] == 3
+
+    client = gateway.client(gateway.create_key(user="u-88"))
+    client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "I am seunhart on GitHub"}]
+    )
+    assert "seunhart" not in _sent(gateway.fake)
+
+    exported = json.loads(run_cli(env, "privacy", "export", "--user", "u-88").stdout)
+    assert exported["privacy_subject"]["names"] == ["Oluwaseun Adeyemi-Hart"]
+    erased = json.loads(run_cli(env, "privacy", "delete", "--user", "u-88", "--yes").stdout)
+    assert erased["privacy_subject"] == 1
+    exported = json.loads(run_cli(env, "privacy", "export", "--user", "u-88").stdout)
+    assert exported["privacy_subject"] is None
+    database = (gateway.settings.data_dir / "careergate.db").read_bytes()
+    assert b"u-88" not in database

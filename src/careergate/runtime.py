@@ -12,9 +12,10 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from careergate.audit.log import AuditLog
+from careergate.audit.writer import AuditWriter
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
@@ -31,6 +32,7 @@ from careergate.config.deployments import (
 from careergate.core.gateway import Gateway
 from careergate.core.models import ModelCatalog
 from careergate.errors import NotFound
+from careergate.governance.retention import purge_forever
 from careergate.models.aliases import AliasTable, configured
 from careergate.models.chooser import ModelChooser
 from careergate.models.deprecations import upcoming_shutdowns
@@ -175,14 +177,12 @@ class Runtime:
             stack.callback(watcher.cancel)
             rollup = asyncio.create_task(roll_up_forever(database, settings.rollup_seconds))
             stack.callback(rollup.cancel)
-            usage = UsageWriter(
-                database,
-                settings.usage_flush_seconds,
-                settings.usage_batch_size,
-                dead_letter=settings.data_dir / "dead-letter",
+            usage = await _start_writer(UsageWriter, database, settings, stack)
+            audit = await _start_writer(AuditWriter, database, settings, stack)
+            purger = asyncio.create_task(
+                purge_forever(database, settings.retention, settings.dead_letter_dir)
             )
-            await usage.start()
-            stack.push_async_callback(usage.close)
+            stack.callback(purger.cancel)
             request_log = RequestLog.for_format(settings.log_format)
             stack.callback(request_log.close)
             tokens = TokenVerifier(settings.jwt) if settings.jwt.enabled else None
@@ -225,6 +225,7 @@ class Runtime:
                 ),
                 chooser=chooser,
                 privacy=privacy,
+                audit=audit,
             )
         except BaseException:
             await stack.aclose()
@@ -292,6 +293,24 @@ async def _privacy_shield(
         if policy.may_apply:
             await names.load()
     return PrivacyShield(policy, PiiDetector(names), SubjectDirectory(sealed))
+
+
+W = TypeVar("W", UsageWriter, AuditWriter)
+
+
+async def _start_writer(
+    kind: type[W], database: Database, settings: Settings, stack: AsyncExitStack
+) -> W:
+    """A batched writer of usage records or audit entries, running until the stack closes."""
+    writer = kind(
+        database,
+        settings.usage_flush_seconds,
+        settings.usage_batch_size,
+        dead_letter=settings.dead_letter_dir,
+    )
+    await writer.start()
+    stack.push_async_callback(writer.close)
+    return writer
 
 
 def alert_center(settings: Settings, database: Database) -> AlertCenter:

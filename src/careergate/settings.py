@@ -111,6 +111,26 @@ class AlertSettings(BaseSettings):
     previous week."""
 
 
+class RetentionSettings(BaseSettings):
+    """How long each kind of record is kept, in days (``never`` in the environment: for
+    ever), and how often the gateway purges what is older (``careergate privacy purge``
+    does it at once)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CAREERGATE_RETENTION_", env_parse_none_str="never"
+    )
+
+    usage_days: float | None = 90.0
+    """Usage records; only days already summed for reports go, so totals stay."""
+    audit_days: float | None = 730.0
+    feedback_days: float | None = 365.0
+    eval_days: float | None = 365.0
+    """``careergate eval`` results."""
+    dead_letter_days: float | None = 30.0
+    """Records the database refused (``<data dir>/dead-letter/``)."""
+    purge_seconds: float = 3600.0
+
+
 class Settings(BaseSettings):
     """The gateway's settings. Construct once at start and pass it down."""
 
@@ -172,6 +192,11 @@ class Settings(BaseSettings):
     upstream_env: UpstreamEnvironment = Field(default_factory=UpstreamEnvironment)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+
+    @property
+    def dead_letter_dir(self) -> Path:
+        return self.data_dir / "dead-letter"
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,5 +1,7 @@
-"""The audit log: who did what, when and from where."""
+"""The audit log: who did what, for whom, when and from where, in a hash chain."""
 
-from careergate.audit.log import Actor, AuditEntry, AuditLog
+from careergate.audit.entry import AuditEntry
+from careergate.audit.log import Actor, AuditLog
+from careergate.audit.writer import AuditWriter
 
-__all__ = ["Actor", "AuditEntry", "AuditLog"]
+__all__ = ["Actor", "AuditEntry", "AuditLog", "AuditWriter"]

@@ -53,7 +53,11 @@ def create(
             thresholds=marks,
         )
         await AuditLog(database).record(
-            Actor.command_line(), "budget.created", budget.id, budget.to_json()
+            Actor.command_line(),
+            "budget.created",
+            budget.id,
+            budget.to_json(),
+            user=subject if scope is Scope.USER else None,
         )
         return budget
 

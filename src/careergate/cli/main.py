@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from careergate.cli.alerts import alerts_app
+from careergate.cli.audit import audit_app
 from careergate.cli.backup import backup_app
 from careergate.cli.budgets import budgets_app
 from careergate.cli.db import db_app
@@ -13,6 +14,7 @@ from careergate.cli.fake import fake_upstream
 from careergate.cli.features import jobs_app, resumes_app, skills_app
 from careergate.cli.keys import keys_app
 from careergate.cli.models import models_app
+from careergate.cli.privacy import privacy_app
 from careergate.cli.serve import serve
 from careergate.cli.usage import usage
 from careergate.cli.vault import vault_app
@@ -36,6 +38,8 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(budgets_app, name="budgets")
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
+app.add_typer(audit_app, name="audit")
+app.add_typer(privacy_app, name="privacy")
 app.add_typer(skills_app, name="skills")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(resumes_app, name="resumes")

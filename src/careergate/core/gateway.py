@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from careergate.audit.writer import AuditWriter
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.principal import Role
 from careergate.budgets.ledger import BudgetLedger, Reservation, Subjects
@@ -70,6 +71,7 @@ class Gateway:
         failover: Failover | None = None,
         chooser: ModelChooser | None = None,
         privacy: PrivacyShield | None = None,
+        audit: AuditWriter | None = None,
     ) -> None:
         self.auth = auth
         self.router = router
@@ -85,6 +87,7 @@ class Gateway:
         self.metrics = metrics
         self.chooser = chooser or ModelChooser()
         self.privacy = privacy
+        self.audit = audit
         self.failover = failover or Failover(
             HealthBoard([d.name for d in router.deployments], BreakerSettings()),
             timeouts.attempt,
@@ -415,6 +418,8 @@ class Gateway:
                     if record.cost_nano_usd is not None:
                         break
         self.usage.record(record)
+        if self.audit is not None:
+            self.audit.append(outcome.audit_entry(record))
         if self.metrics is not None:
             self.metrics.observe(record)
         if outcome.reservation is not None and self.budgets is not None:

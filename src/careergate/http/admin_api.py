@@ -1,4 +1,4 @@
-"""The admin HTTP API under ``/admin``: key administration and the audit log.
+"""The admin HTTP API under ``/admin``: key administration, the audit log, users' data.
 
 Admin keys only. Bodies are small JSON documents checked by the same models the CLI
 uses (``KeySpec``, ``KeyUpdate``), so both faces allow exactly the same things.
@@ -17,16 +17,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from careergate.audit.log import Actor
+from careergate.audit.verify import verify
 from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Principal, Role
 from careergate.errors import GatewayError, InvalidRequest, PermissionDenied
 from careergate.features.feedback import report as feedback_report
+from careergate.governance.subjects import erase_user, export_user
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
 from careergate.privacy.shield import subject_of_document
 from careergate.reports.time_range import parse_time
 from careergate.reports.usage import usage_report
-from careergate.runtime import Runtime
+from careergate.runtime import Runtime, vault
 
 MAX_ADMIN_BODY = 64 * 1024
 
@@ -35,6 +37,12 @@ class RotateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     grace_seconds: float = Field(default=3600.0, ge=0, le=30 * 24 * 3600)
+
+
+class EraseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1, max_length=200)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -65,6 +73,10 @@ class AdminRoutes:
             Route("/admin/keys/{key}", self._wrap(self.revoke_key), methods=["DELETE"]),
             Route("/admin/keys/{key}/rotate", self._wrap(self.rotate_key), methods=["POST"]),
             Route("/admin/audit", self._wrap(self.audit), methods=["GET"]),
+            Route("/admin/audit/verify", self._wrap(self.verify_audit), methods=["GET"]),
+            Route("/admin/audit/export", self._wrap(self.export_audit), methods=["GET"]),
+            Route("/admin/privacy/export", self._wrap(self.export_user), methods=["GET"]),
+            Route("/admin/privacy/delete", self._wrap(self.erase_user), methods=["POST"]),
             Route("/admin/usage", self._wrap(self.usage, readers_too=True), methods=["GET"]),
             Route("/admin/feedback", self._wrap(self.feedback, readers_too=True), methods=["GET"]),
             Route(
@@ -154,14 +166,40 @@ class AdminRoutes:
             raise InvalidRequest("the body is not valid JSON", code="invalid_json") from None
         spec = subject_of_document(document)
         await runtime.privacy.put_subject(user, spec)
-        await runtime.admin.audit.record(actor, "privacy.subject_set", f"user:{user}")
+        await runtime.admin.audit.record(actor, "privacy.subject_set", None, user=user)
         return {"user": user, "known": spec.counts()}
 
     async def forget_subject(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         user = request.path_params["user"]
         forgotten = await runtime.privacy.forget_subject(user)
-        await runtime.admin.audit.record(actor, "privacy.subject_forgotten", f"user:{user}")
+        await runtime.admin.audit.record(actor, "privacy.subject_forgotten", None, user=user)
         return {"user": user, "forgotten": forgotten}
+
+    async def verify_audit(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        return (await verify(runtime.database, request.query_params.get("head"))).to_json()
+
+    async def export_audit(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        params = request.query_params
+        try:
+            since = parse_time(params["since"]) if "since" in params else None
+            until = parse_time(params["until"]) if "until" in params else None
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        entries = runtime.admin.audit.export(since=since, until=until, user=params.get("user"))
+        return {"object": "list", "data": [e.to_json() async for e in entries]}
+
+    async def export_user(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        user = request.query_params.get("user")
+        if not user:
+            raise InvalidRequest("name the user: ?user=...", param="user")
+        return await export_user(runtime.database, user, vault(runtime.settings, runtime.database))
+
+    async def erase_user(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
+        user = _parse(EraseRequest, await self._body(request)).user
+        dead_letter = runtime.settings.dead_letter_dir
+        erasure = await erase_user(runtime.database, user, actor, dead_letter)
+        await runtime.privacy.forget_subject(user)  # also from this process's cache
+        return erasure.to_json()
 
     async def usage(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         params = request.query_params

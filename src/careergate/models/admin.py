@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from careergate.audit.log import Actor, AuditEntry, AuditLog
+from careergate.audit.entry import AuditEntry
+from careergate.audit.log import Actor, AuditLog
 from careergate.models.aliases import Alias, AliasConfig, configured, stored_aliases
 from careergate.storage.database import Database
 from careergate.storage.models import ModelAliasRow

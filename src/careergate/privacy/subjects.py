@@ -2,7 +2,8 @@
 
 The platform registers what it knows about a user (``PUT /admin/privacy/subjects/{user}``
 or ``careergate privacy subject set``); requests for that user then find those values
-without sending them along. Records are sealed like upstream keys (envelope encryption
+without sending them along; erasing the user (``careergate privacy delete``) deletes the
+record. Records are sealed like upstream keys (envelope encryption
 under the master key) and cached briefly in memory, so a request pays no database trip.
 """
 
@@ -11,10 +12,9 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
+from careergate.governance.subjects import SUBJECT_KIND
 from careergate.privacy.subject import SubjectSpec
 from careergate.vault.store import Vault
-
-SUBJECT_KIND = "privacy-subject"
 
 
 class SubjectDirectory:

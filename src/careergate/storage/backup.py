@@ -23,13 +23,25 @@ from typing import Any
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, DateTime, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    LargeBinary,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
 
 from careergate.security.master_key import MasterKey
 from careergate.storage.database import Database
 from careergate.storage.models import Base
 
 MAGIC = b"CAREERGATE-BACKUP 1\n"
+SEEDED = frozenset({"audit_chain"})
+"""Tables a migration fills (the audit chain's head): a backup's rows replace the seed."""
 INSERT_CHUNK = 2_000
 
 
@@ -49,7 +61,8 @@ def _tables() -> list[Table]:
     return list(Base.metadata.sorted_tables)
 
 
-def _encode(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A column value as JSON holds it (datetimes as ISO text, bytes as base64)."""
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
     if isinstance(value, bytes):
@@ -85,7 +98,7 @@ def _dump(connection: Connection) -> tuple[bytes, dict[str, int], str]:
         for row in connection.execute(select(table)):
             record = {
                 "t": str(table.name),
-                "r": {k: _encode(v) for k, v in zip(names, row, strict=True)},
+                "r": {k: json_value(v) for k, v in zip(names, row, strict=True)},
             }
             lines.append(orjson.dumps(record))
             counts[str(table.name)] += 1
@@ -157,6 +170,8 @@ async def restore_backup(database: Database, master: MasterKey, path: Path) -> B
     tables = {t.name: t for t in _tables()}
     async with database.engine.begin() as connection:
         for table in tables.values():
+            if table.name in SEEDED:
+                continue
             present = (
                 await connection.execute(select(func.count()).select_from(table))
             ).scalar_one()
@@ -174,6 +189,8 @@ async def restore_backup(database: Database, master: MasterKey, path: Path) -> B
             )
         for table in tables.values():  # parents before children (sorted_tables order)
             batch = pending.get(table.name, [])
+            if table.name in SEEDED and batch:
+                await connection.execute(delete(table))
             for start in range(0, len(batch), INSERT_CHUNK):
                 await connection.execute(insert(table), batch[start : start + INSERT_CHUNK])
         if not database.is_sqlite:

@@ -8,22 +8,48 @@ thread, synchronously, in one transaction per batch (one commit) written in chun
 millisecond), rows bound as plain tuples. A busy database is given up on quickly (the
 caller keeps the rows and tries again). Other databases (PostgreSQL with asyncpg) have
 a truly asynchronous driver and use it.
+
+``transaction()`` gives the same connections for a transaction of other statements
+around the insert (the audit chain locks and moves its head in the one that inserts).
 """
 
 from __future__ import annotations
 
 import asyncio
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Boolean, DateTime, Engine, Table, create_engine, event, insert
+import orjson
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    DateTime,
+    Engine,
+    Executable,
+    Result,
+    Table,
+    create_engine,
+    event,
+    insert,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from careergate.storage.database import Database, sqlite_pragmas
 
 CHUNK_ROWS = 128
 BUSY_TIMEOUT_MS = 100
+
+
+class Transaction(Protocol):
+    """A write transaction: any statement, and the inserter's table's rows."""
+
+    def execute(self, statement: Executable, /) -> Awaitable[Result[Any]]: ...
+
+    def insert(self, rows: Sequence[dict[str, Any]], /) -> Awaitable[None]: ...
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
@@ -35,9 +61,14 @@ def _sqlite_boolean(value: bool | None) -> int | None:
     return int(value) if value is not None else None
 
 
+def _sqlite_json(value: Any) -> str | None:
+    return orjson.dumps(value).decode() if value is not None else None
+
+
 _SQLITE_CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {
     DateTime: _sqlite_datetime,
     Boolean: _sqlite_boolean,
+    JSON: _sqlite_json,
 }
 
 
@@ -66,18 +97,27 @@ class BatchInserter:
             event.listen(self._sqlite, "connect", _writer_pragmas)
 
     async def insert(self, rows: Sequence[dict[str, Any]]) -> None:
-        if not rows:
-            return
+        if rows:
+            async with self.transaction() as transaction:
+                await transaction.insert(rows)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """A write transaction (one commit), on the connections ``insert`` uses."""
         if self._sqlite is None:
-            async with self.database.engine.begin() as connection:
-                await connection.execute(insert(self.table), list(rows))
+            async with self.database.engine.begin() as pooled:
+                yield _AsyncTransaction(pooled, self.table)
             return
-        # One transaction (one commit) per batch; the loop gets a turn between chunks.
-        with self._sqlite.begin() as connection:
-            for start in range(0, len(rows), CHUNK_ROWS):
-                chunk = [self._sqlite_tuple(row) for row in rows[start : start + CHUNK_ROWS]]
-                connection.exec_driver_sql(self._statement, chunk)
-                await asyncio.sleep(0)
+        async with self.database.write_turn:
+            with self._sqlite.begin() as connection:
+                yield _SqliteTransaction(connection, self)
+
+    async def _insert_sqlite(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        # Plain tuples in chunks; the loop gets a turn between chunks.
+        for start in range(0, len(rows), CHUNK_ROWS):
+            chunk = [self._sqlite_tuple(row) for row in rows[start : start + CHUNK_ROWS]]
+            connection.exec_driver_sql(self._statement, chunk)
+            await asyncio.sleep(0)
 
     def _sqlite_tuple(self, row: dict[str, Any]) -> tuple[Any, ...]:
         values = list(self._pick(row))
@@ -88,6 +128,43 @@ class BatchInserter:
     def close(self) -> None:
         if self._sqlite is not None:
             self._sqlite.dispose()
+
+
+class _AsyncTransaction:
+    def __init__(self, connection: AsyncConnection, table: Table) -> None:
+        self.connection = connection
+        self.table = table
+
+    async def execute(self, statement: Executable, /) -> Result[Any]:
+        return await self.connection.execute(statement)
+
+    async def insert(self, rows: Sequence[dict[str, Any]], /) -> None:
+        if rows:
+            await self.connection.execute(insert(self.table), list(rows))
+
+
+class _SqliteTransaction:
+    def __init__(self, connection: Connection, inserter: BatchInserter) -> None:
+        self.connection = connection
+        self.inserter = inserter
+
+    async def execute(self, statement: Executable, /) -> Result[Any]:
+        return self.connection.execute(statement)
+
+    async def insert(self, rows: Sequence[dict[str, Any]], /) -> None:
+        await self.inserter._insert_sqlite(self.connection, rows)
+
+
+def async_transaction(database: Database, table: Table) -> AbstractAsyncContextManager[Transaction]:
+    """A write transaction on the database's own (asynchronous) connections: for one-off
+    writes that need no writer thread of their own."""
+
+    @asynccontextmanager
+    async def begin() -> AsyncIterator[Transaction]:
+        async with database.engine.begin() as connection:
+            yield _AsyncTransaction(connection, table)
+
+    return begin()
 
 
 def _writer_pragmas(dbapi_connection: Any, record: Any) -> None:

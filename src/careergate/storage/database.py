@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,10 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.write_turn = asyncio.Lock()
+        """Held by write transactions run in the event loop's own thread (SQLite,
+        ``storage/batch.py``): one waiting there on another's lock would block the loop,
+        and with it the other, until the busy timeout."""
 
     @property
     def is_sqlite(self) -> bool:

@@ -50,20 +50,63 @@ class ApiKeyRow(Base):
 
 
 class AuditRow(Base):
-    """One administrative action: who did what to what, when and from where."""
+    """One entry of the audit log: an AI call or an administrative action.
+
+    Entries form a hash chain (``careergate.audit.chain``): ``entry_hash`` covers the
+    previous entry's hash and every column but the personal ones (``user_id``,
+    ``details``), which enter it only through ``personal_digest``, a salted SHA-256 of
+    them. Erasing a person clears them with their salt and keeps the digest, so the chain
+    still verifies and the digest can no longer be linked to anyone.
+    """
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_at", "at"),)
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ux_audit_seq", "seq", unique=True),
+        Index("ix_audit_user", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
+    seq: Mapped[int] = mapped_column(BigInteger)
+    """The entry's place in the chain: 1, 2, 3... with no gap."""
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(200))
+    """Who acted: ``key:<prefix>`` or an operator (``cli:<login>``)."""
     source: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    user_id: Mapped[str | None] = mapped_column(String(200))
+    """For whom (the end user); personal."""
+    team: Mapped[str | None] = mapped_column(String(200))
+    feature: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200))
+    decision: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    pii_kinds: Mapped[list[str] | None] = mapped_column(JSON)
+    pii_action: Mapped[str | None] = mapped_column(String(16))
+    request_id: Mapped[str | None] = mapped_column(String(40))
+    personal_salt: Mapped[str | None] = mapped_column(String(64))
+    personal_digest: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainRow(Base):
+    """The chain's head (the last entry's seq and hash) and its anchor (the last entry
+    purged by retention, where verification starts). Every append locks and moves the
+    head in its own transaction, so appends from any number of processes form one chain."""
+
+    __tablename__ = "audit_chain"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    anchor_seq: Mapped[int] = mapped_column(BigInteger)
+    anchor_hash: Mapped[str] = mapped_column(String(64))
 
 
 class UsageRow(Base):

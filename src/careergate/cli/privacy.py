@@ -1,0 +1,124 @@
+"""``careergate privacy``: a user's data (export, delete), the retention purge, and the
+personal data registered for the privacy step (``subject set|forget``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from careergate.audit.log import Actor, AuditLog
+from careergate.cli.common import err_console, print_json, run, with_database
+from careergate.errors import GatewayError
+from careergate.governance.retention import Purged, purge
+from careergate.governance.subjects import Erasure, erase_user, export_user
+from careergate.privacy.shield import subject_of_document
+from careergate.privacy.subjects import SubjectDirectory
+from careergate.runtime import vault
+from careergate.settings import Settings
+from careergate.storage.database import Database
+
+privacy_app = typer.Typer(help="Users' data: export, erasure; retention.", no_args_is_help=True)
+
+UserOption = Annotated[str, typer.Option("--user", help="The user id, as careergate records it.")]
+
+
+@privacy_app.command("export")
+def export(
+    user: UserOption,
+    out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Everything held about the user, as one JSON document (no secrets)."""
+    settings = Settings()
+
+    async def work(database: Database) -> dict[str, Any]:
+        return await export_user(database, user, vault(settings, database))
+
+    document = run(lambda: with_database(settings, work))
+    if out is None:
+        print_json(document)
+        return
+    out.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+    out.chmod(0o600)
+    err_console.print(f"wrote {out}")
+
+
+@privacy_app.command("delete")
+def delete(
+    user: UserOption,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase the user's personal data everywhere, keeping usage totals (see docs)."""
+    if not yes:
+        typer.confirm(f"Erase every record of user {user!r}? This cannot be undone", abort=True)
+    settings = Settings()
+
+    async def work(database: Database) -> Erasure:
+        return await erase_user(database, user, Actor.command_line(), settings.dead_letter_dir)
+
+    print_json(run(lambda: with_database(settings, work)).to_json())
+
+
+@privacy_app.command("purge")
+def purge_command() -> None:
+    """Delete what is older than its retention period now (the gateway does it hourly)."""
+    settings = Settings()
+
+    async def work(database: Database) -> Purged:
+        return await purge(database, settings.retention, settings.dead_letter_dir)
+
+    print_json(run(lambda: with_database(settings, work)).to_json())
+
+
+subject_app = typer.Typer(
+    help="Personal data the privacy step finds in a user's requests without it being sent.",
+    no_args_is_help=True,
+)
+privacy_app.add_typer(subject_app, name="subject")
+
+
+@subject_app.command("set")
+def set_subject(
+    user: UserOption,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help='JSON: {"subject": {"names": [...], "emails": [...], ...}} or '
+            '{"resume": <JSON Resume>}.'
+        ),
+    ],
+) -> None:
+    """Register (replace) what is known of the user; sealed in the vault, never shown."""
+    settings = Settings()
+    try:
+        spec = subject_of_document(orjson.loads(file.read_bytes()), str(file))
+    except orjson.JSONDecodeError as exc:
+        raise typer.BadParameter(f"{file} is not JSON: {exc}") from None
+    except GatewayError as error:
+        raise typer.BadParameter(error.message) from None
+
+    async def work(database: Database) -> dict[str, Any]:
+        await SubjectDirectory(vault(settings, database)).put(user, spec)
+        await AuditLog(database).record(
+            Actor.command_line(), "privacy.subject_set", None, user=user
+        )
+        return {"user": user, "known": spec.counts()}
+
+    print_json(run(lambda: with_database(settings, work)))
+
+
+@subject_app.command("forget")
+def forget_subject(user: UserOption) -> None:
+    """Delete what was registered of the user."""
+    settings = Settings()
+
+    async def work(database: Database) -> dict[str, Any]:
+        forgotten = await SubjectDirectory(vault(settings, database)).forget(user)
+        await AuditLog(database).record(
+            Actor.command_line(), "privacy.subject_forgotten", None, user=user
+        )
+        return {"user": user, "forgotten": forgotten}
+
+    print_json(run(lambda: with_database(settings, work)))

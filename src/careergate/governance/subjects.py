@@ -1,0 +1,217 @@
+"""A user's rights over what careergate holds about them: export it all, or erase it.
+
+Erasure keeps the accounting: usage records and their daily sums keep their tokens,
+cost, team, feature and model, and only the user id is replaced, by a random token
+(one per erasure, so the records still count as one user's and cannot be linked back).
+Everything else that names the user goes: their keys are revoked and lose their user,
+name and metadata; their budgets and the alerts about their keys and budgets are
+deleted; feedback gets the token; audit entries lose their plaintext user and details
+(the chain keeps only their salted digest, whose salt goes too); dead-letter files are
+rewritten. The erasure is itself an audit entry (``privacy.erased``) naming the token,
+never the user.
+
+On SQLite the file is then vacuumed and its write-ahead log truncated, so that the old
+values do not survive in free pages; backups taken afterwards hold none of them. (On
+PostgreSQL, old row versions stay on disk until vacuumed, as for any update.)
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
+
+from careergate.audit.log import Actor, AuditLog
+from careergate.auth.store import KeyInfo
+from careergate.storage.backup import json_value
+from careergate.storage.database import Database
+from careergate.storage.models import (
+    AlertRow,
+    ApiKeyRow,
+    AuditRow,
+    Base,
+    BudgetRow,
+    BudgetWindowRow,
+    FeedbackRow,
+    UsageDailyRow,
+    UsageRow,
+    VaultSecretRow,
+)
+from careergate.vault.store import Vault
+
+ERASED_PREFIX = "erased-"
+
+
+def _row_json(row: Base) -> dict[str, Any]:
+    return {c.name: json_value(getattr(row, c.key)) for c in row.__mapper__.columns}
+
+
+SUBJECT_KIND = "privacy-subject"
+"""Vault records of what the platform registered about a user for the privacy step."""
+
+
+async def export_user(database: Database, user: str, vault: Vault | None = None) -> dict[str, Any]:
+    """Everything held about ``user``, as JSON: keys (without secrets), usage records and
+    daily sums, feedback, budgets, alerts about their keys and budgets, audit entries, and
+    (opened with ``vault``) the personal data registered for the privacy step."""
+    async with database.session() as session:
+
+        async def rows(kind: type[Base], *where: ColumnElement[bool]) -> list[Any]:
+            return list((await session.scalars(select(kind).where(*where))).all())
+
+        keys = await rows(ApiKeyRow, ApiKeyRow.user_id == user)
+        budgets = await rows(BudgetRow, *_budgets_of(user))
+        budget_ids = [b.id for b in budgets]
+        windows = await rows(BudgetWindowRow, BudgetWindowRow.budget_id.in_(budget_ids))
+        alerts = await rows(AlertRow, _alerts_about([k.id for k in keys], budget_ids))
+        usage = await rows(UsageRow, UsageRow.user_id == user)
+        daily = await rows(UsageDailyRow, UsageDailyRow.user_id == user)
+        feedback = await rows(FeedbackRow, FeedbackRow.user_id == user)
+    audit = [entry.to_json() async for entry in AuditLog(database).export(user=user)]
+    registered = await vault.open_named(SUBJECT_KIND, user) if vault is not None else None
+    return {
+        "user": user,
+        "exported_at": datetime.now(UTC).isoformat(),
+        "keys": [KeyInfo.from_row(k).to_json() for k in keys],
+        "usage_records": [_row_json(r) for r in usage],
+        "usage_daily": [_row_json(r) for r in daily],
+        "feedback": [_row_json(r) for r in feedback],
+        "budgets": [_row_json(r) for r in budgets],
+        "budget_windows": [_row_json(r) for r in windows],
+        "alerts": [_row_json(r) for r in alerts],
+        "audit_entries": audit,
+        "privacy_subject": orjson.loads(registered) if registered is not None else None,
+    }
+
+
+def _budgets_of(user: str) -> tuple[ColumnElement[bool], ...]:
+    return (BudgetRow.scope == "user", BudgetRow.subject == user)
+
+
+def _alerts_about(key_ids: list[str], budget_ids: list[str]) -> ColumnElement[bool]:
+    return or_(
+        AlertRow.subject.in_([f"key:{k}" for k in key_ids]),
+        *(AlertRow.subject.startswith(f"budget:{b}:", autoescape=True) for b in budget_ids),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    token: str
+    """What stands for the user in the records kept for accounting."""
+    usage_records: int
+    usage_daily: int
+    feedback: int
+    keys_revoked: int
+    budgets: int
+    alerts: int
+    audit_entries: int
+    dead_letter_records: int
+    privacy_subject: int
+    """Registered personal data for the privacy step (sealed in the vault) deleted."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def erase_user(database: Database, user: str, actor: Actor, dead_letter: Path) -> Erasure:
+    """Erase or anonymise ``user`` everywhere (see the module's docs); what was done."""
+    token = ERASED_PREFIX + secrets.token_hex(12)
+    now = datetime.now(UTC)
+    async with database.session() as session, session.begin():
+
+        async def count(statement: Any) -> int:
+            return int((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
+        key_ids = list(
+            (await session.scalars(select(ApiKeyRow.id).where(ApiKeyRow.user_id == user))).all()
+        )
+        budget_ids = list(
+            (await session.scalars(select(BudgetRow.id).where(*_budgets_of(user)))).all()
+        )
+        alerts = await count(delete(AlertRow).where(_alerts_about(key_ids, budget_ids)))
+        await session.execute(
+            delete(BudgetWindowRow).where(BudgetWindowRow.budget_id.in_(budget_ids))
+        )
+        budgets = await count(delete(BudgetRow).where(BudgetRow.id.in_(budget_ids)))
+        keys = await count(
+            update(ApiKeyRow)
+            .where(ApiKeyRow.id.in_(key_ids))
+            .values(
+                user_id=None,
+                name=None,
+                key_metadata=None,
+                revoked_at=func.coalesce(ApiKeyRow.revoked_at, now),
+            )
+        )
+        usage = await count(
+            update(UsageRow).where(UsageRow.user_id == user).values(user_id=token, client=None)
+        )
+        daily = await count(
+            update(UsageDailyRow).where(UsageDailyRow.user_id == user).values(user_id=token)
+        )
+        feedback = await count(
+            update(FeedbackRow).where(FeedbackRow.user_id == user).values(user_id=token)
+        )
+        audit = await count(
+            update(AuditRow)
+            .where(AuditRow.user_id == user)
+            .values(user_id=None, details=None, personal_salt=None)
+        )
+        subject = await count(
+            delete(VaultSecretRow).where(
+                VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
+            )
+        )
+    erasure = Erasure(
+        token,
+        usage,
+        daily,
+        feedback,
+        keys,
+        budgets,
+        alerts,
+        audit,
+        _rewrite_dead_letters(dead_letter, user, token),
+        subject,
+    )
+    await AuditLog(database).record(actor, "privacy.erased", None, erasure.to_json())
+    await _compact(database)
+    return erasure
+
+
+def _rewrite_dead_letters(folder: Path, user: str, token: str) -> int:
+    """Replace the user in set-aside records (the file is rewritten whole, then swapped)."""
+    changed = 0
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        lines = path.read_bytes().splitlines()
+        out: list[bytes] = []
+        for line in lines:
+            record = orjson.loads(line) if line.strip() else None
+            if isinstance(record, dict) and record.get("user_id") == user:
+                record["user_id"], record["client"] = token, None
+                if "personal_salt" in record:  # an audit entry: erased as in the table
+                    record["user_id"] = record["details"] = record["personal_salt"] = None
+                line, changed = orjson.dumps(record), changed + 1
+            out.append(line)
+        if out != lines:
+            partial = path.with_name(path.name + ".partial")
+            partial.write_bytes(b"\n".join(out) + b"\n")
+            partial.replace(path)
+    return changed
+
+
+async def _compact(database: Database) -> None:
+    """SQLite keeps deleted and overwritten values in free pages and its write-ahead log
+    until they are reused: rewrite the file and empty the log."""
+    if not database.is_sqlite:
+        return
+    async with database.engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("VACUUM"))
+        await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))

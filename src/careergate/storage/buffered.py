@@ -1,0 +1,164 @@
+"""Batched, off-the-hot-path writing of records (usage records, audit entries).
+
+``record()`` only appends to a buffer. A background task writes the buffer in one
+transaction every ``flush_seconds`` (or sooner once ``batch_size`` records wait).
+``close()`` writes what is left, so a clean shutdown loses nothing. A crash loses at
+most the records still in the buffer: those of the last ``flush_seconds`` plus those of
+requests still in flight.
+
+A failed write keeps the batch and retries it. After ``ISOLATE_AFTER`` failures in a row
+the batch is written a record at a time: when some records go in and others do not, the
+others are the trouble (a row the database refuses) and go to the dead-letter file
+(``<dead letter dir>/<kind>-<day>.jsonl``) instead of holding back every batch after
+them; when none goes in, the database is down and the batch waits. Records beyond the
+buffer's bound also go to the dead-letter file rather than being dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+import orjson
+from sqlalchemy import Table
+
+from careergate.storage.batch import BatchInserter
+from careergate.storage.database import Database
+
+log = logging.getLogger("careergate.storage.buffered")
+
+T = TypeVar("T")
+
+_MAX_BUFFERED = 200_000
+"""Beyond this many unwritten records (a database down for long), the oldest go to the
+dead-letter file."""
+ISOLATE_AFTER = 3
+
+
+class BufferedWriter(ABC, Generic[T]):
+    """Writes records into one table (``table``, through ``inserter``). Subclasses say how
+    a batch is written (``write``, one transaction) and what a record looks like in the
+    dead-letter file (``to_row``)."""
+
+    kind: ClassVar[str]
+    """Names the records in logs and dead-letter files (``usage``, ``audit``)."""
+    table: ClassVar[Table]
+
+    def __init__(
+        self,
+        database: Database,
+        flush_seconds: float = 0.5,
+        batch_size: int = 500,
+        dead_letter: Path | None = None,
+    ) -> None:
+        self.inserter = BatchInserter(database, self.table)
+        self.flush_seconds = flush_seconds
+        self.batch_size = batch_size
+        self._buffer: list[T] = []
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.written = 0
+        self.dead_lettered = 0
+        self._dead_letter = dead_letter
+        self._failures = 0
+
+    @abstractmethod
+    async def write(self, batch: Sequence[T]) -> None:
+        """Write the batch in one transaction (all or nothing)."""
+
+    @abstractmethod
+    def to_row(self, record: T) -> dict[str, Any]:
+        """The record as the dead-letter file holds it."""
+
+    def record(self, record: T) -> None:
+        self._buffer.append(record)
+        if len(self._buffer) >= self.batch_size:
+            self._wakeup.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"careergate-{self.kind}-writer")
+
+    async def _run(self) -> None:
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.flush_seconds)
+            self._wakeup.clear()
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write what is buffered now, in one transaction; on failure keep it for the next
+        try. Records that arrive meanwhile wait for the next flush: chasing them would turn
+        one batch into a stream of tiny inserts under load."""
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        started = time.perf_counter()
+        try:
+            await self.write(batch)
+        except Exception:
+            self._failures += 1
+            log.exception("writing %d %s records failed; will retry", len(batch), self.kind)
+            if self._failures >= ISOLATE_AFTER:
+                batch = await self._isolate(batch)
+            self._buffer[:0] = batch
+            if len(self._buffer) > _MAX_BUFFERED:
+                overflow = len(self._buffer) - _MAX_BUFFERED
+                self._set_aside(self._buffer[:overflow], "the buffer is full")
+                del self._buffer[:overflow]
+            return
+        self._failures = 0
+        self.written += len(batch)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.debug("wrote %d %s records in %.1f ms", len(batch), self.kind, elapsed_ms)
+
+    async def _isolate(self, batch: list[T]) -> list[T]:
+        """Write the batch a record at a time; what still waits for the database."""
+        self._failures = 0
+        refused: list[T] = []
+        for record in batch:
+            try:
+                await self.write([record])
+                self.written += 1
+            except Exception:
+                refused.append(record)
+        if len(refused) == len(batch):
+            return refused  # nothing went in: the database is down, not the records
+        self._set_aside(refused, "the database refused them")
+        return []
+
+    def _set_aside(self, records: list[T], why: str) -> None:
+        if not records:
+            return
+        if self._dead_letter is None:
+            log.error(
+                "dropped %d %s records: %s (no dead-letter file)", len(records), self.kind, why
+            )
+            return
+        self._dead_letter.mkdir(parents=True, exist_ok=True)
+        path = self._dead_letter / f"{self.kind}-{datetime.now(UTC).date().isoformat()}.jsonl"
+        with path.open("ab") as out:
+            for record in records:
+                out.write(orjson.dumps(self.to_row(record)) + b"\n")
+        self.dead_lettered += len(records)
+        log.error("set aside %d %s records in %s: %s", len(records), self.kind, path, why)
+
+    async def close(self) -> None:
+        self._closing = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await self.flush()
+        if self._buffer:
+            log.error(
+                "%d %s records could not be written at shutdown", len(self._buffer), self.kind
+            )
+        self.inserter.close()

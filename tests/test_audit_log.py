@@ -1,0 +1,289 @@
+"""The audit log: every AI call and admin action is an entry of one hash chain;
+``careergate audit verify`` names any changed, removed or reordered entry, also when two
+gateway processes append to one database at once."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from careergate.audit.entry import AuditEntry
+from careergate.audit.log import Actor, AuditLog
+from careergate.audit.writer import AuditWriter
+from careergate.security.master_key import MasterKey
+from careergate.settings import Settings
+from careergate.storage.database import Database
+from careergate.testing import FakeOpenAI
+from conftest import Gateway, cli_env, gateway_settings, run_cli, serve_process
+from test_keys_access import admin_call
+from test_postgres import fresh_postgres_database
+from test_scale_out import process_env
+
+PROMPT = "Rewrite my summary: I am Zed Quist, zed@example.org"
+
+
+def audit_export(gateway: Gateway, key: str, query: str, wanted: int) -> list[dict[str, Any]]:
+    """``/admin/audit/export?query``, once it holds ``wanted`` entries (written in batches)."""
+    deadline = time.monotonic() + 10
+    while True:
+        status, body = admin_call(gateway, key, "GET", f"/admin/audit/export?{query}")
+        assert status == 200
+        if len(body["data"]) >= wanted or time.monotonic() > deadline:
+            return list(body["data"])
+        time.sleep(0.05)
+
+
+def test_ai_calls_and_admin_actions_are_entries_of_one_verified_chain(
+    gateway: Gateway, admin_key: str
+) -> None:
+    key = gateway.create_key(user="ana", team="growth", feature="resume")
+    client = gateway.client(key)
+    raw = client.chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
+    )
+    status, created = admin_call(gateway, admin_key, "POST", "/admin/keys", {"user": "ana"})
+    assert status == 201
+
+    entries = audit_export(gateway, admin_key, "user=ana", 2)
+    call = next(e for e in entries if e["request_id"] == raw.headers["x-request-id"])
+    assert call == call | {
+        "action": "ai.chat",
+        "actor": f"key:{key[:14]}",
+        "user": "ana",
+        "team": "growth",
+        "feature": "resume",
+        "decision": "allowed",
+        "status": 200,
+        "error_code": None,
+        "pii_kinds": [],
+        "pii_action": "off",
+    }
+    assert call["model"].startswith("gpt-4o-mini")
+    admin = next(e for e in entries if e["action"] == "key.created")
+    assert (admin["target"], admin["actor"]) == (created["id"], f"key:{admin_key[:14]}")
+    assert [e["seq"] for e in entries] == sorted(e["seq"] for e in entries)
+
+    status, verdict = admin_call(gateway, admin_key, "GET", "/admin/audit/verify")
+    assert (status, verdict["ok"], verdict["problem"]) == (200, True, None)
+    done = run_cli(cli_env(gateway.settings), "audit", "verify")
+    assert "audit log intact" in done.stderr
+    stored = b"".join(p.read_bytes() for p in gateway.settings.data_dir.glob("careergate.db*"))
+    assert b"Zed Quist" not in stored
+    assert b"zed@example.org" not in stored
+    assert created["key"].encode() not in stored
+
+
+def test_a_refused_call_is_an_entry_with_its_decision(gateway: Gateway, admin_key: str) -> None:
+    reader = gateway.create_key(role="reader", user="rita")
+    with pytest.raises(Exception, match="reader keys may not call models"):
+        gateway.client(reader).chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        )
+    (entry,) = audit_export(gateway, admin_key, "user=rita", 1)
+    assert (entry["decision"], entry["status"], entry["error_code"]) == (
+        "refused",
+        403,
+        "endpoint_not_allowed",
+    )
+
+
+def test_export_by_time_range_and_user_from_the_cli(gateway: Gateway, admin_key: str) -> None:
+    before = datetime.now(UTC).isoformat()
+    client = gateway.client(gateway.create_key(user="ivo"))
+    for _ in range(2):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        )
+    audit_export(gateway, admin_key, "user=ivo", 2)
+    env = cli_env(gateway.settings)
+    lines = run_cli(env, "audit", "export", "--user", "ivo").stdout.splitlines()
+    assert [orjson.loads(line)["action"] for line in lines] == ["ai.chat", "ai.chat"]
+    out = gateway.settings.data_dir.parent / "since.jsonl"
+    run_cli(env, "audit", "export", "--since", before, "--out", str(out))
+    since = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert {e["user"] for e in since} >= {"ivo"}
+    assert all(e["at"] >= before for e in since)
+    assert not run_cli(env, "audit", "export", "--until", before, "--user", "ivo").stdout
+
+
+# -- tampering -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def written_log(tmp_path: Path) -> Settings:
+    """A database with eight entries: admin actions (some about a user) and AI calls."""
+    settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
+
+    async def write() -> None:
+        database = Database(settings.resolved_database_url)
+        await database.migrate()
+        log = AuditLog(database)
+        writer = AuditWriter(database, flush_seconds=3600)
+        operator = Actor("cli:ops", "cli@host")
+        for n in range(4):
+            await log.record(operator, "key.created", f"key-{n}", {"n": n}, user=f"u{n}")
+            writer.append(
+                AuditEntry(
+                    at=datetime.now(UTC),
+                    actor="key:sk-cg-abc",
+                    source="gateway",
+                    action="ai.chat",
+                    user=f"u{n}",
+                    model="gpt-4o-mini",
+                    decision="allowed",
+                    status=200,
+                    pii_kinds=("email",),
+                    pii_action="masked",
+                    request_id=f"req-{n}",
+                )
+            )
+            await writer.flush()
+        await writer.close()
+        await database.close()
+
+    asyncio.run(write())
+    return settings
+
+
+def tamper(settings: Settings, *statements: str) -> None:
+    with sqlite3.connect(settings.data_dir / "careergate.db") as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def verify_fails(settings: Settings) -> str:
+    done = run_cli(cli_env(settings), "audit", "verify", check=False)
+    assert done.returncode == 1, done.stderr
+    return " ".join(done.stderr.split())
+
+
+def test_an_untouched_log_verifies(written_log: Settings) -> None:
+    done = run_cli(cli_env(written_log), "audit", "verify", "--json")
+    verdict = orjson.loads(done.stdout)
+    assert (verdict["ok"], verdict["checked"], verdict["head_seq"]) == (True, 8, 8)
+    head = run_cli(cli_env(written_log), "audit", "verify", "--head", verdict["head_hash"])
+    assert "intact" in head.stderr
+    assert "log was rewritten" in " ".join(
+        run_cli(
+            cli_env(written_log), "audit", "verify", "--head", "0" * 64, check=False
+        ).stderr.split()
+    )
+
+
+@pytest.mark.parametrize(
+    ("statements", "named"),
+    [
+        (["UPDATE audit_log SET model = 'gpt-4o-minj' WHERE seq = 4"], "entry 4 (changed)"),
+        (["UPDATE audit_log SET status = 201 WHERE seq = 2"], "entry 2 (changed)"),
+        (["UPDATE audit_log SET user_id = 'u9' WHERE seq = 3"], "entry 3 (changed)"),
+        (
+            ["UPDATE audit_log SET at = '2020-01-01 00:00:00.000000' WHERE seq = 5"],
+            "entry 5 (changed)",
+        ),
+        (["DELETE FROM audit_log WHERE seq = 6"], "entry 6 (missing)"),
+        (["DELETE FROM audit_log WHERE seq = 8"], "entry 8 (missing)"),
+        (
+            [
+                "UPDATE audit_log SET seq = -1 WHERE seq = 5",
+                "UPDATE audit_log SET seq = 5 WHERE seq = 6",
+                "UPDATE audit_log SET seq = 6 WHERE seq = -1",
+            ],
+            "entry 5 (reordered)",
+        ),
+        (
+            [
+                "DELETE FROM audit_log WHERE seq = 3",
+                "UPDATE audit_log SET seq = seq - 1 WHERE seq > 3",
+                "UPDATE audit_chain SET seq = seq - 1",
+            ],
+            "entry 3 (removed before it)",
+        ),
+    ],
+    ids=["model", "status", "user", "time", "removed", "last-removed", "swapped", "renumbered"],
+)
+def test_verify_names_the_entry_changed_removed_or_reordered(
+    written_log: Settings, statements: list[str], named: str
+) -> None:
+    tamper(written_log, *statements)
+    assert f"audit log check failed at {named}" in verify_fails(written_log)
+
+
+# -- several processes -----------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    if request.param == "sqlite":
+        yield None
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+def test_two_processes_append_to_one_chain(database_url: str | None, tmp_path: Path) -> None:
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            database_url=database_url,
+        )
+        env = process_env(settings)
+        if database_url:
+            env["CAREERGATE_DATABASE_URL"] = database_url
+        with ExitStack() as running:
+            served = [running.enter_context(serve_process(env)) for _ in range(2)]
+            gateways = [Gateway(process.base_url, settings, fake) for process in served]
+            key = gateways[0].create_key(user="multi")
+
+            async def ask_all() -> None:
+                clients = [g.async_client(key, timeout=60) for g in gateways]
+                await asyncio.gather(
+                    *(
+                        clients[n % 2].chat.completions.create(
+                            model="gpt-4o-mini", messages=[{"role": "user", "content": f"q{n}"}]
+                        )
+                        for n in range(120)
+                    )
+                )
+                for client in clients:
+                    await client.close()
+
+            asyncio.run(ask_all())
+        # Both processes have stopped: every entry is written.
+        verdict = orjson.loads(run_cli(env, "audit", "verify", "--json").stdout)
+        assert verdict["checked"] == verdict["head_seq"] > 120  # and the first admin key's
+        lines = run_cli(env, "audit", "export", "--user", "multi").stdout.splitlines()
+        assert [orjson.loads(line)["action"] for line in lines] == ["ai.chat"] * 120
+
+
+def test_entries_written_before_the_chain_are_chained_by_the_migration(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
+
+    async def upgrade() -> None:
+        database = Database(settings.resolved_database_url)
+        await database.migrate("0011")
+        async with database.engine.begin() as connection:
+            for n in range(3):
+                await connection.exec_driver_sql(
+                    "INSERT INTO audit_log (at, actor, source, action, target, details) "
+                    "VALUES (?, 'cli:ops', 'cli@host', 'key.created', ?, ?)",
+                    (f"2026-01-0{n + 1} 10:00:00.000000", f"key-{n}", '{"user": "old"}'),
+                )
+        await database.migrate()
+        await AuditLog(database).record(Actor("cli:ops", "cli@host"), "key.revoked", "key-0")
+        await database.close()
+
+    asyncio.run(upgrade())
+    verdict = orjson.loads(run_cli(cli_env(settings), "audit", "verify", "--json").stdout)
+    assert (verdict["ok"], verdict["checked"], verdict["head_seq"]) == (True, 4, 4)
+    tamper(settings, 'UPDATE audit_log SET details = \'{"user": "new"}\' WHERE seq = 2')
+    assert "entry 2 (changed)" in verify_fails(settings)

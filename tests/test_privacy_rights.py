@@ -1,0 +1,268 @@
+"""A user's rights (export everything, erase it with the totals kept) and retention
+(old records purged, report totals and the audit chain intact)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import openai
+import orjson
+import pytest
+
+from careergate.audit.entry import AuditEntry
+from careergate.audit.log import Actor, AuditLog
+from careergate.audit.verify import verify
+from careergate.audit.writer import AuditWriter
+from careergate.governance.subjects import erase_user, export_user
+from careergate.security.master_key import MasterKey
+from careergate.settings import Settings
+from careergate.storage.backup import read_backup
+from careergate.storage.database import Database
+from careergate.storage.models import FeedbackRow
+from careergate.testing import FakeOpenAI
+from careergate.usage.record import TokenUsage, UsageRecord
+from careergate.usage.writer import UsageWriter
+from conftest import Gateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
+from test_audit_log import audit_export
+from test_keys_access import admin_call
+from test_postgres import fresh_postgres_database
+from test_skills_feature import post_feature
+
+USER = "wren-q7xk"
+OTHER = "oak-2b9m"
+TEAM = "atlas"
+
+
+def old_usage(user: str, days_ago: float, n: int) -> UsageRecord:
+    return UsageRecord(
+        request_id=f"old-{uuid.uuid4().hex}",
+        created_at=datetime.now(UTC) - timedelta(days=days_ago),
+        endpoint="chat/completions",
+        status_code=200,
+        latency_ms=3.0,
+        user_id=user,
+        team=TEAM,
+        client="10.1.2.3",
+        model_requested="gpt-4o-mini",
+        cost_nano_usd=1500,
+        usage=TokenUsage(prompt_tokens=10 + n, completion_tokens=4),
+    )
+
+
+async def seed(database: Database, records: list[UsageRecord]) -> None:
+    writer = UsageWriter(database, flush_seconds=3600)
+    for record in records:
+        writer.record(record)
+    await writer.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Gateway]:
+    """A gateway of its own (its database file is searched byte by byte), with usage of
+    three days ago (summed into daily rows at start) and a record set aside."""
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+        )
+        records = [old_usage(user, 3, n) for user in (USER, OTHER) for n in range(2)]
+        in_database(settings, lambda database: seed(database, records))
+        settings.dead_letter_dir.mkdir(parents=True)
+        (settings.dead_letter_dir / "usage-2026-01-01.jsonl").write_bytes(
+            orjson.dumps({"request_id": "r1", "user_id": USER, "client": "10.9.9.9"}) + b"\n"
+        )
+        yield from start_gateway(settings, fake)
+
+
+def team_totals(gateway: Gateway) -> dict[str, Any]:
+    env = cli_env(gateway.settings)
+    report = orjson.loads(
+        run_cli(env, "usage", "--by", "team", "--since", "30d", "--format", "json").stdout
+    )
+    return {line["group"]: line for line in report["lines"]} | {"total": report["total"]}
+
+
+def use_the_platform(gateway: Gateway) -> str:
+    """The user's key, calls, feedback and budget; the key."""
+    key = gateway.create_key(user=USER, team=TEAM, name=f"{USER}'s key", metadata={"e": USER})
+    client = gateway.client(key)
+    for n in range(3):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": f"question {n}"}]
+        )
+    gateway.client(gateway.create_key(user=OTHER, team=TEAM)).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "mine"}]
+    )
+    status, _ = post_feature(
+        gateway, "feedback", key, {"feature": "skills", "action": "accepted", "model": "m"}
+    )
+    assert status == 200
+    env = cli_env(gateway.settings)
+    run_cli(env, "budgets", "create", "--scope", "user", "--subject", USER, "--limit-usd", "5")
+    return key
+
+
+def test_export_holds_everything_about_the_user(served: Gateway) -> None:
+    key = use_the_platform(served)
+    admin = served.create_key(role="admin")
+    audit_export(served, admin, f"user={USER}", 4)
+    out = served.settings.data_dir.parent / "export.json"
+    run_cli(cli_env(served.settings), "privacy", "export", "--user", USER, "--out", str(out))
+    document = orjson.loads(out.read_bytes())
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+
+    assert [k["user"] for k in document["keys"]] == [USER]
+    assert key not in out.read_text()
+    assert len(document["usage_records"]) == 2 + 3
+    assert {r["user_id"] for r in document["usage_records"]} == {USER}
+    assert {r["user_id"] for r in document["usage_daily"]} == {USER}
+    assert [f["action"] for f in document["feedback"]] == ["accepted"]
+    assert [b["subject"] for b in document["budgets"]] == [USER]
+    actions = sorted(e["action"] for e in document["audit_entries"])
+    assert actions == ["ai.chat"] * 3 + ["budget.created"]
+
+    status, over_http = admin_call(served, admin, "GET", f"/admin/privacy/export?user={USER}")
+    assert status == 200
+    assert len(over_http["usage_records"]) == 5
+
+
+def test_delete_erases_the_user_everywhere_and_keeps_team_totals(served: Gateway) -> None:
+    key = use_the_platform(served)
+    admin = served.create_key(role="admin")
+    audit_export(served, admin, f"user={USER}", 4)
+    before = team_totals(served)
+    assert before[TEAM]["requests"] == 4 + 4
+
+    env = cli_env(served.settings)
+    erased = orjson.loads(run_cli(env, "privacy", "delete", "--user", USER, "--yes").stdout)
+    assert erased | {"token": None} == erased | {
+        "token": None,
+        "usage_records": 5,
+        "usage_daily": 1,
+        "feedback": 1,
+        "keys_revoked": 1,
+        "budgets": 1,
+        "audit_entries": 4,
+        "dead_letter_records": 1,
+    }
+
+    assert team_totals(served) == before
+    with pytest.raises(openai.AuthenticationError):
+        served.client(key).chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "again"}]
+        )
+    files = sorted(served.settings.data_dir.rglob("*"))
+    for path in files:
+        if path.is_file():
+            assert USER.encode() not in path.read_bytes(), path
+    backup = served.settings.data_dir.parent / "after.cgbk"
+    run_cli(env, "backup", "create", "--out", str(backup))
+    assert served.settings.master_key is not None
+    master = MasterKey.from_base64(served.settings.master_key.get_secret_value())
+    _, rows = read_backup(backup, master)
+    restored = b"\n".join(orjson.dumps(row) for _, row in rows)
+    assert USER.encode() not in restored
+    assert OTHER.encode() in restored
+
+    assert "intact" in run_cli(env, "audit", "verify").stderr
+    (entry,) = [
+        orjson.loads(line)
+        for line in run_cli(env, "audit", "export").stdout.splitlines()
+        if b"privacy.erased" in line.encode()
+    ]
+    assert entry["details"]["token"] == erased["token"]
+    assert USER not in orjson.dumps(entry).decode()
+
+
+def test_delete_over_http(served: Gateway) -> None:
+    use_the_platform(served)
+    admin = served.create_key(role="admin")
+    status, erased = admin_call(served, admin, "POST", "/admin/privacy/delete", {"user": USER})
+    assert (status, erased["keys_revoked"]) == (200, 1)
+    status, left = admin_call(served, admin, "GET", f"/admin/privacy/export?user={USER}")
+    assert (status, left["keys"], left["usage_records"], left["budgets"]) == (200, [], [], [])
+
+
+# -- retention -------------------------------------------------------------------------
+
+
+def test_purge_keeps_totals_and_the_audit_chain(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
+    now = datetime.now(UTC)
+
+    async def fill(database: Database) -> None:
+        await seed(
+            database,
+            [old_usage(OTHER, days, n) for days in (40, 20, 0) for n in range(2)],
+        )
+        writer = AuditWriter(database, flush_seconds=3600)
+        for days in (40, 39, 20, 0):
+            writer.append(
+                AuditEntry(now - timedelta(days=days), "key:sk-cg-x", "gateway", "ai.chat")
+            )
+        await writer.close()
+        async with database.session() as session, session.begin():
+            for days in (400, 1):
+                session.add(
+                    FeedbackRow(at=now - timedelta(days=days), feature="s", action="accepted")
+                )
+
+    in_database(settings, fill)
+    old_file = settings.dead_letter_dir / "usage-2020-01-01.jsonl"
+    settings.dead_letter_dir.mkdir(parents=True)
+    old_file.write_bytes(b"{}\n")
+    long_ago = time.time() - 90 * 86400
+    os.utime(old_file, (long_ago, long_ago))
+    env = cli_env(settings)
+    before = orjson.loads(
+        run_cli(env, "usage", "--by", "team", "--since", "60d", "--format", "json").stdout
+    )
+
+    retention = env | {
+        "CAREERGATE_RETENTION_USAGE_DAYS": "30",
+        "CAREERGATE_RETENTION_AUDIT_DAYS": "30",
+        "CAREERGATE_RETENTION_FEEDBACK_DAYS": "365",
+    }
+    purged = orjson.loads(run_cli(retention, "privacy", "purge").stdout)
+    assert purged == {
+        "usage_records": 2,
+        "audit_entries": 2,
+        "feedback": 1,
+        "eval_results": 0,
+        "dead_letter_files": 1,
+    }
+    after = orjson.loads(
+        run_cli(env, "usage", "--by", "team", "--since", "60d", "--format", "json").stdout
+    )
+    assert after["total"] == before["total"]
+    verdict = orjson.loads(run_cli(env, "audit", "verify", "--json").stdout)
+    assert (verdict["ok"], verdict["anchor_seq"], verdict["checked"]) == (True, 2, 2)
+    assert not old_file.exists()
+    again = orjson.loads(run_cli(retention, "privacy", "purge").stdout)
+    assert set(again.values()) == {0}
+
+
+def test_erasure_on_postgresql(tmp_path: Path) -> None:
+    async def scenario(url: str) -> None:
+        database = Database(url)
+        await database.migrate()
+        await seed(database, [old_usage(USER, 0, n) for n in range(2)])
+        await AuditLog(database).record(
+            Actor("cli:ops", "cli@host"), "key.created", "k", {"u": USER}, user=USER
+        )
+        erased = await erase_user(database, USER, Actor("cli:ops", "cli@host"), tmp_path)
+        assert (erased.usage_records, erased.audit_entries) == (2, 1)
+        left = await export_user(database, USER)
+        assert (left["usage_records"], left["audit_entries"]) == ([], [])
+        assert (await verify(database)).ok
+        await database.close()
+
+    with fresh_postgres_database() as url:
+        asyncio.run(scenario(url))
