@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -163,8 +164,23 @@ def test_a_refusing_key_gets_a_400_naming_kinds_not_values(gateway: Gateway) -> 
     assert "EMAIL" in error["message"]
     assert not any(value in error["message"] for value in SECRETS)
     assert gateway.fake.requests == []
-    record = gateway.usage_record(caught.value.response.headers["x-request-id"])
+    request_id = caught.value.response.headers["x-request-id"]
+    record = gateway.usage_record(request_id)
     assert (record.status_code, record.error_code) == (400, "personal_data_refused")
+
+    entry: dict[str, Any] | None = None
+    for _ in range(50):  # audit entries are written in batches, off the request path
+        exported = run_cli(cli_env(gateway.settings), "audit", "export").stdout
+        found = [e for e in map(json.loads, exported.splitlines()) if e["request_id"] == request_id]
+        if found:
+            entry = found[0]
+            break
+        time.sleep(0.1)
+    assert entry is not None
+    assert entry["decision"] == "refused"
+    assert entry["pii_action"] == "refuse"
+    assert {"PERSON", "EMAIL", "PHONE", "ADDRESS", "NATIONAL_ID"} <= set(entry["pii_kinds"])
+    assert not any(value in exported for value in SECRETS)
 
 
 def test_feature_modes_mask_or_switch_off_and_a_key_cannot_loosen_them(gateway: Gateway) -> None:
