@@ -406,3 +406,15 @@ def test_a_registered_subject_is_exported_and_erased_with_its_user(
     assert exported["privacy_subject"] is None
     database = (gateway.settings.data_dir / "careergate.db").read_bytes()
     assert b"u-88" not in database
+
+
+def test_tools_named_like_people_are_not_people() -> None:
+    texts = [
+        "Built pipelines with Jenkins; queues on Kafka; tickets in Jira; Ruby on Rails.",
+        "My manager Ruby Chen reviewed it.",
+    ]
+    detector = PiiDetector(NameFinder())
+    findings = asyncio.run(detector.detect(texts, Subject()))
+    detector.names.close()  # type: ignore[union-attr]
+    assert findings[0] == []
+    assert [texts[1][f.start : f.end] for f in findings[1]] == ["Ruby Chen"]

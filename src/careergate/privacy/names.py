@@ -13,6 +13,7 @@ import asyncio
 import re
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
 from typing import Any
 
 from careergate.privacy.findings import Finding, PiiKind
@@ -26,14 +27,31 @@ _ORGANISATION = re.compile(
 )
 
 
+def _not_names() -> frozenset[str]:
+    text = resources.files("careergate.privacy").joinpath("data/not_names.txt").read_text()
+    return frozenset(
+        line.strip().casefold() for line in text.splitlines() if line and not line.startswith("#")
+    )
+
+
 class NameFinder:
-    """``PERSON`` entities of texts, each text's answer cached (LRU)."""
+    """``PERSON`` entities of texts, each text's answer cached (LRU).
+
+    An entity made only of tools' and products' names (``data/not_names.txt``: "Jenkins",
+    "Kafka", "Jira") is not a person: the small model takes them for people, and masking
+    them would cost the features the skills they name.
+    """
 
     def __init__(self, cache_size: int = 4096) -> None:
+        self._not_names = _not_names()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
         self._nlp: Any = None
         self._cache: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
         self._cache_size = cache_size
+
+    def is_not_name(self, word: str) -> bool:
+        """A tool's or product's name ("Jenkins"), even where a person bears it."""
+        return word.casefold() in self._not_names
 
     async def load(self) -> None:
         """Load the model on its thread (about a second), ahead of the first request."""
@@ -68,12 +86,14 @@ class NameFinder:
         for doc in nlp.pipe(texts):
             spans = []
             for entity in doc.ents:
-                # The small model takes firms named after people ("Wayne Bank") for people.
+                # The small model takes firms named after people ("Wayne Bank") and tools
+                # ("Jenkins") for people.
                 text = entity.text
                 if (
                     entity.label_ != "PERSON"
                     or _NOT_NAME.search(text)
                     or _ORGANISATION.search(text)
+                    or all(self.is_not_name(word) for word in text.split())
                 ):
                     continue
                 start, end = entity.start_char, entity.end_char
