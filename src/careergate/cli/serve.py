@@ -41,7 +41,8 @@ async def _first_admin_key(settings: Settings) -> str | None:
 
 
 def _announce(settings: Settings, admin_secret: str | None, sandbox: bool) -> None:
-    base = f"http://{settings.host}:{settings.port}"
+    scheme = "https" if settings.serves_tls else "http"
+    base = f"{scheme}://{settings.host}:{settings.port}"
     if sandbox:
         console.print(
             Panel(
@@ -90,10 +91,24 @@ def serve(
     config: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help="YAML config file.")
     ] = None,
+    ssl_certfile: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Serve TLS with this PEM certificate."),
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="The certificate's PEM private key."),
+    ] = None,
 ) -> None:
     """Start the OpenAI-compatible gateway."""
     # Worker processes read their settings from the environment; put the options there.
-    for name, value in (("HOST", host), ("PORT", port), ("CONFIG", config)):
+    for name, value in (
+        ("HOST", host),
+        ("PORT", port),
+        ("CONFIG", config),
+        ("SSL_CERTFILE", ssl_certfile),
+        ("SSL_KEYFILE", ssl_keyfile),
+    ):
         if value is not None:
             os.environ[f"CAREERGATE_{name}"] = str(value)
     settings = Settings()
@@ -116,5 +131,7 @@ def serve(
         # X-Forwarded-For is believed only from the proxies named in the settings.
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        ssl_certfile=settings.ssl_certfile,
+        ssl_keyfile=settings.ssl_keyfile,
         timeout_graceful_shutdown=30,
     )
