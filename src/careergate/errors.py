@@ -101,6 +101,18 @@ class UpstreamUnavailable(UpstreamError):
     default_code = "upstream_unavailable"
 
 
+class UpstreamTlsError(UpstreamUnavailable):
+    """The upstream's TLS certificate could not be verified: nothing was sent to it.
+
+    A subclass of ``UpstreamUnavailable`` so that the request moves on to another
+    deployment, but a 502 that is not retried: the certificate will not change by itself.
+    """
+
+    status = 502
+    default_code = "upstream_tls_error"
+    retryable = False
+
+
 class UpstreamInvalidResponse(UpstreamError):
     status = 502
     default_code = "upstream_invalid_response"

@@ -57,6 +57,7 @@ from careergate.upstream.probes import probe_forever
 from careergate.upstream.retry import RetryPolicy
 from careergate.upstream.router import Router
 from careergate.upstream.shared_health import SharedBreakers
+from careergate.upstream.tls import UpstreamTls
 from careergate.usage.writer import UsageWriter
 from careergate.vault.store import Vault
 
@@ -154,7 +155,10 @@ class Runtime:
             await keyring.start()
             stack.push_async_callback(keyring.close)
             upstream = UpstreamClient(
-                settings.timeouts, RetryPolicy.from_settings(settings.retry), keyring
+                settings.timeouts,
+                RetryPolicy.from_settings(settings.retry),
+                keyring,
+                UpstreamTls(settings.upstream_ca_file, deployments),
             )
             await upstream.start()
             stack.push_async_callback(upstream.close)
