@@ -42,6 +42,7 @@ from careergate.observability.logs import RequestLog
 from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.ratelimit.limiter import RateLimiter
+from careergate.ratelimit.request_cap import RequestCap
 from careergate.ratelimit.rules import RuleBook
 from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
@@ -116,6 +117,7 @@ class Runtime:
     monitor: KeyMonitor
     metrics: GatewayMetrics
     health: HealthBoard
+    admin_cap: RequestCap
     _stack: AsyncExitStack
 
     @classmethod
@@ -240,6 +242,7 @@ class Runtime:
             monitor,
             metrics,
             health,
+            RequestCap(limiter.storage, "admin", settings.admin_rpm),
             stack,
         )
 

@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     """PEM bundle of CA certificates trusted for upstreams, on top of the system's (a
     deployment may add its own with ``ca_file`` in the config file)."""
     max_body_bytes: int = 8 * 1024 * 1024
+    admin_max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    """Largest body the admin API accepts (413 over it)."""
+    admin_rpm: int = Field(default=300, gt=0)
+    """Admin API requests per minute per key (429 over it)."""
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     key_cache_seconds: float = 1.0

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from dataclasses import dataclass
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from careergate.errors import DeadlineExceeded, RateLimited, UpstreamTlsError, UpstreamUnavailable
+from careergate.errors import (
+    DeadlineExceeded,
+    RateLimited,
+    UpstreamTlsError,
+    UpstreamUnavailable,
+    retry_headers,
+)
 from careergate.settings import TimeoutSettings
 from careergate.upstream.deadline import Deadline
 from careergate.upstream.keyring import HeldBack, KeyRing
@@ -128,10 +133,7 @@ class UpstreamClient:
                 f"used up (by the upstream's own figures); careergate held the request back "
                 f"rather than have it refused. Try again in {wait:.1f} s.",
                 code="upstream_rate_limited",
-                headers={
-                    "retry-after": str(math.ceil(wait)),
-                    "retry-after-ms": str(math.ceil(wait * 1000)),
-                },
+                headers=retry_headers(wait),
             )
         log.debug("holding a request back %.3fs for deployment %s", wait, held.deployment)
         await asyncio.sleep(wait)
