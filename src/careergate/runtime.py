@@ -38,7 +38,7 @@ from careergate.models.policy import PolicyBook
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.key_monitor import KeyMonitor
-from careergate.observability.logs import RequestLog
+from careergate.observability.logs import RequestLog, protect_secrets
 from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.ratelimit.limiter import RateLimiter
@@ -67,13 +67,16 @@ log = logging.getLogger("careergate")
 
 def master_key(settings: Settings) -> MasterKey:
     configured = settings.master_key.get_secret_value() if settings.master_key else None
-    return MasterKey.load(configured, settings.data_dir / "master.key")
+    key = MasterKey.load(configured, settings.data_dir / "master.key")
+    protect_secrets(key.to_base64())
+    return key
 
 
 def envelope(settings: Settings) -> Envelope:
     """Seals under the current master key; also opens what the previous one sealed."""
     previous = settings.previous_master_key
     extra = [MasterKey.from_base64(previous.get_secret_value())] if previous else []
+    protect_secrets(*(key.to_base64() for key in extra))
     return Envelope(master_key(settings), *extra)
 
 
@@ -265,6 +268,7 @@ class Runtime:
 
 def alert_center(settings: Settings, database: Database) -> AlertCenter:
     quiet = timedelta(hours=settings.alerts.quiet_hours)
+    protect_secrets(*settings.alerts.webhooks)  # a webhook URL is its own credential
     return AlertCenter(database, settings.alerts.webhooks, quiet)
 
 
