@@ -23,11 +23,13 @@ run: install
 test: install
 	$(BIN)/pytest
 
-## lint: ruff (lint and format) and mypy (strict on the package)
+## lint: ruff (lint and format), mypy (strict on the package), bandit, and pip-audit on the lock
 lint: install
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/bandit -c pyproject.toml -r src -q
+	$(BIN)/python scripts/audit_dependencies.py requirements.lock
 
 ## fuzz: the HTTP API fuzzed from its OpenAPI description, at length (FUZZ_EXAMPLES per operation)
 FUZZ_EXAMPLES ?= 500
