@@ -23,7 +23,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -122,6 +122,32 @@ def wrk_script(directory: Path, key: str | None) -> Path:
     return path
 
 
+def interleaved_rounds(
+    targets: dict[str, tuple[str, Path]], rounds: int, seconds: int, *, alternate: bool = False
+) -> dict[tuple[str, int], list[Measurement]]:
+    """wrk on each target (URL, script) at concurrency 1 and 32, in interleaved rounds so
+    that the machine's noise falls on all alike, after a warm-up of each. ``alternate``
+    reverses the order every other round, for targets that should be compared as equals
+    (on these machines the position in a round alone moved results by 10 to 15%)."""
+    for url, script in targets.values():  # warm up connections, caches and encodings
+        run_wrk(url, script, 8, 1)
+    results: dict[tuple[str, int], list[Measurement]] = {}
+    for round_number in range(rounds):
+        order = list(targets.items())
+        if alternate and round_number % 2:
+            order.reverse()
+        for connections in (1, 32):
+            for name, (url, script) in order:
+                m = run_wrk(url, script, connections, seconds)
+                results.setdefault((name, connections), []).append(m)
+                print(
+                    f"round {round_number + 1}/{rounds} c={connections:<2} {name:<9}"
+                    f" {m.rps:8.0f} req/s  p50 {m.p50_ms:6.3f} ms  p99 {m.p99_ms:6.3f} ms",
+                    flush=True,
+                )
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5, help="duration of one wrk run")
@@ -174,30 +200,12 @@ def main() -> None:
             name: f"http://127.0.0.1:{port}/v1/chat/completions" for name, port in ports.items()
         }
         urls["direct"] = urls.pop("upstream")
-        for name in urls:  # warm up connections, caches and encodings
-            run_wrk(urls[name], scripts[name], 8, 1)
-        results: dict[tuple[str, int], list[Measurement]] = {}
-        for round_number in range(args.rounds):
-            for connections in (1, 32):
-                for name in ("direct", "floor", "gateway"):
-                    m = run_wrk(urls[name], scripts[name], connections, args.seconds)
-                    results.setdefault((name, connections), []).append(m)
-                    print(
-                        f"round {round_number + 1}/{args.rounds} c={connections:<2} {name:<8}"
-                        f" {m.rps:8.0f} req/s  p50 {m.p50_ms:6.3f} ms  p99 {m.p99_ms:6.3f} ms",
-                        flush=True,
-                    )
+        targets = {name: (urls[name], scripts[name]) for name in ("direct", "floor", "gateway")}
+        results = interleaved_rounds(targets, args.rounds, args.seconds)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        stop(processes)
         logs.close()
-
-    report = render(results, args)
-    print(report)
-    if args.write:
-        write_section(args.write, report)
+    publish(render(results, args), args.write)
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -249,6 +257,21 @@ def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Nam
             "",
         ]
     )
+
+
+def stop(processes: list[subprocess.Popen[Any]]) -> None:
+    """SIGTERM every server, then wait for each to exit."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
+
+
+def publish(report: str, path: Path | None) -> None:
+    """Print the report; write its section into ``path`` too, if given."""
+    print(report)
+    if path is not None:
+        write_section(path, report)
 
 
 def write_section(path: Path, section: str) -> None:
