@@ -79,10 +79,11 @@ def main() -> None:
     processes = [careergate_process(env, logs, "fake-upstream", "--port", str(upstream_port))]
     try:
         key = json.loads(careergate(env, "keys", "create", "--user", "bench", "--json"))["key"]
-        for name in NAMES:
-            processes.append(
-                careergate_process(envs[name], logs, "serve", "--port", str(ports[name]))
-            )
+        servers = {
+            name: careergate_process(envs[name], logs, "serve", "--port", str(ports[name]))
+            for name in NAMES
+        }
+        processes.extend(servers.values())
         for port in (upstream_port, *ports.values()):
             wait_until_listening(port)
         urllib.request.urlopen(f"{env['OPENAI_BASE_URL']}/models").read()  # noqa: S310
@@ -90,7 +91,8 @@ def main() -> None:
         targets = {
             n: (f"http://127.0.0.1:{p}/v1/chat/completions", script) for n, p in ports.items()
         }
-        results = interleaved_rounds(targets, args.rounds, args.seconds, alternate=True)
+        pids = {name: server.pid for name, server in servers.items()}
+        results = interleaved_rounds(targets, args.rounds, args.seconds, alternate=True, pids=pids)
     finally:
         stop(processes)
         logs.close()
@@ -100,17 +102,19 @@ def main() -> None:
 
 def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Namespace) -> str:
     rows = [
-        "| gateway | concurrency | requests/s | p50 ms | p99 ms | req/s vs baseline |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| gateway | concurrency | requests/s | p50 ms | p99 ms | CPU µs/request "
+        "| req/s vs baseline | CPU vs baseline |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     summary = {key: median(value) for key, value in results.items()}
     for connections in (1, 32):
         base = summary[("baseline", connections)]
         for name in NAMES:
             m = summary[(name, connections)]
+            cpu, base_cpu = m.cpu_us or 0.0, base.cpu_us or 1.0
             rows.append(
                 f"| {name} | {connections} | {m.rps:,.0f} | {m.p50_ms:.3f} | {m.p99_ms:.3f} "
-                f"| {m.rps / base.rps:.2f} |"
+                f"| {cpu:,.0f} | {m.rps / base.rps:.2f} | {cpu / base_cpu:.2f} |"
             )
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return "\n".join(

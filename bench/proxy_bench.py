@@ -81,6 +81,10 @@ class Measurement:
     rps: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    cpu_us: float | None = None
+    """The server's CPU time per request (user and system), when its process is known:
+    unlike requests/s, it hardly moves when other work shares the machine."""
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -106,7 +110,8 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int) -> Measureme
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
-    return Measurement(rps, p50, p99)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return Measurement(rps, p50, p99, requests)
 
 
 def wrk_script(directory: Path, key: str | None) -> Path:
@@ -123,12 +128,18 @@ def wrk_script(directory: Path, key: str | None) -> Path:
 
 
 def interleaved_rounds(
-    targets: dict[str, tuple[str, Path]], rounds: int, seconds: int, *, alternate: bool = False
+    targets: dict[str, tuple[str, Path]],
+    rounds: int,
+    seconds: int,
+    *,
+    alternate: bool = False,
+    pids: dict[str, int] | None = None,
 ) -> dict[tuple[str, int], list[Measurement]]:
     """wrk on each target (URL, script) at concurrency 1 and 32, in interleaved rounds so
     that the machine's noise falls on all alike, after a warm-up of each. ``alternate``
     reverses the order every other round, for targets that should be compared as equals
-    (on these machines the position in a round alone moved results by 10 to 15%)."""
+    (on these machines the position in a round alone moved results by 10 to 15%). With
+    ``pids``, each of those targets' server CPU time per request is measured too."""
     for url, script in targets.values():  # warm up connections, caches and encodings
         run_wrk(url, script, 8, 1)
     results: dict[tuple[str, int], list[Measurement]] = {}
@@ -138,11 +149,16 @@ def interleaved_rounds(
             order.reverse()
         for connections in (1, 32):
             for name, (url, script) in order:
+                pid = (pids or {}).get(name)
+                before = cpu_seconds(pid) if pid else 0.0
                 m = run_wrk(url, script, connections, seconds)
+                if pid and m.requests:
+                    m.cpu_us = (cpu_seconds(pid) - before) / m.requests * 1e6
                 results.setdefault((name, connections), []).append(m)
+                cpu = f"  cpu {m.cpu_us:5.0f} µs/req" if m.cpu_us is not None else ""
                 print(
                     f"round {round_number + 1}/{rounds} c={connections:<2} {name:<9}"
-                    f" {m.rps:8.0f} req/s  p50 {m.p50_ms:6.3f} ms  p99 {m.p99_ms:6.3f} ms",
+                    f" {m.rps:8.0f} req/s  p50 {m.p50_ms:6.3f} ms  p99 {m.p99_ms:6.3f} ms{cpu}",
                     flush=True,
                 )
     return results
@@ -210,11 +226,20 @@ def main() -> None:
 
 
 def median(ms: list[Measurement]) -> Measurement:
+    cpu = [m.cpu_us for m in ms if m.cpu_us is not None]
     return Measurement(
         statistics.median(m.rps for m in ms),
         statistics.median(m.p50_ms for m in ms),
         statistics.median(m.p99_ms for m in ms),
+        sum(m.requests for m in ms),
+        statistics.median(cpu) if cpu else None,
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Namespace) -> str:
