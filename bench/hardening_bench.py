@@ -127,7 +127,9 @@ def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Nam
             f"alternating order, per row. Baseline: the gateway of commit {args.baseline}; "
             f"hardened: that of {args.hardened}, with security "
             "headers on every answer, a per-deployment TLS context on each upstream call "
-            "and the client address in the request log. Same fake OpenAI, one worker each.",
+            "and the client address in the request log. Same fake OpenAI, one worker each. "
+            "The server's CPU time per request is the steadier figure on a shared machine; "
+            "an A/A run (`--baseline HEAD --hardened HEAD`) shows the noise of the moment.",
             "",
             *rows,
             "",
