@@ -102,7 +102,7 @@ def test_limits_beyond_what_the_database_holds_are_refused(
         ("tpm_limit", 2577498928168872968192),
         ("rpm_limit", 2**31),
         ("budget_usd", "1e30"),
-        ("budget_usd", "0.0000001"),
+        ("budget_usd", "0.0000000001"),
     ):
         status, body = admin_call(gateway, admin_key, "POST", "/admin/keys", {field: value})
         assert status == 400, (field, value, body)

@@ -3,6 +3,7 @@ nothing until its CA is configured (for every upstream or for its deployment).""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,13 +32,14 @@ def _chat(
     tmp_path: Path, fake: FakeOpenAI, deployment: dict[str, Any], **settings: Any
 ) -> openai.types.chat.ChatCompletion:
     config = {"name": "private", "provider": "openai-compatible", "base_url": fake.base_url}
-    for gateway in start_gateway(
-        gateway_settings(tmp_path, [{**config, **deployment}], **settings), fake
+    settings_ = gateway_settings(tmp_path, [{**config, **deployment}], **settings)
+    with (
+        contextlib.closing(start_gateway(settings_, fake)) as gateways,
+        next(gateways).client() as client,
     ):
-        return gateway.client().chat.completions.create(
+        return client.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
         )
-    raise AssertionError("the gateway did not start")
 
 
 def test_an_upstream_with_an_untrusted_certificate_is_refused(
