@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench fake-upstream clean
+.PHONY: install run test lint fuzz bench fake-upstream clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,11 +23,18 @@ run: install
 test: install
 	$(BIN)/pytest
 
-## lint: ruff (lint and format) and mypy (strict on the package)
+## lint: ruff (lint and format), mypy (strict on the package), bandit, and pip-audit on the lock
 lint: install
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/bandit -c pyproject.toml -r src -q
+	$(BIN)/python scripts/audit_dependencies.py requirements.lock
+
+## fuzz: the HTTP API fuzzed from its OpenAPI description, at length (FUZZ_EXAMPLES per operation)
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	CAREERGATE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_fuzz.py --timeout 0 -k server_error
 
 ## bench: the gateway against a direct call and the bare-proxy floor; writes docs/benchmarks.md
 bench: install

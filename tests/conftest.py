@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -93,21 +94,28 @@ class ServedProcess:
 
 
 @contextmanager
-def serve_process(env: dict[str, str], *options: str) -> Iterator[ServedProcess]:
-    """``careergate serve OPTIONS`` as its own OS process, ready, until the block ends."""
+def serve_process(
+    env: dict[str, str], *options: str, tls: ssl.SSLContext | None = None
+) -> Iterator[ServedProcess]:
+    """``careergate serve OPTIONS`` as its own OS process, ready, until the block ends;
+    ``tls``: it serves TLS, and this client context trusts its certificate."""
     port = free_port()
+    scheme = "http" if tls is None else "https"
     logs = Path(env["CAREERGATE_DATA_DIR"]).parent / f"serve-{port}"
     logs.mkdir(parents=True)
     with (logs / "stdout").open("wb") as out, (logs / "stderr").open("wb") as err:
         process = subprocess.Popen(
             [CLI, "serve", "--port", str(port), *options], env=env, stdout=out, stderr=err
         )
-    served = ServedProcess(f"http://127.0.0.1:{port}/v1", process, logs / "stdout", logs / "stderr")
+    served = ServedProcess(
+        f"{scheme}://127.0.0.1:{port}/v1", process, logs / "stdout", logs / "stderr"
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz"):
+                ready = f"{scheme}://127.0.0.1:{port}/healthz"  # http or https, never a file
+                with urllib.request.urlopen(ready, context=tls):  # noqa: S310
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:

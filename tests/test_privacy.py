@@ -178,7 +178,7 @@ def test_a_refusing_key_gets_a_400_naming_kinds_not_values(gateway: Gateway) -> 
         time.sleep(0.1)
     assert entry is not None
     assert entry["decision"] == "refused"
-    assert entry["pii_action"] == "refuse"
+    assert entry["pii_action"] == "refused"
     assert {"PERSON", "EMAIL", "PHONE", "ADDRESS", "NATIONAL_ID"} <= set(entry["pii_kinds"])
     assert not any(value in exported for value in SECRETS)
 

@@ -8,6 +8,7 @@ carry a secret or a stack trace.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 
@@ -74,6 +75,12 @@ class NotFound(GatewayError):
     default_code = "not_found"
 
 
+class RequestTooLarge(GatewayError):
+    status = 413
+    type = "invalid_request_error"
+    default_code = "request_too_large"
+
+
 class MethodNotAllowed(GatewayError):
     status = 405
     type = "invalid_request_error"
@@ -85,6 +92,11 @@ class RateLimited(GatewayError):
     type = "rate_limit_error"
     default_code = "rate_limit_exceeded"
     retryable = True
+
+
+def retry_headers(wait: float) -> dict[str, str]:
+    """When to come back (``wait`` seconds), in the headers OpenAI's SDKs read."""
+    return {"retry-after": str(math.ceil(wait)), "retry-after-ms": str(math.ceil(wait * 1000))}
 
 
 class UpstreamError(GatewayError):
@@ -99,6 +111,18 @@ class UpstreamError(GatewayError):
 class UpstreamUnavailable(UpstreamError):
     status = 503
     default_code = "upstream_unavailable"
+
+
+class UpstreamTlsError(UpstreamUnavailable):
+    """The upstream's TLS certificate could not be verified: nothing was sent to it.
+
+    A subclass of ``UpstreamUnavailable`` so that the request moves on to another
+    deployment, but a 502 that is not retried: the certificate will not change by itself.
+    """
+
+    status = 502
+    default_code = "upstream_tls_error"
+    retryable = False
 
 
 class UpstreamInvalidResponse(UpstreamError):

@@ -40,15 +40,16 @@ from careergate.models.policy import PolicyBook
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.key_monitor import KeyMonitor
-from careergate.observability.logs import RequestLog
+from careergate.observability.logs import RequestLog, protect_secrets
 from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
 from careergate.privacy.policy import PrivacyConfig, PrivacyMode, PrivacyPolicy
-from careergate.privacy.shield import PrivacyShield
+from careergate.privacy.shield import HANDLED, PrivacyShield
 from careergate.privacy.subjects import SubjectDirectory
 from careergate.ratelimit.limiter import RateLimiter
+from careergate.ratelimit.request_cap import RequestCap
 from careergate.ratelimit.rules import RuleBook
 from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
@@ -64,6 +65,7 @@ from careergate.upstream.probes import probe_forever
 from careergate.upstream.retry import RetryPolicy
 from careergate.upstream.router import Router
 from careergate.upstream.shared_health import SharedBreakers
+from careergate.upstream.tls import UpstreamTls
 from careergate.usage.writer import UsageWriter
 from careergate.vault.store import Vault
 
@@ -72,13 +74,16 @@ log = logging.getLogger("careergate")
 
 def master_key(settings: Settings) -> MasterKey:
     configured = settings.master_key.get_secret_value() if settings.master_key else None
-    return MasterKey.load(configured, settings.data_dir / "master.key")
+    key = MasterKey.load(configured, settings.data_dir / "master.key")
+    protect_secrets(key.to_base64())
+    return key
 
 
 def envelope(settings: Settings) -> Envelope:
     """Seals under the current master key; also opens what the previous one sealed."""
     previous = settings.previous_master_key
     extra = [MasterKey.from_base64(previous.get_secret_value())] if previous else []
+    protect_secrets(*(key.to_base64() for key in extra))
     return Envelope(master_key(settings), *extra)
 
 
@@ -123,6 +128,7 @@ class Runtime:
     metrics: GatewayMetrics
     health: HealthBoard
     privacy: PrivacyShield
+    admin_cap: RequestCap
     _stack: AsyncExitStack
 
     @classmethod
@@ -162,7 +168,10 @@ class Runtime:
             await keyring.start()
             stack.push_async_callback(keyring.close)
             upstream = UpstreamClient(
-                settings.timeouts, RetryPolicy.from_settings(settings.retry), keyring
+                settings.timeouts,
+                RetryPolicy.from_settings(settings.retry),
+                keyring,
+                UpstreamTls(settings.upstream_ca_file, deployments),
             )
             await upstream.start()
             stack.push_async_callback(upstream.close)
@@ -246,6 +255,7 @@ class Runtime:
             metrics,
             health,
             privacy,
+            RequestCap(limiter.storage, "admin", settings.admin_rpm),
             stack,
         )
 
@@ -266,14 +276,6 @@ class Runtime:
         await self.close()
 
 
-_HANDLED = {
-    PrivacyMode.OFF: "sent as it is",
-    PrivacyMode.PSEUDONYMISE: "pseudonymised",
-    PrivacyMode.MASK: "masked",
-    PrivacyMode.REFUSE: "refused",
-}
-
-
 async def _privacy_shield(
     config: PrivacyConfig, sealed: Vault, stack: AsyncExitStack
 ) -> PrivacyShield:
@@ -283,7 +285,7 @@ async def _privacy_shield(
     exceptions = ", ".join(f"{name}: {mode.value}" for name, mode in config.features.items())
     log.info(
         "privacy: personal data is %s by default%s%s",
-        _HANDLED[config.mode],
+        "sent as it is" if config.mode is PrivacyMode.OFF else HANDLED[config.mode],
         f" ({exceptions})" if exceptions else "",
         "" if config.names else "; names are found only when known",
     )
@@ -315,6 +317,7 @@ async def _start_writer(
 
 def alert_center(settings: Settings, database: Database) -> AlertCenter:
     quiet = timedelta(hours=settings.alerts.quiet_hours)
+    protect_secrets(*settings.alerts.webhooks)  # a webhook URL is its own credential
     return AlertCenter(database, settings.alerts.webhooks, quiet)
 
 

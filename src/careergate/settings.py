@@ -8,9 +8,9 @@ Values come from ``CAREERGATE_*`` environment variables (and the usual ``OPENAI_
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -150,7 +150,17 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str | None = None
     """Comma-separated addresses of TLS-terminating proxies whose X-Forwarded-* headers
     are believed (uvicorn's ``forwarded_allow_ips``); none by default."""
+    ssl_certfile: Path | None = None
+    """PEM certificate (chain) to serve TLS with; ``ssl_keyfile`` is its private key."""
+    ssl_keyfile: Path | None = None
+    upstream_ca_file: Path | None = None
+    """PEM bundle of CA certificates trusted for upstreams, on top of the system's (a
+    deployment may add its own with ``ca_file`` in the config file)."""
     max_body_bytes: int = 8 * 1024 * 1024
+    admin_max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    """Largest body the admin API accepts (413 over it)."""
+    admin_rpm: int = Field(default=300, gt=0)
+    """Admin API requests per minute per key (429 over it)."""
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     key_cache_seconds: float = 1.0
@@ -197,6 +207,16 @@ class Settings(BaseSettings):
     @property
     def dead_letter_dir(self) -> Path:
         return self.data_dir / "dead-letter"
+
+    @model_validator(mode="after")
+    def _certificate_with_key(self) -> Self:
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("serving TLS needs both ssl_certfile and ssl_keyfile")
+        return self
+
+    @property
+    def serves_tls(self) -> bool:
+        return self.ssl_certfile is not None
 
     @property
     def resolved_database_url(self) -> str:

@@ -15,6 +15,9 @@ from careergate.upstream.providers import Endpoint
 ENDPOINT_NAMES = frozenset(e.value for e in Endpoint)
 
 
+MAX_INT32 = 2**31 - 1
+
+
 class KeySpec(BaseModel):
     """A new key's owner, role and permissions."""
 
@@ -30,9 +33,11 @@ class KeySpec(BaseModel):
     features: list[str] | None = None
     endpoints: list[str] | None = None
     act_for_users: bool = False
-    rpm_limit: int | None = Field(default=None, gt=0)
-    tpm_limit: int | None = Field(default=None, gt=0)
-    budget_usd: Decimal | None = Field(default=None, gt=0)
+    # Bounded by what the database columns hold (32-bit integers, 32 characters; a
+    # budget to the nano-dollar, the precision of costs).
+    rpm_limit: int | None = Field(default=None, gt=0, le=MAX_INT32)
+    tpm_limit: int | None = Field(default=None, gt=0, le=MAX_INT32)
+    budget_usd: Decimal | None = Field(default=None, gt=0, max_digits=21, decimal_places=9)
     """The key's own hard budget per calendar month."""
     expires_at: datetime | None = None
     privacy: PrivacyMode | None = None

@@ -181,10 +181,12 @@ class KeyStore:
                 select(ApiKeyRow).where(or_(ApiKeyRow.id == key, ApiKeyRow.prefix == key))
             )
         ).all()
+        # A whole secret given where its id belongs is echoed by its listed prefix only.
+        shown = KeyHasher.prefix(key) + "..." if KeyHasher.looks_like_key(key) else key
         if not rows:
-            raise NotFound(f"no key with id or prefix {key!r}", code="key_not_found")
+            raise NotFound(f"no key with id or prefix {shown!r}", code="key_not_found")
         if len(rows) > 1:
-            raise InvalidRequest(f"{key!r} matches several keys; use the key's id")
+            raise InvalidRequest(f"{shown!r} matches several keys; use the key's id")
         row: ApiKeyRow = rows[0]
         return row
 

@@ -9,13 +9,14 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
 from rich.panel import Panel
 
 from careergate.audit.log import Actor
 from careergate.auth.permissions import KeySpec
 from careergate.auth.principal import Role
-from careergate.cli.common import run, with_database
+from careergate.cli.common import err_console, run, with_database
 from careergate.config.deployments import load_gateway_config
 from careergate.observability.logs import configure_logging
 from careergate.observability.metrics import MULTIPROCESS_DIR
@@ -41,7 +42,8 @@ async def _first_admin_key(settings: Settings) -> str | None:
 
 
 def _announce(settings: Settings, admin_secret: str | None, sandbox: bool) -> None:
-    base = f"http://{settings.host}:{settings.port}"
+    scheme = "https" if settings.serves_tls else "http"
+    base = f"{scheme}://{settings.host}:{settings.port}"
     if sandbox:
         console.print(
             Panel(
@@ -90,13 +92,33 @@ def serve(
     config: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help="YAML config file.")
     ] = None,
+    ssl_certfile: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Serve TLS with this PEM certificate."),
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="The certificate's PEM private key."),
+    ] = None,
 ) -> None:
     """Start the OpenAI-compatible gateway."""
     # Worker processes read their settings from the environment; put the options there.
-    for name, value in (("HOST", host), ("PORT", port), ("CONFIG", config)):
+    for name, value in (
+        ("HOST", host),
+        ("PORT", port),
+        ("CONFIG", config),
+        ("SSL_CERTFILE", ssl_certfile),
+        ("SSL_KEYFILE", ssl_keyfile),
+    ):
         if value is not None:
             os.environ[f"CAREERGATE_{name}"] = str(value)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # Only the messages: the inputs may hold secrets (the master key).
+        reasons = "; ".join(error["msg"] for error in exc.errors())
+        err_console.print(f"[red]error:[/red] invalid settings: {reasons}")
+        raise typer.Exit(2) from None
     configure_logging(settings.log_format, settings.log_level)
     if workers > 1:
         _share_metrics(settings.data_dir / "metrics")
@@ -116,5 +138,7 @@ def serve(
         # X-Forwarded-For is believed only from the proxies named in the settings.
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        ssl_certfile=settings.ssl_certfile,
+        ssl_keyfile=settings.ssl_keyfile,
         timeout_graceful_shutdown=30,
     )

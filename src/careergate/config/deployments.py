@@ -56,6 +56,9 @@ class DeploymentConfig(BaseModel):
     api_version: str | None = None
     models: dict[str, str] = Field(default_factory=lambda: {WILDCARD: WILDCARD})
     """Public model name -> the upstream's name for it; ``*`` passes any name through."""
+    ca_file: Path | None = None
+    """PEM bundle of CAs to trust for this upstream, besides the system's and
+    ``CAREERGATE_UPSTREAM_CA_FILE``'s (a private CA; verification is never off)."""
     sandbox: bool = False
     """Served by careergate's own fake upstream: answers are not from a real model."""
 

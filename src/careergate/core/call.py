@@ -108,7 +108,7 @@ class Outcome:
     pii_kinds: tuple[str, ...] = ()
     """Kinds of personal data found in the request (never the values)."""
     pii_action: str = "off"
-    """What the privacy step did: off, none (nothing found), pseudonymise, mask, refuse."""
+    """What the privacy step did: off, none (nothing found), pseudonymised, masked, refused."""
 
     def fail(self, error: GatewayError) -> None:
         self.status = error.status

@@ -439,6 +439,7 @@ class Gateway:
                 "status": record.status_code,
                 "error": record.error_code,
                 "attempts": record.attempts,
+                "client": record.client,
                 "prompt_tokens": record.usage.prompt_tokens,
                 "completion_tokens": record.usage.completion_tokens,
                 "latency_ms": record.latency_ms,

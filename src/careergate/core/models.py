@@ -49,7 +49,7 @@ class ModelCatalog:
         deadline = asyncio.get_running_loop().time() + 10.0
         try:
             credential = self.upstream.keys.credential(deployment.name)
-            reply = await self.upstream.get(url, credential.headers, deadline)
+            reply = await self.upstream.get(deployment.name, url, credential.headers, deadline)
             data = orjson.loads(reply.body).get("data") if reply.status == 200 else None
         except (GatewayError, orjson.JSONDecodeError, AttributeError) as exc:
             log.warning("could not list models of deployment %s: %s", deployment.name, exc)

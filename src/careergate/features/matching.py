@@ -112,12 +112,16 @@ class JobMatcher:
             return []
         texts = [_text(c.segments) for c in candidates]
         corpus = bm25s.tokenize(texts, stopwords="en", return_ids=False, show_progress=False)
-        index = bm25s.BM25()
-        index.index(corpus, show_progress=False)
         words = bm25s.tokenize(
             [_text(query)], stopwords="en", return_ids=False, show_progress=False
         )[0]
-        raw = index.get_scores(words) if words else [0.0] * len(candidates)
+        raw: Any = [0.0] * len(candidates)
+        # BM25 cannot index candidates without a single word (bm25s fails on an empty
+        # vocabulary); they score on skills alone.
+        if words and any(corpus):
+            index = bm25s.BM25()
+            index.index(corpus, show_progress=False)
+            raw = index.get_scores(words)
         best = max(float(max(raw)), 1e-9)
         query_skills = self._skills(query)
         matches = []

@@ -2,6 +2,11 @@
 
 Admin keys only. Bodies are small JSON documents checked by the same models the CLI
 uses (``KeySpec``, ``KeyUpdate``), so both faces allow exactly the same things.
+
+Each caller (key) may make ``CAREERGATE_ADMIN_RPM`` requests a minute and send bodies of
+at most ``CAREERGATE_ADMIN_MAX_BODY_BYTES``: far below what the model calls allow, since
+no administrative document is large and a leaked key should not be able to scrape the
+audit log or hammer the key store at the gateway's full speed.
 """
 
 from __future__ import annotations
@@ -20,17 +25,16 @@ from careergate.audit.log import Actor
 from careergate.audit.verify import verify
 from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Principal, Role
-from careergate.errors import GatewayError, InvalidRequest, PermissionDenied
+from careergate.errors import GatewayError, InvalidRequest, PermissionDenied, RequestTooLarge
 from careergate.features.feedback import report as feedback_report
 from careergate.governance.subjects import erase_user, export_user
+from careergate.http.bodies import bounded_body
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
 from careergate.privacy.shield import subject_of_document
 from careergate.reports.time_range import parse_time
 from careergate.reports.usage import usage_report
 from careergate.runtime import Runtime, vault
-
-MAX_ADMIN_BODY = 64 * 1024
 
 
 class RotateRequest(BaseModel):
@@ -101,6 +105,7 @@ class AdminRoutes:
                 principal = await runtime.auth.authenticate(
                     RequestHeaders.parse(request.scope["headers"]).secret
                 )
+                await runtime.admin_cap.admit(principal.key_id)
                 if not (readers_too and principal.role is Role.READER):
                     _require_admin(principal)
                 client = request.client.host if request.client else "unknown"
@@ -113,14 +118,8 @@ class AdminRoutes:
         return endpoint
 
     @staticmethod
-    async def _body(request: Request) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > MAX_ADMIN_BODY:
-            raise InvalidRequest(f"admin request bodies are limited to {MAX_ADMIN_BODY} bytes")
-        body = await request.body()
-        if len(body) > MAX_ADMIN_BODY:
-            raise InvalidRequest(f"admin request bodies are limited to {MAX_ADMIN_BODY} bytes")
-        return body
+    async def _body(runtime: Runtime, request: Request) -> bytes:
+        return await bounded_body(request, runtime.settings.admin_max_body_bytes, RequestTooLarge)
 
     async def list_keys(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         include_revoked = request.query_params.get("all") in ("1", "true")
@@ -128,7 +127,7 @@ class AdminRoutes:
         return {"object": "list", "data": [k.to_json() for k in keys]}
 
     async def create_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        spec = _parse(KeySpec, await self._body(request))
+        spec = _parse(KeySpec, await self._body(runtime, request))
         created = await runtime.admin.create(actor, spec)
         return {"key": created.secret, **created.info.to_json()}
 
@@ -136,11 +135,11 @@ class AdminRoutes:
         return (await runtime.admin.show(request.path_params["key"])).to_json()
 
     async def update_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        changes = _parse(KeyUpdate, await self._body(request))
+        changes = _parse(KeyUpdate, await self._body(runtime, request))
         return (await runtime.admin.update(actor, request.path_params["key"], changes)).to_json()
 
     async def rotate_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        rotation = _parse(RotateRequest, await self._body(request))
+        rotation = _parse(RotateRequest, await self._body(runtime, request))
         grace = timedelta(seconds=rotation.grace_seconds)
         created = await runtime.admin.rotate(actor, request.path_params["key"], grace)
         return {"key": created.secret, **created.info.to_json()}
@@ -161,7 +160,7 @@ class AdminRoutes:
         the privacy step to find in that user's requests. Write-only: it is not shown again."""
         user = request.path_params["user"]
         try:
-            document = orjson.loads(await self._body(request) or b"{}")
+            document = orjson.loads(await self._body(runtime, request) or b"{}")
         except orjson.JSONDecodeError:
             raise InvalidRequest("the body is not valid JSON", code="invalid_json") from None
         spec = subject_of_document(document)
@@ -195,7 +194,7 @@ class AdminRoutes:
         return await export_user(runtime.database, user, vault(runtime.settings, runtime.database))
 
     async def erase_user(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        user = _parse(EraseRequest, await self._body(request)).user
+        user = _parse(EraseRequest, await self._body(runtime, request)).user
         dead_letter = runtime.settings.dead_letter_dir
         erasure = await erase_user(runtime.database, user, actor, dead_letter)
         await runtime.privacy.forget_subject(user)  # also from this process's cache

@@ -38,6 +38,7 @@ from careergate.features.optimise import ContentOptimiser
 from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import SkillInference, SkillRecommender
 from careergate.features.taxonomy import Taxonomy
+from careergate.http.bodies import bounded_body
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
 from careergate.runtime import Runtime
@@ -200,12 +201,7 @@ def _user(payload: Any, principal: Principal) -> str | None:
 
 
 async def _json_body(request: Request, limit: int) -> Any:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise InvalidRequest(f"The request body is larger than the limit of {limit} bytes.")
-    raw = await request.body()
-    if len(raw) > limit:
-        raise InvalidRequest(f"The request body is larger than the limit of {limit} bytes.")
+    raw = await bounded_body(request, limit, InvalidRequest)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

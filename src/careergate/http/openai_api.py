@@ -18,7 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from careergate.auth.principal import Principal
 from careergate.core.call import Incoming, StreamReply
@@ -31,6 +31,7 @@ from careergate.http.responses import (
     new_request_id,
     raw_error,
 )
+from careergate.http.security_headers import security_headers
 from careergate.runtime import Runtime
 from careergate.upstream.providers import Endpoint
 
@@ -183,14 +184,14 @@ class SseResponse:
         self.loop = loop
         self.headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
-            (b"cache-control", b"no-cache"),
             *_encode({**reply.headers, **headers}),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [*self.headers, *security_headers(scope)]
         try:
             async with CancelOnDisconnect(receive, self.loop):
-                await send({"type": "http.response.start", "status": 200, "headers": self.headers})
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
                 async for event in self.reply.events:
                     await send({"type": "http.response.body", "body": event, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -217,7 +218,7 @@ class ForwardEndpoint:
             error = InternalError("careergate failed unexpectedly; the failure is logged.")
             status, body, headers = raw_error(error, new_request_id())
             with contextlib.suppress(RuntimeError):
-                await _send_whole(send, status, body, headers, b"application/json")
+                await _send_whole(scope, send, status, body, headers)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime = self.runtimes.get()
@@ -244,7 +245,7 @@ class ForwardEndpoint:
                 reply = await runtime.gateway.run(incoming)
         except GatewayError as error:
             status, body, error_headers = raw_error(error, request_id, extra)
-            await _send_whole(send, status, body, error_headers, b"application/json")
+            await _send_whole(scope, send, status, body, error_headers)
             return
         except ClientDisconnected:
             return
@@ -252,15 +253,16 @@ class ForwardEndpoint:
             await SseResponse(reply, extra, runtime.loop)(scope, receive, send)
             return
         extra.update(reply.headers)
-        await _send_whole(send, 200, reply.body, extra, b"application/json")
+        await _send_whole(scope, send, 200, reply.body, extra)
 
 
 async def _send_whole(
-    send: Send, status: int, body: bytes, headers: dict[str, str], content_type: bytes
+    scope: Scope, send: Send, status: int, body: bytes, headers: dict[str, str]
 ) -> None:
     raw = _encode(headers)
-    raw.append((b"content-type", content_type))
+    raw.append((b"content-type", b"application/json"))
     raw.append((b"content-length", str(len(body)).encode()))
+    raw.extend(security_headers(scope))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 
@@ -320,9 +322,21 @@ class GatewayApp:
         self.fast = fast
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
+        if scope["type"] != "http":
+            await self.fallback(scope, receive, send)
+            return
+        if scope["method"] == "POST":
             handler = self.fast.get(scope["path"])
             if handler is not None:
                 await handler(scope, receive, send)
                 return
-        await self.fallback(scope, receive, send)
+        extra = security_headers(scope)
+
+        async def send_secured(message: Message) -> None:
+            # Starlette's responses (and its 404s and 405s) get the same headers as the
+            # fast handlers; these routes are not the hot path.
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        await self.fallback(scope, receive, send_secured)

@@ -1,9 +1,15 @@
 """Endpoints for operators' tools: liveness and readiness for orchestrators, the
-upstreams' health, metrics for Prometheus. They hold no secrets and no content; restrict
-them at the network if deployment names and counts are sensitive."""
+upstreams' health, metrics for Prometheus, and the API's OpenAPI description. They hold
+no secrets and no content; restrict them at the network if deployment names and counts
+are sensitive."""
 
 from __future__ import annotations
 
+from importlib import resources
+from typing import Any
+
+import orjson
+import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,6 +22,7 @@ from careergate.upstream.health import BreakerState
 class OperationsRoutes:
     def __init__(self, runtimes: RuntimeHolder) -> None:
         self.runtimes = runtimes
+        self._openapi = orjson.dumps(openapi_document())
 
     def routes(self) -> list[Route]:
         return [
@@ -23,6 +30,7 @@ class OperationsRoutes:
             Route("/readyz", self.readyz, methods=["GET"]),
             Route("/health/upstreams", self.upstreams, methods=["GET"]),
             Route("/metrics", self.metrics, methods=["GET"]),
+            Route("/openapi.json", self.openapi, methods=["GET"]),
         ]
 
     async def healthz(self, request: Request) -> Response:
@@ -52,3 +60,14 @@ class OperationsRoutes:
         """Prometheus text format."""
         metrics = self.runtimes.get().metrics
         return Response(metrics.exposition(), media_type=metrics.content_type)
+
+    async def openapi(self, request: Request) -> Response:
+        """The OpenAPI description of the HTTP API (``http/openapi.yaml``)."""
+        return json_response(self._openapi, new_request_id())
+
+
+def openapi_document() -> dict[str, Any]:
+    """The reviewed OpenAPI description shipped with the package."""
+    text = resources.files("careergate.http").joinpath("openapi.yaml").read_text()
+    document: dict[str, Any] = yaml.safe_load(text)
+    return document

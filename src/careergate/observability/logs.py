@@ -1,7 +1,9 @@
 """Structured logs: JSON lines when not on a terminal, readable lines when on one.
 
-Every formatted line passes through ``redact_secrets``, so a key that slips into a
-message (an exception text, a URL) is masked before it is written.
+Every record passes through ``SecretFilter`` on the root handler before it is formatted,
+so a secret that slips into a message, its arguments, an exception's text or structured
+fields is masked before anything is written, whichever logger wrote it (careergate's,
+uvicorn's, a library's).
 """
 
 from __future__ import annotations
@@ -18,15 +20,87 @@ from typing import Any, BinaryIO, Literal
 import orjson
 
 _SECRET = re.compile(
-    r"(sk-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{12,}|((?:Bearer|api-key:?)\s+)[A-Za-z0-9._~+/=-]{12,}"
+    r"(sk-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{12,}"  # OpenAI and careergate keys
+    r"|((?:Bearer|api-key:?)\s+)[A-Za-z0-9._~+/=-]{12,}"  # credentials in headers
+    r"|(eyJ)[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"  # JSON web tokens
+    r"|(://[^:/@\s]+:)[^@\s]+(?=@)"  # passwords in URLs
 )
+_HINTS = ("sk-", "Bearer", "api-key", "eyJ", "://")
 
 
 def redact_secrets(text: str) -> str:
-    """Mask API keys and bearer tokens, keeping enough to tell them apart."""
-    if "sk-" not in text and "Bearer" not in text and "api-key" not in text:
+    """Mask API keys, bearer tokens, JSON web tokens and URL passwords, keeping enough
+    of a key to tell it apart."""
+    if not any(hint in text for hint in _HINTS):
         return text
-    return _SECRET.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
+    return _SECRET.sub(
+        lambda m: (m.group(1) or m.group(2) or m.group(3) or m.group(4)) + "***", text
+    )
+
+
+class SecretFilter(logging.Filter):
+    """Masks secrets in every record it sees; install it on a handler (not a logger,
+    whose filters skip records that propagate from child loggers).
+
+    Key-shaped secrets are recognised by ``redact_secrets``; secrets without a shape
+    (the master key, Azure keys, webhook URLs) are masked because the parts that hold
+    them register them with ``protect_secrets`` as they load them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._known: frozenset[str] = frozenset()
+        self._known_pattern: re.Pattern[str] | None = None
+        self._plain = logging.Formatter()
+
+    def protect(self, *secrets: str) -> None:
+        # Short values would mask ordinary words; no real secret is that short.
+        added = {secret for secret in secrets if len(secret) >= 8} - self._known
+        if added:
+            self._known |= added
+            longest_first = sorted(self._known, key=len, reverse=True)
+            self._known_pattern = re.compile("|".join(map(re.escape, longest_first)))
+
+    def redact(self, text: str) -> str:
+        if self._known_pattern is not None:
+            text = self._known_pattern.sub("***", text)
+        return redact_secrets(text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: logging reports it when it formats
+            message = str(record.msg)
+        record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse ``exc_text`` rather than format the exception again.
+            record.exc_text = self._plain.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            record.fields = {
+                name: self.redact(value) if isinstance(value, str) else value
+                for name, value in fields.items()
+            }
+        return True
+
+
+def protect_secrets(*secrets: str) -> None:
+    """Have the secret filters of the installed log handlers mask these exact values."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, SecretFilter):
+                found.protect(*secrets)
+
+
+def _exception_text(formatter: logging.Formatter, record: logging.LogRecord) -> str | None:
+    """The (filtered) exception text of a record, if it has one."""
+    if record.exc_text:
+        return record.exc_text
+    return formatter.formatException(record.exc_info) if record.exc_info else None
 
 
 class JsonFormatter(logging.Formatter):
@@ -40,9 +114,9 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if fields:
             entry.update(fields)
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return redact_secrets(orjson.dumps(entry, default=str).decode())
+        if (exc := _exception_text(self, record)) is not None:
+            entry["exc"] = exc
+        return orjson.dumps(entry, default=str).decode()
 
 
 class ConsoleFormatter(logging.Formatter):
@@ -52,9 +126,9 @@ class ConsoleFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if fields:
             line += " " + " ".join(f"{k}={v}" for k, v in fields.items() if v is not None)
-        if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
-        return redact_secrets(line)
+        if (exc := _exception_text(self, record)) is not None:
+            line += "\n" + exc
+        return line
 
 
 LogFormat = Literal["auto", "json", "console"]
@@ -67,9 +141,11 @@ def resolve_format(fmt: LogFormat) -> Literal["json", "console"]:
 
 
 def configure_logging(fmt: LogFormat, level: str = "INFO") -> None:
-    """Send careergate's (and the server's) logs to stderr in the chosen format."""
+    """Send careergate's (and the server's) logs to stderr in the chosen format, through
+    a ``SecretFilter``."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if resolve_format(fmt) == "json" else ConsoleFormatter())
+    handler.addFilter(SecretFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

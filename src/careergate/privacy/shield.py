@@ -35,6 +35,12 @@ from careergate.privacy.subjects import SubjectDirectory
 from careergate.upstream.providers import Endpoint
 
 EXTENSION = "careergate"
+HANDLED = {
+    PrivacyMode.OFF: "off",
+    PrivacyMode.PSEUDONYMISE: "pseudonymised",
+    PrivacyMode.MASK: "masked",
+    PrivacyMode.REFUSE: "refused",
+}
 _JSON = json.JSONDecoder()
 
 
@@ -52,8 +58,9 @@ class Protection:
 
     @property
     def action(self) -> str:
-        """``none`` when nothing was found, else the mode that handled it."""
-        return self.mode.value if self.placeholders.kinds else "none"
+        """``none`` when nothing was found, else what was done: ``pseudonymised``,
+        ``masked`` or ``refused``."""
+        return HANDLED[self.mode] if self.placeholders.kinds else "none"
 
     def refusal(self, endpoint: Endpoint) -> InvalidRequest | None:
         """The error for a request ``refuse`` mode stops, naming the kinds found."""

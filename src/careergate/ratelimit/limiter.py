@@ -17,7 +17,6 @@ count can still charge a window for a refused request, which errs on the limit's
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterR
 from limits.storage import storage_from_string
 
 from careergate.auth.principal import Principal
-from careergate.errors import RateLimited
+from careergate.errors import RateLimited, retry_headers
 from careergate.ratelimit.rules import Limit, RuleBook, Scope
 from careergate.tokens import TokenCounter
 from careergate.upstream.providers import Endpoint
@@ -58,6 +57,11 @@ class RateLimiter:
         self._counter = tokens
         self._rules = rules or RuleBook()
         self._items: dict[tuple[str, int], limits.RateLimitItem] = {}
+
+    @property
+    def storage(self) -> Any:
+        """Where the windows live (shared with other caps, such as ``RequestCap``)."""
+        return self._storage
 
     def applies_to(self, principal: Principal) -> bool:
         """Whether any limit could apply (the common unlimited case costs nothing more)."""
@@ -144,8 +148,7 @@ class RateLimiter:
             f"Try again in {wait:.1f} s.",
             code="rate_limit_exceeded",
             headers={
-                "retry-after": str(math.ceil(wait)),
-                "retry-after-ms": str(math.ceil(wait * 1000)),
+                **retry_headers(wait),
                 f"x-ratelimit-limit-{kind}": str(item.amount),
                 f"x-ratelimit-remaining-{kind}": str(max(0, stats.remaining)),
                 f"x-ratelimit-reset-{kind}": f"{wait:.3f}s",

@@ -208,9 +208,7 @@ async def _reset_sequence(connection: Any, table: Table) -> None:
         except NotImplementedError:
             numeric = False
         if numeric:
-            await connection.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "  # noqa: S608
-                    f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
-                )
-            )
+            # Names from the tables' metadata, never from input.
+            sequence = f"pg_get_serial_sequence('{table.name}', '{column.name}')"
+            highest = f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1"  # noqa: S608
+            await connection.execute(text(f"SELECT setval({sequence}, {highest}, false)"))

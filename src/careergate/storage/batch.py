@@ -80,10 +80,8 @@ class BatchInserter:
         self.table = table
         self.columns = [c.name for c in table.columns if not (c.primary_key and c.autoincrement)]
         # Names come from the table's metadata, never from input.
-        self._statement = (
-            f"INSERT INTO {table.name} ({', '.join(self.columns)}) "  # noqa: S608
-            f"VALUES ({', '.join('?' for _ in self.columns)})"
-        )
+        names, marks = ", ".join(self.columns), ", ".join("?" for _ in self.columns)
+        self._statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
         self._pick = operator.itemgetter(*self.columns)
         self._conversions = [
             (index, convert)

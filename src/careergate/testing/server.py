@@ -9,6 +9,7 @@ including whether its client went away before the answer was complete.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 import time
 from collections import deque
@@ -510,9 +511,12 @@ class FakeOpenAI:
         api_key: str | None = None,
         seed: int = 0,
         stream_interval: float = 0.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """``ssl_context``: serve HTTPS with this server context (its certificate)."""
         self.host = host
         self.port = port
+        self.ssl_context = ssl_context
         self.state = FakeOpenAIState(
             models=models,
             api_keys=frozenset({api_key}) if api_key is not None else None,
@@ -528,11 +532,12 @@ class FakeOpenAI:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/v1"
+        return f"{self.root_url}/v1"
 
     @property
     def root_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "http" if self.ssl_context is None else "https"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def faults(self) -> FaultPlan:
@@ -578,7 +583,9 @@ class FakeOpenAI:
         TokenCounter().encoding("gpt-4o")  # load encodings before the first request
         self._runner = web.AppRunner(self.build_app(), handler_cancellation=True, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        site = web.TCPSite(
+            self._runner, self.host, self.port, reuse_address=True, ssl_context=self.ssl_context
+        )
         await site.start()
         if self.port == 0:
             self.port = self._runner.addresses[0][1]

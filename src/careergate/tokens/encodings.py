@@ -97,7 +97,9 @@ class OfflineEncodings:
         os.environ["TIKTOKEN_CACHE_DIR"] = str(self.cache_dir)
 
     def _install_one(self, source: _EncodingSource) -> None:
-        target = self.cache_dir / hashlib.sha1(source.blob_path.encode()).hexdigest()  # noqa: S324 - tiktoken's cache key
+        # tiktoken's cache key (a file name, not a security measure).
+        key = hashlib.sha1(source.blob_path.encode(), usedforsecurity=False).hexdigest()
+        target = self.cache_dir / key
         if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == source.sha256:
             return
         vocab = resources.files("quicktok").joinpath("data", source.vocab_file).read_bytes()

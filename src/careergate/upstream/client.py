@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from dataclasses import dataclass
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from careergate.errors import DeadlineExceeded, RateLimited, UpstreamUnavailable
+from careergate.errors import (
+    DeadlineExceeded,
+    RateLimited,
+    UpstreamTlsError,
+    UpstreamUnavailable,
+    retry_headers,
+)
 from careergate.settings import TimeoutSettings
 from careergate.upstream.deadline import Deadline
 from careergate.upstream.keyring import HeldBack, KeyRing
 from careergate.upstream.providers import Endpoint
 from careergate.upstream.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from careergate.upstream.router import Target
+from careergate.upstream.tls import UpstreamTls
 
 log = logging.getLogger("careergate.upstream")
 
@@ -62,9 +68,16 @@ class UpstreamClient:
     a retry is not started if its wait would end past the deadline.
     """
 
-    def __init__(self, timeouts: TimeoutSettings, retry: RetryPolicy, keys: KeyRing) -> None:
+    def __init__(
+        self,
+        timeouts: TimeoutSettings,
+        retry: RetryPolicy,
+        keys: KeyRing,
+        tls: UpstreamTls | None = None,
+    ) -> None:
         self.retry = retry
         self.keys = keys
+        self.tls = tls or UpstreamTls(None, ())
         self._timeout = aiohttp.ClientTimeout(
             total=None, connect=timeouts.connect, sock_read=timeouts.read
         )
@@ -74,7 +87,7 @@ class UpstreamClient:
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        connector = aiohttp.TCPConnector(limit=1000, keepalive_timeout=30)
+        connector = aiohttp.TCPConnector(limit=1000, keepalive_timeout=30, ssl=self.tls.default)
         self._session = aiohttp.ClientSession(
             connector=connector, timeout=self._timeout, skip_auto_headers=("User-Agent",)
         )
@@ -120,10 +133,7 @@ class UpstreamClient:
                 f"used up (by the upstream's own figures); careergate held the request back "
                 f"rather than have it refused. Try again in {wait:.1f} s.",
                 code="upstream_rate_limited",
-                headers={
-                    "retry-after": str(math.ceil(wait)),
-                    "retry-after-ms": str(math.ceil(wait * 1000)),
-                },
+                headers=retry_headers(wait),
             )
         log.debug("holding a request back %.3fs for deployment %s", wait, held.deployment)
         await asyncio.sleep(wait)
@@ -178,6 +188,7 @@ class UpstreamClient:
         stream: bool,
     ) -> UpstreamStream | UpstreamReply:
         url = target.deployment.provider.url(endpoint, target.upstream_model)
+        tls = self.tls.context(target.deployment.name)
         loop = self.loop or asyncio.get_running_loop()
         attempt = 0
         while True:
@@ -192,12 +203,14 @@ class UpstreamClient:
             try:
                 async with Deadline(deadline, self.loop) as scope:
                     try:
-                        resp = await self.session.post(url, data=payload, headers=headers)
+                        resp = await self.session.post(url, data=payload, headers=headers, ssl=tls)
                         if stream and resp.status < 300:
                             self.keys.learn(credential, resp.headers, loop.time())
                             return UpstreamStream(resp, attempt, self.loop)
                         async with resp:
                             body = await resp.read()
+                    except aiohttp.ClientConnectorCertificateError as exc:
+                        raise _untrusted(target.deployment.name, exc) from exc
                     except _CONNECTION_ERRORS as exc:
                         if scope.expired:
                             raise
@@ -217,17 +230,36 @@ class UpstreamClient:
                 continue
             return UpstreamReply(resp.status, resp.headers, body, attempt)
 
-    async def get(self, url: str, headers: dict[str, str], deadline: float) -> UpstreamReply:
-        """A single GET (model lists); no retries."""
+    async def get(
+        self, deployment: str, url: str, headers: dict[str, str], deadline: float
+    ) -> UpstreamReply:
+        """A single GET to a deployment (model lists); no retries."""
+        tls = self.tls.context(deployment)
         try:
-            async with Deadline(deadline), self.session.get(url, headers=headers) as resp:
+            async with (
+                Deadline(deadline),
+                self.session.get(url, headers=headers, ssl=tls) as resp,
+            ):
                 return UpstreamReply(resp.status, resp.headers, await resp.read(), 1)
         except TimeoutError as exc:
             raise DeadlineExceeded("The upstream did not answer in time.") from exc
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise _untrusted(deployment, exc) from exc
         except aiohttp.ClientError as exc:
             raise UpstreamUnavailable(
                 f"Could not reach the upstream: {type(exc).__name__}."
             ) from exc
+
+
+def _untrusted(deployment: str, exc: aiohttp.ClientConnectorCertificateError) -> UpstreamTlsError:
+    cause = exc.certificate_error
+    reason = getattr(cause, "verify_message", None) or type(cause).__name__
+    return UpstreamTlsError(
+        f"The TLS certificate of upstream deployment '{deployment}' could not be verified "
+        f"({reason}), so careergate sent it nothing. If it is signed by a private CA, the "
+        "operator can trust that CA with CAREERGATE_UPSTREAM_CA_FILE or the deployment's "
+        "ca_file.",
+    )
 
 
 def _unavailable(target: Target, exc: BaseException) -> UpstreamUnavailable:

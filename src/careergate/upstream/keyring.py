@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from careergate.background import repeat_every, stop
 from careergate.errors import UpstreamError
+from careergate.observability.logs import protect_secrets
 from careergate.upstream.headroom import Headroom
 from careergate.upstream.router import Deployment
 from careergate.vault.store import KeyStatus, Vault
@@ -102,6 +103,7 @@ class KeyRing:
                 return []
             return [Credential(deployment.name, None, "none", deployment.provider.headers(None))]
         secret = key.get_secret_value()
+        protect_secrets(secret)
         return [
             Credential(
                 deployment.name, None, "..." + secret[-4:], deployment.provider.headers(secret)
@@ -110,6 +112,7 @@ class KeyRing:
 
     def _build(self, vault_keys: dict[str, list[tuple[str, str]]]) -> None:
         keys: dict[str, _Keys] = {}
+        protect_secrets(*(secret for entries in vault_keys.values() for _, secret in entries))
         for name, deployment in self.deployments.items():
             stored = [
                 Credential(name, entry_id, "..." + secret[-4:], deployment.provider.headers(secret))

@@ -25,7 +25,9 @@ async def probe(deployment: Deployment, upstream: UpstreamClient) -> bool | None
     loop = asyncio.get_running_loop()
     try:
         credential = upstream.keys.credential(deployment.name)
-        reply = await upstream.get(url, credential.headers, loop.time() + PROBE_TIMEOUT)
+        reply = await upstream.get(
+            deployment.name, url, credential.headers, loop.time() + PROBE_TIMEOUT
+        )
     except GatewayError:
         return False
     return reply.status == 200
