@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -89,6 +90,9 @@ class KeyRing:
         self.refresh_seconds = refresh_seconds
         self._alert = alert or (lambda kind, subject, message: None)
         self._configured_out: set[str] = set()
+        self._quarantined_at: dict[str, float] = {}
+        """Vault keys this process quarantined, and when: a re-read of the vault that
+        began before the quarantine was saved must not bring them back."""
         self._keys: dict[str, _Keys] = {}
         self._headroom: dict[str, Headroom] = {}
         self._task: asyncio.Task[None] | None = None
@@ -110,20 +114,28 @@ class KeyRing:
             )
         ]
 
-    def _build(self, vault_keys: dict[str, list[tuple[str, str]]]) -> None:
+    def _build(
+        self, vault_keys: dict[str, list[tuple[str, str]]], left_out: frozenset[str] = frozenset()
+    ) -> None:
         keys: dict[str, _Keys] = {}
         protect_secrets(*(secret for entries in vault_keys.values() for _, secret in entries))
         for name, deployment in self.deployments.items():
             stored = [
                 Credential(name, entry_id, "..." + secret[-4:], deployment.provider.headers(secret))
                 for entry_id, secret in vault_keys.get(name, [])
+                if entry_id not in left_out
             ]
             keys[name] = _Keys(stored or self._configured(deployment))
         self._keys = keys
 
     async def refresh(self) -> None:
-        if self.vault is not None:
-            self._build(await self.vault.active_upstream_keys())
+        if self.vault is None:
+            return
+        started = time.monotonic()
+        active = await self.vault.active_upstream_keys()
+        # Quarantines saved before this read began are in it; later ones are not yet.
+        self._quarantined_at = {k: at for k, at in self._quarantined_at.items() if at >= started}
+        self._build(active, frozenset(self._quarantined_at))
 
     def without_keys(self) -> list[str]:
         """Deployments that have no usable key now."""
@@ -197,7 +209,9 @@ class KeyRing:
         keys = self._keys[credential.deployment]
         keys.credentials = [c for c in keys.credentials if c != credential]
         if credential.vault_id is not None and self.vault is not None:
+            self._quarantined_at[credential.vault_id] = time.monotonic()
             await self.vault.set_status(credential.vault_id, KeyStatus.QUARANTINED, reason)
+            self._quarantined_at[credential.vault_id] = time.monotonic()
         else:
             self._configured_out.add(credential.deployment)
         self._alert(
