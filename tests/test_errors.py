@@ -147,3 +147,19 @@ def test_a_malformed_chunk_ends_the_stream_with_an_error_the_sdk_raises(gateway:
     )
     with pytest.raises(openai.APIError, match="invalid response"):
         list(stream)
+
+
+def test_names_no_database_could_keep_are_a_400_and_still_recorded(gateway: Gateway) -> None:
+    client = gateway.client()
+    for options in (
+        {"model": "gpt-4o-mini\x00"},
+        {"model": "gpt-4o-mini", "user": "u" * 201},
+        {"model": "gpt-4o-mini", "extra_headers": {"x-careergate-feature": "f" * 300}},
+    ):
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.chat.completions.create(
+                messages=[{"role": "user", "content": "hi"}],
+                **options,  # type: ignore[arg-type]
+            )
+        record = gateway.usage_record(caught.value.response.headers["x-request-id"])
+        assert record.status_code == 400

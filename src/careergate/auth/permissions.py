@@ -44,6 +44,15 @@ class KeySpec(BaseModel):
     """Personal data in its requests: off, pseudonymise, mask or refuse."""
     metadata: dict[str, Any] | None = None
 
+    @field_validator("name", "user", "team", "feature", "models", "features")
+    @classmethod
+    def _storable(cls, value: str | list[str] | None) -> str | list[str] | None:
+        # PostgreSQL keeps no NUL character in text: refuse it here, not as a server error.
+        for text in [value] if isinstance(value, str) else value or ():
+            if "\x00" in text:
+                raise ValueError("must not contain NUL characters")
+        return value
+
     @field_validator("endpoints")
     @classmethod
     def _known_endpoints(cls, value: list[str] | None) -> list[str] | None:

@@ -139,9 +139,9 @@ class Gateway:
         outcome.user, outcome.feature = principal.user, principal.feature
         raw = await incoming.read_body()
         body = parse_request(incoming.endpoint, raw)
-        outcome.model = body["model"]
+        outcome.model = _label(body["model"], "model")
         outcome.stream = bool(body.get("stream"))
-        named_user = incoming.user or _str_or_none(body.get("user"))
+        named_user = _label(incoming.user or _str_or_none(body.get("user")), "user")
         user: str | None
         if incoming.user_token is not None:
             # A verified token is proof of the user: no act-for-users permission needed.
@@ -149,7 +149,7 @@ class Gateway:
             named_user = None
         else:
             user = named_user or principal.user
-        feature = incoming.feature or principal.feature
+        feature = _label(incoming.feature, "x-careergate-feature") or principal.feature
         outcome.user, outcome.feature = user, feature
         timeout = self._default_timeout
         if incoming.timeout is not None and 0 < incoming.timeout < timeout:
@@ -473,6 +473,20 @@ def _authorize(call: Call, named_user: str | None, named_feature: str | None) ->
             code="user_not_allowed",
             param="user",
         )
+
+
+MAX_LABEL = 200
+"""The longest model, user or feature name a usage record keeps."""
+
+
+def _label(value: str | None, param: str) -> str | None:
+    """A name careergate records: refused (400) when no database could keep it."""
+    if value is not None and (len(value) > MAX_LABEL or "\x00" in value):
+        raise InvalidRequest(
+            f"'{param}' must be at most {MAX_LABEL} characters, without NUL characters.",
+            param=param,
+        )
+    return value
 
 
 def _str_or_none(value: Any) -> str | None:
