@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
-MAX_CHARS = 600
+MAX_CHARS = 400
 """Text beyond this is not embedded: a posting's title, opening and skills carry its
 meaning, and the model's cost grows with every token."""
 

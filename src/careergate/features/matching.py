@@ -36,7 +36,7 @@ from careergate.features.taxonomy import Taxonomy
 FEATURE = "job-matching"
 PROMPT_VERSION = "matching-v1"
 AI_TOP = 10
-RERANK_TOP = 30
+RERANK_TOP = 10
 SEMANTIC_WEIGHT = 0.5
 _ANSWER_SCHEMA = list_schema(
     "ratings",
