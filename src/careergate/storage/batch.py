@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Engine, Table, create_engine, event, insert
+from sqlalchemy import DateTime, Engine, Table, create_engine, event, insert
 
 from careergate.storage.database import Database, sqlite_pragmas
 
@@ -27,18 +27,13 @@ BUSY_TIMEOUT_MS = 100
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
-    # SQLAlchemy's own SQLite storage format, so the ORM reads these rows back as usual.
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value is not None else None
+    # SQLAlchemy's own SQLite storage format ("YYYY-MM-DD HH:MM:SS.ffffff", no zone), so
+    # the ORM reads these rows back as usual; isoformat is twice as fast as strftime.
+    return value.isoformat(" ", "microseconds")[:26] if value is not None else None
 
 
-def _sqlite_boolean(value: bool | None) -> int | None:
-    return int(value) if value is not None else None
-
-
-_SQLITE_CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {
-    DateTime: _sqlite_datetime,
-    Boolean: _sqlite_boolean,
-}
+# Booleans need nothing: the sqlite3 module binds them as the integers 1 and 0.
+_SQLITE_CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {DateTime: _sqlite_datetime}
 
 
 class BatchInserter:
