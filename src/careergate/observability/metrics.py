@@ -54,17 +54,10 @@ NAMES = {
 class GatewayMetrics:
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(
-        self,
-        known_model: Callable[[str], bool] = lambda model: False,
-        *,
-        shared: bool | None = None,
-    ) -> None:
-        """``shared``: whether worker processes share their figures (by default, when
-        ``PROMETHEUS_MULTIPROC_DIR`` is set)."""
+    def __init__(self, known_model: Callable[[str], bool] = lambda model: False) -> None:
         self._known_model = known_model
         self.registry = CollectorRegistry()
-        self._shared = bool(os.environ.get(MULTIPROCESS_DIR)) if shared is None else shared
+        self._shared = bool(os.environ.get(MULTIPROCESS_DIR))
         self._count: Callable[[RequestKey, UsageRecord], None]
         if self._shared:
             self._count = _PrometheusValues(self.registry).add
@@ -95,15 +88,10 @@ class _PrometheusValues:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._series: dict[RequestKey, tuple[Any, ...]] = {}
-        labels = {
-            "requests": ["endpoint", "model", "feature", "status"],
-            "tokens": ["model", "feature", "kind"],
-            "cost": ["model", "feature"],
-        }
-        self._requests, self._tokens, self._cost = (
-            Counter(*NAMES[which], labels[which], registry=registry)
-            for which in ("requests", "tokens", "cost")
-        )
+        labels = ["endpoint", "model", "feature", "status"]
+        self._requests = Counter(*NAMES["requests"], labels, registry=registry)
+        self._tokens = Counter(*NAMES["tokens"], ["model", "feature", "kind"], registry=registry)
+        self._cost = Counter(*NAMES["cost"], ["model", "feature"], registry=registry)
         self._latency = Histogram(
             *NAMES["latency"],
             ["model", "feature", "status"],
