@@ -39,8 +39,9 @@ class Watchlist:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def add(self, block: CancelOnDisconnect, loop: asyncio.AbstractEventLoop) -> None:
-        if loop is not self._loop:  # a new loop: a timer set on the old one never fires
+        if loop is not self._loop:  # a new loop: nothing set on the old one runs again
             self._loop, self._timer = loop, None
+            self._since.clear()
         self._since[block] = loop.time()
         if self._timer is None:
             self._timer = loop.call_later(WATCH_AFTER, self._start_due)
