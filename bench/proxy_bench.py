@@ -312,7 +312,8 @@ def write_section(path: Path, section: str) -> None:
         text = text.rstrip("\n") + "\n\n" + section
     else:
         end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+        rest = "\n" + text[end + 1 :] if end != -1 else ""  # keep the blank line before it
+        text = text[:start] + section + rest
     path.write_text(text)
 
 

@@ -235,11 +235,13 @@ class Gateway:
         """How ``failover`` sends the request to one target: only the last target on the
         route gets the retry policy; the others, one attempt each."""
 
-        async def send(target: Target, deadline: float, last: bool) -> T:
+        # Hands back the operation's own awaitable: no coroutine frame of its own to
+        # resume each time the upstream call wakes up.
+        def send(target: Target, deadline: float, last: bool) -> Awaitable[T]:
             payload = self._payload(call, target, changes)
             tokens = estimate_tokens(payload, call.body)
             attempts = None if last else 1
-            return await operation(
+            return operation(
                 target, call.endpoint, payload, deadline, call.request_id, tokens, attempts
             )
 

@@ -36,12 +36,14 @@ def check_chat(body: Json) -> None:
         "messages",
     )
     assert isinstance(messages, list)
+    # The messages naming a field are formatted only on failure: every request passes here.
     for index, message in enumerate(messages):
-        _require(
-            isinstance(message, dict) and isinstance(message.get("role"), str),
-            f"'messages[{index}]' must be an object with a string 'role'.",
-            f"messages[{index}]",
-        )
+        if not (isinstance(message, dict) and isinstance(message.get("role"), str)):
+            raise InvalidRequest(
+                f"'messages[{index}]' must be an object with a string 'role'.",
+                param=f"messages[{index}]",
+                code="invalid_type",
+            )
     _require(isinstance(body.get("stream", False), bool), "'stream' must be a boolean.", "stream")
     options = body.get("stream_options")
     _require(
@@ -51,11 +53,10 @@ def check_chat(body: Json) -> None:
     )
     for name in ("max_tokens", "max_completion_tokens", "n"):
         value = body.get(name)
-        _require(
-            value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0),
-            f"'{name}' must be a positive integer.",
-            name,
-        )
+        if value is not None and (type(value) is not int or value <= 0):  # bool is no int here
+            raise InvalidRequest(
+                f"'{name}' must be a positive integer.", param=name, code="invalid_type"
+            )
 
 
 def check_embeddings(body: Json) -> None:

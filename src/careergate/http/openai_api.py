@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from careergate.auth.principal import Principal
 from careergate.core.call import Incoming, StreamReply
 from careergate.errors import GatewayError, InternalError, InvalidRequest
-from careergate.http.disconnect import CancelOnDisconnect, ClientDisconnected
+from careergate.http.disconnect import CancelOnDisconnect, ClientDisconnected, Watchlist
 from careergate.http.responses import (
     SANDBOX_HEADER,
     error_response,
@@ -179,9 +179,11 @@ class SseResponse:
         reply: StreamReply,
         headers: dict[str, str],
         loop: asyncio.AbstractEventLoop | None = None,
+        watchlist: Watchlist | None = None,
     ) -> None:
         self.reply = reply
         self.loop = loop
+        self.watchlist = watchlist
         self.headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
             *_encode({**reply.headers, **headers}),
@@ -190,7 +192,7 @@ class SseResponse:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [*self.headers, *security_headers(scope)]
         try:
-            async with CancelOnDisconnect(receive, self.loop):
+            async with CancelOnDisconnect(receive, self.loop, self.watchlist):
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
                 async for event in self.reply.events:
                     await send({"type": "http.response.body", "body": event, "more_body": True})
@@ -207,6 +209,7 @@ class ForwardEndpoint:
     def __init__(self, endpoint: Endpoint, runtimes: RuntimeHolder) -> None:
         self.endpoint = endpoint
         self.runtimes = runtimes
+        self.watchlist = Watchlist()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -241,7 +244,7 @@ class ForwardEndpoint:
             client=scope["client"][0] if scope.get("client") else None,
         )
         try:
-            async with CancelOnDisconnect(receive, runtime.loop):
+            async with CancelOnDisconnect(receive, runtime.loop, self.watchlist):
                 reply = await runtime.gateway.run(incoming)
         except GatewayError as error:
             status, body, error_headers = raw_error(error, request_id, extra)
@@ -250,7 +253,7 @@ class ForwardEndpoint:
         except ClientDisconnected:
             return
         if isinstance(reply, StreamReply):
-            await SseResponse(reply, extra, runtime.loop)(scope, receive, send)
+            await SseResponse(reply, extra, runtime.loop, self.watchlist)(scope, receive, send)
             return
         extra.update(reply.headers)
         await _send_whole(scope, send, 200, reply.body, extra)

@@ -7,6 +7,10 @@ worker processes (``serve --workers N``) every process writes its values to file
 ``PROMETHEUS_MULTIPROC_DIR`` and a scrape of any worker reads all of them, so that the
 figures are the whole gateway's and not one worker's.
 
+In one process the figures are counted in plain integers and rendered at scrape time
+(``observability/tally.py``): that is cheaper per request than updating
+``prometheus_client``'s values, which only worker processes sharing their figures need.
+
 Label values are bounded, so that a caller cannot create series by inventing model
 names: the model label is the model asked for when the upstream served it or the price
 catalogue knows it, ``other`` when neither, and ``""`` when the request named none.
@@ -21,6 +25,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from careergate.observability.tally import RequestKey, Tally, TallyCollector
 from careergate.usage.record import UsageRecord
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160)
@@ -29,6 +34,21 @@ completions)."""
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 TOKEN_KINDS = ("prompt", "completion", "cached", "reasoning")
+NAMES = {
+    "requests": ("careergate_requests", "Requests by endpoint, model, feature and status."),
+    "tokens": (
+        "careergate_tokens",
+        "Tokens by model, feature and kind (prompt, completion, cached, reasoning).",
+    ),
+    "cost": (
+        "careergate_cost_usd",
+        "Cost in US dollars at the catalogue's prices, by model and feature.",
+    ),
+    "latency": (
+        "careergate_request_duration_seconds",
+        "Time from the request's arrival to its last byte, by model, feature and status.",
+    ),
+}
 
 
 class GatewayMetrics:
@@ -36,40 +56,50 @@ class GatewayMetrics:
 
     def __init__(self, known_model: Callable[[str], bool] = lambda model: False) -> None:
         self._known_model = known_model
-        self._series: dict[tuple[str, str, str, str], tuple[Any, ...]] = {}
-        self.registry = registry = CollectorRegistry()
-        self._requests = Counter(
-            "careergate_requests",
-            "Requests by endpoint, model, feature and status.",
-            ["endpoint", "model", "feature", "status"],
-            registry=registry,
-        )
-        self._tokens = Counter(
-            "careergate_tokens",
-            "Tokens by model, feature and kind (prompt, completion, cached, reasoning).",
-            ["model", "feature", "kind"],
-            registry=registry,
-        )
-        self._cost = Counter(
-            "careergate_cost_usd",
-            "Cost in US dollars at the catalogue's prices, by model and feature.",
-            ["model", "feature"],
-            registry=registry,
-        )
-        self._latency = Histogram(
-            "careergate_request_duration_seconds",
-            "Time from the request's arrival to its last byte, by model, feature and status.",
-            ["model", "feature", "status"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
+        self.registry = CollectorRegistry()
+        self._shared = bool(os.environ.get(MULTIPROCESS_DIR))
+        self._count: Callable[[RequestKey, UsageRecord], None]
+        if self._shared:
+            self._count = _PrometheusValues(self.registry).add
+        else:
+            tally = Tally(LATENCY_BUCKETS, TOKEN_KINDS)
+            self.registry.register(TallyCollector(tally, NAMES))
+            self._count = tally.add
 
     def observe(self, record: UsageRecord) -> None:
         """Count one settled request."""
         model = record.model_requested or ""
         if model and record.status_code >= 400 and not self._known_model(model):
             model = "other"
-        key = (record.endpoint, model, record.feature or "", str(record.status_code))
+        self._count((record.endpoint, model, record.feature or "", str(record.status_code)), record)
+
+    def exposition(self) -> bytes:
+        """The text format of every metric (of every worker process, when they share)."""
+        if self._shared:
+            combined = CollectorRegistry()
+            multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
+            return generate_latest(combined)
+        return generate_latest(self.registry)
+
+
+class _PrometheusValues:
+    """The figures in ``prometheus_client``'s own values, which worker processes share
+    through files."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._series: dict[RequestKey, tuple[Any, ...]] = {}
+        labels = ["endpoint", "model", "feature", "status"]
+        self._requests = Counter(*NAMES["requests"], labels, registry=registry)
+        self._tokens = Counter(*NAMES["tokens"], ["model", "feature", "kind"], registry=registry)
+        self._cost = Counter(*NAMES["cost"], ["model", "feature"], registry=registry)
+        self._latency = Histogram(
+            *NAMES["latency"],
+            ["model", "feature", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+
+    def add(self, key: RequestKey, record: UsageRecord) -> None:
         series = self._series.get(key)
         if series is None:
             series = self._series[key] = self._children(*key)
@@ -97,11 +127,3 @@ class GatewayMetrics:
             *(self._tokens.labels(model, feature, kind) for kind in TOKEN_KINDS),
             self._cost.labels(model, feature),
         )
-
-    def exposition(self) -> bytes:
-        """The text format of every metric (of every worker process, when there are several)."""
-        if os.environ.get(MULTIPROCESS_DIR):
-            combined = CollectorRegistry()
-            multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
-            return generate_latest(combined)
-        return generate_latest(self.registry)

@@ -25,7 +25,6 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy import (
     JSON,
-    Boolean,
     Connection,
     DateTime,
     Engine,
@@ -53,21 +52,18 @@ class Transaction(Protocol):
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
-    # SQLAlchemy's own SQLite storage format, so the ORM reads these rows back as usual.
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value is not None else None
-
-
-def _sqlite_boolean(value: bool | None) -> int | None:
-    return int(value) if value is not None else None
+    # SQLAlchemy's own SQLite storage format ("YYYY-MM-DD HH:MM:SS.ffffff", no zone), so
+    # the ORM reads these rows back as usual; isoformat is twice as fast as strftime.
+    return value.isoformat(" ", "microseconds")[:26] if value is not None else None
 
 
 def _sqlite_json(value: Any) -> str | None:
     return orjson.dumps(value).decode() if value is not None else None
 
 
+# Booleans need nothing: the sqlite3 module binds them as the integers 1 and 0.
 _SQLITE_CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {
     DateTime: _sqlite_datetime,
-    Boolean: _sqlite_boolean,
     JSON: _sqlite_json,
 }
 
