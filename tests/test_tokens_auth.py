@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -15,7 +16,10 @@ import openai
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from careergate.settings import JwtSettings
+from careergate.auth.permissions import KeySpec
+from careergate.runtime import key_store, open_database
+from careergate.security.master_key import MasterKey
+from careergate.settings import JwtSettings, Settings
 from careergate.testing import FakeOpenAI
 from conftest import Gateway, gateway_settings, start_gateway
 
@@ -135,3 +139,30 @@ def test_the_jwks_can_come_from_a_url(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_caller_that_goes_away_does_not_fail_others_waiting_for_the_same_key(
+    tmp_path: Path,
+) -> None:
+    """Requests with one uncached key share one lookup: cancelling the request that
+    started it must leave the others their answer."""
+    settings = Settings(data_dir=tmp_path, master_key=MasterKey.generate().to_base64())
+
+    async def scenario() -> None:
+        database = await open_database(settings)
+        try:
+            keys = await key_store(settings, database)
+            secret = (await keys.create(KeySpec(user="ann"))).secret
+            first = asyncio.create_task(keys.authenticate(secret))
+            await asyncio.sleep(0)  # the first starts the lookup and waits on the database
+            others = [asyncio.create_task(keys.authenticate(secret)) for _ in range(3)]
+            await asyncio.sleep(0)
+            first.cancel()
+            principals = await asyncio.gather(*others)
+            assert [p.user for p in principals] == ["ann"] * 3
+            with pytest.raises(asyncio.CancelledError):
+                await first
+        finally:
+            await database.close()
+
+    asyncio.run(scenario())

@@ -147,7 +147,7 @@ class KeyStore:
         self.hasher = hasher
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Principal | None]] = {}
-        self._pending: dict[str, asyncio.Future[Principal | None]] = {}
+        self._pending: dict[str, asyncio.Task[Principal | None]] = {}
 
     # -- administration ---------------------------------------------------------------
 
@@ -259,29 +259,32 @@ class KeyStore:
         return principal
 
     async def _lookup(self, digest: str, now: float) -> Principal | None:
-        pending = self._pending.get(digest)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Principal | None] = asyncio.get_running_loop().create_future()
-        self._pending[digest] = future
-        try:
-            current = ApiKeyRow.secret_hash == digest
-            in_grace = and_(
-                ApiKeyRow.previous_secret_hash == digest,
-                ApiKeyRow.previous_expires_at > datetime.now(UTC),
-            )
-            query = select(ApiKeyRow).where(or_(current, in_grace), ApiKeyRow.revoked_at.is_(None))
-            async with self.database.session() as session:
-                row = (await session.scalars(query)).first()
-            principal = _principal(row) if row is not None else None
-            if len(self._cache) >= _CACHE_LIMIT:  # junk keys must not grow it without bound
-                self._cache.clear()
-            self._cache[digest] = (now + self.cache_seconds, principal)
-            future.set_result(principal)
-            return principal
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: the waiters, if any, re-raise it
-            raise
-        finally:
-            del self._pending[digest]
+        """One query per uncached key however many requests ask at once. The query runs as
+        a task of its own that each asker awaits through a shield, so a caller that goes
+        away cancels only its own wait, not the others'."""
+        task = self._pending.get(digest)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._query(digest, now))
+            self._pending[digest] = task
+            task.add_done_callback(lambda done: self._forget(digest, done))
+        return await asyncio.shield(task)
+
+    def _forget(self, digest: str, done: asyncio.Task[Principal | None]) -> None:
+        del self._pending[digest]
+        if not done.cancelled():
+            done.exception()  # retrieved: whoever still waits re-raises it
+
+    async def _query(self, digest: str, now: float) -> Principal | None:
+        current = ApiKeyRow.secret_hash == digest
+        in_grace = and_(
+            ApiKeyRow.previous_secret_hash == digest,
+            ApiKeyRow.previous_expires_at > datetime.now(UTC),
+        )
+        query = select(ApiKeyRow).where(or_(current, in_grace), ApiKeyRow.revoked_at.is_(None))
+        async with self.database.session() as session:
+            row = (await session.scalars(query)).first()
+        principal = _principal(row) if row is not None else None
+        if len(self._cache) >= _CACHE_LIMIT:  # junk keys must not grow it without bound
+            self._cache.clear()
+        self._cache[digest] = (now + self.cache_seconds, principal)
+        return principal
