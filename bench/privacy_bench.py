@@ -65,7 +65,9 @@ async def detection(documents: list[LabelledDocument]) -> dict[str, dict[str, fl
             if "subject" in setup:
                 body["careergate"] = {"subject": document.subject}
             started = time.perf_counter()
-            await shield.protect(Endpoint.CHAT, body, None, None, None)
+            await shield.protect(
+                Endpoint.CHAT, body, body.pop("careergate", None), None, None, None
+            )
             times.append((time.perf_counter() - started) * 1000)
             out = body["messages"][0]["content"]  # type: ignore[index]
             for kind, value in document.values:

@@ -278,7 +278,8 @@ def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Nam
             f"--rounds {args.rounds}`), {when}, {os.cpu_count()} cores; median of "
             f"{args.rounds} interleaved rounds of wrk (1 thread) per row. The upstream is "
             "careergate's fake OpenAI; the gateway runs one worker with key checks, "
-            "request logs (JSON, INFO) and usage records on.",
+            "request logs (JSON, INFO), usage records and audit entries on; the privacy "
+            "step off (its cost has a section of its own).",
             "",
             *rows,
             "",

@@ -334,7 +334,7 @@ def test_leakage_on_labelled_documents_stays_under_the_measured_bound() -> None:
             "messages": [{"role": "user", "content": document.text}],
             "careergate": {"subject": document.subject},
         }
-        asyncio.run(shield.protect(Endpoint.CHAT, body, None, None, None))
+        asyncio.run(shield.protect(Endpoint.CHAT, body, body.pop("careergate"), None, None, None))
         out = body["messages"][0]["content"]
         for kind, value in document.values:
             names += kind is PiiKind.PERSON

@@ -165,25 +165,23 @@ class Gateway:
         return call
 
     async def _protect(self, call: Call, outcome: Outcome) -> None:
-        """The privacy step: personal data replaced in the body before it leaves."""
-        extension_sent = EXTENSION in call.body
-        if self.privacy is None:
-            call.body.pop(EXTENSION)  # careergate's own field never goes upstream
+        """The privacy step: personal data replaced in the body before it leaves, and
+        careergate's own field taken out of it."""
+        extension = call.body.pop(EXTENSION, None)
+        protection = None
+        if self.privacy is not None:
+            protection = await self.privacy.protect(
+                call.endpoint, call.body, extension, call.principal.privacy, call.feature, call.user
+            )
+        if protection is not None:
+            outcome.pii_kinds, outcome.pii_action = protection.kinds, protection.action
+            refusal = protection.refusal(call.endpoint)
+            if refusal is not None:
+                raise refusal
+            if protection.replaced:
+                call.protection = protection  # only then can the answer hold placeholders
+        if call.protection is not None or extension is not None:
             call.raw = orjson.dumps(call.body)
-            return
-        protection = await self.privacy.protect(
-            call.endpoint, call.body, call.principal.privacy, call.feature, call.user
-        )
-        if protection is None:
-            if extension_sent:
-                call.raw = orjson.dumps(call.body)
-            return
-        outcome.pii_kinds, outcome.pii_action = protection.kinds, protection.action
-        refusal = protection.refusal(call.endpoint)
-        if refusal is not None:
-            raise refusal
-        call.protection = protection
-        call.raw = orjson.dumps(call.body)
 
     def _choose(self, call: Call) -> Choice:
         """The model to serve the request (alias, canary, policy), if the key may use it."""

@@ -12,7 +12,7 @@ from careergate.privacy.subject import Subject
 
 KNOWN_PRIORITY = 3
 NAME_PART_PRIORITY = 1
-_PHONE_CORE_DIGITS = 9
+PHONE_CORE_DIGITS = 9
 _MIN_NAME_PART = 3
 
 
@@ -23,7 +23,7 @@ def _value_regex(kind: PiiKind, value: str) -> str:
             return re.escape(value)
         # The number's last digits with any punctuation between them, after an optional
         # country code or trunk zero: "+44 20 7946 0958" also finds "020 7946 0958".
-        core = digits[-_PHONE_CORE_DIGITS:]
+        core = digits[-PHONE_CORE_DIGITS:]
         return r"\(?(?:\+?\d{1,3}[\s.()-]*)?(?:\(?0\)?[\s.-]*)?" + r"[\s.()-]*".join(core)
     words = value.split()
     return r"\s+".join(re.escape(word) for word in words)

@@ -14,7 +14,7 @@ from collections import Counter
 import orjson
 
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.known import name_parts
+from careergate.privacy.known import PHONE_CORE_DIGITS, name_parts
 from careergate.privacy.subject import Subject
 
 PLACEHOLDER = re.compile(
@@ -25,7 +25,7 @@ LONGEST_PLACEHOLDER = max(len(kind.value) for kind in PiiKind) + len("[_9999_FAM
 
 def _normal(kind: PiiKind, value: str) -> str:
     if kind is PiiKind.PHONE:
-        return re.sub(r"\D", "", value)[-9:]
+        return re.sub(r"\D", "", value)[-PHONE_CORE_DIGITS:]  # as the finder matches them
     return " ".join(value.split()).casefold()
 
 

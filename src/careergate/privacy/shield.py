@@ -53,6 +53,11 @@ class Protection:
     structured: bool
 
     @property
+    def replaced(self) -> bool:
+        """Whether anything in the request was replaced."""
+        return bool(self.placeholders.kinds)
+
+    @property
     def kinds(self) -> tuple[str, ...]:
         return tuple(sorted(self.placeholders.kinds))
 
@@ -60,11 +65,11 @@ class Protection:
     def action(self) -> str:
         """``none`` when nothing was found, else what was done: ``pseudonymised``,
         ``masked`` or ``refused``."""
-        return HANDLED[self.mode] if self.placeholders.kinds else "none"
+        return HANDLED[self.mode] if self.replaced else "none"
 
     def refusal(self, endpoint: Endpoint) -> InvalidRequest | None:
         """The error for a request ``refuse`` mode stops, naming the kinds found."""
-        if self.mode is not PrivacyMode.REFUSE or not self.placeholders.kinds:
+        if self.mode is not PrivacyMode.REFUSE or not self.replaced:
             return None
         kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(self.placeholders.kinds.items()))
         return InvalidRequest(
@@ -104,15 +109,16 @@ class PrivacyShield:
         self,
         endpoint: Endpoint,
         body: dict[str, Any],
+        extension: Any,
         key_mode: PrivacyMode | None,
         feature: str | None,
         user: str | None,
     ) -> Protection | None:
-        """Rewrite ``body`` as its mode says; ``None`` when the mode is off.
+        """Rewrite ``body`` as its mode says; ``None`` when the mode is off. ``extension``
+        is the request's ``careergate`` field, already taken out of ``body``.
 
         Under ``refuse`` the body is not sent: ``Protection.refusal`` says why.
         """
-        extension = body.pop(EXTENSION, None)
         mode = self.policy.mode_for(key_mode, feature)
         if mode is PrivacyMode.OFF:
             return None
