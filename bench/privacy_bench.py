@@ -87,12 +87,9 @@ async def detection(documents: list[LabelledDocument]) -> dict[str, dict[str, fl
 
 
 def end_to_end(args: argparse.Namespace, work: Path, text: str) -> dict[str, list[Measurement]]:
-    env = bench_env(work)
+    env = bench_env(work)  # privacy off by default: the pseudonymising key asks for it
     ports = {"direct": free_port(), "gateway": free_port()}
     env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{ports['direct']}/v1"
-    config = work / "careergate.yaml"
-    config.write_text("privacy:\n  mode: off\n  names: true\n")
-    env["CAREERGATE_CONFIG"] = str(config)
     keys = {
         mode: json.loads(careergate(env, "keys", "create", "--privacy", mode, "--json"))["key"]
         for mode in ("off", "pseudonymise")

@@ -49,11 +49,10 @@ def bench_env(work: Path) -> dict[str, str]:
     the caller's upstream, config or database settings. The privacy step is off: what it
     costs is measured on its own (``privacy_bench.py``)."""
     env = {**os.environ, "CAREERGATE_DATA_DIR": str(work / "data"), "CAREERGATE_LOG_FORMAT": "json"}
-    for name in ("OPENAI_API_KEY", "CAREERGATE_DATABASE_URL"):
+    for name in ("OPENAI_API_KEY", "CAREERGATE_CONFIG", "CAREERGATE_DATABASE_URL"):
         env.pop(name, None)
-    config = work / "bench-config.yaml"
-    config.write_text("privacy:\n  mode: 'off'\n")
-    env["CAREERGATE_CONFIG"] = str(config)
+    # A variable, not a config file: older commits' gateways (baselines) ignore it.
+    env["CAREERGATE_PRIVACY_MODE"] = "off"
     return env
 
 

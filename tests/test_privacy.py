@@ -418,3 +418,16 @@ def test_tools_named_like_people_are_not_people() -> None:
     detector.names.close()  # type: ignore[union-attr]
     assert findings[0] == []
     assert [texts[1][f.start : f.end] for f in findings[1]] == ["Ruby Chen"]
+
+
+def test_the_environment_overrides_the_configured_default_mode(tmp_path: Path) -> None:
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            extra_config={"privacy": {"mode": "off", "names": False}},
+            privacy_mode=PrivacyMode.MASK,
+        )
+        for running in start_gateway(settings, fake):
+            _ask(running.client(), "Write to jane.doe@example.com")
+            assert "[EMAIL]" in _sent(fake)

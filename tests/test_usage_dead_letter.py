@@ -12,10 +12,11 @@ from sqlalchemy import delete, func, select, text
 
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
+from careergate.storage.buffered import ISOLATE_AFTER
 from careergate.storage.database import Database
 from careergate.storage.models import UsageRow
 from careergate.usage.record import TokenUsage, UsageRecord
-from careergate.usage.writer import ISOLATE_AFTER, UsageWriter
+from careergate.usage.writer import UsageWriter
 from conftest import cli_env, run_cli
 
 

@@ -212,7 +212,10 @@ class Runtime:
                 settings.resolved_rate_limit_storage, TokenCounter(), RuleBook(config.rate_limits)
             )
             stack.push_async_callback(limiter.close)
-            privacy = await _privacy_shield(config.privacy, vault(settings, database), stack)
+            privacy_config = config.privacy
+            if settings.privacy_mode is not None:
+                privacy_config = privacy_config.model_copy(update={"mode": settings.privacy_mode})
+            privacy = await _privacy_shield(privacy_config, vault(settings, database), stack)
             gateway = Gateway(
                 auth=auth,
                 router=router,

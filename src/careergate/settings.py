@@ -13,6 +13,8 @@ from typing import Literal, Self
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from careergate.privacy.policy import PrivacyMode
+
 
 class TimeoutSettings(BaseSettings):
     """Upstream timeouts in seconds. ``total`` is the default deadline of a request."""
@@ -185,6 +187,8 @@ class Settings(BaseSettings):
     budget_max_output_tokens: int = 4096
     """Under a hard budget, a request without ``max_tokens`` is capped at this many output
     tokens (sent upstream as ``max_completion_tokens``), so its worst case is known."""
+    privacy_mode: PrivacyMode | None = None
+    """Overrides the config file's ``privacy.mode`` (the default for every request)."""
     feature_model: str = "gpt-4o-mini"
     """The model (or alias) the platform features ask, e.g. ``skill-extractor``."""
     matching_embeddings: bool = True

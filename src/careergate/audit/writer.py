@@ -1,10 +1,10 @@
 """Audit entries of AI calls, chained and written off the request path.
 
-The gateway's settle step hands each entry over (``append``: sealed, then added to a
-list); the batched writer (``storage/buffered.py``, as for usage records) chains a batch and writes
-it in one transaction that also moves the chain's head. Entries are sealed (salted and
-digested) when handed over, so the transaction, which holds the chain's lock, does no
-more than hash and insert.
+The gateway's settle step only hands each entry over (``append``); the batched writer
+(``storage/buffered.py``, as for usage records) seals a batch (salts and digests the
+personal fields) before its transaction, then chains and writes it in one transaction
+that also moves the chain's head, so that the transaction, which holds the chain's lock,
+does no more than hash and insert.
 """
 
 from __future__ import annotations
@@ -17,16 +17,18 @@ from careergate.audit.entry import AuditEntry
 from careergate.storage.buffered import BufferedWriter
 
 
-class AuditWriter(BufferedWriter[dict[str, Any]]):
+class AuditWriter(BufferedWriter[AuditEntry]):
     kind = "audit"
     table = AUDIT_TABLE
 
     def append(self, entry: AuditEntry) -> None:
-        self.record(sealed(entry))
+        self.record(entry)
 
-    async def write(self, batch: Sequence[dict[str, Any]]) -> None:
+    async def write(self, batch: Sequence[AuditEntry]) -> None:
+        rows = [sealed(entry) for entry in batch]
         async with self.inserter.transaction() as transaction:
-            await append(transaction, list(batch))
+            await append(transaction, rows)
 
-    def to_row(self, record: dict[str, Any]) -> dict[str, Any]:
-        return {**record, "at": record["at"].isoformat()}
+    def to_row(self, record: AuditEntry) -> dict[str, Any]:
+        row = sealed(record)
+        return {**row, "at": row["at"].isoformat()}

@@ -32,8 +32,6 @@ def _column_value(field: str, value: Any) -> Any:
         return str(value)
     if field in ("models", "features", "endpoints") and value is not None:
         return list(value) or None
-    if isinstance(value, PrivacyMode):
-        return value.value
     return value
 
 

@@ -7,11 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from careergate.cli.common import print_json, print_table, run, with_database
+from careergate.cli.common import load_settings, print_json, print_table, run, with_database
 from careergate.observability.alerts import AlertRecord
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.runtime import alert_center, key_store
-from careergate.settings import Settings
 from careergate.storage.database import Database
 
 alerts_app = typer.Typer(
@@ -37,7 +36,7 @@ def list_alerts(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Alerts raised so far (one line per kind and subject, with how often)."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> list[AlertRecord]:
         return await alert_center(settings, database).list(limit=limit)
@@ -48,7 +47,7 @@ def list_alerts(
 @alerts_app.command("check")
 def check(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Evaluate the key rules now (unused, expiring, error rate, spend spike)."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> list[AlertRecord]:
         center = alert_center(settings, database)

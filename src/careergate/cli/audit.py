@@ -13,9 +13,8 @@ import typer
 
 from careergate.audit.log import AuditLog
 from careergate.audit.verify import Verdict, verify
-from careergate.cli.common import err_console, print_json, run, with_database
+from careergate.cli.common import err_console, load_settings, print_json, run, with_database
 from careergate.reports.time_range import parse_time
-from careergate.settings import Settings
 from careergate.storage.database import Database
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -38,7 +37,7 @@ def verify_command(
 ) -> None:
     """Check every entry's hash chain; name the first changed, missing or reordered entry
     (exit code 1)."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> Verdict:
         return await verify(database, head)
@@ -67,7 +66,7 @@ def export(
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
     """Entries in chain order as JSON lines (one entry a line)."""
-    settings = Settings()
+    settings = load_settings()
     start, end = _time(since), _time(until)
 
     async def work(database: Database, sink: BinaryIO) -> int:

@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from careergate.audit.log import Actor, AuditLog
-from careergate.cli.common import err_console, print_json, run
+from careergate.cli.common import err_console, load_settings, print_json, run
 from careergate.runtime import master_key
-from careergate.settings import Settings
 from careergate.storage.backup import (
     BackupError,
     BackupSummary,
@@ -46,7 +45,7 @@ def _fail(error: BackupError) -> typer.Exit:
 @backup_app.command("create")
 def create(out: Annotated[Path, typer.Option("--out", help="The backup file to write.")]) -> None:
     """Snapshot keys, vault, usage and audit records (consistent while the gateway serves)."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work() -> BackupSummary:
         database = Database(settings.resolved_database_url)
@@ -65,7 +64,7 @@ def create(out: Annotated[Path, typer.Option("--out", help="The backup file to w
 @backup_app.command("verify")
 def verify(path: FileArgument) -> None:
     """Check a backup's integrity and that it opens with the configured master key."""
-    settings = Settings()
+    settings = load_settings()
     try:
         summary, rows = read_backup(path, master_key(settings))
         counted: dict[str, int] = {}
@@ -82,7 +81,7 @@ def verify(path: FileArgument) -> None:
 @backup_app.command("restore")
 def restore(path: FileArgument) -> None:
     """Restore a backup into the configured database, which must be empty."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work() -> BackupSummary:
         database = Database(settings.resolved_database_url)

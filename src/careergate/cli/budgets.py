@@ -11,9 +11,8 @@ from rich.table import Table
 
 from careergate.audit.log import Actor, AuditLog
 from careergate.budgets.ledger import Budget, BudgetLedger, Period, Scope
-from careergate.cli.common import print_json, print_table, run, with_database
+from careergate.cli.common import load_settings, print_json, print_table, run, with_database
 from careergate.pricing.catalogue import usd_from_nano
-from careergate.settings import Settings
 from careergate.storage.database import Database
 
 budgets_app = typer.Typer(help="Budgets that cannot be overrun.", no_args_is_help=True)
@@ -40,7 +39,7 @@ def create(
     except InvalidOperation:
         raise typer.BadParameter(f"{limit_usd!r} is not an amount") from None
     marks = tuple(int(t) for t in thresholds.split(",") if t.strip())
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> Budget:
         budget = await BudgetLedger(database).create(
@@ -70,7 +69,7 @@ def list_budgets(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Budgets with what they have spent (and hold reserved) in the current period."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> list[tuple[Budget, int, int]]:
         ledger = BudgetLedger(database)
@@ -110,7 +109,7 @@ def list_budgets(
 @budgets_app.command("remove")
 def remove(budget_id: Annotated[str, typer.Argument(help="The budget's id.")]) -> None:
     """Delete a budget and its spend records."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> None:
         await BudgetLedger(database).remove(budget_id)

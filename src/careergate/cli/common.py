@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import orjson
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -19,6 +20,17 @@ from careergate.storage.database import Database
 T = TypeVar("T")
 
 err_console = Console(stderr=True, soft_wrap=True)
+
+
+def load_settings() -> Settings:
+    """The settings from the environment. Invalid ones end the command with their
+    messages only: the inputs may hold secrets (the master key)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        reasons = "; ".join(error["msg"] for error in exc.errors())
+        err_console.print(f"[red]error:[/red] invalid settings: {reasons}")
+        raise typer.Exit(2) from None
 
 
 def run(work: Callable[[], Awaitable[T]]) -> T:

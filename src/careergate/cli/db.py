@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from careergate.cli.common import err_console, run, with_database
-from careergate.settings import Settings
+from careergate.cli.common import err_console, load_settings, run, with_database
 from careergate.storage.database import Database
 from careergate.usage.writer import replay
 
@@ -18,7 +17,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 @db_app.command("upgrade")
 def upgrade() -> None:
     """Create the database or bring its schema up to date (serve does this too)."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work() -> None:
         from careergate.runtime import open_database
@@ -35,7 +34,7 @@ def replay_usage(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A dead-letter file.")],
 ) -> None:
     """Write the usage records the gateway set aside (``<data dir>/dead-letter/``)."""
-    settings = Settings()
+    settings = load_settings()
 
     lines = file.read_bytes().splitlines()
 

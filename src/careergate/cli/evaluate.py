@@ -11,7 +11,14 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from careergate.cli.common import err_console, print_json, print_table, run, with_database
+from careergate.cli.common import (
+    err_console,
+    load_settings,
+    print_json,
+    print_table,
+    run,
+    with_database,
+)
 from careergate.config.deployments import load_gateway_config
 from careergate.evaluation.features import (
     matching_set,
@@ -33,7 +40,6 @@ from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import SkillInference
 from careergate.features.taxonomy import Taxonomy
 from careergate.pricing.catalogue import PriceCatalogue
-from careergate.settings import Settings
 from careergate.storage.database import Database
 
 
@@ -61,7 +67,7 @@ def evaluate(
     feedback on the task set's feature per model and prompt version when there is some
     (acceptance rate, mean edit distance, count). ``eval features``
     scores the platform features on the project's labelled set instead."""
-    settings = Settings()
+    settings = load_settings()
     secret = key or os.environ.get("CAREERGATE_EVAL_KEY")
     if tasks == "features":
         evaluate_features(base_url if secret else None, secret, as_json)
@@ -177,7 +183,7 @@ def evaluate_features(base_url: str | None, key: str | None, as_json: bool) -> N
     """Skill extraction and job matching on the labelled set: the fallback always, and
     the AI path too when a gateway and key are given."""
     taxonomy = Taxonomy.esco()
-    model = Settings().feature_model
+    model = load_settings().feature_model
     matcher = JobMatcher(taxonomy, model, E5Embedder())
     labelled = matching_set(taxonomy)
     pairs = resume_pairs()

@@ -14,7 +14,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from careergate.cli.common import err_console, print_json, print_table
+from careergate.cli.common import err_console, load_settings, print_json, print_table
 from careergate.errors import GatewayError
 from careergate.features import matching, optimise, resumes
 from careergate.features.documents import (
@@ -31,7 +31,6 @@ from careergate.features.optimise import ContentOptimiser
 from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import FEATURE, SkillInference, SkillRecommender
 from careergate.features.taxonomy import Taxonomy
-from careergate.settings import Settings
 
 T = TypeVar("T")
 
@@ -103,7 +102,7 @@ def extract(
 ) -> None:
     """The skills a resume, a posting or a text shows, as ESCO concepts with evidence."""
     segments = _checked(lambda: segments_of(_payload(resume, job, text)))
-    inference = SkillInference(Taxonomy.esco(), Settings().feature_model)
+    inference = SkillInference(Taxonomy.esco(), load_settings().feature_model)
     report = _run(base_url, key, FEATURE, lambda caller: inference.extract(segments, caller))
     if as_json:
         print_json(report.to_json())
@@ -147,7 +146,7 @@ def match(
     """Rank postings for a profile: score, matched and missing skills, and why."""
     payload = {**_payload(resume, None, None), "jobs": _postings(jobs)}
     query, entries, _ = _checked(lambda: match_request(payload))
-    settings = Settings()
+    settings = load_settings()
     matcher = JobMatcher(
         Taxonomy.esco(), settings.feature_model, local_embedder(settings.matching_embeddings)
     )
@@ -183,7 +182,7 @@ def recommend(
     """Skills to learn for a target role (JSON)."""
     payload = {**_payload(resume, None, None), "jobs": _postings(jobs)}
     profile, entries, _ = _checked(lambda: match_request(payload))
-    recommender = SkillRecommender(Taxonomy.esco(), Settings().feature_model)
+    recommender = SkillRecommender(Taxonomy.esco(), load_settings().feature_model)
     postings = [segments for _, segments in entries]
     report = _run(
         base_url,
@@ -214,7 +213,7 @@ def generate(
 ) -> None:
     """A resume tailored to a posting, with every fact traced to the profile."""
     profile, posting = _pair(resume, job)
-    builder = ResumeBuilder(Taxonomy.esco(), Settings().feature_model)
+    builder = ResumeBuilder(Taxonomy.esco(), load_settings().feature_model)
     result = _run(
         base_url, key, resumes.FEATURE, lambda caller: builder.build(profile, posting, caller)
     )
@@ -237,7 +236,7 @@ def optimise_content(
 ) -> None:
     """Edits that make the resume's bullets and summary speak to the posting (JSON)."""
     profile, posting = _pair(resume, job)
-    optimiser = ContentOptimiser(Taxonomy.esco(), Settings().feature_model)
+    optimiser = ContentOptimiser(Taxonomy.esco(), load_settings().feature_model)
     report = _run(
         base_url,
         key,

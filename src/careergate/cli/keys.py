@@ -17,12 +17,11 @@ from careergate.auth.admin import KeyAdmin
 from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Role
 from careergate.auth.store import CreatedKey, KeyInfo
-from careergate.cli.common import print_json, print_table, run, with_database
+from careergate.cli.common import load_settings, print_json, print_table, run, with_database
 from careergate.observability.key_monitor import KeyActivity, key_activity
 from careergate.pricing.catalogue import usd_from_nano
 from careergate.privacy.policy import PrivacyMode
 from careergate.runtime import key_admin
-from careergate.settings import Settings
 from careergate.storage.database import Database
 
 keys_app = typer.Typer(help="Callers' virtual keys (sk-cg-...).", no_args_is_help=True)
@@ -34,7 +33,7 @@ KeyArgument = Annotated[str, typer.Argument(help="The key's id or its listed pre
 
 
 def _with_admin(work: Callable[[KeyAdmin], Awaitable[T]]) -> T:
-    settings = Settings()
+    settings = load_settings()
 
     async def body(database: Database) -> T:
         return await work(await key_admin(settings, database))

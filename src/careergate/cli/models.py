@@ -9,14 +9,20 @@ import typer
 from rich.table import Table
 
 from careergate.audit.log import Actor
-from careergate.cli.common import err_console, print_json, print_table, run, with_database
+from careergate.cli.common import (
+    err_console,
+    load_settings,
+    print_json,
+    print_table,
+    run,
+    with_database,
+)
 from careergate.config.deployments import load_gateway_config
 from careergate.errors import NotFound
 from careergate.models.admin import AliasAdmin, AliasError
 from careergate.models.aliases import Alias
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.pricing.catalogue import PriceCatalogue
-from careergate.settings import Settings
 from careergate.storage.database import Database
 from careergate.upstream.router import Router
 
@@ -28,7 +34,7 @@ models_app.add_typer(alias_app, name="alias")
 
 
 def _with_admin(work: Callable[[AliasAdmin], Awaitable[Alias]]) -> None:
-    settings = Settings()
+    settings = load_settings()
     config = load_gateway_config(settings.config, settings.upstream_env)
 
     async def act(database: Database) -> Alias:
@@ -44,7 +50,7 @@ def _with_admin(work: Callable[[AliasAdmin], Awaitable[Alias]]) -> None:
 
 def _check_served(model: str) -> None:
     """Refuse a model no configured deployment serves (before anything changes)."""
-    settings = Settings()
+    settings = load_settings()
     config = load_gateway_config(settings.config, settings.upstream_env)
     if not config.deployments:
         return  # the sandbox serves any model
@@ -88,7 +94,7 @@ def rollback(alias: str) -> None:
 @alias_app.command("history")
 def history(alias: str, json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Who changed ALIAS, when, from what to what."""
-    settings = Settings()
+    settings = load_settings()
     config = load_gateway_config(settings.config, settings.upstream_env)
 
     async def read(database: Database) -> list[dict[str, object]]:
@@ -126,7 +132,7 @@ def _describe(alias: object) -> str:
 @models_app.command("list")
 def list_models(json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Aliases and what they point to, and the snapshots the catalogue knows."""
-    settings = Settings()
+    settings = load_settings()
     config = load_gateway_config(settings.config, settings.upstream_env)
 
     async def read(database: Database) -> dict[str, Alias]:

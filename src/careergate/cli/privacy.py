@@ -10,14 +10,13 @@ import orjson
 import typer
 
 from careergate.audit.log import Actor, AuditLog
-from careergate.cli.common import err_console, print_json, run, with_database
+from careergate.cli.common import err_console, load_settings, print_json, run, with_database
 from careergate.errors import GatewayError
 from careergate.governance.retention import Purged, purge
 from careergate.governance.subjects import Erasure, erase_user, export_user
 from careergate.privacy.shield import subject_of_document
 from careergate.privacy.subjects import SubjectDirectory
 from careergate.runtime import vault
-from careergate.settings import Settings
 from careergate.storage.database import Database
 
 privacy_app = typer.Typer(help="Users' data: export, erasure; retention.", no_args_is_help=True)
@@ -31,7 +30,7 @@ def export(
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
     """Everything held about the user, as one JSON document (no secrets)."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> dict[str, Any]:
         return await export_user(database, user, vault(settings, database))
@@ -53,7 +52,7 @@ def delete(
     """Erase the user's personal data everywhere, keeping usage totals (see docs)."""
     if not yes:
         typer.confirm(f"Erase every record of user {user!r}? This cannot be undone", abort=True)
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> Erasure:
         return await erase_user(database, user, Actor.command_line(), settings.dead_letter_dir)
@@ -64,7 +63,7 @@ def delete(
 @privacy_app.command("purge")
 def purge_command() -> None:
     """Delete what is older than its retention period now (the gateway does it hourly)."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> Purged:
         return await purge(database, settings.retention, settings.dead_letter_dir)
@@ -91,7 +90,7 @@ def set_subject(
     ],
 ) -> None:
     """Register (replace) what is known of the user; sealed in the vault, never shown."""
-    settings = Settings()
+    settings = load_settings()
     try:
         spec = subject_of_document(orjson.loads(file.read_bytes()), str(file))
     except orjson.JSONDecodeError as exc:
@@ -112,7 +111,7 @@ def set_subject(
 @subject_app.command("forget")
 def forget_subject(user: UserOption) -> None:
     """Delete what was registered of the user."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> dict[str, Any]:
         forgotten = await SubjectDirectory(vault(settings, database)).forget(user)

@@ -9,14 +9,13 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from pydantic import ValidationError
 from rich.console import Console
 from rich.panel import Panel
 
 from careergate.audit.log import Actor
 from careergate.auth.permissions import KeySpec
 from careergate.auth.principal import Role
-from careergate.cli.common import err_console, run, with_database
+from careergate.cli.common import load_settings, run, with_database
 from careergate.config.deployments import load_gateway_config
 from careergate.observability.logs import configure_logging
 from careergate.observability.metrics import MULTIPROCESS_DIR
@@ -112,13 +111,7 @@ def serve(
     ):
         if value is not None:
             os.environ[f"CAREERGATE_{name}"] = str(value)
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        # Only the messages: the inputs may hold secrets (the master key).
-        reasons = "; ".join(error["msg"] for error in exc.errors())
-        err_console.print(f"[red]error:[/red] invalid settings: {reasons}")
-        raise typer.Exit(2) from None
+    settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
     if workers > 1:
         _share_metrics(settings.data_dir / "metrics")

@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from careergate.cli.common import print_json, print_table, run, with_database
+from careergate.cli.common import load_settings, print_json, print_table, run, with_database
 from careergate.reports.time_range import parse_time
 from careergate.reports.usage import UsageReport, usage_report
-from careergate.settings import Settings
 from careergate.storage.database import Database
 
 
@@ -31,7 +30,7 @@ def usage(
     output: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.TABLE,
 ) -> None:
     """Usage and cost grouped by one dimension (and by day, week or month)."""
-    settings = Settings()
+    settings = load_settings()
     try:
         start = parse_time(since) if since else None
         end = parse_time(until) if until else None

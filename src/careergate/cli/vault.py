@@ -11,11 +11,17 @@ import typer
 from rich.table import Table
 
 from careergate.audit.log import Actor, AuditLog
-from careergate.cli.common import err_console, print_json, print_table, run, with_database
+from careergate.cli.common import (
+    err_console,
+    load_settings,
+    print_json,
+    print_table,
+    run,
+    with_database,
+)
 from careergate.runtime import envelope, master_key
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
-from careergate.settings import Settings
 from careergate.storage.database import Database
 from careergate.vault.store import KeyStatus, Vault, VaultEntry
 
@@ -50,7 +56,7 @@ def add(
     ] = None,
 ) -> None:
     """Add an upstream key (read from standard input or --key-env); it takes traffic at once."""
-    settings = Settings()
+    settings = load_settings()
     secret = _read_secret(key_env)
 
     async def work(database: Database) -> VaultEntry:
@@ -70,7 +76,7 @@ def list_entries(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List upstream keys (hints only, never the keys)."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> list[VaultEntry]:
         return await Vault(database, envelope(settings)).entries()
@@ -94,7 +100,7 @@ def list_entries(
 
 
 def _set_status(entry: str, status: KeyStatus, action: str) -> None:
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> VaultEntry:
         found = await Vault(database, envelope(settings)).set_status(entry, status)
@@ -120,7 +126,7 @@ def activate(entry: EntryArgument) -> None:
 @vault_app.command("remove")
 def remove(entry: EntryArgument) -> None:
     """Delete a key from the vault (drain it first and wait, to lose no request)."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(database: Database) -> VaultEntry:
         found = await Vault(database, envelope(settings)).remove(entry)
@@ -143,7 +149,7 @@ def rotate_master(
     key goes to --new-key-file (or standard output): set it as CAREERGATE_MASTER_KEY, and
     the old one as CAREERGATE_PREVIOUS_MASTER_KEY until every process has restarted.
     """
-    settings = Settings()
+    settings = load_settings()
     if new_key_file is not None and new_key_file.exists():
         raise typer.BadParameter(f"{new_key_file} exists; name a new file")
     old = master_key(settings)

@@ -17,13 +17,14 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+import orjson
 import yaml
 
 from careergate.errors import InvalidRequest
-from careergate.features.documents import Segment, schema
+from careergate.features.documents import NUMBER, Segment, schema
 from careergate.features.matching import Candidate, JobMatcher, Match
 from careergate.features.model_access import ModelCaller
-from careergate.features.resumes import ResumeBuilder, trace
+from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import SkillInference
 from careergate.features.taxonomy import Taxonomy
 
@@ -274,10 +275,37 @@ async def score_resumes(
         degraded = degraded or generated.degraded
         valid += rules.is_valid(generated.resume)
         flagged += len(generated.flags)
-        untraceable += len(trace(generated.resume, profile)[1])
+        untraceable += len(untraceable_facts(generated.resume, profile))
     return ResumeScores(
         len(pairs), valid / len(pairs) if pairs else 1.0, flagged, untraceable, degraded
     )
+
+
+def untraceable_facts(resume: dict[str, Any], profile: dict[str, Any]) -> list[str]:
+    """Facts of a generated resume not found in the profile: employers, titles,
+    institutions, degrees, dates, and numbers in its prose. Checked apart from ``trace``
+    (which made the resume), so that a tracing that lets an invention through shows."""
+    source = orjson.dumps(profile).decode().casefold()
+    numbers = set(NUMBER.findall(source))
+    found: list[str] = []
+    facts = {
+        "work": ("name", "position", "startDate", "endDate"),
+        "education": ("institution", "studyType", "area", "startDate", "endDate"),
+    }
+    prose: list[str] = [
+        str((resume.get("basics") or {}).get(k) or "") for k in ("label", "summary")
+    ]
+    for section, keys in facts.items():
+        for entry in resume.get(section) or []:
+            found.extend(
+                f"{section}.{key}: {entry[key]}"
+                for key in keys
+                if isinstance(entry.get(key), str) and entry[key].casefold() not in source
+            )
+            prose.append(str(entry.get("summary") or ""))
+            prose.extend(str(line) for line in entry.get("highlights") or ())
+    found.extend(f"number {n}" for text in prose for n in NUMBER.findall(text) if n not in numbers)
+    return found
 
 
 def _ranking(order: list[str], grades: dict[str, int]) -> tuple[float, float]:

@@ -76,12 +76,12 @@ class CancelOnDisconnect:
     def __init__(
         self,
         receive: Receive,
-        loop: asyncio.AbstractEventLoop | None = None,
-        watchlist: Watchlist | None = None,
+        loop: asyncio.AbstractEventLoop | None,
+        watchlist: Watchlist,
     ) -> None:
         self._receive = receive
         self._loop = loop
-        self._watchlist = watchlist or Watchlist()
+        self._watchlist = watchlist
         self._task: asyncio.Task[object] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self.disconnected = False

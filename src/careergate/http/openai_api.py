@@ -178,8 +178,8 @@ class SseResponse:
         self,
         reply: StreamReply,
         headers: dict[str, str],
-        loop: asyncio.AbstractEventLoop | None = None,
-        watchlist: Watchlist | None = None,
+        loop: asyncio.AbstractEventLoop | None,
+        watchlist: Watchlist,
     ) -> None:
         self.reply = reply
         self.loop = loop

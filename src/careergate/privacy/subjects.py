@@ -26,11 +26,15 @@ class SubjectDirectory:
 
     async def put(self, user: str, spec: SubjectSpec) -> None:
         await self.vault.put_named(SUBJECT_KIND, user, spec.model_dump_json().encode())
-        self._cache.pop(user, None)
+        self.evict(user)
 
     async def forget(self, user: str) -> bool:
-        self._cache.pop(user, None)
+        self.evict(user)
         return await self.vault.remove_named(SUBJECT_KIND, user)
+
+    def evict(self, user: str) -> None:
+        """Drop this process's copy (the record was deleted elsewhere, say by erasure)."""
+        self._cache.pop(user, None)
 
     async def get(self, user: str) -> SubjectSpec | None:
         now = time.monotonic()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -209,7 +210,8 @@ class KeyRing:
         keys = self._keys[credential.deployment]
         keys.credentials = [c for c in keys.credentials if c != credential]
         if credential.vault_id is not None and self.vault is not None:
-            self._quarantined_at[credential.vault_id] = time.monotonic()
+            # Pending until saved: any re-read that begins meanwhile leaves the key out.
+            self._quarantined_at[credential.vault_id] = math.inf
             await self.vault.set_status(credential.vault_id, KeyStatus.QUARANTINED, reason)
             self._quarantined_at[credential.vault_id] = time.monotonic()
         else:

@@ -11,11 +11,11 @@ import orjson
 
 from careergate.storage import Database
 from careergate.storage.batch import BatchInserter
-from careergate.storage.buffered import ISOLATE_AFTER, BufferedWriter
+from careergate.storage.buffered import BufferedWriter
 from careergate.storage.models import UsageRow
 from careergate.usage.record import UsageRecord
 
-__all__ = ["ISOLATE_AFTER", "UsageWriter", "replay"]
+__all__ = ["UsageWriter", "replay"]
 
 
 USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
