@@ -131,7 +131,7 @@ def written_log(tmp_path: Path) -> Settings:
         operator = Actor("cli:ops", "cli@host")
         for n in range(4):
             await log.record(operator, "key.created", f"key-{n}", {"n": n}, user=f"u{n}")
-            writer.append(
+            writer.record(
                 AuditEntry(
                     at=datetime.now(UTC),
                     actor="key:sk-cg-abc",

@@ -204,7 +204,7 @@ def test_purge_keeps_totals_and_the_audit_chain(tmp_path: Path) -> None:
         )
         writer = AuditWriter(database, flush_seconds=3600)
         for days in (40, 39, 20, 0):
-            writer.append(
+            writer.record(
                 AuditEntry(now - timedelta(days=days), "key:sk-cg-x", "gateway", "ai.chat")
             )
         await writer.close()

@@ -12,8 +12,9 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self
 
+from careergate.audit.entry import AuditEntry
 from careergate.audit.log import AuditLog
 from careergate.audit.writer import AuditWriter
 from careergate.auth.admin import KeyAdmin
@@ -55,6 +56,7 @@ from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
+from careergate.storage.buffered import BufferedWriter
 from careergate.storage.database import Database
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient
@@ -66,8 +68,13 @@ from careergate.upstream.retry import RetryPolicy
 from careergate.upstream.router import Router
 from careergate.upstream.shared_health import SharedBreakers
 from careergate.upstream.tls import UpstreamTls
+from careergate.usage.record import UsageRecord
 from careergate.usage.writer import UsageWriter
 from careergate.vault.store import Vault
+from careergate.writers.kinds import AUDIT, USAGE
+from careergate.writers.offloaded import OffloadedWriter
+from careergate.writers.process import RecordProcess
+from careergate.writers.wire import ChildConfig
 
 log = logging.getLogger("careergate")
 
@@ -119,7 +126,6 @@ class Runtime:
     auth: Authenticator
     router: Router
     upstream: UpstreamClient
-    usage: UsageWriter
     gateway: Gateway
     models: ModelCatalog
     admin: KeyAdmin
@@ -186,8 +192,7 @@ class Runtime:
             stack.callback(watcher.cancel)
             rollup = asyncio.create_task(roll_up_forever(database, settings.rollup_seconds))
             stack.callback(rollup.cancel)
-            usage = await _start_writer(UsageWriter, database, settings, stack)
-            audit = await _start_writer(AuditWriter, database, settings, stack)
+            usage, audit = await _start_writers(database, settings, stack)
             purger = asyncio.create_task(
                 purge_forever(database, settings.retention, settings.dead_letter_dir)
             )
@@ -249,7 +254,6 @@ class Runtime:
             auth,
             router,
             upstream,
-            usage,
             gateway,
             ModelCatalog(router, upstream),
             KeyAdmin(keys, AuditLog(database)),
@@ -300,22 +304,29 @@ async def _privacy_shield(
     return PrivacyShield(policy, PiiDetector(names), SubjectDirectory(sealed))
 
 
-W = TypeVar("W", UsageWriter, AuditWriter)
-
-
-async def _start_writer(
-    kind: type[W], database: Database, settings: Settings, stack: AsyncExitStack
-) -> W:
-    """A batched writer of usage records or audit entries, running until the stack closes."""
-    writer = kind(
-        database,
-        settings.usage_flush_seconds,
-        settings.usage_batch_size,
-        dead_letter=settings.dead_letter_dir,
-    )
-    await writer.start()
-    stack.push_async_callback(writer.close)
-    return writer
+async def _start_writers(
+    database: Database, settings: Settings, stack: AsyncExitStack
+) -> tuple[BufferedWriter[UsageRecord], BufferedWriter[AuditEntry]]:
+    """The batched writers of usage records and audit entries, running until the stack
+    closes: in the record process (``writers/``) unless the settings keep them here."""
+    batching = (settings.usage_flush_seconds, settings.usage_batch_size, settings.dead_letter_dir)
+    usage: BufferedWriter[UsageRecord]
+    audit: BufferedWriter[AuditEntry]
+    if settings.record_process:
+        process = RecordProcess(
+            ChildConfig(settings.resolved_database_url, settings.log_format, settings.log_level)
+        )
+        await process.start()
+        stack.push_async_callback(process.close)  # after the writers' last batches
+        usage = OffloadedWriter(USAGE, process, *batching)
+        audit = OffloadedWriter(AUDIT, process, *batching)
+    else:
+        usage = UsageWriter(database, *batching)
+        audit = AuditWriter(database, *batching)
+    for writer in (usage, audit):
+        await writer.start()
+        stack.push_async_callback(writer.close)
+    return usage, audit
 
 
 def alert_center(settings: Settings, database: Database) -> AlertCenter:

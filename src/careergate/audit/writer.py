@@ -10,25 +10,38 @@ does no more than hash and insert.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from careergate.audit.chain import AUDIT_TABLE, append, sealed
 from careergate.audit.entry import AuditEntry
+from careergate.storage.batch import BatchInserter
 from careergate.storage.buffered import BufferedWriter
+from careergate.storage.database import Database
 
 
 class AuditWriter(BufferedWriter[AuditEntry]):
     kind = "audit"
-    table = AUDIT_TABLE
 
-    def append(self, entry: AuditEntry) -> None:
-        self.record(entry)
+    def __init__(
+        self,
+        database: Database,
+        flush_seconds: float = 0.5,
+        batch_size: int = 500,
+        dead_letter: Path | None = None,
+    ) -> None:
+        super().__init__(flush_seconds, batch_size, dead_letter)
+        self.inserter = BatchInserter(database, AUDIT_TABLE)
 
     async def write(self, batch: Sequence[AuditEntry]) -> None:
         rows = [sealed(entry) for entry in batch]
         async with self.inserter.transaction() as transaction:
             await append(transaction, rows)
 
-    def to_row(self, record: AuditEntry) -> dict[str, Any]:
+    @staticmethod
+    def to_row(record: AuditEntry) -> dict[str, Any]:
         row = sealed(record)
         return {**row, "at": row["at"].isoformat()}
+
+    def release(self) -> None:
+        self.inserter.close()

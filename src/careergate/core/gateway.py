@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from careergate.audit.writer import AuditWriter
+from careergate.audit.entry import AuditEntry
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.principal import Role
 from careergate.budgets.ledger import BudgetLedger, Reservation, Subjects
@@ -31,6 +31,7 @@ from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.privacy.shield import EXTENSION, PrivacyShield
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.settings import BreakerSettings, TimeoutSettings
+from careergate.storage.buffered import RecordSink
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient, UpstreamReply
 from careergate.upstream.failover import Failover, Send
@@ -39,8 +40,7 @@ from careergate.upstream.health import HealthBoard
 from careergate.upstream.providers import Endpoint
 from careergate.upstream.router import Route, Router, Target
 from careergate.upstream.validation import ANSWER_CHECKS, parse_object, upstream_status_error
-from careergate.usage.record import TokenUsage
-from careergate.usage.writer import UsageWriter
+from careergate.usage.record import TokenUsage, UsageRecord
 
 log = logging.getLogger("careergate.gateway")
 
@@ -59,7 +59,7 @@ class Gateway:
         auth: Authenticator,
         router: Router,
         upstream: UpstreamClient,
-        usage: UsageWriter,
+        usage: RecordSink[UsageRecord],
         timeouts: TimeoutSettings,
         limiter: RateLimiter | None = None,
         prices: PriceCatalogue | None = None,
@@ -71,7 +71,7 @@ class Gateway:
         failover: Failover | None = None,
         chooser: ModelChooser | None = None,
         privacy: PrivacyShield | None = None,
-        audit: AuditWriter | None = None,
+        audit: RecordSink[AuditEntry] | None = None,
     ) -> None:
         self.auth = auth
         self.router = router
@@ -419,7 +419,7 @@ class Gateway:
                         break
         self.usage.record(record)
         if self.audit is not None:
-            self.audit.append(outcome.audit_entry(record))
+            self.audit.record(outcome.audit_entry(record))
         if self.metrics is not None:
             self.metrics.observe(record)
         if outcome.reservation is not None and self.budgets is not None:

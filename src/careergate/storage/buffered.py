@@ -24,17 +24,21 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
-from sqlalchemy import Table
-
-from careergate.storage.batch import BatchInserter
-from careergate.storage.database import Database
 
 log = logging.getLogger("careergate.storage.buffered")
 
 T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
+
+
+class RecordSink(Protocol[T_contra]):
+    """Where the request path hands a record over: it only buffers, never waits."""
+
+    def record(self, record: T_contra, /) -> None: ...
+
 
 _MAX_BUFFERED = 200_000
 """Beyond this many unwritten records (a database down for long), the oldest go to the
@@ -43,22 +47,20 @@ ISOLATE_AFTER = 3
 
 
 class BufferedWriter(ABC, Generic[T]):
-    """Writes records into one table (``table``, through ``inserter``). Subclasses say how
-    a batch is written (``write``, one transaction) and what a record looks like in the
-    dead-letter file (``to_row``)."""
+    """Buffers records and writes them in batches. Subclasses say how a batch is written
+    (``write``, one transaction: into a table here, or by the record process,
+    ``writers/``), what a record looks like in the dead-letter file (``to_row``) and what
+    to let go of at the end (``release``)."""
 
-    kind: ClassVar[str]
+    kind: str
     """Names the records in logs and dead-letter files (``usage``, ``audit``)."""
-    table: ClassVar[Table]
 
     def __init__(
         self,
-        database: Database,
         flush_seconds: float = 0.5,
         batch_size: int = 500,
         dead_letter: Path | None = None,
     ) -> None:
-        self.inserter = BatchInserter(database, self.table)
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
         self._buffer: list[T] = []
@@ -78,7 +80,10 @@ class BufferedWriter(ABC, Generic[T]):
     def to_row(self, record: T) -> dict[str, Any]:
         """The record as the dead-letter file holds it."""
 
-    def record(self, record: T) -> None:
+    def release(self) -> None:
+        """Let go of what writing needed (connections), once everything is written."""
+
+    def record(self, record: T, /) -> None:
         self._buffer.append(record)
         if len(self._buffer) >= self.batch_size:
             self._wakeup.set()
@@ -161,4 +166,4 @@ class BufferedWriter(ABC, Generic[T]):
             log.error(
                 "%d %s records could not be written at shutdown", len(self._buffer), self.kind
             )
-        self.inserter.close()
+        self.release()

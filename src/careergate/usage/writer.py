@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -23,13 +24,26 @@ USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
 
 class UsageWriter(BufferedWriter[UsageRecord]):
     kind = "usage"
-    table = USAGE_TABLE
+
+    def __init__(
+        self,
+        database: Database,
+        flush_seconds: float = 0.5,
+        batch_size: int = 500,
+        dead_letter: Path | None = None,
+    ) -> None:
+        super().__init__(flush_seconds, batch_size, dead_letter)
+        self.inserter = BatchInserter(database, USAGE_TABLE)
 
     async def write(self, batch: Sequence[UsageRecord]) -> None:
         await self.inserter.insert([r.to_row() for r in batch])
 
-    def to_row(self, record: UsageRecord) -> dict[str, Any]:
+    @staticmethod
+    def to_row(record: UsageRecord) -> dict[str, Any]:
         return record.to_row()
+
+    def release(self) -> None:
+        self.inserter.close()
 
 
 async def replay(database: Database, lines: list[bytes]) -> tuple[int, int]:

@@ -1,0 +1,74 @@
+"""The record process: ``python -m careergate.writers.child --fd N``.
+
+Reads its configuration, then batches, from the socket its gateway passed it as file
+descriptor N; writes each batch in one transaction and answers. It ignores SIGINT and
+SIGTERM (a terminal's Ctrl-C or a service manager reaches the whole process group): it
+ends when the gateway hangs up, after the batch in hand, so the gateway can shut down
+through it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import socket
+from typing import Any
+
+import orjson
+from sqlalchemy.engine import make_url
+
+from careergate.observability.logs import configure_logging, protect_secrets
+from careergate.storage.buffered import BufferedWriter
+from careergate.storage.database import Database
+from careergate.writers import wire
+from careergate.writers.kinds import KINDS
+
+_MAX_ERROR_CHARS = 500
+
+
+def describe(error: Exception) -> str:
+    """The failure as the gateway logs it: its type and first line, cut short."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:_MAX_ERROR_CHARS]
+
+
+async def serve(fd: int) -> None:
+    reader, writer = await asyncio.open_unix_connection(sock=socket.socket(fileno=fd))
+    config = await wire.ChildConfig.read(reader)
+    configure_logging(config.log_format, config.log_level)  # type: ignore[arg-type]
+    if (password := make_url(config.database_url).password) is not None:
+        protect_secrets(str(password))
+    database = Database(config.database_url)
+    writers: dict[str, BufferedWriter[Any]] = {
+        name: kind.writer(database) for name, kind in KINDS.items()
+    }
+    try:
+        while (request := await wire.read_request(reader)) is not None:
+            number, kind, payload = request
+            error: str | None = None
+            try:
+                batch = [KINDS[kind].decode(fields) for fields in orjson.loads(payload)]
+                await writers[kind].write(batch)
+            except Exception as exc:  # the gateway keeps the batch and logs why
+                error = describe(exc)
+            writer.write(wire.answer(number, error))
+            await writer.drain()
+    finally:
+        for each in writers.values():
+            each.release()
+        await database.close()
+        writer.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fd", type=int, required=True, help="the socket to the gateway")
+    args = parser.parse_args()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    asyncio.run(serve(args.fd))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""The kinds of record the record process writes, and how each travels to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from careergate.audit.entry import AuditEntry
+from careergate.audit.writer import AuditWriter
+from careergate.storage.buffered import BufferedWriter
+from careergate.storage.database import Database
+from careergate.usage.record import TokenUsage, UsageRecord
+from careergate.usage.writer import UsageWriter
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RecordKind(Generic[T]):
+    """A kind of record: the writer that puts a batch into the database, its dead-letter
+    row, and how a record is rebuilt from its JSON (orjson writes dataclasses as
+    objects, datetimes as ISO strings and tuples as lists)."""
+
+    name: str
+    writer: Callable[[Database], BufferedWriter[T]]
+    to_row: Callable[[T], dict[str, Any]]
+    decode: Callable[[dict[str, Any]], T]
+
+
+def _usage_record(fields: dict[str, Any]) -> UsageRecord:
+    fields["created_at"] = datetime.fromisoformat(fields["created_at"])
+    fields["usage"] = TokenUsage(**fields["usage"])
+    return UsageRecord(**fields)
+
+
+def _audit_entry(fields: dict[str, Any]) -> AuditEntry:
+    fields["at"] = datetime.fromisoformat(fields["at"])
+    fields["pii_kinds"] = tuple(fields["pii_kinds"])
+    return AuditEntry(**fields)
+
+
+USAGE = RecordKind[UsageRecord]("usage", UsageWriter, UsageWriter.to_row, _usage_record)
+AUDIT = RecordKind[AuditEntry]("audit", AuditWriter, AuditWriter.to_row, _audit_entry)
+KINDS: dict[str, RecordKind[Any]] = {kind.name: kind for kind in (USAGE, AUDIT)}
