@@ -1,4 +1,4 @@
-"""Upstream TLS is always verified: an upstream with a self-signed certificate gets
+"""Upstream TLS is always verified: an upstream with a certificate from a private CA gets
 nothing until its CA is configured (for every upstream or for its deployment)."""
 
 from __future__ import annotations
@@ -64,12 +64,12 @@ def test_an_upstream_with_an_untrusted_certificate_is_refused(
 def test_its_ca_configured_for_every_upstream_makes_it_trusted(
     tmp_path: Path, tls_fake: FakeOpenAI, certificate: Certificate
 ) -> None:
-    answer = _chat(tmp_path, tls_fake, {}, upstream_ca_file=certificate.certfile)
+    answer = _chat(tmp_path, tls_fake, {}, upstream_ca_file=certificate.cafile)
     assert answer.choices[0].message.content
 
 
 def test_its_ca_configured_for_its_deployment_makes_it_trusted(
     tmp_path: Path, tls_fake: FakeOpenAI, certificate: Certificate
 ) -> None:
-    answer = _chat(tmp_path, tls_fake, {"ca_file": str(certificate.certfile)})
+    answer = _chat(tmp_path, tls_fake, {"ca_file": str(certificate.cafile)})
     assert answer.choices[0].message.content

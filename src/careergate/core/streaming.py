@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import orjson
 
 from careergate.errors import GatewayError, UpstreamError
-from careergate.upstream.client import UpstreamStream
+from careergate.upstream.client import StreamBroken, UpstreamStream
 from careergate.upstream.deadline import Deadline
 from careergate.upstream.validation import check_chunk, parse_object
 from careergate.usage.record import TokenUsage
@@ -28,15 +27,22 @@ def sse_error(error: GatewayError, request_id: str) -> bytes:
 
 
 async def upstream_events(stream: UpstreamStream, deadline: float) -> AsyncIterator[bytes]:
-    """The ``data:`` payloads of an SSE body, each read under the request's deadline."""
-    content = stream.response.content
+    """The ``data:`` payloads of an SSE body, each piece read under the request's
+    deadline. An event may arrive in several pieces and a piece may hold several events:
+    only whole lines are looked at."""
+    partial = b""
     while True:
         async with Deadline(deadline, stream.loop):
-            line = await content.readline()
-        if not line:
+            chunk = await stream.read_chunk()
+        if chunk is None:
+            lines = [partial]
+        else:
+            *lines, partial = (partial + chunk).split(b"\n")
+        for line in lines:
+            if line.startswith(b"data:"):
+                yield line[5:].strip()
+        if chunk is None:
             return
-        if line.startswith(b"data:"):
-            yield line[5:].strip()
 
 
 @dataclass(slots=True)
@@ -103,7 +109,7 @@ async def relay(
         raise UpstreamError(
             "The request's deadline passed during the stream.", code="deadline_exceeded"
         ) from None
-    except (aiohttp.ClientError, ValueError) as exc:
+    except (StreamBroken, ValueError) as exc:
         raise UpstreamError(
             f"The upstream stream broke off ({type(exc).__name__}).",
             code="upstream_stream_interrupted",

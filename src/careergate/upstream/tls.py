@@ -31,12 +31,11 @@ class UpstreamTls:
 
     def __init__(self, ca_file: Path | None, deployments: Iterable[DeploymentConfig]) -> None:
         shared = [ca_file] if ca_file is not None else []
-        self.default: ssl.SSLContext | bool = _context(shared) if shared else True
-        """For the connection pool: ``True`` is aiohttp's own verifying context."""
+        self.default = _context(shared)
         self._own = {
             d.name: _context([*shared, d.ca_file]) for d in deployments if d.ca_file is not None
         }
 
-    def context(self, deployment: str) -> ssl.SSLContext | bool:
-        """For one request: the deployment's own context, else ``True`` (the pool's)."""
-        return self._own.get(deployment, True)
+    def context(self, deployment: str) -> ssl.SSLContext:
+        """The deployment's own context, else the shared one."""
+        return self._own.get(deployment, self.default)
