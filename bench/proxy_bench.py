@@ -182,30 +182,32 @@ def main() -> None:
     upstream_url = f"http://127.0.0.1:{ports['upstream']}/v1"
     env["OPENAI_BASE_URL"] = upstream_url
     logs = (work / "servers.log").open("w")
+    floor = subprocess.Popen(
+        [
+            BIN / "uvicorn",
+            "floor_proxy:app",
+            "--port",
+            str(ports["floor"]),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env={**env, "FLOOR_UPSTREAM": upstream_url, "PYTHONPATH": str(ROOT / "bench")},
+        stdout=logs,
+        stderr=logs,
+    )
     processes = [
         careergate_process(env, logs, "fake-upstream", "--port", str(ports["upstream"])),
-        subprocess.Popen(
-            [
-                BIN / "uvicorn",
-                "floor_proxy:app",
-                "--port",
-                str(ports["floor"]),
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env={**env, "FLOOR_UPSTREAM": upstream_url, "PYTHONPATH": str(ROOT / "bench")},
-            stdout=logs,
-            stderr=logs,
-        ),
+        floor,
     ]
     try:
         key = json.loads(careergate(env, "keys", "create", "--user", "bench", "--json"))["key"]
-        processes.append(careergate_process(env, logs, "serve", "--port", str(ports["gateway"])))
+        gateway = careergate_process(env, logs, "serve", "--port", str(ports["gateway"]))
+        processes.append(gateway)
         for port in ports.values():
             wait_until_listening(port)
         urllib.request.urlopen(f"{upstream_url}/models").read()  # noqa: S310 - our loopback URL
@@ -220,7 +222,8 @@ def main() -> None:
         }
         urls["direct"] = urls.pop("upstream")
         targets = {name: (urls[name], scripts[name]) for name in ("direct", "floor", "gateway")}
-        results = interleaved_rounds(targets, args.rounds, args.seconds)
+        pids = {"floor": floor.pid, "gateway": gateway.pid}
+        results = interleaved_rounds(targets, args.rounds, args.seconds, pids=pids)
     finally:
         stop(processes)
         logs.close()
@@ -239,17 +242,30 @@ def median(ms: list[Measurement]) -> Measurement:
     )
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time a process and its children (the gateway's record
+    process) have used so far (Linux)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = _stat(int(entry.name))
+            except OSError:
+                continue
+            if int(entry.name) == pid or int(fields[1]) == pid:
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Namespace) -> str:
     rows = [
         "| target | concurrency | requests/s | p50 ms | p99 ms | req/s vs floor "
-        "| p50 added to direct |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| p50 added to direct | server CPU µs/request |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     summary = {key: median(value) for key, value in results.items()}
     for connections in (1, 32):
@@ -258,9 +274,10 @@ def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Nam
         for name in ("direct", "floor", "gateway"):
             m = summary[(name, connections)]
             added = "" if name == "direct" else f"{m.p50_ms - direct.p50_ms:+.3f} ms"
+            cpu = f"{m.cpu_us:.0f}" if m.cpu_us is not None else ""
             rows.append(
                 f"| {name} | {connections} | {m.rps:,.0f} | {m.p50_ms:.3f} | {m.p99_ms:.3f} "
-                f"| {m.rps / floor.rps:.2f} | {added} |"
+                f"| {m.rps / floor.rps:.2f} | {added} | {cpu} |"
             )
     gateway32 = summary[("gateway", 32)].rps / summary[("floor", 32)].rps
     added1 = summary[("gateway", 1)].p50_ms - summary[("direct", 1)].p50_ms
@@ -278,7 +295,9 @@ def render(results: dict[tuple[str, int], list[Measurement]], args: argparse.Nam
             f"{args.rounds} interleaved rounds of wrk (1 thread) per row. The upstream is "
             "careergate's fake OpenAI; the gateway runs one worker with key checks, "
             "request logs (JSON, INFO), usage records and audit entries on; the privacy "
-            "step off (its cost has a section of its own).",
+            "step off (its cost has a section of its own). Server CPU is the server "
+            "process's user and system time per request served, the gateway's record "
+            "process included.",
             "",
             *rows,
             "",

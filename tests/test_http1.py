@@ -257,3 +257,24 @@ def test_a_large_answer_is_read_whole_and_a_slow_streams_reading_is_held_back() 
             client.close()
 
     asyncio.run(scenario())
+
+
+def test_an_idle_connection_the_upstream_closed_is_not_used_again() -> None:
+    async def scenario() -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            writer.close()  # its keep-alive timeout
+
+        upstream = Upstream(answer)
+        async with upstream as target:
+            client = pool()
+            assert await fetch(client, target) == (200, b"ok")
+            await asyncio.sleep(0.2)
+            assert await fetch(client, target) == (200, b"ok")
+            assert upstream.connections == 2
+            client.close()
+
+    asyncio.run(scenario())
