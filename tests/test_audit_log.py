@@ -287,3 +287,48 @@ def test_entries_written_before_the_chain_are_chained_by_the_migration(tmp_path:
     assert (verdict["ok"], verdict["checked"], verdict["head_seq"]) == (True, 4, 4)
     tamper(settings, 'UPDATE audit_log SET details = \'{"user": "new"}\' WHERE seq = 2')
     assert "entry 2 (changed)" in verify_fails(settings)
+
+
+def test_a_batch_waits_for_the_chain_held_by_another_connection(
+    database_url: str | None, tmp_path: Path
+) -> None:
+    """The chain's lock itself, not only its end state: while one transaction holds the
+    head, another's attempt to take it waits, and then starts from the first one's head."""
+    from careergate.audit.chain import AUDIT_TABLE, append, lock_head, sealed
+    from careergate.storage.batch import async_transaction
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        master_key=MasterKey.generate().to_base64(),
+        database_url=database_url,
+    )
+
+    def entry(n: int) -> dict[str, Any]:
+        return sealed(AuditEntry(datetime.now(UTC), "cli:ops", "test", f"step.{n}"))
+
+    async def scenario() -> None:
+        database = Database(settings.resolved_database_url)
+        await database.migrate()
+        second_head: list[tuple[int, str]] = []
+
+        async def second() -> None:
+            async with async_transaction(database, AUDIT_TABLE) as transaction:
+                seq, head, _, _ = await lock_head(transaction)
+                second_head.append((seq, head))
+                await append(transaction, [entry(2)])
+
+        async with async_transaction(database, AUDIT_TABLE) as first:
+            await append(first, [entry(1)])
+            waiting = asyncio.create_task(second())
+            await asyncio.sleep(0.5)
+            assert not second_head  # still waiting for the lock
+        await waiting
+        assert second_head[0][0] == 1  # it chained after the first transaction's entry
+        await database.close()
+
+    asyncio.run(scenario())
+    env = cli_env(settings)
+    if database_url:
+        env["CAREERGATE_DATABASE_URL"] = database_url
+    verdict = orjson.loads(run_cli(env, "audit", "verify", "--json").stdout)
+    assert (verdict["ok"], verdict["checked"]) == (True, 2)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from careergate.observability.logs import configure_logging, redact_secrets
+from careergate.observability.logs import configure_logging, protect_secrets, redact_secrets
 from careergate.security.master_key import MasterKey
 from careergate.testing import FakeOpenAI
 from conftest import gateway_settings, start_gateway
@@ -92,3 +92,15 @@ def test_secrets_in_an_exception_raised_deep_in_a_request_never_reach_the_log(
     assert "_deep" in failure["exc"]
     assert _leaks(written, VIRTUAL_KEY, OPENAI_KEY, AZURE_KEY, BEARER, JWT, master) == []
     assert any(line["msg"] == "could not open with ***" for line in lines)
+
+
+def test_secrets_registered_before_logging_is_configured_again_stay_masked(
+    server_logs: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    protect_secrets(AZURE_KEY)
+    monkeypatch.setattr(sys, "stderr", server_logs)  # the test run's capture replaced it
+    configure_logging("json")  # a second configuration, as a worker process may make
+    logging.getLogger("careergate").error("refused %s", AZURE_KEY)
+    written = server_logs.getvalue()
+    assert "refused ***" in written
+    assert AZURE_KEY not in written

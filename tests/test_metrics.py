@@ -69,3 +69,56 @@ def test_invented_model_names_do_not_create_series(gateway: Gateway) -> None:
     samples = scrape(gateway.base_url)
     assert not any("no-such-model" in str(labels) for _, labels in samples)
     assert requests(samples, 404, "other", "probe") == 3
+
+
+def test_the_tally_renders_what_prometheus_clients_own_metrics_would() -> None:
+    from datetime import UTC, datetime
+
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from careergate.observability.metrics import (
+        LATENCY_BUCKETS,
+        NAMES,
+        TOKEN_KINDS,
+        _PrometheusValues,
+    )
+    from careergate.observability.tally import Tally, TallyCollector
+    from careergate.usage.record import TokenUsage, UsageRecord
+
+    tally = Tally(LATENCY_BUCKETS, TOKEN_KINDS)
+    ours = CollectorRegistry()
+    ours.register(TallyCollector(tally, NAMES))
+    theirs = CollectorRegistry()
+    reference = _PrometheusValues(theirs)
+    for n, (model, feature, status, latency_ms) in enumerate(
+        [
+            ("gpt-4o-mini", "", "200", 12.0),
+            ("gpt-4o-mini", "", "200", 50.0),  # on a bucket's bound
+            ("gpt-4o-mini", "skills", "200", 3_000.0),
+            ("gpt-4o", "skills", "502", 200_000.0),  # past the last bound
+            ("gpt-4o", "", "429", 0.4),
+        ]
+    ):
+        record = UsageRecord(
+            f"req-{n}",
+            datetime.now(UTC),
+            "chat/completions",
+            int(status),
+            latency_ms,
+            model_requested=model,
+            feature=feature,
+            cost_nano_usd=123_456_789 * n,
+            usage=TokenUsage(10 * n, 3 * n, n, n % 2),
+        )
+        key = ("chat/completions", model, feature, status)
+        tally.add(key, record)
+        reference.add(key, record)
+
+    def lines(registry: CollectorRegistry) -> list[str]:
+        """The exposition's lines, creation times left out (the series, not their values)."""
+        text = generate_latest(registry).decode()
+        return sorted(
+            line.rsplit(" ", 1)[0] if "_created{" in line else line for line in text.splitlines()
+        )
+
+    assert lines(ours) == lines(theirs)

@@ -66,7 +66,8 @@ async def seed(database: Database, records: list[UsageRecord]) -> None:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Gateway]:
     """A gateway of its own (its database file is searched byte by byte), with usage of
-    three days ago (summed into daily rows at start) and a record set aside."""
+    three days ago (summed into daily rows at start), and a usage record and an audit
+    entry set aside."""
     with FakeOpenAI() as fake:
         settings = gateway_settings(
             tmp_path,
@@ -77,6 +78,10 @@ def served(tmp_path: Path) -> Iterator[Gateway]:
         settings.dead_letter_dir.mkdir(parents=True)
         (settings.dead_letter_dir / "usage-2026-01-01.jsonl").write_bytes(
             orjson.dumps({"request_id": "r1", "user_id": USER, "client": "10.9.9.9"}) + b"\n"
+        )
+        audit_entry = {"request_id": "r2", "user_id": USER, "details": {"e": USER}}
+        (settings.dead_letter_dir / "audit-2026-01-01.jsonl").write_bytes(
+            orjson.dumps({**audit_entry, "personal_salt": "ab" * 32}) + b"\n"
         )
         yield from start_gateway(settings, fake)
 
@@ -150,7 +155,18 @@ def test_delete_erases_the_user_everywhere_and_keeps_team_totals(served: Gateway
         "keys_revoked": 1,
         "budgets": 1,
         "audit_entries": 4,
-        "dead_letter_records": 1,
+        "dead_letter_records": 2,
+    }
+    set_aside = {
+        path.name.split("-")[0]: orjson.loads(path.read_bytes())
+        for path in served.settings.dead_letter_dir.glob("*.jsonl")
+    }
+    assert set_aside["usage"] == {"request_id": "r1", "user_id": erased["token"], "client": None}
+    assert set_aside["audit"] == {
+        "request_id": "r2",
+        "user_id": None,
+        "details": None,
+        "personal_salt": None,
     }
 
     assert team_totals(served) == before

@@ -194,9 +194,10 @@ def _rewrite_dead_letters(folder: Path, user: str, token: str) -> int:
         for line in lines:
             record = orjson.loads(line) if line.strip() else None
             if isinstance(record, dict) and record.get("user_id") == user:
-                record["user_id"], record["client"] = token, None
                 if "personal_salt" in record:  # an audit entry: erased as in the table
                     record["user_id"] = record["details"] = record["personal_salt"] = None
+                else:  # a usage record: pseudonymised as in the table
+                    record["user_id"], record["client"] = token, None
                 line, changed = orjson.dumps(record), changed + 1
             out.append(line)
         if out != lines:

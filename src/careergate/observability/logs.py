@@ -61,6 +61,11 @@ class SecretFilter(logging.Filter):
             longest_first = sorted(self._known, key=len, reverse=True)
             self._known_pattern = re.compile("|".join(map(re.escape, longest_first)))
 
+    @property
+    def known(self) -> frozenset[str]:
+        """The secrets registered with ``protect``."""
+        return self._known
+
     def redact(self, text: str) -> str:
         if self._known_pattern is not None:
             text = self._known_pattern.sub("***", text)
@@ -145,8 +150,14 @@ def configure_logging(fmt: LogFormat, level: str = "INFO") -> None:
     a ``SecretFilter``."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if resolve_format(fmt) == "json" else ConsoleFormatter())
-    handler.addFilter(SecretFilter())
+    secrets = SecretFilter()
     root = logging.getLogger()
+    # Secrets registered before a reconfiguration stay masked after it.
+    for old in root.handlers:
+        for found in old.filters:
+            if isinstance(found, SecretFilter):
+                secrets.protect(*found.known)
+    handler.addFilter(secrets)
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error"):

@@ -24,9 +24,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import orjson
+from sqlalchemy import Table
+
+from careergate.storage.batch import BatchInserter
+from careergate.storage.database import Database
 
 log = logging.getLogger("careergate.storage.buffered")
 
@@ -167,3 +171,22 @@ class BufferedWriter(ABC, Generic[T]):
                 "%d %s records could not be written at shutdown", len(self._buffer), self.kind
             )
         self.release()
+
+
+class TableWriter(BufferedWriter[T]):
+    """A batched writer into one table of the database (through ``inserter``)."""
+
+    table: ClassVar[Table]
+
+    def __init__(
+        self,
+        database: Database,
+        flush_seconds: float = 0.5,
+        batch_size: int = 500,
+        dead_letter: Path | None = None,
+    ) -> None:
+        super().__init__(flush_seconds, batch_size, dead_letter)
+        self.inserter = BatchInserter(database, self.table)
+
+    def release(self) -> None:
+        self.inserter.close()

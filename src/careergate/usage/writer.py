@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from careergate.storage import Database
 from careergate.storage.batch import BatchInserter
-from careergate.storage.buffered import BufferedWriter
+from careergate.storage.buffered import TableWriter
 from careergate.storage.models import UsageRow
 from careergate.usage.record import UsageRecord
 
@@ -22,18 +21,9 @@ __all__ = ["UsageWriter", "replay"]
 USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
 
 
-class UsageWriter(BufferedWriter[UsageRecord]):
+class UsageWriter(TableWriter[UsageRecord]):
     kind = "usage"
-
-    def __init__(
-        self,
-        database: Database,
-        flush_seconds: float = 0.5,
-        batch_size: int = 500,
-        dead_letter: Path | None = None,
-    ) -> None:
-        super().__init__(flush_seconds, batch_size, dead_letter)
-        self.inserter = BatchInserter(database, USAGE_TABLE)
+    table = USAGE_TABLE
 
     async def write(self, batch: Sequence[UsageRecord]) -> None:
         await self.inserter.insert([r.to_row() for r in batch])
@@ -41,9 +31,6 @@ class UsageWriter(BufferedWriter[UsageRecord]):
     @staticmethod
     def to_row(record: UsageRecord) -> dict[str, Any]:
         return record.to_row()
-
-    def release(self) -> None:
-        self.inserter.close()
 
 
 async def replay(database: Database, lines: list[bytes]) -> tuple[int, int]:
