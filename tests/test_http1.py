@@ -278,3 +278,14 @@ def test_an_idle_connection_the_upstream_closed_is_not_used_again() -> None:
             client.close()
 
     asyncio.run(scenario())
+
+
+def test_a_url_holding_what_a_request_line_may_not_is_percent_encoded() -> None:
+    url = "https://h.example/openai/deployments/a b\r\nx-evil: 1/chat?api-version=2024 1&x=ü"
+    target = http1.Target.parse(url, ssl.create_default_context())
+    assert not set(" \r\n\t") & set(target.path)
+    assert target.path.startswith("/openai/deployments/a%20b")
+    assert target.path.endswith("/chat?api-version=2024%201&x=%C3%BC")
+    assert http1.Target.parse("http://h/v1/a%2Fb?q=1", ssl.create_default_context()).path == (
+        "/v1/a%2Fb?q=1"
+    )

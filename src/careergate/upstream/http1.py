@@ -24,13 +24,18 @@ import ssl
 from collections import deque
 from dataclasses import dataclass
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httptools
 
 PAUSE_BYTES = 256 * 1024
 """Unread body bytes beyond which reading from the upstream pauses (a slow caller of a
 stream holds the upstream back instead of filling memory)."""
+
+
+_PATH_SAFE = "/:@!$&'()*+,;=%~"
+"""Characters kept as they are in a request target (RFC 3986's path characters, and
+``%`` so that what is already encoded stays so)."""
 
 
 class UpstreamConnectionError(ConnectionError):
@@ -67,7 +72,11 @@ class Target:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
         port = parts.port or (443 if secure else 80)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        # Percent-encode what may not stand in a request line: a URL can hold a name the
+        # caller chose (an Azure deployment named after the requested model).
+        path = quote(parts.path or "/", safe=_PATH_SAFE)
+        if parts.query:
+            path += "?" + quote(parts.query, safe=_PATH_SAFE + "?")
         return cls(Origin(parts.hostname, port, tls if secure else None), path)
 
 
