@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -14,17 +13,10 @@ import typer
 from careergate.audit.log import AuditLog
 from careergate.audit.verify import Verdict, verify
 from careergate.cli.common import err_console, load_settings, print_json, run, with_database
-from careergate.reports.time_range import parse_time
+from careergate.reports.time_range import parse_range
 from careergate.storage.database import Database
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
-
-
-def _time(text: str | None) -> datetime | None:
-    try:
-        return parse_time(text) if text is not None else None
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
 
 
 @audit_app.command("verify")
@@ -67,7 +59,10 @@ def export(
 ) -> None:
     """Entries in chain order as JSON lines (one entry a line)."""
     settings = load_settings()
-    start, end = _time(since), _time(until)
+    try:
+        start, end = parse_range(since, until)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
     async def work(database: Database, sink: BinaryIO) -> int:
         count = 0

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from careergate.cli.common import load_settings, print_json, print_table, run, with_database
-from careergate.reports.time_range import parse_time
+from careergate.reports.time_range import parse_range
 from careergate.reports.usage import UsageReport, usage_report
 from careergate.storage.database import Database
 
@@ -32,8 +32,7 @@ def usage(
     """Usage and cost grouped by one dimension (and by day, week or month)."""
     settings = load_settings()
     try:
-        start = parse_time(since) if since else None
-        end = parse_time(until) if until else None
+        start, end = parse_range(since or None, until or None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 

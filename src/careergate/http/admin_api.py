@@ -32,7 +32,7 @@ from careergate.http.bodies import bounded_body
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
 from careergate.privacy.shield import subject_of_document
-from careergate.reports.time_range import parse_time
+from careergate.reports.time_range import parse_range
 from careergate.reports.usage import usage_report
 from careergate.runtime import Runtime, vault
 
@@ -180,8 +180,7 @@ class AdminRoutes:
     async def export_audit(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         params = request.query_params
         try:
-            since = parse_time(params["since"]) if "since" in params else None
-            until = parse_time(params["until"]) if "until" in params else None
+            since, until = parse_range(params.get("since"), params.get("until"))
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         entries = runtime.admin.audit.export(since=since, until=until, user=params.get("user"))
@@ -204,8 +203,7 @@ class AdminRoutes:
     async def usage(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         params = request.query_params
         try:
-            since = parse_time(params["since"]) if "since" in params else None
-            until = parse_time(params["until"]) if "until" in params else None
+            since, until = parse_range(params.get("since"), params.get("until"))
             report = await usage_report(
                 runtime.database,
                 params.get("by", "feature"),

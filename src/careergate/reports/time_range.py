@@ -20,3 +20,13 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
     except ValueError:
         raise ValueError(f"{text!r}: give 7d, 24h, 30m or an ISO date such as 2026-11-01") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_range(
+    since: str | None, until: str | None, now: datetime | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """Both ends of a range, each optional (``ValueError`` names a bad one)."""
+    return (
+        parse_time(since, now) if since is not None else None,
+        parse_time(until, now) if until is not None else None,
+    )
