@@ -289,3 +289,56 @@ def test_a_url_holding_what_a_request_line_may_not_is_percent_encoded() -> None:
     assert http1.Target.parse("http://h/v1/a%2Fb?q=1", ssl.create_default_context()).path == (
         "/v1/a%2Fb?q=1"
     )
+
+
+def test_requests_beyond_the_limit_wait_for_a_connection() -> None:
+    async def scenario() -> None:
+        go = asyncio.Event()
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while await read_request(reader):
+                await go.wait()
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+
+        upstream = Upstream(answer)
+        async with upstream as target:
+            client = http1.Pool(
+                asyncio.get_running_loop(), connect_timeout=2, read_timeout=5, max_requests=2
+            )
+            calls = [asyncio.create_task(fetch(client, target)) for _ in range(3)]
+            await asyncio.sleep(0.2)
+            assert upstream.connections == 2  # the third waits
+            go.set()
+            assert await asyncio.gather(*calls) == [(200, b"ok")] * 3
+            assert upstream.connections == 2  # and then took a freed connection
+            client.close()
+
+    asyncio.run(scenario())
+
+
+def test_closing_an_answer_twice_leaves_the_next_request_on_its_connection_alone() -> None:
+    async def scenario() -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while await read_request(reader):
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+                await writer.drain()
+                await asyncio.sleep(0.05)  # the body comes after the late close below
+                writer.write(b"ok")
+                await writer.drain()
+
+        upstream = Upstream(answer)
+        async with upstream as target:
+            client = pool(read_timeout=1)
+            first = await client.request("POST", target, {}, b"{}")
+            assert await first.read() == b"ok"
+            first.close()
+            second = await client.request("POST", target, {}, b"{}")  # the same connection
+            first.close()  # late and again: must not touch the second request
+            assert await second.read() == b"ok"
+            second.close()
+            assert await fetch(client, target) == (200, b"ok")
+            assert upstream.connections == 1
+            client.close()
+
+    asyncio.run(scenario())

@@ -157,7 +157,8 @@ class Response:
     def close(self) -> None:
         """Give the connection back to the pool if the answer was read to its end and
         may be followed by another; close it otherwise."""
-        self._connection.finish(reusable=self._done and self.keep_alive and not self._chunks)
+        reusable = self._done and self.keep_alive and not self._chunks
+        self._connection.finish(self, reusable=reusable)
 
     # -- fed by the connection -------------------------------------------------------
 
@@ -265,20 +266,26 @@ class _Connection(asyncio.Protocol):
 
     # -- used by the pool and the response ---------------------------------------------
 
-    def send(self, head: bytes, body: bytes) -> asyncio.Future[Response]:
+    def send(self, head: bytes, body: bytes) -> tuple[Response, asyncio.Future[Response]]:
+        """Write a request; its response (filled in as it arrives) and a future that is
+        done once its head has."""
         assert self.transport is not None
-        self.response = Response(self)
+        response = self.response = Response(self)
         self._head = self.loop.create_future()
         self.transport.write(head + body if len(body) < 65536 else head)
         if len(body) >= 65536:
             self.transport.write(body)  # no copy of a large body
-        return self._head
+        return response, self._head
 
     def read_timer(self, waiter: asyncio.Future[None]) -> asyncio.TimerHandle:
         return self.loop.call_later(self.pool.read_timeout, _expire, waiter)
 
-    def finish(self, *, reusable: bool) -> None:
-        """The request is over: keep the connection for the next one, or close it."""
+    def finish(self, response: Response, *, reusable: bool) -> None:
+        """``response``'s request is over: keep the connection for the next one, or close
+        it. Only once per request: a second call (or a late one, after the connection
+        has moved on to another request) changes nothing."""
+        if self.response is not response:
+            return
         self.response = None
         self._head = None
         self.pool.done(self, reusable=reusable and not self.closed)
@@ -321,6 +328,7 @@ class Pool:
         connect_timeout: float,
         read_timeout: float,
         idle_seconds: float = 30.0,
+        max_requests: int = 1000,
     ) -> None:
         self.loop = loop
         self.connect_timeout = connect_timeout
@@ -328,6 +336,8 @@ class Pool:
         self.idle_seconds = idle_seconds
         self._idle: dict[Origin, list[_Connection]] = {}
         self._busy: set[_Connection] = set()
+        self._slots = asyncio.Semaphore(max_requests)
+        """Requests in flight at once (and so connections in use): the rest wait."""
 
     async def request(
         self, method: str, target: Target, headers: dict[str, str], body: bytes = b""
@@ -344,14 +354,19 @@ class Pool:
             lines.append(f"{name}: {value}\r\n")
         lines.append("\r\n")
         head = "".join(lines).encode("latin-1")
-        connection = await self._connection(origin)
+        await self._slots.acquire()
+        try:
+            connection = await self._connection(origin)
+        except BaseException:
+            self._slots.release()
+            raise
         self._busy.add(connection)
-        answer = connection.send(head, body)
+        response, answer = connection.send(head, body)
         timer = self.loop.call_later(self.read_timeout, _expire_head, answer)
         try:
             return await answer
         except BaseException:
-            connection.finish(reusable=False)
+            connection.finish(response, reusable=False)
             raise
         finally:
             timer.cancel()
@@ -376,6 +391,8 @@ class Pool:
         return connection
 
     def done(self, connection: _Connection, *, reusable: bool) -> None:
+        """A request on ``connection`` is over (called once per request)."""
+        self._slots.release()
         self._busy.discard(connection)
         if reusable:
             connection.idle_since = self.loop.time()
