@@ -75,6 +75,7 @@ def test_postings_are_ranked_for_a_profile_without_a_model(gateway: Gateway) -> 
     assert best["missing_skills"] == ["NoSQL"]
     assert "missing NoSQL" in best["explanation"]
     assert best["score"] > report["matches"][1]["score"]
+    assert all(m["semantic"] is not None for m in report["matches"])  # local embeddings
 
 
 def test_the_models_judgement_reorders_and_explains(gateway: Gateway) -> None:
@@ -139,6 +140,10 @@ def test_the_cli_ranks_a_folder_of_postings(gateway: Gateway, tmp_path: Path) ->
     offline = json.loads(run_cli(env, *args).stdout)
     assert offline["degraded"] is True
     assert offline["matches"][0]["id"] == "data"
+    assert all(m["semantic"] is not None for m in offline["matches"])  # local embeddings
+    without = json.loads(run_cli({**env, "CAREERGATE_MATCHING_EMBEDDINGS": "false"}, *args).stdout)
+    assert without["matches"][0]["id"] == "data"
+    assert all(m["semantic"] is None for m in without["matches"])
     online = json.loads(
         run_cli(env, *args, "--base-url", gateway.base_url, "--key", gateway.create_key()).stdout
     )
@@ -206,6 +211,7 @@ def test_local_embeddings_rank_by_meaning_and_embed_each_posting_once() -> None:
         Candidate("b-clinical", [Segment("description", "Clinical staff for an A&E unit.")]),
     ]
     first = matcher.rank(profile, candidates, query_is_posting=False)
+    assert embedder.embedded == 2
     assert [m.id for m in first] == ["b-clinical", "a-software"]
     assert all(m.lexical == 0 and m.semantic is not None for m in first)
     assert (first[0].semantic or 0) > (first[1].semantic or 0)
@@ -213,4 +219,5 @@ def test_local_embeddings_rank_by_meaning_and_embed_each_posting_once() -> None:
         profile, [*candidates, Candidate("c", candidates[0].segments)], query_is_posting=False
     )
     assert len(again) == 3
-    assert embedder.cached == 2  # the same text is not embedded twice
+    assert embedder.embedded == 2  # nothing embedded again: the same texts, from the cache
+    assert embedder.cached == 2

@@ -51,6 +51,8 @@ class E5Embedder:
         self._engine = threading.Lock()
         """One embedding at a time: the engine uses every core for each batch already, and
         its scratch buffers are not documented as safe to share."""
+        self.embedded = 0
+        """Passages computed (not found in the cache) so far."""
 
     @property
     def cached(self) -> int:
@@ -74,6 +76,7 @@ class E5Embedder:
             chunk = missing[start : start + self._batch]
             with self._engine:
                 vectors: Vectors = self._model.passage([text for _, text in chunk])
+                self.embedded += len(chunk)
             fresh = {key: vector for (key, _), vector in zip(chunk, vectors, strict=True)}
             known.update(fresh)
             with self._lock:
