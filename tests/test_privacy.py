@@ -153,6 +153,17 @@ def test_a_person_keeps_one_placeholder_throughout_a_conversation(gateway: Gatew
     assert sent[2]["content"] == "[PERSON_1_GIVEN] also said [PERSON_2_GIVEN] should email me."
 
 
+def test_a_placeholder_written_by_the_caller_is_left_as_it_is(gateway: Gateway) -> None:
+    text = "Our template greets [PERSON_1]; please fill it in for Michael Chen."
+    gateway.fake.script("Our template", "Hello [PERSON_1]! Hello [PERSON_2]!")
+    answer = gateway.client().chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": text}]
+    )
+    sent = gateway.fake.requests[-1].body["messages"][0]["content"]
+    assert sent == "Our template greets [PERSON_1]; please fill it in for [PERSON_2]."
+    assert answer.choices[0].message.content == "Hello [PERSON_1]! Hello Michael Chen!"
+
+
 def test_a_refusing_key_gets_a_400_naming_kinds_not_values(gateway: Gateway) -> None:
     key = gateway.create_key(privacy=PrivacyMode.REFUSE)
     with pytest.raises(openai.BadRequestError) as caught:

@@ -3,13 +3,17 @@
 Values are numbered per kind in the order they are met: first the subject's known values,
 then the request's texts in order. A conversation sends its earlier turns again, unchanged,
 so its placeholders stay the same from turn to turn without any state kept between
-requests (and so on any replica).
+requests (and so on any replica). A number the caller's own text already uses (someone
+writing about "[PERSON_1]") is skipped, so that the answer's copy of the caller's text
+is not mistaken for a placeholder of ours and "restored".
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 import orjson
 
@@ -29,11 +33,29 @@ def _normal(kind: PiiKind, value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-class Placeholders:
-    """The two-way table of one request (``mask=True``: kinds only, nothing to restore)."""
+def taken_numbers(texts: Iterable[str]) -> set[tuple[str, int]]:
+    """The placeholder numbers (kind, number) that already stand in ``texts``."""
+    return {
+        (match.group(1), int(match.group(2)))
+        for text in texts
+        if "[" in text
+        for match in PLACEHOLDER.finditer(text)
+    }
 
-    def __init__(self, subject: Subject, *, mask: bool = False) -> None:
+
+class Placeholders:
+    """The two-way table of one request (``mask=True``: kinds only, nothing to restore).
+    ``taken``: numbers not to use (``taken_numbers`` of the request's texts)."""
+
+    def __init__(
+        self,
+        subject: Subject,
+        *,
+        mask: bool = False,
+        taken: AbstractSet[tuple[str, int]] = frozenset(),
+    ) -> None:
         self.mask = mask
+        self._taken = taken
         self._placeholder: dict[tuple[PiiKind, str], str] = {}
         self._value: dict[str, str] = {}
         self._numbers: Counter[PiiKind] = Counter()
@@ -50,6 +72,8 @@ class Placeholders:
         placeholder = self._placeholder.get(key)
         if placeholder is None:
             self._numbers[kind] += 1
+            while (kind.value, self._numbers[kind]) in self._taken:
+                self._numbers[kind] += 1
             placeholder = f"[{kind.value}_{self._numbers[kind]}]"
             self._placeholder[key] = placeholder
             self._value[placeholder] = value

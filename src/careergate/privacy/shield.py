@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from careergate.errors import InvalidRequest
 from careergate.privacy.detector import PiiDetector
-from careergate.privacy.placeholders import Placeholders
+from careergate.privacy.placeholders import Placeholders, taken_numbers
 from careergate.privacy.policy import PrivacyMode, PrivacyPolicy
 from careergate.privacy.slots import answer_slots, request_slots
 from careergate.privacy.stream import StreamRestorer
@@ -129,7 +129,9 @@ class PrivacyShield:
             spec = spec.merged(SubjectSpec.from_resume(embedded))
         subject = Subject.of(spec)
         findings = await self.detector.detect(texts, subject)
-        placeholders = Placeholders(subject, mask=mode is not PrivacyMode.PSEUDONYMISE)
+        placeholders = Placeholders(
+            subject, mask=mode is not PrivacyMode.PSEUDONYMISE, taken=taken_numbers(texts)
+        )
         for slot, text, found in zip(slots, texts, findings, strict=True):
             if found:
                 slot.set(placeholders.replace(text, found))
