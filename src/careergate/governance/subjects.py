@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
 
 from careergate.audit.log import Actor, AuditLog
 from careergate.auth.store import KeyInfo
+from careergate.privacy.subjects import SUBJECT_KIND
 from careergate.storage.backup import json_value
 from careergate.storage.database import Database
 from careergate.storage.models import (
@@ -49,10 +50,6 @@ ERASED_PREFIX = "erased-"
 
 def _row_json(row: Base) -> dict[str, Any]:
     return {c.name: json_value(getattr(row, c.key)) for c in row.__mapper__.columns}
-
-
-SUBJECT_KIND = "privacy-subject"
-"""Vault records of what the platform registered about a user for the privacy step."""
 
 
 async def export_user(database: Database, user: str, vault: Vault | None = None) -> dict[str, Any]:

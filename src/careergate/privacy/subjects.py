@@ -12,9 +12,11 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-from careergate.governance.subjects import SUBJECT_KIND
 from careergate.privacy.subject import SubjectSpec
 from careergate.vault.store import Vault
+
+SUBJECT_KIND = "privacy-subject"
+"""Vault records of what the platform registered about a user for the privacy step."""
 
 
 class SubjectDirectory:
