@@ -164,6 +164,31 @@ def test_a_placeholder_written_by_the_caller_is_left_as_it_is(gateway: Gateway) 
     assert answer.choices[0].message.content == "Hello [PERSON_1]! Hello Michael Chen!"
 
 
+def test_the_names_of_a_conversations_participants_are_pseudonymised(gateway: Gateway) -> None:
+    messages = [
+        {"role": "user", "name": "Jane_Doe", "content": "I am Jane Doe. Rewrite my summary."},
+        {"role": "assistant", "content": "Sure."},
+        {"role": "user", "name": "Tom-Baker", "content": "I am her colleague."},
+    ]
+    client = gateway.client()
+    client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=messages,  # type: ignore[arg-type]
+        extra_body={"careergate": {"subject": SUBJECT}},
+    )
+    sent = gateway.fake.requests[-1].body["messages"]
+    assert [m.get("name") for m in sent] == ["PERSON_1", None, "PERSON_2"]
+    assert sent[0]["content"] == "I am [PERSON_1]. Rewrite my summary."  # one person
+    assert "Jane" not in _sent(gateway.fake)
+    assert "Tom" not in _sent(gateway.fake)
+    refusing = gateway.client(gateway.create_key(privacy=PrivacyMode.REFUSE))
+    with pytest.raises(openai.BadRequestError, match="person"):
+        refusing.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "name": "anon42", "content": "Improve this bullet."}],
+        )
+
+
 def test_a_refusing_key_gets_a_400_naming_kinds_not_values(gateway: Gateway) -> None:
     key = gateway.create_key(privacy=PrivacyMode.REFUSE)
     with pytest.raises(openai.BadRequestError) as caught:

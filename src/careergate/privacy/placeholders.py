@@ -89,6 +89,17 @@ class Placeholders:
             return placeholder
         return self._register(finding.kind, value)
 
+    def participant(self, name: str) -> str:
+        """The stand-in for a message's ``name``: it names a participant, so a person,
+        whether or not a finder would call it a name. The person's placeholder without
+        its brackets (``PERSON_1``; the API allows only letters, digits, ``_`` and ``-``
+        there), the same person as in the texts when the name is a known one
+        (``Jane_Doe`` is Jane Doe)."""
+        self.kinds[PiiKind.PERSON.value] += 1
+        if self.mask:
+            return PiiKind.PERSON.value
+        return self._register(PiiKind.PERSON, name.replace("_", " "))[1:-1]
+
     def replace(self, text: str, findings: list[Finding]) -> str:
         """``text`` with each finding replaced by its placeholder."""
         if not findings:

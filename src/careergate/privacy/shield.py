@@ -28,7 +28,7 @@ from careergate.errors import InvalidRequest
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.placeholders import Placeholders, taken_numbers
 from careergate.privacy.policy import PrivacyMode, PrivacyPolicy
-from careergate.privacy.slots import answer_slots, request_slots
+from careergate.privacy.slots import answer_slots, participant_slots, request_slots
 from careergate.privacy.stream import StreamRestorer
 from careergate.privacy.subject import Subject, SubjectSpec
 from careergate.privacy.subjects import SubjectDirectory
@@ -135,6 +135,8 @@ class PrivacyShield:
         for slot, text, found in zip(slots, texts, findings, strict=True):
             if found:
                 slot.set(placeholders.replace(text, found))
+        for slot in participant_slots(endpoint, body):
+            slot.set(placeholders.participant(slot.get()))
         response_format = body.get("response_format")
         structured = isinstance(response_format, dict) and response_format.get("type") in (
             "json_object",

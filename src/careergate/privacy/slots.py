@@ -58,6 +58,20 @@ def request_slots(endpoint: Endpoint, body: dict[str, Any]) -> list[Slot]:
     return []
 
 
+def participant_slots(endpoint: Endpoint, body: dict[str, Any]) -> list[Slot]:
+    """The ``name`` of each chat message written by a participant (a person), not those
+    of tool or function messages, which name code."""
+    if endpoint is not Endpoint.CHAT:
+        return []
+    return [
+        Slot(message, "name")
+        for message in body["messages"]
+        if isinstance(message, dict)
+        and isinstance(message.get("name"), str)
+        and message.get("role") not in ("tool", "function")
+    ]
+
+
 def answer_slots(answer: dict[str, Any], structured: bool) -> list[Slot]:
     """The texts of a chat completion's choices (``structured``: its content is JSON)."""
     slots: list[Slot] = []
