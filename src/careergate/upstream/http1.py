@@ -2,8 +2,9 @@
 event loop's own transports, responses parsed by ``httptools`` (llhttp, in C).
 
 Why not a general client: the upstream call is the gateway's hottest path, and measured
-on these machines (docs/benchmarks.md) aiohttp's client costs the event loop about 55 µs
-per request, where this one costs a fraction of that. The Rust-backed clients measured
+on these machines (``python bench/client_bench.py``, docs/benchmarks.md) aiohttp's
+client costs the event loop about 52 µs per request, this one about 22. The Rust-backed
+clients measured
 cost the loop less but either cannot abort a request in flight when its caller goes
 away (pyreqwest 0.15: the request runs on to its end, and an upstream keeps generating
 and billing) or spend more CPU in their own threads than they save (pyqwest 0.12). This
