@@ -377,7 +377,9 @@ class Pool:
         now = self.loop.time()
         while idle:
             connection = idle.pop()
-            if not connection.closed and now - connection.idle_since < self.idle_seconds:
+            transport = connection.transport
+            open_ = not connection.closed and transport is not None and not transport.is_closing()
+            if open_ and now - connection.idle_since < self.idle_seconds:
                 return connection
             connection.abort()
         connection = _Connection(self, origin)
