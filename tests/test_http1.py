@@ -275,6 +275,12 @@ def test_an_idle_connection_the_upstream_closed_is_not_used_again() -> None:
             await asyncio.sleep(0.2)
             assert await fetch(client, target) == (200, b"ok")
             assert upstream.connections == 2
+            # Closing but not yet closed (its connection_lost still to come): not taken.
+            [idle] = client._idle[target.origin]
+            assert idle.transport is not None
+            idle.transport.close()
+            assert await fetch(client, target) == (200, b"ok")
+            assert upstream.connections == 3
             client.close()
 
     asyncio.run(scenario())

@@ -108,7 +108,12 @@ def test_no_personal_data_reaches_the_upstream_and_the_answer_carries_it_back(
     gateway: Gateway,
 ) -> None:
     gateway.fake.script("Please tailor", LETTER)
-    answer = _ask(gateway.client(), RESUME_TEXT)
+    raw = gateway.client().with_raw_response.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": RESUME_TEXT}],
+        extra_body={"careergate": {"subject": SUBJECT}},
+    )
+    answer = raw.parse()
     sent = _sent(gateway.fake)
     for value in SECRETS:
         assert value not in sent, value
@@ -119,6 +124,22 @@ def test_no_personal_data_reaches_the_upstream_and_the_answer_carries_it_back(
     assert "Acme Corp" in sent
     assert "6 engineers" in sent
     assert answer.choices[0].message.content == RESTORED
+    entry = _audit_entry(gateway, raw.headers["x-request-id"])
+    assert entry["pii_action"] == "pseudonymised"
+    assert {"PERSON", "EMAIL", "NATIONAL_ID"} <= set(entry["pii_kinds"])
+    assert "Jane" not in json.dumps(entry)
+
+
+def _audit_entry(gateway: Gateway, request_id: str) -> dict[str, Any]:
+    """The audit entry of one request, once it is written."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = run_cli(cli_env(gateway.settings), "audit", "export").stdout.splitlines()
+        found = [e for e in map(json.loads, lines) if e["request_id"] == request_id]
+        if found or time.monotonic() > deadline:
+            assert found, f"no audit entry for {request_id}"
+            return dict(found[0])
+        time.sleep(0.1)
 
 
 def test_placeholders_split_across_stream_chunks_are_restored(gateway: Gateway) -> None:
@@ -165,9 +186,11 @@ def test_a_placeholder_written_by_the_caller_is_left_as_it_is(gateway: Gateway) 
 
 
 def test_the_names_of_a_conversations_participants_are_pseudonymised(gateway: Gateway) -> None:
+    call = {"id": "call_1", "type": "function", "function": {"name": "get_jobs", "arguments": "{}"}}
     messages = [
         {"role": "user", "name": "Jane_Doe", "content": "I am Jane Doe. Rewrite my summary."},
-        {"role": "assistant", "content": "Sure."},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "name": "get_jobs", "tool_call_id": "call_1", "content": "[]"},
         {"role": "user", "name": "Tom-Baker", "content": "I am her colleague."},
     ]
     client = gateway.client()
@@ -177,12 +200,12 @@ def test_the_names_of_a_conversations_participants_are_pseudonymised(gateway: Ga
         extra_body={"careergate": {"subject": SUBJECT}},
     )
     sent = gateway.fake.requests[-1].body["messages"]
-    assert [m.get("name") for m in sent] == ["PERSON_1", None, "PERSON_2"]
+    assert [m.get("name") for m in sent] == ["PERSON_1", None, "get_jobs", "PERSON_2"]
     assert sent[0]["content"] == "I am [PERSON_1]. Rewrite my summary."  # one person
     assert "Jane" not in _sent(gateway.fake)
     assert "Tom" not in _sent(gateway.fake)
     refusing = gateway.client(gateway.create_key(privacy=PrivacyMode.REFUSE))
-    with pytest.raises(openai.BadRequestError, match="person"):
+    with pytest.raises(openai.BadRequestError, match=r"PERSON \(1\)"):
         refusing.chat.completions.create(
             model="gpt-4o-mini",
             messages=[{"role": "user", "name": "anon42", "content": "Improve this bullet."}],
@@ -440,8 +463,8 @@ def test_a_registered_subject_is_exported_and_erased_with_its_user(
     assert erased["privacy_subject"] == 1
     exported = json.loads(run_cli(env, "privacy", "export", "--user", "u-88").stdout)
     assert exported["privacy_subject"] is None
-    database = (gateway.settings.data_dir / "careergate.db").read_bytes()
-    assert b"u-88" not in database
+    stored = b"".join(p.read_bytes() for p in gateway.settings.data_dir.glob("careergate.db*"))
+    assert b"u-88" not in stored
 
 
 def test_tools_named_like_people_are_not_people() -> None:

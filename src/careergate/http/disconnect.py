@@ -3,7 +3,8 @@
 ASGI servers do not cancel a request's task when its client disconnects; they only
 deliver ``http.disconnect`` to ``receive``. ``CancelOnDisconnect`` watches for it and
 cancels the task, which closes the upstream connection at once (so the upstream stops
-generating, and the connection goes back to the pool or is dropped).
+generating; a connection whose answer was not read to the end never goes back to the
+pool).
 
 Watching costs a task per request, a large share of a fast proxy's budget. So the
 watch starts only once the block has run for ``WATCH_AFTER`` seconds: quick answers

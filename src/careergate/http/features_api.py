@@ -30,7 +30,7 @@ from careergate.features.documents import (
     segments_of,
     validate,
 )
-from careergate.features.embeddings import Embedder, local_embedder
+from careergate.features.embeddings import E5Embedder, Embedder
 from careergate.features.feedback import FeedbackIn, record
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import GatewayCaller
@@ -63,7 +63,7 @@ class FeatureRoutes:
         """The local embedder, loaded on the first match request, then held (its cache
         of postings' vectors with it)."""
         if enabled and self._embedder is None:
-            self._embedder = await asyncio.to_thread(local_embedder, True)
+            self._embedder = await asyncio.to_thread(E5Embedder)  # ~0.2 s to map weights
         return self._embedder if enabled else None
 
     def routes(self) -> list[Route]:

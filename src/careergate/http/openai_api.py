@@ -22,7 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from careergate.auth.principal import Principal
 from careergate.core.call import Incoming, StreamReply
-from careergate.errors import GatewayError, InternalError, InvalidRequest
+from careergate.errors import GatewayError, InternalError
+from careergate.http.bodies import body_too_large
 from careergate.http.disconnect import CancelOnDisconnect, ClientDisconnected, Watchlist
 from careergate.http.responses import (
     SANDBOX_HEADER,
@@ -133,13 +134,10 @@ async def read_body(
 ) -> Callable[[], Awaitable[bytes]]:
     """Read the whole body now (so disconnects can be watched for afterwards); report
     a body over ``limit`` when the gateway asks for it, after authentication."""
-    failure: InvalidRequest | None = None
+    failure: GatewayError | None = None
     chunks: list[bytes] = []
     if declared is not None and declared > limit:
-        failure = InvalidRequest(
-            f"The request body is larger than the limit of {limit} bytes.",
-            code="request_too_large",
-        )
+        failure = body_too_large(limit)
     else:
         size = 0
         more = True
@@ -150,10 +148,7 @@ async def read_body(
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                failure = InvalidRequest(
-                    f"The request body is larger than the limit of {limit} bytes.",
-                    code="request_too_large",
-                )
+                failure = body_too_large(limit)
                 break
             chunks.append(chunk)
             more = message.get("more_body", False)

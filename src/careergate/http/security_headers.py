@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from starlette.types import Scope
 
-RawHeaders = list[tuple[bytes, bytes]]
-
 _COMMON: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -29,10 +27,9 @@ _COMMON: tuple[tuple[bytes, bytes], ...] = (
 )
 _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
-PLAIN: tuple[tuple[bytes, bytes], ...] = _COMMON
 OVER_TLS: tuple[tuple[bytes, bytes], ...] = (*_COMMON, _HSTS)
 
 
 def security_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
     """The headers for a response to the request of ``scope``."""
-    return OVER_TLS if scope.get("scheme") == "https" else PLAIN
+    return OVER_TLS if scope.get("scheme") == "https" else _COMMON

@@ -3,7 +3,8 @@
 Every record passes through ``SecretFilter`` on the root handler before it is formatted,
 so a secret that slips into a message, its arguments, an exception's text or structured
 fields is masked before anything is written, whichever logger wrote it (careergate's,
-uvicorn's, a library's).
+uvicorn's, a library's). The one exception is ``RequestLog``'s JSON line, written
+directly for speed (see there).
 """
 
 from __future__ import annotations
@@ -173,8 +174,9 @@ class RequestLog:
     In JSON mode the line is written straight to a buffered stream that is flushed every
     ``flush_seconds`` and on ``close()``, instead of through ``logging``: the logging
     machinery costs more per request than the rest of a proxied call's own work. The
-    fields are careergate's own (a key's listed prefix, never its secret), so the line
-    needs no redaction. Elsewhere (a terminal) it goes through ``logging`` as usual.
+    fields are ids and outcomes (a key's listed prefix, never its secret) and the
+    labels the caller chose (user, feature, model), logged as given, without
+    redaction. Elsewhere (a terminal) it goes through ``logging`` as usual.
     """
 
     def __init__(

@@ -89,6 +89,3 @@ class Subject:
 
     def __iter__(self) -> Iterator[tuple[PiiKind, str]]:
         return iter(self.values)
-
-    def __bool__(self) -> bool:
-        return bool(self.values)

@@ -24,7 +24,7 @@ import asyncio
 import ssl
 from collections import deque
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import httptools
@@ -279,7 +279,7 @@ class _Connection(asyncio.Protocol):
         return response, self._head
 
     def read_timer(self, waiter: asyncio.Future[None]) -> asyncio.TimerHandle:
-        return self.loop.call_later(self.pool.read_timeout, _expire, waiter)
+        return self.loop.call_later(self.pool.read_timeout, _expire, waiter, _SILENT)
 
     def finish(self, response: Response, *, reusable: bool) -> None:
         """``response``'s request is over: keep the connection for the next one, or close
@@ -314,9 +314,13 @@ class _Connection(asyncio.Protocol):
             self.response._fail(error)
 
 
-def _expire(waiter: asyncio.Future[None]) -> None:
+_SILENT = "the upstream sent nothing for too long"
+_UNANSWERED = "the upstream did not answer in time"
+
+
+def _expire(waiter: asyncio.Future[Any], message: str) -> None:
     if not waiter.done():
-        waiter.set_exception(TimeoutError("the upstream sent nothing for too long"))
+        waiter.set_exception(TimeoutError(message))
 
 
 class Pool:
@@ -363,7 +367,7 @@ class Pool:
             raise
         self._busy.add(connection)
         response, answer = connection.send(head, body)
-        timer = self.loop.call_later(self.read_timeout, _expire_head, answer)
+        timer = self.loop.call_later(self.read_timeout, _expire, answer, _UNANSWERED)
         try:
             return await answer
         except BaseException:
@@ -412,8 +416,3 @@ class Pool:
         for connection in self._busy:
             connection.abort()
         self._busy.clear()
-
-
-def _expire_head(answer: asyncio.Future[Response]) -> None:
-    if not answer.done():
-        answer.set_exception(TimeoutError("the upstream did not answer in time"))
