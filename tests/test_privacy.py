@@ -425,7 +425,12 @@ def test_a_pasted_json_resume_is_its_own_subject_also_when_streamed(gateway: Gat
     gateway.fake.stream_in_pieces(4)
     stream = gateway.client().chat.completions.create(
         model="gpt-4o-mini",
-        messages=[{"role": "user", "content": "Improve my resume:\n" + json.dumps(RESUME)}],
+        messages=[
+            {
+                "role": "user",
+                "content": 'Improve my resume (style: {"tone": "warm"}):\n' + json.dumps(RESUME),
+            }
+        ],
         stream=True,
     )
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)

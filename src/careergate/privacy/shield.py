@@ -172,13 +172,14 @@ def _embedded_resumes(texts: list[str]) -> Iterator[dict[str, Any]]:
         start = text.find("{")
         while start != -1:
             try:
-                document, _ = _JSON.raw_decode(text, start)
+                document, end = _JSON.raw_decode(text, start)
             except ValueError:
                 start = text.find("{", start + 1)
                 continue
             if isinstance(document, dict) and isinstance(document.get("basics"), dict):
                 yield document
-            break
+                break
+            start = text.find("{", end)  # some other JSON first: the resume may follow
 
 
 def subject_of_document(document: Any, where: str = "body") -> SubjectSpec:
