@@ -22,13 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from careergate.endpoints import CHAT
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.findings import PiiKind
 from careergate.privacy.names import NameFinder
 from careergate.privacy.policy import PrivacyMode, PrivacyPolicy
 from careergate.privacy.shield import PrivacyShield
 from careergate.testing.personal_data import LabelledDocument, labelled_documents
-from careergate.upstream.providers import Endpoint
 from proxy_bench import (
     Measurement,
     bench_env,
@@ -65,9 +65,7 @@ async def detection(documents: list[LabelledDocument]) -> dict[str, dict[str, fl
             if "subject" in setup:
                 body["careergate"] = {"subject": document.subject}
             started = time.perf_counter()
-            await shield.protect(
-                Endpoint.CHAT, body, body.pop("careergate", None), None, None, None
-            )
+            await shield.protect(CHAT, body, body.pop("careergate", None), None, None, None)
             times.append((time.perf_counter() - started) * 1000)
             out = body["messages"][0]["content"]  # type: ignore[index]
             for kind, value in document.values:

@@ -186,12 +186,11 @@ def test_deferrable_work_takes_the_cheaper_model_a_latency_target_would_rule_out
     snapshots = SnapshotCatalogue.shipped(snapshot_of=prices.snapshot)
     slow = {"gpt-4o-mini": 3000.0, "gpt-4.1-mini": 400.0}
     policy = {"tier": "standard", "latency_ms": 1000, "candidates": ["gpt-4o-mini", "gpt-4.1-mini"]}
-    body = {"messages": MESSAGES, "max_tokens": 200}
 
     def choose(deferrable: bool) -> str:
         features = {"summaries": FeaturePolicy(**policy, deferrable=deferrable)}
         book = PolicyBook(features, snapshots, prices, latency_of=slow.get)
-        return book.choose("summaries", dict(body)).model
+        return book.choose("summaries", prompt=20, requested=200).model
 
     assert choose(deferrable=False) == "gpt-4.1-mini"  # gpt-4o-mini is too slow here
     assert choose(deferrable=True) == "gpt-4o-mini"  # cheaper, and nobody waits for it

@@ -16,6 +16,7 @@ import pytest
 
 from careergate.auth.principal import Role
 from careergate.config.deployments import load_gateway_config
+from careergate.endpoints import CHAT
 from careergate.privacy import PiiKind, PrivacyMode
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
@@ -26,7 +27,6 @@ from careergate.privacy.subject import Subject, SubjectSpec
 from careergate.settings import UpstreamEnvironment
 from careergate.testing import FakeOpenAI
 from careergate.testing.personal_data import labelled_documents
-from careergate.upstream.providers import Endpoint
 from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
 
 SUBJECT = {
@@ -300,7 +300,7 @@ def test_tool_arguments_and_structured_answers_get_json_escaped_values() -> None
     """A value put back inside JSON text must keep the JSON valid."""
     subject = Subject.of(SubjectSpec(names=['Ann "Nan" Lee']))
     placeholders = Placeholders(subject)
-    protection = Protection(PrivacyMode.PSEUDONYMISE, placeholders, structured=True)
+    protection = Protection(CHAT, PrivacyMode.PSEUDONYMISE, placeholders, structured=True)
     answer = {
         "choices": [
             {
@@ -393,7 +393,7 @@ def test_leakage_on_labelled_documents_stays_under_the_measured_bound() -> None:
             "messages": [{"role": "user", "content": document.text}],
             "careergate": {"subject": document.subject},
         }
-        asyncio.run(shield.protect(Endpoint.CHAT, body, body.pop("careergate"), None, None, None))
+        asyncio.run(shield.protect(CHAT, body, body.pop("careergate"), None, None, None))
         out = body["messages"][0]["content"]
         for kind, value in document.values:
             names += kind is PiiKind.PERSON

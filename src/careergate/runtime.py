@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import AuditLog
@@ -30,8 +31,27 @@ from careergate.config.deployments import (
     GatewayConfig,
     load_gateway_config,
 )
+from careergate.core.admission import Admission
 from careergate.core.gateway import Gateway
 from careergate.core.models import ModelCatalog
+from careergate.core.settlement import (
+    ChargeBudgets,
+    CountMetrics,
+    LogRequest,
+    Settlement,
+    Settler,
+    WriteAudit,
+    WriteUsage,
+)
+from careergate.core.steps import (
+    ChooseModel,
+    Forward,
+    LimitRate,
+    ProtectPersonalData,
+    ReserveBudget,
+    RouteCall,
+    Step,
+)
 from careergate.errors import NotFound
 from careergate.governance.retention import purge_forever
 from careergate.models.aliases import AliasTable, configured
@@ -56,7 +76,7 @@ from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
-from careergate.storage.buffered import BufferedWriter
+from careergate.storage.buffered import BufferedWriter, RecordSink
 from careergate.storage.database import Database
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient
@@ -141,126 +161,64 @@ class Runtime:
     async def start(cls, settings: Settings) -> Runtime:
         stack = AsyncExitStack()
         try:
-            TokenCounter().encoding("gpt-4o")  # load encodings now, not on the first request
-            database = await open_database(settings)
-            stack.push_async_callback(database.close)
-            keys = await key_store(settings, database)
-            config = load_gateway_config(settings.config, settings.upstream_env)
-            deployments = config.deployments
-            if not deployments:
-                deployments = [await _start_sandbox(stack)]
-            router = Router(deployments, config.fallbacks)
-            alerts = alert_center(settings, database)
-            stack.push_async_callback(alerts.close)
-            health = HealthBoard(
-                [d.name for d in router.deployments],
-                settings.breaker,
-                on_open=lambda deployment, reason: alerts.raise_soon(
-                    Alert(
-                        "upstream_breaker_open",
-                        deployment,
-                        f"Deployment '{deployment}' is failing and is skipped for now: {reason}.",
-                    )
-                ),
-            )
-            keyring = KeyRing(
-                router.deployments,
-                vault(settings, database),
-                alert=lambda kind, subject, message: alerts.raise_soon(
-                    Alert(kind, subject, message)
-                ),
-                refresh_seconds=settings.vault_refresh_seconds,
-            )
-            await keyring.start()
-            stack.push_async_callback(keyring.close)
-            upstream = UpstreamClient(
-                settings.timeouts,
-                RetryPolicy.from_settings(settings.retry),
-                keyring,
-                UpstreamTls(settings.upstream_ca_file, deployments),
-            )
-            await upstream.start()
-            stack.push_async_callback(upstream.close)
-            prober = asyncio.create_task(probe_forever(router.deployments, upstream, health))
-            stack.callback(prober.cancel)
-            if settings.redis_url:
-                shared = SharedBreakers(health, settings.redis_url)
-                await shared.start()
-                stack.push_async_callback(shared.close)
-            monitor = KeyMonitor(database, keys, alerts, settings.alerts)
-            watcher = asyncio.create_task(_watch_keys(monitor, settings.alerts.check_seconds))
-            stack.callback(watcher.cancel)
-            rollup = asyncio.create_task(roll_up_forever(database, settings.rollup_seconds))
-            stack.callback(rollup.cancel)
-            usage, audit = await _start_writers(database, settings, stack)
-            purger = asyncio.create_task(
-                purge_forever(database, settings.retention, settings.dead_letter_dir)
-            )
-            stack.callback(purger.cancel)
-            request_log = RequestLog.for_format(settings.log_format)
-            stack.callback(request_log.close)
-            tokens = TokenVerifier(settings.jwt) if settings.jwt.enabled else None
-            if tokens is not None:
-                await tokens.load()
-            auth = Authenticator(keys, tokens)
-            budgets = BudgetLedger(database, alerts, settings.budget_refresh_seconds)
-            await budgets.start()
-            stack.push_async_callback(budgets.close)
-            prices = PriceCatalogue.shipped(config.prices)
-            chooser = await _model_chooser(config, router, prices, database, health, settings)
-            if chooser.aliases is not None:
-                stack.push_async_callback(chooser.aliases.close)
-            watcher_models = asyncio.create_task(_watch_models(chooser, router, config, alerts))
-            stack.callback(watcher_models.cancel)
-            metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
-            limiter = RateLimiter(
-                settings.resolved_rate_limit_storage, TokenCounter(), RuleBook(config.rate_limits)
-            )
-            stack.push_async_callback(limiter.close)
-            privacy_config = config.privacy
-            if settings.privacy_mode is not None:
-                privacy_config = privacy_config.model_copy(update={"mode": settings.privacy_mode})
-            privacy = await _privacy_shield(privacy_config, vault(settings, database), stack)
-            gateway = Gateway(
-                auth=auth,
-                router=router,
-                upstream=upstream,
-                usage=usage,
-                timeouts=settings.timeouts,
-                limiter=limiter,
-                prices=prices,
-                budgets=budgets,
-                budget_max_output_tokens=settings.budget_max_output_tokens,
-                request_log=request_log,
-                metrics=metrics,
-                failover=Failover(
-                    health,
-                    settings.timeouts.attempt,
-                    context_window=lambda model: (
-                        info.context_window if (info := chooser.snapshots.info(model)) else None
-                    ),
-                ),
-                chooser=chooser,
-                privacy=privacy,
-                audit=audit,
-            )
+            return await cls._build(settings, stack)
         except BaseException:
             await stack.aclose()
             raise
+
+    @classmethod
+    async def _build(cls, settings: Settings, stack: AsyncExitStack) -> Runtime:
+        TokenCounter().encoding("gpt-4o")  # load encodings now, not on the first request
+        database = await open_database(settings)
+        stack.push_async_callback(database.close)
+        keys = await key_store(settings, database)
+        config = load_gateway_config(settings.config, settings.upstream_env)
+        alerts = alert_center(settings, database)
+        stack.push_async_callback(alerts.close)
+        upstreams = await _start_upstreams(config, settings, database, alerts, stack)
+        monitor = KeyMonitor(database, keys, alerts, settings.alerts)
+        _start_housekeeping(settings, database, monitor, stack)
+        auth = Authenticator(keys, await _token_verifier(settings))
+        prices = PriceCatalogue.shipped(config.prices)
+        chooser = await _model_chooser(
+            config, upstreams.router, prices, database, upstreams.health, settings
+        )
+        if chooser.aliases is not None:
+            stack.push_async_callback(chooser.aliases.close)
+        _run_until_closed(stack, _watch_models(chooser, upstreams.router, config, alerts))
+        metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
+        limiter = RateLimiter(settings.resolved_rate_limit_storage, RuleBook(config.rate_limits))
+        stack.push_async_callback(limiter.close)
+        privacy_config = config.privacy
+        if settings.privacy_mode is not None:
+            privacy_config = privacy_config.model_copy(update={"mode": settings.privacy_mode})
+        privacy = await _privacy_shield(privacy_config, vault(settings, database), stack)
+        parts = PathParts(
+            auth,
+            upstreams,
+            chooser,
+            limiter,
+            privacy,
+            prices,
+            metrics,
+            await _start_budgets(settings, database, alerts, stack),
+            *await _start_writers(database, settings, stack),
+            _request_log(settings, stack),
+        )
         return cls(
             settings,
             database,
             keys,
             auth,
-            router,
-            upstream,
-            gateway,
-            ModelCatalog(router, upstream),
+            upstreams.router,
+            upstreams.upstream,
+            request_path(settings, parts),
+            ModelCatalog(upstreams.router, upstreams.upstream),
             KeyAdmin(keys, AuditLog(database)),
             alerts,
             monitor,
             metrics,
-            health,
+            upstreams.health,
             privacy,
             RequestCap(limiter.storage, "admin", settings.admin_rpm),
             stack,
@@ -281,6 +239,148 @@ class Runtime:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+@dataclass(frozen=True)
+class Upstreams:
+    """Where model calls go: deployments and their routes, health, and the client."""
+
+    router: Router
+    health: HealthBoard
+    upstream: UpstreamClient
+
+
+@dataclass(frozen=True)
+class PathParts:
+    """The started parts the request path is made of."""
+
+    auth: Authenticator
+    upstreams: Upstreams
+    chooser: ModelChooser
+    limiter: RateLimiter
+    privacy: PrivacyShield
+    prices: PriceCatalogue
+    metrics: GatewayMetrics
+    budgets: BudgetLedger
+    usage: RecordSink[UsageRecord]
+    audit: RecordSink[AuditEntry]
+    request_log: RequestLog
+
+
+def request_path(settings: Settings, parts: PathParts) -> Gateway:
+    """The gateway: admission, then the steps in the order every request takes them, and
+    what settles each request. docs/architecture.md lists the same steps in this order
+    (a test checks it)."""
+    counter = TokenCounter()
+    upstreams, snapshots = parts.upstreams, parts.chooser.snapshots
+
+    def context_window(model: str) -> int | None:
+        info = snapshots.info(model)
+        return info.context_window if info else None
+
+    failover = Failover(upstreams.health, settings.timeouts.attempt, context_window=context_window)
+    steps: list[Step] = [
+        ChooseModel(parts.chooser),
+        LimitRate(parts.limiter, counter),
+        RouteCall(upstreams.router, parts.chooser),
+        ProtectPersonalData(parts.privacy),
+        ReserveBudget(parts.budgets, parts.prices, counter, settings.budget_max_output_tokens),
+        Forward(upstreams.upstream, failover, counter),
+    ]
+    settlers: list[Settler] = [
+        WriteUsage(parts.usage),
+        WriteAudit(parts.audit),
+        CountMetrics(parts.metrics),
+        ChargeBudgets(parts.budgets),
+        LogRequest(parts.request_log),
+    ]
+    admission = Admission(parts.auth, settings.timeouts.total)
+    return Gateway(admission, steps, Settlement(parts.prices, settlers))
+
+
+async def _start_upstreams(
+    config: GatewayConfig,
+    settings: Settings,
+    database: Database,
+    alerts: AlertCenter,
+    stack: AsyncExitStack,
+) -> Upstreams:
+    """The deployments (the sandbox when none is configured), their breakers, upstream
+    keys and client, and the probes that watch their health."""
+    deployments = config.deployments or [await _start_sandbox(stack)]
+    router = Router(deployments, config.fallbacks)
+    health = HealthBoard(
+        [d.name for d in router.deployments],
+        settings.breaker,
+        on_open=lambda deployment, reason: alerts.raise_soon(
+            Alert(
+                "upstream_breaker_open",
+                deployment,
+                f"Deployment '{deployment}' is failing and is skipped for now: {reason}.",
+            )
+        ),
+    )
+    keyring = KeyRing(
+        router.deployments,
+        vault(settings, database),
+        alert=lambda kind, subject, message: alerts.raise_soon(Alert(kind, subject, message)),
+        refresh_seconds=settings.vault_refresh_seconds,
+    )
+    await keyring.start()
+    stack.push_async_callback(keyring.close)
+    upstream = UpstreamClient(
+        settings.timeouts,
+        RetryPolicy.from_settings(settings.retry),
+        keyring,
+        UpstreamTls(settings.upstream_ca_file, deployments),
+    )
+    await upstream.start()
+    stack.push_async_callback(upstream.close)
+    _run_until_closed(stack, probe_forever(router.deployments, upstream, health))
+    if settings.redis_url:
+        shared = SharedBreakers(health, settings.redis_url)
+        await shared.start()
+        stack.push_async_callback(shared.close)
+    return Upstreams(router, health, upstream)
+
+
+def _run_until_closed(stack: AsyncExitStack, work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` in the background until the runtime closes."""
+    task = asyncio.create_task(work)
+    stack.callback(task.cancel)
+
+
+def _start_housekeeping(
+    settings: Settings, database: Database, monitor: KeyMonitor, stack: AsyncExitStack
+) -> None:
+    """Key alert rules, the daily usage rollup and the retention purge, in the background."""
+    _run_until_closed(stack, _watch_keys(monitor, settings.alerts.check_seconds))
+    _run_until_closed(stack, roll_up_forever(database, settings.rollup_seconds))
+    _run_until_closed(stack, purge_forever(database, settings.retention, settings.dead_letter_dir))
+
+
+async def _token_verifier(settings: Settings) -> TokenVerifier | None:
+    """The platform's token verifier, its keys loaded, when JWTs are configured."""
+    if not settings.jwt.enabled:
+        return None
+    tokens = TokenVerifier(settings.jwt)
+    await tokens.load()
+    return tokens
+
+
+async def _start_budgets(
+    settings: Settings, database: Database, alerts: AlertCenter, stack: AsyncExitStack
+) -> BudgetLedger:
+    budgets = BudgetLedger(database, alerts, settings.budget_refresh_seconds)
+    await budgets.start()
+    stack.push_async_callback(budgets.close)
+    return budgets
+
+
+def _request_log(settings: Settings, stack: AsyncExitStack) -> RequestLog:
+    request_log = RequestLog.for_format(settings.log_format)
+    stack.callback(request_log.close)
+    return request_log
 
 
 async def _privacy_shield(

@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.auth.principal import Role
+from careergate.endpoints import endpoint_paths
 from careergate.privacy.policy import PrivacyMode
-from careergate.upstream.providers import Endpoint
 
-ENDPOINT_NAMES = frozenset(e.value for e in Endpoint)
+ENDPOINT_NAMES = endpoint_paths()
 
 
 MAX_INT32 = 2**31 - 1

@@ -8,10 +8,11 @@ from typing import Any
 
 import orjson
 
+from careergate.endpoints.spec import StreamForm
 from careergate.errors import GatewayError, UpstreamError
 from careergate.upstream.client import StreamBroken, UpstreamStream
 from careergate.upstream.deadline import Deadline
-from careergate.upstream.validation import check_chunk, parse_object
+from careergate.upstream.validation import parse_object
 from careergate.usage.record import TokenUsage
 
 DONE = b"[DONE]"
@@ -49,6 +50,7 @@ async def upstream_events(stream: UpstreamStream, deadline: float) -> AsyncItera
 class StreamTally:
     """What a stream carried: the upstream's usage, or the text to count if it sent none."""
 
+    form: StreamForm
     usage: TokenUsage | None = None
     model: str | None = None
     text: list[str] = field(default_factory=list)
@@ -60,15 +62,7 @@ class StreamTally:
         usage = chunk.get("usage")
         if usage:
             self.usage = TokenUsage.from_openai(usage)
-        for choice in chunk["choices"]:
-            delta = choice.get("delta") or {}
-            content = delta.get("content")
-            if isinstance(content, str):
-                self.text.append(content)
-            for call in delta.get("tool_calls") or ():
-                function = call.get("function") or {}
-                self.text.append(str(function.get("name") or ""))
-                self.text.append(str(function.get("arguments") or ""))
+        self.text.extend(self.form.chunk_texts(chunk))
 
 
 async def relay(
@@ -94,9 +88,9 @@ async def relay(
                 yield sse_event(DONE)
                 return
             chunk = parse_object(data)
-            check_chunk(chunk)
+            tally.form.check_chunk(chunk)
             tally.observe(chunk)
-            if not chunk["choices"] and chunk.get("usage") and not forward_usage_chunk:
+            if not forward_usage_chunk and tally.form.is_usage_only(chunk):
                 continue
             if rewrite is not None and rewrite(chunk):
                 data = orjson.dumps(chunk)

@@ -12,9 +12,9 @@ import openai
 import orjson
 
 from careergate.core.call import Incoming, Reply
+from careergate.endpoints import CHAT
 from careergate.errors import GatewayError
 from careergate.http.responses import new_request_id
-from careergate.upstream.providers import Endpoint
 
 
 class ModelUnavailable(Exception):
@@ -50,7 +50,7 @@ class GatewayCaller:
 
         incoming = Incoming(
             request_id=new_request_id(),
-            endpoint=Endpoint.CHAT,
+            endpoint=CHAT,
             secret=self._secret,
             read_body=read_body,
             user=self._user,

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from careergate.endpoints import ENDPOINTS
 from careergate.errors import (
     GatewayError,
     InternalError,
@@ -28,7 +29,6 @@ from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
 from careergate.tokens import TokenCounter
-from careergate.upstream.providers import Endpoint
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -62,9 +62,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
             await runtimes.runtime.close()
             runtimes.runtime = None
 
-    forward = {
-        f"/v1/{endpoint.value}": ForwardEndpoint(endpoint, runtimes) for endpoint in Endpoint
-    }
+    forward = {f"/v1/{path}": ForwardEndpoint(spec, runtimes) for path, spec in ENDPOINTS.items()}
     routes = [
         *OperationsRoutes(runtimes).routes(),
         # Registered here too so that other methods get a 405 rather than a 404.

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from careergate.auth.principal import Principal
 from careergate.core.call import Incoming, StreamReply
+from careergate.endpoints import EndpointSpec
 from careergate.errors import GatewayError, InternalError
 from careergate.http.bodies import body_too_large
 from careergate.http.disconnect import CancelOnDisconnect, ClientDisconnected, Watchlist
@@ -34,7 +35,6 @@ from careergate.http.responses import (
 )
 from careergate.http.security_headers import security_headers
 from careergate.runtime import Runtime
-from careergate.upstream.providers import Endpoint
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -201,7 +201,7 @@ class SseResponse:
 class ForwardEndpoint:
     """``POST /v1/chat/completions`` or ``POST /v1/embeddings`` as a plain ASGI app."""
 
-    def __init__(self, endpoint: Endpoint, runtimes: RuntimeHolder) -> None:
+    def __init__(self, endpoint: EndpointSpec, runtimes: RuntimeHolder) -> None:
         self.endpoint = endpoint
         self.runtimes = runtimes
         self.watchlist = Watchlist()
@@ -212,7 +212,7 @@ class ForwardEndpoint:
         except Exception:
             # A bug of ours, not the caller's: log it, and answer in OpenAI's format
             # (the server refuses this if the response had already started).
-            log.exception("unhandled error in %s", self.endpoint.value)
+            log.exception("unhandled error in %s", self.endpoint.path)
             error = InternalError("careergate failed unexpectedly; the failure is logged.")
             status, body, headers = raw_error(error, new_request_id())
             with contextlib.suppress(RuntimeError):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,6 +10,6 @@ class Choice:
     model: str
     note: str | None = None
     """Why this model (alias, canary, policy), for the response header and usage record."""
-    changes: dict[str, Any] = field(default_factory=dict)
-    """Changes to the request body the choice brings (a capped ``max_tokens``)."""
+    output_cap: int | None = None
+    """The output ceiling the choice imposes (a policy's ``max_tokens``), if any."""
     alias: bool = False

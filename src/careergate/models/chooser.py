@@ -4,8 +4,8 @@ is near its shutdown date."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from careergate.models.aliases import AliasTable
 from careergate.models.choice import Choice
@@ -29,9 +29,13 @@ class ModelChooser:
         self._warnings: dict[str, str | None] = {}
         self._plain: dict[str, Choice] = {}
 
-    def choose(self, requested: str, feature: str | None, body: dict[str, Any]) -> Choice:
+    def choose(
+        self, requested: str, feature: str | None, prompt: Callable[[], int], ceiling: int | None
+    ) -> Choice:
+        """The model for a request naming ``requested``. ``prompt`` estimates its input
+        tokens (asked only when a policy chooses); ``ceiling`` is its output ceiling."""
         if requested == AUTO and self.policies is not None:
-            return self.policies.choose(feature, body)
+            return self.policies.choose(feature, prompt(), ceiling)
         if self.aliases is not None and (resolved := self.aliases.resolve(requested)):
             return Choice(resolved.model, resolved.note, alias=True)
         plain = self._plain.get(requested)  # the common case: the model named, as named

@@ -20,9 +20,7 @@ and the usage record.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from careergate.errors import InvalidRequest
@@ -68,7 +66,9 @@ class PolicyBook:
                         "catalogue (models: snapshots:) and a price (prices:)"
                     )
 
-    def choose(self, feature: str | None, body: dict[str, Any]) -> Choice:
+    def choose(self, feature: str | None, prompt: int, requested: int | None) -> Choice:
+        """The cheapest candidate of the feature's policy that meets it for a request of
+        about ``prompt`` input tokens asking for at most ``requested`` output tokens."""
         policy = self.features.get(feature or "")
         if policy is None:
             raise InvalidRequest(
@@ -77,9 +77,7 @@ class PolicyBook:
                 code="no_model_policy",
                 param="model",
             )
-        requested = body.get("max_completion_tokens") or body.get("max_tokens")
-        ceiling = min(int(requested or policy.max_tokens or 4096), policy.max_tokens or 10**9)
-        prompt = len(orjson.dumps(body.get("messages") or body.get("input") or "")) // 4
+        ceiling = min(requested or policy.max_tokens or 4096, policy.max_tokens or 10**9)
         worst = TokenUsage(prompt_tokens=prompt, completion_tokens=ceiling)
         needed = Tier.named(policy.tier)
         fitting: list[tuple[int, str]] = []
@@ -120,7 +118,5 @@ class PolicyBook:
             f"policy {feature}: {', '.join(needs)} -> {model} (cheapest of {len(fitting)} "
             f"meeting it{', deferrable' if policy.deferrable else ''})"
         )
-        changes: dict[str, Any] = {}
-        if policy.max_tokens and (not requested or int(requested) > policy.max_tokens):
-            changes["max_completion_tokens"] = policy.max_tokens
-        return Choice(model, note, changes)
+        capped = policy.max_tokens and (not requested or requested > policy.max_tokens)
+        return Choice(model, note, output_cap=policy.max_tokens if capped else None)

@@ -20,6 +20,8 @@ from typing import Any, BinaryIO, Literal
 
 import orjson
 
+from careergate.usage.record import UsageRecord
+
 _SECRET = re.compile(
     r"(sk-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{12,}"  # OpenAI and careergate keys
     r"|((?:Bearer|api-key:?)\s+)[A-Za-z0-9._~+/=-]{12,}"  # credentials in headers
@@ -196,6 +198,29 @@ class RequestLog:
     def for_format(cls, fmt: LogFormat) -> RequestLog:
         # Looked up at each flush, so a replaced sys.stderr (a test's capture) is honoured.
         return cls((lambda: sys.stderr.buffer) if resolve_format(fmt) == "json" else None)
+
+    def log_request(self, record: UsageRecord, key_prefix: str | None) -> None:
+        """Log the request ``record`` settled: who, what, where, how it ended, how long."""
+        self.emit(
+            record.created_at,
+            {
+                "request_id": record.request_id,
+                "key": key_prefix,
+                "user": record.user_id,
+                "feature": record.feature,
+                "endpoint": record.endpoint,
+                "model": record.model_requested,
+                "deployment": record.deployment,
+                "stream": record.stream,
+                "status": record.status_code,
+                "error": record.error_code,
+                "attempts": record.attempts,
+                "client": record.client,
+                "prompt_tokens": record.usage.prompt_tokens,
+                "completion_tokens": record.usage.completion_tokens,
+                "latency_ms": record.latency_ms,
+            },
+        )
 
     def emit(self, at: datetime, fields: dict[str, Any]) -> None:
         """Log one finished request; ``at`` is its (UTC) time."""

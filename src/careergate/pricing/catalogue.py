@@ -10,6 +10,7 @@ cached prompt tokens are billed at the cached-input price.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -129,6 +130,20 @@ class PriceCatalogue:
             return None
         index = bisect.bisect_right(self._starts[name], when) - 1
         return prices[max(index, 0)]
+
+    def request_cost(self, usage: TokenUsage, on: date, models: Iterable[str | None]) -> int | None:
+        """A request's cost at the price of the first of ``models`` that has one (the
+        snapshot the upstream named, then the model it was sent to); ``None``: unpriced.
+        A request that used no tokens costs nothing."""
+        cost: int | None = 0
+        if not (usage.prompt_tokens or usage.completion_tokens):
+            return cost
+        for model in models:
+            if model:
+                cost = self.cost_nano(model, usage, on=on)
+                if cost is not None:
+                    break
+        return cost
 
     def cost_nano(self, model: str, usage: TokenUsage, *, on: date | None = None) -> int | None:
         """The cost in nano-dollars, or ``None`` for a model with no price."""

@@ -24,15 +24,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from careergate.endpoints import EndpointSpec
 from careergate.errors import InvalidRequest
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.placeholders import Placeholders, taken_numbers
 from careergate.privacy.policy import PrivacyMode, PrivacyPolicy
-from careergate.privacy.slots import answer_slots, participant_slots, request_slots
 from careergate.privacy.stream import StreamRestorer
 from careergate.privacy.subject import Subject, SubjectSpec
 from careergate.privacy.subjects import SubjectDirectory
-from careergate.upstream.providers import Endpoint
 
 EXTENSION = "careergate"
 HANDLED = {
@@ -48,6 +47,7 @@ _JSON = json.JSONDecoder()
 class Protection:
     """What the privacy step did to one request, and how to undo it in the answer."""
 
+    endpoint: EndpointSpec
     mode: PrivacyMode
     placeholders: Placeholders
     structured: bool
@@ -67,7 +67,7 @@ class Protection:
         ``masked`` or ``refused``."""
         return HANDLED[self.mode] if self.replaced else "none"
 
-    def refusal(self, endpoint: Endpoint) -> InvalidRequest | None:
+    def refusal(self) -> InvalidRequest | None:
         """The error for a request ``refuse`` mode stops, naming the kinds found."""
         if self.mode is not PrivacyMode.REFUSE or not self.replaced:
             return None
@@ -76,14 +76,14 @@ class Protection:
             f"The request contains personal data ({kinds}) and this key or feature does "
             "not allow personal data to be sent to a model.",
             code="personal_data_refused",
-            param="messages" if endpoint is Endpoint.CHAT else "input",
+            param=self.endpoint.text_param,
         )
 
     def restore_answer(self, answer: dict[str, Any]) -> bool:
         """Put the values back into a chat completion; False when nothing could change."""
         if not self.placeholders.restorable:
             return False
-        slots = answer_slots(answer, self.structured)
+        slots = self.endpoint.answer_slots(answer, self.structured)
         for slot in slots:
             slot.set(self.placeholders.restore(slot.get(), in_json=slot.in_json))
         return bool(slots)
@@ -107,7 +107,7 @@ class PrivacyShield:
 
     async def protect(
         self,
-        endpoint: Endpoint,
+        endpoint: EndpointSpec,
         body: dict[str, Any],
         extension: Any,
         key_mode: PrivacyMode | None,
@@ -122,7 +122,7 @@ class PrivacyShield:
         mode = self.policy.mode_for(key_mode, feature)
         if mode is PrivacyMode.OFF:
             return None
-        slots = request_slots(endpoint, body)
+        slots = endpoint.text_slots(body)
         texts = [slot.get() for slot in slots]
         spec = await self._subject(extension, user)
         for embedded in _embedded_resumes(texts):
@@ -135,14 +135,9 @@ class PrivacyShield:
         for slot, text, found in zip(slots, texts, findings, strict=True):
             if found:
                 slot.set(placeholders.replace(text, found))
-        for slot in participant_slots(endpoint, body):
+        for slot in endpoint.participant_slots(body):
             slot.set(placeholders.participant(slot.get()))
-        response_format = body.get("response_format")
-        structured = isinstance(response_format, dict) and response_format.get("type") in (
-            "json_object",
-            "json_schema",
-        )
-        return Protection(mode, placeholders, structured)
+        return Protection(endpoint, mode, placeholders, endpoint.structured(body))
 
     async def put_subject(self, user: str, spec: SubjectSpec) -> None:
         if self.subjects is None:

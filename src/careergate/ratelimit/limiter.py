@@ -18,6 +18,7 @@ count can still charge a window for a refused request, which errs on the limit's
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +29,6 @@ from limits.storage import storage_from_string
 from careergate.auth.principal import Principal
 from careergate.errors import RateLimited, retry_headers
 from careergate.ratelimit.rules import Limit, RuleBook, Scope
-from careergate.tokens import TokenCounter
-from careergate.upstream.providers import Endpoint
 
 
 def _storage(uri: str) -> Any:
@@ -48,13 +47,10 @@ class _Check:
 
 
 class RateLimiter:
-    def __init__(
-        self, storage_uri: str, tokens: TokenCounter, rules: RuleBook | None = None
-    ) -> None:
+    def __init__(self, storage_uri: str, rules: RuleBook | None = None) -> None:
         self._storage = storage = _storage(storage_uri)
         self._requests = MovingWindowRateLimiter(storage)
         self._tokens = SlidingWindowCounterRateLimiter(storage)
-        self._counter = tokens
         self._rules = rules or RuleBook()
         self._items: dict[tuple[str, int], limits.RateLimitItem] = {}
 
@@ -88,30 +84,25 @@ class RateLimiter:
                 found.append(limit)
         return found
 
-    def estimate_tokens(self, endpoint: Endpoint, body: dict[str, Any]) -> int:
-        model = str(body["model"])
-        if endpoint is Endpoint.EMBEDDINGS:
-            return self._counter.embedding_input_tokens(model, body["input"])
-        ceiling = body.get("max_completion_tokens") or body.get("max_tokens") or 0
-        return self._counter.chat_prompt_tokens(model, body["messages"]) + int(ceiling)
-
     async def admit(
         self,
         principal: Principal,
-        endpoint: Endpoint,
-        body: dict[str, Any],
+        model: str,
+        estimate: Callable[[], int],
         user: str | None,
         feature: str | None,
     ) -> None:
-        """Count the request in every window that applies; ``RateLimited`` if one is full."""
+        """Count the request in every window that applies; ``RateLimited`` if one is full.
+        ``estimate`` gives the request's tokens (its prompt plus its output ceiling); it is
+        called only when a token limit applies."""
         checks: list[_Check] = []
         tokens: int | None = None
-        for limit in self.limits_for(principal, user, feature, str(body["model"])):
+        for limit in self.limits_for(principal, user, feature, model):
             if limit.rpm:
                 checks.append(_Check(self._requests, self._item("requests", limit.rpm), limit, 1))
             if limit.tpm:
                 if tokens is None:
-                    tokens = self.estimate_tokens(endpoint, body)
+                    tokens = estimate()
                 checks.append(_Check(self._tokens, self._item("tokens", limit.tpm), limit, tokens))
         if len(checks) > 1:
             for check in checks:

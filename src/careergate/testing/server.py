@@ -20,6 +20,7 @@ from typing import Any, Self
 import orjson
 from aiohttp import web
 
+from careergate.endpoints import CHAT
 from careergate.testing.faults import Fault, FaultPlan
 from careergate.testing.ratelimits import RateLimitWindows, UpstreamLimits
 from careergate.testing.replies import (
@@ -32,7 +33,6 @@ from careergate.testing.replies import (
     tool_call_for,
 )
 from careergate.tokens import TokenCounter
-from careergate.upstream.headroom import estimate_tokens
 
 DEFAULT_MODELS = (
     "gpt-4o",
@@ -167,7 +167,9 @@ class _Handlers:
             return _error(400, "We could not parse the JSON body of your request.")
         if self.state.rate_limits.limits is not None:
             allowed, limit_headers = self.state.rate_limits.admit(
-                _api_key(request), estimate_tokens(await request.read(), body), time.monotonic()
+                _api_key(request),
+                CHAT.upstream_estimate(await request.read(), body),
+                time.monotonic(),
             )
             request[_LIMIT_HEADERS] = limit_headers  # sent with whatever the answer is
             if not allowed:

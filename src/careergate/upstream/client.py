@@ -25,7 +25,6 @@ from careergate.settings import TimeoutSettings
 from careergate.upstream import http1
 from careergate.upstream.deadline import Deadline
 from careergate.upstream.keyring import HeldBack, KeyRing
-from careergate.upstream.providers import Endpoint
 from careergate.upstream.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from careergate.upstream.router import Target
 from careergate.upstream.tls import UpstreamTls
@@ -164,7 +163,7 @@ class UpstreamClient:
     async def request(
         self,
         target: Target,
-        endpoint: Endpoint,
+        path: str,
         payload: bytes,
         deadline: float,
         request_id: str,
@@ -176,7 +175,7 @@ class UpstreamClient:
         answer, whatever its status, is returned. ``tokens`` is what the request counts
         against the upstream's token limit (``headroom``)."""
         reply = await self._send(
-            target, endpoint, payload, deadline, request_id, tokens, attempts, stream=False
+            target, path, payload, deadline, request_id, tokens, attempts, stream=False
         )
         assert isinstance(reply, UpstreamReply)
         return reply
@@ -184,7 +183,7 @@ class UpstreamClient:
     async def open_stream(
         self,
         target: Target,
-        endpoint: Endpoint,
+        path: str,
         payload: bytes,
         deadline: float,
         request_id: str,
@@ -195,13 +194,13 @@ class UpstreamClient:
         reached the caller, so failures are retried as in ``request``; an error answer
         that is not retried comes back whole as an ``UpstreamReply``."""
         return await self._send(
-            target, endpoint, payload, deadline, request_id, tokens, attempts, stream=True
+            target, path, payload, deadline, request_id, tokens, attempts, stream=True
         )
 
     async def _send(
         self,
         target: Target,
-        endpoint: Endpoint,
+        path: str,
         payload: bytes,
         deadline: float,
         request_id: str,
@@ -210,7 +209,7 @@ class UpstreamClient:
         *,
         stream: bool,
     ) -> UpstreamStream | UpstreamReply:
-        url = target.deployment.provider.url(endpoint, target.upstream_model)
+        url = target.deployment.provider.url(path, target.upstream_model)
         where = self._target(url, target.deployment.name)
         loop = self.loop or asyncio.get_running_loop()
         attempt = 0

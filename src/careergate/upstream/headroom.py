@@ -6,8 +6,8 @@ durations such as ``6m0s``, ``1.5s`` or ``20ms``). careergate keeps the latest f
 per upstream key, counts what it sends until the next answer brings fresh ones, and
 holds a request back rather than send it to a key the upstream is about to refuse.
 
-Tokens are estimated the way OpenAI's own limiter does before a call: the request's
-characters divided by four, plus the most it may generate (``max_tokens``).
+A request's tokens are estimated the way OpenAI's own limiter does before a call
+(``EndpointSpec.upstream_estimate``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 _DURATION = re.compile(
     r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?"
@@ -34,12 +33,6 @@ def parse_reset(text: str) -> float | None:
         return None
     hours, minutes, seconds, millis = (float(part) if part else 0.0 for part in match.groups())
     return hours * 3600 + minutes * 60 + seconds + millis / 1000
-
-
-def estimate_tokens(payload: bytes, body: Mapping[str, Any]) -> int:
-    """OpenAI's pre-call estimate of what a request counts against a token limit."""
-    ceiling = body.get("max_completion_tokens") or body.get("max_tokens") or 0
-    return len(payload) // 4 + int(ceiling)
 
 
 @dataclass(slots=True)

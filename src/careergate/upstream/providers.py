@@ -6,17 +6,9 @@ OpenAI's wire format for every provider here. New kinds register in ``PROVIDERS`
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import ClassVar, Protocol
 
 from careergate.config.deployments import ConfigError, DeploymentConfig
-
-
-class Endpoint(StrEnum):
-    """An OpenAI API operation the gateway forwards; the value is its URL path."""
-
-    CHAT = "chat/completions"
-    EMBEDDINGS = "embeddings"
 
 
 class Provider(Protocol):
@@ -24,7 +16,9 @@ class Provider(Protocol):
 
     requires_key: bool
 
-    def url(self, endpoint: Endpoint, upstream_model: str) -> str: ...
+    def url(self, path: str, upstream_model: str) -> str:
+        """The URL of the endpoint at ``path`` (``chat/completions``) for the model."""
+        ...
 
     def headers(self, api_key: str | None) -> dict[str, str]:
         """Request headers carrying ``api_key`` (computed once per key, not per request)."""
@@ -47,8 +41,8 @@ class OpenAIProvider:
             raise ConfigError(f"deployment {config.name!r}: base_url is required")
         self._base = base.rstrip("/")
 
-    def url(self, endpoint: Endpoint, upstream_model: str) -> str:
-        return f"{self._base}/{endpoint.value}"
+    def url(self, path: str, upstream_model: str) -> str:
+        return f"{self._base}/{path}"
 
     def headers(self, api_key: str | None) -> dict[str, str]:
         headers = {"content-type": "application/json"}
@@ -80,10 +74,9 @@ class AzureOpenAIProvider:
         self._base = config.base_url.rstrip("/")
         self._version = config.api_version or "2024-10-21"
 
-    def url(self, endpoint: Endpoint, upstream_model: str) -> str:
+    def url(self, path: str, upstream_model: str) -> str:
         return (
-            f"{self._base}/openai/deployments/{upstream_model}/{endpoint.value}"
-            f"?api-version={self._version}"
+            f"{self._base}/openai/deployments/{upstream_model}/{path}?api-version={self._version}"
         )
 
     def headers(self, api_key: str | None) -> dict[str, str]:

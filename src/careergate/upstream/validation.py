@@ -1,82 +1,30 @@
-"""Checks of upstream answers, so a broken upstream becomes a clear 502, not a crash.
-
-The checks are structural and cheap (they run on every answer): the fields the OpenAI
-SDKs rely on must be there with the right types.
-"""
+"""Reading upstream answers: a body that is no JSON object becomes a clear 502, and an
+error answer the error to give the caller. What each endpoint's answer must hold is its
+spec's to check (``careergate.endpoints``)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
-from careergate.errors import UpstreamError, UpstreamInvalidResponse, UpstreamStatusError
-from careergate.upstream.providers import Endpoint
+from careergate.endpoints.checks import invalid_answer
+from careergate.errors import UpstreamError, UpstreamStatusError
 
 Json = dict[str, Any]
-
-
-def _invalid(what: str) -> UpstreamInvalidResponse:
-    return UpstreamInvalidResponse(
-        f"The upstream sent an invalid response ({what}).", code="upstream_invalid_response"
-    )
 
 
 def parse_object(body: bytes) -> Json:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise _invalid("not valid JSON") from None
+        raise invalid_answer("not valid JSON") from None
     if not isinstance(value, dict):
-        raise _invalid("not a JSON object")
+        raise invalid_answer("not a JSON object")
     return value
 
-
-def _check_usage(answer: Json) -> None:
-    usage = answer.get("usage")
-    if usage is not None and not (
-        isinstance(usage, dict) and isinstance(usage.get("prompt_tokens", 0), int)
-    ):
-        raise _invalid("malformed usage")
-
-
-def check_chat_completion(answer: Json) -> None:
-    choices = answer.get("choices")
-    if not isinstance(choices, list):
-        raise _invalid("no choices")
-    for choice in choices:
-        if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
-            raise _invalid("a choice without a message")
-    _check_usage(answer)
-
-
-def check_embeddings(answer: Json) -> None:
-    data = answer.get("data")
-    if not isinstance(data, list):
-        raise _invalid("no data")
-    for item in data:
-        if not isinstance(item, dict) or not isinstance(item.get("embedding"), list | str):
-            raise _invalid("an item without an embedding")
-    _check_usage(answer)
-
-
-def check_chunk(chunk: Json) -> None:
-    """A streamed chat chunk: choices (maybe empty, for the usage chunk) with deltas."""
-    choices = chunk.get("choices")
-    if not isinstance(choices, list):
-        raise _invalid("a stream chunk without choices")
-    for choice in choices:
-        if not isinstance(choice, dict) or not isinstance(choice.get("delta", {}), dict):
-            raise _invalid("a stream chunk with a malformed choice")
-    _check_usage(chunk)
-
-
-ANSWER_CHECKS: dict[Endpoint, Callable[[Json], None]] = {
-    Endpoint.CHAT: check_chat_completion,
-    Endpoint.EMBEDDINGS: check_embeddings,
-}
 
 _PASSED_HEADERS = ("retry-after", "retry-after-ms")
 

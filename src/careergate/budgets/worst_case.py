@@ -1,0 +1,45 @@
+"""The most a request can cost, as budgets hold it before the request goes upstream.
+
+The worst case in tokens is the endpoint's to say (``EndpointSpec.worst_case``); here it
+is priced at the dearest price on the request's route, since a fallback may serve it. A
+route with an unpriced model cannot be held under a hard budget: refused with a 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from careergate.budgets.ledger import Budget
+from careergate.errors import InvalidRequest
+from careergate.pricing.catalogue import ModelPrice, nano_from_pico
+from careergate.usage.record import TokenUsage
+
+SLACK_TOKENS = 2
+"""Input tokens added to the worst case: the upstream's count may differ from ours."""
+
+
+def worst_case_nano(
+    worst: TokenUsage,
+    prices: Sequence[ModelPrice | None],
+    budgets: Sequence[Budget],
+    requested: str,
+    routed: str,
+) -> int:
+    """The cost to hold for a request for ``requested``, routed to ``routed`` and its
+    fallbacks, whose prices are ``prices`` (``routed``'s first). Unpriced models cost
+    nothing under soft budgets only."""
+    if None in prices:
+        if any(budget.hard for budget in budgets):
+            unpriced = f"`{routed}`" if prices[0] is None else "a fallback model"
+            raise InvalidRequest(
+                f"The model {unpriced} has no price in the catalogue, so `{requested}` "
+                "cannot be used under a hard budget.",
+                code="model_not_priced",
+                param="model",
+            )
+        return 0
+    return max(
+        nano_from_pico(price.cost_pico(worst)) + nano_from_pico(SLACK_TOKENS * price.input)
+        for price in prices
+        if price is not None
+    )

@@ -1,0 +1,64 @@
+"""Admission: the start of the request path, from what the transport handed over to a
+``Call`` the steps can work on (authenticated, parsed, attributed, authorized)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from careergate.auth.authenticator import Authenticator
+from careergate.auth.authorization import authorize_request
+from careergate.core.call import Call, Incoming, Outcome
+from careergate.errors import InvalidRequest
+
+MAX_LABEL = 200
+"""The longest model, user or feature name a usage record keeps."""
+
+
+class Admission:
+    def __init__(self, auth: Authenticator, default_timeout: float) -> None:
+        self.auth = auth
+        self.default_timeout = default_timeout
+
+    async def admit(self, incoming: Incoming, outcome: Outcome) -> Call:
+        """The call for ``incoming``, noting in ``outcome`` whom and what it is for as
+        soon as that is known, so that even a refused request is attributed."""
+        principal = await self.auth.authenticate(incoming.secret)
+        outcome.principal = principal
+        # The key's own attribution until the request's is read and allowed, so that even
+        # a malformed request counts against its key's user and feature.
+        outcome.user, outcome.feature = principal.user, principal.feature
+        raw = await incoming.read_body()
+        body = incoming.endpoint.parse(raw)
+        outcome.model = label(body["model"], "model")
+        outcome.stream = incoming.endpoint.streams(body)
+        named_user = label(incoming.user or _str_or_none(body.get("user")), "user")
+        user: str | None
+        if incoming.user_token is not None:
+            # A verified token is proof of the user: no act-for-users permission needed.
+            user = (await self.auth.end_user(incoming.user_token)).user
+            named_user = None
+        else:
+            user = named_user or principal.user
+        feature = label(incoming.feature, "x-careergate-feature") or principal.feature
+        outcome.user, outcome.feature = user, feature
+        authorize_request(principal, incoming.endpoint.path, named_user, incoming.feature)
+        timeout = self.default_timeout
+        if incoming.timeout is not None and 0 < incoming.timeout < timeout:
+            timeout = incoming.timeout
+        deadline = asyncio.get_running_loop().time() + timeout
+        return Call(incoming.endpoint, principal, body, raw, deadline, user, feature, outcome)
+
+
+def label(value: str | None, param: str) -> str | None:
+    """A name careergate records: refused (400) when no database could keep it."""
+    if value is not None and (len(value) > MAX_LABEL or "\x00" in value):
+        raise InvalidRequest(
+            f"'{param}' must be at most {MAX_LABEL} characters, without NUL characters.",
+            param=param,
+        )
+    return value
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

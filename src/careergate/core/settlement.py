@@ -1,0 +1,87 @@
+"""Settling a request: what happens once, at its end, whatever the outcome.
+
+The record is built from the request's outcome, priced, then handed to each settler in
+turn: the usage and audit sinks (batched, written off the request's path), metrics, the
+budgets (the reservation released, the real cost charged) and the request's log line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from careergate.audit.entry import AuditEntry
+from careergate.budgets.ledger import BudgetLedger
+from careergate.core.call import Outcome
+from careergate.observability.logs import RequestLog
+from careergate.observability.metrics import GatewayMetrics
+from careergate.pricing.catalogue import PriceCatalogue
+from careergate.storage.buffered import RecordSink
+from careergate.usage.record import UsageRecord
+
+
+class Settler(Protocol):
+    def settle(self, outcome: Outcome, record: UsageRecord) -> None:
+        """Take note of a finished request; must not wait (the request is answered)."""
+        ...
+
+
+class Settlement:
+    def __init__(self, prices: PriceCatalogue, settlers: Sequence[Settler]) -> None:
+        self.prices = prices
+        self.settlers = tuple(settlers)
+
+    def settle(self, outcome: Outcome) -> None:
+        """Settle ``outcome`` exactly once: later calls do nothing."""
+        if outcome.settled:
+            return
+        outcome.settled = True
+        record = outcome.record()
+        target = outcome.target.model if outcome.target else None
+        record.cost_nano_usd = self.prices.request_cost(
+            record.usage, record.created_at.date(), (record.model_served, target)
+        )
+        for settler in self.settlers:
+            settler.settle(outcome, record)
+
+
+class WriteUsage:
+    def __init__(self, sink: RecordSink[UsageRecord]) -> None:
+        self.sink = sink
+
+    def settle(self, outcome: Outcome, record: UsageRecord) -> None:
+        self.sink.record(record)
+
+
+class WriteAudit:
+    def __init__(self, sink: RecordSink[AuditEntry]) -> None:
+        self.sink = sink
+
+    def settle(self, outcome: Outcome, record: UsageRecord) -> None:
+        self.sink.record(outcome.audit_entry(record))
+
+
+class CountMetrics:
+    def __init__(self, metrics: GatewayMetrics) -> None:
+        self.metrics = metrics
+
+    def settle(self, outcome: Outcome, record: UsageRecord) -> None:
+        self.metrics.observe(record)
+
+
+class ChargeBudgets:
+    def __init__(self, budgets: BudgetLedger) -> None:
+        self.budgets = budgets
+
+    def settle(self, outcome: Outcome, record: UsageRecord) -> None:
+        if outcome.reservation is not None:
+            self.budgets.settle_soon(outcome.reservation, record.cost_nano_usd or 0)
+
+
+class LogRequest:
+    def __init__(self, log: RequestLog) -> None:
+        self.log = log
+
+    def settle(self, outcome: Outcome, record: UsageRecord) -> None:
+        principal = outcome.principal
+        self.log.log_request(record, principal.key_prefix if principal else None)

@@ -1,0 +1,191 @@
+"""Forward: send the call along its route and answer (whole, or as a stream).
+
+The route is tried in order by ``failover`` (breakers, fallbacks); each target gets the
+upstream client's retries and the call's deadline. The answer is checked by the
+endpoint's spec and the personal data the privacy step replaced is put back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import orjson
+
+from careergate.core.call import Call, Outcome, Reply, StreamReply
+from careergate.core.streaming import StreamTally, relay, sse_error
+from careergate.errors import GatewayError
+from careergate.tokens import TokenCounter
+from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
+from careergate.upstream.failover import Failover, Send
+from careergate.upstream.router import Target
+from careergate.upstream.validation import parse_object, upstream_status_error
+from careergate.usage.record import TokenUsage
+
+T = TypeVar("T")
+Operation = Callable[[Target, str, bytes, float, str, int, int | None], Awaitable[T]]
+"""``UpstreamClient.request`` or ``open_stream``."""
+
+Json = dict[str, object]
+
+
+class Forward:
+    def __init__(self, upstream: UpstreamClient, failover: Failover, counter: TokenCounter) -> None:
+        self.upstream = upstream
+        self.failover = failover
+        self.counter = counter
+
+    async def __call__(self, call: Call) -> Reply | StreamReply | None:
+        if call.stream:
+            return await self._open_stream(call)
+        return await self._complete(call)
+
+    async def _complete(self, call: Call) -> Reply:
+        outcome = call.outcome
+        reply, target = await self._send_along(call, self._sender(call, self.upstream.request))
+        outcome.attempts = reply.attempts
+        if reply.status >= 400:
+            raise upstream_status_error(
+                reply.status, reply.headers, reply.body, target.deployment.name
+            )
+        answer = parse_object(reply.body)
+        call.endpoint.check_answer(answer)
+        outcome.usage = TokenUsage.from_openai(answer.get("usage"))
+        served = answer.get("model")
+        outcome.model_served = served if isinstance(served, str) and served else None
+        body = reply.body
+        if call.protection is not None and call.protection.restore_answer(answer):
+            body = orjson.dumps(answer)
+        return Reply(body, _headers(target, reply.attempts, reply, outcome))
+
+    async def _open_stream(self, call: Call) -> StreamReply:
+        form = call.endpoint.stream
+        assert form is not None, "only endpoints that stream are asked for a stream"
+        caller_wants_usage = form.usage_asked(call.body)
+        # Usage is always asked for, so that streamed tokens are metered like any others.
+        changes = None if caller_wants_usage else form.ask_usage(call.body)
+        send = self._sender(call, self.upstream.open_stream, changes)
+        opened, target = await self._send_along(call, send)
+        call.outcome.attempts = opened.attempts
+        if isinstance(opened, UpstreamReply):
+            raise upstream_status_error(
+                opened.status, opened.headers, opened.body, target.deployment.name
+            )
+        return self._stream_reply(call, opened, target, caller_wants_usage)
+
+    def _stream_reply(
+        self, call: Call, opened: UpstreamStream, target: Target, forward_usage: bool
+    ) -> StreamReply:
+        """The caller's stream: relayed, restored, and settled exactly once when it ends,
+        breaks, or is abandoned by the caller."""
+        form = call.endpoint.stream
+        assert form is not None
+        outcome = call.outcome
+        tally = StreamTally(form)
+        restorer = call.protection.stream_restorer() if call.protection is not None else None
+        events = relay(
+            opened,
+            call.deadline,
+            tally,
+            request_id=call.request_id,
+            forward_usage_chunk=forward_usage,
+            rewrite=restorer.restore if restorer is not None else None,
+        )
+
+        def finish() -> None:
+            if outcome.settled:
+                return
+            opened.close()  # drops the upstream connection if the stream did not finish
+            outcome.model_served = tally.model
+            outcome.usage = tally.usage or self._estimate(target.model, call, tally)
+            call.settle()
+
+        async def guarded() -> AsyncIterator[bytes]:
+            try:
+                async for event in events:
+                    yield event
+            except GatewayError as error:
+                outcome.fail(error)
+                yield sse_error(error, call.request_id)
+            except (asyncio.CancelledError, GeneratorExit):
+                outcome.client_closed()
+                raise
+            finally:
+                finish()
+
+        def abandon() -> None:
+            if not outcome.settled and not tally.done and outcome.error_code is None:
+                outcome.client_closed()
+            finish()
+
+        return StreamReply(_headers(target, opened.attempts, None, outcome), guarded(), abandon)
+
+    def _estimate(self, model: str, call: Call, tally: StreamTally) -> TokenUsage:
+        """Our own count when the upstream reported none (a stream cut short)."""
+        return TokenUsage(
+            prompt_tokens=call.endpoint.prompt_tokens(self.counter, model, call.body),
+            completion_tokens=self.counter.text_tokens(model, "".join(tally.text)),
+            estimated=True,
+        )
+
+    async def _send_along(self, call: Call, send: Send[T]) -> tuple[T, Target]:
+        """Send along the route (``failover``); note where the request ended up."""
+        route, outcome = call.route, call.outcome
+        assert route is not None, "the call is routed before it is forwarded"
+        served = await self.failover.run(route, call.deadline, asyncio.get_running_loop(), send)
+        target = served.target
+        outcome.target = target
+        if served.fell_back or target.model != route.model:
+            outcome.fallback = True
+            reasons = "; ".join(served.failed) or "the first choices' breakers are open"
+            fallback = f"fallback to {target.deployment.name} ({target.model}): {reasons}"
+            notes = [outcome.route_note, fallback] if outcome.route_note else [fallback]
+            outcome.route_note = "; ".join(notes)[:400]
+        return served.result, target
+
+    def _sender(self, call: Call, operation: Operation[T], changes: Json | None = None) -> Send[T]:
+        """How ``failover`` sends the request to one target: only the last target on the
+        route gets the retry policy; the others, one attempt each."""
+        spec = call.endpoint
+
+        # Hands back the operation's own awaitable: no coroutine frame of its own to
+        # resume each time the upstream call wakes up.
+        def send(target: Target, deadline: float, last: bool) -> Awaitable[T]:
+            payload = _payload(call, target, changes)
+            tokens = spec.upstream_estimate(payload, call.body)
+            attempts = None if last else 1
+            return operation(
+                target, spec.path, payload, deadline, call.request_id, tokens, attempts
+            )
+
+        return send
+
+
+def _payload(call: Call, target: Target, changes: Json | None) -> bytes:
+    """The body to send to ``target``: the call's own bytes unless something must change."""
+    if not changes and target.upstream_model == call.model:
+        return call.payload()
+    body = dict(call.body)
+    body.update(changes or {})
+    body["model"] = target.upstream_model
+    return orjson.dumps(body)
+
+
+def _headers(
+    target: Target, attempts: int, upstream: UpstreamReply | None, outcome: Outcome
+) -> dict[str, str]:
+    """careergate's response headers: where and how the request was served."""
+    headers = {"x-careergate-deployment": target.deployment.name}
+    # Each header costs the server time on every response: only those that say something.
+    if attempts > 1:
+        headers["x-careergate-attempts"] = str(attempts)
+    if target.model != outcome.model:
+        headers["x-careergate-model"] = target.model
+    if outcome.route_note:
+        headers["x-careergate-route"] = outcome.route_note[:300]
+    if outcome.deprecation:
+        headers["x-careergate-deprecation"] = outcome.deprecation
+    if upstream is not None and "x-request-id" in upstream.headers:
+        headers["x-upstream-request-id"] = upstream.headers["x-request-id"]
+    return headers

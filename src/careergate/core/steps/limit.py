@@ -1,0 +1,27 @@
+"""Rate limits: requests and tokens per minute per key, user, team, feature and model."""
+
+from __future__ import annotations
+
+from careergate.core.call import Call, Reply, StreamReply
+from careergate.ratelimit.limiter import RateLimiter
+from careergate.tokens import TokenCounter
+
+
+class LimitRate:
+    def __init__(self, limiter: RateLimiter, counter: TokenCounter) -> None:
+        self.limiter = limiter
+        self.counter = counter
+
+    async def __call__(self, call: Call) -> Reply | StreamReply | None:
+        principal = call.principal
+        if not self.limiter.applies_to(principal):
+            return None  # the common unlimited case costs one check
+        spec, body, model = call.endpoint, call.body, call.model
+
+        def estimate() -> int:
+            """Its prompt plus its output ceiling, as OpenAI's own limits count."""
+            ceiling = spec.output_ceiling(body) or 0
+            return spec.prompt_tokens(self.counter, model, body) + ceiling
+
+        await self.limiter.admit(principal, model, estimate, call.user, call.feature)
+        return None

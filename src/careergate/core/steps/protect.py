@@ -1,0 +1,31 @@
+"""The privacy step: personal data replaced in the body before it leaves, and
+careergate's own request field taken out of it."""
+
+from __future__ import annotations
+
+from careergate.core.call import Call, Reply, StreamReply
+from careergate.privacy.shield import EXTENSION, PrivacyShield
+
+
+class ProtectPersonalData:
+    def __init__(self, privacy: PrivacyShield) -> None:
+        self.privacy = privacy
+
+    async def __call__(self, call: Call) -> Reply | StreamReply | None:
+        extension = call.body.pop(EXTENSION, None)
+        if extension is not None:
+            call.changed()
+        protection = await self.privacy.protect(
+            call.endpoint, call.body, extension, call.principal.privacy, call.feature, call.user
+        )
+        if protection is None:
+            return None
+        outcome = call.outcome
+        outcome.pii_kinds, outcome.pii_action = protection.kinds, protection.action
+        refusal = protection.refusal()
+        if refusal is not None:
+            raise refusal
+        if protection.replaced:
+            call.protection = protection  # only then can the answer hold placeholders
+            call.changed()
+        return None

@@ -1,0 +1,48 @@
+"""Reserve: hold the request's worst-case cost in every budget that applies to it."""
+
+from __future__ import annotations
+
+from careergate.budgets.ledger import BudgetLedger, Subjects
+from careergate.budgets.worst_case import worst_case_nano
+from careergate.core.call import Call, Reply, StreamReply
+from careergate.pricing.catalogue import PriceCatalogue
+from careergate.tokens import TokenCounter
+
+
+class ReserveBudget:
+    def __init__(
+        self,
+        budgets: BudgetLedger,
+        prices: PriceCatalogue,
+        counter: TokenCounter,
+        default_output_ceiling: int,
+    ) -> None:
+        self.budgets = budgets
+        self.prices = prices
+        self.counter = counter
+        self.default_output_ceiling = default_output_ceiling
+        """Set on a request without one, so that its worst case is known."""
+
+    async def __call__(self, call: Call) -> Reply | StreamReply | None:
+        principal = call.principal
+        if self.budgets.none_defined and principal.budget_nano_usd is None:
+            return None  # the common case costs one attribute read
+        subjects = Subjects(principal.key_id, call.user, principal.team, call.feature)
+        budgets = await self.budgets.applicable(subjects, principal.budget_nano_usd)
+        if not budgets:
+            return None
+        route = call.route
+        assert route is not None, "the call is routed before its cost is reserved"
+        prices = [
+            self.prices.price(target.upstream_model) or self.prices.price(target.model)
+            for tier in route.tiers
+            for target in tier
+        ]
+        spec, body = call.endpoint, call.body
+        if None not in prices and spec.output_ceiling(body) is None:
+            spec.cap_output(body, self.default_output_ceiling)
+            call.changed()
+        worst = spec.worst_case(self.counter, route.model, body)
+        cost = worst_case_nano(worst, prices, budgets, call.model, route.model)
+        call.outcome.reservation = await self.budgets.reserve(budgets, cost, call.deadline)
+        return None

@@ -1,0 +1,152 @@
+"""``POST /v1/chat/completions``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
+from careergate.endpoints.slots import Slot
+from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
+from careergate.errors import InvalidRequest
+from careergate.tokens import TokenCounter
+
+_POSITIVE = ("max_tokens", "max_completion_tokens", "n")
+
+
+def message_slots(message: dict[str, Any]) -> Iterator[Slot]:
+    """The texts of one chat message: its content (string or text parts) and the
+    arguments of its tool calls (JSON documents)."""
+    content = message.get("content")
+    if isinstance(content, str):
+        yield Slot(message, "content")
+    elif isinstance(content, list):
+        for part in content:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                yield Slot(part, "text")
+    for call in message.get("tool_calls") or ():
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+            yield Slot(function, "arguments", in_json=True)
+
+
+class ChatStream(StreamForm):
+    """Chat completion chunks: choices with deltas, and a last usage-only chunk."""
+
+    def check_chunk(self, chunk: Json) -> None:
+        choices = chunk.get("choices")
+        if not isinstance(choices, list):
+            raise invalid_answer("a stream chunk without choices")
+        for choice in choices:
+            if not isinstance(choice, dict) or not isinstance(choice.get("delta", {}), dict):
+                raise invalid_answer("a stream chunk with a malformed choice")
+        check_usage(chunk)
+
+    def chunk_texts(self, chunk: Json) -> Iterator[str]:
+        for choice in chunk["choices"]:
+            delta = choice.get("delta") or {}
+            content = delta.get("content")
+            if isinstance(content, str):
+                yield content
+            for call in delta.get("tool_calls") or ():
+                function = call.get("function") or {}
+                yield str(function.get("name") or "")
+                yield str(function.get("arguments") or "")
+
+    def is_usage_only(self, chunk: Json) -> bool:
+        return not chunk["choices"] and bool(chunk.get("usage"))
+
+    def usage_asked(self, body: Json) -> bool:
+        options = body.get("stream_options") or {}
+        return bool(options.get("include_usage"))
+
+    def ask_usage(self, body: Json) -> Json:
+        options = body.get("stream_options") or {}
+        return {"stream_options": {**options, "include_usage": True}}
+
+
+class ChatCompletions(EndpointSpec):
+    name: ClassVar[str] = "chat"
+    path: ClassVar[str] = "chat/completions"
+    text_param: ClassVar[str] = "messages"
+    stream: ClassVar[StreamForm | None] = ChatStream()
+
+    def check_request(self, body: Json) -> None:
+        messages = require_present(body, "messages")
+        require(
+            isinstance(messages, list) and len(messages) > 0,
+            "'messages' must be a non-empty array of message objects.",
+            "messages",
+        )
+        # The messages naming a field are formatted only on failure: every request passes here.
+        for index, message in enumerate(messages):
+            if not (isinstance(message, dict) and isinstance(message.get("role"), str)):
+                raise InvalidRequest(
+                    f"'messages[{index}]' must be an object with a string 'role'.",
+                    param=f"messages[{index}]",
+                    code="invalid_type",
+                )
+        require(
+            isinstance(body.get("stream", False), bool), "'stream' must be a boolean.", "stream"
+        )
+        options = body.get("stream_options")
+        require(
+            options is None or isinstance(options, dict),
+            "'stream_options' must be an object.",
+            "stream_options",
+        )
+        for name in _POSITIVE:
+            value = body.get(name)
+            if value is not None and (type(value) is not int or value <= 0):  # no bools
+                raise InvalidRequest(
+                    f"'{name}' must be a positive integer.", param=name, code="invalid_type"
+                )
+
+    def text_slots(self, body: Json) -> list[Slot]:
+        return [
+            slot
+            for message in body["messages"]
+            if isinstance(message, dict)
+            for slot in message_slots(message)
+        ]
+
+    def participant_slots(self, body: Json) -> list[Slot]:
+        """The ``name`` of each message written by a participant (a person), not those of
+        tool or function messages, which name code."""
+        return [
+            Slot(message, "name")
+            for message in body["messages"]
+            if isinstance(message, dict)
+            and isinstance(message.get("name"), str)
+            and message.get("role") not in ("tool", "function")
+        ]
+
+    def answer_slots(self, answer: Json, structured: bool) -> list[Slot]:
+        slots: list[Slot] = []
+        for choice in answer.get("choices") or ():
+            message = choice.get("message") if isinstance(choice, dict) else None
+            if not isinstance(message, dict):
+                continue
+            for slot in message_slots(message):
+                slots.append(Slot(slot.container, slot.key, slot.in_json or structured))
+        return slots
+
+    def output_ceiling(self, body: Json) -> int | None:
+        ceiling = body.get("max_completion_tokens") or body.get("max_tokens")
+        return int(ceiling) if ceiling else None
+
+    def cap_output(self, body: Json, tokens: int) -> None:
+        body.pop("max_tokens", None)
+        body["max_completion_tokens"] = tokens
+
+    def prompt_tokens(self, counter: TokenCounter, model: str, body: Json) -> int:
+        return counter.chat_prompt_tokens(model, body["messages"])
+
+    def check_answer(self, answer: Json) -> None:
+        choices = answer.get("choices")
+        if not isinstance(choices, list):
+            raise invalid_answer("no choices")
+        for choice in choices:
+            if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
+                raise invalid_answer("a choice without a message")
+        check_usage(answer)

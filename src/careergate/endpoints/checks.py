@@ -1,0 +1,42 @@
+"""Small checks shared by the endpoint specs: a clear 400 for a caller's mistake, a 502
+for an upstream's broken answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from careergate.errors import InvalidRequest, UpstreamInvalidResponse
+
+
+def require(condition: bool, message: str, param: str, code: str = "invalid_type") -> None:
+    """Raise ``InvalidRequest`` naming ``param`` unless ``condition`` holds."""
+    if not condition:
+        raise InvalidRequest(message, param=param, code=code)
+
+
+def require_present(body: dict[str, Any], param: str) -> Any:
+    """The value of ``param``, or the 400 OpenAI gives for a missing parameter."""
+    value = body.get(param)
+    require(
+        value is not None,
+        f"Missing required parameter: '{param}'.",
+        param,
+        "missing_required_parameter",
+    )
+    return value
+
+
+def invalid_answer(what: str) -> UpstreamInvalidResponse:
+    """The error for an upstream answer the SDKs could not read."""
+    return UpstreamInvalidResponse(
+        f"The upstream sent an invalid response ({what}).", code="upstream_invalid_response"
+    )
+
+
+def check_usage(answer: dict[str, Any]) -> None:
+    """An answer's ``usage``, when present, must be an object with integer counts."""
+    usage = answer.get("usage")
+    if usage is not None and not (
+        isinstance(usage, dict) and isinstance(usage.get("prompt_tokens", 0), int)
+    ):
+        raise invalid_answer("malformed usage")

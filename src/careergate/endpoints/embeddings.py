@@ -1,0 +1,58 @@
+"""``POST /v1/embeddings``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
+from careergate.endpoints.slots import Slot
+from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
+from careergate.tokens import TokenCounter
+
+
+class Embeddings(EndpointSpec):
+    name: ClassVar[str] = "embeddings"
+    path: ClassVar[str] = "embeddings"
+    text_param: ClassVar[str] = "input"
+    stream: ClassVar[StreamForm | None] = None
+
+    def check_request(self, body: Json) -> None:
+        inputs = require_present(body, "input")
+        require(
+            (isinstance(inputs, str) and inputs != "")
+            or (isinstance(inputs, list) and len(inputs) > 0),
+            "'input' must be a non-empty string or a non-empty array.",
+            "input",
+        )
+
+    def text_slots(self, body: Json) -> list[Slot]:
+        inputs = body.get("input")
+        if isinstance(inputs, str):
+            return [Slot(body, "input")]
+        if isinstance(inputs, list):
+            return [Slot(inputs, i) for i, item in enumerate(inputs) if isinstance(item, str)]
+        return []
+
+    def participant_slots(self, body: Json) -> list[Slot]:
+        return []
+
+    def answer_slots(self, answer: Json, structured: bool) -> list[Slot]:
+        return []  # vectors hold no text
+
+    def output_ceiling(self, body: Json) -> int | None:
+        return 0  # an embedding generates no tokens
+
+    def cap_output(self, body: Json, tokens: int) -> None:
+        """Nothing to cap: the ceiling is always known (zero)."""
+
+    def prompt_tokens(self, counter: TokenCounter, model: str, body: Json) -> int:
+        return counter.embedding_input_tokens(model, body["input"])
+
+    def check_answer(self, answer: Json) -> None:
+        data = answer.get("data")
+        if not isinstance(data, list):
+            raise invalid_answer("no data")
+        for item in data:
+            if not isinstance(item, dict) or not isinstance(item.get("embedding"), list | str):
+                raise invalid_answer("an item without an embedding")
+        check_usage(answer)

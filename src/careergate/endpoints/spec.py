@@ -1,0 +1,164 @@
+"""The description of one endpoint: everything the request path needs to know about it.
+
+A spec is an abstract class: a concrete spec that leaves a method out cannot be
+instantiated (mypy says so, and the registry instantiates every spec at import), and one
+that leaves out its name, path or text parameter fails when its class is defined.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import orjson
+
+from careergate.endpoints.checks import require, require_present
+from careergate.endpoints.slots import Slot
+from careergate.errors import InvalidRequest
+from careergate.tokens import TokenCounter
+from careergate.usage.record import TokenUsage
+
+Json = dict[str, Any]
+
+
+class StreamForm(ABC):
+    """How an endpoint's answer streams: the checks and readings of each chunk."""
+
+    @abstractmethod
+    def check_chunk(self, chunk: Json) -> None:
+        """Raise ``UpstreamInvalidResponse`` for a chunk the SDKs could not read."""
+
+    @abstractmethod
+    def chunk_texts(self, chunk: Json) -> Iterator[str]:
+        """The generated texts a chunk carries (counted when the upstream sends no usage)."""
+
+    @abstractmethod
+    def is_usage_only(self, chunk: Json) -> bool:
+        """Whether the chunk carries usage and nothing else (dropped unless asked for)."""
+
+    @abstractmethod
+    def usage_asked(self, body: Json) -> bool:
+        """Whether the caller asked for the usage chunk."""
+
+    @abstractmethod
+    def ask_usage(self, body: Json) -> Json:
+        """The body changes that make the upstream send usage at the end of the stream."""
+
+
+class EndpointSpec(ABC):
+    """One OpenAI endpoint, as the request path sees it."""
+
+    name: ClassVar[str]
+    """Short name: the audit action is ``ai.<name>``."""
+    path: ClassVar[str]
+    """The URL path under ``/v1`` (also the upstream's, and the name keys are allowed by)."""
+    text_param: ClassVar[str]
+    """The parameter that holds the request's texts (named by a privacy refusal)."""
+    stream: ClassVar[StreamForm | None]
+    """How answers stream; ``None``: this endpoint never streams."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if inspect.isabstract(cls):
+            return
+        missing = [
+            name for name in ("name", "path", "text_param", "stream") if not hasattr(cls, name)
+        ]
+        if missing:
+            raise TypeError(f"endpoint spec {cls.__name__} does not define {', '.join(missing)}")
+
+    # -- the request --------------------------------------------------------------------
+
+    def parse(self, raw: bytes) -> Json:
+        """The request body, checked: a clear 400 for what is wrong.
+
+        The checks cover what the gateway itself relies on and the mistakes worth
+        catching before paying for an upstream round trip; everything else is the
+        upstream's to judge.
+        """
+        if not raw:
+            raise InvalidRequest(
+                "The request body is empty; send a JSON object.", code="invalid_json"
+            )
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidRequest(
+                f"The request body is not valid JSON: {exc.args[0]}.", code="invalid_json"
+            ) from None
+        if not isinstance(body, dict):
+            raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
+        model = require_present(body, "model")
+        require(
+            isinstance(model, str) and model != "", "'model' must be a non-empty string.", "model"
+        )
+        self.check_request(body)
+        return body
+
+    @abstractmethod
+    def check_request(self, body: Json) -> None:
+        """Raise ``InvalidRequest`` for what this endpoint's body gets wrong."""
+
+    def streams(self, body: Json) -> bool:
+        """Whether the caller asked for a stream this endpoint can give."""
+        return self.stream is not None and body.get("stream") is True
+
+    # -- where the texts are (the privacy step) -------------------------------------------
+
+    @abstractmethod
+    def text_slots(self, body: Json) -> list[Slot]:
+        """The texts of a request that may carry personal data, in order."""
+
+    @abstractmethod
+    def participant_slots(self, body: Json) -> list[Slot]:
+        """Names of the people taking part (pseudonymised as persons), if the body has any."""
+
+    @abstractmethod
+    def answer_slots(self, answer: Json, structured: bool) -> list[Slot]:
+        """The generated texts of an answer (``structured``: they are JSON documents)."""
+
+    def structured(self, body: Json) -> bool:
+        """Whether the answer's texts are JSON documents (JSON mode, structured outputs)."""
+        response_format = body.get("response_format")
+        return isinstance(response_format, dict) and response_format.get("type") in (
+            "json_object",
+            "json_schema",
+        )
+
+    # -- tokens and the worst case --------------------------------------------------------
+
+    @abstractmethod
+    def output_ceiling(self, body: Json) -> int | None:
+        """The most output tokens the request may generate; ``None``: no ceiling is set."""
+
+    @abstractmethod
+    def cap_output(self, body: Json, tokens: int) -> None:
+        """Set the request's output ceiling to ``tokens`` (so its worst case is known)."""
+
+    @abstractmethod
+    def prompt_tokens(self, counter: TokenCounter, model: str, body: Json) -> int:
+        """The request's input tokens, counted with the model's tokenizer."""
+
+    def worst_case(self, counter: TokenCounter, model: str, body: Json) -> TokenUsage:
+        """The most the request can be billed for: its prompt and its output ceiling."""
+        return TokenUsage(
+            prompt_tokens=self.prompt_tokens(counter, model, body),
+            completion_tokens=self.output_ceiling(body) or 0,
+        )
+
+    def upstream_estimate(self, payload: bytes, body: Json) -> int:
+        """What the request counts against an upstream's token limit, estimated as
+        OpenAI's own limiter does before a call: characters divided by four, plus the
+        output ceiling."""
+        return len(payload) // 4 + (self.output_ceiling(body) or 0)
+
+    # -- the answer -------------------------------------------------------------------------
+
+    @abstractmethod
+    def check_answer(self, answer: Json) -> None:
+        """Raise ``UpstreamInvalidResponse`` unless the fields the SDKs rely on are there."""
+
+    def __repr__(self) -> str:
+        return f"<endpoint {self.path}>"

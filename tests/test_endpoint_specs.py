@@ -1,0 +1,49 @@
+"""Endpoint specs: every endpoint served is described once and completely."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+
+from careergate.endpoints import CHAT, ENDPOINTS, EndpointSpec
+from careergate.endpoints.embeddings import Embeddings
+from careergate.endpoints.spec import StreamForm
+from careergate.http.app import create_app
+from careergate.tokens import TokenCounter
+
+
+def test_a_spec_without_its_path_fails_when_its_class_is_defined() -> None:
+    # Embeddings' methods and attributes, all but its path.
+    members = {k: v for k, v in vars(Embeddings).items() if k != "path" and k[:2] != "__"}
+    with pytest.raises(TypeError, match="does not define path"):
+        type("Incomplete", (EndpointSpec,), members)
+
+
+def test_a_spec_that_leaves_a_method_out_cannot_be_instantiated() -> None:
+    class NoAnswerCheck(EndpointSpec):
+        name: ClassVar[str] = "partial"
+        path: ClassVar[str] = "partial"
+        text_param: ClassVar[str] = "input"
+        stream: ClassVar[StreamForm | None] = None
+
+    with pytest.raises(TypeError, match="abstract"):
+        NoAnswerCheck()  # type: ignore[abstract]
+
+
+def test_every_registered_endpoint_is_served_over_http() -> None:
+    app = create_app()
+    assert set(app.fast) == {f"/v1/{path}" for path in ENDPOINTS}
+
+
+def test_the_worst_case_counts_the_prompt_and_the_output_ceiling() -> None:
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    counter = TokenCounter()
+    assert CHAT.output_ceiling(body) is None
+    capped = {**body, "max_tokens": 5}
+    CHAT.cap_output(capped, 7)
+    assert capped.get("max_tokens") is None
+    assert CHAT.output_ceiling(capped) == 7
+    worst = CHAT.worst_case(counter, "gpt-4o-mini", capped)
+    assert worst.completion_tokens == 7
+    assert worst.prompt_tokens == counter.chat_prompt_tokens("gpt-4o-mini", body["messages"])
