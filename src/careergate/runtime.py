@@ -503,7 +503,7 @@ async def _watch_models(
 
 async def _start_sandbox(stack: AsyncExitStack) -> DeploymentConfig:
     """No upstream is configured: serve from the fake OpenAI, clearly labelled."""
-    from careergate.testing.server import FakeOpenAI
+    from careergate.sandbox import FakeOpenAI
 
     fake = FakeOpenAI()
     await fake.start_async()

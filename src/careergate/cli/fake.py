@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from careergate.cli.common import err_console
-from careergate.testing.faults import Fault
-from careergate.testing.server import FakeOpenAI
+from careergate.sandbox import FakeOpenAI, Fault
 
 
 def _parse_rate(spec: str, retry_after: float | None) -> tuple[Fault, float]:

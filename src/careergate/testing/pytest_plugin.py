@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from careergate.testing.server import FakeOpenAI
+from careergate.sandbox import FakeOpenAI
 
 
 @pytest.fixture

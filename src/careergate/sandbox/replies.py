@@ -1,4 +1,4 @@
-"""Deterministic answers of the fake OpenAI server.
+"""Deterministic answers of the sandbox's fake OpenAI: text, tool calls, JSON, embeddings.
 
 The same request always gets the same answer, so tests can assert on it; answers still
 have the shape a real model would give: text, a tool call, or JSON that satisfies the
@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import struct
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
-
-_WORD = re.compile(r"\S+\s*")
 
 EMBEDDING_DIMENSIONS = {
     "text-embedding-3-small": 1536,
@@ -103,14 +100,6 @@ def tool_call_for(body: Mapping[str, Any]) -> dict[str, Any] | None:
         "type": "function",
         "function": {"name": function["name"], "arguments": orjson.dumps(arguments).decode()},
     }
-
-
-def stream_pieces(text: str, size: int | None = None) -> list[str]:
-    """Split a reply into the word-sized pieces a stream delivers (or pieces of ``size``
-    characters, which split words, as real tokenisers do)."""
-    if size:
-        return [text[i : i + size] for i in range(0, len(text), size)] or [text]
-    return _WORD.findall(text) or [text]
 
 
 def embedding_vector(text: str, dimensions: int) -> list[float]:

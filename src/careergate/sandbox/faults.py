@@ -1,4 +1,9 @@
-"""Faults the fake OpenAI server can inject: scripted per request or drawn at a rate."""
+"""Faults the fake OpenAI server can inject: scripted per request or drawn at a rate.
+
+They live in the product's sandbox, not only in the test kit, because the product itself
+offers them: ``careergate fake-upstream --fault-rate`` and ``POST /_fake/faults`` program
+them for benchmarks and manual tests. A sandbox nobody programs never injects any.
+"""
 
 from __future__ import annotations
 
