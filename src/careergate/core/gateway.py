@@ -31,8 +31,8 @@ from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.privacy.shield import EXTENSION, PrivacyShield
 from careergate.ratelimit.limiter import RateLimiter
+from careergate.records.buffer import RecordSink
 from careergate.settings import BreakerSettings, TimeoutSettings
-from careergate.storage.buffered import RecordSink
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient, UpstreamReply
 from careergate.upstream.failover import Failover, Send
