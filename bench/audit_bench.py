@@ -21,11 +21,10 @@ import time
 from pathlib import Path
 
 from careergate.audit.entry import AuditEntry
-from careergate.audit.writer import AuditWriter
 from careergate.pricing.catalogue import PriceCatalogue
+from careergate.records.tables import AuditWriter, UsageWriter
 from careergate.storage.database import Database
 from careergate.usage.record import TokenUsage
-from careergate.usage.writer import UsageWriter
 from metering_bench import priced_record
 from proxy_bench import write_section
 
@@ -43,7 +42,7 @@ async def settle(url: str, records: int, audited: bool) -> float:
         record = priced_record(prices, usage)
         usage_writer.record(record)
         if audited:
-            audit_writer.append(
+            audit_writer.record(
                 AuditEntry(
                     at=record.created_at,
                     actor="key:sk-cg-abcdefgh",

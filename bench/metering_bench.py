@@ -28,9 +28,9 @@ from pathlib import Path
 
 from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
+from careergate.records.tables import UsageWriter
 from careergate.storage.database import Database
 from careergate.usage.record import TokenUsage, UsageRecord
-from careergate.usage.writer import UsageWriter
 from proxy_bench import (
     Measurement,
     bench_env,

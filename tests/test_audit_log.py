@@ -18,7 +18,7 @@ import pytest
 
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
-from careergate.audit.writer import AuditWriter
+from careergate.records.tables import AuditWriter
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.database import Database
@@ -295,7 +295,7 @@ def test_a_batch_waits_for_the_chain_held_by_another_connection(
     """The chain's lock itself, not only its end state: while one transaction holds the
     head, another's attempt to take it waits, and then starts from the first one's head."""
     from careergate.audit.chain import AUDIT_TABLE, append, lock_head, sealed
-    from careergate.storage.batch import async_transaction
+    from careergate.records.batch import async_transaction
 
     settings = Settings(
         data_dir=tmp_path / "data",

@@ -100,11 +100,11 @@ def test_the_tally_renders_what_prometheus_clients_own_metrics_would() -> None:
         ]
     ):
         record = UsageRecord(
-            f"req-{n}",
-            datetime.now(UTC),
-            "chat/completions",
-            int(status),
-            latency_ms,
+            request_id=f"req-{n}",
+            created_at=datetime.now(UTC),
+            endpoint="chat/completions",
+            status_code=int(status),
+            latency_ms=latency_ms,
             model_requested=model,
             feature=feature,
             cost_nano_usd=123_456_789 * n,

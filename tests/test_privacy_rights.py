@@ -19,8 +19,8 @@ import pytest
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
 from careergate.audit.verify import verify
-from careergate.audit.writer import AuditWriter
 from careergate.governance.subjects import erase_user, export_user
+from careergate.records.tables import AuditWriter, UsageWriter
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.backup import read_backup
@@ -28,7 +28,6 @@ from careergate.storage.database import Database
 from careergate.storage.models import FeedbackRow
 from careergate.testing import FakeOpenAI
 from careergate.usage.record import TokenUsage, UsageRecord
-from careergate.usage.writer import UsageWriter
 from conftest import Gateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
 from test_audit_log import audit_export
 from test_keys_access import admin_call

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from careergate.audit.entry import AuditEntry
+from careergate.records.kinds import AUDIT, USAGE
 from careergate.storage.database import Database
 from careergate.storage.models import AuditRow
 from careergate.testing import FakeOpenAI
 from careergate.usage.record import TokenUsage, UsageRecord
-from careergate.writers.kinds import AUDIT, USAGE
 from conftest import (
     Gateway,
     cli_env,
@@ -32,7 +32,7 @@ from conftest import (
     wait_for,
 )
 
-CHILD = "careergate.writers.child"
+CHILD = "careergate.records.child"
 
 
 def record_processes(parent: int) -> list[int]:
@@ -85,11 +85,11 @@ def own_gateway(tmp_path: Path) -> Iterator[Gateway]:
 
 def test_records_travel_to_the_record_process_unchanged() -> None:
     usage = UsageRecord(
-        "req-1",
-        datetime.now(UTC),
-        "chat/completions",
-        200,
-        1.5,
+        request_id="req-1",
+        created_at=datetime.now(UTC),
+        endpoint="chat/completions",
+        status_code=200,
+        latency_ms=1.5,
         key_id="k1",
         user_id="ann",
         model_requested="gpt-4o-mini",

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select, text
 
+from careergate.records.buffer import ISOLATE_AFTER
+from careergate.records.tables import UsageWriter
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
-from careergate.storage.buffered import ISOLATE_AFTER
 from careergate.storage.database import Database
 from careergate.storage.models import UsageRow
 from careergate.usage.record import TokenUsage, UsageRecord
-from careergate.usage.writer import UsageWriter
 from conftest import cli_env, run_cli
 
 

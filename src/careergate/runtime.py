@@ -17,7 +17,6 @@ from typing import Any, Self
 
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import AuditLog
-from careergate.audit.writer import AuditWriter
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
@@ -72,11 +71,16 @@ from careergate.privacy.subjects import SubjectDirectory
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.ratelimit.request_cap import RequestCap
 from careergate.ratelimit.rules import RuleBook
+from careergate.records.buffer import BufferedWriter, RecordSink
+from careergate.records.kinds import AUDIT, USAGE
+from careergate.records.offloaded import OffloadedWriter
+from careergate.records.process import RecordProcess
+from careergate.records.tables import AuditWriter, UsageWriter
+from careergate.records.wire import ChildConfig
 from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
-from careergate.storage.buffered import BufferedWriter, RecordSink
 from careergate.storage.database import Database
 from careergate.tokens import TokenCounter
 from careergate.upstream.client import UpstreamClient
@@ -89,12 +93,7 @@ from careergate.upstream.router import Router
 from careergate.upstream.shared_health import SharedBreakers
 from careergate.upstream.tls import UpstreamTls
 from careergate.usage.record import UsageRecord
-from careergate.usage.writer import UsageWriter
 from careergate.vault.store import Vault
-from careergate.writers.kinds import AUDIT, USAGE
-from careergate.writers.offloaded import OffloadedWriter
-from careergate.writers.process import RecordProcess
-from careergate.writers.wire import ChildConfig
 
 log = logging.getLogger("careergate")
 
@@ -408,7 +407,7 @@ async def _start_writers(
     database: Database, settings: Settings, stack: AsyncExitStack
 ) -> tuple[BufferedWriter[UsageRecord], BufferedWriter[AuditEntry]]:
     """The batched writers of usage records and audit entries, running until the stack
-    closes: in the record process (``writers/``) unless the settings keep them here."""
+    closes: in the record process (``records/``) unless the settings keep them here."""
     batching = (settings.usage_flush_seconds, settings.usage_batch_size, settings.dead_letter_dir)
     usage: BufferedWriter[UsageRecord]
     audit: BufferedWriter[AuditEntry]

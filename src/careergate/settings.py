@@ -202,7 +202,7 @@ class Settings(BaseSettings):
     usage_batch_size: int = 500
     record_process: bool = True
     """Usage records and audit entries are written by a process of the gateway's own
-    (``writers/``), off its event loop; off, by the gateway's process itself."""
+    (``records/``), off its event loop; off, by the gateway's process itself."""
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)

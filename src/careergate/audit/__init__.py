@@ -2,6 +2,5 @@
 
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
-from careergate.audit.writer import AuditWriter
 
-__all__ = ["Actor", "AuditEntry", "AuditLog", "AuditWriter"]
+__all__ = ["Actor", "AuditEntry", "AuditLog"]

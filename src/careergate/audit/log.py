@@ -1,5 +1,5 @@
-"""The audit log: AI calls (written by ``AuditWriter``) and administration (written here,
-at once), in one hash chain (``careergate.audit.chain``).
+"""The audit log: AI calls (written in batches by ``careergate.records``) and
+administration (written here, at once), in one hash chain (``careergate.audit.chain``).
 
 Entries never hold a secret: a key is named by its id and listed prefix.
 """
@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from careergate.audit.chain import AUDIT_TABLE, append, sealed
 from careergate.audit.entry import AuditEntry
+from careergate.records.batch import async_transaction
 from careergate.storage import Database
-from careergate.storage.batch import async_transaction
 from careergate.storage.models import AuditRow
 
 

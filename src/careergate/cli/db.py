@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from careergate.cli.common import err_console, load_settings, run, with_database
+from careergate.records import dead_letters
 from careergate.storage.database import Database
-from careergate.usage.writer import replay
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def replay_usage(
     lines = file.read_bytes().splitlines()
 
     async def work(database: Database) -> tuple[int, int]:
-        return await replay(database, lines)
+        return await dead_letters.replay_usage(database, lines)
 
     written, refused = run(lambda: with_database(settings, work))
     err_console.print(f"{written} usage records written, {refused} still refused")

@@ -99,26 +99,26 @@ class Outcome:
     def record(self) -> UsageRecord:
         principal = self.principal
         return UsageRecord(
-            self.request_id,
-            datetime.now(UTC),  # created_at
-            self.endpoint.path,
-            self.status,
-            round((time.perf_counter() - self.started) * 1000, 3),  # latency_ms
-            principal.key_id if principal else None,
-            self.user,
-            principal.team if principal else None,
-            self.feature,
-            self.model,  # model_requested
-            self.model_served,
-            self.target.deployment.name if self.target else None,
-            self.stream,
-            self.error_code,
-            self.attempts,
-            self.client,
-            0,  # cost_nano_usd: priced when settled
-            self.usage or TokenUsage(),
-            self.fallback,
-            self.route_note,  # route
+            request_id=self.request_id,
+            created_at=datetime.now(UTC),
+            endpoint=self.endpoint.path,
+            status_code=self.status,
+            latency_ms=round((time.perf_counter() - self.started) * 1000, 3),
+            key_id=principal.key_id if principal else None,
+            user_id=self.user,
+            team=principal.team if principal else None,
+            feature=self.feature,
+            model_requested=self.model,
+            model_served=self.model_served,
+            deployment=self.target.deployment.name if self.target else None,
+            stream=self.stream,
+            error_code=self.error_code,
+            attempts=self.attempts,
+            client=self.client,
+            cost_nano_usd=0,  # priced when settled
+            usage=self.usage or TokenUsage(),
+            fallback=self.fallback,
+            route=self.route_note,
         )
 
     def audit_entry(self, record: UsageRecord) -> AuditEntry:

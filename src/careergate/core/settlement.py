@@ -16,7 +16,7 @@ from careergate.core.call import Outcome
 from careergate.observability.logs import RequestLog
 from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
-from careergate.storage.buffered import RecordSink
+from careergate.records.buffer import RecordSink
 from careergate.usage.record import UsageRecord
 
 

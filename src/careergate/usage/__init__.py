@@ -1,6 +1,5 @@
-"""What every request used: one record per request, written off the hot path."""
+"""What every request used: one record per request (written by ``careergate.records``)."""
 
 from careergate.usage.record import TokenUsage, UsageRecord
-from careergate.usage.writer import UsageWriter
 
-__all__ = ["TokenUsage", "UsageRecord", "UsageWriter"]
+__all__ = ["TokenUsage", "UsageRecord"]

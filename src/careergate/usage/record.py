@@ -36,8 +36,13 @@ class TokenUsage:
         return self.prompt_tokens + self.completion_tokens
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class UsageRecord:
+    """What one request used and how it went, one ``usage_records`` row.
+
+    Keyword-only: many neighbouring fields share a type (seven ``str | None``), so a
+    positional call could swap the user and the team and still type-check."""
+
     request_id: str
     created_at: datetime
     endpoint: str

@@ -9,9 +9,9 @@ requests still in flight.
 A failed write keeps the batch and retries it. After ``ISOLATE_AFTER`` failures in a row
 the batch is written a record at a time: when some records go in and others do not, the
 others are the trouble (a row the database refuses) and go to the dead-letter file
-(``<dead letter dir>/<kind>-<day>.jsonl``) instead of holding back every batch after
-them; when none goes in, the database is down and the batch waits. Records beyond the
-buffer's bound also go to the dead-letter file rather than being dropped.
+(``dead_letters.py``) instead of holding back every batch after them; when none goes
+in, the database is down and the batch waits. Records beyond the buffer's bound also go
+to the dead-letter file rather than being dropped.
 """
 
 from __future__ import annotations
@@ -22,17 +22,12 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-import orjson
-from sqlalchemy import Table
+from careergate.records.dead_letters import set_aside
 
-from careergate.storage.batch import BatchInserter
-from careergate.storage.database import Database
-
-log = logging.getLogger("careergate.storage.buffered")
+log = logging.getLogger("careergate.records")
 
 T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
@@ -52,9 +47,9 @@ ISOLATE_AFTER = 3
 
 class BufferedWriter(ABC, Generic[T]):
     """Buffers records and writes them in batches. Subclasses say how a batch is written
-    (``write``, one transaction: into a table here, or by the record process,
-    ``writers/``), what a record looks like in the dead-letter file (``to_row``) and what
-    to let go of at the end (``release``)."""
+    (``write``, one transaction: into a table, ``tables.py``, or by the record process,
+    ``offloaded.py``), what a record looks like in the dead-letter file (``to_row``) and
+    what to let go of at the end (``release``)."""
 
     kind: str
     """Names the records in logs and dead-letter files (``usage``, ``audit``)."""
@@ -151,11 +146,7 @@ class BufferedWriter(ABC, Generic[T]):
                 "dropped %d %s records: %s (no dead-letter file)", len(records), self.kind, why
             )
             return
-        self._dead_letter.mkdir(parents=True, exist_ok=True)
-        path = self._dead_letter / f"{self.kind}-{datetime.now(UTC).date().isoformat()}.jsonl"
-        with path.open("ab") as out:
-            for record in records:
-                out.write(orjson.dumps(self.to_row(record)) + b"\n")
+        path = set_aside(self._dead_letter, self.kind, map(self.to_row, records))
         self.dead_lettered += len(records)
         log.error("set aside %d %s records in %s: %s", len(records), self.kind, path, why)
 
@@ -171,22 +162,3 @@ class BufferedWriter(ABC, Generic[T]):
                 "%d %s records could not be written at shutdown", len(self._buffer), self.kind
             )
         self.release()
-
-
-class TableWriter(BufferedWriter[T]):
-    """A batched writer into one table of the database (through ``inserter``)."""
-
-    table: ClassVar[Table]
-
-    def __init__(
-        self,
-        database: Database,
-        flush_seconds: float = 0.5,
-        batch_size: int = 500,
-        dead_letter: Path | None = None,
-    ) -> None:
-        super().__init__(flush_seconds, batch_size, dead_letter)
-        self.inserter = BatchInserter(database, self.table)
-
-    def release(self) -> None:
-        self.inserter.close()

@@ -17,9 +17,9 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from careergate.writers import wire
+from careergate.records import wire
 
-log = logging.getLogger("careergate.writers")
+log = logging.getLogger("careergate.records.process")
 
 RESTART_SECONDS = 1.0
 """No sooner than this after the last start: a child that cannot start is not
@@ -99,7 +99,7 @@ class RecordProcess:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "careergate.writers.child",
+                "careergate.records.child",
                 "--fd",
                 str(theirs.fileno()),
                 pass_fds=(theirs.fileno(),),

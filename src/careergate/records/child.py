@@ -1,4 +1,4 @@
-"""The record process: ``python -m careergate.writers.child --fd N``.
+"""The record process: ``python -m careergate.records.child --fd N``.
 
 Reads its configuration, then batches, from the socket its gateway passed it as file
 descriptor N; writes each batch in one transaction and answers. It ignores SIGINT and
@@ -19,10 +19,10 @@ import orjson
 from sqlalchemy.engine import make_url
 
 from careergate.observability.logs import configure_logging, protect_secrets
-from careergate.storage.buffered import BufferedWriter
+from careergate.records import wire
+from careergate.records.buffer import BufferedWriter
+from careergate.records.kinds import KINDS
 from careergate.storage.database import Database
-from careergate.writers import wire
-from careergate.writers.kinds import KINDS
 
 _MAX_ERROR_CHARS = 500
 

@@ -1,4 +1,4 @@
-"""A batched writer whose batches the record process writes (``writers/process.py``)."""
+"""A batched writer whose batches the record process writes (``process.py``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 import orjson
 
-from careergate.storage.buffered import BufferedWriter
-from careergate.writers.kinds import RecordKind
-from careergate.writers.process import RecordProcess
+from careergate.records.buffer import BufferedWriter
+from careergate.records.kinds import RecordKind
+from careergate.records.process import RecordProcess
 
 T = TypeVar("T")
 

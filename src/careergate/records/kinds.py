@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from careergate.audit.entry import AuditEntry
-from careergate.audit.writer import AuditWriter
-from careergate.storage.buffered import BufferedWriter
+from careergate.records.buffer import BufferedWriter
+from careergate.records.tables import AuditWriter, UsageWriter
 from careergate.storage.database import Database
 from careergate.usage.record import TokenUsage, UsageRecord
-from careergate.usage.writer import UsageWriter
 
 T = TypeVar("T")
 

@@ -1,0 +1,53 @@
+"""Dead letters: records set aside in a file instead of being written or dropped.
+
+A record the database refuses (or one beyond the buffer's bound) goes to
+``<directory>/<kind>-<day>.jsonl``, one JSON object a line (the kind's dead-letter row),
+so that it holds back no other record and is not lost. Usage records are brought back
+with ``careergate db replay-usage`` (``replay_usage``) once the cause is gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from careergate.records.batch import BatchInserter
+from careergate.storage.database import Database
+from careergate.storage.models import UsageRow
+
+USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
+
+
+def set_aside(directory: Path, kind: str, rows: Iterable[dict[str, Any]]) -> Path:
+    """Append ``rows`` to today's dead-letter file of ``kind``; its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{kind}-{datetime.now(UTC).date().isoformat()}.jsonl"
+    with path.open("ab") as out:
+        for row in rows:
+            out.write(orjson.dumps(row) + b"\n")
+    return path
+
+
+async def replay_usage(database: Database, lines: list[bytes]) -> tuple[int, int]:
+    """Write the usage records of a dead-letter file's lines (one at a time): (written,
+    still refused)."""
+    inserter = BatchInserter(database, USAGE_TABLE)
+    written = refused = 0
+    try:
+        for line in lines:
+            if not line.strip():
+                continue
+            row = orjson.loads(line)
+            row["created_at"] = datetime.fromisoformat(row["created_at"])
+            try:
+                await inserter.insert([row])
+                written += 1
+            except Exception:
+                refused += 1
+    finally:
+        inserter.close()
+    return written, refused
