@@ -1,12 +1,11 @@
 """A small HTTP/1.1 client for the upstream calls: pooled keep-alive connections on the
 event loop's own transports, responses parsed by ``httptools`` (llhttp, in C).
 
-Why not a general client: the upstream call is the gateway's hottest path, and measured
-on these machines (``python bench/client_bench.py``, docs/benchmarks.md) aiohttp's
-client costs the event loop about 52 µs per request, this one about 22. The Rust-backed
-clients measured
-cost the loop less but either cannot abort a request in flight when its caller goes
-away (pyreqwest 0.15: the request runs on to its end, and an upstream keeps generating
+Why not a general client: the upstream call is the gateway's hottest path, and a
+general client costs the event loop a multiple of what this one does (measured by
+``python bench/client_bench.py``; the figures are in docs/benchmarks.md). The
+Rust-backed clients measured cost the loop less but either cannot abort a request in
+flight when its caller goes away (pyreqwest 0.15: the request runs on to its end, and an upstream keeps generating
 and billing) or spend more CPU in their own threads than they save (pyqwest 0.12). This
 client does only what the gateway needs: POST and GET with a whole body, answers read
 whole or piece by piece, connect and read timeouts, TLS through ``ssl`` contexts, and an

@@ -10,6 +10,10 @@ from careergate.tokens import TokenCounter
 
 
 class ReserveBudget:
+    """Holds the worst case before the request goes upstream. A request without an
+    output ceiling under a budget gets ``default_output_ceiling``, so that its worst
+    case is known."""
+
     def __init__(
         self,
         budgets: BudgetLedger,
@@ -21,7 +25,6 @@ class ReserveBudget:
         self.prices = prices
         self.counter = counter
         self.default_output_ceiling = default_output_ceiling
-        """Set on a request without one, so that its worst case is known."""
 
     async def __call__(self, call: Call) -> Reply | StreamReply | None:
         principal = call.principal
