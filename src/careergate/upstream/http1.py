@@ -59,14 +59,14 @@ class Origin:
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class RequestUrl:
     """A parsed URL: its origin and the request target (path and query)."""
 
     origin: Origin
     path: str
 
     @classmethod
-    def parse(cls, url: str, tls: ssl.SSLContext) -> Target:
+    def parse(cls, url: str, tls: ssl.SSLContext) -> RequestUrl:
         """``tls`` verifies the upstream when the URL is ``https``."""
         parts = urlsplit(url)
         secure = parts.scheme == "https"
@@ -345,12 +345,12 @@ class Pool:
         """Requests in flight at once (and so connections in use): the rest wait."""
 
     async def request(
-        self, method: str, target: Target, headers: dict[str, str], body: bytes = b""
+        self, method: str, url: RequestUrl, headers: dict[str, str], body: bytes = b""
     ) -> Response:
         """Send a request and wait for its answer's head. On any failure or
         cancellation before then, the connection is closed."""
-        origin = target.origin
-        lines = [f"{method} {target.path} HTTP/1.1\r\nhost: {origin.host_header}\r\n"]
+        origin = url.origin
+        lines = [f"{method} {url.path} HTTP/1.1\r\nhost: {origin.host_header}\r\n"]
         if body or method == "POST":
             lines.append(f"content-length: {len(body)}\r\n")
         for name, value in headers.items():
