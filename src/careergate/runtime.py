@@ -31,7 +31,7 @@ from careergate.config.deployments import (
     load_gateway_config,
 )
 from careergate.core.gateway import Gateway
-from careergate.core.models import ModelCatalog
+from careergate.models.listing import ModelListing
 from careergate.errors import NotFound
 from careergate.governance.retention import purge_forever
 from careergate.models.aliases import AliasTable, configured
@@ -127,7 +127,7 @@ class Runtime:
     router: Router
     upstream: UpstreamClient
     gateway: Gateway
-    models: ModelCatalog
+    models: ModelListing
     admin: KeyAdmin
     alerts: AlertCenter
     monitor: KeyMonitor
@@ -255,7 +255,7 @@ class Runtime:
             router,
             upstream,
             gateway,
-            ModelCatalog(router, upstream),
+            ModelListing(router, upstream),
             KeyAdmin(keys, AuditLog(database)),
             alerts,
             monitor,
