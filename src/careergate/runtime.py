@@ -31,12 +31,12 @@ from careergate.config.deployments import (
     load_gateway_config,
 )
 from careergate.core.gateway import Gateway
-from careergate.models.listing import ModelListing
 from careergate.errors import NotFound
 from careergate.governance.retention import purge_forever
 from careergate.models.aliases import AliasTable, configured
 from careergate.models.chooser import ModelChooser
 from careergate.models.deprecations import upcoming_shutdowns
+from careergate.models.listing import ModelListing
 from careergate.models.policy import PolicyBook
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.observability.alerts import Alert, AlertCenter
