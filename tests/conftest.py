@@ -30,7 +30,7 @@ from careergate.runtime import key_store, open_database
 from careergate.security.master_key import MasterKey
 from careergate.settings import RetrySettings, Settings, TimeoutSettings
 from careergate.storage.database import Database
-from careergate.storage.models import UsageRow
+from careergate.storage.tables import UsageRow
 from careergate.testing import FakeOpenAI
 
 T = TypeVar("T")

@@ -25,7 +25,7 @@ from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.backup import read_backup
 from careergate.storage.database import Database
-from careergate.storage.models import FeedbackRow
+from careergate.storage.tables import FeedbackRow
 from careergate.testing import FakeOpenAI
 from careergate.usage.record import TokenUsage, UsageRecord
 from careergate.usage.writer import UsageWriter

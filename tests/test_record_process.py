@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from careergate.audit.entry import AuditEntry
 from careergate.storage.database import Database
-from careergate.storage.models import AuditRow
+from careergate.storage.tables import AuditRow
 from careergate.testing import FakeOpenAI
 from careergate.usage.record import TokenUsage, UsageRecord
 from careergate.writers.kinds import AUDIT, USAGE

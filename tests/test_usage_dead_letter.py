@@ -14,7 +14,7 @@ from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.buffered import ISOLATE_AFTER
 from careergate.storage.database import Database
-from careergate.storage.models import UsageRow
+from careergate.storage.tables import UsageRow
 from careergate.usage.record import TokenUsage, UsageRecord
 from careergate.usage.writer import UsageWriter
 from conftest import cli_env, run_cli

@@ -19,7 +19,7 @@ from careergate.audit.chain import AUDIT_TABLE, append, sealed
 from careergate.audit.entry import AuditEntry
 from careergate.storage import Database
 from careergate.storage.batch import async_transaction
-from careergate.storage.models import AuditRow
+from careergate.storage.tables import AuditRow
 
 
 @dataclass(frozen=True, slots=True)

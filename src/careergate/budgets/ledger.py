@@ -34,7 +34,7 @@ from careergate.errors import GatewayError, InvalidRequest, NotFound
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.pricing.catalogue import usd_from_nano
 from careergate.storage.database import Database
-from careergate.storage.models import BudgetRow, BudgetWindowRow
+from careergate.storage.tables import BudgetRow, BudgetWindowRow
 
 log = logging.getLogger("careergate.budgets")
 

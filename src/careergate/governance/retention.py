@@ -29,7 +29,7 @@ from careergate.reports.rollup import day_start, roll_up, rolled_through
 from careergate.settings import RetentionSettings
 from careergate.storage.batch import async_transaction
 from careergate.storage.database import Database
-from careergate.storage.models import (
+from careergate.storage.tables import (
     AuditChainRow,
     AuditRow,
     Base,

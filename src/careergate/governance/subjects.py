@@ -31,7 +31,7 @@ from careergate.auth.store import KeyInfo
 from careergate.privacy.subjects import SUBJECT_KIND
 from careergate.storage.backup import json_value
 from careergate.storage.database import Database
-from careergate.storage.models import (
+from careergate.storage.tables import (
     AlertRow,
     ApiKeyRow,
     AuditRow,

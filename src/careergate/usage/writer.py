@@ -12,7 +12,7 @@ import orjson
 from careergate.storage import Database
 from careergate.storage.batch import BatchInserter
 from careergate.storage.buffered import TableWriter
-from careergate.storage.models import UsageRow
+from careergate.storage.tables import UsageRow
 from careergate.usage.record import UsageRecord
 
 __all__ = ["UsageWriter", "replay"]
