@@ -18,7 +18,7 @@ from careergate.runtime import alert_center
 from careergate.settings import Settings
 from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 from careergate.usage.record import TokenUsage
 from conftest import Gateway, gateway_settings, in_database, start_gateway
 

@@ -7,7 +7,7 @@ import asyncio
 import openai
 import pytest
 
-from careergate.tokens.encodings import get_encoding
+from careergate.tokenizer.encodings import get_encoding
 from conftest import Gateway
 
 MESSAGES = [{"role": "user", "content": "Summarise my experience as a data engineer"}]

@@ -58,7 +58,7 @@ from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.buffered import BufferedWriter
 from careergate.storage.database import Database
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 from careergate.upstream.client import UpstreamClient
 from careergate.upstream.failover import Failover
 from careergate.upstream.health import HealthBoard

@@ -33,7 +33,7 @@ from careergate.privacy.shield import EXTENSION, PrivacyShield
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.settings import BreakerSettings, TimeoutSettings
 from careergate.storage.buffered import RecordSink
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 from careergate.upstream.client import UpstreamClient, UpstreamReply
 from careergate.upstream.failover import Failover, Send
 from careergate.upstream.headroom import estimate_tokens

@@ -27,7 +27,7 @@ from careergate.http.responses import error_response, new_request_id
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 from careergate.upstream.providers import Endpoint
 
 

@@ -28,7 +28,7 @@ from limits.storage import storage_from_string
 from careergate.auth.principal import Principal
 from careergate.errors import RateLimited, retry_headers
 from careergate.ratelimit.rules import Limit, RuleBook, Scope
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 from careergate.upstream.providers import Endpoint
 
 

@@ -31,7 +31,7 @@ from careergate.testing.replies import (
     text_reply,
     tool_call_for,
 )
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 from careergate.upstream.headroom import estimate_tokens
 
 DEFAULT_MODELS = (
