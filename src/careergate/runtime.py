@@ -20,8 +20,8 @@ from careergate.audit.writer import AuditWriter
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
+from careergate.auth.platform_tokens import TokenVerifier
 from careergate.auth.store import KeyStore
-from careergate.auth.tokens import TokenVerifier
 from careergate.background import repeat_every
 from careergate.budgets.ledger import BudgetLedger
 from careergate.config.deployments import (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from careergate.auth.platform_tokens import TokenClaims, TokenVerifier, looks_like_jwt
 from careergate.auth.principal import Principal
 from careergate.auth.store import KeyStore
-from careergate.auth.tokens import TokenClaims, TokenVerifier, looks_like_jwt
 from careergate.errors import AuthenticationFailed
 
 
