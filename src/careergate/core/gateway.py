@@ -19,7 +19,7 @@ import orjson
 from careergate.audit.entry import AuditEntry
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.principal import Role
-from careergate.budgets.ledger import BudgetLedger, Reservation, Subjects
+from careergate.budgets.ledger import Attribution, BudgetLedger, Reservation
 from careergate.core.call import Call, Incoming, Outcome, Reply, StreamReply
 from careergate.core.requests import parse_request
 from careergate.core.streaming import StreamTally, relay, sse_error
@@ -255,7 +255,7 @@ class Gateway:
         assert self.budgets is not None
         if self.budgets.none_defined and call.principal.budget_nano_usd is None:
             return None  # the common case costs one attribute read
-        subjects = Subjects(call.principal.key_id, call.user, call.principal.team, call.feature)
+        subjects = Attribution(call.principal.key_id, call.user, call.principal.team, call.feature)
         budgets = await self.budgets.applicable(subjects, call.principal.budget_nano_usd)
         if not budgets:
             return None
