@@ -48,7 +48,7 @@ from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
 from careergate.privacy.policy import PrivacyConfig, PrivacyMode, PrivacyPolicy
 from careergate.privacy.shield import HANDLED, PrivacyShield
-from careergate.privacy.subjects import SubjectDirectory
+from careergate.privacy.subject_directory import SubjectDirectory
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.ratelimit.request_cap import RequestCap
 from careergate.ratelimit.rules import RuleBook

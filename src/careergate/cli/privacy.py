@@ -15,7 +15,7 @@ from careergate.errors import GatewayError
 from careergate.governance.retention import Purged, purge
 from careergate.governance.subjects import Erasure, erase_user, export_user
 from careergate.privacy.shield import subject_of_document
-from careergate.privacy.subjects import SubjectDirectory
+from careergate.privacy.subject_directory import SubjectDirectory
 from careergate.runtime import vault
 from careergate.storage.database import Database
 

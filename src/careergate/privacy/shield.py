@@ -31,7 +31,7 @@ from careergate.privacy.policy import PrivacyMode, PrivacyPolicy
 from careergate.privacy.slots import answer_slots, participant_slots, request_slots
 from careergate.privacy.stream import StreamRestorer
 from careergate.privacy.subject import Subject, SubjectSpec
-from careergate.privacy.subjects import SubjectDirectory
+from careergate.privacy.subject_directory import SubjectDirectory
 from careergate.upstream.providers import Endpoint
 
 EXTENSION = "careergate"
