@@ -20,7 +20,7 @@ from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
 from careergate.audit.verify import verify
 from careergate.audit.writer import AuditWriter
-from careergate.governance.subjects import erase_user, export_user
+from careergate.governance.user_data import erase_user, export_user
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.backup import read_backup

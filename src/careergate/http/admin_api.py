@@ -27,7 +27,7 @@ from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Principal, Role
 from careergate.errors import GatewayError, InvalidRequest, PermissionDenied, RequestTooLarge
 from careergate.features.feedback import report as feedback_report
-from careergate.governance.subjects import erase_user, export_user
+from careergate.governance.user_data import erase_user, export_user
 from careergate.http.bodies import bounded_body
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response, new_request_id
