@@ -46,7 +46,7 @@ from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
-from careergate.privacy.policy import PrivacyConfig, PrivacyMode, PrivacyPolicy
+from careergate.privacy.policy import PrivacyConfig, PrivacyPolicy
 from careergate.privacy.shield import HANDLED, PrivacyShield
 from careergate.privacy.subject_directory import SubjectDirectory
 from careergate.ratelimit.limiter import RateLimiter
@@ -55,7 +55,7 @@ from careergate.ratelimit.rules import RuleBook
 from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
-from careergate.settings import Settings
+from careergate.settings import PrivacyMode, Settings
 from careergate.storage.buffered import BufferedWriter
 from careergate.storage.database import Database
 from careergate.tokenizer import TokenCounter

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.auth.principal import Role
-from careergate.privacy.policy import PrivacyMode
+from careergate.settings import PrivacyMode
 from careergate.upstream.providers import Endpoint
 
 ENDPOINT_NAMES = frozenset(e.value for e in Endpoint)

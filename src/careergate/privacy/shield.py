@@ -27,11 +27,12 @@ from pydantic import ValidationError
 from careergate.errors import InvalidRequest
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.placeholders import Placeholders, taken_numbers
-from careergate.privacy.policy import PrivacyMode, PrivacyPolicy
+from careergate.privacy.policy import PrivacyPolicy
 from careergate.privacy.slots import answer_slots, participant_slots, request_slots
 from careergate.privacy.stream import StreamRestorer
 from careergate.privacy.subject import Subject, SubjectSpec
 from careergate.privacy.subject_directory import SubjectDirectory
+from careergate.settings import PrivacyMode
 from careergate.upstream.providers import Endpoint
 
 EXTENSION = "careergate"
