@@ -12,8 +12,8 @@ import openai
 import orjson
 
 from careergate.core.call import Incoming, Reply
+from careergate.core.request_ids import new_request_id
 from careergate.errors import GatewayError
-from careergate.http.responses import new_request_id
 from careergate.upstream.providers import Endpoint
 
 

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from careergate.core.request_ids import new_request_id
 from careergate.errors import (
     GatewayError,
     InternalError,
@@ -23,7 +24,7 @@ from careergate.http.admin_api import AdminRoutes
 from careergate.http.features_api import FeatureRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.operations_api import OperationsRoutes
-from careergate.http.responses import error_response, new_request_id
+from careergate.http.responses import error_response
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from careergate.auth.principal import Principal
+from careergate.core.request_ids import new_request_id
 from careergate.errors import GatewayError, InvalidRequest
 from careergate.features import matching, optimise, resumes, skills
 from careergate.features.documents import (
@@ -40,7 +41,7 @@ from careergate.features.skills import SkillInference, SkillRecommender
 from careergate.features.taxonomy import Taxonomy
 from careergate.http.bodies import bounded_body
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
-from careergate.http.responses import error_response, json_response, new_request_id
+from careergate.http.responses import error_response, json_response
 from careergate.runtime import Runtime
 
 Work = Callable[[Runtime, Principal, str | None, Any], Awaitable[dict[str, Any]]]
