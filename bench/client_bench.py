@@ -43,7 +43,7 @@ async def http1_client(url: str) -> tuple[Send, Callable[[], Awaitable[None]]]:
     from careergate.upstream import http1
 
     pool = http1.Pool(asyncio.get_running_loop(), connect_timeout=5, read_timeout=30)
-    target = http1.Target.parse(url, ssl.create_default_context())
+    target = http1.RequestUrl.parse(url, ssl.create_default_context())
     body = BODY.encode()
 
     async def send() -> None:

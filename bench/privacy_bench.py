@@ -26,8 +26,9 @@ from careergate.endpoints import CHAT
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.findings import PiiKind
 from careergate.privacy.names import NameFinder
-from careergate.privacy.policy import PrivacyMode, PrivacyPolicy
+from careergate.privacy.policy import PrivacyPolicy
 from careergate.privacy.shield import PrivacyShield
+from careergate.settings import PrivacyMode
 from careergate.testing.personal_data import LabelledDocument, labelled_documents
 from proxy_bench import (
     Measurement,

@@ -254,7 +254,7 @@ def progress_bar(console: Console) -> Progress:
 
 def fill_sqlite(path: Path, total: int, now: datetime, seed: int, console: Console) -> None:
     """Plain ``executemany`` in one transaction per chunk, values in SQLAlchemy's own
-    SQLite storage format (as ``careergate.records.batch`` writes them)."""
+    SQLite storage format (as ``careergate.storage.batch`` writes them)."""
     statement = (
         f"INSERT INTO usage_records ({', '.join(COLUMNS)}) "  # noqa: S608 - our constants
         f"VALUES ({', '.join('?' for _ in COLUMNS)})"

@@ -30,7 +30,7 @@ from careergate.runtime import key_store, open_database
 from careergate.security.master_key import MasterKey
 from careergate.settings import RetrySettings, Settings, TimeoutSettings
 from careergate.storage.database import Database
-from careergate.storage.models import UsageRow
+from careergate.storage.tables import UsageRow
 from careergate.testing import FakeOpenAI
 
 T = TypeVar("T")
@@ -180,7 +180,7 @@ class ServerThread:
 
 
 @dataclass
-class Gateway:
+class RunningGateway:
     """A running gateway, with helpers that go through careergate's public interfaces."""
 
     base_url: str
@@ -278,11 +278,11 @@ def gateway_settings(
     return Settings(**values)
 
 
-def start_gateway(settings: Settings, fake: FakeOpenAI) -> Iterator[Gateway]:
+def start_gateway(settings: Settings, fake: FakeOpenAI) -> Iterator[RunningGateway]:
     server = ServerThread(create_app(settings))
     port = server.start()
     try:
-        running = Gateway(f"http://127.0.0.1:{port}/v1", settings, fake)
+        running = RunningGateway(f"http://127.0.0.1:{port}/v1", settings, fake)
         yield running
         running.close_clients()
     finally:
@@ -298,7 +298,7 @@ def module_fake() -> Iterator[FakeOpenAI]:
 @pytest.fixture(scope="module")
 def module_gateway(
     module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Gateway]:
+) -> Iterator[RunningGateway]:
     settings = gateway_settings(
         tmp_path_factory.mktemp("gateway"),
         [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
@@ -307,7 +307,7 @@ def module_gateway(
 
 
 @pytest.fixture
-def gateway(module_gateway: Gateway) -> Iterator[Gateway]:
+def gateway(module_gateway: RunningGateway) -> Iterator[RunningGateway]:
     """The module's gateway with a fake upstream that starts each test clean."""
     module_gateway.fake.reset()
     yield module_gateway
@@ -316,7 +316,7 @@ def gateway(module_gateway: Gateway) -> Iterator[Gateway]:
 
 
 @pytest.fixture
-def admin_key(gateway: Gateway) -> str:
+def admin_key(gateway: RunningGateway) -> str:
     return gateway.create_key(role=Role.ADMIN)
 
 

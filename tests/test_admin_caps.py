@@ -10,14 +10,16 @@ import pytest
 
 from careergate.auth.principal import Role
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import RunningGateway, gateway_settings, start_gateway
 
 ADMIN_RPM = 4
 ADMIN_MAX_BODY = 2048
 
 
 @pytest.fixture(scope="module")
-def capped(module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def capped(
+    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGateway]:
     settings = gateway_settings(
         tmp_path_factory.mktemp("capped"),
         [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
@@ -27,7 +29,7 @@ def capped(module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) ->
     yield from start_gateway(settings, module_fake)
 
 
-def _admin(gateway: Gateway, key: str) -> httpx2.Client:
+def _admin(gateway: RunningGateway, key: str) -> httpx2.Client:
     return httpx2.Client(
         base_url=gateway.base_url.removesuffix("/v1"), headers={"authorization": f"Bearer {key}"}
     )
@@ -40,7 +42,7 @@ def _assert_openai_error(response: httpx2.Response, status: int, code: str) -> N
     assert error["request_id"] == response.headers["x-request-id"]
 
 
-def test_an_oversized_admin_body_gets_413_declared_or_streamed(capped: Gateway) -> None:
+def test_an_oversized_admin_body_gets_413_declared_or_streamed(capped: RunningGateway) -> None:
     big = {"name": "x" * ADMIN_MAX_BODY}
     with _admin(capped, capped.create_key(role=Role.ADMIN)) as admin:
         _assert_openai_error(admin.post("/admin/keys", json=big), 413, "request_too_large")
@@ -49,7 +51,7 @@ def test_an_oversized_admin_body_gets_413_declared_or_streamed(capped: Gateway) 
         assert admin.post("/admin/keys", json={"name": "small"}).status_code == 201
 
 
-def test_each_key_gets_its_own_minute_of_admin_requests(capped: Gateway) -> None:
+def test_each_key_gets_its_own_minute_of_admin_requests(capped: RunningGateway) -> None:
     first, second = (capped.create_key(role=Role.ADMIN) for _ in range(2))
     with _admin(capped, first) as admin:
         answers = [admin.get("/admin/audit") for _ in range(ADMIN_RPM + 1)]
@@ -67,7 +69,9 @@ def test_each_key_gets_its_own_minute_of_admin_requests(capped: Gateway) -> None
     assert chat.choices[0].message.content
 
 
-def test_a_whole_secret_given_as_a_key_id_is_not_echoed(gateway: Gateway, admin_key: str) -> None:
+def test_a_whole_secret_given_as_a_key_id_is_not_echoed(
+    gateway: RunningGateway, admin_key: str
+) -> None:
     unknown = "sk-cg-" + "Z" * 43
     with _admin(gateway, admin_key) as admin:
         response = admin.get(f"/admin/keys/{unknown}")
@@ -76,7 +80,7 @@ def test_a_whole_secret_given_as_a_key_id_is_not_echoed(gateway: Gateway, admin_
     assert "sk-cg-ZZZZZZZZ..." in response.json()["error"]["message"]
 
 
-def test_a_wrong_key_is_named_by_its_prefix_only(gateway: Gateway) -> None:
+def test_a_wrong_key_is_named_by_its_prefix_only(gateway: RunningGateway) -> None:
     wrong = "sk-cg-" + "Q" * 43
     response = httpx2.get(
         f"{gateway.base_url}/models", headers={"authorization": f"Bearer {wrong}"}
@@ -86,6 +90,6 @@ def test_a_wrong_key_is_named_by_its_prefix_only(gateway: Gateway) -> None:
     assert "sk-cg-QQQQQQQQ" in response.text
 
 
-def test_admin_requests_need_a_key(capped: Gateway) -> None:
+def test_admin_requests_need_a_key(capped: RunningGateway) -> None:
     response = httpx2.get(capped.base_url.removesuffix("/v1") + "/admin/keys")
     _assert_openai_error(response, 401, "invalid_api_key")

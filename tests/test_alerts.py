@@ -18,7 +18,7 @@ from careergate.observability.alerts import Alert, AlertCenter
 from careergate.runtime import open_database
 from careergate.settings import AlertSettings
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
+from conftest import RunningGateway, cli_env, gateway_settings, run_cli, start_gateway
 
 
 class Webhook:
@@ -55,7 +55,7 @@ def webhook() -> Iterator[Webhook]:
 
 
 @pytest.fixture
-def monitored(tmp_path: Path, webhook: Webhook) -> Iterator[Gateway]:
+def monitored(tmp_path: Path, webhook: Webhook) -> Iterator[RunningGateway]:
     with FakeOpenAI() as fake:
         settings = gateway_settings(
             tmp_path,
@@ -65,7 +65,7 @@ def monitored(tmp_path: Path, webhook: Webhook) -> Iterator[Gateway]:
         yield from start_gateway(settings, fake)
 
 
-def cli(gateway: Gateway, *args: str) -> str:
+def cli(gateway: RunningGateway, *args: str) -> str:
     env = cli_env(
         gateway.settings,
         CAREERGATE_ALERT_WEBHOOKS=json.dumps(gateway.settings.alerts.webhooks),
@@ -75,7 +75,9 @@ def cli(gateway: Gateway, *args: str) -> str:
     return run_cli(env, *args).stdout
 
 
-def test_the_key_rules_fire_and_reach_the_webhook(monitored: Gateway, webhook: Webhook) -> None:
+def test_the_key_rules_fire_and_reach_the_webhook(
+    monitored: RunningGateway, webhook: Webhook
+) -> None:
     soon = datetime.now(UTC) + timedelta(days=2)
     expiring = monitored.create_key(name="expiring", expires_at=soon)
     failing = monitored.create_key(name="failing")

@@ -25,7 +25,7 @@ from careergate.http.app import create_app
 from careergate.http.operations_api import openapi_document
 from careergate.settings import Settings
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import RunningGateway, gateway_settings, start_gateway
 from test_keys_access import admin_call
 
 EXAMPLES = int(os.environ.get("CAREERGATE_FUZZ_EXAMPLES", "8"))
@@ -42,7 +42,9 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 
 
 @pytest.fixture(scope="module")
-def fuzzed(module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def fuzzed(
+    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGateway]:
     settings = gateway_settings(
         tmp_path_factory.mktemp("fuzzed"),
         [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
@@ -53,7 +55,7 @@ def fuzzed(module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="module")
-def fuzz_key(fuzzed: Gateway) -> str:
+def fuzz_key(fuzzed: RunningGateway) -> str:
     return fuzzed.create_key(role=Role.ADMIN)
 
 
@@ -66,7 +68,7 @@ def fuzz_key(fuzzed: Gateway) -> str:
     database=None,
 )
 def test_the_api_answers_every_input_without_a_server_error(
-    case: schemathesis.Case, fuzzed: Gateway, fuzz_key: str
+    case: schemathesis.Case, fuzzed: RunningGateway, fuzz_key: str
 ) -> None:
     case.call_and_validate(
         base_url=fuzzed.base_url.removesuffix("/v1"),
@@ -76,7 +78,7 @@ def test_the_api_answers_every_input_without_a_server_error(
     )
 
 
-def test_the_served_description_is_the_reviewed_one(gateway: Gateway) -> None:
+def test_the_served_description_is_the_reviewed_one(gateway: RunningGateway) -> None:
     served = httpx2.get(gateway.base_url.removesuffix("/v1") + "/openapi.json")
     assert served.status_code == 200
     assert served.json() == openapi_document()
@@ -97,7 +99,7 @@ def test_every_route_is_described() -> None:
 
 
 def test_limits_beyond_what_the_database_holds_are_refused(
-    gateway: Gateway, admin_key: str
+    gateway: RunningGateway, admin_key: str
 ) -> None:
     for field, value in (
         ("tpm_limit", 2577498928168872968192),
@@ -110,7 +112,7 @@ def test_limits_beyond_what_the_database_holds_are_refused(
         assert body["error"]["param"] == field
 
 
-def test_candidates_without_a_single_word_are_ranked(gateway: Gateway) -> None:
+def test_candidates_without_a_single_word_are_ranked(gateway: RunningGateway) -> None:
     wordless = [
         {"job": {"title": "Data Engineer"}, "resumes": [{"id": "a", "resume": {}}]},
         {"resume": {"basics": {"label": "the"}}, "jobs": [{"id": "j", "job": {"title": "a"}}]},

@@ -23,7 +23,7 @@ from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, cli_env, gateway_settings, run_cli, serve_process
+from conftest import RunningGateway, cli_env, gateway_settings, run_cli, serve_process
 from test_keys_access import admin_call
 from test_postgres import fresh_postgres_database
 from test_scale_out import process_env
@@ -31,7 +31,9 @@ from test_scale_out import process_env
 PROMPT = "Rewrite my summary: I am Zed Quist, zed@example.org"
 
 
-def audit_export(gateway: Gateway, key: str, query: str, wanted: int) -> list[dict[str, Any]]:
+def audit_export(
+    gateway: RunningGateway, key: str, query: str, wanted: int
+) -> list[dict[str, Any]]:
     """``/admin/audit/export?query``, once it holds ``wanted`` entries (written in batches)."""
     deadline = time.monotonic() + 10
     while True:
@@ -43,7 +45,7 @@ def audit_export(gateway: Gateway, key: str, query: str, wanted: int) -> list[di
 
 
 def test_ai_calls_and_admin_actions_are_entries_of_one_verified_chain(
-    gateway: Gateway, admin_key: str
+    gateway: RunningGateway, admin_key: str
 ) -> None:
     key = gateway.create_key(user="ana", team="growth", feature="resume")
     client = gateway.client(key)
@@ -82,7 +84,9 @@ def test_ai_calls_and_admin_actions_are_entries_of_one_verified_chain(
     assert created["key"].encode() not in stored
 
 
-def test_a_refused_call_is_an_entry_with_its_decision(gateway: Gateway, admin_key: str) -> None:
+def test_a_refused_call_is_an_entry_with_its_decision(
+    gateway: RunningGateway, admin_key: str
+) -> None:
     reader = gateway.create_key(role="reader", user="rita")
     with pytest.raises(Exception, match="reader keys may not call models"):
         gateway.client(reader).chat.completions.create(
@@ -96,7 +100,9 @@ def test_a_refused_call_is_an_entry_with_its_decision(gateway: Gateway, admin_ke
     )
 
 
-def test_export_by_time_range_and_user_from_the_cli(gateway: Gateway, admin_key: str) -> None:
+def test_export_by_time_range_and_user_from_the_cli(
+    gateway: RunningGateway, admin_key: str
+) -> None:
     before = datetime.now(UTC).isoformat()
     client = gateway.client(gateway.create_key(user="ivo"))
     for _ in range(2):
@@ -241,7 +247,7 @@ def test_two_processes_append_to_one_chain(database_url: str | None, tmp_path: P
             env["CAREERGATE_DATABASE_URL"] = database_url
         with ExitStack() as running:
             served = [running.enter_context(serve_process(env)) for _ in range(2)]
-            gateways = [Gateway(process.base_url, settings, fake) for process in served]
+            gateways = [RunningGateway(process.base_url, settings, fake) for process in served]
             key = gateways[0].create_key(user="multi")
 
             async def ask_all() -> None:
@@ -295,7 +301,7 @@ def test_a_batch_waits_for_the_chain_held_by_another_connection(
     """The chain's lock itself, not only its end state: while one transaction holds the
     head, another's attempt to take it waits, and then starts from the first one's head."""
     from careergate.audit.chain import AUDIT_TABLE, append, lock_head, sealed
-    from careergate.records.batch import async_transaction
+    from careergate.storage.batch import async_transaction
 
     settings = Settings(
         data_dir=tmp_path / "data",

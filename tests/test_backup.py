@@ -12,7 +12,7 @@ from careergate.settings import Settings
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import Vault
 from conftest import (
-    Gateway,
+    RunningGateway,
     cli_env,
     gateway_settings,
     in_database,
@@ -33,7 +33,7 @@ def usage_totals(settings: Settings) -> tuple[int, int, int]:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Gateway]:
+def served(tmp_path: Path) -> Iterator[RunningGateway]:
     (tmp_path / "live").mkdir()
     with FakeOpenAI(api_key=UPSTREAM_KEY) as fake:
         settings = gateway_settings(
@@ -50,7 +50,7 @@ def served(tmp_path: Path) -> Iterator[Gateway]:
 
 
 def test_backup_wipe_restore_gives_back_the_same_keys_and_totals(
-    served: Gateway, tmp_path: Path
+    served: RunningGateway, tmp_path: Path
 ) -> None:
     key = served.create_key(user="jo", team="core")
     client = served.client(key)
@@ -84,7 +84,7 @@ def test_backup_wipe_restore_gives_back_the_same_keys_and_totals(
     assert served.fake.requests[-1].headers["Authorization"] == f"Bearer {UPSTREAM_KEY}"
 
 
-def test_a_damaged_backup_is_refused(served: Gateway, tmp_path: Path) -> None:
+def test_a_damaged_backup_is_refused(served: RunningGateway, tmp_path: Path) -> None:
     backup = tmp_path / "snapshot.cgbk"
     cli(env_for(served.settings), "backup", "create", "--out", str(backup))
     data = bytearray(backup.read_bytes())
@@ -96,7 +96,9 @@ def test_a_damaged_backup_is_refused(served: Gateway, tmp_path: Path) -> None:
     assert "altered or damaged" in done.stderr
 
 
-def test_restore_refuses_a_database_that_is_not_empty(served: Gateway, tmp_path: Path) -> None:
+def test_restore_refuses_a_database_that_is_not_empty(
+    served: RunningGateway, tmp_path: Path
+) -> None:
     backup = tmp_path / "snapshot.cgbk"
     served.create_key(user="kim")
     cli(env_for(served.settings), "backup", "create", "--out", str(backup))

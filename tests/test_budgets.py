@@ -18,9 +18,9 @@ from careergate.runtime import alert_center
 from careergate.settings import Settings
 from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 from careergate.usage.record import TokenUsage
-from conftest import Gateway, gateway_settings, in_database, start_gateway
+from conftest import RunningGateway, gateway_settings, in_database, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Improve this bullet: shipped the search service"}]
 MAX_TOKENS = 20
@@ -58,7 +58,12 @@ def ask(client: openai.OpenAI) -> str:
 
 
 def run_against_budget(
-    gateways: list[Gateway], scope: Scope, subject: str, key: str, worst_cases: int, requests: int
+    gateways: list[RunningGateway],
+    scope: Scope,
+    subject: str,
+    key: str,
+    worst_cases: int,
+    requests: int,
 ) -> list[str]:
     """Send ``requests`` concurrently (spread over ``gateways``) against a hard budget with
     room for ``worst_cases`` worst-case requests; check it held; return the outcomes."""
@@ -89,12 +94,12 @@ def run_against_budget(
     return outcomes
 
 
-def test_concurrent_requests_cannot_overrun_a_hard_budget(gateway: Gateway) -> None:
+def test_concurrent_requests_cannot_overrun_a_hard_budget(gateway: RunningGateway) -> None:
     key = gateway.create_key(user="budgeted")
     run_against_budget([gateway], Scope.USER, "budgeted", key, worst_cases=10, requests=40)
 
 
-def test_a_refusal_names_the_budget_and_when_it_resets(gateway: Gateway) -> None:
+def test_a_refusal_names_the_budget_and_when_it_resets(gateway: RunningGateway) -> None:
     key = gateway.create_key(team="thrifty")
     ledger_call(
         gateway.settings,
@@ -114,7 +119,7 @@ def test_a_refusal_names_the_budget_and_when_it_resets(gateway: Gateway) -> None
     assert refused.value.response.headers["x-should-retry"] == "false"
 
 
-def test_a_model_without_a_price_is_refused_under_a_hard_budget(gateway: Gateway) -> None:
+def test_a_model_without_a_price_is_refused_under_a_hard_budget(gateway: RunningGateway) -> None:
     key = gateway.create_key(user="pricey")
     ledger_call(
         gateway.settings,
@@ -129,7 +134,9 @@ def test_a_model_without_a_price_is_refused_under_a_hard_budget(gateway: Gateway
         gateway.client(key).chat.completions.create(model="house-model", messages=MESSAGES)
 
 
-def test_a_soft_budget_alerts_at_its_thresholds_but_refuses_nothing(gateway: Gateway) -> None:
+def test_a_soft_budget_alerts_at_its_thresholds_but_refuses_nothing(
+    gateway: RunningGateway,
+) -> None:
     worst = worst_case_nano()
     key = gateway.create_key(feature="soft-feature")
     budget = ledger_call(
@@ -158,7 +165,7 @@ def test_a_soft_budget_alerts_at_its_thresholds_but_refuses_nothing(gateway: Gat
 
 
 @pytest.fixture
-def two_gateways(tmp_path: Path) -> Iterator[tuple[Gateway, Gateway]]:
+def two_gateways(tmp_path: Path) -> Iterator[tuple[RunningGateway, RunningGateway]]:
     with FakeOpenAI() as fake:
         settings = gateway_settings(
             tmp_path,
@@ -170,14 +177,14 @@ def two_gateways(tmp_path: Path) -> Iterator[tuple[Gateway, Gateway]]:
 
 
 def test_two_gateways_sharing_the_database_share_the_budget(
-    two_gateways: tuple[Gateway, Gateway],
+    two_gateways: tuple[RunningGateway, RunningGateway],
 ) -> None:
     first, second = two_gateways
     key = first.create_key(user="shared")
     run_against_budget([first, second], Scope.KEY, "*", key, worst_cases=20, requests=100)
 
 
-def test_a_keys_own_budget_is_enforced(gateway: Gateway) -> None:
+def test_a_keys_own_budget_is_enforced(gateway: RunningGateway) -> None:
     worst = worst_case_nano()
     budget_usd = Decimal(worst * 3 + worst // 2) / 10**9
     key = gateway.create_key(user="own-budget", budget_usd=budget_usd)

@@ -11,13 +11,13 @@ import pytest
 from careergate.config.deployments import ConfigError, load_gateway_config
 from careergate.settings import UpstreamEnvironment
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import RunningGateway, gateway_settings, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Match me to a job"}]
 
 
 @pytest.fixture
-def two_upstreams(tmp_path: Path) -> Iterator[tuple[Gateway, FakeOpenAI, FakeOpenAI]]:
+def two_upstreams(tmp_path: Path) -> Iterator[tuple[RunningGateway, FakeOpenAI, FakeOpenAI]]:
     with (
         FakeOpenAI(api_key="openai-secret") as openai_fake,
         FakeOpenAI(api_key="azure-secret", models=("prod-gpt4o",)) as azure_fake,
@@ -47,7 +47,7 @@ def two_upstreams(tmp_path: Path) -> Iterator[tuple[Gateway, FakeOpenAI, FakeOpe
 
 
 def test_models_are_routed_to_their_deployments(
-    two_upstreams: tuple[Gateway, FakeOpenAI, FakeOpenAI],
+    two_upstreams: tuple[RunningGateway, FakeOpenAI, FakeOpenAI],
 ) -> None:
     gateway, openai_fake, azure_fake = two_upstreams
     client = gateway.client()
@@ -107,7 +107,7 @@ def test_a_bad_config_file_says_what_is_wrong(tmp_path: Path) -> None:
 
 
 def test_an_upstream_key_never_reaches_the_caller(
-    two_upstreams: tuple[Gateway, FakeOpenAI, FakeOpenAI],
+    two_upstreams: tuple[RunningGateway, FakeOpenAI, FakeOpenAI],
 ) -> None:
     gateway, openai_fake, _ = two_upstreams
     from careergate.testing import Fault

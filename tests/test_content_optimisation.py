@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from careergate.testing import Fault
-from conftest import Gateway
+from conftest import RunningGateway
 from test_skills_feature import post_feature
 
 RESUME = {
@@ -30,7 +30,7 @@ JOB = {
 }
 
 
-def optimise(gateway: Gateway) -> dict[str, Any]:
+def optimise(gateway: RunningGateway) -> dict[str, Any]:
     status, report = post_feature(
         gateway, "content/optimise", gateway.create_key(), {"resume": RESUME, "job": JOB}
     )
@@ -38,7 +38,7 @@ def optimise(gateway: Gateway) -> dict[str, Any]:
     return report
 
 
-def test_rules_edit_weak_openings_buzzwords_and_the_summary(gateway: Gateway) -> None:
+def test_rules_edit_weak_openings_buzzwords_and_the_summary(gateway: RunningGateway) -> None:
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     report = optimise(gateway)
     assert report["degraded"] is True
@@ -54,7 +54,7 @@ def test_rules_edit_weak_openings_buzzwords_and_the_summary(gateway: Gateway) ->
     assert (coverage["before"], coverage["after"]) == (0.6667, 1.0)
 
 
-def test_the_models_edits_must_quote_the_resume_and_invent_nothing(gateway: Gateway) -> None:
+def test_the_models_edits_must_quote_the_resume_and_invent_nothing(gateway: RunningGateway) -> None:
     proposed = {
         "edits": [
             {

@@ -10,7 +10,7 @@ from careergate.endpoints import CHAT, ENDPOINTS, EndpointSpec
 from careergate.endpoints.embeddings import Embeddings
 from careergate.endpoints.spec import StreamForm
 from careergate.http.app import create_app
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 
 
 def test_a_spec_without_its_path_fails_when_its_class_is_defined() -> None:

@@ -9,13 +9,13 @@ import openai
 import pytest
 
 from careergate.testing import Fault
-from conftest import Gateway
+from conftest import RunningGateway
 
 MESSAGES = [{"role": "user", "content": "Hello"}]
 
 
 def post_raw(
-    gateway: Gateway, body: bytes, key: str, path: str = "/chat/completions"
+    gateway: RunningGateway, body: bytes, key: str, path: str = "/chat/completions"
 ) -> tuple[int, dict, dict]:
     async def send() -> tuple[int, dict, dict]:
         async with (
@@ -31,7 +31,7 @@ def post_raw(
     return asyncio.run(send())
 
 
-def test_a_wrong_key_gets_401(gateway: Gateway) -> None:
+def test_a_wrong_key_gets_401(gateway: RunningGateway) -> None:
     client = gateway.client("sk-cg-thisisnotarealkeyatall00000000000")
     with pytest.raises(openai.AuthenticationError) as caught:
         client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
@@ -40,7 +40,7 @@ def test_a_wrong_key_gets_401(gateway: Gateway) -> None:
     assert gateway.fake.requests == []
 
 
-def test_a_missing_key_gets_401(gateway: Gateway) -> None:
+def test_a_missing_key_gets_401(gateway: RunningGateway) -> None:
     status, _headers, body = post_raw(gateway, b"{}", "")
     assert status == 401
     assert body["error"]["type"] == "invalid_request_error"
@@ -64,7 +64,7 @@ def test_a_missing_key_gets_401(gateway: Gateway) -> None:
     ],
 )
 def test_malformed_requests_get_400_saying_what_is_wrong(
-    gateway: Gateway, body: bytes, code: str, fragment: str
+    gateway: RunningGateway, body: bytes, code: str, fragment: str
 ) -> None:
     status, headers, answer = post_raw(gateway, body, gateway.create_key())
     assert status == 400
@@ -74,7 +74,7 @@ def test_malformed_requests_get_400_saying_what_is_wrong(
     assert gateway.fake.requests == []
 
 
-def test_an_oversized_request_gets_400(gateway: Gateway) -> None:
+def test_an_oversized_request_gets_400(gateway: RunningGateway) -> None:
     big = "x" * (gateway.settings.max_body_bytes + 1)
     with pytest.raises(openai.BadRequestError) as caught:
         gateway.client().chat.completions.create(
@@ -83,19 +83,19 @@ def test_an_oversized_request_gets_400(gateway: Gateway) -> None:
     assert caught.value.code == "request_too_large"
 
 
-def test_an_unknown_path_gets_404_in_openai_format(gateway: Gateway) -> None:
+def test_an_unknown_path_gets_404_in_openai_format(gateway: RunningGateway) -> None:
     status, headers, body = post_raw(gateway, b"{}", gateway.create_key(), "/no/such/thing")
     assert status == 404
     assert body["error"]["code"] == "unknown_url"
     assert "x-request-id" in headers
 
 
-def test_an_unknown_model_gets_404_from_the_upstream(gateway: Gateway) -> None:
+def test_an_unknown_model_gets_404_from_the_upstream(gateway: RunningGateway) -> None:
     with pytest.raises(openai.NotFoundError):
         gateway.client().chat.completions.create(model="gpt-17", messages=MESSAGES)
 
 
-def test_an_upstream_400_is_passed_on_without_retry(gateway: Gateway) -> None:
+def test_an_upstream_400_is_passed_on_without_retry(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(Fault(status=400))
     with pytest.raises(openai.BadRequestError, match="Injected fault"):
         gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
@@ -103,7 +103,7 @@ def test_an_upstream_400_is_passed_on_without_retry(gateway: Gateway) -> None:
 
 
 def test_upstream_rate_limit_after_every_retry_is_a_429_with_its_retry_after(
-    gateway: Gateway,
+    gateway: RunningGateway,
 ) -> None:
     gateway.fake.faults.enqueue(*[Fault(status=429, retry_after=0.01)] * 4)
     with pytest.raises(openai.RateLimitError) as caught:
@@ -112,14 +112,16 @@ def test_upstream_rate_limit_after_every_retry_is_a_429_with_its_retry_after(
     assert len(gateway.fake.requests) == 4
 
 
-def test_upstream_server_errors_after_every_retry_are_5xx(gateway: Gateway) -> None:
+def test_upstream_server_errors_after_every_retry_are_5xx(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(*[Fault(status=500)] * 4)
     with pytest.raises(openai.InternalServerError) as caught:
         gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
     assert caught.value.status_code == 500
 
 
-def test_an_upstream_that_refuses_our_credentials_is_a_502_not_a_401(gateway: Gateway) -> None:
+def test_an_upstream_that_refuses_our_credentials_is_a_502_not_a_401(
+    gateway: RunningGateway,
+) -> None:
     gateway.fake.faults.enqueue(Fault(status=401))
     with pytest.raises(openai.InternalServerError) as caught:
         gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
@@ -128,7 +130,7 @@ def test_an_upstream_that_refuses_our_credentials_is_a_502_not_a_401(gateway: Ga
 
 
 @pytest.mark.parametrize("path", ["/chat/completions", "/embeddings"])
-def test_a_malformed_upstream_body_is_a_502(gateway: Gateway, path: str) -> None:
+def test_a_malformed_upstream_body_is_a_502(gateway: RunningGateway, path: str) -> None:
     gateway.fake.faults.enqueue(Fault(malformed=True))
     body = (
         b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}'
@@ -140,7 +142,9 @@ def test_a_malformed_upstream_body_is_a_502(gateway: Gateway, path: str) -> None
     assert answer["error"]["code"] == "upstream_invalid_response"
 
 
-def test_a_malformed_chunk_ends_the_stream_with_an_error_the_sdk_raises(gateway: Gateway) -> None:
+def test_a_malformed_chunk_ends_the_stream_with_an_error_the_sdk_raises(
+    gateway: RunningGateway,
+) -> None:
     gateway.fake.faults.enqueue(Fault(malformed=True))
     stream = gateway.client().chat.completions.create(
         model="gpt-4o", messages=MESSAGES, stream=True
@@ -149,7 +153,7 @@ def test_a_malformed_chunk_ends_the_stream_with_an_error_the_sdk_raises(gateway:
         list(stream)
 
 
-def test_names_no_database_could_keep_are_a_400_and_still_recorded(gateway: Gateway) -> None:
+def test_names_no_database_could_keep_are_a_400_and_still_recorded(gateway: RunningGateway) -> None:
     client = gateway.client()
     for options in (
         {"model": "gpt-4o-mini\x00"},

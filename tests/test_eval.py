@@ -14,7 +14,7 @@ from careergate.auth.principal import Role
 from careergate.evaluation.report import ModelSummary, recommend
 from careergate.features import matching
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
+from conftest import RunningGateway, cli_env, gateway_settings, run_cli, start_gateway
 from test_skills_feature import post_feature
 
 MATCHING = Path(matching.__file__).parent / "data" / "eval" / "matching.yaml"
@@ -42,7 +42,7 @@ TASKS = {
 
 
 @pytest.fixture
-def two_models(tmp_path: Path) -> Iterator[Gateway]:
+def two_models(tmp_path: Path) -> Iterator[RunningGateway]:
     """gpt-4o answers well (one fake), gpt-4o-mini less well (another fake)."""
     with FakeOpenAI() as strong, FakeOpenAI() as weak:
         strong.script("Spark", '{"skills": ["Spark", "Python"]}')
@@ -70,7 +70,7 @@ def two_models(tmp_path: Path) -> Iterator[Gateway]:
 
 
 def test_eval_compares_two_models_and_remembers_the_last_run(
-    two_models: Gateway, tmp_path: Path
+    two_models: RunningGateway, tmp_path: Path
 ) -> None:
     tasks = tmp_path / "tasks.yaml"
     tasks.write_text(yaml.safe_dump(TASKS))
@@ -143,7 +143,7 @@ def test_the_cheapest_model_within_five_percent_of_the_best_is_recommended() -> 
     assert recommend([flaky])[0] is None
 
 
-def test_eval_features_scores_the_fallbacks_and_the_ai_path(gateway: Gateway) -> None:
+def test_eval_features_scores_the_fallbacks_and_the_ai_path(gateway: RunningGateway) -> None:
     env = cli_env(gateway.settings)
     offline = json.loads(run_cli(env, "eval", "features", "--json").stdout)
     fallback = offline["fallback"]

@@ -17,12 +17,12 @@ import pytest
 
 from careergate.settings import BreakerSettings, Settings, TimeoutSettings
 from careergate.testing import FakeOpenAI, Fault
-from conftest import Gateway, gateway_settings, require_redis, start_gateway
+from conftest import RunningGateway, gateway_settings, require_redis, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Summarise this job posting"}]
 
 
-def get(gateway: Gateway, path: str) -> tuple[int, Any]:
+def get(gateway: RunningGateway, path: str) -> tuple[int, Any]:
     url = gateway.base_url.removesuffix("/v1") + path
     try:
         with urllib.request.urlopen(url) as response:  # noqa: S310 - loopback
@@ -31,7 +31,7 @@ def get(gateway: Gateway, path: str) -> tuple[int, Any]:
         return error.code, json.load(error)
 
 
-def upstream_state(gateway: Gateway, deployment: str) -> dict[str, Any]:
+def upstream_state(gateway: RunningGateway, deployment: str) -> dict[str, Any]:
     _, body = get(gateway, "/health/upstreams")
     return next(d for d in body["deployments"] if d["deployment"] == deployment)
 
@@ -77,13 +77,13 @@ def chain_settings(
 
 
 @pytest.fixture
-def chain(tmp_path: Path, backup: FakeOpenAI) -> Iterator[Gateway]:
+def chain(tmp_path: Path, backup: FakeOpenAI) -> Iterator[RunningGateway]:
     with FakeOpenAI() as primary:
         yield from start_gateway(chain_settings(tmp_path, primary, backup), primary)
 
 
 def test_503s_from_the_primary_are_served_by_the_fallback_and_say_so(
-    chain: Gateway, backup: FakeOpenAI
+    chain: RunningGateway, backup: FakeOpenAI
 ) -> None:
     chain.fake.faults.add_rate(Fault(status=503), 1.0)
     client = chain.client()
@@ -109,7 +109,7 @@ def test_503s_from_the_primary_are_served_by_the_fallback_and_say_so(
 
 @pytest.mark.parametrize("status", [401, 403, 404, 408, 409, 429])
 def test_what_another_deployment_may_answer_moves_on_without_blaming_the_first(
-    chain: Gateway, backup: FakeOpenAI, status: int
+    chain: RunningGateway, backup: FakeOpenAI, status: int
 ) -> None:
     """A refused key, a missing deployment, a timeout, a conflict or a rate limit on one
     deployment says nothing about the request: the next one serves it. Only server errors
@@ -150,7 +150,9 @@ def test_a_high_error_rate_opens_the_breaker_without_failures_in_a_row(
             assert len(backup.requests) == 7  # the 6 failures and the last
 
 
-def test_a_hanging_primary_opens_its_breaker_and_is_no_longer_waited_on(chain: Gateway) -> None:
+def test_a_hanging_primary_opens_its_breaker_and_is_no_longer_waited_on(
+    chain: RunningGateway,
+) -> None:
     chain.fake.faults.add_rate(Fault(delay=3600), 1.0)
     client = chain.client()
     took = []
@@ -168,7 +170,7 @@ def test_a_hanging_primary_opens_its_breaker_and_is_no_longer_waited_on(chain: G
 
 
 def test_the_requests_own_mistake_is_not_tried_elsewhere(
-    chain: Gateway, backup: FakeOpenAI
+    chain: RunningGateway, backup: FakeOpenAI
 ) -> None:
     chain.fake.faults.enqueue(Fault(status=400))
     with pytest.raises(openai.BadRequestError):
@@ -177,7 +179,7 @@ def test_the_requests_own_mistake_is_not_tried_elsewhere(
 
 
 def test_a_context_too_long_is_not_sent_to_a_model_with_no_larger_window(
-    chain: Gateway, backup: FakeOpenAI
+    chain: RunningGateway, backup: FakeOpenAI
 ) -> None:
     chain.fake.faults.enqueue(Fault(status=400, error_code="context_length_exceeded"))
     with pytest.raises(openai.BadRequestError) as refused:
@@ -187,7 +189,7 @@ def test_a_context_too_long_is_not_sent_to_a_model_with_no_larger_window(
 
 
 def test_with_everything_down_the_caller_gets_a_friendly_503_within_the_deadline(
-    chain: Gateway, backup: FakeOpenAI
+    chain: RunningGateway, backup: FakeOpenAI
 ) -> None:
     chain.fake.faults.add_rate(Fault(status=503), 1.0)
     backup.faults.add_rate(Fault(delay=3600), 1.0)
@@ -215,7 +217,7 @@ def test_with_everything_down_the_caller_gets_a_friendly_503_within_the_deadline
 
 
 @pytest.fixture
-def equals(tmp_path: Path, backup: FakeOpenAI) -> Iterator[Gateway]:
+def equals(tmp_path: Path, backup: FakeOpenAI) -> Iterator[RunningGateway]:
     """gpt-4o-mini served by two equal deployments."""
     with FakeOpenAI() as first:
         settings = gateway_settings(
@@ -240,7 +242,7 @@ def equals(tmp_path: Path, backup: FakeOpenAI) -> Iterator[Gateway]:
 
 
 def test_equal_deployments_share_the_load_and_cover_for_each_other(
-    equals: Gateway, backup: FakeOpenAI
+    equals: RunningGateway, backup: FakeOpenAI
 ) -> None:
     client = equals.client()
     for _ in range(20):

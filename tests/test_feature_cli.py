@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Gateway, cli_env, run_cli
+from conftest import RunningGateway, cli_env, run_cli
 from test_content_optimisation import JOB as OPTIMISE_JOB
 from test_content_optimisation import RESUME as OPTIMISE_RESUME
 from test_job_matching import POSTINGS, PROFILE
@@ -19,7 +19,7 @@ def write(path: Path, value: object) -> str:
     return str(path)
 
 
-def test_the_feature_commands_answer_offline(gateway: Gateway, tmp_path: Path) -> None:
+def test_the_feature_commands_answer_offline(gateway: RunningGateway, tmp_path: Path) -> None:
     env = cli_env(gateway.settings)
     profile = write(tmp_path / "profile.json", PROFILE)
     postings = write(tmp_path / "postings.json", POSTINGS)

@@ -4,12 +4,12 @@ texts, reported as acceptance rate and edit distance."""
 from __future__ import annotations
 
 from careergate.auth.principal import Role
-from conftest import Gateway
+from conftest import RunningGateway
 from test_keys_access import admin_call
 from test_skills_feature import post_feature
 
 
-def test_feedback_is_reported_per_model_and_prompt_version(gateway: Gateway) -> None:
+def test_feedback_is_reported_per_model_and_prompt_version(gateway: RunningGateway) -> None:
     key = gateway.create_key(user="ann")
     base = {"feature": "content-optimisation", "prompt_version": "optimise-v1"}
     verdicts = [
@@ -45,7 +45,7 @@ def test_feedback_is_reported_per_model_and_prompt_version(gateway: Gateway) -> 
     assert b"nightly SQL loads" not in stored  # neither the suggestion nor the edit is kept
 
 
-def test_bad_feedback_is_named(gateway: Gateway) -> None:
+def test_bad_feedback_is_named(gateway: RunningGateway) -> None:
     status, body = post_feature(
         gateway, "feedback", gateway.create_key(), {"feature": "skills", "action": "loved"}
     )

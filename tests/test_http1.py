@@ -49,10 +49,10 @@ class Upstream:
             self.ended.append(time.monotonic())
             writer.close()
 
-    async def __aenter__(self) -> http1.Target:
+    async def __aenter__(self) -> http1.RequestUrl:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         port = self.server.sockets[0].getsockname()[1]
-        return http1.Target.parse(f"http://127.0.0.1:{port}/v1/x", ssl.create_default_context())
+        return http1.RequestUrl.parse(f"http://127.0.0.1:{port}/v1/x", ssl.create_default_context())
 
     async def __aexit__(self, *exc: Any) -> None:
         assert self.server is not None
@@ -63,7 +63,7 @@ def pool(read_timeout: float = 5.0) -> http1.Pool:
     return http1.Pool(asyncio.get_running_loop(), connect_timeout=2, read_timeout=read_timeout)
 
 
-async def fetch(client: http1.Pool, target: http1.Target) -> tuple[int, bytes]:
+async def fetch(client: http1.Pool, target: http1.RequestUrl) -> tuple[int, bytes]:
     response = await client.request("POST", target, {"content-type": "application/json"}, b"{}")
     try:
         return response.status, await response.read()
@@ -288,11 +288,11 @@ def test_an_idle_connection_the_upstream_closed_is_not_used_again() -> None:
 
 def test_a_url_holding_what_a_request_line_may_not_is_percent_encoded() -> None:
     url = "https://h.example/openai/deployments/a b\r\nx-evil: 1/chat?api-version=2024 1&x=ü"
-    target = http1.Target.parse(url, ssl.create_default_context())
+    target = http1.RequestUrl.parse(url, ssl.create_default_context())
     assert not set(" \r\n\t") & set(target.path)
     assert target.path.startswith("/openai/deployments/a%20b")
     assert target.path.endswith("/chat?api-version=2024%201&x=%C3%BC")
-    assert http1.Target.parse("http://h/v1/a%2Fb?q=1", ssl.create_default_context()).path == (
+    assert http1.RequestUrl.parse("http://h/v1/a%2Fb?q=1", ssl.create_default_context()).path == (
         "/v1/a%2Fb?q=1"
     )
 

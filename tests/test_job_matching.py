@@ -15,7 +15,7 @@ from careergate.features.embeddings import E5Embedder
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.taxonomy import Taxonomy
 from careergate.testing import Fault
-from conftest import Gateway, cli_env, run_cli
+from conftest import RunningGateway, cli_env, run_cli
 from test_skills_feature import post_feature
 
 PROFILE = {
@@ -57,11 +57,11 @@ POSTINGS = [
 ]
 
 
-def match(gateway: Gateway, payload: dict[str, Any]) -> tuple[int, Any]:
+def match(gateway: RunningGateway, payload: dict[str, Any]) -> tuple[int, Any]:
     return post_feature(gateway, "jobs/match", gateway.create_key(), payload)
 
 
-def test_postings_are_ranked_for_a_profile_without_a_model(gateway: Gateway) -> None:
+def test_postings_are_ranked_for_a_profile_without_a_model(gateway: RunningGateway) -> None:
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     status, report = match(gateway, {"resume": PROFILE, "jobs": POSTINGS})
     assert status == 200
@@ -78,7 +78,7 @@ def test_postings_are_ranked_for_a_profile_without_a_model(gateway: Gateway) -> 
     assert all(m["semantic"] is not None for m in report["matches"])  # local embeddings
 
 
-def test_the_models_judgement_reorders_and_explains(gateway: Gateway) -> None:
+def test_the_models_judgement_reorders_and_explains(gateway: RunningGateway) -> None:
     ratings = {
         "ratings": [
             {"id": "web", "fit": 95, "why": "Strong web background."},
@@ -104,7 +104,7 @@ def test_the_models_judgement_reorders_and_explains(gateway: Gateway) -> None:
     assert "ghost" not in by_id
 
 
-def test_profiles_are_ranked_for_a_posting(gateway: Gateway) -> None:
+def test_profiles_are_ranked_for_a_posting(gateway: RunningGateway) -> None:
     nurse = {"basics": {"summary": "Ward nurse: triage, wound care."}}
     status, report = match(
         gateway,
@@ -118,7 +118,7 @@ def test_profiles_are_ranked_for_a_posting(gateway: Gateway) -> None:
     assert report["matches"][0]["missing_skills"] == []
 
 
-def test_a_bad_posting_is_named(gateway: Gateway) -> None:
+def test_a_bad_posting_is_named(gateway: RunningGateway) -> None:
     bad = [*POSTINGS, {"id": "broken", "job": {"title": 5}}]
     status, body = match(gateway, {"resume": PROFILE, "jobs": bad})
     assert status == 400
@@ -128,7 +128,7 @@ def test_a_bad_posting_is_named(gateway: Gateway) -> None:
     assert "`jobs`" in body["error"]["message"]
 
 
-def test_the_cli_ranks_a_folder_of_postings(gateway: Gateway, tmp_path: Path) -> None:
+def test_the_cli_ranks_a_folder_of_postings(gateway: RunningGateway, tmp_path: Path) -> None:
     resume = tmp_path / "resume.json"
     resume.write_text(json.dumps(PROFILE))
     folder = tmp_path / "postings"
@@ -150,7 +150,7 @@ def test_the_cli_ranks_a_folder_of_postings(gateway: Gateway, tmp_path: Path) ->
     assert online["degraded"] is False
 
 
-def test_skills_to_learn_for_a_role_come_from_its_postings(gateway: Gateway) -> None:
+def test_skills_to_learn_for_a_role_come_from_its_postings(gateway: RunningGateway) -> None:
     postings = [
         *POSTINGS,
         {
@@ -179,7 +179,7 @@ def test_skills_to_learn_for_a_role_come_from_its_postings(gateway: Gateway) -> 
     assert "triage" not in labels  # a nurse's skill, not a data engineer's
 
 
-def test_the_models_suggestions_lead_when_they_are_esco_skills(gateway: Gateway) -> None:
+def test_the_models_suggestions_lead_when_they_are_esco_skills(gateway: RunningGateway) -> None:
     suggestions = {
         "skills": [
             {"name": "Java", "why": "Many data platforms run on the JVM."},

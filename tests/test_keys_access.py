@@ -13,13 +13,13 @@ import openai
 import pytest
 
 from careergate.auth.principal import Role
-from conftest import Gateway
+from conftest import RunningGateway
 
 MESSAGES = [{"role": "user", "content": "Suggest skills for a data analyst"}]
 
 
 def admin_call(
-    gateway: Gateway, key: str, method: str, path: str, body: Any = None
+    gateway: RunningGateway, key: str, method: str, path: str, body: Any = None
 ) -> tuple[int, Any]:
     root = gateway.base_url.removesuffix("/v1")
     request = urllib.request.Request(  # noqa: S310 - loopback
@@ -35,13 +35,13 @@ def admin_call(
         return error.code, json.load(error)
 
 
-def chat(gateway: Gateway, key: str, **extra: Any) -> Any:
+def chat(gateway: RunningGateway, key: str, **extra: Any) -> Any:
     return gateway.client(key).chat.completions.create(
         model=extra.pop("model", "gpt-4o-mini"), messages=MESSAGES, **extra
     )
 
 
-def test_a_reader_key_can_neither_create_keys_nor_call_models(gateway: Gateway) -> None:
+def test_a_reader_key_can_neither_create_keys_nor_call_models(gateway: RunningGateway) -> None:
     reader = gateway.create_key(role=Role.READER)
 
     status, body = admin_call(gateway, reader, "POST", "/admin/keys", {"user": "x"})
@@ -52,7 +52,9 @@ def test_a_reader_key_can_neither_create_keys_nor_call_models(gateway: Gateway) 
     assert {m.id for m in gateway.client(reader).models.list()}  # reading is allowed
 
 
-def test_a_service_key_stays_within_its_models_features_and_endpoints(gateway: Gateway) -> None:
+def test_a_service_key_stays_within_its_models_features_and_endpoints(
+    gateway: RunningGateway,
+) -> None:
     key = gateway.create_key(
         models=["gpt-4o-mini"], features=["resume"], endpoints=["chat/completions"]
     )
@@ -68,7 +70,7 @@ def test_a_service_key_stays_within_its_models_features_and_endpoints(gateway: G
     assert gateway.fake.requests[1:] == []  # nothing refused reached the upstream
 
 
-def test_only_a_key_allowed_to_may_act_for_other_users(gateway: Gateway) -> None:
+def test_only_a_key_allowed_to_may_act_for_other_users(gateway: RunningGateway) -> None:
     own = gateway.create_key(user="dana")
     chat(gateway, own, user="dana")
     with pytest.raises(openai.PermissionDeniedError, match="may not act for other users"):
@@ -80,7 +82,9 @@ def test_only_a_key_allowed_to_may_act_for_other_users(gateway: Gateway) -> None
     chat(gateway, service, user="erin")
 
 
-def test_expired_revoked_and_rotated_out_keys_get_401(gateway: Gateway, admin_key: str) -> None:
+def test_expired_revoked_and_rotated_out_keys_get_401(
+    gateway: RunningGateway, admin_key: str
+) -> None:
     expired = gateway.create_key(expires_at=datetime.now(UTC) - timedelta(seconds=1))
     with pytest.raises(openai.AuthenticationError, match="expired"):
         chat(gateway, expired)
@@ -109,7 +113,7 @@ def test_expired_revoked_and_rotated_out_keys_get_401(gateway: Gateway, admin_ke
 
 
 def test_the_admin_api_manages_keys_and_audits_every_change(
-    gateway: Gateway, admin_key: str
+    gateway: RunningGateway, admin_key: str
 ) -> None:
     status, created = admin_call(
         gateway,
@@ -153,7 +157,7 @@ def test_the_admin_api_manages_keys_and_audits_every_change(
     assert created["key"] not in json.dumps(audit)
 
 
-def test_no_secret_is_stored_in_the_database(gateway: Gateway, admin_key: str) -> None:
+def test_no_secret_is_stored_in_the_database(gateway: RunningGateway, admin_key: str) -> None:
     _, created = admin_call(gateway, admin_key, "POST", "/admin/keys", {"user": "hal"})
     _, rotated = admin_call(gateway, admin_key, "POST", f"/admin/keys/{created['id']}/rotate", {})
     database = b"".join(p.read_bytes() for p in gateway.settings.data_dir.glob("careergate.db*"))

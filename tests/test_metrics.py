@@ -9,7 +9,7 @@ import openai
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import Gateway
+from conftest import RunningGateway
 
 MESSAGES = [{"role": "user", "content": "Suggest three skills for a data analyst"}]
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -36,7 +36,9 @@ def requests(samples: Samples, status: int, model: str, feature: str) -> float:
     return value(samples, "careergate_requests_total", status=str(status), **labels)
 
 
-def test_requests_tokens_cost_and_latency_agree_with_the_usage_records(gateway: Gateway) -> None:
+def test_requests_tokens_cost_and_latency_agree_with_the_usage_records(
+    gateway: RunningGateway,
+) -> None:
     client = gateway.client(gateway.create_key(user="ann", feature="skills"))
     client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     for _ in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True):
@@ -60,7 +62,7 @@ def test_requests_tokens_cost_and_latency_agree_with_the_usage_records(gateway: 
     assert value(samples, f"{latency}_bucket", status="200", le="+Inf", **mini) == 2
 
 
-def test_invented_model_names_do_not_create_series(gateway: Gateway) -> None:
+def test_invented_model_names_do_not_create_series(gateway: RunningGateway) -> None:
     client = gateway.client(gateway.create_key(feature="probe"))
     for n in range(3):
         with pytest.raises(openai.NotFoundError):

@@ -18,7 +18,7 @@ from careergate.models.policy import FeaturePolicy, PolicyBook
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
+from conftest import RunningGateway, cli_env, gateway_settings, run_cli, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Write a summary for a data engineer"}]
 MODELS = {
@@ -44,7 +44,7 @@ MODELS = {
 
 
 @pytest.fixture(scope="module")
-def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
     with FakeOpenAI() as fake:
         settings = gateway_settings(
             tmp_path_factory.mktemp("catalogue"),
@@ -56,19 +56,19 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
 
 
 @pytest.fixture
-def gateway(catalogue: Gateway) -> Iterator[Gateway]:
+def gateway(catalogue: RunningGateway) -> Iterator[RunningGateway]:
     catalogue.fake.reset()
     yield catalogue
     catalogue.fake.reset()
 
 
-def cli(gateway: Gateway, *args: str) -> str:
+def cli(gateway: RunningGateway, *args: str) -> str:
     return run_cli(
         cli_env(gateway.settings, CAREERGATE_CONFIG=str(gateway.settings.config)), *args
     ).stdout
 
 
-def test_an_alias_is_served_by_its_snapshot_and_says_so(gateway: Gateway) -> None:
+def test_an_alias_is_served_by_its_snapshot_and_says_so(gateway: RunningGateway) -> None:
     response = gateway.client().chat.completions.with_raw_response.create(
         model="resume-writer", messages=MESSAGES
     )
@@ -84,14 +84,14 @@ def test_an_alias_is_served_by_its_snapshot_and_says_so(gateway: Gateway) -> Non
     assert record.cost_nano_usd
 
 
-def test_operators_are_alerted_ahead_of_a_shutdown(gateway: Gateway) -> None:
+def test_operators_are_alerted_ahead_of_a_shutdown(gateway: RunningGateway) -> None:
     alerts = json.loads(cli(gateway, "alerts", "list", "--json"))
     deprecations = [a for a in alerts if a["kind"] == "model_deprecation"]
     assert [a["subject"] for a in deprecations] == ["gpt-4o-2024-08-06"]
     assert "move to gpt-4.1" in deprecations[0]["message"]
 
 
-def test_a_canary_at_10_percent_gets_about_10_percent(gateway: Gateway) -> None:
+def test_a_canary_at_10_percent_gets_about_10_percent(gateway: RunningGateway) -> None:
     key = gateway.create_key()
 
     async def send(count: int) -> None:
@@ -111,7 +111,7 @@ def test_a_canary_at_10_percent_gets_about_10_percent(gateway: Gateway) -> None:
     assert 35 <= served["gpt-4.1-mini"] <= 85  # 10% of 600 is 60; ±3.4 standard deviations
 
 
-def test_alias_changes_are_recorded_and_can_be_rolled_back(gateway: Gateway) -> None:
+def test_alias_changes_are_recorded_and_can_be_rolled_back(gateway: RunningGateway) -> None:
     client = gateway.client()
 
     def served() -> str:
@@ -161,7 +161,7 @@ def test_an_alias_cannot_point_at_a_model_nobody_serves(
     assert "no deployment serves the model 'gpt-9'" in done.stderr
 
 
-def test_the_feature_policy_picks_the_cheapest_model_that_meets_it(gateway: Gateway) -> None:
+def test_the_feature_policy_picks_the_cheapest_model_that_meets_it(gateway: RunningGateway) -> None:
     client = gateway.client(gateway.create_key(feature="skills"))
     response = client.chat.completions.with_raw_response.create(
         model="auto", messages=MESSAGES, max_tokens=2000

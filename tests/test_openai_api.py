@@ -7,13 +7,15 @@ import asyncio
 import openai
 import pytest
 
-from careergate.tokens.encodings import get_encoding
-from conftest import Gateway
+from careergate.tokenizer.encodings import get_encoding
+from conftest import RunningGateway
 
 MESSAGES = [{"role": "user", "content": "Summarise my experience as a data engineer"}]
 
 
-def test_chat_completion_returns_the_upstream_answer_with_its_usage(gateway: Gateway) -> None:
+def test_chat_completion_returns_the_upstream_answer_with_its_usage(
+    gateway: RunningGateway,
+) -> None:
     client = gateway.client()
 
     raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=MESSAGES)
@@ -29,7 +31,7 @@ def test_chat_completion_returns_the_upstream_answer_with_its_usage(gateway: Gat
     assert len(gateway.fake.requests) == 1
 
 
-def test_async_client_gets_the_same_answer(gateway: Gateway) -> None:
+def test_async_client_gets_the_same_answer(gateway: RunningGateway) -> None:
     key = gateway.create_key()
 
     async def ask() -> str | None:
@@ -46,7 +48,7 @@ def test_async_client_gets_the_same_answer(gateway: Gateway) -> None:
     )
 
 
-def test_stream_with_usage_delivers_text_and_the_usage_chunk(gateway: Gateway) -> None:
+def test_stream_with_usage_delivers_text_and_the_usage_chunk(gateway: RunningGateway) -> None:
     plain = gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
 
     stream = gateway.client().chat.completions.create(
@@ -62,7 +64,7 @@ def test_stream_with_usage_delivers_text_and_the_usage_chunk(gateway: Gateway) -
 
 
 def test_stream_without_usage_hides_the_usage_chunk_but_asks_upstream_for_it(
-    gateway: Gateway,
+    gateway: RunningGateway,
 ) -> None:
     chunks = list(
         gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
@@ -73,7 +75,7 @@ def test_stream_without_usage_hides_the_usage_chunk_but_asks_upstream_for_it(
     assert sent["stream_options"] == {"include_usage": True}
 
 
-def test_async_stream(gateway: Gateway) -> None:
+def test_async_stream(gateway: RunningGateway) -> None:
     key = gateway.create_key()
 
     async def collect() -> str:
@@ -86,7 +88,7 @@ def test_async_stream(gateway: Gateway) -> None:
     assert "data engineer" in asyncio.run(collect())
 
 
-def test_tools_and_json_schema_pass_through_unchanged(gateway: Gateway) -> None:
+def test_tools_and_json_schema_pass_through_unchanged(gateway: RunningGateway) -> None:
     tools = [
         {
             "type": "function",
@@ -128,7 +130,7 @@ def test_tools_and_json_schema_pass_through_unchanged(gateway: Gateway) -> None:
     assert gateway.fake.requests[-1].body["response_format"] == response_format
 
 
-def test_embeddings_in_base64_and_float(gateway: Gateway) -> None:
+def test_embeddings_in_base64_and_float(gateway: RunningGateway) -> None:
     client = gateway.client()
     default = client.embeddings.create(model="text-embedding-3-small", input=["python", "sql"])
     floats = client.embeddings.create(
@@ -141,7 +143,7 @@ def test_embeddings_in_base64_and_float(gateway: Gateway) -> None:
     assert default.usage.prompt_tokens == 2
 
 
-def test_models_are_listed_and_fetched(gateway: Gateway) -> None:
+def test_models_are_listed_and_fetched(gateway: RunningGateway) -> None:
     client = gateway.client()
     ids = {m.id for m in client.models.list()}
     assert {"gpt-4o", "text-embedding-3-small"} <= ids
@@ -150,7 +152,7 @@ def test_models_are_listed_and_fetched(gateway: Gateway) -> None:
         client.models.retrieve("no-such-model")
 
 
-def test_a_key_limited_to_some_models_sees_and_uses_only_those(gateway: Gateway) -> None:
+def test_a_key_limited_to_some_models_sees_and_uses_only_those(gateway: RunningGateway) -> None:
     client = gateway.client(gateway.create_key(models=["gpt-4o-mini*"]))
 
     assert {m.id for m in client.models.list()} == {"gpt-4o-mini", "gpt-4o-mini-2024-07-18"}

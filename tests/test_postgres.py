@@ -29,7 +29,7 @@ from careergate.storage.backup import create_backup, restore_backup
 from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import Vault
-from conftest import Gateway, gateway_settings, postgres_url, start_gateway, usage_totals_of
+from conftest import RunningGateway, gateway_settings, postgres_url, start_gateway, usage_totals_of
 from test_budgets import run_against_budget
 
 pytestmark = pytest.mark.postgres
@@ -74,7 +74,7 @@ def postgres_database() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def pg_gateway(
     postgres_database: str, module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Gateway]:
+) -> Iterator[RunningGateway]:
     settings = gateway_settings(
         tmp_path_factory.mktemp("pg"),
         [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
@@ -83,7 +83,7 @@ def pg_gateway(
     yield from start_gateway(settings, module_fake)
 
 
-def test_requests_keys_and_usage_on_postgresql(pg_gateway: Gateway) -> None:
+def test_requests_keys_and_usage_on_postgresql(pg_gateway: RunningGateway) -> None:
     client = pg_gateway.client(pg_gateway.create_key(user="pat", team="platform"))
     raw = client.chat.completions.with_raw_response.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Hello"}]
@@ -96,7 +96,7 @@ def test_requests_keys_and_usage_on_postgresql(pg_gateway: Gateway) -> None:
     assert row.created_at.tzinfo is not None
 
 
-def test_streams_are_metered_on_postgresql(pg_gateway: Gateway) -> None:
+def test_streams_are_metered_on_postgresql(pg_gateway: RunningGateway) -> None:
     client = pg_gateway.client()
     with client.chat.completions.with_streaming_response.create(
         model="gpt-4o", messages=[{"role": "user", "content": "Hello"}], stream=True
@@ -108,11 +108,11 @@ def test_streams_are_metered_on_postgresql(pg_gateway: Gateway) -> None:
     assert row.completion_tokens > 0
 
 
-def test_sqlite_file_holds_nothing_when_postgresql_is_used(pg_gateway: Gateway) -> None:
+def test_sqlite_file_holds_nothing_when_postgresql_is_used(pg_gateway: RunningGateway) -> None:
     assert not Path(pg_gateway.settings.data_dir, "careergate.db").exists()
 
 
-def test_a_sqlite_backup_restores_into_postgresql(gateway: Gateway, tmp_path: Path) -> None:
+def test_a_sqlite_backup_restores_into_postgresql(gateway: RunningGateway, tmp_path: Path) -> None:
     key = gateway.create_key(user="lee", team="data")
     client = gateway.client(key)
     for n in range(3):
@@ -147,7 +147,7 @@ def test_a_sqlite_backup_restores_into_postgresql(gateway: Gateway, tmp_path: Pa
             assert pg.usage_record(pg.usage_rows()[-1].request_id).user_id == "lee"
 
 
-def test_keys_vault_audit_and_alerts_on_postgresql(pg_gateway: Gateway) -> None:
+def test_keys_vault_audit_and_alerts_on_postgresql(pg_gateway: RunningGateway) -> None:
     settings = pg_gateway.settings
 
     async def scenario() -> tuple[str, str, list[str], list[bool]]:
@@ -189,6 +189,6 @@ def test_keys_vault_audit_and_alerts_on_postgresql(pg_gateway: Gateway) -> None:
             ).choices
 
 
-def test_a_hard_budget_holds_under_concurrency_on_postgresql(pg_gateway: Gateway) -> None:
+def test_a_hard_budget_holds_under_concurrency_on_postgresql(pg_gateway: RunningGateway) -> None:
     key = pg_gateway.create_key(user="pg-budget")
     run_against_budget([pg_gateway], Scope.USER, "pg-budget", key, worst_cases=8, requests=40)

@@ -12,13 +12,13 @@ import pytest
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico, usd_from_nano
 from careergate.testing import FakeOpenAI, Fault
 from careergate.usage.record import TokenUsage
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import RunningGateway, gateway_settings, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Price this request"}]
 PICO = 1_000_000  # pico-dollars per token for $1 per million tokens
 
 
-def test_cost_is_tokens_times_the_catalogue_prices(gateway: Gateway) -> None:
+def test_cost_is_tokens_times_the_catalogue_prices(gateway: RunningGateway) -> None:
     raw = gateway.client().chat.completions.with_raw_response.create(
         model="gpt-4o-mini", messages=MESSAGES
     )
@@ -29,7 +29,7 @@ def test_cost_is_tokens_times_the_catalogue_prices(gateway: Gateway) -> None:
     assert row.cost_nano_usd == nano_from_pico(expected_pico)
 
 
-def test_cached_tokens_are_priced_at_the_cached_rate(gateway: Gateway) -> None:
+def test_cached_tokens_are_priced_at_the_cached_rate(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(Fault(cached_tokens=4, reasoning_tokens=7))
     raw = gateway.client().chat.completions.with_raw_response.create(
         model="gpt-4o", messages=MESSAGES
@@ -66,7 +66,7 @@ def test_costs_are_exact_decimals() -> None:
 
 
 @pytest.fixture
-def priced_gateway(tmp_path: Path) -> Iterator[Gateway]:
+def priced_gateway(tmp_path: Path) -> Iterator[RunningGateway]:
     with FakeOpenAI(models=("house-model",)) as fake:
         settings = gateway_settings(
             tmp_path,
@@ -78,7 +78,7 @@ def priced_gateway(tmp_path: Path) -> Iterator[Gateway]:
         yield from start_gateway(settings, fake)
 
 
-def test_the_config_can_price_other_models(priced_gateway: Gateway) -> None:
+def test_the_config_can_price_other_models(priced_gateway: RunningGateway) -> None:
     raw = priced_gateway.client().chat.completions.with_raw_response.create(
         model="house-model", messages=MESSAGES
     )

@@ -27,7 +27,7 @@ from careergate.privacy.subject import Subject, SubjectSpec
 from careergate.settings import UpstreamEnvironment
 from careergate.testing import FakeOpenAI
 from careergate.testing.personal_data import labelled_documents
-from conftest import Gateway, cli_env, gateway_settings, run_cli, start_gateway
+from conftest import RunningGateway, cli_env, gateway_settings, run_cli, start_gateway
 
 SUBJECT = {
     "names": ["Jane Doe"],
@@ -67,7 +67,9 @@ RESTORED = (
 
 
 @pytest.fixture(scope="module")
-def private(module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def private(
+    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGateway]:
     """Pseudonymise by default; the `search` feature is off, `screening` masks."""
     settings = gateway_settings(
         tmp_path_factory.mktemp("privacy"),
@@ -83,7 +85,7 @@ def private(module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture
-def gateway(private: Gateway) -> Iterator[Gateway]:
+def gateway(private: RunningGateway) -> Iterator[RunningGateway]:
     private.fake.reset()
     yield private
     private.close_clients()
@@ -105,7 +107,7 @@ def _ask(client: openai.OpenAI, text: str, **options: Any) -> Any:
 
 
 def test_no_personal_data_reaches_the_upstream_and_the_answer_carries_it_back(
-    gateway: Gateway,
+    gateway: RunningGateway,
 ) -> None:
     gateway.fake.script("Please tailor", LETTER)
     raw = gateway.client().with_raw_response.chat.completions.create(
@@ -130,7 +132,7 @@ def test_no_personal_data_reaches_the_upstream_and_the_answer_carries_it_back(
     assert "Jane" not in json.dumps(entry)
 
 
-def _audit_entry(gateway: Gateway, request_id: str) -> dict[str, Any]:
+def _audit_entry(gateway: RunningGateway, request_id: str) -> dict[str, Any]:
     """The audit entry of one request, once it is written."""
     deadline = time.monotonic() + 10
     while True:
@@ -142,7 +144,7 @@ def _audit_entry(gateway: Gateway, request_id: str) -> dict[str, Any]:
         time.sleep(0.1)
 
 
-def test_placeholders_split_across_stream_chunks_are_restored(gateway: Gateway) -> None:
+def test_placeholders_split_across_stream_chunks_are_restored(gateway: RunningGateway) -> None:
     gateway.fake.script("Please tailor", LETTER)
     gateway.fake.stream_in_pieces(3)
     stream = _ask(
@@ -155,7 +157,7 @@ def test_placeholders_split_across_stream_chunks_are_restored(gateway: Gateway) 
         assert value not in _sent(gateway.fake)
 
 
-def test_a_person_keeps_one_placeholder_throughout_a_conversation(gateway: Gateway) -> None:
+def test_a_person_keeps_one_placeholder_throughout_a_conversation(gateway: RunningGateway) -> None:
     client = gateway.client()
     first = [{"role": "user", "content": "My manager Priya Patel asked me to call Tom Baker."}]
     reply = client.chat.completions.create(model="gpt-4o-mini", messages=first)  # type: ignore[arg-type]
@@ -174,7 +176,7 @@ def test_a_person_keeps_one_placeholder_throughout_a_conversation(gateway: Gatew
     assert sent[2]["content"] == "[PERSON_1_GIVEN] also said [PERSON_2_GIVEN] should email me."
 
 
-def test_a_placeholder_written_by_the_caller_is_left_as_it_is(gateway: Gateway) -> None:
+def test_a_placeholder_written_by_the_caller_is_left_as_it_is(gateway: RunningGateway) -> None:
     text = "Our template greets [PERSON_1]; please fill it in for Michael Chen."
     gateway.fake.script("Our template", "Hello [PERSON_1]! Hello [PERSON_2]!")
     answer = gateway.client().chat.completions.create(
@@ -185,7 +187,9 @@ def test_a_placeholder_written_by_the_caller_is_left_as_it_is(gateway: Gateway) 
     assert answer.choices[0].message.content == "Hello [PERSON_1]! Hello Michael Chen!"
 
 
-def test_the_names_of_a_conversations_participants_are_pseudonymised(gateway: Gateway) -> None:
+def test_the_names_of_a_conversations_participants_are_pseudonymised(
+    gateway: RunningGateway,
+) -> None:
     call = {"id": "call_1", "type": "function", "function": {"name": "get_jobs", "arguments": "{}"}}
     messages = [
         {"role": "user", "name": "Jane_Doe", "content": "I am Jane Doe. Rewrite my summary."},
@@ -212,7 +216,7 @@ def test_the_names_of_a_conversations_participants_are_pseudonymised(gateway: Ga
         )
 
 
-def test_a_refusing_key_gets_a_400_naming_kinds_not_values(gateway: Gateway) -> None:
+def test_a_refusing_key_gets_a_400_naming_kinds_not_values(gateway: RunningGateway) -> None:
     key = gateway.create_key(privacy=PrivacyMode.REFUSE)
     with pytest.raises(openai.BadRequestError) as caught:
         _ask(gateway.client(key), RESUME_TEXT)
@@ -242,7 +246,9 @@ def test_a_refusing_key_gets_a_400_naming_kinds_not_values(gateway: Gateway) -> 
     assert not any(value in exported for value in SECRETS)
 
 
-def test_feature_modes_mask_or_switch_off_and_a_key_cannot_loosen_them(gateway: Gateway) -> None:
+def test_feature_modes_mask_or_switch_off_and_a_key_cannot_loosen_them(
+    gateway: RunningGateway,
+) -> None:
     masked = gateway.client(gateway.create_key(feature="screening"))
     gateway.fake.script("Please tailor", "Thanks [PERSON_1]")
     answer = _ask(masked, RESUME_TEXT)
@@ -260,7 +266,7 @@ def test_feature_modes_mask_or_switch_off_and_a_key_cannot_loosen_them(gateway: 
     assert "[EMAIL]" in _sent(gateway.fake)
 
 
-def test_a_registered_subject_is_found_without_being_sent(gateway: Gateway) -> None:
+def test_a_registered_subject_is_found_without_being_sent(gateway: RunningGateway) -> None:
     admin = gateway.create_key(role=Role.ADMIN)
     root = gateway.base_url.removesuffix("/v1")
     headers = {"authorization": f"Bearer {admin}"}
@@ -289,7 +295,7 @@ def test_a_registered_subject_is_found_without_being_sent(gateway: Gateway) -> N
     assert forget.json()["forgotten"] is True
 
 
-def test_embeddings_input_is_masked(gateway: Gateway) -> None:
+def test_embeddings_input_is_masked(gateway: RunningGateway) -> None:
     gateway.client().embeddings.create(
         model="text-embedding-3-small", input=["Jane Doe, jane.doe@example.com", "Python"]
     )
@@ -420,7 +426,9 @@ RESUME = {
 }
 
 
-def test_a_pasted_json_resume_is_its_own_subject_also_when_streamed(gateway: Gateway) -> None:
+def test_a_pasted_json_resume_is_its_own_subject_also_when_streamed(
+    gateway: RunningGateway,
+) -> None:
     gateway.fake.script("Improve", "Thanks [PERSON_1_GIVEN]! I kept [EMAIL_1] and [LINK_2].")
     gateway.fake.stream_in_pieces(4)
     stream = gateway.client().chat.completions.create(
@@ -445,7 +453,7 @@ def test_a_pasted_json_resume_is_its_own_subject_also_when_streamed(gateway: Gat
 
 
 def test_a_registered_subject_is_exported_and_erased_with_its_user(
-    gateway: Gateway, tmp_path: Path
+    gateway: RunningGateway, tmp_path: Path
 ) -> None:
     env = cli_env(gateway.settings)
     known = tmp_path / "known.json"

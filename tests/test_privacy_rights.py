@@ -19,16 +19,16 @@ import pytest
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
 from careergate.audit.verify import verify
-from careergate.governance.subjects import erase_user, export_user
+from careergate.governance.user_data import erase_user, export_user
 from careergate.records.tables import AuditWriter, UsageWriter
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.backup import read_backup
 from careergate.storage.database import Database
-from careergate.storage.models import FeedbackRow
+from careergate.storage.tables import FeedbackRow
 from careergate.testing import FakeOpenAI
 from careergate.usage.record import TokenUsage, UsageRecord
-from conftest import Gateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
+from conftest import RunningGateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
 from test_audit_log import audit_export
 from test_keys_access import admin_call
 from test_postgres import fresh_postgres_database
@@ -63,7 +63,7 @@ async def seed(database: Database, records: list[UsageRecord]) -> None:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Gateway]:
+def served(tmp_path: Path) -> Iterator[RunningGateway]:
     """A gateway of its own (its database file is searched byte by byte), with usage of
     three days ago (summed into daily rows at start), and a usage record and an audit
     entry set aside."""
@@ -85,7 +85,7 @@ def served(tmp_path: Path) -> Iterator[Gateway]:
         yield from start_gateway(settings, fake)
 
 
-def team_totals(gateway: Gateway) -> dict[str, Any]:
+def team_totals(gateway: RunningGateway) -> dict[str, Any]:
     env = cli_env(gateway.settings)
     report = orjson.loads(
         run_cli(env, "usage", "--by", "team", "--since", "30d", "--format", "json").stdout
@@ -93,7 +93,7 @@ def team_totals(gateway: Gateway) -> dict[str, Any]:
     return {line["group"]: line for line in report["lines"]} | {"total": report["total"]}
 
 
-def use_the_platform(gateway: Gateway) -> str:
+def use_the_platform(gateway: RunningGateway) -> str:
     """The user's key, calls, feedback and budget; the key."""
     key = gateway.create_key(user=USER, team=TEAM, name=f"{USER}'s key", metadata={"e": USER})
     client = gateway.client(key)
@@ -113,7 +113,7 @@ def use_the_platform(gateway: Gateway) -> str:
     return key
 
 
-def test_export_holds_everything_about_the_user(served: Gateway) -> None:
+def test_export_holds_everything_about_the_user(served: RunningGateway) -> None:
     key = use_the_platform(served)
     admin = served.create_key(role="admin")
     audit_export(served, admin, f"user={USER}", 4)
@@ -137,7 +137,7 @@ def test_export_holds_everything_about_the_user(served: Gateway) -> None:
     assert len(over_http["usage_records"]) == 5
 
 
-def test_delete_erases_the_user_everywhere_and_keeps_team_totals(served: Gateway) -> None:
+def test_delete_erases_the_user_everywhere_and_keeps_team_totals(served: RunningGateway) -> None:
     key = use_the_platform(served)
     admin = served.create_key(role="admin")
     audit_export(served, admin, f"user={USER}", 4)
@@ -196,7 +196,7 @@ def test_delete_erases_the_user_everywhere_and_keeps_team_totals(served: Gateway
     assert USER not in orjson.dumps(entry).decode()
 
 
-def test_delete_over_http(served: Gateway) -> None:
+def test_delete_over_http(served: RunningGateway) -> None:
     use_the_platform(served)
     admin = served.create_key(role="admin")
     status, erased = admin_call(served, admin, "POST", "/admin/privacy/delete", {"user": USER})

@@ -11,12 +11,12 @@ import openai
 import pytest
 
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, gateway_settings, require_redis, start_gateway
+from conftest import RunningGateway, gateway_settings, require_redis, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Rate my resume"}]
 
 
-def test_a_key_gets_no_more_requests_per_minute_than_its_limit(gateway: Gateway) -> None:
+def test_a_key_gets_no_more_requests_per_minute_than_its_limit(gateway: RunningGateway) -> None:
     client = gateway.client(gateway.create_key(rpm_limit=3))
     for _ in range(3):
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
@@ -31,7 +31,7 @@ def test_a_key_gets_no_more_requests_per_minute_than_its_limit(gateway: Gateway)
     assert len(gateway.fake.requests) == 3
 
 
-def test_a_key_gets_no_more_tokens_per_minute_than_its_limit(gateway: Gateway) -> None:
+def test_a_key_gets_no_more_tokens_per_minute_than_its_limit(gateway: RunningGateway) -> None:
     client = gateway.client(gateway.create_key(tpm_limit=60))
     with pytest.raises(openai.RateLimitError) as too_big:
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=100)
@@ -44,7 +44,7 @@ def test_a_key_gets_no_more_tokens_per_minute_than_its_limit(gateway: Gateway) -
 
 
 @pytest.fixture
-def two_gateways(tmp_path: Path) -> Iterator[tuple[Gateway, Gateway]]:
+def two_gateways(tmp_path: Path) -> Iterator[tuple[RunningGateway, RunningGateway]]:
     redis = require_redis()
     with FakeOpenAI() as fake:
         settings = gateway_settings(
@@ -58,7 +58,7 @@ def two_gateways(tmp_path: Path) -> Iterator[tuple[Gateway, Gateway]]:
 
 
 def test_two_processes_share_one_limit_through_redis(
-    two_gateways: tuple[Gateway, Gateway],
+    two_gateways: tuple[RunningGateway, RunningGateway],
 ) -> None:
     first, second = two_gateways
     key = first.create_key(rpm_limit=4)
@@ -74,7 +74,9 @@ def test_two_processes_share_one_limit_through_redis(
 
 
 @pytest.fixture(scope="module")
-def ruled(module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def ruled(
+    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGateway]:
     """A gateway whose config limits users, a feature and a model."""
     rules = [
         {"scope": "user", "rpm": 2},
@@ -101,7 +103,7 @@ def _passes(client: openai.OpenAI, times: int, **request: Any) -> int:
     return passed
 
 
-def test_each_user_has_a_window_of_their_own_across_keys(ruled: Gateway) -> None:
+def test_each_user_has_a_window_of_their_own_across_keys(ruled: RunningGateway) -> None:
     ann = [ruled.client(ruled.create_key(user="ann")) for _ in range(2)]
     assert _passes(ann[0], 2) == 2
     with pytest.raises(openai.RateLimitError, match="user ann: 2 requests per minute") as caught:
@@ -110,16 +112,16 @@ def test_each_user_has_a_window_of_their_own_across_keys(ruled: Gateway) -> None
     assert _passes(ruled.client(ruled.create_key(user="bob")), 3) == 2
 
 
-def test_a_named_subject_overrides_the_wildcard_of_its_scope(ruled: Gateway) -> None:
+def test_a_named_subject_overrides_the_wildcard_of_its_scope(ruled: RunningGateway) -> None:
     assert _passes(ruled.client(ruled.create_key(user="batch-bot")), 7) == 5
 
 
-def test_a_feature_limit_holds_for_all_its_users(ruled: Gateway) -> None:
+def test_a_feature_limit_holds_for_all_its_users(ruled: RunningGateway) -> None:
     users = [ruled.client(ruled.create_key(user=f"writer-{n}", feature="resume")) for n in range(4)]
     assert sum(_passes(client, 1) for client in users) == 3
 
 
-def test_a_model_token_limit_is_shared_by_every_caller(ruled: Gateway) -> None:
+def test_a_model_token_limit_is_shared_by_every_caller(ruled: RunningGateway) -> None:
     clients = [ruled.client(ruled.create_key(user=f"m-{n}")) for n in range(2)]
     passed = [_passes(client, 1, model="gpt-4o", max_tokens=80) for client in clients]
     assert passed == [1, 1]

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from careergate.audit.entry import AuditEntry
 from careergate.records.kinds import AUDIT, USAGE
 from careergate.storage.database import Database
-from careergate.storage.models import AuditRow
+from careergate.storage.tables import AuditRow
 from careergate.testing import FakeOpenAI
 from careergate.usage.record import TokenUsage, UsageRecord
 from conftest import (
-    Gateway,
+    RunningGateway,
     cli_env,
     gateway_settings,
     in_database,
@@ -52,7 +52,7 @@ def record_processes(parent: int) -> list[int]:
     return found
 
 
-def audit_count(gateway: Gateway) -> int:
+def audit_count(gateway: RunningGateway) -> int:
     async def work(database: Database) -> int:
         async with database.session() as session:
             query = select(func.count()).select_from(AuditRow).where(AuditRow.action == "ai.chat")
@@ -61,7 +61,7 @@ def audit_count(gateway: Gateway) -> int:
     return in_database(gateway.settings, work)
 
 
-def chat(gateway: Gateway, key: str, n: int) -> list[str]:
+def chat(gateway: RunningGateway, key: str, n: int) -> list[str]:
     """``n`` chat calls through the SDK; their request ids."""
     ids = []
     client = gateway.client(key)
@@ -74,7 +74,7 @@ def chat(gateway: Gateway, key: str, n: int) -> list[str]:
 
 
 @pytest.fixture
-def own_gateway(tmp_path: Path) -> Iterator[Gateway]:
+def own_gateway(tmp_path: Path) -> Iterator[RunningGateway]:
     with FakeOpenAI() as fake:
         settings = gateway_settings(
             tmp_path,
@@ -112,7 +112,7 @@ def test_records_travel_to_the_record_process_unchanged() -> None:
         assert kind.decode(orjson.loads(orjson.dumps([record]))[0]) == record
 
 
-def test_a_calls_records_are_written_by_the_record_process(own_gateway: Gateway) -> None:
+def test_a_calls_records_are_written_by_the_record_process(own_gateway: RunningGateway) -> None:
     [child] = record_processes(os.getpid())
     os.kill(child, signal.SIGSTOP)  # while it is stopped, nothing gets written
     try:
@@ -128,7 +128,7 @@ def test_a_calls_records_are_written_by_the_record_process(own_gateway: Gateway)
 
 
 def test_a_record_process_killed_with_batches_in_hand_is_replaced_and_nothing_is_lost(
-    own_gateway: Gateway,
+    own_gateway: RunningGateway,
 ) -> None:
     key = own_gateway.create_key(user="ann")
     chat(own_gateway, key, 1)

@@ -29,7 +29,7 @@ from careergate.records.offloaded import OffloadedWriter
 from careergate.records.process import RecordProcess
 from careergate.records.wire import ChildConfig
 from careergate.storage.database import Database
-from careergate.storage.models import UsageRow
+from careergate.storage.tables import UsageRow
 from careergate.storage.times import as_utc
 from careergate.usage.record import TokenUsage, UsageRecord
 from test_postgres import fresh_postgres_database

@@ -15,7 +15,7 @@ import pytest
 from careergate.reports.rollup import day_start, roll_up, rolled_through
 from careergate.reports.usage import UsageReport, usage_report
 from careergate.storage.database import Database
-from careergate.storage.models import UsageDailyRow, UsageRow
+from careergate.storage.tables import UsageDailyRow, UsageRow
 
 NOW = datetime.now(UTC)
 

@@ -8,15 +8,15 @@ import json
 from decimal import Decimal
 
 from careergate.auth.principal import Role
-from conftest import Gateway, cli_env, run_cli
+from conftest import RunningGateway, cli_env, run_cli
 from test_keys_access import admin_call
 
 
-def cli(gateway: Gateway, *args: str) -> str:
+def cli(gateway: RunningGateway, *args: str) -> str:
     return run_cli(cli_env(gateway.settings), *args).stdout
 
 
-def test_reports_by_any_dimension_add_up_to_the_same_total(gateway: Gateway) -> None:
+def test_reports_by_any_dimension_add_up_to_the_same_total(gateway: RunningGateway) -> None:
     traffic = [
         ("ana", "search", "resume", "gpt-4o-mini", 3),
         ("ben", "search", "job-match", "gpt-4o", 2),
@@ -67,7 +67,7 @@ def test_reports_by_any_dimension_add_up_to_the_same_total(gateway: Gateway) -> 
     assert "total" in table
 
 
-def test_readers_can_read_reports_over_http(gateway: Gateway) -> None:
+def test_readers_can_read_reports_over_http(gateway: RunningGateway) -> None:
     reader = gateway.create_key(role=Role.READER)
     gateway.client().chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]

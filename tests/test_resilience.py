@@ -11,12 +11,12 @@ import openai
 import pytest
 
 from careergate.testing import Fault
-from conftest import Gateway, wait_for
+from conftest import RunningGateway, wait_for
 
 MESSAGES = [{"role": "user", "content": "Rewrite my resume summary"}]
 
 
-def test_a_request_succeeds_after_two_503s(gateway: Gateway) -> None:
+def test_a_request_succeeds_after_two_503s(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(Fault(status=503), Fault(status=503))
 
     raw = gateway.client().chat.completions.with_raw_response.create(
@@ -28,7 +28,7 @@ def test_a_request_succeeds_after_two_503s(gateway: Gateway) -> None:
     assert len(gateway.fake.requests) == 3
 
 
-def test_a_429s_retry_after_is_waited_for(gateway: Gateway) -> None:
+def test_a_429s_retry_after_is_waited_for(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(Fault(status=429, retry_after=0.4))
 
     gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
@@ -37,7 +37,7 @@ def test_a_429s_retry_after_is_waited_for(gateway: Gateway) -> None:
     assert second.started_at - first.started_at >= 0.4
 
 
-def test_retry_after_ms_is_preferred(gateway: Gateway) -> None:
+def test_retry_after_ms_is_preferred(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(Fault(status=503, retry_after_ms=300, retry_after=0))
 
     gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
@@ -46,7 +46,9 @@ def test_retry_after_ms_is_preferred(gateway: Gateway) -> None:
     assert second.started_at - first.started_at >= 0.3
 
 
-def test_a_retry_after_beyond_the_cap_is_passed_to_the_caller_at_once(gateway: Gateway) -> None:
+def test_a_retry_after_beyond_the_cap_is_passed_to_the_caller_at_once(
+    gateway: RunningGateway,
+) -> None:
     gateway.fake.faults.enqueue(Fault(status=429, retry_after=120))
     started = time.monotonic()
     with pytest.raises(openai.RateLimitError) as caught:
@@ -56,13 +58,13 @@ def test_a_retry_after_beyond_the_cap_is_passed_to_the_caller_at_once(gateway: G
     assert len(gateway.fake.requests) == 1
 
 
-def test_a_dropped_connection_is_retried(gateway: Gateway) -> None:
+def test_a_dropped_connection_is_retried(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(Fault(disconnect_after_chunks=0))
     gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
     assert len(gateway.fake.requests) == 2
 
 
-def test_the_deadline_header_is_kept(gateway: Gateway) -> None:
+def test_the_deadline_header_is_kept(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(Fault(delay=10))
     client = gateway.client(default_headers={"x-careergate-timeout": "0.5"})
 
@@ -78,7 +80,7 @@ def test_the_deadline_header_is_kept(gateway: Gateway) -> None:
     assert gateway.fake.requests[0].cancelled
 
 
-def test_no_retry_once_a_stream_has_started(gateway: Gateway) -> None:
+def test_no_retry_once_a_stream_has_started(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(Fault(disconnect_after_chunks=3))
     stream = gateway.client().chat.completions.create(
         model="gpt-4o", messages=MESSAGES, stream=True
@@ -88,7 +90,7 @@ def test_no_retry_once_a_stream_has_started(gateway: Gateway) -> None:
     assert len(gateway.fake.requests) == 1
 
 
-def test_a_client_leaving_mid_stream_cancels_the_upstream_request(gateway: Gateway) -> None:
+def test_a_client_leaving_mid_stream_cancels_the_upstream_request(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(Fault(stall_after_chunks=3, stall_seconds=30))
     stream = gateway.client().chat.completions.create(
         model="gpt-4o", messages=MESSAGES, stream=True
@@ -105,7 +107,7 @@ def test_a_client_leaving_mid_stream_cancels_the_upstream_request(gateway: Gatew
 
 
 def test_a_client_giving_up_on_a_plain_request_cancels_the_upstream_request(
-    gateway: Gateway,
+    gateway: RunningGateway,
 ) -> None:
     gateway.fake.faults.enqueue(Fault(delay=30))
     client = gateway.client(timeout=0.3)
@@ -119,7 +121,7 @@ def test_a_client_giving_up_on_a_plain_request_cancels_the_upstream_request(
     assert upstream.ended_at - left_at < 0.1  # type: ignore[operator]
 
 
-def test_clients_see_99_percent_success_behind_a_flaky_upstream(gateway: Gateway) -> None:
+def test_clients_see_99_percent_success_behind_a_flaky_upstream(gateway: RunningGateway) -> None:
     gateway.fake.faults.add_rate(Fault(status=429, retry_after=0.05), 0.1)
     gateway.fake.faults.add_rate(Fault(status=503), 0.1)
     client = gateway.client()

@@ -12,7 +12,7 @@ import jsonschema
 
 from careergate.features.documents import schema
 from careergate.testing import Fault
-from conftest import Gateway
+from conftest import RunningGateway
 from test_skills_feature import post_feature
 
 PROFILE = {
@@ -48,7 +48,7 @@ PROFILE = {
 JOB = {"title": "Senior Data Engineer", "description": "Python and SQL pipelines at scale."}
 
 
-def generate(gateway: Gateway) -> dict[str, Any]:
+def generate(gateway: RunningGateway) -> dict[str, Any]:
     status, report = post_feature(
         gateway, "resumes/generate", gateway.create_key(), {"resume": PROFILE, "job": JOB}
     )
@@ -57,7 +57,7 @@ def generate(gateway: Gateway) -> dict[str, Any]:
     return report
 
 
-def test_the_models_resume_keeps_only_what_the_profile_supports(gateway: Gateway) -> None:
+def test_the_models_resume_keeps_only_what_the_profile_supports(gateway: RunningGateway) -> None:
     written = copy.deepcopy(PROFILE)
     del written["basics"]["email"], written["basics"]["phone"], written["basics"]["name"]
     written["basics"]["summary"] = "Data engineer with 9 years in Python and SQL."  # 9: invented
@@ -91,7 +91,7 @@ def test_the_models_resume_keeps_only_what_the_profile_supports(gateway: Gateway
     assert "<h3>Data Engineer, Orbit</h3>" in report["html"]
 
 
-def test_without_a_model_the_profile_is_ordered_for_the_posting(gateway: Gateway) -> None:
+def test_without_a_model_the_profile_is_ordered_for_the_posting(gateway: RunningGateway) -> None:
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     report = generate(gateway)
     assert report["degraded"] is True
@@ -104,7 +104,7 @@ def test_without_a_model_the_profile_is_ordered_for_the_posting(gateway: Gateway
 
 
 def test_without_a_model_at_most_four_highlights_stay_the_most_relevant(
-    gateway: Gateway,
+    gateway: RunningGateway,
 ) -> None:
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     profile = copy.deepcopy(PROFILE)

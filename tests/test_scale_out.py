@@ -19,7 +19,7 @@ import pytest
 from careergate.budgets.ledger import Period, Scope
 from careergate.settings import Settings
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, cli_env, gateway_settings, require_redis, serve_process
+from conftest import RunningGateway, cli_env, gateway_settings, require_redis, serve_process
 from test_budgets import MAX_TOKENS, MESSAGES, ledger_call, worst_case_nano
 from test_metrics import requests, scrape
 
@@ -47,7 +47,7 @@ def fake() -> Iterator[FakeOpenAI]:
 @pytest.fixture(scope="module")
 def two_processes(
     fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[list[Gateway]]:
+) -> Iterator[list[RunningGateway]]:
     """Two ``careergate serve`` processes on one SQLite file and one Redis."""
     settings = gateway_settings(
         tmp_path_factory.mktemp("scale-out"),
@@ -57,10 +57,10 @@ def two_processes(
     env = process_env(settings)
     with ExitStack() as running:
         served = [running.enter_context(serve_process(env)) for _ in range(2)]
-        yield [Gateway(process.base_url, settings, fake) for process in served]
+        yield [RunningGateway(process.base_url, settings, fake) for process in served]
 
 
-async def ask_all(gateways: list[Gateway], key: str, count: int) -> list[str]:
+async def ask_all(gateways: list[RunningGateway], key: str, count: int) -> list[str]:
     """``count`` requests at once, alternating between the gateways: each one's outcome
     (``ok`` or the refusal's code)."""
     clients = [gateway.async_client(key, timeout=60) for gateway in gateways]
@@ -82,7 +82,7 @@ async def ask_all(gateways: list[Gateway], key: str, count: int) -> list[str]:
 
 
 def test_500_concurrent_requests_through_two_processes_cannot_overrun_a_hard_budget(
-    two_processes: list[Gateway],
+    two_processes: list[RunningGateway],
 ) -> None:
     settings = two_processes[0].settings
     key = two_processes[0].create_key(team="scale-out")
@@ -116,7 +116,7 @@ def test_500_concurrent_requests_through_two_processes_cannot_overrun_a_hard_bud
 
 
 def test_a_60_rpm_key_driven_at_5_per_second_through_two_processes_gets_60(
-    two_processes: list[Gateway],
+    two_processes: list[RunningGateway],
 ) -> None:
     key = two_processes[0].create_key(rpm_limit=60)
     clients = [gateway.client(key) for gateway in two_processes]
@@ -140,7 +140,7 @@ def test_metrics_of_several_workers_add_up(fake: FakeOpenAI, tmp_path: Path) -> 
         tmp_path, [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}]
     )
     with serve_process(process_env(settings), "--workers", "2") as served:
-        gateway = Gateway(served.base_url, settings, fake)
+        gateway = RunningGateway(served.base_url, settings, fake)
         key = gateway.create_key(feature="multi")
         workers: set[str] = set()  # request ids start with a prefix of the process's own
         sent = 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from careergate.testing import Fault
-from conftest import Gateway, cli_env, run_cli
+from conftest import RunningGateway, cli_env, run_cli
 from test_keys_access import admin_call
 
 POSTING = {
@@ -22,11 +22,13 @@ POSTING = {
 ESCO_PYTHON = "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"
 
 
-def extract(gateway: Gateway, key: str, payload: dict[str, Any]) -> tuple[int, Any]:
+def extract(gateway: RunningGateway, key: str, payload: dict[str, Any]) -> tuple[int, Any]:
     return post_feature(gateway, "skills/extract", key, payload)
 
 
-def post_feature(gateway: Gateway, path: str, key: str, payload: dict[str, Any]) -> tuple[int, Any]:
+def post_feature(
+    gateway: RunningGateway, path: str, key: str, payload: dict[str, Any]
+) -> tuple[int, Any]:
     """``POST /v1/features/PATH`` with ``key``: (status, JSON body)."""
     return admin_call(gateway, key, "POST", f"/v1/features/{path}", payload)
 
@@ -36,7 +38,7 @@ def labels(report: dict[str, Any]) -> dict[str, str]:
 
 
 def test_the_models_skills_are_mapped_to_esco_and_checked_against_the_document(
-    gateway: Gateway,
+    gateway: RunningGateway,
 ) -> None:
     gateway.fake.script(
         "Spark pipelines",
@@ -73,7 +75,7 @@ def test_the_models_skills_are_mapped_to_esco_and_checked_against_the_document(
     assert (record.feature, record.user_id, record.status_code) == ("skills", "ann", 200)
 
 
-def test_with_the_upstream_down_the_taxonomy_answers_and_says_so(gateway: Gateway) -> None:
+def test_with_the_upstream_down_the_taxonomy_answers_and_says_so(gateway: RunningGateway) -> None:
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     status, report = extract(gateway, gateway.create_key(), {"job": POSTING})
     assert status == 200
@@ -89,7 +91,7 @@ def test_with_the_upstream_down_the_taxonomy_answers_and_says_so(gateway: Gatewa
     assert set(found.values()) == {"taxonomy"}
 
 
-def test_contact_details_never_reach_the_model(gateway: Gateway) -> None:
+def test_contact_details_never_reach_the_model(gateway: RunningGateway) -> None:
     resume = {
         "basics": {
             "name": "Mira Okafor",
@@ -108,7 +110,7 @@ def test_contact_details_never_reach_the_model(gateway: Gateway) -> None:
     assert "triage" in sent
 
 
-def test_a_bad_document_gets_an_error_naming_the_field(gateway: Gateway) -> None:
+def test_a_bad_document_gets_an_error_naming_the_field(gateway: RunningGateway) -> None:
     status, body = extract(gateway, gateway.create_key(), {"resume": {"basics": {"email": 5}}})
     assert status == 400
     assert body["error"]["param"] == "resume.basics.email"
@@ -119,7 +121,7 @@ def test_a_bad_document_gets_an_error_naming_the_field(gateway: Gateway) -> None
     assert status == 401
 
 
-def test_the_cli_answers_with_and_without_a_model(gateway: Gateway, tmp_path: Path) -> None:
+def test_the_cli_answers_with_and_without_a_model(gateway: RunningGateway, tmp_path: Path) -> None:
     posting = tmp_path / "posting.json"
     posting.write_text(json.dumps(POSTING))
     env = cli_env(gateway.settings)

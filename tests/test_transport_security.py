@@ -13,7 +13,7 @@ import pytest
 
 from careergate.security.master_key import MasterKey
 from certificates import self_signed
-from conftest import Gateway, ServedProcess, cli_env, run_cli, serve_process
+from conftest import RunningGateway, ServedProcess, cli_env, run_cli, serve_process
 
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -75,7 +75,7 @@ def test_a_certificate_without_its_key_is_refused(env: dict[str, str], tmp_path:
 
 
 def test_every_kind_of_response_carries_the_security_headers(
-    gateway: Gateway, admin_key: str
+    gateway: RunningGateway, admin_key: str
 ) -> None:
     root = gateway.base_url.removesuffix("/v1")
     key = gateway.create_key()

@@ -16,7 +16,7 @@ from careergate.runtime import envelope
 from careergate.testing import FakeOpenAI, UpstreamLimits
 from careergate.upstream.headroom import parse_reset
 from careergate.vault.store import Vault
-from conftest import Gateway, gateway_settings, in_database, start_gateway
+from conftest import RunningGateway, gateway_settings, in_database, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Match my profile to this posting"}]
 
@@ -29,7 +29,7 @@ def ask(client: openai.OpenAI, **extra: object) -> str:
     return "ok"
 
 
-def gateway_with_keys(tmp_path: Path, *secrets: str) -> Iterator[Gateway]:
+def gateway_with_keys(tmp_path: Path, *secrets: str) -> Iterator[RunningGateway]:
     """A fresh gateway (nothing learnt yet) whose upstream keys are ``secrets`` in the
     vault, or the configured one when none are given."""
     with FakeOpenAI() as fake:
@@ -55,16 +55,16 @@ def gateway_with_keys(tmp_path: Path, *secrets: str) -> Iterator[Gateway]:
 
 
 @pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Gateway]:
+def gateway(tmp_path: Path) -> Iterator[RunningGateway]:
     yield from gateway_with_keys(tmp_path)
 
 
 @pytest.fixture
-def two_keys(tmp_path: Path) -> Iterator[Gateway]:
+def two_keys(tmp_path: Path) -> Iterator[RunningGateway]:
     yield from gateway_with_keys(tmp_path, "sk-upstream-one-1111", "sk-upstream-two-2222")
 
 
-def test_a_used_up_upstream_key_is_held_back_not_sent(gateway: Gateway) -> None:
+def test_a_used_up_upstream_key_is_held_back_not_sent(gateway: RunningGateway) -> None:
     gateway.fake.limit_rate(UpstreamLimits(requests=5, window=60))
     key = gateway.create_key()
     assert ask(gateway.client(key)) == "ok"  # its answer tells careergate that 4 remain
@@ -94,7 +94,7 @@ def test_a_used_up_upstream_key_is_held_back_not_sent(gateway: Gateway) -> None:
     assert all(r.completed for r in gateway.fake.requests)  # and none was refused upstream
 
 
-def test_a_short_window_is_waited_for(gateway: Gateway) -> None:
+def test_a_short_window_is_waited_for(gateway: RunningGateway) -> None:
     client = gateway.client()
     start = time.monotonic()  # the fake runs in this process: one clock
     gateway.fake.limit_rate(UpstreamLimits(requests=2, window=1.0))
@@ -107,7 +107,7 @@ def test_a_short_window_is_waited_for(gateway: Gateway) -> None:
     assert windows == [0, 0, 1, 1, 2]  # never more than the window allows
 
 
-def test_a_token_limit_holds_back_a_request_that_would_not_fit(gateway: Gateway) -> None:
+def test_a_token_limit_holds_back_a_request_that_would_not_fit(gateway: RunningGateway) -> None:
     gateway.fake.limit_rate(UpstreamLimits(tokens=500, window=60))
     client = gateway.client()
     assert ask(client, max_tokens=200) == "ok"
@@ -118,7 +118,7 @@ def test_a_token_limit_holds_back_a_request_that_would_not_fit(gateway: Gateway)
     assert all(r.completed for r in gateway.fake.requests)
 
 
-def test_traffic_moves_to_the_key_with_headroom(two_keys: Gateway) -> None:
+def test_traffic_moves_to_the_key_with_headroom(two_keys: RunningGateway) -> None:
     two_keys.fake.limit_rate(UpstreamLimits(requests=3, window=60))
     client = two_keys.client()
     outcomes = [ask(client) for _ in range(8)]

@@ -10,13 +10,13 @@ import openai
 import pytest
 
 from careergate.testing import Fault
-from conftest import Gateway
+from conftest import RunningGateway
 
 SECRET_PROMPT = "My social security number is 078-05-1120"
 MESSAGES = [{"role": "user", "content": SECRET_PROMPT}]
 
 
-def test_a_plain_request_records_the_upstreams_usage(gateway: Gateway) -> None:
+def test_a_plain_request_records_the_upstreams_usage(gateway: RunningGateway) -> None:
     client = gateway.client(gateway.create_key(user="alice", team="growth", feature="resume"))
     raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=MESSAGES)
     completion = raw.parse()
@@ -34,7 +34,7 @@ def test_a_plain_request_records_the_upstreams_usage(gateway: Gateway) -> None:
     assert not row.usage_estimated
 
 
-def test_headers_attribute_usage_to_an_end_user_and_feature(gateway: Gateway) -> None:
+def test_headers_attribute_usage_to_an_end_user_and_feature(gateway: RunningGateway) -> None:
     client = gateway.client(
         gateway.create_key(act_for_users=True),
         default_headers={"x-careergate-user": "bob", "x-careergate-feature": "job-match"},
@@ -45,7 +45,7 @@ def test_headers_attribute_usage_to_an_end_user_and_feature(gateway: Gateway) ->
 
 
 def test_a_streamed_request_is_metered_even_when_the_caller_did_not_ask_for_usage(
-    gateway: Gateway,
+    gateway: RunningGateway,
 ) -> None:
     client = gateway.client()
     plain = client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
@@ -61,7 +61,7 @@ def test_a_streamed_request_is_metered_even_when_the_caller_did_not_ask_for_usag
     assert row.completion_tokens == plain.usage.completion_tokens  # type: ignore[union-attr]
 
 
-def test_a_stream_cut_short_is_charged_for_what_was_produced(gateway: Gateway) -> None:
+def test_a_stream_cut_short_is_charged_for_what_was_produced(gateway: RunningGateway) -> None:
     client = gateway.client()
     plain = client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
     gateway.fake.faults.enqueue(Fault(disconnect_after_chunks=4))
@@ -80,7 +80,7 @@ def test_a_stream_cut_short_is_charged_for_what_was_produced(gateway: Gateway) -
     assert row.error_code == "upstream_stream_interrupted"
 
 
-def test_failed_requests_leave_a_record_too(gateway: Gateway) -> None:
+def test_failed_requests_leave_a_record_too(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(*[Fault(status=503)] * 4)
     with pytest.raises(openai.InternalServerError) as caught:
         gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
@@ -96,7 +96,7 @@ def test_failed_requests_leave_a_record_too(gateway: Gateway) -> None:
 
 
 def test_each_request_logs_one_line_without_secrets_or_content(
-    gateway: Gateway, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    gateway: RunningGateway, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
     key = gateway.create_key(user="carol")

@@ -15,7 +15,7 @@ from careergate.records.tables import UsageWriter
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.database import Database
-from careergate.storage.models import UsageRow
+from careergate.storage.tables import UsageRow
 from careergate.usage.record import TokenUsage, UsageRecord
 from conftest import cli_env, run_cli
 

@@ -19,7 +19,7 @@ from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import KeyStatus, Vault
-from conftest import Gateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
+from conftest import RunningGateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Tailor my resume"}]
 OLD_KEY = "sk-upstream-old-0000000000000000aaaa"
@@ -99,7 +99,7 @@ def test_keys_are_sealed_at_rest_and_survive_a_master_key_rotation(
 
 
 @pytest.fixture
-def vault_gateway(tmp_path: Path) -> Iterator[Gateway]:
+def vault_gateway(tmp_path: Path) -> Iterator[RunningGateway]:
     """A gateway whose only upstream key is in the vault (none in the config)."""
     with FakeOpenAI(api_key=OLD_KEY) as fake:
         settings = gateway_settings(
@@ -115,12 +115,14 @@ def vault_gateway(tmp_path: Path) -> Iterator[Gateway]:
         yield from start_gateway(settings, fake)
 
 
-def vault_call(gateway: Gateway, method: str, *args: object) -> object:
+def vault_call(gateway: RunningGateway, method: str, *args: object) -> object:
     settings = gateway.settings
     return in_database(settings, lambda db: getattr(Vault(db, envelope(settings)), method)(*args))
 
 
-def test_rotating_an_upstream_key_under_load_fails_no_request(vault_gateway: Gateway) -> None:
+def test_rotating_an_upstream_key_under_load_fails_no_request(
+    vault_gateway: RunningGateway,
+) -> None:
     gateway, fake = vault_gateway, vault_gateway.fake
     client = gateway.client(max_retries=0)
     failures: list[Exception] = []
@@ -163,7 +165,7 @@ def test_rotating_an_upstream_key_under_load_fails_no_request(vault_gateway: Gat
 
 
 def test_a_key_refused_with_401_is_quarantined_and_traffic_moves_on(
-    vault_gateway: Gateway, caplog: pytest.LogCaptureFixture
+    vault_gateway: RunningGateway, caplog: pytest.LogCaptureFixture
 ) -> None:
     gateway, fake = vault_gateway, vault_gateway.fake
     vault_call(gateway, "add_upstream_key", "openai", NEW_KEY, "revoked-upstream")

@@ -20,8 +20,8 @@ from careergate.audit.log import AuditLog
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
+from careergate.auth.platform_tokens import TokenVerifier
 from careergate.auth.store import KeyStore
-from careergate.auth.tokens import TokenVerifier
 from careergate.background import repeat_every
 from careergate.budgets.ledger import BudgetLedger
 from careergate.config.deployments import (
@@ -32,7 +32,6 @@ from careergate.config.deployments import (
 )
 from careergate.core.admission import Admission
 from careergate.core.gateway import Gateway
-from careergate.core.models import ModelCatalog
 from careergate.core.settlement import (
     ChargeBudgets,
     CountMetrics,
@@ -56,6 +55,7 @@ from careergate.governance.retention import purge_forever
 from careergate.models.aliases import AliasTable, configured
 from careergate.models.chooser import ModelChooser
 from careergate.models.deprecations import upcoming_shutdowns
+from careergate.models.listing import ModelListing
 from careergate.models.policy import PolicyBook
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.observability.alerts import Alert, AlertCenter
@@ -65,9 +65,9 @@ from careergate.observability.metrics import GatewayMetrics
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
-from careergate.privacy.policy import PrivacyConfig, PrivacyMode, PrivacyPolicy
+from careergate.privacy.policy import PrivacyConfig, PrivacyPolicy
 from careergate.privacy.shield import HANDLED, PrivacyShield
-from careergate.privacy.subjects import SubjectDirectory
+from careergate.privacy.subject_directory import SubjectDirectory
 from careergate.ratelimit.limiter import RateLimiter
 from careergate.ratelimit.request_cap import RequestCap
 from careergate.ratelimit.rules import RuleBook
@@ -80,9 +80,9 @@ from careergate.records.wire import ChildConfig
 from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
-from careergate.settings import Settings
+from careergate.settings import PrivacyMode, Settings
 from careergate.storage.database import Database
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 from careergate.upstream.client import UpstreamClient
 from careergate.upstream.failover import Failover
 from careergate.upstream.health import HealthBoard
@@ -146,7 +146,7 @@ class Runtime:
     router: Router
     upstream: UpstreamClient
     gateway: Gateway
-    models: ModelCatalog
+    models: ModelListing
     admin: KeyAdmin
     alerts: AlertCenter
     monitor: KeyMonitor
@@ -212,7 +212,7 @@ class Runtime:
             upstreams.router,
             upstreams.upstream,
             request_path(settings, parts),
-            ModelCatalog(upstreams.router, upstreams.upstream),
+            ModelListing(upstreams.router, upstreams.upstream),
             KeyAdmin(keys, AuditLog(database)),
             alerts,
             monitor,

@@ -7,13 +7,36 @@ Values come from ``CAREERGATE_*`` environment variables (and the usual ``OPENAI_
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from careergate.privacy.policy import PrivacyMode
+
+class PrivacyMode(StrEnum):
+    """What happens to personal data in a request (``careergate.privacy.policy`` says what
+    each mode does). Defined with the settings, the lowest layer, because the settings,
+    keys, the config file and the privacy step all name it: the privacy package builds
+    on the settings, not the other way round."""
+
+    OFF = "off"
+    PSEUDONYMISE = "pseudonymise"
+    MASK = "mask"
+    REFUSE = "refuse"
+
+    @property
+    def strictness(self) -> int:
+        return _STRICTNESS[self]
+
+
+_STRICTNESS = {
+    PrivacyMode.OFF: 0,
+    PrivacyMode.PSEUDONYMISE: 1,
+    PrivacyMode.MASK: 2,
+    PrivacyMode.REFUSE: 3,
+}
 
 
 class TimeoutSettings(BaseSettings):

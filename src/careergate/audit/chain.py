@@ -33,8 +33,8 @@ import orjson
 from sqlalchemy import String, select, update
 
 from careergate.audit.entry import AuditEntry
-from careergate.records.batch import Transaction
-from careergate.storage.models import AuditChainRow, AuditRow
+from careergate.storage.batch import Transaction
+from careergate.storage.tables import AuditChainRow, AuditRow
 from careergate.storage.times import as_utc
 
 CHAIN = "audit"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from careergate.storage.models import AuditRow
+from careergate.storage.tables import AuditRow
 from careergate.storage.times import as_utc
 
 

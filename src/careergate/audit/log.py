@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from careergate.audit.chain import AUDIT_TABLE, append, sealed
 from careergate.audit.entry import AuditEntry
-from careergate.records.batch import async_transaction
 from careergate.storage import Database
-from careergate.storage.models import AuditRow
+from careergate.storage.batch import async_transaction
+from careergate.storage.tables import AuditRow
 
 
 @dataclass(frozen=True, slots=True)

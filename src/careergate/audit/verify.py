@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from careergate.audit.chain import CHAIN, entry_hash, personal_digest
 from careergate.storage.database import Database
-from careergate.storage.models import AuditChainRow, AuditRow
+from careergate.storage.tables import AuditChainRow, AuditRow
 
 
 @dataclass(frozen=True, slots=True)

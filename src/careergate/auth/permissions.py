@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.auth.principal import Role
 from careergate.endpoints import endpoint_paths
-from careergate.privacy.policy import PrivacyMode
+from careergate.settings import PrivacyMode
 
 ENDPOINT_NAMES = endpoint_paths()
 

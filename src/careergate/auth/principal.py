@@ -6,7 +6,7 @@ import fnmatch
 from dataclasses import dataclass
 from enum import StrEnum
 
-from careergate.privacy.policy import PrivacyMode
+from careergate.settings import PrivacyMode
 
 
 class Role(StrEnum):

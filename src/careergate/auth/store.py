@@ -16,9 +16,9 @@ from careergate.auth.keys import KeyHasher
 from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Principal, Role
 from careergate.errors import AuthenticationFailed, InvalidRequest, NotFound
-from careergate.privacy.policy import PrivacyMode
+from careergate.settings import PrivacyMode
 from careergate.storage import Database
-from careergate.storage.models import ApiKeyRow
+from careergate.storage.tables import ApiKeyRow
 from careergate.storage.times import as_utc
 
 _CACHE_LIMIT = 100_000

@@ -34,7 +34,7 @@ from careergate.errors import GatewayError, InvalidRequest, NotFound
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.pricing.catalogue import usd_from_nano
 from careergate.storage.database import Database
-from careergate.storage.models import BudgetRow, BudgetWindowRow
+from careergate.storage.tables import BudgetRow, BudgetWindowRow
 
 log = logging.getLogger("careergate.budgets")
 
@@ -120,8 +120,8 @@ class Reservation:
 
 
 @dataclass(frozen=True, slots=True)
-class Subjects:
-    """What a request is charged to."""
+class Attribution:
+    """Whom a request's cost is attributed to: its key, user, team and feature."""
 
     key_id: str | None
     user: str | None
@@ -234,12 +234,12 @@ class BudgetLedger:
     # -- the request path -------------------------------------------------------------
 
     async def applicable(
-        self, subjects: Subjects, key_budget_nano_usd: int | None = None
+        self, attribution: Attribution, key_budget_nano_usd: int | None = None
     ) -> list[Budget]:
         """The budgets a request is charged to, the key's own one included."""
-        found = [b for b in await self.budgets() if subjects.matches(b)]
-        if key_budget_nano_usd is not None and subjects.key_id is not None:
-            found.append(key_budget(subjects.key_id, key_budget_nano_usd))
+        found = [b for b in await self.budgets() if attribution.matches(b)]
+        if key_budget_nano_usd is not None and attribution.key_id is not None:
+            found.append(key_budget(attribution.key_id, key_budget_nano_usd))
         return found
 
     async def reserve(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -82,93 +83,130 @@ def evaluate(
         raise typer.BadParameter(str(exc)) from None
     candidates = [m.strip() for m in models.split(",") if m.strip()]
     config = load_gateway_config(settings.config, settings.upstream_env)
-    prices = PriceCatalogue.shipped(config.prices)
+    comparison = _Comparison(
+        task_set,
+        candidates,
+        PriceCatalogue.shipped(config.prices),
+        base_url,
+        secret,
+        repeat,
+        concurrency,
+    )
+    outcome = run(lambda: with_database(settings, comparison.run))
+    if chart is not None:
+        chart.write_text(svg_chart(outcome.summaries, f"{task_set.name}: {outcome.reason}"))
+    if as_json:
+        print_json(outcome.to_json(task_set, candidates))
+        return
+    print_table(outcome.table(task_set))
+    typer.echo(f"Recommendation for {task_set.feature or task_set.name}: {outcome.reason}")
+    if chart is not None:
+        typer.echo(f"Chart: {chart}")
 
-    async def work(
-        database: Database,
-    ) -> tuple[
-        list[ModelSummary], dict[str, ModelSummary], str, str | None, dict[str, list[FeedbackLine]]
-    ]:
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A comparison's results, with the last run's and the users' feedback beside them."""
+
+    summaries: list[ModelSummary]
+    earlier: dict[str, ModelSummary]
+    reason: str
+    run_id: str | None
+    feedback: dict[str, list[FeedbackLine]]
+
+    def to_json(self, task_set: TaskSet, candidates: list[str]) -> dict[str, Any]:
+        return {
+            "run": self.run_id,
+            "task_set": task_set.name,
+            "feature": task_set.feature,
+            "models": [
+                {**s.to_json(), "feedback": [f.to_json() for f in self.feedback.get(s.model, [])]}
+                for s in self.summaries
+            ],
+            "previous": {m: s.to_json() for m, s in self.earlier.items() if m in candidates},
+            "recommendation": self.reason,
+        }
+
+    def table(self, task_set: TaskSet) -> Table:
+        table = Table(
+            "model",
+            "quality",
+            "p50 ms",
+            "p95 ms",
+            "cost per task $",
+            "failures",
+            "vs last run",
+            title=f"{task_set.name} ({task_set.feature or 'no feature'})",
+        )
+        if self.feedback:
+            table.add_column("users' feedback per prompt version")
+        for s in self.summaries:
+            before = self.earlier.get(s.model)
+            change = f"quality {s.quality - before.quality:+.2f}" if before else "first run"
+            cells = [
+                s.model,
+                f"{s.quality:.2f}",
+                f"{s.p50_ms:,.0f}",
+                f"{s.p95_ms:,.0f}",
+                f"{s.cost_per_task_usd:.6f}",
+                f"{s.failure_rate:.0%}",
+                change,
+            ]
+            if self.feedback:
+                lines = self.feedback.get(s.model, [])
+                cells.append("\n".join(_feedback_cell(f) for f in lines) or "none")
+            table.add_row(*cells)
+        return table
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    """Every task of a set on every candidate model, through a gateway."""
+
+    task_set: TaskSet
+    candidates: list[str]
+    prices: PriceCatalogue
+    base_url: str
+    secret: str
+    repeat: int
+    concurrency: int
+
+    async def run(self, database: Database) -> _Outcome:
+        """Runs the tasks, saves the results and reads the last run's and the feedback."""
+        task_set = self.task_set
         earlier = await previous_results(database, task_set.name)
         feedback = (
-            await per_model(database, task_set.feature, candidates) if task_set.feature else {}
+            await per_model(database, task_set.feature, self.candidates) if task_set.feature else {}
         )
-        client = openai.AsyncOpenAI(base_url=base_url, api_key=secret, max_retries=2)
-        total = len(task_set.tasks) * len(candidates) * repeat
-        with Progress(console=err_console, transient=True) as progress:
-            bar = progress.add_task(f"eval {task_set.name}", total=total)
-
-            def advance(attempt: Attempt) -> None:
-                progress.advance(bar)
-
-            try:
-                attempts = await run_task_set(
-                    task_set,
-                    candidates,
-                    client,
-                    prices,
-                    repeat=repeat,
-                    concurrency=concurrency,
-                    progress=advance,
-                )
-            finally:
-                await client.close()
-        summaries = summarise(attempts, candidates)
+        client = openai.AsyncOpenAI(base_url=self.base_url, api_key=self.secret, max_retries=2)
+        try:
+            attempts = await self._attempts(client)
+        finally:
+            await client.close()
+        summaries = summarise(attempts, self.candidates)
         choice, reason = recommend(summaries)
         run_id = await save_results(
             database, task_set.name, task_set.feature, summaries, choice.model if choice else None
         )
-        return summaries, earlier, reason, run_id, feedback
+        return _Outcome(summaries, earlier, reason, run_id, feedback)
 
-    summaries, earlier, reason, run_id, feedback = run(lambda: with_database(settings, work))
-    if chart is not None:
-        chart.write_text(svg_chart(summaries, f"{task_set.name}: {reason}"))
-    if as_json:
-        print_json(
-            {
-                "run": run_id,
-                "task_set": task_set.name,
-                "feature": task_set.feature,
-                "models": [
-                    {**s.to_json(), "feedback": [f.to_json() for f in feedback.get(s.model, [])]}
-                    for s in summaries
-                ],
-                "previous": {m: s.to_json() for m, s in earlier.items() if m in candidates},
-                "recommendation": reason,
-            }
-        )
-        return
-    table = Table(
-        "model",
-        "quality",
-        "p50 ms",
-        "p95 ms",
-        "cost per task $",
-        "failures",
-        "vs last run",
-        title=f"{task_set.name} ({task_set.feature or 'no feature'})",
-    )
-    if feedback:
-        table.add_column("users' feedback per prompt version")
-    for s in summaries:
-        before = earlier.get(s.model)
-        change = f"quality {s.quality - before.quality:+.2f}" if before else "first run"
-        cells = [
-            s.model,
-            f"{s.quality:.2f}",
-            f"{s.p50_ms:,.0f}",
-            f"{s.p95_ms:,.0f}",
-            f"{s.cost_per_task_usd:.6f}",
-            f"{s.failure_rate:.0%}",
-            change,
-        ]
-        if feedback:
-            cells.append("\n".join(_feedback_cell(f) for f in feedback.get(s.model, [])) or "none")
-        table.add_row(*cells)
-    print_table(table)
-    typer.echo(f"Recommendation for {task_set.feature or task_set.name}: {reason}")
-    if chart is not None:
-        typer.echo(f"Chart: {chart}")
+    async def _attempts(self, client: openai.AsyncOpenAI) -> list[Attempt]:
+        total = len(self.task_set.tasks) * len(self.candidates) * self.repeat
+        with Progress(console=err_console, transient=True) as progress:
+            bar = progress.add_task(f"eval {self.task_set.name}", total=total)
+
+            def advance(attempt: Attempt) -> None:
+                progress.advance(bar)
+
+            return await run_task_set(
+                self.task_set,
+                self.candidates,
+                client,
+                self.prices,
+                repeat=self.repeat,
+                concurrency=self.concurrency,
+                progress=advance,
+            )
 
 
 def _feedback_cell(line: FeedbackLine) -> str:

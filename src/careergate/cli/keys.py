@@ -20,8 +20,8 @@ from careergate.auth.store import CreatedKey, KeyInfo
 from careergate.cli.common import load_settings, print_json, print_table, run, with_database
 from careergate.observability.key_monitor import KeyActivity, key_activity
 from careergate.pricing.catalogue import usd_from_nano
-from careergate.privacy.policy import PrivacyMode
 from careergate.runtime import key_admin
+from careergate.settings import PrivacyMode
 from careergate.storage.database import Database
 
 keys_app = typer.Typer(help="Callers' virtual keys (sk-cg-...).", no_args_is_help=True)

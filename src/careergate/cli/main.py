@@ -13,7 +13,7 @@ from careergate.cli.evaluate import evaluate
 from careergate.cli.fake import fake_upstream
 from careergate.cli.features import jobs_app, resumes_app, skills_app
 from careergate.cli.keys import keys_app
-from careergate.cli.models import models_app
+from careergate.cli.model_commands import models_app
 from careergate.cli.privacy import privacy_app
 from careergate.cli.serve import serve
 from careergate.cli.usage import usage

@@ -13,9 +13,9 @@ from careergate.audit.log import Actor, AuditLog
 from careergate.cli.common import err_console, load_settings, print_json, run, with_database
 from careergate.errors import GatewayError
 from careergate.governance.retention import Purged, purge
-from careergate.governance.subjects import Erasure, erase_user, export_user
+from careergate.governance.user_data import Erasure, erase_user, export_user
 from careergate.privacy.shield import subject_of_document
-from careergate.privacy.subjects import SubjectDirectory
+from careergate.privacy.subject_directory import SubjectDirectory
 from careergate.runtime import vault
 from careergate.storage.database import Database
 

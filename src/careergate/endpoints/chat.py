@@ -9,7 +9,7 @@ from careergate.endpoints.checks import check_usage, invalid_answer, require, re
 from careergate.endpoints.slots import Slot
 from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
 from careergate.errors import InvalidRequest
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 
 _POSITIVE = ("max_tokens", "max_completion_tokens", "n")
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.slots import Slot
 from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 
 
 class Embeddings(EndpointSpec):

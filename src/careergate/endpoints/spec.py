@@ -17,7 +17,7 @@ import orjson
 from careergate.endpoints.checks import require, require_present
 from careergate.endpoints.slots import Slot
 from careergate.errors import InvalidRequest
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 from careergate.usage.record import TokenUsage
 
 Json = dict[str, Any]

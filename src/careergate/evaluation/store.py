@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from careergate.evaluation.report import ModelSummary
 from careergate.storage.database import Database
-from careergate.storage.models import EvalResultRow
+from careergate.storage.tables import EvalResultRow
 
 
 async def previous_results(database: Database, task_set: str) -> dict[str, ModelSummary]:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import case, func, select
 
 from careergate.storage.database import Database
-from careergate.storage.models import FeedbackRow
+from careergate.storage.tables import FeedbackRow
 
 GROUPS = {"feature": "feature", "model": "model", "prompt": "prompt_version"}
 

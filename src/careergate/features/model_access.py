@@ -12,9 +12,9 @@ import openai
 import orjson
 
 from careergate.core.call import Incoming, Reply
+from careergate.core.request_ids import new_request_id
 from careergate.endpoints import CHAT
 from careergate.errors import GatewayError
-from careergate.http.responses import new_request_id
 
 
 class ModelUnavailable(Exception):
@@ -43,28 +43,41 @@ class GatewayCaller:
         self._user = user
 
     async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
-        raw = orjson.dumps(body)
-
-        async def read_body() -> bytes:
-            return raw
-
-        incoming = Incoming(
-            request_id=new_request_id(),
-            endpoint=CHAT,
-            secret=self._secret,
-            read_body=read_body,
-            user=self._user,
-            feature=self._feature,
-        )
         try:
-            reply = await self._run(incoming)
+            return await run_chat(self._run, body, self._secret, self._feature, self._user)
         except GatewayError as error:
             if error.status in (401, 403):
                 raise  # the caller's own problem, not the model's: no fallback hides it
             raise ModelUnavailable(f"{error.code}: {error.message}") from error
-        assert isinstance(reply, Reply)
-        answer: dict[str, Any] = orjson.loads(reply.body)
-        return answer
+
+
+async def run_chat(
+    run: Callable[[Incoming], Awaitable[Any]],
+    body: dict[str, Any],
+    secret: str | None,
+    feature: str | None = None,
+    user: str | None = None,
+) -> dict[str, Any]:
+    """A (not streamed) chat completion through the request path ``run``, as the caller
+    whose key is ``secret``: the answer's JSON, or the ``GatewayError`` the HTTP API
+    would answer with."""
+    raw = orjson.dumps(body)
+
+    async def read_body() -> bytes:
+        return raw
+
+    incoming = Incoming(
+        request_id=new_request_id(),
+        endpoint=CHAT,
+        secret=secret,
+        read_body=read_body,
+        user=user,
+        feature=feature,
+    )
+    reply = await run(incoming)
+    assert isinstance(reply, Reply)
+    answer: dict[str, Any] = orjson.loads(reply.body)
+    return answer
 
 
 class SdkCaller:

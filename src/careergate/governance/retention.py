@@ -25,11 +25,11 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from careergate.audit.chain import AUDIT_TABLE, CHAIN, lock_head
 from careergate.background import repeat_every
-from careergate.records.batch import async_transaction
 from careergate.reports.rollup import day_start, roll_up, rolled_through
 from careergate.settings import RetentionSettings
+from careergate.storage.batch import async_transaction
 from careergate.storage.database import Database
-from careergate.storage.models import (
+from careergate.storage.tables import (
     AuditChainRow,
     AuditRow,
     Base,

@@ -25,12 +25,13 @@ from careergate.audit.log import Actor
 from careergate.audit.verify import verify
 from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Principal, Role
+from careergate.core.request_ids import new_request_id
 from careergate.errors import GatewayError, InvalidRequest, PermissionDenied, RequestTooLarge
 from careergate.features.feedback import report as feedback_report
-from careergate.governance.subjects import erase_user, export_user
+from careergate.governance.user_data import erase_user, export_user
 from careergate.http.bodies import bounded_body
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
-from careergate.http.responses import error_response, json_response, new_request_id
+from careergate.http.responses import error_response, json_response
 from careergate.privacy.shield import subject_of_document
 from careergate.reports.time_range import parse_range
 from careergate.reports.usage import usage_report

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from careergate.core.request_ids import new_request_id
 from careergate.endpoints import ENDPOINTS
 from careergate.errors import (
     GatewayError,
@@ -24,11 +25,11 @@ from careergate.http.admin_api import AdminRoutes
 from careergate.http.features_api import FeatureRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.operations_api import OperationsRoutes
-from careergate.http.responses import error_response, new_request_id
+from careergate.http.responses import error_response
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from careergate.auth.principal import Principal
 from careergate.core.call import Incoming, StreamReply
+from careergate.core.request_ids import new_request_id
 from careergate.endpoints import EndpointSpec
 from careergate.errors import GatewayError, InternalError
 from careergate.http.bodies import body_too_large
@@ -30,7 +31,6 @@ from careergate.http.responses import (
     SANDBOX_HEADER,
     error_response,
     json_response,
-    new_request_id,
     raw_error,
 )
 from careergate.http.security_headers import security_headers

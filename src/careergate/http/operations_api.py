@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from careergate.core.request_ids import new_request_id
 from careergate.http.openai_api import RuntimeHolder
-from careergate.http.responses import json_response, new_request_id
+from careergate.http.responses import json_response
 from careergate.upstream.health import BreakerState
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import os
-import secrets
 from typing import Any
 
 import orjson
@@ -13,25 +10,6 @@ from starlette.responses import Response
 from careergate.errors import GatewayError
 
 SANDBOX_HEADER = "x-careergate-sandbox"
-
-
-class _RequestIds:
-    """Unique request ids without a system call each: a random per-process prefix and a
-    counter (``secrets.token_hex`` per request showed up in the hot path's profile)."""
-
-    def __init__(self) -> None:
-        self._reset()
-        os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
-        self._prefix = "req_" + secrets.token_hex(6)
-        self._next = itertools.count(1).__next__
-
-    def __call__(self) -> str:
-        return f"{self._prefix}{self._next():012x}"
-
-
-new_request_id = _RequestIds()
 
 
 def json_response(

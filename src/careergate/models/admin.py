@@ -10,7 +10,7 @@ from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
 from careergate.models.aliases import Alias, AliasConfig, configured, stored_aliases
 from careergate.storage.database import Database
-from careergate.storage.models import ModelAliasRow
+from careergate.storage.tables import ModelAliasRow
 
 
 class AliasError(ValueError):

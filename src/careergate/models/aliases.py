@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from careergate.background import repeat_every, stop
 from careergate.storage.database import Database
-from careergate.storage.models import ModelAliasRow
+from careergate.storage.tables import ModelAliasRow
 
 log = logging.getLogger("careergate.models.aliases")
 

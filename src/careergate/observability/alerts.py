@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from careergate.storage.database import Database
-from careergate.storage.models import AlertRow
+from careergate.storage.tables import AlertRow
 from careergate.storage.times import as_utc
 
 log = logging.getLogger("careergate.alerts")

@@ -14,7 +14,7 @@ from careergate.observability.alerts import Alert, AlertCenter
 from careergate.pricing.catalogue import usd_from_nano
 from careergate.settings import AlertSettings
 from careergate.storage.database import Database
-from careergate.storage.models import UsageRow
+from careergate.storage.tables import UsageRow
 from careergate.storage.times import as_utc
 
 SPIKE_FLOOR_NANO_USD = 50_000_000

@@ -2,6 +2,6 @@
 back in the answer (also inside a stream)."""
 
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.policy import PrivacyMode
+from careergate.settings import PrivacyMode
 
 __all__ = ["Finding", "PiiKind", "PrivacyMode"]

@@ -11,28 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-class PrivacyMode(StrEnum):
-    OFF = "off"
-    PSEUDONYMISE = "pseudonymise"
-    MASK = "mask"
-    REFUSE = "refuse"
-
-    @property
-    def strictness(self) -> int:
-        return _STRICTNESS[self]
-
-
-_STRICTNESS = {
-    PrivacyMode.OFF: 0,
-    PrivacyMode.PSEUDONYMISE: 1,
-    PrivacyMode.MASK: 2,
-    PrivacyMode.REFUSE: 3,
-}
+from careergate.settings import PrivacyMode
 
 
 class PrivacyConfig(BaseModel):

@@ -28,10 +28,11 @@ from careergate.endpoints import EndpointSpec
 from careergate.errors import InvalidRequest
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.placeholders import Placeholders, taken_numbers
-from careergate.privacy.policy import PrivacyMode, PrivacyPolicy
+from careergate.privacy.policy import PrivacyPolicy
 from careergate.privacy.stream import StreamRestorer
 from careergate.privacy.subject import Subject, SubjectSpec
-from careergate.privacy.subjects import SubjectDirectory
+from careergate.privacy.subject_directory import SubjectDirectory
+from careergate.settings import PrivacyMode
 
 EXTENSION = "careergate"
 HANDLED = {

@@ -49,8 +49,8 @@ class _Check:
 class RateLimiter:
     def __init__(self, storage_uri: str, rules: RuleBook | None = None) -> None:
         self._storage = storage = _storage(storage_uri)
-        self._requests = MovingWindowRateLimiter(storage)
-        self._tokens = SlidingWindowCounterRateLimiter(storage)
+        self._request_windows = MovingWindowRateLimiter(storage)
+        self._token_windows = SlidingWindowCounterRateLimiter(storage)
         self._rules = rules or RuleBook()
         self._items: dict[tuple[str, int], limits.RateLimitItem] = {}
 
@@ -99,11 +99,15 @@ class RateLimiter:
         tokens: int | None = None
         for limit in self.limits_for(principal, user, feature, model):
             if limit.rpm:
-                checks.append(_Check(self._requests, self._item("requests", limit.rpm), limit, 1))
+                checks.append(
+                    _Check(self._request_windows, self._item("requests", limit.rpm), limit, 1)
+                )
             if limit.tpm:
                 if tokens is None:
                     tokens = estimate()
-                checks.append(_Check(self._tokens, self._item("tokens", limit.tpm), limit, tokens))
+                checks.append(
+                    _Check(self._token_windows, self._item("tokens", limit.tpm), limit, tokens)
+                )
         if len(checks) > 1:
             for check in checks:
                 if not await check.strategy.test(check.item, check.limit.window, cost=check.cost):

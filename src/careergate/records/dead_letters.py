@@ -15,9 +15,9 @@ from typing import Any
 
 import orjson
 
-from careergate.records.batch import BatchInserter
+from careergate.storage.batch import BatchInserter
 from careergate.storage.database import Database
-from careergate.storage.models import UsageRow
+from careergate.storage.tables import UsageRow
 
 USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
 

@@ -23,9 +23,9 @@ from sqlalchemy import Table
 
 from careergate.audit.chain import AUDIT_TABLE, append, sealed
 from careergate.audit.entry import AuditEntry
-from careergate.records.batch import BatchInserter
 from careergate.records.buffer import BufferedWriter
 from careergate.records.dead_letters import USAGE_TABLE
+from careergate.storage.batch import BatchInserter
 from careergate.storage.database import Database
 from careergate.usage.record import UsageRecord
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from careergate.background import repeat_every
 from careergate.storage.database import Database
-from careergate.storage.models import UsageDailyRow, UsageRollupRow, UsageRow
+from careergate.storage.tables import UsageDailyRow, UsageRollupRow, UsageRow
 
 log = logging.getLogger("careergate.reports.rollup")
 

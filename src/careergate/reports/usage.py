@@ -20,7 +20,7 @@ from sqlalchemy import Select, case, func, select
 from careergate.pricing.catalogue import usd_from_nano
 from careergate.reports.rollup import day_start, roll_up, rolled_through
 from careergate.storage.database import Database
-from careergate.storage.models import UsageDailyRow, UsageRow
+from careergate.storage.tables import UsageDailyRow, UsageRow
 
 GROUPS: dict[str, Any] = {
     "user": UsageRow.user_id,

@@ -24,7 +24,7 @@ from careergate.sandbox.replies import EMBEDDING_DIMENSIONS, embedding_vector, e
 from careergate.sandbox.state import FakeOpenAIState, ReceivedRequest
 from careergate.sandbox.streaming import completion_chunks, send_stream
 from careergate.sandbox.wire import CREATED, api_key, dumps, error_response
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 
 _LIMIT_HEADERS = web.RequestKey("careergate-fake-limit-headers", dict)
 

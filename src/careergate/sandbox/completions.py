@@ -15,7 +15,7 @@ from careergate.sandbox.faults import Fault
 from careergate.sandbox.replies import structured_reply, text_reply, tool_call_for
 from careergate.sandbox.state import FakeOpenAIState
 from careergate.sandbox.wire import CREATED
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 
 FINGERPRINT = "fp_careergate_fake"
 

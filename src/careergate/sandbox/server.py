@@ -22,7 +22,7 @@ from careergate.sandbox.app import build_app
 from careergate.sandbox.faults import FaultPlan
 from careergate.sandbox.ratelimits import UpstreamLimits
 from careergate.sandbox.state import DEFAULT_MODELS, FakeOpenAIState, ReceivedRequest, Scripted
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 
 
 class FakeOpenAI:

@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from careergate.security.master_key import MasterKey
 from careergate.storage.database import Database
-from careergate.storage.models import Base
+from careergate.storage.tables import Base
 
 MAGIC = b"CAREERGATE-BACKUP 1\n"
 SEEDED = frozenset({"audit_chain"})

@@ -43,7 +43,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.write_turn = asyncio.Lock()
         """Held by write transactions run in the event loop's own thread (SQLite,
-        ``records/batch.py``): one waiting there on another's lock would block the loop,
+        ``storage/batch.py``): one waiting there on another's lock would block the loop,
         and with it the other, until the busy timeout."""
 
     @property

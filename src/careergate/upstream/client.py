@@ -34,7 +34,7 @@ log = logging.getLogger("careergate.upstream")
 _CONNECTION_ERRORS = (OSError, TimeoutError)
 """Connection refused or lost, TLS failures, timeouts of the connection (``ConnectionError``
 and ``ssl.SSLError`` are ``OSError``s)."""
-_TARGETS_KEPT = 4096
+_URLS_KEPT = 4096
 """Parsed URLs kept (one per deployment, endpoint and model in use)."""
 
 
@@ -95,7 +95,7 @@ class UpstreamClient:
         self.tls = tls or UpstreamTls(None, ())
         self.timeouts = timeouts
         self._pool: http1.Pool | None = None
-        self._targets: dict[tuple[str, ssl.SSLContext], http1.Target] = {}
+        self._urls: dict[tuple[str, ssl.SSLContext], http1.RequestUrl] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         """The loop it runs on (known from ``start()``): saves a system call per lookup."""
 
@@ -116,13 +116,13 @@ class UpstreamClient:
             raise RuntimeError("UpstreamClient.start() was not awaited")
         return self._pool
 
-    def _target(self, url: str, deployment: str) -> http1.Target:
+    def _request_url(self, url: str, deployment: str) -> http1.RequestUrl:
         tls = self.tls.context(deployment)
-        target = self._targets.get((url, tls))
+        target = self._urls.get((url, tls))
         if target is None:
-            if len(self._targets) >= _TARGETS_KEPT:
-                self._targets.clear()
-            target = self._targets[(url, tls)] = http1.Target.parse(url, tls)
+            if len(self._urls) >= _URLS_KEPT:
+                self._urls.clear()
+            target = self._urls[(url, tls)] = http1.RequestUrl.parse(url, tls)
         return target
 
     async def _wait_before_retry(
@@ -210,7 +210,7 @@ class UpstreamClient:
         stream: bool,
     ) -> UpstreamStream | UpstreamReply:
         url = target.deployment.provider.url(path, target.upstream_model)
-        where = self._target(url, target.deployment.name)
+        where = self._request_url(url, target.deployment.name)
         loop = self.loop or asyncio.get_running_loop()
         attempt = 0
         while True:
@@ -260,7 +260,7 @@ class UpstreamClient:
         """A single GET to a deployment (model lists); no retries."""
         try:
             async with Deadline(deadline):
-                resp = await self.pool.request("GET", self._target(url, deployment), headers)
+                resp = await self.pool.request("GET", self._request_url(url, deployment), headers)
                 try:
                     return UpstreamReply(resp.status, resp.headers, await resp.read(), 1)
                 finally:

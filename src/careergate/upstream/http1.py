@@ -1,15 +1,15 @@
 """A small HTTP/1.1 client for the upstream calls: pooled keep-alive connections on the
 event loop's own transports, responses parsed by ``httptools`` (llhttp, in C).
 
-Why not a general client: the upstream call is the gateway's hottest path, and a
-general client costs the event loop a multiple of what this one does (measured by
-``python bench/client_bench.py``; the figures are in docs/benchmarks.md). The
-Rust-backed clients measured cost the loop less but either cannot abort a request in
-flight when its caller goes away (pyreqwest 0.15: the request runs on to its end, and an upstream keeps generating
-and billing) or spend more CPU in their own threads than they save (pyqwest 0.12). This
-client does only what the gateway needs: POST and GET with a whole body, answers read
-whole or piece by piece, connect and read timeouts, TLS through ``ssl`` contexts, and an
-abort that closes the connection at once.
+Why not a general client: the upstream call is the gateway's hottest path, and a general
+client costs the event loop a multiple of what this one does (measured by ``python
+bench/client_bench.py``; the figures are in docs/benchmarks.md). The Rust-backed clients
+measured cost the loop less but either cannot abort a request in flight when its caller
+goes away (pyreqwest 0.15: the request runs on to its end, and an upstream keeps
+generating and billing) or spend more CPU in their own threads than they save (pyqwest
+0.12). This client does only what the gateway needs: POST and GET with a whole body,
+answers read whole or piece by piece, connect and read timeouts, TLS through ``ssl``
+contexts, and an abort that closes the connection at once.
 
 A connection serves one request at a time. It goes back to the pool only when its
 answer was read to the end and the upstream did not ask to close it; any other end
@@ -58,14 +58,14 @@ class Origin:
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class RequestUrl:
     """A parsed URL: its origin and the request target (path and query)."""
 
     origin: Origin
     path: str
 
     @classmethod
-    def parse(cls, url: str, tls: ssl.SSLContext) -> Target:
+    def parse(cls, url: str, tls: ssl.SSLContext) -> RequestUrl:
         """``tls`` verifies the upstream when the URL is ``https``."""
         parts = urlsplit(url)
         secure = parts.scheme == "https"
@@ -344,12 +344,12 @@ class Pool:
         """Requests in flight at once (and so connections in use): the rest wait."""
 
     async def request(
-        self, method: str, target: Target, headers: dict[str, str], body: bytes = b""
+        self, method: str, url: RequestUrl, headers: dict[str, str], body: bytes = b""
     ) -> Response:
         """Send a request and wait for its answer's head. On any failure or
         cancellation before then, the connection is closed."""
-        origin = target.origin
-        lines = [f"{method} {target.path} HTTP/1.1\r\nhost: {origin.host_header}\r\n"]
+        origin = url.origin
+        lines = [f"{method} {url.path} HTTP/1.1\r\nhost: {origin.host_header}\r\n"]
         if body or method == "POST":
             lines.append(f"content-length: {len(body)}\r\n")
         for name, value in headers.items():

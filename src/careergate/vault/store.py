@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from careergate.errors import InvalidRequest, NotFound
 from careergate.security.envelope import Envelope, Sealed
 from careergate.storage import Database
-from careergate.storage.models import VaultSecretRow
+from careergate.storage.tables import VaultSecretRow
 from careergate.storage.times import as_utc
 
 UPSTREAM_KEY = "upstream-key"

@@ -16,7 +16,7 @@ import orjson
 from careergate.core.call import Call, Outcome, Reply, StreamReply
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.errors import GatewayError
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
 from careergate.upstream.failover import Failover, Send
 from careergate.upstream.router import Target

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from careergate.core.call import Call, Reply, StreamReply
 from careergate.ratelimit.limiter import RateLimiter
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 
 
 class LimitRate:

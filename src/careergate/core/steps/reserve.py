@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from careergate.budgets.ledger import BudgetLedger, Subjects
+from careergate.budgets.ledger import Attribution, BudgetLedger
 from careergate.budgets.worst_case import worst_case_nano
 from careergate.core.call import Call, Reply, StreamReply
 from careergate.pricing.catalogue import PriceCatalogue
-from careergate.tokens import TokenCounter
+from careergate.tokenizer import TokenCounter
 
 
 class ReserveBudget:
@@ -30,7 +30,7 @@ class ReserveBudget:
         principal = call.principal
         if self.budgets.none_defined and principal.budget_nano_usd is None:
             return None  # the common case costs one attribute read
-        subjects = Subjects(principal.key_id, call.user, principal.team, call.feature)
+        subjects = Attribution(principal.key_id, call.user, principal.team, call.feature)
         budgets = await self.budgets.applicable(subjects, principal.budget_nano_usd)
         if not budgets:
             return None

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from careergate.storage.models import Base
+from careergate.storage.tables import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

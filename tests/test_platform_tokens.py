@@ -21,7 +21,7 @@ from careergate.runtime import key_store, open_database
 from careergate.security.master_key import MasterKey
 from careergate.settings import JwtSettings, Settings
 from careergate.testing import FakeOpenAI
-from conftest import Gateway, gateway_settings, start_gateway
+from conftest import RunningGateway, gateway_settings, start_gateway
 
 ISSUER = "https://auth.career.example"
 AUDIENCE = "careergate"
@@ -55,7 +55,7 @@ def token(
 
 
 @pytest.fixture(scope="module")
-def jwt_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def jwt_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
     directory = tmp_path_factory.mktemp("jwt")
     jwks_file = directory / "jwks.json"
     jwks_file.write_text(json.dumps(jwks()))
@@ -68,7 +68,7 @@ def jwt_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         yield from start_gateway(settings, fake)
 
 
-def ask(gateway: Gateway, credential: str, **options: Any) -> Any:
+def ask(gateway: RunningGateway, credential: str, **options: Any) -> Any:
     client = openai.OpenAI(base_url=gateway.base_url, api_key=credential, max_retries=0)
     with client:
         return client.chat.completions.with_raw_response.create(
@@ -76,7 +76,7 @@ def ask(gateway: Gateway, credential: str, **options: Any) -> Any:
         )
 
 
-def test_a_token_authenticates_its_user(jwt_gateway: Gateway) -> None:
+def test_a_token_authenticates_its_user(jwt_gateway: RunningGateway) -> None:
     raw = ask(jwt_gateway, token())
     row = jwt_gateway.usage_record(raw.headers["x-request-id"])
     assert (row.user_id, row.team) == ("user-42", "design")
@@ -96,13 +96,13 @@ def test_a_token_authenticates_its_user(jwt_gateway: Gateway) -> None:
         (lambda: token().rsplit(".", 1)[0] + ".AAAA", "invalid_token"),
     ],
 )
-def test_a_bad_token_gets_401(jwt_gateway: Gateway, bad: Any, code: str) -> None:
+def test_a_bad_token_gets_401(jwt_gateway: RunningGateway, bad: Any, code: str) -> None:
     with pytest.raises(openai.AuthenticationError) as caught:
         ask(jwt_gateway, bad())
     assert caught.value.code == code
 
 
-def test_a_service_key_names_its_user_with_a_token(jwt_gateway: Gateway) -> None:
+def test_a_service_key_names_its_user_with_a_token(jwt_gateway: RunningGateway) -> None:
     service = jwt_gateway.create_key()  # without the act-for-users permission
     raw = ask(jwt_gateway, service, extra_headers={"x-careergate-user-token": token(sub="u-9")})
     assert jwt_gateway.usage_record(raw.headers["x-request-id"]).user_id == "u-9"

@@ -28,10 +28,10 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
 
 from careergate.audit.log import Actor, AuditLog
 from careergate.auth.store import KeyInfo
-from careergate.privacy.subjects import SUBJECT_KIND
+from careergate.privacy.subject_directory import SUBJECT_KIND
 from careergate.storage.backup import json_value
 from careergate.storage.database import Database
-from careergate.storage.models import (
+from careergate.storage.tables import (
     AlertRow,
     ApiKeyRow,
     AuditRow,

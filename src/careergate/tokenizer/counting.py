@@ -7,7 +7,7 @@ from typing import Any
 
 import tiktoken
 
-from careergate.tokens.encodings import encoding_name_for_model, get_encoding
+from careergate.tokenizer.encodings import encoding_name_for_model, get_encoding
 
 # OpenAI's chat format adds these around every message and before the reply
 # (the counting recipe from OpenAI's cookbook, which matches the API's usage).

@@ -1,18 +1,24 @@
-"""The models the gateway offers a caller, for ``GET /v1/models``."""
+"""The models the gateway offers a caller, for ``GET /v1/models``.
+
+The router and the upstream client are named for annotations only: the listing is handed
+them by the runtime, and importing them here would make the models package depend on
+the upstream package, which depends on the config that reads the models' own sections."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from careergate.auth.principal import Principal
 from careergate.errors import GatewayError, NotFound
-from careergate.upstream.client import UpstreamClient
-from careergate.upstream.router import Deployment, Router
+
+if TYPE_CHECKING:
+    from careergate.upstream.client import UpstreamClient
+    from careergate.upstream.router import Deployment, Router
 
 log = logging.getLogger("careergate.models")
 
@@ -26,7 +32,7 @@ def _owner(deployment: Deployment, upstream_owner: str | None = None) -> str:
     return upstream_owner or deployment.name
 
 
-class ModelCatalog:
+class ModelListing:
     """Named models from the config plus, for pass-through deployments, the upstream's
     own list (fetched at most once a minute). Filtered by what the caller's key allows."""
 

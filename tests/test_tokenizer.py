@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from careergate.tokens import TokenCounter
-from careergate.tokens.encodings import OfflineEncodings, encoding_name_for_model
+from careergate.tokenizer import TokenCounter
+from careergate.tokenizer.encodings import OfflineEncodings, encoding_name_for_model
 
 # tiktoken's pins of OpenAI's published rank files.
 PINNED = {
@@ -28,7 +28,7 @@ def test_tiktoken_loads_them_in_a_process_without_network(tmp_path: Path) -> Non
     # A fresh interpreter with an empty cache and no proxy to the internet: tiktoken must
     # find the files careergate installed, check their hashes, and never download.
     script = (
-        "from careergate.tokens.encodings import get_encoding;"
+        "from careergate.tokenizer.encodings import get_encoding;"
         "print(get_encoding('o200k_base').encode('hello world'),"
         " get_encoding('cl100k_base').encode('hello world'))"
     )

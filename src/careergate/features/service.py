@@ -1,0 +1,140 @@
+"""The platform features over one gateway's request path, in process: each takes the
+JSON its HTTP route takes (``/v1/features/...``) and answers the JSON that route answers.
+
+The HTTP layer and the library both call these, so the two faces cannot drift apart.
+Each feature's model call runs through the request path as the caller whose key is
+given (its permissions, limits, budgets and usage, attributed to the feature); when
+no model answers, the feature answers from its fallback (``degraded: true``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from careergate.core.call import Incoming
+from careergate.errors import InvalidRequest
+from careergate.features import matching, optimise, resumes, skills
+from careergate.features.documents import (
+    job_segments,
+    match_request,
+    resume_segments,
+    segments_of,
+    validate,
+)
+from careergate.features.embeddings import E5Embedder, Embedder
+from careergate.features.matching import Candidate, JobMatcher
+from careergate.features.model_access import GatewayCaller
+from careergate.features.optimise import ContentOptimiser
+from careergate.features.resumes import ResumeBuilder
+from careergate.features.skills import SkillInference, SkillRecommender
+from careergate.features.taxonomy import Taxonomy
+
+Run = Callable[[Incoming], Awaitable[Any]]
+"""The request path: ``Gateway.run``."""
+
+
+class FeatureService:
+    """The features of one gateway. ESCO and the embedder are loaded on first use (in a
+    thread) and then held, with the embedder's cache of postings' vectors."""
+
+    def __init__(self, run: Run, model: str, embeddings: bool = True) -> None:
+        self._run = run
+        self.model = model
+        """The model (or alias, or ``auto``) the features ask: CAREERGATE_FEATURE_MODEL."""
+        self.embeddings = embeddings
+        """Whether job matching re-ranks by local embeddings."""
+        self._taxonomy: Taxonomy | None = None
+        self._embedder: Embedder | None = None
+
+    async def taxonomy(self) -> Taxonomy:
+        """ESCO, read on the first feature request in a thread (about a second), then
+        held: later requests pay no thread hop."""
+        if self._taxonomy is None:
+            self._taxonomy = await asyncio.to_thread(Taxonomy.esco)
+        return self._taxonomy
+
+    async def _embedder_in_use(self) -> Embedder | None:
+        if self.embeddings and self._embedder is None:
+            self._embedder = await asyncio.to_thread(E5Embedder)  # ~0.2 s to map weights
+        return self._embedder if self.embeddings else None
+
+    def _caller(self, secret: str | None, feature: str, user: str | None) -> GatewayCaller:
+        return GatewayCaller(self._run, secret, feature, user)
+
+    async def extract_skills(
+        self, payload: Any, secret: str | None, user: str | None = None
+    ) -> dict[str, Any]:
+        """``{"resume": ...}``, ``{"job": ...}`` or ``{"text": ...}``: its ESCO skills."""
+        segments = segments_of(payload)
+        user = user_of(payload, user)
+        inference = SkillInference(await self.taxonomy(), self.model)
+        caller = self._caller(secret, skills.FEATURE, user)
+        return (await inference.extract(segments, caller, user)).to_json()
+
+    async def recommend_skills(
+        self, payload: Any, secret: str | None, user: str | None = None
+    ) -> dict[str, Any]:
+        """Skills to learn for ``role`` that the ``resume`` does not show yet."""
+        profile, entries, _ = match_request(payload)
+        role = payload.get("role")
+        if not isinstance(role, str) or not role.strip():
+            raise InvalidRequest("`role` must name the target role.", param="role")
+        top = top_of(payload)
+        caller = self._caller(secret, skills.FEATURE, user_of(payload, user))
+        recommender = SkillRecommender(await self.taxonomy(), self.model)
+        postings = [segments for _, segments in entries]
+        report = await recommender.recommend(profile, role, postings, caller, top)
+        return report.to_json()
+
+    async def match_jobs(
+        self, payload: Any, secret: str | None, user: str | None = None
+    ) -> dict[str, Any]:
+        """Postings ranked for a ``resume``, or profiles for a ``job``."""
+        query, entries, query_is_posting = match_request(payload)
+        top = top_of(payload)
+        caller = self._caller(secret, matching.FEATURE, user_of(payload, user))
+        matcher = JobMatcher(await self.taxonomy(), self.model, await self._embedder_in_use())
+        candidates = [Candidate(id, segments) for id, segments in entries]
+        report = await matcher.match(
+            query, candidates, caller, query_is_posting=query_is_posting, top=top
+        )
+        return report.to_json()
+
+    async def optimise_content(
+        self, payload: Any, secret: str | None, user: str | None = None
+    ) -> dict[str, Any]:
+        """Edits that make the ``resume`` speak to the ``job``."""
+        if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
+            raise InvalidRequest("Give the `resume` to improve and the `job` it is for.")
+        resume = resume_segments(validate(payload["resume"], "resume"))
+        posting = job_segments(validate(payload["job"], "job"))
+        caller = self._caller(secret, optimise.FEATURE, user_of(payload, user))
+        optimiser = ContentOptimiser(await self.taxonomy(), self.model)
+        return (await optimiser.optimise(resume, posting, caller)).to_json()
+
+    async def generate_resume(
+        self, payload: Any, secret: str | None, user: str | None = None
+    ) -> dict[str, Any]:
+        """A JSON Resume from the profile (``resume``) tailored to the ``job``."""
+        if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
+            raise InvalidRequest("Give the profile (`resume`) and the `job` to tailor it to.")
+        profile = validate(payload["resume"], "resume")
+        posting = validate(payload["job"], "job")
+        caller = self._caller(secret, resumes.FEATURE, user_of(payload, user))
+        builder = ResumeBuilder(await self.taxonomy(), self.model)
+        return (await builder.build(profile, posting, caller)).to_json()
+
+
+def top_of(payload: dict[str, Any]) -> int:
+    top = payload.get("top", 10)
+    if not isinstance(top, int) or not 1 <= top <= 1000:
+        raise InvalidRequest("`top` must be a whole number from 1 to 1000.", param="top")
+    return top
+
+
+def user_of(payload: Any, default: str | None) -> str | None:
+    """The ``user`` the payload names, else ``default`` (the caller's own)."""
+    user = payload.get("user") if isinstance(payload, dict) else None
+    return user if isinstance(user, str) else default
