@@ -362,9 +362,9 @@ async def _token_verifier(settings: Settings) -> TokenVerifier | None:
     """The platform's token verifier, its keys loaded, when JWTs are configured."""
     if not settings.jwt.enabled:
         return None
-    tokens = TokenVerifier(settings.jwt)
-    await tokens.load()
-    return tokens
+    verifier = TokenVerifier(settings.jwt)
+    await verifier.load()
+    return verifier
 
 
 async def _start_budgets(

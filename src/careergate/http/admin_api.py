@@ -197,8 +197,8 @@ class AdminRoutes:
         user = _parse(EraseRequest, await self._body(runtime, request)).user
         dead_letter = runtime.settings.dead_letter_dir
         erasure = await erase_user(runtime.database, user, actor, dead_letter)
-        if runtime.privacy.subjects is not None:
-            runtime.privacy.subjects.evict(user)  # erased above; this process's copy too
+        if runtime.privacy.directory is not None:
+            runtime.privacy.directory.evict(user)  # erased above; this process's copy too
         return erasure.to_json()
 
     async def usage(self, runtime: Runtime, actor: Actor, request: Request) -> Any:

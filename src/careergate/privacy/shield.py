@@ -100,11 +100,12 @@ class PrivacyShield:
         self,
         policy: PrivacyPolicy,
         detector: PiiDetector,
-        subjects: SubjectDirectory | None = None,
+        directory: SubjectDirectory | None = None,
     ) -> None:
         self.policy = policy
         self.detector = detector
-        self.subjects = subjects
+        self.directory = directory
+        """Users' registered personal data, when this gateway keeps any."""
 
     async def protect(
         self,
@@ -141,19 +142,19 @@ class PrivacyShield:
         return Protection(endpoint, mode, placeholders, endpoint.structured(body))
 
     async def put_subject(self, user: str, spec: SubjectSpec) -> None:
-        if self.subjects is None:
+        if self.directory is None:
             raise InvalidRequest("this gateway keeps no registered subjects")
-        await self.subjects.put(user, spec)
+        await self.directory.put(user, spec)
 
     async def forget_subject(self, user: str) -> bool:
-        return self.subjects is not None and await self.subjects.forget(user)
+        return self.directory is not None and await self.directory.forget(user)
 
     async def _subject(self, extension: Any, user: str | None) -> SubjectSpec:
         spec = SubjectSpec()
         if extension is not None:
             spec = subject_of_document(extension, EXTENSION)
-        if self.subjects is not None and user is not None:
-            registered = await self.subjects.get(user)
+        if self.directory is not None and user is not None:
+            registered = await self.directory.get(user)
             if registered is not None:
                 spec = registered.merged(spec)
         return spec
