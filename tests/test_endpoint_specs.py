@@ -10,6 +10,7 @@ from careergate.endpoints import CHAT, ENDPOINTS, EndpointSpec
 from careergate.endpoints.embeddings import Embeddings
 from careergate.endpoints.spec import StreamForm
 from careergate.http.app import create_app
+from careergate.models.snapshots import SnapshotCatalogue
 from careergate.tokenizer import TokenCounter
 
 
@@ -44,6 +45,7 @@ def test_the_worst_case_counts_the_prompt_and_the_output_ceiling() -> None:
     CHAT.cap_output(capped, 7)
     assert capped.get("max_tokens") is None
     assert CHAT.output_ceiling(capped) == 7
-    worst = CHAT.worst_case(counter, "gpt-4o-mini", capped)
+    facts = SnapshotCatalogue.shipped().facts("gpt-4o-mini-2024-07-18")
+    worst = CHAT.worst_case(counter, "gpt-4o-mini", capped, facts)
     assert worst.completion_tokens == 7
     assert worst.prompt_tokens == counter.chat_prompt_tokens("gpt-4o-mini", body["messages"])

@@ -42,6 +42,7 @@ from careergate.core.settlement import (
     WriteUsage,
 )
 from careergate.core.steps import (
+    BoundRequest,
     ChooseModel,
     Forward,
     LimitRate,
@@ -280,10 +281,13 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
     failover = Failover(upstreams.health, settings.timeouts.attempt, context_window=context_window)
     steps: list[Step] = [
         ChooseModel(parts.chooser),
+        BoundRequest(snapshots, settings.max_choices),
         LimitRate(parts.limiter, counter),
         RouteCall(upstreams.router, parts.chooser),
         ProtectPersonalData(parts.privacy),
-        ReserveBudget(parts.budgets, parts.prices, counter, settings.budget_max_output_tokens),
+        ReserveBudget(
+            parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens
+        ),
         Forward(upstreams.upstream, failover, counter),
     ]
     settlers: list[Settler] = [
@@ -452,7 +456,9 @@ async def _model_chooser(
     """Aliases (config, then the database), snapshots and feature policies, checked
     against what the deployments serve."""
     models = config.models
-    snapshots = SnapshotCatalogue.shipped(models.snapshots, prices.snapshot)
+    snapshots = SnapshotCatalogue.shipped(
+        models.snapshots, prices.snapshot, settings.max_output_tokens
+    )
     for name, alias in models.aliases.items():
         for target in (alias.model, alias.canary.model if alias.canary else None):
             if target is not None:

@@ -207,9 +207,14 @@ class Settings(BaseSettings):
 
     budget_refresh_seconds: float = 1.0
     """How soon a budget created or removed anywhere applies in this process."""
-    budget_max_output_tokens: int = 4096
+    budget_max_output_tokens: int = Field(default=4096, gt=0)
     """Under a hard budget, a request without ``max_tokens`` is capped at this many output
     tokens (sent upstream as ``max_completion_tokens``), so its worst case is known."""
+    max_choices: int = Field(default=128, gt=0)
+    """The largest ``n`` (completions per request) accepted: OpenAI's own maximum."""
+    max_output_tokens: int = Field(default=128_000, gt=0)
+    """The largest output ceiling accepted for a model the catalogue gives no maximum
+    output for (a catalogued model's own maximum applies to it)."""
     privacy_mode: PrivacyMode | None = None
     """Overrides the config file's ``privacy.mode`` (the default for every request)."""
     feature_model: str = "gpt-4o-mini"

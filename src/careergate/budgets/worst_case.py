@@ -1,7 +1,7 @@
 """The most a request can cost, as budgets hold it before the request goes upstream.
 
-The worst case in tokens is the endpoint's to say (``EndpointSpec.worst_case``); here it
-is priced at the dearest price on the request's route, since a fallback may serve it. A
+The worst case in tokens is the endpoint's to say (``EndpointSpec.worst_case``), on each
+model of the request's route; the dearest is held, since a fallback may serve it. A
 route with an unpriced model cannot be held under a hard budget: refused with a 400.
 """
 
@@ -19,15 +19,16 @@ SLACK_TOKENS = 2
 
 
 def worst_case_nano(
-    worst: TokenUsage,
+    worst: Sequence[TokenUsage],
     prices: Sequence[ModelPrice | None],
     budgets: Sequence[Budget],
     requested: str,
     routed: str,
 ) -> int:
     """The cost to hold for a request for ``requested``, routed to ``routed`` and its
-    fallbacks, whose prices are ``prices`` (``routed``'s first). Unpriced models cost
-    nothing under soft budgets only."""
+    fallbacks, whose prices are ``prices`` (``routed``'s first) and whose worst cases
+    in tokens on each are ``worst``. Unpriced models cost nothing under soft budgets
+    only."""
     if None in prices:
         if any(budget.hard for budget in budgets):
             unpriced = f"`{routed}`" if prices[0] is None else "a fallback model"
@@ -39,7 +40,7 @@ def worst_case_nano(
             )
         return 0
     return max(
-        nano_from_pico(price.cost_pico(worst)) + nano_from_pico(SLACK_TOKENS * price.input)
-        for price in prices
+        nano_from_pico(price.cost_pico(usage)) + nano_from_pico(SLACK_TOKENS * price.input)
+        for usage, price in zip(worst, prices, strict=True)
         if price is not None
     )

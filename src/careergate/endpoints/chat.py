@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from careergate.endpoints.chat_cost import media_tokens, output_tokens, schema_tokens
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.slots import Slot
 from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
 from careergate.errors import InvalidRequest
+from careergate.models.snapshots import ModelFacts
 from careergate.tokenizer import TokenCounter
+from careergate.usage.record import TokenUsage
 
 _POSITIVE = ("max_tokens", "max_completion_tokens", "n")
 
@@ -141,6 +144,34 @@ class ChatCompletions(EndpointSpec):
 
     def prompt_tokens(self, counter: TokenCounter, model: str, body: Json) -> int:
         return counter.chat_prompt_tokens(model, body["messages"])
+
+    def check_bounds(self, body: Json, facts: ModelFacts, max_choices: int) -> None:
+        choices = body.get("n")
+        if choices is not None and choices > max_choices:
+            raise InvalidRequest(
+                f"'n' may be at most {max_choices}.", param="n", code="integer_above_max_value"
+            )
+        ceiling = self.output_ceiling(body)
+        if ceiling is not None and ceiling > facts.max_output:
+            param = "max_completion_tokens" if body.get("max_completion_tokens") else "max_tokens"
+            raise InvalidRequest(
+                f"'{param}' is {ceiling}, more than the {facts.max_output} output tokens "
+                f"`{body['model']}` can produce; lower it.",
+                param=param,
+                code="integer_above_max_value",
+            )
+
+    def worst_case(
+        self, counter: TokenCounter, model: str, body: Json, facts: ModelFacts
+    ) -> TokenUsage:
+        messages = body["messages"]
+        prompt = counter.chat_prompt_tokens(model, messages)
+        prompt += schema_tokens(counter, model, body) + media_tokens(messages, facts)
+        ceiling = self.output_ceiling(body) or facts.max_output
+        return TokenUsage(
+            prompt_tokens=prompt,
+            completion_tokens=output_tokens(counter, model, body, ceiling),
+        )
 
     def check_answer(self, answer: Json) -> None:
         choices = answer.get("choices")

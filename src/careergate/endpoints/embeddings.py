@@ -7,7 +7,13 @@ from typing import ClassVar
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.slots import Slot
 from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
+from careergate.errors import InvalidRequest
+from careergate.models.snapshots import ModelFacts
 from careergate.tokenizer import TokenCounter
+from careergate.usage.record import TokenUsage
+
+MAX_INPUTS = 2048
+"""OpenAI's largest embeddings batch."""
 
 
 class Embeddings(EndpointSpec):
@@ -47,6 +53,21 @@ class Embeddings(EndpointSpec):
 
     def prompt_tokens(self, counter: TokenCounter, model: str, body: Json) -> int:
         return counter.embedding_input_tokens(model, body["input"])
+
+    def check_bounds(self, body: Json, facts: ModelFacts, max_choices: int) -> None:
+        inputs = body["input"]
+        if isinstance(inputs, list) and len(inputs) > MAX_INPUTS:
+            raise InvalidRequest(
+                f"'input' may hold at most {MAX_INPUTS} items; send the rest in another request.",
+                param="input",
+            )
+
+    def worst_case(
+        self, counter: TokenCounter, model: str, body: Json, facts: ModelFacts
+    ) -> TokenUsage:
+        """Embeddings bill their input tokens only: each string counted, each token
+        array its length."""
+        return TokenUsage(prompt_tokens=self.prompt_tokens(counter, model, body))
 
     def check_answer(self, answer: Json) -> None:
         data = answer.get("data")

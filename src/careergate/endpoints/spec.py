@@ -17,10 +17,24 @@ import orjson
 from careergate.endpoints.checks import require, require_present
 from careergate.endpoints.slots import Slot
 from careergate.errors import InvalidRequest
+from careergate.models.snapshots import ModelFacts
 from careergate.tokenizer import TokenCounter
 from careergate.usage.record import TokenUsage
 
 Json = dict[str, Any]
+
+
+class UnboundedCost(InvalidRequest):
+    """A request whose worst case no rule bounds (audio, files): it cannot be held under a
+    hard budget."""
+
+    def __init__(self, what: str, param: str) -> None:
+        super().__init__(
+            f"The request's {what} cannot be priced in advance, so it cannot be sent under "
+            "a hard budget; send it with a key and attribution without one.",
+            code="cost_not_bounded",
+            param=param,
+        )
 
 
 class StreamForm(ABC):
@@ -141,12 +155,20 @@ class EndpointSpec(ABC):
     def prompt_tokens(self, counter: TokenCounter, model: str, body: Json) -> int:
         """The request's input tokens, counted with the model's tokenizer."""
 
-    def worst_case(self, counter: TokenCounter, model: str, body: Json) -> TokenUsage:
-        """The most the request can be billed for: its prompt and its output ceiling."""
-        return TokenUsage(
-            prompt_tokens=self.prompt_tokens(counter, model, body),
-            completion_tokens=self.output_ceiling(body) or 0,
-        )
+    @abstractmethod
+    def check_bounds(self, body: Json, facts: ModelFacts, max_choices: int) -> None:
+        """Raise ``InvalidRequest`` naming the parameter when the request asks for more
+        than the model or the gateway allows (output ceiling, choices, inputs), so that
+        its worst case is bounded."""
+
+    @abstractmethod
+    def worst_case(
+        self, counter: TokenCounter, model: str, body: Json, facts: ModelFacts
+    ) -> TokenUsage:
+        """The most the request can be billed for on ``model``, whatever the upstream
+        answers: every input it bills (text, tool schemas, images...) and every output
+        token it may generate (its ceiling, times the number of choices). Raises
+        ``UnboundedCost`` for a request whose cost no rule bounds."""
 
     def upstream_estimate(self, payload: bytes, body: Json) -> int:
         """What the request counts against an upstream's token limit, estimated as

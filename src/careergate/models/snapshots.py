@@ -4,7 +4,9 @@ overridden by the config file's ``models: snapshots:``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
 from importlib import resources
@@ -29,11 +31,52 @@ class Tier(IntEnum):
             raise ValueError(f"unknown tier {name!r}: basic, standard or high") from None
 
 
+HIGH_DETAIL_TILES = 8
+"""The most 512-pixel tiles an image can take at high detail: OpenAI scales it to fit
+2048 x 2048, then its shortest side to 768, so at most 768 x 2048, 2 x 4 tiles."""
+
+MAX_PATCHES = 1536
+"""The most 32-pixel patches OpenAI cuts an image into (larger images are scaled down)."""
+
+
+class ImageRule(BaseModel):
+    """How a model counts an image's input tokens, from OpenAI's vision guide: a base
+    plus a count per 512-pixel tile (``base``, ``tile``), or 32-pixel patches times a
+    multiplier (``patch_multiplier``). A rule may have both (the most costly of several
+    models' rules): its worst case is the larger."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base: int = Field(default=0, ge=0)
+    tile: int = Field(default=0, ge=0)
+    patch_multiplier: float | None = Field(default=None, gt=0)
+
+    def most_tokens(self, detail: str | None) -> int:
+        """The most an image at ``detail`` (``low``, ``high`` or ``auto``) can count: the
+        image's size is not known before it is fetched, so every size is allowed for."""
+        tiles = self.base if detail == "low" else self.base + HIGH_DETAIL_TILES * self.tile
+        patches = math.ceil(MAX_PATCHES * self.patch_multiplier) if self.patch_multiplier else 0
+        return max(tiles, patches)
+
+    @classmethod
+    def most_costly(cls, rules: Iterable[ImageRule]) -> ImageRule:
+        """A rule at least as costly as each of ``rules``, for models with no rule."""
+        known = list(rules)
+        multipliers = [r.patch_multiplier for r in known if r.patch_multiplier]
+        return cls(
+            base=max((r.base for r in known), default=0),
+            tile=max((r.tile for r in known), default=0),
+            patch_multiplier=max(multipliers, default=None),
+        )
+
+
 class SnapshotInfo(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     context_window: int | None = None
     max_output: int | None = None
+    images: ImageRule | None = None
+    """How it counts images' tokens (vision models)."""
     tier: str = "standard"
     capabilities: frozenset[str] = Field(default_factory=frozenset)
     deprecated_on: date | None = None
@@ -45,23 +88,63 @@ class SnapshotInfo(BaseModel):
         return Tier.named(self.tier)
 
 
+@dataclass(frozen=True, slots=True)
+class ModelFacts:
+    """What bounds the cost of a request to one model."""
+
+    max_output: int
+    """The most output tokens a request may ask for."""
+    images: ImageRule
+    """How many tokens an image may count at most."""
+
+
 class SnapshotCatalogue:
     def __init__(
-        self, snapshots: dict[str, SnapshotInfo], snapshot_of: Callable[[str], str] = str
+        self,
+        snapshots: dict[str, SnapshotInfo],
+        snapshot_of: Callable[[str], str] = str,
+        unknown_max_output: int = 128_000,
     ) -> None:
         self.snapshots = snapshots
         self._snapshot_of = snapshot_of
+        self.unknown_max_output = unknown_max_output
+        """The output ceiling allowed for a model with no ``max_output`` here."""
+        self._facts: dict[str, ModelFacts] = {}
+
+    def facts(self, model: str) -> ModelFacts:
+        """The model's output ceiling and image rule (cached: asked on every request)."""
+        found = self._facts.get(model)
+        if found is None:
+            if len(self._facts) > 10_000:  # names passed through a wildcard are unbounded
+                self._facts.clear()
+            info = self.info(model)
+            max_output = info.max_output if info and info.max_output else None
+            found = self._facts[model] = ModelFacts(
+                max_output or self.unknown_max_output, self.image_rule(model)
+            )
+        return found
 
     @classmethod
     def shipped(
-        cls, overrides: dict[str, Any] | None = None, snapshot_of: Callable[[str], str] = str
+        cls,
+        overrides: dict[str, Any] | None = None,
+        snapshot_of: Callable[[str], str] = str,
+        unknown_max_output: int = 128_000,
     ) -> SnapshotCatalogue:
         """The shipped entries with the config's laid over them (field by field)."""
         text = resources.files("careergate.models").joinpath("snapshots.yaml").read_text()
         entries: dict[str, dict[str, Any]] = yaml.safe_load(text)["snapshots"]
         for name, fields in (overrides or {}).items():
             entries[name] = {**entries.get(name, {}), **fields}
-        return cls({name: SnapshotInfo(**fields) for name, fields in entries.items()}, snapshot_of)
+        snapshots = {name: SnapshotInfo(**fields) for name, fields in entries.items()}
+        return cls(snapshots, snapshot_of, unknown_max_output)
+
+    def image_rule(self, model: str) -> ImageRule:
+        """The model's image rule; for a model without one, the most costly known."""
+        info = self.info(model)
+        if info is not None and info.images is not None:
+            return info.images
+        return ImageRule.most_costly(i.images for i in self.snapshots.values() if i.images)
 
     def info(self, model: str) -> SnapshotInfo | None:
         """The snapshot's entry; a short name (``gpt-4o``) means its current snapshot."""

@@ -6,6 +6,7 @@ the router knows the deployments). A step returns ``None`` to pass the call on, 
 reply that ends the path (the last step always answers).
 """
 
+from careergate.core.steps.bound import BoundRequest
 from careergate.core.steps.choose import ChooseModel
 from careergate.core.steps.forward import Forward
 from careergate.core.steps.limit import LimitRate
@@ -15,6 +16,7 @@ from careergate.core.steps.route import RouteCall
 from careergate.core.steps.step import Step
 
 __all__ = [
+    "BoundRequest",
     "ChooseModel",
     "Forward",
     "LimitRate",

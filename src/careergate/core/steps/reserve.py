@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from careergate.budgets.ledger import Attribution, BudgetLedger
+from careergate.budgets.ledger import Attribution, Budget, BudgetLedger
 from careergate.budgets.worst_case import worst_case_nano
 from careergate.core.call import Call, Reply, StreamReply
+from careergate.endpoints.spec import UnboundedCost
+from careergate.models.snapshots import SnapshotCatalogue
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.tokenizer import TokenCounter
 
@@ -18,11 +20,13 @@ class ReserveBudget:
         self,
         budgets: BudgetLedger,
         prices: PriceCatalogue,
+        snapshots: SnapshotCatalogue,
         counter: TokenCounter,
         default_output_ceiling: int,
     ) -> None:
         self.budgets = budgets
         self.prices = prices
+        self.snapshots = snapshots
         self.counter = counter
         self.default_output_ceiling = default_output_ceiling
 
@@ -34,18 +38,35 @@ class ReserveBudget:
         budgets = await self.budgets.applicable(subjects, principal.budget_nano_usd)
         if not budgets:
             return None
-        route = call.route
-        assert route is not None, "the call is routed before its cost is reserved"
-        prices = [
-            self.prices.price(target.upstream_model) or self.prices.price(target.model)
-            for tier in route.tiers
-            for target in tier
-        ]
-        spec, body = call.endpoint, call.body
-        if None not in prices and spec.output_ceiling(body) is None:
-            spec.cap_output(body, self.default_output_ceiling)
-            call.changed()
-        worst = spec.worst_case(self.counter, route.model, body)
-        cost = worst_case_nano(worst, prices, budgets, call.model, route.model)
+        cost = self._worst_case_cost(call, budgets)
         call.outcome.reservation = await self.budgets.reserve(budgets, cost, call.deadline)
         return None
+
+    def _worst_case_cost(self, call: Call, budgets: list[Budget]) -> int:
+        """The most the request can cost on any target of its route (each model counts
+        images its own way and has its own price)."""
+        route = call.route
+        assert route is not None, "the call is routed before its cost is reserved"
+        targets = [target for tier in route.tiers for target in tier]
+        prices = [
+            self.prices.price(target.upstream_model) or self.prices.price(target.model)
+            for target in targets
+        ]
+        if None in prices:  # refused under a hard budget, nothing to hold under soft ones
+            return worst_case_nano([], prices, budgets, call.model, route.model)
+        spec, body = call.endpoint, call.body
+        if spec.output_ceiling(body) is None:
+            spec.cap_output(body, self.default_output_ceiling)
+            call.changed()
+        try:
+            worst = [
+                spec.worst_case(
+                    self.counter, target.model, body, self.snapshots.facts(target.model)
+                )
+                for target in targets
+            ]
+        except UnboundedCost:
+            if any(budget.hard for budget in budgets):
+                raise
+            return 0  # soft budgets are charged the real cost when it is known
+        return worst_case_nano(worst, prices, budgets, call.model, route.model)

@@ -1,0 +1,82 @@
+"""The most a chat completion request can be billed for, whatever its shape.
+
+Input: the messages' text (the tokenizer's count, as OpenAI bills it), the tool and
+function definitions and the response format's schema (their JSON counted as text: the
+upstream renders them more compactly, so this errs high), and each image at the most its
+detail level can count on the model (``ImageRule``; an image's size is unknown before it
+is fetched). Output: the output ceiling for each of the ``n`` choices, plus a predicted
+output's tokens (rejected prediction tokens are billed as output). Audio and file inputs
+and audio output have no bound careergate can compute: ``UnboundedCost``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from careergate.endpoints.spec import Json, UnboundedCost
+from careergate.models.snapshots import ModelFacts
+from careergate.tokenizer import TokenCounter
+
+SCHEMA_FIELDS = ("tools", "functions", "tool_choice", "response_format")
+"""Request fields the upstream bills as input besides the messages."""
+
+PER_TOOL_OVERHEAD = 12
+"""Tokens the upstream's own framing of each tool definition may add (errs high)."""
+
+
+def _parts(messages: list[Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each content part of each message, with the message's index."""
+    for index, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list):
+            for part in content:
+                if isinstance(part, dict):
+                    yield index, part
+
+
+def media_tokens(messages: list[Any], facts: ModelFacts) -> int:
+    """The most the messages' images can count; ``UnboundedCost`` for audio or files."""
+    total = 0
+    for index, part in _parts(messages):
+        kind = part.get("type")
+        if kind == "image_url":
+            image = part.get("image_url")
+            detail = image.get("detail") if isinstance(image, dict) else None
+            total += facts.images.most_tokens(detail if isinstance(detail, str) else None)
+        elif kind not in ("text", "refusal"):
+            raise UnboundedCost(f"'{kind}' content", f"messages[{index}].content")
+    for index, message in enumerate(messages):
+        if isinstance(message, dict) and message.get("audio") is not None:
+            raise UnboundedCost("earlier audio answer", f"messages[{index}].audio")
+    return total
+
+
+def schema_tokens(counter: TokenCounter, model: str, body: Json) -> int:
+    """Tool and function definitions, the tool choice and the response format."""
+    total = 0
+    for field in SCHEMA_FIELDS:
+        value = body.get(field)
+        if value is not None:
+            total += counter.text_tokens(model, orjson.dumps(value).decode())
+    tools = body.get("tools")
+    functions = body.get("functions")
+    count = (len(tools) if isinstance(tools, list) else 0) + (
+        len(functions) if isinstance(functions, list) else 0
+    )
+    return total + count * PER_TOOL_OVERHEAD
+
+
+def output_tokens(counter: TokenCounter, model: str, body: Json, ceiling: int) -> int:
+    """The ceiling for every choice, plus what a predicted output may add to each."""
+    modalities = body.get("modalities")
+    if isinstance(modalities, list) and "audio" in modalities:
+        raise UnboundedCost("audio output", "modalities")
+    choices = body.get("n") or 1
+    predicted = 0
+    prediction = body.get("prediction")
+    if isinstance(prediction, dict) and prediction.get("content") is not None:
+        predicted = counter.text_tokens(model, orjson.dumps(prediction["content"]).decode())
+    return int(choices) * (ceiling + predicted)
