@@ -141,7 +141,6 @@ class Runtime:
     async def start(cls, settings: Settings) -> Runtime:
         stack = AsyncExitStack()
         try:
-            TokenCounter().encoding("gpt-4o")  # load encodings now, not on the first request
             database = await open_database(settings)
             stack.push_async_callback(database.close)
             keys = await key_store(settings, database)

@@ -27,7 +27,6 @@ from careergate.http.responses import error_response, new_request_id
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
-from careergate.tokens import TokenCounter
 from careergate.upstream.providers import Endpoint
 
 
@@ -84,13 +83,13 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
 def _tune_collector() -> None:
     """Keep the garbage collector off the hot path of a serving process.
 
-    The tokenizer's rank tables and the loaded modules are millions of long-lived
-    objects; every full collection walked them all, which cost the gateway a fifth of
-    its throughput (docs/benchmarks.md). Frozen, they are never scanned again; a larger
-    first-generation threshold makes the per-request garbage cheaper to collect.
+    The loaded modules are long-lived objects by the hundred thousand; every full
+    collection walked them all, which cost the gateway a fifth of its throughput
+    (docs/benchmarks.md). Frozen, they are never scanned again; a larger first-generation
+    threshold makes the per-request garbage cheaper to collect. The tokenizer's rank
+    tables load on first use (``tokens/``): most requests never count tokens, and the
+    tables hold no objects the collector tracks.
     """
-    TokenCounter().encoding("gpt-4o")
-    TokenCounter().encoding("gpt-4")
     gc.collect()
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
