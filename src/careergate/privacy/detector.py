@@ -12,6 +12,8 @@ from careergate.privacy.patterns import find_patterns
 from careergate.privacy.subject import Subject
 
 Found = tuple[Finding, ...]
+Own = tuple[Found, frozenset[str]]
+"""A text's own findings, and the full names of the people among them."""
 
 
 class PiiDetector:
@@ -32,23 +34,19 @@ class PiiDetector:
 
     def __init__(self, names: NameFinder | None = None, memo_entries: int = 4096) -> None:
         self.names = names
-        self._own: Memo[Found] = Memo(memo_entries)
+        self._own: Memo[Own] = Memo(memo_entries)
         self._final: Memo[Found] = Memo(memo_entries)
 
     async def detect(self, texts: list[str], subject: Subject) -> list[list[Finding]]:
-        resolved = await self._own_findings(texts, subject)
+        own = await self._own_findings(texts, subject)
         full_names = {value for kind, value in subject if kind is PiiKind.PERSON}
-        for text, findings in zip(texts, resolved, strict=True):
-            full_names.update(
-                " ".join(text[f.start : f.end].split())
-                for f in findings
-                if f.kind is PiiKind.PERSON
-            )
+        for _, persons in own:
+            full_names.update(persons)
         if not full_names:
-            return [list(findings) for findings in resolved]
+            return [list(findings) for findings, _ in own]
         names = tuple(sorted(full_names))
         final: list[list[Finding]] = []
-        for text, findings in zip(texts, resolved, strict=True):
+        for text, (findings, _) in zip(texts, own, strict=True):
             key = (text, subject, names)
             done = self._final.get(key)
             if done is None:
@@ -59,9 +57,9 @@ class PiiDetector:
             final.append(list(done))
         return final
 
-    async def _own_findings(self, texts: list[str], subject: Subject) -> list[Found]:
-        """Each text's known values, shapes and names, overlaps resolved; only texts not
-        met lately with this subject are searched."""
+    async def _own_findings(self, texts: list[str], subject: Subject) -> list[Own]:
+        """Each text's known values, shapes and names, overlaps resolved, with the names
+        of people among them; only texts not met lately with this subject are searched."""
         found = [self._own.get((text, subject)) for text in texts]
         missing = [text for text, done in zip(texts, found, strict=True) if done is None]
         if not missing:
@@ -71,9 +69,15 @@ class PiiDetector:
             unique = list(searched)
             for text, named in zip(unique, await self.names.find(unique), strict=True):
                 searched[text].extend(named)
-        fresh: dict[str, Found] = {}
+        fresh: dict[str, Own] = {}
         for text, findings in searched.items():
-            fresh[text] = tuple(resolve_overlaps(findings))
+            resolved = tuple(resolve_overlaps(findings))
+            persons = frozenset(
+                " ".join(text[f.start : f.end].split())
+                for f in resolved
+                if f.kind is PiiKind.PERSON
+            )
+            fresh[text] = (resolved, persons)
             self._own.put((text, subject), fresh[text], len(text))
         return [
             done if done is not None else fresh[text]

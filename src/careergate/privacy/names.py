@@ -11,6 +11,7 @@ model.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import re
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
@@ -26,6 +27,16 @@ _ORGANISATION = re.compile(
     r"Solutions|Systems|Technologies|Partners|Holdings|University|College|School|Hospital|"
     r"Foundation|Institute|Associates|Consulting|Capital|Insurance|Pharma|Media|Studios?)\b\.?$"
 )
+
+
+def _give_back_freed_memory() -> None:
+    """Return to the system the heap that loading the model used and freed (glibc's
+    ``malloc_trim``: about 12 MiB of the process's resident memory). Elsewhere, nothing."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):
+        return
+    trim(0)
 
 
 def _not_names() -> frozenset[str]:
@@ -65,6 +76,7 @@ class NameFinder:
                 MODEL_PACKAGE,
                 exclude=["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"],
             )
+            _give_back_freed_memory()
         return self._nlp
 
     async def find(self, texts: list[str]) -> list[list[Finding]]:
