@@ -36,7 +36,7 @@ FUZZ_EXAMPLES ?= 500
 fuzz: install
 	CAREERGATE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_fuzz.py --timeout 0 -k server_error
 
-## bench: the gateway against a direct call and the bare-proxy floor; writes docs/benchmarks.md
+## bench: the default gateway (and with privacy off) against the bare-proxy floor; writes docs/benchmarks.md
 bench: install
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/proxy_bench.py --write docs/benchmarks.md

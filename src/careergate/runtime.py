@@ -168,7 +168,6 @@ class Runtime:
 
     @classmethod
     async def _build(cls, settings: Settings, stack: AsyncExitStack) -> Runtime:
-        TokenCounter().encoding("gpt-4o")  # load encodings now, not on the first request
         database = await open_database(settings)
         stack.push_async_callback(database.close)
         keys = await key_store(settings, database)

@@ -6,9 +6,14 @@ from collections.abc import Iterator
 
 from careergate.privacy.findings import Finding, PiiKind, resolve_overlaps
 from careergate.privacy.known import find_known, find_name_parts
+from careergate.privacy.memo import Memo
 from careergate.privacy.names import NameFinder
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.subject import Subject
+
+Found = tuple[Finding, ...]
+Own = tuple[Found, frozenset[str]]
+"""A text's own findings, and the full names of the people among them."""
 
 
 class PiiDetector:
@@ -17,34 +22,70 @@ class PiiDetector:
     A name found anywhere in the request (or known of its subject) is then looked for in
     every text, also by its given and family name alone, so that one person is one
     placeholder throughout the request.
+
+    What is found in a text is remembered (``memo.py``), since a conversation resends
+    its history with every turn. It is found in two steps, each remembered under
+    everything it depends on: a text's own findings under (text, subject), for the
+    subject's known values are among them; its final findings under (text, subject,
+    the full names of the whole request), for a name found in one text is looked for in
+    all. So a text is never given findings made for another subject or for another
+    request's names.
     """
 
-    def __init__(self, names: NameFinder | None = None) -> None:
+    def __init__(self, names: NameFinder | None = None, memo_entries: int = 4096) -> None:
         self.names = names
+        self._own: Memo[Own] = Memo(memo_entries)
+        self._final: Memo[Found] = Memo(memo_entries)
 
     async def detect(self, texts: list[str], subject: Subject) -> list[list[Finding]]:
-        found = [[*find_known(text, subject), *find_patterns(text)] for text in texts]
-        if self.names is not None:
-            for findings, named in zip(found, await self.names.find(texts), strict=True):
-                findings.extend(named)
-        resolved = [resolve_overlaps(findings) for findings in found]
+        own = await self._own_findings(texts, subject)
         full_names = {value for kind, value in subject if kind is PiiKind.PERSON}
-        for text, findings in zip(texts, resolved, strict=True):
-            full_names.update(
+        for _, persons in own:
+            full_names.update(persons)
+        if not full_names:
+            return [list(findings) for findings, _ in own]
+        names = tuple(sorted(full_names))
+        final: list[list[Finding]] = []
+        for text, (findings, _) in zip(texts, own, strict=True):
+            key = (text, subject, names)
+            done = self._final.get(key)
+            if done is None:
+                done = tuple(
+                    resolve_overlaps([*findings, *self._standalone(text, names, findings)])
+                )
+                self._final.put(key, done, len(text))
+            final.append(list(done))
+        return final
+
+    async def _own_findings(self, texts: list[str], subject: Subject) -> list[Own]:
+        """Each text's known values, shapes and names, overlaps resolved, with the names
+        of people among them; only texts not met lately with this subject are searched."""
+        found = [self._own.get((text, subject)) for text in texts]
+        missing = [text for text, done in zip(texts, found, strict=True) if done is None]
+        if not missing:
+            return [done for done in found if done is not None]
+        searched = {text: [*find_known(text, subject), *find_patterns(text)] for text in missing}
+        if self.names is not None:
+            unique = list(searched)
+            for text, named in zip(unique, await self.names.find(unique), strict=True):
+                searched[text].extend(named)
+        fresh: dict[str, Own] = {}
+        for text, findings in searched.items():
+            resolved = tuple(resolve_overlaps(findings))
+            persons = frozenset(
                 " ".join(text[f.start : f.end].split())
-                for f in findings
+                for f in resolved
                 if f.kind is PiiKind.PERSON
             )
-        if not full_names:
-            return resolved
-        names = sorted(full_names)
+            fresh[text] = (resolved, persons)
+            self._own.put((text, subject), fresh[text], len(text))
         return [
-            resolve_overlaps([*findings, *self._standalone(text, names, findings)])
-            for text, findings in zip(texts, resolved, strict=True)
+            done if done is not None else fresh[text]
+            for text, done in zip(texts, found, strict=True)
         ]
 
     def _standalone(
-        self, text: str, full_names: list[str], findings: list[Finding]
+        self, text: str, full_names: tuple[str, ...], findings: Found
     ) -> Iterator[Finding]:
         """Name parts not inside a longer finding ("Jane" alone, not in "Jane Doe") and not
         a tool's name ("Ruby" of "Ruby Chen" is not masked in "Ruby on Rails")."""

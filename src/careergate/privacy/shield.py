@@ -128,8 +128,8 @@ class PrivacyShield:
         texts = [slot.get() for slot in slots]
         spec = await self._subject(extension, user)
         for embedded in _embedded_resumes(texts):
-            spec = spec.merged(SubjectSpec.from_resume(embedded))
-        subject = Subject.of(spec)
+            spec = (spec or SubjectSpec()).merged(SubjectSpec.from_resume(embedded))
+        subject = Subject.of(spec) if spec is not None else Subject()
         findings = await self.detector.detect(texts, subject)
         placeholders = Placeholders(
             subject, mask=mode is not PrivacyMode.PSEUDONYMISE, taken=taken_numbers(texts)
@@ -149,14 +149,16 @@ class PrivacyShield:
     async def forget_subject(self, user: str) -> bool:
         return self.directory is not None and await self.directory.forget(user)
 
-    async def _subject(self, extension: Any, user: str | None) -> SubjectSpec:
-        spec = SubjectSpec()
+    async def _subject(self, extension: Any, user: str | None) -> SubjectSpec | None:
+        """What the request and the user's registration tell of the subject; ``None``
+        when neither tells anything (most requests: no model is built for them)."""
+        spec = None
         if extension is not None:
             spec = subject_of_document(extension, EXTENSION)
         if self.directory is not None and user is not None:
             registered = await self.directory.get(user)
             if registered is not None:
-                spec = registered.merged(spec)
+                spec = registered.merged(spec or SubjectSpec())
         return spec
 
 

@@ -28,7 +28,13 @@ def _content_text(content: Any) -> str:
 
 
 class TokenCounter:
-    """Counts tokens with the model's own encoding (tiktoken, offline)."""
+    """Counts tokens with the model's own encoding (tiktoken, offline).
+
+    An encoding loads the first time a count needs it (``encodings.get_encoding``), not
+    at start-up: only budgets, tokens-per-minute limits and streams cut short before
+    their usage count tokens, and the two encodings hold about 105 MiB. That first
+    count waits for the load, a second or so on a busy machine.
+    """
 
     def encoding(self, model: str) -> tiktoken.Encoding:
         return get_encoding(encoding_name_for_model(model))

@@ -113,7 +113,8 @@ class OfflineEncodings:
 
 @cache
 def get_encoding(name: str) -> tiktoken.Encoding:
-    """The named encoding, installing the offline rank files on first use."""
+    """The named encoding, installing the offline rank files on first use. Loaded once
+    per process and held (o200k_base about 75 MiB, cl100k_base about 30)."""
     OfflineEncodings().activate()
     return tiktoken.get_encoding(name)
 
