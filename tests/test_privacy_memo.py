@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from careergate.endpoints import CHAT
 from careergate.privacy import PrivacyMode
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.findings import Finding
@@ -13,7 +14,6 @@ from careergate.privacy.memo import Memo
 from careergate.privacy.policy import PrivacyPolicy
 from careergate.privacy.shield import PrivacyShield
 from careergate.privacy.subject import Subject, SubjectSpec
-from careergate.upstream.providers import Endpoint
 
 TEXT = "Please ask Jane Doe about the Acme contract; Jane knows it best."
 
@@ -54,7 +54,7 @@ def test_a_name_from_another_text_of_one_request_is_not_carried_to_the_next() ->
 
 def _protect(shield: PrivacyShield, extension: Any) -> str:
     body: dict[str, Any] = {"model": "m", "messages": [{"role": "user", "content": TEXT}]}
-    asyncio.run(shield.protect(Endpoint.CHAT, body, extension, None, None, None))
+    asyncio.run(shield.protect(CHAT, body, extension, None, None, None))
     return str(body["messages"][0]["content"])
 
 
