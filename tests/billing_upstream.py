@@ -30,12 +30,16 @@ import orjson
 import tiktoken
 from aiohttp import web
 
+from careergate.tokenizer.encodings import get_encoding
+
 TILE_RULES = {"gpt-4o-mini": (2833, 5667), "gpt-4o": (85, 170)}
 """(base, per tile) by model, from OpenAI's vision guide."""
 
 
 def _encoding(model: str) -> tiktoken.Encoding:
-    return tiktoken.get_encoding("o200k_base" if model.startswith("gpt-4o") else "cl100k_base")
+    """OpenAI's encoding of the model's family (loaded offline: the files are checked
+    against tiktoken's pinned hashes of OpenAI's own)."""
+    return get_encoding("o200k_base" if model.startswith("gpt-4o") else "cl100k_base")
 
 
 def _png_size(url: str) -> tuple[int, int]:

@@ -242,6 +242,12 @@ def _no_overrun_with_mixed_shapes(
         time.sleep(0.1)
     assert reserved == 0
     billed = billed_nano(upstream)
+    # Shown with `pytest -s`: the figures docs/benchmarks.md records.
+    print(
+        f"\n{gateways[0].settings.resolved_database_url.split(':')[0]}: limit {limit} nano-USD, "
+        f"billed {billed}, overrun {max(0, billed - limit)}, answered {outcomes.count('ok')}, "
+        f"refused {outcomes.count('budget_exceeded')}"
+    )
     assert billed <= limit, f"overrun: the upstream billed {billed - limit} nano-dollars too many"
     assert spent == billed  # the ledger charged what the upstream billed
     assert set(outcomes) <= {"ok", "budget_exceeded"}
