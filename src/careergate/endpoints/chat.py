@@ -135,6 +135,9 @@ class ChatCompletions(EndpointSpec):
         ceiling = body.get("max_completion_tokens") or body.get("max_tokens")
         return int(ceiling) if ceiling else None
 
+    def choices(self, body: Json) -> int:
+        return int(body.get("n") or 1)
+
     def cap_output(self, body: Json, tokens: int) -> None:
         body.pop("max_tokens", None)
         body["max_completion_tokens"] = tokens
