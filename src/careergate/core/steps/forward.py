@@ -50,8 +50,8 @@ class Forward:
             )
         answer = parse_object(reply.body)
         call.endpoint.check_answer(answer)
-        generated = _answered(call, target, lambda: call.endpoint.answer_text(answer))
-        outcome.usage = self.usage.check(answer.get("usage"), generated)
+        answered = _answered(call, target, lambda: call.endpoint.answer_text(answer))
+        outcome.usage = self.usage.check(answer.get("usage"), answered)
         served = answer.get("model")
         outcome.model_served = served if isinstance(served, str) and served else None
         body = reply.body
@@ -98,11 +98,11 @@ class Forward:
                 return
             opened.close()  # drops the upstream connection if the stream did not finish
             outcome.model_served = tally.model
-            generated = _answered(call, target, lambda: "".join(tally.text))
+            answered = _answered(call, target, lambda: "".join(tally.text))
             if tally.usage is None and not tally.done:  # cut short: the upstream could not say
-                outcome.usage = self.usage.estimate(generated)
+                outcome.usage = self.usage.estimate(answered)
             else:
-                outcome.usage = self.usage.check(tally.usage, generated)
+                outcome.usage = self.usage.check(tally.usage, answered)
             call.settle()
 
         async def guarded() -> AsyncIterator[bytes]:
