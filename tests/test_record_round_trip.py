@@ -36,8 +36,13 @@ from test_postgres import fresh_postgres_database
 
 T = TypeVar("T")
 
-TOKEN_COLUMNS = {"estimated": "usage_estimated"}
-"""The ``usage_records`` columns of ``TokenUsage``'s fields, where the names differ."""
+
+def token_column(name: str) -> str:
+    """The ``usage_records`` column of a ``TokenUsage`` field: its own name for a count,
+    ``usage_<name>`` for what is said of the counts (``estimated``, ``corrected``)."""
+    return name if name.endswith("_tokens") else f"usage_{name}"
+
+
 ASSIGNED_ON_WRITE = {"seq"}
 """Fields the writer sets (an audit entry's place in the chain), not the caller."""
 
@@ -121,7 +126,7 @@ async def read_usage(database: Database, written: Sequence[UsageRecord]) -> list
     for request_id in ids:
         row = rows[request_id]
         usage = TokenUsage(
-            **{f.name: getattr(row, TOKEN_COLUMNS.get(f.name, f.name)) for f in fields(TokenUsage)}
+            **{f.name: getattr(row, token_column(f.name)) for f in fields(TokenUsage)}
         )
         values = {f.name: getattr(row, f.name) for f in fields(UsageRecord) if f.name != "usage"}
         values["created_at"] = as_utc(values["created_at"])  # SQLite keeps no zone

@@ -93,6 +93,7 @@ from careergate.upstream.retry import RetryPolicy
 from careergate.upstream.router import Router
 from careergate.upstream.shared_health import SharedBreakers
 from careergate.upstream.tls import UpstreamTls
+from careergate.usage.checks import ModelLimits, UsageCheck
 from careergate.usage.record import UsageRecord
 from careergate.vault.store import Vault
 
@@ -277,6 +278,10 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         info = snapshots.info(model)
         return info.context_window if info else None
 
+    def limits(model: str) -> ModelLimits:
+        info = snapshots.info(model)
+        return ModelLimits(info.context_window, info.max_output) if info else ModelLimits()
+
     failover = Failover(upstreams.health, settings.timeouts.attempt, context_window=context_window)
     steps: list[Step] = [
         ChooseModel(parts.chooser),
@@ -287,7 +292,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         ReserveBudget(
             parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens
         ),
-        Forward(upstreams.upstream, failover, counter),
+        Forward(upstreams.upstream, failover, UsageCheck(counter, limits)),
     ]
     settlers: list[Settler] = [
         WriteUsage(parts.usage),

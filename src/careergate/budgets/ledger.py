@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from careergate.background import repeat_every, stop
-from careergate.budgets.windows import Hold, window_store
+from careergate.budgets.windows import Charge, Hold, window_store
 from careergate.errors import GatewayError, InvalidRequest, NotFound
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.pricing.catalogue import usd_from_nano
@@ -266,12 +266,14 @@ class BudgetLedger:
         return reservation
 
     async def settle(self, reservation: Reservation, actual_nano_usd: int) -> None:
-        """Release the reservation and charge the real cost; alert at thresholds."""
-        spent_after = await self._windows.release(reservation.holds, actual_nano_usd)
-        if self.alerts is None or not actual_nano_usd:
+        """Release the reservation and charge the real cost (never below zero: ``Charge``);
+        alert at thresholds."""
+        charge = Charge(actual_nano_usd)
+        spent_after = await self._windows.release(reservation.holds, charge)
+        if self.alerts is None or not charge:
             return
         for (budget, window), spent in zip(reservation.budgets, spent_after, strict=True):
-            before = spent - actual_nano_usd
+            before = spent - charge
             for threshold in budget.thresholds:
                 line = budget.limit_nano_usd * threshold // 100
                 if before < line <= spent:

@@ -42,6 +42,17 @@ _RELEASE = (
 )
 
 
+class Charge(int):
+    """A cost charged to budget windows, in nano-dollars: never below zero, so that
+    nothing a request reports (an upstream's usage, a price) can credit a budget.
+    ``release`` takes nothing else, so every charge passes through this clamp."""
+
+    __slots__ = ()
+
+    def __new__(cls, nano_usd: int) -> Charge:
+        return super().__new__(cls, max(0, nano_usd))
+
+
 @dataclass(frozen=True, slots=True)
 class Hold:
     budget: str
@@ -69,7 +80,7 @@ def _hold_statements(holds: Sequence[Hold]) -> tuple[Statements, Statements]:
     return ensure, conditional
 
 
-def _release_statements(holds: Sequence[Hold], actual: int) -> Statements:
+def _release_statements(holds: Sequence[Hold], actual: Charge) -> Statements:
     return [
         (
             _RELEASE,
@@ -77,7 +88,7 @@ def _release_statements(holds: Sequence[Hold], actual: int) -> Statements:
                 "budget": h.budget,
                 "window": h.window,
                 "reserved": h.cost if h.limit is not None else 0,
-                "actual": actual,
+                "actual": int(actual),
             },
         )
         for h in holds
@@ -89,7 +100,7 @@ class WindowStore(Protocol):
         """Reserve every hold's cost, or none: the id of the budget that refused."""
         ...
 
-    async def release(self, holds: Sequence[Hold], actual: int) -> list[int]:
+    async def release(self, holds: Sequence[Hold], actual: Charge) -> list[int]:
         """Take the holds back and charge ``actual`` to each; their spend after it."""
         ...
 
@@ -144,7 +155,7 @@ class SqliteWindows:
             return refused.budget
         return None
 
-    async def release(self, holds: Sequence[Hold], actual: int) -> list[int]:
+    async def release(self, holds: Sequence[Hold], actual: Charge) -> list[int]:
         statements = _release_statements(holds, actual)
 
         def work(connection: sqlite3.Connection) -> list[int]:
@@ -177,7 +188,7 @@ class EngineWindows:
             return refused.budget
         return None
 
-    async def release(self, holds: Sequence[Hold], actual: int) -> list[int]:
+    async def release(self, holds: Sequence[Hold], actual: Charge) -> list[int]:
         async with self._engine.begin() as connection:
             return [
                 int((await connection.execute(text(s), v)).scalar_one())

@@ -13,7 +13,6 @@ from careergate.errors import GatewayError, UpstreamError
 from careergate.upstream.client import StreamBroken, UpstreamStream
 from careergate.upstream.deadline import Deadline
 from careergate.upstream.validation import parse_object
-from careergate.usage.record import TokenUsage
 
 DONE = b"[DONE]"
 
@@ -51,7 +50,8 @@ class StreamTally:
     """What a stream carried: the upstream's usage, or the text to count if it sent none."""
 
     form: StreamForm
-    usage: TokenUsage | None = None
+    usage: Any = None
+    """The upstream's ``usage`` as sent, unchecked (``usage/checks.py`` judges it)."""
     model: str | None = None
     text: list[str] = field(default_factory=list)
     done: bool = False
@@ -61,7 +61,7 @@ class StreamTally:
             self.model = chunk["model"]
         usage = chunk.get("usage")
         if usage:
-            self.usage = TokenUsage.from_openai(usage)
+            self.usage = usage
         self.text.extend(self.form.chunk_texts(chunk))
 
 

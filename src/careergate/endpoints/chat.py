@@ -12,6 +12,7 @@ from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.models.snapshots import ModelFacts
 from careergate.tokenizer import TokenCounter
+from careergate.usage.checks import Ceilings, ModelLimits
 from careergate.usage.record import TokenUsage
 
 _POSITIVE = ("max_tokens", "max_completion_tokens", "n")
@@ -138,6 +139,18 @@ class ChatCompletions(EndpointSpec):
         ceiling = body.get("max_completion_tokens") or body.get("max_tokens")
         return int(ceiling) if ceiling else None
 
+    def choices(self, body: Json) -> int:
+        return int(body.get("n") or 1)
+
+    def usage_ceilings(self, body: Json, limits: ModelLimits) -> Ceilings:
+        """As any endpoint's, but a predicted output's rejected tokens are billed as
+        output beyond the ceiling: with a prediction the output is not bounded here (the
+        worst case held in budgets counts them)."""
+        ceilings = super().usage_ceilings(body, limits)
+        if body.get("prediction") is not None:
+            return Ceilings(prompt=ceilings.prompt, completion=None)
+        return ceilings
+
     def cap_output(self, body: Json, tokens: int) -> None:
         body.pop("max_tokens", None)
         body["max_completion_tokens"] = tokens
@@ -170,7 +183,7 @@ class ChatCompletions(EndpointSpec):
         ceiling = self.output_ceiling(body) or facts.max_output
         return TokenUsage(
             prompt_tokens=prompt,
-            completion_tokens=output_tokens(counter, model, body, ceiling),
+            completion_tokens=output_tokens(counter, model, body, ceiling, self.choices(body)),
         )
 
     def check_answer(self, answer: Json) -> None:

@@ -69,14 +69,13 @@ def schema_tokens(counter: TokenCounter, model: str, body: Json) -> int:
     return total + count * PER_TOOL_OVERHEAD
 
 
-def output_tokens(counter: TokenCounter, model: str, body: Json, ceiling: int) -> int:
-    """The ceiling for every choice, plus what a predicted output may add to each."""
+def output_tokens(counter: TokenCounter, model: str, body: Json, ceiling: int, choices: int) -> int:
+    """The ceiling for each of ``choices``, plus what a predicted output may add to each."""
     modalities = body.get("modalities")
     if isinstance(modalities, list) and "audio" in modalities:
         raise UnboundedCost("audio output", "modalities")
-    choices = body.get("n") or 1
     predicted = 0
     prediction = body.get("prediction")
     if isinstance(prediction, dict) and prediction.get("content") is not None:
         predicted = counter.text_tokens(model, orjson.dumps(prediction["content"]).decode())
-    return int(choices) * (ceiling + predicted)
+    return choices * (ceiling + predicted)

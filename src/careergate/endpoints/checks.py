@@ -34,9 +34,9 @@ def invalid_answer(what: str) -> UpstreamInvalidResponse:
 
 
 def check_usage(answer: dict[str, Any]) -> None:
-    """An answer's ``usage``, when present, must be an object with integer counts."""
+    """An answer's ``usage``, when present, must be an object. Its counts are not judged
+    here: ``usage/checks.py`` replaces the ones that cannot be taken with careergate's
+    own, since the answer itself is good."""
     usage = answer.get("usage")
-    if usage is not None and not (
-        isinstance(usage, dict) and isinstance(usage.get("prompt_tokens", 0), int)
-    ):
+    if usage is not None and not isinstance(usage, dict):
         raise invalid_answer("malformed usage")

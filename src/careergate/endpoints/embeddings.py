@@ -10,6 +10,7 @@ from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.models.snapshots import ModelFacts
 from careergate.tokenizer import TokenCounter
+from careergate.usage.checks import Ceilings, ModelLimits
 from careergate.usage.record import TokenUsage
 
 MAX_INPUTS = 2048
@@ -51,6 +52,13 @@ class Embeddings(EndpointSpec):
     def cap_output(self, body: Json, tokens: int) -> None:
         """Nothing to cap: the ceiling is always known (zero)."""
 
+    def usage_ceilings(self, body: Json, limits: ModelLimits) -> Ceilings:
+        """The context window bounds each input, not the request: a request may embed
+        many inputs at once."""
+        window = limits.context_window
+        prompt = window * _input_count(body["input"]) if window is not None else None
+        return Ceilings(prompt=prompt, completion=0)
+
     def prompt_tokens(self, counter: TokenCounter, model: str, body: Json) -> int:
         return counter.embedding_input_tokens(model, body["input"])
 
@@ -77,3 +85,10 @@ class Embeddings(EndpointSpec):
             if not isinstance(item, dict) or not isinstance(item.get("embedding"), list | str):
                 raise invalid_answer("an item without an embedding")
         check_usage(answer)
+
+
+def _input_count(inputs: object) -> int:
+    """How many inputs an ``input`` holds: a string or one array of token ids is one."""
+    if isinstance(inputs, list) and not all(isinstance(item, int) for item in inputs):
+        return len(inputs)
+    return 1

@@ -19,6 +19,7 @@ from careergate.endpoints.slots import Slot
 from careergate.errors import InvalidRequest
 from careergate.models.snapshots import ModelFacts
 from careergate.tokenizer import TokenCounter
+from careergate.usage.checks import Ceilings, ModelLimits
 from careergate.usage.record import TokenUsage
 
 Json = dict[str, Any]
@@ -170,6 +171,18 @@ class EndpointSpec(ABC):
         token it may generate (its ceiling, times the number of choices). Raises
         ``UnboundedCost`` for a request whose cost no rule bounds."""
 
+    def choices(self, body: Json) -> int:
+        """How many answers the request asks for, each up to the output ceiling."""
+        return 1
+
+    def usage_ceilings(self, body: Json, limits: ModelLimits) -> Ceilings:
+        """The most tokens the request can truly use, to judge an upstream's usage by
+        (``usage/checks.py``): its prompt within the model's context window, its output
+        within the model's largest output and the request's ceiling, for each choice."""
+        bounds = [b for b in (limits.max_output, self.output_ceiling(body)) if b is not None]
+        completion = min(bounds) * self.choices(body) if bounds else None
+        return Ceilings(prompt=limits.context_window, completion=completion)
+
     def upstream_estimate(self, payload: bytes, body: Json) -> int:
         """What the request counts against an upstream's token limit, estimated as
         OpenAI's own limiter does before a call: characters divided by four, plus the
@@ -181,6 +194,11 @@ class EndpointSpec(ABC):
     @abstractmethod
     def check_answer(self, answer: Json) -> None:
         """Raise ``UpstreamInvalidResponse`` unless the fields the SDKs rely on are there."""
+
+    def answer_text(self, answer: Json) -> str:
+        """The answer's generated texts, joined: what careergate counts as the completion
+        when the upstream's usage cannot be taken."""
+        return "".join(slot.get() for slot in self.answer_slots(answer, structured=False))
 
     def __repr__(self) -> str:
         return f"<endpoint {self.path}>"

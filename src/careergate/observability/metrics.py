@@ -51,6 +51,13 @@ NAMES = {
 }
 
 
+CORRECTED = (
+    "careergate_usage_corrected",
+    "Answers whose upstream usage was not taken (careergate's own counts were charged), "
+    "by deployment and reason (usage/checks.py).",
+)
+
+
 class GatewayMetrics:
     content_type = CONTENT_TYPE_LATEST
 
@@ -59,6 +66,8 @@ class GatewayMetrics:
         self.registry = CollectorRegistry()
         self._shared = bool(os.environ.get(MULTIPROCESS_DIR))
         self._count: Callable[[RequestKey, UsageRecord], None]
+        # Rare by nature: prometheus_client's own counter, shared by worker processes too.
+        self._corrected = Counter(*CORRECTED, ["deployment", "reason"], registry=self.registry)
         if self._shared:
             self._count = _PrometheusValues(self.registry).add
         else:
@@ -68,6 +77,9 @@ class GatewayMetrics:
 
     def observe(self, record: UsageRecord) -> None:
         """Count one settled request."""
+        corrected = record.usage.corrected
+        if corrected is not None:
+            self._corrected.labels(record.deployment or "", corrected).inc()
         model = record.model_requested or ""
         if model and record.status_code >= 400 and not self._known_model(model):
             model = "other"

@@ -172,14 +172,12 @@ class OpenAIHandlers:
             for i, item in enumerate(inputs)
         ]
         tokens = self.counter.embedding_input_tokens(model, inputs)
-        payload = orjson.dumps(
-            {
-                "object": "list",
-                "data": data,
-                "model": model,
-                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-            }
-        )
+        answer: dict[str, Any] = {"object": "list", "data": data, "model": model}
+        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+        fault = record.fault
+        if fault is None or not fault.omit_usage:
+            answer["usage"] = fault.reported_usage(usage) if fault is not None else usage
+        payload = orjson.dumps(answer)
         record.completed = True
         return web.Response(body=spoiled(payload, record.fault), content_type="application/json")
 

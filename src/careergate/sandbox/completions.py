@@ -65,7 +65,7 @@ class ChatAnswers:
             {"index": i, "message": message, "logprobs": None, "finish_reason": reply.finish}
             for i in range(int(body.get("n") or 1))
         ]
-        return {
+        answer = {
             "id": self.reply_id(),
             "object": "chat.completion",
             "created": CREATED,
@@ -74,18 +74,21 @@ class ChatAnswers:
             "usage": self.usage(body, reply.counted * len(choices), fault),
             "system_fingerprint": FINGERPRINT,
         }
+        if fault is not None and fault.omit_usage:
+            del answer["usage"]
+        return answer
 
     def usage(
         self, body: Mapping[str, Any], completion: str, fault: Fault | None
     ) -> dict[str, Any]:
         """Exact usage of ``completion`` as the answer to ``body`` (a fault may add cached
-        and reasoning tokens)."""
+        and reasoning tokens, or lie)."""
         model = body["model"]
         prompt = self.counter.chat_prompt_tokens(model, body.get("messages") or [])
         reasoning = (fault.reasoning_tokens if fault else None) or 0
         completion_tokens = self.counter.text_tokens(model, completion) + reasoning
         cached = min((fault.cached_tokens if fault else None) or 0, prompt)
-        return {
+        exact = {
             "prompt_tokens": prompt,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt + completion_tokens,
@@ -97,6 +100,7 @@ class ChatAnswers:
                 "rejected_prediction_tokens": 0,
             },
         }
+        return fault.reported_usage(exact) if fault is not None else exact
 
     def _answer(self, body: Mapping[str, Any]) -> tuple[str | None, dict[str, Any] | None]:
         """The reply's text content, or a tool call."""

@@ -44,6 +44,15 @@ class Fault:
     """Report this many of the prompt tokens as cached."""
     reasoning_tokens: int | None = None
     """Report this many extra completion tokens as reasoning tokens."""
+    usage: dict[str, Any] | None = None
+    """Report a usage that lies: these fields laid over the exact usage, e.g.
+    ``{"prompt_tokens": -500}`` or ``{"completion_tokens": "many"}``."""
+    omit_usage: bool = False
+    """Report no usage at all (no ``usage`` in an answer, no usage chunk in a stream)."""
+
+    def reported_usage(self, exact: dict[str, Any]) -> dict[str, Any]:
+        """The usage this fault makes the upstream report instead of ``exact``."""
+        return exact if self.usage is None else {**exact, **self.usage}
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}

@@ -64,7 +64,7 @@ def completion_chunks(
             "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": reply.finish}],
         }
     )
-    if include_usage:
+    if include_usage and not (fault is not None and fault.omit_usage):
         chunks.append({**base, "choices": [], "usage": answers.usage(body, reply.counted, fault)})
     return chunks
 

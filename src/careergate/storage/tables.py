@@ -140,6 +140,8 @@ class UsageRow(Base):
     reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
     usage_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     """Counts are careergate's own (the upstream reported none, e.g. a cut stream)."""
+    usage_corrected: Mapped[str | None] = mapped_column(String(32))
+    """Why careergate's own counts replaced the upstream's (``usage/checks.py``)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     latency_ms: Mapped[float] = mapped_column()
     client: Mapped[str | None] = mapped_column(String(64))
@@ -172,6 +174,8 @@ class UsageDailyRow(Base):
     completion_tokens: Mapped[int] = mapped_column(BigInteger)
     cached_tokens: Mapped[int] = mapped_column(BigInteger)
     cost_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    usage_corrected: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Requests whose upstream usage careergate replaced with its own counts."""
 
 
 class UsageRollupRow(Base):

@@ -16,6 +16,9 @@ class TokenUsage:
     cached_tokens: int = 0
     reasoning_tokens: int = 0
     estimated: bool = False
+    corrected: str | None = None
+    """Why careergate put its own counts in place of the upstream's (``usage/checks.py``:
+    ``negative``, ``prompt_over_context``...); ``None``: taken as reported."""
 
     @classmethod
     def from_openai(cls, usage: Any) -> TokenUsage | None:
@@ -92,6 +95,7 @@ class UsageRecord:
             "cached_tokens": usage.cached_tokens,
             "reasoning_tokens": usage.reasoning_tokens,
             "usage_estimated": usage.estimated,
+            "usage_corrected": usage.corrected,
             "fallback": self.fallback,
             "route": self.route,
         }

@@ -16,12 +16,11 @@ import orjson
 from careergate.core.call import Call, Outcome, Reply, StreamReply
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.errors import GatewayError
-from careergate.tokenizer import TokenCounter
 from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
 from careergate.upstream.failover import Failover, Send
 from careergate.upstream.router import Target
 from careergate.upstream.validation import parse_object, upstream_status_error
-from careergate.usage.record import TokenUsage
+from careergate.usage.checks import Answered, UsageCheck
 
 T = TypeVar("T")
 Operation = Callable[[Target, str, bytes, float, str, int, int | None], Awaitable[T]]
@@ -31,10 +30,10 @@ Json = dict[str, object]
 
 
 class Forward:
-    def __init__(self, upstream: UpstreamClient, failover: Failover, counter: TokenCounter) -> None:
+    def __init__(self, upstream: UpstreamClient, failover: Failover, usage: UsageCheck) -> None:
         self.upstream = upstream
         self.failover = failover
-        self.counter = counter
+        self.usage = usage
 
     async def __call__(self, call: Call) -> Reply | StreamReply | None:
         if call.stream:
@@ -51,7 +50,8 @@ class Forward:
             )
         answer = parse_object(reply.body)
         call.endpoint.check_answer(answer)
-        outcome.usage = TokenUsage.from_openai(answer.get("usage"))
+        answered = _answered(call, target, lambda: call.endpoint.answer_text(answer))
+        outcome.usage = self.usage.check(answer.get("usage"), answered)
         served = answer.get("model")
         outcome.model_served = served if isinstance(served, str) and served else None
         body = reply.body
@@ -98,7 +98,11 @@ class Forward:
                 return
             opened.close()  # drops the upstream connection if the stream did not finish
             outcome.model_served = tally.model
-            outcome.usage = tally.usage or self._estimate(target.model, call, tally)
+            answered = _answered(call, target, lambda: "".join(tally.text))
+            if tally.usage is None and not tally.done:  # cut short: the upstream could not say
+                outcome.usage = self.usage.estimate(answered)
+            else:
+                outcome.usage = self.usage.check(tally.usage, answered)
             call.settle()
 
         async def guarded() -> AsyncIterator[bytes]:
@@ -120,14 +124,6 @@ class Forward:
             finish()
 
         return StreamReply(_headers(target, opened.attempts, None, outcome), guarded(), abandon)
-
-    def _estimate(self, model: str, call: Call, tally: StreamTally) -> TokenUsage:
-        """Our own count when the upstream reported none (a stream cut short)."""
-        return TokenUsage(
-            prompt_tokens=call.endpoint.prompt_tokens(self.counter, model, call.body),
-            completion_tokens=self.counter.text_tokens(model, "".join(tally.text)),
-            estimated=True,
-        )
 
     async def _send_along(self, call: Call, send: Send[T]) -> tuple[T, Target]:
         """Send along the route (``failover``); note where the request ended up."""
@@ -160,6 +156,12 @@ class Forward:
             )
 
         return send
+
+
+def _answered(call: Call, target: Target, generated: Callable[[], str]) -> Answered:
+    """The answered call, as the usage check sees it."""
+    name = target.deployment.name
+    return Answered(call.endpoint, call.body, target.model, generated, name, call.request_id)
 
 
 def _payload(call: Call, target: Target, changes: Json | None) -> bytes:

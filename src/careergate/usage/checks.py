@@ -1,0 +1,196 @@
+"""An upstream's usage, checked before anything is charged for it.
+
+What a request costs, and so what every budget is charged, comes from the upstream's
+``usage``: it is not taken on trust. A count that is missing, not an integer (a float, a
+string, a boolean, ``null``), negative, or beyond what the request could have used is
+replaced by careergate's own count, and the usage is marked ``corrected`` with the first
+reason found, so that the usage record, the metrics (``careergate_usage_corrected``) and
+a warning log line (names and numbers, never content) all say so.
+
+What the request could have used: prompt tokens within the model's context window,
+completion tokens within the model's largest output and the request's output ceiling,
+for each choice it asked for (``EndpointSpec.usage_ceilings``), cached tokens within the
+prompt, reasoning tokens within the completion.
+
+careergate's own count is the request's prompt and the answer's generated text, counted
+with the model's tokenizer. Cached and reasoning tokens cannot be counted from outside:
+a wrong one becomes zero (none cached is the dearest reading, since cached tokens are
+billed at the cheaper price; reasoning tokens are already part of the completion).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from careergate.tokenizer import TokenCounter
+from careergate.usage.record import TokenUsage
+
+log = logging.getLogger("careergate.usage")
+
+Json = dict[str, Any]
+
+MISSING = "missing"
+NOT_INTEGER = "not_integer"
+NEGATIVE = "negative"
+PROMPT_OVER_CONTEXT = "prompt_over_context"
+COMPLETION_OVER_LIMIT = "completion_over_limit"
+CACHED_OVER_PROMPT = "cached_over_prompt"
+REASONING_OVER_COMPLETION = "reasoning_over_completion"
+REASONS = (
+    MISSING,
+    NOT_INTEGER,
+    NEGATIVE,
+    PROMPT_OVER_CONTEXT,
+    COMPLETION_OVER_LIMIT,
+    CACHED_OVER_PROMPT,
+    REASONING_OVER_COMPLETION,
+)
+"""Every reason a usage can be corrected for (a metric label: the set is fixed)."""
+
+_ABSENT = object()
+"""A count the upstream left out."""
+_MALFORMED = object()
+"""A count inside a details field that is not an object."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLimits:
+    """What the model catalogue says of a model (``None``: not known)."""
+
+    context_window: int | None = None
+    max_output: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ceilings:
+    """The most tokens of each kind a request can truly use (``None``: no bound known)."""
+
+    prompt: int | None = None
+    completion: int | None = None
+
+
+def checked_usage(
+    reported: object,
+    ceilings: Ceilings,
+    own_prompt: Callable[[], int],
+    own_completion: Callable[[], int],
+) -> TokenUsage:
+    """The usage to charge for ``reported`` (the upstream's ``usage``): its counts where
+    they can be taken, else careergate's own (``own_*``, called only when needed)."""
+    if not isinstance(reported, dict):
+        usage = TokenUsage(own_prompt(), own_completion(), estimated=True)
+        usage.corrected = MISSING
+        return usage
+    flaws: list[str] = []
+
+    def take(value: object, ceiling: int | None, over: str, own: Callable[[], int]) -> int:
+        flaw = _flaw(value, ceiling, over)
+        if flaw is not None:
+            flaws.append(flaw)
+            return own()
+        return value if isinstance(value, int) else 0
+
+    prompt = reported.get("prompt_tokens", _ABSENT)
+    prompt = take(prompt, ceilings.prompt, PROMPT_OVER_CONTEXT, own_prompt)
+    completion = reported.get("completion_tokens", _ABSENT)
+    if completion is _ABSENT and ceilings.completion == 0:
+        completion = 0  # an endpoint that generates nothing (embeddings) may leave it out
+    completion = take(completion, ceilings.completion, COMPLETION_OVER_LIMIT, own_completion)
+    cached = _detail(reported, "prompt_tokens_details", "cached_tokens")
+    cached = take(cached, prompt, CACHED_OVER_PROMPT, _none)
+    reasoning = _detail(reported, "completion_tokens_details", "reasoning_tokens")
+    reasoning = take(reasoning, completion, REASONING_OVER_COMPLETION, _none)
+    return TokenUsage(prompt, completion, cached, reasoning, corrected=next(iter(flaws), None))
+
+
+def _flaw(value: object, ceiling: int | None, over: str) -> str | None:
+    """Why a reported count cannot be taken (``None``: it can)."""
+    if value is _ABSENT:
+        return MISSING
+    if type(value) is not int:  # not isinstance: True is an int to Python, not to a bill
+        return NOT_INTEGER
+    if value < 0:
+        return NEGATIVE
+    if ceiling is not None and value > ceiling:
+        return over
+    return None
+
+
+def _detail(reported: Json, field: str, key: str) -> object:
+    """A count inside ``usage.<field>``; zero when the upstream sent no details at all."""
+    details = reported.get(field)
+    if details is None:
+        return 0
+    if not isinstance(details, dict):
+        return _MALFORMED
+    return details.get(key, 0)
+
+
+def _none() -> int:
+    return 0
+
+
+class CountedEndpoint(Protocol):
+    """What the check asks of an endpoint's spec (``careergate.endpoints``)."""
+
+    def prompt_tokens(self, counter: TokenCounter, model: str, body: Json) -> int: ...
+
+    def usage_ceilings(self, body: Json, limits: ModelLimits) -> Ceilings: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """One answered request, as the check sees it."""
+
+    endpoint: CountedEndpoint
+    body: Json
+    model: str
+    """The model the request was sent to: its tokenizer and its limits."""
+    generated: Callable[[], str]
+    """The answer's generated text, read only when careergate counts it."""
+    deployment: str
+    request_id: str
+
+
+class UsageCheck:
+    """Checks every answered request's usage (``checked_usage``) with the model's
+    tokenizer and its limits from the catalogue, and logs each correction."""
+
+    def __init__(self, counter: TokenCounter, limits: Callable[[str], ModelLimits]) -> None:
+        self.counter = counter
+        self.limits = limits
+
+    def check(self, reported: object, answered: Answered) -> TokenUsage:
+        """The usage to charge for an answer whose upstream reported ``reported``."""
+        ceilings = answered.endpoint.usage_ceilings(answered.body, self.limits(answered.model))
+        usage = checked_usage(
+            reported, ceilings, lambda: self._prompt(answered), lambda: self._completion(answered)
+        )
+        if usage.corrected is not None:
+            log.warning(
+                "upstream usage not taken (%s): careergate's own counts recorded "
+                "(deployment %s, model %s, request %s)",
+                usage.corrected,
+                answered.deployment,
+                answered.model,
+                answered.request_id,
+            )
+        return usage
+
+    def estimate(self, answered: Answered) -> TokenUsage:
+        """careergate's own count, when the upstream had no chance to report (a stream
+        cut short)."""
+        return TokenUsage(
+            prompt_tokens=self._prompt(answered),
+            completion_tokens=self._completion(answered),
+            estimated=True,
+        )
+
+    def _prompt(self, answered: Answered) -> int:
+        return answered.endpoint.prompt_tokens(self.counter, answered.model, answered.body)
+
+    def _completion(self, answered: Answered) -> int:
+        return self.counter.text_tokens(answered.model, answered.generated())
