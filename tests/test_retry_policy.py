@@ -1,4 +1,4 @@
-"""Backoff with full jitter, and retry-after as a floor."""
+"""Backoff with full jitter, retry-after as a floor, and the retry budget."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from email.utils import formatdate
 
 import pytest
 
-from careergate.upstream.retry import RetryPolicy, is_retryable_status, parse_retry_after
+from careergate.upstream.retry import (
+    RetryBudget,
+    RetryPolicy,
+    is_retryable_status,
+    parse_retry_after,
+)
 
 
 def test_full_jitter_stays_under_the_capped_exponential() -> None:
@@ -52,3 +57,31 @@ def test_retry_after_headers_are_read() -> None:
 )
 def test_which_statuses_are_retried(status: int, retry: bool) -> None:
     assert is_retryable_status(status) is retry
+
+
+def test_the_retry_budget_allows_a_share_of_requests_plus_a_floor_over_its_window() -> None:
+    budget = RetryBudget(ratio=0.5, min_per_second=1, window=10)
+    now = 1000.0
+    assert sum(budget.withdraw(now) for _ in range(15)) == 10  # the floor: 1 a second
+    for _ in range(20):
+        budget.deposit(now)
+    assert sum(budget.withdraw(now + 1) for _ in range(15)) == 10  # half of 20 requests
+    assert budget.available(now + 5) < 1
+    # After the window, the first second's deposits and retries are forgotten, but the
+    # retries of the second are still counted; a second later they are gone too.
+    assert budget.available(now + 10.5) == 0
+    assert budget.available(now + 11.5) == 10
+
+
+def test_the_default_budget_covers_thirty_percent_of_answers_failing() -> None:
+    budget = RetryPolicy().budget()
+    rng = random.Random(3)
+    refused = 0
+    for step in range(10_000):  # 100 requests a second for 100 s
+        now = step / 100
+        budget.deposit(now)
+        while rng.random() < 0.3:
+            if not budget.withdraw(now):
+                refused += 1
+                break
+    assert refused == 0

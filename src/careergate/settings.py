@@ -52,15 +52,25 @@ class TimeoutSettings(BaseSettings):
 
 
 class RetrySettings(BaseSettings):
-    """How the gateway retries failed upstream attempts (exponential backoff, full jitter)."""
+    """How the gateway retries failed upstream attempts (exponential backoff, full jitter).
+
+    What bounds retries is the request's deadline and each deployment's retry budget;
+    ``max_attempts`` is only a ceiling per request against a storm.
+    """
 
     model_config = SettingsConfigDict(env_prefix="CAREERGATE_RETRY_")
 
-    max_attempts: int = Field(default=4, ge=1, le=10)
+    max_attempts: int = Field(default=10, ge=1, le=10)
     backoff_base: float = 0.25
     backoff_cap: float = 8.0
     retry_after_cap: float = 60.0
     """A ``retry-after`` longer than this is not waited for: the error goes to the caller."""
+    budget_ratio: float = Field(default=0.5, ge=0)
+    """Retries may add at most this share of a deployment's requests over the window."""
+    budget_min_per_second: float = Field(default=10.0, ge=0)
+    """Retries allowed per second on top of the ratio, so quiet deployments can retry."""
+    budget_window: float = Field(default=10.0, gt=0)
+    """Seconds over which requests and retries are counted against the budget."""
 
 
 class BreakerSettings(BaseSettings):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -25,7 +24,13 @@ from careergate.settings import TimeoutSettings
 from careergate.upstream import http1
 from careergate.upstream.deadline import Deadline
 from careergate.upstream.keyring import HeldBack, KeyRing
-from careergate.upstream.retry import RetryPolicy, is_retryable_status, parse_retry_after
+from careergate.upstream.retry import (
+    RetryBudget,
+    RetryPolicy,
+    is_retryable_status,
+    parse_retry_after,
+    sleep_at_least,
+)
 from careergate.upstream.router import Target
 from careergate.upstream.tls import UpstreamTls
 
@@ -80,7 +85,8 @@ class UpstreamClient:
     """Sends one operation to one target, retrying what is worth retrying.
 
     Every attempt runs under the request's absolute deadline (``loop.time()`` based);
-    a retry is not started if its wait would end past the deadline.
+    a retry is not started if its wait would end past the deadline, nor when the target
+    deployment's retry budget is spent (``retry.RetryBudget``).
     """
 
     def __init__(
@@ -96,6 +102,8 @@ class UpstreamClient:
         self.timeouts = timeouts
         self._pool: http1.Pool | None = None
         self._urls: dict[tuple[str, ssl.SSLContext], http1.RequestUrl] = {}
+        self._budgets: dict[str, RetryBudget] = {}
+        """Per deployment, made on its first request."""
         self.loop: asyncio.AbstractEventLoop | None = None
         """The loop it runs on (known from ``start()``): saves a system call per lookup."""
 
@@ -125,23 +133,34 @@ class UpstreamClient:
             target = self._urls[(url, tls)] = http1.RequestUrl.parse(url, tls)
         return target
 
+    def budget(self, deployment: str) -> RetryBudget:
+        """The retry budget of ``deployment`` in this process."""
+        budget = self._budgets.get(deployment)
+        if budget is None:
+            budget = self._budgets[deployment] = self.retry.budget()
+        return budget
+
     async def _wait_before_retry(
-        self, attempt: int, retry_after: float | None, deadline: float, attempts: int | None
+        self,
+        attempt: int,
+        retry_after: float | None,
+        deadline: float,
+        attempts: int | None,
+        budget: RetryBudget,
     ) -> bool:
         """Sleep before the next attempt; ``False`` if there is to be none."""
         if attempts is not None and attempt >= attempts:
             return False
         delay = self.retry.delay(attempt, retry_after)
         loop = self.loop or asyncio.get_running_loop()
-        if delay is None or loop.time() + delay >= deadline:
+        now = loop.time()
+        if delay is None or now + delay >= deadline:
+            return False
+        if not budget.withdraw(now):
+            log.debug("retry budget spent: not retrying upstream attempt %d", attempt)
             return False
         log.debug("retrying upstream attempt %d in %.3fs", attempt + 1, delay)
-        # Event-loop timers may fire up to a millisecond early (uvloop keeps time in whole
-        # milliseconds); a retry-after is a promise not to come back sooner, so sleep
-        # off any remainder by the precise clock.
-        resume_at = time.monotonic() + delay
-        while (remaining := resume_at - time.monotonic()) > 0:  # noqa: ASYNC110 - a timer
-            await asyncio.sleep(remaining + 0.001)
+        await sleep_at_least(delay)
         return True
 
     async def _hold_back(self, held: HeldBack, deadline: float) -> None:
@@ -171,8 +190,9 @@ class UpstreamClient:
         attempts: int | None = None,
     ) -> UpstreamReply:
         """Send and read a whole answer. Connection failures and retryable statuses
-        are retried (up to ``attempts``, else the retry policy's number); the last
-        answer, whatever its status, is returned. ``tokens`` is what the request counts
+        are retried while the deadline and the deployment's retry budget allow (up to
+        ``attempts``, else the retry policy's ceiling); the last answer, whatever its
+        status, is returned. ``tokens`` is what the request counts
         against the upstream's token limit (``headroom``)."""
         reply = await self._send(
             target, path, payload, deadline, request_id, tokens, attempts, stream=False
@@ -212,6 +232,8 @@ class UpstreamClient:
         url = target.deployment.provider.url(path, target.upstream_model)
         where = self._request_url(url, target.deployment.name)
         loop = self.loop or asyncio.get_running_loop()
+        budget = self.budget(target.deployment.name)
+        budget.deposit(loop.time())
         attempt = 0
         while True:
             try:
@@ -238,7 +260,7 @@ class UpstreamClient:
                     except _CONNECTION_ERRORS as exc:
                         if scope.expired:
                             raise
-                        if await self._wait_before_retry(attempt, None, deadline, attempts):
+                        if await self._wait_before_retry(attempt, None, deadline, attempts, budget):
                             continue
                         raise _unavailable(target, exc) from exc
             except TimeoutError as exc:
@@ -249,7 +271,7 @@ class UpstreamClient:
                 await self.keys.quarantine(credential, "the upstream answered 401")
                 continue
             if is_retryable_status(resp.status) and await self._wait_before_retry(
-                attempt, parse_retry_after(resp.headers), deadline, attempts
+                attempt, parse_retry_after(resp.headers), deadline, attempts, budget
             ):
                 continue
             return UpstreamReply(resp.status, resp.headers, body, attempt)
