@@ -268,6 +268,30 @@ def memory_of(pid: int) -> Memory:
     return Memory(vm_rss_mib(pid), records)
 
 
+def start_floor(
+    env: dict[str, str], port: int, upstream_url: str, logs: IO[str]
+) -> subprocess.Popen[bytes]:
+    """The bare pass-through proxy (``floor_proxy.py``) under uvicorn, as the gateway runs."""
+    return subprocess.Popen(
+        [
+            BIN / "uvicorn",
+            "floor_proxy:app",
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env={**env, "FLOOR_UPSTREAM": upstream_url, "PYTHONPATH": str(ROOT / "bench")},
+        stdout=logs,
+        stderr=logs,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5, help="duration of one wrk run")
@@ -286,24 +310,7 @@ def main() -> None:
         env["OPENAI_BASE_URL"] = upstream_url
     envs["gateway-off"]["CAREERGATE_PRIVACY_MODE"] = "off"
     logs = (work / "servers.log").open("w")
-    floor = subprocess.Popen(
-        [
-            BIN / "uvicorn",
-            "floor_proxy:app",
-            "--port",
-            str(ports["floor"]),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env={**envs["floor"], "FLOOR_UPSTREAM": upstream_url, "PYTHONPATH": str(ROOT / "bench")},
-        stdout=logs,
-        stderr=logs,
-    )
+    floor = start_floor(envs["floor"], ports["floor"], upstream_url, logs)
     processes = [
         careergate_process(
             envs["upstream"], logs, "fake-upstream", "--port", str(ports["upstream"])
@@ -404,11 +411,8 @@ def ratios(
     ]
 
 
-def render(
-    results: dict[tuple[str, int], list[Measurement]],
-    memory: dict[str, list[Memory]],
-    args: argparse.Namespace,
-) -> str:
+def throughput_rows(results: dict[tuple[str, int], list[Measurement]]) -> list[str]:
+    """The table of requests/s, latencies and CPU, each target against the floor."""
     rows = [
         "| workload | target | c | requests/s | p50 ms | p99 ms | req/s vs floor "
         "| p99 vs floor | CPU µs/req |",
@@ -434,17 +438,27 @@ def render(
                     f"| {spread([m.p99_ms for m in ms], 2)} | {versus} | {p99_versus} "
                     f"| {statistics.median(cpu):.0f} |"
                 )
-    memory_rows = [
+    return rows
+
+
+def memory_rows(memory: dict[str, list[Memory]]) -> list[str]:
+    """Each gateway's worker and record process resident memory, warm and at the end."""
+    rows = [
         "| gateway | worker MiB after warm-up | after the rounds "
         "| record process MiB after warm-up | after the rounds |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     for name, (warm, end) in ((n, (m[0], m[-1])) for n, m in memory.items()):
-        memory_rows.append(
+        rows.append(
             f"| {GATEWAYS[name]} | {warm.worker:.0f} | {end.worker:.0f} "
             f"| {warm.records:.0f} | {end.records:.0f} |"
         )
-    verdicts = []
+    return rows
+
+
+def verdicts(results: dict[tuple[str, int], list[Measurement]]) -> list[str]:
+    """The default configuration's figures against its goals, per workload."""
+    found = []
     for workload in WORKLOADS:
         rps = statistics.median(
             ratios(results, f"gateway/{workload}", f"floor/{workload}", 32, _rps)
@@ -452,10 +466,18 @@ def render(
         p99 = statistics.median(
             ratios(results, f"gateway/{workload}", f"floor/{workload}", 1, _p99)
         )
-        verdicts.append(
+        found.append(
             f"{workload} prompt: **{rps:.2f}** of the floor's requests/s at concurrency 32 "
             f"(goal ≥ 0.90), p99 **{p99:.1f}×** the floor's at concurrency 1 (goal ≤ 2)"
         )
+    return found
+
+
+def render(
+    results: dict[tuple[str, int], list[Measurement]],
+    memory: dict[str, list[Memory]],
+    args: argparse.Namespace,
+) -> str:
     worker = memory["gateway"][0].worker
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return "\n".join(
@@ -478,15 +500,17 @@ def render(
             "follow-up) sent again and again as a chat client resends its history. CPU is "
             "the server's user and system time per request, its record process included.",
             "",
-            *rows,
+            *throughput_rows(results),
             "",
             "Resident memory (`VmRSS` from `/proc`) of each gateway's worker process and, "
             "apart, of its record process (the child that writes usage records and audit "
             "entries):",
             "",
-            *memory_rows,
+            *memory_rows(memory),
             "",
-            "Default configuration: " + "; ".join(verdicts) + f"; worker **{worker:.0f} MiB** "
+            "Default configuration: "
+            + "; ".join(verdicts(results))
+            + f"; worker **{worker:.0f} MiB** "
             "resident after warm-up (goal < 250).",
             "",
         ]

@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
+from careergate.endpoints.facts import ModelFacts
 from careergate.endpoints.spec import Json, UnboundedCost
-from careergate.models.snapshots import ModelFacts
 from careergate.tokenizer import TokenCounter
 
 SCHEMA_FIELDS = ("tools", "functions", "tool_choice", "response_format")

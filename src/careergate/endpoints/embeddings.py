@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
+from careergate.endpoints.facts import ModelFacts
 from careergate.endpoints.slots import Slot
 from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
 from careergate.errors import InvalidRequest
-from careergate.models.snapshots import ModelFacts
 from careergate.tokenizer import TokenCounter
 from careergate.usage.checks import Ceilings, ModelLimits
 from careergate.usage.record import TokenUsage

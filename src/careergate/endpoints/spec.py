@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 import orjson
 
 from careergate.endpoints.checks import require, require_present
+from careergate.endpoints.facts import ModelFacts
 from careergate.endpoints.slots import Slot
 from careergate.errors import InvalidRequest
-from careergate.models.snapshots import ModelFacts
 from careergate.tokenizer import TokenCounter
 from careergate.usage.checks import Ceilings, ModelLimits
 from careergate.usage.record import TokenUsage

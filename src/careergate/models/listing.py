@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from careergate.auth.principal import Principal
 from careergate.errors import GatewayError, NotFound
 
 if TYPE_CHECKING:
+    from careergate.auth.principal import Principal
     from careergate.upstream.client import UpstreamClient
     from careergate.upstream.router import Deployment, Router
 
