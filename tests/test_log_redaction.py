@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from careergate.observability.logs import configure_logging, protect_secrets
-from careergate.security.secrets import SecretScanner
 from careergate.security.master_key import MasterKey
+from careergate.security.secrets import SecretScanner
 from careergate.testing import FakeOpenAI
 from conftest import gateway_settings, start_gateway
 

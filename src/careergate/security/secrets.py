@@ -49,6 +49,11 @@ class SecretFormat:
     clues: tuple[str, ...]
 
 
+# A token starts where no letter or digit comes before it: ``\b`` would miss one after an
+# underscore (``bad_key_ghp_...``).
+_START = r"(?<![A-Za-z0-9])"
+
+
 def _format(name: str, pattern: str, *clues: str, flags: int = 0) -> SecretFormat:
     return SecretFormat(name, re.compile(pattern, flags), clues)
 
@@ -58,7 +63,7 @@ FORMATS: tuple[SecretFormat, ...] = (
     # 2024), as do Anthropic's (``sk-ant-``) and careergate's own (``sk-cg-``). Five
     # characters after ``sk-`` stay, to tell keys apart; careergate's listed key prefix
     # (``sk-cg-`` and eight characters) is too short to be taken for a key.
-    _format("api_key", r"\bsk-[A-Za-z0-9_-]{4}(?P<secret>[A-Za-z0-9_-]{12,})", "sk-"),
+    _format("api_key", _START + r"sk-[A-Za-z0-9_-]{4}(?P<secret>[A-Za-z0-9_-]{12,})", "sk-"),
     # RFC 6750 bearer tokens, as an ``Authorization`` header or quoted on their own. A
     # token holds a digit ("Bearer authentication-required" is prose, not a token).
     _format(
@@ -83,12 +88,12 @@ FORMATS: tuple[SecretFormat, ...] = (
     ),
     # RFC 7519 JSON web tokens: base64url of a JSON header (``{"`` -> ``eyJ``), payload
     # and signature (empty for an unsecured token).
-    _format("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", "eyJ"),
+    _format("jwt", _START + r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", "eyJ"),
     # AWS access key ids (IAM "unique identifier prefixes": AKIA long-term, ASIA
     # temporary, ABIA/ACCA/A3T older), and a secret access key written next to its name.
     _format(
         "aws_access_key_id",
-        r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
+        _START + r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])",
         *("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
     ),
     _format(
@@ -104,7 +109,7 @@ FORMATS: tuple[SecretFormat, ...] = (
     # ghu_ user-to-server, ghs_ server-to-server, ghr_ refresh, github_pat_ fine-grained.
     _format(
         "github_token",
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
+        _START + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
         *("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
     # GitLab ("Token overview", prefixes): glpat- personal, gldt- deploy, glrt- runner,
@@ -112,7 +117,7 @@ FORMATS: tuple[SecretFormat, ...] = (
     # glagent- agent, gloas- OAuth secret; newer ones carry dotted parts.
     _format(
         "gitlab_token",
-        r"\bgl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent|oas)-[A-Za-z0-9_-]{20,}"
+        _START + r"gl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent|oas)-[A-Za-z0-9_-]{20,}"
         r"(?:\.[A-Za-z0-9_-]+)*",
         *("glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glimt-"),
         *("glagent-", "gloas-"),
@@ -120,7 +125,10 @@ FORMATS: tuple[SecretFormat, ...] = (
     # Slack ("Token types"): xoxb- bot, xoxp- user, xoxa-/xoxr- rotation, xoxe- refresh,
     # xapp- app-level; and incoming webhook URLs, which are their own credential.
     _format(
-        "slack_token", r"\b(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]{10,}", "xox", "xapp-"
+        "slack_token",
+        _START + r"(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]{10,}",
+        "xox",
+        "xapp-",
     ),
     _format(
         "slack_webhook",
@@ -128,14 +136,14 @@ FORMATS: tuple[SecretFormat, ...] = (
         "hooks.slack.com",
     ),
     # Google Cloud API keys ("Manage API keys"): 39 characters starting ``AIza``.
-    _format("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", "AIza"),
+    _format("google_api_key", _START + r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", "AIza"),
     # Stripe ("API keys"): secret sk_live_/sk_test_ and restricted rk_live_/rk_test_ keys.
-    _format("stripe_key", r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}", "k_live_", "k_test_"),
+    _format("stripe_key", _START + r"[rs]k_(?:live|test)_[0-9A-Za-z]{16,}", "k_live_", "k_test_"),
     # Hugging Face user access tokens (hf_), npm access tokens (npm_), PyPI API tokens
     # (pypi- then a macaroon naming pypi.org).
-    _format("huggingface_token", r"\bhf_[A-Za-z0-9]{30,}", "hf_"),
-    _format("npm_token", r"\bnpm_[A-Za-z0-9]{36}", "npm_"),
-    _format("pypi_token", r"\bpypi-AgE[A-Za-z0-9_-]{50,}", "pypi-AgE"),
+    _format("huggingface_token", _START + r"hf_[A-Za-z0-9]{30,}", "hf_"),
+    _format("npm_token", _START + r"npm_[A-Za-z0-9]{36}", "npm_"),
+    _format("pypi_token", _START + r"pypi-AgE[A-Za-z0-9_-]{50,}", "pypi-AgE"),
     # PEM private keys (RFC 7468), PGP and OpenSSH ones: the whole block, or everything
     # after its first line when the text was cut short.
     _format(
