@@ -178,28 +178,46 @@ class SecretSpan:
     end: int
 
 
-def find_secrets(
-    text: str, formats: Iterable[SecretFormat] = FORMATS, known: Iterable[str] = ()
-) -> list[SecretSpan]:
-    """Where ``text`` holds a credential of one of ``formats`` or one of the ``known``
-    values, in text order; overlapping finds are all reported (``scrub`` merges them)."""
-    spans: list[SecretSpan] = []
-    for value in known:
-        if len(value) < MIN_KNOWN_LENGTH:
-            continue
-        start = text.find(value)
-        while start >= 0:
-            spans.append(SecretSpan("known", start, start + len(value)))
-            start = text.find(value, start + len(value))
-    for found in formats:
-        if not any(clue in text for clue in found.clues):
-            continue
-        secret_group = "secret" in found.regex.groupindex
-        for match in found.regex.finditer(text):
-            start, end = match.span("secret") if secret_group else match.span()
-            spans.append(SecretSpan(found.name, start, end))
-    spans.sort(key=lambda span: (span.start, -span.end))
-    return spans
+class _Table:
+    """``formats`` indexed by clue: each distinct clue is looked for once per text, and
+    only the formats whose clue is present run their regular expression."""
+
+    def __init__(self, formats: Iterable[SecretFormat]) -> None:
+        self.formats = tuple(formats)
+        by_clue: dict[str, list[int]] = {}
+        for index, found in enumerate(self.formats):
+            for clue in found.clues:
+                by_clue.setdefault(clue, []).append(index)
+        self.clues = tuple((clue, tuple(indexes)) for clue, indexes in by_clue.items())
+
+    def find(self, text: str, known: Iterable[str]) -> list[SecretSpan]:
+        spans: list[SecretSpan] = []
+        for value in known:
+            if len(value) < MIN_KNOWN_LENGTH:
+                continue
+            start = text.find(value)
+            while start >= 0:
+                spans.append(SecretSpan("known", start, start + len(value)))
+                start = text.find(value, start + len(value))
+        present = {index for clue, indexes in self.clues if clue in text for index in indexes}
+        for index in sorted(present):
+            found = self.formats[index]
+            secret_group = "secret" in found.regex.groupindex
+            for match in found.regex.finditer(text):
+                start, end = match.span("secret") if secret_group else match.span()
+                spans.append(SecretSpan(found.name, start, end))
+        spans.sort(key=lambda span: (span.start, -span.end))
+        return spans
+
+
+_PUBLISHED = _Table(FORMATS)
+
+
+def find_secrets(text: str, known: Iterable[str] = ()) -> list[SecretSpan]:
+    """Where ``text`` holds a credential of a published format (``FORMATS``) or one of
+    the ``known`` values, in text order; overlapping finds are all reported (``scrub``
+    merges them)."""
+    return _PUBLISHED.find(text, known)
 
 
 def replace_spans(text: str, spans: list[SecretSpan], marker: str = REDACTED) -> str:
@@ -229,7 +247,7 @@ class SecretScanner:
     """
 
     def __init__(self, formats: Iterable[SecretFormat] = FORMATS) -> None:
-        self.formats = tuple(formats)
+        self._table = _PUBLISHED if formats is FORMATS else _Table(formats)
         self._known: tuple[str, ...] = ()
 
     def remember(self, *secrets: str) -> None:
@@ -247,7 +265,7 @@ class SecretScanner:
     def find(self, text: str, known: Iterable[str] = ()) -> list[SecretSpan]:
         """Every credential in ``text``: shaped, remembered, or one of ``known`` (values
         of this request alone, such as the caller's own key)."""
-        return find_secrets(text, self.formats, (*self._known, *known))
+        return self._table.find(text, (*self._known, *known))
 
     def scrub(self, text: str, known: Iterable[str] = (), marker: str = REDACTED) -> str:
         """``text`` with every credential ``find`` reports replaced by ``marker``."""
