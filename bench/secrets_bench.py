@@ -16,6 +16,7 @@ Run: ``python bench/secrets_bench.py --write docs/benchmarks.md``.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import time
@@ -127,7 +128,9 @@ def report(rounds: int, calls: int) -> str:
         f"median of {rounds} interleaved rounds of {calls:,} calls each. Detector: "
         "`SecretScanner.scrub` (every published format in `security/secrets.py`, four "
         "remembered upstream keys); baseline: the log filter's previous single regular "
-        "expression (four formats, no remembered keys), in the same run.",
+        "expression (four formats, no remembered keys), in the same run. Load average at "
+        f"the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; on a busy machine "
+        "the absolute figures swell, and the ratios are the figures to read.",
         "",
         "| text | baseline µs | detector µs | detector vs baseline |",
         "| --- | ---: | ---: | ---: |",
