@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from careergate.observability.logs import configure_logging, protect_secrets, redact_secrets
+from careergate.observability.logs import configure_logging, protect_secrets
 from careergate.security.master_key import MasterKey
+from careergate.security.secrets import SecretScanner
 from careergate.testing import FakeOpenAI
 from conftest import gateway_settings, start_gateway
 
@@ -43,14 +44,15 @@ def _leaks(text: str, *secrets: str) -> list[str]:
 
 
 def test_key_shaped_strings_and_tokens_are_masked() -> None:
-    line = redact_secrets(
+    redact = SecretScanner().scrub
+    line = redact(
         f"upstream said no to {OPENAI_KEY} with {BEARER}, {JWT} and "
         "postgresql+asyncpg://app:hunter2-secret@db/careergate"
     )
     assert _leaks(line, OPENAI_KEY, BEARER, JWT, "hunter2-secret") == []
-    assert "sk-proj***" in line
-    assert "app:***@db" in line
-    assert redact_secrets("sk-cg-AbCdEfGh (a listed prefix) stays") == (
+    assert "sk-proj[REDACTED]" in line
+    assert "app:[REDACTED]@db" in line
+    assert redact("sk-cg-AbCdEfGh (a listed prefix) stays") == (
         "sk-cg-AbCdEfGh (a listed prefix) stays"
     )
 
@@ -91,7 +93,7 @@ def test_secrets_in_an_exception_raised_deep_in_a_request_never_reach_the_log(
     assert "Traceback" in failure["exc"]
     assert "_deep" in failure["exc"]
     assert _leaks(written, VIRTUAL_KEY, OPENAI_KEY, AZURE_KEY, BEARER, JWT, master) == []
-    assert any(line["msg"] == "could not open with ***" for line in lines)
+    assert any(line["msg"] == "could not open with [REDACTED]" for line in lines)
 
 
 def test_secrets_registered_before_logging_is_configured_again_stay_masked(
@@ -102,5 +104,5 @@ def test_secrets_registered_before_logging_is_configured_again_stay_masked(
     configure_logging("json")  # a second configuration, as a worker process may make
     logging.getLogger("careergate").error("refused %s", AZURE_KEY)
     written = server_logs.getvalue()
-    assert "refused ***" in written
+    assert "refused [REDACTED]" in written
     assert AZURE_KEY not in written

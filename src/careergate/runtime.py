@@ -81,6 +81,7 @@ from careergate.records.wire import ChildConfig
 from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
+from careergate.security.secrets import SecretScanner
 from careergate.settings import PrivacyMode, Settings
 from careergate.storage.database import Database
 from careergate.tokenizer import TokenCounter
@@ -248,6 +249,8 @@ class Upstreams:
     router: Router
     health: HealthBoard
     upstream: UpstreamClient
+    secrets: SecretScanner
+    """The secret detector that knows every upstream key in use."""
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         ReserveBudget(
             parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens
         ),
-        Forward(upstreams.upstream, failover, UsageCheck(counter, limits)),
+        Forward(upstreams.upstream, failover, UsageCheck(counter, limits), upstreams.secrets),
     ]
     settlers: list[Settler] = [
         WriteUsage(parts.usage),
@@ -332,6 +335,7 @@ async def _start_upstreams(
         vault(settings, database),
         alert=lambda kind, subject, message: alerts.raise_soon(Alert(kind, subject, message)),
         refresh_seconds=settings.vault_refresh_seconds,
+        secrets=SecretScanner(),
     )
     await keyring.start()
     stack.push_async_callback(keyring.close)
@@ -348,7 +352,7 @@ async def _start_upstreams(
         shared = SharedBreakers(health, settings.redis_url)
         await shared.start()
         stack.push_async_callback(shared.close)
-    return Upstreams(router, health, upstream)
+    return Upstreams(router, health, upstream, keyring.secrets)
 
 
 def _run_until_closed(stack: AsyncExitStack, work: Coroutine[Any, Any, None]) -> None:

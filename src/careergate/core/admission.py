@@ -47,7 +47,9 @@ class Admission:
         if incoming.timeout is not None and 0 < incoming.timeout < timeout:
             timeout = incoming.timeout
         deadline = asyncio.get_running_loop().time() + timeout
-        return Call(incoming.endpoint, principal, body, raw, deadline, user, feature, outcome)
+        call = Call(incoming.endpoint, principal, body, raw, deadline, user, feature, outcome)
+        call.credentials = tuple(s for s in (incoming.secret, incoming.user_token) if s)
+        return call
 
 
 def label(value: str | None, param: str) -> str | None:

@@ -170,6 +170,9 @@ class Call:
     """Where the chosen model may be served, in order of preference."""
     protection: Protection | None = None
     """What the privacy step replaced, to be put back in the answer."""
+    credentials: tuple[str, ...] = ()
+    """The caller's own secrets (its key, a user token): no text relayed from an upstream
+    may carry them back."""
 
     @property
     def request_id(self) -> str:

@@ -12,7 +12,7 @@ from careergate.endpoints.spec import StreamForm
 from careergate.errors import GatewayError, UpstreamError
 from careergate.upstream.client import StreamBroken, UpstreamStream
 from careergate.upstream.deadline import Deadline
-from careergate.upstream.validation import parse_object
+from careergate.upstream.validation import Scrub, parse_object, upstream_error_event
 
 DONE = b"[DONE]"
 
@@ -72,14 +72,17 @@ async def relay(
     *,
     request_id: str,
     forward_usage_chunk: bool,
+    scrub: Scrub,
     rewrite: Callable[[dict[str, Any]], bool] | None = None,
 ) -> AsyncIterator[bytes]:
     """Check and forward each event; end with ``[DONE]`` or an error event.
 
     The usage-only chunk is dropped when the caller did not ask for usage (the gateway
     asked for it on its own behalf). ``rewrite`` may change a chunk in place (the privacy
-    step's restorer) and says whether it did. Raises nothing once started: failures become an
-    error event, since the status line has already been sent.
+    step's restorer) and says whether it did. An error event of the upstream's ends the
+    stream with its error, ``scrub``bed of credentials. Raises only ``GatewayError``
+    once started: the caller's stream turns it into an error event, since the status
+    line has already been sent.
     """
     try:
         async for data in upstream_events(stream, deadline):
@@ -88,6 +91,8 @@ async def relay(
                 yield sse_event(DONE)
                 return
             chunk = parse_object(data)
+            if (error := upstream_error_event(chunk, scrub=scrub)) is not None:
+                raise error
             tally.form.check_chunk(chunk)
             tally.observe(chunk)
             if not forward_usage_chunk and tally.form.is_usage_only(chunk):

@@ -2,8 +2,8 @@
 
 Every record passes through ``SecretFilter`` on the root handler before it is formatted,
 so a secret that slips into a message, its arguments, an exception's text or structured
-fields is masked before anything is written, whichever logger wrote it (careergate's,
-uvicorn's, a library's). The one exception is ``RequestLog``'s JSON line, written
+fields is replaced by ``[REDACTED]`` before anything is written, whichever logger wrote
+it (careergate's, uvicorn's, a library's). The one exception is ``RequestLog``'s JSON line, written
 directly for speed (see there).
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -20,59 +19,35 @@ from typing import Any, BinaryIO, Literal
 
 import orjson
 
+from careergate.security.secrets import SecretScanner
 from careergate.usage.record import UsageRecord
-
-_SECRET = re.compile(
-    r"(sk-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{12,}"  # OpenAI and careergate keys
-    r"|((?:Bearer|api-key:?)\s+)[A-Za-z0-9._~+/=-]{12,}"  # credentials in headers
-    r"|(eyJ)[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"  # JSON web tokens
-    r"|(://[^:/@\s]+:)[^@\s]+(?=@)"  # passwords in URLs
-)
-_HINTS = ("sk-", "Bearer", "api-key", "eyJ", "://")
-
-
-def redact_secrets(text: str) -> str:
-    """Mask API keys, bearer tokens, JSON web tokens and URL passwords, keeping enough
-    of a key to tell it apart."""
-    if not any(hint in text for hint in _HINTS):
-        return text
-    return _SECRET.sub(
-        lambda m: (m.group(1) or m.group(2) or m.group(3) or m.group(4)) + "***", text
-    )
 
 
 class SecretFilter(logging.Filter):
     """Masks secrets in every record it sees; install it on a handler (not a logger,
     whose filters skip records that propagate from child loggers).
 
-    Key-shaped secrets are recognised by ``redact_secrets``; secrets without a shape
-    (the master key, Azure keys, webhook URLs) are masked because the parts that hold
-    them register them with ``protect_secrets`` as they load them.
+    It uses careergate's one secret detector (``careergate.security.secrets``):
+    credentials of a published shape are recognised; secrets without one (the master
+    key, Azure keys, webhook URLs) are masked because the parts that hold them register
+    them with ``protect_secrets`` as they load them.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self._known: frozenset[str] = frozenset()
-        self._known_pattern: re.Pattern[str] | None = None
+        self._scanner = SecretScanner()
         self._plain = logging.Formatter()
 
     def protect(self, *secrets: str) -> None:
-        # Short values would mask ordinary words; no real secret is that short.
-        added = {secret for secret in secrets if len(secret) >= 8} - self._known
-        if added:
-            self._known |= added
-            longest_first = sorted(self._known, key=len, reverse=True)
-            self._known_pattern = re.compile("|".join(map(re.escape, longest_first)))
+        self._scanner.remember(*secrets)
 
     @property
     def known(self) -> frozenset[str]:
         """The secrets registered with ``protect``."""
-        return self._known
+        return self._scanner.known
 
     def redact(self, text: str) -> str:
-        if self._known_pattern is not None:
-            text = self._known_pattern.sub("***", text)
-        return redact_secrets(text)
+        return self._scanner.scrub(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

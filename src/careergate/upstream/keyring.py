@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from careergate.background import repeat_every, stop
 from careergate.errors import UpstreamError
 from careergate.observability.logs import protect_secrets
+from careergate.security.secrets import SecretScanner
 from careergate.upstream.headroom import Headroom
 from careergate.upstream.router import Deployment
 from careergate.vault.store import KeyStatus, Vault
@@ -85,8 +86,12 @@ class KeyRing:
         *,
         alert: AlertHook | None = None,
         refresh_seconds: float = 1.0,
+        secrets: SecretScanner | None = None,
     ) -> None:
         self.deployments = {d.name: d for d in deployments}
+        self.secrets = secrets or SecretScanner()
+        """Learns every key the ring loads, so that no upstream text relayed through it
+        (``careergate.security.secrets``) carries one back; the log filters learn them too."""
         self.vault = vault
         self.refresh_seconds = refresh_seconds
         self._alert = alert or (lambda kind, subject, message: None)
@@ -108,7 +113,7 @@ class KeyRing:
                 return []
             return [Credential(deployment.name, None, "none", deployment.provider.headers(None))]
         secret = key.get_secret_value()
-        protect_secrets(secret)
+        self._protect(secret)
         return [
             Credential(
                 deployment.name, None, "..." + secret[-4:], deployment.provider.headers(secret)
@@ -119,7 +124,7 @@ class KeyRing:
         self, vault_keys: dict[str, list[tuple[str, str]]], left_out: frozenset[str] = frozenset()
     ) -> None:
         keys: dict[str, _Keys] = {}
-        protect_secrets(*(secret for entries in vault_keys.values() for _, secret in entries))
+        self._protect(*(secret for entries in vault_keys.values() for _, secret in entries))
         for name, deployment in self.deployments.items():
             stored = [
                 Credential(name, entry_id, "..." + secret[-4:], deployment.provider.headers(secret))
@@ -128,6 +133,10 @@ class KeyRing:
             ]
             keys[name] = _Keys(stored or self._configured(deployment))
         self._keys = keys
+
+    def _protect(self, *secrets: str) -> None:
+        protect_secrets(*secrets)
+        self.secrets.remember(*secrets)
 
     async def refresh(self) -> None:
         if self.vault is None:

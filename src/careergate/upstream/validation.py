@@ -5,7 +5,7 @@ spec's to check (``careergate.endpoints``)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -28,15 +28,20 @@ def parse_object(body: bytes) -> Json:
 
 _PASSED_HEADERS = ("retry-after", "retry-after-ms")
 
+Scrub = Callable[[str], str]
+"""Takes every credential out of a text an upstream wrote: ``SecretScanner.scrub`` with
+the request's own secrets (see ``careergate.security.secrets``)."""
+
 
 def upstream_status_error(
-    status: int, headers: Mapping[str, str], body: bytes, deployment: str
+    status: int, headers: Mapping[str, str], body: bytes, deployment: str, *, scrub: Scrub
 ) -> UpstreamError | UpstreamStatusError:
     """The error to give the caller for an upstream error answer.
 
     The upstream's own message is passed on, since it explains the caller's mistake
-    (a bad parameter, a context too long). An authentication failure upstream is the
-    gateway's problem, not the caller's, so it becomes a 502 without the upstream's text.
+    (a bad parameter, a context too long), but scrubbed: some upstreams quote what they
+    were sent, credentials included. An authentication failure upstream is the gateway's
+    problem, not the caller's, so it becomes a 502 without the upstream's text.
     """
     if status in (401, 403):
         return UpstreamError(
@@ -46,17 +51,34 @@ def upstream_status_error(
     error: Any = None
     with contextlib.suppress(orjson.JSONDecodeError, AttributeError):
         error = orjson.loads(body).get("error")
-    if not isinstance(error, dict):
-        error = {}
-    message = error.get("message") if isinstance(error.get("message"), str) else None
     passed = {name: headers[name] for name in _PASSED_HEADERS if name in headers}
+    return _relayed(status, error if isinstance(error, dict) else {}, scrub, passed)
+
+
+def upstream_error_event(chunk: Json, *, scrub: Scrub) -> UpstreamStatusError | None:
+    """The error an upstream sent as an event of a stream (``{"error": {...}}``, as
+    OpenAI does when a stream fails midway), scrubbed; ``None`` for any other chunk."""
+    error = chunk.get("error")
+    if not isinstance(error, dict) or "choices" in chunk:
+        return None
+    return _relayed(502, error, scrub, {})
+
+
+def _relayed(
+    status: int, error: Json, scrub: Scrub, headers: dict[str, str]
+) -> UpstreamStatusError:
+    """The caller's error for an upstream's ``error`` object: its message, type, code
+    and param, each scrubbed of credentials."""
+
+    def text(name: str) -> str | None:
+        value = error.get(name)
+        return scrub(value) if isinstance(value, str) and value else None
+
     return UpstreamStatusError(
         status,
-        message or f"The upstream answered with HTTP {status}.",
-        error_type=str(
-            error.get("type") or ("server_error" if status >= 500 else "invalid_request_error")
-        ),
-        code=error.get("code") if isinstance(error.get("code"), str) else None,
-        param=error.get("param") if isinstance(error.get("param"), str) else None,
-        headers=passed,
+        text("message") or f"The upstream answered with HTTP {status}.",
+        error_type=text("type") or ("server_error" if status >= 500 else "invalid_request_error"),
+        code=text("code"),
+        param=text("param"),
+        headers=headers,
     )

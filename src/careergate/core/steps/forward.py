@@ -16,10 +16,11 @@ import orjson
 from careergate.core.call import Call, Outcome, Reply, StreamReply
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.errors import GatewayError
+from careergate.security.secrets import SecretScanner
 from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
 from careergate.upstream.failover import Failover, Send
 from careergate.upstream.router import Target
-from careergate.upstream.validation import parse_object, upstream_status_error
+from careergate.upstream.validation import Scrub, parse_object, upstream_status_error
 from careergate.usage.checks import Answered, UsageCheck
 
 T = TypeVar("T")
@@ -30,10 +31,19 @@ Json = dict[str, object]
 
 
 class Forward:
-    def __init__(self, upstream: UpstreamClient, failover: Failover, usage: UsageCheck) -> None:
+    def __init__(
+        self,
+        upstream: UpstreamClient,
+        failover: Failover,
+        usage: UsageCheck,
+        secrets: SecretScanner,
+    ) -> None:
         self.upstream = upstream
         self.failover = failover
         self.usage = usage
+        self.secrets = secrets
+        """The gateway's secret detector, which knows its upstream keys: what an upstream
+        wrote reaches the caller (and its records) only through it."""
 
     async def __call__(self, call: Call) -> Reply | StreamReply | None:
         if call.stream:
@@ -46,7 +56,11 @@ class Forward:
         outcome.attempts = reply.attempts
         if reply.status >= 400:
             raise upstream_status_error(
-                reply.status, reply.headers, reply.body, target.deployment.name
+                reply.status,
+                reply.headers,
+                reply.body,
+                target.deployment.name,
+                scrub=self._scrubber(call),
             )
         answer = parse_object(reply.body)
         call.endpoint.check_answer(answer)
@@ -70,7 +84,11 @@ class Forward:
         call.outcome.attempts = opened.attempts
         if isinstance(opened, UpstreamReply):
             raise upstream_status_error(
-                opened.status, opened.headers, opened.body, target.deployment.name
+                opened.status,
+                opened.headers,
+                opened.body,
+                target.deployment.name,
+                scrub=self._scrubber(call),
             )
         return self._stream_reply(call, opened, target, caller_wants_usage)
 
@@ -90,6 +108,7 @@ class Forward:
             tally,
             request_id=call.request_id,
             forward_usage_chunk=forward_usage,
+            scrub=self._scrubber(call),
             rewrite=restorer.restore if restorer is not None else None,
         )
 
@@ -124,6 +143,12 @@ class Forward:
             finish()
 
         return StreamReply(_headers(target, opened.attempts, None, outcome), guarded(), abandon)
+
+    def _scrubber(self, call: Call) -> Scrub:
+        """Takes out of an upstream's text every credential the gateway holds, the
+        caller's own, and any of a published shape."""
+        secrets, known = self.secrets, call.credentials
+        return lambda text: secrets.scrub(text, known)
 
     async def _send_along(self, call: Call, send: Send[T]) -> tuple[T, Target]:
         """Send along the route (``failover``); note where the request ended up."""

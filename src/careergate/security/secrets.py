@@ -1,0 +1,272 @@
+"""Finding credentials in text, and taking them out: the one secret detector.
+
+Two kinds of credential are found:
+
+- **Known values**: the exact secrets the gateway holds (upstream keys from the
+  environment and the vault, the master key, a caller's own key). Most have no
+  recognisable shape (an Azure key is 32 hex digits), so only knowing them finds them.
+- **Shapes**: tokens whose format their issuers publish (``FORMATS``, each citing where).
+  These find credentials the gateway never held: a key an upstream quotes back, one a
+  user pastes into a prompt.
+
+``SecretScanner.find`` reports where they are; ``SecretScanner.scrub`` replaces them with
+``REDACTED``. Every path that passes on text careergate did not write uses it: upstream
+error answers relayed to callers, the log filter (``observability/logs.py``), and the
+privacy step for prompts.
+
+The table is our own rather than a library's: detect-secrets, the best-kept candidate,
+scans file lines through a process-wide settings object, reports matched strings rather
+than positions, misses OpenAI's current ``sk-proj-`` keys and bearer tokens, and costs
+about 300 µs per line; these patterns run only when a literal clue is present and cost a
+few microseconds per text without one (``bench/secrets_bench.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+REDACTED = "[REDACTED]"
+
+MIN_KNOWN_LENGTH = 8
+"""Shorter known values are not looked for: they would mask ordinary words, and no real
+credential is that short."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecretFormat:
+    """A published token format.
+
+    ``regex`` finds it; when it has a group named ``secret``, only that group is the
+    credential (a ``Bearer`` scheme word, a URL's user name, a key's type prefix stay
+    readable). ``clues`` are literal strings of which every match holds at least one:
+    looking for them costs far less than a regex scan, and most texts have none.
+    """
+
+    name: str
+    regex: re.Pattern[str]
+    clues: tuple[str, ...]
+
+
+# A token starts where no letter or digit comes before it: ``\b`` would miss one after an
+# underscore (``bad_key_ghp_...``).
+_START = r"(?<![A-Za-z0-9])"
+
+
+def _format(name: str, pattern: str, *clues: str, flags: int = 0) -> SecretFormat:
+    return SecretFormat(name, re.compile(pattern, flags), clues)
+
+
+FORMATS: tuple[SecretFormat, ...] = (
+    # OpenAI API keys start ``sk-`` (``sk-proj-``, ``sk-svcacct-``, ``sk-admin-`` since
+    # 2024), as do Anthropic's (``sk-ant-``) and careergate's own (``sk-cg-``). Five
+    # characters after ``sk-`` stay, to tell keys apart; careergate's listed key prefix
+    # (``sk-cg-`` and eight characters) is too short to be taken for a key.
+    _format("api_key", _START + r"sk-[A-Za-z0-9_-]{4}(?P<secret>[A-Za-z0-9_-]{12,})", "sk-"),
+    # RFC 6750 bearer tokens, as an ``Authorization`` header or quoted on their own. A
+    # token holds a digit ("Bearer authentication-required" is prose, not a token).
+    _format(
+        "bearer_token",
+        r"\b[Bb]earer\s+(?P<secret>(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{12,})",
+        "earer",
+    ),
+    # Credential headers whatever the scheme: ``Authorization: Basic ...``, Azure
+    # OpenAI's ``api-key``, ``x-api-key``.
+    _format(
+        "credential_header",
+        r"\b(?:proxy-)?(?:authorization|x-api-key|api[-_]key)[\"']?\s*[:=]\s*[\"']?"
+        r"(?:(?:bearer|basic|token)\s+)?(?P<secret>(?-i:(?![a-z]+\b))[^\s\"',;]{8,})",
+        "uthorization",
+        "UTHORIZATION",
+        "pi-key",
+        "pi_key",
+        "PI-KEY",
+        "PI_KEY",
+        "Api-Key",
+        flags=re.IGNORECASE,
+    ),
+    # RFC 7519 JSON web tokens: base64url of a JSON header (``{"`` -> ``eyJ``), payload
+    # and signature (empty for an unsecured token).
+    _format("jwt", _START + r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", "eyJ"),
+    # AWS access key ids (IAM "unique identifier prefixes": AKIA long-term, ASIA
+    # temporary, ABIA/ACCA/A3T older), and a secret access key written next to its name.
+    _format(
+        "aws_access_key_id",
+        _START + r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])",
+        *("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
+    ),
+    _format(
+        "aws_secret_access_key",
+        r"aws.{0,20}?(?:secret|key).{0,20}?[:=]\s*[\"']?"
+        r"(?P<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
+        "aws",
+        "AWS",
+        "Aws",
+        flags=re.IGNORECASE,
+    ),
+    # GitHub ("About authentication to GitHub", token formats): ghp_ personal, gho_ OAuth,
+    # ghu_ user-to-server, ghs_ server-to-server, ghr_ refresh, github_pat_ fine-grained.
+    _format(
+        "github_token",
+        _START + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
+        *("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
+    # GitLab ("Token overview", prefixes): glpat- personal, gldt- deploy, glrt- runner,
+    # glptt- trigger, glft- feed, glsoat- SCIM, glcbt- CI job, glimt- incoming mail,
+    # glagent- agent, gloas- OAuth secret; newer ones carry dotted parts.
+    _format(
+        "gitlab_token",
+        _START + r"gl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent|oas)-[A-Za-z0-9_-]{20,}"
+        r"(?:\.[A-Za-z0-9_-]+)*",
+        *("glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glimt-"),
+        *("glagent-", "gloas-"),
+    ),
+    # Slack ("Token types"): xoxb- bot, xoxp- user, xoxa-/xoxr- rotation, xoxe- refresh,
+    # xapp- app-level; and incoming webhook URLs, which are their own credential.
+    _format(
+        "slack_token",
+        _START + r"(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]{10,}",
+        "xox",
+        "xapp-",
+    ),
+    _format(
+        "slack_webhook",
+        r"https://hooks\.slack\.com/(?:services|workflows)/(?P<secret>[A-Za-z0-9_/]{20,})",
+        "hooks.slack.com",
+    ),
+    # Google Cloud API keys ("Manage API keys"): 39 characters starting ``AIza``.
+    _format("google_api_key", _START + r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", "AIza"),
+    # Stripe ("API keys"): secret sk_live_/sk_test_ and restricted rk_live_/rk_test_ keys.
+    _format("stripe_key", _START + r"[rs]k_(?:live|test)_[0-9A-Za-z]{16,}", "k_live_", "k_test_"),
+    # Hugging Face user access tokens (hf_), npm access tokens (npm_), PyPI API tokens
+    # (pypi- then a macaroon naming pypi.org).
+    _format("huggingface_token", _START + r"hf_[A-Za-z0-9]{30,}", "hf_"),
+    _format("npm_token", _START + r"npm_[A-Za-z0-9]{36}", "npm_"),
+    _format("pypi_token", _START + r"pypi-AgE[A-Za-z0-9_-]{50,}", "pypi-AgE"),
+    # PEM private keys (RFC 7468), PGP and OpenSSH ones: the whole block, or everything
+    # after its first line when the text was cut short.
+    _format(
+        "private_key",
+        r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+        r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|.*\Z)",
+        "PRIVATE KEY",
+        flags=re.DOTALL,
+    ),
+    # A password in a URL's user information (RFC 3986 ``user:password@host``), which
+    # ends at the authority's end: ``http://host:8080/a@b`` holds none.
+    _format("url_password", r"://[^:/?#@\s]+:(?P<secret>[^/?#@\s]+)@", "://"),
+    # A password written as a setting (``password=...``, ``client_secret: ...``).
+    _format(
+        "password_setting",
+        r"\b(?:password|passwd|pwd|client_secret|secret_key|access_token|refresh_token)"
+        r"[\"']?\s*[:=]\s*[\"']?(?P<secret>[^\s\"',;&]{6,})",
+        *("assw", "ASSW", "pwd", "PWD", "_secret", "_SECRET", "ecret_key", "ECRET_KEY", "_token"),
+        "_TOKEN",
+        flags=re.IGNORECASE,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SecretSpan:
+    """``text[start:end]`` is (part of) a credential of kind ``kind``: a ``FORMATS``
+    name, or ``known`` for a value the gateway holds."""
+
+    kind: str
+    start: int
+    end: int
+
+
+class _Table:
+    """``formats`` indexed by clue: each distinct clue is looked for once per text, and
+    only the formats whose clue is present run their regular expression."""
+
+    def __init__(self, formats: Iterable[SecretFormat]) -> None:
+        self.formats = tuple(formats)
+        by_clue: dict[str, list[int]] = {}
+        for index, found in enumerate(self.formats):
+            for clue in found.clues:
+                by_clue.setdefault(clue, []).append(index)
+        self.clues = tuple((clue, tuple(indexes)) for clue, indexes in by_clue.items())
+
+    def find(self, text: str, known: Iterable[str]) -> list[SecretSpan]:
+        spans: list[SecretSpan] = []
+        for value in known:
+            if len(value) < MIN_KNOWN_LENGTH:
+                continue
+            start = text.find(value)
+            while start >= 0:
+                spans.append(SecretSpan("known", start, start + len(value)))
+                start = text.find(value, start + len(value))
+        present = {index for clue, indexes in self.clues if clue in text for index in indexes}
+        for index in sorted(present):
+            found = self.formats[index]
+            secret_group = "secret" in found.regex.groupindex
+            for match in found.regex.finditer(text):
+                start, end = match.span("secret") if secret_group else match.span()
+                spans.append(SecretSpan(found.name, start, end))
+        spans.sort(key=lambda span: (span.start, -span.end))
+        return spans
+
+
+_PUBLISHED = _Table(FORMATS)
+
+
+def find_secrets(text: str, known: Iterable[str] = ()) -> list[SecretSpan]:
+    """Where ``text`` holds a credential of a published format (``FORMATS``) or one of
+    the ``known`` values, in text order; overlapping finds are all reported (``scrub``
+    merges them)."""
+    return _PUBLISHED.find(text, known)
+
+
+def replace_spans(text: str, spans: list[SecretSpan], marker: str = REDACTED) -> str:
+    """``text`` with each of ``spans`` (sorted by start) replaced by ``marker``; spans that
+    overlap or touch become one marker."""
+    if not spans:
+        return text
+    pieces: list[str] = []
+    kept_from = 0
+    start, end = spans[0].start, spans[0].end
+    for span in spans[1:]:
+        if span.start <= end:
+            end = max(end, span.end)
+            continue
+        pieces += (text[kept_from:start], marker)
+        kept_from, start, end = end, span.start, span.end
+    pieces += (text[kept_from:start], marker, text[end:])
+    return "".join(pieces)
+
+
+class SecretScanner:
+    """The secret detector: the published ``formats`` and the exact values it was told to
+    ``remember`` (the credentials the gateway holds).
+
+    One scanner is built by the runtime and shared by whatever relays outside text; the
+    log filter keeps its own, since logging is configured before the runtime exists.
+    """
+
+    def __init__(self, formats: Iterable[SecretFormat] = FORMATS) -> None:
+        self._table = _PUBLISHED if formats is FORMATS else _Table(formats)
+        self._known: tuple[str, ...] = ()
+
+    def remember(self, *secrets: str) -> None:
+        """Look for these exact values too from now on (short ones are ignored)."""
+        added = {s for s in secrets if len(s) >= MIN_KNOWN_LENGTH} - set(self._known)
+        if added:
+            # Longest first, so that a secret that holds another is found whole.
+            self._known = tuple(sorted({*self._known, *added}, key=len, reverse=True))
+
+    @property
+    def known(self) -> frozenset[str]:
+        """The values it remembers."""
+        return frozenset(self._known)
+
+    def find(self, text: str, known: Iterable[str] = ()) -> list[SecretSpan]:
+        """Every credential in ``text``: shaped, remembered, or one of ``known`` (values
+        of this request alone, such as the caller's own key)."""
+        return self._table.find(text, (*self._known, *known))
+
+    def scrub(self, text: str, known: Iterable[str] = (), marker: str = REDACTED) -> str:
+        """``text`` with every credential ``find`` reports replaced by ``marker``."""
+        return replace_spans(text, self.find(text, known), marker)
