@@ -53,7 +53,9 @@ def usage(
 
 def _table(report: UsageReport) -> None:
     columns = [report.by, *(["period"] if report.period else [])]
-    table = Table(*columns, "requests", "errors", "prompt", "completion", "cached", "cost $")
+    table = Table(
+        *columns, "requests", "errors", "prompt", "completion", "cached", "cost $", "reconciled"
+    )
     for line in [*report.lines, report.total]:
         label = [line.group or "(none)", *([line.period or ""] if report.period else [])]
         table.add_row(
@@ -64,6 +66,7 @@ def _table(report: UsageReport) -> None:
             f"{line.completion_tokens:,}",
             f"{line.cached_tokens:,}",
             f"{line.cost_usd:,.4f}",
+            f"{line.reconciled:,}",
             end_section=line is report.lines[-1] if report.lines else False,
         )
     print_table(table)

@@ -84,6 +84,7 @@ async def _roll_day(database: Database, day: date, previous: date) -> bool:
             func.sum(UsageRow.completion_tokens),
             func.sum(UsageRow.cached_tokens),
             func.coalesce(func.sum(UsageRow.cost_nano_usd), 0),
+            func.sum(case((UsageRow.reconciled, 1), else_=0)),
         )
         .where(UsageRow.created_at >= day_start(day))
         .where(UsageRow.created_at < day_start(day + timedelta(days=1)))
@@ -98,6 +99,7 @@ async def _roll_day(database: Database, day: date, previous: date) -> bool:
         "completion_tokens",
         "cached_tokens",
         "cost_nano_usd",
+        "reconciled",
     ]
     try:
         async with database.session() as session, session.begin():

@@ -51,6 +51,9 @@ class UsageLine:
     completion_tokens: int = 0
     cached_tokens: int = 0
     cost_nano_usd: int = 0
+    reconciled: int = 0
+    """Requests whose record was reconciled from an abandoned budget lease: their cost
+    is the worst case held, their tokens unknown (``budgets/reaper.py``)."""
 
     @property
     def cost_usd(self) -> Decimal:
@@ -63,6 +66,7 @@ class UsageLine:
         self.completion_tokens += other.completion_tokens
         self.cached_tokens += other.cached_tokens
         self.cost_nano_usd += other.cost_nano_usd
+        self.reconciled += other.reconciled
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +78,7 @@ class UsageLine:
             "completion_tokens": self.completion_tokens,
             "cached_tokens": self.cached_tokens,
             "cost_usd": str(self.cost_usd),
+            "reconciled": self.reconciled,
         }
 
 
@@ -141,7 +146,7 @@ async def usage_report(
     lines: dict[tuple[str | None, str | None], UsageLine] = {}
     async with database.session() as session:
         for query in queries:
-            for group, raw_day, requests, errors, prompt, completion, cached, cost in (
+            for group, raw_day, requests, errors, prompt, completion, cached, cost, reconciled in (
                 await session.execute(query)
             ).all():
                 bucket = None
@@ -162,6 +167,7 @@ async def usage_report(
                         int(completion or 0),
                         int(cached or 0),
                         int(cost or 0),
+                        int(reconciled or 0),
                     )
                 )
     ordered = sorted(
@@ -191,6 +197,7 @@ def _from_records(by: str, since: datetime | None, until: datetime | None) -> Se
         func.sum(UsageRow.completion_tokens),
         func.sum(UsageRow.cached_tokens),
         func.sum(UsageRow.cost_nano_usd),
+        func.sum(case((UsageRow.reconciled, 1), else_=0)),
     )
     if since is not None:
         query = query.where(UsageRow.created_at >= since)
@@ -210,6 +217,7 @@ def _from_rollup(by: str, first: date | None, last: date) -> Select[Any]:
         func.sum(UsageDailyRow.completion_tokens),
         func.sum(UsageDailyRow.cached_tokens),
         func.sum(UsageDailyRow.cost_nano_usd),
+        func.sum(UsageDailyRow.reconciled),
     ).where(UsageDailyRow.day <= last.isoformat())
     if first is not None:
         query = query.where(UsageDailyRow.day >= first.isoformat())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from careergate.budgets.leases import LeasedRequest
 from careergate.budgets.ledger import Attribution, BudgetLedger
 from careergate.budgets.worst_case import worst_case_nano
 from careergate.core.call import Call, Reply, StreamReply
@@ -10,7 +11,8 @@ from careergate.tokenizer import TokenCounter
 
 
 class ReserveBudget:
-    """Holds the worst case before the request goes upstream. A request without an
+    """Holds the worst case before the request goes upstream, as a lease of this process
+    (settled by another for its worst case should this one die). A request without an
     output ceiling under a budget gets ``default_output_ceiling``, so that its worst
     case is known."""
 
@@ -47,5 +49,8 @@ class ReserveBudget:
             call.changed()
         worst = spec.worst_case(self.counter, route.model, body)
         cost = worst_case_nano(worst, prices, budgets, call.model, route.model)
-        call.outcome.reservation = await self.budgets.reserve(budgets, cost, call.deadline)
+        leased = LeasedRequest(
+            call.request_id, spec.path, call.stream, call.model, *subjects.fields()
+        )
+        call.outcome.reservation = await self.budgets.reserve(budgets, cost, call.deadline, leased)
         return None
