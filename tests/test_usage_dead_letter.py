@@ -19,7 +19,6 @@ from careergate.storage.tables import UsageRow
 from careergate.usage.record import TokenUsage, UsageRecord
 from conftest import cli_env, run_cli
 
-
 REFUSE_TAKEN = """
 CREATE TRIGGER refuse_taken BEFORE INSERT ON usage_records
 WHEN NEW.request_id = 'req-taken' BEGIN SELECT RAISE(ABORT, 'refused'); END
