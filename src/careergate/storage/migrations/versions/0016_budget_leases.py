@@ -40,9 +40,8 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(200)),
         sa.Column("team", sa.String(200)),
         sa.Column("feature", sa.String(200)),
+        sqlite_with_rowid=False,  # one b-tree: written and deleted by every budgeted request
     )
-    op.create_index("ix_budget_leases_owner", "budget_leases", ["owner"])
-    op.create_index("ix_budget_leases_expires", "budget_leases", ["expires_at"])
     with op.batch_alter_table("usage_records") as batch:
         batch.add_column(
             sa.Column("reconciled", sa.Boolean, nullable=False, server_default=sa.false())
@@ -56,7 +55,5 @@ def downgrade() -> None:
         batch.drop_column("reconciled")
     with op.batch_alter_table("usage_records") as batch:
         batch.drop_column("reconciled")
-    op.drop_index("ix_budget_leases_expires", "budget_leases")
-    op.drop_index("ix_budget_leases_owner", "budget_leases")
     op.drop_table("budget_leases")
     op.drop_table("lease_owners")
