@@ -127,15 +127,13 @@ def test_a_killed_gateways_reservations_are_settled_by_the_next_one(
         first.process.kill()  # SIGKILL: nothing is settled on the way out
         first.process.wait(timeout=10)
         assert [f.result(timeout=30) for f in in_flight] == ["lost"] * IN_FLIGHT
-        killed_at = time.monotonic()
-        second = running.enter_context(serve_process(env))
+        second = running.enter_context(serve_process(env))  # its start-up reaps at once
 
         wait_until(
             lambda: ledger_call(settings, "spent", budget) == (worst * IN_FLIGHT, 0),
             "the killed requests' worst case is charged and nothing stays reserved",
             STALE_SECONDS + 10,
         )
-        assert time.monotonic() - killed_at < STALE_SECONDS + 10
         assert count_leases(settings) == 0
         after = RunningGateway(second.base_url, settings, fake)
         rows = after.usage_rows(expected=IN_FLIGHT)
