@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 
 from careergate.records.buffer import ISOLATE_AFTER
 from careergate.records.tables import UsageWriter
@@ -18,6 +18,11 @@ from careergate.storage.database import Database
 from careergate.storage.tables import UsageRow
 from careergate.usage.record import TokenUsage, UsageRecord
 from conftest import cli_env, run_cli
+
+REFUSE_TAKEN = """
+CREATE TRIGGER refuse_taken BEFORE INSERT ON usage_records
+WHEN NEW.request_id = 'req-taken' BEGIN SELECT RAISE(ABORT, 'refused'); END
+"""
 
 
 def record(request_id: str) -> UsageRecord:
@@ -44,24 +49,24 @@ def test_a_refused_record_is_set_aside_and_replayed(tmp_path: Path) -> None:
         database = Database(settings.resolved_database_url)
         await database.migrate()
         writer = UsageWriter(database, flush_seconds=3600, dead_letter=dead_letter)
+        async with database.session() as session, session.begin():
+            await session.execute(text(REFUSE_TAKEN))  # the database refuses this one
         writer.record(record("req-taken"))
-        await writer.flush()
-        writer.record(record("req-taken"))  # the database refuses a second one
         for n in range(3):
             writer.record(record(f"req-{n}"))
         for _ in range(ISOLATE_AFTER - 1):
             await writer.flush()
-        assert await count(database) == 1  # the batch is kept and retried whole at first
+        assert await count(database) == 0  # the batch is kept and retried whole at first
         assert writer.dead_lettered == 0
         await writer.flush()
-        assert await count(database) == 4  # then record by record: the three good ones
+        assert await count(database) == 3  # then record by record: the three good ones
         assert writer.dead_lettered == 1
         writer.record(record("req-later"))
         await writer.flush()  # nothing holds it back
-        assert await count(database) == 5
+        assert await count(database) == 4
         await writer.close()
         async with database.session() as session, session.begin():
-            await session.execute(delete(UsageRow).where(UsageRow.request_id == "req-taken"))
+            await session.execute(text("DROP TRIGGER refuse_taken"))  # the cause is gone
         await database.close()
 
     asyncio.run(scenario())

@@ -24,6 +24,8 @@ from careergate.auth.platform_tokens import TokenVerifier
 from careergate.auth.store import KeyStore
 from careergate.background import repeat_every
 from careergate.budgets.ledger import BudgetLedger
+from careergate.budgets.owners import LeaseOwner
+from careergate.budgets.reaper import LeaseReaper
 from careergate.config.deployments import (
     ConfigError,
     DeploymentConfig,
@@ -382,7 +384,15 @@ async def _token_verifier(settings: Settings) -> TokenVerifier | None:
 async def _start_budgets(
     settings: Settings, database: Database, alerts: AlertCenter, stack: AsyncExitStack
 ) -> BudgetLedger:
-    budgets = BudgetLedger(database, alerts, settings.budget_refresh_seconds)
+    """The ledger, its reservations leased by this process (alive by its heartbeat), and
+    the reaper of leases other processes abandoned (those of an earlier crash at once)."""
+    owner = LeaseOwner(database, "gateway", settings.lease_heartbeat_seconds)
+    await owner.start()
+    stack.push_async_callback(owner.close)  # after the ledger's last settlements
+    reaper = LeaseReaper(database, owner.id, settings.lease_stale_seconds)
+    await reaper.start()
+    stack.push_async_callback(reaper.close)
+    budgets = BudgetLedger(database, alerts, settings.budget_refresh_seconds, owner.id)
     await budgets.start()
     stack.push_async_callback(budgets.close)
     return budgets

@@ -217,6 +217,11 @@ class Settings(BaseSettings):
 
     budget_refresh_seconds: float = 1.0
     """How soon a budget created or removed anywhere applies in this process."""
+    lease_heartbeat_seconds: float = 1.0
+    """How often this process renews its heartbeat as the owner of budget leases."""
+    lease_stale_seconds: float = 5.0
+    """How long a lease owner's heartbeat may go unrenewed before the other processes
+    take it for dead and settle its leases for their worst case (``budgets/reaper.py``)."""
     budget_max_output_tokens: int = Field(default=4096, gt=0)
     """Under a hard budget, a request without ``max_tokens`` is capped at this many output
     tokens (sent upstream as ``max_completion_tokens``), so its worst case is known."""

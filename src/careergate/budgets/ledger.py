@@ -13,6 +13,10 @@ because of other requests' reservations waits for them to settle (until its dead
 one that does not fit the budget's real spend is refused, naming the budget and when
 it resets. Soft budgets are only charged, and alert. Every budget alerts once per
 period at each of its thresholds (50%, 80%, 100% by default).
+
+Each reservation is a lease (``leases.py``) owned by this process: if the process dies
+before settling it, another settles it for its worst case (``reaper.py``), so that no
+reservation outlives its owner by more than a few seconds.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from careergate.background import repeat_every, stop
+from careergate.budgets.leases import EXPIRY_GRACE, Lease, LeasedRequest
 from careergate.budgets.windows import Charge, Hold, window_store
 from careergate.errors import GatewayError, InvalidRequest, NotFound
 from careergate.observability.alerts import Alert, AlertCenter
@@ -117,6 +122,8 @@ class Reservation:
     cost_nano_usd: int
     budgets: list[tuple[Budget, str]] = field(default_factory=list)
     holds: list[Hold] = field(default_factory=list)
+    lease: Lease | None = None
+    """Its lease, ended when it is settled (``None``: the ledger has no lease owner)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,14 +145,25 @@ class Attribution:
         }[budget.scope]
         return budget.subject == "*" or (wanted is not None and budget.subject == wanted)
 
+    def fields(self) -> tuple[str | None, str | None, str | None, str | None]:
+        """(key, user, team, feature), in this order."""
+        return self.key_id, self.user, self.team, self.feature
+
 
 class BudgetLedger:
     def __init__(
-        self, database: Database, alerts: AlertCenter | None = None, refresh_seconds: float = 1.0
+        self,
+        database: Database,
+        alerts: AlertCenter | None = None,
+        refresh_seconds: float = 1.0,
+        owner: str | None = None,
     ) -> None:
+        """``owner``: the lease owner (``owners.LeaseOwner.id``) of this process's
+        reservations; ``None`` (administration only) takes no lease."""
         self.database = database
         self.alerts = alerts
         self.refresh_seconds = refresh_seconds
+        self.owner = owner
         self._budgets: list[Budget] = []
         self._loaded_at = float("-inf")
         self._background: set[asyncio.Task[None]] = set()
@@ -243,11 +261,16 @@ class BudgetLedger:
         return found
 
     async def reserve(
-        self, budgets: list[Budget], cost_nano_usd: int, deadline: float
+        self,
+        budgets: list[Budget],
+        cost_nano_usd: int,
+        deadline: float,
+        request: LeasedRequest | None = None,
     ) -> Reservation:
-        """Hold ``cost`` in every hard budget (and mark the soft ones to be charged), all
-        in one transaction; wait for others' reservations to settle while the budget's
-        real spend leaves room, else raise ``BudgetExceeded``."""
+        """Hold ``cost`` in every hard budget (and mark the soft ones to be charged), and
+        write its lease for ``request``, all in one transaction; wait for others'
+        reservations to settle while the budget's real spend leaves room, else raise
+        ``BudgetExceeded``."""
         now = datetime.now(UTC)
         reservation = Reservation(cost_nano_usd)
         ends: dict[str, datetime | None] = {}
@@ -257,7 +280,16 @@ class BudgetLedger:
             limit = budget.limit_nano_usd if budget.hard else None
             reservation.holds.append(Hold(budget.id, window, cost_nano_usd, limit))
         loop = asyncio.get_running_loop()
-        while (refused := await self._windows.hold(reservation.holds)) is not None:
+        if request is not None and self.owner is not None:
+            lasts = timedelta(seconds=max(deadline - loop.time(), 0.0)) + EXPIRY_GRACE
+            held = tuple(
+                (h.budget, h.window, h.cost if h.limit is not None else 0)
+                for h in reservation.holds
+            )
+            reservation.lease = Lease(request, self.owner, now, now + lasts, cost_nano_usd, held)
+        while (
+            refused := await self._windows.hold(reservation.holds, reservation.lease)
+        ) is not None:
             budget = next(b for b, _ in reservation.budgets if b.id == refused)
             spent, _ = await self.spent(budget, now)
             if spent + cost_nano_usd > budget.limit_nano_usd or loop.time() >= deadline:
@@ -266,10 +298,16 @@ class BudgetLedger:
         return reservation
 
     async def settle(self, reservation: Reservation, actual_nano_usd: int) -> None:
-        """Release the reservation and charge the real cost (never below zero: ``Charge``);
-        alert at thresholds."""
-        charge = Charge(actual_nano_usd)
-        spent_after = await self._windows.release(reservation.holds, charge)
+        """End the lease, release the reservation and charge the real cost; alert at
+        thresholds. A lease settled already (its owner was taken for dead) is left as it
+        is: its worst case was charged, and the exact usage record replaces the
+        reconciled one."""
+        lease = reservation.lease.request.request_id if reservation.lease else None
+        charge = Charge(actual_nano_usd)  # never below zero
+        spent_after = await self._windows.release(reservation.holds, charge, lease)
+        if spent_after is None:
+            log.warning("the budget lease of %s was settled for its worst case already", lease)
+            return
         if self.alerts is None or not charge:
             return
         for (budget, window), spent in zip(reservation.budgets, spent_after, strict=True):

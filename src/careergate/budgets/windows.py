@@ -1,6 +1,10 @@
 """The budget windows' counters in the database: hold a reservation in several budgets
 at once (all or none), and release it with the real cost.
 
+A reservation's lease (``leases.py``) is written in the hold's transaction and deleted
+in the release's: a release whose lease is no longer there (another process settled it
+for its worst case, its owner having gone quiet) changes nothing.
+
 Each operation is one transaction: the holds are conditional updates (``reserved +=
 cost WHERE spent + reserved + cost <= limit``) that the database applies atomically,
 across every process sharing it. On SQLite the statements run on a connection of the
@@ -20,6 +24,8 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import text
 
+from careergate.budgets.leases import LEASE_COLUMNS, Lease
+from careergate.storage.batch import sqlite_datetime
 from careergate.storage.database import Database
 
 T = TypeVar("T")
@@ -35,6 +41,11 @@ _HOLD = (
     'WHERE budget_id = :budget AND "window" = :window '
     "AND spent_nano_usd + reserved_nano_usd + :cost <= :limit"
 )
+_LEASE = (
+    f"INSERT INTO budget_leases ({', '.join(LEASE_COLUMNS)}) "  # noqa: S608 (names, no input)
+    f"VALUES ({', '.join(f':{c}' for c in LEASE_COLUMNS)})"
+)
+_END_LEASE = "DELETE FROM budget_leases WHERE request_id = :request_id"
 _RELEASE = (
     "UPDATE budget_windows SET reserved_nano_usd = reserved_nano_usd - :reserved, "
     "spent_nano_usd = spent_nano_usd + :actual "
@@ -70,14 +81,28 @@ class _Refused(Exception):
 Statements = list[tuple[str, dict[str, Any]]]
 
 
-def _hold_statements(holds: Sequence[Hold]) -> tuple[Statements, Statements]:
+def _hold_statements(
+    holds: Sequence[Hold], lease: Lease | None, sqlite: bool
+) -> tuple[Statements, Statements]:
+    """The statements that need not change a row (the windows made sure of, the lease's
+    insert), and those that must each change one (the conditional holds)."""
     ensure = [(_ENSURE, {"budget": h.budget, "window": h.window}) for h in holds]
+    if lease is not None:
+        ensure.append((_LEASE, _lease_values(lease, sqlite)))
     conditional = [
         (_HOLD, {"budget": h.budget, "window": h.window, "cost": h.cost, "limit": h.limit})
         for h in holds
         if h.limit is not None
     ]
     return ensure, conditional
+
+
+def _lease_values(lease: Lease, sqlite: bool) -> dict[str, Any]:
+    values = lease.values()
+    if sqlite:  # the raw connection binds what SQLAlchemy would have stored
+        values["created_at"] = sqlite_datetime(lease.created_at)
+        values["expires_at"] = sqlite_datetime(lease.expires_at)
+    return values
 
 
 def _release_statements(holds: Sequence[Hold], actual: Charge) -> Statements:
@@ -96,12 +121,17 @@ def _release_statements(holds: Sequence[Hold], actual: Charge) -> Statements:
 
 
 class WindowStore(Protocol):
-    async def hold(self, holds: Sequence[Hold]) -> str | None:
-        """Reserve every hold's cost, or none: the id of the budget that refused."""
+    async def hold(self, holds: Sequence[Hold], lease: Lease | None) -> str | None:
+        """Reserve every hold's cost and write ``lease``, or none of it: the id of the
+        budget that refused."""
         ...
 
-    async def release(self, holds: Sequence[Hold], actual: Charge) -> list[int]:
-        """Take the holds back and charge ``actual`` to each; their spend after it."""
+    async def release(
+        self, holds: Sequence[Hold], actual: Charge, lease: str | None
+    ) -> list[int] | None:
+        """End the lease of request ``lease``, take the holds back and charge ``actual``
+        to each: their spend after it. ``None``: the lease had been settled already (by
+        another process, for its worst case), and nothing changed."""
         ...
 
     def close(self) -> None: ...
@@ -139,8 +169,8 @@ class SqliteWindows:
             self._connection.execute("COMMIT")
             return result
 
-    async def hold(self, holds: Sequence[Hold]) -> str | None:
-        ensure, conditional = _hold_statements(holds)
+    async def hold(self, holds: Sequence[Hold], lease: Lease | None) -> str | None:
+        ensure, conditional = _hold_statements(holds, lease, sqlite=True)
 
         def work(connection: sqlite3.Connection) -> None:
             for statement, values in ensure:
@@ -155,10 +185,15 @@ class SqliteWindows:
             return refused.budget
         return None
 
-    async def release(self, holds: Sequence[Hold], actual: Charge) -> list[int]:
+    async def release(
+        self, holds: Sequence[Hold], actual: Charge, lease: str | None
+    ) -> list[int] | None:
         statements = _release_statements(holds, actual)
 
-        def work(connection: sqlite3.Connection) -> list[int]:
+        def work(connection: sqlite3.Connection) -> list[int] | None:
+            ended = lease is None or connection.execute(_END_LEASE, {"request_id": lease}).rowcount
+            if not ended:
+                return None  # settled already, by another process
             return [int(connection.execute(s, v).fetchone()[0]) for s, v in statements]
 
         return await self._transaction(work)
@@ -174,9 +209,10 @@ class EngineWindows:
 
     def __init__(self, database: Database) -> None:
         self._engine = database.engine
+        self._sqlite = database.is_sqlite
 
-    async def hold(self, holds: Sequence[Hold]) -> str | None:
-        ensure, conditional = _hold_statements(holds)
+    async def hold(self, holds: Sequence[Hold], lease: Lease | None) -> str | None:
+        ensure, conditional = _hold_statements(holds, lease, sqlite=self._sqlite)
         try:
             async with self._engine.begin() as connection:
                 for statement, values in ensure:
@@ -188,8 +224,14 @@ class EngineWindows:
             return refused.budget
         return None
 
-    async def release(self, holds: Sequence[Hold], actual: Charge) -> list[int]:
+    async def release(
+        self, holds: Sequence[Hold], actual: Charge, lease: str | None
+    ) -> list[int] | None:
         async with self._engine.begin() as connection:
+            if lease is not None:
+                ended = await connection.execute(text(_END_LEASE), {"request_id": lease})
+                if ended.rowcount == 0:
+                    return None
             return [
                 int((await connection.execute(text(s), v)).scalar_one())
                 for s, v in _release_statements(holds, actual)

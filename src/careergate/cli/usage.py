@@ -54,7 +54,15 @@ def usage(
 def _table(report: UsageReport) -> None:
     columns = [report.by, *(["period"] if report.period else [])]
     table = Table(
-        *columns, "requests", "errors", "prompt", "completion", "cached", "cost $", "corrected"
+        *columns,
+        "requests",
+        "errors",
+        "prompt",
+        "completion",
+        "cached",
+        "cost $",
+        "corrected",
+        "reconciled",
     )
     for line in [*report.lines, report.total]:
         label = [line.group or "(none)", *([line.period or ""] if report.period else [])]
@@ -67,6 +75,7 @@ def _table(report: UsageReport) -> None:
             f"{line.cached_tokens:,}",
             f"{line.cost_usd:,.4f}",
             f"{line.usage_corrected:,}",
+            f"{line.reconciled:,}",
             end_section=line is report.lines[-1] if report.lines else False,
         )
     print_table(table)

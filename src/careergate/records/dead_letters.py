@@ -15,11 +15,15 @@ from typing import Any
 
 import orjson
 
-from careergate.storage.batch import BatchInserter
+from careergate.storage.batch import BatchInserter, Upsert
 from careergate.storage.database import Database
 from careergate.storage.tables import UsageRow
 
 USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
+USAGE_UPSERT = Upsert("request_id", "reconciled")
+"""A usage record is written once per request id: a later one replaces a reconciled
+record (written from an abandoned budget lease) and is dropped otherwise, so that
+replaying records (dead letters, a journal) never counts a request twice."""
 
 
 def set_aside(directory: Path, kind: str, rows: Iterable[dict[str, Any]]) -> Path:
@@ -35,7 +39,7 @@ def set_aside(directory: Path, kind: str, rows: Iterable[dict[str, Any]]) -> Pat
 async def replay_usage(database: Database, lines: list[bytes]) -> tuple[int, int]:
     """Write the usage records of a dead-letter file's lines (one at a time): (written,
     still refused)."""
-    inserter = BatchInserter(database, USAGE_TABLE)
+    inserter = BatchInserter(database, USAGE_TABLE, USAGE_UPSERT)
     written = refused = 0
     try:
         for line in lines:

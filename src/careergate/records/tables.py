@@ -1,6 +1,7 @@
 """Each kind of record written into its table, in one transaction a batch.
 
-Usage records go into ``usage_records`` as they are; their dead letters go to
+Usage records go into ``usage_records`` as they are, once per request id (a later
+record replaces a reconciled one, ``dead_letters.USAGE_UPSERT``); their dead letters go to
 ``usage-<day>.jsonl``, replayed with ``careergate db replay-usage``
 (``dead_letters.replay_usage``).
 
@@ -24,8 +25,8 @@ from sqlalchemy import Table
 from careergate.audit.chain import AUDIT_TABLE, append, sealed
 from careergate.audit.entry import AuditEntry
 from careergate.records.buffer import BufferedWriter
-from careergate.records.dead_letters import USAGE_TABLE
-from careergate.storage.batch import BatchInserter
+from careergate.records.dead_letters import USAGE_TABLE, USAGE_UPSERT
+from careergate.storage.batch import BatchInserter, Upsert
 from careergate.storage.database import Database
 from careergate.usage.record import UsageRecord
 
@@ -36,6 +37,7 @@ class TableWriter(BufferedWriter[T]):
     """A batched writer into one table of the database (through ``inserter``)."""
 
     table: ClassVar[Table]
+    upsert: ClassVar[Upsert | None] = None
 
     def __init__(
         self,
@@ -45,7 +47,7 @@ class TableWriter(BufferedWriter[T]):
         dead_letter: Path | None = None,
     ) -> None:
         super().__init__(flush_seconds, batch_size, dead_letter)
-        self.inserter = BatchInserter(database, self.table)
+        self.inserter = BatchInserter(database, self.table, self.upsert)
 
     def release(self) -> None:
         self.inserter.close()
@@ -54,6 +56,7 @@ class TableWriter(BufferedWriter[T]):
 class UsageWriter(TableWriter[UsageRecord]):
     kind = "usage"
     table = USAGE_TABLE
+    upsert = USAGE_UPSERT
 
     async def write(self, batch: Sequence[UsageRecord]) -> None:
         await self.inserter.insert([r.to_row() for r in batch])

@@ -85,6 +85,7 @@ async def _roll_day(database: Database, day: date, previous: date) -> bool:
             func.sum(UsageRow.cached_tokens),
             func.coalesce(func.sum(UsageRow.cost_nano_usd), 0),
             func.sum(case((UsageRow.usage_corrected.is_not(None), 1), else_=0)),
+            func.sum(case((UsageRow.reconciled, 1), else_=0)),
         )
         .where(UsageRow.created_at >= day_start(day))
         .where(UsageRow.created_at < day_start(day + timedelta(days=1)))
@@ -100,6 +101,7 @@ async def _roll_day(database: Database, day: date, previous: date) -> bool:
         "cached_tokens",
         "cost_nano_usd",
         "usage_corrected",
+        "reconciled",
     ]
     try:
         async with database.session() as session, session.begin():

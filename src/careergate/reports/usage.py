@@ -53,6 +53,9 @@ class UsageLine:
     cost_nano_usd: int = 0
     usage_corrected: int = 0
     """Requests whose upstream usage careergate replaced with its own counts."""
+    reconciled: int = 0
+    """Requests whose record was reconciled from an abandoned budget lease: their cost
+    is the worst case held, their tokens unknown (``budgets/reaper.py``)."""
 
     @property
     def cost_usd(self) -> Decimal:
@@ -66,6 +69,7 @@ class UsageLine:
         self.cached_tokens += other.cached_tokens
         self.cost_nano_usd += other.cost_nano_usd
         self.usage_corrected += other.usage_corrected
+        self.reconciled += other.reconciled
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +82,7 @@ class UsageLine:
             "cached_tokens": self.cached_tokens,
             "cost_usd": str(self.cost_usd),
             "usage_corrected": self.usage_corrected,
+            "reconciled": self.reconciled,
         }
 
 
@@ -145,9 +150,18 @@ async def usage_report(
     lines: dict[tuple[str | None, str | None], UsageLine] = {}
     async with database.session() as session:
         for query in queries:
-            for group, raw_day, requests, errors, prompt, completion, cached, cost, fixed in (
-                await session.execute(query)
-            ).all():
+            for (
+                group,
+                raw_day,
+                requests,
+                errors,
+                prompt,
+                completion,
+                cached,
+                cost,
+                fixed,
+                reconciled,
+            ) in (await session.execute(query)).all():
                 bucket = None
                 if period:
                     the_day = (
@@ -167,6 +181,7 @@ async def usage_report(
                         int(cached or 0),
                         int(cost or 0),
                         int(fixed or 0),
+                        int(reconciled or 0),
                     )
                 )
     ordered = sorted(
@@ -197,6 +212,7 @@ def _from_records(by: str, since: datetime | None, until: datetime | None) -> Se
         func.sum(UsageRow.cached_tokens),
         func.sum(UsageRow.cost_nano_usd),
         func.sum(case((UsageRow.usage_corrected.is_not(None), 1), else_=0)),
+        func.sum(case((UsageRow.reconciled, 1), else_=0)),
     )
     if since is not None:
         query = query.where(UsageRow.created_at >= since)
@@ -217,6 +233,7 @@ def _from_rollup(by: str, first: date | None, last: date) -> Select[Any]:
         func.sum(UsageDailyRow.cached_tokens),
         func.sum(UsageDailyRow.cost_nano_usd),
         func.sum(UsageDailyRow.usage_corrected),
+        func.sum(UsageDailyRow.reconciled),
     ).where(UsageDailyRow.day <= last.isoformat())
     if first is not None:
         query = query.where(UsageDailyRow.day >= first.isoformat())

@@ -11,6 +11,10 @@ a truly asynchronous driver and use it.
 
 ``transaction()`` gives the same connections for a transaction of other statements
 around the insert (the audit chain locks and moves its head in the one that inserts).
+
+With an ``Upsert``, a row whose key is already there replaces the row found only where
+that row says it may be replaced (usage records: a reconciled one), and is dropped
+otherwise: writing the same rows again (a replay) changes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import asyncio
 import operator
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -35,6 +40,7 @@ from sqlalchemy import (
     event,
     insert,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from careergate.storage.database import Database, sqlite_pragmas
@@ -51,7 +57,36 @@ class Transaction(Protocol):
     def insert(self, rows: Sequence[dict[str, Any]], /) -> Awaitable[None]: ...
 
 
-def _sqlite_datetime(value: datetime | None) -> str | None:
+def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT with the ``ON CONFLICT`` clauses both SQLite and PostgreSQL know."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+@dataclass(frozen=True, slots=True)
+class Upsert:
+    """Rows keyed on the unique column ``key``: a new row replaces the one there only
+    where that one's boolean column ``replaceable`` is true; otherwise it is dropped."""
+
+    key: str
+    replaceable: str
+
+    def sqlite_clause(self, table: Table, columns: Sequence[str]) -> str:
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != self.key)
+        return (
+            f" ON CONFLICT ({self.key}) DO UPDATE SET {updates}"
+            f" WHERE {table.name}.{self.replaceable}"
+        )
+
+    def statement(self, dialect: str, table: Table, columns: Sequence[str]) -> Executable:
+        statement = dialect_insert(dialect, table)
+        return statement.on_conflict_do_update(
+            index_elements=[self.key],
+            set_={c: statement.excluded[c] for c in columns if c != self.key},
+            where=table.c[self.replaceable],
+        )
+
+
+def sqlite_datetime(value: datetime | None) -> str | None:
     # SQLAlchemy's own SQLite storage format ("YYYY-MM-DD HH:MM:SS.ffffff", no zone), so
     # the ORM reads these rows back as usual; isoformat is twice as fast as strftime.
     return value.isoformat(" ", "microseconds")[:26] if value is not None else None
@@ -63,7 +98,7 @@ def _sqlite_json(value: Any) -> str | None:
 
 # Booleans need nothing: the sqlite3 module binds them as the integers 1 and 0.
 _SQLITE_CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {
-    DateTime: _sqlite_datetime,
+    DateTime: sqlite_datetime,
     JSON: _sqlite_json,
 }
 
@@ -71,13 +106,17 @@ _SQLITE_CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {
 class BatchInserter:
     """Inserts rows (dicts keyed by column name) into one table."""
 
-    def __init__(self, database: Database, table: Table) -> None:
+    def __init__(self, database: Database, table: Table, upsert: Upsert | None = None) -> None:
         self.database = database
         self.table = table
         self.columns = [c.name for c in table.columns if not (c.primary_key and c.autoincrement)]
         # Names come from the table's metadata, never from input.
         names, marks = ", ".join(self.columns), ", ".join("?" for _ in self.columns)
         self._statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+        self._insert: Executable = insert(table)
+        if upsert is not None:
+            self._statement += upsert.sqlite_clause(table, self.columns)
+            self._insert = upsert.statement(database.url.get_backend_name(), table, self.columns)
         self._pick = operator.itemgetter(*self.columns)
         self._conversions = [
             (index, convert)
@@ -100,7 +139,7 @@ class BatchInserter:
         """A write transaction (one commit), on the connections ``insert`` uses."""
         if self._sqlite is None:
             async with self.database.engine.begin() as pooled:
-                yield _AsyncTransaction(pooled, self.table)
+                yield _AsyncTransaction(pooled, self._insert)
             return
         async with self.database.write_turn:
             with self._sqlite.begin() as connection:
@@ -125,16 +164,16 @@ class BatchInserter:
 
 
 class _AsyncTransaction:
-    def __init__(self, connection: AsyncConnection, table: Table) -> None:
+    def __init__(self, connection: AsyncConnection, statement: Executable) -> None:
         self.connection = connection
-        self.table = table
+        self.statement = statement
 
     async def execute(self, statement: Executable, /) -> Result[Any]:
         return await self.connection.execute(statement)
 
     async def insert(self, rows: Sequence[dict[str, Any]], /) -> None:
         if rows:
-            await self.connection.execute(insert(self.table), list(rows))
+            await self.connection.execute(self.statement, list(rows))
 
 
 class _SqliteTransaction:
@@ -156,7 +195,7 @@ def async_transaction(database: Database, table: Table) -> AbstractAsyncContextM
     @asynccontextmanager
     async def begin() -> AsyncIterator[Transaction]:
         async with database.engine.begin() as connection:
-            yield _AsyncTransaction(connection, table)
+            yield _AsyncTransaction(connection, insert(table))
 
     return begin()
 

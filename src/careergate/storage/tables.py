@@ -152,6 +152,9 @@ class UsageRow(Base):
     """Served by another deployment or model than the first choice, after a failure."""
     route: Mapped[str | None] = mapped_column(String(400))
     """Why it went where it went (fallbacks, policy), when not simply the first choice."""
+    reconciled: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Written from an abandoned budget lease (its process died mid-request): the cost is
+    the worst case held, the tokens unknown. An exact record of the request replaces it."""
 
 
 class UsageDailyRow(Base):
@@ -176,6 +179,8 @@ class UsageDailyRow(Base):
     cost_nano_usd: Mapped[int] = mapped_column(BigInteger)
     usage_corrected: Mapped[int] = mapped_column(BigInteger, default=0)
     """Requests whose upstream usage careergate replaced with its own counts."""
+    reconciled: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Of ``requests``, those whose record was reconciled from an abandoned lease."""
 
 
 class UsageRollupRow(Base):
@@ -316,3 +321,42 @@ class BudgetWindowRow(Base):
     window: Mapped[str] = mapped_column(String(16), primary_key=True)
     spent_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
     reserved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LeaseOwnerRow(Base):
+    """A process that holds budget leases (a gateway worker), alive while its heartbeat
+    is fresh. Its leases are settled by any other process once it goes stale."""
+
+    __tablename__ = "lease_owners"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BudgetLeaseRow(Base):
+    """One request's reservation, held in ``budget_windows`` by its owner until settled:
+    enough to settle it (release the holds, charge the worst case, write a reconciled
+    usage record) without the process that took it."""
+
+    __tablename__ = "budget_leases"
+    # One b-tree and no secondary index: every request under a budget inserts and
+    # deletes a row, and the table only ever holds the requests in flight, which the
+    # reaper's query reads whole (docs/benchmarks.md, "Budget leases").
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    request_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """Past it the lease is settled even if its owner is alive (a settlement that failed)."""
+    cost_nano_usd: Mapped[int] = mapped_column(BigInteger)
+    holds: Mapped[list[list[Any]]] = mapped_column(JSON)
+    """``[budget id, window, nano-dollars held]`` per budget (0 held: a soft budget)."""
+    endpoint: Mapped[str] = mapped_column(String(40))
+    stream: Mapped[bool] = mapped_column(Boolean)
+    model: Mapped[str | None] = mapped_column(String(200))
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))
+    feature: Mapped[str | None] = mapped_column(String(200))

@@ -68,6 +68,10 @@ class UsageRecord:
     """Served by another deployment or model than the first choice, after a failure."""
     route: str | None = None
     """Why it was routed where it was, when that was not simply the first choice."""
+    reconciled: bool = False
+    """Written from an abandoned budget lease, not from the request's own outcome: its
+    process died mid-request, so the cost is the worst case held and the tokens are
+    unknown. An exact record of the same request replaces it (``records/tables.py``)."""
 
     def to_row(self) -> dict[str, Any]:
         """The ``usage_records`` row (spelled out: ``dataclasses.asdict`` is slow)."""
@@ -98,4 +102,5 @@ class UsageRecord:
             "usage_corrected": usage.corrected,
             "fallback": self.fallback,
             "route": self.route,
+            "reconciled": self.reconciled,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from careergate.budgets.leases import LeasedRequest
 from careergate.budgets.ledger import Attribution, Budget, BudgetLedger
 from careergate.budgets.worst_case import worst_case_nano
 from careergate.core.call import Call, Reply, StreamReply
@@ -12,7 +13,8 @@ from careergate.tokenizer import TokenCounter
 
 
 class ReserveBudget:
-    """Holds the worst case before the request goes upstream. A request without an
+    """Holds the worst case before the request goes upstream, as a lease of this process
+    (settled by another for its worst case should this one die). A request without an
     output ceiling under a budget gets ``default_output_ceiling``, so that its worst
     case is known."""
 
@@ -39,7 +41,10 @@ class ReserveBudget:
         if not budgets:
             return None
         cost = self._worst_case_cost(call, budgets)
-        call.outcome.reservation = await self.budgets.reserve(budgets, cost, call.deadline)
+        leased = LeasedRequest(
+            call.request_id, call.endpoint.path, call.stream, call.model, *subjects.fields()
+        )
+        call.outcome.reservation = await self.budgets.reserve(budgets, cost, call.deadline, leased)
         return None
 
     def _worst_case_cost(self, call: Call, budgets: list[Budget]) -> int:

@@ -1,0 +1,238 @@
+"""A gateway killed with requests in flight strands no budget reservation.
+
+Each reservation is a lease of the process carrying it. A real ``careergate serve`` is
+SIGKILLed while slow requests hold their worst case; another gateway on the same
+database settles those leases within seconds: the holds released, the worst case
+charged, a reconciled usage record written for each; and a new request is answered (or
+refused) at once instead of waiting on reservations nobody will settle. On SQLite and
+on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import openai
+import pytest
+from sqlalchemy import func, select
+
+from careergate.budgets.leases import LeasedRequest
+from careergate.budgets.ledger import Budget, BudgetLedger, Period, Scope
+from careergate.budgets.reaper import LeaseReaper
+from careergate.records.tables import UsageWriter
+from careergate.sandbox.faults import Fault
+from careergate.settings import Settings
+from careergate.storage.database import Database
+from careergate.storage.tables import BudgetLeaseRow, UsageRow
+from careergate.testing import FakeOpenAI
+from careergate.usage.record import TokenUsage, UsageRecord
+from conftest import RunningGateway, gateway_settings, serve_process
+from test_budgets import MAX_TOKENS, MESSAGES, ledger_call, worst_case_nano
+from test_postgres import fresh_postgres_database
+from test_scale_out import process_env
+
+IN_FLIGHT = 3
+STALE_SECONDS = 2.0
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
+    """``None``: the gateway's own SQLite file; else a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield None
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+def count_leases(settings: Settings) -> int:
+    async def read() -> int:
+        database = Database(settings.resolved_database_url)
+        try:
+            async with database.session() as session:
+                found = await session.scalar(select(func.count()).select_from(BudgetLeaseRow))
+                return int(found or 0)
+        finally:
+            await database.close()
+
+    return asyncio.run(read())
+
+
+def ask(client: openai.OpenAI, max_tokens: int = MAX_TOKENS) -> str:
+    """``ok``, the refusal's code, or ``lost`` when the connection went."""
+    try:
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, max_tokens=max_tokens
+        )
+    except openai.RateLimitError as refused:
+        return str(refused.code)
+    except openai.APIConnectionError:
+        return "lost"
+    return "ok"
+
+
+def wait_until(condition: object, what: str, seconds: float) -> float:
+    """Poll ``condition`` (a callable) until it is true; the seconds it took."""
+    start = time.monotonic()
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() - start > seconds:
+            raise AssertionError(f"not within {seconds} s: {what}")
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
+def test_a_killed_gateways_reservations_are_settled_by_the_next_one(
+    database_url: str | None, tmp_path: Path
+) -> None:
+    worst = worst_case_nano()
+    with FakeOpenAI() as fake, ExitStack() as running, ThreadPoolExecutor(IN_FLIGHT) as pool:
+        overrides = {"database_url": database_url} if database_url else {}
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            **overrides,
+        )
+        env = process_env(settings)
+        env["CAREERGATE_LEASE_STALE_SECONDS"] = str(STALE_SECONDS)
+        if database_url:
+            env["CAREERGATE_DATABASE_URL"] = database_url
+        first = running.enter_context(serve_process(env))
+        gateway = RunningGateway(first.base_url, settings, fake)
+        key = gateway.create_key(team="crash")
+        budget: Budget = ledger_call(
+            settings,
+            "create",
+            name="three and a half",
+            scope=Scope.TEAM,
+            subject="crash",
+            period=Period.MONTHLY,
+            limit_nano_usd=worst * IN_FLIGHT + worst // 2,
+        )
+        fake.faults.enqueue(*[Fault(delay=300) for _ in range(IN_FLIGHT)])
+        slow = gateway.client(key, timeout=120)
+        in_flight: list[Future[str]] = [pool.submit(ask, slow) for _ in range(IN_FLIGHT)]
+        wait_until(
+            lambda: ledger_call(settings, "spent", budget) == (0, worst * IN_FLIGHT),
+            "the slow requests hold their worst case",
+            30,
+        )
+        assert count_leases(settings) == IN_FLIGHT
+
+        first.process.kill()  # SIGKILL: nothing is settled on the way out
+        first.process.wait(timeout=10)
+        assert [f.result(timeout=30) for f in in_flight] == ["lost"] * IN_FLIGHT
+        second = running.enter_context(serve_process(env))  # its start-up reaps at once
+
+        wait_until(
+            lambda: ledger_call(settings, "spent", budget) == (worst * IN_FLIGHT, 0),
+            "the killed requests' worst case is charged and nothing stays reserved",
+            STALE_SECONDS + 10,
+        )
+        assert count_leases(settings) == 0
+        after = RunningGateway(second.base_url, settings, fake)
+        rows = after.usage_rows(expected=IN_FLIGHT)
+        reconciled = [row for row in rows if row.reconciled]
+        assert len(reconciled) == IN_FLIGHT
+        assert {(r.team, r.cost_nano_usd, r.status_code) for r in reconciled} == {
+            ("crash", worst, 502)
+        }
+
+        client = after.client(key, timeout=30)
+        started = time.monotonic()
+        assert ask(client, max_tokens=1) == "ok"  # fits in what the real spend leaves
+        assert ask(client) == "budget_exceeded"  # and one that does not is told at once
+        assert time.monotonic() - started < 5
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migrated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    async def migrate(url: str) -> None:
+        database = Database(url)
+        await database.migrate()
+        await database.close()
+
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'careergate.db'}"
+        asyncio.run(migrate(url))
+        yield url
+        return
+    with fresh_postgres_database() as url:
+        asyncio.run(migrate(url))
+        yield url
+
+
+def leased(n: int) -> LeasedRequest:
+    return LeasedRequest(f"req-lease-{n}", "chat/completions", False, "gpt-4o-mini", *[None] * 4)
+
+
+def test_leases_reaped_by_several_processes_at_once_are_settled_once(migrated: str) -> None:
+    count, cost = 40, 1_000
+
+    async def scenario() -> tuple[list[int], tuple[int, int], int]:
+        database = Database(migrated)
+        gone = BudgetLedger(database, owner="gateway:gone:1:dead")
+        budget = await gone.create(
+            name="b", scope=Scope.PLATFORM, subject="*", period=Period.DAILY, limit_nano_usd=10**9
+        )
+        deadline = asyncio.get_running_loop().time() + 600
+        for n in range(count):
+            await gone.reserve([budget], cost, deadline, leased(n))
+        await gone.close()
+        reapers = [Database(migrated) for _ in range(3)]
+        settled = await asyncio.gather(
+            *(LeaseReaper(db, f"reaper-{n}", stale_after=0).reap() for n, db in enumerate(reapers))
+        )
+        for db in reapers:
+            await db.close()
+        window = await gone.spent(budget)
+        async with database.session() as session:
+            records = await session.scalar(
+                select(func.count()).select_from(UsageRow).where(UsageRow.reconciled)
+            )
+        await database.close()
+        return settled, window, int(records or 0)
+
+    settled, window, records = asyncio.run(scenario())
+    assert sum(settled) == count
+    assert window == (count * cost, 0)
+    assert records == count
+
+
+def usage(request_id: str, *, reconciled: bool, cost: int) -> UsageRecord:
+    return UsageRecord(
+        request_id=request_id,
+        created_at=datetime.now(UTC),
+        endpoint="chat/completions",
+        status_code=502 if reconciled else 200,
+        latency_ms=1.0,
+        cost_nano_usd=cost,
+        usage=TokenUsage(prompt_tokens=0 if reconciled else 12),
+        reconciled=reconciled,
+    )
+
+
+def test_an_exact_record_replaces_a_reconciled_one_and_is_never_counted_twice(
+    migrated: str,
+) -> None:
+    async def scenario() -> list[tuple[bool, int | None, int]]:
+        database = Database(migrated)
+        writer = UsageWriter(database, flush_seconds=3600)
+        writer.record(usage("req-late", reconciled=True, cost=900))
+        await writer.flush()
+        writer.record(usage("req-late", reconciled=False, cost=300))  # arrives later
+        writer.record(usage("req-late", reconciled=False, cost=300))  # and is replayed
+        await writer.flush()
+        writer.record(usage("req-late", reconciled=True, cost=900))  # never goes back
+        await writer.close()
+        async with database.session() as session:
+            rows = (await session.scalars(select(UsageRow))).all()
+        await database.close()
+        return [(row.reconciled, row.cost_nano_usd, row.prompt_tokens) for row in rows]
+
+    assert asyncio.run(scenario()) == [(False, 300, 12)]
