@@ -80,6 +80,8 @@ def entry_hash(previous: str, row: dict[str, Any]) -> str:
     at = row["at"]
     fields["at"] = as_utc(at).astimezone(UTC).isoformat(timespec="microseconds")
     fields["pii_kinds"] = list(row["pii_kinds"] or ())
+    if row.get("redactions") is not None:  # only in erasures: older hashes stay the same
+        fields["redactions"] = row["redactions"]
     return hashlib.sha256(previous.encode() + _canonical(fields)).hexdigest()
 
 
@@ -108,6 +110,7 @@ def sealed(entry: AuditEntry) -> dict[str, Any]:
         "pii_kinds": list(entry.pii_kinds),
         "pii_action": entry.pii_action,
         "request_id": _clip(entry.request_id, "request_id"),
+        "redactions": entry.redactions,
         "personal_salt": None,
         "personal_digest": None,
     }
