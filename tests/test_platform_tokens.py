@@ -102,6 +102,8 @@ def test_a_token_authenticates_its_user(jwt_gateway: RunningGateway) -> None:
         (lambda: token(iss="https://evil.example"), "invalid_token"),
         (lambda: token(key=OTHER_KEY), "invalid_token"),
         (lambda: token(kid="unknown"), "invalid_token"),
+        (lambda: token(key=EC_KEY, kid="rsa-1", algorithm="ES256"), "invalid_token"),
+        (lambda: token(kid="ec-1"), "invalid_token"),
         (lambda: token().rsplit(".", 1)[0] + ".AAAA", "invalid_token"),
     ],
 )

@@ -63,6 +63,21 @@ def recorded_claim(name: str, value: object) -> str:
     )
 
 
+def _fitting_key(algorithm: str, key: Any, accepted: list[str]) -> Any:
+    """``key``, if the token's algorithm is accepted and is one for a key of its type.
+
+    Checked before decoding: PyJWT handed a key of another type than the algorithm's
+    (a token signed ES256 naming an RSA key's id) fails with a TypeError, which must be a
+    401 like any other forged token, not a server error."""
+    if algorithm not in accepted:
+        raise jwt.InvalidAlgorithmError(f"the algorithm {algorithm[:16]!r} is not accepted")
+    try:
+        jwt.get_algorithm_by_name(algorithm).prepare_key(key)
+    except (TypeError, ValueError, jwt.PyJWTError):
+        raise jwt.InvalidTokenError(f"its signing key is not a key for {algorithm}") from None
+    return key
+
+
 def token_key_id(issuer: str | None) -> str:
     """What stands for a key in the records of a token's calls: ``token:<issuer>``, or,
     for an issuer too long for the key id column or not plain text, a digest of it (the
@@ -144,7 +159,7 @@ class TokenVerifier:
             key = await self._key_for(str(header.get("kid", "")))
             claims = jwt.decode(
                 token,
-                key=key.key,
+                key=_fitting_key(str(header.get("alg")), key.key, settings.algorithms),
                 algorithms=settings.algorithms,
                 audience=settings.audience,
                 issuer=settings.issuer,
