@@ -5,25 +5,39 @@ gateway processes append to one database at once."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, text
 
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
+from careergate.audit.redaction import seal
+from careergate.audit.verify import verify
+from careergate.governance.retention import purge
+from careergate.governance.user_data import erase_user
 from careergate.records.tables import AuditWriter
 from careergate.security.master_key import MasterKey
-from careergate.settings import Settings
-from careergate.storage.database import Database
+from careergate.settings import RetentionSettings, Settings
+from careergate.storage.database import MIGRATIONS, Database
 from careergate.testing import FakeOpenAI
-from conftest import RunningGateway, cli_env, gateway_settings, run_cli, serve_process
+from conftest import (
+    RunningGateway,
+    cli_env,
+    gateway_settings,
+    run_cli,
+    serve_process,
+)
 from test_keys_access import admin_call
 from test_postgres import fresh_postgres_database
 from test_scale_out import process_env
@@ -338,3 +352,144 @@ def test_a_batch_waits_for_the_chain_held_by_another_connection(
         env["CAREERGATE_DATABASE_URL"] = database_url
     verdict = orjson.loads(run_cli(env, "audit", "verify", "--json").stdout)
     assert (verdict["ok"], verdict["checked"]) == (True, 2)
+
+
+# -- erasure ---------------------------------------------------------------------------
+
+
+def _null_by_hand(seq: int) -> str:
+    nulled = "UPDATE audit_log SET user_id = NULL, details = NULL, personal_salt = NULL"
+    return f"{nulled} WHERE seq = {int(seq)}"
+
+
+def test_an_erasure_is_told_from_fields_nulled_by_hand(written_log: Settings) -> None:
+    """Entries 1-8 are about u0..u3, two each (3 and 4 about u1); the erasure of u1 is
+    entry 9 and records which entries it cleared."""
+    env = cli_env(written_log)
+    erased = orjson.loads(run_cli(env, "privacy", "delete", "--user", "u1", "--yes").stdout)
+    assert erased["audit_entries"] == 2
+    verdict = orjson.loads(run_cli(env, "audit", "verify", "--json").stdout)
+    assert (verdict["ok"], verdict["checked"], verdict["erased"]) == (True, 9, 2)
+    entries = [orjson.loads(line) for line in run_cli(env, "audit", "export").stdout.splitlines()]
+    assert [e["seq"] for e in entries if e["action"] == "privacy.erased"] == [9]
+    assert entries[-1]["redactions"]["entries"] == 2
+
+    tamper(written_log, _null_by_hand(5))
+    assert "entry 5 (erased without an erasure)" in verify_fails(written_log)
+
+
+@pytest.mark.parametrize(
+    ("statements", "named"),
+    [
+        # A hand-nulled entry covered by a record naming the erasure: the seal breaks.
+        ([_null_by_hand(5), "INSERT INTO audit_redactions VALUES (5, 9)"], "entry 9"),
+        # An erased entry taken out of the erasure's record.
+        (["DELETE FROM audit_redactions WHERE seq = 3"], "entry 3"),
+        # A record naming an erasure that is not there, or an entry that is no erasure.
+        ([_null_by_hand(5), "INSERT INTO audit_redactions VALUES (5, 99)"], "entry 5"),
+        ([_null_by_hand(5), "INSERT INTO audit_redactions VALUES (5, 7)"], "entry 5"),
+        # A record naming an erasure written before the entry.
+        ([_null_by_hand(8), "UPDATE audit_redactions SET seq = 8 WHERE seq = 4"], "entry 4"),
+    ],
+    ids=["covered", "uncovered", "no-such-erasure", "not-an-erasure", "erased-before"],
+)
+def test_verify_names_the_entry_when_an_erasure_record_is_changed(
+    written_log: Settings, statements: list[str], named: str
+) -> None:
+    run_cli(cli_env(written_log), "privacy", "delete", "--user", "u1", "--yes")
+    tamper(written_log, *statements)
+    assert f"failed at {named} (erased without an erasure)" in verify_fails(written_log)
+
+
+def test_an_erasure_stays_verifiable_once_retention_purged_part_of_it(
+    database_url: str | None, tmp_path: Path
+) -> None:
+    """Retention purges the oldest of the erased entries but not the erasure: the seal
+    still covers them. On SQLite and PostgreSQL alike."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        master_key=MasterKey.generate().to_base64(),
+        database_url=database_url,
+    )
+    now = datetime.now(UTC)
+    operator = Actor("cli:ops", "cli@host")
+
+    async def scenario() -> None:
+        database = Database(settings.resolved_database_url)
+        await database.migrate()
+        writer = AuditWriter(database, flush_seconds=3600)
+        for days, user in [(40, "ann"), (40, "bob"), (0, "ann"), (0, "bob")]:
+            entry = AuditEntry(now - timedelta(days=days), "key:sk-cg-x", "gateway", "ai.chat")
+            writer.record(dataclasses.replace(entry, user=user))
+            await writer.flush()
+        await writer.close()
+        erasure = await erase_user(database, "ann", operator, settings.dead_letter_dir)
+        assert erasure.audit_entries == 2
+        assert ((await verify(database)).ok, (await verify(database)).erased) == (True, 2)
+
+        await purge(database, RetentionSettings(audit_days=30), settings.dead_letter_dir, now)
+        verdict = await verify(database)
+        assert (verdict.ok, verdict.anchor_seq, verdict.checked, verdict.erased) == (
+            True,
+            2,
+            3,
+            1,
+        )
+        async with database.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE audit_log SET user_id = NULL, details = NULL, personal_salt = NULL "
+                    "WHERE seq = 4"
+                )
+            )
+        problem = (await verify(database)).problem
+        assert problem is not None
+        assert (problem.seq, problem.kind) == (4, "erased without an erasure")
+        await database.close()
+
+    asyncio.run(scenario())
+
+
+def test_entries_erased_before_erasures_were_recorded_are_adopted_by_the_migration(
+    database_url: str | None, tmp_path: Path
+) -> None:
+    """An erasure before revision 0015 left no record: the migration records the entries
+    it finds erased then in one entry of its own; fields nulled afterwards still fail.
+    On SQLite and PostgreSQL alike."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        master_key=MasterKey.generate().to_base64(),
+        database_url=database_url,
+    )
+    operator = Actor("cli:ops", "cli@host")
+
+    def downgrade(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013")
+
+    async def scenario() -> None:
+        database = Database(settings.resolved_database_url)
+        await database.migrate()
+        for n in range(3):
+            await AuditLog(database).record(operator, "key.created", f"k{n}", {"n": n}, user="u")
+        async with database.engine.begin() as connection:
+            await connection.run_sync(downgrade)
+            await connection.execute(text(_null_by_hand(2)))  # as an erasure did before 0015
+        await database.migrate()
+        verdict = await verify(database)
+        assert (verdict.ok, verdict.checked, verdict.erased) == (True, 4, 1)
+        last = [entry async for entry in AuditLog(database).export()][-1]
+        assert (last.action, last.redactions) == (
+            "privacy.erasures_recorded",
+            {"entries": 1, "seal": seal([2])},
+        )
+        async with database.engine.begin() as connection:
+            await connection.execute(text(_null_by_hand(3)))
+        problem = (await verify(database)).problem
+        assert problem is not None
+        assert (problem.seq, problem.kind) == (3, "erased without an erasure")
+        await database.close()
+
+    asyncio.run(scenario())

@@ -15,13 +15,22 @@ import jwt
 import openai
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pydantic import ValidationError
 
 from careergate.auth.permissions import KeySpec
 from careergate.runtime import key_store, open_database
 from careergate.security.master_key import MasterKey
 from careergate.settings import JwtSettings, Settings
 from careergate.testing import FakeOpenAI
-from conftest import RunningGateway, gateway_settings, start_gateway
+from conftest import (
+    RunningGateway,
+    cli_env,
+    free_port,
+    gateway_settings,
+    run_cli,
+    start_gateway,
+)
+from test_postgres import fresh_postgres_database
 
 ISSUER = "https://auth.career.example"
 AUDIENCE = "careergate"
@@ -93,6 +102,8 @@ def test_a_token_authenticates_its_user(jwt_gateway: RunningGateway) -> None:
         (lambda: token(iss="https://evil.example"), "invalid_token"),
         (lambda: token(key=OTHER_KEY), "invalid_token"),
         (lambda: token(kid="unknown"), "invalid_token"),
+        (lambda: token(key=EC_KEY, kid="rsa-1", algorithm="ES256"), "invalid_token"),
+        (lambda: token(kid="ec-1"), "invalid_token"),
         (lambda: token().rsplit(".", 1)[0] + ".AAAA", "invalid_token"),
     ],
 )
@@ -100,6 +111,87 @@ def test_a_bad_token_gets_401(jwt_gateway: RunningGateway, bad: Any, code: str) 
     with pytest.raises(openai.AuthenticationError) as caught:
         ask(jwt_gateway, bad())
     assert caught.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("claims", "named"),
+    [
+        ({"sub": "u" * 201}, "`sub`"),
+        ({"sub": "user\x00-42"}, "`sub`"),
+        ({"sub": "user\n42"}, "`sub`"),
+        ({"sub": "user\x7f"}, "`sub`"),
+        ({"team": "t" * 201}, "`team`"),
+        ({"team": "design\x00"}, "`team`"),
+        ({"team": {"name": "design"}}, "`team`"),
+    ],
+)
+def test_a_token_whose_recorded_claims_no_record_could_hold_gets_401(
+    jwt_gateway: RunningGateway, claims: dict[str, Any], named: str
+) -> None:
+    """A user or team no usage record can keep is refused at the door, naming the claim,
+    whether the token is the credential or names the user a service key speaks for."""
+    with pytest.raises(openai.AuthenticationError) as caught:
+        ask(jwt_gateway, token(**claims))
+    assert caught.value.code == "invalid_token"
+    assert named in caught.value.message
+    service = jwt_gateway.create_key()
+    with pytest.raises(openai.AuthenticationError) as caught:
+        ask(jwt_gateway, service, extra_headers={"x-careergate-user-token": token(**claims)})
+    assert named in caught.value.message
+
+
+def test_a_token_with_the_longest_claims_a_record_holds_is_metered(
+    jwt_gateway: RunningGateway,
+) -> None:
+    user, team = "u" * 200, "t" * 200
+    raw = ask(jwt_gateway, token(sub=user, team=team))
+    assert (jwt_gateway.usage_record(raw.headers["x-request-id"]).user_id) == user
+
+
+@pytest.mark.parametrize("algorithms", [["HS256"], ["RS256", "none"], ["RS256", "HS512"], []])
+def test_symmetric_or_unsigned_algorithms_are_refused_at_start(
+    tmp_path: Path, algorithms: list[str]
+) -> None:
+    """Keys come from a JWKS of public keys: an HMAC algorithm would take the public key
+    as its shared secret, and ``none`` takes no signature. ``careergate serve`` says so and
+    stops, without a traceback."""
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_text(json.dumps(jwks()))
+    env = cli_env(
+        CAREERGATE_DATA_DIR=str(tmp_path / "data"),
+        CAREERGATE_MASTER_KEY=MasterKey.generate().to_base64(),
+        CAREERGATE_JWT_JWKS_FILE=str(jwks_file),
+        CAREERGATE_JWT_ALGORITHMS=json.dumps(algorithms),
+    )
+    done = run_cli(env, "serve", "--port", str(free_port()), check=False)
+    assert done.returncode == 2
+    assert "CAREERGATE_JWT_ALGORITHMS" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    refused = [name for name in algorithms if name != "RS256"] or ["an empty list"]
+    assert all(name in done.stderr for name in refused)
+    with pytest.raises(ValidationError, match="public-key algorithms"):
+        JwtSettings(jwks_file=jwks_file, algorithms=algorithms)
+
+
+@pytest.mark.postgres
+def test_tokens_are_metered_on_postgresql(tmp_path: Path) -> None:
+    """The records of a token's calls fit PostgreSQL's columns (a long issuer included)."""
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_text(json.dumps(jwks()))
+    issuer = "https://authentication.platform.career.example/realms/production"
+    with fresh_postgres_database() as url, FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            database_url=url,
+            jwt=JwtSettings(jwks_file=jwks_file, issuer=issuer, audience=AUDIENCE),
+        )
+        for gateway in start_gateway(settings, fake):
+            raw = ask(gateway, token(iss=issuer, sub="u" * 200, team="t" * 200))
+            row = gateway.usage_record(raw.headers["x-request-id"])
+            assert (row.user_id, row.team) == ("u" * 200, "t" * 200)
+            assert str(row.key_id).startswith("token:")
+            assert not list(settings.dead_letter_dir.glob("*.jsonl"))
 
 
 def test_a_service_key_names_its_user_with_a_token(jwt_gateway: RunningGateway) -> None:

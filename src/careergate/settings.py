@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -104,6 +104,22 @@ class UpstreamEnvironment(BaseSettings):
     """Comma-separated ``model=deployment`` pairs, e.g. ``gpt-4o=prod-gpt4o``."""
 
 
+PUBLIC_KEY_ALGORITHMS = (
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES256K",
+    "ES384",
+    "ES512",
+    "EdDSA",
+)
+"""Signature algorithms checked with a public key, the only kind a JWKS should publish."""
+
+
 class JwtSettings(BaseSettings):
     """Tokens of the platform's authentication service, accepted instead of a key or to
     name the end user a service key speaks for."""
@@ -115,11 +131,26 @@ class JwtSettings(BaseSettings):
     issuer: str | None = None
     audience: str | None = None
     algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    """Public-key algorithms only (``PUBLIC_KEY_ALGORITHMS``): keys come from a JWKS."""
     user_claim: str = "sub"
     team_claim: str = "team"
     models: list[str] | None = None
     """Models a token holder may use; ``None`` allows all."""
     refresh_seconds: float = 300.0
+
+    @field_validator("algorithms")
+    @classmethod
+    def _public_key_algorithms(cls, names: list[str]) -> list[str]:
+        # Refused at start: at request time HS256 would verify a token with the JWKS's
+        # public key as its shared secret (anyone could sign), and "none" needs no signature.
+        refused = [name for name in names if name not in PUBLIC_KEY_ALGORITHMS]
+        if refused or not names:
+            raise ValueError(
+                f"CAREERGATE_JWT_ALGORITHMS may name only public-key algorithms, since the "
+                f"keys come from a JWKS; refused: {', '.join(refused) or 'an empty list'} "
+                f"(allowed: {', '.join(PUBLIC_KEY_ALGORITHMS)})"
+            )
+        return names
 
     @property
     def enabled(self) -> bool:

@@ -5,8 +5,10 @@ entry chained to 64 zeros (or, once retention has purged old entries, to the anc
 the last purged entry's hash). The canonical JSON holds its fields but the personal
 ones; those (the subject user and the free details) enter it through
 ``personal_digest = SHA-256(salt || their canonical JSON)`` with a random salt per
-entry. Erasure clears them together with the salt: the chain still verifies, and the
-digest left behind cannot be linked to anyone, since without the salt no guess of a
+entry. Erasure clears them together with the salt: the chain still verifies (the
+erasure's own entry seals which entries it cleared, ``careergate.audit.redaction``, so
+that fields nulled by hand are not taken for an erasure), and the digest left behind
+cannot be linked to anyone, since without the salt no guess of a
 user id can be checked against it. (A digest keyed with a secret derived from the master
 key would stay linkable by whoever holds that key, and would make ``audit verify`` and
 the schema migration need the master key.)
@@ -80,6 +82,8 @@ def entry_hash(previous: str, row: dict[str, Any]) -> str:
     at = row["at"]
     fields["at"] = as_utc(at).astimezone(UTC).isoformat(timespec="microseconds")
     fields["pii_kinds"] = list(row["pii_kinds"] or ())
+    if row.get("redactions") is not None:  # only in erasures: older hashes stay the same
+        fields["redactions"] = row["redactions"]
     return hashlib.sha256(previous.encode() + _canonical(fields)).hexdigest()
 
 
@@ -108,6 +112,7 @@ def sealed(entry: AuditEntry) -> dict[str, Any]:
         "pii_kinds": list(entry.pii_kinds),
         "pii_action": entry.pii_action,
         "request_id": _clip(entry.request_id, "request_id"),
+        "redactions": entry.redactions,
         "personal_salt": None,
         "personal_digest": None,
     }

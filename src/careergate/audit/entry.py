@@ -38,6 +38,9 @@ class AuditEntry:
     pii_action: str | None = None
     """What was done with them: ``off``, ``none``, ``masked``, ``pseudonymised``, ``refused``."""
     request_id: str | None = None
+    redactions: dict[str, Any] | None = None
+    """An erasure's entry only: ``{"entries": n, "seal": ...}`` over the entries it
+    cleared (``careergate.audit.redaction``)."""
     seq: int | None = None
     """Its place in the chain, once written."""
 
@@ -60,6 +63,7 @@ class AuditEntry:
             pii_kinds=tuple(row.pii_kinds or ()),
             pii_action=row.pii_action,
             request_id=row.request_id,
+            redactions=row.redactions,
             seq=row.seq,
         )
 
@@ -82,4 +86,5 @@ class AuditEntry:
             "pii_action": self.pii_action,
             "request_id": self.request_id,
             "details": self.details,
+            "redactions": self.redactions,
         }

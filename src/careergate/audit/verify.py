@@ -8,7 +8,10 @@ check names what is wrong with it:
 - ``changed``: its content or its personal fields (while not erased) no
   longer hash to what was written;
 - ``removed before it``: it is intact but was chained to an entry that is no longer there
-  (entries were deleted and the rest renumbered).
+  (entries were deleted and the rest renumbered);
+- ``erased without an erasure``: its user and details are gone but no erasure later in
+  the chain recorded clearing them (``careergate.audit.redaction``), or an erasure's
+  record of what it cleared no longer matches the seal in its entry.
 
 What it cannot see: someone able to write to the database who recomputes every hash
 after the entries they changed. Against that, keep the head (printed by verify) outside
@@ -17,12 +20,14 @@ the database, and compare it later with ``--head``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from careergate.audit.chain import CHAIN, entry_hash, personal_digest
+from careergate.audit.redaction import erasures_of_entries, sealed_set_matches
 from careergate.storage.database import Database
 from careergate.storage.tables import AuditChainRow, AuditRow
 
@@ -31,7 +36,8 @@ from careergate.storage.tables import AuditChainRow, AuditRow
 class Problem:
     seq: int
     kind: str
-    """``missing``, ``reordered``, ``changed`` or ``removed before it``."""
+    """``missing``, ``reordered``, ``changed``, ``removed before it`` or ``erased without
+    an erasure``."""
     message: str
 
 
@@ -40,7 +46,7 @@ class Verdict:
     checked: int
     """Entries checked."""
     erased: int
-    """Of those, entries whose personal fields were erased."""
+    """Of those, entries whose personal fields an erasure recorded in the chain cleared."""
     anchor_seq: int
     head_seq: int
     head_hash: str
@@ -76,11 +82,10 @@ async def verify(database: Database, expected_head: str | None = None) -> Verdic
     async with database.session() as session:
         head = await session.get(AuditChainRow, CHAIN)
         assert head is not None, "the audit chain's head row is created by the migration"
-        expected, previous = head.anchor_seq + 1, head.anchor_hash
-        checked = erased = 0
+        walk = _Walk(database, head.anchor_seq + 1, head.anchor_hash)
 
         def verdict(problem: Problem | None) -> Verdict:
-            return Verdict(checked, erased, head.anchor_seq, head.seq, head.hash, problem)
+            return Verdict(walk.checked, walk.erased, head.anchor_seq, head.seq, head.hash, problem)
 
         query = (
             select(AuditRow)
@@ -88,36 +93,93 @@ async def verify(database: Database, expected_head: str | None = None) -> Verdic
             .order_by(AuditRow.seq)
             .execution_options(yield_per=2000)
         )
-        async for row in await session.stream_scalars(query):
-            problem = await _check(database, row, expected, previous)
-            if problem is not None:
-                return verdict(problem)
-            checked += 1
-            erased += row.personal_digest is not None and row.personal_salt is None
-            expected, previous = expected + 1, row.entry_hash
-        if expected - 1 < head.seq:
-            return verdict(
-                Problem(
-                    expected,
-                    "missing",
-                    f"entry {expected} is missing: the log ends at {expected - 1} but its "
-                    f"head is entry {head.seq}",
-                )
+        async with erasures_of_entries(database, head.anchor_seq) as erasure_of:
+            async for row in await session.stream_scalars(query):
+                problem = await walk.step(row, erasure_of)
+                if problem is not None:
+                    return verdict(problem)
+        return verdict(walk.end(head.seq, head.hash, expected_head))
+
+
+class _Walk:
+    """The walk's state: where it is, and the erasures it was told of but has not met."""
+
+    def __init__(self, database: Database, expected: int, previous: str) -> None:
+        self.database = database
+        self.expected, self.previous = expected, previous
+        self.checked = self.erased = 0
+        self.awaited: dict[int, int] = {}
+        """Erasures (seq) that erased entries met so far name, with the first such entry."""
+
+    async def step(
+        self, row: AuditRow, erasure_of: Callable[[int], Awaitable[int | None]]
+    ) -> Problem | None:
+        problem = await _check(self.database, row, self.expected, self.previous)
+        if problem is None and row.personal_digest is not None and row.personal_salt is None:
+            problem = await self._erased(row, erasure_of)
+        if problem is None:
+            problem = await self._erasure(row)
+        if problem is not None:
+            return problem
+        self.checked += 1
+        self.expected, self.previous = self.expected + 1, row.entry_hash
+        return None
+
+    async def _erased(
+        self, row: AuditRow, erasure_of: Callable[[int], Awaitable[int | None]]
+    ) -> Problem | None:
+        erasure = await erasure_of(row.seq)
+        if erasure is None or erasure <= row.seq:
+            return _unrecorded(row.seq)
+        self.awaited.setdefault(erasure, row.seq)
+        self.erased += 1
+        return None
+
+    async def _erasure(self, row: AuditRow) -> Problem | None:
+        """At an erasure's entry: its record still hashes to its seal. At an entry an
+        erased entry named as its erasure but that is none: that entry's problem."""
+        first = self.awaited.pop(row.seq, None)
+        if row.redactions is None:
+            return _unrecorded(first) if first is not None else None
+        async with self.database.session() as other:  # the walk's own cursor is still open
+            if await sealed_set_matches(other, row):
+                return None
+        return Problem(
+            row.seq,
+            "erased without an erasure",
+            f"entry {row.seq} is an erasure whose record of the entries it erased no longer "
+            "matches its seal: entries were added to or removed from that record",
+        )
+
+    def end(self, head_seq: int, head_hash: str, expected_head: str | None) -> Problem | None:
+        if self.awaited:
+            return _unrecorded(min(self.awaited.values()))
+        expected, previous = self.expected, self.previous
+        if expected - 1 < head_seq:
+            return Problem(
+                expected,
+                "missing",
+                f"entry {expected} is missing: the log ends at {expected - 1} but its "
+                f"head is entry {head_seq}",
             )
-        if previous != head.hash:
-            return verdict(
-                Problem(head.seq, "changed", f"entry {head.seq} is not the one the head names")
+        if previous != head_hash:
+            return Problem(head_seq, "changed", f"entry {head_seq} is not the one the head names")
+        if expected_head is not None and expected_head != head_hash:
+            return Problem(
+                head_seq,
+                "changed",
+                "the chain is consistent but its head is not the one given: "
+                "the log was rewritten or is another log",
             )
-        if expected_head is not None and expected_head != head.hash:
-            return verdict(
-                Problem(
-                    head.seq,
-                    "changed",
-                    "the chain is consistent but its head is not the one given: "
-                    "the log was rewritten or is another log",
-                )
-            )
-        return verdict(None)
+        return None
+
+
+def _unrecorded(seq: int) -> Problem:
+    return Problem(
+        seq,
+        "erased without an erasure",
+        f"entry {seq}'s user and details were removed, but no erasure recorded removing them",
+    )
 
 
 async def _check(database: Database, row: AuditRow, expected: int, previous: str) -> Problem | None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from careergate.auth.principal import Role
 from careergate.endpoints import endpoint_paths
 from careergate.settings import PrivacyMode
+from careergate.storage.text import first_unstorable
 
 ENDPOINT_NAMES = endpoint_paths()
 
@@ -44,13 +45,15 @@ class KeySpec(BaseModel):
     """Personal data in its requests: off, pseudonymise, mask or refuse."""
     metadata: dict[str, Any] | None = None
 
-    @field_validator("name", "user", "team", "feature", "models", "features")
+    @field_validator("name", "user", "team", "feature", "models", "features", "metadata")
     @classmethod
-    def _storable(cls, value: str | list[str] | None) -> str | list[str] | None:
-        # PostgreSQL keeps no NUL character in text: refuse it here, not as a server error.
-        for text in [value] if isinstance(value, str) else value or ():
-            if "\x00" in text:
-                raise ValueError("must not contain NUL characters")
+    def _storable(cls, value: Any) -> Any:
+        # Text no database keeps (NUL, lone surrogates): refused here, not as a server error.
+        found = first_unstorable(value)
+        if found is not None:
+            where, reason = found
+            inside = f" (at {where})" if where else ""
+            raise ValueError(f"holds {reason}{inside}, which careergate cannot store")
         return value
 
     @field_validator("endpoints")

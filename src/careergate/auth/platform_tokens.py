@@ -11,8 +11,10 @@ the service speaks for (proof enough, without the act-for-users permission).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,10 +29,64 @@ from careergate.settings import JwtSettings
 log = logging.getLogger("careergate.auth.tokens")
 
 _CACHE_LIMIT = 50_000
+MAX_CLAIM = 200
+"""The longest user or team a usage record keeps (the columns' length)."""
+KEY_ID_LENGTH = 32
+"""The length of the key id column of usage records."""
 
 
 def looks_like_jwt(credential: str) -> bool:
     return credential.count(".") == 2 and not credential.startswith("sk-")
+
+
+def recorded_claim(name: str, value: object) -> str:
+    """A claim careergate records (the user, the team) as text, or the token refused (401).
+
+    Checked here, before the token is believed: a value no usage record or audit entry
+    can hold (over ``MAX_CLAIM`` characters, or with control characters such as NUL) would
+    otherwise pass authentication and send every record of its calls to the dead-letter
+    path. Numbers are accepted as their text (some services number their users)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        problem = "must be a string"
+    else:
+        text = str(value)
+        if not text:
+            problem = "must not be empty"
+        elif len(text) > MAX_CLAIM:
+            problem = f"must be at most {MAX_CLAIM} characters"
+        elif any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
+            problem = "must not contain control characters"
+        else:
+            return text
+    raise AuthenticationFailed(
+        f"The token is not valid: its `{name}` claim {problem}.", code="invalid_token"
+    )
+
+
+def _fitting_key(algorithm: str, key: Any, accepted: list[str]) -> Any:
+    """``key``, if the token's algorithm is accepted and is one for a key of its type.
+
+    Checked before decoding: PyJWT handed a key of another type than the algorithm's
+    (a token signed ES256 naming an RSA key's id) fails with a TypeError, which must be a
+    401 like any other forged token, not a server error."""
+    if algorithm not in accepted:
+        raise jwt.InvalidAlgorithmError(f"the algorithm {algorithm[:16]!r} is not accepted")
+    try:
+        jwt.get_algorithm_by_name(algorithm).prepare_key(key)
+    except (TypeError, ValueError, jwt.PyJWTError):
+        raise jwt.InvalidTokenError(f"its signing key is not a key for {algorithm}") from None
+    return key
+
+
+def token_key_id(issuer: str | None) -> str:
+    """What stands for a key in the records of a token's calls: ``token:<issuer>``, or,
+    for an issuer too long for the key id column or not plain text, a digest of it (the
+    records must fit the column, or they would all go to the dead-letter path)."""
+    name = f"token:{issuer or 'platform'}"
+    if len(name) <= KEY_ID_LENGTH and name.isprintable():
+        return name
+    digest = hashlib.sha256(str(issuer).encode(errors="replace")).hexdigest()
+    return f"token:{digest[: KEY_ID_LENGTH - len('token:')]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +159,7 @@ class TokenVerifier:
             key = await self._key_for(str(header.get("kid", "")))
             claims = jwt.decode(
                 token,
-                key=key.key,
+                key=_fitting_key(str(header.get("alg")), key.key, settings.algorithms),
                 algorithms=settings.algorithms,
                 audience=settings.audience,
                 issuer=settings.issuer,
@@ -115,10 +171,11 @@ class TokenVerifier:
             raise AuthenticationFailed(
                 f"The token is not valid: {exc}.", code="invalid_token"
             ) from None
+        team = claims.get(settings.team_claim)
         verified = TokenClaims(
-            user=str(claims[settings.user_claim]),
-            team=str(claims[settings.team_claim]) if settings.team_claim in claims else None,
-            issuer=claims.get("iss"),
+            user=recorded_claim(settings.user_claim, claims[settings.user_claim]),
+            team=recorded_claim(settings.team_claim, team) if team is not None else None,
+            issuer=str(claims["iss"]) if claims.get("iss") is not None else None,
             expires_at=float(claims["exp"]),
         )
         if len(self._cache) >= _CACHE_LIMIT:
@@ -131,7 +188,7 @@ class TokenVerifier:
         claims = await self.verify(token)
         models = tuple(self.settings.models) if self.settings.models is not None else None
         return Principal(
-            key_id=f"token:{claims.issuer or 'platform'}",
+            key_id=token_key_id(claims.issuer),
             key_prefix=f"token:{claims.user}",
             role=Role.SERVICE,
             user=claims.user,

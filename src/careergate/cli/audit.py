@@ -12,7 +12,14 @@ import typer
 
 from careergate.audit.log import AuditLog
 from careergate.audit.verify import Verdict, verify
-from careergate.cli.common import err_console, load_settings, print_json, run, with_database
+from careergate.cli.common import (
+    err_console,
+    load_settings,
+    print_json,
+    run,
+    storable,
+    with_database,
+)
 from careergate.reports.time_range import parse_range
 from careergate.storage.database import Database
 
@@ -54,7 +61,9 @@ def verify_command(
 def export(
     since: Annotated[str | None, typer.Option(help="7d, 24h or an ISO date or time.")] = None,
     until: Annotated[str | None, typer.Option(help="Same forms; excluded.")] = None,
-    user: Annotated[str | None, typer.Option(help="Only entries about this user.")] = None,
+    user: Annotated[
+        str | None, typer.Option(help="Only entries about this user.", callback=storable)
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
     """Entries in chain order as JSON lines (one entry a line)."""

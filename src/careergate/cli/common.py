@@ -16,6 +16,7 @@ from rich.table import Table
 from careergate.errors import GatewayError
 from careergate.settings import Settings
 from careergate.storage.database import Database
+from careergate.storage.text import unstorable
 
 T = TypeVar("T")
 
@@ -31,6 +32,16 @@ def load_settings() -> Settings:
         reasons = "; ".join(error["msg"] for error in exc.errors())
         err_console.print(f"[red]error:[/red] invalid settings: {reasons}")
         raise typer.Exit(2) from None
+
+
+def storable(value: str | None) -> str | None:
+    """A typer callback for text that goes into the database: refused (exit 2, with a
+    message) when no database could keep it (``careergate.storage.text``), as the admin
+    API refuses it with a 400."""
+    reason = unstorable(value) if value is not None else None
+    if reason is not None:
+        raise typer.BadParameter(f"holds {reason}, which careergate cannot store")
+    return value
 
 
 def run(work: Callable[[], Awaitable[T]]) -> T:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -17,7 +18,14 @@ from careergate.auth.admin import KeyAdmin
 from careergate.auth.permissions import KeySpec, KeyUpdate
 from careergate.auth.principal import Role
 from careergate.auth.store import CreatedKey, KeyInfo
-from careergate.cli.common import load_settings, print_json, print_table, run, with_database
+from careergate.cli.common import (
+    load_settings,
+    print_json,
+    print_table,
+    run,
+    storable,
+    with_database,
+)
 from careergate.observability.key_monitor import KeyActivity, key_activity
 from careergate.pricing.catalogue import usd_from_nano
 from careergate.runtime import key_admin
@@ -29,7 +37,30 @@ console = Console()
 T = TypeVar("T")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-KeyArgument = Annotated[str, typer.Argument(help="The key's id or its listed prefix.")]
+KeyArgument = Annotated[
+    str, typer.Argument(help="The key's id or its listed prefix.", callback=storable)
+]
+M = TypeVar("M", bound=KeySpec)
+
+
+def _checked(model: type[M], **fields: Any) -> M:
+    """The key's spec or changes, or the command ended with what is wrong (exit 2), the
+    same checks as the admin API's."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise typer.BadParameter(reasons) from None
+
+
+def _metadata(text: str | None) -> Any:
+    try:
+        return orjson.loads(text) if text else None
+    except orjson.JSONDecodeError as exc:
+        raise typer.BadParameter(f"--metadata is not JSON: {exc}") from None
 
 
 def _with_admin(work: Callable[[KeyAdmin], Awaitable[T]]) -> T:
@@ -60,14 +91,24 @@ def _show_created(created: CreatedKey, as_json: bool, verb: str) -> None:
 
 @keys_app.command("create")
 def create(
-    user: Annotated[str | None, typer.Option(help="End user the key belongs to.")] = None,
-    team: Annotated[str | None, typer.Option(help="Team the key's usage is charged to.")] = None,
-    feature: Annotated[str | None, typer.Option(help="Feature its usage is attributed to.")] = None,
+    user: Annotated[
+        str | None, typer.Option(help="End user the key belongs to.", callback=storable)
+    ] = None,
+    team: Annotated[
+        str | None, typer.Option(help="Team the key's usage is charged to.", callback=storable)
+    ] = None,
+    feature: Annotated[
+        str | None, typer.Option(help="Feature its usage is attributed to.", callback=storable)
+    ] = None,
     models: Annotated[
-        str | None, typer.Option(help="Comma-separated models or patterns (gpt-4o*) it may use.")
+        str | None,
+        typer.Option(
+            help="Comma-separated models or patterns (gpt-4o*) it may use.", callback=storable
+        ),
     ] = None,
     features: Annotated[
-        str | None, typer.Option(help="Comma-separated features it may attribute usage to.")
+        str | None,
+        typer.Option(help="Comma-separated features it may attribute usage to.", callback=storable),
     ] = None,
     endpoints: Annotated[
         str | None, typer.Option(help="Comma-separated endpoints: chat/completions, embeddings.")
@@ -79,7 +120,9 @@ def create(
     rpm: Annotated[int | None, typer.Option(help="Requests per minute.")] = None,
     tpm: Annotated[int | None, typer.Option(help="Tokens per minute.")] = None,
     budget: Annotated[str | None, typer.Option(help="Budget in USD (a decimal).")] = None,
-    name: Annotated[str | None, typer.Option(help="A label for listings.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="A label for listings.", callback=storable)
+    ] = None,
     expires_in_days: Annotated[
         float | None, typer.Option("--expires-in-days", help="Expire after this many days.")
     ] = None,
@@ -91,7 +134,8 @@ def create(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (with the key).")] = False,
 ) -> None:
     """Create a key. Its secret is printed once and never stored."""
-    spec = KeySpec(
+    spec = _checked(
+        KeySpec,
         name=name,
         role=role,
         user=user,
@@ -106,7 +150,7 @@ def create(
         budget_usd=Decimal(budget) if budget else None,
         expires_at=_expiry(expires_in_days),
         privacy=privacy,
-        metadata=orjson.loads(metadata) if metadata else None,
+        metadata=_metadata(metadata),
     )
     created = _with_admin(lambda admin: admin.create(Actor.command_line(), spec))
     _show_created(created, as_json, "Created")
@@ -179,7 +223,7 @@ def update(
         "act_for_users": act_for_users,
         "privacy": privacy,
     }
-    changes = KeyUpdate(**{k: v for k, v in given.items() if v is not None})
+    changes = _checked(KeyUpdate, **{k: v for k, v in given.items() if v is not None})
     info = _with_admin(lambda admin: admin.update(Actor.command_line(), key, changes))
     print_json(info.to_json())
 

@@ -10,7 +10,14 @@ import orjson
 import typer
 
 from careergate.audit.log import Actor, AuditLog
-from careergate.cli.common import err_console, load_settings, print_json, run, with_database
+from careergate.cli.common import (
+    err_console,
+    load_settings,
+    print_json,
+    run,
+    storable,
+    with_database,
+)
 from careergate.errors import GatewayError
 from careergate.governance.retention import Purged, purge
 from careergate.governance.user_data import Erasure, erase_user, export_user
@@ -21,7 +28,10 @@ from careergate.storage.database import Database
 
 privacy_app = typer.Typer(help="Users' data: export, erasure; retention.", no_args_is_help=True)
 
-UserOption = Annotated[str, typer.Option("--user", help="The user id, as careergate records it.")]
+UserOption = Annotated[
+    str,
+    typer.Option("--user", help="The user id, as careergate records it.", callback=storable),
+]
 
 
 @privacy_app.command("export")

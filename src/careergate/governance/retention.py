@@ -4,7 +4,8 @@
   first), so report totals stay the same.
 - Audit entries go from the start of the chain up to the last entry older than the
   period; the last one purged becomes the chain's anchor (its seq and hash), from which
-  ``audit verify`` starts. The purge holds the chain's lock, like an append.
+  ``audit verify`` starts. The purge holds the chain's lock, like an append. An
+  erasure's record of the entries it cleared goes with the erasure's own entry.
 - Feedback, evaluation results and dead-letter files simply go.
 
 The gateway purges every ``purge_seconds`` in the background; ``careergate privacy
@@ -31,6 +32,7 @@ from careergate.storage.batch import async_transaction
 from careergate.storage.database import Database
 from careergate.storage.tables import (
     AuditChainRow,
+    AuditRedactionRow,
     AuditRow,
     Base,
     EvalResultRow,
@@ -118,6 +120,11 @@ async def _purge_audit(database: Database, line: datetime) -> int:
             return 0
         last_hash = await scalar(select(AuditRow.entry_hash).where(AuditRow.seq == last))
         done = await transaction.execute(delete(AuditRow).where(AuditRow.seq <= last))
+        # An erasure's record goes with its entry, not with the entries it names: its
+        # seal covers them all, purged or not.
+        await transaction.execute(
+            delete(AuditRedactionRow).where(AuditRedactionRow.erasure_seq <= last)
+        )
         await transaction.execute(
             update(AuditChainRow)
             .where(AuditChainRow.name == CHAIN)

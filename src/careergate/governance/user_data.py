@@ -8,7 +8,9 @@ name and metadata; their budgets and the alerts about their keys and budgets are
 deleted; feedback gets the token; audit entries lose their plaintext user and details
 (the chain keeps only their salted digest, whose salt goes too); dead-letter files are
 rewritten. The erasure is itself an audit entry (``privacy.erased``) naming the token,
-never the user.
+never the user, appended in the transaction that clears the audit entries and sealing
+which ones it cleared, so that ``audit verify`` can tell them from fields nulled by hand
+(``careergate.audit.redaction``).
 
 On SQLite the file is then vacuumed and its write-ahead log truncated, so that the old
 values do not survive in free pages; backups taken afterwards hold none of them. (On
@@ -26,7 +28,9 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
 
+from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
+from careergate.audit.redaction import erase_entries
 from careergate.auth.store import KeyInfo
 from careergate.privacy.subject_directory import SUBJECT_KIND
 from careergate.storage.backup import json_value
@@ -34,7 +38,6 @@ from careergate.storage.database import Database
 from careergate.storage.tables import (
     AlertRow,
     ApiKeyRow,
-    AuditRow,
     Base,
     BudgetRow,
     BudgetWindowRow,
@@ -155,31 +158,31 @@ async def erase_user(database: Database, user: str, actor: Actor, dead_letter: P
         feedback = await count(
             update(FeedbackRow).where(FeedbackRow.user_id == user).values(user_id=token)
         )
-        audit = await count(
-            update(AuditRow)
-            .where(AuditRow.user_id == user)
-            .values(user_id=None, details=None, personal_salt=None)
-        )
         subject = await count(
             delete(VaultSecretRow).where(
                 VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
             )
         )
-    erasure = Erasure(
-        token,
-        usage,
-        daily,
-        feedback,
-        keys,
-        budgets,
-        alerts,
-        audit,
-        _rewrite_dead_letters(dead_letter, user, token),
-        subject,
-    )
-    await AuditLog(database).record(actor, "privacy.erased", None, erasure.to_json())
+    set_aside = _rewrite_dead_letters(dead_letter, user, token)
+
+    def erasure(audit: int) -> Erasure:
+        counts = (usage, daily, feedback, keys, budgets, alerts, audit, set_aside, subject)
+        return Erasure(token, *counts)
+
+    def entry(audit: int) -> AuditEntry:
+        return AuditEntry(
+            at=datetime.now(UTC),
+            actor=actor.name,
+            source=actor.source,
+            action="privacy.erased",
+            details=erasure(audit).to_json(),
+        )
+
+    # The audit entries last, with the erasure's own entry that seals which ones it
+    # cleared (``careergate.audit.redaction``): both or neither.
+    done = erasure(await erase_entries(database, user, entry))
     await _compact(database)
-    return erasure
+    return done
 
 
 def _rewrite_dead_letters(folder: Path, user: str, token: str) -> int:

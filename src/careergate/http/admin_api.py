@@ -11,7 +11,7 @@ audit log or hammer the key store at the gateway's full speed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -36,6 +36,7 @@ from careergate.privacy.shield import subject_of_document
 from careergate.reports.time_range import parse_range
 from careergate.reports.usage import usage_report
 from careergate.runtime import Runtime, vault
+from careergate.storage.text import first_unstorable
 
 
 class RotateRequest(BaseModel):
@@ -109,6 +110,8 @@ class AdminRoutes:
                 await runtime.admin_cap.admit(principal.key_id)
                 if not (readers_too and principal.role is Role.READER):
                     _require_admin(principal)
+                _refuse_unstorable(request.path_params.items())
+                _refuse_unstorable(request.query_params.multi_items())
                 client = request.client.host if request.client else "unknown"
                 actor = Actor(f"key:{principal.key_prefix}", client)
                 content = await handler(runtime, actor, request)
@@ -120,7 +123,15 @@ class AdminRoutes:
 
     @staticmethod
     async def _body(runtime: Runtime, request: Request) -> bytes:
-        return await bounded_body(request, runtime.settings.admin_max_body_bytes, RequestTooLarge)
+        """The body, its text checked like the parameters (a body that is not JSON is
+        left to its parser to refuse)."""
+        raw = await bounded_body(request, runtime.settings.admin_max_body_bytes, RequestTooLarge)
+        try:
+            document = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            return raw
+        _refuse_unstorable([("", document)])
+        return raw
 
     async def list_keys(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         include_revoked = request.query_params.get("all") in ("1", "true")
@@ -222,6 +233,22 @@ class AdminRoutes:
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         return {"lines": [line.to_json() for line in lines]}
+
+
+def _refuse_unstorable(values: Iterable[tuple[str, Any]]) -> None:
+    """Every admin input (path, query, body) passes here before a handler sees it: text no
+    database can keep is refused (400, naming the parameter) instead of failing in the
+    database (``careergate.storage.text``)."""
+    for name, value in values:
+        found = first_unstorable(value, name)
+        if found is not None:
+            where = found[0] or "body"
+            reason = found[1]
+            raise InvalidRequest(
+                f"'{where}' holds {reason}, which careergate cannot store.",
+                param=where,
+                code="invalid_text",
+            )
 
 
 def _require_admin(principal: Principal) -> None:

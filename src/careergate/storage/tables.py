@@ -56,7 +56,8 @@ class AuditRow(Base):
     previous entry's hash and every column but the personal ones (``user_id``,
     ``details``), which enter it only through ``personal_digest``, a salted SHA-256 of
     them. Erasing a person clears them with their salt and keeps the digest, so the chain
-    still verifies and the digest can no longer be linked to anyone.
+    still verifies and the digest can no longer be linked to anyone; the erasure's own
+    entry seals which entries it cleared (``redactions``, ``AuditRedactionRow``).
     """
 
     __tablename__ = "audit_log"
@@ -91,8 +92,25 @@ class AuditRow(Base):
     request_id: Mapped[str | None] = mapped_column(String(40))
     personal_salt: Mapped[str | None] = mapped_column(String(64))
     personal_digest: Mapped[str | None] = mapped_column(String(64))
+    redactions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """An erasure's entry only: how many entries it cleared and the seal over their seqs
+    (``careergate.audit.redaction``); chained like the other columns."""
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditRedactionRow(Base):
+    """An audit entry whose personal fields an erasure cleared, and that erasure's entry.
+
+    The set of an erasure's rows is sealed in its entry (``AuditRow.redactions``): a row
+    added, removed or moved breaks that seal. Rows go with the erasure's entry when
+    retention purges it, not with the entry they name (the seal covers them all)."""
+
+    __tablename__ = "audit_redactions"
+    __table_args__ = (Index("ix_audit_redactions_erasure", "erasure_seq"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    erasure_seq: Mapped[int] = mapped_column(BigInteger)
 
 
 class AuditChainRow(Base):
