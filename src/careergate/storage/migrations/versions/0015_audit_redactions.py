@@ -8,7 +8,7 @@ erased, not by whom: ``audit verify`` accepts them from then on, and fails on fi
 nulled by hand afterwards.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 from datetime import UTC, datetime
@@ -21,7 +21,7 @@ from careergate.audit.chain import CHAIN, link
 from careergate.audit.redaction import redactions
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
