@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 
 from careergate.records.buffer import ISOLATE_AFTER
 from careergate.records.tables import UsageWriter
@@ -36,6 +36,12 @@ async def count(database: Database) -> int:
         return int(await session.scalar(select(func.count()).select_from(UsageRow)) or 0)
 
 
+REFUSE_ONE = """
+CREATE TRIGGER refuse_one BEFORE INSERT ON usage_records
+WHEN NEW.request_id = 'req-taken' BEGIN SELECT RAISE(ABORT, 'refused'); END
+"""
+
+
 def test_a_refused_record_is_set_aside_and_replayed(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
     dead_letter = tmp_path / "data" / "dead-letter"
@@ -44,9 +50,11 @@ def test_a_refused_record_is_set_aside_and_replayed(tmp_path: Path) -> None:
         database = Database(settings.resolved_database_url)
         await database.migrate()
         writer = UsageWriter(database, flush_seconds=3600, dead_letter=dead_letter)
-        writer.record(record("req-taken"))
+        writer.record(record("req-first"))
         await writer.flush()
-        writer.record(record("req-taken"))  # the database refuses a second one
+        async with database.session() as session, session.begin():
+            await session.execute(text(REFUSE_ONE))
+        writer.record(record("req-taken"))  # the database refuses this one
         for n in range(3):
             writer.record(record(f"req-{n}"))
         for _ in range(ISOLATE_AFTER - 1):
@@ -61,7 +69,7 @@ def test_a_refused_record_is_set_aside_and_replayed(tmp_path: Path) -> None:
         assert await count(database) == 5
         await writer.close()
         async with database.session() as session, session.begin():
-            await session.execute(delete(UsageRow).where(UsageRow.request_id == "req-taken"))
+            await session.execute(text("DROP TRIGGER refuse_one"))
         await database.close()
 
     asyncio.run(scenario())

@@ -1,10 +1,12 @@
 """Batched, off-the-hot-path writing of records (usage records, audit entries).
 
-``record()`` only appends to a buffer. A background task writes the buffer in one
-transaction every ``flush_seconds`` (or sooner once ``batch_size`` records wait).
-``close()`` writes what is left, so a clean shutdown loses nothing. A crash loses at
-most the records still in the buffer: those of the last ``flush_seconds`` plus those of
-requests still in flight.
+``record()`` appends to the writer's journal (``journal.py``: one ``os.write``, so that
+the record outlives the process) and to a buffer. A background task writes the buffer
+in one transaction every ``flush_seconds`` (or sooner once ``batch_size`` records
+wait), and deletes the journal's segments whose records are all committed. ``close()``
+writes what is left, so a clean shutdown loses nothing; after a crash, the journal's
+records are written by the next process to look (``replay.py``). Without a journal, a
+crash loses the records still in the buffer: those of the last ``flush_seconds``.
 
 A failed write keeps the batch and retries it. After ``ISOLATE_AFTER`` failures in a row
 the batch is written a record at a time: when some records go in and others do not, the
@@ -25,7 +27,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+import orjson
+
 from careergate.records.dead_letters import set_aside
+from careergate.records.journal import Journal
 
 log = logging.getLogger("careergate.records")
 
@@ -59,6 +64,7 @@ class BufferedWriter(ABC, Generic[T]):
         flush_seconds: float = 0.5,
         batch_size: int = 500,
         dead_letter: Path | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
@@ -70,6 +76,7 @@ class BufferedWriter(ABC, Generic[T]):
         self.dead_lettered = 0
         self._dead_letter = dead_letter
         self._failures = 0
+        self.journal = journal
 
     @abstractmethod
     async def write(self, batch: Sequence[T]) -> None:
@@ -83,6 +90,10 @@ class BufferedWriter(ABC, Generic[T]):
         """Let go of what writing needed (connections), once everything is written."""
 
     def record(self, record: T, /) -> None:
+        """Journal the record (it is on disk when this returns) and buffer it; the
+        request may be answered once every record it makes has passed here."""
+        if self.journal is not None:
+            self.journal.append(orjson.dumps(record) + b"\n")
         self._buffer.append(record)
         if len(self._buffer) >= self.batch_size:
             self._wakeup.set()
@@ -104,6 +115,7 @@ class BufferedWriter(ABC, Generic[T]):
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
+        mark = self.journal.rotate() if self.journal is not None else 0
         started = time.perf_counter()
         try:
             await self.write(batch)
@@ -112,6 +124,8 @@ class BufferedWriter(ABC, Generic[T]):
             log.exception("writing %d %s records failed; will retry", len(batch), self.kind)
             if self._failures >= ISOLATE_AFTER:
                 batch = await self._isolate(batch)
+                if not batch:  # written or set aside, one at a time
+                    self._settled(mark)
             self._buffer[:0] = batch
             if len(self._buffer) > _MAX_BUFFERED:
                 overflow = len(self._buffer) - _MAX_BUFFERED
@@ -120,8 +134,15 @@ class BufferedWriter(ABC, Generic[T]):
             return
         self._failures = 0
         self.written += len(batch)
+        self._settled(mark)
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug("wrote %d %s records in %.1f ms", len(batch), self.kind, elapsed_ms)
+
+    def _settled(self, mark: int) -> None:
+        """The journal's segments up to ``mark`` hold only records now committed or set
+        aside (a batch is everything buffered when it was cut, older failures included)."""
+        if self.journal is not None:
+            self.journal.settled(mark)
 
     async def _isolate(self, batch: list[T]) -> list[T]:
         """Write the batch a record at a time; what still waits for the database."""
@@ -159,6 +180,11 @@ class BufferedWriter(ABC, Generic[T]):
         await self.flush()
         if self._buffer:
             log.error(
-                "%d %s records could not be written at shutdown", len(self._buffer), self.kind
+                "%d %s records could not be written at shutdown%s",
+                len(self._buffer),
+                self.kind,
+                "; they stay in the journal for the next start" if self.journal else "",
             )
+        if self.journal is not None:
+            self.journal.close(committed=not self._buffer)
         self.release()

@@ -15,11 +15,17 @@ from typing import Any
 
 import orjson
 
-from careergate.storage.batch import BatchInserter
+from careergate.storage.batch import BatchInserter, OnConflict
 from careergate.storage.database import Database
 from careergate.storage.tables import UsageRow
 
 USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
+USAGE_CONFLICT = OnConflict("request_id")
+"""A request has one usage record: one written again (a journal replayed, a batch
+retried after the record process died having committed it) is left out. Once
+``usage_records`` marks worst-case records of crashed requests as ``reconciled``, the
+exact record replaces such a one: ``OnConflict("request_id", replace_when="reconciled")``.
+"""
 
 
 def set_aside(directory: Path, kind: str, rows: Iterable[dict[str, Any]]) -> Path:
@@ -35,7 +41,7 @@ def set_aside(directory: Path, kind: str, rows: Iterable[dict[str, Any]]) -> Pat
 async def replay_usage(database: Database, lines: list[bytes]) -> tuple[int, int]:
     """Write the usage records of a dead-letter file's lines (one at a time): (written,
     still refused)."""
-    inserter = BatchInserter(database, USAGE_TABLE)
+    inserter = BatchInserter(database, USAGE_TABLE, USAGE_CONFLICT)
     written = refused = 0
     try:
         for line in lines:

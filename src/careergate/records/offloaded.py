@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import orjson
 
 from careergate.records.buffer import BufferedWriter
+from careergate.records.journal import Journal
 from careergate.records.kinds import RecordKind
 from careergate.records.process import RecordProcess
 
@@ -26,8 +27,9 @@ class OffloadedWriter(BufferedWriter[T]):
         flush_seconds: float = 0.5,
         batch_size: int = 500,
         dead_letter: Path | None = None,
+        journal: Journal | None = None,
     ) -> None:
-        super().__init__(flush_seconds, batch_size, dead_letter)
+        super().__init__(flush_seconds, batch_size, dead_letter, journal)
         self.kind = kind.name
         self._rows = kind.to_row
         self._process = process

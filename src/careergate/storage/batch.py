@@ -11,6 +11,11 @@ a truly asynchronous driver and use it.
 
 ``transaction()`` gives the same connections for a transaction of other statements
 around the insert (the audit chain locks and moves its head in the one that inserts).
+
+``OnConflict`` makes the insert an upsert on a unique column: a row whose key is taken
+is left out, or replaces the row in the table when that row's ``replace_when`` column
+is true (SQLite and PostgreSQL spell it alike: ``ON CONFLICT ... DO NOTHING`` or
+``DO UPDATE ... WHERE``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import asyncio
 import operator
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,12 +35,14 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Executable,
+    Insert,
     Result,
     Table,
     create_engine,
     event,
     insert,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from careergate.storage.database import Database, sqlite_pragmas
@@ -68,16 +76,53 @@ _SQLITE_CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {
 }
 
 
+@dataclass(frozen=True)
+class OnConflict:
+    """What an insert does with a row whose ``key`` (a unique column) is already taken:
+    leave it out, or, when ``replace_when`` names a boolean column that is true on the
+    row in the table, replace that row with it."""
+
+    key: str
+    replace_when: str | None = None
+
+    def sqlite(self, table: Table, columns: Sequence[str]) -> str:
+        """The clause after ``INSERT ... VALUES (...)`` (names from the table's metadata)."""
+        if self.replace_when is None:
+            return f" ON CONFLICT ({self.key}) DO NOTHING"
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != self.key)
+        return (
+            f" ON CONFLICT ({self.key}) DO UPDATE SET {updates}"
+            f" WHERE {table.name}.{self.replace_when}"
+        )
+
+    def statement(self, table: Table) -> Insert:
+        """The insert for PostgreSQL."""
+        upsert = postgresql.insert(table)
+        if self.replace_when is None:
+            return upsert.on_conflict_do_nothing(index_elements=[self.key])
+        return upsert.on_conflict_do_update(
+            index_elements=[self.key],
+            set_={c.name: upsert.excluded[c.name] for c in table.columns if not c.primary_key},
+            where=table.c[self.replace_when],
+        )
+
+
 class BatchInserter:
     """Inserts rows (dicts keyed by column name) into one table."""
 
-    def __init__(self, database: Database, table: Table) -> None:
+    def __init__(
+        self, database: Database, table: Table, on_conflict: OnConflict | None = None
+    ) -> None:
         self.database = database
         self.table = table
         self.columns = [c.name for c in table.columns if not (c.primary_key and c.autoincrement)]
         # Names come from the table's metadata, never from input.
         names, marks = ", ".join(self.columns), ", ".join("?" for _ in self.columns)
         self._statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+        self._insert: Insert = insert(table)
+        if on_conflict is not None:
+            self._statement += on_conflict.sqlite(table, self.columns)
+            self._insert = on_conflict.statement(table)
         self._pick = operator.itemgetter(*self.columns)
         self._conversions = [
             (index, convert)
@@ -100,7 +145,7 @@ class BatchInserter:
         """A write transaction (one commit), on the connections ``insert`` uses."""
         if self._sqlite is None:
             async with self.database.engine.begin() as pooled:
-                yield _AsyncTransaction(pooled, self.table)
+                yield _AsyncTransaction(pooled, self._insert)
             return
         async with self.database.write_turn:
             with self._sqlite.begin() as connection:
@@ -125,16 +170,16 @@ class BatchInserter:
 
 
 class _AsyncTransaction:
-    def __init__(self, connection: AsyncConnection, table: Table) -> None:
+    def __init__(self, connection: AsyncConnection, statement: Insert) -> None:
         self.connection = connection
-        self.table = table
+        self.statement = statement
 
     async def execute(self, statement: Executable, /) -> Result[Any]:
         return await self.connection.execute(statement)
 
     async def insert(self, rows: Sequence[dict[str, Any]], /) -> None:
         if rows:
-            await self.connection.execute(insert(self.table), list(rows))
+            await self.connection.execute(self.statement, list(rows))
 
 
 class _SqliteTransaction:
@@ -156,7 +201,7 @@ def async_transaction(database: Database, table: Table) -> AbstractAsyncContextM
     @asynccontextmanager
     async def begin() -> AsyncIterator[Transaction]:
         async with database.engine.begin() as connection:
-            yield _AsyncTransaction(connection, table)
+            yield _AsyncTransaction(connection, insert(table))
 
     return begin()
 
