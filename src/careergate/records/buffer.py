@@ -38,6 +38,10 @@ T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
 
 
+Pending = tuple[T, bytes | None]
+"""A buffered record and its JSON, when the journal has encoded it already."""
+
+
 class RecordSink(Protocol[T_contra]):
     """Where the request path hands a record over: it only buffers, never waits."""
 
@@ -68,7 +72,7 @@ class BufferedWriter(ABC, Generic[T]):
     ) -> None:
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
-        self._buffer: list[T] = []
+        self._buffer: list[Pending[T]] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -82,6 +86,11 @@ class BufferedWriter(ABC, Generic[T]):
     async def write(self, batch: Sequence[T]) -> None:
         """Write the batch in one transaction (all or nothing)."""
 
+    async def write_pending(self, batch: Sequence[Pending[T]]) -> None:
+        """Write the batch in one transaction, given each record's JSON when it was
+        encoded for the journal (a writer that sends JSON need not encode it again)."""
+        await self.write([record for record, _ in batch])
+
     @abstractmethod
     def to_row(self, record: T) -> dict[str, Any]:
         """The record as the dead-letter file holds it."""
@@ -92,9 +101,11 @@ class BufferedWriter(ABC, Generic[T]):
     def record(self, record: T, /) -> None:
         """Journal the record (it is on disk when this returns) and buffer it; the
         request may be answered once every record it makes has passed here."""
+        line = None
         if self.journal is not None:
-            self.journal.append(orjson.dumps(record) + b"\n")
-        self._buffer.append(record)
+            line = orjson.dumps(record)
+            self.journal.append(line)
+        self._buffer.append((record, line))
         if len(self._buffer) >= self.batch_size:
             self._wakeup.set()
 
@@ -118,7 +129,7 @@ class BufferedWriter(ABC, Generic[T]):
         mark = self.journal.rotate() if self.journal is not None else 0
         started = time.perf_counter()
         try:
-            await self.write(batch)
+            await self.write_pending(batch)
         except Exception:
             self._failures += 1
             log.exception("writing %d %s records failed; will retry", len(batch), self.kind)
@@ -144,13 +155,13 @@ class BufferedWriter(ABC, Generic[T]):
         if self.journal is not None:
             self.journal.settled(mark)
 
-    async def _isolate(self, batch: list[T]) -> list[T]:
+    async def _isolate(self, batch: list[Pending[T]]) -> list[Pending[T]]:
         """Write the batch a record at a time; what still waits for the database."""
         self._failures = 0
-        refused: list[T] = []
+        refused: list[Pending[T]] = []
         for record in batch:
             try:
-                await self.write([record])
+                await self.write_pending([record])
                 self.written += 1
             except Exception:
                 refused.append(record)
@@ -159,7 +170,7 @@ class BufferedWriter(ABC, Generic[T]):
         self._set_aside(refused, "the database refused them")
         return []
 
-    def _set_aside(self, records: list[T], why: str) -> None:
+    def _set_aside(self, records: list[Pending[T]], why: str) -> None:
         if not records:
             return
         if self._dead_letter is None:
@@ -167,7 +178,8 @@ class BufferedWriter(ABC, Generic[T]):
                 "dropped %d %s records: %s (no dead-letter file)", len(records), self.kind, why
             )
             return
-        path = set_aside(self._dead_letter, self.kind, map(self.to_row, records))
+        rows = (self.to_row(record) for record, _ in records)
+        path = set_aside(self._dead_letter, self.kind, rows)
         self.dead_lettered += len(records)
         log.error("set aside %d %s records in %s: %s", len(records), self.kind, path, why)
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from careergate.records.buffer import BufferedWriter
+from careergate.records.buffer import BufferedWriter, Pending
 from careergate.records.journal import Journal
 from careergate.records.kinds import RecordKind
 from careergate.records.process import RecordProcess
@@ -36,6 +36,12 @@ class OffloadedWriter(BufferedWriter[T]):
 
     async def write(self, batch: Sequence[T]) -> None:
         await self._process.write(self.kind, orjson.dumps(batch))
+
+    async def write_pending(self, batch: Sequence[Pending[T]]) -> None:
+        """The batch as a JSON array of the records' JSON: journalled records were
+        encoded once already, and are not again."""
+        lines = [line if line is not None else orjson.dumps(record) for record, line in batch]
+        await self._process.write(self.kind, b"[" + b",".join(lines) + b"]")
 
     def to_row(self, record: T) -> dict[str, Any]:
         return self._rows(record)
