@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +37,7 @@ from conftest import (
     in_database,
     run_cli,
     serve_process,
+    start_gateway,
     wait_for,
 )
 from test_postgres import fresh_postgres_database
@@ -246,3 +249,37 @@ def test_without_a_crash_every_request_is_metered_exactly_once(tmp_path: Path) -
         assert sorted(audit) == sorted(load.answered)
         assert reported_requests(settings) == len(load.answered)
         assert not list(settings.journal_dir.glob("*.jsonl"))  # committed: nothing left
+
+
+DEAD_WRITER = """
+import os, signal, sys
+from datetime import UTC, datetime
+from pathlib import Path
+import orjson
+from careergate.records.journal import JournalOwner
+from careergate.usage.record import TokenUsage, UsageRecord
+
+owner = JournalOwner(Path(sys.argv[1]))
+for n in range(5):
+    record = UsageRecord(
+        request_id=f"req-dead-{n}", created_at=datetime.now(UTC), endpoint="chat/completions",
+        status_code=200, latency_ms=1.0, user_id="ann", usage=TokenUsage(7, 3),
+    )
+    owner.journal("usage").append(orjson.dumps(record))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_running_gateway_replays_the_journal_of_a_process_that_died(tmp_path: Path) -> None:
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            journal_adopt_seconds=0.1,
+        )
+        for gateway in start_gateway(settings, fake):
+            died = subprocess.run([sys.executable, "-c", DEAD_WRITER, str(settings.journal_dir)])
+            assert died.returncode == -signal.SIGKILL
+            wait_for(lambda: len(gateway.usage_rows()) == 5, timeout=10)  # noqa: B023
+            assert not list(settings.journal_dir.glob("*.jsonl"))
+            assert len(list(settings.journal_dir.glob("*.lock"))) == 1  # the gateway's own
