@@ -177,7 +177,7 @@ def orphans(directory: Path, own: str) -> Iterator[Orphan]:
     if not directory.is_dir():
         return
     by_owner: dict[str, dict[str, list[Path]]] = {}
-    for path in sorted(directory.glob("*.jsonl")):
+    for path in sorted(directory.glob("*.*.*.jsonl")):
         owner, kind, _number, _ = path.name.split(".", 3)
         if owner != own:
             by_owner.setdefault(owner, {}).setdefault(kind, []).append(path)
