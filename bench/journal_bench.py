@@ -210,8 +210,7 @@ def render(
             f"With the journal, one worker serves **{ratio:.2f}** of the floor's requests/s at "
             f"concurrency 32 (goal ≥ 0.90), **{cost:.2f}** of the same gateway's without it; "
             f"its server CPU per request is {cpu['journal']:.0f} against {cpu['no journal']:.0f} "
-            f"µs ({cpu['journal'] / cpu['no journal'] - 1:+.0%}). On a busy machine requests/s "
-            "swing between rounds; CPU per request hardly moves with the machine's load.",
+            f"µs ({cpu['journal'] / cpu['no journal'] - 1:+.0%}).",
             "",
             f"Crash: {THREADS} threads of keep-alive requests for {args.load} s, then SIGKILL of "
             "the gateway, a restart and a clean stop; answers counted by the callers (status "
