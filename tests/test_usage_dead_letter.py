@@ -19,11 +19,6 @@ from careergate.storage.tables import UsageRow
 from careergate.usage.record import TokenUsage, UsageRecord
 from conftest import cli_env, run_cli
 
-REFUSE_TAKEN = """
-CREATE TRIGGER refuse_taken BEFORE INSERT ON usage_records
-WHEN NEW.request_id = 'req-taken' BEGIN SELECT RAISE(ABORT, 'refused'); END
-"""
-
 
 def record(request_id: str) -> UsageRecord:
     return UsageRecord(
@@ -41,6 +36,12 @@ async def count(database: Database) -> int:
         return int(await session.scalar(select(func.count()).select_from(UsageRow)) or 0)
 
 
+REFUSE_ONE = """
+CREATE TRIGGER refuse_one BEFORE INSERT ON usage_records
+WHEN NEW.request_id = 'req-taken' BEGIN SELECT RAISE(ABORT, 'refused'); END
+"""
+
+
 def test_a_refused_record_is_set_aside_and_replayed(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
     dead_letter = tmp_path / "data" / "dead-letter"
@@ -49,24 +50,26 @@ def test_a_refused_record_is_set_aside_and_replayed(tmp_path: Path) -> None:
         database = Database(settings.resolved_database_url)
         await database.migrate()
         writer = UsageWriter(database, flush_seconds=3600, dead_letter=dead_letter)
+        writer.record(record("req-first"))
+        await writer.flush()
         async with database.session() as session, session.begin():
-            await session.execute(text(REFUSE_TAKEN))  # the database refuses this one
-        writer.record(record("req-taken"))
+            await session.execute(text(REFUSE_ONE))
+        writer.record(record("req-taken"))  # the database refuses this one
         for n in range(3):
             writer.record(record(f"req-{n}"))
         for _ in range(ISOLATE_AFTER - 1):
             await writer.flush()
-        assert await count(database) == 0  # the batch is kept and retried whole at first
+        assert await count(database) == 1  # the batch is kept and retried whole at first
         assert writer.dead_lettered == 0
         await writer.flush()
-        assert await count(database) == 3  # then record by record: the three good ones
+        assert await count(database) == 4  # then record by record: the three good ones
         assert writer.dead_lettered == 1
         writer.record(record("req-later"))
         await writer.flush()  # nothing holds it back
-        assert await count(database) == 4
+        assert await count(database) == 5
         await writer.close()
         async with database.session() as session, session.begin():
-            await session.execute(text("DROP TRIGGER refuse_taken"))  # the cause is gone
+            await session.execute(text("DROP TRIGGER refuse_one"))
         await database.close()
 
     asyncio.run(scenario())

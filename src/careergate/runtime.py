@@ -75,9 +75,11 @@ from careergate.ratelimit.limiter import RateLimiter
 from careergate.ratelimit.request_cap import RequestCap
 from careergate.ratelimit.rules import RuleBook
 from careergate.records.buffer import BufferedWriter, RecordSink
+from careergate.records.journal import Journal, JournalOwner
 from careergate.records.kinds import AUDIT, USAGE
 from careergate.records.offloaded import OffloadedWriter
 from careergate.records.process import RecordProcess
+from careergate.records.replay import adopt
 from careergate.records.tables import AuditWriter, UsageWriter
 from careergate.records.wire import ChildConfig
 from careergate.reports.rollup import roll_up_forever
@@ -429,8 +431,12 @@ async def _start_writers(
     database: Database, settings: Settings, stack: AsyncExitStack
 ) -> tuple[BufferedWriter[UsageRecord], BufferedWriter[AuditEntry]]:
     """The batched writers of usage records and audit entries, running until the stack
-    closes: in the record process (``records/``) unless the settings keep them here."""
+    closes: in the record process (``records/``) unless the settings keep them here;
+    journalled (and adopting dead processes' journals) unless the settings say not."""
     batching = (settings.usage_flush_seconds, settings.usage_batch_size, settings.dead_letter_dir)
+    owner = JournalOwner(settings.journal_dir) if settings.record_journal else None
+    if owner is not None:
+        stack.callback(owner.close)  # after the writers' last batches
     usage: BufferedWriter[UsageRecord]
     audit: BufferedWriter[AuditEntry]
     if settings.record_process:
@@ -439,15 +445,42 @@ async def _start_writers(
         )
         await process.start()
         stack.push_async_callback(process.close)  # after the writers' last batches
-        usage = OffloadedWriter(USAGE, process, *batching)
-        audit = OffloadedWriter(AUDIT, process, *batching)
+        usage = OffloadedWriter(USAGE, process, *batching, _journal(owner, USAGE.name))
+        audit = OffloadedWriter(AUDIT, process, *batching, _journal(owner, AUDIT.name))
     else:
-        usage = UsageWriter(database, *batching)
-        audit = AuditWriter(database, *batching)
+        usage = UsageWriter(database, *batching, _journal(owner, USAGE.name))
+        audit = AuditWriter(database, *batching, _journal(owner, AUDIT.name))
     for writer in (usage, audit):
         await writer.start()
         stack.push_async_callback(writer.close)
+    if owner is not None:
+        _run_until_closed(stack, _adopt_forever(owner, usage, audit, settings))
     return usage, audit
+
+
+def _journal(owner: JournalOwner | None, kind: str) -> Journal | None:
+    return owner.journal(kind) if owner is not None else None
+
+
+async def _adopt_forever(
+    owner: JournalOwner,
+    usage: BufferedWriter[UsageRecord],
+    audit: BufferedWriter[AuditEntry],
+    settings: Settings,
+) -> None:
+    """Write the records dead processes journalled: at once, then now and then."""
+    writers: dict[str, BufferedWriter[Any]] = {USAGE.name: usage, AUDIT.name: audit}
+
+    async def look() -> None:
+        adopt(owner.directory, owner.name, writers)
+
+    await repeat_every(
+        settings.journal_adopt_seconds,
+        look,
+        failure="could not replay the journals of stopped processes",
+        log=log,
+        first_now=True,
+    )
 
 
 def alert_center(settings: Settings, database: Database) -> AlertCenter:

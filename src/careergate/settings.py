@@ -277,6 +277,13 @@ class Settings(BaseSettings):
     record_process: bool = True
     """Usage records and audit entries are written by a process of the gateway's own
     (``records/``), off its event loop; off, by the gateway's process itself."""
+    record_journal: bool = True
+    """Each record is appended to a journal file (``<data dir>/journal/``) before its
+    request is answered, so that a gateway killed mid-load loses none
+    (``records/journal.py``); off, a crash loses the records of the last flush."""
+    journal_adopt_seconds: float = 10.0
+    """How often a running gateway looks for journals of processes that died, and
+    writes their records (it also does at start)."""
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
@@ -288,6 +295,10 @@ class Settings(BaseSettings):
     @property
     def dead_letter_dir(self) -> Path:
         return self.data_dir / "dead-letter"
+
+    @property
+    def journal_dir(self) -> Path:
+        return self.data_dir / "journal"
 
     @model_validator(mode="after")
     def _certificate_with_key(self) -> Self:

@@ -1,10 +1,12 @@
 """Batched, off-the-hot-path writing of records (usage records, audit entries).
 
-``record()`` only appends to a buffer. A background task writes the buffer in one
-transaction every ``flush_seconds`` (or sooner once ``batch_size`` records wait).
-``close()`` writes what is left, so a clean shutdown loses nothing. A crash loses at
-most the records still in the buffer: those of the last ``flush_seconds`` plus those of
-requests still in flight.
+``record()`` appends to the writer's journal (``journal.py``: one ``os.write``, so that
+the record outlives the process) and to a buffer. A background task writes the buffer
+in one transaction every ``flush_seconds`` (or sooner once ``batch_size`` records
+wait), and deletes the journal's segments whose records are all committed. ``close()``
+writes what is left, so a clean shutdown loses nothing; after a crash, the journal's
+records are written by the next process to look (``replay.py``). Without a journal, a
+crash loses the records still in the buffer: those of the last ``flush_seconds``.
 
 A failed write keeps the batch and retries it. After ``ISOLATE_AFTER`` failures in a row
 the batch is written a record at a time: when some records go in and others do not, the
@@ -25,12 +27,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+import orjson
+
 from careergate.records.dead_letters import set_aside
+from careergate.records.journal import Journal
 
 log = logging.getLogger("careergate.records")
 
 T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
+
+
+Pending = tuple[T, bytes | None]
+"""A buffered record and its JSON, when the journal has encoded it already."""
 
 
 class RecordSink(Protocol[T_contra]):
@@ -59,10 +68,11 @@ class BufferedWriter(ABC, Generic[T]):
         flush_seconds: float = 0.5,
         batch_size: int = 500,
         dead_letter: Path | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
-        self._buffer: list[T] = []
+        self._buffer: list[Pending[T]] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -70,10 +80,16 @@ class BufferedWriter(ABC, Generic[T]):
         self.dead_lettered = 0
         self._dead_letter = dead_letter
         self._failures = 0
+        self.journal = journal
 
     @abstractmethod
     async def write(self, batch: Sequence[T]) -> None:
         """Write the batch in one transaction (all or nothing)."""
+
+    async def write_pending(self, batch: Sequence[Pending[T]]) -> None:
+        """Write the batch in one transaction, given each record's JSON when it was
+        encoded for the journal (a writer that sends JSON need not encode it again)."""
+        await self.write([record for record, _ in batch])
 
     @abstractmethod
     def to_row(self, record: T) -> dict[str, Any]:
@@ -83,7 +99,13 @@ class BufferedWriter(ABC, Generic[T]):
         """Let go of what writing needed (connections), once everything is written."""
 
     def record(self, record: T, /) -> None:
-        self._buffer.append(record)
+        """Journal the record (it is on disk when this returns) and buffer it; the
+        request may be answered once every record it makes has passed here."""
+        line = None
+        if self.journal is not None:
+            line = orjson.dumps(record)
+            self.journal.append(line)
+        self._buffer.append((record, line))
         if len(self._buffer) >= self.batch_size:
             self._wakeup.set()
 
@@ -104,14 +126,17 @@ class BufferedWriter(ABC, Generic[T]):
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
+        mark = self.journal.rotate() if self.journal is not None else 0
         started = time.perf_counter()
         try:
-            await self.write(batch)
+            await self.write_pending(batch)
         except Exception:
             self._failures += 1
             log.exception("writing %d %s records failed; will retry", len(batch), self.kind)
             if self._failures >= ISOLATE_AFTER:
                 batch = await self._isolate(batch)
+                if not batch:  # written or set aside, one at a time
+                    self._settled(mark)
             self._buffer[:0] = batch
             if len(self._buffer) > _MAX_BUFFERED:
                 overflow = len(self._buffer) - _MAX_BUFFERED
@@ -120,16 +145,23 @@ class BufferedWriter(ABC, Generic[T]):
             return
         self._failures = 0
         self.written += len(batch)
+        self._settled(mark)
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug("wrote %d %s records in %.1f ms", len(batch), self.kind, elapsed_ms)
 
-    async def _isolate(self, batch: list[T]) -> list[T]:
+    def _settled(self, mark: int) -> None:
+        """The journal's segments up to ``mark`` hold only records now committed or set
+        aside (a batch is everything buffered when it was cut, older failures included)."""
+        if self.journal is not None:
+            self.journal.settled(mark)
+
+    async def _isolate(self, batch: list[Pending[T]]) -> list[Pending[T]]:
         """Write the batch a record at a time; what still waits for the database."""
         self._failures = 0
-        refused: list[T] = []
+        refused: list[Pending[T]] = []
         for record in batch:
             try:
-                await self.write([record])
+                await self.write_pending([record])
                 self.written += 1
             except Exception:
                 refused.append(record)
@@ -138,7 +170,7 @@ class BufferedWriter(ABC, Generic[T]):
         self._set_aside(refused, "the database refused them")
         return []
 
-    def _set_aside(self, records: list[T], why: str) -> None:
+    def _set_aside(self, records: list[Pending[T]], why: str) -> None:
         if not records:
             return
         if self._dead_letter is None:
@@ -146,7 +178,8 @@ class BufferedWriter(ABC, Generic[T]):
                 "dropped %d %s records: %s (no dead-letter file)", len(records), self.kind, why
             )
             return
-        path = set_aside(self._dead_letter, self.kind, map(self.to_row, records))
+        rows = (self.to_row(record) for record, _ in records)
+        path = set_aside(self._dead_letter, self.kind, rows)
         self.dead_lettered += len(records)
         log.error("set aside %d %s records in %s: %s", len(records), self.kind, path, why)
 
@@ -159,6 +192,11 @@ class BufferedWriter(ABC, Generic[T]):
         await self.flush()
         if self._buffer:
             log.error(
-                "%d %s records could not be written at shutdown", len(self._buffer), self.kind
+                "%d %s records could not be written at shutdown%s",
+                len(self._buffer),
+                self.kind,
+                "; they stay in the journal for the next start" if self.journal else "",
             )
+        if self.journal is not None:
+            self.journal.close(committed=not self._buffer)
         self.release()

@@ -15,15 +15,16 @@ from typing import Any
 
 import orjson
 
-from careergate.storage.batch import BatchInserter, Upsert
+from careergate.storage.batch import BatchInserter, OnConflict
 from careergate.storage.database import Database
 from careergate.storage.tables import UsageRow
 
 USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
-USAGE_UPSERT = Upsert("request_id", "reconciled")
-"""A usage record is written once per request id: a later one replaces a reconciled
-record (written from an abandoned budget lease) and is dropped otherwise, so that
-replaying records (dead letters, a journal) never counts a request twice."""
+USAGE_CONFLICT = OnConflict("request_id", replace_when="reconciled")
+"""A request has one usage record: one written again (a journal replayed, a batch
+retried after the record process died having committed it) is left out, but an exact
+record replaces a worst-case one written for a request whose process died while it held
+a budget lease (``reconciled``)."""
 
 
 def set_aside(directory: Path, kind: str, rows: Iterable[dict[str, Any]]) -> Path:
@@ -39,7 +40,7 @@ def set_aside(directory: Path, kind: str, rows: Iterable[dict[str, Any]]) -> Pat
 async def replay_usage(database: Database, lines: list[bytes]) -> tuple[int, int]:
     """Write the usage records of a dead-letter file's lines (one at a time): (written,
     still refused)."""
-    inserter = BatchInserter(database, USAGE_TABLE, USAGE_UPSERT)
+    inserter = BatchInserter(database, USAGE_TABLE, USAGE_CONFLICT)
     written = refused = 0
     try:
         for line in lines:

@@ -1,7 +1,7 @@
 """Each kind of record written into its table, in one transaction a batch.
 
 Usage records go into ``usage_records`` as they are, once per request id (a later
-record replaces a reconciled one, ``dead_letters.USAGE_UPSERT``); their dead letters go to
+record replaces a reconciled one, ``dead_letters.USAGE_CONFLICT``); their dead letters go to
 ``usage-<day>.jsonl``, replayed with ``careergate db replay-usage``
 (``dead_letters.replay_usage``).
 
@@ -11,7 +11,9 @@ chain's head, so that the transaction, which holds the chain's lock, does no mor
 hash and insert. Sealing and chaining are the audit log's own rules
 (``careergate.audit.chain``), shared with the administrative entries the audit log
 writes at once and with ``careergate audit verify``: this module only decides when they
-run.
+run. An entry whose request already has one in the log (written before, by a batch
+whose answer was lost or a journal replayed, ``replay.py``) is left out, under the
+chain's lock, so that no request is audited twice and the chain stays one chain.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 
-from careergate.audit.chain import AUDIT_TABLE, append, sealed
+from careergate.audit.chain import AUDIT_TABLE, append, lock_head, sealed
 from careergate.audit.entry import AuditEntry
 from careergate.records.buffer import BufferedWriter
-from careergate.records.dead_letters import USAGE_TABLE, USAGE_UPSERT
-from careergate.storage.batch import BatchInserter, Upsert
+from careergate.records.dead_letters import USAGE_CONFLICT, USAGE_TABLE
+from careergate.records.journal import Journal
+from careergate.storage.batch import BatchInserter, OnConflict, Transaction
 from careergate.storage.database import Database
 from careergate.usage.record import UsageRecord
 
@@ -37,7 +40,7 @@ class TableWriter(BufferedWriter[T]):
     """A batched writer into one table of the database (through ``inserter``)."""
 
     table: ClassVar[Table]
-    upsert: ClassVar[Upsert | None] = None
+    on_conflict: ClassVar[OnConflict | None] = None
 
     def __init__(
         self,
@@ -45,9 +48,10 @@ class TableWriter(BufferedWriter[T]):
         flush_seconds: float = 0.5,
         batch_size: int = 500,
         dead_letter: Path | None = None,
+        journal: Journal | None = None,
     ) -> None:
-        super().__init__(flush_seconds, batch_size, dead_letter)
-        self.inserter = BatchInserter(database, self.table, self.upsert)
+        super().__init__(flush_seconds, batch_size, dead_letter, journal)
+        self.inserter = BatchInserter(database, self.table, self.on_conflict)
 
     def release(self) -> None:
         self.inserter.close()
@@ -56,7 +60,7 @@ class TableWriter(BufferedWriter[T]):
 class UsageWriter(TableWriter[UsageRecord]):
     kind = "usage"
     table = USAGE_TABLE
-    upsert = USAGE_UPSERT
+    on_conflict = USAGE_CONFLICT
 
     async def write(self, batch: Sequence[UsageRecord]) -> None:
         await self.inserter.insert([r.to_row() for r in batch])
@@ -73,9 +77,31 @@ class AuditWriter(TableWriter[AuditEntry]):
     async def write(self, batch: Sequence[AuditEntry]) -> None:
         rows = [sealed(entry) for entry in batch]
         async with self.inserter.transaction() as transaction:
-            await append(transaction, rows)
+            await lock_head(transaction)
+            await append(transaction, await _not_yet_written(transaction, rows))
 
     @staticmethod
     def to_row(record: AuditEntry) -> dict[str, Any]:
         row = sealed(record)
         return {**row, "at": row["at"].isoformat()}
+
+
+async def _not_yet_written(
+    transaction: Transaction, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``rows`` but those whose request already has an entry. Looked up within the
+    batch's span of time (the audit log is indexed by time, not by request): an entry
+    written before is the same entry, with the same time."""
+    timed = [row for row in rows if row["request_id"] is not None]
+    if not timed:
+        return rows
+    column = AUDIT_TABLE.c
+    found = await transaction.execute(
+        select(column.request_id).where(
+            column.at >= min(row["at"] for row in timed),
+            column.at <= max(row["at"] for row in timed),
+            column.request_id.in_({row["request_id"] for row in timed}),
+        )
+    )
+    written = set(found.scalars())
+    return [row for row in rows if row["request_id"] not in written] if written else rows

@@ -12,9 +12,10 @@ a truly asynchronous driver and use it.
 ``transaction()`` gives the same connections for a transaction of other statements
 around the insert (the audit chain locks and moves its head in the one that inserts).
 
-With an ``Upsert``, a row whose key is already there replaces the row found only where
-that row says it may be replaced (usage records: a reconciled one), and is dropped
-otherwise: writing the same rows again (a replay) changes nothing.
+``OnConflict`` makes the insert an upsert on a unique column: a row whose key is taken
+is left out, or replaces the row in the table when that row's ``replace_when`` column
+is true (SQLite and PostgreSQL spell it alike: ``ON CONFLICT ... DO NOTHING`` or
+``DO UPDATE ... WHERE``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Executable,
+    Insert,
     Result,
     Table,
     create_engine,
@@ -62,30 +64,6 @@ def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Ins
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
-@dataclass(frozen=True, slots=True)
-class Upsert:
-    """Rows keyed on the unique column ``key``: a new row replaces the one there only
-    where that one's boolean column ``replaceable`` is true; otherwise it is dropped."""
-
-    key: str
-    replaceable: str
-
-    def sqlite_clause(self, table: Table, columns: Sequence[str]) -> str:
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != self.key)
-        return (
-            f" ON CONFLICT ({self.key}) DO UPDATE SET {updates}"
-            f" WHERE {table.name}.{self.replaceable}"
-        )
-
-    def statement(self, dialect: str, table: Table, columns: Sequence[str]) -> Executable:
-        statement = dialect_insert(dialect, table)
-        return statement.on_conflict_do_update(
-            index_elements=[self.key],
-            set_={c: statement.excluded[c] for c in columns if c != self.key},
-            where=table.c[self.replaceable],
-        )
-
-
 def sqlite_datetime(value: datetime | None) -> str | None:
     # SQLAlchemy's own SQLite storage format ("YYYY-MM-DD HH:MM:SS.ffffff", no zone), so
     # the ORM reads these rows back as usual; isoformat is twice as fast as strftime.
@@ -103,20 +81,53 @@ _SQLITE_CONVERSIONS: dict[type[Any], Callable[[Any], Any]] = {
 }
 
 
+@dataclass(frozen=True)
+class OnConflict:
+    """What an insert does with a row whose ``key`` (a unique column) is already taken:
+    leave it out, or, when ``replace_when`` names a boolean column that is true on the
+    row in the table, replace that row with it."""
+
+    key: str
+    replace_when: str | None = None
+
+    def sqlite(self, table: Table, columns: Sequence[str]) -> str:
+        """The clause after ``INSERT ... VALUES (...)`` (names from the table's metadata)."""
+        if self.replace_when is None:
+            return f" ON CONFLICT ({self.key}) DO NOTHING"
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != self.key)
+        return (
+            f" ON CONFLICT ({self.key}) DO UPDATE SET {updates}"
+            f" WHERE {table.name}.{self.replace_when}"
+        )
+
+    def statement(self, table: Table) -> Insert:
+        """The insert for PostgreSQL."""
+        upsert = postgresql.insert(table)
+        if self.replace_when is None:
+            return upsert.on_conflict_do_nothing(index_elements=[self.key])
+        return upsert.on_conflict_do_update(
+            index_elements=[self.key],
+            set_={c.name: upsert.excluded[c.name] for c in table.columns if not c.primary_key},
+            where=table.c[self.replace_when],
+        )
+
+
 class BatchInserter:
     """Inserts rows (dicts keyed by column name) into one table."""
 
-    def __init__(self, database: Database, table: Table, upsert: Upsert | None = None) -> None:
+    def __init__(
+        self, database: Database, table: Table, on_conflict: OnConflict | None = None
+    ) -> None:
         self.database = database
         self.table = table
         self.columns = [c.name for c in table.columns if not (c.primary_key and c.autoincrement)]
         # Names come from the table's metadata, never from input.
         names, marks = ", ".join(self.columns), ", ".join("?" for _ in self.columns)
         self._statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
-        self._insert: Executable = insert(table)
-        if upsert is not None:
-            self._statement += upsert.sqlite_clause(table, self.columns)
-            self._insert = upsert.statement(database.url.get_backend_name(), table, self.columns)
+        self._insert: Insert = insert(table)
+        if on_conflict is not None:
+            self._statement += on_conflict.sqlite(table, self.columns)
+            self._insert = on_conflict.statement(table)
         self._pick = operator.itemgetter(*self.columns)
         self._conversions = [
             (index, convert)
@@ -164,7 +175,7 @@ class BatchInserter:
 
 
 class _AsyncTransaction:
-    def __init__(self, connection: AsyncConnection, statement: Executable) -> None:
+    def __init__(self, connection: AsyncConnection, statement: Insert) -> None:
         self.connection = connection
         self.statement = statement
 

@@ -125,11 +125,16 @@ class Forward:
             call.settle()
 
         async def guarded() -> AsyncIterator[bytes]:
+            # Settled before the last event (``[DONE]`` or an error) is written: the
+            # record is journalled before the caller can see that the stream ended.
             try:
                 async for event in events:
+                    if tally.done:
+                        finish()
                     yield event
             except GatewayError as error:
                 outcome.fail(error)
+                finish()
                 yield sse_error(error, call.request_id)
             except (asyncio.CancelledError, GeneratorExit):
                 outcome.client_closed()
