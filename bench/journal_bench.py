@@ -21,7 +21,6 @@ import os
 import shutil
 import signal
 import sqlite3
-import subprocess
 import tempfile
 import threading
 import time
@@ -29,9 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proxy_bench import (
-    BIN,
     BODY,
-    ROOT,
     Measurement,
     bench_env,
     careergate,
@@ -40,6 +37,7 @@ from proxy_bench import (
     interleaved_rounds,
     median,
     publish,
+    start_floor,
     stop,
     wait_until_listening,
     wrk_script,
@@ -64,24 +62,7 @@ def throughput(work: Path, upstream_url: str, rounds: int, seconds: int) -> dict
     env["OPENAI_BASE_URL"] = upstream_url
     ports = {"floor": free_port(), "journal": free_port(), "no journal": free_port()}
     logs = (work / "throughput.log").open("w")
-    floor = subprocess.Popen(
-        [
-            BIN / "uvicorn",
-            "floor_proxy:app",
-            "--port",
-            str(ports["floor"]),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env={**env, "FLOOR_UPSTREAM": upstream_url, "PYTHONPATH": str(ROOT / "bench")},
-        stdout=logs,
-        stderr=logs,
-    )
+    floor = start_floor(env, ports["floor"], upstream_url, logs)
     processes = [floor]
     try:
         key = json.loads(careergate(env, "keys", "create", "--user", "bench", "--json"))["key"]
