@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import openai
+
+from proxy_bench import free_port, wait_until_listening
 
 BIN = Path(sys.executable).parent
 
@@ -43,22 +44,6 @@ class RunResult:
     @property
     def rate(self) -> float:
         return self.succeeded / self.calls
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_listening(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on port {port}")
 
 
 def gateway_env(work: Path, upstream_url: str) -> dict[str, str]:
