@@ -231,16 +231,22 @@ def _turn(item: Mapping[str, Any], names: dict[str, str]) -> Turn | None:
 
 def _prompt(body: Mapping[str, Any], turns: tuple[Turn, ...]) -> Prompt:
     tools = tuple(
-        Tool(str(t.get("name")), t.get("parameters") or {})
+        Tool(
+            str(t.get("name")), t["parameters"] if isinstance(t.get("parameters"), Mapping) else {}
+        )
         for t in body.get("tools") or ()
         if isinstance(t, Mapping) and t.get("type") == "function"
     )
     choice = body.get("tool_choice", "auto")
     if isinstance(choice, Mapping):
         choice = choice.get("name")
-    answer_format = ((body.get("text") or {}).get("format")) or {}
+    text = body.get("text")
+    answer_format = text.get("format") if isinstance(text, Mapping) else None
+    if not isinstance(answer_format, Mapping):
+        answer_format = {}
     kind = str(answer_format.get("type") or "text")
-    return Prompt(turns, tools, choice, kind, answer_format.get("schema") or {})
+    schema = answer_format.get("schema")
+    return Prompt(turns, tools, choice, kind, schema if isinstance(schema, Mapping) else {})
 
 
 def deleted(response_id: str) -> dict[str, Any]:
