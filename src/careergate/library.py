@@ -31,7 +31,10 @@ class LocalGateway:
         self._key = key
         settings = runtime.settings
         self._features = FeatureService(
-            runtime.gateway.run, settings.feature_model, settings.matching_embeddings
+            runtime.gateway.run,
+            settings.feature_model,
+            settings.matching_embeddings,
+            sandboxed=runtime.router.sandboxed,
         )
 
     async def chat(

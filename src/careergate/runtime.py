@@ -47,12 +47,14 @@ from careergate.core.steps import (
     BoundRequest,
     ChooseModel,
     Forward,
+    KeepConversation,
     LimitRate,
     ProtectPersonalData,
     ReserveBudget,
     RouteCall,
     Step,
 )
+from careergate.core.stored_responses import StoredResponses
 from careergate.errors import NotFound
 from careergate.governance.retention import purge_forever
 from careergate.models.aliases import AliasTable, configured
@@ -100,6 +102,7 @@ from careergate.upstream.shared_health import SharedBreakers
 from careergate.upstream.tls import UpstreamTls
 from careergate.usage.checks import ModelLimits, UsageCheck
 from careergate.usage.record import UsageRecord
+from careergate.vault.conversations import Conversations
 from careergate.vault.store import Vault
 
 log = logging.getLogger("careergate")
@@ -160,6 +163,8 @@ class Runtime:
     metrics: GatewayMetrics
     health: HealthBoard
     privacy: PrivacyShield
+    conversations: Conversations
+    stored_responses: StoredResponses
     admin_cap: RequestCap
     _stack: AsyncExitStack
 
@@ -198,6 +203,7 @@ class Runtime:
         if settings.privacy_mode is not None:
             privacy_config = privacy_config.model_copy(update={"mode": settings.privacy_mode})
         privacy = await _privacy_shield(privacy_config, vault(settings, database), stack)
+        conversations = Conversations(vault(settings, database), settings.retention.responses_days)
         parts = PathParts(
             auth,
             upstreams,
@@ -207,6 +213,7 @@ class Runtime:
             prices,
             metrics,
             await _start_budgets(settings, database, alerts, stack),
+            conversations,
             *await _start_writers(database, settings, stack),
             _request_log(settings, stack),
         )
@@ -225,6 +232,10 @@ class Runtime:
             metrics,
             upstreams.health,
             privacy,
+            conversations,
+            StoredResponses(
+                auth, conversations, upstreams.router, upstreams.upstream, upstreams.secrets
+            ),
             RequestCap(limiter.storage, "admin", settings.admin_rpm),
             stack,
         )
@@ -269,6 +280,7 @@ class PathParts:
     prices: PriceCatalogue
     metrics: GatewayMetrics
     budgets: BudgetLedger
+    conversations: Conversations
     usage: RecordSink[UsageRecord]
     audit: RecordSink[AuditEntry]
     request_log: RequestLog
@@ -295,6 +307,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         BoundRequest(snapshots, settings.max_choices),
         LimitRate(parts.limiter, counter),
         RouteCall(upstreams.router, parts.chooser),
+        KeepConversation(parts.conversations),
         ProtectPersonalData(parts.privacy),
         ReserveBudget(
             parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens

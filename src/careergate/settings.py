@@ -194,6 +194,10 @@ class RetentionSettings(BaseSettings):
     """``careergate eval`` results."""
     dead_letter_days: float | None = 30.0
     """Records the database refused (``<data dir>/dead-letter/``)."""
+    responses_days: float | None = 30.0
+    """What the gateway keeps of each answer kept upstream for continuation (Responses
+    API, ``store`` on: its placeholders and context size): as long as the upstream keeps
+    the answer (OpenAI: 30 days)."""
     purge_seconds: float = 3600.0
 
 

@@ -61,6 +61,10 @@ class DeploymentConfig(BaseModel):
     ``CAREERGATE_UPSTREAM_CA_FILE``'s (a private CA; verification is never off)."""
     sandbox: bool = False
     """Served by careergate's own fake upstream: answers are not from a real model."""
+    endpoints: list[str] | None = None
+    """The API endpoints it serves (``chat/completions``, ``embeddings``, ``responses``);
+    by default every one for OpenAI and the sandbox, chat completions and embeddings
+    for Azure OpenAI and OpenAI-compatible servers, which may lack the others."""
 
     @field_validator("models", mode="before")
     @classmethod

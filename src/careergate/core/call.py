@@ -19,6 +19,7 @@ from careergate.models.choice import Choice
 from careergate.privacy.shield import Protection
 from careergate.upstream.router import Route, Target
 from careergate.usage.record import TokenUsage, UsageRecord
+from careergate.vault.conversations import Earlier
 
 CLIENT_CLOSED = 499
 """Recorded status of a request whose caller went away (nginx's convention)."""
@@ -173,6 +174,11 @@ class Call:
     credentials: tuple[str, ...] = ()
     """The caller's own secrets (its key, a user token): no text relayed from an upstream
     may carry them back."""
+    earlier: Earlier | None = None
+    """What the gateway recorded of the earlier answer this request continues."""
+    on_answer: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+    """Awaited with the whole answer (still pseudonymised) before the caller gets it:
+    what must be recorded before a later request can refer to it."""
 
     @property
     def request_id(self) -> str:

@@ -16,7 +16,7 @@ import orjson
 
 from careergate.endpoints.checks import require, require_present
 from careergate.endpoints.facts import ModelFacts
-from careergate.endpoints.slots import Slot
+from careergate.endpoints.slots import Slot, TextRestorer
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
 from careergate.usage.checks import Ceilings, ModelLimits
@@ -60,6 +60,42 @@ class StreamForm(ABC):
     @abstractmethod
     def ask_usage(self, body: Json) -> Json:
         """The body changes that make the upstream send usage at the end of the stream."""
+
+    @abstractmethod
+    def restore(self, chunk: Json, restorer: TextRestorer) -> list[Json] | None:
+        """Put personal data back into ``chunk``'s texts with ``restorer`` (placeholders
+        split across chunks are held back and released later): the chunks to send in
+        its place, or ``None`` when it is unchanged."""
+
+    ends_with_done: ClassVar[bool] = True
+    """The stream ends with ``data: [DONE]`` (chat), not with a last event of its own."""
+
+    def is_final(self, chunk: Json) -> bool:
+        """Whether ``chunk`` is the stream's last event (for streams without ``[DONE]``)."""
+        return False
+
+    def final_answer(self, chunk: Json) -> Json | None:
+        """The whole answer a stream's last event carries, if it carries one."""
+        return None
+
+    def chunk_usage(self, chunk: Json) -> Any:
+        """The usage a chunk carries, in chat completions' shape (``usage/checks.py``
+        judges it), or ``None``."""
+        return chunk.get("usage")
+
+    def chunk_model(self, chunk: Json) -> str | None:
+        model = chunk.get("model")
+        return model if isinstance(model, str) else None
+
+    def error_of(self, chunk: Json) -> Json | None:
+        """The upstream's error object, when ``chunk`` reports that the stream failed
+        (``{"error": {...}}``, as OpenAI sends when a chat stream fails midway)."""
+        error = chunk.get("error")
+        return error if isinstance(error, dict) and "choices" not in chunk else None
+
+    def frame(self, data: bytes, chunk: Json) -> bytes:
+        """The server-sent event that carries ``data`` (the JSON of ``chunk``)."""
+        return b"data: " + data + b"\n\n"
 
 
 class EndpointSpec(ABC):
@@ -189,7 +225,27 @@ class EndpointSpec(ABC):
         output ceiling."""
         return len(payload) // 4 + (self.output_ceiling(body) or 0)
 
+    # -- conversations kept upstream -----------------------------------------------------
+
+    def continues(self, body: Json) -> str | None:
+        """The id of the earlier answer the request continues (its context is kept by the
+        upstream, not sent again), if any."""
+        return None
+
+    def remembers(self, body: Json) -> bool:
+        """Whether the upstream keeps this request's answer for later requests to continue."""
+        return False
+
+    def answer_id(self, answer: Json) -> str | None:
+        """The id by which a later request may continue this answer."""
+        return None
+
     # -- the answer -------------------------------------------------------------------------
+
+    def usage_of(self, answer: Json) -> Any:
+        """The answer's usage in chat completions' shape (``prompt_tokens``,
+        ``completion_tokens``, their details), as ``usage/checks.py`` reads it."""
+        return answer.get("usage")
 
     @abstractmethod
     def check_answer(self, answer: Json) -> None:

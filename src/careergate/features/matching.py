@@ -189,9 +189,12 @@ class JobMatcher:
         if caller is None:
             return MatchReport(ranked[:top], degraded=True, reason="no model was asked (offline)")
         try:
-            model = await self._judge(query, ranked[:AI_TOP], candidates, caller)
+            model, rated = await self._judge(query, ranked[:AI_TOP], candidates, caller)
         except ModelUnavailable as exc:
             return MatchReport(ranked[:top], degraded=True, reason=str(exc))
+        if not rated:
+            reason = "the model rated none of the candidates; the ranking stands"
+            return MatchReport(ranked[:top], degraded=True, reason=reason)
         ranked.sort(key=lambda m: (-m.score, m.id))
         return MatchReport(ranked[:top], degraded=False, model=model)
 
@@ -201,7 +204,8 @@ class JobMatcher:
         best: list[Match],
         candidates: list[Candidate],
         caller: ModelCaller,
-    ) -> str | None:
+    ) -> tuple[str | None, int]:
+        """Fold the model's ratings into ``best``: (the model, how many it rated)."""
         texts = {c.id: _text(c.segments)[:2000] for c in candidates}
         listing = "\n\n".join(f"[{m.id}]\n{texts[m.id]}" for m in best)
         ratings, model = await ask_structured(
@@ -215,14 +219,16 @@ class JobMatcher:
             max_tokens=1500,
         )
         by_id = {m.id: m for m in best}
+        rated = 0
         for rating in ratings["ratings"]:
             match = by_id.get(rating["id"])
             if match is None:
                 continue  # a candidate the model made up
+            rated += 1
             match.model_fit = rating["fit"] / 100
             match.score = 0.5 * match.score + 0.5 * match.model_fit
             match.explanation = f"{rating['why'].strip()} ({match.explanation})"
-        return model
+        return model, rated
 
     def _skills(self, segments: list[Segment]) -> dict[str, str]:
         return {f.skill.uri: f.skill.label for f in self.taxonomy.find(segments)}

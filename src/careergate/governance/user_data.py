@@ -5,7 +5,9 @@ cost, team, feature and model, and only the user id is replaced, by a random tok
 (one per erasure, so the records still count as one user's and cannot be linked back).
 Everything else that names the user goes: their keys are revoked and lose their user,
 name and metadata; their budgets and the alerts about their keys and budgets are
-deleted; feedback gets the token; audit entries lose their plaintext user and details
+deleted; feedback gets the token; the records of their answers kept upstream (the
+placeholders of a conversation, ``vault/conversations.py``) are deleted; audit entries
+lose their plaintext user and details
 (the chain keeps only their salted digest, whose salt goes too); dead-letter files are
 rewritten. The erasure is itself an audit entry (``privacy.erased``) naming the token,
 never the user, appended in the transaction that clears the audit entries and sealing
@@ -46,6 +48,7 @@ from careergate.storage.tables import (
     UsageRow,
     VaultSecretRow,
 )
+from careergate.vault.conversations import RESPONSE_KIND
 from careergate.vault.store import Vault
 
 ERASED_PREFIX = "erased-"
@@ -114,6 +117,8 @@ class Erasure:
     dead_letter_records: int
     privacy_subject: int
     """Registered personal data for the privacy step (sealed in the vault) deleted."""
+    kept_responses: int = 0
+    """Records of the user's answers kept upstream (placeholders, sealed) deleted."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -163,11 +168,16 @@ async def erase_user(database: Database, user: str, actor: Actor, dead_letter: P
                 VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
             )
         )
+        responses = await count(
+            delete(VaultSecretRow).where(
+                VaultSecretRow.kind == RESPONSE_KIND, VaultSecretRow.label == user
+            )
+        )
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
 
     def erasure(audit: int) -> Erasure:
         counts = (usage, daily, feedback, keys, budgets, alerts, audit, set_aside, subject)
-        return Erasure(token, *counts)
+        return Erasure(token, *counts, kept_responses=responses)
 
     def entry(audit: int) -> AuditEntry:
         return AuditEntry(

@@ -26,6 +26,7 @@ from careergate.http.features_api import FeatureRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.operations_api import OperationsRoutes
 from careergate.http.responses import error_response
+from careergate.http.responses_api import StoredResponseRoutes
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
         # Registered here too so that other methods get a 405 rather than a 404.
         *(Route(path, handler, methods=["POST"]) for path, handler in forward.items()),
         *ModelRoutes(runtimes).routes(),
+        *StoredResponseRoutes(runtimes).routes(),
         *AdminRoutes(runtimes).routes(),
         *FeatureRoutes(runtimes).routes(),
     ]

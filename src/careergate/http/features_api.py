@@ -46,7 +46,10 @@ class FeatureRoutes:
         if self._service is None or self._service_of is not runtime:
             settings = runtime.settings
             self._service = FeatureService(
-                runtime.gateway.run, settings.feature_model, settings.matching_embeddings
+                runtime.gateway.run,
+                settings.feature_model,
+                settings.matching_embeddings,
+                sandboxed=runtime.router.sandboxed,
             )
             self._service_of = runtime
         return self._service

@@ -8,6 +8,7 @@ reply that ends the path (the last step always answers).
 
 from careergate.core.steps.bound import BoundRequest
 from careergate.core.steps.choose import ChooseModel
+from careergate.core.steps.conversation import KeepConversation
 from careergate.core.steps.forward import Forward
 from careergate.core.steps.limit import LimitRate
 from careergate.core.steps.protect import ProtectPersonalData
@@ -19,6 +20,7 @@ __all__ = [
     "BoundRequest",
     "ChooseModel",
     "Forward",
+    "KeepConversation",
     "LimitRate",
     "ProtectPersonalData",
     "ReserveBudget",

@@ -65,9 +65,11 @@ class Forward:
         answer = parse_object(reply.body)
         call.endpoint.check_answer(answer)
         answered = _answered(call, target, lambda: call.endpoint.answer_text(answer))
-        outcome.usage = self.usage.check(answer.get("usage"), answered)
+        outcome.usage = self.usage.check(call.endpoint.usage_of(answer), answered)
         served = answer.get("model")
         outcome.model_served = served if isinstance(served, str) and served else None
+        if call.on_answer is not None:
+            await call.on_answer(answer)
         body = reply.body
         if call.protection is not None and call.protection.restore_answer(answer):
             body = orjson.dumps(answer)
@@ -129,8 +131,11 @@ class Forward:
             # record is journalled before the caller can see that the stream ended.
             try:
                 async for event in events:
-                    if tally.done:
+                    if tally.done and not outcome.settled:
                         finish()
+                        final = form.final_answer(tally.last) if tally.last else None
+                        if final is not None and call.on_answer is not None:
+                            await call.on_answer(final)
                     yield event
             except GatewayError as error:
                 outcome.fail(error)
