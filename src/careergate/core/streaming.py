@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from careergate.endpoints.spec import StreamForm
+from careergate.endpoints.spec import StreamAssembler, StreamForm
 from careergate.errors import GatewayError, UpstreamError
 from careergate.upstream.client import StreamBroken, UpstreamStream
 from careergate.upstream.deadline import Deadline
@@ -55,8 +55,12 @@ class StreamTally:
     model: str | None = None
     text: list[str] = field(default_factory=list)
     done: bool = False
+    assembler: StreamAssembler | None = None
+    """Puts the chunks together into the whole answer, when it is to be kept."""
 
     def observe(self, chunk: dict[str, Any]) -> None:
+        if self.assembler is not None:
+            self.assembler.add(chunk)
         if self.model is None and isinstance(chunk.get("model"), str):
             self.model = chunk["model"]
         usage = chunk.get("usage")
