@@ -18,10 +18,18 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
-from careergate.features.embeddings import Embedder, Vectors
+Vectors = npt.NDArray[np.float32]
+
+
+class QueryEmbedder(Protocol):
+    """Unit-length vectors of short texts (``features.embeddings.E5Embedder`` is one)."""
+
+    def query(self, text: str) -> Vectors: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +40,7 @@ class _Question:
 
 
 class SemanticIndex:
-    def __init__(self, embedder: Embedder, threshold: float, max_entries: int) -> None:
+    def __init__(self, embedder: QueryEmbedder, threshold: float, max_entries: int) -> None:
         self.embedder = embedder
         self.threshold = threshold
         self.max_entries = max_entries

@@ -173,7 +173,7 @@ class UsageRow(Base):
     reconciled: Mapped[bool] = mapped_column(Boolean, default=False)
     """Written from an abandoned budget lease (its process died mid-request): the cost is
     the worst case held, the tokens unknown. An exact record of the request replaces it."""
-    cache: Mapped[str | None] = mapped_column(String(8))
+    cache: Mapped[str | None] = mapped_column(String(16))
     """What the response cache did: hit, miss or bypass (``None``: refused before it)."""
     cache_saved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
     """A cache hit's saving: what its answer cost when the upstream gave it."""

@@ -16,7 +16,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("usage_records") as table:
-        table.add_column(sa.Column("cache", sa.String(8)))
+        table.add_column(sa.Column("cache", sa.String(16)))
         table.add_column(
             sa.Column("cache_saved_nano_usd", sa.BigInteger, nullable=False, server_default="0")
         )
