@@ -72,7 +72,8 @@ def unique_script(directory: Path, key: str, body: str, name: str) -> Path:
         f"local head, tail = {json.dumps(head)}, {json.dumps(tail)}",
         "request = function()",
         "  n = n + 1",
-        "  return wrk.format(nil, nil, nil, head .. tostring(n) .. tostring(math.random(1e9)) .. tail)",
+        "  local unique = tostring(n) .. tostring(math.random(1e9))",
+        "  return wrk.format(nil, nil, nil, head .. unique .. tail)",
         "end",
     ]
     path = directory / f"{name}.lua"

@@ -149,7 +149,8 @@ def test_a_stream_is_served_from_a_kept_answer_and_a_stream_is_kept(
         assert streamed.headers[CACHE] == "hit"
         chunks = list(streamed.parse())
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == whole
-    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens > 0
 
     first = client.chat.completions.create(
         model="gpt-4o-mini",
@@ -244,4 +245,3 @@ def test_an_answer_of_the_upstream_that_failed_is_not_kept(gateway: RunningGatew
     with pytest.raises(openai.BadRequestError):
         ask(client, "Fail once")
     assert ask(client, "Fail once").headers[CACHE] == "miss"
-

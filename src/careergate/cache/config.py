@@ -12,7 +12,7 @@
       features:
         posting-embeddings: {scope: global, ttl_seconds: 86400}
         cover-letters: {temperature: true}
-      semantic: {enabled: false, threshold: 0.93}
+      semantic: {enabled: false, threshold: 0.99}
 
 A feature's rule wins over its model's, which wins over the defaults. Only a feature
 may share its answers beyond the end user (``scope``): a model is used by every
@@ -63,7 +63,7 @@ class SemanticConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = False
-    threshold: float = Field(default=0.95, gt=0, le=1)
+    threshold: float = Field(default=0.99, gt=0, le=1)
     max_entries: int = Field(default=10_000, gt=0)
     """Vectors kept per process (the oldest go first)."""
 
