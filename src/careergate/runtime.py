@@ -26,6 +26,14 @@ from careergate.background import repeat_every
 from careergate.budgets.ledger import BudgetLedger
 from careergate.budgets.owners import LeaseOwner
 from careergate.budgets.reaper import LeaseReaper
+from careergate.cache.config import CacheConfig
+from careergate.cache.keys import CacheKeys
+from careergate.cache.memory import MemoryStore
+from careergate.cache.policy import CachePolicy
+from careergate.cache.redis_store import RedisStore
+from careergate.cache.response_cache import ResponseCache
+from careergate.cache.semantic import SemanticIndex
+from careergate.cache.store import CacheStore
 from careergate.config.deployments import (
     ConfigError,
     DeploymentConfig,
@@ -45,10 +53,12 @@ from careergate.core.settlement import (
 )
 from careergate.core.steps import (
     BoundRequest,
+    ChargeTokens,
     ChooseModel,
     Forward,
     KeepConversation,
     LimitRate,
+    LookUpCache,
     ProtectPersonalData,
     ReserveBudget,
     RouteCall,
@@ -166,6 +176,8 @@ class Runtime:
     conversations: Conversations
     stored_responses: StoredResponses
     admin_cap: RequestCap
+    cache: ResponseCache | None
+    """The response cache (``None``: turned off in the config file)."""
     _stack: AsyncExitStack
 
     @classmethod
@@ -204,6 +216,7 @@ class Runtime:
             privacy_config = privacy_config.model_copy(update={"mode": settings.privacy_mode})
         privacy = await _privacy_shield(privacy_config, vault(settings, database), stack)
         conversations = Conversations(vault(settings, database), settings.retention.responses_days)
+        cache = response_cache(config.cache, settings, stack)
         parts = PathParts(
             auth,
             upstreams,
@@ -216,6 +229,7 @@ class Runtime:
             conversations,
             *await _start_writers(database, settings, stack),
             _request_log(settings, stack),
+            cache,
         )
         return cls(
             settings,
@@ -237,6 +251,7 @@ class Runtime:
                 auth, conversations, upstreams.router, upstreams.upstream, upstreams.secrets
             ),
             RequestCap(limiter.storage, "admin", settings.admin_rpm),
+            cache,
             stack,
         )
 
@@ -284,6 +299,7 @@ class PathParts:
     usage: RecordSink[UsageRecord]
     audit: RecordSink[AuditEntry]
     request_log: RequestLog
+    cache: ResponseCache | None
 
 
 def request_path(settings: Settings, parts: PathParts) -> Gateway:
@@ -309,6 +325,8 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         RouteCall(upstreams.router, parts.chooser),
         KeepConversation(parts.conversations),
         ProtectPersonalData(parts.privacy),
+        LookUpCache(parts.cache, snapshots),
+        ChargeTokens(),
         ReserveBudget(
             parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens
         ),
@@ -323,6 +341,54 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
     ]
     admission = Admission(parts.auth, settings.timeouts.total)
     return Gateway(admission, steps, Settlement(parts.prices, settlers))
+
+
+def cache_store(config: CacheConfig, settings: Settings) -> CacheStore:
+    """Redis when the settings name one (every process and replica shares it), else
+    this process's memory."""
+    if settings.redis_url:
+        return RedisStore(settings.redis_url)
+    return MemoryStore(config.max_bytes)
+
+
+def cache_keys(settings: Settings) -> CacheKeys:
+    """The keys every replica derives alike from the master key."""
+    return CacheKeys(master_key(settings).derive("response-cache"))
+
+
+def response_cache(
+    config: CacheConfig, settings: Settings, stack: AsyncExitStack
+) -> ResponseCache | None:
+    """The response cache the config file describes (``None`` when it turns it off)."""
+    if not config.enabled and not any(
+        rule.enabled for rule in (*config.models.values(), *config.features.values())
+    ):
+        return None
+    semantic = None
+    if config.semantic.enabled:
+        from careergate.features.embeddings import E5Embedder
+
+        semantic = SemanticIndex(
+            E5Embedder(), config.semantic.threshold, config.semantic.max_entries
+        )
+    cache = ResponseCache(
+        CachePolicy(config), cache_keys(settings), cache_store(config, settings), semantic
+    )
+    stack.push_async_callback(cache.close)
+    return cache
+
+
+async def forget_cached(settings: Settings, user: str) -> int:
+    """Erase ``user``'s entries from the shared response cache (Redis), from a process
+    that is not a gateway (the CLI); a gateway's own memory is erased through its admin
+    API (``POST /admin/privacy/delete``)."""
+    if not settings.redis_url:
+        return 0
+    store = RedisStore(settings.redis_url)
+    try:
+        return await store.forget_user(cache_keys(settings).user(user))
+    finally:
+        await store.close()
 
 
 async def _start_upstreams(

@@ -173,6 +173,10 @@ class UsageRow(Base):
     reconciled: Mapped[bool] = mapped_column(Boolean, default=False)
     """Written from an abandoned budget lease (its process died mid-request): the cost is
     the worst case held, the tokens unknown. An exact record of the request replaces it."""
+    cache: Mapped[str | None] = mapped_column(String(16))
+    """What the response cache did: hit, miss or bypass (``None``: refused before it)."""
+    cache_saved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
+    """A cache hit's saving: what its answer cost when the upstream gave it."""
 
 
 class UsageDailyRow(Base):
@@ -199,6 +203,9 @@ class UsageDailyRow(Base):
     """Requests whose upstream usage careergate replaced with its own counts."""
     reconciled: Mapped[int] = mapped_column(BigInteger, default=0)
     """Of ``requests``, those whose record was reconciled from an abandoned lease."""
+    cache_hits: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_misses: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_saved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class UsageRollupRow(Base):
