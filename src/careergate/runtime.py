@@ -253,7 +253,14 @@ class Runtime:
     async def start_task_workers(self, count: int) -> TaskWorkers:
         """``count`` threads running task items in this process, until it closes."""
         tasks = self.tasks
-        runner = ItemRunner(tasks.store, tasks.ends, self.gateway.run, self.features, self.prices)
+        runner = ItemRunner(
+            tasks.store,
+            tasks.ends,
+            self.gateway.run,
+            self.features,
+            self.prices,
+            self.settings.tasks,
+        )
         stale = self.settings.lease_stale_seconds
         recovery = Recovery(tasks.store, tasks.queue, tasks.ends, self.settings.tasks, stale)
         workers = TaskWorkers(tasks.queue, runner, recovery, self.settings.tasks, count)
@@ -442,7 +449,7 @@ async def _task_service(
     """Tasks over the job queue: submitted here, run by whichever process has workers
     (its lease owner is the one its items' claims and webhooks name)."""
     assert budgets.owner is not None
-    queue = TaskQueue(settings.resolved_task_queue_url, settings.tasks)
+    queue = TaskQueue(settings.resolved_task_queue_url)
     stack.callback(queue.close)
     sealed = vault(settings, database)
     sender = WebhookSender(settings.tasks, await sealed.internal_secret(WEBHOOK_KEY))

@@ -427,7 +427,7 @@ class TaskItemRow(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """``{"code", "message"}`` of its last failure."""
     owner: Mapped[str | None] = mapped_column(String(64))
-    """The lease owner (``budgets/owners.py``) of the process running it."""
+    """The lease owner (``budgets/owners.py``) of the process running it, or that ran it."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -2,8 +2,8 @@
 gateways and workers on several machines).
 
 Chosen by measurement against arq (docs/benchmarks.md, "Task queues"): huey is the one
-library with both a file-backed store and a distributed one, its retries take a delay
-and a backoff, and its consumer runs items on threads the gateway's event loop can
+library with both a file-backed store and a distributed one, it schedules retries with a
+delay, and its consumer runs items on threads the gateway's event loop can
 hand work to. What it does not promise (a message taken by a worker that is then
 killed is gone: both stores delete a message as it is taken) the item table makes up
 for (``store.py``, ``recovery.py``).
@@ -19,21 +19,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from huey import Huey, RedisHuey, SqliteHuey
-from huey.api import Task
-
-from careergate.settings import TaskSettings
+from huey.exceptions import RetryTask
 
 QUEUE_NAME = "careergate-tasks"
-BACKOFF = 2.0
-
-
-class RetryItem(Exception):
-    """Raised by a handler for an item to be tried again after the queue's delay."""
 
 
 class ItemHandler(Protocol):
-    def __call__(self, task_id: str, index: int, *, final: bool) -> None:
-        """Run the item; ``final``: no retry is left. Raise ``RetryItem`` to retry."""
+    def __call__(self, task_id: str, index: int) -> float | None:
+        """Run the item; the seconds after which to try it again, or ``None``."""
 
 
 def open_huey(url: str) -> Huey:
@@ -53,21 +46,19 @@ def open_huey(url: str) -> Huey:
 class TaskQueue:
     """Sends item messages, and hands the ones a consumer takes to ``handler``."""
 
-    def __init__(self, url: str, settings: TaskSettings) -> None:
+    def __init__(self, url: str) -> None:
         self.huey = open_huey(url)
         self.handler: ItemHandler | None = None
-        self._item: Callable[..., Any] = self.huey.task(
-            retries=settings.retries,
-            retry_delay=settings.retry_delay,
-            retry_backoff=BACKOFF,
-            context=True,
-            name="careergate_task_item",
-        )(self._run)
+        # The item table counts attempts (it outlives a message lost with a killed
+        # worker), so the handler decides about retries and huey schedules them.
+        self._item: Callable[..., Any] = self.huey.task(name="careergate_task_item")(self._run)
 
-    def _run(self, task_id: str, index: int, task: Task) -> None:
+    def _run(self, task_id: str, index: int) -> None:
         if self.handler is None:
-            raise RetryItem("this process runs no items")
-        self.handler(task_id, index, final=not task.retries)
+            raise RetryTask("this process runs no items", delay=1.0)
+        delay = self.handler(task_id, index)
+        if delay is not None:
+            raise RetryTask(f"item {index} of {task_id} is tried again", delay=delay)
 
     def send(self, keys: Iterable[tuple[str, int]]) -> int:
         """One message per item (blocking: call it in a thread)."""

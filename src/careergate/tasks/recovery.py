@@ -5,8 +5,9 @@ Every process that runs items sweeps now and then (and at start):
 - items ``running`` under a lease owner whose heartbeat is stale or gone (the worker
   was killed, lost power, was stopped mid-item) go back to ``pending``, each by one
   conditional UPDATE so that one process alone takes it, and get a new message;
-- items ``pending`` for longer than ``orphan_seconds`` are looked for in the queue, and
-  those without a message get one: a message is lost when a worker is killed between
+- items ``pending`` for longer than ``orphan_seconds`` (at a process's first sweep: all
+  of them, since a restart is when lost messages are likely) are looked for in the
+  queue, and those without a message get one: a message is lost when a worker is killed between
   taking it from the queue and claiming its item, or a submitter between writing its
   items and sending their messages;
 - webhooks of ended tasks still due (the process that was sending one died) are sent.
@@ -42,6 +43,7 @@ class Recovery:
         self.ends = ends
         self.orphan_after = timedelta(seconds=settings.orphan_seconds)
         self.stale_after = timedelta(seconds=stale_after)
+        self._first = True
 
     async def sweep(self) -> int:
         """One sweep; how many items were sent again."""
@@ -51,7 +53,9 @@ class Recovery:
                 again.append(key)
         if again:
             log.warning("%d item(s) of a stopped worker will run again", len(again))
-        waiting = await self.store.waiting_since(datetime.now(UTC) - self.orphan_after)
+        since = datetime.now(UTC) - (timedelta(0) if self._first else self.orphan_after)
+        self._first = False
+        waiting = await self.store.waiting_since(since)
         if waiting:
             queued = await asyncio.to_thread(self.queue.queued)
             lost = [key for key in waiting if key not in queued]

@@ -20,10 +20,10 @@ import orjson
 from careergate.errors import GatewayError
 from careergate.features.service import FeatureService
 from careergate.pricing.catalogue import PriceCatalogue
+from careergate.settings import TaskSettings
 from careergate.tasks.kinds import KINDS, ItemContext
 from careergate.tasks.kinds.base import Run
 from careergate.tasks.progress import describe
-from careergate.tasks.queue import RetryItem
 from careergate.tasks.store import ItemKey, Recorded, TaskStore
 from careergate.tasks.webhooks import WebhookSender
 from careergate.vault.store import Vault
@@ -89,7 +89,9 @@ class ItemRunner:
         run: Run,
         features: FeatureService,
         prices: PriceCatalogue,
+        settings: TaskSettings,
     ) -> None:
+        self.settings = settings
         self.store = store
         self.ends = ends
         self.run_path = run
@@ -100,13 +102,13 @@ class ItemRunner:
     def owner(self) -> str:
         return self.ends.owner
 
-    async def run(self, key: ItemKey, *, final: bool) -> None:
+    async def run(self, key: ItemKey) -> float | None:
         """Run the item unless it is done, held elsewhere, or its task is not active.
-        Raises ``RetryItem`` when it failed for a reason that may pass and ``final``
-        is false."""
+        When it failed for a reason that may pass and retries are left: the seconds to
+        wait before the next (``retry_delay``, doubling with each attempt)."""
         claimed = await self.store.claim(key, self.owner)
         if claimed is None:
-            return
+            return None
         kind = KINDS[claimed.kind]
         secret = await self.ends.vault.open_named(CREDENTIAL, claimed.task_id)
         context = ItemContext(
@@ -121,9 +123,9 @@ class ItemRunner:
             result = await kind.run_item(claimed.payload, context)
         except GatewayError as error:
             failure = {"code": error.code, "message": error.message}
-            if error.retryable and not final:
+            if error.retryable and claimed.attempt <= self.settings.retries:
                 await self.store.release(key, self.owner, failure)
-                raise RetryItem(error.code) from None
+                return float(self.settings.retry_delay * 2 ** (claimed.attempt - 1))
             recorded = await self.store.finish(key, self.owner, error=failure)
         except Exception:
             log.exception("item %d of task %s failed unexpectedly", key[1], key[0])
@@ -132,6 +134,7 @@ class ItemRunner:
         else:
             recorded = await self.store.finish(key, self.owner, result=result)
         await self._after(key, recorded)
+        return None
 
     async def _after(self, key: ItemKey, recorded: Recorded) -> None:
         if not recorded.counted:

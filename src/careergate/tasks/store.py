@@ -56,6 +56,8 @@ class ClaimedItem:
     payload: Any
     key_id: str
     user: str | None
+    attempt: int
+    """1 for the first run of the item, 2 for its first retry..."""
 
 
 @dataclass(frozen=True)
@@ -149,11 +151,22 @@ class TaskStore:
                 .values(status="running", started_at=now)
             )
             task = (await connection.execute(select(TASKS).where(TASKS.c.id == task_id))).one()
-            payload = await connection.scalar(
-                select(ITEMS.c.payload).where(ITEMS.c.task_id == task_id, ITEMS.c.idx == index)
-            )
+            item = (
+                await connection.execute(
+                    select(ITEMS.c.payload, ITEMS.c.attempts).where(
+                        ITEMS.c.task_id == task_id, ITEMS.c.idx == index
+                    )
+                )
+            ).one()
         return ClaimedItem(
-            task_id, index, task.kind, task.params, payload, task.key_id, task.user_id
+            task_id,
+            index,
+            task.kind,
+            task.params,
+            item.payload,
+            task.key_id,
+            task.user_id,
+            item.attempts,
         )
 
     async def finish(
@@ -171,7 +184,6 @@ class TaskStore:
                     result=result,
                     error=error,
                     finished_at=now,
-                    owner=None,
                 )
             )
             if written.rowcount != 1:
@@ -210,11 +222,6 @@ class TaskStore:
                 .values(status="cancelled", finished_at=now)
             )
         return True
-
-    async def pending_count(self, task_id: str) -> int:
-        query = select(ITEMS.c.idx).where(ITEMS.c.task_id == task_id, ITEMS.c.status == "pending")
-        async with self.database.engine.connect() as connection:
-            return len((await connection.execute(query)).all())
 
     # -- recovery ---------------------------------------------------------------------
 

@@ -54,17 +54,17 @@ class TaskWorkers:
         self.count = count
         self._consumer: Consumer | None = None
         self._sweeping: asyncio.Task[None] | None = None
-        self._in_hand: set[concurrent.futures.Future[None]] = set()
+        self._in_hand: set[concurrent.futures.Future[float | None]] = set()
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
 
-        def handle(task_id: str, index: int, *, final: bool) -> None:
-            work = self.runner.run((task_id, index), final=final)
+        def handle(task_id: str, index: int) -> float | None:
+            work = self.runner.run((task_id, index))
             future = asyncio.run_coroutine_threadsafe(work, loop)
             self._in_hand.add(future)
             try:
-                future.result()
+                return future.result()
             finally:
                 self._in_hand.discard(future)
 
