@@ -66,6 +66,7 @@ from careergate.core.steps import (
 )
 from careergate.core.stored_responses import StoredResponses
 from careergate.errors import NotFound
+from careergate.features.service import FeatureService
 from careergate.governance.retention import purge_forever
 from careergate.models.aliases import AliasTable, configured
 from careergate.models.chooser import ModelChooser
@@ -100,6 +101,13 @@ from careergate.security.master_key import MasterKey
 from careergate.security.secrets import SecretScanner
 from careergate.settings import PrivacyMode, Settings
 from careergate.storage.database import Database
+from careergate.tasks.queue import TaskQueue
+from careergate.tasks.recovery import Recovery
+from careergate.tasks.runner import WEBHOOK_KEY, ItemRunner, TaskEnds
+from careergate.tasks.service import TaskService
+from careergate.tasks.store import TaskStore
+from careergate.tasks.webhooks import WebhookSender
+from careergate.tasks.workers import TaskWorkers
 from careergate.tokenizer import TokenCounter
 from careergate.upstream.client import UpstreamClient
 from careergate.upstream.failover import Failover
@@ -178,19 +186,27 @@ class Runtime:
     admin_cap: RequestCap
     cache: ResponseCache | None
     """The response cache (``None``: turned off in the config file)."""
+    budgets: BudgetLedger
+    prices: PriceCatalogue
+    features: FeatureService
+    """The platform features, over this gateway's request path (ESCO and the embedder
+    load on first use, once for the HTTP API, the library and the tasks alike)."""
+    tasks: TaskService
     _stack: AsyncExitStack
 
     @classmethod
-    async def start(cls, settings: Settings) -> Runtime:
+    async def start(cls, settings: Settings, owner_kind: str = "gateway") -> Runtime:
+        """Everything started; ``owner_kind`` names what this process is as the owner
+        of budget leases (``gateway``, or ``worker`` for ``careergate worker``)."""
         stack = AsyncExitStack()
         try:
-            return await cls._build(settings, stack)
+            return await cls._build(settings, stack, owner_kind)
         except BaseException:
             await stack.aclose()
             raise
 
     @classmethod
-    async def _build(cls, settings: Settings, stack: AsyncExitStack) -> Runtime:
+    async def _build(cls, settings: Settings, stack: AsyncExitStack, owner_kind: str) -> Runtime:
         database = await open_database(settings)
         stack.push_async_callback(database.close)
         keys = await key_store(settings, database)
@@ -225,12 +241,13 @@ class Runtime:
             privacy,
             prices,
             metrics,
-            await _start_budgets(settings, database, alerts, stack),
+            await _start_budgets(settings, database, alerts, stack, owner_kind),
             conversations,
             *await _start_writers(database, settings, stack),
             _request_log(settings, stack),
             cache,
         )
+        gateway = request_path(settings, parts)
         return cls(
             settings,
             database,
@@ -238,7 +255,7 @@ class Runtime:
             auth,
             upstreams.router,
             upstreams.upstream,
-            request_path(settings, parts),
+            gateway,
             ModelListing(upstreams.router, upstreams.upstream),
             KeyAdmin(keys, AuditLog(database)),
             alerts,
@@ -252,8 +269,35 @@ class Runtime:
             ),
             RequestCap(limiter.storage, "admin", settings.admin_rpm),
             cache,
+            parts.budgets,
+            prices,
+            FeatureService(
+                gateway.run,
+                settings.feature_model,
+                settings.matching_embeddings,
+                sandboxed=upstreams.router.sandboxed,
+            ),
+            await _task_service(settings, database, parts.budgets, stack),
             stack,
         )
+
+    async def start_task_workers(self, count: int) -> TaskWorkers:
+        """``count`` threads running task items in this process, until it closes."""
+        tasks = self.tasks
+        runner = ItemRunner(
+            tasks.store,
+            tasks.ends,
+            self.gateway.run,
+            self.features,
+            self.prices,
+            self.settings.tasks,
+        )
+        stale = self.settings.lease_stale_seconds
+        recovery = Recovery(tasks.store, tasks.queue, tasks.ends, self.settings.tasks, stale)
+        workers = TaskWorkers(tasks.queue, runner, recovery, self.settings.tasks, count)
+        await workers.start()
+        self._stack.push_async_callback(workers.close)  # before the rest closes
+        return workers
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
@@ -463,11 +507,15 @@ async def _token_verifier(settings: Settings) -> TokenVerifier | None:
 
 
 async def _start_budgets(
-    settings: Settings, database: Database, alerts: AlertCenter, stack: AsyncExitStack
+    settings: Settings,
+    database: Database,
+    alerts: AlertCenter,
+    stack: AsyncExitStack,
+    owner_kind: str,
 ) -> BudgetLedger:
     """The ledger, its reservations leased by this process (alive by its heartbeat), and
     the reaper of leases other processes abandoned (those of an earlier crash at once)."""
-    owner = LeaseOwner(database, "gateway", settings.lease_heartbeat_seconds)
+    owner = LeaseOwner(database, owner_kind, settings.lease_heartbeat_seconds)
     await owner.start()
     stack.push_async_callback(owner.close)  # after the ledger's last settlements
     reaper = LeaseReaper(database, owner.id, settings.lease_stale_seconds)
@@ -477,6 +525,24 @@ async def _start_budgets(
     await budgets.start()
     stack.push_async_callback(budgets.close)
     return budgets
+
+
+async def _task_service(
+    settings: Settings, database: Database, budgets: BudgetLedger, stack: AsyncExitStack
+) -> TaskService:
+    """Tasks over the job queue: submitted here, run by whichever process has workers
+    (its lease owner is the one its items' claims and webhooks name)."""
+    assert budgets.owner is not None
+    queue = TaskQueue(settings.resolved_task_queue_url)
+    stack.callback(queue.close)
+    sealed = vault(settings, database)
+    sender = WebhookSender(settings.tasks, await sealed.internal_secret(WEBHOOK_KEY))
+    store = TaskStore(database)
+    tasks = TaskService(
+        store, queue, TaskEnds(store, sealed, sender, budgets.owner), settings.tasks
+    )
+    stack.push_async_callback(tasks.close)
+    return tasks
 
 
 def _request_log(settings: Settings, stack: AsyncExitStack) -> RequestLog:
