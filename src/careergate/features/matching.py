@@ -25,6 +25,7 @@ ranking stands and the answer says ``degraded: true``.
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,8 +66,8 @@ class Ranking:
     split only; ``docs/benchmarks.md`` has each part's worth)."""
 
     lexical: float = 0.3
-    skills: float = 0.3
-    title: float = 0.4
+    skills: float = 0.2
+    title: float = 0.5
     seniority: bool = True
     credentials: bool = True
     place: bool = True
@@ -155,22 +156,26 @@ class JobMatcher:
         read_query = self.reader.posting if query_is_posting else self.reader.profile
         read_other = self.reader.profile if query_is_posting else self.reader.posting
         ours = read_query(query)
+        others = [read_other(c.segments) for c in candidates]
+        postings = [ours] if query_is_posting else others
+        weights = Rarity.of(postings)
         matches = []
-        for candidate, share in zip(candidates, lexical, strict=True):
-            theirs = read_other(candidate.segments)
+        for candidate, share, theirs in zip(candidates, lexical, others, strict=True):
             posting, profile = (ours, theirs) if query_is_posting else (theirs, ours)
-            matches.append(self._scored(candidate.id, share, posting, profile))
+            matches.append(self._scored(candidate.id, share, posting, profile, weights))
         matches.sort(key=lambda m: (-m.score, m.id))
         if self.embedder is not None:
             self._rerank(query, matches, {c.id: c for c in candidates}, self.embedder)
         return matches
 
-    def _scored(self, id: str, lexical: float, posting: Facts, profile: Facts) -> Match:
+    def _scored(
+        self, id: str, lexical: float, posting: Facts, profile: Facts, rarity: Rarity
+    ) -> Match:
         weights = self.ranking
         matched = sorted(profile.skills[u] for u in posting.skills if u in profile.skills)
         missing = sorted(posting.skills[u] for u in posting.skills if u not in profile.skills)
-        coverage = _coverage(posting, profile)
-        title = title_fit(posting, profile)
+        coverage = _coverage(posting, profile, rarity)
+        title = title_fit(posting, profile, rarity.title)
         parts = [(weights.lexical, lexical), (weights.title, title)]
         if posting.skills:
             parts.append((weights.skills, coverage))
@@ -308,13 +313,51 @@ def bm25_shares(query: list[Segment], candidates: list[Candidate]) -> list[float
     return [float(score) / best for score in raw]
 
 
-def _coverage(posting: Facts, profile: Facts) -> float:
-    """The share of the posting's skills the profile shows; required ones count double."""
+@dataclass(frozen=True)
+class Rarity:
+    """How telling each skill and title word is among the postings ranked: a smoothed
+    inverse document frequency, so that "lead a team" or "developer", which many
+    postings share, weigh less than "Kotlin" or "Android"."""
+
+    skill: dict[str, float]
+    title: dict[str, float]
+
+    @property
+    def typical(self) -> float:
+        """The rarity of an ordinary skill: the mean."""
+        return sum(self.skill.values()) / len(self.skill) if self.skill else 1.0
+
+    @classmethod
+    def of(cls, postings: list[Facts]) -> Rarity:
+        return cls(
+            _idf([set(p.skills) for p in postings]),
+            _idf([set(p.titles[0]) if p.titles else set() for p in postings]),
+        )
+
+
+def _idf(documents: list[set[str]]) -> dict[str, float]:
+    counts: dict[str, int] = {}
+    for document in documents:
+        for term in document:
+            counts[term] = counts.get(term, 0) + 1
+    total = len(documents)
+    return {term: math.log(1 + total / count) for term, count in counts.items()}
+
+
+def _coverage(posting: Facts, profile: Facts, rarity: Rarity) -> float:
+    """The share of the posting's skills the profile shows, each weighed by its rarity;
+    required ones count double, and an unmatched one of ordinary rarity is added."""
     if not posting.skills:
         return 0.0
-    weight = {uri: 2.0 if uri in posting.must else 1.0 for uri in posting.skills}
+    weight = {
+        uri: (2.0 if uri in posting.must else 1.0) * rarity.skill.get(uri, 1.0)
+        for uri in posting.skills
+    }
     shown = sum(w for uri, w in weight.items() if uri in profile.skills)
-    return shown / sum(weight.values())
+    # One skill of ordinary rarity is added to what the posting asks for, unmatched: a
+    # posting that names a single everyday skill ("lead a team") is not fully covered
+    # by everyone who leads a team.
+    return shown / (sum(weight.values()) + rarity.typical)
 
 
 def _text(segments: list[Segment]) -> str:

@@ -17,8 +17,9 @@ from careergate.features.extraction.labels import Found, normalise, tokens
 
 NEAR = 4
 """How many words either side count as "nearby"."""
+_NATIONALITY = frozenset(["citizen", "citizenship", "national", "nationality", "passport"])
 SHORT_LIST = 5
-"""A segment this short naming a language is a list item ("German or English")."""
+"""A sentence this short naming a language lists what is needed ("German or English.")."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ class ContextRules:
         for finding in found:
             before, after = _around(finding, segments)
             near = set(before[-NEAR:]) | set(after[:NEAR])
-            short = len(before) + len(after) <= SHORT_LIST
+            short = len(_sentence(finding, segments)) <= SHORT_LIST
+            if after[:1] and after[0] in _NATIONALITY:
+                continue  # "Irish citizen" says where one may work, not what one speaks
             if ".language" in finding.field or near & self.cues.language or short:
                 accepted.append(finding)
             else:
@@ -130,6 +133,16 @@ def _around(found: Found, segments: list[Segment]) -> tuple[list[str], list[str]
     before = [w for w, _, end in words if end <= found.start]
     after = [w for w, start, _ in words if start >= found.end]
     return before, after
+
+
+def _sentence(found: Found, segments: list[Segment]) -> list[str]:
+    """The words of the sentence a finding is in."""
+    segment = next((s for s in segments if s.field == found.field), None)
+    if segment is None:
+        return []
+    start = max(segment.text.rfind(mark, 0, found.start) for mark in ".;!?")
+    ends = [i for mark in ".;!?" if (i := segment.text.find(mark, found.end)) >= 0]
+    return [w for w, _, _ in tokens(segment.text[start + 1 : min(ends, default=None)])]
 
 
 def _listed_with(finding: Found, other: Found) -> bool:

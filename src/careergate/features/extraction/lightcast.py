@@ -11,7 +11,9 @@ it cannot be an everyday word: it is written like a product (``PostgreSQL``, ``R
 ``C#``), or it never occurs in lower case in ESCO's labels (``Kubernetes``), which are
 ordinary English; everyday words ("Leadership", "Spark") are left to the curated
 aliases of ``aliases.py``, which say what context they need. Names of soft skills
-("Verbal Communication Skills") are left to ``phrasing.py``, which maps them to ESCO.
+("Verbal Communication Skills") are left to ``phrasing.py``, which maps them to ESCO,
+and certifications ("CIPD Level 5") are not skills here: job matching weighs them as
+credentials.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from careergate.features.taxonomy import Taxonomy
 
 LIGHTCAST_SKILL = "https://lightcast.io/open-skills/skills/"
 _QUALIFIER = re.compile(r"\s*\([^)]*\)")
+_CERTIFICATE = re.compile(r"\b(?:certifi\w*|certificate|licen[cs]e|diploma|level \d)\b", re.I)
+"""Credentials, which job matching weighs as such (``fit/credentials.py``)."""
 _PRODUCT_LIKE = re.compile(r"^.+[A-Z]|[0-9+#.]")
 """Capitals after the first letter, digits or symbols: how products are written."""
 
@@ -46,7 +50,7 @@ class Lightcast:
             self.skills[skill_id] = skill
             self._names.setdefault(normalise(name), skill)
             self._names.setdefault(key, skill)
-            if same is not None or not key or key[-1] == "skills":
+            if same is not None or not key or key[-1] == "skills" or _CERTIFICATE.search(name):
                 continue  # ESCO's own labels find it; "... Skills" are said in many ways
             if len(key) == 1 and not _telling(bare, key[0], everyday):
                 continue

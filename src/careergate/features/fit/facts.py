@@ -134,12 +134,29 @@ class FactReader:
         return uri in self.finder.language_uris
 
 
-def title_fit(posting: Facts, profile: Facts) -> float:
-    """The best share of the posting title's words that one of the person's titles has."""
+def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> float:
+    """The best share of the posting title's words that one of the person's titles has,
+    each word weighed (``weights``; 1 for a word not given)."""
     wanted = posting.titles[0] if posting.titles else frozenset()
-    if not wanted:
+    total = sum(weights.get(w, 1.0) for w in wanted)
+    if not total:
         return 0.0
-    return max((len(wanted & title) / len(wanted) for title in profile.titles), default=0.0)
+    return max(
+        (
+            sum(weights.get(w, 1.0) for w in wanted if any(_same_word(w, o) for o in title))
+            / total
+            for title in profile.titles
+        ),
+        default=0.0,
+    )
+
+
+def _same_word(one: str, other: str) -> bool:
+    """The same word, or forms of one ("carer" and "care", "nurse" and "nursing")."""
+    if one == other:
+        return True
+    short, long = sorted((one, other), key=len)
+    return len(short) >= 4 and long.startswith(short.rstrip("e"))
 
 
 def _title_words(title: str) -> frozenset[str]:

@@ -29,12 +29,12 @@ _WORDS: tuple[tuple[int, re.Pattern[str]], ...] = tuple(
             r"apprentice|apprenticeship|trainee|intern|internship|school leavers?|"
             r"no experience (?:needed|required)",
         ),
+        (3, r"senior|lead|sous chef|team leader|supervisor|band [67]"),
         (
             1,
             r"junior|graduate|entry[- ]level|assistant|porter|clerk|operative|"
             r"mate|commis|helper|first job",
         ),
-        (3, r"senior|lead|sous chef|team leader|supervisor|band [67]"),
         (2, r"mid[- ]level|experienced"),
     )
 )
@@ -51,7 +51,8 @@ class Seniority:
 
 
 def level_in(text: str) -> int | None:
-    """The first level a title or phrase names, checked from the most telling."""
+    """The first level a title or phrase names, checked from the most telling ("Senior
+    Care Assistant" is senior)."""
     for level, pattern in _WORDS:
         if pattern.search(text):
             return level
