@@ -94,7 +94,10 @@ class Taxonomy:
 
     def lookup(self, name: str) -> Skill | None:
         """The skill a name (a label or an alternative label) stands for."""
-        key = normalise(name)
+        return self.by_key(normalise(name))
+
+    def by_key(self, key: tuple[str, ...]) -> Skill | None:
+        """The skill a normalised name stands for."""
         found = self.index.get(key)
         return found[0] if found else self._by_label.get(key)
 

@@ -17,7 +17,9 @@ from careergate.features.extraction.labels import Found, normalise, tokens
 
 NEAR = 4
 """How many words either side count as "nearby"."""
-_NATIONALITY = frozenset(["citizen", "citizenship", "national", "nationality", "passport"])
+_NATIONALITY = frozenset(
+    ["citizen", "citizenship", "national", "nationality", "passport", "work", "visa", "permit"]
+)
 SHORT_LIST = 5
 """A sentence this short naming a language lists what is needed ("German or English.")."""
 
@@ -102,7 +104,7 @@ class ContextRules:
             near = set(before[-NEAR:]) | set(after[:NEAR])
             short = len(_sentence(finding, segments)) <= SHORT_LIST
             if after[:1] and after[0] in _NATIONALITY:
-                continue  # "Irish citizen" says where one may work, not what one speaks
+                continue  # "Irish citizen", "Spanish work permit": where, not what one speaks
             if ".language" in finding.field or near & self.cues.language or short:
                 accepted.append(finding)
             else:
@@ -119,7 +121,7 @@ class ContextRules:
 
 
 def _is_technology(found: Found) -> bool:
-    return not found.skill.namespace.startswith("http://data.europa.eu") or any(
+    return found.skill.technology or any(
         marker in found.skill.label for marker in ("(computer programming)", "SQL")
     )
 

@@ -28,6 +28,8 @@ class Skill:
     esco: str | None = None
     """For a skill of another taxonomy, the ESCO concept it is mapped to, where a
     mapping exists (Microsoft Excel: "use spreadsheets software")."""
+    technology: bool = False
+    """Software, data or programming: what makes "Spark" nearby a technology too."""
 
     @property
     def uri(self) -> str:
@@ -59,7 +61,8 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
 
 
 def normalise(label: str) -> tuple[str, ...]:
-    return tuple(token for token, _, _ in tokens(label))
+    """The words of ``label`` as the index keys them."""
+    return tuple(_TOKEN.findall(label.lower()))
 
 
 class LabelIndex:

@@ -27,6 +27,8 @@ from careergate.features.extraction.labels import LabelIndex, Skill, normalise
 from careergate.features.taxonomy import Taxonomy
 
 LIGHTCAST_SKILL = "https://lightcast.io/open-skills/skills/"
+TECHNOLOGY = frozenset({"Information Technology", "Analysis"})
+"""Lightcast's categories of software, data and programming skills."""
 _QUALIFIER = re.compile(r"\s*\([^)]*\)")
 _CERTIFICATE = re.compile(r"\b(?:certifi\w*|certificate|licen[cs]e|diploma|level \d)\b", re.I)
 """Credentials, which job matching weighs as such (``fit/credentials.py``)."""
@@ -42,13 +44,17 @@ class Lightcast:
         self.index = LabelIndex()
         self._names: dict[tuple[str, ...], Skill] = {}
         everyday = _everyday_words(esco)
-        for skill_id, name, _category in rows:
+        for skill_id, name, category in rows:
             bare = _QUALIFIER.sub("", name).strip()
             key = normalise(bare)
-            same = esco.lookup(name) or esco.lookup(bare) or esco.lookup(_british(bare))
-            skill = same or Skill(skill_id, name, (), LIGHTCAST_SKILL)
+            full = normalise(name) if bare != name else key
+            same = esco.by_key(full) or esco.by_key(key)
+            if same is None and "iz" in bare:
+                same = esco.lookup(_british(bare))
+            technical = category in TECHNOLOGY
+            skill = same or Skill(skill_id, name, (), LIGHTCAST_SKILL, technology=technical)
             self.skills[skill_id] = skill
-            self._names.setdefault(normalise(name), skill)
+            self._names.setdefault(full, skill)
             self._names.setdefault(key, skill)
             if same is not None or not key or key[-1] == "skills" or _CERTIFICATE.search(name):
                 continue  # ESCO's own labels find it; "... Skills" are said in many ways

@@ -143,8 +143,7 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
         return 0.0
     return max(
         (
-            sum(weights.get(w, 1.0) for w in wanted if any(_same_word(w, o) for o in title))
-            / total
+            sum(weights.get(w, 1.0) for w in wanted if any(_same_word(w, o) for o in title)) / total
             for title in profile.titles
         ),
         default=0.0,
