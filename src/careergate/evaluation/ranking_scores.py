@@ -126,7 +126,7 @@ def _rankers(matcher: JobMatcher, ablations: bool, embedder: Embedder | None) ->
 
 
 def _bm25(query: list[Segment], candidates: list[Candidate]) -> list[str]:
-    shares = bm25_shares(query, candidates)
+    shares = bm25_shares(query, candidates, stem=False)
     return [
         c.id
         for _, c in sorted(zip(shares, candidates, strict=True), key=lambda p: (-p[0], p[1].id))
@@ -135,7 +135,7 @@ def _bm25(query: list[Segment], candidates: list[Candidate]) -> list[str]:
 
 def _esco_labels(esco: Taxonomy, query: list[Segment], candidates: list[Candidate]) -> list[str]:
     """BM25 and ESCO skill coverage, half and half: the ranking before the fits."""
-    shares = bm25_shares(query, candidates)
+    shares = bm25_shares(query, candidates, stem=False)
     profile = {f.skill.uri for f in esco.find(query)}
     scored = []
     for share, candidate in zip(shares, candidates, strict=True):

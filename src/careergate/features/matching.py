@@ -27,9 +27,11 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import bm25s
+import Stemmer
 
 from careergate.features.documents import Segment
 from careergate.features.embeddings import Embedder
@@ -297,11 +299,20 @@ class JobMatcher:
         return model
 
 
-def bm25_shares(query: list[Segment], candidates: list[Candidate]) -> list[float]:
-    """Each candidate's BM25 score with the query's words, as a share of the best."""
+def bm25_shares(
+    query: list[Segment], candidates: list[Candidate], *, stem: bool = True
+) -> list[float]:
+    """Each candidate's BM25 score with the query's words, as a share of the best. Words
+    are stemmed (Snowball's English stemmer, ``PyStemmer``) unless ``stem`` is false:
+    "vehicles" is "vehicle", "repairs" "repair"."""
+    stemmer = _stemmer() if stem else None
     texts = [_text(c.segments) for c in candidates]
-    corpus = bm25s.tokenize(texts, stopwords="en", return_ids=False, show_progress=False)
-    words = bm25s.tokenize([_text(query)], stopwords="en", return_ids=False, show_progress=False)[0]
+    corpus = bm25s.tokenize(
+        texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
+    )
+    words = bm25s.tokenize(
+        [_text(query)], stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
+    )[0]
     # BM25 cannot index candidates without a single word (bm25s fails on an empty
     # vocabulary); they score on the other signals alone.
     if not words or not any(corpus):
@@ -342,6 +353,12 @@ def _idf(documents: list[set[str]]) -> dict[str, float]:
             counts[term] = counts.get(term, 0) + 1
     total = len(documents)
     return {term: math.log(1 + total / count) for term, count in counts.items()}
+
+
+@cache
+def _stemmer() -> Any:
+    """Snowball's English stemmer (``bm25s`` calls its ``stemWords`` on each batch)."""
+    return Stemmer.Stemmer("english")
 
 
 def _coverage(posting: Facts, profile: Facts, rarity: Rarity) -> float:
