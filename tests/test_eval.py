@@ -209,7 +209,7 @@ def test_the_test_split_is_the_one_whose_hash_the_benchmarks_record() -> None:
     """The test split may not change after its figures were first recorded: its files'
     SHA-256 are in docs/benchmarks.md."""
     recorded = dict(
-        re.findall(r"^- `(test/[a-z]+\.yaml)`: `([0-9a-f]{64})`$", BENCHMARKS.read_text(), re.M)
+        re.findall(r"^\s*- `(test/[a-z]+\.yaml)`: `([0-9a-f]{64})`$", BENCHMARKS.read_text(), re.M)
     )
     split = MATCHING.parent / "test"
     files = sorted(p.name for p in split.glob("*.yaml"))

@@ -82,8 +82,8 @@ def test_postings_are_ranked_for_a_profile_without_a_model(gateway: RunningGatew
 def test_the_models_judgement_reorders_and_explains(gateway: RunningGateway) -> None:
     ratings = {
         "ratings": [
-            {"id": "web", "fit": 95, "why": "Strong web background."},
-            {"id": "data", "fit": 10, "why": "Too junior for this team."},
+            {"id": "web", "fit": 100, "why": "Strong web background."},
+            {"id": "data", "fit": 0, "why": "Too junior for this team."},
             {"id": "ghost", "fit": 100, "why": "Not a candidate at all."},
         ]
     }
@@ -98,9 +98,9 @@ def test_the_models_judgement_reorders_and_explains(gateway: RunningGateway) -> 
     assert report["degraded"] is False
     assert [m["id"] for m in report["matches"]] == ["web", "data"]  # the model's order
     by_id = {m["id"]: m for m in report["matches"]}
-    for pid, fit in (("web", 0.95), ("data", 0.10)):  # half the fallback's, half the model's
+    for pid, fit in (("web", 1.0), ("data", 0.0)):  # half the fallback's, half the model's
         assert by_id[pid]["score"] == pytest.approx(0.5 * before[pid] + 0.5 * fit, abs=1e-4)
-    assert by_id["web"]["model_fit"] == 0.95
+    assert by_id["web"]["model_fit"] == 1.0
     assert by_id["web"]["explanation"].startswith("Strong web background.")
     assert "ghost" not in by_id
 
