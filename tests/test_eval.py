@@ -3,6 +3,7 @@ table, the chart, the recommendation and the comparison with the last run."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -13,8 +14,14 @@ import pytest
 import yaml
 
 from careergate.auth.principal import Role
+from careergate.evaluation.ranking_scores import score_matching
 from careergate.evaluation.report import ModelSummary, recommend
+from careergate.evaluation.skill_scores import esco_labels, score_skills
+from careergate.evaluation.splits import regression_split
 from careergate.features import matching
+from careergate.features.extraction.finder import SkillFinder
+from careergate.features.matching import JobMatcher
+from careergate.features.skills import SkillInference
 from careergate.testing import FakeOpenAI
 from conftest import RunningGateway, cli_env, gateway_settings, run_cli, start_gateway
 from test_skills_feature import post_feature
@@ -217,3 +224,20 @@ def test_the_test_split_is_the_one_whose_hash_the_benchmarks_record() -> None:
     for name in files:
         digest = hashlib.sha256((split / name).read_bytes()).hexdigest()
         assert recorded[f"test/{name}"] == digest, name
+
+
+def test_the_first_hand_made_set_still_scores_as_well_as_esco_labels() -> None:
+    """The first hand-made set, written for the ESCO-label fallback, stays as a
+    regression check: the fallback finds its skills at least as well, and ranks its
+    postings better than BM25 and the ESCO-label ranking."""
+    finder = SkillFinder.shipped()
+    split = regression_split(finder.lookup)
+    skills, _ = asyncio.run(score_skills(SkillInference(finder), split.skill_items, None))
+    baseline = esco_labels(finder.esco, split.skill_items)
+    assert skills.precision >= max(baseline.precision, 0.9)
+    assert skills.recall >= baseline.recall
+    matching = asyncio.run(score_matching(JobMatcher(finder), split, None, ablations=False))
+    methods = matching.methods
+    assert matching.ours.ndcg_at_10 > methods["esco-labels"].ndcg_at_10
+    assert methods["esco-labels"].ndcg_at_10 > methods["bm25"].ndcg_at_10
+    assert matching.ours.mrr == 1.0
