@@ -102,6 +102,7 @@ def test_contact_details_never_reach_the_model(gateway: RunningGateway) -> None:
             "email": "mira.okafor@example.org",
             "phone": "+44 20 7946 0958",
             "summary": "Nurse practitioner skilled in triage and wound care.",
+            "location": {"address": "14 Mill Lane", "postalCode": "LS1 4AB", "city": "Leeds"},
         },
         "work": [{"name": "St Anne's", "position": "Nurse", "highlights": ["Led triage"]}],
     }
@@ -111,6 +112,9 @@ def test_contact_details_never_reach_the_model(gateway: RunningGateway) -> None:
     assert "mira.okafor@example.org" not in sent
     assert "7946" not in sent
     assert "Mira Okafor" not in sent
+    assert "Mill Lane" not in sent
+    assert "LS1" not in sent
+    assert "Leeds" not in sent  # where she lives is no skill: matching reads it, not this
     assert "triage" in sent
 
 

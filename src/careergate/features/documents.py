@@ -86,6 +86,16 @@ _PLACE_FIELDS = ("city", "region", "countryCode")
 _DATE_FIELDS = ("startDate", "endDate")
 
 
+FACT_FIELDS = ("basics.location", "location", "remote", "experience", "Date")
+"""Segments that state facts (where, since when, what level) rather than prose."""
+
+
+def prose(segments: list[Segment]) -> list[Segment]:
+    """The segments without the facts: what a model reading for skills or wording needs
+    (where the person lives is not a skill, so it is not sent)."""
+    return [s for s in segments if not s.field.endswith(FACT_FIELDS)]
+
+
 def _place(where: str, location: Any) -> list[Segment]:
     if not isinstance(location, dict):
         return []
