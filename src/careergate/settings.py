@@ -305,9 +305,10 @@ class Settings(BaseSettings):
     """Overrides the config file's ``privacy.mode`` (the default for every request)."""
     feature_model: str = "gpt-4o-mini"
     """The model (or alias) the platform features ask, e.g. ``skill-extractor``."""
-    matching_embeddings: bool = True
+    matching_embeddings: bool = False
     """Job matching's fallback re-ranks its best candidates by local embeddings
-    (``features/embeddings.py``); off, it ranks on BM25 and skill coverage alone."""
+    (``features/embeddings.py``). Off by default: on the evaluation splits the re-ranking
+    lowered nDCG@10 (``docs/benchmarks.md``)."""
     alias_refresh_seconds: float = 1.0
     """How soon an alias changed with the CLI reaches every gateway process."""
     rollup_seconds: float = 3600.0
