@@ -54,7 +54,10 @@ class NameFinder:
     them would cost the features the skills they name.
     """
 
-    def __init__(self, cache_size: int = 4096) -> None:
+    def __init__(self, cache_size: int = 4096, model: str = MODEL_PACKAGE) -> None:
+        """``model``: an installed spaCy pipeline's package name or a directory holding
+        one (``bench/privacy_eval.py --name-model`` measures others against the default)."""
+        self._model = model
         self._not_names = _not_names()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
         self._nlp: Any = None
@@ -73,7 +76,7 @@ class NameFinder:
             import spacy
 
             self._nlp = spacy.load(
-                MODEL_PACKAGE,
+                self._model,
                 exclude=["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"],
             )
             _give_back_freed_memory()
