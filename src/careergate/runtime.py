@@ -47,6 +47,7 @@ from careergate.core.steps import (
     BoundRequest,
     ChooseModel,
     Forward,
+    KeepSecrets,
     LimitRate,
     ProtectPersonalData,
     ReserveBudget,
@@ -85,6 +86,7 @@ from careergate.records.wire import ChildConfig
 from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
+from careergate.security.prompt_secrets import PromptSecrets, SecretsPolicy
 from careergate.security.secrets import SecretScanner
 from careergate.settings import PrivacyMode, Settings
 from careergate.storage.database import Database
@@ -204,6 +206,7 @@ class Runtime:
             chooser,
             limiter,
             privacy,
+            SecretsPolicy.from_config(config.secrets),
             prices,
             metrics,
             await _start_budgets(settings, database, alerts, stack),
@@ -266,6 +269,7 @@ class PathParts:
     chooser: ModelChooser
     limiter: RateLimiter
     privacy: PrivacyShield
+    secrets: SecretsPolicy
     prices: PriceCatalogue
     metrics: GatewayMetrics
     budgets: BudgetLedger
@@ -295,6 +299,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         BoundRequest(snapshots, settings.max_choices),
         LimitRate(parts.limiter, counter),
         RouteCall(upstreams.router, parts.chooser),
+        KeepSecrets(PromptSecrets(parts.secrets, upstreams.secrets)),
         ProtectPersonalData(parts.privacy),
         ReserveBudget(
             parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens

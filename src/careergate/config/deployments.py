@@ -33,6 +33,7 @@ from careergate.models.aliases import AliasConfig
 from careergate.models.policy import FeaturePolicy
 from careergate.privacy.policy import PrivacyConfig
 from careergate.ratelimit.rules import RateLimitRule
+from careergate.security.prompt_secrets import SecretsConfig
 from careergate.settings import UpstreamEnvironment
 
 WILDCARD = "*"
@@ -110,6 +111,9 @@ class GatewayConfig(BaseModel):
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     """Personal data in requests: the default mode, per-feature modes, the name finder."""
+    secrets: SecretsConfig = Field(default_factory=SecretsConfig)
+    """Credentials in prompts: masked (the default), refused or sent, whatever the
+    privacy mode; per feature and per key id."""
 
 
 def _deployments_from_environment(env: UpstreamEnvironment) -> list[DeploymentConfig]:

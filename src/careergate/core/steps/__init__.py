@@ -13,12 +13,14 @@ from careergate.core.steps.limit import LimitRate
 from careergate.core.steps.protect import ProtectPersonalData
 from careergate.core.steps.reserve import ReserveBudget
 from careergate.core.steps.route import RouteCall
+from careergate.core.steps.secrets import KeepSecrets
 from careergate.core.steps.step import Step
 
 __all__ = [
     "BoundRequest",
     "ChooseModel",
     "Forward",
+    "KeepSecrets",
     "LimitRate",
     "ProtectPersonalData",
     "ReserveBudget",
