@@ -73,7 +73,7 @@ class PiiDetector:
         for text, findings in searched.items():
             resolved = tuple(resolve_overlaps(findings))
             persons = frozenset(
-                " ".join(text[f.start : f.end].split())
+                " ".join(text[f.start : f.end].replace(",", " ").split())
                 for f in resolved
                 if f.kind is PiiKind.PERSON
             )

