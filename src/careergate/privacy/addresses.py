@@ -55,7 +55,7 @@ _POSTCODE_SHAPES = (
 )
 _ENGLISH_STREET = (
     rf"(?:\b{_UNIT}\.?\s*#?\s*\d+[A-Za-z]?,?\s+)?"
-    r"\b\d{1,5}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?){0,2},?\s+"
+    r"(?<![\d.,])\b\d{1,5}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?){0,2},?\s+"
     rf"(?:{_WORD}\s+){{0,4}}(?:{_STREET_TYPES})\b\.?"
     rf"(?:,?\s+{_UNIT}\.?\s*#?\s*[\w-]+)?"
 )

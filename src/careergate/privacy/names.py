@@ -26,6 +26,7 @@ _NOT_NAME = re.compile(r"[\d@/:_#]")
 _LEGAL_FORMS = (
     r"Bank|Logistics|Corp|Corporation|Inc|Ltd|Ltda|LLC|LLP|PLC|Pty|GmbH|AG|KG|OHG|UG|BV|B\.V|"
     r"NV|N\.V|SARL|SAS|SA|S\.A|S\.L|SL|S\.R\.L|SRL|SpA|S\.p\.A|S\.C|S\.Com|AB|ASA|Oy|A/S|"
+    r"S\.A\.S|S\.A\.R\.L|S\.L\.L|R\.L|C\.V|Koninklijke|Despacho|Asociados|"
     r"Sp\.\s*z\s*o\.o|Group|Groep|Gruppe|Grupo|Gruppo|Health|Healthcare|Labs?|Solutions|"
     r"Systems|Technologies|Partners|Holdings?|University|College|School|Hospital|Foundation|"
     r"Stichting|Institute|Associates|Associati|Consulting|Capital|Insurance|Pharma|Media|"
@@ -35,10 +36,33 @@ _ORGANISATION = re.compile(rf"\b(?:{_LEGAL_FORMS})\b\.?$")
 _ORGANISATION_AFTER = re.compile(
     rf"^\s*(?:,\s*|&\s*|and\s+|e\s+|y\s+|und\s+|en\s+)?(?:{_LEGAL_FORMS}|[A-Z][\w-]+\s+(?:{_LEGAL_FORMS}))\b"
 )
-_ORGANISATION_BEFORE = re.compile(r"(?:Stichting|Công\s+ty|Grupo|Gruppo|Gabinety?|Fundación)\s+$")
-_PLACE_BEFORE = re.compile(
-    r"(?i:\b(?:in|from|near|at|around|outside|across|to|of)\s+|\),\s*|\(\s*)$"
+_ORGANISATION_BEFORE = re.compile(
+    r"(?:Stichting|Công\s+ty|Grupo|Gruppo|Gabinety?|Fundación|Koninklijke|Despacho)\s+$"
 )
+_PLACE_BEFORE = re.compile(
+    r"(?i:\b(?:in|from|near|at|around|outside|across|to|of|the|via)\s+(?:(?:da|de|van|von)\s+)?"
+    r"|\),\s*|\(\s*)$"
+)
+_FIRM_MIDDLE = (re.compile(r"[A-Z][\w'-]+,\s*$"), re.compile(r"\s*(?:,|and|&|y|e|und|en)\s+[A-Z]"))
+"""A word between two others of a firm's name ("Flores, Adams and Carlson")."""
+_PARENTHESES = re.compile(r"\(([^()\n]{0,80})\)")
+_PLACE_OR_FIRM_BEFORE = re.compile(
+    r"(?i:\bthành\s+phố|\btp\.|\btỉnh|\bquận|\bhuyện|\bin|\bat)\s*$|\),\s*$|\(\s*$"
+    r"|[A-Z][\w'-]+(?:,\s*[A-Z][\w'-]+)*,?\s+(?:and|&|y|e|und|en)\s+$"
+)
+"""Before a town or a firm whatever its words ("(2019-2024), Gemma Ville", "TP. Cần
+Thơ", "Flores, Adams and Carlson")."""
+_EMPLOYER_AFTER = re.compile(
+    r"\s*(?:\(\s*(?:19|20)\d{2}|,\s*(?:19|20)\d{2}\s*[-–]"
+    r"|(?:,\s*[A-Z][\w'-]+)*,?\s+(?:and|&)\s+[A-Z][\w'-]+\b(?!\s+[a-z])"
+    r"|\s*ty\b|\s*nghiệp\b|\s+và\s+đối\s+tác)"
+)
+"""An employer's years after it ("Stephens (2019-2024)"), or the rest of a firm's name
+("Taylor, Smith and Stephens")."""
+_LIST_SEPARATOR = re.compile(r",\s*|\s+(?:and|or|to|from|with|&)\s+|\s*/\s*")
+_LIST_END = re.compile(r"[.;:!?()\n]|\s+(?:-|–|—)\s+")
+_PRODUCT_MAKERS = frozenset({"apache", "google", "microsoft", "adobe", "aws", "azure", "oracle"})
+"""First words of many products' names ("Apache Spark", "Adobe XD")."""
 
 
 def _give_back_freed_memory() -> None:
@@ -119,6 +143,9 @@ class NameFinder:
                 if entity.label_ != "PERSON":
                     continue
                 start, end = _whole_words(doc.text, entity.start_char, entity.end_char)
+                # The model can run an entity over a line break ("Hanoi\n- Migrated").
+                if "\n" in doc.text[start:end]:
+                    end = doc.text.index("\n", start)
                 if self._is_person(doc.text, start, end):
                     spans.append((start, end))
             found.append(tuple(spans))
@@ -137,9 +164,39 @@ class NameFinder:
             return False
         if _ORGANISATION_BEFORE.search(text, max(0, start - 20), start):
             return False
-        if " " not in name.strip() and _PLACE_BEFORE.search(text, max(0, start - 12), start):
+        if _EMPLOYER_AFTER.match(text, end) or _PLACE_OR_FIRM_BEFORE.search(
+            text, max(0, start - 60), start
+        ):
             return False
-        return is_name(name)
+        if " " not in name.strip() and (
+            _PLACE_BEFORE.search(text, max(0, start - 12), start)
+            or (
+                _FIRM_MIDDLE[0].search(text, max(0, start - 30), start)
+                and _FIRM_MIDDLE[1].match(text, end)
+            )
+        ):
+            return False
+        if _in_list_of_places(text, start, end):
+            return False
+        return is_name(name) and not self._among_tools(text, start, end)
+
+    def _among_tools(self, text: str, start: int, end: int) -> bool:
+        """An item of a list whose other items include a known tool ("Stack: Xcode,
+        Hadoop, Athena", "from Swift to Oracle Fusion", "with Laravel and Salesforce"):
+        a list holds things of one kind."""
+        floor = max(0, start - 120)
+        left = max((m.end() for m in _LIST_END.finditer(text, floor, start)), default=floor)
+        right_match = _LIST_END.search(text, end, end + 120)
+        right = right_match.start() if right_match else min(len(text), end + 120)
+        items = _LIST_SEPARATOR.split(text[left:right])
+        own = text[start:end]
+        for item in items:
+            words = item.split()
+            if not words or item.strip() == own:
+                continue
+            if words[0].casefold() in _PRODUCT_MAKERS or any(map(self.is_not_name, words)):
+                return True
+        return False
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -156,3 +213,16 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     if text.endswith(("'s", "’s"), start, end):
         end -= 2
     return start, end
+
+
+def _in_list_of_places(text: str, start: int, end: int) -> bool:
+    """Inside parentheses that hold a list of capitalised names and nothing else
+    ("across 3 regions (Uppsala, Falun)"): places, not people one writes about so."""
+    for match in _PARENTHESES.finditer(text, max(0, start - 80), min(len(text), end + 80)):
+        if match.start(1) <= start and end <= match.end(1):
+            items = [item.strip() for item in match.group(1).split(",")]
+            return len(items) >= 2 and all(
+                item[:1].isupper() and not any(c.isdigit() or c == "@" for c in item)
+                for item in items
+            )
+    return False

@@ -72,6 +72,15 @@ def _group_is_name(match: re.Match[str]) -> bool:
     return is_name(match.group("name"))
 
 
+_PLACE_BEFORE = re.compile(r"(?i:thành\s+phố|\btp\.|tỉnh|quận|huyện)\s*$")
+
+
+def _vietnamese_name(match: re.Match[str]) -> bool:
+    """A Vietnamese name, not a town named after a person ("TP. Hồ Chí Minh")."""
+    before = match.string[max(0, match.start() - 12) : match.start()]
+    return _group_is_name(match) and not _PLACE_BEFORE.search(before)
+
+
 def _first_lines_name(match: re.Match[str]) -> bool:
     """A document's first line, or its second after a name or a heading."""
     name = match.group("name")
@@ -97,11 +106,17 @@ def _cjk_name(match: re.Match[str]) -> bool:
     if name in NOT_NAME_WORDS or name[-1] in _PLACE_ENDINGS:
         return False
     text = match.string
+    before = text[max(0, match.start() - 6) : match.start()]
+    if _FIRM.search(f"{before}|{text[match.end() : match.end() + 6]}"):
+        return False
     cjk = sum(1 for c in text if "\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7a3")
     return cjk <= len(text) // 3
 
 
-_PLACE_ENDINGS = frozenset("시구군로길읍면市区區省县縣町村都府道街路州")
+_FIRM = re.compile(r"주식회사|유한회사|합자회사|\([주유]\)|株式会社|有限会社|有限公司|公司|\(\|\)")
+"""A firm's legal form next to a run of Han or Hangul (the run is the firm's name), or
+parentheses around it (an abbreviated legal form: "(주)")."""
+_PLACE_ENDINGS = frozenset("시구군로길읍면市区區省县縣町村都府道街路州社司所团")
 _LABELS = (
     r"(?i:full\s+name|name|first\s+name|last\s+name|surname|family\s+name|given\s+names?"
     r"|nombre(?:\s+completo)?|apellidos?|nom(?:\s+complet)?|prénom|nome(?:\s+completo)?|cognome"
@@ -184,7 +199,7 @@ PEOPLE: tuple[Pattern, ...] = (
         re.compile(
             rf"(?<![\w-])(?P<name>{_VIETNAMESE_FAMILY}(?:[ \t]+{_NAME_WORD}){{1,3}})(?![\w-])"
         ),
-        check=_group_is_name,
+        check=_vietnamese_name,
         group="name",
         priority=_PRIORITY,
     ),
