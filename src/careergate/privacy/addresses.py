@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 
 from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.people import NOT_NAME_WORDS
 from careergate.privacy.shape import PATTERN_PRIORITY, Pattern
 
 _ADDRESS = PiiKind.ADDRESS
@@ -42,7 +43,11 @@ _STREET_TYPES = (
     "Roads|Route|Row|Rue|Run|Shoals?|Shores?|Skyway|Springs?|Spurs?|Square|Sq|Squares|"
     "Station|Stravenue|Stream|Streets?|St|Summit|Terrace|Throughway|Trace|Track|Trafficway|"
     "Trail|Trailer|Tunnel|Turnpike|Underpass|Unions?|Valleys?|Viaduct|Views?|Villages?|"
-    "Ville|Vista|Walk|Walls?|Way|Ways|Wells?|Wharf|Wynd|Yard"
+    "Ville|Vista|Walks?|Walls?|Way|Ways|Wells?|Wharf|Wynd|Yard|"
+    # Royal Mail's and Australia Post's further thoroughfare types.
+    "Brow|Chase|Circlet|Copse|Croft|Dell|Drove|Fold|Gate|Glade|Grange|Lea|Nook|Pastures|"
+    "Quay|Reach|Rise|Spinney|Triangle|Vale|Wood|Esplanade|Concourse|Retreat|Outlook|"
+    "Promenade|Boardwalk|Circuit|Cove|Crest|Parade"
 )
 _WORD = r"(?:[A-Z\u00c0-\u00de\u0100-\u017f][\w'’.-]*|[\u3040-\u30ff\u4e00-\u9fff]+)"
 _UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Studio|Room|Rm|Bldg|Building)"
@@ -63,27 +68,43 @@ _UNIT_FIRST_STREET = (
     rf"\b{_UNIT}\.?\s*#?\s*\d+[A-Za-z]?,?\s+(?:{_WORD}\s+){{0,3}}(?:{_STREET_TYPES})\b\.?"
 )
 _TYPE_FIRST = (
-    r"(?i:calle|c/|avenida|avda\.?|av\.|plaza|paseo|ronda|camino|carrera|travesía|carretera|"
-    r"rua|praça|travessa|largo|rodovia|estrada|alameda|via|viale|piazza|corso|contrada|"
-    r"vicolo|strada|borgo|largo|rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|"
-    r"route|cours|ulica|ul\.|aleja|al\.|plac|osiedle|os\.|sokak|sokağı|caddesi|cad\.|"
-    r"bulvarı|mahallesi|continuación|cerrada|callejón|privada|prolongación|circuito|andador|"
-    r"diagonal|retorno|periférico|calzada|boulevard)"
+    # Spain and Mexico (Correos, SEPOMEX), Brazil (Correios' logradouros), Italy, France,
+    # Poland, Turkey, Vietnam: the type of way comes first.
+    r"(?i:calle|c/|avenida|avda\.?|av\.|plaza|paseo|pasaje|pasadizo|ronda|rambla|camino|"
+    r"cañada|glorieta|carrera|travesía|carretera|urbanización|bulevar|cuesta|alameda|"
+    r"continuación|cerrada|callejón|privada|prolongación|circuito|andador|diagonal|retorno|"
+    r"periférico|calzada|circunvalación|corredor|viaducto|eje\s+vial|"
+    r"rua|praça|travessa|largo|rodovia|estrada|esplanada|favela|lagoa|trecho|ladeira|beco|"
+    r"vila|viela|quadra|setor|chácara|sítio|núcleo|passeio|conjunto|residencial|jardim|"
+    r"parque|morro|recanto|fazenda|vereda|vale|loteamento|"
+    r"via|viale|piazza|piazzale|corso|contrada|vicolo|strada|borgo|incrocio|rotonda|salita|"
+    r"traversa|lungomare|canale|"
+    r"rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|route|cours|"
+    r"ulica|ul\.|aleja|al\.|plac|pl\.|osiedle|os\.|rondo|skwer|bulwar|"
+    r"sokak|sokağı|caddesi|cad\.|bulvarı|mahallesi|"
+    r"khu|phố|đường|ngõ|hẻm|h\.\s?no\.|house\s+no\.|flat\s+no\.|plot\s+no\.)"
+)
+_TRAILING_UNITS = (
+    r"(?:\s*,?\s*(?i:interior|int\.|edif\.|depto\.|piso|piano|apt\.?|apto\.?|bloco|casa|lote|"
+    r"puerta|esc\.|escalera|planta|porta|scala)\s*\d+[A-Z]?){0,3}"
 )
 _CONTINENTAL_STREET = (
-    rf"\b{_TYPE_FIRST}\s+(?:[\w'’.-]+\s+){{0,4}}?[\w'’.-]+,?\s+\d{{1,4}}[A-Za-z]?"
-    r"(?:\s*[-/]\s*\d{1,4})?\b"
+    rf"(?<![\w.]){_TYPE_FIRST}\s*(?:[\w'’.-]+\s+){{0,4}}?[\w'’.-]+,?\s+\d{{1,4}}[A-Za-z]?"
+    rf"(?:\s*[-/]\s*\d{{1,4}})?\b(?:\s+\d{{1,4}}\b)?{_TRAILING_UNITS}"
     rf"|\b\d{{1,4}}(?:\s?bis)?,?\s+{_TYPE_FIRST}\s+(?:(?:de|du|des|la|le|les|del|de la|di|"
     r"della|da|do|dos)\s+)?[\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){0,3}"
-    r"|\b[^\W\d_]+(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|laan|straat|"
-    r"gracht|baan|plein|kade|singel|dreef|vej|gade|gatan|gata|vägen|väg|torget|torg|gränd|"
-    r"veien|vegen|gate|tie|katu)\s*\d{1,4}[a-z]?\b"
+    r"|\b[^\W\d_]+(?:-[^\W\d_]+)*-?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
+    r"laan|straat|gracht|baan|plein|kade|singel|dreef|vej|gade|gatan|gata|vägen|väg|torget|"
+    r"torg|gränd|stigen|stig|backen|leden|allén|veien|vegen|gate|tie|katu)\s*\d{1,4}[a-z]?"
+    r"(?:/\d{1,4})?\b"
 )
 _ASIAN_STREET = (
-    r"(?:[가-힣]+(?:특별자치시|특별시|광역시|자치도|도|시|군|구)\s+){0,3}[가-힣0-9]+(?:로|길|대로)"
+    r"(?:[가-힣]+(?:특별자치시|특별시|광역시|자치도|도|시|군|구)\s+){0,3}[가-힣0-9]+(?:로|길|대로|거리)"
     r"\s*\d+(?:-\d+)?(?:\s*\([^)\n]{1,20}\))?"
-    r"|(?:Số\s+)?\d+(?:/\d+)*,?\s+(?i:ngõ|ngách|hẻm|phố|đường)\s+[^,\n]{1,30}"
-    r"|[\u4e00-\u9fff]{1,8}(?:街|路|道|巷|弄)[\w\u4e00-\u9fff]{0,6}?(?:\d+号|[A-Za-z]?座)"
+    r"|(?:Số\s+)?\d+(?:/\d+)*,?\s+(?i:ngõ|ngách|hẻm|phố|đường|khu)\s+[^,\n]{1,30}"
+)
+_CHINESE_STREET = (
+    r"[\u4e00-\u9fff]{1,8}(?:街|路|道|巷|弄)[\w\u4e00-\u9fff]{0,6}?(?:\d+号|[A-Za-z]?座)"
 )
 _ADDRESS_LABEL = (
     r"(?i:\b(?:home\s+|billing\s+|postal\s+|street\s+|mailing\s+)?address|adresse|dirección"
@@ -92,7 +113,8 @@ _ADDRESS_LABEL = (
 )
 _ADDRESS_PHRASE = (
     r"(?i:\b(?:living|lives|live|located|residing|reside|based)\s+at|\bmoved\s+to|"
-    r"\baddress\s+(?:is|to)|\bship\s+(?:it\s+)?to)"
+    r"\baddress\s+(?:is|to|with)|\bship\s+(?:it\s+)?to|\bsent\s+to|\btaxi\s+to|\btake\s+me\s+to"
+    r"|\bmeet\s+me\s+at|\bdeliver(?:ed)?\s+to|\bit's\s+in|\bit\s+is\s+(?=\S+\s+\S+,))"
 )
 
 
@@ -105,6 +127,7 @@ ADDRESSES: tuple[Pattern, ...] = (
     Pattern(_ADDRESS, re.compile(_UNIT_FIRST_STREET), needs="digit"),
     Pattern(_ADDRESS, re.compile(_CONTINENTAL_STREET), needs="digit"),
     Pattern(_ADDRESS, re.compile(_ASIAN_STREET), needs="digit"),
+    Pattern(_ADDRESS, re.compile(_CHINESE_STREET), needs="cjk"),
     Pattern(
         _ADDRESS,
         re.compile(rf"(?:{_ADDRESS_LABEL})[ \t]*(?P<address>[^\n]*[^\s.,;])"),
@@ -125,7 +148,8 @@ ADDRESSES: tuple[Pattern, ...] = (
         _ADDRESS,
         re.compile(
             r"(?:(?i:\bpost(?:al)?\s*code|\bzip(?:\s*code)?|\bplz|\bcódigo\s+postal"
-            r"|\bcode\s+postal|\bcap|\bcp)\s*[:：]|우편번호|邮编|郵便番号)"
+            r"|\bcode\s+postal|\bcap|\bcp)(?:\s+is)?\s*[:：]|(?i:\bzip\s*code\s+is|\bpostcode\s+is)"
+            r"|우편번호|邮编|郵便番号)"
             r"\s*[:：]?\s*(?P<code>[A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9])\b"
         ),
         group="code",
@@ -157,3 +181,72 @@ def _looks_like_phone(window: str, match: re.Match[str]) -> bool:
     """Part of a longer run of digits (a phone number after the address)."""
     before = window[max(0, match.start() - 2) : match.start()]
     return bool(re.search(r"[\d+(]\s?$", before))
+
+
+_SEGMENT_END = re.compile(r"\s*(?:[,|·•]|\n)\s*")
+_TOWN = r"[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,4}"
+_POSTCODE_TOWN = re.compile(
+    rf"(?P<code>{_POSTCODE_SHAPES})\s+(?P<town>{_TOWN})|(?P<town2>{_TOWN})\s+(?P<code2>{_POSTCODE_SHAPES})"
+)
+_MAX_STREET = 60
+
+
+def _segments(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, separator after)`` of the text's pieces between commas, bars,
+    bullets and line breaks."""
+    pieces = []
+    start = 0
+    for match in _SEGMENT_END.finditer(text):
+        pieces.append((start, match.start(), match.group().strip() or "\n"))
+        start = match.end()
+    pieces.append((start, len(text), "\n"))
+    return [piece for piece in pieces if piece[1] > piece[0]]
+
+
+def _street_like(piece: str) -> bool:
+    digits = sum(c.isdigit() for c in piece)
+    return (
+        0 < len(piece) <= _MAX_STREET
+        and any(c.isalpha() for c in piece)
+        and "@" not in piece
+        and "://" not in piece
+        and ":" not in piece
+        and digits < 7
+    )
+
+
+def _postcode_town(piece: str) -> tuple[int, int] | None:
+    """Where the postcode is, when ``piece`` is a postcode and a town (either way round)."""
+    match = _POSTCODE_TOWN.fullmatch(piece)
+    if match is None:
+        return None
+    group = "code" if match.group("code") is not None else "code2"
+    town = match.group("town") or match.group("town2") or ""
+    if all(word.casefold().strip(".") in NOT_NAME_WORDS for word in town.split()):
+        return None  # "May 2024", "Sprint 2031"
+    return match.span(group)
+
+
+def postcode_lines(text: str) -> Iterator[Finding]:
+    """A postcode with its town, as a piece of a line to itself (``55509 Hammelburg``,
+    ``Rudolstadt 82620``), and the street before it: the pieces before it on its line,
+    or the line before (``al. Okrężna 700`` then ``69-035 Sandomierz``), when they hold a
+    number. Address blocks are laid out so, whatever the street's words."""
+    pieces = _segments(text)
+    for index, (start, end, _) in enumerate(pieces):
+        found = _postcode_town(text[start:end])
+        if found is None:
+            continue
+        yield Finding(_ADDRESS, start + found[0], start + found[1], PATTERN_PRIORITY)
+        street: list[tuple[int, int]] = []
+        back = index - 1
+        while back >= 0 and len(street) < 3:
+            piece_start, piece_end, separator = pieces[back]
+            if separator not in ",\n" or not _street_like(text[piece_start:piece_end]):
+                break
+            street.insert(0, (piece_start, piece_end))
+            if separator == "\n":
+                break  # the line before: one line only
+            back -= 1
+        if any(any(c.isdigit() for c in text[s:e]) for s, e in street):
+            yield Finding(_ADDRESS, street[0][0], street[-1][1], PATTERN_PRIORITY)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from careergate.privacy.addresses import ADDRESSES, near_streets
+from careergate.privacy.addresses import ADDRESSES, near_streets, postcode_lines
 from careergate.privacy.dates import DATES
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.identifiers import IDENTIFIERS
@@ -94,6 +94,9 @@ def _clues(text: str) -> frozenset[str]:
 def find_patterns(text: str) -> Iterator[Finding]:
     """Every shape-recognisable finding in ``text`` (overlaps are resolved later), and
     the postcodes near its street addresses."""
-    found = list(run(PATTERNS, text, _clues(text)))
+    clues = _clues(text)
+    found = list(run(PATTERNS, text, clues))
     yield from found
     yield from near_streets(text, found)
+    if "digit" in clues:
+        yield from postcode_lines(text)
