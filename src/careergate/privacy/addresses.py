@@ -59,13 +59,14 @@ _POSTCODE_SHAPES = (
     r"|\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{4,8}|[AC-FHKNPRTV-Y]\d{2}\s?[0-9AC-FHKNPRTV-Y]{4}"
 )
 _ENGLISH_STREET = (
-    rf"(?:\b{_UNIT}\.?\s*#?\s*\d+[A-Za-z]?,?\s+)?"
-    r"(?<![\d.,])\b\d{1,5}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?){0,2},?\s+"
-    rf"(?:{_WORD}\s+){{0,4}}(?:{_STREET_TYPES})\b\.?"
-    rf"(?:,?\s+{_UNIT}\.?\s*#?\s*[\w-]+)?"
+    rf"(?:\b{_UNIT}\.?[ \t]*#?[ \t]*\d+[A-Za-z]?,?[ \t]+)?"
+    r"(?<![\d.,])\b\d{1,5}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?){0,2},?[ \t]+"
+    rf"(?:{_WORD}[ \t]+){{0,4}}(?:{_STREET_TYPES})\b\.?"
+    rf"(?:,?[ \t]+{_UNIT}\.?[ \t]*#?[ \t]*[\w-]+)?"
 )
 _UNIT_FIRST_STREET = (
-    rf"\b{_UNIT}\.?\s*#?\s*\d+[A-Za-z]?,?\s+(?:{_WORD}\s+){{0,3}}(?:{_STREET_TYPES})\b\.?"
+    rf"\b{_UNIT}\.?[ \t]*#?[ \t]*\d+[A-Za-z]?,?[ \t]+(?:{_WORD}[ \t]+){{0,3}}"
+    rf"(?:{_STREET_TYPES})\b\.?"
 )
 _TYPE_FIRST = (
     # Spain and Mexico (Correos, SEPOMEX), Brazil (Correios' logradouros), Italy, France,
@@ -73,7 +74,7 @@ _TYPE_FIRST = (
     r"(?i:calle|c/|avenida|avda\.?|av\.|plaza|paseo|pasaje|pasadizo|ronda|rambla|camino|"
     r"cañada|glorieta|carrera|travesía|carretera|urbanización|bulevar|cuesta|alameda|"
     r"continuación|cerrada|callejón|privada|prolongación|circuito|andador|diagonal|retorno|"
-    r"periférico|calzada|circunvalación|corredor|viaducto|eje\s+vial|"
+    r"periférico|calzada|circunvalación|corredor|viaducto|eje[ \t]+vial|"
     r"rua|praça|travessa|largo|rodovia|estrada|esplanada|favela|lagoa|trecho|ladeira|beco|"
     r"vila|viela|quadra|setor|chácara|sítio|núcleo|passeio|conjunto|residencial|jardim|"
     r"parque|morro|recanto|fazenda|vereda|vale|loteamento|"
@@ -82,26 +83,27 @@ _TYPE_FIRST = (
     r"rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|route|cours|"
     r"ulica|ul\.|aleja|al\.|plac|pl\.|osiedle|os\.|rondo|skwer|bulwar|"
     r"sokak|sokağı|caddesi|cad\.|bulvarı|mahallesi|"
-    r"khu|phố|đường|ngõ|hẻm|h\.\s?no\.|house\s+no\.|flat\s+no\.|plot\s+no\.)"
+    r"khu|phố|đường|ngõ|hẻm|h\.[ \t]?no\.|house[ \t]+no\.|flat[ \t]+no\.|plot[ \t]+no\.)"
 )
 _TRAILING_UNITS = (
-    r"(?:\s*,?\s*(?i:interior|int\.|edif\.|depto\.|piso|piano|apt\.?|apto\.?|bloco|casa|lote|"
-    r"puerta|esc\.|escalera|planta|porta|scala)\s*\d+[A-Z]?){0,3}"
+    r"(?:[ \t]*,?[ \t]*(?i:interior|int\.|edif\.|depto\.|piso|piano|apt\.?|apto\.?|bloco|casa|lote|"
+    r"puerta|esc\.|escalera|planta|porta|scala)[ \t]*\d+[A-Z]?){0,3}"
 )
 _CONTINENTAL_STREET = (
-    rf"(?<![\w.]){_TYPE_FIRST}\s*(?:[\w'’.-]+\s+){{0,4}}?[\w'’.-]+,?\s+\d{{1,4}}[A-Za-z]?"
-    rf"(?:\s*[-/]\s*\d{{1,4}})?\b(?:\s+\d{{1,4}}\b)?{_TRAILING_UNITS}"
-    rf"|\b\d{{1,4}}(?:\s?bis)?,?\s+{_TYPE_FIRST}\s+(?:(?:de|du|des|la|le|les|del|de la|di|"
-    r"della|da|do|dos)\s+)?[\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){0,3}"
+    rf"(?<![\w.]){_TYPE_FIRST}[ \t]*(?:[\w'’.-]+[ \t]+){{0,4}}?[\w'’.-]+,?[ \t]+\d{{1,4}}[A-Za-z]?"
+    rf"(?:[ \t]*[-/][ \t]*\d{{1,4}})?\b(?:[ \t]+\d{{1,4}}\b)?{_TRAILING_UNITS}"
+    rf"|\b\d{{1,4}}(?:[ \t]?bis)?,?[ \t]+{_TYPE_FIRST}[ \t]+(?:(?:de|du|des|la|le|les|del|de la|di|"
+    r"della|da|do|dos)[ \t]+)?[\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+){0,3}"
     r"|\b[^\W\d_]+(?:-[^\W\d_]+)*-?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
     r"laan|straat|gracht|baan|plein|kade|singel|dreef|vej|gade|gatan|gata|vägen|väg|torget|"
-    r"torg|gränd|stigen|stig|backen|leden|allén|veien|vegen|gate|tie|katu)\s*\d{1,4}[a-z]?"
+    r"torg|gränd|stigen|stig|backen|leden|allén|veien|vegen|gate|tie|katu)[ \t]*\d{1,4}[a-z]?"
     r"(?:/\d{1,4})?\b"
 )
 _ASIAN_STREET = (
-    r"(?:[가-힣]+(?:특별자치시|특별시|광역시|자치도|도|시|군|구)\s+){0,3}[가-힣0-9]+(?:로|길|대로|거리)"
-    r"\s*\d+(?:-\d+)?(?:\s*\([^)\n]{1,20}\))?"
-    r"|(?:Số\s+)?\d+(?:/\d+)*,?\s+(?i:ngõ|ngách|hẻm|phố|đường|khu)\s+[^,\n]{1,30}"
+    r"(?:[가-힣]+(?:특별자치시|특별시|광역시|자치도|도|시|군|구)[ \t]+){0,3}"
+    r"[가-힣0-9]+(?:로|길|대로|거리)"
+    r"[ \t]*\d+(?:-\d+)?(?:[ \t]*\([^)\n]{1,20}\))?"
+    r"|(?:Số[ \t]+)?\d+(?:/\d+)*,?[ \t]+(?i:ngõ|ngách|hẻm|phố|đường|khu)[ \t]+[^,\n]{1,30}"
 )
 _CHINESE_STREET = (
     r"[\u4e00-\u9fff]{1,8}(?:街|路|道|巷|弄)[\w\u4e00-\u9fff]{0,6}?(?:\d+号|[A-Za-z]?座)"
@@ -180,7 +182,7 @@ def near_streets(text: str, findings: list[Finding]) -> Iterator[Finding]:
 def _looks_like_phone(window: str, match: re.Match[str]) -> bool:
     """Part of a longer run of digits (a phone number after the address)."""
     before = window[max(0, match.start() - 2) : match.start()]
-    return bool(re.search(r"[\d+(]\s?$", before))
+    return bool(re.search(r"[\d+()]\s?$", before))
 
 
 _SEGMENT_END = re.compile(r"\s*(?:[,|·•]|\n)\s*")

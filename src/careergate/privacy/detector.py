@@ -93,7 +93,10 @@ class PiiDetector:
             if self.names is not None and self.names.is_not_name(text[part.start : part.end]):
                 continue
             if not any(
-                f.length > part.length and f.start < part.end and part.start < f.end
+                f.length > part.length
+                and f.priority >= part.priority
+                and f.start < part.end
+                and part.start < f.end
                 for f in findings
             ):
                 yield part

@@ -39,18 +39,23 @@ def _value_regex(kind: PiiKind, value: str) -> str:
             return re.escape(value)
         # The number's last digits with any punctuation between them, after an optional
         # country code or trunk zero: "+44 20 7946 0958" also finds "020 7946 0958".
+        # Digits before the core in any grouping ("440 191 496 049 8" is "+44 (0)191 496
+        # 0498"): a country code, a trunk zero, an area code's first digits.
         core = digits[-PHONE_CORE_DIGITS:]
-        return r"\(?(?:\+?\d{1,3}[\s.()-]*)?(?:\(?0\)?[\s.-]*)?" + r"[\s.()-]*".join(core)
+        return r"(?<![\d+])(?:\+?[\d\s.()-]{0,10}?)" + r"[\s.()-]*".join(core) + r"(?!\d)"
     words = value.split()
     return r"\s+".join(re.escape(word) for word in words)
 
 
 def name_parts(full_name: str) -> list[tuple[str, str]]:
-    """``(part, word)`` for the given and family names of a name of two words or more."""
-    words = full_name.split()
+    """``(part, word)`` for each name of a name of two words or more: the first is the
+    ``GIVEN`` name, the last the ``FAMILY`` name, and a middle one counts as either
+    (``Ana Julia Mendes Alves``: ``Julia`` given, ``Mendes`` family, by its place)."""
+    words = [word.strip(",") for word in full_name.split()]
     if len(words) < 2:
         return []
-    parts = [("GIVEN", words[0]), ("FAMILY", words[-1])]
+    middle = len(words) / 2
+    parts = [("GIVEN" if i < middle else "FAMILY", word) for i, word in enumerate(words)]
     return [(part, word) for part, word in parts if len(word) >= _MIN_NAME_PART]
 
 
@@ -92,7 +97,9 @@ def find_known(text: str, subject: Subject) -> Iterator[Finding]:
 @lru_cache(maxsize=4096)
 def _parts_regex(full: str) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
     parts = name_parts(full)
-    alternatives = "|".join(rf"(?P<{part}>{re.escape(fold(word))})" for part, word in parts)
+    alternatives = "|".join(
+        rf"(?P<{part}_{i}>{re.escape(fold(word))})" for i, (part, word) in enumerate(parts)
+    )
     initials = _name_regex(full)
     regex = rf"(?<![\w-])(?:(?P<WHOLE>{initials})|{alternatives})(?![\w-])"
     return re.compile(regex), parts
@@ -115,5 +122,5 @@ def find_name_parts(text: str, full_names: Iterable[str]) -> Iterator[Finding]:
                 continue
             if not text[start].isupper():
                 continue
-            part = match.lastgroup or ""
+            part = (match.lastgroup or "").split("_")[0]
             yield Finding(PiiKind.PERSON, start, end, NAME_PART_PRIORITY, part, full)

@@ -23,10 +23,12 @@ from careergate.privacy.shape import PATTERN_PRIORITY, Pattern, run
 __all__ = ["PATTERNS", "PATTERN_PRIORITY", "find_patterns"]
 
 _PHONE_LABEL = re.compile(
-    r"(?i:tel|phone|mobile|mob|cell|call|fax|whatsapp|móvil|teléfono|téléphone|portable|"
-    r"telefon|telefone|telefono|cellulare|celular|handy|gsm|điện\s+thoại|sđt)\.?\s*[:：#]?\s*$"
-    r"|(?:전화|연락처|电话|手机|電話|携帯)\s*[:：]?\s*$"
+    r"(?i:\btel|phone|mobile|\bmob|\bcell|\bcall|\bfax|whatsapp|\bsms|text\s+me|reach\s+me|"
+    r"contact|móvil|teléfono|téléphone|portable|telefon|telefone|telefono|cellulare|celular|"
+    r"\bhandy|\bgsm|điện\s+thoại|sđt)"
+    r"|전화|연락처|电话|手机|電話|携帯"
 )
+"""A word before a number on its line that says it is a phone number."""
 
 
 def _phone_plausible(match: re.Match[str]) -> bool:
@@ -38,7 +40,7 @@ def _phone_plausible(match: re.Match[str]) -> bool:
         return False
     if text.lstrip().startswith(("+", "(", "00")) or digits >= 9:
         return True
-    before = match.string[max(0, match.start() - 20) : match.start()]
+    before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
     return _PHONE_LABEL.search(before) is not None
 
 
@@ -64,7 +66,8 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         PiiKind.PHONE,
         re.compile(
-            r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ \t.-]?)?(?:\(0\)[ \t.-]?)?(?:\(\d{1,5}\)[ \t.-]?)?"
+            r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ \t.-]?|\d{1,3}[ \t.-]?(?=\())?(?:\(0\)[ \t.-]?)?"
+            r"(?:\(\d{1,5}\)[ \t.-]?)?"
             r"\d{1,5}(?:[ \t.-]?\d{1,5}){1,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
         ),
         check=_phone_plausible,
