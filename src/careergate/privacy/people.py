@@ -72,13 +72,43 @@ def _group_is_name(match: re.Match[str]) -> bool:
     return is_name(match.group("name"))
 
 
+_WORDS = re.compile(r"[^ \t,]+")
+
+
+def name_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """The name's words at the start of the ``name`` group: up to the first word that
+    is not a name's (lower case, a role, a heading) and after a word that ends a
+    sentence ("I'm Jan Kowal. I saw..." is "Jan Kowal")."""
+    start = match.start("name")
+    end = start
+    for word in _WORDS.finditer(match.string, start, match.end("name")):
+        text = word.group()
+        if not re.fullmatch(_PARTICLE, text) and not is_name(text.rstrip(".")):
+            break
+        end = word.end()
+        if text.endswith(".") and len(text.rstrip(".")) > 1:
+            end -= 1  # the sentence's full stop, not the name's
+            break
+    name = match.string[start:end]
+    while name and re.search(rf"[ \t]+{_PARTICLE}$", name):
+        name = re.sub(rf"[ \t]+{_PARTICLE}$", "", name)
+    return (start, start + len(name)) if name.strip() else None
+
+
 _PLACE_BEFORE = re.compile(r"(?i:thành\s+phố|\btp\.|tỉnh|quận|huyện)\s*$")
 
 
-def _vietnamese_name(match: re.Match[str]) -> bool:
-    """A Vietnamese name, not a town named after a person ("TP. Hồ Chí Minh")."""
+_FIRM_AFTER = re.compile(r"[ \t]+(?:ty|và|nghiệp|TNHH)\b")
+
+
+def _vietnamese_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """A Vietnamese name of two words or more, not a town named after a person ("TP. Hồ
+    Chí Minh") nor a firm named after its owners ("Phạm Công ty", "Lê và Mai")."""
     before = match.string[max(0, match.start() - 12) : match.start()]
-    return _group_is_name(match) and not _PLACE_BEFORE.search(before)
+    span = name_span(match)
+    if span is None or _PLACE_BEFORE.search(before) or _FIRM_AFTER.match(match.string, span[1]):
+        return None
+    return span if " " in match.string[span[0] : span[1]].strip() else None
 
 
 def _first_lines_name(match: re.Match[str]) -> bool:
@@ -131,7 +161,8 @@ _GREETING = (
     r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
 )
 _INTRO = (
-    r"(?i:my\s+name\s+is|my\s+name's|i'm|i\s+am|this\s+is|it's|signed|call\s+me|"
+    r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
+    r"signed|call\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
     r"me\s+llamo|je\s+m'appelle|ich\s+bin|ich\s+heiße|mi\s+chiamo|chamo-me|meu\s+nome\s+é)"
 )
 _CLOSING = (
@@ -145,6 +176,13 @@ _CLOSING = (
 _VIETNAMESE_FAMILY = r"(?i:nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|võ|đặng|bùi|đỗ|hồ|ngô|dương|lý)"
 
 PEOPLE: tuple[Pattern, ...] = (
+    # A CV's first line: the name, then the role or the town after a separator.
+    Pattern(
+        _PERSON,
+        re.compile(rf"\A\s*(?P<name>{_NAME})[ \t]*[|·•–—,]"),
+        span=name_span,
+        priority=_PRIORITY,
+    ),
     Pattern(
         _PERSON,
         re.compile(rf"^[ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
@@ -169,28 +207,28 @@ PEOPLE: tuple[Pattern, ...] = (
             rf"(?:{_LABELS})[ \t]*(?P<name>{_NAME_WORD}(?:,?[ \t]+(?:{_PARTICLE}[ \t]+)?"
             rf"{_NAME_WORD}){{0,3}})"
         ),
-        check=_group_is_name,
+        span=name_span,
         group="name",
         priority=_PRIORITY,
     ),
     Pattern(
         _PERSON,
         re.compile(rf"(?<![\w-])(?:{_GREETING}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"),
-        check=_group_is_name,
+        span=name_span,
         group="name",
         priority=_PRIORITY,
     ),
     Pattern(
         _PERSON,
         re.compile(rf"(?:{_CLOSING})[,!.]?[ \t]*\n[ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
-        check=_group_is_name,
+        span=name_span,
         group="name",
         priority=_PRIORITY,
     ),
     Pattern(
         _PERSON,
         re.compile(rf"[—–][ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
-        check=_group_is_name,
+        span=name_span,
         group="name",
         priority=_PRIORITY,
     ),
@@ -199,7 +237,7 @@ PEOPLE: tuple[Pattern, ...] = (
         re.compile(
             rf"(?<![\w-])(?P<name>{_VIETNAMESE_FAMILY}(?:[ \t]+{_NAME_WORD}){{1,3}})(?![\w-])"
         ),
-        check=_vietnamese_name,
+        span=_vietnamese_span,
         group="name",
         priority=_PRIORITY,
     ),

@@ -26,6 +26,9 @@ class Pattern:
     ``cjk``. Most texts lack most clues, and looking for a clue costs far less than a
     scan."""
     priority: int = PATTERN_PRIORITY
+    span: Callable[[re.Match[str]], tuple[int, int] | None] | None = None
+    """Where in the match the finding is, or ``None`` for none (a name's words end
+    where the first word that is not a name's starts); by default ``group``'s span."""
 
 
 def value_check(
@@ -40,9 +43,9 @@ def run(patterns: Iterable[Pattern], text: str, clues: frozenset[str]) -> Iterat
         if pattern.needs not in clues:
             continue
         for match in pattern.regex.finditer(text):
-            start, end = match.span(pattern.group)
-            if start < 0 or start == end:
+            span = match.span(pattern.group) if pattern.span is None else pattern.span(match)
+            if span is None or span[0] < 0 or span[0] == span[1]:
                 continue
             if pattern.check is not None and not pattern.check(match):
                 continue
-            yield Finding(pattern.kind, start, end, pattern.priority)
+            yield Finding(pattern.kind, span[0], span[1], pattern.priority)
