@@ -30,18 +30,18 @@ from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import MODEL_PACKAGE, NameFinder
 from careergate.privacy.subject import Subject, SubjectSpec
 from careergate.security.secrets import SecretScanner
-from privacy_scoring import Scores, Span, load, percent, score, table
+from privacy_scoring import Scores, Span, joined, load, percent, score, table
 from proxy_bench import write_section
 
 SPLITS = ("test", "dev")
-WORDS_PER_DOCUMENT = 250
 
 
 class Engine:
-    """careergate's detection as the request path runs it, answering spans."""
+    """careergate's detection as the request path runs it, answering spans; without a
+    name model when ``model`` is ``None`` (the config's ``privacy.names: false``)."""
 
-    def __init__(self, model: str) -> None:
-        self.names = NameFinder(cache_size=1, model=model)  # every document new to it
+    def __init__(self, model: str | None) -> None:
+        self.names = None if model is None else NameFinder(cache_size=1, model=model)
         self.secrets = SecretScanner()
 
     async def spans(self, text: str, subject: dict[str, list[str]] | None) -> list[Span]:
@@ -56,27 +56,34 @@ async def run(engine: Engine, documents: list[dict[str, Any]]) -> dict[str, list
     return {d["id"]: await engine.spans(d["text"], d.get("subject")) for d in documents}
 
 
-def joined(documents: list[dict[str, Any]]) -> list[str]:
-    """The split's texts joined, in order, into documents of about 250 words."""
-    out: list[str] = []
-    current: list[str] = []
-    words = 0
-    for document in documents:
-        current.append(document["text"])
-        words += len(document["text"].split())
-        if words >= WORDS_PER_DOCUMENT:
-            out.append("\n\n".join(current))
-            current, words = [], 0
-    return out
-
-
 async def latency(engine: Engine, texts: list[str]) -> dict[str, float]:
-    times = []
+    """Wall and CPU time (of the whole process: the name model runs on its own thread)
+    per document; on a machine others share, CPU time is the steadier figure."""
+    wall, cpu = [], []
     for text in texts:
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         await engine.spans(text, None)
-        times.append((time.perf_counter() - started) * 1000)
-    return {"p50": statistics.median(times), "p99": statistics.quantiles(times, n=100)[98]}
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
+    return {
+        "p50": statistics.median(wall),
+        "p99": statistics.quantiles(wall, n=100)[98],
+        "cpu p50": statistics.median(cpu),
+    }
+
+
+def model_alone(model: str, texts: list[str]) -> float:
+    """The baseline of the same run: CPU ms (p50) of the spaCy pipeline alone on each
+    document, as careergate loads it."""
+    import spacy
+
+    nlp = spacy.load(model, exclude=["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"])
+    cpu = []
+    for text in texts:
+        used = time.process_time()
+        nlp(text)
+        cpu.append((time.process_time() - used) * 1000)
+    return statistics.median(cpu)
 
 
 def model_memory(model: str) -> float:
@@ -107,24 +114,30 @@ def presidio(paths: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 
 async def measure(args: argparse.Namespace) -> str:
-    models = {"careergate": MODEL_PACKAGE}
+    models: dict[str, str | None] = {"careergate": MODEL_PACKAGE}
     if args.name_model:
         models[f"careergate, {args.name_model_label}"] = args.name_model
+    if args.without_names:
+        models["careergate, no name model"] = None
     others = presidio(args.presidio)
     columns: dict[str, Scores] = {}
     timing: dict[str, dict[str, float]] = {}
     memory: dict[str, float] = {}
     for label, model in models.items():
         engine = Engine(model)
-        await engine.names.load()
+        if engine.names is not None:
+            await engine.names.load()
         for split in args.splits:
             documents = load(split)
             columns[f"{label}, {split}"] = score(documents, await run(engine, documents))
             if split == "test" and not args.no_cost:
                 timing[label] = await latency(engine, joined(documents))
-        engine.names.close()
+                if model is not None:
+                    timing[label]["model alone"] = model_alone(model, joined(documents))
+        if engine.names is not None:
+            engine.names.close()
         if not args.no_cost:
-            memory[label] = model_memory(model)
+            memory[label] = model_memory(model) if model is not None else 0.0
     for split in args.splits:
         if split in others:
             spans = {k: [tuple(s) for s in v] for k, v in others[split]["spans"].items()}
@@ -192,8 +205,14 @@ def main() -> None:
     parser.add_argument("--misses", type=int, default=0, help="print this many misses")
     parser.add_argument("--splits", nargs="+", default=list(SPLITS), choices=SPLITS)
     parser.add_argument("--no-cost", action="store_true", help="scores only")
+    parser.add_argument(
+        "--without-names", action="store_true", help="also measure without the name model"
+    )
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
+    args.load = (
+        Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+    )
     section = asyncio.run(measure(args))
     print(section)
     if args.write:

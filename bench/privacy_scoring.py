@@ -151,3 +151,21 @@ def table(columns: Mapping[str, Scores]) -> list[str]:
         + " |"
     )
     return lines
+
+
+WORDS_PER_DOCUMENT = 250
+
+
+def joined(documents: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The split's texts joined, in order, into documents of about 250 words (the unit
+    latency is stated in)."""
+    out: list[str] = []
+    current: list[str] = []
+    words = 0
+    for document in documents:
+        current.append(document["text"])
+        words += len(document["text"].split())
+        if words >= WORDS_PER_DOCUMENT:
+            out.append("\n\n".join(current))
+            current, words = [], 0
+    return out

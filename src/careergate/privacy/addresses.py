@@ -50,7 +50,10 @@ _STREET_TYPES = (
     "Promenade|Boardwalk|Circuit|Cove|Crest|Parade"
 )
 _WORD = r"(?:[A-Z\u00c0-\u00de\u0100-\u017f][\w'’.-]*|[\u3040-\u30ff\u4e00-\u9fff]+)"
-_UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Studio|Room|Rm|Bldg|Building)"
+_UNIT = (
+    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Studio|Room|Rm|Bldg|Building|Level|"
+    r"H\.[ \t]?No|House[ \t]+No|Flat[ \t]+No|Plot[ \t]+No|Door[ \t]+No)"
+)
 _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}"
 _CA_POSTCODE = r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d"
 _US_STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
@@ -224,7 +227,8 @@ def _postcode_town(piece: str) -> tuple[int, int] | None:
         return None
     group = "code" if match.group("code") is not None else "code2"
     town = match.group("town") or match.group("town2") or ""
-    if all(word.casefold().strip(".") in NOT_NAME_WORDS for word in town.split()):
+    year = re.fullmatch(r"(?:19|20)\d{2}", match.group(group))
+    if year and all(word.casefold().strip(".") in NOT_NAME_WORDS for word in town.split()):
         return None  # "May 2024", "Sprint 2031"
     return match.span(group)
 
@@ -247,8 +251,8 @@ def postcode_lines(text: str) -> Iterator[Finding]:
             if separator not in ",\n" or not _street_like(text[piece_start:piece_end]):
                 break
             street.insert(0, (piece_start, piece_end))
-            if separator == "\n":
-                break  # the line before: one line only
+            if separator == "\n" and any(c.isdigit() for c in text[piece_start:piece_end]):
+                break  # the line before, or the two before when the first is the town's
             back -= 1
         if any(any(c.isdigit() for c in text[s:e]) for s, e in street):
             yield Finding(_ADDRESS, street[0][0], street[-1][1], PATTERN_PRIORITY)
