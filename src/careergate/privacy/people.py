@@ -136,14 +136,19 @@ def _cjk_name(match: re.Match[str]) -> bool:
     if name in NOT_NAME_WORDS or name[-1] in _PLACE_ENDINGS:
         return False
     text = match.string
-    before = text[max(0, match.start() - 6) : match.start()]
-    if _FIRM.search(f"{before}|{text[match.end() : match.end() + 6]}"):
+    if _FIRM_BEFORE.search(text, max(0, match.start() - 6), match.start()):
+        return False
+    if _FIRM_AFTER_CJK.match(text, match.end()):
         return False
     cjk = sum(1 for c in text if "\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7a3")
-    return cjk <= len(text) // 3
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    return cjk <= 2 * latin
 
 
-_FIRM = re.compile(r"주식회사|유한회사|합자회사|\([주유]\)|株式会社|有限会社|有限公司|公司|\(\|\)")
+_FIRM_BEFORE = re.compile(r"(?:주식회사|유한회사|합자회사|\([주유]\)|株式会社|有限会社|\()\s*$")
+_FIRM_AFTER_CJK = re.compile(
+    r"\s*(?:주식회사|유한회사|합자회사|株式会社|有限会社|有限公司|公司|\))"
+)
 """A firm's legal form next to a run of Han or Hangul (the run is the firm's name), or
 parentheses around it (an abbreviated legal form: "(주)")."""
 _PLACE_ENDINGS = frozenset("시구군로길읍면市区區省县縣町村都府道街路州社司所团")
