@@ -204,12 +204,17 @@ class NameFinder:
         left = max((m.end() for m in _LIST_END.finditer(text, floor, start)), default=floor)
         right_match = _LIST_END.search(text, end, end + 120)
         right = right_match.start() if right_match else min(len(text), end + 120)
-        items = _LIST_SEPARATOR.split(text[left:right])
-        own = text[start:end]
-        for item in items:
-            words = item.split()
-            if not words or item.strip() == own:
-                continue
+        items, cursor = [], left
+        for separator in _LIST_SEPARATOR.finditer(text, left, right):
+            items.append((cursor, separator.start()))
+            cursor = separator.end()
+        items.append((cursor, right))
+        if len(items) < 2:
+            return False
+        for item_start, item_end in items:
+            words = text[item_start:item_end].split()
+            if not words or (item_start <= start and end <= item_end):
+                continue  # the entity's own item
             if words[0].casefold() in _PRODUCT_MAKERS or any(map(self.is_not_name, words)):
                 return True
         return False
