@@ -829,6 +829,50 @@ def subject_documents(fake_of: Callable[[str], Faker], rng: random.Random, count
     return documents
 
 
+DEV_EXTRA_TEMPLATES: tuple[str, ...] = (
+    "set these before running the scraper:\nexport OPENAI_API_KEY={openai}\nexport "
+    "SLACK_BOT_TOKEN={slack}\nwhy does it 401?",
+    "my .env has GITLAB_TOKEN={gitlab} and STRIPE_SECRET={stripe} — safe to commit?",
+    "this cookie looks like {jwt}, and the maps key is {google}. what do they hold?",
+    "Hi, I'm {given} {family}. My birthday is {dob} and my date of birth ({dob2}) is "
+    "wrong on the form.",
+    "Candidate: {family}, {given}\nDOB is {dob}\nInterviewer: {ref}",
+    "{given}\n{family}\n{role}\n{email}\n",
+    "Thanks for the call!\n— {given}",
+)
+
+
+def dev_extras(fake_of: Callable[[str], Faker], seed: int) -> list[Document]:
+    """Documents only the development split holds, in forms written after the test split
+    was frozen (so that the test split stays as committed)."""
+    rng = random.Random(seed + 1)
+    documents = []
+    for i in range(70):
+        locale = LOCALES[i % len(LOCALES)]
+        fake = fake_of(locale)
+        p = person(fake, rng, locale)
+        ref_locale = rng.choice(LOCALES)
+        ref = person(fake_of(ref_locale), rng, ref_locale)
+        fields = {
+            **fillers(fake, rng),
+            **{k: v for k, v in vars(p).items() if isinstance(v, str)},
+            **secrets(rng),
+            "dob2": dob_forms("en", fake.date_of_birth(minimum_age=20, maximum_age=60), rng),
+            "ref": ref.name,
+        }
+        template = DEV_EXTRA_TEMPLATES[i % len(DEV_EXTRA_TEMPLATES)]
+        text = template.format(**fields)
+        used = sorted(set(re.findall(r"\{(\w+)\}", template)))
+        kinds = {**FIELD_KINDS, "dob2": "DATE_OF_BIRTH"}
+        values = [(kinds[n], fields[n]) for n in used if n in kinds]
+        credentials = [fields[n] for n in used if n in secrets(random.Random(0))]
+        kind = "secret" if credentials else "pii"
+        documents.append(
+            Document(f"dev-extra-{i:04d}", kind, locale, text, values, None, credentials)
+        )
+    return documents
+
+
 def build(split: str) -> list[Document]:
     seed = SEEDS[split]
     flip = 0 if split == "dev" else 1
@@ -867,6 +911,8 @@ def build(split: str) -> list[Document]:
         used = [found[n] for n in sorted(set(re.findall(r"\{(\w+)\}", template)))]
         documents.append(Document(f"{split}-secret-{i:04d}", "secret", "en_US", text, [], None,
                                   used))  # fmt: skip
+    if split == "dev":
+        documents += dev_extras(fake_of, seed)
     for document in documents:
         document.values = [(k, v) for k, v in dict.fromkeys(document.values) if v in document.text]
     return documents

@@ -25,13 +25,22 @@ PEM = (
     "-----END RSA PRIVATE KEY-----"
 )
 PASSWORD = "Tr0ub4dor-and-3"
+OPENAI = "sk-proj-" + "Qm3vX9tLr2WzB7nK4pHs8dYc1fJe6gAu0iOy5TbNw"
 PROMPT = (
     "My deploy fails. Env:\n"
     f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"
-    f"GITHUB_TOKEN={GITHUB}\nThe staging login is admin, password: {PASSWORD}\n{PEM}\n"
+    f"GITHUB_TOKEN={GITHUB}\nexport OPENAI_API_KEY={OPENAI}\n"
+    f"The staging login is admin, password: {PASSWORD}\n{PEM}\n"
     "What is wrong with the region setting?"
 )
-VALUES = (AWS_KEY_ID, AWS_SECRET, GITHUB, PASSWORD, "MIIEowIBAAKCAQEA1x2Yk3Qz8vLmN0pR4sT6")
+VALUES = (
+    AWS_KEY_ID,
+    AWS_SECRET,
+    GITHUB,
+    PASSWORD,
+    "MIIEowIBAAKCAQEA1x2Yk3Qz8vLmN0pR4sT6",
+    "sk-proj",
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +90,7 @@ def test_credentials_are_masked_by_default_even_with_privacy_off(
     assert ask(gateway.client(keys["plain"]))
     upstream = sent(gateway.fake)
     assert not [value for value in VALUES if value in upstream]
-    assert upstream.count("[SECRET]") >= 5
+    assert upstream.count("[SECRET]") >= 6
     assert "What is wrong with the region setting?" in upstream  # the rest is untouched
 
 

@@ -39,7 +39,8 @@ DATES: tuple[Pattern, ...] = (
     Pattern(
         PiiKind.DATE_OF_BIRTH,
         re.compile(
-            rf"(?:{_LABEL})\s*[:：\-]?\s*(?:(?i:on|in|the|el|le|am|il|em|op)\s+)?(?P<date>{_DATE})"
+            rf"(?:{_LABEL})[\s:：(\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist)"
+            rf"[\s:：]+){{0,3}}(?P<date>{_DATE})"
         ),
         group="date",
         needs="digit",

@@ -93,7 +93,11 @@ IDENTIFIERS: tuple[Pattern, ...] = (
     # India's PAN (the fourth letter says who holds it: P a person, C a company...).
     Pattern(_ID, re.compile(r"\b[A-Z]{3}[PCHABGJLFT][A-Z]\d{4}[A-Z]\b"), needs="digit"),
     # India's Aadhaar as it is printed (4 4 4), Japan's My Number likewise.
-    Pattern(_ID, re.compile(r"(?<![\d+-])[2-9]\d{3} \d{4} \d{4}(?![\d-])"), needs="digit"),
+    Pattern(
+        _ID,
+        re.compile(r"(?<![\d+-])(?<!\d )[2-9]\d{3} \d{4} \d{4}(?![\d-])(?! \d)"),
+        needs="digit",
+    ),
     # Italy's codice fiscale and Mexico's CURP.
     Pattern(_ID, re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b"), needs="digit"),
     Pattern(_ID, re.compile(r"\b[A-Z]{4}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d\b"), needs="digit"),

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.endpoints import EndpointSpec
 from careergate.errors import InvalidRequest
-from careergate.security.secrets import SecretScanner
+from careergate.security.secrets import SecretScanner, replace_spans
 
 STAND_IN = "[SECRET]"
 """What a masked credential becomes."""
@@ -123,7 +123,7 @@ class PromptSecrets:
         changed = 0
         for slot in endpoint.text_slots(body):
             text = slot.get()
-            spans = self.scanner.find(text, known)
+            spans = self.scanner.find_whole(text, known)
             if not spans:
                 continue
             if mode is SecretsMode.REFUSE:
@@ -135,6 +135,6 @@ class PromptSecrets:
                     code="secret_refused",
                     param=endpoint.text_param,
                 )
-            slot.set(self.scanner.scrub(text, known, marker=STAND_IN))
+            slot.set(replace_spans(text, spans, STAND_IN))
             changed += 1
         return changed
