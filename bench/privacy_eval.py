@@ -87,16 +87,17 @@ def model_alone(model: str, texts: list[str]) -> float:
 
 
 def model_memory(model: str) -> float:
-    """MiB of resident memory that importing spaCy and loading ``model`` adds to a fresh
-    Python process (as the worker loads it)."""
+    """MiB of resident memory that importing spaCy, loading ``model`` (as the worker
+    loads it) and reading one document add to a fresh Python process."""
     probe = (
-        "import resource, spacy\n"
         "def rss():\n"
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith('VmRSS'): return int(line.split()[1]) / 1024\n"
         "before = rss()\n"
-        f"spacy.load({model!r}, exclude=['parser', 'tagger', 'senter', 'lemmatizer', "
+        "import spacy\n"
+        f"nlp = spacy.load({model!r}, exclude=['parser', 'tagger', 'senter', 'lemmatizer', "
         "'attribute_ruler'])\n"
+        "nlp('Jane Doe joined Acme in Berlin as a data analyst in 2021.' * 20)\n"
         "print(rss() - before)\n"
     )
     done = subprocess.run(
