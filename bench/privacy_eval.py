@@ -165,6 +165,8 @@ def render(
     )
     if args.name_model:
         command += f" --name-model {args.name_model} --name-model-label '{args.name_model_label}'"
+    if args.without_names:
+        command += " --without-names"
     lines = [
         "## Privacy on documents the project did not write",
         "",
@@ -204,8 +206,34 @@ def render(
             f"| Presidio | {cost['p50_ms']:.2f} | {cost['p99_ms']:.2f} | {cost['cpu_p50_ms']:.2f} "
             "| | | |"
         )
-    lines.append("")
+    lines += ["", *choices(columns, timing, memory)]
     return "\n".join(lines)
+
+
+def choices(
+    columns: dict[str, Scores], timing: dict[str, dict[str, float]], memory: dict[str, float]
+) -> list[str]:
+    """What the figures decided, with their cost (the set-ups measured in this run)."""
+    ours = columns.get("careergate, test")
+    if ours is None:
+        return []
+    out = [
+        f"On the test split careergate keeps {percent(ours.overall)} of personal values "
+        f"(Presidio {percent(columns['Presidio, test'].overall)})"
+        if "Presidio, test" in columns
+        else f"On the test split careergate keeps {percent(ours.overall)} of personal values",
+    ]
+    for label, scores in columns.items():
+        if label.endswith(", test") and label.startswith("careergate, ") and label in columns:
+            setup = label.removesuffix(", test")
+            cost = timing.get(setup, {}).get("cpu p50")
+            spent = f", {cost:.1f} ms CPU per document" if cost is not None else ""
+            out.append(
+                f"with {setup.removeprefix('careergate, ')} {percent(scores.overall)} "
+                f"(names {percent(scores.rate('PERSON'))}{spent}, "
+                f"{memory.get(setup, 0):.0f} MiB for the model)"
+            )
+    return ["; ".join(out) + "."]
 
 
 def main() -> None:

@@ -133,8 +133,9 @@ def table(columns: Mapping[str, Scores]) -> list[str]:
         "| kind (values) | " + " | ".join(names) + " |",
         "| --- | " + " | ".join("---:" for _ in names) + " |",
     ]
+    splits = {name.rsplit(", ", 1)[-1]: scores for name, scores in columns.items()}
     for kind in (*KINDS, "SUBJECT", "SECRET"):
-        counts = "/".join(str(scores.total[kind]) for scores in columns.values())
+        counts = ", ".join(f"{split} {scores.total[kind]}" for split, scores in splits.items())
         if not first.total[kind] and kind in ("SUBJECT", "SECRET"):
             continue
         label = {"SUBJECT": "caller-named values", "SECRET": "credentials"}.get(kind, kind)
