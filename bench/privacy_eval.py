@@ -224,12 +224,13 @@ def choices(
         else f"On the test split careergate keeps {percent(ours.overall)} of personal values",
     ]
     for label, scores in columns.items():
-        if label.endswith(", test") and label.startswith("careergate, ") and label in columns:
+        if label.endswith(", test") and label.startswith("careergate"):
             setup = label.removesuffix(", test")
             cost = timing.get(setup, {}).get("cpu p50")
             spent = f", {cost:.1f} ms CPU per document" if cost is not None else ""
+            name = setup.removeprefix("careergate").removeprefix(", ") or "en_core_web_sm"
             out.append(
-                f"with {setup.removeprefix('careergate, ')} {percent(scores.overall)} "
+                f"with {name} {percent(scores.overall)} "
                 f"(names {percent(scores.rate('PERSON'))}{spent}, "
                 f"{memory.get(setup, 0):.0f} MiB for the model)"
             )
