@@ -16,7 +16,7 @@ a key's and its feature's modes the stricter applies::
     secrets:
       mode: mask
       features: {resume-builder: refuse}
-      keys: {key_3f9a...: off}
+      keys: {3f9a0c5e1b7d4a28b6c0e9f1d2a4b6c8: off}   # key ids, as `keys list` shows them
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class SecretsConfig(BaseModel):
     @classmethod
     def _each_off(cls, value: object) -> object:
         if isinstance(value, dict):
-            return {name: _yaml_off(mode) for name, mode in value.items()}
+            # A key id of digits only reads as a number in YAML.
+            return {str(name): _yaml_off(mode) for name, mode in value.items()}
         return value
 
 
