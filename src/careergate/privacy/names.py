@@ -73,7 +73,9 @@ _SENTENCE_STARTS = frozenset(
     for word in line.split()
 )
 _NEVER_NAMES = NOT_NAME_WORDS | TOOLS | _SENTENCE_STARTS
-_PRODUCT_MAKERS = frozenset({"apache", "google", "microsoft", "adobe", "aws", "azure", "oracle"})
+_PRODUCT_MAKERS = frozenset(
+    {"apache", "google", "microsoft", "adobe", "aws", "amazon", "azure", "oracle", "ibm", "sap"}
+)
 """First words of many products' names ("Apache Spark", "Adobe XD")."""
 
 
@@ -158,11 +160,13 @@ class NameFinder:
         for (index, offset, _), doc in zip(pieces, nlp.pipe(p[2] for p in pieces), strict=True):
             text = texts[index]
             for entity in doc.ents:
-                if entity.label_ != "PERSON":
+                if entity.label_ not in _NAME_LABELS:
                     continue
                 start, end = _whole_words(
                     text, offset + entity.start_char, offset + entity.end_char
                 )
+                if entity.label_ != "PERSON" and not _reads_as_full_name(text[start:end]):
+                    continue
                 if self._is_person(text, start, end):
                     found[index].append((start, end))
         return [tuple(spans) for spans in found]
@@ -176,6 +180,8 @@ class NameFinder:
             return False
         if name.isupper() and len(name) <= 3:
             return False  # "CV", "Tel", "CI"
+        if name.split()[0].casefold() in _PRODUCT_MAKERS:
+            return False  # "Apache Beam", "Microsoft Dynamics"
         if _ORGANISATION.search(name) or _ORGANISATION_AFTER.match(text, end):
             return False
         if _ORGANISATION_BEFORE.search(text, max(0, start - 20), start):
@@ -263,3 +269,17 @@ def _lines_with_candidates(text: str) -> list[tuple[int, str]]:
                 kept.append((line.start(), line.group()))
                 break
     return kept
+
+
+_NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "WORK_OF_ART", "PRODUCT"})
+"""The small model's labels for names it does not know as people's: a person's name it
+has not seen is often called a firm, a group or a work."""
+_FULL_NAME = re.compile(r"[^\W\d_][^\W\d_'’-]+(?:[ \t]+[^\W\d_][^\W\d_'’-]+){1,2}")
+
+
+def _reads_as_full_name(name: str) -> bool:
+    """Two or three words of letters, each capitalised and none in upper case only (a
+    firm's acronym): how a person's full name reads, where the model said otherwise."""
+    return _FULL_NAME.fullmatch(name) is not None and all(
+        word[0].isupper() and not word.isupper() for word in name.split()
+    )
