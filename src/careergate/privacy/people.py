@@ -12,7 +12,7 @@ not trained on. These rules find a name by its place:
   (``Kind regards,`` then the name on the next line, ``— Jane`` at the end);
 - names in Han or Hangul script amid text in another script (a run of one to four
   characters, or a Japanese ``family given`` pair), and Vietnamese names by their
-  family name (the fourteen that most Vietnamese bear).
+  family name (the sixteen that most Vietnamese bear).
 
 Words that head CV sections or name roles (``PROFILE``, ``Engineer``) are never names.
 """
