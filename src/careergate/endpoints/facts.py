@@ -14,6 +14,10 @@ HIGH_DETAIL_TILES = 8
 """The most 512-pixel tiles an image can take at high detail: OpenAI scales it to fit
 2048 x 2048, then its shortest side to 768, so at most 768 x 2048, 2 x 4 tiles."""
 
+DEFAULT_CONTEXT_WINDOW = 1_047_576
+"""The largest context window of OpenAI's models (GPT-4.1): the bound for a model when
+the catalogue knows none."""
+
 MAX_PATCHES = 1536
 """The most 32-pixel patches OpenAI cuts an image into (larger images are scaled down)."""
 
@@ -57,3 +61,6 @@ class ModelFacts:
     """The most output tokens a request may ask for."""
     images: ImageRule
     """How many tokens an image may count at most."""
+    context_window: int = DEFAULT_CONTEXT_WINDOW
+    """The most tokens its context holds (for a model the catalogue does not know, the
+    most any model it knows holds)."""

@@ -5,9 +5,12 @@ cost, team, feature and model, and only the user id is replaced, by a random tok
 (one per erasure, so the records still count as one user's and cannot be linked back).
 Everything else that names the user goes: their keys are revoked and lose their user,
 name and metadata; their budgets and the alerts about their keys and budgets are
-deleted; feedback gets the token; audit entries lose their plaintext user and details
+deleted; feedback gets the token; the records of their answers kept upstream (the
+placeholders of a conversation, ``vault/conversations.py``) are deleted; audit entries
+lose their plaintext user and details
 (the chain keeps only their salted digest, whose salt goes too); dead-letter files are
-rewritten. The erasure is itself an audit entry (``privacy.erased``) naming the token,
+rewritten; the answers the response cache keeps for their requests are deleted. The
+erasure is itself an audit entry (``privacy.erased``) naming the token,
 never the user, appended in the transaction that clears the audit entries and sealing
 which ones it cleared, so that ``audit verify`` can tell them from fields nulled by hand
 (``careergate.audit.redaction``).
@@ -20,6 +23,7 @@ PostgreSQL, old row versions stay on disk until vacuumed, as for any update.)
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +50,7 @@ from careergate.storage.tables import (
     UsageRow,
     VaultSecretRow,
 )
+from careergate.vault.conversations import RESPONSE_KIND
 from careergate.vault.store import Vault
 
 ERASED_PREFIX = "erased-"
@@ -114,13 +119,24 @@ class Erasure:
     dead_letter_records: int
     privacy_subject: int
     """Registered personal data for the privacy step (sealed in the vault) deleted."""
+    kept_responses: int = 0
+    """Records of the user's answers kept upstream (placeholders, sealed) deleted."""
+    cache_entries: int = 0
+    """Answers the response cache kept for the user's requests, deleted."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-async def erase_user(database: Database, user: str, actor: Actor, dead_letter: Path) -> Erasure:
-    """Erase or anonymise ``user`` everywhere (see the module's docs); what was done."""
+async def erase_user(
+    database: Database,
+    user: str,
+    actor: Actor,
+    dead_letter: Path,
+    forget_cached: Callable[[str], Awaitable[int]] | None = None,
+) -> Erasure:
+    """Erase or anonymise ``user`` everywhere (see the module's docs); what was done.
+    ``forget_cached`` deletes the user's entries from the response cache."""
     token = ERASED_PREFIX + secrets.token_hex(12)
     now = datetime.now(UTC)
     async with database.session() as session, session.begin():
@@ -163,11 +179,17 @@ async def erase_user(database: Database, user: str, actor: Actor, dead_letter: P
                 VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
             )
         )
+        responses = await count(
+            delete(VaultSecretRow).where(
+                VaultSecretRow.kind == RESPONSE_KIND, VaultSecretRow.label == user
+            )
+        )
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
+    cached = await forget_cached(user) if forget_cached is not None else 0
 
     def erasure(audit: int) -> Erasure:
         counts = (usage, daily, feedback, keys, budgets, alerts, audit, set_aside, subject)
-        return Erasure(token, *counts)
+        return Erasure(token, *counts, kept_responses=responses, cache_entries=cached)
 
     def entry(audit: int) -> AuditEntry:
         return AuditEntry(
