@@ -57,6 +57,7 @@ from careergate.core.steps import (
     ChooseModel,
     Forward,
     KeepConversation,
+    KeepSecrets,
     LimitRate,
     LookUpCache,
     ProtectPersonalData,
@@ -98,6 +99,7 @@ from careergate.records.wire import ChildConfig
 from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
+from careergate.security.prompt_secrets import PromptSecrets, SecretsPolicy
 from careergate.security.secrets import SecretScanner
 from careergate.settings import PrivacyMode, Settings
 from careergate.storage.database import Database
@@ -239,6 +241,7 @@ class Runtime:
             chooser,
             limiter,
             privacy,
+            SecretsPolicy.from_config(config.secrets),
             prices,
             metrics,
             await _start_budgets(settings, database, alerts, stack, owner_kind),
@@ -336,6 +339,7 @@ class PathParts:
     chooser: ModelChooser
     limiter: RateLimiter
     privacy: PrivacyShield
+    secrets: SecretsPolicy
     prices: PriceCatalogue
     metrics: GatewayMetrics
     budgets: BudgetLedger
@@ -368,6 +372,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         LimitRate(parts.limiter, counter),
         RouteCall(upstreams.router, parts.chooser),
         KeepConversation(parts.conversations),
+        KeepSecrets(PromptSecrets(parts.secrets, upstreams.secrets)),
         ProtectPersonalData(parts.privacy),
         LookUpCache(parts.cache, snapshots),
         ChargeTokens(),
