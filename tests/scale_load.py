@@ -27,6 +27,8 @@ class Outcome:
     connection error's class."""
     status: int | None = None
     request_id: str | None = None
+    message: str | None = None
+    """The error's message, if any."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -62,6 +64,7 @@ async def ask(client: openai.AsyncOpenAI, model: str = "gpt-4o-mini", **extra: A
             str(refused.code or f"HTTP {refused.status_code}"),
             refused.status_code,
             refused.response.headers.get("x-request-id"),
+            message=refused.message,
         )
     except openai.APIConnectionError as lost:
         return Outcome(started, time.monotonic(), False, type(lost).__name__)
@@ -125,12 +128,15 @@ async def burst(
 
 @dataclass
 class SteadyLoad:
-    """Callers that keep asking, from a thread of their own, until ``stop``: every
-    ``stream_every``-th request of each caller is a stream of ``stream_model``."""
+    """Callers that keep asking, from a thread of their own, until ``stop``, at about
+    ``rate`` requests a second in all: every ``stream_every``-th request of each caller
+    is a stream of ``stream_model``. The rate leaves the machine's cores to the replicas
+    starting and stopping under the load."""
 
     base_url: str
     key: str
     callers: int = 8
+    rate: float = 40.0
     stream_every: int = 4
     stream_model: str = "gpt-4.1"
     outcomes: list[Outcome] = field(default_factory=list)
@@ -160,7 +166,11 @@ class SteadyLoad:
 
     async def _caller(self, client: openai.AsyncOpenAI, n: int) -> None:
         sent = n  # callers start at different points of the stream cycle
+        pace = self.callers / self.rate
+        due = time.monotonic() + pace * n / self.callers
         while not self._stop.is_set():
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            due += pace
             sent += 1
             if self.stream_every and sent % self.stream_every == 0:
                 outcome = await ask_streamed(client, self.stream_model)
