@@ -37,16 +37,49 @@ class Outcome:
         return self.error is None
 
 
-def async_client(base_url: str, key: str, connections: int = 64) -> openai.AsyncOpenAI:
-    """An SDK client that does not retry: every failure is counted, none hidden."""
+class CountingTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport, keeping every attempt's fate, retried or not: what the SDK's
+    retries would otherwise hide."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.attempts = 0
+        self.lost: list[str] = []
+        """Attempts that got no answer: the exception's class and message."""
+        self.failed_statuses: list[int] = []
+        """Attempts answered with a 5xx."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.attempts += 1
+        try:
+            response = await super().handle_async_request(request)
+        except httpx.TransportError as lost:
+            self.lost.append(f"{type(lost).__name__}: {lost}")
+            raise
+        if response.status_code >= 500:
+            self.failed_statuses.append(response.status_code)
+        return response
+
+
+def async_client(
+    base_url: str, key: str, connections: int = 64, retries: int = 0
+) -> openai.AsyncOpenAI:
+    """An SDK client; by default it does not retry: every failure is counted, none
+    hidden. Its transport (``CountingTransport``) counts every attempt either way."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return openai.AsyncOpenAI(
         base_url=base_url,
         api_key=key,
-        max_retries=0,
+        max_retries=retries,
         timeout=60,
-        http_client=httpx.AsyncClient(limits=limits),
+        http_client=httpx.AsyncClient(transport=CountingTransport(limits=limits)),
     )
+
+
+def transport(client: openai.AsyncOpenAI) -> CountingTransport:
+    counting = client._client._transport  # the client's own httpx client and transport
+    assert isinstance(counting, CountingTransport)
+    return counting
 
 
 async def ask(client: openai.AsyncOpenAI, model: str = "gpt-4o-mini", **extra: Any) -> Outcome:
@@ -75,11 +108,10 @@ async def ask(client: openai.AsyncOpenAI, model: str = "gpt-4o-mini", **extra: A
         started,
         time.monotonic(),
         False,
-        None,
-        raw.status_code,
-        raw.headers.get("x-request-id"),
-        usage.prompt_tokens,
-        usage.completion_tokens,
+        status=raw.status_code,
+        request_id=raw.headers.get("x-request-id"),
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
     )
 
 
@@ -139,7 +171,11 @@ class SteadyLoad:
     rate: float = 40.0
     stream_every: int = 4
     stream_model: str = "gpt-4.1"
+    retries: int = 0
+    """The SDK's retries (its default is 2)."""
     outcomes: list[Outcome] = field(default_factory=list)
+    attempts: CountingTransport | None = None
+    """Every attempt the callers made, retried or not."""
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -158,7 +194,8 @@ class SteadyLoad:
         return sum(1 for o in list(self.outcomes) if o.ok and o.started >= moment)
 
     async def _run(self) -> None:
-        client = async_client(self.base_url, self.key, self.callers)
+        client = async_client(self.base_url, self.key, self.callers, self.retries)
+        self.attempts = transport(client)
         try:
             await asyncio.gather(*(self._caller(client, n) for n in range(self.callers)))
         finally:
