@@ -117,20 +117,31 @@ class ServeReplica:
             self.kill()
 
     def pids(self) -> list[int]:
-        """The processes of the replica: the supervisor, its workers, their record
-        processes."""
+        """The processes of the replica: the supervisor and its workers (its process
+        group), and their descendants, such as the record processes (which run in a
+        session of their own, out of reach of a terminal's Ctrl-C)."""
         if self.process is None:
             return []
-        group = self.process.pid
-        found = []
+        parents: dict[int, int] = {}
+        members: set[int] = set()
         for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    if os.getpgid(int(entry.name)) == group:
-                        found.append(int(entry.name))
-                except ProcessLookupError:
-                    continue
-        return sorted(found)
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()  # after the command, which may hold spaces
+            pid, parent, group = int(entry.name), int(fields[1]), int(fields[2])
+            parents[pid] = parent
+            if group == self.process.pid:
+                members.add(pid)
+        grown = True
+        while grown:
+            found = {pid for pid, parent in parents.items() if parent in members}
+            grown = not found <= members
+            members |= found
+        return sorted(members)
 
     def log_tail(self, characters: int = 3000) -> str:
         if not self.starts:
