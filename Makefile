@@ -21,7 +21,7 @@ run: install
 
 ## test: the whole test suite (nginx fronts the replicas of the scale-out test)
 test: install
-	command -v nginx >/dev/null || test -x /usr/sbin/nginx || apt-get install -y nginx
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || apt-get install -y nginx || (apt-get update && apt-get install -y nginx)
 	$(BIN)/pytest
 
 ## lint: ruff (lint and format), mypy (strict on the package), bandit, and pip-audit on the lock
