@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint fuzz bench fake-upstream clean
+.PHONY: install run test lint fuzz bench bench-scale fake-upstream clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,9 @@ install: $(STAMP)
 run: install
 	$(BIN)/careergate serve
 
-## test: the whole test suite
+## test: the whole test suite (nginx fronts the replicas of the scale-out test)
 test: install
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || apt-get install -y nginx || (apt-get update && apt-get install -y nginx)
 	$(BIN)/pytest
 
 ## lint: ruff (lint and format), mypy (strict on the package), bandit, and pip-audit on the lock
@@ -40,6 +41,13 @@ fuzz: install
 bench: install
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/proxy_bench.py --write docs/benchmarks.md
+
+## bench-scale: three replicas behind nginx: scaling, the highest throughput, a soak at 80% of it
+SCALE_MINUTES ?= 10
+bench-scale: install
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || apt-get install -y nginx
+	command -v hey >/dev/null || apt-get install -y hey
+	$(BIN)/python bench/scale_bench.py --minutes $(SCALE_MINUTES)
 
 ## fake-upstream: the fake OpenAI server on port 8081
 fake-upstream: install

@@ -253,6 +253,18 @@ class Settings(BaseSettings):
     """During a master-key rotation: the old key, so secrets it sealed still open."""
     host: str = "127.0.0.1"
     port: int = 8080
+    drain_seconds: float = Field(default=0.0, ge=0)
+    """On SIGTERM, how long a serving process keeps answering (``/readyz`` failing, every
+    answer closing its connection) before it stops accepting, so that the load balancer
+    takes it out first (``http/drain.py``). 0: stop accepting at once."""
+    shutdown_grace_seconds: int = Field(default=30, gt=0)
+    """After that, how long requests and streams in flight may take to finish before
+    they are cancelled; then records are flushed and the process exits."""
+    worker_healthcheck_seconds: int = Field(default=30, gt=0)
+    """With several workers, how long a worker may leave the supervisor's health ping
+    unanswered before it is taken for hung, killed and replaced. uvicorn's 5 s is shorter
+    than a worker's start on a busy 2-core host (its imports run before it can answer),
+    and a worker killed while starting is started again from scratch, for ever."""
     forwarded_allow_ips: str | None = None
     """Comma-separated addresses of TLS-terminating proxies whose X-Forwarded-* headers
     are believed (uvicorn's ``forwarded_allow_ips``); none by default."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from careergate.errors import (
     NotFound,
 )
 from careergate.http.admin_api import AdminRoutes
+from careergate.http.drain import Drain
 from careergate.http.features_api import FeatureRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.operations_api import OperationsRoutes
@@ -53,9 +55,11 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None, *, serving: bool = False) -> GatewayApp:
     """The gateway app; its lifespan starts and stops the runtime. ``serving``: the
     process does nothing else, so what the runtime loads is frozen out of the garbage
-    collector's reach once it has started (``_tune_collector``)."""
+    collector's reach once it has started (``_tune_collector``), and SIGTERM drains it
+    before it stops (``http/drain.py``)."""
     settings = settings or Settings()
     runtimes = RuntimeHolder()
+    drain = Drain(settings.drain_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -64,15 +68,17 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
             await runtimes.runtime.start_task_workers(settings.tasks.gateway_workers)
         if serving:
             gc.freeze()
+            drain.install(asyncio.get_running_loop())
         try:
             yield
         finally:
+            drain.uninstall()
             await runtimes.runtime.close()
             runtimes.runtime = None
 
     forward = {f"/v1/{path}": ForwardEndpoint(spec, runtimes) for path, spec in ENDPOINTS.items()}
     routes = [
-        *OperationsRoutes(runtimes).routes(),
+        *OperationsRoutes(runtimes, drain).routes(),
         # Registered here too so that other methods get a 405 rather than a 404.
         *(Route(path, handler, methods=["POST"]) for path, handler in forward.items()),
         *ModelRoutes(runtimes).routes(),
@@ -86,7 +92,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
-    return GatewayApp(starlette, forward)  # type: ignore[arg-type]
+    return GatewayApp(starlette, forward, drain)  # type: ignore[arg-type]
 
 
 def _tune_collector() -> None:
