@@ -36,6 +36,7 @@ from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
 from careergate.audit.redaction import erase_entries
 from careergate.auth.store import KeyInfo
+from careergate.batches.plan import CONTENT_KIND, PLAN_KIND
 from careergate.privacy.subject_directory import SUBJECT_KIND
 from careergate.storage.backup import json_value
 from careergate.storage.database import Database
@@ -182,6 +183,13 @@ async def erase_user(
         responses = await count(
             delete(VaultSecretRow).where(
                 VaultSecretRow.kind == RESPONSE_KIND, VaultSecretRow.label == user
+            )
+        )
+        # A batch's placeholders and the lines kept for it: its output can no longer be
+        # restored, and a batch the gateway had yet to run finds its lines gone.
+        await count(
+            delete(VaultSecretRow).where(
+                VaultSecretRow.kind.in_((PLAN_KIND, CONTENT_KIND)), VaultSecretRow.label == user
             )
         )
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
