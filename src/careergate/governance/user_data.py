@@ -121,7 +121,8 @@ class Erasure:
     privacy_subject: int
     """Registered personal data for the privacy step (sealed in the vault) deleted."""
     kept_responses: int = 0
-    """Records of the user's answers kept upstream (placeholders, sealed) deleted."""
+    """Records of the user's answers kept upstream and of their batches (placeholders,
+    lines; sealed) deleted."""
     cache_entries: int = 0
     """Answers the response cache kept for the user's requests, deleted."""
 
@@ -180,16 +181,11 @@ async def erase_user(
                 VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
             )
         )
+        # With the answers kept upstream go the batches' placeholders and kept lines.
+        kept = (RESPONSE_KIND, PLAN_KIND, CONTENT_KIND)
         responses = await count(
             delete(VaultSecretRow).where(
-                VaultSecretRow.kind == RESPONSE_KIND, VaultSecretRow.label == user
-            )
-        )
-        # A batch's placeholders and the lines kept for it: its output can no longer be
-        # restored, and a batch the gateway had yet to run finds its lines gone.
-        await count(
-            delete(VaultSecretRow).where(
-                VaultSecretRow.kind.in_((PLAN_KIND, CONTENT_KIND)), VaultSecretRow.label == user
+                VaultSecretRow.kind.in_(kept), VaultSecretRow.label == user
             )
         )
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
