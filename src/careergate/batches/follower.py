@@ -38,6 +38,8 @@ from careergate.upstream.router import Deployment, Router
 log = logging.getLogger("careergate.batches")
 
 TASK_STATUS = {"queued": "validating", "running": "in_progress", "completed": "completed"}
+SUBMISSION_GRACE = timedelta(minutes=1)
+"""How long a batch may wait for its submission's answer before it is looked for."""
 SUBMISSION_LOST_AFTER = timedelta(minutes=10)
 """A batch whose upstream submission left no id this long after is taken as failed."""
 
@@ -102,12 +104,17 @@ class BatchFollower:
 
     async def _look_upstream(self, batch: BatchRow) -> None:
         deployment = self._deployment(batch.deployment)
-        if batch.upstream_id is None or deployment is None:
-            if now() - as_utc(batch.created_at) > SUBMISSION_LOST_AFTER or deployment is None:
-                body = {**batch.body, "status": "failed", "failed_at": int(now().timestamp())}
-                await self._meter(batch, Ending("failed", body, [], True))
+        if deployment is None:  # no longer configured: nothing can be followed
+            await self.fail(batch, {**batch.body, "status": "failed"})
             return
-        state = await self.upstream.batch(deployment, batch.upstream_id)
+        if batch.upstream_id is not None:
+            state = await self.upstream.batch(deployment, batch.upstream_id)
+        else:
+            found = await self._lost_submission(batch, deployment)
+            if found is None:
+                return
+            state = found
+        body = merged_body(batch.body, state)
         body = merged_body(batch.body, state)
         if body["status"] not in TERMINAL:
             await self.store.update_batch(batch.id, status=body["status"], body=body)
@@ -122,6 +129,21 @@ class BatchFollower:
                     batch, kind, content, deployment, upstream_file
                 )
         await self._meter(batch, Ending(body["status"], body, outcomes, True))
+
+    async def _lost_submission(self, batch: BatchRow, deployment: Deployment) -> Any:
+        """The upstream batch of a submission whose answer never came back (a crash while
+        it was sent), found by its metadata; after ``SUBMISSION_LOST_AFTER`` without it,
+        the batch has failed and its hold is released."""
+        age = now() - as_utc(batch.created_at)
+        if age < SUBMISSION_GRACE:
+            return None  # its creation may still be under way
+        found = await self.upstream.tagged(deployment, batch.id)
+        if found is not None:
+            await self.store.update_batch(batch.id, upstream_id=str(found["id"]))
+        elif age > SUBMISSION_LOST_AFTER:
+            stamp = int(now().timestamp())
+            await self.fail(batch, {**batch.body, "status": "failed", "failed_at": stamp})
+        return found
 
     async def _look_local(self, batch: BatchRow) -> None:
         task = await self.tasks.task(batch.task_id) if batch.task_id else None

@@ -26,7 +26,7 @@ from careergate.batches.metering import batch_owner
 from careergate.batches.objects import TERMINAL, merged_body, missing, new_batch_body, new_id, page
 from careergate.batches.plan import FilePlan, Plans
 from careergate.batches.store import BatchStore, now
-from careergate.batches.upstream import BatchUpstream
+from careergate.batches.upstream import TAG, BatchUpstream
 from careergate.budgets.leases import LeasedRequest
 from careergate.budgets.ledger import Attribution, BudgetLedger
 from careergate.budgets.owners import stand_in_until
@@ -44,8 +44,6 @@ WINDOW = timedelta(hours=24)
 LEASE_GRACE = timedelta(hours=1)
 """How long past a batch's expiry its lease lives: time for its last look."""
 MAX_METADATA = 16
-TAG = "careergate_batch"
-"""The metadata key naming the gateway's batch on the upstream's."""
 
 
 class BatchService:

@@ -20,6 +20,8 @@ from careergate.upstream.router import Deployment
 from careergate.upstream.validation import parse_object, upstream_status_error
 
 DEADLINE_SECONDS = 120.0
+TAG = "careergate_batch"
+"""The metadata key naming the gateway's batch on the upstream's."""
 Json = dict[str, Any]
 
 
@@ -42,6 +44,16 @@ class BatchUpstream:
 
     async def batch(self, deployment: Deployment, batch_id: str) -> Json:
         return parse_object(await self._send(deployment, "GET", f"batches/{batch_id}"))
+
+    async def tagged(self, deployment: Deployment, batch_id: str) -> Json | None:
+        """The upstream batch whose metadata names the gateway's ``batch_id``, among its
+        latest hundred (a submission whose answer was lost)."""
+        listed = parse_object(await self._send(deployment, "GET", "batches?limit=100"))
+        for item in listed.get("data") or ():
+            metadata = item.get("metadata") if isinstance(item, dict) else None
+            if isinstance(metadata, dict) and metadata.get(TAG) == batch_id:
+                return dict(item)
+        return None
 
     async def cancel(self, deployment: Deployment, batch_id: str) -> Json:
         raw = await self._send(deployment, "POST", f"batches/{batch_id}/cancel")
