@@ -136,13 +136,13 @@ class FileService:
             return restore_input(raw, plan) if plan is not None else raw
         batch = await self.store.batch(row.batch_id) if row.batch_id else None
         plan = await self.plans.plan(batch.input_file_id) if batch is not None else None
-        if plan is None:
+        if batch is None or plan is None:
             raise OutputExpired(
                 f"The output of batch '{row.batch_id}' can no longer be restored: its "
                 "personal data was erased after its first download or its retention.",
             )
         restored = restore_output(raw, plan)
-        await self.store.fetched(batch.id, self.settings.output_grace_seconds)  # type: ignore[union-attr]
+        await self.store.fetched(batch.id, self.settings.output_grace_seconds)
         return restored
 
     async def _raw(self, row: BatchFileRow) -> bytes:

@@ -115,7 +115,6 @@ class BatchFollower:
                 return
             state = found
         body = merged_body(batch.body, state)
-        body = merged_body(batch.body, state)
         if body["status"] not in TERMINAL:
             await self.store.update_batch(batch.id, status=body["status"], body=body)
             return
