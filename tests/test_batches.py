@@ -23,7 +23,7 @@ from careergate.settings import BatchSettings, TaskSettings
 from careergate.testing import FakeOpenAI
 from conftest import RunningGateway, gateway_settings, start_gateway
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 
 EMAIL = "jane.doe@example.com"
 
@@ -41,7 +41,7 @@ def jsonl(*lines: dict[str, Any]) -> bytes:
     return b"".join(json.dumps(item).encode() + b"\n" for item in lines)
 
 
-def wait_until_ended(client: openai.OpenAI, batch_id: str, timeout: float = 20.0) -> Any:
+def wait_until_ended(client: openai.OpenAI, batch_id: str, timeout: float = 60.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         batch = client.batches.retrieve(batch_id)
@@ -66,7 +66,7 @@ def gateway(
         [deployment],
         extra_config={"privacy": {"mode": "pseudonymise", "names": False}},
         tasks=TaskSettings(poll_seconds=0.05, sweep_seconds=0.2, retry_delay=0.05),
-        batches=BatchSettings(poll_seconds=0.1),
+        batches=BatchSettings(poll_seconds=0.1, output_grace_seconds=1.0),
     )
     yield from start_gateway(settings, module_fake)
 
@@ -97,6 +97,7 @@ def test_the_gateway_runs_a_batch_its_upstream_cannot_and_restores_its_output(
     assert ended.output_file_id is not None
     assert ended.error_file_id is None
 
+    assert EMAIL in client.files.content(uploaded.id).text  # the input as it was sent
     sent = [r.body for r in gateway.fake.requests if r.path.endswith("/chat/completions")]
     assert len(sent) == 3
     assert all(EMAIL not in json.dumps(body) for body in sent)
@@ -106,8 +107,6 @@ def test_the_gateway_runs_a_batch_its_upstream_cannot_and_restores_its_output(
     answer = first["response"]["body"]["choices"][0]["message"]["content"]
     assert EMAIL in answer  # the upstream echoed the placeholder; the caller gets the email
 
-    again = client.files.content(uploaded.id).text  # the input as it was sent
-    assert EMAIL in again
     assert batch.id in [b.id for b in client.batches.list()]
     assert {uploaded.id, ended.output_file_id} <= {f.id for f in client.files.list()}
     assert client.files.retrieve(ended.output_file_id).purpose == "batch_output"
@@ -197,3 +196,29 @@ def test_careergate_batch_submits_waits_and_prints_results(
     assert refused.exit_code == 1
     assert "cannot be cancelled" in refused.stderr
     assert "Traceback" not in refused.output
+
+
+def test_an_output_is_no_longer_restored_once_its_placeholders_are_erased(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client()
+    uploaded = client.files.create(
+        file=("r.jsonl", jsonl(line("only", f"Thank {EMAIL}."))), purpose="batch"
+    )
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    ended = wait_until_ended(client, batch.id)
+    assert ended.output_file_id is not None
+    assert EMAIL in client.files.content(ended.output_file_id).text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the grace after the first download is a second
+        time.sleep(0.2)
+        try:
+            client.files.content(ended.output_file_id)
+        except openai.APIStatusError:
+            break
+    with pytest.raises(openai.APIStatusError) as gone:
+        client.files.content(ended.output_file_id)
+    assert gone.value.status_code == 410
+    assert "can no longer be restored" in gone.value.message

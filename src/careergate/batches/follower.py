@@ -191,7 +191,7 @@ class BatchFollower:
         file_id = output_file_id(batch.id, kind)
         if await self.store.file(file_id) is not None:
             return file_id
-        if deployment is None:
+        if deployment is None:  # sealed before its row can be seen (the same by any process)
             await self.plans.keep_content(file_id, content, batch.user_id)
         await self.store.add_file(
             {

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from careergate.storage.batch import dialect_insert
 from careergate.storage.database import Database
 from careergate.storage.tables import BatchFileRow, BatchRow
 
@@ -32,8 +33,11 @@ class BatchStore:
     # -- files --------------------------------------------------------------------------
 
     async def add_file(self, values: dict[str, Any]) -> BatchFileRow:
+        """Write the file's row, unless one with its id is there (a batch's output file,
+        registered by whichever process saw the batch end first)."""
+        statement = dialect_insert(self.database.url.get_backend_name(), FILES).values(values)
         async with self.database.engine.begin() as connection:
-            await connection.execute(insert(FILES), [values])
+            await connection.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
         found = await self.file(values["id"])
         assert found is not None
         return found
