@@ -23,6 +23,14 @@ from careergate.auth.keys import KeyHasher
 from careergate.auth.platform_tokens import TokenVerifier
 from careergate.auth.store import KeyStore
 from careergate.background import repeat_every
+from careergate.batches.files import FileService
+from careergate.batches.follower import BatchFollower
+from careergate.batches.intake import IntakeLimits, LineChecks
+from careergate.batches.metering import BatchMeter
+from careergate.batches.plan import Plans
+from careergate.batches.service import BatchService
+from careergate.batches.store import BatchStore
+from careergate.batches.upstream import BatchUpstream
 from careergate.budgets.ledger import BudgetLedger
 from careergate.budgets.owners import LeaseOwner
 from careergate.budgets.reaper import LeaseReaper
@@ -194,6 +202,10 @@ class Runtime:
     """The platform features, over this gateway's request path (ESCO and the embedder
     load on first use, once for the HTTP API, the library and the tasks alike)."""
     tasks: TaskService
+    files: FileService
+    """The Files API: batch inputs checked and sent where they run; outputs restored."""
+    batches: BatchService
+    """The Batch API: batches on upstreams' Batch APIs or run here, followed and metered."""
     _stack: AsyncExitStack
 
     @classmethod
@@ -251,6 +263,7 @@ class Runtime:
             cache,
         )
         gateway = request_path(settings, parts)
+        tasks = await _task_service(settings, database, parts.budgets, stack)
         return cls(
             settings,
             database,
@@ -280,7 +293,8 @@ class Runtime:
                 settings.matching_embeddings,
                 sandboxed=upstreams.router.sandboxed,
             ),
-            await _task_service(settings, database, parts.budgets, stack),
+            tasks,
+            *_batch_services(settings, database, parts, tasks, stack),
             stack,
         )
 
@@ -548,6 +562,35 @@ async def _task_service(
     )
     stack.push_async_callback(tasks.close)
     return tasks
+
+
+def _batch_services(
+    settings: Settings,
+    database: Database,
+    parts: PathParts,
+    tasks: TaskService,
+    stack: AsyncExitStack,
+) -> tuple[FileService, BatchService]:
+    """The Files and Batch APIs, and the follower of open batches, which runs in every
+    process until it closes (any of them may meter a batch; exactly one does)."""
+    upstreams = parts.upstreams
+    store = BatchStore(database)
+    plans = Plans(vault(settings, database))
+    upstream = BatchUpstream(upstreams.upstream, upstreams.secrets)
+    limits = IntakeLimits(settings.max_choices, settings.budget_max_output_tokens)
+    checks = LineChecks(
+        upstreams.router, parts.chooser, parts.privacy, parts.budgets, TokenCounter(), limits
+    )
+    meter = BatchMeter(database, parts.prices, settings.batches.keep_days)
+    follower = BatchFollower(
+        store, plans, upstream, upstreams.router, tasks.store, meter, settings.batches
+    )
+    _run_until_closed(stack, follower.follow_forever())
+    files = FileService(store, plans, checks, upstream, upstreams.router, settings.batches)
+    batches = BatchService(
+        store, plans, upstream, upstreams.router, parts.budgets, parts.prices, tasks, follower
+    )
+    return files, batches
 
 
 def _request_log(settings: Settings, stack: AsyncExitStack) -> RequestLog:

@@ -237,6 +237,27 @@ class TaskSettings(BaseSettings):
     webhook_timeout: float = Field(default=10.0, gt=0)
 
 
+class BatchSettings(BaseSettings):
+    """The Files and Batch APIs (``careergate.batches``): how open batches are followed,
+    how large an input may be, and how long their outputs' placeholders are kept."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_BATCHES_")
+
+    poll_seconds: float = Field(default=30.0, gt=0)
+    """How often an open batch is looked at (its upstream asked, or its task read) by
+    whichever gateway or worker process gets to it first."""
+    max_file_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    """The largest input file accepted (OpenAI's own limit: 200 MB)."""
+    max_lines: int = Field(default=50_000, gt=0)
+    """The most lines one input file may hold (OpenAI's own limit)."""
+    output_grace_seconds: float = Field(default=3600.0, ge=0)
+    """How long a batch's placeholders stay after its output was first downloaded, so
+    that a download cut short can be made again; then they are erased."""
+    keep_days: float = Field(default=30.0, gt=0)
+    """How long after a batch ended its placeholders are kept when its output is never
+    downloaded (OpenAI keeps output files 30 days)."""
+
+
 class Settings(BaseSettings):
     """The gateway's settings. Construct once at start and pass it down."""
 
@@ -345,6 +366,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     tasks: TaskSettings = Field(default_factory=TaskSettings)
+    batches: BatchSettings = Field(default_factory=BatchSettings)
 
     @property
     def dead_letter_dir(self) -> Path:

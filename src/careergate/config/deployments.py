@@ -64,9 +64,10 @@ class DeploymentConfig(BaseModel):
     sandbox: bool = False
     """Served by careergate's own fake upstream: answers are not from a real model."""
     endpoints: list[str] | None = None
-    """The API endpoints it serves (``chat/completions``, ``embeddings``, ``responses``);
-    by default every one for OpenAI and the sandbox, chat completions and embeddings
-    for Azure OpenAI and OpenAI-compatible servers, which may lack the others."""
+    """The API endpoints it serves (``chat/completions``, ``embeddings``, ``responses``,
+    and ``batches`` for the Files and Batch APIs); by default every one for OpenAI, all
+    but ``batches`` for the sandbox, chat completions and embeddings for Azure OpenAI
+    and OpenAI-compatible servers, which may lack the others."""
 
     @field_validator("models", mode="before")
     @classmethod

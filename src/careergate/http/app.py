@@ -23,6 +23,7 @@ from careergate.errors import (
     NotFound,
 )
 from careergate.http.admin_api import AdminRoutes
+from careergate.http.batches_api import BatchRoutes
 from careergate.http.drain import Drain
 from careergate.http.features_api import FeatureRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
         *AdminRoutes(runtimes).routes(),
         *FeatureRoutes(runtimes).routes(),
         *TaskRoutes(runtimes).routes(),
+        *BatchRoutes(runtimes).routes(),
     ]
     starlette = Starlette(
         routes=routes,
