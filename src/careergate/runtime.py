@@ -21,6 +21,7 @@ from careergate.auth.admin import KeyAdmin
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
 from careergate.auth.platform_tokens import TokenVerifier
+from careergate.auth.sessions import SessionKeeper
 from careergate.auth.store import KeyStore
 from careergate.background import repeat_every
 from careergate.budgets.ledger import BudgetLedger
@@ -40,6 +41,7 @@ from careergate.core.settlement import (
     LogRequest,
     Settlement,
     Settler,
+    WatchPerformance,
     WriteAudit,
     WriteUsage,
 )
@@ -67,6 +69,7 @@ from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog, protect_secrets
 from careergate.observability.metrics import GatewayMetrics
+from careergate.observability.performance import PerformanceMonitor
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
@@ -145,6 +148,14 @@ async def key_admin(settings: Settings, database: Database) -> KeyAdmin:
     return KeyAdmin(await key_store(settings, database), AuditLog(database))
 
 
+async def session_keeper(settings: Settings, database: Database, keys: KeyStore) -> SessionKeeper:
+    """Dashboard sessions, signed with a key sealed in the vault: every replica sharing
+    the database signs and checks with the same one, and none is ever configured."""
+    signing_key = await vault(settings, database).internal_secret("dashboard-session")
+    lifetime = timedelta(hours=settings.dashboard.session_hours)
+    return SessionKeeper(keys, signing_key, lifetime)
+
+
 @dataclass
 class Runtime:
     """Everything a running gateway needs. Use ``async with Runtime.start(settings)``."""
@@ -166,6 +177,9 @@ class Runtime:
     conversations: Conversations
     stored_responses: StoredResponses
     admin_cap: RequestCap
+    budgets: BudgetLedger
+    performance: PerformanceMonitor
+    sessions: SessionKeeper
     _stack: AsyncExitStack
 
     @classmethod
@@ -185,18 +199,21 @@ class Runtime:
         config = load_gateway_config(settings.config, settings.upstream_env)
         alerts = alert_center(settings, database)
         stack.push_async_callback(alerts.close)
-        upstreams = await _start_upstreams(config, settings, database, alerts, stack)
+        prices = PriceCatalogue.shipped(config.prices)
+        metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
+        performance = PerformanceMonitor(settings.objectives, alerts)
+        _run_until_closed(stack, _watch_performance(performance, settings.objectives.check_seconds))
+        watch = Watchers(alerts, metrics, performance)
+        upstreams = await _start_upstreams(config, settings, database, watch, stack)
         monitor = KeyMonitor(database, keys, alerts, settings.alerts)
         _start_housekeeping(settings, database, monitor, stack)
         auth = Authenticator(keys, await _token_verifier(settings))
-        prices = PriceCatalogue.shipped(config.prices)
         chooser = await _model_chooser(
             config, upstreams.router, prices, database, upstreams.health, settings
         )
         if chooser.aliases is not None:
             stack.push_async_callback(chooser.aliases.close)
         _run_until_closed(stack, _watch_models(chooser, upstreams.router, config, alerts))
-        metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
         limiter = RateLimiter(settings.resolved_rate_limit_storage, RuleBook(config.rate_limits))
         stack.push_async_callback(limiter.close)
         privacy_config = config.privacy
@@ -204,6 +221,7 @@ class Runtime:
             privacy_config = privacy_config.model_copy(update={"mode": settings.privacy_mode})
         privacy = await _privacy_shield(privacy_config, vault(settings, database), stack)
         conversations = Conversations(vault(settings, database), settings.retention.responses_days)
+        budgets = await _start_budgets(settings, database, alerts, stack)
         parts = PathParts(
             auth,
             upstreams,
@@ -212,7 +230,8 @@ class Runtime:
             privacy,
             prices,
             metrics,
-            await _start_budgets(settings, database, alerts, stack),
+            performance,
+            budgets,
             conversations,
             *await _start_writers(database, settings, stack),
             _request_log(settings, stack),
@@ -237,6 +256,9 @@ class Runtime:
                 auth, conversations, upstreams.router, upstreams.upstream, upstreams.secrets
             ),
             RequestCap(limiter.storage, "admin", settings.admin_rpm),
+            budgets,
+            performance,
+            await session_keeper(settings, database, keys),
             stack,
         )
 
@@ -255,6 +277,20 @@ class Runtime:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+@dataclass(frozen=True)
+class Watchers:
+    """What is told of upstream events: alerts (a breaker opened), metrics and the
+    performance objectives (how long each answer took)."""
+
+    alerts: AlertCenter
+    metrics: GatewayMetrics
+    performance: PerformanceMonitor
+
+    def answered(self, deployment: str, seconds: float) -> None:
+        self.metrics.observe_upstream(deployment, seconds)
+        self.performance.observe_upstream(deployment, seconds)
 
 
 @dataclass(frozen=True)
@@ -279,6 +315,7 @@ class PathParts:
     privacy: PrivacyShield
     prices: PriceCatalogue
     metrics: GatewayMetrics
+    performance: PerformanceMonitor
     budgets: BudgetLedger
     conversations: Conversations
     usage: RecordSink[UsageRecord]
@@ -318,6 +355,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         WriteUsage(parts.usage),
         WriteAudit(parts.audit),
         CountMetrics(parts.metrics),
+        WatchPerformance(parts.performance),
         ChargeBudgets(parts.budgets),
         LogRequest(parts.request_log),
     ]
@@ -329,16 +367,18 @@ async def _start_upstreams(
     config: GatewayConfig,
     settings: Settings,
     database: Database,
-    alerts: AlertCenter,
+    watch: Watchers,
     stack: AsyncExitStack,
 ) -> Upstreams:
     """The deployments (the sandbox when none is configured), their breakers, upstream
     keys and client, and the probes that watch their health."""
     deployments = config.deployments or [await _start_sandbox(stack)]
     router = Router(deployments, config.fallbacks)
+    alerts = watch.alerts
     health = HealthBoard(
         [d.name for d in router.deployments],
         settings.breaker,
+        on_answer=watch.answered,
         on_open=lambda deployment, reason: alerts.raise_soon(
             Alert(
                 "upstream_breaker_open",
@@ -500,6 +540,13 @@ def alert_center(settings: Settings, database: Database) -> AlertCenter:
     quiet = timedelta(hours=settings.alerts.quiet_hours)
     protect_secrets(*settings.alerts.webhooks)  # a webhook URL is its own credential
     return AlertCenter(database, settings.alerts.webhooks, quiet)
+
+
+async def _watch_performance(monitor: PerformanceMonitor, every: float) -> None:
+    """Check the latency and error objectives now and then, for as long as the gateway runs."""
+    await repeat_every(
+        every, monitor.check, failure="the performance objectives could not be checked", log=log
+    )
 
 
 async def _watch_keys(monitor: KeyMonitor, every: float) -> None:

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from careergate.core.request_ids import new_request_id
+from careergate.dashboard.routes import DashboardRoutes
 from careergate.endpoints import ENDPOINTS
 from careergate.errors import (
     GatewayError,
@@ -22,9 +23,12 @@ from careergate.errors import (
     NotFound,
 )
 from careergate.http.admin_api import AdminRoutes
+from careergate.http.alerts_api import AlertRoutes
+from careergate.http.budgets_api import BudgetRoutes
 from careergate.http.features_api import FeatureRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.operations_api import OperationsRoutes
+from careergate.http.reports_api import ReportRoutes
 from careergate.http.responses import error_response
 from careergate.http.responses_api import StoredResponseRoutes
 from careergate.observability.logs import configure_logging
@@ -75,7 +79,11 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
         *ModelRoutes(runtimes).routes(),
         *StoredResponseRoutes(runtimes).routes(),
         *AdminRoutes(runtimes).routes(),
+        *BudgetRoutes(runtimes).routes(),
+        *AlertRoutes(runtimes).routes(),
+        *ReportRoutes(runtimes).routes(),
         *FeatureRoutes(runtimes).routes(),
+        *(DashboardRoutes(runtimes.get).routes() if settings.dashboard.enabled else ()),
     ]
     starlette = Starlette(
         routes=routes,

@@ -25,7 +25,13 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from careergate.observability.tally import RequestKey, Tally, TallyCollector
+from careergate.observability.tally import (
+    RequestKey,
+    Tally,
+    TallyCollector,
+    UpstreamCollector,
+    UpstreamTally,
+)
 from careergate.usage.record import UsageRecord
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160)
@@ -50,6 +56,11 @@ NAMES = {
     ),
 }
 
+UPSTREAM_LATENCY = (
+    "careergate_upstream_duration_seconds",
+    "Time a deployment took to answer an attempt (to its response headers), by deployment.",
+)
+
 
 CORRECTED = (
     "careergate_usage_corrected",
@@ -66,14 +77,24 @@ class GatewayMetrics:
         self.registry = CollectorRegistry()
         self._shared = bool(os.environ.get(MULTIPROCESS_DIR))
         self._count: Callable[[RequestKey, UsageRecord], None]
+        self._upstream: Callable[[str, float], None]
         # Rare by nature: prometheus_client's own counter, shared by worker processes too.
         self._corrected = Counter(*CORRECTED, ["deployment", "reason"], registry=self.registry)
         if self._shared:
             self._count = _PrometheusValues(self.registry).add
+            upstream = Histogram(
+                *UPSTREAM_LATENCY, ["deployment"], buckets=LATENCY_BUCKETS, registry=self.registry
+            )
+            self._upstream = lambda deployment, seconds: upstream.labels(deployment).observe(
+                seconds
+            )
         else:
             tally = Tally(LATENCY_BUCKETS, TOKEN_KINDS)
             self.registry.register(TallyCollector(tally, NAMES))
             self._count = tally.add
+            upstreams = UpstreamTally(LATENCY_BUCKETS)
+            self.registry.register(UpstreamCollector(upstreams, *UPSTREAM_LATENCY))
+            self._upstream = upstreams.add
 
     def observe(self, record: UsageRecord) -> None:
         """Count one settled request."""
@@ -84,6 +105,10 @@ class GatewayMetrics:
         if model and record.status_code >= 400 and not self._known_model(model):
             model = "other"
         self._count((record.endpoint, model, record.feature or "", str(record.status_code)), record)
+
+    def observe_upstream(self, deployment: str, seconds: float) -> None:
+        """Count one answer of a deployment, ``seconds`` after the attempt was sent."""
+        self._upstream(deployment, seconds)
 
     def exposition(self) -> bytes:
         """The text format of every metric (of every worker process, when they share)."""
