@@ -40,7 +40,8 @@ class BudgetStatus:
     spent_nano_usd: int
     reserved_nano_usd: int
     steps: list[tuple[datetime, int]]
-    """Spent (in the period) by the end of each step that saw spending, in order."""
+    """Spent (in the period) by the end of each step that saw spending, in order: the
+    ledger's charge less what the records show was spent after that step."""
     forecast_nano_usd: int | None
     """Spend at the period's end at the rate so far (``None``: it has no end)."""
     runs_out_at: datetime | None
@@ -118,13 +119,14 @@ async def budget_status(
     starts = _period_start(budget, now)
     spent, reserved = await ledger.spent(budget, now)
     spending = await _spending(database, budget, starts, budget.period is Period.DAILY)
-    # What the period spent before the chart's first step (a lifetime budget's past, or
-    # charges without a usage record in reach) is where the curve starts.
-    running = max(0, spent - sum(cost for _, cost in spending))
+    # The ledger's figure is what the budget was charged; the records say when. Counted
+    # back from it, so the curve ends at the charge even when the budget was created in
+    # mid-period (records from before it count for nothing) or a charge has no record.
+    later = sum(cost for _, cost in spending)
     steps = []
     for at, cost in spending:
-        running += cost
-        steps.append((min(at, now), running))
+        later -= cost
+        steps.append((min(at, now), max(0, spent - later)))
     elapsed = (now - starts).total_seconds()
     rate = sum(cost for _, cost in spending) / elapsed if elapsed > 0 else 0.0
     forecast = None if ends is None else spent + round(rate * (ends - now).total_seconds())

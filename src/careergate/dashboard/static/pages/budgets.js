@@ -2,29 +2,33 @@
 // admins create and remove budgets (the admin API refuses anyone else).
 "use strict";
 
+const ms = (iso) => new Date(iso).getTime();
+const tick = (value) => new Date(value).toISOString().slice(5, 16).replace("T", " ");
+
 function burnDown(canvasId, budget) {
   const limit = Number(budget.limit_usd);
-  const points = [{ x: budget.starts, y: limit },
-    ...budget.burn_down.map((step) => ({ x: step.at, y: Number(step.remaining_usd) }))];
-  const now = new Date().toISOString();
-  const remaining = limit - Number(budget.spent_usd);
-  const forecast = [{ x: now, y: remaining }];
+  const remaining = [{ x: ms(budget.starts), y: limit },
+    ...budget.burn_down.map((step) => ({ x: ms(step.at), y: Number(step.remaining_usd) }))];
+  const now = Date.now();
+  const left = limit - Number(budget.spent_usd);
+  remaining.push({ x: now, y: left });
+  const forecast = [{ x: now, y: left }];
   if (budget.ends && budget.forecast_usd !== null) {
-    forecast.push({ x: budget.ends, y: limit - Number(budget.forecast_usd) });
+    forecast.push({ x: ms(budget.ends), y: limit - Number(budget.forecast_usd) });
   }
-  const labels = [...new Set([...points, ...forecast].map((p) => p.x))].sort();
-  const at = (series) => labels.map((label) => series.find((p) => p.x === label)?.y ?? null);
+  const end = budget.ends ? ms(budget.ends) : now;
   CG.chart(canvasId, {
     type: "line",
-    data: {
-      labels: labels.map((label) => CG.when(label).slice(0, 13)),
-      datasets: [
-        { label: "remaining (USD)", data: at(points), borderColor: CG.palette[0], spanGaps: true, stepped: true },
-        { label: "forecast", data: at(forecast), borderColor: CG.palette[1], borderDash: [6, 4], spanGaps: true },
-        { label: "limit", data: labels.map(() => limit), borderColor: "#b9c2d3", pointRadius: 0 },
-      ],
-    },
-    options: { scales: { y: { beginAtZero: true } } },
+    data: { datasets: [
+      { label: "remaining (USD)", data: remaining, borderColor: CG.palette[0], stepped: true },
+      { label: "forecast", data: forecast, borderColor: CG.palette[1], borderDash: [6, 4] },
+      { label: "limit", data: [{ x: ms(budget.starts), y: limit }, { x: end, y: limit }],
+        borderColor: "#b9c2d3", pointRadius: 0 },
+    ] },
+    options: { scales: {
+      x: { type: "linear", min: ms(budget.starts), max: end, ticks: { callback: tick, maxTicksLimit: 8 } },
+      y: { beginAtZero: true },
+    } },
   });
 }
 
@@ -47,7 +51,8 @@ function budgetCard(budget, index) {
             ` (${CG.percent(budget.used)})`),
       CG.el("span", {}, "forecast ", CG.el("b", {
         text: budget.forecast_usd === null ? "none" : CG.usd(budget.forecast_usd) })),
-      CG.el("span", {}, "runs out ", CG.el("b", { text: budget.runs_out_at ? CG.when(budget.runs_out_at) : "not this period" })),
+      CG.el("span", {}, "runs out ", CG.el("b", {
+        text: budget.runs_out_at ? CG.when(budget.runs_out_at) : "not this period" })),
     ),
     CG.el("div", { class: "chart-box" }, CG.el("canvas", { id: canvasId })),
     remove);
