@@ -71,8 +71,9 @@ def test_the_dashboard_alone_may_load_its_own_scripts_and_styles(
     assert page["cache-control"] == "no-store"
     asset = browser.get("/dashboard/static/common.js")
     assert asset.headers["cache-control"] == "no-cache"
-    assert "application/javascript" in asset.headers["content-type"] or "text/javascript" in (
-        asset.headers["content-type"]
+    assert (
+        "application/javascript" in asset.headers["content-type"]
+        or "text/javascript" in (asset.headers["content-type"])
     )
     api = browser.get("/v1/models").headers["content-security-policy"]
     assert api == "default-src 'none'; frame-ancestors 'none'"

@@ -94,6 +94,7 @@ from careergate.security.secrets import SecretScanner
 from careergate.settings import PrivacyMode, Settings
 from careergate.storage.database import Database
 from careergate.tokenizer import TokenCounter
+from careergate.upstream.breaker_metrics import BreakerCollector
 from careergate.upstream.client import UpstreamClient
 from careergate.upstream.failover import Failover
 from careergate.upstream.health import HealthBoard
@@ -394,6 +395,7 @@ async def _start_upstreams(
         refresh_seconds=settings.vault_refresh_seconds,
         secrets=SecretScanner(),
     )
+    watch.metrics.include(BreakerCollector(health))
     await keyring.start()
     stack.push_async_callback(keyring.close)
     upstream = UpstreamClient(

@@ -191,9 +191,11 @@ class ObjectiveSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CAREERGATE_SLO_")
 
-    latency_ms: float = Field(default=30_000.0, gt=0)
+    latency_ms: float = Field(default=40_000.0, gt=0)
     """The gateway's latency objective: ``latency_percentile`` per cent of requests
-    within this many milliseconds (arrival to last byte)."""
+    within this many milliseconds (arrival to last byte). The defaults are bounds of the
+    latency histograms' buckets, which the Prometheus rules in ``deploy/prometheus/``
+    need to judge the same objective; change both together."""
     latency_percentile: float = Field(default=99.0, gt=0, lt=100)
     error_rate: float = Field(default=0.01, gt=0, lt=1)
     """The share of requests that may fail with a server error (5xx)."""

@@ -1,5 +1,6 @@
 """Prometheus metrics of the request path: requests, tokens, cost and latency by
-endpoint, model, feature and status, served at ``GET /metrics``.
+endpoint, model, feature and status, and each deployment's answer time (and, read when
+scraped, its breaker's state), served at ``GET /metrics``.
 
 Each gateway has a registry of its own (no module-level metrics), so several gateways
 in one process (tests, library users) do not add up each other's counts. With several
@@ -24,6 +25,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 from careergate.observability.tally import (
     RequestKey,
@@ -76,6 +78,7 @@ class GatewayMetrics:
         self._known_model = known_model
         self.registry = CollectorRegistry()
         self._shared = bool(os.environ.get(MULTIPROCESS_DIR))
+        self._read_when_scraped: list[Collector] = []
         self._count: Callable[[RequestKey, UsageRecord], None]
         self._upstream: Callable[[str, float], None]
         # Rare by nature: prometheus_client's own counter, shared by worker processes too.
@@ -110,11 +113,19 @@ class GatewayMetrics:
         """Count one answer of a deployment, ``seconds`` after the attempt was sent."""
         self._upstream(deployment, seconds)
 
+    def include(self, collector: Collector) -> None:
+        """Figures read from another part when scraped (breaker states): this process's
+        own, also when worker processes share their counts."""
+        self._read_when_scraped.append(collector)
+        self.registry.register(collector)
+
     def exposition(self) -> bytes:
         """The text format of every metric (of every worker process, when they share)."""
         if self._shared:
             combined = CollectorRegistry()
             multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
+            for collector in self._read_when_scraped:
+                combined.register(collector)
             return generate_latest(combined)
         return generate_latest(self.registry)
 
