@@ -59,23 +59,32 @@ class Seeded:
     victim_key: str
     second_admin_key: str
 
-    def admin_api(self, path: str) -> Any:
+    def admin_api(self, path: str, body: Any = None) -> Any:
+        """GET ``path`` from the admin API, or POST ``body`` to it, with the admin key."""
         headers = {"authorization": f"Bearer {self.admin_key}"}
-        response = httpx.get(self.base + path, headers=headers, timeout=10)
+        method = "GET" if body is None else "POST"
+        response = httpx.request(method, self.base + path, json=body, headers=headers, timeout=10)
         response.raise_for_status()
         return response.json()
 
+    def new_key(self, **spec: Any) -> str:
+        secret: str = self.admin_api("/admin/keys", spec)["key"]
+        return secret
 
-def _seed_requests(gateway: RunningGateway, victim: str) -> None:
+
+def _seed_requests(seeded: Seeded) -> None:
     """Chat requests through the gateway for two users and features, the victim's too."""
-    alice = gateway.client(gateway.create_key(user="alice", team="growth", feature="resume"))
-    bob = gateway.client(gateway.create_key(user="bob", team="search", feature="matching"))
+    gateway = seeded.gateway
+    alice = gateway.client(seeded.new_key(user="alice", team="growth", feature="resume"))
+    bob = gateway.client(seeded.new_key(user="bob", team="search", feature="matching"))
     messages = [{"role": "user", "content": "Write a summary for a data engineer."}]
     for _ in range(4):
         alice.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
     for _ in range(2):
         bob.chat.completions.create(model="gpt-4o", messages=messages)  # type: ignore[arg-type]
-    gateway.client(victim).chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+    gateway.client(seeded.victim_key).chat.completions.create(
+        model="gpt-4o-mini", messages=messages
+    )  # type: ignore[arg-type]
 
 
 def _seed_eval(gateway: RunningGateway, key: str) -> None:
@@ -125,24 +134,16 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
             objectives=objectives,
         )
         for gateway in start_gateway(settings, fake):
-            seeded = Seeded(
-                gateway,
-                gateway.base_url.removesuffix("/v1"),
-                gateway.create_key(role=Role.ADMIN, name="operator"),
-                gateway.create_key(role=Role.READER, name="finance"),
-                gateway.create_key(user="carol", name="leaked", feature="resume"),
-                gateway.create_key(role=Role.ADMIN, name="second"),
+            admin = gateway.create_key(role=Role.ADMIN, name="operator")
+            seeded = Seeded(gateway, gateway.base_url.removesuffix("/v1"), admin, "", "", "")
+            seeded.reader_key = seeded.new_key(role="reader", name="finance")
+            seeded.victim_key = seeded.new_key(user="carol", name="leaked", feature="resume")
+            seeded.second_admin_key = seeded.new_key(role="admin", name="second")
+            _seed_requests(seeded)
+            seeded.admin_api(
+                "/admin/budgets", {"scope": "feature", "subject": "resume", "limit_usd": "0.05"}
             )
-            _seed_requests(gateway, seeded.victim_key)
-            seeded.admin_api("/admin/budgets")  # the admin key's first use
-            budget = {"scope": "feature", "subject": "resume", "limit_usd": "0.05"}
-            httpx.post(
-                seeded.base + "/admin/budgets",
-                json=budget,
-                headers={"authorization": f"Bearer {seeded.admin_key}"},
-                timeout=10,
-            ).raise_for_status()
-            _seed_eval(gateway, gateway.create_key(user="eval"))
+            _seed_eval(gateway, seeded.new_key(user="eval"))
             gateway.usage_rows(expected=9)
             wait_for(lambda: _alerted(seeded))  # noqa: B023 (waited for here, in the loop)
             yield seeded

@@ -4,16 +4,19 @@ same webhooks as every other alert, and counted in ``/metrics``."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import openai
 import pytest
 
+from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.performance import PerformanceMonitor
 from careergate.observability.windows import RollingWindow
+from careergate.runtime import open_database
 from careergate.settings import AlertSettings, BreakerSettings, ObjectiveSettings
 from careergate.testing import FakeOpenAI, Fault
 from careergate.usage.record import UsageRecord
@@ -99,6 +102,10 @@ def test_quantiles_are_estimated_from_the_metrics_buckets_like_prometheus() -> N
     assert window.totals(300, START + 3600).requests == 0  # an hour later the slot is gone
 
 
+def _received(webhook: Webhook) -> set[str]:
+    return {body["kind"] for body in webhook.received}
+
+
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
     hook = Webhook()
@@ -128,10 +135,30 @@ def test_slow_upstreams_and_server_errors_reach_the_webhook_and_metrics(
             for _ in range(6):
                 with pytest.raises(openai.InternalServerError):
                     client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
-            wanted = {"upstream_latency_burn", "gateway_error_burn"}
-            wait_for(lambda: wanted <= {b["kind"] for b in webhook.received})
+            wait_for(lambda: _received(webhook) >= {"upstream_latency_burn", "gateway_error_burn"})
             metrics = httpx.get(gateway.base_url.removesuffix("/v1") + "/metrics").text
     by_kind = {b["kind"]: b for b in webhook.received}
     assert by_kind["upstream_latency_burn"]["subject"] == "deployment:primary"
     assert by_kind["gateway_error_burn"]["text"].startswith(":rotating_light: careergate:")
     assert 'careergate_upstream_duration_seconds_bucket{deployment="primary",le="0.25"}' in metrics
+
+
+def test_an_acknowledgement_lasts_until_the_alert_is_sent_again(tmp_path: Path) -> None:
+    async def scenario() -> list[bool]:
+        database = await open_database(gateway_settings(tmp_path, []))
+        try:
+            center = AlertCenter(database, [], quiet=timedelta(seconds=0.3))
+            alert = Alert("gateway_error_burn", "gateway", "The gateway is failing requests")
+            await center.raise_alert(alert)
+            [record] = await center.list()
+            seen = [(await center.acknowledge(record.id, "key:sk-cg-abcdefgh")).acknowledged]
+            await center.raise_alert(alert)  # within the quiet period: the same trouble
+            seen.append((await center.list())[0].acknowledged)
+            await asyncio.sleep(0.35)
+            await center.raise_alert(alert)  # sent again: open again
+            seen.append((await center.list())[0].acknowledged)
+            return seen
+        finally:
+            await database.close()
+
+    assert asyncio.run(scenario()) == [True, True, False]

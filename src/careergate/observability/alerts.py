@@ -6,8 +6,10 @@ a repeat within ``quiet_hours`` only counts up; after it, the alert is sent agai
 table is shared, so several gateway processes send an alert once between them.
 Webhooks receive Slack-compatible JSON (``{"text": ...}`` plus the fields).
 
-An operator acknowledges an alert (dashboard, admin API) to say it is in hand; raised
-again after that, it counts as open again, so an acknowledgement never hides a repeat.
+An operator acknowledges an alert (dashboard, admin API) to say it is in hand. Repeats
+within the quiet period count up under the acknowledgement (the same trouble, still in
+hand); once the alert is sent again, after the quiet period, it is open again, so an
+acknowledgement never hides a problem for longer than one quiet period.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class AlertRecord:
     last_at: datetime
     count: int
     id: int = 0
+    sent_at: datetime | None = None
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
 
@@ -70,14 +73,17 @@ class AlertRecord:
             as_utc(row.last_at),
             row.count,
             row.id,
+            as_utc(row.sent_at),
             as_utc(row.acknowledged_at),
             row.acknowledged_by,
         )
 
     @property
     def acknowledged(self) -> bool:
-        """Acknowledged, and not raised again since."""
-        return self.acknowledged_at is not None and self.acknowledged_at >= self.last_at
+        """Acknowledged, and not sent again since."""
+        if self.acknowledged_at is None:
+            return False
+        return self.sent_at is None or self.acknowledged_at >= self.sent_at
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -185,7 +191,7 @@ class AlertCenter:
             row = await session.get(AlertRow, alert_id)
             if row is None:
                 raise NotFound(f"no alert with id {alert_id}", code="alert_not_found")
-            row.acknowledged_at = max(datetime.now(UTC), as_utc(row.last_at))
+            row.acknowledged_at = max(datetime.now(UTC), as_utc(row.sent_at))
             row.acknowledged_by = by
             return AlertRecord.from_row(row)
 

@@ -1,6 +1,6 @@
 """Alerts acknowledged by an operator: when, and by whom (a key's listed prefix or the
-CLI's user, never a secret). An alert raised again after its acknowledgement counts as
-open again (``last_at`` later than ``acknowledged_at``), so no column is cleared.
+CLI's user, never a secret). An alert sent again after its acknowledgement counts as
+open again (``sent_at`` later than ``acknowledged_at``), so no column is cleared.
 
 Revision ID: 0017
 Revises: 0016
