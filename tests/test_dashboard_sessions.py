@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from careergate.auth.principal import Role
-from conftest import RunningGateway
+from conftest import RunningGateway, start_gateway
 
 TLS = {"x-forwarded-proto": "https"}  # a TLS-terminating proxy on loopback said so
 
@@ -142,3 +142,17 @@ def test_a_session_ends_when_its_key_is_rotated_or_its_cookie_tampered_with(
     ended = browser.get("/admin/usage")
     assert ended.status_code == 401
     assert ended.json()["error"]["code"] == "session_key_invalid"
+
+
+def test_a_session_opened_on_one_replica_works_on_another(
+    gateway: RunningGateway, browser: httpx.Client
+) -> None:
+    _log_in(browser, gateway.create_key(role=Role.READER))
+    cookie = browser.cookies["careergate_session"]
+    for replica in start_gateway(gateway.settings, gateway.fake):  # the same database
+        base = replica.base_url.removesuffix("/v1")
+        answer = httpx.get(f"{base}/admin/alerts", cookies={"careergate_session": cookie})
+        assert answer.status_code == 200
+        page = httpx.get(f"{base}/dashboard/keys", cookies={"careergate_session": cookie})
+        assert page.status_code == 200
+        assert "reader" in page.text

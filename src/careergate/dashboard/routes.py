@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 from jinja2 import Environment, PackageLoader
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -123,13 +123,17 @@ class DashboardRoutes:
         runtime = self._runtime()
         try:
             form = await _form(request)
-            session = await runtime.sessions.resume(request.cookies.get(SESSION_COOKIE))
-            runtime.sessions.check_csrf(session, form.get(CSRF_FIELD))
         except _FormTooLarge:
-            return HTMLResponse("The form was not a logout form.", status_code=400)
-        except GatewayError as error:
-            if error.status == 403:
-                return HTMLResponse(error.message, status_code=403)
+            return PlainTextResponse("The form was not a logout form.", status_code=400)
+        try:
+            session = await runtime.sessions.resume(request.cookies.get(SESSION_COOKIE))
+        except GatewayError:
+            session = None  # over already: forgetting the cookie is all there is to do
+        if session is not None:
+            try:
+                runtime.sessions.check_csrf(session, form.get(CSRF_FIELD))
+            except GatewayError as error:
+                return PlainTextResponse(error.message, status_code=error.status)
         response = RedirectResponse(LOGIN_PATH, status_code=303)
         clear_cookie(response, request, SESSION_COOKIE, path="/")
         return response
