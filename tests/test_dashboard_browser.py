@@ -206,6 +206,10 @@ def test_an_admin_sees_the_seeded_run_on_every_page(browser: Any, seeded: Seeded
     page.wait_for_function(
         "() => document.querySelector('#usage-table').textContent.includes('gpt-4o')"
     )
+    page.select_option("#by", "key")  # keys by their prefix and name, not their id
+    page.wait_for_function(
+        "() => document.querySelector('#usage-table').textContent.includes('... leaked')"
+    )
     for slug in PAGES[1:]:
         _visit(page, seeded, slug)
         if SCREENSHOTS:

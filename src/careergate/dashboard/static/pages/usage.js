@@ -3,6 +3,18 @@
 
 const TOP = 8; // groups drawn apart; the rest are summed as "other"
 
+// Keys are reported by id: shown by their listed prefix and name instead.
+async function keyLabels() {
+  const keys = (await CG.get("/admin/key-activity")).data;
+  return new Map(keys.map((k) => [k.id, `${k.prefix}... ${k.name || k.user || ""}`.trim()]));
+}
+
+function relabel(lines, labels) {
+  for (const line of lines) {
+    if (line.group !== null && labels.has(line.group)) line.group = labels.get(line.group);
+  }
+}
+
 function stacked(lines, periods, groups, field) {
   return groups.map((group, index) => ({
     label: group,
@@ -22,6 +34,11 @@ async function drawUsage() {
   const query = new URLSearchParams({ by, since });
   const overTime = await CG.get(`/admin/usage?${query}&period=${period}`);
   const totals = await CG.get(`/admin/usage?${query}`);
+  if (by === "key") {
+    const labels = await keyLabels();
+    relabel(overTime.lines, labels);
+    relabel(totals.lines, labels);
+  }
   const total = totals.total;
   document.getElementById("usage-tiles").replaceChildren(
     CG.tile("Requests", CG.count(total.requests), "tile-requests"),
