@@ -167,7 +167,12 @@ def browser(seeded: Seeded) -> Iterator[Any]:
 
 
 def _log_in(browser: Any, seeded: Seeded, key: str) -> Any:
+    """A new browser context logged in with ``key``; its console errors (a script
+    failing, anything the Content-Security-Policy refused) are kept in ``page.errors``."""
     page = browser.new_context(viewport={"width": 1360, "height": 900}).new_page()
+    page.errors = []
+    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(seeded.base + "/dashboard")
     assert page.url.endswith("/dashboard/login")  # no session yet
@@ -222,6 +227,7 @@ def test_an_admin_sees_the_seeded_run_on_every_page(browser: Any, seeded: Seeded
     if SCREENSHOTS:
         _visit(page, seeded, "")
         page.screenshot(path=f"{SCREENSHOTS}/usage.png", full_page=True)
+    assert page.errors == []  # no script failed, the policy refused nothing
     page.context.close()
 
 
