@@ -121,6 +121,25 @@ def test_every_change_made_with_a_session_needs_its_csrf_token(
     assert browser.get("/admin/budgets").status_code == 401
 
 
+def test_a_session_ends_at_once_when_its_key_is_revoked(
+    gateway: RunningGateway, browser: httpx.Client, admin_key: str
+) -> None:
+    second = gateway.create_key(role=Role.ADMIN)
+    _log_in(browser, second)
+    assert browser.get("/dashboard/keys").status_code == 200
+    revoked = httpx.delete(
+        f"{gateway.base_url.removesuffix('/v1')}/admin/keys/{second[:14]}",
+        headers={"authorization": f"Bearer {admin_key}"},
+    )
+    assert revoked.status_code == 200
+    # No wait for the key cache: a session reads its key afresh on every request.
+    api = browser.get("/admin/alerts")
+    assert api.status_code == 401
+    assert api.json()["error"]["code"] == "session_key_invalid"
+    page = browser.get("/dashboard/keys")
+    assert (page.status_code, page.headers["location"]) == (303, "/dashboard/login")
+
+
 def test_a_session_ends_when_its_key_is_rotated_or_its_cookie_tampered_with(
     gateway: RunningGateway, browser: httpx.Client, admin_key: str
 ) -> None:
