@@ -77,8 +77,8 @@ def _seed_requests(seeded: Seeded) -> None:
     alice = gateway.client(seeded.new_key(user="alice", team="growth", feature="resume"))
     bob = gateway.client(seeded.new_key(user="bob", team="search", feature="matching"))
     messages = [{"role": "user", "content": "Write a summary for a data engineer."}]
-    for _ in range(4):
-        alice.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+    for _ in range(4):  # the same request at temperature 0: answered once, then cached
+        alice.chat.completions.create(model="gpt-4o-mini", messages=messages, temperature=0)  # type: ignore[arg-type]
     for _ in range(2):
         bob.chat.completions.create(model="gpt-4o", messages=messages)  # type: ignore[arg-type]
     gateway.client(seeded.victim_key).chat.completions.create(
@@ -234,7 +234,7 @@ EXPECTED = {
     "keys": ["leaked", "operator", "alice / growth"],
     "alerts": ["gateway_latency_burn", "upstream_latency_burn", "deployment:primary"],
     "upstreams": ["primary", "closed"],
-    "cache": ["No cache data"],
+    "cache": ["hits", "hit rate", "saved usd"],
     "evals": ["summaries", "gpt-4o-mini", "recommended"],
 }
 """What each page must show of the seeded run."""

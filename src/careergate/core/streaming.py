@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from careergate.endpoints.spec import StreamForm
+from careergate.endpoints.spec import StreamAssembler, StreamForm
 from careergate.errors import GatewayError, UpstreamError
 from careergate.upstream.client import StreamBroken, UpstreamStream
 from careergate.upstream.deadline import Deadline
@@ -58,9 +58,13 @@ class StreamTally:
     done: bool = False
     last: dict[str, Any] | None = None
     """The stream's last event, once it came (streams that end without ``[DONE]``)."""
+    assembler: StreamAssembler | None = None
+    """Puts the chunks together into the whole answer, when it is to be kept."""
 
     def observe(self, chunk: dict[str, Any]) -> None:
         form = self.form
+        if self.assembler is not None:
+            self.assembler.add(chunk)
         if self.model is None:
             self.model = form.chunk_model(chunk)
         usage = form.chunk_usage(chunk)

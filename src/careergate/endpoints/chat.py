@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from careergate.endpoints.chat_cache import ChatAssembler, ChatCache, chat_chunks
 from careergate.endpoints.chat_cost import media_tokens, output_tokens, schema_tokens
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.facts import ModelFacts
 from careergate.endpoints.slots import Slot, TextRestorer
-from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
+from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamAssembler, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
 from careergate.usage.checks import Ceilings, ModelLimits
@@ -90,6 +91,12 @@ class ChatStream(StreamForm):
                 changed |= _release(index, delta, restorer)
         return [chunk] if changed else None
 
+    def chunks_of(self, answer: Json, usage_chunk: bool) -> list[Json]:
+        return chat_chunks(answer, usage_chunk)
+
+    def assembler(self) -> StreamAssembler:
+        return ChatAssembler()
+
 
 def _release(index: int, delta: dict[str, Any], restorer: TextRestorer) -> bool:
     """What was held back of choice ``index``'s texts, added to its last ``delta``."""
@@ -110,6 +117,7 @@ class ChatCompletions(EndpointSpec):
     path: ClassVar[str] = "chat/completions"
     text_param: ClassVar[str] = "messages"
     stream: ClassVar[StreamForm | None] = ChatStream()
+    cache: ClassVar[CacheForm | None] = ChatCache()
 
     def check_request(self, body: Json) -> None:
         messages = require_present(body, "messages")

@@ -22,13 +22,25 @@ import orjson
 from careergate.endpoints.chat_cost import PER_TOOL_OVERHEAD
 from careergate.endpoints.checks import check_usage, invalid_answer, require
 from careergate.endpoints.facts import ModelFacts
+from careergate.endpoints.responses_cache import (
+    FINAL_EVENTS,
+    ResponsesAssembler,
+    ResponsesCache,
+    response_events,
+)
 from careergate.endpoints.slots import Slot, TextRestorer
-from careergate.endpoints.spec import EndpointSpec, Json, StreamForm, UnboundedCost
+from careergate.endpoints.spec import (
+    CacheForm,
+    EndpointSpec,
+    Json,
+    StreamAssembler,
+    StreamForm,
+    UnboundedCost,
+)
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
 from careergate.usage.record import TokenUsage
 
-FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
 _TEXT_PARTS = frozenset({"input_text", "output_text", "text", "refusal"})
 _SCHEMA_FIELDS = ("tools", "tool_choice", "text")
 
@@ -192,6 +204,12 @@ class ResponsesStream(StreamForm):
             return [chunk]
         return None
 
+    def chunks_of(self, answer: Json, usage_chunk: bool) -> list[Json]:
+        return response_events(answer)
+
+    def assembler(self) -> StreamAssembler:
+        return ResponsesAssembler()
+
 
 def _key(chunk: Json, structured: bool) -> tuple[tuple[int, int], bool]:
     """Which text an event's piece belongs to, and whether it is JSON."""
@@ -222,6 +240,7 @@ class Responses(EndpointSpec):
     path: ClassVar[str] = "responses"
     text_param: ClassVar[str] = "input"
     stream: ClassVar[StreamForm | None] = ResponsesStream()
+    cache: ClassVar[CacheForm | None] = ResponsesCache()
 
     def check_request(self, body: Json) -> None:
         items = body.get("input")

@@ -97,6 +97,54 @@ class StreamForm(ABC):
         """The server-sent event that carries ``data`` (the JSON of ``chunk``)."""
         return b"data: " + data + b"\n\n"
 
+    @abstractmethod
+    def chunks_of(self, answer: Json, usage_chunk: bool) -> list[Json]:
+        """A whole answer as the chunks of a stream (a kept answer served as a stream),
+        with the usage-only chunk last when ``usage_chunk``."""
+
+    @abstractmethod
+    def assembler(self) -> StreamAssembler:
+        """What puts a stream's chunks together into the whole answer (to be kept)."""
+
+
+class StreamAssembler(ABC):
+    """Collects a stream's chunks as they pass; must copy what it keeps, since a chunk
+    may be changed after it (personal data restored)."""
+
+    @abstractmethod
+    def add(self, chunk: Json) -> None: ...
+
+    @abstractmethod
+    def answer(self) -> Json:
+        """The whole answer the chunks made, as the endpoint answers without a stream."""
+
+
+class CacheForm(ABC):
+    """What an endpoint's cache key is made of: one place per endpoint."""
+
+    ignored: ClassVar[frozenset[str]]
+    """Parameters that do not change the answer (how it is delivered, who asked)."""
+
+    @abstractmethod
+    def normalised(self, body: Json, model: str) -> Json:
+        """The request as the key sees it: ``model`` (the snapshot it was resolved to)
+        in place of the name asked for, the ignored parameters out, and parameters that
+        mean the same spelled one way."""
+
+    @abstractmethod
+    def sampled(self, body: Json) -> bool:
+        """Whether the answer is a sample (``temperature`` above 0): a repeat would get
+        another, so keeping it must be configured."""
+
+    def key_material(self, body: Json, model: str) -> bytes:
+        """The normalised request as canonical JSON (keys sorted)."""
+        return orjson.dumps(self.normalised(body, model), option=orjson.OPT_SORT_KEYS)
+
+    def semantic_parts(self, body: Json, model: str) -> tuple[bytes, str] | None:
+        """For the semantic cache: the request's key material without its question, and
+        the question, whose meaning is compared; ``None``: only exact matches count."""
+        return None
+
 
 class EndpointSpec(ABC):
     """One OpenAI endpoint, as the request path sees it."""
@@ -109,13 +157,17 @@ class EndpointSpec(ABC):
     """The parameter that holds the request's texts (named by a privacy refusal)."""
     stream: ClassVar[StreamForm | None]
     """How answers stream; ``None``: this endpoint never streams."""
+    cache: ClassVar[CacheForm | None]
+    """What its cache key is made of; ``None``: its answers are never cached."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if inspect.isabstract(cls):
             return
         missing = [
-            name for name in ("name", "path", "text_param", "stream") if not hasattr(cls, name)
+            name
+            for name in ("name", "path", "text_param", "stream", "cache")
+            if not hasattr(cls, name)
         ]
         if missing:
             raise TypeError(f"endpoint spec {cls.__name__} does not define {', '.join(missing)}")

@@ -18,6 +18,7 @@ the model cannot answer, the fallback's ranking stands and the answer says
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,9 +106,15 @@ class JobMatcher:
         self.embedder = embedder
 
     def rank(
-        self, query: list[Segment], candidates: list[Candidate], *, query_is_posting: bool
+        self,
+        query: list[Segment],
+        candidates: list[Candidate],
+        *,
+        query_is_posting: bool,
+        progress: Callable[[int], None] | None = None,
     ) -> list[Match]:
-        """Every candidate scored without a model, best first."""
+        """Every candidate scored without a model, best first; ``progress`` is told of
+        each candidate scored (the command line's progress bar)."""
         if not candidates:
             return []
         texts = [_text(c.segments) for c in candidates]
@@ -126,6 +133,8 @@ class JobMatcher:
         query_skills = self._skills(query)
         matches = []
         for candidate, lexical in zip(candidates, raw, strict=True):
+            if progress is not None:
+                progress(1)
             theirs = self._skills(candidate.segments)
             posting, profile = (
                 (query_skills, theirs) if query_is_posting else (theirs, query_skills)
@@ -181,10 +190,11 @@ class JobMatcher:
         *,
         query_is_posting: bool,
         top: int = 10,
+        progress: Callable[[int], None] | None = None,
     ) -> MatchReport:
         # In a thread: ranking thousands of candidates, and embedding them, takes seconds.
         ranked = await asyncio.to_thread(
-            self.rank, query, candidates, query_is_posting=query_is_posting
+            self.rank, query, candidates, query_is_posting=query_is_posting, progress=progress
         )
         if caller is None:
             return MatchReport(ranked[:top], degraded=True, reason="no model was asked (offline)")

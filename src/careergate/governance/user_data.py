@@ -9,7 +9,8 @@ deleted; feedback gets the token; the records of their answers kept upstream (th
 placeholders of a conversation, ``vault/conversations.py``) are deleted; audit entries
 lose their plaintext user and details
 (the chain keeps only their salted digest, whose salt goes too); dead-letter files are
-rewritten. The erasure is itself an audit entry (``privacy.erased``) naming the token,
+rewritten; the answers the response cache keeps for their requests are deleted. The
+erasure is itself an audit entry (``privacy.erased``) naming the token,
 never the user, appended in the transaction that clears the audit entries and sealing
 which ones it cleared, so that ``audit verify`` can tell them from fields nulled by hand
 (``careergate.audit.redaction``).
@@ -22,6 +23,7 @@ PostgreSQL, old row versions stay on disk until vacuumed, as for any update.)
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,13 +121,22 @@ class Erasure:
     """Registered personal data for the privacy step (sealed in the vault) deleted."""
     kept_responses: int = 0
     """Records of the user's answers kept upstream (placeholders, sealed) deleted."""
+    cache_entries: int = 0
+    """Answers the response cache kept for the user's requests, deleted."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-async def erase_user(database: Database, user: str, actor: Actor, dead_letter: Path) -> Erasure:
-    """Erase or anonymise ``user`` everywhere (see the module's docs); what was done."""
+async def erase_user(
+    database: Database,
+    user: str,
+    actor: Actor,
+    dead_letter: Path,
+    forget_cached: Callable[[str], Awaitable[int]] | None = None,
+) -> Erasure:
+    """Erase or anonymise ``user`` everywhere (see the module's docs); what was done.
+    ``forget_cached`` deletes the user's entries from the response cache."""
     token = ERASED_PREFIX + secrets.token_hex(12)
     now = datetime.now(UTC)
     async with database.session() as session, session.begin():
@@ -174,10 +185,11 @@ async def erase_user(database: Database, user: str, actor: Actor, dead_letter: P
             )
         )
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
+    cached = await forget_cached(user) if forget_cached is not None else 0
 
     def erasure(audit: int) -> Erasure:
         counts = (usage, daily, feedback, keys, budgets, alerts, audit, set_aside, subject)
-        return Erasure(token, *counts, kept_responses=responses)
+        return Erasure(token, *counts, kept_responses=responses, cache_entries=cached)
 
     def entry(audit: int) -> AuditEntry:
         return AuditEntry(

@@ -31,6 +31,7 @@ from careergate.http.operations_api import OperationsRoutes
 from careergate.http.reports_api import ReportRoutes
 from careergate.http.responses import error_response
 from careergate.http.responses_api import StoredResponseRoutes
+from careergate.http.tasks_api import TaskRoutes
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtimes.runtime = await Runtime.start(settings)
+        if settings.tasks.gateway_workers:
+            await runtimes.runtime.start_task_workers(settings.tasks.gateway_workers)
         if serving:
             gc.freeze()
         try:
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
         *AlertRoutes(runtimes).routes(),
         *ReportRoutes(runtimes).routes(),
         *FeatureRoutes(runtimes).routes(),
+        *TaskRoutes(runtimes).routes(),
         *(DashboardRoutes(runtimes.get).routes() if settings.dashboard.enabled else ()),
     ]
     starlette = Starlette(

@@ -70,6 +70,8 @@ class Forward:
         outcome.model_served = served if isinstance(served, str) and served else None
         if call.on_answer is not None:
             await call.on_answer(answer)
+        if call.keep is not None:
+            call.keep(reply.body, outcome.usage, outcome.model_served)
         body = reply.body
         if call.protection is not None and call.protection.restore_answer(answer):
             body = orjson.dumps(answer)
@@ -102,7 +104,7 @@ class Forward:
         form = call.endpoint.stream
         assert form is not None
         outcome = call.outcome
-        tally = StreamTally(form)
+        tally = StreamTally(form, assembler=form.assembler() if call.keep is not None else None)
         restorer = call.protection.stream_restorer() if call.protection is not None else None
         events = relay(
             opened,
@@ -124,6 +126,9 @@ class Forward:
                 outcome.usage = self.usage.estimate(answered)
             else:
                 outcome.usage = self.usage.check(tally.usage, answered)
+            if tally.assembler is not None and tally.done and outcome.error_code is None:
+                assert call.keep is not None
+                call.keep(orjson.dumps(tally.assembler.answer()), outcome.usage, tally.model)
             call.settle()
 
         async def guarded() -> AsyncIterator[bytes]:
@@ -213,7 +218,10 @@ def _headers(
     target: Target, attempts: int, upstream: UpstreamReply | None, outcome: Outcome
 ) -> dict[str, str]:
     """careergate's response headers: where and how the request was served."""
-    headers = {"x-careergate-deployment": target.deployment.name}
+    headers = {
+        "x-careergate-deployment": target.deployment.name,
+        "x-careergate-cache": outcome.cache or "bypass",
+    }
     # Each header costs the server time on every response: only those that say something.
     if attempts > 1:
         headers["x-careergate-attempts"] = str(attempts)

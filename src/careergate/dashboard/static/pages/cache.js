@@ -1,32 +1,53 @@
-// Cache hit rate and savings, from whatever cache fields the usage report carries
-// (cache_hits, cache_saved_usd...): the page draws what is there and says so when
-// nothing is. The upstream's own prompt caching is read from cached_tokens.
+// Cache hit rate and savings, from the cache fields the usage report carries
+// (cache_hits, cache_misses, cache_hit_rate, cache_saved_usd): the page draws what is
+// there, and says so when there is nothing (no such fields, or no lookup yet). The
+// upstream's own prompt caching is read from cached_tokens.
 "use strict";
 
 const isCacheField = (name) => name.startsWith("cache_");
 const label = (name) => name.replace(/^cache_/, "").replace(/_/g, " ");
-const shown = (name, value) => (name.endsWith("_usd") ? CG.usd(value)
-  : name.endsWith("_rate") ? CG.percent(value) : CG.count(value));
+function shown(name, value) {
+  if (value === null || value === undefined) return "none yet";
+  if (name.endsWith("_usd")) return CG.usd(value);
+  if (name.endsWith("_rate")) return CG.percent(value);
+  return CG.count(value);
+}
+const sum = (lines, name) => lines.reduce((acc, line) => acc + Number(line[name] || 0), 0);
+
+function drawDays(report, counted) {
+  const periods = [...new Set(report.lines.map((line) => line.period))].sort();
+  const day = (period) => report.lines.filter((line) => line.period === period);
+  const datasets = counted.map((name, index) => ({
+    type: "bar", label: label(name), yAxisID: "count",
+    data: periods.map((period) => sum(day(period), name)),
+    backgroundColor: CG.palette[index % CG.palette.length],
+  }));
+  if ("cache_hits" in report.total && "cache_misses" in report.total) {
+    datasets.push({ type: "line", label: "hit rate", yAxisID: "rate", borderColor: CG.palette[4],
+      data: periods.map((period) => {
+        const hits = sum(day(period), "cache_hits");
+        const looked = hits + sum(day(period), "cache_misses");
+        return looked ? hits / looked : null;
+      }) });
+  }
+  CG.chart("cache-chart", { data: { labels: periods, datasets }, options: { scales: {
+    count: { position: "left", beginAtZero: true },
+    rate: { position: "right", min: 0, max: 1, grid: { drawOnChartArea: false } },
+  } } });
+}
 
 async function drawCache() {
   const report = await CG.get("/admin/usage?by=model&period=day&since=30d");
   const total = report.total;
   const fields = Object.keys(total).filter(isCacheField);
-  const tiles = fields.map((name) => CG.tile(label(name), shown(name, total[name]), `tile-${name}`));
-  if ("cache_hits" in total && !("cache_hit_rate" in total) && total.requests) {
-    tiles.unshift(CG.tile("hit rate", CG.percent(total.cache_hits / total.requests), "tile-hit-rate"));
-  }
-  document.getElementById("cache-tiles").replaceChildren(...tiles);
-  document.getElementById("no-cache").hidden = fields.length > 0;
-  document.getElementById("cache-charts").hidden = fields.length === 0;
-  if (fields.length) {
-    const periods = [...new Set(report.lines.map((line) => line.period))].sort();
-    const sum = (period, name) => report.lines.filter((line) => line.period === period)
-      .reduce((acc, line) => acc + Number(line[name] || 0), 0);
-    CG.chart("cache-chart", { type: "bar", data: { labels: periods,
-      datasets: fields.map((name, index) => ({ label: label(name), data: periods.map((p) => sum(p, name)),
-                                              backgroundColor: CG.palette[index % CG.palette.length] })) } });
-  }
+  const counted = fields.filter((name) => !name.endsWith("_rate") && !name.endsWith("_usd"));
+  const lookups = counted.reduce((acc, name) => acc + Number(total[name] || 0), 0);
+  const present = fields.length > 0 && lookups > 0;
+  document.getElementById("cache-tiles").replaceChildren(
+    ...(present ? fields.map((name) => CG.tile(label(name), shown(name, total[name]), `tile-${name}`)) : []));
+  document.getElementById("no-cache").hidden = present;
+  document.getElementById("cache-charts").hidden = !present;
+  if (present) drawDays(report, counted);
   const share = total.prompt_tokens ? total.cached_tokens / total.prompt_tokens : 0;
   document.getElementById("prompt-cache").textContent =
     `${CG.count(total.cached_tokens)} of ${CG.count(total.prompt_tokens)} prompt tokens ` +

@@ -2,15 +2,15 @@
 CLI's user, never a secret). An alert sent again after its acknowledgement counts as
 open again (``sent_at`` later than ``acknowledged_at``), so no column is cleared.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
