@@ -21,6 +21,7 @@ from careergate.auth.admin import KeyAdmin
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
 from careergate.auth.platform_tokens import TokenVerifier
+from careergate.auth.sessions import SessionKeeper
 from careergate.auth.store import KeyStore
 from careergate.background import repeat_every
 from careergate.batches.files import FileService
@@ -56,6 +57,7 @@ from careergate.core.settlement import (
     LogRequest,
     Settlement,
     Settler,
+    WatchPerformance,
     WriteAudit,
     WriteUsage,
 )
@@ -87,6 +89,7 @@ from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog, protect_secrets
 from careergate.observability.metrics import GatewayMetrics
+from careergate.observability.performance import PerformanceMonitor
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
@@ -119,6 +122,7 @@ from careergate.tasks.store import TaskStore
 from careergate.tasks.webhooks import WebhookSender
 from careergate.tasks.workers import TaskWorkers
 from careergate.tokenizer import TokenCounter
+from careergate.upstream.breaker_metrics import BreakerCollector
 from careergate.upstream.client import UpstreamClient
 from careergate.upstream.failover import Failover
 from careergate.upstream.health import HealthBoard
@@ -173,6 +177,14 @@ async def key_admin(settings: Settings, database: Database) -> KeyAdmin:
     return KeyAdmin(await key_store(settings, database), AuditLog(database))
 
 
+async def session_keeper(settings: Settings, database: Database, keys: KeyStore) -> SessionKeeper:
+    """Dashboard sessions, signed with a key sealed in the vault: every replica sharing
+    the database signs and checks with the same one, and none is ever configured."""
+    signing_key = await vault(settings, database).internal_secret("dashboard-session")
+    lifetime = timedelta(hours=settings.dashboard.session_hours)
+    return SessionKeeper(keys, signing_key, lifetime)
+
+
 @dataclass
 class Runtime:
     """Everything a running gateway needs. Use ``async with Runtime.start(settings)``."""
@@ -206,6 +218,10 @@ class Runtime:
     """The Files API: batch inputs checked and sent where they run; outputs restored."""
     batches: BatchService
     """The Batch API: batches on upstreams' Batch APIs or run here, followed and metered."""
+    performance: PerformanceMonitor
+    """The latency and error objectives of this process's requests."""
+    sessions: SessionKeeper
+    """Dashboard sessions."""
     _stack: AsyncExitStack
 
     @classmethod
@@ -227,18 +243,21 @@ class Runtime:
         config = load_gateway_config(settings.config, settings.upstream_env)
         alerts = alert_center(settings, database)
         stack.push_async_callback(alerts.close)
-        upstreams = await _start_upstreams(config, settings, database, alerts, stack)
+        prices = PriceCatalogue.shipped(config.prices)
+        metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
+        performance = PerformanceMonitor(settings.objectives, alerts)
+        _run_until_closed(stack, _watch_performance(performance, settings.objectives.check_seconds))
+        watch = Watchers(alerts, metrics, performance)
+        upstreams = await _start_upstreams(config, settings, database, watch, stack)
         monitor = KeyMonitor(database, keys, alerts, settings.alerts)
         _start_housekeeping(settings, database, monitor, stack)
         auth = Authenticator(keys, await _token_verifier(settings))
-        prices = PriceCatalogue.shipped(config.prices)
         chooser = await _model_chooser(
             config, upstreams.router, prices, database, upstreams.health, settings
         )
         if chooser.aliases is not None:
             stack.push_async_callback(chooser.aliases.close)
         _run_until_closed(stack, _watch_models(chooser, upstreams.router, config, alerts))
-        metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
         limiter = RateLimiter(settings.resolved_rate_limit_storage, RuleBook(config.rate_limits))
         stack.push_async_callback(limiter.close)
         privacy_config = config.privacy
@@ -256,6 +275,7 @@ class Runtime:
             SecretsPolicy.from_config(config.secrets),
             prices,
             metrics,
+            performance,
             await _start_budgets(settings, database, alerts, stack, owner_kind),
             conversations,
             *await _start_writers(database, settings, stack),
@@ -295,6 +315,8 @@ class Runtime:
             ),
             tasks,
             *_batch_services(settings, database, parts, tasks, stack),
+            performance,
+            await session_keeper(settings, database, keys),
             stack,
         )
 
@@ -334,6 +356,20 @@ class Runtime:
 
 
 @dataclass(frozen=True)
+class Watchers:
+    """What is told of upstream events: alerts (a breaker opened), metrics and the
+    performance objectives (how long each answer took)."""
+
+    alerts: AlertCenter
+    metrics: GatewayMetrics
+    performance: PerformanceMonitor
+
+    def answered(self, deployment: str, seconds: float) -> None:
+        self.metrics.observe_upstream(deployment, seconds)
+        self.performance.observe_upstream(deployment, seconds)
+
+
+@dataclass(frozen=True)
 class Upstreams:
     """Where model calls go: deployments and their routes, health, and the client."""
 
@@ -356,6 +392,7 @@ class PathParts:
     secrets: SecretsPolicy
     prices: PriceCatalogue
     metrics: GatewayMetrics
+    performance: PerformanceMonitor
     budgets: BudgetLedger
     conversations: Conversations
     usage: RecordSink[UsageRecord]
@@ -399,6 +436,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         WriteUsage(parts.usage),
         WriteAudit(parts.audit),
         CountMetrics(parts.metrics),
+        WatchPerformance(parts.performance),
         ChargeBudgets(parts.budgets),
         LogRequest(parts.request_log),
     ]
@@ -458,16 +496,18 @@ async def _start_upstreams(
     config: GatewayConfig,
     settings: Settings,
     database: Database,
-    alerts: AlertCenter,
+    watch: Watchers,
     stack: AsyncExitStack,
 ) -> Upstreams:
     """The deployments (the sandbox when none is configured), their breakers, upstream
     keys and client, and the probes that watch their health."""
     deployments = config.deployments or [await _start_sandbox(stack)]
     router = Router(deployments, config.fallbacks)
+    alerts = watch.alerts
     health = HealthBoard(
         [d.name for d in router.deployments],
         settings.breaker,
+        on_answer=watch.answered,
         on_open=lambda deployment, reason: alerts.raise_soon(
             Alert(
                 "upstream_breaker_open",
@@ -483,6 +523,7 @@ async def _start_upstreams(
         refresh_seconds=settings.vault_refresh_seconds,
         secrets=SecretScanner(),
     )
+    watch.metrics.include(BreakerCollector(health))
     await keyring.start()
     stack.push_async_callback(keyring.close)
     upstream = UpstreamClient(
@@ -680,6 +721,13 @@ def alert_center(settings: Settings, database: Database) -> AlertCenter:
     quiet = timedelta(hours=settings.alerts.quiet_hours)
     protect_secrets(*settings.alerts.webhooks)  # a webhook URL is its own credential
     return AlertCenter(database, settings.alerts.webhooks, quiet)
+
+
+async def _watch_performance(monitor: PerformanceMonitor, every: float) -> None:
+    """Check the latency and error objectives now and then, for as long as the gateway runs."""
+    await repeat_every(
+        every, monitor.check, failure="the performance objectives could not be checked", log=log
+    )
 
 
 async def _watch_keys(monitor: KeyMonitor, every: float) -> None:

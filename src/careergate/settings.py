@@ -177,6 +177,53 @@ class AlertSettings(BaseSettings):
     previous week."""
 
 
+class ObjectiveSettings(BaseSettings):
+    """The gateway's service-level objectives, and when missing them raises an alert
+    (``observability/performance.py``).
+
+    Each objective allows a share of requests to be bad (slower than the latency
+    objective, or failed with a server error). The burn rate is the bad share seen over a
+    window divided by the allowed share: 1 spends the error budget exactly as fast as the
+    objective allows, ``burn_rate`` (14.4: two per cent of a 30-day budget in an hour)
+    is an outage. An alert needs that rate over both the last 5 minutes and the last hour,
+    so that a short spike does not page and a recovered one stops paging within minutes.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_SLO_")
+
+    latency_ms: float = Field(default=40_000.0, gt=0)
+    """The gateway's latency objective: ``latency_percentile`` per cent of requests
+    within this many milliseconds (arrival to last byte). The defaults are bounds of the
+    latency histograms' buckets, which the Prometheus rules in ``deploy/prometheus/``
+    need to judge the same objective; change both together."""
+    latency_percentile: float = Field(default=99.0, gt=0, lt=100)
+    error_rate: float = Field(default=0.01, gt=0, lt=1)
+    """The share of requests that may fail with a server error (5xx)."""
+    upstream_latency_ms: float = Field(default=20_000.0, gt=0)
+    """Each deployment's latency objective (the upstream's answer, at the same
+    percentile), so a slow upstream is told apart from a slow gateway."""
+    burn_rate: float = Field(default=14.4, gt=0)
+    min_requests: int = Field(default=20, ge=1)
+    """Requests the last 5 minutes must hold before a burn rate counts."""
+    check_seconds: float = Field(default=30.0, gt=0)
+
+    @property
+    def slow_share(self) -> float:
+        """The share of requests allowed to miss a latency objective."""
+        return 1 - self.latency_percentile / 100
+
+
+class DashboardSettings(BaseSettings):
+    """The dashboard served at ``/dashboard`` (``careergate.dashboard``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_DASHBOARD_")
+
+    enabled: bool = True
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    """How long a login lasts; the key is checked again on every request, so revoking
+    it ends the session at once."""
+
+
 class RetentionSettings(BaseSettings):
     """How long each kind of record is kept, in days (``never`` in the environment: for
     ever), and how often the gateway purges what is older (``careergate privacy purge``
@@ -364,6 +411,8 @@ class Settings(BaseSettings):
     upstream_env: UpstreamEnvironment = Field(default_factory=UpstreamEnvironment)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    objectives: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     tasks: TaskSettings = Field(default_factory=TaskSettings)
     batches: BatchSettings = Field(default_factory=BatchSettings)

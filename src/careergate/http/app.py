@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from careergate.core.request_ids import new_request_id
+from careergate.dashboard.routes import DashboardRoutes
 from careergate.endpoints import ENDPOINTS
 from careergate.errors import (
     GatewayError,
@@ -23,11 +24,14 @@ from careergate.errors import (
     NotFound,
 )
 from careergate.http.admin_api import AdminRoutes
+from careergate.http.alerts_api import AlertRoutes
 from careergate.http.batches_api import BatchRoutes
+from careergate.http.budgets_api import BudgetRoutes
 from careergate.http.drain import Drain
 from careergate.http.features_api import FeatureRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.operations_api import OperationsRoutes
+from careergate.http.reports_api import ReportRoutes
 from careergate.http.responses import error_response
 from careergate.http.responses_api import StoredResponseRoutes
 from careergate.http.tasks_api import TaskRoutes
@@ -85,9 +89,13 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
         *ModelRoutes(runtimes).routes(),
         *StoredResponseRoutes(runtimes).routes(),
         *AdminRoutes(runtimes).routes(),
+        *BudgetRoutes(runtimes).routes(),
+        *AlertRoutes(runtimes).routes(),
+        *ReportRoutes(runtimes).routes(),
         *FeatureRoutes(runtimes).routes(),
         *TaskRoutes(runtimes).routes(),
         *BatchRoutes(runtimes).routes(),
+        *(DashboardRoutes(runtimes.get).routes() if settings.dashboard.enabled else ()),
     ]
     starlette = Starlette(
         routes=routes,

@@ -34,7 +34,7 @@ from careergate.http.responses import (
     json_response,
     raw_error,
 )
-from careergate.http.security_headers import security_headers
+from careergate.http.security_headers import headers_for_path, security_headers
 from careergate.runtime import Runtime
 
 Headers = list[tuple[bytes, bytes]]
@@ -339,7 +339,7 @@ class GatewayApp:
             if handler is not None:
                 await handler(scope, receive, send)
                 return
-        extra = security_headers(scope)
+        extra = headers_for_path(scope)
 
         async def send_secured(message: Message) -> None:
             # Starlette's responses (and its 404s and 405s) get the same headers as the

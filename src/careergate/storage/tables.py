@@ -318,6 +318,9 @@ class AlertRow(Base):
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     count: Mapped[int] = mapped_column(Integer, default=1)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    """Who acknowledged it (``key:<prefix>`` or ``cli:<user>``)."""
 
 
 class BudgetRow(Base):
