@@ -260,10 +260,9 @@ class Runtime:
         _run_until_closed(stack, _watch_models(chooser, upstreams.router, config, alerts))
         limiter = RateLimiter(settings.resolved_rate_limit_storage, RuleBook(config.rate_limits))
         stack.push_async_callback(limiter.close)
-        privacy_config = config.privacy
-        if settings.privacy_mode is not None:
-            privacy_config = privacy_config.model_copy(update={"mode": settings.privacy_mode})
-        privacy = await _privacy_shield(privacy_config, vault(settings, database), stack)
+        privacy = await _privacy_shield(
+            _privacy_config(config, settings), vault(settings, database), stack
+        )
         conversations = Conversations(vault(settings, database), settings.retention.responses_days)
         cache = response_cache(config.cache, settings, stack)
         parts = PathParts(
@@ -307,12 +306,7 @@ class Runtime:
             cache,
             parts.budgets,
             prices,
-            FeatureService(
-                gateway.run,
-                settings.feature_model,
-                settings.matching_embeddings,
-                sandboxed=upstreams.router.sandboxed,
-            ),
+            _feature_service(settings, gateway, upstreams.router.sandboxed),
             tasks,
             *_batch_services(settings, database, parts, tasks, stack),
             performance,
@@ -585,6 +579,20 @@ async def _start_budgets(
     await budgets.start()
     stack.push_async_callback(budgets.close)
     return budgets
+
+
+def _privacy_config(config: GatewayConfig, settings: Settings) -> PrivacyConfig:
+    """The config file's privacy section, its mode overridden by CAREERGATE_PRIVACY_MODE."""
+    if settings.privacy_mode is None:
+        return config.privacy
+    return config.privacy.model_copy(update={"mode": settings.privacy_mode})
+
+
+def _feature_service(settings: Settings, gateway: Gateway, sandboxed: bool) -> FeatureService:
+    """The platform features over this gateway's request path."""
+    return FeatureService(
+        gateway.run, settings.feature_model, settings.matching_embeddings, sandboxed=sandboxed
+    )
 
 
 async def _task_service(
