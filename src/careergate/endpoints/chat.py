@@ -12,7 +12,7 @@ from careergate.endpoints.slots import Slot
 from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
-from careergate.usage.checks import Ceilings, ModelLimits
+from careergate.usage.checks import Ceilings
 from careergate.usage.record import TokenUsage
 
 _POSITIVE = ("max_tokens", "max_completion_tokens", "n")
@@ -142,11 +142,11 @@ class ChatCompletions(EndpointSpec):
     def choices(self, body: Json) -> int:
         return int(body.get("n") or 1)
 
-    def usage_ceilings(self, body: Json, limits: ModelLimits) -> Ceilings:
+    def usage_ceilings(self, body: Json, facts: ModelFacts) -> Ceilings:
         """As any endpoint's, but a predicted output's rejected tokens are billed as
         output beyond the ceiling: with a prediction the output is not bounded here (the
         worst case held in budgets counts them)."""
-        ceilings = super().usage_ceilings(body, limits)
+        ceilings = super().usage_ceilings(body, facts)
         if body.get("prediction") is not None:
             return Ceilings(prompt=ceilings.prompt, completion=None)
         return ceilings

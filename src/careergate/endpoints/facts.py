@@ -1,6 +1,8 @@
-"""What bounds the cost of a request to one model: its largest output and how it counts
-images. The values come from the model catalogue (``models/snapshots.yaml``); the types
-live here, beside the endpoint specs that compute worst cases from them."""
+"""What bounds a request to one model: its largest output, its context window and how it
+counts images. The values come from the model catalogue (``models/snapshots.yaml``); the
+types live here, beside the endpoint specs that compute worst cases and usage ceilings
+from them. They are the one description of a model's limits: budgets hold worst cases by
+them, and an upstream's usage is judged by them (``usage/checks.py``)."""
 
 from __future__ import annotations
 
@@ -51,9 +53,12 @@ class ImageRule(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class ModelFacts:
-    """What bounds the cost of a request to one model."""
+    """What bounds a request to one model (its cost, and the usage it can truly have)."""
 
     max_output: int
-    """The most output tokens a request may ask for."""
+    """The most output tokens a request may ask for (the catalogue's largest output, or
+    the gateway's allowance for a model the catalogue does not know)."""
     images: ImageRule
     """How many tokens an image may count at most."""
+    context_window: int | None = None
+    """The most tokens a prompt can hold (``None``: not known)."""

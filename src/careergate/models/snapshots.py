@@ -63,7 +63,8 @@ class SnapshotCatalogue:
         self._facts: dict[str, ModelFacts] = {}
 
     def facts(self, model: str) -> ModelFacts:
-        """The model's output ceiling and image rule (cached: asked on every request)."""
+        """The model's output ceiling, image rule and context window (cached: asked on
+        every request)."""
         found = self._facts.get(model)
         if found is None:
             if len(self._facts) > 10_000:  # names passed through a wildcard are unbounded
@@ -71,7 +72,9 @@ class SnapshotCatalogue:
             info = self.info(model)
             max_output = info.max_output if info and info.max_output else None
             found = self._facts[model] = ModelFacts(
-                max_output or self.unknown_max_output, self.image_rule(model)
+                max_output or self.unknown_max_output,
+                self.image_rule(model),
+                info.context_window if info else None,
             )
         return found
 
