@@ -65,7 +65,9 @@ def delete(
     settings = load_settings()
 
     async def work(database: Database) -> Erasure:
-        return await erase_user(database, user, Actor.command_line(), settings.dead_letter_dir)
+        return await erase_user(
+            database, user, Actor.command_line(), settings.dead_letter_dir, settings.journal_dir
+        )
 
     print_json(run(lambda: with_database(settings, work)).to_json())
 

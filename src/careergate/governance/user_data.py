@@ -7,7 +7,12 @@ Everything else that names the user goes: their keys are revoked and lose their 
 name and metadata; their budgets and the alerts about their keys and budgets are
 deleted; feedback gets the token; audit entries lose their plaintext user and details
 (the chain keeps only their salted digest, whose salt goes too); dead-letter files are
-rewritten. The erasure is itself an audit entry (``privacy.erased``) naming the token,
+rewritten; the budget leases of their requests in flight get the token (a request
+settled for its worst case after its process died is recorded with it). The record
+journals are seen to first (``records/erasure.py``): a dead process's records, which a
+later replay writes, are rewritten the same way, and a living process's records of the
+user are waited for until they are committed, so that the erasure finds them in the
+database. The erasure is itself an audit entry (``privacy.erased``) naming the token,
 never the user, appended in the transaction that clears the audit entries and sealing
 which ones it cleared, so that ``audit verify`` can tell them from fields nulled by hand
 (``careergate.audit.redaction``).
@@ -33,12 +38,14 @@ from careergate.audit.log import Actor, AuditLog
 from careergate.audit.redaction import erase_entries
 from careergate.auth.store import KeyInfo
 from careergate.privacy.subject_directory import SUBJECT_KIND
+from careergate.records.erasure import erase_from_journals
 from careergate.storage.backup import json_value
 from careergate.storage.database import Database
 from careergate.storage.tables import (
     AlertRow,
     ApiKeyRow,
     Base,
+    BudgetLeaseRow,
     BudgetRow,
     BudgetWindowRow,
     FeedbackRow,
@@ -114,14 +121,25 @@ class Erasure:
     dead_letter_records: int
     privacy_subject: int
     """Registered personal data for the privacy step (sealed in the vault) deleted."""
+    budget_leases: int
+    """Reservations of requests in flight that named the user."""
+    journal_records: int
+    """Records of dead processes' journals rewritten (or dropped, if cut short)."""
+    journal_pending: int
+    """Journal segments of living processes that still named the user after the wait:
+    when not 0, run the erasure again once their database writes go through."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-async def erase_user(database: Database, user: str, actor: Actor, dead_letter: Path) -> Erasure:
-    """Erase or anonymise ``user`` everywhere (see the module's docs); what was done."""
+async def erase_user(
+    database: Database, user: str, actor: Actor, dead_letter: Path, journal: Path
+) -> Erasure:
+    """Erase or anonymise ``user`` everywhere (see the module's docs); what was done.
+    ``dead_letter`` and ``journal``: the data directory's folders of each."""
     token = ERASED_PREFIX + secrets.token_hex(12)
+    journalled = await erase_from_journals(journal, user, token)
     now = datetime.now(UTC)
     async with database.session() as session, session.begin():
 
@@ -158,6 +176,9 @@ async def erase_user(database: Database, user: str, actor: Actor, dead_letter: P
         feedback = await count(
             update(FeedbackRow).where(FeedbackRow.user_id == user).values(user_id=token)
         )
+        leases = await count(
+            update(BudgetLeaseRow).where(BudgetLeaseRow.user_id == user).values(user_id=token)
+        )
         subject = await count(
             delete(VaultSecretRow).where(
                 VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
@@ -167,7 +188,7 @@ async def erase_user(database: Database, user: str, actor: Actor, dead_letter: P
 
     def erasure(audit: int) -> Erasure:
         counts = (usage, daily, feedback, keys, budgets, alerts, audit, set_aside, subject)
-        return Erasure(token, *counts)
+        return Erasure(token, *counts, leases, journalled.records, journalled.pending)
 
     def entry(audit: int) -> AuditEntry:
         return AuditEntry(

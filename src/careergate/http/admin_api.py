@@ -206,8 +206,10 @@ class AdminRoutes:
 
     async def erase_user(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         user = _parse(EraseRequest, await self._body(runtime, request)).user
-        dead_letter = runtime.settings.dead_letter_dir
-        erasure = await erase_user(runtime.database, user, actor, dead_letter)
+        settings = runtime.settings
+        erasure = await erase_user(
+            runtime.database, user, actor, settings.dead_letter_dir, settings.journal_dir
+        )
         if runtime.privacy.directory is not None:
             runtime.privacy.directory.evict(user)  # erased above; this process's copy too
         return erasure.to_json()
