@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import random
 import struct
 import time
@@ -114,11 +115,21 @@ SHAPES: list[Callable[[random.Random], tuple[str, Body]]] = [
 ]
 
 
+@functools.cache
+def shipped_prices() -> PriceCatalogue:
+    return PriceCatalogue.shipped()
+
+
 def billed_nano(upstream: BillingUpstream) -> int:
     """What the upstream billed in all, at the catalogue's prices."""
-    prices = PriceCatalogue.shipped()
+    return bills_nano(upstream.bills)
+
+
+def bills_nano(bills: list[tuple[str, int, int]]) -> int:
+    """What ``bills`` (an upstream's, or some of them) come to at the catalogue's prices."""
+    prices = shipped_prices()
     total = 0
-    for model, prompt, completion in upstream.bills:
+    for model, prompt, completion in bills:
         price = prices.price(model)
         assert price is not None
         total += nano_from_pico(
