@@ -98,6 +98,19 @@ def chat_bill(body: dict[str, Any]) -> tuple[int, int]:
     return prompt, (body.get("n") or 1) * (ceiling + predicted)
 
 
+def _inputs(body: dict[str, Any]) -> list[Any]:
+    inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+    if all(isinstance(x, int) for x in inputs):
+        return [inputs]  # one token array
+    return list(inputs)
+
+
+def embeddings_bill(body: dict[str, Any]) -> int:
+    """The prompt tokens of an embeddings request."""
+    encoding = _encoding(body["model"])
+    return sum(len(x) if isinstance(x, list) else _tokens(encoding, x) for x in _inputs(body))
+
+
 @dataclass
 class BillingUpstream:
     """The upstream on a loopback port of its own, in a thread, until ``close``."""
@@ -154,11 +167,8 @@ class BillingUpstream:
 
     async def _embeddings(self, request: web.Request) -> web.Response:
         body = await request.json()
-        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-        if all(isinstance(x, int) for x in inputs):
-            inputs = [inputs]  # one token array
-        encoding = _encoding(body["model"])
-        prompt = sum(len(x) if isinstance(x, list) else _tokens(encoding, x) for x in inputs)
+        inputs = _inputs(body)
+        prompt = embeddings_bill(body)
         self.bills.append((body["model"], prompt, 0))
         data = [{"object": "embedding", "index": i, "embedding": [0.0]} for i in range(len(inputs))]
         return web.json_response(

@@ -2,7 +2,8 @@
 
 Each example is a key with a small hard budget of its own and a handful of requests sent
 at once through a running gateway with the official SDK: chat completions of any mix
-of messages (short and long texts, text parts, images of any size at low, high or auto
+of messages (short and long texts, text parts, texts cut into many parts, images of
+any size at low, high or auto
 detail, audio), names, ``n`` up to and beyond the cap, output ceilings up to and beyond
 the model's, tools with schemas, response formats, predicted outputs, streams with and
 without usage asked for; and embeddings batches of strings and token arrays. The
@@ -37,7 +38,7 @@ from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, text
 
-from billing_upstream import BillingUpstream
+from billing_upstream import BillingUpstream, chat_bill, embeddings_bill
 from careergate.auth.principal import Role
 from careergate.models.snapshots import SnapshotCatalogue
 from conftest import RunningGateway, gateway_settings, start_gateway
@@ -48,6 +49,7 @@ EXAMPLES = int(os.environ.get("CAREERGATE_FUZZ_EXAMPLES", "60"))
 # The short run in the suite is the same every time; a long run (make fuzz) explores.
 REPEATABLE = "CAREERGATE_FUZZ_EXAMPLES" not in os.environ
 MAX_CHOICES = 128  # the gateway's default cap on ``n``
+DEFAULT_CEILING = 4096  # the gateway's ceiling for a request without one, under a budget
 CHAT_MODELS = ("gpt-4o-mini", "gpt-4o")
 CATALOGUE = SnapshotCatalogue.shipped(snapshot_of=shipped_prices().snapshot)
 MAX_OUTPUT = {model: CATALOGUE.facts(model).max_output for model in CHAT_MODELS}
@@ -92,10 +94,18 @@ image_parts = st.builds(
 audio_part = st.just({"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}})
 text_parts = texts.map(lambda t: {"type": "text", "text": t})
 parts = mostly(st.one_of(text_parts, image_parts), audio_part, 12)
+split_texts = st.builds(  # a text cut into parts of a few characters: more tokens apart
+    lambda text, size: (
+        [{"type": "text", "text": text[i : i + size]} for i in range(0, len(text), size)]
+        or [{"type": "text", "text": ""}]
+    ),
+    texts,
+    st.integers(1, 8),
+)
 messages = st.builds(
     lambda role, content, name: {"role": role, "content": content} | name,
     st.sampled_from(["system", "developer", "user", "assistant"]),
-    st.one_of(texts, st.lists(parts, min_size=1, max_size=4)),
+    st.one_of(texts, st.lists(parts, min_size=1, max_size=4), split_texts),
     st.one_of(
         st.just({}),
         st.from_regex(r"[A-Za-z0-9_-]{1,16}", fullmatch=True).map(lambda name: {"name": name}),
@@ -181,6 +191,28 @@ def expected_refusal(endpoint: str, body: Body) -> tuple[str, str] | None:
         if isinstance(content, list) and any(p["type"] == "input_audio" for p in content):
             return "cost_not_bounded", f"messages[{index}].content"
     return None
+
+
+def bill_of(endpoint: str, body: Body) -> int:
+    """What the upstream will bill for a request the gateway lets through, worked out
+    beforehand (a request without a ceiling gets the gateway's default one, 4096)."""
+    if endpoint == "embeddings":
+        return bills_nano([(body["model"], embeddings_bill(body), 0)])
+    sent = dict(body)
+    if not (sent.get("max_completion_tokens") or sent.get("max_tokens")):
+        sent.pop("max_tokens", None)
+        sent["max_completion_tokens"] = DEFAULT_CEILING
+    return bills_nano([(body["model"], *chat_bill(sent))])
+
+
+def budget_for(batch: list[tuple[str, Body]], micro_usd: int, offset: int | None) -> int:
+    """The key's budget in nano-dollars: ``micro_usd``, or (``offset`` given) the first
+    request's own bill moved by ``offset``, so that a worst case held short of the
+    bill by a few tokens lets the request through, and shows as an overrun."""
+    answerable = [request for request in batch if expected_refusal(*request) is None]
+    if offset is None or not answerable:
+        return micro_usd * 1_000
+    return max(1, bill_of(*answerable[0]) + offset)
 
 
 def send(client: openai.OpenAI, endpoint: str, body: Body) -> tuple[str, str | None]:
@@ -303,6 +335,7 @@ def ledger(fuzzed: RunningGateway) -> Iterator[Ledger]:
 
 @given(
     budget_micro_usd=st.integers(100, 60_000),
+    tight=st.one_of(st.none(), st.integers(-3, 3)),
     batch=st.lists(requests, min_size=1, max_size=4),
 )
 @settings(
@@ -321,10 +354,14 @@ def test_no_request_shape_overruns_a_hard_budget(
     ledger: Ledger,
     tally: Tally,
     budget_micro_usd: int,
+    tight: int | None,
     batch: list[tuple[str, Body]],
 ) -> None:
-    budget = Decimal(budget_micro_usd) / 1_000_000
-    status, created = admin_call(fuzzed, admin, "POST", "/admin/keys", {"budget_usd": str(budget)})
+    limit = budget_for(batch, budget_micro_usd, tight)
+    budget = Decimal(limit) / 1_000_000_000
+    status, created = admin_call(
+        fuzzed, admin, "POST", "/admin/keys", {"budget_usd": format(budget, "f")}
+    )
     assert status == 201, created
     bills_before = len(upstream.bills)
     client = sdk.with_options(api_key=created["key"])
@@ -343,7 +380,6 @@ def test_no_request_shape_overruns_a_hard_budget(
             assert outcome == "429:budget_exceeded", (outcome, detail, body)
 
     billed = bills_nano(upstream.bills[bills_before:])
-    limit = budget_micro_usd * 1_000
     target(billed / limit, label="share of the budget billed")  # steer towards the limit
     tally.add([outcome for outcome, _ in outcomes], limit, billed)
     assert billed <= limit, f"overrun of {billed - limit} nano-dollars"

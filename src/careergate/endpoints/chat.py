@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from careergate.endpoints.chat_cost import media_tokens, output_tokens, schema_tokens
+from careergate.endpoints.chat_cost import (
+    media_tokens,
+    output_tokens,
+    schema_tokens,
+    split_text_tokens,
+)
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.facts import ModelFacts
 from careergate.endpoints.slots import Slot
@@ -179,6 +184,7 @@ class ChatCompletions(EndpointSpec):
     ) -> TokenUsage:
         messages = body["messages"]
         prompt = counter.chat_prompt_tokens(model, messages)
+        prompt += split_text_tokens(counter, model, messages)
         prompt += schema_tokens(counter, model, body) + media_tokens(messages, facts)
         ceiling = self.output_ceiling(body) or facts.max_output
         return TokenUsage(
