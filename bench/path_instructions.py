@@ -73,14 +73,16 @@ def main() -> None:
     upstream = careergate_process(env, logs, "fake-upstream", "--port", str(port))
     try:
         wait_until_listening(port)
-        key = json.loads(careergate(env, "keys", "create", "--user", "bench", "--json"))["key"]
         sources = {"this checkout": ROOT / "src"}
         if args.baseline:
             sources["baseline"] = args.baseline.resolve()
-        counts = {
-            name: measure(work / str(i), env, src, key, args.requests)
-            for i, (name, src) in enumerate(sources.items())
-        }
+        counts = {}
+        for i, (name, src) in enumerate(sources.items()):
+            # A data directory of its own, its key made by its own code: a baseline from
+            # before a schema revision cannot open a database migrated past it.
+            own = {**env, "CAREERGATE_DATA_DIR": str(work / f"data-{i}"), "PYTHONPATH": str(src)}
+            made = careergate(own, "keys", "create", "--user", "bench", "--json")
+            counts[name] = measure(work / str(i), own, src, json.loads(made)["key"], args.requests)
     finally:
         upstream.terminate()
         upstream.wait(timeout=30)
