@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import time
 import uuid
@@ -22,6 +23,7 @@ from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
 from careergate.audit.verify import verify
 from careergate.governance.user_data import erase_user, export_user
+from careergate.records.erasure import erase_from_journals
 from careergate.records.tables import AuditWriter, UsageWriter
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
@@ -318,6 +320,34 @@ def test_erasure_reaches_a_killed_gateways_journal_and_budget_leases(tmp_path: P
             assert in_database(settings, verify).ok
         finally:
             next(replaying, None)
+
+
+def test_journal_erasure_drops_cut_lines_and_reports_what_a_living_process_holds(
+    tmp_path: Path,
+) -> None:
+    """A dead process's segment with a line cut short (a power loss) that names the user:
+    the line goes, the whole records are erased. A living process's segment (its lock
+    held) is waited for, then reported as pending, untouched."""
+    journal = tmp_path / "journal"
+    journal.mkdir()
+    usage = orjson.dumps({"request_id": "r1", "user_id": USER, "client": "10.0.0.1"})
+    audit = orjson.dumps({"request_id": "r1", "user": USER, "details": {"e": USER}})
+    dead = journal / "111-dead.usage.00000001.jsonl"
+    dead.write_bytes(usage + b"\n" + usage[:-8] + b"\n")  # cut after the user
+    (journal / "111-dead.audit.00000001.jsonl").write_bytes(audit + b"\n")
+    living = journal / "222-live.usage.00000001.jsonl"
+    living.write_bytes(usage + b"\n")
+    with (journal / "222-live.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        erased = asyncio.run(erase_from_journals(journal, USER, "erased-t", wait=0.2))
+    assert (erased.records, erased.pending) == (3, 1)
+    assert orjson.loads(dead.read_bytes()) == {
+        "request_id": "r1",
+        "user_id": "erased-t",
+        "client": None,
+    }
+    assert USER.encode() not in (journal / "111-dead.audit.00000001.jsonl").read_bytes()
+    assert living.read_bytes() == usage + b"\n"
 
 
 # -- retention -------------------------------------------------------------------------

@@ -36,6 +36,8 @@ WAIT_SECONDS = 5.0
 """How long an erasure waits for living processes to commit the user's records: ten
 times the default flush interval."""
 POLL_SECONDS = 0.05
+PARTIAL = ".erasing"
+"""The suffix of a segment being rewritten (no segment's name ends so)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,8 @@ def _one_pass(directory: Path, needle: bytes, user: str, token: str) -> tuple[in
         try:
             for kind, paths in orphan.segments.items():
                 erased += sum(_rewrite(path, KINDS[kind], needle, user, token) for path in paths)
+            for left in directory.glob(f"{orphan.owner}.*{PARTIAL}"):  # an erasure that died
+                left.unlink(missing_ok=True)
         finally:
             orphan.abandon()  # the files stay, for the replay
     living = []
@@ -126,7 +130,7 @@ def _rewrite(path: Path, kind: RecordKind[object], needle: bytes, user: str, tok
             line = orjson.dumps(fields)
         kept.append(line)
     if changed:
-        partial = path.with_name(path.name + ".erasing")  # not a segment's name
+        partial = path.with_name(path.name + PARTIAL)
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as out:
             out.write(b"".join(line + b"\n" for line in kept))
