@@ -81,7 +81,9 @@ WORDS = [
 ]
 texts = st.one_of(
     st.text(max_size=60),
-    st.lists(st.sampled_from(WORDS), max_size=600).map(" ".join),  # up to a long resume
+    st.tuples(st.integers(0, 600), st.integers(0, len(WORDS))).map(  # up to a long resume
+        lambda drawn: " ".join(WORDS[(drawn[1] + i) % len(WORDS)] for i in range(drawn[0]))
+    ),
 )
 image_parts = st.builds(
     lambda size, detail: {
@@ -92,6 +94,7 @@ image_parts = st.builds(
     st.sampled_from([None, "low", "high", "auto"]),
 )
 audio_part = st.just({"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}})
+names = st.from_regex(r"[A-Za-z0-9_-]{1,16}", fullmatch=True)
 text_parts = texts.map(lambda t: {"type": "text", "text": t})
 parts = mostly(st.one_of(text_parts, image_parts), audio_part, 12)
 split_texts = st.builds(  # a text cut into parts of a few characters: more tokens apart
@@ -108,7 +111,7 @@ messages = st.builds(
     st.one_of(texts, st.lists(parts, min_size=1, max_size=4), split_texts),
     st.one_of(
         st.just({}),
-        st.from_regex(r"[A-Za-z0-9_-]{1,16}", fullmatch=True).map(lambda name: {"name": name}),
+        names.map(lambda name: {"name": name}),
     ),
 )
 within = st.one_of(st.integers(1, 64), st.integers(65, 2000))
@@ -121,6 +124,32 @@ ceiling_fields = st.one_of(  # which of the two ceilings the request names
         lambda cs: {"max_tokens": cs[0], "max_completion_tokens": cs[1]}
     ),
     st.just({}),  # none: the gateway sets one
+)
+tools = st.one_of(
+    st.sampled_from(TOOLS),
+    st.builds(  # a function with a schema of its own
+        lambda name, description, properties: {
+            "type": "function",
+            "function": {
+                "name": name,
+                "description": description,
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        key: {"type": kind, "description": about}
+                        for key, (kind, about) in properties.items()
+                    },
+                },
+            },
+        },
+        names,
+        texts,
+        st.dictionaries(
+            names,
+            st.tuples(st.sampled_from(["string", "integer", "boolean", "number"]), texts),
+            max_size=6,
+        ),
+    ),
 )
 schemas = st.sampled_from(
     [
@@ -138,7 +167,7 @@ chat_options = st.fixed_dictionaries(
     {},
     optional={
         "n": mostly(st.integers(1, 6), st.one_of(st.integers(120, 140), st.integers(-1, 0)), 8),
-        "tools": st.lists(st.sampled_from(TOOLS), min_size=1, max_size=2),
+        "tools": st.lists(tools, min_size=1, max_size=3),
         "response_format": schemas,
         "prediction": texts.map(lambda t: {"type": "content", "content": t}),
         "stream": st.booleans(),

@@ -140,6 +140,23 @@ class ChatCompletions(EndpointSpec):
                 slots.append(Slot(slot.container, slot.key, slot.in_json or structured))
         return slots
 
+    def prompt_texts(self, body: Json) -> list[str]:
+        """The messages' contents (strings and text parts), read straight from the body:
+        asked of every answer, so without the slots the privacy step needs. Tool
+        arguments are left out: fewer texts only lower the usage check's floor."""
+        texts: list[str] = []
+        for message in body["messages"]:
+            content = message.get("content")
+            if isinstance(content, str):
+                texts.append(content)
+            elif isinstance(content, list):
+                texts += [
+                    part["text"]
+                    for part in content
+                    if isinstance(part, dict) and isinstance(part.get("text"), str)
+                ]
+        return texts
+
     def output_ceiling(self, body: Json) -> int | None:
         ceiling = body.get("max_completion_tokens") or body.get("max_tokens")
         return int(ceiling) if ceiling else None
