@@ -397,6 +397,7 @@ def test_purge_keeps_totals_and_the_audit_chain(tmp_path: Path) -> None:
         "feedback": 1,
         "eval_results": 0,
         "dead_letter_files": 1,
+        "kept_responses": 0,
     }
     after = orjson.loads(
         run_cli(env, "usage", "--by", "team", "--since", "60d", "--format", "json").stdout

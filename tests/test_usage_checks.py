@@ -217,7 +217,11 @@ def test_embeddings_are_judged_per_input_and_by_their_own_count(gateway: Running
     )
     exact = honest_answer.parse().usage.prompt_tokens
     gateway.fake.faults.enqueue(Fault(usage={"prompt_tokens": -exact}))
-    lied = client.embeddings.with_raw_response.create(model="text-embedding-3-small", input=inputs)
+    lied = client.embeddings.with_raw_response.create(
+        model="text-embedding-3-small",
+        input=inputs,
+        extra_headers={"cache-control": "no-cache"},  # the upstream's answer, not the kept one
+    )
 
     honest_row = gateway.usage_record(honest_answer.headers["x-request-id"])
     assert (honest_row.usage_corrected, honest_row.prompt_tokens) == (None, exact)

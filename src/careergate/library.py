@@ -17,7 +17,6 @@ from typing import Any
 
 from careergate.errors import InvalidRequest
 from careergate.features.model_access import run_chat
-from careergate.features.service import FeatureService
 from careergate.runtime import Runtime
 from careergate.settings import Settings
 
@@ -29,10 +28,7 @@ class LocalGateway:
         self.runtime = runtime
         """Everything the gateway runs on, for what this class does not offer."""
         self._key = key
-        settings = runtime.settings
-        self._features = FeatureService(
-            runtime.gateway.run, settings.feature_model, settings.matching_embeddings
-        )
+        self._features = runtime.features
 
     async def chat(
         self, body: dict[str, Any], *, feature: str | None = None, user: str | None = None

@@ -26,6 +26,14 @@ from careergate.background import repeat_every
 from careergate.budgets.ledger import BudgetLedger
 from careergate.budgets.owners import LeaseOwner
 from careergate.budgets.reaper import LeaseReaper
+from careergate.cache.config import CacheConfig
+from careergate.cache.keys import CacheKeys
+from careergate.cache.memory import MemoryStore
+from careergate.cache.policy import CachePolicy
+from careergate.cache.redis_store import RedisStore
+from careergate.cache.response_cache import ResponseCache
+from careergate.cache.semantic import SemanticIndex
+from careergate.cache.store import CacheStore
 from careergate.config.deployments import (
     ConfigError,
     DeploymentConfig,
@@ -45,15 +53,20 @@ from careergate.core.settlement import (
 )
 from careergate.core.steps import (
     BoundRequest,
+    ChargeTokens,
     ChooseModel,
     Forward,
+    KeepConversation,
     LimitRate,
+    LookUpCache,
     ProtectPersonalData,
     ReserveBudget,
     RouteCall,
     Step,
 )
+from careergate.core.stored_responses import StoredResponses
 from careergate.errors import NotFound
+from careergate.features.service import FeatureService
 from careergate.governance.retention import purge_forever
 from careergate.models.aliases import AliasTable, configured
 from careergate.models.chooser import ModelChooser
@@ -88,6 +101,13 @@ from careergate.security.master_key import MasterKey
 from careergate.security.secrets import SecretScanner
 from careergate.settings import PrivacyMode, Settings
 from careergate.storage.database import Database
+from careergate.tasks.queue import TaskQueue
+from careergate.tasks.recovery import Recovery
+from careergate.tasks.runner import WEBHOOK_KEY, ItemRunner, TaskEnds
+from careergate.tasks.service import TaskService
+from careergate.tasks.store import TaskStore
+from careergate.tasks.webhooks import WebhookSender
+from careergate.tasks.workers import TaskWorkers
 from careergate.tokenizer import TokenCounter
 from careergate.upstream.client import UpstreamClient
 from careergate.upstream.failover import Failover
@@ -100,6 +120,7 @@ from careergate.upstream.shared_health import SharedBreakers
 from careergate.upstream.tls import UpstreamTls
 from careergate.usage.checks import UsageCheck
 from careergate.usage.record import UsageRecord
+from careergate.vault.conversations import Conversations
 from careergate.vault.store import Vault
 
 log = logging.getLogger("careergate")
@@ -160,20 +181,32 @@ class Runtime:
     metrics: GatewayMetrics
     health: HealthBoard
     privacy: PrivacyShield
+    conversations: Conversations
+    stored_responses: StoredResponses
     admin_cap: RequestCap
+    cache: ResponseCache | None
+    """The response cache (``None``: turned off in the config file)."""
+    budgets: BudgetLedger
+    prices: PriceCatalogue
+    features: FeatureService
+    """The platform features, over this gateway's request path (ESCO and the embedder
+    load on first use, once for the HTTP API, the library and the tasks alike)."""
+    tasks: TaskService
     _stack: AsyncExitStack
 
     @classmethod
-    async def start(cls, settings: Settings) -> Runtime:
+    async def start(cls, settings: Settings, owner_kind: str = "gateway") -> Runtime:
+        """Everything started; ``owner_kind`` names what this process is as the owner
+        of budget leases (``gateway``, or ``worker`` for ``careergate worker``)."""
         stack = AsyncExitStack()
         try:
-            return await cls._build(settings, stack)
+            return await cls._build(settings, stack, owner_kind)
         except BaseException:
             await stack.aclose()
             raise
 
     @classmethod
-    async def _build(cls, settings: Settings, stack: AsyncExitStack) -> Runtime:
+    async def _build(cls, settings: Settings, stack: AsyncExitStack, owner_kind: str) -> Runtime:
         database = await open_database(settings)
         stack.push_async_callback(database.close)
         keys = await key_store(settings, database)
@@ -198,6 +231,8 @@ class Runtime:
         if settings.privacy_mode is not None:
             privacy_config = privacy_config.model_copy(update={"mode": settings.privacy_mode})
         privacy = await _privacy_shield(privacy_config, vault(settings, database), stack)
+        conversations = Conversations(vault(settings, database), settings.retention.responses_days)
+        cache = response_cache(config.cache, settings, stack)
         parts = PathParts(
             auth,
             upstreams,
@@ -206,10 +241,13 @@ class Runtime:
             privacy,
             prices,
             metrics,
-            await _start_budgets(settings, database, alerts, stack),
+            await _start_budgets(settings, database, alerts, stack, owner_kind),
+            conversations,
             *await _start_writers(database, settings, stack),
             _request_log(settings, stack),
+            cache,
         )
+        gateway = request_path(settings, parts)
         return cls(
             settings,
             database,
@@ -217,7 +255,7 @@ class Runtime:
             auth,
             upstreams.router,
             upstreams.upstream,
-            request_path(settings, parts),
+            gateway,
             ModelListing(upstreams.router, upstreams.upstream),
             KeyAdmin(keys, AuditLog(database)),
             alerts,
@@ -225,9 +263,41 @@ class Runtime:
             metrics,
             upstreams.health,
             privacy,
+            conversations,
+            StoredResponses(
+                auth, conversations, upstreams.router, upstreams.upstream, upstreams.secrets
+            ),
             RequestCap(limiter.storage, "admin", settings.admin_rpm),
+            cache,
+            parts.budgets,
+            prices,
+            FeatureService(
+                gateway.run,
+                settings.feature_model,
+                settings.matching_embeddings,
+                sandboxed=upstreams.router.sandboxed,
+            ),
+            await _task_service(settings, database, parts.budgets, stack),
             stack,
         )
+
+    async def start_task_workers(self, count: int) -> TaskWorkers:
+        """``count`` threads running task items in this process, until it closes."""
+        tasks = self.tasks
+        runner = ItemRunner(
+            tasks.store,
+            tasks.ends,
+            self.gateway.run,
+            self.features,
+            self.prices,
+            self.settings.tasks,
+        )
+        stale = self.settings.lease_stale_seconds
+        recovery = Recovery(tasks.store, tasks.queue, tasks.ends, self.settings.tasks, stale)
+        workers = TaskWorkers(tasks.queue, runner, recovery, self.settings.tasks, count)
+        await workers.start()
+        self._stack.push_async_callback(workers.close)  # before the rest closes
+        return workers
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
@@ -269,9 +339,11 @@ class PathParts:
     prices: PriceCatalogue
     metrics: GatewayMetrics
     budgets: BudgetLedger
+    conversations: Conversations
     usage: RecordSink[UsageRecord]
     audit: RecordSink[AuditEntry]
     request_log: RequestLog
+    cache: ResponseCache | None
 
 
 def request_path(settings: Settings, parts: PathParts) -> Gateway:
@@ -282,7 +354,8 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
     upstreams, snapshots = parts.upstreams, parts.chooser.snapshots
 
     def context_window(model: str) -> int | None:
-        return snapshots.facts(model).context_window
+        info = snapshots.info(model)  # unknown: perhaps larger, so worth trying
+        return info.context_window if info else None
 
     failover = Failover(upstreams.health, settings.timeouts.attempt, context_window=context_window)
     steps: list[Step] = [
@@ -290,7 +363,10 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         BoundRequest(snapshots, settings.max_choices),
         LimitRate(parts.limiter, counter),
         RouteCall(upstreams.router, parts.chooser),
+        KeepConversation(parts.conversations),
         ProtectPersonalData(parts.privacy),
+        LookUpCache(parts.cache, snapshots),
+        ChargeTokens(),
         ReserveBudget(
             parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens
         ),
@@ -307,6 +383,54 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
     ]
     admission = Admission(parts.auth, settings.timeouts.total)
     return Gateway(admission, steps, Settlement(parts.prices, settlers))
+
+
+def cache_store(config: CacheConfig, settings: Settings) -> CacheStore:
+    """Redis when the settings name one (every process and replica shares it), else
+    this process's memory."""
+    if settings.redis_url:
+        return RedisStore(settings.redis_url)
+    return MemoryStore(config.max_bytes)
+
+
+def cache_keys(settings: Settings) -> CacheKeys:
+    """The keys every replica derives alike from the master key."""
+    return CacheKeys(master_key(settings).derive("response-cache"))
+
+
+def response_cache(
+    config: CacheConfig, settings: Settings, stack: AsyncExitStack
+) -> ResponseCache | None:
+    """The response cache the config file describes (``None`` when it turns it off)."""
+    if not config.enabled and not any(
+        rule.enabled for rule in (*config.models.values(), *config.features.values())
+    ):
+        return None
+    semantic = None
+    if config.semantic.enabled:
+        from careergate.features.embeddings import E5Embedder
+
+        semantic = SemanticIndex(
+            E5Embedder(), config.semantic.threshold, config.semantic.max_entries
+        )
+    cache = ResponseCache(
+        CachePolicy(config), cache_keys(settings), cache_store(config, settings), semantic
+    )
+    stack.push_async_callback(cache.close)
+    return cache
+
+
+async def forget_cached(settings: Settings, user: str) -> int:
+    """Erase ``user``'s entries from the shared response cache (Redis), from a process
+    that is not a gateway (the CLI); a gateway's own memory is erased through its admin
+    API (``POST /admin/privacy/delete``)."""
+    if not settings.redis_url:
+        return 0
+    store = RedisStore(settings.redis_url)
+    try:
+        return await store.forget_user(cache_keys(settings).user(user))
+    finally:
+        await store.close()
 
 
 async def _start_upstreams(
@@ -381,11 +505,15 @@ async def _token_verifier(settings: Settings) -> TokenVerifier | None:
 
 
 async def _start_budgets(
-    settings: Settings, database: Database, alerts: AlertCenter, stack: AsyncExitStack
+    settings: Settings,
+    database: Database,
+    alerts: AlertCenter,
+    stack: AsyncExitStack,
+    owner_kind: str,
 ) -> BudgetLedger:
     """The ledger, its reservations leased by this process (alive by its heartbeat), and
     the reaper of leases other processes abandoned (those of an earlier crash at once)."""
-    owner = LeaseOwner(database, "gateway", settings.lease_heartbeat_seconds)
+    owner = LeaseOwner(database, owner_kind, settings.lease_heartbeat_seconds)
     await owner.start()
     stack.push_async_callback(owner.close)  # after the ledger's last settlements
     reaper = LeaseReaper(database, owner.id, settings.lease_stale_seconds)
@@ -395,6 +523,24 @@ async def _start_budgets(
     await budgets.start()
     stack.push_async_callback(budgets.close)
     return budgets
+
+
+async def _task_service(
+    settings: Settings, database: Database, budgets: BudgetLedger, stack: AsyncExitStack
+) -> TaskService:
+    """Tasks over the job queue: submitted here, run by whichever process has workers
+    (its lease owner is the one its items' claims and webhooks name)."""
+    assert budgets.owner is not None
+    queue = TaskQueue(settings.resolved_task_queue_url)
+    stack.callback(queue.close)
+    sealed = vault(settings, database)
+    sender = WebhookSender(settings.tasks, await sealed.internal_secret(WEBHOOK_KEY))
+    store = TaskStore(database)
+    tasks = TaskService(
+        store, queue, TaskEnds(store, sealed, sender, budgets.owner), settings.tasks
+    )
+    stack.push_async_callback(tasks.close)
+    return tasks
 
 
 def _request_log(settings: Settings, stack: AsyncExitStack) -> RequestLog:

@@ -194,7 +194,47 @@ class RetentionSettings(BaseSettings):
     """``careergate eval`` results."""
     dead_letter_days: float | None = 30.0
     """Records the database refused (``<data dir>/dead-letter/``)."""
+    responses_days: float | None = 30.0
+    """What the gateway keeps of each answer kept upstream for continuation (Responses
+    API, ``store`` on: its placeholders and context size): as long as the upstream keeps
+    the answer (OpenAI: 30 days)."""
     purge_seconds: float = 3600.0
+
+
+class TaskSettings(BaseSettings):
+    """Background tasks (``careergate.tasks``): their queue, the workers that drain it,
+    and where their completion webhooks may go."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_TASKS_")
+
+    queue_url: str | None = None
+    """Where the job queue lives: ``sqlite:///PATH`` (default: ``task-queue.db`` in the
+    data directory) or ``redis://host:6379/0``, shared by every gateway and worker."""
+    gateway_workers: int = Field(default=2, ge=0, le=64)
+    """Items a gateway process runs at once besides serving requests; 0: it only
+    submits, and ``careergate worker`` processes run the items."""
+    poll_seconds: float = Field(default=1.0, gt=0)
+    """Longest pause between two looks at an empty file-backed queue (Redis blocks)."""
+    retries: int = Field(default=3, ge=0, le=20)
+    """Further tries of an item that failed for a reason that may pass (5xx, 429)."""
+    retry_delay: float = Field(default=1.0, ge=0)
+    """Seconds before the first retry of an item; each later one waits twice as long."""
+    sweep_seconds: float = Field(default=2.0, gt=0)
+    """How often a process running items looks for items of dead workers to run again."""
+    orphan_seconds: float = Field(default=30.0, gt=0)
+    """A waiting item queued this long ago is checked for a message in the queue (one
+    lost with a worker killed between taking it and claiming the item is sent again)."""
+    max_items: int = Field(default=10_000, gt=0)
+    """The most items one task may have."""
+    max_body_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    """The largest task submission (thousands of postings are larger than a request)."""
+    webhook_allow: list[str] = Field(default_factory=list)
+    """Networks (CIDR) or host names a webhook may reach although private, loopback or
+    link-local, as a JSON list; public addresses are always allowed."""
+    webhook_attempts: int = Field(default=5, ge=1, le=20)
+    webhook_backoff: float = Field(default=1.0, ge=0)
+    """Seconds before the second delivery attempt; each later one waits twice as long."""
+    webhook_timeout: float = Field(default=10.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -291,6 +331,7 @@ class Settings(BaseSettings):
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    tasks: TaskSettings = Field(default_factory=TaskSettings)
 
     @property
     def dead_letter_dir(self) -> Path:
@@ -299,6 +340,10 @@ class Settings(BaseSettings):
     @property
     def journal_dir(self) -> Path:
         return self.data_dir / "journal"
+
+    @property
+    def resolved_task_queue_url(self) -> str:
+        return self.tasks.queue_url or f"sqlite:///{self.data_dir / 'task-queue.db'}"
 
     @model_validator(mode="after")
     def _certificate_with_key(self) -> Self:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 
 from careergate.audit.log import Actor, AuditLog
 from careergate.cli.common import err_console, load_settings, print_json, run
@@ -16,6 +17,7 @@ from careergate.storage.backup import (
     create_backup,
     read_backup,
     restore_backup,
+    table_count,
 )
 from careergate.storage.database import Database
 
@@ -50,7 +52,11 @@ def create(out: Annotated[Path, typer.Option("--out", help="The backup file to w
     async def work() -> BackupSummary:
         database = Database(settings.resolved_database_url)
         try:
-            summary = await create_backup(database, master_key(settings), out)
+            with Progress(console=err_console, transient=True) as progress:
+                bar = progress.add_task("reading tables", total=table_count())
+                summary = await create_backup(
+                    database, master_key(settings), out, lambda n: progress.advance(bar, n)
+                )
             await AuditLog(database).record(
                 Actor.command_line(), "backup.created", str(out), {"tables": summary.tables}
             )
@@ -86,7 +92,11 @@ def restore(path: FileArgument) -> None:
     async def work() -> BackupSummary:
         database = Database(settings.resolved_database_url)
         try:
-            summary = await restore_backup(database, master_key(settings), path)
+            with Progress(console=err_console, transient=True) as progress:
+                bar = progress.add_task("writing rows", total=None)
+                summary = await restore_backup(
+                    database, master_key(settings), path, lambda n: progress.advance(bar, n)
+                )
             await AuditLog(database).record(
                 Actor.command_line(), "backup.restored", str(path), {"tables": summary.tables}
             )

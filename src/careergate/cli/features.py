@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 import openai
 import orjson
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from careergate.cli.common import err_console, load_settings, print_json, print_table
@@ -153,12 +154,21 @@ def match(
         E5Embedder() if settings.matching_embeddings else None,
     )
     candidates = [Candidate(id, segments) for id, segments in entries]
-    report = _run(
-        base_url,
-        key,
-        matching.FEATURE,
-        lambda caller: matcher.match(query, candidates, caller, query_is_posting=False, top=top),
-    )
+    with Progress(console=err_console, transient=True) as progress:
+        bar = progress.add_task("ranking postings", total=len(candidates))
+        report = _run(
+            base_url,
+            key,
+            matching.FEATURE,
+            lambda caller: matcher.match(
+                query,
+                candidates,
+                caller,
+                query_is_posting=False,
+                top=top,
+                progress=lambda done: progress.advance(bar, done),
+            ),
+        )
     if as_json:
         print_json(report.to_json())
         return

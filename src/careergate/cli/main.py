@@ -16,8 +16,10 @@ from careergate.cli.keys import keys_app
 from careergate.cli.model_commands import models_app
 from careergate.cli.privacy import privacy_app
 from careergate.cli.serve import serve
+from careergate.cli.tasks import tasks_app
 from careergate.cli.usage import usage
 from careergate.cli.vault import vault_app
+from careergate.cli.worker import worker
 
 app = typer.Typer(
     name="careergate",
@@ -28,6 +30,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.command()(serve)
+app.command()(worker)
 app.command("fake-upstream")(fake_upstream)
 app.command("usage")(usage)
 app.command("eval")(evaluate)
@@ -43,6 +46,7 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(skills_app, name="skills")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(resumes_app, name="resumes")
+app.add_typer(tasks_app, name="tasks")
 
 
 def main() -> None:

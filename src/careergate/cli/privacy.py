@@ -23,7 +23,7 @@ from careergate.governance.retention import Purged, purge
 from careergate.governance.user_data import Erasure, erase_user, export_user
 from careergate.privacy.shield import subject_of_document
 from careergate.privacy.subject_directory import SubjectDirectory
-from careergate.runtime import vault
+from careergate.runtime import forget_cached, vault
 from careergate.storage.database import Database
 
 privacy_app = typer.Typer(help="Users' data: export, erasure; retention.", no_args_is_help=True)
@@ -66,7 +66,12 @@ def delete(
 
     async def work(database: Database) -> Erasure:
         return await erase_user(
-            database, user, Actor.command_line(), settings.dead_letter_dir, settings.journal_dir
+            database,
+            user,
+            Actor.command_line(),
+            settings.dead_letter_dir,
+            settings.journal_dir,
+            lambda erased: forget_cached(settings, erased),
         )
 
     print_json(run(lambda: with_database(settings, work)).to_json())

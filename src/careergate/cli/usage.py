@@ -63,6 +63,9 @@ def _table(report: UsageReport) -> None:
         "cost $",
         "corrected",
         "reconciled",
+        "cache hits",
+        "hit rate",
+        "saved $",
     )
     for line in [*report.lines, report.total]:
         label = [line.group or "(none)", *([line.period or ""] if report.period else [])]
@@ -76,6 +79,9 @@ def _table(report: UsageReport) -> None:
             f"{line.cost_usd:,.4f}",
             f"{line.usage_corrected:,}",
             f"{line.reconciled:,}",
+            f"{line.cache_hits:,}",
+            "" if line.hit_rate is None else f"{line.hit_rate:.1%}",
+            f"{line.saved_usd:,.4f}",
             end_section=line is report.lines[-1] if report.lines else False,
         )
     print_table(table)

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from careergate.cache.config import CacheConfig
 from careergate.models.aliases import AliasConfig
 from careergate.models.policy import FeaturePolicy
 from careergate.privacy.policy import PrivacyConfig
@@ -61,6 +62,10 @@ class DeploymentConfig(BaseModel):
     ``CAREERGATE_UPSTREAM_CA_FILE``'s (a private CA; verification is never off)."""
     sandbox: bool = False
     """Served by careergate's own fake upstream: answers are not from a real model."""
+    endpoints: list[str] | None = None
+    """The API endpoints it serves (``chat/completions``, ``embeddings``, ``responses``);
+    by default every one for OpenAI and the sandbox, chat completions and embeddings
+    for Azure OpenAI and OpenAI-compatible servers, which may lack the others."""
 
     @field_validator("models", mode="before")
     @classmethod
@@ -110,6 +115,8 @@ class GatewayConfig(BaseModel):
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     """Personal data in requests: the default mode, per-feature modes, the name finder."""
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    """The response cache: on by default, per end user; TTLs, scopes, the semantic cache."""
 
 
 def _deployments_from_environment(env: UpstreamEnvironment) -> list[DeploymentConfig]:

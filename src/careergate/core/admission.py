@@ -49,6 +49,7 @@ class Admission:
         deadline = asyncio.get_running_loop().time() + timeout
         call = Call(incoming.endpoint, principal, body, raw, deadline, user, feature, outcome)
         call.credentials = tuple(s for s in (incoming.secret, incoming.user_token) if s)
+        call.cache_control = incoming.cache_control
         return call
 
 

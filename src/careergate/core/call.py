@@ -17,8 +17,10 @@ from careergate.endpoints import EndpointSpec
 from careergate.errors import GatewayError
 from careergate.models.choice import Choice
 from careergate.privacy.shield import Protection
+from careergate.ratelimit.limiter import TokenCharge
 from careergate.upstream.router import Route, Target
 from careergate.usage.record import TokenUsage, UsageRecord
+from careergate.vault.conversations import Earlier
 
 CLIENT_CLOSED = 499
 """Recorded status of a request whose caller went away (nginx's convention)."""
@@ -41,6 +43,8 @@ class Incoming:
     """The caller's address."""
     timeout: float | None = None
     """Seconds the caller is willing to wait (lowers the default deadline)."""
+    cache_control: str | None = None
+    """The request's ``Cache-Control`` header (``no-cache``, ``no-store``)."""
 
 
 @dataclass(slots=True)
@@ -87,6 +91,11 @@ class Outcome:
     """Kinds of personal data found in the request (never the values)."""
     pii_action: str = "off"
     """What the privacy step did: off, none (nothing found), pseudonymised, masked, refused."""
+    cache: str | None = None
+    """What the response cache did: ``hit``, ``miss`` or ``bypass``; ``None`` before
+    the request reached it."""
+    cache_saved: TokenUsage | None = None
+    """A hit's answer's usage when the upstream gave it: the cost the hit saved."""
     settled: bool = False
 
     def fail(self, error: GatewayError) -> None:
@@ -119,6 +128,7 @@ class Outcome:
             usage=self.usage or TokenUsage(),
             fallback=self.fallback,
             route=self.route_note,
+            cache=self.cache,
         )
 
     def audit_entry(self, record: UsageRecord) -> AuditEntry:
@@ -173,6 +183,19 @@ class Call:
     credentials: tuple[str, ...] = ()
     """The caller's own secrets (its key, a user token): no text relayed from an upstream
     may carry them back."""
+    earlier: Earlier | None = None
+    """What the gateway recorded of the earlier answer this request continues."""
+    on_answer: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+    """Awaited with the whole answer (still pseudonymised) before the caller gets it:
+    what must be recorded before a later request can refer to it."""
+    cache_control: str | None = None
+    """The request's ``Cache-Control`` header."""
+    tokens_due: TokenCharge | None = None
+    """The tokens-per-minute windows to charge once the request goes upstream (a cache
+    hit uses no tokens)."""
+    keep: Callable[[bytes, TokenUsage, str | None], None] | None = None
+    """Where the upstream's answer goes, as it came (before personal data is restored),
+    with its checked usage and the model that served it: the response cache keeps it."""
 
     @property
     def request_id(self) -> str:

@@ -41,6 +41,13 @@ class Settlement:
         record.cost_nano_usd = self.prices.request_cost(
             record.usage, record.created_at.date(), (record.model_served, target)
         )
+        if outcome.cache_saved is not None:  # a hit: what its answer cost the first time
+            saved = self.prices.request_cost(
+                outcome.cache_saved,
+                record.created_at.date(),
+                (record.model_served, record.model_requested),
+            )
+            record.cache_saved_nano_usd = saved or 0
         for settler in self.settlers:
             settler.settle(outcome, record)
 

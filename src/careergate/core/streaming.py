@@ -8,11 +8,11 @@ from typing import Any
 
 import orjson
 
-from careergate.endpoints.spec import StreamForm
+from careergate.endpoints.spec import StreamAssembler, StreamForm
 from careergate.errors import GatewayError, UpstreamError
 from careergate.upstream.client import StreamBroken, UpstreamStream
 from careergate.upstream.deadline import Deadline
-from careergate.upstream.validation import Scrub, parse_object, upstream_error_event
+from careergate.upstream.validation import Scrub, parse_object, stream_error
 
 DONE = b"[DONE]"
 
@@ -51,18 +51,34 @@ class StreamTally:
 
     form: StreamForm
     usage: Any = None
-    """The upstream's ``usage`` as sent, unchecked (``usage/checks.py`` judges it)."""
+    """The upstream's usage as sent (in chat's shape), unchecked (``usage/checks.py``
+    judges it)."""
     model: str | None = None
     text: list[str] = field(default_factory=list)
     done: bool = False
+    last: dict[str, Any] | None = None
+    """The stream's last event, once it came (streams that end without ``[DONE]``)."""
+    assembler: StreamAssembler | None = None
+    """Puts the chunks together into the whole answer, when it is to be kept."""
 
     def observe(self, chunk: dict[str, Any]) -> None:
-        if self.model is None and isinstance(chunk.get("model"), str):
-            self.model = chunk["model"]
-        usage = chunk.get("usage")
+        form = self.form
+        if self.assembler is not None:
+            self.assembler.add(chunk)
+        if self.model is None:
+            self.model = form.chunk_model(chunk)
+        usage = form.chunk_usage(chunk)
         if usage:
             self.usage = usage
-        self.text.extend(self.form.chunk_texts(chunk))
+        self.text.extend(form.chunk_texts(chunk))
+        if form.is_final(chunk):
+            self.done = True
+            self.last = chunk
+
+
+Rewrite = Callable[[dict[str, Any]], list[dict[str, Any]] | None]
+"""Changes a chunk (the privacy step's restorer): the chunks to send in its place, or
+``None`` to send it as it came."""
 
 
 async def relay(
@@ -73,33 +89,41 @@ async def relay(
     request_id: str,
     forward_usage_chunk: bool,
     scrub: Scrub,
-    rewrite: Callable[[dict[str, Any]], bool] | None = None,
+    rewrite: Rewrite | None = None,
 ) -> AsyncIterator[bytes]:
-    """Check and forward each event; end with ``[DONE]`` or an error event.
+    """Check and forward each event; end with ``[DONE]`` (or the endpoint's own last
+    event) or an error event.
 
     The usage-only chunk is dropped when the caller did not ask for usage (the gateway
-    asked for it on its own behalf). ``rewrite`` may change a chunk in place (the privacy
-    step's restorer) and says whether it did. An error event of the upstream's ends the
-    stream with its error, ``scrub``bed of credentials. Raises only ``GatewayError``
-    once started: the caller's stream turns it into an error event, since the status
-    line has already been sent.
+    asked for it on its own behalf). ``rewrite`` may change a chunk (the privacy step's
+    restorer). An error event of the upstream's ends the stream with its error,
+    ``scrub``bed of credentials. Raises only ``GatewayError`` once started: the caller's
+    stream turns it into an error event, since the status line has already been sent.
     """
+    form = tally.form
     try:
         async for data in upstream_events(stream, deadline):
             if data == DONE:
+                if not form.ends_with_done:
+                    continue  # not this endpoint's ending: its last event already came
                 tally.done = True
                 yield sse_event(DONE)
                 return
             chunk = parse_object(data)
-            if (error := upstream_error_event(chunk, scrub=scrub)) is not None:
-                raise error
-            tally.form.check_chunk(chunk)
+            if (error := form.error_of(chunk)) is not None:
+                raise stream_error(error, scrub=scrub)
+            form.check_chunk(chunk)
             tally.observe(chunk)
-            if not forward_usage_chunk and tally.form.is_usage_only(chunk):
+            if not forward_usage_chunk and form.is_usage_only(chunk):
                 continue
-            if rewrite is not None and rewrite(chunk):
-                data = orjson.dumps(chunk)
-            yield sse_event(data)
+            rewritten = rewrite(chunk) if rewrite is not None else None
+            if rewritten is None:
+                yield form.frame(data, chunk)
+            else:
+                for piece in rewritten:
+                    yield form.frame(orjson.dumps(piece), piece)
+        if tally.done:  # a stream whose last event says it is complete
+            return
         raise UpstreamError(
             "The upstream ended the stream before it was complete.",
             code="upstream_stream_interrupted",

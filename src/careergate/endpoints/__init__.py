@@ -6,8 +6,17 @@ streams. The request path asks the spec and never branches on the endpoint, so a
 endpoint is a new spec registered in ``registry.py``.
 """
 
-from careergate.endpoints.registry import CHAT, EMBEDDINGS, ENDPOINTS, endpoint_paths
+from careergate.endpoints.registry import CHAT, EMBEDDINGS, ENDPOINTS, RESPONSES, endpoint_paths
 from careergate.endpoints.slots import Slot
 from careergate.endpoints.spec import EndpointSpec, Json
 
-__all__ = ["CHAT", "EMBEDDINGS", "ENDPOINTS", "EndpointSpec", "Json", "Slot", "endpoint_paths"]
+__all__ = [
+    "CHAT",
+    "EMBEDDINGS",
+    "ENDPOINTS",
+    "RESPONSES",
+    "EndpointSpec",
+    "Json",
+    "Slot",
+    "endpoint_paths",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from careergate.endpoints.chat_cache import ChatAssembler, ChatCache, chat_chunks
 from careergate.endpoints.chat_cost import (
     media_tokens,
     output_tokens,
@@ -13,8 +14,8 @@ from careergate.endpoints.chat_cost import (
 )
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.facts import ModelFacts
-from careergate.endpoints.slots import Slot
-from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
+from careergate.endpoints.slots import Slot, TextRestorer
+from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamAssembler, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
 from careergate.usage.checks import Ceilings
@@ -73,12 +74,55 @@ class ChatStream(StreamForm):
         options = body.get("stream_options") or {}
         return {"stream_options": {**options, "include_usage": True}}
 
+    def restore(self, chunk: Json, restorer: TextRestorer) -> list[Json] | None:
+        """Each choice's content and tool-call arguments; at a choice's end, what was
+        held back goes out with its last chunk."""
+        changed = False
+        for choice in chunk.get("choices") or ():
+            index = int(choice.get("index") or 0)
+            delta = choice.get("delta") or {}
+            content = delta.get("content")
+            if isinstance(content, str):
+                delta["content"] = restorer.feed((index, -1), content, restorer.structured)
+                changed = True
+            for call in delta.get("tool_calls") or ():
+                function = call.get("function") or {}
+                arguments = function.get("arguments")
+                if isinstance(arguments, str):
+                    key = (index, int(call.get("index") or 0))
+                    function["arguments"] = restorer.feed(key, arguments, True)
+                    changed = True
+            if choice.get("finish_reason") is not None:
+                changed |= _release(index, delta, restorer)
+        return [chunk] if changed else None
+
+    def chunks_of(self, answer: Json, usage_chunk: bool) -> list[Json]:
+        return chat_chunks(answer, usage_chunk)
+
+    def assembler(self) -> StreamAssembler:
+        return ChatAssembler()
+
+
+def _release(index: int, delta: dict[str, Any], restorer: TextRestorer) -> bool:
+    """What was held back of choice ``index``'s texts, added to its last ``delta``."""
+    released = False
+    for key in [key for key in restorer.held() if key[0] == index]:
+        if key[1] < 0:
+            rest = restorer.flush(key, restorer.structured)
+            delta["content"] = (delta.get("content") or "") + rest
+        else:
+            calls = delta.setdefault("tool_calls", [])
+            calls.append({"index": key[1], "function": {"arguments": restorer.flush(key, True)}})
+        released = True
+    return released
+
 
 class ChatCompletions(EndpointSpec):
     name: ClassVar[str] = "chat"
     path: ClassVar[str] = "chat/completions"
     text_param: ClassVar[str] = "messages"
     stream: ClassVar[StreamForm | None] = ChatStream()
+    cache: ClassVar[CacheForm | None] = ChatCache()
 
     def check_request(self, body: Json) -> None:
         messages = require_present(body, "messages")

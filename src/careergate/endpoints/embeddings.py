@@ -7,7 +7,7 @@ from typing import ClassVar
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.facts import ModelFacts
 from careergate.endpoints.slots import Slot
-from careergate.endpoints.spec import EndpointSpec, Json, StreamForm
+from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
 from careergate.usage.checks import Ceilings
@@ -17,11 +17,27 @@ MAX_INPUTS = 2048
 """OpenAI's largest embeddings batch."""
 
 
+class EmbeddingsCache(CacheForm):
+    ignored: ClassVar[frozenset[str]] = frozenset({"user"})
+
+    def normalised(self, body: Json, model: str) -> Json:
+        """The inputs, ``dimensions`` and ``encoding_format`` (float when not named,
+        as the API does) under the snapshot's name."""
+        normal = {k: v for k, v in body.items() if k not in self.ignored}
+        normal["model"] = model
+        normal.setdefault("encoding_format", "float")
+        return normal
+
+    def sampled(self, body: Json) -> bool:
+        return False  # an embedding is the same for the same input
+
+
 class Embeddings(EndpointSpec):
     name: ClassVar[str] = "embeddings"
     path: ClassVar[str] = "embeddings"
     text_param: ClassVar[str] = "input"
     stream: ClassVar[StreamForm | None] = None
+    cache: ClassVar[CacheForm | None] = EmbeddingsCache()
 
     def check_request(self, body: Json) -> None:
         inputs = require_present(body, "input")

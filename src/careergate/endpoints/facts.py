@@ -1,8 +1,6 @@
-"""What bounds a request to one model: its largest output, its context window and how it
-counts images. The values come from the model catalogue (``models/snapshots.yaml``); the
-types live here, beside the endpoint specs that compute worst cases and usage ceilings
-from them. They are the one description of a model's limits: budgets hold worst cases by
-them, and an upstream's usage is judged by them (``usage/checks.py``)."""
+"""What bounds the cost of a request to one model: its largest output and how it counts
+images. The values come from the model catalogue (``models/snapshots.yaml``); the types
+live here, beside the endpoint specs that compute worst cases from them."""
 
 from __future__ import annotations
 
@@ -15,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 HIGH_DETAIL_TILES = 8
 """The most 512-pixel tiles an image can take at high detail: OpenAI scales it to fit
 2048 x 2048, then its shortest side to 768, so at most 768 x 2048, 2 x 4 tiles."""
+
+DEFAULT_CONTEXT_WINDOW = 1_047_576
+"""The largest context window of OpenAI's models (GPT-4.1): the bound for a model when
+the catalogue knows none."""
 
 MAX_PATCHES = 1536
 """The most 32-pixel patches OpenAI cuts an image into (larger images are scaled down)."""
@@ -53,12 +55,12 @@ class ImageRule(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class ModelFacts:
-    """What bounds a request to one model (its cost, and the usage it can truly have)."""
+    """What bounds the cost of a request to one model."""
 
     max_output: int
-    """The most output tokens a request may ask for (the catalogue's largest output, or
-    the gateway's allowance for a model the catalogue does not know)."""
+    """The most output tokens a request may ask for."""
     images: ImageRule
     """How many tokens an image may count at most."""
-    context_window: int | None = None
-    """The most tokens a prompt can hold (``None``: not known)."""
+    context_window: int = DEFAULT_CONTEXT_WINDOW
+    """The most tokens its context holds (for a model the catalogue does not know, the
+    most any model it knows holds)."""

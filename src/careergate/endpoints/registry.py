@@ -8,13 +8,15 @@ from types import MappingProxyType
 
 from careergate.endpoints.chat import ChatCompletions
 from careergate.endpoints.embeddings import Embeddings
+from careergate.endpoints.responses import Responses
 from careergate.endpoints.spec import EndpointSpec
 
 CHAT: EndpointSpec = ChatCompletions()
 EMBEDDINGS: EndpointSpec = Embeddings()
+RESPONSES: EndpointSpec = Responses()
 
 ENDPOINTS: Mapping[str, EndpointSpec] = MappingProxyType(
-    {spec.path: spec for spec in (CHAT, EMBEDDINGS)}
+    {spec.path: spec for spec in (CHAT, EMBEDDINGS, RESPONSES)}
 )
 """Every endpoint by its path under ``/v1``."""
 

@@ -7,7 +7,7 @@ slots leaves every other part of the body (and its order) untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,3 +22,32 @@ class Slot:
 
     def set(self, value: str) -> None:
         self.container[self.key] = value
+
+
+Key = tuple[int, int]
+"""Which text of a stream a piece belongs to (a choice or output item, and a part)."""
+
+
+class TextRestorer(Protocol):
+    """Puts personal data back into the texts of one streamed answer (the privacy
+    step's, ``privacy/stream.py``); the endpoint's stream form says where the texts are."""
+
+    structured: bool
+    """The answer's texts are JSON documents (JSON mode, structured outputs)."""
+
+    def feed(self, key: Key, piece: str, in_json: bool) -> str:
+        """The next ``piece`` of text ``key``, restored; what could still be the start of
+        a placeholder is held back for the next piece."""
+        ...
+
+    def flush(self, key: Key, in_json: bool) -> str:
+        """What is held back of text ``key``, restored (the text has ended)."""
+        ...
+
+    def held(self) -> list[Key]:
+        """The texts with something held back."""
+        ...
+
+    def whole(self, text: str, in_json: bool) -> str:
+        """A complete text, restored."""
+        ...

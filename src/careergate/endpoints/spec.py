@@ -16,7 +16,7 @@ import orjson
 
 from careergate.endpoints.checks import require, require_present
 from careergate.endpoints.facts import ModelFacts
-from careergate.endpoints.slots import Slot
+from careergate.endpoints.slots import Slot, TextRestorer
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
 from careergate.usage.checks import Ceilings
@@ -61,6 +61,90 @@ class StreamForm(ABC):
     def ask_usage(self, body: Json) -> Json:
         """The body changes that make the upstream send usage at the end of the stream."""
 
+    @abstractmethod
+    def restore(self, chunk: Json, restorer: TextRestorer) -> list[Json] | None:
+        """Put personal data back into ``chunk``'s texts with ``restorer`` (placeholders
+        split across chunks are held back and released later): the chunks to send in
+        its place, or ``None`` when it is unchanged."""
+
+    ends_with_done: ClassVar[bool] = True
+    """The stream ends with ``data: [DONE]`` (chat), not with a last event of its own."""
+
+    def is_final(self, chunk: Json) -> bool:
+        """Whether ``chunk`` is the stream's last event (for streams without ``[DONE]``)."""
+        return False
+
+    def final_answer(self, chunk: Json) -> Json | None:
+        """The whole answer a stream's last event carries, if it carries one."""
+        return None
+
+    def chunk_usage(self, chunk: Json) -> Any:
+        """The usage a chunk carries, in chat completions' shape (``usage/checks.py``
+        judges it), or ``None``."""
+        return chunk.get("usage")
+
+    def chunk_model(self, chunk: Json) -> str | None:
+        model = chunk.get("model")
+        return model if isinstance(model, str) else None
+
+    def error_of(self, chunk: Json) -> Json | None:
+        """The upstream's error object, when ``chunk`` reports that the stream failed
+        (``{"error": {...}}``, as OpenAI sends when a chat stream fails midway)."""
+        error = chunk.get("error")
+        return error if isinstance(error, dict) and "choices" not in chunk else None
+
+    def frame(self, data: bytes, chunk: Json) -> bytes:
+        """The server-sent event that carries ``data`` (the JSON of ``chunk``)."""
+        return b"data: " + data + b"\n\n"
+
+    @abstractmethod
+    def chunks_of(self, answer: Json, usage_chunk: bool) -> list[Json]:
+        """A whole answer as the chunks of a stream (a kept answer served as a stream),
+        with the usage-only chunk last when ``usage_chunk``."""
+
+    @abstractmethod
+    def assembler(self) -> StreamAssembler:
+        """What puts a stream's chunks together into the whole answer (to be kept)."""
+
+
+class StreamAssembler(ABC):
+    """Collects a stream's chunks as they pass; must copy what it keeps, since a chunk
+    may be changed after it (personal data restored)."""
+
+    @abstractmethod
+    def add(self, chunk: Json) -> None: ...
+
+    @abstractmethod
+    def answer(self) -> Json:
+        """The whole answer the chunks made, as the endpoint answers without a stream."""
+
+
+class CacheForm(ABC):
+    """What an endpoint's cache key is made of: one place per endpoint."""
+
+    ignored: ClassVar[frozenset[str]]
+    """Parameters that do not change the answer (how it is delivered, who asked)."""
+
+    @abstractmethod
+    def normalised(self, body: Json, model: str) -> Json:
+        """The request as the key sees it: ``model`` (the snapshot it was resolved to)
+        in place of the name asked for, the ignored parameters out, and parameters that
+        mean the same spelled one way."""
+
+    @abstractmethod
+    def sampled(self, body: Json) -> bool:
+        """Whether the answer is a sample (``temperature`` above 0): a repeat would get
+        another, so keeping it must be configured."""
+
+    def key_material(self, body: Json, model: str) -> bytes:
+        """The normalised request as canonical JSON (keys sorted)."""
+        return orjson.dumps(self.normalised(body, model), option=orjson.OPT_SORT_KEYS)
+
+    def semantic_parts(self, body: Json, model: str) -> tuple[bytes, str] | None:
+        """For the semantic cache: the request's key material without its question, and
+        the question, whose meaning is compared; ``None``: only exact matches count."""
+        return None
+
 
 class EndpointSpec(ABC):
     """One OpenAI endpoint, as the request path sees it."""
@@ -73,13 +157,17 @@ class EndpointSpec(ABC):
     """The parameter that holds the request's texts (named by a privacy refusal)."""
     stream: ClassVar[StreamForm | None]
     """How answers stream; ``None``: this endpoint never streams."""
+    cache: ClassVar[CacheForm | None]
+    """What its cache key is made of; ``None``: its answers are never cached."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if inspect.isabstract(cls):
             return
         missing = [
-            name for name in ("name", "path", "text_param", "stream") if not hasattr(cls, name)
+            name
+            for name in ("name", "path", "text_param", "stream", "cache")
+            if not hasattr(cls, name)
         ]
         if missing:
             raise TypeError(f"endpoint spec {cls.__name__} does not define {', '.join(missing)}")
@@ -194,7 +282,27 @@ class EndpointSpec(ABC):
         output ceiling."""
         return len(payload) // 4 + (self.output_ceiling(body) or 0)
 
+    # -- conversations kept upstream -----------------------------------------------------
+
+    def continues(self, body: Json) -> str | None:
+        """The id of the earlier answer the request continues (its context is kept by the
+        upstream, not sent again), if any."""
+        return None
+
+    def remembers(self, body: Json) -> bool:
+        """Whether the upstream keeps this request's answer for later requests to continue."""
+        return False
+
+    def answer_id(self, answer: Json) -> str | None:
+        """The id by which a later request may continue this answer."""
+        return None
+
     # -- the answer -------------------------------------------------------------------------
+
+    def usage_of(self, answer: Json) -> Any:
+        """The answer's usage in chat completions' shape (``prompt_tokens``,
+        ``completion_tokens``, their details), as ``usage/checks.py`` reads it."""
+        return answer.get("usage")
 
     @abstractmethod
     def check_answer(self, answer: Json) -> None:

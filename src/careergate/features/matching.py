@@ -18,6 +18,7 @@ the model cannot answer, the fallback's ranking stands and the answer says
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,9 +106,15 @@ class JobMatcher:
         self.embedder = embedder
 
     def rank(
-        self, query: list[Segment], candidates: list[Candidate], *, query_is_posting: bool
+        self,
+        query: list[Segment],
+        candidates: list[Candidate],
+        *,
+        query_is_posting: bool,
+        progress: Callable[[int], None] | None = None,
     ) -> list[Match]:
-        """Every candidate scored without a model, best first."""
+        """Every candidate scored without a model, best first; ``progress`` is told of
+        each candidate scored (the command line's progress bar)."""
         if not candidates:
             return []
         texts = [_text(c.segments) for c in candidates]
@@ -126,6 +133,8 @@ class JobMatcher:
         query_skills = self._skills(query)
         matches = []
         for candidate, lexical in zip(candidates, raw, strict=True):
+            if progress is not None:
+                progress(1)
             theirs = self._skills(candidate.segments)
             posting, profile = (
                 (query_skills, theirs) if query_is_posting else (theirs, query_skills)
@@ -181,17 +190,21 @@ class JobMatcher:
         *,
         query_is_posting: bool,
         top: int = 10,
+        progress: Callable[[int], None] | None = None,
     ) -> MatchReport:
         # In a thread: ranking thousands of candidates, and embedding them, takes seconds.
         ranked = await asyncio.to_thread(
-            self.rank, query, candidates, query_is_posting=query_is_posting
+            self.rank, query, candidates, query_is_posting=query_is_posting, progress=progress
         )
         if caller is None:
             return MatchReport(ranked[:top], degraded=True, reason="no model was asked (offline)")
         try:
-            model = await self._judge(query, ranked[:AI_TOP], candidates, caller)
+            model, rated = await self._judge(query, ranked[:AI_TOP], candidates, caller)
         except ModelUnavailable as exc:
             return MatchReport(ranked[:top], degraded=True, reason=str(exc))
+        if not rated:
+            reason = "the model rated none of the candidates; the ranking stands"
+            return MatchReport(ranked[:top], degraded=True, reason=reason)
         ranked.sort(key=lambda m: (-m.score, m.id))
         return MatchReport(ranked[:top], degraded=False, model=model)
 
@@ -201,7 +214,8 @@ class JobMatcher:
         best: list[Match],
         candidates: list[Candidate],
         caller: ModelCaller,
-    ) -> str | None:
+    ) -> tuple[str | None, int]:
+        """Fold the model's ratings into ``best``: (the model, how many it rated)."""
         texts = {c.id: _text(c.segments)[:2000] for c in candidates}
         listing = "\n\n".join(f"[{m.id}]\n{texts[m.id]}" for m in best)
         ratings, model = await ask_structured(
@@ -215,14 +229,16 @@ class JobMatcher:
             max_tokens=1500,
         )
         by_id = {m.id: m for m in best}
+        rated = 0
         for rating in ratings["ratings"]:
             match = by_id.get(rating["id"])
             if match is None:
                 continue  # a candidate the model made up
+            rated += 1
             match.model_fit = rating["fit"] / 100
             match.score = 0.5 * match.score + 0.5 * match.model_fit
             match.explanation = f"{rating['why'].strip()} ({match.explanation})"
-        return model
+        return model, rated
 
     def _skills(self, segments: list[Segment]) -> dict[str, str]:
         return {f.skill.uri: f.skill.label for f in self.taxonomy.find(segments)}

@@ -127,10 +127,15 @@ class ContentOptimiser:
         if caller is not None:
             try:
                 proposed, model = await self._propose(resume, posting, caller)
-                edits, dropped = self._checked(proposed, resume)
-                degraded, reason = False, None
+                ai, dropped = self._checked(proposed, resume)
             except ModelUnavailable as exc:
                 reason = str(exc)
+            else:
+                edits = _merged(ai, rules)
+                if ai:
+                    degraded, reason = False, None
+                else:  # the model answered, but nothing better than the rules' edits
+                    reason = "the model proposed no usable edit; the rule-based edits stand"
         before = self._coverage(resume, wanted)
         after = self._coverage(_apply(resume, edits), wanted)
         return OptimisationReport(edits, notes, before, after, degraded, reason, model, dropped)
@@ -244,6 +249,9 @@ class ContentOptimiser:
             if home is None:
                 dropped.append(f"original not in the resume: {original[:80]!r}")
                 continue
+            if item["replacement"].strip() == original.strip():
+                dropped.append(f"changes nothing: {original[:80]!r}")
+                continue
             new_numbers = set(NUMBER.findall(item["replacement"])) - known_numbers
             if new_numbers:
                 dropped.append(f"invents {', '.join(sorted(new_numbers))}: {original[:60]!r}")
@@ -259,6 +267,20 @@ class ContentOptimiser:
         prose = [s for s in resume if any(m in s.field for m in _EDITABLE)]
         shown = {f.skill.uri for f in self.taxonomy.find(prose)}
         return len(shown & wanted.keys()) / len(wanted)
+
+
+def _merged(ai: list[Edit], rules: list[Edit]) -> list[Edit]:
+    """The model's edits, then the rules' edits of text no edit of the model's touches:
+    a rule-based edit is dropped only for a better one of the same text."""
+    touched = [(edit.field, edit.original) for edit in ai]
+
+    def overlaps(edit: Edit) -> bool:
+        return any(
+            edit.field == where and (edit.original in text or text in edit.original)
+            for where, text in touched
+        )
+
+    return [*ai, *(edit for edit in rules if not overlaps(edit))]
 
 
 def _apply(resume: list[Segment], edits: list[Edit]) -> list[Segment]:

@@ -39,8 +39,12 @@ class FeatureService:
     """The features of one gateway. ESCO and the embedder are loaded on first use (in a
     thread) and then held, with the embedder's cache of postings' vectors."""
 
-    def __init__(self, run: Run, model: str, embeddings: bool = True) -> None:
+    def __init__(
+        self, run: Run, model: str, embeddings: bool = True, sandboxed: bool = False
+    ) -> None:
         self._run = run
+        self.sandboxed = sandboxed
+        """The models answering are the sandbox's: every answer says so (``sandbox``)."""
         self.model = model
         """The model (or alias, or ``auto``) the features ask: CAREERGATE_FEATURE_MODEL."""
         self.embeddings = embeddings
@@ -71,7 +75,7 @@ class FeatureService:
         user = user_of(payload, user)
         inference = SkillInference(await self.taxonomy(), self.model)
         caller = self._caller(secret, skills.FEATURE, user)
-        return (await inference.extract(segments, caller, user)).to_json()
+        return self._labelled((await inference.extract(segments, caller, user)).to_json())
 
     async def recommend_skills(
         self, payload: Any, secret: str | None, user: str | None = None
@@ -86,7 +90,7 @@ class FeatureService:
         recommender = SkillRecommender(await self.taxonomy(), self.model)
         postings = [segments for _, segments in entries]
         report = await recommender.recommend(profile, role, postings, caller, top)
-        return report.to_json()
+        return self._labelled(report.to_json())
 
     async def match_jobs(
         self, payload: Any, secret: str | None, user: str | None = None
@@ -100,7 +104,7 @@ class FeatureService:
         report = await matcher.match(
             query, candidates, caller, query_is_posting=query_is_posting, top=top
         )
-        return report.to_json()
+        return self._labelled(report.to_json())
 
     async def optimise_content(
         self, payload: Any, secret: str | None, user: str | None = None
@@ -112,7 +116,7 @@ class FeatureService:
         posting = job_segments(validate(payload["job"], "job"))
         caller = self._caller(secret, optimise.FEATURE, user_of(payload, user))
         optimiser = ContentOptimiser(await self.taxonomy(), self.model)
-        return (await optimiser.optimise(resume, posting, caller)).to_json()
+        return self._labelled((await optimiser.optimise(resume, posting, caller)).to_json())
 
     async def generate_resume(
         self, payload: Any, secret: str | None, user: str | None = None
@@ -124,7 +128,13 @@ class FeatureService:
         posting = validate(payload["job"], "job")
         caller = self._caller(secret, resumes.FEATURE, user_of(payload, user))
         builder = ResumeBuilder(await self.taxonomy(), self.model)
-        return (await builder.build(profile, posting, caller)).to_json()
+        return self._labelled((await builder.build(profile, posting, caller)).to_json())
+
+    def _labelled(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """``answer``, marked ``"sandbox": true`` when no real model could have given it."""
+        if self.sandboxed:
+            answer["sandbox"] = True
+        return answer
 
 
 def top_of(payload: dict[str, Any]) -> int:

@@ -114,9 +114,11 @@ class SkillInference:
         for item in listed["skills"]:
             skill = self.taxonomy.lookup(item["name"])
             place = _locate(item["evidence"], segments)
+            if place is None:
+                continue  # no evidence in the document: not a finding, mapped or not
             if skill is None:
                 unmapped.append(item["name"])
-            elif place is not None:  # no evidence in the document: not a finding
+            else:
                 segment, start = place
                 end = start + len(item["evidence"])
                 skills.append(
@@ -254,6 +256,9 @@ class SkillRecommender:
             suggested, model = await self._suggest(profile, role, caller, has, demand)
         except ModelUnavailable as exc:
             report.reason = str(exc)
+            return report
+        if not suggested:  # the model answered, but named no ESCO skill to add
+            report.reason = "the model suggested no ESCO skill; the postings' demand stands"
             return report
         seen = {r.uri for r in suggested}
         merged = [*suggested, *(r for r in by_demand if r.uri not in seen)]

@@ -6,7 +6,8 @@
   period; the last one purged becomes the chain's anchor (its seq and hash), from which
   ``audit verify`` starts. The purge holds the chain's lock, like an append. An
   erasure's record of the entries it cleared goes with the erasure's own entry.
-- Feedback, evaluation results and dead-letter files simply go.
+- Feedback, evaluation results, dead-letter files and the records of answers kept
+  upstream (``vault/conversations.py``) simply go.
 
 The gateway purges every ``purge_seconds`` in the background; ``careergate privacy
 purge`` does it at once. Several processes purging at once are harmless: each deletes
@@ -38,7 +39,9 @@ from careergate.storage.tables import (
     EvalResultRow,
     FeedbackRow,
     UsageRow,
+    VaultSecretRow,
 )
+from careergate.vault.conversations import RESPONSE_KIND
 
 log = logging.getLogger("careergate.retention")
 
@@ -52,6 +55,7 @@ class Purged:
     feedback: int = 0
     eval_results: int = 0
     dead_letter_files: int = 0
+    kept_responses: int = 0
 
     def to_json(self) -> dict[str, int]:
         return asdict(self)
@@ -86,6 +90,9 @@ async def purge(
             database, EvalResultRow, EvalResultRow.at, _before(retention.eval_days, now)
         ),
         dead_letter_files=_purge_files(dead_letter, _before(retention.dead_letter_days, now)),
+        kept_responses=await _purge_kept_responses(
+            database, _before(retention.responses_days, now)
+        ),
     )
     if any(asdict(purged).values()):
         log.info("retention purge: %s", purged.to_json())
@@ -131,6 +138,19 @@ async def _purge_audit(database: Database, line: datetime) -> int:
             .values(anchor_seq=last, anchor_hash=last_hash)
         )
     return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+async def _purge_kept_responses(database: Database, line: datetime | None) -> int:
+    """Records of answers the upstream no longer keeps (``vault/conversations.py``)."""
+    if line is None:
+        return 0
+    async with database.engine.begin() as connection:
+        done = await connection.execute(
+            delete(VaultSecretRow).where(
+                VaultSecretRow.kind == RESPONSE_KIND, VaultSecretRow.created_at < line
+            )
+        )
+    return int(done.rowcount)
 
 
 def _purge_files(folder: Path, line: datetime | None) -> int:

@@ -5,14 +5,17 @@ cost, team, feature and model, and only the user id is replaced, by a random tok
 (one per erasure, so the records still count as one user's and cannot be linked back).
 Everything else that names the user goes: their keys are revoked and lose their user,
 name and metadata; their budgets and the alerts about their keys and budgets are
-deleted; feedback gets the token; audit entries lose their plaintext user and details
+deleted; feedback gets the token; the records of their answers kept upstream (the
+placeholders of a conversation, ``vault/conversations.py``) are deleted; audit entries
+lose their plaintext user and details
 (the chain keeps only their salted digest, whose salt goes too); dead-letter files are
-rewritten; the budget leases of their requests in flight get the token (a request
-settled for its worst case after its process died is recorded with it). The record
-journals are seen to first (``records/erasure.py``): a dead process's records, which a
-later replay writes, are rewritten the same way, and a living process's records of the
-user are waited for until they are committed, so that the erasure finds them in the
-database. The erasure is itself an audit entry (``privacy.erased``) naming the token,
+rewritten; the answers the response cache keeps for their requests are deleted; the
+budget leases of their requests in flight get the token (a request settled for its
+worst case after its process died is recorded with it). The record journals are seen
+to first (``records/erasure.py``): a dead process's records, which a later replay
+writes, are rewritten the same way, and a living process's records of the user are
+waited for until they are committed, so that the erasure finds them in the database.
+The erasure is itself an audit entry (``privacy.erased``) naming the token,
 never the user, appended in the transaction that clears the audit entries and sealing
 which ones it cleared, so that ``audit verify`` can tell them from fields nulled by hand
 (``careergate.audit.redaction``).
@@ -25,6 +28,7 @@ PostgreSQL, old row versions stay on disk until vacuumed, as for any update.)
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +57,7 @@ from careergate.storage.tables import (
     UsageRow,
     VaultSecretRow,
 )
+from careergate.vault.conversations import RESPONSE_KIND
 from careergate.vault.store import Vault
 
 ERASED_PREFIX = "erased-"
@@ -121,11 +126,15 @@ class Erasure:
     dead_letter_records: int
     privacy_subject: int
     """Registered personal data for the privacy step (sealed in the vault) deleted."""
-    budget_leases: int
+    kept_responses: int = 0
+    """Records of the user's answers kept upstream (placeholders, sealed) deleted."""
+    cache_entries: int = 0
+    """Answers the response cache kept for the user's requests, deleted."""
+    budget_leases: int = 0
     """Reservations of requests in flight that named the user."""
-    journal_records: int
+    journal_records: int = 0
     """Records of dead processes' journals rewritten (or dropped, if cut short)."""
-    journal_pending: int
+    journal_pending: int = 0
     """Journal segments of living processes that still named the user after the wait:
     when not 0, run the erasure again once their database writes go through."""
 
@@ -134,10 +143,16 @@ class Erasure:
 
 
 async def erase_user(
-    database: Database, user: str, actor: Actor, dead_letter: Path, journal: Path
+    database: Database,
+    user: str,
+    actor: Actor,
+    dead_letter: Path,
+    journal: Path,
+    forget_cached: Callable[[str], Awaitable[int]] | None = None,
 ) -> Erasure:
     """Erase or anonymise ``user`` everywhere (see the module's docs); what was done.
-    ``dead_letter`` and ``journal``: the data directory's folders of each."""
+    ``dead_letter`` and ``journal``: the data directory's folders of each;
+    ``forget_cached`` deletes the user's entries from the response cache."""
     token = ERASED_PREFIX + secrets.token_hex(12)
     journalled = await erase_from_journals(journal, user, token)
     now = datetime.now(UTC)
@@ -184,11 +199,25 @@ async def erase_user(
                 VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
             )
         )
+        responses = await count(
+            delete(VaultSecretRow).where(
+                VaultSecretRow.kind == RESPONSE_KIND, VaultSecretRow.label == user
+            )
+        )
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
+    cached = await forget_cached(user) if forget_cached is not None else 0
 
     def erasure(audit: int) -> Erasure:
         counts = (usage, daily, feedback, keys, budgets, alerts, audit, set_aside, subject)
-        return Erasure(token, *counts, leases, journalled.records, journalled.pending)
+        return Erasure(
+            token,
+            *counts,
+            kept_responses=responses,
+            cache_entries=cached,
+            budget_leases=leases,
+            journal_records=journalled.records,
+            journal_pending=journalled.pending,
+        )
 
     def entry(audit: int) -> AuditEntry:
         return AuditEntry(

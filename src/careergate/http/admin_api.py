@@ -207,8 +207,9 @@ class AdminRoutes:
     async def erase_user(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         user = _parse(EraseRequest, await self._body(runtime, request)).user
         settings = runtime.settings
+        forget = runtime.cache.forget_user if runtime.cache is not None else None
         erasure = await erase_user(
-            runtime.database, user, actor, settings.dead_letter_dir, settings.journal_dir
+            runtime.database, user, actor, settings.dead_letter_dir, settings.journal_dir, forget
         )
         if runtime.privacy.directory is not None:
             runtime.privacy.directory.evict(user)  # erased above; this process's copy too

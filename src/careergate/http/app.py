@@ -26,6 +26,8 @@ from careergate.http.features_api import FeatureRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.operations_api import OperationsRoutes
 from careergate.http.responses import error_response
+from careergate.http.responses_api import StoredResponseRoutes
+from careergate.http.tasks_api import TaskRoutes
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtimes.runtime = await Runtime.start(settings)
+        if settings.tasks.gateway_workers:
+            await runtimes.runtime.start_task_workers(settings.tasks.gateway_workers)
         if serving:
             gc.freeze()
         try:
@@ -72,8 +76,10 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
         # Registered here too so that other methods get a 405 rather than a 404.
         *(Route(path, handler, methods=["POST"]) for path, handler in forward.items()),
         *ModelRoutes(runtimes).routes(),
+        *StoredResponseRoutes(runtimes).routes(),
         *AdminRoutes(runtimes).routes(),
         *FeatureRoutes(runtimes).routes(),
+        *TaskRoutes(runtimes).routes(),
     ]
     starlette = Starlette(
         routes=routes,

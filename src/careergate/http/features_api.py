@@ -37,19 +37,6 @@ Feature = Callable[[FeatureService, Any, str | None, str | None], Awaitable[dict
 class FeatureRoutes:
     def __init__(self, runtimes: RuntimeHolder) -> None:
         self.runtimes = runtimes
-        self._service: FeatureService | None = None
-        self._service_of: Runtime | None = None
-
-    def _features(self, runtime: Runtime) -> FeatureService:
-        """The runtime's features, made on the first feature request and then held (with
-        ESCO and the embedder they load)."""
-        if self._service is None or self._service_of is not runtime:
-            settings = runtime.settings
-            self._service = FeatureService(
-                runtime.gateway.run, settings.feature_model, settings.matching_embeddings
-            )
-            self._service_of = runtime
-        return self._service
 
     def routes(self) -> list[Route]:
         return [
@@ -77,7 +64,7 @@ class FeatureRoutes:
         async def work(
             runtime: Runtime, principal: Principal, secret: str | None, payload: Any
         ) -> dict[str, Any]:
-            return await feature(self._features(runtime), payload, secret, principal.user)
+            return await feature(runtime.features, payload, secret, principal.user)
 
         return await self._serve(request, work)
 

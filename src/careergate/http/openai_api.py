@@ -64,6 +64,7 @@ class RequestHeaders:
     feature: str | None = None
     user_token: str | None = None
     timeout: float | None = None
+    cache_control: str | None = None
 
     @classmethod
     def parse(cls, raw: Headers) -> RequestHeaders:
@@ -118,6 +119,10 @@ def _set_timeout(h: RequestHeaders, v: str) -> None:
     h.timeout = _positive_float(v)
 
 
+def _set_cache_control(h: RequestHeaders, v: str) -> None:
+    h.cache_control = v
+
+
 _HEADER_READERS: dict[bytes, Callable[[RequestHeaders, str], None]] = {
     b"authorization": _set_authorization,
     b"api-key": _set_api_key,
@@ -126,6 +131,7 @@ _HEADER_READERS: dict[bytes, Callable[[RequestHeaders, str], None]] = {
     b"x-careergate-feature": _set_feature,
     b"x-careergate-timeout": _set_timeout,
     b"x-careergate-user-token": _set_user_token,
+    b"cache-control": _set_cache_control,
 }
 
 
@@ -236,6 +242,7 @@ class ForwardEndpoint:
             feature=headers.feature,
             user_token=headers.user_token,
             timeout=headers.timeout,
+            cache_control=headers.cache_control,
             client=scope["client"][0] if scope.get("client") else None,
         )
         try:

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from careergate.endpoints.facts import ImageRule, ModelFacts
+from careergate.endpoints.facts import DEFAULT_CONTEXT_WINDOW, ImageRule, ModelFacts
 
 
 class Tier(IntEnum):
@@ -63,20 +63,25 @@ class SnapshotCatalogue:
         self._facts: dict[str, ModelFacts] = {}
 
     def facts(self, model: str) -> ModelFacts:
-        """The model's output ceiling, image rule and context window (cached: asked on
-        every request)."""
+        """The model's output ceiling and image rule (cached: asked on every request)."""
         found = self._facts.get(model)
         if found is None:
             if len(self._facts) > 10_000:  # names passed through a wildcard are unbounded
                 self._facts.clear()
             info = self.info(model)
             max_output = info.max_output if info and info.max_output else None
+            window = info.context_window if info and info.context_window else None
             found = self._facts[model] = ModelFacts(
                 max_output or self.unknown_max_output,
                 self.image_rule(model),
-                info.context_window if info else None,
+                window or self._largest_window(),
             )
         return found
+
+    def _largest_window(self) -> int:
+        """The largest context window of any known model: the most an unknown one may hold."""
+        windows = [i.context_window for i in self.snapshots.values() if i.context_window]
+        return max(windows, default=DEFAULT_CONTEXT_WINDOW)
 
     @classmethod
     def shipped(

@@ -25,6 +25,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from careergate.observability.cache_metrics import CacheMetrics
 from careergate.observability.tally import RequestKey, Tally, TallyCollector
 from careergate.usage.record import UsageRecord
 
@@ -68,6 +69,7 @@ class GatewayMetrics:
         self._count: Callable[[RequestKey, UsageRecord], None]
         # Rare by nature: prometheus_client's own counter, shared by worker processes too.
         self._corrected = Counter(*CORRECTED, ["deployment", "reason"], registry=self.registry)
+        self.cache = CacheMetrics(self.registry)
         if self._shared:
             self._count = _PrometheusValues(self.registry).add
         else:
@@ -80,6 +82,8 @@ class GatewayMetrics:
         corrected = record.usage.corrected
         if corrected is not None:
             self._corrected.labels(record.deployment or "", corrected).inc()
+        if record.cache is not None:
+            self.cache.observe(record)
         model = record.model_requested or ""
         if model and record.status_code >= 400 and not self._known_model(model):
             model = "other"

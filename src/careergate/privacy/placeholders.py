@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
 import orjson
@@ -53,6 +53,7 @@ class Placeholders:
         *,
         mask: bool = False,
         taken: AbstractSet[tuple[str, int]] = frozenset(),
+        earlier: Mapping[str, str] | None = None,
     ) -> None:
         self.mask = mask
         self._taken = taken
@@ -61,11 +62,32 @@ class Placeholders:
         self._numbers: Counter[PiiKind] = Counter()
         self.kinds: Counter[str] = Counter()
         """Occurrences replaced, by kind."""
+        if not mask:
+            self._carry(earlier or {})
         for kind, value in subject:
             placeholder = self._register(kind, value)
             if kind is PiiKind.PERSON:  # "[PERSON_1_GIVEN]" means the subject's given name
                 for part, word in name_parts(value):
                     self._value.setdefault(f"{placeholder[:-1]}_{part}]", word)
+
+    def _carry(self, earlier: Mapping[str, str]) -> None:
+        """Take over an earlier request's table (a conversation continued upstream, whose
+        earlier turns are not sent again): its placeholders keep their values, the same
+        values get the same placeholders, and new values get new numbers."""
+        for placeholder, value in earlier.items():
+            match = PLACEHOLDER.fullmatch(placeholder)
+            if match is None:
+                continue
+            self._value[placeholder] = value
+            if match.group(3):  # a name's part: restored, never handed out again
+                continue
+            kind, number = PiiKind(match.group(1)), int(match.group(2))
+            self._placeholder.setdefault((kind, _normal(kind, value)), placeholder)
+            self._numbers[kind] = max(self._numbers[kind], number)
+
+    def exported(self) -> dict[str, str]:
+        """The table (placeholder -> value), for a request that will continue this one."""
+        return {} if self.mask else dict(self._value)
 
     def _register(self, kind: PiiKind, value: str) -> str:
         key = (kind, _normal(kind, value))

@@ -18,13 +18,14 @@ user is added to it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from careergate.endpoints import EndpointSpec
+from careergate.endpoints.spec import StreamForm
 from careergate.errors import InvalidRequest
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.placeholders import Placeholders, taken_numbers
@@ -89,10 +90,25 @@ class Protection:
             slot.set(self.placeholders.restore(slot.get(), in_json=slot.in_json))
         return bool(slots)
 
-    def stream_restorer(self) -> StreamRestorer | None:
-        if not self.placeholders.restorable:
+    def stream_restorer(self) -> ChunkRestorer | None:
+        """Restores a stream of this endpoint chunk by chunk; ``None`` when nothing can
+        need restoring."""
+        form = self.endpoint.stream
+        if not self.placeholders.restorable or form is None:
             return None
-        return StreamRestorer(self.placeholders, self.structured)
+        return ChunkRestorer(form, StreamRestorer(self.placeholders, self.structured))
+
+
+@dataclass(slots=True)
+class ChunkRestorer:
+    """The chunks of one stream, restored as its endpoint's stream form lays them out."""
+
+    form: StreamForm
+    texts: StreamRestorer
+
+    def restore(self, chunk: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The chunks to send for ``chunk`` (changed in place), or ``None``: unchanged."""
+        return self.form.restore(chunk, self.texts)
 
 
 class PrivacyShield:
@@ -115,9 +131,11 @@ class PrivacyShield:
         key_mode: PrivacyMode | None,
         feature: str | None,
         user: str | None,
+        earlier: Mapping[str, str] | None = None,
     ) -> Protection | None:
         """Rewrite ``body`` as its mode says; ``None`` when the mode is off. ``extension``
-        is the request's ``careergate`` field, already taken out of ``body``.
+        is the request's ``careergate`` field, already taken out of ``body``; ``earlier``:
+        the placeholders of the earlier request this one continues, if any.
 
         Under ``refuse`` the body is not sent: ``Protection.refusal`` says why.
         """
@@ -132,7 +150,10 @@ class PrivacyShield:
         subject = Subject.of(spec) if spec is not None else Subject()
         findings = await self.detector.detect(texts, subject)
         placeholders = Placeholders(
-            subject, mask=mode is not PrivacyMode.PSEUDONYMISE, taken=taken_numbers(texts)
+            subject,
+            mask=mode is not PrivacyMode.PSEUDONYMISE,
+            taken=taken_numbers(texts),
+            earlier=earlier,
         )
         for slot, text, found in zip(slots, texts, findings, strict=True):
             if found:

@@ -13,6 +13,10 @@ A request is counted in each window that applies to it (key, user, team, feature
 model). When several apply, all are tested before any is counted, so that a request
 refused by one window does not use up the others; two processes racing between test and
 count can still charge a window for a refused request, which errs on the limit's side.
+
+The token windows may be charged later than the request windows (``TokenCharge``): a
+request answered from the response cache counts as a request but uses no tokens. They
+are tested with the others, and charged when the request goes upstream.
 """
 
 from __future__ import annotations
@@ -44,6 +48,19 @@ class _Check:
     item: limits.RateLimitItem
     limit: Limit
     cost: int
+
+
+class TokenCharge:
+    """Token windows tested at admission, to be charged if the request goes upstream."""
+
+    def __init__(self, limiter: RateLimiter, checks: list[_Check]) -> None:
+        self._limiter = limiter
+        self._checks = checks
+
+    async def charge(self) -> None:
+        """Count the tokens in their windows; ``RateLimited`` if one has filled since."""
+        for check in self._checks:
+            await self._limiter._hit(check)
 
 
 class RateLimiter:
@@ -91,10 +108,14 @@ class RateLimiter:
         estimate: Callable[[], int],
         user: str | None,
         feature: str | None,
-    ) -> None:
+        *,
+        defer_tokens: bool = False,
+    ) -> TokenCharge | None:
         """Count the request in every window that applies; ``RateLimited`` if one is full.
         ``estimate`` gives the request's tokens (its prompt plus its output ceiling); it is
-        called only when a token limit applies."""
+        called only when a token limit applies. With ``defer_tokens`` the token windows
+        are tested but not charged: the charge is returned for later (``None``: none
+        applies)."""
         checks: list[_Check] = []
         tokens: int | None = None
         for limit in self.limits_for(principal, user, feature, model):
@@ -112,9 +133,17 @@ class RateLimiter:
             for check in checks:
                 if not await check.strategy.test(check.item, check.limit.window, cost=check.cost):
                     await self._refuse(check)
+        deferred: list[_Check] = []
         for check in checks:
-            if not await check.strategy.hit(check.item, check.limit.window, cost=check.cost):
-                await self._refuse(check)
+            if defer_tokens and check.strategy is self._token_windows:
+                deferred.append(check)
+            else:
+                await self._hit(check)
+        return TokenCharge(self, deferred) if deferred else None
+
+    async def _hit(self, check: _Check) -> None:
+        if not await check.strategy.hit(check.item, check.limit.window, cost=check.cost):
+            await self._refuse(check)
 
     def _item(self, kind: str, per_minute: int) -> limits.RateLimitItem:
         item = self._items.get((kind, per_minute))

@@ -86,6 +86,9 @@ async def _roll_day(database: Database, day: date, previous: date) -> bool:
             func.coalesce(func.sum(UsageRow.cost_nano_usd), 0),
             func.sum(case((UsageRow.usage_corrected.is_not(None), 1), else_=0)),
             func.sum(case((UsageRow.reconciled, 1), else_=0)),
+            func.sum(case((UsageRow.cache == "hit", 1), else_=0)),
+            func.sum(case((UsageRow.cache == "miss", 1), else_=0)),
+            func.coalesce(func.sum(UsageRow.cache_saved_nano_usd), 0),
         )
         .where(UsageRow.created_at >= day_start(day))
         .where(UsageRow.created_at < day_start(day + timedelta(days=1)))
@@ -102,6 +105,9 @@ async def _roll_day(database: Database, day: date, previous: date) -> bool:
         "cost_nano_usd",
         "usage_corrected",
         "reconciled",
+        "cache_hits",
+        "cache_misses",
+        "cache_saved_nano_usd",
     ]
     try:
         async with database.session() as session, session.begin():

@@ -56,10 +56,26 @@ class UsageLine:
     reconciled: int = 0
     """Requests whose record was reconciled from an abandoned budget lease: their cost
     is the worst case held, their tokens unknown (``budgets/reaper.py``)."""
+    cache_hits: int = 0
+    """Requests answered from the response cache (no upstream cost)."""
+    cache_misses: int = 0
+    """Requests looked up in the cache and sent upstream."""
+    cache_saved_nano_usd: int = 0
+    """What the hits' answers cost when the upstream gave them."""
 
     @property
     def cost_usd(self) -> Decimal:
         return usd_from_nano(self.cost_nano_usd)
+
+    @property
+    def saved_usd(self) -> Decimal:
+        return usd_from_nano(self.cache_saved_nano_usd)
+
+    @property
+    def hit_rate(self) -> float | None:
+        """Hits among the requests looked up; ``None`` when none was."""
+        looked_up = self.cache_hits + self.cache_misses
+        return self.cache_hits / looked_up if looked_up else None
 
     def add(self, other: UsageLine) -> None:
         self.requests += other.requests
@@ -70,6 +86,9 @@ class UsageLine:
         self.cost_nano_usd += other.cost_nano_usd
         self.usage_corrected += other.usage_corrected
         self.reconciled += other.reconciled
+        self.cache_hits += other.cache_hits
+        self.cache_misses += other.cache_misses
+        self.cache_saved_nano_usd += other.cache_saved_nano_usd
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,6 +102,10 @@ class UsageLine:
             "cost_usd": str(self.cost_usd),
             "usage_corrected": self.usage_corrected,
             "reconciled": self.reconciled,
+            "cache_hits": self.cache_hits,
+            "cache_misses": self.cache_misses,
+            "cache_hit_rate": None if self.hit_rate is None else round(self.hit_rate, 4),
+            "cache_saved_usd": str(self.saved_usd),
         }
 
 
@@ -161,6 +184,9 @@ async def usage_report(
                 cost,
                 fixed,
                 reconciled,
+                hits,
+                misses,
+                saved,
             ) in (await session.execute(query)).all():
                 bucket = None
                 if period:
@@ -182,6 +208,9 @@ async def usage_report(
                         int(cost or 0),
                         int(fixed or 0),
                         int(reconciled or 0),
+                        int(hits or 0),
+                        int(misses or 0),
+                        int(saved or 0),
                     )
                 )
     ordered = sorted(
@@ -213,6 +242,9 @@ def _from_records(by: str, since: datetime | None, until: datetime | None) -> Se
         func.sum(UsageRow.cost_nano_usd),
         func.sum(case((UsageRow.usage_corrected.is_not(None), 1), else_=0)),
         func.sum(case((UsageRow.reconciled, 1), else_=0)),
+        func.sum(case((UsageRow.cache == "hit", 1), else_=0)),
+        func.sum(case((UsageRow.cache == "miss", 1), else_=0)),
+        func.sum(UsageRow.cache_saved_nano_usd),
     )
     if since is not None:
         query = query.where(UsageRow.created_at >= since)
@@ -234,6 +266,9 @@ def _from_rollup(by: str, first: date | None, last: date) -> Select[Any]:
         func.sum(UsageDailyRow.cost_nano_usd),
         func.sum(UsageDailyRow.usage_corrected),
         func.sum(UsageDailyRow.reconciled),
+        func.sum(UsageDailyRow.cache_hits),
+        func.sum(UsageDailyRow.cache_misses),
+        func.sum(UsageDailyRow.cache_saved_nano_usd),
     ).where(UsageDailyRow.day <= last.isoformat())
     if first is not None:
         query = query.where(UsageDailyRow.day >= first.isoformat())

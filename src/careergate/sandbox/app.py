@@ -21,6 +21,8 @@ from careergate.sandbox.completions import ChatAnswers
 from careergate.sandbox.control import ControlHandlers
 from careergate.sandbox.injection import fault_refusal, send_plain, spoiled
 from careergate.sandbox.replies import EMBEDDING_DIMENSIONS, embedding_vector, encode_embedding
+from careergate.sandbox.response_events import response_events
+from careergate.sandbox.responses import ResponseAnswers, UnknownResponse, deleted
 from careergate.sandbox.state import FakeOpenAIState, ReceivedRequest
 from careergate.sandbox.streaming import completion_chunks, send_stream
 from careergate.sandbox.wire import CREATED, api_key, dumps, error_response
@@ -47,6 +49,7 @@ class OpenAIHandlers:
         self.state = state
         self.counter = counter
         self.answers = ChatAnswers(state, counter)
+        self.responses = ResponseAnswers(state.responses, counter)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -54,6 +57,9 @@ class OpenAIHandlers:
             web.get("/v1/models/{model}", self.get_model),
             web.post("/v1/chat/completions", self.chat),
             web.post("/v1/embeddings", self.embeddings),
+            web.post("/v1/responses", self.respond),
+            web.get("/v1/responses/{response_id}", self.get_response),
+            web.delete("/v1/responses/{response_id}", self.delete_response),
             web.post("/openai/deployments/{deployment}/chat/completions", self.chat),
             web.post("/openai/deployments/{deployment}/embeddings", self.embeddings),
         ]
@@ -144,6 +150,58 @@ class OpenAIHandlers:
             return await send_stream(request, record, chunks, self.state.stream_interval)
         payload = orjson.dumps(self.answers.completion(body, record.fault))
         return await send_plain(request, record, payload)
+
+    async def respond(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, self._respond)
+
+    async def _respond(self, request: web.Request, record: ReceivedRequest) -> web.StreamResponse:
+        body = record.body
+        try:
+            response = self.responses.respond(body)
+        except UnknownResponse as unknown:
+            return error_response(
+                404, f"Previous response with id '{unknown.args[0]}' not found.", code=None
+            )
+        fault = record.fault
+        if fault is not None:
+            response["usage"] = fault.reported_usage(response["usage"])
+            if fault.omit_usage:
+                response["usage"] = None
+        if body.get("stream"):
+            events = response_events(response, self.state.stream_chunk_chars)
+            return await send_stream(
+                request, record, events, self.state.stream_interval, named=True
+            )
+        return await send_plain(request, record, orjson.dumps(response))
+
+    async def get_response(self, request: web.Request) -> web.Response:
+        refusal = self._key_refusal(request)
+        if refusal is not None:
+            return refusal
+        kept = self.state.responses.get(request.match_info["response_id"])
+        if kept is None:
+            return self._no_response(request)
+        return web.json_response(kept.response, dumps=dumps)
+
+    async def delete_response(self, request: web.Request) -> web.Response:
+        refusal = self._key_refusal(request)
+        if refusal is not None:
+            return refusal
+        response_id = request.match_info["response_id"]
+        if not self.state.responses.delete(response_id):
+            return self._no_response(request)
+        return web.json_response(deleted(response_id), dumps=dumps)
+
+    def _key_refusal(self, request: web.Request) -> web.Response | None:
+        accepted = self.state.api_keys
+        if accepted is not None and api_key(request) not in accepted:
+            return error_response(401, "Incorrect API key provided.")
+        return None
+
+    @staticmethod
+    def _no_response(request: web.Request) -> web.Response:
+        response_id = request.match_info["response_id"]
+        return error_response(404, f"Response with id '{response_id}' not found.")
 
     async def embeddings(self, request: web.Request) -> web.StreamResponse:
         return await self._serve(request, self._embeddings)

@@ -1,6 +1,6 @@
 """What a chat completion of the fake says and what it costs, in either form.
 
-The answer (scripted text, a tool call, JSON for a response format, or an echo), its cut
+The answer (scripted text, or what ``replies`` makes of the prompt), its cut
 at the token limit and its exact usage are the same whether the client streams or not;
 ``streaming`` cuts the same answer into chunks.
 """
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from careergate.sandbox.faults import Fault
-from careergate.sandbox.replies import structured_reply, text_reply, tool_call_for
+from careergate.sandbox.prompts import chat_prompt
+from careergate.sandbox.replies import answer
 from careergate.sandbox.state import FakeOpenAIState
 from careergate.sandbox.wire import CREATED
 from careergate.tokenizer import TokenCounter
@@ -109,11 +110,12 @@ class ChatAnswers:
         for script in self.state.scripts:
             if script.contains in last:
                 return script.content, None
-        call = tool_call_for(body)
-        if call is not None:
-            return None, call
-        structured = structured_reply(body.get("response_format") or {})
-        return (structured if structured is not None else text_reply(messages)), None
+        made = answer(chat_prompt(body))
+        if made.call is None:
+            return made.text, None
+        call = made.call
+        function = {"name": call.name, "arguments": call.arguments}
+        return None, {"id": call.call_id, "type": "function", "function": function}
 
     def _limit(self, body: Mapping[str, Any], model: str, text: str) -> tuple[str, str]:
         """Cut the reply at ``max_completion_tokens``/``max_tokens`` as the API does."""

@@ -1,19 +1,27 @@
-"""Deterministic answers of the sandbox's fake OpenAI: text, tool calls, JSON, embeddings.
+"""What the sandbox's model answers: text, a tool call, JSON, or an embedding.
 
-The same request always gets the same answer, so tests can assert on it; answers still
-have the shape a real model would give: text, a tool call, or JSON that satisfies the
-requested schema.
+The same prompt always gets the same answer, so tests can assert on it, and different
+prompts get different ones, made of their own words, so that an application's output
+through the sandbox still follows its input. Answers have the shape a real model gives
+and behave as one does where applications depend on it: after a tool's result it
+answers in text (an agent's loop ends), JSON mode gives valid JSON shaped by the schema
+or by what the prompt holds, and every text answer says it is the sandbox's.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import re
 import struct
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from careergate.sandbox.instances import SchemaInstance
+from careergate.sandbox.prompts import Prompt, Tool
 
 EMBEDDING_DIMENSIONS = {
     "text-embedding-3-small": 1536,
@@ -22,84 +30,138 @@ EMBEDDING_DIMENSIONS = {
 }
 
 
-def last_user_text(messages: list[Mapping[str, Any]]) -> str:
-    for message in reversed(messages):
-        if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return " ".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
-    return ""
+LABEL = "Sandbox reply from careergate's fake OpenAI (no model wrote this)."
+"""Every text answer starts with this: nobody can take it for a model's."""
+
+_OPENINGS = (
+    "Your message is about {topics}.",
+    "{topics}: that is what stands out in what you wrote.",
+    "Asked about {topics}, a model would answer here.",
+    "On {topics}, a model would weigh what you gave it.",
+)
+_ECHOED_WORDS = 12
+_QUOTED_KEY = re.compile(r"""["'`]([A-Za-z_][A-Za-z0-9_]{0,40})["'`]""")
+_JSON = json.JSONDecoder()
 
 
-def text_reply(messages: list[Mapping[str, Any]]) -> str:
-    """A short, deterministic sentence that echoes the start of the last user message."""
-    words = last_user_text(messages).split()
-    echo = " ".join(words[:12]) + (" ..." if len(words) > 12 else "")
-    return f"Sandbox reply from careergate's fake OpenAI. You said: {echo}"
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    call_id: str
+    name: str
+    arguments: str
+    """JSON text of the arguments."""
 
 
-def instance_of(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> Any:
-    """A small value that validates against a JSON schema (the subset structured output uses)."""
-    defs = defs if defs is not None else schema.get("$defs", schema.get("definitions", {}))
-    if "$ref" in schema:
-        name = str(schema["$ref"]).rsplit("/", 1)[-1]
-        return instance_of(defs.get(name, {}), defs)
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        return schema["enum"][0]
-    for combinator in ("anyOf", "oneOf", "allOf"):
-        if schema.get(combinator):
-            return instance_of(schema[combinator][0], defs)
-    kind = schema.get("type", "object")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    builders: dict[str, Any] = {
-        "object": lambda: {
-            key: instance_of(sub, defs) for key, sub in schema.get("properties", {}).items()
-        },
-        "array": lambda: (
-            [instance_of(schema.get("items", {}), defs)] * max(1, int(schema.get("minItems", 1)))
-        ),
-        "string": lambda: "example",
-        "integer": lambda: int(schema.get("minimum", 1)),
-        "number": lambda: float(schema.get("minimum", 1.0)),
-        "boolean": lambda: True,
-        "null": lambda: None,
-    }
-    return builders.get(kind, builders["null"])()
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the sandbox's model says: text (plain or JSON), or a call of a tool."""
+
+    text: str | None
+    call: ToolCall | None = None
 
 
-def structured_reply(response_format: Mapping[str, Any]) -> str | None:
-    """JSON text for ``response_format`` of type ``json_schema`` or ``json_object``."""
-    kind = response_format.get("type")
-    if kind == "json_schema":
-        schema = response_format.get("json_schema", {}).get("schema", {})
-        return orjson.dumps(instance_of(schema)).decode()
-    if kind == "json_object":
-        return '{"reply": "sandbox"}'
+def answer(prompt: Prompt) -> Answer:
+    """The answer to ``prompt``: a tool call when one is due, else JSON when the format
+    asks for it, else text."""
+    call = tool_call(prompt)
+    if call is not None:
+        return Answer(None, call)
+    structured = structured_reply(prompt)
+    return Answer(structured if structured is not None else text_reply(prompt))
+
+
+def text_reply(prompt: Prompt) -> str:
+    """A labelled sentence about the prompt's own words; after a tool's result, what
+    the tool answered (so that an agent's loop ends)."""
+    if prompt.after_tool_result:
+        result = prompt.turns[-1]
+        tool = f"The tool `{result.tool}`" if result.tool else "The tool"
+        return f"{LABEL} {tool} answered: {_clipped(result.text)}"
+    words = prompt.words()
+    if not words:
+        return f"{LABEL} There were no words to answer."
+    rng = prompt.rng()
+    picked = sorted(rng.sample(range(len(words)), k=min(3, len(words))))
+    topics = _joined([words[i] for i in picked])
+    opening = rng.choice(_OPENINGS).format(topics=topics)
+    return f"{LABEL} {opening[0].upper()}{opening[1:]} You said: {_clipped(prompt.last_user_text)}"
+
+
+def structured_reply(prompt: Prompt) -> str | None:
+    """JSON text for a ``json_schema`` answer (an instance of the schema) or a
+    ``json_object`` one (``json_object_reply``); ``None`` for a text answer."""
+    if prompt.answer_format == "json_schema":
+        instance = SchemaInstance(prompt.rng(), prompt.words()).of(prompt.schema)
+        return orjson.dumps(instance).decode()
+    if prompt.answer_format == "json_object":
+        return orjson.dumps(json_object_reply(prompt)).decode()
     return None
 
 
-def tool_call_for(body: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The tool call a model would make, when the request forces or offers a function."""
-    tools = [t for t in body.get("tools") or () if t.get("type") == "function"]
-    choice = body.get("tool_choice", "auto")
+def json_object_reply(prompt: Prompt) -> dict[str, Any]:
+    """What JSON mode would give for this prompt: the JSON object the prompt holds
+    (the largest, when asked to rewrite or reshape a document), else an object with
+    the keys the prompt quotes (``"name"``, ``'skills'``), else the text reply under
+    ``reply``."""
+    embedded = _largest_object(" ".join(t.text for t in prompt.turns if t.role != "assistant"))
+    if embedded is not None:
+        return embedded
+    keys = list(dict.fromkeys(_QUOTED_KEY.findall(prompt.last_user_text)))
+    if keys:
+        maker = SchemaInstance(prompt.rng(), prompt.words())
+        return {key: maker.phrase() for key in keys[:20]}
+    return {"reply": text_reply(prompt)}
+
+
+def tool_call(prompt: Prompt) -> ToolCall | None:
+    """The call a model would make: the function the tool choice names, or with
+    ``required`` the offered function that the prompt's words fit best; with ``auto``
+    the same, unless the conversation ends with a tool's result (then it answers)."""
+    tools = prompt.tools
+    choice = prompt.tool_choice
     if not tools or choice == "none":
         return None
-    if isinstance(choice, Mapping):
-        wanted = choice.get("function", {}).get("name")
-        tools = [t for t in tools if t["function"].get("name") == wanted] or tools
-    function = tools[0]["function"]
-    arguments = instance_of(function.get("parameters") or {"type": "object"})
-    digest = hashlib.sha256(orjson.dumps(body.get("messages"))).hexdigest()[:24]
-    return {
-        "id": f"call_{digest}",
-        "type": "function",
-        "function": {"name": function["name"], "arguments": orjson.dumps(arguments).decode()},
-    }
+    if choice in (None, "auto") and prompt.after_tool_result:
+        return None
+    named = [t for t in tools if t.name == choice]
+    tool = named[0] if named else _best_fit(prompt, tools)
+    arguments = SchemaInstance(prompt.rng(), prompt.words()).of(tool.parameters or {})
+    digest = hashlib.sha256(f"{prompt.seed}:{tool.name}".encode()).hexdigest()[:24]
+    return ToolCall(f"call_{digest}", tool.name, orjson.dumps(arguments).decode())
+
+
+def _best_fit(prompt: Prompt, tools: tuple[Tool, ...]) -> Tool:
+    words = {w.casefold() for w in prompt.words()}
+
+    def fit(tool: Tool) -> int:
+        return len(words & set(re.split(r"[_\W]+", tool.name.casefold())))
+
+    return max(tools, key=fit)  # the first of the best: the caller's order breaks ties
+
+
+def _largest_object(text: str) -> dict[str, Any] | None:
+    best: dict[str, Any] | None = None
+    best_size = 0
+    start = text.find("{")
+    while start != -1:
+        try:
+            found, end = _JSON.raw_decode(text, start)
+        except ValueError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(found, dict) and found and end - start > best_size:
+            best, best_size = found, end - start
+        start = text.find("{", end)
+    return best
+
+
+def _clipped(text: str) -> str:
+    words = text.split()
+    return " ".join(words[:_ECHOED_WORDS]) + (" ..." if len(words) > _ECHOED_WORDS else "")
+
+
+def _joined(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def embedding_vector(text: str, dimensions: int) -> list[float]:

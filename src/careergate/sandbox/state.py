@@ -13,6 +13,7 @@ from typing import Any
 
 from careergate.sandbox.faults import Fault, FaultPlan
 from careergate.sandbox.ratelimits import RateLimitWindows
+from careergate.sandbox.responses import ResponseStore
 
 DEFAULT_MODELS = (
     "gpt-4o",
@@ -71,6 +72,8 @@ class FakeOpenAIState:
     stream_chunk_chars: int | None = None
     """Stream replies in pieces of this many characters (words split) instead of words."""
     rate_limits: RateLimitWindows = field(default_factory=RateLimitWindows)
+    responses: ResponseStore = field(default_factory=ResponseStore)
+    """Responses kept for ``previous_response_id``, ``GET`` and ``DELETE``."""
 
     def reset(self) -> None:
         """Forget what was programmed and seen (keys, models and stream pace stay)."""
@@ -78,4 +81,5 @@ class FakeOpenAIState:
         self.faults.clear()
         self.requests.clear()
         self.scripts.clear()
+        self.responses.clear()
         self.stream_chunk_chars = None

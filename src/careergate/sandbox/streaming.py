@@ -74,9 +74,13 @@ async def send_stream(
     record: ReceivedRequest,
     chunks: list[dict[str, Any]],
     interval: float,
+    *,
+    named: bool = False,
 ) -> web.StreamResponse:
     """Write ``chunks`` as server-sent events, ``interval`` seconds apart, with the
-    request's fault; ``record.completed`` once ``[DONE]`` is written."""
+    request's fault; ``record.completed`` once the stream is written whole. Chat
+    completions end with ``[DONE]``; ``named`` events (the Responses API's) carry their
+    type as the event's name and end with the last event."""
     fault = record.fault
     response = web.StreamResponse(headers={"content-type": "text/event-stream"})
     await response.prepare(request)
@@ -90,10 +94,12 @@ async def send_stream(
         if fault is not None and fault.malformed and index == 1:
             await response.write(b"data: {not json\n\n")
             continue
-        await response.write(b"data: " + orjson.dumps(chunk) + b"\n\n")
+        name = b"event: " + str(chunk.get("type")).encode() + b"\n" if named else b""
+        await response.write(name + b"data: " + orjson.dumps(chunk) + b"\n\n")
         if interval:
             await asyncio.sleep(interval)
-    await response.write(b"data: [DONE]\n\n")
+    if not named:
+        await response.write(b"data: [DONE]\n\n")
     await response.write_eof()
     record.completed = True
     return response

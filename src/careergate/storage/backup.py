@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import gzip
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +57,10 @@ class BackupSummary:
     master_key_id: str
 
 
+Advance = Callable[[int], None]
+"""Told how much more is done (a progress bar's ``advance``)."""
+
+
 def _tables() -> list[Table]:
     return list(Base.metadata.sorted_tables)
 
@@ -88,7 +92,9 @@ def _schema_revision(connection: Connection) -> str:
     return str(connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
 
 
-def _dump(connection: Connection) -> tuple[bytes, dict[str, int], str]:
+def _dump(
+    connection: Connection, progress: Advance | None = None
+) -> tuple[bytes, dict[str, int], str]:
     revision = _schema_revision(connection)
     counts: dict[str, int] = {}
     lines: list[bytes] = []
@@ -102,16 +108,26 @@ def _dump(connection: Connection) -> tuple[bytes, dict[str, int], str]:
             }
             lines.append(orjson.dumps(record))
             counts[str(table.name)] += 1
+        if progress is not None:
+            progress(1)
     return b"\n".join(lines), counts, revision
 
 
-async def create_backup(database: Database, master: MasterKey, out: Path) -> BackupSummary:
-    """Write an encrypted snapshot of the whole database to ``out``."""
+def table_count() -> int:
+    """How many tables a backup holds (a progress bar's total)."""
+    return len(_tables())
+
+
+async def create_backup(
+    database: Database, master: MasterKey, out: Path, progress: Advance | None = None
+) -> BackupSummary:
+    """Write an encrypted snapshot of the whole database to ``out``; ``progress`` is
+    told of each table read."""
     options: dict[str, Any] = {} if database.is_sqlite else {"isolation_level": "REPEATABLE READ"}
     async with database.engine.connect() as connection:
         connection = await connection.execution_options(**options)
         async with connection.begin():
-            body, counts, revision = await connection.run_sync(_dump)
+            body, counts, revision = await connection.run_sync(_dump, progress)
     header = {
         "format": 1,
         "created_at": datetime.now(UTC).isoformat(),
@@ -162,9 +178,11 @@ def read_backup(
     return summary, rows()
 
 
-async def restore_backup(database: Database, master: MasterKey, path: Path) -> BackupSummary:
+async def restore_backup(
+    database: Database, master: MasterKey, path: Path, progress: Advance | None = None
+) -> BackupSummary:
     """Restore into an empty database (created here at the backup's schema revision,
-    then migrated to the current one)."""
+    then migrated to the current one); ``progress`` is told of the rows written."""
     summary, rows = read_backup(path, master)
     await database.migrate(summary.schema_revision)
     tables = {t.name: t for t in _tables()}
@@ -193,6 +211,8 @@ async def restore_backup(database: Database, master: MasterKey, path: Path) -> B
                 await connection.execute(delete(table))
             for start in range(0, len(batch), INSERT_CHUNK):
                 await connection.execute(insert(table), batch[start : start + INSERT_CHUNK])
+                if progress is not None:
+                    progress(len(batch[start : start + INSERT_CHUNK]))
         if not database.is_sqlite:
             for table in tables.values():
                 await _reset_sequence(connection, table)

@@ -175,6 +175,10 @@ class UsageRow(Base):
     reconciled: Mapped[bool] = mapped_column(Boolean, default=False)
     """Written from an abandoned budget lease (its process died mid-request): the cost is
     the worst case held, the tokens unknown. An exact record of the request replaces it."""
+    cache: Mapped[str | None] = mapped_column(String(16))
+    """What the response cache did: hit, miss or bypass (``None``: refused before it)."""
+    cache_saved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
+    """A cache hit's saving: what its answer cost when the upstream gave it."""
 
 
 USAGE_CONFLICT = OnConflict("request_id", replace_when="reconciled")
@@ -208,6 +212,9 @@ class UsageDailyRow(Base):
     """Requests whose upstream usage careergate replaced with its own counts."""
     reconciled: Mapped[int] = mapped_column(BigInteger, default=0)
     """Of ``requests``, those whose record was reconciled from an abandoned lease."""
+    cache_hits: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_misses: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_saved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class UsageRollupRow(Base):
@@ -391,3 +398,57 @@ class BudgetLeaseRow(Base):
     """The worst case's input tokens, reported by a reconciled usage record."""
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     """The worst case's output tokens (the output ceiling times the choices)."""
+
+
+class TaskRow(Base):
+    """A background task (``careergate.tasks``): its kind, who submitted it (its usage is
+    theirs), its shared parameters and its progress. The submitter's credential is not
+    here: it is sealed in the vault for as long as the task runs."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_key", "key_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    """``queued``, ``running``, ``completed`` (every item done or failed), ``cancelled``."""
+    key_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """What every item of the task shares (the profile postings are matched against)."""
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    webhook_url: Mapped[str | None] = mapped_column(String(2000))
+    webhook_status: Mapped[str | None] = mapped_column(String(16))
+    """``pending`` (to send once the task ends), ``sending``, ``delivered``, ``failed``."""
+    webhook_owner: Mapped[str | None] = mapped_column(String(64))
+    """The process delivering it, while ``sending``."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TaskItemRow(Base):
+    """One item of a task, keyed by the task and its place in it: its result is written
+    once, by the worker whose claim it holds (``owner``), so that an item runs again only
+    when no result was recorded."""
+
+    __tablename__ = "task_items"
+    __table_args__ = (Index("ix_task_items_status", "status", "owner"),)
+
+    task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    """``pending``, ``running``, ``done``, ``failed``, ``cancelled``."""
+    payload: Mapped[Any] = mapped_column(JSON)
+    result: Mapped[Any] = mapped_column(JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """``{"code", "message"}`` of its last failure."""
+    owner: Mapped[str | None] = mapped_column(String(64))
+    """The lease owner (``budgets/owners.py``) of the process running it, or that ran it."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -280,9 +280,16 @@ class UpstreamClient:
         self, deployment: str, url: str, headers: dict[str, str], deadline: float
     ) -> UpstreamReply:
         """A single GET to a deployment (model lists); no retries."""
+        return await self.send_once("GET", deployment, url, headers, deadline)
+
+    async def send_once(
+        self, method: str, deployment: str, url: str, headers: dict[str, str], deadline: float
+    ) -> UpstreamReply:
+        """One request without a body (``GET``, ``DELETE``) to a deployment; no retries."""
         try:
             async with Deadline(deadline):
-                resp = await self.pool.request("GET", self._request_url(url, deployment), headers)
+                where = self._request_url(url, deployment)
+                resp = await self.pool.request(method, where, headers)
                 try:
                     return UpstreamReply(resp.status, resp.headers, await resp.read(), 1)
                 finally:

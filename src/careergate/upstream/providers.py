@@ -10,11 +10,16 @@ from typing import ClassVar, Protocol
 
 from careergate.config.deployments import ConfigError, DeploymentConfig
 
+BASIC_ENDPOINTS = frozenset({"chat/completions", "embeddings"})
+"""What every OpenAI-like upstream serves; the Responses API is OpenAI's own."""
+
 
 class Provider(Protocol):
     """Where to send an operation for a model, and how to present a key."""
 
     requires_key: bool
+    endpoints: frozenset[str] | None
+    """The endpoints it serves unless the deployment says otherwise (``None``: all)."""
 
     def url(self, path: str, upstream_model: str) -> str:
         """The URL of the endpoint at ``path`` (``chat/completions``) for the model."""
@@ -34,6 +39,7 @@ class OpenAIProvider:
 
     default_base_url: ClassVar[str | None] = "https://api.openai.com/v1"
     requires_key: bool = True
+    endpoints: frozenset[str] | None = None
 
     def __init__(self, config: DeploymentConfig) -> None:
         base = config.base_url or self.default_base_url
@@ -59,12 +65,16 @@ class OpenAICompatibleProvider(OpenAIProvider):
 
     default_base_url = None
     requires_key = False
+    endpoints = BASIC_ENDPOINTS
 
 
 class AzureOpenAIProvider:
-    """Azure OpenAI: one URL per deployment, ``api-key`` header, ``api-version`` query."""
+    """Azure OpenAI: one URL per deployment, ``api-key`` header, ``api-version`` query.
+    Its Responses API has another URL layout and API version than the rest, so it is
+    not served through a deployment of this kind."""
 
     requires_key: bool = True
+    endpoints: frozenset[str] | None = BASIC_ENDPOINTS
 
     def __init__(self, config: DeploymentConfig) -> None:
         if not config.base_url:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from careergate.config.deployments import WILDCARD, ConfigError, DeploymentConfig
-from careergate.errors import NotFound
+from careergate.errors import InvalidRequest, NotFound
 from careergate.upstream.providers import Provider, provider_for
 
 
@@ -23,6 +23,13 @@ class Deployment:
     @property
     def sandbox(self) -> bool:
         return self.config.sandbox
+
+    def serves(self, endpoint: str) -> bool:
+        """Whether the upstream serves the endpoint at ``endpoint`` (``responses``)."""
+        if self.config.endpoints is not None:
+            return endpoint in self.config.endpoints
+        known = self.provider.endpoints
+        return self.config.sandbox or known is None or endpoint in known
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,32 @@ class Router:
             self._routes[model] = route
         return route
 
+    def route_for(self, model: str, endpoint: str) -> Route:
+        """The model's route through the deployments that serve ``endpoint``; a 400
+        naming them when none does (an endpoint such as the Responses API that some
+        upstreams lack is refused rather than translated: its stored conversations and
+        named events have no faithful counterpart in chat completions)."""
+        route = self.route(model)
+        tiers = tuple(
+            kept
+            for tier in route.tiers
+            if (kept := tuple(t for t in tier if t.deployment.serves(endpoint)))
+        )
+        if tiers:
+            return (
+                route
+                if len(tiers) == len(route.tiers) and _same(tiers, route)
+                else Route(model, tiers)
+            )
+        names = ", ".join(sorted({t.deployment.name for tier in route.tiers for t in tier}))
+        raise InvalidRequest(
+            f"`/v1/{endpoint}` is not available for the model `{model}`: its deployments "
+            f"({names}) do not serve it. Use /v1/chat/completions, or have the operator "
+            f"list '{endpoint}' under the deployment's endpoints if its upstream serves it.",
+            code="unsupported_endpoint",
+            param="model",
+        )
+
     def resolve(self, model: str) -> Target:
         """The first choice for ``model``."""
         return self.route(model).primary
@@ -120,3 +153,7 @@ class Router:
 
     def wildcard_deployments(self) -> list[Deployment]:
         return list(self._wildcards)
+
+
+def _same(tiers: tuple[tuple[Target, ...], ...], route: Route) -> bool:
+    return all(len(a) == len(b) for a, b in zip(tiers, route.tiers, strict=True))

@@ -55,12 +55,9 @@ def upstream_status_error(
     return _relayed(status, error if isinstance(error, dict) else {}, scrub, passed)
 
 
-def upstream_error_event(chunk: Json, *, scrub: Scrub) -> UpstreamStatusError | None:
-    """The error an upstream sent as an event of a stream (``{"error": {...}}``, as
-    OpenAI does when a stream fails midway), scrubbed; ``None`` for any other chunk."""
-    error = chunk.get("error")
-    if not isinstance(error, dict) or "choices" in chunk:
-        return None
+def stream_error(error: Json, *, scrub: Scrub) -> UpstreamStatusError:
+    """The caller's error for an upstream's ``error`` object sent inside a stream (as
+    OpenAI does when a stream fails midway), scrubbed."""
     return _relayed(502, error, scrub, {})
 
 

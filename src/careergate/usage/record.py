@@ -72,6 +72,11 @@ class UsageRecord:
     """Written from an abandoned budget lease, not from the request's own outcome: its
     process died mid-request, so the cost is the worst case held and the tokens are
     unknown. An exact record of the same request replaces it (``records/tables.py``)."""
+    cache: str | None = None
+    """What the response cache did: ``hit`` (answered from it: no upstream cost),
+    ``miss`` or ``bypass``; ``None`` for a request refused before it."""
+    cache_saved_nano_usd: int = 0
+    """A hit's saving: what the kept answer cost when the upstream gave it."""
 
     def to_row(self) -> dict[str, Any]:
         """The ``usage_records`` row (spelled out: ``dataclasses.asdict`` is slow)."""
@@ -103,4 +108,6 @@ class UsageRecord:
             "fallback": self.fallback,
             "route": self.route,
             "reconciled": self.reconciled,
+            "cache": self.cache,
+            "cache_saved_nano_usd": self.cache_saved_nano_usd,
         }

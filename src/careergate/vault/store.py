@@ -213,12 +213,15 @@ class Vault:
     def _named_id(kind: str, name: str) -> str:
         return hashlib.sha256(f"{kind}:{name}".encode()).hexdigest()[:32]
 
-    async def put_named(self, kind: str, name: str, secret: bytes) -> None:
-        """Seal ``secret`` as the one record of ``kind`` called ``name`` (replacing it)."""
+    async def put_named(
+        self, kind: str, name: str, secret: bytes, label: str | None = None
+    ) -> None:
+        """Seal ``secret`` as the one record of ``kind`` called ``name`` (replacing it);
+        ``label``: whom it is about, in clear, so that it can be erased with them."""
         row_id = self._named_id(kind, name)
         async with self.database.session() as session, session.begin():
             await session.execute(delete(VaultSecretRow).where(VaultSecretRow.id == row_id))
-            session.add(self._new_row(kind, name, secret, None, row_id))
+            session.add(self._new_row(kind, name, secret, label, row_id))
 
     async def open_named(self, kind: str, name: str) -> bytes | None:
         async with self.database.session() as session:
@@ -231,6 +234,16 @@ class Vault:
                 delete(VaultSecretRow).where(VaultSecretRow.id == self._named_id(kind, name))
             )
         return bool(getattr(result, "rowcount", 0))
+
+    async def remove_older(self, kind: str, before: datetime) -> int:
+        """Delete the records of ``kind`` sealed before ``before``; how many went."""
+        async with self.database.session() as session, session.begin():
+            result = await session.execute(
+                delete(VaultSecretRow).where(
+                    VaultSecretRow.kind == kind, VaultSecretRow.created_at < before
+                )
+            )
+        return int(getattr(result, "rowcount", 0))
 
     # -- master key rotation --------------------------------------------------------
 

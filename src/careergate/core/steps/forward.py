@@ -69,9 +69,13 @@ class Forward:
         answer = parse_object(reply.body)
         call.endpoint.check_answer(answer)
         answered = self._answered(call, target, lambda: call.endpoint.answer_text(answer))
-        outcome.usage = self.usage.check(answer.get("usage"), answered)
+        outcome.usage = self.usage.check(call.endpoint.usage_of(answer), answered)
         served = answer.get("model")
         outcome.model_served = served if isinstance(served, str) and served else None
+        if call.on_answer is not None:
+            await call.on_answer(answer)
+        if call.keep is not None:
+            call.keep(reply.body, outcome.usage, outcome.model_served)
         body = reply.body
         if call.protection is not None and call.protection.restore_answer(answer):
             body = orjson.dumps(answer)
@@ -104,7 +108,7 @@ class Forward:
         form = call.endpoint.stream
         assert form is not None
         outcome = call.outcome
-        tally = StreamTally(form)
+        tally = StreamTally(form, assembler=form.assembler() if call.keep is not None else None)
         restorer = call.protection.stream_restorer() if call.protection is not None else None
         events = relay(
             opened,
@@ -126,6 +130,9 @@ class Forward:
                 outcome.usage = self.usage.estimate(answered)
             else:
                 outcome.usage = self.usage.check(tally.usage, answered)
+            if tally.assembler is not None and tally.done and outcome.error_code is None:
+                assert call.keep is not None
+                call.keep(orjson.dumps(tally.assembler.answer()), outcome.usage, tally.model)
             call.settle()
 
         async def guarded() -> AsyncIterator[bytes]:
@@ -133,8 +140,11 @@ class Forward:
             # record is journalled before the caller can see that the stream ended.
             try:
                 async for event in events:
-                    if tally.done:
+                    if tally.done and not outcome.settled:
                         finish()
+                        final = form.final_answer(tally.last) if tally.last else None
+                        if final is not None and call.on_answer is not None:
+                            await call.on_answer(final)
                     yield event
             except GatewayError as error:
                 outcome.fail(error)
@@ -213,7 +223,10 @@ def _headers(
     target: Target, attempts: int, upstream: UpstreamReply | None, outcome: Outcome
 ) -> dict[str, str]:
     """careergate's response headers: where and how the request was served."""
-    headers = {"x-careergate-deployment": target.deployment.name}
+    headers = {
+        "x-careergate-deployment": target.deployment.name,
+        "x-careergate-cache": outcome.cache or "bypass",
+    }
     # Each header costs the server time on every response: only those that say something.
     if attempts > 1:
         headers["x-careergate-attempts"] = str(attempts)

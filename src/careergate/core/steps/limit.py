@@ -1,4 +1,7 @@
-"""Rate limits: requests and tokens per minute per key, user, team, feature and model."""
+"""Rate limits: requests and tokens per minute per key, user, team, feature and model.
+
+Every window is tested here, and the request windows counted; the token windows are
+charged by ``ChargeTokens`` once the cache has not answered (a hit uses no tokens)."""
 
 from __future__ import annotations
 
@@ -23,5 +26,7 @@ class LimitRate:
             ceiling = spec.output_ceiling(body) or 0
             return spec.prompt_tokens(self.counter, model, body) + ceiling
 
-        await self.limiter.admit(principal, model, estimate, call.user, call.feature)
+        call.tokens_due = await self.limiter.admit(
+            principal, model, estimate, call.user, call.feature, defer_tokens=True
+        )
         return None

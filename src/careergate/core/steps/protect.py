@@ -15,8 +15,15 @@ class ProtectPersonalData:
         extension = call.body.pop(EXTENSION, None)
         if extension is not None:
             call.changed()
+        earlier = call.earlier.placeholders if call.earlier is not None else None
         protection = await self.privacy.protect(
-            call.endpoint, call.body, extension, call.principal.privacy, call.feature, call.user
+            call.endpoint,
+            call.body,
+            extension,
+            call.principal.privacy,
+            call.feature,
+            call.user,
+            earlier,
         )
         if protection is None:
             return None
@@ -26,6 +33,9 @@ class ProtectPersonalData:
         if refusal is not None:
             raise refusal
         if protection.replaced:
-            call.protection = protection  # only then can the answer hold placeholders
             call.changed()
+        if protection.replaced or earlier:
+            # Only then can the answer hold placeholders: this request's, or an earlier
+            # one's that the upstream kept in the conversation.
+            call.protection = protection
         return None

@@ -10,6 +10,7 @@ from careergate.endpoints.spec import UnboundedCost
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.tokenizer import TokenCounter
+from careergate.usage.record import TokenUsage
 
 
 class ReserveBudget:
@@ -73,13 +74,30 @@ class ReserveBudget:
             call.changed()
         try:
             worst = [
-                spec.worst_case(
-                    self.counter, target.model, body, self.snapshots.facts(target.model)
+                _carrying(
+                    spec.worst_case(self.counter, target.model, body, facts),
+                    call,
+                    facts.context_window,
                 )
                 for target in targets
+                for facts in (self.snapshots.facts(target.model),)
             ]
         except UnboundedCost:
             if any(budget.hard for budget in budgets):
                 raise
             return WorstCase(0)  # soft budgets are charged the real cost when it is known
         return worst_case_held(worst, prices, budgets, call.model, route.model)
+
+
+def _carrying(worst: TokenUsage, call: Call, context_window: int) -> TokenUsage:
+    """``worst`` plus the context of the earlier answer the request continues (billed as
+    input again): as the gateway recorded it, or the model's whole context window when
+    it recorded none."""
+    earlier = call.earlier
+    if earlier is None:
+        return worst
+    carried = earlier.context_tokens
+    return TokenUsage(
+        prompt_tokens=worst.prompt_tokens + (carried if carried is not None else context_window),
+        completion_tokens=worst.completion_tokens,
+    )

@@ -15,7 +15,7 @@ class RouteCall:
     async def __call__(self, call: Call) -> Reply | StreamReply | None:
         assert call.choice is not None, "the model is chosen before the call is routed"
         model = call.choice.model
-        call.route = route = self.router.route(model)
+        call.route = route = self.router.route_for(model, call.endpoint.path)
         outcome = call.outcome
         outcome.target = route.primary
         outcome.route_note = call.choice.note

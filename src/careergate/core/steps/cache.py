@@ -1,0 +1,93 @@
+"""The response cache's lookup: a request the cache holds the answer to is answered from
+it, with its personal data restored for this request; any other request is passed on,
+with where to keep its answer (``Call.keep``).
+
+Placed after the privacy step: the key is the request as the upstream would see it
+(pseudonymised), and the kept answer is the upstream's, so the cache never holds the
+personal data, and the same answer serves a request that named someone else in the
+same place. A hit uses no upstream, no tokens (the token windows are charged after this
+step, ``ChargeTokens``) and no budget; it is recorded with no cost and the cost it saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+
+import orjson
+
+from careergate.cache.control import CacheControl
+from careergate.cache.entry import CachedAnswer
+from careergate.cache.response_cache import ResponseCache
+from careergate.core.call import Call, Reply, StreamReply
+from careergate.core.streaming import DONE, sse_event
+from careergate.models.snapshots import SnapshotCatalogue
+from careergate.usage.record import TokenUsage
+
+HIT, MISS, BYPASS = "hit", "miss", "bypass"
+HEADER = "x-careergate-cache"
+
+
+class LookUpCache:
+    def __init__(self, cache: ResponseCache | None, snapshots: SnapshotCatalogue) -> None:
+        self.cache = cache
+        self.snapshots = snapshots
+
+    async def __call__(self, call: Call) -> Reply | StreamReply | None:
+        outcome, form, cache = call.outcome, call.endpoint.cache, self.cache
+        outcome.cache = BYPASS
+        if cache is None or form is None:
+            return None
+        assert call.choice is not None, "the model is chosen before the cache is asked"
+        plan = cache.plan(
+            form,
+            call.endpoint.name,
+            call.body,
+            self.snapshots.canonical(call.choice.model),
+            (call.principal, call.user, call.feature),
+            CacheControl.parse(call.cache_control),
+        )
+        if plan is None:
+            return None
+        if plan.look:
+            found = await cache.find(plan)
+            if found is not None:
+                return self._answer(call, found)
+            outcome.cache = MISS
+        if plan.store:
+            call.keep = partial(cache.keep, plan)
+        return None
+
+    def _answer(self, call: Call, found: CachedAnswer) -> Reply | StreamReply:
+        """The kept answer, restored for this request, whole or as a stream."""
+        outcome = call.outcome
+        outcome.cache, outcome.usage, outcome.cache_saved = HIT, TokenUsage(), found.usage
+        outcome.model_served, outcome.target = found.model, None
+        headers = {HEADER: HIT, "age": str(int(found.age))}
+        protection, body = call.protection, found.body
+        restores = protection is not None and protection.placeholders.restorable
+        form = call.endpoint.stream
+        if call.stream and form is not None:
+            answer = orjson.loads(body)
+            if restores:
+                assert protection is not None
+                protection.restore_answer(answer)
+            chunks = form.chunks_of(answer, form.usage_asked(call.body))
+            events = [form.frame(orjson.dumps(chunk), chunk) for chunk in chunks]
+            if form.ends_with_done:
+                events.append(sse_event(DONE))
+            return StreamReply(headers, _replay(events, call.settle), call.settle)
+        if restores:
+            assert protection is not None
+            answer = orjson.loads(body)
+            if protection.restore_answer(answer):
+                body = orjson.dumps(answer)
+        return Reply(body, headers)
+
+
+async def _replay(events: list[bytes], settle: Callable[[], None]) -> AsyncIterator[bytes]:
+    """The events of a kept answer; settled before the last, as a relayed stream is."""
+    for event in events[:-1]:
+        yield event
+    settle()
+    yield events[-1]

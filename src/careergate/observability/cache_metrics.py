@@ -1,0 +1,76 @@
+"""The response cache's figures at ``GET /metrics``: lookups by feature and result,
+dollars saved by feature, and each feature's hit rate.
+
+The counters are ``prometheus_client``'s own, so that worker processes sharing their
+figures (``PROMETHEUS_MULTIPROC_DIR``) add them up; the hit rate is this process's
+since it started (across processes or over a window, take it from the counters:
+``sum by (feature) (rate(careergate_cache_lookups_total{result="hit"}[5m])) /
+sum by (feature) (rate(careergate_cache_lookups_total{result=~"hit|miss"}[5m]))``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter as Counts
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from careergate.usage.record import UsageRecord
+
+LOOKUPS = (
+    "careergate_cache_lookups",
+    "Requests by what the response cache did (hit, miss, bypass), by feature.",
+)
+SAVED = (
+    "careergate_cache_saved_usd",
+    "What the answers served from the response cache cost when the upstream gave them, "
+    "in US dollars, by feature.",
+)
+HIT_RATIO = (
+    "careergate_cache_hit_ratio",
+    "Hits among the requests looked up in the response cache, by feature (this process, "
+    "since it started).",
+)
+
+
+class CacheMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._lookups = Counter(*LOOKUPS, ["feature", "result"], registry=registry)
+        self._saved = Counter(*SAVED, ["feature"], registry=registry)
+        self._children: dict[tuple[str, str], Any] = {}
+        self.hits: Counts[str] = Counts()
+        self.looked_up: Counts[str] = Counts()
+        registry.register(_HitRatio(self))
+
+    def observe(self, record: UsageRecord) -> None:
+        result = record.cache
+        if result is None:
+            return
+        feature = record.feature or ""
+        child = self._children.get((feature, result))
+        if child is None:
+            if len(self._children) > 10_000:  # features are named by keys: bounded anyway
+                self._children.clear()
+            child = self._children[(feature, result)] = self._lookups.labels(feature, result)
+        child.inc()
+        if result == "bypass":
+            return
+        self.looked_up[feature] += 1
+        if result == "hit":
+            self.hits[feature] += 1
+            if record.cache_saved_nano_usd:
+                self._saved.labels(feature).inc(record.cache_saved_nano_usd / 1e9)
+
+
+class _HitRatio(Collector):
+    def __init__(self, metrics: CacheMetrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(*HIT_RATIO, labels=["feature"])
+        for feature, looked_up in sorted(self.metrics.looked_up.items()):
+            family.add_metric([feature], self.metrics.hits[feature] / looked_up)
+        yield family

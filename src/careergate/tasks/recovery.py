@@ -1,0 +1,68 @@
+"""Running again what a dead worker left, and sending what a lost message would have.
+
+Every process that runs items sweeps now and then (and at start):
+
+- items ``running`` under a lease owner whose heartbeat is stale or gone (the worker
+  was killed, lost power, was stopped mid-item) go back to ``pending``, each by one
+  conditional UPDATE so that one process alone takes it, and get a new message;
+- items ``pending`` for longer than ``orphan_seconds`` (at a process's first sweep: all
+  of them, since a restart is when lost messages are likely) are looked for in the
+  queue, and those without a message get one: a message is lost when a worker is killed between
+  taking it from the queue and claiming its item, or a submitter between writing its
+  items and sending their messages;
+- webhooks of ended tasks still due (the process that was sending one died) are sent.
+
+A message sent twice costs a look at the item: the claim lets one run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from careergate.settings import TaskSettings
+from careergate.tasks.queue import TaskQueue
+from careergate.tasks.runner import TaskEnds
+from careergate.tasks.store import ItemKey, TaskStore
+
+log = logging.getLogger("careergate.tasks")
+
+
+class Recovery:
+    def __init__(
+        self,
+        store: TaskStore,
+        queue: TaskQueue,
+        ends: TaskEnds,
+        settings: TaskSettings,
+        stale_after: float,
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self.ends = ends
+        self.orphan_after = timedelta(seconds=settings.orphan_seconds)
+        self.stale_after = timedelta(seconds=stale_after)
+        self._first = True
+
+    async def sweep(self) -> int:
+        """One sweep; how many items were sent again."""
+        again: list[ItemKey] = []
+        for key, dead in await self.store.abandoned(self.ends.owner, self.stale_after):
+            if await self.store.reclaim(key, dead):
+                again.append(key)
+        if again:
+            log.warning("%d item(s) of a stopped worker will run again", len(again))
+        since = datetime.now(UTC) - (timedelta(0) if self._first else self.orphan_after)
+        self._first = False
+        waiting = await self.store.waiting_since(since)
+        if waiting:
+            queued = await asyncio.to_thread(self.queue.queued)
+            lost = [key for key in waiting if key not in queued]
+            await self.store.requeued(waiting)  # looked at: not again for a while
+            again.extend(lost)
+        if again:
+            await asyncio.to_thread(self.queue.send, again)
+        for task_id in await self.store.webhooks_due(self.stale_after):
+            self.ends.send_soon(task_id)
+        return len(again)

@@ -1,0 +1,281 @@
+"""The response cache, through a running gateway with the official SDK: what is a hit,
+for whom, for how long, how it is metered, and what erasing a user leaves."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+
+from careergate.auth.principal import Role
+from careergate.testing import FakeOpenAI
+from conftest import RunningGateway, cli_env, gateway_settings, run_cli, start_gateway
+from test_keys_access import admin_call
+from test_metrics import scrape, value
+
+CONFIG = {
+    "privacy": {"mode": "pseudonymise", "names": False},
+    "cache": {
+        "features": {
+            "public-postings": {"scope": "global"},
+            "drafts": {"temperature": True, "ttl_seconds": 0.3},
+        },
+    },
+}
+CACHE = "x-careergate-cache"
+
+
+@pytest.fixture(scope="module")
+def cached(
+    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGateway]:
+    settings = gateway_settings(
+        tmp_path_factory.mktemp("cache"),
+        [
+            {
+                "name": "primary",
+                "provider": "openai-compatible",
+                "base_url": module_fake.base_url,
+                "endpoints": ["chat/completions", "embeddings", "responses"],
+            }
+        ],
+        extra_config=CONFIG,
+    )
+    yield from start_gateway(settings, module_fake)
+
+
+@pytest.fixture
+def gateway(cached: RunningGateway) -> Iterator[RunningGateway]:
+    cached.fake.reset()
+    yield cached
+    cached.close_clients()
+
+
+def ask(client: openai.OpenAI, text: str, **options: Any) -> Any:
+    """A chat completion with its raw response (headers), temperature 0 unless given."""
+    options.setdefault("temperature", 0)
+    options.setdefault("model", "gpt-4o-mini")
+    return client.chat.completions.with_raw_response.create(
+        messages=[{"role": "user", "content": text}], **options
+    )
+
+
+def test_a_repeated_request_is_answered_from_the_cache_and_metered_as_saved(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client()
+    first = ask(client, "Summarise my experience as a nurse", max_tokens=50)
+    second = ask(client, "Summarise my experience as a nurse", max_completion_tokens=50)
+    assert (first.headers[CACHE], second.headers[CACHE]) == ("miss", "hit")
+    assert len(gateway.fake.requests) == 1
+    assert second.parse().choices[0].message.content == first.parse().choices[0].message.content
+    miss = gateway.usage_record(first.headers["x-request-id"])
+    hit = gateway.usage_record(second.headers["x-request-id"])
+    assert (miss.cache, hit.cache, hit.deployment) == ("miss", "hit", None)
+    assert (hit.prompt_tokens, hit.completion_tokens, hit.cost_nano_usd) == (0, 0, 0)
+    assert hit.cache_saved_nano_usd == miss.cost_nano_usd > 0
+
+
+def test_sampled_answers_and_changed_parameters_are_not_served_again(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client()
+    sampled = [ask(client, "Suggest a job title", temperature=openai.NOT_GIVEN) for _ in range(2)]
+    assert [r.headers[CACHE] for r in sampled] == ["bypass", "bypass"]
+    ask(client, "Suggest a job title")
+    changed = [
+        ask(client, "Suggest a job title", seed=7),
+        ask(client, "Suggest a job title", response_format={"type": "json_object"}),
+        ask(client, "Suggest a job title", model="gpt-4o"),
+    ]
+    assert [r.headers[CACHE] for r in changed] == ["miss", "miss", "miss"]
+    assert len(gateway.fake.requests) == 6
+
+
+def test_answers_are_kept_per_end_user_and_per_key(gateway: RunningGateway) -> None:
+    service = gateway.client(gateway.create_key(act_for_users=True))
+
+    def as_user(user: str | None) -> str:
+        headers = {"x-careergate-user": user} if user else {}
+        reply = ask(service, "What should my next role be?", extra_headers=headers)
+        return str(reply.headers[CACHE])
+
+    assert [as_user("ana"), as_user("ben"), as_user("ana"), as_user(None)] == [
+        "miss",
+        "miss",
+        "hit",
+        "miss",
+    ]
+    other_key = gateway.client(gateway.create_key(act_for_users=True))
+    assert ask(other_key, "What should my next role be?").headers[CACHE] == "miss"
+
+
+def test_a_feature_configured_as_global_shares_its_answers(gateway: RunningGateway) -> None:
+    headers = {"x-careergate-feature": "public-postings"}
+    first = ask(gateway.client(), "Describe the posting", extra_headers=headers)
+    second = ask(gateway.client(), "Describe the posting", extra_headers=headers)
+    assert (first.headers[CACHE], second.headers[CACHE]) == ("miss", "hit")
+
+
+def test_cache_control_skips_the_lookup_or_the_keeping(gateway: RunningGateway) -> None:
+    client = gateway.client()
+    no_store = ask(client, "Draft a summary", extra_headers={"cache-control": "no-store"})
+    after_no_store = ask(client, "Draft a summary")
+    no_cache = ask(client, "Draft a summary", extra_headers={"cache-control": "no-cache"})
+    assert [no_store.headers[CACHE], after_no_store.headers[CACHE]] == ["miss", "miss"]
+    assert no_cache.headers[CACHE] == "bypass"
+    assert len(gateway.fake.requests) == 3
+
+
+def test_a_feature_may_keep_sampled_answers_for_its_own_time(gateway: RunningGateway) -> None:
+    client = gateway.client()
+    headers = {"x-careergate-feature": "drafts"}
+    replies = [ask(client, "Write a headline", temperature=0.9, extra_headers=headers)]
+    replies.append(ask(client, "Write a headline", temperature=0.9, extra_headers=headers))
+    time.sleep(0.35)
+    replies.append(ask(client, "Write a headline", temperature=0.9, extra_headers=headers))
+    assert [r.headers[CACHE] for r in replies] == ["miss", "hit", "miss"]
+
+
+def test_a_stream_is_served_from_a_kept_answer_and_a_stream_is_kept(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client()
+    whole = ask(client, "List three skills").parse().choices[0].message.content
+    with client.chat.completions.with_streaming_response.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "List three skills"}],
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    ) as streamed:
+        assert streamed.headers[CACHE] == "hit"
+        chunks = list(streamed.parse())
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == whole
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens > 0
+
+    first = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Name two certificates"}],
+        temperature=0,
+        stream=True,
+    )
+    streamed_text = "".join(c.choices[0].delta.content or "" for c in first if c.choices)
+    again = ask(client, "Name two certificates")
+    assert again.headers[CACHE] == "hit"
+    assert again.parse().choices[0].message.content == streamed_text
+    assert len(gateway.fake.requests) == 2
+
+
+def test_the_cache_holds_placeholders_and_each_caller_gets_their_own_values(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client()
+
+    def letter(name: str, email: str) -> Any:
+        subject = {"careergate": {"subject": {"names": [name], "emails": [email]}}}
+        return ask(client, f"Write to {name} at {email}", extra_body=subject)
+
+    jane = letter("Jane Doe", "jane@example.com")
+    john = letter("John Roe", "john@example.org")
+    assert (jane.headers[CACHE], john.headers[CACHE]) == ("miss", "hit")
+    assert gateway.fake.requests[0].body["messages"][0]["content"] == (
+        "Write to [PERSON_1] at [EMAIL_1]"
+    )
+    assert "John Roe at john@example.org" in str(john.parse().choices[0].message.content)
+    assert "Jane" not in str(john.parse().choices[0].message.content)
+
+
+def test_embeddings_are_cached_by_their_inputs_and_format(gateway: RunningGateway) -> None:
+    client = gateway.client()
+
+    def embed(**options: Any) -> str:
+        reply = client.embeddings.with_raw_response.create(
+            model="text-embedding-3-small", input=["python", "sql"], **options
+        )
+        return str(reply.headers[CACHE])
+
+    assert [embed(), embed(), embed(encoding_format="float")] == ["miss", "hit", "miss"]
+
+
+def test_a_hit_counts_against_requests_per_minute_not_tokens(gateway: RunningGateway) -> None:
+    per_minute = gateway.client(gateway.create_key(rpm_limit=3))
+    assert [ask(per_minute, "Rate me").headers[CACHE] for _ in range(3)] == ["miss", "hit", "hit"]
+    with pytest.raises(openai.RateLimitError):
+        ask(per_minute, "Rate me")
+
+    tokens = gateway.client(gateway.create_key(tpm_limit=150))
+    for _ in range(4):  # one upstream request's worth of tokens, however often it is served
+        ask(tokens, "Count my tokens", max_tokens=100)
+    with pytest.raises(openai.RateLimitError, match="tokens per minute"):
+        ask(tokens, "Count these other tokens", max_tokens=100)
+
+
+def test_erasing_a_user_erases_their_entries(gateway: RunningGateway) -> None:
+    admin = gateway.create_key(role=Role.ADMIN)
+    service = gateway.client(gateway.create_key(act_for_users=True))
+    headers = {"x-careergate-user": "erin"}
+    ask(service, "Plan my career change", extra_headers=headers)
+    assert ask(service, "Plan my career change", extra_headers=headers).headers[CACHE] == "hit"
+    status, erased = admin_call(gateway, admin, "POST", "/admin/privacy/delete", {"user": "erin"})
+    assert (status, erased["cache_entries"]) == (200, 1)
+    assert ask(service, "Plan my career change", extra_headers=headers).headers[CACHE] == "miss"
+
+
+def test_metrics_and_the_usage_report_show_hits_and_savings(gateway: RunningGateway) -> None:
+    client = gateway.client()
+    headers = {"x-careergate-feature": "reporting"}
+    replies = [ask(client, "Report on me", extra_headers=headers) for _ in range(4)]
+    assert [r.headers[CACHE] for r in replies] == ["miss", "hit", "hit", "hit"]
+    samples = scrape(gateway.base_url)
+    hits = value(samples, "careergate_cache_lookups_total", feature="reporting", result="hit")
+    assert hits == 3
+    assert value(samples, "careergate_cache_hit_ratio", feature="reporting") == 0.75
+    assert value(samples, "careergate_cache_saved_usd_total", feature="reporting") > 0
+    gateway.usage_record(replies[-1].headers["x-request-id"])
+    report = run_cli(cli_env(gateway.settings), "usage", "--by", "feature", "--format", "json")
+    line = next(li for li in json.loads(report.stdout)["lines"] if li["group"] == "reporting")
+    assert (line["cache_hits"], line["cache_misses"], line["cache_hit_rate"]) == (3, 1, 0.75)
+    assert float(line["cache_saved_usd"]) > 0
+
+
+def test_an_answer_of_the_upstream_that_failed_is_not_kept(gateway: RunningGateway) -> None:
+    from careergate.testing import Fault
+
+    client = gateway.client()
+    gateway.fake.faults.enqueue(Fault(status=400))
+    with pytest.raises(openai.BadRequestError):
+        ask(client, "Fail once")
+    assert ask(client, "Fail once").headers[CACHE] == "miss"
+
+
+def test_a_response_is_kept_and_served_whole_or_as_a_stream_of_its_events(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client()
+    first = client.responses.with_raw_response.create(
+        model="gpt-4o-mini", input="Draft a headline for a welder", temperature=0
+    )
+    with client.responses.with_streaming_response.create(
+        model="gpt-4o-mini", input="Draft a headline for a welder", temperature=0, stream=True
+    ) as streamed:
+        assert streamed.headers[CACHE] == "hit"
+        events = list(streamed.parse())
+    whole = first.parse()
+    assert first.headers[CACHE] == "miss"
+    assert "".join(e.delta for e in events if e.type == "response.output_text.delta") == (
+        whole.output_text
+    )
+    assert events[-1].type == "response.completed"
+    assert events[-1].response.id == whole.id
+    assert events[-1].response.usage is not None
+    again = client.responses.with_raw_response.create(
+        model="gpt-4o-mini", input="Draft a headline for a welder", temperature=0, store=False
+    )
+    assert again.headers[CACHE] == "miss"  # not kept upstream: another answer
+    assert len(gateway.fake.requests) == 2

@@ -1,0 +1,229 @@
+"""The Responses API through the gateway, driven by the official SDK and by
+``openai-agents`` with its defaults: plain and streamed, tools, structured output,
+continuation, retrieve and delete; metered, budgeted and privacy-protected like chat."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+import openai
+import pytest
+from pydantic import BaseModel
+
+from careergate.testing import FakeOpenAI
+from conftest import RunningGateway, gateway_settings, start_gateway
+
+ALL_ENDPOINTS = ["chat/completions", "embeddings", "responses"]
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "The weather in a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    },
+    "strict": True,
+}
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    with FakeOpenAI() as fake:
+        deployments = [
+            {
+                "name": "primary",
+                "provider": "openai-compatible",
+                "base_url": fake.base_url,
+                "endpoints": ALL_ENDPOINTS,
+            },
+            {
+                "name": "azure-eu",
+                "provider": "azure",
+                "base_url": fake.root_url,
+                "api_key": "azure-key",
+                "models": {"gpt-azure": "gpt-4o-mini"},
+            },
+        ]
+        settings = gateway_settings(
+            tmp_path_factory.mktemp("responses"),
+            deployments,
+            extra_config={"privacy": {"mode": "pseudonymise", "names": False}},
+        )
+        yield from start_gateway(settings, fake)
+
+
+def test_a_plain_response_is_answered_metered_and_audited_like_chat(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client()
+    raw = client.responses.with_raw_response.create(
+        model="gpt-4o-mini", instructions="Answer briefly.", input="What does a data engineer do?"
+    )
+    response = raw.parse()
+    assert response.output_text.startswith("Sandbox reply")
+    assert response.usage is not None
+    row = gateway.usage_record(raw.headers["x-request-id"])
+    assert row.endpoint == "responses"
+    assert (row.prompt_tokens, row.completion_tokens) == (
+        response.usage.input_tokens,
+        response.usage.output_tokens,
+    )
+    assert row.cost_nano_usd > 0
+
+
+def test_a_streamed_response_gives_every_event_and_usage_at_the_end(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client()
+    with client.responses.stream(model="gpt-4o-mini", input="Tips for a Rust interview") as stream:
+        kinds = [event.type for event in stream]
+        final = stream.get_final_response()
+    assert kinds[:2] == ["response.created", "response.in_progress"]
+    assert {"response.output_text.delta", "response.output_text.done"} <= set(kinds)
+    assert kinds[-1] == "response.completed"
+    assert final.usage is not None
+    assert final.usage.output_tokens > 0
+    rows = [r for r in gateway.usage_rows() if r.endpoint == "responses" and r.stream]
+    assert rows[-1].completion_tokens == final.usage.output_tokens
+
+
+def test_function_tools_and_structured_output(gateway: RunningGateway) -> None:
+    client = gateway.client()
+    first = client.responses.create(model="gpt-4o-mini", input="Weather in Lyon?", tools=[WEATHER])
+    call = first.output[0]
+    assert call.type == "function_call"
+    jsonschema.validate(json.loads(call.arguments), WEATHER["parameters"])
+    second = client.responses.create(
+        model="gpt-4o-mini",
+        previous_response_id=first.id,
+        tools=[WEATHER],
+        input=[{"type": "function_call_output", "call_id": call.call_id, "output": "9 °C"}],
+    )
+    assert "`get_weather` answered: 9 °C" in second.output_text
+
+    class Candidate(BaseModel):
+        name: str
+        years: int
+        skills: list[str]
+
+    parsed = client.responses.parse(
+        model="gpt-4o-mini", input="Rate Amara, a welder with TIG skills", text_format=Candidate
+    )
+    assert parsed.output_parsed is not None
+    assert parsed.output_parsed.skills
+
+
+def test_a_continuation_restores_the_earlier_turns_personal_data(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client(gateway.create_key(user="dana"))
+    first = client.responses.create(
+        model="gpt-4o-mini", input="Write to me at dana.k@example.com about the job."
+    )
+    sent = gateway.fake.requests[-1].body
+    assert "dana.k@example.com" not in json.dumps(sent)
+    assert "dana.k@example.com" in first.output_text  # restored in the answer
+
+    follow = client.responses.create(
+        model="gpt-4o-mini", previous_response_id=first.id, input="Repeat my address."
+    )
+    # The upstream's stored turn holds the placeholder; the caller sees the address.
+    assert "[EMAIL_1]" not in follow.output_text
+    fetched = client.responses.retrieve(first.id)
+    assert "dana.k@example.com" in fetched.output_text
+    assert "[EMAIL_1]" in json.dumps(gateway.fake.state.responses.get(first.id).response)
+
+    stranger = gateway.client(gateway.create_key(user="eve"))
+    with pytest.raises(openai.NotFoundError):
+        stranger.responses.retrieve(first.id)
+    with pytest.raises(openai.NotFoundError):
+        stranger.responses.create(model="gpt-4o-mini", previous_response_id=first.id, input="hi")
+    client.responses.delete(first.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.retrieve(first.id)
+
+
+def test_a_streamed_answer_has_its_personal_data_restored(gateway: RunningGateway) -> None:
+    gateway.fake.stream_in_pieces(3)  # placeholders split across events
+    try:
+        client = gateway.client()
+        with client.responses.stream(
+            model="gpt-4o-mini", input="Mail ana.r@example.org the offer"
+        ) as stream:
+            deltas = "".join(e.delta for e in stream if e.type == "response.output_text.delta")
+            final = stream.get_final_response()
+    finally:
+        gateway.fake.stream_in_pieces(None)
+    assert "ana.r@example.org" in deltas
+    assert deltas == final.output_text
+
+
+def test_a_continuation_reserves_for_the_recorded_context_or_the_whole_window(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client(gateway.create_key(budget_usd="0.05"))
+    first = client.responses.create(model="gpt-4o", input="Hello", max_output_tokens=40)
+    client.responses.create(
+        model="gpt-4o", previous_response_id=first.id, input="More", max_output_tokens=40
+    )
+    sent = len(gateway.fake.requests)
+    with pytest.raises(openai.RateLimitError) as refused:
+        # Unknown to the gateway: 128,000 tokens of context at $2.50/M is over $0.05.
+        client.responses.create(
+            model="gpt-4o", previous_response_id="resp_elsewhere", input="x", max_output_tokens=40
+        )
+    assert refused.value.code == "budget_exceeded"
+    assert len(gateway.fake.requests) == sent  # refused before the upstream
+
+
+def test_an_upstream_without_the_api_gets_a_clear_400(gateway: RunningGateway) -> None:
+    client = gateway.client()
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(model="gpt-azure", input="hi")
+    assert refused.value.code == "unsupported_endpoint"
+    assert "azure-eu" in str(refused.value.message)
+    chat = client.chat.completions.create(
+        model="gpt-azure", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert chat.choices[0].message.content
+
+
+def test_an_agent_runs_a_tool_to_completion_with_the_agents_sdk_defaults(
+    gateway: RunningGateway,
+) -> None:
+    os.environ.setdefault("OPENAI_AGENTS_DISABLE_TRACING", "1")  # no tracing export offline
+    import agents
+
+    agents.set_tracing_disabled(True)
+    called: list[str] = []
+
+    @agents.function_tool
+    def find_jobs(city: str) -> str:
+        """Open jobs in a city."""
+        called.append(city)
+        return "3 data engineering roles"
+
+    client = gateway.async_client()
+    agents.set_default_openai_client(client, use_for_tracing=False)
+    # Its defaults but the model: the Responses API, its own tool loop and settings.
+    agent = agents.Agent(
+        name="Scout", instructions="Find jobs.", tools=[find_jobs], model="gpt-4o-mini"
+    )
+
+    async def run() -> Any:
+        try:
+            return await agents.Runner.run(agent, "Any jobs in Leeds?", max_turns=4)
+        finally:
+            await client.close()
+
+    result = asyncio.run(run())
+    assert called
+    assert "`find_jobs` answered: 3 data engineering roles" in result.final_output
+    assert {r.endpoint for r in gateway.usage_rows()} >= {"responses"}

@@ -1,0 +1,414 @@
+"""Background tasks through the public interfaces: ``/v1/tasks`` on a running gateway
+(httpx), ``careergate tasks`` and ``careergate worker``; the upstream is the fake
+OpenAI on loopback.
+
+Each item must take effect once: items finished before a SIGKILL of the gateway are
+not run again after its restart, the ones it held are; two worker processes drain one
+queue; items are metered under the submitter's key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from careergate.auth.principal import Role
+from careergate.errors import InvalidRequest
+from careergate.runtime import vault
+from careergate.sandbox.faults import Fault
+from careergate.settings import Settings, TaskSettings
+from careergate.storage.database import Database
+from careergate.storage.tables import LeaseOwnerRow, TaskItemRow
+from careergate.tasks.runner import WEBHOOK_KEY
+from careergate.tasks.webhooks import AddressPolicy, verify
+from careergate.testing import FakeOpenAI
+from conftest import (
+    CLI,
+    RunningGateway,
+    cli_env,
+    gateway_settings,
+    in_database,
+    run_cli,
+    serve_process,
+    start_gateway,
+    wait_for,
+)
+
+pytestmark = pytest.mark.timeout(120)
+
+FAST_TASKS = TaskSettings(
+    poll_seconds=0.05,
+    sweep_seconds=0.2,
+    retry_delay=0.05,
+    webhook_allow=["127.0.0.1/32"],
+    webhook_backoff=0.05,
+)
+
+
+def chat(n: int, model: str = "gpt-4o-mini") -> dict[str, Any]:
+    return {"model": model, "messages": [{"role": "user", "content": f"question {n}"}]}
+
+
+@pytest.fixture(scope="module")
+def tasks_gateway(
+    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGateway]:
+    settings = gateway_settings(
+        tmp_path_factory.mktemp("tasks"),
+        [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
+        tasks=FAST_TASKS,
+    )
+    yield from start_gateway(settings, module_fake)
+
+
+@pytest.fixture
+def gateway(tasks_gateway: RunningGateway) -> Iterator[RunningGateway]:
+    tasks_gateway.fake.reset()
+    yield tasks_gateway
+    tasks_gateway.fake.reset()
+
+
+@pytest.fixture
+def apis() -> Iterator[list[Api]]:
+    """Clients of the task API to close after the test."""
+    opened: list[Api] = []
+    yield opened
+    for api in opened:
+        api.close()
+
+
+class Api:
+    """``/v1/tasks`` as a platform service calls it."""
+
+    def __init__(self, base_url: str, key: str, opened: list[Api]) -> None:
+        self.client = httpx.Client(
+            base_url=base_url, headers={"authorization": f"Bearer {key}"}, timeout=30
+        )
+        opened.append(self)
+
+    def submit(self, body: dict[str, Any], expect: int = 202) -> dict[str, Any]:
+        answer = self.client.post("/tasks", json=body)
+        assert answer.status_code == expect, answer.text
+        return dict(answer.json())
+
+    def status(self, task_id: str) -> dict[str, Any]:
+        return dict(self.client.get(f"/tasks/{task_id}").json())
+
+    def results(self, task_id: str, **params: Any) -> dict[str, Any]:
+        return dict(self.client.get(f"/tasks/{task_id}/results", params=params).json())
+
+    def close(self) -> None:
+        self.client.close()
+
+    def wait(self, task_id: str, timeout: float = 20) -> dict[str, Any]:
+        wait_for(lambda: self.status(task_id)["status"] in ("completed", "cancelled"), timeout)
+        return self.status(task_id)
+
+
+def items_of(settings: Settings, task_id: str) -> list[TaskItemRow]:
+    async def work(database: Database) -> list[TaskItemRow]:
+        async with database.session() as session:
+            query = select(TaskItemRow).where(TaskItemRow.task_id == task_id)
+            return list((await session.scalars(query.order_by(TaskItemRow.idx))).all())
+
+    return in_database(settings, work)
+
+
+def test_a_task_runs_every_item_once_under_the_submitters_key(
+    gateway: RunningGateway, apis: list[Api]
+) -> None:
+    api = Api(gateway.base_url, gateway.create_key(user="ann", team="growth"), apis)
+    body = {
+        "kind": "chat.completions",
+        "feature": "digest",
+        "requests": [chat(n) for n in range(5)],
+    }
+    queued = api.submit(body)
+    assert queued["object"] == "task"
+    assert queued["status"] == "queued"
+    assert queued["progress"] == {"total": 5, "done": 0, "failed": 0, "eta_seconds": None}
+    task = api.wait(queued["id"])
+    assert task["status"] == "completed"
+    assert task["progress"]["done"] == 5
+    assert task["started_at"]
+    assert task["finished_at"]
+    page = api.results(queued["id"], limit=3)
+    assert [item["index"] for item in page["data"]] == [0, 1, 2]
+    assert page["has_more"]
+    rest = api.results(queued["id"], after=2)
+    answers = [item["result"]["choices"][0]["message"]["content"] for item in rest["data"]]
+    assert answers[0].endswith("question 3")
+    assert not rest["has_more"]
+    assert all(item["attempts"] == 1 for item in page["data"] + rest["data"])
+    records = [r for r in gateway.usage_rows(expected=5) if r.feature == "digest"]
+    assert len(records) == 5
+    assert {(r.user_id, r.team, r.status_code) for r in records} == {("ann", "growth", 200)}
+    assert len(gateway.fake.requests) == 5
+
+
+def test_items_failing_for_a_passing_reason_are_retried_others_fail(
+    gateway: RunningGateway, apis: list[Api]
+) -> None:
+    api = Api(gateway.base_url, gateway.create_key(), apis)
+    # Four 503s outlast the gateway's own attempts: the item itself is tried again.
+    gateway.fake.faults.enqueue(*[Fault(status=503)] * 4)
+    retried = api.wait(api.submit({"kind": "chat.completions", "requests": [chat(0)]})["id"])
+    assert retried["status"] == "completed"
+    [item] = api.results(retried["id"])["data"]
+    assert item["status"] == "done"
+    assert item["attempts"] == 2
+    body = {"kind": "chat.completions", "requests": [chat(0), chat(1, model="no-such-model")]}
+    task = api.wait(api.submit(body)["id"])
+    assert task["progress"]["failed"] == 1
+    done, unknown = api.results(task["id"])["data"]
+    assert done["status"] == "done"
+    assert unknown["status"] == "failed"
+    assert unknown["attempts"] == 1
+    assert unknown["error"]["code"] == "not_found"
+
+
+def test_a_cancelled_task_runs_no_more_items(gateway: RunningGateway, apis: list[Api]) -> None:
+    api = Api(gateway.base_url, gateway.create_key(), apis)
+    gateway.fake.faults.add_rate(Fault(delay=0.2), 1.0)
+    submitted = api.submit({"kind": "chat.completions", "requests": [chat(n) for n in range(8)]})
+    wait_for(lambda: api.status(submitted["id"])["progress"]["done"] >= 1, timeout=10)
+    cancelled = api.client.post(f"/tasks/{submitted['id']}/cancel").json()
+    assert cancelled["status"] == "cancelled"
+    time.sleep(0.5)  # what was running has finished
+    statuses = [item["status"] for item in api.results(submitted["id"])["data"]]
+    assert "cancelled" in statuses
+    assert "pending" not in statuses
+    assert "running" not in statuses
+    assert len(gateway.fake.requests) == statuses.count("done") < 8
+
+
+def test_bad_task_requests_get_clear_errors(gateway: RunningGateway, apis: list[Api]) -> None:
+    key = gateway.create_key()
+    api = Api(gateway.base_url, key, apis)
+    unknown = api.submit({"kind": "everything"}, expect=400)["error"]
+    assert unknown["param"] == "kind"
+    assert "resumes.generate" in unknown["message"]
+    bad_resume = {"kind": "resumes.generate", "items": [{"resume": {"basics": 5}, "job": {}}]}
+    error = api.submit(bad_resume, expect=400)["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["message"].startswith("`items.0`")
+    not_json = api.client.post("/tasks", content=b"{nope")
+    assert not_json.status_code == 400
+    assert "not valid JSON" in not_json.json()["error"]["message"]
+    mine = api.submit({"kind": "chat.completions", "requests": [chat(0)]})
+    other = Api(gateway.base_url, gateway.create_key(), apis)
+    assert other.client.get(f"/tasks/{mine['id']}").status_code == 404
+    admin = Api(gateway.base_url, gateway.create_key(role=Role.ADMIN), apis)
+    assert admin.status(mine["id"])["id"] == mine["id"]
+    reader = Api(gateway.base_url, gateway.create_key(role=Role.READER), apis)
+    assert reader.submit({"kind": "chat.completions", "requests": [chat(0)]}, expect=403)
+    for_bob = {"kind": "chat.completions", "user": "bob", "requests": [chat(0)]}
+    assert api.submit(for_bob, expect=403)["error"]["param"] == "user"
+
+
+class Receiver:
+    """A webhook receiver on loopback that refuses its first delivery with a 503."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[tuple[dict[str, str], bytes]] = []
+        received = self.deliveries
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                received.append((dict(self.headers.items()), body))
+                self.send_response(503 if len(received) == 1 else 204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/tasks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_an_ended_task_sends_a_signed_webhook_retried_until_taken(
+    gateway: RunningGateway, apis: list[Api]
+) -> None:
+    api = Api(gateway.base_url, gateway.create_key(), apis)
+    receiver = Receiver()
+    try:
+        body = {"kind": "chat.completions", "requests": [chat(0)], "webhook": receiver.url}
+        task = api.wait(api.submit(body)["id"])
+        wait_for(lambda: len(receiver.deliveries) == 2, timeout=10)
+        wait_for(lambda: api.status(task["id"])["webhook"] == {"status": "delivered"})
+    finally:
+        receiver.close()
+    key = in_database(
+        gateway.settings,
+        lambda database: vault(gateway.settings, database).internal_secret(WEBHOOK_KEY),
+    )
+    headers, sent = receiver.deliveries[-1]
+    assert headers["x-careergate-event"] == "task.completed"
+    assert verify(key, headers["x-careergate-signature"], sent)
+    assert not verify(key, headers["x-careergate-signature"], sent.replace(b"1", b"2"))
+    assert not verify(b"another key" * 3, headers["x-careergate-signature"], sent)
+    assert b'"status":"completed"' in sent
+
+
+def test_webhooks_to_private_or_unresolvable_addresses_are_refused(
+    gateway: RunningGateway, apis: list[Api]
+) -> None:
+    api = Api(gateway.base_url, gateway.create_key(), apis)
+    for url in ("http://10.1.2.3/hook", "http://169.254.169.254/latest", "ftp://example.com/"):
+        body = {"kind": "chat.completions", "requests": [chat(0)], "webhook": url}
+        assert api.submit(body, expect=400)["error"]["param"] == "webhook"
+    policy = AddressPolicy()  # nothing allowed: loopback, mapped or not, is refused
+    for url in ("http://127.0.0.1:8/x", "http://[::ffff:127.0.0.1]/x", "http://localhost/x"):
+        with pytest.raises(InvalidRequest, match="may not reach"):
+            policy.check_url(url)
+    with pytest.raises(InvalidRequest, match="does not resolve"):
+        policy.check_url("http://no-such-host.invalid/x")
+    assert AddressPolicy(["10.0.0.0/8"]).check_url("http://10.1.2.3/x") == "http://10.1.2.3/x"
+
+
+def test_the_cli_submits_follows_and_reads_a_task(
+    gateway: RunningGateway, apis: list[Api], tmp_path: Path
+) -> None:
+    key = gateway.create_key()
+    body = tmp_path / "task.json"
+    body.write_text(
+        '{"requests": [{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}]}'
+    )
+    env = cli_env(gateway.settings, CAREERGATE_KEY=key, CAREERGATE_BASE_URL=gateway.base_url)
+    # Both at once: each command's start is most of its time.
+    missing = subprocess.Popen(
+        [CLI, "tasks", "results", "task_nope"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    done = run_cli(
+        env, "tasks", "submit", str(body), "--kind", "chat.completions", "--wait", "--json"
+    )
+    task = json.loads(done.stdout)
+    assert task["status"] == "completed"
+    assert task["progress"]["done"] == 1
+    _, errors = missing.communicate(timeout=60)
+    assert missing.returncode == 1
+    assert "No task 'task_nope'" in errors
+    assert "Traceback" not in errors
+
+
+# -- separate processes -----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def process_settings(
+    tmp_path: Path, **overrides: Any
+) -> Iterator[tuple[Settings, dict[str, str], FakeOpenAI]]:
+    """Settings and environment of gateways and workers in their own processes, in
+    front of a fake OpenAI that answers each request after 0.15 s."""
+    with FakeOpenAI() as fake:
+        fake.faults.add_rate(Fault(delay=0.15), 1.0)
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            **overrides,
+        )
+        env = cli_env(
+            settings,
+            CAREERGATE_CONFIG=str(settings.config),
+            CAREERGATE_LEASE_STALE_SECONDS="1",
+            CAREERGATE_TASKS_POLL_SECONDS="0.05",
+            CAREERGATE_TASKS_SWEEP_SECONDS="0.2",
+            CAREERGATE_LOG_FORMAT="json",
+        )
+        yield settings, env, fake
+
+
+def test_a_task_survives_a_sigkill_of_its_gateway(tmp_path: Path, apis: list[Api]) -> None:
+    with process_settings(tmp_path) as (settings, env, fake):
+        key = in_database(settings, lambda d: _new_key(settings, d))
+        with serve_process(env) as served:
+            api = Api(served.base_url, key, apis)
+            task_id = api.submit(
+                {"kind": "chat.completions", "requests": [chat(n) for n in range(12)]}
+            )["id"]
+            wait_for(lambda: mid_task(settings, task_id), timeout=30)
+            served.process.kill()
+            served.process.wait()
+        before = {item.idx: item for item in items_of(settings, task_id)}
+        finished = {i for i, item in before.items() if item.status == "done"}
+        held = {i for i, item in before.items() if item.status == "running"}
+        assert finished
+        assert held
+        with serve_process(env) as restarted:
+            task = Api(restarted.base_url, key, apis).wait(task_id, timeout=60)
+        assert task["status"] == "completed"
+        assert task["progress"]["done"] == 12
+        after = {item.idx: item for item in items_of(settings, task_id)}
+        for index in finished:  # not run again: the same result, written once
+            assert after[index].attempts == 1
+            assert after[index].result == before[index].result
+            assert after[index].finished_at == before[index].finished_at
+        assert all(after[index].attempts == 2 for index in held)
+        assert len(fake.requests) <= 12 + len(held)
+
+
+def running_workers(settings: Settings) -> list[str]:
+    """The worker processes alive (by their lease-owner heartbeats)."""
+
+    async def work(database: Database) -> list[str]:
+        async with database.session() as session:
+            owners = await session.scalars(select(LeaseOwnerRow.owner))
+            return [owner for owner in owners if owner.startswith("worker:")]
+
+    return in_database(settings, work)
+
+
+def mid_task(settings: Settings, task_id: str) -> bool:
+    """Three items done, and one running."""
+    statuses = [item.status for item in items_of(settings, task_id)]
+    return statuses.count("done") >= 3 and "running" in statuses
+
+
+async def _new_key(settings: Settings, database: Database) -> str:
+    from careergate.auth.permissions import KeySpec
+    from careergate.runtime import key_store
+
+    return (await (await key_store(settings, database)).create(KeySpec(user="ann"))).secret
+
+
+def test_two_worker_processes_drain_one_queue(tmp_path: Path, apis: list[Api]) -> None:
+    disabled = TaskSettings(gateway_workers=0)
+    with process_settings(tmp_path, tasks=disabled) as (settings, env, fake):
+        workers = [
+            subprocess.Popen([CLI, "worker", "--workers", "2"], env=env, stderr=subprocess.DEVNULL)
+            for _ in range(2)
+        ]
+        try:
+            wait_for(lambda: len(running_workers(settings)) == 2, timeout=60)
+            for gateway in start_gateway(settings, fake):
+                api = Api(gateway.base_url, gateway.create_key(), apis)
+                submitted = api.submit(
+                    {"kind": "chat.completions", "requests": [chat(n) for n in range(10)]}
+                )
+                task = api.wait(submitted["id"], timeout=60)
+            assert task["progress"]["done"] == 10
+            owners = {item.owner for item in items_of(settings, submitted["id"])}
+            assert len(owners) == 2
+            assert all(o and o.startswith("worker:") for o in owners)
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                assert worker.wait(timeout=30) == 0
