@@ -36,6 +36,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
@@ -182,18 +183,7 @@ async def erase_user(
                 revoked_at=func.coalesce(ApiKeyRow.revoked_at, now),
             )
         )
-        usage = await count(
-            update(UsageRow).where(UsageRow.user_id == user).values(user_id=token, client=None)
-        )
-        daily = await count(
-            update(UsageDailyRow).where(UsageDailyRow.user_id == user).values(user_id=token)
-        )
-        feedback = await count(
-            update(FeedbackRow).where(FeedbackRow.user_id == user).values(user_id=token)
-        )
-        leases = await count(
-            update(BudgetLeaseRow).where(BudgetLeaseRow.user_id == user).values(user_id=token)
-        )
+        usage, daily, feedback, leases = await _pseudonymise(session, user, token)
         subject = await count(
             delete(VaultSecretRow).where(
                 VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
@@ -233,6 +223,21 @@ async def erase_user(
     done = erasure(await erase_entries(database, user, entry))
     await _compact(database)
     return done
+
+
+async def _pseudonymise(session: AsyncSession, user: str, token: str) -> tuple[int, ...]:
+    """The records kept for the accounting get the token for the user: usage records
+    (their caller's address cleared too), daily sums, feedback, and the budget leases of
+    requests in flight; how many of each."""
+    counts = []
+    for statement in (
+        update(UsageRow).where(UsageRow.user_id == user).values(user_id=token, client=None),
+        update(UsageDailyRow).where(UsageDailyRow.user_id == user).values(user_id=token),
+        update(FeedbackRow).where(FeedbackRow.user_id == user).values(user_id=token),
+        update(BudgetLeaseRow).where(BudgetLeaseRow.user_id == user).values(user_id=token),
+    ):
+        counts.append(int((await session.execute(statement)).rowcount))  # type: ignore[attr-defined]
+    return tuple(counts)
 
 
 def _rewrite_dead_letters(folder: Path, user: str, token: str) -> int:
