@@ -51,10 +51,11 @@ lint: install
 	$(BIN)/bandit -c pyproject.toml -r src -q
 	$(BIN)/python scripts/audit_dependencies.py requirements.lock
 
-## fuzz: the HTTP API fuzzed from its OpenAPI description, at length (FUZZ_EXAMPLES per operation)
+## fuzz: at length, the HTTP API fuzzed from its OpenAPI description (FUZZ_EXAMPLES per operation), then request shapes against hard budgets (FUZZ_EXAMPLES examples)
 FUZZ_EXAMPLES ?= 500
 fuzz: install
 	CAREERGATE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_fuzz.py --timeout 0 -k server_error
+	CAREERGATE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_budget_fuzz.py --timeout 0 -s
 
 ## bench: the default gateway (and with privacy off) against the bare-proxy floor; writes docs/benchmarks.md
 bench: install

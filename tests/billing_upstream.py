@@ -11,7 +11,12 @@ What it bills, from OpenAI's documentation:
   PNG header of the data URL;
 - completion: every choice runs to its ceiling (the most a request can be billed), plus
   the predicted output's tokens as rejected prediction tokens;
-- embeddings: each input string's tokens, each token array its length.
+- embeddings: each input string's tokens, each token array its length (an array of
+  integers is one token array).
+
+Text is counted as ordinary text (a string that spells a special token is billed as
+the text it is). Streams bill the same as whole answers: each choice in a chunk of its
+own, then the usage chunk when ``stream_options.include_usage`` asks for it.
 
 It keeps every bill, so a test can add up what the upstream would have charged.
 """
@@ -62,31 +67,48 @@ def image_tokens(model: str, url: str, detail: str | None) -> int:
     return base + tile * math.ceil(width / 512) * math.ceil(height / 512)
 
 
+def _tokens(encoding: tiktoken.Encoding, text: str) -> int:
+    return len(encoding.encode_ordinary(text))
+
+
 def chat_bill(body: dict[str, Any]) -> tuple[int, int]:
     model = body["model"]
     encoding = _encoding(model)
     prompt = 3
     for message in body["messages"]:
-        prompt += 3 + len(encoding.encode(message["role"]))
+        prompt += 3 + _tokens(encoding, message["role"])
         content = message.get("content")
         parts = content if isinstance(content, list) else [{"type": "text", "text": content}]
         for part in parts:
             if part["type"] == "text":
-                prompt += len(encoding.encode(part["text"] or ""))
+                prompt += _tokens(encoding, part["text"] or "")
             else:
                 image = part["image_url"]
                 prompt += image_tokens(model, image["url"], image.get("detail"))
         if message.get("name"):
-            prompt += 1 + len(encoding.encode(message["name"]))
+            prompt += 1 + _tokens(encoding, message["name"])
     for name in ("tools", "response_format"):
         if name in body:
-            prompt += len(encoding.encode(orjson.dumps(body[name]).decode()))
+            prompt += _tokens(encoding, orjson.dumps(body[name]).decode())
     ceiling = body.get("max_completion_tokens") or body.get("max_tokens")
     assert ceiling, "a request under a hard budget always carries its ceiling"
     predicted = 0
     if "prediction" in body:
-        predicted = len(encoding.encode(orjson.dumps(body["prediction"]["content"]).decode()))
+        predicted = _tokens(encoding, orjson.dumps(body["prediction"]["content"]).decode())
     return prompt, (body.get("n") or 1) * (ceiling + predicted)
+
+
+def _inputs(body: dict[str, Any]) -> list[Any]:
+    inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+    if all(isinstance(x, int) for x in inputs):
+        return [inputs]  # one token array
+    return list(inputs)
+
+
+def embeddings_bill(body: dict[str, Any]) -> int:
+    """The prompt tokens of an embeddings request."""
+    encoding = _encoding(body["model"])
+    return sum(len(x) if isinstance(x, list) else _tokens(encoding, x) for x in _inputs(body))
 
 
 @dataclass
@@ -99,10 +121,13 @@ class BillingUpstream:
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
 
-    async def _chat(self, request: web.Request) -> web.Response:
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         prompt, completion = chat_bill(body)
         self.bills.append((body["model"], prompt, completion))
+        if body.get("stream"):
+            usage = {"prompt_tokens": prompt, "completion_tokens": completion}
+            return await self._stream(request, body, {**usage, "total_tokens": prompt + completion})
         choices = [
             {
                 "index": i,
@@ -123,11 +148,27 @@ class BillingUpstream:
             }
         )
 
+    async def _stream(
+        self, request: web.Request, body: dict[str, Any], usage: dict[str, int]
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        head = {"id": "c", "object": "chat.completion.chunk", "model": body["model"], "created": 0}
+        for i in range(body.get("n") or 1):
+            delta = {"role": "assistant", "content": "x"}
+            choice = {"index": i, "delta": delta, "finish_reason": "length"}
+            await response.write(b"data: " + orjson.dumps({**head, "choices": [choice]}) + b"\n\n")
+        if (body.get("stream_options") or {}).get("include_usage"):
+            last = {**head, "choices": [], "usage": usage}
+            await response.write(b"data: " + orjson.dumps(last) + b"\n\n")
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
     async def _embeddings(self, request: web.Request) -> web.Response:
         body = await request.json()
-        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-        encoding = _encoding(body["model"])
-        prompt = sum(len(x) if isinstance(x, list) else len(encoding.encode(x)) for x in inputs)
+        inputs = _inputs(body)
+        prompt = embeddings_bill(body)
         self.bills.append((body["model"], prompt, 0))
         data = [{"object": "embedding", "index": i, "embedding": [0.0]} for i in range(len(inputs))]
         return web.json_response(

@@ -423,7 +423,9 @@ def test_an_erasure_stays_verifiable_once_retention_purged_part_of_it(
             writer.record(dataclasses.replace(entry, user=user))
             await writer.flush()
         await writer.close()
-        erasure = await erase_user(database, "ann", operator, settings.dead_letter_dir)
+        erasure = await erase_user(
+            database, "ann", operator, settings.dead_letter_dir, settings.journal_dir
+        )
         assert erasure.audit_entries == 2
         assert ((await verify(database)).ok, (await verify(database)).erased) == (True, 2)
 

@@ -25,12 +25,15 @@ from sqlalchemy import func, select
 from careergate.budgets.leases import LeasedRequest
 from careergate.budgets.ledger import Budget, BudgetLedger, Period, Scope
 from careergate.budgets.reaper import LeaseReaper
+from careergate.budgets.worst_case import SLACK_TOKENS
 from careergate.records.tables import UsageWriter
+from careergate.reports.usage import usage_report
 from careergate.sandbox.faults import Fault
 from careergate.settings import Settings
 from careergate.storage.database import Database
 from careergate.storage.tables import BudgetLeaseRow, UsageRow
 from careergate.testing import FakeOpenAI
+from careergate.tokenizer import TokenCounter
 from careergate.usage.record import TokenUsage, UsageRecord
 from conftest import RunningGateway, gateway_settings, serve_process
 from test_budgets import MAX_TOKENS, MESSAGES, ledger_call, worst_case_nano
@@ -142,6 +145,12 @@ def test_a_killed_gateways_reservations_are_settled_by_the_next_one(
         assert {(r.team, r.cost_nano_usd, r.status_code) for r in reconciled} == {
             ("crash", worst, 502)
         }
+        # The tokens it was charged for: the prompt as counted (with the slack) and the
+        # output ceiling, so that a report's tokens agree with its cost.
+        prompt = TokenCounter().chat_prompt_tokens("gpt-4o-mini", MESSAGES) + SLACK_TOKENS
+        assert {(r.prompt_tokens, r.completion_tokens, r.usage_estimated) for r in reconciled} == {
+            (prompt, MAX_TOKENS, True)
+        }
 
         client = after.client(key, timeout=30)
         started = time.monotonic()
@@ -168,7 +177,9 @@ def migrated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def leased(n: int) -> LeasedRequest:
-    return LeasedRequest(f"req-lease-{n}", "chat/completions", False, "gpt-4o-mini", *[None] * 4)
+    return LeasedRequest(
+        f"req-lease-{n}", "chat/completions", False, "gpt-4o-mini", *[None] * 4, 40 + n, 4 * n
+    )
 
 
 def test_leases_reaped_by_several_processes_at_once_are_settled_once(migrated: str) -> None:
@@ -192,16 +203,15 @@ def test_leases_reaped_by_several_processes_at_once_are_settled_once(migrated: s
             await db.close()
         window = await gone.spent(budget)
         async with database.session() as session:
-            records = await session.scalar(
-                select(func.count()).select_from(UsageRow).where(UsageRow.reconciled)
-            )
+            rows = (await session.scalars(select(UsageRow).where(UsageRow.reconciled))).all()
+            records = {r.request_id: (r.prompt_tokens, r.completion_tokens) for r in rows}
         await database.close()
-        return settled, window, int(records or 0)
+        return settled, window, records
 
     settled, window, records = asyncio.run(scenario())
     assert sum(settled) == count
     assert window == (count * cost, 0)
-    assert records == count
+    assert records == {f"req-lease-{n}": (40 + n, 4 * n) for n in range(count)}
 
 
 def usage(request_id: str, *, reconciled: bool, cost: int) -> UsageRecord:
@@ -236,3 +246,44 @@ def test_an_exact_record_replaces_a_reconciled_one_and_is_never_counted_twice(
         return [(row.reconciled, row.cost_nano_usd, row.prompt_tokens) for row in rows]
 
     assert asyncio.run(scenario()) == [(False, 300, 12)]
+
+
+@pytest.mark.parametrize("exact_first", [False, True], ids=["reaped-first", "exact-first"])
+def test_a_reconciled_record_gives_way_to_the_exact_one_in_either_order(
+    migrated: str, exact_first: bool
+) -> None:
+    """The reaper and a replayed journal race for a request whose process died after
+    answering it: whichever writes first, the request ends with its exact record, once,
+    and the report counts it once."""
+
+    async def scenario() -> tuple[list[tuple[bool, int | None, int, int]], int]:
+        database = Database(migrated)
+        gone = BudgetLedger(database, owner="gateway:gone:2:dead")
+        budget = await gone.create(
+            name="b", scope=Scope.PLATFORM, subject="*", period=Period.DAILY, limit_nano_usd=10**9
+        )
+        deadline = asyncio.get_running_loop().time() + 600
+        await gone.reserve([budget], 900, deadline, leased(7))
+        writer = UsageWriter(database, flush_seconds=3600)
+        exact = usage("req-lease-7", reconciled=False, cost=300)
+        if exact_first:
+            writer.record(exact)
+            await writer.flush()
+        await LeaseReaper(database, "reaper", stale_after=0).reap()
+        if not exact_first:
+            writer.record(exact)
+            await writer.flush()
+        await writer.close()
+        await gone.close()
+        async with database.session() as session:
+            rows = (await session.scalars(select(UsageRow))).all()
+        report = await usage_report(database, "user")
+        await database.close()
+        found = [
+            (r.reconciled, r.cost_nano_usd, r.prompt_tokens, r.completion_tokens) for r in rows
+        ]
+        return found, report.total.requests
+
+    rows, reported = asyncio.run(scenario())
+    assert rows == [(False, 300, 12, 0)]
+    assert reported == 1

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import random
 import struct
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
 
-from billing_upstream import BillingUpstream
+from billing_upstream import BillingUpstream, chat_bill
 from careergate.budgets.ledger import Period, Scope
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.usage.record import TokenUsage
@@ -114,11 +116,21 @@ SHAPES: list[Callable[[random.Random], tuple[str, Body]]] = [
 ]
 
 
+@functools.cache
+def shipped_prices() -> PriceCatalogue:
+    return PriceCatalogue.shipped()
+
+
 def billed_nano(upstream: BillingUpstream) -> int:
     """What the upstream billed in all, at the catalogue's prices."""
-    prices = PriceCatalogue.shipped()
+    return bills_nano(upstream.bills)
+
+
+def bills_nano(bills: list[tuple[str, int, int]]) -> int:
+    """What ``bills`` (an upstream's, or some of them) come to at the catalogue's prices."""
+    prices = shipped_prices()
     total = 0
-    for model, prompt, completion in upstream.bills:
+    for model, prompt, completion in bills:
         price = prices.price(model)
         assert price is not None
         total += nano_from_pico(
@@ -268,3 +280,23 @@ def test_500_mixed_shapes_through_two_processes_cannot_overrun_a_hard_budget_pos
     with fresh_postgres_database() as url, ExitStack() as running:
         gateways = _two_gateways(upstream, tmp_path, running, database_url=url)
         _no_overrun_with_mixed_shapes(gateways, upstream)
+
+
+def test_a_request_billed_a_nano_dollar_over_the_budget_is_refused(
+    gateway: RunningGateway, upstream: BillingUpstream
+) -> None:
+    """Text split into many parts bills more than the same text whole (each part is
+    counted on its own): the worst case holds that too, so a budget a nano-dollar short
+    of the bill refuses the request instead of being overrun."""
+    letters = [{"type": "text", "text": letter} for letter in "led the payments migration"]
+    body: Body = {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": letters}],
+        "max_tokens": 1,
+    }
+    bill = bills_nano([(body["model"], *chat_bill(body))])
+    short = gateway.client(gateway.create_key(budget_usd=str(Decimal(bill - 1) / 10**9)))
+    with pytest.raises(openai.RateLimitError) as refused:
+        short.chat.completions.create(**body)
+    assert refused.value.code == "budget_exceeded"
+    assert upstream.bills == []

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,23 +17,35 @@ from typing import Any
 import openai
 import orjson
 import pytest
+from sqlalchemy import func, select
 
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
 from careergate.audit.verify import verify
 from careergate.governance.user_data import erase_user, export_user
+from careergate.records.erasure import erase_from_journals
 from careergate.records.tables import AuditWriter, UsageWriter
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.backup import read_backup
 from careergate.storage.database import Database
-from careergate.storage.tables import FeedbackRow
-from careergate.testing import FakeOpenAI
+from careergate.storage.tables import BudgetLeaseRow, FeedbackRow, UsageRow
+from careergate.testing import FakeOpenAI, Fault
 from careergate.usage.record import TokenUsage, UsageRecord
-from conftest import RunningGateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
+from conftest import (
+    RunningGateway,
+    cli_env,
+    gateway_settings,
+    in_database,
+    run_cli,
+    serve_process,
+    start_gateway,
+    wait_for,
+)
 from test_audit_log import audit_export
 from test_keys_access import admin_call
 from test_postgres import fresh_postgres_database
+from test_scale_out import process_env
 from test_skills_feature import post_feature
 
 USER = "wren-q7xk"
@@ -205,6 +219,137 @@ def test_delete_over_http(served: RunningGateway) -> None:
     assert (status, left["keys"], left["usage_records"], left["budgets"]) == (200, [], [], [])
 
 
+def user_rows(settings: Settings) -> tuple[list[UsageRow], int]:
+    """The usage records, and how many budget leases are held."""
+
+    async def work(database: Database) -> tuple[list[UsageRow], int]:
+        async with database.session() as session:
+            usage = list((await session.scalars(select(UsageRow))).all())
+            leases = await session.scalar(select(func.count()).select_from(BudgetLeaseRow))
+        return usage, int(leases or 0)
+
+    return in_database(settings, work)
+
+
+def files_naming(folder: Path, user: str) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and user.encode() in p.read_bytes()]
+
+
+def ask_slowly(client: openai.OpenAI) -> str:
+    try:
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "slow"}], max_tokens=20
+        )
+    except openai.APIConnectionError:
+        return "lost"
+    return "ok"
+
+
+def test_erasure_reaches_a_killed_gateways_journal_and_budget_leases(tmp_path: Path) -> None:
+    """A gateway is killed with the user's answered requests still in its journal (its
+    batches wait an hour) and two of their requests in flight under their key's budget.
+    The erasure rewrites the journal and the leases; the gateway started next replays
+    and reconciles them under the erasure's token: no file and no row names the user.
+    Then a living gateway's records, waiting in its journal, are waited for and erased
+    in the database as well."""
+    with FakeOpenAI() as fake, ThreadPoolExecutor(2) as pool:
+        deployment = [
+            {"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}
+        ]
+        settings = gateway_settings(
+            tmp_path, deployment, usage_flush_seconds=3600, lease_stale_seconds=1.0
+        )
+        env = process_env(settings)
+        with serve_process(env) as first:
+            gateway = RunningGateway(first.base_url, settings, fake)
+            client = gateway.client(gateway.create_key(user=USER, budget_usd="5"), timeout=60)
+            for n in range(3):
+                client.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": f"q{n}"}]
+                )
+            fake.faults.enqueue(Fault(delay=300), Fault(delay=300))
+            in_flight = [pool.submit(ask_slowly, client) for _ in range(2)]
+            wait_for(lambda: user_rows(settings)[1] == 2, timeout=20)
+            first.process.kill()
+            first.process.wait(timeout=10)
+        assert [f.result(timeout=30) for f in in_flight] == ["lost", "lost"]
+        assert files_naming(settings.journal_dir, USER), "the killed gateway journalled none"
+
+        erased = orjson.loads(
+            run_cli(cli_env(settings), "privacy", "delete", "--user", USER, "--yes").stdout
+        )
+        assert (erased["journal_records"], erased["journal_pending"]) == (6, 0)  # 3 + 3 audit
+        assert erased["budget_leases"] == 2
+        assert files_naming(settings.data_dir, USER) == []
+
+        replaying = start_gateway(
+            gateway_settings(
+                tmp_path,
+                deployment,
+                usage_flush_seconds=0.5,
+                lease_stale_seconds=1.0,
+                master_key=settings.master_key,
+            ),
+            fake,
+        )
+        second = next(replaying)
+        try:
+            wait_for(lambda: len(user_rows(settings)[0]) == 5, timeout=20)
+            rows, leases = user_rows(settings)
+            assert leases == 0
+            assert {r.user_id for r in rows} == {erased["token"]}
+            assert sorted(r.reconciled for r in rows) == [False, False, False, True, True]
+
+            # A living gateway: the records wait in its journal for up to half a second.
+            other = second.client(second.create_key(user=OTHER))
+            for n in range(2):
+                other.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": f"o{n}"}]
+                )
+            admin = second.create_key(role="admin")
+            status, by_http = admin_call(
+                second, admin, "POST", "/admin/privacy/delete", {"user": OTHER}
+            )
+            assert (status, by_http["journal_pending"]) == (200, 0)
+            # Committed before the erasure reached the database, which waited for them:
+            # none can land after it.
+            assert by_http["usage_records"] == 2
+            assert OTHER not in {r.user_id for r in user_rows(settings)[0]}
+            assert files_naming(settings.data_dir, USER) == []
+            assert files_naming(settings.journal_dir, OTHER) == []
+            assert in_database(settings, verify).ok
+        finally:
+            next(replaying, None)
+
+
+def test_journal_erasure_drops_cut_lines_and_reports_what_a_living_process_holds(
+    tmp_path: Path,
+) -> None:
+    """A dead process's segment with a line cut short (a power loss) that names the user:
+    the line goes, the whole records are erased. A living process's segment (its lock
+    held) is waited for, then reported as pending, untouched."""
+    journal = tmp_path / "journal"
+    journal.mkdir()
+    usage = orjson.dumps({"request_id": "r1", "user_id": USER, "client": "10.0.0.1"})
+    audit = orjson.dumps({"request_id": "r1", "user": USER, "details": {"e": USER}})
+    dead = journal / "111-dead.usage.00000001.jsonl"
+    dead.write_bytes(usage + b"\n" + usage[:-8] + b"\n")  # cut after the user
+    (journal / "111-dead.audit.00000001.jsonl").write_bytes(audit + b"\n")
+    living = journal / "222-live.usage.00000001.jsonl"
+    living.write_bytes(usage + b"\n")
+    with (journal / "222-live.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        erased = asyncio.run(erase_from_journals(journal, USER, "erased-t", wait=0.2))
+    assert (erased.records, erased.pending) == (3, 1)
+    assert orjson.loads(dead.read_bytes()) == {
+        "request_id": "r1",
+        "user_id": "erased-t",
+        "client": None,
+    }
+    assert USER.encode() not in (journal / "111-dead.audit.00000001.jsonl").read_bytes()
+    assert living.read_bytes() == usage + b"\n"
+
+
 # -- retention -------------------------------------------------------------------------
 
 
@@ -273,7 +418,9 @@ def test_erasure_on_postgresql(tmp_path: Path) -> None:
         await AuditLog(database).record(
             Actor("cli:ops", "cli@host"), "key.created", "k", {"u": USER}, user=USER
         )
-        erased = await erase_user(database, USER, Actor("cli:ops", "cli@host"), tmp_path)
+        erased = await erase_user(
+            database, USER, Actor("cli:ops", "cli@host"), tmp_path, tmp_path / "journal"
+        )
         assert (erased.usage_records, erased.audit_entries) == (2, 1)
         left = await export_user(database, USER)
         assert (left["usage_records"], left["audit_entries"]) == ([], [])

@@ -17,6 +17,7 @@ import pytest
 
 from careergate.budgets.ledger import Period, Scope
 from careergate.testing import Fault
+from careergate.tokenizer import TokenCounter, below_word_count
 from careergate.usage.checks import Ceilings, checked_usage
 from conftest import RunningGateway, cli_env, run_cli
 from test_budgets import ledger_call
@@ -37,18 +38,25 @@ LIES: list[tuple[dict[str, Any], str]] = [
 ]
 
 
-def send(gateway: RunningGateway, key: str, *, stream: bool, **options: Any) -> str:
+def send(
+    gateway: RunningGateway,
+    key: str,
+    *,
+    stream: bool,
+    messages: list[dict[str, Any]] = MESSAGES,
+    **options: Any,
+) -> str:
     """One request through the SDK, answered whole: its request id. (The answer is
     relayed as the upstream sent it, usage included: the record is what counts.)"""
     client = gateway.client(key)
     if not stream:
         raw = client.chat.completions.with_raw_response.create(
-            model=MODEL, messages=MESSAGES, **options
+            model=MODEL, messages=messages, **options
         )
         assert raw.parse().choices[0].message.content
         return raw.headers["x-request-id"]
     with client.chat.completions.with_streaming_response.create(
-        model=MODEL, messages=MESSAGES, stream=True, **options
+        model=MODEL, messages=messages, stream=True, **options
     ) as response:
         request_id = response.headers["x-request-id"]
         lines = list(response.iter_lines())
@@ -56,9 +64,11 @@ def send(gateway: RunningGateway, key: str, *, stream: bool, **options: Any) -> 
     return request_id
 
 
-def honest(gateway: RunningGateway, **options: Any) -> dict[str, int]:
+def honest(
+    gateway: RunningGateway, messages: list[dict[str, Any]] = MESSAGES, **options: Any
+) -> dict[str, int]:
     """The exact usage of the test's request, as an honest upstream reports it."""
-    answer = gateway.client().chat.completions.create(model=MODEL, messages=MESSAGES, **options)
+    answer = gateway.client().chat.completions.create(model=MODEL, messages=messages, **options)
     assert answer.usage is not None
     return answer.usage.model_dump()
 
@@ -81,6 +91,52 @@ def test_a_lying_usage_is_replaced_by_the_gateways_own_count_and_flagged(
     assert row.usage_corrected == reason
     assert row.cost_nano_usd is not None
     assert row.cost_nano_usd > 0
+
+
+LONG = [
+    {
+        "role": "user",
+        "content": "Rewrite my summary for a data role. "
+        + "I am an analyst who ships weekly dashboards for the sales team in Leeds. " * 6,
+    }
+]
+"""Prose of about a hundred tokens: an under-count of it is looked for."""
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+@pytest.mark.parametrize(("share", "flagged"), [(0.3, True), (0.6, False)], ids=["30%", "60%"])
+def test_a_prompt_count_far_below_the_gateways_own_is_replaced_and_flagged(
+    gateway: RunningGateway, share: float, flagged: bool, stream: bool
+) -> None:
+    exact = honest(gateway, LONG)
+    assert exact["prompt_tokens"] > 50
+    lie = int(exact["prompt_tokens"] * share)
+    labels = {"deployment": "primary", "reason": "prompt_under_count"}
+    before = value(scrape(gateway.base_url), "careergate_usage_corrected_total", **labels)
+    gateway.fake.faults.enqueue(Fault(usage={"prompt_tokens": lie}))
+    request_id = send(gateway, gateway.create_key(), stream=stream, messages=LONG)
+
+    row = gateway.usage_record(request_id)
+    after = value(scrape(gateway.base_url), "careergate_usage_corrected_total", **labels)
+    if flagged:
+        assert row.usage_corrected == "prompt_under_count"
+        assert row.prompt_tokens == exact["prompt_tokens"]  # the gateway's own count
+        assert after == before + 1
+    else:  # below the gateway's count, but not far enough to be refused
+        assert row.usage_corrected is None
+        assert row.prompt_tokens == lie
+        assert after == before
+    assert row.completion_tokens == exact["completion_tokens"]
+
+
+def test_a_short_prompts_low_count_is_taken(gateway: RunningGateway) -> None:
+    """Under 50 tokens, a model's chat framing weighs more than the text: a low count
+    is no sign of a lie."""
+    exact = honest(gateway)
+    assert exact["prompt_tokens"] <= 50
+    gateway.fake.faults.enqueue(Fault(usage={"prompt_tokens": 1}))
+    row = gateway.usage_record(send(gateway, gateway.create_key(), stream=False))
+    assert (row.usage_corrected, row.prompt_tokens) == (None, 1)
 
 
 def test_an_honest_usage_is_taken_as_reported(gateway: RunningGateway) -> None:
@@ -251,3 +307,41 @@ def test_the_rule_reads_each_count_on_its_own(
 ) -> None:
     usage = checked_usage(reported, Ceilings(prompt=1000, completion=100), lambda: 99, lambda: 7)
     assert (usage.prompt_tokens, usage.completion_tokens, usage.corrected) == expected
+
+
+@pytest.mark.parametrize(
+    ("reported", "words", "own", "expected"),
+    [
+        (40, 100, 200, (200, "prompt_under_count")),  # below the words, under half the count
+        (120, 100, 200, (120, None)),  # above the words: the tokenizer is not even asked
+        (99, 100, 150, (99, None)),  # below the words, but more than half the count
+        (10, 45, 50, (10, None)),  # a count of 50 tokens or fewer proves nothing
+    ],
+)
+def test_an_under_count_is_looked_for_below_the_words_only(
+    reported: int, words: int, own: int, expected: tuple[int, str | None]
+) -> None:
+    counted: list[int] = []
+
+    def own_count() -> int:
+        counted.append(own)
+        return own
+
+    usage = checked_usage(
+        {"prompt_tokens": reported, "completion_tokens": 5},
+        Ceilings(prompt=1000, completion=100),
+        own_count,
+        lambda: 7,
+        lambda count: count < words,
+    )
+    assert (usage.prompt_tokens, usage.corrected) == expected
+    assert bool(counted) == (reported < words)
+
+
+def test_the_word_floor_needs_no_tokenizer_and_no_count_goes_below_it() -> None:
+    texts = ["Led the payments migration,\tend to end.", "  two\n\nlines  "]
+    words = 9  # whitespace-separated
+    assert below_word_count(words - 1, texts)
+    assert not below_word_count(words, texts)
+    counter = TokenCounter()
+    assert sum(counter.text_tokens("gpt-4o-mini", text) for text in texts) >= words

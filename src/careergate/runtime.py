@@ -132,7 +132,7 @@ from careergate.upstream.retry import RetryPolicy
 from careergate.upstream.router import Router
 from careergate.upstream.shared_health import SharedBreakers
 from careergate.upstream.tls import UpstreamTls
-from careergate.usage.checks import ModelLimits, UsageCheck
+from careergate.usage.checks import UsageCheck
 from careergate.usage.record import UsageRecord
 from careergate.vault.conversations import Conversations
 from careergate.vault.store import Vault
@@ -403,12 +403,8 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
     upstreams, snapshots = parts.upstreams, parts.chooser.snapshots
 
     def context_window(model: str) -> int | None:
-        info = snapshots.info(model)
+        info = snapshots.info(model)  # unknown: perhaps larger, so worth trying
         return info.context_window if info else None
-
-    def limits(model: str) -> ModelLimits:
-        info = snapshots.info(model)
-        return ModelLimits(info.context_window, info.max_output) if info else ModelLimits()
 
     failover = Failover(upstreams.health, settings.timeouts.attempt, context_window=context_window)
     steps: list[Step] = [
@@ -424,7 +420,9 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         ReserveBudget(
             parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens
         ),
-        Forward(upstreams.upstream, failover, UsageCheck(counter, limits), upstreams.secrets),
+        Forward(
+            upstreams.upstream, failover, UsageCheck(counter), snapshots.facts, upstreams.secrets
+        ),
     ]
     settlers: list[Settler] = [
         WriteUsage(parts.usage),

@@ -37,6 +37,10 @@ class LeasedRequest:
     user_id: str | None
     team: str | None
     feature: str | None
+    prompt_tokens: int = 0
+    """The worst case's input tokens (what the cost held was priced for)."""
+    completion_tokens: int = 0
+    """The worst case's output tokens: the output ceiling for each choice asked for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,8 @@ class Lease:
             "user_id": request.user_id,
             "team": request.team,
             "feature": request.feature,
+            "prompt_tokens": request.prompt_tokens,
+            "completion_tokens": request.completion_tokens,
         }
 
 
@@ -85,5 +91,7 @@ LEASE_COLUMNS = (
     "user_id",
     "team",
     "feature",
+    "prompt_tokens",
+    "completion_tokens",
 )
 """The columns ``Lease.values`` fills, in order."""

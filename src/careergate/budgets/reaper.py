@@ -8,8 +8,10 @@ stale, so start-up settles what an earlier crash left), and settles each one in 
 transaction: the lease row deleted (``DELETE ... RETURNING``, so that of several
 processes reaping at once exactly one gets it), its holds released, its worst case
 charged (the upstream may have answered, and billed), and a usage record written
-marked ``reconciled``. An exact record of the same request, should one arrive later,
-replaces it (``records.dead_letters.USAGE_UPSERT``).
+marked ``reconciled``, with the worst case's tokens (what it was charged for). It is
+written with the usage table's one rule for a request's records
+(``storage.tables.USAGE_CONFLICT``): an exact record of the same request already
+written stays, and one that arrives later replaces it.
 """
 
 from __future__ import annotations
@@ -24,11 +26,16 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from careergate.background import repeat_every, stop
-from careergate.storage.batch import dialect_insert
 from careergate.storage.database import Database
-from careergate.storage.tables import BudgetLeaseRow, BudgetWindowRow, LeaseOwnerRow, UsageRow
+from careergate.storage.tables import (
+    USAGE_CONFLICT,
+    BudgetLeaseRow,
+    BudgetWindowRow,
+    LeaseOwnerRow,
+    UsageRow,
+)
 from careergate.storage.times import as_utc
-from careergate.usage.record import UsageRecord
+from careergate.usage.record import TokenUsage, UsageRecord
 
 log = logging.getLogger("careergate.budgets")
 
@@ -44,7 +51,10 @@ BATCH = 200
 
 
 def reconciled_record(lease: Any) -> UsageRecord:
-    """The usage record of an abandoned lease's request: its worst case, no tokens."""
+    """The usage record of an abandoned lease's request: its worst case, in cost and in
+    tokens (the prompt as careergate counted it, the output ceiling for every choice),
+    so that reports of tokens agree with the cost charged. The tokens are careergate's
+    own, not an upstream's: ``usage_estimated``."""
     return UsageRecord(
         request_id=lease.request_id,
         created_at=as_utc(lease.created_at),
@@ -59,6 +69,7 @@ def reconciled_record(lease: Any) -> UsageRecord:
         stream=lease.stream,
         error_code=RECONCILED_CODE,
         cost_nano_usd=lease.cost_nano_usd,
+        usage=TokenUsage(lease.prompt_tokens, lease.completion_tokens, estimated=True),
         reconciled=True,
     )
 
@@ -125,12 +136,8 @@ class LeaseReaper:
             if lease is None:
                 return False
             await _charge(connection, lease.holds, lease.cost_nano_usd)
-            record = dialect_insert(self.database.url.get_backend_name(), USAGE)
-            await connection.execute(
-                record.values(reconciled_record(lease).to_row()).on_conflict_do_nothing(
-                    index_elements=["request_id"]
-                )
-            )
+            record = USAGE_CONFLICT.statement(USAGE, self.database.url.get_backend_name())
+            await connection.execute(record.values(reconciled_record(lease).to_row()))
         return True
 
     async def _forget_owners(self, now: datetime) -> None:

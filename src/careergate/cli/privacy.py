@@ -70,6 +70,7 @@ def delete(
             user,
             Actor.command_line(),
             settings.dead_letter_dir,
+            settings.journal_dir,
             lambda erased: forget_cached(settings, erased),
         )
 

@@ -6,14 +6,19 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from careergate.endpoints.chat_cache import ChatAssembler, ChatCache, chat_chunks
-from careergate.endpoints.chat_cost import media_tokens, output_tokens, schema_tokens
+from careergate.endpoints.chat_cost import (
+    media_tokens,
+    output_tokens,
+    schema_tokens,
+    split_text_tokens,
+)
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.facts import ModelFacts
 from careergate.endpoints.slots import Slot, TextRestorer
 from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamAssembler, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
-from careergate.usage.checks import Ceilings, ModelLimits
+from careergate.usage.checks import Ceilings
 from careergate.usage.record import TokenUsage
 
 _POSITIVE = ("max_tokens", "max_completion_tokens", "n")
@@ -179,6 +184,23 @@ class ChatCompletions(EndpointSpec):
                 slots.append(Slot(slot.container, slot.key, slot.in_json or structured))
         return slots
 
+    def prompt_texts(self, body: Json) -> list[str]:
+        """The messages' contents (strings and text parts), read straight from the body:
+        asked of every answer, so without the slots the privacy step needs. Tool
+        arguments are left out: fewer texts only lower the usage check's floor."""
+        texts: list[str] = []
+        for message in body["messages"]:
+            content = message.get("content")
+            if isinstance(content, str):
+                texts.append(content)
+            elif isinstance(content, list):
+                texts += [
+                    part["text"]
+                    for part in content
+                    if isinstance(part, dict) and isinstance(part.get("text"), str)
+                ]
+        return texts
+
     def output_ceiling(self, body: Json) -> int | None:
         ceiling = body.get("max_completion_tokens") or body.get("max_tokens")
         return int(ceiling) if ceiling else None
@@ -186,11 +208,11 @@ class ChatCompletions(EndpointSpec):
     def choices(self, body: Json) -> int:
         return int(body.get("n") or 1)
 
-    def usage_ceilings(self, body: Json, limits: ModelLimits) -> Ceilings:
+    def usage_ceilings(self, body: Json, facts: ModelFacts) -> Ceilings:
         """As any endpoint's, but a predicted output's rejected tokens are billed as
         output beyond the ceiling: with a prediction the output is not bounded here (the
         worst case held in budgets counts them)."""
-        ceilings = super().usage_ceilings(body, limits)
+        ceilings = super().usage_ceilings(body, facts)
         if body.get("prediction") is not None:
             return Ceilings(prompt=ceilings.prompt, completion=None)
         return ceilings
@@ -223,6 +245,7 @@ class ChatCompletions(EndpointSpec):
     ) -> TokenUsage:
         messages = body["messages"]
         prompt = counter.chat_prompt_tokens(model, messages)
+        prompt += split_text_tokens(counter, model, messages)
         prompt += schema_tokens(counter, model, body) + media_tokens(messages, facts)
         ceiling = self.output_ceiling(body) or facts.max_output
         return TokenUsage(

@@ -1,6 +1,9 @@
 """The most a chat completion request can be billed for, whatever its shape.
 
-Input: the messages' text (the tokenizer's count, as OpenAI bills it), the tool and
+Input: the messages' text (the tokenizer's count, as OpenAI bills it; a content split
+into several text parts at the larger of its count whole and its parts' counts added
+up, since an upstream may count each part on its own, and splitting a text can make
+more tokens of it than it has whole), the tool and
 function definitions and the response format's schema (their JSON counted as text: the
 upstream renders them more compactly, so this errs high), and each image at the most its
 detail level can count on the model (``ImageRule``; an image's size is unknown before it
@@ -52,6 +55,26 @@ def media_tokens(messages: list[Any], facts: ModelFacts) -> int:
         if isinstance(message, dict) and message.get("audio") is not None:
             raise UnboundedCost("earlier audio answer", f"messages[{index}].audio")
     return total
+
+
+def split_text_tokens(counter: TokenCounter, model: str, messages: list[Any]) -> int:
+    """What counting each text part of a content on its own adds to counting the parts
+    joined (``TokenCounter.chat_prompt_tokens`` does the latter): 0 for contents of one
+    part, the common case, which this does not tokenize again."""
+    extra = 0
+    for message in messages:
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, list):
+            continue
+        texts = [
+            part["text"]
+            for part in content
+            if isinstance(part, dict) and isinstance(part.get("text"), str)
+        ]
+        if len(texts) > 1:
+            apart = sum(counter.text_tokens(model, text) for text in texts)
+            extra += max(0, apart - counter.text_tokens(model, "".join(texts)))
+    return extra
 
 
 def schema_tokens(counter: TokenCounter, model: str, body: Json) -> int:

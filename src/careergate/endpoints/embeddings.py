@@ -10,7 +10,7 @@ from careergate.endpoints.slots import Slot
 from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
-from careergate.usage.checks import Ceilings, ModelLimits
+from careergate.usage.checks import Ceilings
 from careergate.usage.record import TokenUsage
 
 MAX_INPUTS = 2048
@@ -68,10 +68,10 @@ class Embeddings(EndpointSpec):
     def cap_output(self, body: Json, tokens: int) -> None:
         """Nothing to cap: the ceiling is always known (zero)."""
 
-    def usage_ceilings(self, body: Json, limits: ModelLimits) -> Ceilings:
+    def usage_ceilings(self, body: Json, facts: ModelFacts) -> Ceilings:
         """The context window bounds each input, not the request: a request may embed
         many inputs at once."""
-        window = limits.context_window
+        window = facts.context_window
         prompt = window * _input_count(body["input"]) if window is not None else None
         return Ceilings(prompt=prompt, completion=0)
 

@@ -19,7 +19,7 @@ from careergate.endpoints.facts import ModelFacts
 from careergate.endpoints.slots import Slot, TextRestorer
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
-from careergate.usage.checks import Ceilings, ModelLimits
+from careergate.usage.checks import Ceilings
 from careergate.usage.record import TokenUsage
 
 Json = dict[str, Any]
@@ -263,13 +263,18 @@ class EndpointSpec(ABC):
         """How many answers the request asks for, each up to the output ceiling."""
         return 1
 
-    def usage_ceilings(self, body: Json, limits: ModelLimits) -> Ceilings:
+    def usage_ceilings(self, body: Json, facts: ModelFacts) -> Ceilings:
         """The most tokens the request can truly use, to judge an upstream's usage by
         (``usage/checks.py``): its prompt within the model's context window, its output
         within the model's largest output and the request's ceiling, for each choice."""
-        bounds = [b for b in (limits.max_output, self.output_ceiling(body)) if b is not None]
-        completion = min(bounds) * self.choices(body) if bounds else None
-        return Ceilings(prompt=limits.context_window, completion=completion)
+        ceiling = self.output_ceiling(body)
+        output = facts.max_output if ceiling is None else min(ceiling, facts.max_output)
+        return Ceilings(prompt=facts.context_window, completion=output * self.choices(body))
+
+    def prompt_texts(self, body: Json) -> list[str]:
+        """The request's texts, which the upstream counts among its prompt tokens (the
+        usage check's cheap floor of a prompt count, ``usage/checks.py``)."""
+        return [slot.get() for slot in self.text_slots(body)]
 
     def upstream_estimate(self, payload: bytes, body: Json) -> int:
         """What the request counts against an upstream's token limit, estimated as

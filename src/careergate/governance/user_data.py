@@ -9,8 +9,13 @@ deleted; feedback gets the token; the records of their answers kept upstream (th
 placeholders of a conversation, ``vault/conversations.py``) are deleted; audit entries
 lose their plaintext user and details
 (the chain keeps only their salted digest, whose salt goes too); dead-letter files are
-rewritten; the answers the response cache keeps for their requests are deleted. The
-erasure is itself an audit entry (``privacy.erased``) naming the token,
+rewritten; the answers the response cache keeps for their requests are deleted; the
+budget leases of their requests in flight get the token (a request settled for its
+worst case after its process died is recorded with it). The record journals are seen
+to first (``records/erasure.py``): a dead process's records, which a later replay
+writes, are rewritten the same way, and a living process's records of the user are
+waited for until they are committed, so that the erasure finds them in the database.
+The erasure is itself an audit entry (``privacy.erased``) naming the token,
 never the user, appended in the transaction that clears the audit entries and sealing
 which ones it cleared, so that ``audit verify`` can tell them from fields nulled by hand
 (``careergate.audit.redaction``).
@@ -31,6 +36,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
@@ -38,12 +44,14 @@ from careergate.audit.redaction import erase_entries
 from careergate.auth.store import KeyInfo
 from careergate.batches.plan import CONTENT_KIND, PLAN_KIND
 from careergate.privacy.subject_directory import SUBJECT_KIND
+from careergate.records.erasure import erase_from_journals
 from careergate.storage.backup import json_value
 from careergate.storage.database import Database
 from careergate.storage.tables import (
     AlertRow,
     ApiKeyRow,
     Base,
+    BudgetLeaseRow,
     BudgetRow,
     BudgetWindowRow,
     FeedbackRow,
@@ -125,6 +133,13 @@ class Erasure:
     lines; sealed) deleted."""
     cache_entries: int = 0
     """Answers the response cache kept for the user's requests, deleted."""
+    budget_leases: int = 0
+    """Reservations of requests in flight that named the user."""
+    journal_records: int = 0
+    """Records of dead processes' journals rewritten (or dropped, if cut short)."""
+    journal_pending: int = 0
+    """Journal segments of living processes that still named the user after the wait:
+    when not 0, run the erasure again once their database writes go through."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -135,11 +150,14 @@ async def erase_user(
     user: str,
     actor: Actor,
     dead_letter: Path,
+    journal: Path,
     forget_cached: Callable[[str], Awaitable[int]] | None = None,
 ) -> Erasure:
     """Erase or anonymise ``user`` everywhere (see the module's docs); what was done.
+    ``dead_letter`` and ``journal``: the data directory's folders of each;
     ``forget_cached`` deletes the user's entries from the response cache."""
     token = ERASED_PREFIX + secrets.token_hex(12)
+    journalled = await erase_from_journals(journal, user, token)
     now = datetime.now(UTC)
     async with database.session() as session, session.begin():
 
@@ -167,15 +185,7 @@ async def erase_user(
                 revoked_at=func.coalesce(ApiKeyRow.revoked_at, now),
             )
         )
-        usage = await count(
-            update(UsageRow).where(UsageRow.user_id == user).values(user_id=token, client=None)
-        )
-        daily = await count(
-            update(UsageDailyRow).where(UsageDailyRow.user_id == user).values(user_id=token)
-        )
-        feedback = await count(
-            update(FeedbackRow).where(FeedbackRow.user_id == user).values(user_id=token)
-        )
+        usage, daily, feedback, leases = await _pseudonymise(session, user, token)
         subject = await count(
             delete(VaultSecretRow).where(
                 VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
@@ -193,7 +203,15 @@ async def erase_user(
 
     def erasure(audit: int) -> Erasure:
         counts = (usage, daily, feedback, keys, budgets, alerts, audit, set_aside, subject)
-        return Erasure(token, *counts, kept_responses=responses, cache_entries=cached)
+        return Erasure(
+            token,
+            *counts,
+            kept_responses=responses,
+            cache_entries=cached,
+            budget_leases=leases,
+            journal_records=journalled.records,
+            journal_pending=journalled.pending,
+        )
 
     def entry(audit: int) -> AuditEntry:
         return AuditEntry(
@@ -209,6 +227,21 @@ async def erase_user(
     done = erasure(await erase_entries(database, user, entry))
     await _compact(database)
     return done
+
+
+async def _pseudonymise(session: AsyncSession, user: str, token: str) -> tuple[int, ...]:
+    """The records kept for the accounting get the token for the user: usage records
+    (their caller's address cleared too), daily sums, feedback, and the budget leases of
+    requests in flight; how many of each."""
+    counts = []
+    for statement in (
+        update(UsageRow).where(UsageRow.user_id == user).values(user_id=token, client=None),
+        update(UsageDailyRow).where(UsageDailyRow.user_id == user).values(user_id=token),
+        update(FeedbackRow).where(FeedbackRow.user_id == user).values(user_id=token),
+        update(BudgetLeaseRow).where(BudgetLeaseRow.user_id == user).values(user_id=token),
+    ):
+        counts.append(int((await session.execute(statement)).rowcount))  # type: ignore[attr-defined]
+    return tuple(counts)
 
 
 def _rewrite_dead_letters(folder: Path, user: str, token: str) -> int:

@@ -15,16 +15,11 @@ from typing import Any
 
 import orjson
 
-from careergate.storage.batch import BatchInserter, OnConflict
+from careergate.storage.batch import BatchInserter
 from careergate.storage.database import Database
-from careergate.storage.tables import UsageRow
+from careergate.storage.tables import USAGE_CONFLICT, UsageRow
 
 USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
-USAGE_CONFLICT = OnConflict("request_id", replace_when="reconciled")
-"""A request has one usage record: one written again (a journal replayed, a batch
-retried after the record process died having committed it) is left out, but an exact
-record replaces a worst-case one written for a request whose process died while it held
-a budget lease (``reconciled``)."""
 
 
 def set_aside(directory: Path, kind: str, rows: Iterable[dict[str, Any]]) -> Path:

@@ -171,14 +171,24 @@ class Orphan:
         os.close(self.lock_fd)
 
 
+SEGMENTS = "*.*.*.jsonl"
+"""The segments' file names in a journal directory: ``<owner>.<kind>.<n>.jsonl``."""
+
+
+def segment_of(path: Path) -> tuple[str, str]:
+    """The owner and the kind of the segment at ``path``."""
+    owner, kind, _number, _ = path.name.split(".", 3)
+    return owner, kind
+
+
 def orphans(directory: Path, own: str) -> Iterator[Orphan]:
     """The dead owners' journals in ``directory`` (not ``own``), each locked while it is
     handed out; empty lock files of long-dead owners are removed on the way."""
     if not directory.is_dir():
         return
     by_owner: dict[str, dict[str, list[Path]]] = {}
-    for path in sorted(directory.glob("*.*.*.jsonl")):
-        owner, kind, _number, _ = path.name.split(".", 3)
+    for path in sorted(directory.glob(SEGMENTS)):
+        owner, kind = segment_of(path)
         if owner != own:
             by_owner.setdefault(owner, {}).setdefault(kind, []).append(path)
     for owner, segments in by_owner.items():

@@ -19,13 +19,16 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class RecordKind(Generic[T]):
     """A kind of record: the writer that puts a batch into the database, its dead-letter
-    row, and how a record is rebuilt from its JSON (orjson writes dataclasses as
-    objects, datetimes as ISO strings and tuples as lists)."""
+    row, how a record is rebuilt from its JSON (orjson writes dataclasses as objects,
+    datetimes as ISO strings and tuples as lists), and how a user is erased from that
+    JSON (``erase(fields, user, token)``: whether it named the user; it is changed as
+    the erasure changes the kind's table, ``governance/user_data.py``)."""
 
     name: str
     writer: Callable[[Database], BufferedWriter[T]]
     to_row: Callable[[T], dict[str, Any]]
     decode: Callable[[dict[str, Any]], T]
+    erase: Callable[[dict[str, Any], str, str], bool]
 
 
 def _usage_record(fields: dict[str, Any]) -> UsageRecord:
@@ -40,6 +43,27 @@ def _audit_entry(fields: dict[str, Any]) -> AuditEntry:
     return AuditEntry(**fields)
 
 
-USAGE = RecordKind[UsageRecord]("usage", UsageWriter, UsageWriter.to_row, _usage_record)
-AUDIT = RecordKind[AuditEntry]("audit", AuditWriter, AuditWriter.to_row, _audit_entry)
+def _erase_from_usage(fields: dict[str, Any], user: str, token: str) -> bool:
+    """Pseudonymised: the erasure's token for the user, no caller address."""
+    if fields.get("user_id") != user:
+        return False
+    fields["user_id"], fields["client"] = token, None
+    return True
+
+
+def _erase_from_audit(fields: dict[str, Any], user: str, token: str) -> bool:
+    """Cleared: no user, no details. Not chained yet, the entry is then chained as one
+    about nobody (the erasure's own entry lists the entries it cleared in the table)."""
+    if fields.get("user") != user:
+        return False
+    fields["user"] = fields["details"] = None
+    return True
+
+
+USAGE = RecordKind[UsageRecord](
+    "usage", UsageWriter, UsageWriter.to_row, _usage_record, _erase_from_usage
+)
+AUDIT = RecordKind[AuditEntry](
+    "audit", AuditWriter, AuditWriter.to_row, _audit_entry, _erase_from_audit
+)
 KINDS: dict[str, RecordKind[Any]] = {kind.name: kind for kind in (USAGE, AUDIT)}

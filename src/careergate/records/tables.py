@@ -1,8 +1,8 @@
 """Each kind of record written into its table, in one transaction a batch.
 
 Usage records go into ``usage_records`` as they are, once per request id (a later
-record replaces a reconciled one, ``dead_letters.USAGE_CONFLICT``); their dead letters go to
-``usage-<day>.jsonl``, replayed with ``careergate db replay-usage``
+record replaces a reconciled one, ``storage.tables.USAGE_CONFLICT``); their dead
+letters go to ``usage-<day>.jsonl``, replayed with ``careergate db replay-usage``
 (``dead_letters.replay_usage``).
 
 Audit entries of AI calls are sealed (their personal fields salted and digested) before
@@ -27,10 +27,11 @@ from sqlalchemy import Table, select
 from careergate.audit.chain import AUDIT_TABLE, append, lock_head, sealed
 from careergate.audit.entry import AuditEntry
 from careergate.records.buffer import BufferedWriter
-from careergate.records.dead_letters import USAGE_CONFLICT, USAGE_TABLE
+from careergate.records.dead_letters import USAGE_TABLE
 from careergate.records.journal import Journal
 from careergate.storage.batch import BatchInserter, OnConflict, Transaction
 from careergate.storage.database import Database
+from careergate.storage.tables import USAGE_CONFLICT
 from careergate.usage.record import UsageRecord
 
 T = TypeVar("T")

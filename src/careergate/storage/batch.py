@@ -100,9 +100,11 @@ class OnConflict:
             f" WHERE {table.name}.{self.replace_when}"
         )
 
-    def statement(self, table: Table) -> Insert:
-        """The insert for PostgreSQL."""
-        upsert = postgresql.insert(table)
+    def statement(self, table: Table, dialect: str = "postgresql") -> Insert:
+        """The insert as a statement (PostgreSQL's by default; SQLite's is the same
+        clause), for one-off writes and for databases the fast SQLite path does not
+        serve."""
+        upsert = dialect_insert(dialect, table)
         if self.replace_when is None:
             return upsert.on_conflict_do_nothing(index_elements=[self.key])
         return upsert.on_conflict_do_update(

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from careergate.storage.batch import OnConflict
+
 
 class Base(DeclarativeBase):
     pass
@@ -177,6 +179,13 @@ class UsageRow(Base):
     """What the response cache did: hit, miss or bypass (``None``: refused before it)."""
     cache_saved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
     """A cache hit's saving: what its answer cost when the upstream gave it."""
+
+
+USAGE_CONFLICT = OnConflict("request_id", replace_when="reconciled")
+"""A request has one usage record: one written again (a journal replayed, a batch
+retried after the record process died having committed it) is left out, but an exact
+record replaces a worst-case one written for a request whose process died while it held
+a budget lease (``reconciled``), and a worst-case one never replaces any."""
 
 
 class UsageDailyRow(Base):
@@ -388,6 +397,10 @@ class BudgetLeaseRow(Base):
     user_id: Mapped[str | None] = mapped_column(String(200))
     team: Mapped[str | None] = mapped_column(String(200))
     feature: Mapped[str | None] = mapped_column(String(200))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    """The worst case's input tokens, reported by a reconciled usage record."""
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    """The worst case's output tokens (the output ceiling times the choices)."""
 
 
 class TaskRow(Base):

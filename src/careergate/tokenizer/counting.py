@@ -27,6 +27,18 @@ def _content_text(content: Any) -> str:
     return str(content)
 
 
+def below_word_count(count: int, texts: Iterable[str]) -> bool:
+    """Whether ``count`` is below the number of whitespace-separated words in ``texts``,
+    which no count of their tokens can be: OpenAI's tokenizers split text at whitespace
+    before they merge, so each word is at least one token. Spaces, tabs and line breaks
+    are counted first (plain string scans, and as many as the words or more): a count
+    above them needs no split."""
+    texts = list(texts)
+    if count >= sum(t.count(" ") + t.count("\n") + t.count("\t") + 1 for t in texts):
+        return False
+    return count < sum(len(t.split()) for t in texts)
+
+
 class TokenCounter:
     """Counts tokens with the model's own encoding (tiktoken, offline).
 

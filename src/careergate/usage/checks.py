@@ -16,6 +16,20 @@ careergate's own count is the request's prompt and the answer's generated text, 
 with the model's tokenizer. Cached and reasoning tokens cannot be counted from outside:
 a wrong one becomes zero (none cached is the dearest reading, since cached tokens are
 billed at the cheaper price; reasoning tokens are already part of the completion).
+
+An upstream can also under-report: a prompt count far below careergate's own (under
+half of it, when careergate counts more than 50 tokens) is replaced by careergate's
+count too (``prompt_under_count``). careergate's count leaves out what it cannot count
+(images, tool definitions), so an honest count is never below it by that much. The
+tokenizer runs only for a reported count below the prompt's word count, which no honest
+count of a text goes below (``tokenizer.below_word_count``): honest answers cost a count
+of spaces, not a tokenization, and a gateway that counts nothing else never loads the
+tokenizer's tables for it. So the rule holds as stated for prose (about four tokens to
+three words); on text of more than two tokens a word (code, long numbers, text without
+spaces) only a count below the words is caught.
+
+The limits a request is judged by are the model's (``endpoints.facts.ModelFacts``, from
+the catalogue), turned into ``Ceilings`` by the request's endpoint.
 """
 
 from __future__ import annotations
@@ -25,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from careergate.tokenizer import TokenCounter
+from careergate.tokenizer import TokenCounter, below_word_count
 from careergate.usage.record import TokenUsage
 
 log = logging.getLogger("careergate.usage")
@@ -39,6 +53,7 @@ PROMPT_OVER_CONTEXT = "prompt_over_context"
 COMPLETION_OVER_LIMIT = "completion_over_limit"
 CACHED_OVER_PROMPT = "cached_over_prompt"
 REASONING_OVER_COMPLETION = "reasoning_over_completion"
+PROMPT_UNDER_COUNT = "prompt_under_count"
 REASONS = (
     MISSING,
     NOT_INTEGER,
@@ -47,6 +62,7 @@ REASONS = (
     COMPLETION_OVER_LIMIT,
     CACHED_OVER_PROMPT,
     REASONING_OVER_COMPLETION,
+    PROMPT_UNDER_COUNT,
 )
 """Every reason a usage can be corrected for (a metric label: the set is fixed)."""
 
@@ -56,12 +72,11 @@ _MALFORMED = object()
 """A count inside a details field that is not an object."""
 
 
-@dataclass(frozen=True, slots=True)
-class ModelLimits:
-    """What the model catalogue says of a model (``None``: not known)."""
-
-    context_window: int | None = None
-    max_output: int | None = None
+UNDER_COUNT_SHARE = 0.5
+"""A reported prompt below this share of careergate's own count is not believed."""
+UNDER_COUNT_MIN_TOKENS = 50
+"""...when careergate's own count is above this: on a few tokens, the framing a model's
+chat template adds weighs more than the text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +92,12 @@ def checked_usage(
     ceilings: Ceilings,
     own_prompt: Callable[[], int],
     own_completion: Callable[[], int],
+    below_words: Callable[[int], bool] | None = None,
 ) -> TokenUsage:
     """The usage to charge for ``reported`` (the upstream's ``usage``): its counts where
-    they can be taken, else careergate's own (``own_*``, called only when needed)."""
+    they can be taken, else careergate's own (``own_*``, called only when needed).
+    ``below_words(count)``: whether a prompt count is below the prompt's words, the
+    cheap test before an under-count is looked for (``None``: not looked for)."""
     if not isinstance(reported, dict):
         usage = TokenUsage(own_prompt(), own_completion(), estimated=True)
         usage.corrected = MISSING
@@ -95,6 +113,11 @@ def checked_usage(
 
     prompt = reported.get("prompt_tokens", _ABSENT)
     prompt = take(prompt, ceilings.prompt, PROMPT_OVER_CONTEXT, own_prompt)
+    if not flaws and below_words is not None and below_words(prompt):
+        counted = own_prompt()
+        if counted > UNDER_COUNT_MIN_TOKENS and prompt < counted * UNDER_COUNT_SHARE:
+            flaws.append(PROMPT_UNDER_COUNT)
+            prompt = counted
     completion = reported.get("completion_tokens", _ABSENT)
     if completion is _ABSENT and ceilings.completion == 0:
         completion = 0  # an endpoint that generates nothing (embeddings) may leave it out
@@ -138,7 +161,7 @@ class CountedEndpoint(Protocol):
 
     def prompt_tokens(self, counter: TokenCounter, model: str, body: Json) -> int: ...
 
-    def usage_ceilings(self, body: Json, limits: ModelLimits) -> Ceilings: ...
+    def prompt_texts(self, body: Json) -> list[str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +171,10 @@ class Answered:
     endpoint: CountedEndpoint
     body: Json
     model: str
-    """The model the request was sent to: its tokenizer and its limits."""
+    """The model the request was sent to: its tokenizer."""
+    ceilings: Ceilings
+    """The most the request could use on that model (its endpoint's reading of the
+    model's limits)."""
     generated: Callable[[], str]
     """The answer's generated text, read only when careergate counts it."""
     deployment: str
@@ -157,17 +183,23 @@ class Answered:
 
 class UsageCheck:
     """Checks every answered request's usage (``checked_usage``) with the model's
-    tokenizer and its limits from the catalogue, and logs each correction."""
+    tokenizer, and logs each correction."""
 
-    def __init__(self, counter: TokenCounter, limits: Callable[[str], ModelLimits]) -> None:
+    def __init__(self, counter: TokenCounter) -> None:
         self.counter = counter
-        self.limits = limits
 
     def check(self, reported: object, answered: Answered) -> TokenUsage:
         """The usage to charge for an answer whose upstream reported ``reported``."""
-        ceilings = answered.endpoint.usage_ceilings(answered.body, self.limits(answered.model))
+
+        def below_words(count: int) -> bool:
+            return below_word_count(count, answered.endpoint.prompt_texts(answered.body))
+
         usage = checked_usage(
-            reported, ceilings, lambda: self._prompt(answered), lambda: self._completion(answered)
+            reported,
+            answered.ceilings,
+            lambda: self._prompt(answered),
+            lambda: self._completion(answered),
+            below_words,
         )
         if usage.corrected is not None:
             log.warning(

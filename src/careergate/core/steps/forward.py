@@ -15,6 +15,7 @@ import orjson
 
 from careergate.core.call import Call, Outcome, Reply, StreamReply
 from careergate.core.streaming import StreamTally, relay, sse_error
+from careergate.endpoints.facts import ModelFacts
 from careergate.errors import GatewayError
 from careergate.security.secrets import SecretScanner
 from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
@@ -36,11 +37,14 @@ class Forward:
         upstream: UpstreamClient,
         failover: Failover,
         usage: UsageCheck,
+        facts: Callable[[str], ModelFacts],
         secrets: SecretScanner,
     ) -> None:
         self.upstream = upstream
         self.failover = failover
         self.usage = usage
+        self.facts = facts
+        """The model's limits from the catalogue, which its usage is judged by."""
         self.secrets = secrets
         """The gateway's secret detector, which knows its upstream keys: what an upstream
         wrote reaches the caller (and its records) only through it."""
@@ -64,7 +68,7 @@ class Forward:
             )
         answer = parse_object(reply.body)
         call.endpoint.check_answer(answer)
-        answered = _answered(call, target, lambda: call.endpoint.answer_text(answer))
+        answered = self._answered(call, target, lambda: call.endpoint.answer_text(answer))
         outcome.usage = self.usage.check(call.endpoint.usage_of(answer), answered)
         served = answer.get("model")
         outcome.model_served = served if isinstance(served, str) and served else None
@@ -121,7 +125,7 @@ class Forward:
                 return
             opened.close()  # drops the upstream connection if the stream did not finish
             outcome.model_served = tally.model
-            answered = _answered(call, target, lambda: "".join(tally.text))
+            answered = self._answered(call, target, lambda: "".join(tally.text))
             if tally.usage is None and not tally.done:  # cut short: the upstream could not say
                 outcome.usage = self.usage.estimate(answered)
             else:
@@ -158,6 +162,13 @@ class Forward:
             finish()
 
         return StreamReply(_headers(target, opened.attempts, None, outcome), guarded(), abandon)
+
+    def _answered(self, call: Call, target: Target, generated: Callable[[], str]) -> Answered:
+        """The answered call, as the usage check sees it."""
+        model, spec = target.model, call.endpoint
+        ceilings = spec.usage_ceilings(call.body, self.facts(model))
+        name = target.deployment.name
+        return Answered(spec, call.body, model, ceilings, generated, name, call.request_id)
 
     def _scrubber(self, call: Call) -> Scrub:
         """Takes out of an upstream's text every credential the gateway holds, the
@@ -196,12 +207,6 @@ class Forward:
             )
 
         return send
-
-
-def _answered(call: Call, target: Target, generated: Callable[[], str]) -> Answered:
-    """The answered call, as the usage check sees it."""
-    name = target.deployment.name
-    return Answered(call.endpoint, call.body, target.model, generated, name, call.request_id)
 
 
 def _payload(call: Call, target: Target, changes: Json | None) -> bytes:

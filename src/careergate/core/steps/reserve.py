@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from careergate.budgets.leases import LeasedRequest
 from careergate.budgets.ledger import Attribution, Budget, BudgetLedger
-from careergate.budgets.worst_case import worst_case_nano
+from careergate.budgets.worst_case import WorstCase, worst_case_held
 from careergate.core.call import Call, Reply, StreamReply
 from careergate.endpoints.spec import UnboundedCost
 from careergate.models.snapshots import SnapshotCatalogue
@@ -41,14 +41,22 @@ class ReserveBudget:
         budgets = await self.budgets.applicable(subjects, principal.budget_nano_usd)
         if not budgets:
             return None
-        cost = self._worst_case_cost(call, budgets)
+        worst = self._worst_case(call, budgets)
         leased = LeasedRequest(
-            call.request_id, call.endpoint.path, call.stream, call.model, *subjects.fields()
+            call.request_id,
+            call.endpoint.path,
+            call.stream,
+            call.model,
+            *subjects.fields(),
+            worst.usage.prompt_tokens,
+            worst.usage.completion_tokens,
         )
-        call.outcome.reservation = await self.budgets.reserve(budgets, cost, call.deadline, leased)
+        call.outcome.reservation = await self.budgets.reserve(
+            budgets, worst.cost_nano_usd, call.deadline, leased
+        )
         return None
 
-    def _worst_case_cost(self, call: Call, budgets: list[Budget]) -> int:
+    def _worst_case(self, call: Call, budgets: list[Budget]) -> WorstCase:
         """The most the request can cost on any target of its route (each model counts
         images its own way and has its own price)."""
         route = call.route
@@ -59,7 +67,7 @@ class ReserveBudget:
             for target in targets
         ]
         if None in prices:  # refused under a hard budget, nothing to hold under soft ones
-            return worst_case_nano([], prices, budgets, call.model, route.model)
+            return worst_case_held([], prices, budgets, call.model, route.model)
         spec, body = call.endpoint, call.body
         if spec.output_ceiling(body) is None:
             spec.cap_output(body, self.default_output_ceiling)
@@ -77,8 +85,8 @@ class ReserveBudget:
         except UnboundedCost:
             if any(budget.hard for budget in budgets):
                 raise
-            return 0  # soft budgets are charged the real cost when it is known
-        return worst_case_nano(worst, prices, budgets, call.model, route.model)
+            return WorstCase(0)  # soft budgets are charged the real cost when it is known
+        return worst_case_held(worst, prices, budgets, call.model, route.model)
 
 
 def _carrying(worst: TokenUsage, call: Call, context_window: int) -> TokenUsage:
