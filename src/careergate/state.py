@@ -8,6 +8,8 @@ upstream clients, privacy models and HTTP stack), which made every call take sec
 
 from __future__ import annotations
 
+import logging
+
 from careergate.audit.log import AuditLog
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.keys import KeyHasher
@@ -19,23 +21,28 @@ from careergate.storage.database import Database
 from careergate.vault.store import Vault
 
 
+def _protect(*secrets: str) -> None:
+    """Have the log handlers' secret filters mask these values. Without a handler (a CLI
+    command) there is nothing to tell, and the log module is not imported."""
+    if logging.getLogger().handlers:
+        from careergate.observability.logs import protect_secrets
+
+        protect_secrets(*secrets)
+
+
 def master_key(settings: Settings) -> MasterKey:
     """The configured master key, else the data directory's key file (created if absent)."""
-    from careergate.observability.logs import protect_secrets  # only with a log handler
-
     configured = settings.master_key.get_secret_value() if settings.master_key else None
     key = MasterKey.load(configured, settings.data_dir / "master.key")
-    protect_secrets(key.to_base64())
+    _protect(key.to_base64())
     return key
 
 
 def envelope(settings: Settings) -> Envelope:
     """Seals under the current master key; also opens what the previous one sealed."""
-    from careergate.observability.logs import protect_secrets
-
     previous = settings.previous_master_key
     extra = [MasterKey.from_base64(previous.get_secret_value())] if previous else []
-    protect_secrets(*(key.to_base64() for key in extra))
+    _protect(*(key.to_base64() for key in extra))
     return Envelope(master_key(settings), *extra)
 
 

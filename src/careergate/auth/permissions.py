@@ -55,6 +55,8 @@ class KeySpec(BaseModel):
     @field_validator("endpoints")
     @classmethod
     def _known_endpoints(cls, value: list[str] | None) -> list[str] | None:
+        if not value:
+            return value
         # Imported here: the endpoints' descriptions (token counting, schemas) are not
         # needed to read keys, which is all most commands do with this model.
         from careergate.endpoints import endpoint_paths

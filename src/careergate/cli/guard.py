@@ -46,24 +46,27 @@ class CliFailure(Exception):
         self.exit_code = exit_code
 
 
-_EXPECTED: tuple[tuple[str, str, int], ...] = (
-    ("careergate.errors", "GatewayError", FAILED),
-    ("careergate.security.master_key", "MasterKeyError", FAILED),
-    ("careergate.config.deployments", "ConfigError", USAGE),
-    ("careergate.storage.backup", "BackupError", FAILED),
-    ("careergate.models.admin", "AliasError", FAILED),
+_EXPECTED: tuple[tuple[str, str, int, str], ...] = (
+    ("careergate.errors", "GatewayError", FAILED, ""),
+    ("careergate.security.master_key", "MasterKeyError", FAILED, ""),
+    ("careergate.config.deployments", "ConfigError", USAGE, ""),
+    ("careergate.storage.backup", "BackupError", FAILED, ""),
+    ("careergate.models.admin", "AliasError", FAILED, ""),
+    ("sqlalchemy.exc", "DBAPIError", FAILED, "the database failed: "),  # gone, or locked
+    ("openai", "APIError", FAILED, "the gateway (--base-url) failed: "),
 )
-"""Exceptions whose text is written for operators, and the exit code each ends with.
-Looked up in ``sys.modules`` only: a module that was never imported cannot have raised
-its exception, and the guard must not import the heavy ones to find out."""
+"""Exceptions whose text is written for operators (after the prefix that says whose it
+is), and the exit code each ends with. Looked up in ``sys.modules`` only: a module that
+was never imported cannot have raised its exception, and the guard must not import the
+heavy ones to find out."""
 
 
 def _expected(error: BaseException) -> tuple[str, int] | None:
-    for module_name, class_name, code in _EXPECTED:
+    for module_name, class_name, code, prefix in _EXPECTED:
         module = sys.modules.get(module_name)
         kind = getattr(module, class_name, None) if module is not None else None
         if isinstance(kind, type) and isinstance(error, kind):
-            return str(getattr(error, "message", None) or error), code
+            return prefix + str(getattr(error, "message", None) or error), code
     if isinstance(error, OSError):
         return str(error), FAILED
     return None

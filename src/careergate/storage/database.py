@@ -35,9 +35,10 @@ def head_revision() -> str | None:
         parent = re.search(_ASSIGNED.format(name="down_revision"), source, re.MULTILINE)
         if found is None:
             continue
-        if parent is None:
-            return None
-        revisions.add(found.group(1) or found.group(2))
+        revision = found.group(1) or found.group(2)
+        if parent is None or revision in revisions:
+            return None  # a revision named twice: Alembic reports it
+        revisions.add(revision)
         if parent.group(1) or parent.group(2):
             parents.add(parent.group(1) or parent.group(2))
     heads = revisions - parents
