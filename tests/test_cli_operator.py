@@ -21,9 +21,11 @@ from pathlib import Path
 
 import pytest
 import typer
+from typer.core import TyperGroup
 
 from careergate.cli.data_dir import locate
 from careergate.cli.guard import run_guarded
+from careergate.cli.lazy import as_command
 from careergate.cli.main import SUBCOMMANDS, app
 from careergate.cli.usage import GROUPS
 from careergate.evaluation.report import CHART_WIDTH, ModelSummary, svg_chart
@@ -312,7 +314,10 @@ def test_every_subcommand_loads_with_its_summary(capsys: pytest.CaptureFixture[s
     listed = careergate(capsys, "--help").out
     for subcommand in SUBCOMMANDS:
         assert subcommand.name in listed
-        assert subcommand.load() is not None
+        command = as_command(subcommand)
+        assert command.name == subcommand.name
+        # a group stays a group even with one command (``jobs match``)
+        assert isinstance(command, TyperGroup) == isinstance(subcommand.load(), typer.Typer)
     assert set(GROUPS) == set(usage_report.GROUPS)  # the CLI's choices, the report's groups
     assert careergate(capsys, "kesy", "list").err.startswith("error: no such command 'kesy'")
 

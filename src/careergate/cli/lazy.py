@@ -47,7 +47,8 @@ def as_command(subcommand: Subcommand) -> Any:
     loaded = subcommand.load()
     if isinstance(loaded, typer.Typer):
         loaded.info.help = loaded.info.help or subcommand.summary
-        command = typer.main.get_command(loaded)
+        # A group even with one command (``jobs match``): get_command would collapse it.
+        command = typer.main.get_group(loaded)
     else:
         single = typer.Typer(add_completion=False)
         single.command(subcommand.name)(loaded)
