@@ -45,6 +45,7 @@ def command_group(help: str | None = None) -> typer.Typer:
 def as_command(subcommand: Subcommand) -> Any:
     """The click command of ``subcommand``, imported now."""
     loaded = subcommand.load()
+    command: Any
     if isinstance(loaded, typer.Typer):
         loaded.info.help = loaded.info.help or subcommand.summary
         # A group even with one command (``jobs match``): get_command would collapse it.
