@@ -105,6 +105,7 @@ def one_line_error(done: Done, code: int, *expected: str) -> None:
         (["serve", "--port", "70000"], "'--port'"),
         (["fake-upstream", "--fault-rate", "503:2"], "'--fault-rate'"),
         (["keys", "list", "--format", "xml"], "'--format'"),
+        (["eval", "tasks.yaml", "--repeat", "0"], "'--repeat'"),
     ],
 )
 def test_a_bad_option_value_is_one_line_naming_the_option(
