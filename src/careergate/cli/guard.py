@@ -21,9 +21,10 @@ from typing import Any
 
 import typer
 
-# The exception typer raises for a group called without a subcommand: its message is
-# the group's help, which is printed as it is (typer keeps its click in ``typer._click``).
-from typer._click.exceptions import NoArgsIsHelpError
+# typer keeps its click in ``typer._click``: the exception of a group called without a
+# subcommand (its message is the group's help, printed as it is), and the base of the
+# errors click itself shows when a command runs without this guard (typer's CliRunner).
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
 
@@ -37,8 +38,10 @@ _KNOWN_SECRETS = (
 )
 
 
-class CliFailure(Exception):
-    """An expected failure of a command: ``message`` is all the operator sees."""
+class CliFailure(ClickException):
+    """An expected failure of a command: ``message`` is all the operator sees. A click
+    exception, so that the command fails the same way run without the guard (in-process
+    through typer's test runner: ``Error: message``, the same exit code)."""
 
     def __init__(self, message: str, exit_code: int = FAILED) -> None:
         super().__init__(message)

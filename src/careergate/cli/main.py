@@ -77,6 +77,7 @@ app = typer.Typer(
 
 @app.callback()
 def options(
+    context: typer.Context,
     data_dir: Annotated[
         Path | None,
         typer.Option(
@@ -98,9 +99,22 @@ def options(
         found = locate(data_dir, os.environ, user_config_file(), Path.cwd())
     except ConfigFileError as exc:
         raise CliFailure(str(exc), USAGE) from None
-    os.environ[ENVIRONMENT_VARIABLE] = str(found.path)
+    given = {ENVIRONMENT_VARIABLE: str(found.path)}
     if no_input:
-        os.environ[NO_INPUT_VARIABLE] = "1"
+        given[NO_INPUT_VARIABLE] = "1"
+    earlier = {name: os.environ.get(name) for name in given}
+    os.environ.update(given)
+    # Put back when the command ends: run in a process that goes on (a test runner), the
+    # command's data directory must not become that process's.
+    context.call_on_close(lambda: _restore(earlier))
+
+
+def _restore(earlier: dict[str, str | None]) -> None:
+    for name, value in earlier.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def main() -> None:
