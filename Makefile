@@ -31,8 +31,11 @@ test-tools:
 	command -v promtool >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends prometheus; }
 
 ## run: the gateway on the embedded default (SQLite, in-process state, sandbox upstream without a key)
+##      on PORT (8080), with its data in DATA_DIR (this checkout's .careergate/)
+PORT ?= 8080
+DATA_DIR ?= $(CURDIR)/.careergate
 run: install
-	$(BIN)/careergate serve
+	CAREERGATE_DATA_DIR="$(DATA_DIR)" $(BIN)/careergate serve --port $(PORT)
 
 ## test: the whole test suite (nginx fronts the replicas of the scale-out test)
 test: install test-tools

@@ -154,6 +154,7 @@ def test_the_cli_refuses_text_no_database_keeps(
 
 
 def test_the_cli_keeps_any_other_text(cli: dict[str, str]) -> None:
+    run_cli(cli, "db", "init")
     created = json.loads(
         run_cli(
             cli, "keys", "create", "--user", "Zoë 👩‍💻", "--metadata", '{"n": "é"}', "--json"

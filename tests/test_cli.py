@@ -39,6 +39,7 @@ def served(cli_env: dict[str, str]) -> Iterator[ServedProcess]:
 
 
 def test_keys_create_list_and_revoke(cli_env: dict[str, str]) -> None:
+    careergate(cli_env, "db", "init")  # no other command creates a data directory unasked
     created = json.loads(
         careergate(
             cli_env,
@@ -61,9 +62,11 @@ def test_keys_create_list_and_revoke(cli_env: dict[str, str]) -> None:
     assert created["key"] not in json.dumps(listed)
     assert "sk-cg-" in careergate(cli_env, "keys", "list")  # the table shows prefixes
 
-    shown = json.loads(careergate(cli_env, "keys", "show", created["id"]))
+    shown = json.loads(careergate(cli_env, "keys", "show", created["id"], "--json"))
     assert (shown["user"], shown["state"]) == ("u1", "active")
-    updated = json.loads(careergate(cli_env, "keys", "update", created["id"], "--rpm", "30"))
+    updated = json.loads(
+        careergate(cli_env, "keys", "update", created["id"], "--rpm", "30", "--json")
+    )
     assert (updated["rpm_limit"], updated["team"]) == (30, "t")
     rotated = json.loads(careergate(cli_env, "keys", "rotate", created["id"], "--json"))
     assert rotated["key"] != created["key"]

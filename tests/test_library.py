@@ -29,6 +29,7 @@ def test_the_readme_library_example_runs_against_the_sandbox_upstream(tmp_path: 
         CAREERGATE_MASTER_KEY=MasterKey.generate().to_base64(),
         CAREERGATE_PRIVACY_MODE="off",  # the privacy step has tests of its own
     )
+    run_cli(env, "db", "init")
     created = run_cli(env, "keys", "create", "--user", "u1", "--json").stdout
     env["CAREERGATE_KEY"] = str(json.loads(created)["key"])
     example = tmp_path / "example.py"

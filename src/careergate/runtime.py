@@ -19,7 +19,6 @@ from careergate.audit.entry import AuditEntry
 from careergate.audit.log import AuditLog
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.authenticator import Authenticator
-from careergate.auth.keys import KeyHasher
 from careergate.auth.platform_tokens import TokenVerifier
 from careergate.auth.sessions import SessionKeeper
 from careergate.auth.store import KeyStore
@@ -108,11 +107,15 @@ from careergate.records.replay import adopt
 from careergate.records.tables import AuditWriter, UsageWriter
 from careergate.records.wire import ChildConfig
 from careergate.reports.rollup import roll_up_forever
-from careergate.security.envelope import Envelope
-from careergate.security.master_key import MasterKey
 from careergate.security.prompt_secrets import PromptSecrets, SecretsPolicy
 from careergate.security.secrets import SecretScanner
 from careergate.settings import PrivacyMode, Settings
+from careergate.state import envelope as envelope  # built there; found here too
+from careergate.state import key_admin as key_admin
+from careergate.state import key_store as key_store
+from careergate.state import master_key as master_key
+from careergate.state import open_database as open_database
+from careergate.state import vault as vault
 from careergate.storage.database import Database
 from careergate.tasks.queue import TaskQueue
 from careergate.tasks.recovery import Recovery
@@ -138,43 +141,6 @@ from careergate.vault.conversations import Conversations
 from careergate.vault.store import Vault
 
 log = logging.getLogger("careergate")
-
-
-def master_key(settings: Settings) -> MasterKey:
-    configured = settings.master_key.get_secret_value() if settings.master_key else None
-    key = MasterKey.load(configured, settings.data_dir / "master.key")
-    protect_secrets(key.to_base64())
-    return key
-
-
-def envelope(settings: Settings) -> Envelope:
-    """Seals under the current master key; also opens what the previous one sealed."""
-    previous = settings.previous_master_key
-    extra = [MasterKey.from_base64(previous.get_secret_value())] if previous else []
-    protect_secrets(*(key.to_base64() for key in extra))
-    return Envelope(master_key(settings), *extra)
-
-
-def vault(settings: Settings, database: Database) -> Vault:
-    return Vault(database, envelope(settings))
-
-
-async def open_database(settings: Settings) -> Database:
-    """The database, migrated to the current schema."""
-    database = Database(settings.resolved_database_url)
-    await database.migrate()
-    return database
-
-
-async def key_store(settings: Settings, database: Database) -> KeyStore:
-    # The hashing key lives in the vault, not derived from the master key, so that a
-    # master-key rotation does not invalidate every caller key.
-    hash_key = await vault(settings, database).internal_secret("caller-key-hash")
-    return KeyStore(database, KeyHasher(hash_key), settings.key_cache_seconds)
-
-
-async def key_admin(settings: Settings, database: Database) -> KeyAdmin:
-    return KeyAdmin(await key_store(settings, database), AuditLog(database))
 
 
 async def session_keeper(settings: Settings, database: Database, keys: KeyStore) -> SessionKeeper:

@@ -320,7 +320,7 @@ class Settings(BaseSettings):
     previous_master_key: SecretStr | None = None
     """During a master-key rotation: the old key, so secrets it sealed still open."""
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = Field(default=8080, ge=1, le=65_535)
     drain_seconds: float = Field(default=0.0, ge=0)
     """On SIGTERM, how long a serving process keeps answering (``/readyz`` failing, every
     answer closing its connection) before it stops accepting, so that the load balancer

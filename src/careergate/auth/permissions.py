@@ -9,12 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.auth.principal import Role
-from careergate.endpoints import endpoint_paths
 from careergate.settings import PrivacyMode
 from careergate.storage.text import first_unstorable
-
-ENDPOINT_NAMES = endpoint_paths()
-
 
 MAX_INT32 = 2**31 - 1
 
@@ -59,9 +55,16 @@ class KeySpec(BaseModel):
     @field_validator("endpoints")
     @classmethod
     def _known_endpoints(cls, value: list[str] | None) -> list[str] | None:
-        unknown = set(value or ()) - ENDPOINT_NAMES
+        if not value:
+            return value
+        # Imported here: the endpoints' descriptions (token counting, schemas) are not
+        # needed to read keys, which is all most commands do with this model.
+        from careergate.endpoints import endpoint_paths
+
+        names = endpoint_paths()
+        unknown = set(value or ()) - names
         if unknown:
-            known = ", ".join(sorted(ENDPOINT_NAMES))
+            known = ", ".join(sorted(names))
             raise ValueError(f"unknown endpoints {sorted(unknown)}; known: {known}")
         return value
 

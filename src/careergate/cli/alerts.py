@@ -2,51 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from careergate.cli.common import load_settings, print_json, print_table, run, with_database
-from careergate.observability.alerts import AlertRecord
-from careergate.observability.key_monitor import KeyMonitor
-from careergate.runtime import alert_center, key_store
-from careergate.storage.database import Database
+from careergate.cli import flags
+from careergate.cli.common import load_settings, run, with_database
+from careergate.cli.lazy import command_group
+from careergate.cli.output import Format, FormatOption, JsonOption, Listing, chosen, show
 
-alerts_app = typer.Typer(
-    help="Alerts: listed, and the key rules run on demand.", no_args_is_help=True
-)
+if TYPE_CHECKING:
+    from careergate.observability.alerts import AlertRecord
+    from careergate.storage.database import Database
+
+alerts_app = command_group()
 
 
-def _show(records: list[AlertRecord], as_json: bool) -> None:
-    if as_json:
-        print_json([r.to_json() for r in records])
-        return
-    table = Table("last", "kind", "subject", "times", "message")
+def _show(records: list[AlertRecord], output: Format) -> None:
+    listing = Listing(["last", "kind", "subject", "times", "message"])
     for r in records:
-        table.add_row(
-            r.last_at.strftime("%Y-%m-%d %H:%M"), r.kind, r.subject, str(r.count), r.message
-        )
-    print_table(table)
+        listing.add(r.last_at, r.kind, r.subject, r.count, r.message)
+    show(output, listing, [r.to_json() for r in records])
 
 
 @alerts_app.command("list")
 def list_alerts(
-    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    limit: Annotated[
+        int, typer.Option(parser=flags.whole_number(1, 100_000), help="How many, newest first.")
+    ] = 50,
+    output: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
 ) -> None:
     """Alerts raised so far (one line per kind and subject, with how often)."""
+    from careergate.runtime import alert_center
+
     settings = load_settings()
 
     async def work(database: Database) -> list[AlertRecord]:
         return await alert_center(settings, database).list(limit=limit)
 
-    _show(run(lambda: with_database(settings, work)), as_json)
+    _show(run(lambda: with_database(settings, work)), chosen(output, as_json))
 
 
 @alerts_app.command("check")
-def check(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def check(output: FormatOption = Format.TABLE, as_json: JsonOption = False) -> None:
     """Evaluate the key rules now (unused, expiring, error rate, spend spike)."""
+    from careergate.observability.key_monitor import KeyMonitor
+    from careergate.runtime import alert_center
+    from careergate.state import key_store
+
     settings = load_settings()
 
     async def work(database: Database) -> list[AlertRecord]:
@@ -55,4 +59,4 @@ def check(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         fired = {(a.kind, a.subject) for a in await monitor.check()}
         return [r for r in await center.list(limit=1000) if (r.kind, r.subject) in fired]
 
-    _show(run(lambda: with_database(settings, work)), as_json)
+    _show(run(lambda: with_database(settings, work, master_key=True)), chosen(output, as_json))

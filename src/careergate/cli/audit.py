@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -12,27 +13,26 @@ import typer
 
 from careergate.audit.log import AuditLog
 from careergate.audit.verify import Verdict, verify
-from careergate.cli.common import (
-    err_console,
-    load_settings,
-    print_json,
-    run,
-    storable,
-    with_database,
-)
-from careergate.reports.time_range import parse_range
+from careergate.cli import flags
+from careergate.cli.common import err_console, load_settings, run, storable, with_database
+from careergate.cli.lazy import command_group
+from careergate.cli.output import Format, FormatOption, JsonOption, chosen, show_record
 from careergate.storage.database import Database
 
-audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+audit_app = command_group()
 
 
 @audit_app.command("verify")
 def verify_command(
     head: Annotated[
         str | None,
-        typer.Option(help="The head hash a previous verify printed, kept outside the database."),
+        typer.Option(
+            help="The head hash a previous verify printed, kept outside the database.",
+            callback=storable,
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    output: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
 ) -> None:
     """Check every entry's hash chain; name the first changed, missing or reordered entry
     (exit code 1)."""
@@ -42,8 +42,9 @@ def verify_command(
         return await verify(database, head)
 
     verdict = run(lambda: with_database(settings, work))
-    if as_json:
-        print_json(verdict.to_json())
+    output = chosen(output, as_json)
+    if output is not Format.TABLE:
+        show_record(output, verdict.to_json())
     if verdict.problem is not None:
         err_console.print(
             f"[red]audit log check failed at entry {verdict.problem.seq} "
@@ -59,19 +60,23 @@ def verify_command(
 
 @audit_app.command("export")
 def export(
-    since: Annotated[str | None, typer.Option(help="7d, 24h or an ISO date or time.")] = None,
-    until: Annotated[str | None, typer.Option(help="Same forms; excluded.")] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(parser=flags.moment, help="7d, 24h or an ISO date or time."),
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(parser=flags.moment, help="Same forms; excluded.")
+    ] = None,
     user: Annotated[
         str | None, typer.Option(help="Only entries about this user.", callback=storable)
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Write here instead of stdout.")
+    ] = None,
 ) -> None:
     """Entries in chain order as JSON lines (one entry a line)."""
     settings = load_settings()
-    try:
-        start, end = parse_range(since, until)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    start, end = since, until
 
     async def work(database: Database, sink: BinaryIO) -> int:
         count = 0

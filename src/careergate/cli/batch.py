@@ -13,13 +13,12 @@ import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from careergate.cli.common import err_console, print_json
-from careergate.cli.tasks import DEFAULT_URL, AsJson, BaseUrl, Gateway, Key
+from careergate.cli.common import err_console
+from careergate.cli.lazy import command_group
+from careergate.cli.output import Format, FormatOption, chosen
+from careergate.cli.tasks import DEFAULT_URL, AsJson, BaseUrl, Gateway, Key, print_record
 
-batch_app = typer.Typer(
-    help="Batches (half price, within 24 h): submit, status, results, cancel.",
-    no_args_is_help=True,
-)
+batch_app = command_group()
 
 BatchId = Annotated[str, typer.Argument(help="The batch's id (batch_...).")]
 ENDED = ("completed", "failed", "expired", "cancelled")
@@ -64,19 +63,25 @@ def follow(gateway: Gateway, batch_id: str, every: float = 1.0) -> dict[str, Any
 @batch_app.command("submit")
 def submit(
     file: Annotated[
-        Path, typer.Argument(help="JSONL: one request per line (custom_id, method, url, body).")
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="JSONL: one request per line (custom_id, method, url, body).",
+        ),
     ],
     endpoint: Annotated[str, typer.Option(help="The lines' endpoint.")] = "/v1/chat/completions",
     wait: Annotated[bool, typer.Option("--wait", help="Follow it until it ends.")] = False,
     base_url: BaseUrl = DEFAULT_URL,
     key: Key = None,
+    output: FormatOption = Format.TABLE,
     as_json: AsJson = False,
 ) -> None:
     """Upload FILE and create a batch from it; print its id (and follow it with --wait)."""
     try:
         content = file.read_bytes()
     except OSError as exc:
-        raise typer.BadParameter(f"{file}: {exc.strerror}") from None
+        raise typer.BadParameter(f"{file}: {exc.strerror}", param_hint="FILE") from None
     with Gateway(base_url, key) as gateway:
         uploaded = gateway.call(
             "POST",
@@ -89,10 +94,9 @@ def submit(
         batch = gateway.call("POST", "/batches", content=orjson.dumps(request))
         if wait:
             batch = follow(gateway, batch["id"])
-    if as_json:
-        print_json(batch)
-    else:
-        _show(batch)
+    output = chosen(output, as_json)
+    print_record(batch, output, _show)
+    if output is Format.TABLE:
         typer.echo(batch["id"])
     if wait and batch["status"] != "completed":
         raise typer.Exit(1)
@@ -104,22 +108,22 @@ def status(
     wait: Annotated[bool, typer.Option("--wait", help="Follow it until it ends.")] = False,
     base_url: BaseUrl = DEFAULT_URL,
     key: Key = None,
+    output: FormatOption = Format.TABLE,
     as_json: AsJson = False,
 ) -> None:
     """The batch's status and counts."""
     with Gateway(base_url, key) as gateway:
         batch = follow(gateway, batch_id) if wait else gateway.call("GET", f"/batches/{batch_id}")
-    if as_json:
-        print_json(batch)
-    else:
-        _show(batch)
+    print_record(batch, chosen(output, as_json), _show)
 
 
 @batch_app.command("results")
 def results(
     batch_id: BatchId,
     errors: Annotated[bool, typer.Option("--errors", help="The error file instead.")] = False,
-    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Write to this file (default: stdout).")
+    ] = None,
     base_url: BaseUrl = DEFAULT_URL,
     key: Key = None,
 ) -> None:
@@ -140,12 +144,13 @@ def results(
 
 @batch_app.command("cancel")
 def cancel(
-    batch_id: BatchId, base_url: BaseUrl = DEFAULT_URL, key: Key = None, as_json: AsJson = False
+    batch_id: BatchId,
+    base_url: BaseUrl = DEFAULT_URL,
+    key: Key = None,
+    output: FormatOption = Format.TABLE,
+    as_json: AsJson = False,
 ) -> None:
     """Cancel the batch: lines not yet run will not run."""
     with Gateway(base_url, key) as gateway:
         batch = gateway.call("POST", f"/batches/{batch_id}/cancel")
-    if as_json:
-        print_json(batch)
-    else:
-        _show(batch)
+    print_record(batch, chosen(output, as_json), _show)

@@ -2,43 +2,57 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from careergate.audit.log import Actor, AuditLog
 from careergate.budgets.ledger import Budget, BudgetLedger, Period, Scope
-from careergate.cli.common import load_settings, print_json, print_table, run, with_database
+from careergate.cli import flags
+from careergate.cli.common import load_settings, run, storable, with_database
+from careergate.cli.lazy import command_group
+from careergate.cli.output import (
+    Format,
+    FormatOption,
+    JsonOption,
+    Listing,
+    Usd,
+    chosen,
+    show,
+    show_record,
+)
 from careergate.pricing.catalogue import usd_from_nano
 from careergate.storage.database import Database
 
-budgets_app = typer.Typer(help="Budgets that cannot be overrun.", no_args_is_help=True)
+budgets_app = command_group()
 console = Console()
 
 
 @budgets_app.command("create")
 def create(
     scope: Annotated[Scope, typer.Option(help="platform, team, user, key or feature.")],
-    limit_usd: Annotated[str, typer.Option("--limit-usd", help="The limit, in USD.")],
+    limit_usd: Annotated[
+        Decimal, typer.Option("--limit-usd", parser=flags.usd_amount, help="The limit, in USD.")
+    ],
     subject: Annotated[
-        str, typer.Option(help="The team, user, key id or feature; * for every one.")
+        str,
+        typer.Option(help="The team, user, key id or feature; * for every one.", callback=storable),
     ] = "*",
     period: Annotated[Period, typer.Option(help="daily, monthly or lifetime.")] = Period.MONTHLY,
     soft: Annotated[bool, typer.Option("--soft", help="Alert only; never refuse.")] = False,
     thresholds: Annotated[
         str, typer.Option(help="Alert at these percentages (comma-separated).")
     ] = "50,80,100",
-    name: Annotated[str | None, typer.Option(help="A name for messages and listings.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="A name for messages and listings.", callback=storable)
+    ] = None,
+    output: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
 ) -> None:
     """Create a budget (hard by default: requests that would pass it are refused)."""
-    try:
-        limit = Decimal(limit_usd)
-    except InvalidOperation:
-        raise typer.BadParameter(f"{limit_usd!r} is not an amount") from None
-    marks = tuple(int(t) for t in thresholds.split(",") if t.strip())
+    marks = flags.parsed(flags.percentages, thresholds, "--thresholds")
     settings = load_settings()
 
     async def work(database: Database) -> Budget:
@@ -47,7 +61,7 @@ def create(
             scope=scope,
             subject=subject,
             period=period,
-            limit_nano_usd=int(limit * 1_000_000_000),
+            limit_nano_usd=int(limit_usd * 1_000_000_000),
             hard=not soft,
             thresholds=marks,
         )
@@ -61,13 +75,11 @@ def create(
         return budget
 
     budget = run(lambda: with_database(settings, work))
-    print_json(budget.to_json())
+    show_record(chosen(output, as_json), budget.to_json())
 
 
 @budgets_app.command("list")
-def list_budgets(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
+def list_budgets(output: FormatOption = Format.TABLE, as_json: JsonOption = False) -> None:
     """Budgets with what they have spent (and hold reserved) in the current period."""
     settings = load_settings()
 
@@ -80,34 +92,32 @@ def list_budgets(
         return found
 
     rows = run(lambda: with_database(settings, work))
-    if as_json:
-        payload = [
-            {
-                **b.to_json(),
-                "spent_usd": str(usd_from_nano(s)),
-                "reserved_usd": str(usd_from_nano(r)),
-            }
-            for b, s, r in rows
-        ]
-        print_json(payload)
-        return
-    table = Table("id", "name", "scope", "subject", "period", "limit $", "spent $", "kind")
-    for b, spent, _ in rows:
-        table.add_row(
+    payload = [
+        {**b.to_json(), "spent_usd": str(usd_from_nano(s)), "reserved_usd": str(usd_from_nano(r))}
+        for b, s, r in rows
+    ]
+    listing = Listing(
+        ["id", "name", "scope", "subject", "period", "limit $", "spent $", "reserved $", "kind"]
+    )
+    for b, spent, reserved in rows:
+        listing.add(
             b.id,
             b.name,
             b.scope.value,
             b.subject,
             b.period.value,
-            f"{usd_from_nano(b.limit_nano_usd):.2f}",
-            f"{usd_from_nano(spent):.4f}",
+            Usd(usd_from_nano(b.limit_nano_usd)),
+            Usd(usd_from_nano(spent)),
+            Usd(usd_from_nano(reserved)),
             "hard" if b.hard else "soft",
         )
-    print_table(table)
+    show(chosen(output, as_json), listing, payload)
 
 
 @budgets_app.command("remove")
-def remove(budget_id: Annotated[str, typer.Argument(help="The budget's id.")]) -> None:
+def remove(
+    budget_id: Annotated[str, typer.Argument(help="The budget's id.", callback=storable)],
+) -> None:
     """Delete a budget and its spend records."""
     settings = load_settings()
 

@@ -1,22 +1,25 @@
-"""Helpers shared by the CLI commands."""
+"""Helpers shared by the CLI commands: settings, the database, the master key.
+
+Imported by every command module, so it imports nothing heavy at module level: the
+settings, SQLAlchemy and the stores are imported by the functions that use them.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import orjson
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
-from careergate.errors import GatewayError
-from careergate.settings import Settings
-from careergate.storage.database import Database
+from careergate.cli.guard import USAGE, CliFailure
 from careergate.storage.text import unstorable
+
+if TYPE_CHECKING:
+    from careergate.security.master_key import MasterKey
+    from careergate.settings import Settings
+    from careergate.storage.database import Database
 
 T = TypeVar("T")
 
@@ -24,14 +27,20 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 
 def load_settings() -> Settings:
-    """The settings from the environment. Invalid ones end the command with their
-    messages only: the inputs may hold secrets (the master key)."""
+    """The settings from the environment. Invalid ones end the command (exit 2) with
+    their messages only: the inputs may hold secrets (the master key)."""
+    from pydantic import ValidationError
+
+    from careergate.settings import Settings
+
     try:
         return Settings()
     except ValidationError as exc:
-        reasons = "; ".join(error["msg"] for error in exc.errors())
-        err_console.print(f"[red]error:[/red] invalid settings: {reasons}")
-        raise typer.Exit(2) from None
+        reasons = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise CliFailure(f"invalid settings: {reasons}", USAGE) from None
 
 
 def storable(value: str | None) -> str | None:
@@ -45,34 +54,61 @@ def storable(value: str | None) -> str | None:
 
 
 def run(work: Callable[[], Awaitable[T]]) -> T:
-    """Run an async command body; report a careergate error as a message, not a trace."""
+    """Run an async command body (its errors reach the guard in ``cli/guard.py``)."""
+    return asyncio.run(work())  # type: ignore[arg-type]
+
+
+def safe_url(database_url: str) -> str:
+    """The database URL as it may be shown: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+async def open_database_for(settings: Settings, *, create: bool = False) -> Database:
+    """The migrated database; one that does not exist yet is created only with
+    ``create`` or the operator's consent (``new_state.py``). A database that cannot be
+    opened ends the command with one line naming it (never its password)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from careergate.cli.new_state import confirm_new_state
+    from careergate.state import open_database
+
+    if not create:
+        confirm_new_state(settings, master_key=False)
     try:
-        return asyncio.run(work())  # type: ignore[arg-type]
-    except GatewayError as error:
-        err_console.print(f"[red]error:[/red] {error.message}")
-        raise typer.Exit(1) from None
+        return await open_database(settings)
+    except (OSError, DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CliFailure(
+            f"cannot open the database {safe_url(settings.resolved_database_url)}: {reason}"
+        ) from None
 
 
-async def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    from careergate.runtime import open_database
+async def with_database(
+    settings: Settings,
+    work: Callable[[Database], Awaitable[T]],
+    *,
+    master_key: bool = False,
+    create: bool = False,
+) -> T:
+    """``work`` on the open database, closed after. ``master_key``: the command also
+    needs the master key, which is created only with ``create`` or consent too."""
+    if not create:
+        from careergate.cli.new_state import confirm_new_state
 
-    database = await open_database(settings)
+        confirm_new_state(settings, master_key=master_key)
+    database = await open_database_for(settings, create=True)
     try:
         return await work(database)
     finally:
         await database.close()
 
 
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
+def existing_master_key(settings: Settings) -> MasterKey:
+    """The master key, created only with the operator's consent (``new_state.py``)."""
+    from careergate.cli.new_state import confirm_new_state
+    from careergate.state import master_key
 
-
-def print_json(value: object) -> None:
-    """Indented JSON on standard output (for ``--json`` and machine readers)."""
-    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
-
-
-def print_table(table: Table) -> None:
-    """A table at full width even when piped: folded ids and prefixes cannot be copied."""
-    console = Console()
-    Console(width=max(console.width, 180)).print(table)
+    confirm_new_state(settings, database=False, master_key=True)
+    return master_key(settings)

@@ -1,4 +1,5 @@
-"""``careergate db``: the database schema, and usage records set aside to replay."""
+"""``careergate db``: the data directory's database (created with ``init``, brought up
+to date with ``upgrade``), and usage records set aside to replay."""
 
 from __future__ import annotations
 
@@ -7,26 +8,46 @@ from typing import Annotated
 
 import typer
 
-from careergate.cli.common import err_console, load_settings, run, with_database
-from careergate.records import dead_letters
+from careergate.cli.common import err_console, load_settings, run, safe_url, with_database
+from careergate.cli.lazy import command_group
+from careergate.cli.new_state import missing_state
 from careergate.storage.database import Database
 
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = command_group()
+
+
+@db_app.command("init")
+def init() -> None:
+    """Create the data directory's database and master key file where they do not exist
+    yet (``serve`` does this too), and bring the schema up to date."""
+    from careergate.state import master_key
+
+    settings = load_settings()
+    created = missing_state(settings, database=True, master_key=True)
+
+    async def work(database: Database) -> None:
+        return None
+
+    run(lambda: with_database(settings, work, create=True))
+    master_key(settings)
+    for what in created:
+        err_console.print(f"created {what}")
+    err_console.print(
+        f"careergate data directory {settings.data_dir} is ready "
+        f"(database {safe_url(settings.resolved_database_url)})"
+    )
 
 
 @db_app.command("upgrade")
 def upgrade() -> None:
-    """Create the database or bring its schema up to date (serve does this too)."""
+    """Bring the database's schema up to date (``serve`` does this at start)."""
     settings = load_settings()
 
-    async def work() -> None:
-        from careergate.runtime import open_database
+    async def work(database: Database) -> None:
+        return None  # opening it migrates it to the current schema
 
-        database = await open_database(settings)  # migrates to the current schema
-        await database.close()
-
-    run(work)
-    err_console.print(f"database at {settings.resolved_database_url} is up to date")
+    run(lambda: with_database(settings, work))
+    err_console.print(f"database at {safe_url(settings.resolved_database_url)} is up to date")
 
 
 @db_app.command("replay-usage")
@@ -34,6 +55,8 @@ def replay_usage(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A dead-letter file.")],
 ) -> None:
     """Write the usage records the gateway set aside (``<data dir>/dead-letter/``)."""
+    from careergate.records import dead_letters
+
     settings = load_settings()
 
     lines = file.read_bytes().splitlines()

@@ -10,16 +10,10 @@ from typing import Annotated, Any
 import openai
 import typer
 from rich.progress import Progress
-from rich.table import Table
 
-from careergate.cli.common import (
-    err_console,
-    load_settings,
-    print_json,
-    print_table,
-    run,
-    with_database,
-)
+from careergate.cli import flags
+from careergate.cli.common import err_console, load_settings, run, with_database
+from careergate.cli.output import Format, FormatOption, JsonOption, Listing, Usd, chosen, show
 from careergate.config.deployments import load_gateway_config
 from careergate.evaluation.feature_run import FeatureEvaluation
 from careergate.evaluation.report import ModelSummary, recommend, summarise, svg_chart
@@ -49,10 +43,17 @@ def evaluate(
         str | None,
         typer.Option(help="A careergate key (default: $CAREERGATE_EVAL_KEY)."),
     ] = None,
-    repeat: Annotated[int, typer.Option(min=1, help="Runs of each task per model.")] = 1,
-    concurrency: Annotated[int, typer.Option(min=1, help="Requests at once.")] = 4,
-    chart: Annotated[Path | None, typer.Option(help="Write an SVG chart here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    repeat: Annotated[
+        int, typer.Option(parser=flags.whole_number(1, 100), help="Runs of each task per model.")
+    ] = 1,
+    concurrency: Annotated[
+        int, typer.Option(parser=flags.whole_number(1, 64), help="Requests at once.")
+    ] = 4,
+    chart: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Write an SVG chart here.")
+    ] = None,
+    output: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
     embeddings: Annotated[
         bool,
         typer.Option(help="`eval features`: measure the re-ranking by local embeddings too."),
@@ -66,17 +67,18 @@ def evaluate(
     (with ``--base-url`` and ``--key``, through that server's model too)."""
     settings = load_settings()
     secret = key or os.environ.get("CAREERGATE_EVAL_KEY")
+    output = chosen(output, as_json)
     if tasks == "features":
-        evaluate_features(base_url if secret else None, secret, as_json, embeddings)
+        evaluate_features(base_url if secret else None, secret, output, embeddings)
         return
     if not models:
-        raise typer.BadParameter("give --models to compare")
+        raise typer.BadParameter("give the models to compare", param_hint="'--models'")
     if not secret:
-        raise typer.BadParameter("give --key or set CAREERGATE_EVAL_KEY")
+        raise typer.BadParameter("give a key here or in CAREERGATE_EVAL_KEY", param_hint="'--key'")
     try:
         task_set = TaskSet.load(Path(tasks))
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="TASKS") from None
     candidates = [m.strip() for m in models.split(",") if m.strip()]
     config = load_gateway_config(settings.config, settings.upstream_env)
     comparison = _Comparison(
@@ -91,10 +93,9 @@ def evaluate(
     outcome = run(lambda: with_database(settings, comparison.run))
     if chart is not None:
         chart.write_text(svg_chart(outcome.summaries, f"{task_set.name}: {outcome.reason}"))
-    if as_json:
-        print_json(outcome.to_json(task_set, candidates))
+    show(output, outcome.listing(task_set), outcome.to_json(task_set, candidates))
+    if output is not Format.TABLE:
         return
-    print_table(outcome.table(task_set))
     typer.echo(f"Recommendation for {task_set.feature or task_set.name}: {outcome.reason}")
     if chart is not None:
         typer.echo(f"Chart: {chart}")
@@ -123,36 +124,29 @@ class _Outcome:
             "recommendation": self.reason,
         }
 
-    def table(self, task_set: TaskSet) -> Table:
-        table = Table(
-            "model",
-            "quality",
-            "p50 ms",
-            "p95 ms",
-            "cost per task $",
-            "failures",
-            "vs last run",
-            title=f"{task_set.name} ({task_set.feature or 'no feature'})",
-        )
+    def listing(self, task_set: TaskSet) -> Listing:
+        columns = ["model", "quality", "p50 ms", "p95 ms", "cost per task $", "failures"]
+        columns.append("vs last run")
         if self.feedback:
-            table.add_column("users' feedback per prompt version")
+            columns.append("users' feedback per prompt version")
+        listing = Listing(columns, title=f"{task_set.name} ({task_set.feature or 'no feature'})")
         for s in self.summaries:
             before = self.earlier.get(s.model)
             change = f"quality {s.quality - before.quality:+.2f}" if before else "first run"
-            cells = [
+            cells: list[Any] = [
                 s.model,
                 f"{s.quality:.2f}",
                 f"{s.p50_ms:,.0f}",
                 f"{s.p95_ms:,.0f}",
-                f"{s.cost_per_task_usd:.6f}",
+                Usd(s.cost_per_task_usd),
                 f"{s.failure_rate:.0%}",
                 change,
             ]
             if self.feedback:
                 lines = self.feedback.get(s.model, [])
                 cells.append("\n".join(_feedback_cell(f) for f in lines) or "none")
-            table.add_row(*cells)
-        return table
+            listing.add(*cells)
+        return listing
 
 
 @dataclass(frozen=True)
@@ -214,7 +208,7 @@ def _feedback_cell(line: FeedbackLine) -> str:
 
 
 def evaluate_features(
-    base_url: str | None, key: str | None, as_json: bool, embeddings: bool = True
+    base_url: str | None, key: str | None, output: Format, embeddings: bool = True
 ) -> None:
     """Skill extraction and job matching on the test and development splits, with their
     baselines, and resume generation: the fallback always, and the AI path too when a
@@ -233,23 +227,23 @@ def evaluate_features(
         return results
 
     results = run(work)
-    if as_json:
-        print_json(results)
-        return
-    _print_features(results)
+    show(output, _feature_listings(results), results)
+    if output is Format.TABLE:
+        _print_goals(results)
 
 
-def _print_features(results: dict[str, Any]) -> None:
-    table = Table(
+def _feature_listings(results: dict[str, Any]) -> list[Listing]:
+    """Skills and matching per path and split; matching's methods apart; resumes."""
+    table = Listing([
         "path", "split", "skill precision", "recall", "F1", "ESCO labels P / R",
         "matching nDCG@10", "MRR", "BM25 nDCG@10 / MRR",
-    )  # fmt: skip
+    ])  # fmt: skip
     for path, scores in results.items():
         for split in SPLITS:
             skills, matching = scores[split]["skills"], scores[split]["matching"]
             baseline = scores[split]["skills_baseline"]["esco-labels"]
             bm25 = matching["methods"]["bm25"]
-            table.add_row(
+            table.add(
                 path,
                 split,
                 f"{skills['precision']:.3f}",
@@ -260,27 +254,28 @@ def _print_features(results: dict[str, Any]) -> None:
                 f"{matching['mrr']:.3f}",
                 f"{bm25['ndcg@10']:.3f} / {bm25['mrr']:.3f}",
             )
-    print_table(table)
     fallback = results["fallback"]
-    methods = Table("matching without a model", *(f"{s} nDCG@10 / MRR" for s in SPLITS))
+    methods = Listing(["matching without a model", *(f"{s} nDCG@10 / MRR" for s in SPLITS)])
     for name in fallback["test"]["matching"]["methods"]:
         cells = []
         for split in SPLITS:
             scores = fallback[split]["matching"]["methods"][name]
             cells.append(f"{scores['ndcg@10']:.3f} / {scores['mrr']:.3f}")
-        methods.add_row(name, *cells)
-    print_table(methods)
-    resumes = Table("path", "valid resumes", "facts dropped", "untraceable")
+        methods.add(name, *cells)
+    resumes = Listing(["path", "valid resumes", "facts dropped", "untraceable"])
     for path, scores in results.items():
         generated = scores["resumes"]
-        resumes.add_row(
+        resumes.add(
             path,
             f"{generated['valid_share']:.0%} of {generated['pairs']}",
-            str(generated["flagged"]),
-            str(generated["untraceable"]),
+            generated["flagged"],
+            generated["untraceable"],
         )
-    print_table(resumes)
-    test = fallback["test"]
+    return [table, methods, resumes]
+
+
+def _print_goals(results: dict[str, Any]) -> None:
+    test = results["fallback"]["test"]
     skills = "met" if test["skills"]["goals_met"] else "NOT met"
     ranking = "met" if test["matching"]["goals_met"] else "NOT met"
     typer.echo(

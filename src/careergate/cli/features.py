@@ -13,9 +13,20 @@ import openai
 import orjson
 import typer
 from rich.progress import Progress
-from rich.table import Table
 
-from careergate.cli.common import err_console, load_settings, print_json, print_table
+from careergate.cli import flags
+from careergate.cli.common import err_console, load_settings
+from careergate.cli.guard import CliFailure
+from careergate.cli.lazy import command_group
+from careergate.cli.output import (
+    Format,
+    FormatOption,
+    JsonOption,
+    Listing,
+    chosen,
+    print_json,
+    show,
+)
 from careergate.errors import GatewayError
 from careergate.features import matching, optimise, resumes
 from careergate.features.documents import (
@@ -35,17 +46,24 @@ from careergate.features.skills import FEATURE, SkillInference, SkillRecommender
 
 T = TypeVar("T")
 
-skills_app = typer.Typer(help="Skill inference (ESCO).", no_args_is_help=True)
+skills_app = command_group()
 BaseUrl = Annotated[
     str | None, typer.Option(help="A gateway's /v1 URL; without one, no model is asked.")
 ]
 Key = Annotated[str | None, typer.Option(help="Its key (default: $CAREERGATE_KEY).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Profile = Annotated[Path, typer.Option("--resume", help="The profile (JSON Resume).")]
-Postings = Annotated[
-    Path, typer.Option("--jobs", help="Postings: a JSON list of {id, job}, or a folder.")
+Profile = Annotated[
+    Path, typer.Option("--resume", exists=True, dir_okay=False, help="The profile (JSON Resume).")
 ]
-Posting = Annotated[Path, typer.Option("--job", help="The posting (JSON Resume job schema).")]
+Postings = Annotated[
+    Path,
+    typer.Option("--jobs", exists=True, help="Postings: a JSON list of {id, job}, or a folder."),
+]
+Posting = Annotated[
+    Path,
+    typer.Option(
+        "--job", exists=True, dir_okay=False, help="The posting (JSON Resume job schema)."
+    ),
+]
 
 
 def _run(
@@ -61,7 +79,9 @@ def _run(
             return await work(None)
         secret = key or os.environ.get("CAREERGATE_KEY")
         if not secret:
-            raise typer.BadParameter("give --key or set CAREERGATE_KEY with --base-url")
+            raise typer.BadParameter(
+                "give a key with --base-url (or set CAREERGATE_KEY)", param_hint="'--key'"
+            )
         async with openai.AsyncOpenAI(base_url=base_url, api_key=secret, max_retries=1) as client:
             return await work(SdkCaller(client, feature))
 
@@ -73,8 +93,7 @@ def _checked(read: Callable[[], T]) -> T:
     try:
         return read()
     except GatewayError as error:
-        err_console.print(f"[red]error:[/red] {error.message}")
-        raise typer.Exit(1) from None
+        raise CliFailure(error.message) from None
 
 
 def _payload(resume: Path | None, job: Path | None, text: str | None) -> dict[str, Any]:
@@ -92,31 +111,33 @@ def _payload(resume: Path | None, job: Path | None, text: str | None) -> dict[st
 
 @skills_app.command("extract")
 def extract(
-    resume: Annotated[Path | None, typer.Option(help="A JSON Resume file.")] = None,
+    resume: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="A JSON Resume file.")
+    ] = None,
     job: Annotated[
-        Path | None, typer.Option(help="A job posting (JSON Resume job schema).")
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="A job posting (JSON Resume job schema)."),
     ] = None,
     text: Annotated[str | None, typer.Option(help="Plain text.")] = None,
     base_url: BaseUrl = None,
     key: Key = None,
-    as_json: AsJson = False,
+    output: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
 ) -> None:
     """The skills a resume, a posting or a text shows, as ESCO concepts with evidence."""
     segments = _checked(lambda: segments_of(_payload(resume, job, text)))
     inference = SkillInference(SkillFinder.shipped(), load_settings().feature_model)
     report = _run(base_url, key, FEATURE, lambda caller: inference.extract(segments, caller))
-    if as_json:
-        print_json(report.to_json())
-        return
-    if report.degraded:
+    output = chosen(output, as_json)
+    if report.degraded and output is Format.TABLE:
         err_console.print(f"[yellow]degraded[/yellow] (taxonomy only): {report.reason}")
-    table = Table("skill", "ESCO URI", "evidence", "where", "source")
+    listing = Listing(["skill", "ESCO URI", "evidence", "where", "source"])
     for skill in report.skills:
-        table.add_row(skill.label, skill.uri, skill.evidence, skill.field, skill.source)
-    print_table(table)
+        listing.add(skill.label, skill.uri, skill.evidence, skill.field, skill.source)
+    show(output, listing, report.to_json())
 
 
-jobs_app = typer.Typer(help="Job matching.", no_args_is_help=True)
+jobs_app = command_group()
 
 
 def _postings(path: Path) -> list[dict[str, Any]]:
@@ -139,10 +160,13 @@ def _postings(path: Path) -> list[dict[str, Any]]:
 def match(
     resume: Profile,
     jobs: Postings,
-    top: Annotated[int, typer.Option(min=1, max=1000, help="How many to show.")] = 10,
+    top: Annotated[
+        int, typer.Option(parser=flags.whole_number(1, 1000), help="How many to show.")
+    ] = 10,
     base_url: BaseUrl = None,
     key: Key = None,
-    as_json: AsJson = False,
+    output: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
 ) -> None:
     """Rank postings for a profile: score, matched and missing skills, and why."""
     payload = {**_payload(resume, None, None), "jobs": _postings(jobs)}
@@ -169,17 +193,13 @@ def match(
                 progress=lambda done: progress.advance(bar, done),
             ),
         )
-    if as_json:
-        print_json(report.to_json())
-        return
-    if report.degraded:
+    output = chosen(output, as_json)
+    if report.degraded and output is Format.TABLE:
         err_console.print(f"[yellow]degraded[/yellow] (BM25 and skills only): {report.reason}")
-    table = Table("posting", "score", "matched", "missing", "why")
+    listing = Listing(["posting", "score", "matched", "missing", "why"])
     for m in report.matches:
-        table.add_row(
-            m.id, f"{m.score:.2f}", ", ".join(m.matched), ", ".join(m.missing), m.explanation
-        )
-    print_table(table)
+        listing.add(m.id, f"{m.score:.2f}", m.matched, m.missing, m.explanation)
+    show(output, listing, report.to_json())
 
 
 @skills_app.command("recommend")
@@ -187,7 +207,9 @@ def recommend(
     resume: Profile,
     role: Annotated[str, typer.Option(help="The target role, e.g. 'Data Engineer'.")],
     jobs: Postings,
-    top: Annotated[int, typer.Option(min=1, max=100, help="How many to show.")] = 10,
+    top: Annotated[
+        int, typer.Option(parser=flags.whole_number(1, 100), help="How many to show.")
+    ] = 10,
     base_url: BaseUrl = None,
     key: Key = None,
 ) -> None:
@@ -205,7 +227,7 @@ def recommend(
     print_json(report.to_json())
 
 
-resumes_app = typer.Typer(help="Resume generation and content optimisation.", no_args_is_help=True)
+resumes_app = command_group()
 
 
 def _pair(resume: Path, job: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -219,7 +241,14 @@ def _pair(resume: Path, job: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 def generate(
     resume: Profile,
     job: Posting,
-    output: Annotated[str, typer.Option("--format", help="json, markdown or html.")] = "json",
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            parser=flags.choice("json", "markdown", "html"),
+            help="The resume as json, markdown or html.",
+        ),
+    ] = "json",
     base_url: BaseUrl = None,
     key: Key = None,
 ) -> None:

@@ -6,46 +6,46 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from careergate.audit.log import Actor
-from careergate.cli.common import (
-    err_console,
-    load_settings,
-    print_json,
-    print_table,
-    run,
-    with_database,
+from careergate.cli import flags
+from careergate.cli.common import load_settings, run, storable, with_database
+from careergate.cli.guard import CliFailure
+from careergate.cli.lazy import command_group
+from careergate.cli.output import (
+    Format,
+    FormatOption,
+    JsonOption,
+    Listing,
+    chosen,
+    show,
+    show_record,
 )
 from careergate.config.deployments import load_gateway_config
 from careergate.errors import NotFound
-from careergate.models.admin import AliasAdmin, AliasError
+from careergate.models.admin import AliasAdmin
 from careergate.models.aliases import Alias
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.storage.database import Database
 from careergate.upstream.router import Router
 
-models_app = typer.Typer(help="Model catalogue and aliases.", no_args_is_help=True)
-alias_app = typer.Typer(
-    help="Point aliases at models, with canaries and rollbacks.", no_args_is_help=True
-)
+models_app = command_group()
+alias_app = command_group("Point aliases at models, with canaries and rollbacks.")
 models_app.add_typer(alias_app, name="alias")
 
+AliasArgument = Annotated[str, typer.Argument(help="The alias.", callback=storable)]
+ModelArgument = Annotated[str, typer.Argument(help="A model or snapshot.", callback=storable)]
 
-def _with_admin(work: Callable[[AliasAdmin], Awaitable[Alias]]) -> None:
+
+def _with_admin(work: Callable[[AliasAdmin], Awaitable[Alias]], output: Format) -> None:
     settings = load_settings()
     config = load_gateway_config(settings.config, settings.upstream_env)
 
     async def act(database: Database) -> Alias:
         return await work(AliasAdmin(database, config.models.aliases))
 
-    try:
-        alias = run(lambda: with_database(settings, act))
-    except AliasError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    print_json(alias.to_json())
+    show_record(output, run(lambda: with_database(settings, act)).to_json())
 
 
 def _check_served(model: str) -> None:
@@ -57,42 +57,65 @@ def _check_served(model: str) -> None:
     try:
         Router(config.deployments, config.fallbacks).route(model)
     except NotFound:
-        err_console.print(f"[red]error:[/red] no deployment serves the model {model!r}")
-        raise typer.Exit(1) from None
+        raise CliFailure(f"no deployment serves the model {model!r}") from None
 
 
 @alias_app.command("set")
-def set_alias(alias: str, model: str) -> None:
+def set_alias(
+    alias: AliasArgument,
+    model: ModelArgument,
+    output: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
     """Point ALIAS at MODEL for all traffic (ends any canary)."""
     _check_served(model)
-    _with_admin(lambda admin: admin.set(Actor.command_line(), alias, model))
+    _with_admin(
+        lambda admin: admin.set(Actor.command_line(), alias, model), chosen(output, as_json)
+    )
 
 
 @alias_app.command("canary")
 def canary(
-    alias: str,
-    model: str,
-    percent: Annotated[float, typer.Option(help="Share of the alias's traffic, in percent.")],
+    alias: AliasArgument,
+    model: ModelArgument,
+    percent: Annotated[
+        float,
+        typer.Option(
+            parser=flags.number(0, 100, unit="percent"),
+            help="Share of the alias's traffic, in percent (above 0, at most 100).",
+        ),
+    ],
+    output: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
 ) -> None:
     """Send PERCENT of ALIAS's traffic to MODEL; the rest goes where it goes now."""
     _check_served(model)
-    _with_admin(lambda admin: admin.canary(Actor.command_line(), alias, model, percent))
+    _with_admin(
+        lambda admin: admin.canary(Actor.command_line(), alias, model, percent),
+        chosen(output, as_json),
+    )
 
 
 @alias_app.command("promote")
-def promote(alias: str) -> None:
+def promote(
+    alias: AliasArgument, output: FormatOption = Format.TABLE, as_json: JsonOption = False
+) -> None:
     """Give the canary's model all of ALIAS's traffic."""
-    _with_admin(lambda admin: admin.promote(Actor.command_line(), alias))
+    _with_admin(lambda admin: admin.promote(Actor.command_line(), alias), chosen(output, as_json))
 
 
 @alias_app.command("rollback")
-def rollback(alias: str) -> None:
+def rollback(
+    alias: AliasArgument, output: FormatOption = Format.TABLE, as_json: JsonOption = False
+) -> None:
     """End ALIAS's canary; without one, go back to what the last change replaced."""
-    _with_admin(lambda admin: admin.rollback(Actor.command_line(), alias))
+    _with_admin(lambda admin: admin.rollback(Actor.command_line(), alias), chosen(output, as_json))
 
 
 @alias_app.command("history")
-def history(alias: str, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def history(
+    alias: AliasArgument, output: FormatOption = Format.TABLE, as_json: JsonOption = False
+) -> None:
     """Who changed ALIAS, when, from what to what."""
     settings = load_settings()
     config = load_gateway_config(settings.config, settings.upstream_env)
@@ -102,21 +125,18 @@ def history(alias: str, json: Annotated[bool, typer.Option("--json")] = False) -
         return [entry.to_json() for entry in entries]
 
     entries = run(lambda: with_database(settings, read))
-    if json:
-        print_json(entries)
-        return
-    table = Table("when", "who", "change", "before", "after")
+    listing = Listing(["when", "who", "change", "before", "after"])
     for entry in entries:
         details = entry["details"] or {}
         assert isinstance(details, dict)
-        table.add_row(
-            str(entry["at"]),
-            str(entry["actor"]),
-            str(entry["action"]),
+        listing.add(
+            entry["at"],
+            entry["actor"],
+            entry["action"],
             _describe(details.get("before")),
             _describe(details.get("after")),
         )
-    print_table(table)
+    show(chosen(output, as_json), listing, entries)
 
 
 def _describe(alias: object) -> str:
@@ -130,8 +150,9 @@ def _describe(alias: object) -> str:
 
 
 @models_app.command("list")
-def list_models(json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Aliases and what they point to, and the snapshots the catalogue knows."""
+def list_models(output: FormatOption = Format.TABLE, as_json: JsonOption = False) -> None:
+    """Aliases and what they point to, and the snapshots the catalogue knows (two
+    tables; two CSV blocks)."""
     settings = load_settings()
     config = load_gateway_config(settings.config, settings.upstream_env)
 
@@ -141,28 +162,19 @@ def list_models(json: Annotated[bool, typer.Option("--json")] = False) -> None:
     aliases = run(lambda: with_database(settings, read))
     prices = PriceCatalogue.shipped(config.prices)
     snapshots = SnapshotCatalogue.shipped(config.models.snapshots, prices.snapshot)
-    if json:
-        print_json(
-            {
-                "aliases": [a.to_json() for a in aliases.values()],
-                "snapshots": {
-                    name: info.model_dump(mode="json") for name, info in snapshots.snapshots.items()
-                },
-            }
-        )
-        return
-    table = Table("alias", "model", "canary", "source")
+    payload = {
+        "aliases": [a.to_json() for a in aliases.values()],
+        "snapshots": {
+            name: info.model_dump(mode="json") for name, info in snapshots.snapshots.items()
+        },
+    }
+    names = Listing(["alias", "model", "canary", "source"])
     for alias in aliases.values():
-        canary = f"{alias.canary_model} {alias.canary_percent:g}%" if alias.canary_model else ""
-        table.add_row(alias.name, alias.model, canary, alias.source)
-    print_table(table)
-    catalogue = Table("snapshot", "tier", "context", "capabilities", "shut down on")
+        share = f"{alias.canary_model} {alias.canary_percent:g}%" if alias.canary_model else ""
+        names.add(alias.name, alias.model, share, alias.source)
+    catalogue = Listing(["snapshot", "tier", "context", "capabilities", "shut down on"])
     for name, info in sorted(snapshots.snapshots.items()):
-        catalogue.add_row(
-            name,
-            info.tier,
-            f"{info.context_window:,}" if info.context_window else "",
-            ", ".join(sorted(info.capabilities)),
-            info.deprecated_on.isoformat() if info.deprecated_on else "",
+        catalogue.add(
+            name, info.tier, info.context_window, sorted(info.capabilities), info.deprecated_on
         )
-    print_table(catalogue)
+    show(chosen(output, as_json), [names, catalogue], payload)

@@ -10,23 +10,18 @@ import orjson
 import typer
 
 from careergate.audit.log import Actor, AuditLog
-from careergate.cli.common import (
-    err_console,
-    load_settings,
-    print_json,
-    run,
-    storable,
-    with_database,
-)
+from careergate.cli.common import err_console, load_settings, run, storable, with_database
+from careergate.cli.lazy import command_group
+from careergate.cli.output import print_json
+from careergate.cli.prompts import confirmed, may_ask
 from careergate.errors import GatewayError
 from careergate.governance.retention import Purged, purge
 from careergate.governance.user_data import Erasure, erase_user, export_user
-from careergate.privacy.shield import subject_of_document
-from careergate.privacy.subject_directory import SubjectDirectory
-from careergate.runtime import forget_cached, vault
+from careergate.runtime import forget_cached
+from careergate.state import vault
 from careergate.storage.database import Database
 
-privacy_app = typer.Typer(help="Users' data: export, erasure; retention.", no_args_is_help=True)
+privacy_app = command_group()
 
 UserOption = Annotated[
     str,
@@ -37,7 +32,9 @@ UserOption = Annotated[
 @privacy_app.command("export")
 def export(
     user: UserOption,
-    out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Write here instead of stdout.")
+    ] = None,
 ) -> None:
     """Everything held about the user, as one JSON document (no secrets)."""
     settings = load_settings()
@@ -45,7 +42,7 @@ def export(
     async def work(database: Database) -> dict[str, Any]:
         return await export_user(database, user, vault(settings, database))
 
-    document = run(lambda: with_database(settings, work))
+    document = run(lambda: with_database(settings, work, master_key=True))
     if out is None:
         print_json(document)
         return
@@ -61,7 +58,12 @@ def delete(
 ) -> None:
     """Erase the user's personal data everywhere, keeping usage totals (see docs)."""
     if not yes:
-        typer.confirm(f"Erase every record of user {user!r}? This cannot be undone", abort=True)
+        if not may_ask():
+            raise typer.BadParameter(
+                "erasing cannot be undone: confirm it with --yes", param_hint="'--yes'"
+            )
+        if not confirmed(f"Erase every record of user {user!r}? This cannot be undone"):
+            raise typer.Abort
     settings = load_settings()
 
     async def work(database: Database) -> Erasure:
@@ -88,9 +90,8 @@ def purge_command() -> None:
     print_json(run(lambda: with_database(settings, work)).to_json())
 
 
-subject_app = typer.Typer(
-    help="Personal data the privacy step finds in a user's requests without it being sent.",
-    no_args_is_help=True,
+subject_app = command_group(
+    "Personal data the privacy step finds in a user's requests without it being sent."
 )
 privacy_app.add_typer(subject_app, name="subject")
 
@@ -101,12 +102,17 @@ def set_subject(
     file: Annotated[
         Path,
         typer.Argument(
+            exists=True,
+            dir_okay=False,
             help='JSON: {"subject": {"names": [...], "emails": [...], ...}} or '
-            '{"resume": <JSON Resume>}.'
+            '{"resume": <JSON Resume>}.',
         ),
     ],
 ) -> None:
     """Register (replace) what is known of the user; sealed in the vault, never shown."""
+    from careergate.privacy.shield import subject_of_document
+    from careergate.privacy.subject_directory import SubjectDirectory
+
     settings = load_settings()
     try:
         spec = subject_of_document(orjson.loads(file.read_bytes()), str(file))
@@ -122,12 +128,14 @@ def set_subject(
         )
         return {"user": user, "known": spec.counts()}
 
-    print_json(run(lambda: with_database(settings, work)))
+    print_json(run(lambda: with_database(settings, work, master_key=True)))
 
 
 @subject_app.command("forget")
 def forget_subject(user: UserOption) -> None:
     """Delete what was registered of the user."""
+    from careergate.privacy.subject_directory import SubjectDirectory
+
     settings = load_settings()
 
     async def work(database: Database) -> dict[str, Any]:
@@ -137,4 +145,4 @@ def forget_subject(user: UserOption) -> None:
         )
         return {"user": user, "forgotten": forgotten}
 
-    print_json(run(lambda: with_database(settings, work)))
+    print_json(run(lambda: with_database(settings, work, master_key=True)))

@@ -15,12 +15,14 @@ from rich.panel import Panel
 from careergate.audit.log import Actor
 from careergate.auth.permissions import KeySpec
 from careergate.auth.principal import Role
+from careergate.cli import flags
 from careergate.cli.common import load_settings, run, with_database
+from careergate.cli.ports import ensure_free
 from careergate.config.deployments import load_gateway_config
 from careergate.observability.logs import configure_logging
 from careergate.observability.metrics import MULTIPROCESS_DIR
-from careergate.runtime import key_admin
 from careergate.settings import Settings
+from careergate.state import key_admin
 from careergate.storage.database import Database
 
 console = Console(stderr=True)
@@ -37,7 +39,8 @@ async def _first_admin_key(settings: Settings) -> str | None:
         created = await admin.create(Actor.command_line(), spec)
         return created.secret
 
-    return await with_database(settings, work)
+    # ``serve`` is how a data directory comes to be: it creates what is missing.
+    return await with_database(settings, work, master_key=True, create=True)
 
 
 def _announce(settings: Settings, admin_secret: str | None, sandbox: bool) -> None:
@@ -86,8 +89,12 @@ def _share_metrics(directory: Path) -> None:
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    port: Annotated[
+        int | None, typer.Option(parser=flags.PORT, help="Port to listen on (1 to 65535).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(parser=flags.whole_number(1, 256), help="Worker processes.")
+    ] = 1,
     config: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help="YAML config file.")
     ] = None,
@@ -112,6 +119,7 @@ def serve(
         if value is not None:
             os.environ[f"CAREERGATE_{name}"] = str(value)
     settings = load_settings()
+    ensure_free(settings.host, settings.port, "--port")
     configure_logging(settings.log_format, settings.log_level)
     if workers > 1:
         _share_metrics(settings.data_dir / "metrics")

@@ -14,11 +14,11 @@ import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from careergate.cli.common import err_console, load_settings, print_json, run, with_database
+from careergate.cli.common import err_console, load_settings, run, with_database
+from careergate.cli.lazy import command_group
+from careergate.cli.output import Format, FormatOption, JsonOption, chosen, show_record
 
-tasks_app = typer.Typer(
-    help="Background tasks: submit, follow, read, cancel.", no_args_is_help=True
-)
+tasks_app = command_group()
 
 BaseUrl = Annotated[
     str,
@@ -26,7 +26,7 @@ BaseUrl = Annotated[
 ]
 Key = Annotated[str | None, typer.Option(help="Its key (default: $CAREERGATE_KEY).")]
 TaskId = Annotated[str, typer.Argument(help="The task's id (task_...).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AsJson = JsonOption
 DEFAULT_URL = "http://127.0.0.1:8080/v1"
 ENDED = ("completed", "cancelled")
 
@@ -37,7 +37,7 @@ class Gateway:
     def __init__(self, base_url: str, key: str | None) -> None:
         secret = key or os.environ.get("CAREERGATE_KEY")
         if not secret:
-            raise typer.BadParameter("give --key or set CAREERGATE_KEY")
+            raise typer.BadParameter("give a key or set CAREERGATE_KEY", param_hint="'--key'")
         self.client = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"authorization": f"Bearer {secret}"},
@@ -96,6 +96,15 @@ def _show(task: dict[str, Any]) -> None:
     )
 
 
+def print_record(record: dict[str, Any], output: Format, line: Any) -> None:
+    """``line(record)`` (one line on standard error) for ``table``; else the record as
+    JSON or CSV on standard output."""
+    if output is Format.TABLE:
+        line(record)
+    else:
+        show_record(output, record)
+
+
 def follow(gateway: Gateway, task_id: str, every: float = 0.5) -> dict[str, Any]:
     """Poll the task with a progress bar until it ends; its last status."""
     columns = (
@@ -127,6 +136,7 @@ def submit(
     wait: Annotated[bool, typer.Option("--wait", help="Follow it until it ends.")] = False,
     base_url: BaseUrl = DEFAULT_URL,
     key: Key = None,
+    output: FormatOption = Format.TABLE,
     as_json: AsJson = False,
 ) -> None:
     """Submit a task; print its id (and follow it with --wait)."""
@@ -134,9 +144,9 @@ def submit(
         raw = typer.get_text_stream("stdin").read() if str(body) == "-" else body.read_text()
         payload = orjson.loads(raw)
     except (OSError, orjson.JSONDecodeError) as exc:
-        raise typer.BadParameter(f"{body}: {exc}") from None
+        raise typer.BadParameter(f"{body}: {exc}", param_hint="BODY") from None
     if not isinstance(payload, dict):
-        raise typer.BadParameter(f"{body}: expected a JSON object")
+        raise typer.BadParameter(f"{body}: expected a JSON object", param_hint="BODY")
     if kind is not None:
         payload["kind"] = kind
     if webhook is not None:
@@ -145,36 +155,37 @@ def submit(
     task = gateway.call("POST", "/tasks", content=orjson.dumps(payload))
     if wait:
         task = follow(gateway, task["id"])
-    if as_json:
-        print_json(task)
-    else:
+    output = chosen(output, as_json)
+    if output is Format.TABLE:
         typer.echo(task["id"])
-        _show(task)
+    print_record(task, output, _show)
 
 
 @tasks_app.command("status")
 def status(
-    task_id: TaskId, base_url: BaseUrl = DEFAULT_URL, key: Key = None, as_json: AsJson = False
+    task_id: TaskId,
+    base_url: BaseUrl = DEFAULT_URL,
+    key: Key = None,
+    output: FormatOption = Format.TABLE,
+    as_json: AsJson = False,
 ) -> None:
     """A task's status and progress."""
     task = Gateway(base_url, key).call("GET", f"/tasks/{task_id}")
-    if as_json:
-        print_json(task)
-    else:
-        _show(task)
+    print_record(task, chosen(output, as_json), _show)
 
 
 @tasks_app.command("wait")
 def wait_for(
-    task_id: TaskId, base_url: BaseUrl = DEFAULT_URL, key: Key = None, as_json: AsJson = False
+    task_id: TaskId,
+    base_url: BaseUrl = DEFAULT_URL,
+    key: Key = None,
+    output: FormatOption = Format.TABLE,
+    as_json: AsJson = False,
 ) -> None:
     """Follow a task with a progress bar until it ends; exit 1 if any item failed or it
     was cancelled."""
     task = follow(Gateway(base_url, key), task_id)
-    if as_json:
-        print_json(task)
-    else:
-        _show(task)
+    print_record(task, chosen(output, as_json), _show)
     if task["status"] != "completed" or task["progress"]["failed"]:
         raise typer.Exit(1)
 
@@ -188,7 +199,9 @@ def cancel(task_id: TaskId, base_url: BaseUrl = DEFAULT_URL, key: Key = None) ->
 @tasks_app.command("results")
 def results(
     task_id: TaskId,
-    out: Annotated[Path | None, typer.Option(help="Write JSON lines here, not stdout.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Write JSON lines here, not stdout.")
+    ] = None,
     base_url: BaseUrl = DEFAULT_URL,
     key: Key = None,
 ) -> None:
@@ -219,14 +232,16 @@ def results(
 def webhook_key() -> None:
     """The key task webhooks are signed with (hex), for their receivers to check
     ``x-careergate-signature``. Keep it secret."""
-    from careergate.runtime import vault
+    from careergate.state import vault
     from careergate.tasks.runner import WEBHOOK_KEY
 
     settings = load_settings()
 
     async def work() -> bytes:
         return await with_database(
-            settings, lambda database: vault(settings, database).internal_secret(WEBHOOK_KEY)
+            settings,
+            lambda database: vault(settings, database).internal_secret(WEBHOOK_KEY),
+            master_key=True,
         )
 
     typer.echo(run(work).hex())

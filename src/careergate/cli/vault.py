@@ -8,30 +8,42 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from careergate.audit.log import Actor, AuditLog
 from careergate.cli.common import (
     err_console,
+    existing_master_key,
     load_settings,
-    print_json,
-    print_table,
     run,
+    storable,
     with_database,
 )
-from careergate.runtime import envelope, master_key
+from careergate.cli.lazy import command_group
+from careergate.cli.output import (
+    Format,
+    FormatOption,
+    JsonOption,
+    Listing,
+    chosen,
+    show,
+    show_record,
+)
+from careergate.cli.prompts import may_ask
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
+from careergate.state import envelope
 from careergate.storage.database import Database
 from careergate.vault.store import KeyStatus, Vault, VaultEntry
 
-vault_app = typer.Typer(help="Upstream API keys, sealed at rest.", no_args_is_help=True)
+vault_app = command_group()
 
-EntryArgument = Annotated[str, typer.Argument(help="The entry's id (or a unique id prefix).")]
+EntryArgument = Annotated[
+    str, typer.Argument(help="The entry's id (or a unique id prefix).", callback=storable)
+]
 
 
-def _print(entry: VaultEntry) -> None:
-    print_json(entry.to_json())
+def _print(entry: VaultEntry, output: Format) -> None:
+    show_record(output, entry.to_json())
 
 
 def _read_secret(from_env: str | None) -> str:
@@ -42,18 +54,30 @@ def _read_secret(from_env: str | None) -> str:
         if not value:
             raise typer.BadParameter(f"environment variable {from_env} is empty or unset")
         return value.strip()
-    if sys.stdin.isatty():
+    if may_ask():
         return str(typer.prompt("Upstream API key", hide_input=True)).strip()
-    return sys.stdin.readline().strip()
+    secret = sys.stdin.readline().strip()
+    if not secret:
+        raise typer.BadParameter(
+            "no key on standard input; give one there or name its variable with --key-env",
+            param_hint="'--key-env'",
+        )
+    return secret
 
 
 @vault_app.command("add")
 def add(
-    deployment: Annotated[str, typer.Option(help="The deployment the key belongs to.")],
-    label: Annotated[str | None, typer.Option(help="A label for listings.")] = None,
+    deployment: Annotated[
+        str, typer.Option(help="The deployment the key belongs to.", callback=storable)
+    ],
+    label: Annotated[
+        str | None, typer.Option(help="A label for listings.", callback=storable)
+    ] = None,
     key_env: Annotated[
         str | None, typer.Option("--key-env", help="Read the key from this variable.")
     ] = None,
+    output: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
 ) -> None:
     """Add an upstream key (read from standard input or --key-env); it takes traffic at once."""
     settings = load_settings()
@@ -68,38 +92,25 @@ def add(
         )
         return entry
 
-    _print(run(lambda: with_database(settings, work)))
+    _print(run(lambda: with_database(settings, work, master_key=True)), chosen(output, as_json))
 
 
 @vault_app.command("list")
-def list_entries(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
+def list_entries(output: FormatOption = Format.TABLE, as_json: JsonOption = False) -> None:
     """List upstream keys (hints only, never the keys)."""
     settings = load_settings()
 
     async def work(database: Database) -> list[VaultEntry]:
         return await Vault(database, envelope(settings)).entries()
 
-    entries = run(lambda: with_database(settings, work))
-    if as_json:
-        print_json([e.to_json() for e in entries])
-        return
-    table = Table("id", "deployment", "label", "key", "status", "reason", "added")
+    entries = run(lambda: with_database(settings, work, master_key=True))
+    listing = Listing(["id", "deployment", "label", "key", "status", "reason", "added"])
     for e in entries:
-        table.add_row(
-            e.id,
-            e.name,
-            e.label or "",
-            e.hint or "",
-            e.status.value,
-            e.status_reason or "",
-            e.created_at.strftime("%Y-%m-%d %H:%M"),
-        )
-    print_table(table)
+        listing.add(e.id, e.name, e.label, e.hint, e.status.value, e.status_reason, e.created_at)
+    show(chosen(output, as_json), listing, [e.to_json() for e in entries])
 
 
-def _set_status(entry: str, status: KeyStatus, action: str) -> None:
+def _set_status(entry: str, status: KeyStatus, action: str, output: Format) -> None:
     settings = load_settings()
 
     async def work(database: Database) -> VaultEntry:
@@ -107,24 +118,30 @@ def _set_status(entry: str, status: KeyStatus, action: str) -> None:
         await AuditLog(database).record(Actor.command_line(), action, found.id)
         return found
 
-    _print(run(lambda: with_database(settings, work)))
+    _print(run(lambda: with_database(settings, work, master_key=True)), output)
 
 
 @vault_app.command("drain")
-def drain(entry: EntryArgument) -> None:
+def drain(
+    entry: EntryArgument, output: FormatOption = Format.TABLE, as_json: JsonOption = False
+) -> None:
     """Stop giving the key new requests (those under way finish); every process follows
     within the vault refresh time."""
-    _set_status(entry, KeyStatus.DRAINING, "vault.key_drained")
+    _set_status(entry, KeyStatus.DRAINING, "vault.key_drained", chosen(output, as_json))
 
 
 @vault_app.command("activate")
-def activate(entry: EntryArgument) -> None:
+def activate(
+    entry: EntryArgument, output: FormatOption = Format.TABLE, as_json: JsonOption = False
+) -> None:
     """Put a drained or quarantined key back into rotation."""
-    _set_status(entry, KeyStatus.ACTIVE, "vault.key_activated")
+    _set_status(entry, KeyStatus.ACTIVE, "vault.key_activated", chosen(output, as_json))
 
 
 @vault_app.command("remove")
-def remove(entry: EntryArgument) -> None:
+def remove(
+    entry: EntryArgument, output: FormatOption = Format.TABLE, as_json: JsonOption = False
+) -> None:
     """Delete a key from the vault (drain it first and wait, to lose no request)."""
     settings = load_settings()
 
@@ -133,7 +150,7 @@ def remove(entry: EntryArgument) -> None:
         await AuditLog(database).record(Actor.command_line(), "vault.key_removed", found.id)
         return found
 
-    _print(run(lambda: with_database(settings, work)))
+    _print(run(lambda: with_database(settings, work, master_key=True)), chosen(output, as_json))
 
 
 @vault_app.command("rotate-master")
@@ -152,7 +169,7 @@ def rotate_master(
     settings = load_settings()
     if new_key_file is not None and new_key_file.exists():
         raise typer.BadParameter(f"{new_key_file} exists; name a new file")
-    old = master_key(settings)
+    old = existing_master_key(settings)
     new = MasterKey.generate()
 
     async def work(database: Database) -> int:
@@ -170,7 +187,7 @@ def rotate_master(
     key_file = settings.data_dir / "master.key" if settings.master_key is None else new_key_file
     partial = _write_partial(key_file, new) if key_file is not None else None
     try:
-        count = run(lambda: with_database(settings, work))
+        count = run(lambda: with_database(settings, work, master_key=True))
     except BaseException:
         if partial is not None:
             partial.unlink()

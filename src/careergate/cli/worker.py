@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from careergate.cli.common import load_settings
+from careergate.cli.new_state import confirm_new_state
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
@@ -46,5 +47,7 @@ def worker(
 ) -> None:
     """Run background task items from the job queue until stopped (SIGTERM, Ctrl-C)."""
     settings = load_settings()
+    # A worker serves an existing gateway's queue: it never starts a data directory.
+    confirm_new_state(settings, master_key=True)
     configure_logging(settings.log_format, settings.log_level)
     asyncio.run(_work(settings, workers))

@@ -4,11 +4,14 @@ recommendation, and the chart."""
 from __future__ import annotations
 
 import statistics
+import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from careergate.evaluation.runner import Attempt
+from careergate.pricing.amounts import readable_usd
 from careergate.pricing.catalogue import usd_from_nano
 
 QUALITY_MARGIN = 0.05
@@ -86,34 +89,76 @@ def recommend(summaries: list[ModelSummary]) -> tuple[ModelSummary | None, str]:
     )
 
 
+CHART_WIDTH = 760
+TITLE_FONT_PX = 16
+LABEL_WIDTH_PX = 200
+CHARACTER_WIDTH = 0.6
+"""A sans-serif character's width as a share of its font size, on the wide side, so
+that text measured with it fits (an SVG cannot wrap text itself)."""
+
+
+def _title_lines(title: str) -> list[str]:
+    """The title wrapped to lines that fit the chart's width."""
+    room = int((CHART_WIDTH - 20) / (TITLE_FONT_PX * CHARACTER_WIDTH))
+    return textwrap.wrap(title, room, break_long_words=True) or [""]
+
+
+def _label(model: str) -> str:
+    room = int((LABEL_WIDTH_PX - 20) / (13 * CHARACTER_WIDTH))
+    return model if len(model) <= room else model[: room - 1] + "…"
+
+
 def svg_chart(summaries: list[ModelSummary], title: str) -> str:
-    """Bars of quality, p50 latency and cost per task, side by side per model (SVG)."""
-    panels: list[tuple[str, list[float], str]] = [
-        ("quality", [s.quality for s in summaries], "{:.2f}"),
-        ("p50 latency (ms)", [s.p50_ms for s in summaries], "{:,.0f}"),
-        ("cost per task (USD)", [float(s.cost_per_task_usd) for s in summaries], "{:.6f}"),
+    """Bars of quality, p50 latency and cost per task, side by side per model (SVG).
+
+    Quality is drawn on its own absolute scale, 0 to 1, over a track of the whole
+    range, so that 0.25 reads as a quarter even when it is the best model's; latency
+    and cost have no natural maximum and are drawn relative to the largest. The title
+    is wrapped to the chart's width.
+    """
+    panels: list[tuple[str, list[float], Callable[[float], str], float | None]] = [
+        ("quality (0 to 1)", [s.quality for s in summaries], "{:.2f}".format, 1.0),
+        ("p50 latency (ms)", [s.p50_ms for s in summaries], "{:,.0f}".format, None),
+        (
+            "cost per task (USD)",
+            [float(s.cost_per_task_usd) for s in summaries],
+            lambda value: readable_usd(Decimal(str(value))),
+            None,
+        ),
     ]
-    width, panel_h, bar_h, label_w = 760, 40 + 28 * len(summaries), 20, 200
-    height = 50 + panel_h * len(panels)
+    lines = _title_lines(title)
+    head = 20 + 22 * len(lines)
+    track = CHART_WIDTH - LABEL_WIDTH_PX - 120
+    panel_h = 40 + 28 * len(summaries)
+    height = head + panel_h * len(panels)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_WIDTH}" height="{height}" '
         'font-family="sans-serif" font-size="13">',
-        f'<text x="10" y="24" font-size="16" font-weight="bold">{_escape(title)}</text>',
+        *(
+            f'<text x="10" y="{24 + 22 * row}" font-size="{TITLE_FONT_PX}" '
+            f'font-weight="bold">{_escape(line)}</text>'
+            for row, line in enumerate(lines)
+        ),
     ]
-    for index, (name, values, shown) in enumerate(panels):
-        top = 50 + index * panel_h
+    for index, (name, values, shown, full) in enumerate(panels):
+        top = head + index * panel_h
         out.append(f'<text x="10" y="{top + 14}" font-weight="bold">{_escape(name)}</text>')
-        scale = max(values) or 1.0
+        scale = full or max(values, default=0.0) or 1.0
         for row, (summary, value) in enumerate(zip(summaries, values, strict=True)):
             y = top + 24 + row * 28
-            length = (width - label_w - 120) * value / scale
-            out.append(f'<text x="10" y="{y + 15}">{_escape(summary.model)}</text>')
+            length = track * min(max(value, 0.0), scale) / scale
+            out.append(f'<text x="10" y="{y + 15}">{_escape(_label(summary.model))}</text>')
+            if full is not None:
+                out.append(
+                    f'<rect x="{LABEL_WIDTH_PX}" y="{y}" width="{track}" height="20" '
+                    'fill="#e8e8e8"/>'
+                )
             out.append(
-                f'<rect x="{label_w}" y="{y}" width="{length:.1f}" height="{bar_h}" '
+                f'<rect x="{LABEL_WIDTH_PX}" y="{y}" width="{length:.1f}" height="20" '
                 'fill="#4c78a8"/>'
             )
-            label = shown.format(value)
-            out.append(f'<text x="{label_w + length + 6:.1f}" y="{y + 15}">{label}</text>')
+            label_x = LABEL_WIDTH_PX + (track if full is not None else length) + 6
+            out.append(f'<text x="{label_x:.1f}" y="{y + 15}">{shown(value)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 

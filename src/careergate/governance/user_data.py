@@ -175,16 +175,7 @@ async def erase_user(
             delete(BudgetWindowRow).where(BudgetWindowRow.budget_id.in_(budget_ids))
         )
         budgets = await count(delete(BudgetRow).where(BudgetRow.id.in_(budget_ids)))
-        keys = await count(
-            update(ApiKeyRow)
-            .where(ApiKeyRow.id.in_(key_ids))
-            .values(
-                user_id=None,
-                name=None,
-                key_metadata=None,
-                revoked_at=func.coalesce(ApiKeyRow.revoked_at, now),
-            )
-        )
+        keys = await count(_revoke_and_unname(key_ids, now))
         usage, daily, feedback, leases = await _pseudonymise(session, user, token)
         subject = await count(
             delete(VaultSecretRow).where(
@@ -227,6 +218,20 @@ async def erase_user(
     done = erasure(await erase_entries(database, user, entry))
     await _compact(database)
     return done
+
+
+def _revoke_and_unname(key_ids: list[str], now: datetime) -> Any:
+    """The user's keys revoked (if not yet) and stripped of their user, name and metadata."""
+    return (
+        update(ApiKeyRow)
+        .where(ApiKeyRow.id.in_(key_ids))
+        .values(
+            user_id=None,
+            name=None,
+            key_metadata=None,
+            revoked_at=func.coalesce(ApiKeyRow.revoked_at, now),
+        )
+    )
 
 
 async def _pseudonymise(session: AsyncSession, user: str, token: str) -> tuple[int, ...]:

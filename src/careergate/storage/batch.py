@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 from sqlalchemy import (
@@ -42,10 +42,13 @@ from sqlalchemy import (
     event,
     insert,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from careergate.storage.database import Database, sqlite_pragmas
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
 
 CHUNK_ROWS = 128
 BUSY_TIMEOUT_MS = 100
@@ -61,7 +64,13 @@ class Transaction(Protocol):
 
 def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT with the ``ON CONFLICT`` clauses both SQLite and PostgreSQL know."""
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    if dialect == "postgresql":
+        # Imported when used: the PostgreSQL dialect (and asyncpg's) is a tenth of a short
+        # CLI command's start, and SQLite deployments never need it.
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def sqlite_datetime(value: datetime | None) -> str | None:

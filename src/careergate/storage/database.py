@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import re
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,6 +19,30 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_ASSIGNED = r"^{name}(?:\s*:[^=]*)?\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|None)\s*$"
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The newest revision, read from the revision files' text (importing Alembic and
+    every revision costs more than a short command does); ``None`` when the files do not
+    make one plain chain (a merge, a branch), and Alembic must decide."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = re.search(_ASSIGNED.format(name="revision"), source, re.MULTILINE)
+        parent = re.search(_ASSIGNED.format(name="down_revision"), source, re.MULTILINE)
+        if found is None:
+            continue
+        revision = found.group(1) or found.group(2)
+        if parent is None or revision in revisions:
+            return None  # a revision named twice: Alembic reports it
+        revisions.add(revision)
+        if parent.group(1) or parent.group(2):
+            parents.add(parent.group(1) or parent.group(2))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -53,7 +78,26 @@ class Database:
     def session(self) -> AsyncSession:
         return self.sessions()
 
+    async def at_head(self) -> bool:
+        """Whether the schema is at the newest revision already (one query)."""
+        head = head_revision()
+        if head is None:
+            return False
+        try:
+            async with self.engine.connect() as connection:
+                found = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        except DBAPIError:
+            return False  # no schema yet (or no database: migrating says which)
+        return bool(found == head)
+
     async def migrate(self, revision: str = "head") -> None:
+        if revision == "head" and await self.at_head():
+            return
+        # Alembic is imported here, not with the module: it is a fifth of the CLI's
+        # start, and most commands find the schema current (``at_head``).
+        from alembic import command
+        from alembic.config import Config
+
         def upgrade(connection: Connection) -> None:
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
