@@ -3,12 +3,13 @@
 Each example is a key with a small hard budget of its own and a handful of requests sent
 at once through a running gateway with the official SDK: chat completions of any mix
 of messages (short and long texts, text parts, texts cut into many parts, images of
-any size at low, high or auto
-detail, audio), names, ``n`` up to and beyond the cap, output ceilings up to and beyond
-the model's, tools with schemas, response formats, predicted outputs, streams with and
-without usage asked for; and embeddings batches of strings and token arrays. The
-upstream bills as OpenAI documents it (``billing_upstream.py``, written apart from
-careergate's counting). After each example:
+any size at low, high or auto detail, audio), names, ``n`` up to and beyond the cap,
+output ceilings up to and beyond the model's, tools with schemas, response formats,
+predicted outputs, streams with and without usage asked for; and embeddings batches of
+strings and token arrays. The upstream bills as OpenAI documents it
+(``billing_upstream.py``, written apart from careergate's counting). The budget is
+drawn, or set just around the first request's own bill (worked out beforehand), where
+a worst case held short of the bill shows. After each example:
 
 - what the upstream billed for the key's requests is within its budget (no overrun);
 - every answered request has its usage record, whose costs add up to the bill;
@@ -17,7 +18,8 @@ careergate's counting). After each example:
   refused under the hard budget; anything else is answered or refused for the budget.
 
 The suite runs a fixed set of examples (derandomised, no example database);
-``make fuzz`` runs more, drawn afresh (``CAREERGATE_FUZZ_EXAMPLES``).
+``make fuzz`` runs more (``CAREERGATE_FUZZ_EXAMPLES``), drawn afresh and steered
+towards the limits (``hypothesis.target``: the share of the budget billed).
 """
 
 from __future__ import annotations
