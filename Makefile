@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VENDOR := src/careergate/dashboard/static/vendor
+ASSETS := $(VENDOR)/chart.umd.min.js
 
-.PHONY: install run test lint fuzz bench fake-upstream clean
+.PHONY: install run test lint fuzz bench bench-scale fake-upstream clean test-tools dashboard-screenshots
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,16 +14,34 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-## install: create .venv with the pinned dependencies and careergate itself
-install: $(STAMP)
+# The dashboard's chart library, from the npm registry at the versions web/package-lock.json
+# pins (integrity-checked by npm), copied into the package with its licence.
+$(ASSETS): web/package.json web/package-lock.json
+	npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp web/node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.umd.min.js
+	cp web/node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js-LICENSE.md
+
+## install: create .venv with the pinned dependencies and careergate itself, and the dashboard's assets
+install: $(STAMP) $(ASSETS)
+
+## test-tools: what the browser and Prometheus tests run (Debian's chromium, promtool from prometheus)
+test-tools:
+	command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	command -v promtool >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends prometheus; }
 
 ## run: the gateway on the embedded default (SQLite, in-process state, sandbox upstream without a key)
 run: install
 	$(BIN)/careergate serve
 
-## test: the whole test suite
-test: install
+## test: the whole test suite (nginx fronts the replicas of the scale-out test)
+test: install test-tools
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || apt-get install -y nginx || (apt-get update && apt-get install -y nginx)
 	$(BIN)/pytest
+
+## dashboard-screenshots: the dashboard's pages from the browser test's seeded run, into docs/dashboard/
+dashboard-screenshots: install test-tools
+	CAREERGATE_DASHBOARD_SCREENSHOTS=docs/dashboard $(BIN)/pytest -q tests/test_dashboard_browser.py
 
 ## lint: ruff (lint and format), mypy (strict on the package), bandit, and pip-audit on the lock
 lint: install
@@ -42,9 +62,16 @@ bench: install
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python bench/proxy_bench.py --write docs/benchmarks.md
 
+## bench-scale: three replicas behind nginx: scaling, the highest throughput, a soak at 80% of it
+SCALE_MINUTES ?= 10
+bench-scale: install
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || apt-get install -y nginx
+	command -v hey >/dev/null || apt-get install -y hey
+	$(BIN)/python bench/scale_bench.py --minutes $(SCALE_MINUTES)
+
 ## fake-upstream: the fake OpenAI server on port 8081
 fake-upstream: install
 	$(BIN)/careergate fake-upstream --port 8081
 
 clean:
-	rm -rf $(VENV) .careergate
+	rm -rf $(VENV) .careergate web/node_modules $(VENDOR)

@@ -1,4 +1,6 @@
-"""What the privacy step lets through, what it takes that it should not, and what it costs.
+"""What the privacy step costs through the running gateway, and how it does on the
+project's own synthetic documents (a check of the generator's cases, not a measure of
+accuracy: ``privacy_eval.py`` measures that, on documents the project did not write).
 
 In process, on labelled synthetic documents (``careergate.testing.personal_data``): the
 share of personal values still readable after pseudonymisation (leakage, by kind) and the
@@ -194,15 +196,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--write", type=Path)
-    parser.add_argument(
-        "--corpus-out", type=Path, help="also write the documents as JSON (privacy_presidio.py)"
-    )
     args = parser.parse_args()
     documents = labelled_documents(args.documents)
-    if args.corpus_out:
-        args.corpus_out.write_text(
-            json.dumps([{"text": d.text, "values": d.values, "keep": d.keep} for d in documents])
-        )
     quality = asyncio.run(detection(documents))
     for setup, line in quality.items():
         print(setup, {k: round(v, 4) for k, v in line.items()}, flush=True)

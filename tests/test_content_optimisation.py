@@ -77,8 +77,8 @@ def test_the_models_edits_must_quote_the_resume_and_invent_nothing(gateway: Runn
     gateway.fake.script("Resume:", json.dumps(proposed))
     report = optimise(gateway)
     assert report["degraded"] is False
-    assert [e["replacement"] for e in report["edits"]] == ["Ran the nightly SQL loads"]
-    assert all(e["source"] == "ai" for e in report["edits"])
+    ai = [e["replacement"] for e in report["edits"] if e["source"] == "ai"]
+    assert ai == ["Ran the nightly SQL loads"]
     assert len(report["dropped"]) == 2
     assert any("invents 500" in d for d in report["dropped"])
     assert any("not in the resume" in d for d in report["dropped"])

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from careergate.audit.log import Actor
 from careergate.auth.permissions import KeySpec
+from careergate.auth.principal import Role
 from careergate.budgets.ledger import Scope
 from careergate.observability.alerts import Alert
 from careergate.runtime import alert_center, envelope, key_admin, open_database
@@ -29,8 +30,16 @@ from careergate.storage.backup import create_backup, restore_backup
 from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import Vault
-from conftest import RunningGateway, gateway_settings, postgres_url, start_gateway, usage_totals_of
+from conftest import (
+    RunningGateway,
+    gateway_settings,
+    postgres_url,
+    start_gateway,
+    usage_totals_of,
+    wait_for,
+)
 from test_budgets import run_against_budget
+from test_keys_access import admin_call
 
 pytestmark = pytest.mark.postgres
 
@@ -192,3 +201,33 @@ def test_keys_vault_audit_and_alerts_on_postgresql(pg_gateway: RunningGateway) -
 def test_a_hard_budget_holds_under_concurrency_on_postgresql(pg_gateway: RunningGateway) -> None:
     key = pg_gateway.create_key(user="pg-budget")
     run_against_budget([pg_gateway], Scope.USER, "pg-budget", key, worst_cases=8, requests=40)
+
+
+def test_budget_burn_down_on_postgresql(
+    pg_gateway: RunningGateway,
+) -> None:
+    admin = pg_gateway.create_key(role=Role.ADMIN)
+    client = pg_gateway.client(pg_gateway.create_key(team="burn"))
+    status, _ = admin_call(
+        pg_gateway,
+        admin,
+        "POST",
+        "/admin/budgets",
+        {"scope": "team", "subject": "burn", "limit_usd": "1"},
+    )
+    assert status == 201
+    for _ in range(2):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
+        )
+    pg_gateway.usage_rows()
+    wait_for(lambda: _burnt(pg_gateway, admin))
+    status, body = admin_call(pg_gateway, admin, "GET", "/admin/budgets")
+    [budget] = [b for b in body["data"] if b["subject"] == "burn"]
+    assert budget["burn_down"][-1]["spent_usd"] == budget["spent_usd"]
+    assert budget["forecast_usd"] is not None
+
+
+def _burnt(gateway: RunningGateway, admin: str) -> bool:
+    _, body = admin_call(gateway, admin, "GET", "/admin/budgets")
+    return any(b["subject"] == "burn" and b["burn_down"] for b in body["data"])

@@ -288,7 +288,8 @@ def test_a_registered_subject_is_found_without_being_sent(gateway: RunningGatewa
         model="gpt-4o-mini",
         messages=[{"role": "user", "content": "zoë kowalczyk-brandt, call 415.555.0199"}],
     )
-    assert _sent(gateway.fake).count("[PERSON_1]") == 1
+    # The subject's placeholder, in its variant for the spelling this text uses.
+    assert _sent(gateway.fake).count("[PERSON_1_2]") == 1
     assert "0199" not in _sent(gateway.fake)
 
     forget = httpx.delete(f"{root}/admin/privacy/subjects/u-77", headers=headers)

@@ -47,6 +47,7 @@ def test_the_models_skills_are_mapped_to_esco_and_checked_against_the_document(
                 "skills": [
                     {"name": "Python", "evidence": "in Python"},
                     {"name": "Apache Spark", "evidence": "Spark pipelines"},
+                    {"name": "Quantum gardening", "evidence": "model data"},
                     {"name": "Java", "evidence": "ten years of Java"},  # not in the posting
                 ]
             }
@@ -67,7 +68,10 @@ def test_the_models_skills_are_mapped_to_esco_and_checked_against_the_document(
         "text": "in Python",
     }
     assert "Java (computer programming)" not in found  # its evidence is not in the text
-    assert report["unmapped"] == ["Apache Spark"]
+    assert report["unmapped"] == ["Quantum gardening"]
+    spark = next(s for s in report["skills"] if s["label"] == "Apache Spark")
+    assert spark["uri"].startswith("https://lightcast.io/open-skills/skills/")  # not in ESCO
+    assert spark["evidence"]["text"] == "Spark pipelines"
     assert found["SQL"] == "taxonomy"  # the taxonomy completes the model's list
     assert report["prompt_version"] == "skills-v1"
     sent = {k.lower(): v for k, v in gateway.fake.requests[-1].headers.items()}
@@ -98,6 +102,7 @@ def test_contact_details_never_reach_the_model(gateway: RunningGateway) -> None:
             "email": "mira.okafor@example.org",
             "phone": "+44 20 7946 0958",
             "summary": "Nurse practitioner skilled in triage and wound care.",
+            "location": {"address": "14 Mill Lane", "postalCode": "LS1 4AB", "city": "Leeds"},
         },
         "work": [{"name": "St Anne's", "position": "Nurse", "highlights": ["Led triage"]}],
     }
@@ -107,6 +112,9 @@ def test_contact_details_never_reach_the_model(gateway: RunningGateway) -> None:
     assert "mira.okafor@example.org" not in sent
     assert "7946" not in sent
     assert "Mira Okafor" not in sent
+    assert "Mill Lane" not in sent
+    assert "LS1" not in sent
+    assert "Leeds" not in sent  # where she lives is no skill: matching reads it, not this
     assert "triage" in sent
 
 
@@ -143,3 +151,68 @@ def test_the_cli_answers_with_and_without_a_model(gateway: RunningGateway, tmp_p
     sample = resources.files("careergate.features").joinpath("data/sample.resume.json")
     table = run_cli(env, "skills", "extract", "--resume", str(sample)).stdout
     assert "JavaScript" in table
+
+
+CAFE = {
+    "title": "Barista",
+    "description": "Java Junction Café on Ruby Street is hiring. You will serve customers "
+    "and keep the café clean; a team player who stays calm under pressure.",
+    "qualifications": ["Spanish work permit", "Food hygiene Level 2"],
+}
+ENGINEER = {
+    "basics": {
+        "summary": "Data engineer: Spark and Kafka pipelines, dbt on Snowflake, Airflow; "
+        "reports in Excel. Built a tool from scratch and wrote clear reproduction steps."
+    },
+    "work": [
+        {
+            "name": "Orbit",
+            "position": "Data Engineer",
+            "highlights": [
+                "Mentored two junior engineers; presented monthly reports to the board",
+                "Ran Google Ads reports for marketing",
+            ],
+        }
+    ],
+    "languages": [{"language": "Spanish", "fluency": "Native"}, {"language": "English"}],
+}
+
+
+def test_without_a_model_skills_are_read_in_context_with_their_evidence(
+    gateway: RunningGateway,
+) -> None:
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    key = gateway.create_key()
+    _, cafe = extract(gateway, key, {"job": CAFE})
+    found = labels(cafe)
+    assert {"customer service", "work in teams", "cope with pressure"} <= set(found)
+    # A café and a street named Java and Ruby, a work permit: no programming, no Spanish.
+    assert not {"Java (computer programming)", "Ruby (computer programming)"} & set(found)
+    assert "Spanish" not in found
+
+    _, engineer = extract(gateway, key, {"resume": ENGINEER})
+    by_label = {s["label"]: s for s in engineer["skills"]}
+    technology = {
+        "Apache Spark",
+        "Apache Kafka",
+        "Data Build Tool",
+        "Snowflake (Data Warehouse)",
+        "Apache Airflow",
+        "Microsoft Excel",
+        "Google Ads",
+    }
+    assert technology <= set(by_label)
+    assert {"Spanish", "English", "mentor individual employees", "present reports"} <= set(by_label)
+    # "from scratch", "reproduction steps" and the Google of Google Ads are no skills.
+    assert not {"Scratch (computer programming)", "reprography", "search engines"} & set(by_label)
+    excel = by_label["Microsoft Excel"]
+    assert excel["uri"].startswith("https://lightcast.io/open-skills/skills/")
+    assert (
+        excel["esco_uri"] == "http://data.europa.eu/esco/skill/1973c966-f236-40c9-b2d4-5d71a89019be"
+    )
+    summary = ENGINEER["basics"]["summary"]
+    for skill in engineer["skills"]:  # every skill's evidence is where it says
+        evidence = skill["evidence"]
+        if evidence["field"] == "basics.summary":
+            assert summary[evidence["start"] : evidence["end"]] == evidence["text"]
+    assert by_label["Apache Spark"]["evidence"]["text"] == "Spark"

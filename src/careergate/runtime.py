@@ -21,8 +21,17 @@ from careergate.auth.admin import KeyAdmin
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.keys import KeyHasher
 from careergate.auth.platform_tokens import TokenVerifier
+from careergate.auth.sessions import SessionKeeper
 from careergate.auth.store import KeyStore
 from careergate.background import repeat_every
+from careergate.batches.files import FileService
+from careergate.batches.follower import BatchFollower
+from careergate.batches.intake import IntakeLimits, LineChecks
+from careergate.batches.metering import BatchMeter
+from careergate.batches.plan import Plans
+from careergate.batches.service import BatchService
+from careergate.batches.store import BatchStore
+from careergate.batches.upstream import BatchUpstream
 from careergate.budgets.ledger import BudgetLedger
 from careergate.budgets.owners import LeaseOwner
 from careergate.budgets.reaper import LeaseReaper
@@ -48,6 +57,7 @@ from careergate.core.settlement import (
     LogRequest,
     Settlement,
     Settler,
+    WatchPerformance,
     WriteAudit,
     WriteUsage,
 )
@@ -57,6 +67,7 @@ from careergate.core.steps import (
     ChooseModel,
     Forward,
     KeepConversation,
+    KeepSecrets,
     LimitRate,
     LookUpCache,
     ProtectPersonalData,
@@ -78,6 +89,7 @@ from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog, protect_secrets
 from careergate.observability.metrics import GatewayMetrics
+from careergate.observability.performance import PerformanceMonitor
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
@@ -98,6 +110,7 @@ from careergate.records.wire import ChildConfig
 from careergate.reports.rollup import roll_up_forever
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
+from careergate.security.prompt_secrets import PromptSecrets, SecretsPolicy
 from careergate.security.secrets import SecretScanner
 from careergate.settings import PrivacyMode, Settings
 from careergate.storage.database import Database
@@ -109,6 +122,7 @@ from careergate.tasks.store import TaskStore
 from careergate.tasks.webhooks import WebhookSender
 from careergate.tasks.workers import TaskWorkers
 from careergate.tokenizer import TokenCounter
+from careergate.upstream.breaker_metrics import BreakerCollector
 from careergate.upstream.client import UpstreamClient
 from careergate.upstream.failover import Failover
 from careergate.upstream.health import HealthBoard
@@ -163,6 +177,14 @@ async def key_admin(settings: Settings, database: Database) -> KeyAdmin:
     return KeyAdmin(await key_store(settings, database), AuditLog(database))
 
 
+async def session_keeper(settings: Settings, database: Database, keys: KeyStore) -> SessionKeeper:
+    """Dashboard sessions, signed with a key sealed in the vault: every replica sharing
+    the database signs and checks with the same one, and none is ever configured."""
+    signing_key = await vault(settings, database).internal_secret("dashboard-session")
+    lifetime = timedelta(hours=settings.dashboard.session_hours)
+    return SessionKeeper(keys, signing_key, lifetime)
+
+
 @dataclass
 class Runtime:
     """Everything a running gateway needs. Use ``async with Runtime.start(settings)``."""
@@ -192,6 +214,14 @@ class Runtime:
     """The platform features, over this gateway's request path (ESCO and the embedder
     load on first use, once for the HTTP API, the library and the tasks alike)."""
     tasks: TaskService
+    files: FileService
+    """The Files API: batch inputs checked and sent where they run; outputs restored."""
+    batches: BatchService
+    """The Batch API: batches on upstreams' Batch APIs or run here, followed and metered."""
+    performance: PerformanceMonitor
+    """The latency and error objectives of this process's requests."""
+    sessions: SessionKeeper
+    """Dashboard sessions."""
     _stack: AsyncExitStack
 
     @classmethod
@@ -213,24 +243,26 @@ class Runtime:
         config = load_gateway_config(settings.config, settings.upstream_env)
         alerts = alert_center(settings, database)
         stack.push_async_callback(alerts.close)
-        upstreams = await _start_upstreams(config, settings, database, alerts, stack)
+        prices = PriceCatalogue.shipped(config.prices)
+        metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
+        performance = PerformanceMonitor(settings.objectives, alerts)
+        _run_until_closed(stack, _watch_performance(performance, settings.objectives.check_seconds))
+        watch = Watchers(alerts, metrics, performance)
+        upstreams = await _start_upstreams(config, settings, database, watch, stack)
         monitor = KeyMonitor(database, keys, alerts, settings.alerts)
         _start_housekeeping(settings, database, monitor, stack)
         auth = Authenticator(keys, await _token_verifier(settings))
-        prices = PriceCatalogue.shipped(config.prices)
         chooser = await _model_chooser(
             config, upstreams.router, prices, database, upstreams.health, settings
         )
         if chooser.aliases is not None:
             stack.push_async_callback(chooser.aliases.close)
         _run_until_closed(stack, _watch_models(chooser, upstreams.router, config, alerts))
-        metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
         limiter = RateLimiter(settings.resolved_rate_limit_storage, RuleBook(config.rate_limits))
         stack.push_async_callback(limiter.close)
-        privacy_config = config.privacy
-        if settings.privacy_mode is not None:
-            privacy_config = privacy_config.model_copy(update={"mode": settings.privacy_mode})
-        privacy = await _privacy_shield(privacy_config, vault(settings, database), stack)
+        privacy = await _privacy_shield(
+            _privacy_config(config, settings), vault(settings, database), stack
+        )
         conversations = Conversations(vault(settings, database), settings.retention.responses_days)
         cache = response_cache(config.cache, settings, stack)
         parts = PathParts(
@@ -239,8 +271,10 @@ class Runtime:
             chooser,
             limiter,
             privacy,
+            SecretsPolicy.from_config(config.secrets),
             prices,
             metrics,
+            performance,
             await _start_budgets(settings, database, alerts, stack, owner_kind),
             conversations,
             *await _start_writers(database, settings, stack),
@@ -248,6 +282,7 @@ class Runtime:
             cache,
         )
         gateway = request_path(settings, parts)
+        tasks = await _task_service(settings, database, parts.budgets, stack)
         return cls(
             settings,
             database,
@@ -271,13 +306,11 @@ class Runtime:
             cache,
             parts.budgets,
             prices,
-            FeatureService(
-                gateway.run,
-                settings.feature_model,
-                settings.matching_embeddings,
-                sandboxed=upstreams.router.sandboxed,
-            ),
-            await _task_service(settings, database, parts.budgets, stack),
+            _feature_service(settings, gateway, upstreams.router.sandboxed),
+            tasks,
+            *_batch_services(settings, database, parts, tasks, stack),
+            performance,
+            await session_keeper(settings, database, keys),
             stack,
         )
 
@@ -317,6 +350,20 @@ class Runtime:
 
 
 @dataclass(frozen=True)
+class Watchers:
+    """What is told of upstream events: alerts (a breaker opened), metrics and the
+    performance objectives (how long each answer took)."""
+
+    alerts: AlertCenter
+    metrics: GatewayMetrics
+    performance: PerformanceMonitor
+
+    def answered(self, deployment: str, seconds: float) -> None:
+        self.metrics.observe_upstream(deployment, seconds)
+        self.performance.observe_upstream(deployment, seconds)
+
+
+@dataclass(frozen=True)
 class Upstreams:
     """Where model calls go: deployments and their routes, health, and the client."""
 
@@ -336,8 +383,10 @@ class PathParts:
     chooser: ModelChooser
     limiter: RateLimiter
     privacy: PrivacyShield
+    secrets: SecretsPolicy
     prices: PriceCatalogue
     metrics: GatewayMetrics
+    performance: PerformanceMonitor
     budgets: BudgetLedger
     conversations: Conversations
     usage: RecordSink[UsageRecord]
@@ -364,6 +413,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         LimitRate(parts.limiter, counter),
         RouteCall(upstreams.router, parts.chooser),
         KeepConversation(parts.conversations),
+        KeepSecrets(PromptSecrets(parts.secrets, upstreams.secrets)),
         ProtectPersonalData(parts.privacy),
         LookUpCache(parts.cache, snapshots),
         ChargeTokens(),
@@ -378,6 +428,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         WriteUsage(parts.usage),
         WriteAudit(parts.audit),
         CountMetrics(parts.metrics),
+        WatchPerformance(parts.performance),
         ChargeBudgets(parts.budgets),
         LogRequest(parts.request_log),
     ]
@@ -437,16 +488,18 @@ async def _start_upstreams(
     config: GatewayConfig,
     settings: Settings,
     database: Database,
-    alerts: AlertCenter,
+    watch: Watchers,
     stack: AsyncExitStack,
 ) -> Upstreams:
     """The deployments (the sandbox when none is configured), their breakers, upstream
     keys and client, and the probes that watch their health."""
     deployments = config.deployments or [await _start_sandbox(stack)]
     router = Router(deployments, config.fallbacks)
+    alerts = watch.alerts
     health = HealthBoard(
         [d.name for d in router.deployments],
         settings.breaker,
+        on_answer=watch.answered,
         on_open=lambda deployment, reason: alerts.raise_soon(
             Alert(
                 "upstream_breaker_open",
@@ -462,6 +515,7 @@ async def _start_upstreams(
         refresh_seconds=settings.vault_refresh_seconds,
         secrets=SecretScanner(),
     )
+    watch.metrics.include(BreakerCollector(health))
     await keyring.start()
     stack.push_async_callback(keyring.close)
     upstream = UpstreamClient(
@@ -525,6 +579,20 @@ async def _start_budgets(
     return budgets
 
 
+def _privacy_config(config: GatewayConfig, settings: Settings) -> PrivacyConfig:
+    """The config file's privacy section, its mode overridden by CAREERGATE_PRIVACY_MODE."""
+    if settings.privacy_mode is None:
+        return config.privacy
+    return config.privacy.model_copy(update={"mode": settings.privacy_mode})
+
+
+def _feature_service(settings: Settings, gateway: Gateway, sandboxed: bool) -> FeatureService:
+    """The platform features over this gateway's request path."""
+    return FeatureService(
+        gateway.run, settings.feature_model, settings.matching_embeddings, sandboxed=sandboxed
+    )
+
+
 async def _task_service(
     settings: Settings, database: Database, budgets: BudgetLedger, stack: AsyncExitStack
 ) -> TaskService:
@@ -541,6 +609,35 @@ async def _task_service(
     )
     stack.push_async_callback(tasks.close)
     return tasks
+
+
+def _batch_services(
+    settings: Settings,
+    database: Database,
+    parts: PathParts,
+    tasks: TaskService,
+    stack: AsyncExitStack,
+) -> tuple[FileService, BatchService]:
+    """The Files and Batch APIs, and the follower of open batches, which runs in every
+    process until it closes (any of them may meter a batch; exactly one does)."""
+    upstreams = parts.upstreams
+    store = BatchStore(database)
+    plans = Plans(vault(settings, database))
+    upstream = BatchUpstream(upstreams.upstream, upstreams.secrets)
+    limits = IntakeLimits(settings.max_choices, settings.budget_max_output_tokens)
+    checks = LineChecks(
+        upstreams.router, parts.chooser, parts.privacy, parts.budgets, TokenCounter(), limits
+    )
+    meter = BatchMeter(database, parts.prices, settings.batches.keep_days)
+    follower = BatchFollower(
+        store, plans, upstream, upstreams.router, tasks.store, meter, settings.batches
+    )
+    _run_until_closed(stack, follower.follow_forever())
+    files = FileService(store, plans, checks, upstream, upstreams.router, settings.batches)
+    batches = BatchService(
+        store, plans, upstream, upstreams.router, parts.budgets, parts.prices, tasks, follower
+    )
+    return files, batches
 
 
 def _request_log(settings: Settings, stack: AsyncExitStack) -> RequestLog:
@@ -630,6 +727,13 @@ def alert_center(settings: Settings, database: Database) -> AlertCenter:
     quiet = timedelta(hours=settings.alerts.quiet_hours)
     protect_secrets(*settings.alerts.webhooks)  # a webhook URL is its own credential
     return AlertCenter(database, settings.alerts.webhooks, quiet)
+
+
+async def _watch_performance(monitor: PerformanceMonitor, every: float) -> None:
+    """Check the latency and error objectives now and then, for as long as the gateway runs."""
+    await repeat_every(
+        every, monitor.check, failure="the performance objectives could not be checked", log=log
+    )
 
 
 async def _watch_keys(monitor: KeyMonitor, every: float) -> None:

@@ -177,6 +177,53 @@ class AlertSettings(BaseSettings):
     previous week."""
 
 
+class ObjectiveSettings(BaseSettings):
+    """The gateway's service-level objectives, and when missing them raises an alert
+    (``observability/performance.py``).
+
+    Each objective allows a share of requests to be bad (slower than the latency
+    objective, or failed with a server error). The burn rate is the bad share seen over a
+    window divided by the allowed share: 1 spends the error budget exactly as fast as the
+    objective allows, ``burn_rate`` (14.4: two per cent of a 30-day budget in an hour)
+    is an outage. An alert needs that rate over both the last 5 minutes and the last hour,
+    so that a short spike does not page and a recovered one stops paging within minutes.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_SLO_")
+
+    latency_ms: float = Field(default=40_000.0, gt=0)
+    """The gateway's latency objective: ``latency_percentile`` per cent of requests
+    within this many milliseconds (arrival to last byte). The defaults are bounds of the
+    latency histograms' buckets, which the Prometheus rules in ``deploy/prometheus/``
+    need to judge the same objective; change both together."""
+    latency_percentile: float = Field(default=99.0, gt=0, lt=100)
+    error_rate: float = Field(default=0.01, gt=0, lt=1)
+    """The share of requests that may fail with a server error (5xx)."""
+    upstream_latency_ms: float = Field(default=20_000.0, gt=0)
+    """Each deployment's latency objective (the upstream's answer, at the same
+    percentile), so a slow upstream is told apart from a slow gateway."""
+    burn_rate: float = Field(default=14.4, gt=0)
+    min_requests: int = Field(default=20, ge=1)
+    """Requests the last 5 minutes must hold before a burn rate counts."""
+    check_seconds: float = Field(default=30.0, gt=0)
+
+    @property
+    def slow_share(self) -> float:
+        """The share of requests allowed to miss a latency objective."""
+        return 1 - self.latency_percentile / 100
+
+
+class DashboardSettings(BaseSettings):
+    """The dashboard served at ``/dashboard`` (``careergate.dashboard``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_DASHBOARD_")
+
+    enabled: bool = True
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    """How long a login lasts; the key is checked again on every request, so revoking
+    it ends the session at once."""
+
+
 class RetentionSettings(BaseSettings):
     """How long each kind of record is kept, in days (``never`` in the environment: for
     ever), and how often the gateway purges what is older (``careergate privacy purge``
@@ -237,6 +284,27 @@ class TaskSettings(BaseSettings):
     webhook_timeout: float = Field(default=10.0, gt=0)
 
 
+class BatchSettings(BaseSettings):
+    """The Files and Batch APIs (``careergate.batches``): how open batches are followed,
+    how large an input may be, and how long their outputs' placeholders are kept."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREERGATE_BATCHES_")
+
+    poll_seconds: float = Field(default=30.0, gt=0)
+    """How often an open batch is looked at (its upstream asked, or its task read) by
+    whichever gateway or worker process gets to it first."""
+    max_file_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    """The largest input file accepted (OpenAI's own limit: 200 MB)."""
+    max_lines: int = Field(default=50_000, gt=0)
+    """The most lines one input file may hold (OpenAI's own limit)."""
+    output_grace_seconds: float = Field(default=3600.0, ge=0)
+    """How long a batch's placeholders stay after its output was first downloaded, so
+    that a download cut short can be made again; then they are erased."""
+    keep_days: float = Field(default=30.0, gt=0)
+    """How long after a batch ended its placeholders are kept when its output is never
+    downloaded (OpenAI keeps output files 30 days)."""
+
+
 class Settings(BaseSettings):
     """The gateway's settings. Construct once at start and pass it down."""
 
@@ -253,6 +321,18 @@ class Settings(BaseSettings):
     """During a master-key rotation: the old key, so secrets it sealed still open."""
     host: str = "127.0.0.1"
     port: int = 8080
+    drain_seconds: float = Field(default=0.0, ge=0)
+    """On SIGTERM, how long a serving process keeps answering (``/readyz`` failing, every
+    answer closing its connection) before it stops accepting, so that the load balancer
+    takes it out first (``http/drain.py``). 0: stop accepting at once."""
+    shutdown_grace_seconds: int = Field(default=30, gt=0)
+    """After that, how long requests and streams in flight may take to finish before
+    they are cancelled; then records are flushed and the process exits."""
+    worker_healthcheck_seconds: int = Field(default=30, gt=0)
+    """With several workers, how long a worker may leave the supervisor's health ping
+    unanswered before it is taken for hung, killed and replaced. uvicorn's 5 s is shorter
+    than a worker's start on a busy 2-core host (its imports run before it can answer),
+    and a worker killed while starting is started again from scratch, for ever."""
     forwarded_allow_ips: str | None = None
     """Comma-separated addresses of TLS-terminating proxies whose X-Forwarded-* headers
     are believed (uvicorn's ``forwarded_allow_ips``); none by default."""
@@ -305,9 +385,10 @@ class Settings(BaseSettings):
     """Overrides the config file's ``privacy.mode`` (the default for every request)."""
     feature_model: str = "gpt-4o-mini"
     """The model (or alias) the platform features ask, e.g. ``skill-extractor``."""
-    matching_embeddings: bool = True
+    matching_embeddings: bool = False
     """Job matching's fallback re-ranks its best candidates by local embeddings
-    (``features/embeddings.py``); off, it ranks on BM25 and skill coverage alone."""
+    (``features/embeddings.py``). Off by default: on the evaluation splits the re-ranking
+    lowered nDCG@10 (``docs/benchmarks.md``)."""
     alias_refresh_seconds: float = 1.0
     """How soon an alias changed with the CLI reaches every gateway process."""
     rollup_seconds: float = 3600.0
@@ -330,8 +411,11 @@ class Settings(BaseSettings):
     upstream_env: UpstreamEnvironment = Field(default_factory=UpstreamEnvironment)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    objectives: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     tasks: TaskSettings = Field(default_factory=TaskSettings)
+    batches: BatchSettings = Field(default_factory=BatchSettings)
 
     @property
     def dead_letter_dir(self) -> Path:

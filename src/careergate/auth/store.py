@@ -108,6 +108,15 @@ class CreatedKey:
     info: KeyInfo
 
 
+@dataclass(frozen=True, slots=True)
+class KeyStanding:
+    """A live key: what it may do, and the keyed hashes of the secrets that open it
+    now (the current one, and the previous one during a rotation's grace)."""
+
+    principal: Principal
+    digests: tuple[str, ...]
+
+
 def _principal(row: ApiKeyRow) -> Principal:
     expires = as_utc(row.expires_at)
     return Principal(
@@ -222,6 +231,23 @@ class KeyStore:
             if row.revoked_at is None:
                 row.revoked_at = datetime.now(UTC)
             return KeyInfo.from_row(row)
+
+    async def standing(self, key_id: str) -> KeyStanding | None:
+        """The key as it stands now, read from the database without the cache: ``None``
+        when it is unknown, revoked or expired. For sessions (``auth/sessions.py``),
+        which must end the moment their key does."""
+        async with self.database.session() as session:
+            row = await session.get(ApiKeyRow, key_id)
+        if row is None or row.revoked_at is not None:
+            return None
+        principal = _principal(row)
+        if principal.expires_at is not None and principal.expires_at <= time.time():
+            return None
+        digests = [row.secret_hash]
+        previous_until = as_utc(row.previous_expires_at)
+        if row.previous_secret_hash and previous_until and previous_until > datetime.now(UTC):
+            digests.append(row.previous_secret_hash)
+        return KeyStanding(principal, tuple(digests))
 
     async def count_active(self, role: Role | None = None) -> int:
         query = select(func.count()).select_from(ApiKeyRow).where(ApiKeyRow.revoked_at.is_(None))

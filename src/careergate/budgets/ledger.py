@@ -266,11 +266,14 @@ class BudgetLedger:
         cost_nano_usd: int,
         deadline: float,
         request: LeasedRequest | None = None,
+        owner: str | None = None,
+        expires_at: datetime | None = None,
     ) -> Reservation:
         """Hold ``cost`` in every hard budget (and mark the soft ones to be charged), and
         write its lease for ``request``, all in one transaction; wait for others'
         reservations to settle while the budget's real spend leaves room, else raise
-        ``BudgetExceeded``."""
+        ``BudgetExceeded``. ``owner`` and ``expires_at``: a lease owned by something
+        other than this process (a batch, which outlives it), lasting until then."""
         now = datetime.now(UTC)
         reservation = Reservation(cost_nano_usd)
         ends: dict[str, datetime | None] = {}
@@ -280,13 +283,15 @@ class BudgetLedger:
             limit = budget.limit_nano_usd if budget.hard else None
             reservation.holds.append(Hold(budget.id, window, cost_nano_usd, limit))
         loop = asyncio.get_running_loop()
-        if request is not None and self.owner is not None:
+        leaser = owner or self.owner
+        if request is not None and leaser is not None:
             lasts = timedelta(seconds=max(deadline - loop.time(), 0.0)) + EXPIRY_GRACE
             held = tuple(
                 (h.budget, h.window, h.cost if h.limit is not None else 0)
                 for h in reservation.holds
             )
-            reservation.lease = Lease(request, self.owner, now, now + lasts, cost_nano_usd, held)
+            until = expires_at or now + lasts
+            reservation.lease = Lease(request, leaser, now, until, cost_nano_usd, held)
         while (
             refused := await self._windows.hold(reservation.holds, reservation.lease)
         ) is not None:

@@ -20,6 +20,7 @@ import socket
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from careergate.background import repeat_every, stop
 from careergate.storage.batch import dialect_insert
@@ -78,3 +79,21 @@ class LeaseOwner:
                 await connection.execute(delete(OWNERS).where(OWNERS.c.owner == self.id))
         except Exception:  # its heartbeat goes stale instead: the same, a little later
             log.exception("could not remove this process's lease owner row")
+
+
+async def stand_in_until(database: Database, owner: str, until: datetime) -> None:
+    """Write an owner that is no process: a batch, whose leases must outlive whichever
+    process submitted or follows it. Its heartbeat is dated ``until`` (the batch's
+    expiry), so the reaper leaves its leases alone until then; ``forget_in`` ends it."""
+    statement = dialect_insert(database.url.get_backend_name(), OWNERS)
+    statement = statement.values(owner=owner, started_at=datetime.now(UTC), heartbeat_at=until)
+    renewed = statement.on_conflict_do_update(
+        index_elements=["owner"], set_={"heartbeat_at": until}
+    )
+    async with database.engine.begin() as connection:
+        await connection.execute(renewed)
+
+
+async def forget_in(connection: AsyncConnection, owner: str) -> None:
+    """Remove a stand-in owner inside the caller's transaction."""
+    await connection.execute(delete(OWNERS).where(OWNERS.c.owner == owner))

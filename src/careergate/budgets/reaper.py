@@ -164,6 +164,21 @@ class LeaseReaper:
         await stop(self._reaping)
 
 
+async def settle_lease_in(connection: AsyncConnection, request_id: str, cost: int) -> bool:
+    """Settle one lease for ``cost`` (its holds released, ``cost`` charged) inside the
+    caller's transaction, so that it happens with what the caller writes beside it (a
+    batch's usage records), or not at all. ``False``: it was settled already (the
+    reaper charged its worst case)."""
+    taken = await connection.execute(
+        delete(LEASES).where(LEASES.c.request_id == request_id).returning(LEASES.c.holds)
+    )
+    lease = taken.first()
+    if lease is None:
+        return False
+    await _charge(connection, lease.holds, max(cost, 0))
+    return True
+
+
 async def _charge(connection: AsyncConnection, holds: list[list[Any]], cost: int) -> None:
     """Release each hold and charge the worst case in its window."""
     windows = WINDOWS

@@ -26,12 +26,12 @@ from careergate.features.documents import (
     validate,
 )
 from careergate.features.embeddings import E5Embedder
+from careergate.features.extraction.finder import SkillFinder
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import ModelCaller, SdkCaller
 from careergate.features.optimise import ContentOptimiser
 from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import FEATURE, SkillInference, SkillRecommender
-from careergate.features.taxonomy import Taxonomy
 
 T = TypeVar("T")
 
@@ -103,7 +103,7 @@ def extract(
 ) -> None:
     """The skills a resume, a posting or a text shows, as ESCO concepts with evidence."""
     segments = _checked(lambda: segments_of(_payload(resume, job, text)))
-    inference = SkillInference(Taxonomy.esco(), load_settings().feature_model)
+    inference = SkillInference(SkillFinder.shipped(), load_settings().feature_model)
     report = _run(base_url, key, FEATURE, lambda caller: inference.extract(segments, caller))
     if as_json:
         print_json(report.to_json())
@@ -149,7 +149,7 @@ def match(
     query, entries, _ = _checked(lambda: match_request(payload))
     settings = load_settings()
     matcher = JobMatcher(
-        Taxonomy.esco(),
+        SkillFinder.shipped(),
         settings.feature_model,
         E5Embedder() if settings.matching_embeddings else None,
     )
@@ -194,7 +194,7 @@ def recommend(
     """Skills to learn for a target role (JSON)."""
     payload = {**_payload(resume, None, None), "jobs": _postings(jobs)}
     profile, entries, _ = _checked(lambda: match_request(payload))
-    recommender = SkillRecommender(Taxonomy.esco(), load_settings().feature_model)
+    recommender = SkillRecommender(SkillFinder.shipped(), load_settings().feature_model)
     postings = [segments for _, segments in entries]
     report = _run(
         base_url,
@@ -225,7 +225,7 @@ def generate(
 ) -> None:
     """A resume tailored to a posting, with every fact traced to the profile."""
     profile, posting = _pair(resume, job)
-    builder = ResumeBuilder(Taxonomy.esco(), load_settings().feature_model)
+    builder = ResumeBuilder(SkillFinder.shipped(), load_settings().feature_model)
     result = _run(
         base_url, key, resumes.FEATURE, lambda caller: builder.build(profile, posting, caller)
     )
@@ -248,7 +248,7 @@ def optimise_content(
 ) -> None:
     """Edits that make the resume's bullets and summary speak to the posting (JSON)."""
     profile, posting = _pair(resume, job)
-    optimiser = ContentOptimiser(Taxonomy.esco(), load_settings().feature_model)
+    optimiser = ContentOptimiser(SkillFinder.shipped(), load_settings().feature_model)
     report = _run(
         base_url,
         key,

@@ -7,6 +7,7 @@ import typer
 from careergate.cli.alerts import alerts_app
 from careergate.cli.audit import audit_app
 from careergate.cli.backup import backup_app
+from careergate.cli.batch import batch_app
 from careergate.cli.budgets import budgets_app
 from careergate.cli.db import db_app
 from careergate.cli.evaluate import evaluate
@@ -35,6 +36,7 @@ app.command("fake-upstream")(fake_upstream)
 app.command("usage")(usage)
 app.command("eval")(evaluate)
 app.add_typer(keys_app, name="keys")
+app.add_typer(batch_app, name="batch")
 app.add_typer(vault_app, name="vault")
 app.add_typer(backup_app, name="backup")
 app.add_typer(alerts_app, name="alerts")

@@ -133,5 +133,6 @@ def serve(
         forwarded_allow_ips=settings.forwarded_allow_ips,
         ssl_certfile=settings.ssl_certfile,
         ssl_keyfile=settings.ssl_keyfile,
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
     )

@@ -60,6 +60,31 @@ class Gateway:
             raise typer.Exit(1)
         return body
 
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def raw(self, method: str, path: str) -> bytes:
+        """An answer that is not JSON (a file's content); an error ends the command."""
+        try:
+            answer = self.client.request(method, path)
+        except httpx.HTTPError as exc:
+            err_console.print(f"[red]error:[/red] the gateway could not be reached: {exc}")
+            raise typer.Exit(1) from None
+        if answer.status_code >= 400:
+            try:
+                message = answer.json()["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = f"status {answer.status_code}"
+            err_console.print(f"[red]error:[/red] {message}")
+            raise typer.Exit(1)
+        return answer.content
+
 
 def _show(task: dict[str, Any]) -> None:
     progress = task["progress"]

@@ -34,6 +34,7 @@ from careergate.models.aliases import AliasConfig
 from careergate.models.policy import FeaturePolicy
 from careergate.privacy.policy import PrivacyConfig
 from careergate.ratelimit.rules import RateLimitRule
+from careergate.security.prompt_secrets import SecretsConfig
 from careergate.settings import UpstreamEnvironment
 
 WILDCARD = "*"
@@ -63,9 +64,10 @@ class DeploymentConfig(BaseModel):
     sandbox: bool = False
     """Served by careergate's own fake upstream: answers are not from a real model."""
     endpoints: list[str] | None = None
-    """The API endpoints it serves (``chat/completions``, ``embeddings``, ``responses``);
-    by default every one for OpenAI and the sandbox, chat completions and embeddings
-    for Azure OpenAI and OpenAI-compatible servers, which may lack the others."""
+    """The API endpoints it serves (``chat/completions``, ``embeddings``, ``responses``,
+    and ``batches`` for the Files and Batch APIs); by default every one for OpenAI, all
+    but ``batches`` for the sandbox, chat completions and embeddings for Azure OpenAI
+    and OpenAI-compatible servers, which may lack the others."""
 
     @field_validator("models", mode="before")
     @classmethod
@@ -117,6 +119,9 @@ class GatewayConfig(BaseModel):
     """Personal data in requests: the default mode, per-feature modes, the name finder."""
     cache: CacheConfig = Field(default_factory=CacheConfig)
     """The response cache: on by default, per end user; TTLs, scopes, the semantic cache."""
+    secrets: SecretsConfig = Field(default_factory=SecretsConfig)
+    """Credentials in prompts: masked (the default), refused or sent, whatever the
+    privacy mode; per feature and per key id."""
 
 
 def _deployments_from_environment(env: UpstreamEnvironment) -> list[DeploymentConfig]:

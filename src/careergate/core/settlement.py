@@ -2,7 +2,8 @@
 
 The record is built from the request's outcome, priced, then handed to each settler in
 turn: the usage and audit sinks (batched, written off the request's path), metrics, the
-budgets (the reservation released, the real cost charged) and the request's log line.
+performance objectives, the budgets (the reservation released, the real cost charged)
+and the request's log line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from careergate.budgets.ledger import BudgetLedger
 from careergate.core.call import Outcome
 from careergate.observability.logs import RequestLog
 from careergate.observability.metrics import GatewayMetrics
+from careergate.observability.performance import PerformanceMonitor
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.records.buffer import RecordSink
 from careergate.usage.record import UsageRecord
@@ -74,6 +76,16 @@ class CountMetrics:
 
     def settle(self, outcome: Outcome, record: UsageRecord) -> None:
         self.metrics.observe(record)
+
+
+class WatchPerformance:
+    """Counts the request against the gateway's latency and error objectives."""
+
+    def __init__(self, monitor: PerformanceMonitor) -> None:
+        self.monitor = monitor
+
+    def settle(self, outcome: Outcome, record: UsageRecord) -> None:
+        self.monitor.observe(record)
 
 
 class ChargeBudgets:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from careergate.evaluation.report import ModelSummary
 from careergate.storage.database import Database
 from careergate.storage.tables import EvalResultRow
+from careergate.storage.times import as_utc
 
 
 async def previous_results(database: Database, task_set: str) -> dict[str, ModelSummary]:
@@ -67,3 +69,43 @@ async def save_results(
             for s in summaries
         )
     return run_id
+
+
+async def recent_runs(database: Database, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest ``limit`` runs, newest first: each with its task set, when, and each
+    model's summary (and which one was recommended)."""
+    latest = (
+        select(EvalResultRow.run_id, func.max(EvalResultRow.at).label("at"))
+        .group_by(EvalResultRow.run_id)
+        .order_by(func.max(EvalResultRow.at).desc())
+        .limit(limit)
+    )
+    async with database.session() as session:
+        run_ids = [row[0] for row in (await session.execute(latest)).all()]
+        rows = (
+            await session.scalars(
+                select(EvalResultRow)
+                .where(EvalResultRow.run_id.in_(run_ids))
+                .order_by(EvalResultRow.id)
+            )
+        ).all()
+    runs: dict[str, dict[str, Any]] = {run_id: {} for run_id in run_ids}
+    for row in rows:
+        run = runs[row.run_id]
+        run.setdefault("run_id", row.run_id)
+        run.setdefault("at", as_utc(row.at).isoformat())
+        run.setdefault("task_set", row.task_set)
+        run.setdefault("feature", row.feature)
+        summary = ModelSummary(
+            row.model,
+            row.attempts,
+            row.quality,
+            row.p50_ms,
+            row.p95_ms,
+            row.cost_per_task_nano_usd,
+            row.failure_rate,
+        )
+        run.setdefault("models", []).append(
+            {**summary.to_json(), "recommended": bool(row.recommended)}
+        )
+    return [run for run in runs.values() if run]

@@ -1,8 +1,10 @@
 """Profiles (JSON Resume) and job postings (JSON Resume's job schema): validated, with an
 error that names the field, and cut into the text segments features read.
 
-Segments leave out contact details (email, phone, address, profiles' URLs): no feature
-needs them, so none is ever sent to a model.
+Segments leave out contact details (email, phone, street address, postal code, profiles'
+URLs): no feature needs them, so none is ever sent to a model. The town and country are
+kept (``basics.location``, a posting's ``location``), and the dates of each job, because
+job matching weighs where a person can work and how long they have worked.
 """
 
 from __future__ import annotations
@@ -70,7 +72,36 @@ _RESUME_FIELDS = {
     "interests": ("name", "keywords"),
     "projects": ("name", "description", "highlights", "keywords", "roles"),
 }
-_JOB_FIELDS = ("title", "description", "responsibilities", "qualifications", "skills")
+_JOB_FIELDS = (
+    "title",
+    "experience",
+    "remote",
+    "description",
+    "responsibilities",
+    "qualifications",
+    "skills",
+)
+_PLACE_FIELDS = ("city", "region", "countryCode")
+"""Of a location, what matching reads; never the street address or postal code."""
+_DATE_FIELDS = ("startDate", "endDate")
+
+
+FACT_FIELDS = ("basics.location", "location", "remote", "experience", "Date")
+"""Segments that state facts (where, since when, what level) rather than prose."""
+
+
+def prose(segments: list[Segment]) -> list[Segment]:
+    """The segments without the facts: what a model reading for skills or wording needs
+    (where the person lives is not a skill, so it is not sent)."""
+    return [s for s in segments if not s.field.endswith(FACT_FIELDS)]
+
+
+def _place(where: str, location: Any) -> list[Segment]:
+    if not isinstance(location, dict):
+        return []
+    parts = [str(location[k]).strip() for k in _PLACE_FIELDS if isinstance(location.get(k), str)]
+    text = ", ".join(p for p in parts if p)
+    return [Segment(where, text)] if text else []
 
 
 def resume_segments(resume: dict[str, Any]) -> list[Segment]:
@@ -85,6 +116,12 @@ def resume_segments(resume: dict[str, Any]) -> list[Segment]:
             where = section if isinstance(value, dict) else f"{section}[{index}]"
             for name in fields:
                 found.extend(_texts(f"{where}.{name}", entry.get(name)))
+            if section == "work":
+                for name in _DATE_FIELDS:
+                    found.extend(_texts(f"{where}.{name}", entry.get(name)))
+    basics = resume.get("basics")
+    if isinstance(basics, dict):
+        found.extend(_place("basics.location", basics.get("location")))
     return found
 
 
@@ -99,6 +136,7 @@ def job_segments(job: dict[str, Any]) -> list[Segment]:
                     found.extend(_texts(f"skills[{index}].keywords", skill.get("keywords")))
             continue
         found.extend(_texts(name, value))
+    found.extend(_place("location", job.get("location")))
     return found
 
 

@@ -1,50 +1,80 @@
 """Job matching: postings ranked for a profile, or profiles for a posting, each with a
-score, the skills matched and missing, and a short explanation.
+score, the skills matched and missing, how well the level, credentials, place and
+languages fit, and a short explanation.
 
-Fallback (always computed): BM25 over the candidates' text with the other document as
-the query (``bm25s``), normalised to the best candidate, combined half and half with the
-share of the posting's ESCO skills that the profile shows. With local embeddings
-(``embeddings.py``), the best ``RERANK_TOP`` of that ranking are re-ranked: the cosine
-similarity of their embedding to the query's, scaled to 0..1 across them, counts for
-``SEMANTIC_WEIGHT`` of their score (a weighted sum: on the labelled set it beat
-reciprocal rank fusion, see ``docs/benchmarks.md``). Only the best are embedded because
-embedding is the costly step: thousands of postings would take minutes on a cold cache.
-AI path: the model judges the fit of the best ``AI_TOP`` candidates (structured output:
-a fit from 0 to 100 and a sentence why), which then counts for half of their score. When
-the model cannot answer, the fallback's ranking stands and the answer says
-``degraded: true``.
+Fallback (always computed): relevance is a weighted mean of three signals, each from 0
+to 1: BM25 over the candidates' text with the other document as the query (``bm25s``,
+normalised to the best candidate), the share of the posting's skills the profile shows
+(the ones its qualifications require count double), and how many of the posting
+title's words one of the person's job titles has. It is then multiplied by the fits of
+``fit/``: seniority, required licences and certificates, place and right to work, and
+required languages; a job a person cannot take sinks below the ones they can, and still
+above jobs of another line of work. Each part can be turned off (``Ranking``): the
+evaluation measures each one's worth on the development and test splits
+(``docs/benchmarks.md``).
+
+With local embeddings (``embeddings.py``), the best ``RERANK_TOP`` of that ranking are
+re-ranked: the cosine similarity of their embedding to the query's, scaled to 0..1
+across them, counts for ``SEMANTIC_WEIGHT`` of their relevance. Only the best are
+embedded because embedding is the costly step. AI path: the model judges the fit of the
+best ``AI_TOP`` candidates (structured output: a fit from 0 to 100 and a sentence why),
+which then counts for half of their score. When the model cannot answer, the fallback's
+ranking stands and the answer says ``degraded: true``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import bm25s
+import Stemmer
 
 from careergate.features.documents import Segment
 from careergate.features.embeddings import Embedder
+from careergate.features.extraction.finder import SkillFinder
+from careergate.features.fit.credentials import credential_fit
+from careergate.features.fit.facts import FactReader, Facts, title_fit
+from careergate.features.fit.levels import level_fit
+from careergate.features.fit.place import place_fit
 from careergate.features.model_access import (
     ModelCaller,
     ModelUnavailable,
     ask_structured,
     list_schema,
 )
-from careergate.features.taxonomy import Taxonomy
 
 FEATURE = "job-matching"
-PROMPT_VERSION = "matching-v1"
+PROMPT_VERSION = "matching-v2"
 AI_TOP = 10
 RERANK_TOP = 10
 SEMANTIC_WEIGHT = 0.5
+MISSING_LANGUAGE = 0.6
+"""What each required language the person lacks multiplies the fit by."""
 _ANSWER_SCHEMA = list_schema(
     "ratings",
     id={"type": "string"},
     fit={"type": "integer", "minimum": 0, "maximum": 100},
     why={"type": "string"},
 )
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The parts of the fallback's ranking and their weights (tuned on the development
+    split only; ``docs/benchmarks.md`` has each part's worth)."""
+
+    lexical: float = 0.3
+    skills: float = 0.2
+    title: float = 0.5
+    seniority: bool = True
+    credentials: bool = True
+    place: bool = True
+    languages: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +92,11 @@ class Match:
     matched: list[str]
     missing: list[str]
     explanation: str
+    title: float = 0.0
+    fit: float = 1.0
+    """Seniority, credentials, place and languages together: what relevance is
+    multiplied by."""
+    fits: dict[str, float] | None = None
     model_fit: float | None = None
     semantic: float | None = None
     """Cosine similarity of the embeddings, for candidates that were re-ranked."""
@@ -72,6 +107,8 @@ class Match:
             "score": round(self.score, 4),
             "lexical": round(self.lexical, 4),
             "skill_coverage": round(self.skill_coverage, 4),
+            "title": round(self.title, 4),
+            "fit": {k: round(v, 4) for k, v in (self.fits or {}).items()},
             "semantic": None if self.semantic is None else round(self.semantic, 4),
             "model_fit": self.model_fit,
             "matched_skills": self.matched,
@@ -99,11 +136,18 @@ class MatchReport:
 
 class JobMatcher:
     def __init__(
-        self, taxonomy: Taxonomy, model: str = "gpt-4o-mini", embedder: Embedder | None = None
+        self,
+        finder: SkillFinder,
+        model: str = "gpt-4o-mini",
+        embedder: Embedder | None = None,
+        ranking: Ranking | None = None,
+        reader: FactReader | None = None,
     ) -> None:
-        self.taxonomy = taxonomy
+        self.finder = finder
         self.model = model
         self.embedder = embedder
+        self.ranking = ranking or Ranking()
+        self.reader = reader or FactReader(finder)
 
     def rank(
         self,
@@ -117,48 +161,77 @@ class JobMatcher:
         each candidate scored (the command line's progress bar)."""
         if not candidates:
             return []
-        texts = [_text(c.segments) for c in candidates]
-        corpus = bm25s.tokenize(texts, stopwords="en", return_ids=False, show_progress=False)
-        words = bm25s.tokenize(
-            [_text(query)], stopwords="en", return_ids=False, show_progress=False
-        )[0]
-        raw: Any = [0.0] * len(candidates)
-        # BM25 cannot index candidates without a single word (bm25s fails on an empty
-        # vocabulary); they score on skills alone.
-        if words and any(corpus):
-            index = bm25s.BM25()
-            index.index(corpus, show_progress=False)
-            raw = index.get_scores(words)
-        best = max(float(max(raw)), 1e-9)
-        query_skills = self._skills(query)
-        matches = []
-        for candidate, lexical in zip(candidates, raw, strict=True):
+        lexical = bm25_shares(query, candidates)
+        read_query = self.reader.posting if query_is_posting else self.reader.profile
+        read_other = self.reader.profile if query_is_posting else self.reader.posting
+        ours = read_query(query)
+        others = []
+        for candidate in candidates:
+            others.append(read_other(candidate.segments))
             if progress is not None:
                 progress(1)
-            theirs = self._skills(candidate.segments)
-            posting, profile = (
-                (query_skills, theirs) if query_is_posting else (theirs, query_skills)
-            )
-            matched = sorted(profile[uri] for uri in posting if uri in profile)
-            missing = sorted(posting[uri] for uri in posting if uri not in profile)
-            coverage = len(matched) / len(posting) if posting else 0.0
-            share = float(lexical) / best
-            score = 0.5 * share + 0.5 * coverage if posting else share
-            matches.append(
-                Match(
-                    candidate.id,
-                    score,
-                    share,
-                    coverage,
-                    matched,
-                    missing,
-                    _explain(matched, missing),
-                )
-            )
+        postings = [ours] if query_is_posting else others
+        weights = Rarity.of(postings)
+        matches = []
+        for candidate, share, theirs in zip(candidates, lexical, others, strict=True):
+            posting, profile = (ours, theirs) if query_is_posting else (theirs, ours)
+            matches.append(self._scored(candidate.id, share, posting, profile, weights))
         matches.sort(key=lambda m: (-m.score, m.id))
         if self.embedder is not None:
             self._rerank(query, matches, {c.id: c for c in candidates}, self.embedder)
         return matches
+
+    def _scored(
+        self, id: str, lexical: float, posting: Facts, profile: Facts, rarity: Rarity
+    ) -> Match:
+        weights = self.ranking
+        matched = sorted(profile.skills[u] for u in posting.skills if u in profile.skills)
+        missing = sorted(posting.skills[u] for u in posting.skills if u not in profile.skills)
+        coverage = _coverage(posting, profile, rarity)
+        title = title_fit(posting, profile, rarity.title)
+        parts = [(weights.lexical, lexical), (weights.title, title)]
+        if posting.skills:
+            parts.append((weights.skills, coverage))
+        total = sum(w for w, _ in parts) or 1.0
+        relevance = sum(w * v for w, v in parts) / total
+        fits = self._fits(posting, profile)
+        fit = 1.0
+        for value in fits.values():
+            fit *= value
+        lacking = sorted(
+            self.reader.credentials.name(c) for c in posting.credentials - profile.credentials
+        )
+        return Match(
+            id,
+            relevance * fit,
+            lexical,
+            coverage,
+            matched,
+            missing,
+            _explain(matched, missing, lacking, fits),
+            title=title,
+            fit=fit,
+            fits=fits,
+        )
+
+    def _fits(self, posting: Facts, profile: Facts) -> dict[str, float]:
+        weights = self.ranking
+        fits: dict[str, float] = {}
+        if weights.seniority:
+            fits["seniority"] = level_fit(posting.seniority, profile.seniority)
+        if weights.credentials:
+            fits["credentials"] = credential_fit(set(posting.credentials), set(profile.credentials))
+        if weights.place:
+            fits["place"] = place_fit(
+                posting.place,
+                posting.strict_rights,
+                profile.place,
+                set(profile.allowed),
+                self.reader.gazetteer,
+            )
+        if weights.languages:
+            fits["languages"] = MISSING_LANGUAGE ** len(posting.languages - profile.languages)
+        return fits
 
     def _rerank(
         self,
@@ -168,8 +241,9 @@ class JobMatcher:
         embedder: Embedder,
     ) -> None:
         """``matches`` (best first) re-ranked in place by their embeddings' similarity to
-        the query's. Those beyond ``RERANK_TOP`` count a similarity of 0, which keeps them
-        below every re-ranked one."""
+        the query's: it counts for ``SEMANTIC_WEIGHT`` of their relevance (their fit
+        still multiplies it). Those beyond ``RERANK_TOP`` count a similarity of 0, which
+        keeps them below every re-ranked one."""
         best = matches[:RERANK_TOP]
         vectors = embedder.documents([_text(candidates[m.id].segments) for m in best])
         cosines = vectors @ embedder.query(_text(query))
@@ -177,7 +251,9 @@ class JobMatcher:
         for match, cosine in zip(best, cosines, strict=True):
             match.semantic = float(cosine)
             scaled = (float(cosine) - low) / (high - low) if high > low else 1.0
-            match.score = (1 - SEMANTIC_WEIGHT) * match.score + SEMANTIC_WEIGHT * scaled
+            relevance = match.score / match.fit if match.fit else 0.0
+            blended = (1 - SEMANTIC_WEIGHT) * relevance + SEMANTIC_WEIGHT * scaled
+            match.score = blended * match.fit
         for match in matches[RERANK_TOP:]:
             match.score *= 1 - SEMANTIC_WEIGHT
         matches.sort(key=lambda m: (-m.score, m.id))
@@ -240,21 +316,109 @@ class JobMatcher:
             match.explanation = f"{rating['why'].strip()} ({match.explanation})"
         return model, rated
 
-    def _skills(self, segments: list[Segment]) -> dict[str, str]:
-        return {f.skill.uri: f.skill.label for f in self.taxonomy.find(segments)}
+
+def bm25_shares(
+    query: list[Segment], candidates: list[Candidate], *, stem: bool = True
+) -> list[float]:
+    """Each candidate's BM25 score with the query's words, as a share of the best. Words
+    are stemmed (Snowball's English stemmer, ``PyStemmer``) unless ``stem`` is false:
+    "vehicles" is "vehicle", "repairs" "repair"."""
+    stemmer = _stemmer() if stem else None
+    texts = [_text(c.segments) for c in candidates]
+    corpus = bm25s.tokenize(
+        texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
+    )
+    words = bm25s.tokenize(
+        [_text(query)], stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
+    )[0]
+    # BM25 cannot index candidates without a single word (bm25s fails on an empty
+    # vocabulary); they score on the other signals alone.
+    if not words or not any(corpus):
+        return [0.0] * len(candidates)
+    index = bm25s.BM25()
+    index.index(corpus, show_progress=False)
+    raw = index.get_scores(words)
+    best = max(float(max(raw)), 1e-9)
+    return [float(score) / best for score in raw]
+
+
+@dataclass(frozen=True)
+class Rarity:
+    """How telling each skill and title word is among the postings ranked: a smoothed
+    inverse document frequency, so that "lead a team" or "developer", which many
+    postings share, weigh less than "Kotlin" or "Android"."""
+
+    skill: dict[str, float]
+    title: dict[str, float]
+
+    @property
+    def typical(self) -> float:
+        """The rarity of an ordinary skill: the mean."""
+        return sum(self.skill.values()) / len(self.skill) if self.skill else 1.0
+
+    @classmethod
+    def of(cls, postings: list[Facts]) -> Rarity:
+        return cls(
+            _idf([set(p.skills) for p in postings]),
+            _idf([set(p.titles[0]) if p.titles else set() for p in postings]),
+        )
+
+
+def _idf(documents: list[set[str]]) -> dict[str, float]:
+    counts: dict[str, int] = {}
+    for document in documents:
+        for term in document:
+            counts[term] = counts.get(term, 0) + 1
+    total = len(documents)
+    return {term: math.log(1 + total / count) for term, count in counts.items()}
+
+
+@cache
+def _stemmer() -> Any:
+    """Snowball's English stemmer (``bm25s`` calls its ``stemWords`` on each batch)."""
+    return Stemmer.Stemmer("english")
+
+
+def _coverage(posting: Facts, profile: Facts, rarity: Rarity) -> float:
+    """The share of the posting's skills the profile shows, each weighed by its rarity;
+    required ones count double, and an unmatched one of ordinary rarity is added."""
+    if not posting.skills:
+        return 0.0
+    weight = {
+        uri: (2.0 if uri in posting.must else 1.0) * rarity.skill.get(uri, 1.0)
+        for uri in posting.skills
+    }
+    shown = sum(w for uri, w in weight.items() if uri in profile.skills)
+    # One skill of ordinary rarity is added to what the posting asks for, unmatched: a
+    # posting that names a single everyday skill ("lead a team") is not fully covered
+    # by everyone who leads a team.
+    return shown / (sum(weight.values()) + rarity.typical)
 
 
 def _text(segments: list[Segment]) -> str:
     return " ".join(s.text for s in segments)
 
 
-def _explain(matched: list[str], missing: list[str]) -> str:
+def _explain(
+    matched: list[str], missing: list[str], lacking: list[str], fits: dict[str, float]
+) -> str:
+    parts = []
     if not matched and not missing:
-        return "No ESCO skills to compare; ranked on the wording alone."
-    total = len(matched) + len(missing)
-    text = f"Shows {len(matched)} of the {total} skills the posting asks for"
-    if matched:
-        text += f" ({', '.join(matched[:5])}{', ...' if len(matched) > 5 else ''})"
-    if missing:
-        text += f"; missing {', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}"
-    return text + "."
+        parts.append("No skills to compare; ranked on the wording and titles")
+    else:
+        total = len(matched) + len(missing)
+        text = f"Shows {len(matched)} of the {total} skills the posting asks for"
+        if matched:
+            text += f" ({', '.join(matched[:5])}{', ...' if len(matched) > 5 else ''})"
+        if missing:
+            text += f"; missing {', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}"
+        parts.append(text)
+    if lacking:
+        parts.append(f"lacks {', '.join(lacking)}")
+    if fits.get("seniority", 1.0) < 1.0:
+        parts.append("the level differs")
+    if fits.get("place", 1.0) < 1.0:
+        parts.append("the place or the right to work does not suit")
+    if fits.get("languages", 1.0) < 1.0:
+        parts.append("a required language is missing")
+    return "; ".join(parts) + "."

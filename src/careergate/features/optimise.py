@@ -1,7 +1,7 @@
 """Content optimisation: edits that make a resume's bullets and summary speak to a
 posting. Each edit names the field, the exact ``original`` text (found verbatim in the
 resume, or the edit is dropped), its ``replacement`` and the ``reason``; the answer
-gives the share of the posting's ESCO skills the summary and bullets name, before and
+gives the share of the posting's skills the summary and bullets name, before and
 after the edits.
 
 Nothing is invented: an edit whose replacement brings a number the resume does not hold
@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from careergate.features.documents import NUMBER, Segment
+from careergate.features.extraction.finder import SkillFinder
 from careergate.features.model_access import (
     ModelCaller,
     ModelUnavailable,
     ask_structured,
     list_schema,
 )
-from careergate.features.taxonomy import Taxonomy
 
 FEATURE = "content-optimisation"
 PROMPT_VERSION = "optimise-v1"
@@ -111,14 +111,14 @@ class OptimisationReport:
 
 
 class ContentOptimiser:
-    def __init__(self, taxonomy: Taxonomy, model: str = "gpt-4o-mini") -> None:
-        self.taxonomy = taxonomy
+    def __init__(self, skills: SkillFinder, model: str = "gpt-4o-mini") -> None:
+        self.skills = skills
         self.model = model
 
     async def optimise(
         self, resume: list[Segment], posting: list[Segment], caller: ModelCaller | None
     ) -> OptimisationReport:
-        wanted = {f.skill.uri: f.skill.label for f in self.taxonomy.find(posting)}
+        wanted = {f.skill.uri: f.skill.label for f in self.skills.find(posting)}
         rules, notes = self._rules(resume, wanted)
         degraded, edits = True, rules
         reason: str | None = "no model was asked (offline)"
@@ -196,9 +196,9 @@ class ContentOptimiser:
             # As the resume itself writes them ("Python", not ESCO's "Python (computer
             # programming)"), so the summary reads naturally.
             written: dict[str, str] = {}
-            for found in self.taxonomy.find([s for s in resume if s is not summary]):
+            for found in self.skills.find([s for s in resume if s is not summary]):
                 written.setdefault(found.skill.uri, found.text)
-            in_summary = {f.skill.uri for f in self.taxonomy.find([summary])}
+            in_summary = {f.skill.uri for f in self.skills.find([summary])}
             missing = [written[uri] for uri in wanted if uri in written and uri not in in_summary]
             if missing:
                 addition = f" Skilled in {_join(missing[:4])}."
@@ -265,7 +265,7 @@ class ContentOptimiser:
         if not wanted:
             return 1.0
         prose = [s for s in resume if any(m in s.field for m in _EDITABLE)]
-        shown = {f.skill.uri for f in self.taxonomy.find(prose)}
+        shown = {f.skill.uri for f in self.skills.find(prose)}
         return len(shown & wanted.keys()) / len(wanted)
 
 

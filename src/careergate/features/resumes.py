@@ -20,8 +20,9 @@ import orjson
 
 from careergate.errors import InvalidRequest
 from careergate.features.documents import NUMBER, job_segments, validate
+from careergate.features.extraction.finder import SkillFinder
+from careergate.features.extraction.labels import tokens
 from careergate.features.model_access import ModelCaller, ModelUnavailable
-from careergate.features.taxonomy import Taxonomy, tokens
 
 FEATURE = "resume-generation"
 PROMPT_VERSION = "resume-v1"
@@ -53,8 +54,8 @@ class GeneratedResume:
 
 
 class ResumeBuilder:
-    def __init__(self, taxonomy: Taxonomy, model: str = "gpt-4o-mini") -> None:
-        self.taxonomy = taxonomy
+    def __init__(self, skills: SkillFinder, model: str = "gpt-4o-mini") -> None:
+        self.skills = skills
         self.model = model
 
     async def build(

@@ -24,20 +24,22 @@ from careergate.features.documents import (
     validate,
 )
 from careergate.features.embeddings import E5Embedder, Embedder
+from careergate.features.extraction.finder import SkillFinder
+from careergate.features.fit.facts import FactReader
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.features.model_access import GatewayCaller
 from careergate.features.optimise import ContentOptimiser
 from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import SkillInference, SkillRecommender
-from careergate.features.taxonomy import Taxonomy
 
 Run = Callable[[Incoming], Awaitable[Any]]
 """The request path: ``Gateway.run``."""
 
 
 class FeatureService:
-    """The features of one gateway. ESCO and the embedder are loaded on first use (in a
-    thread) and then held, with the embedder's cache of postings' vectors."""
+    """The features of one gateway. The skill taxonomies and the embedder are loaded on
+    first use (in a thread) and then held, with the embedder's cache of postings' vectors
+    and the matcher's of what it read in postings."""
 
     def __init__(
         self, run: Run, model: str, embeddings: bool = True, sandboxed: bool = False
@@ -49,15 +51,24 @@ class FeatureService:
         """The model (or alias, or ``auto``) the features ask: CAREERGATE_FEATURE_MODEL."""
         self.embeddings = embeddings
         """Whether job matching re-ranks by local embeddings."""
-        self._taxonomy: Taxonomy | None = None
+        self._skills: SkillFinder | None = None
         self._embedder: Embedder | None = None
+        self._reader: FactReader | None = None
 
-    async def taxonomy(self) -> Taxonomy:
-        """ESCO, read on the first feature request in a thread (about a second), then
-        held: later requests pay no thread hop."""
-        if self._taxonomy is None:
-            self._taxonomy = await asyncio.to_thread(Taxonomy.esco)
-        return self._taxonomy
+    async def skills(self) -> SkillFinder:
+        """ESCO, Lightcast and the curated rules, read on the first feature request in a
+        thread (about three seconds), then held: later requests pay no thread hop."""
+        if self._skills is None:
+            self._skills = await asyncio.to_thread(SkillFinder.shipped)
+        return self._skills
+
+    async def _fact_reader(self) -> FactReader:
+        """One reader per gateway, so that what it read in postings is kept between
+        requests (the town list loads with it, in a thread)."""
+        if self._reader is None:
+            finder = await self.skills()
+            self._reader = await asyncio.to_thread(FactReader, finder)
+        return self._reader
 
     async def _embedder_in_use(self) -> Embedder | None:
         if self.embeddings and self._embedder is None:
@@ -70,10 +81,10 @@ class FeatureService:
     async def extract_skills(
         self, payload: Any, secret: str | None, user: str | None = None
     ) -> dict[str, Any]:
-        """``{"resume": ...}``, ``{"job": ...}`` or ``{"text": ...}``: its ESCO skills."""
+        """``{"resume": ...}``, ``{"job": ...}`` or ``{"text": ...}``: its skills."""
         segments = segments_of(payload)
         user = user_of(payload, user)
-        inference = SkillInference(await self.taxonomy(), self.model)
+        inference = SkillInference(await self.skills(), self.model)
         caller = self._caller(secret, skills.FEATURE, user)
         return self._labelled((await inference.extract(segments, caller, user)).to_json())
 
@@ -87,7 +98,7 @@ class FeatureService:
             raise InvalidRequest("`role` must name the target role.", param="role")
         top = top_of(payload)
         caller = self._caller(secret, skills.FEATURE, user_of(payload, user))
-        recommender = SkillRecommender(await self.taxonomy(), self.model)
+        recommender = SkillRecommender(await self.skills(), self.model)
         postings = [segments for _, segments in entries]
         report = await recommender.recommend(profile, role, postings, caller, top)
         return self._labelled(report.to_json())
@@ -99,7 +110,12 @@ class FeatureService:
         query, entries, query_is_posting = match_request(payload)
         top = top_of(payload)
         caller = self._caller(secret, matching.FEATURE, user_of(payload, user))
-        matcher = JobMatcher(await self.taxonomy(), self.model, await self._embedder_in_use())
+        matcher = JobMatcher(
+            await self.skills(),
+            self.model,
+            await self._embedder_in_use(),
+            reader=await self._fact_reader(),
+        )
         candidates = [Candidate(id, segments) for id, segments in entries]
         report = await matcher.match(
             query, candidates, caller, query_is_posting=query_is_posting, top=top
@@ -115,7 +131,7 @@ class FeatureService:
         resume = resume_segments(validate(payload["resume"], "resume"))
         posting = job_segments(validate(payload["job"], "job"))
         caller = self._caller(secret, optimise.FEATURE, user_of(payload, user))
-        optimiser = ContentOptimiser(await self.taxonomy(), self.model)
+        optimiser = ContentOptimiser(await self.skills(), self.model)
         return self._labelled((await optimiser.optimise(resume, posting, caller)).to_json())
 
     async def generate_resume(
@@ -127,7 +143,7 @@ class FeatureService:
         profile = validate(payload["resume"], "resume")
         posting = validate(payload["job"], "job")
         caller = self._caller(secret, resumes.FEATURE, user_of(payload, user))
-        builder = ResumeBuilder(await self.taxonomy(), self.model)
+        builder = ResumeBuilder(await self.skills(), self.model)
         return self._labelled((await builder.build(profile, posting, caller)).to_json())
 
     def _labelled(self, answer: dict[str, Any]) -> dict[str, Any]:

@@ -1,12 +1,14 @@
 """Skill inference: the skills a resume, a job posting or a text shows, normalised to
-ESCO concepts, each with its evidence (where in the document, which words).
+ESCO concepts (or, for technology ESCO does not name, Lightcast Open Skills, with the
+ESCO concept it maps to where there is one), each with its evidence (where in the
+document, which words).
 
 AI path: the model lists skills with the words that show them, as structured output
-checked against a schema; each name is mapped to ESCO and each piece of evidence must be
-found in the document, else it is dropped (a model's invention is not evidence); the
-taxonomy's own matches complete the list. Fallback: ESCO's labels and alternative labels
-matched in the text. The answer says which path it took and, for the fallback, why
-(``degraded``).
+checked against a schema; each name is mapped to a skill and each piece of evidence must
+be found in the document, else it is dropped (a model's invention is not evidence); the
+fallback's own findings complete the list. Fallback (``extraction/``): the taxonomies'
+labels, curated aliases and phrasings, with ambiguous words kept only in their context.
+The answer says which path it took and, for the fallback, why (``degraded``).
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from careergate.features.documents import Segment
+from careergate.features.documents import Segment, prose
+from careergate.features.extraction.finder import SkillFinder
+from careergate.features.extraction.labels import Found, normalise
 from careergate.features.model_access import (
     ModelCaller,
     ModelUnavailable,
     ask_structured,
     list_schema,
 )
-from careergate.features.taxonomy import Found, Taxonomy, normalise
 
 FEATURE = "skills"
 PROMPT_VERSION = "skills-v1"
@@ -42,11 +45,18 @@ class FoundSkill:
     end: int
     evidence: str
     source: str
+    esco_uri: str | None = None
+    """The ESCO concept a skill of another taxonomy maps to, if any."""
+    certain: bool = True
+    """False when the only evidence is a word with everyday meanings, kept because of
+    its context ("Spark" in a data posting)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "uri": self.uri,
             "label": self.label,
+            "esco_uri": self.esco_uri,
+            "certain": self.certain,
             "evidence": {
                 "field": self.field,
                 "start": self.start,
@@ -77,8 +87,8 @@ class SkillReport:
 
 
 class SkillInference:
-    def __init__(self, taxonomy: Taxonomy, model: str = "gpt-4o-mini") -> None:
-        self.taxonomy = taxonomy
+    def __init__(self, skills: SkillFinder, model: str = "gpt-4o-mini") -> None:
+        self.skills = skills
         self.model = model
 
     async def extract(
@@ -92,13 +102,13 @@ class SkillInference:
             return self.fallback(segments, str(exc))
 
     def fallback(self, segments: list[Segment], reason: str) -> SkillReport:
-        skills = _unique(_from_found(found, "taxonomy") for found in self.taxonomy.find(segments))
+        skills = _unique(_from_found(found, "taxonomy") for found in self.skills.find(segments))
         return SkillReport(skills, degraded=True, reason=reason)
 
     async def _with_model(
         self, segments: list[Segment], caller: ModelCaller, user: str | None
     ) -> SkillReport:
-        text = "\n".join(f"[{s.field}] {s.text}" for s in segments)
+        text = "\n".join(f"[{s.field}] {s.text}" for s in prose(segments))
         listed, model = await ask_structured(
             caller,
             model=self.model,
@@ -112,7 +122,7 @@ class SkillInference:
         skills: list[FoundSkill] = []
         unmapped: list[str] = []
         for item in listed["skills"]:
-            skill = self.taxonomy.lookup(item["name"])
+            skill = self.skills.lookup(item["name"])
             place = _locate(item["evidence"], segments)
             if place is None:
                 continue  # no evidence in the document: not a finding, mapped or not
@@ -130,10 +140,11 @@ class SkillInference:
                         end,
                         segment.text[start:end],
                         "ai",
+                        skill.esco,
                     )
                 )
         # What the taxonomy finds has evidence too: it completes the model's list.
-        found = (_from_found(f, "taxonomy") for f in self.taxonomy.find(segments))
+        found = (_from_found(f, "taxonomy") for f in self.skills.find(segments))
         return SkillReport(
             _unique([*skills, *found]), degraded=False, model=model, unmapped=unmapped
         )
@@ -152,15 +163,25 @@ def _locate(evidence: str, segments: list[Segment]) -> tuple[Segment, int] | Non
 
 def _from_found(found: Found, source: str) -> FoundSkill:
     return FoundSkill(
-        found.skill.uri, found.skill.label, found.field, found.start, found.end, found.text, source
+        found.skill.uri,
+        found.skill.label,
+        found.field,
+        found.start,
+        found.end,
+        found.text,
+        source,
+        found.skill.esco,
+        found.certain,
     )
 
 
 def _unique(skills: Any) -> list[FoundSkill]:
-    """One entry per skill, with its first evidence."""
+    """One entry per skill, with its first sure evidence (else its first)."""
     seen: dict[str, FoundSkill] = {}
     for skill in skills:
-        seen.setdefault(skill.uri, skill)
+        known = seen.get(skill.uri)
+        if known is None or (skill.certain and not known.certain):
+            seen[skill.uri] = skill
     return list(seen.values())
 
 
@@ -210,11 +231,14 @@ class RecommendationReport:
 
 class SkillRecommender:
     """Skills to learn for a target role: what the role's postings ask for that the
-    profile does not show, most asked first. With a model, its suggestions (mapped to
-    ESCO, each with a reason) lead, and the postings' demand completes them."""
+    profile does not show, most asked first. A posting asks for a skill only when its
+    evidence is sure: a word with everyday meanings ("Google", "Java") that only its
+    context made a skill is never a reason to learn one. With a model, its suggestions
+    (mapped to ESCO or Lightcast, each with a reason) lead, and the postings' demand
+    completes them."""
 
-    def __init__(self, taxonomy: Taxonomy, model: str = "gpt-4o-mini") -> None:
-        self.taxonomy = taxonomy
+    def __init__(self, skills: SkillFinder, model: str = "gpt-4o-mini") -> None:
+        self.skills = skills
         self.model = model
 
     async def recommend(
@@ -225,14 +249,13 @@ class SkillRecommender:
         caller: ModelCaller | None,
         top: int = 10,
     ) -> RecommendationReport:
-        has = {f.skill.uri for f in self.taxonomy.find(profile)}
+        has = {f.skill.uri for f in self.skills.find(profile)}
         role_words = set(normalise(role))
         for_role = [p for p in postings if role_words & set(normalise(_title(p)))] or postings
         demand: dict[str, tuple[str, int]] = {}
         for posting in for_role:
-            for uri, label in {
-                f.skill.uri: f.skill.label for f in self.taxonomy.find(posting)
-            }.items():
+            sure = {f.skill.uri: f.skill.label for f in self.skills.find(posting) if f.certain}
+            for uri, label in sure.items():
                 demand[uri] = (label, demand.get(uri, (label, 0))[1] + 1)
         wanted = sorted(
             ((uri, label, count) for uri, (label, count) in demand.items() if uri not in has),
@@ -278,14 +301,14 @@ class SkillRecommender:
             instructions="Suggest up to 8 skills this person should learn to work as the "
             "target role, each with one sentence why. Use ESCO skill names.",
             content=f"Target role: {role}\n\nProfile:\n"
-            + "\n".join(s.text for s in profile)[:4000],
+            + "\n".join(s.text for s in prose(profile))[:4000],
             schema=_RECOMMEND_SCHEMA,
             name="skills",
             max_tokens=800,
         )
         found: list[Recommendation] = []
         for item in listed["skills"]:
-            skill = self.taxonomy.lookup(item["name"])
+            skill = self.skills.lookup(item["name"])
             if skill is None or skill.uri in has or any(r.uri == skill.uri for r in found):
                 continue  # not an ESCO skill, or one the profile already shows
             asked = demand.get(skill.uri, (skill.label, 0))[1]

@@ -1,26 +1,31 @@
-"""The ESCO skills taxonomy and a matcher that finds its labels in text.
+"""The ESCO skills taxonomy: its labels and alternative labels, indexed for matching.
 
-Labels (preferred and alternative) are normalised (lower case, punctuation other than
-``+``, ``#`` and ``.`` inside a word dropped) and indexed by their token sequence; the
-text is scanned for the longest label starting at each token, without overlaps. One-word
-labels that are ordinary English words ("manage", "lead") are left out: they match
-everywhere and mean little.
+One-word labels that are ordinary English words ("manage", "lead") are left out: they
+match everywhere and mean little.
 """
 
 from __future__ import annotations
 
 import gzip
 import re
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from careergate.features.documents import Segment
+from careergate.features.extraction.labels import (
+    ESCO_SKILL,
+    MAX_LABEL_TOKENS,
+    Found,
+    LabelIndex,
+    Skill,
+    normalise,
+    tokens,
+)
 
-ESCO_SKILL = "http://data.europa.eu/esco/skill/"
-MAX_LABEL_TOKENS = 6
+__all__ = ["ESCO_SKILL", "MAX_LABEL_TOKENS", "Found", "Skill", "Taxonomy", "normalise", "tokens"]
+
 _QUALIFIER = re.compile(r"\s*\([^)]*\)")
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9+#]+)*")
+
 _COMMON_WORDS = frozenset(
     """a about act adapt advise analyse apply assess assist build care check clean coach
     communicate control cook create design develop direct drive edit ensure evaluate
@@ -30,39 +35,6 @@ _COMMON_WORDS = frozenset(
     train translate travel use work write english data web team office time people the
     and or of to in on for with customer service sales quality safety""".split()  # noqa: SIM905 - a word list reads better as text
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Skill:
-    id: str
-    label: str
-    alt_labels: tuple[str, ...]
-
-    @property
-    def uri(self) -> str:
-        return ESCO_SKILL + self.id
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A skill found in a segment: which label matched, and where."""
-
-    skill: Skill
-    matched: str
-    field: str
-    start: int
-    end: int
-    text: str
-
-
-def tokens(text: str) -> list[tuple[str, int, int]]:
-    """(token, start, end) of each word of ``text``, lower-cased."""
-    lowered = text.lower()
-    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
-
-
-def normalise(label: str) -> tuple[str, ...]:
-    return tuple(token for token, _, _ in tokens(label))
 
 
 def _variants(labels: list[str]) -> list[str]:
@@ -91,10 +63,10 @@ def _worth_matching(key: tuple[str, ...], label: str, preferred: tuple[str, ...]
 class Taxonomy:
     def __init__(self, skills: list[Skill]) -> None:
         self.skills = {skill.id: skill for skill in skills}
-        self._labels: dict[tuple[str, ...], tuple[Skill, str]] = {}
-        self._acronyms: set[tuple[str, ...]] = set()
-        self._longest: dict[str, int] = {}
-        """The longest label starting with each word (most words start none)."""
+        self.index = LabelIndex()
+        self._by_label = {normalise(skill.label): skill for skill in skills}
+        """Every preferred label, matched or not ("English" is a skill, though too common a
+        word to match without context)."""
         # Every preferred label before any alternative one: "project management" is a
         # skill of its own before it is another skill's alias.
         for preferred_pass in (True, False):
@@ -103,14 +75,10 @@ class Taxonomy:
                 labels = [skill.label] if preferred_pass else list(skill.alt_labels)
                 for label in _variants(labels):
                     key = normalise(label)
-                    if not key or len(key) > MAX_LABEL_TOKENS or key in self._labels:
+                    if not key or not _worth_matching(key, label, preferred):
                         continue
-                    if not _worth_matching(key, label, preferred):
-                        continue
-                    if len(key) == 1 and label.isupper():
-                        self._acronyms.add(key)  # "IT" is not "it"
-                    self._labels[key] = (skill, label)
-                    self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
+                    exact = label if len(key) == 1 and label.isupper() else ""
+                    self.index.add(key, skill, label, exact)  # "IT" is not "it"
 
     @classmethod
     @cache
@@ -126,32 +94,13 @@ class Taxonomy:
 
     def lookup(self, name: str) -> Skill | None:
         """The skill a name (a label or an alternative label) stands for."""
-        found = self._labels.get(normalise(name))
-        return found[0] if found else None
+        return self.by_key(normalise(name))
+
+    def by_key(self, key: tuple[str, ...]) -> Skill | None:
+        """The skill a normalised name stands for."""
+        found = self.index.get(key)
+        return found[0] if found else self._by_label.get(key)
 
     def find(self, segments: list[Segment]) -> list[Found]:
         """Every label occurring in the segments (longest first, no overlaps)."""
-        found: list[Found] = []
-        for segment in segments:
-            words = tokens(segment.text)
-            index = 0
-            while index < len(words):
-                longest = self._longest.get(words[index][0], 0)
-                for length in range(min(longest, len(words) - index), 0, -1):
-                    key = tuple(w for w, _, _ in words[index : index + length])
-                    hit = self._labels.get(key)
-                    if hit is not None and key in self._acronyms:
-                        start, end = words[index][1], words[index][2]
-                        if not segment.text[start:end].isupper():
-                            hit = None
-                    if hit is not None:
-                        start, end = words[index][1], words[index + length - 1][2]
-                        skill, label = hit
-                        found.append(
-                            Found(skill, label, segment.field, start, end, segment.text[start:end])
-                        )
-                        index += length
-                        break
-                else:
-                    index += 1
-        return found
+        return self.index.find(segments)

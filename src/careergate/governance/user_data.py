@@ -42,6 +42,7 @@ from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
 from careergate.audit.redaction import erase_entries
 from careergate.auth.store import KeyInfo
+from careergate.batches.plan import CONTENT_KIND, PLAN_KIND
 from careergate.privacy.subject_directory import SUBJECT_KIND
 from careergate.records.erasure import erase_from_journals
 from careergate.storage.backup import json_value
@@ -128,7 +129,8 @@ class Erasure:
     privacy_subject: int
     """Registered personal data for the privacy step (sealed in the vault) deleted."""
     kept_responses: int = 0
-    """Records of the user's answers kept upstream (placeholders, sealed) deleted."""
+    """Records of the user's answers kept upstream and of their batches (placeholders,
+    lines; sealed) deleted."""
     cache_entries: int = 0
     """Answers the response cache kept for the user's requests, deleted."""
     budget_leases: int = 0
@@ -189,9 +191,11 @@ async def erase_user(
                 VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
             )
         )
+        # With the answers kept upstream go the batches' placeholders and kept lines.
+        kept = (RESPONSE_KIND, PLAN_KIND, CONTENT_KIND)
         responses = await count(
             delete(VaultSecretRow).where(
-                VaultSecretRow.kind == RESPONSE_KIND, VaultSecretRow.label == user
+                VaultSecretRow.kind.in_(kept), VaultSecretRow.label == user
             )
         )
     set_aside = _rewrite_dead_letters(dead_letter, user, token)

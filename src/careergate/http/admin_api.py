@@ -1,42 +1,33 @@
-"""The admin HTTP API under ``/admin``: key administration, the audit log, users' data.
+"""The admin HTTP API under ``/admin``: key administration, the audit log, users' data,
+usage and feedback reports.
 
-Admin keys only. Bodies are small JSON documents checked by the same models the CLI
-uses (``KeySpec``, ``KeyUpdate``), so both faces allow exactly the same things.
-
-Each caller (key) may make ``CAREERGATE_ADMIN_RPM`` requests a minute and send bodies of
-at most ``CAREERGATE_ADMIN_MAX_BODY_BYTES``: far below what the model calls allow, since
-no administrative document is large and a leaked key should not be able to scrape the
-audit log or hammer the key store at the gateway's full speed.
+Bodies are small JSON documents checked by the same models the CLI uses (``KeySpec``,
+``KeyUpdate``), so both faces allow exactly the same things. Who may call, and the caps
+on each caller, are ``http/admin_access.py``'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from careergate.audit.log import Actor
 from careergate.audit.verify import verify
 from careergate.auth.permissions import KeySpec, KeyUpdate
-from careergate.auth.principal import Principal, Role
-from careergate.core.request_ids import new_request_id
-from careergate.errors import GatewayError, InvalidRequest, PermissionDenied, RequestTooLarge
+from careergate.errors import InvalidRequest
 from careergate.features.feedback import report as feedback_report
 from careergate.governance.user_data import erase_user, export_user
-from careergate.http.bodies import bounded_body
-from careergate.http.openai_api import RequestHeaders, RuntimeHolder
-from careergate.http.responses import error_response, json_response
+from careergate.http.admin_access import AdminAccess, admin_body, parse_body
+from careergate.http.openai_api import RuntimeHolder
 from careergate.privacy.shield import subject_of_document
 from careergate.reports.time_range import parse_range
 from careergate.reports.usage import usage_report
 from careergate.runtime import Runtime, vault
-from careergate.storage.text import first_unstorable
 
 
 class RotateRequest(BaseModel):
@@ -51,24 +42,10 @@ class EraseRequest(BaseModel):
     user: str = Field(min_length=1, max_length=200)
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _parse(model: type[M], raw: bytes) -> M:
-    try:
-        return model.model_validate_json(raw or b"{}")
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidRequest(f"{where}: {first['msg']}", param=where) from None
-
-
-Handler = Callable[[Runtime, Actor, Request], Awaitable[Any]]
-
-
 class AdminRoutes:
     def __init__(self, runtimes: RuntimeHolder) -> None:
         self.runtimes = runtimes
+        self._wrap = AdminAccess(runtimes).wrap
 
     def routes(self) -> list[Route]:
         return [
@@ -97,49 +74,13 @@ class AdminRoutes:
             ),
         ]
 
-    def _wrap(
-        self, handler: Handler, status: int = 200, *, readers_too: bool = False
-    ) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            runtime = self.runtimes.get()
-            request_id = new_request_id()
-            try:
-                principal = await runtime.auth.authenticate(
-                    RequestHeaders.parse(request.scope["headers"]).secret
-                )
-                await runtime.admin_cap.admit(principal.key_id)
-                if not (readers_too and principal.role is Role.READER):
-                    _require_admin(principal)
-                _refuse_unstorable(request.path_params.items())
-                _refuse_unstorable(request.query_params.multi_items())
-                client = request.client.host if request.client else "unknown"
-                actor = Actor(f"key:{principal.key_prefix}", client)
-                content = await handler(runtime, actor, request)
-            except GatewayError as error:
-                return error_response(error, request_id)
-            return json_response(content, request_id, status=status)
-
-        return endpoint
-
-    @staticmethod
-    async def _body(runtime: Runtime, request: Request) -> bytes:
-        """The body, its text checked like the parameters (a body that is not JSON is
-        left to its parser to refuse)."""
-        raw = await bounded_body(request, runtime.settings.admin_max_body_bytes, RequestTooLarge)
-        try:
-            document = orjson.loads(raw) if raw else None
-        except orjson.JSONDecodeError:
-            return raw
-        _refuse_unstorable([("", document)])
-        return raw
-
     async def list_keys(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         include_revoked = request.query_params.get("all") in ("1", "true")
         keys = await runtime.admin.list(include_revoked=include_revoked)
         return {"object": "list", "data": [k.to_json() for k in keys]}
 
     async def create_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        spec = _parse(KeySpec, await self._body(runtime, request))
+        spec = parse_body(KeySpec, await admin_body(runtime, request))
         created = await runtime.admin.create(actor, spec)
         return {"key": created.secret, **created.info.to_json()}
 
@@ -147,11 +88,11 @@ class AdminRoutes:
         return (await runtime.admin.show(request.path_params["key"])).to_json()
 
     async def update_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        changes = _parse(KeyUpdate, await self._body(runtime, request))
+        changes = parse_body(KeyUpdate, await admin_body(runtime, request))
         return (await runtime.admin.update(actor, request.path_params["key"], changes)).to_json()
 
     async def rotate_key(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        rotation = _parse(RotateRequest, await self._body(runtime, request))
+        rotation = parse_body(RotateRequest, await admin_body(runtime, request))
         grace = timedelta(seconds=rotation.grace_seconds)
         created = await runtime.admin.rotate(actor, request.path_params["key"], grace)
         return {"key": created.secret, **created.info.to_json()}
@@ -172,7 +113,7 @@ class AdminRoutes:
         the privacy step to find in that user's requests. Write-only: it is not shown again."""
         user = request.path_params["user"]
         try:
-            document = orjson.loads(await self._body(runtime, request) or b"{}")
+            document = orjson.loads(await admin_body(runtime, request) or b"{}")
         except orjson.JSONDecodeError:
             raise InvalidRequest("the body is not valid JSON", code="invalid_json") from None
         spec = subject_of_document(document)
@@ -205,7 +146,7 @@ class AdminRoutes:
         return await export_user(runtime.database, user, vault(runtime.settings, runtime.database))
 
     async def erase_user(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        user = _parse(EraseRequest, await self._body(runtime, request)).user
+        user = parse_body(EraseRequest, await admin_body(runtime, request)).user
         settings = runtime.settings
         forget = runtime.cache.forget_user if runtime.cache is not None else None
         erasure = await erase_user(
@@ -236,28 +177,3 @@ class AdminRoutes:
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         return {"lines": [line.to_json() for line in lines]}
-
-
-def _refuse_unstorable(values: Iterable[tuple[str, Any]]) -> None:
-    """Every admin input (path, query, body) passes here before a handler sees it: text no
-    database can keep is refused (400, naming the parameter) instead of failing in the
-    database (``careergate.storage.text``)."""
-    for name, value in values:
-        found = first_unstorable(value, name)
-        if found is not None:
-            where = found[0] or "body"
-            reason = found[1]
-            raise InvalidRequest(
-                f"'{where}' holds {reason}, which careergate cannot store.",
-                param=where,
-                code="invalid_text",
-            )
-
-
-def _require_admin(principal: Principal) -> None:
-    if principal.role is not Role.ADMIN:
-        raise PermissionDenied(
-            f"The key {principal.key_prefix}... is a {principal.role.value} key; "
-            "the admin API needs an admin key.",
-            code="admin_required",
-        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from careergate.core.request_ids import new_request_id
+from careergate.dashboard.routes import DashboardRoutes
 from careergate.endpoints import ENDPOINTS
 from careergate.errors import (
     GatewayError,
@@ -22,9 +24,14 @@ from careergate.errors import (
     NotFound,
 )
 from careergate.http.admin_api import AdminRoutes
+from careergate.http.alerts_api import AlertRoutes
+from careergate.http.batches_api import BatchRoutes
+from careergate.http.budgets_api import BudgetRoutes
+from careergate.http.drain import Drain
 from careergate.http.features_api import FeatureRoutes
 from careergate.http.openai_api import ForwardEndpoint, GatewayApp, ModelRoutes, RuntimeHolder
 from careergate.http.operations_api import OperationsRoutes
+from careergate.http.reports_api import ReportRoutes
 from careergate.http.responses import error_response
 from careergate.http.responses_api import StoredResponseRoutes
 from careergate.http.tasks_api import TaskRoutes
@@ -53,9 +60,11 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None, *, serving: bool = False) -> GatewayApp:
     """The gateway app; its lifespan starts and stops the runtime. ``serving``: the
     process does nothing else, so what the runtime loads is frozen out of the garbage
-    collector's reach once it has started (``_tune_collector``)."""
+    collector's reach once it has started (``_tune_collector``), and SIGTERM drains it
+    before it stops (``http/drain.py``)."""
     settings = settings or Settings()
     runtimes = RuntimeHolder()
+    drain = Drain(settings.drain_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -64,29 +73,36 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
             await runtimes.runtime.start_task_workers(settings.tasks.gateway_workers)
         if serving:
             gc.freeze()
+            drain.install(asyncio.get_running_loop())
         try:
             yield
         finally:
+            drain.uninstall()
             await runtimes.runtime.close()
             runtimes.runtime = None
 
     forward = {f"/v1/{path}": ForwardEndpoint(spec, runtimes) for path, spec in ENDPOINTS.items()}
     routes = [
-        *OperationsRoutes(runtimes).routes(),
+        *OperationsRoutes(runtimes, drain).routes(),
         # Registered here too so that other methods get a 405 rather than a 404.
         *(Route(path, handler, methods=["POST"]) for path, handler in forward.items()),
         *ModelRoutes(runtimes).routes(),
         *StoredResponseRoutes(runtimes).routes(),
         *AdminRoutes(runtimes).routes(),
+        *BudgetRoutes(runtimes).routes(),
+        *AlertRoutes(runtimes).routes(),
+        *ReportRoutes(runtimes).routes(),
         *FeatureRoutes(runtimes).routes(),
         *TaskRoutes(runtimes).routes(),
+        *BatchRoutes(runtimes).routes(),
+        *(DashboardRoutes(runtimes.get).routes() if settings.dashboard.enabled else ()),
     ]
     starlette = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
-    return GatewayApp(starlette, forward)  # type: ignore[arg-type]
+    return GatewayApp(starlette, forward, drain)  # type: ignore[arg-type]
 
 
 def _tune_collector() -> None:

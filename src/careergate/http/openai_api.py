@@ -27,13 +27,14 @@ from careergate.endpoints import EndpointSpec
 from careergate.errors import GatewayError, InternalError
 from careergate.http.bodies import body_too_large
 from careergate.http.disconnect import CancelOnDisconnect, ClientDisconnected, Watchlist
+from careergate.http.drain import Drain, close_after_answer
 from careergate.http.responses import (
     SANDBOX_HEADER,
     error_response,
     json_response,
     raw_error,
 )
-from careergate.http.security_headers import security_headers
+from careergate.http.security_headers import headers_for_path, security_headers
 from careergate.runtime import Runtime
 
 Headers = list[tuple[bytes, bytes]]
@@ -322,20 +323,23 @@ class GatewayApp:
     """The outermost ASGI app: model-call POSTs go straight to their handlers, the rest
     (models, health, errors for unknown paths, lifespan) to the Starlette app."""
 
-    def __init__(self, fallback: ASGIApp, fast: dict[str, ASGIApp]) -> None:
+    def __init__(self, fallback: ASGIApp, fast: dict[str, ASGIApp], drain: Drain) -> None:
         self.fallback = fallback
         self.fast = fast
+        self.drain = drain
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.fallback(scope, receive, send)
             return
+        if self.drain.draining:  # leaving the pool: hold no connection open after this
+            send = close_after_answer(send)
         if scope["method"] == "POST":
             handler = self.fast.get(scope["path"])
             if handler is not None:
                 await handler(scope, receive, send)
                 return
-        extra = security_headers(scope)
+        extra = headers_for_path(scope)
 
         async def send_secured(message: Message) -> None:
             # Starlette's responses (and its 404s and 405s) get the same headers as the

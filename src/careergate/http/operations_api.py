@@ -15,14 +15,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from careergate.core.request_ids import new_request_id
+from careergate.http.drain import Drain
 from careergate.http.openai_api import RuntimeHolder
 from careergate.http.responses import json_response
 from careergate.upstream.health import BreakerState
 
 
 class OperationsRoutes:
-    def __init__(self, runtimes: RuntimeHolder) -> None:
+    def __init__(self, runtimes: RuntimeHolder, drain: Drain) -> None:
         self.runtimes = runtimes
+        self.drain = drain
         self._openapi = orjson.dumps(openapi_document())
 
     def routes(self) -> list[Route]:
@@ -39,9 +41,13 @@ class OperationsRoutes:
         return json_response({"status": "ok"}, new_request_id())
 
     async def readyz(self, request: Request) -> Response:
-        """Ready: the database answers and at least one deployment is not failing."""
+        """Ready: not shutting down, the database answers and at least one deployment is
+        not failing. A draining process fails it first, so that the orchestrator stops
+        sending it requests before it stops accepting them (``http/drain.py``)."""
         runtime = self.runtimes.get()
         problems: list[str] = []
+        if self.drain.draining:
+            problems.append("draining: the process is shutting down")
         try:
             await runtime.database.ping()
         except Exception as exc:  # any failure means not ready; the reason is the class

@@ -5,6 +5,11 @@ key or deployment it is about). The ``alerts`` table holds one row per (kind, su
 a repeat within ``quiet_hours`` only counts up; after it, the alert is sent again. The
 table is shared, so several gateway processes send an alert once between them.
 Webhooks receive Slack-compatible JSON (``{"text": ...}`` plus the fields).
+
+An operator acknowledges an alert (dashboard, admin API) to say it is in hand. Repeats
+within the quiet period count up under the acknowledgement (the same trouble, still in
+hand); once the alert is sent again, after the quiet period, it is open again, so an
+acknowledgement never hides a problem for longer than one quiet period.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import aiohttp
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from careergate.errors import NotFound
 from careergate.storage.database import Database
 from careergate.storage.tables import AlertRow
 from careergate.storage.times import as_utc
@@ -33,6 +39,14 @@ class Alert:
     message: str
     details: dict[str, Any] | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "message": self.message,
+            "details": self.details,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class AlertRecord:
@@ -43,9 +57,37 @@ class AlertRecord:
     first_at: datetime
     last_at: datetime
     count: int
+    id: int = 0
+    sent_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+
+    @classmethod
+    def from_row(cls, row: AlertRow) -> AlertRecord:
+        return cls(
+            row.kind,
+            row.subject,
+            row.message,
+            row.details,
+            as_utc(row.first_at),
+            as_utc(row.last_at),
+            row.count,
+            row.id,
+            as_utc(row.sent_at),
+            as_utc(row.acknowledged_at),
+            row.acknowledged_by,
+        )
+
+    @property
+    def acknowledged(self) -> bool:
+        """Acknowledged, and not sent again since."""
+        if self.acknowledged_at is None:
+            return False
+        return self.sent_at is None or self.acknowledged_at >= self.sent_at
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "id": self.id,
             "kind": self.kind,
             "subject": self.subject,
             "message": self.message,
@@ -53,6 +95,9 @@ class AlertRecord:
             "first_at": self.first_at.isoformat(),
             "last_at": self.last_at.isoformat(),
             "count": self.count,
+            "acknowledged": self.acknowledged,
+            "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
+            "acknowledged_by": self.acknowledged_by,
         }
 
 
@@ -138,18 +183,17 @@ class AlertCenter:
         query = select(AlertRow).order_by(AlertRow.last_at.desc()).limit(limit)
         async with self.database.session() as session:
             rows = (await session.scalars(query)).all()
-        return [
-            AlertRecord(
-                r.kind,
-                r.subject,
-                r.message,
-                r.details,
-                as_utc(r.first_at),
-                as_utc(r.last_at),
-                r.count,
-            )
-            for r in rows
-        ]
+        return [AlertRecord.from_row(r) for r in rows]
+
+    async def acknowledge(self, alert_id: int, by: str) -> AlertRecord:
+        """Mark the alert as in hand, by ``by`` (an actor's name, never a secret)."""
+        async with self.database.session() as session, session.begin():
+            row = await session.get(AlertRow, alert_id)
+            if row is None:
+                raise NotFound(f"no alert with id {alert_id}", code="alert_not_found")
+            row.acknowledged_at = max(datetime.now(UTC), as_utc(row.sent_at))
+            row.acknowledged_by = by
+            return AlertRecord.from_row(row)
 
     async def close(self) -> None:
         if self._background:

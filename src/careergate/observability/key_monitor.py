@@ -160,21 +160,28 @@ class KeyMonitor:
             )
         return found
 
-    async def check(self, now: datetime | None = None) -> list[Alert]:
-        """Evaluate every rule for every active key; raise (and return) what fires."""
+    async def findings(self, now: datetime | None = None) -> dict[str, list[Alert]]:
+        """What every rule finds now, per active key id (nothing is raised)."""
         now = now or datetime.now(UTC)
         hour_ago = now - timedelta(hours=1)
         ever = await key_activity(self.database)
         hour = await key_activity(self.database, hour_ago)
         week = await key_activity(self.database, hour_ago - timedelta(days=7), hour_ago)
-        fired: list[Alert] = []
+        found: dict[str, list[Alert]] = {}
+        empty = KeyActivity()
         for key in await self.keys.list():
             if key.state(now) != "active":
                 continue
-            empty = KeyActivity()
-            for alert in self._rules(
+            found[key.id] = self._rules(
                 key, ever.get(key.id, empty), hour.get(key.id, empty), week.get(key.id, empty), now
-            ):
+            )
+        return found
+
+    async def check(self, now: datetime | None = None) -> list[Alert]:
+        """Evaluate every rule for every active key; raise (and return) what fires."""
+        fired: list[Alert] = []
+        for alerts in (await self.findings(now)).values():
+            for alert in alerts:
                 await self.alerts.raise_alert(alert)
                 fired.append(alert)
         return fired

@@ -1,5 +1,6 @@
 """Prometheus metrics of the request path: requests, tokens, cost and latency by
-endpoint, model, feature and status, served at ``GET /metrics``.
+endpoint, model, feature and status, and each deployment's answer time (and, read when
+scraped, its breaker's state), served at ``GET /metrics``.
 
 Each gateway has a registry of its own (no module-level metrics), so several gateways
 in one process (tests, library users) do not add up each other's counts. With several
@@ -24,9 +25,16 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 from careergate.observability.cache_metrics import CacheMetrics
-from careergate.observability.tally import RequestKey, Tally, TallyCollector
+from careergate.observability.tally import (
+    RequestKey,
+    Tally,
+    TallyCollector,
+    UpstreamCollector,
+    UpstreamTally,
+)
 from careergate.usage.record import UsageRecord
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160)
@@ -51,6 +59,11 @@ NAMES = {
     ),
 }
 
+UPSTREAM_LATENCY = (
+    "careergate_upstream_duration_seconds",
+    "Time a deployment took to answer an attempt (to its response headers), by deployment.",
+)
+
 
 CORRECTED = (
     "careergate_usage_corrected",
@@ -66,16 +79,27 @@ class GatewayMetrics:
         self._known_model = known_model
         self.registry = CollectorRegistry()
         self._shared = bool(os.environ.get(MULTIPROCESS_DIR))
+        self._read_when_scraped: list[Collector] = []
         self._count: Callable[[RequestKey, UsageRecord], None]
+        self._upstream: Callable[[str, float], None]
         # Rare by nature: prometheus_client's own counter, shared by worker processes too.
         self._corrected = Counter(*CORRECTED, ["deployment", "reason"], registry=self.registry)
         self.cache = CacheMetrics(self.registry)
         if self._shared:
             self._count = _PrometheusValues(self.registry).add
+            upstream = Histogram(
+                *UPSTREAM_LATENCY, ["deployment"], buckets=LATENCY_BUCKETS, registry=self.registry
+            )
+            self._upstream = lambda deployment, seconds: upstream.labels(deployment).observe(
+                seconds
+            )
         else:
             tally = Tally(LATENCY_BUCKETS, TOKEN_KINDS)
             self.registry.register(TallyCollector(tally, NAMES))
             self._count = tally.add
+            upstreams = UpstreamTally(LATENCY_BUCKETS)
+            self.registry.register(UpstreamCollector(upstreams, *UPSTREAM_LATENCY))
+            self._upstream = upstreams.add
 
     def observe(self, record: UsageRecord) -> None:
         """Count one settled request."""
@@ -89,11 +113,23 @@ class GatewayMetrics:
             model = "other"
         self._count((record.endpoint, model, record.feature or "", str(record.status_code)), record)
 
+    def observe_upstream(self, deployment: str, seconds: float) -> None:
+        """Count one answer of a deployment, ``seconds`` after the attempt was sent."""
+        self._upstream(deployment, seconds)
+
+    def include(self, collector: Collector) -> None:
+        """Figures read from another part when scraped (breaker states): this process's
+        own, also when worker processes share their counts."""
+        self._read_when_scraped.append(collector)
+        self.registry.register(collector)
+
     def exposition(self) -> bytes:
         """The text format of every metric (of every worker process, when they share)."""
         if self._shared:
             combined = CollectorRegistry()
             multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
+            for collector in self._read_when_scraped:
+                combined.register(collector)
             return generate_latest(combined)
         return generate_latest(self.registry)
 

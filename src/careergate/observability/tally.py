@@ -148,3 +148,44 @@ class TallyCollector(Collector):
             if created:
                 family.add_sample(name + "_created", labels, cells.created)
         return family
+
+
+class UpstreamTally:
+    """How long each deployment took to answer (seconds), by latency bucket."""
+
+    def __init__(self, latency_buckets: Sequence[float]) -> None:
+        self.bounds = list(latency_buckets)
+        self.latency: dict[str, _Cells] = {}
+        """Per deployment: a count per bucket (the last one is +Inf), then the sum."""
+
+    def add(self, deployment: str, seconds: float) -> None:
+        cells = self.latency.get(deployment)
+        if cells is None:
+            cells = self.latency[deployment] = _Cells(len(self.bounds) + 2)
+        cells.values[bisect_left(self.bounds, seconds)] += 1
+        cells.values[-1] += seconds
+
+
+class UpstreamCollector(Collector):
+    """Renders an ``UpstreamTally`` as a ``Histogram`` labelled by deployment would be."""
+
+    def __init__(self, tally: UpstreamTally, name: str, documentation: str) -> None:
+        self.tally = tally
+        self.name = name
+        self.documentation = documentation
+
+    def collect(self) -> Iterator[Metric]:
+        created = _created_series_enabled()
+        family = Metric(self.name, self.documentation, "histogram")
+        bounds = [*map(floatToGoString, self.tally.bounds), "+Inf"]
+        for deployment, cells in self.tally.latency.items():
+            labels = {"deployment": deployment}
+            total = 0.0
+            for bound, count in zip(bounds, cells.values, strict=False):
+                total += count
+                family.add_sample(self.name + "_bucket", {**labels, "le": bound}, total)
+            family.add_sample(self.name + "_count", labels, total)
+            family.add_sample(self.name + "_sum", labels, cells.values[-1])
+            if created:
+                family.add_sample(self.name + "_created", labels, cells.created)
+        yield family

@@ -51,7 +51,7 @@ class PiiDetector:
             done = self._final.get(key)
             if done is None:
                 done = tuple(
-                    resolve_overlaps([*findings, *self._standalone(text, names, findings)])
+                    resolve_overlaps([*findings, *self._standalone(text, names, findings, subject)])
                 )
                 self._final.put(key, done, len(text))
             final.append(list(done))
@@ -73,7 +73,7 @@ class PiiDetector:
         for text, findings in searched.items():
             resolved = tuple(resolve_overlaps(findings))
             persons = frozenset(
-                " ".join(text[f.start : f.end].split())
+                " ".join(text[f.start : f.end].replace(",", " ").split())
                 for f in resolved
                 if f.kind is PiiKind.PERSON
             )
@@ -85,15 +85,24 @@ class PiiDetector:
         ]
 
     def _standalone(
-        self, text: str, full_names: tuple[str, ...], findings: Found
+        self, text: str, full_names: tuple[str, ...], findings: Found, subject: Subject
     ) -> Iterator[Finding]:
-        """Name parts not inside a longer finding ("Jane" alone, not in "Jane Doe") and not
-        a tool's name ("Ruby" of "Ruby Chen" is not masked in "Ruby on Rails")."""
+        """Name parts not inside a longer finding ("Jane" alone, not in "Jane Doe") and,
+        unless the caller named the person, not a tool's name ("Ruby" of a "Ruby Chen"
+        found in the text is not masked in "Ruby on Rails"; the subject's "Julia" is)."""
+        named = {value for kind, value in subject if kind is PiiKind.PERSON}
         for part in find_name_parts(text, full_names):
-            if self.names is not None and self.names.is_not_name(text[part.start : part.end]):
+            if (
+                self.names is not None
+                and part.canonical not in named
+                and self.names.is_not_name(text[part.start : part.end])
+            ):
                 continue
             if not any(
-                f.length > part.length and f.start < part.end and part.start < f.end
+                f.length > part.length
+                and f.priority >= part.priority
+                and f.start < part.end
+                and part.start < f.end
                 for f in findings
             ):
                 yield part

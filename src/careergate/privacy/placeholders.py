@@ -6,6 +6,10 @@ so its placeholders stay the same from turn to turn without any state kept betwe
 requests (and so on any replica). A number the caller's own text already uses (someone
 writing about "[PERSON_1]") is skipped, so that the answer's copy of the caller's text
 is not mistaken for a placeholder of ours and "restored".
+
+One value written two ways ("+44 20 7946 0958" and "020 7946 0958", "Jane Doe" and
+"JANE DOE") keeps its number, and each other spelling gets a variant of it
+(``[PHONE_1_2]``), so that every occurrence comes back exactly as it was written.
 """
 
 from __future__ import annotations
@@ -18,19 +22,21 @@ from collections.abc import Set as AbstractSet
 import orjson
 
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.known import PHONE_CORE_DIGITS, name_parts
+from careergate.privacy.known import PHONE_CORE_DIGITS, fold, name_parts
 from careergate.privacy.subject import Subject
 
 PLACEHOLDER = re.compile(
-    r"\[(" + "|".join(kind.value for kind in PiiKind) + r")_(\d{1,4})(?:_(GIVEN|FAMILY))?\]"
+    r"\[("
+    + "|".join(kind.value for kind in PiiKind)
+    + r")_(\d{1,4})(?:_(GIVEN|FAMILY))?(?:_(\d{1,3}))?\]"
 )
-LONGEST_PLACEHOLDER = max(len(kind.value) for kind in PiiKind) + len("[_9999_FAMILY]")
+LONGEST_PLACEHOLDER = max(len(kind.value) for kind in PiiKind) + len("[_9999_FAMILY_999]")
 
 
 def _normal(kind: PiiKind, value: str) -> str:
     if kind is PiiKind.PHONE:
         return re.sub(r"\D", "", value)[-PHONE_CORE_DIGITS:]  # as the finder matches them
-    return " ".join(value.split()).casefold()
+    return fold(" ".join(value.split()))  # "José" and "JOSE" are one person
 
 
 def taken_numbers(texts: Iterable[str]) -> set[tuple[str, int]]:
@@ -59,6 +65,8 @@ class Placeholders:
         self._taken = taken
         self._placeholder: dict[tuple[PiiKind, str], str] = {}
         self._value: dict[str, str] = {}
+        self._spelling: dict[tuple[str, str], str] = {}
+        """(placeholder, spelling) -> the variant that stands for that spelling."""
         self._numbers: Counter[PiiKind] = Counter()
         self.kinds: Counter[str] = Counter()
         """Occurrences replaced, by kind."""
@@ -79,6 +87,10 @@ class Placeholders:
             if match is None:
                 continue
             self._value[placeholder] = value
+            if match.group(4):  # another spelling of a value: it keeps its variant
+                base = placeholder[: placeholder.rfind("_")] + "]"
+                self._spelling[(base, value)] = placeholder
+                continue
             if match.group(3):  # a name's part: restored, never handed out again
                 continue
             kind, number = PiiKind(match.group(1)), int(match.group(2))
@@ -101,15 +113,27 @@ class Placeholders:
             self._value[placeholder] = value
         return placeholder
 
+    def _spelt(self, placeholder: str, value: str) -> str:
+        """``placeholder`` when it stands for ``value`` as written, else the variant of it
+        that does (``[PHONE_1_2]``)."""
+        first = self._value.setdefault(placeholder, value)
+        if first == value:
+            return placeholder
+        variant = self._spelling.get((placeholder, value))
+        if variant is None:
+            count = sum(1 for held, _ in self._spelling if held == placeholder)
+            variant = f"{placeholder[:-1]}_{count + 2}]"
+            self._spelling[(placeholder, value)] = variant
+            self._value[variant] = value
+        return variant
+
     def placeholder(self, finding: Finding, value: str) -> str:
         if self.mask:
             return f"[{finding.kind.value}]"
         if finding.part and finding.canonical:
             whole = self._register(PiiKind.PERSON, finding.canonical)
-            placeholder = f"{whole[:-1]}_{finding.part}]"
-            self._value.setdefault(placeholder, value)
-            return placeholder
-        return self._register(finding.kind, value)
+            return self._spelt(f"{whole[:-1]}_{finding.part}]", value)
+        return self._spelt(self._register(finding.kind, value), value)
 
     def participant(self, name: str) -> str:
         """The stand-in for a message's ``name``: it names a participant, so a person,

@@ -267,6 +267,26 @@ class SecretScanner:
         of this request alone, such as the caller's own key)."""
         return self._table.find(text, (*self._known, *known))
 
+    def find_whole(self, text: str, known: Iterable[str] = ()) -> list[SecretSpan]:
+        """``find``'s spans widened to the whole token each stands in: a prompt must keep
+        none of a key, so its type prefix goes too (``sk-proj-...``), which ``scrub``
+        leaves readable in logs to tell keys apart."""
+        return [
+            SecretSpan(span.kind, *_whole_token(text, span.start, span.end))
+            for span in self.find(text, known)
+        ]
+
     def scrub(self, text: str, known: Iterable[str] = (), marker: str = REDACTED) -> str:
         """``text`` with every credential ``find`` reports replaced by ``marker``."""
         return replace_spans(text, self.find(text, known), marker)
+
+
+_TOKEN_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def _whole_token(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and text[start - 1] in _TOKEN_CHARACTERS:
+        start -= 1
+    while end < len(text) and text[end] in _TOKEN_CHARACTERS:
+        end += 1
+    return start, end

@@ -327,6 +327,9 @@ class AlertRow(Base):
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     count: Mapped[int] = mapped_column(Integer, default=1)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    """Who acknowledged it (``key:<prefix>`` or ``cli:<user>``)."""
 
 
 class BudgetRow(Base):
@@ -452,3 +455,67 @@ class TaskItemRow(Base):
     queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BatchFileRow(Base):
+    """A file of the Files API (``careergate.batches``): a batch's input, or its output
+    or error file. Its content is kept by the upstream (``deployment`` and
+    ``upstream_id``) or, for a batch the gateway runs itself, sealed in the vault; the
+    database holds no line of it."""
+
+    __tablename__ = "batch_files"
+    __table_args__ = (Index("ix_batch_files_key", "key_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(16))
+    """``batch`` (an input), ``batch_output`` or ``batch_error``."""
+    filename: Mapped[str] = mapped_column(String(400))
+    bytes: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[int] = mapped_column(Integer)
+    deployment: Mapped[str | None] = mapped_column(String(200))
+    """Where the upstream keeps it; ``None``: sealed in the vault."""
+    upstream_id: Mapped[str | None] = mapped_column(String(200))
+    batch_id: Mapped[str | None] = mapped_column(String(40))
+    """The batch an output or error file belongs to (its placeholders restore it)."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BatchRow(Base):
+    """A batch of the Batch API: who submitted it (its usage is theirs), where it runs
+    (a deployment's own Batch API, or the gateway's tasks), what it holds in budgets,
+    and when it was metered: ``metered_at`` is set once, in the transaction that writes
+    its lines' usage and settles its lease, so a batch is metered exactly once."""
+
+    __tablename__ = "batches"
+    __table_args__ = (
+        Index("ix_batches_key", "key_id", "created_at"),
+        Index("ix_batches_open", "metered_at", "next_poll_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))
+    feature: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    endpoint: Mapped[str] = mapped_column(String(40))
+    input_file_id: Mapped[str] = mapped_column(String(40))
+    deployment: Mapped[str | None] = mapped_column(String(200))
+    """The deployment whose Batch API runs it; ``None``: the gateway runs its lines."""
+    upstream_id: Mapped[str | None] = mapped_column(String(200))
+    task_id: Mapped[str | None] = mapped_column(String(32))
+    """The task running its lines, when the gateway runs them."""
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The batch object as the API answers it (the gateway's ids, the upstream's times)."""
+    reserved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_nano_usd: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_poll_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Open: when a follower looks at it next. Metered: when its placeholders go
+    (``None``: they have gone)."""
+    metered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When its output was first downloaded (its placeholders go some time after)."""

@@ -283,13 +283,20 @@ class UpstreamClient:
         return await self.send_once("GET", deployment, url, headers, deadline)
 
     async def send_once(
-        self, method: str, deployment: str, url: str, headers: dict[str, str], deadline: float
+        self,
+        method: str,
+        deployment: str,
+        url: str,
+        headers: dict[str, str],
+        deadline: float,
+        body: bytes = b"",
     ) -> UpstreamReply:
-        """One request without a body (``GET``, ``DELETE``) to a deployment; no retries."""
+        """One request to a deployment outside the request path (a kept answer fetched,
+        a batch's file uploaded); no retries."""
         try:
             async with Deadline(deadline):
                 where = self._request_url(url, deployment)
-                resp = await self.pool.request(method, where, headers)
+                resp = await self.pool.request(method, where, headers, body)
                 try:
                     return UpstreamReply(resp.status, resp.headers, await resp.read(), 1)
                 finally:

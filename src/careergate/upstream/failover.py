@@ -147,7 +147,7 @@ class Failover:
                 if result.status >= 500:
                     self.health.failed(name, f"HTTP {result.status}", loop.time())
                 else:
-                    health.succeeded(time.perf_counter() - started)  # it answered
+                    self.health.succeeded(name, time.perf_counter() - started)  # it answered
                 if not last and moves_on(result.status, result.body):
                     if result.status == 400:  # the context was too long: only larger ones
                         plan = [*plan[: index + 1], *self._larger(target, plan[index + 1 :])]
@@ -156,7 +156,7 @@ class Failover:
                     failed.append(f"{name} ({target.model}): HTTP {result.status}")
                     continue
                 return Served(result, target, failed)
-            health.succeeded(time.perf_counter() - started)
+            self.health.succeeded(name, time.perf_counter() - started)
             return Served(result, target, failed)
         raise AssertionError("unreachable: the last target returns or raises")
 

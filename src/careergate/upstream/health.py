@@ -130,6 +130,8 @@ class DeploymentHealth:
 
 OpenedHook = Callable[[str, str], None]
 """(deployment, reason): called when a breaker opens."""
+AnsweredHook = Callable[[str, float], None]
+"""(deployment, seconds): called when a deployment answers an attempt."""
 
 
 class HealthBoard:
@@ -140,9 +142,13 @@ class HealthBoard:
         deployments: Iterable[str],
         settings: BreakerSettings,
         on_open: OpenedHook | None = None,
+        on_answer: AnsweredHook | None = None,
     ) -> None:
+        """``on_answer``: told how long each answer took (metrics, the latency
+        objectives); it runs on every request, so it must be cheap."""
         self.settings = settings
         self._on_open = on_open or (lambda deployment, reason: None)
+        self._on_answer = on_answer or (lambda deployment, seconds: None)
         self._health = {name: DeploymentHealth(name, settings) for name in deployments}
 
     def __getitem__(self, deployment: str) -> DeploymentHealth:
@@ -150,6 +156,11 @@ class HealthBoard:
 
     def all(self) -> list[DeploymentHealth]:
         return list(self._health.values())
+
+    def succeeded(self, deployment: str, latency: float) -> None:
+        """The deployment answered (its breaker counts a success) after ``latency`` s."""
+        self._health[deployment].succeeded(latency)
+        self._on_answer(deployment, latency)
 
     def failed(self, deployment: str, reason: str, now: float) -> None:
         health = self._health[deployment]

@@ -12,6 +12,9 @@ from careergate.config.deployments import ConfigError, DeploymentConfig
 
 BASIC_ENDPOINTS = frozenset({"chat/completions", "embeddings"})
 """What every OpenAI-like upstream serves; the Responses API is OpenAI's own."""
+SANDBOX_LACKS = frozenset({"batches"})
+"""What the sandbox upstream does not serve: the Files and Batch APIs (the gateway runs
+a batch's lines itself there)."""
 
 
 class Provider(Protocol):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from careergate.config.deployments import WILDCARD, ConfigError, DeploymentConfig
 from careergate.errors import InvalidRequest, NotFound
-from careergate.upstream.providers import Provider, provider_for
+from careergate.upstream.providers import SANDBOX_LACKS, Provider, provider_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +28,10 @@ class Deployment:
         """Whether the upstream serves the endpoint at ``endpoint`` (``responses``)."""
         if self.config.endpoints is not None:
             return endpoint in self.config.endpoints
+        if self.config.sandbox:
+            return endpoint not in SANDBOX_LACKS
         known = self.provider.endpoints
-        return self.config.sandbox or known is None or endpoint in known
+        return known is None or endpoint in known
 
 
 @dataclass(frozen=True, slots=True)

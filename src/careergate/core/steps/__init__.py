@@ -15,6 +15,7 @@ from careergate.core.steps.limit import LimitRate
 from careergate.core.steps.protect import ProtectPersonalData
 from careergate.core.steps.reserve import ReserveBudget
 from careergate.core.steps.route import RouteCall
+from careergate.core.steps.secrets import KeepSecrets
 from careergate.core.steps.step import Step
 from careergate.core.steps.tokens import ChargeTokens
 
@@ -24,6 +25,7 @@ __all__ = [
     "ChooseModel",
     "Forward",
     "KeepConversation",
+    "KeepSecrets",
     "LimitRate",
     "LookUpCache",
     "ProtectPersonalData",

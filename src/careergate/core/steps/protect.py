@@ -28,7 +28,9 @@ class ProtectPersonalData:
         if protection is None:
             return None
         outcome = call.outcome
-        outcome.pii_kinds, outcome.pii_action = protection.kinds, protection.action
+        if protection.replaced or outcome.pii_action == "off":  # else the secrets step's
+            outcome.pii_kinds = tuple(sorted({*outcome.pii_kinds, *protection.kinds}))
+            outcome.pii_action = protection.action
         refusal = protection.refusal()
         if refusal is not None:
             raise refusal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from careergate.errors import InvalidRequest
 from careergate.tasks.kinds.base import ItemContext, Plan, TaskKind
+from careergate.tasks.kinds.batch_lines import BatchLines
 from careergate.tasks.kinds.chat import ChatCompletions
 from careergate.tasks.kinds.documents import GenerateResumes, OptimiseContent
 from careergate.tasks.kinds.evaluation import Evaluation
@@ -17,6 +18,7 @@ KINDS: dict[str, TaskKind] = {
         OptimiseContent(),
         MatchJobs(),
         Evaluation(),
+        BatchLines(),
     )
 }
 

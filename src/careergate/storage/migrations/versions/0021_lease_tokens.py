@@ -3,15 +3,15 @@ of a request reconciled from it reports the tokens it was charged for.
 
 Leases written before have none (0): they live for the requests in flight only.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

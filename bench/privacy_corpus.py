@@ -1,0 +1,936 @@
+"""The privacy evaluation set: labelled documents written from material the project did
+not write, in a test and a development split.
+
+Sources:
+
+- the sentence templates of Microsoft's ``presidio-evaluator`` 0.3.2 (MIT, vendored in
+  ``tests/data/privacy/presidio_templates.txt`` with its licence);
+- Faker 40.54.0's locales for the values: names in their own scripts and orders,
+  streets, postcodes, phone numbers, emails' domains, national identifiers with their
+  issuers' check digits (Spain's DNI and NIE, Italy's codice fiscale, the Netherlands'
+  BSN, Poland's PESEL, Sweden's personnummer, Brazil's CPF, Korea's RRN, China's resident
+  id, France's NIR, the UK's NINO, India's Aadhaar) and Luhn-valid card numbers;
+- identifiers Faker lacks, built here from their issuers' published rules: India's PAN
+  (five letters, the fourth ``P`` for a person, four digits, a letter), Ireland's PPSN
+  (seven digits and a mod-23 check letter), Australia's TFN (weights 1 4 3 7 5 8 6 9 10,
+  mod 11), Canada's SIN (Luhn);
+- documents written by hand in the forms personal data takes in career texts: CV
+  headers (capitals, a name over two lines, family name first), cover letters, forms,
+  chat messages, in the conventions of 20 locales (labels and dates of birth in their
+  languages, CJK dates), career texts with no personal data at all (tools, certifications,
+  places, ticket and order numbers), and chat messages carrying credentials in their
+  published formats.
+
+Each split uses its own half of the templates (alternate ones) and its own seed, so the
+test split holds layouts that tuning on the development split never saw. Output: one
+JSON object per line, ``{"id", "kind", "locale", "text", "values": [[KIND, value]...],
+"subject": {...} | null, "secrets": [value...]}``; ``values`` are the personal data a
+reader would recognise, each a literal substring of ``text``.
+
+Run: ``python bench/privacy_corpus.py --split test`` (and ``--split dev``); deterministic
+for a given Faker version, offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import random
+import re
+import string
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from faker import Faker
+from faker.providers.address.it_IT import Provider as ItalianAddresses
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "privacy"
+SEEDS = {"test": 15_001, "dev": 15_002}
+LOCALES = [
+    "en_US",
+    "en_GB",
+    "en_IN",
+    "en_AU",
+    "en_IE",
+    "en_CA",
+    "es_ES",
+    "es_MX",
+    "fr_FR",
+    "de_DE",
+    "it_IT",
+    "pt_BR",
+    "nl_NL",
+    "pl_PL",
+    "sv_SE",
+    "ko_KR",
+    "vi_VN",
+    "zh_CN",
+    "ja_JP",
+    "tr_TR",
+]
+FAMILY_FIRST = {"ko_KR", "zh_CN", "ja_JP", "vi_VN"}
+NO_SPACE = {"ko_KR", "zh_CN"}
+
+# ---------------------------------------------------------------------------------------
+# Identifiers Faker lacks, from their issuers' rules.
+
+
+def pan(rng: random.Random, family: str) -> str:
+    """India's Permanent Account Number: AAA, P (a person), the surname's initial, four
+    digits, a letter."""
+    initial = (_ascii(family)[:1] or "K").upper()
+    letters = "".join(rng.choice(string.ascii_uppercase) for _ in range(3))
+    digits = "".join(rng.choice(string.digits) for _ in range(4))
+    return f"{letters}P{initial}{digits}{rng.choice(string.ascii_uppercase)}"
+
+
+def ppsn(rng: random.Random) -> str:
+    """Ireland's PPS number: seven digits and a check letter (weights 8..2, mod 23)."""
+    digits = [rng.randrange(10) for _ in range(7)]
+    total = sum(d * w for d, w in zip(digits, range(8, 1, -1), strict=True))
+    return "".join(map(str, digits)) + "WABCDEFGHIJKLMNOPQRSTUV"[total % 23]
+
+
+DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+def dni(rng: random.Random) -> str:
+    """Spain's DNI: eight digits and the letter of their remainder mod 23."""
+    number = rng.randrange(10**7, 10**8)
+    return f"{number}{DNI_LETTERS[number % 23]}"
+
+
+def nie(rng: random.Random) -> str:
+    """Spain's NIE: X, Y or Z (0, 1, 2), seven digits, the DNI's check letter."""
+    first = rng.randrange(3)
+    number = rng.randrange(10**7)
+    return f"{'XYZ'[first]}{number:07d}{DNI_LETTERS[(first * 10**7 + number) % 23]}"
+
+
+def tfn(rng: random.Random) -> str:
+    """Australia's tax file number: nine digits whose weighted sum is divisible by 11."""
+    weights = (1, 4, 3, 7, 5, 8, 6, 9, 10)
+    while True:
+        digits = [rng.randrange(10) for _ in range(9)]
+        if digits[0] and sum(d * w for d, w in zip(digits, weights, strict=True)) % 11 == 0:
+            text = "".join(map(str, digits))
+            return f"{text[:3]} {text[3:6]} {text[6:]}"
+
+
+def luhn_complete(prefix: str) -> str:
+    total = 0
+    for i, char in enumerate(reversed(prefix)):
+        d = int(char)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return prefix + str((10 - total % 10) % 10)
+
+
+def sin(rng: random.Random) -> str:
+    """Canada's social insurance number (Luhn), written 3-3-3."""
+    text = luhn_complete(str(rng.choice((1, 2, 4, 5, 6, 7, 9))) + f"{rng.randrange(10**7):07d}")
+    return f"{text[:3]} {text[3:6]} {text[6:]}"
+
+
+def _ascii(text: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if c.isascii() and (c.isalnum() or c in " -")
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# A person of a locale, with every form a document may write them in.
+
+MONTHS = {
+    "en": "January February March April May June July August September October November December",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+    "diciembre",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+    "dicembre",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
+    "dezembro",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "pl": "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
+    "listopada grudnia",
+    "sv": "januari februari mars april maj juni juli augusti september oktober november december",
+    "tr": "Ocak Şubat Mart Nisan Mayıs Haziran Temmuz Ağustos Eylül Ekim Kasım Aralık",
+}
+DOB_LABELS = {
+    "en": ("Date of birth: ", "DOB: ", "D.O.B. ", "Born ", "Birthday: "),
+    "es": ("Fecha de nacimiento: ", "F. nacimiento: ", "Nacido el "),
+    "fr": ("Date de naissance : ", "Né le ", "Née le "),
+    "de": ("Geburtsdatum: ", "geb. ", "Geboren am "),
+    "it": ("Data di nascita: ", "Nato il ", "Nata il "),
+    "pt": ("Data de nascimento: ", "Nascido em ", "Nascida em "),
+    "nl": ("Geboortedatum: ", "Geboren op "),
+    "pl": ("Data urodzenia: ", "Ur. "),
+    "sv": ("Födelsedatum: ", "Född "),
+    "ko": ("생년월일: ", "생년월일 "),
+    "zh": ("出生日期：", "出生年月："),
+    "ja": ("生年月日：", "生年月日 "),
+    "vi": ("Ngày sinh: ", "Sinh ngày "),
+    "tr": ("Doğum tarihi: ", "D. Tarihi: "),
+}
+
+
+def dob_forms(language: str, day: date, rng: random.Random) -> str:
+    """A date of birth as a document of ``language`` writes it."""
+    d, m, y = day.day, day.month, day.year
+    if language in ("ko",):
+        return f"{y}년 {m}월 {d}일" if rng.random() < 0.7 else f"{y}.{m:02d}.{d:02d}"
+    if language in ("zh", "ja"):
+        return f"{y}年{m}月{d}日" if rng.random() < 0.8 else f"{y}/{m:02d}/{d:02d}"
+    numeric = {
+        "en": (f"{d:02d}/{m:02d}/{y}", f"{m:02d}/{d:02d}/{y}", f"{y}-{m:02d}-{d:02d}"),
+        "de": (f"{d:02d}.{m:02d}.{y}", f"{d}.{m}.{y}"),
+        "pl": (f"{d:02d}.{m:02d}.{y}",),
+        "tr": (f"{d:02d}.{m:02d}.{y}",),
+        "sv": (f"{y}-{m:02d}-{d:02d}",),
+        "nl": (f"{d:02d}-{m:02d}-{y}",),
+    }.get(language, (f"{d:02d}/{m:02d}/{y}",))
+    if language not in MONTHS or rng.random() < 0.5:
+        return rng.choice(numeric)
+    month = MONTHS[language].split()[m - 1]
+    if language == "en":
+        return rng.choice((f"{d} {month} {y}", f"{month} {d}, {y}", f"{d}-{month[:3]}-{y}"))
+    if language in ("es", "pt"):
+        return f"{d} de {month} de {y}"
+    if language == "de":
+        return f"{d}. {month} {y}"
+    return f"{d} {month} {y}"
+
+
+@dataclass
+class Person:
+    locale: str
+    given: str
+    family: str
+    name: str
+    email: str
+    phone: str
+    street: str
+    postcode: str
+    city: str
+    country: str
+    dob: str
+    dob_label: str
+    id_label: str
+    national_id: str
+    card: str
+    link: str
+    link2: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+ID_RULES: dict[str, tuple[str, Callable[[Faker, random.Random, str], str]]] = {
+    "en_US": ("SSN", lambda f, r, fam: f.ssn()),
+    "en_GB": ("National Insurance number", lambda f, r, fam: f.ssn()),
+    "en_IN": ("Aadhaar", lambda f, r, fam: _spaced(f.aadhaar_id(), 4)),
+    "en_AU": ("TFN", lambda f, r, fam: tfn(r)),
+    "en_IE": ("PPSN", lambda f, r, fam: ppsn(r)),
+    "en_CA": ("SIN", lambda f, r, fam: sin(r)),
+    "es_ES": ("DNI", lambda f, r, fam: dni(r) if r.random() < 0.6 else nie(r)),
+    "es_MX": ("CURP", lambda f, r, fam: _curp(r, fam)),
+    "fr_FR": ("N° de sécurité sociale", lambda f, r, fam: f.ssn()),
+    "de_DE": ("Steuer-ID", lambda f, r, fam: _steuer_id(r)),
+    "it_IT": ("Codice fiscale", lambda f, r, fam: f.ssn()),
+    "pt_BR": ("CPF", lambda f, r, fam: f.cpf()),
+    "nl_NL": ("BSN", lambda f, r, fam: f.ssn()),
+    "pl_PL": ("PESEL", lambda f, r, fam: f.pesel()),
+    "sv_SE": ("Personnummer", lambda f, r, fam: f.ssn()),
+    "ko_KR": ("주민등록번호", lambda f, r, fam: f.ssn()),
+    "vi_VN": ("CCCD", lambda f, r, fam: "0" + "".join(r.choice(string.digits) for _ in range(11))),
+    "zh_CN": ("身份证号", lambda f, r, fam: f.ssn()),
+    "ja_JP": ("マイナンバー", lambda f, r, fam: _spaced(_my_number(r), 4)),
+    "tr_TR": ("T.C. Kimlik No", lambda f, r, fam: _tc_kimlik(r)),
+}
+COUNTRY = {
+    "en_US": "USA", "en_GB": "United Kingdom", "en_IN": "India", "en_AU": "Australia",
+    "en_IE": "Ireland", "en_CA": "Canada", "es_ES": "España", "es_MX": "México",
+    "fr_FR": "France", "de_DE": "Deutschland", "it_IT": "Italia", "pt_BR": "Brasil",
+    "nl_NL": "Nederland", "pl_PL": "Polska", "sv_SE": "Sverige", "ko_KR": "대한민국",
+    "vi_VN": "Việt Nam", "zh_CN": "中国", "ja_JP": "日本", "tr_TR": "Türkiye",
+}  # fmt: skip
+
+
+def _spaced(text: str, every: int) -> str:
+    digits = text.replace(" ", "")
+    return " ".join(digits[i : i + every] for i in range(0, len(digits), every))
+
+
+def _curp(rng: random.Random, family: str) -> str:
+    letters = (_ascii(family).upper() + "XX")[:2] + "".join(rng.choices("AEIOUXLMRS", k=2))
+    born = f"{rng.randrange(60, 100):02d}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}"
+    return (
+        letters
+        + born
+        + rng.choice("HM")
+        + rng.choice(("DF", "JC", "NL", "PL"))
+        + "".join(rng.choices(string.ascii_uppercase, k=3))
+        + "0"
+        + str(rng.randrange(10))
+    )
+
+
+def _steuer_id(rng: random.Random) -> str:
+    """Germany's Steuerliche Identifikationsnummer: 10 digits (ISO 7064 MOD 11,10 check)."""
+    digits = [rng.randrange(1, 10)] + [rng.randrange(10) for _ in range(9)]
+    product = 10
+    for d in digits:
+        total = (d + product) % 10 or 10
+        product = (total * 2) % 11
+    check = (11 - product) % 10
+    text = "".join(map(str, digits)) + str(check)
+    return f"{text[:2]} {text[2:5]} {text[5:8]} {text[8:]}"
+
+
+def _my_number(rng: random.Random) -> str:
+    """Japan's Individual Number: 11 digits and a check digit (weights 2..7, mod 11)."""
+    digits = [rng.randrange(10) for _ in range(11)]
+    weights = [(i % 6) + 2 for i in range(11)]
+    total = sum(d * w for d, w in zip(reversed(digits), weights, strict=True)) % 11
+    return "".join(map(str, digits)) + str(0 if total <= 1 else 11 - total)
+
+
+def _tc_kimlik(rng: random.Random) -> str:
+    """Turkey's identity number: 11 digits, the 10th and 11th checks of the first nine."""
+    d = [rng.randrange(1, 10)] + [rng.randrange(10) for _ in range(8)]
+    tenth = ((d[0] + d[2] + d[4] + d[6] + d[8]) * 7 - (d[1] + d[3] + d[5] + d[7])) % 10
+    eleventh = (sum(d) + tenth) % 10
+    return "".join(map(str, [*d, tenth, eleventh]))
+
+
+def card_number(fake: Faker, rng: random.Random) -> str:
+    number = fake.credit_card_number()
+    if rng.random() < 0.6 and len(number) == 16:
+        return _spaced(number, 4)
+    if rng.random() < 0.3 and len(number) == 16:
+        return "-".join(number[i : i + 4] for i in range(0, 16, 4))
+    return number
+
+
+ITALIAN_TOWNS = tuple(sorted(ItalianAddresses.cities))
+
+
+def city(fake: Faker) -> str:
+    """A town of the locale. Faker's Italian towns come from a set, whose order changes
+    from run to run, so they are chosen from their sorted list."""
+    if fake.locales == ["it_IT"]:
+        return str(fake.random_element(ITALIAN_TOWNS))
+    return str(fake.city())
+
+
+def person(fake: Faker, rng: random.Random, locale: str) -> Person:
+    given, family = fake.first_name(), fake.last_name()
+    if locale in FAMILY_FIRST:
+        name = f"{family}{given}" if locale in NO_SPACE else f"{family} {given}"
+        if locale == "vi_VN":
+            middle = fake.middle_name() if hasattr(fake, "middle_name") else "Văn"
+            name = f"{family} {middle} {given}"
+    elif rng.random() < 0.2 and locale in ("es_ES", "es_MX", "pt_BR"):
+        family = f"{family} {fake.last_name()}"
+        name = f"{given} {family}"
+    else:
+        name = f"{given} {family}"
+    latin = f"{_ascii(given)}.{_ascii(family)}".lower().replace(" ", "").strip(".")
+    if not re.search(r"[a-z]{2}", latin):
+        latin = fake.user_name()
+    email = f"{latin}{rng.choice(('', '', str(rng.randrange(10, 99))))}@{fake.free_email_domain()}"
+    language = locale[:2]
+    born = fake.date_of_birth(minimum_age=20, maximum_age=64)
+    label, make_id = ID_RULES[locale]
+    slug = latin.replace(".", "-")
+    link = rng.choice(
+        (
+            f"https://www.linkedin.com/in/{slug}-{rng.randrange(100, 999)}",
+            f"linkedin.com/in/{slug}",
+            f"https://github.com/{slug.replace('-', '')}",
+            f"https://{slug.replace('-', '')}.dev",
+            f"https://www.xing.com/profile/{slug.replace('-', '_').title()}",
+        )
+    )
+    link2 = rng.choice(
+        (f"github.com/{slug}", f"https://behance.net/{slug}", f"https://{slug}.github.io")
+    )
+    street = fake.street_address().replace("\n", ", ")
+    if locale == "en_AU" and rng.random() < 0.5:
+        street = f"Unit {rng.randrange(1, 40)}/{street}"
+    return Person(
+        locale=locale,
+        given=given,
+        family=family,
+        name=name,
+        email=email,
+        phone=fake.phone_number(),
+        street=street,
+        postcode=fake.postcode(),
+        city=city(fake),
+        country=COUNTRY[locale],
+        dob=dob_forms(language, born, rng),
+        dob_label=rng.choice(DOB_LABELS.get(language, DOB_LABELS["en"])),
+        id_label=label,
+        national_id=make_id(fake, rng, family),
+        card=card_number(fake, rng),
+        link=link,
+        link2=link2,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Hand-written documents. Fields in braces; which are personal data is said by FIELD_KINDS.
+
+FIELD_KINDS = {
+    "name": "PERSON", "NAME": "PERSON", "given": "PERSON", "family": "PERSON",
+    "FAMILY": "PERSON", "GIVEN": "PERSON", "ref": "PERSON", "ref_given": "PERSON",
+    "email": "EMAIL", "ref_email": "EMAIL", "phone": "PHONE", "ref_phone": "PHONE",
+    "street": "ADDRESS", "postcode": "POSTCODE", "dob": "DATE_OF_BIRTH",
+    "national_id": "NATIONAL_ID", "card": "CARD", "card2": "CARD", "link": "LINK",
+    "link2": "LINK",
+}  # fmt: skip
+
+PII_TEMPLATES: tuple[str, ...] = (
+    # CV headers
+    "{NAME}\n{role}\n{street}, {postcode} {city} | {phone} | {email}\n{link}\n\nPROFILE\n"
+    "{role} with {years} years of experience in {tool1}, {tool2} and {tool3}. At {company} I "
+    "{achievement}.\n\nEXPERIENCE\n{company} — {role} ({year1}–present)\n- {achievement2}\n",
+    "{given}\n{family}\n{role}\n\n{email} · {phone} · {city}, {country}\n{link}\n\n"
+    "Summary: {years} years building {domain} products with {tool1} and {tool2}. Certified "
+    "{cert}.\n",
+    "CURRICULUM VITAE\n\n{NAME}\n{dob_label}{dob}\n{street}\n{postcode} {city}\nTel. {phone}\n"
+    "E-mail: {email}\n\nBERUFSERFAHRUNG / EXPERIENCE\n{year1}–{year2} {role}, {company}\n"
+    "Skills: {tool1}, {tool2}, {tool3}, {tool4}\n",
+    "{name} | {role} | {city}\n{phone} | {email} | {link} | {link2}\n\n{role} focused on "
+    "{domain}; {achievement}. Languages: English, {language}.\n",
+    "RÉSUMÉ — {FAMILY} {GIVEN}\n{role}\nAddress: {street}, {city} {postcode}\nMobile: {phone}"
+    "\nEmail: {email}\n{dob_label}{dob}\n{id_label}: {national_id}\n\nKEY SKILLS\n{tool1} · "
+    "{tool2} · {tool3} · {cert}\n",
+    "{name}\n{street}\n{city} {postcode}\n{country}\n{phone}\n{email}\n\nObjective: a "
+    "{role} position where I can apply {tool1} and {tool2}.\n",
+    # cover letters
+    "{city}, {year2}\n\nDear Hiring Manager,\n\nMy name is {name} and I am applying for the "
+    "{role} position at {company}. For {years} years I have worked with {tool1} and {tool2}; "
+    "{achievement}. My former manager, {ref}, can be reached at {ref_email} or {ref_phone}.\n\n"
+    "Kind regards,\n{name}\n{phone} · {email}\n",
+    "Dear {ref_given},\n\nThank you for our call about the {role} opening. As promised, my "
+    "portfolio is at {link} and my code at {link2}. I currently live at {street}, {postcode} "
+    "{city}, and could relocate.\n\nBest,\n{given}\n",
+    "To the recruitment team at {company},\n\nI, {name}, {dob_label}{dob}, hereby apply for "
+    "the {role} role. I hold the {cert} certification and have {years} years of experience in "
+    "{domain}.\n\nSincerely,\n{NAME}\n{email}\n",
+    "Hello,\n\nI'm {given} {family}. I saw the {role} job at {company} and would love to "
+    "talk. {achievement}. You can reach me on {phone}.\n\nThanks,\n{given}\n",
+    # forms
+    "APPLICATION FORM\nFull name: {name}\n{dob_label}{dob}\n{id_label}: {national_id}\n"
+    "Address: {street}\nPostcode: {postcode}\nCity: {city}\nPhone: {phone}\nEmail: {email}\n"
+    "Position applied for: {role}\nNotice period: {years} weeks\n",
+    "Onboarding details for payroll\nEmployee: {NAME}\nHome address: {street}, {postcode} "
+    "{city}, {country}\n{id_label}: {national_id}\nCorporate card on file: {card}\nEmergency "
+    "contact: {ref} ({ref_phone})\n",
+    "Name / Nombre / Nom: {name}\nE-mail: {email}\nTelephone: {phone}\n{dob_label}{dob}\n"
+    "Profile: {link}\n",
+    "Candidate: {family}, {given}\nReference check with {ref} ({ref_email})\nID verified: "
+    "{id_label} {national_id}\nExpenses refunded to card {card}\n",
+    # chat messages
+    "hi! can you rewrite my summary? i'm {given}, {role} at {company}, email {email}, phone "
+    "{phone}. want it to sound more senior",
+    "My card {card} was charged twice for the premium CV plan, the account is under {name} "
+    "({email}). Please refund.",
+    "Can you translate my details for the visa form? {name}, {dob_label}{dob}, {id_label} "
+    "{national_id}, living at {street}, {postcode} {city}.",
+    "please add my links to the header: {link} and {link2}. and change the phone to {phone}",
+    "{ref} told me to message you — I'm {name}, we met at the {company} meetup. My number is "
+    "{phone}.",
+    "Update my address to {street}, {city} {postcode} and my email to {email}, thanks. — {given}",
+    # payment, links and identifiers, in pairs so that each split gets one of each
+    "Payment for the {cert} exam voucher\nCardholder: {NAME}\nCard number: {card}\nBilling "
+    "address: {street}, {postcode} {city}\n",
+    "i can't find where to update my card, the old one was {card} and the new one is "
+    "{card2}. also my new profile is {link}",
+    "Portfolio: {link}\nCode: {link2}\n{name} — {role}, {city}\n{phone}\n",
+    "{name}\n{role} · {link} · {link2}\n\nI design {domain} systems with {tool1} and {tool2}.",
+    "Identity check for {company} contractors\n{id_label}: {national_id}\nSurname: {FAMILY}\n"
+    "Given names: {GIVEN}\n{dob_label}{dob}\n",
+    "hey, the background check form wants my {id_label} ({national_id}) and my date of birth "
+    "({dob}) — is it safe to paste them in the cover letter? I'm {given}.",
+)
+
+NO_PII_TEMPLATES: tuple[str, ...] = (
+    "{role}, {company} ({year1}–{year2}), {city}\n- Migrated {count} services from {tool1} to "
+    "{tool2}, cutting p99 latency from {n1} ms to {n2} ms.\n- Built CI/CD with {tool3} and "
+    "{tool4}; deployments went from weekly to {n3} a day.\n- Mentored {n4} engineers; led the "
+    "{cert} study group.\n- Closed ticket {ticket} and {ticket2} on the billing platform.\n",
+    "Skills: {tool1}, {tool2}, {tool3}, {tool4}, {tool5}, {tool6}.\nCertifications: {cert} "
+    "({year2}), {cert2} ({year1}).\nLanguages: English (C1), {language} (B2).\n",
+    "We are hiring a {role} in {city} to work on our {domain} platform. You will use {tool1}, "
+    "{tool2} and {tool3} daily, on-call one week in {n4}. Salary {n5},000–{n6},000 EUR, "
+    "{n4} days of remote work a week. Reference {ticket}. Nice to have: {cert}.\n",
+    "Sprint {n4} review: {ticket} (upgrade to {tool1} {version}) is done; {ticket2} is blocked "
+    "on the {tool2} licence renewal. Order {order} for the new build agents ships from "
+    "{city} on {day}. Error rate fell {n3}.{n4}% after the {tool3} rollout.\n",
+    "Project: {domain} analytics at {company}. Stack: {tool1}, {tool2}, {tool4}. Processed "
+    "{n5} million events a day across {n4} regions ({city}, {city2}). Reduced cloud spend by "
+    "{n3}% in {year2} with {tool5} autoscaling. Passed the {cert} exam with {n6} points.\n",
+    "Course notes: {cert} — module {n4}. Topics: {tool1} networking, {tool2} pipelines, "
+    "{tool3} dashboards. Exam code {exam}. Practice lab at the {city} office, room {room}, "
+    "{day} {year2}.\n",
+    "Release {version} of the {domain} service ships on {day}. Changes: {tool1} bumped to "
+    "{version2}, {tool2} retries capped at {n4}, the {tool3} exporter now sends to port "
+    "{port}. Incident {incident} is resolved; postmortem in the {company} wiki.\n",
+    "Team {city2} moved the {domain} backlog to {tool6}: {n5} issues triaged, {n6} closed. "
+    "The {role} role stays open; the panel meets on {day}. Budget line {order} covers the "
+    "{cert} and {cert2} vouchers.\n",
+)
+
+TOOLS = (
+    "Spring Boot", "Ruby on Rails", "React Native", "Jenkins", "Kafka", "Apache Spark", "Power "
+    "BI", "Tableau", "Azure DevOps", "Google Analytics", "Kubernetes", "Terraform", "Ansible",
+    "PostgreSQL", "Redis", "Elasticsearch", "Grafana", "Prometheus", "Datadog", "Splunk",
+    "Salesforce", "SAP S/4HANA", "Django", "FastAPI", "Next.js", "Vue.js", "Angular", "Swift",
+    "Kotlin", "Jira", "Confluence", "GitHub Actions", "GitLab CI", "Snowflake", "dbt",
+    "Airflow", "Looker", "Figma", "Adobe XD", "Unity", "TensorFlow", "PyTorch", "scikit-learn",
+    "Pandas", "Hadoop", "Jupyter", "Docker", "Helm", "Argo CD", "Istio", "Cassandra",
+    "MongoDB", "RabbitMQ", "Celery", "Flask", "Laravel", "Symfony", "WordPress", "Magento",
+    "Shopify", "Zendesk", "HubSpot", "Marketo", "Workday", "ServiceNow", "Oracle Fusion",
+    "Microsoft Dynamics", "Visual Studio", "IntelliJ IDEA", "Xcode", "Blender", "AutoCAD",
+    "SolidWorks", "MATLAB", "Simulink", "LabVIEW", "Selenium", "Cypress", "Playwright",
+    "Postman", "Charles Proxy", "Wireshark", "Nagios", "Zabbix", "Sentry", "New Relic",
+    "Dynatrace", "Apache Flink", "Apache Beam", "Delta Lake", "Databricks", "BigQuery",
+    "Redshift", "Athena", "Lambda", "CloudFormation", "Pulumi", "Vault", "Consul", "Nomad",
+)  # fmt: skip
+CERTS = (
+    "AWS Cloud Practitioner", "AWS Solutions Architect Associate", "Azure Fundamentals AZ-900",
+    "Google Professional Data Engineer", "Certified Kubernetes Administrator", "PMP",
+    "PRINCE2 Practitioner", "Certified ScrumMaster", "ITIL 4 Foundation", "CompTIA Security+",
+    "CISSP", "Oracle Certified Professional Java SE 17", "Salesforce Certified Administrator",
+    "Cisco CCNA", "Six Sigma Green Belt", "HashiCorp Terraform Associate", "TOGAF 9",
+    "Microsoft Power BI Data Analyst PL-300", "Google Analytics Individual Qualification",
+    "Certified Ethical Hacker",
+)  # fmt: skip
+ROLES = (
+    "Senior Backend Engineer", "Data Analyst", "Product Manager", "DevOps Engineer",
+    "UX Designer", "Machine Learning Engineer", "Site Reliability Engineer", "QA Lead",
+    "Frontend Developer", "Solutions Architect", "Marketing Manager", "HR Business Partner",
+    "Financial Controller", "Customer Success Manager", "Mobile Developer",
+)  # fmt: skip
+DOMAINS = ("payments", "logistics", "healthcare", "e-commerce", "recruiting", "insurance",
+           "streaming", "travel", "energy", "education")  # fmt: skip
+ACHIEVEMENTS = (
+    "cut onboarding time by 40%", "launched a mobile app used by 2 million people",
+    "reduced infrastructure costs by 30%", "grew the team from 3 to 12 engineers",
+    "shipped the new checkout in 6 weeks", "raised test coverage from 45% to 90%",
+    "built the data platform behind 300 dashboards", "halved the support backlog",
+)  # fmt: skip
+LANGUAGES = (
+    "Spanish", "German", "French", "Korean", "Vietnamese", "Mandarin", "Polish",
+    "Portuguese", "Italian", "Dutch", "Swedish", "Turkish", "Japanese", "Hindi",
+)  # fmt: skip
+
+
+def fillers(fake: Faker, rng: random.Random) -> dict[str, str]:
+    tools = rng.sample(TOOLS, 6)
+    certs = rng.sample(CERTS, 2)
+    year1 = rng.randrange(2008, 2020)
+    return {
+        **{f"tool{i + 1}": tool for i, tool in enumerate(tools)},
+        "cert": certs[0],
+        "cert2": certs[1],
+        "role": rng.choice(ROLES),
+        "company": fake.company(),
+        "domain": rng.choice(DOMAINS),
+        "achievement": rng.choice(ACHIEVEMENTS),
+        "achievement2": rng.choice(ACHIEVEMENTS).capitalize(),
+        "language": rng.choice(LANGUAGES),
+        "years": str(rng.randrange(3, 19)),
+        "year1": str(year1),
+        "year2": str(rng.randrange(year1 + 1, 2026)),
+        "count": str(rng.randrange(4, 40)),
+        **{
+            f"n{i}": str(rng.randrange(lo, hi))
+            for i, (lo, hi) in enumerate(
+                ((100, 900), (20, 99), (2, 60), (2, 9), (10, 90), (50, 999)), start=1
+            )
+        },
+        "ticket": f"{rng.choice(('JIRA', 'PAY', 'OPS', 'CORE', 'HR'))}-{rng.randrange(100, 99999)}",
+        "ticket2": f"INC{rng.randrange(10**6, 10**7):07d}",
+        "order": f"PO-{rng.randrange(2019, 2026)}-{rng.randrange(1000, 99999):05d}",
+        "incident": f"INC-{rng.randrange(2019, 2026)}{rng.randrange(1, 13):02d}"
+        f"{rng.randrange(1, 29):02d}-{rng.randrange(1, 999):03d}",
+        "exam": f"{rng.choice(('SAA-C03', 'AZ-104', 'CLF-C02', 'DP-203', 'PL-300'))}",
+        "room": f"{rng.randrange(1, 9)}.{rng.randrange(10, 60)}",
+        "version": f"{rng.randrange(1, 9)}.{rng.randrange(0, 30)}.{rng.randrange(0, 20)}",
+        "version2": f"{rng.randrange(1, 5)}.{rng.randrange(0, 12)}",
+        "port": str(rng.choice((4317, 8080, 9090, 5432, 6379, 9411))),
+        "day": rng.choice(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"))
+        + f" {rng.randrange(1, 29)} {rng.choice(MONTHS['en'].split())}",
+        "city": city(fake),
+        "city2": city(fake),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Secrets in their published formats.
+
+
+def _token(rng: random.Random, alphabet: str, n: int) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+ALNUM = string.ascii_letters + string.digits
+
+
+def secrets(rng: random.Random) -> dict[str, str]:
+    b64 = ALNUM + "+/"
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
+    payload = base64.urlsafe_b64encode(
+        json.dumps({"sub": str(rng.randrange(10**6)), "iat": 1_700_000_000}).encode()
+    ).rstrip(b"=")
+    pem_body = "\n".join(_token(rng, b64, 64) for _ in range(4))
+    return {
+        "aws_key_id": "AKIA" + _token(rng, string.ascii_uppercase + "234567", 16),
+        "aws_secret": _token(rng, b64, 40),
+        "github": "ghp_" + _token(rng, ALNUM, 36),
+        "github_pat": "github_pat_" + _token(rng, ALNUM + "_", 82),
+        "gitlab": "glpat-" + _token(rng, ALNUM + "-_", 20),
+        "slack": f"xoxb-{rng.randrange(10**11, 10**12)}-{rng.randrange(10**12, 10**13)}-"
+        + _token(rng, ALNUM, 24),
+        "stripe": "sk_live_" + _token(rng, ALNUM, 24),
+        "openai": "sk-proj-" + _token(rng, ALNUM + "-_", 48),
+        "google": "AIza" + _token(rng, ALNUM + "-_", 35),
+        "jwt": f"{header}.{payload.decode()}.{_token(rng, ALNUM + '-_', 43)}",
+        "pem": f"-----BEGIN RSA PRIVATE KEY-----\n{pem_body}\n-----END RSA PRIVATE KEY-----",
+        "password": rng.choice(("Summer2024!", "hunter2hunter", "P@ssw0rd-91", "correct-horse-7"))
+        + _token(rng, string.digits, 2),
+    }
+
+
+SECRET_TEMPLATES: tuple[str, ...] = (
+    "my deploy fails, here's the env:\nAWS_ACCESS_KEY_ID={aws_key_id}\n"
+    "AWS_SECRET_ACCESS_KEY={aws_secret}\nwhat's wrong with the region setting?",
+    "Can you explain why this curl returns 401? curl -H 'Authorization: Bearer {openai}' "
+    "https://api.example.org/v1/models",
+    "I pasted my token by mistake: {github}. Anyway, how do I write a GitHub Actions job that "
+    "runs pytest?",
+    "our CI uses {gitlab} for the registry and the Slack bot token {slack} for alerts — is "
+    "that a bad idea for a junior DevOps portfolio project?",
+    "Stripe says my key {stripe} is restricted. What permissions does a checkout page need?",
+    "Here is the config for the job scraper: api_key: {google}\npassword: {password}\nplease "
+    "turn it into a .env file",
+    "why does this key not load?\n{pem}\nthe server logs say 'bad decrypt'",
+    "Decode this session for me: {jwt} — I think it expired.",
+    "login for the staging portal is admin / password: {password}. write the Selenium test "
+    "for the login page",
+    "export OPENAI_API_KEY={openai}\nexport GITHUB_TOKEN={github_pat}\nnow the script says "
+    "quota exceeded, why?",
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Documents.
+
+
+@dataclass
+class Document:
+    id: str
+    kind: str
+    locale: str
+    text: str
+    values: list[tuple[str, str]]
+    subject: dict[str, list[str]] | None = None
+    secrets: list[str] = field(default_factory=list)
+
+
+def _render(template: str, fields: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
+    text = template.format(**fields)
+    used = set(re.findall(r"\{(\w+)\}", template))
+    values = [(FIELD_KINDS[name], fields[name]) for name in sorted(used) if name in FIELD_KINDS]
+    return text, [(kind, value) for kind, value in values if value and value in text]
+
+
+def hand_written(fake_of: Callable[[str], Faker], rng: random.Random, templates: list[str],
+                 count: int, split: str) -> list[Document]:  # fmt: skip
+    documents = []
+    for i in range(count):
+        locale = LOCALES[i % len(LOCALES)]
+        fake = fake_of(locale)
+        p = person(fake, rng, locale)
+        ref_locale = rng.choice(LOCALES)
+        ref = person(fake_of(ref_locale), rng, ref_locale)
+        fields = {
+            **fillers(fake, rng),
+            **{k: v for k, v in vars(p).items() if isinstance(v, str)},
+            "NAME": p.name.upper() if p.name.isascii() or rng.random() < 0.8 else p.name,
+            "FAMILY": p.family.upper(),
+            "GIVEN": p.given,
+            "ref": ref.name,
+            "ref_given": ref.given,
+            "ref_email": ref.email,
+            "ref_phone": ref.phone,
+            "card2": card_number(fake, rng),
+        }
+        text, values = _render(templates[i % len(templates)], fields)
+        documents.append(Document(f"{split}-pii-{i:04d}", "pii", locale, text, values))
+    return documents
+
+
+def presidio_documents(fake_of: Callable[[str], Faker], rng: random.Random,
+                       templates: list[str], count: int, split: str) -> list[Document]:  # fmt: skip
+    """presidio-evaluator's templates, filled from Faker's locales."""
+    documents = []
+    for i in range(count):
+        locale = LOCALES[(i * 7) % len(LOCALES)]
+        fake = fake_of(locale)
+        template = templates[i % len(templates)]
+        values: list[tuple[str, str]] = []
+
+        def fill(match: re.Match[str], fake: Faker = fake, locale: str = locale,
+                 values: list[tuple[str, str]] = values) -> str:  # fmt: skip
+            slot = match.group(1)
+            value, kind = slot_value(slot, fake, rng, locale)
+            if kind == "ADDRESS+POSTCODE":  # street, postcode town: the town is no one's
+                street, _, rest = value.rpartition(" | ")
+                postcode, town = rest.split(" ", 1)
+                postcode = postcode.replace(chr(160), " ")
+                values += [("ADDRESS", street), ("POSTCODE", postcode)]
+                return f"{street}, {postcode} {town}"
+            if kind:
+                values.append((kind, value))
+            return value
+
+        text = re.sub(r"\{\{(\w+)\}\}", fill, template.replace("\\n", "\n"))
+        documents.append(Document(f"{split}-presidio-{i:04d}", "pii", locale, text, values))
+    return documents
+
+
+def slot_value(slot: str, fake: Faker, rng: random.Random, locale: str) -> tuple[str, str]:
+    p = person(fake, rng, locale)
+    people = {
+        "person": p.name, "name": p.name, "name_female": p.name, "name_male": p.name,
+        "first_name": p.given, "first_name_male": p.given, "first_name_female": p.given,
+        "first_name_nonbinary": p.given, "last_name": p.family, "last_name_male": p.family,
+        "last_name_female": p.family,
+    }  # fmt: skip
+    if slot in people:
+        return people[slot], "PERSON"
+    labelled = {
+        "email": (p.email, "EMAIL"),
+        "phone_number": (p.phone, "PHONE"),
+        "address": (
+            f"{p.street} | {p.postcode.replace(' ', chr(160))} {p.city}",
+            "ADDRESS+POSTCODE",
+        ),
+        "street_address": (p.street, "ADDRESS"),
+        "secondary_address": (
+            fake.secondary_address()
+            if hasattr(fake, "secondary_address")
+            else f"Apt. {rng.randrange(1, 99)}",
+            "ADDRESS",
+        ),
+        "postcode": (p.postcode, "POSTCODE"),
+        "zipcode": (p.postcode, "POSTCODE"),
+        "credit_card_number": (p.card, "CARD"),
+        "iban": (fake.iban(), "NATIONAL_ID"),
+        "ssn": (p.national_id, "NATIONAL_ID"),
+        "date_of_birth": (p.dob, "DATE_OF_BIRTH"),
+        "url": (p.link, "LINK"),
+    }
+    if slot in labelled:
+        return labelled[slot]
+    plain: dict[str, Callable[[], str]] = {
+        "city": lambda: p.city, "country": lambda: p.country, "organization": fake.company,
+        "nationality": lambda: rng.choice(LANGUAGES), "job": lambda: rng.choice(ROLES),
+        "year": lambda: str(rng.randrange(1990, 2026)), "age": lambda: str(rng.randrange(20, 70)),
+        "date_time": lambda: f"{rng.randrange(1, 29)} {rng.choice(MONTHS['en'].split())} "
+        f"{rng.randrange(2015, 2026)}",
+        "day_of_week": lambda: rng.choice(("Monday", "Friday", "Sunday")),
+        "prefix_male": lambda: "Mr.", "prefix_female": lambda: rng.choice(("Ms.", "Mrs.")),
+        "prefix": lambda: "Dr.", "state_abbr": lambda: rng.choice(("CA", "NY", "TX", "WA")),
+        "nation_woman": lambda: "Spanish woman", "nation_plural": lambda: "Koreans",
+        "building_number": lambda: str(rng.randrange(1, 400)),
+        "street_name": fake.street_name,
+    }  # fmt: skip
+    return plain.get(slot, lambda: slot)(), ""
+
+
+USABLE_SLOT = re.compile(r"\{\{(\w+)\}\}")
+
+
+def presidio_templates() -> list[str]:
+    """The vendored templates that hold personal data of the kinds scored and nothing
+    this set cannot fill (IP addresses, US driver licences, religions)."""
+    usable = []
+    for line in (DATA / "presidio_templates.txt").read_text(encoding="utf-8-sig").splitlines():
+        line = line.strip()
+        if not line or re.search(r"(?<!\{)\{[a-z_]+\}(?!\})", line):
+            continue
+        # "{{building_number}} {{street_name}}" is one street address.
+        line = re.sub(r"\{\{building_number\}\}\s+\{\{street_name\}\}", "{{street_address}}", line)
+        slots = set(USABLE_SLOT.findall(line))
+        if slots & {"ip_address", "us_driver_license", "religion", "building_number",
+                    "street_name"}:  # fmt: skip
+            continue
+        if slots & {"person", "name", "first_name", "last_name", "email", "phone_number",
+                    "street_address", "address", "credit_card_number", "ssn", "iban",
+                    "date_of_birth", "url", "postcode", "zipcode", "name_female",
+                    "name_male", "first_name_male", "first_name_female", "last_name_male",
+                    "last_name_female", "first_name_nonbinary"}:  # fmt: skip
+            usable.append(line)
+    return usable
+
+
+def subject_documents(fake_of: Callable[[str], Faker], rng: random.Random, count: int,
+                      split: str, flip: int) -> list[Document]:  # fmt: skip
+    """Documents about a subject the caller names, written in other spellings of it."""
+    forms = (
+        "Rewrite this for LinkedIn: {UPPER} — {role}. {given} has {years} years in {tool1}.",
+        "Feedback on {family_ascii}'s interview: strong on {tool1}, weak on {tool2}. Send to "
+        "{email_upper}.",
+        "{initial}. {family} ({role}) will join the {domain} team. Call {given} on {phone_alt}.",
+        "Cover letter signed {given_ascii} {family_ascii}; address to {family}, {given}.",
+        "Thanks {given}! — {INITIALS} {FAMILY}",
+    )
+    documents = []
+    for i in range(count):
+        locale = LOCALES[(i * 3 + flip) % len(LOCALES)]
+        fake = fake_of(locale)
+        p = person(fake, rng, locale)
+        digits = re.sub(r"\D", "", p.phone)
+        phone_alt = " ".join(digits[j : j + 3] for j in range(0, len(digits), 3))
+        fields = {
+            **fillers(fake, rng),
+            "UPPER": p.name.upper(),
+            "given": p.given,
+            "family": p.family,
+            "FAMILY": p.family.upper(),
+            "given_ascii": _ascii(p.given) or p.given,
+            "family_ascii": _ascii(p.family) or p.family,
+            "initial": p.given[:1],
+            "INITIALS": p.given[:1] + ".",
+            "email_upper": p.email.upper(),
+            "phone_alt": phone_alt,
+        }
+        template = forms[(i + flip) % len(forms)]
+        text = template.format(**fields)
+        used = set(re.findall(r"\{(\w+)\}", template))
+        kinds = {"UPPER": "PERSON", "given": "PERSON", "family": "PERSON", "FAMILY": "PERSON",
+                 "given_ascii": "PERSON", "family_ascii": "PERSON", "email_upper": "EMAIL",
+                 "phone_alt": "PHONE"}  # fmt: skip
+        values = [(kinds[n], fields[n]) for n in sorted(used) if n in kinds]
+        subject = {"names": [p.name], "emails": [p.email], "phones": [p.phone]}
+        documents.append(
+            Document(f"{split}-subject-{i:04d}", "subject", locale, text, values, subject)
+        )
+    return documents
+
+
+DEV_EXTRA_TEMPLATES: tuple[str, ...] = (
+    "set these before running the scraper:\nexport OPENAI_API_KEY={openai}\nexport "
+    "SLACK_BOT_TOKEN={slack}\nwhy does it 401?",
+    "my .env has GITLAB_TOKEN={gitlab} and STRIPE_SECRET={stripe} — safe to commit?",
+    "this cookie looks like {jwt}, and the maps key is {google}. what do they hold?",
+    "Hi, I'm {given} {family}. My birthday is {dob} and my date of birth ({dob2}) is "
+    "wrong on the form.",
+    "Candidate: {family}, {given}\nDOB is {dob}\nInterviewer: {ref}",
+    "{given}\n{family}\n{role}\n{email}\n",
+    "Thanks for the call!\n— {given}",
+)
+
+
+def dev_extras(fake_of: Callable[[str], Faker], seed: int) -> list[Document]:
+    """Documents only the development split holds, in forms written after the test split
+    was frozen (so that the test split stays as committed)."""
+    rng = random.Random(seed + 1)
+    documents = []
+    for i in range(70):
+        locale = LOCALES[i % len(LOCALES)]
+        fake = fake_of(locale)
+        p = person(fake, rng, locale)
+        ref_locale = rng.choice(LOCALES)
+        ref = person(fake_of(ref_locale), rng, ref_locale)
+        fields = {
+            **fillers(fake, rng),
+            **{k: v for k, v in vars(p).items() if isinstance(v, str)},
+            **secrets(rng),
+            "dob2": dob_forms("en", fake.date_of_birth(minimum_age=20, maximum_age=60), rng),
+            "ref": ref.name,
+        }
+        template = DEV_EXTRA_TEMPLATES[i % len(DEV_EXTRA_TEMPLATES)]
+        text = template.format(**fields)
+        used = sorted(set(re.findall(r"\{(\w+)\}", template)))
+        kinds = {**FIELD_KINDS, "dob2": "DATE_OF_BIRTH"}
+        values = [(kinds[n], fields[n]) for n in used if n in kinds]
+        credentials = [fields[n] for n in used if n in secrets(random.Random(0))]
+        kind = "secret" if credentials else "pii"
+        documents.append(
+            Document(f"dev-extra-{i:04d}", kind, locale, text, values, None, credentials)
+        )
+    return documents
+
+
+def build(split: str) -> list[Document]:
+    seed = SEEDS[split]
+    flip = 0 if split == "dev" else 1
+    rng = random.Random(seed)
+    fakes: dict[str, Faker] = {}
+
+    def fake_of(locale: str) -> Faker:
+        if locale not in fakes:
+            fakes[locale] = Faker(locale)
+            fakes[locale].seed_instance(seed + len(fakes))
+        return fakes[locale]
+
+    def half(templates: tuple[str, ...] | list[str]) -> list[str]:
+        """Every other template of each group (by the rarest kind it holds), so that both
+        splits get dates of birth, cards, identifiers and links."""
+        groups: dict[str, list[str]] = {}
+        for template in templates:
+            rare = [f for f in ("{dob", "{card", "{national_id", "{link") if f in template]
+            groups.setdefault(rare[0] if rare else "", []).append(template)
+        chosen = {t for group in groups.values() for i, t in enumerate(group) if i % 2 == flip}
+        return [t for t in templates if t in chosen]
+
+    documents = [
+        *hand_written(fake_of, rng, half(PII_TEMPLATES), 260, split),
+        *presidio_documents(fake_of, rng, half(presidio_templates()), 160, split),
+        *subject_documents(fake_of, rng, 40, split, flip),
+    ]
+    for i in range(300):
+        fake = fake_of(LOCALES[i % len(LOCALES)])
+        text = half(NO_PII_TEMPLATES)[i % 4].format(**fillers(fake, rng))
+        documents.append(Document(f"{split}-clean-{i:04d}", "clean", fake.locales[0], text, []))
+    for i in range(30):
+        found = secrets(rng)
+        template = half(SECRET_TEMPLATES)[i % 5]
+        text = template.format(**found)
+        used = [found[n] for n in sorted(set(re.findall(r"\{(\w+)\}", template)))]
+        documents.append(Document(f"{split}-secret-{i:04d}", "secret", "en_US", text, [], None,
+                                  used))  # fmt: skip
+    if split == "dev":
+        documents += dev_extras(fake_of, seed)
+    for document in documents:
+        document.values = [(k, v) for k, v in dict.fromkeys(document.values) if v in document.text]
+    return documents
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--split", choices=sorted(SEEDS), required=True)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    out = args.out or DATA / f"{args.split}.jsonl"
+    documents = build(args.split)
+    with out.open("w", encoding="utf-8") as sink:
+        for document in documents:
+            sink.write(json.dumps(vars(document), ensure_ascii=False) + "\n")
+    values = sum(len(d.values) for d in documents)
+    print(f"{out}: {len(documents)} documents, {values} personal values")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Following open batches until they end, then metering them: the part that makes a
+batch's usage count whether or not anyone polls it, and across restarts.
+
+Every gateway and worker process runs a follower. Every ``poll_seconds`` it takes the
+open batches whose next look is due (``store.take``: one process per look) and looks:
+a batch on an upstream's Batch API is asked for its state; a batch the gateway runs is
+read from its task. A batch that has ended gets its output and error files registered
+and is metered (``metering.py``: exactly once, whoever gets there first). A caller's
+retrieve looks too, so a polled batch is up to date, and a batch nobody polls is
+metered all the same. The state is the batch's row, not a process: a gateway restarted
+mid-batch finds it due and carries on.
+
+The follower also erases the placeholders of batches whose output was downloaded (after
+``output_grace_seconds``) or kept too long (``keep_days``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from careergate.background import repeat_every
+from careergate.batches.metering import BatchMeter, Ending, LineOutcome
+from careergate.batches.objects import TERMINAL, merged_body
+from careergate.batches.outputs import local_files, outcomes_of
+from careergate.batches.plan import Plans
+from careergate.batches.store import BatchStore, now
+from careergate.batches.upstream import BatchUpstream
+from careergate.budgets.owners import forget_in
+from careergate.settings import BatchSettings
+from careergate.storage.tables import BatchRow
+from careergate.storage.times import as_utc
+from careergate.tasks.store import TaskStore
+from careergate.upstream.router import Deployment, Router
+
+log = logging.getLogger("careergate.batches")
+
+TASK_STATUS = {"queued": "validating", "running": "in_progress", "completed": "completed"}
+SUBMISSION_GRACE = timedelta(minutes=1)
+"""How long a batch may wait for its submission's answer before it is looked for."""
+SUBMISSION_LOST_AFTER = timedelta(minutes=10)
+"""A batch whose upstream submission left no id this long after is taken as failed."""
+
+
+def output_file_id(batch_id: str, kind: str) -> str:
+    """The same id for a batch's output (or error) file in every process."""
+    return "file-" + hashlib.sha256(f"{batch_id}\0{kind}".encode()).hexdigest()[:24]
+
+
+class BatchFollower:
+    def __init__(
+        self,
+        store: BatchStore,
+        plans: Plans,
+        upstream: BatchUpstream,
+        router: Router,
+        tasks: TaskStore,
+        meter: BatchMeter,
+        settings: BatchSettings,
+    ) -> None:
+        self.store = store
+        self.plans = plans
+        self.upstream = upstream
+        self.router = router
+        self.tasks = tasks
+        self.meter = meter
+        self.settings = settings
+
+    async def follow_forever(self) -> None:
+        await repeat_every(
+            self.settings.poll_seconds,
+            self.sweep,
+            failure="could not follow open batches; trying again",
+            log=log,
+            first_now=True,
+        )
+
+    async def sweep(self) -> None:
+        """Look at every batch that is due, and erase placeholders that are due."""
+        for batch_id in await self.store.due():
+            if not await self.store.take(batch_id, self.settings.poll_seconds):
+                continue
+            batch = await self.store.batch(batch_id)
+            if batch is None:
+                continue
+            try:
+                await self.look(batch)
+            except Exception as exc:  # one batch's trouble must not stop the others
+                log.warning("could not follow batch %s (%s); trying again", batch_id, exc)
+        for batch in await self.store.expiring():
+            await self.plans.forget(batch.input_file_id)
+            await self.store.update_batch(batch.id, next_poll_at=None)
+
+    async def look(self, batch: BatchRow) -> None:
+        """Bring the batch's state up to date; meter it if it has ended."""
+        if batch.metered_at is not None:
+            return
+        if batch.deployment is None:
+            await self._look_local(batch)
+        else:
+            await self._look_upstream(batch)
+
+    async def _look_upstream(self, batch: BatchRow) -> None:
+        deployment = self._deployment(batch.deployment)
+        if deployment is None:  # no longer configured: nothing can be followed
+            await self.fail(batch, {**batch.body, "status": "failed"})
+            return
+        if batch.upstream_id is not None:
+            state = await self.upstream.batch(deployment, batch.upstream_id)
+        else:
+            found = await self._lost_submission(batch, deployment)
+            if found is None:
+                return
+            state = found
+        body = merged_body(batch.body, state)
+        if body["status"] not in TERMINAL:
+            await self.store.update_batch(batch.id, status=body["status"], body=body)
+            return
+        outcomes: list[LineOutcome] = []
+        for kind in ("output", "error"):
+            upstream_file = state.get(f"{kind}_file_id")
+            if isinstance(upstream_file, str) and upstream_file:
+                content = await self.upstream.content(deployment, upstream_file)
+                outcomes.extend(outcomes_of(content))
+                body[f"{kind}_file_id"] = await self._register(
+                    batch, kind, content, deployment, upstream_file
+                )
+        await self._meter(batch, Ending(body["status"], body, outcomes, True))
+
+    async def _lost_submission(self, batch: BatchRow, deployment: Deployment) -> Any:
+        """The upstream batch of a submission whose answer never came back (a crash while
+        it was sent), found by its metadata; after ``SUBMISSION_LOST_AFTER`` without it,
+        the batch has failed and its hold is released."""
+        age = now() - as_utc(batch.created_at)
+        if age < SUBMISSION_GRACE:
+            return None  # its creation may still be under way
+        found = await self.upstream.tagged(deployment, batch.id)
+        if found is not None:
+            await self.store.update_batch(batch.id, upstream_id=str(found["id"]))
+        elif age > SUBMISSION_LOST_AFTER:
+            stamp = int(now().timestamp())
+            await self.fail(batch, {**batch.body, "status": "failed", "failed_at": stamp})
+        return found
+
+    async def _look_local(self, batch: BatchRow) -> None:
+        task = await self.tasks.task(batch.task_id) if batch.task_id else None
+        if task is None:
+            return
+        body = dict(batch.body)
+        ended = task.finished_at is not None
+        if not ended:
+            body["status"] = (
+                "cancelling"
+                if body["status"] == "cancelling"
+                else TASK_STATUS.get(task.status, "in_progress")
+            )
+            counts = {"total": task.total, "completed": task.done, "failed": task.failed}
+            body["request_counts"] = counts
+            await self.store.update_batch(batch.id, status=body["status"], body=body)
+            return
+        items = []
+        after = -1
+        while found := await self.tasks.items(task.id, after, 1000):
+            items.extend(found)
+            after = found[-1].idx
+        output, errors, completed, failed = local_files(items)
+        stamp = int(now().timestamp())
+        status = "cancelled" if task.status == "cancelled" else "completed"
+        body.update(
+            status=status,
+            request_counts={"total": task.total, "completed": completed, "failed": failed},
+        )
+        body["completed_at" if status == "completed" else "cancelled_at"] = stamp
+        for kind, content in (("output", output), ("error", errors)):
+            if content:
+                body[f"{kind}_file_id"] = await self._register(batch, kind, content, None, None)
+        # Its lines were metered as they ran, through the request path.
+        await self._meter(batch, Ending(status, body, [], False))
+
+    async def _register(
+        self,
+        batch: BatchRow,
+        kind: str,
+        content: bytes,
+        deployment: Deployment | None,
+        upstream_id: str | None,
+    ) -> str:
+        """The gateway's file for a batch's output (or error) file, once."""
+        file_id = output_file_id(batch.id, kind)
+        if await self.store.file(file_id) is not None:
+            return file_id
+        if deployment is None:  # sealed before its row can be seen (the same by any process)
+            await self.plans.keep_content(file_id, content, batch.user_id)
+        await self.store.add_file(
+            {
+                "id": file_id,
+                "key_id": batch.key_id,
+                "user_id": batch.user_id,
+                "purpose": f"batch_{kind}",
+                "filename": f"{batch.id}_{kind}.jsonl",
+                "bytes": len(content),
+                "lines": content.count(b"\n") + (0 if content.endswith(b"\n") else 1),
+                "deployment": deployment.name if deployment else None,
+                "upstream_id": upstream_id,
+                "batch_id": batch.id,
+                "created_at": now(),
+            }
+        )
+        return file_id
+
+    async def fail(self, batch: BatchRow, body: dict[str, Any]) -> None:
+        """End a batch the upstream never took: its hold released, nothing charged."""
+        await self._meter(batch, Ending("failed", body, [], True))
+
+    async def forget_owner(self, owner: str) -> None:
+        """Remove a batch's stand-in lease owner that holds nothing."""
+        async with self.store.database.engine.begin() as connection:
+            await forget_in(connection, owner)
+
+    async def _meter(self, batch: BatchRow, ending: Ending) -> None:
+        plan = await self.plans.plan(batch.input_file_id) or {}
+        records = self.meter.records(batch, plan, ending)
+        if await self.meter.meter(batch, records, ending):
+            log.info("batch %s %s: %d line(s) metered", batch.id, ending.status, len(records))
+
+    def _deployment(self, name: str | None) -> Deployment | None:
+        return next((d for d in self.router.deployments if d.name == name), None)

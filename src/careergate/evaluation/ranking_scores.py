@@ -1,0 +1,161 @@
+"""Job matching scored against graded relevance: nDCG@10 (gains 2^grade - 1) and MRR
+of the first strongly relevant posting (grade 2), averaged over the profiles.
+
+Next to the matcher's own answer, each split is ranked by plain BM25, by the ESCO-label
+baseline (BM25 and the share of the posting's ESCO skills the profile shows, half and
+half: the ranking before the fits), by the fallback without embeddings, and by the
+fallback without each of its parts in turn: what each part is worth.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from careergate.evaluation.splits import Split
+from careergate.features.documents import Segment
+from careergate.features.embeddings import Embedder
+from careergate.features.matching import Candidate, JobMatcher, Ranking, bm25_shares
+from careergate.features.model_access import ModelCaller
+from careergate.features.taxonomy import Taxonomy
+
+NDCG_GOAL = 0.95
+MRR_GOAL = 0.95
+ABLATIONS: dict[str, dict[str, Any]] = {
+    "without seniority": {"seniority": False},
+    "without credentials": {"credentials": False},
+    "without place": {"place": False},
+    "without languages": {"languages": False},
+    "without title": {"title": 0.0},
+    "without skills": {"skills": 0.0},
+    "without BM25": {"lexical": 0.0},
+}
+Ranker = Callable[[list[Segment], list[Candidate]], list[str]]
+
+
+@dataclass(frozen=True)
+class RankingScores:
+    ndcg_at_10: float
+    mrr: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ndcg@10": round(self.ndcg_at_10, 4), "mrr": round(self.mrr, 4)}
+
+
+@dataclass(frozen=True)
+class MatchingScores:
+    ours: RankingScores
+    """The matcher's own answer (embeddings and the model's judgement included when the
+    matcher has them)."""
+    methods: dict[str, RankingScores]
+    degraded: bool
+
+    def to_json(self) -> dict[str, Any]:
+        bm25 = self.methods["bm25"]
+        return {
+            **self.ours.to_json(),
+            "methods": {name: scores.to_json() for name, scores in self.methods.items()},
+            "above_bm25": self.ours.ndcg_at_10 > bm25.ndcg_at_10,
+            "goals_met": self.ours.ndcg_at_10 >= NDCG_GOAL
+            and self.ours.mrr >= MRR_GOAL
+            and self.ours.ndcg_at_10 > bm25.ndcg_at_10,
+            "degraded": self.degraded,
+        }
+
+
+async def score_matching(
+    matcher: JobMatcher,
+    split: Split,
+    caller: ModelCaller | None,
+    *,
+    ablations: bool = True,
+    embedder: Embedder | None = None,
+) -> MatchingScores:
+    """Every ranking of the split's postings for each of its profiles, scored; with an
+    ``embedder``, the fallback re-ranked by embeddings too (whether or not the matcher
+    itself re-ranks)."""
+    candidates = [Candidate(pid, segments) for pid, segments in split.postings.items()]
+    ours: list[tuple[float, float]] = []
+    degraded = False
+    for profile, query in split.profiles.items():
+        report = await matcher.match(
+            query, candidates, caller, query_is_posting=False, top=len(candidates)
+        )
+        degraded = degraded or report.degraded
+        ours.append(_ranking([m.id for m in report.matches], split.grades[profile]))
+    rankers = _rankers(matcher, ablations, embedder or matcher.embedder)
+    methods = {
+        name: _mean(
+            [
+                _ranking(rank(query, candidates), split.grades[profile])
+                for profile, query in split.profiles.items()
+            ]
+        )
+        for name, rank in rankers.items()
+    }
+    return MatchingScores(_mean(ours), methods, degraded)
+
+
+def _rankers(matcher: JobMatcher, ablations: bool, embedder: Embedder | None) -> dict[str, Ranker]:
+    esco = matcher.finder.esco
+
+    def plain(ranking: Ranking) -> Ranker:
+        ranked = JobMatcher(matcher.finder, matcher.model, None, ranking, matcher.reader)
+        return lambda query, candidates: [
+            m.id for m in ranked.rank(query, candidates, query_is_posting=False)
+        ]
+
+    rankers: dict[str, Ranker] = {
+        "bm25": _bm25,
+        "esco-labels": lambda query, candidates: _esco_labels(esco, query, candidates),
+        "fallback": plain(matcher.ranking),
+    }
+    if embedder is not None:
+        with_embeddings = JobMatcher(
+            matcher.finder, matcher.model, embedder, matcher.ranking, matcher.reader
+        )
+        rankers["fallback+embeddings"] = lambda query, candidates: [
+            m.id for m in with_embeddings.rank(query, candidates, query_is_posting=False)
+        ]
+    if ablations:
+        for name, change in ABLATIONS.items():
+            rankers[name] = plain(replace(matcher.ranking, **change))
+    return rankers
+
+
+def _bm25(query: list[Segment], candidates: list[Candidate]) -> list[str]:
+    shares = bm25_shares(query, candidates, stem=False)
+    return [
+        c.id
+        for _, c in sorted(zip(shares, candidates, strict=True), key=lambda p: (-p[0], p[1].id))
+    ]
+
+
+def _esco_labels(esco: Taxonomy, query: list[Segment], candidates: list[Candidate]) -> list[str]:
+    """BM25 and ESCO skill coverage, half and half: the ranking before the fits."""
+    shares = bm25_shares(query, candidates, stem=False)
+    profile = {f.skill.uri for f in esco.find(query)}
+    scored = []
+    for share, candidate in zip(shares, candidates, strict=True):
+        posting = {f.skill.uri for f in esco.find(candidate.segments)}
+        if posting:
+            share = 0.5 * share + 0.5 * len(posting & profile) / len(posting)
+        scored.append((share, candidate.id))
+    return [pid for _, pid in sorted(scored, key=lambda p: (-p[0], p[1]))]
+
+
+def _ranking(order: list[str], grades: dict[str, int]) -> tuple[float, float]:
+    gains = [grades[pid] for pid in order[:10]]
+    dcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+    ideal = sorted(grades.values(), reverse=True)[:10]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    first = next((i for i, pid in enumerate(order) if grades[pid] == 2), None)
+    return (dcg / idcg if idcg else 0.0), (1 / (first + 1) if first is not None else 0.0)
+
+
+def _mean(values: list[tuple[float, float]]) -> RankingScores:
+    return RankingScores(
+        sum(v[0] for v in values) / len(values), sum(v[1] for v in values) / len(values)
+    )

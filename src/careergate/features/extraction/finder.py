@@ -1,0 +1,86 @@
+"""Skill extraction without a model, all sources together.
+
+1. ESCO's labels, the curated aliases and Lightcast's names are matched; where their
+   findings overlap, the longest wins (a tie goes to ESCO, then the aliases), so
+   "Google Ads" is Lightcast's skill and not ESCO's "Google" (search engines).
+2. Words with everyday meanings stand only in their context (``context.py``).
+3. Skills stated in other words (``phrasing.py``) are added.
+One entry per skill and place; the evidence is where the words are.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from careergate.features.documents import Segment
+from careergate.features.extraction.aliases import Aliases, load_aliases
+from careergate.features.extraction.labels import Found, Skill, normalise
+from careergate.features.extraction.lightcast import Lightcast
+from careergate.features.extraction.phrasing import Phrasings
+from careergate.features.taxonomy import Taxonomy
+
+
+class SkillFinder:
+    """Finds skills in documents and names them: what every feature reads skills with."""
+
+    def __init__(self, esco: Taxonomy, lightcast: Lightcast) -> None:
+        self.esco = esco
+        self.lightcast = lightcast
+        self.aliases: Aliases = load_aliases(self.lookup)
+        self.phrasings = Phrasings.load(self.lookup)
+        self._languages = {
+            key for key, kind in self.aliases.rules.kinds.items() if kind == "language"
+        }
+        self.language_uris = frozenset(
+            skill.uri
+            for key in self._languages
+            if (hit := self.aliases.index.get(key)) is not None
+            for skill in (hit[0],)
+        )
+        """The languages' skills (English, Spanish...)."""
+
+    @classmethod
+    @cache
+    def shipped(cls) -> SkillFinder:
+        """ESCO, Lightcast and the curated data shipped with careergate, read once."""
+        return cls(Taxonomy.esco(), Lightcast.shipped())
+
+    def lookup(self, name: str) -> Skill | None:
+        """The skill a name stands for: an ESCO label first, then a Lightcast name."""
+        return self.esco.lookup(name) or self.lightcast.lookup(name)
+
+    def find(self, segments: list[Segment]) -> list[Found]:
+        """Every skill the segments show, in document order."""
+        ranked = [
+            *((0, f) for f in self.esco.find(segments) if not self._language(f)),
+            *((1, f) for f in self.aliases.index.find(segments)),
+            *((2, f) for f in self.lightcast.index.find(segments)),
+        ]
+        order = {s.field: n for n, s in enumerate(segments)}
+        chosen = _without_overlaps(ranked, order)
+        kept = self.aliases.rules.keep(chosen, segments)
+        seen = {(f.skill.uri, f.field) for f in kept}
+        for found in self.phrasings.find(segments):
+            if (found.skill.uri, found.field) not in seen:
+                seen.add((found.skill.uri, found.field))
+                kept.append(found)
+        return sorted(kept, key=lambda f: (order.get(f.field, 0), f.start))
+
+    def _language(self, found: Found) -> bool:
+        """ESCO names languages too; the aliases find them, with their context rule."""
+        return normalise(found.text) in self._languages
+
+
+def _without_overlaps(ranked: list[tuple[int, Found]], order: dict[str, int]) -> list[Found]:
+    """Per segment, the longest findings first (ties: the earlier source), none
+    overlapping another kept one."""
+    ranked.sort(key=lambda r: (order.get(r[1].field, 0), -(r[1].end - r[1].start), r[0]))
+    kept: list[Found] = []
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for _, found in ranked:
+        spans = taken.setdefault(found.field, [])
+        if any(found.start < end and start < found.end for start, end in spans):
+            continue
+        spans.append((found.start, found.end))
+        kept.append(found)
+    return kept

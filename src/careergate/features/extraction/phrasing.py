@@ -1,0 +1,60 @@
+"""Skills stated in other words (``data/skill_phrasings.yaml``): "a team player",
+"calm under pressure", "trained new starters", "an eye for detail". Each pattern is a
+regular expression over the text (case-insensitive) and names the ESCO (or Lightcast)
+skill it shows; the words it matched are the evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from careergate.features.documents import Segment
+from careergate.features.extraction.labels import Found, Skill
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    skill: Skill
+    pattern: re.Pattern[str]
+
+
+class Phrasings:
+    def __init__(self, phrasings: list[Phrasing]) -> None:
+        self.phrasings = phrasings
+
+    @classmethod
+    def load(cls, lookup: Callable[[str], Skill | None]) -> Phrasings:
+        text = resources.files("careergate.features").joinpath("data/skill_phrasings.yaml")
+        data: dict[str, Any] = yaml.safe_load(text.read_text())
+        phrasings = []
+        for entry in data["phrasings"]:
+            skill = lookup(entry["skill"])
+            if skill is None:
+                raise ValueError(f"skill_phrasings.yaml: no skill named {entry['skill']!r}")
+            for pattern in entry["patterns"]:
+                phrasings.append(Phrasing(skill, re.compile(rf"\b(?:{pattern})\b", re.I)))
+        return cls(phrasings)
+
+    def find(self, segments: list[Segment]) -> list[Found]:
+        found = []
+        for segment in segments:
+            for phrasing in self.phrasings:
+                match = phrasing.pattern.search(segment.text)
+                if match is not None:
+                    found.append(
+                        Found(
+                            phrasing.skill,
+                            phrasing.pattern.pattern,
+                            segment.field,
+                            match.start(),
+                            match.end(),
+                            match.group(0),
+                        )
+                    )
+        return found

@@ -1,0 +1,168 @@
+"""What job matching reads from a posting and from a profile, besides their words:
+skills (and which the posting must have), title words, seniority, credentials, place,
+the right to work and languages.
+
+Reading a posting takes about a millisecond, so what is read is kept per process,
+keyed by a hash of the document's segments: a board of postings ranked again for the
+next profile is not read again. The cache is bounded; the least recently used go first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from careergate.features.documents import Segment
+from careergate.features.extraction.finder import SkillFinder
+from careergate.features.extraction.labels import normalise
+from careergate.features.fit.credentials import Credentials
+from careergate.features.fit.levels import (
+    Seniority,
+    level_in,
+    posting_seniority,
+    profile_seniority,
+)
+from careergate.features.fit.place import Gazetteer, Place, insists_on_rights, place_of, rights
+
+_MUST = re.compile(r"\b(?:required|essential|must|need|needed)\b", re.I)
+_NOT_TITLE = frozenset(
+    "band m w d f x h the of and for in at a an nights days".split()  # noqa: SIM905 - a word list reads better as text
+)
+_ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
+
+
+@dataclass(frozen=True)
+class Facts:
+    skills: dict[str, str]
+    """URI -> label of every skill shown."""
+    must: frozenset[str] = frozenset()
+    """The skills a posting requires (named among its qualifications, or as required)."""
+    titles: tuple[frozenset[str], ...] = ()
+    seniority: Seniority = field(default_factory=lambda: Seniority(None, 0.0))
+    credentials: frozenset[str] = frozenset()
+    place: Place | None = None
+    strict_rights: bool = False
+    """A posting: whether it insists on the right to work."""
+    allowed: frozenset[str] = frozenset()
+    """A profile: the countries the person may work in."""
+    languages: frozenset[str] = frozenset()
+
+
+class FactReader:
+    """Reads facts with the shared skill finder, credentials and gazetteer."""
+
+    def __init__(self, finder: SkillFinder, today: date | None = None, cached: int = 50_000):
+        self.finder = finder
+        self.credentials = Credentials.shipped()
+        self.gazetteer = Gazetteer.shipped()
+        self.today = today or date.today()
+        self._cache: OrderedDict[bytes, Facts] = OrderedDict()
+        self._limit = cached
+        self._lock = threading.Lock()
+
+    def posting(self, segments: list[Segment]) -> Facts:
+        return self._cached(b"job", segments, self._read_posting)
+
+    def profile(self, segments: list[Segment]) -> Facts:
+        return self._cached(b"resume", segments, self._read_profile)
+
+    def _cached(
+        self, kind: bytes, segments: list[Segment], read: Callable[[list[Segment]], Facts]
+    ) -> Facts:
+        digest = hashlib.blake2b(kind, digest_size=16)
+        for segment in segments:
+            digest.update(f"{segment.field}\0{segment.text}\0".encode())
+        key = digest.digest()
+        with self._lock:
+            known = self._cache.get(key)
+            if known is not None:
+                self._cache.move_to_end(key)
+                return known
+        facts = read(segments)
+        with self._lock:
+            self._cache[key] = facts
+            while len(self._cache) > self._limit:
+                self._cache.popitem(last=False)
+        return facts
+
+    def _read_posting(self, segments: list[Segment]) -> Facts:
+        found = self.finder.find(segments)
+        text = {s.field: s.text for s in segments}
+        must = {
+            f.skill.uri
+            for f in found
+            if f.field.startswith("qualifications") or _MUST.search(text.get(f.field, ""))
+        }
+        title = next((s.text for s in segments if s.field == "title"), "")
+        return Facts(
+            skills={f.skill.uri: f.skill.label for f in found},
+            must=frozenset(must),
+            titles=(_title_words(title),),
+            seniority=posting_seniority(segments),
+            credentials=frozenset(self.credentials.required(segments)),
+            place=place_of(segments, "location"),
+            strict_rights=insists_on_rights(segments),
+            languages=frozenset(f.skill.uri for f in found if self._is_language(f.skill.uri)),
+        )
+
+    def _read_profile(self, segments: list[Segment]) -> Facts:
+        found = self.finder.find(segments)
+        home = place_of(segments, "basics.location")
+        titles = [
+            s.text for s in segments if s.field == "basics.label" or s.field.endswith(".position")
+        ]
+        languages = {f.skill.uri for f in found if self._is_language(f.skill.uri)}
+        if home is not None and home.country in _ENGLISH_SPEAKING:
+            english = self.finder.lookup("English")
+            languages |= {english.uri} if english else set()
+        return Facts(
+            skills={f.skill.uri: f.skill.label for f in found},
+            titles=tuple(_title_words(t) for t in titles),
+            seniority=profile_seniority(segments, self.today),
+            credentials=frozenset(self.credentials.held(segments)),
+            place=home,
+            allowed=frozenset(rights(segments, home)),
+            languages=frozenset(languages),
+        )
+
+    def _is_language(self, uri: str) -> bool:
+        return uri in self.finder.language_uris
+
+
+def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> float:
+    """The best share of the posting title's words that one of the person's titles has,
+    each word weighed (``weights``; 1 for a word not given)."""
+    wanted = posting.titles[0] if posting.titles else frozenset()
+    total = sum(weights.get(w, 1.0) for w in wanted)
+    if not total:
+        return 0.0
+    return max(
+        (
+            sum(weights.get(w, 1.0) for w in wanted if any(_same_word(w, o) for o in title)) / total
+            for title in profile.titles
+        ),
+        default=0.0,
+    )
+
+
+def _same_word(one: str, other: str) -> bool:
+    """The same word, or forms of one ("carer" and "care", "nurse" and "nursing")."""
+    if one == other:
+        return True
+    short, long = sorted((one, other), key=len)
+    return len(short) >= 4 and long.startswith(short.rstrip("e"))
+
+
+def _title_words(title: str) -> frozenset[str]:
+    """A title's words without level words, numbers and noise, crudely stemmed."""
+    words = set()
+    for word in normalise(title):
+        if word in _NOT_TITLE or word.isdigit() or level_in(word) is not None:
+            continue
+        words.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)
+    return frozenset(words)

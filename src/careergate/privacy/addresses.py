@@ -1,0 +1,258 @@
+"""Street addresses and postcodes, in the forms of many countries.
+
+Statistical recognisers miss most street addresses, so they are shapes here:
+
+- a house number and words ending in a street type, English (USPS Publication 28's
+  suffixes: ``391 Johnson Burg``, ``221B Baker St, Apt 4``, ``90/7 Griffith End``) or
+  another language's type first (``Calle Mayor 5``, ``aleja Piękna 503``, ``91, rue de
+  Julien``, ``Praça André Sampaio, 44``) or as a suffix (``Schlosserallee 7``,
+  ``Evibaan 743``, ``Bäcktorget 69``), a flat or unit before or after it;
+- Korean road names (``서초대로 685``), Vietnamese (``Số 27/643 Ngõ 90``), Chinese
+  (``周街r座``);
+- whatever follows a label that says it is an address (``Address:``, ``Dirección:``),
+  to the end of the line, and what follows "living at", "moved to"... when it holds a
+  number.
+
+Postcodes are found alone only where their shape cannot be much else (UK, Canada); a
+postcode of digits (``39741``, ``31-936``, ``1404FP``) only after a label or within
+the two lines after a street (``near_streets``): alone, it is a figure like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.people import NOT_NAME_WORDS
+from careergate.privacy.shape import PATTERN_PRIORITY, Pattern
+
+_ADDRESS = PiiKind.ADDRESS
+# USPS Publication 28, Appendix C1 (street suffixes), with the common abbreviations.
+_STREET_TYPES = (
+    "Alley|Annex|Arcade|Avenue|Ave|Bayou|Beach|Bend|Bluffs?|Bottom|Boulevard|Blvd|Branch|"
+    "Bridge|Brooks?|Burgs?|Bypass|Camp|Canyon|Cape|Causeway|Centers?|Circles?|Cir|Cliffs?|"
+    "Close|Club|Commons?|Corners?|Course|Courts?|Ct|Coves?|Creek|Crescent|Crest|Crossing|"
+    "Crossroad|Curve|Dale|Dam|Divide|Drives?|Dr|End|Estates?|Expressway|Extensions?|Falls?|"
+    "Ferry|Fields?|Flats?|Fords?|Forest|Forges?|Forks?|Fort|Freeway|Gardens?|Gateway|Glens?|"
+    "Greens?|Groves?|Harbors?|Haven|Heights|Highway|Hwy|Hills?|Hollow|Inlet|Islands?|Isle|"
+    "Junctions?|Keys?|Knolls?|Lakes?|Land|Landing|Lane|Ln|Lights?|Loaf|Locks?|Lodge|Loop|"
+    "Mall|Manors?|Meadows?|Mews|Mills?|Mission|Motorway|Mount|Mountains?|Neck|Orchard|Oval|"
+    "Overpass|Parade|Parks?|Parkways?|Pkwy|Pass|Passage|Path|Pike|Pines?|Place|Pl|Plains?|"
+    "Plaza|Points?|Ports?|Prairie|Radial|Ramp|Ranch|Rapids?|Rest|Ridges?|River|Road|Rd|"
+    "Roads|Route|Row|Rue|Run|Shoals?|Shores?|Skyway|Springs?|Spurs?|Square|Sq|Squares|"
+    "Station|Stravenue|Stream|Streets?|St|Summit|Terrace|Throughway|Trace|Track|Trafficway|"
+    "Trail|Trailer|Tunnel|Turnpike|Underpass|Unions?|Valleys?|Viaduct|Views?|Villages?|"
+    "Ville|Vista|Walks?|Walls?|Way|Ways|Wells?|Wharf|Wynd|Yard|"
+    # Royal Mail's and Australia Post's further thoroughfare types.
+    "Brow|Chase|Circlet|Copse|Croft|Dell|Drove|Fold|Gate|Glade|Grange|Lea|Nook|Pastures|"
+    "Quay|Reach|Rise|Spinney|Triangle|Vale|Wood|Esplanade|Concourse|Retreat|Outlook|"
+    "Promenade|Boardwalk|Circuit|Cove|Crest|Parade"
+)
+_WORD = r"(?:[A-Z\u00c0-\u00de\u0100-\u017f][\w'’.-]*|[\u3040-\u30ff\u4e00-\u9fff]+)"
+_UNIT = (
+    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Studio|Room|Rm|Bldg|Building|Level|"
+    r"H\.[ \t]?No|House[ \t]+No|Flat[ \t]+No|Plot[ \t]+No|Door[ \t]+No)"
+)
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}"
+_CA_POSTCODE = r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d"
+_US_STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
+_POSTCODE_SHAPES = (
+    rf"{_UK_POSTCODE}|{_CA_POSTCODE}|\d{{5}}-\d{{3,4}}|\d{{3}}-\d{{4}}|\d{{2}}-\d{{3}}"
+    r"|\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{4,8}|[AC-FHKNPRTV-Y]\d{2}\s?[0-9AC-FHKNPRTV-Y]{4}"
+)
+_ENGLISH_STREET = (
+    rf"(?:\b{_UNIT}\.?[ \t]*#?[ \t]*\d+[A-Za-z]?,?[ \t]+)?"
+    r"(?<![\d.,])\b\d{1,5}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?){0,2},?[ \t]+"
+    rf"(?:{_WORD}[ \t]+){{0,4}}(?:{_STREET_TYPES})\b\.?"
+    rf"(?:,?[ \t]+{_UNIT}\.?[ \t]*#?[ \t]*[\w-]+)?"
+)
+_UNIT_FIRST_STREET = (
+    rf"\b{_UNIT}\.?[ \t]*#?[ \t]*\d+[A-Za-z]?,?[ \t]+(?:{_WORD}[ \t]+){{0,3}}"
+    rf"(?:{_STREET_TYPES})\b\.?"
+)
+_TYPE_FIRST = (
+    # Spain and Mexico (Correos, SEPOMEX), Brazil (Correios' logradouros), Italy, France,
+    # Poland, Turkey, Vietnam: the type of way comes first.
+    r"(?i:calle|c/|avenida|avda\.?|av\.|plaza|paseo|pasaje|pasadizo|ronda|rambla|camino|"
+    r"cañada|glorieta|carrera|travesía|carretera|urbanización|bulevar|cuesta|alameda|"
+    r"continuación|cerrada|callejón|privada|prolongación|circuito|andador|diagonal|retorno|"
+    r"periférico|calzada|circunvalación|corredor|viaducto|eje[ \t]+vial|"
+    r"rua|praça|travessa|largo|rodovia|estrada|esplanada|favela|lagoa|trecho|ladeira|beco|"
+    r"vila|viela|quadra|setor|chácara|sítio|núcleo|passeio|conjunto|residencial|jardim|"
+    r"parque|morro|recanto|fazenda|vereda|vale|loteamento|"
+    r"via|viale|piazza|piazzale|corso|contrada|vicolo|strada|borgo|incrocio|rotonda|salita|"
+    r"traversa|lungomare|canale|"
+    r"rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|route|cours|"
+    r"ulica|ul\.|aleja|al\.|plac|pl\.|osiedle|os\.|rondo|skwer|bulwar|"
+    r"sokak|sokağı|caddesi|cad\.|bulvarı|mahallesi|"
+    r"khu|phố|đường|ngõ|hẻm|h\.[ \t]?no\.|house[ \t]+no\.|flat[ \t]+no\.|plot[ \t]+no\.)"
+)
+_TRAILING_UNITS = (
+    r"(?:[ \t]*,?[ \t]*(?i:interior|int\.|edif\.|depto\.|piso|piano|apt\.?|apto\.?|bloco|casa|lote|"
+    r"puerta|esc\.|escalera|planta|porta|scala)[ \t]*\d+[A-Z]?){0,3}"
+)
+_CONTINENTAL_STREET = (
+    rf"(?<![\w.]){_TYPE_FIRST}[ \t]*(?:[\w'’.-]+[ \t]+){{0,4}}?[\w'’.-]+,?[ \t]+\d{{1,4}}[A-Za-z]?"
+    rf"(?:[ \t]*[-/][ \t]*\d{{1,4}})?\b(?:[ \t]+\d{{1,4}}\b)?{_TRAILING_UNITS}"
+    rf"|\b\d{{1,4}}(?:[ \t]?bis)?,?[ \t]+{_TYPE_FIRST}[ \t]+(?:(?:de|du|des|la|le|les|del|de la|di|"
+    r"della|da|do|dos)[ \t]+)?[\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+){0,3}"
+    r"|\b[^\W\d_]+(?:-[^\W\d_]+)*-?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
+    r"laan|straat|gracht|baan|plein|kade|singel|dreef|vej|gade|gatan|gata|vägen|väg|torget|"
+    r"torg|gränd|stigen|stig|backen|leden|allén|veien|vegen|gate|tie|katu)[ \t]*\d{1,4}[a-z]?"
+    r"(?:/\d{1,4})?\b"
+)
+_ASIAN_STREET = (
+    r"(?:[가-힣]+(?:특별자치시|특별시|광역시|자치도|도|시|군|구)[ \t]+){0,3}"
+    r"[가-힣0-9]+(?:로|길|대로|거리)"
+    r"[ \t]*\d+(?:-\d+)?(?:[ \t]*\([^)\n]{1,20}\))?"
+    r"|(?:Số[ \t]+)?\d+(?:/\d+)*,?[ \t]+(?i:ngõ|ngách|hẻm|phố|đường|khu)[ \t]+[^,\n]{1,30}"
+)
+_CHINESE_STREET = (
+    r"[\u4e00-\u9fff]{1,8}(?:街|路|道|巷|弄)[\w\u4e00-\u9fff]{0,6}?(?:\d+号|[A-Za-z]?座)"
+)
+_ADDRESS_LABEL = (
+    r"(?i:\b(?:home\s+|billing\s+|postal\s+|street\s+|mailing\s+)?address|adresse|dirección"
+    r"|domicilio|indirizzo|endereço|morada|adres|adress|anschrift|địa\s+chỉ)\s*[:：]"
+    r"|주소\s*[:：]?|地址\s*[:：]?|住所\s*[:：]?"
+)
+_ADDRESS_PHRASE = (
+    r"(?i:\b(?:living|lives|live|located|residing|reside|based)\s+at|\bmoved\s+to|"
+    r"\baddress\s+(?:is|to|with)|\bship\s+(?:it\s+)?to|\bsent\s+to|\btaxi\s+to|\btake\s+me\s+to"
+    r"|\bmeet\s+me\s+at|\bdeliver(?:ed)?\s+to|\bit's\s+in|\bit\s+is\s+(?=\S+\s+\S+,))"
+)
+
+
+def _has_digit(match: re.Match[str]) -> bool:
+    return any(c.isdigit() for c in match.group("address"))
+
+
+ADDRESSES: tuple[Pattern, ...] = (
+    Pattern(_ADDRESS, re.compile(_ENGLISH_STREET), needs="digit"),
+    Pattern(_ADDRESS, re.compile(_UNIT_FIRST_STREET), needs="digit"),
+    Pattern(_ADDRESS, re.compile(_CONTINENTAL_STREET), needs="digit"),
+    Pattern(_ADDRESS, re.compile(_ASIAN_STREET), needs="digit"),
+    Pattern(_ADDRESS, re.compile(_CHINESE_STREET), needs="cjk"),
+    Pattern(
+        _ADDRESS,
+        re.compile(rf"(?:{_ADDRESS_LABEL})[ \t]*(?P<address>[^\n]*[^\s.,;])"),
+        group="address",
+        check=_has_digit,
+        needs="digit",
+    ),
+    Pattern(
+        _ADDRESS,
+        re.compile(rf"{_ADDRESS_PHRASE}\s+(?P<address>[^\n?!]*?\d[^\n?!]*?)(?=[.?!]?(?:\s|$))"),
+        group="address",
+        check=_has_digit,
+        needs="digit",
+    ),
+    Pattern(_ADDRESS, re.compile(rf"\b(?:{_UK_POSTCODE}|{_CA_POSTCODE})\b"), needs="digit"),
+    Pattern(_ADDRESS, re.compile(rf"(?<=,\s){_US_STATE_ZIP}\b"), needs="digit"),
+    Pattern(
+        _ADDRESS,
+        re.compile(
+            r"(?:(?i:\bpost(?:al)?\s*code|\bzip(?:\s*code)?|\bplz|\bcódigo\s+postal"
+            r"|\bcode\s+postal|\bcap|\bcp)(?:\s+is)?\s*[:：]|(?i:\bzip\s*code\s+is|\bpostcode\s+is)"
+            r"|우편번호|邮编|郵便番号)"
+            r"\s*[:：]?\s*(?P<code>[A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9])\b"
+        ),
+        group="code",
+        needs="digit",
+    ),
+)
+_POSTCODE_NEAR = re.compile(rf"(?<![\w+-])(?:{_POSTCODE_SHAPES})(?![\w-])")
+_NEAR = 80
+"""Characters after a street in which its postcode is looked for (two short lines)."""
+
+
+def near_streets(text: str, findings: list[Finding]) -> Iterator[Finding]:
+    """Postcodes within the two lines after a street address (not past a blank line):
+    ``12 Baker Street\\nLondon 39741``, ``Calle Mayor 5, 28013 Madrid``."""
+    for finding in findings:
+        if finding.kind is not PiiKind.ADDRESS:
+            continue
+        window = text[finding.end : finding.end + _NEAR]
+        lines = window.split("\n")
+        window = "\n".join(lines[:3]).split("\n\n")[0]
+        for match in _POSTCODE_NEAR.finditer(window):
+            digits = sum(c.isdigit() for c in match.group())
+            if digits and not _looks_like_phone(window, match):
+                start = finding.end + match.start()
+                yield Finding(PiiKind.ADDRESS, start, start + len(match.group()), PATTERN_PRIORITY)
+
+
+def _looks_like_phone(window: str, match: re.Match[str]) -> bool:
+    """Part of a longer run of digits (a phone number after the address)."""
+    before = window[max(0, match.start() - 2) : match.start()]
+    return bool(re.search(r"[\d+()]\s?$", before))
+
+
+_SEGMENT_END = re.compile(r"\s*(?:[,|·•]|\n)\s*")
+_TOWN = r"[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,4}"
+_POSTCODE_TOWN = re.compile(
+    rf"(?P<code>{_POSTCODE_SHAPES})\s+(?P<town>{_TOWN})|(?P<town2>{_TOWN})\s+(?P<code2>{_POSTCODE_SHAPES})"
+)
+_MAX_STREET = 60
+
+
+def _segments(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, separator after)`` of the text's pieces between commas, bars,
+    bullets and line breaks."""
+    pieces = []
+    start = 0
+    for match in _SEGMENT_END.finditer(text):
+        pieces.append((start, match.start(), match.group().strip() or "\n"))
+        start = match.end()
+    pieces.append((start, len(text), "\n"))
+    return [piece for piece in pieces if piece[1] > piece[0]]
+
+
+def _street_like(piece: str) -> bool:
+    digits = sum(c.isdigit() for c in piece)
+    return (
+        0 < len(piece) <= _MAX_STREET
+        and any(c.isalpha() for c in piece)
+        and "@" not in piece
+        and "://" not in piece
+        and ":" not in piece
+        and digits < 7
+    )
+
+
+def _postcode_town(piece: str) -> tuple[int, int] | None:
+    """Where the postcode is, when ``piece`` is a postcode and a town (either way round)."""
+    match = _POSTCODE_TOWN.fullmatch(piece)
+    if match is None:
+        return None
+    group = "code" if match.group("code") is not None else "code2"
+    town = match.group("town") or match.group("town2") or ""
+    year = re.fullmatch(r"(?:19|20)\d{2}", match.group(group))
+    if year and all(word.casefold().strip(".") in NOT_NAME_WORDS for word in town.split()):
+        return None  # "May 2024", "Sprint 2031"
+    return match.span(group)
+
+
+def postcode_lines(text: str) -> Iterator[Finding]:
+    """A postcode with its town, as a piece of a line to itself (``55509 Hammelburg``,
+    ``Rudolstadt 82620``), and the street before it: the pieces before it on its line,
+    or the line before (``al. Okrężna 700`` then ``69-035 Sandomierz``), when they hold a
+    number. Address blocks are laid out so, whatever the street's words."""
+    pieces = _segments(text)
+    for index, (start, end, _) in enumerate(pieces):
+        found = _postcode_town(text[start:end])
+        if found is None:
+            continue
+        yield Finding(_ADDRESS, start + found[0], start + found[1], PATTERN_PRIORITY)
+        street: list[tuple[int, int]] = []
+        back = index - 1
+        while back >= 0 and len(street) < 3:
+            piece_start, piece_end, separator = pieces[back]
+            if separator not in ",\n" or not _street_like(text[piece_start:piece_end]):
+                break
+            street.insert(0, (piece_start, piece_end))
+            if separator == "\n" and any(c.isdigit() for c in text[piece_start:piece_end]):
+                break  # the line before, or the two before when the first is the town's
+            back -= 1
+        if any(any(c.isdigit() for c in text[s:e]) for s, e in street):
+            yield Finding(_ADDRESS, street[0][0], street[-1][1], PATTERN_PRIORITY)

@@ -1,0 +1,48 @@
+"""Dates of birth: a date after a label that says it is one, in the languages a career
+platform's documents come in.
+
+Other dates (a start date, a deadline, a release) are not personal data and stay: only
+the label makes a date a date of birth. The date itself may be numeric (``12.03.1988``,
+``1988-03-12``, ``03/12/1988``), written out in any language (``12. März 1988``,
+``14 de abril de 1966``, ``17 października 1993``, ``July 26, 1965``), or in the CJK form
+(``1988年3月12日``, ``1988년 3월 12일``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from careergate.privacy.findings import PiiKind
+from careergate.privacy.shape import Pattern
+
+_LABEL = (
+    r"(?i:\bborn(?:\s+on)?|\bdate\s+of\s+birth|\bd\.?\s?o\.?\s?b\b\.?|\bbirth\s*date|\bbirthday"
+    r"|\bgeburtsdatum|\bgeb\.|\bgeboren(?:\s+am)?|\bfecha\s+de\s+nacimiento|\bf\.\s*nacimiento"
+    r"|\bnacid[oa](?:\s+el)?|\bdate\s+de\s+naissance|\bnée?\s+le|\bdata\s+di\s+nascita"
+    r"|\bnat[oa]\s+il|\bdata\s+de\s+nascimento|\bnascid[oa]\s+em|\bgeboortedatum"
+    r"|\bgeboren\s+op|\bdata\s+urodzenia|\bur\.|\bfödelsedatum|\bfödd|\bngày\s+sinh"
+    r"|\bsinh\s+ngày|\bdoğum\s+tarihi|\bd\.\s*tarihi)"
+    r"|생년월일|出生日期|出生年月日?|生年月日"
+)
+_YEAR = r"(?:19|20)\d{2}"
+_DATE = (
+    rf"\d{{1,2}}[./-]\d{{1,2}}[./-]{_YEAR}"
+    rf"|{_YEAR}[./-]\d{{1,2}}[./-]\d{{1,2}}"
+    rf"|{_YEAR}\s*[年년]\s*\d{{1,2}}\s*[月월]\s*\d{{1,2}}\s*[日일]?"
+    # A day, a month's name in any language, a year ("13. Januar 2004", "14 de abril de
+    # 1966", "15-May-1977"); or a month's name first ("July 26, 1965").
+    rf"|\d{{1,2}}\.?(?:\s+|-)(?:de\s+)?[^\W\d_]{{3,12}}\.?(?:\s+|-)(?:de\s+)?{_YEAR}"
+    rf"|[^\W\d_]{{3,12}}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}"
+)
+
+DATES: tuple[Pattern, ...] = (
+    Pattern(
+        PiiKind.DATE_OF_BIRTH,
+        re.compile(
+            rf"(?:{_LABEL})[\s:：(\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist)"
+            rf"[\s:：]+){{0,3}}(?P<date>{_DATE})"
+        ),
+        group="date",
+        needs="digit",
+    ),
+)

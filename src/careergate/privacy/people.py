@@ -1,0 +1,260 @@
+"""Names of people found by where documents put them, in any script.
+
+The name model reads running English prose; career documents put names where it looks
+least: alone on a CV's first lines, in capitals, over two lines, family name first,
+after a form's label in another language, under a letter's closing, in a script it was
+not trained on. These rules find a name by its place:
+
+- the first lines of a document made only of name words (``JANE DOE``; ``Jane`` then
+  ``Doe``; ``RÉSUMÉ — DOE Jane``), and any line of two to four words in capitals;
+- after a label or a greeting (``Name:``, ``Nombre:``, ``Cardholder:``, ``Dear``,
+  ``Hi``), a self-introduction (``my name is``, ``I'm``, ``I,``), or a closing
+  (``Kind regards,`` then the name on the next line, ``— Jane`` at the end);
+- names in Han or Hangul script amid text in another script (a run of one to four
+  characters, or a Japanese ``family given`` pair), and Vietnamese names by their
+  family name (the sixteen that most Vietnamese bear).
+
+Words that head CV sections or name roles (``PROFILE``, ``Engineer``) are never names.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from careergate.privacy.findings import PiiKind
+from careergate.privacy.shape import Pattern
+
+_PERSON = PiiKind.PERSON
+_PRIORITY = 1
+"""Below a shape's: an address or an identifier that a rule's words run into wins."""
+_LETTER = r"[^\W\d_]"
+_NAME_WORD = rf"{_LETTER}(?:{_LETTER}|['’](?={_LETTER})|-(?={_LETTER})|\.(?=[ \t]))*"
+_PARTICLE = (
+    r"(?:de|da|do|dos|das|del|della|di|du|la|le|van|von|der|den|ten|ter|bin|binti|al|el|y|e)"
+)
+_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}}"
+_CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"
+
+
+def word_list(name: str) -> frozenset[str]:
+    """The words of ``data/<name>``, one a line, case folded; ``#`` starts a comment."""
+    text = resources.files("careergate.privacy").joinpath(f"data/{name}").read_text()
+    return frozenset(
+        line.strip().casefold()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+NOT_NAME_WORDS = word_list("not_name_words.txt")
+TOOLS = word_list("not_names.txt")
+
+
+def is_name(candidate: str) -> bool:
+    """Name words, each starting with a capital (or in a script without case), none a
+    heading's or a role's word."""
+    words = [w for w in re.split(r"[ \t,]+", candidate.strip()) if w]
+    if not words or len(words) > 5 or all(w.casefold() in TOOLS for w in words):
+        return False
+    for word in words:
+        if re.fullmatch(_PARTICLE, word):
+            continue
+        if word.casefold().strip(".") in NOT_NAME_WORDS:
+            return False
+        first = word[0]
+        if first.isalpha() and first.lower() != first.upper() and not first.isupper():
+            return False
+    return True
+
+
+def _group_is_name(match: re.Match[str]) -> bool:
+    return is_name(match.group("name"))
+
+
+_WORDS = re.compile(r"[^ \t,]+")
+
+
+def name_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """The name's words at the start of the ``name`` group: up to the first word that
+    is not a name's (lower case, a role, a heading) and after a word that ends a
+    sentence ("I'm Jan Kowal. I saw..." is "Jan Kowal")."""
+    start = match.start("name")
+    end = start
+    for word in _WORDS.finditer(match.string, start, match.end("name")):
+        text = word.group()
+        if not re.fullmatch(_PARTICLE, text) and not is_name(text.rstrip(".")):
+            break
+        end = word.end()
+        if text.endswith(".") and len(text.rstrip(".")) > 1:
+            end -= 1  # the sentence's full stop, not the name's
+            break
+    name = match.string[start:end]
+    while name and re.search(rf"[ \t]+{_PARTICLE}$", name):
+        name = re.sub(rf"[ \t]+{_PARTICLE}$", "", name)
+    return (start, start + len(name)) if name.strip() else None
+
+
+_PLACE_BEFORE = re.compile(r"(?i:thành\s+phố|\btp\.|tỉnh|quận|huyện)\s*$")
+
+
+_FIRM_AFTER = re.compile(r"[ \t]+(?:ty|và|nghiệp|TNHH)\b")
+
+
+def _vietnamese_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """A Vietnamese name of two words or more, not a town named after a person ("TP. Hồ
+    Chí Minh") nor a firm named after its owners ("Phạm Công ty", "Lê và Mai")."""
+    before = match.string[max(0, match.start() - 12) : match.start()]
+    span = name_span(match)
+    if span is None or _PLACE_BEFORE.search(before) or _FIRM_AFTER.match(match.string, span[1]):
+        return None
+    return span if " " in match.string[span[0] : span[1]].strip() else None
+
+
+def _first_lines_name(match: re.Match[str]) -> bool:
+    """A document's first line, or its second after a name or a heading."""
+    name = match.group("name")
+    if not is_name(name) or len(name) < 2:
+        return False
+    before = match.string[: match.start("name")]
+    lines = [line.strip() for line in before.split("\n") if line.strip()]
+    return len(lines) <= 2 and all(is_name(line) or _is_heading(line) for line in lines)
+
+
+def _is_heading(line: str) -> bool:
+    return all(word.casefold().strip(":—-") in NOT_NAME_WORDS for word in line.split())
+
+
+def _caps_line(match: re.Match[str]) -> bool:
+    name = match.group("name")
+    return sum(c.isalpha() for c in name) >= 4 and is_name(name)
+
+
+def _cjk_name(match: re.Match[str]) -> bool:
+    """A short run of Han or Hangul amid text in another script, not a place or label."""
+    name = match.group("name")
+    if name in NOT_NAME_WORDS or name[-1] in _PLACE_ENDINGS:
+        return False
+    text = match.string
+    if _FIRM_BEFORE.search(text, max(0, match.start() - 6), match.start()):
+        return False
+    if _FIRM_AFTER_CJK.match(text, match.end()):
+        return False
+    cjk = sum(1 for c in text if "\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7a3")
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    return cjk <= 2 * latin
+
+
+_FIRM_BEFORE = re.compile(r"(?:주식회사|유한회사|합자회사|\([주유]\)|株式会社|有限会社|\()\s*$")
+_FIRM_AFTER_CJK = re.compile(
+    r"\s*(?:주식회사|유한회사|합자회사|株式会社|有限会社|有限公司|公司|\))"
+)
+"""A firm's legal form next to a run of Han or Hangul (the run is the firm's name), or
+parentheses around it (an abbreviated legal form: "(주)")."""
+_PLACE_ENDINGS = frozenset("시구군로길읍면市区區省县縣町村都府道街路州社司所团")
+_LABELS = (
+    r"(?i:full\s+name|name|first\s+name|last\s+name|surname|family\s+name|given\s+names?"
+    r"|nombre(?:\s+completo)?|apellidos?|nom(?:\s+complet)?|prénom|nome(?:\s+completo)?|cognome"
+    r"|naam|achternaam|voornaam|vorname|nachname|imię(?:\s+i\s+nazwisko)?|nazwisko|namn"
+    r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
+    r"|account\s+holder|employee|candidate|applicant|emergency\s+contact|contact\s+person"
+    r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor)\s*[:：]"
+    r"|이름\s*[:：]?|성명\s*[:：]?|姓名\s*[:：]?|氏名\s*[:：]?"
+)
+_GREETING = (
+    r"(?i:dear|hi|hello|hey|thanks|thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|"
+    r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
+)
+_INTRO = (
+    r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
+    r"signed|call\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
+    r"me\s+llamo|je\s+m'appelle|ich\s+bin|ich\s+heiße|mi\s+chiamo|chamo-me|meu\s+nome\s+é)"
+)
+_CLOSING = (
+    r"(?i:kind\s+regards|best\s+regards|warm\s+regards|regards|best\s+wishes|best|thanks|"
+    r"thank\s+you|many\s+thanks|sincerely|yours\s+sincerely|yours\s+faithfully|yours|cheers|"
+    r"saludos|un\s+saludo|atentamente|cordialement|bien\s+à\s+vous|mit\s+freundlichen\s+grüßen|"
+    r"viele\s+grüße|grazie|cordiali\s+saluti|obrigad[oa]|atenciosamente|met\s+vriendelijke\s+"
+    r"groet(?:en)?|groeten|pozdrawiam|z\s+poważaniem|hälsningar|med\s+vänlig\s+hälsning|"
+    r"saygılarımla|trân\s+trọng)"
+)
+_VIETNAMESE_FAMILY = r"(?i:nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|võ|đặng|bùi|đỗ|hồ|ngô|dương|lý)"
+
+PEOPLE: tuple[Pattern, ...] = (
+    # A CV's first line: the name, then the role or the town after a separator.
+    Pattern(
+        _PERSON,
+        re.compile(rf"\A\s*(?P<name>{_NAME})[ \t]*[|·•–—,]"),
+        span=name_span,
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(rf"^[ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
+        check=_first_lines_name,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(
+            r"^[ \t]*(?:[^\W\d_]+[ \t]*[—–-][ \t]*)?"
+            r"(?P<name>[^\W\d_a-z]{2,}(?:[ \t]+[^\W\d_a-z]{2,}|,[ \t]+[^\W\d_]+){1,3})[ \t]*$",
+            re.M,
+        ),
+        check=_caps_line,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(
+            rf"(?:{_LABELS})[ \t]*(?P<name>{_NAME_WORD}(?:,?[ \t]+(?:{_PARTICLE}[ \t]+)?"
+            rf"{_NAME_WORD}){{0,3}})"
+        ),
+        span=name_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(rf"(?<![\w-])(?:{_GREETING}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"),
+        span=name_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(rf"(?:{_CLOSING})[,!.]?[ \t]*\n[ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
+        span=name_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(rf"[—–][ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
+        span=name_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(
+            rf"(?<![\w-])(?P<name>{_VIETNAMESE_FAMILY}(?:[ \t]+{_NAME_WORD}){{1,3}})(?![\w-])"
+        ),
+        span=_vietnamese_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(
+            rf"(?<![{_CJK}])(?P<name>[\u4e00-\u9fff\uac00-\ud7a3]{{1,4}}"
+            rf"(?:[ \u3000][\u4e00-\u9fff\u3040-\u30ff]{{1,3}})?)(?![{_CJK}])"
+        ),
+        check=_cjk_name,
+        group="name",
+        needs="cjk",
+        priority=_PRIORITY,
+    ),
+)

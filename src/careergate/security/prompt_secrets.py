@@ -1,0 +1,141 @@
+"""Credentials in prompts: masked, or the request refused, before anything leaves.
+
+A credential pasted into a prompt (a cloud key in a config file, a code host's token, a
+private key, ``password: ...``) is never sent to a model, whatever the request's privacy
+mode, ``off`` included: personal-data policy is about people, this is about access that
+anyone who reads the prompt would get. Credentials are found by the one secret detector
+(``secrets.py``), which also knows the keys the gateway holds and the caller's own.
+
+- ``mask`` (the default): each credential becomes ``[SECRET]``; nothing comes back.
+- ``refuse``: a request holding one is refused (400 ``secret_refused``).
+- ``off``: prompts are sent as they are.
+
+The config file's ``secrets:`` section sets the default, per feature and per key id; of
+a key's and its feature's modes the stricter applies::
+
+    secrets:
+      mode: mask
+      features: {resume-builder: refuse}
+      keys: {3f9a0c5e1b7d4a28b6c0e9f1d2a4b6c8: off}   # key ids, as `keys list` shows them
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from careergate.endpoints import EndpointSpec
+from careergate.errors import InvalidRequest
+from careergate.security.secrets import SecretScanner, replace_spans
+
+STAND_IN = "[SECRET]"
+"""What a masked credential becomes."""
+
+
+class SecretsMode(StrEnum):
+    OFF = "off"
+    MASK = "mask"
+    REFUSE = "refuse"
+
+
+_STRICTNESS = {SecretsMode.OFF: 0, SecretsMode.MASK: 1, SecretsMode.REFUSE: 2}
+
+
+def _yaml_off(value: object) -> object:
+    return SecretsMode.OFF if value is False else value  # YAML reads a bare off as false
+
+
+class SecretsConfig(BaseModel):
+    """The config file's ``secrets:`` section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: SecretsMode = SecretsMode.MASK
+    features: dict[str, SecretsMode] = Field(default_factory=dict)
+    keys: dict[str, SecretsMode] = Field(default_factory=dict)
+    """By key id (``careergate keys list``)."""
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_off(cls, value: object) -> object:
+        return _yaml_off(value)
+
+    @field_validator("features", "keys", mode="before")
+    @classmethod
+    def _each_off(cls, value: object) -> object:
+        if isinstance(value, dict):
+            # A key id of digits only reads as a number in YAML.
+            return {str(name): _yaml_off(mode) for name, mode in value.items()}
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class SecretsPolicy:
+    """Resolves a request's mode from its key's and its feature's."""
+
+    default: SecretsMode = SecretsMode.MASK
+    features: Mapping[str, SecretsMode] = field(default_factory=dict)
+    keys: Mapping[str, SecretsMode] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: SecretsConfig) -> SecretsPolicy:
+        return cls(config.mode, dict(config.features), dict(config.keys))
+
+    def mode_for(self, key_id: str | None, feature: str | None) -> SecretsMode:
+        """The stricter of the key's and the feature's modes; the default when neither
+        names one (so a key can loosen the default, but not its feature's mode)."""
+        named = [
+            mode
+            for mode in (
+                self.keys.get(key_id) if key_id is not None else None,
+                self.features.get(feature) if feature is not None else None,
+            )
+            if mode is not None
+        ]
+        if not named:
+            return self.default
+        return max(named, key=_STRICTNESS.__getitem__)
+
+
+class PromptSecrets:
+    """Takes credentials out of a request's texts as its mode says."""
+
+    def __init__(self, policy: SecretsPolicy, scanner: SecretScanner) -> None:
+        self.policy = policy
+        self.scanner = scanner
+
+    def protect(
+        self,
+        endpoint: EndpointSpec,
+        body: dict[str, Any],
+        mode: SecretsMode,
+        known: Iterable[str] = (),
+    ) -> int:
+        """Mask the credentials in ``body``'s texts in place; how many texts held one.
+        Under ``refuse`` a request holding one raises a 400 naming their kinds (never
+        the values)."""
+        if mode is SecretsMode.OFF:
+            return 0
+        known = tuple(known)
+        changed = 0
+        for slot in endpoint.text_slots(body):
+            text = slot.get()
+            spans = self.scanner.find_whole(text, known)
+            if not spans:
+                continue
+            if mode is SecretsMode.REFUSE:
+                kinds = ", ".join(sorted({span.kind for span in spans}))
+                raise InvalidRequest(
+                    f"The request contains credentials ({kinds}) and this key or feature "
+                    "does not allow credentials to be sent to a model. Remove them and "
+                    "send the request again.",
+                    code="secret_refused",
+                    param=endpoint.text_param,
+                )
+            slot.set(replace_spans(text, spans, STAND_IN))
+            changed += 1
+        return changed

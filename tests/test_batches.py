@@ -1,0 +1,224 @@
+"""The Files and Batch APIs where the upstream has none (the sandbox): the gateway runs
+the lines itself as a background task, behind the same interface. Through the official
+SDK (``client.files``, ``client.batches``) and ``careergate batch``.
+
+Lines are held to the key's permissions before anything is uploaded, their personal
+data is pseudonymised on the way out and restored in the output the caller downloads,
+and each line is metered as the caller's request."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+from typer.testing import CliRunner
+
+from careergate.cli.main import app
+from careergate.sandbox.faults import Fault
+from careergate.settings import BatchSettings, TaskSettings
+from careergate.testing import FakeOpenAI
+from conftest import RunningGateway, gateway_settings, start_gateway
+
+pytestmark = pytest.mark.timeout(120)
+
+EMAIL = "jane.doe@example.com"
+
+
+def line(custom_id: str, text: str, model: str = "gpt-4o-mini", **body: Any) -> dict[str, Any]:
+    return {
+        "custom_id": custom_id,
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {"model": model, "messages": [{"role": "user", "content": text}], **body},
+    }
+
+
+def jsonl(*lines: dict[str, Any]) -> bytes:
+    return b"".join(json.dumps(item).encode() + b"\n" for item in lines)
+
+
+def wait_until_ended(client: openai.OpenAI, batch_id: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        batch = client.batches.retrieve(batch_id)
+        if batch.status in ("completed", "failed", "cancelled", "expired"):
+            return batch
+        assert time.monotonic() < deadline, f"batch still {batch.status}"
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def gateway(
+    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGateway]:
+    deployment = {
+        "name": "sandbox",
+        "provider": "openai-compatible",
+        "base_url": module_fake.base_url,
+        "sandbox": True,
+    }
+    settings = gateway_settings(
+        tmp_path_factory.mktemp("batches"),
+        [deployment],
+        extra_config={"privacy": {"mode": "pseudonymise", "names": False}},
+        tasks=TaskSettings(poll_seconds=0.05, sweep_seconds=0.2, retry_delay=0.05),
+        batches=BatchSettings(poll_seconds=0.1, output_grace_seconds=1.0),
+    )
+    yield from start_gateway(settings, module_fake)
+
+
+def test_the_gateway_runs_a_batch_its_upstream_cannot_and_restores_its_output(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client()
+    content = jsonl(
+        line("first", f"Write to {EMAIL} about the interview."),
+        line("second", "Summarise: five years of Python."),
+        line("third", "Name three SQL skills."),
+    )
+    uploaded = client.files.create(file=("requests.jsonl", content), purpose="batch")
+    assert (uploaded.purpose, uploaded.bytes, uploaded.filename) == (
+        "batch",
+        len(content),
+        "requests.jsonl",
+    )
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    assert batch.input_file_id == uploaded.id
+    ended = wait_until_ended(client, batch.id)
+    assert ended.status == "completed"
+    assert ended.request_counts is not None
+    assert (ended.request_counts.total, ended.request_counts.completed) == (3, 3)
+    assert ended.output_file_id is not None
+    assert ended.error_file_id is None
+
+    assert EMAIL in client.files.content(uploaded.id).text  # the input as it was sent
+    sent = [r.body for r in gateway.fake.requests if r.path.endswith("/chat/completions")]
+    assert len(sent) == 3
+    assert all(EMAIL not in json.dumps(body) for body in sent)
+    output = [json.loads(t) for t in client.files.content(ended.output_file_id).text.splitlines()]
+    assert sorted(item["custom_id"] for item in output) == ["first", "second", "third"]
+    first = next(item for item in output if item["custom_id"] == "first")
+    answer = first["response"]["body"]["choices"][0]["message"]["content"]
+    assert EMAIL in answer  # the upstream echoed the placeholder; the caller gets the email
+
+    assert batch.id in [b.id for b in client.batches.list()]
+    assert {uploaded.id, ended.output_file_id} <= {f.id for f in client.files.list()}
+    assert client.files.retrieve(ended.output_file_id).purpose == "batch_output"
+    rows = [r for r in gateway.usage_rows(expected=3) if r.endpoint == "chat/completions"]
+    assert len(rows) >= 3
+
+
+def test_a_line_for_a_model_the_key_may_not_use_is_refused_before_upload(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client(gateway.create_key(models=["gpt-4o-mini"]))
+    content = jsonl(line("fine", "hello"), line("dear", "hello", model="gpt-4o"))
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.files.create(file=("requests.jsonl", content), purpose="batch")
+    message = refused.value.message
+    assert "Line 2" in message
+    assert "'dear'" in message
+    assert "gpt-4o" in message
+    assert not client.files.list().data
+
+    for bad, expected in (
+        (b'{"custom_id": "x", "url": "/v1/images", "body": {}}\n', "`url` must be one of"),
+        (b"not json\n", "Line 1 of the file: not valid JSON"),
+        (jsonl(line("a", "x"), line("a", "y")), "used by an earlier line"),
+    ):
+        with pytest.raises(openai.BadRequestError) as wrong:
+            client.files.create(file=("bad.jsonl", bad), purpose="batch")
+        assert expected in wrong.value.message
+    with pytest.raises(openai.BadRequestError):
+        client.files.create(file=("x.jsonl", jsonl(line("a", "x"))), purpose="fine-tune")
+
+
+def test_files_and_batches_are_their_owners_alone(gateway: RunningGateway) -> None:
+    owner, other = gateway.client(), gateway.client()
+    uploaded = owner.files.create(file=("r.jsonl", jsonl(line("a", "hi"))), purpose="batch")
+    with pytest.raises(openai.NotFoundError):
+        other.files.retrieve(uploaded.id)
+    with pytest.raises(openai.NotFoundError):
+        other.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+    deleted = owner.files.delete(uploaded.id)
+    assert deleted.deleted
+    with pytest.raises(openai.NotFoundError):
+        owner.files.retrieve(uploaded.id)
+
+
+def test_cancelling_a_batch_the_gateway_runs(gateway: RunningGateway) -> None:
+    client = gateway.client()
+    gateway.fake.faults.add_rate(Fault(delay=0.3), 1.0)
+    try:
+        content = jsonl(*(line(f"n{n}", f"question {n}") for n in range(8)))
+        uploaded = client.files.create(file=("r.jsonl", content), purpose="batch")
+        batch = client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+        cancelled = client.batches.cancel(batch.id)
+        assert cancelled.status in ("cancelling", "cancelled")
+        ended = wait_until_ended(client, batch.id)
+    finally:
+        gateway.fake.reset()
+    assert ended.status == "cancelled"
+    assert ended.request_counts is not None
+    assert ended.request_counts.completed < 8
+
+
+def test_careergate_batch_submits_waits_and_prints_results(
+    gateway: RunningGateway, tmp_path: Any
+) -> None:
+    """``careergate batch``, run in process: its import is what costs a process seconds."""
+    requests = tmp_path / "requests.jsonl"
+    requests.write_bytes(jsonl(line("cli-1", "hello"), line("cli-2", "there")))
+    env = {"CAREERGATE_KEY": gateway.create_key(), "CAREERGATE_BASE_URL": gateway.base_url}
+    runner = CliRunner()
+    submitted = runner.invoke(app, ["batch", "submit", str(requests), "--wait", "--json"], env=env)
+    assert submitted.exit_code == 0, submitted.output
+    batch = json.loads(submitted.stdout)
+    assert batch["status"] == "completed"
+    shown = runner.invoke(app, ["batch", "status", batch["id"]], env=env)
+    assert "completed" in shown.stderr
+    results = runner.invoke(app, ["batch", "results", batch["id"]], env=env)
+    assert sorted(json.loads(t)["custom_id"] for t in results.stdout.splitlines()) == [
+        "cli-1",
+        "cli-2",
+    ]
+    refused = runner.invoke(app, ["batch", "cancel", batch["id"]], env=env)
+    assert refused.exit_code == 1
+    assert "cannot be cancelled" in refused.stderr
+    assert "Traceback" not in refused.output
+
+
+def test_an_output_is_no_longer_restored_once_its_placeholders_are_erased(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client()
+    uploaded = client.files.create(
+        file=("r.jsonl", jsonl(line("only", f"Thank {EMAIL}."))), purpose="batch"
+    )
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    ended = wait_until_ended(client, batch.id)
+    assert ended.output_file_id is not None
+    assert EMAIL in client.files.content(ended.output_file_id).text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the grace after the first download is a second
+        time.sleep(0.2)
+        try:
+            client.files.content(ended.output_file_id)
+        except openai.APIStatusError:
+            break
+    with pytest.raises(openai.APIStatusError) as gone:
+        client.files.content(ended.output_file_id)
+    assert gone.value.status_code == 410
+    assert "can no longer be restored" in gone.value.message

@@ -1,0 +1,139 @@
+"""Credentials in prompts never reach the upstream: masked, or the request refused, by
+the config's ``secrets:`` mode per key and feature, whatever the privacy mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+import yaml
+
+from careergate.auth.permissions import KeySpec
+from careergate.runtime import key_store
+from careergate.storage.database import Database
+from careergate.testing import FakeOpenAI
+from conftest import RunningGateway, gateway_settings, in_database, start_gateway
+
+AWS_KEY_ID = "AKIA" + "Q3EGRT7HXN2LPW4Z"
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY"
+GITHUB = "ghp_" + "x7Rk2LmPq9TzW4vB8nC1dF5gH3jK6sA0yE2u"
+PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIEowIBAAKCAQEA1x2Yk3Qz8vLmN0pR4sT6uV8wX0yZ2aB4cD6eF8gH0iJ2kL4m\n"
+    "-----END RSA PRIVATE KEY-----"
+)
+PASSWORD = "Tr0ub4dor-and-3"
+OPENAI = "sk-proj-" + "Qm3vX9tLr2WzB7nK4pHs8dYc1fJe6gAu0iOy5TbNw"
+PROMPT = (
+    "My deploy fails. Env:\n"
+    f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"
+    f"GITHUB_TOKEN={GITHUB}\nexport OPENAI_API_KEY={OPENAI}\n"
+    f"The staging login is admin, password: {PASSWORD}\n{PEM}\n"
+    "What is wrong with the region setting?"
+)
+VALUES = (
+    AWS_KEY_ID,
+    AWS_SECRET,
+    GITHUB,
+    PASSWORD,
+    "MIIEowIBAAKCAQEA1x2Yk3Qz8vLmN0pR4sT6",
+    "sk-proj",
+)
+
+
+@pytest.fixture(scope="module")
+def guarded(
+    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RunningGateway, dict[str, str]]]:
+    """Privacy off; credentials masked by default, refused for the `vault-review` feature
+    and for one key, sent for the `secrets-lab` feature and for another key."""
+    deployments = [
+        {"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}
+    ]
+    settings = gateway_settings(tmp_path_factory.mktemp("secrets"), deployments)
+
+    async def create(database: Database) -> dict[str, tuple[str, str]]:
+        keys = await key_store(settings, database)
+        made = {name: await keys.create(KeySpec()) for name in ("strict", "loose", "plain")}
+        return {name: (key.info.id, key.secret) for name, key in made.items()}
+
+    keys = in_database(settings, create)
+    config = yaml.safe_load(settings.config.read_text())  # type: ignore[union-attr]
+    config["secrets"] = {
+        "mode": "mask",
+        "features": {"vault-review": "refuse", "secrets-lab": "off"},
+        "keys": {keys["strict"][0]: "refuse", keys["loose"][0]: "off"},
+    }
+    settings.config.write_text(yaml.safe_dump(config))  # type: ignore[union-attr]
+    for running in start_gateway(settings, module_fake):
+        yield running, {name: secret for name, (_, secret) in keys.items()}
+
+
+def sent(fake: FakeOpenAI) -> str:
+    return str(fake.requests[-1].body["messages"])
+
+
+def ask(client: openai.OpenAI, **options: Any) -> str:
+    answer = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}], **options
+    )
+    return answer.choices[0].message.content or ""
+
+
+def test_credentials_are_masked_by_default_even_with_privacy_off(
+    guarded: tuple[RunningGateway, dict[str, str]],
+) -> None:
+    gateway, keys = guarded
+    gateway.fake.reset()
+    assert ask(gateway.client(keys["plain"]))
+    upstream = sent(gateway.fake)
+    assert not [value for value in VALUES if value in upstream]
+    assert upstream.count("[SECRET]") >= 6
+    assert "What is wrong with the region setting?" in upstream  # the rest is untouched
+
+
+def test_a_streamed_request_is_masked_too(
+    guarded: tuple[RunningGateway, dict[str, str]],
+) -> None:
+    gateway, keys = guarded
+    gateway.fake.reset()
+    stream = gateway.client(keys["plain"]).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}], stream=True
+    )
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    assert not [value for value in VALUES if value in sent(gateway.fake)]
+
+
+@pytest.mark.parametrize("how", ["feature", "key"])
+def test_refuse_answers_a_clear_400_and_sends_nothing(
+    guarded: tuple[RunningGateway, dict[str, str]], how: str
+) -> None:
+    gateway, keys = guarded
+    gateway.fake.reset()
+    client = gateway.client(keys["strict"] if how == "key" else keys["plain"])
+    headers = {"x-careergate-feature": "vault-review"} if how == "feature" else {}
+    with pytest.raises(openai.BadRequestError) as refused:
+        ask(client, extra_headers=headers)
+    error = refused.value.body
+    assert isinstance(error, dict)
+    assert error["code"] == "secret_refused"
+    assert error["type"] == "invalid_request_error"
+    assert "credentials" in error["message"]
+    assert not [value for value in VALUES if value in str(error)]
+    assert gateway.fake.requests == []
+
+
+def test_off_per_feature_or_key_sends_the_prompt_as_written(
+    guarded: tuple[RunningGateway, dict[str, str]],
+) -> None:
+    gateway, keys = guarded
+    gateway.fake.reset()
+    ask(gateway.client(keys["loose"]))
+    assert GITHUB in sent(gateway.fake)
+    ask(gateway.client(keys["plain"]), extra_headers={"x-careergate-feature": "secrets-lab"})
+    assert GITHUB in sent(gateway.fake)
+    # A key's mode cannot loosen its feature's: the stricter applies.
+    with pytest.raises(openai.BadRequestError):
+        ask(gateway.client(keys["loose"]), extra_headers={"x-careergate-feature": "vault-review"})
