@@ -148,9 +148,8 @@ def test_the_cli_ranks_a_folder_of_postings(gateway: RunningGateway, tmp_path: P
     online = json.loads(
         run_cli(env, *args, "--base-url", gateway.base_url, "--key", gateway.create_key()).stdout
     )
-    # The sandbox answered (labelled so): its ratings are made of the prompt's words, so
-    # it may rate none of the real candidates, and then the ranking stands.
-    assert online["sandbox"] is True
+    # The sandbox answered: its ratings are made of the prompt's words, so it may rate
+    # none of the real candidates, and then the ranking stands.
     assert online["degraded"] is False or online["reason"].startswith("the model rated none")
 
 
