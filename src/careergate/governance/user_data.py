@@ -177,18 +177,7 @@ async def erase_user(
         budgets = await count(delete(BudgetRow).where(BudgetRow.id.in_(budget_ids)))
         keys = await count(_revoke_and_unname(key_ids, now))
         usage, daily, feedback, leases = await _pseudonymise(session, user, token)
-        subject = await count(
-            delete(VaultSecretRow).where(
-                VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
-            )
-        )
-        # With the answers kept upstream go the batches' placeholders and kept lines.
-        kept = (RESPONSE_KIND, PLAN_KIND, CONTENT_KIND)
-        responses = await count(
-            delete(VaultSecretRow).where(
-                VaultSecretRow.kind.in_(kept), VaultSecretRow.label == user
-            )
-        )
+        subject, responses = await _delete_sealed(session, user)
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
     cached = await forget_cached(user) if forget_cached is not None else 0
 
@@ -232,6 +221,21 @@ def _revoke_and_unname(key_ids: list[str], now: datetime) -> Any:
             revoked_at=func.coalesce(ApiKeyRow.revoked_at, now),
         )
     )
+
+
+async def _delete_sealed(session: AsyncSession, user: str) -> tuple[int, int]:
+    """The vault's secrets about the user deleted: their registered personal data, and
+    the answers kept upstream with the batches' placeholders and kept lines; how many of
+    each."""
+    subject = delete(VaultSecretRow).where(
+        VaultSecretRow.kind == SUBJECT_KIND, VaultSecretRow.name == user
+    )
+    kept = (RESPONSE_KIND, PLAN_KIND, CONTENT_KIND)
+    responses = delete(VaultSecretRow).where(
+        VaultSecretRow.kind.in_(kept), VaultSecretRow.label == user
+    )
+    found = [await session.execute(statement) for statement in (subject, responses)]
+    return int(found[0].rowcount), int(found[1].rowcount)  # type: ignore[attr-defined]
 
 
 async def _pseudonymise(session: AsyncSession, user: str, token: str) -> tuple[int, ...]:
