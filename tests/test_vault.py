@@ -59,13 +59,17 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 
 @pytest.fixture(name="cli_env")
 def cli_env_fixture(tmp_path: Path) -> dict[str, str]:
-    return cli_env(CAREERGATE_DATA_DIR=str(tmp_path / "data"))
+    env = cli_env(CAREERGATE_DATA_DIR=str(tmp_path / "data"))
+    cli(env, "db", "init")  # no command but serve creates a data directory unasked
+    return env
 
 
 def test_keys_are_sealed_at_rest_and_survive_a_master_key_rotation(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    added = json.loads(cli(cli_env, "vault", "add", "--deployment", "openai", stdin=OLD_KEY + "\n"))
+    added = json.loads(
+        cli(cli_env, "vault", "add", "--deployment", "openai", "--json", stdin=OLD_KEY + "\n")
+    )
     assert added["hint"] == "...aaaa"
     caller = json.loads(cli(cli_env, "keys", "create", "--user", "ivy", "--json"))["key"]
     data = tmp_path / "data"

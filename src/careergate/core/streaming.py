@@ -122,6 +122,8 @@ async def relay(
             else:
                 for piece in rewritten:
                     yield form.frame(orjson.dumps(piece), piece)
+            if tally.done:  # this endpoint's last event: nothing may follow it
+                return
         if tally.done:  # a stream whose last event says it is complete
             return
         raise UpstreamError(
