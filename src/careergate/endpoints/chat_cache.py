@@ -39,10 +39,16 @@ class ChatCache(CacheForm):
         return self.key_material(question, model), text
 
     def sampled(self, body: Json) -> bool:
-        temperature = body.get("temperature")
-        if temperature is None:
-            return True  # the API's default temperature is 1
-        return not isinstance(temperature, int | float) or temperature > 0
+        return sampled_by_temperature(body)
+
+
+def sampled_by_temperature(body: Json) -> bool:
+    """Whether a request's ``temperature`` (1 by the API's default) makes its answer a
+    sample: anything but 0."""
+    temperature = body.get("temperature")
+    if temperature is None:
+        return True
+    return not isinstance(temperature, int | float) or temperature > 0
 
 
 def chat_chunks(answer: Json, usage_chunk: bool) -> list[Json]:

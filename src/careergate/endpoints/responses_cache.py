@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import orjson
 
+from careergate.endpoints.chat_cache import sampled_by_temperature
 from careergate.endpoints.spec import CacheForm, Json, StreamAssembler
 
 FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
@@ -34,10 +35,7 @@ class ResponsesCache(CacheForm):
         return normal
 
     def sampled(self, body: Json) -> bool:
-        temperature = body.get("temperature")
-        if temperature is None:
-            return True  # the API's default temperature is 1
-        return not isinstance(temperature, int | float) or temperature > 0
+        return sampled_by_temperature(body)
 
 
 class ResponsesAssembler(StreamAssembler):
