@@ -30,6 +30,7 @@ from careergate.settings import Settings
 from careergate.storage.backup import read_backup
 from careergate.storage.database import Database
 from careergate.storage.tables import BudgetLeaseRow, FeedbackRow, UsageRow
+from careergate.tasks.store import NewTask, TaskStore
 from careergate.testing import FakeOpenAI, Fault
 from careergate.usage.record import TokenUsage, UsageRecord
 from conftest import (
@@ -398,6 +399,7 @@ def test_purge_keeps_totals_and_the_audit_chain(tmp_path: Path) -> None:
         "eval_results": 0,
         "dead_letter_files": 1,
         "kept_responses": 0,
+        "tasks": 0,
     }
     after = orjson.loads(
         run_cli(env, "usage", "--by", "team", "--since", "60d", "--format", "json").stdout
@@ -410,6 +412,19 @@ def test_purge_keeps_totals_and_the_audit_chain(tmp_path: Path) -> None:
     assert set(again.values()) == {0}
 
 
+async def seed_tasks(database: Database) -> None:
+    """A task of the user's, and another's with items naming the user (in the item, and
+    in a batch line's body) beside one of another user."""
+    store = TaskStore(database)
+    await store.create(NewTask("task_u", "chat.completions", "k1", USER, None, {}, None), [{}])
+    lines = [
+        {"resume": {}, "job": {}, "user": USER},
+        {"custom_id": "1", "body": {"user": USER}},
+        {"resume": {}, "job": {}, "user": OTHER},
+    ]
+    await store.create(NewTask("task_s", "resumes.generate", "k2", None, None, {}, None), lines)
+
+
 def test_erasure_on_postgresql(tmp_path: Path) -> None:
     async def scenario(url: str) -> None:
         database = Database(url)
@@ -418,12 +433,16 @@ def test_erasure_on_postgresql(tmp_path: Path) -> None:
         await AuditLog(database).record(
             Actor("cli:ops", "cli@host"), "key.created", "k", {"u": USER}, user=USER
         )
+        await seed_tasks(database)
+        assert len((await export_user(database, USER))["task_items"]) == 1 + 2
         erased = await erase_user(
             database, USER, Actor("cli:ops", "cli@host"), tmp_path, tmp_path / "journal"
         )
         assert (erased.usage_records, erased.audit_entries) == (2, 1)
+        assert (erased.tasks, erased.task_items) == (1, 2)  # an item's user, or its body's
         left = await export_user(database, USER)
         assert (left["usage_records"], left["audit_entries"]) == ([], [])
+        assert (left["tasks"], left["task_items"]) == ([], [])
         assert (await verify(database)).ok
         await database.close()
 

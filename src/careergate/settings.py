@@ -245,6 +245,9 @@ class RetentionSettings(BaseSettings):
     """What the gateway keeps of each answer kept upstream for continuation (Responses
     API, ``store`` on: its placeholders and context size): as long as the upstream keeps
     the answer (OpenAI: 30 days)."""
+    tasks_days: float | None = 30.0
+    """Background tasks (their inputs, results and items), counted from when they ended;
+    running ones are never purged. As long as OpenAI keeps a batch's output."""
     purge_seconds: float = 3600.0
 
 

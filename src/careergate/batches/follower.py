@@ -167,7 +167,8 @@ class BatchFollower:
             after = found[-1].idx
         output, errors, completed, failed = local_files(items)
         stamp = int(now().timestamp())
-        status = "cancelled" if task.status == "cancelled" else "completed"
+        # A task erased with its user ran no more lines and kept no answers.
+        status = "cancelled" if task.status in ("cancelled", "erased") else "completed"
         body.update(
             status=status,
             request_counts={"total": task.total, "completed": completed, "failed": failed},

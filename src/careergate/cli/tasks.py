@@ -28,7 +28,7 @@ Key = Annotated[str | None, typer.Option(help="Its key (default: $CAREERGATE_KEY
 TaskId = Annotated[str, typer.Argument(help="The task's id (task_...).")]
 AsJson = JsonOption
 DEFAULT_URL = "http://127.0.0.1:8080/v1"
-ENDED = ("completed", "cancelled")
+ENDED = ("completed", "cancelled", "erased")
 
 
 class Gateway:

@@ -8,6 +8,7 @@
   erasure's record of the entries it cleared goes with the erasure's own entry.
 - Feedback, evaluation results, dead-letter files and the records of answers kept
   upstream (``vault/conversations.py``) simply go.
+- Background tasks go with their items once they have ended (``tasks/governance.py``).
 
 The gateway purges every ``purge_seconds`` in the background; ``careergate privacy
 purge`` does it at once. Several processes purging at once are harmless: each deletes
@@ -41,6 +42,7 @@ from careergate.storage.tables import (
     UsageRow,
     VaultSecretRow,
 )
+from careergate.tasks.governance import purge_ended
 from careergate.vault.conversations import RESPONSE_KIND
 
 log = logging.getLogger("careergate.retention")
@@ -56,6 +58,7 @@ class Purged:
     eval_results: int = 0
     dead_letter_files: int = 0
     kept_responses: int = 0
+    tasks: int = 0
 
     def to_json(self) -> dict[str, int]:
         return asdict(self)
@@ -93,6 +96,7 @@ async def purge(
         kept_responses=await _purge_kept_responses(
             database, _before(retention.responses_days, now)
         ),
+        tasks=await _purge_tasks(database, _before(retention.tasks_days, now)),
     )
     if any(asdict(purged).values()):
         log.info("retention purge: %s", purged.to_json())
@@ -151,6 +155,10 @@ async def _purge_kept_responses(database: Database, line: datetime | None) -> in
             )
         )
     return int(done.rowcount)
+
+
+async def _purge_tasks(database: Database, line: datetime | None) -> int:
+    return 0 if line is None else await purge_ended(database, line)
 
 
 def _purge_files(folder: Path, line: datetime | None) -> int:

@@ -11,7 +11,9 @@ lose their plaintext user and details
 (the chain keeps only their salted digest, whose salt goes too); dead-letter files are
 rewritten; the answers the response cache keeps for their requests are deleted; the
 budget leases of their requests in flight get the token (a request settled for its
-worst case after its process died is recorded with it). The record journals are seen
+worst case after its process died is recorded with it); their background tasks keep
+only a tombstone, and items of others' tasks that name them lose their input and
+result (``tasks/governance.py``). The record journals are seen
 to first (``records/erasure.py``): a dead process's records, which a later replay
 writes, are rewritten the same way, and a living process's records of the user are
 waited for until they are committed, so that the erasure finds them in the database.
@@ -59,6 +61,7 @@ from careergate.storage.tables import (
     UsageRow,
     VaultSecretRow,
 )
+from careergate.tasks.governance import erase_tasks, tasks_of
 from careergate.vault.conversations import RESPONSE_KIND
 from careergate.vault.store import Vault
 
@@ -71,7 +74,8 @@ def _row_json(row: Base) -> dict[str, Any]:
 
 async def export_user(database: Database, user: str, vault: Vault | None = None) -> dict[str, Any]:
     """Everything held about ``user``, as JSON: keys (without secrets), usage records and
-    daily sums, feedback, budgets, alerts about their keys and budgets, audit entries, and
+    daily sums, feedback, budgets, alerts about their keys and budgets, background tasks
+    and their items (with items of others' tasks that name them), audit entries, and
     (opened with ``vault``) the personal data registered for the privacy step."""
     async with database.session() as session:
 
@@ -86,6 +90,7 @@ async def export_user(database: Database, user: str, vault: Vault | None = None)
         usage = await rows(UsageRow, UsageRow.user_id == user)
         daily = await rows(UsageDailyRow, UsageDailyRow.user_id == user)
         feedback = await rows(FeedbackRow, FeedbackRow.user_id == user)
+        tasks, task_items = await tasks_of(session, user)
     audit = [entry.to_json() async for entry in AuditLog(database).export(user=user)]
     registered = await vault.open_named(SUBJECT_KIND, user) if vault is not None else None
     return {
@@ -98,6 +103,8 @@ async def export_user(database: Database, user: str, vault: Vault | None = None)
         "budgets": [_row_json(r) for r in budgets],
         "budget_windows": [_row_json(r) for r in windows],
         "alerts": [_row_json(r) for r in alerts],
+        "tasks": [_row_json(r) for r in tasks],
+        "task_items": [_row_json(r) for r in task_items],
         "audit_entries": audit,
         "privacy_subject": orjson.loads(registered) if registered is not None else None,
     }
@@ -140,6 +147,10 @@ class Erasure:
     journal_pending: int = 0
     """Journal segments of living processes that still named the user after the wait:
     when not 0, run the erasure again once their database writes go through."""
+    tasks: int = 0
+    """Background tasks of the user left as tombstones (their inputs and results gone)."""
+    task_items: int = 0
+    """Items of other users' tasks that named the user, their input and result erased."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -178,6 +189,7 @@ async def erase_user(
         keys = await count(_revoke_and_unname(key_ids, now))
         usage, daily, feedback, leases = await _pseudonymise(session, user, token)
         subject, responses = await _delete_sealed(session, user)
+        tasks, task_items = await erase_tasks(session, user, now)
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
     cached = await forget_cached(user) if forget_cached is not None else 0
 
@@ -191,6 +203,8 @@ async def erase_user(
             budget_leases=leases,
             journal_records=journalled.records,
             journal_pending=journalled.pending,
+            tasks=tasks,
+            task_items=task_items,
         )
 
     def entry(audit: int) -> AuditEntry:

@@ -414,7 +414,8 @@ class TaskRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
-    """``queued``, ``running``, ``completed`` (every item done or failed), ``cancelled``."""
+    """``queued``, ``running``, ``completed`` (every item done or failed), ``cancelled``,
+    ``erased`` (with its user: a tombstone without items, ``tasks/governance.py``)."""
     key_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str | None] = mapped_column(String(200))
     team: Mapped[str | None] = mapped_column(String(200))
@@ -444,7 +445,8 @@ class TaskItemRow(Base):
     task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
-    """``pending``, ``running``, ``done``, ``failed``, ``cancelled``."""
+    """``pending``, ``running``, ``done``, ``failed``, ``cancelled``, ``erased`` (it named
+    an erased user: its input and result are gone)."""
     payload: Mapped[Any] = mapped_column(JSON)
     result: Mapped[Any] = mapped_column(JSON)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -24,14 +24,12 @@ from careergate.settings import TaskSettings
 from careergate.tasks.kinds import KINDS, ItemContext
 from careergate.tasks.kinds.base import Run
 from careergate.tasks.progress import describe
-from careergate.tasks.store import ItemKey, Recorded, TaskStore
+from careergate.tasks.store import CREDENTIAL, ItemKey, Recorded, TaskStore
 from careergate.tasks.webhooks import WebhookSender
 from careergate.vault.store import Vault
 
 log = logging.getLogger("careergate.tasks")
 
-CREDENTIAL = "task-credential"
-"""The vault's kind of record holding a running task's submitter credential."""
 WEBHOOK_KEY = "task-webhooks"
 """The vault's internal secret webhooks are signed with."""
 
@@ -139,7 +137,8 @@ class ItemRunner:
     async def _after(self, key: ItemKey, recorded: Recorded) -> None:
         if not recorded.counted:
             log.warning(
-                "item %d of task %s was taken over while it ran; its result is dropped",
+                "item %d of task %s was taken over (or erased with its user) while it "
+                "ran; its result is dropped",
                 key[1],
                 key[0],
             )

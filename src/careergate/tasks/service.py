@@ -21,11 +21,12 @@ from careergate.auth.principal import Principal, Role
 from careergate.errors import InvalidRequest, NotFound, PermissionDenied
 from careergate.settings import TaskSettings
 from careergate.storage.tables import TaskRow
+from careergate.tasks.governance import ERASED
 from careergate.tasks.kinds import KINDS, kind_named
 from careergate.tasks.progress import describe
 from careergate.tasks.queue import TaskQueue
-from careergate.tasks.runner import CREDENTIAL, TaskEnds
-from careergate.tasks.store import NewTask, TaskStore
+from careergate.tasks.runner import TaskEnds
+from careergate.tasks.store import CREDENTIAL, NewTask, TaskStore
 from careergate.tasks.webhooks import AddressPolicy
 
 log = logging.getLogger("careergate.tasks")
@@ -105,7 +106,8 @@ class TaskService:
         self, principal: Principal, task_id: str, after: int = -1, limit: int = 100
     ) -> dict[str, Any]:
         """Items in order after index ``after``: status, result or error; with the
-        kind's summary of all results once the task has ended."""
+        kind's summary of all results once the task has ended (unless it was erased
+        with its user: it has no items left to sum up)."""
         row = await self._visible(principal, task_id)
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidRequest(f"`limit` must be 1 to {MAX_PAGE}.", param="limit")
@@ -125,7 +127,7 @@ class TaskService:
             ],
             "has_more": bool(items) and items[-1].idx < row.total - 1,
         }
-        if row.finished_at is not None:
+        if row.finished_at is not None and row.status != ERASED:
             answer["summary"] = await self._summary(row)
         return answer
 

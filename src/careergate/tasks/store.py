@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from careergate.storage.database import Database
 from careergate.storage.tables import LeaseOwnerRow, TaskItemRow, TaskRow
@@ -29,6 +28,9 @@ ITEMS = TaskItemRow.metadata.tables[TaskItemRow.__tablename__]
 OWNERS = LeaseOwnerRow.metadata.tables[LeaseOwnerRow.__tablename__]
 
 ACTIVE = ("queued", "running")
+CREDENTIAL = "task-credential"
+"""The vault's kind of record holding a running task's submitter credential (named by
+the task's id)."""
 INSERT_CHUNK = 500
 ItemKey = tuple[str, int]
 """(task id, item index)."""
@@ -192,8 +194,8 @@ class TaskStore:
             await connection.execute(
                 update(TASKS).where(TASKS.c.id == task_id).values({counter: counter + 1})
             )
-            ended = await _end_if_complete(connection, task_id, now)
-        return Recorded(True, ended)
+            ended = await connection.execute(complete_if_done(task_id, now))
+        return Recorded(True, ended.rowcount == 1)
 
     async def release(self, key: ItemKey, owner: str, error: dict[str, str]) -> bool:
         """Put the item back to wait for a retry (it failed for a reason that may pass)."""
@@ -328,11 +330,12 @@ def _held(key: ItemKey, owner: str) -> Any:
     )
 
 
-async def _end_if_complete(connection: AsyncConnection, task_id: str, now: datetime) -> bool:
-    ended = await connection.execute(
+def complete_if_done(task_id: str, now: datetime) -> Any:
+    """The UPDATE that ends an active task whose every item has ended (one row changed:
+    this transaction ended it)."""
+    return (
         update(TASKS)
         .where(TASKS.c.id == task_id, TASKS.c.status.in_(ACTIVE))
         .where(TASKS.c.done + TASKS.c.failed >= TASKS.c.total)
         .values(status="completed", finished_at=now)
     )
-    return bool(ended.rowcount == 1)
