@@ -21,15 +21,22 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from careergate.auth.principal import Role
+from careergate.budgets.ledger import BudgetLedger, Period, Scope
 from careergate.errors import InvalidRequest
 from careergate.runtime import vault
 from careergate.sandbox.faults import Fault
 from careergate.settings import Settings, TaskSettings
 from careergate.storage.database import Database
-from careergate.storage.tables import LeaseOwnerRow, TaskItemRow
+from careergate.storage.tables import (
+    BudgetLeaseRow,
+    BudgetWindowRow,
+    LeaseOwnerRow,
+    TaskItemRow,
+    UsageRow,
+)
 from careergate.tasks.runner import WEBHOOK_KEY
 from careergate.tasks.webhooks import AddressPolicy, verify
 from careergate.testing import FakeOpenAI
@@ -68,6 +75,7 @@ def tasks_gateway(
         tmp_path_factory.mktemp("tasks"),
         [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
         tasks=FAST_TASKS,
+        record_process=False,  # records have tests of their own: one process less to start
     )
     yield from start_gateway(settings, module_fake)
 
@@ -185,8 +193,13 @@ def test_a_cancelled_task_runs_no_more_items(gateway: RunningGateway, apis: list
     wait_for(lambda: api.status(submitted["id"])["progress"]["done"] >= 1, timeout=10)
     cancelled = api.client.post(f"/tasks/{submitted['id']}/cancel").json()
     assert cancelled["status"] == "cancelled"
-    time.sleep(0.5)  # what was running has finished
-    statuses = [item["status"] for item in api.results(submitted["id"])["data"]]
+
+    def now() -> list[str]:
+        return [item["status"] for item in api.results(submitted["id"])["data"]]
+
+    wait_for(lambda: "running" not in now())  # what was running has finished
+    time.sleep(0.1)  # and nothing starts after
+    statuses = now()
     assert "cancelled" in statuses
     assert "pending" not in statuses
     assert "running" not in statuses
@@ -315,13 +328,16 @@ def test_the_cli_submits_follows_and_reads_a_task(
 def process_settings(
     tmp_path: Path, **overrides: Any
 ) -> Iterator[tuple[Settings, dict[str, str], FakeOpenAI]]:
-    """Settings and environment of gateways and workers in their own processes, in
-    front of a fake OpenAI that answers each request after 0.15 s."""
+    """Settings and environment of gateways and workers in their own processes (the
+    settings: of one in this process), in front of a fake OpenAI that answers each
+    request after 0.15 s."""
+    overrides.setdefault("tasks", TaskSettings(poll_seconds=0.05, sweep_seconds=0.2))
     with FakeOpenAI() as fake:
         fake.faults.add_rate(Fault(delay=0.15), 1.0)
         settings = gateway_settings(
             tmp_path,
             [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            lease_stale_seconds=1,
             **overrides,
         )
         env = cli_env(
@@ -331,28 +347,41 @@ def process_settings(
             CAREERGATE_TASKS_POLL_SECONDS="0.05",
             CAREERGATE_TASKS_SWEEP_SECONDS="0.2",
             CAREERGATE_LOG_FORMAT="json",
+            CAREERGATE_RECORD_PROCESS=str(settings.record_process).lower(),
         )
         yield settings, env, fake
 
 
 def test_a_task_survives_a_sigkill_of_its_gateway(tmp_path: Path, apis: list[Api]) -> None:
+    """Items finished before the kill are not run again, the ones it held are. Under a
+    budget, every model call that reached the upstream is metered once: a call the kill
+    cut short for its worst case (a reconciled record: the upstream may have answered
+    and billed it), its item's run again for what it cost; nothing stays reserved."""
     with process_settings(tmp_path) as (settings, env, fake):
         key = in_database(settings, lambda d: _new_key(settings, d))
+        budget = in_database(settings, _ann_budget)
+        # Four calls answered at once, then each one waits: the kill comes when both
+        # workers have a call upstream (the sixth has arrived).
+        fake.faults.clear()
+        fake.faults.enqueue(*[Fault()] * 4)
+        fake.faults.add_rate(Fault(delay=1.5), 1.0)
         with serve_process(env) as served:
             api = Api(served.base_url, key, apis)
             task_id = api.submit(
                 {"kind": "chat.completions", "requests": [chat(n) for n in range(12)]}
             )["id"]
-            wait_for(lambda: mid_task(settings, task_id), timeout=30)
+            wait_for(lambda: len(fake.requests) == 6, timeout=30)
             served.process.kill()
             served.process.wait()
+        fake.faults.clear()
         before = {item.idx: item for item in items_of(settings, task_id)}
         finished = {i for i, item in before.items() if item.status == "done"}
         held = {i for i, item in before.items() if item.status == "running"}
-        assert finished
-        assert held
-        with serve_process(env) as restarted:
+        assert (len(finished), len(held)) == (4, 2)
+        for restarted in start_gateway(settings, fake):  # in this process: a faster start
             task = Api(restarted.base_url, key, apis).wait(task_id, timeout=60)
+            # The reaper, every second, settles the leases the killed process left.
+            wait_for(lambda: in_database(settings, lambda d: _metered(d, budget))[1][2] == 0)
         assert task["status"] == "completed"
         assert task["progress"]["done"] == 12
         after = {item.idx: item for item in items_of(settings, task_id)}
@@ -361,7 +390,38 @@ def test_a_task_survives_a_sigkill_of_its_gateway(tmp_path: Path, apis: list[Api
             assert after[index].result == before[index].result
             assert after[index].finished_at == before[index].finished_at
         assert all(after[index].attempts == 2 for index in held)
-        assert len(fake.requests) <= 12 + len(held)
+        assert len(fake.requests) == 12 + 2
+        records, (spent, reserved, leases) = in_database(settings, lambda d: _metered(d, budget))
+    assert len(records) == 12 + 2
+    reconciled = [r for r in records if r.reconciled]
+    assert [(r.status_code, r.user_id) for r in reconciled] == [(502, "ann")] * 2
+    assert (reserved, leases) == (0, 0)
+    assert spent >= sum(r.cost_nano_usd or 0 for r in records) > 0
+
+
+async def _ann_budget(database: Database) -> str:
+    """A monthly budget of ann's, far above what the test spends: its id."""
+    ledger = BudgetLedger(database)
+    budget = await ledger.create(
+        name="ann", scope=Scope.USER, subject="ann", period=Period.MONTHLY, limit_nano_usd=10**10
+    )
+    return budget.id
+
+
+async def _metered(database: Database, budget: str) -> tuple[list[UsageRow], tuple[int, ...]]:
+    """The usage records; the budget's spend, what it holds reserved, the leases left."""
+    async with database.session() as session:
+        records = list((await session.scalars(select(UsageRow))).all())
+        window = (
+            await session.execute(
+                select(
+                    func.sum(BudgetWindowRow.spent_nano_usd),
+                    func.sum(BudgetWindowRow.reserved_nano_usd),
+                ).where(BudgetWindowRow.budget_id == budget)
+            )
+        ).one()
+        leases = await session.scalar(select(func.count()).select_from(BudgetLeaseRow))
+    return records, (int(window[0]), int(window[1]), int(leases or 0))
 
 
 def running_workers(settings: Settings) -> list[str]:
@@ -375,12 +435,6 @@ def running_workers(settings: Settings) -> list[str]:
     return in_database(settings, work)
 
 
-def mid_task(settings: Settings, task_id: str) -> bool:
-    """Three items done, and one running."""
-    statuses = [item.status for item in items_of(settings, task_id)]
-    return statuses.count("done") >= 3 and "running" in statuses
-
-
 async def _new_key(settings: Settings, database: Database) -> str:
     from careergate.auth.permissions import KeySpec
     from careergate.runtime import key_store
@@ -390,7 +444,12 @@ async def _new_key(settings: Settings, database: Database) -> str:
 
 def test_two_worker_processes_drain_one_queue(tmp_path: Path, apis: list[Api]) -> None:
     disabled = TaskSettings(gateway_workers=0)
-    with process_settings(tmp_path, tasks=disabled) as (settings, env, fake):
+    # Each process writes its records itself: two interpreters fewer to start.
+    with process_settings(tmp_path, tasks=disabled, record_process=False) as (
+        settings,
+        env,
+        fake,
+    ):
         workers = [
             subprocess.Popen([CLI, "worker", "--workers", "2"], env=env, stderr=subprocess.DEVNULL)
             for _ in range(2)

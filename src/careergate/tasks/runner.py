@@ -8,6 +8,17 @@ metered as the submitter's own, and a revoked key stops the task (its items fail
 the 401). Their budget reservations are leases of the process running the item
 (``budgets/leases.py``): if it dies, the reaper settles them for their worst case and
 the item, never recorded, runs again elsewhere.
+
+Why the process's and not the task's: a lease stands for one model call, and the call
+lives in the process making it (its connection to the upstream). When that process
+dies the call is over, answered and billed upstream or not, and the item's next run is
+another call. Owned by the task, the dead call's reservation would either be released
+uncharged when the item runs again (a call the upstream may have answered and billed
+left unmetered: a budget overrun by a crash) or held until the task ends, to be charged
+the same worst case then, holding room in the budget and keeping the call out of the
+usage records meanwhile. A batch sent to an upstream's Batch API is the other case: its
+calls live upstream, beyond any process, so its lease is the batch's
+(``batches/service.py``).
 """
 
 from __future__ import annotations
