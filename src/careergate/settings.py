@@ -264,7 +264,8 @@ class TaskSettings(BaseSettings):
     """Items a gateway process runs at once besides serving requests; 0: it only
     submits, and ``careergate worker`` processes run the items."""
     poll_seconds: float = Field(default=1.0, gt=0)
-    """Longest pause between two looks at an empty file-backed queue (Redis blocks)."""
+    """Longest pause between two looks at an empty file-backed queue (Redis blocks), and
+    between two looks for items whose retry is due (at most a second either way)."""
     retries: int = Field(default=3, ge=0, le=20)
     """Further tries of an item that failed for a reason that may pass (5xx, 429)."""
     retry_delay: float = Field(default=1.0, ge=0)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+from typing import Any
 
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Scheduler
 
 from careergate.background import repeat_every, stop
 from careergate.settings import TaskSettings
@@ -30,10 +31,22 @@ are cut short and run again by another process (their owner is gone)."""
 
 class QuietConsumer(Consumer):  # type: ignore[misc]
     """huey's consumer without its signal handlers: the process's server or command
-    owns the signals, and stops the consumer itself."""
+    owns the signals, and stops the consumer itself. Its scheduler (which puts items
+    whose retry delay has passed back on the queue) looks every ``scheduler_seconds``,
+    which may be under the second huey rounds any interval up to: a retry then waits
+    its delay, not up to a second more."""
+
+    def __init__(self, *args: Any, scheduler_seconds: float = 1.0, **options: Any) -> None:
+        self.scheduler_seconds = scheduler_seconds  # before: huey builds its parts now
+        super().__init__(*args, **options)
 
     def _set_signal_handlers(self) -> None:
         pass
+
+    def _create_scheduler(self) -> Scheduler:
+        scheduler = super()._create_scheduler()
+        scheduler.interval = min(scheduler.interval, self.scheduler_seconds)
+        return scheduler
 
 
 class TaskWorkers:
@@ -79,6 +92,7 @@ class TaskWorkers:
             max_delay=self.settings.poll_seconds,
             check_worker_health=False,
             shutdown_timeout=SHUTDOWN_SECONDS,
+            scheduler_seconds=self.settings.poll_seconds,
         )
         await asyncio.to_thread(self._consumer.start)
         self._sweeping = loop.create_task(
