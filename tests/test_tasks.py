@@ -249,7 +249,9 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/tasks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # Polled every 10 ms, it stops at once (the default half second is most of a test).
+        serving = {"poll_interval": 0.01}
+        threading.Thread(target=self.server.serve_forever, kwargs=serving, daemon=True).start()
 
     def close(self) -> None:
         self.server.shutdown()
@@ -338,12 +340,14 @@ def process_settings(
             tmp_path,
             [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
             lease_stale_seconds=1,
+            lease_heartbeat_seconds=0.2,  # well inside the staleness: a live one never looks dead
             **overrides,
         )
         env = cli_env(
             settings,
             CAREERGATE_CONFIG=str(settings.config),
             CAREERGATE_LEASE_STALE_SECONDS="1",
+            CAREERGATE_LEASE_HEARTBEAT_SECONDS="0.2",
             CAREERGATE_TASKS_POLL_SECONDS="0.05",
             CAREERGATE_TASKS_SWEEP_SECONDS="0.2",
             CAREERGATE_LOG_FORMAT="json",

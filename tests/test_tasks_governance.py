@@ -23,7 +23,7 @@ from careergate.testing import FakeOpenAI
 from conftest import RunningGateway, gateway_settings, in_database, start_gateway, wait_for
 from test_keys_access import admin_call
 from test_skills_feature import post_feature
-from test_tasks import FAST_TASKS, Api, apis, items_of
+from test_tasks import FAST_TASKS, Api, Receiver, apis, items_of
 
 __all__ = ["apis"]  # the fixture, shared with test_tasks
 
@@ -88,7 +88,9 @@ def test_a_users_tasks_are_exported_and_erased_with_nothing_of_their_input_left(
     gateway.fake.faults.enqueue(Fault(), Fault())
     gateway.fake.faults.add_rate(Fault(delay=1.0), 1.0)
     earlier = len(gateway.fake.requests)
-    running = mine.submit({"kind": "chat.completions", "requests": [asking(SAID)] * 8})
+    receiver = Receiver()
+    followed = {"kind": "chat.completions", "requests": [asking(SAID)] * 8}
+    running = mine.submit(followed | {"webhook": receiver.url})
     wait_for(lambda: len(gateway.fake.requests) == earlier + 4)
 
     admin = gateway.create_key(role=Role.ADMIN)
@@ -104,7 +106,14 @@ def test_a_users_tasks_are_exported_and_erased_with_nothing_of_their_input_left(
     assert (status, erased["tasks"], erased["task_items"]) == (200, 2, 1)
     assert erased["journal_pending"] == 0
     calls = len(gateway.fake.requests)
-    time.sleep(0.3)  # longer than a waiting item takes to start, were any left to run
+    try:  # the service following the task is told it ended, and why (the first is a 503)
+        wait_for(lambda: len(receiver.deliveries) == 2)
+    finally:
+        receiver.close()
+    headers, told = receiver.deliveries[-1]
+    assert headers["x-careergate-event"] == "task.erased"
+    assert USER.encode() not in told
+    time.sleep(0.2)  # longer than a waiting item takes to start, were any left to run
     assert len(gateway.fake.requests) == calls
 
     operator = Api(gateway.base_url, admin, apis)  # the user's key is revoked now
