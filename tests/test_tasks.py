@@ -454,14 +454,15 @@ def test_two_worker_processes_drain_one_queue(tmp_path: Path, apis: list[Api]) -
         env,
         fake,
     ):
+        key = in_database(settings, lambda d: _new_key(settings, d))  # the database first
         workers = [
             subprocess.Popen([CLI, "worker", "--workers", "2"], env=env, stderr=subprocess.DEVNULL)
             for _ in range(2)
         ]
         try:
-            wait_for(lambda: len(running_workers(settings)) == 2, timeout=60)
-            for gateway in start_gateway(settings, fake):
-                api = Api(gateway.base_url, gateway.create_key(), apis)
+            for gateway in start_gateway(settings, fake):  # while the workers start
+                wait_for(lambda: len(running_workers(settings)) == 2, timeout=60)
+                api = Api(gateway.base_url, key, apis)
                 submitted = api.submit(
                     {"kind": "chat.completions", "requests": [chat(n) for n in range(10)]}
                 )

@@ -106,7 +106,10 @@ def print_record(record: dict[str, Any], output: Format, line: Any) -> None:
 
 
 def follow(gateway: Gateway, task_id: str, every: float = 0.5) -> dict[str, Any]:
-    """Poll the task with a progress bar until it ends; its last status."""
+    """Poll the task with a progress bar until it ends; its last status. The first looks
+    come quickly (after 50 ms, doubling up to ``every``): a short task is seen ended at
+    once, a long one costs the gateway a request every ``every`` seconds."""
+    pause = min(0.05, every)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -125,7 +128,8 @@ def follow(gateway: Gateway, task_id: str, every: float = 0.5) -> dict[str, Any]
             )
             if task["status"] in ENDED:
                 return task
-            time.sleep(every)
+            time.sleep(pause)
+            pause = min(pause * 2, every)
 
 
 @tasks_app.command("submit")
