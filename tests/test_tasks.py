@@ -4,7 +4,13 @@ OpenAI on loopback.
 
 Each item must take effect once: items finished before a SIGKILL of the gateway are
 not run again after its restart, the ones it held are; two worker processes drain one
-queue; items are metered under the submitter's key.
+queue; items are metered under the submitter's key and budget, a call the SIGKILL cut
+short at its worst case. (A user's tasks under erasure and retention, and the privacy
+step on items: ``test_tasks_governance.py``.)
+
+Kept quick: one gateway per module in this process, processes only where a process is
+the point (a SIGKILL, ``careergate worker``), waits on conditions rather than sleeps,
+and intervals (queue polls, retries, sweeps, heartbeats) of tens of milliseconds.
 """
 
 from __future__ import annotations
