@@ -148,7 +148,7 @@ async def session_keeper(settings: Settings, database: Database, keys: KeyStore)
     the database signs and checks with the same one, and none is ever configured."""
     signing_key = await vault(settings, database).internal_secret("dashboard-session")
     lifetime = timedelta(hours=settings.dashboard.session_hours)
-    return SessionKeeper(keys, signing_key, lifetime)
+    return SessionKeeper(keys, database, signing_key, lifetime)
 
 
 @dataclass

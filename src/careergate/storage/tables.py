@@ -360,6 +360,17 @@ class BudgetWindowRow(Base):
     reserved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class EndedSessionRow(Base):
+    """A dashboard session logged out before its cookie expires: the cookie is signed, not
+    stored, so a copy of it would otherwise stay valid until then. Kept until then."""
+
+    __tablename__ = "ended_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """An HMAC of the session's nonce: the cookie cannot be rebuilt from it."""
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class LeaseOwnerRow(Base):
     """A process that holds budget leases (a gateway worker), alive while its heartbeat
     is fresh. Its leases are settled by any other process once it goes stale."""
