@@ -85,6 +85,7 @@ from careergate.models.listing import ModelListing
 from careergate.models.policy import PolicyBook
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.observability.alerts import Alert, AlertCenter
+from careergate.observability.fleet import FleetPerformance
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog, protect_secrets
 from careergate.observability.metrics import GatewayMetrics
@@ -184,8 +185,8 @@ class Runtime:
     """The Files API: batch inputs checked and sent where they run; outputs restored."""
     batches: BatchService
     """The Batch API: batches on upstreams' Batch APIs or run here, followed and metered."""
-    performance: PerformanceMonitor
-    """The latency and error objectives of this process's requests."""
+    performance: FleetPerformance
+    """The latency and error objectives, judged over every process's requests."""
     sessions: SessionKeeper
     """Dashboard sessions."""
     _stack: AsyncExitStack
@@ -212,7 +213,9 @@ class Runtime:
         prices = PriceCatalogue.shipped(config.prices)
         metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
         performance = PerformanceMonitor(settings.objectives, alerts)
-        _run_until_closed(stack, _watch_performance(performance, settings.objectives.check_seconds))
+        every = settings.objectives.check_seconds
+        fleet = FleetPerformance(database, performance, every)
+        _run_until_closed(stack, _watch_performance(fleet, every))
         watch = Watchers(alerts, metrics, performance)
         upstreams = await _start_upstreams(config, settings, database, watch, stack)
         monitor = KeyMonitor(database, keys, alerts, settings.alerts)
@@ -275,7 +278,7 @@ class Runtime:
             _feature_service(settings, gateway, upstreams.router.sandboxed),
             tasks,
             *_batch_services(settings, database, parts, tasks, stack),
-            performance,
+            fleet,
             await session_keeper(settings, database, keys),
             stack,
         )
@@ -695,10 +698,11 @@ def alert_center(settings: Settings, database: Database) -> AlertCenter:
     return AlertCenter(database, settings.alerts.webhooks, quiet)
 
 
-async def _watch_performance(monitor: PerformanceMonitor, every: float) -> None:
-    """Check the latency and error objectives now and then, for as long as the gateway runs."""
+async def _watch_performance(fleet: FleetPerformance, every: float) -> None:
+    """Share this process's counts and check the latency and error objectives now and
+    then, for as long as the gateway runs."""
     await repeat_every(
-        every, monitor.check, failure="the performance objectives could not be checked", log=log
+        every, fleet.check, failure="the performance objectives could not be checked", log=log
     )
 
 

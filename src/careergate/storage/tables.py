@@ -371,6 +371,21 @@ class EndedSessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class PerformanceSlotRow(Base):
+    """Ten seconds of one process's requests of one stream (the gateway's, or one
+    deployment's): counts of requests, slow ones, failed ones and per latency bucket,
+    summed over processes to judge the performance objectives (``observability/fleet.py``)."""
+
+    __tablename__ = "performance_slots"
+
+    process: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(200), primary_key=True)
+    epoch: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    """Seconds since the Unix epoch, divided by ten."""
+    counts: Mapped[str] = mapped_column(String)
+    """A JSON array of whole numbers."""
+
+
 class LeaseOwnerRow(Base):
     """A process that holds budget leases (a gateway worker), alive while its heartbeat
     is fresh. Its leases are settled by any other process once it goes stale."""
