@@ -75,6 +75,7 @@ from careergate.core.steps import (
     Step,
 )
 from careergate.core.stored_responses import StoredResponses
+from careergate.core.worst_cost import WorstCost
 from careergate.errors import NotFound
 from careergate.features.service import FeatureService
 from careergate.governance.retention import purge_forever
@@ -384,7 +385,8 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         LookUpCache(parts.cache, snapshots),
         ChargeTokens(),
         ReserveBudget(
-            parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens
+            parts.budgets,
+            WorstCost(parts.prices, snapshots, counter, settings.budget_max_output_tokens),
         ),
         Forward(
             upstreams.upstream, failover, UsageCheck(counter), snapshots.facts, upstreams.secrets
