@@ -25,6 +25,7 @@ from careergate.auth.store import KeyStore
 from careergate.background import repeat_every
 from careergate.batches.files import FileService
 from careergate.batches.follower import BatchFollower
+from careergate.batches.holds import BatchHolds
 from careergate.batches.intake import IntakeLimits, LineChecks
 from careergate.batches.metering import BatchMeter
 from careergate.batches.plan import Plans
@@ -593,8 +594,9 @@ def _batch_services(
     plans = Plans(vault(settings, database))
     upstream = BatchUpstream(upstreams.upstream, upstreams.secrets)
     limits = IntakeLimits(settings.max_choices, settings.budget_max_output_tokens)
+    counter = TokenCounter()
     checks = LineChecks(
-        upstreams.router, parts.chooser, parts.privacy, parts.budgets, TokenCounter(), limits
+        upstreams.router, parts.chooser, parts.privacy, parts.budgets, counter, limits
     )
     meter = BatchMeter(database, parts.prices, settings.batches.keep_days)
     follower = BatchFollower(
@@ -602,9 +604,11 @@ def _batch_services(
     )
     _run_until_closed(stack, follower.follow_forever())
     files = FileService(store, plans, checks, upstream, upstreams.router, settings.batches)
-    batches = BatchService(
-        store, plans, upstream, upstreams.router, parts.budgets, parts.prices, tasks, follower
+    costs = WorstCost(
+        parts.prices, parts.chooser.snapshots, counter, settings.budget_max_output_tokens
     )
+    holds = BatchHolds(parts.budgets, parts.prices, costs, upstreams.router)
+    batches = BatchService(store, plans, upstream, upstreams.router, holds, tasks, follower)
     return files, batches
 
 

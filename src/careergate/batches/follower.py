@@ -28,7 +28,6 @@ from careergate.batches.outputs import local_files, outcomes_of
 from careergate.batches.plan import Plans
 from careergate.batches.store import BatchStore, now
 from careergate.batches.upstream import BatchUpstream
-from careergate.budgets.owners import forget_in
 from careergate.settings import BatchSettings
 from careergate.storage.tables import BatchRow
 from careergate.storage.times import as_utc
@@ -213,11 +212,6 @@ class BatchFollower:
     async def fail(self, batch: BatchRow, body: dict[str, Any]) -> None:
         """End a batch the upstream never took: its hold released, nothing charged."""
         await self._meter(batch, Ending("failed", body, [], True))
-
-    async def forget_owner(self, owner: str) -> None:
-        """Remove a batch's stand-in lease owner that holds nothing."""
-        async with self.store.database.engine.begin() as connection:
-            await forget_in(connection, owner)
 
     async def _meter(self, batch: BatchRow, ending: Ending) -> None:
         plan = await self.plans.plan(batch.input_file_id) or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from careergate.budgets.draws import Source
 from careergate.budgets.leases import LeasedRequest
 from careergate.budgets.ledger import Attribution, BudgetLedger
 from careergate.core.call import Call, Reply, StreamReply
@@ -11,7 +12,7 @@ from careergate.core.worst_cost import WorstCost
 class ReserveBudget:
     """Holds the worst case (``core/worst_cost.py``) before the request goes upstream, as
     a lease of this process (settled by another for its worst case should this one
-    die)."""
+    die). A batch's line draws its hold from its batch's first (``budgets/draws.py``)."""
 
     def __init__(self, budgets: BudgetLedger, costs: WorstCost) -> None:
         self.budgets = budgets
@@ -41,7 +42,9 @@ class ReserveBudget:
             worst.usage.prompt_tokens,
             worst.usage.completion_tokens,
         )
+        batch = call.outcome.batch
+        source = Source(batch, principal.key_id) if batch and principal.key_id else None
         call.outcome.reservation = await self.budgets.reserve(
-            budgets, worst.cost_nano_usd, call.deadline, leased
+            budgets, worst.cost_nano_usd, call.deadline, leased, source=source
         )
         return None
