@@ -4,9 +4,9 @@ SDK (``client.files``, ``client.batches``) and ``careergate batch``.
 
 Lines are held to the key's permissions before anything is uploaded, their personal
 data is pseudonymised on the way out and restored in the output the caller downloads,
-and each line is metered as the caller's request. The batch holds its lines' worst
-case in the caller's budgets when it is created (refused when they cannot pay it), and
-each line draws its hold from the batch's."""
+and each line is metered and audited as the caller's request. The batch holds its lines'
+worst case in the caller's budgets when it is created (refused when they cannot pay
+it), and each line draws its hold from the batch's."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from careergate.auth.principal import Role
 from careergate.budgets.worst_case import SLACK_TOKENS
 from careergate.cli.main import app
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
@@ -31,6 +32,7 @@ from careergate.testing import FakeOpenAI
 from careergate.tokenizer import TokenCounter
 from careergate.usage.record import TokenUsage
 from conftest import RunningGateway, gateway_settings, in_database, start_gateway
+from test_keys_access import admin_call
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -332,3 +334,33 @@ def test_a_batch_its_budget_cannot_pay_for_is_refused_when_it_is_created(
         r for r in rows_of(gateway.settings, BudgetLeaseRow) if r.owner.startswith("batch:")
     ]
     assert len(gateway.fake.requests) == sent
+
+
+def test_each_line_a_batch_runs_is_audited_naming_the_batch(gateway: RunningGateway) -> None:
+    client = gateway.client(gateway.create_key(user="audited"))
+    content = jsonl(line("a1", f"Thank {EMAIL} for applying."), line("a2", "Say hello."))
+    uploaded = client.files.create(file=("r.jsonl", content), purpose="batch")
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    ended = wait_until_ended(client, batch.id)
+    assert ended.output_file_id is not None
+    output = [json.loads(t) for t in client.files.content(ended.output_file_id).text.splitlines()]
+    answered = {item["response"]["request_id"] for item in output}
+    admin = gateway.create_key(role=Role.ADMIN)
+    deadline = time.monotonic() + 10
+    while True:  # entries are written in batches, off the request's path
+        status, found = admin_call(gateway, admin, "GET", f"/admin/audit/export?target={batch.id}")
+        assert status == 200
+        entries = found["data"]
+        if len(entries) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert {entry["request_id"] for entry in entries} == answered
+    assert {(e["action"], e["decision"], e["user"]) for e in entries} == {
+        ("ai.chat", "allowed", "audited")
+    }
+    assert sorted((e["pii_action"], e["pii_kinds"]) for e in entries) == [
+        ("none", []),
+        ("pseudonymised", ["EMAIL"]),  # found when the file was uploaded
+    ]

@@ -216,7 +216,7 @@ class BatchFollower:
     async def _meter(self, batch: BatchRow, ending: Ending) -> None:
         plan = await self.plans.plan(batch.input_file_id) or {}
         records = self.meter.records(batch, plan, ending)
-        if await self.meter.meter(batch, records, ending):
+        if await self.meter.meter(batch, plan, records, ending):
             log.info("batch %s %s: %d line(s) metered", batch.id, ending.status, len(records))
 
     def _deployment(self, name: str | None) -> Deployment | None:

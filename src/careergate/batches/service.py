@@ -27,7 +27,7 @@ from careergate.auth.principal import Principal, Role
 from careergate.batches.follower import BatchFollower
 from careergate.batches.holds import BatchHolds
 from careergate.batches.objects import TERMINAL, merged_body, missing, new_batch_body, new_id, page
-from careergate.batches.plan import Plans
+from careergate.batches.plan import FilePlan, Plans
 from careergate.batches.store import BatchStore, now
 from careergate.batches.upstream import TAG, BatchUpstream
 from careergate.errors import GatewayError, InvalidRequest, PermissionDenied
@@ -98,7 +98,7 @@ class BatchService:
             "next_poll_at": created,
         }
         if source.deployment is None:
-            return await self._run_here(principal, secret, user, source, row)
+            return await self._run_here(principal, secret, user, (source, plan), row)
         row["reserved_nano_usd"] = await self.holds.on_upstream(
             principal, user, batch_id, plan, expires
         )
@@ -151,11 +151,13 @@ class BatchService:
         principal: Principal,
         secret: str | None,
         user: str | None,
-        source: BatchFileRow,
+        planned: tuple[BatchFileRow, FilePlan],
         row: Json,
     ) -> Json:
         """Hold the lines' worst case, then submit them as a task of the gateway's own,
-        each line naming the batch (whose hold it draws from): the batch object."""
+        each line naming the batch (whose hold it draws from) and carrying what its
+        upload's privacy step found (for its audit entry): the batch object."""
+        source, plan = planned
         content = await self.plans.content(source.id)
         if content is None:
             raise InvalidRequest(
@@ -163,6 +165,10 @@ class BatchService:
                 param="input_file_id",
             )
         lines = [orjson.loads(text) for text in content.splitlines() if text.strip()]
+        for line in lines:
+            kept = plan.get(line.get("custom_id"))
+            if kept is not None and kept.pii_action != "off":
+                line["privacy"] = [list(kept.pii_kinds), kept.pii_action]
         batch_id = row["id"]
         row["reserved_nano_usd"] = await self.holds.here(
             principal, user, batch_id, lines, row["expires_at"]

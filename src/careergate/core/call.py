@@ -49,6 +49,10 @@ class Incoming:
     """The batch this request is a line of (``tasks/kinds/batch_lines.py``): its budget
     hold is drawn from the batch's (``budgets/draws.py``), and its audit entry names
     the batch."""
+    pii_noted: tuple[tuple[str, ...], str] | None = None
+    """The kinds of personal data found in it before it came, and what was done with
+    them (a batch's line, pseudonymised when its file was uploaded): its audit entry
+    says so, as the request's own would have."""
 
 
 @dataclass(slots=True)

@@ -36,6 +36,8 @@ class Gateway:
         outcome = Outcome(
             incoming.request_id, incoming.endpoint, client=incoming.client, batch=incoming.batch
         )
+        if incoming.pii_noted is not None:
+            outcome.pii_kinds, outcome.pii_action = incoming.pii_noted
         reply: Reply | StreamReply | None = None
         try:
             call = await self.admission.admit(incoming, outcome)

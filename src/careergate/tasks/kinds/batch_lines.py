@@ -9,7 +9,9 @@ bound how many lines run at once, and the submitter's rate limits apply to each.
 
 Each line names its batch (``batch``): its budget hold is drawn from the batch's, which
 only the batch's own key can draw from (``budgets/draws.py``), and its audit entry
-names the batch as its target.
+names the batch as its target. A line may carry ``privacy``, what its upload's privacy
+step found and did (``[kinds, action]``), which its audit entry then says, as the
+line's personal data was replaced before it came.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class BatchLines(TaskKind):
             user=context.user,
             feature=context.params.get("feature"),
             batch=context.params.get("batch"),
+            pii_noted=_noted(item.get("privacy")),
         )
         try:
             reply = await context.run(incoming)
@@ -71,3 +74,13 @@ class BatchLines(TaskKind):
             "request_id": request_id,
             "body": orjson.loads(reply.body),
         }
+
+
+def _noted(value: Any) -> tuple[tuple[str, ...], str] | None:
+    """A line's ``privacy``: ``[kinds, action]`` as its upload's privacy step found them."""
+    if not (isinstance(value, list) and len(value) == 2):
+        return None
+    kinds, action = value
+    if not (isinstance(kinds, list) and all(isinstance(k, str) for k in kinds)):
+        return None
+    return (tuple(kinds), action) if isinstance(action, str) else None
