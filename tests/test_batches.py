@@ -6,7 +6,8 @@ Lines are held to the key's permissions before anything is uploaded, their perso
 data is pseudonymised on the way out and restored in the output the caller downloads,
 and each line is metered and audited as the caller's request. The batch holds its lines'
 worst case in the caller's budgets when it is created (refused when they cannot pay
-it), and each line draws its hold from the batch's."""
+it), each line draws its hold from the batch's, and a batch past its completion window
+expires."""
 
 from __future__ import annotations
 
@@ -364,3 +365,52 @@ def test_each_line_a_batch_runs_is_audited_naming_the_batch(gateway: RunningGate
         ("none", []),
         ("pseudonymised", ["EMAIL"]),  # found when the file was uploaded
     ]
+
+
+@pytest.fixture
+def expiring(tmp_path: Any) -> Iterator[RunningGateway]:
+    """A gateway whose batches have a second and a half to run."""
+    with FakeOpenAI() as fake:
+        settings = sandbox_settings(fake, tmp_path, completion_window_seconds=1.5)
+        yield from start_gateway(settings, fake)
+
+
+def test_a_batch_past_its_window_expires_and_releases_its_hold(
+    expiring: RunningGateway,
+) -> None:
+    client = expiring.client(expiring.create_key(user="late", budget_usd="1"))
+    expiring.fake.faults.add_rate(Fault(delay=0.5), 1.0)  # two at a time: four in 1.5 s
+    content = jsonl(*(line(f"n{n}", f"Question {n}", max_completion_tokens=50) for n in range(10)))
+    uploaded = client.files.create(file=("r.jsonl", content), purpose="batch")
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    assert batch.expires_at - batch.created_at in (1, 2)
+    ended = wait_until_ended(client, batch.id)
+    assert ended.status == "expired"
+    assert ended.expired_at is not None
+    counts = ended.request_counts
+    assert counts is not None
+    assert counts.total == counts.completed + counts.failed == 10
+    assert 0 < counts.completed < 10
+    assert ended.error_file_id is not None
+    errors = [json.loads(t) for t in client.files.content(ended.error_file_id).text.splitlines()]
+    assert len(errors) == counts.failed
+    assert {(e["response"], e["error"]["code"]) for e in errors} == {(None, "batch_expired")}
+    done = set()
+    if ended.output_file_id is not None:
+        output = client.files.content(ended.output_file_id).text.splitlines()
+        done = {json.loads(t)["custom_id"] for t in output}
+    assert len(done) == counts.completed
+    assert done | {e["custom_id"] for e in errors} == {f"n{n}" for n in range(10)}
+
+    # Lines running when it expired still finish: every answer is metered, and nothing
+    # is left held.
+    rows = settled(expiring, "late")
+    answered = [r for r in expiring.fake.requests if r.path.endswith("/chat/completions")]
+    assert len(rows) == len(answered) < 10
+    (window,) = rows_of(expiring.settings, BudgetWindowRow)
+    assert (window.spent_nano_usd, window.reserved_nano_usd) == (
+        sum(row.cost_nano_usd or 0 for row in rows),
+        0,
+    )

@@ -600,7 +600,7 @@ def _batch_services(
     )
     meter = BatchMeter(database, parts.prices, settings.batches.keep_days)
     follower = BatchFollower(
-        store, plans, upstream, upstreams.router, tasks.store, meter, settings.batches
+        store, plans, upstream, upstreams.router, tasks, meter, settings.batches
     )
     _run_until_closed(stack, follower.follow_forever())
     files = FileService(store, plans, checks, upstream, upstreams.router, settings.batches)
@@ -608,7 +608,9 @@ def _batch_services(
         parts.prices, parts.chooser.snapshots, counter, settings.budget_max_output_tokens
     )
     holds = BatchHolds(parts.budgets, parts.prices, costs, upstreams.router)
-    batches = BatchService(store, plans, upstream, upstreams.router, holds, tasks, follower)
+    batches = BatchService(
+        store, plans, upstream, upstreams.router, holds, tasks, follower, settings.batches
+    )
     return files, batches
 
 

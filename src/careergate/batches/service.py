@@ -9,7 +9,8 @@ settled when the batch is metered. A batch the gateway runs holds what the reque
 path will hold for each of its lines (``core/worst_cost.py``, at standard prices): each
 line, a request of the submitter's, draws its own hold from the batch's lease as it
 runs and is settled like any request (``budgets/draws.py``); what is left is released
-when the batch ends.
+when the batch ends. Such a batch has ``completion_window_seconds`` (24 hours) to run;
+its follower expires it after that (``follower.py``).
 
 A batch belongs to the key that created it; retrieving an open one looks at it at once
 (``follower.py``), so the caller sees what the upstream says.
@@ -31,6 +32,7 @@ from careergate.batches.plan import FilePlan, Plans
 from careergate.batches.store import BatchStore, now
 from careergate.batches.upstream import TAG, BatchUpstream
 from careergate.errors import GatewayError, InvalidRequest, PermissionDenied
+from careergate.settings import BatchSettings
 from careergate.storage.tables import BatchFileRow, BatchRow
 from careergate.tasks.service import TaskService
 from careergate.upstream.router import Router
@@ -40,6 +42,7 @@ log = logging.getLogger("careergate.batches")
 Json = dict[str, Any]
 BATCH_ENDPOINTS = ("/v1/chat/completions", "/v1/embeddings", "/v1/responses")
 WINDOW = timedelta(hours=24)
+"""The completion window of a batch on an upstream's Batch API (the upstream's own)."""
 MAX_METADATA = 16
 
 
@@ -53,6 +56,7 @@ class BatchService:
         holds: BatchHolds,
         tasks: TaskService,
         follower: BatchFollower,
+        settings: BatchSettings,
     ) -> None:
         self.store = store
         self.plans = plans
@@ -61,6 +65,7 @@ class BatchService:
         self.holds = holds
         self.tasks = tasks
         self.follower = follower
+        self.local_window = timedelta(seconds=settings.completion_window_seconds)
 
     async def create(
         self, principal: Principal, secret: str | None, user: str | None, request: Any
@@ -77,7 +82,7 @@ class BatchService:
             )
         batch_id = new_id("batch_")
         created = now()
-        expires = created + WINDOW
+        expires = created + (WINDOW if source.deployment else self.local_window)
         body = new_batch_body(batch_id, request, source.id, created, expires, len(plan))
         row: Json = {
             "id": batch_id,
