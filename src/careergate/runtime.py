@@ -25,6 +25,7 @@ from careergate.auth.store import KeyStore
 from careergate.background import repeat_every
 from careergate.batches.files import FileService
 from careergate.batches.follower import BatchFollower
+from careergate.batches.holds import BatchHolds
 from careergate.batches.intake import IntakeLimits, LineChecks
 from careergate.batches.metering import BatchMeter
 from careergate.batches.plan import Plans
@@ -75,6 +76,7 @@ from careergate.core.steps import (
     Step,
 )
 from careergate.core.stored_responses import StoredResponses
+from careergate.core.worst_cost import WorstCost
 from careergate.errors import NotFound
 from careergate.features.service import FeatureService
 from careergate.governance.retention import purge_forever
@@ -387,7 +389,8 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         LookUpCache(parts.cache, snapshots),
         ChargeTokens(),
         ReserveBudget(
-            parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens
+            parts.budgets,
+            WorstCost(parts.prices, snapshots, counter, settings.budget_max_output_tokens),
         ),
         Forward(
             upstreams.upstream, failover, UsageCheck(counter), snapshots.facts, upstreams.secrets
@@ -594,17 +597,22 @@ def _batch_services(
     plans = Plans(vault(settings, database))
     upstream = BatchUpstream(upstreams.upstream, upstreams.secrets)
     limits = IntakeLimits(settings.max_choices, settings.budget_max_output_tokens)
+    counter = TokenCounter()
     checks = LineChecks(
-        upstreams.router, parts.chooser, parts.privacy, parts.budgets, TokenCounter(), limits
+        upstreams.router, parts.chooser, parts.privacy, parts.budgets, counter, limits
     )
     meter = BatchMeter(database, parts.prices, settings.batches.keep_days)
     follower = BatchFollower(
-        store, plans, upstream, upstreams.router, tasks.store, meter, settings.batches
+        store, plans, upstream, upstreams.router, tasks, meter, settings.batches
     )
     _run_until_closed(stack, follower.follow_forever())
     files = FileService(store, plans, checks, upstream, upstreams.router, settings.batches)
+    costs = WorstCost(
+        parts.prices, parts.chooser.snapshots, counter, settings.budget_max_output_tokens
+    )
+    holds = BatchHolds(parts.budgets, parts.prices, costs, upstreams.router)
     batches = BatchService(
-        store, plans, upstream, upstreams.router, parts.budgets, parts.prices, tasks, follower
+        store, plans, upstream, upstreams.router, holds, tasks, follower, settings.batches
     )
     return files, batches
 
