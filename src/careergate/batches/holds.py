@@ -28,11 +28,13 @@ from careergate.batches.store import now
 from careergate.budgets.leases import LeasedRequest
 from careergate.budgets.ledger import Attribution, Budget, BudgetExceeded, BudgetLedger
 from careergate.budgets.owners import forget_in, stand_in_until
+from careergate.budgets.worst_case import WorstCase
 from careergate.core.worst_cost import WorstCost
 from careergate.endpoints import ENDPOINTS
 from careergate.errors import GatewayError, InvalidRequest
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico, usd_from_nano
 from careergate.upstream.router import Router
+from careergate.usage.record import TokenUsage
 from careergate.vault.conversations import Earlier
 
 LEASE_GRACE = timedelta(hours=1)
@@ -65,12 +67,15 @@ class BatchHolds:
         if not budgets:
             return 0
         today = now().date()
-        cost = 0
+        cost, prompt, completion = 0, 0, 0
         for line in plan.values():
             price = self.prices.price(line.model, today)
             if price is not None:
                 cost += nano_from_pico(price.cost_pico(line.worst_usage, batch=True))
-        return await self._hold(attribution, budgets, batch_id, cost, expires, len(plan))
+            prompt += line.worst_usage.prompt_tokens
+            completion += line.worst_usage.completion_tokens
+        worst = WorstCase(cost, TokenUsage(prompt, completion, estimated=True))
+        return await self._hold(attribution, budgets, batch_id, worst, expires, len(plan))
 
     async def here(
         self,
@@ -88,11 +93,13 @@ class BatchHolds:
         if not budgets:
             return 0
         # Counting every line's tokens is CPU work: off the event loop.
-        cost = await asyncio.to_thread(self._lines_cost, lines, budgets)
-        return await self._hold(attribution, budgets, batch_id, cost, expires, len(lines))
+        worst = await asyncio.to_thread(self._lines_worst, lines, budgets)
+        return await self._hold(attribution, budgets, batch_id, worst, expires, len(lines))
 
-    def _lines_cost(self, lines: list[dict[str, Any]], budgets: list[Budget]) -> int:
-        total = 0
+    def _lines_worst(self, lines: list[dict[str, Any]], budgets: list[Budget]) -> WorstCase:
+        """Every line's worst case added up: the cost, and the tokens it was priced for
+        (what a usage record reconciled from the batch's lease reports)."""
+        total, prompt, completion = 0, 0, 0
         for line in lines:
             spec = ENDPOINTS[str(line["url"]).removeprefix("/v1/")]
             body = dict(line["body"])  # capping its output must not change the line
@@ -110,14 +117,16 @@ class BatchHolds:
                     param="input_file_id",
                 ) from None
             total += worst.cost_nano_usd
-        return total
+            prompt += worst.usage.prompt_tokens
+            completion += worst.usage.completion_tokens
+        return WorstCase(total, TokenUsage(prompt, completion, estimated=True))
 
     async def _hold(
         self,
         attribution: Attribution,
         budgets: list[Budget],
         batch_id: str,
-        cost: int,
+        worst: WorstCase,
         expires: datetime,
         lines: int,
     ) -> int:
@@ -126,7 +135,16 @@ class BatchHolds:
         owner = batch_owner(batch_id)
         until = expires + LEASE_GRACE
         await stand_in_until(self.budgets.database, owner, until)
-        leased = LeasedRequest(batch_id, "batches", False, None, *attribution.fields())
+        cost, usage = worst.cost_nano_usd, worst.usage
+        leased = LeasedRequest(
+            batch_id,
+            "batches",
+            False,
+            None,
+            *attribution.fields(),
+            usage.prompt_tokens,
+            usage.completion_tokens,
+        )
         deadline = asyncio.get_running_loop().time() + HOLD_WAIT_SECONDS
         try:
             await self.budgets.reserve(budgets, cost, deadline, leased, owner, until)

@@ -65,8 +65,16 @@ _LOCKED = " FOR UPDATE"
 """Appended to ``_SOURCE`` on PostgreSQL: the lease drawn from is locked until commit
 (SQLite's ``BEGIN IMMEDIATE`` has locked the whole database already)."""
 _RESHAPE = (
-    "UPDATE budget_leases SET holds = :holds, cost_nano_usd = :cost WHERE request_id = :lease"
+    "UPDATE budget_leases SET holds = :holds, cost_nano_usd = :cost, "
+    "prompt_tokens = CASE WHEN cost_nano_usd > 0 THEN CAST(prompt_tokens * "
+    "(1.0 * CAST(:cost AS BIGINT) / cost_nano_usd) AS BIGINT) ELSE prompt_tokens END, "
+    "completion_tokens = CASE WHEN cost_nano_usd > 0 THEN CAST(completion_tokens * "
+    "(1.0 * CAST(:cost AS BIGINT) / cost_nano_usd) AS BIGINT) ELSE completion_tokens END "
+    "WHERE request_id = :lease"
 )
+"""A batch's lease after a draw or a give-back: its holds and cost, and its worst-case
+tokens in proportion to its cost (so that a record reconciled from it reports the
+tokens of what it still held)."""
 
 
 class Charge(int):
