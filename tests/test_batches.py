@@ -4,7 +4,10 @@ SDK (``client.files``, ``client.batches``) and ``careergate batch``.
 
 Lines are held to the key's permissions before anything is uploaded, their personal
 data is pseudonymised on the way out and restored in the output the caller downloads,
-and each line is metered as the caller's request."""
+and each line is metered and audited as the caller's request. The batch holds its lines'
+worst case in the caller's budgets when it is created (refused when they cannot pay
+it), each line draws its hold from the batch's, and a batch past its completion window
+expires."""
 
 from __future__ import annotations
 
@@ -15,13 +18,22 @@ from typing import Any
 
 import openai
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from careergate.auth.principal import Role
+from careergate.budgets.worst_case import SLACK_TOKENS
 from careergate.cli.main import app
+from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.sandbox.faults import Fault
-from careergate.settings import BatchSettings, TaskSettings
+from careergate.settings import BatchSettings, Settings, TaskSettings
+from careergate.storage.database import Database
+from careergate.storage.tables import BudgetLeaseRow, BudgetWindowRow, UsageRow
 from careergate.testing import FakeOpenAI
-from conftest import RunningGateway, gateway_settings, start_gateway
+from careergate.tokenizer import TokenCounter
+from careergate.usage.record import TokenUsage
+from conftest import RunningGateway, gateway_settings, in_database, start_gateway
+from test_keys_access import admin_call
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -51,24 +63,66 @@ def wait_until_ended(client: openai.OpenAI, batch_id: str, timeout: float = 60.0
         time.sleep(0.1)
 
 
+def rows_of(settings: Settings, table: Any) -> list[Any]:
+    async def read(database: Database) -> list[Any]:
+        async with database.session() as session:
+            return list((await session.scalars(select(table))).all())
+
+    return in_database(settings, read)
+
+
+def line_worst_case(text: str, max_tokens: int) -> int:
+    """What the request path holds for one line to gpt-4o-mini (its prompt counted as
+    the gateway counts it, its output ceiling, the slack), in nano-dollars."""
+    price = PriceCatalogue.shipped().price("gpt-4o-mini")
+    assert price is not None
+    messages = [{"role": "user", "content": text}]
+    prompt = TokenCounter().chat_prompt_tokens("gpt-4o-mini", messages)
+    worst = TokenUsage(prompt_tokens=prompt, completion_tokens=max_tokens)
+    return nano_from_pico(price.cost_pico(worst)) + nano_from_pico(SLACK_TOKENS * price.input)
+
+
+def settled(gateway: RunningGateway, user: str, answers: int | None = None) -> list[UsageRow]:
+    """The usage records of ``user``'s lines once every line has settled: no budget lease
+    left, and a record for each of the ``answers`` (by default, every answer of the
+    gateway's upstream) written (records are written in batches, off their request's
+    path)."""
+    deadline = time.monotonic() + 10
+    while rows_of(gateway.settings, BudgetLeaseRow):
+        assert time.monotonic() < deadline, "budget leases left"
+        time.sleep(0.05)
+    if answers is None:
+        answers = len([r for r in gateway.fake.requests if r.path.endswith("/chat/completions")])
+    while len(rows := [r for r in gateway.usage_rows() if r.user_id == user]) < answers:
+        assert time.monotonic() < deadline, f"{len(rows)} usage records of {answers} answers"
+        time.sleep(0.05)
+    return rows
+
+
+def sandbox_settings(fake: FakeOpenAI, where: Any, **batches: Any) -> Settings:
+    deployment = {
+        "name": "sandbox",
+        "provider": "openai-compatible",
+        "base_url": fake.base_url,
+        "sandbox": True,
+    }
+    return gateway_settings(
+        where,
+        [deployment],
+        extra_config={"privacy": {"mode": "pseudonymise", "names": False}},
+        tasks=TaskSettings(poll_seconds=0.05, sweep_seconds=0.2, retry_delay=0.05),
+        batches=BatchSettings(poll_seconds=0.1, **batches),
+    )
+
+
 @pytest.fixture(scope="module")
 def gateway(
     module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningGateway]:
-    deployment = {
-        "name": "sandbox",
-        "provider": "openai-compatible",
-        "base_url": module_fake.base_url,
-        "sandbox": True,
-    }
-    settings = gateway_settings(
-        tmp_path_factory.mktemp("batches"),
-        [deployment],
-        extra_config={"privacy": {"mode": "pseudonymise", "names": False}},
-        tasks=TaskSettings(poll_seconds=0.05, sweep_seconds=0.2, retry_delay=0.05),
-        batches=BatchSettings(poll_seconds=0.1, output_grace_seconds=1.0),
+    where = tmp_path_factory.mktemp("batches")
+    yield from start_gateway(
+        sandbox_settings(module_fake, where, output_grace_seconds=1.0), module_fake
     )
-    yield from start_gateway(settings, module_fake)
 
 
 def test_the_gateway_runs_a_batch_its_upstream_cannot_and_restores_its_output(
@@ -222,3 +276,147 @@ def test_an_output_is_no_longer_restored_once_its_placeholders_are_erased(
         client.files.content(ended.output_file_id)
     assert gone.value.status_code == 410
     assert "can no longer be restored" in gone.value.message
+
+
+def test_a_batch_holds_its_lines_worst_case_and_each_line_draws_from_it(
+    gateway: RunningGateway,
+) -> None:
+    key = gateway.create_key(user="holder", budget_usd="0.0025")
+    client = gateway.client(key)
+    texts = [f"Name {n} skills of a welder." for n in (2, 3)]
+    content = jsonl(
+        *(line(f"h{n}", text, max_completion_tokens=1000) for n, text in enumerate(texts))
+    )
+    uploaded = client.files.create(file=("r.jsonl", content), purpose="batch")
+    held = sum(line_worst_case(text, 1000) for text in texts)
+    gateway.fake.faults.add_rate(Fault(delay=0.3), 1.0)  # the lines are in flight a while
+    try:
+        batch = client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+        leases = {row.owner: row for row in rows_of(gateway.settings, BudgetLeaseRow)}
+        holding = [w.reserved_nano_usd for w in rows_of(gateway.settings, BudgetWindowRow)]
+        # Held once, by the batch; its lines in flight took theirs from it.
+        assert [n for n in holding if n] == [held]
+        batch_lease = leases[f"batch:{batch.id}"]
+        assert batch_lease.cost_nano_usd <= held
+        # Its tokens in proportion to what it still holds: a record reconciled from it
+        # reports the output ceilings of the lines it still covers.
+        assert 0 < batch_lease.completion_tokens <= 2 * 1000
+        share = batch_lease.cost_nano_usd / held
+        assert abs(batch_lease.completion_tokens - share * 2000) <= 2
+        ended = wait_until_ended(client, batch.id)
+    finally:
+        gateway.fake.reset()
+    assert ended.status == "completed"
+    assert ended.request_counts is not None
+    assert ended.request_counts.completed == 2
+    rows = settled(gateway, "holder", answers=2)
+    assert len(rows) == 2
+    budget = f"key-{rows[0].key_id}"[:32]  # the key's own budget
+    (window,) = [w for w in rows_of(gateway.settings, BudgetWindowRow) if w.budget_id == budget]
+    assert (window.spent_nano_usd, window.reserved_nano_usd) == (
+        sum(row.cost_nano_usd or 0 for row in rows),
+        0,
+    )
+
+
+def test_a_batch_its_budget_cannot_pay_for_is_refused_when_it_is_created(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client(gateway.create_key(budget_usd="0.0025"))  # about four lines
+    content = jsonl(
+        *(line(f"n{n}", "Write a cover letter.", max_completion_tokens=1000) for n in range(5))
+    )
+    uploaded = client.files.create(file=("r.jsonl", content), purpose="batch")
+    sent = len(gateway.fake.requests)
+    with pytest.raises(openai.RateLimitError) as refused:
+        client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+    assert refused.value.code == "budget_exceeded"
+    assert "these 5 line(s) may cost up to $0.003" in refused.value.message
+    assert not client.batches.list().data
+    assert not [
+        r for r in rows_of(gateway.settings, BudgetLeaseRow) if r.owner.startswith("batch:")
+    ]
+    assert len(gateway.fake.requests) == sent
+
+
+def test_each_line_a_batch_runs_is_audited_naming_the_batch(gateway: RunningGateway) -> None:
+    client = gateway.client(gateway.create_key(user="audited"))
+    content = jsonl(line("a1", f"Thank {EMAIL} for applying."), line("a2", "Say hello."))
+    uploaded = client.files.create(file=("r.jsonl", content), purpose="batch")
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    ended = wait_until_ended(client, batch.id)
+    assert ended.output_file_id is not None
+    output = [json.loads(t) for t in client.files.content(ended.output_file_id).text.splitlines()]
+    answered = {item["response"]["request_id"] for item in output}
+    admin = gateway.create_key(role=Role.ADMIN)
+    deadline = time.monotonic() + 10
+    while True:  # entries are written in batches, off the request's path
+        status, found = admin_call(gateway, admin, "GET", f"/admin/audit/export?target={batch.id}")
+        assert status == 200
+        entries = found["data"]
+        if len(entries) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert {entry["request_id"] for entry in entries} == answered
+    assert {(e["action"], e["decision"], e["user"]) for e in entries} == {
+        ("ai.chat", "allowed", "audited")
+    }
+    assert sorted((e["pii_action"], e["pii_kinds"]) for e in entries) == [
+        ("none", []),
+        ("pseudonymised", ["EMAIL"]),  # found when the file was uploaded
+    ]
+
+
+@pytest.fixture
+def expiring(tmp_path: Any) -> Iterator[RunningGateway]:
+    """A gateway whose batches have a second and a half to run."""
+    with FakeOpenAI() as fake:
+        settings = sandbox_settings(fake, tmp_path, completion_window_seconds=1.5)
+        yield from start_gateway(settings, fake)
+
+
+def test_a_batch_past_its_window_expires_and_releases_its_hold(
+    expiring: RunningGateway,
+) -> None:
+    client = expiring.client(expiring.create_key(user="late", budget_usd="1"))
+    expiring.fake.faults.add_rate(Fault(delay=0.5), 1.0)  # two at a time: four in 1.5 s
+    content = jsonl(*(line(f"n{n}", f"Question {n}", max_completion_tokens=50) for n in range(10)))
+    uploaded = client.files.create(file=("r.jsonl", content), purpose="batch")
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    assert batch.expires_at - batch.created_at in (1, 2)
+    ended = wait_until_ended(client, batch.id)
+    assert ended.status == "expired"
+    assert ended.expired_at is not None
+    counts = ended.request_counts
+    assert counts is not None
+    assert counts.total == counts.completed + counts.failed == 10
+    assert 0 < counts.completed < 10
+    assert ended.error_file_id is not None
+    errors = [json.loads(t) for t in client.files.content(ended.error_file_id).text.splitlines()]
+    assert len(errors) == counts.failed
+    assert {(e["response"], e["error"]["code"]) for e in errors} == {(None, "batch_expired")}
+    done = set()
+    if ended.output_file_id is not None:
+        output = client.files.content(ended.output_file_id).text.splitlines()
+        done = {json.loads(t)["custom_id"] for t in output}
+    assert len(done) == counts.completed
+    assert done | {e["custom_id"] for e in errors} == {f"n{n}" for n in range(10)}
+
+    # Lines running when it expired still finish: every answer is metered, and nothing
+    # is left held.
+    rows = settled(expiring, "late")
+    answered = [r for r in expiring.fake.requests if r.path.endswith("/chat/completions")]
+    assert len(rows) == len(answered) < 10
+    (window,) = rows_of(expiring.settings, BudgetWindowRow)
+    assert (window.spent_nano_usd, window.reserved_nano_usd) == (
+        sum(row.cost_nano_usd or 0 for row in rows),
+        0,
+    )

@@ -21,10 +21,18 @@ from llmock.routers import batch as llmock_batches
 from llmock.testing import LLMockServer
 from sqlalchemy import select
 
+from careergate.auth.keys import KeyHasher
 from careergate.settings import BatchSettings, Settings
 from careergate.storage.database import Database
 from careergate.storage.tables import BudgetLeaseRow, BudgetWindowRow, UsageRow
-from conftest import RunningGateway, gateway_settings, in_database, start_gateway
+from conftest import (
+    RunningGateway,
+    cli_env,
+    gateway_settings,
+    in_database,
+    run_cli,
+    start_gateway,
+)
 from test_batches import EMAIL, jsonl, line
 
 pytestmark = [
@@ -160,6 +168,16 @@ def test_a_batch_nobody_polls_is_metered_once_at_batch_prices(
     errors = [json.loads(t) for t in client.files.content(ended.error_file_id).text.splitlines()]
     assert [e["custom_id"] for e in errors] == ["responses"]
     assert len(batch_rows(gateway, 5, timeout=0.5)) == 4  # never metered again
+
+    # Each line metered has its audit entry, naming the batch, written with its usage.
+    exported = run_cli(cli_env(gateway.settings), "audit", "export", "--target", batch.id)
+    entries = [json.loads(text) for text in exported.stdout.splitlines()]
+    assert sorted(e["request_id"] for e in entries) == sorted(r.request_id for r in rows)
+    by_action = sorted((e["action"], e["status"], e["pii_action"]) for e in entries)
+    assert by_action[:3] == [("ai.chat", 200, "none")] * 2 + [("ai.chat", 200, "pseudonymised")]
+    assert by_action[3][0] == "ai.responses"
+    assert [e["pii_kinds"] for e in entries if e["pii_action"] == "pseudonymised"] == [["EMAIL"]]
+    assert {e["actor"] for e in entries} == {f"key:{KeyHasher.prefix(key)}"}
 
 
 def test_a_gateway_restarted_mid_batch_meters_it_exactly_once(

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from careergate.budgets.leases import LeasedRequest
 from careergate.budgets.ledger import Budget, BudgetLedger, Period, Scope
+from careergate.budgets.owners import LeaseOwner
 from careergate.budgets.reaper import LeaseReaper
 from careergate.budgets.worst_case import SLACK_TOKENS
 from careergate.records.tables import UsageWriter
@@ -287,3 +288,41 @@ def test_a_reconciled_record_gives_way_to_the_exact_one_in_either_order(
     rows, reported = asyncio.run(scenario())
     assert rows == [(False, 300, 12, 0)]
     assert reported == 1
+
+
+def test_a_busy_process_is_still_alive_to_the_reapers(migrated: str) -> None:
+    """A process whose event loop is held up (a burst of CPU-bound work) still renews its
+    heartbeat, so its running requests' leases are not settled at their worst case."""
+
+    async def scenario() -> tuple[int, tuple[int, int]]:
+        database = Database(migrated)
+        owner = LeaseOwner(database, "gateway", heartbeat_seconds=0.1)
+        await owner.start()
+        busy = BudgetLedger(database, owner=owner.id)
+        budget = await busy.create(
+            name="b", scope=Scope.PLATFORM, subject="*", period=Period.DAILY, limit_nano_usd=10**9
+        )
+        deadline = asyncio.get_running_loop().time() + 600
+        await busy.reserve([budget], 1_000, deadline, leased(1))
+
+        async def reap_meanwhile() -> int:
+            await asyncio.sleep(1.0)
+            elsewhere = Database(migrated)
+            try:
+                return await LeaseReaper(elsewhere, "reaper", stale_after=0.5).reap()
+            finally:
+                await elsewhere.close()
+
+        with ThreadPoolExecutor(1) as other_process:
+            reaping = other_process.submit(asyncio.run, reap_meanwhile())
+            time.sleep(1.5)  # this event loop held up, as by a burst of CPU-bound work
+            settled = reaping.result()
+        window = await busy.spent(budget)
+        await busy.close()
+        await owner.close()
+        await database.close()
+        return settled, window
+
+    settled, window = asyncio.run(scenario())
+    assert settled == 0
+    assert window == (0, 1_000)

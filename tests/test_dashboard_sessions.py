@@ -175,3 +175,21 @@ def test_a_session_opened_on_one_replica_works_on_another(
         page = httpx.get(f"{base}/dashboard/keys", cookies={"careergate_session": cookie})
         assert page.status_code == 200
         assert "reader" in page.text
+
+
+def test_logging_out_ends_every_copy_of_the_session_cookie(
+    gateway: RunningGateway, browser: httpx.Client
+) -> None:
+    """A cookie copied before logging out (another tab's, a stolen one) is refused after."""
+    _log_in(browser, gateway.create_key(role=Role.ADMIN))
+    copied = browser.cookies["careergate_session"]
+    base = gateway.base_url.removesuffix("/v1")
+    with httpx.Client(base_url=base, cookies={"careergate_session": copied}) as elsewhere:
+        assert elsewhere.get("/admin/alerts").status_code == 200
+        out = browser.post("/dashboard/logout", data={"csrf_token": _csrf(browser)})
+        assert out.status_code == 303
+        after = elsewhere.get("/admin/alerts")
+        assert after.status_code == 401
+        assert after.json()["error"]["code"] == "session_ended"
+        page = elsewhere.get("/dashboard/keys")
+        assert (page.status_code, page.headers["location"]) == (303, "/dashboard/login")

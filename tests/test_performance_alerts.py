@@ -14,6 +14,7 @@ import openai
 import pytest
 
 from careergate.observability.alerts import Alert, AlertCenter
+from careergate.observability.fleet import FleetPerformance
 from careergate.observability.performance import PerformanceMonitor
 from careergate.observability.windows import RollingWindow
 from careergate.runtime import open_database
@@ -162,3 +163,36 @@ def test_an_acknowledgement_lasts_until_the_alert_is_sent_again(tmp_path: Path) 
             await database.close()
 
     assert asyncio.run(scenario()) == [True, True, False]
+
+
+def test_the_objectives_are_judged_over_every_process_together(tmp_path: Path) -> None:
+    """Two processes, each with too few requests to judge alone, fail together enough to
+    alert; the alert is raised once, and both see the same report."""
+
+    async def scenario() -> tuple[list[int], int, list[str]]:
+        database = await open_database(gateway_settings(tmp_path, []))
+        try:
+            clock = Clock()
+            objectives = ObjectiveSettings(error_rate=0.01, min_requests=20)
+            center = AlertCenter(database, [], quiet=timedelta(hours=1))
+            processes = [
+                FleetPerformance(database, PerformanceMonitor(objectives, center, clock), 30)
+                for _ in range(2)
+            ]
+            for fleet in processes:
+                for _ in range(12):
+                    fleet.monitor.observe(_record(50, status=502))
+                    clock.now += 1
+                assert fleet.monitor.burning() == []  # 12 requests: too few alone
+            for fleet in processes:
+                await fleet.check()
+            reports = [await fleet.report() for fleet in processes]
+            seen = [r["gateway"]["windows"]["5m"]["requests"] for r in reports]
+            return seen, len(await center.list()), [a["kind"] for a in reports[0]["burning"]]
+        finally:
+            await database.close()
+
+    seen, raised, burning = asyncio.run(scenario())
+    assert seen == [24, 24]
+    assert raised == 1
+    assert burning == ["gateway_error_burn"]

@@ -504,3 +504,19 @@ def test_the_environment_overrides_the_configured_default_mode(tmp_path: Path) -
         for running in start_gateway(settings, fake):
             _ask(running.client(), "Write to jane.doe@example.com")
             assert "[EMAIL]" in _sent(fake)
+
+
+def test_a_named_person_is_found_as_written_without_their_letters_accents_or_case() -> None:
+    """A person the caller named is found in the spellings people write them in: without
+    the letters a keyboard lacks, in capitals, with a letter left out, by a family name
+    with its particles or of two letters, in a script without capitals."""
+    names = ["Łukasz Øvrebø", "Đorđe Šantić", "Lois van de Ven", "Lê Quang", "田中 あすか"]
+    subject = Subject.of(SubjectSpec(names=names))
+    text = (
+        "LUKASZ OVREBO met Lukasz and Mr Ovrebo; Dorde Santic thanked Đorđe and Santc. "
+        "Feedback on van de Ven's and Le's interviews; あすか has 11 years in Spark."
+    )
+    findings = asyncio.run(PiiDetector().detect([text], subject))[0]
+    found = sorted(text[f.start : f.end] for f in findings)
+    expected = ["LUKASZ OVREBO", "Lukasz", "Ovrebo", "Dorde Santic", "Đorđe", "Santc"]
+    assert found == sorted([*expected, "van de Ven", "Le", "あすか"])

@@ -1,6 +1,7 @@
 """The Responses API through the gateway, driven by the official SDK and by
 ``openai-agents`` with its defaults: plain and streamed, tools, structured output,
-continuation, retrieve and delete; metered, budgeted and privacy-protected like chat."""
+continuation, retrieve, delete and the input items of a kept response; metered,
+budgeted and privacy-protected like chat."""
 
 from __future__ import annotations
 
@@ -148,6 +149,45 @@ def test_a_continuation_restores_the_earlier_turns_personal_data(
     client.responses.delete(first.id)
     with pytest.raises(openai.NotFoundError):
         client.responses.retrieve(first.id)
+
+
+def test_a_responses_input_items_are_listed_page_by_page_and_restored(
+    gateway: RunningGateway,
+) -> None:
+    client = gateway.client(gateway.create_key(user="lena"))
+    first = client.responses.create(
+        model="gpt-4o-mini", input="Write to lena.m@example.com about the offer."
+    )
+    follow = client.responses.create(
+        model="gpt-4o-mini",
+        previous_response_id=first.id,
+        input=[{"role": "user", "content": "Sign it for lena.m@example.com too."}],
+    )
+    # Every page, oldest first: the conversation the second response was made from.
+    items = list(client.responses.input_items.list(follow.id, limit=2, order="asc"))
+    assert [(item.type, getattr(item, "role", None)) for item in items] == [
+        ("message", "user"),
+        ("message", "assistant"),
+        ("message", "user"),
+    ]
+    texts = [part.text for item in items for part in getattr(item, "content", [])]
+    assert all("lena.m@example.com" in text for text in texts)
+    kept = json.dumps(gateway.fake.state.responses.get(follow.id).items)
+    assert "lena.m@example.com" not in kept  # the upstream only ever had placeholders
+
+    newest = client.responses.input_items.list(follow.id, limit=2)  # newest first
+    assert [item.id for item in newest.data] == [items[2].id, items[1].id]
+    assert newest.has_more
+    after = client.responses.input_items.list(follow.id, after=items[1].id, order="asc")
+    assert [item.id for item in after.data] == [items[2].id]
+    assert not after.has_more
+
+    with pytest.raises(openai.BadRequestError) as wrong:
+        client.responses.input_items.list(follow.id, limit=500)
+    assert wrong.value.param == "limit"
+    stranger = gateway.client(gateway.create_key(user="mia"))
+    with pytest.raises(openai.NotFoundError):
+        stranger.responses.input_items.list(follow.id)
 
 
 def test_a_streamed_answer_has_its_personal_data_restored(gateway: RunningGateway) -> None:

@@ -44,7 +44,7 @@ from careergate.budgets.ledger import Period, Scope
 from careergate.runtime import key_store
 from careergate.settings import Settings
 from careergate.storage.database import Database
-from careergate.storage.tables import UsageRow
+from careergate.storage.tables import TaskItemRow, UsageRow
 from careergate.testing import FakeOpenAI
 from careergate.testing.balancer import NginxBalancer, nginx_binary
 from careergate.testing.replicas import ServeReplica
@@ -280,6 +280,59 @@ def test_a_breaker_opened_by_one_replica_is_honoured_by_all(topology: Topology) 
             break
     assert {o.error for o in outcomes} == {"upstream_unavailable"}
     assert all(NOT_SENT in (o.message or "") for o in outcomes), outcomes
+
+
+def test_a_cached_answer_is_served_by_every_replica_to_its_own_user_only(
+    topology: Topology,
+) -> None:
+    secret, _ = topology.create_key(act_for_users=True)  # a platform service's key
+    prompt = f"Summarise this posting in one line: {secrets.token_hex(6)}"
+
+    def ask_as(client: openai.OpenAI, user: str) -> tuple[str, str]:
+        raw = client.chat.completions.with_raw_response.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": prompt}],
+            temperature=0,
+            user=user,
+        )
+        return raw.headers["x-careergate-cache"], raw.headers["x-request-id"][:16]
+
+    with openai.OpenAI(base_url=topology.base_url, api_key=secret, max_retries=0) as client:
+        ann = [ask_as(client, "ann") for _ in range(12)]
+        bob = [ask_as(client, "bob") for _ in range(3)]
+
+    assert [state for state, _ in ann] == ["miss"] + ["hit"] * 11
+    assert len({process for _, process in ann[1:]}) >= 3  # hits from every replica's Redis
+    assert [state for state, _ in bob] == ["miss", "hit", "hit"]  # never ann's answer
+    sent = [r for r in topology.fast.requests if prompt in str(r.body)]
+    assert len(sent) == 2
+
+
+def test_a_task_is_drained_by_the_workers_of_several_replicas(topology: Topology) -> None:
+    secret, _ = topology.create_key(team="tasks")
+    requests = [
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"Item {n}"}]}
+        for n in range(24)
+    ]
+    headers = {"authorization": f"Bearer {secret}"}
+    with httpx.Client(base_url=topology.base_url, headers=headers, timeout=30) as api:
+        submitted = api.post("/tasks", json={"kind": "chat.completions", "requests": requests})
+        assert submitted.status_code == 202, submitted.text
+        task_id = submitted.json()["id"]
+        deadline = time.monotonic() + 60
+        while (task := api.get(f"/tasks/{task_id}").json())["status"] != "completed":
+            assert time.monotonic() < deadline, task
+            time.sleep(0.2)
+    assert task["progress"]["done"] == 24
+    rows = topology.rows_when(24, team="tasks")
+    assert len({row.request_id for row in rows}) == 24  # each item metered once
+
+    async def owners(database: Database) -> set[str | None]:
+        async with database.session() as session:
+            query = select(TaskItemRow.owner).where(TaskItemRow.task_id == task_id)
+            return set((await session.scalars(query)).all())
+
+    assert len(in_database(topology.settings, owners)) >= 2  # run by several processes
 
 
 def test_a_rolling_restart_fails_no_request(topology: Topology) -> None:

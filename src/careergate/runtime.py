@@ -25,6 +25,7 @@ from careergate.auth.store import KeyStore
 from careergate.background import repeat_every
 from careergate.batches.files import FileService
 from careergate.batches.follower import BatchFollower
+from careergate.batches.holds import BatchHolds
 from careergate.batches.intake import IntakeLimits, LineChecks
 from careergate.batches.metering import BatchMeter
 from careergate.batches.plan import Plans
@@ -75,6 +76,7 @@ from careergate.core.steps import (
     Step,
 )
 from careergate.core.stored_responses import StoredResponses
+from careergate.core.worst_cost import WorstCost
 from careergate.errors import NotFound
 from careergate.features.service import FeatureService
 from careergate.governance.retention import purge_forever
@@ -85,6 +87,7 @@ from careergate.models.listing import ModelListing
 from careergate.models.policy import PolicyBook
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.observability.alerts import Alert, AlertCenter
+from careergate.observability.fleet import FleetPerformance
 from careergate.observability.key_monitor import KeyMonitor
 from careergate.observability.logs import RequestLog, protect_secrets
 from careergate.observability.metrics import GatewayMetrics
@@ -148,7 +151,7 @@ async def session_keeper(settings: Settings, database: Database, keys: KeyStore)
     the database signs and checks with the same one, and none is ever configured."""
     signing_key = await vault(settings, database).internal_secret("dashboard-session")
     lifetime = timedelta(hours=settings.dashboard.session_hours)
-    return SessionKeeper(keys, signing_key, lifetime)
+    return SessionKeeper(keys, database, signing_key, lifetime)
 
 
 @dataclass
@@ -184,8 +187,8 @@ class Runtime:
     """The Files API: batch inputs checked and sent where they run; outputs restored."""
     batches: BatchService
     """The Batch API: batches on upstreams' Batch APIs or run here, followed and metered."""
-    performance: PerformanceMonitor
-    """The latency and error objectives of this process's requests."""
+    performance: FleetPerformance
+    """The latency and error objectives, judged over every process's requests."""
     sessions: SessionKeeper
     """Dashboard sessions."""
     _stack: AsyncExitStack
@@ -212,7 +215,9 @@ class Runtime:
         prices = PriceCatalogue.shipped(config.prices)
         metrics = GatewayMetrics(known_model=lambda model: prices.price(model) is not None)
         performance = PerformanceMonitor(settings.objectives, alerts)
-        _run_until_closed(stack, _watch_performance(performance, settings.objectives.check_seconds))
+        every = settings.objectives.check_seconds
+        fleet = FleetPerformance(database, performance, every)
+        _run_until_closed(stack, _watch_performance(fleet, every))
         watch = Watchers(alerts, metrics, performance)
         upstreams = await _start_upstreams(config, settings, database, watch, stack)
         monitor = KeyMonitor(database, keys, alerts, settings.alerts)
@@ -275,7 +280,7 @@ class Runtime:
             _feature_service(settings, gateway, upstreams.router.sandboxed),
             tasks,
             *_batch_services(settings, database, parts, tasks, stack),
-            performance,
+            fleet,
             await session_keeper(settings, database, keys),
             stack,
         )
@@ -384,7 +389,8 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         LookUpCache(parts.cache, snapshots),
         ChargeTokens(),
         ReserveBudget(
-            parts.budgets, parts.prices, snapshots, counter, settings.budget_max_output_tokens
+            parts.budgets,
+            WorstCost(parts.prices, snapshots, counter, settings.budget_max_output_tokens),
         ),
         Forward(
             upstreams.upstream, failover, UsageCheck(counter), snapshots.facts, upstreams.secrets
@@ -591,17 +597,22 @@ def _batch_services(
     plans = Plans(vault(settings, database))
     upstream = BatchUpstream(upstreams.upstream, upstreams.secrets)
     limits = IntakeLimits(settings.max_choices, settings.budget_max_output_tokens)
+    counter = TokenCounter()
     checks = LineChecks(
-        upstreams.router, parts.chooser, parts.privacy, parts.budgets, TokenCounter(), limits
+        upstreams.router, parts.chooser, parts.privacy, parts.budgets, counter, limits
     )
     meter = BatchMeter(database, parts.prices, settings.batches.keep_days)
     follower = BatchFollower(
-        store, plans, upstream, upstreams.router, tasks.store, meter, settings.batches
+        store, plans, upstream, upstreams.router, tasks, meter, settings.batches
     )
     _run_until_closed(stack, follower.follow_forever())
     files = FileService(store, plans, checks, upstream, upstreams.router, settings.batches)
+    costs = WorstCost(
+        parts.prices, parts.chooser.snapshots, counter, settings.budget_max_output_tokens
+    )
+    holds = BatchHolds(parts.budgets, parts.prices, costs, upstreams.router)
     batches = BatchService(
-        store, plans, upstream, upstreams.router, parts.budgets, parts.prices, tasks, follower
+        store, plans, upstream, upstreams.router, holds, tasks, follower, settings.batches
     )
     return files, batches
 
@@ -695,10 +706,11 @@ def alert_center(settings: Settings, database: Database) -> AlertCenter:
     return AlertCenter(database, settings.alerts.webhooks, quiet)
 
 
-async def _watch_performance(monitor: PerformanceMonitor, every: float) -> None:
-    """Check the latency and error objectives now and then, for as long as the gateway runs."""
+async def _watch_performance(fleet: FleetPerformance, every: float) -> None:
+    """Share this process's counts and check the latency and error objectives now and
+    then, for as long as the gateway runs."""
     await repeat_every(
-        every, monitor.check, failure="the performance objectives could not be checked", log=log
+        every, fleet.check, failure="the performance objectives could not be checked", log=log
     )
 
 

@@ -307,6 +307,11 @@ class BatchSettings(BaseSettings):
     keep_days: float = Field(default=30.0, gt=0)
     """How long after a batch ended its placeholders are kept when its output is never
     downloaded (OpenAI keeps output files 30 days)."""
+    completion_window_seconds: float = Field(default=86_400.0, gt=0)
+    """How long a batch the gateway runs itself has to finish (its ``completion_window``,
+    24 hours): past it, the lines not yet run are not run, the batch ends ``expired``
+    and what it still holds in budgets is released. A batch on an upstream's Batch API
+    keeps the upstream's own window."""
 
 
 class Settings(BaseSettings):

@@ -77,8 +77,10 @@ class AuditLog:
         since: datetime | None = None,
         until: datetime | None = None,
         user: str | None = None,
+        target: str | None = None,
     ) -> AsyncIterator[AuditEntry]:
-        """Entries in chain order: in ``[since, until)`` and about ``user``, if given."""
+        """Entries in chain order: in ``[since, until)``, about ``user`` and acting on
+        ``target`` (a key, a batch...), if given."""
         query = select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=1000)
         if since is not None:
             query = query.where(AuditRow.at >= since)
@@ -86,6 +88,8 @@ class AuditLog:
             query = query.where(AuditRow.at < until)
         if user is not None:
             query = query.where(AuditRow.user_id == user)
+        if target is not None:
+            query = query.where(AuditRow.target == target)
         async with self.database.session() as session:
             async for row in await session.stream_scalars(query):
                 yield AuditEntry.from_row(row)

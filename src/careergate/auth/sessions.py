@@ -11,6 +11,9 @@ and refuses it once the session's lifetime has passed.
 
 Every request reads the key afresh, past the key cache: revoked, expired, rotated out
 (its grace over), or no longer an admin or reader key, and the session ends at once.
+Logging out writes the session's id (an HMAC of its nonce) to ``ended_sessions`` until
+the cookie would have expired, so that a copy of the cookie is refused as well: the
+one thing written per session, and only when it ends early.
 
 Cross-site request forgery: the cookie is ``SameSite=Strict`` (a browser sends it only
 with requests the gateway's own pages make), and every state-changing request made
@@ -27,16 +30,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import delete, insert, select
 
 from careergate.auth.principal import Principal, Role
 from careergate.auth.store import KeyStore
 from careergate.errors import AuthenticationFailed, PermissionDenied
+from careergate.storage.database import Database
+from careergate.storage.tables import EndedSessionRow
 
 SESSION_COOKIE = "careergate_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 DASHBOARD_ROLES = frozenset({Role.ADMIN, Role.READER})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ENDED = EndedSessionRow.metadata.tables[EndedSessionRow.__tablename__]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +53,18 @@ class Session:
     principal: Principal
     csrf_token: str
     expires_at: datetime
+    session_id: str
+    """An HMAC of its nonce: what ``ended_sessions`` names it by."""
 
 
 class SessionKeeper:
     """Opens sessions for admin and reader keys, and checks them on every request."""
 
-    def __init__(self, keys: KeyStore, signing_key: bytes, lifetime: timedelta) -> None:
+    def __init__(
+        self, keys: KeyStore, database: Database, signing_key: bytes, lifetime: timedelta
+    ) -> None:
         self.keys = keys
+        self.database = database
         self.lifetime = lifetime
         self._key = signing_key
         self._serializer = URLSafeTimedSerializer(
@@ -70,7 +82,7 @@ class SessionKeeper:
         payload = {"k": principal.key_id, "f": self._fingerprint(digest), "n": nonce}
         cookie = self._serializer.dumps(payload)
         expires = datetime.now(UTC) + self.lifetime
-        return cookie, Session(principal, self._csrf(nonce), expires)
+        return cookie, self._session(principal, nonce, expires)
 
     async def resume(self, cookie: str | None) -> Session:
         """The session of ``cookie``, or ``AuthenticationFailed`` saying to log in."""
@@ -86,6 +98,11 @@ class SessionKeeper:
                 "The dashboard session has expired or is not valid; log in again.",
                 code="session_expired",
             ) from None
+        session_id = self._digest(b"session:", nonce)
+        if await self._ended(session_id):
+            raise AuthenticationFailed(
+                "This dashboard session was logged out; log in again.", code="session_ended"
+            )
         standing = await self.keys.standing(key_id)
         if standing is None or not any(
             hmac.compare_digest(fingerprint, self._fingerprint(d)) for d in standing.digests
@@ -96,7 +113,28 @@ class SessionKeeper:
                 code="session_key_invalid",
             )
         _require_dashboard_role(standing.principal)
-        return Session(standing.principal, self._csrf(nonce), signed_at + self.lifetime)
+        return self._session(standing.principal, nonce, signed_at + self.lifetime)
+
+    async def end(self, session: Session) -> None:
+        """Log ``session`` out everywhere its cookie is, until it would have expired (and
+        forget the sessions whose cookies have expired since)."""
+        async with self.database.engine.begin() as connection:
+            await connection.execute(delete(ENDED).where(ENDED.c.expires_at < datetime.now(UTC)))
+            await connection.execute(
+                insert(ENDED).values(session_id=session.session_id, expires_at=session.expires_at)
+            )
+
+    async def _ended(self, session_id: str) -> bool:
+        async with self.database.engine.connect() as connection:
+            found = await connection.scalar(
+                select(ENDED.c.session_id).where(ENDED.c.session_id == session_id)
+            )
+        return found is not None
+
+    def _session(self, principal: Principal, nonce: str, expires: datetime) -> Session:
+        return Session(
+            principal, self._digest(b"csrf:", nonce), expires, self._digest(b"session:", nonce)
+        )
 
     def check_csrf(self, session: Session, token: str | None) -> None:
         """Refuse a state-changing request whose CSRF token is not the session's."""
@@ -108,10 +146,11 @@ class SessionKeeper:
             )
 
     def _fingerprint(self, digest: str) -> str:
-        return hmac.new(self._key, b"fingerprint:" + digest.encode(), hashlib.sha256).hexdigest()
+        return self._digest(b"fingerprint:", digest)
 
-    def _csrf(self, nonce: str) -> str:
-        return hmac.new(self._key, b"csrf:" + nonce.encode(), hashlib.sha256).hexdigest()
+    def _digest(self, purpose: bytes, value: str) -> str:
+        """An HMAC of ``value`` for one ``purpose``: none can stand in for another."""
+        return hmac.new(self._key, purpose + value.encode(), hashlib.sha256).hexdigest()
 
 
 def _require_dashboard_role(principal: Principal) -> None:

@@ -28,11 +28,10 @@ from careergate.batches.outputs import local_files, outcomes_of
 from careergate.batches.plan import Plans
 from careergate.batches.store import BatchStore, now
 from careergate.batches.upstream import BatchUpstream
-from careergate.budgets.owners import forget_in
 from careergate.settings import BatchSettings
-from careergate.storage.tables import BatchRow
+from careergate.storage.tables import BatchRow, TaskItemRow, TaskRow
 from careergate.storage.times import as_utc
-from careergate.tasks.store import TaskStore
+from careergate.tasks.service import TaskService
 from careergate.upstream.router import Deployment, Router
 
 log = logging.getLogger("careergate.batches")
@@ -56,7 +55,7 @@ class BatchFollower:
         plans: Plans,
         upstream: BatchUpstream,
         router: Router,
-        tasks: TaskStore,
+        tasks: TaskService,
         meter: BatchMeter,
         settings: BatchSettings,
     ) -> None:
@@ -145,12 +144,19 @@ class BatchFollower:
         return found
 
     async def _look_local(self, batch: BatchRow) -> None:
-        task = await self.tasks.task(batch.task_id) if batch.task_id else None
+        """Bring a batch the gateway runs up to date from its task. Past its completion
+        window the task is stopped, and the batch has expired."""
+        overdue = now() >= as_utc(batch.expires_at)
+        task = await self.tasks.store.task(batch.task_id) if batch.task_id else None
+        if task is not None and task.finished_at is None and overdue:
+            await self.tasks.stop(task.id)
+            task = await self.tasks.store.task(task.id)
         if task is None:
+            if overdue:  # its task was never submitted (a crash in between)
+                await self._end_local(batch, None, "expired")
             return
-        body = dict(batch.body)
-        ended = task.finished_at is not None
-        if not ended:
+        if task.finished_at is None:
+            body = dict(batch.body)
             body["status"] = (
                 "cancelling"
                 if body["status"] == "cancelling"
@@ -160,24 +166,34 @@ class BatchFollower:
             body["request_counts"] = counts
             await self.store.update_batch(batch.id, status=body["status"], body=body)
             return
-        items = []
+        await self._end_local(batch, task, _local_status(batch, task, overdue))
+
+    async def _end_local(self, batch: BatchRow, task: TaskRow | None, status: str) -> None:
+        """Write a finished batch's output and error files and meter it: an expired one's
+        lines that never finished are in its error file as ``batch_expired``."""
+        items: list[TaskItemRow] = []
         after = -1
-        while found := await self.tasks.items(task.id, after, 1000):
+        while task is not None and (found := await self.tasks.store.items(task.id, after, 1000)):
             items.extend(found)
             after = found[-1].idx
-        output, errors, completed, failed = local_files(items)
-        stamp = int(now().timestamp())
-        # A task erased with its user ran no more lines and kept no answers.
-        status = "cancelled" if task.status in ("cancelled", "erased") else "completed"
+        expired: list[str] = []
+        if status == "expired":
+            finished = {_custom_id(item) for item in items if item.status in ("done", "failed")}
+            plan = await self.plans.plan(batch.input_file_id) or {}
+            expired = [custom_id for custom_id in plan if custom_id not in finished]
+        output, errors, completed, failed = local_files(items, expired)
+        body = dict(batch.body)
+        total = int((body.get("request_counts") or {}).get("total") or len(items))
         body.update(
             status=status,
-            request_counts={"total": task.total, "completed": completed, "failed": failed},
+            request_counts={"total": total, "completed": completed, "failed": failed},
         )
-        body["completed_at" if status == "completed" else "cancelled_at"] = stamp
+        body[f"{status}_at"] = int(now().timestamp())
         for kind, content in (("output", output), ("error", errors)):
             if content:
                 body[f"{kind}_file_id"] = await self._register(batch, kind, content, None, None)
-        # Its lines were metered as they ran, through the request path.
+        # Its lines were metered as they ran, through the request path; what its lease
+        # still holds is released.
         await self._meter(batch, Ending(status, body, [], False))
 
     async def _register(
@@ -215,16 +231,28 @@ class BatchFollower:
         """End a batch the upstream never took: its hold released, nothing charged."""
         await self._meter(batch, Ending("failed", body, [], True))
 
-    async def forget_owner(self, owner: str) -> None:
-        """Remove a batch's stand-in lease owner that holds nothing."""
-        async with self.store.database.engine.begin() as connection:
-            await forget_in(connection, owner)
-
     async def _meter(self, batch: BatchRow, ending: Ending) -> None:
         plan = await self.plans.plan(batch.input_file_id) or {}
         records = self.meter.records(batch, plan, ending)
-        if await self.meter.meter(batch, records, ending):
+        if await self.meter.meter(batch, plan, records, ending):
             log.info("batch %s %s: %d line(s) metered", batch.id, ending.status, len(records))
 
     def _deployment(self, name: str | None) -> Deployment | None:
         return next((d for d in self.router.deployments if d.name == name), None)
+
+
+def _local_status(batch: BatchRow, task: TaskRow, overdue: bool) -> str:
+    """How a batch the gateway ran ended, once its task has: completed; cancelled by its
+    owner (or its task by hand, or erased with its user); or expired, its task stopped
+    at the end of its window."""
+    if task.status == "erased":  # with its user: no more lines ran, no answers kept
+        return "cancelled"
+    if task.status != "cancelled":
+        return "completed"
+    if batch.body.get("status") == "cancelling" or not overdue:
+        return "cancelled"
+    return "expired"
+
+
+def _custom_id(item: TaskItemRow) -> Any:
+    return item.payload.get("custom_id") if isinstance(item.payload, dict) else None

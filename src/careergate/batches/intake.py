@@ -83,11 +83,11 @@ class LineChecks:
             try:
                 model = self._authorise(principal, line)
                 worst = self._worst(line, model, bool(budgets), hard)
-                placeholders, structured = await self._protect(principal, user, line)
+                privacy = await self._protect(principal, user, line)
                 targets.append(self.router.route(model).primary)
             except GatewayError as error:
                 raise line.refused(error.message, error.code) from None
-            plan[line.custom_id] = LinePlan(line.spec.path, model, worst, placeholders, structured)
+            plan[line.custom_id] = LinePlan(line.spec.path, model, worst, *privacy)
         deployments = {target.deployment.name: target.deployment for target in targets}
         deployment = next(iter(deployments.values())) if len(deployments) == 1 else None
         if deployment is None or not deployment.serves(BATCH_ENDPOINT):
@@ -134,18 +134,20 @@ class LineChecks:
 
     async def _protect(
         self, principal: Principal, user: str | None, line: Line
-    ) -> tuple[dict[str, str], bool]:
-        """Replace the line's personal data; its placeholders and whether its answer's
-        texts are JSON documents."""
+    ) -> tuple[dict[str, str], bool, tuple[str, ...], str]:
+        """Replace the line's personal data: its placeholders, whether its answer's texts
+        are JSON documents, and the kinds found and what was done with them (for its
+        audit entry, as the privacy step notes them for a request)."""
         extension = line.body.pop(EXTENSION, None)
         protection = await self.privacy.protect(
             line.spec, line.body, extension, principal.privacy, principal.feature, user
         )
         if protection is None:
-            return {}, False
+            return {}, False, (), "off"
         refusal = protection.refusal()
         if refusal is not None:
             raise refusal
+        noted = (protection.kinds, protection.action)
         if protection.mode is not PrivacyMode.PSEUDONYMISE or not protection.replaced:
-            return {}, protection.structured
-        return protection.placeholders.exported(), protection.structured
+            return {}, protection.structured, *noted
+        return protection.placeholders.exported(), protection.structured, *noted

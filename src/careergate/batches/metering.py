@@ -1,6 +1,7 @@
-"""Metering a batch once it has ended: one usage record per line, at batch prices,
-attributed to the batch's submitter, and its budget lease settled for what the lines
-cost, all in one transaction that first marks the batch metered.
+"""Metering a batch once it has ended: one usage record and one audit entry per line
+(``line_audit.py``), at batch prices, attributed to the batch's submitter, and its
+budget lease settled for what the lines cost, all in one transaction that first marks
+the batch metered.
 
 That mark is a conditional UPDATE (``metered_at`` still empty), so of every process
 that finds the batch ended (the followers of several gateways, a caller's retrieve, a
@@ -19,12 +20,14 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from careergate.audit.chain import AUDIT_TABLE, append, sealed
+from careergate.batches.line_audit import actor_of, line_entries
 from careergate.batches.plan import FilePlan, LinePlan
 from careergate.batches.store import BATCHES, now
 from careergate.budgets.owners import forget_in
 from careergate.budgets.reaper import USAGE, settle_lease_in
 from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
-from careergate.storage.batch import dialect_insert
+from careergate.storage.batch import dialect_insert, within
 from careergate.storage.database import Database
 from careergate.storage.tables import BatchRow
 from careergate.usage.record import TokenUsage, UsageRecord
@@ -121,9 +124,11 @@ class BatchMeter:
                 return nano_from_pico(price.cost_pico(usage, batch=batch_prices))
         return None
 
-    async def meter(self, batch: BatchRow, records: list[UsageRecord], ending: Ending) -> bool:
-        """Write the batch's end, its lines' usage and its settlement, once: ``False``
-        when another process had metered it already."""
+    async def meter(
+        self, batch: BatchRow, plan: FilePlan, records: list[UsageRecord], ending: Ending
+    ) -> bool:
+        """Write the batch's end, its lines' usage and audit entries and its settlement,
+        once: ``False`` when another process had metered it already."""
         total = sum(record.cost_nano_usd or 0 for record in records)
         moment = now()
         async with self.database.engine.begin() as connection:
@@ -141,6 +146,11 @@ class BatchMeter:
             if marked.rowcount != 1:
                 return False
             await self._write_usage(connection, records)
+            if records:
+                actor = await actor_of(connection, batch.key_id)
+                custom_ids = [outcome.custom_id for outcome in ending.outcomes]
+                entries = line_entries(batch, plan, custom_ids, records, actor)
+                await append(within(connection, AUDIT_TABLE), [sealed(e) for e in entries])
             await settle_lease_in(connection, batch.id, total)
             await forget_in(connection, batch_owner(batch.id))
         return True

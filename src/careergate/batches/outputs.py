@@ -10,7 +10,7 @@ input file comes back as it was sent, its texts restored likewise.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -108,10 +108,14 @@ def _code(body: Any) -> str:
     return str(code)[:64] if code else "batch_line_failed"
 
 
-def local_files(items: list[TaskItemRow]) -> tuple[bytes, bytes, int, int]:
+def local_files(
+    items: list[TaskItemRow], expired: Sequence[str] = ()
+) -> tuple[bytes, bytes, int, int]:
     """The output and error files of a batch the gateway ran, from its task's items in
     order: (output, errors, lines completed, lines failed). Lines never run (the batch
-    was cancelled first) are in neither, as OpenAI leaves them out."""
+    was cancelled first) are in neither, as OpenAI leaves them out; the ``expired``
+    lines (``custom_id``s of lines unfinished when the batch's window ended) close the
+    error file with OpenAI's ``batch_expired`` error, and count as failed."""
     output: list[Json] = []
     errors: list[Json] = []
     for item in items:
@@ -127,7 +131,21 @@ def local_files(items: list[TaskItemRow]) -> tuple[bytes, bytes, int, int]:
         elif item.status == "failed":
             failure = item.error or {"code": "batch_line_failed", "message": "The line failed."}
             errors.append(_line(custom_id, 500, None, {"error": failure}, failure))
+    errors.extend(_expired(custom_id) for custom_id in expired)
     return render_lines(output), render_lines(errors), len(output), len(errors)
+
+
+def _expired(custom_id: str) -> Json:
+    """An unfinished line of an expired batch, as OpenAI writes it in the error file."""
+    return {
+        "id": "batch_req_" + secrets.token_hex(12),
+        "custom_id": custom_id,
+        "response": None,
+        "error": {
+            "code": "batch_expired",
+            "message": "This request could not be executed before the completion window expired.",
+        },
+    }
 
 
 def _line(

@@ -37,6 +37,11 @@ class LinePlan:
     """(prompt, completion) tokens the line may be billed for at most."""
     placeholders: dict[str, str] = field(default_factory=dict)
     structured: bool = False
+    pii_kinds: tuple[str, ...] = ()
+    """The kinds of personal data found in the line (never the values), for its audit
+    entry."""
+    pii_action: str = "off"
+    """What the privacy step did with them, as a request's audit entry says it."""
 
     @property
     def spec(self) -> EndpointSpec:
@@ -53,12 +58,23 @@ class LinePlan:
         return Placeholders(Subject(), earlier=self.placeholders)
 
     def to_json(self) -> list[Any]:
-        return [self.endpoint, self.model, list(self.worst), self.placeholders, self.structured]
+        return [
+            self.endpoint,
+            self.model,
+            list(self.worst),
+            self.placeholders,
+            self.structured,
+            list(self.pii_kinds),
+            self.pii_action,
+        ]
 
     @classmethod
     def from_json(cls, value: list[Any]) -> LinePlan:
-        endpoint, model, worst, placeholders, structured = value
-        return cls(endpoint, model, (int(worst[0]), int(worst[1])), placeholders, structured)
+        """A kept line; plans kept before the privacy fields were added have five."""
+        endpoint, model, worst, placeholders, structured = value[:5]
+        kinds, action = value[5:7] if len(value) >= 7 else ((), "off")
+        worst_case = (int(worst[0]), int(worst[1]))
+        return cls(endpoint, model, worst_case, placeholders, structured, tuple(kinds), action)
 
 
 FilePlan = dict[str, LinePlan]

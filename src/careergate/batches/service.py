@@ -1,11 +1,16 @@
 """``/v1/batches``: create, retrieve, list and cancel batches.
 
-Creating a batch on an upstream's Batch API holds its worst case (every line's worst
-tokens at batch prices) in every budget that applies, as a lease owned by the batch
-itself (``budgets/owners.py:stand_in_until``), not by the process that took it: the
-lease lasts as long as the batch may run, whatever process follows it, and is settled
-when the batch is metered. A batch the gateway runs holds nothing itself: each of its
-lines is a request of the submitter's, reserved and settled as it runs.
+Creating a batch holds its worst case in every budget that applies, as a lease owned by
+the batch itself (``budgets/owners.py:stand_in_until``), not by the process that took
+it: the lease lasts as long as the batch may run, whatever process follows it, and a
+batch the budgets cannot pay for is refused before anything runs. On an upstream's
+Batch API the worst case is every line's worst tokens at batch prices, and the lease is
+settled when the batch is metered. A batch the gateway runs holds what the request
+path will hold for each of its lines (``core/worst_cost.py``, at standard prices): each
+line, a request of the submitter's, draws its own hold from the batch's lease as it
+runs and is settled like any request (``budgets/draws.py``); what is left is released
+when the batch ends. Such a batch has ``completion_window_seconds`` (24 hours) to run;
+its follower expires it after that (``follower.py``).
 
 A batch belongs to the key that created it; retrieving an open one looks at it at once
 (``follower.py``), so the caller sees what the upstream says.
@@ -13,7 +18,6 @@ A batch belongs to the key that created it; retrieving an open one looks at it a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -22,16 +26,13 @@ import orjson
 
 from careergate.auth.principal import Principal, Role
 from careergate.batches.follower import BatchFollower
-from careergate.batches.metering import batch_owner
+from careergate.batches.holds import BatchHolds
 from careergate.batches.objects import TERMINAL, merged_body, missing, new_batch_body, new_id, page
 from careergate.batches.plan import FilePlan, Plans
 from careergate.batches.store import BatchStore, now
 from careergate.batches.upstream import TAG, BatchUpstream
-from careergate.budgets.leases import LeasedRequest
-from careergate.budgets.ledger import Attribution, BudgetLedger
-from careergate.budgets.owners import stand_in_until
 from careergate.errors import GatewayError, InvalidRequest, PermissionDenied
-from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
+from careergate.settings import BatchSettings
 from careergate.storage.tables import BatchFileRow, BatchRow
 from careergate.tasks.service import TaskService
 from careergate.upstream.router import Router
@@ -41,8 +42,7 @@ log = logging.getLogger("careergate.batches")
 Json = dict[str, Any]
 BATCH_ENDPOINTS = ("/v1/chat/completions", "/v1/embeddings", "/v1/responses")
 WINDOW = timedelta(hours=24)
-LEASE_GRACE = timedelta(hours=1)
-"""How long past a batch's expiry its lease lives: time for its last look."""
+"""The completion window of a batch on an upstream's Batch API (the upstream's own)."""
 MAX_METADATA = 16
 
 
@@ -53,19 +53,19 @@ class BatchService:
         plans: Plans,
         upstream: BatchUpstream,
         router: Router,
-        budgets: BudgetLedger,
-        prices: PriceCatalogue,
+        holds: BatchHolds,
         tasks: TaskService,
         follower: BatchFollower,
+        settings: BatchSettings,
     ) -> None:
         self.store = store
         self.plans = plans
         self.upstream = upstream
         self.router = router
-        self.budgets = budgets
-        self.prices = prices
+        self.holds = holds
         self.tasks = tasks
         self.follower = follower
+        self.local_window = timedelta(seconds=settings.completion_window_seconds)
 
     async def create(
         self, principal: Principal, secret: str | None, user: str | None, request: Any
@@ -82,7 +82,8 @@ class BatchService:
             )
         batch_id = new_id("batch_")
         created = now()
-        body = new_batch_body(batch_id, request, source.id, created, created + WINDOW, len(plan))
+        expires = created + (WINDOW if source.deployment else self.local_window)
+        body = new_batch_body(batch_id, request, source.id, created, expires, len(plan))
         row: Json = {
             "id": batch_id,
             "key_id": principal.key_id,
@@ -98,14 +99,14 @@ class BatchService:
             "body": body,
             "reserved_nano_usd": 0,
             "created_at": created,
-            "expires_at": created + WINDOW,
+            "expires_at": expires,
             "next_poll_at": created,
         }
         if source.deployment is None:
-            row["task_id"] = await self._run_here(principal, secret, user, source)
-            await self.store.add_batch(row)
-            return body
-        row["reserved_nano_usd"] = await self._reserve(principal, user, batch_id, plan, created)
+            return await self._run_here(principal, secret, user, (source, plan), row)
+        row["reserved_nano_usd"] = await self.holds.on_upstream(
+            principal, user, batch_id, plan, expires
+        )
         await self.store.add_batch(row)
         try:
             state = await self._submit(source, request, batch_id)
@@ -129,31 +130,6 @@ class BatchService:
             )
         return source
 
-    async def _reserve(
-        self, principal: Principal, user: str | None, batch_id: str, plan: FilePlan, at: Any
-    ) -> int:
-        """Hold the batch's worst case at batch prices, leased by the batch itself."""
-        attribution = Attribution(principal.key_id, user, principal.team, principal.feature)
-        budgets = await self.budgets.applicable(attribution, principal.budget_nano_usd)
-        if not budgets:
-            return 0
-        cost = 0
-        for line in plan.values():
-            price = self.prices.price(line.model, at.date())
-            if price is not None:
-                cost += nano_from_pico(price.cost_pico(line.worst_usage, batch=True))
-        owner = batch_owner(batch_id)
-        until = at + WINDOW + LEASE_GRACE
-        await stand_in_until(self.budgets.database, owner, until)
-        leased = LeasedRequest(batch_id, "batches", False, None, *attribution.fields())
-        deadline = asyncio.get_running_loop().time() + 5.0
-        try:
-            await self.budgets.reserve(budgets, cost, deadline, leased, owner, until)
-        except GatewayError:
-            await self._given_up(None, owner)
-            raise
-        return cost
-
     async def _submit(self, source: BatchFileRow, request: Json, batch_id: str) -> Json:
         deployment = next(d for d in self.router.deployments if d.name == source.deployment)
         metadata = dict(request.get("metadata") or {})
@@ -167,21 +143,26 @@ class BatchService:
         }
         return await self.upstream.create(deployment, sent)
 
-    async def _given_up(self, batch_id: str | None, owner: str | None = None) -> None:
-        """A batch the upstream refused: its hold released, nothing charged."""
-        if batch_id is not None:
-            batch = await self.store.batch(batch_id)
-            if batch is not None:
-                body = {**batch.body, "status": "failed", "failed_at": int(now().timestamp())}
-                await self.follower.fail(batch, body)
-            return
-        if owner is not None:
-            await self.follower.forget_owner(owner)
+    async def _given_up(self, batch_id: str) -> None:
+        """A batch the upstream (or the task queue) refused: its hold released, nothing
+        charged."""
+        batch = await self.store.batch(batch_id)
+        if batch is not None:
+            body = {**batch.body, "status": "failed", "failed_at": int(now().timestamp())}
+            await self.follower.fail(batch, body)
 
     async def _run_here(
-        self, principal: Principal, secret: str | None, user: str | None, source: BatchFileRow
-    ) -> str:
-        """Submit the lines as a task of the gateway's own: its id."""
+        self,
+        principal: Principal,
+        secret: str | None,
+        user: str | None,
+        planned: tuple[BatchFileRow, FilePlan],
+        row: Json,
+    ) -> Json:
+        """Hold the lines' worst case, then submit them as a task of the gateway's own,
+        each line naming the batch (whose hold it draws from) and carrying what its
+        upload's privacy step found (for its audit entry): the batch object."""
+        source, plan = planned
         content = await self.plans.content(source.id)
         if content is None:
             raise InvalidRequest(
@@ -189,12 +170,29 @@ class BatchService:
                 param="input_file_id",
             )
         lines = [orjson.loads(text) for text in content.splitlines() if text.strip()]
-        task = await self.tasks.submit(
-            principal,
-            secret,
-            {"kind": "batch.lines", "lines": lines, "user": user, "feature": principal.feature},
+        for line in lines:
+            kept = plan.get(line.get("custom_id"))
+            if kept is not None and kept.pii_action != "off":
+                line["privacy"] = [list(kept.pii_kinds), kept.pii_action]
+        batch_id = row["id"]
+        row["reserved_nano_usd"] = await self.holds.here(
+            principal, user, batch_id, lines, row["expires_at"]
         )
-        return str(task["id"])
+        await self.store.add_batch(row)
+        payload = {
+            "kind": "batch.lines",
+            "lines": lines,
+            "user": user,
+            "feature": principal.feature,
+            "batch": batch_id,
+        }
+        try:
+            task = await self.tasks.submit(principal, secret, payload)
+        except GatewayError:
+            await self._given_up(batch_id)
+            raise
+        await self.store.update_batch(batch_id, task_id=str(task["id"]))
+        return dict(row["body"])
 
     async def owned(self, principal: Principal, batch_id: str) -> BatchRow:
         row = await self.store.batch(batch_id)

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from careergate.background import repeat_every, stop
+from careergate.budgets.draws import Drawn, Source
 from careergate.budgets.leases import EXPIRY_GRACE, Lease, LeasedRequest
 from careergate.budgets.windows import Charge, Hold, window_store
 from careergate.errors import GatewayError, InvalidRequest, NotFound
@@ -124,6 +125,8 @@ class Reservation:
     holds: list[Hold] = field(default_factory=list)
     lease: Lease | None = None
     """Its lease, ended when it is settled (``None``: the ledger has no lease owner)."""
+    drawn: Drawn | None = None
+    """What it took from a batch's lease (``draws.py``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,12 +271,15 @@ class BudgetLedger:
         request: LeasedRequest | None = None,
         owner: str | None = None,
         expires_at: datetime | None = None,
+        source: Source | None = None,
     ) -> Reservation:
         """Hold ``cost`` in every hard budget (and mark the soft ones to be charged), and
         write its lease for ``request``, all in one transaction; wait for others'
         reservations to settle while the budget's real spend leaves room, else raise
         ``BudgetExceeded``. ``owner`` and ``expires_at``: a lease owned by something
-        other than this process (a batch, which outlives it), lasting until then."""
+        other than this process (a batch, which outlives it), lasting until then.
+        ``source``: the batch's lease a line of it draws its hold from first
+        (``draws.py``)."""
         now = datetime.now(UTC)
         reservation = Reservation(cost_nano_usd)
         ends: dict[str, datetime | None] = {}
@@ -293,23 +299,29 @@ class BudgetLedger:
             until = expires_at or now + lasts
             reservation.lease = Lease(request, leaser, now, until, cost_nano_usd, held)
         while (
-            refused := await self._windows.hold(reservation.holds, reservation.lease)
-        ) is not None:
+            outcome := await self._windows.hold(reservation.holds, reservation.lease, source)
+        ).refused is not None:
+            refused = outcome.refused
             budget = next(b for b, _ in reservation.budgets if b.id == refused)
             spent, _ = await self.spent(budget, now)
             if spent + cost_nano_usd > budget.limit_nano_usd or loop.time() >= deadline:
                 raise _exceeded(budget, ends[refused], now)
             await asyncio.sleep(WAIT_STEP)  # others' reservations will settle
+        reservation.drawn = outcome.drawn
         return reservation
 
-    async def settle(self, reservation: Reservation, actual_nano_usd: int) -> None:
+    async def settle(
+        self, reservation: Reservation, actual_nano_usd: int, answered: bool = True
+    ) -> None:
         """End the lease, release the reservation and charge the real cost; alert at
         thresholds. A lease settled already (its owner was taken for dead) is left as it
         is: its worst case was charged, and the exact usage record replaces the
-        reconciled one."""
+        reconciled one. A batch's line that was not ``answered`` gives back to the
+        batch's lease what it drew from it and did not spend (``draws.py``)."""
         lease = reservation.lease.request.request_id if reservation.lease else None
         charge = Charge(actual_nano_usd)  # never below zero
-        spent_after = await self._windows.release(reservation.holds, charge, lease)
+        returned = None if answered else reservation.drawn
+        spent_after = await self._windows.release(reservation.holds, charge, lease, returned)
         if spent_after is None:
             log.warning("the budget lease of %s was settled for its worst case already", lease)
             return
@@ -331,9 +343,12 @@ class BudgetLedger:
                         )
                     )
 
-    def settle_soon(self, reservation: Reservation, actual_nano_usd: int) -> None:
+    def settle_soon(
+        self, reservation: Reservation, actual_nano_usd: int, answered: bool = True
+    ) -> None:
         """``settle`` off the request's path."""
-        task = asyncio.get_running_loop().create_task(self.settle(reservation, actual_nano_usd))
+        settling = self.settle(reservation, actual_nano_usd, answered)
+        task = asyncio.get_running_loop().create_task(settling)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 

@@ -8,6 +8,11 @@ gone), its leases are settled by whichever process reaps first (``reaper.py``).
 
 Heartbeats are the owner's wall-clock time, compared with the reaper's: the hosts
 sharing a database must agree on the time to well within ``stale_after`` (NTP does).
+
+The heartbeat runs on a thread of its own, with its own event loop and its own database
+connection: a process busy with requests (its event loop late by seconds, its pool
+taken by request-path transactions) must still be seen alive, or the others would
+settle its running requests at their worst case and overcharge their budgets.
 """
 
 from __future__ import annotations
@@ -17,12 +22,12 @@ import logging
 import os
 import secrets
 import socket
+import threading
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from careergate.background import repeat_every, stop
 from careergate.storage.batch import dialect_insert
 from careergate.storage.database import Database
 from careergate.storage.tables import LeaseOwnerRow
@@ -48,32 +53,49 @@ class LeaseOwner:
         self.id = new_owner_id(kind)
         self.heartbeat_seconds = heartbeat_seconds
         self._started = datetime.now(UTC)
-        self._beating: asyncio.Task[None] | None = None
+        self._stopping = threading.Event()
+        self._beating: threading.Thread | None = None
 
-    async def beat(self) -> None:
+    async def beat(self, database: Database | None = None) -> None:
         """Renew the heartbeat (or write it again, should another process have taken
-        this owner for dead and removed it)."""
+        this owner for dead and removed it), through ``database`` (default: the
+        process's own)."""
+        database = database or self.database
         now = datetime.now(UTC)
-        statement = dialect_insert(self.database.url.get_backend_name(), OWNERS)
+        statement = dialect_insert(database.url.get_backend_name(), OWNERS)
         statement = statement.values(owner=self.id, started_at=self._started, heartbeat_at=now)
         renewed = statement.on_conflict_do_update(
             index_elements=["owner"], set_={"heartbeat_at": now}
         )
-        async with self.database.engine.begin() as connection:
+        async with database.engine.begin() as connection:
             await connection.execute(renewed)
 
     async def start(self) -> None:
+        """Write the first heartbeat, then keep beating on the heartbeat thread."""
         await self.beat()
-        loop = repeat_every(
-            self.heartbeat_seconds,
-            self.beat,
-            failure="could not renew this process's lease heartbeat",
-            log=log,
+        self._stopping.clear()
+        self._beating = threading.Thread(
+            target=asyncio.run, args=(self._beat_until_closed(),), name="lease-heartbeat"
         )
-        self._beating = asyncio.get_running_loop().create_task(loop)
+        self._beating.daemon = True  # a process that exits without close() just goes stale
+        self._beating.start()
+
+    async def _beat_until_closed(self) -> None:
+        """The heartbeat thread's loop, on a connection of its own."""
+        own = Database(self.database.url)
+        try:
+            while not await asyncio.to_thread(self._stopping.wait, self.heartbeat_seconds):
+                try:
+                    await self.beat(own)
+                except Exception:
+                    log.exception("could not renew this process's lease heartbeat")
+        finally:
+            await own.close()
 
     async def close(self) -> None:
-        await stop(self._beating)
+        self._stopping.set()
+        if self._beating is not None:
+            await asyncio.to_thread(self._beating.join)
         try:
             async with self.database.engine.begin() as connection:
                 await connection.execute(delete(OWNERS).where(OWNERS.c.owner == self.id))

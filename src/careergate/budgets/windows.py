@@ -12,18 +12,25 @@ event loop's own thread (a transaction is a few dozen microseconds there, where 
 through aiosqlite's helper thread cost a millisecond each, docs/benchmarks.md); a
 database locked by another writer is retried after a short sleep rather than waited on
 inside the loop. PostgreSQL goes through the async engine (asyncpg needs no thread).
+
+Each operation is written once, as a script: a generator that yields its statements and
+is sent each one's cursor, so that the same steps run on either connection
+(``_run_sync``, ``_run_async``). A hold may draw from a batch's lease, and a release
+give back to it (``draws.py``), in the same transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from careergate.budgets.draws import Drawn, Source, draw, give_back
 from careergate.budgets.leases import LEASE_COLUMNS, Lease
 from careergate.storage.batch import sqlite_datetime
 from careergate.storage.database import Database
@@ -51,6 +58,23 @@ _RELEASE = (
     "spent_nano_usd = spent_nano_usd + :actual "
     'WHERE budget_id = :budget AND "window" = :window RETURNING spent_nano_usd'
 )
+_SOURCE = (
+    "SELECT holds, cost_nano_usd FROM budget_leases WHERE request_id = :lease AND key_id = :key"
+)
+_LOCKED = " FOR UPDATE"
+"""Appended to ``_SOURCE`` on PostgreSQL: the lease drawn from is locked until commit
+(SQLite's ``BEGIN IMMEDIATE`` has locked the whole database already)."""
+_RESHAPE = (
+    "UPDATE budget_leases SET holds = :holds, cost_nano_usd = :cost, "
+    "prompt_tokens = CASE WHEN cost_nano_usd > 0 THEN CAST(prompt_tokens * "
+    "(1.0 * CAST(:cost AS BIGINT) / cost_nano_usd) AS BIGINT) ELSE prompt_tokens END, "
+    "completion_tokens = CASE WHEN cost_nano_usd > 0 THEN CAST(completion_tokens * "
+    "(1.0 * CAST(:cost AS BIGINT) / cost_nano_usd) AS BIGINT) ELSE completion_tokens END "
+    "WHERE request_id = :lease"
+)
+"""A batch's lease after a draw or a give-back: its holds and cost, and its worst-case
+tokens in proportion to its cost (so that a record reconciled from it reports the
+tokens of what it still held)."""
 
 
 class Charge(int):
@@ -73,28 +97,22 @@ class Hold:
     """``None``: only charged (a soft budget), never refused."""
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A hold's outcome: the budget that refused it (``None``: held), and what it drew
+    from a batch's lease."""
+
+    refused: str | None
+    drawn: Drawn | None = None
+
+
 class _Refused(Exception):
     def __init__(self, budget: str) -> None:
         self.budget = budget
 
 
-Statements = list[tuple[str, dict[str, Any]]]
-
-
-def _hold_statements(
-    holds: Sequence[Hold], lease: Lease | None, sqlite: bool
-) -> tuple[Statements, Statements]:
-    """The statements that need not change a row (the windows made sure of, the lease's
-    insert), and those that must each change one (the conditional holds)."""
-    ensure = [(_ENSURE, {"budget": h.budget, "window": h.window}) for h in holds]
-    if lease is not None:
-        ensure.append((_LEASE, _lease_values(lease, sqlite)))
-    conditional = [
-        (_HOLD, {"budget": h.budget, "window": h.window, "cost": h.cost, "limit": h.limit})
-        for h in holds
-        if h.limit is not None
-    ]
-    return ensure, conditional
+Script = Generator[tuple[str, dict[str, Any]], Any, T]
+"""An operation's statements, each sent back its cursor (``rowcount``, ``fetchone``)."""
 
 
 def _lease_values(lease: Lease, sqlite: bool) -> dict[str, Any]:
@@ -105,31 +123,102 @@ def _lease_values(lease: Lease, sqlite: bool) -> dict[str, Any]:
     return values
 
 
-def _release_statements(holds: Sequence[Hold], actual: Charge) -> Statements:
-    return [
-        (
-            _RELEASE,
-            {
-                "budget": h.budget,
-                "window": h.window,
-                "reserved": h.cost if h.limit is not None else 0,
-                "actual": int(actual),
-            },
-        )
-        for h in holds
-    ]
+def _source(source: Source, sqlite: bool) -> tuple[str, dict[str, Any]]:
+    return _SOURCE + ("" if sqlite else _LOCKED), {"lease": source.lease, "key": source.key_id}
+
+
+def _hold_script(
+    holds: Sequence[Hold], lease: Lease | None, source: Source | None, sqlite: bool
+) -> Script[Drawn | None]:
+    """Make sure of the windows, write the lease, draw what ``source`` can give, then
+    hold the rest in each hard budget (``_Refused`` when one has no room)."""
+    for hold in holds:
+        yield _ENSURE, {"budget": hold.budget, "window": hold.window}
+    if lease is not None:
+        yield _LEASE, _lease_values(lease, sqlite)
+    drawn = None
+    if source is not None and holds:
+        row = (yield _source(source, sqlite)).fetchone()
+        if row is not None:
+            wanted = [(h.budget, h.window, h.cost, h.limit is not None) for h in holds]
+            drawn, reshaped = draw(source, row, wanted, max(h.cost for h in holds))
+            yield _RESHAPE, reshaped.values()
+    for hold in holds:
+        if hold.limit is None:
+            continue
+        moved = drawn.amount(hold.budget, hold.window) if drawn is not None else 0
+        if moved and moved == hold.cost:
+            continue  # wholly covered by the batch's hold
+        values = {"budget": hold.budget, "window": hold.window, "limit": hold.limit}
+        if (yield _HOLD, {**values, "cost": hold.cost - moved}).rowcount == 0:
+            raise _Refused(hold.budget)
+    return drawn
+
+
+def _release_script(
+    holds: Sequence[Hold], actual: Charge, lease: str | None, returned: Drawn | None, sqlite: bool
+) -> Script[list[int] | None]:
+    """End the lease (``None`` when it was settled already), give back to the batch's
+    lease what ``returned`` drew and did not spend, release the rest and charge
+    ``actual``: each window's spend after it."""
+    if lease is not None and (yield _END_LEASE, {"request_id": lease}).rowcount == 0:
+        return None  # settled already, by another process
+    back: dict[tuple[str, str], int] = {}
+    if returned is not None:
+        row = (yield _source(returned.source, sqlite)).fetchone()
+        if row is not None:
+            back, reshaped = give_back(returned, row, int(actual))
+            yield _RESHAPE, reshaped.values()
+    spent: list[int] = []
+    for hold in holds:
+        held = hold.cost - back.get((hold.budget, hold.window), 0)
+        values = {
+            "budget": hold.budget,
+            "window": hold.window,
+            "reserved": held if hold.limit is not None else 0,
+            "actual": int(actual),
+        }
+        spent.append(int((yield _RELEASE, values).fetchone()[0]))
+    return spent
+
+
+def _run_sync(connection: sqlite3.Connection, script: Script[T]) -> T:
+    cursor: Any = None
+    try:
+        while True:
+            statement, values = script.send(cursor)
+            cursor = connection.execute(statement, values)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def _run_async(connection: AsyncConnection, script: Script[T]) -> T:
+    cursor: Any = None
+    try:
+        while True:
+            statement, values = script.send(cursor)
+            cursor = await connection.execute(text(statement), values)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
 
 
 class WindowStore(Protocol):
-    async def hold(self, holds: Sequence[Hold], lease: Lease | None) -> str | None:
-        """Reserve every hold's cost and write ``lease``, or none of it: the id of the
-        budget that refused."""
+    async def hold(
+        self, holds: Sequence[Hold], lease: Lease | None, source: Source | None = None
+    ) -> Held:
+        """Reserve every hold's cost (drawing first from ``source``, a batch's lease)
+        and write ``lease``, or none of it."""
         ...
 
     async def release(
-        self, holds: Sequence[Hold], actual: Charge, lease: str | None
+        self,
+        holds: Sequence[Hold],
+        actual: Charge,
+        lease: str | None,
+        returned: Drawn | None = None,
     ) -> list[int] | None:
-        """End the lease of request ``lease``, take the holds back and charge ``actual``
+        """End the lease of request ``lease``, give back to the batch's lease what
+        ``returned`` drew and did not spend, take the holds back and charge ``actual``
         to each: their spend after it. ``None``: the lease had been settled already (by
         another process, for its worst case), and nothing changed."""
         ...
@@ -169,32 +258,27 @@ class SqliteWindows:
             self._connection.execute("COMMIT")
             return result
 
-    async def hold(self, holds: Sequence[Hold], lease: Lease | None) -> str | None:
-        ensure, conditional = _hold_statements(holds, lease, sqlite=True)
-
-        def work(connection: sqlite3.Connection) -> None:
-            for statement, values in ensure:
-                connection.execute(statement, values)
-            for statement, values in conditional:
-                if connection.execute(statement, values).rowcount == 0:
-                    raise _Refused(values["budget"])
+    async def hold(
+        self, holds: Sequence[Hold], lease: Lease | None, source: Source | None = None
+    ) -> Held:
+        def work(connection: sqlite3.Connection) -> Drawn | None:
+            return _run_sync(connection, _hold_script(holds, lease, source, sqlite=True))
 
         try:
-            await self._transaction(work)
+            return Held(None, await self._transaction(work))
         except _Refused as refused:
-            return refused.budget
-        return None
+            return Held(refused.budget)
 
     async def release(
-        self, holds: Sequence[Hold], actual: Charge, lease: str | None
+        self,
+        holds: Sequence[Hold],
+        actual: Charge,
+        lease: str | None,
+        returned: Drawn | None = None,
     ) -> list[int] | None:
-        statements = _release_statements(holds, actual)
-
         def work(connection: sqlite3.Connection) -> list[int] | None:
-            ended = lease is None or connection.execute(_END_LEASE, {"request_id": lease}).rowcount
-            if not ended:
-                return None  # settled already, by another process
-            return [int(connection.execute(s, v).fetchone()[0]) for s, v in statements]
+            script = _release_script(holds, actual, lease, returned, sqlite=True)
+            return _run_sync(connection, script)
 
         return await self._transaction(work)
 
@@ -211,31 +295,26 @@ class EngineWindows:
         self._engine = database.engine
         self._sqlite = database.is_sqlite
 
-    async def hold(self, holds: Sequence[Hold], lease: Lease | None) -> str | None:
-        ensure, conditional = _hold_statements(holds, lease, sqlite=self._sqlite)
+    async def hold(
+        self, holds: Sequence[Hold], lease: Lease | None, source: Source | None = None
+    ) -> Held:
         try:
             async with self._engine.begin() as connection:
-                for statement, values in ensure:
-                    await connection.execute(text(statement), values)
-                for statement, values in conditional:
-                    if (await connection.execute(text(statement), values)).rowcount == 0:
-                        raise _Refused(values["budget"])
+                script = _hold_script(holds, lease, source, sqlite=self._sqlite)
+                return Held(None, await _run_async(connection, script))
         except _Refused as refused:
-            return refused.budget
-        return None
+            return Held(refused.budget)
 
     async def release(
-        self, holds: Sequence[Hold], actual: Charge, lease: str | None
+        self,
+        holds: Sequence[Hold],
+        actual: Charge,
+        lease: str | None,
+        returned: Drawn | None = None,
     ) -> list[int] | None:
         async with self._engine.begin() as connection:
-            if lease is not None:
-                ended = await connection.execute(text(_END_LEASE), {"request_id": lease})
-                if ended.rowcount == 0:
-                    return None
-            return [
-                int((await connection.execute(text(s), v)).scalar_one())
-                for s, v in _release_statements(holds, actual)
-            ]
+            script = _release_script(holds, actual, lease, returned, sqlite=self._sqlite)
+            return await _run_async(connection, script)
 
     def close(self) -> None:
         pass

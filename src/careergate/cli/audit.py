@@ -70,6 +70,10 @@ def export(
     user: Annotated[
         str | None, typer.Option(help="Only entries about this user.", callback=storable)
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(help="Only entries acting on this (a key, a batch).", callback=storable),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(dir_okay=False, help="Write here instead of stdout.")
     ] = None,
@@ -80,7 +84,8 @@ def export(
 
     async def work(database: Database, sink: BinaryIO) -> int:
         count = 0
-        async for entry in AuditLog(database).export(since=start, until=end, user=user):
+        entries = AuditLog(database).export(since=start, until=end, user=user, target=target)
+        async for entry in entries:
             sink.write(orjson.dumps(entry.to_json()) + b"\n")
             count += 1
         return count

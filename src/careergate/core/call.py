@@ -45,6 +45,14 @@ class Incoming:
     """Seconds the caller is willing to wait (lowers the default deadline)."""
     cache_control: str | None = None
     """The request's ``Cache-Control`` header (``no-cache``, ``no-store``)."""
+    batch: str | None = None
+    """The batch this request is a line of (``tasks/kinds/batch_lines.py``): its budget
+    hold is drawn from the batch's (``budgets/draws.py``), and its audit entry names
+    the batch."""
+    pii_noted: tuple[tuple[str, ...], str] | None = None
+    """The kinds of personal data found in it before it came, and what was done with
+    them (a batch's line, pseudonymised when its file was uploaded): its audit entry
+    says so, as the request's own would have."""
 
 
 @dataclass(slots=True)
@@ -96,6 +104,8 @@ class Outcome:
     the request reached it."""
     cache_saved: TokenUsage | None = None
     """A hit's answer's usage when the upstream gave it: the cost the hit saved."""
+    batch: str | None = None
+    """The batch it is a line of (``Incoming.batch``)."""
     settled: bool = False
 
     def fail(self, error: GatewayError) -> None:
@@ -141,6 +151,7 @@ class Outcome:
             actor=f"key:{principal.key_prefix}" if principal else "unauthenticated",
             source="gateway",
             action=f"ai.{self.endpoint.name}",
+            target=self.batch,
             user=record.user_id,
             team=record.team,
             feature=record.feature,

@@ -33,7 +33,11 @@ class Gateway:
         self.settlement = settlement
 
     async def run(self, incoming: Incoming) -> Reply | StreamReply:
-        outcome = Outcome(incoming.request_id, incoming.endpoint, client=incoming.client)
+        outcome = Outcome(
+            incoming.request_id, incoming.endpoint, client=incoming.client, batch=incoming.batch
+        )
+        if incoming.pii_noted is not None:
+            outcome.pii_kinds, outcome.pii_action = incoming.pii_noted
         reply: Reply | StreamReply | None = None
         try:
             call = await self.admission.admit(incoming, outcome)

@@ -94,7 +94,8 @@ class ChargeBudgets:
 
     def settle(self, outcome: Outcome, record: UsageRecord) -> None:
         if outcome.reservation is not None:
-            self.budgets.settle_soon(outcome.reservation, record.cost_nano_usd or 0)
+            answered = outcome.status < 400
+            self.budgets.settle_soon(outcome.reservation, record.cost_nano_usd or 0, answered)
 
 
 class LogRequest:

@@ -124,8 +124,6 @@ async def relay(
                     yield form.frame(orjson.dumps(piece), piece)
             if tally.done:  # this endpoint's last event: nothing may follow it
                 return
-        if tally.done:  # a stream whose last event says it is complete
-            return
         raise UpstreamError(
             "The upstream ended the stream before it was complete.",
             code="upstream_stream_interrupted",

@@ -118,8 +118,8 @@ class DashboardRoutes:
         return response
 
     async def log_out(self, request: Request) -> Response:
-        """Forget the session in this browser (the CSRF token keeps other sites from
-        logging a user out)."""
+        """End the session: in this browser, and for any copy of its cookie (the CSRF
+        token keeps other sites from logging a user out)."""
         runtime = self._runtime()
         try:
             form = await _form(request)
@@ -134,6 +134,7 @@ class DashboardRoutes:
                 runtime.sessions.check_csrf(session, form.get(CSRF_FIELD))
             except GatewayError as error:
                 return PlainTextResponse(error.message, status_code=error.status)
+            await runtime.sessions.end(session)
         response = RedirectResponse(LOGIN_PATH, status_code=303)
         clear_cookie(response, request, SESSION_COOKIE, path="/")
         return response

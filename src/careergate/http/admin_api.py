@@ -136,7 +136,9 @@ class AdminRoutes:
             since, until = parse_range(params.get("since"), params.get("until"))
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
-        entries = runtime.admin.audit.export(since=since, until=until, user=params.get("user"))
+        entries = runtime.admin.audit.export(
+            since=since, until=until, user=params.get("user"), target=params.get("target")
+        )
         return {"object": "list", "data": [e.to_json() async for e in entries]}
 
     async def export_user(self, runtime: Runtime, actor: Actor, request: Request) -> Any:

@@ -40,8 +40,8 @@ class ReportRoutes:
         return {"object": "list", "data": lines}
 
     async def performance(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        """Latency and errors against the objectives, this process's last hour."""
-        return runtime.performance.report()
+        """Latency and errors against the objectives: every process's last hour."""
+        return await runtime.performance.report()
 
     async def evals(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         text = request.query_params.get("limit", "10")

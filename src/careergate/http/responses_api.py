@@ -1,5 +1,6 @@
-"""``GET`` and ``DELETE /v1/responses/{id}`` (Starlette endpoints: not the hot path);
-``POST /v1/responses`` is a ``ForwardEndpoint`` like the other model calls."""
+"""``GET`` and ``DELETE /v1/responses/{id}`` and ``GET /v1/responses/{id}/input_items``
+(Starlette endpoints: not the hot path); ``POST /v1/responses`` is a ``ForwardEndpoint``
+like the other model calls."""
 
 from __future__ import annotations
 
@@ -26,11 +27,19 @@ class StoredResponseRoutes:
         return [
             Route("/v1/responses/{response_id}", self.get, methods=["GET"]),
             Route("/v1/responses/{response_id}", self.delete, methods=["DELETE"]),
+            Route("/v1/responses/{response_id}/input_items", self.input_items, methods=["GET"]),
         ]
 
     async def get(self, request: Request) -> Response:
         return await self._answer(
             request, lambda rt, key, rid, user: rt.stored_responses.fetch(key, rid, user)
+        )
+
+    async def input_items(self, request: Request) -> Response:
+        query = request.query_params.multi_items()
+        return await self._answer(
+            request,
+            lambda rt, key, rid, user: rt.stored_responses.input_items(key, rid, user, query),
         )
 
     async def delete(self, request: Request) -> Response:

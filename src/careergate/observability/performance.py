@@ -9,10 +9,10 @@ significant, the 5 minutes make it current, so it neither fires on a blip nor ke
 firing after a recovery. Alerts go through the ``AlertCenter`` like every other one:
 the log, the webhooks, the dashboard.
 
-The counts are this process's (``observability/windows.py``): with several worker
-processes or replicas each judges the requests it served, which are a fair sample of
-all of them; the Prometheus rules shipped in ``deploy/prometheus/`` judge the whole
-fleet from ``/metrics``.
+The counts are kept by each process (``observability/windows.py``) and shared through
+the database (``fleet.py``), so that the alerts and the dashboard judge every worker
+and replica's requests together; the Prometheus rules shipped in ``deploy/prometheus/``
+judge the same from ``/metrics``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from careergate.usage.record import UsageRecord
 SHORT = 300
 LONG = 3600
 WINDOWS = {"5m": SHORT, "1h": LONG}
+GATEWAY = "gateway"
+DEPLOYMENT = "deployment:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +62,9 @@ def _failed(totals: WindowTotals) -> int:
 
 
 class PerformanceMonitor:
-    """Counts every settled request and every upstream answer; ``check`` raises the
-    alerts of objectives burning too fast; ``report`` is what the dashboard draws."""
+    """Counts every settled request and every upstream answer; ``burning`` names the
+    objectives burning too fast; ``report`` is what the dashboard draws. ``alerts``:
+    where ``fleet.FleetPerformance`` raises them."""
 
     def __init__(
         self,
@@ -78,7 +81,7 @@ class PerformanceMonitor:
         self._objectives = [
             Objective(
                 "gateway_latency_burn",
-                "gateway",
+                GATEWAY,
                 f"{percentile} latency within {settings.latency_ms:g} ms",
                 self.gateway,
                 settings.slow_share,
@@ -86,7 +89,7 @@ class PerformanceMonitor:
             ),
             Objective(
                 "gateway_error_burn",
-                "gateway",
+                GATEWAY,
                 f"at most {settings.error_rate:.2%} of requests failing with a server error",
                 self.gateway,
                 settings.error_rate,
@@ -94,16 +97,28 @@ class PerformanceMonitor:
             ),
         ]
 
+    def streams(self) -> dict[str, RollingWindow]:
+        """Every window by its stream's name: ``gateway``, ``deployment:NAME``."""
+        upstreams = {f"{DEPLOYMENT}{name}": window for name, window in self.upstreams.items()}
+        return {GATEWAY: self.gateway, **upstreams}
+
+    def stream(self, name: str) -> RollingWindow:
+        """The window of the stream ``name`` (an upstream's made when first named)."""
+        if name == GATEWAY:
+            return self.gateway
+        deployment = name.removeprefix(DEPLOYMENT)
+        window = self.upstreams.get(deployment)
+        if window is None:
+            window = self.upstreams[deployment] = self._upstream_window(deployment)
+        return window
+
     def observe(self, record: UsageRecord) -> None:
         """Count one settled request (a server error counts as failed)."""
         self.gateway.add(record.latency_ms / 1000, record.status_code >= 500, self.clock())
 
     def observe_upstream(self, deployment: str, seconds: float) -> None:
         """Count one answer of a deployment (how long its upstream took to answer)."""
-        window = self.upstreams.get(deployment)
-        if window is None:
-            window = self.upstreams[deployment] = self._upstream_window(deployment)
-        window.add(seconds, False, self.clock())
+        self.stream(f"{DEPLOYMENT}{deployment}").add(seconds, False, self.clock())
 
     def _upstream_window(self, deployment: str) -> RollingWindow:
         settings = self.settings
@@ -111,7 +126,7 @@ class PerformanceMonitor:
         self._objectives.append(
             Objective(
                 "upstream_latency_burn",
-                f"deployment:{deployment}",
+                f"{DEPLOYMENT}{deployment}",
                 f"p{settings.latency_percentile:g} upstream latency within "
                 f"{settings.upstream_latency_ms:g} ms",
                 window,
@@ -135,14 +150,6 @@ class PerformanceMonitor:
                 found.append(self._alert(objective, short, long, rates))
         return found
 
-    async def check(self) -> list[Alert]:
-        """Raise (log, webhooks, the alert list) every objective burning too fast."""
-        fired = self.burning()
-        if self.alerts is not None:
-            for alert in fired:
-                await self.alerts.raise_alert(alert)
-        return fired
-
     def _alert(
         self,
         objective: Objective,
@@ -150,7 +157,7 @@ class PerformanceMonitor:
         long: WindowTotals,
         rates: tuple[float, float],
     ) -> Alert:
-        who = "The gateway" if objective.subject == "gateway" else objective.subject
+        who = "The gateway" if objective.subject == GATEWAY else objective.subject
         message = (
             f"{who} is missing its objective ({objective.describe}) {rates[0]:.1f} times "
             f"faster than it allows over 5 minutes ({objective.bad(short)} of "

@@ -64,6 +64,25 @@ class RollingWindow:
             counts[2] += 1
         counts[3 + bisect_left(self.bounds, seconds)] += 1  # a bucket holds values <= its bound
 
+    def slot(self, epoch: int) -> list[int] | None:
+        """The counts of the slot of ``epoch`` (ten seconds since the Unix epoch, in
+        slots), or ``None`` when nothing was counted in it (or it is an hour old)."""
+        slot = self._slots[epoch % SLOTS]
+        return list(slot.counts) if slot.epoch == epoch else None
+
+    def absorb(self, epoch: int, counts: Sequence[int]) -> None:
+        """Add another window's counts of the slot of ``epoch`` (another process's,
+        counted against the same buckets), unless they are older than this window's."""
+        if len(counts) != self._size:
+            return  # another version's buckets: not comparable
+        slot = self._slots[epoch % SLOTS]
+        if slot.epoch > epoch:
+            return
+        if slot.epoch != epoch:
+            slot.epoch = epoch
+            slot.counts = [0] * self._size
+        slot.counts = [a + b for a, b in zip(slot.counts, counts, strict=True)]
+
     def totals(self, seconds: float, now: float) -> WindowTotals:
         """The last ``seconds`` (whole slots, the current one included)."""
         return self._sum(int(now // SLOT_SECONDS), max(1, int(seconds // SLOT_SECONDS)))

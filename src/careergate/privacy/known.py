@@ -26,9 +26,15 @@ def fold(text: str) -> str:
     return "".join(_fold_char(c) for c in text)
 
 
+_UNDECOMPOSED = str.maketrans("łøđħŧıŀ", "lodhtil")
+"""Letters with a stroke or without a dot have no decomposition into a base letter and
+a mark, yet are written as that base letter where the keyboard lacks them (``Łukasz``
+as ``Lukasz``, ``Øyvind`` as ``Oyvind``)."""
+
+
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
-    folded = unicodedata.normalize("NFD", char)[0].lower()
+    folded = unicodedata.normalize("NFD", char)[0].lower().translate(_UNDECOMPOSED)
     return folded if len(folded) == 1 else char
 
 
@@ -43,26 +49,66 @@ def _value_regex(kind: PiiKind, value: str) -> str:
         # 0498"): a country code, a trunk zero, an area code's first digits.
         core = digits[-PHONE_CORE_DIGITS:]
         return r"(?<![\d+])(?:\+?[\d\s.()-]{0,10}?)" + r"[\s.()-]*".join(core) + r"(?!\d)"
-    words = value.split()
-    return r"\s+".join(re.escape(word) for word in words)
+    return _words_regex(value)
+
+
+_TYPO_TOLERANT = 5
+"""Name parts this long are also found with one letter left out (``Wlazy`` for
+``Wlazły`` typed on a keyboard without ``ł``, ``Pereia``): a shorter one so written is
+too often another word."""
+
+
+def _part_regex(words: str) -> str:
+    """A name part as written, or, when one long word, with any one letter left out."""
+    exact = _words_regex(words)
+    if len(words) < _TYPO_TOLERANT or " " in words:
+        return exact
+    dropped = dict.fromkeys(words[:i] + words[i + 1 :] for i in range(len(words)))
+    return "|".join([exact, *(re.escape(variant) for variant in dropped)])
+
+
+def _words_regex(words: str) -> str:
+    """``words`` with any white space between them."""
+    return r"\s+".join(re.escape(word) for word in words.split())
+
+
+_PARTICLES = frozenset(
+    {"van", "von", "de", "der", "den", "da", "das", "do", "dos", "di", "del", "della", "du"}
+    | {"la", "le", "ter", "ten", "bin", "ibn", "al", "el"}
+)
+"""Words that begin a family name in lower case (``Rosa ter Waarbeek``, ``Ana Luiza da
+Cunha Pereira``): the family name runs from the first of them to the end."""
 
 
 def name_parts(full_name: str) -> list[tuple[str, str]]:
     """``(part, word)`` for each name of a name of two words or more: the first is the
     ``GIVEN`` name, the last the ``FAMILY`` name, and a middle one counts as either
-    (``Ana Julia Mendes Alves``: ``Julia`` given, ``Mendes`` family, by its place)."""
+    (``Ana Julia Mendes Alves``: ``Julia`` given, ``Mendes`` family, by its place). A
+    family name that begins with a particle is also a part as a whole, first
+    (``van de Ven`` of ``Lois van de Ven``), so that it is masked with its particles."""
     words = [word.strip(",") for word in full_name.split()]
     if len(words) < 2:
         return []
     middle = len(words) / 2
     parts = [("GIVEN" if i < middle else "FAMILY", word) for i, word in enumerate(words)]
-    return [(part, word) for part, word in parts if len(word) >= _MIN_NAME_PART]
+    particle = next((i for i, w in enumerate(words) if i and w.lower() in _PARTICLES), None)
+    if particle is not None:
+        parts = [("FAMILY", " ".join(words[particle:])), *parts[:particle]]
+        parts += [("FAMILY", w) for w in words[particle:] if w.lower() not in _PARTICLES]
+    return [(part, word) for part, word in parts if _long_enough(word)]
+
+
+def _long_enough(word: str) -> bool:
+    """Three letters or more; two in a script without letter case (``田中``) or with a
+    diacritic (``Lê``, ``Vũ``, ``Sá``): family names that short are common there, and
+    are telling where the caller or the text spells them so."""
+    return len(word) >= _MIN_NAME_PART or (len(word) == 2 and not word.isascii())
 
 
 def _name_regex(full_name: str) -> str:
     """The whole name, or its initials then its family name (``J. Doe``, ``J Doe``)."""
     words = fold(full_name).split()
-    whole = r"\s+".join(re.escape(word) for word in words)
+    whole = _words_regex(fold(full_name))
     if len(words) < 2 or len(words[-1]) < _MIN_NAME_PART:
         return whole
     initials = r"\.?\s*".join(re.escape(word[0]) for word in words[:-1])
@@ -98,7 +144,7 @@ def find_known(text: str, subject: Subject) -> Iterator[Finding]:
 def _parts_regex(full: str) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
     parts = name_parts(full)
     alternatives = "|".join(
-        rf"(?P<{part}_{i}>{re.escape(fold(word))})" for i, (part, word) in enumerate(parts)
+        rf"(?P<{part}_{i}>{_part_regex(fold(words))})" for i, (part, words) in enumerate(parts)
     )
     initials = _name_regex(full)
     regex = rf"(?<![\w-])(?:(?P<WHOLE>{initials})|{alternatives})(?![\w-])"
@@ -108,8 +154,8 @@ def _parts_regex(full: str) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
 def find_name_parts(text: str, full_names: Iterable[str]) -> Iterator[Finding]:
     """``full_names`` in ``text`` in any case and with or without diacritics, whole, as
     initials with the family name, or by their given and family names standing alone
-    (those only where written with a capital, as names are: "Dear Jane", "Ms DOE", not
-    "rose by 5%")."""
+    (those only where not written in lower case, as names are not: "Dear Jane", "Ms DOE",
+    "田中", not "rose by 5%"; a family name with its particle, "van de Ven", either way)."""
     folded = fold(text)
     for full in full_names:
         regex, parts = _parts_regex(full)
@@ -120,7 +166,17 @@ def find_name_parts(text: str, full_names: Iterable[str]) -> Iterator[Finding]:
             if match.group("WHOLE") is not None:
                 yield Finding(PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1)
                 continue
-            if not text[start].isupper():
+            # A family name with its particle is as telling as the whole name, and outranks
+            # the name model's finding of the same name without its particle.
+            telling = _particle_led(match.group(0))
+            if text[start].islower() and not telling:
                 continue
             part = (match.lastgroup or "").split("_")[0]
-            yield Finding(PiiKind.PERSON, start, end, NAME_PART_PRIORITY, part, full)
+            priority = NAME_PART_PRIORITY + telling
+            yield Finding(PiiKind.PERSON, start, end, priority, part, full)
+
+
+def _particle_led(found: str) -> bool:
+    """A family name found with its particle (``van de Ven``), written in lower case as
+    such names are."""
+    return found.split(maxsplit=1)[0] in _PARTICLES and len(found.split()) > 1

@@ -20,6 +20,7 @@ from careergate.endpoints import CHAT
 from careergate.sandbox.completions import ChatAnswers
 from careergate.sandbox.control import ControlHandlers
 from careergate.sandbox.injection import fault_refusal, send_plain, spoiled
+from careergate.sandbox.input_items import BadPage, page
 from careergate.sandbox.replies import EMBEDDING_DIMENSIONS, embedding_vector, encode_embedding
 from careergate.sandbox.response_events import response_events
 from careergate.sandbox.responses import ResponseAnswers, UnknownResponse, deleted
@@ -59,6 +60,7 @@ class OpenAIHandlers:
             web.post("/v1/embeddings", self.embeddings),
             web.post("/v1/responses", self.respond),
             web.get("/v1/responses/{response_id}", self.get_response),
+            web.get("/v1/responses/{response_id}/input_items", self.list_input_items),
             web.delete("/v1/responses/{response_id}", self.delete_response),
             web.post("/openai/deployments/{deployment}/chat/completions", self.chat),
             web.post("/openai/deployments/{deployment}/embeddings", self.embeddings),
@@ -182,6 +184,19 @@ class OpenAIHandlers:
         if kept is None:
             return self._no_response(request)
         return web.json_response(kept.response, dumps=dumps)
+
+    async def list_input_items(self, request: web.Request) -> web.Response:
+        refusal = self._key_refusal(request)
+        if refusal is not None:
+            return refusal
+        kept = self.state.responses.get(request.match_info["response_id"])
+        if kept is None:
+            return self._no_response(request)
+        try:
+            listed = page(kept.items, request.query)
+        except BadPage as bad:
+            return error_response(400, str(bad))
+        return web.json_response(listed, dumps=dumps)
 
     async def delete_response(self, request: web.Request) -> web.Response:
         refusal = self._key_refusal(request)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from careergate.sandbox.input_items import input_items
 from careergate.sandbox.prompts import Prompt, Tool, Turn, content_text
 from careergate.sandbox.replies import answer
 from careergate.sandbox.wire import CREATED
@@ -41,6 +42,8 @@ class Kept:
     """The same conversation as chat messages, for counting its tokens."""
     calls: Mapping[str, str]
     """The function calls made so far: call id -> function name."""
+    items: tuple[dict[str, Any], ...] = ()
+    """The items it was made from, oldest first (``input_items.py``)."""
 
 
 class ResponseStore:
@@ -117,7 +120,11 @@ class ResponseAnswers:
         if body.get("store", True) is not False:
             done_turn = Turn("assistant", said)
             conversation = (*turns, done_turn)
-            self.store.keep(Kept(response, conversation, (*messages, reply_message), calls))
+            items = input_items(body, self.store.new_id)
+            if earlier is not None:
+                items = (*earlier.items, *earlier.response["output"], *items)
+            kept = Kept(response, conversation, (*messages, reply_message), calls, items)
+            self.store.keep(kept)
         return response
 
     def _limit(self, body: Mapping[str, Any], text: str) -> tuple[str, bool]:

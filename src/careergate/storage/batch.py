@@ -222,6 +222,12 @@ def async_transaction(database: Database, table: Table) -> AbstractAsyncContextM
     return begin()
 
 
+def within(connection: AsyncConnection, table: Table) -> Transaction:
+    """The caller's open transaction as a ``Transaction`` on ``table``: for rows written
+    together with others (a batch's audit entries with its usage records)."""
+    return _AsyncTransaction(connection, insert(table))
+
+
 def _writer_pragmas(dbapi_connection: Any, record: Any) -> None:
     sqlite_pragmas(dbapi_connection, record)
     cursor = dbapi_connection.cursor()

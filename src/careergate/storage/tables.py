@@ -360,6 +360,32 @@ class BudgetWindowRow(Base):
     reserved_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class EndedSessionRow(Base):
+    """A dashboard session logged out before its cookie expires: the cookie is signed, not
+    stored, so a copy of it would otherwise stay valid until then. Kept until then."""
+
+    __tablename__ = "ended_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """An HMAC of the session's nonce: the cookie cannot be rebuilt from it."""
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class PerformanceSlotRow(Base):
+    """Ten seconds of one process's requests of one stream (the gateway's, or one
+    deployment's): counts of requests, slow ones, failed ones and per latency bucket,
+    summed over processes to judge the performance objectives (``observability/fleet.py``)."""
+
+    __tablename__ = "performance_slots"
+
+    process: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(200), primary_key=True)
+    epoch: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    """Seconds since the Unix epoch, divided by ten."""
+    counts: Mapped[str] = mapped_column(String)
+    """A JSON array of whole numbers."""
+
+
 class LeaseOwnerRow(Base):
     """A process that holds budget leases (a gateway worker), alive while its heartbeat
     is fresh. Its leases are settled by any other process once it goes stale."""

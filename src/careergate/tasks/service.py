@@ -146,6 +146,14 @@ class TaskService:
             await self.ends.ended(task_id)
         return await self.status(principal, task_id)
 
+    async def stop(self, task_id: str) -> bool:
+        """End an active task on the gateway's own behalf, as ``cancel`` does for its
+        owner (a batch past its completion window): whether this call ended it."""
+        if not await self.store.cancel(task_id):
+            return False
+        await self.ends.ended(task_id)
+        return True
+
     async def close(self) -> None:
         """Wait for messages still being queued."""
         await asyncio.gather(*self._sending, return_exceptions=True)

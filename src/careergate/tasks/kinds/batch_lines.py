@@ -6,6 +6,12 @@ A line's answer or its error is the item's result, as an output or error file li
 will carry it (``batches/outputs.py``); only an error that may pass (a 429, a 5xx) is
 raised, for the tasks system to try the line again later. The task's worker threads
 bound how many lines run at once, and the submitter's rate limits apply to each.
+
+Each line names its batch (``batch``): its budget hold is drawn from the batch's, which
+only the batch's own key can draw from (``budgets/draws.py``), and its audit entry
+names the batch as its target. A line may carry ``privacy``, what its upload's privacy
+step found and did (``[kinds, action]``), which its audit entry then says, as the
+line's personal data was replaced before it came.
 """
 
 from __future__ import annotations
@@ -31,7 +37,10 @@ class BatchLines(TaskKind):
             url = line.get("url") if isinstance(line, dict) else None
             if not isinstance(url, str) or url.removeprefix("/v1/") not in ENDPOINTS:
                 raise InvalidRequest(f"`lines.{number}` is not a batch line.", param="lines")
-        return Plan({"feature": payload.get("feature")}, lines)
+        batch = payload.get("batch")
+        if batch is not None and not isinstance(batch, str):
+            raise InvalidRequest("`batch` must name a batch.", param="batch")
+        return Plan({"feature": payload.get("feature"), "batch": batch}, lines)
 
     async def run_item(self, item: Any, context: ItemContext) -> Any:
         spec = ENDPOINTS[item["url"].removeprefix("/v1/")]
@@ -48,6 +57,8 @@ class BatchLines(TaskKind):
             read_body=read_body,
             user=context.user,
             feature=context.params.get("feature"),
+            batch=context.params.get("batch"),
+            pii_noted=_noted(item.get("privacy")),
         )
         try:
             reply = await context.run(incoming)
@@ -63,3 +74,13 @@ class BatchLines(TaskKind):
             "request_id": request_id,
             "body": orjson.loads(reply.body),
         }
+
+
+def _noted(value: Any) -> tuple[tuple[str, ...], str] | None:
+    """A line's ``privacy``: ``[kinds, action]`` as its upload's privacy step found them."""
+    if not (isinstance(value, list) and len(value) == 2):
+        return None
+    kinds, action = value
+    if not (isinstance(kinds, list) and all(isinstance(k, str) for k in kinds)):
+        return None
+    return (tuple(kinds), action) if isinstance(action, str) else None
