@@ -275,6 +275,13 @@ def test_erasure_reaches_a_killed_gateways_journal_and_budget_leases(tmp_path: P
             first.process.wait(timeout=10)
         assert [f.result(timeout=30) for f in in_flight] == ["lost", "lost"]
         assert files_naming(settings.journal_dir, USER), "the killed gateway journalled none"
+        # Before the erasure, the export shows what the database does not hold yet.
+        exported = orjson.loads(
+            run_cli(cli_env(settings), "privacy", "export", "--user", USER).stdout
+        )
+        journalled = sorted(r["kind"] for r in exported["journalled_records"])
+        assert journalled == ["audit"] * 3 + ["usage"] * 3
+        assert len(exported["budget_leases"]) == 2
 
         erased = orjson.loads(
             run_cli(cli_env(settings), "privacy", "delete", "--user", USER, "--yes").stdout

@@ -40,7 +40,7 @@ def export(
     settings = load_settings()
 
     async def work(database: Database) -> dict[str, Any]:
-        return await export_user(database, user, vault(settings, database))
+        return await export_user(database, user, vault(settings, database), settings.journal_dir)
 
     document = run(lambda: with_database(settings, work, master_key=True))
     if out is None:

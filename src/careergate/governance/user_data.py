@@ -46,7 +46,7 @@ from careergate.audit.redaction import erase_entries
 from careergate.auth.store import KeyInfo
 from careergate.batches.plan import CONTENT_KIND, PLAN_KIND
 from careergate.privacy.subject_directory import SUBJECT_KIND
-from careergate.records.erasure import erase_from_journals
+from careergate.records.erasure import erase_from_journals, journalled_of
 from careergate.storage.backup import json_value
 from careergate.storage.database import Database
 from careergate.storage.tables import (
@@ -72,11 +72,15 @@ def _row_json(row: Base) -> dict[str, Any]:
     return {c.name: json_value(getattr(row, c.key)) for c in row.__mapper__.columns}
 
 
-async def export_user(database: Database, user: str, vault: Vault | None = None) -> dict[str, Any]:
+async def export_user(
+    database: Database, user: str, vault: Vault | None = None, journal: Path | None = None
+) -> dict[str, Any]:
     """Everything held about ``user``, as JSON: keys (without secrets), usage records and
-    daily sums, feedback, budgets, alerts about their keys and budgets, background tasks
-    and their items (with items of others' tasks that name them), audit entries, and
-    (opened with ``vault``) the personal data registered for the privacy step."""
+    daily sums, feedback, budgets, alerts about their keys and budgets, the budget leases
+    of their requests in flight, background tasks and their items (with items of others'
+    tasks that name them), audit entries, (opened with ``vault``) the personal data
+    registered for the privacy step, and (from the ``journal`` folder) their records not
+    yet in the database."""
     async with database.session() as session:
 
         async def rows(kind: type[Base], *where: ColumnElement[bool]) -> list[Any]:
@@ -91,6 +95,7 @@ async def export_user(database: Database, user: str, vault: Vault | None = None)
         daily = await rows(UsageDailyRow, UsageDailyRow.user_id == user)
         feedback = await rows(FeedbackRow, FeedbackRow.user_id == user)
         tasks, task_items = await tasks_of(session, user)
+        leases = await rows(BudgetLeaseRow, BudgetLeaseRow.user_id == user)
     audit = [entry.to_json() async for entry in AuditLog(database).export(user=user)]
     registered = await vault.open_named(SUBJECT_KIND, user) if vault is not None else None
     return {
@@ -105,8 +110,10 @@ async def export_user(database: Database, user: str, vault: Vault | None = None)
         "alerts": [_row_json(r) for r in alerts],
         "tasks": [_row_json(r) for r in tasks],
         "task_items": [_row_json(r) for r in task_items],
+        "budget_leases": [_row_json(r) for r in leases],
         "audit_entries": audit,
         "privacy_subject": orjson.loads(registered) if registered is not None else None,
+        "journalled_records": journalled_of(journal, user) if journal is not None else [],
     }
 
 

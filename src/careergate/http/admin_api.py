@@ -145,7 +145,9 @@ class AdminRoutes:
         user = request.query_params.get("user")
         if not user:
             raise InvalidRequest("name the user: ?user=...", param="user")
-        return await export_user(runtime.database, user, vault(runtime.settings, runtime.database))
+        settings = runtime.settings
+        sealed = vault(settings, runtime.database)
+        return await export_user(runtime.database, user, sealed, settings.journal_dir)
 
     async def erase_user(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         user = parse_body(EraseRequest, await admin_body(runtime, request)).user

@@ -136,3 +136,27 @@ def _rewrite(path: Path, kind: RecordKind[object], needle: bytes, user: str, tok
             out.write(b"".join(line + b"\n" for line in kept))
         partial.replace(path)
     return changed
+
+
+def journalled_of(directory: Path, user: str) -> list[dict[str, object]]:
+    """The records naming ``user`` that are still in the journals in ``directory``, each
+    as ``{"kind": ..., "record": ...}``: a living process's not yet committed, or a dead
+    one's not yet replayed (a user's export shows them, since the database may not yet)."""
+    if not directory.is_dir():
+        return []
+    needle = orjson.dumps(user)
+    found: list[dict[str, object]] = []
+    for path in sorted(directory.glob(SEGMENTS)):
+        _, kind = segment_of(path)
+        data = _read(path)
+        if needle not in data:
+            continue
+        for line in data.splitlines():
+            try:
+                fields = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # cut short: the replay skips it too
+            # ``erase`` answers whether the record names the user, changing the copy.
+            if isinstance(fields, dict) and KINDS[kind].erase(orjson.loads(line), user, ""):
+                found.append({"kind": kind, "record": fields})
+    return found
