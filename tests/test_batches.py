@@ -302,7 +302,6 @@ def test_a_batch_holds_its_lines_worst_case_and_each_line_draws_from_it(
         assert batch_lease.cost_nano_usd <= held
         # Its tokens in proportion to what it still holds: a record reconciled from it
         # reports the output ceilings of the lines it still covers.
-        assert 0 < batch_lease.completion_tokens <= 2 * 1000
         share = batch_lease.cost_nano_usd / held
         assert abs(batch_lease.completion_tokens - share * 2000) <= 2
         ended = wait_until_ended(client, batch.id)
