@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import openai
 import orjson
 import typer
 from rich.progress import Progress
@@ -82,6 +81,8 @@ def _run(
             raise typer.BadParameter(
                 "give a key with --base-url (or set CAREERGATE_KEY)", param_hint="'--key'"
             )
+        import openai  # only with a gateway to call: the offline path goes without it
+
         async with openai.AsyncOpenAI(base_url=base_url, api_key=secret, max_retries=1) as client:
             return await work(SdkCaller(client, feature))
 

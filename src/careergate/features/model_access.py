@@ -5,16 +5,17 @@ other), or through a gateway's HTTP API with the official SDK (the CLI)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jsonschema
-import openai
 import orjson
 
-from careergate.core.call import Incoming, Reply
-from careergate.core.request_ids import new_request_id
-from careergate.endpoints import CHAT
 from careergate.errors import GatewayError
+
+if TYPE_CHECKING:  # neither is needed by the CLI's offline path, and each costs its start
+    import openai
+
+    from careergate.core.call import Incoming
 
 
 class ModelUnavailable(Exception):
@@ -61,6 +62,10 @@ async def run_chat(
     """A (not streamed) chat completion through the request path ``run``, as the caller
     whose key is ``secret``: the answer's JSON, or the ``GatewayError`` the HTTP API
     would answer with."""
+    from careergate.core.call import Incoming, Reply
+    from careergate.core.request_ids import new_request_id
+    from careergate.endpoints import CHAT
+
     raw = orjson.dumps(body)
 
     async def read_body() -> bytes:
@@ -88,6 +93,8 @@ class SdkCaller:
         self._feature = feature
 
     async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+        import openai
+
         try:
             answer = await self._client.chat.completions.create(
                 **body, extra_headers={"x-careergate-feature": self._feature}
