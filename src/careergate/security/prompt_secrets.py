@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from cachetools import LRUCache
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.endpoints import EndpointSpec
 from careergate.errors import InvalidRequest
-from careergate.security.secrets import MIN_KNOWN_LENGTH, SecretScanner, SecretSpan, replace_spans
+from careergate.security.secrets import SecretScanner, replace_spans
 
 STAND_IN = "[SECRET]"
 """What a masked credential becomes."""
@@ -102,27 +101,12 @@ class SecretsPolicy:
         return max(named, key=_STRICTNESS.__getitem__)
 
 
-_CLEAN_CHARACTERS = 4_000_000
-"""The memo of clean texts holds at most this many characters of them."""
-
-
 class PromptSecrets:
-    """Takes credentials out of a request's texts as its mode says.
-
-    A chat client sends its whole history again with every turn (and a cache hit is the
-    same request again), so the texts found to hold no credential are remembered (a
-    bounded memo, per set of values the scanner remembers): looking for every published
-    format in a resume costs more than the rest of a cache hit. Only clean texts are
-    kept, so the memo holds no credential; the request's own values (the caller's key)
-    are looked for every time."""
+    """Takes credentials out of a request's texts as its mode says."""
 
     def __init__(self, policy: SecretsPolicy, scanner: SecretScanner) -> None:
         self.policy = policy
         self.scanner = scanner
-        self._clean: LRUCache[tuple[str, tuple[str, ...]], int] = LRUCache(
-            _CLEAN_CHARACTERS, getsizeof=lambda length: length
-        )
-        """Clean texts (and the remembered values they were searched for) -> length."""
 
     def protect(
         self,
@@ -140,7 +124,7 @@ class PromptSecrets:
         changed = 0
         for slot in endpoint.text_slots(body):
             text = slot.get()
-            spans = self._spans(text, known)
+            spans = self.scanner.find_whole(text, known)
             if not spans:
                 continue
             if mode is SecretsMode.REFUSE:
@@ -155,16 +139,3 @@ class PromptSecrets:
             slot.set(replace_spans(text, spans, STAND_IN))
             changed += 1
         return changed
-
-    def _spans(self, text: str, known: tuple[str, ...]) -> list[SecretSpan]:
-        """The credentials in ``text``: none without a look when it was found clean
-        before and holds none of ``known``."""
-        key = (text, self.scanner.remembered)
-        if self._clean.get(key) is not None and not any(
-            value in text for value in known if len(value) >= MIN_KNOWN_LENGTH
-        ):
-            return []
-        spans = self.scanner.find_whole(text, known)
-        if not spans and len(text) <= _CLEAN_CHARACTERS:
-            self._clean[key] = len(text)
-        return spans

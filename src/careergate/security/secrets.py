@@ -262,12 +262,6 @@ class SecretScanner:
         """The values it remembers."""
         return frozenset(self._known)
 
-    @property
-    def remembered(self) -> tuple[str, ...]:
-        """The values it remembers, as they are looked for (a new tuple when one is
-        added: a memo of what was found can key on it)."""
-        return self._known
-
     def find(self, text: str, known: Iterable[str] = ()) -> list[SecretSpan]:
         """Every credential in ``text``: shaped, remembered, or one of ``known`` (values
         of this request alone, such as the caller's own key)."""
