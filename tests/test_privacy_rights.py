@@ -246,6 +246,15 @@ def ask_slowly(client: openai.OpenAI) -> str:
     return "ok"
 
 
+def _assert_exported_in_flight(settings: Settings, records: int, leases: int) -> None:
+    """The user's export shows what the database does not hold yet: the records in the
+    journals (half usage records, half audit entries) and the leases in flight."""
+    exported = orjson.loads(run_cli(cli_env(settings), "privacy", "export", "--user", USER).stdout)
+    journalled = sorted(r["kind"] for r in exported["journalled_records"])
+    assert journalled == ["audit"] * (records // 2) + ["usage"] * (records // 2)
+    assert len(exported["budget_leases"]) == leases
+
+
 def test_erasure_reaches_a_killed_gateways_journal_and_budget_leases(tmp_path: Path) -> None:
     """A gateway is killed with the user's answered requests still in its journal (its
     batches wait an hour) and two of their requests in flight under their key's budget.
@@ -275,13 +284,7 @@ def test_erasure_reaches_a_killed_gateways_journal_and_budget_leases(tmp_path: P
             first.process.wait(timeout=10)
         assert [f.result(timeout=30) for f in in_flight] == ["lost", "lost"]
         assert files_naming(settings.journal_dir, USER), "the killed gateway journalled none"
-        # Before the erasure, the export shows what the database does not hold yet.
-        exported = orjson.loads(
-            run_cli(cli_env(settings), "privacy", "export", "--user", USER).stdout
-        )
-        journalled = sorted(r["kind"] for r in exported["journalled_records"])
-        assert journalled == ["audit"] * 3 + ["usage"] * 3
-        assert len(exported["budget_leases"]) == 2
+        _assert_exported_in_flight(settings, records=6, leases=2)
 
         erased = orjson.loads(
             run_cli(cli_env(settings), "privacy", "delete", "--user", USER, "--yes").stdout
