@@ -7,7 +7,6 @@ batch's usage is attributed to (a key that may act for users), as for model call
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -16,27 +15,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from careergate.auth.principal import Principal
 from careergate.batches.files import Upload
-from careergate.core.request_ids import new_request_id
-from careergate.errors import GatewayError, InvalidRequest, PermissionDenied, RequestTooLarge
+from careergate.errors import InvalidRequest, RequestTooLarge
 from careergate.http.bodies import body_too_large, bounded_body
-from careergate.http.openai_api import RequestHeaders, RuntimeHolder
-from careergate.http.responses import error_response, json_response
+from careergate.http.keyed import Caller, KeyedWork, serve_keyed
+from careergate.http.openai_api import RuntimeHolder
 from careergate.runtime import Runtime
 
-Work = Callable[[Runtime, "Caller"], Awaitable[Any]]
 CREATE_LIMIT = 64 * 1024
-
-
-class Caller:
-    """Who calls: the key's principal, its secret (a batch's lines run under it) and
-    the end user named."""
-
-    def __init__(self, principal: Principal, secret: str | None, user: str | None) -> None:
-        self.principal = principal
-        self.secret = secret
-        self.user = user
 
 
 class BatchRoutes:
@@ -56,29 +42,8 @@ class BatchRoutes:
             Route("/v1/batches/{batch_id}/cancel", self.cancel, methods=["POST"]),
         ]
 
-    async def _serve(self, request: Request, work: Work) -> Response:
-        runtime = self.runtimes.get()
-        request_id = new_request_id()
-        try:
-            found = RequestHeaders.parse(request.scope["headers"])
-            principal = await runtime.auth.authenticate(found.secret)
-            user = found.user
-            if user is not None and not principal.may_speak_for(user):
-                raise PermissionDenied(
-                    f"The key {principal.key_prefix}... may not act for other users.",
-                    code="user_not_allowed",
-                    param="user",
-                )
-            answer = await work(runtime, Caller(principal, found.secret, user or principal.user))
-        except GatewayError as error:
-            return error_response(error, request_id)
-        if isinstance(answer, bytes):
-            return Response(
-                answer,
-                media_type="application/jsonl",
-                headers={"x-request-id": request_id},
-            )
-        return json_response(answer, request_id)
+    async def _serve(self, request: Request, work: KeyedWork) -> Response:
+        return await serve_keyed(self.runtimes, request, work)
 
     # -- files ----------------------------------------------------------------------------
 

@@ -20,17 +20,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from careergate.auth.principal import Principal
-from careergate.core.request_ids import new_request_id
-from careergate.errors import GatewayError, InvalidRequest
+from careergate.errors import InvalidRequest
 from careergate.features.feedback import FeedbackIn, record
 from careergate.features.service import FeatureService
 from careergate.http.bodies import bounded_body
-from careergate.http.openai_api import RequestHeaders, RuntimeHolder
-from careergate.http.responses import error_response, json_response
+from careergate.http.keyed import Caller, serve_keyed
+from careergate.http.openai_api import RuntimeHolder
 from careergate.runtime import Runtime
 
-Work = Callable[[Runtime, Principal, str | None, Any], Awaitable[dict[str, Any]]]
+Work = Callable[[Runtime, Caller, Any], Awaitable[dict[str, Any]]]
 Feature = Callable[[FeatureService, Any, str | None, str | None], Awaitable[dict[str, Any]]]
 
 
@@ -49,22 +47,17 @@ class FeatureRoutes:
         ]
 
     async def _serve(self, request: Request, work: Work) -> Response:
-        runtime = self.runtimes.get()
-        request_id = new_request_id()
-        try:
-            secret = RequestHeaders.parse(request.scope["headers"]).secret
-            principal = await runtime.auth.authenticate(secret)
+        """``work`` on the request's JSON body; its answer carries the request's id."""
+
+        async def answer(runtime: Runtime, caller: Caller) -> dict[str, Any]:
             payload = await _json_body(request, runtime.settings.max_body_bytes)
-            answer = await work(runtime, principal, secret, payload)
-        except GatewayError as error:
-            return error_response(error, request_id)
-        return json_response({**answer, "request_id": request_id}, request_id)
+            return {**await work(runtime, caller, payload), "request_id": caller.request_id}
+
+        return await serve_keyed(self.runtimes, request, answer)
 
     async def _serve_feature(self, request: Request, feature: Feature) -> Response:
-        async def work(
-            runtime: Runtime, principal: Principal, secret: str | None, payload: Any
-        ) -> dict[str, Any]:
-            return await feature(runtime.features, payload, secret, principal.user)
+        async def work(runtime: Runtime, caller: Caller, payload: Any) -> dict[str, Any]:
+            return await feature(runtime.features, payload, caller.secret, caller.principal.user)
 
         return await self._serve(request, work)
 
@@ -84,9 +77,8 @@ class FeatureRoutes:
         return await self._serve_feature(request, FeatureService.generate_resume)
 
     async def give_feedback(self, request: Request) -> Response:
-        async def work(
-            runtime: Runtime, principal: Principal, secret: str | None, payload: Any
-        ) -> dict[str, Any]:
+        async def work(runtime: Runtime, caller: Caller, payload: Any) -> dict[str, Any]:
+            principal = caller.principal
             try:
                 given = FeedbackIn.model_validate(payload)
             except ValidationError as exc:

@@ -8,7 +8,6 @@ is and does is ``careergate.tasks``'s; this module only translates."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -16,15 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from careergate.auth.principal import Principal
-from careergate.core.request_ids import new_request_id
-from careergate.errors import GatewayError, InvalidRequest, RequestTooLarge
+from careergate.errors import InvalidRequest, RequestTooLarge
 from careergate.http.bodies import bounded_body
-from careergate.http.openai_api import RequestHeaders, RuntimeHolder
-from careergate.http.responses import error_response, json_response
+from careergate.http.keyed import Caller, KeyedWork, serve_keyed
+from careergate.http.openai_api import RuntimeHolder
 from careergate.runtime import Runtime
-
-Work = Callable[[Runtime, Principal, str | None], Awaitable[dict[str, Any]]]
 
 
 class TaskRoutes:
@@ -39,47 +34,39 @@ class TaskRoutes:
             Route("/v1/tasks/{task_id}/cancel", self.cancel, methods=["POST"]),
         ]
 
-    async def _serve(self, request: Request, work: Work, status: int = 200) -> Response:
-        runtime = self.runtimes.get()
-        request_id = new_request_id()
-        try:
-            secret = RequestHeaders.parse(request.scope["headers"]).secret
-            principal = await runtime.auth.authenticate(secret)
-            answer = await work(runtime, principal, secret)
-        except GatewayError as error:
-            return error_response(error, request_id)
-        return json_response(answer, request_id, status=status)
+    async def _serve(self, request: Request, work: KeyedWork, status: int = 200) -> Response:
+        return await serve_keyed(self.runtimes, request, work, status)
 
     async def submit(self, request: Request) -> Response:
-        async def work(runtime: Runtime, principal: Principal, secret: str | None) -> Any:
+        async def work(runtime: Runtime, caller: Caller) -> Any:
             limit = runtime.settings.tasks.max_body_bytes
             raw = await bounded_body(request, limit, RequestTooLarge)
             try:
                 payload = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
                 raise InvalidRequest(f"The request body is not valid JSON: {exc}.") from None
-            return await runtime.tasks.submit(principal, secret, payload)
+            return await runtime.tasks.submit(caller.principal, caller.secret, payload)
 
         return await self._serve(request, work, status=202)
 
     async def status(self, request: Request) -> Response:
-        async def work(runtime: Runtime, principal: Principal, secret: str | None) -> Any:
-            return await runtime.tasks.status(principal, request.path_params["task_id"])
+        async def work(runtime: Runtime, caller: Caller) -> Any:
+            return await runtime.tasks.status(caller.principal, request.path_params["task_id"])
 
         return await self._serve(request, work)
 
     async def results(self, request: Request) -> Response:
-        async def work(runtime: Runtime, principal: Principal, secret: str | None) -> Any:
+        async def work(runtime: Runtime, caller: Caller) -> Any:
             after = _integer(request, "after", -1)
             limit = _integer(request, "limit", 100)
             task_id = request.path_params["task_id"]
-            return await runtime.tasks.results(principal, task_id, after, limit)
+            return await runtime.tasks.results(caller.principal, task_id, after, limit)
 
         return await self._serve(request, work)
 
     async def cancel(self, request: Request) -> Response:
-        async def work(runtime: Runtime, principal: Principal, secret: str | None) -> Any:
-            return await runtime.tasks.cancel(principal, request.path_params["task_id"])
+        async def work(runtime: Runtime, caller: Caller) -> Any:
+            return await runtime.tasks.cancel(caller.principal, request.path_params["task_id"])
 
         return await self._serve(request, work)
 
