@@ -5,15 +5,15 @@ Over the gateway's Files and Batch APIs, with its key, like any OpenAI client.""
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from careergate.cli import following
 from careergate.cli.common import err_console
+from careergate.cli.following import Standing
 from careergate.cli.lazy import command_group
 from careergate.cli.output import Format, FormatOption, chosen
 from careergate.cli.tasks import DEFAULT_URL, AsJson, BaseUrl, Gateway, Key, print_record
@@ -35,29 +35,18 @@ def _show(batch: dict[str, Any]) -> None:
 
 def follow(gateway: Gateway, batch_id: str, every: float = 1.0) -> dict[str, Any]:
     """Poll the batch with a progress bar until it ends; its last state."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[failed]} failed, {task.fields[status]}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        shown = bar.add_task(batch_id, total=None, failed=0, status="validating")
-        while True:
-            batch = gateway.call("GET", f"/batches/{batch_id}")
-            counts = batch.get("request_counts") or {}
-            done = int(counts.get("completed", 0)) + int(counts.get("failed", 0))
-            bar.update(
-                shown,
-                total=counts.get("total") or None,
-                completed=done,
-                failed=counts.get("failed", 0),
-                status=batch["status"],
-            )
-            if batch["status"] in ENDED:
-                return batch
-            time.sleep(every)
+
+    def look() -> tuple[dict[str, Any], Standing]:
+        batch = gateway.call("GET", f"/batches/{batch_id}")
+        counts = batch.get("request_counts") or {}
+        failed = int(counts.get("failed", 0))
+        finished = int(counts.get("completed", 0)) + failed
+        ended = batch["status"] in ENDED
+        return batch, Standing(
+            counts.get("total") or None, finished, failed, batch["status"], ended
+        )
+
+    return following.follow(batch_id, look, every)
 
 
 @batch_app.command("submit")

@@ -5,16 +5,16 @@ webhooks are signed with (from the local vault)."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import orjson
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from careergate.cli import following
 from careergate.cli.common import err_console, load_settings, run, with_database
+from careergate.cli.following import Standing
 from careergate.cli.lazy import command_group
 from careergate.cli.output import Format, FormatOption, JsonOption, chosen, show_record
 
@@ -106,30 +106,17 @@ def print_record(record: dict[str, Any], output: Format, line: Any) -> None:
 
 
 def follow(gateway: Gateway, task_id: str, every: float = 0.5) -> dict[str, Any]:
-    """Poll the task with a progress bar until it ends; its last status. The first looks
-    come quickly (after 50 ms, doubling up to ``every``): a short task is seen ended at
-    once, a long one costs the gateway a request every ``every`` seconds."""
-    pause = min(0.05, every)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[failed]} failed"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        shown = bar.add_task(task_id, total=None, failed=0)
-        while True:
-            task = gateway.call("GET", f"/tasks/{task_id}")
-            progress = task["progress"]
-            finished = progress["done"] + progress["failed"]
-            bar.update(
-                shown, total=progress["total"], completed=finished, failed=progress["failed"]
-            )
-            if task["status"] in ENDED:
-                return task
-            time.sleep(pause)
-            pause = min(pause * 2, every)
+    """Poll the task with a progress bar until it ends; its last status."""
+
+    def look() -> tuple[dict[str, Any], Standing]:
+        task = gateway.call("GET", f"/tasks/{task_id}")
+        progress = task["progress"]
+        finished = progress["done"] + progress["failed"]
+        ended = task["status"] in ENDED
+        standing = Standing(progress["total"], finished, progress["failed"], task["status"], ended)
+        return task, standing
+
+    return following.follow(task_id, look, every)
 
 
 @tasks_app.command("submit")
