@@ -28,7 +28,13 @@ from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.sandbox.faults import Fault
 from careergate.settings import BatchSettings, Settings, TaskSettings
 from careergate.storage.database import Database
-from careergate.storage.tables import BudgetLeaseRow, BudgetWindowRow, UsageRow
+from careergate.storage.tables import (
+    BatchFileRow,
+    BatchRow,
+    BudgetLeaseRow,
+    BudgetWindowRow,
+    UsageRow,
+)
 from careergate.testing import FakeOpenAI
 from careergate.tokenizer import TokenCounter
 from careergate.usage.record import TokenUsage
@@ -419,3 +425,29 @@ def test_a_batch_past_its_window_expires_and_releases_its_hold(
         sum(row.cost_nano_usd or 0 for row in rows),
         0,
     )
+
+
+def test_a_users_batches_are_in_their_export_and_name_them_no_more_once_erased(
+    gateway: RunningGateway,
+) -> None:
+    user = "wren-5hq2"
+    client = gateway.client(gateway.create_key(user=user))
+    named = f"lines-of-{user}.jsonl"  # a file's name is the caller's text
+    uploaded = client.files.create(file=(named, jsonl(line("w1", "Say hello."))), purpose="batch")
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    ended = wait_until_ended(client, batch.id)
+    admin = gateway.create_key(role=Role.ADMIN)
+    _, exported = admin_call(gateway, admin, "GET", f"/admin/privacy/export?user={user}")
+    assert [found["id"] for found in exported["batches"]] == [batch.id]
+    files = {found["id"]: found["filename"] for found in exported["batch_files"]}
+    assert files[uploaded.id] == named
+    assert ended.output_file_id in files
+
+    status, erased = admin_call(gateway, admin, "POST", "/admin/privacy/delete", {"user": user})
+    assert (status, erased["batches"]) == (200, 3)  # the batch, its input and its output
+    rows = [*rows_of(gateway.settings, BatchRow), *rows_of(gateway.settings, BatchFileRow)]
+    assert [row for row in rows if user in f"{row.user_id} {getattr(row, 'filename', '')}"] == []
+    _, left = admin_call(gateway, admin, "GET", f"/admin/privacy/export?user={user}")
+    assert (left["batches"], left["batch_files"]) == ([], [])

@@ -11,6 +11,8 @@ on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -326,3 +328,32 @@ def test_a_busy_process_is_still_alive_to_the_reapers(migrated: str) -> None:
     settled, window = asyncio.run(scenario())
     assert settled == 0
     assert window == (0, 1_000)
+
+
+EXITS_WITHOUT_CLOSING = """
+import asyncio, sys
+from careergate.budgets.owners import LeaseOwner
+from careergate.storage.database import Database
+
+async def main() -> None:
+    owner = LeaseOwner(Database(sys.argv[1]), "command", heartbeat_seconds=30)
+    await owner.start()
+    await asyncio.sleep(0.5)  # its work; then it ends without closing the owner
+
+asyncio.run(main())
+"""
+
+
+def test_a_process_that_never_closes_its_lease_owner_still_exits_at_once(
+    migrated: str,
+) -> None:
+    """The heartbeat thread is a daemon that nothing waits for at exit: a command that
+    ends without closing its owner (it goes stale, and is reaped) does not wait out a
+    heartbeat interval first."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", EXITS_WITHOUT_CLOSING, migrated], capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 15  # the interval is 30 s
+    assert b"Traceback" not in done.stderr

@@ -5,10 +5,13 @@ the dashboard's own paths alone."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from itsdangerous.encoding import base64_decode, bytes_to_int
 
 from careergate.auth.principal import Role
 from conftest import RunningGateway, start_gateway
@@ -193,3 +196,45 @@ def test_logging_out_ends_every_copy_of_the_session_cookie(
         assert after.json()["error"]["code"] == "session_ended"
         page = elsewhere.get("/dashboard/keys")
         assert (page.status_code, page.headers["location"]) == (303, "/dashboard/login")
+
+
+def test_logging_out_twice_at_once_ends_the_session_once(
+    gateway: RunningGateway, browser: httpx.Client
+) -> None:
+    """Two tabs logging out at the same moment (or a double click) both go to the login
+    page: the second finds the session ended already rather than failing."""
+    _log_in(browser, gateway.create_key(role=Role.ADMIN))
+    cookie = browser.cookies["careergate_session"]
+    form = {"csrf_token": _csrf(browser)}
+    base = gateway.base_url.removesuffix("/v1")
+
+    def log_out(_: int) -> int:
+        with httpx.Client(base_url=base, cookies={"careergate_session": cookie}) as tab:
+            return tab.post("/dashboard/logout", data=form).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(log_out, range(8)))
+    assert statuses == [303] * 8
+
+
+def test_a_logged_out_cookie_stays_refused_for_as_long_as_it_would_be_accepted(
+    gateway: RunningGateway,
+) -> None:
+    """The cookie's signature is good until a whole second past its lifetime (its stamp
+    is in whole seconds), and other replicas' clocks differ: the record of its logout
+    outlives it, even when another logout clears the expired ones meanwhile."""
+    dashboard = gateway.settings.dashboard.model_copy(update={"session_hours": 1 / 3600})
+    settings = gateway.settings.model_copy(update={"dashboard": dashboard})
+    key = gateway.create_key(role=Role.ADMIN)
+    for replica in start_gateway(settings, gateway.fake):  # sessions of one second
+        base = replica.base_url.removesuffix("/v1")
+        with httpx.Client(base_url=base) as browser, httpx.Client(base_url=base) as other:
+            _log_in(browser, key)
+            copied = browser.cookies["careergate_session"]
+            signed = bytes_to_int(base64_decode(copied.rsplit(".", 2)[1]))
+            browser.post("/dashboard/logout", data={"csrf_token": _csrf(browser)})
+            time.sleep(max(0.0, signed + 1.2 - time.time()))  # its lifetime is over
+            _log_in(other, key)
+            other.post("/dashboard/logout", data={"csrf_token": _csrf(other)})
+            late = httpx.get(f"{base}/admin/alerts", cookies={"careergate_session": copied})
+            assert late.status_code == 401

@@ -212,6 +212,30 @@ def test_a_cancelled_task_runs_no_more_items(gateway: RunningGateway, apis: list
     assert len(gateway.fake.requests) == statuses.count("done") < 8
 
 
+def test_a_batchs_lines_are_no_task_a_caller_may_submit(
+    gateway: RunningGateway, apis: list[Api]
+) -> None:
+    """A batch's lines name their batch (whose budget hold they draw from, and whose id
+    their audit entries carry) and what its upload's privacy step found (which their
+    audit entries then say): only the batch service may submit them, or any caller
+    could have its requests audited as pseudonymised when nothing was."""
+    api = Api(gateway.base_url, gateway.create_key(), apis)
+    line = {
+        "custom_id": "l1",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": chat(0),
+        "privacy": [["EMAIL"], "pseudonymised"],
+    }
+    body = {"kind": "batch.lines", "lines": [line], "batch": "batch_of_someone"}
+    refused = api.submit(body, expect=400)["error"]
+    assert refused["param"] == "kind"
+    assert "batch.lines" not in refused["message"]
+    assert "batch.lines" not in api.submit({"kind": "everything"}, expect=400)["error"]["message"]
+    time.sleep(0.1)
+    assert gateway.fake.requests == []
+
+
 def test_bad_task_requests_get_clear_errors(gateway: RunningGateway, apis: list[Api]) -> None:
     key = gateway.create_key()
     api = Api(gateway.base_url, key, apis)

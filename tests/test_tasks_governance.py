@@ -137,6 +137,25 @@ def test_a_users_tasks_are_exported_and_erased_with_nothing_of_their_input_left(
     assert SAID_BY_OTHER.encode() in files  # what is searched is readable there
 
 
+def test_a_users_export_holds_none_of_the_items_their_task_ran_for_others(
+    gateway: RunningGateway, apis: list[Api]
+) -> None:
+    """A service's task submitted for one user may carry items it runs for others (each
+    naming its user): those are the others' data, in their exports, not in this one."""
+    service = Api(gateway.base_url, gateway.create_key(act_for_users=True), apis)
+    items = [asking(SAID_VIA_SERVICE), asking(SAID_BY_OTHER, OTHER)]
+    task = service.wait(
+        service.submit({"kind": "chat.completions", "requests": items, "user": USER})["id"]
+    )
+    admin = gateway.create_key(role=Role.ADMIN)
+    _, theirs = admin_call(gateway, admin, "GET", f"/admin/privacy/export?user={USER}")
+    assert [task["id"]] == [t["id"] for t in theirs["tasks"]]
+    assert [(task["id"], 0)] == [(i["task_id"], i["idx"]) for i in theirs["task_items"]]
+    assert SAID_BY_OTHER not in json.dumps(theirs)
+    _, others = admin_call(gateway, admin, "GET", f"/admin/privacy/export?user={OTHER}")
+    assert (task["id"], 1) in [(i["task_id"], i["idx"]) for i in others["task_items"]]
+
+
 def purged_at(gateway: RunningGateway, retention: RetentionSettings, days: float) -> Purged:
     """The retention purge as it would run ``days`` from now."""
     settings = gateway.settings

@@ -13,7 +13,11 @@ Every request reads the key afresh, past the key cache: revoked, expired, rotate
 (its grace over), or no longer an admin or reader key, and the session ends at once.
 Logging out writes the session's id (an HMAC of its nonce) to ``ended_sessions`` until
 the cookie would have expired, so that a copy of the cookie is refused as well: the
-one thing written per session, and only when it ends early.
+one thing written per session, and only when it ends early. The row is kept
+``ENDED_MARGIN`` past the session's end: the cookie's stamp is in whole seconds (its
+signature is accepted up to a second past its lifetime), and the replica that purges
+the row and the one that checks the cookie read different clocks. Logging out a
+session that is being logged out at the same moment (two tabs) changes nothing.
 
 Cross-site request forgery: the cookie is ``SameSite=Strict`` (a browser sends it only
 with requests the gateway's own pages make), and every state-changing request made
@@ -30,11 +34,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from careergate.auth.principal import Principal, Role
 from careergate.auth.store import KeyStore
 from careergate.errors import AuthenticationFailed, PermissionDenied
+from careergate.storage.batch import dialect_insert
 from careergate.storage.database import Database
 from careergate.storage.tables import EndedSessionRow
 
@@ -44,6 +49,9 @@ CSRF_FIELD = "csrf_token"
 DASHBOARD_ROLES = frozenset({Role.ADMIN, Role.READER})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ENDED = EndedSessionRow.metadata.tables[EndedSessionRow.__tablename__]
+ENDED_MARGIN = timedelta(minutes=5)
+"""How long past a session's end its logout is remembered: past the second its cookie's
+signature outlives it, and past any difference between the replicas' clocks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +126,12 @@ class SessionKeeper:
     async def end(self, session: Session) -> None:
         """Log ``session`` out everywhere its cookie is, until it would have expired (and
         forget the sessions whose cookies have expired since)."""
+        ended = dialect_insert(self.database.url.get_backend_name(), ENDED).values(
+            session_id=session.session_id, expires_at=session.expires_at + ENDED_MARGIN
+        )
         async with self.database.engine.begin() as connection:
             await connection.execute(delete(ENDED).where(ENDED.c.expires_at < datetime.now(UTC)))
-            await connection.execute(
-                insert(ENDED).values(session_id=session.session_id, expires_at=session.expires_at)
-            )
+            await connection.execute(ended.on_conflict_do_nothing(index_elements=["session_id"]))
 
     async def _ended(self, session_id: str) -> bool:
         async with self.database.engine.connect() as connection:

@@ -187,7 +187,7 @@ class BatchService:
             "batch": batch_id,
         }
         try:
-            task = await self.tasks.submit(principal, secret, payload)
+            task = await self.tasks.submit(principal, secret, payload, internal=True)
         except GatewayError:
             await self._given_up(batch_id)
             raise

@@ -74,23 +74,26 @@ class LeaseOwner:
         """Write the first heartbeat, then keep beating on the heartbeat thread."""
         await self.beat()
         self._stopping.clear()
-        self._beating = threading.Thread(
-            target=asyncio.run, args=(self._beat_until_closed(),), name="lease-heartbeat"
-        )
+        self._beating = threading.Thread(target=self._beat_until_closed, name="lease-heartbeat")
         self._beating.daemon = True  # a process that exits without close() just goes stale
         self._beating.start()
 
-    async def _beat_until_closed(self) -> None:
-        """The heartbeat thread's loop, on a connection of its own."""
+    def _beat_until_closed(self) -> None:
+        """The heartbeat thread: an event loop and a connection of its own. It waits for
+        the next beat on the stop event itself, not on an executor's thread, which the
+        interpreter would wait for at exit (a heartbeat interval, for a process ending
+        without ``close()``)."""
+        loop = asyncio.new_event_loop()
         own = Database(self.database.url)
         try:
-            while not await asyncio.to_thread(self._stopping.wait, self.heartbeat_seconds):
+            while not self._stopping.wait(self.heartbeat_seconds):
                 try:
-                    await self.beat(own)
+                    loop.run_until_complete(self.beat(own))
                 except Exception:
                     log.exception("could not renew this process's lease heartbeat")
         finally:
-            await own.close()
+            loop.run_until_complete(own.close())
+            loop.close()
 
     async def close(self) -> None:
         self._stopping.set()

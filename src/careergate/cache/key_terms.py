@@ -12,7 +12,7 @@ terms are equal, as sets:
   turn a question round (``avoid``, ``stop``, ``decline``...), as one term: present or not;
 - names: proper nouns as written (a capital not at a sentence's start, an acronym, an
   inner capital: ``Berlin``, ``SQL``, ``LinkedIn``), which is also how places are
-  written; not stemmed (``AWS`` is no plural);
+  written, in any script (``Łódź``, ``Иван``); not stemmed (``AWS`` is no plural);
 - skills: what a skill finder finds (the gateway gives the one of
   ``features.extraction``: ESCO and Lightcast), as the skill's identifier, so synonyms
   the taxonomies know are one term;
@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from importlib import resources
+from itertools import pairwise
 
 import Stemmer
 
@@ -61,10 +62,14 @@ _DOCUMENTS = frozenset(
     """resume cv letter cover resignation reference recommendation motivation email bio
     biography portfolio headline summary post profile""".split()  # noqa: SIM905 - a word list reads better as text
 )
-_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[A-Za-z0-9][A-Za-z0-9'’+#.]*[A-Za-z0-9+#]|\w")
+_LETTER = r"[^\W_]"
+"""A letter or a digit, of any script: a name in Polish or Russian is as much a name (and
+the embedder reads those languages); on ASCII text, ``[A-Za-z0-9]``."""
+_TOKEN = re.compile(
+    rf"\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|{_LETTER}(?:{_LETTER}|['’+#.])*(?:{_LETTER}|[+#])|\w"
+)
 _AGENT = re.compile(r"[a-z]{3,}(?:ist|ian|eer)s?$")
 _SENTENCE_END = re.compile(r"[.!?:;\n]")
-_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
@@ -144,7 +149,8 @@ def _is_name(word: str, initial: bool) -> bool:
         return False
     if len(word) > 1 and word.isupper():
         return True
-    return (word[0].isupper() and not initial) or _INNER_CAPITAL.search(word) is not None
+    inner = any(a.islower() and b.isupper() for a, b in pairwise(word))
+    return (word[0].isupper() and not initial) or inner
 
 
 def _roles(text: str) -> dict[int, str]:

@@ -13,7 +13,9 @@ rewritten; the answers the response cache keeps for their requests are deleted; 
 budget leases of their requests in flight get the token (a request settled for its
 worst case after its process died is recorded with it); their background tasks keep
 only a tombstone, and items of others' tasks that name them lose their input and
-result (``tasks/governance.py``). The record journals are seen
+result (``tasks/governance.py``); their batches and batch files get the token, and the
+files lose the names they were uploaded with (their lines and outputs, sealed under the
+user's name, are deleted with the answers kept upstream). The record journals are seen
 to first (``records/erasure.py``): a dead process's records, which a later replay
 writes, are rewritten the same way, and a living process's records of the user are
 waited for until they are committed, so that the erasure finds them in the database.
@@ -53,6 +55,8 @@ from careergate.storage.tables import (
     AlertRow,
     ApiKeyRow,
     Base,
+    BatchFileRow,
+    BatchRow,
     BudgetLeaseRow,
     BudgetRow,
     BudgetWindowRow,
@@ -68,6 +72,10 @@ from careergate.vault.store import Vault
 ERASED_PREFIX = "erased-"
 
 
+ERASED_FILENAME = "erased"
+"""A batch file's name once its user is erased."""
+
+
 def _row_json(row: Base) -> dict[str, Any]:
     return {c.name: json_value(getattr(row, c.key)) for c in row.__mapper__.columns}
 
@@ -78,7 +86,8 @@ async def export_user(
     """Everything held about ``user``, as JSON: keys (without secrets), usage records and
     daily sums, feedback, budgets, alerts about their keys and budgets, the budget leases
     of their requests in flight, background tasks and their items (with items of others'
-    tasks that name them), audit entries, (opened with ``vault``) the personal data
+    tasks that name them), batches and batch files (without their contents), audit
+    entries, (opened with ``vault``) the personal data
     registered for the privacy step, and (from the ``journal`` folder) their records not
     yet in the database."""
     async with database.session() as session:
@@ -96,6 +105,8 @@ async def export_user(
         feedback = await rows(FeedbackRow, FeedbackRow.user_id == user)
         tasks, task_items = await tasks_of(session, user)
         leases = await rows(BudgetLeaseRow, BudgetLeaseRow.user_id == user)
+        batches = await rows(BatchRow, BatchRow.user_id == user)
+        batch_files = await rows(BatchFileRow, BatchFileRow.user_id == user)
     audit = [entry.to_json() async for entry in AuditLog(database).export(user=user)]
     registered = await vault.open_named(SUBJECT_KIND, user) if vault is not None else None
     return {
@@ -111,6 +122,8 @@ async def export_user(
         "tasks": [_row_json(r) for r in tasks],
         "task_items": [_row_json(r) for r in task_items],
         "budget_leases": [_row_json(r) for r in leases],
+        "batches": [_row_json(r) for r in batches],
+        "batch_files": [_row_json(r) for r in batch_files],
         "audit_entries": audit,
         "privacy_subject": orjson.loads(registered) if registered is not None else None,
         "journalled_records": journalled_of(journal, user) if journal is not None else [],
@@ -158,6 +171,8 @@ class Erasure:
     """Background tasks of the user left as tombstones (their inputs and results gone)."""
     task_items: int = 0
     """Items of other users' tasks that named the user, their input and result erased."""
+    batches: int = 0
+    """The user's batches and batch files, given the token (a file's name cleared)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -197,6 +212,7 @@ async def erase_user(
         usage, daily, feedback, leases = await _pseudonymise(session, user, token)
         subject, responses = await _delete_sealed(session, user)
         tasks, task_items = await erase_tasks(session, user, now)
+        batches = await _unname_batches(session, user, token)
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
     cached = await forget_cached(user) if forget_cached is not None else 0
 
@@ -212,6 +228,7 @@ async def erase_user(
             journal_pending=journalled.pending,
             tasks=tasks,
             task_items=task_items,
+            batches=batches,
         )
 
     def entry(audit: int) -> AuditEntry:
@@ -257,6 +274,21 @@ async def _delete_sealed(session: AsyncSession, user: str) -> tuple[int, int]:
     )
     found = [await session.execute(statement) for statement in (subject, responses)]
     return int(found[0].rowcount), int(found[1].rowcount)  # type: ignore[attr-defined]
+
+
+async def _unname_batches(session: AsyncSession, user: str, token: str) -> int:
+    """The user's batches and batch files get the token, and the files' names (the text
+    they were uploaded with) are cleared: how many rows. Their contents are sealed under
+    the user's name, and go with the answers kept upstream (``_delete_sealed``)."""
+    changed = 0
+    for statement in (
+        update(BatchRow).where(BatchRow.user_id == user).values(user_id=token),
+        update(BatchFileRow)
+        .where(BatchFileRow.user_id == user)
+        .values(user_id=token, filename=ERASED_FILENAME),
+    ):
+        changed += int((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+    return changed
 
 
 async def _pseudonymise(session: AsyncSession, user: str, token: str) -> tuple[int, ...]:

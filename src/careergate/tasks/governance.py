@@ -5,9 +5,10 @@ export, erased with them, and ended tasks purged once their retention has passed
 for). An item of another's task is a user's too when its input names them: ``user`` in
 the item (the feature kinds run each item as its own user, for a platform service
 generating resumes for many users at once) or in its request body (OpenAI's ``user``
-field, which chat completions and batch lines carry). Finding those reads every item's
-input (JSON, without an index): erasures are rare, and an index on a field inside the
-input would cost every submission.
+field, which chat completions and batch lines carry). An item of the user's own task
+that names someone else is that other user's, and is in their export, not in this one.
+Finding those reads every item's input (JSON, without an index): erasures are rare, and
+an index on a field inside the input would cost every submission.
 
 **Erasure.** The user's tasks stay as tombstones: status ``erased``, no user, no
 parameters, no items (their inputs and results deleted), the submitter's credential
@@ -29,7 +30,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, null, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, not_, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from careergate.storage.database import Database
@@ -48,13 +49,22 @@ def _names(user: str) -> ColumnElement[bool]:
     return or_(payload["user"].as_string() == user, payload[("body", "user")].as_string() == user)
 
 
+def _names_another(user: str) -> ColumnElement[bool]:
+    """The item's input names a user other than ``user`` (it was run for them)."""
+    payload = TaskItemRow.payload
+    named = (payload["user"].as_string(), payload[("body", "user")].as_string())
+    return or_(*(and_(name.is_not(None), name != user) for name in named))
+
+
 async def tasks_of(session: AsyncSession, user: str) -> tuple[list[TaskRow], list[TaskItemRow]]:
-    """The user's tasks, and the items that are theirs: every item of those tasks, and
-    the items of others' tasks that name them (for the user's export)."""
+    """The user's tasks, and the items that are theirs: the items of those tasks that
+    name no one else, and the items of others' tasks that name them (for the user's
+    export)."""
     query = select(TaskRow).where(TaskRow.user_id == user).order_by(TaskRow.created_at)
     tasks = list((await session.scalars(query)).all())
     ids = [task.id for task in tasks]
-    items = select(TaskItemRow).where(or_(TaskItemRow.task_id.in_(ids), _names(user)))
+    own = and_(TaskItemRow.task_id.in_(ids), not_(_names_another(user)))
+    items = select(TaskItemRow).where(or_(own, _names(user)))
     found = await session.scalars(items.order_by(TaskItemRow.task_id, TaskItemRow.idx))
     return tasks, list(found.all())
 

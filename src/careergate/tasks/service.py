@@ -46,14 +46,15 @@ class TaskService:
         self._sending: set[asyncio.Task[int]] = set()
 
     async def submit(
-        self, principal: Principal, secret: str | None, payload: Any
+        self, principal: Principal, secret: str | None, payload: Any, *, internal: bool = False
     ) -> dict[str, Any]:
-        """Check, write and queue a task; its JSON (status ``queued``)."""
+        """Check, write and queue a task; its JSON (status ``queued``). ``internal``: the
+        gateway submits it (a kind no caller may submit is allowed)."""
         if not isinstance(payload, dict):
             raise InvalidRequest("The request body must be a JSON object.")
         if principal.role is Role.READER:
             raise PermissionDenied("A reader key cannot submit tasks.")
-        kind = kind_named(payload.get("kind"))
+        kind = kind_named(payload.get("kind"), internal)
         user = payload.get("user", principal.user)
         if user is not None and not isinstance(user, str):
             raise InvalidRequest("`user` must be a string.", param="user")

@@ -23,11 +23,13 @@ KINDS: dict[str, TaskKind] = {
 }
 
 
-def kind_named(name: object) -> TaskKind:
-    """The kind called ``name``, or a 400 listing the kinds there are."""
+def kind_named(name: object, internal: bool = False) -> TaskKind:
+    """The kind called ``name``, or a 400 listing the kinds a caller may submit. An
+    ``internal`` kind (``TaskKind.internal``) only when the gateway submits it."""
     kind = KINDS.get(name) if isinstance(name, str) else None
-    if kind is None:
-        raise InvalidRequest(f"`kind` must be one of: {', '.join(sorted(KINDS))}.", param="kind")
+    if kind is None or (kind.internal and not internal):
+        public = sorted(n for n, k in KINDS.items() if not k.internal)
+        raise InvalidRequest(f"`kind` must be one of: {', '.join(public)}.", param="kind")
     return kind
 
 

@@ -53,6 +53,9 @@ class TaskKind(ABC):
     """As submitted: ``{"kind": "resumes.generate", ...}``."""
     summary: ClassVar[str]
     """One line for listings and help."""
+    internal: ClassVar[bool] = False
+    """Submitted by the gateway alone (the lines of a batch it runs), never by a caller:
+    its payload carries what the gateway vouches for."""
 
     @abstractmethod
     def plan(self, payload: dict[str, Any]) -> Plan:

@@ -29,6 +29,7 @@ from careergate.tasks.kinds.base import ItemContext, Plan, TaskKind, list_of
 
 class BatchLines(TaskKind):
     name = "batch.lines"
+    internal = True  # ``batch`` and ``privacy`` are the batch service's word
     summary = "a batch's lines run by the gateway (`lines`: custom_id, url, body)"
 
     def plan(self, payload: dict[str, Any]) -> Plan:
