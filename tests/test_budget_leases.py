@@ -11,6 +11,7 @@ on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 import time
@@ -357,3 +358,47 @@ def test_a_process_that_never_closes_its_lease_owner_still_exits_at_once(
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 15  # the interval is 30 s
     assert b"Traceback" not in done.stderr
+
+
+def test_a_stalled_database_makes_no_living_owner_look_dead(tmp_path: Path) -> None:
+    """A long write holds SQLite's lock (an erasure's VACUUM, a big purge): every
+    heartbeat waits behind it, the reaper's own too, so none is taken for dead."""
+    path = tmp_path / "careergate.db"
+    url = f"sqlite+aiosqlite:///{path}"
+
+    def hold_the_write_lock(seconds: float) -> None:
+        connection = sqlite3.connect(path, timeout=30)
+        connection.execute("BEGIN IMMEDIATE")
+        time.sleep(seconds)
+        connection.commit()
+        connection.close()
+
+    async def scenario() -> tuple[int, tuple[int, int]]:
+        database, elsewhere = Database(url), Database(url)
+        await database.migrate()
+        owner, reaping = LeaseOwner(database, "gateway", 0.2), LeaseOwner(elsewhere, "gateway", 0.2)
+        await owner.start()
+        await reaping.start()
+        ledger = BudgetLedger(database, owner=owner.id)
+        budget = await ledger.create(
+            name="b", scope=Scope.PLATFORM, subject="*", period=Period.DAILY, limit_nano_usd=10**9
+        )
+        deadline = asyncio.get_running_loop().time() + 600
+        await ledger.reserve([budget], 1_000, deadline, leased(1))
+        reaper = LeaseReaper(elsewhere, reaping.id, stale_after=1.0, every=0.2)
+        await reaper.start()
+        await asyncio.to_thread(hold_the_write_lock, 2.5)
+        await asyncio.sleep(1.0)  # the reaper looks again, the heartbeats resumed
+        settled = await reaper.reap()
+        window = await ledger.spent(budget)
+        await reaper.close()
+        await ledger.close()
+        for each in (owner, reaping):
+            await each.close()
+        for db in (database, elsewhere):
+            await db.close()
+        return settled, window
+
+    settled, window = asyncio.run(scenario())
+    assert settled == 0
+    assert window == (0, 1_000)

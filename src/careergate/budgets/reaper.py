@@ -86,13 +86,17 @@ class LeaseReaper:
         self.stale_after = timedelta(seconds=stale_after)
         self.every = every
         self._reaping: asyncio.Task[None] | None = None
+        self._stalled_at: datetime | None = None
 
     async def reap(self) -> int:
         """Settle every lease abandoned by now: how many this call settled."""
         now = datetime.now(UTC)
+        if await self._database_stalled(now):
+            return 0
+        cutoff = now - self.stale_after
         settled = 0
-        while found := await self._abandoned(now):
-            settled += sum([await self._settle(request_id) for request_id in found])
+        while found := await self._abandoned(now, cutoff):
+            settled += sum([await self._settle(request_id, now, cutoff) for request_id in found])
             if len(found) < BATCH:
                 break
         if settled:
@@ -101,36 +105,49 @@ class LeaseReaper:
                 "process stopped without settling them",
                 settled,
             )
-        await self._forget_owners(now)
+        await self._forget_owners(cutoff)
+        ended = datetime.now(UTC)
+        if ended - now > self.stale_after / 2:  # its own statements waited on a stall
+            self._stalled_at = ended
         return settled
 
-    async def _abandoned(self, now: datetime) -> Sequence[str]:
-        owners = OWNERS
-        query = (
-            select(LEASES.c.request_id)
-            .select_from(LEASES.outerjoin(owners, owners.c.owner == LEASES.c.owner))
-            .where(
-                or_(
-                    and_(
-                        LEASES.c.owner != self.owner,
-                        or_(
-                            owners.c.owner.is_(None),
-                            owners.c.heartbeat_at < now - self.stale_after,
-                        ),
-                    ),
-                    LEASES.c.expires_at < now,
-                )
-            )
-            .limit(BATCH)
+    async def _database_stalled(self, now: datetime) -> bool:
+        """Whether the database stalled lately: this process's own heartbeat more than
+        half ``stale_after`` old now, or so (or a reap of its own that long) less than
+        ``stale_after`` ago. A long write
+        holding SQLite's lock (an erasure's VACUUM, a big purge) holds every heartbeat
+        back with it; once it ends, the other owners get ``stale_after`` to beat again
+        before any is taken for dead. (A reaper that owns no leases cannot tell.)"""
+        query = select(OWNERS.c.heartbeat_at).where(OWNERS.c.owner == self.owner)
+        async with self.database.engine.connect() as connection:
+            own = await connection.scalar(query)
+        if own is not None and now - as_utc(own) > self.stale_after / 2:
+            self._stalled_at = now
+        return self._stalled_at is not None and now - self._stalled_at < self.stale_after
+
+    def _abandoned_where(self, now: datetime, cutoff: datetime) -> Any:
+        """A lease another owner abandoned (its heartbeat stale or gone), or expired."""
+        alive = (
+            select(OWNERS.c.owner)
+            .where(OWNERS.c.owner == LEASES.c.owner)
+            .where(OWNERS.c.heartbeat_at >= cutoff)
         )
+        return or_(and_(LEASES.c.owner != self.owner, ~alive.exists()), LEASES.c.expires_at < now)
+
+    async def _abandoned(self, now: datetime, cutoff: datetime) -> Sequence[str]:
+        query = select(LEASES.c.request_id).where(self._abandoned_where(now, cutoff)).limit(BATCH)
         async with self.database.engine.connect() as connection:
             return list((await connection.scalars(query)).all())
 
-    async def _settle(self, request_id: str) -> bool:
-        """Settle one lease, unless another process has settled it already."""
+    async def _settle(self, request_id: str, now: datetime, cutoff: datetime) -> bool:
+        """Settle one lease, unless another process has settled it already or its owner
+        has beaten since it was found (judged again in the one statement that takes it)."""
         async with self.database.engine.begin() as connection:
             taken = await connection.execute(
-                delete(LEASES).where(LEASES.c.request_id == request_id).returning(*LEASES.c)
+                delete(LEASES)
+                .where(LEASES.c.request_id == request_id)
+                .where(self._abandoned_where(now, cutoff))
+                .returning(*LEASES.c)
             )
             lease = taken.first()
             if lease is None:
@@ -140,13 +157,13 @@ class LeaseReaper:
             await connection.execute(record.values(reconciled_record(lease).to_row()))
         return True
 
-    async def _forget_owners(self, now: datetime) -> None:
+    async def _forget_owners(self, cutoff: datetime) -> None:
         """Remove the rows of stale owners that hold no lease any more."""
         owners = OWNERS
         async with self.database.engine.begin() as connection:
             await connection.execute(
                 delete(owners)
-                .where(owners.c.heartbeat_at < now - self.stale_after)
+                .where(owners.c.heartbeat_at < cutoff)
                 .where(owners.c.owner.not_in(select(LEASES.c.owner)))
             )
 
