@@ -91,6 +91,9 @@ def test_the_same_key_terms_in_other_words(one: str, other: str) -> None:
         ("A civil engineer's LinkedIn post.", "A mechanical engineer's LinkedIn post."),
         ("Jobs under 50,000 a year.", "Jobs over 50,000 a year."),
         ("Move from teaching into design.", "Move from design into teaching."),
+        # What a negation covers is its own term: the same terms the other way round.
+        ("List my GPA but not my SAT score.", "List my SAT score but not my GPA."),
+        ("Mention Python, not Java.", "Mention Java, not Python."),
         # Names and places in letters beyond ASCII (the embedder reads a hundred
         # languages): a long request for one person scores above the threshold with the
         # same request for another.

@@ -70,6 +70,8 @@ _TOKEN = re.compile(
 )
 _AGENT = re.compile(r"[a-z]{3,}(?:ist|ian|eer)s?$")
 _SENTENCE_END = re.compile(r"[.!?:;\n]")
+_CLAUSE_END = re.compile(r"[.!?:;,\n]")
+_CLAUSE_WORDS = frozenset({"but", "and", "or", "while", "whereas", "rather", "instead"})
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
@@ -92,10 +94,16 @@ class KeyTerms:
         terms: set[str] = set()
         roles = _roles(text)
         role, previous, end = "", "", 0
+        # Where each negation reaches: from it to the end of its clause. What it covers
+        # is a term of its own ("GPA but not the year" is not "the year but not GPA").
+        negated: list[tuple[int, int]] = []
         for match in _TOKEN.finditer(text):
             word = match.group().rstrip(".")
             lower = word.lower()
             initial = end == 0 or _SENTENCE_END.search(text, end, match.start()) is not None
+            clause_ends = lower in _CLAUSE_WORDS or _CLAUSE_END.search(text, end, match.start())
+            if negated and clause_ends:
+                negated[-1] = (negated[-1][0], min(negated[-1][1], match.start()))
             end = match.end()
             if lower == "from":
                 role = "from:"
@@ -104,20 +112,26 @@ class KeyTerms:
             negative = lower.endswith(("n't", "n’t")) or lower in _NEGATIONS
             if negative or self._stem(lower) in self.polarity:
                 terms.add("!not")
+                if negative:
+                    negated.append((match.end(), len(text)))
+            scoped = role
+            if any(start <= match.start() < stop for start, stop in negated):
+                scoped = "not:" + role
             number = _number(lower)
             if number is not None and previous in _COMPARATORS:
                 terms.add(f"<{previous}")
             previous = lower
             if _is_name(word, initial):
-                terms.add(f"{role}N:{_POSSESSIVE.sub('', lower)}")
+                terms.add(f"{scoped}N:{_POSSESSIVE.sub('', lower)}")
             elif number is not None:
-                terms.update(f"#{n}" for n in number)
+                terms.update(f"{scoped}#{n}" for n in number)
             else:
                 term = self._word(_POSSESSIVE.sub("", lower))
                 if term is not None:
-                    terms.add(role + term)
+                    terms.add(scoped + term)
         for start, skill in self.skills(text):
-            terms.add(f"{_role_at(roles, start)}S:{skill}")
+            scope = "not:" if any(a <= start < b for a, b in negated) else ""
+            terms.add(f"{scope}{_role_at(roles, start)}S:{skill}")
         return frozenset(terms)
 
     def _word(self, lower: str) -> str | None:
