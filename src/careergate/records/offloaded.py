@@ -31,6 +31,7 @@ class OffloadedWriter(BufferedWriter[T]):
     ) -> None:
         super().__init__(flush_seconds, batch_size, dead_letter, journal)
         self.kind = kind.name
+        self._kind = kind
         self._rows = kind.to_row
         self._process = process
 
@@ -45,3 +46,6 @@ class OffloadedWriter(BufferedWriter[T]):
 
     def to_row(self, record: T) -> dict[str, Any]:
         return self._rows(record)
+
+    def dead_letter_rows(self, record: T) -> list[tuple[str, dict[str, Any]]]:
+        return self._kind.dead_letter_rows(record)
