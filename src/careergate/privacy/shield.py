@@ -43,6 +43,10 @@ HANDLED = {
     PrivacyMode.REFUSE: "refused",
 }
 _JSON = json.JSONDecoder()
+_NOBODY = Subject()
+_NOTHING = Placeholders(_NOBODY)
+"""The table of a request in which nothing was replaced: empty, and never written to (a
+request's own table is made as soon as there is anything to put in it)."""
 
 
 @dataclass(slots=True)
@@ -147,8 +151,13 @@ class PrivacyShield:
         spec = await self._subject(extension, user)
         for embedded in _embedded_resumes(texts):
             spec = (spec or SubjectSpec()).merged(SubjectSpec.from_resume(embedded))
-        subject = Subject.of(spec) if spec is not None else Subject()
+        subject = Subject.of(spec) if spec is not None else _NOBODY
         findings = await self.detector.detect(texts, subject)
+        participants = endpoint.participant_slots(body)
+        if not (subject.values or earlier or participants or any(findings)):
+            # Nothing to replace and nothing to restore (most requests, and every text of
+            # a conversation that holds no personal data): no table of its own.
+            return Protection(endpoint, mode, _NOTHING, endpoint.structured(body))
         placeholders = Placeholders(
             subject,
             mask=mode is not PrivacyMode.PSEUDONYMISE,
@@ -158,7 +167,7 @@ class PrivacyShield:
         for slot, text, found in zip(slots, texts, findings, strict=True):
             if found:
                 slot.set(placeholders.replace(text, found))
-        for slot in endpoint.participant_slots(body):
+        for slot in participants:
             slot.set(placeholders.participant(slot.get()))
         return Protection(endpoint, mode, placeholders, endpoint.structured(body))
 
