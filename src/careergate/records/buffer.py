@@ -23,7 +23,7 @@ import contextlib
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -103,12 +103,15 @@ class BufferedWriter(ABC, Generic[T]):
     def release(self) -> None:
         """Let go of what writing needed (connections), once everything is written."""
 
+    encode: Callable[[Any], bytes] = staticmethod(orjson.dumps)
+    """The record's JSON, as the journal keeps it and the record process reads it."""
+
     def record(self, record: T, /) -> None:
         """Journal the record (it is on disk when this returns) and buffer it; the
         request may be answered once every record it makes has passed here."""
         line = None
         if self.journal is not None:
-            line = orjson.dumps(record)
+            line = self.encode(record)
             self.journal.append(line)
         self._buffer.append((record, line))
         if len(self._buffer) >= self.batch_size:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
+
 from careergate.audit.entry import AuditEntry
 from careergate.usage.record import UsageRecord
 
@@ -41,3 +43,18 @@ class CallRecord:
             self.pii_action,
             user=self.entry_names_user,
         )
+
+
+def encode_call(record: CallRecord) -> bytes:
+    """The record's JSON (as ``orjson`` writes the dataclass), from a spelled-out dict:
+    every request's record is encoded, and orjson's walk of a dataclass costs more."""
+    return orjson.dumps(
+        {
+            "usage": record.usage.to_json(),
+            "actor": record.actor,
+            "action": record.action,
+            "pii_kinds": record.pii_kinds,
+            "pii_action": record.pii_action,
+            "entry_names_user": record.entry_names_user,
+        }
+    )

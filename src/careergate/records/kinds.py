@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+import orjson
+
 from careergate.audit.entry import AuditEntry
 from careergate.records.buffer import BufferedWriter
-from careergate.records.calls import CallRecord
+from careergate.records.calls import CallRecord, encode_call
 from careergate.records.tables import AuditWriter, CallWriter, UsageWriter, call_dead_letters
 from careergate.storage.database import Database
 from careergate.usage.record import TokenUsage, UsageRecord
@@ -35,6 +37,8 @@ class RecordKind(Generic[T]):
     records: int = 1
     """The records one of it holds (a request's ``CallRecord``: its usage record and its
     audit entry), as an erasure counts them."""
+    encode: Callable[[T], bytes] = orjson.dumps
+    """Its JSON, which ``decode`` reads back."""
 
     def dead_letter_rows(self, record: T) -> list[tuple[str, dict[str, Any]]]:
         if self.dead_letters is not None:
@@ -99,5 +103,6 @@ CALL = RecordKind[CallRecord](
     _erase_from_call,
     dead_letters=call_dead_letters,
     records=2,
+    encode=encode_call,
 )
 KINDS: dict[str, RecordKind[Any]] = {kind.name: kind for kind in (USAGE, AUDIT, CALL)}

@@ -32,6 +32,7 @@ class OffloadedWriter(BufferedWriter[T]):
         super().__init__(flush_seconds, batch_size, dead_letter, journal)
         self.kind = kind.name
         self._kind = kind
+        self.encode = kind.encode
         self._rows = kind.to_row
         self._process = process
 
@@ -41,7 +42,7 @@ class OffloadedWriter(BufferedWriter[T]):
     async def write_pending(self, batch: Sequence[Pending[T]]) -> None:
         """The batch as a JSON array of the records' JSON: journalled records were
         encoded once already, and are not again."""
-        lines = [line if line is not None else orjson.dumps(record) for record, line in batch]
+        lines = [line if line is not None else self.encode(record) for record, line in batch]
         await self._process.write(self.kind, b"[" + b",".join(lines) + b"]")
 
     def to_row(self, record: T) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from sqlalchemy import Table, select
 from careergate.audit.chain import AUDIT_TABLE, append, lock_head, sealed
 from careergate.audit.entry import AuditEntry
 from careergate.records.buffer import BufferedWriter
-from careergate.records.calls import CallRecord
+from careergate.records.calls import CallRecord, encode_call
 from careergate.records.dead_letters import USAGE_TABLE
 from careergate.records.journal import Journal
 from careergate.storage.batch import BatchInserter, OnConflict, Transaction
@@ -116,6 +116,7 @@ class CallWriter(BufferedWriter[CallRecord]):
     request)."""
 
     kind = "call"
+    encode = staticmethod(encode_call)
 
     def __init__(
         self,
