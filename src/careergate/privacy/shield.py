@@ -86,13 +86,18 @@ class Protection:
         )
 
     def restore_answer(self, answer: dict[str, Any]) -> bool:
-        """Put the values back into a chat completion; False when nothing could change."""
+        """Put the values back into an answer; ``False`` when no text of it changed (it
+        held no placeholder): the upstream's bytes can then be relayed as they came."""
         if not self.placeholders.restorable:
             return False
-        slots = self.endpoint.answer_slots(answer, self.structured)
-        for slot in slots:
-            slot.set(self.placeholders.restore(slot.get(), in_json=slot.in_json))
-        return bool(slots)
+        changed = False
+        for slot in self.endpoint.answer_slots(answer, self.structured):
+            text = slot.get()
+            restored = self.placeholders.restore(text, in_json=slot.in_json)
+            if restored != text:
+                slot.set(restored)
+                changed = True
+        return changed
 
     def stream_restorer(self) -> ChunkRestorer | None:
         """Restores a stream of this endpoint chunk by chunk; ``None`` when nothing can
