@@ -319,6 +319,8 @@ def main() -> None:
     ]
     memory: dict[str, list[Memory]] = {}
     try:
+        for name in GATEWAYS:  # no other command creates a data directory unasked
+            careergate(envs[name], "db", "init")
         keys = {
             name: json.loads(careergate(envs[name], "keys", "create", "--user", "bench", "--json"))[
                 "key"

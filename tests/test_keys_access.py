@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 import urllib.error
@@ -12,6 +14,7 @@ from typing import Any
 import openai
 import pytest
 
+from careergate.auth.keys import KeyHasher
 from careergate.auth.principal import Role
 from conftest import RunningGateway
 
@@ -164,3 +167,15 @@ def test_no_secret_is_stored_in_the_database(gateway: RunningGateway, admin_key:
     for secret in (admin_key, created["key"], rotated["key"]):
         assert secret.encode() not in database
         assert secret[14:].encode() not in database
+
+
+@pytest.mark.parametrize("key_length", [16, 32, 64, 65, 100])
+def test_a_key_hashes_as_hmac_sha256_does(key_length: int) -> None:
+    """The keyed hash of a caller key is RFC 2104's HMAC-SHA256 (as the standard library
+    makes it), so that keys stored by any version keep authenticating, whatever the
+    hashing key's length (one beyond the hash's block is hashed first)."""
+    hash_key = bytes(range(key_length))
+    hasher = KeyHasher(hash_key)
+    for secret in ("sk-cg-abcdefghijklmnopqrstuvwxyz", "sk-cg-" + "é" * 40):
+        expected = hmac.new(hash_key, secret.encode(), hashlib.sha256).hexdigest()
+        assert hasher.digest(secret) == expected

@@ -7,10 +7,10 @@ import asyncio
 from typing import Any
 
 from careergate.endpoints import CHAT
+from careergate.memo import Memo
 from careergate.privacy import PrivacyMode
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.findings import Finding
-from careergate.privacy.memo import Memo
 from careergate.privacy.policy import PrivacyPolicy
 from careergate.privacy.shield import PrivacyShield
 from careergate.privacy.subject import Subject, SubjectSpec

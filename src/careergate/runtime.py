@@ -16,7 +16,6 @@ from functools import cache
 from types import TracebackType
 from typing import Any, Self
 
-from careergate.audit.entry import AuditEntry
 from careergate.audit.log import AuditLog
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.authenticator import Authenticator
@@ -60,8 +59,7 @@ from careergate.core.settlement import (
     Settlement,
     Settler,
     WatchPerformance,
-    WriteAudit,
-    WriteUsage,
+    WriteRecords,
 )
 from careergate.core.steps import (
     BoundRequest,
@@ -104,12 +102,12 @@ from careergate.ratelimit.limiter import RateLimiter
 from careergate.ratelimit.request_cap import RequestCap
 from careergate.ratelimit.rules import RuleBook
 from careergate.records.buffer import BufferedWriter, RecordSink
-from careergate.records.journal import Journal, JournalOwner
-from careergate.records.kinds import AUDIT, USAGE
+from careergate.records.calls import CallRecord
+from careergate.records.journal import JournalOwner
+from careergate.records.kinds import AUDIT, CALL, USAGE, RecordKind
 from careergate.records.offloaded import OffloadedWriter
 from careergate.records.process import RecordProcess
 from careergate.records.replay import adopt
-from careergate.records.tables import AuditWriter, UsageWriter
 from careergate.records.wire import ChildConfig
 from careergate.reports.rollup import roll_up_forever
 from careergate.security.prompt_secrets import PromptSecrets, SecretsPolicy
@@ -141,7 +139,6 @@ from careergate.upstream.router import Router
 from careergate.upstream.shared_health import SharedBreakers
 from careergate.upstream.tls import UpstreamTls
 from careergate.usage.checks import UsageCheck
-from careergate.usage.record import UsageRecord
 from careergate.vault.conversations import Conversations
 from careergate.vault.store import Vault
 
@@ -250,7 +247,7 @@ class Runtime:
             performance,
             await _start_budgets(settings, database, alerts, stack, owner_kind),
             conversations,
-            *await _start_writers(database, settings, stack),
+            await _start_writers(database, settings, stack),
             _request_log(settings, stack),
             cache,
         )
@@ -362,8 +359,8 @@ class PathParts:
     performance: PerformanceMonitor
     budgets: BudgetLedger
     conversations: Conversations
-    usage: RecordSink[UsageRecord]
-    audit: RecordSink[AuditEntry]
+    records: RecordSink[CallRecord]
+    """Each request's usage record and audit entry."""
     request_log: RequestLog
     cache: ResponseCache | None
 
@@ -399,8 +396,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         ),
     ]
     settlers: list[Settler] = [
-        WriteUsage(parts.usage),
-        WriteAudit(parts.audit),
+        WriteRecords(parts.records),
         CountMetrics(parts.metrics),
         WatchPerformance(parts.performance),
         ChargeBudgets(parts.budgets),
@@ -666,47 +662,44 @@ async def _privacy_shield(
 
 async def _start_writers(
     database: Database, settings: Settings, stack: AsyncExitStack
-) -> tuple[BufferedWriter[UsageRecord], BufferedWriter[AuditEntry]]:
-    """The batched writers of usage records and audit entries, running until the stack
-    closes: in the record process (``records/``) unless the settings keep them here;
-    journalled (and adopting dead processes' journals) unless the settings say not."""
+) -> BufferedWriter[CallRecord]:
+    """The batched writer of the requests' records (usage record and audit entry),
+    running until the stack closes: in the record process (``records/``) unless the
+    settings keep it here; journalled (and adopting dead processes' journals) unless the
+    settings say not. Writers of the other kinds stand by for journals a process of an
+    earlier version left (usage records and audit entries apart)."""
     batching = (settings.usage_flush_seconds, settings.usage_batch_size, settings.dead_letter_dir)
     owner = JournalOwner(settings.journal_dir) if settings.record_journal else None
     if owner is not None:
         stack.callback(owner.close)  # after the writers' last batches
-    usage: BufferedWriter[UsageRecord]
-    audit: BufferedWriter[AuditEntry]
+    process: RecordProcess | None = None
     if settings.record_process:
         process = RecordProcess(
             ChildConfig(settings.resolved_database_url, settings.log_format, settings.log_level)
         )
         await process.start()
         stack.push_async_callback(process.close)  # after the writers' last batches
-        usage = OffloadedWriter(USAGE, process, *batching, _journal(owner, USAGE.name))
-        audit = OffloadedWriter(AUDIT, process, *batching, _journal(owner, AUDIT.name))
-    else:
-        usage = UsageWriter(database, *batching, _journal(owner, USAGE.name))
-        audit = AuditWriter(database, *batching, _journal(owner, AUDIT.name))
-    for writer in (usage, audit):
-        await writer.start()
-        stack.push_async_callback(writer.close)
+
+    def writer(kind: RecordKind[Any]) -> BufferedWriter[Any]:
+        journal = owner.journal(kind.name) if owner is not None else None
+        if process is not None:
+            return OffloadedWriter(kind, process, *batching, journal)
+        return kind.writer(database, *batching, journal)  # type: ignore[call-arg]
+
+    writers = {kind.name: writer(kind) for kind in (CALL, USAGE, AUDIT)}
+    for each in writers.values():
+        await each.start()
+        stack.push_async_callback(each.close)
     if owner is not None:
-        _run_until_closed(stack, _adopt_forever(owner, usage, audit, settings))
-    return usage, audit
-
-
-def _journal(owner: JournalOwner | None, kind: str) -> Journal | None:
-    return owner.journal(kind) if owner is not None else None
+        _run_until_closed(stack, _adopt_forever(owner, writers, settings))
+    calls: BufferedWriter[CallRecord] = writers[CALL.name]
+    return calls
 
 
 async def _adopt_forever(
-    owner: JournalOwner,
-    usage: BufferedWriter[UsageRecord],
-    audit: BufferedWriter[AuditEntry],
-    settings: Settings,
+    owner: JournalOwner, writers: dict[str, BufferedWriter[Any]], settings: Settings
 ) -> None:
     """Write the records dead processes journalled: at once, then now and then."""
-    writers: dict[str, BufferedWriter[Any]] = {USAGE.name: usage, AUDIT.name: audit}
 
     async def look() -> None:
         adopt(owner.directory, owner.name, writers)

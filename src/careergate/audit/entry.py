@@ -9,6 +9,7 @@ from typing import Any
 
 from careergate.storage.tables import AuditRow
 from careergate.storage.times import as_utc
+from careergate.usage.record import UsageRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,42 @@ class AuditEntry:
     cleared (``careergate.audit.redaction``)."""
     seq: int | None = None
     """Its place in the chain, once written."""
+
+    @classmethod
+    def of_call(
+        cls,
+        record: UsageRecord,
+        actor: str,
+        action: str,
+        pii_kinds: tuple[str, ...],
+        pii_action: str,
+        *,
+        user: bool = True,
+        target: str | None = None,
+    ) -> AuditEntry:
+        """An AI call's entry, from its usage record: a refusal is a 4xx of careergate's
+        or the upstream's, a caller that went away is not one. ``user``: whether the entry
+        names the record's user (an erasure clears it from the entry); ``target``: what
+        it acted on besides (a batch, for its lines)."""
+        status, error_code = record.status_code, record.error_code
+        refused = 400 <= status < 500 and error_code != "client_closed"
+        return cls(
+            at=record.created_at,
+            actor=actor,
+            source="gateway",
+            action=action,
+            target=target,
+            user=record.user_id if user else None,
+            team=record.team,
+            feature=record.feature,
+            model=record.model_served or record.model_requested,
+            decision="refused" if refused else "allowed",
+            status=status,
+            error_code=error_code,
+            pii_kinds=pii_kinds,
+            pii_action=pii_action,
+            request_id=record.request_id,
+        )
 
     @classmethod
     def from_row(cls, row: AuditRow) -> AuditEntry:

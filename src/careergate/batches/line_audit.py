@@ -43,24 +43,10 @@ def line_entries(
     for custom_id, record in zip(custom_ids, records, strict=True):
         line = plan.get(custom_id)
         spec = line.spec if line is not None else fallback
-        refused = 400 <= record.status_code < 500
+        action = f"ai.{spec.name}" if spec is not None else "ai.batch"
+        kinds = line.pii_kinds if line is not None else ()
+        pii_action = line.pii_action if line is not None else "off"
         entries.append(
-            AuditEntry(
-                at=record.created_at,
-                actor=actor,
-                source="gateway",
-                action=f"ai.{spec.name}" if spec is not None else "ai.batch",
-                target=batch.id,
-                user=record.user_id,
-                team=record.team,
-                feature=record.feature,
-                model=record.model_served or record.model_requested,
-                decision="refused" if refused else "allowed",
-                status=record.status_code,
-                error_code=record.error_code,
-                pii_kinds=line.pii_kinds if line is not None else (),
-                pii_action=line.pii_action if line is not None else "off",
-                request_id=record.request_id,
-            )
+            AuditEntry.of_call(record, actor, action, kinds, pii_action, target=batch.id)
         )
     return entries

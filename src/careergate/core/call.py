@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 
-from careergate.audit.entry import AuditEntry
 from careergate.auth.principal import Principal
 from careergate.budgets.ledger import Reservation
 from careergate.endpoints import EndpointSpec
@@ -139,29 +138,6 @@ class Outcome:
             fallback=self.fallback,
             route=self.route_note,
             cache=self.cache,
-        )
-
-    def audit_entry(self, record: UsageRecord) -> AuditEntry:
-        """The request's audit entry (``record``: its usage record). A refusal is a
-        4xx of careergate's or the upstream's; a caller that went away is not one."""
-        principal = self.principal
-        refused = 400 <= self.status < 500 and self.error_code != "client_closed"
-        return AuditEntry(
-            at=record.created_at,
-            actor=f"key:{principal.key_prefix}" if principal else "unauthenticated",
-            source="gateway",
-            action=f"ai.{self.endpoint.name}",
-            target=self.batch,
-            user=record.user_id,
-            team=record.team,
-            feature=record.feature,
-            model=record.model_served or record.model_requested,
-            decision="refused" if refused else "allowed",
-            status=self.status,
-            error_code=self.error_code,
-            pii_kinds=self.pii_kinds,
-            pii_action=self.pii_action,
-            request_id=self.request_id,
         )
 
 

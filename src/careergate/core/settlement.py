@@ -1,9 +1,9 @@
 """Settling a request: what happens once, at its end, whatever the outcome.
 
 The record is built from the request's outcome, priced, then handed to each settler in
-turn: the usage and audit sinks (batched, written off the request's path), metrics, the
-performance objectives, the budgets (the reservation released, the real cost charged)
-and the request's log line.
+turn: the records' sink (the usage record and the audit entry, batched and written off
+the request's path), metrics, the performance objectives, the budgets (the reservation
+released, the real cost charged) and the request's log line.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from careergate.audit.entry import AuditEntry
 from careergate.budgets.ledger import BudgetLedger
 from careergate.core.call import Outcome
 from careergate.observability.logs import RequestLog
@@ -19,6 +18,7 @@ from careergate.observability.metrics import GatewayMetrics
 from careergate.observability.performance import PerformanceMonitor
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.records.buffer import RecordSink
+from careergate.records.calls import CallRecord
 from careergate.usage.record import UsageRecord
 
 
@@ -54,20 +54,21 @@ class Settlement:
             settler.settle(outcome, record)
 
 
-class WriteUsage:
-    def __init__(self, sink: RecordSink[UsageRecord]) -> None:
+class WriteRecords:
+    """The request's usage record and audit entry, as one record (``CallRecord``: the
+    entry is built where it is written, off the event loop)."""
+
+    def __init__(self, sink: RecordSink[CallRecord]) -> None:
         self.sink = sink
 
     def settle(self, outcome: Outcome, record: UsageRecord) -> None:
-        self.sink.record(record)
-
-
-class WriteAudit:
-    def __init__(self, sink: RecordSink[AuditEntry]) -> None:
-        self.sink = sink
-
-    def settle(self, outcome: Outcome, record: UsageRecord) -> None:
-        self.sink.record(outcome.audit_entry(record))
+        principal = outcome.principal
+        actor = f"key:{principal.key_prefix}" if principal else "unauthenticated"
+        action = f"ai.{outcome.endpoint.name}"
+        pii_kinds, pii_action = outcome.pii_kinds, outcome.pii_action
+        self.sink.record(
+            CallRecord(record, actor, action, pii_kinds, pii_action, target=outcome.batch)
+        )
 
 
 class CountMetrics:

@@ -24,20 +24,22 @@ from careergate.usage.record import TokenUsage
 _POSITIVE = ("max_tokens", "max_completion_tokens", "n")
 
 
-def message_slots(message: dict[str, Any]) -> Iterator[Slot]:
-    """The texts of one chat message: its content (string or text parts) and the
-    arguments of its tool calls (JSON documents)."""
+def message_slots(message: dict[str, Any], slots: list[Slot]) -> None:
+    """Add the texts of one chat message to ``slots``: its content (string or text
+    parts) and the arguments of its tool calls (JSON documents)."""
     content = message.get("content")
     if isinstance(content, str):
-        yield Slot(message, "content")
+        slots.append(Slot(message, "content"))
     elif isinstance(content, list):
         for part in content:
             if isinstance(part, dict) and isinstance(part.get("text"), str):
-                yield Slot(part, "text")
-    for call in message.get("tool_calls") or ():
-        function = call.get("function") if isinstance(call, dict) else None
-        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-            yield Slot(function, "arguments", in_json=True)
+                slots.append(Slot(part, "text"))
+    calls = message.get("tool_calls")
+    if calls:
+        for call in calls:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                slots.append(Slot(function, "arguments", in_json=True))
 
 
 class ChatStream(StreamForm):
@@ -156,12 +158,11 @@ class ChatCompletions(EndpointSpec):
                 )
 
     def text_slots(self, body: Json) -> list[Slot]:
-        return [
-            slot
-            for message in body["messages"]
-            if isinstance(message, dict)
-            for slot in message_slots(message)
-        ]
+        slots: list[Slot] = []
+        for message in body["messages"]:
+            if isinstance(message, dict):
+                message_slots(message, slots)
+        return slots
 
     def participant_slots(self, body: Json) -> list[Slot]:
         """The ``name`` of each message written by a participant (a person), not those of
@@ -178,10 +179,11 @@ class ChatCompletions(EndpointSpec):
         slots: list[Slot] = []
         for choice in answer.get("choices") or ():
             message = choice.get("message") if isinstance(choice, dict) else None
-            if not isinstance(message, dict):
-                continue
-            for slot in message_slots(message):
-                slots.append(Slot(slot.container, slot.key, slot.in_json or structured))
+            if isinstance(message, dict):
+                message_slots(message, slots)
+        if structured:  # every text of the answer is a JSON document
+            for slot in slots:
+                slot.in_json = True
         return slots
 
     def prompt_texts(self, body: Json) -> list[str]:

@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Slot:
+    """``container[key]``, a text (not frozen: every request makes several, and a
+    frozen dataclass costs three times as much to make)."""
+
     container: Any
     key: Any
     in_json: bool = False

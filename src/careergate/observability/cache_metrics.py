@@ -37,10 +37,17 @@ HIT_RATIO = (
 
 
 class CacheMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    """``deferred``: lookups are counted in plain integers and added to the counters when
+    the metrics are read (``flush``), which only a process that does not share its
+    figures with others may do (a shared counter is read from its file by any worker);
+    every request is counted here, and a counter's increment takes a lock."""
+
+    def __init__(self, registry: CollectorRegistry, *, deferred: bool = False) -> None:
         self._lookups = Counter(*LOOKUPS, ["feature", "result"], registry=registry)
         self._saved = Counter(*SAVED, ["feature"], registry=registry)
         self._children: dict[tuple[str, str], Any] = {}
+        self._deferred = deferred
+        self._pending: Counts[tuple[str, str]] = Counts()
         self.hits: Counts[str] = Counts()
         self.looked_up: Counts[str] = Counts()
         registry.register(_HitRatio(self))
@@ -50,12 +57,10 @@ class CacheMetrics:
         if result is None:
             return
         feature = record.feature or ""
-        child = self._children.get((feature, result))
-        if child is None:
-            if len(self._children) > 10_000:  # features are named by keys: bounded anyway
-                self._children.clear()
-            child = self._children[(feature, result)] = self._lookups.labels(feature, result)
-        child.inc()
+        if self._deferred:
+            self._pending[(feature, result)] += 1
+        else:
+            self._count((feature, result), 1)
         if result == "bypass":
             return
         self.looked_up[feature] += 1
@@ -63,6 +68,20 @@ class CacheMetrics:
             self.hits[feature] += 1
             if record.cache_saved_nano_usd:
                 self._saved.labels(feature).inc(record.cache_saved_nano_usd / 1e9)
+
+    def flush(self) -> None:
+        """Add the lookups counted since the last flush to the counters."""
+        pending, self._pending = self._pending, Counts()
+        for labels, count in pending.items():
+            self._count(labels, count)
+
+    def _count(self, labels: tuple[str, str], count: int) -> None:
+        child = self._children.get(labels)
+        if child is None:
+            if len(self._children) > 10_000:  # features are named by keys: bounded anyway
+                self._children.clear()
+            child = self._children[labels] = self._lookups.labels(*labels)
+        child.inc(count)
 
 
 class _HitRatio(Collector):

@@ -84,7 +84,7 @@ class GatewayMetrics:
         self._upstream: Callable[[str, float], None]
         # Rare by nature: prometheus_client's own counter, shared by worker processes too.
         self._corrected = Counter(*CORRECTED, ["deployment", "reason"], registry=self.registry)
-        self.cache = CacheMetrics(self.registry)
+        self.cache = CacheMetrics(self.registry, deferred=not self._shared)
         if self._shared:
             self._count = _PrometheusValues(self.registry).add
             upstream = Histogram(
@@ -131,6 +131,7 @@ class GatewayMetrics:
             for collector in self._read_when_scraped:
                 combined.register(collector)
             return generate_latest(combined)
+        self.cache.flush()
         return generate_latest(self.registry)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind, resolve_overlaps
 from careergate.privacy.known import find_known, find_name_parts
-from careergate.privacy.memo import Memo
 from careergate.privacy.names import NameFinder
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.subject import Subject

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
+from functools import lru_cache
 
 import orjson
 
@@ -33,7 +34,14 @@ PLACEHOLDER = re.compile(
 LONGEST_PLACEHOLDER = max(len(kind.value) for kind in PiiKind) + len("[_9999_FAMILY_999]")
 
 
+_NAME = {kind: kind.value for kind in PiiKind}
+"""Each kind's name: a dict lookup, where an enum's ``value`` is a property's call."""
+
+
+@lru_cache(maxsize=8192)
 def _normal(kind: PiiKind, value: str) -> str:
+    """The form a value is told apart by (a request meets the same values again and
+    again: a conversation resends them with every turn)."""
     if kind is PiiKind.PHONE:
         return re.sub(r"\D", "", value)[-PHONE_CORE_DIGITS:]  # as the finder matches them
     return fold(" ".join(value.split()))  # "José" and "JOSE" are one person
@@ -106,9 +114,9 @@ class Placeholders:
         placeholder = self._placeholder.get(key)
         if placeholder is None:
             self._numbers[kind] += 1
-            while (kind.value, self._numbers[kind]) in self._taken:
+            while (_NAME[kind], self._numbers[kind]) in self._taken:
                 self._numbers[kind] += 1
-            placeholder = f"[{kind.value}_{self._numbers[kind]}]"
+            placeholder = f"[{_NAME[kind]}_{self._numbers[kind]}]"
             self._placeholder[key] = placeholder
             self._value[placeholder] = value
         return placeholder
@@ -129,7 +137,7 @@ class Placeholders:
 
     def placeholder(self, finding: Finding, value: str) -> str:
         if self.mask:
-            return f"[{finding.kind.value}]"
+            return f"[{_NAME[finding.kind]}]"
         if finding.part and finding.canonical:
             whole = self._register(PiiKind.PERSON, finding.canonical)
             return self._spelt(f"{whole[:-1]}_{finding.part}]", value)
@@ -156,7 +164,7 @@ class Placeholders:
             value = text[finding.start : finding.end]
             pieces.append(text[last : finding.start])
             pieces.append(self.placeholder(finding, value))
-            self.kinds[finding.kind.value] += 1
+            self.kinds[_NAME[finding.kind]] += 1
             last = finding.end
         pieces.append(text[last:])
         return "".join(pieces)

@@ -43,6 +43,10 @@ HANDLED = {
     PrivacyMode.REFUSE: "refused",
 }
 _JSON = json.JSONDecoder()
+_NOBODY = Subject()
+_NOTHING = Placeholders(_NOBODY)
+"""The table of a request in which nothing was replaced: empty, and never written to (a
+request's own table is made as soon as there is anything to put in it)."""
 
 
 @dataclass(slots=True)
@@ -82,13 +86,18 @@ class Protection:
         )
 
     def restore_answer(self, answer: dict[str, Any]) -> bool:
-        """Put the values back into a chat completion; False when nothing could change."""
+        """Put the values back into an answer; ``False`` when no text of it changed (it
+        held no placeholder): the upstream's bytes can then be relayed as they came."""
         if not self.placeholders.restorable:
             return False
-        slots = self.endpoint.answer_slots(answer, self.structured)
-        for slot in slots:
-            slot.set(self.placeholders.restore(slot.get(), in_json=slot.in_json))
-        return bool(slots)
+        changed = False
+        for slot in self.endpoint.answer_slots(answer, self.structured):
+            text = slot.get()
+            restored = self.placeholders.restore(text, in_json=slot.in_json)
+            if restored != text:
+                slot.set(restored)
+                changed = True
+        return changed
 
     def stream_restorer(self) -> ChunkRestorer | None:
         """Restores a stream of this endpoint chunk by chunk; ``None`` when nothing can
@@ -147,8 +156,13 @@ class PrivacyShield:
         spec = await self._subject(extension, user)
         for embedded in _embedded_resumes(texts):
             spec = (spec or SubjectSpec()).merged(SubjectSpec.from_resume(embedded))
-        subject = Subject.of(spec) if spec is not None else Subject()
+        subject = Subject.of(spec) if spec is not None else _NOBODY
         findings = await self.detector.detect(texts, subject)
+        participants = endpoint.participant_slots(body)
+        if not (subject.values or earlier or participants or any(findings)):
+            # Nothing to replace and nothing to restore (most requests, and every text of
+            # a conversation that holds no personal data): no table of its own.
+            return Protection(endpoint, mode, _NOTHING, endpoint.structured(body))
         placeholders = Placeholders(
             subject,
             mask=mode is not PrivacyMode.PSEUDONYMISE,
@@ -158,7 +172,7 @@ class PrivacyShield:
         for slot, text, found in zip(slots, texts, findings, strict=True):
             if found:
                 slot.set(placeholders.replace(text, found))
-        for slot in endpoint.participant_slots(body):
+        for slot in participants:
             slot.set(placeholders.participant(slot.get()))
         return Protection(endpoint, mode, placeholders, endpoint.structured(body))
 

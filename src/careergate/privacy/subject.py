@@ -76,6 +76,14 @@ class Subject:
     """A ``SubjectSpec`` as (kind, value) pairs in a fixed order."""
 
     values: tuple[tuple[PiiKind, str], ...] = field(default=())
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Hashed once: it is part of the memo's keys, looked up for every text.
+        object.__setattr__(self, "_hash", hash(self.values))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def of(cls, spec: SubjectSpec) -> Subject:

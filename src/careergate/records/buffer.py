@@ -23,7 +23,7 @@ import contextlib
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -95,15 +95,23 @@ class BufferedWriter(ABC, Generic[T]):
     def to_row(self, record: T) -> dict[str, Any]:
         """The record as the dead-letter file holds it."""
 
+    def dead_letter_rows(self, record: T) -> list[tuple[str, dict[str, Any]]]:
+        """The record as the dead-letter files hold it: (kind of file, row) for each
+        record it holds (a request's ``CallRecord`` holds two)."""
+        return [(self.kind, self.to_row(record))]
+
     def release(self) -> None:
         """Let go of what writing needed (connections), once everything is written."""
+
+    encode: Callable[[Any], bytes] = staticmethod(orjson.dumps)
+    """The record's JSON, as the journal keeps it and the record process reads it."""
 
     def record(self, record: T, /) -> None:
         """Journal the record (it is on disk when this returns) and buffer it; the
         request may be answered once every record it makes has passed here."""
         line = None
         if self.journal is not None:
-            line = orjson.dumps(record)
+            line = self.encode(record)
             self.journal.append(line)
         self._buffer.append((record, line))
         if len(self._buffer) >= self.batch_size:
@@ -178,10 +186,14 @@ class BufferedWriter(ABC, Generic[T]):
                 "dropped %d %s records: %s (no dead-letter file)", len(records), self.kind, why
             )
             return
-        rows = (self.to_row(record) for record, _ in records)
-        path = set_aside(self._dead_letter, self.kind, rows)
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for record, _ in records:
+            for kind, row in self.dead_letter_rows(record):
+                by_kind.setdefault(kind, []).append(row)
+        paths = [set_aside(self._dead_letter, kind, rows) for kind, rows in by_kind.items()]
         self.dead_lettered += len(records)
-        log.error("set aside %d %s records in %s: %s", len(records), self.kind, path, why)
+        where = ", ".join(str(path) for path in paths)
+        log.error("set aside %d %s records in %s: %s", len(records), self.kind, where, why)
 
     async def close(self) -> None:
         self._closing = True

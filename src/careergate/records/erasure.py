@@ -7,9 +7,10 @@ of the user's there:
 
 - a dead process's segments are rewritten under its lock (the lock a replay takes), each
   record changed as the erasure changes its table (``kinds.RecordKind.erase``: usage
-  records get the erasure's token, audit entries lose the user and details), so that the
-  replay writes them as they now are. A line that does not parse (cut short by a power
-  loss, which the replay skips) and names the user is dropped;
+  records get the erasure's token, audit entries lose the user and details, a request's
+  record both), so that the replay writes them as they now are. A line that does not
+  parse (cut short by a power loss, which the replay skips) and names the user is
+  dropped;
 - a living process's segments that name the user are waited for, up to ``wait``
   seconds: they are deleted once their records are committed, so that the erasure,
   which reaches the database after this, finds those records there. A segment a living
@@ -121,12 +122,12 @@ def _rewrite(path: Path, kind: RecordKind[object], needle: bytes, user: str, tok
             fields = orjson.loads(line)
         except orjson.JSONDecodeError:
             if needle in line:  # cut short, and the replay would skip it anyway
-                changed += 1
+                changed += kind.records
                 continue
             kept.append(line)
             continue
         if isinstance(fields, dict) and kind.erase(fields, user, token):
-            changed += 1
+            changed += kind.records
             line = orjson.dumps(fields)
         kept.append(line)
     if changed:

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+import orjson
+
 from careergate.audit.entry import AuditEntry
 from careergate.records.buffer import BufferedWriter
-from careergate.records.tables import AuditWriter, UsageWriter
+from careergate.records.calls import CallRecord, encode_call
+from careergate.records.tables import AuditWriter, CallWriter, UsageWriter, call_dead_letters
 from careergate.storage.database import Database
 from careergate.usage.record import TokenUsage, UsageRecord
 
@@ -29,6 +32,18 @@ class RecordKind(Generic[T]):
     to_row: Callable[[T], dict[str, Any]]
     decode: Callable[[dict[str, Any]], T]
     erase: Callable[[dict[str, Any], str, str], bool]
+    dead_letters: Callable[[T], list[tuple[str, dict[str, Any]]]] | None = None
+    """(kind of file, row) for each record it holds, when not its own kind's file."""
+    records: int = 1
+    """The records one of it holds (a request's ``CallRecord``: its usage record and its
+    audit entry), as an erasure counts them."""
+    encode: Callable[[T], bytes] = orjson.dumps
+    """Its JSON, which ``decode`` reads back."""
+
+    def dead_letter_rows(self, record: T) -> list[tuple[str, dict[str, Any]]]:
+        if self.dead_letters is not None:
+            return self.dead_letters(record)
+        return [(self.name, self.to_row(record))]
 
 
 def _usage_record(fields: dict[str, Any]) -> UsageRecord:
@@ -41,6 +56,12 @@ def _audit_entry(fields: dict[str, Any]) -> AuditEntry:
     fields["at"] = datetime.fromisoformat(fields["at"])
     fields["pii_kinds"] = tuple(fields["pii_kinds"])
     return AuditEntry(**fields)
+
+
+def _call_record(fields: dict[str, Any]) -> CallRecord:
+    fields["usage"] = _usage_record(fields["usage"])
+    fields["pii_kinds"] = tuple(fields["pii_kinds"])
+    return CallRecord(**fields)
 
 
 def _erase_from_usage(fields: dict[str, Any], user: str, token: str) -> bool:
@@ -60,10 +81,28 @@ def _erase_from_audit(fields: dict[str, Any], user: str, token: str) -> bool:
     return True
 
 
+def _erase_from_call(fields: dict[str, Any], user: str, token: str) -> bool:
+    """The usage record as ``_erase_from_usage``; the entry then names nobody."""
+    if not _erase_from_usage(fields["usage"], user, token):
+        return False
+    fields["entry_names_user"] = False
+    return True
+
+
 USAGE = RecordKind[UsageRecord](
     "usage", UsageWriter, UsageWriter.to_row, _usage_record, _erase_from_usage
 )
 AUDIT = RecordKind[AuditEntry](
     "audit", AuditWriter, AuditWriter.to_row, _audit_entry, _erase_from_audit
 )
-KINDS: dict[str, RecordKind[Any]] = {kind.name: kind for kind in (USAGE, AUDIT)}
+CALL = RecordKind[CallRecord](
+    "call",
+    CallWriter,
+    CallWriter.to_row,
+    _call_record,
+    _erase_from_call,
+    dead_letters=call_dead_letters,
+    records=2,
+    encode=encode_call,
+)
+KINDS: dict[str, RecordKind[Any]] = {kind.name: kind for kind in (USAGE, AUDIT, CALL)}

@@ -31,6 +31,8 @@ class OffloadedWriter(BufferedWriter[T]):
     ) -> None:
         super().__init__(flush_seconds, batch_size, dead_letter, journal)
         self.kind = kind.name
+        self._kind = kind
+        self.encode = kind.encode
         self._rows = kind.to_row
         self._process = process
 
@@ -40,8 +42,11 @@ class OffloadedWriter(BufferedWriter[T]):
     async def write_pending(self, batch: Sequence[Pending[T]]) -> None:
         """The batch as a JSON array of the records' JSON: journalled records were
         encoded once already, and are not again."""
-        lines = [line if line is not None else orjson.dumps(record) for record, line in batch]
+        lines = [line if line is not None else self.encode(record) for record, line in batch]
         await self._process.write(self.kind, b"[" + b",".join(lines) + b"]")
 
     def to_row(self, record: T) -> dict[str, Any]:
         return self._rows(record)
+
+    def dead_letter_rows(self, record: T) -> list[tuple[str, dict[str, Any]]]:
+        return self._kind.dead_letter_rows(record)

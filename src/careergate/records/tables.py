@@ -27,6 +27,7 @@ from sqlalchemy import Table, select
 from careergate.audit.chain import AUDIT_TABLE, append, lock_head, sealed
 from careergate.audit.entry import AuditEntry
 from careergate.records.buffer import BufferedWriter
+from careergate.records.calls import CallRecord, encode_call
 from careergate.records.dead_letters import USAGE_TABLE
 from careergate.records.journal import Journal
 from careergate.storage.batch import BatchInserter, OnConflict, Transaction
@@ -106,3 +107,52 @@ async def _not_yet_written(
     )
     written = set(found.scalars())
     return [row for row in rows if row["request_id"] not in written] if written else rows
+
+
+class CallWriter(BufferedWriter[CallRecord]):
+    """A request's records: the usage records of a batch written as ``UsageWriter``
+    writes them, then their audit entries as ``AuditWriter`` does (each transaction
+    may be repeated: a usage record is written once per request id, an entry once per
+    request)."""
+
+    kind = "call"
+    encode = staticmethod(encode_call)
+
+    def __init__(
+        self,
+        database: Database,
+        flush_seconds: float = 0.5,
+        batch_size: int = 500,
+        dead_letter: Path | None = None,
+        journal: Journal | None = None,
+    ) -> None:
+        super().__init__(flush_seconds, batch_size, dead_letter, journal)
+        self._usage = UsageWriter(database)
+        self._audit = AuditWriter(database)
+
+    async def write(self, batch: Sequence[CallRecord]) -> None:
+        await self._usage.write([call.usage for call in batch])
+        await self._audit.write([call.audit_entry() for call in batch])
+
+    def release(self) -> None:
+        self._usage.release()
+        self._audit.release()
+
+    @staticmethod
+    def to_row(record: CallRecord) -> dict[str, Any]:
+        return {
+            "usage": UsageWriter.to_row(record.usage),
+            "audit": AuditWriter.to_row(record.audit_entry()),
+        }
+
+    def dead_letter_rows(self, record: CallRecord) -> list[tuple[str, dict[str, Any]]]:
+        return call_dead_letters(record)
+
+
+def call_dead_letters(record: CallRecord) -> list[tuple[str, dict[str, Any]]]:
+    """A request's records in the files their kinds' dead letters go to (the usage
+    record where ``careergate db replay-usage`` finds it)."""
+    return [
+        (UsageWriter.kind, UsageWriter.to_row(record.usage)),
+        (AuditWriter.kind, AuditWriter.to_row(record.audit_entry())),
+    ]

@@ -30,7 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.endpoints import EndpointSpec
 from careergate.errors import InvalidRequest
-from careergate.security.secrets import SecretScanner, replace_spans
+from careergate.memo import Memo
+from careergate.security.secrets import SecretScanner, SecretSpan, replace_spans
 
 STAND_IN = "[SECRET]"
 """What a masked credential becomes."""
@@ -107,6 +108,17 @@ class PromptSecrets:
     def __init__(self, policy: SecretsPolicy, scanner: SecretScanner) -> None:
         self.policy = policy
         self.scanner = scanner
+        self._shapes: Memo[tuple[SecretSpan, ...]] = Memo()
+        """The published formats found in texts seen lately: a chat client resends its
+        whole history with every turn, and most texts hold none (the known values are
+        looked for every time: the caller's own key differs between requests)."""
+
+    def _shapes_in(self, text: str) -> tuple[SecretSpan, ...]:
+        found = self._shapes.get(text)
+        if found is None:
+            found = tuple(self.scanner.shapes(text))
+            self._shapes.put(text, found, len(text))
+        return found
 
     def protect(
         self,
@@ -124,7 +136,7 @@ class PromptSecrets:
         changed = 0
         for slot in endpoint.text_slots(body):
             text = slot.get()
-            spans = self.scanner.find_whole(text, known)
+            spans = self.scanner.find_whole(text, known, self._shapes_in)
             if not spans:
                 continue
             if mode is SecretsMode.REFUSE:

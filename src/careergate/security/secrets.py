@@ -24,7 +24,7 @@ few microseconds per text without one (``bench/secrets_bench.py``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 REDACTED = "[REDACTED]"
@@ -191,14 +191,15 @@ class _Table:
         self.clues = tuple((clue, tuple(indexes)) for clue, indexes in by_clue.items())
 
     def find(self, text: str, known: Iterable[str]) -> list[SecretSpan]:
+        spans = _known_in(text, known)
+        spans.extend(self.shapes(text))
+        spans.sort(key=_text_order)
+        return spans
+
+    def shapes(self, text: str) -> list[SecretSpan]:
+        """The credentials of a published format in ``text``: a function of the text
+        alone, which a caller may remember."""
         spans: list[SecretSpan] = []
-        for value in known:
-            if len(value) < MIN_KNOWN_LENGTH:
-                continue
-            start = text.find(value)
-            while start >= 0:
-                spans.append(SecretSpan("known", start, start + len(value)))
-                start = text.find(value, start + len(value))
         present = {index for clue, indexes in self.clues if clue in text for index in indexes}
         for index in sorted(present):
             found = self.formats[index]
@@ -206,8 +207,23 @@ class _Table:
             for match in found.regex.finditer(text):
                 start, end = match.span("secret") if secret_group else match.span()
                 spans.append(SecretSpan(found.name, start, end))
-        spans.sort(key=lambda span: (span.start, -span.end))
         return spans
+
+
+def _known_in(text: str, known: Iterable[str]) -> list[SecretSpan]:
+    spans: list[SecretSpan] = []
+    for value in known:
+        if len(value) < MIN_KNOWN_LENGTH:
+            continue
+        start = text.find(value)
+        while start >= 0:
+            spans.append(SecretSpan("known", start, start + len(value)))
+            start = text.find(value, start + len(value))
+    return spans
+
+
+def _text_order(span: SecretSpan) -> tuple[int, int]:
+    return span.start, -span.end
 
 
 _PUBLISHED = _Table(FORMATS)
@@ -267,14 +283,27 @@ class SecretScanner:
         of this request alone, such as the caller's own key)."""
         return self._table.find(text, (*self._known, *known))
 
-    def find_whole(self, text: str, known: Iterable[str] = ()) -> list[SecretSpan]:
+    def find_whole(
+        self,
+        text: str,
+        known: Iterable[str] = (),
+        shapes: Callable[[str], Sequence[SecretSpan]] | None = None,
+    ) -> list[SecretSpan]:
         """``find``'s spans widened to the whole token each stands in: a prompt must keep
         none of a key, so its type prefix goes too (``sk-proj-...``), which ``scrub``
-        leaves readable in logs to tell keys apart."""
-        return [
-            SecretSpan(span.kind, *_whole_token(text, span.start, span.end))
-            for span in self.find(text, known)
-        ]
+        leaves readable in logs to tell keys apart. ``shapes`` finds the published
+        formats instead of the scanner (one that remembers texts it has seen: a
+        conversation resends its history with every turn)."""
+        spans = _known_in(text, (*self._known, *known))
+        spans.extend(shapes(text) if shapes is not None else self._table.shapes(text))
+        if not spans:
+            return spans
+        spans.sort(key=_text_order)
+        return [SecretSpan(span.kind, *_whole_token(text, span.start, span.end)) for span in spans]
+
+    def shapes(self, text: str) -> list[SecretSpan]:
+        """The credentials of a published format in ``text`` (none of the known values)."""
+        return self._table.shapes(text)
 
     def scrub(self, text: str, known: Iterable[str] = (), marker: str = REDACTED) -> str:
         """``text`` with every credential ``find`` reports replaced by ``marker``."""

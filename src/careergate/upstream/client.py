@@ -23,7 +23,7 @@ from careergate.errors import (
 from careergate.settings import TimeoutSettings
 from careergate.upstream import http1
 from careergate.upstream.deadline import Deadline
-from careergate.upstream.keyring import HeldBack, KeyRing
+from careergate.upstream.keyring import Credential, HeldBack, KeyRing
 from careergate.upstream.retry import (
     RetryBudget,
     RetryPolicy,
@@ -102,6 +102,8 @@ class UpstreamClient:
         self.timeouts = timeouts
         self._pool: http1.Pool | None = None
         self._urls: dict[tuple[str, ssl.SSLContext], http1.RequestUrl] = {}
+        self._posts: dict[tuple[str, str, str, int], tuple[Credential, http1.PreparedPost]] = {}
+        """The prepared head of each deployment's endpoint, model and key in use."""
         self._budgets: dict[str, RetryBudget] = {}
         """Per deployment, made on its first request."""
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -132,6 +134,21 @@ class UpstreamClient:
                 self._urls.clear()
             target = self._urls[(url, tls)] = http1.RequestUrl.parse(url, tls)
         return target
+
+    def _prepared(self, target: Target, path: str, credential: Credential) -> http1.PreparedPost:
+        """The head of a model call to ``target``'s ``path`` with ``credential``, made
+        once per deployment, endpoint, model and key (not per request)."""
+        name = target.deployment.config.name
+        key = (name, path, target.upstream_model, id(credential))
+        found = self._posts.get(key)
+        if found is not None and found[0] is credential:  # an id may be reused
+            return found[1]
+        url = target.deployment.provider.url(path, target.upstream_model)
+        prepared = http1.PreparedPost.of(self._request_url(url, name), credential.headers)
+        if len(self._posts) >= _URLS_KEPT:
+            self._posts.clear()
+        self._posts[key] = (credential, prepared)
+        return prepared
 
     def budget(self, deployment: str) -> RetryBudget:
         """The retry budget of ``deployment`` in this process."""
@@ -229,8 +246,6 @@ class UpstreamClient:
         *,
         stream: bool,
     ) -> UpstreamStream | UpstreamReply:
-        url = target.deployment.provider.url(path, target.upstream_model)
-        where = self._request_url(url, target.deployment.name)
         loop = self.loop or asyncio.get_running_loop()
         budget = self.budget(target.deployment.name)
         budget.deposit(loop.time())
@@ -243,11 +258,11 @@ class UpstreamClient:
                 continue
             attempt += 1
             # OpenAI records X-Client-Request-Id with the request: one id across both logs.
-            headers = {**credential.headers, "x-client-request-id": request_id}
+            prepared = self._prepared(target, path, credential)
             try:
                 async with Deadline(deadline, self.loop) as scope:
                     try:
-                        resp = await self.pool.request("POST", where, headers, payload)
+                        resp = await self.pool.post(prepared, payload, request_id)
                         if stream and resp.status < 300:
                             self.keys.learn(credential, resp.headers, loop.time())
                             return UpstreamStream(resp, attempt, self.loop)

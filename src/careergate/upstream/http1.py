@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
@@ -78,6 +79,34 @@ class RequestUrl:
         if parts.query:
             path += "?" + quote(parts.query, safe=_PATH_SAFE + "?")
         return cls(Origin(parts.hostname, port, tls if secure else None), path)
+
+
+def _header_lines(headers: dict[str, str]) -> bytes:
+    """``name: value`` lines; a value (or name) holding a line break is refused."""
+    lines = []
+    for name, value in headers.items():
+        if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
+            raise ValueError(f"header {name!r} holds a line break")
+        lines.append(f"{name}: {value}\r\n")
+    return "".join(lines).encode("latin-1")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPost:
+    """The fixed part of the POSTs to one URL with one set of headers: every model call
+    to a deployment with one key sends the same head but for its length and its
+    request's id (``Pool.post``), so the rest is built and checked once."""
+
+    url: RequestUrl
+    start: bytes
+    """The request line and ``host``."""
+    headers: bytes
+    """The other header lines, checked."""
+
+    @classmethod
+    def of(cls, url: RequestUrl, headers: dict[str, str]) -> PreparedPost:
+        start = f"POST {url.path} HTTP/1.1\r\nhost: {url.origin.host_header}\r\n"
+        return cls(url, start.encode("latin-1"), _header_lines(headers))
 
 
 class Response:
@@ -343,21 +372,34 @@ class Pool:
         self._slots = asyncio.Semaphore(max_requests)
         """Requests in flight at once (and so connections in use): the rest wait."""
 
-    async def request(
+    def request(
         self, method: str, url: RequestUrl, headers: dict[str, str], body: bytes = b""
-    ) -> Response:
+    ) -> Awaitable[Response]:
         """Send a request and wait for its answer's head. On any failure or
         cancellation before then, the connection is closed."""
-        origin = url.origin
-        lines = [f"{method} {url.path} HTTP/1.1\r\nhost: {origin.host_header}\r\n"]
+        lines = [f"{method} {url.path} HTTP/1.1\r\nhost: {url.origin.host_header}\r\n"]
         if body or method == "POST":
             lines.append(f"content-length: {len(body)}\r\n")
-        for name, value in headers.items():
-            if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
-                raise ValueError(f"header {name!r} holds a line break")
-            lines.append(f"{name}: {value}\r\n")
+        lines.append(_header_lines(headers).decode("latin-1"))
         lines.append("\r\n")
-        head = "".join(lines).encode("latin-1")
+        return self.send(url.origin, "".join(lines).encode("latin-1"), body)
+
+    def post(self, prepared: PreparedPost, body: bytes, request_id: str) -> Awaitable[Response]:
+        """``request`` of a POST whose head was prepared once (``PreparedPost``): its
+        length and the request's id are all that is added."""
+        if "\n" in request_id or "\r" in request_id:
+            raise ValueError("the request id holds a line break")
+        head = b"%scontent-length: %d\r\n%sx-client-request-id: %s\r\n\r\n" % (
+            prepared.start,
+            len(body),
+            prepared.headers,
+            request_id.encode("latin-1"),
+        )
+        return self.send(prepared.url.origin, head, body)
+
+    async def send(self, origin: Origin, head: bytes, body: bytes) -> Response:
+        """Send a request (its whole head, and its body) and wait for its answer's
+        head."""
         await self._slots.acquire()
         try:
             connection = await self._connection(origin)

@@ -89,6 +89,8 @@ class Router:
                     self._exact[model] = (*self._exact.get(model, ()), target)
         self._fallbacks = fallbacks or {}
         self._routes: dict[str, Route] = {}
+        self._routes_for: dict[tuple[str, str], Route] = {}
+        """``route_for``'s answers: every request asks, and deployments do not change."""
         for model, alternatives in self._fallbacks.items():
             for alternative in alternatives:
                 if not self._targets(alternative):
@@ -125,6 +127,10 @@ class Router:
         naming them when none does (an endpoint such as the Responses API that some
         upstreams lack is refused rather than translated: its stored conversations and
         named events have no faithful counterpart in chat completions)."""
+        key = (model, endpoint)
+        found = self._routes_for.get(key)
+        if found is not None:
+            return found
         route = self.route(model)
         tiers = tuple(
             kept
@@ -132,11 +138,14 @@ class Router:
             if (kept := tuple(t for t in tier if t.deployment.serves(endpoint)))
         )
         if tiers:
-            return (
+            found = (
                 route
                 if len(tiers) == len(route.tiers) and _same(tiers, route)
                 else Route(model, tiers)
             )
+            if len(self._routes_for) < 10_000:  # as ``route``'s own
+                self._routes_for[key] = found
+            return found
         names = ", ".join(sorted({t.deployment.name for tier in route.tiers for t in tier}))
         raise InvalidRequest(
             f"`/v1/{endpoint}` is not available for the model `{model}`: its deployments "

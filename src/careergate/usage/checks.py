@@ -79,7 +79,7 @@ UNDER_COUNT_MIN_TOKENS = 50
 chat template adds weighs more than the text."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Ceilings:
     """The most tokens of each kind a request can truly use (``None``: no bound known)."""
 
@@ -102,31 +102,32 @@ def checked_usage(
         usage = TokenUsage(own_prompt(), own_completion(), estimated=True)
         usage.corrected = MISSING
         return usage
-    flaws: list[str] = []
-
-    def take(value: object, ceiling: int | None, over: str, own: Callable[[], int]) -> int:
-        flaw = _flaw(value, ceiling, over)
-        if flaw is not None:
-            flaws.append(flaw)
-            return own()
-        return value if isinstance(value, int) else 0
-
+    # Each count in turn: taken, or replaced by careergate's own; the first flaw found
+    # is the one recorded. Spelled out rather than looped: every answer passes here.
+    first: str | None = None
     prompt = reported.get("prompt_tokens", _ABSENT)
-    prompt = take(prompt, ceilings.prompt, PROMPT_OVER_CONTEXT, own_prompt)
-    if not flaws and below_words is not None and below_words(prompt):
+    flaw = _flaw(prompt, ceilings.prompt, PROMPT_OVER_CONTEXT)
+    if flaw is not None:
+        first, prompt = flaw, own_prompt()
+    elif below_words is not None and below_words(prompt):
         counted = own_prompt()
         if counted > UNDER_COUNT_MIN_TOKENS and prompt < counted * UNDER_COUNT_SHARE:
-            flaws.append(PROMPT_UNDER_COUNT)
-            prompt = counted
+            first, prompt = PROMPT_UNDER_COUNT, counted
     completion = reported.get("completion_tokens", _ABSENT)
     if completion is _ABSENT and ceilings.completion == 0:
         completion = 0  # an endpoint that generates nothing (embeddings) may leave it out
-    completion = take(completion, ceilings.completion, COMPLETION_OVER_LIMIT, own_completion)
-    cached = _detail(reported, "prompt_tokens_details", "cached_tokens")
-    cached = take(cached, prompt, CACHED_OVER_PROMPT, _none)
-    reasoning = _detail(reported, "completion_tokens_details", "reasoning_tokens")
-    reasoning = take(reasoning, completion, REASONING_OVER_COMPLETION, _none)
-    return TokenUsage(prompt, completion, cached, reasoning, corrected=next(iter(flaws), None))
+    flaw = _flaw(completion, ceilings.completion, COMPLETION_OVER_LIMIT)
+    if flaw is not None:
+        first, completion = first or flaw, own_completion()
+    cached: Any = _detail(reported, "prompt_tokens_details", "cached_tokens")
+    flaw = _flaw(cached, prompt, CACHED_OVER_PROMPT)
+    if flaw is not None:
+        first, cached = first or flaw, 0
+    reasoning: Any = _detail(reported, "completion_tokens_details", "reasoning_tokens")
+    flaw = _flaw(reasoning, completion, REASONING_OVER_COMPLETION)
+    if flaw is not None:
+        first, reasoning = first or flaw, 0
+    return TokenUsage(prompt, completion, cached, reasoning, corrected=first)
 
 
 def _flaw(value: object, ceiling: int | None, over: str) -> str | None:
@@ -164,7 +165,7 @@ class CountedEndpoint(Protocol):
     def prompt_texts(self, body: Json) -> list[str]: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Answered:
     """One answered request, as the check sees it."""
 

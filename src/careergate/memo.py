@@ -1,8 +1,9 @@
 """A bounded least-recently-used memo of what was found in texts.
 
 A chat client sends its whole history again with every turn, so the same texts come
-back request after request; finding personal data in them again costs far more than
-looking the answer up (about a millisecond for a resume of 250 words). The memo is
+back request after request; finding personal data (or credentials) in them again costs
+far more than looking the answer up (about a millisecond for a resume of 250 words). The
+privacy step and the secrets step each keep one. The memo is
 bounded twice: by entries, and by the characters of the texts it keeps alive as keys,
 so that a few long documents cannot hold on to much memory.
 
