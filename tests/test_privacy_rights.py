@@ -246,12 +246,13 @@ def ask_slowly(client: openai.OpenAI) -> str:
     return "ok"
 
 
-def _assert_exported_in_flight(settings: Settings, records: int, leases: int) -> None:
-    """The user's export shows what the database does not hold yet: the records in the
-    journals (half usage records, half audit entries) and the leases in flight."""
+def _assert_exported_in_flight(settings: Settings, calls: int, leases: int) -> None:
+    """The user's export shows what the database does not hold yet: the records of their
+    calls in the journals (each a usage record and its audit entry) and the leases in
+    flight."""
     exported = orjson.loads(run_cli(cli_env(settings), "privacy", "export", "--user", USER).stdout)
-    journalled = sorted(r["kind"] for r in exported["journalled_records"])
-    assert journalled == ["audit"] * (records // 2) + ["usage"] * (records // 2)
+    journalled = [r["kind"] for r in exported["journalled_records"]]
+    assert journalled == ["call"] * calls
     assert len(exported["budget_leases"]) == leases
 
 
@@ -284,7 +285,7 @@ def test_erasure_reaches_a_killed_gateways_journal_and_budget_leases(tmp_path: P
             first.process.wait(timeout=10)
         assert [f.result(timeout=30) for f in in_flight] == ["lost", "lost"]
         assert files_naming(settings.journal_dir, USER), "the killed gateway journalled none"
-        _assert_exported_in_flight(settings, records=6, leases=2)
+        _assert_exported_in_flight(settings, calls=3, leases=2)
 
         erased = orjson.loads(
             run_cli(cli_env(settings), "privacy", "delete", "--user", USER, "--yes").stdout

@@ -167,6 +167,7 @@ async def read_calls(database: Database, written: Sequence[CallRecord]) -> list[
                 entry.pii_kinds,
                 entry.pii_action,
                 entry_names_user=entry.user is not None,
+                target=entry.target,
             )
         )
     return read

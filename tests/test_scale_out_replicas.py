@@ -45,7 +45,7 @@ from careergate.runtime import key_store
 from careergate.settings import Settings
 from careergate.storage.database import Database
 from careergate.storage.tables import TaskItemRow, UsageRow
-from careergate.testing import FakeOpenAI
+from careergate.testing import FakeOpenAI, Fault
 from careergate.testing.balancer import NginxBalancer, nginx_binary
 from careergate.testing.replicas import ServeReplica
 from conftest import cli_env, free_port, gateway_settings, in_database, require_redis
@@ -315,14 +315,20 @@ def test_a_task_is_drained_by_the_workers_of_several_replicas(topology: Topology
         for n in range(24)
     ]
     headers = {"authorization": f"Bearer {secret}"}
-    with httpx.Client(base_url=topology.base_url, headers=headers, timeout=30) as api:
-        submitted = api.post("/tasks", json={"kind": "chat.completions", "requests": requests})
-        assert submitted.status_code == 202, submitted.text
-        task_id = submitted.json()["id"]
-        deadline = time.monotonic() + 60
-        while (task := api.get(f"/tasks/{task_id}").json())["status"] != "completed":
-            assert time.monotonic() < deadline, task
-            time.sleep(0.2)
+    # Items that take a while, as model calls do: one process cannot take them all.
+    topology.fast.faults.add_rate(Fault(delay=0.2), 1.0)
+    try:
+        with httpx.Client(base_url=topology.base_url, headers=headers, timeout=30) as api:
+            body = {"kind": "chat.completions", "requests": requests}
+            submitted = api.post("/tasks", json=body)
+            assert submitted.status_code == 202, submitted.text
+            task_id = submitted.json()["id"]
+            deadline = time.monotonic() + 60
+            while (task := api.get(f"/tasks/{task_id}").json())["status"] != "completed":
+                assert time.monotonic() < deadline, task
+                time.sleep(0.2)
+    finally:
+        topology.fast.faults.clear()
     assert task["progress"]["done"] == 24
     rows = topology.rows_when(24, team="tasks")
     assert len({row.request_id for row in rows}) == 24  # each item metered once
