@@ -144,7 +144,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
             _seed_eval(gateway, seeded.new_key(user="eval"))
             gateway.usage_rows(expected=9)
             wait_for(lambda: _alerted(seeded))  # noqa: B023 (waited for here, in the loop)
+            wait_for(lambda: _spent(seeded) > 0)  # noqa: B023 (charged just after each answer)
             yield seeded
+
+
+def _spent(seeded: Seeded) -> Decimal:
+    return Decimal(seeded.admin_api("/admin/budgets")["data"][0]["spent_usd"])
 
 
 def _alerted(seeded: Seeded) -> bool:
@@ -221,7 +226,7 @@ def test_an_admin_sees_the_seeded_run_on_every_page(browser: Any, seeded: Seeded
         _check_page(page, slug)
     _visit(page, seeded, "upstreams")
     assert _chart_total(page, "errors-chart") >= usage["requests"]  # requests by the minute
-    assert Decimal(seeded.admin_api("/admin/budgets")["data"][0]["spent_usd"]) > 0
+    assert _spent(seeded) > 0
     if SCREENSHOTS:
         _visit(page, seeded, "")
         page.screenshot(path=f"{SCREENSHOTS}/usage.png", full_page=True)
