@@ -87,6 +87,7 @@ def main() -> None:
             # A data directory of its own, its key made by its own code: a baseline from
             # before a schema revision cannot open a database migrated past it.
             own = {**env, "CAREERGATE_DATA_DIR": str(work / f"data-{i}"), "PYTHONPATH": str(src)}
+            careergate(own, "db", "init")  # no other command creates a data directory unasked
             made = careergate(own, "keys", "create", "--user", "bench", "--json")
             counts[name] = measure(work / str(i), own, src, json.loads(made)["key"], args.requests)
     finally:

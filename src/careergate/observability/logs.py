@@ -10,6 +10,7 @@ directly for speed (see there).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sys
 import time
@@ -145,6 +146,10 @@ def configure_logging(fmt: LogFormat, level: str = "INFO") -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+_HEAD = 4
+"""The entries of a request's JSON line before its fields: time, level, logger, message."""
+
+
 class RequestLog:
     """Writes the one line per request: ids and outcome, never content or secrets.
 
@@ -176,42 +181,36 @@ class RequestLog:
 
     def log_request(self, record: UsageRecord, key_prefix: str | None) -> None:
         """Log the request ``record`` settled: who, what, where, how it ended, how long."""
-        self.emit(
-            record.created_at,
-            {
-                "request_id": record.request_id,
-                "key": key_prefix,
-                "user": record.user_id,
-                "feature": record.feature,
-                "endpoint": record.endpoint,
-                "model": record.model_requested,
-                "deployment": record.deployment,
-                "stream": record.stream,
-                "status": record.status_code,
-                "error": record.error_code,
-                "attempts": record.attempts,
-                "client": record.client,
-                "prompt_tokens": record.usage.prompt_tokens,
-                "completion_tokens": record.usage.completion_tokens,
-                "latency_ms": record.latency_ms,
-            },
-        )
-
-    def emit(self, at: datetime, fields: dict[str, Any]) -> None:
-        """Log one finished request; ``at`` is its (UTC) time."""
         if not self._logger.isEnabledFor(logging.INFO):
             return
-        if self._stream is None:
-            self._logger.info("request", extra={"fields": fields})
-            return
-        entry = {
-            "ts": at,
+        usage = record.usage
+        # The JSON line's entry, built in one go (every request is logged); orjson writes
+        # the datetime itself: RFC 3339, as the other JSON lines.
+        entry: dict[str, Any] = {
+            "ts": record.created_at,
             "level": "info",
             "logger": self._logger.name,
             "msg": "request",
-            **fields,
+            "request_id": record.request_id,
+            "key": key_prefix,
+            "user": record.user_id,
+            "feature": record.feature,
+            "endpoint": record.endpoint,
+            "model": record.model_requested,
+            "deployment": record.deployment,
+            "stream": record.stream,
+            "status": record.status_code,
+            "error": record.error_code,
+            "attempts": record.attempts,
+            "client": record.client,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "latency_ms": record.latency_ms,
         }
-        # orjson writes the datetime itself: RFC 3339, as the other JSON lines.
+        if self._stream is None:  # through ``logging``: the fields after the line's head
+            fields = dict(itertools.islice(entry.items(), _HEAD, None))
+            self._logger.info("request", extra={"fields": fields})
+            return
         self._pending.append(orjson.dumps(entry, option=orjson.OPT_UTC_Z))
         if self._flush_timer is None:
             self._flush_timer = asyncio.get_running_loop().call_later(
