@@ -78,11 +78,8 @@ class UsageRecord:
     cache_saved_nano_usd: int = 0
     """A hit's saving: what the kept answer cost when the upstream gave it."""
 
-    def to_json(self) -> dict[str, Any]:
-        """The record as ``orjson`` writes the dataclass (fields in order, ``usage`` as
-        an object), spelled out: orjson's own walk of a dataclass costs four times
-        what it takes to encode this dict."""
-        usage = self.usage
+    def _request_fields(self) -> dict[str, Any]:
+        """The fields before the tokens, in order: both forms start with them."""
         return {
             "request_id": self.request_id,
             "created_at": self.created_at,
@@ -101,14 +98,11 @@ class UsageRecord:
             "attempts": self.attempts,
             "client": self.client,
             "cost_nano_usd": self.cost_nano_usd,
-            "usage": {
-                "prompt_tokens": usage.prompt_tokens,
-                "completion_tokens": usage.completion_tokens,
-                "cached_tokens": usage.cached_tokens,
-                "reasoning_tokens": usage.reasoning_tokens,
-                "estimated": usage.estimated,
-                "corrected": usage.corrected,
-            },
+        }
+
+    def _outcome_fields(self) -> dict[str, Any]:
+        """The fields after the tokens, in order."""
+        return {
             "fallback": self.fallback,
             "route": self.route,
             "reconciled": self.reconciled,
@@ -116,36 +110,32 @@ class UsageRecord:
             "cache_saved_nano_usd": self.cache_saved_nano_usd,
         }
 
-    def to_row(self) -> dict[str, Any]:
-        """The ``usage_records`` row (spelled out: ``dataclasses.asdict`` is slow)."""
+    def to_json(self) -> dict[str, Any]:
+        """The record as ``orjson`` writes the dataclass (fields in order, ``usage`` as
+        an object), spelled out: orjson's own walk of a dataclass costs four times
+        what it takes to encode this dict."""
         usage = self.usage
-        return {
-            "request_id": self.request_id,
-            "created_at": self.created_at,
-            "endpoint": self.endpoint,
-            "status_code": self.status_code,
-            "latency_ms": self.latency_ms,
-            "key_id": self.key_id,
-            "user_id": self.user_id,
-            "team": self.team,
-            "feature": self.feature,
-            "model_requested": self.model_requested,
-            "model_served": self.model_served,
-            "deployment": self.deployment,
-            "stream": self.stream,
-            "error_code": self.error_code,
-            "attempts": self.attempts,
-            "client": self.client,
-            "cost_nano_usd": self.cost_nano_usd,
+        fields = self._request_fields()
+        fields["usage"] = {
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
             "cached_tokens": usage.cached_tokens,
             "reasoning_tokens": usage.reasoning_tokens,
-            "usage_estimated": usage.estimated,
-            "usage_corrected": usage.corrected,
-            "fallback": self.fallback,
-            "route": self.route,
-            "reconciled": self.reconciled,
-            "cache": self.cache,
-            "cache_saved_nano_usd": self.cache_saved_nano_usd,
+            "estimated": usage.estimated,
+            "corrected": usage.corrected,
         }
+        fields.update(self._outcome_fields())
+        return fields
+
+    def to_row(self) -> dict[str, Any]:
+        """The ``usage_records`` row (spelled out: ``dataclasses.asdict`` is slow)."""
+        usage = self.usage
+        fields = self._request_fields()
+        fields["prompt_tokens"] = usage.prompt_tokens
+        fields["completion_tokens"] = usage.completion_tokens
+        fields["cached_tokens"] = usage.cached_tokens
+        fields["reasoning_tokens"] = usage.reasoning_tokens
+        fields["usage_estimated"] = usage.estimated
+        fields["usage_corrected"] = usage.corrected
+        fields.update(self._outcome_fields())
+        return fields
