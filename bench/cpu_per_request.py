@@ -9,10 +9,13 @@ round) and reads the user and system time of the floor's process, the gateway's 
 and, apart, its record process from ``/proc`` before and after each run. With
 ``--baseline SRC`` a second gateway runs the ``src`` of another checkout (say an older
 commit in a ``git worktree``) in the same rounds, and the difference of the two workers
-is given round by round: paired rounds cancel most of the machine's drift.
+is given round by round: paired rounds cancel most of the machine's drift. With
+``--variant NAME:VAR=VALUE[,VAR=VALUE]`` a gateway of this checkout runs with those
+settings in the environment beside the default one (say ``journal-off:
+CAREERGATE_RECORD_JOURNAL=false``, what the record journal costs), compared the same way.
 
-Run: ``python bench/cpu_per_request.py [--seconds 4] [--rounds 10] [--baseline ../old/src]``
-(needs wrk).
+Run: ``python bench/cpu_per_request.py [--seconds 4] [--rounds 10] [--baseline ../old/src]
+[--variant NAME:VAR=VALUE]`` (needs wrk).
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from proxy_bench import (
     WORKLOADS,
@@ -84,10 +89,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, help="interleaved rounds")
     parser.add_argument("--workloads", default="short,resume", help="of proxy_bench's")
     parser.add_argument("--baseline", type=Path, help="another checkout's src directory")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="NAME:VAR=VALUE[,VAR=VALUE]: a gateway with these settings beside the default",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
-    gateways = {"gateway": None, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    gateways: dict[str, dict[str, str]] = {
+        "gateway": {},
+        **({"baseline": {}} if args.baseline else {}),
+    }
+    for variant in args.variant:
+        name, _, settings = variant.partition(":")
+        gateways[name] = dict(setting.split("=", 1) for setting in settings.split(","))
     work = Path(tempfile.mkdtemp(prefix="careergate-cpu-"))
     names = ["upstream", "floor", *gateways]
     ports = {name: free_port() for name in names}
@@ -95,14 +112,15 @@ def main() -> None:
     envs = {name: bench_env(work / name) for name in names}
     for name, env in envs.items():
         env["OPENAI_BASE_URL"] = upstream_url
-        if gateways.get(name) is not None:
-            env["PYTHONPATH"] = str(gateways[name])
+        env.update(gateways.get(name, {}))
+    if args.baseline:
+        envs["baseline"]["PYTHONPATH"] = str(args.baseline.resolve())
     logs = (work / "servers.log").open("w")
     floor = start_floor(envs["floor"], ports["floor"], upstream_url, logs)
     upstream = careergate_process(
         envs["upstream"], logs, "fake-upstream", "--port", str(ports["upstream"])
     )
-    processes = [upstream, floor]
+    processes: list[subprocess.Popen[Any]] = [upstream, floor]
     results: dict[tuple[str, str], list[Run]] = {}
     try:
         for name in gateways:
@@ -161,17 +179,25 @@ def report(results: dict[tuple[str, str], list[Run]], args: argparse.Namespace) 
         worker = statistics.median(r.worker_us for r in runs)
         records = statistics.median(r.records_us for r in runs)
         print(f"| {workload} | {name} | {worker:.1f} | {records:.1f} | {worker / floor:.2f} |")
+    compared = [name for name, _ in results if name not in ("floor", "gateway")]
     for workload in args.workloads.split(","):
-        if ("baseline", workload) in results:
-            pairs = zip(
-                results[("baseline", workload)], results[("gateway", workload)], strict=True
-            )
+        for other in dict.fromkeys(compared):
+            pairs = pairs_of(results, other, workload)
             change = sorted(new.worker_us - old.worker_us for old, new in pairs)
+            rps = statistics.median(new.rps / old.rps for old, new in pairs)
             print(
-                f"{workload}: worker CPU µs/req of this checkout minus the baseline's, round by"
+                f"{workload}: worker CPU µs/req of the default gateway minus {other}'s, round by"
                 f" round: {', '.join(f'{d:+.1f}' for d in change)}; median"
-                f" {statistics.median(change):+.1f}"
+                f" {statistics.median(change):+.1f}; requests/s of the default over {other}'s:"
+                f" {rps:.3f} (median of the rounds)"
             )
+
+
+def pairs_of(
+    results: dict[tuple[str, str], list[Run]], other: str, workload: str
+) -> list[tuple[Run, Run]]:
+    """``other``'s run and the default gateway's, round by round."""
+    return list(zip(results[(other, workload)], results[("gateway", workload)], strict=True))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ from careergate.storage.tables import LeaseOwnerRow
 log = logging.getLogger("careergate.budgets")
 
 OWNERS = LeaseOwnerRow.metadata.tables[LeaseOwnerRow.__tablename__]
+JOIN_SECONDS = 5.0
+"""How long ``close`` waits for a heartbeat in progress (a stalled database)."""
 
 
 def new_owner_id(kind: str) -> str:
@@ -96,9 +98,14 @@ class LeaseOwner:
             loop.close()
 
     async def close(self) -> None:
+        """Stop beating and remove the owner row. A beat held up by a stalled database is
+        waited for at most ``JOIN_SECONDS``: the thread is a daemon, and the row it may
+        still write goes stale like any dead owner's (its leases are settled by then)."""
         self._stopping.set()
         if self._beating is not None:
-            await asyncio.to_thread(self._beating.join)
+            await asyncio.to_thread(self._beating.join, JOIN_SECONDS)
+            if self._beating.is_alive():
+                log.warning("the lease heartbeat did not stop in %.0f s; left behind", JOIN_SECONDS)
         try:
             async with self.database.engine.begin() as connection:
                 await connection.execute(delete(OWNERS).where(OWNERS.c.owner == self.id))

@@ -119,7 +119,10 @@ class RetryBudget:
     ``min_per_second`` a second: 30% of answers failing needs about 0.43 retries a
     request, within the default 0.5, while an upstream that fails everything gets half
     as much load again, not ``max_attempts`` times as much. Counted per process, on the
-    event loop's thread (no locks).
+    event loop's thread (no locks): the ratio bounds a fleet's retries as it bounds each
+    process's (each deposits for the requests it sent itself), so sharing the bucket
+    between processes would change only the steady ``min_per_second``, which each
+    process adds once; a shared bucket would cost a round trip to Redis per attempt.
     """
 
     __slots__ = ("_ratio", "_reserve", "_slot_seconds", "_slots", "_tick", "_total")
