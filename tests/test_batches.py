@@ -38,8 +38,9 @@ from careergate.storage.tables import (
 from careergate.testing import FakeOpenAI
 from careergate.tokenizer import TokenCounter
 from careergate.usage.record import TokenUsage
-from conftest import RunningGateway, gateway_settings, in_database, start_gateway
+from conftest import RunningGateway, cli_env, gateway_settings, in_database, start_gateway
 from test_keys_access import admin_call
+from test_privacy_rights import files_naming
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -451,3 +452,86 @@ def test_a_users_batches_are_in_their_export_and_name_them_no_more_once_erased(
     assert [row for row in rows if user in f"{row.user_id} {getattr(row, 'filename', '')}"] == []
     _, left = admin_call(gateway, admin, "GET", f"/admin/privacy/export?user={user}")
     assert (left["batches"], left["batch_files"]) == ([], [])
+
+
+def test_erasing_a_user_empties_their_lines_in_another_keys_batch_files(
+    gateway: RunningGateway,
+) -> None:
+    """A service's batch runs lines for several users (each naming its user in its body):
+    erasing one empties their line in the service's input, output and error files, and
+    leaves every other line, and the files' format, as they were."""
+    user, other = "bob-k3v8", "ada-p2w6"
+    said = "Draft a cover letter about the lighthouse-keeper-bk3v8 years."
+    kept = "List three SQL skills for the harbour-ap2w6 role."
+    service = gateway.client(gateway.create_key(act_for_users=True))
+    content = jsonl(
+        line("for-bob", said, user=user),
+        line("for-ada", kept, user=other),
+        line("no-one", "Say hello."),
+    )
+
+    def run(content: bytes) -> tuple[str, Any]:
+        uploaded = service.files.create(file=("service.jsonl", content), purpose="batch")
+        batch = service.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+        return uploaded.id, wait_until_ended(service, batch.id)
+
+    uploaded, ended = run(content)
+    assert ended.output_file_id is not None
+    assert said in service.files.content(ended.output_file_id).text  # the upstream echoes it
+    gateway.fake.faults.enqueue(Fault(status=400, error_code="context_length_exceeded"))
+    _, failed = run(jsonl(line("for-bob-too", "Too long a question.", user=user)))
+    assert failed.error_file_id is not None
+    assert "context_length_exceeded" in service.files.content(failed.error_file_id).text
+
+    # Their export holds their line (as the item it ran as), not the service's others.
+    admin = gateway.create_key(role=Role.ADMIN)
+    _, exported = admin_call(gateway, admin, "GET", f"/admin/privacy/export?user={user}")
+    assert (exported["batches"], exported["batch_files"]) == ([], [])
+    assert said in json.dumps(exported)
+    assert kept not in json.dumps(exported)
+    assert "Say hello." not in json.dumps(exported)
+
+    env = cli_env(gateway.settings)
+    erasing = CliRunner().invoke(app, ["privacy", "delete", "--user", user, "--yes"], env=env)
+    assert erasing.exit_code == 0, erasing.output
+    assert json.loads(erasing.stdout)["batch_lines"] == 2
+    data_dir = gateway.settings.data_dir
+    assert files_naming(data_dir, user) == files_naming(data_dir, "lighthouse-keeper") == []
+
+    def lines_of(file_id: str) -> dict[str, Any]:
+        text = service.files.content(file_id).text
+        assert user not in text
+        assert "lighthouse-keeper" not in text
+        found = [json.loads(t) for t in text.splitlines()]  # JSON lines still
+        return {item["custom_id"]: item for item in found}
+
+    sent = lines_of(uploaded)
+    assert list(sent) == ["for-bob", "for-ada", "no-one"]
+    assert sent["for-bob"] == {
+        "custom_id": "for-bob",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {"model": "gpt-4o-mini"},
+    }
+    assert sent["for-ada"]["body"]["messages"][0]["content"] == kept
+    assert sent["for-ada"]["body"]["user"] == other
+    assert sent["no-one"]["body"]["messages"][0]["content"] == "Say hello."
+    output = lines_of(ended.output_file_id)
+    assert set(output) == {"for-bob", "for-ada", "no-one"}
+    assert output["for-bob"]["response"]["body"] == {}
+    assert output["for-bob"]["response"]["status_code"] == 200
+    assert kept in json.dumps(output["for-ada"]["response"]["body"])
+    (refused,) = lines_of(failed.error_file_id).values()
+    assert refused["custom_id"] == "for-bob-too"
+    assert refused["response"] == {"status_code": 400, "request_id": None, "body": {}}
+    output_file = service.files.retrieve(ended.output_file_id)
+    assert output_file.bytes == len(service.files.content(ended.output_file_id).content)
+    assert service.files.retrieve(uploaded).bytes < len(content)
+
+    # The others' exports never held the erased user's line.
+    _, theirs = admin_call(gateway, admin, "GET", f"/admin/privacy/export?user={other}")
+    assert kept in json.dumps(theirs)
+    assert said not in json.dumps(theirs)
+    assert user not in json.dumps(theirs)

@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from careergate.background import repeat_every
+from careergate.batches.erasure import erase_lines_in
 from careergate.batches.metering import BatchMeter, Ending, LineOutcome
 from careergate.batches.objects import TERMINAL, merged_body
 from careergate.batches.outputs import local_files, outcomes_of
@@ -31,12 +32,15 @@ from careergate.batches.upstream import BatchUpstream
 from careergate.settings import BatchSettings
 from careergate.storage.tables import BatchRow, TaskItemRow, TaskRow
 from careergate.storage.times import as_utc
+from careergate.tasks.governance import ERASED
 from careergate.tasks.service import TaskService
 from careergate.upstream.router import Deployment, Router
 
 log = logging.getLogger("careergate.batches")
 
 TASK_STATUS = {"queued": "validating", "running": "in_progress", "completed": "completed"}
+KINDS = ("output", "error")
+"""A batch's files besides its input."""
 SUBMISSION_GRACE = timedelta(minutes=1)
 """How long a batch may wait for its submission's answer before it is looked for."""
 SUBMISSION_LOST_AFTER = timedelta(minutes=10)
@@ -171,11 +175,7 @@ class BatchFollower:
     async def _end_local(self, batch: BatchRow, task: TaskRow | None, status: str) -> None:
         """Write a finished batch's output and error files and meter it: an expired one's
         lines that never finished are in its error file as ``batch_expired``."""
-        items: list[TaskItemRow] = []
-        after = -1
-        while task is not None and (found := await self.tasks.store.items(task.id, after, 1000)):
-            items.extend(found)
-            after = found[-1].idx
+        items = await self._items(task)
         expired: list[str] = []
         if status == "expired":
             finished = {_custom_id(item) for item in items if item.status in ("done", "failed")}
@@ -192,9 +192,37 @@ class BatchFollower:
         for kind, content in (("output", output), ("error", errors)):
             if content:
                 body[f"{kind}_file_id"] = await self._register(batch, kind, content, None, None)
+        await self._erased_meanwhile(task, items, [body.get(f"{k}_file_id") for k in KINDS])
         # Its lines were metered as they ran, through the request path; what its lease
         # still holds is released.
         await self._meter(batch, Ending(status, body, [], False))
+
+    async def _items(self, task: TaskRow | None) -> list[TaskItemRow]:
+        """The task's items, in order."""
+        items: list[TaskItemRow] = []
+        after = -1
+        while task is not None and (found := await self.tasks.store.items(task.id, after, 1000)):
+            items.extend(found)
+            after = found[-1].idx
+        return items
+
+    async def _erased_meanwhile(
+        self, task: TaskRow | None, items: list[TaskItemRow], file_ids: list[Any]
+    ) -> None:
+        """The lines whose items were erased with their user after they were read for
+        the files just written (an erasure under way as the batch ended) are emptied
+        there, as the erasure empties them (``erasure.py``): it wrote the items first,
+        and looks for files after, so either it finds these files or this finds the
+        items erased."""
+        if task is None:
+            return
+        read = {item.idx: _custom_id(item) for item in items if item.status in ("done", "failed")}
+        now_erased = [item.idx for item in await self._items(task) if item.status == ERASED]
+        gone = {read[idx] for idx in now_erased if isinstance(read.get(idx), str)}
+        for file_id in file_ids if gone else ():
+            row = await self.store.file(file_id) if isinstance(file_id, str) else None
+            if row is not None:
+                await erase_lines_in(self.store.database, self.plans.vault, row, gone)
 
     async def _register(
         self,

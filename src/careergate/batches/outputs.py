@@ -42,7 +42,9 @@ def restore_input(content: bytes, plan: FilePlan) -> bytes:
 
     def slots(line: LinePlan, item: Json) -> list[Slot]:
         body = item.get("body")
-        return line.spec.text_slots(body) if isinstance(body, dict) else []
+        if not isinstance(body, dict) or line.spec.text_param not in body:
+            return []  # a line emptied with its user (``erasure.py``) has no texts left
+        return line.spec.text_slots(body)
 
     return _restore(content, plan, slots)
 

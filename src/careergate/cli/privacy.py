@@ -74,9 +74,10 @@ def delete(
             settings.dead_letter_dir,
             settings.journal_dir,
             lambda erased: forget_cached(settings, erased),
+            vault(settings, database),
         )
 
-    print_json(run(lambda: with_database(settings, work)).to_json())
+    print_json(run(lambda: with_database(settings, work, master_key=True)).to_json())
 
 
 @privacy_app.command("purge")

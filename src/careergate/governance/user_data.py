@@ -15,10 +15,12 @@ worst case after its process died is recorded with it); their background tasks k
 only a tombstone, and items of others' tasks that name them lose their input and
 result (``tasks/governance.py``); their batches and batch files get the token, and the
 files lose the names they were uploaded with (their lines and outputs, sealed under the
-user's name, are deleted with the answers kept upstream). The record journals are seen
-to first (``records/erasure.py``): a dead process's records, which a later replay
-writes, are rewritten the same way, and a living process's records of the user are
-waited for until they are committed, so that the erasure finds them in the database.
+user's name, are deleted with the answers kept upstream), and the lines of others'
+batch files whose request body names them are emptied (``batches/erasure.py``). The
+record journals are seen to first (``records/erasure.py``): a dead process's records,
+which a later replay writes, are rewritten the same way, and a living process's records
+of the user are waited for until they are committed, so that the erasure finds them in
+the database.
 The erasure is itself an audit entry (``privacy.erased``) naming the token,
 never the user, appended in the transaction that clears the audit entries and sealing
 which ones it cleared, so that ``audit verify`` can tell them from fields nulled by hand
@@ -46,6 +48,7 @@ from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
 from careergate.audit.redaction import erase_entries
 from careergate.auth.store import KeyInfo
+from careergate.batches.erasure import erase_named_lines
 from careergate.batches.plan import CONTENT_KIND, PLAN_KIND
 from careergate.privacy.subject_directory import SUBJECT_KIND
 from careergate.records.erasure import erase_from_journals, journalled_of
@@ -173,6 +176,9 @@ class Erasure:
     """Items of other users' tasks that named the user, their input and result erased."""
     batches: int = 0
     """The user's batches and batch files, given the token (a file's name cleared)."""
+    batch_lines: int = 0
+    """Lines of other submitters' batches that named the user, emptied in their input
+    file and in the batches' output and error files."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -185,10 +191,13 @@ async def erase_user(
     dead_letter: Path,
     journal: Path,
     forget_cached: Callable[[str], Awaitable[int]] | None = None,
+    vault: Vault | None = None,
 ) -> Erasure:
     """Erase or anonymise ``user`` everywhere (see the module's docs); what was done.
     ``dead_letter`` and ``journal``: the data directory's folders of each;
-    ``forget_cached`` deletes the user's entries from the response cache."""
+    ``forget_cached`` deletes the user's entries from the response cache; ``vault``
+    opens the batch files the gateway keeps, to empty the user's lines in others' (the
+    gateway and the command line pass it)."""
     token = ERASED_PREFIX + secrets.token_hex(12)
     journalled = await erase_from_journals(journal, user, token)
     now = datetime.now(UTC)
@@ -213,6 +222,8 @@ async def erase_user(
         subject, responses = await _delete_sealed(session, user)
         tasks, task_items = await erase_tasks(session, user, now)
         batches = await _unname_batches(session, user, token)
+    # After the items are erased (above): a batch ending meanwhile then sees them so.
+    lines = await erase_named_lines(database, vault, user) if vault is not None else 0
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
     cached = await forget_cached(user) if forget_cached is not None else 0
 
@@ -229,6 +240,7 @@ async def erase_user(
             tasks=tasks,
             task_items=task_items,
             batches=batches,
+            batch_lines=lines,
         )
 
     def entry(audit: int) -> AuditEntry:

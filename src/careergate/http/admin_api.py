@@ -154,7 +154,13 @@ class AdminRoutes:
         settings = runtime.settings
         forget = runtime.cache.forget_user if runtime.cache is not None else None
         erasure = await erase_user(
-            runtime.database, user, actor, settings.dead_letter_dir, settings.journal_dir, forget
+            runtime.database,
+            user,
+            actor,
+            settings.dead_letter_dir,
+            settings.journal_dir,
+            forget,
+            vault(settings, runtime.database),
         )
         if runtime.privacy.directory is not None:
             runtime.privacy.directory.evict(user)  # erased above; this process's copy too

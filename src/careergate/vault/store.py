@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from careergate.errors import InvalidRequest, NotFound
@@ -27,6 +28,8 @@ from careergate.storage.times import as_utc
 
 UPSTREAM_KEY = "upstream-key"
 INTERNAL = "internal"
+REWRITE_ATTEMPTS = 5
+"""Reads of a sealed record re-sealed by someone else while it was being rewritten."""
 
 
 class KeyStatus(StrEnum):
@@ -227,6 +230,42 @@ class Vault:
         async with self.database.session() as session:
             row = await session.get(VaultSecretRow, self._named_id(kind, name))
         return None if row is None else self.envelope.open(_sealed(row), _context(row))
+
+    async def rewrite_named(
+        self, kind: str, name: str, change: Callable[[bytes], bytes | None]
+    ) -> bool:
+        """Re-seal the record of ``kind`` called ``name`` with ``change(its secret)``, in
+        place: never brought back once removed (its row is updated, not written anew),
+        and only if no one re-sealed it between the read and the write (its nonce, new
+        with every seal, is the condition), else read and changed again. ``change``
+        returns ``None`` to leave it as it is. Whether it was rewritten."""
+        row_id = self._named_id(kind, name)
+        for _ in range(REWRITE_ATTEMPTS):
+            async with self.database.session() as session:
+                row = await session.get(VaultSecretRow, row_id)
+            if row is None:
+                return False
+            changed = change(self.envelope.open(_sealed(row), _context(row)))
+            if changed is None:
+                return False
+            sealed = self.envelope.seal(changed, _context(row))
+            async with self.database.session() as session, session.begin():
+                written = await session.execute(
+                    update(VaultSecretRow)
+                    .where(VaultSecretRow.id == row_id, VaultSecretRow.nonce == row.nonce)
+                    .values(
+                        ciphertext=sealed.ciphertext,
+                        nonce=sealed.nonce,
+                        wrapped_key=sealed.wrapped_key,
+                        key_nonce=sealed.key_nonce,
+                        master_key_id=sealed.master_key_id,
+                        updated_at=datetime.now(UTC),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+            if getattr(written, "rowcount", 0) == 1:
+                return True
+        raise RuntimeError(f"sealed record {kind} {name!r} kept changing while it was rewritten")
 
     async def remove_named(self, kind: str, name: str) -> bool:
         async with self.database.session() as session, session.begin():
