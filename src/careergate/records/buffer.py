@@ -130,11 +130,18 @@ class BufferedWriter(ABC, Generic[T]):
     async def flush(self) -> None:
         """Write what is buffered now, in one transaction; on failure keep it for the next
         try. Records that arrive meanwhile wait for the next flush: chasing them would turn
-        one batch into a stream of tiny inserts under load."""
+        one batch into a stream of tiny inserts under load.
+
+        At most ``batch_size`` records go in one batch, the oldest first, and the next
+        flush follows at once: a writer that fell behind (a slow database) would otherwise
+        take everything buffered as one batch, each larger than the last, and the memory
+        each took stays with the process. The journal's segments are let go of when a
+        batch empties the buffer, every record in them then being committed."""
         if not self._buffer:
             return
-        batch, self._buffer = self._buffer, []
-        mark = self.journal.rotate() if self.journal is not None else 0
+        whole = len(self._buffer) <= self.batch_size
+        batch, self._buffer = self._buffer[: self.batch_size], self._buffer[self.batch_size :]
+        mark = self.journal.rotate() if self.journal is not None and whole else None
         started = time.perf_counter()
         try:
             await self.write_pending(batch)
@@ -143,7 +150,7 @@ class BufferedWriter(ABC, Generic[T]):
             log.exception("writing %d %s records failed; will retry", len(batch), self.kind)
             if self._failures >= ISOLATE_AFTER:
                 batch = await self._isolate(batch)
-                if not batch:  # written or set aside, one at a time
+                if not batch and mark is not None:  # written or set aside, one at a time
                     self._settled(mark)
             self._buffer[:0] = batch
             if len(self._buffer) > _MAX_BUFFERED:
@@ -153,7 +160,10 @@ class BufferedWriter(ABC, Generic[T]):
             return
         self._failures = 0
         self.written += len(batch)
-        self._settled(mark)
+        if mark is not None:
+            self._settled(mark)
+        if len(self._buffer) >= self.batch_size:
+            self._wakeup.set()  # the next batch is waiting already
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug("wrote %d %s records in %.1f ms", len(batch), self.kind, elapsed_ms)
 
@@ -201,7 +211,11 @@ class BufferedWriter(ABC, Generic[T]):
         if self._task is not None:
             await self._task
             self._task = None
-        await self.flush()
+        while self._buffer:  # a batch at a time, for as long as they go in
+            waiting = len(self._buffer)
+            await self.flush()
+            if len(self._buffer) >= waiting:
+                break
         if self._buffer:
             log.error(
                 "%d %s records could not be written at shutdown%s",
