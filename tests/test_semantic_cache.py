@@ -71,7 +71,12 @@ def test_a_paraphrase_is_a_hit_and_a_question_with_other_key_terms_a_miss(
     [
         ("Managed a team of five developers.", "Managed a team of 5 developers."),
         ("Tips for pharmacists in London?", "Tips for a pharmacist in London?"),
-        ("Write a resume with no experience?", "Write a resume if I never worked?"),
+        ("Write a resume with no experience?", "Write a resume if I have never had experience?"),
+        (
+            "What skills do I need to become a data engineer?",
+            "Which skills are needed to become a data engineer?",
+        ),
+        ("How should I ask for a raise?", "Please, what is the way I should ask for a raise?"),
     ],
 )
 def test_the_same_key_terms_in_other_words(one: str, other: str) -> None:
@@ -100,6 +105,19 @@ def test_the_same_key_terms_in_other_words(one: str, other: str) -> None:
         ("A cover letter for Émilie, a nurse.", "A cover letter for Éric, a nurse."),
         ("Jobs for a welder in Łódź?", "Jobs for a welder in Łomża?"),
         ("Письмо для Ивана Петрова.", "Письмо для Игоря Павлова."),
+        # Any word of meaning, beyond the kinds above; and what an alternative covers.
+        (
+            "Send a thank-you note before the interview?",
+            "Send a thank-you note after the interview?",
+        ),
+        ("Taxes on a part-time job?", "Taxes on a full-time job?"),
+        ("How do I renew a work visa?", "How do I apply for a work visa?"),
+        ("Turn my CV into a resume.", "Turn my resume into a CV."),
+        ("Ask for a bonus instead of a raise?", "Ask for a raise instead of a bonus?"),
+        ("Can I negotiate an offer by email?", "Must I negotiate an offer by email?"),
+        # The same words in another order.
+        ("I got a raise but not a promotion.", "I got a promotion but not a raise."),
+        ("Apply to one role at many firms?", "Apply to many roles at one firm?"),
     ],
 )
 def test_other_key_terms(one: str, other: str) -> None:

@@ -19,12 +19,26 @@ terms are equal, as sets:
 - occupations: the words of job titles (``data/occupation_words.txt``), seniority
   (``junior``, ``senior``, ``apprentice``...) and agent nouns (``-ist``, ``-ian``, ``-eer``);
 - career documents: ``resume``, ``cover letter``, ``resignation letter``, ``portfolio``...;
-- direction: a term after ``from`` and one after a later ``to`` or ``into`` are marked
-  as such ("from teaching into design" is not "from design into teaching").
+- direction: a term after ``from`` and one after a later ``to``, or after ``into``, are
+  marked as such ("from teaching into design" is not "from design into teaching"), and
+  so are the terms after ``instead``, ``rather``, ``than``, ``versus`` ("a bonus instead
+  of a raise" is not "a raise instead of a bonus");
+- every other word too, stemmed (``pharmacists`` is ``pharmacist``), but the words that
+  only frame a request (``_FRAME``: articles, pronouns, the auxiliaries, ``how`` and
+  ``what``, politeness): a question differs from another in any word that carries
+  meaning ("before the interview" is not "after", "part-time" not "full-time", "renew
+  a visa" not "apply for one"), not only in the kinds above.
 
-Other words are stemmed (``pharmacists`` is ``pharmacist``). The cost is a fraction of a
-millisecond per question, far below the embedding's. A paraphrase that changes a key
-term ("my boss" for "my manager") is a miss: a wrong answer is worse than a miss.
+- the order of those words, and of negations: "a raise but not a promotion" is not "a
+  promotion but not a raise", nor "the same position at several companies" "several
+  positions at the same company".
+
+So two questions share their key terms when they ask with the same words of meaning in
+the same order, however they are framed ("What skills do I need to become a data
+engineer?" and "Which skills are needed to become a data engineer?"). A paraphrase that
+changes a word of meaning ("my boss" for "my manager", "pay" for "salary") is a miss: a
+wrong answer is worse than a miss. The cost is a fraction of a millisecond per question,
+far below the embedding's.
 """
 
 from __future__ import annotations
@@ -62,6 +76,21 @@ _DOCUMENTS = frozenset(
     """resume cv letter cover resignation reference recommendation motivation email bio
     biography portfolio headline summary post profile""".split()  # noqa: SIM905 - a word list reads better as text
 )
+_FRAME = frozenset(
+    """a an the this that these those some any i me my mine myself you your yours we us our
+    they them their it its he him his she her one someone anyone be am is are was were been
+    being do does did doing done have has had having what which how whats hows of in on at
+    from into for by with about as to and so if then there here please thanks thank hi
+    hello hey just really actually also kindly tip tips advice help way ways idea ideas go
+    going get getting s re ve ll d""".split()  # noqa: SIM905 - a word list reads better as text
+)
+"""Words that frame a request without changing what it asks; every other word is a key
+term. ``why``, ``when``, ``where``, ``who``, the modals (``can`` is not ``must``) and
+``or`` are not among them."""
+_MODALS = {"could": "can", "would": "will", "might": "may", "cannot": "can"}
+"""The modals' other forms, as one term with their base."""
+_ALTERNATIVE = frozenset({"instead", "rather", "than", "versus", "vs"})
+_ROLE_WORD = re.compile(r"\b(?:from|to|into|instead|rather|than|versus|vs)\b", re.IGNORECASE)
 _LETTER = r"[^\W_]"
 """A letter or a digit, of any script: a name in Polish or Russian is as much a name (and
 the embedder reads those languages); on ASCII text, ``[A-Za-z0-9]``."""
@@ -92,6 +121,9 @@ class KeyTerms:
 
     def __call__(self, text: str) -> frozenset[str]:
         terms: set[str] = set()
+        # The words of meaning (and negations) as they come: the same words in another
+        # order ask another question, which the set alone would not tell.
+        order: list[str] = []
         roles = _roles(text)
         role, previous, end = "", "", 0
         # Where each negation reaches: from it to the end of its clause. What it covers
@@ -105,13 +137,11 @@ class KeyTerms:
             if negated and clause_ends:
                 negated[-1] = (negated[-1][0], min(negated[-1][1], match.start()))
             end = match.end()
-            if lower == "from":
-                role = "from:"
-            elif lower in ("to", "into") and role:
-                role = "to:"
+            role = _next_role(lower, role)
             negative = lower.endswith(("n't", "n’t")) or lower in _NEGATIONS
             if negative or self._stem(lower) in self.polarity:
                 terms.add("!not")
+                order.append("!not")
                 if negative:
                     negated.append((match.end(), len(text)))
             scoped = role
@@ -122,26 +152,36 @@ class KeyTerms:
                 terms.add(f"<{previous}")
             previous = lower
             if _is_name(word, initial):
-                terms.add(f"{scoped}N:{_POSSESSIVE.sub('', lower)}")
+                term: str | None = f"N:{_POSSESSIVE.sub('', lower)}"
             elif number is not None:
+                term = "#" + "-".join(number)
                 terms.update(f"{scoped}#{n}" for n in number)
+            elif negative:  # a negation is the one term ``!not``, whatever its word
+                term = None
             else:
                 term = self._word(_POSSESSIVE.sub("", lower))
-                if term is not None:
+            if term is not None:
+                order.append(term)
+                if number is None:
                     terms.add(scoped + term)
         for start, skill in self.skills(text):
             scope = "not:" if any(a <= start < b for a, b in negated) else ""
             terms.add(f"{scope}{_role_at(roles, start)}S:{skill}")
+        terms.add("order:" + " ".join(order))
         return frozenset(terms)
 
     def _word(self, lower: str) -> str | None:
-        """A career document or an occupation's word, stemmed and marked; or ``None``."""
+        """A word of meaning, stemmed and marked (a career document's, an occupation's,
+        any other); ``None`` for a word that only frames the request."""
+        lower = _MODALS.get(lower, lower)
+        if lower in _FRAME or lower in _ALTERNATIVE:
+            return None
         stemmed = self._stem(lower)
         if stemmed in self.documents:
             return f"D:{stemmed}"
         if stemmed in self.occupations or _AGENT.match(lower):
             return f"O:{stemmed}"
-        return None
+        return f"W:{stemmed}"
 
 
 def _number(lower: str) -> list[str] | None:
@@ -169,19 +209,26 @@ def _is_name(word: str, initial: bool) -> bool:
 
 def _roles(text: str) -> dict[int, str]:
     """Where the direction changes: after ``from`` the terms are its origin, after a
-    later ``to`` or ``into`` its destination."""
+    later ``to`` or after ``into`` its destination, after ``instead`` (``rather``,
+    ``than``...) the alternative."""
     roles: dict[int, str] = {}
     role = ""
-    for match in re.finditer(r"\b(?:from|to|into)\b", text, re.IGNORECASE):
-        word = match.group().lower()
-        if word == "from":
-            role = "from:"
-        elif role:
-            role = "to:"
-        else:
-            continue
-        roles[match.end()] = role
+    for match in _ROLE_WORD.finditer(text):
+        changed = _next_role(match.group().lower(), role)
+        if changed != role or match.group().lower() != "to":
+            roles[match.end()] = role = changed
     return roles
+
+
+def _next_role(lower: str, role: str) -> str:
+    """The role of the terms after the word ``lower``, those before it having ``role``."""
+    if lower == "from":
+        return "from:"
+    if lower == "into" or (lower == "to" and role):
+        return "to:"
+    if lower in _ALTERNATIVE:
+        return "or:"
+    return role
 
 
 def _role_at(roles: dict[int, str], position: int) -> str:

