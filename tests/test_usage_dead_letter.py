@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from careergate.records.buffer import ISOLATE_AFTER
+from careergate.records.journal import JournalOwner
 from careergate.records.tables import UsageWriter
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
@@ -115,3 +116,38 @@ def test_with_the_database_down_nothing_is_set_aside_and_the_batch_waits(tmp_pat
 
     asyncio.run(scenario())
     assert not list(dead_letter.glob("*.jsonl"))
+
+
+def test_a_writer_behind_writes_batches_of_its_size_and_keeps_them_journalled(
+    tmp_path: Path,
+) -> None:
+    """More records waiting than a batch holds (a database that was slow): each flush
+    writes one batch of ``batch_size``, the oldest first; the journal keeps every record
+    until the buffer is empty, and closing writes what is left a batch at a time."""
+    settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
+    journal = tmp_path / "journal"
+
+    async def scenario() -> None:
+        database = Database(settings.resolved_database_url)
+        await database.migrate()
+        owner = JournalOwner(journal)
+        writer = UsageWriter(
+            database, flush_seconds=3600, batch_size=10, journal=owner.journal("usage")
+        )
+        for n in range(25):
+            writer.record(record(f"req-{n:02d}"))
+        for written in (10, 20):
+            await writer.flush()
+            assert await count(database) == written
+            assert list(journal.glob("*.jsonl")), "records not yet written left the journal"
+        await writer.flush()
+        assert await count(database) == 25
+        assert not list(journal.glob("*.jsonl"))
+        for n in range(25, 48):
+            writer.record(record(f"req-{n:02d}"))
+        await writer.close()
+        assert await count(database) == 48
+        owner.close()
+        await database.close()
+
+    asyncio.run(scenario())
