@@ -133,10 +133,10 @@ class BufferedWriter(ABC, Generic[T]):
         one batch into a stream of tiny inserts under load.
 
         At most ``batch_size`` records go in one batch, the oldest first, and the next
-        flush follows at once: a writer that fell behind (a slow database) would otherwise
-        take everything buffered as one batch, each larger than the last, and the memory
-        each took stays with the process. The journal's segments are let go of when a
-        batch empties the buffer, every record in them then being committed."""
+        flush follows at once: a writer that fell behind (a slow database, an outage)
+        would otherwise take everything buffered as one batch, each larger than the last,
+        up to one transaction of every record held. The journal's segments are let go of
+        when a batch empties the buffer, every record in them then being committed."""
         if not self._buffer:
             return
         whole = len(self._buffer) <= self.batch_size
