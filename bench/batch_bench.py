@@ -32,8 +32,8 @@ import openai
 
 from proxy_bench import (
     bench_env,
-    careergate,
     careergate_process,
+    create_key,
     free_port,
     publish,
     stop,
@@ -108,7 +108,7 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="batch-bench-"))
     env = bench_env(data / "data")
     port = free_port()
-    key = json.loads(careergate(env, "keys", "create", "--role", "admin", "--json"))["key"]
+    key = create_key(env, "--role", "admin")
     with (data / "serve.log").open("w") as logs:
         server = careergate_process(env, logs, "serve", "--port", str(port))
         try:

@@ -37,8 +37,8 @@ from proxy_bench import (
     RESUME_BODY,
     Measurement,
     bench_env,
-    careergate,
     careergate_process,
+    create_key,
     free_port,
     interleaved_rounds,
     publish,
@@ -97,9 +97,7 @@ def served(args: argparse.Namespace, work: Path) -> dict[tuple[str, int], list[M
         floor,
     ]
     try:
-        careergate(envs["gateway"], "db", "init")  # the CLI creates no data directory unasked
-        created = careergate(envs["gateway"], "keys", "create", "--user", "bench", "--json")
-        key = json.loads(created)["key"]
+        key = create_key(envs["gateway"], "--user", "bench")
         gateway = careergate_process(
             envs["gateway"], logs, "serve", "--port", str(ports["gateway"])
         )

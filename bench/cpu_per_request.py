@@ -21,7 +21,6 @@ Run: ``python bench/cpu_per_request.py [--seconds 4] [--rounds 10] [--baseline .
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -38,9 +37,9 @@ from proxy_bench import (
     WORKLOADS,
     _stat,
     bench_env,
-    careergate,
     careergate_process,
     children,
+    create_key,
     free_port,
     run_wrk,
     start_floor,
@@ -123,14 +122,7 @@ def main() -> None:
     processes: list[subprocess.Popen[Any]] = [upstream, floor]
     results: dict[tuple[str, str], list[Run]] = {}
     try:
-        for name in gateways:
-            careergate(envs[name], "db", "init")
-        keys = {
-            name: json.loads(careergate(envs[name], "keys", "create", "--user", "b", "--json"))[
-                "key"
-            ]
-            for name in gateways
-        }
+        keys = {name: create_key(envs[name], "--user", "b") for name in gateways}
         served = {
             name: careergate_process(envs[name], logs, "serve", "--port", str(ports[name]))
             for name in gateways

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import tempfile
@@ -22,8 +21,8 @@ from pathlib import Path
 
 from proxy_bench import (
     bench_env,
-    careergate,
     careergate_process,
+    create_key,
     free_port,
     publish,
     stop,
@@ -78,8 +77,7 @@ def main() -> None:
     logs = (work / "servers.log").open("w")
     processes = [careergate_process(env, logs, "fake-upstream", "--port", str(ports["upstream"]))]
     try:
-        careergate(env, "db", "init")
-        key = json.loads(careergate(env, "keys", "create", "--user", "bench", "--json"))["key"]
+        key = create_key(env, "--user", "bench")
         processes.append(careergate_process(env, logs, "serve", "--port", str(ports["gateway"])))
         for port in ports.values():
             wait_until_listening(port)

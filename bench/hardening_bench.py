@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import shutil
 import subprocess
 import sys
@@ -30,8 +29,8 @@ from proxy_bench import (
     ROOT,
     Measurement,
     bench_env,
-    careergate,
     careergate_process,
+    create_key,
     free_port,
     interleaved_rounds,
     median,
@@ -78,7 +77,7 @@ def main() -> None:
     logs = (work / "servers.log").open("w")
     processes = [careergate_process(env, logs, "fake-upstream", "--port", str(upstream_port))]
     try:
-        key = json.loads(careergate(env, "keys", "create", "--user", "bench", "--json"))["key"]
+        key = create_key(env, "--user", "bench")
         servers = {
             name: careergate_process(envs[name], logs, "serve", "--port", str(ports[name]))
             for name in NAMES

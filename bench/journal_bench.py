@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import shutil
 import signal
@@ -31,8 +30,8 @@ from proxy_bench import (
     BODY,
     Measurement,
     bench_env,
-    careergate,
     careergate_process,
+    create_key,
     free_port,
     interleaved_rounds,
     median,
@@ -65,7 +64,7 @@ def throughput(work: Path, upstream_url: str, rounds: int, seconds: int) -> dict
     floor = start_floor(env, ports["floor"], upstream_url, logs)
     processes = [floor]
     try:
-        key = json.loads(careergate(env, "keys", "create", "--user", "bench", "--json"))["key"]
+        key = create_key(env, "--user", "bench")
         pids = {"floor": floor.pid}
         for name, extra in (("journal", {}), ("no journal", JOURNAL_OFF)):
             gateway = careergate_process(
@@ -113,7 +112,7 @@ def crash(
 ) -> CrashRun:
     env = bench_env(work / f"crash-{name.replace(' ', '-')}")
     env.update(OPENAI_BASE_URL=upstream_url, **extra)
-    key = json.loads(careergate(env, "keys", "create", "--user", "bench", "--json"))["key"]
+    key = create_key(env, "--user", "bench")
     port = free_port()
     logs = (work / f"crash-{name}.log").open("w")
     gateway = careergate_process(env, logs, "serve", "--port", str(port))

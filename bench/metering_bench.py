@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import statistics
@@ -36,6 +35,7 @@ from proxy_bench import (
     bench_env,
     careergate,
     careergate_process,
+    create_key,
     free_port,
     median,
     run_wrk,
@@ -50,14 +50,12 @@ def enforcement(args: argparse.Namespace, work: Path) -> dict[str, list[Measurem
     env = bench_env(work)
     ports = {"direct": free_port(), "gateway": free_port()}
     env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{ports['direct']}/v1"
-    plain = json.loads(careergate(env, "keys", "create", "--user", "plain", "--json"))["key"]
-    metered = json.loads(
-        careergate(
-            env,
-            *("keys", "create", "--user", "metered", "--team", "bench", "--feature", "resume"),
-            *("--rpm", "100000000", "--tpm", "1000000000", "--budget", "1000000", "--json"),
-        )
-    )["key"]
+    plain = create_key(env, "--user", "plain")
+    metered = create_key(
+        env,
+        *("--user", "metered", "--team", "bench", "--feature", "resume"),
+        *("--rpm", "100000000", "--tpm", "1000000000", "--budget", "1000000"),
+    )
     for scope, subject in (("user", "metered"), ("team", "bench"), ("feature", "resume")):
         careergate(
             env,

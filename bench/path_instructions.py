@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import shutil
@@ -37,8 +36,8 @@ from proxy_bench import (
     BODY,
     ROOT,
     bench_env,
-    careergate,
     careergate_process,
+    create_key,
     free_port,
     wait_until_listening,
 )
@@ -87,9 +86,8 @@ def main() -> None:
             # A data directory of its own, its key made by its own code: a baseline from
             # before a schema revision cannot open a database migrated past it.
             own = {**env, "CAREERGATE_DATA_DIR": str(work / f"data-{i}"), "PYTHONPATH": str(src)}
-            careergate(own, "db", "init")  # no other command creates a data directory unasked
-            made = careergate(own, "keys", "create", "--user", "bench", "--json")
-            counts[name] = measure(work / str(i), own, src, json.loads(made)["key"], args.requests)
+            key = create_key(own, "--user", "bench")
+            counts[name] = measure(work / str(i), own, src, key, args.requests)
     finally:
         upstream.terminate()
         upstream.wait(timeout=30)

@@ -35,8 +35,8 @@ from careergate.testing.personal_data import LabelledDocument, labelled_document
 from proxy_bench import (
     Measurement,
     bench_env,
-    careergate,
     careergate_process,
+    create_key,
     free_port,
     median,
     run_wrk,
@@ -91,10 +91,7 @@ def end_to_end(args: argparse.Namespace, work: Path, text: str) -> dict[str, lis
     env = bench_env(work)  # privacy off by default: the pseudonymising key asks for it
     ports = {"direct": free_port(), "gateway": free_port()}
     env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{ports['direct']}/v1"
-    keys = {
-        mode: json.loads(careergate(env, "keys", "create", "--privacy", mode, "--json"))["key"]
-        for mode in ("off", "pseudonymise")
-    }
+    keys = {mode: create_key(env, "--privacy", mode) for mode in ("off", "pseudonymise")}
     body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]})
     logs = (work / "servers.log").open("w")
     processes = [

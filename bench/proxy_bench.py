@@ -120,6 +120,13 @@ def careergate(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def create_key(env: dict[str, str], *options: str) -> str:
+    """A new caller key (``careergate keys create OPTIONS``), its data directory created
+    first: no other command creates one unasked."""
+    careergate(env, "db", "init")
+    return str(json.loads(careergate(env, "keys", "create", *options, "--json"))["key"])
+
+
 def careergate_process(env: dict[str, str], logs: IO[str], *args: str) -> subprocess.Popen[str]:
     """``careergate ARGS`` as a server process, logging to ``logs``."""
     return subprocess.Popen([BIN / "careergate", *args], env=env, stdout=logs, stderr=logs)
@@ -319,14 +326,7 @@ def main() -> None:
     ]
     memory: dict[str, list[Memory]] = {}
     try:
-        for name in GATEWAYS:  # no other command creates a data directory unasked
-            careergate(envs[name], "db", "init")
-        keys = {
-            name: json.loads(careergate(envs[name], "keys", "create", "--user", "bench", "--json"))[
-                "key"
-            ]
-            for name in GATEWAYS
-        }
+        keys = {name: create_key(envs[name], "--user", "bench") for name in GATEWAYS}
         gateways = {
             name: careergate_process(envs[name], logs, "serve", "--port", str(ports[name]))
             for name in GATEWAYS
