@@ -27,8 +27,7 @@ terms are equal, as sets:
   only frame a request (``_FRAME``: articles, pronouns, the auxiliaries, ``how`` and
   ``what``, politeness): a question differs from another in any word that carries
   meaning ("before the interview" is not "after", "part-time" not "full-time", "renew
-  a visa" not "apply for one"), not only in the kinds above.
-
+  a visa" not "apply for one"), not only in the kinds above;
 - the order of those words, and of negations: "a raise but not a promotion" is not "a
   promotion but not a raise", nor "the same position at several companies" "several
   positions at the same company".
@@ -215,7 +214,7 @@ def _roles(text: str) -> dict[int, str]:
     role = ""
     for match in _ROLE_WORD.finditer(text):
         changed = _next_role(match.group().lower(), role)
-        if changed != role or match.group().lower() != "to":
+        if changed != role:
             roles[match.end()] = role = changed
     return roles
 
