@@ -39,9 +39,9 @@ from proxy_bench import (
     bench_env,
     careergate_process,
     children,
-    create_key,
     free_port,
     run_wrk,
+    serve_gateways,
     start_floor,
     stop,
     wait_until_listening,
@@ -122,11 +122,7 @@ def main() -> None:
     processes: list[subprocess.Popen[Any]] = [upstream, floor]
     results: dict[tuple[str, str], list[Run]] = {}
     try:
-        keys = {name: create_key(envs[name], "--user", "b") for name in gateways}
-        served = {
-            name: careergate_process(envs[name], logs, "serve", "--port", str(ports[name]))
-            for name in gateways
-        }
+        keys, served = serve_gateways(envs, ports, gateways, logs)
         processes.extend(served.values())
         for port in ports.values():
             wait_until_listening(port)

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -127,7 +128,20 @@ def create_key(env: dict[str, str], *options: str) -> str:
     return str(json.loads(careergate(env, "keys", "create", *options, "--json"))["key"])
 
 
-def careergate_process(env: dict[str, str], logs: IO[str], *args: str) -> subprocess.Popen[str]:
+def serve_gateways(
+    envs: dict[str, dict[str, str]], ports: dict[str, int], names: Iterable[str], logs: IO[str]
+) -> tuple[dict[str, str], dict[str, subprocess.Popen[bytes]]]:
+    """A ``careergate serve`` for each of ``names`` (its environment and port), each with a
+    key of its own: the keys and the processes, by name."""
+    keys = {name: create_key(envs[name], "--user", "bench") for name in names}
+    served = {
+        name: careergate_process(envs[name], logs, "serve", "--port", str(ports[name]))
+        for name in keys
+    }
+    return keys, served
+
+
+def careergate_process(env: dict[str, str], logs: IO[str], *args: str) -> subprocess.Popen[bytes]:
     """``careergate ARGS`` as a server process, logging to ``logs``."""
     return subprocess.Popen([BIN / "careergate", *args], env=env, stdout=logs, stderr=logs)
 
@@ -318,7 +332,7 @@ def main() -> None:
     envs["gateway-off"]["CAREERGATE_PRIVACY_MODE"] = "off"
     logs = (work / "servers.log").open("w")
     floor = start_floor(envs["floor"], ports["floor"], upstream_url, logs)
-    processes = [
+    processes: list[subprocess.Popen[bytes]] = [
         careergate_process(
             envs["upstream"], logs, "fake-upstream", "--port", str(ports["upstream"])
         ),
@@ -326,11 +340,7 @@ def main() -> None:
     ]
     memory: dict[str, list[Memory]] = {}
     try:
-        keys = {name: create_key(envs[name], "--user", "bench") for name in GATEWAYS}
-        gateways = {
-            name: careergate_process(envs[name], logs, "serve", "--port", str(ports[name]))
-            for name in GATEWAYS
-        }
+        keys, gateways = serve_gateways(envs, ports, GATEWAYS, logs)
         processes.extend(gateways.values())
         for port in ports.values():
             wait_until_listening(port)

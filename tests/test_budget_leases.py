@@ -186,18 +186,25 @@ def leased(n: int) -> LeasedRequest:
     )
 
 
+async def reserved(ledger: BudgetLedger, cost: int, *requests: LeasedRequest) -> Budget:
+    """A daily platform budget of $1 with a reservation of ``cost`` for each request,
+    leased by ``ledger``'s owner and held for ten minutes."""
+    budget = await ledger.create(
+        name="b", scope=Scope.PLATFORM, subject="*", period=Period.DAILY, limit_nano_usd=10**9
+    )
+    deadline = asyncio.get_running_loop().time() + 600
+    for request in requests:
+        await ledger.reserve([budget], cost, deadline, request)
+    return budget
+
+
 def test_leases_reaped_by_several_processes_at_once_are_settled_once(migrated: str) -> None:
     count, cost = 40, 1_000
 
     async def scenario() -> tuple[list[int], tuple[int, int], int]:
         database = Database(migrated)
         gone = BudgetLedger(database, owner="gateway:gone:1:dead")
-        budget = await gone.create(
-            name="b", scope=Scope.PLATFORM, subject="*", period=Period.DAILY, limit_nano_usd=10**9
-        )
-        deadline = asyncio.get_running_loop().time() + 600
-        for n in range(count):
-            await gone.reserve([budget], cost, deadline, leased(n))
+        budget = await reserved(gone, cost, *(leased(n) for n in range(count)))
         await gone.close()
         reapers = [Database(migrated) for _ in range(3)]
         settled = await asyncio.gather(
@@ -263,11 +270,7 @@ def test_a_reconciled_record_gives_way_to_the_exact_one_in_either_order(
     async def scenario() -> tuple[list[tuple[bool, int | None, int, int]], int]:
         database = Database(migrated)
         gone = BudgetLedger(database, owner="gateway:gone:2:dead")
-        budget = await gone.create(
-            name="b", scope=Scope.PLATFORM, subject="*", period=Period.DAILY, limit_nano_usd=10**9
-        )
-        deadline = asyncio.get_running_loop().time() + 600
-        await gone.reserve([budget], 900, deadline, leased(7))
+        await reserved(gone, 900, leased(7))
         writer = UsageWriter(database, flush_seconds=3600)
         exact = usage("req-lease-7", reconciled=False, cost=300)
         if exact_first:
@@ -302,11 +305,7 @@ def test_a_busy_process_is_still_alive_to_the_reapers(migrated: str) -> None:
         owner = LeaseOwner(database, "gateway", heartbeat_seconds=0.1)
         await owner.start()
         busy = BudgetLedger(database, owner=owner.id)
-        budget = await busy.create(
-            name="b", scope=Scope.PLATFORM, subject="*", period=Period.DAILY, limit_nano_usd=10**9
-        )
-        deadline = asyncio.get_running_loop().time() + 600
-        await busy.reserve([budget], 1_000, deadline, leased(1))
+        budget = await reserved(busy, 1_000, leased(1))
 
         async def reap_meanwhile() -> int:
             await asyncio.sleep(1.0)
@@ -380,11 +379,7 @@ def test_a_stalled_database_makes_no_living_owner_look_dead(tmp_path: Path) -> N
         await owner.start()
         await reaping.start()
         ledger = BudgetLedger(database, owner=owner.id)
-        budget = await ledger.create(
-            name="b", scope=Scope.PLATFORM, subject="*", period=Period.DAILY, limit_nano_usd=10**9
-        )
-        deadline = asyncio.get_running_loop().time() + 600
-        await ledger.reserve([budget], 1_000, deadline, leased(1))
+        budget = await reserved(ledger, 1_000, leased(1))
         reaper = LeaseReaper(elsewhere, reaping.id, stale_after=1.0, every=0.2)
         await reaper.start()
         await asyncio.to_thread(hold_the_write_lock, 2.5)

@@ -116,7 +116,7 @@ def test_the_same_key_terms_in_other_words(one: str, other: str) -> None:
         ("Ask for a bonus instead of a raise?", "Ask for a raise instead of a bonus?"),
         ("Can I negotiate an offer by email?", "Must I negotiate an offer by email?"),
         # The same words in another order.
-        ("I got a raise but not a promotion.", "I got a promotion but not a raise."),
+        ("Careers if I love coding but hate maths?", "Careers if I love maths but hate coding?"),
         ("Apply to one role at many firms?", "Apply to many roles at one firm?"),
     ],
 )

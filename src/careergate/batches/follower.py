@@ -16,8 +16,10 @@ The follower also erases the placeholders of batches whose output was downloaded
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -70,6 +72,11 @@ class BatchFollower:
         self.tasks = tasks
         self.meter = meter
         self.settings = settings
+        self._looking: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        """A lock per batch being looked at: the sweep and a caller's retrieve look one at a
+        time, so a batch's files and its counts come from one reading of its lines."""
 
     async def follow_forever(self) -> None:
         await repeat_every(
@@ -97,9 +104,15 @@ class BatchFollower:
             await self.store.update_batch(batch.id, next_poll_at=None)
 
     async def look(self, batch: BatchRow) -> None:
-        """Bring the batch's state up to date; meter it if it has ended."""
-        if batch.metered_at is not None:
-            return
+        """Bring the batch's state up to date; meter it if it has ended. Looks at one
+        batch in this process follow each other, each at the batch as it then is."""
+        lock = self._looking.setdefault(batch.id, asyncio.Lock())
+        async with lock:
+            current = await self.store.batch(batch.id)
+            if current is not None and current.metered_at is None:
+                await self._look(current)
+
+    async def _look(self, batch: BatchRow) -> None:
         if batch.deployment is None:
             await self._look_local(batch)
         else:

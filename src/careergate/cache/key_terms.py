@@ -28,8 +28,8 @@ terms are equal, as sets:
   ``what``, politeness): a question differs from another in any word that carries
   meaning ("before the interview" is not "after", "part-time" not "full-time", "renew
   a visa" not "apply for one"), not only in the kinds above;
-- the order of those words, and of negations: "a raise but not a promotion" is not "a
-  promotion but not a raise", nor "the same position at several companies" "several
+- the order of those words, and of negations: "love coding but hate maths" is not "love
+  maths but hate coding", nor "the same position at several companies" "several
   positions at the same company".
 
 So two questions share their key terms when they ask with the same words of meaning in

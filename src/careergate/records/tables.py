@@ -18,6 +18,7 @@ chain's lock, so that no request is audited twice and the chain stays one chain.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -38,11 +39,9 @@ from careergate.usage.record import UsageRecord
 T = TypeVar("T")
 
 
-class TableWriter(BufferedWriter[T]):
-    """A batched writer into one table of the database (through ``inserter``)."""
-
-    table: ClassVar[Table]
-    on_conflict: ClassVar[OnConflict | None] = None
+class DatabaseWriter(BufferedWriter[T]):
+    """A batched writer into the database: ``connect`` opens what its batches are
+    written through, once, when it is made."""
 
     def __init__(
         self,
@@ -53,6 +52,20 @@ class TableWriter(BufferedWriter[T]):
         journal: Journal | None = None,
     ) -> None:
         super().__init__(flush_seconds, batch_size, dead_letter, journal)
+        self.connect(database)
+
+    @abstractmethod
+    def connect(self, database: Database) -> None:
+        """Open the writers or inserters the batches go through."""
+
+
+class TableWriter(DatabaseWriter[T]):
+    """A batched writer into one table of the database (through ``inserter``)."""
+
+    table: ClassVar[Table]
+    on_conflict: ClassVar[OnConflict | None] = None
+
+    def connect(self, database: Database) -> None:
         self.inserter = BatchInserter(database, self.table, self.on_conflict)
 
     def release(self) -> None:
@@ -109,7 +122,7 @@ async def _not_yet_written(
     return [row for row in rows if row["request_id"] not in written] if written else rows
 
 
-class CallWriter(BufferedWriter[CallRecord]):
+class CallWriter(DatabaseWriter[CallRecord]):
     """A request's records: the usage records of a batch written as ``UsageWriter``
     writes them, then their audit entries as ``AuditWriter`` does (each transaction
     may be repeated: a usage record is written once per request id, an entry once per
@@ -118,15 +131,7 @@ class CallWriter(BufferedWriter[CallRecord]):
     kind = "call"
     encode = staticmethod(encode_call)
 
-    def __init__(
-        self,
-        database: Database,
-        flush_seconds: float = 0.5,
-        batch_size: int = 500,
-        dead_letter: Path | None = None,
-        journal: Journal | None = None,
-    ) -> None:
-        super().__init__(flush_seconds, batch_size, dead_letter, journal)
+    def connect(self, database: Database) -> None:
         self._usage = UsageWriter(database)
         self._audit = AuditWriter(database)
 
