@@ -412,9 +412,11 @@ def test_a_task_survives_a_sigkill_of_its_gateway(tmp_path: Path, apis: list[Api
         finished = {i for i, item in before.items() if item.status == "done"}
         held = {i for i, item in before.items() if item.status == "running"}
         assert (len(finished), len(held)) == (4, 2)
+        # The cut-short calls' reservations are the task's: held by their items' attempts.
+        assert in_database(settings, _lease_holders) == {f"item:{task_id}:{i}:1" for i in held}
         for restarted in start_gateway(settings, fake):  # in this process: a faster start
             task = Api(restarted.base_url, key, apis).wait(task_id, timeout=60)
-            # The reaper, every second, settles the leases the killed process left.
+            # Once the items are taken back, the reaper settles what their attempts held.
             wait_for(lambda: in_database(settings, lambda d: _metered(d, budget))[1][2] == 0)
         assert task["status"] == "completed"
         assert task["progress"]["done"] == 12
@@ -440,6 +442,14 @@ async def _ann_budget(database: Database) -> str:
         name="ann", scope=Scope.USER, subject="ann", period=Period.MONTHLY, limit_nano_usd=10**10
     )
     return budget.id
+
+
+async def _lease_holders(database: Database) -> set[str]:
+    """The owners of the budget leases held, where each is also a live lease owner."""
+    async with database.session() as session:
+        leases = set((await session.scalars(select(BudgetLeaseRow.owner))).all())
+        owners = set((await session.scalars(select(LeaseOwnerRow.owner))).all())
+    return leases & owners
 
 
 async def _metered(database: Database, budget: str) -> tuple[list[UsageRow], tuple[int, ...]]:

@@ -117,13 +117,18 @@ async def stand_in_until(database: Database, owner: str, until: datetime) -> Non
     """Write an owner that is no process: a batch, whose leases must outlive whichever
     process submitted or follows it. Its heartbeat is dated ``until`` (the batch's
     expiry), so the reaper leaves its leases alone until then; ``forget_in`` ends it."""
-    statement = dialect_insert(database.url.get_backend_name(), OWNERS)
+    async with database.engine.begin() as connection:
+        await stand_in(connection, owner, until)
+
+
+async def stand_in(connection: AsyncConnection, owner: str, until: datetime) -> None:
+    """``stand_in_until`` inside the caller's transaction."""
+    statement = dialect_insert(connection.dialect.name, OWNERS)
     statement = statement.values(owner=owner, started_at=datetime.now(UTC), heartbeat_at=until)
     renewed = statement.on_conflict_do_update(
         index_elements=["owner"], set_={"heartbeat_at": until}
     )
-    async with database.engine.begin() as connection:
-        await connection.execute(renewed)
+    await connection.execute(renewed)
 
 
 async def forget_in(connection: AsyncConnection, owner: str) -> None:

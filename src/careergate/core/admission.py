@@ -54,6 +54,7 @@ class Admission:
         call = Call(incoming.endpoint, principal, body, raw, deadline, user, feature, outcome)
         call.credentials = tuple(s for s in (incoming.secret, incoming.user_token) if s)
         call.cache_control = incoming.cache_control
+        call.holder = incoming.holder
         return call
 
     def _bind(self) -> asyncio.AbstractEventLoop:

@@ -52,6 +52,9 @@ class Incoming:
     """The kinds of personal data found in it before it came, and what was done with
     them (a batch's line, pseudonymised when its file was uploaded): its audit entry
     says so, as the request's own would have."""
+    holder: str | None = None
+    """Who holds its budget reservation when not the process carrying it: the attempt
+    of a task's item it is a call of (``tasks/store.py``)."""
 
 
 @dataclass(slots=True)
@@ -183,6 +186,8 @@ class Call:
     keep: Callable[[bytes, TokenUsage, str | None], None] | None = None
     """Where the upstream's answer goes, as it came (before personal data is restored),
     with its checked usage and the model that served it: the response cache keeps it."""
+    holder: str | None = None
+    """``Incoming.holder``."""
 
     @property
     def request_id(self) -> str:

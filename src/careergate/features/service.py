@@ -10,7 +10,9 @@ no model answers, the feature answers from its fallback (``degraded: true``).
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from careergate.core.call import Incoming
@@ -36,6 +38,15 @@ Run = Callable[[Incoming], Awaitable[Any]]
 """The request path: ``Gateway.run``."""
 
 
+@dataclass
+class _Loaded:
+    """What the features load on first use, shared by every view of them (``through``)."""
+
+    skills: SkillFinder | None = None
+    embedder: Embedder | None = None
+    reader: FactReader | None = None
+
+
 class FeatureService:
     """The features of one gateway. The skill taxonomies and the embedder are loaded on
     first use (in a thread) and then held, with the embedder's cache of postings' vectors
@@ -51,29 +62,34 @@ class FeatureService:
         """The model (or alias, or ``auto``) the features ask: CAREERGATE_FEATURE_MODEL."""
         self.embeddings = embeddings
         """Whether job matching re-ranks by local embeddings."""
-        self._skills: SkillFinder | None = None
-        self._embedder: Embedder | None = None
-        self._reader: FactReader | None = None
+        self._loaded = _Loaded()
+
+    def through(self, run: Run) -> FeatureService:
+        """These features over another request path (a task item's, whose calls' budget
+        reservations its task holds), sharing what they have loaded."""
+        view = copy.copy(self)
+        view._run = run
+        return view
 
     async def skills(self) -> SkillFinder:
         """ESCO, Lightcast and the curated rules, read on the first feature request in a
         thread (about three seconds), then held: later requests pay no thread hop."""
-        if self._skills is None:
-            self._skills = await asyncio.to_thread(SkillFinder.shipped)
-        return self._skills
+        if self._loaded.skills is None:
+            self._loaded.skills = await asyncio.to_thread(SkillFinder.shipped)
+        return self._loaded.skills
 
     async def _fact_reader(self) -> FactReader:
         """One reader per gateway, so that what it read in postings is kept between
         requests (the town list loads with it, in a thread)."""
-        if self._reader is None:
+        if self._loaded.reader is None:
             finder = await self.skills()
-            self._reader = await asyncio.to_thread(FactReader, finder)
-        return self._reader
+            self._loaded.reader = await asyncio.to_thread(FactReader, finder)
+        return self._loaded.reader
 
     async def _embedder_in_use(self) -> Embedder | None:
-        if self.embeddings and self._embedder is None:
-            self._embedder = await asyncio.to_thread(E5Embedder)  # ~0.2 s to map weights
-        return self._embedder if self.embeddings else None
+        if self.embeddings and self._loaded.embedder is None:
+            self._loaded.embedder = await asyncio.to_thread(E5Embedder)  # ~0.2 s to map weights
+        return self._loaded.embedder if self.embeddings else None
 
     def _caller(self, secret: str | None, feature: str, user: str | None) -> GatewayCaller:
         return GatewayCaller(self._run, secret, feature, user)

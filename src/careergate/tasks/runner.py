@@ -5,29 +5,24 @@ webhook sent).
 An item's model calls go through the gateway's request path under the submitter's
 credential, opened from the vault for the call: they are limited, budgeted and
 metered as the submitter's own, and a revoked key stops the task (its items fail with
-the 401). Their budget reservations are leases of the process running the item
-(``budgets/leases.py``): if it dies, the reaper settles them for their worst case and
-the item, never recorded, runs again elsewhere.
-
-Why the process's and not the task's: a lease stands for one model call, and the call
-lives in the process making it (its connection to the upstream). When that process
-dies the call is over, answered and billed upstream or not, and the item's next run is
-another call. Owned by the task, the dead call's reservation would either be released
-uncharged when the item runs again (a call the upstream may have answered and billed
-left unmetered: a budget overrun by a crash) or held until the task ends, to be charged
-the same worst case then, holding room in the budget and keeping the call out of the
-usage records meanwhile. A batch sent to an upstream's Batch API is the other case: its
-calls live upstream, beyond any process, so its lease is the batch's
-(``batches/service.py``).
+the 401). Their budget reservations are held by the item's attempt, for the task
+(``tasks/store.py``), not by the process running it: a process that dies mid-call
+leaves them held until the task's recovery takes the item back, and the reaper then
+charges them their worst case (the upstream may have answered and billed), while the
+item runs again as new calls with reservations of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
+from functools import partial
+from typing import Any
 
 import orjson
 
+from careergate.core.call import Incoming
 from careergate.errors import GatewayError
 from careergate.features.service import FeatureService
 from careergate.pricing.catalogue import PriceCatalogue
@@ -120,9 +115,10 @@ class ItemRunner:
             return None
         kind = KINDS[claimed.kind]
         secret = await self.ends.vault.open_named(CREDENTIAL, claimed.task_id)
+        run = partial(self._run_held, claimed.holder)
         context = ItemContext(
-            self.run_path,
-            self.features,
+            run,
+            self.features.through(run),
             secret.decode() if secret is not None else None,
             claimed.user,
             claimed.params,
@@ -144,6 +140,10 @@ class ItemRunner:
             recorded = await self.store.finish(key, self.owner, result=result)
         await self._after(key, recorded)
         return None
+
+    async def _run_held(self, holder: str, incoming: Incoming) -> Any:
+        """The request path, the call's budget reservation held by ``holder``."""
+        return await self.run_path(replace(incoming, holder=holder))
 
     async def _after(self, key: ItemKey, recorded: Recorded) -> None:
         if not recorded.counted:

@@ -9,6 +9,15 @@ item, or for one another worker holds, does nothing; a worker taken for dead who
 item was claimed again cannot overwrite the result of the one that took it over. The
 same UPDATE that counts an item ends its task when it was the last one, so exactly one
 process sees the task end (and sends its webhook).
+
+The budget reservations of an item's model calls belong to the task, not to the
+process running it: each run of an item (an attempt) is a lease owner of its own that
+no process stands for (``holder_of``), written in the transaction that claims the item
+and removed in the one that ends the attempt: finished, put back for a retry, or taken
+back from a dead worker. Until then the calls' leases stay held whatever happens to the
+process; once the attempt ends, any lease it still holds (a call cut short with its
+process) is settled for its worst case by the reaper (``budgets/reaper.py``), in the
+seconds after the task's recovery has decided to run the item again.
 """
 
 from __future__ import annotations
@@ -18,8 +27,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from careergate.budgets.owners import stand_in
 from careergate.storage.database import Database
 from careergate.storage.tables import LeaseOwnerRow, TaskItemRow, TaskRow
 
@@ -32,6 +43,9 @@ CREDENTIAL = "task-credential"
 """The vault's kind of record holding a running task's submitter credential (named by
 the task's id)."""
 INSERT_CHUNK = 500
+ATTEMPT_HOLD = timedelta(days=1)
+"""How long an attempt's lease owner stays alive should nothing end it (an item erased
+while it ran); each of its calls' leases expires with the call's deadline anyway."""
 ItemKey = tuple[str, int]
 """(task id, item index)."""
 
@@ -60,6 +74,11 @@ class ClaimedItem:
     user: str | None
     attempt: int
     """1 for the first run of the item, 2 for its first retry..."""
+
+    @property
+    def holder(self) -> str:
+        """The lease owner of this attempt's budget reservations."""
+        return holder_of((self.task_id, self.index), self.attempt)
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,7 @@ class TaskStore:
                     )
                 )
             ).one()
+            await stand_in(connection, holder_of(key, item.attempts), now + ATTEMPT_HOLD)
         return ClaimedItem(
             task_id,
             index,
@@ -190,6 +210,7 @@ class TaskStore:
             )
             if written.rowcount != 1:
                 return Recorded(False, False)
+            await _end_attempt(connection, key)
             counter = TASKS.c.failed if failed else TASKS.c.done
             await connection.execute(
                 update(TASKS).where(TASKS.c.id == task_id).values({counter: counter + 1})
@@ -205,6 +226,8 @@ class TaskStore:
                     status="pending", owner=None, error=error, queued_at=_now()
                 )
             )
+            if written.rowcount == 1:
+                await _end_attempt(connection, key)
         return bool(written.rowcount == 1)
 
     async def cancel(self, task_id: str) -> bool:
@@ -248,6 +271,8 @@ class TaskStore:
             written = await connection.execute(
                 _held(key, dead_owner).values(status="pending", owner=None, queued_at=_now())
             )
+            if written.rowcount == 1:
+                await _end_attempt(connection, key)
         return bool(written.rowcount == 1)
 
     async def waiting_since(self, before: datetime) -> list[ItemKey]:
@@ -315,6 +340,22 @@ class TaskStore:
                 TASKS.c.webhook_status == "pending", TASKS.c.status.not_in(ACTIVE)
             )
             return list((await connection.scalars(due.limit(100))).all())
+
+
+def holder_of(key: ItemKey, attempt: int) -> str:
+    """The lease owner of one attempt of an item: ``item:TASK:INDEX:ATTEMPT``."""
+    task_id, index = key
+    return f"item:{task_id}:{index}:{attempt}"
+
+
+async def _end_attempt(connection: AsyncConnection, key: ItemKey) -> None:
+    """Remove the item's attempt as a lease owner: whatever lease it still holds is now
+    abandoned, for the reaper to settle at its worst case."""
+    task_id, index = key
+    prefix = f"item:{task_id}:{index}:"
+    await connection.execute(
+        delete(OWNERS).where(OWNERS.c.owner.startswith(prefix, autoescape=True))
+    )
 
 
 def _held(key: ItemKey, owner: str) -> Any:

@@ -12,7 +12,8 @@ from careergate.core.worst_cost import WorstCost
 class ReserveBudget:
     """Holds the worst case (``core/worst_cost.py``) before the request goes upstream, as
     a lease of this process (settled by another for its worst case should this one
-    die). A batch's line draws its hold from its batch's first (``budgets/draws.py``)."""
+    die), or of the task item's attempt it is a call of (``Call.holder``). A batch's
+    line draws its hold from its batch's first (``budgets/draws.py``)."""
 
     def __init__(self, budgets: BudgetLedger, costs: WorstCost) -> None:
         self.budgets = budgets
@@ -45,6 +46,6 @@ class ReserveBudget:
         batch = call.outcome.batch
         source = Source(batch, principal.key_id) if batch and principal.key_id else None
         call.outcome.reservation = await self.budgets.reserve(
-            budgets, worst.cost_nano_usd, call.deadline, leased, source=source
+            budgets, worst.cost_nano_usd, call.deadline, leased, call.holder, source=source
         )
         return None
