@@ -37,10 +37,11 @@ DATA_DIR ?= $(CURDIR)/.careergate
 run: install
 	CAREERGATE_DATA_DIR="$(DATA_DIR)" $(BIN)/careergate serve --port $(PORT)
 
-## test: the whole test suite (nginx fronts the replicas of the scale-out test)
+## test: the whole test suite, two test files at a time (most tests wait on servers and
+##       processes more than they compute); nginx fronts the replicas of the scale-out test
 test: install test-tools
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || apt-get install -y nginx || (apt-get update && apt-get install -y nginx)
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses 2 --dist loadfile
 
 ## dashboard-screenshots: the dashboard's pages from the browser test's seeded run, into docs/dashboard/
 dashboard-screenshots: install test-tools

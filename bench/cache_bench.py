@@ -15,7 +15,12 @@ in interleaved rounds against
 In process: ``LookUpCache``'s work on a hit (plan: normalise and hash; find; restore the
 answer's personal data) per request, apart from the privacy step before it.
 
-Run: ``python bench/cache_bench.py --seconds 5 --rounds 3 [--write docs/benchmarks.md]``.
+With ``--redis URL``, a second gateway keeps its entries in that Redis
+(``CAREERGATE_REDIS_URL``, as replicas share them): its *hit* and *miss* are measured
+in the same rounds.
+
+Run: ``python bench/cache_bench.py --seconds 5 --rounds 3 [--redis redis://127.0.0.1:6379/0]
+[--write docs/benchmarks.md]``.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from proxy_bench import (
 
 WORKLOADS = {"short": BODY, "resume": RESUME_BODY}
 TARGETS = {"floor": "floor", "hit": "hit", "miss": "miss", "pass": "pass-through"}
+REDIS_TARGETS = {"redis-hit": "hit (Redis)", "redis-miss": "miss (Redis)"}
 SECTION = "## Response cache"
 
 
@@ -83,11 +89,14 @@ def unique_script(directory: Path, key: str, body: str, name: str) -> Path:
 
 def served(args: argparse.Namespace, work: Path) -> dict[tuple[str, int], list[Measurement]]:
     """wrk against the floor and the gateway's hit, miss and pass-through."""
-    ports = {name: free_port() for name in ("upstream", "floor", "gateway")}
+    names = ("upstream", "floor", "gateway", *(("redis",) if args.redis else ()))
+    ports = {name: free_port() for name in names}
     upstream_url = f"http://127.0.0.1:{ports['upstream']}/v1"
     envs = {name: bench_env(work / name) for name in ports}
     for env in envs.values():
         env["OPENAI_BASE_URL"] = upstream_url
+    if args.redis:
+        envs["redis"]["CAREERGATE_REDIS_URL"] = args.redis
     logs = (work / "servers.log").open("w")
     floor = start_floor(envs["floor"], ports["floor"], upstream_url, logs)
     processes = [
@@ -102,6 +111,13 @@ def served(args: argparse.Namespace, work: Path) -> dict[tuple[str, int], list[M
             envs["gateway"], logs, "serve", "--port", str(ports["gateway"])
         )
         processes.append(gateway)
+        servers = {"gateway": gateway}
+        if args.redis:
+            redis_key = create_key(envs["redis"], "--user", "bench")
+            servers["redis"] = careergate_process(
+                envs["redis"], logs, "serve", "--port", str(ports["redis"])
+            )
+            processes.append(servers["redis"])
         for port in ports.values():
             wait_until_listening(port)
         urllib.request.urlopen(f"{upstream_url}/models").read()  # noqa: S310 - our loopback URL
@@ -114,20 +130,33 @@ def served(args: argparse.Namespace, work: Path) -> dict[tuple[str, int], list[M
                 "miss": unique_script(work, key, body, f"{workload}-miss"),
                 "pass": wrk_script(work, key, body, f"{workload}-pass"),
             }
+            if args.redis:
+                scripts["redis-hit"] = wrk_script(
+                    work, redis_key, deterministic(body), f"{workload}-redis-hit"
+                )
+                scripts["redis-miss"] = unique_script(work, redis_key, body, f"{workload}-rmiss")
             for name, script in scripts.items():
-                port = ports["floor" if name == "floor" else "gateway"]
+                server = (
+                    "floor"
+                    if name == "floor"
+                    else "redis"
+                    if name.startswith("redis")
+                    else "gateway"
+                )
                 targets[f"{name}/{workload}"] = (
-                    f"http://127.0.0.1:{port}/v1/chat/completions",
+                    f"http://127.0.0.1:{ports[server]}/v1/chat/completions",
                     script,
                 )
-                pids[f"{name}/{workload}"] = floor.pid if name == "floor" else gateway.pid
+                pids[f"{name}/{workload}"] = floor.pid if name == "floor" else servers[server].pid
         return interleaved_rounds(targets, args.rounds, args.seconds, pids=pids)
     finally:
         stop(processes)
         logs.close()
 
 
-def served_rows(results: dict[tuple[str, int], list[Measurement]]) -> list[str]:
+def served_rows(
+    results: dict[tuple[str, int], list[Measurement]], labels: dict[str, str]
+) -> list[str]:
     rows = [
         "| workload | target | c | requests/s | p50 ms | p99 ms | req/s vs floor "
         "| req/s vs miss | CPU µs/req |",
@@ -135,7 +164,7 @@ def served_rows(results: dict[tuple[str, int], list[Measurement]]) -> list[str]:
     ]
     for connections in (32, 1):
         for workload in WORKLOADS:
-            for name, label in TARGETS.items():
+            for name, label in labels.items():
                 target = f"{name}/{workload}"
                 ms = results[(target, connections)]
                 cpu = [m.cpu_us for m in ms if m.cpu_us is not None]
@@ -144,8 +173,11 @@ def served_rows(results: dict[tuple[str, int], list[Measurement]]) -> list[str]:
                     floor = spread(
                         ratios(results, target, f"floor/{workload}", connections, _rps), 2
                     )
-                if name not in ("floor", "miss"):
-                    miss = spread(ratios(results, target, f"miss/{workload}", connections, _rps), 2)
+                if name not in ("floor", "miss", "redis-miss"):
+                    against = "redis-miss" if name.startswith("redis") else "miss"
+                    miss = spread(
+                        ratios(results, target, f"{against}/{workload}", connections, _rps), 2
+                    )
                 rows.append(
                     f"| {workload} | {label} | {connections} "
                     f"| {spread([m.rps for m in ms], comma=True)} "
@@ -181,6 +213,16 @@ def render(
 ) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     command = f"python bench/cache_bench.py --seconds {args.seconds} --rounds {args.rounds}"
+    labels = dict(TARGETS)
+    redis_note = ""
+    if args.redis:
+        command += f" --redis {args.redis}"
+        labels.update(REDIS_TARGETS)
+        redis_note = (
+            " *(Redis)*: a second gateway keeping its entries in the local Redis "
+            "(`CAREERGATE_REDIS_URL`, which puts its rate-limit windows there too, as at "
+            "scale), its hit against its own miss."
+        )
     return "\n".join(
         [
             SECTION,
@@ -193,9 +235,9 @@ def render(
             "*hit*: the same request with `temperature: 0`; *miss*: a new prompt every "
             "request; *pass-through*: the API's default temperature (not kept); *floor*: "
             "`bench/floor_proxy.py` in front of the same fake OpenAI. CPU is the server's "
-            "(the worker and its record process) per request.",
+            "(the worker and its record process) per request." + redis_note,
             "",
-            *served_rows(results),
+            *served_rows(results, labels),
             "",
             "The lookup step's own work per hit, in process (`bench/hit_cost.py`: the "
             "request already pseudonymised; median of the rounds):",
@@ -214,6 +256,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--repeat", type=int, default=3000, help="in-process hits timed")
     parser.add_argument("--write", type=Path, help="write the section into this Markdown file")
+    parser.add_argument("--redis", help="also measure a gateway keeping entries in this Redis")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")

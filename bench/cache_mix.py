@@ -82,7 +82,9 @@ def _request(kind: str, rng: random.Random, user: int) -> tuple[Any, dict[str, A
 
 async def run_mix(seed: int = 7) -> dict[str, Counter[str]]:
     config = CacheConfig(features={"posting-embeddings": FeatureCacheRule(scope=CacheScope.GLOBAL)})
-    cache = ResponseCache(CachePolicy(config), CacheKeys(b"m" * 32), MemoryStore(config.max_bytes))
+    cache = ResponseCache(
+        CachePolicy(config, str), CacheKeys(b"m" * 32), MemoryStore(config.max_bytes)
+    )
     prices, counter, today = PriceCatalogue.shipped(), TokenCounter(), datetime.now(UTC).date()
     rng = random.Random(seed)
     tally: dict[str, Counter[str]] = {}

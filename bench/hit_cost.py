@@ -66,7 +66,7 @@ async def hit_costs(body: dict[str, Any], repeat: int) -> tuple[float, float, fl
     await names.load()
     shield = PrivacyShield(PrivacyPolicy(PrivacyMode.PSEUDONYMISE), PiiDetector(names))
     cache = ResponseCache(
-        CachePolicy(CacheConfig()), CacheKeys(b"k" * 32), MemoryStore(64 * 1024 * 1024)
+        CachePolicy(CacheConfig(), str), CacheKeys(b"k" * 32), MemoryStore(64 * 1024 * 1024)
     )
     snapshots = SnapshotCatalogue.shipped()
     step = LookUpCache(cache, snapshots)

@@ -14,9 +14,10 @@ counted apart, so the run shows:
   items never executed (lost) and the seconds until every item had an effect.
 
 ``python bench/task_queue_bench.py careergate`` runs careergate's own tasks (chat
-completions against the fake OpenAI answering after 20 ms) with a ``careergate
-worker`` of 1 and 4 threads, and with that worker SIGKILLed midway and a second one
-finishing: items a second, items run twice, and what the kill cost in time.
+completions against the fake OpenAI answering after 20 ms) on its queue file and on
+Redis, drained by 1 ``careergate worker`` process and by 4 (one thread each), and by 4
+with one of them SIGKILLed midway and another started: items a second, items run
+twice, and what the kill cost in time. The database is the embedded SQLite file.
 
 Runs are short (a few hundred items); run with ``nice -n 5`` on a shared machine.
 """
@@ -177,9 +178,18 @@ def one_run(name: str, threads: int, kill: bool, timeout: float = 60.0) -> dict[
 # -- careergate's own tasks ----------------------------------------------------------
 
 
-def careergate_run(threads: int, kill: bool, items: int = 200) -> dict[str, Any]:
-    """A chat.completions task of ``items`` drained by ``careergate worker``."""
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
+
+
+def careergate_run(queue: str, processes: int, kill: bool, items: int = 200) -> dict[str, Any]:
+    """A chat.completions task of ``items`` drained by ``processes`` ``careergate worker``
+    processes of one thread each, on the ``queue`` (``sqlite`` or ``redis``)."""
     import httpx
+    import redis
 
     sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
     from careergate.sandbox.faults import Fault
@@ -187,12 +197,15 @@ def careergate_run(threads: int, kill: bool, items: int = 200) -> dict[str, Any]
     from careergate.testing import FakeOpenAI
     from conftest import cli_env, gateway_settings, start_gateway
 
+    queue_url = "redis://127.0.0.1:6379/14" if queue == "redis" else None
+    if queue_url:
+        redis.Redis.from_url(queue_url).flushdb()
     with tempfile.TemporaryDirectory() as folder, FakeOpenAI() as fake:
         fake.faults.add_rate(Fault(delay=0.02), 1.0)
         settings = gateway_settings(
             Path(folder),
             [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
-            tasks=TaskSettings(gateway_workers=0),
+            tasks=TaskSettings(gateway_workers=0, queue_url=queue_url),
         )
         env = cli_env(
             settings,
@@ -201,16 +214,17 @@ def careergate_run(threads: int, kill: bool, items: int = 200) -> dict[str, Any]
             CAREERGATE_TASKS_POLL_SECONDS="0.05",
             CAREERGATE_TASKS_SWEEP_SECONDS="0.5",
             CAREERGATE_LOG_FORMAT="json",
+            **({"CAREERGATE_TASKS_QUEUE_URL": queue_url} if queue_url else {}),
         )
         cli = str(Path(sys.executable).parent / "careergate")
 
         def worker() -> subprocess.Popen[bytes]:
-            command = [cli, "worker", "--workers", str(threads)]
+            command = [cli, "worker", "--workers", "1"]
             return subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
 
-        process = worker()
+        workers = [worker() for _ in range(processes)]
         for gateway in start_gateway(settings, fake):
-            time.sleep(4)  # the worker has started
+            time.sleep(4 + processes)  # the workers have started
             client = httpx.Client(
                 base_url=gateway.base_url,
                 headers={"authorization": f"Bearer {gateway.create_key()}"},
@@ -230,20 +244,19 @@ def careergate_run(threads: int, kill: bool, items: int = 200) -> dict[str, Any]
                 if task["status"] == "completed":
                     break
                 if kill and not killed and task["progress"]["done"] >= items // 3:
-                    process.send_signal(signal.SIGKILL)
-                    process.wait()
-                    process, killed = worker(), True
+                    workers[0].send_signal(signal.SIGKILL)
+                    workers[0].wait()
+                    workers[0], killed = worker(), True
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
             pages = client.get(f"/tasks/{task_id}/results", params={"limit": 1000}).json()
             client.close()
-        process.terminate()
-        process.wait(timeout=30)
+        stop_all(workers)
     again = sum(1 for item in pages["data"] if item["attempts"] > 1)
     upstream = len(fake.requests)
     return {
-        "queue": "careergate (huey-sqlite)",
-        "threads": threads,
+        "queue": f"careergate (huey-{queue})",
+        "processes": processes,
         "killed": kill,
         "seconds": round(elapsed, 2),
         "items_per_s": round(items / elapsed, 1),
@@ -268,9 +281,10 @@ def main() -> None:
                 rows.append(one_run(name, threads, kill))
                 print(rows[-1], flush=True)
     else:
-        for threads, kill in ((1, False), (4, False), (4, True)):
-            rows.append(careergate_run(threads, kill))
-            print(rows[-1], flush=True)
+        for queue in ("sqlite", "redis"):
+            for processes, kill in ((1, False), (4, False), (4, True)):
+                rows.append(careergate_run(queue, processes, kill))
+                print(rows[-1], flush=True)
     print(f"# {time.strftime('%Y-%m-%d')} {os.uname().nodename}: {len(rows)} runs")
 
 

@@ -24,6 +24,7 @@ CONFIG = {
             "public-postings": {"scope": "global"},
             "drafts": {"temperature": True, "ttl_seconds": 0.3},
         },
+        "models": {"gpt-4o": {"ttl_seconds": 0.3}},
     },
 }
 CACHE = "x-careergate-cache"
@@ -209,11 +210,22 @@ def test_a_hit_counts_against_requests_per_minute_not_tokens(gateway: RunningGat
     with pytest.raises(openai.RateLimitError):
         ask(per_minute, "Rate me")
 
-    tokens = gateway.client(gateway.create_key(tpm_limit=150))
-    for _ in range(4):  # one upstream request's worth of tokens, however often it is served
-        ask(tokens, "Count my tokens", max_tokens=100)
-    with pytest.raises(openai.RateLimitError, match="tokens per minute"):
-        ask(tokens, "Count these other tokens", max_tokens=100)
+    for limits in ({"tpm_limit": 150}, {"tpm_limit": 150, "rpm_limit": 100}):
+        tokens = gateway.client(gateway.create_key(**limits))
+        for _ in range(4):  # one upstream request's worth of tokens, however often served
+            ask(tokens, "Count my tokens", max_tokens=100)
+        with pytest.raises(openai.RateLimitError, match="tokens per minute"):
+            ask(tokens, "Count these other tokens", max_tokens=100)
+        assert ask(tokens, "Count my tokens", max_tokens=100).headers[CACHE] == "hit"  # full
+
+
+def test_a_models_rule_applies_to_its_snapshots_by_either_name(gateway: RunningGateway) -> None:
+    client = gateway.client(gateway.create_key())
+    named = [ask(client, "Keep me briefly", model=m).headers[CACHE] for m in ("gpt-4o", "gpt-4o")]
+    pinned = ask(client, "Keep me briefly", model="gpt-4o-2024-08-06").headers[CACHE]
+    assert (named, pinned) == (["miss", "hit"], "hit")
+    time.sleep(0.4)  # the model's own time to live, not the default's
+    assert ask(client, "Keep me briefly", model="gpt-4o").headers[CACHE] == "miss"
 
 
 def test_erasing_a_user_erases_their_entries(gateway: RunningGateway) -> None:
@@ -225,6 +237,23 @@ def test_erasing_a_user_erases_their_entries(gateway: RunningGateway) -> None:
     status, erased = admin_call(gateway, admin, "POST", "/admin/privacy/delete", {"user": "erin"})
     assert (status, erased["cache_entries"]) == (200, 1)
     assert ask(service, "Plan my career change", extra_headers=headers).headers[CACHE] == "miss"
+
+
+def test_an_erasure_from_the_command_line_reaches_the_gateways_memory(
+    gateway: RunningGateway,
+) -> None:
+    service = gateway.client(gateway.create_key(act_for_users=True))
+
+    def served() -> str:
+        reply = ask(service, "Plan my move abroad", extra_headers={"x-careergate-user": "eric"})
+        return str(reply.headers[CACHE])
+
+    assert [served(), served()] == ["miss", "hit"]
+    run_cli(cli_env(gateway.settings), "privacy", "delete", "--user", "eric", "--yes")
+    deadline = time.monotonic() + 5  # every process looks for erasures each second
+    while (seen := served()) == "hit" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert seen == "miss"
 
 
 def test_metrics_and_the_usage_report_show_hits_and_savings(gateway: RunningGateway) -> None:
@@ -249,8 +278,9 @@ def test_an_answer_of_the_upstream_that_failed_is_not_kept(gateway: RunningGatew
 
     client = gateway.client()
     gateway.fake.faults.enqueue(Fault(status=400))
-    with pytest.raises(openai.BadRequestError):
+    with pytest.raises(openai.BadRequestError) as failed:
         ask(client, "Fail once")
+    assert failed.value.response.headers[CACHE] == "bypass"  # every answer says it
     assert ask(client, "Fail once").headers[CACHE] == "miss"
 
 

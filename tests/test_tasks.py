@@ -171,6 +171,42 @@ def test_a_task_runs_every_item_once_under_the_submitters_key(
     assert len(gateway.fake.requests) == 5
 
 
+def test_feature_tasks_rank_generate_and_evaluate_through_the_request_path(
+    gateway: RunningGateway, apis: list[Api]
+) -> None:
+    """Each kind but the chat one, from its submission over HTTP to its results: a
+    profile ranked against postings per item, a resume tailored, a task set run on two
+    models and compared."""
+    from test_job_matching import POSTINGS, PROFILE
+    from test_resume_generation import JOB
+
+    api = Api(gateway.base_url, gateway.create_key(user="ann"), apis)
+    profiles = [{"id": "mira", "resume": PROFILE}, {"id": "noor", "resume": PROFILE}]
+    ranked = api.wait(
+        api.submit({"kind": "jobs.match", "jobs": POSTINGS, "resumes": profiles})["id"]
+    )
+    page = api.results(ranked["id"])["data"]
+    assert [item["result"]["id"] for item in page] == ["mira", "noor"]
+    assert all(item["result"]["matches"][0]["id"] == "data" for item in page)
+
+    tailored = api.submit({"kind": "resumes.generate", "items": [{"resume": PROFILE, "job": JOB}]})
+    assert api.wait(tailored["id"])["progress"]["done"] == 1
+    resume = api.results(tailored["id"])["data"][0]["result"]
+    assert resume["resume"]["basics"]["label"]
+
+    task_set = {
+        "name": "skills",
+        "tasks": [{"id": "t", "messages": [{"role": "user", "content": "List skills"}]}],
+    }
+    models = ["gpt-4o-mini", "gpt-4o"]
+    evaluated = api.submit({"kind": "eval", "task_set": task_set, "models": models, "repeat": 2})
+    done = api.wait(evaluated["id"])
+    assert done["progress"] == {"total": 4, "done": 4, "failed": 0, "eta_seconds": None}
+    summary = api.results(evaluated["id"])["summary"]
+    assert {m["model"] for m in summary["models"]} == set(models)
+    assert summary["recommended"] in models
+
+
 def test_items_failing_for_a_passing_reason_are_retried_others_fail(
     gateway: RunningGateway, apis: list[Api]
 ) -> None:

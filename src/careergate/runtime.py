@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from types import TracebackType
 from typing import Any, Self
 
@@ -36,6 +36,8 @@ from careergate.budgets.ledger import BudgetLedger
 from careergate.budgets.owners import LeaseOwner
 from careergate.budgets.reaper import LeaseReaper
 from careergate.cache.config import CacheConfig
+from careergate.cache.erasures import ErasureFollower
+from careergate.cache.erasures import announce as announce_erasure
 from careergate.cache.key_terms import KeyTerms, occupation_words
 from careergate.cache.keys import CacheKeys
 from careergate.cache.memory import MemoryStore
@@ -234,7 +236,8 @@ class Runtime:
             _privacy_config(config, settings), vault(settings, database), stack
         )
         conversations = Conversations(vault(settings, database), settings.retention.responses_days)
-        cache = response_cache(config.cache, settings, stack)
+        canonical = chooser.snapshots.canonical
+        cache = await response_cache(config.cache, settings, database, stack, canonical)
         parts = PathParts(
             auth,
             upstreams,
@@ -419,10 +422,16 @@ def cache_keys(settings: Settings) -> CacheKeys:
     return CacheKeys(master_key(settings).derive("response-cache"))
 
 
-def response_cache(
-    config: CacheConfig, settings: Settings, stack: AsyncExitStack
+async def response_cache(
+    config: CacheConfig,
+    settings: Settings,
+    database: Database,
+    stack: AsyncExitStack,
+    canonical: Callable[[str], str],
 ) -> ResponseCache | None:
-    """The response cache the config file describes (``None`` when it turns it off)."""
+    """The response cache the config file describes (``None`` when it turns it off),
+    following the erasures other processes announce; ``canonical``: the snapshot a
+    model name stands for."""
     if not config.enabled and not any(
         rule.enabled for rule in (*config.models.values(), *config.features.values())
     ):
@@ -438,9 +447,16 @@ def response_cache(
             semantic_key_terms(),
         )
     cache = ResponseCache(
-        CachePolicy(config), cache_keys(settings), cache_store(config, settings), semantic
+        CachePolicy(config, canonical),
+        cache_keys(settings),
+        cache_store(config, settings),
+        semantic,
+        partial(announce_erasure, database),
     )
     stack.push_async_callback(cache.close)
+    follower = ErasureFollower(database, cache.forget_tag)
+    await follower.start()
+    stack.push_async_callback(follower.close)
     return cache
 
 
@@ -459,15 +475,17 @@ def semantic_key_terms() -> KeyTerms:
     return KeyTerms(skills, occupation_words())
 
 
-async def forget_cached(settings: Settings, user: str) -> int:
-    """Erase ``user``'s entries from the shared response cache (Redis), from a process
-    that is not a gateway (the CLI); a gateway's own memory is erased through its admin
-    API (``POST /admin/privacy/delete``)."""
+async def forget_cached(settings: Settings, database: Database, user: str) -> int:
+    """Erase ``user``'s entries from the response cache from a process that is not a
+    gateway (the CLI): the running gateways are told to erase them from their memory
+    (``cache/erasures.py``), and they are erased from Redis here; how many went there."""
+    tag = cache_keys(settings).user(user)
+    await announce_erasure(database, tag)
     if not settings.redis_url:
         return 0
     store = RedisStore(settings.redis_url)
     try:
-        return await store.forget_user(cache_keys(settings).user(user))
+        return await store.forget_user(tag)
     finally:
         await store.close()
 
@@ -675,7 +693,12 @@ async def _start_writers(
     process: RecordProcess | None = None
     if settings.record_process:
         process = RecordProcess(
-            ChildConfig(settings.resolved_database_url, settings.log_format, settings.log_level)
+            ChildConfig(
+                settings.resolved_database_url,
+                settings.log_format,
+                settings.log_level,
+                settings.heap_trim_seconds,
+            )
         )
         await process.start()
         stack.push_async_callback(process.close)  # after the writers' last batches

@@ -334,6 +334,9 @@ class Settings(BaseSettings):
     """On SIGTERM, how long a serving process keeps answering (``/readyz`` failing, every
     answer closing its connection) before it stops accepting, so that the load balancer
     takes it out first (``http/drain.py``). 0: stop accepting at once."""
+    heap_trim_seconds: float = Field(default=0.0, ge=0)
+    """How often a serving process gives the C heap's free memory back to the system
+    (``heap.py``); 0: never."""
     shutdown_grace_seconds: int = Field(default=30, gt=0)
     """After that, how long requests and streams in flight may take to finish before
     they are cancelled; then records are flushed and the process exits."""

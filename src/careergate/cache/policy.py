@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from careergate.cache.config import CacheConfig, CacheScope
@@ -22,8 +23,12 @@ class CachePolicy:
     """A feature's rule over its model's over the defaults, resolved once per pair
     (the pairs a gateway sees are few; the table is bounded all the same)."""
 
-    def __init__(self, config: CacheConfig) -> None:
+    def __init__(self, config: CacheConfig, canonical: Callable[[str], str]) -> None:
+        """``canonical``: the snapshot a model name stands for. Requests are looked up
+        by their snapshot, so the config's rules are keyed by theirs too (a rule for
+        ``gpt-4o`` applies to ``gpt-4o-2024-08-06``, whichever name was asked for)."""
         self.config = config
+        self._models = {canonical(name): rule for name, rule in config.models.items()}
         self._resolved: dict[tuple[str | None, str], CacheRule] = {}
 
     def rule(self, feature: str | None, model: str) -> CacheRule:
@@ -36,7 +41,7 @@ class CachePolicy:
 
     def _resolve(self, feature: str | None, model: str) -> CacheRule:
         config = self.config
-        by_model = config.models.get(model)
+        by_model = self._models.get(model)
         by_feature = config.features.get(feature) if feature is not None else None
         enabled, ttl, temperature = config.enabled, config.ttl_seconds, config.temperature
         scope = CacheScope.USER

@@ -4,6 +4,7 @@ answer, keep an answer on the way back, forget a user."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from careergate.auth.principal import Principal
@@ -42,11 +43,15 @@ class ResponseCache:
         keys: CacheKeys,
         store: CacheStore,
         semantic: SemanticIndex | None = None,
+        announce: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
+        """``announce``: tells the other processes that a tagged user was erased
+        (``cache/erasures.py``)."""
         self.policy = policy
         self.keys = keys
         self.store = store
         self.semantic = semantic
+        self.announce = announce
 
     def plan(
         self,
@@ -105,8 +110,15 @@ class ResponseCache:
             self.semantic.add(*plan.semantic, plan.key, plan.user)
 
     async def forget_user(self, user: str) -> int:
-        """Erase every entry kept for ``user``'s requests; how many went."""
+        """Erase every entry kept for ``user``'s requests, here and (announced) in every
+        other process; how many went here."""
         tag = self.keys.user(user)
+        if self.announce is not None:
+            await self.announce(tag)
+        return await self.forget_tag(tag)
+
+    async def forget_tag(self, tag: str) -> int:
+        """Erase the entries of the user tagged ``tag`` (``CacheKeys.user``)."""
         if self.semantic is not None:
             self.semantic.forget_user(tag)
         return await self.store.forget_user(tag)

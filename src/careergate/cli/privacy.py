@@ -73,7 +73,7 @@ def delete(
             Actor.command_line(),
             settings.dead_letter_dir,
             settings.journal_dir,
-            lambda erased: forget_cached(settings, erased),
+            lambda erased: forget_cached(settings, database, erased),
             vault(settings, database),
         )
 

@@ -23,6 +23,7 @@ from careergate.errors import (
     MethodNotAllowed,
     NotFound,
 )
+from careergate.heap import HeapTrimmer
 from careergate.http.admin_api import AdminRoutes
 from careergate.http.alerts_api import AlertRoutes
 from careergate.http.batches_api import BatchRoutes
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
     settings = settings or Settings()
     runtimes = RuntimeHolder()
     drain = Drain(settings.drain_seconds)
+    heap = HeapTrimmer(settings.heap_trim_seconds if serving else 0)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -74,9 +76,11 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Ga
         if serving:
             gc.freeze()
             drain.install(asyncio.get_running_loop())
+        heap.start()
         try:
             yield
         finally:
+            await heap.close()
             drain.uninstall()
             await runtimes.runtime.close()
             runtimes.runtime = None

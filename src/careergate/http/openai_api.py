@@ -23,6 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from careergate.auth.principal import Principal
 from careergate.core.call import Incoming, StreamReply
 from careergate.core.request_ids import new_request_id
+from careergate.core.steps.cache import BYPASS
+from careergate.core.steps.cache import HEADER as CACHE_HEADER
 from careergate.endpoints import EndpointSpec
 from careergate.errors import GatewayError, InternalError
 from careergate.http.bodies import body_too_large
@@ -221,7 +223,7 @@ class ForwardEndpoint:
             # (the server refuses this if the response had already started).
             log.exception("unhandled error in %s", self.endpoint.path)
             error = InternalError("careergate failed unexpectedly; the failure is logged.")
-            status, body, headers = raw_error(error, new_request_id())
+            status, body, headers = raw_error(error, new_request_id(), {CACHE_HEADER: BYPASS})
             with contextlib.suppress(RuntimeError):
                 await _send_whole(scope, send, status, body, headers)
 
@@ -250,7 +252,8 @@ class ForwardEndpoint:
             async with CancelOnDisconnect(receive, runtime.loop, self.watchlist):
                 reply = await runtime.gateway.run(incoming)
         except GatewayError as error:
-            status, body, error_headers = raw_error(error, request_id, extra)
+            not_cached = {**extra, CACHE_HEADER: BYPASS}  # no error is kept or served
+            status, body, error_headers = raw_error(error, request_id, not_cached)
             await _send_whole(scope, send, status, body, error_headers)
             return
         except ClientDisconnected:

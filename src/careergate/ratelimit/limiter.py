@@ -51,16 +51,24 @@ class _Check:
 
 
 class TokenCharge:
-    """Token windows tested at admission, to be charged if the request goes upstream."""
+    """What a request admitted with ``defer_tokens`` still owes its windows: its tokens
+    if it goes upstream, and its request windows too when its tokens had no room at
+    admission (then nothing was counted yet: a request refused for its tokens takes no
+    request out of a window, and one the cache answers counts as a request only)."""
 
-    def __init__(self, limiter: RateLimiter, checks: list[_Check]) -> None:
+    def __init__(self, limiter: RateLimiter, tokens: list[_Check], requests: list[_Check]) -> None:
         self._limiter = limiter
-        self._checks = checks
+        self._tokens = tokens
+        self._requests = requests
 
     async def charge(self) -> None:
-        """Count the tokens in their windows; ``RateLimited`` if one has filled since."""
-        for check in self._checks:
-            await self._limiter._hit(check)
+        """The request goes upstream: count it (tokens, and the request if not counted
+        yet); ``RateLimited``, counting nothing, if a window has no room."""
+        await self._limiter._take([*self._requests, *self._tokens])
+
+    async def answered_from_cache(self) -> None:
+        """The cache answers it: count the request if it was not counted yet."""
+        await self._limiter._take(self._requests)
 
 
 class RateLimiter:
@@ -114,8 +122,9 @@ class RateLimiter:
         """Count the request in every window that applies; ``RateLimited`` if one is full.
         ``estimate`` gives the request's tokens (its prompt plus its output ceiling); it is
         called only when a token limit applies. With ``defer_tokens`` the token windows
-        are tested but not charged: the charge is returned for later (``None``: none
-        applies)."""
+        are counted only if the request goes upstream (a cache hit uses no tokens, so a
+        full token window must not refuse it): what it still owes is returned
+        (``None``: nothing)."""
         checks: list[_Check] = []
         tokens: int | None = None
         for limit in self.limits_for(principal, user, feature, model):
@@ -129,17 +138,30 @@ class RateLimiter:
                 checks.append(
                     _Check(self._token_windows, self._item("tokens", limit.tpm), limit, tokens)
                 )
+        if not defer_tokens:
+            await self._take(checks)
+            return None
+        windows = [c for c in checks if c.strategy is self._token_windows]
+        requests = [c for c in checks if c.strategy is not self._token_windows]
+        if windows and not await self._room(windows):
+            return TokenCharge(self, windows, requests)  # counted once the cache has looked
+        await self._take(requests)
+        return TokenCharge(self, windows, []) if windows else None
+
+    async def _take(self, checks: list[_Check]) -> None:
+        """Count the request in every window, or in none when one has no room."""
         if len(checks) > 1:
             for check in checks:
-                if not await check.strategy.test(check.item, check.limit.window, cost=check.cost):
+                if not await self._room([check]):
                     await self._refuse(check)
-        deferred: list[_Check] = []
         for check in checks:
-            if defer_tokens and check.strategy is self._token_windows:
-                deferred.append(check)
-            else:
-                await self._hit(check)
-        return TokenCharge(self, deferred) if deferred else None
+            await self._hit(check)
+
+    async def _room(self, checks: list[_Check]) -> bool:
+        for check in checks:
+            if not await check.strategy.test(check.item, check.limit.window, cost=check.cost):
+                return False
+        return True
 
     async def _hit(self, check: _Check) -> None:
         if not await check.strategy.hit(check.item, check.limit.window, cost=check.cost):

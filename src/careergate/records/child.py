@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy.engine import make_url
 
+from careergate.heap import HeapTrimmer
 from careergate.observability.logs import configure_logging, protect_secrets
 from careergate.records import wire
 from careergate.records.buffer import BufferedWriter
@@ -43,6 +44,8 @@ async def serve(fd: int) -> None:
     writers: dict[str, BufferedWriter[Any]] = {
         name: kind.writer(database) for name, kind in KINDS.items()
     }
+    heap = HeapTrimmer(config.heap_trim_seconds)
+    heap.start()
     try:
         while (request := await wire.read_request(reader)) is not None:
             number, kind, payload = request
@@ -55,6 +58,7 @@ async def serve(fd: int) -> None:
             writer.write(wire.answer(number, error))
             await writer.drain()
     finally:
+        await heap.close()
         for each in writers.values():
             each.release()
         await database.close()

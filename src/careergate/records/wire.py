@@ -19,11 +19,12 @@ import orjson
 class ChildConfig:
     """What the record process needs: the database (its URL may hold a password, so it
     travels over the socket, never on a command line or in the environment) and how to
-    log."""
+    log; how often to trim its heap (``heap.py``)."""
 
     database_url: str
     log_format: str
     log_level: str
+    heap_trim_seconds: float = 0.0
 
     def line(self) -> bytes:
         return orjson.dumps(self.__dict__) + b"\n"

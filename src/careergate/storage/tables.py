@@ -547,3 +547,17 @@ class BatchRow(Base):
     metered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """When its output was first downloaded (its placeholders go some time after)."""
+
+
+class CacheErasureRow(Base):
+    """A user erased from the response cache, for every process to erase from its own
+    memory (``cache/erasures.py``). ``tag`` is the cache's keyed hash of the user, never
+    the name."""
+
+    __tablename__ = "cache_erasures"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    tag: Mapped[str] = mapped_column(String(64))
+    erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -13,7 +13,7 @@ process sees the task end (and sends its webhook).
 The budget reservations of an item's model calls belong to the task, not to the
 process running it: each run of an item (an attempt) is a lease owner of its own that
 no process stands for (``holder_of``), written in the transaction that claims the item
-and removed in the one that ends the attempt: finished, put back for a retry, or taken
+and ended in the one that ends the attempt: finished, put back for a retry, or taken
 back from a dead worker. Until then the calls' leases stay held whatever happens to the
 process; once the attempt ends, any lease it still holds (a call cut short with its
 process) is settled for its worst case by the reaper (``budgets/reaper.py``), in the
@@ -210,7 +210,7 @@ class TaskStore:
             )
             if written.rowcount != 1:
                 return Recorded(False, False)
-            await _end_attempt(connection, key)
+            await _end_attempt(connection, key, dead=False)
             counter = TASKS.c.failed if failed else TASKS.c.done
             await connection.execute(
                 update(TASKS).where(TASKS.c.id == task_id).values({counter: counter + 1})
@@ -227,7 +227,7 @@ class TaskStore:
                 )
             )
             if written.rowcount == 1:
-                await _end_attempt(connection, key)
+                await _end_attempt(connection, key, dead=False)
         return bool(written.rowcount == 1)
 
     async def cancel(self, task_id: str) -> bool:
@@ -272,7 +272,7 @@ class TaskStore:
                 _held(key, dead_owner).values(status="pending", owner=None, queued_at=_now())
             )
             if written.rowcount == 1:
-                await _end_attempt(connection, key)
+                await _end_attempt(connection, key, dead=True)
         return bool(written.rowcount == 1)
 
     async def waiting_since(self, before: datetime) -> list[ItemKey]:
@@ -348,14 +348,17 @@ def holder_of(key: ItemKey, attempt: int) -> str:
     return f"item:{task_id}:{index}:{attempt}"
 
 
-async def _end_attempt(connection: AsyncConnection, key: ItemKey) -> None:
-    """Remove the item's attempt as a lease owner: whatever lease it still holds is now
-    abandoned, for the reaper to settle at its worst case."""
+async def _end_attempt(connection: AsyncConnection, key: ItemKey, *, dead: bool) -> None:
+    """End the item's run as a lease owner. A run that ended in its own process
+    (finished, or put back for a retry) is dated now: its calls' settlements, which
+    finish in the background, have the reaper's ``stale_after`` to land before anything
+    it holds counts as abandoned, and the reaper forgets it once it holds nothing. A
+    dead process's run is removed: what it holds is abandoned at once, for the reaper
+    to settle at its worst case."""
     task_id, index = key
-    prefix = f"item:{task_id}:{index}:"
-    await connection.execute(
-        delete(OWNERS).where(OWNERS.c.owner.startswith(prefix, autoescape=True))
-    )
+    runs = OWNERS.c.owner.startswith(f"item:{task_id}:{index}:", autoescape=True)
+    ended = delete(OWNERS) if dead else update(OWNERS).values(heartbeat_at=_now())
+    await connection.execute(ended.where(runs))
 
 
 def _held(key: ItemKey, owner: str) -> Any:

@@ -52,6 +52,9 @@ class LookUpCache:
         if plan.look:
             found = await cache.find(plan)
             if found is not None:
+                if call.tokens_due is not None:
+                    await call.tokens_due.answered_from_cache()
+                    call.tokens_due = None
                 return self._answer(call, found)
             outcome.cache = MISS
         if plan.store:

@@ -1,5 +1,5 @@
-"""Charge the tokens-per-minute windows of a request that goes upstream (tested when it
-was admitted, ``LimitRate``; a cache hit never gets here and uses none)."""
+"""Charge the tokens-per-minute windows of a request that goes upstream (``LimitRate``
+admitted it; a cache hit never gets here and uses none)."""
 
 from __future__ import annotations
 

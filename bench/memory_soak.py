@@ -1,0 +1,154 @@
+"""Resident memory of gateways under steady load, side by side: whether it stays flat.
+
+Two or more ``careergate serve`` gateways (one worker each), the same configuration but
+for the environment a variant names, in front of one fake OpenAI, each driven by its
+own wrk at the same concurrency for the whole run, at the same time (so the machine's
+noise falls on all alike). The resident memory (``VmRSS``) of each worker and of its
+record process is read after the warm-up, every ``--every`` seconds, and at the end;
+the report gives each one's growth from the end of the warm-up.
+
+Run: ``python bench/memory_soak.py --minutes 6 --variant base: --variant
+trim:CAREERGATE_HEAP_TRIM_SECONDS=30``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from proxy_bench import (
+    Memory,
+    bench_env,
+    careergate_process,
+    free_port,
+    memory_of,
+    serve_gateways,
+    stop,
+    wait_until_listening,
+    wrk_script,
+)
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """``NAME:VAR=VALUE,VAR=VALUE`` (``NAME:`` for none)."""
+    name, _, assignments = text.partition(":")
+    env: dict[str, str] = {}
+    for assignment in filter(None, assignments.split(",")):
+        key, _, value = assignment.partition("=")
+        env[key] = value
+    return name, env
+
+
+def soak(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[float, Memory]]]:
+    variants = dict(parse_variant(v) for v in args.variant)
+    ports = {name: free_port() for name in ("upstream", *variants)}
+    upstream_url = f"http://127.0.0.1:{ports['upstream']}/v1"
+    envs = {name: bench_env(work / name) for name in ports}
+    for name, env in envs.items():
+        env["OPENAI_BASE_URL"] = upstream_url
+        env.update(variants.get(name, {}))
+    logs = (work / "servers.log").open("w")
+    upstream = careergate_process(
+        envs["upstream"], logs, "fake-upstream", "--port", str(ports["upstream"])
+    )
+    processes: list[subprocess.Popen[bytes]] = [upstream]
+    samples: dict[str, list[tuple[float, Memory]]] = {name: [] for name in variants}
+    try:
+        keys, served = serve_gateways(envs, ports, variants, logs)
+        processes.extend(served.values())
+        for port in ports.values():
+            wait_until_listening(port)
+        seconds = int(args.minutes * 60)
+        drivers = [
+            subprocess.Popen(
+                [
+                    "wrk",
+                    "-t1",
+                    f"-c{args.connections}",
+                    f"-d{seconds}s",
+                    "-s",
+                    str(wrk_script(work, keys[name], name=name)),
+                    f"http://127.0.0.1:{ports[name]}/v1/chat/completions",
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+            for name in variants
+        ]
+        started = time.monotonic()
+        time.sleep(args.warmup)
+        while True:
+            elapsed = time.monotonic() - started
+            for name, process in served.items():
+                samples[name].append((elapsed, memory_of(process.pid)))
+            print(
+                f"{elapsed:6.0f} s "
+                + "  ".join(
+                    f"{n}: {s[-1][1].worker:.1f}/{s[-1][1].records:.1f}" for n, s in samples.items()
+                ),
+                flush=True,
+            )
+            if elapsed >= seconds - args.every:
+                break
+            time.sleep(min(args.every, seconds - args.every - elapsed + 0.5))
+        for driver in drivers:
+            driver.wait()
+        return samples
+    finally:
+        stop(processes)
+        logs.close()
+
+
+def report(samples: dict[str, list[tuple[float, Memory]]], args: argparse.Namespace) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    variants = " ".join(f"--variant {v}" for v in args.variant)
+    lines = [
+        f"Command: `python bench/memory_soak.py --minutes {args.minutes:g} --connections "
+        f"{args.connections} {variants}`, {when}.",
+        "",
+        "| variant | process | after warm-up MiB | middle | end | end vs after warm-up |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, taken in samples.items():
+        first, middle, last = taken[0][1], taken[len(taken) // 2][1], taken[-1][1]
+        for label, pick in (("worker", _worker), ("record process", _records)):
+            growth = (pick(last) / pick(first) - 1) * 100
+            lines.append(
+                f"| {name} | {label} | {pick(first):.1f} | {pick(middle):.1f} "
+                f"| {pick(last):.1f} | {growth:+.1f}% |"
+            )
+    return "\n".join(lines)
+
+
+def _worker(memory: Memory) -> float:
+    return memory.worker
+
+
+def _records(memory: Memory) -> float:
+    return memory.records
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--minutes", type=float, default=6)
+    parser.add_argument("--warmup", type=float, default=60, help="seconds before the first reading")
+    parser.add_argument("--every", type=float, default=30, help="seconds between readings")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--variant", action="append", required=True, help="NAME:VAR=VALUE,...")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    work = Path(tempfile.mkdtemp(prefix="careergate-memory-soak-"))
+    try:
+        samples = soak(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(report(samples, args))
+
+
+if __name__ == "__main__":
+    main()
