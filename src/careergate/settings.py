@@ -334,7 +334,7 @@ class Settings(BaseSettings):
     """On SIGTERM, how long a serving process keeps answering (``/readyz`` failing, every
     answer closing its connection) before it stops accepting, so that the load balancer
     takes it out first (``http/drain.py``). 0: stop accepting at once."""
-    heap_trim_seconds: float = Field(default=0.0, ge=0)
+    heap_trim_seconds: float = Field(default=30.0, ge=0)
     """How often a serving process gives the C heap's free memory back to the system
     (``heap.py``); 0: never."""
     shutdown_grace_seconds: int = Field(default=30, gt=0)

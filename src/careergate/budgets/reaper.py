@@ -26,6 +26,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from careergate.background import repeat_every, stop
+from careergate.budgets.stalls import StallWatch
 from careergate.storage.database import Database
 from careergate.storage.tables import (
     USAGE_CONFLICT,
@@ -86,12 +87,12 @@ class LeaseReaper:
         self.stale_after = timedelta(seconds=stale_after)
         self.every = every
         self._reaping: asyncio.Task[None] | None = None
-        self._stalled_at: datetime | None = None
+        self._stalls = StallWatch(database, owner, self.stale_after)
 
     async def reap(self) -> int:
         """Settle every lease abandoned by now: how many this call settled."""
         now = datetime.now(UTC)
-        if await self._database_stalled(now):
+        if await self._stalls.stalled(now):  # a stalled database makes nobody dead
             return 0
         cutoff = now - self.stale_after
         settled = 0
@@ -106,24 +107,8 @@ class LeaseReaper:
                 settled,
             )
         await self._forget_owners(cutoff)
-        ended = datetime.now(UTC)
-        if ended - now > self.stale_after / 2:  # its own statements waited on a stall
-            self._stalled_at = ended
+        self._stalls.timed(now, datetime.now(UTC))
         return settled
-
-    async def _database_stalled(self, now: datetime) -> bool:
-        """Whether the database stalled lately: this process's own heartbeat more than
-        half ``stale_after`` old now, or so (or a reap of its own that long) less than
-        ``stale_after`` ago. A long write
-        holding SQLite's lock (an erasure's VACUUM, a big purge) holds every heartbeat
-        back with it; once it ends, the other owners get ``stale_after`` to beat again
-        before any is taken for dead. (A reaper that owns no leases cannot tell.)"""
-        query = select(OWNERS.c.heartbeat_at).where(OWNERS.c.owner == self.owner)
-        async with self.database.engine.connect() as connection:
-            own = await connection.scalar(query)
-        if own is not None and now - as_utc(own) > self.stale_after / 2:
-            self._stalled_at = now
-        return self._stalled_at is not None and now - self._stalled_at < self.stale_after
 
     def _abandoned_where(self, now: datetime, cutoff: datetime) -> Any:
         """A lease another owner abandoned (its heartbeat stale or gone), or expired."""

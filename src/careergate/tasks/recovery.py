@@ -4,7 +4,9 @@ Every process that runs items sweeps now and then (and at start):
 
 - items ``running`` under a lease owner whose heartbeat is stale or gone (the worker
   was killed, lost power, was stopped mid-item) go back to ``pending``, each by one
-  conditional UPDATE so that one process alone takes it, and get a new message;
+  conditional UPDATE so that one process alone takes it, and get a new message; not
+  while the database has lately stalled (``budgets/stalls.py``), which holds every
+  heartbeat back;
 - items ``pending`` for longer than ``orphan_seconds`` (at a process's first sweep: all
   of them, since a restart is when lost messages are likely) are looked for in the
   queue, and those without a message get one: a message is lost when a worker is killed between
@@ -21,6 +23,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
+from careergate.budgets.stalls import StallWatch
 from careergate.settings import TaskSettings
 from careergate.tasks.queue import TaskQueue
 from careergate.tasks.runner import TaskEnds
@@ -43,14 +46,18 @@ class Recovery:
         self.ends = ends
         self.orphan_after = timedelta(seconds=settings.orphan_seconds)
         self.stale_after = timedelta(seconds=stale_after)
+        self._stalls = StallWatch(store.database, ends.owner, self.stale_after)
         self._first = True
 
     async def sweep(self) -> int:
         """One sweep; how many items were sent again."""
         again: list[ItemKey] = []
-        for key, dead in await self.store.abandoned(self.ends.owner, self.stale_after):
-            if await self.store.reclaim(key, dead):
-                again.append(key)
+        started = datetime.now(UTC)
+        if not await self._stalls.stalled(started):  # a stalled database makes nobody dead
+            for key, dead in await self.store.abandoned(self.ends.owner, self.stale_after):
+                if await self.store.reclaim(key, dead):
+                    again.append(key)
+            self._stalls.timed(started, datetime.now(UTC))
         if again:
             log.warning("%d item(s) of a stopped worker will run again", len(again))
         since = datetime.now(UTC) - (timedelta(0) if self._first else self.orphan_after)
