@@ -57,6 +57,7 @@ from conftest import (
     start_gateway,
     wait_for,
 )
+from test_postgres import fresh_postgres_database
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -418,16 +419,30 @@ def process_settings(
             CAREERGATE_TASKS_SWEEP_SECONDS="0.2",
             CAREERGATE_LOG_FORMAT="json",
             CAREERGATE_RECORD_PROCESS=str(settings.record_process).lower(),
+            CAREERGATE_DATABASE_URL=settings.resolved_database_url,
         )
         yield settings, env, fake
 
 
-def test_a_task_survives_a_sigkill_of_its_gateway(tmp_path: Path, apis: list[Api]) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The settings naming the database: the embedded SQLite file, or a new PostgreSQL one."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    with fresh_postgres_database() as url:
+        yield {"database_url": url}
+
+
+def test_a_task_survives_a_sigkill_of_its_gateway(
+    tmp_path: Path, apis: list[Api], database: dict[str, str]
+) -> None:
     """Items finished before the kill are not run again, the ones it held are. Under a
     budget, every model call that reached the upstream is metered once: a call the kill
     cut short for its worst case (a reconciled record: the upstream may have answered
-    and billed it), its item's run again for what it cost; nothing stays reserved."""
-    with process_settings(tmp_path) as (settings, env, fake):
+    and billed it), its item's run again for what it cost; nothing stays reserved. On
+    the embedded SQLite file and on PostgreSQL."""
+    with process_settings(tmp_path, **database) as (settings, env, fake):
         key = in_database(settings, lambda d: _new_key(settings, d))
         budget = in_database(settings, _ann_budget)
         # Four calls answered at once, then each one waits: the kill comes when both
