@@ -300,7 +300,10 @@ def test_an_admin_revokes_a_key_acknowledges_an_alert_and_sets_a_budget(
     page.wait_for_selector("article.budget >> text=team search")
     created = [b for b in seeded.admin_api("/admin/budgets")["data"] if b["subject"] == "search"]
     assert [(b["scope"], b["limit_usd"], b["hard"]) for b in created] == [("team", "2.5", True)]
-    page.locator(f"article[data-budget='{created[0]['id']}'] button", has_text="Remove").click()
+    page.wait_for_load_state("networkidle")  # the page has drawn the list it will show
+    with page.expect_response(lambda answer: answer.request.method == "DELETE") as removed:
+        page.locator(f"article[data-budget='{created[0]['id']}'] button", has_text="Remove").click()
+    assert removed.value.ok, removed.value.text()
     page.wait_for_function("() => !document.body.textContent.includes('team search')")
     assert len(seeded.admin_api("/admin/budgets")["data"]) == 1
     page.context.close()
