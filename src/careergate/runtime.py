@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache, partial
+from functools import cache
 from types import TracebackType
 from typing import Any, Self
 
@@ -37,7 +37,6 @@ from careergate.budgets.owners import LeaseOwner
 from careergate.budgets.reaper import LeaseReaper
 from careergate.cache.config import CacheConfig
 from careergate.cache.erasures import ErasureFollower
-from careergate.cache.erasures import announce as announce_erasure
 from careergate.cache.key_terms import KeyTerms, occupation_words
 from careergate.cache.keys import CacheKeys
 from careergate.cache.memory import MemoryStore
@@ -430,8 +429,8 @@ async def response_cache(
     canonical: Callable[[str], str],
 ) -> ResponseCache | None:
     """The response cache the config file describes (``None`` when it turns it off),
-    following the erasures other processes announce; ``canonical``: the snapshot a
-    model name stands for."""
+    following the erasures other processes write; ``canonical``: the snapshot a model
+    name stands for."""
     if not config.enabled and not any(
         rule.enabled for rule in (*config.models.values(), *config.features.values())
     ):
@@ -451,11 +450,10 @@ async def response_cache(
         cache_keys(settings),
         cache_store(config, settings),
         semantic,
-        partial(announce_erasure, database),
     )
     stack.push_async_callback(cache.close)
     follower = ErasureFollower(database, cache.forget_tag)
-    await follower.start()
+    follower.start()
     stack.push_async_callback(follower.close)
     return cache
 
@@ -475,12 +473,11 @@ def semantic_key_terms() -> KeyTerms:
     return KeyTerms(skills, occupation_words())
 
 
-async def forget_cached(settings: Settings, database: Database, user: str) -> int:
-    """Erase ``user``'s entries from the response cache from a process that is not a
-    gateway (the CLI): the running gateways are told to erase them from their memory
-    (``cache/erasures.py``), and they are erased from Redis here; how many went there."""
+async def forget_cached(settings: Settings, user: str) -> int:
+    """Erase ``user``'s entries from the shared response cache (Redis), from a process
+    that is not a gateway (the CLI); the gateways erase them from their memory when they
+    see the erasure's row (``cache/erasures.py``)."""
     tag = cache_keys(settings).user(user)
-    await announce_erasure(database, tag)
     if not settings.redis_url:
         return 0
     store = RedisStore(settings.redis_url)

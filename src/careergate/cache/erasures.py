@@ -2,13 +2,15 @@
 
 Entries kept in a process's memory can be erased only by that process, and an erasure
 arrives at one of them (an admin request reaches one worker of one replica) or at none
-(``careergate privacy delete`` is a process of its own). So an erasure is written to
+(``careergate privacy delete`` is a process of its own). So the erasure writes a row to
 the shared database (``cache_erasures``: the cache's keyed hash of the user, never the
-name), and every gateway process with a cache reads the rows written since its last
-look every ``every`` seconds and erases those users' entries from its own memory and
-semantic index. Redis entries are erased once, by the process that writes the row.
-Rows older than ``KEPT`` are deleted: by then every entry of the time has expired (no
-time to live is that long) or its process has seen the row.
+name) in its own transaction, and every gateway process with a cache reads the rows of
+the last ``LOOKBACK`` every ``every`` seconds and erases the users it has not erased yet
+from its own memory and semantic index (Redis entries are erased once, by the erasing
+process). It reads by time, not from the last id it saw: PostgreSQL hands out ids when
+rows are inserted, not when they are committed, so a row can appear behind a later
+one. Hosts must agree on the time to well within ``LOOKBACK`` (NTP does). Rows older
+than ``KEPT`` are deleted.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from careergate.background import repeat_every, stop
 from careergate.storage.database import Database
@@ -27,15 +30,15 @@ from careergate.storage.tables import CacheErasureRow
 log = logging.getLogger("careergate.cache")
 
 ERASURES = CacheErasureRow.metadata.tables[CacheErasureRow.__tablename__]
+LOOKBACK = timedelta(minutes=1)
 KEPT = timedelta(days=2)
 
 
-async def announce(database: Database, tag: str) -> None:
-    """Tell every process that the user tagged ``tag`` is erased."""
-    now = datetime.now(UTC)
-    async with database.engine.begin() as connection:
-        await connection.execute(insert(ERASURES).values(tag=tag, erased_at=now))
-        await connection.execute(delete(ERASURES).where(ERASURES.c.erased_at < now - KEPT))
+async def announce_in(session: AsyncSession, tag: str, now: datetime) -> None:
+    """Tell every process, in the caller's transaction, that the user tagged ``tag``
+    is erased."""
+    await session.execute(insert(ERASURES).values(tag=tag, erased_at=now))
+    await session.execute(delete(ERASURES).where(ERASURES.c.erased_at < now - KEPT))
 
 
 class ErasureFollower:
@@ -48,28 +51,26 @@ class ErasureFollower:
         self.database = database
         self.forget = forget
         self.every = every
-        self._seen = 0
+        self._done: set[int] = set()
         self._following: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        """Follow the erasures written from now on (entries older than this process
-        were never in its memory)."""
-        async with self.database.engine.connect() as connection:
-            self._seen = int(await connection.scalar(select(func.max(ERASURES.c.id))) or 0)
+    def start(self) -> None:
         loop = repeat_every(
             self.every, self.follow, failure="could not read the cache's erasures", log=log
         )
         self._following = asyncio.get_running_loop().create_task(loop)
 
     async def follow(self) -> int:
-        """Erase the users erased since the last look; how many entries went."""
-        query = select(ERASURES.c.id, ERASURES.c.tag).where(ERASURES.c.id > self._seen)
+        """Erase the users erased lately and not erased here yet; how many entries went."""
+        since = datetime.now(UTC) - LOOKBACK
+        query = select(ERASURES.c.id, ERASURES.c.tag).where(ERASURES.c.erased_at >= since)
         async with self.database.engine.connect() as connection:
-            rows = (await connection.execute(query.order_by(ERASURES.c.id))).all()
+            rows = (await connection.execute(query)).all()
         erased = 0
         for row in rows:
-            erased += await self.forget(row.tag)
-            self._seen = row.id
+            if row.id not in self._done:
+                erased += await self.forget(row.tag)
+        self._done = {row.id for row in rows}
         return erased
 
     async def close(self) -> None:

@@ -26,9 +26,11 @@ class CachePolicy:
     def __init__(self, config: CacheConfig, canonical: Callable[[str], str]) -> None:
         """``canonical``: the snapshot a model name stands for. Requests are looked up
         by their snapshot, so the config's rules are keyed by theirs too (a rule for
-        ``gpt-4o`` applies to ``gpt-4o-2024-08-06``, whichever name was asked for)."""
+        ``gpt-4o`` applies to ``gpt-4o-2024-08-06``, whichever name was asked for); a
+        rule naming the snapshot itself wins over one naming it by an alias."""
         self.config = config
-        self._models = {canonical(name): rule for name, rule in config.models.items()}
+        named = sorted(config.models.items(), key=lambda item: canonical(item[0]) == item[0])
+        self._models = {canonical(name): rule for name, rule in named}  # a snapshot's own last
         self._resolved: dict[tuple[str | None, str], CacheRule] = {}
 
     def rule(self, feature: str | None, model: str) -> CacheRule:

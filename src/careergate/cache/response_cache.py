@@ -4,7 +4,6 @@ answer, keep an answer on the way back, forget a user."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from careergate.auth.principal import Principal
@@ -43,15 +42,11 @@ class ResponseCache:
         keys: CacheKeys,
         store: CacheStore,
         semantic: SemanticIndex | None = None,
-        announce: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
-        """``announce``: tells the other processes that a tagged user was erased
-        (``cache/erasures.py``)."""
         self.policy = policy
         self.keys = keys
         self.store = store
         self.semantic = semantic
-        self.announce = announce
 
     def plan(
         self,
@@ -110,12 +105,9 @@ class ResponseCache:
             self.semantic.add(*plan.semantic, plan.key, plan.user)
 
     async def forget_user(self, user: str) -> int:
-        """Erase every entry kept for ``user``'s requests, here and (announced) in every
-        other process; how many went here."""
-        tag = self.keys.user(user)
-        if self.announce is not None:
-            await self.announce(tag)
-        return await self.forget_tag(tag)
+        """Erase every entry kept here for ``user``'s requests (other processes follow
+        the erasure's row: ``cache/erasures.py``); how many went."""
+        return await self.forget_tag(self.keys.user(user))
 
     async def forget_tag(self, tag: str) -> int:
         """Erase the entries of the user tagged ``tag`` (``CacheKeys.user``)."""

@@ -50,6 +50,7 @@ from careergate.audit.redaction import erase_entries
 from careergate.auth.store import KeyInfo
 from careergate.batches.erasure import erase_named_lines
 from careergate.batches.plan import CONTENT_KIND, PLAN_KIND
+from careergate.cache.erasures import announce_in
 from careergate.privacy.subject_directory import SUBJECT_KIND
 from careergate.records.erasure import erase_from_journals, journalled_of
 from careergate.storage.backup import json_value
@@ -192,12 +193,16 @@ async def erase_user(
     journal: Path,
     forget_cached: Callable[[str], Awaitable[int]] | None = None,
     vault: Vault | None = None,
+    *,
+    cache_tag: Callable[[str], str] | None = None,
 ) -> Erasure:
     """Erase or anonymise ``user`` everywhere (see the module's docs); what was done.
     ``dead_letter`` and ``journal``: the data directory's folders of each;
-    ``forget_cached`` deletes the user's entries from the response cache; ``vault``
-    opens the batch files the gateway keeps, to empty the user's lines in others' (the
-    gateway and the command line pass it)."""
+    ``forget_cached`` deletes the user's entries from the response cache (Redis, or
+    this process's memory); ``cache_tag`` gives the cache's tag of a user, written with
+    the erasure for every gateway process to erase the user's entries from its memory
+    (``cache/erasures.py``); ``vault`` opens the batch files the gateway keeps, to empty
+    the user's lines in others' (the gateway and the command line pass it)."""
     token = ERASED_PREFIX + secrets.token_hex(12)
     journalled = await erase_from_journals(journal, user, token)
     now = datetime.now(UTC)
@@ -222,6 +227,8 @@ async def erase_user(
         subject, responses = await _delete_sealed(session, user)
         tasks, task_items = await erase_tasks(session, user, now)
         batches = await _unname_batches(session, user, token)
+        if cache_tag is not None:
+            await announce_in(session, cache_tag(user), now)
     # After the items are erased (above): a batch ending meanwhile then sees them so.
     lines = await erase_named_lines(database, vault, user) if vault is not None else 0
     set_aside = _rewrite_dead_letters(dead_letter, user, token)

@@ -161,6 +161,7 @@ class AdminRoutes:
             settings.journal_dir,
             forget,
             vault(settings, runtime.database),
+            cache_tag=runtime.cache.keys.user if runtime.cache is not None else None,
         )
         if runtime.privacy.directory is not None:
             runtime.privacy.directory.evict(user)  # erased above; this process's copy too

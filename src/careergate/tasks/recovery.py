@@ -54,7 +54,8 @@ class Recovery:
         again: list[ItemKey] = []
         started = datetime.now(UTC)
         if not await self._stalls.stalled(started):  # a stalled database makes nobody dead
-            for key, dead in await self.store.abandoned(self.ends.owner, self.stale_after):
+            cutoff = started - self.stale_after  # judged as of before the stall check
+            for key, dead in await self.store.abandoned(self.ends.owner, cutoff):
                 if await self.store.reclaim(key, dead):
                     again.append(key)
             self._stalls.timed(started, datetime.now(UTC))

@@ -40,6 +40,12 @@ WEBHOOK_KEY = "task-webhooks"
 """The vault's internal secret webhooks are signed with."""
 
 
+class TakenOver(GatewayError):
+    status = 409
+    type = "conflict"
+    default_code = "item_taken_over"
+
+
 class TaskEnds:
     """What happens once a task has ended, whoever ended it."""
 
@@ -142,7 +148,12 @@ class ItemRunner:
         return None
 
     async def _run_held(self, holder: str, incoming: Incoming) -> Any:
-        """The request path, the call's budget reservation held by ``holder``."""
+        """The request path, the call's budget reservation held by ``holder``; refused
+        once the run was taken back (its process taken for dead while it still ran):
+        its result would be dropped, and a reservation under a run that ended would be
+        charged its worst case."""
+        if not await self.store.holds(holder):
+            raise TakenOver("This item was taken over by another worker; this run stops.")
         return await self.run_path(replace(incoming, holder=holder))
 
     async def _after(self, key: ItemKey, recorded: Recorded) -> None:

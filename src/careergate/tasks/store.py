@@ -250,10 +250,10 @@ class TaskStore:
 
     # -- recovery ---------------------------------------------------------------------
 
-    async def abandoned(self, me: str, stale_after: timedelta) -> list[tuple[ItemKey, str]]:
-        """Running items whose worker is gone (its lease-owner heartbeat stale or
-        missing), with that worker: candidates for ``reclaim``."""
-        alive = OWNERS.c.heartbeat_at >= _now() - stale_after
+    async def abandoned(self, me: str, cutoff: datetime) -> list[tuple[ItemKey, str]]:
+        """Running items whose worker is gone (its lease-owner heartbeat older than
+        ``cutoff``, or missing), with that worker: candidates for ``reclaim``."""
+        alive = OWNERS.c.heartbeat_at >= cutoff
         query = (
             select(ITEMS.c.task_id, ITEMS.c.idx, ITEMS.c.owner)
             .select_from(ITEMS.outerjoin(OWNERS, OWNERS.c.owner == ITEMS.c.owner))
@@ -264,6 +264,13 @@ class TaskStore:
         async with self.database.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [((row.task_id, row.idx), row.owner) for row in rows]
+
+    async def holds(self, holder: str) -> bool:
+        """Whether the run ``holder`` (``holder_of``) still runs: not taken back from a
+        process taken for dead."""
+        query = select(OWNERS.c.owner).where(OWNERS.c.owner == holder)
+        async with self.database.engine.connect() as connection:
+            return await connection.scalar(query) is not None
 
     async def reclaim(self, key: ItemKey, dead_owner: str) -> bool:
         """Put a dead worker's item back to wait, unless another process did first."""
