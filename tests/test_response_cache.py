@@ -309,3 +309,18 @@ def test_a_response_is_kept_and_served_whole_or_as_a_stream_of_its_events(
     )
     assert again.headers[CACHE] == "miss"  # not kept upstream: another answer
     assert len(gateway.fake.requests) == 2
+
+
+def test_a_rule_naming_a_snapshot_wins_over_one_naming_its_alias() -> None:
+    from careergate.cache.config import CacheConfig
+    from careergate.cache.policy import CachePolicy
+
+    def canonical(model: str) -> str:
+        return {"gpt-4o": "gpt-4o-2024-08-06"}.get(model, model)
+
+    for models in (
+        {"gpt-4o": {"ttl_seconds": 60}, "gpt-4o-2024-08-06": {"ttl_seconds": 600}},
+        {"gpt-4o-2024-08-06": {"ttl_seconds": 600}, "gpt-4o": {"ttl_seconds": 60}},
+    ):
+        policy = CachePolicy(CacheConfig.model_validate({"models": models}), canonical)
+        assert policy.rule(None, "gpt-4o-2024-08-06").ttl_seconds == 600
