@@ -75,7 +75,8 @@ def soak(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[float, Me
                     str(wrk_script(work, keys[name], name=name)),
                     f"http://127.0.0.1:{ports[name]}/v1/chat/completions",
                 ],
-                stdout=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                text=True,
             )
             for name in variants
         ]
@@ -95,8 +96,12 @@ def soak(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[float, Me
             if elapsed >= seconds - args.every:
                 break
             time.sleep(min(args.every, seconds - args.every - elapsed + 0.5))
-        for driver in drivers:
-            driver.wait()
+        for name, driver in zip(variants, drivers, strict=True):
+            output, _ = driver.communicate()
+            rate = next(
+                (line.split()[-1] for line in output.splitlines() if "Requests/sec" in line), "?"
+            )
+            print(f"{name}: {rate} requests/s over the run", flush=True)
         return samples
     finally:
         stop(processes)

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from careergate.auth.principal import Role
 from careergate.budgets.ledger import BudgetLedger, Period, Scope
@@ -41,6 +41,7 @@ from careergate.storage.tables import (
     BudgetWindowRow,
     LeaseOwnerRow,
     TaskItemRow,
+    TaskRow,
     UsageRow,
 )
 from careergate.tasks.runner import WEBHOOK_KEY
@@ -206,6 +207,44 @@ def test_feature_tasks_rank_generate_and_evaluate_through_the_request_path(
     summary = api.results(evaluated["id"])["summary"]
     assert {m["model"] for m in summary["models"]} == set(models)
     assert summary["recommended"] in models
+
+
+def test_an_item_its_own_process_left_running_is_run_again(
+    gateway: RunningGateway, apis: list[Api]
+) -> None:
+    """An item claimed by a process that is alive but no longer running it (its outcome
+    could not be written: the database failed at that moment) is swept back and run."""
+    key = gateway.create_key()
+    api = Api(gateway.base_url, key, apis)
+    task_id = api.wait(api.submit({"kind": "chat.completions", "requests": [chat(0)]})["id"])["id"]
+    in_database(gateway.settings, lambda database: _left_running(gateway, database, task_id, key))
+    task = api.wait(task_id)
+    assert (task["status"], task["progress"]["done"]) == ("completed", 1)
+    assert [item.attempts for item in items_of(gateway.settings, task_id)] == [2]
+
+
+async def _left_running(
+    gateway: RunningGateway, database: Database, task_id: str, key: str
+) -> None:
+    """The task's one item as a claim whose outcome was never written, under the
+    gateway's own (live) lease owner, its task still running with its credential."""
+    from careergate.state import vault
+    from careergate.tasks.store import CREDENTIAL
+
+    await vault(gateway.settings, database).put_named(CREDENTIAL, task_id, key.encode())
+    async with database.session() as session, session.begin():
+        owners = await session.scalars(select(LeaseOwnerRow.owner))
+        owner = next(name for name in owners if name.startswith("gateway:"))
+        await session.execute(
+            update(TaskItemRow)
+            .where(TaskItemRow.task_id == task_id)
+            .values(status="running", owner=owner, result=None, finished_at=None)
+        )
+        await session.execute(
+            update(TaskRow)
+            .where(TaskRow.id == task_id)
+            .values(status="running", done=0, finished_at=None)
+        )
 
 
 def test_items_failing_for_a_passing_reason_are_retried_others_fail(

@@ -298,7 +298,9 @@ class Runtime:
             self.settings.tasks,
         )
         stale = self.settings.lease_stale_seconds
-        recovery = Recovery(tasks.store, tasks.queue, tasks.ends, self.settings.tasks, stale)
+        recovery = Recovery(
+            tasks.store, tasks.queue, tasks.ends, self.settings.tasks, stale, runner.in_hand
+        )
         workers = TaskWorkers(tasks.queue, runner, recovery, self.settings.tasks, count)
         await workers.start()
         self._stack.push_async_callback(workers.close)  # before the rest closes

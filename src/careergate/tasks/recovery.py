@@ -7,6 +7,9 @@ Every process that runs items sweeps now and then (and at start):
   conditional UPDATE so that one process alone takes it, and get a new message; not
   while the database has lately stalled (``budgets/stalls.py``), which holds every
   heartbeat back;
+- items ``running`` under this very process that it is not running (claimed, but
+  their outcome could not be written: the database failed at that moment) go back to
+  ``pending`` the same way;
 - items ``pending`` for longer than ``orphan_seconds`` (at a process's first sweep: all
   of them, since a restart is when lost messages are likely) are looked for in the
   queue, and those without a message get one: a message is lost when a worker is killed between
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from careergate.budgets.stalls import StallWatch
@@ -40,7 +44,10 @@ class Recovery:
         ends: TaskEnds,
         settings: TaskSettings,
         stale_after: float,
+        in_hand: Callable[[ItemKey], bool],
     ) -> None:
+        """``in_hand``: whether this process is running an item (``ItemRunner``)."""
+        self.in_hand = in_hand
         self.store = store
         self.queue = queue
         self.ends = ends
@@ -59,6 +66,9 @@ class Recovery:
                 if await self.store.reclaim(key, dead):
                     again.append(key)
             self._stalls.timed(started, datetime.now(UTC))
+        for key in await self.store.running_under(self.ends.owner):
+            if not self.in_hand(key) and await self.store.reclaim(key, self.ends.owner):
+                again.append(key)  # claimed here, its outcome never written
         if again:
             log.warning("%d item(s) of a stopped worker will run again", len(again))
         since = datetime.now(UTC) - (timedelta(0) if self._first else self.orphan_after)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -107,15 +108,31 @@ class ItemRunner:
         self.run_path = run
         self.features = features
         self.prices = prices
+        self._in_hand: Counter[ItemKey] = Counter()
 
     @property
     def owner(self) -> str:
         return self.ends.owner
 
+    def in_hand(self, key: ItemKey) -> bool:
+        """Whether this process is running the item (from before its claim to after its
+        outcome is written): an item claimed here but not in hand was left behind, its
+        outcome never written (``Recovery``)."""
+        return self._in_hand[key] > 0
+
     async def run(self, key: ItemKey) -> float | None:
         """Run the item unless it is done, held elsewhere, or its task is not active.
         When it failed for a reason that may pass and retries are left: the seconds to
         wait before the next (``retry_delay``, doubling with each attempt)."""
+        self._in_hand[key] += 1
+        try:
+            return await self._run(key)
+        finally:
+            self._in_hand[key] -= 1
+            if not self._in_hand[key]:
+                del self._in_hand[key]
+
+    async def _run(self, key: ItemKey) -> float | None:
         claimed = await self.store.claim(key, self.owner)
         if claimed is None:
             return None

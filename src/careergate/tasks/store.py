@@ -265,6 +265,14 @@ class TaskStore:
             rows = (await connection.execute(query)).all()
         return [((row.task_id, row.idx), row.owner) for row in rows]
 
+    async def running_under(self, owner: str) -> list[ItemKey]:
+        """The items ``owner`` holds as running."""
+        query = select(ITEMS.c.task_id, ITEMS.c.idx).where(
+            ITEMS.c.status == "running", ITEMS.c.owner == owner
+        )
+        async with self.database.engine.connect() as connection:
+            return [(row.task_id, row.idx) for row in (await connection.execute(query)).all()]
+
     async def holds(self, holder: str) -> bool:
         """Whether the run ``holder`` (``holder_of``) still runs: not taken back from a
         process taken for dead."""
