@@ -750,15 +750,9 @@ async def _watch_performance(fleet: FleetPerformance, every: float) -> None:
 
 
 async def _watch_keys(monitor: KeyMonitor, every: float) -> None:
-    """Evaluate the key alert rules at start and every ``every`` seconds, for as long as
-    the gateway runs (at start too: a fleet restarted more often than ``every`` would
-    otherwise never evaluate them)."""
+    """Evaluate the key alert rules now and then, for as long as the gateway runs."""
     await repeat_every(
-        every,
-        monitor.check,
-        failure="the key alert rules could not be evaluated",
-        log=log,
-        first_now=True,
+        every, monitor.check, failure="the key alert rules could not be evaluated", log=log
     )
 
 

@@ -175,13 +175,10 @@ def _purge_files(folder: Path, line: datetime | None) -> int:
 async def purge_forever(
     database: Database, retention: RetentionSettings, dead_letter: Path
 ) -> None:
-    """Purge at start and every ``purge_seconds``, for as long as the gateway runs (at
-    start too: what expired while no gateway ran goes at once, and a fleet restarted
-    more often than the interval still purges)."""
+    """Purge now and then, for as long as the gateway runs."""
     await repeat_every(
         retention.purge_seconds,
         lambda: purge(database, retention, dead_letter),
         failure="the retention purge failed; it is tried again later",
         log=log,
-        first_now=True,
     )
