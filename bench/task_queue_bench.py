@@ -178,13 +178,6 @@ def one_run(name: str, threads: int, kill: bool, timeout: float = 60.0) -> dict[
 # -- careergate's own tasks ----------------------------------------------------------
 
 
-def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.wait(timeout=30)
-
-
 def careergate_run(queue: str, processes: int, kill: bool, items: int = 200) -> dict[str, Any]:
     """A chat.completions task of ``items`` drained by ``processes`` ``careergate worker``
     processes of one thread each, on the ``queue`` (``sqlite`` or ``redis``)."""
@@ -196,6 +189,7 @@ def careergate_run(queue: str, processes: int, kill: bool, items: int = 200) -> 
     from careergate.settings import TaskSettings
     from careergate.testing import FakeOpenAI
     from conftest import cli_env, gateway_settings, start_gateway
+    from proxy_bench import stop
 
     queue_url = "redis://127.0.0.1:6379/14" if queue == "redis" else None
     if queue_url:
@@ -251,7 +245,7 @@ def careergate_run(queue: str, processes: int, kill: bool, items: int = 200) -> 
             elapsed = time.perf_counter() - started
             pages = client.get(f"/tasks/{task_id}/results", params={"limit": 1000}).json()
             client.close()
-        stop_all(workers)
+        stop(workers)
     again = sum(1 for item in pages["data"] if item["attempts"] > 1)
     upstream = len(fake.requests)
     return {

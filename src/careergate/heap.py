@@ -3,8 +3,8 @@
 A gateway worker allocates and frees request and answer buffers by the million. glibc's
 allocator keeps what is freed for later use, in arenas that fragment, so a long-running
 process's resident memory creeps up although nothing it holds grows. ``malloc_trim(0)``
-returns the free pages of every arena to the system; it takes a few milliseconds, so it
-runs every ``trim_seconds`` on a thread, not on the event loop. Other C libraries (musl)
+returns the free pages of every arena to the system; it walks every arena, so it runs
+every ``trim_seconds`` on a thread, not on the event loop. Other C libraries (musl)
 have no such call, and there this does nothing.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
 import logging
 from collections.abc import Callable
 
@@ -22,10 +21,8 @@ log = logging.getLogger("careergate.heap")
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None)
+    """glibc's ``malloc_trim``, from the C library the process already runs on."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is None:
         return None
     trim.argtypes = [ctypes.c_size_t]
@@ -50,8 +47,8 @@ class HeapTrimmer:
         self._trimming = asyncio.get_running_loop().create_task(loop)
 
     async def trim(self) -> None:
-        if self._trim is not None:
-            await asyncio.to_thread(self._trim, 0)
+        assert self._trim is not None, "started only with a trim to call"
+        await asyncio.to_thread(self._trim, 0)
 
     async def close(self) -> None:
         await stop(self._trimming)
