@@ -112,8 +112,13 @@ class CancelOnDisconnect:
     ) -> None:
         assert self._task is not None
         self._watchlist.remove(self)
-        if self._watcher is not None:
-            self._watcher.cancel()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            # Let go of it first: the cancelled watcher keeps its CancelledError, whose
+            # traceback holds this block; a block still holding the watcher would be a
+            # reference cycle, which keeps the request's objects until the garbage
+            # collector's next pass instead of freeing them now.
+            watcher.cancel()
         if self.disconnected:
             self._task.uncancel()
             raise ClientDisconnected from exc
