@@ -3,14 +3,17 @@ PostgreSQL database and one Redis, in front of the fake OpenAI (its own process)
 
 1. Scaling: the same closed-loop load (hey, 32 connections) through nginx over 1, 2 and
    3 replicas, and over the fake upstream alone behind the same nginx (the floor).
-2. The highest throughput the 3 replicas sustain without an error: hey at rising
+2. A rolling restart under load at half of 3 replicas' throughput in 1: each replica
+   taken out of nginx, stopped with SIGTERM (drained), started again and put back;
+   every non-200 is counted.
+3. The highest throughput the 3 replicas sustain without an error: hey at rising
    concurrency; the best requests/s wins.
-3. A rolling restart under load at half of it: each replica taken out of nginx, stopped
-   with SIGTERM (drained), started again and put back; every non-200 is counted.
-4. The soak: ``--minutes`` at 80% of the highest throughput (hey, rate-limited), with
-   every process's resident memory read every 10 s (the first fifth of the run, at most
-   a minute, is warm-up) and streams asked all along: time to first byte through the
-   gateway (straight to one replica) and through nginx, against the upstream alone.
+4. The soak, right after 3 (so on processes that the search has brought to their
+   working size, the restarted ones included): ``--minutes`` at 80% of the highest
+   throughput (hey, rate-limited), with every process's resident memory read every 10 s
+   (the first fifth of the run, at most a minute, is warm-up) and streams asked all
+   along: time to first byte through the gateway (straight to one replica) and through
+   nginx, against the upstream alone.
 
 Run: ``make bench-scale`` (``python bench/scale_bench.py --help``); develop with
 ``--minutes 1``. Needs nginx, hey, PostgreSQL (``CAREERGATE_TEST_POSTGRES_URL``) and
@@ -68,6 +71,8 @@ class Load:
     requests: int
     failed: int
     """Answers other than 200, and requests that got no answer."""
+    errors: tuple[str, ...] = ()
+    """hey's error distribution: why requests got no answer, with their count."""
 
 
 def hey(url: str, key: str, seconds: float, connections: int, rate: float | None = None) -> Load:
@@ -75,6 +80,11 @@ def hey(url: str, key: str, seconds: float, connections: int, rate: float | None
     connections)."""
     command = ["hey", "-z", f"{seconds}s", "-c", str(connections), "-m", "POST", "-t", "60"]
     command += ["-T", "application/json", "-H", f"Authorization: Bearer {key}", "-d", BODY]
+    # Marked idempotent, a request is resent by hey's HTTP client (Go's) when the kept-alive
+    # connection it went out on had been closed by nginx before nginx read it, which a
+    # reload of nginx does to idle caller connections; the openai SDK resends on every
+    # connection error by default. careergate reads no such header.
+    command += ["-H", "Idempotency-Key: scale-bench"]
     if rate is not None:
         command += ["-q", f"{rate / connections:.3f}"]
     done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
@@ -91,12 +101,14 @@ def parse_hey(text: str) -> Load:
     if "Error distribution" not in text:
         errors = 0
     answered = sum(codes.values())
+    reasons = re.findall(r"^\s+(\[\d+\]\t.+)$", text.split("Error distribution")[-1], re.M)
     return Load(
         rps=number(r"Requests/sec:\s+([\d.]+)"),
         p50_ms=number(r"50%+ in ([\d.]+) secs") * 1000,
         p99_ms=number(r"99%+ in ([\d.]+) secs") * 1000,
         requests=answered + errors,
         failed=answered - codes.get(200, 0) + errors,
+        errors=tuple(reasons) if errors else (),
     )
 
 
@@ -412,7 +424,7 @@ def render(
             f"| {name} | {load.rps:,.0f} | {per} | {load.rps / one:.2f} | "
             f"{load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.failed} |"
         )
-    lines += _highest_lines(best) + _restart_lines(restart) + _soak_lines(soaked)
+    lines += _restart_lines(restart) + _highest_lines(best) + _soak_lines(soaked)
     return "\n".join(lines) + "\n"
 
 
@@ -432,8 +444,14 @@ def _restart_lines(restart: tuple[Load, float]) -> list[str]:
         "",
         f"Rolling restart under load (each replica out of nginx, SIGTERM, started again, "
         f"back in; {took:.0f} s for all three): **{load.failed} failed** of "
-        f"{load.requests:,} requests, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms.",
+        f"{load.requests:,} requests, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
+        f"{_reasons(load)}.",
     ]
+
+
+def _reasons(load: Load) -> str:
+    """Why requests got no answer, as hey tells it (nothing when none failed so)."""
+    return f" (hey: {'; '.join(load.errors)})" if load.errors else ""
 
 
 def _soak_lines(s: Soak) -> list[str]:
@@ -444,7 +462,7 @@ def _soak_lines(s: Soak) -> list[str]:
         "",
         f"Soak: {s.minutes:g} min at {s.rate:,.0f} req/s requested (80% of the highest): "
         f"**{s.load.rps:,.0f} req/s**, p50 {s.load.p50_ms:.1f} ms, p99 {s.load.p99_ms:.1f} ms, "
-        f"**{s.load.failed} failed** of {s.load.requests:,}.",
+        f"**{s.load.failed} failed** of {s.load.requests:,}{_reasons(s.load)}.",
         "",
         f"Resident memory (MiB) after the warm-up ({s.warm_up_s:.0f} s), in the middle and at "
         "the end:",
@@ -494,8 +512,8 @@ def main() -> None:
     started_load = _load_average()
     with tempfile.TemporaryDirectory() as work, topology(Path(work), 3) as top:
         scaled = scaling(top, args.seconds)
+        restart = rolling_restart(top, scaled["3 replicas"].rps * 0.5)
         best = highest(top, args.seconds)
-        restart = rolling_restart(top, best[1].rps * 0.5)
         soaked = soak(top, best[1].rps * 0.8, args.minutes)
     loads = (started_load, _load_average())
     publish(render(scaled, best, restart, soaked, command.strip(), loads), args.write)
