@@ -3,9 +3,9 @@ PostgreSQL database and one Redis, in front of the fake OpenAI (its own process)
 
 1. Scaling: the same closed-loop load (hey, 32 connections) through nginx over 1, 2 and
    3 replicas, and over the fake upstream alone behind the same nginx (the floor).
-2. A rolling restart under load at half of 3 replicas' throughput in 1: each replica
-   taken out of nginx, stopped with SIGTERM (drained), started again and put back;
-   every non-200 is counted.
+2. A rolling restart under load at half of 3 replicas' throughput measured in 1: each
+   replica taken out of nginx, stopped with SIGTERM (drained), started again and put
+   back; every non-200 is counted.
 3. The highest throughput the 3 replicas sustain without an error: hey at rising
    concurrency; the best requests/s wins.
 4. The soak, right after 3 (so on processes that the search has brought to their
@@ -61,6 +61,12 @@ STREAM_BODY = json.dumps(
 )
 
 
+PORT = re.compile(r":\d+")
+MAX_REASONS = 5
+"""hey's reasons for failed requests shown at most (each names its connection's ports,
+which are left out)."""
+
+
 @dataclass
 class Load:
     """What hey reports of one run."""
@@ -80,11 +86,6 @@ def hey(url: str, key: str, seconds: float, connections: int, rate: float | None
     connections)."""
     command = ["hey", "-z", f"{seconds}s", "-c", str(connections), "-m", "POST", "-t", "60"]
     command += ["-T", "application/json", "-H", f"Authorization: Bearer {key}", "-d", BODY]
-    # Marked idempotent, a request is resent by hey's HTTP client (Go's) when the kept-alive
-    # connection it went out on had been closed by nginx before nginx read it, which a
-    # reload of nginx does to idle caller connections; the openai SDK resends on every
-    # connection error by default. careergate reads no such header.
-    command += ["-H", "Idempotency-Key: scale-bench"]
     if rate is not None:
         command += ["-q", f"{rate / connections:.3f}"]
     done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
@@ -101,7 +102,8 @@ def parse_hey(text: str) -> Load:
     if "Error distribution" not in text:
         errors = 0
     answered = sum(codes.values())
-    reasons = re.findall(r"^\s+(\[\d+\]\t.+)$", text.split("Error distribution")[-1], re.M)
+    found = re.findall(r"^\s+\[(\d+)\]\t(.+)$", text.split("Error distribution")[-1], re.M)
+    reasons = [f"{n}: {PORT.sub('', why)}" for n, why in found[:MAX_REASONS]]
     return Load(
         rps=number(r"Requests/sec:\s+([\d.]+)"),
         p50_ms=number(r"50%+ in ([\d.]+) secs") * 1000,

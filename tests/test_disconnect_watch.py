@@ -15,15 +15,18 @@ async def _watched_block_outlived() -> bool:
     """Whether a block whose watch had started is still alive once the request is over,
     with only reference counting to free it."""
     gone = asyncio.Event()
+    watched: list[bool] = []
 
     async def receive() -> Message:
+        watched.append(True)  # the watch has started: it waits for the next message
         await gone.wait()
         return {"type": "http.disconnect"}
 
     block = CancelOnDisconnect(receive, asyncio.get_running_loop(), Watchlist())
     alive = weakref.ref(block)
     async with block:
-        await asyncio.sleep(WATCH_AFTER * 4)  # a slow answer: the watch has started
+        await asyncio.sleep(WATCH_AFTER * 4)  # a slow answer
+    assert watched  # its watch had started
     del block
     for _ in range(5):  # the watcher's cancellation runs and it ends
         await asyncio.sleep(0)
