@@ -126,9 +126,17 @@ def sandbox_settings(fake: FakeOpenAI, where: Any, **batches: Any) -> Settings:
 def gateway(
     module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningGateway]:
+    """The batches' gateway: its outputs stay restorable (the default grace) however long a
+    test takes between downloads."""
     where = tmp_path_factory.mktemp("batches")
+    yield from start_gateway(sandbox_settings(module_fake, where), module_fake)
+
+
+@pytest.fixture
+def hasty_gateway(module_fake: FakeOpenAI, tmp_path: Any) -> Iterator[RunningGateway]:
+    """A gateway that erases an output's placeholders a second after its first download."""
     yield from start_gateway(
-        sandbox_settings(module_fake, where, output_grace_seconds=1.0), module_fake
+        sandbox_settings(module_fake, tmp_path, output_grace_seconds=1.0), module_fake
     )
 
 
@@ -260,9 +268,9 @@ def test_careergate_batch_submits_waits_and_prints_results(
 
 
 def test_an_output_is_no_longer_restored_once_its_placeholders_are_erased(
-    gateway: RunningGateway,
+    hasty_gateway: RunningGateway,
 ) -> None:
-    client = gateway.client()
+    client = hasty_gateway.client()
     uploaded = client.files.create(
         file=("r.jsonl", jsonl(line("only", f"Thank {EMAIL}."))), purpose="batch"
     )

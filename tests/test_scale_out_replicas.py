@@ -341,6 +341,7 @@ def test_a_task_is_drained_by_the_workers_of_several_replicas(topology: Topology
     assert len(in_database(topology.settings, owners)) >= 2  # run by several processes
 
 
+@pytest.mark.timeout(420)  # three restarts, each with its own waits (the replica's up to 120 s)
 def test_a_rolling_restart_fails_no_request(topology: Topology) -> None:
     secret, _ = topology.create_key(team="rolling")
     budget = _roomy_budget(topology, "rolling")
@@ -384,13 +385,19 @@ def test_a_replica_killed_under_load_loses_only_what_it_had_not_answered(
     secret, _ = topology.create_key(team="crash")
     budget = _roomy_budget(topology, "crash")
     callers = 12
-    load = SteadyLoad(topology.base_url, secret, callers, rate=60, stream_every=0).start()
-    victim = topology.replicas[-1]
-    _wait_answers(load, 50)
-    victim.kill()
-    gone = time.monotonic()  # every process of the replica has ended
-    _wait_answers(load, 150)
-    outcomes = load.stop()
+    # Each answer takes 0.3 s upstream, so that every replica always has some in flight
+    # (at about a dozen in all), however fast or slow the machine is.
+    topology.fast.faults.add_rate(Fault(delay=0.3), 1.0)
+    try:
+        load = SteadyLoad(topology.base_url, secret, callers, rate=60, stream_every=0).start()
+        victim = topology.replicas[-1]
+        _wait_answers(load, 50)
+        victim.kill()
+        gone = time.monotonic()  # every process of the replica has ended
+        _wait_answers(load, 150)
+        outcomes = load.stop()
+    finally:
+        topology.fast.faults.clear()
 
     failed = [o for o in outcomes if not o.ok]
     assert failed  # it had requests in flight
