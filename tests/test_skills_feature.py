@@ -216,3 +216,36 @@ def test_without_a_model_skills_are_read_in_context_with_their_evidence(
         if evidence["field"] == "basics.summary":
             assert summary[evidence["start"] : evidence["end"]] == evidence["text"]
     assert by_label["Apache Spark"]["evidence"]["text"] == "Spark"
+
+
+def test_without_a_model_a_skill_stated_in_other_words_is_read_as_that_skill(
+    gateway: RunningGateway,
+) -> None:
+    """The words a CV uses for a skill name it ("administered medicines" is giving
+    medication, not the knowledge of medicines); a plural of an ambiguous word needs
+    its context as the singular does; a line of business counts only where skills are
+    listed."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    key = gateway.create_key()
+    nurse = {
+        "basics": {"label": "Staff Nurse", "summary": "Five years in e-commerce, then nursing."},
+        "work": [
+            {
+                "position": "Staff Nurse",
+                "highlights": [
+                    "Administered medicines and IV antibiotics to twelve patients a shift",
+                    "Trained the ward's new chefs on allergens with the catering team",
+                ],
+            }
+        ],
+        "skills": [{"name": "Online retail", "keywords": ["E-Commerce"]}],
+    }
+    _, report = extract(gateway, key, {"resume": nurse})
+    by_label = {s["label"]: s for s in report["skills"]}
+    assert {"administer prescribed medication", "Intravenous Therapy", "Allergens"} <= set(by_label)
+    assert by_label["administer prescribed medication"]["evidence"]["text"] == (
+        "Administered medicines"
+    )
+    assert not {"medicines", "Antibiotics"} & set(by_label)
+    assert "Chef (tools for software configuration management)" not in by_label
+    assert by_label["E-Commerce"]["evidence"]["field"] == "skills[0].keywords[0]"

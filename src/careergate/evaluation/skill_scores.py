@@ -39,7 +39,11 @@ class SkillScores:
         }
 
 
-class _Tally:
+class SkillTally:
+    """Counts over documents, for micro-averaged precision and recall: each skill found
+    is right when it is one of the document's gold concepts; each gold skill is recalled
+    when any of its concepts was found."""
+
     def __init__(self) -> None:
         self.right = self.predicted = self.recalled = self.gold = 0
 
@@ -63,7 +67,7 @@ async def score_skills(
     inference: SkillInference, items: list[SkillItem], caller: ModelCaller | None
 ) -> tuple[SkillScores, bool]:
     """The feature's answers scored, and whether any answer was degraded."""
-    tally = _Tally()
+    tally = SkillTally()
     degraded = False
     for item in items:
         report = await inference.extract(item.segments, caller)
@@ -81,7 +85,7 @@ def esco_labels(esco: Taxonomy, items: list[SkillItem]) -> SkillScores:
 
 
 def _score(find: Callable[[SkillItem], set[str]], items: list[SkillItem]) -> SkillScores:
-    tally = _Tally()
+    tally = SkillTally()
     for item in items:
         tally.add({uri: {uri} for uri in find(item)}, item.gold)
     return tally.scores(len(items))

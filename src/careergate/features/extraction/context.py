@@ -1,6 +1,8 @@
 """When a word with everyday meanings is a skill: "Java" in "Java developer" is, in
 "Java Junction Café" it is not; "Spanish" in "fluent Spanish" is, in "Spanish work
-permit" it is not; "Sage" in a posting about accounts is, in a recipe it is not.
+permit" it is not; "Sage" in a posting about accounts is, in a recipe it is not;
+"e-commerce" in a list of skills is, in "six years in e-commerce" it is the line of
+business.
 
 Each ambiguous word names a context kind (``data/skill_aliases.yaml``); a finding of it
 stands only when the document gives that context. Such findings are marked uncertain
@@ -13,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from careergate.features.documents import Segment
-from careergate.features.extraction.labels import Found, normalise, tokens
+from careergate.features.extraction.labels import Found, base_forms, normalise, tokens
 
 NEAR = 4
 """How many words either side count as "nearby"."""
@@ -42,7 +44,12 @@ class ContextRules:
         self.cues = cues
 
     def kind(self, found: Found) -> str | None:
-        return self.kinds.get(normalise(found.text))
+        """The context an ambiguous finding needs; a single word is also looked up by
+        its base form, since the taxonomies' labels match "chefs" as "chef"."""
+        key = normalise(found.text)
+        if key in self.kinds or len(key) != 1:
+            return self.kinds.get(key)
+        return next((self.kinds[(b,)] for b in base_forms(key[0]) if (b,) in self.kinds), None)
 
     def keep(self, found: list[Found], segments: list[Segment]) -> list[Found]:
         """The findings whose context holds, the ambiguous ones marked uncertain."""
@@ -74,6 +81,8 @@ class ContextRules:
         words alone only make it likely."""
         if kind == "accounting":
             return False if document & self.cues.accounting else None
+        if kind == "listed":  # a line of business: a skill only where skills are listed
+            return True if "skills" in finding.field else None
         technical = [f for f in sure if _is_technology(f)]
         if kind == "technology":
             if technical:

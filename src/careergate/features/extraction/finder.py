@@ -59,8 +59,11 @@ class SkillFinder:
         order = {s.field: n for n, s in enumerate(segments)}
         chosen = _without_overlaps(ranked, order)
         kept = self.aliases.rules.keep(chosen, segments)
+        stated = self.phrasings.find(segments)
+        stated = [f for f in stated if not _inside_any(f, kept)]
+        kept = [f for f in kept if f.skill.technology or not _inside_any(f, stated)]
         seen = {(f.skill.uri, f.field) for f in kept}
-        for found in self.phrasings.find(segments):
+        for found in stated:
             if (found.skill.uri, found.field) not in seen:
                 seen.add((found.skill.uri, found.field))
                 kept.append(found)
@@ -84,3 +87,13 @@ def _without_overlaps(ranked: list[tuple[int, Found]], order: dict[str, int]) ->
         spans.append((found.start, found.end))
         kept.append(found)
     return kept
+
+
+def _inside_any(found: Found, others: list[Found]) -> bool:
+    """Whether another finding holds this one. A skill stated in other words that holds
+    a label says more ("administered medicines" shows giving medication, not the
+    knowledge of medicines); a label that holds such a statement says it already
+    ("comply with food safety and hygiene" needs no "food safety" beside it)."""
+    return any(
+        o.field == found.field and o.start <= found.start and found.end <= o.end for o in others
+    )
