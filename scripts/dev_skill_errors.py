@@ -1,7 +1,8 @@
 """The development split's skill errors, document by document: what the fallback found
 that the gold list lacks, and what it missed, with precision and recall over the
-documents chosen. The tool for tuning rules on ``dev``; it refuses ``test``, whose
-items no rule may be tuned on (``careergate eval features`` gives its figures only).
+documents chosen. The tool for tuning rules on ``dev``; it reads no other split, since
+no rule may be tuned on the items of ``test`` (``careergate eval features`` gives its
+figures only).
 
 Run: ``python scripts/dev_skill_errors.py [PREFIX] [--quiet]``: the documents whose id
 starts with PREFIX (all of them by default; ``phrase:`` for Nesta's phrases).
