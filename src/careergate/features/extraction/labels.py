@@ -16,6 +16,8 @@ from careergate.features.documents import Segment
 ESCO_SKILL = "http://data.europa.eu/esco/skill/"
 MAX_LABEL_TOKENS = 6
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9+#]+)*")
+_LIST_BREAK = re.compile(r"[,;:]|\.\s")
+"""Punctuation between two items of a list or two sentences."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,8 @@ class LabelIndex:
             if exact is not None and segment.text[start:end] != exact:
                 continue
             skill, label = hit
+            if _LIST_BREAK.search(segment.text, start, end) and not _LIST_BREAK.search(label):
+                continue  # "ordering, deliveries" is two things, not "order delivery"
             return Found(skill, label, segment.field, start, end, segment.text[start:end])
         return None
 
