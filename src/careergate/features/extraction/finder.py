@@ -19,9 +19,9 @@ from careergate.features.extraction.lightcast import Lightcast
 from careergate.features.extraction.phrasing import Phrasings
 from careergate.features.taxonomy import Taxonomy
 
-NOT_SKILLS = ("interests", "certificates")
-"""The JSON Resume sections that name no skill the person offers: pastimes, and
-credentials (job matching weighs those as such, ``fit/credentials.py``)."""
+PASTIMES = "interests"
+"""The JSON Resume section of a person's pastimes. (Certificates stay: "AWS Certified
+Solutions Architect" is evidence of the skill it names.)"""
 
 
 class SkillFinder:
@@ -54,10 +54,10 @@ class SkillFinder:
         return self.esco.lookup(name) or self.lightcast.lookup(name)
 
     def find(self, segments: list[Segment]) -> list[Found]:
-        """Every skill the segments show, in document order. A resume's interests and
-        certificates are left out: "Photography" or "Italian food" there is a pastime,
-        "Moving and handling certificate" a credential."""
-        segments = [s for s in segments if not s.field.startswith(NOT_SKILLS)]
+        """Every skill the segments show, in document order. A resume's interests are
+        left out: "Photography" or "Italian food" there is a pastime, not a skill the
+        person offers."""
+        segments = [s for s in segments if not s.field.startswith(PASTIMES)]
         ranked = [
             *((0, f) for f in self.esco.find(segments) if not self._language(f)),
             *((1, f) for f in self.aliases.index.find(segments)),
