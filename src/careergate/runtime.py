@@ -475,18 +475,25 @@ def semantic_key_terms() -> KeyTerms:
     return KeyTerms(skills, occupation_words())
 
 
-async def forget_cached(settings: Settings, user: str) -> int:
-    """Erase ``user``'s entries from the shared response cache (Redis), from a process
-    that is not a gateway (the CLI); the gateways erase them from their memory when they
-    see the erasure's row (``cache/erasures.py``)."""
-    tag = cache_keys(settings).user(user)
-    if not settings.redis_url:
-        return 0
-    store = RedisStore(settings.redis_url)
-    try:
-        return await store.forget_user(tag)
-    finally:
-        await store.close()
+@dataclass(frozen=True)
+class DetachedCache:
+    """The response cache as a process that is not a gateway (the CLI) reaches it: the
+    shared entries in Redis, if any; the gateways erase theirs from their memory when
+    they see the erasure's row (``cache/erasures.py``)."""
+
+    settings: Settings
+
+    def tag(self, user: str) -> str:
+        return cache_keys(self.settings).user(user)
+
+    async def forget_user(self, user: str) -> int:
+        if not self.settings.redis_url:
+            return 0
+        store = RedisStore(self.settings.redis_url)
+        try:
+            return await store.forget_user(self.tag(user))
+        finally:
+            await store.close()
 
 
 async def _start_upstreams(

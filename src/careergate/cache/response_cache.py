@@ -104,10 +104,14 @@ class ResponseCache:
         if plan.semantic is not None and self.semantic is not None:
             self.semantic.add(*plan.semantic, plan.key, plan.user)
 
+    def tag(self, user: str) -> str:
+        """The tag ``user``'s entries are indexed by (``CacheKeys.user``)."""
+        return self.keys.user(user)
+
     async def forget_user(self, user: str) -> int:
         """Erase every entry kept here for ``user``'s requests (other processes follow
         the erasure's row: ``cache/erasures.py``); how many went."""
-        return await self.forget_tag(self.keys.user(user))
+        return await self.forget_tag(self.tag(user))
 
     async def forget_tag(self, tag: str) -> int:
         """Erase the entries of the user tagged ``tag`` (``CacheKeys.user``)."""

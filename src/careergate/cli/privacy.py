@@ -17,7 +17,7 @@ from careergate.cli.prompts import confirmed, may_ask
 from careergate.errors import GatewayError
 from careergate.governance.retention import Purged, purge
 from careergate.governance.user_data import Erasure, erase_user, export_user
-from careergate.runtime import cache_keys, forget_cached
+from careergate.runtime import DetachedCache
 from careergate.state import vault
 from careergate.storage.database import Database
 
@@ -73,9 +73,8 @@ def delete(
             Actor.command_line(),
             settings.dead_letter_dir,
             settings.journal_dir,
-            lambda erased: forget_cached(settings, erased),
+            DetachedCache(settings),
             vault(settings, database),
-            cache_tag=cache_keys(settings).user,
         )
 
     print_json(run(lambda: with_database(settings, work, master_key=True)).to_json())

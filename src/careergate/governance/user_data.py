@@ -34,11 +34,10 @@ PostgreSQL, old row versions stay on disk until vacuumed, as for any update.)
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
@@ -185,24 +184,34 @@ class Erasure:
         return asdict(self)
 
 
+class UserCache(Protocol):
+    """The response cache as an erasure needs it."""
+
+    def tag(self, user: str) -> str:
+        """The tag the user's entries are indexed by: written with the erasure, so that
+        every gateway process erases them from its memory (``cache/erasures.py``)."""
+        ...
+
+    async def forget_user(self, user: str) -> int:
+        """Delete the user's entries from the store this process reaches (Redis, or its
+        own memory); how many went."""
+        ...
+
+
 async def erase_user(
     database: Database,
     user: str,
     actor: Actor,
     dead_letter: Path,
     journal: Path,
-    forget_cached: Callable[[str], Awaitable[int]] | None = None,
+    cache: UserCache | None = None,
     vault: Vault | None = None,
-    *,
-    cache_tag: Callable[[str], str] | None = None,
 ) -> Erasure:
     """Erase or anonymise ``user`` everywhere (see the module's docs); what was done.
-    ``dead_letter`` and ``journal``: the data directory's folders of each;
-    ``forget_cached`` deletes the user's entries from the response cache (Redis, or
-    this process's memory); ``cache_tag`` gives the cache's tag of a user, written with
-    the erasure for every gateway process to erase the user's entries from its memory
-    (``cache/erasures.py``); ``vault`` opens the batch files the gateway keeps, to empty
-    the user's lines in others' (the gateway and the command line pass it)."""
+    ``dead_letter`` and ``journal``: the data directory's folders of each; ``cache``
+    the response cache, when there is one; ``vault`` opens the batch files the gateway
+    keeps, to empty the user's lines in others' (the gateway and the command line pass
+    it)."""
     token = ERASED_PREFIX + secrets.token_hex(12)
     journalled = await erase_from_journals(journal, user, token)
     now = datetime.now(UTC)
@@ -227,12 +236,12 @@ async def erase_user(
         subject, responses = await _delete_sealed(session, user)
         tasks, task_items = await erase_tasks(session, user, now)
         batches = await _unname_batches(session, user, token)
-        if cache_tag is not None:
-            await announce_in(session, cache_tag(user), now)
+        if cache is not None:
+            await announce_in(session, cache.tag(user), now)
     # After the items are erased (above): a batch ending meanwhile then sees them so.
     lines = await erase_named_lines(database, vault, user) if vault is not None else 0
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
-    cached = await forget_cached(user) if forget_cached is not None else 0
+    cached = await cache.forget_user(user) if cache is not None else 0
 
     def erasure(audit: int) -> Erasure:
         counts = (usage, daily, feedback, keys, budgets, alerts, audit, set_aside, subject)

@@ -152,16 +152,14 @@ class AdminRoutes:
     async def erase_user(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         user = parse_body(EraseRequest, await admin_body(runtime, request)).user
         settings = runtime.settings
-        forget = runtime.cache.forget_user if runtime.cache is not None else None
         erasure = await erase_user(
             runtime.database,
             user,
             actor,
             settings.dead_letter_dir,
             settings.journal_dir,
-            forget,
+            runtime.cache,
             vault(settings, runtime.database),
-            cache_tag=runtime.cache.keys.user if runtime.cache is not None else None,
         )
         if runtime.privacy.directory is not None:
             runtime.privacy.directory.evict(user)  # erased above; this process's copy too
