@@ -7,7 +7,9 @@ resident size follows the worst pile it has seen. This counts that pile: each va
 ``PYTHONPATH``) that turns the automatic collector off and, every ``--every`` seconds,
 runs it once and writes how many unreachable objects it found. The fake upstream holds
 every answer ``--latency`` seconds, so that each request lives past the moment the
-watch for a caller that leaves starts; wrk drives each variant at the same time.
+watch for a caller that leaves starts; wrk drives each variant at the same time, after
+``--idle`` passes without load (what the worker leaves when it serves nothing). The
+report divides the passes under load by the requests each pass saw.
 
 Run: ``python bench/collector_garbage.py --variant before:PYTHONPATH=WORKTREE/src
 --variant after:`` (a worktree of an older commit for ``before``).
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from memory_soak import parse_variant
@@ -44,7 +47,7 @@ def _count(path, every):
         time.sleep(every)
         found = gc.collect()
         with open(path, "a") as out:
-            out.write(f"{os.getpid()} {found}\\n")
+            out.write(f"{os.getpid()} {time.monotonic()} {found}\\n")
 
 if os.environ.get("CAREERGATE_GC_PROBE"):
     threading.Thread(
@@ -55,7 +58,17 @@ if os.environ.get("CAREERGATE_GC_PROBE"):
 """
 
 
-def run(args: argparse.Namespace, work: Path) -> dict[str, tuple[list[int], str]]:
+@dataclass
+class Passes:
+    """One variant's collector passes in its worker: without load, and under it."""
+
+    idle: list[int]
+    loaded: list[int]
+    rate: float
+    """wrk's requests per second."""
+
+
+def run(args: argparse.Namespace, work: Path) -> dict[str, Passes]:
     """Per variant: the worker's counts, one per pass, and wrk's requests per second."""
     variants = dict(parse_variant(v) for v in args.variant)
     probe_dir = work / "probe"
@@ -87,6 +100,9 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, tuple[list[int], str]
         processes.extend(served.values())
         for port in ports.values():
             wait_until_listening(port)
+        print(f"{args.idle} passes without load ...", flush=True)
+        time.sleep((args.idle + 1.5) * args.every)
+        loaded_from = time.monotonic() + args.every  # the first pass under load only
         drivers = {
             name: subprocess.Popen(
                 [
@@ -104,44 +120,55 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, tuple[list[int], str]
             for name in variants
         }
         print(f"driving each variant for {args.seconds} s ...", flush=True)
+        outputs = {name: driver.communicate()[0] for name, driver in drivers.items()}
+        loaded_until = time.monotonic()
         results = {}
-        for name, driver in drivers.items():
-            output, _ = driver.communicate()
-            rate = next((ln.split()[-1] for ln in output.splitlines() if "Requests/sec" in ln), "?")
-            results[name] = (_worker_counts(work / f"{name}.counts", served[name].pid), rate)
+        for name, output in outputs.items():
+            rate = next(ln.split()[-1] for ln in output.splitlines() if "Requests/sec" in ln)
+            passes = _worker_passes(work / f"{name}.counts", served[name].pid)
+            results[name] = Passes(
+                [n for at, n in passes[1:] if at < loaded_from - args.every],
+                [n for at, n in passes if loaded_from <= at <= loaded_until],
+                float(rate),
+            )
         return results
     finally:
         stop(processes)
         logs.close()
 
 
-def _worker_counts(path: Path, worker: int) -> list[int]:
-    """The worker's counts (its record process writes its own, under its own pid)."""
+def _worker_passes(path: Path, worker: int) -> list[tuple[float, int]]:
+    """The worker's passes, (when, objects found), the first one holding the start's
+    garbage (its record process writes its own, under its own pid)."""
     if not path.exists():
         return []
     lines = [line.split() for line in path.read_text().splitlines()]
-    return [int(found) for pid, found in lines if int(pid) == worker]
+    return [(float(at), int(found)) for pid, at, found in lines if int(pid) == worker]
 
 
-def report(results: dict[str, tuple[list[int], str]], args: argparse.Namespace) -> str:
+def report(results: dict[str, Passes], args: argparse.Namespace) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     variants = " ".join(f"--variant {v}" for v in args.variant)
     lines = [
         f"Command: `python bench/collector_garbage.py --seconds {args.seconds} --connections "
-        f"{args.connections} --latency {args.latency:g} --every {args.every:g} {variants}`, "
-        f"{when}.",
+        f"{args.connections} --latency {args.latency:g} --every {args.every:g} --idle "
+        f"{args.idle} {variants}`, {when}.",
         "",
-        "| variant | passes | objects per pass, median | lowest | highest | requests/s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| variant | idle passes, median objects | passes under load | median objects "
+        "(lowest to highest) | requests per pass | objects per request | requests/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, (counts, rate) in results.items():
-        steady = counts[1:] or counts  # the first pass holds the start-up's garbage
-        if not steady:
-            lines.append(f"| {name} | 0 | | | | {rate} |")
+    for name, passes in results.items():
+        idle = f"{statistics.median(passes.idle):,.0f}" if passes.idle else ""
+        per_pass = passes.rate * args.every
+        if not passes.loaded:
+            lines.append(f"| {name} | {idle} | 0 | | {per_pass:,.0f} | | {passes.rate:,.0f} |")
             continue
+        median = statistics.median(passes.loaded)
         lines.append(
-            f"| {name} | {len(steady)} | {statistics.median(steady):,.0f} | {min(steady):,} "
-            f"| {max(steady):,} | {rate} |"
+            f"| {name} | {idle} | {len(passes.loaded)} | {median:,.0f} "
+            f"({min(passes.loaded):,} to {max(passes.loaded):,}) | {per_pass:,.0f} "
+            f"| {median / per_pass:.2f} | {passes.rate:,.0f} |"
         )
     return "\n".join(lines)
 
@@ -152,6 +179,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--latency", type=float, default=0.1, help="the upstream's, seconds")
     parser.add_argument("--every", type=float, default=2.0, help="seconds between passes")
+    parser.add_argument("--idle", type=int, default=3, help="passes before the load starts")
     parser.add_argument("--variant", action="append", required=True, help="NAME:VAR=VALUE,...")
     args = parser.parse_args()
     if shutil.which("wrk") is None:

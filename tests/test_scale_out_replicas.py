@@ -341,7 +341,7 @@ def test_a_task_is_drained_by_the_workers_of_several_replicas(topology: Topology
     assert len(in_database(topology.settings, owners)) >= 2  # run by several processes
 
 
-@pytest.mark.timeout(420)  # three restarts, each with its own waits (the replica's up to 120 s)
+@pytest.mark.timeout(720)  # above the sum of its waits: per restart 60 + 120 + 30 s
 def test_a_rolling_restart_fails_no_request(topology: Topology) -> None:
     secret, _ = topology.create_key(team="rolling")
     budget = _roomy_budget(topology, "rolling")
@@ -379,6 +379,7 @@ def test_a_rolling_restart_fails_no_request(topology: Topology) -> None:
     _assert_metered_as_seen(topology, [*outcomes, *drained], rows)
 
 
+@pytest.mark.timeout(480)  # above the sum of its waits (answers, settling, the restart)
 def test_a_replica_killed_under_load_loses_only_what_it_had_not_answered(
     topology: Topology,
 ) -> None:
@@ -388,15 +389,15 @@ def test_a_replica_killed_under_load_loses_only_what_it_had_not_answered(
     # Each answer takes 0.3 s upstream, so that every replica always has some in flight
     # (at about a dozen in all), however fast or slow the machine is.
     topology.fast.faults.add_rate(Fault(delay=0.3), 1.0)
+    load = SteadyLoad(topology.base_url, secret, callers, rate=60, stream_every=0).start()
     try:
-        load = SteadyLoad(topology.base_url, secret, callers, rate=60, stream_every=0).start()
         victim = topology.replicas[-1]
         _wait_answers(load, 50)
         victim.kill()
         gone = time.monotonic()  # every process of the replica has ended
         _wait_answers(load, 150)
-        outcomes = load.stop()
     finally:
+        outcomes = load.stop()
         topology.fast.faults.clear()
 
     failed = [o for o in outcomes if not o.ok]

@@ -67,8 +67,8 @@ class SkillFinder:
         chosen = _without_overlaps(ranked, order)
         kept = self.aliases.rules.keep(chosen, segments)
         stated = self.phrasings.find(segments)
-        stated = [f for f in stated if not _inside_any(f, kept)]
-        kept = [f for f in kept if f.skill.technology or not _inside_any(f, stated)]
+        stated = [f for f in stated if not any(_holds(label, f) for label in kept)]
+        kept = [f for f in kept if not _a_word_of_a_statement(f, stated)]
         seen = {(f.skill.uri, f.field) for f in kept}
         for found in stated:
             if (found.skill.uri, found.field) not in seen:
@@ -96,11 +96,27 @@ def _without_overlaps(ranked: list[tuple[int, Found]], order: dict[str, int]) ->
     return kept
 
 
-def _inside_any(found: Found, others: list[Found]) -> bool:
-    """Whether another finding holds this one. A skill stated in other words that holds
-    a label says more ("administered medicines" shows giving medication, not the
-    knowledge of medicines); a label that holds such a statement says it already
-    ("comply with food safety and hygiene" needs no "food safety" beside it)."""
+def _holds(outer: Found, inner: Found) -> bool:
+    """Whether ``outer`` is longer than ``inner`` and holds it: a label that holds a
+    statement of a skill in other words says it already ("comply with food safety and
+    hygiene" needs no "food safety" beside it)."""
+    return (
+        outer.field == inner.field
+        and outer.start <= inner.start
+        and inner.end <= outer.end
+        and outer.end - outer.start > inner.end - inner.start
+    )
+
+
+def _a_word_of_a_statement(found: Found, statements: list[Found]) -> bool:
+    """Whether a one-word finding that is no technology lies within a statement of a
+    skill in other words, which then says more: "administered medicines" shows giving
+    medication, not the knowledge of medicines; "rewired" is wiring, not the ReWire
+    software. Longer labels stand beside the statement ("presented market research
+    findings" shows market research too)."""
+    if found.skill.technology or len(normalise(found.text)) != 1:
+        return False
     return any(
-        o.field == found.field and o.start <= found.start and found.end <= o.end for o in others
+        s.field == found.field and s.start <= found.start and found.end <= s.end
+        for s in statements
     )

@@ -15,9 +15,10 @@ from careergate.features.documents import Segment
 
 ESCO_SKILL = "http://data.europa.eu/esco/skill/"
 MAX_LABEL_TOKENS = 6
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9+#]+)*")
-_LIST_BREAK = re.compile(r"[,;:]|\.\s")
-"""Punctuation between two items of a list or two sentences."""
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9+#]+)*", re.IGNORECASE)
+_LIST_BREAK = re.compile(r"[,;:|/\n\u2022\u00b7]|\.\s|\s[-\u2013\u2014]\s")
+"""What stands between two items of a list or two sentences: commas, semicolons,
+slashes, bars, bullets, line breaks, dashes between spaces, a full stop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +59,12 @@ class Found:
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
     """(token, start, end) of each word of ``text``, lower-cased."""
-    lowered = text.lower()
-    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
+    return [(m.group(0).lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
 def normalise(label: str) -> tuple[str, ...]:
     """The words of ``label`` as the index keys them."""
-    return tuple(_TOKEN.findall(label.lower()))
+    return tuple(word for word, _, _ in tokens(label))
 
 
 class LabelIndex:
