@@ -117,6 +117,5 @@ def _a_word_of_a_statement(found: Found, statements: list[Found]) -> bool:
     if found.skill.technology or len(normalise(found.text)) != 1:
         return False
     return any(
-        s.field == found.field and s.start <= found.start and found.end <= s.end
-        for s in statements
+        s.field == found.field and s.start <= found.start and found.end <= s.end for s in statements
     )
