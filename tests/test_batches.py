@@ -304,7 +304,7 @@ def test_a_batch_holds_its_lines_worst_case_and_each_line_draws_from_it(
     )
     uploaded = client.files.create(file=("r.jsonl", content), purpose="batch")
     held = sum(line_worst_case(text, 1000) for text in texts)
-    gateway.fake.faults.add_rate(Fault(delay=0.3), 1.0)  # the lines are in flight a while
+    gateway.fake.faults.add_rate(Fault(delay=1.0), 1.0)  # the lines are in flight a while
     try:
         batch = client.batches.create(
             input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
