@@ -125,7 +125,7 @@ class LabelIndex:
                 continue
             skill, label = hit
             if _LIST_BREAK.search(segment.text, start, end) and not _LIST_BREAK.search(label):
-                continue  # "ordering, deliveries" is two things, not "order delivery"
+                continue  # "ordering, delivery" is two things, not "order delivery"
             return Found(skill, label, segment.field, start, end, segment.text[start:end])
         return None
 
