@@ -309,3 +309,37 @@ def test_no_skill_is_recommended_on_an_ambiguous_word_alone(gateway: RunningGate
     assert "Google Ads" in alone
     assert "search engines" not in alone  # the Google of Google Ads
     assert recommended([vague, plain])["Apache Spark"] == 1  # named for sure once
+
+
+def test_a_posting_requires_only_the_languages_it_does_not_offer_as_choices_or_wishes(
+    gateway: RunningGateway,
+) -> None:
+    """"German or English" is met by English; "Spanish a plus" requires nothing;
+    "fluent German required" is not met by a profile without German."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    profile = {
+        "basics": {"label": "Data engineer", "location": {"city": "Leeds", "countryCode": "GB"}},
+        "work": [{"position": "Data Engineer", "highlights": ["Built pipelines in Python"]}],
+        "languages": [{"language": "English", "fluency": "Native speaker"}],
+    }
+
+    def posting(posting_id: str, languages: str) -> dict[str, Any]:
+        job = {
+            "title": "Data Engineer",
+            "location": {"city": "Leeds", "countryCode": "GB"},
+            "description": "Build pipelines in Python.",
+            "qualifications": [languages],
+        }
+        return {"id": posting_id, "job": job}
+
+    jobs = [
+        posting("either", "German or English."),
+        posting("wish", "Fluent English; Spanish a plus."),
+        posting("german", "Fluent German required."),
+    ]
+    status, report = match(gateway, {"resume": profile, "jobs": jobs})
+    assert status == 200
+    fits = {m["id"]: m["fit"]["languages"] for m in report["matches"]}
+    assert fits["either"] == fits["wish"] == 1.0
+    assert fits["german"] < 1.0
+    assert [m["id"] for m in report["matches"]][-1] == "german"

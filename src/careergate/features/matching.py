@@ -230,7 +230,10 @@ class JobMatcher:
                 self.reader.gazetteer,
             )
         if weights.languages:
-            fits["languages"] = MISSING_LANGUAGE ** len(posting.languages - profile.languages)
+            missing = sum(
+                1 for group in posting.required_languages if not group & profile.languages
+            )
+            fits["languages"] = MISSING_LANGUAGE**missing
         return fits
 
     def _rerank(

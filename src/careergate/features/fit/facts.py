@@ -19,7 +19,7 @@ from datetime import date
 
 from careergate.features.documents import Segment
 from careergate.features.extraction.finder import SkillFinder
-from careergate.features.extraction.labels import normalise
+from careergate.features.extraction.labels import Found, normalise
 from careergate.features.fit.credentials import Credentials
 from careergate.features.fit.levels import (
     Seniority,
@@ -34,6 +34,14 @@ _NOT_TITLE = frozenset(
     "band m w d f x h the of and for in at a an nights days".split()  # noqa: SIM905 - a word list reads better as text
 )
 _ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
+_OPTIONAL = re.compile(
+    r"\b(?:a plus|an advantage|advantageous|desirable|welcome|nice to have|preferred|"
+    r"a bonus|helpful|beneficial|ideally)\b",
+    re.I,
+)
+"""Words that make what a sentence names wished for, not required."""
+_ALTERNATIVE = re.compile(r"\bor\b", re.I)
+_SENTENCE_END = re.compile(r"[.;!?\n]")
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,10 @@ class Facts:
     allowed: frozenset[str] = frozenset()
     """A profile: the countries the person may work in."""
     languages: frozenset[str] = frozenset()
+    """A profile: the languages the person speaks."""
+    required_languages: tuple[frozenset[str], ...] = ()
+    """A posting: the languages it requires, each group met by any one of its languages
+    ("German or English")."""
 
 
 class FactReader:
@@ -107,7 +119,9 @@ class FactReader:
             credentials=frozenset(self.credentials.required(segments)),
             place=place_of(segments, "location"),
             strict_rights=insists_on_rights(segments),
-            languages=frozenset(f.skill.uri for f in found if self._is_language(f.skill.uri)),
+            required_languages=_required_languages(
+                [f for f in found if self._is_language(f.skill.uri)], text
+            ),
         )
 
     def _read_profile(self, segments: list[Segment]) -> Facts:
@@ -166,3 +180,28 @@ def _title_words(title: str) -> frozenset[str]:
             continue
         words.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)
     return frozenset(words)
+
+
+def _required_languages(found: list[Found], text: dict[str, str]) -> tuple[frozenset[str], ...]:
+    """The languages a posting requires, sentence by sentence: none of a sentence that
+    wishes rather than requires ("Portuguese or Spanish a plus"), one group of the
+    languages a sentence offers as alternatives ("German or English"), else each one."""
+    sentences: dict[tuple[str, int, int], list[Found]] = {}
+    for finding in found:
+        whole = text.get(finding.field, "")
+        start = max((m.end() for m in _SENTENCE_END.finditer(whole, 0, finding.start)), default=0)
+        end = next((m.start() for m in _SENTENCE_END.finditer(whole, finding.end)), len(whole))
+        sentences.setdefault((finding.field, start, end), []).append(finding)
+    groups: list[frozenset[str]] = []
+    for (field_name, start, end), named in sentences.items():
+        sentence = text.get(field_name, "")[start:end]
+        if _OPTIONAL.search(sentence):
+            continue
+        first = min(f.start for f in named)
+        last = max(f.end for f in named)
+        uris = [f.skill.uri for f in named]
+        if len(named) > 1 and _ALTERNATIVE.search(text.get(field_name, ""), first, last):
+            groups.append(frozenset(uris))
+        else:
+            groups.extend(frozenset([uri]) for uri in uris)
+    return tuple(dict.fromkeys(groups))
