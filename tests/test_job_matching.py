@@ -314,7 +314,7 @@ def test_no_skill_is_recommended_on_an_ambiguous_word_alone(gateway: RunningGate
 def test_a_posting_requires_only_the_languages_it_does_not_offer_as_choices_or_wishes(
     gateway: RunningGateway,
 ) -> None:
-    """"German or English" is met by English; "Spanish a plus" requires nothing;
+    """ "German or English" is met by English; "Spanish a plus" requires nothing;
     "fluent German required" is not met by a profile without German."""
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     profile = {
