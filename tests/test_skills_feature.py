@@ -257,3 +257,5 @@ def test_without_a_model_a_skill_stated_in_other_words_is_read_as_that_skill(
     assert "comply with food safety and hygiene" in by_label  # it says food safety already
     assert "food safety principles" not in by_label
     assert not {"Order Delivery", "photography", "Italian"} & set(by_label)
+    _, listed = extract(gateway, key, {"text": "Retail manager.\nKey skills: e-commerce, payroll"})
+    assert "E-Commerce" in labels(listed)

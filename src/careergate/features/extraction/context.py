@@ -11,6 +11,7 @@ stands only when the document gives that context. Such findings are marked uncer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -22,6 +23,7 @@ NEAR = 4
 _NATIONALITY = frozenset(
     ["citizen", "citizenship", "national", "nationality", "passport", "work", "visa", "permit"]
 )
+_SKILLS_LINE = re.compile(r"\s*(?:[\w-]+ ){0,2}skills\s*:", re.I)
 SHORT_LIST = 5
 """A sentence this short naming a language lists what is needed ("German or English.")."""
 
@@ -82,7 +84,7 @@ class ContextRules:
         if kind == "accounting":
             return False if document & self.cues.accounting else None
         if kind == "listed":  # a line of business: a skill only where skills are listed
-            return True if "skills" in finding.field else None
+            return True if _in_a_list_of_skills(finding, segments) else None
         technical = [f for f in sure if _is_technology(f)]
         if kind == "technology":
             if technical:
@@ -127,6 +129,18 @@ class ContextRules:
                     pending.remove(finding)
                     changed = True
         return accepted
+
+
+def _in_a_list_of_skills(found: Found, segments: list[Segment]) -> bool:
+    """A JSON Resume's or a job's skills, or a line of text that says it lists skills
+    ("Key skills: e-commerce, logistics")."""
+    if "skills" in found.field:
+        return True
+    segment = next((s for s in segments if s.field == found.field), None)
+    if segment is None:
+        return False
+    line = segment.text[segment.text.rfind("\n", 0, found.start) + 1 : found.start]
+    return _SKILLS_LINE.match(line) is not None
 
 
 def _is_technology(found: Found) -> bool:
