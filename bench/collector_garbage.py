@@ -18,25 +18,12 @@ Run: ``python bench/collector_garbage.py --variant before:PYTHONPATH=WORKTREE/sr
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from memory_soak import parse_variant
-from proxy_bench import (
-    bench_env,
-    careergate_process,
-    free_port,
-    serve_gateways,
-    stop,
-    wait_until_listening,
-    wrk_script,
-)
+from side_by_side import parse_variant, requests_per_second, scratch, side_by_side
 
 PROBE = """
 import gc, os, threading, time
@@ -69,72 +56,32 @@ class Passes:
 
 
 def run(args: argparse.Namespace, work: Path) -> dict[str, Passes]:
-    """Per variant: the worker's counts, one per pass, and wrk's requests per second."""
-    variants = dict(parse_variant(v) for v in args.variant)
+    """Per variant: the worker's passes without load and under it, and wrk's rate."""
     probe_dir = work / "probe"
     probe_dir.mkdir()
     (probe_dir / "sitecustomize.py").write_text(PROBE)
-    ports = {name: free_port() for name in ("upstream", *variants)}
-    upstream_url = f"http://127.0.0.1:{ports['upstream']}/v1"
-    envs = {name: bench_env(work / name) for name in ports}
-    for name in variants:
-        env = envs[name]
-        env["OPENAI_BASE_URL"] = upstream_url
-        env.update(variants[name])
+    variants = dict(parse_variant(v) for v in args.variant)
+    for name, env in variants.items():
         env["PYTHONPATH"] = ":".join(filter(None, [str(probe_dir), env.get("PYTHONPATH")]))
         env["CAREERGATE_GC_PROBE"] = str(work / f"{name}.counts")
         env["CAREERGATE_GC_EVERY"] = str(args.every)
-    logs = (work / "servers.log").open("w")
-    upstream = careergate_process(
-        envs["upstream"],
-        logs,
-        "fake-upstream",
-        "--port",
-        str(ports["upstream"]),
-        "--fault-rate",
-        f"latency={args.latency}:1",
-    )
-    processes: list[subprocess.Popen[bytes]] = [upstream]
-    try:
-        keys, served = serve_gateways(envs, ports, variants, logs)
-        processes.extend(served.values())
-        for port in ports.values():
-            wait_until_listening(port)
+    with side_by_side(work, variants, ("--fault-rate", f"latency={args.latency}:1")) as gateways:
         print(f"{args.idle} passes without load ...", flush=True)
         time.sleep((args.idle + 1.5) * args.every)
         loaded_from = time.monotonic() + args.every  # the first pass under load only
-        drivers = {
-            name: subprocess.Popen(
-                [
-                    "wrk",
-                    "-t1",
-                    f"-c{args.connections}",
-                    f"-d{args.seconds}s",
-                    "-s",
-                    str(wrk_script(work, keys[name], name=name)),
-                    f"http://127.0.0.1:{ports[name]}/v1/chat/completions",
-                ],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for name in variants
-        }
+        drivers = gateways.drive(args.connections, args.seconds)
         print(f"driving each variant for {args.seconds} s ...", flush=True)
         outputs = {name: driver.communicate()[0] for name, driver in drivers.items()}
         loaded_until = time.monotonic()
         results = {}
         for name, output in outputs.items():
-            rate = next(ln.split()[-1] for ln in output.splitlines() if "Requests/sec" in ln)
-            passes = _worker_passes(work / f"{name}.counts", served[name].pid)
+            passes = _worker_passes(work / f"{name}.counts", gateways.served[name].pid)
             results[name] = Passes(
                 [n for at, n in passes[1:] if at < loaded_from - args.every],
                 [n for at, n in passes if loaded_from <= at <= loaded_until],
-                float(rate),
+                requests_per_second(output) or 0.0,
             )
         return results
-    finally:
-        stop(processes)
-        logs.close()
 
 
 def _worker_passes(path: Path, worker: int) -> list[tuple[float, int]]:
@@ -182,13 +129,8 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=3, help="passes before the load starts")
     parser.add_argument("--variant", action="append", required=True, help="NAME:VAR=VALUE,...")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is needed: apt-get install wrk")
-    work = Path(tempfile.mkdtemp(prefix="careergate-collector-"))
-    try:
+    with scratch("careergate-collector-") as work:
         results = run(args, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     print(report(results, args))
 
 

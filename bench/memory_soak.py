@@ -14,77 +14,24 @@ trim:CAREERGATE_HEAP_TRIM_SECONDS=30``.
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-from proxy_bench import (
-    Memory,
-    bench_env,
-    careergate_process,
-    free_port,
-    memory_of,
-    serve_gateways,
-    stop,
-    wait_until_listening,
-    wrk_script,
-)
-
-
-def parse_variant(text: str) -> tuple[str, dict[str, str]]:
-    """``NAME:VAR=VALUE,VAR=VALUE`` (``NAME:`` for none)."""
-    name, _, assignments = text.partition(":")
-    env: dict[str, str] = {}
-    for assignment in filter(None, assignments.split(",")):
-        key, _, value = assignment.partition("=")
-        env[key] = value
-    return name, env
+from proxy_bench import Memory, memory_of
+from side_by_side import parse_variant, requests_per_second, scratch, side_by_side
 
 
 def soak(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[float, Memory]]]:
     variants = dict(parse_variant(v) for v in args.variant)
-    ports = {name: free_port() for name in ("upstream", *variants)}
-    upstream_url = f"http://127.0.0.1:{ports['upstream']}/v1"
-    envs = {name: bench_env(work / name) for name in ports}
-    for name, env in envs.items():
-        env["OPENAI_BASE_URL"] = upstream_url
-        env.update(variants.get(name, {}))
-    logs = (work / "servers.log").open("w")
-    upstream = careergate_process(
-        envs["upstream"], logs, "fake-upstream", "--port", str(ports["upstream"])
-    )
-    processes: list[subprocess.Popen[bytes]] = [upstream]
     samples: dict[str, list[tuple[float, Memory]]] = {name: [] for name in variants}
-    try:
-        keys, served = serve_gateways(envs, ports, variants, logs)
-        processes.extend(served.values())
-        for port in ports.values():
-            wait_until_listening(port)
+    with side_by_side(work, variants) as gateways:
         seconds = int(args.minutes * 60)
-        drivers = [
-            subprocess.Popen(
-                [
-                    "wrk",
-                    "-t1",
-                    f"-c{args.connections}",
-                    f"-d{seconds}s",
-                    "-s",
-                    str(wrk_script(work, keys[name], name=name)),
-                    f"http://127.0.0.1:{ports[name]}/v1/chat/completions",
-                ],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for name in variants
-        ]
+        drivers = gateways.drive(args.connections, seconds)
         started = time.monotonic()
         time.sleep(args.warmup)
         while True:
             elapsed = time.monotonic() - started
-            for name, process in served.items():
+            for name, process in gateways.served.items():
                 samples[name].append((elapsed, memory_of(process.pid)))
             print(
                 f"{elapsed:6.0f} s "
@@ -96,16 +43,10 @@ def soak(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[float, Me
             if elapsed >= seconds - args.every:
                 break
             time.sleep(min(args.every, seconds - args.every - elapsed + 0.5))
-        for name, driver in zip(variants, drivers, strict=True):
-            output, _ = driver.communicate()
-            rate = next(
-                (line.split()[-1] for line in output.splitlines() if "Requests/sec" in line), "?"
-            )
+        for name, driver in drivers.items():
+            rate = requests_per_second(driver.communicate()[0])
             print(f"{name}: {rate} requests/s over the run", flush=True)
-        return samples
-    finally:
-        stop(processes)
-        logs.close()
+    return samples
 
 
 def report(samples: dict[str, list[tuple[float, Memory]]], args: argparse.Namespace) -> str:
@@ -145,13 +86,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--variant", action="append", required=True, help="NAME:VAR=VALUE,...")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is needed: apt-get install wrk")
-    work = Path(tempfile.mkdtemp(prefix="careergate-memory-soak-"))
-    try:
+    with scratch("careergate-memory-soak-") as work:
         samples = soak(args, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     print(report(samples, args))
 
 

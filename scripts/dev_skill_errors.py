@@ -15,7 +15,7 @@ from importlib import resources
 
 import yaml
 
-from careergate.evaluation.skill_scores import SkillTally
+from careergate.evaluation.skill_scores import SkillTally, concepts_of
 from careergate.evaluation.splits import load_split
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.skills import SkillInference
@@ -36,7 +36,7 @@ def main() -> None:
     tally = SkillTally()
     for item in items:
         found = inference.fallback(item.segments, "offline").skills
-        concepts = {s.uri: {s.uri, *([s.esco_uri] if s.esco_uri else [])} for s in found}
+        concepts = concepts_of(found)
         tally.add(concepts, item.gold)
         if arguments.quiet:
             continue

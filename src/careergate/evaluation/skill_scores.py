@@ -15,7 +15,7 @@ from typing import Any
 
 from careergate.evaluation.splits import SkillItem
 from careergate.features.model_access import ModelCaller
-from careergate.features.skills import SkillInference
+from careergate.features.skills import FoundSkill, SkillInference
 from careergate.features.taxonomy import Taxonomy
 
 PRECISION_GOAL = 0.7
@@ -73,10 +73,16 @@ async def score_skills(
         report = await inference.extract(item.segments, caller)
         degraded = degraded or report.degraded
         tally.add(
-            {s.uri: {s.uri, *([s.esco_uri] if s.esco_uri else [])} for s in report.skills},
+            concepts_of(report.skills),
             item.gold,
         )
     return tally.scores(len(items)), degraded
+
+
+def concepts_of(skills: list[FoundSkill]) -> dict[str, set[str]]:
+    """Each skill found -> the concepts that count as it: its own, and the ESCO concept a
+    skill of another taxonomy maps to."""
+    return {s.uri: {s.uri, *([s.esco_uri] if s.esco_uri else [])} for s in skills}
 
 
 def esco_labels(esco: Taxonomy, items: list[SkillItem]) -> SkillScores:

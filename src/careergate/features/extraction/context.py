@@ -136,11 +136,8 @@ def _in_a_list_of_skills(found: Found, segments: list[Segment]) -> bool:
     ("Key skills: e-commerce, logistics")."""
     if "skills" in found.field:
         return True
-    segment = next((s for s in segments if s.field == found.field), None)
-    if segment is None:
-        return False
-    line = segment.text[segment.text.rfind("\n", 0, found.start) + 1 : found.start]
-    return _SKILLS_LINE.match(line) is not None
+    text = _text_of(found, segments)
+    return _SKILLS_LINE.match(text[text.rfind("\n", 0, found.start) + 1 : found.start]) is not None
 
 
 def _is_technology(found: Found) -> bool:
@@ -151,10 +148,7 @@ def _is_technology(found: Found) -> bool:
 
 def _around(found: Found, segments: list[Segment]) -> tuple[list[str], list[str]]:
     """The words before and after a finding in its segment."""
-    segment = next((s for s in segments if s.field == found.field), None)
-    if segment is None:
-        return [], []
-    words = tokens(segment.text)
+    words = tokens(_text_of(found, segments))
     before = [w for w, _, end in words if end <= found.start]
     after = [w for w, start, _ in words if start >= found.end]
     return before, after
@@ -162,12 +156,15 @@ def _around(found: Found, segments: list[Segment]) -> tuple[list[str], list[str]
 
 def _sentence(found: Found, segments: list[Segment]) -> list[str]:
     """The words of the sentence a finding is in."""
-    segment = next((s for s in segments if s.field == found.field), None)
-    if segment is None:
-        return []
-    start = max(segment.text.rfind(mark, 0, found.start) for mark in ".;!?")
-    ends = [i for mark in ".;!?" if (i := segment.text.find(mark, found.end)) >= 0]
-    return [w for w, _, _ in tokens(segment.text[start + 1 : min(ends, default=None)])]
+    text = _text_of(found, segments)
+    start = max(text.rfind(mark, 0, found.start) for mark in ".;!?")
+    ends = [i for mark in ".;!?" if (i := text.find(mark, found.end)) >= 0]
+    return [w for w, _, _ in tokens(text[start + 1 : min(ends, default=None)])]
+
+
+def _text_of(found: Found, segments: list[Segment]) -> str:
+    """The text of the segment a finding is in ("" if it is not among them)."""
+    return next((s.text for s in segments if s.field == found.field), "")
 
 
 def _listed_with(finding: Found, other: Found) -> bool:

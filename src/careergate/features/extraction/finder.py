@@ -100,12 +100,7 @@ def _holds(outer: Found, inner: Found) -> bool:
     """Whether ``outer`` is longer than ``inner`` and holds it: a label that holds a
     statement of a skill in other words says it already ("comply with food safety and
     hygiene" needs no "food safety" beside it)."""
-    return (
-        outer.field == inner.field
-        and outer.start <= inner.start
-        and inner.end <= outer.end
-        and outer.end - outer.start > inner.end - inner.start
-    )
+    return _within(inner, outer) and outer.end - outer.start > inner.end - inner.start
 
 
 def _a_word_of_a_statement(found: Found, statements: list[Found]) -> bool:
@@ -116,6 +111,8 @@ def _a_word_of_a_statement(found: Found, statements: list[Found]) -> bool:
     findings" shows market research too)."""
     if found.skill.technology or len(normalise(found.text)) != 1:
         return False
-    return any(
-        s.field == found.field and s.start <= found.start and found.end <= s.end for s in statements
-    )
+    return any(_within(found, statement) for statement in statements)
+
+
+def _within(inner: Found, outer: Found) -> bool:
+    return outer.field == inner.field and outer.start <= inner.start and inner.end <= outer.end

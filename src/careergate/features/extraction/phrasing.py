@@ -1,7 +1,8 @@
 """Skills stated in other words (``data/skill_phrasings.yaml``): "a team player",
 "calm under pressure", "trained new starters", "an eye for detail". Each pattern is a
 regular expression over the text (case-insensitive) and names the ESCO (or Lightcast)
-skill it shows; the words it matched are the evidence.
+skill it shows; the words it matched are the evidence. A pattern is searched only in
+a text that holds what it needs (``needles.py``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,19 @@ import yaml
 
 from careergate.features.documents import Segment
 from careergate.features.extraction.labels import Found, Skill
+from careergate.features.extraction.needles import Needles, needles
+
+_CASE_TWINS = frozenset("\u0130\u0131\u017f")
+"""Letters that ``re``'s case-insensitive matching takes for an ASCII letter ("İ", "ı"
+for i, "ſ" for s) and ``str.lower`` does not turn into it: a text holding one is
+searched with every pattern."""
 
 
 @dataclass(frozen=True)
 class Phrasing:
     skill: Skill
     pattern: re.Pattern[str]
+    needles: Needles | None
 
 
 class Phrasings:
@@ -38,13 +46,18 @@ class Phrasings:
             if skill is None:
                 raise ValueError(f"skill_phrasings.yaml: no skill named {entry['skill']!r}")
             for pattern in entry["patterns"]:
-                phrasings.append(Phrasing(skill, re.compile(rf"\b(?:{pattern})\b", re.I)))
+                wrapped = rf"\b(?:{pattern})\b"
+                phrasings.append(Phrasing(skill, re.compile(wrapped, re.I), needles(wrapped)))
         return cls(phrasings)
 
     def find(self, segments: list[Segment]) -> list[Found]:
         found = []
         for segment in segments:
+            lowered = None if _CASE_TWINS & set(segment.text) else segment.text.lower()
             for phrasing in self.phrasings:
+                wanted = phrasing.needles
+                if lowered is not None and wanted and not any(n in lowered for n in wanted):
+                    continue
                 match = phrasing.pattern.search(segment.text)
                 if match is not None:
                     found.append(

@@ -194,13 +194,12 @@ def _required_languages(found: list[Found], text: dict[str, str]) -> tuple[froze
         sentences.setdefault((finding.field, start, end), []).append(finding)
     groups: list[frozenset[str]] = []
     for (field_name, start, end), named in sentences.items():
-        sentence = text.get(field_name, "")[start:end]
-        if _OPTIONAL.search(sentence):
+        whole = text.get(field_name, "")
+        if _OPTIONAL.search(whole, start, end):
             continue
-        first = min(f.start for f in named)
-        last = max(f.end for f in named)
         uris = [f.skill.uri for f in named]
-        if len(named) > 1 and _ALTERNATIVE.search(text.get(field_name, ""), first, last):
+        first, last = min(f.start for f in named), max(f.end for f in named)
+        if len(named) > 1 and _ALTERNATIVE.search(whole, first, last):
             groups.append(frozenset(uris))
         else:
             groups.extend(frozenset([uri]) for uri in uris)
