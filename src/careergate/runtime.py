@@ -454,7 +454,7 @@ async def response_cache(
         semantic,
     )
     stack.push_async_callback(cache.close)
-    follower = ErasureFollower(database, cache.forget_tag)
+    follower = ErasureFollower(database, cache.forget_here)
     follower.start()
     stack.push_async_callback(follower.close)
     return cache

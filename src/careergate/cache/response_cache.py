@@ -109,15 +109,23 @@ class ResponseCache:
         return self.keys.user(user)
 
     async def forget_user(self, user: str) -> int:
-        """Erase every entry kept here for ``user``'s requests (other processes follow
-        the erasure's row: ``cache/erasures.py``); how many went."""
-        return await self.forget_tag(self.tag(user))
+        """Erase every entry kept for ``user``'s requests, in this process and in the
+        shared store (other processes follow the erasure's row: ``cache/erasures.py``);
+        how many went."""
+        tag = self.tag(user)
+        self._forget_semantic(tag)
+        return await self.store.forget_user(tag)
 
-    async def forget_tag(self, tag: str) -> int:
-        """Erase the entries of the user tagged ``tag`` (``CacheKeys.user``)."""
+    async def forget_here(self, tag: str) -> int:
+        """Erase what this process alone keeps of the user tagged ``tag``: its memory's
+        entries and semantic index; a shared store's entries were erased by the erasing
+        process, which counts them."""
+        self._forget_semantic(tag)
+        return 0 if self.store.shared else await self.store.forget_user(tag)
+
+    def _forget_semantic(self, tag: str) -> None:
         if self.semantic is not None:
             self.semantic.forget_user(tag)
-        return await self.store.forget_user(tag)
 
     async def close(self) -> None:
         await self.store.close()
