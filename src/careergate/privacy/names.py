@@ -6,6 +6,14 @@ that the event loop never waits for it and spaCy is never called from two thread
 Answers are remembered per text (``memo.py``, bounded by entries and characters): a
 conversation sends its history again with every turn, and only the new message needs the
 model.
+
+The model's layers multiply their matrices with numpy's BLAS on one thread, not with
+``blis``, thinc's default: the ``blis`` wheels fall back to their generic kernels on CPUs
+they do not know (recent AMD EPYC among them), several times slower than numpy's
+OpenBLAS, and OpenBLAS's own threads would spend more CPU than they save on matrices this
+small while the process serves other requests. The limit holds for the whole process (a
+server's parallelism is its workers; job matching's products did not slow down):
+docs/benchmarks.md, "The name model's matrix products".
 """
 
 from __future__ import annotations
@@ -124,11 +132,15 @@ class NameFinder:
     def _load(self) -> Any:
         if self._nlp is None:
             import spacy
+            from thinc.api import use_ops
+            from threadpoolctl import threadpool_limits
 
-            self._nlp = spacy.load(
-                self._model,
-                exclude=["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"],
-            )
+            threadpool_limits(1, user_api="blas")
+            with use_ops("numpy", use_blis=False):
+                self._nlp = spacy.load(
+                    self._model,
+                    exclude=["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"],
+                )
             _give_back_freed_memory()
         return self._nlp
 

@@ -1,0 +1,110 @@
+"""The name model's cost per document under three ways of multiplying its matrices.
+
+spaCy's layers multiply matrices through thinc, which by default calls ``blis``; the
+``blis`` wheels pick their kernels by CPU model and use generic ones on a CPU they do not
+know. This runs the privacy step's name model on the privacy test split's texts joined into
+documents of 250 words, each set-up in a process of its own, in interleaved rounds:
+
+- *thinc's default*: ``spacy.load`` as it comes (``blis``);
+- *numpy, every core*: thinc's numpy ops without ``blis``, numpy's BLAS on its default
+  threads;
+- *numpy, one thread*: the same, numpy's BLAS limited to one thread, as ``NameFinder``
+  loads the model;
+- *careergate's finder*: ``NameFinder.find`` itself, which gives the model only the lines
+  that could hold a name, and checks what it answers.
+
+Each document is new to the model (its answers are not remembered across documents:
+the finder's memo is emptied). CPU is the process's (every thread), wall the caller's.
+
+Run: ``python bench/name_model_ops.py [--rounds 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+from privacy_scoring import joined, load
+
+SETUPS = ("thinc's default", "numpy, every core", "numpy, one thread", "careergate's finder")
+EXCLUDED = ["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"]
+
+
+def measure(setup: str) -> dict[str, float]:
+    """In a fresh process: ms per document (p50 of CPU and wall) under ``setup``."""
+    from careergate.privacy.names import MODEL_PACKAGE, NameFinder
+
+    texts = joined(load("test"))
+    if setup == "careergate's finder":
+        finder = NameFinder(cache_size=1)
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(finder.load())
+
+        def read(text: str) -> object:
+            return loop.run_until_complete(finder.find([text]))
+    else:
+        import spacy
+        from thinc.api import use_ops
+        from threadpoolctl import threadpool_limits
+
+        if setup == "thinc's default":
+            nlp = spacy.load(MODEL_PACKAGE, exclude=EXCLUDED)
+        else:
+            if setup == "numpy, one thread":
+                threadpool_limits(1, user_api="blas")
+            with use_ops("numpy", use_blis=False):
+                nlp = spacy.load(MODEL_PACKAGE, exclude=EXCLUDED)
+
+        def read(text: str) -> object:
+            return nlp(text)
+
+    read(texts[0])
+    cpu, wall = [], []
+    for text in texts:
+        started, used = time.perf_counter(), time.process_time()
+        read(text)
+        cpu.append((time.process_time() - used) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+    return {"cpu": statistics.median(cpu), "wall": statistics.median(wall), "docs": len(texts)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--setup", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.setup:
+        print(json.dumps(measure(args.setup)))
+        return
+    runs: dict[str, list[dict[str, float]]] = {setup: [] for setup in SETUPS}
+    for round_ in range(args.rounds):
+        order = SETUPS if round_ % 2 == 0 else tuple(reversed(SETUPS))
+        for setup in order:
+            done = subprocess.run(
+                [sys.executable, __file__, "--setup", setup],
+                capture_output=True, text=True, check=True, timeout=600,
+            )  # fmt: skip
+            runs[setup].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"round {round_ + 1}: {setup}: {runs[setup][-1]}", file=sys.stderr)
+    baseline = [r["cpu"] for r in runs[SETUPS[0]]]
+    print(f"{runs[SETUPS[0]][0]['docs']:.0f} documents of 250 words, {args.rounds} rounds, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")  # fmt: skip
+    print("| set-up | p50 ms (CPU) | p50 ms (wall) | CPU vs thinc's default |")
+    print("| --- | ---: | ---: | ---: |")
+    for setup, results in runs.items():
+        cpu = [r["cpu"] for r in results]
+        ratios = [c / b for c, b in zip(cpu, baseline, strict=True)]
+        print(
+            f"| {setup} | {statistics.median(cpu):.1f} ({min(cpu):.1f}–{max(cpu):.1f}) | "
+            f"{statistics.median(r['wall'] for r in results):.1f} | "
+            f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f}) |"
+        )
+
+
+if __name__ == "__main__":
+    main()
