@@ -493,6 +493,41 @@ def test_tools_named_like_people_are_not_people() -> None:
     assert [texts[1][f.start : f.end] for f in findings[1]] == ["Ruby Chen"]
 
 
+def test_names_and_addresses_where_forms_chats_and_headers_put_them() -> None:
+    """Each text holds one layout the rules find by its place; the lists are exact, so a
+    firm named after a person beside its legal form, a greeting, a country's name or a
+    year range taken for personal data fails too."""
+    texts = {
+        "Name / Nombre / Nom: Ruby Benavídez": {("PERSON", "Ruby Benavídez")},
+        "Dear Ruby,\nthe Ruby on Rails upgrade is done.": set(),
+        "Cristian Tijerina told me to message you.": {("PERSON", "Cristian Tijerina")},
+        "I want to add Evelien Groote as a beneficiary.": {("PERSON", "Evelien Groote")},
+        "Here's Carolina's address; she named him Aishani.": {
+            ("PERSON", "Carolina"),
+            ("PERSON", "Aishani"),
+        },
+        "Financial Controller, Nichols LLC (2019–2020), Leeds": set(),
+        "Ana Ruiz\nQA Lead\n22/213, Bir Chowk, Katihar\n9023.6110\nana.ruiz@example.org": {
+            ("PERSON", "Ana Ruiz"),
+            ("ADDRESS", "22/213, Bir Chowk"),
+            ("PHONE", "9023.6110"),
+            ("EMAIL", "ana.ruiz@example.org"),
+        },
+        "Phone:\n9844-6526\n\nProjects:\n2019-2020": {("PHONE", "9844-6526")},
+        "Jan Nilsson\nApt. 2\nUddevalla\nSverige 60498": {
+            ("PERSON", "Jan Nilsson"),
+            ("ADDRESS", "Apt. 2\nUddevalla"),
+            ("ADDRESS", "60498"),
+        },
+        "Moved in May.\n- Flat 4\n\nSkills: Excel, SQL": {("ADDRESS", "Flat 4")},
+    }
+    detector = PiiDetector(NameFinder())
+    findings = asyncio.run(detector.detect(list(texts), Subject()))
+    detector.names.close()  # type: ignore[union-attr]
+    for (text, expected), found in zip(texts.items(), findings, strict=True):
+        assert {(f.kind.value, text[f.start : f.end]) for f in found} == expected, text
+
+
 def test_the_environment_overrides_the_configured_default_mode(tmp_path: Path) -> None:
     with FakeOpenAI() as fake:
         settings = gateway_settings(

@@ -3,7 +3,8 @@
 Statistical recognisers miss most street addresses, so they are shapes here:
 
 - a house number and words ending in a street type, English (USPS Publication 28's
-  suffixes: ``391 Johnson Burg``, ``221B Baker St, Apt 4``, ``90/7 Griffith End``) or
+  suffixes: ``391 Johnson Burg``, ``221B Baker St, Apt 4``, ``90/7 Griffith End``;
+  India's localities: ``22/213, Bir Chowk``) or
   another language's type first (``Calle Mayor 5``, ``aleja Piękna 503``, ``91, rue de
   Julien``, ``Praça André Sampaio, 44``) or as a suffix (``Schlosserallee 7``,
   ``Evibaan 743``, ``Bäcktorget 69``), a flat or unit before or after it;
@@ -13,9 +14,11 @@ Statistical recognisers miss most street addresses, so they are shapes here:
   to the end of the line, and what follows "living at", "moved to"... when it holds a
   number.
 
+A flat or a unit is found on a line of its own too (``Apt. 38``, in an address block).
 Postcodes are found alone only where their shape cannot be much else (UK, Canada); a
-postcode of digits (``39741``, ``31-936``, ``1404FP``) only after a label or within
-the two lines after a street (``near_streets``): alone, it is a figure like any other.
+postcode of digits (``39741``, ``31-936``, ``1404FP``) only after a label, after a
+country's name at the end of a line (``Polska 13-197``) or within the two lines after a
+street (``near_streets``): alone, it is a figure like any other.
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ _STREET_TYPES = (
     # Royal Mail's and Australia Post's further thoroughfare types.
     "Brow|Chase|Circlet|Copse|Croft|Dell|Drove|Fold|Gate|Glade|Grange|Lea|Nook|Pastures|"
     "Quay|Reach|Rise|Spinney|Triangle|Vale|Wood|Esplanade|Concourse|Retreat|Outlook|"
-    "Promenade|Boardwalk|Circuit|Cove|Crest|Parade"
+    "Promenade|Boardwalk|Circuit|Cove|Crest|Parade|"
+    # India Post's localities and ways, as addresses write them in English.
+    "Chowk|Nagar|Marg|Gali|Colony|Enclave|Vihar|Bagh|Ganj|Puram|Layout"
 )
 _WORD = r"(?:[A-Z\u00c0-\u00de\u0100-\u017f][\w'’.-]*|[\u3040-\u30ff\u4e00-\u9fff]+)"
 _UNIT = (
@@ -123,6 +128,20 @@ _ADDRESS_PHRASE = (
 )
 
 
+_COUNTRY = (
+    r"(?:USA|United\s+States|UK|United\s+Kingdom|India|Australia|Ireland|Éire|Canada|España|"
+    r"Spain|México|Mexico|France|Deutschland|Germany|Italia|Italy|Brasil|Brazil|Nederland|"
+    r"Netherlands|Polska|Poland|Sverige|Sweden|Türkiye|Turkey|Việt\s+Nam|Vietnam|Portugal|"
+    r"Österreich|Austria|Schweiz|Suisse|Switzerland|Belgi[eë]|Belgique|Belgium|Danmark|"
+    r"Denmark|Norge|Norway|Suomi|Finland|New\s+Zealand|South\s+Africa|Singapore)"
+)
+_UNIT_LINE = rf"^[^\w\n]{{0,4}}(?P<unit>{_UNIT}\.?[ \t]*#?[ \t]*\d+[A-Za-z]?)[ \t]*$"
+"""A flat or a unit on a line of its own, in an address block (``Apt. 38``)."""
+_COUNTRY_POSTCODE = rf"\b{_COUNTRY}[ \t]+(?P<code>{_POSTCODE_SHAPES})[ \t]*$"
+"""The last line of an address block written abroad: the country, then the postcode
+(``Sverige 60498``, ``Polska 13-197``)."""
+
+
 def _has_digit(match: re.Match[str]) -> bool:
     return any(c.isdigit() for c in match.group("address"))
 
@@ -147,6 +166,8 @@ ADDRESSES: tuple[Pattern, ...] = (
         check=_has_digit,
         needs="digit",
     ),
+    Pattern(_ADDRESS, re.compile(_UNIT_LINE, re.M), group="unit", needs="digit"),
+    Pattern(_ADDRESS, re.compile(_COUNTRY_POSTCODE, re.M), group="code", needs="digit"),
     Pattern(_ADDRESS, re.compile(rf"\b(?:{_UK_POSTCODE}|{_CA_POSTCODE})\b"), needs="digit"),
     Pattern(_ADDRESS, re.compile(rf"(?<=,\s){_US_STATE_ZIP}\b"), needs="digit"),
     Pattern(

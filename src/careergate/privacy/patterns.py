@@ -24,7 +24,7 @@ __all__ = ["PATTERNS", "PATTERN_PRIORITY", "find_patterns"]
 
 _PHONE_LABEL = re.compile(
     r"(?i:\btel|phone|mobile|\bmob|\bcell|\bcall|\bfax|whatsapp|\bsms|text\s+me|reach\s+me|"
-    r"contact|móvil|teléfono|téléphone|portable|telefon|telefone|telefono|cellulare|celular|"
+    r"contact|\bmy\s+number|móvil|teléfono|téléphone|portable|telefon|telefone|telefono|cellulare|celular|"
     r"\bhandy|\bgsm|điện\s+thoại|sđt)"
     r"|전화|연락처|电话|手机|電話|携帯"
 )
@@ -41,7 +41,24 @@ def _phone_plausible(match: re.Match[str]) -> bool:
     if text.lstrip().startswith(("+", "(", "00")) or digits >= 9:
         return True
     before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
-    return _PHONE_LABEL.search(before) is not None
+    return _PHONE_LABEL.search(before) is not None or _a_contact_line(match)
+
+
+_YEARS = re.compile(r"(?:19|20)\d\d\s*[-–/.]\s*(?:(?:19|20)\d\d|\d\d)")
+
+
+def _a_contact_line(match: re.Match[str]) -> bool:
+    """Digits alone on their line, under a phone's label (``Phone:`` on the line
+    before) or among a document's contact lines (an email within two lines): how a CV's
+    header gives a phone number without saying so on its line."""
+    lines = match.string.split("\n")
+    index = match.string.count("\n", 0, match.start())
+    if lines[index].strip() != match.group().strip() or _YEARS.fullmatch(match.group().strip()):
+        return False
+    previous = lines[index - 1].rstrip() if index else ""
+    if previous.endswith((":", "：")) and _PHONE_LABEL.search(previous):
+        return True
+    return any("@" in line for line in lines[max(0, index - 2) : index + 3])
 
 
 PATTERNS: tuple[Pattern, ...] = (

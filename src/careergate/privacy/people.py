@@ -8,8 +8,10 @@ not trained on. These rules find a name by its place:
 - the first lines of a document made only of name words (``JANE DOE``; ``Jane`` then
   ``Doe``; ``RÉSUMÉ — DOE Jane``), and any line of two to four words in capitals;
 - after a label or a greeting (``Name:``, ``Nombre:``, ``Cardholder:``, ``Dear``,
-  ``Hi``), a self-introduction (``my name is``, ``I'm``, ``I,``), or a closing
-  (``Kind regards,`` then the name on the next line, ``— Jane`` at the end);
+  ``Hi``), a self-introduction (``my name is``, ``I'm``, ``I,``, ``everyone calls me``),
+  a relative (``my son``, ``named her``), or a closing (``Kind regards,`` then the name
+  on the next line, ``— Jane`` at the end);
+- before what only a person has (``Carolina's address``, ``Harita's kid``);
 - names in Han or Hangul script amid text in another script (a run of one to four
   characters, or a Japanese ``family given`` pair), and Vietnamese names by their
   family name (the sixteen that most Vietnamese bear).
@@ -53,19 +55,23 @@ TOOLS = word_list("not_names.txt")
 
 def is_name(candidate: str) -> bool:
     """Name words, each starting with a capital (or in a script without case), none a
-    heading's or a role's word."""
+    heading's or a role's word, not all of them tools' names."""
     words = [w for w in re.split(r"[ \t,]+", candidate.strip()) if w]
     if not words or len(words) > 5 or all(w.casefold() in TOOLS for w in words):
         return False
-    for word in words:
-        if re.fullmatch(_PARTICLE, word):
-            continue
-        if word.casefold().strip(".") in NOT_NAME_WORDS:
-            return False
-        first = word[0]
-        if first.isalpha() and first.lower() != first.upper() and not first.isupper():
-            return False
-    return True
+    return all(_is_name_word(word) for word in words)
+
+
+def _is_name_word(word: str) -> bool:
+    """A particle, or a word starting with a capital (or in a script without case) that
+    is no heading's or role's word. A tool's name may be a person's ("Ruby", "Jenkins"):
+    only a name made of nothing else is not one (``is_name``)."""
+    if re.fullmatch(_PARTICLE, word):
+        return True
+    if word.casefold().strip(".") in NOT_NAME_WORDS:
+        return False
+    first = word[0]
+    return not (first.isalpha() and first.lower() != first.upper() and not first.isupper())
 
 
 def _group_is_name(match: re.Match[str]) -> bool:
@@ -83,7 +89,7 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     end = start
     for word in _WORDS.finditer(match.string, start, match.end("name")):
         text = word.group()
-        if not re.fullmatch(_PARTICLE, text) and not is_name(text.rstrip(".")):
+        if not text.rstrip(".") or not _is_name_word(text.rstrip(".")):
             break
         end = word.end()
         if text.endswith(".") and len(text.rstrip(".")) > 1:
@@ -92,13 +98,15 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     name = match.string[start:end]
     while name and re.search(rf"[ \t]+{_PARTICLE}$", name):
         name = re.sub(rf"[ \t]+{_PARTICLE}$", "", name)
-    return (start, start + len(name)) if name.strip() else None
+    return (start, start + len(name)) if name.strip() and is_name(name) else None
 
 
 _PLACE_BEFORE = re.compile(r"(?i:thành\s+phố|\btp\.|tỉnh|quận|huyện)\s*$")
 
 
 _FIRM_AFTER = re.compile(r"[ \t]+(?:ty|và|nghiệp|TNHH)\b")
+_FIRM_WITHIN = re.compile(r"(?i:\btập[ \t]+đoàn\b)")
+"""A group of firms ("Hoàng Tập Đoàn"): its founder's name, then the word for group."""
 
 
 def _vietnamese_span(match: re.Match[str]) -> tuple[int, int] | None:
@@ -107,6 +115,8 @@ def _vietnamese_span(match: re.Match[str]) -> tuple[int, int] | None:
     before = match.string[max(0, match.start() - 12) : match.start()]
     span = name_span(match)
     if span is None or _PLACE_BEFORE.search(before) or _FIRM_AFTER.match(match.string, span[1]):
+        return None
+    if _FIRM_WITHIN.search(match.string, span[0], span[1]):
         return None
     return span if " " in match.string[span[0] : span[1]].strip() else None
 
@@ -167,8 +177,10 @@ _GREETING = (
 )
 _INTRO = (
     r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
-    r"signed|call\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
-    r"me\s+llamo|je\s+m'appelle|ich\s+bin|ich\s+heiße|mi\s+chiamo|chamo-me|meu\s+nome\s+é)"
+    r"signed|(?:everyone\s+|they\s+|friends\s+)?calls?\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
+    r"me\s+llamo|je\s+m'appelle|ich\s+bin|ich\s+heiße|mi\s+chiamo|chamo-me|meu\s+nome\s+é|"
+    r"named\s+(?:him|her|them)|(?:my|our|his|her|their)\s+(?:kid|son|daughter|child|wife|"
+    r"husband|brother|sister|mother|father|mum|mom|dad|grandson|granddaughter))"
 )
 _CLOSING = (
     r"(?i:kind\s+regards|best\s+regards|warm\s+regards|regards|best\s+wishes|best|thanks|"
@@ -178,6 +190,11 @@ _CLOSING = (
     r"groet(?:en)?|groeten|pozdrawiam|z\s+poważaniem|hälsningar|med\s+vänlig\s+hälsning|"
     r"saygılarımla|trân\s+trọng)"
 )
+_KIN = (
+    r"(?:address|kids?|child(?:ren)?|sons?|daughters?|mother|father|mum|mom|dad|parents"
+    r"|wife|husband|brothers?|sisters?|birthday|date\s+of\s+birth)"
+)
+"""What only a person has: "Carolina's address", "Harita's kid"."""
 _VIETNAMESE_FAMILY = r"(?i:nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|võ|đặng|bùi|đỗ|hồ|ngô|dương|lý)"
 
 PEOPLE: tuple[Pattern, ...] = (
@@ -227,6 +244,13 @@ PEOPLE: tuple[Pattern, ...] = (
         _PERSON,
         re.compile(rf"(?:{_CLOSING})[,!.]?[ \t]*\n[ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
         span=name_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(rf"(?<![\w-])(?P<name>{_NAME_WORD})['’]s[ \t]+{_KIN}\b"),
+        check=_group_is_name,
         group="name",
         priority=_PRIORITY,
     ),
