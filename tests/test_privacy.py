@@ -520,6 +520,28 @@ def test_names_and_addresses_where_forms_chats_and_headers_put_them() -> None:
             ("ADDRESS", "60498"),
         },
         "Moved in May.\n- Flat 4\n\nSkills: Excel, SQL": {("ADDRESS", "Flat 4")},
+        "KIMBERLY WARD                    Mobile Developer\nEmp name\tDOB": {
+            ("PERSON", "KIMBERLY WARD")
+        },
+        "Nombre: Julia\nNé(e) le : 14 février 2006\nSkills: Julia, R": {
+            ("PERSON", "Julia"),
+            ("DATE_OF_BIRTH", "14 février 2006"),
+        },
+        "hola Paweł! vivo en Calle Mayor 5, 28013 Madrid.": {
+            ("PERSON", "Paweł"),
+            ("ADDRESS", "Calle Mayor 5"),
+            ("ADDRESS", "28013"),
+        },
+        "Chào chị Lan,\nNgày sinh của em là 06/12/1981.": {
+            ("PERSON", "Lan"),
+            ("DATE_OF_BIRTH", "06/12/1981"),
+        },
+        "Return it to Tamara from accounts; I moved from IT to finance.": {("PERSON", "Tamara")},
+        "Groet,\nLieke van der Heijden": {("PERSON", "Lieke van der Heijden")},
+        "📍 Leeds, LS1 4AP\nTel: 03\n〒885-8992": {
+            ("ADDRESS", "Leeds, LS1 4AP"),
+            ("ADDRESS", "〒885-8992"),
+        },
     }
     detector = PiiDetector(NameFinder())
     findings = asyncio.run(detector.detect(list(texts), Subject()))

@@ -95,6 +95,7 @@ _TYPE_FIRST = (
 )
 _TRAILING_UNITS = (
     r"(?:[ \t]*,?[ \t]*(?i:interior|int\.|edif\.|depto\.|piso|piano|apt\.?|apto\.?|bloco|casa|lote|"
+    r"appartamento|apartamento|appartement|wohnung|"
     r"puerta|esc\.|escalera|planta|porta|scala)[ \t]*\d+[A-Z]?){0,3}"
 )
 _CONTINENTAL_STREET = (
@@ -103,7 +104,7 @@ _CONTINENTAL_STREET = (
     rf"|\b\d{{1,4}}(?:[ \t]?bis)?,?[ \t]+{_TYPE_FIRST}[ \t]+(?:(?:de|du|des|la|le|les|del|de la|di|"
     r"della|da|do|dos)[ \t]+)?[\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+){0,3}"
     r"|\b[^\W\d_]+(?:-[^\W\d_]+)*-?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
-    r"laan|straat|gracht|baan|plein|kade|singel|dreef|vej|gade|gatan|gata|vägen|väg|torget|"
+    r"laan|straat|gracht|baan|plein|kade|singel|dreef|pad|steeg|hof|vej|gade|gatan|gata|vägen|väg|torget|"
     r"torg|gränd|stigen|stig|backen|leden|allén|veien|vegen|gate|tie|katu)[ \t]*\d{1,4}[a-z]?"
     r"(?:/\d{1,4})?\b"
 )
@@ -119,12 +120,15 @@ _CHINESE_STREET = (
 _ADDRESS_LABEL = (
     r"(?i:\b(?:home\s+|billing\s+|postal\s+|street\s+|mailing\s+)?address|adresse|dirección"
     r"|domicilio|indirizzo|endereço|morada|adres|adress|anschrift|địa\s+chỉ)\s*[:：]"
-    r"|주소\s*[:：]?|地址\s*[:：]?|住所\s*[:：]?"
+    r"|주소\s*[:：]?|地址\s*[:：]?|住所\s*[:：]?|📍|🏠"
 )
 _ADDRESS_PHRASE = (
     r"(?i:\b(?:living|lives|live|located|residing|reside|based)\s+at|\bmoved\s+to|"
     r"\baddress\s+(?:is|to|with)|\bship\s+(?:it\s+)?to|\bsent\s+to|\btaxi\s+to|\btake\s+me\s+to"
-    r"|\bmeet\s+me\s+at|\bdeliver(?:ed)?\s+to|\bit's\s+in|\bit\s+is\s+(?=\S+\s+\S+,))"
+    r"|\bmeet\s+me\s+at|\bdeliver(?:ed)?\s+to|\bit's\s+in|\bit\s+is\s+(?=\S+\s+\S+,)"
+    r"|\bvivo\s+en|\bresido\s+en|\bmoro\s+(?:em|na|no)|\bj'habite(?:\s+au|\s+à)?|\bwohne\s+in"
+    r"|\babito\s+in|\bwoon\s+(?:aan|op|in)|\bmieszkam\s+(?:na|przy|w)"
+    r"|\b(?:adres|adresse|dirección|endereço|indirizzo)\s+(?:is|est|es|é|è))"
 )
 
 
@@ -161,7 +165,7 @@ ADDRESSES: tuple[Pattern, ...] = (
     ),
     Pattern(
         _ADDRESS,
-        re.compile(rf"{_ADDRESS_PHRASE}\s+(?P<address>[^\n?!]*?\d[^\n?!]*?)(?=[.?!]?(?:\s|$))"),
+        re.compile(rf"{_ADDRESS_PHRASE}\s+(?P<address>[^\n?!]*?\d[^\n?!]*?)(?=[.,;?!]?(?:\s|$))"),
         group="address",
         check=_has_digit,
         needs="digit",
@@ -170,6 +174,7 @@ ADDRESSES: tuple[Pattern, ...] = (
     Pattern(_ADDRESS, re.compile(_COUNTRY_POSTCODE, re.M), group="code", needs="digit"),
     Pattern(_ADDRESS, re.compile(rf"\b(?:{_UK_POSTCODE}|{_CA_POSTCODE})\b"), needs="digit"),
     Pattern(_ADDRESS, re.compile(rf"(?<=,\s){_US_STATE_ZIP}\b"), needs="digit"),
+    Pattern(_ADDRESS, re.compile(r"〒\s?\d{3}-?\d{4}"), needs="digit"),
     Pattern(
         _ADDRESS,
         re.compile(
@@ -241,6 +246,16 @@ def _street_like(piece: str) -> bool:
     )
 
 
+_LEAD_IN = re.compile(rf"^.*(?:[.!?][ \t]+|{_ADDRESS_PHRASE}[ \t]+)", re.S)
+
+
+def _street_start(text: str, start: int, end: int) -> int:
+    """Where the street begins in the piece before a postcode: after the sentence or the
+    words that lead to it ("hola Ana! vivo en [Calle Mayor 5], 28013 Madrid")."""
+    lead_in = _LEAD_IN.match(text, start, end)
+    return lead_in.end() if lead_in is not None and lead_in.end() < end else start
+
+
 def _postcode_town(piece: str) -> tuple[int, int] | None:
     """Where the postcode is, when ``piece`` is a postcode and a town (either way round)."""
     match = _POSTCODE_TOWN.fullmatch(piece)
@@ -276,4 +291,6 @@ def postcode_lines(text: str) -> Iterator[Finding]:
                 break  # the line before, or the two before when the first is the town's
             back -= 1
         if any(any(c.isdigit() for c in text[s:e]) for s, e in street):
-            yield Finding(_ADDRESS, street[0][0], street[-1][1], PATTERN_PRIORITY)
+            yield Finding(
+                _ADDRESS, _street_start(text, *street[0]), street[-1][1], PATTERN_PRIORITY
+            )

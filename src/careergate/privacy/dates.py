@@ -18,7 +18,7 @@ from careergate.privacy.shape import Pattern
 _LABEL = (
     r"(?i:\bborn(?:\s+on)?|\bdate\s+of\s+birth|\bd\.?\s?o\.?\s?b\b\.?|\bbirth\s*date|\bbirthday"
     r"|\bgeburtsdatum|\bgeb\.|\bgeboren(?:\s+am)?|\bfecha\s+de\s+nacimiento|\bf\.\s*nacimiento"
-    r"|\bnacid[oa](?:\s+el)?|\bdate\s+de\s+naissance|\bnée?\s+le|\bdata\s+di\s+nascita"
+    r"|\bnacid[oa](?:\s+el)?|\bdate\s+de\s+naissance|\bnée?\s+le|\bné\(e\)\s+le|\bdata\s+di\s+nascita"
     r"|\bnat[oa]\s+il|\bdata\s+de\s+nascimento|\bnascid[oa]\s+em|\bgeboortedatum"
     r"|\bgeboren\s+op|\bdata\s+urodzenia|\bur\.|\bfödelsedatum|\bfödd|\bngày\s+sinh"
     r"|\bsinh\s+ngày|\bdoğum\s+tarihi|\bd\.\s*tarihi)"
@@ -39,7 +39,7 @@ DATES: tuple[Pattern, ...] = (
     Pattern(
         PiiKind.DATE_OF_BIRTH,
         re.compile(
-            rf"(?:{_LABEL})[\s:：(\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist)"
+            rf"(?:{_LABEL})[\s:：(\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist|của|tôi|là)"
             rf"[\s:：]+){{0,3}}(?P<date>{_DATE})"
         ),
         group="date",

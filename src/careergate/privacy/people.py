@@ -35,7 +35,7 @@ _NAME_WORD = rf"{_LETTER}(?:{_LETTER}|['’](?={_LETTER})|-(?={_LETTER})|\.(?=[ 
 _PARTICLE = (
     r"(?:de|da|do|dos|das|del|della|di|du|la|le|van|von|der|den|ten|ter|bin|binti|al|el|y|e)"
 )
-_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}}"
+_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_WORD}){{0,3}}"
 _CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"
 
 
@@ -98,7 +98,21 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     name = match.string[start:end]
     while name and re.search(rf"[ \t]+{_PARTICLE}$", name):
         name = re.sub(rf"[ \t]+{_PARTICLE}$", "", name)
-    return (start, start + len(name)) if name.strip() and is_name(name) else None
+    if not name.strip() or (not is_name(name) and not _labelled(match)):
+        return None
+    return start, start + len(name)
+
+
+def _full_name_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """``name_span``, when it holds two words at least ("Emp name" heads a column)."""
+    span = name_span(match)
+    return span if span is not None and " " in match.string[span[0] : span[1]] else None
+
+
+def _labelled(match: re.Match[str]) -> bool:
+    """Whether the name follows a form's label ("Nombre: Julia"): then a tool's name is a
+    person's, even alone."""
+    return re.search(rf"(?:{_LABELS})[ \t]*$", match.string[: match.start("name")]) is not None
 
 
 _PLACE_BEFORE = re.compile(r"(?i:thành\s+phố|\btp\.|tỉnh|quận|huyện)\s*$")
@@ -107,6 +121,20 @@ _PLACE_BEFORE = re.compile(r"(?i:thành\s+phố|\btp\.|tỉnh|quận|huyện)\s*
 _FIRM_AFTER = re.compile(r"[ \t]+(?:ty|và|nghiệp|TNHH)\b")
 _FIRM_WITHIN = re.compile(r"(?i:\btập[ \t]+đoàn\b)")
 """A group of firms ("Hoàng Tập Đoàn"): its founder's name, then the word for group."""
+
+
+_LAST_WORDS = re.compile(rf"(?<![\w-])({_NAME_WORD})(?:[ \t]+({_NAME_WORD}))?$")
+
+
+def _name_before(match: re.Match[str]) -> tuple[int, int] | None:
+    """The one or two name words right before the match ("Tamara [from accounts]")."""
+    words = _LAST_WORDS.search(match.string, max(0, match.start() - 60), match.start())
+    if words is None:
+        return None
+    if words.group(2) and is_name(words.group(1)) and is_name(words.group(2)):
+        return words.start(1), words.end(2)
+    last = words.lastindex or 1
+    return words.span(last) if is_name(words.group(last)) else None
 
 
 def _vietnamese_span(match: re.Match[str]) -> tuple[int, int] | None:
@@ -163,7 +191,8 @@ _FIRM_AFTER_CJK = re.compile(
 parentheses around it (an abbreviated legal form: "(주)")."""
 _PLACE_ENDINGS = frozenset("시구군로길읍면市区區省县縣町村都府道街路州社司所团")
 _LABELS = (
-    r"(?i:full\s+name|name|first\s+name|last\s+name|surname|family\s+name|given\s+names?"
+    r"(?i:full\s+name|name|first\s+names?(?:\(s\))?|last\s+name|surname|family\s+name"
+    r"|given\s+names?|voorna(?:\(a\))?m(?:\(en\))?|voornamen"
     r"|nombre(?:\s+completo)?|apellidos?|nom(?:\s+complet)?|prénom|nome(?:\s+completo)?|cognome"
     r"|naam|achternaam|voornaam|vorname|nachname|imię(?:\s+i\s+nazwisko)?|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
@@ -172,7 +201,8 @@ _LABELS = (
     r"|이름\s*[:：]?|성명\s*[:：]?|姓名\s*[:：]?|氏名\s*[:：]?"
 )
 _GREETING = (
-    r"(?i:dear|hi|hello|hey|thanks|thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|"
+    r"(?i:dear|hi|hello|hey|hola|olá|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
+    r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|anh/chị|anh|chị|ông|bà|"
     r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
 )
 _INTRO = (
@@ -187,7 +217,7 @@ _CLOSING = (
     r"thank\s+you|many\s+thanks|sincerely|yours\s+sincerely|yours\s+faithfully|yours|cheers|"
     r"saludos|un\s+saludo|atentamente|cordialement|bien\s+à\s+vous|mit\s+freundlichen\s+grüßen|"
     r"viele\s+grüße|grazie|cordiali\s+saluti|obrigad[oa]|atenciosamente|met\s+vriendelijke\s+"
-    r"groet(?:en)?|groeten|pozdrawiam|z\s+poważaniem|hälsningar|med\s+vänlig\s+hälsning|"
+    r"groet(?:en)?|groet(?:en)?|pozdrawiam|z\s+poważaniem|hälsningar|med\s+vänlig\s+hälsning|"
     r"saygılarımla|trân\s+trọng)"
 )
 _KIN = (
@@ -195,14 +225,26 @@ _KIN = (
     r"|wife|husband|brothers?|sisters?|birthday|date\s+of\s+birth)"
 )
 """What only a person has: "Carolina's address", "Harita's kid"."""
+_TEAM = (
+    r"(?:accounts|accounting|finance|payroll|hr|human\s+resources|people\s+ops|recruiting"
+    r"|recruitment|talent|legal|it|reception|facilities|the\s+[\w-]+\s+team)"
+)
+"""Who a colleague is known by: "Tamara from accounts"."""
 _VIETNAMESE_FAMILY = r"(?i:nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|võ|đặng|bùi|đỗ|hồ|ngô|dương|lý)"
 
 PEOPLE: tuple[Pattern, ...] = (
-    # A CV's first line: the name, then the role or the town after a separator.
+    # A CV's first line: the name, then the role or the town after a separator or in a
+    # column of its own (a layout of two columns, flattened).
     Pattern(
         _PERSON,
         re.compile(rf"\A\s*(?P<name>{_NAME})[ \t]*[|·•–—,]"),
         span=name_span,
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(rf"\A\s*(?P<name>{_NAME_WORD}(?:[ \t]{_NAME_WORD}){{1,3}})(?:[ \t]{{3,}}|\t)"),
+        span=_full_name_span,
         priority=_PRIORITY,
     ),
     Pattern(
@@ -235,7 +277,9 @@ PEOPLE: tuple[Pattern, ...] = (
     ),
     Pattern(
         _PERSON,
-        re.compile(rf"(?<![\w-])(?:{_GREETING}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"),
+        re.compile(
+            rf"(?<![\w-])(?:{_GREETING}[ \t]+)?(?:{_GREETING}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"
+        ),
         span=name_span,
         group="name",
         priority=_PRIORITY,
@@ -252,6 +296,12 @@ PEOPLE: tuple[Pattern, ...] = (
         re.compile(rf"(?<![\w-])(?P<name>{_NAME_WORD})['’]s[ \t]+{_KIN}\b"),
         check=_group_is_name,
         group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(rf"(?<=\w)[ \t]+from[ \t]+(?i:{_TEAM})\b"),
+        span=_name_before,
         priority=_PRIORITY,
     ),
     Pattern(
