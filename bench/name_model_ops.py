@@ -9,7 +9,7 @@ documents of 250 words, each set-up in a process of its own, in interleaved roun
 - *numpy, every core*: thinc's numpy ops without ``blis``, numpy's BLAS on its default
   threads;
 - *numpy, one thread*: the same, numpy's BLAS limited to one thread, as ``NameFinder``
-  loads the model;
+  runs the model;
 - *careergate's finder*: ``NameFinder.find`` itself, which gives the model only the lines
   that could hold a name, and checks what it answers.
 

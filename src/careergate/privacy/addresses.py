@@ -52,7 +52,7 @@ _STREET_TYPES = (
     "Quay|Reach|Rise|Spinney|Triangle|Vale|Wood|Esplanade|Concourse|Retreat|Outlook|"
     "Promenade|Boardwalk|Circuit|Cove|Crest|Parade|"
     # India Post's localities and ways, as addresses write them in English.
-    "Chowk|Nagar|Marg|Gali|Colony|Enclave|Vihar|Bagh|Ganj|Puram|Layout"
+    "Chowk|Nagar|Marg|Gali|Colony|Vihar|Bagh|Ganj|Puram"
 )
 _WORD = r"(?:[A-Z\u00c0-\u00de\u0100-\u017f][\w'’.-]*|[\u3040-\u30ff\u4e00-\u9fff]+)"
 _UNIT = (
@@ -104,9 +104,11 @@ _CONTINENTAL_STREET = (
     rf"|\b\d{{1,4}}(?:[ \t]?bis)?,?[ \t]+{_TYPE_FIRST}[ \t]+(?:(?:de|du|des|la|le|les|del|de la|di|"
     r"della|da|do|dos)[ \t]+)?[\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+){0,3}"
     r"|\b[^\W\d_]+(?:-[^\W\d_]+)*-?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
-    r"laan|straat|gracht|baan|plein|kade|singel|dreef|pad|steeg|hof|vej|gade|gatan|gata|vägen|väg|torget|"
+    r"laan|straat|gracht|baan|plein|kade|singel|dreef|vej|gade|gatan|gata|vägen|väg|torget|"
     r"torg|gränd|stigen|stig|backen|leden|allén|veien|vegen|gate|tie|katu)[ \t]*\d{1,4}[a-z]?"
     r"(?:/\d{1,4})?\b"
+    # Dutch ways whose type is a word's ending in lower case ("Corneliapad 7", not "iPad 9").
+    r"|\b[A-Z][^\W\d_]{3,}(?:pad|steeg|hof)[ \t]*\d{1,4}[a-z]?\b"
 )
 _ASIAN_STREET = (
     r"(?:[가-힣]+(?:특별자치시|특별시|광역시|자치도|도|시|군|구)[ \t]+){0,3}"
@@ -120,7 +122,7 @@ _CHINESE_STREET = (
 _ADDRESS_LABEL = (
     r"(?i:\b(?:home\s+|billing\s+|postal\s+|street\s+|mailing\s+)?address|adresse|dirección"
     r"|domicilio|indirizzo|endereço|morada|adres|adress|anschrift|địa\s+chỉ)\s*[:：]"
-    r"|주소\s*[:：]?|地址\s*[:：]?|住所\s*[:：]?|📍|🏠"
+    r"|주소\s*[:：]?|地址\s*[:：]?|住所\s*[:：]?"
 )
 _ADDRESS_PHRASE = (
     r"(?i:\b(?:living|lives|live|located|residing|reside|based)\s+at|\bmoved\s+to|"
@@ -139,11 +141,29 @@ _COUNTRY = (
     r"Österreich|Austria|Schweiz|Suisse|Switzerland|Belgi[eë]|Belgique|Belgium|Danmark|"
     r"Denmark|Norge|Norway|Suomi|Finland|New\s+Zealand|South\s+Africa|Singapore)"
 )
-_UNIT_LINE = rf"^[^\w\n]{{0,4}}(?P<unit>{_UNIT}\.?[ \t]*#?[ \t]*\d+[A-Za-z]?)[ \t]*$"
+_UNIT_LINE = (
+    r"^[^\w\n]{0,4}(?P<unit>(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?[ \t]*#?[ \t]*\d+[A-Za-z]?)"
+    r"[ \t]*$"
+)
 """A flat or a unit on a line of its own, in an address block (``Apt. 38``)."""
 _COUNTRY_POSTCODE = rf"\b{_COUNTRY}[ \t]+(?P<code>{_POSTCODE_SHAPES})[ \t]*$"
 """The last line of an address block written abroad: the country, then the postcode
 (``Sverige 60498``, ``Polska 13-197``)."""
+
+
+def _not_a_year(match: re.Match[str]) -> bool:
+    return _YEAR.fullmatch(match.group("code")) is None
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _has_house_number(match: re.Match[str]) -> bool:
+    """A number that is no year ("vivo en Calle Mayor 5", not "wohne in Berlin seit
+    2019")."""
+    return any(
+        _YEAR.fullmatch(number) is None for number in re.findall(r"\d+", match.group("address"))
+    )
 
 
 def _has_digit(match: re.Match[str]) -> bool:
@@ -167,11 +187,24 @@ ADDRESSES: tuple[Pattern, ...] = (
         _ADDRESS,
         re.compile(rf"{_ADDRESS_PHRASE}\s+(?P<address>[^\n?!]*?\d[^\n?!]*?)(?=[.,;?!]?(?:\s|$))"),
         group="address",
-        check=_has_digit,
+        check=_has_house_number,
+        needs="digit",
+    ),
+    Pattern(
+        _ADDRESS,
+        re.compile(r"📍[ \t]*(?P<address>[^\n·|•]*\d[^\n·|•]*?)(?=[ \t]*(?:[·|•]|$))", re.M),
+        group="address",
+        check=_has_house_number,
         needs="digit",
     ),
     Pattern(_ADDRESS, re.compile(_UNIT_LINE, re.M), group="unit", needs="digit"),
-    Pattern(_ADDRESS, re.compile(_COUNTRY_POSTCODE, re.M), group="code", needs="digit"),
+    Pattern(
+        _ADDRESS,
+        re.compile(_COUNTRY_POSTCODE, re.M),
+        group="code",
+        check=_not_a_year,
+        needs="digit",
+    ),
     Pattern(_ADDRESS, re.compile(rf"\b(?:{_UK_POSTCODE}|{_CA_POSTCODE})\b"), needs="digit"),
     Pattern(_ADDRESS, re.compile(rf"(?<=,\s){_US_STATE_ZIP}\b"), needs="digit"),
     Pattern(_ADDRESS, re.compile(r"〒\s?\d{3}-?\d{4}"), needs="digit"),
@@ -246,7 +279,10 @@ def _street_like(piece: str) -> bool:
     )
 
 
-_LEAD_IN = re.compile(rf"^.*(?:[.!?][ \t]+|{_ADDRESS_PHRASE}[ \t]+)", re.S)
+_LEAD_IN = re.compile(rf".*(?:[!?][ \t]+|(?<=[a-z]{{3}})\.[ \t]+|{_ADDRESS_PHRASE}[ \t]+)", re.S)
+"""What leads to a street in its piece: a sentence (ended by "!", "?" or a full stop
+after a word in lower case, not an abbreviation's: "221 Mt. Rushmore") or an address
+phrase."""
 
 
 def _street_start(text: str, start: int, end: int) -> int:

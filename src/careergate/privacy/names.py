@@ -7,13 +7,14 @@ Answers are remembered per text (``memo.py``, bounded by entries and characters)
 conversation sends its history again with every turn, and only the new message needs the
 model.
 
-The model's layers multiply their matrices with numpy's BLAS on one thread, not with
-``blis``, thinc's default: the ``blis`` wheels fall back to their generic kernels on CPUs
-they do not know (recent AMD EPYC among them), several times slower than numpy's
+The model's layers multiply most of their matrices with numpy's BLAS on one thread, not
+with ``blis``, thinc's default: the ``blis`` wheels fall back to their generic kernels on
+CPUs they do not know (recent AMD EPYC among them), several times slower than numpy's
 OpenBLAS, and OpenBLAS's own threads would spend more CPU than they save on matrices this
-small while the process serves other requests. The limit holds for the whole process (a
-server's parallelism is its workers; job matching's products did not slow down):
-docs/benchmarks.md, "The name model's matrix products".
+small while the process serves other requests. The entity recogniser's transition loop
+still calls ``blis`` from compiled code. The limit to one thread holds while the model
+reads (for the whole process, as BLAS's threads are the process's): docs/benchmarks.md,
+"The name model's matrix products".
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ _LEGAL_FORMS = (
     r"Studios?|İnşaat|Ticaret|Sanayi|Figli|Sons|Co|Cia|Hnos|Hermanos|Công\s+ty|Cổ\s+phần|Tập\s+Đoàn"
 )
 _ORGANISATION = re.compile(rf"\b(?:{_LEGAL_FORMS})\b\.?$")
-_ORGANISATION_AFTER = re.compile(
-    rf"\s*(?:,\s*|&\s*|and\s+|e\s+|y\s+|und\s+|en\s+)?(?:{_LEGAL_FORMS}|[A-Z][\w-]+\s+(?:{_LEGAL_FORMS}))\b"
-)
+_ORGANISATION_AFTER = re.compile(rf"[ \t]*(?:(?:&|and|e|y|und|en)[ \t]+)?(?:{_LEGAL_FORMS})\b")
+"""A legal form right after the name, on its line ("Nichols LLC", "Smith & Sons"); not
+a job title after a comma ("Tom Baker, Senior Systems Engineer")."""
 _ORGANISATION_BEFORE = re.compile(
     r"(?:Stichting|Công\s+ty|Grupo|Gruppo|Gabinety?|Fundación|Koninklijke|Despacho)\s+$"
 )
@@ -119,6 +120,7 @@ class NameFinder:
         self._not_names = _not_names()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
         self._nlp: Any = None
+        self._blas: Any = None
         self._cache: Memo[tuple[tuple[int, int], ...]] = Memo(cache_size)
 
     def is_not_name(self, word: str) -> bool:
@@ -133,9 +135,9 @@ class NameFinder:
         if self._nlp is None:
             import spacy
             from thinc.api import use_ops
-            from threadpoolctl import threadpool_limits
+            from threadpoolctl import ThreadpoolController
 
-            threadpool_limits(1, user_api="blas")
+            self._blas = ThreadpoolController()
             with use_ops("numpy", use_blis=False):
                 self._nlp = spacy.load(
                     self._model,
@@ -169,7 +171,9 @@ class NameFinder:
         pieces = [(index, offset, line) for index, text in enumerate(texts)
                   for offset, line in _lines_with_candidates(text)]  # fmt: skip
         found: list[list[tuple[int, int]]] = [[] for _ in texts]
-        for (index, offset, _), doc in zip(pieces, nlp.pipe(p[2] for p in pieces), strict=True):
+        with self._blas.limit(limits=1, user_api="blas"):
+            docs = list(nlp.pipe(p[2] for p in pieces))
+        for (index, offset, _), doc in zip(pieces, docs, strict=True):
             text = texts[index]
             for first, last, label in _entities(doc):
                 start, end = _whole_words(text, offset + first, offset + last)
@@ -271,12 +275,22 @@ def _with_neighbouring_name(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _could_be_name_part(word: str) -> bool:
+    """A name's word, not a verb starting a bullet ("Mentored Anna Smith")."""
     return (
         word[0].isupper()
         and not word.isupper()
-        and word.casefold().rstrip("'’s") not in _NEVER_NAMES
+        and not word.endswith(("ed", "ing"))
+        and _bare(word) not in _NEVER_NAMES
         and is_name(word)
     )
+
+
+def _bare(word: str) -> str:
+    """The word case folded, without a possessive ("Anna's": "anna"; "Wes" stays)."""
+    return _POSSESSIVE.sub("", word.casefold())
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _in_list_of_places(text: str, start: int, end: int) -> bool:
@@ -302,7 +316,7 @@ def _lines_with_candidates(text: str) -> list[tuple[int, str]]:
     for line in _LINE.finditer(text):
         for word in _CAPITALISED.finditer(line.group()):
             token = word.group()
-            if token[0].isupper() and token.casefold().rstrip("'’s") not in _NEVER_NAMES:
+            if token[0].isupper() and _bare(token) not in _NEVER_NAMES:
                 kept.append((line.start(), line.group()))
                 break
     return kept
@@ -318,8 +332,9 @@ def _entities(doc: Any) -> list[tuple[int, int, str]]:
     """``(start, end, label)`` of the model's entities that could be names. Two that
     stand side by side, one space apart, are one: the model cuts a name it does not
     know in two ("Cristian" a group, "Tijerina" a place). Places alone, or two side by
-    side ("Lagos Nigeria"), stay places; a person the model named whole stays whole
-    ("Jane Doe" beside "London")."""
+    side ("Lagos Nigeria"), stay places; two of one kind stay two ("French Italian
+    Spanish" are languages); a person the model named whole stays whole ("Jane Doe"
+    beside "London")."""
     merged: list[tuple[int, int, str]] = []
     for entity in doc.ents:
         label = entity.label_
@@ -339,6 +354,7 @@ def _halves_of_one_name(
     return (
         second[0] == first[1] + 1
         and text[first[1]] == " "
+        and first[2] != second[2]
         and not (first[2] in _PLACE_LABELS and second[2] in _PLACE_LABELS)
         and not _full_person(text, first)
         and not _full_person(text, second)

@@ -44,21 +44,36 @@ def _phone_plausible(match: re.Match[str]) -> bool:
     return _PHONE_LABEL.search(before) is not None or _a_contact_line(match)
 
 
-_YEARS = re.compile(r"(?:19|20)\d\d\s*[-–/.]\s*(?:(?:19|20)\d\d|\d\d)")
+_NOT_A_PHONE = re.compile(
+    r"(?:19|20)\d\d\s*[-–/.]\s*(?:(?:19|20)\d\d|\d\d)|\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d\d"
+)
+"""A year range or a date."""
 
 
 def _a_contact_line(match: re.Match[str]) -> bool:
     """Digits alone on their line, under a phone's label (``Phone:`` on the line
-    before) or among a document's contact lines (an email within two lines): how a CV's
-    header gives a phone number without saying so on its line."""
-    lines = match.string.split("\n")
-    index = match.string.count("\n", 0, match.start())
-    if lines[index].strip() != match.group().strip() or _YEARS.fullmatch(match.group().strip()):
+    before) or among a document's contact lines (an email within two lines, the line
+    before labelling nothing else): how a CV's header gives a phone number without
+    saying so on its line. A date is no phone number."""
+    text, value = match.string, match.group().strip()
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line_end = text.find("\n", match.end())
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_start:line_end].strip() != value or _NOT_A_PHONE.fullmatch(value):
         return False
-    previous = lines[index - 1].rstrip() if index else ""
-    if previous.endswith((":", "：")) and _PHONE_LABEL.search(previous):
+    previous = text[text.rfind("\n", 0, max(line_start - 1, 0)) + 1 : line_start].rstrip()
+    if _PHONE_LABEL.search(previous):
         return True
-    return any("@" in line for line in lines[max(0, index - 2) : index + 3])
+    if previous.endswith((":", "：", ".")):
+        return False  # under a label of something else ("Invoice date:", "Order no.")
+    above = line_start
+    for _ in range(2):
+        above = text.rfind("\n", 0, max(above - 1, 0)) + 1
+    below = line_end
+    for _ in range(2):
+        found = text.find("\n", below + 1)
+        below = len(text) if found < 0 else found
+    return "@" in text[above:below]
 
 
 PATTERNS: tuple[Pattern, ...] = (

@@ -98,21 +98,31 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     name = match.string[start:end]
     while name and re.search(rf"[ \t]+{_PARTICLE}$", name):
         name = re.sub(rf"[ \t]+{_PARTICLE}$", "", name)
-    if not name.strip() or (not is_name(name) and not _labelled(match)):
+    if not name.strip() or (_all_tools(name) and not _labelled(match)):
         return None
     return start, start + len(name)
 
 
+def _all_tools(name: str) -> bool:
+    return all(word.casefold() in TOOLS for word in re.split(r"[ \t,]+", name.strip()) if word)
+
+
 def _full_name_span(match: re.Match[str]) -> tuple[int, int] | None:
-    """``name_span``, when it holds two words at least ("Emp name" heads a column)."""
+    """``name_span``, when it holds two words at least ("Emp name" heads a column) and
+    the line's other columns no figure ("Acme Corp  Backend  2019-2022" is a job)."""
     span = name_span(match)
-    return span if span is not None and " " in match.string[span[0] : span[1]] else None
+    if span is None or " " not in match.string[span[0] : span[1]]:
+        return None
+    line_end = match.string.find("\n", span[1])
+    rest = match.string[span[1] : line_end if line_end >= 0 else len(match.string)]
+    return None if any(c.isdigit() for c in rest) else span
 
 
 def _labelled(match: re.Match[str]) -> bool:
-    """Whether the name follows a form's label ("Nombre: Julia"): then a tool's name is a
-    person's, even alone."""
-    return re.search(rf"(?:{_LABELS})[ \t]*$", match.string[: match.start("name")]) is not None
+    """Whether the name follows a form's label for a name ("Nombre: Julia"): then a
+    tool's name is a person's, even alone."""
+    start = match.start("name")
+    return _NAME_LABEL_BEFORE.search(match.string, max(0, start - 40), start) is not None
 
 
 _PLACE_BEFORE = re.compile(r"(?i:thành\s+phố|\btp\.|tỉnh|quận|huyện)\s*$")
@@ -126,15 +136,23 @@ _FIRM_WITHIN = re.compile(r"(?i:\btập[ \t]+đoàn\b)")
 _LAST_WORDS = re.compile(rf"(?<![\w-])({_NAME_WORD})(?:[ \t]+({_NAME_WORD}))?$")
 
 
+_AFTER_LOWER_CASE = re.compile(r"[a-z,][ \t]+$")
+"""Mid-sentence: "Transferred from Accounts" and "Updates from HR" start a line."""
+
+
 def _name_before(match: re.Match[str]) -> tuple[int, int] | None:
-    """The one or two name words right before the match ("Tamara [from accounts]")."""
-    words = _LAST_WORDS.search(match.string, max(0, match.start() - 60), match.start())
+    """The one or two name words right before the match, mid-sentence ("to Tamara [from
+    accounts]")."""
+    text = match.string
+    words = _LAST_WORDS.search(text, max(0, match.start() - 60), match.start())
     if words is None:
         return None
-    if words.group(2) and is_name(words.group(1)) and is_name(words.group(2)):
-        return words.start(1), words.end(2)
-    last = words.lastindex or 1
-    return words.span(last) if is_name(words.group(last)) else None
+    spans = [(words.start(1), words.end(2))] if words.group(2) else []
+    spans.append(words.span(words.lastindex or 1))
+    for start, end in spans:
+        if is_name(text[start:end]) and _AFTER_LOWER_CASE.search(text, 0, start):
+            return start, end
+    return None
 
 
 def _vietnamese_span(match: re.Match[str]) -> tuple[int, int] | None:
@@ -191,18 +209,23 @@ _FIRM_AFTER_CJK = re.compile(
 parentheses around it (an abbreviated legal form: "(주)")."""
 _PLACE_ENDINGS = frozenset("시구군로길읍면市区區省县縣町村都府道街路州社司所团")
 _LABELS = (
-    r"(?i:full\s+name|name|first\s+names?(?:\(s\))?|last\s+name|surname|family\s+name"
+    r"(?i:\b(?:full\s+name|name|first\s+names?(?:\(s\))?|last\s+name|surname|family\s+name"
     r"|given\s+names?|voorna(?:\(a\))?m(?:\(en\))?|voornamen"
     r"|nombre(?:\s+completo)?|apellidos?|nom(?:\s+complet)?|prénom|nome(?:\s+completo)?|cognome"
     r"|naam|achternaam|voornaam|vorname|nachname|imię(?:\s+i\s+nazwisko)?|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
     r"|account\s+holder|employee|candidate|applicant|emergency\s+contact|contact\s+person"
-    r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor)\s*[:：]"
+    r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor))\s*[:：]"
     r"|이름\s*[:：]?|성명\s*[:：]?|姓名\s*[:：]?|氏名\s*[:：]?"
 )
+_NAME_LABEL_BEFORE = re.compile(
+    r"(?i:\b(?:full\s+name|name|first\s+names?(?:\(s\))?|given\s+names?|nombre|nom|prénom|nome"
+    r"|voorna(?:\(a\))?m(?:\(en\))?|voornaam|vorname|imię))\s*[:：][ \t]*$"
+)
+"""A label that names a person's name (not a role's: "Manager: Maven" may be a tool)."""
 _GREETING = (
     r"(?i:dear|hi|hello|hey|hola|olá|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
-    r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|anh/chị|anh|chị|ông|bà|"
+    r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|(?-i:anh/chị|anh|chị|ông|bà)|"
     r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
 )
 _INTRO = (
@@ -293,7 +316,7 @@ PEOPLE: tuple[Pattern, ...] = (
     ),
     Pattern(
         _PERSON,
-        re.compile(rf"(?<![\w-])(?P<name>{_NAME_WORD})['’]s[ \t]+{_KIN}\b"),
+        re.compile(rf"(?<=[a-z,] )(?P<name>[^\W\d_][^\W\d_-]*)['’]s[ \t]+{_KIN}\b"),
         check=_group_is_name,
         group="name",
         priority=_PRIORITY,
