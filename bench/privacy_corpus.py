@@ -656,27 +656,35 @@ def _render(template: str, fields: dict[str, str]) -> tuple[str, list[tuple[str,
     return text, [(kind, value) for kind, value in values if value and value in text]
 
 
+def people_fields(
+    fake_of: Callable[[str], Faker], rng: random.Random, locale: str
+) -> dict[str, str]:
+    """A document's person (in ``locale``) and a reference from anywhere, with the
+    fillers of a career text: the fields templates are written with."""
+    fake = fake_of(locale)
+    p = person(fake, rng, locale)
+    ref_locale = rng.choice(LOCALES)
+    ref = person(fake_of(ref_locale), rng, ref_locale)
+    return {
+        **fillers(fake, rng),
+        **{k: v for k, v in vars(p).items() if isinstance(v, str)},
+        "NAME": p.name.upper() if p.name.isascii() or rng.random() < 0.8 else p.name,
+        "FAMILY": p.family.upper(),
+        "GIVEN": p.given,
+        "ref": ref.name,
+        "ref_given": ref.given,
+        "ref_email": ref.email,
+        "ref_phone": ref.phone,
+    }
+
+
 def hand_written(fake_of: Callable[[str], Faker], rng: random.Random, templates: list[str],
                  count: int, split: str) -> list[Document]:  # fmt: skip
     documents = []
     for i in range(count):
         locale = LOCALES[i % len(LOCALES)]
         fake = fake_of(locale)
-        p = person(fake, rng, locale)
-        ref_locale = rng.choice(LOCALES)
-        ref = person(fake_of(ref_locale), rng, ref_locale)
-        fields = {
-            **fillers(fake, rng),
-            **{k: v for k, v in vars(p).items() if isinstance(v, str)},
-            "NAME": p.name.upper() if p.name.isascii() or rng.random() < 0.8 else p.name,
-            "FAMILY": p.family.upper(),
-            "GIVEN": p.given,
-            "ref": ref.name,
-            "ref_given": ref.given,
-            "ref_email": ref.email,
-            "ref_phone": ref.phone,
-            "card2": card_number(fake, rng),
-        }
+        fields = {**people_fields(fake_of, rng, locale), "card2": card_number(fake, rng)}
         text, values = _render(templates[i % len(templates)], fields)
         documents.append(Document(f"{split}-pii-{i:04d}", "pii", locale, text, values))
     return documents
@@ -1073,21 +1081,7 @@ def dev_layouts(fake_of: Callable[[str], Faker], seed: int) -> list[Document]:
     documents = []
     for i in range(80):
         locale = LOCALES[i % len(LOCALES)]
-        fake = fake_of(locale)
-        p = person(fake, rng, locale)
-        ref_locale = rng.choice(LOCALES)
-        ref = person(fake_of(ref_locale), rng, ref_locale)
-        fields = {
-            **fillers(fake, rng),
-            **{k: v for k, v in vars(p).items() if isinstance(v, str)},
-            "NAME": p.name.upper() if p.name.isascii() or rng.random() < 0.8 else p.name,
-            "FAMILY": p.family.upper(),
-            "GIVEN": p.given,
-            "ref": ref.name,
-            "ref_given": ref.given,
-            "ref_email": ref.email,
-            "ref_phone": ref.phone,
-        }
+        fields = people_fields(fake_of, rng, locale)
         template = DEV_LAYOUT_TEMPLATES[i % len(DEV_LAYOUT_TEMPLATES)]
         text = template.format(**fields)
         used = sorted(set(re.findall(r"\{(\w+)\}", template)))
