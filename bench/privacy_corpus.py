@@ -1041,6 +1041,224 @@ DEV_LAYOUT_TEMPLATES: tuple[str, ...] = (
     "{email} adresinden gönderdim. doğum tarihim {dob}, telefonum {phone}. iyi çalışmalar",
 )
 
+DEV_LAYOUT_TEMPLATES_2: tuple[str, ...] = (
+    # A second batch of layouts, in forms the first does not have. Template j is filled
+    # from locale LOCALES[j % 20], as above.
+    # 0 en_US: a Slack thread between colleagues, with an @mention
+    "#hiring-backend\n\n{ref}  10:42 AM\n@{given} are you still ok to sit in on the {role} "
+    "loop on {day}? the candidate asked to move it to the afternoon\n\n{name}  10:44 AM\n"
+    "yep, can do. if I'm late it's the train, just text me on {phone}\n\n{ref}  10:45 AM\n"
+    "thanks {given}! I'll send the invite to {email} since your work calendar is full 🙏\n",
+    # 1 en_GB: an out-of-office reply naming the colleague who covers
+    "Automatic reply: {role} shortlist\n\nThank you for your email. I am out of the office "
+    "until {day} with limited access to email. For anything urgent regarding recruitment at "
+    "{company}, please contact my colleague {ref} on {ref_phone} or at {ref_email}, who is "
+    "looking after my candidates while I'm away.\n\nMany thanks,\n{given} {family}\n"
+    "{company} | {street}, {city} {postcode}\nDirect line: {phone}\n",
+    # 2 en_IN: a student's CV with a permanent address and a PIN code
+    "{NAME}\nB.Tech (Computer Science & Engineering), final year | CGPA 8.{n4}/10\n"
+    "{email} | Mobile: {phone} | {link2}\nDate of Birth: {dob}\n\nPermanent Address:\n"
+    "{street},\n{city} - {postcode}\n\nEDUCATION\nB.Tech, {year2}–present\n"
+    "Class XII (CBSE), {year1}: 9{n4}%\n\nPROJECTS\n- Attendance tracker with {tool1} and "
+    "{tool2}\n- Summer intern at {company}: {achievement}\n",
+    # 3 en_AU: a gig worker's profile on a task marketplace
+    "Tasker profile · {city} {postcode}\n\n{given} {family[0]}.\n★ 4.9 ({n5} reviews) · "
+    "ID verified ✓ · Police check ✓\n\nG'day! I'm {given} — furniture assembly, small "
+    "removals and odd {tool1} jobs for local businesses. Happy to travel around {city}.\n"
+    "Past work: {link}\nFor bookings outside the app: {phone}\n",
+    # 4 en_IE: a reference request naming the referee and their mobile, with an Eircode
+    "Subject: Reference request — {name}\n\nDear Prof. {ref},\n\n{name} has applied for the "
+    "position of {role} with {company} and has given your name as a referee. We would be "
+    "grateful if you could confirm {given}'s dates of employment and comment briefly on "
+    "their {tool1} work. If it is easier to talk, could I ring you on your mobile, "
+    "{ref_phone}, one morning this week?\n\nCandidate's address on file:\n{street}\n{city}\n"
+    "{postcode}\n\nKind regards,\nHR Operations, {company}\n",
+    # 5 en_CA: a background-check consent form, family name first and a province code
+    "CONSENT TO A CRIMINAL RECORD AND BACKGROUND CHECK\n\nLast name, First name: {family}, "
+    "{given}\nOther names used: none\nDate of birth: {dob}\nSIN (optional): {national_id}\n"
+    "Current address: {street}, {city}, ON  {postcode}\nTelephone: {phone}\n\nI, {name}, "
+    "authorize {company} and its screening provider to verify my identity, criminal record "
+    "and employment history for the position of {role}.\n\nSignature: ______________   "
+    "Date: {day}\n",
+    # 6 es_ES: a video-call transcript with speaker names
+    "Transcripción — Entrevista {role}\n\n{ref}   0:02\nBueno, empezamos. {given}, ¿me oyes "
+    "bien?\n\n{name}   0:05\nSí, perfecto. Perdona el retraso, el enlace que me llegó a "
+    "{email} no funcionaba.\n\n{ref}   0:11\nNada, no pasa nada. Si se corta te llamo al "
+    "{phone}, ¿vale? Cuéntame un poco de tu experiencia con {tool1}.\n",
+    # 7 es_MX: an applicant-tracking-system CSV export, quoted
+    "candidatos_export_{year2}.csv\n"
+    '"id","nombre","apellidos","correo","celular","curp","vacante","etapa"\n'
+    '"{n6}{n1}","{given}","{family}","{email}","{phone}","{national_id}","{role}",'
+    '"Entrevista técnica"\n',
+    # 8 fr_FR: a French CV header, born on and where
+    "{given} {FAMILY}\n{role}\n\n{street} – {postcode} {city}\n{phone} | {email}\n"
+    "Né(e) le {dob} à {city2} – Permis B\n\nEXPÉRIENCES PROFESSIONNELLES\n{year1} – {year2}"
+    " | {company} | {role}\n• {achievement2}\n",
+    # 9 de_DE: a German Lebenslauf header with tab-aligned personal data
+    "Lebenslauf\n\nPersönliche Daten\n\nName:\t\t\t{given} {family}\nAnschrift:\t\t{street}\n"
+    "\t\t\t{postcode} {city}\nGeburtsdatum:\t\t{dob}\nGeburtsort:\t\t{city2}\n"
+    "Staatsangehörigkeit:\tdeutsch\nFamilienstand:\t\tverheiratet, zwei Kinder\n"
+    "Telefon:\t\t{phone}\nE-Mail:\t\t\t{email}\n\nBeruflicher Werdegang\n{year1} – heute\t"
+    "{role}, {company}\n",
+    # 10 it_IT: a doctor's certificate for sick leave
+    "CERTIFICATO MEDICO DI MALATTIA\n\nSi certifica di aver visitato in data odierna il/la "
+    "Sig./Sig.ra {NAME}, nato/a il {dob}, residente a {city} in {street} ({postcode}), "
+    "codice fiscale {national_id}, e di aver riscontrato una patologia che ne determina "
+    "l'incapacità temporanea al lavoro per giorni {n4}, salvo complicazioni.\n\nDott. {ref}\n"
+    "Medico di Medicina Generale\n",
+    # 11 pt_BR: a JSON error pasted into a chat
+    "oi! o cadastro no portal deu erro e o suporte pediu pra eu mandar o que apareceu no "
+    'console:\n\n{{"candidato": {{"nome": "{name}", "cpf": "{national_id}", "email": '
+    '"{email}", "celular": "{phone}", "endereco": {{"logradouro": "{street}", "cep": '
+    '"{postcode}", "cidade": "{city}"}}}}, "status": 422}}\n\nalguém sabe o que é isso?',
+    # 12 nl_NL: a payroll bank-details form, the holder with initials
+    "Formulier wijziging bankgegevens (salarisbetaling)\n\nPersoneelsnummer: {n6}{n2}\n"
+    "Naam rekeninghouder: {given[0]}. {family}\nVoornamen: {GIVEN}\nBSN: {national_id}\n"
+    "Woonadres: {street}\nPostcode/woonplaats: {postcode} {city}\n"
+    "Nummer betaalpas/creditcard ter verificatie: {card}\n\n"
+    "Handtekening medewerker: ______________\n",
+    # 13 pl_PL: an e-mail thread quoted with "W dniu ... napisał(a):"
+    "Dziękuję, termin mi pasuje. Do zobaczenia w czwartek!\n\n{given}\n\n"
+    "W dniu 0{n4}.03.{year2} o 09:14, {ref} <{ref_email}> napisał(a):\n> Dzień dobry,\n"
+    "> zapraszamy na rozmowę na stanowisko {role} w czwartek o 10:00. Proszę o "
+    "potwierdzenie.\n>\n> W dniu 2{n4}.02.{year2} o 21:47, {name} <{email}> napisał(a):\n"
+    ">> W załączeniu przesyłam CV. Adres do korespondencji: {street}, {postcode} {city}, "
+    "tel. {phone}.\n",
+    # 14 sv_SE: a Swedish employment contract
+    "ANSTÄLLNINGSAVTAL – TILLSVIDAREANSTÄLLNING\n\nArbetsgivare: {company}\n"
+    "Arbetstagare: {name}\nPersonnummer: {national_id}\nAdress: {street}, {postcode} {city}"
+    "\nTelefon: {phone}\nE-post: {email}\n\nBefattning: {role}\nTillträdesdag: "
+    "{year2}-0{n4}-01\nMånadslön: {n5} 000 kr\nProvanställning: 6 månader\n",
+    # 15 ko_KR: a KakaoTalk group chat export
+    "[{company} 채용 TF] 카카오톡 대화\n\n[{ref}] [오후 2:14] {given}님, 다음 주 면접 일정 "
+    "확정됐어요!\n[{name}] [오후 2:15] 감사합니다 ㅎㅎ 혹시 연락처가 바뀌어서 {phone}으로 "
+    "부탁드려요\n[{ref}] [오후 2:16] 넵 반영할게요. 서류는 {email}로 보내드릴게요\n"
+    "[{name}] [오후 2:16] 넵 👍\n",
+    # 16 vi_VN: a Zalo group chat between colleagues
+    "Nhóm Zalo: Tuyển dụng {company}\n\n{ref}: Mọi người ơi, bạn {given} bên team {tool1} "
+    "mới đổi số điện thoại nha: {phone}. Có việc gì gấp thì gọi {given} số này.\n{name}: Dạ "
+    "em cảm ơn anh/chị. Email của em vẫn là {email} ạ.\n{ref}: ok em 👌 nhớ gửi bản sao "
+    "CCCD {national_id} cho phòng nhân sự trước thứ Sáu nha\n",
+    # 17 zh_CN: an onboarding registration table with a salary card
+    "员工入职登记表\n\n| 姓名 | {name} | 性别 | 男 | 出生日期 | {dob} |\n"
+    "| 身份证号 | {national_id} | 联系电话 | {phone} |\n| 现住址 | {street}（邮编 {postcode}） |"
+    "\n| 工资卡号（招商银行） | {card} |\n| 紧急联系人 | {ref} | 电话 | {ref_phone} |\n"
+    "| 入职岗位 | {role} | 入职日期 | {year2}年{n4}月1日 |\n",
+    # 18 ja_JP: a Slack post in Japanese with an @channel mention
+    "#採用-エンジニア\n\n{ref}  午前 9:58\n@channel 本日14時の{role}面接の候補者 {name} さん"
+    "（{email}）から、電車遅延で10分ほど遅れると連絡がありました🙏\n{family}さんの携帯は "
+    "{phone} です。繋がらない場合はこのスレッドで教えてください。\n",
+    # 19 tr_TR: a Turkish CV header
+    "ÖZGEÇMİŞ\n\n{NAME}\n{role}\n\nKİŞİSEL BİLGİLER\nDoğum Tarihi / Yeri: {dob} / {city2}\n"
+    "Medeni Hali: Bekâr\nAskerlik Durumu: Tamamlandı\nEhliyet: B\nAdres: {street}, "
+    "{postcode} {city}\nGSM: {phone}\nE-posta: {email}\n",
+    # 20 en_US: a recruiter's LinkedIn InMail
+    "LinkedIn · InMail\nFrom: {ref} · Senior Technical Recruiter at {company}\nTo: {name}\n"
+    "Subject: {role} — remote, {domain}\n\nHi {given},\n\nI came across your profile "
+    "({link}) and your {tool1} work really stood out. We're building out a {domain} team "
+    "and I think you'd be a great fit. Would you be open to a 15-minute call this week? My "
+    "direct line is {ref_phone}, or just reply here.\n\nBest,\n{ref_given}\n",
+    # 21 en_GB: an e-mail thread quoted with "On ..., <name> <email> wrote:"
+    "Thanks {ref_given}, Thursday at 2 works for me. I'll bring my passport for the "
+    "right-to-work check.\n\nBest,\n{given[0]}. {family}\n\nOn Tue, {n4} Mar {year2} at "
+    "09:14, {ref} <{ref_email}> wrote:\n> Hi {given},\n> Thanks for getting back to me. "
+    "Could you come in on Thursday to meet the team?\n>\n> On Fri, 2{n4} Feb {year2} at "
+    "17:32, {name} <{email}> wrote:\n>> Hello, please find my CV attached. I'm currently "
+    "at {street}, {city} {postcode}, and can be reached on {phone}.\n",
+    # 22 en_IN: a doctor's certificate for sick leave
+    "MEDICAL CERTIFICATE FOR LEAVE\n\nThis is to certify that Mr./Ms. {name}, D.O.B. {dob}, "
+    "resident of {street}, {city} - {postcode}, was examined by me on {day} and is "
+    "suffering from viral fever. {given} is advised complete rest for {n4} days and may "
+    "resume duties thereafter.\n\nPatient's contact: {phone}\n\nDr. {ref}\n"
+    "MBBS, MD (General Medicine)\n",
+    # 23 en_AU: a relocation form, passport-style, with an address abroad
+    "RELOCATION TO {company} LONDON — APPLICANT DETAILS (as shown in your passport)\n\n"
+    "1. Family name: {FAMILY}\n2. Given names: {GIVEN}\n3. Date of birth: {dob}\n"
+    "4. Place of birth: {city2}, {country}\n5. Current address (outside the UK): {street}, "
+    "{city} {postcode}\n6. Australian TFN (for your final tax return): {national_id}\n"
+    "7. Contact phone: {phone}    Email: {email}\n",
+    # 24 en_IE: a meeting transcript with speaker names and timestamps
+    "Meeting transcript — Hiring sync ({role})\n\n{ref}  00:00:04\nRight, let's start. "
+    "{given}, you spoke to the candidate's referee?\n\n{name}  00:00:11\nI did, yeah. Her "
+    "old manager, lovely. Notes are in the ATS. If anyone needs to follow up I'm on "
+    "{phone}, or email me at {email}.\n\n{ref}  00:00:37\nGreat, thanks {given}. Can you "
+    "also send the offer draft to {ref_email} before {day}?\n\n{name}  00:00:42\nWill do.\n",
+    # 25 en_CA: an offer letter to Mx. with a province code
+    "{day}, {year2}\n\nPERSONAL AND CONFIDENTIAL\nMx. {given} {family}\n{street}\n"
+    "{city} ON  {postcode}\n\nDear Mx. {family},\n\nOn behalf of {company}, I am pleased to "
+    "offer you the position of {role}, starting on the date agreed with {ref}. Please sign "
+    "and return this letter to {ref_email} within five business days.\n\nSincerely,\n\n"
+    "{ref}\nPeople & Culture\n",
+    # 26 es_ES: a payroll bank-details form
+    "DATOS BANCARIOS PARA EL ABONO DE LA NÓMINA\n\nTitular: {FAMILY}, {given}\n"
+    "NIF/NIE: {national_id}\nDomicilio fiscal: {street}\nCP: {postcode}   Municipio: {city}\n"
+    "Tarjeta de débito asociada a la cuenta: {card}\nTeléfono de contacto: {phone}\n\n"
+    "Firmado: {given} {family}\n",
+    # 27 es_MX: a Teams channel, mentions by full name
+    "Teams · Reclutamiento › General\n\n{ref}  11:02\n@{name} ¿ya le marcaste a la "
+    "candidata de {tool1}? no contesta mi correo\n\n{given} {family}  11:05\nsí, quedó "
+    "para el jueves. por cierto cambié de número, ahora es {phone}, guárdenlo porfa\n\n"
+    "{ref}  11:06\nva, gracias {given} 🙌\n",
+    # 28 fr_FR: an e-mail reply quoting "Le ..., <name> <email> a écrit :"
+    "Bonjour {ref_given},\n\nMerci pour votre retour. Je vous confirme ma disponibilité pour "
+    "l'entretien du jeudi à 10 h.\n\nBien cordialement,\n{given} {family}\n\n"
+    "Le lun. {n4} mars {year2} à 18:12, {ref} <{ref_email}> a écrit :\n> Bonjour Madame "
+    "{family},\n> Suite à votre candidature au poste de {role}, nous souhaiterions vous "
+    "rencontrer. Pourriez-vous nous confirmer que le {phone} est toujours le bon numéro ?\n",
+    # 29 de_DE: an out-of-office reply signed by a doctor
+    "Abwesenheitsnotiz\n\nVielen Dank für Ihre Nachricht. Ich bin bis einschließlich "
+    "{n4}. August nicht im Büro und habe keinen Zugriff auf meine E-Mails. In dringenden "
+    "Fällen wenden Sie sich bitte an {ref} ({ref_email}, Tel. {ref_phone}).\n\n"
+    "Mit freundlichen Grüßen\nDr. {given} {family}\nLeitung Recruiting | {company}\n"
+    "Tel.: {phone}\n",
+    # 30 it_IT: a Europass CV header
+    "CURRICULUM VITAE EUROPASS\n\nINFORMAZIONI PERSONALI\t{given} {FAMILY}\n\t{street}, "
+    "{postcode} {city} (Italia)\n\t{phone}\n\t{email}\n\t{link}\nSesso F | Data di nascita "
+    "{dob} | Nazionalità italiana\n\nPOSIZIONE RICOPERTA\t{role}\n",
+    # 31 pt_BR: a Brazilian CV header
+    "CURRÍCULO\n\n{name}\nBrasileira, solteira\n{street} – {city}\nCEP {postcode}\n"
+    "Tel./WhatsApp: {phone} | E-mail: {email}\nLinkedIn: {link}\n\nOBJETIVO\nAtuar como "
+    "{role} na área de {domain}.\n",
+    # 32 nl_NL: a reference request in Dutch
+    "Geachte heer/mevrouw {ref},\n\n{name} heeft bij {company} gesolliciteerd naar de "
+    "functie van {role} en heeft u opgegeven als referent. Zou ik u deze week kort mogen "
+    "bellen op {ref_phone}? Ik hoor graag hoe {given} bij u functioneerde en of u mevrouw "
+    "{family} opnieuw zou aannemen. Uiteraard behandelen wij uw antwoorden vertrouwelijk."
+    "\n\nMet vriendelijke groet,\nTeam Recruitment, {company}\n",
+    # 33 pl_PL: a key=value log line from an applicant-tracking system
+    '2025-03-0{n4}T10:42:11Z ats.sync INFO candidate_updated id={n6}{n3} imie="{given}" '
+    'nazwisko="{family}" pesel={national_id} tel="{phone}" email={email} '
+    'adres="{street}, {postcode} {city}" etap=rozmowa_HR\n',
+    # 34 sv_SE: a Slack message to payroll, lower case
+    "hej {ref_given}! {given} {family} börjar hos oss på måndag som {role}, kan du lägga upp "
+    "hen i lönesystemet? personnr {national_id}, mobil {phone}, mejl {email}. adressen är "
+    "{street}, {postcode} {city} om du behöver den till avtalet 🙂 tack!!",
+    # 35 ko_KR: a certificate of employment
+    "경 력 증 명 서\n(Certificate of Employment)\n\n성명: {name}\n생년월일: {dob}\n"
+    "주소: {street} ({postcode})\n근무기간: {year1}년 3월 2일 ~ {year2}년 8월 31일\n"
+    "직위: {role}\n\n위 사람은 당사에서 상기 기간 동안 재직하였음을 증명합니다. {given} 님의 "
+    "앞날에 발전이 있기를 바랍니다.\n\n{company}\n대표이사 {ref} (인)\n",
+    # 36 vi_VN: an HR offer e-mail
+    "Kính gửi Anh/Chị {name},\n\nPhòng Nhân sự {company} trân trọng thông báo Anh/Chị đã "
+    "trúng tuyển vị trí {role}. Anh/Chị {given} vui lòng có mặt lúc 8h30 ngày đầu tiên tại "
+    "văn phòng và mang theo bản sao CCCD số {national_id}.\n\nMọi thắc mắc xin liên hệ chị "
+    "{ref} qua số {ref_phone} hoặc email {ref_email}.\n\nTrân trọng,\nPhòng Nhân sự\n",
+    # 37 zh_CN: a letter of recommendation in prose
+    "推荐信 Letter of Recommendation\n\n尊敬的{company}招聘负责人：\n\n我谨推荐{name}应聘贵公司"
+    "的{role}职位。{given}在我们团队工作了{years}年，负责 {tool1} 和 {tool2} 相关的项目，"
+    "表现非常出色。候选人的邮箱是 {email}。如需进一步了解，请拨打我的手机 {ref_phone} 或发邮件"
+    "至 {ref_email}。\n\n推荐人：{ref}\n",
+    # 38 ja_JP: an out-of-office reply in Japanese
+    "【自動返信】不在のお知らせ\n\nお問い合わせいただきありがとうございます。\n誠に勝手ながら、"
+    "8月{n4}日まで休暇のため不在にしております。\n急ぎのご用件は、採用担当の{ref}"
+    "（{ref_email}／{ref_phone}）までご連絡ください。\n\n{name}\n{company}\n携帯：{phone}\n",
+    # 39 tr_TR: a payroll account form
+    "MAAŞ HESABI BİLGİ FORMU\n\nAdı: {given}\nSoyadı: {FAMILY}\nT.C. Kimlik No: "
+    "{national_id}\nBanka Kartı No: {card}\nİkamet Adresi: {street}, {postcode} {city}\n"
+    "Cep Telefonu: {phone}\n\nYukarıdaki bilgilerin doğruluğunu beyan ederim.\n"
+    "{given} {family}\n",
+)
+
 
 def dev_extras(fake_of: Callable[[str], Faker], seed: int) -> list[Document]:
     """Documents only the development split holds, in forms written after the test split
@@ -1088,6 +1306,24 @@ def dev_layouts(fake_of: Callable[[str], Faker], seed: int) -> list[Document]:
         values = [(FIELD_KINDS[n], fields[n]) for n in used if n in FIELD_KINDS]
         values = [(k, v) for k, v in dict.fromkeys(values) if v and v in text]
         documents.append(Document(f"dev-layout-{i:04d}", "pii", locale, text, values))
+    return documents
+
+
+def dev_layouts_2(fake_of: Callable[[str], Faker], seed: int) -> list[Document]:
+    """A second batch of development-only layouts (chats with mentions, quoted e-mail
+    threads, out-of-office replies, exports, transcripts, medical and payroll forms, CV
+    headers in their national conventions), written after the first."""
+    rng = random.Random(seed + 3)
+    documents = []
+    for i in range(80):
+        locale = LOCALES[i % len(LOCALES)]
+        fields = people_fields(fake_of, rng, locale)
+        template = DEV_LAYOUT_TEMPLATES_2[i % len(DEV_LAYOUT_TEMPLATES_2)]
+        text = template.format(**fields)
+        used = sorted(set(re.findall(r"\{(\w+)\}", template)))
+        values = [(FIELD_KINDS[n], fields[n]) for n in used if n in FIELD_KINDS]
+        values = [(k, v) for k, v in dict.fromkeys(values) if v and v in text]
+        documents.append(Document(f"dev-layout2-{i:04d}", "pii", locale, text, values))
     return documents
 
 
@@ -1140,6 +1376,7 @@ def _documents(split: str) -> list[Document]:
     if split == "dev":
         documents += dev_extras(fake_of, seed)
         documents += dev_layouts(fake_of, seed)
+        documents += dev_layouts_2(fake_of, seed)
     for document in documents:
         document.values = [(k, v) for k, v in dict.fromkeys(document.values) if v in document.text]
     return documents
