@@ -9,7 +9,12 @@ were scored only (``docs/benchmarks.md``, "Privacy on fresh draws"). The layouts
 to the development split after the test split was frozen (``dev-extra``, ``dev-layout``)
 are left out, so that draws of different days compare.
 
-Run: ``python bench/privacy_fresh_draws.py [--seeds 90001,90002] [--misses KIND]``.
+``--layouts`` scores the layouts written apart instead (``dev-layout*``): a batch's
+even-numbered templates are the ones rules were written from, its odd ones are scored
+only.
+
+Run: ``python bench/privacy_fresh_draws.py [--seeds 90001,90002] [--misses KIND]
+[--layouts]``.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 import privacy_corpus
 from careergate.privacy.names import MODEL_PACKAGE
 from privacy_eval import Engine, run
-from privacy_scoring import percent, score
+from privacy_scoring import load, percent, score
 
 HAND_WRITTEN = ("dev-extra", "dev-layout")
 """The development split's documents in forms written after the test split was frozen,
@@ -57,11 +62,38 @@ async def measure(seeds: list[int], misses: str | None) -> None:
     engine.names.close()
 
 
+async def layouts() -> None:
+    """The development split's layouts written apart, by batch and by template parity."""
+    engine = Engine(MODEL_PACKAGE)
+    assert engine.names is not None
+    await engine.names.load()
+    documents = [d for d in load("dev") if d["id"].startswith("dev-layout")]
+    spans = await run(engine, documents)
+    batches: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for document in documents:
+        batch, number = document["id"].rsplit("-", 1)
+        parity = "even (tuned on)" if int(number) % 2 == 0 else "odd (scored only)"
+        batches.setdefault((batch, parity), []).append(document)
+    print("| batch | templates | overall | names | documents |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for (batch, parity), part in sorted(batches.items()):
+        scores = score(part, spans)
+        print(
+            f"| {batch} | {parity} | {percent(scores.overall)} | "
+            f"{percent(scores.rate('PERSON'))} | {len(part)} |"
+        )
+    engine.names.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", default="90001,90002,90003,90004,90005")
     parser.add_argument("--misses", metavar="KIND", help="print the misses of one kind")
+    parser.add_argument("--layouts", action="store_true", help="score the layouts instead")
     args = parser.parse_args()
+    if args.layouts:
+        asyncio.run(layouts())
+        return
     asyncio.run(measure([int(s) for s in args.seeds.split(",")], args.misses))
 
 

@@ -540,6 +540,27 @@ def test_names_and_addresses_where_forms_chats_and_headers_put_them() -> None:
         "Groet,\nLieke van der Heijden": {("PERSON", "Lieke van der Heijden")},
         "My referee is Tom Baker, Senior Systems Engineer at Arm.": {("PERSON", "Tom Baker")},
         "Dear Maria Eduarda de Souza e Silva,": {("PERSON", "Maria Eduarda de Souza e Silva")},
+        "Isabel Montenegro  00:00:04\nRight, let's start.\n\nDaniel Brooks  10:44 AM\nyep": {
+            ("PERSON", "Isabel Montenegro"),
+            ("PERSON", "Daniel Brooks"),
+        },
+        "il/la Sig.ra MARTINA GALTAROSSA, nato/a il 13/07/1972": {
+            ("PERSON", "MARTINA GALTAROSSA"),
+            ("DATE_OF_BIRTH", "13/07/1972"),
+        },
+        "Titular: CASTRILLO, Máxima\nTo: Autumn Wise\nping @Daniel about it": {
+            ("PERSON", "CASTRILLO, Máxima"),
+            ("PERSON", "Autumn Wise"),
+            ("PERSON", "Daniel"),
+        },
+        "INFORMAZIONI PERSONALI\tRosalia POLANI\n\tVia Roma 5 (00100)": {
+            ("PERSON", "Rosalia POLANI"),
+            ("ADDRESS", "Via Roma 5"),
+            ("ADDRESS", "00100"),
+        },
+        "急ぎのご用件は、採用担当のAlida Wende（内線 12）までご連絡ください。": {
+            ("PERSON", "Alida Wende")
+        },
         "📍 Leeds, LS1 4AP\nTel: 03\n〒885-8992": {
             ("ADDRESS", "Leeds, LS1 4AP"),
             ("ADDRESS", "〒885-8992"),
@@ -554,6 +575,7 @@ def test_names_and_addresses_where_forms_chats_and_headers_put_them() -> None:
         "Acme Corp\tBackend\t2019-2022",
         "Skills: French Italian Spanish\nMentored 5 interns.",
         "Yêu cầu: Tiếng Anh Thương Mại",
+        "Q3 Roadmap   10:30\nTo: Hiring Manager\nUse @Override and @Autowired; add @Test.",
     ]
     detector = PiiDetector(NameFinder())
     findings = asyncio.run(detector.detect(list(texts), Subject()))

@@ -242,8 +242,11 @@ def near_streets(text: str, findings: list[Finding]) -> Iterator[Finding]:
 
 
 def _looks_like_phone(window: str, match: re.Match[str]) -> bool:
-    """Part of a longer run of digits (a phone number after the address)."""
+    """Part of a longer run of digits (a phone number after the address), not a postcode
+    in parentheses of its own ("(84088)")."""
     before = window[max(0, match.start() - 2) : match.start()]
+    if before.endswith("(") and window[match.end() : match.end() + 1] == ")":
+        return False
     return bool(re.search(r"[\d+()]\s?$", before))
 
 
@@ -257,11 +260,14 @@ _MAX_STREET = 60
 
 def _segments(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, separator after)`` of the text's pieces between commas, bars,
-    bullets and line breaks."""
+    bullets and line breaks; a blank line is the separator ``""`` (an address block ends
+    there)."""
     pieces = []
     start = 0
     for match in _SEGMENT_END.finditer(text):
-        pieces.append((start, match.start(), match.group().strip() or "\n"))
+        separator = match.group()
+        kind = "" if separator.count("\n") > 1 else separator.strip() or "\n"
+        pieces.append((start, match.start(), kind))
         start = match.end()
     pieces.append((start, len(text), "\n"))
     return [piece for piece in pieces if piece[1] > piece[0]]
@@ -320,8 +326,10 @@ def postcode_lines(text: str) -> Iterator[Finding]:
         back = index - 1
         while back >= 0 and len(street) < 3:
             piece_start, piece_end, separator = pieces[back]
-            if separator not in ",\n" or not _street_like(text[piece_start:piece_end]):
+            if separator not in (",", "\n") or not _street_like(text[piece_start:piece_end]):
                 break
+            if separator == "\n" and any(any(c.isdigit() for c in text[s:e]) for s, e in street):
+                break  # the street is on the postcode's line; the line before is not it
             street.insert(0, (piece_start, piece_end))
             if separator == "\n" and any(c.isdigit() for c in text[piece_start:piece_end]):
                 break  # the line before, or the two before when the first is the town's

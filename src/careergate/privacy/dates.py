@@ -18,8 +18,8 @@ from careergate.privacy.shape import Pattern
 _LABEL = (
     r"(?i:\bborn(?:\s+on)?|\bdate\s+of\s+birth|\bd\.?\s?o\.?\s?b\b\.?|\bbirth\s*date|\bbirthday"
     r"|\bgeburtsdatum|\bgeb\.|\bgeboren(?:\s+am)?|\bfecha\s+de\s+nacimiento|\bf\.\s*nacimiento"
-    r"|\bnacid[oa](?:\s+el)?|\bdate\s+de\s+naissance|\bnée?\s+le|\bné\(e\)\s+le|\bdata\s+di\s+nascita"
-    r"|\bnat[oa]\s+il|\bdata\s+de\s+nascimento|\bnascid[oa]\s+em|\bgeboortedatum"
+    r"|\bnacid[oa](?:/[ao])?(?:\s+el)?|\bdate\s+de\s+naissance|\bnée?\s+le|\bné\(e\)\s+le|\bdata\s+di\s+nascita"
+    r"|\bnat[oa](?:/[ao])?\s+il|\bdata\s+de\s+nascimento|\bnascid[oa]\s+em|\bgeboortedatum"
     r"|\bgeboren\s+op|\bdata\s+urodzenia|\bur\.|\bfödelsedatum|\bfödd|\bngày\s+sinh"
     r"|\bsinh\s+ngày|\bdoğum\s+tarihi|\bd\.\s*tarihi)"
     r"|생년월일|出生日期|出生年月日?|生年月日"
