@@ -493,97 +493,101 @@ def test_tools_named_like_people_are_not_people() -> None:
     assert [texts[1][f.start : f.end] for f in findings[1]] == ["Ruby Chen"]
 
 
+FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
+    "Name / Nombre / Nom: Ruby Benavídez": {("PERSON", "Ruby Benavídez")},
+    "Dear Ruby,\nthe Ruby on Rails upgrade is done.": set(),
+    "Cristian Tijerina told me to message you.": {("PERSON", "Cristian Tijerina")},
+    "I want to add Evelien Groote as a beneficiary.": {("PERSON", "Evelien Groote")},
+    "Here's Carolina's address; she named him Aishani.": {
+        ("PERSON", "Carolina"),
+        ("PERSON", "Aishani"),
+    },
+    "Financial Controller, Nichols LLC (2019–2020), Leeds": set(),
+    "Ana Ruiz\nQA Lead\n22/213, Bir Chowk, Katihar\n9023.6110\nana.ruiz@example.org": {
+        ("PERSON", "Ana Ruiz"),
+        ("ADDRESS", "22/213, Bir Chowk"),
+        ("PHONE", "9023.6110"),
+        ("EMAIL", "ana.ruiz@example.org"),
+    },
+    "Phone:\n9844-6526\n\nProjects:\n2019-2020": {("PHONE", "9844-6526")},
+    "Jan Nilsson\nApt. 2\nUddevalla\nSverige 60498": {
+        ("PERSON", "Jan Nilsson"),
+        ("ADDRESS", "Apt. 2\nUddevalla"),
+        ("ADDRESS", "60498"),
+    },
+    "Moved in May.\n- Flat 4\n\nSkills: Excel, SQL": {("ADDRESS", "Flat 4")},
+    "KIMBERLY WARD                    Mobile Developer\nEmp name\tDOB": {
+        ("PERSON", "KIMBERLY WARD")
+    },
+    "Nombre: Julia\nNé(e) le : 14 février 2006\nSkills: Julia, R": {
+        ("PERSON", "Julia"),
+        ("DATE_OF_BIRTH", "14 février 2006"),
+    },
+    "hola Paweł! vivo en Calle Mayor 5, 28013 Madrid.": {
+        ("PERSON", "Paweł"),
+        ("ADDRESS", "Calle Mayor 5"),
+        ("ADDRESS", "28013"),
+    },
+    "Chào chị Lan,\nNgày sinh của em là 06/12/1981.": {
+        ("PERSON", "Lan"),
+        ("DATE_OF_BIRTH", "06/12/1981"),
+    },
+    "Return it to Tamara from accounts; I moved from IT to finance.": {("PERSON", "Tamara")},
+    "Groet,\nLieke van der Heijden": {("PERSON", "Lieke van der Heijden")},
+    "My referee is Tom Baker, Senior Systems Engineer at Arm.": {("PERSON", "Tom Baker")},
+    "Dear Maria Eduarda de Souza e Silva,": {("PERSON", "Maria Eduarda de Souza e Silva")},
+    "Isabel Montenegro  00:00:04\nRight, let's start.\n\nDaniel Brooks  10:44 AM\nyep": {
+        ("PERSON", "Isabel Montenegro"),
+        ("PERSON", "Daniel Brooks"),
+    },
+    "il/la Sig.ra MARTINA GALTAROSSA, nato/a il 13/07/1972": {
+        ("PERSON", "MARTINA GALTAROSSA"),
+        ("DATE_OF_BIRTH", "13/07/1972"),
+    },
+    "Titular: CASTRILLO, Máxima\nTo: Autumn Wise\nping @Daniel about it": {
+        ("PERSON", "CASTRILLO, Máxima"),
+        ("PERSON", "Autumn Wise"),
+        ("PERSON", "Daniel"),
+    },
+    "INFORMAZIONI PERSONALI\tRosalia POLANI\n\tVia Roma 5 (00100)": {
+        ("PERSON", "Rosalia POLANI"),
+        ("ADDRESS", "Via Roma 5"),
+        ("ADDRESS", "00100"),
+    },
+    "急ぎのご用件は、採用担当のAlida Wende（内線 12）までご連絡ください。": {
+        ("PERSON", "Alida Wende")
+    },
+    "📍 Leeds, LS1 4AP\nTel: 03\n〒885-8992": {
+        ("ADDRESS", "Leeds, LS1 4AP"),
+        ("ADDRESS", "〒885-8992"),
+    },
+}
+"""Texts, each in a layout the rules find by its place, and exactly what they find."""
+
+WORK_PROSE = [  # work prose without personal data, each once taken for some by a rule
+    "Package manager: Maven. Transferred from Accounts to Product. Updates from HR",
+    "Client's address must be on the invoice. Tested on iPad 9; shipped 4 Layout parts.",
+    "Support tiers:\n- Level 1\n- Level 2\nRevenue: India 2023",
+    "📍 Berlin · Hybrid · 3 days onsite\nIch wohne in Berlin seit 2019.",
+    "Invoice date:\n12.03.2021\nbilling@acme.example",
+    "Acme Corp\tBackend\t2019-2022",
+    "Skills: French Italian Spanish\nMentored 5 interns.",
+    "Yêu cầu: Tiếng Anh Thương Mại",
+    "Q3 Roadmap   10:30\nTo: Hiring Manager\nUse @Override and @Autowired; add @Test.",
+]
+
+
 def test_names_and_addresses_where_forms_chats_and_headers_put_them() -> None:
     """Each text holds one layout the rules find by its place; the lists are exact, so a
     firm named after a person beside its legal form, a greeting, a country's name or a
     year range taken for personal data fails too."""
-    texts = {
-        "Name / Nombre / Nom: Ruby Benavídez": {("PERSON", "Ruby Benavídez")},
-        "Dear Ruby,\nthe Ruby on Rails upgrade is done.": set(),
-        "Cristian Tijerina told me to message you.": {("PERSON", "Cristian Tijerina")},
-        "I want to add Evelien Groote as a beneficiary.": {("PERSON", "Evelien Groote")},
-        "Here's Carolina's address; she named him Aishani.": {
-            ("PERSON", "Carolina"),
-            ("PERSON", "Aishani"),
-        },
-        "Financial Controller, Nichols LLC (2019–2020), Leeds": set(),
-        "Ana Ruiz\nQA Lead\n22/213, Bir Chowk, Katihar\n9023.6110\nana.ruiz@example.org": {
-            ("PERSON", "Ana Ruiz"),
-            ("ADDRESS", "22/213, Bir Chowk"),
-            ("PHONE", "9023.6110"),
-            ("EMAIL", "ana.ruiz@example.org"),
-        },
-        "Phone:\n9844-6526\n\nProjects:\n2019-2020": {("PHONE", "9844-6526")},
-        "Jan Nilsson\nApt. 2\nUddevalla\nSverige 60498": {
-            ("PERSON", "Jan Nilsson"),
-            ("ADDRESS", "Apt. 2\nUddevalla"),
-            ("ADDRESS", "60498"),
-        },
-        "Moved in May.\n- Flat 4\n\nSkills: Excel, SQL": {("ADDRESS", "Flat 4")},
-        "KIMBERLY WARD                    Mobile Developer\nEmp name\tDOB": {
-            ("PERSON", "KIMBERLY WARD")
-        },
-        "Nombre: Julia\nNé(e) le : 14 février 2006\nSkills: Julia, R": {
-            ("PERSON", "Julia"),
-            ("DATE_OF_BIRTH", "14 février 2006"),
-        },
-        "hola Paweł! vivo en Calle Mayor 5, 28013 Madrid.": {
-            ("PERSON", "Paweł"),
-            ("ADDRESS", "Calle Mayor 5"),
-            ("ADDRESS", "28013"),
-        },
-        "Chào chị Lan,\nNgày sinh của em là 06/12/1981.": {
-            ("PERSON", "Lan"),
-            ("DATE_OF_BIRTH", "06/12/1981"),
-        },
-        "Return it to Tamara from accounts; I moved from IT to finance.": {("PERSON", "Tamara")},
-        "Groet,\nLieke van der Heijden": {("PERSON", "Lieke van der Heijden")},
-        "My referee is Tom Baker, Senior Systems Engineer at Arm.": {("PERSON", "Tom Baker")},
-        "Dear Maria Eduarda de Souza e Silva,": {("PERSON", "Maria Eduarda de Souza e Silva")},
-        "Isabel Montenegro  00:00:04\nRight, let's start.\n\nDaniel Brooks  10:44 AM\nyep": {
-            ("PERSON", "Isabel Montenegro"),
-            ("PERSON", "Daniel Brooks"),
-        },
-        "il/la Sig.ra MARTINA GALTAROSSA, nato/a il 13/07/1972": {
-            ("PERSON", "MARTINA GALTAROSSA"),
-            ("DATE_OF_BIRTH", "13/07/1972"),
-        },
-        "Titular: CASTRILLO, Máxima\nTo: Autumn Wise\nping @Daniel about it": {
-            ("PERSON", "CASTRILLO, Máxima"),
-            ("PERSON", "Autumn Wise"),
-            ("PERSON", "Daniel"),
-        },
-        "INFORMAZIONI PERSONALI\tRosalia POLANI\n\tVia Roma 5 (00100)": {
-            ("PERSON", "Rosalia POLANI"),
-            ("ADDRESS", "Via Roma 5"),
-            ("ADDRESS", "00100"),
-        },
-        "急ぎのご用件は、採用担当のAlida Wende（内線 12）までご連絡ください。": {
-            ("PERSON", "Alida Wende")
-        },
-        "📍 Leeds, LS1 4AP\nTel: 03\n〒885-8992": {
-            ("ADDRESS", "Leeds, LS1 4AP"),
-            ("ADDRESS", "〒885-8992"),
-        },
-    }
-    work_texts = [  # no personal data: each once took a rule above for some
-        "Package manager: Maven. Transferred from Accounts to Product. Updates from HR",
-        "Client's address must be on the invoice. Tested on iPad 9; shipped 4 Layout parts.",
-        "Support tiers:\n- Level 1\n- Level 2\nRevenue: India 2023",
-        "📍 Berlin · Hybrid · 3 days onsite\nIch wohne in Berlin seit 2019.",
-        "Invoice date:\n12.03.2021\nbilling@acme.example",
-        "Acme Corp\tBackend\t2019-2022",
-        "Skills: French Italian Spanish\nMentored 5 interns.",
-        "Yêu cầu: Tiếng Anh Thương Mại",
-        "Q3 Roadmap   10:30\nTo: Hiring Manager\nUse @Override and @Autowired; add @Test.",
-    ]
     detector = PiiDetector(NameFinder())
-    findings = asyncio.run(detector.detect(list(texts), Subject()))
-    quiet = asyncio.run(detector.detect(work_texts, Subject()))
+    findings = asyncio.run(detector.detect(list(FOUND_BY_PLACE), Subject()))
+    quiet = asyncio.run(detector.detect(WORK_PROSE, Subject()))
     detector.names.close()  # type: ignore[union-attr]
-    for (text, expected), found in zip(texts.items(), findings, strict=True):
+    for (text, expected), found in zip(FOUND_BY_PLACE.items(), findings, strict=True):
         assert {(f.kind.value, text[f.start : f.end]) for f in found} == expected, text
-    for text, found in zip(work_texts, quiet, strict=True):
+    for text, found in zip(WORK_PROSE, quiet, strict=True):
         assert [text[f.start : f.end] for f in found if f.kind.value != "EMAIL"] == [], text
 
 
