@@ -260,14 +260,11 @@ _MAX_STREET = 60
 
 def _segments(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, separator after)`` of the text's pieces between commas, bars,
-    bullets and line breaks; a blank line is the separator ``""`` (an address block ends
-    there)."""
+    bullets and line breaks."""
     pieces = []
     start = 0
     for match in _SEGMENT_END.finditer(text):
-        separator = match.group()
-        kind = "" if separator.count("\n") > 1 else separator.strip() or "\n"
-        pieces.append((start, match.start(), kind))
+        pieces.append((start, match.start(), match.group().strip() or "\n"))
         start = match.end()
     pieces.append((start, len(text), "\n"))
     return [piece for piece in pieces if piece[1] > piece[0]]
@@ -328,8 +325,6 @@ def postcode_lines(text: str) -> Iterator[Finding]:
             piece_start, piece_end, separator = pieces[back]
             if separator not in (",", "\n") or not _street_like(text[piece_start:piece_end]):
                 break
-            if separator == "\n" and any(any(c.isdigit() for c in text[s:e]) for s, e in street):
-                break  # the street is on the postcode's line; the line before is not it
             street.insert(0, (piece_start, piece_end))
             if separator == "\n" and any(c.isdigit() for c in text[piece_start:piece_end]):
                 break  # the line before, or the two before when the first is the town's

@@ -334,7 +334,10 @@ it reads every text for nobody, a quarter of the model's time."""
 
 
 def _listens_to_shared_layer(nlp: Any) -> bool:
-    """Whether the entity recogniser reads the pipeline's shared ``tok2vec``."""
+    """Whether the entity recogniser reads the pipeline's shared ``tok2vec`` (or has
+    another name than ``ner``, and may)."""
+    if "ner" not in nlp.pipe_names:
+        return True
     return any(
         node.name.startswith("tok2vec-listener") for node in nlp.get_pipe("ner").model.walk()
     )

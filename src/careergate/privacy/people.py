@@ -215,8 +215,7 @@ _LABELS = (
     r"|naam|achternaam|voornaam|vorname|nachname|imię(?:\s+i\s+nazwisko)?|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
     r"|account\s+holder|employee|candidate|applicant|emergency\s+contact|contact\s+person"
-    r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor|titular"
-    r"|firmado|firma|firmato|signé|assinado|unterschrift))\s*[:：]"
+    r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor))\s*[:：]"
     r"|이름\s*[:：]?|성명\s*[:：]?|姓名\s*[:：]?|氏名\s*[:：]?"
 )
 _NAME_LABEL_BEFORE = re.compile(
@@ -227,8 +226,7 @@ _NAME_LABEL_BEFORE = re.compile(
 _GREETING = (
     r"(?i:dear|hi|hello|hey|hola|olá|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
     r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|(?-i:anh/chị|anh|chị|ông|bà)|"
-    r"herr|frau|signor|signora|sig|sig\.ra|sig\.na|dott|dott\.ssa|monsieur|madame|señor|señora|"
-    r"heer|mevrouw|heer/mevrouw|dhr|mevr)\.?,?"
+    r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
 )
 _INTRO = (
     r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
@@ -256,13 +254,6 @@ _TEAM = (
 )
 """Who a colleague is known by: "Tamara from accounts"."""
 _VIETNAMESE_FAMILY = r"(?i:nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|võ|đặng|bùi|đỗ|hồ|ngô|dương|lý)"
-
-_TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]?[AaPp]\.?[Mm]\.?)?"
-_PERSONAL_SECTION = (
-    r"(?i:informazioni\s+personali|personal\s+information|datos\s+personales|"
-    r"persönliche\s+angaben|informations\s+personnelles|dados\s+pessoais)"
-)
-_LATIN_IN_CJK = "[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3（(：:、]"
 
 PEOPLE: tuple[Pattern, ...] = (
     # A CV's first line: the name, then the role or the town after a separator or in a
@@ -328,45 +319,6 @@ PEOPLE: tuple[Pattern, ...] = (
         re.compile(rf"(?<=[a-z,] )(?P<name>[^\W\d_][^\W\d_-]*)['’]s[ \t]+{_KIN}\b"),
         check=_group_is_name,
         group="name",
-        priority=_PRIORITY,
-    ),
-    # A transcript's or a chat's speaker: the name, then the time on its line.
-    Pattern(
-        _PERSON,
-        re.compile(rf"^[ \t]*(?P<name>{_NAME})[ \t]{{2,}}{_TIMESTAMP}[ \t]*$", re.M),
-        span=name_span,
-        group="name",
-        priority=_PRIORITY,
-    ),
-    # An e-mail's header, a Europass CV's personal section, a chat's mention.
-    Pattern(
-        _PERSON,
-        re.compile(
-            rf"(?:^(?:To|From|Cc|Bcc)[ \t]*:|{_PERSONAL_SECTION}[ \t]*[:\t])"
-            rf"[ \t]*(?P<name>{_NAME})",
-            re.M,
-        ),
-        span=_full_name_span,
-        group="name",
-        priority=_PRIORITY,
-    ),
-    Pattern(
-        _PERSON,
-        re.compile(r"(?<![\w.])@(?P<name>[^\W\d_a-z][^\W\d_A-Z]+)\b(?![.(\w])"),
-        check=_group_is_name,
-        group="name",
-        priority=_PRIORITY,
-    ),
-    # A name in Latin letters amid Japanese, Chinese or Korean ("採用担当のAlida Wende（").
-    Pattern(
-        _PERSON,
-        re.compile(
-            rf"(?<={_LATIN_IN_CJK})(?P<name>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+){{1,2}})"
-            rf"(?={_LATIN_IN_CJK})"
-        ),
-        check=_group_is_name,
-        group="name",
-        needs="cjk",
         priority=_PRIORITY,
     ),
     Pattern(
