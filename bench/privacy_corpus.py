@@ -1291,39 +1291,16 @@ def dev_extras(fake_of: Callable[[str], Faker], seed: int) -> list[Document]:
     return documents
 
 
-def dev_layouts(fake_of: Callable[[str], Faker], seed: int) -> list[Document]:
-    """Documents only the development split holds, in the layouts personal data takes on a
-    career platform (CV headers, letters, e-mails and their signatures, HR forms, chats,
-    forms in other languages), written after the test split was frozen."""
-    rng = random.Random(seed + 2)
+def written_layouts(
+    fake_of: Callable[[str], Faker], rng: random.Random, templates: tuple[str, ...], prefix: str
+) -> list[Document]:
+    """Documents only the development split holds, in layouts written after the test split
+    was frozen, without the detector in view: 80 of them, over ``templates`` in turn."""
     documents = []
     for i in range(80):
         locale = LOCALES[i % len(LOCALES)]
-        fields = people_fields(fake_of, rng, locale)
-        template = DEV_LAYOUT_TEMPLATES[i % len(DEV_LAYOUT_TEMPLATES)]
-        text = template.format(**fields)
-        used = sorted(set(re.findall(r"\{(\w+)\}", template)))
-        values = [(FIELD_KINDS[n], fields[n]) for n in used if n in FIELD_KINDS]
-        values = [(k, v) for k, v in dict.fromkeys(values) if v and v in text]
-        documents.append(Document(f"dev-layout-{i:04d}", "pii", locale, text, values))
-    return documents
-
-
-def dev_layouts_2(fake_of: Callable[[str], Faker], seed: int) -> list[Document]:
-    """A second batch of development-only layouts (chats with mentions, quoted e-mail
-    threads, out-of-office replies, exports, transcripts, medical and payroll forms, CV
-    headers in their national conventions), written after the first."""
-    rng = random.Random(seed + 3)
-    documents = []
-    for i in range(80):
-        locale = LOCALES[i % len(LOCALES)]
-        fields = people_fields(fake_of, rng, locale)
-        template = DEV_LAYOUT_TEMPLATES_2[i % len(DEV_LAYOUT_TEMPLATES_2)]
-        text = template.format(**fields)
-        used = sorted(set(re.findall(r"\{(\w+)\}", template)))
-        values = [(FIELD_KINDS[n], fields[n]) for n in used if n in FIELD_KINDS]
-        values = [(k, v) for k, v in dict.fromkeys(values) if v and v in text]
-        documents.append(Document(f"dev-layout2-{i:04d}", "pii", locale, text, values))
+        text, values = _render(templates[i % len(templates)], people_fields(fake_of, rng, locale))
+        documents.append(Document(f"{prefix}-{i:04d}", "pii", locale, text, values))
     return documents
 
 
@@ -1375,8 +1352,12 @@ def _documents(split: str) -> list[Document]:
                                   used))  # fmt: skip
     if split == "dev":
         documents += dev_extras(fake_of, seed)
-        documents += dev_layouts(fake_of, seed)
-        documents += dev_layouts_2(fake_of, seed)
+        documents += written_layouts(
+            fake_of, random.Random(seed + 2), DEV_LAYOUT_TEMPLATES, "dev-layout"
+        )
+        documents += written_layouts(
+            fake_of, random.Random(seed + 3), DEV_LAYOUT_TEMPLATES_2, "dev-layout2"
+        )
     for document in documents:
         document.values = [(k, v) for k, v in dict.fromkeys(document.values) if v in document.text]
     return documents

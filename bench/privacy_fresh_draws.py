@@ -14,7 +14,7 @@ even-numbered templates are the ones rules were written from, its odd ones are s
 only.
 
 Run: ``python bench/privacy_fresh_draws.py [--seeds 90001,90002] [--misses KIND]
-[--layouts]``.
+[--layouts [--name-model DIR]]``.
 """
 
 from __future__ import annotations
@@ -62,9 +62,10 @@ async def measure(seeds: list[int], misses: str | None) -> None:
     engine.names.close()
 
 
-async def layouts() -> None:
-    """The development split's layouts written apart, by batch and by template parity."""
-    engine = Engine(MODEL_PACKAGE)
+async def layouts(model: str) -> None:
+    """The development split's layouts written apart, by batch and by template parity,
+    with the name model ``model``."""
+    engine = Engine(model)
     assert engine.names is not None
     await engine.names.load()
     documents = [d for d in load("dev") if d["id"].startswith("dev-layout")]
@@ -90,9 +91,12 @@ def main() -> None:
     parser.add_argument("--seeds", default="90001,90002,90003,90004,90005")
     parser.add_argument("--misses", metavar="KIND", help="print the misses of one kind")
     parser.add_argument("--layouts", action="store_true", help="score the layouts instead")
+    parser.add_argument(
+        "--name-model", default=MODEL_PACKAGE, help="with --layouts: another spaCy pipeline"
+    )
     args = parser.parse_args()
     if args.layouts:
-        asyncio.run(layouts())
+        asyncio.run(layouts(args.name_model))
         return
     asyncio.run(measure([int(s) for s in args.seeds.split(",")], args.misses))
 

@@ -580,6 +580,30 @@ def test_names_and_addresses_where_forms_chats_and_headers_put_them() -> None:
         assert [text[f.start : f.end] for f in found if f.kind.value != "EMAIL"] == [], text
 
 
+def test_the_name_model_reads_as_spacys_default_load_without_its_unused_layers() -> None:
+    """The finder loads the model under numpy's matrix products and without the shared
+    tok2vec its recogniser does not read: the entities must be those of spaCy's own load."""
+    import spacy
+
+    from careergate.privacy.names import MODEL_PACKAGE
+
+    texts = [
+        "Maurycy Drynda joined Acme in Kraków; ask Priya Nair about the Kafka migration.",
+        "Reference: Dr. Helen O'Brien, Trinity College Dublin, +353 1 896 1000.",
+        "Led a team of 6 at Northwind Payments (2019 - present) with Jordan Ellis.",
+    ]
+    finder = NameFinder()
+    ours = finder.pipeline()
+    default = spacy.load(
+        MODEL_PACKAGE, exclude=["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"]
+    )
+    finder.close()
+    assert ours.pipe_names == ["ner"]
+    for text in texts:
+        expected = [(e.start_char, e.end_char, e.label_) for e in default(text).ents]
+        assert [(e.start_char, e.end_char, e.label_) for e in ours(text).ents] == expected
+
+
 def test_the_environment_overrides_the_configured_default_mode(tmp_path: Path) -> None:
     with FakeOpenAI() as fake:
         settings = gateway_settings(

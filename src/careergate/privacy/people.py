@@ -208,21 +208,21 @@ _FIRM_AFTER_CJK = re.compile(
 """A firm's legal form next to a run of Han or Hangul (the run is the firm's name), or
 parentheses around it (an abbreviated legal form: "(주)")."""
 _PLACE_ENDINGS = frozenset("시구군로길읍면市区區省县縣町村都府道街路州社司所团")
+_NAME_FIELD_LABELS = (
+    r"full\s+name|name|first\s+names?(?:\(s\))?|given\s+names?|voorna(?:\(a\))?m(?:\(en\))?"
+    r"|voornamen|voornaam|nombre|nom|prénom|nome|vorname|imię"
+)
+"""Labels of a person's name itself (not of a role: "Manager: Maven" may be a tool)."""
 _LABELS = (
-    r"(?i:\b(?:full\s+name|name|first\s+names?(?:\(s\))?|last\s+name|surname|family\s+name"
-    r"|given\s+names?|voorna(?:\(a\))?m(?:\(en\))?|voornamen"
-    r"|nombre(?:\s+completo)?|apellidos?|nom(?:\s+complet)?|prénom|nome(?:\s+completo)?|cognome"
-    r"|naam|achternaam|voornaam|vorname|nachname|imię(?:\s+i\s+nazwisko)?|nazwisko|namn"
+    rf"(?i:\b(?:{_NAME_FIELD_LABELS}|last\s+name|surname|family\s+name"
+    r"|nombre\s+completo|apellidos?|nom\s+complet|nome\s+completo|cognome"
+    r"|naam|achternaam|nachname|imię\s+i\s+nazwisko|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
     r"|account\s+holder|employee|candidate|applicant|emergency\s+contact|contact\s+person"
     r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor))\s*[:：]"
     r"|이름\s*[:：]?|성명\s*[:：]?|姓名\s*[:：]?|氏名\s*[:：]?"
 )
-_NAME_LABEL_BEFORE = re.compile(
-    r"(?i:\b(?:full\s+name|name|first\s+names?(?:\(s\))?|given\s+names?|nombre|nom|prénom|nome"
-    r"|voorna(?:\(a\))?m(?:\(en\))?|voornaam|vorname|imię))\s*[:：][ \t]*$"
-)
-"""A label that names a person's name (not a role's: "Manager: Maven" may be a tool)."""
+_NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_FIELD_LABELS}))\s*[:：][ \t]*$")
 _GREETING = (
     r"(?i:dear|hi|hello|hey|hola|olá|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
     r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|(?-i:anh/chị|anh|chị|ông|bà)|"
@@ -239,8 +239,8 @@ _CLOSING = (
     r"(?i:kind\s+regards|best\s+regards|warm\s+regards|regards|best\s+wishes|best|thanks|"
     r"thank\s+you|many\s+thanks|sincerely|yours\s+sincerely|yours\s+faithfully|yours|cheers|"
     r"saludos|un\s+saludo|atentamente|cordialement|bien\s+à\s+vous|mit\s+freundlichen\s+grüßen|"
-    r"viele\s+grüße|grazie|cordiali\s+saluti|obrigad[oa]|atenciosamente|met\s+vriendelijke\s+"
-    r"groet(?:en)?|groet(?:en)?|pozdrawiam|z\s+poważaniem|hälsningar|med\s+vänlig\s+hälsning|"
+    r"viele\s+grüße|grazie|cordiali\s+saluti|obrigad[oa]|atenciosamente|"
+    r"(?:met\s+vriendelijke\s+)?groet(?:en)?|pozdrawiam|z\s+poważaniem|hälsningar|med\s+vänlig\s+hälsning|"
     r"saygılarımla|trân\s+trọng)"
 )
 _KIN = (
