@@ -542,3 +542,33 @@ def test_erasing_a_user_empties_their_lines_in_another_keys_batch_files(
     assert kept in json.dumps(theirs)
     assert said not in json.dumps(theirs)
     assert user not in json.dumps(theirs)
+
+
+GITHUB_TOKEN = "ghp_" + "x7Rk2LmPq9TzW4vB8nC1dF5gH3jK6sA0yE2u"
+
+
+def test_a_lines_credentials_are_masked_before_it_is_kept_or_run(gateway: RunningGateway) -> None:
+    """Each line is held to the request path's secrets mode: a credential anywhere in its
+    body is masked before the file is kept or run; one in a ``custom_id``, by which the
+    line's answer is found, refuses the file without repeating it."""
+    client = gateway.client()
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.files.create(file=("r.jsonl", jsonl(line(GITHUB_TOKEN, "hi"))), purpose="batch")
+    assert "custom_id holds a credential" in refused.value.message
+    assert GITHUB_TOKEN not in str(refused.value.body)
+
+    gateway.fake.reset()
+    text = f"Why does CI fail with GITHUB_TOKEN={GITHUB_TOKEN}?"
+    uploaded = client.files.create(
+        file=("r.jsonl", jsonl(line("ci", text, metadata={"token": GITHUB_TOKEN}))),
+        purpose="batch",
+    )
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    assert wait_until_ended(client, batch.id).status == "completed"
+    sent = [r.body for r in gateway.fake.requests if r.path.endswith("/chat/completions")]
+    assert len(sent) == 1
+    assert GITHUB_TOKEN not in json.dumps(sent)
+    assert "GITHUB_TOKEN=[SECRET]" in sent[0]["messages"][0]["content"]
+    assert GITHUB_TOKEN not in client.files.content(uploaded.id).text

@@ -137,3 +137,101 @@ def test_off_per_feature_or_key_sends_the_prompt_as_written(
     # A key's mode cannot loosen its feature's: the stricter applies.
     with pytest.raises(openai.BadRequestError):
         ask(gateway.client(keys["loose"]), extra_headers={"x-careergate-feature": "vault-review"})
+
+
+def test_every_string_of_the_body_is_masked_not_only_the_messages(
+    guarded: tuple[RunningGateway, dict[str, str]],
+) -> None:
+    """A credential in a tool's description or schema, the metadata or an image's URL
+    never leaves; a ``data:`` URL is sent as it is."""
+    gateway, keys = guarded
+    gateway.fake.reset()
+    image = "data:image/png;base64,iVBORw0KGgo="
+    gateway.client(keys["plain"]).chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Describe these."},
+                    {"type": "image_url", "image_url": {"url": f"https://ci:{GITHUB}@x.test/a"}},
+                    {"type": "image_url", "image_url": {"url": image}},
+                ],
+            }
+        ],
+        tools=[
+            {
+                "type": "function",
+                "function": {
+                    "name": "deploy",
+                    "description": f"Deploys with {OPENAI}",
+                    "parameters": {"type": "object", "description": f"key {AWS_KEY_ID}"},
+                },
+            }
+        ],
+        metadata={"note": f"password: {PASSWORD}"},
+    )
+    body = gateway.fake.requests[-1].body
+    assert not [value for value in VALUES if value in str(body)]
+    assert body["messages"][0]["content"][2]["image_url"]["url"] == image
+    assert body["tools"][0]["function"]["name"] == "deploy"
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("DB_PASSWORD=Qz8vLm3Rt9Wx", "DB_PASSWORD="),
+        ("SMTP_PASS=Bx3mQa7Rz1Vc", "SMTP_PASS="),
+        ('ADMIN_PASSWORD="quoted pass phrase"', 'ADMIN_PASSWORD="'),
+        ("password: Tr0ub4dor&3Horse, then more", "password: "),
+        ("passphrase: correct horse battery staple.", "passphrase: "),
+    ],
+)
+def test_passwords_as_settings_and_environment_files_write_them(
+    guarded: tuple[RunningGateway, dict[str, str]], line: str, kept: str
+) -> None:
+    gateway, keys = guarded
+    gateway.fake.reset()
+    gateway.client(keys["plain"]).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": f"Why?\n{line}\nThanks"}]
+    )
+    upstream = gateway.fake.requests[-1].body["messages"][0]["content"]
+    secret = line.removeprefix(kept).strip('"').rstrip(".")
+    assert secret not in upstream
+    assert not [word for word in secret.split() if len(word) > 4 and word in upstream]
+    assert f"{kept}[SECRET]" in upstream
+    assert upstream.startswith("Why?")
+    assert upstream.endswith("Thanks")
+
+
+@pytest.mark.parametrize(
+    ("param", "options"),
+    [
+        ("user", {"user": GITHUB}),
+        ("x-careergate-feature", {"extra_headers": {"x-careergate-feature": OPENAI}}),
+        ("model", {"model": f"gpt-4o-mini-{GITHUB}"}),
+    ],
+)
+def test_a_label_holding_a_credential_is_refused_and_kept_nowhere(
+    guarded: tuple[RunningGateway, dict[str, str]], param: str, options: dict[str, Any]
+) -> None:
+    """The user, feature and model name go into usage records, audit entries and the
+    request log: one holding a credential is refused without repeating it."""
+    gateway, keys = guarded
+    gateway.fake.reset()
+    request: dict[str, Any] = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Hi"}],
+    }
+    with pytest.raises(openai.BadRequestError) as refused:
+        gateway.client(keys["plain"]).chat.completions.create(**{**request, **options})
+    error = refused.value.body
+    assert isinstance(error, dict)
+    assert (error["code"], error["param"]) == ("secret_refused", param)
+    assert not [value for value in (GITHUB, OPENAI) if value in str(error)]
+    assert gateway.fake.requests == []
+    row = gateway.usage_record(error["request_id"])  # the refusal is recorded, as given
+    assert row.status_code == 400
+    stored = str([row.user_id, row.feature, row.model_requested])
+    assert GITHUB not in stored
+    assert OPENAI not in stored

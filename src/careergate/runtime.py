@@ -406,7 +406,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         ChargeBudgets(parts.budgets),
         LogRequest(parts.request_log),
     ]
-    admission = Admission(parts.auth, settings.timeouts.total)
+    admission = Admission(parts.auth, settings.timeouts.total, upstreams.secrets)
     return Gateway(admission, steps, Settlement(parts.prices, settlers))
 
 
@@ -638,8 +638,9 @@ def _batch_services(
     upstream = BatchUpstream(upstreams.upstream, upstreams.secrets)
     limits = IntakeLimits(settings.max_choices, settings.budget_max_output_tokens)
     counter = TokenCounter()
+    secrets = PromptSecrets(parts.secrets, upstreams.secrets)
     checks = LineChecks(
-        upstreams.router, parts.chooser, parts.privacy, parts.budgets, counter, limits
+        upstreams.router, parts.chooser, secrets, parts.privacy, parts.budgets, counter, limits
     )
     meter = BatchMeter(database, parts.prices, settings.batches.keep_days)
     follower = BatchFollower(

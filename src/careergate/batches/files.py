@@ -55,9 +55,16 @@ class FileService:
         self.router = router
         self.settings = settings
 
-    async def upload(self, principal: Principal, user: str | None, upload: Upload) -> Json:
-        """Check every line, replace its personal data, send the lines where they will
-        run, and keep the file's sealed plan: the file object."""
+    async def upload(
+        self,
+        principal: Principal,
+        user: str | None,
+        upload: Upload,
+        credentials: tuple[str, ...] = (),
+    ) -> Json:
+        """Check every line, take out its credentials (``credentials``: the caller's own
+        secrets) and personal data, send the lines where they will run, and keep the
+        file's sealed plan: the file object."""
         if principal.role is Role.READER:
             raise PermissionDenied("A reader key cannot upload files.")
         if upload.purpose != "batch":
@@ -66,7 +73,7 @@ class FileService:
                 param="purpose",
             )
         lines = read_lines(upload.content, self.settings.max_lines)
-        intake = await self.checks.take(principal, user, lines)
+        intake = await self.checks.take(principal, user, lines, credentials)
         content = render_lines([line.to_json() for line in intake.lines])
         file_id = new_id("file-")
         upstream_id = None

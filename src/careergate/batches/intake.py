@@ -1,13 +1,16 @@
 """An uploaded input file, made ready to run: every line checked against the caller's
-key, its personal data replaced, its worst case counted, and the place it will run
-chosen.
+key, its credentials and personal data taken out, its worst case counted, and the place
+it will run chosen.
 
 Each line is held to what the same request sent on its own would be: the key must
 allow its endpoint and its model (an alias is resolved to the model it names, as the
-request path does), its bounds must hold, and under a budget a line without an output
-ceiling gets the gateway's default one so that its worst case is known. The privacy
-step's shield runs on each line on its own, under the key's mode; the placeholders of
-each line go into the file's sealed plan, to be put back in the line's answer.
+request path does), its credentials are masked or it is refused (the key's and its
+feature's ``secrets:`` mode, as for a request; a ``custom_id`` holding one refuses the
+file, since the line's answer is found by it), its bounds must hold, and under a budget
+a line without an output ceiling gets the gateway's default one so that its worst case
+is known. The privacy step's shield runs on each line on its own, under the key's
+mode; the placeholders of each line go into the file's sealed plan, to be put back in
+the line's answer.
 
 A batch runs on an upstream's Batch API when one deployment serves every line's model
 and lists the Batch API (``endpoints: [..., batches]``; OpenAI's by default); otherwise
@@ -22,13 +25,14 @@ import orjson
 
 from careergate.auth.authorization import authorize_model
 from careergate.auth.principal import Principal
-from careergate.batches.lines import Line
+from careergate.batches.lines import Line, line_error
 from careergate.batches.plan import FilePlan, LinePlan
 from careergate.budgets.ledger import Attribution, BudgetLedger
 from careergate.endpoints.spec import UnboundedCost
 from careergate.errors import GatewayError
 from careergate.models.chooser import ModelChooser
 from careergate.privacy.shield import EXTENSION, PrivacyShield
+from careergate.security.prompt_secrets import PromptSecrets
 from careergate.settings import PrivacyMode
 from careergate.tokenizer import TokenCounter
 from careergate.upstream.router import Deployment, Router
@@ -61,6 +65,7 @@ class LineChecks:
         self,
         router: Router,
         chooser: ModelChooser,
+        secrets: PromptSecrets,
         privacy: PrivacyShield,
         budgets: BudgetLedger,
         counter: TokenCounter,
@@ -68,19 +73,34 @@ class LineChecks:
     ) -> None:
         self.router = router
         self.chooser = chooser
+        self.secrets = secrets
         self.privacy = privacy
         self.budgets = budgets
         self.counter = counter
         self.limits = limits
 
-    async def take(self, principal: Principal, user: str | None, lines: list[Line]) -> Intake:
+    async def take(
+        self,
+        principal: Principal,
+        user: str | None,
+        lines: list[Line],
+        credentials: tuple[str, ...] = (),
+    ) -> Intake:
+        """The lines checked and protected, or the 400 of the first that is refused.
+        ``credentials`` are the caller's own secrets (its key), masked like any other."""
+        secrets_mode = self.secrets.policy.mode_for(principal.key_id, principal.feature)
         attribution = Attribution(principal.key_id, user, principal.team, principal.feature)
         budgets = await self.budgets.applicable(attribution, principal.budget_nano_usd)
         hard = any(budget.hard for budget in budgets)
         plan: FilePlan = {}
         targets = []
         for line in lines:
+            if self.secrets.scanner.find(line.custom_id, credentials):
+                raise line_error(
+                    line.number, None, "its custom_id holds a credential; use another id."
+                )
             try:
+                self.secrets.protect(line.spec, line.body, secrets_mode, credentials)
                 model = self._authorise(principal, line)
                 worst = self._worst(line, model, bool(budgets), hard)
                 privacy = await self._protect(principal, user, line)

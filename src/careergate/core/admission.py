@@ -10,15 +10,17 @@ from careergate.auth.authenticator import Authenticator
 from careergate.auth.authorization import authorize_request
 from careergate.core.call import Call, Incoming, Outcome
 from careergate.errors import InvalidRequest
+from careergate.security.secrets import SecretScanner
 
 MAX_LABEL = 200
 """The longest model, user or feature name a usage record keeps."""
 
 
 class Admission:
-    def __init__(self, auth: Authenticator, default_timeout: float) -> None:
+    def __init__(self, auth: Authenticator, default_timeout: float, scanner: SecretScanner) -> None:
         self.auth = auth
         self.default_timeout = default_timeout
+        self.scanner = scanner
         self._loop: asyncio.AbstractEventLoop | None = None
         """The loop the gateway runs on, known from its first request: on Python 3.11
         ``asyncio.get_running_loop()`` makes a ``getpid`` system call each time."""
@@ -33,9 +35,10 @@ class Admission:
         outcome.user, outcome.feature = principal.user, principal.feature
         raw = await incoming.read_body()
         body = incoming.endpoint.parse(raw)
-        outcome.model = label(body["model"], "model")
+        labels = Labels(self.scanner, incoming.secret)
+        outcome.model = labels.check(body["model"], "model")
         outcome.stream = incoming.endpoint.streams(body)
-        named_user = label(incoming.user or _str_or_none(body.get("user")), "user")
+        named_user = labels.check(incoming.user or _str_or_none(body.get("user")), "user")
         user: str | None
         if incoming.user_token is not None:
             # A verified token is proof of the user: no act-for-users permission needed.
@@ -43,7 +46,7 @@ class Admission:
             named_user = None
         else:
             user = named_user or principal.user
-        feature = label(incoming.feature, "x-careergate-feature") or principal.feature
+        feature = labels.check(incoming.feature, "x-careergate-feature") or principal.feature
         outcome.user, outcome.feature = user, feature
         authorize_request(principal, incoming.endpoint.path, named_user, incoming.feature)
         timeout = self.default_timeout
@@ -62,14 +65,31 @@ class Admission:
         return self._loop
 
 
-def label(value: str | None, param: str) -> str | None:
-    """A name careergate records: refused (400) when no database could keep it."""
-    if value is not None and (len(value) > MAX_LABEL or "\x00" in value):
-        raise InvalidRequest(
-            f"'{param}' must be at most {MAX_LABEL} characters, without NUL characters.",
-            param=param,
-        )
-    return value
+class Labels:
+    """The names careergate records and logs (model, user, feature) as the request gives
+    them: refused (400) when no database could keep one, or when one holds a credential
+    (which the records, the request log and the refusals that name it would otherwise
+    keep and repeat). A refusal names the parameter, never the value."""
+
+    def __init__(self, scanner: SecretScanner, caller_secret: str | None) -> None:
+        self.scanner = scanner
+        self.known = (caller_secret,) if caller_secret else ()
+
+    def check(self, value: str | None, param: str) -> str | None:
+        if value is None:
+            return None
+        if len(value) > MAX_LABEL or "\x00" in value:
+            raise InvalidRequest(
+                f"'{param}' must be at most {MAX_LABEL} characters, without NUL characters.",
+                param=param,
+            )
+        if self.scanner.find(value, self.known):
+            raise InvalidRequest(
+                f"'{param}' holds a credential; name it with an identifier instead.",
+                param=param,
+                code="secret_refused",
+            )
+        return value
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -26,20 +26,33 @@ _POSITIVE = ("max_tokens", "max_completion_tokens", "n")
 
 def message_slots(message: dict[str, Any], slots: list[Slot]) -> None:
     """Add the texts of one chat message to ``slots``: its content (string or text
-    parts) and the arguments of its tool calls (JSON documents)."""
+    parts), its refusal and the arguments of its tool calls (JSON documents). Parts
+    and calls of another shape are left out, not failed on: the caller's malformed
+    message is the upstream's to refuse, an upstream's is checked by ``check_answer``."""
     content = message.get("content")
     if isinstance(content, str):
         slots.append(Slot(message, "content"))
     elif isinstance(content, list):
         for part in content:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                slots.append(Slot(part, "text"))
+            if isinstance(part, dict):
+                for field in _PART_TEXTS:
+                    if isinstance(part.get(field), str):
+                        slots.append(Slot(part, field))
+    if isinstance(message.get("refusal"), str):
+        slots.append(Slot(message, "refusal"))
     calls = message.get("tool_calls")
-    if calls:
+    if isinstance(calls, list):
         for call in calls:
             function = call.get("function") if isinstance(call, dict) else None
             if isinstance(function, dict) and isinstance(function.get("arguments"), str):
                 slots.append(Slot(function, "arguments", in_json=True))
+
+
+_PART_TEXTS = ("text", "refusal")
+"""The fields of a content part that hold text (a text part's, a refusal part's)."""
+_REFUSAL = -2
+"""The stream key's second half for a choice's refusal (-1: its content; 0 and up: its
+tool calls)."""
 
 
 class ChatStream(StreamForm):
@@ -52,14 +65,20 @@ class ChatStream(StreamForm):
         for choice in choices:
             if not isinstance(choice, dict) or not isinstance(choice.get("delta", {}), dict):
                 raise invalid_answer("a stream chunk with a malformed choice")
+            if type(choice.get("index", 0)) is not int:
+                raise invalid_answer("a stream chunk with a choice's index not a number")
+            calls = choice.get("delta", {}).get("tool_calls")
+            if calls is not None and not _well_formed_calls(calls):
+                raise invalid_answer("a stream chunk with malformed tool calls")
         check_usage(chunk)
 
     def chunk_texts(self, chunk: Json) -> Iterator[str]:
         for choice in chunk["choices"]:
             delta = choice.get("delta") or {}
-            content = delta.get("content")
-            if isinstance(content, str):
-                yield content
+            for field in ("content", "refusal"):
+                text = delta.get(field)
+                if isinstance(text, str):
+                    yield text
             for call in delta.get("tool_calls") or ():
                 function = call.get("function") or {}
                 yield str(function.get("name") or "")
@@ -82,11 +101,14 @@ class ChatStream(StreamForm):
         changed = False
         for choice in chunk.get("choices") or ():
             index = int(choice.get("index") or 0)
-            delta = choice.get("delta") or {}
-            content = delta.get("content")
-            if isinstance(content, str):
-                delta["content"] = restorer.feed((index, -1), content, restorer.structured)
-                changed = True
+            delta = choice.get("delta")
+            if not isinstance(delta, dict):  # a last chunk may hold none: the rest goes in one
+                delta = choice["delta"] = {}
+            for field, part in (("content", -1), ("refusal", _REFUSAL)):
+                text = delta.get(field)
+                if isinstance(text, str):
+                    delta[field] = restorer.feed((index, part), text, restorer.structured)
+                    changed = True
             for call in delta.get("tool_calls") or ():
                 function = call.get("function") or {}
                 arguments = function.get("arguments")
@@ -110,13 +132,24 @@ def _release(index: int, delta: dict[str, Any], restorer: TextRestorer) -> bool:
     released = False
     for key in [key for key in restorer.held() if key[0] == index]:
         if key[1] < 0:
+            field = "refusal" if key[1] == _REFUSAL else "content"
             rest = restorer.flush(key, restorer.structured)
-            delta["content"] = (delta.get("content") or "") + rest
+            delta[field] = (delta.get(field) or "") + rest
         else:
             calls = delta.setdefault("tool_calls", [])
             calls.append({"index": key[1], "function": {"arguments": restorer.flush(key, True)}})
         released = True
     return released
+
+
+def _well_formed_calls(calls: object) -> bool:
+    """A delta's tool calls: a list of objects whose ``function``, if any, is one."""
+    return isinstance(calls, list) and all(
+        isinstance(call, dict)
+        and type(call.get("index", 0)) is int
+        and isinstance(call.get("function", {}), dict)
+        for call in calls
+    )
 
 
 class ChatCompletions(EndpointSpec):

@@ -54,8 +54,11 @@ def _item_slots(item: dict[str, Any]) -> Iterator[Slot]:
             yield Slot(item, "content")
         elif isinstance(content, list):
             for part in content:
-                if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    yield Slot(part, "text")
+                if isinstance(part, dict):
+                    # A refusal part holds its text under ``refusal``, the others ``text``.
+                    field = "refusal" if part.get("type") == "refusal" else "text"
+                    if isinstance(part.get(field), str):
+                        yield Slot(part, field)
     elif kind == "function_call" and isinstance(item.get("arguments"), str):
         yield Slot(item, "arguments", in_json=True)
     elif kind == "function_call_output":
@@ -132,10 +135,7 @@ class ResponsesStream(StreamForm):
             check_usage(response)
 
     def chunk_texts(self, chunk: Json) -> Iterator[str]:
-        if chunk["type"] in (
-            "response.output_text.delta",
-            "response.function_call_arguments.delta",
-        ):
+        if chunk["type"] in _DELTAS:
             delta = chunk.get("delta")
             if isinstance(delta, str):
                 yield delta
@@ -183,16 +183,17 @@ class ResponsesStream(StreamForm):
         items and the response of the closing events restored whole."""
         kind = chunk["type"]
         structured = restorer.structured
-        if kind in ("response.output_text.delta", "response.function_call_arguments.delta"):
+        if kind in _DELTAS:
             key, in_json = _key(chunk, structured)
             chunk["delta"] = restorer.feed(key, str(chunk.get("delta") or ""), in_json)
             return [chunk]
-        if kind in ("response.output_text.done", "response.function_call_arguments.done"):
+        if kind in _DONES:
             return _finish_text(chunk, restorer)
         if kind == "response.content_part.done":
             part = chunk.get("part") or {}
-            if isinstance(part.get("text"), str):
-                part["text"] = restorer.whole(part["text"], structured)
+            field = "refusal" if part.get("type") == "refusal" else "text"
+            if isinstance(part.get(field), str):
+                part[field] = restorer.whole(part[field], structured)
             return [chunk]
         if kind in ("response.output_item.done", "response.output_item.added"):
             for slot in output_slots([chunk.get("item")], structured):
@@ -211,6 +212,22 @@ class ResponsesStream(StreamForm):
         return ResponsesAssembler()
 
 
+_DELTAS = frozenset(
+    {
+        "response.output_text.delta",
+        "response.refusal.delta",
+        "response.function_call_arguments.delta",
+    }
+)
+"""The events whose ``delta`` is a piece of a text of the answer."""
+_DONES = {
+    "response.output_text.done": "text",
+    "response.refusal.done": "refusal",
+    "response.function_call_arguments.done": "arguments",
+}
+"""The events that close a text, and the field holding it whole."""
+
+
 def _key(chunk: Json, structured: bool) -> tuple[tuple[int, int], bool]:
     """Which text an event's piece belongs to, and whether it is JSON."""
     index = int(chunk.get("output_index") or 0)
@@ -221,7 +238,7 @@ def _key(chunk: Json, structured: bool) -> tuple[tuple[int, int], bool]:
 
 def _finish_text(chunk: Json, restorer: TextRestorer) -> list[Json]:
     key, in_json = _key(chunk, restorer.structured)
-    field = "arguments" if key[1] < 0 else "text"
+    field = _DONES[chunk["type"]]
     events: list[Json] = []
     rest = restorer.flush(key, in_json)
     if rest:

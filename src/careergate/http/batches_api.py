@@ -50,7 +50,8 @@ class BatchRoutes:
     async def upload(self, request: Request) -> Response:
         async def work(runtime: Runtime, caller: Caller) -> Any:
             upload = await _read_upload(request, runtime.settings.batches.max_file_bytes)
-            return await runtime.files.upload(caller.principal, caller.user, upload)
+            own = (caller.secret,) if caller.secret else ()
+            return await runtime.files.upload(caller.principal, caller.user, upload, own)
 
         return await self._serve(request, work)
 

@@ -16,35 +16,49 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from careergate.privacy.findings import PiiKind
 
+CAPS = {
+    "names": 20,
+    "emails": 20,
+    "phones": 20,
+    "addresses": 20,
+    "links": 50,
+    "dates_of_birth": 5,
+    "national_ids": 10,
+}
+"""The most values of each kind one person's spec holds."""
+
 
 class SubjectSpec(BaseModel):
     """Known personal data of one person, as the platform sends it (all optional)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    names: list[str] = Field(default_factory=list, max_length=20)
-    emails: list[str] = Field(default_factory=list, max_length=20)
-    phones: list[str] = Field(default_factory=list, max_length=20)
-    addresses: list[str] = Field(default_factory=list, max_length=20)
-    links: list[str] = Field(default_factory=list, max_length=50)
-    dates_of_birth: list[str] = Field(default_factory=list, max_length=5)
-    national_ids: list[str] = Field(default_factory=list, max_length=10)
+    names: list[str] = Field(default_factory=list, max_length=CAPS["names"])
+    emails: list[str] = Field(default_factory=list, max_length=CAPS["emails"])
+    phones: list[str] = Field(default_factory=list, max_length=CAPS["phones"])
+    addresses: list[str] = Field(default_factory=list, max_length=CAPS["addresses"])
+    links: list[str] = Field(default_factory=list, max_length=CAPS["links"])
+    dates_of_birth: list[str] = Field(default_factory=list, max_length=CAPS["dates_of_birth"])
+    national_ids: list[str] = Field(default_factory=list, max_length=CAPS["national_ids"])
 
     @classmethod
     def from_resume(cls, resume: Mapping[str, Any]) -> SubjectSpec:
-        """The personal part of a JSON Resume document (``basics``)."""
-        basics = resume.get("basics") or {}
-        location = basics.get("location") or {}
-        addresses = [str(location[k]) for k in ("address", "postalCode") if location.get(k)]
-        links = [str(basics["url"])] if basics.get("url") else []
-        for profile in basics.get("profiles") or ():
-            links.extend(str(profile[k]) for k in ("url", "username") if profile.get(k))
+        """The personal part of a JSON Resume document (``basics``). A document pasted
+        into a prompt is the caller's text, not a checked request: a field of another
+        type than the schema's is left out."""
+        basics = _mapping(resume.get("basics"))
+        location = _mapping(basics.get("location"))
+        links = _texts(basics.get("url"))
+        profiles = basics.get("profiles")
+        for profile in profiles if isinstance(profiles, list) else ():
+            profile = _mapping(profile)
+            links.extend(text for k in ("url", "username") for text in _texts(profile.get(k)))
         return cls(
-            names=[str(basics["name"])] if basics.get("name") else [],
-            emails=[str(basics["email"])] if basics.get("email") else [],
-            phones=[str(basics["phone"])] if basics.get("phone") else [],
-            addresses=addresses,
-            links=links,
+            names=_texts(basics.get("name")),
+            emails=_texts(basics.get("email")),
+            phones=_texts(basics.get("phone")),
+            addresses=[t for k in ("address", "postalCode") for t in _texts(location.get(k))],
+            links=links[: CAPS["links"]],
         )
 
     def counts(self) -> dict[str, int]:
@@ -52,12 +66,27 @@ class SubjectSpec(BaseModel):
         return {name: len(getattr(self, name)) for name in SubjectSpec.model_fields}
 
     def merged(self, other: SubjectSpec) -> SubjectSpec:
+        """Both persons' values, each kind cut to its cap (the first kept): the resumes
+        pasted into one conversation may name more than one spec may hold."""
         return SubjectSpec(
             **{
-                name: list(dict.fromkeys([*getattr(self, name), *getattr(other, name)]))
+                name: list(dict.fromkeys([*getattr(self, name), *getattr(other, name)]))[
+                    : CAPS[name]
+                ]
                 for name in SubjectSpec.model_fields
             }
         )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _texts(value: Any) -> list[str]:
+    """A scalar field's value as a one-item list, or none if empty or not a scalar."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value):
+        return [str(value)]
+    return []
 
 
 _KINDS = {

@@ -6,6 +6,12 @@ mode, ``off`` included: personal-data policy is about people, this is about acce
 anyone who reads the prompt would get. Credentials are found by the one secret detector
 (``secrets.py``), which also knows the keys the gateway holds and the caller's own.
 
+Every string of the body is read, not only the texts the privacy step reads: a
+credential is as readable in a tool's description, a schema, ``metadata``, ``user``, an
+image's URL or a batch line's ``custom_id`` as in a message. Encoded payloads (``data:``
+URLs, audio and file data in base64) are left as they are: the detector reads text, and
+a mask written into them would corrupt them.
+
 - ``mask`` (the default): each credential becomes ``[SECRET]``; nothing comes back.
 - ``refuse``: a request holding one is refused (400 ``secret_refused``).
 - ``off``: prompts are sent as they are.
@@ -21,7 +27,7 @@ a key's and its feature's modes the stricter applies::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -29,6 +35,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.endpoints import EndpointSpec
+from careergate.endpoints.slots import Slot
 from careergate.errors import InvalidRequest
 from careergate.memo import Memo
 from careergate.security.secrets import SecretScanner, SecretSpan, replace_spans
@@ -127,14 +134,14 @@ class PromptSecrets:
         mode: SecretsMode,
         known: Iterable[str] = (),
     ) -> int:
-        """Mask the credentials in ``body``'s texts in place; how many texts held one.
-        Under ``refuse`` a request holding one raises a 400 naming their kinds (never
-        the values)."""
+        """Mask the credentials in ``body``'s strings in place; how many strings held
+        one. Under ``refuse`` a request holding one raises a 400 naming their kinds
+        (never the values)."""
         if mode is SecretsMode.OFF:
             return 0
         known = tuple(known)
         changed = 0
-        for slot in endpoint.text_slots(body):
+        for slot in string_slots(body):
             text = slot.get()
             spans = self.scanner.find_whole(text, known, self._shapes_in)
             if not spans:
@@ -151,3 +158,30 @@ class PromptSecrets:
             slot.set(replace_spans(text, spans, STAND_IN))
             changed += 1
         return changed
+
+
+_ENCODED_FIELDS = frozenset({"data", "file_data", "b64_json"})
+"""Fields whose strings are base64 payloads (``input_audio.data``, a file part's
+``file_data``), not text."""
+
+
+def string_slots(document: Any) -> Iterator[Slot]:
+    """Every string value in a JSON document (not its keys), but encoded payloads; walked
+    with a stack of its own, so that a body nested as deep as the parser allows does
+    not reach Python's recursion limit."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        items: Iterable[tuple[Any, Any]]
+        if isinstance(node, dict):
+            items = node.items()
+        elif isinstance(node, list):
+            items = enumerate(node)
+        else:
+            continue
+        for key, value in items:
+            if isinstance(value, str):
+                if key not in _ENCODED_FIELDS and not value.startswith("data:"):
+                    yield Slot(node, key)
+            elif isinstance(value, dict | list):
+                stack.append(value)

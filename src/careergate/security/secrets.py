@@ -58,6 +58,16 @@ def _format(name: str, pattern: str, *clues: str, flags: int = 0) -> SecretForma
     return SecretFormat(name, re.compile(pattern, flags), clues)
 
 
+_SETTING_LABEL = (
+    r"(?:(?<![A-Za-z0-9])(?:password|passwd|passphrase|pwd|client_secret|secret_key"
+    r"|access_token|refresh_token)|_pass)[\"']?[ \t]*[:=][ \t]*"
+)
+_SETTING_CLUES = (
+    *("ass", "ASS", "pwd", "PWD", "_secret", "_SECRET", "ecret_key", "ECRET_KEY"),
+    *("_token", "_TOKEN"),
+)
+
+
 FORMATS: tuple[SecretFormat, ...] = (
     # OpenAI API keys start ``sk-`` (``sk-proj-``, ``sk-svcacct-``, ``sk-admin-`` since
     # 2024), as do Anthropic's (``sk-ant-``) and careergate's own (``sk-cg-``). Five
@@ -156,13 +166,20 @@ FORMATS: tuple[SecretFormat, ...] = (
     # A password in a URL's user information (RFC 3986 ``user:password@host``), which
     # ends at the authority's end: ``http://host:8080/a@b`` holds none.
     _format("url_password", r"://[^:/?#@\s]+:(?P<secret>[^/?#@\s]+)@", "://"),
-    # A password written as a setting (``password=...``, ``client_secret: ...``).
+    # A password written as a setting (``password=...``, ``client_secret: ...``), also
+    # as an environment file names it (``DB_PASSWORD=``, ``SMTP_PASS=``): in quotes, what
+    # they hold; otherwise the rest of the line (a password may hold spaces, ``&`` and
+    # commas), but for its closing punctuation.
     _format(
         "password_setting",
-        r"\b(?:password|passwd|pwd|client_secret|secret_key|access_token|refresh_token)"
-        r"[\"']?\s*[:=]\s*[\"']?(?P<secret>[^\s\"',;&]{6,})",
-        *("assw", "ASSW", "pwd", "PWD", "_secret", "_SECRET", "ecret_key", "ECRET_KEY", "_token"),
-        "_TOKEN",
+        _SETTING_LABEL + r"(?P<quote>[\"'])(?P<secret>[^\n]+?)(?P=quote)",
+        *_SETTING_CLUES,
+        flags=re.IGNORECASE,
+    ),
+    _format(
+        "password_setting",
+        _SETTING_LABEL + r"(?=[^\n]{3})(?P<secret>[^\s\"'](?:[^\n]*[^\s\"',;.])?)",
+        *_SETTING_CLUES,
         flags=re.IGNORECASE,
     ),
 )

@@ -1,0 +1,156 @@
+"""Answers of every shape the API allows come back restored, and a malformed one as a
+clear error: refusals (plain and streamed) with their placeholders put back, a stream
+whose last chunk carries an empty delta keeping what was held back, tool calls of the
+wrong shape answered with an error event instead of a cut connection, and a JSON
+resume of odd types pasted into a prompt read without failing the request."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import openai
+import pytest
+
+from careergate.testing import FakeOpenAI
+from conftest import RunningGateway, gateway_settings, start_gateway
+
+EMAIL = "jane.doe@example.com"
+
+
+class ScriptedUpstream:
+    """An OpenAI-compatible upstream on loopback answering each model call with the next
+    scripted answer: a JSON object, or a list of stream events."""
+
+    def __init__(self) -> None:
+        self.answers: list[dict[str, Any] | list[dict[str, Any]]] = []
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                self._send("application/json", b'{"object": "list", "data": []}')
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["content-length"]))
+                answer = upstream.answers.pop(0)
+                if isinstance(answer, list):
+                    events = [*(json.dumps(event) for event in answer), "[DONE]"]
+                    sse = "".join(f"data: {event}\n\n" for event in events)
+                    self._send("text/event-stream", sse.encode())
+                else:
+                    self._send("application/json", json.dumps(answer).encode())
+
+            def _send(self, kind: str, data: bytes) -> None:
+                self.send_response(200)
+                self.send_header("content-type", kind)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+USAGE = {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10}
+
+
+def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    return {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "gpt-4o-mini",
+            "choices": [choice]}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def scripted(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunningGateway, ScriptedUpstream]]:
+    upstream = ScriptedUpstream()
+    deployments = [{"name": "s", "provider": "openai-compatible", "base_url": upstream.base_url}]
+    settings = gateway_settings(
+        tmp_path_factory.mktemp("shapes"),
+        deployments,
+        extra_config={"privacy": {"mode": "pseudonymise", "names": False}},
+    )
+    with FakeOpenAI() as fake:
+        for gateway in start_gateway(settings, fake):
+            yield gateway, upstream
+    upstream.server.shutdown()
+    upstream.server.server_close()
+
+
+def ask(gateway: RunningGateway, **options: Any) -> Any:
+    messages = [{"role": "user", "content": f"Email {EMAIL} please."}]
+    return gateway.client().chat.completions.create(
+        model="gpt-4o-mini", messages=messages, **options
+    )
+
+
+def test_a_refusal_gets_its_personal_data_back_plain_and_streamed(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    gateway, upstream = scripted
+    message = {"role": "assistant", "content": None, "refusal": "I won't email [EMAIL_1]."}
+    upstream.answers.append(
+        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": USAGE}
+    )  # fmt: skip
+    assert ask(gateway).choices[0].message.refusal == f"I won't email {EMAIL}."
+    upstream.answers.append(
+        [chunk({"refusal": "No: [EMA"}), chunk({"refusal": "IL_1]."}), chunk({}, "stop")]
+    )
+    streamed = "".join(c.choices[0].delta.refusal or "" for c in ask(gateway, stream=True))
+    assert streamed == f"No: {EMAIL}."
+
+
+def test_what_was_held_back_goes_out_with_a_last_chunk_of_empty_delta(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    gateway, upstream = scripted
+    upstream.answers.append(
+        [chunk({"content": "Sent to [EMAIL_1], see note ["}), chunk({}, "stop")]
+    )
+    streamed = "".join(c.choices[0].delta.content or "" for c in ask(gateway, stream=True))
+    assert streamed == f"Sent to {EMAIL}, see note ["
+
+
+def test_tool_calls_of_the_wrong_shape_end_a_stream_with_an_error_event(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    gateway, upstream = scripted
+    upstream.answers.append([chunk({"content": "Hi"}), chunk({"tool_calls": 5})])
+    with pytest.raises(openai.APIError) as failed:
+        for _ in ask(gateway, stream=True):
+            pass
+    assert "malformed tool calls" in str(failed.value)
+    message = {"role": "assistant", "content": "[EMAIL_1]", "tool_calls": 5}
+    upstream.answers.append(
+        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": USAGE}
+    )  # fmt: skip
+    assert ask(gateway).choices[0].message.content == EMAIL  # not a 500
+
+
+def test_a_pasted_json_resume_of_odd_types_is_read_without_failing(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    gateway, upstream = scripted
+    resume = {"basics": {"name": ["x"], "location": "Paris, France", "profiles": ["gh/jd", 5]}}
+    upstream.answers.append(
+        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"},
+                      "finish_reason": "stop"}], "usage": USAGE}
+    )  # fmt: skip
+    answer = gateway.client().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": f"Improve: {json.dumps(resume)}"}],
+    )
+    assert answer.choices[0].message.content == "ok"
