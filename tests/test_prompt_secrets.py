@@ -14,6 +14,7 @@ from careergate.auth.permissions import KeySpec
 from careergate.runtime import key_store
 from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
+from careergate.tokenizer import TokenCounter
 from conftest import RunningGateway, gateway_settings, in_database, start_gateway
 
 AWS_KEY_ID = "AKIA" + "Q3EGRT7HXN2LPW4Z"
@@ -235,3 +236,27 @@ def test_a_label_holding_a_credential_is_refused_and_kept_nowhere(
     stored = str([row.user_id, row.feature, row.model_requested])
     assert GITHUB not in stored
     assert OPENAI not in stored
+
+
+def test_embeddings_inputs_sent_as_token_ids_are_read_as_their_text(
+    guarded: tuple[RunningGateway, dict[str, str]],
+) -> None:
+    """Clients that send token ids (LangChain's embeddings do by default) are held to the
+    same rule: the ids are read in the model's encoding and, where they hold a credential,
+    sent again as the masked text's ids; ids without one go as they came."""
+    gateway, keys = guarded
+    encoding = TokenCounter().encoding("text-embedding-3-small")
+    plain = encoding.encode("Senior data engineer, Spark and Kafka.")
+    for inputs in (encoding.encode(PROMPT), [encoding.encode(PROMPT), plain]):
+        gateway.fake.reset()
+        gateway.client(keys["plain"]).embeddings.create(
+            model="text-embedding-3-small", input=inputs
+        )
+        sent = gateway.fake.requests[-1].body["input"]
+        arrays = [sent] if type(sent[0]) is int else sent
+        texts = [encoding.decode(array) for array in arrays]
+        assert not [value for value in VALUES if value in str(texts)]
+        assert "[SECRET]" in texts[0]
+        assert "What is wrong with the region setting?" in texts[0]
+        if len(arrays) == 2:
+            assert arrays[1] == plain

@@ -6,10 +6,11 @@ from typing import ClassVar
 
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.facts import ModelFacts
-from careergate.endpoints.slots import Slot
+from careergate.endpoints.slots import Slot, TokenSlot
 from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
+from careergate.tokenizer.encodings import encoding_name_for_model, get_encoding
 from careergate.usage.checks import Ceilings
 from careergate.usage.record import TokenUsage
 
@@ -53,8 +54,27 @@ class Embeddings(EndpointSpec):
         if isinstance(inputs, str):
             return [Slot(body, "input")]
         if isinstance(inputs, list):
-            return [Slot(inputs, i) for i, item in enumerate(inputs) if isinstance(item, str)]
+            texts = [Slot(inputs, i) for i, item in enumerate(inputs) if isinstance(item, str)]
+            return [*texts, *self.token_slots(body)]
         return []
+
+    def token_slots(self, body: Json) -> list[Slot]:
+        """Inputs sent as token ids (one array, or an array of them), read as the text
+        they encode in the model's encoding (loaded by the first such request)."""
+        inputs = body.get("input")
+        if not isinstance(inputs, list) or not inputs:
+            return []
+        if all(type(item) is int for item in inputs):  # one input, as token ids
+            return [TokenSlot(body, "input", encoding=self._encoding(body))]
+        arrays = [i for i, item in enumerate(inputs) if isinstance(item, list) and item]
+        if not arrays:
+            return []
+        encoding = self._encoding(body)
+        return [TokenSlot(inputs, i, encoding=encoding) for i in arrays]
+
+    @staticmethod
+    def _encoding(body: Json) -> object:
+        return get_encoding(encoding_name_for_model(str(body.get("model"))))
 
     def participant_slots(self, body: Json) -> list[Slot]:
         return []

@@ -27,6 +27,26 @@ class Slot:
         self.container[self.key] = value
 
 
+@dataclass(slots=True)
+class TokenSlot(Slot):
+    """``container[key]``, a list of token ids (an embeddings input may be sent so), read
+    and written as the text they encode, so that the privacy and secrets steps read it
+    like any other text. Ids the encoding cannot decode read as no text: the upstream
+    refuses them as well."""
+
+    encoding: Any = None
+    """The model's tiktoken encoding."""
+
+    def get(self) -> str:
+        try:
+            return str(self.encoding.decode(self.container[self.key]))
+        except (KeyError, ValueError, TypeError, OverflowError):
+            return ""
+
+    def set(self, value: str) -> None:
+        self.container[self.key] = self.encoding.encode(value, disallowed_special=())
+
+
 Key = tuple[int, int]
 """Which text of a stream a piece belongs to (a choice or output item, and a part)."""
 

@@ -214,6 +214,11 @@ class EndpointSpec(ABC):
     def text_slots(self, body: Json) -> list[Slot]:
         """The texts of a request that may carry personal data, in order."""
 
+    def token_slots(self, body: Json) -> list[Slot]:
+        """The texts of a request sent as token ids (in ``text_slots`` too): the secrets
+        step reads the body's strings itself, and these besides."""
+        return []
+
     @abstractmethod
     def participant_slots(self, body: Json) -> list[Slot]:
         """Names of the people taking part (pseudonymised as persons), if the body has any."""

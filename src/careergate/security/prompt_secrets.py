@@ -7,10 +7,10 @@ anyone who reads the prompt would get. Credentials are found by the one secret d
 (``secrets.py``), which also knows the keys the gateway holds and the caller's own.
 
 Every string of the body is read, not only the texts the privacy step reads: a
-credential is as readable in a tool's description, a schema, ``metadata``, ``user``, an
-image's URL or a batch line's ``custom_id`` as in a message. Encoded payloads (``data:``
-URLs, audio and file data in base64) are left as they are: the detector reads text, and
-a mask written into them would corrupt them.
+credential is as readable in a tool's description, a schema, ``metadata`` or an image's
+URL as in a message; so are embeddings inputs sent as token ids, as the text they
+encode. Encoded payloads (``data:`` URLs, audio and file data in base64) are left as
+they are: the detector reads text, and a mask written into them would corrupt them.
 
 - ``mask`` (the default): each credential becomes ``[SECRET]``; nothing comes back.
 - ``refuse``: a request holding one is refused (400 ``secret_refused``).
@@ -141,7 +141,7 @@ class PromptSecrets:
             return 0
         known = tuple(known)
         changed = 0
-        for slot in string_slots(body):
+        for slot in [*string_slots(body), *endpoint.token_slots(body)]:
             text = slot.get()
             spans = self.scanner.find_whole(text, known, self._shapes_in)
             if not spans:
