@@ -15,7 +15,9 @@ from typing import Any
 import openai
 import pytest
 
+from careergate.pricing.catalogue import PriceCatalogue
 from careergate.testing import FakeOpenAI
+from careergate.usage.record import TokenUsage
 from conftest import RunningGateway, gateway_settings, start_gateway
 
 EMAIL = "jane.doe@example.com"
@@ -154,3 +156,25 @@ def test_a_pasted_json_resume_of_odd_types_is_read_without_failing(
         messages=[{"role": "user", "content": f"Improve: {json.dumps(resume)}"}],
     )
     assert answer.choices[0].message.content == "ok"
+
+
+def test_an_answer_is_priced_at_the_model_it_was_sent_to_not_the_one_it_names(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    """The answer's ``model`` is the upstream's word: a dearer model named there is
+    recorded as served, and the request is charged what its budget hold was priced at."""
+    gateway, upstream = scripted
+    upstream.answers.append(
+        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-2024-05-13",
+         "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"},
+                      "finish_reason": "stop"}], "usage": USAGE}
+    )  # fmt: skip
+    raw = gateway.client().chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
+    )
+    row = gateway.usage_record(raw.headers["x-request-id"])
+    assert row.model_served == "gpt-4o-2024-05-13"
+    prices = PriceCatalogue.shipped()
+    usage = TokenUsage(prompt_tokens=row.prompt_tokens, completion_tokens=row.completion_tokens)
+    assert row.cost_nano_usd == prices.cost_nano("gpt-4o-mini", usage)
+    assert row.cost_nano_usd != prices.cost_nano("gpt-4o-2024-05-13", usage)

@@ -16,8 +16,10 @@ import openai
 import pytest
 from pydantic import BaseModel
 
+from careergate.budgets.ledger import Period, Scope
 from careergate.testing import FakeOpenAI
 from conftest import RunningGateway, gateway_settings, start_gateway
+from test_budgets import ledger_call
 
 ALL_ENDPOINTS = ["chat/completions", "embeddings", "responses"]
 WEATHER = {
@@ -267,3 +269,28 @@ def test_an_agent_runs_a_tool_to_completion_with_the_agents_sdk_defaults(
     assert called
     assert "`find_jobs` answered: 3 data engineering roles" in result.final_output
     assert {r.endpoint for r in gateway.usage_rows()} >= {"responses"}
+
+
+def test_context_a_response_pulls_from_the_upstream_is_held_at_the_context_window(
+    gateway: RunningGateway,
+) -> None:
+    """A conversation, a stored prompt or items referred to by id add input careergate
+    never saw: under a hard budget the request holds the model's whole context window."""
+    ledger_call(
+        gateway.settings,
+        "create",
+        name="responses",
+        scope=Scope.USER,
+        subject="conversing",
+        period=Period.DAILY,
+        limit_nano_usd=10_000_000,  # $0.01, below a 128,000-token prompt of gpt-4o-mini
+    )
+    client = gateway.client(gateway.create_key(user="conversing"))
+    assert client.responses.create(model="gpt-4o-mini", input="Hi", max_output_tokens=20).output
+    for stored in ({"conversation": "conv_1"}, {"prompt": {"id": "pmpt_1"}}):
+        with pytest.raises(openai.RateLimitError) as refused:
+            client.responses.create(model="gpt-4o-mini", input="Hi", max_output_tokens=20, **stored)
+        assert refused.value.code == "budget_exceeded"
+    reference = [{"type": "item_reference", "id": "msg_1"}]
+    with pytest.raises(openai.RateLimitError):
+        client.responses.create(model="gpt-4o-mini", input=reference, max_output_tokens=20)  # type: ignore[arg-type]

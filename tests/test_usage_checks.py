@@ -13,6 +13,7 @@ import json
 import logging
 from typing import Any
 
+import openai
 import pytest
 
 from careergate.budgets.ledger import Period, Scope
@@ -345,3 +346,49 @@ def test_the_word_floor_needs_no_tokenizer_and_no_count_goes_below_it() -> None:
     assert not below_word_count(words, texts)
     counter = TokenCounter()
     assert sum(counter.text_tokens("gpt-4o-mini", text) for text in texts) >= words
+
+
+def test_under_a_hard_budget_no_answer_is_charged_more_than_was_held(
+    gateway: RunningGateway,
+) -> None:
+    """A prompt count within the model's context window but beyond what the request could
+    hold (every input counted high) is not believed under a budget: an upstream that
+    over-reports cannot push a budget past its limit."""
+    exact = honest(gateway)
+    budget = ledger_call(
+        gateway.settings,
+        "create",
+        name="tight",
+        scope=Scope.USER,
+        subject="held-to-it",
+        period=Period.DAILY,
+        limit_nano_usd=10_000_000,  # $0.01: 120,000 prompt tokens of gpt-4o-mini cost $0.018
+    )
+    key = gateway.create_key(user="held-to-it")
+    gateway.fake.faults.enqueue(Fault(usage={"prompt_tokens": 120_000}))
+    row = gateway.usage_record(send(gateway, key, stream=False, max_tokens=50))
+    assert row.prompt_tokens == exact["prompt_tokens"]
+    assert row.usage_corrected == "prompt_over_context"
+    for _ in range(100):
+        charged, reserved = ledger_call(gateway.settings, "spent", budget)
+        if reserved == 0:
+            break
+    assert 0 < charged < 10_000_000
+
+
+def test_an_answer_broken_off_after_its_status_is_not_sent_again_and_is_metered(
+    gateway: RunningGateway,
+) -> None:
+    """The upstream bills an answer it generated whether or not it arrived: a retry would
+    be billed again. The caller gets a 502; the record counts the prompt."""
+    gateway.fake.reset()
+    gateway.fake.faults.enqueue(Fault(disconnect_after_chunks=0))
+    client = gateway.client()
+    with pytest.raises(openai.APIStatusError) as broken:
+        client.chat.completions.with_raw_response.create(model=MODEL, messages=MESSAGES)
+    assert broken.value.status_code == 502
+    assert broken.value.code == "upstream_answer_interrupted"
+    assert len(gateway.fake.requests) == 1
+    row = gateway.usage_record(broken.value.response.headers["x-request-id"])
+    assert row.status_code == 502
+    assert row.prompt_tokens > 0

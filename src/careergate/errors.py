@@ -108,6 +108,20 @@ class UpstreamError(GatewayError):
     retryable = True
 
 
+class UpstreamAnswerBroken(UpstreamError):
+    """The upstream began a whole answer (a 2xx status) and the connection broke before
+    its end. Not retried: the upstream bills an answer it generated, received or not,
+    and a retry would be billed again. ``target`` is where it was sent (``Target``) and
+    ``attempts`` how many were made, for its usage record."""
+
+    default_code = "upstream_answer_interrupted"
+
+    def __init__(self, message: str, target: Any, attempts: int) -> None:
+        super().__init__(message)
+        self.target = target
+        self.attempts = attempts
+
+
 class UpstreamUnavailable(UpstreamError):
     status = 503
     default_code = "upstream_unavailable"

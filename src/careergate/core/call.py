@@ -93,6 +93,9 @@ class Outcome:
     client: str | None = None
     usage: TokenUsage | None = None
     reservation: Reservation | None = None
+    held: TokenUsage | None = None
+    """The most tokens of each kind its budget hold was priced for (``None``: no hold):
+    an upstream's usage beyond it is not believed."""
     fallback: bool = False
     deprecation: str | None = None
     route_note: str | None = None

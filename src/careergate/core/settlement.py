@@ -40,8 +40,10 @@ class Settlement:
         outcome.settled = True
         record = outcome.record()
         target = outcome.target.model if outcome.target else None
+        # The price of the model the request was sent to, which its budget hold was priced
+        # at: the answer's own ``model`` is the upstream's word, recorded but not billed by.
         record.cost_nano_usd = self.prices.request_cost(
-            record.usage, record.created_at.date(), (record.model_served, target)
+            record.usage, record.created_at.date(), (target, record.model_served)
         )
         if outcome.cache_saved is not None:  # a hit: what its answer cost the first time
             saved = self.prices.request_cost(

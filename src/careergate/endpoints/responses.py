@@ -341,8 +341,10 @@ class Responses(EndpointSpec):
     ) -> TokenUsage:
         """The input items and instructions, the tool definitions and the answer
         format's schema (as text: errs high), each image at the most its detail level
-        can count; files and audio have no bound. Plus the output ceiling. (The context
-        of an earlier response it continues is added by the request path.)"""
+        can count; files and audio have no bound; context the upstream keeps and the
+        request names (a conversation, a stored prompt, items by id) at the model's
+        whole context window. Plus the output ceiling. (The context of an earlier
+        response it continues is added by the request path.)"""
         prompt = self.prompt_tokens(counter, model, body)
         for field in _SCHEMA_FIELDS:
             value = body.get(field)
@@ -350,6 +352,8 @@ class Responses(EndpointSpec):
                 prompt += counter.text_tokens(model, orjson.dumps(value).decode())
         prompt += len(body.get("tools") or ()) * PER_TOOL_OVERHEAD
         prompt += _media_tokens(body.get("input"), facts)
+        if _names_stored_context(body):
+            prompt += facts.context_window  # as much as the model reads, at most
         ceiling = self.output_ceiling(body) or facts.max_output
         return TokenUsage(prompt_tokens=prompt, completion_tokens=ceiling)
 
@@ -375,6 +379,17 @@ class Responses(EndpointSpec):
             if not isinstance(item, dict) or not isinstance(item.get("type"), str):
                 raise invalid_answer("an output item without a type")
         check_usage(answer)
+
+
+def _names_stored_context(body: Json) -> bool:
+    """Whether the request pulls in input the upstream keeps and careergate never saw:
+    a conversation, a stored prompt, or items referred to by id."""
+    if body.get("conversation") is not None or body.get("prompt") is not None:
+        return True
+    items = body.get("input")
+    return isinstance(items, list) and any(
+        isinstance(item, dict) and item.get("type") == "item_reference" for item in items
+    )
 
 
 def _media_tokens(items: Any, facts: ModelFacts) -> int:

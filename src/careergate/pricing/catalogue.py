@@ -132,8 +132,8 @@ class PriceCatalogue:
         return prices[max(index, 0)]
 
     def request_cost(self, usage: TokenUsage, on: date, models: Iterable[str | None]) -> int | None:
-        """A request's cost at the price of the first of ``models`` that has one (the
-        snapshot the upstream named, then the model it was sent to); ``None``: unpriced.
+        """A request's cost at the price of the first of ``models`` that has one;
+        ``None``: unpriced.
         A request that used no tokens costs nothing."""
         cost: int | None = 0
         if not (usage.prompt_tokens or usage.completion_tokens):

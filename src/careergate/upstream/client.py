@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from careergate.errors import (
     DeadlineExceeded,
     RateLimited,
+    UpstreamAnswerBroken,
     UpstreamTlsError,
     UpstreamUnavailable,
     retry_headers,
@@ -268,6 +269,10 @@ class UpstreamClient:
                             return UpstreamStream(resp, attempt, self.loop)
                         try:
                             body = await resp.read()
+                        except _CONNECTION_ERRORS as exc:
+                            if resp.status < 300 and not scope.expired:
+                                raise _broken(target, attempt) from exc
+                            raise
                         finally:
                             resp.close()
                     except ssl.SSLCertVerificationError as exc:
@@ -341,6 +346,15 @@ def _unavailable(target: Target, exc: BaseException) -> UpstreamUnavailable:
     return UpstreamUnavailable(
         f"Could not reach upstream deployment '{target.deployment.name}' ({reason}). "
         "The request may be retried.",
+    )
+
+
+def _broken(target: Target, attempts: int) -> UpstreamAnswerBroken:
+    return UpstreamAnswerBroken(
+        f"Upstream deployment '{target.deployment.name}' broke off its answer midway; it "
+        "was not sent again, since the upstream bills it.",
+        target,
+        attempts,
     )
 
 

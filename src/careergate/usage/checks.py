@@ -9,8 +9,10 @@ a warning log line (names and numbers, never content) all say so.
 
 What the request could have used: prompt tokens within the model's context window,
 completion tokens within the model's largest output and the request's output ceiling,
-for each choice it asked for (``EndpointSpec.usage_ceilings``), cached tokens within the
-prompt, reasoning tokens within the completion.
+for each choice it asked for (``EndpointSpec.usage_ceilings``), and under a budget
+within the worst case its hold was priced for (``EndpointSpec.worst_case``, which counts
+every input high), cached tokens within the prompt, reasoning tokens within the
+completion. So an upstream that over-reports cannot make a request overrun its budget.
 
 careergate's own count is the request's prompt and the answer's generated text, counted
 with the model's tokenizer. Cached and reasoning tokens cannot be counted from outside:
@@ -85,6 +87,14 @@ class Ceilings:
 
     prompt: int | None = None
     completion: int | None = None
+
+    def within(self, prompt: int, completion: int) -> Ceilings:
+        """These ceilings, lowered to ``prompt`` and ``completion`` where those are lower
+        (a budget's hold: what the request was priced for before it went upstream)."""
+        return Ceilings(
+            prompt if self.prompt is None else min(self.prompt, prompt),
+            completion if self.completion is None else min(self.completion, completion),
+        )
 
 
 def checked_usage(

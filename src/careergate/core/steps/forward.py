@@ -16,7 +16,7 @@ import orjson
 from careergate.core.call import Call, Outcome, Reply, StreamReply
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.endpoints.facts import ModelFacts
-from careergate.errors import GatewayError
+from careergate.errors import GatewayError, UpstreamAnswerBroken
 from careergate.security.secrets import SecretScanner
 from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
 from careergate.upstream.failover import Failover, Send
@@ -56,7 +56,14 @@ class Forward:
 
     async def _complete(self, call: Call) -> Reply:
         outcome = call.outcome
-        reply, target = await self._send_along(call, self._sender(call, self.upstream.request))
+        try:
+            reply, target = await self._send_along(call, self._sender(call, self.upstream.request))
+        except UpstreamAnswerBroken as broken:
+            # Generated and billed, but not received: its prompt is counted, as for a
+            # stream cut short before anything of it arrived.
+            outcome.target, outcome.attempts = broken.target, broken.attempts
+            outcome.usage = self.usage.estimate(self._answered(call, broken.target, str))
+            raise
         outcome.attempts = reply.attempts
         if reply.status >= 400:
             raise upstream_status_error(
@@ -167,6 +174,9 @@ class Forward:
         """The answered call, as the usage check sees it."""
         model, spec = target.model, call.endpoint
         ceilings = spec.usage_ceilings(call.body, self.facts(model))
+        held = call.outcome.held
+        if held is not None:  # the hold was priced for no more than this
+            ceilings = ceilings.within(held.prompt_tokens, held.completion_tokens)
         name = target.deployment.name
         return Answered(spec, call.body, model, ceilings, generated, name, call.request_id)
 
