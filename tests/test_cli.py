@@ -139,3 +139,30 @@ def test_a_clean_shutdown_loses_no_usage_record(
 
     stats = json.loads(careergate(cli_env, "keys", "stats", "--json"))
     assert sum(s["requests"] for s in stats) == 25
+
+
+def test_bad_input_to_serve_replay_and_budgets_gets_one_line_and_no_traceback(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A config naming an unknown provider stops ``serve`` before it listens; a file that
+    is no dead-letter file is refused whole by ``db replay-usage``; a budget's subject
+    longer than any database keeps is refused before it reaches one."""
+    config = tmp_path / "bogus.yaml"
+    config.write_text("deployments:\n  - name: x\n    provider: bogus\n")
+    not_usage = tmp_path / "notes.jsonl"
+    not_usage.write_text('{"a": 1}\n')
+    run_cli(cli_env, "db", "init")
+    for args, says, code in (
+        (("serve", "--config", str(config)), "unknown provider 'bogus'", 2),
+        (("db", "replay-usage", str(not_usage)), "line 1 is not a usage record", 1),
+        (
+            ("budgets", "create", "--scope", "user", "--subject", "u" * 300, "--limit-usd", "1"),
+            "subject must be 1 to 200 characters",
+            1,
+        ),
+    ):
+        done = run_cli(cli_env, *args, check=False)
+        assert done.returncode == code, done.stderr
+        assert says in done.stderr
+        assert "Traceback" not in done.stderr + done.stdout
+        assert "a bug in careergate" not in done.stderr

@@ -61,6 +61,10 @@ class Period(StrEnum):
     LIFETIME = "lifetime"
 
 
+MAX_LABEL = 200
+"""The longest budget name or subject the database keeps."""
+
+
 class BudgetExceeded(GatewayError):
     status = 429
     type = "insufficient_quota"
@@ -188,6 +192,9 @@ class BudgetLedger:
     ) -> Budget:
         if limit_nano_usd <= 0:
             raise InvalidRequest("a budget's limit must be above zero")
+        for what, value in (("subject", subject), ("name", name)):
+            if not 0 < len(value) <= MAX_LABEL:
+                raise InvalidRequest(f"a budget's {what} must be 1 to {MAX_LABEL} characters")
         if scope is Scope.PLATFORM:
             subject = "*"
         row = BudgetRow(

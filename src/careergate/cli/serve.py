@@ -24,6 +24,7 @@ from careergate.observability.metrics import MULTIPROCESS_DIR
 from careergate.settings import Settings
 from careergate.state import key_admin
 from careergate.storage.database import Database
+from careergate.upstream.providers import provider_for
 
 console = Console(stderr=True)
 
@@ -123,7 +124,10 @@ def serve(
     configure_logging(settings.log_format, settings.log_level)
     if workers > 1:
         _share_metrics(settings.data_dir / "metrics")
-    sandbox = not load_gateway_config(settings.config, settings.upstream_env).deployments
+    deployments = load_gateway_config(settings.config, settings.upstream_env).deployments
+    for deployment in deployments:
+        provider_for(deployment)  # a deployment no upstream can be built from fails here
+    sandbox = not deployments
     admin_secret = run(lambda: _first_admin_key(settings))
     _announce(settings, admin_secret, sandbox)
     from careergate.http.protocol import GatewayHttpProtocol

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from careergate.errors import InvalidRequest
 from careergate.storage.batch import BatchInserter
 from careergate.storage.database import Database
 from careergate.storage.tables import USAGE_CONFLICT, UsageRow
@@ -35,14 +36,11 @@ def set_aside(directory: Path, kind: str, rows: Iterable[dict[str, Any]]) -> Pat
 async def replay_usage(database: Database, lines: list[bytes]) -> tuple[int, int]:
     """Write the usage records of a dead-letter file's lines (one at a time): (written,
     still refused)."""
+    rows = [_usage_row(number, line) for number, line in enumerate(lines, 1) if line.strip()]
     inserter = BatchInserter(database, USAGE_TABLE, USAGE_CONFLICT)
     written = refused = 0
     try:
-        for line in lines:
-            if not line.strip():
-                continue
-            row = orjson.loads(line)
-            row["created_at"] = datetime.fromisoformat(row["created_at"])
+        for row in rows:
             try:
                 await inserter.insert([row])
                 written += 1
@@ -51,3 +49,19 @@ async def replay_usage(database: Database, lines: list[bytes]) -> tuple[int, int
     finally:
         inserter.close()
     return written, refused
+
+
+def _usage_row(number: int, line: bytes) -> dict[str, Any]:
+    """A dead-letter line as the usage row it holds; ``InvalidRequest`` naming the line
+    when it holds none (another file given by mistake), before anything is written."""
+    try:
+        row = orjson.loads(line)
+        if not isinstance(row, dict) or not isinstance(row.get("created_at"), str):
+            raise ValueError("no usage record")
+        row["created_at"] = datetime.fromisoformat(row["created_at"])
+    except ValueError as error:
+        raise InvalidRequest(
+            f"line {number} is not a usage record of a dead-letter file ({error}); nothing "
+            "was written."
+        ) from None
+    return row
