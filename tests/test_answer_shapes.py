@@ -178,3 +178,28 @@ def test_an_answer_is_priced_at_the_model_it_was_sent_to_not_the_one_it_names(
     usage = TokenUsage(prompt_tokens=row.prompt_tokens, completion_tokens=row.completion_tokens)
     assert row.cost_nano_usd == prices.cost_nano("gpt-4o-mini", usage)
     assert row.cost_nano_usd != prices.cost_nano("gpt-4o-2024-05-13", usage)
+
+
+WRITTEN_BACK = "[email_1], [EMAIL 1], [EMAIL-01], \\[EMAIL\\_1\\], ［EMAIL_1］ and [EMAIL1]"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_a_placeholder_written_back_in_another_form_is_restored(
+    scripted: tuple[RunningGateway, ScriptedUpstream], stream: bool
+) -> None:
+    """A model may change a placeholder's case, separator, padding or brackets: each form
+    still gets the value back, and nothing of the placeholder is left."""
+    gateway, upstream = scripted
+    if stream:
+        pieces = [WRITTEN_BACK[i : i + 3] for i in range(0, len(WRITTEN_BACK), 3)]
+        upstream.answers.append([*(chunk({"content": p}) for p in pieces), chunk({}, "stop")])
+        text = "".join(c.choices[0].delta.content or "" for c in ask(gateway, stream=True))
+    else:
+        message = {"role": "assistant", "content": WRITTEN_BACK}
+        upstream.answers.append(
+            {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+             "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+             "usage": USAGE}
+        )  # fmt: skip
+        text = ask(gateway).choices[0].message.content
+    assert text == f"{EMAIL}, {EMAIL}, {EMAIL}, {EMAIL}, {EMAIL} and {EMAIL}"

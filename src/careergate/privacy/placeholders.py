@@ -31,7 +31,21 @@ PLACEHOLDER = re.compile(
     + "|".join(kind.value for kind in PiiKind)
     + r")_(\d{1,4})(?:_(GIVEN|FAMILY))?(?:_(\d{1,3}))?\]"
 )
-LONGEST_PLACEHOLDER = max(len(kind.value) for kind in PiiKind) + len("[_9999_FAMILY_999]")
+_SEPARATOR = r"(?:\\?[ _-])"
+WRITTEN_PLACEHOLDER = re.compile(
+    r"\\?[\[［][ ]?("
+    + "|".join(kind.value for kind in PiiKind)
+    + rf"){_SEPARATOR}?0*(\d{{1,4}})(?:{_SEPARATOR}(GIVEN|FAMILY))?(?:{_SEPARATOR}0*(\d{{1,3}}))?"
+    r"[ ]?\\?[\]］]",
+    re.IGNORECASE,
+)
+"""A placeholder as a model may write it back: in another case, with a space, a hyphen
+or no separator for the underscore, its number zero-padded, its brackets full-width or
+escaped for Markdown (``[person_1]``, ``[PERSON 1]``, ``\\[PERSON\\_1\\]``). Each is put
+back like the placeholder it stands for."""
+LONGEST_PLACEHOLDER = max(len(kind.value) for kind in PiiKind) + len("[_9999_FAMILY_999]") + 5
+"""The longest text a placeholder, as written back, may take (three escapes and two
+spaces more than its own form)."""
 
 
 _NAME = {kind: kind.value for kind in PiiKind}
@@ -55,6 +69,17 @@ def taken_numbers(texts: Iterable[str]) -> set[tuple[str, int]]:
         if "[" in text
         for match in PLACEHOLDER.finditer(text)
     }
+
+
+def _canonical(match: re.Match[str]) -> str:
+    """The placeholder a written-back one stands for (``[PERSON_1_GIVEN]``)."""
+    kind, number, part, index = match.groups()
+    canonical = f"[{kind.upper()}_{int(number)}"
+    if part is not None:
+        canonical += f"_{part.upper()}"
+    if index is not None:
+        canonical += f"_{int(index)}"
+    return canonical + "]"
 
 
 class Placeholders:
@@ -172,16 +197,18 @@ class Placeholders:
     def restore(self, text: str, *, in_json: bool = False) -> str:
         """``text`` with every placeholder of this request replaced by its value (escaped
         for a JSON string when ``in_json``: tool arguments, structured output)."""
-        if self.mask or "[" not in text:
+        if self.mask or ("[" not in text and "［" not in text):
             return text
 
         def value_of(match: re.Match[str]) -> str:
             value = self._value.get(match.group(0))
             if value is None:
-                return match.group(0)
+                value = self._value.get(_canonical(match))
+                if value is None:
+                    return match.group(0)
             return orjson.dumps(value).decode()[1:-1] if in_json else value
 
-        return PLACEHOLDER.sub(value_of, text)
+        return WRITTEN_PLACEHOLDER.sub(value_of, text)
 
     @property
     def restorable(self) -> bool:

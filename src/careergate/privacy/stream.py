@@ -23,9 +23,12 @@ class StreamRestorer:
 
     def feed(self, key: Key, piece: str, in_json: bool) -> str:
         pending = self._held.pop(key, "") + piece
-        cut = pending.rfind("[")
-        if cut >= 0 and "]" not in pending[cut:] and len(pending) - cut < LONGEST_PLACEHOLDER:
-            self._held[key] = pending[cut:]
+        cut = max(pending.rfind("["), pending.rfind("［"))
+        if cut > 0 and pending[cut - 1] == "\\":
+            cut -= 1  # a bracket escaped for Markdown: the escape is the placeholder's
+        rest = pending[cut:]
+        if cut >= 0 and "]" not in rest and "］" not in rest and len(rest) < LONGEST_PLACEHOLDER:
+            self._held[key] = rest
             pending = pending[:cut]
         return self._placeholders.restore(pending, in_json=in_json)
 
