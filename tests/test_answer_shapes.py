@@ -29,6 +29,7 @@ class ScriptedUpstream:
 
     def __init__(self) -> None:
         self.answers: list[dict[str, Any] | list[dict[str, Any]]] = []
+        self.bodies: list[dict[str, Any]] = []
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,7 +39,9 @@ class ScriptedUpstream:
                 self._send("application/json", b'{"object": "list", "data": []}')
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["content-length"]))
+                upstream.bodies.append(
+                    json.loads(self.rfile.read(int(self.headers["content-length"])))
+                )
                 answer = upstream.answers.pop(0)
                 if isinstance(answer, list):
                     events = [*(json.dumps(event) for event in answer), "[DONE]"]
@@ -203,3 +206,22 @@ def test_a_placeholder_written_back_in_another_form_is_restored(
         )  # fmt: skip
         text = ask(gateway).choices[0].message.content
     assert text == f"{EMAIL}, {EMAIL}, {EMAIL}, {EMAIL}, {EMAIL} and {EMAIL}"
+
+
+def test_a_predicted_output_is_protected_like_the_messages(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    """A prediction is the text being edited (a resume, a letter)."""
+    gateway, upstream = scripted
+    upstream.answers.append(
+        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "message": {"role": "assistant", "content": "[EMAIL_1]"},
+                      "finish_reason": "stop"}], "usage": USAGE}
+    )  # fmt: skip
+    answer = gateway.client().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Tidy my contact line."}],
+        prediction={"type": "content", "content": f"Contact: {EMAIL}"},
+    )
+    assert EMAIL not in json.dumps(upstream.bodies[-1])
+    assert answer.choices[0].message.content == EMAIL

@@ -294,3 +294,20 @@ def test_context_a_response_pulls_from_the_upstream_is_held_at_the_context_windo
     reference = [{"type": "item_reference", "id": "msg_1"}]
     with pytest.raises(openai.RateLimitError):
         client.responses.create(model="gpt-4o-mini", input=reference, max_output_tokens=20)  # type: ignore[arg-type]
+
+
+def test_a_stored_prompts_variables_are_protected_like_the_input(
+    gateway: RunningGateway,
+) -> None:
+    """The variables of a stored prompt are put into its input upstream."""
+    gateway.fake.reset()
+    client = gateway.client()
+    client.responses.create(
+        model="gpt-4o-mini",
+        input="Write the letter.",
+        prompt={"id": "pmpt_1", "variables": {"email": "jane.doe@example.com"}},
+    )
+    sent = [r.body for r in gateway.fake.requests if r.path.endswith("/responses")]
+    assert sent
+    assert "jane.doe@example.com" not in json.dumps(sent[-1])
+    assert sent[-1]["prompt"]["variables"]["email"].startswith("[EMAIL_")

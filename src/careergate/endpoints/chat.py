@@ -195,6 +195,9 @@ class ChatCompletions(EndpointSpec):
         for message in body["messages"]:
             if isinstance(message, dict):
                 message_slots(message, slots)
+        prediction = body.get("prediction")
+        if isinstance(prediction, dict):  # the text being edited: a resume, a letter
+            message_slots(prediction, slots)
         return slots
 
     def participant_slots(self, body: Json) -> list[Slot]:

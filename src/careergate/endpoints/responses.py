@@ -301,6 +301,12 @@ class Responses(EndpointSpec):
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict):
                 slots.extend(_item_slots(item))
+        prompt = body.get("prompt")
+        variables = prompt.get("variables") if isinstance(prompt, dict) else None
+        if isinstance(variables, dict):  # put into a stored prompt upstream: its input too
+            slots.extend(
+                Slot(variables, name) for name, v in variables.items() if isinstance(v, str)
+            )
         return slots
 
     def participant_slots(self, body: Json) -> list[Slot]:

@@ -8,6 +8,7 @@ import orjson
 from starlette.responses import Response
 
 from careergate.errors import GatewayError
+from careergate.security.secrets import find_secrets, replace_spans
 
 SANDBOX_HEADER = "x-careergate-sandbox"
 
@@ -30,7 +31,14 @@ def raw_error(
     headers.update(error.headers)
     # The official SDKs obey this header: no pointless client retries of a final error.
     headers["x-should-retry"] = "true" if error.retryable else "false"
-    return error.status, orjson.dumps(error.body(request_id)), headers
+    body = error.body(request_id)
+    fields = body["error"]
+    for name in ("message", "param"):
+        # A message may quote what the caller sent (an id in a path, a model's name): a
+        # credential there is not written back, nor into a log that records the answer.
+        if isinstance(text := fields.get(name), str) and (spans := find_secrets(text)):
+            fields[name] = replace_spans(text, spans)
+    return error.status, orjson.dumps(body), headers
 
 
 def error_response(
