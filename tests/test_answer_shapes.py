@@ -225,3 +225,44 @@ def test_a_predicted_output_is_protected_like_the_messages(
     )
     assert EMAIL not in json.dumps(upstream.bodies[-1])
     assert answer.choices[0].message.content == EMAIL
+
+
+def test_descriptions_metadata_stop_sequences_and_the_end_user_are_protected(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    """Besides the messages, what the model reads (tools' and the answer format's
+    descriptions and enums, stop sequences) and what the upstream keeps (metadata) is
+    pseudonymised; the end user's id goes as a stable digest, as OpenAI asks."""
+    gateway, upstream = scripted
+    upstream.answers.extend(
+        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"},
+                      "finish_reason": "stop"}], "usage": USAGE}
+        for _ in range(2)
+    )  # fmt: skip
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "send",
+            "description": f"Sends mail from {EMAIL}",
+            "parameters": {
+                "type": "object",
+                "properties": {"to": {"type": "string", "enum": [EMAIL, "team@acme.test"]}},
+            },
+        },
+    }
+    client = gateway.client(gateway.create_key(act_for_users=True))
+    for _ in range(2):
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "Send it."}],
+            tools=[tool],  # type: ignore[list-item]
+            metadata={"owner": EMAIL},
+            stop=[EMAIL],
+            user=EMAIL,
+        )
+    first, second = upstream.bodies[-2:]
+    assert EMAIL not in json.dumps(first)
+    assert first["tools"][0]["function"]["name"] == "send"
+    assert first["user"].startswith("cg-")
+    assert first["user"] == second["user"]  # stable: the upstream still tells users apart

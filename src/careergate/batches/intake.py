@@ -31,7 +31,7 @@ from careergate.budgets.ledger import Attribution, BudgetLedger
 from careergate.endpoints.spec import UnboundedCost
 from careergate.errors import GatewayError
 from careergate.models.chooser import ModelChooser
-from careergate.privacy.shield import EXTENSION, PrivacyShield
+from careergate.privacy.shield import EXTENSION, PrivacyShield, digest_end_user
 from careergate.security.prompt_secrets import PromptSecrets
 from careergate.settings import PrivacyMode
 from careergate.tokenizer import TokenCounter
@@ -164,6 +164,7 @@ class LineChecks:
         )
         if protection is None:
             return {}, False, (), "off"
+        digest_end_user(line.body)
         refusal = protection.refusal()
         if refusal is not None:
             raise refusal

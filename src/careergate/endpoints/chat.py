@@ -14,7 +14,7 @@ from careergate.endpoints.chat_cost import (
 )
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.facts import ModelFacts
-from careergate.endpoints.slots import Slot, TextRestorer
+from careergate.endpoints.slots import Slot, TextRestorer, label_slots, schema_slots
 from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamAssembler, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
@@ -198,6 +198,11 @@ class ChatCompletions(EndpointSpec):
         prediction = body.get("prediction")
         if isinstance(prediction, dict):  # the text being edited: a resume, a letter
             message_slots(prediction, slots)
+        # What else the model reads or the upstream keeps: tools' and the answer format's
+        # descriptions, the caller's metadata and stop sequences.
+        for field in ("tools", "functions", "response_format"):
+            slots.extend(schema_slots(body.get(field)))
+        slots.extend(label_slots(body))
         return slots
 
     def participant_slots(self, body: Json) -> list[Slot]:

@@ -28,7 +28,7 @@ from careergate.endpoints.responses_cache import (
     ResponsesCache,
     response_events,
 )
-from careergate.endpoints.slots import Slot, TextRestorer
+from careergate.endpoints.slots import Slot, TextRestorer, label_slots, schema_slots
 from careergate.endpoints.spec import (
     CacheForm,
     EndpointSpec,
@@ -59,6 +59,10 @@ def _item_slots(item: dict[str, Any]) -> Iterator[Slot]:
                     field = "refusal" if part.get("type") == "refusal" else "text"
                     if isinstance(part.get(field), str):
                         yield Slot(part, field)
+    elif kind == "reasoning" and isinstance(item.get("summary"), list):
+        for part in item["summary"]:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                yield Slot(part, "text")
     elif kind == "function_call" and isinstance(item.get("arguments"), str):
         yield Slot(item, "arguments", in_json=True)
     elif kind == "function_call_output":
@@ -301,6 +305,9 @@ class Responses(EndpointSpec):
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict):
                 slots.extend(_item_slots(item))
+        for field in ("tools", "text"):  # their descriptions, and the answer format's
+            slots.extend(schema_slots(body.get(field)))
+        slots.extend(label_slots(body))
         prompt = body.get("prompt")
         variables = prompt.get("variables") if isinstance(prompt, dict) else None
         if isinstance(variables, dict):  # put into a stored prompt upstream: its input too

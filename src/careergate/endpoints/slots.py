@@ -47,6 +47,46 @@ class TokenSlot(Slot):
         self.container[self.key] = self.encoding.encode(value, disallowed_special=())
 
 
+_SCHEMA_TEXTS = ("description", "title")
+
+
+def schema_slots(schema: Any) -> list[Slot]:
+    """The texts of a JSON Schema a model reads (descriptions, titles, string ``enum``
+    values, a string ``default``), however deep; walked with a stack of its own."""
+    slots: list[Slot] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for field in _SCHEMA_TEXTS:
+                if isinstance(node.get(field), str):
+                    slots.append(Slot(node, field))
+            if isinstance(node.get("default"), str):
+                slots.append(Slot(node, "default"))
+            values = node.get("enum")
+            if isinstance(values, list):
+                slots.extend(Slot(values, i) for i, v in enumerate(values) if isinstance(v, str))
+            stack.extend(v for k, v in node.items() if k != "enum" and isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return slots
+
+
+def label_slots(body: Any) -> list[Slot]:
+    """The string values of a request's ``metadata`` and its ``stop`` sequences: the
+    caller's own labels, which the upstream keeps or reads."""
+    slots: list[Slot] = []
+    metadata = body.get("metadata")
+    if isinstance(metadata, dict):
+        slots.extend(Slot(metadata, k) for k, v in metadata.items() if isinstance(v, str))
+    stop = body.get("stop")
+    if isinstance(stop, str):
+        slots.append(Slot(body, "stop"))
+    elif isinstance(stop, list):
+        slots.extend(Slot(stop, i) for i, v in enumerate(stop) if isinstance(v, str))
+    return slots
+
+
 Key = tuple[int, int]
 """Which text of a stream a piece belongs to (a choice or output item, and a part)."""
 

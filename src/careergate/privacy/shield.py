@@ -17,6 +17,7 @@ user is added to it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from careergate.privacy.subject_directory import SubjectDirectory
 from careergate.settings import PrivacyMode
 
 EXTENSION = "careergate"
+END_USER_FIELDS = ("user", "safety_identifier")
+"""OpenAI's fields naming the end user, for its abuse monitoring."""
 HANDLED = {
     PrivacyMode.OFF: "off",
     PrivacyMode.PSEUDONYMISE: "pseudonymised",
@@ -240,3 +243,20 @@ def subject_of_document(document: Any, where: str = "body") -> SubjectSpec:
         raise InvalidRequest(
             f"'{where}.subject.{field}': {error['msg']}.", param=f"{where}.subject.{field}"
         ) from None
+
+
+def digest_end_user(body: dict[str, Any]) -> bool:
+    """Replace the end user's id in ``body`` (``user``, ``safety_identifier``) by a
+    digest of it; whether one was there. OpenAI asks for an id that names no one ("hash
+    their username or email address") and keeps it; callers send what they have, often
+    an email. The digest is stable, so the upstream still tells users apart."""
+    replaced = False
+    for field in END_USER_FIELDS:
+        value = body.get(field)
+        if isinstance(value, str) and value and not value.startswith(_DIGESTED):
+            body[field] = _DIGESTED + hashlib.sha256(value.encode()).hexdigest()[:32]
+            replaced = True
+    return replaced
+
+
+_DIGESTED = "cg-"

@@ -1,10 +1,10 @@
-"""The privacy step: personal data replaced in the body before it leaves, and
-careergate's own request field taken out of it."""
+"""The privacy step: personal data replaced in the body before it leaves, the end user's
+id digested, and careergate's own request field taken out of it."""
 
 from __future__ import annotations
 
 from careergate.core.call import Call, Reply, StreamReply
-from careergate.privacy.shield import EXTENSION, PrivacyShield
+from careergate.privacy.shield import EXTENSION, PrivacyShield, digest_end_user
 
 
 class ProtectPersonalData:
@@ -27,6 +27,8 @@ class ProtectPersonalData:
         )
         if protection is None:
             return None
+        if digest_end_user(call.body):
+            call.changed()
         outcome = call.outcome
         if protection.replaced or outcome.pii_action == "off":  # else the secrets step's
             outcome.pii_kinds = tuple(sorted({*outcome.pii_kinds, *protection.kinds}))
