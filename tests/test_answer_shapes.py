@@ -79,7 +79,15 @@ def scripted(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[RunningGateway, ScriptedUpstream]]:
     upstream = ScriptedUpstream()
-    deployments = [{"name": "s", "provider": "openai-compatible", "base_url": upstream.base_url}]
+    deployments = [
+        {
+            "name": "s",
+            "provider": "openai-compatible",
+            "base_url": upstream.base_url,
+            # A public name served by another model: priced as the model it is sent to.
+            "models": {"gpt-4o-mini": "gpt-4o-mini", "gpt-4o": "gpt-4o-mini"},
+        }
+    ]
     settings = gateway_settings(
         tmp_path_factory.mktemp("shapes"),
         deployments,
@@ -231,7 +239,7 @@ def test_descriptions_metadata_stop_sequences_and_the_end_user_are_protected(
     scripted: tuple[RunningGateway, ScriptedUpstream],
 ) -> None:
     """Besides the messages, what the model reads (tools' and the answer format's
-    descriptions and enums, stop sequences) and what the upstream keeps (metadata) is
+    descriptions, stop sequences) and what the upstream keeps (metadata) is
     pseudonymised; the end user's id goes as a stable digest, as OpenAI asks."""
     gateway, upstream = scripted
     upstream.answers.extend(
@@ -262,7 +270,74 @@ def test_descriptions_metadata_stop_sequences_and_the_end_user_are_protected(
             user=EMAIL,
         )
     first, second = upstream.bodies[-2:]
-    assert EMAIL not in json.dumps(first)
-    assert first["tools"][0]["function"]["name"] == "send"
+    function = first["tools"][0]["function"]
+    assert EMAIL not in json.dumps({**first, "tools": None})
+    assert EMAIL not in function["description"]
+    assert function["name"] == "send"
+    # An enum holds values an answer must repeat as written: they are not replaced.
+    assert function["parameters"]["properties"]["to"]["enum"] == [EMAIL, "team@acme.test"]
     assert first["user"].startswith("cg-")
     assert first["user"] == second["user"]  # stable: the upstream still tells users apart
+
+
+def test_a_public_name_is_priced_as_the_model_it_is_sent_to(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    gateway, upstream = scripted
+    upstream.answers.append(
+        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"},
+                      "finish_reason": "stop"}], "usage": USAGE}
+    )  # fmt: skip
+    raw = gateway.client().chat.completions.with_raw_response.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "Hi"}]
+    )
+    assert upstream.bodies[-1]["model"] == "gpt-4o-mini"
+    row = gateway.usage_record(raw.headers["x-request-id"])
+    usage = TokenUsage(prompt_tokens=row.prompt_tokens, completion_tokens=row.completion_tokens)
+    assert row.cost_nano_usd == PriceCatalogue.shipped().cost_nano("gpt-4o-mini", usage)
+
+
+@pytest.mark.parametrize(
+    ("written", "restored"),
+    [
+        ("C:\\Users\\[EMAIL_1]\\Docs", f"C:\\Users\\{EMAIL}\\Docs"),
+        (
+            "See [the STAR method][link1] and [Person 1].",
+            "See [the STAR method][link1] and [Person 1].",
+        ),
+    ],
+)
+def test_text_that_only_looks_like_a_placeholder_is_left_as_written(
+    scripted: tuple[RunningGateway, ScriptedUpstream], written: str, restored: str
+) -> None:
+    """A path's backslash before a placeholder is not an escape; a Markdown label
+    (``[link1]``) is none, and a form the caller's own text uses (a template's
+    "[Person 1]") keeps its number from every value."""
+    gateway, upstream = scripted
+    upstream.answers.append(
+        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+         "choices": [{"index": 0, "message": {"role": "assistant", "content": written},
+                      "finish_reason": "stop"}], "usage": USAGE}
+    )  # fmt: skip
+    text = f"Email {EMAIL} and [Person 1]: https://example.org/jane-doe"
+    answer = gateway.client().chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": text}]
+    )
+    assert answer.choices[0].message.content == restored
+
+
+def test_a_body_nested_deeper_than_any_request_needs_is_a_clear_400(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    deep: dict[str, Any] = {}
+    for _ in range(300):
+        deep = {"type": "object", "properties": {"x": deep}}
+    client = scripted[0].client()
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "Hi"}],
+            tools=[{"type": "function", "function": {"name": "f", "parameters": deep}}],
+        )
+    assert "nested more than" in str(refused.value)

@@ -58,10 +58,15 @@ def test_a_retry_after_beyond_the_cap_is_passed_to_the_caller_at_once(
     assert len(gateway.fake.requests) == 1
 
 
-def test_a_dropped_connection_is_retried(gateway: RunningGateway) -> None:
+def test_an_answer_dropped_midway_is_not_sent_again(gateway: RunningGateway) -> None:
+    """Its 2xx status came: the upstream generated (and bills) the answer, so neither the
+    gateway nor, told by ``x-should-retry``, the SDK sends it again."""
     gateway.fake.faults.enqueue(Fault(disconnect_after_chunks=0))
-    gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
-    assert len(gateway.fake.requests) == 2
+    with pytest.raises(openai.APIStatusError) as caught:
+        gateway.client(max_retries=2).chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert caught.value.status_code == 502
+    assert caught.value.response.headers["x-should-retry"] == "false"
+    assert len(gateway.fake.requests) == 1
 
 
 def test_the_deadline_header_is_kept(gateway: RunningGateway) -> None:

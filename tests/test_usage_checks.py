@@ -351,9 +351,9 @@ def test_the_word_floor_needs_no_tokenizer_and_no_count_goes_below_it() -> None:
 def test_under_a_hard_budget_no_answer_is_charged_more_than_was_held(
     gateway: RunningGateway,
 ) -> None:
-    """A prompt count within the model's context window but beyond what the request could
-    hold (every input counted high) is not believed under a budget: an upstream that
-    over-reports cannot push a budget past its limit."""
+    """A prompt count within the model's context window but beyond the worst case the
+    request's hold was priced for is charged the hold: an upstream that over-reports
+    cannot push a budget past its limit."""
     exact = honest(gateway)
     budget = ledger_call(
         gateway.settings,
@@ -367,8 +367,8 @@ def test_under_a_hard_budget_no_answer_is_charged_more_than_was_held(
     key = gateway.create_key(user="held-to-it")
     gateway.fake.faults.enqueue(Fault(usage={"prompt_tokens": 120_000}))
     row = gateway.usage_record(send(gateway, key, stream=False, max_tokens=50))
-    assert row.prompt_tokens == exact["prompt_tokens"]
-    assert row.usage_corrected == "prompt_over_context"
+    assert exact["prompt_tokens"] <= row.prompt_tokens < 1_000  # the hold's worst case
+    assert row.usage_corrected == "over_hold"
     for _ in range(100):
         charged, reserved = ledger_call(gateway.settings, "spent", budget)
         if reserved == 0:

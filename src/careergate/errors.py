@@ -115,6 +115,7 @@ class UpstreamAnswerBroken(UpstreamError):
     ``attempts`` how many were made, for its usage record."""
 
     default_code = "upstream_answer_interrupted"
+    retryable = False  # the SDKs would send it again, and it would be billed again
 
     def __init__(self, message: str, target: Any, attempts: int) -> None:
         super().__init__(message)

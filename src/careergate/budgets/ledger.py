@@ -192,11 +192,11 @@ class BudgetLedger:
     ) -> Budget:
         if limit_nano_usd <= 0:
             raise InvalidRequest("a budget's limit must be above zero")
+        if scope is Scope.PLATFORM:
+            subject = "*"
         for what, value in (("subject", subject), ("name", name)):
             if not 0 < len(value) <= MAX_LABEL:
                 raise InvalidRequest(f"a budget's {what} must be 1 to {MAX_LABEL} characters")
-        if scope is Scope.PLATFORM:
-            subject = "*"
         row = BudgetRow(
             id=uuid.uuid4().hex,
             name=name,

@@ -39,11 +39,13 @@ class Settlement:
             return
         outcome.settled = True
         record = outcome.record()
-        target = outcome.target.model if outcome.target else None
-        # The price of the model the request was sent to, which its budget hold was priced
-        # at: the answer's own ``model`` is the upstream's word, recorded but not billed by.
+        target = outcome.target
+        # The price of the model the request was sent to, looked up as its budget hold was
+        # priced (the upstream's name for it, then the public one): the answer's own
+        # ``model`` is the upstream's word, recorded but not billed by.
+        sent = (target.upstream_model, target.model) if target else (None, None)
         record.cost_nano_usd = self.prices.request_cost(
-            record.usage, record.created_at.date(), (target, record.model_served)
+            record.usage, record.created_at.date(), (*sent, record.model_served)
         )
         if outcome.cache_saved is not None:  # a hit: what its answer cost the first time
             saved = self.prices.request_cost(

@@ -10,7 +10,7 @@ from careergate.endpoints.slots import Slot, TokenSlot
 from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
-from careergate.tokenizer.encodings import encoding_name_for_model, get_encoding
+from careergate.tokenizer.encodings import get_encoding, known_encoding_name
 from careergate.usage.checks import Ceilings
 from careergate.usage.record import TokenUsage
 
@@ -60,21 +60,22 @@ class Embeddings(EndpointSpec):
 
     def token_slots(self, body: Json) -> list[Slot]:
         """Inputs sent as token ids (one array, or an array of them), read as the text
-        they encode in the model's encoding (loaded by the first such request)."""
+        they encode in the model's encoding (loaded by the first such request). Only for
+        a model whose encoding is known: ids read in another encoding are another text,
+        and written back they would change the input."""
         inputs = body.get("input")
         if not isinstance(inputs, list) or not inputs:
             return []
+        name = known_encoding_name(str(body.get("model")))
+        if name is None:
+            return []
         if all(type(item) is int for item in inputs):  # one input, as token ids
-            return [TokenSlot(body, "input", encoding=self._encoding(body))]
+            return [TokenSlot(body, "input", encoding=get_encoding(name))]
         arrays = [i for i, item in enumerate(inputs) if isinstance(item, list) and item]
         if not arrays:
             return []
-        encoding = self._encoding(body)
+        encoding = get_encoding(name)
         return [TokenSlot(inputs, i, encoding=encoding) for i in arrays]
-
-    @staticmethod
-    def _encoding(body: Json) -> object:
-        return get_encoding(encoding_name_for_model(str(body.get("model"))))
 
     def participant_slots(self, body: Json) -> list[Slot]:
         return []

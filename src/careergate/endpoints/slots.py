@@ -51,25 +51,24 @@ _SCHEMA_TEXTS = ("description", "title")
 
 
 def schema_slots(schema: Any) -> list[Slot]:
-    """The texts of a JSON Schema a model reads (descriptions, titles, string ``enum``
-    values, a string ``default``), however deep; walked with a stack of its own."""
+    """The prose of a JSON Schema a model reads (descriptions and titles), however deep;
+    walked with a stack of its own. Not its ``enum`` or ``const`` values: an answer
+    must hold them as written, and the model must see them so."""
     slots: list[Slot] = []
     stack = [schema]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            for field in _SCHEMA_TEXTS:
-                if isinstance(node.get(field), str):
-                    slots.append(Slot(node, field))
-            if isinstance(node.get("default"), str):
-                slots.append(Slot(node, "default"))
-            values = node.get("enum")
-            if isinstance(values, list):
-                slots.extend(Slot(values, i) for i, v in enumerate(values) if isinstance(v, str))
-            stack.extend(v for k, v in node.items() if k != "enum" and isinstance(v, dict | list))
+            slots.extend(Slot(node, f) for f in _SCHEMA_TEXTS if isinstance(node.get(f), str))
+            values = (v for k, v in node.items() if k not in _VALUES)
+            stack.extend(v for v in values if isinstance(v, dict | list))
         elif isinstance(node, list):
             stack.extend(v for v in node if isinstance(v, dict | list))
     return slots
+
+
+_VALUES = frozenset({"enum", "const", "default", "examples"})
+"""Schema keywords whose strings are values, not prose."""
 
 
 def label_slots(body: Any) -> list[Slot]:

@@ -25,6 +25,24 @@ from careergate.usage.record import TokenUsage
 Json = dict[str, Any]
 
 
+MAX_DEPTH = 200
+"""The deepest a request body may nest: the JSON writer the gateway sends it with stops
+at 254 levels, and no API request needs a tenth of that."""
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Whether ``document`` nests deeper than ``limit`` (walked with a stack of its own;
+    only for a body with more brackets than that, so most bodies are not walked)."""
+    stack = [(document, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 class UnboundedCost(InvalidRequest):
     """A request whose worst case no rule bounds (audio, files): it cannot be held under a
     hard budget."""
@@ -193,6 +211,11 @@ class EndpointSpec(ABC):
             ) from None
         if not isinstance(body, dict):
             raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
+        if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _deeper_than(body, MAX_DEPTH):
+            raise InvalidRequest(
+                f"The request body is nested more than {MAX_DEPTH} levels deep.",
+                code="invalid_json",
+            )
         model = require_present(body, "model")
         require(
             isinstance(model, str) and model != "", "'model' must be a non-empty string.", "model"

@@ -26,22 +26,19 @@ from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.known import PHONE_CORE_DIGITS, fold, name_parts
 from careergate.privacy.subject import Subject
 
-PLACEHOLDER = re.compile(
-    r"\[("
-    + "|".join(kind.value for kind in PiiKind)
-    + r")_(\d{1,4})(?:_(GIVEN|FAMILY))?(?:_(\d{1,3}))?\]"
-)
-_SEPARATOR = r"(?:\\?[ _-])"
+_KINDS = "|".join(kind.value for kind in PiiKind)
+PLACEHOLDER = re.compile(rf"\[({_KINDS})_(\d{{1,4}})(?:_(GIVEN|FAMILY))?(?:_(\d{{1,3}}))?\]")
+_SEPARATOR = r"\\?[ _-]"
 WRITTEN_PLACEHOLDER = re.compile(
-    r"\\?[\[［][ ]?("
-    + "|".join(kind.value for kind in PiiKind)
-    + rf"){_SEPARATOR}?0*(\d{{1,4}})(?:{_SEPARATOR}(GIVEN|FAMILY))?(?:{_SEPARATOR}0*(\d{{1,3}}))?"
-    r"[ ]?\\?[\]］]",
-    re.IGNORECASE,
+    r"(?P<escaped>\\)?[\[［][ ]?"
+    rf"(?:(?P<kind>(?i:{_KINDS})){_SEPARATOR}|(?P<joined>{_KINDS}))0*(?P<number>\d{{1,4}})"
+    rf"(?:{_SEPARATOR}(?P<part>(?i:GIVEN|FAMILY)))?(?:{_SEPARATOR}0*(?P<index>\d{{1,3}}))?"
+    r"[ ]?(?(escaped)\\)[\]］]"
 )
-"""A placeholder as a model may write it back: in another case, with a space, a hyphen
-or no separator for the underscore, its number zero-padded, its brackets full-width or
-escaped for Markdown (``[person_1]``, ``[PERSON 1]``, ``\\[PERSON\\_1\\]``). Each is put
+"""A placeholder as a model may write it back: in another case or with a space or a
+hyphen for the underscore (``[person_1]``, ``[PERSON 1]``, ``[Email-01]``), zero-padded,
+in full-width brackets, escaped for Markdown (``\\[PERSON\\_1\\]``: both brackets), or
+run together in capitals (``[EMAIL1]``, not a Markdown label's ``[link1]``). Each is put
 back like the placeholder it stands for."""
 LONGEST_PLACEHOLDER = max(len(kind.value) for kind in PiiKind) + len("[_9999_FAMILY_999]") + 5
 """The longest text a placeholder, as written back, may take (three escapes and two
@@ -62,22 +59,23 @@ def _normal(kind: PiiKind, value: str) -> str:
 
 
 def taken_numbers(texts: Iterable[str]) -> set[tuple[str, int]]:
-    """The placeholder numbers (kind, number) that already stand in ``texts``."""
+    """The placeholder numbers (kind, number) that already stand in ``texts``, in any
+    form a placeholder is restored from (a template's "[Person 1]" is left as written)."""
     return {
-        (match.group(1), int(match.group(2)))
+        ((match.group("kind") or match.group("joined")).upper(), int(match.group("number")))
         for text in texts
-        if "[" in text
-        for match in PLACEHOLDER.finditer(text)
+        if "[" in text or "［" in text
+        for match in WRITTEN_PLACEHOLDER.finditer(text)
     }
 
 
 def _canonical(match: re.Match[str]) -> str:
     """The placeholder a written-back one stands for (``[PERSON_1_GIVEN]``)."""
-    kind, number, part, index = match.groups()
-    canonical = f"[{kind.upper()}_{int(number)}"
-    if part is not None:
+    kind = (match.group("kind") or match.group("joined")).upper()
+    canonical = f"[{kind}_{int(match.group('number'))}"
+    if (part := match.group("part")) is not None:
         canonical += f"_{part.upper()}"
-    if index is not None:
+    if (index := match.group("index")) is not None:
         canonical += f"_{int(index)}"
     return canonical + "]"
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -253,10 +254,11 @@ def digest_end_user(body: dict[str, Any]) -> bool:
     replaced = False
     for field in END_USER_FIELDS:
         value = body.get(field)
-        if isinstance(value, str) and value and not value.startswith(_DIGESTED):
-            body[field] = _DIGESTED + hashlib.sha256(value.encode()).hexdigest()[:32]
+        if isinstance(value, str) and value and not _DIGESTED.fullmatch(value):
+            body[field] = "cg-" + hashlib.sha256(value.encode()).hexdigest()[:32]
             replaced = True
     return replaced
 
 
-_DIGESTED = "cg-"
+_DIGESTED = re.compile(r"cg-[0-9a-f]{32}")
+"""A digest already (a batch line checked again, a request replayed)."""

@@ -7,10 +7,11 @@ anyone who reads the prompt would get. Credentials are found by the one secret d
 (``secrets.py``), which also knows the keys the gateway holds and the caller's own.
 
 Every string of the body is read, not only the texts the privacy step reads: a
-credential is as readable in a tool's description, a schema, ``metadata`` or an image's
-URL as in a message; so are embeddings inputs sent as token ids, as the text they
-encode. Encoded payloads (``data:`` URLs, audio and file data in base64) are left as
-they are: the detector reads text, and a mask written into them would corrupt them.
+credential is as readable in a tool's description, a schema or ``metadata`` as in a
+message; so are embeddings inputs sent as token ids, as the text they encode. Encoded
+payloads (audio and file data in base64) are left as they are: the detector reads text,
+and a mask written into them would corrupt them. In the URLs the upstream fetches
+(images', files'), only passwords and known keys are masked.
 
 - ``mask`` (the default): each credential becomes ``[SECRET]``; nothing comes back.
 - ``refuse``: a request holding one is refused (400 ``secret_refused``).
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.endpoints import EndpointSpec
@@ -140,10 +142,15 @@ class PromptSecrets:
         if mode is SecretsMode.OFF:
             return 0
         known = tuple(known)
+        slots = [*string_slots(body), *endpoint.token_slots(body)]
+        if len(slots) > MANY_STRINGS and not self._in_whole(body, known):
+            return 0
         changed = 0
-        for slot in [*string_slots(body), *endpoint.token_slots(body)]:
+        for slot in slots:
             text = slot.get()
             spans = self.scanner.find_whole(text, known, self._shapes_in)
+            if spans and slot.key in _URL_FIELDS:
+                spans = [span for span in spans if span.kind in _IN_URLS]
             if not spans:
                 continue
             if mode is SecretsMode.REFUSE:
@@ -159,10 +166,26 @@ class PromptSecrets:
             changed += 1
         return changed
 
+    def _in_whole(self, body: dict[str, Any], known: tuple[str, ...]) -> bool:
+        """Whether the body's JSON, as a whole, holds anything the detector finds: one
+        pass over it instead of a look-up per string (a body of a million short strings
+        would hold the event loop for seconds). The JSON is written again, not read as
+        sent, so that no escape (``\\u0041``) hides a credential from it."""
+        return bool(self.scanner.find(orjson.dumps(body).decode(), known))
+
 
 _ENCODED_FIELDS = frozenset({"data", "file_data", "b64_json"})
 """Fields whose strings are base64 payloads (``input_audio.data``, a file part's
 ``file_data``), not text."""
+_URL_FIELDS = frozenset({"url", "image_url", "file_url"})
+"""Fields whose strings are addresses the upstream fetches: in them only a password
+(``user:password@``) and the gateway's and caller's own keys are masked. A presigned
+URL holds its signer's key id by design, and masked it could not be fetched."""
+_IN_URLS = frozenset({"url_password", "known"})
+SHORTEST = 8
+"""No credential the detector finds is shorter (a labelled one: ``pwd=1234``)."""
+MANY_STRINGS = 1_000
+"""Past this many strings, the body is first searched whole."""
 
 
 def string_slots(document: Any) -> Iterator[Slot]:
@@ -181,7 +204,11 @@ def string_slots(document: Any) -> Iterator[Slot]:
             continue
         for key, value in items:
             if isinstance(value, str):
-                if key not in _ENCODED_FIELDS and not value.startswith("data:"):
+                if (
+                    len(value) >= SHORTEST
+                    and key not in _ENCODED_FIELDS
+                    and not value.startswith("data:")  # base64 inside
+                ):
                     yield Slot(node, key)
             elif isinstance(value, dict | list):
                 stack.append(value)

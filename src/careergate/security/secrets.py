@@ -63,9 +63,11 @@ _SETTING_LABEL = (
     r"|access_token|refresh_token)|_pass)[\"']?[ \t]*[:=][ \t]*"
 )
 _SETTING_CLUES = (
-    *("ass", "ASS", "pwd", "PWD", "_secret", "_SECRET", "ecret_key", "ECRET_KEY"),
-    *("_token", "_TOKEN"),
+    *("ass", "ASS", "pwd", "Pwd", "PWD", "_secret", "_Secret", "_SECRET", "ecret_key"),
+    *("ecret_Key", "ECRET_KEY", "_token", "_Token", "_TOKEN"),
 )
+"""The labels' clues in the cases they are written in (the gate before the regular
+expressions is a plain substring search)."""
 
 
 FORMATS: tuple[SecretFormat, ...] = (
@@ -168,17 +170,23 @@ FORMATS: tuple[SecretFormat, ...] = (
     _format("url_password", r"://[^:/?#@\s]+:(?P<secret>[^/?#@\s]+)@", "://"),
     # A password written as a setting (``password=...``, ``client_secret: ...``), also
     # as an environment file names it (``DB_PASSWORD=``, ``SMTP_PASS=``): in quotes, what
-    # they hold; otherwise the rest of the line (a password may hold spaces, ``&`` and
-    # commas), but for its closing punctuation.
+    # they hold (not across the closing quote); otherwise one token, ``&`` and commas
+    # inside, that has a digit or a symbol (``hunter22``, ``Tr0ub4dor&3``): prose after
+    # a label ("Password: at least 8 characters", ``password == confirm``, ``null``) is
+    # not a password. A passphrase of plain words is not found. A value runs to 200
+    # characters at most and is taken without backtracking, so that a text of labels
+    # costs no more than its length.
     _format(
         "password_setting",
-        _SETTING_LABEL + r"(?P<quote>[\"'])(?P<secret>[^\n]+?)(?P=quote)",
+        _SETTING_LABEL + r"(?P<quote>[\"'])(?P<secret>(?:(?!(?P=quote))[^\n]){1,200})(?P=quote)",
         *_SETTING_CLUES,
         flags=re.IGNORECASE,
     ),
     _format(
         "password_setting",
-        _SETTING_LABEL + r"(?=[^\n]{3})(?P<secret>[^\s\"'](?:[^\n]*[^\s\"',;.])?)",
+        _SETTING_LABEL
+        + r"(?![=\"'])(?=[^\s\"'<>]{0,200}?(?:[\d_]|[^\w\s\"'<>,;.:!?)\]}]))"
+        + r"(?P<secret>[^\s\"'<>]{1,200}+)",
         *_SETTING_CLUES,
         flags=re.IGNORECASE,
     ),

@@ -119,6 +119,15 @@ def get_encoding(name: str) -> tiktoken.Encoding:
     return tiktoken.get_encoding(name)
 
 
+def known_encoding_name(model: str) -> str | None:
+    """tiktoken's encoding for a model name it knows; ``None`` for one it does not (an
+    alias, a deployment's own name, a self-hosted model), whose encoding is a guess."""
+    try:
+        return tiktoken.encoding_name_for_model(model)
+    except KeyError:
+        return None
+
+
 def encoding_name_for_model(model: str) -> str:
     """tiktoken's encoding for a model name; models tiktoken does not know get o200k_base.
 

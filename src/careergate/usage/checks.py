@@ -9,10 +9,12 @@ a warning log line (names and numbers, never content) all say so.
 
 What the request could have used: prompt tokens within the model's context window,
 completion tokens within the model's largest output and the request's output ceiling,
-for each choice it asked for (``EndpointSpec.usage_ceilings``), and under a budget
-within the worst case its hold was priced for (``EndpointSpec.worst_case``, which counts
-every input high), cached tokens within the prompt, reasoning tokens within the
-completion. So an upstream that over-reports cannot make a request overrun its budget.
+for each choice it asked for (``EndpointSpec.usage_ceilings``), cached tokens within the
+prompt, reasoning tokens within the completion. Under a budget, a usage beyond the worst
+case its hold was priced for (``EndpointSpec.worst_case``) is charged the hold and
+flagged ``over_hold``: an upstream that over-reports cannot make a request overrun its
+budget, and one whose honest count exceeds careergate's worst case is charged no less
+than was held.
 
 careergate's own count is the request's prompt and the answer's generated text, counted
 with the model's tokenizer. Cached and reasoning tokens cannot be counted from outside:
@@ -56,6 +58,7 @@ COMPLETION_OVER_LIMIT = "completion_over_limit"
 CACHED_OVER_PROMPT = "cached_over_prompt"
 REASONING_OVER_COMPLETION = "reasoning_over_completion"
 PROMPT_UNDER_COUNT = "prompt_under_count"
+OVER_HOLD = "over_hold"
 REASONS = (
     MISSING,
     NOT_INTEGER,
@@ -65,6 +68,7 @@ REASONS = (
     CACHED_OVER_PROMPT,
     REASONING_OVER_COMPLETION,
     PROMPT_UNDER_COUNT,
+    OVER_HOLD,
 )
 """Every reason a usage can be corrected for (a metric label: the set is fixed)."""
 
@@ -83,18 +87,12 @@ chat template adds weighs more than the text."""
 
 @dataclass(slots=True)
 class Ceilings:
-    """The most tokens of each kind a request can truly use (``None``: no bound known)."""
+    """The most tokens of each kind a request can truly use (``None``: no bound known),
+    and the most its budget hold was priced for (``held``, if it has one)."""
 
     prompt: int | None = None
     completion: int | None = None
-
-    def within(self, prompt: int, completion: int) -> Ceilings:
-        """These ceilings, lowered to ``prompt`` and ``completion`` where those are lower
-        (a budget's hold: what the request was priced for before it went upstream)."""
-        return Ceilings(
-            prompt if self.prompt is None else min(self.prompt, prompt),
-            completion if self.completion is None else min(self.completion, completion),
-        )
+    held: TokenUsage | None = None
 
 
 def checked_usage(
@@ -111,9 +109,38 @@ def checked_usage(
     if not isinstance(reported, dict):
         usage = TokenUsage(own_prompt(), own_completion(), estimated=True)
         usage.corrected = MISSING
+    else:
+        usage = _taken(reported, ceilings, own_prompt, own_completion, below_words)
+    return _within_hold(usage, ceilings.held)
+
+
+def _within_hold(usage: TokenUsage, held: TokenUsage | None) -> TokenUsage:
+    """``usage``, charged no more than the hold was priced for (careergate's worst case
+    leaves out what it cannot see; a self-hosted model's template may count more), so
+    that no answer overruns its budget; flagged when cut."""
+    if held is None or (
+        usage.prompt_tokens <= held.prompt_tokens
+        and usage.completion_tokens <= held.completion_tokens
+    ):
         return usage
-    # Each count in turn: taken, or replaced by careergate's own; the first flaw found
-    # is the one recorded. Spelled out rather than looped: every answer passes here.
+    usage.prompt_tokens = min(usage.prompt_tokens, held.prompt_tokens)
+    usage.completion_tokens = min(usage.completion_tokens, held.completion_tokens)
+    usage.cached_tokens = min(usage.cached_tokens, usage.prompt_tokens)
+    usage.reasoning_tokens = min(usage.reasoning_tokens, usage.completion_tokens)
+    usage.corrected = usage.corrected or OVER_HOLD
+    return usage
+
+
+def _taken(
+    reported: Json,
+    ceilings: Ceilings,
+    own_prompt: Callable[[], int],
+    own_completion: Callable[[], int],
+    below_words: Callable[[int], bool] | None,
+) -> TokenUsage:
+    """Each count of ``reported`` in turn: taken, or replaced by careergate's own; the
+    first flaw found is the one recorded. Spelled out rather than looped: every answer
+    passes here."""
     first: str | None = None
     prompt = reported.get("prompt_tokens", _ABSENT)
     flaw = _flaw(prompt, ceilings.prompt, PROMPT_OVER_CONTEXT)

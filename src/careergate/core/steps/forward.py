@@ -59,10 +59,13 @@ class Forward:
         try:
             reply, target = await self._send_along(call, self._sender(call, self.upstream.request))
         except UpstreamAnswerBroken as broken:
-            # Generated and billed, but not received: its prompt is counted, as for a
-            # stream cut short before anything of it arrived.
+            # Generated and billed, but not received: its prompt is counted, and under a
+            # budget its output at what the hold was priced for (its length is unknown).
             outcome.target, outcome.attempts = broken.target, broken.attempts
-            outcome.usage = self.usage.estimate(self._answered(call, broken.target, str))
+            usage = self.usage.estimate(self._answered(call, broken.target, str))
+            if outcome.held is not None:
+                usage.completion_tokens = outcome.held.completion_tokens
+            outcome.usage = usage
             raise
         outcome.attempts = reply.attempts
         if reply.status >= 400:
@@ -174,9 +177,7 @@ class Forward:
         """The answered call, as the usage check sees it."""
         model, spec = target.model, call.endpoint
         ceilings = spec.usage_ceilings(call.body, self.facts(model))
-        held = call.outcome.held
-        if held is not None:  # the hold was priced for no more than this
-            ceilings = ceilings.within(held.prompt_tokens, held.completion_tokens)
+        ceilings.held = call.outcome.held  # what its budget hold was priced for
         name = target.deployment.name
         return Answered(spec, call.body, model, ceilings, generated, name, call.request_id)
 
