@@ -114,6 +114,11 @@ class LineChecks:
             return Intake(lines, plan, None)
         for line, target in zip(lines, targets, strict=True):
             line.body["model"] = target.upstream_model
+            if plan[line.custom_id].pii_action != "off":
+                # As the privacy step does for a request (the lines the gateway runs go
+                # through it): the end user's id as a digest. Not before: a line's user
+                # is whom the gateway attributes and erases it by.
+                digest_end_user(line.body)
         return Intake(lines, plan, deployment)
 
     def _authorise(self, principal: Principal, line: Line) -> str:
@@ -164,7 +169,6 @@ class LineChecks:
         )
         if protection is None:
             return {}, False, (), "off"
-        digest_end_user(line.body)
         refusal = protection.refusal()
         if refusal is not None:
             raise refusal
