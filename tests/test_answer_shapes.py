@@ -201,7 +201,7 @@ def test_a_placeholder_written_back_in_another_form_is_restored(
     """A model may change a placeholder's case, separator, padding or brackets: each form
     still gets the value back, and nothing of the placeholder is left."""
     gateway, upstream = scripted
-    if stream:
+    if stream:  # in pieces of three, so some split right after an escape's backslash
         pieces = [WRITTEN_BACK[i : i + 3] for i in range(0, len(WRITTEN_BACK), 3)]
         upstream.answers.append([*(chunk({"content": p}) for p in pieces), chunk({}, "stop")])
         text = "".join(c.choices[0].delta.content or "" for c in ask(gateway, stream=True))
@@ -255,7 +255,11 @@ def test_descriptions_metadata_stop_sequences_and_the_end_user_are_protected(
             "description": f"Sends mail from {EMAIL}",
             "parameters": {
                 "type": "object",
-                "properties": {"to": {"type": "string", "enum": [EMAIL, "team@acme.test"]}},
+                "properties": {
+                    "to": {"type": "string", "enum": [EMAIL, "team@acme.test"]},
+                    # A property may be named like a keyword: it is a name there.
+                    "examples": {"type": "string", "description": f"Mail {EMAIL} wrote"},
+                },
             },
         },
     }
@@ -273,6 +277,7 @@ def test_descriptions_metadata_stop_sequences_and_the_end_user_are_protected(
     function = first["tools"][0]["function"]
     assert EMAIL not in json.dumps({**first, "tools": None})
     assert EMAIL not in function["description"]
+    assert EMAIL not in function["parameters"]["properties"]["examples"]["description"]
     assert function["name"] == "send"
     # An enum holds values an answer must repeat as written: they are not replaced.
     assert function["parameters"]["properties"]["to"]["enum"] == [EMAIL, "team@acme.test"]
@@ -341,3 +346,19 @@ def test_a_body_nested_deeper_than_any_request_needs_is_a_clear_400(
             tools=[{"type": "function", "function": {"name": "f", "parameters": deep}}],
         )
     assert "nested more than" in str(refused.value)
+
+
+def test_a_placeholder_split_at_any_point_of_a_stream_comes_back_whole(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    """Cut in two at every position, escaped for Markdown or after a path's backslash."""
+    gateway, upstream = scripted
+    for written, restored in (
+        ("Hi \\[EMAIL\\_1\\]!", f"Hi {EMAIL}!"),
+        ("C:\\[EMAIL_1]\\x", f"C:\\{EMAIL}\\x"),
+    ):
+        for cut in range(1, len(written)):
+            pieces = [written[:cut], written[cut:]]
+            upstream.answers.append([*(chunk({"content": p}) for p in pieces), chunk({}, "stop")])
+            text = "".join(c.choices[0].delta.content or "" for c in ask(gateway, stream=True))
+            assert text == restored, (written, cut)

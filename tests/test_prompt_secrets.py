@@ -309,3 +309,34 @@ def test_token_ids_of_a_model_whose_encoding_is_not_known_go_as_they_came(
     finally:
         gateway.fake.state.models = served
     assert gateway.fake.requests[-1].body["input"] == [ids]
+
+
+def test_a_body_of_many_strings_is_read_as_each_string_is(
+    guarded: tuple[RunningGateway, dict[str, str]],
+) -> None:
+    """Past a thousand strings they are first searched together; a credential at the start
+    of a line (after a line break, which JSON writes as two characters) is still found."""
+    gateway, keys = guarded
+    gateway.fake.reset()
+    filler = [
+        {"role": "user", "content": f"Note number {i} about the roadmap."} for i in range(1_100)
+    ]
+    secret = {"role": "user", "content": f"Config:\n{GITHUB}\n{OPENAI}"}
+    gateway.client(keys["plain"]).chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[*filler, secret],  # type: ignore[list-item]
+    )
+    assert not [value for value in (GITHUB, OPENAI) if value in str(gateway.fake.requests[-1].body)]
+
+
+def test_a_long_quoted_token_is_masked_whole(
+    guarded: tuple[RunningGateway, dict[str, str]],
+) -> None:
+    gateway, keys = guarded
+    gateway.fake.reset()
+    token = "Zq8" + "x" * 857
+    gateway.client(keys["plain"]).chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": f'{{"refresh_token": "{token}"}}'}],
+    )
+    assert "xxxxxxxx" not in gateway.fake.requests[-1].body["messages"][0]["content"]

@@ -67,11 +67,19 @@ class BatchHolds:
         if not budgets:
             return 0
         today = now().date()
+        hard = any(budget.hard for budget in budgets)
         cost, prompt, completion = 0, 0, 0
         for line in plan.values():
             price = self.prices.price(line.model, today)
             if price is not None:
                 cost += nano_from_pico(price.cost_pico(line.worst_usage, batch=True))
+            elif hard:  # as the request path: what has no price cannot be held
+                raise InvalidRequest(
+                    f"The model `{line.model}` has no price in the catalogue, so its lines "
+                    "cannot run under a hard budget.",
+                    code="model_not_priced",
+                    param="input_file_id",
+                )
             prompt += line.worst_usage.prompt_tokens
             completion += line.worst_usage.completion_tokens
         worst = WorstCase(cost, TokenUsage(prompt, completion, estimated=True))

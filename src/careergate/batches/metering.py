@@ -30,6 +30,7 @@ from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.storage.batch import dialect_insert, within
 from careergate.storage.database import Database
 from careergate.storage.tables import BatchRow
+from careergate.usage.checks import OVER_HOLD
 from careergate.usage.record import TokenUsage, UsageRecord
 
 Json = dict[str, Any]
@@ -95,7 +96,14 @@ class BatchMeter:
             reported = _usage(line.spec.usage_of(outcome.answer) if line else None)
             # Not taken on trust: an unreadable count is the most the line could be billed.
             usage = reported if reported is not None else _worst(line)
-        cost = self._cost(usage, [served, model], batch_prices, at.date())
+        # Priced as it was held: at the model the line was for, and no more than its
+        # worst case (an upstream that over-reports cannot overrun the batch's budget).
+        cost = self._cost(usage, [model, served], batch_prices, at.date())
+        if line is not None and cost is not None and any(line.worst):  # (0, 0): none held
+            most = self._cost(line.worst_usage, [model], batch_prices, at.date())
+            if most is not None and cost > most:
+                cost = most
+                usage.corrected = usage.corrected or OVER_HOLD
         return UsageRecord(
             request_id=line_request_id(batch.id, outcome.custom_id),
             created_at=at,

@@ -22,14 +22,10 @@ SLACK_TOKENS = 2
 @dataclass(frozen=True, slots=True)
 class WorstCase:
     """What a request holds: the cost, and the tokens it was priced for (on the dearest
-    model of its route, the slack included), which a reconciled usage record reports;
-    and the most of each kind of token on any model of the route, beyond which an
-    upstream's usage is not believed (``usage/checks.py``), so that no answer is
-    charged more than was held."""
+    model of its route, the slack included), which a reconciled usage record reports."""
 
     cost_nano_usd: int
     usage: TokenUsage = field(default_factory=TokenUsage)
-    most: TokenUsage | None = None
 
 
 def worst_case_held(
@@ -61,9 +57,4 @@ def worst_case_held(
         for usage, price in zip(worst, prices, strict=True)
         if price is not None
     ]
-    dearest = max(held, key=lambda case: case.cost_nano_usd)
-    most = TokenUsage(
-        max(case.usage.prompt_tokens for case in held),
-        max(case.usage.completion_tokens for case in held),
-    )
-    return WorstCase(dearest.cost_nano_usd, dearest.usage, most)
+    return max(held, key=lambda case: case.cost_nano_usd)

@@ -93,9 +93,9 @@ class Outcome:
     client: str | None = None
     usage: TokenUsage | None = None
     reservation: Reservation | None = None
-    held: TokenUsage | None = None
-    """The most tokens of each kind its budget hold was priced for (``None``: no hold):
-    an upstream's usage beyond it is not believed."""
+    unseen_output: bool = False
+    """The upstream generated an answer the gateway did not receive (broken off after
+    its 2xx status): billed, of unknown length."""
     fallback: bool = False
     deprecation: str | None = None
     route_note: str | None = None

@@ -19,6 +19,7 @@ from careergate.observability.performance import PerformanceMonitor
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.records.buffer import RecordSink
 from careergate.records.calls import CallRecord
+from careergate.usage.checks import OVER_HOLD
 from careergate.usage.record import UsageRecord
 
 
@@ -47,6 +48,7 @@ class Settlement:
         record.cost_nano_usd = self.prices.request_cost(
             record.usage, record.created_at.date(), (*sent, record.model_served)
         )
+        self._within_hold(outcome, record)
         if outcome.cache_saved is not None:  # a hit: what its answer cost the first time
             saved = self.prices.request_cost(
                 outcome.cache_saved,
@@ -56,6 +58,21 @@ class Settlement:
             record.cache_saved_nano_usd = saved or 0
         for settler in self.settlers:
             settler.settle(outcome, record)
+
+    @staticmethod
+    def _within_hold(outcome: Outcome, record: UsageRecord) -> None:
+        """Under a hard budget, a request is charged no more than it held: its worst case
+        on the dearest model of its route, counted before it left. More (an upstream that
+        over-reports, or counts what careergate cannot see; a stream's estimate; an answer
+        generated but not received) is charged the hold and flagged ``over_hold``, its
+        tokens recorded as they were reported, so that no request overruns its budget."""
+        reservation = outcome.reservation
+        if reservation is None or not any(budget.hard for budget, _ in reservation.budgets):
+            return
+        held = reservation.cost_nano_usd
+        if outcome.unseen_output or (record.cost_nano_usd or 0) > held:
+            record.cost_nano_usd = held
+            record.usage.corrected = record.usage.corrected or OVER_HOLD
 
 
 class WriteRecords:

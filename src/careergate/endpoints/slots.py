@@ -52,23 +52,28 @@ _SCHEMA_TEXTS = ("description", "title")
 
 def schema_slots(schema: Any) -> list[Slot]:
     """The prose of a JSON Schema a model reads (descriptions and titles), however deep;
-    walked with a stack of its own. Not its ``enum`` or ``const`` values: an answer
-    must hold them as written, and the model must see them so."""
+    walked with a stack of its own. Not its ``enum``, ``const``, ``default`` or
+    ``examples`` values: an answer must hold them as written, and the model must see them
+    so. Under ``properties`` (and the like) the keys are names, whatever they spell."""
     slots: list[Slot] = []
-    stack = [schema]
+    stack: list[tuple[Any, bool]] = [(schema, False)]
     while stack:
-        node = stack.pop()
+        node, named = stack.pop()
         if isinstance(node, dict):
-            slots.extend(Slot(node, f) for f in _SCHEMA_TEXTS if isinstance(node.get(f), str))
-            values = (v for k, v in node.items() if k not in _VALUES)
-            stack.extend(v for v in values if isinstance(v, dict | list))
+            if not named:
+                slots.extend(Slot(node, f) for f in _SCHEMA_TEXTS if isinstance(node.get(f), str))
+            for key, value in node.items():
+                if isinstance(value, dict | list) and (named or key not in _VALUES):
+                    stack.append((value, not named and key in _NAMED))
         elif isinstance(node, list):
-            stack.extend(v for v in node if isinstance(v, dict | list))
+            stack.extend((value, False) for value in node if isinstance(value, dict | list))
     return slots
 
 
 _VALUES = frozenset({"enum", "const", "default", "examples"})
 """Schema keywords whose strings are values, not prose."""
+_NAMED = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+"""Schema keywords whose keys are names (of properties, of definitions)."""
 
 
 def label_slots(body: Any) -> list[Slot]:

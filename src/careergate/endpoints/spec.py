@@ -25,22 +25,20 @@ from careergate.usage.record import TokenUsage
 Json = dict[str, Any]
 
 
-MAX_DEPTH = 200
-"""The deepest a request body may nest: the JSON writer the gateway sends it with stops
-at 254 levels, and no API request needs a tenth of that."""
+MAX_DEPTH = 254
+"""The deepest a request body may nest: as deep as the JSON writer the gateway sends it
+with goes (no API request needs a tenth of that)."""
 
 
-def _deeper_than(document: Any, limit: int) -> bool:
-    """Whether ``document`` nests deeper than ``limit`` (walked with a stack of its own;
-    only for a body with more brackets than that, so most bodies are not walked)."""
-    stack = [(document, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
+def _writable(body: Json) -> bool:
+    """Whether the gateway can write ``body`` again (its nesting within ``MAX_DEPTH``);
+    asked only of a body with more brackets than that, and answered at the writer's
+    speed, not by a walk in Python."""
+    try:
+        orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        return False
+    return True
 
 
 class UnboundedCost(InvalidRequest):
@@ -211,7 +209,7 @@ class EndpointSpec(ABC):
             ) from None
         if not isinstance(body, dict):
             raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
-        if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _deeper_than(body, MAX_DEPTH):
+        if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and not _writable(body):
             raise InvalidRequest(
                 f"The request body is nested more than {MAX_DEPTH} levels deep.",
                 code="invalid_json",

@@ -26,6 +26,8 @@ class StreamRestorer:
         cut = max(pending.rfind("["), pending.rfind("［"))
         if cut > 0 and pending[cut - 1] == "\\":
             cut -= 1  # a bracket escaped for Markdown: the escape is the placeholder's
+        elif cut < 0 and pending.endswith("\\"):
+            cut = len(pending) - 1  # perhaps the escape of a bracket still to come
         rest = pending[cut:]
         if cut >= 0 and "]" not in rest and "］" not in rest and len(rest) < LONGEST_PLACEHOLDER:
             self._held[key] = rest

@@ -60,7 +60,7 @@ def _format(name: str, pattern: str, *clues: str, flags: int = 0) -> SecretForma
 
 _SETTING_LABEL = (
     r"(?:(?<![A-Za-z0-9])(?:password|passwd|passphrase|pwd|client_secret|secret_key"
-    r"|access_token|refresh_token)|_pass)[\"']?[ \t]*[:=][ \t]*"
+    r"|access_token|refresh_token)|_pass)[\"']?[ \t\u00a0]*[:=：][ \t\u00a0]*"
 )
 _SETTING_CLUES = (
     *("ass", "ASS", "pwd", "Pwd", "PWD", "_secret", "_Secret", "_SECRET", "ecret_key"),
@@ -171,22 +171,31 @@ FORMATS: tuple[SecretFormat, ...] = (
     # A password written as a setting (``password=...``, ``client_secret: ...``), also
     # as an environment file names it (``DB_PASSWORD=``, ``SMTP_PASS=``): in quotes, what
     # they hold (not across the closing quote); otherwise one token, ``&`` and commas
-    # inside, that has a digit or a symbol (``hunter22``, ``Tr0ub4dor&3``): prose after
-    # a label ("Password: at least 8 characters", ``password == confirm``, ``null``) is
-    # not a password. A passphrase of plain words is not found. A value runs to 200
-    # characters at most and is taken without backtracking, so that a text of labels
-    # costs no more than its length.
+    # inside, with a digit or a symbol among its first 25 characters (``hunter22``,
+    # ``Tr0ub4dor&3``, ``Summer!``): prose after a label ("Password: at least 8
+    # characters", ``password == confirm``, ``null``) is not a password, nor is a
+    # reference to where one is kept. A passphrase of plain words is not found. Values are
+    # taken without backtracking, so that a text of labels costs no more than its length.
     _format(
         "password_setting",
-        _SETTING_LABEL + r"(?P<quote>[\"'])(?P<secret>(?:(?!(?P=quote))[^\n]){1,200})(?P=quote)",
+        _SETTING_LABEL + r'"(?P<secret>[^"\n]{1,4096}+)"',
+        *_SETTING_CLUES,
+        flags=re.IGNORECASE,
+    ),
+    _format(
+        "password_setting",
+        _SETTING_LABEL + r"'(?P<secret>[^'\n]{1,4096}+)'",
         *_SETTING_CLUES,
         flags=re.IGNORECASE,
     ),
     _format(
         "password_setting",
         _SETTING_LABEL
-        + r"(?![=\"'])(?=[^\s\"'<>]{0,200}?(?:[\d_]|[^\w\s\"'<>,;.:!?)\]}]))"
-        + r"(?P<secret>[^\s\"'<>]{1,200}+)",
+        # Not a reference to where the password is kept ($VAR, $(cmd), {{ var }},
+        # os.environ['X'], getenv(...)), which is not the password.
+        + r"(?![=\"'$%{<])(?![\w.]{1,32}+[(\[])"
+        + r"(?=[^\s\"'<>:]{0,24}?(?:[\d_]|[^\w\s\"'<>,;.:?)\]}]))"
+        + r"(?P<secret>[^\s\"'<>]{1,4096}+)",
         *_SETTING_CLUES,
         flags=re.IGNORECASE,
     ),

@@ -10,11 +10,8 @@ a warning log line (names and numbers, never content) all say so.
 What the request could have used: prompt tokens within the model's context window,
 completion tokens within the model's largest output and the request's output ceiling,
 for each choice it asked for (``EndpointSpec.usage_ceilings``), cached tokens within the
-prompt, reasoning tokens within the completion. Under a budget, a usage beyond the worst
-case its hold was priced for (``EndpointSpec.worst_case``) is charged the hold and
-flagged ``over_hold``: an upstream that over-reports cannot make a request overrun its
-budget, and one whose honest count exceeds careergate's worst case is charged no less
-than was held.
+prompt, reasoning tokens within the completion. (Under a hard budget the request's cost
+is besides never charged above its hold: ``core/settlement.py``.)
 
 careergate's own count is the request's prompt and the answer's generated text, counted
 with the model's tokenizer. Cached and reasoning tokens cannot be counted from outside:
@@ -87,12 +84,10 @@ chat template adds weighs more than the text."""
 
 @dataclass(slots=True)
 class Ceilings:
-    """The most tokens of each kind a request can truly use (``None``: no bound known),
-    and the most its budget hold was priced for (``held``, if it has one)."""
+    """The most tokens of each kind a request can truly use (``None``: no bound known)."""
 
     prompt: int | None = None
     completion: int | None = None
-    held: TokenUsage | None = None
 
 
 def checked_usage(
@@ -109,26 +104,8 @@ def checked_usage(
     if not isinstance(reported, dict):
         usage = TokenUsage(own_prompt(), own_completion(), estimated=True)
         usage.corrected = MISSING
-    else:
-        usage = _taken(reported, ceilings, own_prompt, own_completion, below_words)
-    return _within_hold(usage, ceilings.held)
-
-
-def _within_hold(usage: TokenUsage, held: TokenUsage | None) -> TokenUsage:
-    """``usage``, charged no more than the hold was priced for (careergate's worst case
-    leaves out what it cannot see; a self-hosted model's template may count more), so
-    that no answer overruns its budget; flagged when cut."""
-    if held is None or (
-        usage.prompt_tokens <= held.prompt_tokens
-        and usage.completion_tokens <= held.completion_tokens
-    ):
         return usage
-    usage.prompt_tokens = min(usage.prompt_tokens, held.prompt_tokens)
-    usage.completion_tokens = min(usage.completion_tokens, held.completion_tokens)
-    usage.cached_tokens = min(usage.cached_tokens, usage.prompt_tokens)
-    usage.reasoning_tokens = min(usage.reasoning_tokens, usage.completion_tokens)
-    usage.corrected = usage.corrected or OVER_HOLD
-    return usage
+    return _taken(reported, ceilings, own_prompt, own_completion, below_words)
 
 
 def _taken(

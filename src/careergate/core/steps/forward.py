@@ -59,13 +59,11 @@ class Forward:
         try:
             reply, target = await self._send_along(call, self._sender(call, self.upstream.request))
         except UpstreamAnswerBroken as broken:
-            # Generated and billed, but not received: its prompt is counted, and under a
-            # budget its output at what the hold was priced for (its length is unknown).
+            # Generated and billed, but not received: its prompt is counted (under a hard
+            # budget it is charged its hold: its output's length is unknown).
             outcome.target, outcome.attempts = broken.target, broken.attempts
-            usage = self.usage.estimate(self._answered(call, broken.target, str))
-            if outcome.held is not None:
-                usage.completion_tokens = outcome.held.completion_tokens
-            outcome.usage = usage
+            outcome.usage = self.usage.estimate(self._answered(call, broken.target, str))
+            outcome.unseen_output = True
             raise
         outcome.attempts = reply.attempts
         if reply.status >= 400:
@@ -177,7 +175,6 @@ class Forward:
         """The answered call, as the usage check sees it."""
         model, spec = target.model, call.endpoint
         ceilings = spec.usage_ceilings(call.body, self.facts(model))
-        ceilings.held = call.outcome.held  # what its budget hold was priced for
         name = target.deployment.name
         return Answered(spec, call.body, model, ceilings, generated, name, call.request_id)
 

@@ -45,7 +45,6 @@ class ReserveBudget:
         )
         batch = call.outcome.batch
         source = Source(batch, principal.key_id) if batch and principal.key_id else None
-        call.outcome.held = worst.most
         call.outcome.reservation = await self.budgets.reserve(
             budgets, worst.cost_nano_usd, call.deadline, leased, call.holder, source=source
         )
