@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.authorization import authorize_request
 from careergate.core.call import Call, Incoming, Outcome
 from careergate.errors import InvalidRequest
-from careergate.security.secrets import SecretScanner
+from careergate.memo import Memo
+from careergate.security.secrets import SecretScanner, SecretSpan
 
 MAX_LABEL = 200
 """The longest model, user or feature name a usage record keeps."""
@@ -21,6 +23,9 @@ class Admission:
         self.auth = auth
         self.default_timeout = default_timeout
         self.scanner = scanner
+        self._shapes: Memo[tuple[SecretSpan, ...]] = Memo(entries=1024)
+        """The published formats found in the labels seen lately: the same model, user
+        and feature names come with request after request."""
         self._loop: asyncio.AbstractEventLoop | None = None
         """The loop the gateway runs on, known from its first request: on Python 3.11
         ``asyncio.get_running_loop()`` makes a ``getpid`` system call each time."""
@@ -35,7 +40,7 @@ class Admission:
         outcome.user, outcome.feature = principal.user, principal.feature
         raw = await incoming.read_body()
         body = incoming.endpoint.parse(raw)
-        labels = Labels(self.scanner, incoming.secret)
+        labels = Labels(self.scanner, incoming.secret, self._shapes_in)
         outcome.model = labels.check(body["model"], "model")
         outcome.stream = incoming.endpoint.streams(body)
         named_user = labels.check(incoming.user or _str_or_none(body.get("user")), "user")
@@ -60,6 +65,13 @@ class Admission:
         call.holder = incoming.holder
         return call
 
+    def _shapes_in(self, label: str) -> tuple[SecretSpan, ...]:
+        found = self._shapes.get(label)
+        if found is None:
+            found = tuple(self.scanner.shapes(label))
+            self._shapes.put(label, found, len(label))
+        return found
+
     def _bind(self) -> asyncio.AbstractEventLoop:
         self._loop = asyncio.get_running_loop()
         return self._loop
@@ -71,9 +83,17 @@ class Labels:
     (which the records, the request log and the refusals that name it would otherwise
     keep and repeat). A refusal names the parameter, never the value."""
 
-    def __init__(self, scanner: SecretScanner, caller_secret: str | None) -> None:
+    def __init__(
+        self,
+        scanner: SecretScanner,
+        caller_secret: str | None,
+        shapes: Callable[[str], Sequence[SecretSpan]],
+    ) -> None:
         self.scanner = scanner
         self.known = (caller_secret,) if caller_secret else ()
+        self.shapes = shapes
+        """Finds the published formats (remembering labels seen before); the known
+        values, the caller's own key among them, are looked for every time."""
 
     def check(self, value: str | None, param: str) -> str | None:
         if value is None:
@@ -83,7 +103,7 @@ class Labels:
                 f"'{param}' must be at most {MAX_LABEL} characters, without NUL characters.",
                 param=param,
             )
-        if self.scanner.find(value, self.known):
+        if self.scanner.find_whole(value, self.known, self.shapes):
             raise InvalidRequest(
                 f"'{param}' holds a credential; name it with an identifier instead.",
                 param=param,
