@@ -170,7 +170,7 @@ FORMATS: tuple[SecretFormat, ...] = (
     _format("url_password", r"://[^:/?#@\s]+:(?P<secret>[^/?#@\s]+)@", "://"),
     # A password written as a setting (``password=...``, ``client_secret: ...``), also
     # as an environment file names it (``DB_PASSWORD=``, ``SMTP_PASS=``): in quotes, what
-    # they hold (not across the closing quote); otherwise one token, ``&`` and commas
+    # they hold (no quote inside, not across the closing one); otherwise one token, ``&`` and commas
     # inside, with a digit or a symbol among its first 25 characters (``hunter22``,
     # ``Tr0ub4dor&3``, ``Summer!``): prose after a label ("Password: at least 8
     # characters", ``password == confirm``, ``null``) is not a password, nor is a
@@ -178,13 +178,7 @@ FORMATS: tuple[SecretFormat, ...] = (
     # taken without backtracking, so that a text of labels costs no more than its length.
     _format(
         "password_setting",
-        _SETTING_LABEL + r'"(?P<secret>[^"\n]{1,4096}+)"',
-        *_SETTING_CLUES,
-        flags=re.IGNORECASE,
-    ),
-    _format(
-        "password_setting",
-        _SETTING_LABEL + r"'(?P<secret>[^'\n]{1,4096}+)'",
+        _SETTING_LABEL + r"(?P<quote>[\"'])(?P<secret>[^\"'\n]{1,4096}+)(?P=quote)",
         *_SETTING_CLUES,
         flags=re.IGNORECASE,
     ),
