@@ -68,10 +68,22 @@ class ScriptedUpstream:
 USAGE = {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10}
 
 
+def completion(message: dict[str, Any], model: str = "gpt-4o-mini") -> dict[str, Any]:
+    """A chat completion of one choice, as the upstream answers it."""
+    choice = {"index": 0, "message": message, "finish_reason": "stop"}
+    return {"id": "c", "object": "chat.completion", "created": 0, "model": model,
+            "choices": [choice], "usage": USAGE}  # fmt: skip
+
+
 def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
     choice = {"index": 0, "delta": delta, "finish_reason": finish}
-    return {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "gpt-4o-mini",
-            "choices": [choice]}  # fmt: skip
+    return {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "gpt-4o-mini",
+        "choices": [choice],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -112,10 +124,7 @@ def test_a_refusal_gets_its_personal_data_back_plain_and_streamed(
 ) -> None:
     gateway, upstream = scripted
     message = {"role": "assistant", "content": None, "refusal": "I won't email [EMAIL_1]."}
-    upstream.answers.append(
-        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": USAGE}
-    )  # fmt: skip
+    upstream.answers.append(completion(message))
     assert ask(gateway).choices[0].message.refusal == f"I won't email {EMAIL}."
     upstream.answers.append(
         [chunk({"refusal": "No: [EMA"}), chunk({"refusal": "IL_1]."}), chunk({}, "stop")]
@@ -145,10 +154,7 @@ def test_tool_calls_of_the_wrong_shape_end_a_stream_with_an_error_event(
             pass
     assert "malformed tool calls" in str(failed.value)
     message = {"role": "assistant", "content": "[EMAIL_1]", "tool_calls": 5}
-    upstream.answers.append(
-        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": USAGE}
-    )  # fmt: skip
+    upstream.answers.append(completion(message))
     assert ask(gateway).choices[0].message.content == EMAIL  # not a 500
 
 
@@ -157,11 +163,7 @@ def test_a_pasted_json_resume_of_odd_types_is_read_without_failing(
 ) -> None:
     gateway, upstream = scripted
     resume = {"basics": {"name": ["x"], "location": "Paris, France", "profiles": ["gh/jd", 5]}}
-    upstream.answers.append(
-        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"},
-                      "finish_reason": "stop"}], "usage": USAGE}
-    )  # fmt: skip
+    upstream.answers.append(completion({"role": "assistant", "content": "ok"}))
     answer = gateway.client().chat.completions.create(
         model="gpt-4o-mini",
         messages=[{"role": "user", "content": f"Improve: {json.dumps(resume)}"}],
@@ -176,10 +178,8 @@ def test_an_answer_is_priced_at_the_model_it_was_sent_to_not_the_one_it_names(
     recorded as served, and the request is charged what its budget hold was priced at."""
     gateway, upstream = scripted
     upstream.answers.append(
-        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-2024-05-13",
-         "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"},
-                      "finish_reason": "stop"}], "usage": USAGE}
-    )  # fmt: skip
+        completion({"role": "assistant", "content": "ok"}, model="gpt-4o-2024-05-13")
+    )
     raw = gateway.client().chat.completions.with_raw_response.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
     )
@@ -207,11 +207,7 @@ def test_a_placeholder_written_back_in_another_form_is_restored(
         text = "".join(c.choices[0].delta.content or "" for c in ask(gateway, stream=True))
     else:
         message = {"role": "assistant", "content": WRITTEN_BACK}
-        upstream.answers.append(
-            {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
-             "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-             "usage": USAGE}
-        )  # fmt: skip
+        upstream.answers.append(completion(message))
         text = ask(gateway).choices[0].message.content
     assert text == f"{EMAIL}, {EMAIL}, {EMAIL}, {EMAIL}, {EMAIL} and {EMAIL}"
 
@@ -221,11 +217,7 @@ def test_a_predicted_output_is_protected_like_the_messages(
 ) -> None:
     """A prediction is the text being edited (a resume, a letter)."""
     gateway, upstream = scripted
-    upstream.answers.append(
-        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "message": {"role": "assistant", "content": "[EMAIL_1]"},
-                      "finish_reason": "stop"}], "usage": USAGE}
-    )  # fmt: skip
+    upstream.answers.append(completion({"role": "assistant", "content": "[EMAIL_1]"}))
     answer = gateway.client().chat.completions.create(
         model="gpt-4o-mini",
         messages=[{"role": "user", "content": "Tidy my contact line."}],
@@ -242,12 +234,7 @@ def test_descriptions_metadata_stop_sequences_and_the_end_user_are_protected(
     descriptions, stop sequences) and what the upstream keeps (metadata) is
     pseudonymised; the end user's id goes as a stable digest, as OpenAI asks."""
     gateway, upstream = scripted
-    upstream.answers.extend(
-        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"},
-                      "finish_reason": "stop"}], "usage": USAGE}
-        for _ in range(2)
-    )  # fmt: skip
+    upstream.answers.extend(completion({"role": "assistant", "content": "ok"}) for _ in range(2))
     tool = {
         "type": "function",
         "function": {
@@ -289,11 +276,7 @@ def test_a_public_name_is_priced_as_the_model_it_is_sent_to(
     scripted: tuple[RunningGateway, ScriptedUpstream],
 ) -> None:
     gateway, upstream = scripted
-    upstream.answers.append(
-        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"},
-                      "finish_reason": "stop"}], "usage": USAGE}
-    )  # fmt: skip
+    upstream.answers.append(completion({"role": "assistant", "content": "ok"}))
     raw = gateway.client().chat.completions.with_raw_response.create(
         model="gpt-4o", messages=[{"role": "user", "content": "Hi"}]
     )
@@ -320,11 +303,7 @@ def test_text_that_only_looks_like_a_placeholder_is_left_as_written(
     (``[link1]``) is none, and a form the caller's own text uses (a template's
     "[Person 1]") keeps its number from every value."""
     gateway, upstream = scripted
-    upstream.answers.append(
-        {"id": "c", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
-         "choices": [{"index": 0, "message": {"role": "assistant", "content": written},
-                      "finish_reason": "stop"}], "usage": USAGE}
-    )  # fmt: skip
+    upstream.answers.append(completion({"role": "assistant", "content": written}))
     text = f"Email {EMAIL} and [Person 1]: https://example.org/jane-doe"
     answer = gateway.client().chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": text}]

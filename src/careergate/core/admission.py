@@ -11,8 +11,7 @@ from careergate.auth.authenticator import Authenticator
 from careergate.auth.authorization import authorize_request
 from careergate.core.call import Call, Incoming, Outcome
 from careergate.errors import InvalidRequest
-from careergate.memo import Memo
-from careergate.security.secrets import SecretScanner, SecretSpan
+from careergate.security.secrets import RememberedShapes, SecretScanner, SecretSpan
 
 MAX_LABEL = 200
 """The longest model, user or feature name a usage record keeps."""
@@ -23,9 +22,7 @@ class Admission:
         self.auth = auth
         self.default_timeout = default_timeout
         self.scanner = scanner
-        self._shapes: Memo[tuple[SecretSpan, ...]] = Memo(entries=1024)
-        """The published formats found in the labels seen lately: the same model, user
-        and feature names come with request after request."""
+        self._shapes = RememberedShapes(scanner, entries=1024)
         self._loop: asyncio.AbstractEventLoop | None = None
         """The loop the gateway runs on, known from its first request: on Python 3.11
         ``asyncio.get_running_loop()`` makes a ``getpid`` system call each time."""
@@ -40,7 +37,7 @@ class Admission:
         outcome.user, outcome.feature = principal.user, principal.feature
         raw = await incoming.read_body()
         body = incoming.endpoint.parse(raw)
-        labels = Labels(self.scanner, incoming.secret, self._shapes_in)
+        labels = Labels(self.scanner, incoming.secret, self._shapes)
         outcome.model = labels.check(body["model"], "model")
         outcome.stream = incoming.endpoint.streams(body)
         named_user = labels.check(incoming.user or _str_or_none(body.get("user")), "user")
@@ -64,13 +61,6 @@ class Admission:
         call.cache_control = incoming.cache_control
         call.holder = incoming.holder
         return call
-
-    def _shapes_in(self, label: str) -> tuple[SecretSpan, ...]:
-        found = self._shapes.get(label)
-        if found is None:
-            found = tuple(self.scanner.shapes(label))
-            self._shapes.put(label, found, len(label))
-        return found
 
     def _bind(self) -> asyncio.AbstractEventLoop:
         self._loop = asyncio.get_running_loop()

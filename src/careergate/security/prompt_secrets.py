@@ -38,8 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from careergate.endpoints import EndpointSpec
 from careergate.endpoints.slots import Slot
 from careergate.errors import InvalidRequest
-from careergate.memo import Memo
-from careergate.security.secrets import SecretScanner, SecretSpan, replace_spans
+from careergate.security.secrets import RememberedShapes, SecretScanner, replace_spans
 
 STAND_IN = "[SECRET]"
 """What a masked credential becomes."""
@@ -116,17 +115,8 @@ class PromptSecrets:
     def __init__(self, policy: SecretsPolicy, scanner: SecretScanner) -> None:
         self.policy = policy
         self.scanner = scanner
-        self._shapes: Memo[tuple[SecretSpan, ...]] = Memo()
-        """The published formats found in texts seen lately: a chat client resends its
-        whole history with every turn, and most texts hold none (the known values are
-        looked for every time: the caller's own key differs between requests)."""
-
-    def _shapes_in(self, text: str) -> tuple[SecretSpan, ...]:
-        found = self._shapes.get(text)
-        if found is None:
-            found = tuple(self.scanner.shapes(text))
-            self._shapes.put(text, found, len(text))
-        return found
+        self._shapes = RememberedShapes(scanner)
+        """The published formats found in texts seen lately (most texts hold none)."""
 
     def protect(
         self,
@@ -150,7 +140,7 @@ class PromptSecrets:
             return 0
         changed = 0
         for slot, text in zip(slots, texts, strict=True):
-            spans = self.scanner.find_whole(text, known, self._shapes_in)
+            spans = self.scanner.find_whole(text, known, self._shapes)
             if spans and slot.key in _URL_FIELDS:
                 spans = [span for span in spans if span.kind in _IN_URLS]
             if not spans:

@@ -27,6 +27,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from careergate.memo import Memo
+
 REDACTED = "[REDACTED]"
 
 MIN_KNOWN_LENGTH = 8
@@ -347,3 +349,22 @@ def _whole_token(text: str, start: int, end: int) -> tuple[int, int]:
     while end < len(text) and text[end] in _TOKEN_CHARACTERS:
         end += 1
     return start, end
+
+
+class RememberedShapes:
+    """``SecretScanner.shapes`` remembered for the texts seen lately (a function of the
+    text alone): a chat client resends its whole history with every turn, and the same
+    model, user and feature names come with request after request. Pass it as
+    ``find_whole``'s ``shapes``; the known values are looked for every time (the caller's
+    own key differs between requests)."""
+
+    def __init__(self, scanner: SecretScanner, entries: int = 4096) -> None:
+        self.scanner = scanner
+        self._memo: Memo[tuple[SecretSpan, ...]] = Memo(entries=entries)
+
+    def __call__(self, text: str) -> tuple[SecretSpan, ...]:
+        found = self._memo.get(text)
+        if found is None:
+            found = tuple(self.scanner.shapes(text))
+            self._memo.put(text, found, len(text))
+        return found
