@@ -335,6 +335,7 @@ def test_a_placeholder_split_at_any_point_of_a_stream_comes_back_whole(
     for written, restored in (
         ("Hi \\[EMAIL\\_1\\]!", f"Hi {EMAIL}!"),
         ("C:\\[EMAIL_1]\\x", f"C:\\{EMAIL}\\x"),
+        ("See [1]. Hi \\[EMAIL\\_1\\]", f"See [1]. Hi {EMAIL}"),
     ):
         for cut in range(1, len(written)):
             pieces = [written[:cut], written[cut:]]

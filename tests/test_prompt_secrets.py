@@ -340,3 +340,20 @@ def test_a_long_quoted_token_is_masked_whole(
         messages=[{"role": "user", "content": f'{{"refresh_token": "{token}"}}'}],
     )
     assert "xxxxxxxx" not in gateway.fake.requests[-1].body["messages"][0]["content"]
+
+
+def test_a_request_holding_more_credentials_than_any_prompt_is_refused(
+    guarded: tuple[RunningGateway, dict[str, str]],
+) -> None:
+    """Each masked credential costs microseconds on the event loop: past a thousand in a
+    body of many strings the request is refused, not masked one by one."""
+    gateway, keys = guarded
+    gateway.fake.reset()
+    messages = [{"role": "user", "content": f"{i}: {GITHUB}"} for i in range(1_100)]
+    with pytest.raises(openai.BadRequestError) as refused:
+        gateway.client(keys["plain"]).chat.completions.create(
+            model="gpt-4o-mini",
+            messages=messages,  # type: ignore[arg-type]
+        )
+    assert refused.value.code == "secret_refused"
+    assert gateway.fake.requests == []

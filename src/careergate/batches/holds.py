@@ -70,7 +70,8 @@ class BatchHolds:
         hard = any(budget.hard for budget in budgets)
         cost, prompt, completion = 0, 0, 0
         for line in plan.values():
-            price = self.prices.price(line.model, today)
+            upstream_model = self.router.route(line.model).primary.upstream_model
+            price = self.prices.price(upstream_model, today) or self.prices.price(line.model, today)
             if price is not None:
                 cost += nano_from_pico(price.cost_pico(line.worst_usage, batch=True))
             elif hard:  # as the request path: what has no price cannot be held

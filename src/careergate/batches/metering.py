@@ -103,7 +103,7 @@ class BatchMeter:
             most = self._cost(line.worst_usage, [model], batch_prices, at.date())
             if most is not None and cost > most:
                 cost = most
-                usage.corrected = usage.corrected or OVER_HOLD
+                usage.corrected = OVER_HOLD  # the cut, whatever was corrected before it
         return UsageRecord(
             request_id=line_request_id(batch.id, outcome.custom_id),
             created_at=at,

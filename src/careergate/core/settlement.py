@@ -72,7 +72,7 @@ class Settlement:
         held = reservation.cost_nano_usd
         if outcome.unseen_output or (record.cost_nano_usd or 0) > held:
             record.cost_nano_usd = held
-            record.usage.corrected = record.usage.corrected or OVER_HOLD
+            record.usage.corrected = OVER_HOLD  # the cut, whatever was corrected before it
 
 
 class WriteRecords:

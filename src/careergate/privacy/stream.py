@@ -26,10 +26,12 @@ class StreamRestorer:
         cut = max(pending.rfind("["), pending.rfind("［"))
         if cut > 0 and pending[cut - 1] == "\\":
             cut -= 1  # a bracket escaped for Markdown: the escape is the placeholder's
-        elif cut < 0 and pending.endswith("\\"):
-            cut = len(pending) - 1  # perhaps the escape of a bracket still to come
         rest = pending[cut:]
-        if cut >= 0 and "]" not in rest and "］" not in rest and len(rest) < LONGEST_PLACEHOLDER:
+        if cut < 0 or "]" in rest or "］" in rest or len(rest) >= LONGEST_PLACEHOLDER:
+            # Nothing open to hold but perhaps the escape of a bracket still to come.
+            cut = len(pending) - 1 if pending.endswith("\\") else -1
+            rest = pending[cut:]
+        if cut >= 0:
             self._held[key] = rest
             pending = pending[:cut]
         return self._placeholders.restore(pending, in_json=in_json)

@@ -28,6 +28,8 @@ a key's and its feature's modes the stricter applies::
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -38,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from careergate.endpoints import EndpointSpec
 from careergate.endpoints.slots import Slot
 from careergate.errors import InvalidRequest
-from careergate.security.secrets import RememberedShapes, SecretScanner, replace_spans
+from careergate.security.secrets import RememberedShapes, SecretScanner, SecretSpan, replace_spans
 
 STAND_IN = "[SECRET]"
 """What a masked credential becomes."""
@@ -133,15 +135,23 @@ class PromptSecrets:
         known = tuple(known)
         slots = [*string_slots(body), *endpoint.token_slots(body)]
         texts = [slot.get() for slot in slots]
-        if len(slots) > MANY_STRINGS and not self.scanner.find("\n".join(texts), known):
-            # One search over them all instead of a look-up each: a body of a million
-            # short strings would otherwise hold the event loop for seconds. Joined by
-            # line breaks, they are read as each is (no format spans a line break).
-            return 0
+        if len(slots) > MANY_STRINGS:
+            spans = self.scanner.find_whole("\n".join(texts), known)
+            if len(spans) > MANY_CREDENTIALS:  # no prompt holds so many: not masked one by one
+                raise InvalidRequest(
+                    f"The request holds more than {MANY_CREDENTIALS:,} credentials; remove "
+                    "them and send the request again.",
+                    code="secret_refused",
+                    param=endpoint.text_param,
+                )
+            found = _spans_by_text(texts, spans)
+        else:
+            found = {
+                i: self.scanner.find_whole(t, known, self._shapes) for i, t in enumerate(texts)
+            }
         changed = 0
-        for slot, text in zip(slots, texts, strict=True):
-            spans = self.scanner.find_whole(text, known, self._shapes)
-            if spans and slot.key in _URL_FIELDS:
+        for index, spans in found.items():
+            if spans and slots[index].key in _URL_FIELDS:
                 spans = [span for span in spans if span.kind in _IN_URLS]
             if not spans:
                 continue
@@ -154,9 +164,27 @@ class PromptSecrets:
                     code="secret_refused",
                     param=endpoint.text_param,
                 )
-            slot.set(replace_spans(text, spans, STAND_IN))
+            slots[index].set(replace_spans(texts[index], spans, STAND_IN))
             changed += 1
         return changed
+
+
+def _spans_by_text(texts: list[str], spans: list[SecretSpan]) -> dict[int, list[SecretSpan]]:
+    """The spans found in ``texts`` joined by line breaks, as spans of each text (one
+    pass over them all instead of a look-up each: a body of a million short strings
+    would otherwise hold the event loop for seconds, found or not). No format spans a
+    line break but a private key's block, which is cut at the texts' ends."""
+    starts = list(itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+    found: dict[int, list[SecretSpan]] = {}
+    for span in spans:
+        index = bisect.bisect_right(starts, span.start) - 1
+        while index < len(texts) and starts[index] < span.end:
+            offset = starts[index]
+            start, end = max(span.start - offset, 0), min(span.end - offset, len(texts[index]))
+            if start < end:
+                found.setdefault(index, []).append(SecretSpan(span.kind, start, end))
+            index += 1
+    return found
 
 
 _ENCODED_FIELDS = frozenset({"data", "file_data", "b64_json"})
@@ -170,7 +198,10 @@ _IN_URLS = frozenset({"url_password", "known"})
 SHORTEST = 8
 """No credential the detector finds is shorter (a labelled one: ``pwd=1234``)."""
 MANY_STRINGS = 1_000
-"""Past this many strings, they are first searched together."""
+"""Past this many strings, they are searched together (``_spans_by_text``)."""
+MANY_CREDENTIALS = 1_000
+"""More credentials than this in one request refuse it (masking each costs microseconds,
+on the event loop)."""
 
 
 def string_slots(document: Any) -> Iterator[Slot]:

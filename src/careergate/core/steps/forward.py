@@ -59,10 +59,14 @@ class Forward:
         try:
             reply, target = await self._send_along(call, self._sender(call, self.upstream.request))
         except UpstreamAnswerBroken as broken:
-            # Generated and billed, but not received: its prompt is counted (under a hard
-            # budget it is charged its hold: its output's length is unknown).
+            # Generated and billed, but not received: its prompt is counted, its output at
+            # the most it could have been (the request's ceiling times its choices, when
+            # it has one; under a hard budget it is charged its hold).
             outcome.target, outcome.attempts = broken.target, broken.attempts
-            outcome.usage = self.usage.estimate(self._answered(call, broken.target, str))
+            usage = self.usage.estimate(self._answered(call, broken.target, str))
+            ceiling = call.endpoint.output_ceiling(call.body)
+            usage.completion_tokens = (ceiling or 0) * call.endpoint.choices(call.body)
+            outcome.usage = usage
             outcome.unseen_output = True
             raise
         outcome.attempts = reply.attempts
