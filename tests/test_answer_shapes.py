@@ -119,6 +119,15 @@ def ask(gateway: RunningGateway, **options: Any) -> Any:
     )
 
 
+def streamed(
+    gateway: RunningGateway, upstream: ScriptedUpstream, pieces: list[str], field: str = "content"
+) -> str:
+    """What the caller reads of a stream of ``pieces`` (of the delta's ``field``) that the
+    upstream ends with an empty delta."""
+    upstream.answers.append([*(chunk({field: piece}) for piece in pieces), chunk({}, "stop")])
+    return "".join(getattr(c.choices[0].delta, field) or "" for c in ask(gateway, stream=True))
+
+
 def test_a_refusal_gets_its_personal_data_back_plain_and_streamed(
     scripted: tuple[RunningGateway, ScriptedUpstream],
 ) -> None:
@@ -126,22 +135,15 @@ def test_a_refusal_gets_its_personal_data_back_plain_and_streamed(
     message = {"role": "assistant", "content": None, "refusal": "I won't email [EMAIL_1]."}
     upstream.answers.append(completion(message))
     assert ask(gateway).choices[0].message.refusal == f"I won't email {EMAIL}."
-    upstream.answers.append(
-        [chunk({"refusal": "No: [EMA"}), chunk({"refusal": "IL_1]."}), chunk({}, "stop")]
-    )
-    streamed = "".join(c.choices[0].delta.refusal or "" for c in ask(gateway, stream=True))
-    assert streamed == f"No: {EMAIL}."
+    assert streamed(gateway, upstream, ["No: [EMA", "IL_1]."], "refusal") == f"No: {EMAIL}."
 
 
 def test_what_was_held_back_goes_out_with_a_last_chunk_of_empty_delta(
     scripted: tuple[RunningGateway, ScriptedUpstream],
 ) -> None:
     gateway, upstream = scripted
-    upstream.answers.append(
-        [chunk({"content": "Sent to [EMAIL_1], see note ["}), chunk({}, "stop")]
-    )
-    streamed = "".join(c.choices[0].delta.content or "" for c in ask(gateway, stream=True))
-    assert streamed == f"Sent to {EMAIL}, see note ["
+    text = streamed(gateway, upstream, ["Sent to [EMAIL_1], see note ["])
+    assert text == f"Sent to {EMAIL}, see note ["
 
 
 def test_tool_calls_of_the_wrong_shape_end_a_stream_with_an_error_event(
@@ -203,8 +205,7 @@ def test_a_placeholder_written_back_in_another_form_is_restored(
     gateway, upstream = scripted
     if stream:  # in pieces of three, so some split right after an escape's backslash
         pieces = [WRITTEN_BACK[i : i + 3] for i in range(0, len(WRITTEN_BACK), 3)]
-        upstream.answers.append([*(chunk({"content": p}) for p in pieces), chunk({}, "stop")])
-        text = "".join(c.choices[0].delta.content or "" for c in ask(gateway, stream=True))
+        text = streamed(gateway, upstream, pieces)
     else:
         message = {"role": "assistant", "content": WRITTEN_BACK}
         upstream.answers.append(completion(message))
@@ -339,6 +340,5 @@ def test_a_placeholder_split_at_any_point_of_a_stream_comes_back_whole(
     ):
         for cut in range(1, len(written)):
             pieces = [written[:cut], written[cut:]]
-            upstream.answers.append([*(chunk({"content": p}) for p in pieces), chunk({}, "stop")])
-            text = "".join(c.choices[0].delta.content or "" for c in ask(gateway, stream=True))
+            text = streamed(gateway, upstream, pieces)
             assert text == restored, (written, cut)

@@ -224,3 +224,22 @@ def test_a_batch_whose_worst_case_does_not_fit_the_budget_is_refused(
         )
     assert refused.value.code == "budget_exceeded"
     assert not client.batches.list().data
+
+
+def test_a_line_sent_to_an_upstreams_batch_api_names_its_end_user_by_a_digest(
+    gateway: RunningGateway,
+) -> None:
+    """As a request does: the upstream keeps a batch's file, and the end user's id in it
+    is a digest, the same for every line of that user."""
+    client = gateway.client(gateway.create_key(act_for_users=True))
+    content = jsonl(
+        line("first", "List Python skills.", user=EMAIL),
+        line("second", "List SQL skills.", user=EMAIL),
+    )
+    known = set(llmock_batches._files)
+    client.files.create(file=("users.jsonl", content), purpose="batch")
+    (uploaded,) = [f for name, f in llmock_batches._files.items() if name not in known]
+    users = {json.loads(text)["body"]["user"] for text in uploaded["content"].splitlines()}
+    assert EMAIL not in uploaded["content"]
+    assert len(users) == 1
+    assert users.pop().startswith("cg-")

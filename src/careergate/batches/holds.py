@@ -71,7 +71,7 @@ class BatchHolds:
         cost, prompt, completion = 0, 0, 0
         for line in plan.values():
             upstream_model = self.router.route(line.model).primary.upstream_model
-            price = self.prices.price(upstream_model, today) or self.prices.price(line.model, today)
+            price = self.prices.first_price((upstream_model, line.model), today)
             if price is not None:
                 cost += nano_from_pico(price.cost_pico(line.worst_usage, batch=True))
             elif hard:  # as the request path: what has no price cannot be held

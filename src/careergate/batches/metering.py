@@ -127,10 +127,8 @@ class BatchMeter:
     ) -> int | None:
         if not (usage.prompt_tokens or usage.completion_tokens):
             return 0
-        for model in models:
-            if isinstance(model, str) and (price := self.prices.price(model, on)) is not None:
-                return nano_from_pico(price.cost_pico(usage, batch=batch_prices))
-        return None
+        price = self.prices.first_price((m for m in models if isinstance(m, str)), on)
+        return nano_from_pico(price.cost_pico(usage, batch=batch_prices)) if price else None
 
     async def meter(
         self, batch: BatchRow, plan: FilePlan, records: list[UsageRecord], ending: Ending

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from careergate.auth.authenticator import Authenticator
 from careergate.auth.authorization import authorize_request
 from careergate.core.call import Call, Incoming, Outcome
 from careergate.errors import InvalidRequest
-from careergate.security.secrets import RememberedShapes, SecretScanner, SecretSpan
+from careergate.security.secrets import RememberedShapes, SecretScanner
 
 MAX_LABEL = 200
 """The longest model, user or feature name a usage record keeps."""
@@ -37,10 +36,10 @@ class Admission:
         outcome.user, outcome.feature = principal.user, principal.feature
         raw = await incoming.read_body()
         body = incoming.endpoint.parse(raw)
-        labels = Labels(self.scanner, incoming.secret, self._shapes)
-        outcome.model = labels.check(body["model"], "model")
+        known = (incoming.secret,) if incoming.secret else ()
+        outcome.model = self._label(body["model"], "model", known)
         outcome.stream = incoming.endpoint.streams(body)
-        named_user = labels.check(incoming.user or _str_or_none(body.get("user")), "user")
+        named_user = self._label(incoming.user or _str_or_none(body.get("user")), "user", known)
         user: str | None
         if incoming.user_token is not None:
             # A verified token is proof of the user: no act-for-users permission needed.
@@ -48,7 +47,7 @@ class Admission:
             named_user = None
         else:
             user = named_user or principal.user
-        feature = labels.check(incoming.feature, "x-careergate-feature") or principal.feature
+        feature = self._label(incoming.feature, "x-careergate-feature", known) or principal.feature
         outcome.user, outcome.feature = user, feature
         authorize_request(principal, incoming.endpoint.path, named_user, incoming.feature)
         timeout = self.default_timeout
@@ -62,30 +61,12 @@ class Admission:
         call.holder = incoming.holder
         return call
 
-    def _bind(self) -> asyncio.AbstractEventLoop:
-        self._loop = asyncio.get_running_loop()
-        return self._loop
-
-
-class Labels:
-    """The names careergate records and logs (model, user, feature) as the request gives
-    them: refused (400) when no database could keep one, or when one holds a credential
-    (which the records, the request log and the refusals that name it would otherwise
-    keep and repeat). A refusal names the parameter, never the value."""
-
-    def __init__(
-        self,
-        scanner: SecretScanner,
-        caller_secret: str | None,
-        shapes: Callable[[str], Sequence[SecretSpan]],
-    ) -> None:
-        self.scanner = scanner
-        self.known = (caller_secret,) if caller_secret else ()
-        self.shapes = shapes
-        """Finds the published formats (remembering labels seen before); the known
-        values, the caller's own key among them, are looked for every time."""
-
-    def check(self, value: str | None, param: str) -> str | None:
+    def _label(self, value: str | None, param: str, known: tuple[str, ...]) -> str | None:
+        """A name careergate records and logs (model, user, feature) as the request gives
+        it: refused (400) when no database could keep it, or when it holds a credential
+        (which the records, the request log and the refusals that name it would otherwise
+        keep and repeat: ``known`` holds the caller's own key). A refusal names the
+        parameter, never the value."""
         if value is None:
             return None
         if len(value) > MAX_LABEL or "\x00" in value:
@@ -93,13 +74,17 @@ class Labels:
                 f"'{param}' must be at most {MAX_LABEL} characters, without NUL characters.",
                 param=param,
             )
-        if self.scanner.find_whole(value, self.known, self.shapes):
+        if self.scanner.find_whole(value, known, self._shapes):
             raise InvalidRequest(
                 f"'{param}' holds a credential; name it with an identifier instead.",
                 param=param,
                 code="secret_refused",
             )
         return value
+
+    def _bind(self) -> asyncio.AbstractEventLoop:
+        self._loop = asyncio.get_running_loop()
+        return self._loop
 
 
 def _str_or_none(value: Any) -> str | None:

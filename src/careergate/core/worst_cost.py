@@ -51,8 +51,7 @@ class WorstCost:
         held under soft ones; an unbounded cost likewise."""
         targets = [target for tier in route.tiers for target in tier]
         prices = [
-            self.prices.price(target.upstream_model) or self.prices.price(target.model)
-            for target in targets
+            self.prices.first_price((target.upstream_model, target.model)) for target in targets
         ]
         if None in prices:  # refused under a hard budget, nothing to hold under soft ones
             return worst_case_held([], prices, budgets, requested, route.model)

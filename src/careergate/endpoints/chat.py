@@ -14,7 +14,7 @@ from careergate.endpoints.chat_cost import (
 )
 from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
 from careergate.endpoints.facts import ModelFacts
-from careergate.endpoints.slots import Slot, TextRestorer, label_slots, schema_slots
+from careergate.endpoints.slots import Slot, TextRestorer, label_slots, part_slots, schema_slots
 from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamAssembler, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
@@ -32,12 +32,8 @@ def message_slots(message: dict[str, Any], slots: list[Slot]) -> None:
     content = message.get("content")
     if isinstance(content, str):
         slots.append(Slot(message, "content"))
-    elif isinstance(content, list):
-        for part in content:
-            if isinstance(part, dict):
-                for field in _PART_TEXTS:
-                    if isinstance(part.get(field), str):
-                        slots.append(Slot(part, field))
+    else:
+        slots.extend(part_slots(content))
     if isinstance(message.get("refusal"), str):
         slots.append(Slot(message, "refusal"))
     calls = message.get("tool_calls")
@@ -48,8 +44,6 @@ def message_slots(message: dict[str, Any], slots: list[Slot]) -> None:
                 slots.append(Slot(function, "arguments", in_json=True))
 
 
-_PART_TEXTS = ("text", "refusal")
-"""The fields of a content part that hold text (a text part's, a refusal part's)."""
 _REFUSAL = -2
 """The stream key's second half for a choice's refusal (-1: its content; 0 and up: its
 tool calls)."""

@@ -28,7 +28,7 @@ from careergate.endpoints.responses_cache import (
     ResponsesCache,
     response_events,
 )
-from careergate.endpoints.slots import Slot, TextRestorer, label_slots, schema_slots
+from careergate.endpoints.slots import Slot, TextRestorer, label_slots, part_slots, schema_slots
 from careergate.endpoints.spec import (
     CacheForm,
     EndpointSpec,
@@ -52,27 +52,18 @@ def _item_slots(item: dict[str, Any]) -> Iterator[Slot]:
         content = item.get("content")
         if isinstance(content, str):
             yield Slot(item, "content")
-        elif isinstance(content, list):
-            for part in content:
-                if isinstance(part, dict):
-                    # A refusal part holds its text under ``refusal``, the others ``text``.
-                    field = "refusal" if part.get("type") == "refusal" else "text"
-                    if isinstance(part.get(field), str):
-                        yield Slot(part, field)
-    elif kind == "reasoning" and isinstance(item.get("summary"), list):
-        for part in item["summary"]:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                yield Slot(part, "text")
+        else:
+            yield from part_slots(content)
+    elif kind == "reasoning":
+        yield from part_slots(item.get("summary"))
     elif kind == "function_call" and isinstance(item.get("arguments"), str):
         yield Slot(item, "arguments", in_json=True)
     elif kind == "function_call_output":
         output = item.get("output")
         if isinstance(output, str):
             yield Slot(item, "output")
-        elif isinstance(output, list):
-            for part in output:
-                if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    yield Slot(part, "text")
+        else:
+            yield from part_slots(output)
 
 
 def output_slots(output: Any, structured: bool) -> list[Slot]:
@@ -194,10 +185,8 @@ class ResponsesStream(StreamForm):
         if kind in _DONES:
             return _finish_text(chunk, restorer)
         if kind == "response.content_part.done":
-            part = chunk.get("part") or {}
-            field = "refusal" if part.get("type") == "refusal" else "text"
-            if isinstance(part.get(field), str):
-                part[field] = restorer.whole(part[field], structured)
+            for slot in part_slots([chunk.get("part")]):
+                slot.set(restorer.whole(slot.get(), structured))
             return [chunk]
         if kind in ("response.output_item.done", "response.output_item.added"):
             for slot in output_slots([chunk.get("item")], structured):

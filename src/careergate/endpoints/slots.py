@@ -47,6 +47,18 @@ class TokenSlot(Slot):
         self.container[self.key] = self.encoding.encode(value, disallowed_special=())
 
 
+def part_slots(parts: Any) -> list[Slot]:
+    """The texts of a list of content parts: a refusal part holds its text under
+    ``refusal``, the others under ``text``; parts of another shape are left out."""
+    slots: list[Slot] = []
+    for part in parts if isinstance(parts, list) else ():
+        if isinstance(part, dict):
+            field = "refusal" if part.get("type") == "refusal" else "text"
+            if isinstance(part.get(field), str):
+                slots.append(Slot(part, field))
+    return slots
+
+
 _SCHEMA_TEXTS = ("description", "title")
 
 

@@ -131,19 +131,26 @@ class PriceCatalogue:
         index = bisect.bisect_right(self._starts[name], when) - 1
         return prices[max(index, 0)]
 
+    def first_price(
+        self, models: Iterable[str | None], on: date | None = None
+    ) -> ModelPrice | None:
+        """The price of the first of ``models`` that has one. A request is held and
+        charged at the same one: the upstream's name for the model it is sent to, then
+        the public name (an Azure deployment's name has no price of its own)."""
+        for model in models:
+            if model and (price := self.price(model, on)) is not None:
+                return price
+        return None
+
     def request_cost(self, usage: TokenUsage, on: date, models: Iterable[str | None]) -> int | None:
         """A request's cost at the price of the first of ``models`` that has one;
-        ``None``: unpriced.
+        ``None``: unpriced (``0`` when none is named).
         A request that used no tokens costs nothing."""
-        cost: int | None = 0
-        if not (usage.prompt_tokens or usage.completion_tokens):
-            return cost
-        for model in models:
-            if model:
-                cost = self.cost_nano(model, usage, on=on)
-                if cost is not None:
-                    break
-        return cost
+        named = [model for model in models if model]
+        if not (usage.prompt_tokens or usage.completion_tokens) or not named:
+            return 0
+        price = self.first_price(named, on)
+        return nano_from_pico(price.cost_pico(usage)) if price is not None else None
 
     def cost_nano(self, model: str, usage: TokenUsage, *, on: date | None = None) -> int | None:
         """The cost in nano-dollars, or ``None`` for a model with no price."""

@@ -138,11 +138,8 @@ class PromptSecrets:
         if len(slots) > MANY_STRINGS:
             spans = self.scanner.find_whole("\n".join(texts), known)
             if len(spans) > MANY_CREDENTIALS:  # no prompt holds so many: not masked one by one
-                raise InvalidRequest(
-                    f"The request holds more than {MANY_CREDENTIALS:,} credentials; remove "
-                    "them and send the request again.",
-                    code="secret_refused",
-                    param=endpoint.text_param,
+                raise _refused(
+                    endpoint, f"The request holds more than {MANY_CREDENTIALS:,} credentials."
                 )
             found = _spans_by_text(texts, spans)
         else:
@@ -157,16 +154,23 @@ class PromptSecrets:
                 continue
             if mode is SecretsMode.REFUSE:
                 kinds = ", ".join(sorted({span.kind for span in spans}))
-                raise InvalidRequest(
+                raise _refused(
+                    endpoint,
                     f"The request contains credentials ({kinds}) and this key or feature "
-                    "does not allow credentials to be sent to a model. Remove them and "
-                    "send the request again.",
-                    code="secret_refused",
-                    param=endpoint.text_param,
+                    "does not allow credentials to be sent to a model.",
                 )
             slots[index].set(replace_spans(texts[index], spans, STAND_IN))
             changed += 1
         return changed
+
+
+def _refused(endpoint: EndpointSpec, why: str) -> InvalidRequest:
+    """The 400 for a request not sent for its credentials: why, never their values."""
+    return InvalidRequest(
+        f"{why} Remove them and send the request again.",
+        code="secret_refused",
+        param=endpoint.text_param,
+    )
 
 
 def _spans_by_text(texts: list[str], spans: list[SecretSpan]) -> dict[int, list[SecretSpan]]:

@@ -134,7 +134,4 @@ def encoding_name_for_model(model: str) -> str:
     New OpenAI models use o200k_base, so it is the better guess for an unknown name
     (a fine-tune, an alias, a dated snapshot tiktoken has not heard of yet).
     """
-    try:
-        return tiktoken.encoding_name_for_model(model)
-    except KeyError:
-        return "o200k_base"
+    return known_encoding_name(model) or "o200k_base"

@@ -105,19 +105,8 @@ def checked_usage(
         usage = TokenUsage(own_prompt(), own_completion(), estimated=True)
         usage.corrected = MISSING
         return usage
-    return _taken(reported, ceilings, own_prompt, own_completion, below_words)
-
-
-def _taken(
-    reported: Json,
-    ceilings: Ceilings,
-    own_prompt: Callable[[], int],
-    own_completion: Callable[[], int],
-    below_words: Callable[[int], bool] | None,
-) -> TokenUsage:
-    """Each count of ``reported`` in turn: taken, or replaced by careergate's own; the
-    first flaw found is the one recorded. Spelled out rather than looped: every answer
-    passes here."""
+    # Each count in turn: taken, or replaced by careergate's own; the first flaw found
+    # is the one recorded. Spelled out rather than looped: every answer passes here.
     first: str | None = None
     prompt = reported.get("prompt_tokens", _ABSENT)
     flaw = _flaw(prompt, ceilings.prompt, PROMPT_OVER_CONTEXT)
