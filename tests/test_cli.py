@@ -146,7 +146,8 @@ def test_bad_input_to_serve_replay_and_budgets_gets_one_line_and_no_traceback(
 ) -> None:
     """A config naming an unknown provider stops ``serve`` before it listens; a file that
     is no dead-letter file is refused whole by ``db replay-usage``; a budget's subject
-    longer than any database keeps is refused before it reaches one."""
+    longer than any database keeps is refused before it reaches one; a key's allow-list
+    that names nothing is refused rather than read as no restriction."""
     config = tmp_path / "bogus.yaml"
     config.write_text("deployments:\n  - name: x\n    provider: bogus\n")
     not_usage = tmp_path / "notes.jsonl"
@@ -160,6 +161,10 @@ def test_bad_input_to_serve_replay_and_budgets_gets_one_line_and_no_traceback(
             "subject must be 1 to 200 characters",
             1,
         ),
+        # An allow-list that names nothing (an unset shell variable) must not open the key.
+        (("keys", "create", "--models", ""), "names nothing", 2),
+        (("keys", "create", "--features", " , "), "names nothing", 2),
+        (("keys", "update", "any-key", "--endpoints", ""), "names nothing", 2),
     ):
         done = run_cli(cli_env, *args, check=False)
         assert done.returncode == code, done.stderr

@@ -40,7 +40,18 @@ T = TypeVar("T")
 KeyArgument = Annotated[
     str, typer.Argument(help="The key's id or its listed prefix.", callback=storable)
 ]
-Names = Annotated[str | None, typer.Option(callback=storable, help="Comma-separated.")]
+
+
+def name_list(value: str | None) -> str | None:
+    """A typer callback for a comma-separated allow-list: one that names nothing
+    (``--models ''``, an unset shell variable) is refused (exit 2) rather than read as
+    "no restriction", which would open a key its operator meant to close."""
+    if value is not None and not _split(value):
+        raise typer.BadParameter("names nothing: give at least one name")
+    return storable(value)
+
+
+Names = Annotated[str | None, typer.Option(callback=name_list, help="Comma-separated.")]
 Rpm = Annotated[int | None, typer.Option(parser=flags.whole_number(1), help="Requests per minute.")]
 Tpm = Annotated[int | None, typer.Option(parser=flags.whole_number(1), help="Tokens per minute.")]
 Budget = Annotated[
@@ -118,15 +129,20 @@ def create(
     models: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated models or patterns (gpt-4o*) it may use.", callback=storable
+            help="Comma-separated models or patterns (gpt-4o*) it may use.", callback=name_list
         ),
     ] = None,
     features: Annotated[
         str | None,
-        typer.Option(help="Comma-separated features it may attribute usage to.", callback=storable),
+        typer.Option(
+            help="Comma-separated features it may attribute usage to.", callback=name_list
+        ),
     ] = None,
     endpoints: Annotated[
-        str | None, typer.Option(help="Comma-separated endpoints: chat/completions, embeddings.")
+        str | None,
+        typer.Option(
+            help="Comma-separated endpoints: chat/completions, embeddings.", callback=name_list
+        ),
     ] = None,
     role: Annotated[Role, typer.Option(help="admin, service or reader.")] = Role.SERVICE,
     act_for_users: Annotated[
@@ -217,7 +233,9 @@ def update(
     key: KeyArgument,
     models: Names = None,
     features: Names = None,
-    endpoints: Annotated[str | None, typer.Option(help="Comma-separated endpoints.")] = None,
+    endpoints: Annotated[
+        str | None, typer.Option(help="Comma-separated endpoints.", callback=name_list)
+    ] = None,
     role: Annotated[Role | None, typer.Option(help="admin, service or reader.")] = None,
     rpm: Rpm = None,
     tpm: Tpm = None,
