@@ -98,6 +98,7 @@ def scripted(
             "base_url": upstream.base_url,
             # A public name served by another model: priced as the model it is sent to.
             "models": {"gpt-4o-mini": "gpt-4o-mini", "gpt-4o": "gpt-4o-mini"},
+            "endpoints": ["chat/completions", "responses"],
         }
     ]
     settings = gateway_settings(
@@ -136,6 +137,41 @@ def test_a_refusal_gets_its_personal_data_back_plain_and_streamed(
     upstream.answers.append(completion(message))
     assert ask(gateway).choices[0].message.refusal == f"I won't email {EMAIL}."
     assert streamed(gateway, upstream, ["No: [EMA", "IL_1]."], "refusal") == f"No: {EMAIL}."
+
+
+def test_a_responses_refusal_gets_its_personal_data_back_in_every_event(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    """A streamed refusal of the Responses API: its pieces (a placeholder cut between
+    two), the event closing it and the response it ends with all carry the value."""
+    gateway, upstream = scripted
+    at = {"item_id": "m", "output_index": 0, "content_index": 0}
+    refused = "No: [EMAIL_1]."
+    item = {"type": "message", "id": "m", "role": "assistant", "status": "completed",
+            "content": [{"type": "refusal", "refusal": refused}]}  # fmt: skip
+    response = {"id": "r", "object": "response", "model": "gpt-4o-mini", "output": [item],
+                "usage": {"input_tokens": 5, "output_tokens": 5, "total_tokens": 10}}  # fmt: skip
+    upstream.answers.append(
+        [
+            {"type": "response.created", "response": {**response, "output": []}},
+            {"type": "response.refusal.delta", **at, "delta": "No: [EMA"},
+            {"type": "response.refusal.delta", **at, "delta": "IL_1]."},
+            {"type": "response.refusal.done", **at, "refusal": refused},
+            {"type": "response.completed", "response": response},
+        ]
+    )
+    stream = gateway.client().responses.create(
+        model="gpt-4o-mini", input=f"Email {EMAIL} please.", stream=True
+    )
+    events = list(stream)
+    wanted = f"No: {EMAIL}."
+    pieces = [e.delta for e in events if e.type == "response.refusal.delta"]
+    assert "".join(pieces) == wanted
+    assert [e.refusal for e in events if e.type == "response.refusal.done"] == [wanted]
+    last = events[-1]
+    assert last.type == "response.completed"
+    assert last.response.output[0].content[0].refusal == wanted  # type: ignore[union-attr]
+    assert "[EMAIL_1]" not in json.dumps([e.model_dump() for e in events])
 
 
 def test_what_was_held_back_goes_out_with_a_last_chunk_of_empty_delta(
