@@ -22,6 +22,7 @@ from llmock.testing import LLMockServer
 from sqlalchemy import select
 
 from careergate.auth.keys import KeyHasher
+from careergate.batches.metering import line_request_id
 from careergate.settings import BatchSettings, Settings
 from careergate.storage.database import Database
 from careergate.storage.tables import BudgetLeaseRow, BudgetWindowRow, UsageRow
@@ -243,3 +244,32 @@ def test_a_line_sent_to_an_upstreams_batch_api_names_its_end_user_by_a_digest(
     assert EMAIL not in uploaded["content"]
     assert len(users) == 1
     assert users.pop().startswith("cg-")
+
+
+def test_a_line_billed_above_its_worst_case_is_charged_its_worst_case(
+    gateway: RunningGateway,
+) -> None:
+    """llmock answers past a line's ``max_tokens`` (an upstream that over-reports): the
+    line is charged what it held, flagged ``over_hold``, and the budget is not overrun."""
+    key = gateway.create_key(budget_usd=Decimal("5"))
+    client = gateway.client(key)
+    content = jsonl(line("short", "Write a long story about a nurse.", max_tokens=1))
+    uploaded = client.files.create(file=("requests.jsonl", content), purpose="batch")
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    held = next(
+        lease.cost_nano_usd
+        for lease in table(gateway.settings, BudgetLeaseRow)
+        if lease.owner == f"batch:{batch.id}"
+    )
+    request_id = line_request_id(batch.id, "short")
+    deadline = time.monotonic() + 10
+    while not (rows := [r for r in gateway.usage_rows() if r.request_id == request_id]):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    (row,) = rows
+    assert row.completion_tokens > 1  # as llmock reported it
+    assert row.usage_corrected == "over_hold"
+    assert row.cost_nano_usd == held
+    assert row.cost_nano_usd < batch_price(row.prompt_tokens, row.completion_tokens)
