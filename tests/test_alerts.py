@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,32 +17,22 @@ from careergate.runtime import open_database
 from careergate.settings import AlertSettings
 from careergate.testing import FakeOpenAI
 from conftest import RunningGateway, cli_env, gateway_settings, run_cli, start_gateway
+from loopback import LoopbackServer, Reply
 
 
 class Webhook:
     """A Slack-like incoming webhook on loopback that keeps what it receives."""
 
     def __init__(self) -> None:
-        received: list[dict[str, Any]] = []
+        self.loopback = LoopbackServer(lambda request: Reply())
+        self.url = f"{self.loopback.url}/hook"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["content-length"])
-                received.append(json.loads(self.rfile.read(length)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.received = received
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @property
+    def received(self) -> list[dict[str, Any]]:
+        return [request.json() for request in self.loopback.received]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.loopback.close()
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ resume of odd types pasted into a prompt read without failing the request."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import openai
@@ -19,6 +17,7 @@ from careergate.pricing.catalogue import PriceCatalogue
 from careergate.testing import FakeOpenAI
 from careergate.usage.record import TokenUsage
 from conftest import RunningGateway, gateway_settings, start_gateway
+from loopback import LoopbackServer, Received, Reply
 
 EMAIL = "jane.doe@example.com"
 
@@ -30,39 +29,19 @@ class ScriptedUpstream:
     def __init__(self) -> None:
         self.answers: list[dict[str, Any] | list[dict[str, Any]]] = []
         self.bodies: list[dict[str, Any]] = []
-        upstream = self
+        self.loopback = LoopbackServer(self._answer)
+        self.base_url = f"{self.loopback.url}/v1"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                self._send("application/json", b'{"object": "list", "data": []}')
-
-            def do_POST(self) -> None:
-                upstream.bodies.append(
-                    json.loads(self.rfile.read(int(self.headers["content-length"])))
-                )
-                answer = upstream.answers.pop(0)
-                if isinstance(answer, list):
-                    events = [*(json.dumps(event) for event in answer), "[DONE]"]
-                    sse = "".join(f"data: {event}\n\n" for event in events)
-                    self._send("text/event-stream", sse.encode())
-                else:
-                    self._send("application/json", json.dumps(answer).encode())
-
-            def _send(self, kind: str, data: bytes) -> None:
-                self.send_response(200)
-                self.send_header("content-type", kind)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _answer(self, request: Received) -> Reply:
+        if request.method == "GET":  # health probes
+            return Reply.of_json({"object": "list", "data": []})
+        self.bodies.append(request.json())
+        answer = self.answers.pop(0)
+        return (
+            Reply.of_events([*answer, "[DONE]"])
+            if isinstance(answer, list)
+            else Reply.of_json(answer)
+        )
 
 
 USAGE = {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10}
@@ -109,8 +88,7 @@ def scripted(
     with FakeOpenAI() as fake:
         for gateway in start_gateway(settings, fake):
             yield gateway, upstream
-    upstream.server.shutdown()
-    upstream.server.server_close()
+    upstream.loopback.close()
 
 
 def ask(gateway: RunningGateway, **options: Any) -> Any:

@@ -18,10 +18,8 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +56,7 @@ from conftest import (
     start_gateway,
     wait_for,
 )
+from loopback import LoopbackServer, Reply
 from test_postgres import fresh_postgres_database
 
 pytestmark = pytest.mark.timeout(120)
@@ -340,28 +339,17 @@ class Receiver:
     """A webhook receiver on loopback that refuses its first delivery with a 503."""
 
     def __init__(self) -> None:
-        self.deliveries: list[tuple[dict[str, str], bytes]] = []
-        received = self.deliveries
+        self.loopback = LoopbackServer(
+            lambda request: Reply(503 if len(self.loopback.received) == 1 else 204)
+        )
+        self.url = f"{self.loopback.url}/hooks/tasks"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["content-length"]))
-                received.append((dict(self.headers.items()), body))
-                self.send_response(503 if len(received) == 1 else 204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/tasks"
-        # Polled every 10 ms, it stops at once (the default half second is most of a test).
-        serving = {"poll_interval": 0.01}
-        threading.Thread(target=self.server.serve_forever, kwargs=serving, daemon=True).start()
+    @property
+    def deliveries(self) -> list[tuple[dict[str, str], bytes]]:
+        return [(request.headers, request.body) for request in self.loopback.received]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.loopback.close()
 
 
 def test_an_ended_task_sends_a_signed_webhook_retried_until_taken(

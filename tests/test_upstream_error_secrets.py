@@ -9,11 +9,9 @@ import io
 import json
 import logging
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from careergate.auth.permissions import Role
 from careergate.observability.logs import configure_logging
 from careergate.testing import FakeOpenAI
 from conftest import RunningGateway, gateway_settings, start_gateway
+from loopback import LoopbackServer, Received, Reply
 from test_keys_access import admin_call
 
 UPSTREAM_KEY = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"  # no recognisable shape: known only
@@ -49,46 +48,25 @@ class QuotingUpstream:
     requests: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        upstream = self
+        self.loopback = LoopbackServer(self._answer)
+        self.base_url = f"{self.loopback.url}/v1"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # health probes
-                self._send(200, "application/json", b'{"object": "list", "data": []}')
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-                upstream.requests.append(self.path)
-                error = upstream.error(self.headers.get("authorization", ""), body)
-                if body.get("stream"):
-                    chunk = {
-                        "id": "chatcmpl-1",
-                        "object": "chat.completion.chunk",
-                        "created": 1,
-                        "model": body["model"],
-                        "choices": [{"index": 0, "delta": {"content": "Hel"}}],
-                    }
-                    events = [json.dumps(chunk), json.dumps({"error": error})]
-                    sse = "".join(f"data: {event}\n\n" for event in events).encode()
-                    self._send(200, "text/event-stream", sse)
-                else:
-                    self._send(upstream.status, "application/json", json.dumps({"error": error}))
-
-            def _send(self, status: int, kind: str, body: bytes | str) -> None:
-                data = body.encode() if isinstance(body, str) else body
-                self.send_response(status)
-                self.send_header("content-type", kind)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _answer(self, request: Received) -> Reply:
+        if request.method == "GET":  # health probes
+            return Reply.of_json({"object": "list", "data": []})
+        body = request.json()
+        self.requests.append(request.path)
+        error = self.error(request.headers.get("authorization", ""), body)
+        if not body.get("stream"):
+            return Reply.of_json({"error": error}, self.status)
+        chunk = {
+            "id": "chatcmpl-1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": body["model"],
+            "choices": [{"index": 0, "delta": {"content": "Hel"}}],
+        }
+        return Reply.of_events([chunk, {"error": error}])
 
     def error(self, authorization: str, body: dict[str, Any]) -> dict[str, Any]:
         prompt = body["messages"][0]["content"]
@@ -105,8 +83,7 @@ class QuotingUpstream:
         }
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.loopback.close()
 
 
 @dataclass
