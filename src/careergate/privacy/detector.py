@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from careergate.memo import Memo
-from careergate.privacy.findings import Finding, PiiKind, resolve_overlaps
+from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_overlaps
 from careergate.privacy.known import find_known, find_name_parts
 from careergate.privacy.names import NameFinder
 from careergate.privacy.patterns import find_patterns
@@ -91,6 +91,7 @@ class PiiDetector:
         unless the caller named the person, not a tool's name ("Ruby" of a "Ruby Chen"
         found in the text is not masked in "Ruby on Rails"; the subject's "Julia" is)."""
         named = {value for kind, value in subject if kind is PiiKind.PERSON}
+        ends = [f.end for f in findings]
         for part in find_name_parts(text, full_names):
             if (
                 self.names is not None
@@ -99,10 +100,7 @@ class PiiDetector:
             ):
                 continue
             if not any(
-                f.length > part.length
-                and f.priority >= part.priority
-                and f.start < part.end
-                and part.start < f.end
-                for f in findings
+                f.length > part.length and f.priority >= part.priority
+                for f in overlapping(findings, ends, part.start, part.end)
             ):
                 yield part

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -47,8 +49,28 @@ def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     """Non-overlapping findings in text order: of overlapping ones, the higher priority
     wins, then the longer."""
     ranked = sorted(findings, key=lambda f: (-f.priority, -f.length, f.start))
+    # What is taken, kept in text order: being apart, its starts and ends are both
+    # sorted, so a finding's neighbours are found by halving (a text of many findings,
+    # a megabyte of names, is not compared pair by pair).
+    starts: list[int] = []
+    ends: list[int] = []
     taken: list[Finding] = []
     for finding in ranked:
-        if all(finding.end <= other.start or finding.start >= other.end for other in taken):
-            taken.append(finding)
-    return sorted(taken, key=lambda f: f.start)
+        at = bisect_right(ends, finding.start)  # the first taken ending after it starts
+        if at < len(taken) and starts[at] < finding.end:
+            continue
+        starts.insert(at, finding.start)
+        ends.insert(at, finding.end)
+        taken.insert(at, finding)
+    return taken
+
+
+def overlapping(
+    findings: Sequence[Finding], ends: Sequence[int], start: int, end: int
+) -> Iterator[Finding]:
+    """The findings of ``findings`` (apart, in text order; ``ends`` their ends) that
+    overlap ``start:end``."""
+    at = bisect_right(ends, start)
+    while at < len(findings) and findings[at].start < end:
+        yield findings[at]
+        at += 1

@@ -22,7 +22,10 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import re
+from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -105,6 +108,23 @@ def _not_names() -> frozenset[str]:
     )
 
 
+PIECE_CHARS = 5_000
+"""The longest text the model reads as one: a longer line is cut (``_cut``). spaCy
+refuses a text of over a million characters, and the model's memory grows with the
+text it reads as one."""
+TURN_CHARS = 20_000
+"""About what the model reads in one turn of its thread (``NameFinder._recognise_in_turns``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A piece of a text the model reads: the text's index and the piece's offset in it."""
+
+    index: int
+    offset: int
+    text: str
+
+
 class NameFinder:
     """``PERSON`` entities of texts, each text's answer cached (LRU).
 
@@ -156,10 +176,7 @@ class NameFinder:
         known = {text: self._cache.get(text) for text in texts}
         missing = [text for text, spans in known.items() if spans is None]
         if missing:
-            found = await asyncio.get_running_loop().run_in_executor(
-                self._executor, self._recognise, missing
-            )
-            for text, spans in zip(missing, found, strict=True):
+            for text, spans in zip(missing, await self._recognise_in_turns(missing), strict=True):
                 self._cache.put(text, spans, len(text))
                 known[text] = spans
         return [
@@ -167,26 +184,54 @@ class NameFinder:
             for text in texts
         ]
 
-    def _recognise(self, texts: list[str]) -> list[tuple[tuple[int, int], ...]]:
-        """The model reads only the lines that could hold a name it would find: a word
-        with a capital that is not a tool's, a heading's or a sentence's usual first
-        word. Most lines of career texts have none ("- Migrated 12 services to Kafka"),
-        and the model's time grows with the text it reads."""
-        nlp = self._load()
-        pieces = [(index, offset, line) for index, text in enumerate(texts)
-                  for offset, line in _lines_with_candidates(text)]  # fmt: skip
+    async def _recognise_in_turns(self, texts: list[str]) -> list[tuple[tuple[int, int], ...]]:
+        """The names of ``texts``, read on the model's thread in turns of about
+        ``TURN_CHARS``: a long text waits its turn again after each, so that the requests
+        queued meanwhile wait for one turn, not for the whole of it."""
+        loop = asyncio.get_running_loop()
         found: list[list[tuple[int, int]]] = [[] for _ in texts]
+        left: deque[Piece] | None = None
+        while left is None or left:
+            left, spans = await loop.run_in_executor(
+                self._executor, self._recognise_turn, texts, left
+            )
+            for index, span in spans:
+                found[index].append(span)
+        return [tuple(spans) for spans in found]
+
+    def _recognise_turn(
+        self, texts: list[str], left: deque[Piece] | None
+    ) -> tuple[deque[Piece], list[tuple[int, tuple[int, int]]]]:
+        """One turn: the next pieces of ``texts`` (all of them, cut here, on the first
+        turn) up to ``TURN_CHARS``; the pieces left and ``(text's index, span)`` of the
+        names found. The model reads only the pieces that could hold a name it would
+        find: a word with a capital that is not a tool's, a heading's or a sentence's
+        usual first word. Most lines of career texts have none ("- Migrated 12 services
+        to Kafka"), and the model's time grows with the text it reads."""
+        nlp = self._load()
+        if left is None:
+            left = deque(
+                Piece(index, offset, piece)
+                for index, text in enumerate(texts)
+                for offset, piece in _pieces_with_candidates(text)
+            )
+        turn: list[Piece] = []
+        size = 0
+        while left and (not turn or size + len(left[0].text) <= TURN_CHARS):
+            turn.append(left.popleft())
+            size += len(turn[-1].text)
         with self._blas.limit(limits=1, user_api="blas"):
-            docs = list(nlp.pipe(p[2] for p in pieces))
-        for (index, offset, _), doc in zip(pieces, docs, strict=True):
-            text = texts[index]
+            docs = list(nlp.pipe(piece.text for piece in turn))
+        spans = []
+        for piece, doc in zip(turn, docs, strict=True):
+            text = texts[piece.index]
             for first, last, label in _entities(doc):
-                start, end = _whole_words(text, offset + first, offset + last)
+                start, end = _whole_words(text, piece.offset + first, piece.offset + last)
                 if label != "PERSON" and not _reads_as_full_name(text[start:end]):
                     continue
                 if self._is_person(text, start, end):
-                    found[index].append(_with_neighbouring_name(text, start, end))
-        return [tuple(spans) for spans in found]
+                    spans.append((piece.index, _with_neighbouring_name(text, start, end)))
+        return left, spans
 
     def _is_person(self, text: str, start: int, end: int) -> bool:
         """Whether the model's person is one. It takes firms named after people ("Wayne
@@ -315,16 +360,36 @@ _LINE = re.compile(r"[^\n]+")
 _CAPITALISED = re.compile(r"(?<![\w'’-])[^\W\d_a-z][\w'’-]*")
 
 
-def _lines_with_candidates(text: str) -> list[tuple[int, str]]:
-    """``(offset, line)`` of the lines holding a word that could start a name."""
-    kept = []
+def _pieces_with_candidates(text: str) -> Iterator[tuple[int, str]]:
+    """``(offset, piece)`` of the lines holding a word that could start a name, a line
+    longer than ``PIECE_CHARS`` cut into pieces (those holding such a word)."""
     for line in _LINE.finditer(text):
-        for word in _CAPITALISED.finditer(line.group()):
-            token = word.group()
-            if token[0].isupper() and _bare(token) not in _NEVER_NAMES:
-                kept.append((line.start(), line.group()))
-                break
-    return kept
+        for offset, piece in _cut(line.start(), line.group()):
+            if _has_candidate(piece):
+                yield offset, piece
+
+
+def _has_candidate(text: str) -> bool:
+    for word in _CAPITALISED.finditer(text):
+        token = word.group()
+        if token[0].isupper() and _bare(token) not in _NEVER_NAMES:
+            return True
+    return False
+
+
+def _cut(offset: int, line: str) -> Iterator[tuple[int, str]]:
+    """``line`` (at ``offset``) in pieces of at most ``PIECE_CHARS``, each cut after the
+    last sentence's end in its second half, else at its last space."""
+    start = 0
+    while len(line) - start > PIECE_CHARS:
+        window = line[start : start + PIECE_CHARS]
+        end = max(window.rfind(mark) for mark in (". ", "! ", "? ", "; "))
+        if end < PIECE_CHARS // 2:
+            end = window.rfind(" ")
+        end = end + 1 if end > 0 else PIECE_CHARS
+        yield offset + start, line[start : start + end]
+        start += end
+    yield offset + start, line[start:]
 
 
 _UNUSED = ["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"]
@@ -356,13 +421,14 @@ def _entities(doc: Any) -> list[tuple[int, int, str]]:
     side ("Lagos Nigeria"), stay places; two of one kind stay two ("French Italian
     Spanish" are languages); a person the model named whole stays whole ("Jane Doe"
     beside "London")."""
+    text = doc.text  # spaCy joins it from the tokens at every read
     merged: list[tuple[int, int, str]] = []
     for entity in doc.ents:
         label = entity.label_
         if label not in _NAME_LABELS and label not in _PLACE_LABELS:
             continue
         found = (entity.start_char, entity.end_char, label)
-        if merged and _halves_of_one_name(doc.text, merged[-1], found):
+        if merged and _halves_of_one_name(text, merged[-1], found):
             merged[-1] = (merged[-1][0], found[1], "JOINED")
         else:
             merged.append(found)
