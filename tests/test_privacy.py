@@ -144,6 +144,21 @@ def _audit_entry(gateway: RunningGateway, request_id: str) -> dict[str, Any]:
         time.sleep(0.1)
 
 
+def test_a_name_on_a_line_of_over_a_million_characters_is_found(
+    gateway: RunningGateway,
+) -> None:
+    """The name model reads no text of over a million characters (it refused such a line,
+    a pasted export without line breaks, with a server error): a long line is read in
+    pieces, and a name in it is found as anywhere else."""
+    filler = "a" * 600_000
+    text = f"{filler} Please forward this to Michael Chen today. {filler}"
+    answer = _ask(gateway.client(), text)
+    sent = _sent(gateway.fake)
+    assert "Michael Chen" not in sent
+    assert "[PERSON_" in sent
+    assert answer.choices[0].message.content
+
+
 def test_placeholders_split_across_stream_chunks_are_restored(gateway: RunningGateway) -> None:
     gateway.fake.script("Please tailor", LETTER)
     gateway.fake.stream_in_pieces(3)

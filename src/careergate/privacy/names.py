@@ -112,7 +112,7 @@ PIECE_CHARS = 5_000
 """The longest text the model reads as one: a longer line is cut (``_cut``). spaCy
 refuses a text of over a million characters, and the model's memory grows with the
 text it reads as one."""
-TURN_CHARS = 20_000
+TURN_CHARS = 10_000
 """About what the model reads in one turn of its thread (``NameFinder._recognise_in_turns``)."""
 
 

@@ -22,6 +22,7 @@ Words that head CV sections or name roles (``PROFILE``, ``Engineer``) are never 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib import resources
 
 from careergate.privacy.findings import PiiKind
@@ -172,9 +173,16 @@ def _first_lines_name(match: re.Match[str]) -> bool:
     name = match.group("name")
     if not is_name(name) or len(name) < 2:
         return False
-    before = match.string[: match.start("name")]
-    lines = [line.strip() for line in before.split("\n") if line.strip()]
-    return len(lines) <= 2 and all(is_name(line) or _is_heading(line) for line in lines)
+    # The lines before it, up to a third: a long text is not split whole for every match.
+    lines = []
+    for line in _NON_BLANK_LINE.finditer(match.string, 0, match.start("name")):
+        lines.append(line.group().strip())
+        if len(lines) > 2:
+            return False
+    return all(is_name(line) or _is_heading(line) for line in lines)
+
+
+_NON_BLANK_LINE = re.compile(r"[^\n]*\S[^\n]*")
 
 
 def _is_heading(line: str) -> bool:
@@ -196,6 +204,13 @@ def _cjk_name(match: re.Match[str]) -> bool:
         return False
     if _FIRM_AFTER_CJK.match(text, match.end()):
         return False
+    return _mostly_latin(text)
+
+
+@lru_cache(maxsize=2)
+def _mostly_latin(text: str) -> bool:
+    """At most twice as many Han, kana and Hangul characters as Latin letters. Counted
+    once per text (the last two), not for every run in it."""
     cjk = sum(1 for c in text if "\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7a3")
     latin = sum(1 for c in text if c.isascii() and c.isalpha())
     return cjk <= 2 * latin
