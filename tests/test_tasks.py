@@ -83,6 +83,7 @@ def tasks_gateway(
         [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
         tasks=FAST_TASKS,
         record_process=False,  # records have tests of their own: one process less to start
+        extra_config={"secrets": {"features": {"vault-review": "refuse"}}},
     )
     yield from start_gateway(settings, module_fake)
 
@@ -138,6 +139,34 @@ def items_of(settings: Settings, task_id: str) -> list[TaskItemRow]:
             return list((await session.scalars(query.order_by(TaskItemRow.idx))).all())
 
     return in_database(settings, work)
+
+
+def test_a_tasks_credentials_are_masked_before_its_items_are_kept(
+    gateway: RunningGateway, apis: list[Api]
+) -> None:
+    """Items wait in the database until they run: their credentials are masked when the
+    task is submitted (and the task refused where the feature refuses them), as a
+    request's are before it is sent."""
+    key = gateway.create_key()
+    api = Api(gateway.base_url, key, apis)
+    aws, github = "AKIA" + "Q3EGRT7HXN2LPW4Z", "ghp_" + "x7Rk2LmPq9TzW4vB8nC1dF5gH3jK6sA0yE2u"
+    text = f"Deploy with {aws} and {github}; my own key is {key}."
+    request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
+    task = api.wait(api.submit({"kind": "chat.completions", "requests": [request]})["id"])
+    assert task["status"] == "completed"
+    kept = json.dumps(
+        [(item.payload, item.result) for item in items_of(gateway.settings, task["id"])]
+    )
+    sent = json.dumps([r.body for r in gateway.fake.requests])
+    for secret in (aws, github, key):
+        assert secret not in kept
+        assert secret not in sent
+    assert "[SECRET]" in kept
+
+    refused = {"kind": "chat.completions", "feature": "vault-review", "requests": [request]}
+    error = api.submit(refused, expect=400)["error"]
+    assert error["code"] == "secret_refused"
+    assert aws not in json.dumps(error)
 
 
 def test_a_task_runs_every_item_once_under_the_submitters_key(

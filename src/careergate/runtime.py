@@ -254,7 +254,8 @@ class Runtime:
             cache,
         )
         gateway = request_path(settings, parts)
-        tasks = await _task_service(settings, database, parts.budgets, stack)
+        secrets = PromptSecrets(parts.secrets, parts.upstreams.secrets)
+        tasks = await _task_service(settings, database, parts.budgets, secrets, stack)
         return cls(
             settings,
             database,
@@ -606,7 +607,11 @@ def _feature_service(settings: Settings, gateway: Gateway, sandboxed: bool) -> F
 
 
 async def _task_service(
-    settings: Settings, database: Database, budgets: BudgetLedger, stack: AsyncExitStack
+    settings: Settings,
+    database: Database,
+    budgets: BudgetLedger,
+    secrets: PromptSecrets,
+    stack: AsyncExitStack,
 ) -> TaskService:
     """Tasks over the job queue: submitted here, run by whichever process has workers
     (its lease owner is the one its items' claims and webhooks name)."""
@@ -617,7 +622,7 @@ async def _task_service(
     sender = WebhookSender(settings.tasks, await sealed.internal_secret(WEBHOOK_KEY))
     store = TaskStore(database)
     tasks = TaskService(
-        store, queue, TaskEnds(store, sealed, sender, budgets.owner), settings.tasks
+        store, queue, TaskEnds(store, sealed, sender, budgets.owner), secrets, settings.tasks
     )
     stack.push_async_callback(tasks.close)
     return tasks

@@ -132,20 +132,37 @@ class PromptSecrets:
         (never the values)."""
         if mode is SecretsMode.OFF:
             return 0
-        known = tuple(known)
         slots = [*string_slots(body), *endpoint.token_slots(body)]
+        return self._protect(slots, mode, tuple(known), endpoint.text_param, self._shapes)
+
+    def protect_document(
+        self, document: Any, mode: SecretsMode, known: Iterable[str], param: str | None
+    ) -> int:
+        """``protect`` for every string of a JSON document careergate keeps to send
+        later (a task's items), ``param`` named by a refusal. It shares no memo with the
+        request path, so it may run off the event loop."""
+        if mode is SecretsMode.OFF:
+            return 0
+        return self._protect(list(string_slots(document)), mode, tuple(known), param, None)
+
+    def _protect(
+        self,
+        slots: list[Slot],
+        mode: SecretsMode,
+        known: tuple[str, ...],
+        param: str | None,
+        shapes: RememberedShapes | None,
+    ) -> int:
         texts = [slot.get() for slot in slots]
         if len(slots) > MANY_STRINGS:
             spans = self.scanner.find_whole("\n".join(texts), known)
             if len(spans) > MANY_CREDENTIALS:  # no prompt holds so many: not masked one by one
                 raise _refused(
-                    endpoint, f"The request holds more than {MANY_CREDENTIALS:,} credentials."
+                    param, f"The request holds more than {MANY_CREDENTIALS:,} credentials."
                 )
             found = _spans_by_text(texts, spans)
         else:
-            found = {
-                i: self.scanner.find_whole(t, known, self._shapes) for i, t in enumerate(texts)
-            }
+            found = {i: self.scanner.find_whole(t, known, shapes) for i, t in enumerate(texts)}
         changed = 0
         for index, spans in found.items():
             if spans and slots[index].key in _URL_FIELDS:
@@ -155,7 +172,7 @@ class PromptSecrets:
             if mode is SecretsMode.REFUSE:
                 kinds = ", ".join(sorted({span.kind for span in spans}))
                 raise _refused(
-                    endpoint,
+                    param,
                     f"The request contains credentials ({kinds}) and this key or feature "
                     "does not allow credentials to be sent to a model.",
                 )
@@ -164,12 +181,10 @@ class PromptSecrets:
         return changed
 
 
-def _refused(endpoint: EndpointSpec, why: str) -> InvalidRequest:
+def _refused(param: str | None, why: str) -> InvalidRequest:
     """The 400 for a request not sent for its credentials: why, never their values."""
     return InvalidRequest(
-        f"{why} Remove them and send the request again.",
-        code="secret_refused",
-        param=endpoint.text_param,
+        f"{why} Remove them and send the request again.", code="secret_refused", param=param
     )
 
 

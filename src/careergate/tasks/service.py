@@ -3,7 +3,9 @@ tasks`` do, over one gateway's task store and queue.
 
 A task belongs to the key that submitted it: that key (or an admin key) sees it,
 others get a 404 as for a task that does not exist. Submitting checks the whole
-request before anything is written (its kind's ``plan``, the webhook's address), seals
+request before anything is written (its kind's ``plan``, the webhook's address), masks
+the credentials in its items as the key's and feature's ``secrets:`` mode says (or
+refuses the task) as a request's are, since the items are kept until they run, seals
 the submitter's credential in the vault for the items to run under (it is removed when
 the task ends), writes the task and its items, and answers ``202`` at once: the
 messages go to the queue in the background (a submitter stopped before all are sent
@@ -19,6 +21,7 @@ from typing import Any
 
 from careergate.auth.principal import Principal, Role
 from careergate.errors import InvalidRequest, NotFound, PermissionDenied
+from careergate.security.prompt_secrets import PromptSecrets
 from careergate.settings import TaskSettings
 from careergate.storage.tables import TaskRow
 from careergate.tasks.governance import ERASED
@@ -36,11 +39,17 @@ MAX_PAGE = 1000
 
 class TaskService:
     def __init__(
-        self, store: TaskStore, queue: TaskQueue, ends: TaskEnds, settings: TaskSettings
+        self,
+        store: TaskStore,
+        queue: TaskQueue,
+        ends: TaskEnds,
+        secrets: PromptSecrets,
+        settings: TaskSettings,
     ) -> None:
         self.store = store
         self.queue = queue
         self.ends = ends
+        self.secrets = secrets
         self.settings = settings
         self.policy = AddressPolicy(settings.webhook_allow)
         self._sending: set[asyncio.Task[int]] = set()
@@ -66,6 +75,10 @@ class TaskService:
                 f"A task may have at most {self.settings.max_items} items; "
                 f"this one has {len(plan.items)}.",
             )
+        feature = plan.params.get("feature") or principal.feature
+        mode = self.secrets.policy.mode_for(principal.key_id, feature)
+        known = (secret,) if secret else ()
+        await asyncio.to_thread(self.secrets.protect_document, plan.items, mode, known, None)
         webhook = payload.get("webhook")
         if webhook is not None:
             webhook = await asyncio.to_thread(self.policy.check_url, webhook)
