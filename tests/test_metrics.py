@@ -9,6 +9,7 @@ import openai
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from careergate.observability.metrics import FEATURE_LABELS
 from conftest import RunningGateway
 
 MESSAGES = [{"role": "user", "content": "Suggest three skills for a data analyst"}]
@@ -124,3 +125,24 @@ def test_the_tally_renders_what_prometheus_clients_own_metrics_would() -> None:
         )
 
     assert lines(ours) == lines(theirs)
+
+
+def test_features_a_caller_invents_do_not_create_series_without_end(
+    gateway: RunningGateway,
+) -> None:
+    """Each feature named is a series kept for the process's life: past a bound, features
+    named later are counted together as `other`, whatever a caller sends."""
+    client = gateway.client(gateway.create_key())
+    invented = FEATURE_LABELS + 5
+    for n in range(invented):
+        feature = {"x-careergate-feature": f"invented-{n}"}
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers=feature
+        )
+    gateway.usage_rows(expected=invented)
+    samples = scrape(gateway.base_url)
+    features = {
+        dict(labels)["feature"] for name, labels in samples if name == "careergate_requests_total"
+    }
+    assert len(features) <= FEATURE_LABELS + 1
+    assert requests(samples, 200, "gpt-4o-mini", "other") >= 5

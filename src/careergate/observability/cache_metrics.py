@@ -52,11 +52,11 @@ class CacheMetrics:
         self.looked_up: Counts[str] = Counts()
         registry.register(_HitRatio(self))
 
-    def observe(self, record: UsageRecord) -> None:
+    def observe(self, record: UsageRecord, feature: str) -> None:
+        """Count ``record``'s lookup under ``feature``, its feature as a label."""
         result = record.cache
         if result is None:
             return
-        feature = record.feature or ""
         if self._deferred:
             self._pending[(feature, result)] += 1
         else:

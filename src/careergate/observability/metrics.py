@@ -28,6 +28,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from careergate.observability.cache_metrics import CacheMetrics
+from careergate.observability.label_bound import LabelBound
 from careergate.observability.tally import (
     RequestKey,
     Tally,
@@ -72,11 +73,16 @@ CORRECTED = (
 )
 
 
+FEATURE_LABELS = 200
+"""Distinct features counted by name; those named later are counted as ``other``."""
+
+
 class GatewayMetrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self, known_model: Callable[[str], bool] = lambda model: False) -> None:
         self._known_model = known_model
+        self._features = LabelBound(FEATURE_LABELS)
         self.registry = CollectorRegistry()
         self._shared = bool(os.environ.get(MULTIPROCESS_DIR))
         self._read_when_scraped: list[Collector] = []
@@ -106,12 +112,13 @@ class GatewayMetrics:
         corrected = record.usage.corrected
         if corrected is not None:
             self._corrected.labels(record.deployment or "", corrected).inc()
+        feature = self._features.label(record.feature or "")
         if record.cache is not None:
-            self.cache.observe(record)
+            self.cache.observe(record, feature)
         model = record.model_requested or ""
         if model and record.status_code >= 400 and not self._known_model(model):
             model = "other"
-        self._count((record.endpoint, model, record.feature or "", str(record.status_code)), record)
+        self._count((record.endpoint, model, feature, str(record.status_code)), record)
 
     def observe_upstream(self, deployment: str, seconds: float) -> None:
         """Count one answer of a deployment, ``seconds`` after the attempt was sent."""
