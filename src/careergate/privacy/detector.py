@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TypeVar
 
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_overlaps
@@ -11,6 +14,7 @@ from careergate.privacy.names import NameFinder
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.subject import Subject
 
+T = TypeVar("T")
 Found = tuple[Finding, ...]
 Own = tuple[Found, frozenset[str]]
 """A text's own findings, and the full names of the people among them."""
@@ -50,9 +54,8 @@ class PiiDetector:
             key = (text, subject, names)
             done = self._final.get(key)
             if done is None:
-                done = tuple(
-                    resolve_overlaps([*findings, *self._standalone(text, names, findings, subject)])
-                )
+                final_of = partial(self._final_of, text, names, findings, subject)
+                done = await _searched(final_of, len(text))
                 self._final.put(key, done, len(text))
             final.append(list(done))
         return final
@@ -64,7 +67,8 @@ class PiiDetector:
         missing = [text for text, done in zip(texts, found, strict=True) if done is None]
         if not missing:
             return [done for done in found if done is not None]
-        searched = {text: [*find_known(text, subject), *find_patterns(text)] for text in missing}
+        shapes_and_known = partial(_shapes_and_known, missing, subject)
+        searched = await _searched(shapes_and_known, sum(map(len, missing)))
         if self.names is not None:
             unique = list(searched)
             for text, named in zip(unique, await self.names.find(unique), strict=True):
@@ -83,6 +87,13 @@ class PiiDetector:
             done if done is not None else fresh[text]
             for text, done in zip(texts, found, strict=True)
         ]
+
+    def _final_of(
+        self, text: str, full_names: tuple[str, ...], findings: Found, subject: Subject
+    ) -> Found:
+        return tuple(
+            resolve_overlaps([*findings, *self._standalone(text, full_names, findings, subject)])
+        )
 
     def _standalone(
         self, text: str, full_names: tuple[str, ...], findings: Found, subject: Subject
@@ -104,3 +115,20 @@ class PiiDetector:
                 for f in overlapping(findings, ends, part.start, part.end)
             ):
                 yield part
+
+
+LONG_TEXT = 50_000
+"""Characters past which a search runs on a thread of its own (``_searched``)."""
+
+
+async def _searched(search: Callable[[], T], size: int) -> T:
+    """``search()``, on a thread when the text it reads is longer than ``LONG_TEXT``: a
+    prompt of megabytes takes seconds to search, and the event loop serves the other
+    requests meanwhile (the thread yields the interpreter to it every few milliseconds);
+    a short one is searched in place, where a thread would cost more than the search."""
+    return await asyncio.to_thread(search) if size > LONG_TEXT else search()
+
+
+def _shapes_and_known(texts: list[str], subject: Subject) -> dict[str, list[Finding]]:
+    """Each text's known values of ``subject`` and shapes of personal data."""
+    return {text: [*find_known(text, subject), *find_patterns(text)] for text in texts}
