@@ -1,24 +1,36 @@
 """A usage record the database refuses does not hold back the others: after a few
 failures the batch is written record by record, the refused one is set aside in the
-dead-letter file, and it can be replayed once the cause is gone."""
+dead-letter file, and it can be replayed once the cause is gone. A database out of
+reach refuses nothing: its records wait, however the outage and the isolation meet."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 
-from careergate.records.buffer import ISOLATE_AFTER
+from careergate.records.buffer import ISOLATE_AFTER, BufferedWriter
+from careergate.records.calls import CallRecord
 from careergate.records.journal import JournalOwner
-from careergate.records.tables import UsageWriter
+from careergate.records.kinds import CALL
+from careergate.records.offloaded import OffloadedWriter
+from careergate.records.process import RecordProcess
+from careergate.records.tables import CallWriter, UsageWriter
+from careergate.records.wire import ChildConfig
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.database import Database
-from careergate.storage.tables import UsageRow
+from careergate.storage.tables import AuditRow, UsageRow
 from careergate.usage.record import TokenUsage, UsageRecord
 from conftest import cli_env, run_cli
+from tcp_proxy import CuttableProxy
+from test_postgres import fresh_postgres_database
 
 
 def record(request_id: str) -> UsageRecord:
@@ -151,3 +163,71 @@ def test_a_writer_behind_writes_batches_of_its_size_and_keeps_them_journalled(
         await database.close()
 
     asyncio.run(scenario())
+
+
+async def call_writer(
+    way: str, url: str, dead_letter: Path
+) -> tuple[BufferedWriter[CallRecord], Callable[[], Awaitable[None]]]:
+    """A writer of requests' records, as the gateway makes it: in its own process
+    (``in-process``) or through the record process (``record-process``); and what
+    closes what it writes through once it is closed."""
+    if way == "in-process":
+        database = Database(url)
+        writer = CallWriter(database, flush_seconds=3600, dead_letter=dead_letter)
+        return writer, database.close
+    process = RecordProcess(ChildConfig(url, "console", "CRITICAL"))
+    await process.start()
+    offloaded = OffloadedWriter(CALL, process, flush_seconds=3600, dead_letter=dead_letter)
+    return offloaded, process.close
+
+
+async def rows_in(url: str) -> tuple[int, int]:
+    """(usage records, audit entries) in the database at ``url``."""
+    database = Database(url)
+    try:
+        async with database.session() as session:
+            usage = await session.scalar(select(func.count()).select_from(UsageRow))
+            audit = await session.scalar(select(func.count()).select_from(AuditRow))
+        return int(usage or 0), int(audit or 0)
+    finally:
+        await database.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("way", ["in-process", "record-process"])
+def test_records_met_by_a_database_outage_wait_for_it_and_none_is_set_aside(
+    tmp_path: Path, way: str
+) -> None:
+    """PostgreSQL cut while records wait, then back but refusing a few connections more
+    (a server still recovering) just as the batch is written a record at a time: some
+    records fail for the connection and others go in. None was refused by the database,
+    so none is set aside; every one is written once the database takes it."""
+    dead_letter = tmp_path / "dead-letter"
+    with fresh_postgres_database() as direct:
+        port = make_url(direct).port or 5432
+        with CuttableProxy(port) as proxy:
+            url = str(make_url(direct).set(host="127.0.0.1", port=proxy.port))
+
+            async def scenario() -> dict[str, Any]:
+                migrated = Database(direct)
+                await migrated.migrate()
+                await migrated.close()
+                writer, release = await call_writer(way, url, dead_letter)
+                writer.record(CallRecord(record("req-before"), "key:sk-cg-test", "ai.chat"))
+                await writer.flush()  # a connection is pooled: it goes stale in the cut
+                for n in range(20):
+                    writer.record(CallRecord(record(f"req-{n}"), "key:sk-cg-test", "ai.chat"))
+                proxy.cut()
+                for _ in range(ISOLATE_AFTER - 1):
+                    await writer.flush()
+                proxy.restore(refusing=4)
+                for _ in range(10):
+                    await writer.flush()
+                await writer.close()
+                await release()
+                return {"set aside": writer.dead_lettered, "rows": await rows_in(direct)}
+
+            outcome = asyncio.run(scenario())
+            assert proxy.refused >= 4
+    assert outcome == {"set aside": 0, "rows": (21, 21)}
+    assert not list(dead_letter.glob("*.jsonl"))

@@ -9,11 +9,15 @@ records are written by the next process to look (``replay.py``). Without a journ
 crash loses the records still in the buffer: those of the last ``flush_seconds``.
 
 A failed write keeps the batch and retries it. After ``ISOLATE_AFTER`` failures in a row
-the batch is written a record at a time: when some records go in and others do not, the
-others are the trouble (a row the database refuses) and go to the dead-letter file
-(``dead_letters.py``) instead of holding back every batch after them; when none goes
-in, the database is down and the batch waits. Records beyond the buffer's bound also go
-to the dead-letter file rather than being dropped.
+the batch is written a record at a time: when some records go in and the database itself
+refuses others, those are the trouble (a row the database rejects) and go to the
+dead-letter file (``dead_letters.py``) instead of holding back every batch after them.
+A write that fails because the database cannot be reached (a connection refused or
+lost, a pooled connection gone stale, a server still recovering:
+``storage/outage.py``) refuses no record: the isolation stops there and the batch
+waits, as it does when none goes in, to be retried until the database takes it (stale
+pooled connections are dropped by the pool's check before use). Records beyond the
+buffer's bound also go to the dead-letter file rather than being dropped.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import orjson
 
 from careergate.records.dead_letters import set_aside
 from careergate.records.journal import Journal
+from careergate.storage.outage import write_failed_for_the_store
 
 log = logging.getLogger("careergate.records")
 
@@ -173,15 +178,34 @@ class BufferedWriter(ABC, Generic[T]):
         if self.journal is not None:
             self.journal.settled(mark)
 
+    def failed_for_the_store(self, error: Exception) -> bool:
+        """Whether a write failed because its store was out of reach (the records wait),
+        not because the database refused a record."""
+        return write_failed_for_the_store(error)
+
     async def _isolate(self, batch: list[Pending[T]]) -> list[Pending[T]]:
-        """Write the batch a record at a time; what still waits for the database."""
+        """Write the batch a record at a time; what still waits for the database.
+
+        Only a record the database refuses while others go in is set aside. A write that
+        fails for the store (``failed_for_the_store``) ends the isolation: the database
+        is down or recovering, so every record not written waits, those that failed
+        before it included (a connection lost may look like a refusal at first)."""
         self._failures = 0
         refused: list[Pending[T]] = []
-        for record in batch:
+        for index, record in enumerate(batch):
             try:
                 await self.write_pending([record])
                 self.written += 1
-            except Exception:
+            except Exception as error:
+                if self.failed_for_the_store(error):
+                    waiting = refused + batch[index:]
+                    log.warning(
+                        "the database is out of reach; %d %s records wait for it (%s)",
+                        len(waiting),
+                        self.kind,
+                        type(error).__name__,
+                    )
+                    return waiting
                 refused.append(record)
         if len(refused) == len(batch):
             return refused  # nothing went in: the database is down, not the records

@@ -24,6 +24,7 @@ from careergate.records import wire
 from careergate.records.buffer import BufferedWriter
 from careergate.records.kinds import KINDS
 from careergate.storage.database import Database
+from careergate.storage.outage import write_failed_for_the_store
 
 _MAX_ERROR_CHARS = 500
 
@@ -49,13 +50,13 @@ async def serve(fd: int) -> None:
     try:
         while (request := await wire.read_request(reader)) is not None:
             number, kind, payload = request
-            error: str | None = None
+            failure: wire.Failure | None = None
             try:
                 batch = [KINDS[kind].decode(fields) for fields in orjson.loads(payload)]
                 await writers[kind].write(batch)
             except Exception as exc:  # the gateway keeps the batch and logs why
-                error = describe(exc)
-            writer.write(wire.answer(number, error))
+                failure = wire.Failure(describe(exc), write_failed_for_the_store(exc))
+            writer.write(wire.answer(number, failure))
             await writer.drain()
     finally:
         await heap.close()

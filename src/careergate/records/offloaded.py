@@ -11,7 +11,7 @@ import orjson
 from careergate.records.buffer import BufferedWriter, Pending
 from careergate.records.journal import Journal
 from careergate.records.kinds import RecordKind
-from careergate.records.process import RecordProcess
+from careergate.records.process import RecordProcess, RecordWriteFailed
 
 T = TypeVar("T")
 
@@ -44,6 +44,13 @@ class OffloadedWriter(BufferedWriter[T]):
         encoded once already, and are not again."""
         lines = [line if line is not None else self.encode(record) for record, line in batch]
         await self._process.write(self.kind, b"[" + b",".join(lines) + b"]")
+
+    def failed_for_the_store(self, error: Exception) -> bool:
+        """The child says (``RecordWriteFailed.store``): the exception it met stayed
+        there."""
+        if isinstance(error, RecordWriteFailed):
+            return error.store
+        return super().failed_for_the_store(error)
 
     def to_row(self, record: T) -> dict[str, Any]:
         return self._rows(record)

@@ -32,14 +32,20 @@ CLOSE_SECONDS = 30.0
 
 
 class RecordWriteFailed(Exception):
-    """The record process did not write a batch (the reason is the child's)."""
+    """The record process did not write a batch (the reason is the child's). ``store``:
+    not for a record of the batch (the database out of reach, the child gone or not
+    answering), so the batch waits and is never set aside for it."""
+
+    def __init__(self, message: str, *, store: bool = True) -> None:
+        super().__init__(message)
+        self.store = store
 
 
 @dataclass
 class _Child:
     process: asyncio.subprocess.Process
     writer: asyncio.StreamWriter
-    waiting: dict[int, asyncio.Future[str | None]] = field(default_factory=dict)
+    waiting: dict[int, asyncio.Future[wire.Failure | None]] = field(default_factory=dict)
     answers: asyncio.Task[None] | None = None
     gone: bool = False
     """Its socket has closed: no batch is sent to it any more."""
@@ -65,12 +71,13 @@ class RecordProcess:
         records) in one transaction; raise ``RecordWriteFailed`` if it did not."""
         child = await self._running()
         number = next(self._numbers)
+        answer: asyncio.Future[wire.Failure | None]
         answer = asyncio.get_running_loop().create_future()
         child.waiting[number] = answer
         try:
             child.writer.write(wire.request(number, kind, payload))
             await child.writer.drain()
-            error = await asyncio.wait_for(answer, WRITE_SECONDS)
+            failure = await asyncio.wait_for(answer, WRITE_SECONDS)
         except (ConnectionError, OSError) as exc:
             raise RecordWriteFailed(f"the record process is gone ({exc})") from exc
         except TimeoutError:
@@ -80,8 +87,8 @@ class RecordProcess:
             ) from None
         finally:
             child.waiting.pop(number, None)
-        if error is not None:
-            raise RecordWriteFailed(error)
+        if failure is not None:
+            raise RecordWriteFailed(failure.error, store=failure.store)
 
     async def _running(self) -> _Child:
         async with self._starting:
@@ -119,15 +126,16 @@ class RecordProcess:
     async def _read_answers(self, child: _Child, reader: asyncio.StreamReader) -> None:
         with contextlib.suppress(ConnectionError):
             while (found := await wire.read_answer(reader)) is not None:
-                number, error = found
+                number, failure = found
                 if (answer := child.waiting.get(number)) is not None and not answer.done():
-                    answer.set_result(error)
+                    answer.set_result(failure)
         child.gone = True
         code = await child.process.wait()
         child.writer.close()
         for answer in child.waiting.values():
             if not answer.done():
-                answer.set_result(f"the record process exited (code {code}) before answering")
+                gone = f"the record process exited (code {code}) before answering"
+                answer.set_result(wire.Failure(gone, store=True))
         if self._child is child:
             log.error(
                 "the record process exited (code %s); it is restarted on the next write", code

@@ -3,7 +3,8 @@
 The first line is the child's configuration. Then each request is a JSON header line
 (``id``, ``kind``, ``size``) followed by ``size`` bytes of payload (the batch as a JSON
 array), and each answer a JSON line (``id``, ``error``: ``null`` once the batch is
-committed). JSON, not pickle: nothing read from the socket can run code.
+committed; ``store``: whether it failed because the database was out of reach, not for a
+record it holds). JSON, not pickle: nothing read from the socket can run code.
 """
 
 from __future__ import annotations
@@ -47,14 +48,26 @@ async def read_request(reader: asyncio.StreamReader) -> tuple[int, str, bytes] |
     return fields["id"], fields["kind"], await reader.readexactly(fields["size"])
 
 
-def answer(number: int, error: str | None) -> bytes:
-    return orjson.dumps({"id": number, "error": error}) + b"\n"
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why the child did not write a batch; ``store``: the database was out of reach
+    (the batch waits), not refusing one of its records."""
+
+    error: str
+    store: bool
 
 
-async def read_answer(reader: asyncio.StreamReader) -> tuple[int, str | None] | None:
-    """The next answer (id, error or ``None``); ``None`` once the child has gone."""
+def answer(number: int, failure: Failure | None) -> bytes:
+    if failure is None:
+        return orjson.dumps({"id": number, "error": None}) + b"\n"
+    return orjson.dumps({"id": number, "error": failure.error, "store": failure.store}) + b"\n"
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, Failure | None] | None:
+    """The next answer (id, why it failed or ``None``); ``None`` once the child has gone."""
     line = await reader.readline()
     if not line:
         return None
     fields: dict[str, Any] = orjson.loads(line)
-    return fields["id"], fields["error"]
+    error = fields["error"]
+    return fields["id"], None if error is None else Failure(error, bool(fields.get("store")))
