@@ -6,6 +6,7 @@ reach refuses nothing: its records wait, however the outage and the isolation me
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +103,62 @@ def test_a_refused_record_is_set_aside_and_replayed(tmp_path: Path) -> None:
         return row.status_code, row.prompt_tokens, row.completion_tokens
 
     assert asyncio.run(replayed()) == (200, 10, 3)
+
+
+REFUSE_ONE_ENTRY = """
+CREATE TRIGGER refuse_entry BEFORE INSERT ON audit_log
+WHEN NEW.request_id = 'req-taken' BEGIN SELECT RAISE(ABORT, 'refused'); END
+"""
+
+
+async def audited(database: Database) -> list[str]:
+    """The request ids of the AI calls in the audit log, in the chain's order."""
+    async with database.session() as session:
+        query = select(AuditRow.request_id).where(AuditRow.action == "ai.chat")
+        return list((await session.scalars(query.order_by(AuditRow.seq))).all())
+
+
+def test_a_refused_audit_entry_is_set_aside_and_replayed_into_the_chain(tmp_path: Path) -> None:
+    """A request's audit entry the database refuses goes to ``audit-<day>.jsonl`` while
+    its usage record and the other calls' records go in; ``db replay-audit`` chains it
+    to the log once the cause is gone (the log still verifies), and a second replay of
+    the same file writes nothing twice."""
+    settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
+    dead_letter = tmp_path / "data" / "dead-letter"
+
+    async def scenario() -> None:
+        database = Database(settings.resolved_database_url)
+        await database.migrate()
+        async with database.session() as session, session.begin():
+            await session.execute(text(REFUSE_ONE_ENTRY))
+        writer = CallWriter(database, flush_seconds=3600, dead_letter=dead_letter)
+        for request_id in ("req-0", "req-taken", "req-1"):
+            writer.record(CallRecord(record(request_id), "key:sk-cg-test", "ai.chat"))
+        for _ in range(ISOLATE_AFTER):
+            await writer.flush()
+        assert await audited(database) == ["req-0", "req-1"]
+        async with database.session() as session, session.begin():
+            await session.execute(text("DROP TRIGGER refuse_entry"))
+        await writer.close()
+        await database.close()
+
+    asyncio.run(scenario())
+    (entries,) = dead_letter.glob("audit-*.jsonl")
+    env = cli_env(settings)
+    for written in (1, 1):  # the second time, found in the log already
+        done = run_cli(env, "db", "replay-audit", str(entries))
+        assert f"{written} audit entries written, 0 still refused" in done.stderr
+    verified = run_cli(env, "audit", "verify", "--json")
+    assert json.loads(verified.stdout)["ok"] is True
+
+    async def chained() -> list[str]:
+        database = Database(settings.resolved_database_url)
+        try:
+            return await audited(database)
+        finally:
+            await database.close()
+
+    assert asyncio.run(chained()) == ["req-0", "req-1", "req-taken"]
 
 
 def test_with_the_database_down_nothing_is_set_aside_and_the_batch_waits(tmp_path: Path) -> None:

@@ -164,3 +164,24 @@ async def append(transaction: Transaction, rows: list[dict[str, Any]]) -> None:
     await transaction.execute(
         update(AuditChainRow).where(AuditChainRow.name == CHAIN).values(seq=seq, hash=previous)
     )
+
+
+async def not_yet_written(
+    transaction: Transaction, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``rows`` but those whose request already has an entry. Looked up within the
+    batch's span of time (the audit log is indexed by time, not by request): an entry
+    written before is the same entry, with the same time."""
+    timed = [row for row in rows if row["request_id"] is not None]
+    if not timed:
+        return rows
+    column = AUDIT_TABLE.c
+    found = await transaction.execute(
+        select(column.request_id).where(
+            column.at >= min(row["at"] for row in timed),
+            column.at <= max(row["at"] for row in timed),
+            column.request_id.in_({row["request_id"] for row in timed}),
+        )
+    )
+    written = set(found.scalars())
+    return [row for row in rows if row["request_id"] not in written] if written else rows

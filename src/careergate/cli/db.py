@@ -1,8 +1,10 @@
 """``careergate db``: the data directory's database (created with ``init``, brought up
-to date with ``upgrade``), and usage records set aside to replay."""
+to date with ``upgrade``), and the usage records and audit entries set aside to
+replay."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -50,21 +52,43 @@ def upgrade() -> None:
     err_console.print(f"database at {safe_url(settings.resolved_database_url)} is up to date")
 
 
+DeadLetterFile = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, help="A dead-letter file.")
+]
+
+
 @db_app.command("replay-usage")
-def replay_usage(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A dead-letter file.")],
-) -> None:
-    """Write the usage records the gateway set aside (``<data dir>/dead-letter/``)."""
+def replay_usage(file: DeadLetterFile) -> None:
+    """Write the usage records the gateway set aside (``<data dir>/dead-letter/
+    usage-<day>.jsonl``)."""
     from careergate.records import dead_letters
 
-    settings = load_settings()
+    _replay(file, dead_letters.replay_usage, "usage records")
 
+
+@db_app.command("replay-audit")
+def replay_audit(file: DeadLetterFile) -> None:
+    """Chain the audit entries the gateway set aside (``<data dir>/dead-letter/
+    audit-<day>.jsonl``) to the audit log; an entry whose request is in the log already
+    is not written again."""
+    from careergate.records import dead_letters
+
+    _replay(file, dead_letters.replay_audit, "audit entries")
+
+
+def _replay(
+    file: Path,
+    replay: Callable[[Database, list[bytes]], Awaitable[tuple[int, int]]],
+    what: str,
+) -> None:
+    """Replay a dead-letter file's lines; exit 1 if some are still refused."""
+    settings = load_settings()
     lines = file.read_bytes().splitlines()
 
     async def work(database: Database) -> tuple[int, int]:
-        return await dead_letters.replay_usage(database, lines)
+        return await replay(database, lines)
 
     written, refused = run(lambda: with_database(settings, work))
-    err_console.print(f"{written} usage records written, {refused} still refused")
+    err_console.print(f"{written} {what} written, {refused} still refused")
     if refused:
         raise typer.Exit(1)

@@ -2,19 +2,23 @@
 
 A record the database refuses (or one beyond the buffer's bound) goes to
 ``<directory>/<kind>-<day>.jsonl``, one JSON object a line (the kind's dead-letter row),
-so that it holds back no other record and is not lost. Usage records are brought back
-with ``careergate db replay-usage`` (``replay_usage``) once the cause is gone.
+so that it holds back no other record and is not lost. Once the cause is gone, usage
+records are brought back with ``careergate db replay-usage`` (``replay_usage``) and
+audit entries with ``careergate db replay-audit`` (``replay_audit``: each chained to the
+log as the gateway chains its batches, and left out when its request has an entry
+already, so that replaying a file twice audits nothing twice).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from careergate.audit.chain import AUDIT_TABLE, append, not_yet_written
 from careergate.errors import InvalidRequest
 from careergate.storage.batch import BatchInserter
 from careergate.storage.database import Database
@@ -38,16 +42,41 @@ async def replay_usage(database: Database, lines: list[bytes]) -> tuple[int, int
     still refused)."""
     rows = [_usage_row(number, line) for number, line in enumerate(lines, 1) if line.strip()]
     inserter = BatchInserter(database, USAGE_TABLE, USAGE_CONFLICT)
-    written = refused = 0
     try:
-        for row in rows:
-            try:
-                await inserter.insert([row])
-                written += 1
-            except Exception:
-                refused += 1
+        return await _one_at_a_time(rows, lambda row: inserter.insert([row]))
     finally:
         inserter.close()
+
+
+async def replay_audit(database: Database, lines: list[bytes]) -> tuple[int, int]:
+    """Chain the audit entries of a dead-letter file's lines to the log, one transaction
+    each (as sealed when set aside: their digests stand): (written or found written
+    already, still refused)."""
+    rows = [_audit_row(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    inserter = BatchInserter(database, AUDIT_TABLE)
+
+    async def chain(row: dict[str, Any]) -> None:
+        async with inserter.transaction() as transaction:
+            await append(transaction, await not_yet_written(transaction, [row]))
+
+    try:
+        return await _one_at_a_time(rows, chain)
+    finally:
+        inserter.close()
+
+
+async def _one_at_a_time(
+    rows: list[dict[str, Any]], write: Callable[[dict[str, Any]], Awaitable[None]]
+) -> tuple[int, int]:
+    """Write each row on its own, so that one still refused holds back no other:
+    (written, still refused)."""
+    written = refused = 0
+    for row in rows:
+        try:
+            await write(row)
+            written += 1
+        except Exception:
+            refused += 1
     return written, refused
 
 
@@ -65,3 +94,26 @@ def _usage_row(number: int, line: bytes) -> dict[str, Any]:
             "was written."
         ) from None
     return row
+
+
+def _audit_row(number: int, line: bytes) -> dict[str, Any]:
+    """A dead-letter line as the sealed audit entry it holds; ``InvalidRequest`` naming
+    the line when it holds none, before anything is written."""
+    try:
+        row = orjson.loads(line)
+        if not isinstance(row, dict) or not isinstance(row.get("at"), str):
+            raise ValueError("no audit entry")
+        missing = {c.name for c in AUDIT_TABLE.columns} - set(row) - _CHAINED_ON_WRITE
+        if missing:
+            raise ValueError(f"no {', '.join(sorted(missing))}")
+        row["at"] = datetime.fromisoformat(row["at"])
+    except ValueError as error:
+        raise InvalidRequest(
+            f"line {number} is not an audit entry of a dead-letter file ({error}); nothing "
+            "was written."
+        ) from None
+    return row
+
+
+_CHAINED_ON_WRITE = {"id", "seq", "prev_hash", "entry_hash"}
+"""The audit columns set when an entry is chained, not when it is sealed."""

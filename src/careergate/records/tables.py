@@ -3,7 +3,8 @@
 Usage records go into ``usage_records`` as they are, once per request id (a later
 record replaces a reconciled one, ``storage.tables.USAGE_CONFLICT``); their dead
 letters go to ``usage-<day>.jsonl``, replayed with ``careergate db replay-usage``
-(``dead_letters.replay_usage``).
+(``dead_letters.replay_usage``); audit entries' to ``audit-<day>.jsonl``, replayed with
+``careergate db replay-audit`` (``dead_letters.replay_audit``).
 
 Audit entries of AI calls are sealed (their personal fields salted and digested) before
 the transaction, then chained and written in one transaction that also moves the
@@ -23,15 +24,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 
-from careergate.audit.chain import AUDIT_TABLE, append, lock_head, sealed
+from careergate.audit.chain import AUDIT_TABLE, append, lock_head, not_yet_written, sealed
 from careergate.audit.entry import AuditEntry
 from careergate.records.buffer import BufferedWriter
 from careergate.records.calls import CallRecord, encode_call
 from careergate.records.dead_letters import USAGE_TABLE
 from careergate.records.journal import Journal
-from careergate.storage.batch import BatchInserter, OnConflict, Transaction
+from careergate.storage.batch import BatchInserter, OnConflict
 from careergate.storage.database import Database
 from careergate.storage.tables import USAGE_CONFLICT
 from careergate.usage.record import UsageRecord
@@ -93,33 +94,12 @@ class AuditWriter(TableWriter[AuditEntry]):
         rows = [sealed(entry) for entry in batch]
         async with self.inserter.transaction() as transaction:
             await lock_head(transaction)
-            await append(transaction, await _not_yet_written(transaction, rows))
+            await append(transaction, await not_yet_written(transaction, rows))
 
     @staticmethod
     def to_row(record: AuditEntry) -> dict[str, Any]:
         row = sealed(record)
         return {**row, "at": row["at"].isoformat()}
-
-
-async def _not_yet_written(
-    transaction: Transaction, rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """``rows`` but those whose request already has an entry. Looked up within the
-    batch's span of time (the audit log is indexed by time, not by request): an entry
-    written before is the same entry, with the same time."""
-    timed = [row for row in rows if row["request_id"] is not None]
-    if not timed:
-        return rows
-    column = AUDIT_TABLE.c
-    found = await transaction.execute(
-        select(column.request_id).where(
-            column.at >= min(row["at"] for row in timed),
-            column.at <= max(row["at"] for row in timed),
-            column.request_id.in_({row["request_id"] for row in timed}),
-        )
-    )
-    written = set(found.scalars())
-    return [row for row in rows if row["request_id"] not in written] if written else rows
 
 
 class CallWriter(DatabaseWriter[CallRecord]):
