@@ -99,6 +99,31 @@ def retry_headers(wait: float) -> dict[str, str]:
     return {"retry-after": str(math.ceil(wait)), "retry-after-ms": str(math.ceil(wait * 1000))}
 
 
+STORAGE_RETRY_SECONDS = 2.0
+"""How soon a caller refused during a storage outage is told to come back."""
+
+
+class StorageUnavailable(GatewayError):
+    """A store careergate needs for the request (its database, Redis) cannot be reached
+    right now. Nothing is wrong with the request and nothing broke in careergate: the
+    same request may succeed shortly, so it is a 503 the SDKs retry, with ``retry-after``.
+    """
+
+    status = 503
+    type = "server_error"
+    default_code = "storage_unavailable"
+    retryable = True
+
+    @classmethod
+    def of(cls, store: str) -> StorageUnavailable:
+        """The error for ``store`` (named as a caller reads it: "the database", "Redis")."""
+        return cls(
+            f"careergate cannot reach {store} right now; the request was not carried out. "
+            "Try again shortly.",
+            headers=retry_headers(STORAGE_RETRY_SECONDS),
+        )
+
+
 class UpstreamError(GatewayError):
     """The upstream answered in a way that is nobody's fault on the caller's side."""
 

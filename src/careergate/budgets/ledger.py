@@ -353,11 +353,28 @@ class BudgetLedger:
     def settle_soon(
         self, reservation: Reservation, actual_nano_usd: int, answered: bool = True
     ) -> None:
-        """``settle`` off the request's path."""
-        settling = self.settle(reservation, actual_nano_usd, answered)
+        """``settle`` off the request's path. A failure (the database out of reach) is
+        logged once, here: the lease, past its expiry, is then settled for its worst case
+        by a reaper (``reaper.py``), and the usage record replaces that record's cost."""
+        settling = self._settle_logged(reservation, actual_nano_usd, answered)
         task = asyncio.get_running_loop().create_task(settling)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def _settle_logged(
+        self, reservation: Reservation, actual_nano_usd: int, answered: bool
+    ) -> None:
+        try:
+            await self.settle(reservation, actual_nano_usd, answered)
+        except Exception as error:
+            lease = reservation.lease.request.request_id if reservation.lease else None
+            log.error(
+                "could not settle the budget reservation of %s (%s: %s); its lease is "
+                "settled for its worst case once it expires",
+                lease,
+                type(error).__name__,
+                str(error).partition("\n")[0][:300],
+            )
 
     async def close(self) -> None:
         await stop(self._refreshing)

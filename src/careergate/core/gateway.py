@@ -20,6 +20,7 @@ from careergate.core.call import Incoming, Outcome, Reply, StreamReply
 from careergate.core.settlement import Settlement
 from careergate.core.steps import Step
 from careergate.errors import GatewayError, InternalError
+from careergate.storage.outage import storage_unavailable
 
 log = logging.getLogger("careergate.gateway")
 
@@ -54,15 +55,29 @@ class Gateway:
             outcome.client_closed()
             raise
         except Exception as exc:
-            log.exception(
-                "unexpected failure", extra={"fields": {"request_id": incoming.request_id}}
-            )
-            internal = InternalError(
-                "careergate failed unexpectedly while handling this request; "
-                "quote the request id when reporting it."
-            )
-            outcome.fail(internal)
-            raise internal from exc
+            answered = _unexpected(exc, incoming.request_id)
+            outcome.fail(answered)
+            raise answered from exc
         finally:
             if not isinstance(reply, StreamReply):  # a stream settles when it ends
                 self.settlement.settle(outcome)
+
+
+def _unexpected(error: Exception, request_id: str) -> GatewayError:
+    """What the caller is told of a failure no step turned into an error: a store out of
+    reach is a 503 to retry (logged without its traceback: an outage is no bug, and
+    every request meets it), anything else a bug, logged in full."""
+    fields = {"request_id": request_id}
+    if (unavailable := storage_unavailable(error)) is not None:
+        log.warning(
+            "a store is out of reach: %s: %s",
+            type(error).__name__,
+            str(error).partition("\n")[0][:300],
+            extra={"fields": fields},
+        )
+        return unavailable
+    log.exception("unexpected failure", extra={"fields": fields}, exc_info=error)
+    return InternalError(
+        "careergate failed unexpectedly while handling this request; "
+        "quote the request id when reporting it."
+    )

@@ -39,6 +39,7 @@ from careergate.http.tasks_api import TaskRoutes
 from careergate.observability.logs import configure_logging
 from careergate.runtime import Runtime
 from careergate.settings import Settings
+from careergate.storage.outage import storage_unavailable
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -54,7 +55,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    error = InternalError("careergate failed unexpectedly; the failure is logged.")
+    """A store out of reach is a 503 to retry; anything else a bug (logged by the server)."""
+    error: GatewayError | None = storage_unavailable(exc)
+    if error is None:
+        error = InternalError("careergate failed unexpectedly; the failure is logged.")
     return error_response(error, new_request_id())
 
 

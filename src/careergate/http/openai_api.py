@@ -38,6 +38,7 @@ from careergate.http.responses import (
 )
 from careergate.http.security_headers import headers_for_path, security_headers
 from careergate.runtime import Runtime
+from careergate.storage.outage import storage_unavailable
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -218,11 +219,14 @@ class ForwardEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await self._handle(scope, receive, send)
-        except Exception:
-            # A bug of ours, not the caller's: log it, and answer in OpenAI's format
-            # (the server refuses this if the response had already started).
-            log.exception("unhandled error in %s", self.endpoint.path)
-            error = InternalError("careergate failed unexpectedly; the failure is logged.")
+        except Exception as exc:
+            # A store out of reach (a 503 to retry), else a bug of ours, not the caller's:
+            # log it, and answer in OpenAI's format (the server refuses this if the
+            # response had already started).
+            error: GatewayError | None = storage_unavailable(exc)
+            if error is None:
+                log.exception("unhandled error in %s", self.endpoint.path)
+                error = InternalError("careergate failed unexpectedly; the failure is logged.")
             status, body, headers = raw_error(error, new_request_id(), {CACHE_HEADER: BYPASS})
             with contextlib.suppress(RuntimeError):
                 await _send_whole(scope, send, status, body, headers)

@@ -4,9 +4,10 @@ A failure to reach the database (a connection refused or lost, a pooled connecti
 stale, a server shutting down or still starting) or Redis says nothing about what was
 asked of it: the same write or read succeeds once the store is back. Records that met
 such a failure must wait and be written again, never be set aside as bad rows
-(``records/buffer.py``), and a caller must be told the store is unavailable, never
-that careergate broke. A row the database rejects (a constraint, a value out of range)
-is another matter: it fails the same way every time.
+(``records/buffer.py``), and a caller must be told the store is unavailable (a 503 it
+may retry, ``errors.StorageUnavailable``), never that careergate broke. A row the
+database rejects (a constraint, a value out of range) is another matter: it fails the
+same way every time.
 
 The drivers are recognised by their exceptions' classes and SQLSTATEs, read where they
 are raised; none is imported here (asyncpg and redis are optional).
@@ -18,6 +19,8 @@ from collections.abc import Iterator
 from types import TracebackType
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from careergate.errors import StorageUnavailable
 
 DATABASE = "the database"
 REDIS = "Redis"
@@ -88,6 +91,12 @@ def unreachable_store(error: BaseException) -> str | None:
         if (store := _unreachable(each)) is not None:
             return store
     return None
+
+
+def storage_unavailable(error: BaseException) -> StorageUnavailable | None:
+    """The caller's answer to ``error`` when it is a store out of reach, else ``None``."""
+    store = unreachable_store(error)
+    return StorageUnavailable.of(store) if store is not None else None
 
 
 def write_failed_for_the_store(error: BaseException) -> bool:
