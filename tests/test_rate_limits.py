@@ -3,6 +3,7 @@ shared through Redis."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from careergate.testing import FakeOpenAI
 from conftest import RunningGateway, gateway_settings, require_redis, start_gateway
+from tcp_proxy import CuttableProxy
 
 MESSAGES = [{"role": "user", "content": "Rate my resume"}]
 
@@ -128,3 +130,42 @@ def test_a_model_token_limit_is_shared_by_every_caller(ruled: RunningGateway) ->
     with pytest.raises(openai.RateLimitError, match="model gpt-4o: 200 tokens per minute"):
         clients[0].chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=80)
     assert _passes(clients[0], 1, model="gpt-4o-mini") == 1  # other models are not held
+
+
+@pytest.fixture
+def redis_behind_a_proxy(tmp_path: Path) -> Iterator[tuple[RunningGateway, CuttableProxy]]:
+    """A gateway whose rate-limit windows are in Redis (database 13), reached through a
+    proxy the test can cut."""
+    require_redis()
+    with FakeOpenAI() as fake, CuttableProxy(6379) as proxy:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            rate_limit_storage=f"async+redis://127.0.0.1:{proxy.port}/13",
+        )
+        for gateway in start_gateway(settings, fake):
+            yield gateway, proxy
+
+
+def test_with_redis_out_of_reach_each_process_holds_the_limits_itself(
+    redis_behind_a_proxy: tuple[RunningGateway, CuttableProxy], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis cut: calls of limited keys are still answered, never a 500, within the
+    limit counted by the process itself (its 429 beyond it); one warning says so. Once
+    Redis is back, calls are answered as before."""
+    caplog.set_level(logging.WARNING)
+    gateway, proxy = redis_behind_a_proxy
+    limited = gateway.client(gateway.create_key(rpm_limit=2))
+    roomy = gateway.client(gateway.create_key(rpm_limit=100_000))
+    roomy.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    with proxy.outage():
+        for _ in range(5):
+            roomy.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        for _ in range(2):
+            limited.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        with pytest.raises(openai.RateLimitError, match="2 requests per minute"):
+            limited.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    roomy.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    warned = [r.getMessage() for r in caplog.records if "out of reach" in r.getMessage()]
+    assert len(warned) == 1
+    assert not [r for r in caplog.records if r.getMessage() == "unexpected failure"]

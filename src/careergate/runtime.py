@@ -275,7 +275,7 @@ class Runtime:
             StoredResponses(
                 auth, conversations, upstreams.router, upstreams.upstream, upstreams.secrets
             ),
-            RequestCap(limiter.storage, "admin", settings.admin_rpm),
+            RequestCap(limiter.stores, "admin", settings.admin_rpm),
             cache,
             parts.budgets,
             prices,
