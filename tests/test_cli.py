@@ -171,3 +171,11 @@ def test_bad_input_to_serve_replay_and_budgets_gets_one_line_and_no_traceback(
         assert says in done.stderr
         assert "Traceback" not in done.stderr + done.stdout
         assert "a bug in careergate" not in done.stderr
+
+
+def test_the_data_directory_is_its_owners_alone(cli_env: dict[str, str]) -> None:
+    """It holds the audit log, usage records, journals and the master key: other local
+    users may not list or read it, whatever the umask gives the files inside."""
+    run_cli(cli_env, "db", "init")
+    data = Path(cli_env["CAREERGATE_DATA_DIR"])
+    assert data.stat().st_mode & 0o777 == 0o700

@@ -22,6 +22,7 @@ from careergate.audit.chain import AUDIT_TABLE, append, not_yet_written
 from careergate.errors import InvalidRequest
 from careergate.storage.batch import BatchInserter
 from careergate.storage.database import Database
+from careergate.storage.private import PRIVATE_DIR
 from careergate.storage.tables import USAGE_CONFLICT, UsageRow
 
 USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
@@ -29,7 +30,7 @@ USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]
 
 def set_aside(directory: Path, kind: str, rows: Iterable[dict[str, Any]]) -> Path:
     """Append ``rows`` to today's dead-letter file of ``kind``; its path."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     path = directory / f"{kind}-{datetime.now(UTC).date().isoformat()}.jsonl"
     with path.open("ab") as out:
         for row in rows:

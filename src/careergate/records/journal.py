@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from careergate.storage.private import PRIVATE_DIR
+
 log = logging.getLogger("careergate.records.journal")
 
 MAX_PENDING = 8
@@ -59,7 +61,7 @@ class JournalOwner:
     """This process's claim on its journal files, and its journals by kind."""
 
     def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         self.directory = directory
         self.name = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.lock_path = directory / f"{self.name}.lock"

@@ -18,6 +18,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from careergate.storage.private import PRIVATE_DIR
+
 KEY_BYTES = 32
 
 
@@ -54,7 +56,7 @@ class MasterKey:
         if not path.exists():
             if not create:
                 raise MasterKeyError(f"no master key file at {path}")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
             key = cls.generate()
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w") as handle:

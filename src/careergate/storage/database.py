@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from careergate.storage.private import PRIVATE_DIR
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _ASSIGNED = r"^{name}(?:\s*:[^=]*)?\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|None)\s*$"
 
@@ -61,7 +63,7 @@ class Database:
     def __init__(self, url: str | URL) -> None:
         self.url = make_url(url)
         if self.url.get_backend_name() == "sqlite" and self.url.database:
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            Path(self.url.database).parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
