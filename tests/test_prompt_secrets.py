@@ -112,6 +112,26 @@ def test_a_streamed_request_is_masked_too(
     assert not [value for value in VALUES if value in sent(gateway.fake)]
 
 
+def test_a_long_prompt_is_masked_and_refused_like_a_short_one(
+    guarded: tuple[RunningGateway, dict[str, str]],
+) -> None:
+    """A body of hundreds of kilobytes is searched off the event loop, with the same
+    outcome: its credentials masked, or the request refused where they are."""
+    gateway, keys = guarded
+    gateway.fake.reset()
+    long_prompt = "Led a team of five engineers building payment APIs in Go. " * 6_000 + PROMPT
+    messages = [{"role": "user", "content": long_prompt}]
+    gateway.client(keys["plain"]).chat.completions.create(model="gpt-4o-mini", messages=messages)
+    upstream = sent(gateway.fake)
+    assert len(upstream) > 300_000
+    assert not [value for value in VALUES if value in upstream]
+    with pytest.raises(openai.BadRequestError) as refused:
+        gateway.client(keys["strict"]).chat.completions.create(
+            model="gpt-4o-mini", messages=messages
+        )
+    assert refused.value.code == "secret_refused"
+
+
 @pytest.mark.parametrize("how", ["feature", "key"])
 def test_refuse_answers_a_clear_400_and_sends_nothing(
     guarded: tuple[RunningGateway, dict[str, str]], how: str

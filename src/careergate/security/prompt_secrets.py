@@ -126,14 +126,18 @@ class PromptSecrets:
         body: dict[str, Any],
         mode: SecretsMode,
         known: Iterable[str] = (),
+        remembered: bool = True,
     ) -> int:
         """Mask the credentials in ``body``'s strings in place; how many strings held
         one. Under ``refuse`` a request holding one raises a 400 naming their kinds
-        (never the values)."""
+        (never the values). ``remembered``: the formats found in each text are looked
+        up in (and added to) the memo shared by the event loop's requests; off the
+        loop, pass ``False``."""
         if mode is SecretsMode.OFF:
             return 0
         slots = [*string_slots(body), *endpoint.token_slots(body)]
-        return self._protect(slots, mode, tuple(known), endpoint.text_param, self._shapes)
+        shapes = self._shapes if remembered else None
+        return self._protect(slots, mode, tuple(known), endpoint.text_param, shapes)
 
     def protect_document(
         self, document: Any, mode: SecretsMode, known: Iterable[str], param: str | None
