@@ -12,8 +12,9 @@ import openai
 import pytest
 
 from careergate.auth.principal import Role
-from careergate.testing import FakeOpenAI
+from careergate.testing import FakeOpenAI, Fault
 from conftest import RunningGateway, cli_env, gateway_settings, run_cli, start_gateway
+from test_answer_shapes import ScriptedUpstream, chunk, completion
 from test_keys_access import admin_call
 from test_metrics import scrape, value
 
@@ -274,8 +275,6 @@ def test_metrics_and_the_usage_report_show_hits_and_savings(gateway: RunningGate
 
 
 def test_an_answer_of_the_upstream_that_failed_is_not_kept(gateway: RunningGateway) -> None:
-    from careergate.testing import Fault
-
     client = gateway.client()
     gateway.fake.faults.enqueue(Fault(status=400))
     with pytest.raises(openai.BadRequestError) as failed:
@@ -324,3 +323,114 @@ def test_a_rule_naming_a_snapshot_wins_over_one_naming_its_alias() -> None:
     ):
         policy = CachePolicy(CacheConfig.model_validate({"models": models}), canonical)
         assert policy.rule(None, "gpt-4o-2024-08-06").ttl_seconds == 600
+
+
+# -- answers that are not kept: cut short, empty, failed, or another model's -------------
+
+
+@pytest.fixture(scope="module")
+def scripted_cache(
+    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RunningGateway, ScriptedUpstream]]:
+    """A caching gateway in front of an upstream that answers as each test scripts it."""
+    upstream = ScriptedUpstream()
+    deployment = {
+        "name": "s",
+        "provider": "openai-compatible",
+        "base_url": upstream.base_url,
+        "endpoints": ["chat/completions", "responses"],
+    }
+    settings = gateway_settings(tmp_path_factory.mktemp("scripted-cache"), [deployment])
+    for gateway in start_gateway(settings, module_fake):
+        yield gateway, upstream
+    upstream.loopback.close()
+
+
+def text_of(client: openai.OpenAI, question: str, stream: bool) -> tuple[str, str]:
+    """The cache header and the answer's text of a temperature-0 chat request."""
+    messages = [{"role": "user", "content": question}]
+    create = client.chat.completions
+    if not stream:
+        raw = create.with_raw_response.create(model="gpt-4o-mini", messages=messages, temperature=0)
+        return raw.headers[CACHE], raw.parse().choices[0].message.content or ""
+    with create.with_streaming_response.create(
+        model="gpt-4o-mini", messages=messages, temperature=0, stream=True
+    ) as streamed:
+        pieces = [c.choices[0].delta.content or "" for c in streamed.parse() if c.choices]
+        return streamed.headers[CACHE], "".join(pieces)
+
+
+@pytest.mark.parametrize(
+    "pieces", [["Three skills: wel"], ["Three skills: welding, rigging, safety."]]
+)
+@pytest.mark.parametrize("again_as_stream", [False, True])
+def test_a_stream_ended_without_a_finish_reason_is_not_kept(
+    scripted_cache: tuple[RunningGateway, ScriptedUpstream],
+    pieces: list[str],
+    again_as_stream: bool,
+) -> None:
+    """``[DONE]`` with no finish reason: the upstream stopped, not the model; a repeat
+    goes upstream and gets the whole answer, which is kept."""
+    gateway, upstream = scripted_cache
+    client = gateway.client()
+    upstream.answers.append([chunk({"role": "assistant", "content": p}) for p in pieces])
+    assert text_of(client, "List three skills", stream=True) == ("miss", "".join(pieces))
+    whole = "Three skills: welding, rigging, safety. Done."
+    message = {"role": "assistant", "content": whole}
+    upstream.answers.append(
+        [chunk(message), chunk({}, "stop")] if again_as_stream else completion(message)
+    )
+    assert text_of(client, "List three skills", again_as_stream) == ("miss", whole)
+    assert text_of(client, "List three skills", not again_as_stream) == ("hit", whole)
+
+
+def test_a_chat_answer_without_choices_is_not_kept(
+    scripted_cache: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    gateway, upstream = scripted_cache
+    client = gateway.client()
+    upstream.answers.append({**completion({"role": "assistant", "content": ""}), "choices": []})
+    raw = client.chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "Rate my CV"}], temperature=0
+    )
+    assert raw.parse().choices == []
+    upstream.answers.append(completion({"role": "assistant", "content": "Seven of ten."}))
+    assert text_of(client, "Rate my CV", stream=False) == ("miss", "Seven of ten.")
+
+
+def response(status: str, text: str) -> dict[str, Any]:
+    """A Responses API answer of one message."""
+    part = {"type": "output_text", "text": text, "annotations": []}
+    item = {"type": "message", "id": "m", "role": "assistant", "status": "completed",
+            "content": [part]}  # fmt: skip
+    usage = {"input_tokens": 5, "output_tokens": 5, "total_tokens": 10}
+    return {"id": f"resp_{status}", "object": "response", "created_at": 0, "status": status,
+            "model": "gpt-4o-mini", "output": [item], "usage": usage}  # fmt: skip
+
+
+@pytest.mark.parametrize("status", ["failed", "incomplete", "cancelled", "in_progress", "queued"])
+def test_a_response_that_did_not_complete_is_not_kept(
+    scripted_cache: tuple[RunningGateway, ScriptedUpstream], status: str
+) -> None:
+    gateway, upstream = scripted_cache
+    client = gateway.client()
+
+    def create(stream: bool) -> tuple[str, Any]:
+        if not stream:
+            raw = client.responses.with_raw_response.create(
+                model="gpt-4o-mini", input="Draft a headline", temperature=0
+            )
+            return raw.headers[CACHE], raw.parse()
+        with client.responses.with_streaming_response.create(
+            model="gpt-4o-mini", input="Draft a headline", temperature=0, stream=True
+        ) as streamed:
+            return streamed.headers[CACHE], list(streamed.parse())[-1].response
+
+    upstream.answers.append(response(status, "Welder"))
+    assert create(stream=False)[0] == "miss"
+    done = response("completed", "Certified welder")
+    upstream.answers.append([{"type": "response.completed", "response": done}])
+    header, again = create(stream=True)
+    assert (header, again.status, again.output_text) == ("miss", "completed", "Certified welder")
+    header, kept = create(stream=False)
+    assert (header, kept.output_text) == ("hit", "Certified welder")

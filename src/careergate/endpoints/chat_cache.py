@@ -41,6 +41,18 @@ class ChatCache(CacheForm):
     def sampled(self, body: Json) -> bool:
         return sampled_by_temperature(body)
 
+    def complete(self, answer: Json, body: Json) -> bool:
+        """The ``n`` choices asked for (1 by default), each with its finish reason: a
+        stream that ended without one was cut short, however it ended."""
+        choices = answer.get("choices")
+        asked = body.get("n")
+        wanted = asked if isinstance(asked, int) and asked > 0 else 1
+        return (
+            isinstance(choices, list)
+            and len(choices) == wanted
+            and all(isinstance(c, dict) and c.get("finish_reason") for c in choices)
+        )
+
 
 def sampled_by_temperature(body: Json) -> bool:
     """Whether a request's ``temperature`` (1 by the API's default) makes its answer a

@@ -32,6 +32,11 @@ class EmbeddingsCache(CacheForm):
     def sampled(self, body: Json) -> bool:
         return False  # an embedding is the same for the same input
 
+    def complete(self, answer: Json, body: Json) -> bool:
+        """One embedding per input."""
+        data = answer.get("data")
+        return isinstance(data, list) and len(data) == _input_count(body.get("input"))
+
 
 class Embeddings(EndpointSpec):
     name: ClassVar[str] = "embeddings"

@@ -37,6 +37,11 @@ class ResponsesCache(CacheForm):
     def sampled(self, body: Json) -> bool:
         return sampled_by_temperature(body)
 
+    def complete(self, answer: Json, body: Json) -> bool:
+        """Only a ``completed`` response: not one ``incomplete`` (cut at its limit or
+        filtered), ``failed``, ``cancelled``, or still ``in_progress`` or ``queued``."""
+        return answer.get("status") == "completed"
+
 
 class ResponsesAssembler(StreamAssembler):
     """Keeps a copy of the response the stream's last event carries."""

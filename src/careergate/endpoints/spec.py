@@ -152,6 +152,12 @@ class CacheForm(ABC):
         """Whether the answer is a sample (``temperature`` above 0): a repeat would get
         another, so keeping it must be configured."""
 
+    @abstractmethod
+    def complete(self, answer: Json, body: Json) -> bool:
+        """Whether ``answer`` (to the request ``body``) is whole, and so may be kept: one
+        the upstream cut short, filtered to nothing or failed would be served again, as
+        if it were the answer, for the whole time to live."""
+
     def key_material(self, body: Json, model: str) -> bytes:
         """The normalised request as canonical JSON (keys sorted)."""
         return orjson.dumps(self.normalised(body, model), option=orjson.OPT_SORT_KEYS)

@@ -86,7 +86,7 @@ class Forward:
         outcome.model_served = served if isinstance(served, str) and served else None
         if call.on_answer is not None:
             await call.on_answer(answer)
-        if call.keep is not None:
+        if call.keep is not None and _keeps(call, target, answer):
             call.keep(reply.body, outcome.usage, outcome.model_served)
         body = reply.body
         if call.protection is not None and call.protection.restore_answer(answer):
@@ -144,7 +144,9 @@ class Forward:
                 outcome.usage = self.usage.check(tally.usage, answered)
             if tally.assembler is not None and tally.done and outcome.error_code is None:
                 assert call.keep is not None
-                call.keep(orjson.dumps(tally.assembler.answer()), outcome.usage, tally.model)
+                answer = tally.assembler.answer()
+                if _keeps(call, target, answer):
+                    call.keep(orjson.dumps(answer), outcome.usage, tally.model)
             call.settle()
 
         async def guarded() -> AsyncIterator[bytes]:
@@ -222,6 +224,13 @@ class Forward:
             )
 
         return send
+
+
+def _keeps(call: Call, target: Target, answer: Json) -> bool:
+    """Whether the response cache keeps ``answer``: only a whole one
+    (``CacheForm.complete``)."""
+    form = call.endpoint.cache
+    return form is not None and form.complete(answer, call.body)
 
 
 def _payload(call: Call, target: Target, changes: Json | None) -> bytes:
