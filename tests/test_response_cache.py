@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -15,6 +16,7 @@ from careergate.auth.principal import Role
 from careergate.testing import FakeOpenAI, Fault
 from conftest import RunningGateway, cli_env, gateway_settings, run_cli, start_gateway
 from test_answer_shapes import ScriptedUpstream, chunk, completion
+from test_failover import chain_settings
 from test_keys_access import admin_call
 from test_metrics import scrape, value
 
@@ -434,3 +436,24 @@ def test_a_response_that_did_not_complete_is_not_kept(
     assert (header, again.status, again.output_text) == ("miss", "completed", "Certified welder")
     header, kept = create(stream=False)
     assert (header, kept.output_text) == ("hit", "Certified welder")
+
+
+def test_a_fallback_models_answer_is_not_kept_for_the_model_asked_for(
+    tmp_path: Path, module_fake: FakeOpenAI
+) -> None:
+    """gpt-4o fails once and gpt-4o-mini answers: once gpt-4o is back, it answers."""
+    with FakeOpenAI() as primary:
+        settings = chain_settings(tmp_path, primary, module_fake)
+        for gateway in start_gateway(settings, primary):
+            client = gateway.client()
+            for stream in (False, True):
+                primary.faults.enqueue(Fault(status=503))
+                question = f"Plan my week ({stream})"
+                first = ask(client, question, model="gpt-4o", stream=stream)
+                if stream:
+                    list(first.parse())  # read to its end: a stream is kept once it ended
+                again = ask(client, question, model="gpt-4o")
+                assert first.headers["x-careergate-model"] == "gpt-4o-mini"
+                assert again.headers[CACHE] == "miss"
+                assert "x-careergate-model" not in again.headers  # gpt-4o's own
+                assert ask(client, question, model="gpt-4o").headers[CACHE] == "hit"

@@ -227,10 +227,14 @@ class Forward:
 
 
 def _keeps(call: Call, target: Target, answer: Json) -> bool:
-    """Whether the response cache keeps ``answer``: only a whole one
-    (``CacheForm.complete``)."""
-    form = call.endpoint.cache
-    return form is not None and form.complete(answer, call.body)
+    """Whether the response cache keeps ``answer``: only a whole one (``CacheForm.complete``)
+    of the model the request's key names. A fallback model's answer would otherwise be
+    served as the requested model's for the whole time to live, long after that model is
+    back."""
+    form, route = call.endpoint.cache, call.route
+    if form is None or route is None or target.model != route.model:
+        return False
+    return form.complete(answer, call.body)
 
 
 def _payload(call: Call, target: Target, changes: Json | None) -> bytes:
