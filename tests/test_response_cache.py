@@ -281,8 +281,21 @@ def test_an_answer_of_the_upstream_that_failed_is_not_kept(gateway: RunningGatew
     gateway.fake.faults.enqueue(Fault(status=400))
     with pytest.raises(openai.BadRequestError) as failed:
         ask(client, "Fail once")
-    assert failed.value.response.headers[CACHE] == "bypass"  # every answer says it
+    # Every answer says what the cache did, as its usage record does: looked, found nothing.
+    assert failed.value.response.headers[CACHE] == "miss"
+    record = gateway.usage_record(failed.value.response.headers["x-request-id"])
+    assert (record.status_code, record.cache) == (400, "miss")
     assert ask(client, "Fail once").headers[CACHE] == "miss"
+
+
+def test_an_error_before_the_lookup_says_the_cache_was_bypassed(
+    gateway: RunningGateway,
+) -> None:
+    with pytest.raises(openai.BadRequestError) as refused:
+        ask(gateway.client(), "Too long an answer", max_tokens=10**9)
+    assert refused.value.response.headers[CACHE] == "bypass"
+    record = gateway.usage_record(refused.value.response.headers["x-request-id"])
+    assert (record.status_code, record.cache) == (400, None)  # no cache result: not looked
 
 
 def test_a_response_is_kept_and_served_whole_or_as_a_stream_of_its_events(

@@ -19,6 +19,8 @@ from careergate.core.admission import Admission
 from careergate.core.call import Incoming, Outcome, Reply, StreamReply
 from careergate.core.settlement import Settlement
 from careergate.core.steps import Step
+from careergate.core.steps.cache import BYPASS
+from careergate.core.steps.cache import HEADER as CACHE_HEADER
 from careergate.errors import GatewayError, InternalError
 from careergate.storage.outage import storage_unavailable
 
@@ -50,6 +52,7 @@ class Gateway:
             raise RuntimeError("no step of the request path answered")
         except GatewayError as error:
             outcome.fail(error)
+            _say_cache(error, outcome)
             raise
         except asyncio.CancelledError:
             outcome.client_closed()
@@ -57,6 +60,7 @@ class Gateway:
         except Exception as exc:
             answered = _unexpected(exc, incoming.request_id)
             outcome.fail(answered)
+            _say_cache(answered, outcome)
             raise answered from exc
         finally:
             if not isinstance(reply, StreamReply):  # a stream settles when it ends
@@ -81,3 +85,9 @@ def _unexpected(error: Exception, request_id: str) -> GatewayError:
         "careergate failed unexpectedly while handling this request; "
         "quote the request id when reporting it."
     )
+
+
+def _say_cache(error: GatewayError, outcome: Outcome) -> None:
+    """The error answer says what the cache did, as its usage record does: ``miss`` once
+    the lookup found nothing (no error is kept), ``bypass`` when it did not look."""
+    error.headers = {CACHE_HEADER: outcome.cache or BYPASS, **error.headers}

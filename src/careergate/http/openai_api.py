@@ -256,7 +256,9 @@ class ForwardEndpoint:
             async with CancelOnDisconnect(receive, runtime.loop, self.watchlist):
                 reply = await runtime.gateway.run(incoming)
         except GatewayError as error:
-            not_cached = {**extra, CACHE_HEADER: BYPASS}  # no error is kept or served
+            # The gateway's error says what the cache did (``miss`` after a lookup); one
+            # raised before it started, that the cache had no part.
+            not_cached = {**extra, CACHE_HEADER: BYPASS}
             status, body, error_headers = raw_error(error, request_id, not_cached)
             await _send_whole(scope, send, status, body, error_headers)
             return
