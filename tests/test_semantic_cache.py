@@ -77,6 +77,8 @@ def test_a_paraphrase_is_a_hit_and_a_question_with_other_key_terms_a_miss(
             "Which skills are needed to become a data engineer?",
         ),
         ("How should I ask for a raise?", "Please, what is the way I should ask for a raise?"),
+        ("Is a salary of $100k good?", "Is a salary of $100,000 good?"),
+        ("Is $1.5M in equity a lot?", "Is $1,500,000 in equity a lot?"),
     ],
 )
 def test_the_same_key_terms_in_other_words(one: str, other: str) -> None:
@@ -118,6 +120,20 @@ def test_the_same_key_terms_in_other_words(one: str, other: str) -> None:
         # The same words in another order.
         ("Careers if I love coding but hate maths?", "Careers if I love maths but hate coding?"),
         ("Apply to one role at many firms?", "Apply to many roles at one firm?"),
+        # Who does what to whom: the pronouns that say it.
+        ("Should I hire them?", "Should they hire me?"),
+        ("Did they reject me?", "Did I reject them?"),
+        ("How do I tell my manager I am leaving?", "How do I tell my manager they are leaving?"),
+        (
+            "Is it okay to reapply to a company that I rejected last month?",
+            "Is it okay to reapply to a company that rejected me last month?",
+        ),
+        # A number's multiplier, unit and currency.
+        ("Remind me at 7am about the interview.", "Remind me at 7pm about the interview."),
+        ("Is a salary of $100k good?", "Is a salary of $100 good?"),
+        ("Is 50k a good salary?", "Is 50m a good salary?"),
+        ("Is $90,000 a good salary?", "Is £90,000 a good salary?"),
+        ("Jobs under $50,000 a year.", "Jobs over $50,000 a year."),
     ],
 )
 def test_other_key_terms(one: str, other: str) -> None:

@@ -6,8 +6,11 @@ engineer" and "a mechanical engineer", as near-identical, yet each pair asks two
 questions. So the semantic cache (``semantic.py``) compares only questions whose key
 terms are equal, as sets:
 
-- numbers and quantities: digits and number words (``five`` is ``5``), years, and a
-  comparison before one ("under 50" is not "over 50");
+- numbers and quantities: digits and number words (``five`` is ``5``), years, a
+  multiplier after one (``100k`` is ``100,000``, not ``100``; ``50m`` is not ``50k``)
+  and any other ending written onto one (``7am`` is not ``7pm``, ``30s`` not ``30``),
+  the currency sign before one ("$90,000" is not "£90,000"), and a comparison before one
+  ("under 50" is not "over 50");
 - negation and polarity: ``not``, ``no``, ``never``, ``without``, ``n't``, and verbs that
   turn a question round (``avoid``, ``stop``, ``decline``...), as one term: present or not;
 - names: proper nouns as written (a capital not at a sentence's start, an acronym, an
@@ -23,11 +26,14 @@ terms are equal, as sets:
   marked as such ("from teaching into design" is not "from design into teaching"), and
   so are the terms after ``instead``, ``rather``, ``than``, ``versus`` ("a bonus instead
   of a raise" is not "a raise instead of a bonus");
+- who does what to whom: the pronouns of others and the asker as an object
+  (``_PERSONS``: "Should I hire them?" is not "Should they hire me?", nor "a company that
+  I rejected" "a company that rejected me");
 - every other word too, stemmed (``pharmacists`` is ``pharmacist``), but the words that
-  only frame a request (``_FRAME``: articles, pronouns, the auxiliaries, ``how`` and
-  ``what``, politeness): a question differs from another in any word that carries
-  meaning ("before the interview" is not "after", "part-time" not "full-time", "renew
-  a visa" not "apply for one"), not only in the kinds above;
+  only frame a request (``_FRAME``: articles, the asker as subject, ``you``, the
+  auxiliaries, ``how`` and ``what``, politeness): a question differs from another in
+  any word that carries meaning ("before the interview" is not "after", "part-time" not
+  "full-time", "renew a visa" not "apply for one"), not only in the kinds above;
 - the order of those words, and of negations: "love coding but hate maths" is not "love
   maths but hate coding", nor "the same position at several companies" "several
   positions at the same company".
@@ -43,7 +49,9 @@ far below the embedding's.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from importlib import resources
 from itertools import pairwise
 
@@ -86,6 +94,18 @@ _FRAME = frozenset(
 """Words that frame a request without changing what it asks; every other word is a key
 term. ``why``, ``when``, ``where``, ``who``, the modals (``can`` is not ``must``) and
 ``or`` are not among them."""
+_PERSONS = {
+    "me": "me", "they": "they", "he": "they", "she": "they", "them": "them", "him": "them",
+    "her": "them", "their": "their", "his": "their", "we": "we", "us": "us", "our": "our",
+}  # fmt: skip
+"""The pronouns that say who does what to whom, as the person and case they mark (the
+gender aside): "Should I hire them?" is not "Should they hire me?". The asker as subject
+(``I``, ``my``) is how most questions are framed, and ``you`` the assistant asked: both
+framing words, so "How do I..." and "What is the way to..." still match."""
+_SCALES = {"k": 3, "m": 6, "mm": 6, "mn": 6, "b": 9, "bn": 9}
+"""Multipliers written after a number, as powers of ten: ``k``, ``m`` (and ``mm``,
+``mn``) for a million, ``b``, ``bn`` for a billion."""
+_ORDINAL_ENDINGS = frozenset({"", "st", "nd", "rd", "th"})
 _MODALS = {"could": "can", "would": "will", "might": "may", "cannot": "can"}
 """The modals' other forms, as one term with their base."""
 _ALTERNATIVE = frozenset({"instead", "rather", "than", "versus", "vs"})
@@ -93,8 +113,12 @@ _ROLE_WORD = re.compile(r"\b(?:from|to|into|instead|rather|than|versus|vs)\b", r
 _LETTER = r"[^\W_]"
 """A letter or a digit, of any script: a name in Polish or Russian is as much a name (and
 the embedder reads those languages); on ASCII text, ``[A-Za-z0-9]``."""
+_CURRENCY = "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Sc")
+"""Every currency sign (``$``, ``£``, ``€``, ``₹``...): "$90,000" is not "£90,000"."""
+_CURRENCY_SIGNS = frozenset(_CURRENCY)
 _TOKEN = re.compile(
     rf"\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|{_LETTER}(?:{_LETTER}|['’+#.])*(?:{_LETTER}|[+#])|\w"
+    rf"|[{re.escape(_CURRENCY)}]"
 )
 _AGENT = re.compile(r"[a-z]{3,}(?:ist|ian|eer)s?$")
 _SENTENCE_END = re.compile(r"[.!?:;\n]")
@@ -146,10 +170,13 @@ class KeyTerms:
             scoped = role
             if any(start <= match.start() < stop for start, stop in negated):
                 scoped = "not:" + role
+            if (person := _PERSONS.get(lower)) is not None:
+                terms.add(f"{scoped}P:{person}")
             number = _number(lower)
             if number is not None and previous in _COMPARATORS:
                 terms.add(f"<{previous}")
-            previous = lower
+            if lower not in _CURRENCY_SIGNS:  # "under $50,000" compares as "under 50,000"
+                previous = lower
             if _is_name(word, initial):
                 term: str | None = f"N:{_POSSESSIVE.sub('', lower)}"
             elif number is not None:
@@ -175,6 +202,8 @@ class KeyTerms:
         lower = _MODALS.get(lower, lower)
         if lower in _FRAME or lower in _ALTERNATIVE:
             return None
+        if lower in _CURRENCY_SIGNS:
+            return f"C:{lower}"
         stemmed = self._stem(lower)
         if stemmed in self.documents:
             return f"D:{stemmed}"
@@ -184,22 +213,32 @@ class KeyTerms:
 
 
 def _number(lower: str) -> list[str] | None:
-    """The numbers a word writes ("30-60-90", "2-year", "five"), if any."""
+    """The numbers a word writes ("30-60-90", "24/7", "five", "100k"), if any."""
     found = []
     for piece in re.split(r"[-/]", lower):
         digits = re.match(r"\d[\d,.]*", piece)
         if digits:
-            found.append(digits.group().rstrip(".,").replace(",", ""))
+            number = digits.group().rstrip(".,").replace(",", "")
+            found.append(_scaled(number, re.sub(r"['’]", "", piece[digits.end() :])))
         elif piece in _NUMBER_WORDS:
             found.append(_NUMBER_WORDS[piece])
     return found or None
 
 
+def _scaled(number: str, suffix: str) -> str:
+    """A number with what is written right after it: a multiplier applied ("100k" is
+    100000, as "100,000" is, and not 100; "50m" is not "50k"), an ordinal's ending
+    dropped ("3rd" is 3), any other kept ("5yrs", "30s", "10x" are not the bare number)."""
+    if suffix in _SCALES and number.count(".") <= 1:
+        return format(Decimal(number).scaleb(_SCALES[suffix]).normalize(), "f")
+    return number if suffix in _ORDINAL_ENDINGS else number + suffix
+
+
 def _is_name(word: str, initial: bool) -> bool:
     """Written as a proper noun: a capital not at a sentence's start, an acronym or an
     inner capital; never the pronoun ``I`` (``I'm``, ``I've``)."""
-    if word == "I" or word.startswith(("I'", "I’")):
-        return False
+    if word == "I" or word.startswith(("I'", "I’")) or word[0].isdigit():
+        return False  # a number's multiplier or unit in capitals ("100K") is no name
     if len(word) > 1 and word.isupper():
         return True
     inner = any(a.islower() and b.isupper() for a, b in pairwise(word))
