@@ -254,8 +254,7 @@ class Runtime:
             cache,
         )
         gateway = request_path(settings, parts)
-        secrets = PromptSecrets(parts.secrets, parts.upstreams.secrets)
-        tasks = await _task_service(settings, database, parts.budgets, secrets, stack)
+        tasks = await _task_service(settings, database, parts, stack)
         return cls(
             settings,
             database,
@@ -607,23 +606,20 @@ def _feature_service(settings: Settings, gateway: Gateway, sandboxed: bool) -> F
 
 
 async def _task_service(
-    settings: Settings,
-    database: Database,
-    budgets: BudgetLedger,
-    secrets: PromptSecrets,
-    stack: AsyncExitStack,
+    settings: Settings, database: Database, parts: PathParts, stack: AsyncExitStack
 ) -> TaskService:
     """Tasks over the job queue: submitted here, run by whichever process has workers
     (its lease owner is the one its items' claims and webhooks name)."""
-    assert budgets.owner is not None
+    owner = parts.budgets.owner
+    assert owner is not None
     queue = TaskQueue(settings.resolved_task_queue_url)
     stack.callback(queue.close)
     sealed = vault(settings, database)
     sender = WebhookSender(settings.tasks, await sealed.internal_secret(WEBHOOK_KEY))
     store = TaskStore(database)
-    tasks = TaskService(
-        store, queue, TaskEnds(store, sealed, sender, budgets.owner), secrets, settings.tasks
-    )
+    secrets = PromptSecrets(parts.secrets, parts.upstreams.secrets)
+    ends = TaskEnds(store, sealed, sender, owner)
+    tasks = TaskService(store, queue, ends, secrets, settings.tasks)
     stack.push_async_callback(tasks.close)
     return tasks
 

@@ -20,9 +20,9 @@ import orjson
 
 from careergate.audit.chain import AUDIT_TABLE, append, not_yet_written
 from careergate.errors import InvalidRequest
+from careergate.security.file_modes import PRIVATE_DIR
 from careergate.storage.batch import BatchInserter
 from careergate.storage.database import Database
-from careergate.storage.private import PRIVATE_DIR
 from careergate.storage.tables import USAGE_CONFLICT, UsageRow
 
 USAGE_TABLE = UsageRow.metadata.tables[UsageRow.__tablename__]

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from careergate.storage.private import PRIVATE_DIR
+from careergate.security.file_modes import PRIVATE_DIR
 
 log = logging.getLogger("careergate.records.journal")
 

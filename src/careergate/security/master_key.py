@@ -18,7 +18,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from careergate.storage.private import PRIVATE_DIR
+from careergate.security.file_modes import PRIVATE_DIR
 
 KEY_BYTES = 32
 

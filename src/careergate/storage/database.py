@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from careergate.storage.private import PRIVATE_DIR
+from careergate.security.file_modes import PRIVATE_DIR
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _ASSIGNED = r"^{name}(?:\s*:[^=]*)?\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|None)\s*$"
