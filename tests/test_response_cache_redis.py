@@ -1,5 +1,6 @@
 """The response cache shared in Redis: one replica's answer is another's hit, and an
-erasure from the command line reaches the shared entries."""
+erasure from the command line reaches the shared entries, whether or not its shell
+names the gateways' Redis."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import openai
 import redis
 
 import careergate
@@ -18,7 +20,14 @@ from careergate.cache.redis_store import PREFIX
 from careergate.runtime import cache_keys, key_store
 from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
-from conftest import cli_env, gateway_settings, in_database, require_redis, run_cli
+from conftest import (
+    cli_env,
+    gateway_settings,
+    in_database,
+    require_redis,
+    run_cli,
+    start_gateway,
+)
 
 BODY = {
     "model": "gpt-4o-mini",
@@ -27,10 +36,25 @@ BODY = {
 }
 
 
+def redis_db() -> str:
+    """The test Redis's database of these tests."""
+    return require_redis().removeprefix("async+").rsplit("/", 1)[0] + "/12"
+
+
+def kept_for(redis_url: str, tag: str, kept: bool = True, timeout: float = 10) -> None:
+    """Until the user tagged ``tag`` has an entry in Redis (a gateway sends it after the
+    answer left), or has none (``kept`` false)."""
+    deadline = time.monotonic() + timeout
+    with redis.Redis.from_url(redis_url) as shared:
+        while bool(shared.exists(f"{PREFIX}user:{tag}")) != kept:
+            assert time.monotonic() < deadline, f"cache entry of {tag} kept: {not kept}"
+            time.sleep(0.02)
+
+
 def test_replicas_share_answers_and_an_erasure_reaches_them(
     tmp_path: Path, module_fake: FakeOpenAI
 ) -> None:
-    redis_url = require_redis().removeprefix("async+")
+    redis_url = redis_db()
     module_fake.reset()
     settings = gateway_settings(
         tmp_path,
@@ -48,14 +72,6 @@ def test_replicas_share_answers_and_an_erasure_reaches_them(
     env = cli_env(settings, CAREERGATE_REDIS_URL=redis_url)
     dana, eli = (f"{name}-{secrets.token_hex(3)}" for name in ("dana", "eli"))
 
-    def kept_for(user: str) -> None:
-        """Until the user's entry is in Redis: a replica sends it after the answer left."""
-        deadline = time.monotonic() + 10
-        with redis.Redis.from_url(redis_url) as shared:
-            while not shared.exists(f"{PREFIX}user:{cache_keys(settings).user(user)}"):
-                assert time.monotonic() < deadline, f"no cache entry kept for {user}"
-                time.sleep(0.02)
-
     async def replicas() -> tuple[list[dict[str, Any]], int]:
         async with (
             careergate.open_gateway(key, settings) as first,
@@ -64,7 +80,7 @@ def test_replicas_share_answers_and_an_erasure_reaches_them(
             answers = []
             for replica, user in ((first, dana), (second, dana), (second, eli)):
                 answers.append(await replica.chat(dict(BODY), user=user))
-                await asyncio.to_thread(kept_for, user)
+                await asyncio.to_thread(kept_for, redis_url, cache_keys(settings).user(user))
             upstream_calls = len(module_fake.requests)
             erased = await asyncio.to_thread(
                 run_cli, env, "privacy", "delete", "--user", dana, "--yes"
@@ -77,3 +93,31 @@ def test_replicas_share_answers_and_an_erasure_reaches_them(
     assert upstream_calls == 2  # dana's second answer came from the other replica's entry
     assert answers[0] == answers[1]
     assert len(module_fake.requests) == 3  # erased: asked upstream again
+
+
+def test_an_erasure_from_a_shell_that_names_no_redis_reaches_the_shared_entries(
+    tmp_path: Path, module_fake: FakeOpenAI
+) -> None:
+    """The operator's shell has the database and the master key, not the gateways'
+    Redis: the gateways erase the user's shared entries when they see the erasure."""
+    redis_url = redis_db()
+    config = {"cache": {"features": {"postings": {"scope": "global"}}}}
+    deployment = {"name": "p", "provider": "openai-compatible", "base_url": module_fake.base_url}
+    settings = gateway_settings(tmp_path, [deployment], extra_config=config, redis_url=redis_url)
+    ana, ben = (f"{name}-{secrets.token_hex(3)}" for name in ("ana", "ben"))
+    for gateway in start_gateway(settings, module_fake):
+        service = gateway.client(gateway.create_key(act_for_users=True))
+        assert served_to(service, ana) == "miss"
+        kept_for(redis_url, cache_keys(settings).user(ana))
+        assert served_to(service, ben) == "hit"
+        run_cli(cli_env(settings), "privacy", "delete", "--user", ana, "--yes")
+        kept_for(redis_url, cache_keys(settings).user(ana), kept=False, timeout=5)
+        assert served_to(service, ben) == "miss"
+
+
+def served_to(client: openai.OpenAI, user: str) -> str:
+    """What the cache did for ``user``'s request of the global feature."""
+    raw = client.chat.completions.with_raw_response.create(
+        **BODY, extra_headers={"x-careergate-user": user, "x-careergate-feature": "postings"}
+    )
+    return str(raw.headers["x-careergate-cache"])

@@ -455,8 +455,8 @@ async def response_cache(
     )
     stack.push_async_callback(cache.close)
     follower = ErasureFollower(database, cache.forget_here)
-    follower.start()
     stack.push_async_callback(follower.close)
+    await follower.start()
     return cache
 
 
@@ -478,8 +478,10 @@ def semantic_key_terms() -> KeyTerms:
 @dataclass(frozen=True)
 class DetachedCache:
     """The response cache as a process that is not a gateway (the CLI) reaches it: the
-    shared entries in Redis, if any; the gateways erase theirs from their memory when
-    they see the erasure's row (``cache/erasures.py``)."""
+    shared entries in Redis, when ``CAREERGATE_REDIS_URL`` names it here. The gateways
+    erase the user's entries from their memory, and from Redis, when they see the
+    erasure's row (``cache/erasures.py``): so an erasure run from a shell that does not
+    name the gateways' Redis reaches it all the same."""
 
     settings: Settings
 

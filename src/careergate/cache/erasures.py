@@ -6,11 +6,15 @@ arrives at one of them (an admin request reaches one worker of one replica) or a
 the shared database (``cache_erasures``: the cache's keyed hash of the user, never the
 name) in its own transaction, and every gateway process with a cache reads the rows of
 the last ``LOOKBACK`` every ``every`` seconds and erases the users it has not erased yet
-from its own memory and semantic index (Redis entries are erased once, by the erasing
-process). It reads by time, not from the last id it saw: PostgreSQL hands out ids when
-rows are inserted, not when they are committed, so a row can appear behind a later
-one. Hosts must agree on the time to well within ``LOOKBACK`` (NTP does). Rows older
-than ``KEPT`` are deleted.
+from its own memory and semantic index, and from Redis when it uses Redis. Every gateway
+erases the Redis entries again (it finds none the second time), since the erasing
+process may reach no Redis: ``careergate privacy delete`` run from a shell without
+``CAREERGATE_REDIS_URL`` has no way to know the gateways use one. A process catches up,
+as it starts and before it serves, with the rows of the last ``KEPT``: the erasures made
+while no gateway ran, whose entries are still in Redis. It reads by time, not from the
+last id it saw: PostgreSQL hands out ids when rows are inserted, not when they are
+committed, so a row can appear behind a later one. Hosts must agree on the time to well
+within ``LOOKBACK`` (NTP does). Rows older than ``KEPT`` are deleted.
 """
 
 from __future__ import annotations
@@ -47,22 +51,30 @@ class ErasureFollower:
     def __init__(
         self, database: Database, forget: Callable[[str], Awaitable[int]], every: float = 1.0
     ) -> None:
-        """``forget``: erases a tagged user's entries from this process's cache."""
+        """``forget``: erases a tagged user's entries from the stores this process's
+        cache uses (its memory, or Redis)."""
         self.database = database
         self.forget = forget
         self.every = every
         self._done: set[int] = set()
         self._following: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Erase the users erased in the last ``KEPT`` (a failure is logged: the rows
+        are read again each second), then follow the erasures every ``every`` seconds."""
+        try:
+            await self.follow(KEPT)
+        except Exception:
+            log.exception("could not read the cache's erasures")
         loop = repeat_every(
             self.every, self.follow, failure="could not read the cache's erasures", log=log
         )
         self._following = asyncio.get_running_loop().create_task(loop)
 
-    async def follow(self) -> int:
-        """Erase the users erased lately and not erased here yet; how many entries went."""
-        since = datetime.now(UTC) - LOOKBACK
+    async def follow(self, window: timedelta = LOOKBACK) -> int:
+        """Erase the users erased in the last ``window`` and not erased here yet; how
+        many entries went."""
+        since = datetime.now(UTC) - window
         query = select(ERASURES.c.id, ERASURES.c.tag).where(ERASURES.c.erased_at >= since)
         async with self.database.engine.connect() as connection:
             rows = (await connection.execute(query)).all()

@@ -34,8 +34,6 @@ def _size(kept: _Kept) -> int:
 
 
 class MemoryStore:
-    shared = False
-
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._entries: TLRUCache[str, _Kept] = TLRUCache(

@@ -23,8 +23,6 @@ PREFIX = "careergate:cache:"
 
 
 class RedisStore:
-    shared = True
-
     def __init__(self, url: str, max_entry_bytes: int = 4 * 1024 * 1024) -> None:
         self._redis = aioredis.Redis.from_url(url)
         self.max_entry_bytes = max_entry_bytes

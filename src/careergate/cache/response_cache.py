@@ -117,11 +117,12 @@ class ResponseCache:
         return await self.store.forget_user(tag)
 
     async def forget_here(self, tag: str) -> int:
-        """Erase what this process alone keeps of the user tagged ``tag``: its memory's
-        entries and semantic index; a shared store's entries were erased by the erasing
-        process, which counts them."""
+        """Erase what this process's cache holds of the user tagged ``tag``, another
+        process's erasure: its semantic index and its store's entries. A shared store's
+        too, though the erasing process may have erased them already (a second erasure
+        finds none): it may be a command run where Redis is not known."""
         self._forget_semantic(tag)
-        return 0 if self.store.shared else await self.store.forget_user(tag)
+        return await self.store.forget_user(tag)
 
     def _forget_semantic(self, tag: str) -> None:
         if self.semantic is not None:

@@ -6,10 +6,6 @@ from typing import Protocol
 
 
 class CacheStore(Protocol):
-    shared: bool
-    """Whether other processes read the same entries (Redis): a user's erasure then
-    deletes them once, in the erasing process (``cache/erasures.py``)."""
-
     async def get(self, key: str) -> bytes | None:
         """The entry under ``key``, unless it is missing or expired."""
         ...
