@@ -4,8 +4,10 @@ for whom, for how long, how it is metered, and what erasing a user leaves."""
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +242,36 @@ def test_erasing_a_user_erases_their_entries(gateway: RunningGateway) -> None:
     status, erased = admin_call(gateway, admin, "POST", "/admin/privacy/delete", {"user": "erin"})
     assert (status, erased["cache_entries"]) == (200, 1)
     assert ask(service, "Plan my career change", extra_headers=headers).headers[CACHE] == "miss"
+
+
+def erased_while_answering(gateway: RunningGateway, question: str, feature: str) -> list[str]:
+    """User u6's request of ``feature`` waits 3 s for its answer; u6 is erased 1 s in,
+    while it waits (nothing kept yet: ``cache_entries`` 0). What the cache did then for
+    another user's request and for u6's own, both the same as u6's first."""
+    admin = gateway.create_key(role=Role.ADMIN)
+    service = gateway.client(gateway.create_key(act_for_users=True))
+    user = f"u6-{secrets.token_hex(3)}"
+
+    def served(who: str) -> str:
+        headers = {"x-careergate-user": who, "x-careergate-feature": feature}
+        return str(ask(service, question, extra_headers=headers).headers[CACHE])
+
+    gateway.fake.faults.enqueue(Fault(delay=3))
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(served, user)
+        time.sleep(1)
+        status, erased = admin_call(gateway, admin, "POST", "/admin/privacy/delete", {"user": user})
+        assert (status, erased["cache_entries"]) == (200, 0)
+        assert first.result() == "miss"
+    time.sleep(0.3)  # a kept answer would be in the store by now (Redis: sent after)
+    return [served(f"u7-{secrets.token_hex(3)}"), served(user)]
+
+
+def test_an_answer_that_comes_after_its_users_erasure_is_not_kept(
+    gateway: RunningGateway,
+) -> None:
+    other, own = erased_while_answering(gateway, "Rank my strengths", "public-postings")
+    assert (other, own) == ("miss", "hit")  # u6's from the other user's answer, kept
 
 
 def test_an_erasure_from_the_command_line_reaches_the_gateways_memory(

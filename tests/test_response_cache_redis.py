@@ -28,6 +28,7 @@ from conftest import (
     run_cli,
     start_gateway,
 )
+from test_response_cache import erased_while_answering
 
 BODY = {
     "model": "gpt-4o-mini",
@@ -121,3 +122,15 @@ def served_to(client: openai.OpenAI, user: str) -> str:
         **BODY, extra_headers={"x-careergate-user": user, "x-careergate-feature": "postings"}
     )
     return str(raw.headers["x-careergate-cache"])
+
+
+def test_an_answer_that_comes_after_its_users_erasure_is_not_kept_in_redis(
+    tmp_path: Path, module_fake: FakeOpenAI
+) -> None:
+    config = {"cache": {"features": {"postings": {"scope": "global"}}}}
+    deployment = {"name": "p", "provider": "openai-compatible", "base_url": module_fake.base_url}
+    settings = gateway_settings(tmp_path, [deployment], extra_config=config, redis_url=redis_db())
+    module_fake.reset()
+    for gateway in start_gateway(settings, module_fake):
+        other, own = erased_while_answering(gateway, "Rank my strengths", "postings")
+        assert (other, own) == ("miss", "hit")  # u6's from the other user's answer, kept

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -493,7 +494,7 @@ class DetachedCache:
             return 0
         store = RedisStore(self.settings.redis_url)
         try:
-            return await store.forget_user(self.tag(user))
+            return await store.forget_user(self.tag(user), time.time())
         finally:
             await store.close()
 

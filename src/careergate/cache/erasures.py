@@ -49,10 +49,13 @@ class ErasureFollower:
     """Erases from this process's cache the users other processes erased."""
 
     def __init__(
-        self, database: Database, forget: Callable[[str], Awaitable[int]], every: float = 1.0
+        self,
+        database: Database,
+        forget: Callable[[str, float], Awaitable[int]],
+        every: float = 1.0,
     ) -> None:
         """``forget``: erases a tagged user's entries from the stores this process's
-        cache uses (its memory, or Redis)."""
+        cache uses (its memory, or Redis), given the erasure's Unix time."""
         self.database = database
         self.forget = forget
         self.every = every
@@ -75,15 +78,22 @@ class ErasureFollower:
         """Erase the users erased in the last ``window`` and not erased here yet; how
         many entries went."""
         since = datetime.now(UTC) - window
-        query = select(ERASURES.c.id, ERASURES.c.tag).where(ERASURES.c.erased_at >= since)
+        query = select(ERASURES.c.id, ERASURES.c.tag, ERASURES.c.erased_at).where(
+            ERASURES.c.erased_at >= since
+        )
         async with self.database.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         erased = 0
         for row in rows:
             if row.id not in self._done:
-                erased += await self.forget(row.tag)
+                erased += await self.forget(row.tag, _unix(row.erased_at))
         self._done = {row.id for row in rows}
         return erased
 
     async def close(self) -> None:
         await stop(self._following)
+
+
+def _unix(at: datetime) -> float:
+    """The Unix time of a row's time (SQLite gives it back without its zone: UTC)."""
+    return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).timestamp()

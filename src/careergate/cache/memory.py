@@ -44,13 +44,16 @@ class MemoryStore:
         kept = self._entries.get(key)
         return kept.value if kept is not None else None
 
-    def put(self, key: str, value: bytes, ttl_seconds: float, user: str | None) -> None:
+    def put(
+        self, key: str, value: bytes, ttl_seconds: float, user: str | None, since: float
+    ) -> None:
+        """``since``: this process's alone, checked by the cache before (``CacheStore``)."""
         kept = _Kept(value, time.monotonic() + ttl_seconds, user)
         if _size(kept) > self.max_bytes // 4:
             return  # one answer may not push out a quarter of the store
         self._entries[key] = kept
 
-    async def forget_user(self, user: str) -> int:
+    async def forget_user(self, user: str, erased_at: float) -> int:
         mine = [key for key, kept in list(self._entries.items()) if kept.user == user]
         for key in mine:
             self._entries.pop(key, None)

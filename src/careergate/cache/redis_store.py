@@ -5,6 +5,12 @@ set (named by the user's keyed tag, never the id), kept as long as its longest-l
 entry, so that an erasure finds them all. Redis's own ``maxmemory`` and eviction
 policy bound the size (``allkeys-lru`` suits a cache; docs/operations.md).
 
+A user's erasure leaves a mark (``erased:`` and the tag, its Unix time, for
+``MARK_SECONDS``) and deletes their entries in one script; a write of a user's answer
+checks the mark and writes in one script too. So a replica that has not seen an erasure
+yet cannot keep the answer of a request begun before it: a write before the erasure is
+deleted by it, a write after finds the mark.
+
 Writes are sent in the background (the answer has left already); a Redis that fails
 makes the cache miss, never the request fail.
 """
@@ -20,11 +26,44 @@ from redis.exceptions import RedisError
 log = logging.getLogger("careergate.cache")
 
 PREFIX = "careergate:cache:"
+MARK_SECONDS = 86_400
+"""How long an erasure's mark stays: longer than any request lasts."""
+
+_PUT = """
+local erased = redis.call('GET', KEYS[3])
+if erased and tonumber(erased) >= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[2], 'NX')
+redis.call('PEXPIRE', KEYS[2], ARGV[2], 'GT')
+return 1
+"""
+"""KEYS: the entry, the user's index, the user's erasure mark; ARGV: the value, its
+time to live in ms, the time the user may not have been erased since, the entry's key."""
+
+_FORGET = """
+local erased = redis.call('GET', KEYS[2])
+if not erased or tonumber(erased) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+end
+local deleted = 0
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  deleted = deleted + redis.call('DEL', ARGV[3] .. key)
+end
+redis.call('DEL', KEYS[1])
+return deleted
+"""
+"""KEYS: the user's index, their erasure mark; ARGV: the erasure's time, the mark's
+time to live in s, the prefix of entries."""
 
 
 class RedisStore:
     def __init__(self, url: str, max_entry_bytes: int = 4 * 1024 * 1024) -> None:
         self._redis = aioredis.Redis.from_url(url)
+        self._put_script = self._redis.register_script(_PUT)
+        self._forget_script = self._redis.register_script(_FORGET)
         self.max_entry_bytes = max_entry_bytes
         self._writes: set[asyncio.Task[None]] = set()
         self._warned = False
@@ -37,35 +76,36 @@ class RedisStore:
             return None
         return found if isinstance(found, bytes) else None
 
-    def put(self, key: str, value: bytes, ttl_seconds: float, user: str | None) -> None:
+    def put(
+        self, key: str, value: bytes, ttl_seconds: float, user: str | None, since: float
+    ) -> None:
+        """Not kept if ``user``'s erasure mark is at or after ``since`` (``CacheStore``)."""
         if len(value) > self.max_entry_bytes:
             return
-        task = asyncio.get_running_loop().create_task(self._put(key, value, ttl_seconds, user))
+        write = self._put(key, value, max(1, int(ttl_seconds * 1000)), user, since)
+        task = asyncio.get_running_loop().create_task(write)
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
 
-    async def _put(self, key: str, value: bytes, ttl_seconds: float, user: str | None) -> None:
-        ttl_ms = max(1, int(ttl_seconds * 1000))
+    async def _put(
+        self, key: str, value: bytes, ttl_ms: int, user: str | None, since: float
+    ) -> None:
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.set(PREFIX + key, value, px=ttl_ms)
-                if user is not None:
-                    index = PREFIX + "user:" + user
-                    pipe.sadd(index, key)
-                    pipe.pexpire(index, ttl_ms, nx=True)
-                    pipe.pexpire(index, ttl_ms, gt=True)
-                await pipe.execute()
+            if user is None:
+                await self._redis.set(PREFIX + key, value, px=ttl_ms)
+                return
+            names = [PREFIX + key, PREFIX + "user:" + user, PREFIX + "erased:" + user]
+            await self._put_script(keys=names, args=[value, ttl_ms, repr(since), key])
         except (RedisError, OSError) as exc:
             self._warn(exc)
 
-    async def forget_user(self, user: str) -> int:
-        index = PREFIX + "user:" + user
-        keys = await self._redis.smembers(index)
-        if not keys:
-            return 0
-        names = [PREFIX + (k.decode() if isinstance(k, bytes) else str(k)) for k in keys]
-        deleted = await self._redis.delete(*names)
-        await self._redis.delete(index)
+    async def forget_user(self, user: str, erased_at: float) -> int:
+        """Mark ``user`` erased at ``erased_at`` (a later mark stays) and delete their
+        entries, in one step."""
+        names = [PREFIX + "user:" + user, PREFIX + "erased:" + user]
+        deleted = await self._forget_script(
+            keys=names, args=[repr(erased_at), MARK_SECONDS, PREFIX]
+        )
         return int(deleted)
 
     def _warn(self, exc: BaseException) -> None:

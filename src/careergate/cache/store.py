@@ -10,13 +10,19 @@ class CacheStore(Protocol):
         """The entry under ``key``, unless it is missing or expired."""
         ...
 
-    def put(self, key: str, value: bytes, ttl_seconds: float, user: str | None) -> None:
+    def put(
+        self, key: str, value: bytes, ttl_seconds: float, user: str | None, since: float
+    ) -> None:
         """Keep ``value`` for ``ttl_seconds``, indexed under ``user`` (a tag from
-        ``CacheKeys.user``) when given. Does not wait: the answer has left already."""
+        ``CacheKeys.user``) when given, unless a store other processes share holds an
+        erasure of ``user`` at or after Unix time ``since`` (the cache checks its own
+        process's erasures before). Does not wait: the answer has left already."""
         ...
 
-    async def forget_user(self, user: str) -> int:
-        """Delete every entry indexed under ``user``; how many there were."""
+    async def forget_user(self, user: str, erased_at: float) -> int:
+        """Delete every entry indexed under ``user``, erased at Unix time ``erased_at``
+        (a shared store keeps it, against later writes of answers to requests begun
+        before); how many entries there were."""
         ...
 
     async def close(self) -> None: ...

@@ -11,6 +11,7 @@ step, ``ChargeTokens``) and no budget; it is recorded with no cost and the cost 
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 
@@ -46,6 +47,7 @@ class LookUpCache:
             self.snapshots.canonical(call.choice.model),
             (call.principal, call.user, call.feature),
             CacheControl.parse(call.cache_control),
+            time.time() - (time.perf_counter() - outcome.started),  # when the request began
         )
         if plan is None:
             return None
