@@ -357,6 +357,33 @@ def test_a_response_is_kept_and_served_whole_or_as_a_stream_of_its_events(
     assert len(gateway.fake.requests) == 2
 
 
+def test_a_response_kept_upstream_is_not_shared_beyond_its_user(gateway: RunningGateway) -> None:
+    """A feature shares its answers with everyone, but a response the upstream keeps
+    (``store``) is the caller's: the next user gets one of their own, whose id they can
+    fetch and continue. One not kept upstream is shared."""
+    service = gateway.client(gateway.create_key(act_for_users=True))
+    ana, ben = (f"{name}-{secrets.token_hex(3)}" for name in ("ana", "ben"))
+
+    def create(user: str, **options: Any) -> Any:
+        headers = {"x-careergate-user": user, "x-careergate-feature": "public-postings"}
+        return service.responses.with_raw_response.create(
+            model="gpt-4o-mini", temperature=0, extra_headers=headers, **options
+        )
+
+    question = "Summarise the posting for a crane operator"
+    first, second = create(ana, input=question), create(ben, input=question)
+    assert (first.headers[CACHE], second.headers[CACHE]) == ("miss", "miss")
+    own = second.parse().id
+    assert own != first.parse().id
+    bens = {"x-careergate-user": ben}
+    assert service.responses.retrieve(own, extra_headers=bens).id == own
+    create(ben, input="And for a welder?", previous_response_id=own)
+    ana_again = create(ana, input=question)
+    assert ana_again.headers[CACHE] == "hit"  # their own, in their own scope
+    unkept = [create(user, input=question, store=False).headers[CACHE] for user in (ana, ben)]
+    assert unkept == ["miss", "hit"]
+
+
 def test_a_rule_naming_a_snapshot_wins_over_one_naming_its_alias() -> None:
     from careergate.cache.config import CacheConfig
     from careergate.cache.policy import CachePolicy

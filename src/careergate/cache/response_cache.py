@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 from careergate.auth.principal import Principal
+from careergate.cache.config import CacheScope
 from careergate.cache.control import CacheControl
 from careergate.cache.entry import CachedAnswer
 from careergate.cache.keys import CacheKeys
@@ -79,17 +80,25 @@ class ResponseCache:
         who: tuple[Principal, str | None, str | None],
         control: CacheControl,
         begun: float,
+        own: bool = False,
     ) -> Plan | None:
         """The plan for a request to ``endpoint`` resolved to the snapshot ``model``,
         made by ``who`` (key, user, feature) and begun at Unix time ``begun``; ``None``:
-        the cache has no part in it."""
+        the cache has no part in it.
+
+        ``own``: the upstream keeps the answer under its id for the caller (a Responses
+        API request with ``store``), so it is kept and served in the user's scope
+        whatever the feature shares. Another user served it would get an id that is not
+        theirs: it answers them 404 (continued or fetched), and recording it as theirs
+        would let them fetch, continue or delete the first user's kept response, with
+        the fields outside the cache key (``metadata``, ``user``) it holds of them."""
         principal, user, feature = who
         rule = self.policy.rule(feature, model)
         if not rule.enabled or not (control.look or control.store):
             return None
         if not rule.temperature and form.sampled(body):
             return None
-        scoped = self.keys.scope(rule.scope, principal, user)
+        scoped = self.keys.scope(CacheScope.USER if own else rule.scope, principal, user)
         key = self.keys.entry(scoped, endpoint, form.key_material(body, model))
         semantic = None
         if self.semantic is not None:

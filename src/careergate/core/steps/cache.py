@@ -48,6 +48,7 @@ class LookUpCache:
             (call.principal, call.user, call.feature),
             CacheControl.parse(call.cache_control),
             time.time() - (time.perf_counter() - outcome.started),  # when the request began
+            own=call.endpoint.remembers(call.body),
         )
         if plan is None:
             return None
