@@ -88,7 +88,8 @@ def test_only_a_key_allowed_to_may_act_for_other_users(gateway: RunningGateway) 
 def test_expired_revoked_and_rotated_out_keys_get_401(
     gateway: RunningGateway, admin_key: str
 ) -> None:
-    expired = gateway.create_key(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    expired = gateway.create_key(expires_at=datetime.now(UTC) + timedelta(seconds=0.2))
+    time.sleep(0.25)  # an expiry must be in the future when it is set
     with pytest.raises(openai.AuthenticationError, match="expired"):
         chat(gateway, expired)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +50,28 @@ class KeySpec(BaseModel):
             where, reason = found
             inside = f" (at {where})" if where else ""
             raise ValueError(f"holds {reason}{inside}, which careergate cannot store")
+        return value
+
+    @field_validator("models", "features")
+    @classmethod
+    def _named(cls, value: list[str] | None) -> list[str] | None:
+        # An empty name matches no model or feature: a key that could use nothing, or
+        # an allow-list its operator mistyped.
+        if value is not None and any(not name.strip() for name in value):
+            raise ValueError("holds an empty name")
+        return value
+
+    @field_validator("expires_at")
+    @classmethod
+    def _in_the_future(cls, value: datetime | None) -> datetime | None:
+        # A time without a zone is UTC, as careergate stores it. An expiry already past
+        # would make a key that never works (revoking is how a key is ended now).
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        if value <= datetime.now(UTC):
+            raise ValueError("must be in the future")
         return value
 
     @field_validator("endpoints")

@@ -11,6 +11,7 @@ before anything is opened or written. (Before, ``--budget abc`` was a
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from datetime import datetime
@@ -89,11 +90,15 @@ days = number(0, MAX_DAYS, unit="days")
 
 
 def json_object(text: str) -> dict[str, Any]:
-    """A JSON object (``{"team": "growth"}``)."""
+    """A JSON object (``{"team": "growth"}``), its integers exact: orjson reads one past
+    64 bits as a float, which would store another number than the operator gave without
+    a word; read exactly, it reaches the checks that refuse it (``storage/text.py``).
+    orjson reads it first, for what it refuses (``NaN``, depth over 1,024)."""
     expected = 'a JSON object such as \'{"project": "search"}\''
     try:
-        value = orjson.loads(str(text))
-    except orjson.JSONDecodeError:
+        orjson.loads(str(text))
+        value = json.loads(str(text))
+    except (orjson.JSONDecodeError, ValueError, RecursionError):
         raise _refuse(expected, text) from None
     if not isinstance(value, dict):
         raise _refuse(expected, text)

@@ -1,0 +1,98 @@
+"""What operators set (keys, budgets, subjects, aliases, report ranges) is checked where it
+enters: bad input gets a 400 in OpenAI's error format over the admin API and one line with
+exit code 2 from the CLI, and nothing is written; what was refused cannot break the
+listings, the audit log or the backups afterwards."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from careergate.security.master_key import MasterKey
+from conftest import RunningGateway, cli_env, run_cli
+from test_keys_access import admin_call
+
+BIG = 123456789012345678901234567890
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> dict[str, str]:
+    env = cli_env(
+        CAREERGATE_DATA_DIR=str(tmp_path / "data"),
+        CAREERGATE_MASTER_KEY=MasterKey.generate().to_base64(),
+        COLUMNS="300",  # the error panel's lines unfolded
+    )
+    run_cli(env, "db", "init")
+    return env
+
+
+def _refused(answer: tuple[int, Any], param: str) -> str:
+    status, body = answer
+    assert status == 400, body
+    error = body["error"]
+    assert (error["type"], error["param"]) == ("invalid_request_error", param)
+    return str(error["message"])
+
+
+def _one_line_refusal(done: Any, option: str) -> str:
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "a bug" not in done.stderr
+    assert option in done.stderr
+    return str(done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"metadata": {"a": BIG}}, "metadata"),
+        ({"metadata": {"a": [1, -(2**63) - 1]}}, "metadata"),
+        ({"models": [""]}, "models"),
+        ({"features": ["search", " "]}, "features"),
+        ({"expires_at": "2000-01-01T00:00:00Z"}, "expires_at"),
+        ({"expires_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()}, "expires_at"),
+    ],
+)
+def test_a_key_the_gateway_could_not_keep_is_refused_and_not_created(
+    gateway: RunningGateway, admin_key: str, body: dict[str, Any], param: str
+) -> None:
+    before = admin_call(gateway, admin_key, "GET", "/admin/keys?all=1")[1]["data"]
+    _refused(admin_call(gateway, admin_key, "POST", "/admin/keys", body), param)
+    status, after = admin_call(gateway, admin_key, "GET", "/admin/keys?all=1")
+    assert status == 200
+    assert [k["id"] for k in after["data"]] == [k["id"] for k in before]
+    created = admin_call(gateway, admin_key, "POST", "/admin/keys", {"name": "fine"})[1]
+    _refused(admin_call(gateway, admin_key, "PATCH", f"/admin/keys/{created['id']}", body), param)
+
+
+def test_the_largest_64_bit_integers_and_a_future_expiry_are_kept(
+    gateway: RunningGateway, admin_key: str
+) -> None:
+    metadata = {"low": -(2**63), "high": 2**64 - 1, "float": 1.5}
+    expires = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None).isoformat()
+    status, created = admin_call(
+        gateway, admin_key, "POST", "/admin/keys", {"metadata": metadata, "expires_at": expires}
+    )
+    assert status == 201, created
+    assert created["metadata"] == metadata
+    assert created["state"] == "active"
+    status, audit = admin_call(gateway, admin_key, "GET", "/admin/audit")
+    assert status == 200
+    assert any(e["target"] == created["id"] for e in audit["data"])
+
+
+def test_the_cli_refuses_an_integer_past_64_bits_in_metadata(
+    cli: dict[str, str], tmp_path: Path
+) -> None:
+    done = run_cli(cli, "keys", "create", "--metadata", json.dumps({"a": BIG}), check=False)
+    assert "64-bit" in _one_line_refusal(done, "--metadata")
+    assert json.loads(run_cli(cli, "keys", "list", "--json").stdout) == []
+    kept = json.loads(
+        run_cli(cli, "keys", "create", "--metadata", '{"a": 18446744073709551615}', "--json").stdout
+    )
+    assert kept["metadata"] == {"a": 2**64 - 1}
+    run_cli(cli, "backup", "create", "--out", str(tmp_path / "b.cgbk"))
