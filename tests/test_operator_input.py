@@ -96,3 +96,87 @@ def test_the_cli_refuses_an_integer_past_64_bits_in_metadata(
     )
     assert kept["metadata"] == {"a": 2**64 - 1}
     run_cli(cli, "backup", "create", "--out", str(tmp_path / "b.cgbk"))
+
+
+AWS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+GITHUB_TOKEN = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"
+PASSWORD = "hunter2x9"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "param"),
+    [
+        ("POST", "/admin/keys", {"user": AWS_KEY_ID}, "user"),
+        ("POST", "/admin/keys", {"name": GITHUB_TOKEN}, "name"),
+        ("POST", "/admin/keys", {"team": f"team {AWS_KEY_ID}"}, "team"),
+        ("POST", "/admin/keys", {"models": ["gpt-4o", GITHUB_TOKEN]}, "models"),
+        ("POST", "/admin/keys", {"metadata": {"pw": f"password: {PASSWORD}"}}, "metadata"),
+        ("POST", "/admin/keys", {"metadata": {AWS_KEY_ID: 1}}, "metadata"),
+        (
+            "POST",
+            "/admin/budgets",
+            {"scope": "team", "subject": AWS_KEY_ID, "limit_usd": "5"},
+            "subject",
+        ),
+        (
+            "POST",
+            "/admin/budgets",
+            {"scope": "team", "subject": "t", "name": GITHUB_TOKEN, "limit_usd": "5"},
+            "name",
+        ),
+        ("PUT", f"/admin/privacy/subjects/{AWS_KEY_ID}", {"subject": {"names": ["Al"]}}, "user"),
+    ],
+)
+def test_a_credential_set_as_a_label_is_refused_without_repeating_it(
+    gateway: RunningGateway, admin_key: str, method: str, path: str, body: Any, param: str
+) -> None:
+    status, answer = admin_call(gateway, admin_key, method, path, body)
+    message = _refused((status, answer), param)
+    assert answer["error"]["code"] == "secret_refused"
+    assert "credential" in message
+    for secret in (AWS_KEY_ID, GITHUB_TOKEN, PASSWORD):
+        assert secret not in json.dumps(answer)
+    audit = json.dumps(admin_call(gateway, admin_key, "GET", "/admin/audit?limit=1000")[1])
+    for secret in (AWS_KEY_ID, GITHUB_TOKEN, PASSWORD):
+        assert secret not in audit
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("keys", "create", "--user", AWS_KEY_ID), "--user"),
+        (("keys", "create", "--name", GITHUB_TOKEN), "--name"),
+        (
+            ("keys", "create", "--metadata", json.dumps({"pw": f"password: {PASSWORD}"})),
+            "--metadata",
+        ),
+        (
+            ("budgets", "create", "--scope", "team", "--subject", AWS_KEY_ID, "--limit-usd", "5"),
+            "--subject",
+        ),
+        (("models", "alias", "set", "x", AWS_KEY_ID), "'model'"),
+        (("models", "alias", "set", GITHUB_TOKEN, "gpt-4o-mini"), "'alias'"),
+    ],
+)
+def test_the_cli_refuses_a_credential_as_a_label(
+    cli: dict[str, str], args: tuple[str, ...], option: str
+) -> None:
+    done = run_cli(cli, *args, check=False)
+    stderr = _one_line_refusal(done, option)
+    assert "credential" in stderr
+    database = b"".join(p.read_bytes() for p in Path(cli["CAREERGATE_DATA_DIR"]).glob("*.db*"))
+    for secret in (AWS_KEY_ID, GITHUB_TOKEN, PASSWORD):
+        assert secret not in stderr
+        assert secret.encode() not in database
+
+
+def test_the_cli_refuses_a_credential_as_a_privacy_subject(
+    cli: dict[str, str], tmp_path: Path
+) -> None:
+    subject = tmp_path / "subject.json"
+    subject.write_text(json.dumps({"subject": {"names": ["Al Smith"]}}))
+    done = run_cli(
+        cli, "privacy", "subject", "set", "--user", AWS_KEY_ID, str(subject), check=False
+    )
+    assert AWS_KEY_ID not in _one_line_refusal(done, "--user")
+    run_cli(cli, "privacy", "subject", "set", "--user", "al", str(subject))

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.auth.principal import Role
+from careergate.security.labels import no_credential
 from careergate.settings import PrivacyMode
 from careergate.storage.text import first_unstorable
 
@@ -51,6 +52,13 @@ class KeySpec(BaseModel):
             inside = f" (at {where})" if where else ""
             raise ValueError(f"holds {reason}{inside}, which careergate cannot store")
         return value
+
+    @field_validator("name", "user", "team", "feature", "models", "features", "metadata")
+    @classmethod
+    def _no_credential(cls, value: Any) -> Any:
+        # Kept in plain text in the key's records, logs and audit entries:
+        # ``security/labels.py``.
+        return no_credential(value)
 
     @field_validator("models", "features")
     @classmethod

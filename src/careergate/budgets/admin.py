@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.audit.log import Actor, AuditLog
 from careergate.budgets.ledger import Budget, BudgetLedger, Period, Scope
+from careergate.security.labels import no_credential
 from careergate.storage.text import first_unstorable
 
 
@@ -45,7 +46,7 @@ class BudgetSpec(BaseModel):
         found = first_unstorable(value)
         if found is not None:
             raise ValueError(f"holds {found[1]}, which careergate cannot store")
-        return value
+        return no_credential(value)  # a subject or name is logged and audited as it is
 
 
 class BudgetAdmin:

@@ -11,7 +11,7 @@ from rich.console import Console
 from careergate.audit.log import Actor, AuditLog
 from careergate.budgets.ledger import Budget, BudgetLedger, Period, Scope
 from careergate.cli import flags
-from careergate.cli.common import load_settings, run, storable, with_database
+from careergate.cli.common import label, load_settings, run, storable, with_database
 from careergate.cli.lazy import command_group
 from careergate.cli.output import (
     Format,
@@ -38,7 +38,7 @@ def create(
     ],
     subject: Annotated[
         str,
-        typer.Option(help="The team, user, key id or feature; * for every one.", callback=storable),
+        typer.Option(help="The team, user, key id or feature; * for every one.", callback=label),
     ] = "*",
     period: Annotated[Period, typer.Option(help="daily, monthly or lifetime.")] = Period.MONTHLY,
     soft: Annotated[bool, typer.Option("--soft", help="Alert only; never refuse.")] = False,
@@ -46,7 +46,7 @@ def create(
         str, typer.Option(help="Alert at these percentages (comma-separated).")
     ] = "50,80,100",
     name: Annotated[
-        str | None, typer.Option(help="A name for messages and listings.", callback=storable)
+        str | None, typer.Option(help="A name for messages and listings.", callback=label)
     ] = None,
     output: FormatOption = Format.TABLE,
     as_json: JsonOption = False,

@@ -53,6 +53,19 @@ def storable(value: str | None) -> str | None:
     return value
 
 
+def label(value: str | None) -> str | None:
+    """A typer callback for a name careergate keeps in its records and audit log (a budget's
+    subject, an alias, a privacy subject's user): ``storable``, and refused (exit 2) when
+    it holds a credential, which those would keep in plain text (``security/labels.py``).
+    The message names the option, never the value."""
+    from careergate.security.labels import credential_at, refusal
+
+    value = storable(value)
+    if value is not None and credential_at(value) is not None:
+        raise typer.BadParameter(refusal(""))
+    return value
+
+
 def run(work: Callable[[], Awaitable[T]]) -> T:
     """Run an async command body (its errors reach the guard in ``cli/guard.py``)."""
     return asyncio.run(work())  # type: ignore[arg-type]

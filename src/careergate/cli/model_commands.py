@@ -9,7 +9,7 @@ import typer
 
 from careergate.audit.log import Actor
 from careergate.cli import flags
-from careergate.cli.common import load_settings, run, storable, with_database
+from careergate.cli.common import label, load_settings, run, with_database
 from careergate.cli.guard import CliFailure
 from careergate.cli.lazy import command_group
 from careergate.cli.output import (
@@ -34,8 +34,9 @@ models_app = command_group()
 alias_app = command_group("Point aliases at models, with canaries and rollbacks.")
 models_app.add_typer(alias_app, name="alias")
 
-AliasArgument = Annotated[str, typer.Argument(help="The alias.", callback=storable)]
-ModelArgument = Annotated[str, typer.Argument(help="A model or snapshot.", callback=storable)]
+# Both are kept in the aliases' table and audit entries: a credential is refused (exit 2).
+AliasArgument = Annotated[str, typer.Argument(help="The alias.", callback=label)]
+ModelArgument = Annotated[str, typer.Argument(help="A model or snapshot.", callback=label)]
 
 
 def _with_admin(work: Callable[[AliasAdmin], Awaitable[Alias]], output: Format) -> None:

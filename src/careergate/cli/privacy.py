@@ -10,7 +10,14 @@ import orjson
 import typer
 
 from careergate.audit.log import Actor, AuditLog
-from careergate.cli.common import err_console, load_settings, run, storable, with_database
+from careergate.cli.common import (
+    err_console,
+    label,
+    load_settings,
+    run,
+    storable,
+    with_database,
+)
 from careergate.cli.lazy import command_group
 from careergate.cli.output import print_json
 from careergate.cli.prompts import confirmed, may_ask
@@ -26,6 +33,10 @@ privacy_app = command_group()
 UserOption = Annotated[
     str,
     typer.Option("--user", help="The user id, as careergate records it.", callback=storable),
+]
+NewSubjectOption = Annotated[
+    str,
+    typer.Option("--user", help="The user id, as careergate records it.", callback=label),
 ]
 
 
@@ -99,7 +110,7 @@ privacy_app.add_typer(subject_app, name="subject")
 
 @subject_app.command("set")
 def set_subject(
-    user: UserOption,
+    user: NewSubjectOption,
     file: Annotated[
         Path,
         typer.Argument(

@@ -33,6 +33,7 @@ from careergate.http.bodies import bounded_body
 from careergate.http.openai_api import RequestHeaders, RuntimeHolder
 from careergate.http.responses import error_response, json_response
 from careergate.runtime import Runtime
+from careergate.security.labels import SECRET_REFUSED
 from careergate.storage.text import first_unstorable
 
 Handler = Callable[[Runtime, Actor, Request], Awaitable[Any]]
@@ -101,7 +102,8 @@ def parse_body(model: type[M], raw: bytes) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidRequest(f"{where}: {first['msg']}", param=where) from None
+        code = SECRET_REFUSED if first["type"] == SECRET_REFUSED else None
+        raise InvalidRequest(f"{where}: {first['msg']}", param=where, code=code) from None
 
 
 def refuse_unstorable(values: Iterable[tuple[str, Any]]) -> None:

@@ -28,6 +28,7 @@ from careergate.privacy.shield import subject_of_document
 from careergate.reports.time_range import parse_range
 from careergate.reports.usage import usage_report
 from careergate.runtime import Runtime, vault
+from careergate.security.labels import SECRET_REFUSED, credential_at, refusal
 
 
 class RotateRequest(BaseModel):
@@ -40,6 +41,14 @@ class EraseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     user: str = Field(min_length=1, max_length=200)
+
+
+def _subject_user(user: str) -> str:
+    """The user a subject is registered for: it is kept in the audit log's entry of the
+    change, so one holding a credential is refused (``security/labels.py``)."""
+    if credential_at(user) is not None:
+        raise InvalidRequest(f"'user' {refusal('')}.", param="user", code=SECRET_REFUSED)
+    return user
 
 
 class AdminRoutes:
@@ -111,7 +120,7 @@ class AdminRoutes:
     async def put_subject(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
         """What the platform knows of a user (``SubjectSpec``, or ``{"resume": ...}``), for
         the privacy step to find in that user's requests. Write-only: it is not shown again."""
-        user = request.path_params["user"]
+        user = _subject_user(request.path_params["user"])
         try:
             document = orjson.loads(await admin_body(runtime, request) or b"{}")
         except orjson.JSONDecodeError:
