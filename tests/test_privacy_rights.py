@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import getpass
 import os
 import time
 import uuid
@@ -417,10 +418,40 @@ def test_purge_keeps_totals_and_the_audit_chain(tmp_path: Path) -> None:
     )
     assert after["total"] == before["total"]
     verdict = orjson.loads(run_cli(env, "audit", "verify", "--json").stdout)
-    assert (verdict["ok"], verdict["anchor_seq"], verdict["checked"]) == (True, 2, 2)
+    # The two entries left, and the purge's own entry after them.
+    assert (verdict["ok"], verdict["anchor_seq"], verdict["checked"]) == (True, 2, 3)
+    exported = run_cli(env, "audit", "export", "--since", "1h").stdout.splitlines()
+    purge_entry = orjson.loads(exported[-1])
+    assert (purge_entry["action"], purge_entry["actor"]) == ("audit.purged", env_actor())
+    assert purge_entry["details"]["entries"] == 2
+    assert purge_entry["details"]["through_seq"] == 2
     assert not old_file.exists()
     again = orjson.loads(run_cli(retention, "privacy", "purge").stdout)
     assert set(again.values()) == {0}
+
+
+def env_actor() -> str:
+    """The CLI's actor: the operator's login."""
+    return f"cli:{getpass.getuser()}"
+
+
+@pytest.mark.parametrize("days", ["-1", "0", "1e9", "nan"])
+def test_a_retention_period_out_of_range_is_refused_and_nothing_purged(
+    tmp_path: Path, days: str
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", master_key=MasterKey.generate().to_base64())
+    env = cli_env(settings)
+    run_cli(env, "db", "init")
+    run_cli(env, "keys", "create", "--user", "ann")
+    for kind in ("AUDIT", "TASKS", "USAGE"):
+        variable = f"CAREERGATE_RETENTION_{kind}_DAYS"
+        done = run_cli(env | {variable: days}, "privacy", "purge", check=False)
+        assert done.returncode == 2, done.stderr
+        assert variable in done.stderr
+        assert "Traceback" not in done.stderr
+        assert "a bug" not in done.stderr
+    verdict = orjson.loads(run_cli(env, "audit", "verify", "--json").stdout)
+    assert (verdict["ok"], verdict["anchor_seq"], verdict["checked"]) == (True, 0, 1)
 
 
 async def seed_tasks(database: Database) -> None:

@@ -224,31 +224,38 @@ class DashboardSettings(BaseSettings):
     it ends the session at once."""
 
 
+MAX_RETENTION_DAYS = 36_500.0
+"""A hundred years: the longest retention period (a longer one overflows a date)."""
+
+
 class RetentionSettings(BaseSettings):
     """How long each kind of record is kept, in days (``never`` in the environment: for
     ever), and how often the gateway purges what is older (``careergate privacy purge``
-    does it at once)."""
+    does it at once).
+
+    A period is above 0 and at most a hundred years: 0 or less would purge every record
+    of its kind at once (the whole audit log), and a longer one overflows a date."""
 
     model_config = SettingsConfigDict(
         env_prefix="CAREERGATE_RETENTION_", env_parse_none_str="never"
     )
 
-    usage_days: float | None = 90.0
+    usage_days: float | None = Field(default=90.0, gt=0, le=MAX_RETENTION_DAYS)
     """Usage records; only days already summed for reports go, so totals stay."""
-    audit_days: float | None = 730.0
-    feedback_days: float | None = 365.0
-    eval_days: float | None = 365.0
+    audit_days: float | None = Field(default=730.0, gt=0, le=MAX_RETENTION_DAYS)
+    feedback_days: float | None = Field(default=365.0, gt=0, le=MAX_RETENTION_DAYS)
+    eval_days: float | None = Field(default=365.0, gt=0, le=MAX_RETENTION_DAYS)
     """``careergate eval`` results."""
-    dead_letter_days: float | None = 30.0
+    dead_letter_days: float | None = Field(default=30.0, gt=0, le=MAX_RETENTION_DAYS)
     """Records the database refused (``<data dir>/dead-letter/``)."""
-    responses_days: float | None = 30.0
+    responses_days: float | None = Field(default=30.0, gt=0, le=MAX_RETENTION_DAYS)
     """What the gateway keeps of each answer kept upstream for continuation (Responses
     API, ``store`` on: its placeholders and context size): as long as the upstream keeps
     the answer (OpenAI: 30 days)."""
-    tasks_days: float | None = 30.0
+    tasks_days: float | None = Field(default=30.0, gt=0, le=MAX_RETENTION_DAYS)
     """Background tasks (their inputs, results and items), counted from when they ended;
     running ones are never purged. As long as OpenAI keeps a batch's output."""
-    purge_seconds: float = 3600.0
+    purge_seconds: float = Field(default=3600.0, gt=0, le=MAX_RETENTION_DAYS * 86_400)
 
 
 class TaskSettings(BaseSettings):

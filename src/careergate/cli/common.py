@@ -37,10 +37,24 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         reasons = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors()
+            f"{_setting_name(exc.title, error['loc'])}: {error['msg']}" for error in exc.errors()
         )
         raise CliFailure(f"invalid settings: {reasons}", USAGE) from None
+
+
+def _setting_name(group: str, where: tuple[int | str, ...]) -> str:
+    """What the operator set: the variable (``CAREERGATE_RETENTION_AUDIT_DAYS``) when the
+    error is in one field of a group of settings read from the environment (each group
+    is validated on its own, so ``where`` alone would say ``audit_days``); else the
+    field's place."""
+    from careergate import settings
+
+    place = ".".join(str(part) for part in where)
+    model = getattr(settings, group, None)
+    prefix = getattr(model, "model_config", {}).get("env_prefix")
+    if len(where) != 1 or not prefix:
+        return place
+    return f"{prefix}{place}".upper()
 
 
 def storable(value: str | None) -> str | None:

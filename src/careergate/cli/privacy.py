@@ -97,7 +97,9 @@ def purge_command() -> None:
     settings = load_settings()
 
     async def work(database: Database) -> Purged:
-        return await purge(database, settings.retention, settings.dead_letter_dir)
+        return await purge(
+            database, settings.retention, settings.dead_letter_dir, actor=Actor.command_line()
+        )
 
     print_json(run(lambda: with_database(settings, work)).to_json())
 

@@ -4,8 +4,11 @@
   first), so report totals stay the same.
 - Audit entries go from the start of the chain up to the last entry older than the
   period; the last one purged becomes the chain's anchor (its seq and hash), from which
-  ``audit verify`` starts. The purge holds the chain's lock, like an append. An
-  erasure's record of the entries it cleared goes with the erasure's own entry.
+  ``audit verify`` starts. The purge holds the chain's lock, like an append, and in the
+  same transaction appends an entry of its own (``audit.purged``: how many entries went,
+  through which seq, and the anchor's hash), so that the chain itself says where its
+  start went. An erasure's record of the entries it cleared goes with the erasure's own
+  entry.
 - Feedback, evaluation results, dead-letter files and the records of answers kept
   upstream (``vault/conversations.py``) simply go.
 - Background tasks go with their items once they have ended (``tasks/governance.py``).
@@ -26,7 +29,9 @@ from typing import Any
 from sqlalchemy import Executable, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
-from careergate.audit.chain import AUDIT_TABLE, CHAIN, lock_head
+from careergate.audit.chain import AUDIT_TABLE, CHAIN, append, lock_head, sealed
+from careergate.audit.entry import AuditEntry
+from careergate.audit.log import Actor
 from careergate.background import repeat_every
 from careergate.reports.rollup import day_start, roll_up, rolled_through
 from careergate.settings import RetentionSettings
@@ -46,6 +51,9 @@ from careergate.tasks.governance import purge_ended
 from careergate.vault.conversations import RESPONSE_KIND
 
 log = logging.getLogger("careergate.retention")
+
+RETENTION = Actor("retention", "gateway")
+"""Who purges when the gateway does it on its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +81,10 @@ async def purge(
     retention: RetentionSettings,
     dead_letter: Path,
     now: datetime | None = None,
+    actor: Actor = RETENTION,
 ) -> Purged:
-    """Delete what is older than its retention period; what went."""
+    """Delete what is older than its retention period; what went. A purge of audit
+    entries is itself an entry, by ``actor``."""
     now = now or datetime.now(UTC)
     usage_line = _before(retention.usage_days, now)
     if usage_line is not None:
@@ -85,7 +95,7 @@ async def purge(
     audit_line = _before(retention.audit_days, now)
     purged = Purged(
         usage_records=await _delete(database, UsageRow, UsageRow.created_at, usage_line),
-        audit_entries=await _purge_audit(database, audit_line) if audit_line else 0,
+        audit_entries=await _purge_audit(database, audit_line, actor) if audit_line else 0,
         feedback=await _delete(
             database, FeedbackRow, FeedbackRow.at, _before(retention.feedback_days, now)
         ),
@@ -113,9 +123,9 @@ async def _delete(
     return int(done.rowcount)
 
 
-async def _purge_audit(database: Database, line: datetime) -> int:
+async def _purge_audit(database: Database, line: datetime, actor: Actor) -> int:
     """Delete the chain's oldest entries up to the last one before ``line`` (a prefix, so
-    that what stays is one chain) and anchor the chain there."""
+    that what stays is one chain), anchor the chain there, and append the purge's entry."""
     async with async_transaction(database, AUDIT_TABLE) as transaction:
 
         async def scalar(statement: Executable) -> Any:
@@ -141,7 +151,13 @@ async def _purge_audit(database: Database, line: datetime) -> int:
             .where(AuditChainRow.name == CHAIN)
             .values(anchor_seq=last, anchor_hash=last_hash)
         )
-    return int(done.rowcount)  # type: ignore[attr-defined]
+        entries = int(done.rowcount)  # type: ignore[attr-defined]
+        details = {"entries": entries, "through_seq": int(last), "anchor_hash": last_hash}
+        purged = AuditEntry(
+            datetime.now(UTC), actor.name, actor.source, "audit.purged", "audit", details
+        )
+        await append(transaction, [sealed(purged)])
+    return entries
 
 
 async def _purge_kept_responses(database: Database, line: datetime | None) -> int:
