@@ -180,3 +180,27 @@ def test_the_cli_refuses_a_credential_as_a_privacy_subject(
     )
     assert AWS_KEY_ID not in _one_line_refusal(done, "--user")
     run_cli(cli, "privacy", "subject", "set", "--user", "al", str(subject))
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/admin/usage?since=99999999d", "since"),
+        ("/admin/usage?until=99999999d", "until"),
+        ("/admin/usage?since=0001-01-01T00:00:00%2B01:00", "since"),
+        ("/admin/audit/export?since=99999999d", "since"),
+        ("/admin/audit/export?until=9999-12-31T23:59:59-05:00", "until"),
+    ],
+)
+def test_a_time_out_of_range_gets_400(
+    gateway: RunningGateway, admin_key: str, path: str, param: str
+) -> None:
+    status, answer = admin_call(gateway, admin_key, "GET", path)
+    assert status == 400, answer
+    assert (answer["error"]["type"], answer["error"]["param"]) == ("invalid_request_error", param)
+    assert "out of range" in answer["error"]["message"]
+
+
+def test_the_cli_refuses_a_time_out_of_range(cli: dict[str, str]) -> None:
+    for args in (("usage", "--since", "99999999d"), ("audit", "export", "--until", "99999999d")):
+        _one_line_refusal(run_cli(cli, *args, check=False), args[-2])

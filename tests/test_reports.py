@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from urllib.parse import quote
 
 from careergate.auth.principal import Role
 from conftest import RunningGateway, cli_env, run_cli
@@ -80,3 +82,49 @@ def test_readers_can_read_reports_over_http(gateway: RunningGateway) -> None:
     assert (status, error["error"]["type"]) == (400, "invalid_request_error")
     status, _ = admin_call(gateway, reader, "GET", "/admin/keys")
     assert status == 403
+
+
+def _counts(gateway: RunningGateway, admin: str, since: str, until: str) -> tuple[int, ...]:
+    """Requests in the usage report and audit entries exported, from the CLI and over
+    HTTP, since ``since`` and until ``until``."""
+    query = f"since={quote(since)}&until={quote(until)}"
+    usage = admin_call(gateway, admin, "GET", f"/admin/usage?{query}")[1]
+    audit = admin_call(gateway, admin, "GET", f"/admin/audit/export?{query}")[1]
+    report = json.loads(cli(gateway, "usage", "--since", since, "--until", until, "--json"))
+    exported = cli(gateway, "audit", "export", "--since", since, "--until", until)
+    return (
+        usage["total"]["requests"],
+        len(audit["data"]),
+        report["total"]["requests"],
+        len(exported.splitlines()),
+    )
+
+
+def test_a_time_with_a_utc_offset_selects_what_the_same_moment_in_utc_does(
+    gateway: RunningGateway,
+) -> None:
+    admin = gateway.create_key(role=Role.ADMIN)
+    written = len(gateway.usage_rows())
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    client = gateway.client()
+    for n in range(2):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": f"hello {n}"}]
+        )
+    admin_call(gateway, admin, "POST", "/admin/keys", {"name": "audited now"})
+    gateway.usage_rows(written + 2)
+    end = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+
+    def as_utc(moment: datetime) -> str:
+        return moment.replace(tzinfo=None).isoformat()
+
+    def in_paris_winter(moment: datetime) -> str:
+        return moment.astimezone(timezone(timedelta(hours=1))).isoformat()
+
+    def in_new_york(moment: datetime) -> str:
+        return moment.astimezone(timezone(timedelta(hours=-5))).isoformat()
+
+    expected = _counts(gateway, admin, as_utc(start), as_utc(end))
+    assert min(expected) >= 1
+    for written_as in (in_paris_winter, in_new_york):
+        assert _counts(gateway, admin, written_as(start), written_as(end)) == expected

@@ -25,7 +25,7 @@ from careergate.governance.user_data import erase_user, export_user
 from careergate.http.admin_access import AdminAccess, admin_body, parse_body
 from careergate.http.openai_api import RuntimeHolder
 from careergate.privacy.shield import subject_of_document
-from careergate.reports.time_range import parse_range
+from careergate.reports.time_range import RangeError, parse_range
 from careergate.reports.usage import usage_report
 from careergate.runtime import Runtime, vault
 from careergate.security.labels import SECRET_REFUSED, credential_at, refusal
@@ -143,8 +143,8 @@ class AdminRoutes:
         params = request.query_params
         try:
             since, until = parse_range(params.get("since"), params.get("until"))
-        except ValueError as exc:
-            raise InvalidRequest(str(exc)) from None
+        except RangeError as exc:
+            raise InvalidRequest(str(exc), param=exc.param) from None
         entries = runtime.admin.audit.export(
             since=since, until=until, user=params.get("user"), target=params.get("target")
         )
@@ -185,6 +185,8 @@ class AdminRoutes:
                 since=since,
                 until=until,
             )
+        except RangeError as exc:
+            raise InvalidRequest(str(exc), param=exc.param) from None
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         return report.to_json()
