@@ -204,3 +204,33 @@ def test_a_time_out_of_range_gets_400(
 def test_the_cli_refuses_a_time_out_of_range(cli: dict[str, str]) -> None:
     for args in (("usage", "--since", "99999999d"), ("audit", "export", "--until", "99999999d")):
         _one_line_refusal(run_cli(cli, *args, check=False), args[-2])
+
+
+SUPERSCRIPT_TWO = "%C2%B2"  # "²": str.isdigit() says yes, int() says no
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "param"),
+    [
+        ("GET", f"/admin/audit?limit={SUPERSCRIPT_TWO}", "limit"),
+        ("GET", f"/admin/alerts?limit={SUPERSCRIPT_TWO}", "limit"),
+        ("GET", f"/admin/evals?limit={SUPERSCRIPT_TWO}", "limit"),
+        ("POST", f"/admin/alerts/{SUPERSCRIPT_TWO}/acknowledge", "alert"),
+        ("GET", "/admin/audit?limit=%D9%A3", "limit"),  # an Arabic-Indic three
+        ("GET", "/admin/audit?limit=-1", "limit"),
+        ("GET", "/admin/audit?limit=" + "9" * 5000, "limit"),
+        ("POST", "/admin/alerts/" + "9" * 19 + "/acknowledge", "alert"),
+    ],
+)
+def test_a_number_that_is_not_ascii_digits_gets_400(
+    gateway: RunningGateway, admin_key: str, method: str, path: str, param: str
+) -> None:
+    message = _refused(
+        admin_call(gateway, admin_key, method, path, {} if method == "POST" else None), param
+    )
+    assert "whole number" in message
+
+
+def test_a_listing_limit_is_still_capped(gateway: RunningGateway, admin_key: str) -> None:
+    for path in ("/admin/audit?limit=99999", "/admin/alerts?limit=5", "/admin/evals?limit=0"):
+        assert admin_call(gateway, admin_key, "GET", path)[0] == 200

@@ -24,6 +24,7 @@ from careergate.features.feedback import report as feedback_report
 from careergate.governance.user_data import erase_user, export_user
 from careergate.http.admin_access import AdminAccess, admin_body, parse_body
 from careergate.http.openai_api import RuntimeHolder
+from careergate.http.params import whole_number
 from careergate.privacy.shield import subject_of_document
 from careergate.reports.time_range import RangeError, parse_range
 from careergate.reports.usage import usage_report
@@ -110,10 +111,7 @@ class AdminRoutes:
         return (await runtime.admin.revoke(actor, request.path_params["key"])).to_json()
 
     async def audit(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        text = request.query_params.get("limit", "100")
-        if not text.isdigit():
-            raise InvalidRequest("limit must be a whole number", param="limit")
-        limit = min(int(text), 1000)
+        limit = whole_number(request.query_params.get("limit", "100"), "limit", at_most=1000)
         entries = await runtime.admin.audit.entries(limit=limit)
         return {"object": "list", "data": [e.to_json() for e in entries]}
 

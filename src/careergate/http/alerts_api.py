@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from careergate.audit.log import Actor
-from careergate.errors import InvalidRequest
 from careergate.http.admin_access import AdminAccess
 from careergate.http.openai_api import RuntimeHolder
+from careergate.http.params import whole_number
 from careergate.runtime import Runtime
 
 MAX_LISTED = 500
@@ -32,16 +32,12 @@ class AlertRoutes:
         ]
 
     async def list(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        text = request.query_params.get("limit", "100")
-        if not text.isdigit():
-            raise InvalidRequest("limit must be a whole number", param="limit")
-        records = await runtime.alerts.list(limit=min(int(text), MAX_LISTED))
+        limit = whole_number(request.query_params.get("limit", "100"), "limit", at_most=MAX_LISTED)
+        records = await runtime.alerts.list(limit=limit)
         return {"object": "list", "data": [record.to_json() for record in records]}
 
     async def acknowledge(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        text = request.path_params["alert"]
-        if not text.isdigit() or len(text) > 18:
-            raise InvalidRequest("an alert's id is a whole number", param="alert")
-        record = await runtime.alerts.acknowledge(int(text), actor.name)
+        alert = whole_number(request.path_params["alert"], "alert")
+        record = await runtime.alerts.acknowledge(alert, actor.name)
         await runtime.admin.audit.record(actor, "alert.acknowledged", str(record.id))
         return record.to_json()

@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from careergate.audit.log import Actor
-from careergate.errors import InvalidRequest
 from careergate.evaluation.store import recent_runs
 from careergate.http.admin_access import AdminAccess
 from careergate.http.openai_api import RuntimeHolder
+from careergate.http.params import whole_number
 from careergate.reports.keys import key_report
 from careergate.runtime import Runtime
 
@@ -44,8 +44,6 @@ class ReportRoutes:
         return await runtime.performance.report()
 
     async def evals(self, runtime: Runtime, actor: Actor, request: Request) -> Any:
-        text = request.query_params.get("limit", "10")
-        if not text.isdigit():
-            raise InvalidRequest("limit must be a whole number", param="limit")
-        runs = await recent_runs(runtime.database, min(int(text), MAX_RUNS))
+        limit = whole_number(request.query_params.get("limit", "10"), "limit", at_most=MAX_RUNS)
+        runs = await recent_runs(runtime.database, limit)
         return {"object": "list", "data": runs}
