@@ -33,7 +33,7 @@ from careergate.pricing.amounts import readable_usd
 from careergate.reports import usage as usage_report
 from careergate.security.master_key import MasterKey
 from careergate.storage.database import MIGRATIONS, head_revision
-from conftest import CLI
+from conftest import CLI, cli_env, run_cli
 
 PROJECT = Path(__file__).resolve().parent.parent
 HEAVY = ("sqlalchemy", "openai", "spacy", "numpy", "alembic", "aiohttp", "uvicorn", "tiktoken")
@@ -350,3 +350,25 @@ def test_the_eval_chart_draws_quality_on_an_absolute_scale_and_its_title_fits() 
     assert " ".join(titles) == " ".join(title.split())
     assert all(10 + len(line) * 16 * 0.6 <= CHART_WIDTH for line in titles)
     assert "0.00000500" in "".join(t.text or "" for t in root.iter(f"{spaced}text"))
+
+
+def test_another_data_directorys_master_key_is_one_line_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    right = cli_env(
+        CAREERGATE_DATA_DIR=str(tmp_path / "data"),
+        CAREERGATE_MASTER_KEY=MasterKey.generate().to_base64(),
+    )
+    run_cli(right, "db", "init")
+    run_cli(right, "keys", "create", "--user", "ann")
+    wrong = right | {"CAREERGATE_MASTER_KEY": MasterKey.generate().to_base64()}
+    for args in (("keys", "list"), ("keys", "create", "--user", "bob")):
+        done = run_cli(wrong, *args, check=False)
+        assert done.returncode == 2, done.stderr
+        assert "the master key does not open this data directory's secrets" in done.stderr
+        assert "CAREERGATE_MASTER_KEY" in done.stderr
+        assert "a bug" not in done.stderr
+        assert "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert wrong["CAREERGATE_MASTER_KEY"] not in done.stderr
+    assert len(json.loads(run_cli(right, "keys", "list", "--json").stdout)) == 1

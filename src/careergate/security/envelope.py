@@ -25,6 +25,12 @@ class SealError(RuntimeError):
     """A sealed secret does not open: wrong master key, or the data was altered."""
 
 
+class MasterKeyMismatch(SealError):
+    """The secret was sealed under a master key that is not configured: the master key
+    set is not this data's (another data directory's, or a rotation's old one is
+    missing). A setting to fix, which the message says how."""
+
+
 @dataclass(frozen=True, slots=True)
 class Sealed:
     ciphertext: bytes
@@ -52,8 +58,11 @@ class Envelope:
     def _data_key(self, sealed: Sealed, context: bytes) -> bytes:
         kek = self._keks.get(sealed.master_key_id)
         if kek is None:
-            raise SealError(
-                f"sealed under master key {sealed.master_key_id}, which is not configured"
+            raise MasterKeyMismatch(
+                "the master key does not open this data directory's secrets: they are "
+                f"sealed under master key {sealed.master_key_id}, and the configured one is "
+                f"{self.current.key_id}; set CAREERGATE_MASTER_KEY to the key this data "
+                "was made with (or CAREERGATE_PREVIOUS_MASTER_KEY during a rotation)"
             )
         try:
             return kek.decrypt(sealed.key_nonce, sealed.wrapped_key, context)
