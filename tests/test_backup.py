@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from careergate.runtime import envelope
+from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import Vault
@@ -105,3 +108,38 @@ def test_restore_refuses_a_database_that_is_not_empty(
     done = cli(env_for(served.settings), "backup", "restore", str(backup), check=False)
     assert done.returncode == 1
     assert "not empty" in done.stderr
+
+
+def test_backup_out_is_a_new_path_or_a_regular_file_and_only_its_owner_reads_it(
+    tmp_path: Path,
+) -> None:
+    env = env_for(
+        CAREERGATE_DATA_DIR=str(tmp_path / "data"),
+        CAREERGATE_MASTER_KEY=MasterKey.generate().to_base64(),
+    )
+    cli(env, "db", "init")
+    precious = tmp_path / "precious"
+    precious.write_text("kept")
+    link = tmp_path / "link.cgbk"
+    link.symlink_to(precious)
+    pipe = tmp_path / "pipe.cgbk"
+    os.mkfifo(pipe)
+    folder = tmp_path / "folder.cgbk"
+    folder.mkdir()
+    for out in (link, pipe, folder):
+        done = cli(env, "backup", "create", "--out", str(out), check=False)
+        assert done.returncode == 2, done.stderr
+        assert "is not a regular file" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    assert link.is_symlink()
+    assert precious.read_text() == "kept"
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+
+    old = tmp_path / "old.cgbk"
+    old.write_text("an older backup")
+    old.chmod(0o644)
+    for out in (tmp_path / "new.cgbk", old):
+        cli(env, "backup", "create", "--out", str(out))
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+        assert cli(env, "backup", "verify", str(out)).returncode == 0
+    assert not list(tmp_path.glob("*.partial"))

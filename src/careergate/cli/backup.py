@@ -48,9 +48,23 @@ def _print(summary: BackupSummary) -> None:
     )
 
 
+def new_or_regular_file(out: Path) -> Path:
+    """A typer callback: ``--out`` is a new path or a regular file to replace (exit 2
+    otherwise, before anything is read). The backup is renamed over it, which would
+    replace a symbolic link, a device or a pipe rather than write through it."""
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        raise typer.BadParameter(f"{out} exists and is not a regular file; give a new path")
+    return out
+
+
 @backup_app.command("create")
 def create(
-    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="The backup file to write.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", callback=new_or_regular_file, help="The backup file to write (0600)."
+        ),
+    ],
 ) -> None:
     """Snapshot keys, vault, usage and audit records (consistent while the gateway serves)."""
     settings = load_settings()

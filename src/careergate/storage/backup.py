@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import gzip
+import os
 import secrets
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -122,7 +124,10 @@ async def create_backup(
     database: Database, master: MasterKey, out: Path, progress: Advance | None = None
 ) -> BackupSummary:
     """Write an encrypted snapshot of the whole database to ``out``; ``progress`` is
-    told of each table read."""
+    told of each table read. ``out`` is a new path or a regular file to replace (checked
+    before anything is read): the snapshot is renamed over it, which would replace a
+    symbolic link, a device or a pipe, not write through it."""
+    _check_destination(out)
     options: dict[str, Any] = {} if database.is_sqlite else {"isolation_level": "REPEATABLE READ"}
     async with database.engine.connect() as connection:
         connection = await connection.execution_options(**options)
@@ -139,10 +144,30 @@ async def create_backup(
     nonce = secrets.token_bytes(12)
     sealed = _backup_key(master).encrypt(nonce, gzip.compress(body, 6), header_bytes)
     partial = out.with_name(out.name + ".partial")
-    partial.write_bytes(MAGIC + header_bytes + b"\n" + nonce + sealed)
-    partial.chmod(0o600)
+    _write_private(partial, MAGIC + header_bytes + b"\n" + nonce + sealed)
+    _check_destination(out)  # not made a link or a device while the tables were read
     partial.replace(out)
     return BackupSummary(header["created_at"], revision, counts, master.key_id)  # type: ignore[arg-type]
+
+
+def _check_destination(out: Path) -> None:
+    try:
+        mode = out.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise BackupError(f"{out} exists and is not a regular file; give a new path for --out")
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """``data`` in a new file at ``path``, readable by its owner only from the moment it
+    exists (a file made with the default mode and narrowed afterwards is readable by
+    others in between). A leftover of an interrupted backup is replaced; a symbolic link
+    there is not followed."""
+    path.unlink(missing_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(path, flags, 0o600), "wb") as handle:
+        handle.write(data)
 
 
 def read_backup(
