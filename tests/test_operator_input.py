@@ -234,3 +234,18 @@ def test_a_number_that_is_not_ascii_digits_gets_400(
 def test_a_listing_limit_is_still_capped(gateway: RunningGateway, admin_key: str) -> None:
     for path in ("/admin/audit?limit=99999", "/admin/alerts?limit=5", "/admin/evals?limit=0"):
         assert admin_call(gateway, admin_key, "GET", path)[0] == 200
+
+
+def test_a_subject_user_over_200_characters_is_refused(
+    gateway: RunningGateway, admin_key: str, cli: dict[str, str], tmp_path: Path
+) -> None:
+    long_user = "jane.doe@example.com-" + "x" * 280
+    body = {"subject": {"names": ["Jane Doe"]}}
+    path = f"/admin/privacy/subjects/{long_user}"
+    assert "200" in _refused(admin_call(gateway, admin_key, "PUT", path, body), "user")
+    exactly_200 = f"/admin/privacy/subjects/{long_user[:200]}"
+    assert admin_call(gateway, admin_key, "PUT", exactly_200, body)[0] == 200
+    subject = tmp_path / "subject.json"
+    subject.write_text(json.dumps(body))
+    done = run_cli(cli, "privacy", "subject", "set", "--user", long_user, str(subject), check=False)
+    assert "200" in _one_line_refusal(done, "--user")

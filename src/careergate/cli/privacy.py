@@ -34,9 +34,21 @@ UserOption = Annotated[
     str,
     typer.Option("--user", help="The user id, as careergate records it.", callback=storable),
 ]
+MAX_USER = 200
+"""The longest user id careergate records (its audit entries clip a longer one)."""
+
+
+def subject_user(value: str) -> str:
+    """A typer callback for the user a subject is registered for: a ``label`` of at most
+    ``MAX_USER`` characters, as the admin API and the request path take."""
+    if len(value) > MAX_USER:
+        raise typer.BadParameter(f"must be at most {MAX_USER} characters")
+    return str(label(value))
+
+
 NewSubjectOption = Annotated[
     str,
-    typer.Option("--user", help="The user id, as careergate records it.", callback=label),
+    typer.Option("--user", help="The user id, as careergate records it.", callback=subject_user),
 ]
 
 

@@ -31,6 +31,11 @@ from careergate.reports.usage import usage_report
 from careergate.runtime import Runtime, vault
 from careergate.security.labels import SECRET_REFUSED, credential_at, refusal
 
+MAX_USER = 200
+"""The longest user id careergate records (the request path's and the keys' limit): the
+audit log's column holds no more, so a longer one would be clipped there and an erasure
+of the whole id would miss the entry."""
+
 
 class RotateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -41,12 +46,15 @@ class RotateRequest(BaseModel):
 class EraseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user: str = Field(min_length=1, max_length=200)
+    user: str = Field(min_length=1, max_length=MAX_USER)
 
 
 def _subject_user(user: str) -> str:
     """The user a subject is registered for: it is kept in the audit log's entry of the
-    change, so one holding a credential is refused (``security/labels.py``)."""
+    change, so one longer than the others or holding a credential is refused
+    (``security/labels.py``)."""
+    if len(user) > MAX_USER:
+        raise InvalidRequest(f"'user' must be at most {MAX_USER} characters.", param="user")
     if credential_at(user) is not None:
         raise InvalidRequest(f"'user' {refusal('')}.", param="user", code=SECRET_REFUSED)
     return user
