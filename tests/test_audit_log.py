@@ -18,8 +18,9 @@ import orjson
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
+from careergate.audit.chain import CHAIN, entry_hash
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor, AuditLog
 from careergate.audit.redaction import seal
@@ -30,6 +31,7 @@ from careergate.records.tables import AuditWriter
 from careergate.security.master_key import MasterKey
 from careergate.settings import RetentionSettings, Settings
 from careergate.storage.database import MIGRATIONS, Database
+from careergate.storage.tables import AuditChainRow, AuditRow
 from careergate.testing import FakeOpenAI
 from conftest import (
     RunningGateway,
@@ -197,6 +199,50 @@ def test_an_untouched_log_verifies(written_log: Settings) -> None:
             cli_env(written_log), "audit", "verify", "--head", "0" * 64, check=False
         ).stderr.split()
     )
+
+
+def test_a_noted_head_still_checks_once_the_log_has_gone_on(written_log: Settings) -> None:
+    env = cli_env(written_log)
+    noted = orjson.loads(run_cli(env, "audit", "verify", "--json").stdout)["head_hash"]
+    run_cli(env, "keys", "create", "--user", "later")  # the live gateway logs on
+    run_cli(env, "keys", "create", "--user", "later still")
+    later = run_cli(env, "audit", "verify", "--head", noted)
+    assert "intact" in later.stderr
+    assert "head 10 " in later.stderr
+    # The noted entry changed and every hash after it recomputed (a rewrite that
+    # verifies on its own): the noted head is no longer an entry of the chain.
+    tamper(written_log, "UPDATE audit_log SET status = 201 WHERE seq = 8")
+    assert "entry 8 (changed)" in verify_fails(written_log)
+    rehash_from(written_log, 8)
+    assert run_cli(env, "audit", "verify").returncode == 0
+    done = run_cli(env, "audit", "verify", "--head", noted, check=False)
+    assert done.returncode == 1
+    assert "none of its entries" in " ".join(done.stderr.split())
+
+
+def rehash_from(settings: Settings, seq: int) -> None:
+    """Recompute every hash from entry ``seq`` on, and the head: what someone able to
+    write to the database could do to hide a change."""
+
+    async def rewrite() -> None:
+        database = Database(settings.resolved_database_url)
+        async with database.session() as session, session.begin():
+            rows = (
+                await session.scalars(
+                    select(AuditRow).where(AuditRow.seq >= seq).order_by(AuditRow.seq)
+                )
+            ).all()
+            previous = rows[0].prev_hash
+            for row in rows:
+                columns = {c.name: getattr(row, c.key) for c in AuditRow.__mapper__.columns}
+                row.prev_hash = previous
+                previous = row.entry_hash = entry_hash(previous, columns)
+            head = await session.get(AuditChainRow, CHAIN)
+            assert head is not None
+            head.hash = previous
+        await database.close()
+
+    asyncio.run(rewrite())
 
 
 @pytest.mark.parametrize(

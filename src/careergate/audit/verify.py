@@ -15,7 +15,12 @@ check names what is wrong with it:
 
 What it cannot see: someone able to write to the database who recomputes every hash
 after the entries they changed. Against that, keep the head (printed by verify) outside
-the database, and compare it later with ``--head``.
+the database, and check it later with ``--head``: the log passes while that head is
+still one of its entries (or the anchor retention left) and the chain verifies from the
+anchor through it to the current head, since entries appended after it are the log
+going on, not a rewrite. A head that is none of them fails: the log was rewritten, is
+another log, or retention purged past the noted entry (a head older than the anchor
+cannot be checked).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from careergate.audit.chain import CHAIN, entry_hash, personal_digest
+from careergate.audit.chain import CHAIN, GENESIS, entry_hash, personal_digest
 from careergate.audit.redaction import erasures_of_entries, sealed_set_matches
 from careergate.storage.database import Database
 from careergate.storage.tables import AuditChainRow, AuditRow
@@ -82,7 +87,7 @@ async def verify(database: Database, expected_head: str | None = None) -> Verdic
     async with database.session() as session:
         head = await session.get(AuditChainRow, CHAIN)
         assert head is not None, "the audit chain's head row is created by the migration"
-        walk = _Walk(database, head.anchor_seq + 1, head.anchor_hash)
+        walk = _Walk(database, head.anchor_seq + 1, head.anchor_hash, expected_head)
 
         def verdict(problem: Problem | None) -> Verdict:
             return Verdict(walk.checked, walk.erased, head.anchor_seq, head.seq, head.hash, problem)
@@ -104,9 +109,15 @@ async def verify(database: Database, expected_head: str | None = None) -> Verdic
 class _Walk:
     """The walk's state: where it is, and the erasures it was told of but has not met."""
 
-    def __init__(self, database: Database, expected: int, previous: str) -> None:
+    def __init__(
+        self, database: Database, expected: int, previous: str, noted: str | None = None
+    ) -> None:
         self.database = database
         self.expected, self.previous = expected, previous
+        self.noted = noted
+        """A head noted earlier: found once it is the anchor retention left or an entry
+        walked (not the genesis: every log starts there, so it proves nothing)."""
+        self.noted_found = noted == previous != GENESIS
         self.checked = self.erased = 0
         self.awaited: dict[int, int] = {}
         """Erasures (seq) that erased entries met so far name, with the first such entry."""
@@ -123,6 +134,7 @@ class _Walk:
             return problem
         self.checked += 1
         self.expected, self.previous = self.expected + 1, row.entry_hash
+        self.noted_found = self.noted_found or row.entry_hash == self.noted
         return None
 
     async def _erased(
@@ -164,12 +176,12 @@ class _Walk:
             )
         if previous != head_hash:
             return Problem(head_seq, "changed", f"entry {head_seq} is not the one the head names")
-        if expected_head is not None and expected_head != head_hash:
+        if expected_head is not None and not self.noted_found:
             return Problem(
                 head_seq,
                 "changed",
-                "the chain is consistent but its head is not the one given: "
-                "the log was rewritten or is another log",
+                "the chain is consistent but the head given is none of its entries: "
+                "the log was rewritten or is another log (or retention purged past it)",
             )
         return None
 
