@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from careergate.security.secrets import find_secrets
 
-SECRET_REFUSED = "secret_refused"  # noqa: S105 - an error code
+SECRET_REFUSED = "secret_refused"  # noqa: S105  # nosec B105 - an error code, no password
 """The error code of a refusal, over HTTP as on the request path."""
 ADVICE = "name it with an identifier instead"
 
