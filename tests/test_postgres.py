@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -231,3 +232,20 @@ def test_budget_burn_down_on_postgresql(
 def _burnt(gateway: RunningGateway, admin: str) -> bool:
     _, body = admin_call(gateway, admin, "GET", "/admin/budgets")
     return any(b["subject"] == "burn" and b["burn_down"] for b in body["data"])
+
+
+def test_a_shared_database_without_redis_says_rate_limits_are_counted_apart(
+    postgres_database: str,
+    module_fake: FakeOpenAI,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Replicas of one database count rate limits apart without Redis: said at start."""
+    deployments = [
+        {"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}
+    ]
+    settings = gateway_settings(tmp_path, deployments, database_url=postgres_database)
+    with caplog.at_level(logging.WARNING, logger="careergate"):
+        for _ in start_gateway(settings, module_fake):
+            pass
+    assert any("CAREERGATE_REDIS_URL" in record.getMessage() for record in caplog.records)

@@ -230,7 +230,7 @@ class Runtime:
         if chooser.aliases is not None:
             stack.push_async_callback(chooser.aliases.close)
         _run_until_closed(stack, _watch_models(chooser, upstreams.router, config, alerts))
-        limiter = RateLimiter(settings.resolved_rate_limit_storage, RuleBook(config.rate_limits))
+        limiter = _rate_limiter(settings, database, RuleBook(config.rate_limits))
         stack.push_async_callback(limiter.close)
         privacy = await _privacy_shield(
             _privacy_config(config, settings), vault(settings, database), stack
@@ -599,6 +599,19 @@ def _privacy_config(config: GatewayConfig, settings: Settings) -> PrivacyConfig:
     if settings.privacy_mode is None:
         return config.privacy
     return config.privacy.model_copy(update={"mode": settings.privacy_mode})
+
+
+def _rate_limiter(settings: Settings, database: Database, rules: RuleBook) -> RateLimiter:
+    """The rate limiter on its storage. A database shared with other processes and no
+    Redis: each process counts the limits alone (so N replicas let N times a limit
+    through), as README says; said at start, since nothing else shows it."""
+    storage = settings.resolved_rate_limit_storage
+    if not database.is_sqlite and storage.startswith("async+memory"):
+        log.warning(
+            "rate limits are counted by each process apart: set CAREERGATE_REDIS_URL "
+            "to share them between the processes and replicas of this database"
+        )
+    return RateLimiter(storage, rules)
 
 
 def _feature_service(settings: Settings, gateway: Gateway, sandboxed: bool) -> FeatureService:
