@@ -273,8 +273,28 @@ def rehash_from(settings: Settings, seq: int) -> None:
             ],
             "entry 3 (removed before it)",
         ),
+        (
+            # The oldest entries deleted and the anchor moved past them, as retention
+            # does, but with no purge of retention recorded in the chain.
+            [
+                "DELETE FROM audit_log WHERE seq <= 4",
+                "UPDATE audit_chain SET anchor_seq = 4, "
+                "anchor_hash = (SELECT prev_hash FROM audit_log WHERE seq = 5)",
+            ],
+            "entry 5 (removed before it)",
+        ),
     ],
-    ids=["model", "status", "user", "time", "removed", "last-removed", "swapped", "renumbered"],
+    ids=[
+        "model",
+        "status",
+        "user",
+        "time",
+        "removed",
+        "last-removed",
+        "swapped",
+        "renumbered",
+        "oldest-removed",
+    ],
 )
 def test_verify_names_the_entry_changed_removed_or_reordered(
     written_log: Settings, statements: list[str], named: str

@@ -9,6 +9,8 @@ check names what is wrong with it:
   longer hash to what was written;
 - ``removed before it``: it is intact but was chained to an entry that is no longer there
   (entries were deleted and the rest renumbered);
+- ``removed before it`` also when the oldest entries are gone and no ``audit.purged``
+  entry of retention records removing them;
 - ``erased without an erasure``: its user and details are gone but no erasure later in
   the chain recorded clearing them (``careergate.audit.redaction``), or an erasure's
   record of what it cleared no longer matches the seal in its entry.
@@ -35,6 +37,9 @@ from careergate.audit.chain import CHAIN, GENESIS, entry_hash, personal_digest
 from careergate.audit.redaction import erasures_of_entries, sealed_set_matches
 from careergate.storage.database import Database
 from careergate.storage.tables import AuditChainRow, AuditRow
+
+PURGED = "audit.purged"
+"""The action of the entry a purge of audit entries appends."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,7 @@ async def verify(database: Database, expected_head: str | None = None) -> Verdic
         head = await session.get(AuditChainRow, CHAIN)
         assert head is not None, "the audit chain's head row is created by the migration"
         walk = _Walk(database, head.anchor_seq + 1, head.anchor_hash, expected_head)
+        purged = _Purge(head.anchor_seq, head.anchor_hash)
 
         def verdict(problem: Problem | None) -> Verdict:
             return Verdict(walk.checked, walk.erased, head.anchor_seq, head.seq, head.hash, problem)
@@ -103,7 +109,37 @@ async def verify(database: Database, expected_head: str | None = None) -> Verdic
                 problem = await walk.step(row, erasure_of)
                 if problem is not None:
                     return verdict(problem)
-        return verdict(walk.end(head.seq, head.hash, expected_head))
+                purged.see(row)
+        return verdict(purged.end() or walk.end(head.seq, head.hash, expected_head))
+
+
+class _Purge:
+    """Whether the entries before the anchor went by a purge the chain records.
+
+    Retention moves the anchor past the entries it deletes and, in the same transaction,
+    appends an ``audit.purged`` entry naming the anchor (``governance/retention.py``).
+    Without that record, entries deleted from the start of the log with the anchor moved
+    past them would leave a chain that verifies: the oldest entries removed unseen.
+    """
+
+    def __init__(self, anchor_seq: int, anchor_hash: str) -> None:
+        self.anchor = (anchor_seq, anchor_hash)
+        self.recorded = anchor_seq == 0
+
+    def see(self, row: AuditRow) -> None:
+        if row.action == PURGED and isinstance(row.details, dict):
+            named = (row.details.get("through_seq"), row.details.get("anchor_hash"))
+            self.recorded = self.recorded or named == self.anchor
+
+    def end(self) -> Problem | None:
+        if self.recorded:
+            return None
+        seq = self.anchor[0]
+        return Problem(
+            seq + 1,
+            "removed before it",
+            f"entries 1 to {seq} are gone, but no purge in the chain records removing them",
+        )
 
 
 class _Walk:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from careergate.audit.chain import AUDIT_TABLE, CHAIN, append, lock_head, sealed
 from careergate.audit.entry import AuditEntry
 from careergate.audit.log import Actor
+from careergate.audit.verify import PURGED
 from careergate.background import repeat_every
 from careergate.reports.rollup import day_start, roll_up, rolled_through
 from careergate.settings import RetentionSettings
@@ -153,9 +154,7 @@ async def _purge_audit(database: Database, line: datetime, actor: Actor) -> int:
         )
         entries = int(done.rowcount)  # type: ignore[attr-defined]
         details = {"entries": entries, "through_seq": int(last), "anchor_hash": last_hash}
-        purged = AuditEntry(
-            datetime.now(UTC), actor.name, actor.source, "audit.purged", "audit", details
-        )
+        purged = AuditEntry(datetime.now(UTC), actor.name, actor.source, PURGED, "audit", details)
         await append(transaction, [sealed(purged)])
     return entries
 
