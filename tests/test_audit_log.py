@@ -36,6 +36,7 @@ from careergate.testing import FakeOpenAI
 from conftest import (
     RunningGateway,
     cli_env,
+    free_port,
     gateway_settings,
     run_cli,
     serve_process,
@@ -562,3 +563,18 @@ def test_entries_erased_before_erasures_were_recorded_are_adopted_by_the_migrati
         await database.close()
 
     asyncio.run(scenario())
+
+
+def test_an_erasure_with_the_cache_out_of_reach_is_finished_and_audited(
+    written_log: Settings,
+) -> None:
+    """The shared cache out of reach (nothing listens at its address): the gateways
+    erase its entries when they next see the erasure, so the erasure itself (the
+    audit log's entries above all) goes on and is recorded."""
+    env = {**cli_env(written_log), "CAREERGATE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    done = run_cli(env, "privacy", "delete", "--user", "u1", "--yes")
+    erased = orjson.loads(done.stdout)
+    assert (erased["audit_entries"], erased["cache_entries"]) == (2, 0)
+    exported = run_cli(env, "audit", "export").stdout
+    assert '"action":"privacy.erased"' in exported.replace(" ", "")
+    assert run_cli(env, "audit", "verify").returncode == 0

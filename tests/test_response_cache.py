@@ -8,6 +8,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -470,6 +471,31 @@ def test_a_chat_answer_without_choices_is_not_kept(
     assert raw.parse().choices == []
     upstream.answers.append(completion({"role": "assistant", "content": "Seven of ten."}))
     assert text_of(client, "Rate my CV", stream=False) == ("miss", "Seven of ten.")
+
+
+def test_an_answer_filtered_or_of_the_wrong_choices_is_not_kept(
+    scripted_cache: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    """A filtered answer holds what a filter left; two choices of one index are not the
+    n choices asked for: neither is answered again from the cache."""
+    gateway, upstream = scripted_cache
+    client = gateway.client()
+    filtered = completion({"role": "assistant", "content": ""})
+    filtered["choices"][0]["finish_reason"] = "content_filter"
+    upstream.answers.append(filtered)
+    assert text_of(client, "Describe the role", stream=False) == ("miss", "")
+    upstream.answers.append(completion({"role": "assistant", "content": "A planner."}))
+    assert text_of(client, "Describe the role", stream=False) == ("miss", "A planner.")
+
+    twice = completion({"role": "assistant", "content": "One."})
+    twice["choices"] = [twice["choices"][0], {**twice["choices"][0]}]
+    upstream.answers.append(twice)
+    messages = [{"role": "user", "content": "Two titles"}]
+    ask = partial(client.chat.completions.with_raw_response.create,
+                  model="gpt-4o-mini", messages=messages, temperature=0, n=2)  # fmt: skip
+    assert ask().headers[CACHE] == "miss"
+    upstream.answers.append(twice)
+    assert ask().headers[CACHE] == "miss"
 
 
 def response(status: str, text: str) -> dict[str, Any]:

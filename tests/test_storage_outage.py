@@ -6,6 +6,7 @@ Skipped with a reason when no server is reachable, except under CI (``CI=true``)
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -108,3 +109,22 @@ def test_with_postgresql_out_of_reach_a_call_is_a_503_to_retry_and_none_fails_un
     assert not [line for line in logged if "never retrieved" in line]
     assert not [line for line in logged if line == "unexpected failure"]
     assert len([line for line in logged if "could not settle the budget" in line]) == 1
+
+
+def test_a_missing_table_is_a_bug_to_report_not_an_outage_to_retry(tmp_path: Path) -> None:
+    """SQLite raises one error class for a file held by another writer and for a
+    statement that is wrong: a missing table (a schema no migration made) is a 500
+    ``internal_error``, which no retry mends, not a 503 asking the caller to retry."""
+    with FakeOpenAI() as fake:
+        deployments = [
+            {"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}
+        ]
+        settings = gateway_settings(tmp_path, deployments)
+        for gateway in start_gateway(settings, fake):
+            key = gateway.create_key()  # not yet read: its first call reads the table
+            with sqlite3.connect(settings.data_dir / "careergate.db") as database:
+                database.execute("DROP TABLE api_keys")
+            with pytest.raises(openai.InternalServerError) as failed:
+                gateway.client(key).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+            assert failed.value.status_code == 500
+            assert failed.value.code == "internal_error"

@@ -42,16 +42,24 @@ class ChatCache(CacheForm):
         return sampled_by_temperature(body)
 
     def complete(self, answer: Json, body: Json) -> bool:
-        """The ``n`` choices asked for (1 by default), each with its finish reason: a
-        stream that ended without one was cut short, however it ended."""
+        """The ``n`` choices asked for (1 by default, indices 0 to n-1), each finished
+        as a model finishes an answer: a stream that ended without a finish reason was
+        cut short, however it ended, and one filtered (``content_filter``) holds what a
+        filter left, which a later request need not meet. ``length`` is kept: the
+        request's own ``max_tokens``, part of its key, cut it."""
         choices = answer.get("choices")
         asked = body.get("n")
         wanted = asked if isinstance(asked, int) and asked > 0 else 1
         return (
             isinstance(choices, list)
             and len(choices) == wanted
-            and all(isinstance(c, dict) and c.get("finish_reason") for c in choices)
+            and all(isinstance(c, dict) and c.get("finish_reason") in FINISHED for c in choices)
+            and {c.get("index") for c in choices} == set(range(wanted))
         )
+
+
+FINISHED = frozenset({"stop", "length", "tool_calls", "function_call"})
+"""Finish reasons of an answer the model gave whole."""
 
 
 def sampled_by_temperature(body: Json) -> bool:

@@ -33,6 +33,7 @@ PostgreSQL, old row versions stay on disk until vacuumed, as for any update.)
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -54,6 +55,7 @@ from careergate.privacy.subject_directory import SUBJECT_KIND
 from careergate.records.erasure import erase_from_journals, journalled_of
 from careergate.storage.backup import json_value
 from careergate.storage.database import Database
+from careergate.storage.outage import unreachable_store
 from careergate.storage.tables import (
     AlertRow,
     ApiKeyRow,
@@ -73,6 +75,8 @@ from careergate.vault.conversations import RESPONSE_KIND
 from careergate.vault.store import Vault
 
 ERASED_PREFIX = "erased-"
+
+log = logging.getLogger("careergate.privacy")
 
 
 ERASED_FILENAME = "erased"
@@ -241,7 +245,7 @@ async def erase_user(
     # After the items are erased (above): a batch ending meanwhile then sees them so.
     lines = await erase_named_lines(database, vault, user) if vault is not None else 0
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
-    cached = await cache.forget_user(user) if cache is not None else 0
+    cached = await _forget_cached(cache, user) if cache is not None else 0
 
     def erasure(audit: int) -> Erasure:
         counts = (usage, daily, feedback, keys, budgets, alerts, audit, set_aside, subject)
@@ -365,3 +369,21 @@ async def _compact(database: Database) -> None:
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(text("VACUUM"))
         await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+async def _forget_cached(cache: UserCache, user: str) -> int:
+    """The user's cached answers forgotten here; 0, with a warning, when their store is
+    out of reach: the erasure is recorded (``announce_in``), and every gateway that
+    follows it forgets them in the shared store too, so the rest of the erasure (the
+    audit log above all) must not stop for it."""
+    try:
+        return await cache.forget_user(user)
+    except Exception as error:
+        if unreachable_store(error) is None:
+            raise
+        log.warning(
+            "the response cache could not be reached to erase a user's answers; "
+            "the gateways erase them when they next see the erasure: %s",
+            type(error).__name__,
+        )
+        return 0

@@ -27,6 +27,9 @@ REDIS = "Redis"
 _UNREACHABLE_SQLSTATES = ("08", "53", "57")
 """Connection exceptions, insufficient resources (too many connections), and operator
 intervention (the server shutting down, or still starting: ``cannot_connect_now``)."""
+_SQLITE_OUT_OF_REACH = ("locked", "busy", "unable to open", "disk i/o error", "disk is full")
+"""SQLite's messages for a database file it cannot use now (held by another writer,
+unreadable, out of space), not for a statement that is wrong."""
 _STORE_MODULES = {"sqlalchemy": DATABASE, "asyncpg": DATABASE, "aiosqlite": DATABASE}
 _REDIS_MODULES = ("redis", "limits")
 
@@ -58,6 +61,16 @@ def _raised_in(traceback: TracebackType | None) -> str | None:
     return None
 
 
+def _out_of_reach(error: DBAPIError) -> bool:
+    """Whether an operational error of the driver is the database out of reach. SQLite
+    raises one class for every failed statement, a missing table (a bug, the same at
+    every try) as much as a locked file: only its messages tell them apart."""
+    if type(error.orig).__module__ != "sqlite3":
+        return True
+    message = str(error.orig).lower()
+    return any(part in message for part in _SQLITE_OUT_OF_REACH)
+
+
 def _unreachable(error: BaseException) -> str | None:
     """The store one exception (not its causes) says is unreachable."""
     module = type(error).__module__.partition(".")[0]
@@ -67,7 +80,7 @@ def _unreachable(error: BaseException) -> str | None:
             return REDIS
         return None
     if isinstance(error, (OperationalError, InterfaceError)):
-        return DATABASE
+        return DATABASE if _out_of_reach(error) else None
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return DATABASE
     sqlstate = getattr(error, "sqlstate", None)
