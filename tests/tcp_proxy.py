@@ -16,7 +16,8 @@ class CuttableProxy:
     ``cut()`` aborts every open connection and refuses new ones (accepted, then reset,
     as a proxy or load balancer in front of a dead server does); ``restore()`` lets
     them through again, after refusing ``refusing`` more first (a server still
-    recovering)."""
+    recovering); ``hang()`` keeps connections open but forwards nothing (a server that
+    stops answering), until ``restore()``."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
@@ -24,6 +25,7 @@ class CuttableProxy:
         self.refused = 0
         """How many connections were refused so far."""
         self._up = True
+        self._hanging = False
         self._refusing = 0
         self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._loop = asyncio.new_event_loop()
@@ -56,9 +58,17 @@ class CuttableProxy:
         """Let connections through again, once ``refusing`` more have been refused."""
 
         def restore() -> None:
-            self._up, self._refusing = True, refusing
+            self._up, self._refusing, self._hanging = True, refusing, False
 
         self._call(restore)
+
+    def hang(self) -> None:
+        """Forward nothing more: what is sent either way is dropped, connections stay."""
+
+        def hang() -> None:
+            self._hanging = True
+
+        self._call(hang)
 
     @contextlib.contextmanager
     def outage(self) -> Iterator[None]:
@@ -108,6 +118,9 @@ class CuttableProxy:
             self.refused += 1
             writer.transport.abort()
             return
+        if self._hanging:
+            await self._pipe(reader, None)
+            return
         try:
             server_reader, server_writer = await asyncio.open_connection(
                 "127.0.0.1", self.target_port
@@ -117,14 +130,18 @@ class CuttableProxy:
             return
         pair = (writer, server_writer)
         self._pairs.add(pair)
-        await asyncio.gather(_pipe(reader, server_writer), _pipe(server_reader, writer))
+        await asyncio.gather(self._pipe(reader, server_writer), self._pipe(server_reader, writer))
         self._pairs.discard(pair)
 
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(OSError):
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    with contextlib.suppress(OSError, RuntimeError):
-        writer.close()
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter | None
+    ) -> None:
+        """What ``reader`` reads to ``writer``, but while the proxy hangs (dropped)."""
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                if writer is not None and not self._hanging:
+                    writer.write(data)
+                    await writer.drain()
+        if writer is not None:
+            with contextlib.suppress(OSError, RuntimeError):
+                writer.close()

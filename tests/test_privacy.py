@@ -159,6 +159,24 @@ def test_a_name_on_a_line_of_over_a_million_characters_is_found(
     assert answer.choices[0].message.content
 
 
+@pytest.mark.parametrize("cut_in", [1, 6])
+def test_a_name_where_a_long_line_is_cut_into_pieces_is_found(
+    gateway: RunningGateway, cut_in: int
+) -> None:
+    """A line is read in pieces of 5,000 characters: a name astride a cut (here ``cut_in``
+    letters of it before the cut) is read with the words that lead to it, as anywhere
+    else in the line, by the piece that holds both."""
+    lead = "we then talked about the release plan with "
+    filler = "and we kept on going with the rest of the plan, "
+    before = (filler * 120)[: 5_000 - cut_in - len(lead) - 1] + " "
+    text = f"{before}{lead}Evelien Groote and the team agreed on the next steps, {filler * 40}"
+    assert text.index("Evelien") == 5_000 - cut_in
+    _ask(gateway.client(), text)
+    sent = _sent(gateway.fake)
+    assert "Evelien" not in sent
+    assert "Groote" not in sent
+
+
 def test_placeholders_split_across_stream_chunks_are_restored(gateway: RunningGateway) -> None:
     gateway.fake.script("Please tailor", LETTER)
     gateway.fake.stream_in_pieces(3)

@@ -28,6 +28,7 @@ from conftest import (
     run_cli,
     start_gateway,
 )
+from tcp_proxy import CuttableProxy
 from test_response_cache import erased_while_answering
 
 BODY = {
@@ -134,3 +135,37 @@ def test_an_answer_that_comes_after_its_users_erasure_is_not_kept_in_redis(
     for gateway in start_gateway(settings, module_fake):
         other, own = erased_while_answering(gateway, "Rank my strengths", "postings")
         assert (other, own) == ("miss", "hit")  # u6's from the other user's answer, kept
+
+
+def test_a_redis_that_stops_answering_costs_one_short_wait_not_one_per_request(
+    tmp_path: Path, module_fake: FakeOpenAI
+) -> None:
+    """Redis accepts and never answers (behind a proxy that forwards nothing): the cache
+    waits for it once, briefly, then misses without asking for a while, and every
+    request is answered."""
+    target = int(redis_db().rsplit(":", 1)[1].split("/")[0])
+    with CuttableProxy(target) as proxy:
+        redis_url = f"redis://127.0.0.1:{proxy.port}/12"
+        module_fake.reset()
+        settings = gateway_settings(
+            tmp_path,
+            [
+                {
+                    "name": "primary",
+                    "provider": "openai-compatible",
+                    "base_url": module_fake.base_url,
+                }
+            ],
+            redis_url=redis_url,
+            record_process=False,
+        )
+        for gateway in start_gateway(settings, module_fake):
+            client = gateway.client()
+            client.chat.completions.create(**BODY)
+            proxy.hang()
+            started = time.monotonic()
+            for n in range(8):
+                body = {**BODY, "messages": [{"role": "user", "content": f"Question {n}"}]}
+                assert client.chat.completions.create(**body).choices
+            assert time.monotonic() - started < 6  # each waiting its own timeout: 8 s or more
+            proxy.restore()

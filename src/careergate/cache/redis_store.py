@@ -12,7 +12,9 @@ yet cannot keep the answer of a request begun before it: a write before the eras
 deleted by it, a write after finds the mark.
 
 Writes are sent in the background (the answer has left already); a Redis that fails
-makes the cache miss, never the request fail.
+makes the cache miss, never the request fail, nor wait long: each call is bounded by
+``TIMEOUT_SECONDS``, and after a failure the cache rests (misses without asking) for
+``REST_SECONDS``, so that a Redis that hangs costs one wait, not one per request.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from redis.exceptions import RedisError
 log = logging.getLogger("careergate.cache")
 
 PREFIX = "careergate:cache:"
+TIMEOUT_SECONDS = 1.0
+"""The longest a lookup or write waits for Redis: past it, a miss is the better answer."""
+REST_SECONDS = 5.0
+"""How long the cache misses without asking Redis after it failed."""
 MARK_SECONDS = 86_400
 """How long an erasure's mark stays: longer than any request lasts."""
 
@@ -61,7 +67,10 @@ time to live in s, the prefix of entries."""
 
 class RedisStore:
     def __init__(self, url: str, max_entry_bytes: int = 4 * 1024 * 1024) -> None:
-        self._redis = aioredis.Redis.from_url(url)
+        self._redis = aioredis.Redis.from_url(
+            url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
+        )
+        self._resting_until = 0.0
         self._put_script = self._redis.register_script(_PUT)
         self._forget_script = self._redis.register_script(_FORGET)
         self.max_entry_bytes = max_entry_bytes
@@ -69,6 +78,8 @@ class RedisStore:
         self._warned = False
 
     async def get(self, key: str) -> bytes | None:
+        if self._resting():
+            return None
         try:
             found = await self._redis.get(PREFIX + key)
         except (RedisError, OSError) as exc:
@@ -80,7 +91,7 @@ class RedisStore:
         self, key: str, value: bytes, ttl_seconds: float, user: str | None, since: float
     ) -> None:
         """Not kept if ``user``'s erasure mark is at or after ``since`` (``CacheStore``)."""
-        if len(value) > self.max_entry_bytes:
+        if len(value) > self.max_entry_bytes or self._resting():
             return
         write = self._put(key, value, max(1, int(ttl_seconds * 1000)), user, since)
         task = asyncio.get_running_loop().create_task(write)
@@ -108,7 +119,11 @@ class RedisStore:
         )
         return int(deleted)
 
+    def _resting(self) -> bool:
+        return asyncio.get_running_loop().time() < self._resting_until
+
     def _warn(self, exc: BaseException) -> None:
+        self._resting_until = asyncio.get_running_loop().time() + REST_SECONDS
         if not self._warned:  # once: a Redis that is down would otherwise log every request
             self._warned = True
             log.warning("the response cache's Redis failed (%s); answering without it", exc)

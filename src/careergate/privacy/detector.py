@@ -49,13 +49,16 @@ class PiiDetector:
         if not full_names:
             return [list(findings) for findings, _ in own]
         names = tuple(sorted(full_names))
+        # Each name is looked for in every text: the work grows with the request's texts
+        # and names together, so the request as a whole decides where it is done.
+        size = sum(map(len, texts)) * len(names) // NAMES_PER_READING
         final: list[list[Finding]] = []
         for text, (findings, _) in zip(texts, own, strict=True):
             key = (text, subject, names)
             done = self._final.get(key)
             if done is None:
                 final_of = partial(self._final_of, text, names, findings, subject)
-                done = await _searched(final_of, len(text))
+                done = await _searched(final_of, size)
                 self._final.put(key, done, len(text))
             final.append(list(done))
         return final
@@ -73,16 +76,9 @@ class PiiDetector:
             unique = list(searched)
             for text, named in zip(unique, await self.names.find(unique), strict=True):
                 searched[text].extend(named)
-        fresh: dict[str, Own] = {}
-        for text, findings in searched.items():
-            resolved = tuple(resolve_overlaps(findings))
-            persons = frozenset(
-                " ".join(text[f.start : f.end].replace(",", " ").split())
-                for f in resolved
-                if f.kind is PiiKind.PERSON
-            )
-            fresh[text] = (resolved, persons)
-            self._own.put((text, subject), fresh[text], len(text))
+        fresh = await _searched(partial(_resolved, searched), sum(map(len, missing)))
+        for text, done in fresh.items():
+            self._own.put((text, subject), done, len(text))
         return [
             done if done is not None else fresh[text]
             for text, done in zip(texts, found, strict=True)
@@ -117,16 +113,34 @@ class PiiDetector:
                 yield part
 
 
-LONG_TEXT = 50_000
+LONG_TEXT = 20_000
 """Characters past which a search runs on a thread of its own (``_searched``)."""
+NAMES_PER_READING = 50
+"""About how many names are looked for in a text (one pass each) in the time the other
+finders read it once: what a request's names add to its size when it is placed."""
 
 
 async def _searched(search: Callable[[], T], size: int) -> T:
-    """``search()``, on a thread when the text it reads is longer than ``LONG_TEXT``: a
-    prompt of megabytes takes seconds to search, and the event loop serves the other
-    requests meanwhile (the thread yields the interpreter to it every few milliseconds);
-    a short one is searched in place, where a thread would cost more than the search."""
+    """``search()``, on a thread when its work (``size``: the characters it reads, or
+    as many as its work is worth) is over ``LONG_TEXT``: a prompt of megabytes takes
+    seconds to search, and the event loop serves the other requests meanwhile (the
+    thread yields the interpreter to it every few milliseconds); a short one is searched
+    in place, where a thread would cost more than the search."""
     return await asyncio.to_thread(search) if size > LONG_TEXT else search()
+
+
+def _resolved(searched: dict[str, list[Finding]]) -> dict[str, Own]:
+    """Each text's findings with their overlaps resolved, and the people among them."""
+    fresh: dict[str, Own] = {}
+    for text, findings in searched.items():
+        resolved = tuple(resolve_overlaps(findings))
+        persons = frozenset(
+            " ".join(text[f.start : f.end].replace(",", " ").split())
+            for f in resolved
+            if f.kind is PiiKind.PERSON
+        )
+        fresh[text] = (resolved, persons)
+    return fresh
 
 
 def _shapes_and_known(texts: list[str], subject: Subject) -> dict[str, list[Finding]]:

@@ -112,6 +112,8 @@ PIECE_CHARS = 5_000
 """The longest text the model reads as one: a longer line is cut (``_cut``). spaCy
 refuses a text of over a million characters, and the model's memory grows with the
 text it reads as one."""
+OVERLAP_CHARS = 200
+"""How much of a piece the next one reads again (``_cut``)."""
 TURN_CHARS = 10_000
 """About what the model reads in one turn of its thread (``NameFinder._recognise_in_turns``)."""
 
@@ -379,17 +381,34 @@ def _has_candidate(text: str) -> bool:
 
 def _cut(offset: int, line: str) -> Iterator[tuple[int, str]]:
     """``line`` (at ``offset``) in pieces of at most ``PIECE_CHARS``, each cut after the
-    last sentence's end in its second half, else at its last space."""
+    last sentence's end in its second half, else at its last space, and each after the
+    first beginning ``OVERLAP_CHARS`` before the cut (at a space): a name at a cut is
+    read whole, with the words before it, by the piece that holds both."""
     start = 0
     while len(line) - start > PIECE_CHARS:
         window = line[start : start + PIECE_CHARS]
         end = max(window.rfind(mark) for mark in (". ", "! ", "? ", "; "))
         if end < PIECE_CHARS // 2:
-            end = window.rfind(" ")
+            end = _last_space(window)
         end = end + 1 if end > 0 else PIECE_CHARS
         yield offset + start, line[start : start + end]
-        start += end
+        step = end
+        if end > 2 * OVERLAP_CHARS:
+            overlap = line[start + end - OVERLAP_CHARS : start + end - OVERLAP_CHARS // 2]
+            back = _last_space(overlap)
+            if back >= 0:
+                step = end - OVERLAP_CHARS + back + 1
+        start += step
     yield offset + start, line[start:]
+
+
+def _last_space(text: str) -> int:
+    """Where the last white space of ``text`` is (-1: none)."""
+    found = _SPACES.search(text[::-1])
+    return len(text) - 1 - found.start() if found else -1
+
+
+_SPACES = re.compile(r"\s")
 
 
 _UNUSED = ["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"]
