@@ -132,6 +132,16 @@ class Api:
         return self.status(task_id)
 
 
+def task_params(settings: Settings, task_id: str) -> dict[str, Any]:
+    async def work(database: Database) -> dict[str, Any]:
+        async with database.session() as session:
+            row = await session.get(TaskRow, task_id)
+            assert row is not None
+            return dict(row.params)
+
+    return in_database(settings, work)
+
+
 def items_of(settings: Settings, task_id: str) -> list[TaskItemRow]:
     async def work(database: Database) -> list[TaskItemRow]:
         async with database.session() as session:
@@ -167,6 +177,18 @@ def test_a_tasks_credentials_are_masked_before_its_items_are_kept(
     error = api.submit(refused, expect=400)["error"]
     assert error["code"] == "secret_refused"
     assert aws not in json.dumps(error)
+    # What the items share is kept too (postings, a task set); a task set runs under its
+    # own feature, whose mode holds.
+    task_set = {"name": "ops", "feature": "vault-review",
+                "tasks": [{"id": "t", "messages": request["messages"]}]}  # fmt: skip
+    evaluation = {"kind": "eval", "task_set": task_set, "models": ["gpt-4o-mini"]}
+    assert api.submit(evaluation, expect=400)["error"]["code"] == "secret_refused"
+    from test_job_matching import POSTINGS, PROFILE
+
+    postings = [{**POSTINGS[0], "description": f"Deploy with {github}."}, *POSTINGS[1:]]
+    match = {"kind": "jobs.match", "jobs": postings, "resumes": [{"id": "m", "resume": PROFILE}]}
+    matched = api.wait(api.submit(match)["id"])
+    assert github not in json.dumps(task_params(gateway.settings, matched["id"]))
 
 
 def test_a_task_runs_every_item_once_under_the_submitters_key(

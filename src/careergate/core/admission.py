@@ -59,6 +59,7 @@ class Admission:
         call.credentials = tuple(s for s in (incoming.secret, incoming.user_token) if s)
         call.cache_control = incoming.cache_control
         call.holder = incoming.holder
+        call.received_bytes = len(raw) if raw is not None else 0
         return call
 
     def _label(self, value: str | None, param: str, known: tuple[str, ...]) -> str | None:

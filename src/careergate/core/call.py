@@ -191,6 +191,9 @@ class Call:
     with its checked usage and the model that served it: the response cache keeps it."""
     holder: str | None = None
     """``Incoming.holder``."""
+    received_bytes: int = 0
+    """The body's size as it came (0 when it came parsed): what a step that changed it
+    leaves of how large it is."""
 
     @property
     def request_id(self) -> str:

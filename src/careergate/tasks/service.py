@@ -75,10 +75,11 @@ class TaskService:
                 f"A task may have at most {self.settings.max_items} items; "
                 f"this one has {len(plan.items)}.",
             )
-        feature = plan.params.get("feature") or principal.feature
+        feature = kind.feature_of(plan.params) or principal.feature
         mode = self.secrets.policy.mode_for(principal.key_id, feature)
         known = (secret,) if secret else ()
-        await asyncio.to_thread(self.secrets.protect_document, plan.items, mode, known, None)
+        kept = [plan.params, plan.items]  # what waits in the database until the items run
+        await asyncio.to_thread(self.secrets.protect_document, kept, mode, known, None)
         webhook = payload.get("webhook")
         if webhook is not None:
             webhook = await asyncio.to_thread(self.policy.check_url, webhook)

@@ -26,7 +26,7 @@ class KeepSecrets:
             return None
         # The caller's own key and token are credentials too, though no format finds them.
         protect = partial(self.secrets.protect, call.endpoint, call.body, mode, call.credentials)
-        if call.raw is not None and len(call.raw) > LONG_BODY:
+        if call.received_bytes > LONG_BODY:
             # Megabytes take a second or more: searched on a thread, the event loop
             # serves other requests meanwhile (the thread yields to it every few ms).
             masked = await asyncio.to_thread(protect, remembered=False)

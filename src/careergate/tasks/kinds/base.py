@@ -66,6 +66,12 @@ class TaskKind(ABC):
         """One item's result (JSON). A ``GatewayError`` that may pass (``retryable``)
         has the item tried again later; any other fails the item."""
 
+    def feature_of(self, params: dict[str, Any]) -> str | None:
+        """The feature the items run under, as ``plan`` left it in ``params`` (``None``:
+        the key's): whose ``secrets:`` mode holds for what the task keeps."""
+        feature = params.get("feature")
+        return feature if isinstance(feature, str) else None
+
     def summarise(self, params: dict[str, Any], results: list[Any]) -> Any:
         """What the finished items' results add up to (``None``: nothing beyond them)."""
         return None

@@ -55,6 +55,9 @@ class Evaluation(TaskKind):
         ]
         return Plan({"task_set": tasks.model_dump(mode="json"), "models": models}, items)
 
+    def feature_of(self, params: dict[str, Any]) -> str | None:
+        return TaskSet.model_validate(params["task_set"]).feature
+
     async def run_item(self, item: Any, context: ItemContext) -> Any:
         tasks = TaskSet.model_validate(context.params["task_set"])
         task = tasks.tasks[item["task"]]
