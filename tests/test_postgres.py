@@ -235,17 +235,14 @@ def _burnt(gateway: RunningGateway, admin: str) -> bool:
 
 
 def test_a_shared_database_without_redis_says_rate_limits_are_counted_apart(
-    postgres_database: str,
-    module_fake: FakeOpenAI,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    module_fake: FakeOpenAI, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Replicas of one database count rate limits apart without Redis: said at start."""
     deployments = [
         {"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}
     ]
-    settings = gateway_settings(tmp_path, deployments, database_url=postgres_database)
-    with caplog.at_level(logging.WARNING, logger="careergate"):
+    with fresh_postgres_database() as url, caplog.at_level(logging.WARNING, logger="careergate"):
+        settings = gateway_settings(tmp_path, deployments, database_url=url)
         for _ in start_gateway(settings, module_fake):
             pass
     assert any("CAREERGATE_REDIS_URL" in record.getMessage() for record in caplog.records)
