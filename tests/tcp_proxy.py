@@ -28,6 +28,8 @@ class CuttableProxy:
         self._hanging = False
         self._refusing = 0
         self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._held: set[asyncio.StreamWriter] = set()
+        """Connections taken while hanging: never forwarded, aborted when cut."""
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
@@ -97,6 +99,9 @@ class CuttableProxy:
             client.transport.abort()
             server.transport.abort()
         self._pairs.clear()
+        for held in list(self._held):
+            held.transport.abort()
+        self._held.clear()
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -119,7 +124,12 @@ class CuttableProxy:
             writer.transport.abort()
             return
         if self._hanging:
-            await self._pipe(reader, None)
+            self._held.add(writer)
+            try:
+                await self._pipe(reader, None)
+            finally:
+                self._held.discard(writer)
+                writer.transport.abort()
             return
         try:
             server_reader, server_writer = await asyncio.open_connection(
