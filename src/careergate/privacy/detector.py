@@ -70,13 +70,13 @@ class PiiDetector:
         missing = [text for text, done in zip(texts, found, strict=True) if done is None]
         if not missing:
             return [done for done in found if done is not None]
-        shapes_and_known = partial(_shapes_and_known, missing, subject)
-        searched = await _searched(shapes_and_known, sum(map(len, missing)))
+        size = sum(map(len, missing))
+        searched = await _searched(partial(_shapes_and_known, missing, subject), size)
         if self.names is not None:
             unique = list(searched)
             for text, named in zip(unique, await self.names.find(unique), strict=True):
                 searched[text].extend(named)
-        fresh = await _searched(partial(_resolved, searched), sum(map(len, missing)))
+        fresh = await _searched(partial(_resolved, searched), size)
         for text, done in fresh.items():
             self._own.put((text, subject), done, len(text))
         return [

@@ -84,34 +84,30 @@ async def _one_at_a_time(
 def _usage_row(number: int, line: bytes) -> dict[str, Any]:
     """A dead-letter line as the usage row it holds; ``InvalidRequest`` naming the line
     when it holds none (another file given by mistake), before anything is written."""
-    try:
-        row = orjson.loads(line)
-        if not isinstance(row, dict) or not isinstance(row.get("created_at"), str):
-            raise ValueError("no usage record")
-        row["created_at"] = datetime.fromisoformat(row["created_at"])
-    except ValueError as error:
-        raise InvalidRequest(
-            f"line {number} is not a usage record of a dead-letter file ({error}); nothing "
-            "was written."
-        ) from None
-    return row
+    return _row(number, line, "a usage record", "created_at", set())
 
 
 def _audit_row(number: int, line: bytes) -> dict[str, Any]:
     """A dead-letter line as the sealed audit entry it holds; ``InvalidRequest`` naming
     the line when it holds none, before anything is written."""
+    columns = {c.name for c in AUDIT_TABLE.columns} - _CHAINED_ON_WRITE
+    return _row(number, line, "an audit entry", "at", columns)
+
+
+def _row(number: int, line: bytes, what: str, time: str, columns: set[str]) -> dict[str, Any]:
+    """Line ``number`` as a row holding ``columns`` and the time ``time`` (ISO text, read
+    as a datetime); ``InvalidRequest`` saying it is not ``what`` otherwise."""
     try:
         row = orjson.loads(line)
-        if not isinstance(row, dict) or not isinstance(row.get("at"), str):
-            raise ValueError("no audit entry")
-        missing = {c.name for c in AUDIT_TABLE.columns} - set(row) - _CHAINED_ON_WRITE
+        if not isinstance(row, dict) or not isinstance(row.get(time), str):
+            raise ValueError(f"no {what.split(' ', 1)[1]}")
+        missing = columns - set(row)
         if missing:
             raise ValueError(f"no {', '.join(sorted(missing))}")
-        row["at"] = datetime.fromisoformat(row["at"])
+        row[time] = datetime.fromisoformat(row[time])
     except ValueError as error:
         raise InvalidRequest(
-            f"line {number} is not an audit entry of a dead-letter file ({error}); nothing "
-            "was written."
+            f"line {number} is not {what} of a dead-letter file ({error}); nothing was written."
         ) from None
     return row
 
