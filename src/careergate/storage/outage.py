@@ -27,9 +27,10 @@ REDIS = "Redis"
 _UNREACHABLE_SQLSTATES = ("08", "53", "57")
 """Connection exceptions, insufficient resources (too many connections), and operator
 intervention (the server shutting down, or still starting: ``cannot_connect_now``)."""
-_SQLITE_OUT_OF_REACH = ("locked", "busy", "unable to open", "disk i/o error", "disk is full")
-"""SQLite's messages for a database file it cannot use now (held by another writer,
-unreadable, out of space), not for a statement that is wrong."""
+_SQLITE_OUT_OF_REACH = frozenset({5, 6, 10, 13, 14})
+"""SQLite's primary result codes for a database file it cannot use now: ``BUSY`` and
+``LOCKED`` (held by another writer), ``IOERR``, ``FULL``, ``CANTOPEN``; not those of a
+statement that is wrong."""
 _STORE_MODULES = {"sqlalchemy": DATABASE, "asyncpg": DATABASE, "aiosqlite": DATABASE}
 _REDIS_MODULES = ("redis", "limits")
 
@@ -64,11 +65,12 @@ def _raised_in(traceback: TracebackType | None) -> str | None:
 def _out_of_reach(error: DBAPIError) -> bool:
     """Whether an operational error of the driver is the database out of reach. SQLite
     raises one class for every failed statement, a missing table (a bug, the same at
-    every try) as much as a locked file: only its messages tell them apart."""
+    every try) as much as a locked file: only its result code tells them apart (the
+    primary code: the low byte of an extended one)."""
     if type(error.orig).__module__ != "sqlite3":
         return True
-    message = str(error.orig).lower()
-    return any(part in message for part in _SQLITE_OUT_OF_REACH)
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _SQLITE_OUT_OF_REACH
 
 
 def _unreachable(error: BaseException) -> str | None:
