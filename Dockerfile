@@ -2,7 +2,7 @@
 #   docker build -t careergate .
 #   docker run -p 8080:8080 -e CAREERGATE_MASTER_KEY=... -e OPENAI_API_KEY=... careergate
 # deploy/compose.yaml and deploy/kubernetes/ run it; docs/operations.md explains them.
-FROM python:3.11-slim
+FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

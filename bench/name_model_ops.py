@@ -18,7 +18,11 @@ the finder's memo is emptied). CPU is the process's (every thread), wall the cal
 Last, the finder's pipeline and spaCy's default are run on both splits' documents and
 their entities compared.
 
-Run: ``python bench/name_model_ops.py [--rounds 3]``.
+With ``--python`` given more than once, every set-up runs under each interpreter in the
+same interleaved rounds: spaCy's and thinc's wheels are compiled per Python version, and
+their compiled loops cost differently under each.
+
+Run: ``python bench/name_model_ops.py [--rounds 3] [--python PATH ...]``.
 """
 
 from __future__ import annotations
@@ -101,37 +105,55 @@ def _entities(doc: Any) -> list[tuple[int, int, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--python", action="append", default=[],
+        help="an interpreter to run every set-up in, with spaCy and careergate installed "
+        "(repeatable; this one by default); the first one's thinc default is the baseline",
+    )  # fmt: skip
     parser.add_argument("--setup", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.setup:
         print(json.dumps(measure(args.setup)))
         return
-    runs: dict[str, list[dict[str, float]]] = {setup: [] for setup in SETUPS}
+    interpreters = args.python or [sys.executable]
+    rows = [(python, setup) for python in interpreters for setup in SETUPS]
+    labels = {row: _label(row, len(interpreters) > 1) for row in rows}
+    runs: dict[tuple[str, str], list[dict[str, float]]] = {row: [] for row in rows}
     for round_ in range(args.rounds):
-        order = SETUPS if round_ % 2 == 0 else tuple(reversed(SETUPS))
-        for setup in order:
+        for row in rows if round_ % 2 == 0 else reversed(rows):
             done = subprocess.run(
-                [sys.executable, __file__, "--setup", setup],
+                [row[0], __file__, "--setup", row[1]],
                 capture_output=True, text=True, check=True, timeout=600,
             )  # fmt: skip
-            runs[setup].append(json.loads(done.stdout.strip().splitlines()[-1]))
-            print(f"round {round_ + 1}: {setup}: {runs[setup][-1]}", file=sys.stderr)
-    baseline = [r["cpu"] for r in runs[SETUPS[0]]]
-    print(f"{runs[SETUPS[0]][0]['docs']:.0f} documents of 250 words, {args.rounds} rounds, "
+            runs[row].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"round {round_ + 1}: {labels[row]}: {runs[row][-1]}", file=sys.stderr)
+    baseline = [r["cpu"] for r in runs[rows[0]]]
+    print(f"{runs[rows[0]][0]['docs']:.0f} documents of 250 words, {args.rounds} rounds, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")  # fmt: skip
-    print("| set-up | p50 ms (CPU) | p50 ms (wall) | CPU vs thinc's default |")
+    print(f"| set-up | p50 ms (CPU) | p50 ms (wall) | CPU vs {labels[rows[0]]} |")
     print("| --- | ---: | ---: | ---: |")
-    for setup, results in runs.items():
+    for row, results in runs.items():
         cpu = [r["cpu"] for r in results]
         ratios = [c / b for c, b in zip(cpu, baseline, strict=True)]
         print(
-            f"| {setup} | {statistics.median(cpu):.1f} ({min(cpu):.1f}–{max(cpu):.1f}) | "
+            f"| {labels[row]} | {statistics.median(cpu):.1f} ({min(cpu):.1f}–{max(cpu):.1f}) | "
             f"{statistics.median(r['wall'] for r in results):.1f} | "
             f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f}) |"
         )
     same, documents = same_entities()
     print(f"\nThe finder's pipeline and spaCy's default give the same entities on {documents} "
           f"documents of both splits: {same}")  # fmt: skip
+
+
+def _label(row: tuple[str, str], name_the_interpreter: bool) -> str:
+    python, setup = row
+    if not name_the_interpreter:
+        return setup
+    version = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    return f"{setup}, Python {version}"
 
 
 if __name__ == "__main__":

@@ -136,7 +136,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.005)
 
 
-def in_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+def in_database[T](settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     """Run ``work`` on the gateway's database from the test's own thread."""
 
     async def main() -> T:

@@ -49,7 +49,7 @@ ASSIGNED_ON_WRITE = {"seq"}
 """Fields the writer sets (an audit entry's place in the chain), not the caller."""
 
 
-def distinct(cls: type[T], tag: str, counter: Iterator[int], true_bool: str | None) -> T:
+def distinct[T](cls: type[T], tag: str, counter: Iterator[int], true_bool: str | None) -> T:
     """An instance of the dataclass ``cls`` whose every field holds a value of its own
     (nested dataclasses alike). Booleans cannot all differ: they are all ``True`` (not
     their default), or, with ``true_bool``, only that one is, so that two records catch
@@ -95,7 +95,7 @@ def bool_names(cls: type[Any]) -> list[str]:
     return found
 
 
-def records_of(cls: type[T]) -> list[T]:
+def records_of[T](cls: type[T]) -> list[T]:
     """One record with every boolean set, and one per boolean with that one alone."""
     return [
         distinct(cls, secrets.token_hex(3), iter(range(1, 1000)), true_bool)
@@ -173,7 +173,7 @@ async def read_calls(database: Database, written: Sequence[CallRecord]) -> list[
     return read
 
 
-async def in_process(url: str, kind: RecordKind[T], records: Sequence[T]) -> None:
+async def in_process[T](url: str, kind: RecordKind[T], records: Sequence[T]) -> None:
     database = Database(url)
     writer = kind.writer(database)
     await writer.start()
@@ -184,7 +184,7 @@ async def in_process(url: str, kind: RecordKind[T], records: Sequence[T]) -> Non
     assert writer.written == len(records)
 
 
-async def by_record_process(url: str, kind: RecordKind[T], records: Sequence[T]) -> None:
+async def by_record_process[T](url: str, kind: RecordKind[T], records: Sequence[T]) -> None:
     process = RecordProcess(ChildConfig(url, "console", "WARNING"))
     await process.start()
     writer = OffloadedWriter(kind, process)

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 Value = TypeVar("Value")
 
 
-class Memo(Generic[Value]):
+class Memo[Value]:
     """``key -> value``, the least recently used dropped first once more than
     ``entries`` keys or ``characters`` characters of key text are held. Each key comes
     with its text's length (its weight); not safe to share between threads."""

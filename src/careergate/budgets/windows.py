@@ -182,7 +182,7 @@ def _release_script(
     return spent
 
 
-def _run_sync(connection: sqlite3.Connection, script: Script[T]) -> T:
+def _run_sync[T](connection: sqlite3.Connection, script: Script[T]) -> T:
     cursor: Any = None
     try:
         while True:
@@ -192,7 +192,7 @@ def _run_sync(connection: sqlite3.Connection, script: Script[T]) -> T:
         return done.value  # type: ignore[no-any-return]
 
 
-async def _run_async(connection: AsyncConnection, script: Script[T]) -> T:
+async def _run_async[T](connection: AsyncConnection, script: Script[T]) -> T:
     cursor: Any = None
     try:
         while True:

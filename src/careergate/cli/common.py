@@ -80,7 +80,7 @@ def label(value: str | None) -> str | None:
     return value
 
 
-def run(work: Callable[[], Awaitable[T]]) -> T:
+def run[T](work: Callable[[], Awaitable[T]]) -> T:
     """Run an async command body (its errors reach the guard in ``cli/guard.py``)."""
     return asyncio.run(work())  # type: ignore[arg-type]
 
@@ -112,7 +112,7 @@ async def open_database_for(settings: Settings, *, create: bool = False) -> Data
         ) from None
 
 
-async def with_database(
+async def with_database[T](
     settings: Settings,
     work: Callable[[Database], Awaitable[T]],
     *,

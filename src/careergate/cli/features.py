@@ -65,7 +65,7 @@ Posting = Annotated[
 ]
 
 
-def _run(
+def _run[T](
     base_url: str | None,
     key: str | None,
     feature: str,
@@ -89,7 +89,7 @@ def _run(
     return asyncio.run(main())
 
 
-def _checked(read: Callable[[], T]) -> T:
+def _checked[T](read: Callable[[], T]) -> T:
     """A document read and validated, or the error that names the field."""
     try:
         return read()

@@ -144,7 +144,7 @@ def choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
-def parsed(parse: Callable[[str], T], text: str, option: str) -> T:
+def parsed[T](parse: Callable[[str], T], text: str, option: str) -> T:
     """``parse(text)`` for a value read as text, its refusal naming ``option``."""
     try:
         return parse(text)

@@ -27,7 +27,7 @@ class Standing:
     ended: bool
 
 
-def follow(label: str, look: Callable[[], tuple[T, Standing]], every: float) -> T:
+def follow[T](label: str, look: Callable[[], tuple[T, Standing]], every: float) -> T:
     """Call ``look`` with a progress bar until the work has ended; what it gave last.
     The first looks come quickly (after 50 ms, doubling up to ``every``): short work is
     seen ended at once, long work costs the gateway a request every ``every`` seconds."""

@@ -76,7 +76,7 @@ OPTION_OF_FIELD = {
 M = TypeVar("M", bound="KeySpec")
 
 
-def _checked(model: type[M], **fields: Any) -> M:
+def _checked[M: "KeySpec"](model: type[M], **fields: Any) -> M:
     """The key's spec or changes, or the command ended naming the option and what is
     wrong (exit 2): the admin API's own checks, after the options' parsers."""
     from pydantic import ValidationError
@@ -91,7 +91,7 @@ def _checked(model: type[M], **fields: Any) -> M:
         raise typer.BadParameter(reason, param_hint=f"'{option}'") from None
 
 
-def _with_admin(work: Callable[[KeyAdmin], Awaitable[T]]) -> T:
+def _with_admin[T](work: Callable[[KeyAdmin], Awaitable[T]]) -> T:
     from careergate.state import key_admin
 
     settings = load_settings()

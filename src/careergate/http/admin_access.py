@@ -95,7 +95,7 @@ async def admin_body(runtime: Runtime, request: Request) -> bytes:
     return raw
 
 
-def parse_body(model: type[M], raw: bytes) -> M:
+def parse_body[M: BaseModel](model: type[M], raw: bytes) -> M:
     """``raw`` as ``model``; a 400 naming the first field at fault."""
     try:
         return model.model_validate_json(raw or b"{}")

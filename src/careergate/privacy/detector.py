@@ -120,7 +120,7 @@ NAMES_PER_READING = 50
 finders read it once: what a request's names add to its size when it is placed."""
 
 
-async def _searched(search: Callable[[], T], size: int) -> T:
+async def _searched[T](search: Callable[[], T], size: int) -> T:
     """``search()``, on a thread when its work (``size``: the characters it reads, or
     as many as its work is worth) is over ``LONG_TEXT``: a prompt of megabytes takes
     seconds to search, and the event loop serves the other requests meanwhile (the

@@ -29,7 +29,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
@@ -59,7 +59,7 @@ dead-letter file."""
 ISOLATE_AFTER = 3
 
 
-class BufferedWriter(ABC, Generic[T]):
+class BufferedWriter[T](ABC):
     """Buffers records and writes them in batches. Subclasses say how a batch is written
     (``write``, one transaction: into a table, ``tables.py``, or by the record process,
     ``offloaded.py``), what a record looks like in the dead-letter file (``to_row``) and
@@ -105,7 +105,7 @@ class BufferedWriter(ABC, Generic[T]):
         record it holds (a request's ``CallRecord`` holds two)."""
         return [(self.kind, self.to_row(record))]
 
-    def release(self) -> None:
+    def release(self) -> None:  # noqa: B027 (a hook: most writers hold nothing to let go of)
         """Let go of what writing needed (connections), once everything is written."""
 
     encode: Callable[[Any], bytes] = staticmethod(orjson.dumps)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 
@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class RecordKind(Generic[T]):
+class RecordKind[T]:
     """A kind of record: the writer that puts a batch into the database, its dead-letter
     row, how a record is rebuilt from its JSON (orjson writes dataclasses as objects,
     datetimes as ISO strings and tuples as lists), and how a user is erased from that

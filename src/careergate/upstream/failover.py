@@ -25,7 +25,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from careergate.errors import DeadlineExceeded, GatewayError, RateLimited, UpstreamUnavailable
 from careergate.upstream.client import UpstreamReply
@@ -50,7 +50,7 @@ def moves_on(status: int, body: bytes) -> bool:
 
 
 @dataclass
-class Served(Generic[T]):
+class Served[T]:
     """The result, the target that gave it, and what failed before it."""
 
     result: T
