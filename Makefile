@@ -8,7 +8,11 @@ ASSETS := $(VENDOR)/chart.umd.min.js
 
 .PHONY: install run test lint fuzz bench bench-scale fake-upstream clean test-tools dashboard-screenshots
 
+# Python 3.12 or later (spaCy's wheels for 3.11 run the name model at twice the CPU); a
+# .venv made by an older interpreter is made again.
 $(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { echo "careergate needs Python 3.12 or later; $(PYTHON) is $$($(PYTHON) --version 2>&1): install python3.12, or give one with make PYTHON=/path/to/python3.12" >&2; exit 1; }
+	$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || rm -rf $(VENV)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
