@@ -76,8 +76,12 @@ def scripted(
             "provider": "openai-compatible",
             "base_url": upstream.base_url,
             # A public name served by another model: priced as the model it is sent to.
-            "models": {"gpt-4o-mini": "gpt-4o-mini", "gpt-4o": "gpt-4o-mini"},
-            "endpoints": ["chat/completions", "responses"],
+            "models": {
+                "gpt-4o-mini": "gpt-4o-mini",
+                "gpt-4o": "gpt-4o-mini",
+                "text-embedding-3-small": "text-embedding-3-small",
+            },
+            "endpoints": ["chat/completions", "responses", "embeddings"],
         }
     ]
     settings = gateway_settings(
@@ -356,3 +360,49 @@ def test_a_placeholder_split_at_any_point_of_a_stream_comes_back_whole(
             pieces = [written[:cut], written[cut:]]
             text = streamed(gateway, upstream, pieces)
             assert text == restored, (written, cut)
+
+
+@pytest.mark.parametrize(
+    ("n", "choices"),
+    [(1, []), (2, [0]), (2, [0, 0]), (1, [1])],
+    ids=["none", "fewer", "twice-the-same", "out-of-range"],
+)
+def test_an_answer_without_each_choice_asked_for_is_a_502_and_still_metered(
+    scripted: tuple[RunningGateway, ScriptedUpstream], n: int, choices: list[int]
+) -> None:
+    """An upstream that answers 200 without the choices asked for (none, fewer than
+    ``n``, one index twice or out of range) has not answered: the caller gets a clear
+    502 instead of a completion the SDK reads as empty, and the tokens the upstream says
+    it billed are recorded all the same."""
+    gateway, upstream = scripted
+    answer = completion({"role": "assistant", "content": "ok"})
+    answer["choices"] = [
+        {"index": index, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}
+        for index in choices
+    ]
+    upstream.answers.append(answer)
+    with pytest.raises(openai.InternalServerError) as caught:
+        gateway.client().chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], n=n
+        )
+    assert caught.value.status_code == 502
+    assert caught.value.code == "upstream_invalid_response"
+    row = gateway.usage_record(caught.value.response.headers["x-request-id"])
+    assert (row.prompt_tokens, row.completion_tokens) == (5, 5)
+
+
+def test_an_answer_with_fewer_embeddings_than_inputs_is_a_502_and_still_metered(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    gateway, upstream = scripted
+    upstream.answers.append(
+        {"object": "list", "model": "text-embedding-3-small",
+         "data": [{"object": "embedding", "index": 0, "embedding": [0.5, 0.5]}],
+         "usage": {"prompt_tokens": 4, "total_tokens": 4}}
+    )  # fmt: skip
+    with pytest.raises(openai.InternalServerError) as caught:
+        gateway.client().embeddings.create(model="text-embedding-3-small", input=["one", "two"])
+    assert caught.value.code == "upstream_invalid_response"
+    assert "1 embeddings for the 2 asked" in caught.value.message
+    row = gateway.usage_record(caught.value.response.headers["x-request-id"])
+    assert (row.prompt_tokens, row.completion_tokens) == (4, 0)

@@ -137,9 +137,13 @@ def test_a_malformed_upstream_body_is_a_502(gateway: RunningGateway, path: str) 
         if path == "/chat/completions"
         else b'{"model": "text-embedding-3-small", "input": "hi"}'
     )
-    status, _, answer = post_raw(gateway, body, gateway.create_key(), path)
+    status, headers, answer = post_raw(gateway, body, gateway.create_key(), path)
     assert status == 502
     assert answer["error"]["code"] == "upstream_invalid_response"
+    # Billed all the same: its prompt is counted, though the answer could not be read.
+    record = gateway.usage_record(headers["x-request-id"])
+    assert record.status_code == 502
+    assert record.prompt_tokens > 0
 
 
 def test_a_malformed_chunk_ends_the_stream_with_an_error_the_sdk_raises(

@@ -12,7 +12,13 @@ from careergate.endpoints.chat_cost import (
     schema_tokens,
     split_text_tokens,
 )
-from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
+from careergate.endpoints.checks import (
+    check_results,
+    check_usage,
+    invalid_answer,
+    require,
+    require_present,
+)
 from careergate.endpoints.facts import ModelFacts
 from careergate.endpoints.slots import Slot, TextRestorer, label_slots, part_slots, schema_slots
 from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamAssembler, StreamForm
@@ -290,11 +296,12 @@ class ChatCompletions(EndpointSpec):
             completion_tokens=output_tokens(counter, model, body, ceiling, self.choices(body)),
         )
 
-    def check_answer(self, answer: Json) -> None:
+    def check_answer(self, body: Json, answer: Json) -> None:
         choices = answer.get("choices")
         if not isinstance(choices, list):
             raise invalid_answer("no choices")
         for choice in choices:
             if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
                 raise invalid_answer("a choice without a message")
+        check_results(choices, self.choices(body), "choices")
         check_usage(answer)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from careergate.endpoints.checks import check_usage, invalid_answer, require, require_present
+from careergate.endpoints.checks import (
+    check_results,
+    check_usage,
+    invalid_answer,
+    require,
+    require_present,
+)
 from careergate.endpoints.facts import ModelFacts
 from careergate.endpoints.slots import Slot, TokenSlot
 from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamForm
@@ -119,13 +125,14 @@ class Embeddings(EndpointSpec):
         array its length."""
         return TokenUsage(prompt_tokens=self.prompt_tokens(counter, model, body))
 
-    def check_answer(self, answer: Json) -> None:
+    def check_answer(self, body: Json, answer: Json) -> None:
         data = answer.get("data")
         if not isinstance(data, list):
             raise invalid_answer("no data")
         for item in data:
             if not isinstance(item, dict) or not isinstance(item.get("embedding"), list | str):
                 raise invalid_answer("an item without an embedding")
+        check_results(data, _input_count(body.get("input")), "embeddings")
         check_usage(answer)
 
 

@@ -373,7 +373,7 @@ class Responses(EndpointSpec):
     def usage_of(self, answer: Json) -> Any:
         return chat_usage(answer.get("usage"))
 
-    def check_answer(self, answer: Json) -> None:
+    def check_answer(self, body: Json, answer: Json) -> None:
         output = answer.get("output")
         if not isinstance(output, list):
             raise invalid_answer("no output")

@@ -337,8 +337,9 @@ class EndpointSpec(ABC):
         return answer.get("usage")
 
     @abstractmethod
-    def check_answer(self, answer: Json) -> None:
-        """Raise ``UpstreamInvalidResponse`` unless the fields the SDKs rely on are there."""
+    def check_answer(self, body: Json, answer: Json) -> None:
+        """Raise ``UpstreamInvalidResponse`` unless the fields the SDKs rely on are there,
+        and as many results as the request ``body`` asked for."""
 
     def answer_text(self, answer: Json) -> str:
         """The answer's generated texts, joined: what careergate counts as the completion

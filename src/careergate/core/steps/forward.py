@@ -16,13 +16,14 @@ import orjson
 from careergate.core.call import Call, Outcome, Reply, StreamReply
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.endpoints.facts import ModelFacts
-from careergate.errors import GatewayError, UpstreamAnswerBroken
+from careergate.errors import GatewayError, UpstreamAnswerBroken, UpstreamInvalidResponse
 from careergate.security.secrets import SecretScanner
 from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
 from careergate.upstream.failover import Failover, Send
 from careergate.upstream.router import Target
 from careergate.upstream.validation import Scrub, parse_object, upstream_status_error
 from careergate.usage.checks import Answered, UsageCheck
+from careergate.usage.record import TokenUsage
 
 T = TypeVar("T")
 Operation = Callable[[Target, str, bytes, float, str, int, int | None], Awaitable[T]]
@@ -59,15 +60,8 @@ class Forward:
         try:
             reply, target = await self._send_along(call, self._sender(call, self.upstream.request))
         except UpstreamAnswerBroken as broken:
-            # Generated and billed, but not received: its prompt is counted, its output at
-            # the most it could have been (the request's ceiling times its choices, when
-            # it has one; under a hard budget it is charged its hold).
             outcome.target, outcome.attempts = broken.target, broken.attempts
-            usage = self.usage.estimate(self._answered(call, broken.target, str))
-            ceiling = call.endpoint.output_ceiling(call.body)
-            usage.completion_tokens = (ceiling or 0) * call.endpoint.choices(call.body)
-            outcome.usage = usage
-            outcome.unseen_output = True
+            outcome.usage = self._at_most(call, broken.target)
             raise
         outcome.attempts = reply.attempts
         if reply.status >= 400:
@@ -78,8 +72,12 @@ class Forward:
                 target.deployment.name,
                 scrub=self._scrubber(call),
             )
-        answer = parse_object(reply.body)
-        call.endpoint.check_answer(answer)
+        try:
+            answer = parse_object(reply.body)
+            call.endpoint.check_answer(call.body, answer)
+        except UpstreamInvalidResponse:
+            outcome.usage = self._billed_unread(call, target, reply.body)
+            raise
         answered = self._answered(call, target, lambda: call.endpoint.answer_text(answer))
         outcome.usage = self.usage.check(call.endpoint.usage_of(answer), answered)
         served = answer.get("model")
@@ -92,6 +90,27 @@ class Forward:
         if call.protection is not None and call.protection.restore_answer(answer):
             body = orjson.dumps(answer)
         return Reply(body, _headers(target, reply.attempts, reply, outcome))
+
+    def _at_most(self, call: Call, target: Target) -> TokenUsage:
+        """An answer generated and billed but not received: its prompt counted, its output
+        at the most it could have been (the request's ceiling times its choices, when it
+        has one; under a hard budget it is charged its hold)."""
+        usage = self.usage.estimate(self._answered(call, target, str))
+        ceiling = call.endpoint.output_ceiling(call.body)
+        usage.completion_tokens = (ceiling or 0) * call.endpoint.choices(call.body)
+        call.outcome.unseen_output = True
+        return usage
+
+    def _billed_unread(self, call: Call, target: Target, body: bytes) -> TokenUsage:
+        """An answer received but not one the caller can be given (not JSON, or without
+        the results asked for): billed all the same, so what its ``usage`` says when that
+        can be taken, else as an answer not received."""
+        try:
+            reported = call.endpoint.usage_of(orjson.loads(body))
+        except (orjson.JSONDecodeError, AttributeError):
+            return self._at_most(call, target)
+        usage = self.usage.check(reported, self._answered(call, target, str))
+        return self._at_most(call, target) if usage.corrected is not None else usage
 
     async def _open_stream(self, call: Call) -> StreamReply:
         form = call.endpoint.stream
