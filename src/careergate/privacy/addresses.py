@@ -103,7 +103,10 @@ _CONTINENTAL_STREET = (
     rf"(?:[ \t]*[-/][ \t]*\d{{1,4}})?\b(?:[ \t]+\d{{1,4}}\b)?{_TRAILING_UNITS}"
     rf"|\b\d{{1,4}}(?:[ \t]?bis)?,?[ \t]+{_TYPE_FIRST}[ \t]+(?:(?:de|du|des|la|le|les|del|de la|di|"
     r"della|da|do|dos)[ \t]+)?[\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+){0,3}"
-    r"|\b[^\W\d_]+(?:-[^\W\d_]+)*-?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
+    # The look ahead for a number after the word spares the search of every ending at
+    # every letter of the words that have none (most words).
+    r"|\b(?=[^\W\d_][\w.-]*[ \t]*\d)[^\W\d_]+(?:-[^\W\d_]+)*-?"
+    r"(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
     r"laan|straat|gracht|baan|plein|kade|singel|dreef|vej|gade|gatan|gata|vägen|väg|torget|"
     r"torg|gränd|stigen|stig|backen|leden|allén|veien|vegen|gate|tie|katu)[ \t]*\d{1,4}[a-z]?"
     r"(?:/\d{1,4})?\b"

@@ -27,7 +27,7 @@ _LABELS = (
     r"cccd|cmnd|t\.?c\.?\s+kimlik\s+no|tc\s+kimlik|kimlik\s+no"
 )
 _LABELLED = re.compile(
-    rf"(?:\b(?i:{_LABELS})|주민등록번호|身份证号(?:码)?|マイナンバー|個人番号)"
+    rf"(?:\b(?=\w)(?i:{_LABELS})|주민등록번호|身份证号(?:码)?|マイナンバー|個人番号)"
     r"(?:\s+(?i:number|no\.?|#))?\s*[:：#]?\s*"
     r"(?P<id>[A-Z0-9](?:[A-Z0-9]|[ .-](?=[A-Z0-9])){5,22})(?![\w-])"
 )

@@ -229,7 +229,8 @@ _NAME_FIELD_LABELS = (
 )
 """Labels of a person's name itself (not of a role: "Manager: Maven" may be a tool)."""
 _LABELS = (
-    rf"(?i:\b(?:{_NAME_FIELD_LABELS}|last\s+name|surname|family\s+name"
+    # "(?=\w)": a word's start, not its end, where each label would be tried in vain.
+    rf"(?i:\b(?=\w)(?:{_NAME_FIELD_LABELS}|last\s+name|surname|family\s+name"
     r"|nombre\s+completo|apellidos?|nom\s+complet|nome\s+completo|cognome"
     r"|naam|achternaam|nachname|imię\s+i\s+nazwisko|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
@@ -324,7 +325,7 @@ PEOPLE: tuple[Pattern, ...] = (
     ),
     Pattern(
         _PERSON,
-        re.compile(rf"(?:{_CLOSING})[,!.]?[ \t]*\n[ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
+        re.compile(rf"\b(?:{_CLOSING})[,!.]?[ \t]*\n[ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
         span=name_span,
         group="name",
         priority=_PRIORITY,
