@@ -3,6 +3,7 @@ form (what is kept) and a stream (what a caller may ask for)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from careergate.endpoints.spec import CacheForm, Json, StreamAssembler
@@ -12,6 +13,9 @@ class ChatCache(CacheForm):
     ignored: ClassVar[frozenset[str]] = frozenset(
         {"stream", "stream_options", "user", "metadata", "store", "service_tier"}
     )
+    echoed: ClassVar[Mapping[str, Any]] = {"metadata": None}
+    """A completion the upstream ``store``s repeats its request's ``metadata``; nothing
+    else of who asked (``user`` is not repeated) and no stream chunk repeats it."""
 
     def normalised(self, body: Json, model: str) -> Json:
         """Every parameter that changes the answer (messages, sampling, tools,

@@ -5,7 +5,7 @@ stream (its last event carries it whole)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import orjson
@@ -28,6 +28,17 @@ class ResponsesCache(CacheForm):
     )
     """``store`` stays in the key: a kept answer's id must be one the upstream keeps
     when the caller asked it to (a later ``previous_response_id`` refers to it)."""
+    echoed: ClassVar[Mapping[str, Any]] = {
+        "metadata": {},
+        "user": None,
+        "safety_identifier": None,
+        "prompt_cache_key": None,
+    }
+    """The response object repeats who asked and their labels. ``prompt_cache_key`` is
+    in the key, so the same on a hit; named so that the answer stays the caller's should
+    it leave the key. The others the response repeats (``previous_response_id``,
+    ``instructions``, ``store``, sampling, tools...) are in the key; ``service_tier`` is
+    the tier that served the answer, not a repeat of the request's."""
 
     def normalised(self, body: Json, model: str) -> Json:
         normal = {k: v for k, v in body.items() if k not in self.ignored}

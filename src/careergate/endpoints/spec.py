@@ -7,9 +7,10 @@ that leaves out its name, path or text parameter fails when its class is defined
 
 from __future__ import annotations
 
+import copy
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import orjson
@@ -140,6 +141,9 @@ class CacheForm(ABC):
 
     ignored: ClassVar[frozenset[str]]
     """Parameters that do not change the answer (how it is delivered, who asked)."""
+    echoed: ClassVar[Mapping[str, Any]] = {}
+    """Fields of the answer that repeat the request's own (who asked, the labels they
+    gave), each with the value the API answers when the request sends none."""
 
     @abstractmethod
     def normalised(self, body: Json, model: str) -> Json:
@@ -157,6 +161,25 @@ class CacheForm(ABC):
         """Whether ``answer`` (to the request ``body``) is whole, and so may be kept: one
         the upstream cut short, filtered to nothing or failed would be served again, as
         if it were the answer, for the whole time to live."""
+
+    def answering(self, answer: Json, body: Json) -> bool:
+        """Make a kept ``answer`` say, in each ``echoed`` field it carries, what the
+        request ``body`` being answered sends upstream (the API's value for a field it
+        sends none of), as the upstream would have answered it; whether any changed.
+        Those fields are outside the key, so the answer may have been made for another
+        caller sharing the scope: replayed as it was, it would give them that caller's
+        end user id and labels, and not their own. A field the upstream left out stays
+        out."""
+        changed = False
+        for field, default in self.echoed.items():
+            if field not in answer:
+                continue
+            sent = body.get(field)
+            value = copy.deepcopy(default) if sent is None else sent
+            if answer[field] != value:
+                answer[field] = value
+                changed = True
+        return changed
 
     def key_material(self, body: Json, model: str) -> bytes:
         """The normalised request as canonical JSON (keys sorted)."""

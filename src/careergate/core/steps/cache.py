@@ -1,6 +1,7 @@
 """The response cache's lookup: a request the cache holds the answer to is answered from
-it, with its personal data restored for this request; any other request is passed on,
-with where to keep its answer (``Call.keep``).
+it, as its own (the fields an answer repeats of who asked are this request's) and with
+its personal data restored for it; any other request is passed on, with where to keep
+its answer (``Call.keep``).
 
 Placed after the privacy step: the key is the request as the upstream would see it
 (pseudonymised), and the kept answer is the upstream's, so the cache never holds the
@@ -22,6 +23,7 @@ from careergate.cache.entry import CachedAnswer
 from careergate.cache.response_cache import ResponseCache
 from careergate.core.call import Call, Reply, StreamReply
 from careergate.core.streaming import DONE, sse_event
+from careergate.endpoints.spec import CacheForm, Json
 from careergate.models.snapshots import SnapshotCatalogue
 from careergate.usage.record import TokenUsage
 
@@ -58,37 +60,38 @@ class LookUpCache:
                 if call.tokens_due is not None:
                     await call.tokens_due.answered_from_cache()
                     call.tokens_due = None
-                return self._answer(call, found)
+                return self._answer(call, form, found)
             outcome.cache = MISS
         if plan.store:
             call.keep = partial(cache.keep, plan)
         return None
 
-    def _answer(self, call: Call, found: CachedAnswer) -> Reply | StreamReply:
-        """The kept answer, restored for this request, whole or as a stream."""
+    def _answer(self, call: Call, form: CacheForm, found: CachedAnswer) -> Reply | StreamReply:
+        """The kept answer as this request's: the fields it repeats of its request are
+        this request's (``CacheForm.answering``: it may have been made for another caller
+        of the scope), its personal data restored for it; whole or as a stream. An answer
+        nothing changes is relayed as it was kept, never encoded again."""
         outcome = call.outcome
         outcome.cache, outcome.usage, outcome.cache_saved = HIT, TokenUsage(), found.usage
         outcome.model_served, outcome.target = found.model, None
         headers = {HEADER: HIT, "age": str(int(found.age))}
         protection, body = call.protection, found.body
         restores = protection is not None and protection.placeholders.restorable
-        form = call.endpoint.stream
-        if call.stream and form is not None:
-            answer = orjson.loads(body)
-            if restores:
-                assert protection is not None
-                protection.restore_answer(answer)
-            chunks = form.chunks_of(answer, form.usage_asked(call.body))
-            events = [form.frame(orjson.dumps(chunk), chunk) for chunk in chunks]
-            if form.ends_with_done:
-                events.append(sse_event(DONE))
-            return StreamReply(headers, _replay(events, call.settle), call.settle)
+        stream = call.endpoint.stream if call.stream else None
+        if stream is None and not restores and not form.echoed:
+            return Reply(body, headers)
+        answer: Json = orjson.loads(body)
+        changed = form.answering(answer, call.body)
         if restores:
             assert protection is not None
-            answer = orjson.loads(body)
-            if protection.restore_answer(answer):
-                body = orjson.dumps(answer)
-        return Reply(body, headers)
+            changed = protection.restore_answer(answer) or changed
+        if stream is not None:
+            chunks = stream.chunks_of(answer, stream.usage_asked(call.body))
+            events = [stream.frame(orjson.dumps(chunk), chunk) for chunk in chunks]
+            if stream.ends_with_done:
+                events.append(sse_event(DONE))
+            return StreamReply(headers, _replay(events, call.settle), call.settle)
+        return Reply(orjson.dumps(answer) if changed else body, headers)
 
 
 async def _replay(events: list[bytes], settle: Callable[[], None]) -> AsyncIterator[bytes]:
