@@ -250,10 +250,12 @@ def interleaved_rounds(
 
 @dataclass
 class Memory:
-    """Resident memory (MiB) of a gateway's worker and of its record process."""
+    """Resident memory (MiB) of a gateway's worker, of its record process and of its
+    name model's process (none until the model is first needed)."""
 
     worker: float
     records: float
+    names: float = 0.0
 
 
 def vm_rss_mib(pid: int) -> float:
@@ -280,13 +282,16 @@ def children(pid: int) -> list[int]:
 def memory_of(pid: int) -> Memory:
     """The worker is ``careergate serve`` itself (one worker: uvicorn serves in the
     process it was started in); its record process is the child running
-    ``careergate.records.child``."""
-    records = 0.0
+    ``careergate.records.child``, its name model's the one running
+    ``careergate.privacy.name_model``."""
+    records = names = 0.0
     for child in children(pid):
         command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
         if b"careergate.records.child" in command:
             records += vm_rss_mib(child)
-    return Memory(vm_rss_mib(pid), records)
+        if b"careergate.privacy.name_model" in command:
+            names += vm_rss_mib(child)
+    return Memory(vm_rss_mib(pid), records, names)
 
 
 def start_floor(
@@ -454,16 +459,18 @@ def throughput_rows(results: dict[tuple[str, int], list[Measurement]]) -> list[s
 
 
 def memory_rows(memory: dict[str, list[Memory]]) -> list[str]:
-    """Each gateway's worker and record process resident memory, warm and at the end."""
+    """Each gateway's worker, record process and name model's process resident memory,
+    warm and at the end."""
     rows = [
         "| gateway | worker MiB after warm-up | after the rounds "
-        "| record process MiB after warm-up | after the rounds |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| record process MiB after warm-up | after the rounds "
+        "| name model's process MiB after warm-up | after the rounds |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, (warm, end) in ((n, (m[0], m[-1])) for n, m in memory.items()):
         rows.append(
             f"| {GATEWAYS[name]} | {warm.worker:.0f} | {end.worker:.0f} "
-            f"| {warm.records:.0f} | {end.records:.0f} |"
+            f"| {warm.records:.0f} | {end.records:.0f} | {warm.names:.0f} | {end.names:.0f} |"
         )
     return rows
 
@@ -490,7 +497,7 @@ def render(
     memory: dict[str, list[Memory]],
     args: argparse.Namespace,
 ) -> str:
-    worker = memory["gateway"][0].worker
+    warm = memory["gateway"][0]
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return "\n".join(
         [
@@ -516,14 +523,15 @@ def render(
             "",
             "Resident memory (`VmRSS` from `/proc`) of each gateway's worker process and, "
             "apart, of its record process (the child that writes usage records and audit "
-            "entries):",
+            "entries) and of its name model's process (the child that finds names):",
             "",
             *memory_rows(memory),
             "",
             "Default configuration: "
             + "; ".join(verdicts(results))
-            + f"; worker **{worker:.0f} MiB** "
-            "resident after warm-up (goal < 250).",
+            + f"; worker **{warm.worker:.0f} MiB** resident after warm-up (goal < 250), "
+            f"its name model's process {warm.names:.0f} MiB and record process "
+            f"{warm.records:.0f} MiB apart.",
             "",
         ]
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -664,3 +666,45 @@ def test_a_named_person_is_found_as_written_without_their_letters_accents_or_cas
     found = sorted(text[f.start : f.end] for f in findings)
     expected = ["LUKASZ OVREBO", "Lukasz", "Ovrebo", "Dorde Santic", "Đorđe", "Santc"]
     assert found == sorted([*expected, "van de Ven", "Le", "あすか"])
+
+
+def _name_model_processes() -> list[int]:
+    """This process's children that run the name model."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if parent == os.getpid() and b"careergate.privacy.name_model" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_the_name_model_reads_in_a_process_of_its_own_started_again_when_it_dies() -> None:
+    """The model runs in a child process, not in the gateway's: killed (out of memory,
+    an operator), it is started again and the read it took down is read again; closed,
+    it ends. Texts read from two event loops one after the other are both answered."""
+    others = set(_name_model_processes())  # other tests' finders
+    finder = NameFinder(cache_size=1)
+    detector = PiiDetector(finder)
+
+    def ours() -> set[int]:
+        return set(_name_model_processes()) - others
+
+    def names(text: str) -> list[str]:
+        found = asyncio.run(detector.detect([text], Subject()))[0]
+        return [text[f.start : f.end] for f in found if f.kind is PiiKind.PERSON]
+
+    assert names("Jordan Ellis leads the payments team.") == ["Jordan Ellis"]
+    [first] = ours()
+    os.kill(first, signal.SIGKILL)
+    os.waitpid(first, 0)
+    assert names("Maurycy Drynda joined us in May.") == ["Maurycy Drynda"]
+    [second] = ours()
+    assert second != first
+    finder.close()
+    assert ours() == set()

