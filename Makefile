@@ -1,5 +1,5 @@
 # careergate: every task of the project, run from a local virtual environment.
-PYTHON ?= $(shell command -v python3.12 || command -v python3)
+PYTHON ?= $(shell command -v python3.12 || command -v python3.13 || command -v python3 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

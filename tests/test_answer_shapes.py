@@ -406,3 +406,48 @@ def test_an_answer_with_fewer_embeddings_than_inputs_is_a_502_and_still_metered(
     assert "1 embeddings for the 2 asked" in caught.value.message
     row = gateway.usage_record(caught.value.response.headers["x-request-id"])
     assert (row.prompt_tokens, row.completion_tokens) == (4, 0)
+
+
+def test_an_answer_without_the_choices_asked_for_is_not_sent_again_by_the_sdk(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    """The upstream bills what it answered: the 502 tells the SDK (retrying by default)
+    not to send it again."""
+    gateway, upstream = scripted
+    one = completion({"role": "assistant", "content": "ok"})
+    upstream.answers.extend([one, one, one])
+    sent = len(upstream.bodies)
+    with pytest.raises(openai.InternalServerError) as caught:
+        gateway.client(max_retries=2).chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], n=2
+        )
+    assert caught.value.response.headers["x-should-retry"] == "false"
+    assert len(upstream.bodies) == sent + 1
+    upstream.answers.clear()
+
+
+def test_the_text_received_in_an_answer_without_usage_is_metered(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    """One choice of the two asked for, without usage or an output ceiling: what was
+    received is counted, not nothing."""
+    gateway, upstream = scripted
+    answer = completion({"role": "assistant", "content": " ".join(["experienced"] * 300)})
+    del answer["usage"]
+    upstream.answers.append(answer)
+    with pytest.raises(openai.InternalServerError) as caught:
+        gateway.client().chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], n=2
+        )
+    row = gateway.usage_record(caught.value.response.headers["x-request-id"])
+    assert row.completion_tokens >= 300
+
+
+def test_a_choice_whose_index_is_null_is_an_answer(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    gateway, upstream = scripted
+    answer = completion({"role": "assistant", "content": "ok"})
+    answer["choices"][0]["index"] = None
+    upstream.answers.append(answer)
+    assert ask(gateway).choices[0].message.content == "ok"

@@ -166,8 +166,13 @@ class UpstreamTlsError(UpstreamUnavailable):
 
 
 class UpstreamInvalidResponse(UpstreamError):
+    """The upstream answered, but not an answer the caller can be given (not JSON, not
+    the results asked for). Not retried, for ``UpstreamAnswerBroken``'s reason: the
+    upstream bills what it answered."""
+
     status = 502
     default_code = "upstream_invalid_response"
+    retryable = False
 
 
 class DeadlineExceeded(GatewayError):

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import TypeVar
-
-Value = TypeVar("Value")
 
 
 class Memo[Value]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from careergate.settings import Settings
     from careergate.storage.database import Database
 
-T = TypeVar("T")
 
 err_console = Console(stderr=True, soft_wrap=True)
 

@@ -7,7 +7,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -42,8 +42,6 @@ from careergate.features.model_access import ModelCaller, SdkCaller
 from careergate.features.optimise import ContentOptimiser
 from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import FEATURE, SkillInference, SkillRecommender
-
-T = TypeVar("T")
 
 skills_app = command_group()
 BaseUrl = Annotated[

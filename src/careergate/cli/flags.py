@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 import typer
@@ -24,7 +24,6 @@ import typer
 MAX_USD = Decimal(10) ** 12
 """Above any real budget; what the database's amount columns hold, with nine decimals."""
 USD_DECIMALS = 9
-T = TypeVar("T")
 MAX_DAYS = 36_500.0
 """A hundred years: longer is a mistake, and far longer overflows a date."""
 MAX_INT32 = 2**31 - 1

@@ -6,13 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from careergate.cli.common import err_console
 
-T = TypeVar("T")
 FIRST_LOOK = 0.05
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 keys_app = command_group()
 console = Console()
-T = TypeVar("T")
 
 KeyArgument = Annotated[
     str, typer.Argument(help="The key's id or its listed prefix.", callback=storable)
@@ -73,7 +72,6 @@ OPTION_OF_FIELD = {
     "expires_at": "--expires-in-days",
     "act_for_users": "--act-for-users",
 }
-M = TypeVar("M", bound="KeySpec")
 
 
 def _checked[M: "KeySpec"](model: type[M], **fields: Any) -> M:

@@ -44,12 +44,13 @@ def check_usage(answer: dict[str, Any]) -> None:
 
 def check_results(results: list[Any], asked: int, what: str) -> None:
     """An answer holds one result (a choice, an embedding) for each the request asked
-    for: ``asked`` of them, their ``index`` (where given) each of ``0 .. asked - 1`` once.
+    for: ``asked`` of them, their ``index`` (where given, and not null) each of
+    ``0 .. asked - 1`` once.
     An upstream that answers 200 with fewer has not answered; relayed, the SDK would
     read an empty completion as a success."""
     if len(results) != asked:
         raise invalid_answer(f"{len(results)} {what} for the {asked} asked")
-    indices = [r["index"] for r in results if isinstance(r, dict) and "index" in r]
+    indices = [r["index"] for r in results if isinstance(r, dict) and r.get("index") is not None]
     numbered = all(type(index) is int and 0 <= index < asked for index in indices)
     if not numbered or len(set(indices)) != len(indices):
         raise invalid_answer(f"{what} numbered other than 0 to {asked - 1}")

@@ -17,7 +17,7 @@ query, body) is checked for text no database can keep before a handler sees it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -37,7 +37,6 @@ from careergate.security.labels import SECRET_REFUSED
 from careergate.storage.text import first_unstorable
 
 Handler = Callable[[Runtime, Actor, Request], Awaitable[Any]]
-M = TypeVar("M", bound=BaseModel)
 
 
 class AdminAccess:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TypeVar
 
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_overlaps
@@ -14,7 +13,6 @@ from careergate.privacy.names import NameFinder
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.subject import Subject
 
-T = TypeVar("T")
 Found = tuple[Finding, ...]
 Own = tuple[Found, frozenset[str]]
 """A text's own findings, and the full names of the people among them."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
@@ -15,8 +15,6 @@ from careergate.records.calls import CallRecord, encode_call
 from careergate.records.tables import AuditWriter, CallWriter, UsageWriter, call_dead_letters
 from careergate.storage.database import Database
 from careergate.usage.record import TokenUsage, UsageRecord
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)

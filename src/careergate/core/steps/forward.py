@@ -61,7 +61,7 @@ class Forward:
             reply, target = await self._send_along(call, self._sender(call, self.upstream.request))
         except UpstreamAnswerBroken as broken:
             outcome.target, outcome.attempts = broken.target, broken.attempts
-            outcome.usage = self._at_most(call, broken.target)
+            outcome.usage = self._at_most(call, broken.target, str)
             raise
         outcome.attempts = reply.attempts
         if reply.status >= 400:
@@ -91,13 +91,15 @@ class Forward:
             body = orjson.dumps(answer)
         return Reply(body, _headers(target, reply.attempts, reply, outcome))
 
-    def _at_most(self, call: Call, target: Target) -> TokenUsage:
-        """An answer generated and billed but not received: its prompt counted, its output
-        at the most it could have been (the request's ceiling times its choices, when it
-        has one; under a hard budget it is charged its hold)."""
-        usage = self.usage.estimate(self._answered(call, target, str))
+    def _at_most(self, call: Call, target: Target, received: Callable[[], str]) -> TokenUsage:
+        """An answer generated and billed but not received whole: its prompt counted, its
+        output at the most it could have been (the request's ceiling times its choices,
+        when it has one; under a hard budget it is charged its hold), and never less than
+        the ``received`` text."""
+        usage = self.usage.estimate(self._answered(call, target, received))
         ceiling = call.endpoint.output_ceiling(call.body)
-        usage.completion_tokens = (ceiling or 0) * call.endpoint.choices(call.body)
+        at_most = (ceiling or 0) * call.endpoint.choices(call.body)
+        usage.completion_tokens = max(usage.completion_tokens, at_most)
         call.outcome.unseen_output = True
         return usage
 
@@ -106,11 +108,19 @@ class Forward:
         the results asked for): billed all the same, so what its ``usage`` says when that
         can be taken, else as an answer not received."""
         try:
-            reported = call.endpoint.usage_of(orjson.loads(body))
+            answer = orjson.loads(body)
+            reported = call.endpoint.usage_of(answer)
         except (orjson.JSONDecodeError, AttributeError):
-            return self._at_most(call, target)
-        usage = self.usage.check(reported, self._answered(call, target, str))
-        return self._at_most(call, target) if usage.corrected is not None else usage
+            return self._at_most(call, target, str)
+
+        def received() -> str:  # the answer's text, as far as it can be read
+            try:
+                return call.endpoint.answer_text(answer)
+            except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+                return ""
+
+        usage = self.usage.check(reported, self._answered(call, target, received))
+        return self._at_most(call, target, received) if usage.corrected is not None else usage
 
     async def _open_stream(self, call: Call) -> StreamReply:
         form = call.endpoint.stream
