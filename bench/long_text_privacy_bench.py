@@ -84,7 +84,7 @@ def measure(sizes: list[int]) -> dict[str, list[float]]:
     from careergate.privacy.names import NameFinder
 
     names = NameFinder()
-    names.pipeline()
+    asyncio.run(names.load())
     results = {}
     for size in sizes:
         for layout in LAYOUTS:

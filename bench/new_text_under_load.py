@@ -132,6 +132,10 @@ def summary(latencies: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python", action="append", default=[])
+    parser.add_argument(
+        "--label", action="append", default=[],
+        help="what to call each --python in the report (by default its Python version)",
+    )  # fmt: skip
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=12, help="of each loaded phase")
     parser.add_argument("--quiet-documents", type=int, default=8)
@@ -152,6 +156,7 @@ def main() -> None:
         Gateway(python, work / f"gateway-{n}", upstream_url, logs)
         for n, python in enumerate(interpreters)
     ]
+    labels = args.label or [f"Python {gateway.version}" for gateway in gateways]
     quiet: dict[int, list[float]] = {n: [] for n in range(len(gateways))}
     busy: dict[int, list[Phase]] = {n: [] for n in range(len(gateways))}
     try:
@@ -169,7 +174,7 @@ def main() -> None:
                 phase = loaded(gateway, script, [next(documents) for _ in range(40)], args.seconds)
                 busy[n].append(phase)
                 print(
-                    f"round {round_ + 1}: Python {gateway.version}: quiet {summary(quiet[n])}; "
+                    f"round {round_ + 1}: {labels[n]}: quiet {summary(quiet[n])}; "
                     f"loaded {summary(phase.latencies)}; {phase.requests_per_second:.0f} req/s",
                     file=sys.stderr,
                 )
@@ -178,16 +183,14 @@ def main() -> None:
         logs.close()
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {args.rounds} rounds")
     print(
-        "| interpreter | quiet: p50 ms | longest ms | documents | loaded: p50 ms | longest ms "
+        "| gateway | alone: p50 ms | longest ms | documents | loaded: p50 ms | longest ms "
         "| documents | short prompts' req/s meanwhile |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for n, gateway in enumerate(gateways):
+    for n in range(len(gateways)):
         during = [value for phase in busy[n] for value in phase.latencies]
         rps = statistics.median(phase.requests_per_second for phase in busy[n])
-        print(
-            f"| Python {gateway.version} | {summary(quiet[n])} | {summary(during)} | {rps:,.0f} |"
-        )
+        print(f"| {labels[n]} | {summary(quiet[n])} | {summary(during)} | {rps:,.0f} |")
     shutil.rmtree(work, ignore_errors=True)
 
 
