@@ -708,3 +708,24 @@ def test_the_name_model_reads_in_a_process_of_its_own_started_again_when_it_dies
     assert second != first
     finder.close()
     assert ours() == set()
+
+
+def test_a_name_model_process_that_stops_answering_is_replaced() -> None:
+    """A model's process that hangs (stopped, stuck) is ended after ``read_seconds`` and
+    the read is answered by a new one, instead of every later read waiting behind it."""
+    others = set(_name_model_processes())
+    finder = NameFinder(cache_size=1, read_seconds=2)
+    detector = PiiDetector(finder)
+
+    def names(text: str) -> list[str]:
+        found = asyncio.run(detector.detect([text], Subject()))[0]
+        return [text[f.start : f.end] for f in found if f.kind is PiiKind.PERSON]
+
+    assert names("Jordan Ellis leads the payments team.") == ["Jordan Ellis"]
+    [stuck] = set(_name_model_processes()) - others
+    os.kill(stuck, signal.SIGSTOP)
+    started = time.monotonic()
+    assert names("Our recruiter, Sarah Connolly, will call you.") == ["Sarah Connolly"]
+    assert time.monotonic() - started >= 2
+    assert set(_name_model_processes()) - others - {stuck}
+    finder.close()

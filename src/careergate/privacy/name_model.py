@@ -26,11 +26,16 @@ import asyncio
 import ctypes
 import subprocess
 import sys
+import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 import orjson
+
+READ_SECONDS = 60.0
+"""A read not answered by then (loading the model included; a read of a turn's text
+takes well under a second) ends the child, which is started again for it once."""
 
 Entity = tuple[int, int, str]
 """``(start, end, label)`` in the text read."""
@@ -84,8 +89,9 @@ class NameModelProcess:
     lock: any event loop can read, and a caller that stops waiting does not cut an
     exchange short."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, read_seconds: float = READ_SECONDS) -> None:
         self._model = model
+        self._read_seconds = read_seconds
         self._child: subprocess.Popen[bytes] | None = None
         self._closed = False
         self._ending: dict[subprocess.Popen[bytes], weakref.finalize[Any, Any]] = {}
@@ -120,11 +126,15 @@ class NameModelProcess:
         child = self._started()
         assert child.stdin is not None
         assert child.stdout is not None
-        child.stdin.write(len(frame).to_bytes(4, "big") + frame)
-        child.stdin.flush()
-        return orjson.loads(
-            _read_exactly(child.stdout, int.from_bytes(_read_exactly(child.stdout, 4), "big"))
-        )
+        stuck = threading.Timer(self._read_seconds, child.kill)  # its answer then reads as an end
+        stuck.start()
+        try:
+            child.stdin.write(len(frame).to_bytes(4, "big") + frame)
+            child.stdin.flush()
+            size = int.from_bytes(_read_exactly(child.stdout, 4), "big")
+            return orjson.loads(_read_exactly(child.stdout, size))
+        finally:
+            stuck.cancel()
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self._closed:

