@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import os
 import subprocess
 import sys
 import threading
@@ -181,9 +182,13 @@ def main() -> None:
     texts on standard input with a frame of their entities, until the input ends."""
     from threadpoolctl import threadpool_limits
 
+    # The frames get standard output to themselves: what a library prints goes to
+    # standard error, never between two frames.
+    sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     nlp = load_pipeline(sys.argv[1])
     threadpool_limits(limits=1, user_api="blas")  # once numpy's BLAS is loaded
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    source = sys.stdin.buffer
     while header := source.read(4):
         texts = orjson.loads(source.read(int.from_bytes(header, "big")))
         frame = orjson.dumps([entities(doc) for doc in nlp.pipe(texts)])
