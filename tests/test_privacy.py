@@ -19,6 +19,7 @@ import pytest
 from careergate.auth.principal import Role
 from careergate.config.deployments import load_gateway_config
 from careergate.endpoints import CHAT
+from careergate.errors import NameModelUnavailable
 from careergate.privacy import PiiKind, PrivacyMode
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
@@ -729,3 +730,12 @@ def test_a_name_model_process_that_stops_answering_is_replaced() -> None:
     assert time.monotonic() - started >= 2
     assert set(_name_model_processes()) - others - {stuck}
     finder.close()
+
+
+def test_a_name_model_that_cannot_start_is_a_clear_503_not_a_request_sent_unread() -> None:
+    finder = NameFinder(model="no_such_model")
+    with pytest.raises(NameModelUnavailable) as caught:
+        asyncio.run(PiiDetector(finder).detect(["Jordan Ellis leads the team."], Subject()))
+    finder.close()
+    assert caught.value.status == 503
+    assert caught.value.code == "privacy_unavailable"

@@ -103,6 +103,18 @@ STORAGE_RETRY_SECONDS = 2.0
 """How soon a caller refused during a storage outage is told to come back."""
 
 
+class NameModelUnavailable(GatewayError):
+    """The privacy step's name model could not read the request's texts (its process
+    would not start, or died twice on them): the request is not sent, since its names
+    could not be looked for. A 503: a model's process that died is started again for
+    the next request."""
+
+    status = 503
+    type = "server_error"
+    default_code = "privacy_unavailable"
+    retryable = True
+
+
 class StorageUnavailable(GatewayError):
     """A store careergate needs for the request (its database, Redis) cannot be reached
     right now. Nothing is wrong with the request and nothing broke in careergate: the

@@ -23,6 +23,7 @@ small (docs/benchmarks.md, "The name model's matrix products").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import os
 import subprocess
@@ -33,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 import orjson
+
+from careergate.errors import NameModelUnavailable
 
 READ_SECONDS = 60.0
 """A read not answered by then (loading the model included; a read of a turn's text
@@ -104,9 +107,18 @@ class NameModelProcess:
         await self.read([])
 
     async def read(self, texts: list[str]) -> list[list[Entity]]:
-        """The entities of each text."""
+        """The entities of each text; ``NameModelUnavailable`` if the model's process
+        could not read them."""
         loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(self._exchanges, self._exchange, orjson.dumps(texts))
+        try:
+            answer = await loop.run_in_executor(
+                self._exchanges, self._exchange, orjson.dumps(texts)
+            )
+        except (OSError, EOFError) as failed:
+            raise NameModelUnavailable(
+                "Personal data could not be looked for in this request, so it was not "
+                "sent: the name model is not available. Try again shortly."
+            ) from failed
         return [[(start, end, label) for start, end, label in found] for found in answer]
 
     def close(self) -> None:
@@ -164,7 +176,8 @@ def _end(child: subprocess.Popen[bytes]) -> None:
     child.wait()
     for pipe in (child.stdin, child.stdout):
         if pipe is not None:
-            pipe.close()
+            with contextlib.suppress(OSError):  # a frame half written to a dead child
+                pipe.close()
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:
@@ -186,7 +199,10 @@ def main() -> None:
     # standard error, never between two frames.
     sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    nlp = load_pipeline(sys.argv[1])
+    try:
+        nlp = load_pipeline(sys.argv[1])
+    except (OSError, ImportError, ValueError) as failed:  # spaCy's "can't find model" is one
+        sys.exit(f"careergate: the name model {sys.argv[1]!r} could not be loaded: {failed}")
     threadpool_limits(limits=1, user_api="blas")  # once numpy's BLAS is loaded
     source = sys.stdin.buffer
     while header := source.read(4):
