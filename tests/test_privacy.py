@@ -702,6 +702,7 @@ def test_the_name_model_reads_in_a_process_of_its_own_started_again_when_it_dies
 
     assert names("Jordan Ellis leads the payments team.") == ["Jordan Ellis"]
     [first] = ours()
+    assert os.getsid(first) != os.getsid(0)  # a Ctrl-C to the gateway's group misses it
     os.kill(first, signal.SIGKILL)
     os.waitpid(first, 0)
     assert names("Maurycy Drynda joined us in May.") == ["Maurycy Drynda"]
@@ -733,9 +734,29 @@ def test_a_name_model_process_that_stops_answering_is_replaced() -> None:
 
 
 def test_a_name_model_that_cannot_start_is_a_clear_503_not_a_request_sent_unread() -> None:
+    """...and the requests right after it are told at once, not each made to wait for a
+    model's process that will not start either."""
     finder = NameFinder(model="no_such_model")
+    detector = PiiDetector(finder, memo_entries=1)
     with pytest.raises(NameModelUnavailable) as caught:
-        asyncio.run(PiiDetector(finder).detect(["Jordan Ellis leads the team."], Subject()))
+        asyncio.run(detector.detect(["Jordan Ellis leads the team."], Subject()))
+    started = time.monotonic()
+    with pytest.raises(NameModelUnavailable):
+        asyncio.run(detector.detect(["Sarah Connolly will call you."], Subject()))
+    assert time.monotonic() - started < 0.5
     finder.close()
     assert caught.value.status == 503
     assert caught.value.code == "privacy_unavailable"
+
+
+def test_the_name_model_process_runs_no_module_of_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module in the directory the gateway was started from, named like one the model
+    imports, is not imported by the model's process in its place."""
+    (tmp_path / "threadpoolctl.py").write_text("raise SystemExit('imported from here')\n")
+    monkeypatch.chdir(tmp_path)
+    finder = NameFinder()
+    found = asyncio.run(PiiDetector(finder).detect(["Jordan Ellis leads the team."], Subject()))
+    finder.close()
+    assert [f.kind for f in found[0]] == [PiiKind.PERSON]

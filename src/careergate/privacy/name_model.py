@@ -26,9 +26,11 @@ import asyncio
 import contextlib
 import ctypes
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
@@ -37,6 +39,9 @@ import orjson
 
 from careergate.errors import NameModelUnavailable
 
+RESTART_SECONDS = 1.0
+"""After a read failed in two children one after the other, reads fail at once for this
+long: a model that cannot load is not loaded again for every request waiting."""
 READ_SECONDS = 60.0
 """A read not answered by then (loading the model included; a read of a turn's text
 takes well under a second) ends the child, which is started again for it once."""
@@ -98,6 +103,7 @@ class NameModelProcess:
         self._read_seconds = read_seconds
         self._child: subprocess.Popen[bytes] | None = None
         self._closed = False
+        self._resting_until = 0.0
         self._ending: dict[subprocess.Popen[bytes], weakref.finalize[Any, Any]] = {}
         self._exchanges = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
 
@@ -128,12 +134,21 @@ class NameModelProcess:
         self._end_child()
 
     def _exchange(self, frame: bytes) -> Any:
+        if time.monotonic() < self._resting_until:
+            raise EOFError("the name model's process failed a moment ago")
         try:
             return self._ask(frame)
         except (BrokenPipeError, EOFError):
             # The child died (killed, out of memory): a new one reads the texts again.
             self._end_child()
+        try:
             return self._ask(frame)
+        except (BrokenPipeError, EOFError):
+            # Twice: the reads that follow fail at once for a while rather than each
+            # waiting for a child that may not start either.
+            self._end_child()
+            self._resting_until = time.monotonic() + RESTART_SECONDS
+            raise
 
     def _ask(self, frame: bytes) -> Any:
         child = self._started()
@@ -156,9 +171,12 @@ class NameModelProcess:
             self._end_child()  # it died between reads
         if self._child is None:
             # This interpreter and this module; the model is the code's or the config's.
+            # "-P": no module of the working directory comes first on its path. A session of
+            # its own: a terminal's Ctrl-C or a stop sent to the worker's process group
+            # does not reach it; it ends when the worker hangs up.
             self._child = subprocess.Popen(  # noqa: S603  # nosec B603
-                [sys.executable, "-m", __name__, self._model],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                [sys.executable, "-P", "-m", __name__, self._model],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
             )  # fmt: skip
             # Ended with its reader, if nobody closes the reader.
             self._ending[self._child] = weakref.finalize(self, _end, self._child)
@@ -195,10 +213,13 @@ def main() -> None:
     texts on standard input with a frame of their entities, until the input ends."""
     from threadpoolctl import threadpool_limits
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker's end is its end
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # The frames get standard output to themselves: what a library prints goes to
-    # standard error, never between two frames.
+    # standard error (or nowhere, if the worker has none), never between two frames.
     sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    errors = sys.stderr.fileno() if sys.stderr is not None else os.open(os.devnull, os.O_WRONLY)
+    os.dup2(errors, sys.stdout.fileno())
     try:
         nlp = load_pipeline(sys.argv[1])
     except (OSError, ImportError, ValueError) as failed:  # spaCy's "can't find model" is one
