@@ -27,7 +27,7 @@ import contextlib
 import ctypes
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404
 import sys
 import threading
 import time
