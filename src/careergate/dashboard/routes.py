@@ -33,7 +33,7 @@ from careergate.dashboard.cookies import (
     set_cookie,
 )
 from careergate.dashboard.pages import PAGES, Page
-from careergate.errors import GatewayError
+from careergate.errors import AuthenticationFailed, GatewayError, PermissionDenied
 from careergate.runtime import Runtime
 
 FORM_LIMIT = 8192
@@ -127,8 +127,10 @@ class DashboardRoutes:
             return PlainTextResponse("The form was not a logout form.", status_code=400)
         try:
             session = await runtime.sessions.resume(request.cookies.get(SESSION_COOKIE))
-        except GatewayError:
+        except (AuthenticationFailed, PermissionDenied):
             session = None  # over already: forgetting the cookie is all there is to do
+        # Any other error (the database out of reach) is the answer: a logout not
+        # recorded must not look like one, or a copy of the cookie stays good.
         if session is not None:
             try:
                 runtime.sessions.check_csrf(session, form.get(CSRF_FIELD))
