@@ -8,8 +8,9 @@ conversation that sends a resume of about 250 words (a name, an email, a phone n
 with every turn, as a chat client resends its history. wrk drives each target at
 concurrency 1 and 32 in interleaved rounds, so that the machine's noise falls on all
 alike; each figure is the median round, with the rounds' spread. The gateways' resident
-memory (the worker and its record process apart) is read from ``/proc`` after the
-warm-up and after the rounds. Run: ``make bench`` (``python bench/proxy_bench.py --help``).
+memory (the worker, its record process and its name model's process apart) is read
+from ``/proc`` after the warm-up and after the rounds. Run: ``make bench``
+(``python bench/proxy_bench.py --help``).
 """
 
 from __future__ import annotations
@@ -393,7 +394,7 @@ def _stat(pid: int) -> list[str]:
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time a process and its children (the gateway's record
-    process) have used so far (Linux)."""
+    process and name model's process) have used so far (Linux)."""
     ticks = 0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -517,7 +518,8 @@ def render(
             "*resume*, a conversation (system, user with a resume excerpt of about 250 "
             "words with a name, an email and a phone number, the assistant's reply, a "
             "follow-up) sent again and again as a chat client resends its history. CPU is "
-            "the server's user and system time per request, its record process included.",
+            "the server's user and system time per request, its children (the record "
+            "process, the name model's process) included.",
             "",
             *throughput_rows(results),
             "",

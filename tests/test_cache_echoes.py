@@ -148,15 +148,16 @@ def test_a_chat_completion_served_to_another_team_member_repeats_their_own_metad
     gateway, upstream = shared_cache
     alice, bob = (gateway.client(gateway.create_key(team="careers")) for _ in range(2))
 
+    request: dict[str, Any] = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Three questions for a rigger"}],
+        "temperature": 0,
+        "store": True,
+        "extra_headers": {"x-careergate-feature": "team-notes"},
+    }
+
     def ask(client: openai.OpenAI, **options: Any) -> Any:
-        return client.chat.completions.with_raw_response.create(
-            model="gpt-4o-mini",
-            messages=[{"role": "user", "content": "Three questions for a rigger"}],
-            temperature=0,
-            store=True,
-            extra_headers={"x-careergate-feature": "team-notes"},
-            **options,
-        )
+        return client.chat.completions.with_raw_response.create(**request, **options)
 
     answer = completion({"role": "assistant", "content": "Loads? Slings? Signals?"})
     upstream.answers.append({**answer, "metadata": {"ticket": "A-1"}})
@@ -170,13 +171,7 @@ def test_a_chat_completion_served_to_another_team_member_repeats_their_own_metad
         assert again.parse().choices[0].message.content == "Loads? Slings? Signals?"
 
     with bob.chat.completions.with_streaming_response.create(
-        model="gpt-4o-mini",
-        messages=[{"role": "user", "content": "Three questions for a rigger"}],
-        temperature=0,
-        store=True,
-        metadata={"ticket": "B-2"},
-        stream=True,
-        extra_headers={"x-careergate-feature": "team-notes"},
+        **request, metadata={"ticket": "B-2"}, stream=True
     ) as streamed:
         assert streamed.headers[CACHE] == "hit"
         assert "A-1" not in streamed.read().decode()

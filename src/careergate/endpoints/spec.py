@@ -162,6 +162,14 @@ class CacheForm(ABC):
         the upstream cut short, filtered to nothing or failed would be served again, as
         if it were the answer, for the whole time to live."""
 
+    def may_echo(self, kept: bytes) -> bool:
+        """Whether a kept answer's bytes may hold an ``echoed`` field: most answers carry
+        none, and need not be read to be answered again. A ``\\u`` escape may spell a
+        field's name, so an answer holding one is read."""
+        if not self.echoed:
+            return False
+        return b"\\u" in kept or any(b'"%s"' % f.encode() in kept for f in self.echoed)
+
     def answering(self, answer: Json, body: Json) -> bool:
         """Make a kept ``answer`` say, in each ``echoed`` field it carries, what the
         request ``body`` being answered sends upstream (the API's value for a field it

@@ -104,7 +104,8 @@ class NameModelProcess:
         self._child: subprocess.Popen[bytes] | None = None
         self._closed = False
         self._resting_until = 0.0
-        self._ending: dict[subprocess.Popen[bytes], weakref.finalize[Any, Any]] = {}
+        self._ending: weakref.finalize[Any, Any] | None = None
+        """Ends the child: when the reader is closed, or collected without being closed."""
         self._exchanges = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
 
     async def load(self) -> None:
@@ -178,14 +179,13 @@ class NameModelProcess:
                 [sys.executable, "-P", "-m", __name__, self._model],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
             )  # fmt: skip
-            # Ended with its reader, if nobody closes the reader.
-            self._ending[self._child] = weakref.finalize(self, _end, self._child)
+            self._ending = weakref.finalize(self, _end, self._child)
         return self._child
 
     def _end_child(self) -> None:
-        child, self._child = self._child, None
-        if child is not None:
-            self._ending.pop(child)()
+        ending, self._child, self._ending = self._ending, None, None
+        if ending is not None:
+            ending()
 
 
 def _end(child: subprocess.Popen[bytes]) -> None:

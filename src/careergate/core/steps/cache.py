@@ -78,7 +78,7 @@ class LookUpCache:
         protection, body = call.protection, found.body
         restores = protection is not None and protection.placeholders.restorable
         stream = call.endpoint.stream if call.stream else None
-        if stream is None and not restores and not form.echoed:
+        if stream is None and not restores and not form.may_echo(body):
             return Reply(body, headers)
         answer: Json = orjson.loads(body)
         changed = form.answering(answer, call.body)

@@ -74,9 +74,13 @@ class Forward:
             )
         try:
             answer = parse_object(reply.body)
+        except UpstreamInvalidResponse:
+            outcome.usage = self._at_most(call, target, str)
+            raise
+        try:
             call.endpoint.check_answer(call.body, answer)
         except UpstreamInvalidResponse:
-            outcome.usage = self._billed_unread(call, target, reply.body)
+            outcome.usage = self._billed_unread(call, target, answer)
             raise
         answered = self._answered(call, target, lambda: call.endpoint.answer_text(answer))
         outcome.usage = self.usage.check(call.endpoint.usage_of(answer), answered)
@@ -103,15 +107,11 @@ class Forward:
         call.outcome.unseen_output = True
         return usage
 
-    def _billed_unread(self, call: Call, target: Target, body: bytes) -> TokenUsage:
-        """An answer received but not one the caller can be given (not JSON, or without
-        the results asked for): billed all the same, so what its ``usage`` says when that
-        can be taken, else as an answer not received."""
-        try:
-            answer = orjson.loads(body)
-            reported = call.endpoint.usage_of(answer)
-        except (orjson.JSONDecodeError, AttributeError):
-            return self._at_most(call, target, str)
+    def _billed_unread(self, call: Call, target: Target, answer: Json) -> TokenUsage:
+        """An answer received but not one the caller can be given (without the results
+        asked for): billed all the same, so what its ``usage`` says when that can be
+        taken, else as an answer not received whole (an answer that is not a JSON object
+        is one such)."""
 
         def received() -> str:  # the answer's text, as far as it can be read
             try:
@@ -119,7 +119,8 @@ class Forward:
             except (AttributeError, IndexError, KeyError, TypeError, ValueError):
                 return ""
 
-        usage = self.usage.check(reported, self._answered(call, target, received))
+        answered = self._answered(call, target, received)
+        usage = self.usage.check(call.endpoint.usage_of(answer), answered)
         return self._at_most(call, target, received) if usage.corrected is not None else usage
 
     async def _open_stream(self, call: Call) -> StreamReply:
