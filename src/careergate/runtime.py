@@ -79,7 +79,7 @@ from careergate.core.steps import (
 )
 from careergate.core.stored_responses import StoredResponses
 from careergate.core.worst_cost import WorstCost
-from careergate.errors import NotFound
+from careergate.errors import NameModelUnavailable, NotFound
 from careergate.features.service import FeatureService
 from careergate.governance.retention import purge_forever
 from careergate.models.aliases import AliasTable, configured
@@ -698,7 +698,12 @@ async def _privacy_shield(
     if names is not None:
         stack.callback(names.close)
         if policy.may_apply:
-            await names.load()
+            try:
+                await names.load()
+            except NameModelUnavailable:
+                # Serve all the same: what needs no name model works, a request that
+                # does is refused (503, nothing sent), and /readyz fails until it loads.
+                log.error("privacy: the name model could not be loaded; /readyz fails until it is")
     return PrivacyShield(policy, PiiDetector(names), SubjectDirectory(sealed))
 
 

@@ -41,9 +41,10 @@ class OperationsRoutes:
         return json_response({"status": "ok"}, new_request_id())
 
     async def readyz(self, request: Request) -> Response:
-        """Ready: not shutting down, the database answers and at least one deployment is
-        not failing. A draining process fails it first, so that the orchestrator stops
-        sending it requests before it stops accepting them (``http/drain.py``)."""
+        """Ready: not shutting down, the database answers, the name model reads (where it
+        is used) and at least one deployment is not failing. A draining process fails it
+        first, so that the orchestrator stops sending it requests before it stops
+        accepting them (``http/drain.py``)."""
         runtime = self.runtimes.get()
         problems: list[str] = []
         if self.drain.draining:
@@ -52,6 +53,9 @@ class OperationsRoutes:
             await runtime.database.ping()
         except Exception as exc:  # any failure means not ready; the reason is the class
             problems.append(f"database: {type(exc).__name__}")
+        names = runtime.privacy.detector.names
+        if names is not None and (problem := await names.problem()) is not None:
+            problems.append(f"privacy: {problem}")
         states = runtime.health.all()
         if not any(h.state is not BreakerState.OPEN for h in states):
             problems.append("upstreams: every deployment's breaker is open")

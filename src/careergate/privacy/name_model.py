@@ -107,6 +107,8 @@ class NameModelProcess:
         self._ending: weakref.finalize[Any, Any] | None = None
         """Ends the child: when the reader is closed, or collected without being closed."""
         self._exchanges = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
+        self.failing = False
+        """Whether the last read failed: the model is not there to read the next one."""
 
     async def load(self) -> None:
         """Start the process and load the model (about a second), ahead of the first
@@ -122,10 +124,12 @@ class NameModelProcess:
                 self._exchanges, self._exchange, orjson.dumps(texts)
             )
         except (OSError, EOFError) as failed:
+            self.failing = True
             raise NameModelUnavailable(
                 "Personal data could not be looked for in this request, so it was not "
                 "sent: the name model is not available. Try again shortly."
             ) from failed
+        self.failing = False
         return [[(start, end, label) for start, end, label in found] for found in answer]
 
     def close(self) -> None:

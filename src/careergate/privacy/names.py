@@ -11,6 +11,7 @@ message needs the model.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from careergate.errors import NameModelUnavailable
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.name_model import READ_SECONDS, Entity, NameModelProcess, load_pipeline
@@ -137,6 +139,15 @@ class NameFinder:
     async def load(self) -> None:
         """Start the model's process (about a second), ahead of the first request."""
         await self._process.load()
+
+    async def problem(self) -> str | None:
+        """Why the model could not read a text now, or ``None``: a model that failed
+        its last read is tried again here (``/readyz``), so a gateway whose model came
+        back is ready again before a request has to find out."""
+        if self._process.failing:
+            with contextlib.suppress(NameModelUnavailable):
+                await self._process.load()
+        return "the name model is not available" if self._process.failing else None
 
     def pipeline(self) -> Any:
         """The spaCy pipeline as the finder runs it, loaded in the calling process: for
