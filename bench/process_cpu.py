@@ -23,9 +23,12 @@ class CpuClock:
 
 
 def _on_cpu_ns(pid: int) -> int:
-    """Nanoseconds process ``pid`` has run (its main thread: the model's process reads
-    on it), from the scheduler's ``/proc/PID/schedstat``."""
-    try:
-        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
-    except (OSError, ValueError):
-        return 0  # ended
+    """Nanoseconds process ``pid`` has run, all its threads counted (numpy may start
+    some), from the scheduler's ``/proc/PID/task/TID/schedstat``."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError):
+            continue  # the thread or the process ended
+    return total

@@ -22,9 +22,6 @@ class Admission:
         self.default_timeout = default_timeout
         self.scanner = scanner
         self._shapes = RememberedShapes(scanner, entries=1024)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        """The loop the gateway runs on, known from its first request: on Python 3.11
-        ``asyncio.get_running_loop()`` makes a ``getpid`` system call each time."""
 
     async def admit(self, incoming: Incoming, outcome: Outcome) -> Call:
         """The call for ``incoming``, noting in ``outcome`` whom and what it is for as
@@ -53,8 +50,7 @@ class Admission:
         timeout = self.default_timeout
         if incoming.timeout is not None and 0 < incoming.timeout < timeout:
             timeout = incoming.timeout
-        loop = self._loop or self._bind()
-        deadline = loop.time() + timeout
+        deadline = asyncio.get_running_loop().time() + timeout
         call = Call(incoming.endpoint, principal, body, raw, deadline, user, feature, outcome)
         call.credentials = tuple(s for s in (incoming.secret, incoming.user_token) if s)
         call.cache_control = incoming.cache_control
@@ -82,10 +78,6 @@ class Admission:
                 code="secret_refused",
             )
         return value
-
-    def _bind(self) -> asyncio.AbstractEventLoop:
-        self._loop = asyncio.get_running_loop()
-        return self._loop
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -101,7 +101,6 @@ class CancelOnDisconnect:
                 return
 
     async def __aenter__(self) -> CancelOnDisconnect:
-        # Given the loop, no asyncio.get_running_loop(): a system call on Python 3.11.
         loop = self._loop = self._loop or asyncio.get_running_loop()
         self._task = asyncio.current_task(loop)
         self._watchlist.add(self, loop)

@@ -2,10 +2,7 @@
 
 ``asyncio.timeout_at`` does the same job at about 1.7 times the cost per use
 (``bench/deadline_bench.py``); this does only what the upstream client needs (a timer that
-cancels the task, and telling that cancellation apart from any other). Given the
-loop, it also skips ``asyncio.get_running_loop()``, which on Python 3.11 makes a
-``getpid`` system call each time (measured at several per cent of the gateway's time on
-these machines).
+cancels the task, and telling that cancellation apart from any other).
 """
 
 from __future__ import annotations

@@ -224,8 +224,6 @@ class Forward:
         """Send along the route (``failover``); note where the request ended up."""
         route, outcome = call.route, call.outcome
         assert route is not None, "the call is routed before it is forwarded"
-        # The client's loop, known since it started: on Python 3.11
-        # ``asyncio.get_running_loop()`` makes a ``getpid`` system call each time.
         loop = self.upstream.loop or asyncio.get_running_loop()
         served = await self.failover.run(route, call.deadline, loop, send)
         target = served.target
