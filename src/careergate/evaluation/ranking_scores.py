@@ -1,5 +1,6 @@
 """Job matching scored against graded relevance: nDCG@10 (gains 2^grade - 1) and MRR
-of the first strongly relevant posting (grade 2), averaged over the profiles.
+of the first strongly relevant posting (grade 2), averaged over the profiles that have
+such postings (a profile written for skill extraction may have none).
 
 Next to the matcher's own answer, each split is ranked by plain BM25, by the ESCO-label
 baseline (BM25 and the share of the posting's ESCO skills the profile shows, half and
@@ -77,7 +78,7 @@ async def score_matching(
     ``embedder``, the fallback re-ranked by embeddings too (whether or not the matcher
     itself re-ranks)."""
     candidates = [Candidate(pid, segments) for pid, segments in split.postings.items()]
-    ours: list[tuple[float, float]] = []
+    ours: list[tuple[float | None, float | None]] = []
     degraded = False
     for profile, query in split.profiles.items():
         report = await matcher.match(
@@ -146,16 +147,23 @@ def _esco_labels(esco: Taxonomy, query: list[Segment], candidates: list[Candidat
     return [pid for _, pid in sorted(scored, key=lambda p: (-p[0], p[1]))]
 
 
-def _ranking(order: list[str], grades: dict[str, int]) -> tuple[float, float]:
+def _ranking(order: list[str], grades: dict[str, int]) -> tuple[float | None, float | None]:
+    """nDCG@10 and the reciprocal rank of the first grade-2 posting; ``None`` for a
+    measure the profile cannot define (no posting relevant to it, none of grade 2), as
+    trec_eval leaves such a query out rather than counting it as a failure."""
     gains = [grades[pid] for pid in order[:10]]
     dcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
     ideal = sorted(grades.values(), reverse=True)[:10]
     idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
     first = next((i for i, pid in enumerate(order) if grades[pid] == 2), None)
-    return (dcg / idcg if idcg else 0.0), (1 / (first + 1) if first is not None else 0.0)
+    reciprocal = 1 / (first + 1) if first is not None else None
+    return (dcg / idcg if idcg else None), reciprocal
 
 
-def _mean(values: list[tuple[float, float]]) -> RankingScores:
+def _mean(values: list[tuple[float | None, float | None]]) -> RankingScores:
+    ndcg = [v[0] for v in values if v[0] is not None]
+    reciprocal = [v[1] for v in values if v[1] is not None]
     return RankingScores(
-        sum(v[0] for v in values) / len(values), sum(v[1] for v in values) / len(values)
+        sum(ndcg) / len(ndcg) if ndcg else 0.0,
+        sum(reciprocal) / len(reciprocal) if reciprocal else 0.0,
     )

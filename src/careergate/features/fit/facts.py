@@ -31,7 +31,12 @@ from careergate.features.fit.place import Gazetteer, Place, insists_on_rights, p
 
 _MUST = re.compile(r"\b(?:required|essential|must|need|needed)\b", re.I)
 _NOT_TITLE = frozenset(
-    "band m w d f x h the of and for in at a an nights days".split()  # noqa: SIM905 - a word list reads better as text
+    # Grammar, gender marks ("(m/w/d)"), shifts and terms of employment: adverts put
+    # them in titles ("Qualified Dental Nurse - Full Time") and they say nothing of the
+    # line of work.
+    """band m w d f x h the of and for in at a an nights days night day shift shifts full
+    part time permanent temporary temp contract fixed term locum hybrid remote qualified
+    immediate start urgent""".split()  # noqa: SIM905 - a word list reads better as text
 )
 _ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
 _OPTIONAL = re.compile(
@@ -149,19 +154,30 @@ class FactReader:
 
 
 def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> float:
-    """The best share of the posting title's words that one of the person's titles has,
-    each word weighed (``weights``; 1 for a word not given)."""
+    """How alike the posting's title and the closest of the person's titles are: the
+    harmonic mean of the share of the posting title's words the person's title has and
+    the share of the person's title's words the posting's has, each word weighed
+    (``weights``; a word no posting's title has weighs as the rarest). Both ways, so
+    that "Site Engineer" is not taken for all of "Site Reliability Engineer"."""
     wanted = posting.titles[0] if posting.titles else frozenset()
-    total = sum(weights.get(w, 1.0) for w in wanted)
+    unseen = max(weights.values(), default=1.0)
+
+    def weight(word: str) -> float:
+        return weights.get(word, unseen)
+
+    total = sum(map(weight, wanted))
     if not total:
         return 0.0
-    return max(
-        (
-            sum(weights.get(w, 1.0) for w in wanted if any(_same_word(w, o) for o in title)) / total
-            for title in profile.titles
-        ),
-        default=0.0,
-    )
+    best = 0.0
+    for title in profile.titles:
+        own = sum(map(weight, title))
+        if not own:
+            continue
+        covered = sum(weight(w) for w in wanted if any(_same_word(w, o) for o in title)) / total
+        shown = sum(weight(o) for o in title if any(_same_word(w, o) for w in wanted)) / own
+        if covered and shown:
+            best = max(best, 2 * covered * shown / (covered + shown))
+    return best
 
 
 def _same_word(one: str, other: str) -> bool:

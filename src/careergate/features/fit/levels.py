@@ -107,10 +107,18 @@ def level_fit(posting: Seniority, profile: Seniority) -> float:
 
 
 def _years_worked(segments: list[Segment], today: date) -> float:
-    """The years covered by the jobs' dates, overlaps counted once."""
+    """The years covered by the jobs' dates, overlaps counted once; years as an
+    apprentice, trainee or intern are training, not experience of the trade."""
+    training = {
+        s.field.split(".")[0]
+        for s in segments
+        if s.field.startswith("work[") and s.field.endswith(".position") and level_in(s.text) == 0
+    }
     starts: dict[str, float] = {}
     ends: dict[str, float] = {}
     for segment in segments:
+        if segment.field.split(".")[0] in training:
+            continue
         if segment.field.startswith("work[") and segment.field.endswith("Date"):
             job = segment.field.split(".")[0]
             when = _when(segment.text)
