@@ -5,8 +5,9 @@ languages fit, and a short explanation.
 Fallback (always computed): relevance is a weighted mean of three signals, each from 0
 to 1: BM25 over the candidates' text with the other document as the query (``bm25s``,
 normalised to the best candidate), the share of the posting's skills the profile shows
-(the ones its qualifications require count double), and how many of the posting
-title's words one of the person's job titles has. It is then multiplied by the fits of
+(the ones its qualifications require count double), and how alike the posting's title
+and the closest of the person's job titles are (``fit.facts.title_fit``). It is then
+multiplied by the fits of
 ``fit/``: seniority, required licences and certificates, place and right to work, and
 required languages; a job a person cannot take sinks below the ones they can, and still
 above jobs of another line of work. Each part can be turned off (``Ranking``): the
