@@ -547,6 +547,22 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("PERSON", "Aishani"),
     },
     "Financial Controller, Nichols LLC (2019–2020), Leeds": set(),
+    # Names that the text's own addresses spell, whatever the layout.
+    "急ぎのご用件は、採用担当のAlida Wende（alida.wende@web.de）まで": {
+        ("PERSON", "Alida Wende"),
+        ("EMAIL", "alida.wende@web.de"),
+    },
+    "To: Autumn Wise\nI came across your site (https://autumnwise.dev).": {
+        ("PERSON", "Autumn Wise"),
+        ("LINK", "https://autumnwise.dev"),
+    },
+    "Apply via https://www.redhat.com/jobs at Red Hat.": {  # a firm's host names the firm
+        ("LINK", "https://www.redhat.com/jobs")
+    },
+    "Titular: Cuenta Nómina\nIBAN pendiente. WENDE, Alida <wende.alida7@gmx.de>": {
+        ("PERSON", "WENDE, Alida"),
+        ("EMAIL", "wende.alida7@gmx.de"),
+    },
     "Ana Ruiz\nQA Lead\n22/213, Bir Chowk, Katihar\n9023.6110\nana.ruiz@example.org": {
         ("PERSON", "Ana Ruiz"),
         ("ADDRESS", "22/213, Bir Chowk"),
@@ -607,6 +623,7 @@ WORK_PROSE = [  # work prose without personal data, each once taken for some by 
     "Yêu cầu: Tiếng Anh Thương Mại",
     "Standup   09:30\nUse @Override, @Input() and @Channel.",
     "Firma: Volkswagen\nTitular: Cuenta Corriente",
+    "Write to sales.team@acme.example: the Sales Team answers within a day.",
 ]
 
 

@@ -1,7 +1,7 @@
 """Personal data with a recognisable shape: emails, links, phone numbers, cards and
 national identifiers (``identifiers.py``), dates of birth (``dates.py``), street
-addresses and postcodes (``addresses.py``), and names where documents put them
-(``people.py``).
+addresses and postcodes (``addresses.py``), names where documents put them
+(``people.py``) and names their own addresses spell (``handles.py``).
 
 Each pattern is a compiled regular expression, with a check where the shape alone says
 too little (a checksum, a phone number's digit count). They run in microseconds, which
@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from careergate.privacy.addresses import ADDRESSES, near_streets, postcode_lines
 from careergate.privacy.dates import DATES
 from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.handles import names_in_handles
 from careergate.privacy.identifiers import IDENTIFIERS
 from careergate.privacy.people import PEOPLE
 from careergate.privacy.shape import PATTERN_PRIORITY, Pattern, run
@@ -127,11 +128,13 @@ def _clues(text: str) -> frozenset[str]:
 
 
 def find_patterns(text: str) -> Iterator[Finding]:
-    """Every shape-recognisable finding in ``text`` (overlaps are resolved later), and
-    the postcodes near its street addresses."""
+    """Every shape-recognisable finding in ``text`` (overlaps are resolved later), the
+    postcodes near its street addresses, and the names its own addresses spell."""
     clues = _clues(text)
     found = list(run(PATTERNS, text, clues))
     yield from found
+    if "@" in clues or "link" in clues:
+        yield from names_in_handles(text)
     yield from near_streets(text, found)
     if "digit" in clues:
         yield from postcode_lines(text)
