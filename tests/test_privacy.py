@@ -547,6 +547,13 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("PERSON", "Aishani"),
     },
     "Financial Controller, Nichols LLC (2019–2020), Leeds": set(),
+    # Honorifics and signatures of other languages.
+    "Si certifica di aver visitato il/la Sig./Sig.ra LUCA BIANCHI, nato/a a Roma.": {
+        ("PERSON", "LUCA BIANCHI")
+    },
+    "Firmado: Elena Ruiz": {("PERSON", "Elena Ruiz")},
+    "Geachte mevrouw van der Berg,\nDank voor uw brief.": {("PERSON", "van der Berg")},
+    "Beste Jan,\nhier is het rooster.": {("PERSON", "Jan")},
     # Names that the text's own addresses spell, whatever the layout.
     "急ぎのご用件は、採用担当のAlida Wende（alida.wende@web.de）まで": {
         ("PERSON", "Alida Wende"),
@@ -624,6 +631,7 @@ WORK_PROSE = [  # work prose without personal data, each once taken for some by 
     "Standup   09:30\nUse @Override, @Input() and @Channel.",
     "Firma: Volkswagen\nTitular: Cuenta Corriente",
     "Write to sales.team@acme.example: the Sales Team answers within a day.",
+    "Sehr geehrte Damen und Herren,\nanbei meine Unterlagen.\nLiebe Grüße",
 ]
 
 

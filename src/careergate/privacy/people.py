@@ -235,14 +235,17 @@ _LABELS = (
     r"|naam|achternaam|nachname|imię\s+i\s+nazwisko|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
     r"|account\s+holder|employee|candidate|applicant|emergency\s+contact|contact\s+person"
-    r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor))\s*[:：]"
+    r"|reference|referee|signed|signature|firmado|firmada|firmato|firmata|assinado|assinada"
+    r"|signé|signée|unterzeichnet|manager|recruiter|interviewer|mentor))\s*[:：]"
     r"|이름\s*[:：]?|성명\s*[:：]?|姓名\s*[:：]?|氏名\s*[:：]?"
 )
 _NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_FIELD_LABELS}))\s*[:：][ \t]*$")
 _GREETING = (
     r"(?i:dear|hi|hello|hey|hola|olá|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
     r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|(?-i:anh/chị|anh|chị|ông|bà)|"
-    r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
+    r"herr|frau|signor|signora|sig\.?/sig\.?ra|sig\.?ra|sigg?|monsieur|madame|señor|señora|"
+    r"estimad[oa]|querid[oa]|prezad[oa]|geachte|beste|liebe[rs]?|sehr\s+geehrte[rs]?|"
+    r"mevrouw|mevr|meneer|heer|dhr)\.?,?"
 )
 _INTRO = (
     r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
