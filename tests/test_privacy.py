@@ -632,6 +632,9 @@ WORK_PROSE = [  # work prose without personal data, each once taken for some by 
     "Firma: Volkswagen\nTitular: Cuenta Corriente",
     "Write to sales.team@acme.example: the Sales Team answers within a day.",
     "Sehr geehrte Damen und Herren,\nanbei meine Unterlagen.\nLiebe Grüße",
+    "Liebe Kolleginnen und Kollegen, Beste Wensen voor het nieuwe jaar!",
+    "Geachte heer, Graag stuur ik u mijn cv.",
+    "Estimado Cliente: le informamos. Sig. Direttore, la presente. Firmato: Il Direttore",
 ]
 
 

@@ -243,10 +243,14 @@ _NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_FIELD_LABELS}))\s*[:：][ \t]
 _GREETING = (
     r"(?i:dear|hi|hello|hey|hola|olá|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
     r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|(?-i:anh/chị|anh|chị|ông|bà)|"
-    r"herr|frau|signor|signora|sig\.?/sig\.?ra|sig\.?ra|sigg?|monsieur|madame|señor|señora|"
-    r"estimad[oa]|querid[oa]|prezad[oa]|geachte|beste|liebe[rs]?|sehr\s+geehrte[rs]?|"
-    r"mevrouw|mevr|meneer|heer|dhr)\.?,?"
+    r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
 )
+_FORM_OF_ADDRESS = (
+    r"(?i:sig\.?/sig\.?ra|sig\.?ra|sigg?|estimad[oa]|querid[oa]|prezad[oa]|geachte|beste|"
+    r"liebe[rs]?|sehr\s+geehrte[rs]?|mevrouw|mevr|meneer|heer|dhr)\.?"
+)
+"""Greetings and honorifics of other languages, which put no comma before the name: after
+one ("Geachte heer, Graag…") the next sentence starts."""
 _INTRO = (
     r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
     r"signed|(?:everyone\s+|they\s+|friends\s+)?calls?\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
@@ -320,7 +324,8 @@ PEOPLE: tuple[Pattern, ...] = (
     Pattern(
         _PERSON,
         re.compile(
-            rf"(?<![\w-])(?:{_GREETING}[ \t]+)?(?:{_GREETING}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"
+            rf"(?<![\w-])(?:(?:{_GREETING}|{_FORM_OF_ADDRESS})[ \t]+)?"
+            rf"(?:{_GREETING}|{_FORM_OF_ADDRESS}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"
         ),
         span=name_span,
         group="name",
