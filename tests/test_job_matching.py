@@ -343,3 +343,48 @@ def test_a_posting_requires_only_the_languages_it_does_not_offer_as_choices_or_w
     assert fits["either"] == fits["wish"] == 1.0
     assert fits["german"] < 1.0
     assert [m["id"] for m in report["matches"]][-1] == "german"
+
+
+def test_titles_are_compared_both_ways_and_a_trainees_years_are_not_experience(
+    gateway: RunningGateway,
+) -> None:
+    """A site reliability engineer is not a site engineer; a night porter's own job comes
+    first though "Night" and "Porter" say little alone; a dental nurse whose first two
+    years were a traineeship fits the qualified post better than the lead's."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    here = {"city": "Leeds", "countryCode": "GB"}
+
+    def person(*jobs: tuple[str, str, str | None]) -> dict[str, Any]:
+        work = [
+            {"position": p, "startDate": s, **({"endDate": e} if e else {})} for p, s, e in jobs
+        ]
+        return {"basics": {"label": jobs[0][0], "location": here}, "work": work}
+
+    def posting(posting_id: str, title: str, experience: str = "Mid-level") -> dict[str, Any]:
+        job = {"title": title, "location": here, "experience": experience, "description": title}
+        return {"id": posting_id, "job": job}
+
+    def order(resume: dict[str, Any], jobs: list[dict[str, Any]]) -> list[str]:
+        status, report = match(gateway, {"resume": resume, "jobs": jobs})
+        assert status == 200
+        return [m["id"] for m in report["matches"]]
+
+    sre = person(("Site Reliability Engineer", "2019-01", None))
+    assert (
+        order(
+            sre,
+            [posting("site", "Site Engineer"), posting("sre", "SRE - Site Reliability Engineer")],
+        )[0]
+        == "sre"
+    )
+    porter = person(("Night Porter", "2022-01", None), ("Kitchen Porter", "2019-01", "2021-12"))
+    jobs = [posting("kitchen", "Kitchen Porter"), posting("night", "Night Porter")]
+    assert order(porter, jobs)[0] == "night"
+    nurse = person(
+        ("Dental Nurse", "2022-01", None), ("Trainee Dental Nurse", "2020-01", "2021-12")
+    )
+    jobs = [
+        posting("lead", "Lead Dental Nurse", "Senior"),
+        posting("qualified", "Qualified Dental Nurse - Full Time"),
+    ]
+    assert order(nurse, jobs)[0] == "qualified"

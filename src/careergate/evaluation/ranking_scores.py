@@ -52,11 +52,16 @@ class MatchingScores:
     matcher has them)."""
     methods: dict[str, RankingScores]
     degraded: bool
+    profiles: tuple[int, int, int] = (0, 0, 0)
+    """The split's profiles, those with a relevant posting (nDCG@10's) and those with a
+    grade-2 posting (MRR's)."""
 
     def to_json(self) -> dict[str, Any]:
         bm25 = self.methods["bm25"]
+        total, relevant, strong = self.profiles
         return {
             **self.ours.to_json(),
+            "profiles": {"all": total, "ndcg@10": relevant, "mrr": strong},
             "methods": {name: scores.to_json() for name, scores in self.methods.items()},
             "above_bm25": self.ours.ndcg_at_10 > bm25.ndcg_at_10,
             "goals_met": self.ours.ndcg_at_10 >= NDCG_GOAL
@@ -96,7 +101,13 @@ async def score_matching(
         )
         for name, rank in rankers.items()
     }
-    return MatchingScores(_mean(ours), methods, degraded)
+    grades = split.grades.values()
+    profiles = (
+        len(split.grades),
+        sum(1 for g in grades if any(g.values())),
+        sum(1 for g in grades if 2 in g.values()),
+    )
+    return MatchingScores(_mean(ours), methods, degraded, profiles)
 
 
 def _rankers(matcher: JobMatcher, ablations: bool, embedder: Embedder | None) -> dict[str, Ranker]:

@@ -53,8 +53,9 @@ def load_split(name: str, lookup: Callable[[str], Skill | None]) -> Split:
     profiles = {pid: resume_segments(doc) for pid, doc in documents["profiles"].items()}
     postings = {pid: job_segments(doc) for pid, doc in documents["postings"].items()}
     listed = _load(f"{name}/grades.yaml")["grades"]
+    _check_grades(name, listed, profiles, postings)
     grades = {
-        profile: {posting: int(listed.get(profile, {}).get(posting, 0)) for posting in postings}
+        profile: {posting: int((listed[profile] or {}).get(posting, 0)) for posting in postings}
         for profile in profiles
     }
     everything = {**profiles, **postings}
@@ -72,6 +73,22 @@ def load_split(name: str, lookup: Callable[[str], Skill | None]) -> Split:
                 )
             )
     return Split(name, profiles, postings, grades, items)
+
+
+def _check_grades(
+    name: str, listed: dict[str, Any], profiles: dict[str, Any], postings: dict[str, Any]
+) -> None:
+    """Every profile graded (``{}`` says that no posting is relevant to it) and every
+    grade of a known profile and posting: a profile left out or misspelt would drop out
+    of the measures silently."""
+    ungraded = sorted(set(profiles) - set(listed))
+    unknown = sorted(set(listed) - set(profiles)) + sorted(
+        {posting for graded in listed.values() for posting in graded or {}} - set(postings)
+    )
+    if ungraded or unknown:
+        raise ValueError(
+            f"{name}/grades.yaml: profiles without grades {ungraded}, unknown ids {unknown}"
+        )
 
 
 def _resolved(gold: str, lookup: Callable[[str], Skill | None]) -> frozenset[str]:

@@ -60,17 +60,6 @@ def _worth_matching(key: tuple[str, ...], label: str, preferred: tuple[str, ...]
     return len(preferred) == 1 and preferred[0][:5] == word[:5]
 
 
-def _shared_alternatives(skills: list[Skill]) -> frozenset[tuple[str, ...]]:
-    """One-word alternative labels that several skills share: ESCO names four skills "ICT"
-    (computer technology, in-circuit test and two kinds of hardware testing), so the
-    word alone cannot say which is meant, and it is not matched."""
-    owners: dict[tuple[str, ...], set[str]] = {}
-    for skill in skills:
-        for label in _variants(list(skill.alt_labels)):
-            owners.setdefault(normalise(label), set()).add(skill.id)
-    return frozenset(key for key, ids in owners.items() if len(ids) > 1 and len(key) == 1)
-
-
 class Taxonomy:
     def __init__(self, skills: list[Skill]) -> None:
         self.skills = {skill.id: skill for skill in skills}
@@ -78,7 +67,6 @@ class Taxonomy:
         self._by_label = {normalise(skill.label): skill for skill in skills}
         """Every preferred label, matched or not ("English" is a skill, though too common a
         word to match without context)."""
-        shared = _shared_alternatives(skills)
         # Every preferred label before any alternative one: "project management" is a
         # skill of its own before it is another skill's alias.
         for preferred_pass in (True, False):
@@ -88,8 +76,6 @@ class Taxonomy:
                 for label in _variants(labels):
                     key = normalise(label)
                     if not key or not _worth_matching(key, label, preferred):
-                        continue
-                    if not preferred_pass and key in shared:
                         continue
                     exact = label if len(key) == 1 and label.isupper() else ""
                     self.index.add(key, skill, label, exact)  # "IT" is not "it"

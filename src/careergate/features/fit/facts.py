@@ -33,10 +33,11 @@ _MUST = re.compile(r"\b(?:required|essential|must|need|needed)\b", re.I)
 _NOT_TITLE = frozenset(
     # Grammar, gender marks ("(m/w/d)"), shifts and terms of employment: adverts put
     # them in titles ("Qualified Dental Nurse - Full Time") and they say nothing of the
-    # line of work.
-    """band m w d f x h the of and for in at a an nights days night day shift shifts full
-    part time permanent temporary temp contract fixed term locum hybrid remote qualified
-    immediate start urgent""".split()  # noqa: SIM905 - a word list reads better as text
+    # line of work. ("Night" and "Contract" stay: a Night Porter's and a Contract
+    # Manager's titles have little else.)
+    """band m w d f x h the of and for in at a an nights days full part time permanent
+    temporary temp fixed term locum hybrid remote qualified immediate start
+    urgent""".split()  # noqa: SIM905 - a word list reads better as text
 )
 _ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
 _OPTIONAL = re.compile(
@@ -46,6 +47,8 @@ _OPTIONAL = re.compile(
 )
 """Words that make what a sentence names wished for, not required."""
 _ALTERNATIVE = re.compile(r"\bor\b", re.I)
+_QUALIFIED = re.compile(r"\s[-–—|]\s|[,(]")
+"""Where a title's qualifier starts: a dash or bar between spaces, a comma, a bracket."""
 _SENTENCE_END = re.compile(r"[.;!?\n]")
 
 
@@ -56,6 +59,9 @@ class Facts:
     must: frozenset[str] = frozenset()
     """The skills a posting requires (named among its qualifications, or as required)."""
     titles: tuple[frozenset[str], ...] = ()
+    title_cores: tuple[frozenset[str], ...] = ()
+    """A person's titles before what qualifies them ("Software Engineer" of "Software
+    Engineer - Payments Platform Team"), in the order of ``titles``."""
     seniority: Seniority = field(default_factory=lambda: Seniority(None, 0.0))
     credentials: frozenset[str] = frozenset()
     place: Place | None = None
@@ -142,6 +148,7 @@ class FactReader:
         return Facts(
             skills={f.skill.uri: f.skill.label for f in found},
             titles=tuple(_title_words(t) for t in titles),
+            title_cores=tuple(_title_words(_QUALIFIED.split(t, maxsplit=1)[0]) for t in titles),
             seniority=profile_seniority(segments, self.today),
             credentials=frozenset(self.credentials.held(segments)),
             place=home,
@@ -156,9 +163,11 @@ class FactReader:
 def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> float:
     """How alike the posting's title and the closest of the person's titles are: the
     harmonic mean of the share of the posting title's words the person's title has and
-    the share of the person's title's words the posting's has, each word weighed
-    (``weights``; a word no posting's title has weighs as the rarest). Both ways, so
-    that "Site Engineer" is not taken for all of "Site Reliability Engineer"."""
+    the share of the person's title's words (before its qualifier) the posting's has,
+    each word weighed (``weights``; a word no posting's title has weighs as the rarest).
+    Both ways, so that "Site Engineer" is not taken for all of "Site Reliability
+    Engineer"; a person's "- Payments Platform Team" is where they did the job, not
+    another job."""
     wanted = posting.titles[0] if posting.titles else frozenset()
     unseen = max(weights.values(), default=1.0)
 
@@ -169,12 +178,12 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
     if not total:
         return 0.0
     best = 0.0
-    for title in profile.titles:
-        own = sum(map(weight, title))
+    for title, core in zip(profile.titles, profile.title_cores or profile.titles, strict=True):
+        own = sum(map(weight, core))
         if not own:
             continue
         covered = sum(weight(w) for w in wanted if any(_same_word(w, o) for o in title)) / total
-        shown = sum(weight(o) for o in title if any(_same_word(w, o) for w in wanted)) / own
+        shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in wanted)) / own
         if covered and shown:
             best = max(best, 2 * covered * shown / (covered + shown))
     return best
@@ -189,13 +198,11 @@ def _same_word(one: str, other: str) -> bool:
 
 
 def _title_words(title: str) -> frozenset[str]:
-    """A title's words without level words, numbers and noise, crudely stemmed."""
-    words = set()
-    for word in normalise(title):
-        if word in _NOT_TITLE or word.isdigit() or level_in(word) is not None:
-            continue
-        words.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)
-    return frozenset(words)
+    """A title's words without level words, numbers and noise, crudely stemmed; a title
+    made of nothing else ("Porter", "Supervisor") keeps its words."""
+    every = [w for w in normalise(title) if not w.isdigit()]
+    kept = [w for w in every if w not in _NOT_TITLE and level_in(w) is None] or every
+    return frozenset(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in kept)
 
 
 def _required_languages(found: list[Found], text: dict[str, str]) -> tuple[frozenset[str], ...]:

@@ -112,7 +112,7 @@ def _years_worked(segments: list[Segment], today: date) -> float:
     training = {
         s.field.split(".")[0]
         for s in segments
-        if s.field.startswith("work[") and s.field.endswith(".position") and level_in(s.text) == 0
+        if s.field.startswith("work[") and s.field.endswith(".position") and _training(s.text)
     }
     starts: dict[str, float] = {}
     ends: dict[str, float] = {}
@@ -133,6 +133,18 @@ def _years_worked(segments: list[Segment], today: date) -> float:
             total += end - start
             reach = end
     return total
+
+
+_TRAINING = re.compile(
+    r"(?i)^\W*(?:apprentice|trainee|intern)\b|\b(?:apprentice|trainee|intern)\W*$"
+)
+"""A title whose head is a trainee ("Trainee Dental Nurse", "1st Year Apprentice",
+"Software Engineering Intern"), not one that trains them ("Apprenticeship Coordinator",
+"Lead Apprentice Assessor")."""
+
+
+def _training(title: str) -> bool:
+    return _TRAINING.search(title) is not None
 
 
 def _when(text: str) -> float | None:
