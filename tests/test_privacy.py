@@ -24,6 +24,7 @@ from careergate.errors import NameModelUnavailable
 from careergate.privacy import PiiKind, PrivacyMode
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
+from careergate.privacy.patterns import find_patterns
 from careergate.privacy.placeholders import Placeholders
 from careergate.privacy.policy import PrivacyPolicy
 from careergate.privacy.shield import PrivacyShield, Protection
@@ -551,9 +552,9 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
     "Si certifica di aver visitato il/la Sig./Sig.ra LUCA BIANCHI, nato/a a Roma.": {
         ("PERSON", "LUCA BIANCHI")
     },
-    "Firmado: Elena Ruiz": {("PERSON", "Elena Ruiz")},
     "Geachte mevrouw van der Berg,\nDank voor uw brief.": {("PERSON", "van der Berg")},
     "Beste Jan,\nhier is het rooster.": {("PERSON", "Jan")},
+    "Re: X\n\nSehr geehrte Frau Dr. Müller,\nanbei.": {("PERSON", "Müller")},
     # Names that the text's own addresses spell, whatever the layout.
     "急ぎのご用件は、採用担当のAlida Wende（alida.wende@web.de）まで": {
         ("PERSON", "Alida Wende"),
@@ -634,6 +635,9 @@ WORK_PROSE = [  # work prose without personal data, each once taken for some by 
     "Sehr geehrte Damen und Herren,\nanbei meine Unterlagen.\nLiebe Grüße",
     "Liebe Kolleginnen und Kollegen, Beste Wensen voor het nieuwe jaar!",
     "Geachte heer, Graag stuur ik u mijn cv.",
+    "Betreff: Bewerbung\nIch liebe Herausforderungen und arbeite lieber Remote.",
+    "Sales engineer at SIG Combibloc; chair of SIG Windows.",
+    "Re: offer\nEstimada Empresa:\nPrezado Senhor Diretor,",
     "Estimado Cliente: le informamos. Sig. Direttore, la presente. Firmato: Il Direttore",
 ]
 
@@ -842,3 +846,27 @@ def test_the_name_model_process_runs_no_module_of_the_working_directory(
     found = asyncio.run(PiiDetector(finder).detect(["Jordan Ellis leads the team."], Subject()))
     finder.close()
     assert [f.kind for f in found[0]] == [PiiKind.PERSON]
+
+
+ADDRESS_SPELT = {
+    "Tristan JACQUES\n+33 2 19 10 36 59 – tristan.jacques50@club-internet.fr": ["Tristan JACQUES"],
+    "Doe, Jane <jane.doe+cv@example.org>": ["Doe, Jane"],
+    "Jane Doe\nlinkedin.com/in/jane-doe-b7a2941a6": ["Jane Doe"],
+    "Portfolio\nProjects by Doe Jane, see janedoe.dev": ["Doe Jane"],
+    "Jennifer West <jennifer.west@example.com>": ["Jennifer West"],
+    "Jean-Luc Picard jeanluc.picard@example.fr": ["Jean-Luc Picard"],
+    # Mailboxes, firms, places, projects: no one's name.
+    "Contact our Talent Acquisition team at talent.acquisition@acme.example.": [],
+    "North America sales: north.america@acme.example; San Francisco: sanfrancisco@acme.example": [],
+    "Worked at Deutsche Bank (https://en.wikipedia.org/wiki/Deutsche_Bank)": [],
+    "Goldman Sachs on github.com/goldman-sachs; Google Research, google-research.github.io": [],
+}
+
+
+def test_a_name_the_texts_own_address_spells_is_found_and_a_mailboxs_is_not() -> None:
+    """Through the shapes alone (no name model): the words of a name where an address of
+    the same text is made of them (other rules may find more), and no name at all where
+    the address is a firm's or an office's."""
+    for text, expected in ADDRESS_SPELT.items():
+        found = {text[f.start : f.end] for f in find_patterns(text) if f.kind is PiiKind.PERSON}
+        assert set(expected) <= found if expected else not found, (text, found)

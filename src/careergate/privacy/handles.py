@@ -24,33 +24,36 @@ _PRIORITY = 1
 """Of a name found by its place: an address or an identifier that its words run into
 wins."""
 _LATIN = "A-Za-z\u00c0-\u024f"
+_MARKS = "\u0300-\u036f"
+"""Combining accents: a text in decomposed form writes "é" as "e" and one of them."""
 _LOCAL_PART = re.compile(r"[\w.+-]+$")
 """What an email's ``@`` closes: its local part (a tag after ``+`` is left out)."""
-_WEB_ADDRESSES = (
-    # (a clue without which the pattern cannot match, the pattern: a host and a path)
-    (
-        ("://", "www."),
-        re.compile(r"(?:https?://|\bwww\.)((?:[\w-]+\.)+[a-z]{2,})(/[^\s<>\"')\]]*)?"),
-    ),
-    (
-        (".me", ".dev", ".name", ".page", ".io", ".app"),
-        re.compile(
-            r"\b((?:[\w-]+\.)?[\w-]+\.(?:me|dev|name|page|github\.io|netlify\.app|vercel\.app))\b()"
-        ),
-    ),
-    ((".com/",), re.compile(r"\b((?:linkedin|xing|github|gitlab)\.com)(/[\w/-]+)")),
+_SEPARATED = re.compile(r"[a-z\u00df-\u024f][._-]+[a-z\u00df-\u024f]")
+"""A break between two words of a local part (``jane.doe``): a local part of one run of
+letters (``sanfrancisco@``) is as often an office's as a person's."""
+_OWN_SITE = re.compile(r"(?<![\w.-])(?:www\.)?([\w-]{1,63})\.(?:me|dev|name|page)\b", re.IGNORECASE)
+"""The host of a person's own site (``janedoe.dev``): its name is its owner's. A
+company's host names the company; a project's page (``*.github.io``) names the project."""
+_PROFILE = re.compile(
+    r"\b(?:linkedin\.com/in|xing\.com/profile|medium\.com/@)/?([\w%-]{1,100})", re.IGNORECASE
 )
-"""Web addresses with their scheme or ``www.``, bare hosts of people's own sites, bare
-profile links."""
-_OWN_SITE = re.compile(r"\.(?:me|dev|name|page|github\.io|netlify\.app|vercel\.app)$")
-"""The hosts people name their own sites under (``janedoe.dev``); a company's host
-(``morganstanley.com``) names the company, whose name is no person's."""
-_PATH_BREAK = re.compile(r"[/?#=&]")
+"""A profile link's last part: the sites whose profiles are people's (a code host's are
+also firms' and projects')."""
+_PROFILE_SUFFIX = re.compile(r"(?:-[a-z0-9]*\d[a-z0-9]*)+$")
+"""The suffix a site adds to tell namesakes apart (``jane-doe-3a1``, ``jane-doe-123``)."""
+_MAILBOX_WORDS = frozenset(
+    """talent acquisition press office media relations human resources people global
+    mobility north south east west central america americas europe asia africa pacific
+    emea apac latam nordics benelux dach sales support service services customer
+    team""".split()  # noqa: SIM905 - a word list reads better as text
+)
+"""Words of departments and regions: an address made of two of them is a mailbox's
+(``talent.acquisition@``, ``north.america@``); one may be a surname ("Jennifer West")."""
 _NOT_LETTER = re.compile(r"[^a-z\u00df-\u024f]")
 _MIN_PART = 5
 """Shorter parts ("info", "in", "com") are words, not a name's two words."""
-_WORD = re.compile(rf"[{_LATIN}][{_LATIN}'’-]*")
-_NOT_IN_ADDRESS = str.maketrans("", "", "'’-")
+_WORD = re.compile(rf"[{_LATIN}](?:[{_LATIN}{_MARKS}]|['’-](?=[{_LATIN}]))*")
+_NOT_IN_ADDRESS = str.maketrans(dict.fromkeys([*"'’-", *map(chr, range(0x300, 0x370))]))
 
 
 def names_in_handles(text: str) -> Iterator[Finding]:
@@ -72,28 +75,31 @@ def names_in_handles(text: str) -> Iterator[Finding]:
             continue  # not two words side by side: "Doe, Jane" or "Jane Doe" only
         first = fold(text[start:middle]).translate(_NOT_IN_ADDRESS)
         second = fold(text[after:end]).translate(_NOT_IN_ADDRESS)
-        if (first + second in parts or second + first in parts) and is_name(text[start:end]):
+        if (
+            (first + second in parts or second + first in parts)
+            and not {first, second} <= _MAILBOX_WORDS
+            and is_name(text[start:end])
+        ):
             yield Finding(PiiKind.PERSON, start, end, _PRIORITY)
 
 
 def _address_parts(text: str) -> set[str]:
-    """The parts of ``text``'s addresses that could spell a name: emails' local parts,
-    own sites' first labels, web paths' segments."""
+    """The parts of ``text``'s addresses that could spell a name: emails' local parts
+    made of two words or more, own sites' names, profile links' names."""
     parts = set()
     at = text.find("@")
     while at > 0:
         local = _LOCAL_PART.search(text, max(0, at - 64), at)
         if local is not None:
-            parts.add(_letters(local.group().split("+")[0]))
+            name = fold(local.group().split("+")[0])
+            if _SEPARATED.search(name):
+                parts.add(_letters(name))
         at = text.find("@", at + 1)
-    for clues, pattern in _WEB_ADDRESSES:
-        if not any(clue in text for clue in clues):
-            continue
-        for host, path in pattern.findall(text):
-            host = host.lower().removeprefix("www.")
-            if _OWN_SITE.search(host):
-                parts.add(_letters(host.split(".")[0]))
-            parts.update(_letters(segment) for segment in _PATH_BREAK.split(path))
+    if any(clue in text for clue in (".me", ".dev", ".name", ".page")):
+        parts.update(_letters(host) for host in _OWN_SITE.findall(text))
+    if "/" in text:
+        for profile in _PROFILE.findall(text):
+            parts.add(_letters(_PROFILE_SUFFIX.sub("", fold(profile))))
     return {part for part in parts if len(part) >= _MIN_PART}
 
 

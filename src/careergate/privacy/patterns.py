@@ -80,7 +80,9 @@ def _a_contact_line(match: re.Match[str]) -> bool:
 PATTERNS: tuple[Pattern, ...] = (
     *PEOPLE,
     Pattern(
-        PiiKind.EMAIL, re.compile(r"\b[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"), needs="@"
+        PiiKind.EMAIL,
+        re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"),
+        needs="@",
     ),
     Pattern(
         PiiKind.LINK,
@@ -89,7 +91,7 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|\bwww\.[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]"
             r"|\b(?:linkedin\.com/in|github\.com|gitlab\.com|twitter\.com|x\.com|"
             r"behance\.net|dribbble\.com|medium\.com/@?|xing\.com/profile)/?[\w-]+(?:\.[\w-]+)*"
-            r"|\b[\w-]+\.github\.io\b"
+            r"|(?<![\w-])[\w-]+\.github\.io\b"
         ),
         needs="link",
     ),
@@ -133,8 +135,7 @@ def find_patterns(text: str) -> Iterator[Finding]:
     clues = _clues(text)
     found = list(run(PATTERNS, text, clues))
     yield from found
-    if "@" in clues or "link" in clues:
-        yield from names_in_handles(text)
+    yield from names_in_handles(text)
     yield from near_streets(text, found)
     if "digit" in clues:
         yield from postcode_lines(text)

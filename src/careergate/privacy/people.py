@@ -235,8 +235,7 @@ _LABELS = (
     r"|naam|achternaam|nachname|imię\s+i\s+nazwisko|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
     r"|account\s+holder|employee|candidate|applicant|emergency\s+contact|contact\s+person"
-    r"|reference|referee|signed|signature|firmado|firmada|firmato|firmata|assinado|assinada"
-    r"|signé|signée|unterzeichnet|manager|recruiter|interviewer|mentor))\s*[:：]"
+    r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor))\s*[:：]"
     r"|이름\s*[:：]?|성명\s*[:：]?|姓名\s*[:：]?|氏名\s*[:：]?"
 )
 _NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_FIELD_LABELS}))\s*[:：][ \t]*$")
@@ -245,12 +244,20 @@ _GREETING = (
     r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|(?-i:anh/chị|anh|chị|ông|bà)|"
     r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
 )
-_FORM_OF_ADDRESS = (
-    r"(?i:sig\.?/sig\.?ra|sig\.?ra|sigg?|estimad[oa]|querid[oa]|prezad[oa]|geachte|beste|"
-    r"liebe[rs]?|sehr\s+geehrte[rs]?|mevrouw|mevr|meneer|heer|dhr)\.?"
+_LETTER_OPENING = (
+    r"(?:Geachte|Beste|Liebe[rs]?|Sehr[ \t]+geehrte[rs]?|Estimad[oa]|Querid[oa]|Prezad[oa])"
 )
-"""Greetings and honorifics of other languages, which put no comma before the name: after
-one ("Geachte heer, Graag…") the next sentence starts."""
+"""A letter's first word in other languages, at the start of its line and written with a
+capital: mid-sentence "liebe" is "love" and "beste" "best"."""
+_HONORIFIC = (
+    r"(?:heer|mevrouw|Heer|Mevrouw|Herr|Frau|Dr\.|dr\.|Prof\.|prof\.|Sr\.|Sra\.|"
+    r"[Ss]eñor|[Ss]eñora|[Ss]enhor|[Ss]enhora)"
+)
+_HONORIFIC_BEFORE_NAME = (
+    r"(?:Sig\./Sig\.ra|Sig\.ra|Sig\.|Sigg\.|Dott\.ssa|Dott\.|mevrouw|meneer|heer|mevr\.|dhr\.)"
+)
+"""Italian honorifics with their full stops ("SIG" is a special interest group), and
+Dutch ones, which stand before a name mid-sentence ("of u mevrouw van Dijk…")."""
 _INTRO = (
     r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
     r"signed|(?:everyone\s+|they\s+|friends\s+)?calls?\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
@@ -324,8 +331,20 @@ PEOPLE: tuple[Pattern, ...] = (
     Pattern(
         _PERSON,
         re.compile(
-            rf"(?<![\w-])(?:(?:{_GREETING}|{_FORM_OF_ADDRESS})[ \t]+)?"
-            rf"(?:{_GREETING}|{_FORM_OF_ADDRESS}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"
+            rf"(?<![\w-])(?:{_GREETING}[ \t]+)?(?:{_GREETING}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"
+        ),
+        span=name_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    # A letter opening or an Italian or Dutch honorific, with the titles that may follow, and no
+    # comma before the name: after "Geachte heer," the next sentence starts.
+    Pattern(
+        _PERSON,
+        re.compile(
+            rf"(?:^[ \t]*{_LETTER_OPENING}|(?<![\w-]){_HONORIFIC_BEFORE_NAME})"
+            rf"(?:[ \t]+{_HONORIFIC})*[ \t]+(?P<name>{_NAME})",
+            re.M,
         ),
         span=name_span,
         group="name",
