@@ -105,7 +105,7 @@ _CONTINENTAL_STREET = (
     r"della|da|do|dos)[ \t]+)?[\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+){0,3}"
     # The look ahead for a number after the word spares the search of every ending at
     # every letter of the words that have none (most words).
-    r"|\b(?=[^\W\d_][\w.-]*[ \t]*\d)[^\W\d_]+(?:-[^\W\d_]+)*-?"
+    r"|(?<![\w.-])(?=[^\W\d_][\w.-]*[ \t]*\d)[^\W\d_]+(?:-[^\W\d_]+)*-?"
     r"(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
     r"laan|straat|gracht|baan|plein|kade|singel|dreef|vej|gade|gatan|gata|vägen|väg|torget|"
     r"torg|gränd|stigen|stig|backen|leden|allén|veien|vegen|gate|tie|katu)[ \t]*\d{1,4}[a-z]?"
@@ -114,10 +114,13 @@ _CONTINENTAL_STREET = (
     r"|\b[A-Z][^\W\d_]{3,}(?:pad|steeg|hof)[ \t]*\d{1,4}[a-z]?\b"
 )
 _ASIAN_STREET = (
-    r"(?:[가-힣]+(?:특별자치시|특별시|광역시|자치도|도|시|군|구)[ \t]+){0,3}"
+    # Each alternative starts where its run of letters or digits starts: from inside a
+    # run, the search would read the rest of it again at every character.
+    r"(?<![가-힣0-9])(?:[가-힣]+(?:특별자치시|특별시|광역시|자치도|도|시|군|구)[ \t]+){0,3}"
     r"[가-힣0-9]+(?:로|길|대로|거리)"
     r"[ \t]*\d+(?:-\d+)?(?:[ \t]*\([^)\n]{1,20}\))?"
-    r"|(?:Số[ \t]+)?\d+(?:/\d+)*,?[ \t]+(?i:ngõ|ngách|hẻm|phố|đường|khu)[ \t]+[^,\n]{1,30}"
+    r"|(?<![\d/])(?:Số[ \t]+)?\d+(?:/\d+)*,?[ \t]+(?i:ngõ|ngách|hẻm|phố|đường|khu)"
+    r"[ \t]+[^,\n]{1,30}"
 )
 _CHINESE_STREET = (
     r"[\u4e00-\u9fff]{1,8}(?:街|路|道|巷|弄)[\w\u4e00-\u9fff]{0,6}?(?:\d+号|[A-Za-z]?座)"

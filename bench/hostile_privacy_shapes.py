@@ -1,0 +1,74 @@
+"""What the privacy step's shapes cost on hostile text: long runs of one short unit
+("a-", digits, Hangul, "Sig. ") that make a regular expression read the rest of the
+run again from every character in it, the cost growing with the square of the length.
+
+The shapes (``privacy.patterns.find_patterns``: every pattern, the postcodes near
+streets, the names addresses spell) read each text of a request before anything
+leaves; a text that costs seconds holds its worker for as long. Each unit is repeated
+to ``--sizes`` characters (an address, an email and a number follow, so that every
+pattern has something to find); the best of ``--rounds`` runs is reported, with the
+ratio of the largest size's time to the smallest's: about the ratio of the sizes for a
+cost that grows with the length, its square for one that does not.
+
+Run: ``python bench/hostile_privacy_shapes.py [--sizes 10000,40000] [--rounds 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from careergate.privacy.patterns import find_patterns
+
+UNITS = {
+    "letters and dashes": "a-",
+    "letters": "a",
+    "digits": "1",
+    "digits and dashes": "1-",
+    "digits and spaces": "1 ",
+    "capitalised words": "Ab ",
+    "capitals": "AB ",
+    "name, comma": "Ab, ",
+    "lines": "Ab\n",
+    "dotted": "x.y ",
+    "at signs": "a@",
+    "Hangul": "가",
+    "Hangul and digits": "가1",
+    "Han": "中",
+    "slashes": "1/",
+    "honorifics": "Sig. ",
+    "street words": "via ",
+    "German ways": "Strasse ",
+    "links": "http://a",
+}
+TAIL = " 12 Main Street, jane.doe@example.com, +44 20 7946 0958"
+
+
+def best_seconds(text: str, rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        list(find_patterns(text))
+        best = min(best, time.process_time() - started)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,40000", help="characters, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3)
+    arguments = parser.parse_args()
+    sizes = [int(size) for size in arguments.sizes.split(",")]
+    print("| unit | " + " | ".join(f"{size:,} chars, s" for size in sizes) + " | ratio |")
+    print("| --- | " + " | ".join("---:" for _ in sizes) + " | ---: |")
+    for name, unit in UNITS.items():
+        seconds = [
+            best_seconds(unit * (size // len(unit)) + TAIL, arguments.rounds) for size in sizes
+        ]
+        ratio = seconds[-1] / seconds[0] if seconds[0] else float("nan")
+        cells = " | ".join(f"{value:.3f}" for value in seconds)
+        print(f"| {name} (`{unit!r}`) | {cells} | {ratio:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
