@@ -23,6 +23,7 @@ from careergate.privacy.patterns import find_patterns
 UNITS = {
     "letters and dashes": "a-",
     "letters": "a",
+    "letters and dots": "a.",
     "digits": "1",
     "digits and dashes": "1-",
     "digits and spaces": "1 ",

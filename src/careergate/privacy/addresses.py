@@ -105,7 +105,7 @@ _CONTINENTAL_STREET = (
     r"della|da|do|dos)[ \t]+)?[\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+){0,3}"
     # The look ahead for a number after the word spares the search of every ending at
     # every letter of the words that have none (most words).
-    r"|(?<![\w.-])(?=[^\W\d_][\w.-]*[ \t]*\d)[^\W\d_]+(?:-[^\W\d_]+)*-?"
+    r"|(?<![\w-])(?=[^\W\d_][\w-]*\.?[ \t]*\d)[^\W\d_]+(?:-[^\W\d_]+)*-?"
     r"(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
     r"laan|straat|gracht|baan|plein|kade|singel|dreef|vej|gade|gatan|gata|vägen|väg|torget|"
     r"torg|gränd|stigen|stig|backen|leden|allén|veien|vegen|gate|tie|katu)[ \t]*\d{1,4}[a-z]?"

@@ -28,12 +28,30 @@ _MARKS = "\u0300-\u036f"
 """Combining accents: a text in decomposed form writes "é" as "e" and one of them."""
 _LOCAL_PART = re.compile(r"[\w.+-]+$")
 """What an email's ``@`` closes: its local part (a tag after ``+`` is left out)."""
+_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+_PERSONAL_MAIL = frozenset(
+    """gmail googlemail yahoo ymail rocketmail hotmail outlook live msn icloud me mac aol
+    proton protonmail pm gmx web t-online freenet posteo mailbox libero virgilio tiscali
+    alice tim orange wanadoo free laposte sfr club-internet neuf bbox naver daum hanmail
+    kakao nate qq 163 126 yeah sina sohu foxmail yandex ya mail rambler bk inbox list
+    seznam centrum wp o2 onet interia op zoho fastmail tutanota tuta rediffmail bigpond
+    optusnet iinet shaw rogers sympatico videotron comcast verizon att sbcglobal
+    bellsouth btinternet sky virginmedia ntlworld talktalk blueyonder eircom telenet
+    skynet ziggo kpnmail xs4all hetnet planet chello bluewin hispeed terra telefonica
+    uol bol ig globo sapo netcabo clix otenet abv""".split()  # noqa: SIM905 - a word list reads better as text
+)
+"""The labels of the domains people's own mailboxes are at (``gmail.com``, ``web.de``,
+``libero.it``, ``naver.com``): at a firm's or a school's domain, two words are as often a
+team's or an office's (``open.source@``, ``student.affairs@``) as a person's."""
 _SEPARATED = re.compile(r"[a-z\u00df-\u024f][._-]+[a-z\u00df-\u024f]")
 """A break between two words of a local part (``jane.doe``): a local part of one run of
 letters (``sanfrancisco@``) is as often an office's as a person's."""
-_OWN_SITE = re.compile(r"(?<![\w.-])(?:www\.)?([\w-]{1,63})\.(?:me|dev|name|page)\b", re.IGNORECASE)
-"""The host of a person's own site (``janedoe.dev``): its name is its owner's. A
-company's host names the company; a project's page (``*.github.io``) names the project."""
+_OWN_SITE = re.compile(
+    r"(?<![\w.-])(?:www\.)?([^\W\d_]{1,63})\.(?:me|dev|name|page)\b", re.IGNORECASE
+)
+"""The host of a person's own site (``janedoe.dev``): its name is its owner's, one run of
+letters. A company's host names the company; a project's (``open-source.dev``,
+``*.github.io``) the project."""
 _PROFILE = re.compile(
     r"\b(?:linkedin\.com/in|xing\.com/profile|medium\.com/@)/?([\w%-]{1,100})", re.IGNORECASE
 )
@@ -84,13 +102,18 @@ def names_in_handles(text: str) -> Iterator[Finding]:
 
 
 def _address_parts(text: str) -> set[str]:
-    """The parts of ``text``'s addresses that could spell a name: emails' local parts
-    made of two words or more, own sites' names, profile links' names."""
+    """The parts of ``text``'s addresses that could spell a name: the local parts of two
+    words or more of emails at people's own mail services, own sites' names, profile
+    links' names."""
     parts = set()
     at = text.find("@")
     while at > 0:
         local = _LOCAL_PART.search(text, max(0, at - 64), at)
-        if local is not None:
+        domain = _DOMAIN.match(text, at + 1, at + 256)
+        personal = domain is not None and not _PERSONAL_MAIL.isdisjoint(
+            domain.group().lower().split(".")[:-1]
+        )
+        if local is not None and personal:
             name = fold(local.group().split("+")[0])
             if _SEPARATED.search(name):
                 parts.add(_letters(name))

@@ -119,6 +119,14 @@ def _full_name_span(match: re.Match[str]) -> tuple[int, int] | None:
     return None if any(c.isdigit() for c in rest) else span
 
 
+def _addressed_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """``name_span``, unless the letter opens to no one by name ("Damen und Herren")."""
+    span = name_span(match)
+    if span is None or match.string[span[0] : span[1]].split()[0].casefold() in _ADDRESSEES:
+        return None
+    return span
+
+
 def _labelled(match: re.Match[str]) -> bool:
     """Whether the name follows a form's label for a name ("Nombre: Julia"): then a
     tool's name is a person's, even alone."""
@@ -253,11 +261,13 @@ _HONORIFIC = (
     r"(?:heer|mevrouw|Heer|Mevrouw|Herr|Frau|Dr\.|dr\.|Prof\.|prof\.|Sr\.|Sra\.|"
     r"[Ss]eñor|[Ss]eñora|[Ss]enhor|[Ss]enhora)"
 )
-_HONORIFIC_BEFORE_NAME = (
-    r"(?:Sig\./Sig\.ra|Sig\.ra|Sig\.|Sigg\.|Dott\.ssa|Dott\.|mevrouw|meneer|heer|mevr\.|dhr\.)"
+_HONORIFIC_BEFORE_NAME = r"(?:Sig\./Sig\.ra|Sig\.ra|Sig\.|Sigg\.|Dott\.ssa|Dott\.)"
+"""Italian honorifics, with their full stops ("SIG" is a special interest group)."""
+_ADDRESSEES = frozenset(
+    """damen herren heer mevrouw heren dames""".split()  # noqa: SIM905 - a word list reads better as text
 )
-"""Italian honorifics with their full stops ("SIG" is a special interest group), and
-Dutch ones, which stand before a name mid-sentence ("of u mevrouw van Dijk…")."""
+"""Whom a letter opens to when it names no one ("Sehr geehrte Damen und Herren",
+"Geachte Heer/Mevrouw"); words that are surnames too, so no name's only here."""
 _INTRO = (
     r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
     r"signed|(?:everyone\s+|they\s+|friends\s+)?calls?\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
@@ -337,7 +347,7 @@ PEOPLE: tuple[Pattern, ...] = (
         group="name",
         priority=_PRIORITY,
     ),
-    # A letter opening or an Italian or Dutch honorific, with the titles that may follow, and no
+    # A letter opening or an Italian honorific, with the titles that may follow, and no
     # comma before the name: after "Geachte heer," the next sentence starts.
     Pattern(
         _PERSON,
@@ -346,7 +356,7 @@ PEOPLE: tuple[Pattern, ...] = (
             rf"(?:[ \t]+{_HONORIFIC})*[ \t]+(?P<name>{_NAME})",
             re.M,
         ),
-        span=name_span,
+        span=_addressed_span,
         group="name",
         priority=_PRIORITY,
     ),
