@@ -32,6 +32,15 @@ class ScriptedUpstream:
         self.loopback = LoopbackServer(self._answer)
         self.base_url = f"{self.loopback.url}/v1"
 
+    def deployment(self) -> dict[str, Any]:
+        """A gateway config's deployment "s" of this upstream, for chat and responses."""
+        return {
+            "name": "s",
+            "provider": "openai-compatible",
+            "base_url": self.base_url,
+            "endpoints": ["chat/completions", "responses"],
+        }
+
     def _answer(self, request: Received) -> Reply:
         if request.method == "GET":  # health probes
             return Reply.of_json({"object": "list", "data": []})

@@ -51,14 +51,8 @@ def shared_cache(
     """A gateway sharing a feature's answers globally and another's per team, in front of
     an upstream that answers as each test scripts it."""
     upstream = ScriptedUpstream()
-    deployment = {
-        "name": "s",
-        "provider": "openai-compatible",
-        "base_url": upstream.base_url,
-        "endpoints": ["chat/completions", "responses"],
-    }
     settings = gateway_settings(
-        tmp_path_factory.mktemp("shared-cache"), [deployment], extra_config=CONFIG
+        tmp_path_factory.mktemp("shared-cache"), [upstream.deployment()], extra_config=CONFIG
     )
     for gateway in start_gateway(settings, module_fake):
         yield gateway, upstream

@@ -409,13 +409,7 @@ def scripted_cache(
 ) -> Iterator[tuple[RunningGateway, ScriptedUpstream]]:
     """A caching gateway in front of an upstream that answers as each test scripts it."""
     upstream = ScriptedUpstream()
-    deployment = {
-        "name": "s",
-        "provider": "openai-compatible",
-        "base_url": upstream.base_url,
-        "endpoints": ["chat/completions", "responses"],
-    }
-    settings = gateway_settings(tmp_path_factory.mktemp("scripted-cache"), [deployment])
+    settings = gateway_settings(tmp_path_factory.mktemp("scripted-cache"), [upstream.deployment()])
     for gateway in start_gateway(settings, module_fake):
         yield gateway, upstream
     upstream.loopback.close()

@@ -120,7 +120,7 @@ def _address_parts(text: str) -> set[str]:
         at = text.find("@", at + 1)
     if any(clue in text for clue in (".me", ".dev", ".name", ".page")):
         parts.update(_letters(host) for host in _OWN_SITE.findall(text))
-    if "/" in text:
+    if any(site in text for site in ("linkedin.com/", "xing.com/", "medium.com/")):
         for profile in _PROFILE.findall(text):
             parts.add(_letters(_PROFILE_SUFFIX.sub("", fold(profile))))
     return {part for part in parts if len(part) >= _MIN_PART}
