@@ -47,6 +47,8 @@ READ_SECONDS = 60.0
 takes well under a second) ends the child, which is started again for it once."""
 STUCK_SECONDS = 10.0
 """An exchange running this long is stuck (``NameModelProcess.stuck_for``)."""
+_STUCK_CHECK_SECONDS = 0.5
+"""How often a read waiting for its answer looks whether the exchange under way is stuck."""
 PROBE = "Jane Doe wrote to Ravi Patel."
 """What a load has the model read, so that a model that loads but cannot read is found
 before a request is."""
@@ -123,6 +125,9 @@ class NameModelProcess:
         counts too."""
         self._since: float | None = None
         """When the exchange under way started, if one is."""
+        self._answered = False
+        """Whether the child has answered a read: until then it may be loading the model,
+        which takes longer than a stuck read is given on a busy host."""
 
     async def load(self) -> None:
         """Start the process, load the model (about a second) and have it read a name,
@@ -133,7 +138,9 @@ class NameModelProcess:
     def stuck_for(self) -> float:
         """Seconds the exchange under way has run, once past ``STUCK_SECONDS`` (or half
         ``read_seconds``), else 0: a read in turns takes a second at most, so one that
-        has run this long waits for the watchdog to end a child that does not answer."""
+        has run this long is stuck. Its callers and the reads waiting behind it are
+        refused (``_answer``) while the watchdog waits out ``read_seconds`` to end the
+        child (its first read loads the model)."""
         since = self._since
         ran = 0.0 if since is None else time.monotonic() - since
         return ran if ran > self._stuck_seconds else 0.0
@@ -146,13 +153,29 @@ class NameModelProcess:
             # the watchdog; it is told at once instead.
             raise NameModelUnavailable(_UNAVAILABLE)
         loop = asyncio.get_running_loop()
+        exchange = loop.run_in_executor(self._exchanges, self._exchange, orjson.dumps(texts))
         try:
-            answer = await loop.run_in_executor(
-                self._exchanges, self._exchange, orjson.dumps(texts)
-            )
+            answer = await self._answer(exchange)
         except (OSError, EOFError) as failed:
             raise NameModelUnavailable(_UNAVAILABLE) from failed
         return [[(start, end, label) for start, end, label in found] for found in answer]
+
+    async def _answer(self, exchange: asyncio.Future[Any]) -> Any:
+        """What ``exchange`` answers; ``NameModelUnavailable`` once the exchange under
+        way (this one, or one it waits behind) is stuck in a child that has answered
+        before (a new one may be loading the model): its caller is told within a second
+        rather than when the watchdog ends the child, long after a client, or a
+        shutdown's grace, stopped waiting. The exchange itself runs on; its answer is
+        dropped."""
+        try:
+            while True:
+                done, _ = await asyncio.wait({exchange}, timeout=_STUCK_CHECK_SECONDS)
+                if done:
+                    return exchange.result()
+                if self._answered and self.stuck_for():
+                    raise NameModelUnavailable(_UNAVAILABLE)
+        finally:
+            exchange.cancel()  # done: nothing; else what the thread returns is dropped
 
     def close(self) -> None:
         """End the child; a read under way fails, and no child is started again."""
@@ -199,7 +222,9 @@ class NameModelProcess:
             child.stdin.write(len(frame).to_bytes(4, "big") + frame)
             child.stdin.flush()
             size = int.from_bytes(_read_exactly(child.stdout, 4), "big")
-            return orjson.loads(_read_exactly(child.stdout, size))
+            answer = orjson.loads(_read_exactly(child.stdout, size))
+            self._answered = True
+            return answer
         finally:
             stuck.cancel()
 
@@ -218,6 +243,7 @@ class NameModelProcess:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
             )  # fmt: skip
             self._ending = weakref.finalize(self, _end, self._child)
+            self._answered = False
         return self._child
 
     def _end_child(self) -> None:
