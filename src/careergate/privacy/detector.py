@@ -85,9 +85,16 @@ class PiiDetector:
     def _final_of(
         self, text: str, full_names: tuple[str, ...], findings: Found, subject: Subject
     ) -> Found:
-        return tuple(
-            resolve_overlaps([*findings, *self._standalone(text, full_names, findings, subject)])
-        )
+        parts = list(self._standalone(text, full_names, findings, subject))
+        # A name part that a rule found as a person of its own ("Ms Doe") is that
+        # person's: one placeholder for one person.
+        spans = {(part.start, part.end) for part in parts}
+        anonymous = [
+            f
+            for f in findings
+            if f.kind is PiiKind.PERSON and f.canonical is None and (f.start, f.end) in spans
+        ]
+        return tuple(resolve_overlaps([f for f in findings if f not in anonymous] + parts))
 
     def _standalone(
         self, text: str, full_names: tuple[str, ...], findings: Found, subject: Subject
@@ -133,7 +140,7 @@ def _resolved(searched: dict[str, list[Finding]]) -> dict[str, Own]:
     for text, findings in searched.items():
         resolved = tuple(resolve_overlaps(findings))
         persons = frozenset(
-            " ".join(text[f.start : f.end].replace(",", " ").split())
+            f.canonical or " ".join(text[f.start : f.end].replace(",", " ").split())
             for f in resolved
             if f.kind is PiiKind.PERSON
         )

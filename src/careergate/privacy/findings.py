@@ -38,7 +38,8 @@ class Finding:
     """For a part of a known person's name: ``GIVEN`` or ``FAMILY`` (its own placeholder,
     ``[PERSON_1_GIVEN]``, so that "Dear Jane" comes back as "Dear Jane", not the full name)."""
     canonical: str | None = None
-    """The full name a ``part`` belongs to."""
+    """The full name a ``part`` belongs to, or that a name written otherwise stands for
+    (``J. Doe``, ``JANE DOE``: one person, one placeholder, each spelling restored)."""
 
     @property
     def length(self) -> int:

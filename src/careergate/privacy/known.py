@@ -28,10 +28,11 @@ def fold(text: str) -> str:
     return "".join(_fold_char(c) for c in text)
 
 
-_UNDECOMPOSED = str.maketrans("łøđħŧıŀ", "lodhtil")
+_UNDECOMPOSED = str.maketrans("łøđħŧıŀ’‘ʼ‐‑", "lodhtil'''--")
 """Letters with a stroke or without a dot have no decomposition into a base letter and
 a mark, yet are written as that base letter where the keyboard lacks them (``Łukasz``
-as ``Lukasz``, ``Øyvind`` as ``Oyvind``)."""
+as ``Lukasz``, ``Øyvind`` as ``Oyvind``); a word processor's apostrophes and hyphens
+are the keyboard's (``O’Neill`` is ``O'Neill``)."""
 
 
 @lru_cache(maxsize=4096)
@@ -62,16 +63,76 @@ too often another word."""
 
 def _part_regex(words: str) -> str:
     """A name part as written, or, when one long word, with any one letter left out."""
-    exact = _words_regex(words)
-    if len(words) < _TYPO_TOLERANT or " " in words:
+    exact = _name_words_regex(words)
+    folded = fold(words)
+    if len(folded) < _TYPO_TOLERANT or " " in folded:
         return exact
-    dropped = dict.fromkeys(words[:i] + words[i + 1 :] for i in range(len(words)))
+    dropped = dict.fromkeys(folded[:i] + folded[i + 1 :] for i in range(len(folded)))
     return "|".join([exact, *(re.escape(variant) for variant in dropped)])
 
 
 def _words_regex(words: str) -> str:
     """``words`` with any white space between them."""
     return r"\s+".join(re.escape(word) for word in words.split())
+
+
+_JOINED = re.compile(r"['’‘ʼ‐‑-]")
+
+
+def _name_words_regex(name: str) -> str:
+    """A name's words, to be matched in folded text, with any white space between
+    them; the pieces of a word that a hyphen or an apostrophe joins with either, white
+    space or nothing between them: records and keyboards drop them, or put a space
+    instead (``Anna-Lena`` as ``Anna Lena``, ``O'Neill`` as ``ONeill``, ``Al-Farsi`` as
+    ``Alfarsi``); each letter in its transliterations (``_letters_regex``)."""
+    words = [
+        r"[\s'-]*".join(map(_letters_regex, pieces))
+        for pieces in (list(filter(None, _JOINED.split(word))) for word in name.split())
+        if pieces
+    ]
+    return r"\s+".join(words) if words else re.escape(fold(name))
+
+
+_TRANSLITERATED = {
+    "ä": "ae?",
+    "ae": "(?:ae?|æ)",
+    "ö": "oe?",
+    "ø": "oe?",
+    "oe": "oe?",
+    "ü": "ue?",
+    "ue": "ue?",
+    "å": "aa?",
+    "aa": "aa?",
+    "æ": "(?:ae|æ)",
+    "ß": "(?:ss|ß)",
+    "ss": "(?:ss|ß)",
+}
+"""Letters written in two ways, as the folded text may hold them (``Müller`` as
+``Mueller`` or ``Muller``, ``Strauß`` as ``Strauss``, ``Søren`` as ``Soeren``, and the
+other way round): ``fold`` takes ``ü`` to ``u`` and ``ø`` to ``o``, keeps ``æ`` and
+``ß``."""
+_TRANSLITERABLE = re.compile(
+    "|".join(sorted(_TRANSLITERATED, key=len, reverse=True)), re.IGNORECASE
+)
+
+
+def _letters_regex(word: str) -> str:
+    """A word's letters as they stand in folded text, those with another spelling in
+    either. (Not lower-cased first: ``İ`` lower-cased is two characters, and ``fold``
+    keeps the length.)"""
+    out, at = [], 0
+    for match in _TRANSLITERABLE.finditer(word):
+        out.append(re.escape(fold(word[at : match.start()])))
+        out.append(_TRANSLITERATED[match.group().lower()])
+        at = match.end()
+    return "".join([*out, re.escape(fold(word[at:]))])
+
+
+def _initials(word: str) -> str:
+    """A folded given name's initial, and those of the pieces a hyphen joins, which may
+    be left out (``Jean-Pierre``: ``J.``, ``J.-P.``, ``JP``)."""
+    first, *rest = [piece for piece in word.split("-") if piece] or [word]
+    return re.escape(first[0]) + "".join(rf"(?:\.?[\s-]*{re.escape(p[0])})?" for p in rest)
 
 
 _PARTICLES = frozenset(
@@ -108,45 +169,52 @@ def _long_enough(word: str) -> bool:
 
 
 def _name_regex(full_name: str) -> str:
-    """The whole name, or its initials then its family name (``J. Doe``, ``J Doe``)."""
+    """The whole name, its initials then its family name (``J. Doe``, ``J Doe``,
+    ``J.-P. Dubois``), or its given names then the family name's initial (``Jane D.``)."""
     words = fold(full_name).split()
-    whole = _words_regex(fold(full_name))
+    whole = _name_words_regex(full_name)
     if len(words) < 2 or len(words[-1]) < _MIN_NAME_PART:
         return whole
-    initials = r"\.?\s*".join(re.escape(word[0]) for word in words[:-1])
-    return rf"{whole}|{initials}\.?\s+{re.escape(words[-1])}"
+    *given, family = full_name.split()
+    initials = r"\.?\s*".join(map(_initials, words[:-1]))
+    given_names = _name_words_regex(" ".join(given))
+    return (
+        rf"{whole}|{initials}\.?\s+{_name_words_regex(family)}"
+        rf"|{given_names}\s+{re.escape(words[-1][0])}\."
+    )
 
 
 @lru_cache(maxsize=1024)
-def _compiled(subject: Subject) -> list[tuple[PiiKind, re.Pattern[str]]]:
-    compiled: list[tuple[PiiKind, re.Pattern[str]]] = []
+def _compiled(subject: Subject) -> list[tuple[PiiKind, str, re.Pattern[str]]]:
+    compiled: list[tuple[PiiKind, str, re.Pattern[str]]] = []
     for kind, value in subject:
         if kind is PiiKind.PERSON:
-            compiled.append((kind, re.compile(rf"(?<!\w)(?:{_name_regex(value)})(?!\w)")))
+            regex = re.compile(rf"(?<!\w)(?:{_name_regex(value)})(?!\w)")
         else:
-            regex = rf"(?<!\w){_value_regex(kind, value)}(?!\w)"
-            compiled.append((kind, re.compile(regex, re.IGNORECASE)))
+            regex = re.compile(rf"(?<!\w){_value_regex(kind, value)}(?!\w)", re.IGNORECASE)
+        compiled.append((kind, value, regex))
     return compiled
 
 
 def find_known(text: str, subject: Subject) -> Iterator[Finding]:
-    """The subject's values in ``text`` (names matched in its folded form)."""
+    """The subject's values in ``text`` (names matched in its folded form, each spelling
+    of a name standing for the name the subject gives)."""
     folded: str | None = None
-    for kind, regex in _compiled(subject):
+    for kind, value, regex in _compiled(subject):
         if kind is PiiKind.PERSON:
             folded = fold(text) if folded is None else folded
-            matches = regex.finditer(folded)
+            for match in regex.finditer(folded):
+                yield Finding(kind, *match.span(), KNOWN_PRIORITY, canonical=value)
         else:
-            matches = regex.finditer(text)
-        for match in matches:
-            yield Finding(kind, match.start(), match.end(), KNOWN_PRIORITY)
+            for match in regex.finditer(text):
+                yield Finding(kind, match.start(), match.end(), KNOWN_PRIORITY)
 
 
 @lru_cache(maxsize=4096)
 def _parts_regex(full: str) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
     parts = name_parts(full)
     alternatives = "|".join(
-        rf"(?P<{part}_{i}>{_part_regex(fold(words))})" for i, (part, words) in enumerate(parts)
+        rf"(?P<{part}_{i}>{_part_regex(words)})" for i, (part, words) in enumerate(parts)
     )
     initials = _name_regex(full)
     regex = rf"(?<![\w-])(?:(?P<WHOLE>{initials})|{alternatives})(?![\w-])"
@@ -166,7 +234,7 @@ def find_name_parts(text: str, full_names: Iterable[str]) -> Iterator[Finding]:
         for match in regex.finditer(folded):
             start, end = match.span()
             if match.group("WHOLE") is not None:
-                yield Finding(PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1)
+                yield Finding(PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1, canonical=full)
                 continue
             # A family name with its particle is as telling as the whole name, and outranks
             # the name model's finding of the same name without its particle.

@@ -29,9 +29,12 @@ from careergate.privacy.subject import Subject
 _KINDS = "|".join(kind.value for kind in PiiKind)
 PLACEHOLDER = re.compile(rf"\[({_KINDS})_(\d{{1,4}})(?:_(GIVEN|FAMILY))?(?:_(\d{{1,3}}))?\]")
 _SEPARATOR = r"\\?[ _-]"
+_WRITTEN_KINDS = "|".join(kind.value.replace("_", _SEPARATOR) for kind in PiiKind)
+"""The kinds' names with any separator between their words (``DATE OF BIRTH``)."""
 WRITTEN_PLACEHOLDER = re.compile(
     r"(?P<escaped>\\)?[\[［][ ]?"
-    rf"(?:(?P<kind>(?i:{_KINDS})){_SEPARATOR}|(?P<joined>{_KINDS}))0*(?P<number>\d{{1,4}})"
+    rf"(?:(?P<kind>(?i:{_WRITTEN_KINDS})){_SEPARATOR}|(?P<joined>{_KINDS}))0*"
+    r"(?P<number>\d{1,4})"
     rf"(?:{_SEPARATOR}(?P<part>(?i:GIVEN|FAMILY)))?(?:{_SEPARATOR}0*(?P<index>\d{{1,3}}))?"
     r"[ ]?(?(escaped)\\)[\]］]"
 )
@@ -62,16 +65,25 @@ def taken_numbers(texts: Iterable[str]) -> set[tuple[str, int]]:
     """The placeholder numbers (kind, number) that already stand in ``texts``, in any
     form a placeholder is restored from (a template's "[Person 1]" is left as written)."""
     return {
-        ((match.group("kind") or match.group("joined")).upper(), int(match.group("number")))
+        (_kind_written(match), int(match.group("number")))
         for text in texts
         if "[" in text or "［" in text
         for match in WRITTEN_PLACEHOLDER.finditer(text)
     }
 
 
+def _kind_written(match: re.Match[str]) -> str:
+    """The kind's name a written-back placeholder gives (``DATE_OF_BIRTH`` of
+    ``[Date of Birth 1]``)."""
+    return _WORD_BREAK.sub("_", match.group("kind") or match.group("joined")).upper()
+
+
+_WORD_BREAK = re.compile(_SEPARATOR)
+
+
 def _canonical(match: re.Match[str]) -> str:
     """The placeholder a written-back one stands for (``[PERSON_1_GIVEN]``)."""
-    kind = (match.group("kind") or match.group("joined")).upper()
+    kind = _kind_written(match)
     canonical = f"[{kind}_{int(match.group('number'))}"
     if (part := match.group("part")) is not None:
         canonical += f"_{part.upper()}"
@@ -161,9 +173,9 @@ class Placeholders:
     def placeholder(self, finding: Finding, value: str) -> str:
         if self.mask:
             return f"[{_NAME[finding.kind]}]"
-        if finding.part and finding.canonical:
+        if finding.canonical:  # a name's part, or a name spelt otherwise ("J. Doe")
             whole = self._register(PiiKind.PERSON, finding.canonical)
-            return self._spelt(f"{whole[:-1]}_{finding.part}]", value)
+            return self._spelt(f"{whole[:-1]}_{finding.part}]" if finding.part else whole, value)
         return self._spelt(self._register(finding.kind, value), value)
 
     def participant(self, name: str) -> str:
