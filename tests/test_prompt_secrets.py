@@ -168,8 +168,9 @@ def test_off_per_feature_or_key_sends_the_prompt_as_written(
 def test_every_string_of_the_body_is_masked_not_only_the_messages(
     guarded: tuple[RunningGateway, dict[str, str]],
 ) -> None:
-    """A credential in a tool's description or schema, the metadata or an image URL's
-    password never leaves; a ``data:`` URL and a presigned URL are sent as they are."""
+    """A credential in a tool's description or schema, the metadata (also as the value
+    of a key that names it) or an image URL (its password, a token in its query) never
+    leaves; a ``data:`` URL and a presigned URL are sent as they are."""
     gateway, keys = guarded
     gateway.fake.reset()
     image = "data:image/png;base64,iVBORw0KGgo="
@@ -183,6 +184,7 @@ def test_every_string_of_the_body_is_masked_not_only_the_messages(
                     {"type": "image_url", "image_url": {"url": f"https://ci:{GITHUB}@x.test/a"}},
                     {"type": "image_url", "image_url": {"url": image}},
                     {"type": "image_url", "image_url": {"url": PRESIGNED}},
+                    {"type": "image_url", "image_url": {"url": f"https://x.test/a?t={GITHUB}"}},
                 ],
             }
         ],
@@ -196,10 +198,11 @@ def test_every_string_of_the_body_is_masked_not_only_the_messages(
                 },
             }
         ],
-        metadata={"note": f"password: {PASSWORD}"},
+        metadata={"note": f"password: {PASSWORD}", "X-Api-Key": "k_9f8e7d6c5b4a39"},
     )
     body = gateway.fake.requests[-1].body
     assert not [value for value in VALUES if value in str(body)]
+    assert body["metadata"]["X-Api-Key"] == "[SECRET]"
     assert body["messages"][0]["content"][2]["image_url"]["url"] == image
     presigned = body["messages"][0]["content"][3]["image_url"]["url"]
     assert presigned == PRESIGNED  # its key id is by design; masked it could not be fetched
@@ -215,6 +218,20 @@ def test_every_string_of_the_body_is_masked_not_only_the_messages(
         ("password: Tr0ub4dor&3Horse then more", "Tr0ub4dor&3Horse"),
         ("Pwd=Tr0ub4dor&3", "Tr0ub4dor&3"),
         ("Client_Secret: abc123XYZ", "abc123XYZ"),
+        ("my password is S3cretP@ss99", "S3cretP@ss99"),
+        ("Passwort: Geheim!2024", "Geheim!2024"),
+        ("mot de passe : Soleil#77", "Soleil#77"),
+        ("contraseña: Gato_2023", "Gato_2023"),
+        ("ANTHROPIC_API_KEY=xk3j2k4l5m6n7b8v9c0x1z2", "xk3j2k4l5m6n7b8v9c0x1z2"),
+        (
+            "AZURE_OPENAI_API_KEY=3f9a0c5e1b7d4a28b6c0e9f1d2a4b6c8",
+            "3f9a0c5e1b7d4a28b6c0e9f1d2a4b6c8",
+        ),
+        ("GITHUB_TOKEN=0123456789abcdef0123456789abcdef01234567", "0123456789abcdef01234567"),
+        ("AccountName=cv;AccountKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==;", "Zm9vYmFyYmF6cXV4MTIz"),
+        ("aws_session_token = IQoJb3JpZ2luX2VjEJr//wEaCXVz", "IQoJb3JpZ2luX2VjEJr"),
+        ('{"secret": "9f8e7d6c5b4a39281706f5e4d3c2b1a0"}', "9f8e7d6c5b4a39281706"),
+        ("webhook: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2La", "MfKQ9r8GKYqrTwjUPD8I"),
     ],
 )
 def test_passwords_as_settings_and_environment_files_write_them(
@@ -241,6 +258,10 @@ def test_passwords_as_settings_and_environment_files_write_them(
         '{"user": "jane", "password": null, "remember": true}',
         '{"name": "x", "password": "", "remember": true}',
         "passphrase: correct horse battery staple",
+        "The password is required and must be 8 characters.",
+        "max_tokens: 1000, token_type: Bearer, tokenizer: cl100k_base",
+        "Secret Santa on 2024-12-20; access tokens: short-lived, rotated every 15 minutes",
+        "credentials: AWS Certified Solutions Architect 2023",
     ],
 )
 def test_prose_and_empty_values_after_a_password_label_are_left_alone(

@@ -11,7 +11,8 @@ credential is as readable in a tool's description, a schema or ``metadata`` as i
 message; so are embeddings inputs sent as token ids, as the text they encode. Encoded
 payloads (audio and file data in base64) are left as they are: the detector reads text,
 and a mask written into them would corrupt them. In the URLs the upstream fetches
-(images', files'), only passwords and known keys are masked.
+(images', files'), everything but a presigned URL's key id is masked. A value under a
+key that names a credential (``"X-Api-Key": ...``) is read with that key as its label.
 
 - ``mask`` (the default): each credential becomes ``[SECRET]``; nothing comes back.
 - ``refuse``: a request holding one is refused (400 ``secret_refused``).
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -158,19 +160,26 @@ class PromptSecrets:
         shapes: RememberedShapes | None,
     ) -> int:
         texts = [slot.get() for slot in slots]
+        # A value under a key that names a credential ({"X-Api-Key": "..."}) is read
+        # with its key before it, as a setting: the key is the label that says what the
+        # value is.
+        labels = [_label(slot.key) for slot in slots]
+        read = [label + text for label, text in zip(labels, texts, strict=True)]
         if len(slots) > MANY_STRINGS:
-            spans = self.scanner.find_whole("\n".join(texts), known)
+            spans = self.scanner.find_whole("\n".join(read), known)
             if len(spans) > MANY_CREDENTIALS:  # no prompt holds so many: not masked one by one
                 raise _refused(
                     param, f"The request holds more than {MANY_CREDENTIALS:,} credentials."
                 )
-            found = _spans_by_text(texts, spans)
+            found = _spans_by_text(read, spans)
         else:
-            found = {i: self.scanner.find_whole(t, known, shapes) for i, t in enumerate(texts)}
+            found = {i: self.scanner.find_whole(t, known, shapes) for i, t in enumerate(read)}
         changed = 0
         for index, spans in found.items():
+            if labels[index]:
+                spans = _without_label(spans, len(labels[index]))
             if spans and slots[index].key in _URL_FIELDS:
-                spans = [span for span in spans if span.kind in _IN_URLS]
+                spans = [span for span in spans if span.kind not in _NOT_IN_URLS]
             if not spans:
                 continue
             if mode is SecretsMode.REFUSE:
@@ -214,10 +223,37 @@ _ENCODED_FIELDS = frozenset({"data", "file_data", "b64_json"})
 """Fields whose strings are base64 payloads (``input_audio.data``, a file part's
 ``file_data``), not text."""
 _URL_FIELDS = frozenset({"url", "image_url", "file_url"})
-"""Fields whose strings are addresses the upstream fetches: in them only a password
-(``user:password@``) and the gateway's and caller's own keys are masked. A presigned
-URL holds its signer's key id by design, and masked it could not be fetched."""
-_IN_URLS = frozenset({"url_password", "known"})
+"""Fields whose strings are addresses the upstream fetches."""
+_NOT_IN_URLS = frozenset({"aws_access_key_id"})
+"""What an address the upstream fetches keeps: a presigned URL holds its signer's key
+id by design (not a secret: its signature is, and expires), and masked it could not be
+fetched. Any other credential in an address (``?token=ghp_...``) is masked, which may
+leave the address unusable: a credential is never sent."""
+_CREDENTIAL_KEY = re.compile(
+    r"pass|pwd|secret|token|api[-_]?key|authorization|credential|account[-_]?key"
+    r"|access[-_]?key|private[-_]?key",
+    re.IGNORECASE,
+)
+
+
+def _label(key: Any) -> str:
+    """What a value under ``key`` is read after: the key as a setting's label, when it
+    names a credential, else nothing."""
+    if isinstance(key, str) and len(key) <= 64 and _CREDENTIAL_KEY.search(key):
+        return f"{key}: "
+    return ""
+
+
+def _without_label(spans: list[SecretSpan], length: int) -> list[SecretSpan]:
+    """``spans`` of a value read after a label of ``length`` characters, as spans of the
+    value."""
+    return [
+        SecretSpan(span.kind, max(span.start - length, 0), span.end - length)
+        for span in spans
+        if span.end > length
+    ]
+
+
 SHORTEST = 8
 """No credential the detector finds is shorter (a labelled one: ``pwd=1234``)."""
 MANY_STRINGS = 1_000

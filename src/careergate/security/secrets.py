@@ -62,11 +62,17 @@ def _format(name: str, pattern: str, *clues: str, flags: int = 0) -> SecretForma
 
 _SETTING_LABEL = (
     r"(?:(?<![A-Za-z0-9])(?:password|passwd|passphrase|pwd|client_secret|secret_key"
-    r"|access_token|refresh_token)|_pass)[\"']?[ \t\u00a0]*[:=：][ \t\u00a0]*"
+    r"|access_token|refresh_token|passwort|kennwort|mot[ _]de[ _]passe|contrase[ñn]a|senha"
+    r"|wachtwoord|has[łl]o|l[öo]senord|salasana)|_pass)[\"']?"
+    r"(?:[ \t\u00a0]*[:=：]|[ \t\u00a0]+(?:is|ist|est|es|é|was))[ \t\u00a0]*"
 )
+"""A password's label, in the languages of the platform's users, before ``:`` or
+``=``, or before "is" ("my password is ...")."""
 _SETTING_CLUES = (
     *("ass", "ASS", "pwd", "Pwd", "PWD", "_secret", "_Secret", "_SECRET", "ecret_key"),
-    *("ecret_Key", "ECRET_KEY", "_token", "_Token", "_TOKEN"),
+    *("ecret_Key", "ECRET_KEY", "_token", "_Token", "_TOKEN", "ennwort", "ENNWORT"),
+    *("ontrase", "ONTRASE", "enha", "ENHA", "achtwoord", "ACHTWOORD", "asło", "ASŁO"),
+    *("aslo", "ASLO", "senord", "SENORD", "alasana", "ALASANA"),
 )
 """The labels' clues in the cases they are written in (the gate before the regular
 expressions is a plain substring search)."""
@@ -151,8 +157,13 @@ FORMATS: tuple[SecretFormat, ...] = (
     ),
     # Google Cloud API keys ("Manage API keys"): 39 characters starting ``AIza``.
     _format("google_api_key", _START + r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", "AIza"),
-    # Stripe ("API keys"): secret sk_live_/sk_test_ and restricted rk_live_/rk_test_ keys.
-    _format("stripe_key", _START + r"[rs]k_(?:live|test)_[0-9A-Za-z]{16,}", "k_live_", "k_test_"),
+    # Stripe ("API keys"): secret sk_live_/sk_test_ and restricted rk_live_/rk_test_ keys,
+    # and webhook endpoints' signing secrets (whsec_).
+    _format(
+        "stripe_key",
+        _START + r"(?:[rs]k_(?:live|test)_[0-9A-Za-z]{16,}|whsec_[0-9A-Za-z+/=]{24,})",
+        *("k_live_", "k_test_", "whsec_"),
+    ),
     # Hugging Face user access tokens (hf_), npm access tokens (npm_), PyPI API tokens
     # (pypi- then a macaroon naming pypi.org).
     _format("huggingface_token", _START + r"hf_[A-Za-z0-9]{30,}", "hf_"),
@@ -166,6 +177,27 @@ FORMATS: tuple[SecretFormat, ...] = (
         r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|.*\Z)",
         "PRIVATE KEY",
         flags=re.DOTALL,
+    ),
+    # A credential set under a name that says it is one, as environment files, connection
+    # strings and configs write them (``ANTHROPIC_API_KEY=...``, ``GITHUB_TOKEN=...``,
+    # Azure Storage's ``AccountKey=...``, ``aws_session_token = ...``, ``"secret":
+    # "..."``), whatever the service: a value of 16 characters or more of a token's
+    # alphabet, with a digit and a letter, so that a count (``max_tokens: 1000``) or a
+    # word (``token_type: Bearer``) is not one. Every repeat is bounded: a text of
+    # labels and nothing else costs no more than its length.
+    _format(
+        "credential_setting",
+        r"(?:api_?key|secret|token|account_?key|access_?key|private_?key|credentials?)"
+        r"[A-Za-z0-9_]{0,40}+[\"']?[ \t\u00a0]{0,8}+[:=][ \t\u00a0]{0,8}+[\"']?"
+        # Not an AWS access key id (a presigned URL's ``X-Amz-Credential=AKIA...``),
+        # which is its own format, and kept in the addresses the upstream fetches.
+        r"(?!(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9]))"
+        r"(?P<secret>(?=[A-Za-z0-9+/=_.~-]{0,64}?\d)(?=[A-Za-z0-9+/=_.~-]{0,64}?[A-Za-z])"
+        r"[A-Za-z0-9+/=_.~-]{16,4096}+)",
+        *("pi_key", "PI_KEY", "piKey", "pikey", "PIKEY", "ApiKey", "ecret", "ECRET"),
+        *("oken", "OKEN", "ccountKey", "ccount_key", "CCOUNT_KEY", "ccessKey", "ccess_key"),
+        *("CCESS_KEY", "rivateKey", "rivate_key", "RIVATE_KEY", "redential", "REDENTIAL"),
+        flags=re.IGNORECASE,
     ),
     # A password in a URL's user information (RFC 3986 ``user:password@host``), which
     # ends at the authority's end: ``http://host:8080/a@b`` holds none.
