@@ -240,6 +240,41 @@ def test_a_placeholder_written_back_in_another_form_is_restored(
     assert text == f"{EMAIL}, {EMAIL}, {EMAIL}, {EMAIL}, {EMAIL} and {EMAIL}"
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_a_placeholder_of_a_kind_of_several_words_is_restored_in_any_form(
+    scripted: tuple[RunningGateway, ScriptedUpstream], stream: bool
+) -> None:
+    """``[DATE_OF_BIRTH_1]`` written back with spaces, hyphens or in another case."""
+    gateway, upstream = scripted
+    written = "[DATE OF BIRTH 1], [Date-of-Birth-1] and [date_of_birth 1]"
+    if stream:
+        upstream.answers.append([chunk({"content": written[:9]}), chunk({"content": written[9:]})])
+        upstream.answers[-1].append(chunk({}, "stop"))
+    else:
+        upstream.answers.append(completion({"role": "assistant", "content": written}))
+    messages = [{"role": "user", "content": "Date of birth: 14/03/1990. Is it on file?"}]
+    answer = gateway.client().chat.completions.create(
+        model="gpt-4o-mini", messages=messages, stream=stream
+    )
+    if stream:
+        text = "".join(c.choices[0].delta.content or "" for c in answer if c.choices)
+    else:
+        text = answer.choices[0].message.content
+    assert "14/03/1990" not in json.dumps(upstream.bodies[-1])
+    assert text == "14/03/1990, 14/03/1990 and 14/03/1990"
+
+
+def test_a_stream_that_ends_without_a_finish_reason_loses_nothing_held_back(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    """An upstream that ends its stream with ``[DONE]`` but no ``finish_reason``: what
+    was held back as the possible start of a placeholder still reaches the caller."""
+    gateway, upstream = scripted
+    upstream.answers.append([chunk({"content": "Hello [EMAIL_1], see ["})])
+    pieces = [c.choices[0].delta.content or "" for c in ask(gateway, stream=True) if c.choices]
+    assert "".join(pieces) == f"Hello {EMAIL}, see ["
+
+
 def test_a_predicted_output_is_protected_like_the_messages(
     scripted: tuple[RunningGateway, ScriptedUpstream],
 ) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -76,9 +76,14 @@ class StreamTally:
             self.last = chunk
 
 
-Rewrite = Callable[[dict[str, Any]], list[dict[str, Any]] | None]
-"""Changes a chunk (the privacy step's restorer): the chunks to send in its place, or
-``None`` to send it as it came."""
+class Rewrite(Protocol):
+    """Changes the chunks of a stream (the privacy step's restorer)."""
+
+    def restore(self, chunk: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The chunks to send in ``chunk``'s place, or ``None`` to send it as it came."""
+
+    def release(self, last: dict[str, Any]) -> list[dict[str, Any]]:
+        """The chunks to send before the stream's ``[DONE]``: what is still held back."""
 
 
 async def relay(
@@ -101,22 +106,25 @@ async def relay(
     stream turns it into an error event, since the status line has already been sent.
     """
     form = tally.form
+    last: dict[str, Any] = {}
     try:
         async for data in upstream_events(stream, deadline):
             if data == DONE:
                 if not form.ends_with_done:
                     continue  # not this endpoint's ending: its last event already came
+                for piece in rewrite.release(last) if rewrite is not None else ():
+                    yield form.frame(orjson.dumps(piece), piece)
                 tally.done = True
                 yield sse_event(DONE)
                 return
-            chunk = parse_object(data)
+            chunk = last = parse_object(data)
             if (error := form.error_of(chunk)) is not None:
                 raise stream_error(error, scrub=scrub)
             form.check_chunk(chunk)
             tally.observe(chunk)
             if not forward_usage_chunk and form.is_usage_only(chunk):
                 continue
-            rewritten = rewrite(chunk) if rewrite is not None else None
+            rewritten = rewrite.restore(chunk) if rewrite is not None else None
             if rewritten is None:
                 yield form.frame(data, chunk)
             else:

@@ -120,11 +120,27 @@ class ChatStream(StreamForm):
                 changed |= _release(index, delta, restorer)
         return [chunk] if changed else None
 
+    def release(self, restorer: TextRestorer, last: Json) -> list[Json]:
+        indices = sorted({key[0] for key in restorer.held()})
+        if not indices:
+            return []
+        choices = []
+        for index in indices:
+            delta: dict[str, Any] = {}
+            _release(index, delta, restorer)
+            choices.append({"index": index, "delta": delta, "finish_reason": None})
+        chunk: Json = {key: last[key] for key in _CHUNK_HEAD if key in last}
+        chunk["choices"] = choices
+        return [chunk]
+
     def chunks_of(self, answer: Json, usage_chunk: bool) -> list[Json]:
         return chat_chunks(answer, usage_chunk)
 
     def assembler(self) -> StreamAssembler:
         return ChatAssembler()
+
+
+_CHUNK_HEAD: tuple[str, ...] = ("id", "object", "created", "model")
 
 
 def _release(index: int, delta: dict[str, Any], restorer: TextRestorer) -> bool:

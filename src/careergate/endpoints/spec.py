@@ -84,6 +84,13 @@ class StreamForm(ABC):
         split across chunks are held back and released later): the chunks to send in
         its place, or ``None`` when it is unchanged."""
 
+    def release(self, restorer: TextRestorer, last: Json) -> list[Json]:
+        """The chunks that carry what ``restorer`` still holds back when the stream ends
+        with ``[DONE]`` before a choice's end released it (an upstream that sends no
+        ``finish_reason``); ``last``: the stream's last chunk, whose fields they copy.
+        Streams whose own last event releases everything hold nothing then."""
+        return []
+
     ends_with_done: ClassVar[bool] = True
     """The stream ends with ``data: [DONE]`` (chat), not with a last event of its own."""
 

@@ -123,6 +123,10 @@ class ChunkRestorer:
         """The chunks to send for ``chunk`` (changed in place), or ``None``: unchanged."""
         return self.form.restore(chunk, self.texts)
 
+    def release(self, last: dict[str, Any]) -> list[dict[str, Any]]:
+        """The chunks that carry what is still held back when the stream ends."""
+        return self.form.release(self.texts, last)
+
 
 class PrivacyShield:
     def __init__(

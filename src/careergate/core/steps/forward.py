@@ -159,7 +159,7 @@ class Forward:
             request_id=call.request_id,
             forward_usage_chunk=forward_usage,
             scrub=self._scrubber(call),
-            rewrite=restorer.restore if restorer is not None else None,
+            rewrite=restorer,
         )
 
         def finish() -> None:
