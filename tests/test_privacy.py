@@ -737,6 +737,45 @@ def test_a_named_person_is_found_in_the_other_spellings_of_their_letters() -> No
     assert placeholders.restore(masked) == text
 
 
+def test_values_written_with_typographic_spaces_full_width_or_invisible_characters() -> None:
+    """No-break and narrow no-break spaces, full-width digits and signs, zero-width
+    spaces and soft hyphens inside a value, a card's groups parted by dots: each value
+    is found whole, masked as written and restored as written."""
+    texts = [
+        "Card 4111\xa01111\xa01111\xa01111, or 4111.1111.1111.1111 (π is 3.1415926535897932)",
+        "Tél. : 06\u202f12\u202f34\u202f56\u202f78",
+        "電話: ０９０－１２３４－５６７８",
+        "Mail tomasz.wi\u200bsniewski@example.pl or Mar\u00adgaret\xa0Okonkwo",
+    ]
+    findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
+    found = [[(f.kind, text[f.start : f.end]) for f in fs] for text, fs in zip(texts, findings)]
+    assert found == [
+        [(PiiKind.CARD, "4111\xa01111\xa01111\xa01111"), (PiiKind.CARD, "4111.1111.1111.1111")],
+        [(PiiKind.PHONE, "06\u202f12\u202f34\u202f56\u202f78")],
+        [(PiiKind.PHONE, "０９０－１２３４－５６７８")],
+        [
+            (PiiKind.EMAIL, "tomasz.wi\u200bsniewski@example.pl"),
+            (PiiKind.PERSON, "Mar\u00adgaret\xa0Okonkwo"),
+        ],
+    ]
+    placeholders = Placeholders(Subject())
+    for text, fs in zip(texts, findings, strict=True):
+        assert placeholders.restore(placeholders.replace(text, fs)) == text
+
+
+def test_a_word_that_opens_a_sentence_before_a_name_is_not_part_of_it() -> None:
+    """ "Call Margaret Okonkwo": the name is masked without the verb (which would come
+    back with it), and "Email Priya Raghunathan" still masks the name."""
+    texts = [
+        "Call Margaret Okonkwo today.",
+        "Email Priya Raghunathan about the offer.",
+        "Yesterday Siobhan called.",
+    ]
+    findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
+    found = [[text[f.start : f.end] for f in fs] for text, fs in zip(texts, findings)]
+    assert found == [["Margaret Okonkwo"], ["Priya Raghunathan"], ["Siobhan"]]
+
+
 ADDRESS_SPELT = {
     "Tristan JACQUES\n+33 2 19 10 36 59 – tristan.jacques50@club-internet.fr": ["Tristan JACQUES"],
     "Doe, Jane <jane.doe+cv@gmail.com>": ["Doe, Jane"],

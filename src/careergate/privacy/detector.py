@@ -11,6 +11,7 @@ from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_o
 from careergate.privacy.known import find_known, find_name_parts
 from careergate.privacy.names import NameFinder
 from careergate.privacy.patterns import find_patterns
+from careergate.privacy.reading import reading_of
 from careergate.privacy.subject import Subject
 
 Found = tuple[Finding, ...]
@@ -40,6 +41,13 @@ class PiiDetector:
         self._final: Memo[Found] = Memo(memo_entries)
 
     async def detect(self, texts: list[str], subject: Subject) -> list[list[Finding]]:
+        """The personal data in each of ``texts``, found in the copy of it the finders
+        read (``reading.py``) and placed in the text as written."""
+        readings = [reading_of(text) for text in texts]
+        found = await self._detect([reading.text for reading in readings], subject)
+        return [reading.original(f) for reading, f in zip(readings, found, strict=True)]
+
+    async def _detect(self, texts: list[str], subject: Subject) -> list[list[Finding]]:
         own = await self._own_findings(texts, subject)
         full_names = {value for kind, value in subject if kind is PiiKind.PERSON}
         for _, persons in own:

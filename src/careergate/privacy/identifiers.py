@@ -57,10 +57,11 @@ def _checked(value: str) -> bool:
 
 
 IDENTIFIERS: tuple[Pattern, ...] = (
-    # Cards first: of two shapes over the same digits, the first listed wins a tie.
+    # Cards first: of two shapes over the same digits, the first listed wins a tie. Dots
+    # part a card's groups of four only, so that a decimal number is not read as one.
     Pattern(
         PiiKind.CARD,
-        re.compile(r"(?<![\w+/.-])\d(?:[ -]?\d){12,18}(?![\w-])"),
+        re.compile(r"(?<![\w+/.-])(?:\d(?:[ -]?\d){12,18}|\d{4}(?:\.\d{4}){3})(?![\w-])"),
         check=value_check(checksums.card),
         needs="digit",
     ),

@@ -84,7 +84,22 @@ _SENTENCE_STARTS = frozenset(
     )
     for word in line.split()
 )
-_NEVER_NAMES = NOT_NAME_WORDS | TOOLS | _SENTENCE_STARTS
+_BEFORE_NAMES = frozenset(
+    word
+    for line in (
+        "call ask email e-mail contact invite meet thank thanks tell message ping remind",
+        "find save assist help notify hire interview schedule send text phone welcome",
+        "introduce forward add cc bcc congratulate reject shortlist onboard book update",
+        "brief pay promote reply respond write visit tag mention review approve assign",
+        "yesterday today tomorrow tonight monday tuesday wednesday thursday friday",
+        "saturday sunday",
+    )
+    for word in line.split()
+)
+"""Words that open a sentence before a name ("Call Margaret Okonkwo", "Yesterday
+Siobhan called"), which the model takes into the name."""
+_NEVER_NAMES = NOT_NAME_WORDS | TOOLS | _SENTENCE_STARTS | _BEFORE_NAMES
+
 _PRODUCT_MAKERS = frozenset(
     {"apache", "google", "microsoft", "adobe", "aws", "amazon", "azure", "oracle", "ibm", "sap"}
 )
@@ -226,6 +241,7 @@ class NameFinder:
             text = texts[piece.index]
             for first, last, label in entities:
                 start, end = _whole_words(text, piece.offset + first, piece.offset + last)
+                start = _without_lead(text, start, end)
                 if label != "PERSON" and not _reads_as_full_name(text[start:end]):
                     continue
                 if self._is_person(text, start, end):
@@ -301,6 +317,22 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     if text.endswith(("'s", "’s"), start, end):
         end -= 2
     return start, end
+
+
+_LEAD = re.compile(r"([^\W\d_][\w'’.-]*)[ \t]+(?=\S)")
+
+
+def _without_lead(text: str, start: int, end: int) -> int:
+    """Where the entity at ``start`` begins once the words that open a sentence before
+    a name are left out of its front ("Call Margaret Okonkwo", "Email Priya
+    Raghunathan"): kept, they would be masked and restored with the name, or make the
+    entity no person ("Email" names no one), so that the name went out readable. (A
+    firm's word in front, "Industrias Echeverría", makes it a firm: it stays.)"""
+    while (lead := _LEAD.match(text, start, end)) is not None:
+        if lead.group(1).casefold() not in _BEFORE_NAMES:
+            break
+        start = lead.end()
+    return start
 
 
 _NEXT_WORD = re.compile(r"[ \t]([^\W\d_][^\W\d_'’-]*)(?![\w@.])")
