@@ -748,7 +748,10 @@ def test_values_written_with_typographic_spaces_full_width_or_invisible_characte
         "Mail tomasz.wi\u200bsniewski@example.pl or Mar\u00adgaret\xa0Okonkwo",
     ]
     findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
-    found = [[(f.kind, text[f.start : f.end]) for f in fs] for text, fs in zip(texts, findings)]
+    found = [
+        [(f.kind, text[f.start : f.end]) for f in fs]
+        for text, fs in zip(texts, findings, strict=True)
+    ]
     assert found == [
         [(PiiKind.CARD, "4111\xa01111\xa01111\xa01111"), (PiiKind.CARD, "4111.1111.1111.1111")],
         [(PiiKind.PHONE, "06\u202f12\u202f34\u202f56\u202f78")],
@@ -772,7 +775,7 @@ def test_a_word_that_opens_a_sentence_before_a_name_is_not_part_of_it() -> None:
         "Yesterday Siobhan called.",
     ]
     findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
-    found = [[text[f.start : f.end] for f in fs] for text, fs in zip(texts, findings)]
+    found = [[text[f.start : f.end] for f in fs] for text, fs in zip(texts, findings, strict=True)]
     assert found == [["Margaret Okonkwo"], ["Priya Raghunathan"], ["Siobhan"]]
 
 
