@@ -275,6 +275,43 @@ def test_a_stream_that_ends_without_a_finish_reason_loses_nothing_held_back(
     assert "".join(pieces) == f"Hello {EMAIL}, see ["
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_a_legacy_function_call_is_protected_and_restored(
+    scripted: tuple[RunningGateway, ScriptedUpstream], stream: bool
+) -> None:
+    """The single ``function_call`` of the older API: its arguments in the history are
+    pseudonymised, and in the answer restored, plain and streamed."""
+    gateway, upstream = scripted
+    arguments = '{"to": "[EMAIL_1]"}'
+    if stream:
+        calls = [{"name": "send", "arguments": arguments[:10]}, {"arguments": arguments[10:]}]
+        upstream.answers.append([chunk({"function_call": call}) for call in calls])
+        upstream.answers[-1].append(chunk({}, "function_call"))
+    else:
+        message = {"role": "assistant", "content": None, "function_call": {"name": "send",
+                   "arguments": arguments}}  # fmt: skip
+        upstream.answers.append(completion(message))
+    history = {"role": "assistant", "content": None,
+               "function_call": {"name": "send", "arguments": json.dumps({"to": EMAIL})}}  # fmt: skip
+    answer = gateway.client().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[
+            {"role": "user", "content": "Mail me."},
+            history,
+            {"role": "function", "name": "send", "content": "sent"},
+        ],  # fmt: skip
+        functions=[{"name": "send", "parameters": {"type": "object"}}],
+        stream=stream,
+    )
+    if stream:
+        got = "".join(c.choices[0].delta.function_call.arguments or "" for c in answer
+                      if c.choices and c.choices[0].delta.function_call)  # fmt: skip
+    else:
+        got = answer.choices[0].message.function_call.arguments
+    assert EMAIL not in json.dumps(upstream.bodies[-1])
+    assert json.loads(got) == {"to": EMAIL}
+
+
 def test_a_predicted_output_is_protected_like_the_messages(
     scripted: tuple[RunningGateway, ScriptedUpstream],
 ) -> None:

@@ -32,9 +32,10 @@ _POSITIVE = ("max_tokens", "max_completion_tokens", "n")
 
 def message_slots(message: dict[str, Any], slots: list[Slot]) -> None:
     """Add the texts of one chat message to ``slots``: its content (string or text
-    parts), its refusal and the arguments of its tool calls (JSON documents). Parts
-    and calls of another shape are left out, not failed on: the caller's malformed
-    message is the upstream's to refuse, an upstream's is checked by ``check_answer``."""
+    parts), its refusal and the arguments of its tool calls and of its legacy
+    ``function_call`` (JSON documents). Parts and calls of another shape are left out,
+    not failed on: the caller's malformed message is the upstream's to refuse, an
+    upstream's is checked by ``check_answer``."""
     content = message.get("content")
     if isinstance(content, str):
         slots.append(Slot(message, "content"))
@@ -43,16 +44,18 @@ def message_slots(message: dict[str, Any], slots: list[Slot]) -> None:
     if isinstance(message.get("refusal"), str):
         slots.append(Slot(message, "refusal"))
     calls = message.get("tool_calls")
-    if isinstance(calls, list):
-        for call in calls:
-            function = call.get("function") if isinstance(call, dict) else None
-            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-                slots.append(Slot(function, "arguments", in_json=True))
+    calls = calls if isinstance(calls, list) else []
+    functions = [call.get("function") for call in calls if isinstance(call, dict)]
+    for function in [*functions, message.get("function_call")]:  # the legacy single call
+        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+            slots.append(Slot(function, "arguments", in_json=True))
 
 
 _REFUSAL = -2
 """The stream key's second half for a choice's refusal (-1: its content; 0 and up: its
 tool calls)."""
+_FUNCTION_CALL = -3
+"""The stream key's second half for the arguments of a choice's legacy function call."""
 
 
 class ChatStream(StreamForm):
@@ -79,8 +82,7 @@ class ChatStream(StreamForm):
                 text = delta.get(field)
                 if isinstance(text, str):
                     yield text
-            for call in delta.get("tool_calls") or ():
-                function = call.get("function") or {}
+            for function in _functions(delta):
                 yield str(function.get("name") or "")
                 yield str(function.get("arguments") or "")
 
@@ -116,6 +118,11 @@ class ChatStream(StreamForm):
                     key = (index, int(call.get("index") or 0))
                     function["arguments"] = restorer.feed(key, arguments, True)
                     changed = True
+            legacy = delta.get("function_call")
+            if isinstance(legacy, dict) and isinstance(legacy.get("arguments"), str):
+                key = (index, _FUNCTION_CALL)
+                legacy["arguments"] = restorer.feed(key, legacy["arguments"], True)
+                changed = True
             if choice.get("finish_reason") is not None:
                 changed |= _release(index, delta, restorer)
         return [chunk] if changed else None
@@ -147,7 +154,10 @@ def _release(index: int, delta: dict[str, Any], restorer: TextRestorer) -> bool:
     """What was held back of choice ``index``'s texts, added to its last ``delta``."""
     released = False
     for key in [key for key in restorer.held() if key[0] == index]:
-        if key[1] < 0:
+        if key[1] == _FUNCTION_CALL:
+            legacy = delta.setdefault("function_call", {})
+            legacy["arguments"] = (legacy.get("arguments") or "") + restorer.flush(key, True)
+        elif key[1] < 0:
             field = "refusal" if key[1] == _REFUSAL else "content"
             rest = restorer.flush(key, restorer.structured)
             delta[field] = (delta.get(field) or "") + rest
@@ -156,6 +166,15 @@ def _release(index: int, delta: dict[str, Any], restorer: TextRestorer) -> bool:
             calls.append({"index": key[1], "function": {"arguments": restorer.flush(key, True)}})
         released = True
     return released
+
+
+def _functions(delta: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A delta's tool calls' functions and its legacy function call."""
+    for call in delta.get("tool_calls") or ():
+        yield call.get("function") or {}
+    legacy = delta.get("function_call")
+    if isinstance(legacy, dict):
+        yield legacy
 
 
 def _well_formed_calls(calls: object) -> bool:
