@@ -779,6 +779,32 @@ def test_a_word_that_opens_a_sentence_before_a_name_is_not_part_of_it() -> None:
     assert found == [["Margaret Okonkwo"], ["Priya Raghunathan"], ["Siobhan"]]
 
 
+FIELD_FORMS = {
+    "JOHN A. SMITH\nSenior Accountant": [(PiiKind.PERSON, "JOHN A. SMITH")],
+    '{"name": "Margaret Okonkwo", "role": "nurse"}': [(PiiKind.PERSON, "Margaret Okonkwo")],
+    "Имя: Маргарита Оконкво\nДата рождения: 14.03.1987": [
+        (PiiKind.PERSON, "Маргарита Оконкво"),
+        (PiiKind.DATE_OF_BIRTH, "14.03.1987"),
+    ],
+    "الاسم: محمد عبد الله": [(PiiKind.PERSON, "محمد عبد الله")],
+    "Date of Birth: 14th March 1987": [(PiiKind.DATE_OF_BIRTH, "14th March 1987")],
+    "D.O.B. 03/14/87": [(PiiKind.DATE_OF_BIRTH, "03/14/87")],
+    "DOB: 3rd of May, 1990": [(PiiKind.DATE_OF_BIRTH, "3rd of May, 1990")],
+    "Born on the 14th of March 1987.": [(PiiKind.DATE_OF_BIRTH, "14th of March 1987")],
+    # Not dates of birth: no label says so.
+    "Started 14th March 1987; released 03/14/87.": [],
+}
+
+
+@pytest.mark.parametrize("text", FIELD_FORMS)
+def test_names_and_dates_of_birth_in_the_forms_fields_take(text: str) -> None:
+    """A capitals header with a middle initial, a JSON document's name field, labels in
+    Cyrillic and Arabic scripts, a date of birth with an ordinal day or a year of two
+    digits after its label."""
+    found = asyncio.run(PiiDetector().detect([text], Subject()))[0]
+    assert [(f.kind, text[f.start : f.end]) for f in found] == FIELD_FORMS[text]
+
+
 ADDRESS_SPELT = {
     "Tristan JACQUES\n+33 2 19 10 36 59 – tristan.jacques50@club-internet.fr": ["Tristan JACQUES"],
     "Doe, Jane <jane.doe+cv@gmail.com>": ["Doe, Jane"],

@@ -4,8 +4,9 @@ platform's documents come in.
 Other dates (a start date, a deadline, a release) are not personal data and stay: only
 the label makes a date a date of birth. The date itself may be numeric (``12.03.1988``,
 ``1988-03-12``, ``03/12/1988``), written out in any language (``12. März 1988``,
-``14 de abril de 1966``, ``17 października 1993``, ``July 26, 1965``), or in the CJK form
-(``1988年3月12日``, ``1988년 3월 12일``).
+``14 de abril de 1966``, ``17 października 1993``, ``July 26, 1965``, ``14th of March
+1987``), or in the CJK form (``1988年3月12日``, ``1988년 3월 12일``); after the label a
+year of two digits is one too (``D.O.B. 03/14/87``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _LABEL = (
     r"|\bnacid[oa](?:/[ao])?(?:\s+el)?|\bdate\s+de\s+naissance|\bnée?\s+le|\bné\(e\)\s+le|\bdata\s+di\s+nascita"
     r"|\bnat[oa](?:/[ao])?\s+il|\bdata\s+de\s+nascimento|\bnascid[oa]\s+em|\bgeboortedatum"
     r"|\bgeboren\s+op|\bdata\s+urodzenia|\bur\.|\bfödelsedatum|\bfödd|\bngày\s+sinh"
-    r"|\bsinh\s+ngày|\bdoğum\s+tarihi|\bd\.\s*tarihi)"
+    r"|\bsinh\s+ngày|\bdoğum\s+tarihi|\bd\.\s*tarihi|дата\s+рождения|تاريخ\s+الميلاد)"
     r"|생년월일|出生日期|出生年月日?|生年月日"
 )
 _YEAR = r"(?:19|20)\d{2}"
@@ -29,9 +30,13 @@ _DATE = (
     rf"\d{{1,2}}[./-]\d{{1,2}}[./-]{_YEAR}"
     rf"|{_YEAR}[./-]\d{{1,2}}[./-]\d{{1,2}}"
     rf"|{_YEAR}\s*[年년]\s*\d{{1,2}}\s*[月월]\s*\d{{1,2}}\s*[日일]?"
+    # The label says it is a date of birth: a year of two digits is one ("03/14/87").
+    r"|\d{1,2}[./-]\d{1,2}[./-]\d{2}(?![\d./-])"
     # A day, a month's name in any language, a year ("13. Januar 2004", "14 de abril de
-    # 1966", "15-May-1977"); or a month's name first ("July 26, 1965").
-    rf"|\d{{1,2}}\.?(?:\s+|-)(?:de\s+)?[^\W\d_]{{3,12}}\.?(?:\s+|-)(?:de\s+)?{_YEAR}"
+    # 1966", "15-May-1977", "14th of March, 1987"); or a month's name first ("July 26,
+    # 1965").
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?(?:\s+of)?(?:\s+|-)(?:de\s+)?[^\W\d_]{{3,12}}\.?,?"
+    rf"(?:\s+|-)(?:de\s+)?{_YEAR}"
     rf"|[^\W\d_]{{3,12}}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}"
 )
 

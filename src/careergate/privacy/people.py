@@ -64,15 +64,19 @@ def is_name(candidate: str) -> bool:
 
 
 def _is_name_word(word: str) -> bool:
-    """A particle, or a word starting with a capital (or in a script without case) that
-    is no heading's or role's word. A tool's name may be a person's ("Ruby", "Jenkins"):
+    """A particle, an initial, or a word starting with a capital (or in a script without
+    case) that is no heading's or role's word. A tool's name may be a person's ("Ruby", "Jenkins"):
     only a name made of nothing else is not one (``is_name``)."""
-    if re.fullmatch(_PARTICLE, word):
+    if re.fullmatch(_PARTICLE, word) or _INITIAL.fullmatch(word):
         return True
     if word.casefold().strip(".") in NOT_NAME_WORDS:
         return False
     first = word[0]
     return not (first.isalpha() and first.lower() != first.upper() and not first.isupper())
+
+
+_INITIAL = re.compile(r"[^\W\d_a-z]\.")
+"""A name's initial ("John A. Smith"), which is no article though "a" is one."""
 
 
 def _group_is_name(match: re.Match[str]) -> bool:
@@ -243,9 +247,12 @@ _LABELS = (
     r"|naam|achternaam|nachname|imię\s+i\s+nazwisko|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
     r"|account\s+holder|employee|candidate|applicant|emergency\s+contact|contact\s+person"
-    r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor))\s*[:：]"
+    r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor"
+    r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?))[\"']?\s*[:：]"
     r"|이름\s*[:：]?|성명\s*[:：]?|姓名\s*[:：]?|氏名\s*[:：]?"
 )
+"""Labels of a field holding a person's name, also as a JSON document's keys
+(``"name": "..."``)."""
 _NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_FIELD_LABELS}))\s*[:：][ \t]*$")
 _GREETING = (
     r"(?i:dear|hi|hello|hey|hola|olá|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
@@ -321,7 +328,8 @@ PEOPLE: tuple[Pattern, ...] = (
         _PERSON,
         re.compile(
             r"^[ \t]*(?:[^\W\d_]+[ \t]*[—–-][ \t]*)?"
-            r"(?P<name>[^\W\d_a-z]{2,}(?:[ \t]+[^\W\d_a-z]{2,}|,[ \t]+[^\W\d_]+){1,3})[ \t]*$",
+            r"(?P<name>[^\W\d_a-z]{2,}(?:[ \t]+(?:[^\W\d_a-z]\.[ \t]+)?[^\W\d_a-z]{2,}"
+            r"|,[ \t]+[^\W\d_]+){1,3})[ \t]*$",
             re.M,
         ),
         check=_caps_line,
@@ -331,7 +339,7 @@ PEOPLE: tuple[Pattern, ...] = (
     Pattern(
         _PERSON,
         re.compile(
-            rf"(?:{_LABELS})[ \t]*(?P<name>{_NAME_WORD}(?:,?[ \t]+(?:{_PARTICLE}[ \t]+)?"
+            rf"(?:{_LABELS})[ \t]*[\"']?(?P<name>{_NAME_WORD}(?:,?[ \t]+(?:{_PARTICLE}[ \t]+)?"
             rf"{_NAME_WORD}){{0,3}})"
         ),
         span=name_span,
