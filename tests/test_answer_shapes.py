@@ -288,24 +288,21 @@ def test_a_legacy_function_call_is_protected_and_restored(
         upstream.answers.append([chunk({"function_call": call}) for call in calls])
         upstream.answers[-1].append(chunk({}, "function_call"))
     else:
-        message = {"role": "assistant", "content": None, "function_call": {"name": "send",
-                   "arguments": arguments}}  # fmt: skip
-        upstream.answers.append(completion(message))
-    history = {"role": "assistant", "content": None,
-               "function_call": {"name": "send", "arguments": json.dumps({"to": EMAIL})}}  # fmt: skip
+        call = {"name": "send", "arguments": arguments}
+        upstream.answers.append(completion({"role": "assistant", "function_call": call}))
+    sent = {"name": "send", "arguments": json.dumps({"to": EMAIL})}
+    messages = [
+        {"role": "user", "content": "Mail me."},
+        {"role": "assistant", "content": None, "function_call": sent},
+        {"role": "function", "name": "send", "content": "sent"},
+    ]
+    functions = [{"name": "send", "parameters": {"type": "object"}}]
     answer = gateway.client().chat.completions.create(
-        model="gpt-4o-mini",
-        messages=[
-            {"role": "user", "content": "Mail me."},
-            history,
-            {"role": "function", "name": "send", "content": "sent"},
-        ],  # fmt: skip
-        functions=[{"name": "send", "parameters": {"type": "object"}}],
-        stream=stream,
+        model="gpt-4o-mini", messages=messages, functions=functions, stream=stream
     )
     if stream:
-        got = "".join(c.choices[0].delta.function_call.arguments or "" for c in answer
-                      if c.choices and c.choices[0].delta.function_call)  # fmt: skip
+        deltas = [c.choices[0].delta for c in answer if c.choices]
+        got = "".join(d.function_call.arguments or "" for d in deltas if d.function_call)
     else:
         got = answer.choices[0].message.function_call.arguments
     assert EMAIL not in json.dumps(upstream.bodies[-1])
