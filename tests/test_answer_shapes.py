@@ -309,6 +309,24 @@ def test_a_legacy_function_call_is_protected_and_restored(
     assert json.loads(got) == {"to": EMAIL}
 
 
+def test_a_citations_title_and_an_audio_transcript_get_their_values_back(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    gateway, upstream = scripted
+    citation = {"url": "https://x.test/p", "title": "Profile of [EMAIL_1]"}
+    citation |= {"start_index": 0, "end_index": 1}
+    message = {
+        "role": "assistant",
+        "content": "See [EMAIL_1].",
+        "annotations": [{"type": "url_citation", "url_citation": citation}],
+        "audio": {"id": "a", "data": "", "expires_at": 0, "transcript": "Hello [EMAIL_1]"},
+    }
+    upstream.answers.append(completion(message))
+    answer = ask(gateway).choices[0].message
+    assert answer.annotations[0].url_citation.title == f"Profile of {EMAIL}"
+    assert answer.audio.transcript == f"Hello {EMAIL}"
+
+
 def test_a_predicted_output_is_protected_like_the_messages(
     scripted: tuple[RunningGateway, ScriptedUpstream],
 ) -> None:

@@ -32,8 +32,8 @@ _POSITIVE = ("max_tokens", "max_completion_tokens", "n")
 
 def message_slots(message: dict[str, Any], slots: list[Slot]) -> None:
     """Add the texts of one chat message to ``slots``: its content (string or text
-    parts), its refusal and the arguments of its tool calls and of its legacy
-    ``function_call`` (JSON documents). Parts and calls of another shape are left out,
+    parts), its refusal, its audio's transcript, its citations' titles and the
+    arguments of its tool calls and of its legacy ``function_call`` (JSON documents). Parts and calls of another shape are left out,
     not failed on: the caller's malformed message is the upstream's to refuse, an
     upstream's is checked by ``check_answer``."""
     content = message.get("content")
@@ -43,6 +43,14 @@ def message_slots(message: dict[str, Any], slots: list[Slot]) -> None:
         slots.extend(part_slots(content))
     if isinstance(message.get("refusal"), str):
         slots.append(Slot(message, "refusal"))
+    audio = message.get("audio")
+    if isinstance(audio, dict) and isinstance(audio.get("transcript"), str):
+        slots.append(Slot(audio, "transcript"))
+    annotations = message.get("annotations")
+    for annotation in annotations if isinstance(annotations, list) else ():
+        citation = annotation.get("url_citation") if isinstance(annotation, dict) else None
+        if isinstance(citation, dict) and isinstance(citation.get("title"), str):
+            slots.append(Slot(citation, "title"))
     calls = message.get("tool_calls")
     calls = calls if isinstance(calls, list) else []
     functions = [call.get("function") for call in calls if isinstance(call, dict)]
