@@ -85,6 +85,7 @@ def test_a_name_model_process_that_stops_answering_is_replaced() -> None:
         return [text[f.start : f.end] for f in found if f.kind is PiiKind.PERSON]
 
     async def main() -> None:
+        await finder.load()  # loading is given until the watchdog, however busy the host
         assert await names("Jordan Ellis leads the payments team.") == ["Jordan Ellis"]
         assert finder.problem() is None
         [stuck] = set(_name_model_processes()) - others
@@ -105,6 +106,30 @@ def test_a_name_model_process_that_stops_answering_is_replaced() -> None:
 
     asyncio.run(main())
     finder.close()
+
+
+def test_what_the_name_models_process_writes_at_its_start_is_never_read_as_an_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site hook (or a library) that writes to the child's output as it starts, even
+    a well-formed answer frame, cannot put the reads out of step: answers come on a
+    pipe of their own and name the frame they answer."""
+    frame = b"[1,[[]]]"
+    hook = f"import os\nos.write(1, {len(frame).to_bytes(4, 'big') + frame!r})\n"
+    (tmp_path / "sitecustomize.py").write_text(hook)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    finder = NameFinder(cache_size=1)
+    detector = PiiDetector(finder)
+    expected = {
+        "Jordan Ellis leads the payments team.": ["Jordan Ellis"],
+        "Maurycy Drynda joined us in May.": ["Maurycy Drynda"],
+    }
+    try:
+        for text, names in expected.items():
+            found = asyncio.run(detector.detect([text], Subject()))[0]
+            assert [text[f.start : f.end] for f in found] == names
+    finally:
+        finder.close()
 
 
 def test_a_name_model_that_cannot_start_is_a_clear_503_not_a_request_sent_unread() -> None:

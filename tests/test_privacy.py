@@ -739,13 +739,15 @@ def test_a_named_person_is_found_in_the_other_spellings_of_their_letters() -> No
 
 def test_values_written_with_typographic_spaces_full_width_or_invisible_characters() -> None:
     """No-break and narrow no-break spaces, full-width digits and signs, zero-width
-    spaces and soft hyphens inside a value, a card's groups parted by dots: each value
-    is found whole, masked as written and restored as written."""
+    spaces, soft hyphens, control characters and direction marks inside a value or
+    between its words, a card's groups parted by dots: each value is found whole,
+    masked as written and restored as written."""
     texts = [
         "Card 4111\xa01111\xa01111\xa01111, or 4111.1111.1111.1111 (π is 3.1415926535897932)",
         "Tél. : 06\u202f12\u202f34\u202f56\u202f78",
         "電話: ０９０－１２３４－５６７８",
         "Mail tomasz.wi\u200bsniewski@example.pl or Mar\u00adgaret\xa0Okonkwo",
+        "Our recruiter, Sa\x00rah Connolly, met Emily\u202eClarke\u202c today.",
     ]
     findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
     found = [
@@ -760,6 +762,7 @@ def test_values_written_with_typographic_spaces_full_width_or_invisible_characte
             (PiiKind.EMAIL, "tomasz.wi\u200bsniewski@example.pl"),
             (PiiKind.PERSON, "Mar\u00adgaret\xa0Okonkwo"),
         ],
+        [(PiiKind.PERSON, "Sa\x00rah Connolly"), (PiiKind.PERSON, "Emily\u202eClarke")],
     ]
     placeholders = Placeholders(Subject())
     for text, fs in zip(texts, findings, strict=True):

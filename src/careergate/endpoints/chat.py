@@ -33,9 +33,10 @@ _POSITIVE = ("max_tokens", "max_completion_tokens", "n")
 def message_slots(message: dict[str, Any], slots: list[Slot]) -> None:
     """Add the texts of one chat message to ``slots``: its content (string or text
     parts), its refusal, its audio's transcript, its citations' titles and the
-    arguments of its tool calls and of its legacy ``function_call`` (JSON documents). Parts and calls of another shape are left out,
-    not failed on: the caller's malformed message is the upstream's to refuse, an
-    upstream's is checked by ``check_answer``."""
+    arguments of its tool calls and of its legacy ``function_call`` (JSON documents).
+    Parts and calls of another shape are left out, not failed on: the caller's
+    malformed message is the upstream's to refuse, an upstream's is checked by
+    ``check_answer``."""
     content = message.get("content")
     if isinstance(content, str):
         slots.append(Slot(message, "content"))

@@ -42,10 +42,17 @@ class PiiDetector:
 
     async def detect(self, texts: list[str], subject: Subject) -> list[list[Finding]]:
         """The personal data in each of ``texts``, found in the copy of it the finders
-        read (``reading.py``) and placed in the text as written."""
+        read (``reading.py``) and placed in the text as written; a text with invisible
+        characters is read twice, without them and with spaces for them, in the same
+        request (a name found in one is looked for in the other)."""
         readings = [reading_of(text) for text in texts]
-        found = await self._detect([reading.text for reading in readings], subject)
-        return [reading.original(f) for reading, f in zip(readings, found, strict=True)]
+        spaced = [(i, r.spaced) for i, r in enumerate(readings) if r.spaced is not None]
+        read = [reading.text for reading in readings] + [text for _, text in spaced]
+        found = await self._detect(read, subject)
+        originals = [reading.original(f) for reading, f in zip(readings, found, strict=False)]
+        for (index, _), more in zip(spaced, found[len(readings) :], strict=True):
+            originals[index] = resolve_overlaps(originals[index] + more)
+        return originals
 
     async def _detect(self, texts: list[str], subject: Subject) -> list[list[Finding]]:
         own = await self._own_findings(texts, subject)

@@ -45,6 +45,10 @@ long: a model that cannot load is not loaded again for every request waiting."""
 READ_SECONDS = 60.0
 """A read not answered by then (loading the model included; a read of a turn's text
 takes well under a second) ends the child, which is started again for it once."""
+RENEW_CHARS = 2_000_000
+"""A child that has read this many characters is ended after its answer, and the next
+read starts a new one (about a second): spaCy keeps every new word it meets in its
+vocabulary, so a child that reads for ever grows for ever."""
 STUCK_SECONDS = 10.0
 """An exchange running this long is stuck (``NameModelProcess.stuck_for``)."""
 _STUCK_CHECK_SECONDS = 0.5
@@ -103,8 +107,9 @@ def entities(doc: Any) -> list[Entity]:
 class NameModelProcess:
     """Reads texts with the model ``model`` in a child process (``python -m
     careergate.privacy.name_model MODEL``), one read at a time: each read is a frame of
-    JSON (the texts) on the child's standard input, answered by one (their entities) on
-    its standard output; each frame is its length (4 bytes) and its bytes. The exchange
+    JSON (its number and the texts) on the child's standard input, answered by one (the
+    number and their entities) on a pipe of its own; each frame is its length (4 bytes)
+    and its bytes. The exchange
     runs on a thread of its own, which waits on the pipes without the interpreter's
     lock: any event loop can read, and a caller that stops waiting does not cut an
     exchange short."""
@@ -114,6 +119,7 @@ class NameModelProcess:
         self._read_seconds = read_seconds
         self._stuck_seconds = min(STUCK_SECONDS, read_seconds / 2)
         self._child: subprocess.Popen[bytes] | None = None
+        self._answers: IO[bytes] | None = None
         self._closed = False
         self._resting_until = 0.0
         self._ending: weakref.finalize[Any, Any] | None = None
@@ -125,15 +131,16 @@ class NameModelProcess:
         counts too."""
         self._since: float | None = None
         """When the exchange under way started, if one is."""
-        self._answered = False
-        """Whether the child has answered a read: until then it may be loading the model,
-        which takes longer than a stuck read is given on a busy host."""
+        self._frames = 0
+        """Frames sent to the child: each answer names the frame it answers."""
+        self._read_chars = 0
+        """Characters the child has read (``RENEW_CHARS``)."""
 
     async def load(self) -> None:
         """Start the process, load the model (about a second) and have it read a name,
         ahead of the first request that needs it: a model that loads but cannot read
         fails here."""
-        await self.read([PROBE])
+        await self.read([PROBE], patient=True)
 
     def stuck_for(self) -> float:
         """Seconds the exchange under way has run, once past ``STUCK_SECONDS`` (or half
@@ -145,34 +152,35 @@ class NameModelProcess:
         ran = 0.0 if since is None else time.monotonic() - since
         return ran if ran > self._stuck_seconds else 0.0
 
-    async def read(self, texts: list[str]) -> list[list[Entity]]:
+    async def read(self, texts: list[str], patient: bool = False) -> list[list[Entity]]:
         """The entities of each text; ``NameModelUnavailable`` if the model's process
-        could not read them."""
+        could not read them. ``patient``: wait for the watchdog rather than give up once
+        the exchange is stuck (loading the model, ahead of the requests, may take
+        longer on a busy host)."""
         if self.stuck_for():
             # Queued behind an exchange that does not end, the request would wait for
             # the watchdog; it is told at once instead.
             raise NameModelUnavailable(_UNAVAILABLE)
         loop = asyncio.get_running_loop()
-        exchange = loop.run_in_executor(self._exchanges, self._exchange, orjson.dumps(texts))
+        exchange = loop.run_in_executor(self._exchanges, self._exchange, texts)
         try:
-            answer = await self._answer(exchange)
+            answer = await self._answer(exchange, patient)
         except (OSError, EOFError) as failed:
             raise NameModelUnavailable(_UNAVAILABLE) from failed
         return [[(start, end, label) for start, end, label in found] for found in answer]
 
-    async def _answer(self, exchange: asyncio.Future[Any]) -> Any:
+    async def _answer(self, exchange: asyncio.Future[Any], patient: bool) -> Any:
         """What ``exchange`` answers; ``NameModelUnavailable`` once the exchange under
-        way (this one, or one it waits behind) is stuck in a child that has answered
-        before (a new one may be loading the model): its caller is told within a second
-        rather than when the watchdog ends the child, long after a client, or a
-        shutdown's grace, stopped waiting. The exchange itself runs on; its answer is
-        dropped."""
+        way (this one, or one it waits behind) is stuck, unless ``patient``: its caller
+        is told within a second rather than when the watchdog ends the child, long
+        after a client, or a shutdown's grace, stopped waiting. The exchange itself runs
+        on; its answer is dropped."""
         try:
             while True:
                 done, _ = await asyncio.wait({exchange}, timeout=_STUCK_CHECK_SECONDS)
                 if done:
                     return exchange.result()
-                if self._answered and self.stuck_for():
+                if not patient and self.stuck_for():
                     raise NameModelUnavailable(_UNAVAILABLE)
         finally:
             exchange.cancel()  # done: nothing; else what the thread returns is dropped
@@ -183,10 +191,10 @@ class NameModelProcess:
         self._exchanges.shutdown(wait=False, cancel_futures=True)
         self._end_child()
 
-    def _exchange(self, frame: bytes) -> Any:
+    def _exchange(self, texts: list[str]) -> Any:
         self._since = time.monotonic()
         try:
-            answer = self._exchange_twice(frame)
+            answer = self._exchange_twice(texts)
         except BaseException:
             self.failing = True
             raise
@@ -195,16 +203,17 @@ class NameModelProcess:
         self.failing = False
         return answer
 
-    def _exchange_twice(self, frame: bytes) -> Any:
+    def _exchange_twice(self, texts: list[str]) -> Any:
         if time.monotonic() < self._resting_until:
             raise EOFError("the name model's process failed a moment ago")
         try:
-            return self._ask(frame)
+            return self._ask(texts)
         except (BrokenPipeError, EOFError):
-            # The child died (killed, out of memory): a new one reads the texts again.
+            # The child died (killed, out of memory) or answered out of turn: a new one
+            # reads the texts again.
             self._end_child()
         try:
-            return self._ask(frame)
+            return self._ask(texts)
         except (BrokenPipeError, EOFError):
             # Twice: the reads that follow fail at once for a while rather than each
             # waiting for a child that may not start either.
@@ -212,51 +221,75 @@ class NameModelProcess:
             self._resting_until = time.monotonic() + RESTART_SECONDS
             raise
 
-    def _ask(self, frame: bytes) -> Any:
-        child = self._started()
+    def _ask(self, texts: list[str]) -> Any:
+        """The child's entities of ``texts``. Each frame carries its number, and the
+        answer must carry it back with an answer for each text: anything else (a frame
+        that is not JSON, a stray write to the child's output, an answer to another
+        frame) ends the child as a dead one is ended, so that no text is ever given the
+        names of another."""
+        child, answers = self._started()
         assert child.stdin is not None
-        assert child.stdout is not None
+        self._frames += 1
+        frame = orjson.dumps([self._frames, texts])
         stuck = threading.Timer(self._read_seconds, child.kill)  # its answer then reads as an end
         stuck.start()
         try:
             child.stdin.write(len(frame).to_bytes(4, "big") + frame)
             child.stdin.flush()
-            size = int.from_bytes(_read_exactly(child.stdout, 4), "big")
-            answer = orjson.loads(_read_exactly(child.stdout, size))
-            self._answered = True
-            return answer
+            size = int.from_bytes(_read_exactly(answers, 4), "big")
+            number, answer = orjson.loads(_read_exactly(answers, size))
+        except (orjson.JSONDecodeError, TypeError, ValueError) as garbled:
+            raise EOFError("the name model's process answered out of turn") from garbled
         finally:
             stuck.cancel()
+        if number != self._frames or not isinstance(answer, list) or len(answer) != len(texts):
+            raise EOFError("the name model's process answered out of turn")
+        self._read_chars += sum(map(len, texts))
+        if self._read_chars > RENEW_CHARS:
+            self._end_child()  # the next read starts a new one (see RENEW_CHARS)
+        return answer
 
-    def _started(self) -> subprocess.Popen[bytes]:
+    def _started(self) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+        """The child, started if need be, and the pipe its answers come on."""
         if self._closed:
             raise RuntimeError("the name model's process is closed")
         if self._child is not None and self._child.poll() is not None:
             self._end_child()  # it died between reads
-        if self._child is None:
+        if self._child is None or self._answers is None:
+            # Answers come on a pipe of their own, not on the child's standard output,
+            # where whatever runs at its start (a site hook, a library) may write.
+            reading, writing = os.pipe()
             # This interpreter and this module; the model is the code's or the config's.
             # "-P": no module of the working directory comes first on its path. A session of
             # its own: a terminal's Ctrl-C or a stop sent to the worker's process group
             # does not reach it; it ends when the worker hangs up.
-            self._child = subprocess.Popen(  # noqa: S603  # nosec B603
-                [sys.executable, "-P", "-m", __name__, self._model],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
-            )  # fmt: skip
-            self._ending = weakref.finalize(self, _end, self._child)
-            self._answered = False
-        return self._child
+            try:
+                self._child = subprocess.Popen(  # noqa: S603  # nosec B603
+                    [sys.executable, "-P", "-m", __name__, self._model, str(writing)],
+                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(writing,),
+                    start_new_session=True,
+                )  # fmt: skip
+            except OSError:
+                os.close(reading)
+                raise
+            finally:
+                os.close(writing)
+            self._answers = os.fdopen(reading, "rb")
+            self._ending = weakref.finalize(self, _end, self._child, self._answers)
+            self._read_chars = 0
+        return self._child, self._answers
 
     def _end_child(self) -> None:
-        ending, self._child, self._ending = self._ending, None, None
+        ending, self._child, self._answers, self._ending = self._ending, None, None, None
         if ending is not None:
             ending()
 
 
-def _end(child: subprocess.Popen[bytes]) -> None:
+def _end(child: subprocess.Popen[bytes], answers: IO[bytes]) -> None:
     if child.poll() is None:
         child.kill()
     child.wait()
-    for pipe in (child.stdin, child.stdout):
+    for pipe in (child.stdin, answers):
         if pipe is not None:
             with contextlib.suppress(OSError):  # a frame half written to a dead child
                 pipe.close()
@@ -274,16 +307,13 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
 
 def main() -> None:
     """The child: load the model named by the first argument, then answer each frame of
-    texts on standard input with a frame of their entities, until the input ends."""
+    texts on standard input with a frame of their entities (each with the frame's
+    number) on the pipe the second names, until the input ends."""
     from threadpoolctl import threadpool_limits
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker's end is its end
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    # The frames get standard output to themselves: what a library prints goes to
-    # standard error (or nowhere, if the worker has none), never between two frames.
-    sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    errors = sys.stderr.fileno() if sys.stderr is not None else os.open(os.devnull, os.O_WRONLY)
-    os.dup2(errors, sys.stdout.fileno())
+    sink = os.fdopen(int(sys.argv[2]), "wb")  # the answers' pipe; what is printed goes nowhere
     try:
         nlp = load_pipeline(sys.argv[1])
     except (OSError, ImportError, ValueError) as failed:  # spaCy's "can't find model" is one
@@ -291,8 +321,8 @@ def main() -> None:
     threadpool_limits(limits=1, user_api="blas")  # once numpy's BLAS is loaded
     source = sys.stdin.buffer
     while header := source.read(4):
-        texts = orjson.loads(source.read(int.from_bytes(header, "big")))
-        frame = orjson.dumps([entities(doc) for doc in nlp.pipe(texts)])
+        number, texts = orjson.loads(source.read(int.from_bytes(header, "big")))
+        frame = orjson.dumps([number, [entities(doc) for doc in nlp.pipe(texts)]])
         sink.write(len(frame).to_bytes(4, "big") + frame)
         sink.flush()
 

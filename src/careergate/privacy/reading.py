@@ -20,6 +20,7 @@ from careergate.privacy.findings import Finding
 _AS_TYPED = str.maketrans(
     {
         **dict.fromkeys((0x00A0, 0x2007, 0x202F, 0x3000, *range(0x2000, 0x200B)), " "),
+        **{0x0B: " ", 0x0C: " ", 0x2028: "\n", 0x2029: "\n"},
         **{0xFF10 + digit: str(digit) for digit in range(10)},
         **{0xFF0B: "+", 0xFF0D: "-", 0xFF08: "(", 0xFF09: ")", 0xFF0E: ".", 0xFF20: "@"},
         **{0x2010: "-", 0x2011: "-"},
@@ -27,9 +28,15 @@ _AS_TYPED = str.maketrans(
 )
 """Characters with a keyboard's equivalent of one character: the copy keeps the text's
 length and every offset."""
-_INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-"""Soft hyphens, zero-width spaces and joiners, word joiners and byte-order marks."""
-_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+_INVISIBLE_RANGES = (
+    "\x00-\x08\x0e-\x1f\x7f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff"
+)
+"""Control characters (not tabs and line ends), soft hyphens, zero-width spaces and
+joiners, direction marks, embeddings and isolates, word joiners and byte-order marks:
+nothing a reader sees, and inside a name they hide it from the finders."""
+_INVISIBLE = re.compile(f"[{_INVISIBLE_RANGES}]")
+_ODD_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,10 @@ class Reading:
 
     text: str
     origins: tuple[int, ...] | None = None
+    spaced: str | None = None
+    """Where the text holds invisible characters, the copy with a space for each (at
+    the same offsets as the text): one may stand between two words ("Emily\u202eClarke"),
+    where left out it would join them."""
 
     def original(self, findings: list[Finding]) -> list[Finding]:
         """``findings`` of this reading as findings of the text as written: a value
@@ -54,10 +65,13 @@ class Reading:
 
 def reading_of(text: str) -> Reading:
     """What the finders read of ``text`` (itself, for plain ASCII)."""
-    if text.isascii():
+    if text.isascii() and _ODD_ASCII.search(text) is None:
         return Reading(text)
     typed = text.translate(_AS_TYPED)
     if _INVISIBLE.search(typed) is None:
         return Reading(typed)
-    origins = tuple(i for i, char in enumerate(typed) if char not in _INVISIBLE_CHARS)
-    return Reading(_INVISIBLE.sub("", typed), origins)
+    origins = tuple(match.start() for match in _VISIBLE.finditer(typed))
+    return Reading(_INVISIBLE.sub("", typed), origins, _INVISIBLE.sub(" ", typed))
+
+
+_VISIBLE = re.compile(f"[^{_INVISIBLE_RANGES}]", re.S)
