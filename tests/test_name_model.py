@@ -173,7 +173,8 @@ def test_a_gateway_whose_name_model_cannot_load_serves_503s_and_is_not_ready_unt
             record = running.usage_record(request_id)
             assert (record.status_code, record.error_code) == (503, "privacy_unavailable")
             assert (record.prompt_tokens, record.completion_tokens, record.attempts) == (0, 0, 0)
-            assert _audit_entry(running, request_id)["status"] == 503
+            entry = _audit_entry(running, request_id)
+            assert (entry["status"], entry["pii_action"]) == (503, "unavailable")
 
             monkeypatch.delenv("PYTHONPATH")
             wait_for(partial(_is_ready, ready))

@@ -4,6 +4,7 @@ id digested, and careergate's own request field taken out of it."""
 from __future__ import annotations
 
 from careergate.core.call import Call, Reply, StreamReply
+from careergate.errors import NameModelUnavailable
 from careergate.privacy.shield import EXTENSION, PrivacyShield, digest_end_user
 
 
@@ -16,15 +17,19 @@ class ProtectPersonalData:
         if extension is not None:
             call.changed()
         earlier = call.earlier.placeholders if call.earlier is not None else None
-        protection = await self.privacy.protect(
-            call.endpoint,
-            call.body,
-            extension,
-            call.principal.privacy,
-            call.feature,
-            call.user,
-            earlier,
-        )
+        try:
+            protection = await self.privacy.protect(
+                call.endpoint,
+                call.body,
+                extension,
+                call.principal.privacy,
+                call.feature,
+                call.user,
+                earlier,
+            )
+        except NameModelUnavailable:
+            call.outcome.pii_action = "unavailable"  # not sent: it could not be read
+            raise
         if protection is None:
             return None
         if digest_end_user(call.body):
