@@ -327,6 +327,26 @@ def test_a_citations_title_and_an_audio_transcript_get_their_values_back(
     assert answer.audio.transcript == f"Hello {EMAIL}"
 
 
+def test_a_servers_own_parameters_are_protected_like_the_messages(
+    scripted: tuple[RunningGateway, ScriptedUpstream],
+) -> None:
+    """A parameter OpenAI's API does not define, which an OpenAI-compatible server reads
+    (retrieval ``documents``, a template's variables), is sent, its personal data
+    pseudonymised; the answer's placeholders come back."""
+    gateway, upstream = scripted
+    upstream.answers.append(completion({"role": "assistant", "content": "Wrote to [EMAIL_1]."}))
+    documents = [{"title": "CV", "text": f"Jane Doe, {EMAIL}"}]
+    answer = gateway.client().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Summarise the documents."}],
+        extra_body={"documents": documents, "chat_template_kwargs": {"sender": EMAIL}},
+    )
+    sent = upstream.bodies[-1]
+    assert EMAIL not in json.dumps(sent)
+    assert sent["documents"][0]["title"] == "CV"
+    assert answer.choices[0].message.content == f"Wrote to {EMAIL}."
+
+
 def test_a_predicted_output_is_protected_like_the_messages(
     scripted: tuple[RunningGateway, ScriptedUpstream],
 ) -> None:

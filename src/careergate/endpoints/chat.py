@@ -200,6 +200,44 @@ class ChatCompletions(EndpointSpec):
     name: ClassVar[str] = "chat"
     path: ClassVar[str] = "chat/completions"
     text_param: ClassVar[str] = "messages"
+    params: ClassVar[frozenset[str]] = frozenset(
+        [
+            "messages",
+            "model",
+            "audio",
+            "frequency_penalty",
+            "function_call",
+            "functions",
+            "logit_bias",
+            "logprobs",
+            "max_completion_tokens",
+            "max_tokens",
+            "metadata",
+            "modalities",
+            "n",
+            "parallel_tool_calls",
+            "prediction",
+            "presence_penalty",
+            "prompt_cache_key",
+            "reasoning_effort",
+            "response_format",
+            "safety_identifier",
+            "seed",
+            "service_tier",
+            "stop",
+            "store",
+            "stream",
+            "stream_options",
+            "temperature",
+            "tool_choice",
+            "tools",
+            "top_logprobs",
+            "top_p",
+            "user",
+            "verbosity",
+            "web_search_options",
+        ]
+    )
     stream: ClassVar[StreamForm | None] = ChatStream()
     cache: ClassVar[CacheForm | None] = ChatCache()
 

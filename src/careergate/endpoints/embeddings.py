@@ -48,6 +48,9 @@ class Embeddings(EndpointSpec):
     name: ClassVar[str] = "embeddings"
     path: ClassVar[str] = "embeddings"
     text_param: ClassVar[str] = "input"
+    params: ClassVar[frozenset[str]] = frozenset(
+        ["input", "model", "dimensions", "encoding_format", "user"]
+    )
     stream: ClassVar[StreamForm | None] = None
     cache: ClassVar[CacheForm | None] = EmbeddingsCache()
 

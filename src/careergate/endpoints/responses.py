@@ -249,6 +249,37 @@ class Responses(EndpointSpec):
     name: ClassVar[str] = "responses"
     path: ClassVar[str] = "responses"
     text_param: ClassVar[str] = "input"
+    params: ClassVar[frozenset[str]] = frozenset(
+        [
+            "input",
+            "model",
+            "background",
+            "conversation",
+            "include",
+            "instructions",
+            "max_output_tokens",
+            "max_tool_calls",
+            "metadata",
+            "parallel_tool_calls",
+            "previous_response_id",
+            "prompt",
+            "prompt_cache_key",
+            "reasoning",
+            "safety_identifier",
+            "service_tier",
+            "store",
+            "stream",
+            "stream_options",
+            "temperature",
+            "text",
+            "tool_choice",
+            "tools",
+            "top_logprobs",
+            "top_p",
+            "truncation",
+            "user",
+        ]
+    )
     stream: ClassVar[StreamForm | None] = ResponsesStream()
     cache: ClassVar[CacheForm | None] = ResponsesCache()
 

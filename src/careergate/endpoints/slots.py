@@ -6,6 +6,7 @@ slots leaves every other part of the body (and its order) untouched.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -130,3 +131,34 @@ class TextRestorer(Protocol):
     def whole(self, text: str, in_json: bool) -> str:
         """A complete text, restored."""
         ...
+
+
+_ENCODED_FIELDS = frozenset({"data", "file_data", "b64_json"})
+"""Fields whose strings are base64 payloads (``input_audio.data``, a file part's
+``file_data``), not text."""
+
+
+def string_slots(document: Any, shortest: int = 1) -> Iterator[Slot]:
+    """Every string value in a JSON document (not its keys) of ``shortest`` characters
+    or more, but encoded payloads; walked with a stack of its own, so that a body nested
+    as deep as the parser allows does not reach Python's recursion limit."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        items: Iterable[tuple[Any, Any]]
+        if isinstance(node, dict):
+            items = node.items()
+        elif isinstance(node, list):
+            items = enumerate(node)
+        else:
+            continue
+        for key, value in items:
+            if isinstance(value, str):
+                if (
+                    len(value) >= shortest
+                    and key not in _ENCODED_FIELDS
+                    and not value.startswith("data:")  # base64 inside
+                ):
+                    yield Slot(node, key)
+            elif isinstance(value, dict | list):
+                stack.append(value)

@@ -17,7 +17,7 @@ import orjson
 
 from careergate.endpoints.checks import require, require_present
 from careergate.endpoints.facts import ModelFacts
-from careergate.endpoints.slots import Slot, TextRestorer
+from careergate.endpoints.slots import Slot, TextRestorer, string_slots
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
 from careergate.usage.checks import Ceilings
@@ -219,6 +219,10 @@ class EndpointSpec(ABC):
     """How answers stream; ``None``: this endpoint never streams."""
     cache: ClassVar[CacheForm | None]
     """What its cache key is made of; ``None``: its answers are never cached."""
+    params: ClassVar[frozenset[str]] = frozenset()
+    """The parameters OpenAI's API defines for it. Any other an OpenAI-compatible server
+    reads (``documents``, a template's variables) is sent as it came, so the privacy
+    step reads its strings too (``extension_slots``); empty: none is read."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -278,6 +282,20 @@ class EndpointSpec(ABC):
     @abstractmethod
     def text_slots(self, body: Json) -> list[Slot]:
         """The texts of a request that may carry personal data, in order."""
+
+    def extension_slots(self, body: Json) -> list[Slot]:
+        """The strings of the parameters not in ``params`` (a server's extensions)."""
+        if not self.params:
+            return []
+        slots: list[Slot] = []
+        for key, value in body.items():
+            if key in self.params:
+                continue
+            if isinstance(value, str):
+                slots.append(Slot(body, key))
+            else:
+                slots.extend(string_slots(value))
+        return slots
 
     def token_slots(self, body: Json) -> list[Slot]:
         """The texts of a request sent as token ids (in ``text_slots`` too): the secrets

@@ -159,7 +159,7 @@ class PrivacyShield:
         mode = self.policy.mode_for(key_mode, feature)
         if mode is PrivacyMode.OFF:
             return None
-        slots = endpoint.text_slots(body)
+        slots = [*endpoint.text_slots(body), *endpoint.extension_slots(body)]
         texts = [slot.get() for slot in slots]
         spec = await self._subject(extension, user)
         for embedded in _embedded_resumes(texts):

@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -40,7 +40,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careergate.endpoints import EndpointSpec
-from careergate.endpoints.slots import Slot
+from careergate.endpoints.slots import Slot, string_slots
 from careergate.errors import InvalidRequest
 from careergate.security.secrets import RememberedShapes, SecretScanner, SecretSpan, replace_spans
 
@@ -137,7 +137,7 @@ class PromptSecrets:
         loop, pass ``False``."""
         if mode is SecretsMode.OFF:
             return 0
-        slots = [*string_slots(body), *endpoint.token_slots(body)]
+        slots = [*string_slots(body, SHORTEST), *endpoint.token_slots(body)]
         shapes = self._shapes if remembered else None
         return self._protect(slots, mode, tuple(known), endpoint.text_param, shapes)
 
@@ -149,7 +149,8 @@ class PromptSecrets:
         request path, so it may run off the event loop."""
         if mode is SecretsMode.OFF:
             return 0
-        return self._protect(list(string_slots(document)), mode, tuple(known), param, None)
+        slots = list(string_slots(document, SHORTEST))
+        return self._protect(slots, mode, tuple(known), param, None)
 
     def _protect(
         self,
@@ -219,9 +220,6 @@ def _spans_by_text(texts: list[str], spans: list[SecretSpan]) -> dict[int, list[
     return found
 
 
-_ENCODED_FIELDS = frozenset({"data", "file_data", "b64_json"})
-"""Fields whose strings are base64 payloads (``input_audio.data``, a file part's
-``file_data``), not text."""
 _URL_FIELDS = frozenset({"url", "image_url", "file_url"})
 """Fields whose strings are addresses the upstream fetches."""
 _NOT_IN_URLS = frozenset({"aws_access_key_id"})
@@ -261,29 +259,3 @@ MANY_STRINGS = 1_000
 MANY_CREDENTIALS = 1_000
 """More credentials than this in one request refuse it (masking each costs microseconds,
 on the event loop)."""
-
-
-def string_slots(document: Any) -> Iterator[Slot]:
-    """Every string value in a JSON document (not its keys), but encoded payloads; walked
-    with a stack of its own, so that a body nested as deep as the parser allows does
-    not reach Python's recursion limit."""
-    stack = [document]
-    while stack:
-        node = stack.pop()
-        items: Iterable[tuple[Any, Any]]
-        if isinstance(node, dict):
-            items = node.items()
-        elif isinstance(node, list):
-            items = enumerate(node)
-        else:
-            continue
-        for key, value in items:
-            if isinstance(value, str):
-                if (
-                    len(value) >= SHORTEST
-                    and key not in _ENCODED_FIELDS
-                    and not value.startswith("data:")  # base64 inside
-                ):
-                    yield Slot(node, key)
-            elif isinstance(value, dict | list):
-                stack.append(value)
