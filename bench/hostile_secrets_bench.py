@@ -39,6 +39,11 @@ def texts(size: int) -> dict[str, str]:
         "'password:\"' repeated (quotes never closed)": fill('password:"'),
         "one label, a value that never ends": "password: " + "a" * (size - 10),
         "labels with 30-letter values": fill("password: " + "a" * 30 + " "),
+        "'token=' repeated": fill("token="),
+        "'API_KEY: \"' repeated": fill('API_KEY: "'),
+        "a credential's name, a value that never ends": "secret=" + "a1" * ((size - 7) // 2),
+        "'tokentoken...' (a name that never ends)": fill("token"),
+        "'my password is ' repeated": fill("my password is "),
     }
 
 
