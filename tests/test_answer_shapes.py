@@ -270,9 +270,13 @@ def test_a_stream_that_ends_without_a_finish_reason_loses_nothing_held_back(
     """An upstream that ends its stream with ``[DONE]`` but no ``finish_reason``: what
     was held back as the possible start of a placeholder still reaches the caller."""
     gateway, upstream = scripted
-    upstream.answers.append([chunk({"content": "Hello [EMAIL_1], see ["})])
-    pieces = [c.choices[0].delta.content or "" for c in ask(gateway, stream=True) if c.choices]
+    usage = {key: value for key, value in chunk({}).items() if key != "choices"}
+    usage |= {"choices": [], "usage": USAGE}
+    upstream.answers.append([chunk({"content": "Hello [EMAIL_1], see ["}), usage])
+    chunks = list(ask(gateway, stream=True, stream_options={"include_usage": True}))
+    pieces = [c.choices[0].delta.content or "" for c in chunks if c.choices]
     assert "".join(pieces) == f"Hello {EMAIL}, see ["
+    assert chunks[-1].usage is not None  # the usage chunk stays the last
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])

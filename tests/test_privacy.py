@@ -767,24 +767,41 @@ def test_values_written_with_typographic_spaces_full_width_or_invisible_characte
     placeholders = Placeholders(Subject())
     for text, fs in zip(texts, findings, strict=True):
         assert placeholders.restore(placeholders.replace(text, fs)) == text
+    # A named person's spelling in the copy with spaces does not cut an address found
+    # whole in the other.
+    text, jane = "Contact: jane\u200bdoe@corp.example", Subject.of(SubjectSpec(names=["Jane Doe"]))
+    [found] = asyncio.run(PiiDetector().detect([text], jane))[0]
+    assert (found.kind, text[found.start : found.end]) == (PiiKind.EMAIL, text[9:])
 
 
 def test_a_word_that_opens_a_sentence_before_a_name_is_not_part_of_it() -> None:
     """ "Call Margaret Okonkwo": the name is masked without the verb (which would come
-    back with it), and "Email Priya Raghunathan" still masks the name."""
+    back with it), and "Email Priya Raghunathan" still masks the name; a given name that
+    is also a word ("Ping") stays the name's."""
     texts = [
         "Call Margaret Okonkwo today.",
         "Email Priya Raghunathan about the offer.",
         "Yesterday Siobhan called.",
+        "Ping Wang joined the data team.",
     ]
     findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
     found = [[text[f.start : f.end] for f in fs] for text, fs in zip(texts, findings, strict=True)]
-    assert found == [["Margaret Okonkwo"], ["Priya Raghunathan"], ["Siobhan"]]
+    assert found == [["Margaret Okonkwo"], ["Priya Raghunathan"], ["Siobhan"], ["Ping Wang"]]
+
+
+def test_a_named_persons_transliterations_are_no_shorter_word() -> None:
+    """The spellings that drop a letter ("Mueller" as "Muller") are for names of five
+    letters or more: "Doe" is not "Do", "Haas" not "Has", "Maas" not "Mas"."""
+    subject = Subject.of(SubjectSpec(names=["Jane Doe", "Anna Haas", "Lena Maas"]))
+    text = "Do you have the notes? Has she signed? Mas tarde. Ms Doe and Mrs Haas did."
+    findings = asyncio.run(PiiDetector().detect([text], subject))[0]
+    assert [text[f.start : f.end] for f in findings] == ["Doe", "Haas"]
 
 
 FIELD_FORMS = {
     "JOHN A. SMITH\nSenior Accountant": [(PiiKind.PERSON, "JOHN A. SMITH")],
-    '{"name": "Margaret Okonkwo", "role": "nurse"}': [(PiiKind.PERSON, "Margaret Okonkwo")],
+    # A JSON Resume's work, skills and certificates have names too: not people's.
+    '{"work": [{"name": "Deutsche Bank"}], "skills": [{"name": "Visual Studio"}]}': [],
     "Имя: Маргарита Оконкво\nДата рождения: 14.03.1987": [
         (PiiKind.PERSON, "Маргарита Оконкво"),
         (PiiKind.DATE_OF_BIRTH, "14.03.1987"),
@@ -801,9 +818,9 @@ FIELD_FORMS = {
 
 @pytest.mark.parametrize("text", FIELD_FORMS)
 def test_names_and_dates_of_birth_in_the_forms_fields_take(text: str) -> None:
-    """A capitals header with a middle initial, a JSON document's name field, labels in
-    Cyrillic and Arabic scripts, a date of birth with an ordinal day or a year of two
-    digits after its label."""
+    """A capitals header with a middle initial, labels in Cyrillic and Arabic scripts, a
+    date of birth with an ordinal day or a year of two digits after its label; a JSON
+    document's ``name`` fields are not taken for people's."""
     found = asyncio.run(PiiDetector().detect([text], Subject()))[0]
     assert [(f.kind, text[f.start : f.end]) for f in found] == FIELD_FORMS[text]
 

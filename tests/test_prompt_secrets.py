@@ -232,6 +232,8 @@ def test_every_string_of_the_body_is_masked_not_only_the_messages(
         ("aws_session_token = IQoJb3JpZ2luX2VjEJr//wEaCXVz", "IQoJb3JpZ2luX2VjEJr"),
         ('{"secret": "9f8e7d6c5b4a39281706f5e4d3c2b1a0"}', "9f8e7d6c5b4a39281706"),
         ("webhook: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2La", "MfKQ9r8GKYqrTwjUPD8I"),
+        ("accountkey=A1b2C3d4E5f6G7h8", "A1b2C3d4E5f6G7h8"),
+        ("awsSecretKey=A1b2C3d4E5f6G7h8x", "A1b2C3d4E5f6G7h8x"),
     ],
 )
 def test_passwords_as_settings_and_environment_files_write_them(
@@ -262,6 +264,9 @@ def test_passwords_as_settings_and_environment_files_write_them(
         "max_tokens: 1000, token_type: Bearer, tokenizer: cl100k_base",
         "Secret Santa on 2024-12-20; access tokens: short-lived, rotated every 15 minutes",
         "credentials: AWS Certified Solutions Architect 2023",
+        "Password is case-sensitive and must be 12+ characters; it was re-set by IT.",
+        "Your password is 8-16 characters long, and your password isn’t shared.",
+        "Tokenizer: all-MiniLM-L6-v2; secretary: Maria-Lopez-Office-2B",
     ],
 )
 def test_prose_and_empty_values_after_a_password_label_are_left_alone(

@@ -117,13 +117,19 @@ async def relay(
                 tally.done = True
                 yield sse_event(DONE)
                 return
-            chunk = last = parse_object(data)
+            chunk = parse_object(data)
             if (error := form.error_of(chunk)) is not None:
                 raise stream_error(error, scrub=scrub)
             form.check_chunk(chunk)
             tally.observe(chunk)
-            if not forward_usage_chunk and form.is_usage_only(chunk):
-                continue
+            if not form.is_usage_only(chunk):
+                last = chunk
+            if form.is_usage_only(chunk):
+                # The usage chunk is the last before [DONE]: what is held back goes first.
+                for piece in rewrite.release(last) if rewrite is not None else ():
+                    yield form.frame(orjson.dumps(piece), piece)
+                if not forward_usage_chunk:
+                    continue
             rewritten = rewrite.restore(chunk) if rewrite is not None else None
             if rewritten is None:
                 yield form.frame(data, chunk)

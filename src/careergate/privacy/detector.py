@@ -51,7 +51,12 @@ class PiiDetector:
         found = await self._detect(read, subject)
         originals = [reading.original(f) for reading, f in zip(readings, found, strict=False)]
         for (index, _), more in zip(spaced, found[len(readings) :], strict=True):
-            originals[index] = resolve_overlaps(originals[index] + more)
+            # The spaced reading adds what the other did not find, never cuts a value
+            # it found whole ("jane\u200bdoe@corp.example" is an address, not a name).
+            first = originals[index]
+            ends = [f.end for f in first]
+            added = [f for f in more if not any(overlapping(first, ends, f.start, f.end))]
+            originals[index] = resolve_overlaps(first + added)
         return originals
 
     async def _detect(self, texts: list[str], subject: Subject) -> list[list[Finding]]:

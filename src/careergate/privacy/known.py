@@ -111,6 +111,8 @@ _TRANSLITERATED = {
 ``Mueller`` or ``Muller``, ``Strauß`` as ``Strauss``, ``Søren`` as ``Soeren``, and the
 other way round): ``fold`` takes ``ü`` to ``u`` and ``ø`` to ``o``, keeps ``æ`` and
 ``ß``."""
+_TRANSLITERATED_LENGTH = 5
+_SHARP_S = re.compile("ss|ß")
 _TRANSLITERABLE = re.compile(
     "|".join(sorted(_TRANSLITERATED, key=len, reverse=True)), re.IGNORECASE
 )
@@ -118,8 +120,11 @@ _TRANSLITERABLE = re.compile(
 
 def _letters_regex(word: str) -> str:
     """A word's letters as they stand in folded text, those with another spelling in
-    either. (Not lower-cased first: ``İ`` lower-cased is two characters, and ``fold``
-    keeps the length.)"""
+    either; in a word of fewer than five letters only ``ß`` and ``ss``, which add no
+    shorter word ("Doe" is not "Do", nor "Haas" "Has"). (Not lower-cased first: ``İ``
+    lower-cased is two characters, and ``fold`` keeps the length.)"""
+    if len(word) < _TRANSLITERATED_LENGTH:
+        return _SHARP_S.sub("(?:ss|ß)", re.escape(fold(word)))
     out, at = [], 0
     for match in _TRANSLITERABLE.finditer(word):
         out.append(re.escape(fold(word[at : match.start()])))

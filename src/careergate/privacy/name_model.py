@@ -51,6 +51,9 @@ read starts a new one (about a second): spaCy keeps every new word it meets in i
 vocabulary, so a child that reads for ever grows for ever."""
 STUCK_SECONDS = 10.0
 """An exchange running this long is stuck (``NameModelProcess.stuck_for``)."""
+LOADING_STUCK_SECONDS = 30.0
+"""The same for a child that has not answered yet: it loads the model first, which a
+busy host may take a while over (after a renewal or a crash, for the requests waiting)."""
 _STUCK_CHECK_SECONDS = 0.5
 """How often a read waiting for its answer looks whether the exchange under way is stuck."""
 PROBE = "Jane Doe wrote to Ravi Patel."
@@ -118,6 +121,9 @@ class NameModelProcess:
         self._model = model
         self._read_seconds = read_seconds
         self._stuck_seconds = min(STUCK_SECONDS, read_seconds / 2)
+        self._loading_stuck_seconds = min(LOADING_STUCK_SECONDS, read_seconds / 2)
+        self._loading = True
+        """Whether the child has yet to answer a read (is loading the model)."""
         self._child: subprocess.Popen[bytes] | None = None
         self._answers: IO[bytes] | None = None
         self._closed = False
@@ -144,13 +150,14 @@ class NameModelProcess:
 
     def stuck_for(self) -> float:
         """Seconds the exchange under way has run, once past ``STUCK_SECONDS`` (or half
-        ``read_seconds``), else 0: a read in turns takes a second at most, so one that
-        has run this long is stuck. Its callers and the reads waiting behind it are
-        refused (``_answer``) while the watchdog waits out ``read_seconds`` to end the
-        child (its first read loads the model)."""
+        ``read_seconds``; ``LOADING_STUCK_SECONDS`` in a child yet to answer), else 0: a
+        read in turns takes a second at most, so one that has run this long is stuck.
+        Its callers and the reads waiting behind it are refused (``_answer``) while the
+        watchdog waits out ``read_seconds`` to end the child."""
         since = self._since
         ran = 0.0 if since is None else time.monotonic() - since
-        return ran if ran > self._stuck_seconds else 0.0
+        limit = self._loading_stuck_seconds if self._loading else self._stuck_seconds
+        return ran if ran > limit else 0.0
 
     async def read(self, texts: list[str], patient: bool = False) -> list[list[Entity]]:
         """The entities of each text; ``NameModelUnavailable`` if the model's process
@@ -244,6 +251,7 @@ class NameModelProcess:
             stuck.cancel()
         if number != self._frames or not isinstance(answer, list) or len(answer) != len(texts):
             raise EOFError("the name model's process answered out of turn")
+        self._loading = False
         self._read_chars += sum(map(len, texts))
         if self._read_chars > RENEW_CHARS:
             self._end_child()  # the next read starts a new one (see RENEW_CHARS)
@@ -275,6 +283,7 @@ class NameModelProcess:
             finally:
                 os.close(writing)
             self._answers = os.fdopen(reading, "rb")
+            self._loading = True
             self._ending = weakref.finalize(self, _end, self._child, self._answers)
             self._read_chars = 0
         return self._child, self._answers

@@ -248,11 +248,11 @@ _LABELS = (
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
     r"|account\s+holder|employee|candidate|applicant|emergency\s+contact|contact\s+person"
     r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor"
-    r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?))[\"']?\s*[:：]"
+    r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?))\s*[:：]"
     r"|이름\s*[:：]?|성명\s*[:：]?|姓名\s*[:：]?|氏名\s*[:：]?"
 )
-"""Labels of a field holding a person's name, also as a JSON document's keys
-(``"name": "..."``)."""
+"""Labels of a field holding a person's name. Not as a JSON document's keys: a JSON
+Resume's ``work``, ``skills`` and ``certificates`` have a ``name`` too."""
 _NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_FIELD_LABELS}))\s*[:：][ \t]*$")
 _GREETING = (
     r"(?i:dear|hi|hello|hey|hola|olá|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
@@ -339,7 +339,7 @@ PEOPLE: tuple[Pattern, ...] = (
     Pattern(
         _PERSON,
         re.compile(
-            rf"(?:{_LABELS})[ \t]*[\"']?(?P<name>{_NAME_WORD}(?:,?[ \t]+(?:{_PARTICLE}[ \t]+)?"
+            rf"(?:{_LABELS})[ \t]*(?P<name>{_NAME_WORD}(?:,?[ \t]+(?:{_PARTICLE}[ \t]+)?"
             rf"{_NAME_WORD}){{0,3}})"
         ),
         span=name_span,

@@ -228,10 +228,12 @@ id by design (not a secret: its signature is, and expires), and masked it could 
 fetched. Any other credential in an address (``?token=ghp_...``) is masked, which may
 leave the address unusable: a credential is never sent."""
 _CREDENTIAL_KEY = re.compile(
-    r"pass|pwd|secret|token|api[-_]?key|authorization|credential|account[-_]?key"
+    r"pass|secret|token|api[-_]?key|authorization|credential|account[-_]?key"
     r"|access[-_]?key|private[-_]?key",
     re.IGNORECASE,
 )
+"""Keys whose value is read after them as after a label (not ``pwd``, which is a
+working directory as often as a password)."""
 
 
 def _label(key: Any) -> str:

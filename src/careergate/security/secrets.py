@@ -60,14 +60,25 @@ def _format(name: str, pattern: str, *clues: str, flags: int = 0) -> SecretForma
     return SecretFormat(name, re.compile(pattern, flags), clues)
 
 
-_SETTING_LABEL = (
-    r"(?:(?<![A-Za-z0-9])(?:password|passwd|passphrase|pwd|client_secret|secret_key"
-    r"|access_token|refresh_token|passwort|kennwort|mot[ _]de[ _]passe|contrase[ñn]a|senha"
-    r"|wachtwoord|has[łl]o|l[öo]senord|salasana)|_pass)[\"']?"
-    r"(?:[ \t\u00a0]*[:=：]|[ \t\u00a0]+(?:is|ist|est|es|é|was))[ \t\u00a0]*"
+def _cases(*words: str) -> set[str]:
+    """The cases a name is written in (the clues are looked for as written)."""
+    return {
+        form
+        for word in words
+        for form in (word.lower(), word.upper(), word.title(), word[0].upper() + word[1:])
+    }
+
+
+_LOGIN_WORDS = (
+    r"password|passwort|kennwort|mot[ _]de[ _]passe|contrase[ñn]a|senha|wachtwoord|has[łl]o"
+    r"|l[öo]senord|salasana"
 )
-"""A password's label, in the languages of the platform's users, before ``:`` or
-``=``, or before "is" ("my password is ...")."""
+""""Password" in the languages of the platform's users: words of labels, not a password."""
+_SETTING_LABEL = (
+    rf"(?:(?<![A-Za-z0-9])(?:{_LOGIN_WORDS}|passwd|passphrase|pwd|client_secret|secret_key"
+    r"|access_token|refresh_token)|_pass)[\"']?[ \t\u00a0]*[:=：][ \t\u00a0]*"
+)
+"""A password's label, before ``:`` or ``=``."""
 _SETTING_CLUES = (
     *("ass", "ASS", "pwd", "Pwd", "PWD", "_secret", "_Secret", "_SECRET", "ecret_key"),
     *("ecret_Key", "ECRET_KEY", "_token", "_Token", "_TOKEN", "ennwort", "ENNWORT"),
@@ -178,6 +189,18 @@ FORMATS: tuple[SecretFormat, ...] = (
         "PRIVATE KEY",
         flags=re.DOTALL,
     ),
+    # A password in a sentence ("my password is S3cret!99", "mein Passwort ist ..."): a
+    # weaker label than a colon, so the value must look like one, letters and digits
+    # together, six characters at least ("Password is case-sensitive", "is 8-16
+    # characters" are prose).
+    _format(
+        "password_setting",
+        rf"(?<![A-Za-z0-9])(?:{_LOGIN_WORDS})[ \t\u00a0]+(?:is|ist|est|es|é|was)\b"
+        r"[ \t\u00a0]+(?P<secret>(?=[^\s\"'<>]{0,40}?\d)(?=[^\s\"'<>]{0,40}?[^\W\d_])"
+        r"[^\s\"'<>]{6,64}+)",
+        *_SETTING_CLUES,
+        flags=re.IGNORECASE,
+    ),
     # A credential set under a name that says it is one, as environment files, connection
     # strings and configs write them (``ANTHROPIC_API_KEY=...``, ``GITHUB_TOKEN=...``,
     # Azure Storage's ``AccountKey=...``, ``aws_session_token = ...``, ``"secret":
@@ -187,16 +210,20 @@ FORMATS: tuple[SecretFormat, ...] = (
     # labels and nothing else costs no more than its length.
     _format(
         "credential_setting",
+        # The name's word starts a word or a camel-case part (``GITHUB_TOKEN``,
+        # ``awsSecretKey``) and ends one (not ``Tokenizer``, ``secretary``).
+        r"(?-i:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
         r"(?:api_?key|secret|token|account_?key|access_?key|private_?key|credentials?)"
-        r"[A-Za-z0-9_]{0,40}+[\"']?[ \t\u00a0]{0,8}+[:=][ \t\u00a0]{0,8}+[\"']?"
+        r"(?-i:(?:[_-][A-Za-z0-9_]{0,40}+|[A-Z][A-Za-z0-9_]{0,40}+)?)"
+        r"[\"']?[ \t\u00a0]{0,8}+[:=][ \t\u00a0]{0,8}+[\"']?"
         # Not an AWS access key id (a presigned URL's ``X-Amz-Credential=AKIA...``),
         # which is its own format, and kept in the addresses the upstream fetches.
         r"(?!(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9]))"
         r"(?P<secret>(?=[A-Za-z0-9+/=_.~-]{0,64}?\d)(?=[A-Za-z0-9+/=_.~-]{0,64}?[A-Za-z])"
         r"[A-Za-z0-9+/=_.~-]{16,4096}+)",
-        *("pi_key", "PI_KEY", "piKey", "pikey", "PIKEY", "ApiKey", "ecret", "ECRET"),
-        *("oken", "OKEN", "ccountKey", "ccount_key", "CCOUNT_KEY", "ccessKey", "ccess_key"),
-        *("CCESS_KEY", "rivateKey", "rivate_key", "RIVATE_KEY", "redential", "REDENTIAL"),
+        *_cases("api_key", "apikey", "apiKey", "secret", "token", "account_key", "accountKey"),
+        *_cases("accountkey", "access_key", "accessKey", "accesskey", "private_key"),
+        *_cases("privateKey", "privatekey", "credential"),
         flags=re.IGNORECASE,
     ),
     # A password in a URL's user information (RFC 3986 ``user:password@host``), which
