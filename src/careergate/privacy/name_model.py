@@ -112,10 +112,9 @@ class NameModelProcess:
     careergate.privacy.name_model MODEL``), one read at a time: each read is a frame of
     JSON (its number and the texts) on the child's standard input, answered by one (the
     number and their entities) on a pipe of its own; each frame is its length (4 bytes)
-    and its bytes. The exchange
-    runs on a thread of its own, which waits on the pipes without the interpreter's
-    lock: any event loop can read, and a caller that stops waiting does not cut an
-    exchange short."""
+    and its bytes. The exchange runs on a thread of its own, which waits on the pipes
+    without the interpreter's lock: any event loop can read, and a caller that stops
+    waiting does not cut an exchange short."""
 
     def __init__(self, model: str, read_seconds: float = READ_SECONDS) -> None:
         self._model = model
