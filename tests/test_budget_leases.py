@@ -130,6 +130,13 @@ def test_a_killed_gateways_reservations_are_settled_by_the_next_one(
             30,
         )
         assert count_leases(settings) == IN_FLIGHT
+        # Reserved before they are sent: killed before every one reached the upstream,
+        # a delay left in its queue would hold the request after the restart.
+        wait_until(
+            lambda: sum(r.path.endswith("/chat/completions") for r in fake.requests) >= IN_FLIGHT,
+            "the slow requests reach the upstream",
+            30,
+        )
 
         first.process.kill()  # SIGKILL: nothing is settled on the way out
         first.process.wait(timeout=10)
