@@ -112,8 +112,8 @@ async def relay(
             if data == DONE:
                 if not form.ends_with_done:
                     continue  # not this endpoint's ending: its last event already came
-                for piece in rewrite.release(last) if rewrite is not None else ():
-                    yield form.frame(orjson.dumps(piece), piece)
+                for frame in _released(form, rewrite, last):
+                    yield frame
                 tally.done = True
                 yield sse_event(DONE)
                 return
@@ -122,14 +122,14 @@ async def relay(
                 raise stream_error(error, scrub=scrub)
             form.check_chunk(chunk)
             tally.observe(chunk)
-            if not form.is_usage_only(chunk):
-                last = chunk
             if form.is_usage_only(chunk):
                 # The usage chunk is the last before [DONE]: what is held back goes first.
-                for piece in rewrite.release(last) if rewrite is not None else ():
-                    yield form.frame(orjson.dumps(piece), piece)
+                for frame in _released(form, rewrite, last):
+                    yield frame
                 if not forward_usage_chunk:
                     continue
+            else:
+                last = chunk
             rewritten = rewrite.restore(chunk) if rewrite is not None else None
             if rewritten is None:
                 yield form.frame(data, chunk)
@@ -151,3 +151,10 @@ async def relay(
             f"The upstream stream broke off ({type(exc).__name__}).",
             code="upstream_stream_interrupted",
         ) from exc
+
+
+def _released(form: StreamForm, rewrite: Rewrite | None, last: dict[str, Any]) -> list[bytes]:
+    """The events that carry what ``rewrite`` still holds back (``last``: the stream's
+    last chunk of choices, whose fields they copy)."""
+    pieces = rewrite.release(last) if rewrite is not None else []
+    return [form.frame(orjson.dumps(piece), piece) for piece in pieces]

@@ -109,12 +109,12 @@ class PiiDetector:
         # A name part that a rule found as a person of its own ("Ms Doe") is that
         # person's: one placeholder for one person.
         spans = {(part.start, part.end) for part in parts}
-        anonymous = [
+        kept = [
             f
             for f in findings
-            if f.kind is PiiKind.PERSON and f.canonical is None and (f.start, f.end) in spans
+            if not (f.kind is PiiKind.PERSON and f.canonical is None and (f.start, f.end) in spans)
         ]
-        return tuple(resolve_overlaps([f for f in findings if f not in anonymous] + parts))
+        return tuple(resolve_overlaps(kept + parts))
 
     def _standalone(
         self, text: str, full_names: tuple[str, ...], findings: Found, subject: Subject

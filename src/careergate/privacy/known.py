@@ -124,7 +124,7 @@ def _letters_regex(word: str) -> str:
     shorter word ("Doe" is not "Do", nor "Haas" "Has"). (Not lower-cased first: ``İ``
     lower-cased is two characters, and ``fold`` keeps the length.)"""
     if len(word) < _TRANSLITERATED_LENGTH:
-        return _SHARP_S.sub("(?:ss|ß)", re.escape(fold(word)))
+        return _SHARP_S.sub(_TRANSLITERATED["ss"], re.escape(fold(word)))
     out, at = [], 0
     for match in _TRANSLITERABLE.finditer(word):
         out.append(re.escape(fold(word[at : match.start()])))
