@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
+from openai.types import embedding_create_params
+from openai.types.chat import completion_create_params
+from openai.types.responses import response_create_params
 
 from careergate.endpoints import CHAT, ENDPOINTS, EndpointSpec
+from careergate.endpoints.chat import ChatCompletions
 from careergate.endpoints.embeddings import Embeddings
+from careergate.endpoints.responses import Responses
 from careergate.endpoints.spec import StreamForm
 from careergate.http.app import create_app
 from careergate.models.snapshots import SnapshotCatalogue
@@ -49,3 +54,20 @@ def test_the_worst_case_counts_the_prompt_and_the_output_ceiling() -> None:
     worst = CHAT.worst_case(counter, "gpt-4o-mini", capped, facts)
     assert worst.completion_tokens == 7
     assert worst.prompt_tokens == counter.chat_prompt_tokens("gpt-4o-mini", body["messages"])
+
+
+@pytest.mark.parametrize(
+    ("spec", "sdk_params"),
+    [
+        (ChatCompletions, completion_create_params.CompletionCreateParamsBase),
+        (Responses, response_create_params.ResponseCreateParamsBase),
+        (Embeddings, embedding_create_params.EmbeddingCreateParams),
+    ],
+)
+def test_every_parameter_the_sdk_sends_is_known_to_its_spec(
+    spec: type[EndpointSpec], sdk_params: type
+) -> None:
+    # A parameter missing from ``params`` is taken for a server's extension and its
+    # strings are read for personal data: a setting ("24h") could be masked.
+    sent = sdk_params.__required_keys__ | sdk_params.__optional_keys__  # type: ignore[attr-defined]
+    assert sent - spec.params == set()
