@@ -61,7 +61,7 @@ def main() -> None:
         for row in csv.DictReader(io.StringIO(skills))
         if row["type"] == "skill" and not {"\t", "|"} & set(row["description"])
     ]
-    lines = ["id\tname\tcategory\tesco\tkeys\tlabel\texact"]
+    lines = ["id\tname\tcategory\tesco\tkeys\tlabel\texact\tlanguage"]
     lines.extend(row.line() for row in prepare(raw, Taxonomy.esco()))
     out = DATA / "lightcast_skills.tsv.gz"
     out.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0))

@@ -171,10 +171,15 @@ ENGINEER = {
             "highlights": [
                 "Mentored two junior engineers; presented monthly reports to the board",
                 "Ran Google Ads reports for marketing",
+                "Moved the Tamil Nadu office's reporting onto Airflow",
             ],
         }
     ],
-    "languages": [{"language": "Spanish", "fluency": "Native"}, {"language": "English"}],
+    "languages": [
+        {"language": "Spanish", "fluency": "Native"},
+        {"language": "English"},
+        {"language": "Kannada", "fluency": "Fluent"},
+    ],
 }
 
 
@@ -203,6 +208,9 @@ def test_without_a_model_skills_are_read_in_context_with_their_evidence(
     }
     assert technology <= set(by_label)
     assert {"Spanish", "English", "mentor individual employees", "present reports"} <= set(by_label)
+    # Every language Lightcast names is read where it is spoken, not in a place's name.
+    assert "Kannada Language" in by_label
+    assert all(s["evidence"]["text"] != "Tamil" for s in engineer["skills"])
     # "from scratch", "reproduction steps" and the Google of Google Ads are no skills.
     assert not {"Scratch (computer programming)", "reprography", "search engines"} & set(by_label)
     excel = by_label["Microsoft Excel"]

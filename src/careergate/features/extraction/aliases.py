@@ -10,7 +10,7 @@ skill is in neither taxonomy is a mistake in the file and fails loading.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
@@ -27,8 +27,9 @@ class Aliases:
     rules: ContextRules
 
 
-def load_aliases(lookup: Callable[[str], Skill | None]) -> Aliases:
-    """The shipped aliases, each resolved to its skill with ``lookup``."""
+def load_aliases(lookup: Callable[[str], Skill | None], languages: Mapping[str, Skill]) -> Aliases:
+    """The shipped aliases, each resolved to its skill with ``lookup``, and every other
+    language of ``languages`` (name as written -> skill) under the language context."""
     text = resources.files("careergate.features").joinpath("data/skill_aliases.yaml")
     data: dict[str, Any] = yaml.safe_load(text.read_text())
     index = LabelIndex()
@@ -48,6 +49,11 @@ def load_aliases(lookup: Callable[[str], Skill | None]) -> Aliases:
             index.add(key, skill, alias, alias if exact else "")
             if entry["context"] != "none":
                 kinds[key] = entry["context"]
+    for name, skill in languages.items():
+        key = normalise(name)
+        if key not in index:  # a curated entry names its ESCO skill ("English")
+            index.add(key, lookup(name) or skill, name, name)
+            kinds[key] = "language"
     for word, kind in data["ambiguous"].items():
         kinds[normalise(str(word))] = kind
     cues = data["cues"]

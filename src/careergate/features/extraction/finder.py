@@ -30,7 +30,7 @@ class SkillFinder:
     def __init__(self, esco: Taxonomy, lightcast: Lightcast) -> None:
         self.esco = esco
         self.lightcast = lightcast
-        self.aliases: Aliases = load_aliases(self.lookup)
+        self.aliases: Aliases = load_aliases(self.lookup, lightcast.languages)
         self.phrasings = Phrasings.load(self.lookup)
         self._languages = {
             key for key, kind in self.aliases.rules.kinds.items() if kind == "language"

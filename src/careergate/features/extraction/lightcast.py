@@ -35,6 +35,10 @@ _CERTIFICATE = re.compile(r"\b(?:certifi\w*|certificate|licen[cs]e|diploma|level
 """Credentials, which job matching weighs as such (``fit/credentials.py``)."""
 _PRODUCT_LIKE = re.compile(r"^.+[A-Z]|[0-9+#.]")
 """Capitals after the first letter, digits or symbols: how products are written."""
+_LANGUAGE = re.compile(r"([A-Z][a-z]+) (?:Language|\(Language\))")
+"""How Lightcast names a language ("Kannada Language", "Xhosa (Language)"), and also
+kinds of language ("Body Language", "Assembly Language"), which ``_language`` leaves out."""
+_NOT_SPOKEN = TECHNOLOGY | {"Marketing and Public Relations", "Education and Training"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +55,19 @@ class Row:
     label: str = ""
     """What the index matches ("" for none), and whether only as written."""
     exact: bool = False
+    language: str = ""
+    """The language's name as people write it ("Kannada"), if this skill is one."""
 
     def line(self) -> str:
         keys = "|".join(" ".join(key) for key in self.keys)
         fields = (self.id, self.name, self.category, self.esco, keys, self.label)
-        return "\t".join((*fields, "1" if self.exact else ""))
+        return "\t".join((*fields, "1" if self.exact else "", self.language))
 
     @classmethod
     def parse(cls, line: str) -> Row:
-        skill_id, name, category, esco, keys, label, exact = line.split("\t")
+        skill_id, name, category, esco, keys, label, exact, language = line.split("\t")
         names = tuple(tuple(key.split(" ")) for key in keys.split("|") if key)
-        return cls(skill_id, name, category, esco, names, label, exact == "1")
+        return cls(skill_id, name, category, esco, names, label, exact == "1", language)
 
 
 def prepare(raw: list[tuple[str, str, str]], esco: Taxonomy) -> list[Row]:
@@ -81,8 +87,19 @@ def prepare(raw: list[tuple[str, str, str]], esco: Taxonomy) -> list[Row]:
         if matched and (len(key) > 1 or _telling(bare, key[0], everyday)):
             label, exact = bare, bare.isupper() and len(bare) <= 4
         keys = tuple(dict.fromkeys(k for k in (full, key) if k))
-        rows.append(Row(skill_id, name, category, same.id if same else "", keys, label, exact))
+        language = _language(name, category, everyday)
+        row = Row(skill_id, name, category, same.id if same else "", keys, label, exact, language)
+        rows.append(row)
     return rows
+
+
+def _language(name: str, category: str, everyday: frozenset[str]) -> str:
+    """The language a skill's name says it is, "" if none: a word ESCO's labels use in
+    lower case is a kind of language ("Body", "Formal", "Foreign"), not one."""
+    match = _LANGUAGE.fullmatch(name)
+    if match is None or category in _NOT_SPOKEN or match[1].lower() in everyday:
+        return ""
+    return match[1]
 
 
 class Lightcast:
@@ -92,11 +109,16 @@ class Lightcast:
         self.skills: dict[str, Skill] = {}
         self.index = LabelIndex()
         self._names: dict[tuple[str, ...], Skill] = {}
+        self.languages: dict[str, Skill] = {}
+        """Each language by its name as written ("Kannada"), for the curated aliases to
+        find with their language context."""
         for row in rows:
             same = esco.skills.get(row.esco) if row.esco else None
             technical = row.category in TECHNOLOGY
             skill = same or Skill(row.id, row.name, (), LIGHTCAST_SKILL, technology=technical)
             self.skills[row.id] = skill
+            if row.language:
+                self.languages[row.language] = skill
             for key in row.keys:
                 self._names.setdefault(key, skill)
             if row.label:
