@@ -85,3 +85,67 @@ def test_importing_the_sandbox_loads_no_test_dependency() -> None:
     test_only = {TEST_KIT, "pytest", "_pytest", "openai", "hypothesis", "schemathesis"}
     assert loaded & test_only == set()
     assert "careergate.sandbox.server" in loaded
+
+
+_DECLARED_ONLY = """
+import importlib, pkgutil, sys
+from importlib import metadata
+from packaging.requirements import Requirement
+
+def runtime_closure():
+    # careergate's [project] dependencies and theirs, extras named included
+    # ("sqlalchemy[asyncio]" brings greenlet), as `pip install careergate` installs them.
+    allowed, todo = set(), [(r, "") for r in metadata.requires("careergate") or []]
+    while todo:
+        text, extra = todo.pop()
+        requirement = Requirement(text)
+        if requirement.marker and not requirement.marker.evaluate({"extra": extra}):
+            continue
+        name = requirement.name.lower().replace("_", "-")
+        wanted = {(name, e) for e in requirement.extras | {""}}
+        for key in wanted - allowed:
+            allowed.add(key)
+            try:
+                todo.extend((r, key[1]) for r in metadata.requires(key[0]) or [])
+            except metadata.PackageNotFoundError:
+                pass
+    return {name for name, _ in allowed}
+
+allowed = runtime_closure() | {"careergate"}
+owners = metadata.packages_distributions()
+blocked = {
+    top for top, dists in owners.items()
+    if not {d.lower().replace("_", "-") for d in dists} & allowed
+}
+
+class Undeclared:
+    # Import as an install without the dev extras would: those modules are absent
+    # (a library's optional import falls back, as it would there).
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in blocked:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Undeclared())
+import careergate
+TEST_KIT, MIGRATIONS = "careergate.testing", "careergate.storage.migrations."
+failed = []
+for module in pkgutil.walk_packages(careergate.__path__, "careergate."):
+    name = module.name
+    if name.endswith("__main__") or name.startswith((TEST_KIT, MIGRATIONS)):
+        continue
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        failed.append(f"{name}: {exc}")
+print("\\n".join(failed))
+"""
+
+
+def test_every_product_module_imports_with_only_the_declared_dependencies() -> None:
+    """The image and a plain ``pip install careergate`` have the ``[project]``
+    dependencies only: a product module importing a dev tool fails there, not here."""
+    done = subprocess.run(
+        [sys.executable, "-c", _DECLARED_ONLY], check=True, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == ""
