@@ -16,8 +16,9 @@ import redis
 
 import careergate
 from careergate.auth.permissions import KeySpec
+from careergate.cache.detached import cache_keys
 from careergate.cache.redis_store import PREFIX
-from careergate.runtime import cache_keys, key_store
+from careergate.runtime import key_store
 from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
 from conftest import (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -37,9 +36,9 @@ from careergate.budgets.ledger import BudgetLedger
 from careergate.budgets.owners import LeaseOwner
 from careergate.budgets.reaper import LeaseReaper
 from careergate.cache.config import CacheConfig
+from careergate.cache.detached import cache_keys
 from careergate.cache.erasures import ErasureFollower
 from careergate.cache.key_terms import KeyTerms, occupation_words
-from careergate.cache.keys import CacheKeys
 from careergate.cache.memory import MemoryStore
 from careergate.cache.policy import CachePolicy
 from careergate.cache.redis_store import RedisStore
@@ -91,7 +90,7 @@ from careergate.models.snapshots import SnapshotCatalogue
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.observability.fleet import FleetPerformance
 from careergate.observability.key_monitor import KeyMonitor
-from careergate.observability.logs import RequestLog, protect_secrets
+from careergate.observability.logs import RequestLog
 from careergate.observability.metrics import GatewayMetrics
 from careergate.observability.performance import PerformanceMonitor
 from careergate.pricing.catalogue import PriceCatalogue
@@ -115,7 +114,8 @@ from careergate.reports.rollup import roll_up_forever
 from careergate.security.prompt_secrets import PromptSecrets, SecretsPolicy
 from careergate.security.secrets import SecretScanner
 from careergate.settings import PrivacyMode, Settings
-from careergate.state import envelope as envelope  # built there; found here too
+from careergate.state import alert_center as alert_center  # built there; found here too
+from careergate.state import envelope as envelope
 from careergate.state import key_admin as key_admin
 from careergate.state import key_store as key_store
 from careergate.state import master_key as master_key
@@ -422,11 +422,6 @@ def cache_store(config: CacheConfig, settings: Settings) -> CacheStore:
     return MemoryStore(config.max_bytes)
 
 
-def cache_keys(settings: Settings) -> CacheKeys:
-    """The keys every replica derives alike from the master key."""
-    return CacheKeys(master_key(settings).derive("response-cache"))
-
-
 async def response_cache(
     config: CacheConfig,
     settings: Settings,
@@ -477,29 +472,6 @@ def semantic_key_terms() -> KeyTerms:
         return [(found.start, found.skill.uri) for found in finder.find([Segment("q", text)])]
 
     return KeyTerms(skills, occupation_words())
-
-
-@dataclass(frozen=True)
-class DetachedCache:
-    """The response cache as a process that is not a gateway (the CLI) reaches it: the
-    shared entries in Redis, when ``CAREERGATE_REDIS_URL`` names it here. The gateways
-    erase the user's entries from their memory, and from Redis, when they see the
-    erasure's row (``cache/erasures.py``): so an erasure run from a shell that does not
-    name the gateways' Redis reaches it all the same."""
-
-    settings: Settings
-
-    def tag(self, user: str) -> str:
-        return cache_keys(self.settings).user(user)
-
-    async def forget_user(self, user: str) -> int:
-        if not self.settings.redis_url:
-            return 0
-        store = RedisStore(self.settings.redis_url)
-        try:
-            return await store.forget_user(self.tag(user), time.time())
-        finally:
-            await store.close()
 
 
 async def _start_upstreams(
@@ -766,12 +738,6 @@ async def _adopt_forever(
         log=log,
         first_now=True,
     )
-
-
-def alert_center(settings: Settings, database: Database) -> AlertCenter:
-    quiet = timedelta(hours=settings.alerts.quiet_hours)
-    protect_secrets(*settings.alerts.webhooks)  # a webhook URL is its own credential
-    return AlertCenter(database, settings.alerts.webhooks, quiet)
 
 
 async def _watch_performance(fleet: FleetPerformance, every: float) -> None:

@@ -1,5 +1,5 @@
 """The stored parts, built from the settings: the database, the master key and the
-envelope that seals under it, the vault, and the caller-key store.
+envelope that seals under it, the vault, the caller-key store and the alerts.
 
 The gateway's composition root (``runtime.py``) builds them here, and so do the CLI's
 commands; a command that lists keys imports this module, not the whole gateway (its
@@ -9,11 +9,13 @@ upstream clients, privacy models and HTTP stack), which made every call take sec
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from careergate.audit.log import AuditLog
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.keys import KeyHasher
 from careergate.auth.store import KeyStore
+from careergate.observability.alerts import AlertCenter
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
@@ -66,3 +68,11 @@ async def key_store(settings: Settings, database: Database) -> KeyStore:
 
 async def key_admin(settings: Settings, database: Database) -> KeyAdmin:
     return KeyAdmin(await key_store(settings, database), AuditLog(database))
+
+
+def alert_center(settings: Settings, database: Database) -> AlertCenter:
+    """The alerts kept in the database and sent to the configured webhooks."""
+    _protect(*settings.alerts.webhooks)  # a webhook URL is its own credential
+    return AlertCenter(
+        database, settings.alerts.webhooks, timedelta(hours=settings.alerts.quiet_hours)
+    )

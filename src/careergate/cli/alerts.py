@@ -34,7 +34,7 @@ def list_alerts(
     as_json: JsonOption = False,
 ) -> None:
     """Alerts raised so far (one line per kind and subject, with how often)."""
-    from careergate.runtime import alert_center
+    from careergate.state import alert_center
 
     settings = load_settings()
 
@@ -48,8 +48,7 @@ def list_alerts(
 def check(output: FormatOption = Format.TABLE, as_json: JsonOption = False) -> None:
     """Evaluate the key rules now (unused, expiring, error rate, spend spike)."""
     from careergate.observability.key_monitor import KeyMonitor
-    from careergate.runtime import alert_center
-    from careergate.state import key_store
+    from careergate.state import alert_center, key_store
 
     settings = load_settings()
 

@@ -10,6 +10,7 @@ import orjson
 import typer
 
 from careergate.audit.log import Actor, AuditLog
+from careergate.cache.detached import DetachedCache
 from careergate.cli.common import (
     err_console,
     label,
@@ -24,7 +25,6 @@ from careergate.cli.prompts import confirmed, may_ask
 from careergate.errors import GatewayError
 from careergate.governance.retention import Purged, purge
 from careergate.governance.user_data import Erasure, erase_user, export_user
-from careergate.runtime import DetachedCache
 from careergate.state import vault
 from careergate.storage.database import Database
 
