@@ -15,9 +15,10 @@ from careergate.cli import flags
 from careergate.cli.common import err_console, load_settings, run, with_database
 from careergate.cli.output import Format, FormatOption, JsonOption, Listing, Usd, chosen, show
 from careergate.config.deployments import load_gateway_config
+from careergate.evaluation.attempt import Attempt
 from careergate.evaluation.feature_run import FeatureEvaluation
 from careergate.evaluation.report import ModelSummary, recommend, summarise, svg_chart
-from careergate.evaluation.runner import Attempt, run_task_set
+from careergate.evaluation.runner import run_task_set
 from careergate.evaluation.splits import SPLITS
 from careergate.evaluation.store import previous_results, save_results
 from careergate.evaluation.tasks import TaskSet

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from careergate.evaluation.runner import Attempt
+from careergate.evaluation.attempt import Attempt
 from careergate.pricing.amounts import readable_usd
 from careergate.pricing.catalogue import usd_from_nano
 

@@ -5,31 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from careergate.evaluation.attempt import Attempt, Progress
 from careergate.evaluation.checks import Scorer, check, load_scorer
 from careergate.evaluation.tasks import Task, TaskSet
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.usage.record import TokenUsage
-
-
-@dataclass
-class Attempt:
-    model: str
-    task: str
-    score: float = 0.0
-    latency_s: float = 0.0
-    cost_nano_usd: int = 0
-    error: str | None = None
-    failed_checks: list[str] = field(default_factory=list)
-
-
-Progress = Callable[[Attempt], None]
 
 
 async def run_task_set(

@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from careergate.errors import GatewayError, InvalidRequest
+from careergate.evaluation.attempt import Attempt
 from careergate.evaluation.checks import check
 from careergate.evaluation.report import recommend, summarise
-from careergate.evaluation.runner import Attempt
 from careergate.evaluation.tasks import TaskSet
 from careergate.features.model_access import run_chat
 from careergate.tasks.kinds.base import ItemContext, Plan, TaskKind, list_of
