@@ -543,6 +543,22 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("PERSON", "Aishani"),
     },
     "Financial Controller, Nichols LLC (2019–2020), Leeds": set(),
+    # A record's keys, a form's table, greetings and introductions of other languages.
+    'imie="Kajetan" nazwisko="Ficoń" status=active': {
+        ("PERSON", "Kajetan"),
+        ("PERSON", "Ficoń"),
+    },
+    '{"firstName": "Jacobo", "lastName": "Núñez", "work": [{"name": "Acme Ltd"}]}': {
+        ("PERSON", "Jacobo"),
+        ("PERSON", "Núñez"),
+    },
+    "| 姓名 | 鲁旭 | 性别 | 男 |": {("PERSON", "鲁旭")},
+    "| Name | Jane Doe | Role | Nurse |": {("PERSON", "Jane Doe")},
+    "oi Maud, tudo bem? aqui é Manuela, da entrevista": {
+        ("PERSON", "Maud"),
+        ("PERSON", "Manuela"),
+    },
+    "merhaba Ugo, ben Basriye Demirel.": {("PERSON", "Ugo"), ("PERSON", "Basriye Demirel")},
     # Honorifics and signatures of other languages.
     "Si certifica di aver visitato il/la Sig./Sig.ra LUCA BIANCHI, nato/a a Roma.": {
         ("PERSON", "LUCA BIANCHI")
@@ -637,6 +653,10 @@ WORK_PROSE = [  # work prose without personal data, each once taken for some by 
     "Sales engineer at SIG Combibloc; chair of SIG Windows.",
     "Re: offer\nEstimada Empresa:\nPrezado Senhor Diretor,",
     "Estimado Cliente: le informamos. Sig. Direttore, la presente. Firmato: Il Direttore",
+    "Firmado: El Director",
+    '{"name": "Acme Ltd", "legalName": "Acme Holdings Ltd", "displayName": "Admin"}',
+    "oi Pessoal, tudo bem? oi Equipe!",
+    "| Name | Role |\n| --- | --- |\n| Backend | Go |",
 ]
 
 

@@ -103,7 +103,9 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     name = match.string[start:end]
     while name and re.search(rf"[ \t]+{_PARTICLE}$", name):
         name = re.sub(rf"[ \t]+{_PARTICLE}$", "", name)
-    if not name.strip() or (_all_tools(name) and not _labelled(match)):
+    if not name.strip() or re.fullmatch(_PARTICLE, name, re.I):  # "Firmado: El Director"
+        return None
+    if _all_tools(name) and not _labelled(match):
         return None
     return start, start + len(name)
 
@@ -240,22 +242,34 @@ _NAME_FIELD_LABELS = (
     r"|voornamen|voornaam|nombre|nom|prénom|nome|vorname|imię"
 )
 """Labels of a person's name itself (not of a role: "Manager: Maven" may be a tool)."""
-_LABELS = (
-    # "(?=\w)": a word's start, not its end, where each label would be tried in vain.
-    rf"(?i:\b(?=\w)(?:{_NAME_FIELD_LABELS}|last\s+name|surname|family\s+name"
+_LABEL_WORDS = (
+    rf"{_NAME_FIELD_LABELS}|last\s+name|surname|family\s+name"
     r"|nombre\s+completo|apellidos?|nom\s+complet|nome\s+completo|cognome"
     r"|naam|achternaam|nachname|imię\s+i\s+nazwisko|nazwisko|namn"
-    r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|cardholder|card\s+holder"
-    r"|account\s+holder|employee|candidate|applicant|emergency\s+contact|contact\s+person"
-    r"|reference|referee|signed|signature|manager|recruiter|interviewer|mentor"
-    r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?))\s*[:：]"
-    r"|이름\s*[:：]?|성명\s*[:：]?|姓名\s*[:：]?|氏名\s*[:：]?"
+    r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|soyadı|(?<![^\n])adı"
+    r"|cardholder|card\s+holder|account\s+holder|employee|candidate|applicant"
+    r"|emergency\s+contact|contact\s+person|reference|referee|signed|signature|firmado"
+    r"|manager|recruiter|interviewer|mentor"
+    r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?"
 )
+"""Words that label a field holding a person's name. Turkish "Adı" only opens a line:
+"Şirket Adı" is a company's name."""
+_CJK_LABELS = r"이름|성명|姓名|氏名"
+# "(?=\w)": a word's start, not its end, where each label would be tried in vain.
+_LABELS = rf"(?i:\b(?=\w)(?:{_LABEL_WORDS}))\s*[:：]|(?:{_CJK_LABELS})\s*[:：]?"
 """Labels of a field holding a person's name. Not as a JSON document's keys: a JSON
-Resume's ``work``, ``skills`` and ``certificates`` have a ``name`` too."""
+Resume's ``work``, ``skills`` and ``certificates`` have a ``name`` too (``_FIELD_KEYS``
+are the keys that can only hold a person's)."""
+_FIELD_KEYS = (
+    r"(?i:(?:full|first|last|given|family|middle|sur|candidate|applicant|contact|employee"
+    r"|person|maiden)_?names?|surname|imi[eę]|nazwisko|vorname|nachname"
+    r"|pr[eé]nom|voornaam|achternaam|apellidos?|cognome|soyad[ıi])"
+)
+"""Keys of a record (JSON, a log line's ``key="value"``) whose value is a person's name,
+in snake or camel case; not a bare ``name``, which names a company or a skill as often."""
 _NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_FIELD_LABELS}))\s*[:：][ \t]*$")
 _GREETING = (
-    r"(?i:dear|hi|hello|hey|hola|olá|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
+    r"(?i:dear|hi|hello|hey|hola|olá|oi|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
     r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|(?-i:anh/chị|anh|chị|ông|bà)|"
     r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
 )
@@ -279,6 +293,7 @@ _INTRO = (
     r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
     r"signed|(?:everyone\s+|they\s+|friends\s+)?calls?\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
     r"me\s+llamo|je\s+m'appelle|ich\s+bin|ich\s+heiße|mi\s+chiamo|chamo-me|meu\s+nome\s+é|"
+    r"(?-i:ben)|"
     r"named\s+(?:him|her|them)|(?:my|our|his|her|their)\s+(?:kid|son|daughter|child|wife|"
     r"husband|brother|sister|mother|father|mum|mom|dad|grandson|granddaughter))"
 )
@@ -341,6 +356,27 @@ PEOPLE: tuple[Pattern, ...] = (
         re.compile(
             rf"(?:{_LABELS})[ \t]*(?P<name>{_NAME_WORD}(?:,?[ \t]+(?:{_PARTICLE}[ \t]+)?"
             rf"{_NAME_WORD}){{0,3}})"
+        ),
+        span=name_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(
+            rf"(?<![\w-])[\"']?{_FIELD_KEYS}[\"']?[ \t]*[:=][ \t]*[\"'](?P<name>{_NAME})[\"']"
+        ),
+        span=name_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    # A form laid out as a table: "| Name | Jane Doe |", "| 姓名 | 鲁旭 |"; not a table's
+    # header row ("| Name | Role |" over "| --- | --- |").
+    Pattern(
+        _PERSON,
+        re.compile(
+            rf"\|[ \t]*(?:(?i:{_LABEL_WORDS})|{_CJK_LABELS})[ \t]*[:：]?[ \t]*\|"
+            rf"[ \t]*(?P<name>{_NAME})[ \t]*(?=\|)(?![^\n]*\n[ \t]*\|[ \t:|-]*-{{3}})"
         ),
         span=name_span,
         group="name",
