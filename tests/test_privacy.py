@@ -559,6 +559,26 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("PERSON", "Manuela"),
     },
     "merhaba Ugo, ben Basriye Demirel.": {("PERSON", "Ugo"), ("PERSON", "Basriye Demirel")},
+    # A record's address keys; dates of birth after a gloss, a second field, a cell.
+    '{"logradouro": "Lago Campos, 42", "cep": "81772-166"}': {
+        ("ADDRESS", "Lago Campos, 42"),
+        ("ADDRESS", "81772-166"),
+    },
+    "생년월일 (DOB): 1969년 8월 8일\nDoğum Tarihi / Yeri: 22 Mayıs 1984 / Ankara": {
+        ("DATE_OF_BIRTH", "1969년 8월 8일"),
+        ("DATE_OF_BIRTH", "22 Mayıs 1984"),
+    },
+    # Tables of people, by their headers; a table of software is none.
+    '"id","nombre","apellidos","celular"\n"937592","Jacobo","Núñez","067.124.0564"': {
+        ("PERSON", "Jacobo"),
+        ("PERSON", "Núñez"),
+        ("PHONE", "067.124.0564"),
+    },
+    "Emp name\tDOB\tMobile\tCity\nAyaan Majumdar\tAugust 20, 1977\t08645218584\tHaldia": {
+        ("PERSON", "Ayaan Majumdar"),
+        ("DATE_OF_BIRTH", "August 20, 1977"),
+        ("PHONE", "08645218584"),
+    },
     # Honorifics and signatures of other languages.
     "Si certifica di aver visitato il/la Sig./Sig.ra LUCA BIANCHI, nato/a a Roma.": {
         ("PERSON", "LUCA BIANCHI")
@@ -657,6 +677,9 @@ WORK_PROSE = [  # work prose without personal data, each once taken for some by 
     '{"name": "Acme Ltd", "legalName": "Acme Holdings Ltd", "displayName": "Admin"}',
     "oi Pessoal, tudo bem? oi Equipe!",
     "| Name | Role |\n| --- | --- |\n| Backend | Go |",
+    "| Name | Version | Licence |\n| --- | --- | --- |\n| Redis | 7.2 | BSD |",
+    "Company name,Industry,Founded\nAcme Corp,Retail,1999\nSkill, level, years",
+    '{"address": "0x7f3a", "server_address": "10.0.0.1:8080"}',
 ]
 
 

@@ -130,6 +130,12 @@ _ADDRESS_LABEL = (
     r"|domicilio|indirizzo|endereço|morada|adres|adress|anschrift|địa\s+chỉ)\s*[:：]"
     r"|주소\s*[:：]?|地址\s*[:：]?|住所\s*[:：]?"
 )
+_ADDRESS_KEYS = (
+    r"(?i:(?:home|street|postal|mailing|billing|current)?_?address(?:_?line_?\d)?|street"
+    r"|logradouro|endere[cç]o|direcci[oó]n|calle|stra(?:ss|ß)e|indirizzo|domicilio)"
+)
+"""Keys of a record (JSON, a log line's ``key="value"``) whose value is a street address."""
+_POSTCODE_KEYS = r"(?i:post_?code|postal_?code|zip(?:_?code)?|cep|plz|c[oó]digo_?postal)"
 _ADDRESS_PHRASE = (
     r"(?i:\b(?:living|lives|live|located|residing|reside|based)\s+at|\bmoved\s+to|"
     r"\baddress\s+(?:is|to|with)|\bship\s+(?:it\s+)?to|\bsent\s+to|\btaxi\s+to|\btake\s+me\s+to"
@@ -172,6 +178,16 @@ def _has_house_number(match: re.Match[str]) -> bool:
     )
 
 
+def _a_street_under_its_key(match: re.Match[str]) -> bool:
+    """A house number and a word of letters: "Lago Campos, 42", not a machine's address
+    ("0x7f3a", "10.0.0.1:8080") under an ``address`` key."""
+    return (
+        _has_house_number(match)
+        and re.search(r"[^\W\d_]{3,}", match.group("address")) is not None
+        and " " in match.group("address")
+    )
+
+
 def _has_digit(match: re.Match[str]) -> bool:
     return any(c.isdigit() for c in match.group("address"))
 
@@ -187,6 +203,25 @@ ADDRESSES: tuple[Pattern, ...] = (
         re.compile(rf"(?:{_ADDRESS_LABEL})[ \t]*(?P<address>[^\n]*[^\s.,;])"),
         group="address",
         check=_has_digit,
+        needs="digit",
+    ),
+    Pattern(
+        _ADDRESS,
+        re.compile(
+            rf"(?<![\w-])[\"']?{_ADDRESS_KEYS}[\"']?[ \t]*[:=][ \t]*[\"']"
+            r"(?P<address>[^\"'\n]*\d[^\"'\n]*)[\"']"
+        ),
+        group="address",
+        check=_a_street_under_its_key,
+        needs="digit",
+    ),
+    Pattern(
+        _ADDRESS,
+        re.compile(
+            rf"(?<![\w-])[\"']?{_POSTCODE_KEYS}[\"']?[ \t]*[:=][ \t]*[\"']"
+            r"(?P<code>[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9])[\"']"
+        ),
+        group="code",
         needs="digit",
     ),
     Pattern(

@@ -22,7 +22,7 @@ _LABEL = (
     r"|\bnacid[oa](?:/[ao])?(?:\s+el)?|\bdate\s+de\s+naissance|\bnée?\s+le|\bné\(e\)\s+le|\bdata\s+di\s+nascita"
     r"|\bnat[oa](?:/[ao])?\s+il|\bdata\s+de\s+nascimento|\bnascid[oa]\s+em|\bgeboortedatum"
     r"|\bgeboren\s+op|\bdata\s+urodzenia|\bur\.|\bfödelsedatum|\bfödd|\bngày\s+sinh"
-    r"|\bsinh\s+ngày|\bdoğum\s+tarihi|\bd\.\s*tarihi|дата\s+рождения|تاريخ\s+الميلاد)"
+    r"|\bsinh\s+ngày|\bdoğum\s+tarih(?:i|im|in)|\bd\.\s*tarihi|дата\s+рождения|تاريخ\s+الميلاد)"
     r"|생년월일|出生日期|出生年月日?|生年月日"
 )
 _YEAR = r"(?:19|20)\d{2}"
@@ -44,7 +44,10 @@ DATES: tuple[Pattern, ...] = (
     Pattern(
         PiiKind.DATE_OF_BIRTH,
         re.compile(
-            rf"(?:{_LABEL})[\s:：(\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist|của|tôi|là)"
+            # A gloss or a second field may follow the label: "생년월일 (DOB):", "Doğum
+            # Tarihi / Yeri:"; a table's cell ends with "|".
+            rf"(?:{_LABEL})(?:\s*\([^)\n]{{1,20}}\)|\s*/\s*[^\W\d_]{{2,12}})?"
+            rf"[\s:：(|\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist|của|tôi|là)"
             rf"[\s:：]+){{0,3}}(?P<date>{_DATE})"
         ),
         group="date",

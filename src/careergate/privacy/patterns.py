@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from careergate.privacy.addresses import ADDRESSES, near_streets, postcode_lines
+from careergate.privacy.columns import labelled_columns
 from careergate.privacy.dates import DATES
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.handles import names_in_handles
@@ -101,9 +102,10 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         PiiKind.PHONE,
         re.compile(
-            r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ \t.-]?|\d{1,3}[ \t.-]?(?=\())?(?:\(0\)[ \t.-]?)?"
-            r"(?:\(\d{1,5}\)[ \t.-]?)?"
-            r"\d{1,5}(?:[ \t.-]?\d{1,5}){1,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
+            # No tab between its digits: a tab separates a table's cells.
+            r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ .-]?|\d{1,3}[ .-]?(?=\())?(?:\(0\)[ .-]?)?"
+            r"(?:\(\d{1,5}\)[ .-]?)?"
+            r"\d{1,5}(?:[ .-]?\d{1,5}){1,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
         ),
         check=_phone_plausible,
         needs="digit",
@@ -131,11 +133,13 @@ def _clues(text: str) -> frozenset[str]:
 
 def find_patterns(text: str) -> Iterator[Finding]:
     """Every shape-recognisable finding in ``text`` (overlaps are resolved later), the
-    postcodes near its street addresses, and the names its own addresses spell."""
+    postcodes near its street addresses, the names its own addresses spell, and the
+    cells of its tables' columns of personal data."""
     clues = _clues(text)
     found = list(run(PATTERNS, text, clues))
     yield from found
     yield from names_in_handles(text)
     yield from near_streets(text, found)
+    yield from labelled_columns(text)
     if "digit" in clues:
         yield from postcode_lines(text)
