@@ -1,10 +1,10 @@
-"""How long the CLI takes for ``careergate --help`` and ``careergate keys list``, against
-``python -c pass`` (the interpreter's own start) in the same run.
+"""How long the CLI takes for ``careergate --help``, ``keys list``, ``privacy purge`` and
+``alerts list``, against ``python -c pass`` (the interpreter's own start) in the same run.
 
 Each command runs ``--runs`` times, the commands in turn so that a busy moment on the
 shared machine falls on all of them alike; the table gives the median wall time and
 the median CPU time (user and system, of the child) per command and their ratios to
-the baseline's. ``keys list`` runs on a data directory created for the run
+the baseline's. The commands run on a data directory created for the run
 (``careergate db init``), with one key in it. With ``--instructions``, each command
 also runs once under ``valgrind --tool=callgrind``, whose count of instructions does
 not depend on what else the machine is doing.
@@ -62,17 +62,20 @@ def _instructions(command: Command) -> int:
     return int(found.group(1))
 
 
+MEASURED = (["--help"], ["keys", "list"], ["privacy", "purge"], ["alerts", "list"])
+"""The commands timed: the help, a listing, and two operator commands that once loaded
+the whole gateway."""
+
+
 def _commands(env: dict[str, str], before: str | None) -> dict[str, Command]:
-    commands = {
-        "python -c pass": ([sys.executable, "-c", "pass"], env),
-        "careergate --help": ([CLI, "--help"], env),
-        "careergate keys list": ([CLI, "keys", "list"], env),
-    }
+    commands = {"python -c pass": ([sys.executable, "-c", "pass"], env)}
+    for words in MEASURED:
+        commands[f"careergate {' '.join(words)}"] = ([CLI, *words], env)
     if before:
         earlier = {**env, "PYTHONPATH": before}
         module = [sys.executable, "-m", "careergate"]
-        commands["before: careergate --help"] = ([*module, "--help"], earlier)
-        commands["before: careergate keys list"] = ([*module, "keys", "list"], earlier)
+        for words in MEASURED:
+            commands[f"before: careergate {' '.join(words)}"] = ([*module, *words], earlier)
     return commands
 
 

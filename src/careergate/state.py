@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from careergate.audit.log import AuditLog
 from careergate.auth.admin import KeyAdmin
 from careergate.auth.keys import KeyHasher
 from careergate.auth.store import KeyStore
-from careergate.observability.alerts import AlertCenter
 from careergate.security.envelope import Envelope
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
 from careergate.storage.database import Database
 from careergate.vault.store import Vault
+
+if TYPE_CHECKING:
+    from careergate.observability.alerts import AlertCenter
 
 
 def _protect(*secrets: str) -> None:
@@ -71,7 +74,10 @@ async def key_admin(settings: Settings, database: Database) -> KeyAdmin:
 
 
 def alert_center(settings: Settings, database: Database) -> AlertCenter:
-    """The alerts kept in the database and sent to the configured webhooks."""
+    """The alerts kept in the database and sent to the configured webhooks (imported
+    here: their HTTP client is no cost for the commands that do not send)."""
+    from careergate.observability.alerts import AlertCenter
+
     _protect(*settings.alerts.webhooks)  # a webhook URL is its own credential
     return AlertCenter(
         database, settings.alerts.webhooks, timedelta(hours=settings.alerts.quiet_hours)
