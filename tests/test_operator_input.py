@@ -19,15 +19,20 @@ from test_keys_access import admin_call
 BIG = 123456789012345678901234567890
 
 
-@pytest.fixture
-def cli(tmp_path: Path) -> dict[str, str]:
+def _initialised(data_dir: Path) -> dict[str, str]:
     env = cli_env(
-        CAREERGATE_DATA_DIR=str(tmp_path / "data"),
+        CAREERGATE_DATA_DIR=str(data_dir),
         CAREERGATE_MASTER_KEY=MasterKey.generate().to_base64(),
         COLUMNS="300",  # the error panel's lines unfolded
     )
     run_cli(env, "db", "init")
     return env
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """One data directory for the commands that are refused (they write nothing)."""
+    return _initialised(tmp_path_factory.mktemp("refusals") / "data")
 
 
 def _refused(answer: tuple[int, Any], param: str) -> str:
@@ -85,9 +90,8 @@ def test_the_largest_64_bit_integers_and_a_future_expiry_are_kept(
     assert any(e["target"] == created["id"] for e in audit["data"])
 
 
-def test_the_cli_refuses_an_integer_past_64_bits_in_metadata(
-    cli: dict[str, str], tmp_path: Path
-) -> None:
+def test_the_cli_refuses_an_integer_past_64_bits_in_metadata(tmp_path: Path) -> None:
+    cli = _initialised(tmp_path / "data")
     done = run_cli(cli, "keys", "create", "--metadata", json.dumps({"a": BIG}), check=False)
     assert "64-bit" in _one_line_refusal(done, "--metadata")
     assert json.loads(run_cli(cli, "keys", "list", "--json").stdout) == []
