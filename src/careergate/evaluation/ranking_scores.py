@@ -110,23 +110,43 @@ async def score_matching(
     return MatchingScores(_mean(ours), methods, degraded, profiles)
 
 
+class _SharedShares:
+    """BM25 shares computed once per profile and stemming for all of one run's
+    rankings, which rank the same postings for the same profiles."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[tuple[str, ...], tuple[str, ...], bool], list[float]] = {}
+
+    def __call__(
+        self, query: list[Segment], candidates: list[Candidate], *, stem: bool = True
+    ) -> list[float]:
+        key = (tuple(s.text for s in query), tuple(c.id for c in candidates), stem)
+        shares = self._known.get(key)
+        if shares is None:
+            shares = self._known[key] = bm25_shares(query, candidates, stem=stem)
+        return shares
+
+
 def _rankers(matcher: JobMatcher, ablations: bool, embedder: Embedder | None) -> dict[str, Ranker]:
-    esco = matcher.finder.esco
+    shares = _SharedShares()
+    esco = _EscoSkills(matcher.finder.esco)
 
     def plain(ranking: Ranking) -> Ranker:
-        ranked = JobMatcher(matcher.finder, matcher.model, None, ranking, matcher.reader)
+        ranked = JobMatcher(
+            matcher.finder, matcher.model, None, ranking, matcher.reader, lexical=shares
+        )
         return lambda query, candidates: [
             m.id for m in ranked.rank(query, candidates, query_is_posting=False)
         ]
 
     rankers: dict[str, Ranker] = {
-        "bm25": _bm25,
-        "esco-labels": lambda query, candidates: _esco_labels(esco, query, candidates),
+        "bm25": lambda query, candidates: _bm25(shares, query, candidates),
+        "esco-labels": lambda query, candidates: _esco_labels(shares, esco, query, candidates),
         "fallback": plain(matcher.ranking),
     }
     if embedder is not None:
         with_embeddings = JobMatcher(
-            matcher.finder, matcher.model, embedder, matcher.ranking, matcher.reader
+            matcher.finder, matcher.model, embedder, matcher.ranking, matcher.reader, shares
         )
         rankers["fallback+embeddings"] = lambda query, candidates: [
             m.id for m in with_embeddings.rank(query, candidates, query_is_posting=False)
@@ -137,21 +157,38 @@ def _rankers(matcher: JobMatcher, ablations: bool, embedder: Embedder | None) ->
     return rankers
 
 
-def _bm25(query: list[Segment], candidates: list[Candidate]) -> list[str]:
-    shares = bm25_shares(query, candidates, stem=False)
+def _bm25(lexical: _SharedShares, query: list[Segment], candidates: list[Candidate]) -> list[str]:
+    shares = lexical(query, candidates, stem=False)
     return [
         c.id
         for _, c in sorted(zip(shares, candidates, strict=True), key=lambda p: (-p[0], p[1].id))
     ]
 
 
-def _esco_labels(esco: Taxonomy, query: list[Segment], candidates: list[Candidate]) -> list[str]:
+class _EscoSkills:
+    """The ESCO skills each document's labels name, read once per document in a run."""
+
+    def __init__(self, esco: Taxonomy) -> None:
+        self.esco = esco
+        self._known: dict[tuple[str, ...], frozenset[str]] = {}
+
+    def of(self, segments: list[Segment]) -> frozenset[str]:
+        key = tuple(s.text for s in segments)
+        uris = self._known.get(key)
+        if uris is None:
+            uris = self._known[key] = frozenset(f.skill.uri for f in self.esco.find(segments))
+        return uris
+
+
+def _esco_labels(
+    lexical: _SharedShares, esco: _EscoSkills, query: list[Segment], candidates: list[Candidate]
+) -> list[str]:
     """BM25 and ESCO skill coverage, half and half: the ranking before the fits."""
-    shares = bm25_shares(query, candidates, stem=False)
-    profile = {f.skill.uri for f in esco.find(query)}
+    shares = lexical(query, candidates, stem=False)
+    profile = esco.of(query)
     scored = []
     for share, candidate in zip(shares, candidates, strict=True):
-        posting = {f.skill.uri for f in esco.find(candidate.segments)}
+        posting = esco.of(candidate.segments)
         if posting:
             share = 0.5 * share + 0.5 * len(posting & profile) / len(posting)
         scored.append((share, candidate.id))

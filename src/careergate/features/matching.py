@@ -30,7 +30,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 import bm25s
 import Stemmer
@@ -143,12 +143,15 @@ class JobMatcher:
         embedder: Embedder | None = None,
         ranking: Ranking | None = None,
         reader: FactReader | None = None,
+        lexical: Lexical | None = None,
     ) -> None:
         self.finder = finder
         self.model = model
         self.embedder = embedder
         self.ranking = ranking or Ranking()
         self.reader = reader or FactReader(finder)
+        self.lexical = lexical or bm25_shares
+        """The BM25 shares: an evaluation ranking one split many ways computes them once."""
 
     def rank(
         self,
@@ -162,7 +165,7 @@ class JobMatcher:
         each candidate scored (the command line's progress bar)."""
         if not candidates:
             return []
-        lexical = bm25_shares(query, candidates)
+        lexical = self.lexical(query, candidates)
         read_query = self.reader.posting if query_is_posting else self.reader.profile
         read_other = self.reader.profile if query_is_posting else self.reader.posting
         ours = read_query(query)
@@ -319,6 +322,12 @@ class JobMatcher:
             match.score = 0.5 * match.score + 0.5 * match.model_fit
             match.explanation = f"{rating['why'].strip()} ({match.explanation})"
         return model, rated
+
+
+class Lexical(Protocol):
+    def __call__(
+        self, query: list[Segment], candidates: list[Candidate], *, stem: bool = True
+    ) -> list[float]: ...
 
 
 def bm25_shares(
