@@ -559,6 +559,9 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("PERSON", "Manuela"),
     },
     "merhaba Ugo, ben Basriye Demirel.": {("PERSON", "Ugo"), ("PERSON", "Basriye Demirel")},
+    "Please write to zryu@nate.com로 (a Korean particle right after it)": {
+        ("EMAIL", "zryu@nate.com")
+    },
     # A record's address keys; dates of birth after a gloss, a second field, a cell.
     '{"logradouro": "Lago Campos, 42", "cep": "81772-166"}': {
         ("ADDRESS", "Lago Campos, 42"),

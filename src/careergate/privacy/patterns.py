@@ -82,7 +82,9 @@ PATTERNS: tuple[Pattern, ...] = (
     *PEOPLE,
     Pattern(
         PiiKind.EMAIL,
-        re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"),
+        # The domain ends where Latin letters do: Korean writes its particle right after
+        # the address ("zryu@nate.com로").
+        re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9-])"),
         needs="@",
     ),
     Pattern(
