@@ -562,6 +562,16 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
     "Please write to zryu@nate.com로 (a Korean particle right after it)": {
         ("EMAIL", "zryu@nate.com")
     },
+    # A chat export's speakers (WhatsApp, a copied Slack thread, KakaoTalk).
+    "12/03/2024, 14:05 - Jane Doe: free tomorrow?\n[9:41 AM] Marek Nowak: yes": {
+        ("PERSON", "Jane Doe"),
+        ("PERSON", "Marek Nowak"),
+    },
+    "[Isabelly da Mata] [오후 2:14] 다음 주 면접 일정 확정됐어요!\n"
+    "[곽선영] [오후 2:15] 감사합니다 혹시 연락처가 바뀌어서 알려드려요": {
+        ("PERSON", "Isabelly da Mata"),
+        ("PERSON", "곽선영"),
+    },
     # A record's address keys; dates of birth after a gloss, a second field, a cell.
     '{"logradouro": "Lago Campos, 42", "cep": "81772-166"}': {
         ("ADDRESS", "Lago Campos, 42"),
@@ -683,6 +693,7 @@ WORK_PROSE = [  # work prose without personal data, each once taken for some by 
     "| Name | Version | Licence |\n| --- | --- | --- |\n| Redis | 7.2 | BSD |",
     "Company name,Industry,Founded\nAcme Corp,Retail,1999\nSkill, level, years",
     '{"address": "0x7f3a", "server_address": "10.0.0.1:8080"}',
+    "[10:02] HR Team: reminder\n[10:03] Acme Recruiting: interview at 3\n14:05 - Note: bring ID",
 ]
 
 

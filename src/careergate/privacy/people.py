@@ -125,6 +125,12 @@ def _full_name_span(match: re.Match[str]) -> tuple[int, int] | None:
     return None if any(c.isdigit() for c in rest) else span
 
 
+def _speaker_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """``name_span``, when it is the whole speaker: "Acme Recruiting" is a firm."""
+    span = name_span(match)
+    return span if span is not None and span[1] == match.end("name") else None
+
+
 def _addressed_span(match: re.Match[str]) -> tuple[int, int] | None:
     """``name_span``, unless the letter opens to no one by name ("Damen und Herren")."""
     span = name_span(match)
@@ -315,6 +321,9 @@ _TEAM = (
     r"|recruitment|talent|legal|it|reception|facilities|the\s+[\w-]+\s+team)"
 )
 """Who a colleague is known by: "Tamara from accounts"."""
+_TIME = r"\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:[ \t]?[AaPp]\.?[Mm]\.?)?"
+_STAMP = rf"(?:\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}},?[ \t]+)?{_TIME}"
+"""A chat export's time, with its day or without ("12/03/2024, 14:05", "[9:41 AM]")."""
 _VIETNAMESE_FAMILY = r"(?i:nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|võ|đặng|bùi|đỗ|hồ|ngô|dương|lý)"
 
 PEOPLE: tuple[Pattern, ...] = (
@@ -388,6 +397,25 @@ PEOPLE: tuple[Pattern, ...] = (
             rf"(?<![\w-])(?:{_GREETING}[ \t]+)?(?:{_GREETING}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"
         ),
         span=name_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    # A chat's speaker after the time (WhatsApp's exports, a copied Slack or Teams
+    # thread: "12/03/2024, 14:05 - Jane Doe:", "[9:41 AM] Jane Doe:"), or before it
+    # (KakaoTalk's: "[곽선영] [오후 2:15]").
+    Pattern(
+        _PERSON,
+        re.compile(
+            rf"^[ \t]*(?:\[{_STAMP}\]|{_STAMP}[ \t]+[-–])[ \t]+(?P<name>{_NAME})[ \t]*:", re.M
+        ),
+        span=_speaker_span,
+        group="name",
+        priority=_PRIORITY,
+    ),
+    Pattern(
+        _PERSON,
+        re.compile(rf"^\[(?P<name>{_NAME})\][ \t]+\[(?:오전|오후|午前|午後)?[ \t]?{_TIME}\]", re.M),
+        span=_speaker_span,
         group="name",
         priority=_PRIORITY,
     ),
