@@ -64,14 +64,14 @@ class Taxonomy:
     def __init__(self, skills: list[Skill]) -> None:
         self.skills = {skill.id: skill for skill in skills}
         self.index = LabelIndex()
-        self._by_label = {normalise(skill.label): skill for skill in skills}
+        preferred_keys = [normalise(skill.label) for skill in skills]
+        self._by_label = dict(zip(preferred_keys, skills, strict=True))
         """Every preferred label, matched or not ("English" is a skill, though too common a
         word to match without context)."""
         # Every preferred label before any alternative one: "project management" is a
         # skill of its own before it is another skill's alias.
         for preferred_pass in (True, False):
-            for skill in skills:
-                preferred = normalise(skill.label)
+            for skill, preferred in zip(skills, preferred_keys, strict=True):
                 labels = [skill.label] if preferred_pass else list(skill.alt_labels)
                 for label in _variants(labels):
                     key = normalise(label)

@@ -63,8 +63,9 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
 
 
 def normalise(label: str) -> tuple[str, ...]:
-    """The words of ``label`` as the index keys them."""
-    return tuple(word for word, _, _ in tokens(label))
+    """The words of ``label`` as the index keys them (those of ``tokens``, without
+    their places: the taxonomies' hundred thousand labels load faster so)."""
+    return tuple(word.lower() for word in _TOKEN.findall(label))
 
 
 class LabelIndex:
