@@ -562,6 +562,17 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
     "Please write to zryu@nate.com로 (a Korean particle right after it)": {
         ("EMAIL", "zryu@nate.com")
     },
+    "Kontakt: jan.kowalski@firma.pl-tel. 601 234 567": {
+        ("EMAIL", "jan.kowalski@firma.pl"),
+        ("PHONE", "601 234 567"),
+    },
+    "Dear Van,\nthanks for the call.": {("PERSON", "Van")},
+    '{"dateOfBirth": "1987-03-14", "startDate": "2020-01-01"}': {("DATE_OF_BIRTH", "1987-03-14")},
+    "Name\tPhone\tDOB\r\nGrzegorz Brzęczyszczykiewicz\t555 0199\t14.03.1987\r\n": {
+        ("PERSON", "Grzegorz Brzęczyszczykiewicz"),
+        ("PHONE", "555 0199"),
+        ("DATE_OF_BIRTH", "14.03.1987"),
+    },
     # A chat export's speakers (WhatsApp, a copied Slack thread, KakaoTalk).
     "12/03/2024, 14:05 - Jane Doe: free tomorrow?\n[9:41 AM] Marek Nowak: yes": {
         ("PERSON", "Jane Doe"),
@@ -693,7 +704,14 @@ WORK_PROSE = [  # work prose without personal data, each once taken for some by 
     "| Name | Version | Licence |\n| --- | --- | --- |\n| Redis | 7.2 | BSD |",
     "Company name,Industry,Founded\nAcme Corp,Retail,1999\nSkill, level, years",
     '{"address": "0x7f3a", "server_address": "10.0.0.1:8080"}',
-    "[10:02] HR Team: reminder\n[10:03] Acme Recruiting: interview at 3\n14:05 - Note: bring ID",
+    "[10:02 AM] HR Team: reminder\n[10:03 AM] Acme Recruiting: interview at 3",
+    "09:30 – Arrival: coffee\n10:00 - Coding Exercise: pair\n[Worker] [12:00:01] started",
+    "| Manager | Accountable |\n| Recruiter | Responsible |\n| Name | Type | Nullable |",
+    "| Name | Owner |\n|-|-|\n| Backend | Platform |",
+    '{"zipCode": "string", "zip": "gzip"}',
+    "ik ben HBO-opgeleid en ik ben Python-ontwikkelaar",
+    "Oi, Bom dia! O plano da Oi Fibra chegou.",
+    "Name\tCell\tFormula\nTotal\tB12\t=SUM(B2:B11)",
 ]
 
 

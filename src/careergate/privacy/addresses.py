@@ -188,6 +188,10 @@ def _a_street_under_its_key(match: re.Match[str]) -> bool:
     )
 
 
+def _code_has_digit(match: re.Match[str]) -> bool:
+    return any(c.isdigit() for c in match.group("code"))
+
+
 def _has_digit(match: re.Match[str]) -> bool:
     return any(c.isdigit() for c in match.group("address"))
 
@@ -209,7 +213,7 @@ ADDRESSES: tuple[Pattern, ...] = (
         _ADDRESS,
         re.compile(
             rf"(?<![\w-])[\"']?{_ADDRESS_KEYS}[\"']?[ \t]*[:=][ \t]*[\"']"
-            r"(?P<address>[^\"'\n]*\d[^\"'\n]*)[\"']"
+            r"(?P<address>[^\"'\n\d]*\d[^\"'\n]*)[\"']"  # no digit before the first: linear
         ),
         group="address",
         check=_a_street_under_its_key,
@@ -222,6 +226,7 @@ ADDRESSES: tuple[Pattern, ...] = (
             r"(?P<code>[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9])[\"']"
         ),
         group="code",
+        check=_code_has_digit,  # "zipCode": "string" is a schema's example
         needs="digit",
     ),
     Pattern(
@@ -291,7 +296,9 @@ def _looks_like_phone(window: str, match: re.Match[str]) -> bool:
     return bool(re.search(r"[\d+()]\s?$", before))
 
 
-_SEGMENT_END = re.compile(r"\s*(?:[,|·•]|\n)\s*")
+_SEGMENT_END = re.compile(r"(?<!\s)\s*(?:[,|·•]|\n)\s*")
+"""A separator with the spaces around it, tried only where a run of spaces begins: from
+inside one the spaces would be read again to its end, from every character of it."""
 _TOWN = r"[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,4}"
 _POSTCODE_TOWN = re.compile(
     rf"(?P<code>{_POSTCODE_SHAPES})\s+(?P<town>{_TOWN})|(?P<town2>{_TOWN})\s+(?P<code2>{_POSTCODE_SHAPES})"

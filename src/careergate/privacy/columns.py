@@ -10,8 +10,9 @@ Only a table of people counts: a header naming at least two columns of personal 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from careergate.privacy.dates import DATE
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.people import is_name
 from careergate.privacy.shape import PATTERN_PRIORITY
@@ -19,26 +20,27 @@ from careergate.privacy.shape import PATTERN_PRIORITY
 _NAME_HEADER = re.compile(
     r"(?i:(?:emp\.?|employee|candidate|applicant|contact|person|staff|student|member"
     r"|full|first|last|given|family|middle|sur)?[ _]?names?"
-    r"|surname|nombres?|apellidos?|nom|pr[eé]nom|nome|cognome|vorname|nachname|imi[eę]"
-    r"|nazwisko|voornaam|achternaam|adı|soyadı|姓名|氏名|이름|성명)"
+    r"|surname|nombres?(?:\s+y\s+apellidos)?|apellidos?|nom|pr[eé]nom|nome(?:\s+completo)?"
+    r"|cognome|vorname|nachname|imi[eę](?:\s+i\s+nazwisko)?|nazwisko|voornaam|achternaam"
+    r"|ad(?:ı)?(?:\s+soyad(?:ı)?)?|soyadı|姓名|氏名|이름|성명)"
 )
 _HEADERS: tuple[tuple[PiiKind | None, re.Pattern[str]], ...] = (
     (PiiKind.PERSON, _NAME_HEADER),
     (
         PiiKind.DATE_OF_BIRTH,
         re.compile(
-            r"(?i:d\.?o\.?b\.?|date[ _]of[ _]birth|birth[ _]?date|born|geburtsdatum"
+            r"(?i:(?:d\.?o\.?b\.?|date[ _]of[ _]birth|birth[ _]?date|birthday|born|geburtsdatum"
             r"|fecha[ _]de[ _]nacimiento|date[ _]de[ _]naissance|data[ _]di[ _]nascita"
             r"|data[ _]de[ _]nascimento|geboortedatum|data[ _]urodzenia|doğum[ _]tarihi"
-            r"|生年月日|出生日期|생년월일)"
+            r"|生年月日|出生日期|생년월일)(?:\s*\([^)]{1,20}\))?)"
         ),
     ),
     (
         PiiKind.PHONE,
         re.compile(
-            r"(?i:(?:mobile|cell|home|work)?[ _]?(?:phone|tel\.?|telephone)(?:[ _]?(?:no\.?"
-            r"|number))?|mobile|cell|celular|m[oó]vil|telefone|telefon|tel[eé]fono|handy"
-            r"|telefoon|電話|电话|전화)"
+            r"(?i:(?:(?:mobile|cell|home|work)?[ _]?(?:phone|tel\.?|telephone)|mobile|cell"
+            r"|celular|m[oó]vil|telefone|telefon|tel[eé]fono|handy|telefoon|電話|电话|전화)"
+            r"(?:[ _]?(?:no\.?|number|번호))?)"
         ),
     ),
     (
@@ -82,16 +84,16 @@ def labelled_columns(text: str) -> Iterator[Finding]:
             index += 1
             if all(_RULE.fullmatch(row[a:b]) for a, b in cells):
                 continue  # a Markdown table's rule under its header
-            for kind, (cell_start, cell_end) in zip(kinds, cells, strict=True):
-                finding = _cell_finding(text, kind, row_start + cell_start, row_start + cell_end)
-                if finding is not None:
-                    yield finding
+            yield from _row_findings(
+                text, kinds, [(row_start + a, row_start + b) for a, b in cells]
+            )
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """Each line and where it starts, without a Windows line end's carriage return."""
     offset = 0
     for line in text.split("\n"):
-        yield offset, line
+        yield offset, line.removesuffix("\r")
         offset += len(line) + 1
 
 
@@ -147,12 +149,41 @@ def _header_kinds(line: str, separator: str) -> list[PiiKind | bool | None] | No
     return kinds
 
 
-def _cell_finding(text: str, kind: PiiKind | bool | None, start: int, end: int) -> Finding | None:
-    value = text[start:end]
-    if not isinstance(kind, PiiKind) or not value.strip():
-        return None
-    if kind is PiiKind.PERSON and not (is_name(value) and any(c.isalpha() for c in value)):
-        return None
-    if kind is not PiiKind.PERSON and not any(c.isdigit() for c in value):
-        return None  # a date, a phone or an address holds digits; "n/a" and "-" do not
-    return Finding(kind, start, end, PATTERN_PRIORITY)
+def _row_findings(
+    text: str, kinds: list[PiiKind | bool | None], cells: list[tuple[int, int]]
+) -> list[Finding]:
+    """The row's cells as their columns' kinds, where each value has its kind's form, if
+    two of them at least do (an email counts): a row of a person. A breakpoints table's
+    "| Name | Mobile |" holds "Columns" and "480px", no person."""
+    found = []
+    personal = 0
+    for kind, (start, end) in zip(kinds, cells, strict=True):
+        value = text[start:end]
+        if kind is True:
+            personal += "@" in value
+        elif isinstance(kind, PiiKind) and _FORMS[kind](value):
+            personal += 1
+            # Above a shape's: the header says what the cell is, where a phone number's
+            # shape would run on over the tab into the date beside it.
+            found.append(Finding(kind, start, end, PATTERN_PRIORITY + 1))
+    return found if personal >= 2 else []
+
+
+def _a_name(value: str) -> bool:
+    return _NAME_CELL.fullmatch(value) is not None and is_name(value)
+
+
+def _a_phone(value: str) -> bool:
+    return _PHONE_CELL.fullmatch(value) is not None and 7 <= sum(c.isdigit() for c in value) <= 15
+
+
+_NAME_CELL = re.compile(r"[^\W\d_][^\W\d_ '’.-]*(?:[ '’.-]+[^\W\d_]+)*\.?")
+_PHONE_CELL = re.compile(r"\+?[\d ().-]+")
+_FORMS: dict[PiiKind, Callable[[str], bool]] = {
+    PiiKind.PERSON: _a_name,
+    PiiKind.DATE_OF_BIRTH: lambda value: DATE.fullmatch(value) is not None,
+    PiiKind.PHONE: _a_phone,
+    PiiKind.ADDRESS: lambda value: any(c.isdigit() for c in value),
+}
+"""What a cell of each kind looks like: a name is words of letters (not "VARCHAR(100)"),
+a date of birth a date, a phone number seven to fifteen digits."""

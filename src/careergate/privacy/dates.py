@@ -40,6 +40,9 @@ _DATE = (
     rf"|[^\W\d_]{{3,12}}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}"
 )
 
+DATE = re.compile(_DATE)
+"""A date in any of the forms above."""
+
 DATES: tuple[Pattern, ...] = (
     Pattern(
         PiiKind.DATE_OF_BIRTH,
@@ -49,6 +52,17 @@ DATES: tuple[Pattern, ...] = (
             rf"(?:{_LABEL})(?:\s*\([^)\n]{{1,20}}\)|\s*/\s*[^\W\d_]{{2,12}})?"
             rf"[\s:：(|\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist|của|tôi|là)"
             rf"[\s:：]+){{0,3}}(?P<date>{_DATE})"
+        ),
+        group="date",
+        needs="digit",
+    ),
+    # A record's key (JSON, a log line's ``key="value"``): "dateOfBirth": "1987-03-14".
+    Pattern(
+        PiiKind.DATE_OF_BIRTH,
+        re.compile(
+            r"(?<![\w-])[\"']?(?i:date_?of_?birth|birth_?date|d_?o_?b|geburtsdatum"
+            r"|fecha_?(?:de_?)?nacimiento|data_?(?:de_?|di_?)?nasc(?:imento|ita))[\"']?"
+            rf"[ \t]*[:=][ \t]*[\"'](?P<date>{_DATE})[\"']"
         ),
         group="date",
         needs="digit",

@@ -84,7 +84,7 @@ PATTERNS: tuple[Pattern, ...] = (
         PiiKind.EMAIL,
         # The domain ends where Latin letters do: Korean writes its particle right after
         # the address ("zryu@nate.com로").
-        re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9-])"),
+        re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9])"),
         needs="@",
     ),
     Pattern(
@@ -104,10 +104,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         PiiKind.PHONE,
         re.compile(
-            # No tab between its digits: a tab separates a table's cells.
-            r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ .-]?|\d{1,3}[ .-]?(?=\())?(?:\(0\)[ .-]?)?"
-            r"(?:\(\d{1,5}\)[ .-]?)?"
-            r"\d{1,5}(?:[ .-]?\d{1,5}){1,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
+            r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ \t.-]?|\d{1,3}[ \t.-]?(?=\())?(?:\(0\)[ \t.-]?)?"
+            r"(?:\(\d{1,5}\)[ \t.-]?)?"
+            r"\d{1,5}(?:[ \t.-]?\d{1,5}){1,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
         ),
         check=_phone_plausible,
         needs="digit",

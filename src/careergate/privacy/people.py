@@ -103,8 +103,10 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     name = match.string[start:end]
     while name and re.search(rf"[ \t]+{_PARTICLE}$", name):
         name = re.sub(rf"[ \t]+{_PARTICLE}$", "", name)
-    if not name.strip() or re.fullmatch(_PARTICLE, name, re.I):  # "Firmado: El Director"
+    if not name.strip():
         return None
+    if start + len(name) < match.end("name") and re.fullmatch(_PARTICLE, name, re.I):
+        return None  # "Firmado: El Director", not "Dear Van,"
     if _all_tools(name) and not _labelled(match):
         return None
     return start, start + len(name)
@@ -260,6 +262,13 @@ _LABEL_WORDS = (
 )
 """Words that label a field holding a person's name. Turkish "Adı" only opens a line:
 "Şirket Adı" is a company's name."""
+_NAME_WORDS_LABELS = (
+    rf"{_NAME_FIELD_LABELS}|last\s+name|surname|family\s+name|nombre\s+completo|apellidos?"
+    r"|nom\s+complet|nome\s+completo|cognome|naam|achternaam|nachname|imię\s+i\s+nazwisko"
+    r"|nazwisko|namn|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|soyadı|adı"
+    r"|имя|фамилия|фио|الاسم"
+)
+"""Labels of the name alone, not of a role ("| Manager | Accountable |" is a RACI table)."""
 _CJK_LABELS = r"이름|성명|姓名|氏名"
 # "(?=\w)": a word's start, not its end, where each label would be tried in vain.
 _LABELS = rf"(?i:\b(?=\w)(?:{_LABEL_WORDS}))\s*[:：]|(?:{_CJK_LABELS})\s*[:：]?"
@@ -275,7 +284,7 @@ _FIELD_KEYS = (
 in snake or camel case; not a bare ``name``, which names a company or a skill as often."""
 _NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_FIELD_LABELS}))\s*[:：][ \t]*$")
 _GREETING = (
-    r"(?i:dear|hi|hello|hey|hola|olá|oi|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
+    r"(?i:dear|hi|hello|hey|hola|olá|(?<![^\n])oi|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
     r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|(?-i:anh/chị|anh|chị|ông|bà)|"
     r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
 )
@@ -299,7 +308,7 @@ _INTRO = (
     r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
     r"signed|(?:everyone\s+|they\s+|friends\s+)?calls?\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
     r"me\s+llamo|je\s+m'appelle|ich\s+bin|ich\s+heiße|mi\s+chiamo|chamo-me|meu\s+nome\s+é|"
-    r"(?-i:ben)|"
+    r"(?<!ik\s)(?-i:ben)|"
     r"named\s+(?:him|her|them)|(?:my|our|his|her|their)\s+(?:kid|son|daughter|child|wife|"
     r"husband|brother|sister|mother|father|mum|mom|dad|grandson|granddaughter))"
 )
@@ -321,9 +330,12 @@ _TEAM = (
     r"|recruitment|talent|legal|it|reception|facilities|the\s+[\w-]+\s+team)"
 )
 """Who a colleague is known by: "Tamara from accounts"."""
-_TIME = r"\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:[ \t]?[AaPp]\.?[Mm]\.?)?"
-_STAMP = rf"(?:\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}},?[ \t]+)?{_TIME}"
-"""A chat export's time, with its day or without ("12/03/2024, 14:05", "[9:41 AM]")."""
+_TIME = r"\d{1,2}[:.]\d{2}(?:[:.]\d{2})?"
+_HALF_DAY = r"[ \t]?[AaPp]\.?[Mm]\.?"
+_DAY = r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}"
+_STAMP = rf"(?:{_DAY},?[ \t]+{_TIME}(?:{_HALF_DAY})?|{_TIME}{_HALF_DAY})"
+"""A chat export's time: with its day ("12/03/2024, 14:05") or a half of the day ("9:41
+AM"); a bare "09:30" opens an agenda's line as often ("09:30 – Arrival:")."""
 _VIETNAMESE_FAMILY = r"(?i:nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|võ|đặng|bùi|đỗ|hồ|ngô|dương|lý)"
 
 PEOPLE: tuple[Pattern, ...] = (
@@ -384,8 +396,8 @@ PEOPLE: tuple[Pattern, ...] = (
     Pattern(
         _PERSON,
         re.compile(
-            rf"\|[ \t]*(?:(?i:{_LABEL_WORDS})|{_CJK_LABELS})[ \t]*[:：]?[ \t]*\|"
-            rf"[ \t]*(?P<name>{_NAME})[ \t]*(?=\|)(?![^\n]*\n[ \t]*\|[ \t:|-]*-{{3}})"
+            rf"\|[ \t]*(?:(?i:{_NAME_WORDS_LABELS})|{_CJK_LABELS})[ \t]*[:：]?[ \t]*\|"
+            rf"[ \t]*(?P<name>{_NAME})[ \t]*(?=\|)(?![^\n]{{0,500}}\n[ \t]*\|?[ \t]*:?-+:?[ \t]*\|)"
         ),
         span=name_span,
         group="name",
@@ -406,7 +418,9 @@ PEOPLE: tuple[Pattern, ...] = (
     Pattern(
         _PERSON,
         re.compile(
-            rf"^[ \t]*(?:\[{_STAMP}\]|{_STAMP}[ \t]+[-–])[ \t]+(?P<name>{_NAME})[ \t]*:", re.M
+            rf"^[ \t]*(?:\[{_STAMP}\]|{_DAY},[ \t]+{_TIME}(?:{_HALF_DAY})?[ \t]+[-–])"
+            rf"[ \t]+(?P<name>{_NAME})[ \t]*:",
+            re.M,
         ),
         span=_speaker_span,
         group="name",
@@ -414,7 +428,11 @@ PEOPLE: tuple[Pattern, ...] = (
     ),
     Pattern(
         _PERSON,
-        re.compile(rf"^\[(?P<name>{_NAME})\][ \t]+\[(?:오전|오후|午前|午後)?[ \t]?{_TIME}\]", re.M),
+        re.compile(
+            rf"^\[(?P<name>{_NAME})\][ \t]*"
+            rf"\[(?:(?:오전|오후|午前|午後)[ \t]?{_TIME}|{_TIME}{_HALF_DAY})\]",
+            re.M,
+        ),
         span=_speaker_span,
         group="name",
         priority=_PRIORITY,
