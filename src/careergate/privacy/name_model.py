@@ -116,9 +116,12 @@ class NameModelProcess:
     without the interpreter's lock: any event loop can read, and a caller that stops
     waiting does not cut an exchange short."""
 
-    def __init__(self, model: str, read_seconds: float = READ_SECONDS) -> None:
+    def __init__(
+        self, model: str, read_seconds: float = READ_SECONDS, renew_chars: int = RENEW_CHARS
+    ) -> None:
         self._model = model
         self._read_seconds = read_seconds
+        self._renew_chars = renew_chars
         self._stuck_seconds = min(STUCK_SECONDS, read_seconds / 2)
         self._loading_stuck_seconds = min(LOADING_STUCK_SECONDS, read_seconds / 2)
         self._loading = True
@@ -252,7 +255,7 @@ class NameModelProcess:
             raise EOFError("the name model's process answered out of turn")
         self._loading = False
         self._read_chars += sum(map(len, texts))
-        if self._read_chars > RENEW_CHARS:
+        if self._read_chars > self._renew_chars:
             self._end_child()  # the next read starts a new one (see RENEW_CHARS)
         return answer
 

@@ -25,6 +25,7 @@ from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.name_model import (
     READ_SECONDS,
+    RENEW_CHARS,
     Entity,
     NameModelProcess,
     load_pipeline,
@@ -143,15 +144,20 @@ class NameFinder:
     """
 
     def __init__(
-        self, cache_size: int = 4096, model: str = MODEL_PACKAGE, read_seconds: float = READ_SECONDS
+        self,
+        cache_size: int = 4096,
+        model: str = MODEL_PACKAGE,
+        read_seconds: float = READ_SECONDS,
+        renew_chars: int = RENEW_CHARS,
     ) -> None:
         """``model``: an installed spaCy pipeline's package name or a directory holding
         one (``bench/privacy_eval.py --name-model`` measures others against the default);
         ``read_seconds``: how long the model's process may take to answer a read before it
-        is ended and started again."""
+        is ended and started again; ``renew_chars``: how many characters it reads before
+        a new one takes over (``name_model.RENEW_CHARS``)."""
         self._model = model
         self._not_names = _not_names()
-        self._process = NameModelProcess(model, read_seconds)
+        self._process = NameModelProcess(model, read_seconds, renew_chars)
         self._cache: Memo[tuple[tuple[int, int], ...]] = Memo(cache_size)
         self._retry: asyncio.Task[None] | None = None
         self._next_retry = 0.0
