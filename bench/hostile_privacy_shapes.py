@@ -27,6 +27,7 @@ UNITS = {
     "digits": "1",
     "digits and dashes": "1-",
     "digits and spaces": "1 ",
+    "runs of forty digits": "1234567890" * 4 + " ",
     "capitalised words": "Ab ",
     "capitals": "AB ",
     "name, comma": "Ab, ",

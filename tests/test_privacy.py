@@ -567,6 +567,16 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("PHONE", "601 234 567"),
     },
     "Dear Van,\nthanks for the call.": {("PERSON", "Van")},
+    '{"note": "Bhriain\\tsiobhan@ex.ie"}': {("EMAIL", "siobhan@ex.ie")},
+    '"id","name","email"\n"1","Doe, Jane","jane@x.example"': {
+        ("PERSON", "Doe, Jane"),
+        ("EMAIL", "jane@x.example"),
+    },
+    "Name\tManager\tEmail\nAna Lima\tJohn Smith\tana@x.example": {
+        ("PERSON", "Ana Lima"),
+        ("PERSON", "John Smith"),
+        ("EMAIL", "ana@x.example"),
+    },
     '{"dateOfBirth": "1987-03-14", "startDate": "2020-01-01"}': {("DATE_OF_BIRTH", "1987-03-14")},
     "Name\tPhone\tDOB\r\nGrzegorz Brzęczyszczykiewicz\t555 0199\t14.03.1987\r\n": {
         ("PERSON", "Grzegorz Brzęczyszczykiewicz"),
@@ -574,12 +584,14 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("DATE_OF_BIRTH", "14.03.1987"),
     },
     # A chat export's speakers (WhatsApp, a copied Slack thread, KakaoTalk).
-    "12/03/2024, 14:05 - Jane Doe: free tomorrow?\n[9:41 AM] Marek Nowak: yes": {
+    "12/03/2024, 14:05 - Jane Doe: free tomorrow?\n12/03/2024, 14:06 - Jane Doe: at 3?\n"
+    "[9:41 AM] Marek Nowak: yes\n[9:42 AM] Marek Nowak: see you": {
         ("PERSON", "Jane Doe"),
         ("PERSON", "Marek Nowak"),
     },
     "[Isabelly da Mata] [오후 2:14] 다음 주 면접 일정 확정됐어요!\n"
-    "[곽선영] [오후 2:15] 감사합니다 혹시 연락처가 바뀌어서 알려드려요": {
+    "[곽선영] [오후 2:15] 감사합니다 혹시 연락처가 바뀌어서 알려드려요\n"
+    "[Isabelly da Mata] [오후 2:16] 넵 반영할게요\n[곽선영] [오후 2:16] 넵 감사합니다": {
         ("PERSON", "Isabelly da Mata"),
         ("PERSON", "곽선영"),
     },
@@ -712,6 +724,7 @@ WORK_PROSE = [  # work prose without personal data, each once taken for some by 
     "ik ben HBO-opgeleid en ik ben Python-ontwikkelaar",
     "Oi, Bom dia! O plano da Oi Fibra chegou.",
     "Name\tCell\tFormula\nTotal\tB12\t=SUM(B2:B11)",
+    "03/12/2024, 14:05 - Stage Changed: Onsite\n03/12/2024, 15:00 - Offer Extended: yes",
 ]
 
 

@@ -177,7 +177,8 @@ def _a_phone(value: str) -> bool:
     return _PHONE_CELL.fullmatch(value) is not None and 7 <= sum(c.isdigit() for c in value) <= 15
 
 
-_NAME_CELL = re.compile(r"[^\W\d_][^\W\d_ '’.-]*(?:[ '’.-]+[^\W\d_]+)*\.?")
+_NAME_CELL = re.compile(r"[^\W\d_][^\W\d_ '’.-]*(?:(?:,[ ]|[ '’.-])+[^\W\d_]+)*\.?")
+"""Words of letters, family name first with a comma too ("Doe, Jane": an HR export's)."""
 _PHONE_CELL = re.compile(r"\+?[\d ().-]+")
 _FORMS: dict[PiiKind, Callable[[str], bool]] = {
     PiiKind.PERSON: _a_name,

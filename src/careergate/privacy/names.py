@@ -245,12 +245,13 @@ class NameFinder:
         for piece, entities in zip(turn, read, strict=True):
             text = texts[piece.index]
             for first, last, label in entities:
-                start, end = _whole_words(text, piece.offset + first, piece.offset + last)
-                start = _without_lead(text, start, end)
-                if label != "PERSON" and not _reads_as_full_name(text[start:end]):
-                    continue
-                if self._is_person(text, start, end):
-                    spans.append((piece.index, _with_neighbouring_name(text, start, end)))
+                whole = _whole_words(text, piece.offset + first, piece.offset + last)
+                for start, end in _cells(text, *whole):
+                    start = _without_lead(text, start, end)
+                    if label != "PERSON" and not _reads_as_full_name(text[start:end]):
+                        continue
+                    if self._is_person(text, start, end):
+                        spans.append((piece.index, _with_neighbouring_name(text, start, end)))
         return spans
 
     def _is_person(self, text: str, start: int, end: int) -> bool:
@@ -311,6 +312,21 @@ class NameFinder:
         self._process.close()
 
 
+_CELL_BREAK = re.compile(r"[ \t]*[\t|\n][ \t]*")
+"""What no name holds: the model reads "Jane Doe<TAB>John Smith", two cells of a table,
+as one person."""
+
+
+def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The span's pieces between tabs, bars and line breaks."""
+    spans = []
+    for gap in _CELL_BREAK.finditer(text, start, end):
+        spans.append((start, gap.start()))
+        start = gap.end()
+    spans.append((start, end))
+    return [(a, b) for a, b in spans if b > a]
+
+
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """The entity's span widened to whole words ("Krüger", not "Kr" and "üger": the
     model's tokens can split a word at a letter it does not know) and without a
@@ -340,8 +356,9 @@ def _without_lead(text: str, start: int, end: int) -> int:
     return start
 
 
-_NEXT_WORD = re.compile(r"[ \t]([^\W\d_][^\W\d_'’-]*)(?![\w@.])")
-_WORD_BEFORE = re.compile(r"(?<![\w.@'’-])([^\W\d_][^\W\d_'’-]*)[ \t]$")
+# A space, not a tab: a tab stands between a table's cells.
+_NEXT_WORD = re.compile(r" ([^\W\d_][^\W\d_'’-]*)(?![\w@.])")
+_WORD_BEFORE = re.compile(r"(?<![\w.@'’-])([^\W\d_][^\W\d_'’-]*) $")
 
 
 def _with_neighbouring_name(text: str, start: int, end: int) -> tuple[int, int]:

@@ -84,7 +84,11 @@ PATTERNS: tuple[Pattern, ...] = (
         PiiKind.EMAIL,
         # The domain ends where Latin letters do: Korean writes its particle right after
         # the address ("zryu@nate.com로").
-        re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9])"),
+        # Nor does it start at the letter of an escape ("\tjane@x.example" in JSON text).
+        re.compile(
+            r"(?<!\\)(?:(?<![\w.%+-])|(?<=\\[nrtbf]))"
+            r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9])"
+        ),
         needs="@",
     ),
     Pattern(
@@ -104,9 +108,11 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         PiiKind.PHONE,
         re.compile(
+            # Groups of digits taken whole (possessive): split every way a run of forty
+            # digits could be, they made a long text of such runs cost seconds.
             r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ \t.-]?|\d{1,3}[ \t.-]?(?=\())?(?:\(0\)[ \t.-]?)?"
             r"(?:\(\d{1,5}\)[ \t.-]?)?"
-            r"\d{1,5}(?:[ \t.-]?\d{1,5}){1,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
+            r"\d{1,5}+(?:[ \t.-]?\d{1,5}+){1,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
         ),
         check=_phone_plausible,
         needs="digit",

@@ -128,9 +128,16 @@ def _full_name_span(match: re.Match[str]) -> tuple[int, int] | None:
 
 
 def _speaker_span(match: re.Match[str]) -> tuple[int, int] | None:
-    """``name_span``, when it is the whole speaker: "Acme Recruiting" is a firm."""
+    """``name_span``, when it is the whole speaker ("Acme Recruiting" is a firm) and
+    speaks twice at least: an applicant tracker's timeline ("14:05 - Offer Extended:")
+    and an agenda name each step once, a chat its people again and again."""
     span = name_span(match)
-    return span if span is not None and span[1] == match.end("name") else None
+    if span is None or span[1] != match.end("name"):
+        return None
+    speaker = match.group("name")
+    return (
+        span if match.string.count(f"{speaker}:") + match.string.count(f"[{speaker}]") > 1 else None
+    )
 
 
 def _addressed_span(match: re.Match[str]) -> tuple[int, int] | None:
