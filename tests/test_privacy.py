@@ -256,6 +256,30 @@ def test_the_names_of_a_conversations_participants_are_pseudonymised(
         )
 
 
+def test_a_tools_json_output_is_read_through_its_escapes_and_restored_as_written(
+    gateway: RunningGateway,
+) -> None:
+    """A tool's output as ``json.dumps`` writes it: "José" is ``Jos\\u00e9`` and a
+    letter's lines are ``\\n`` apart. The value is masked whole and, echoed back by the
+    model, restored as written (escapes and all)."""
+    output = json.dumps({"letter": "Thank you.\nKind regards,\nJosé Álvarez Muñoz"})
+    call = {"id": "call_1", "type": "function", "function": {"name": "letter", "arguments": "{}"}}
+    answer = gateway.client().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[
+            {"role": "user", "content": "Summarise the letter."},
+            {"role": "assistant", "content": None, "tool_calls": [call]},  # type: ignore[list-item]
+            {"role": "tool", "tool_call_id": "call_1", "content": output},
+        ],
+    )
+    sent = gateway.fake.requests[-1].body["messages"][2]["content"]
+    assert re.fullmatch(
+        r"\{\"letter\": \"Thank you\.\\nKind regards,\\n\[PERSON_1(_\d)?\]\"\}", sent
+    )
+    # The sandbox echoes the tool's output: the value comes back in it as written.
+    assert output in (answer.choices[0].message.content or "")
+
+
 def test_a_refusing_key_gets_a_400_naming_kinds_not_values(gateway: RunningGateway) -> None:
     key = gateway.create_key(privacy=PrivacyMode.REFUSE)
     with pytest.raises(openai.BadRequestError) as caught:
@@ -567,6 +591,10 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("PHONE", "601 234 567"),
     },
     "Dear Van,\nthanks for the call.": {("PERSON", "Van")},
+    # JSON text (a tool call's arguments) as json.dumps writes it: escapes read.
+    '{"letter": "Kind regards,\\nJos\\u00e9 \\u00c1lvarez Mu\\u00f1oz"}': {
+        ("PERSON", "Jos\\u00e9 \\u00c1lvarez Mu\\u00f1oz")
+    },
     '{"note": "Bhriain\\tsiobhan@ex.ie"}': {("EMAIL", "siobhan@ex.ie")},
     '"id","name","email"\n"1","Doe, Jane","jane@x.example"': {
         ("PERSON", "Doe, Jane"),
@@ -724,6 +752,7 @@ WORK_PROSE = [  # work prose without personal data, each once taken for some by 
     "ik ben HBO-opgeleid en ik ben Python-ontwikkelaar",
     "Oi, Bom dia! O plano da Oi Fibra chegou.",
     "Name\tCell\tFormula\nTotal\tB12\t=SUM(B2:B11)",
+    'Use "\\n" to split lines in C: printf("Hello\\n");',  # escapes in prose
     "03/12/2024, 14:05 - Stage Changed: Onsite\n03/12/2024, 15:00 - Offer Extended: yes",
 ]
 

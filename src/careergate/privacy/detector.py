@@ -54,6 +54,7 @@ class PiiDetector:
             # The spaced reading adds what the other did not find, never cuts a value
             # it found whole ("jane\u200bdoe@corp.example" is an address, not a name).
             first = originals[index]
+            more = readings[index].unescaped(more)
             ends = [f.end for f in first]
             added = [f for f in more if not any(overlapping(first, ends, f.start, f.end))]
             originals[index] = resolve_overlaps(first + added)

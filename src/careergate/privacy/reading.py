@@ -8,6 +8,11 @@ hyphens inside words (``tomasz.wi\u200bsniewski@...``). The finders' patterns ar
 written for the keyboard's characters: read as they came, such values would reach the
 upstream readable, or masked in part. The finders read this copy instead, and what they
 find is mapped back to the text as written, which is what is masked and restored.
+
+JSON's escapes are read as what they stand for: a tool call's arguments and a tool's
+output are JSON text, where ``json.dumps`` writes "Siobhán" as ``Siobh\u00e1n`` and a
+table's rows and cells are ``\n`` and ``\t`` apart. A value found there covers its
+escapes, and is restored as written.
 """
 
 from __future__ import annotations
@@ -48,30 +53,82 @@ class Reading:
     origins: tuple[int, ...] | None = None
     spaced: str | None = None
     """Where the text holds invisible characters, the copy with a space for each (at
-    the same offsets as the text): one may stand between two words ("Emily\u202eClarke"),
-    where left out it would join them."""
+    the same offsets as the text, escapes read): one may stand between two words
+    ("Emily\u202eClarke"), where left out it would join them."""
+    escapes: _Escapes | None = None
+    """Where the text holds JSON's escapes: where each character read stands."""
 
     def original(self, findings: list[Finding]) -> list[Finding]:
         """``findings`` of this reading as findings of the text as written: a value
-        with invisible characters inside covers them."""
+        with invisible characters or escapes inside covers them."""
         origins = self.origins
-        if origins is None:
+        if origins is not None:
+            findings = [
+                replace(found, start=origins[found.start], end=origins[found.end - 1] + 1)
+                for found in findings
+            ]
+        return self.unescaped(findings)
+
+    def unescaped(self, findings: list[Finding]) -> list[Finding]:
+        """``findings`` of the text with its escapes read (the spaced copy's too) as
+        findings of the text as written."""
+        escapes = self.escapes
+        if escapes is None:
             return findings
         return [
-            replace(found, start=origins[found.start], end=origins[found.end - 1] + 1)
+            replace(found, start=escapes.starts[found.start], end=escapes.ends[found.end - 1])
             for found in findings
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class _Escapes:
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+
+_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|[nrt"\\/bf])')
+_ESCAPED = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "/": "/", "b": " ", "f": " "}
+
+
+def _unescaped(text: str) -> tuple[str, _Escapes] | None:
+    """``text`` with JSON's escapes read, and where each character of it stands."""
+    if "\\" not in text or _ESCAPE.search(text) is None:
+        return None
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    position = 0
+    for match in _ESCAPE.finditer(text):
+        pieces.append(text[position : match.start()])
+        starts.extend(range(position, match.start()))
+        ends.extend(range(position + 1, match.start() + 1))
+        escape = match.group()
+        character = chr(int(escape[2:], 16)) if escape[1] == "u" else _ESCAPED[escape[1]]
+        # A surrogate (half an emoji) is no letter of a name.
+        pieces.append(" " if 0xD800 <= ord(character) <= 0xDFFF else character)
+        starts.append(match.start())
+        ends.append(match.end())
+        position = match.end()
+    pieces.append(text[position:])
+    starts.extend(range(position, len(text)))
+    ends.extend(range(position + 1, len(text) + 1))
+    return "".join(pieces), _Escapes(tuple(starts), tuple(ends))
+
+
 def reading_of(text: str) -> Reading:
-    """What the finders read of ``text`` (itself, for plain ASCII)."""
-    if text.isascii() and _ODD_ASCII.search(text) is None:
+    """What the finders read of ``text`` (itself, for plain ASCII without escapes)."""
+    unescaped = _unescaped(text)
+    escapes = None
+    if unescaped is not None:
+        text, escapes = unescaped
+    elif text.isascii() and _ODD_ASCII.search(text) is None:
         return Reading(text)
     typed = text.translate(_AS_TYPED)
     if _INVISIBLE.search(typed) is None:
-        return Reading(typed)
+        return Reading(typed, escapes=escapes)
     origins = tuple(match.start() for match in _VISIBLE.finditer(typed))
-    return Reading(_INVISIBLE.sub("", typed), origins, _INVISIBLE.sub(" ", typed))
+    return Reading(_INVISIBLE.sub("", typed), origins, _INVISIBLE.sub(" ", typed), escapes)
 
 
 _VISIBLE = re.compile(f"[^{_INVISIBLE_RANGES}]", re.S)
