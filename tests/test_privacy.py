@@ -591,6 +591,7 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("PHONE", "601 234 567"),
     },
     "Dear Van,\nthanks for the call.": {("PERSON", "Van")},
+    "Tel: (08276) 85955": {("PHONE", "(08276) 85955")},
     # JSON text (a tool call's arguments) as json.dumps writes it: escapes read.
     '{"letter": "Kind regards,\\nJos\\u00e9 \\u00c1lvarez Mu\\u00f1oz"}': {
         ("PERSON", "Jos\\u00e9 \\u00c1lvarez Mu\\u00f1oz")

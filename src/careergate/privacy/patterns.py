@@ -108,11 +108,12 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         PiiKind.PHONE,
         re.compile(
-            # Groups of digits taken whole (possessive): split every way a run of forty
-            # digits could be, they made a long text of such runs cost seconds.
+            # Groups of digits taken whole (possessive), one alone too ("(08276) 85955"):
+            # split every way a run of forty digits could be, they made a long text of
+            # such runs cost seconds.
             r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ \t.-]?|\d{1,3}[ \t.-]?(?=\())?(?:\(0\)[ \t.-]?)?"
             r"(?:\(\d{1,5}\)[ \t.-]?)?"
-            r"\d{1,5}+(?:[ \t.-]?\d{1,5}+){1,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
+            r"\d{1,5}+(?:[ \t.-]?\d{1,5}+){0,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
         ),
         check=_phone_plausible,
         needs="digit",
