@@ -5,11 +5,12 @@ run again from every character in it, the cost growing with the square of the le
 The shapes (``privacy.patterns.find_patterns``: every pattern, the postcodes near
 streets, the names addresses spell, the tables' columns), on the copy of the text they
 read (``privacy.reading``: escapes read, invisible characters left out), read each text
-of a request before anything leaves; a text that costs seconds holds its worker for as long. Each unit is repeated
-to ``--sizes`` characters (an address, an email and a number follow, so that every
-pattern has something to find); the best of ``--rounds`` runs is reported, with the
-ratio of the largest size's time to the smallest's: about the ratio of the sizes for a
-cost that grows with the length, its square for one that does not.
+of a request before anything leaves; a text that costs seconds holds its worker for as
+long. Each unit is repeated to ``--sizes`` characters (an address, an email and a
+number follow, so that every pattern has something to find); the best of ``--rounds``
+runs is reported, with the ratio of the largest size's time to the smallest's: about
+the ratio of the sizes for a cost that grows with the length, its square for one that
+does not.
 
 Run: ``python bench/hostile_privacy_shapes.py [--sizes 10000,40000] [--rounds 3]``.
 """
