@@ -592,6 +592,9 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
     },
     "Dear Van,\nthanks for the call.": {("PERSON", "Van")},
     "Tel: (08276) 85955": {("PHONE", "(08276) 85955")},
+    '{"fullName": "María de los Ángeles García Fernández de Córdoba"}': {
+        ("PERSON", "María de los Ángeles García Fernández de Córdoba")
+    },
     # JSON text (a tool call's arguments) as json.dumps writes it: escapes read.
     '{"letter": "Kind regards,\\nJos\\u00e9 \\u00c1lvarez Mu\\u00f1oz"}': {
         ("PERSON", "Jos\\u00e9 \\u00c1lvarez Mu\\u00f1oz")

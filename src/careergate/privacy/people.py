@@ -34,9 +34,13 @@ _PRIORITY = 1
 _LETTER = r"[^\W\d_]"
 _NAME_WORD = rf"{_LETTER}(?:{_LETTER}|['’](?={_LETTER})|-(?={_LETTER})|\.(?=[ \t]))*"
 _PARTICLE = (
-    r"(?:de|da|do|dos|das|del|della|di|du|la|le|van|von|der|den|ten|ter|bin|binti|al|el|y|e)"
+    r"(?:de|da|do|dos|das|del|della|di|du|la|las|le|los|van|von|der|den|ten|ter|bin|binti|al"
+    r"|el|y|e)"
 )
 _NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_WORD}){{0,3}}"
+_FULL_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_WORD}){{0,7}}"
+"""A name a field holds whole, of up to eight words ("Pedro Henrique Souza Lima
+Albuquerque", "María de los Ángeles García Fernández de Córdoba")."""
 _CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"
 
 
@@ -392,7 +396,7 @@ PEOPLE: tuple[Pattern, ...] = (
     Pattern(
         _PERSON,
         re.compile(
-            rf"(?<![\w-])[\"']?{_FIELD_KEYS}[\"']?[ \t]*[:=][ \t]*[\"'](?P<name>{_NAME})[\"']"
+            rf"(?<![\w-])[\"']?{_FIELD_KEYS}[\"']?[ \t]*[:=][ \t]*[\"'](?P<name>{_FULL_NAME})[\"']"
         ),
         span=name_span,
         group="name",
