@@ -54,6 +54,7 @@ OPENED = {
     "bars": ("", "| "),
     "record keys": ("", '"a":"'),
     "chat times": ("", "[9:41 AM] "),
+    "a chat's lines": ("", "12/03/2024, 14:05 - Jane Doe: hi\n"),
 }
 """Units after an opening that makes them one value: an address under its key never
 closed, one table row as long as the text."""

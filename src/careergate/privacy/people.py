@@ -22,11 +22,14 @@ Words that head CV sections or name roles (``PROFILE``, ``Engineer``) are never 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
 from careergate.privacy.findings import PiiKind
 from careergate.privacy.shape import Pattern
+
+Span = Callable[[re.Match[str]], tuple[int, int] | None]
 
 _PERSON = PiiKind.PERSON
 _PRIORITY = 1
@@ -138,10 +141,15 @@ def _speaker_span(match: re.Match[str]) -> tuple[int, int] | None:
     span = name_span(match)
     if span is None or span[1] != match.end("name"):
         return None
-    speaker = match.group("name")
-    return (
-        span if match.string.count(f"{speaker}:") + match.string.count(f"[{speaker}]") > 1 else None
-    )
+    return span if _times_named(match.string, match.group("name")) > 1 else None
+
+
+@lru_cache(maxsize=16)
+def _times_named(text: str, speaker: str) -> int:
+    """How often ``text`` names ``speaker`` as one: counted once per speaker and text,
+    not again for each of its lines (a long chat's every line had the whole text
+    read again)."""
+    return text.count(f"{speaker}:") + text.count(f"[{speaker}]")
 
 
 def _addressed_span(match: re.Match[str]) -> tuple[int, int] | None:
@@ -349,6 +357,12 @@ _STAMP = rf"(?:{_DAY},?[ \t]+{_TIME}(?:{_HALF_DAY})?|{_TIME}{_HALF_DAY})"
 AM"); a bare "09:30" opens an agenda's line as often ("09:30 – Arrival:")."""
 _VIETNAMESE_FAMILY = r"(?i:nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|võ|đặng|bùi|đỗ|hồ|ngô|dương|lý)"
 
+
+def _named(regex: re.Pattern[str], span: Span = name_span) -> Pattern:
+    """A person in the ``name`` group, where ``span`` says its words are."""
+    return Pattern(_PERSON, regex, group="name", span=span, priority=_PRIORITY)
+
+
 PEOPLE: tuple[Pattern, ...] = (
     # A CV's first line: the name, then the role or the town after a separator or in a
     # column of its own (a layout of two columns, flattened).
@@ -383,91 +397,60 @@ PEOPLE: tuple[Pattern, ...] = (
         group="name",
         priority=_PRIORITY,
     ),
-    Pattern(
-        _PERSON,
+    _named(
         re.compile(
             rf"(?:{_LABELS})[ \t]*(?P<name>{_NAME_WORD}(?:,?[ \t]+(?:{_PARTICLE}[ \t]+)?"
             rf"{_NAME_WORD}){{0,3}})"
-        ),
-        span=name_span,
-        group="name",
-        priority=_PRIORITY,
+        )
     ),
-    Pattern(
-        _PERSON,
+    _named(
         re.compile(
             rf"(?<![\w-])[\"']?{_FIELD_KEYS}[\"']?[ \t]*[:=][ \t]*[\"'](?P<name>{_FULL_NAME})[\"']"
-        ),
-        span=name_span,
-        group="name",
-        priority=_PRIORITY,
+        )
     ),
     # A form laid out as a table: "| Name | Jane Doe |", "| 姓名 | 鲁旭 |"; not a table's
     # header row ("| Name | Role |" over "| --- | --- |").
-    Pattern(
-        _PERSON,
+    _named(
         re.compile(
             rf"\|[ \t]*(?:(?i:{_NAME_WORDS_LABELS})|{_CJK_LABELS})[ \t]*[:：]?[ \t]*\|"
             rf"[ \t]*(?P<name>{_NAME})[ \t]*(?=\|)(?![^\n]{{0,500}}\n[ \t]*\|?[ \t]*:?-+:?[ \t]*\|)"
-        ),
-        span=name_span,
-        group="name",
-        priority=_PRIORITY,
+        )
     ),
-    Pattern(
-        _PERSON,
+    _named(
         re.compile(
             rf"(?<![\w-])(?:{_GREETING}[ \t]+)?(?:{_GREETING}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"
-        ),
-        span=name_span,
-        group="name",
-        priority=_PRIORITY,
+        )
     ),
     # A chat's speaker after the time (WhatsApp's exports, a copied Slack or Teams
     # thread: "12/03/2024, 14:05 - Jane Doe:", "[9:41 AM] Jane Doe:"), or before it
     # (KakaoTalk's: "[곽선영] [오후 2:15]").
-    Pattern(
-        _PERSON,
+    _named(
         re.compile(
             rf"^[ \t]*(?:\[{_STAMP}\]|{_DAY},[ \t]+{_TIME}(?:{_HALF_DAY})?[ \t]+[-–])"
             rf"[ \t]+(?P<name>{_NAME})[ \t]*:",
             re.M,
         ),
-        span=_speaker_span,
-        group="name",
-        priority=_PRIORITY,
+        _speaker_span,
     ),
-    Pattern(
-        _PERSON,
+    _named(
         re.compile(
             rf"^\[(?P<name>{_NAME})\][ \t]*"
             rf"\[(?:(?:오전|오후|午前|午後)[ \t]?{_TIME}|{_TIME}{_HALF_DAY})\]",
             re.M,
         ),
-        span=_speaker_span,
-        group="name",
-        priority=_PRIORITY,
+        _speaker_span,
     ),
     # A letter opening or an Italian honorific, with the titles that may follow, and no
     # comma before the name: after "Geachte heer," the next sentence starts.
-    Pattern(
-        _PERSON,
+    _named(
         re.compile(
             rf"(?:^[ \t]*{_LETTER_OPENING}|(?<![\w-]){_HONORIFIC_BEFORE_NAME})"
             rf"(?:[ \t]+{_HONORIFIC})*[ \t]+(?P<name>{_NAME})",
             re.M,
         ),
-        span=_addressed_span,
-        group="name",
-        priority=_PRIORITY,
+        _addressed_span,
     ),
-    Pattern(
-        _PERSON,
-        re.compile(rf"\b(?:{_CLOSING})[,!.]?[ \t]*\n[ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
-        span=name_span,
-        group="name",
-        priority=_PRIORITY,
-    ),
+    _named(re.compile(rf"\b(?:{_CLOSING})[,!.]?[ \t]*\n[ \t]*(?P<name>{_NAME})[ \t]*$", re.M)),
     Pattern(
         _PERSON,
         re.compile(rf"(?<=[a-z,] )(?P<name>[^\W\d_][^\W\d_-]*)['’]s[ \t]+{_KIN}\b"),
@@ -481,21 +464,12 @@ PEOPLE: tuple[Pattern, ...] = (
         span=_name_before,
         priority=_PRIORITY,
     ),
-    Pattern(
-        _PERSON,
-        re.compile(rf"[—–][ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
-        span=name_span,
-        group="name",
-        priority=_PRIORITY,
-    ),
-    Pattern(
-        _PERSON,
+    _named(re.compile(rf"[—–][ \t]*(?P<name>{_NAME})[ \t]*$", re.M)),
+    _named(
         re.compile(
             rf"(?<![\w-])(?P<name>{_VIETNAMESE_FAMILY}(?:[ \t]+{_NAME_WORD}){{1,3}})(?![\w-])"
         ),
-        span=_vietnamese_span,
-        group="name",
-        priority=_PRIORITY,
+        _vietnamese_span,
     ),
     Pattern(
         _PERSON,
