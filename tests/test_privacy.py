@@ -256,28 +256,48 @@ def test_the_names_of_a_conversations_participants_are_pseudonymised(
         )
 
 
-def test_a_tools_json_output_is_read_through_its_escapes_and_restored_as_written(
+def test_a_tools_json_output_is_read_through_its_escapes_and_restored_as_meant(
     gateway: RunningGateway,
 ) -> None:
     """A tool's output as ``json.dumps`` writes it: "José" is ``Jos\\u00e9`` and a
-    letter's lines are ``\\n`` apart. The value is masked whole and, echoed back by the
-    model, restored as written (escapes and all)."""
+    letter's lines are ``\\n`` apart. The value is masked whole; the model's answer gets
+    the name back as it reads ("José", not its escapes): in prose, in a structured answer
+    (escaped for JSON there, once), and in the tool's JSON echoed back, which stays the
+    same JSON."""
     output = json.dumps({"letter": "Thank you.\nKind regards,\nJosé Álvarez Muñoz"})
     call = {"id": "call_1", "type": "function", "function": {"name": "letter", "arguments": "{}"}}
-    answer = gateway.client().chat.completions.create(
-        model="gpt-4o-mini",
-        messages=[
-            {"role": "user", "content": "Summarise the letter."},
-            {"role": "assistant", "content": None, "tool_calls": [call]},  # type: ignore[list-item]
-            {"role": "tool", "tool_call_id": "call_1", "content": output},
-        ],
-    )
+    messages: Any = [
+        {"role": "user", "content": "Summarise the letter Muñoz sent."},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": output},
+    ]
+    echoed = gateway.client().chat.completions.create(model="gpt-4o-mini", messages=messages)
     sent = gateway.fake.requests[-1].body["messages"][2]["content"]
     assert re.fullmatch(
         r"\{\"letter\": \"Thank you\.\\nKind regards,\\n\[PERSON_1(_\d)?\]\"\}", sent
     )
-    # The sandbox echoes the tool's output: the value comes back in it as written.
-    assert output in (answer.choices[0].message.content or "")
+    # The family name alone, in prose, is the same person's.
+    asked = gateway.fake.requests[-1].body["messages"][0]["content"]
+    assert re.fullmatch(r"Summarise the letter \[PERSON_1_FAMILY(_\d)?\] sent\.", asked)
+    # The sandbox echoes the tool's output: the same JSON comes back.
+    content = echoed.choices[0].message.content or ""
+    assert json.loads(content[content.index("{") : content.rindex("}") + 1]) == json.loads(output)
+
+    placeholder = re.search(r"\[PERSON_1(_\d)?\]", sent)
+    assert placeholder is not None
+    gateway.fake.script("Kind regards", f"{placeholder.group()} thanks you.")
+    gateway.fake.script("who wrote it", json.dumps({"author": placeholder.group()}))
+    prose = gateway.client().chat.completions.create(model="gpt-4o-mini", messages=messages)
+    assert prose.choices[0].message.content == "José Álvarez Muñoz thanks you."
+
+    structured = gateway.client().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[*messages, {"role": "user", "content": "As JSON: who wrote it?"}],
+        response_format={"type": "json_object"},
+    )
+    assert json.loads(structured.choices[0].message.content or "") == {
+        "author": "José Álvarez Muñoz"
+    }
 
 
 def test_a_refusing_key_gets_a_400_naming_kinds_not_values(gateway: RunningGateway) -> None:

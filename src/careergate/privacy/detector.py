@@ -11,7 +11,7 @@ from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_o
 from careergate.privacy.known import find_known, find_name_parts
 from careergate.privacy.names import NameFinder
 from careergate.privacy.patterns import find_patterns
-from careergate.privacy.reading import reading_of
+from careergate.privacy.reading import meant, reading_of
 from careergate.privacy.subject import Subject
 
 Found = tuple[Finding, ...]
@@ -161,7 +161,7 @@ def _resolved(searched: dict[str, list[Finding]]) -> dict[str, Own]:
     for text, findings in searched.items():
         resolved = tuple(resolve_overlaps(findings))
         persons = frozenset(
-            f.canonical or " ".join(text[f.start : f.end].replace(",", " ").split())
+            f.canonical or " ".join(meant(text[f.start : f.end]).replace(",", " ").split())
             for f in resolved
             if f.kind is PiiKind.PERSON
         )

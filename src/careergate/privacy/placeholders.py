@@ -24,6 +24,7 @@ import orjson
 
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.known import PHONE_CORE_DIGITS, fold, name_parts
+from careergate.privacy.reading import meant
 from careergate.privacy.subject import Subject
 
 _KINDS = "|".join(kind.value for kind in PiiKind)
@@ -196,7 +197,7 @@ class Placeholders:
         pieces: list[str] = []
         last = 0
         for finding in findings:
-            value = text[finding.start : finding.end]
+            value = meant(text[finding.start : finding.end])
             pieces.append(text[last : finding.start])
             pieces.append(self.placeholder(finding, value))
             self.kinds[_NAME[finding.kind]] += 1

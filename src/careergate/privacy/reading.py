@@ -12,7 +12,8 @@ find is mapped back to the text as written, which is what is masked and restored
 JSON's escapes are read as what they stand for: a tool call's arguments and a tool's
 output are JSON text, where ``json.dumps`` writes "Siobhán" as ``Siobh\u00e1n`` and a
 table's rows and cells are ``\n`` and ``\t`` apart. A value found there covers its
-escapes, and is restored as written.
+escapes, and is restored as it reads (``meant``): the model writes "Siobhán" in its
+prose, and a structured answer escapes it once, as JSON does.
 """
 
 from __future__ import annotations
@@ -103,8 +104,7 @@ def _unescaped(text: str) -> tuple[str, _Escapes] | None:
         pieces.append(text[position : match.start()])
         starts.extend(range(position, match.start()))
         ends.extend(range(position + 1, match.start() + 1))
-        escape = match.group()
-        character = chr(int(escape[2:], 16)) if escape[1] == "u" else _ESCAPED[escape[1]]
+        character = _character(match)
         # A surrogate (half an emoji) is no letter of a name.
         pieces.append(" " if 0xD800 <= ord(character) <= 0xDFFF else character)
         starts.append(match.start())
@@ -114,6 +114,30 @@ def _unescaped(text: str) -> tuple[str, _Escapes] | None:
     starts.extend(range(position, len(text)))
     ends.extend(range(position + 1, len(text) + 1))
     return "".join(pieces), _Escapes(tuple(starts), tuple(ends))
+
+
+def meant(value: str) -> str:
+    """``value`` with JSON's escapes read as the finders read them ("Jos\\u00e9" is
+    "José"), a surrogate pair as its character; itself when it holds none."""
+    if "\\" not in value:
+        return value
+    read = _ESCAPE.sub(_character, value)
+    if read == value:
+        return value
+    try:  # an escaped emoji is a pair of surrogates
+        return read.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:  # half a pair stays as written
+        return _ESCAPE.sub(_lone_surrogate_kept, value)
+
+
+def _character(escape: re.Match[str]) -> str:
+    text = escape.group()
+    return chr(int(text[2:], 16)) if text[1] == "u" else _ESCAPED[text[1]]
+
+
+def _lone_surrogate_kept(escape: re.Match[str]) -> str:
+    character = _character(escape)
+    return escape.group() if 0xD800 <= ord(character) <= 0xDFFF else character
 
 
 def reading_of(text: str) -> Reading:
