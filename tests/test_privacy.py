@@ -19,6 +19,8 @@ from careergate.config.deployments import load_gateway_config
 from careergate.endpoints import CHAT
 from careergate.privacy import PiiKind, PrivacyMode
 from careergate.privacy.detector import PiiDetector
+from careergate.privacy.findings import resolve_overlaps
+from careergate.privacy.known import find_name_parts
 from careergate.privacy.names import NameFinder
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.placeholders import Placeholders
@@ -989,3 +991,35 @@ def test_a_name_the_texts_own_address_spells_is_found_and_a_mailboxs_is_not() ->
     for text, expected in ADDRESS_SPELT.items():
         found = {text[f.start : f.end] for f in find_patterns(text) if f.kind is PiiKind.PERSON}
         assert set(expected) <= found if expected else not found, (text, found)
+
+
+def test_a_text_naming_thousands_of_people_is_searched_word_by_word_for_the_same_names() -> None:
+    """A pasted export names thousands of people; one search per name would cost the
+    text's length times their number. Past the limit the names are looked up word by
+    word, and find what the search per name finds of names written out: whole, initials
+    with the family name, given or family name alone (not in lower case), with a
+    particle, hyphenated or with an apostrophe as the name has it."""
+    from faker import Faker
+
+    fake = Faker(["en_GB", "de_DE", "es_ES", "fr_FR", "nl_NL", "pl_PL", "it_IT", "pt_BR"])
+    fake.seed_instance(7)
+    drawn = (f"{fake.first_name()} {fake.last_name()}" for _ in range(300))
+    names = [n for n in dict.fromkeys(drawn) if re.fullmatch(r"[^\W\d_]+(?:[ -][^\W\d_]+)+", n)]
+    names += ["Lois van de Ven", "Anna-Lena O'Neill"]
+    lines = [
+        f"{name} wrote: thanks {name.split()[0]}, see you. {name.split()[-1].upper()} "
+        f"({name.split()[0].lower()} and {name[0]}. {name.split()[-1]})"
+        for name in names
+    ]
+    lines += ["Ask van de Ven and Anna-Lena.", "Lena wrote to Mr O'Neill-Byrne."]
+    text = "\n".join(lines)
+
+    def covered(limit: int) -> set[tuple[int, int]]:
+        found = list(find_name_parts(text, names, limit))
+        return {(f.start, f.end) for f in resolve_overlaps(found)}
+
+    by_word = covered(0)
+    assert by_word == covered(len(text) * len(names))
+    spans = [text[start:end] for start, end in sorted(by_word)]
+    assert {"van de Ven", "Anna-Lena", "Lena", "Lois van de Ven", "O'NEILL"} <= set(spans)
+    assert "O'Neill" not in spans  # a piece of a longer word: "O'Neill-Byrne"

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_overlaps
 from careergate.privacy.known import find_known, find_name_parts
 from careergate.privacy.names import NameFinder
+from careergate.privacy.offload import off_the_loop
 from careergate.privacy.patterns import find_patterns
-from careergate.privacy.reading import meant, reading_of
+from careergate.privacy.reading import Reading, meant, reading_of
 from careergate.privacy.subject import Subject
 
 Found = tuple[Finding, ...]
@@ -45,7 +45,7 @@ class PiiDetector:
         read (``reading.py``) and placed in the text as written; a text with invisible
         characters is read twice, without them and with spaces for them, in the same
         request (a name found in one is looked for in the other)."""
-        readings = [reading_of(text) for text in texts]
+        readings = await off_the_loop(partial(_readings, texts), sum(map(len, texts)))
         spaced = [(i, r.spaced) for i, r in enumerate(readings) if r.spaced is not None]
         read = [reading.text for reading in readings] + [text for _, text in spaced]
         found = await self._detect(read, subject)
@@ -77,7 +77,7 @@ class PiiDetector:
             done = self._final.get(key)
             if done is None:
                 final_of = partial(self._final_of, text, names, findings, subject)
-                done = await _searched(final_of, size)
+                done = await off_the_loop(final_of, size)
                 self._final.put(key, done, len(text))
             final.append(list(done))
         return final
@@ -90,12 +90,12 @@ class PiiDetector:
         if not missing:
             return [done for done in found if done is not None]
         size = sum(map(len, missing))
-        searched = await _searched(partial(_shapes_and_known, missing, subject), size)
+        searched = await off_the_loop(partial(_shapes_and_known, missing, subject), size)
         if self.names is not None:
             unique = list(searched)
             for text, named in zip(unique, await self.names.find(unique), strict=True):
                 searched[text].extend(named)
-        fresh = await _searched(partial(_resolved, searched), size)
+        fresh = await off_the_loop(partial(_resolved, searched), size)
         for text, done in fresh.items():
             self._own.put((text, subject), done, len(text))
         return [
@@ -139,20 +139,13 @@ class PiiDetector:
                 yield part
 
 
-LONG_TEXT = 20_000
-"""Characters past which a search runs on a thread of its own (``_searched``)."""
 NAMES_PER_READING = 50
 """About how many names are looked for in a text (one pass each) in the time the other
 finders read it once: what a request's names add to its size when it is placed."""
 
 
-async def _searched[T](search: Callable[[], T], size: int) -> T:
-    """``search()``, on a thread when its work (``size``: the characters it reads, or
-    as many as its work is worth) is over ``LONG_TEXT``: a prompt of megabytes takes
-    seconds to search, and the event loop serves the other requests meanwhile (the
-    thread yields the interpreter to it every few milliseconds); a short one is searched
-    in place, where a thread would cost more than the search."""
-    return await asyncio.to_thread(search) if size > LONG_TEXT else search()
+def _readings(texts: list[str]) -> list[Reading]:
+    return [reading_of(text) for text in texts]
 
 
 def _resolved(searched: dict[str, list[Finding]]) -> dict[str, Own]:

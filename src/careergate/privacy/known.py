@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.subject import Subject
@@ -64,11 +66,16 @@ too often another word."""
 def _part_regex(words: str) -> str:
     """A name part as written, or, when one long word, with any one letter left out."""
     exact = _name_words_regex(words)
+    return "|".join([exact, *(re.escape(variant) for variant in _letter_left_out(words))])
+
+
+def _letter_left_out(words: str) -> list[str]:
+    """A one-word name part of ``_TYPO_TOLERANT`` letters or more, folded, with each of
+    its letters left out in turn."""
     folded = fold(words)
     if len(folded) < _TYPO_TOLERANT or " " in folded:
-        return exact
-    dropped = dict.fromkeys(folded[:i] + folded[i + 1 :] for i in range(len(folded)))
-    return "|".join([exact, *(re.escape(variant) for variant in dropped)])
+        return []
+    return list(dict.fromkeys(folded[:i] + folded[i + 1 :] for i in range(len(folded))))
 
 
 def _words_regex(words: str) -> str:
@@ -226,11 +233,28 @@ def _parts_regex(full: str) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
     return re.compile(regex), parts
 
 
-def find_name_parts(text: str, full_names: Iterable[str]) -> Iterator[Finding]:
+PATTERN_SEARCH_LIMIT = 20_000_000
+"""Characters of a text times the names looked for in it past which ``find_name_parts``
+looks the names up word by word (``_name_parts_by_word``) instead of searching the text
+once per name: a pasted export of a million characters names thousands of people, and
+one pass per name would take that squared."""
+
+
+def find_name_parts(
+    text: str, full_names: Iterable[str], limit: int = PATTERN_SEARCH_LIMIT
+) -> Iterator[Finding]:
     """``full_names`` in ``text`` in any case and with or without diacritics, whole, as
     initials with the family name, or by their given and family names standing alone
     (those only where not written in lower case, as names are not: "Dear Jane", "Ms DOE",
-    "田中", not "rose by 5%"; a family name with its particle, "van de Ven", either way)."""
+    "田中", not "rose by 5%"; a family name with its particle, "van de Ven", either way).
+    Past ``limit`` (characters times names), only names written out, their initials
+    with the family name and their parts (also with a letter left out) are found: not
+    "Jane D.", other transliterations ("Mueller" for "Müller"), a hyphen or an
+    apostrophe left out ("ONeill")."""
+    full_names = list(full_names)
+    if len(text) * len(full_names) > limit:
+        yield from _name_parts_by_word(text, full_names)
+        return
     folded = fold(text)
     for full in full_names:
         regex, parts = _parts_regex(full)
@@ -249,6 +273,116 @@ def find_name_parts(text: str, full_names: Iterable[str]) -> Iterator[Finding]:
             part = (match.lastgroup or "").split("_")[0]
             priority = NAME_PART_PRIORITY + telling
             yield Finding(PiiKind.PERSON, start, end, priority, part, full)
+
+
+def _name_parts_by_word(text: str, full_names: list[str]) -> Iterator[Finding]:
+    """What ``find_name_parts`` finds of names written out (the whole name, its
+    initials with the family name, a given or family name), in one pass over the text's
+    words whatever the number of names: each word and the next are looked up among the
+    first two words of the names and their parts, the longest first."""
+    starting: dict[tuple[str, ...], list[_Spelling]] = {}
+    parts: set[tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]] = set()
+    for full in full_names:
+        for spelling in _spellings(full):
+            if spelling.part is not None:
+                # One spelling of a part is enough: "Maria" alone is the same whichever
+                # of the request's Marias it stands for.
+                if (spelling.words, spelling.gaps) in parts:
+                    continue
+                parts.add((spelling.words, spelling.gaps))
+            starting.setdefault(spelling.words[:2], []).append(spelling)
+    for spellings in starting.values():
+        spellings.sort(key=lambda s: (-len(s.words), s.part is not None))
+    folded = fold(text)
+    words = list(_WORD.finditer(folded))
+    after = 0
+    for index, word in enumerate(words):
+        if word.start() < after:
+            continue
+        following = words[index + 1].group() if index + 1 < len(words) else ""
+        candidates = [
+            *starting.get((word.group(), following), ()),
+            *starting.get((word.group(),), ()),
+        ]
+        for spelling in candidates:
+            end = spelling.end_in(folded, words, index)
+            start = word.start()
+            if end is None or (start and folded[start - 1] == "-") or folded[end : end + 1] == "-":
+                continue  # not these words, or part of a longer word ("(?<![\w-])")
+            if spelling.part is None:
+                yield Finding(
+                    PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1, canonical=spelling.full
+                )
+            else:
+                telling = _particle_led(folded[start:end])
+                if text[start].islower() and not telling:
+                    continue
+                priority = NAME_PART_PRIORITY + telling
+                yield Finding(PiiKind.PERSON, start, end, priority, spelling.part, spelling.full)
+            after = end
+            break
+
+
+@dataclass(frozen=True, slots=True)
+class _Spelling:
+    """A name's words as a text writes them out, and what may stand between each two."""
+
+    words: tuple[str, ...]
+    gaps: tuple[re.Pattern[str], ...]
+    part: str | None
+    """``GIVEN`` or ``FAMILY`` for a part, ``None`` for the whole name."""
+    full: str
+
+    def end_in(self, folded: str, words: list[re.Match[str]], index: int) -> int | None:
+        """Where this spelling ends when it starts at ``words[index]`` (``None``: it
+        does not start there)."""
+        if index + len(self.words) > len(words):
+            return None
+        for offset in range(1, len(self.words)):
+            here, before = words[index + offset], words[index + offset - 1]
+            if here.group() != self.words[offset]:
+                return None
+            if self.gaps[offset - 1].fullmatch(folded, before.end(), here.start()) is None:
+                return None
+        return words[index + len(self.words) - 1].end()
+
+
+_WORD = re.compile(r"[^\W_]+")
+_SPACE = re.compile(r"\s+")
+_JOIN = re.compile(r"[\s'-]*")
+_AFTER_INITIAL = re.compile(r"\.?\s*")
+_BEFORE_FAMILY = re.compile(r"\.?\s+")
+
+
+def _spellings(full: str) -> list[_Spelling]:
+    """The whole name, its initials with its family name, and its parts (also with a
+    letter left out, as ``_part_regex`` has them), each as words with white space
+    between the name's words and anything ``_JOIN`` allows between the pieces of one
+    ("Anna-Lena", "O'Neill")."""
+    spellings = []
+    whole_words, whole_gaps = _words_and_gaps(full)
+    if len(full.split()) > 1:
+        spellings.append(_Spelling(whole_words, whole_gaps, None, full))
+        *given, family = fold(full).split()
+        family_words, family_gaps = _words_and_gaps(family)
+        if len(family) >= _MIN_NAME_PART:
+            initials = tuple(word[0] for word in given)
+            gaps = (*(_AFTER_INITIAL,) * (len(initials) - 1), _BEFORE_FAMILY, *family_gaps)
+            spellings.append(_Spelling((*initials, *family_words), gaps, None, full))
+    for part, words in name_parts(full):
+        for spelt in (words, *_letter_left_out(words)):
+            spellings.append(_Spelling(*_words_and_gaps(spelt), part, full))
+    return [s for s in spellings if s.words]
+
+
+def _words_and_gaps(name: str) -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
+    folded = fold(name)
+    words = list(_WORD.finditer(folded))
+    gaps = tuple(
+        _SPACE if folded[before.end() : after.start()].strip() == "" else _JOIN
+        for before, after in pairwise(words)
+    )
+    return tuple(w.group() for w in words), gaps
 
 
 def _particle_led(found: str) -> bool:

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,6 +31,7 @@ from careergate.endpoints import EndpointSpec
 from careergate.endpoints.spec import StreamForm
 from careergate.errors import InvalidRequest
 from careergate.privacy.detector import PiiDetector
+from careergate.privacy.offload import off_the_loop
 from careergate.privacy.placeholders import Placeholders, taken_numbers
 from careergate.privacy.policy import PrivacyPolicy
 from careergate.privacy.stream import StreamRestorer
@@ -174,12 +176,12 @@ class PrivacyShield:
         placeholders = Placeholders(
             subject,
             mask=mode is not PrivacyMode.PSEUDONYMISE,
-            taken=taken_numbers(texts),
+            taken=await off_the_loop(partial(taken_numbers, texts), sum(map(len, texts))),
             earlier=earlier,
         )
         for slot, text, found in zip(slots, texts, findings, strict=True):
             if found:
-                slot.set(placeholders.replace(text, found))
+                slot.set(await off_the_loop(partial(placeholders.replace, text, found), len(text)))
         for slot in participants:
             slot.set(placeholders.participant(slot.get()))
         return Protection(endpoint, mode, placeholders, endpoint.structured(body))
