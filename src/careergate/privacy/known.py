@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 
@@ -278,37 +278,21 @@ def find_name_parts(
 def _name_parts_by_word(text: str, full_names: list[str]) -> Iterator[Finding]:
     """What ``find_name_parts`` finds of names written out (the whole name, its
     initials with the family name, a given or family name), in one pass over the text's
-    words whatever the number of names: each word and the next are looked up among the
-    first two words of the names and their parts, the longest first."""
-    starting: dict[tuple[str, ...], list[_Spelling]] = {}
-    parts: set[tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]] = set()
-    for full in full_names:
-        for spelling in _spellings(full):
-            if spelling.part is not None:
-                # One spelling of a part is enough: "Maria" alone is the same whichever
-                # of the request's Marias it stands for.
-                if (spelling.words, spelling.gaps) in parts:
-                    continue
-                parts.add((spelling.words, spelling.gaps))
-            starting.setdefault(spelling.words[:2], []).append(spelling)
-    for spellings in starting.values():
-        spellings.sort(key=lambda s: (-len(s.words), s.part is not None))
+    words whatever the number of names: from each word, the tree of the names' words
+    gives the spellings that start there, the longest first."""
+    tree = _SpellingTree(full_names)
     folded = fold(text)
     words = list(_WORD.finditer(folded))
     after = 0
     for index, word in enumerate(words):
         if word.start() < after:
             continue
-        following = words[index + 1].group() if index + 1 < len(words) else ""
-        candidates = [
-            *starting.get((word.group(), following), ()),
-            *starting.get((word.group(),), ()),
-        ]
-        for spelling in candidates:
-            end = spelling.end_in(folded, words, index)
-            start = word.start()
-            if end is None or (start and folded[start - 1] == "-") or folded[end : end + 1] == "-":
-                continue  # not these words, or part of a longer word ("(?<![\w-])")
+        for spelling in tree.starting_at(words, index):
+            start, end = word.start(), words[index + len(spelling.words) - 1].end()
+            if not spelling.fits_between(folded, words, index):
+                continue
+            if (start and folded[start - 1] == "-") or folded[end : end + 1] == "-":
+                continue  # part of a longer word, as the patterns' (?<![\w-]) have it
             if spelling.part is None:
                 yield Finding(
                     PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1, canonical=spelling.full
@@ -333,18 +317,59 @@ class _Spelling:
     """``GIVEN`` or ``FAMILY`` for a part, ``None`` for the whole name."""
     full: str
 
-    def end_in(self, folded: str, words: list[re.Match[str]], index: int) -> int | None:
-        """Where this spelling ends when it starts at ``words[index]`` (``None``: it
-        does not start there)."""
-        if index + len(self.words) > len(words):
-            return None
-        for offset in range(1, len(self.words)):
-            here, before = words[index + offset], words[index + offset - 1]
-            if here.group() != self.words[offset]:
-                return None
-            if self.gaps[offset - 1].fullmatch(folded, before.end(), here.start()) is None:
-                return None
-        return words[index + len(self.words) - 1].end()
+    def fits_between(self, folded: str, words: list[re.Match[str]], index: int) -> bool:
+        """Whether what stands between its words, from ``words[index]`` on, is what
+        may stand there."""
+        return all(
+            gap.fullmatch(folded, words[at].end(), words[at + 1].start()) is not None
+            for at, gap in enumerate(self.gaps, start=index)
+        )
+
+
+@dataclass(slots=True)
+class _Node:
+    following: dict[str, _Node] = field(default_factory=dict)
+    ending: list[_Spelling] = field(default_factory=list)
+    """The spellings whose last word this is, the whole names first."""
+
+
+class _SpellingTree:
+    """The spellings of names as a tree of their words: what starts at a word of a text
+    is found in as many steps as the longest spelling has words, whatever the number of
+    names."""
+
+    def __init__(self, full_names: list[str]) -> None:
+        self._first: dict[str, _Node] = {}
+        seen: set[tuple[tuple[str, ...], tuple[re.Pattern[str], ...], bool]] = set()
+        for full in full_names:
+            for spelling in _spellings(full):
+                # One of each spelling is enough: "Maria" alone is the same whichever of
+                # the request's Marias it stands for.
+                key = (spelling.words, spelling.gaps, spelling.part is None)
+                if key in seen:
+                    continue
+                seen.add(key)
+                following = self._first
+                for word in spelling.words:
+                    node = following.setdefault(word, _Node())
+                    following = node.following
+                if spelling.part is None:
+                    node.ending.insert(0, spelling)
+                else:
+                    node.ending.append(spelling)
+
+    def starting_at(self, words: list[re.Match[str]], index: int) -> list[_Spelling]:
+        """The spellings whose words are those from ``words[index]`` on, the longest
+        first."""
+        found: list[list[_Spelling]] = []
+        following = self._first
+        for at in range(index, len(words)):
+            node = following.get(words[at].group())
+            if node is None:
+                break
+            found.append(node.ending)
+            following = node.following
+        return [spelling for ending in reversed(found) for spelling in ending]
 
 
 _WORD = re.compile(r"[^\W_]+")
