@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import tiktoken
 
-from careergate.tokenizer.encodings import encoding_name_for_model, get_encoding
+from careergate.tokenizer.encodings import encoding_name_for_model, get_encoding, is_loaded
 
 # OpenAI's chat format adds these around every message and before the reply
 # (the counting recipe from OpenAI's cookbook, which matches the API's usage).
@@ -45,12 +46,20 @@ class TokenCounter:
 
     An encoding loads the first time a count needs it (``encodings.get_encoding``), not
     at start-up: only budgets, tokens-per-minute limits and streams cut short before
-    their usage count tokens, and the two encodings hold about 105 MiB. That first
-    count waits for the load, a second or so on a busy machine.
+    their usage count tokens, and the two encodings hold about 105 MiB. The load takes
+    a second or so on a busy machine; the steps that count tokens ask for the encodings
+    first (``ready``), which loads them on a thread while the event loop serves other
+    requests.
     """
 
     def encoding(self, model: str) -> tiktoken.Encoding:
         return get_encoding(encoding_name_for_model(model))
+
+    async def ready(self, models: Iterable[str]) -> None:
+        """The encodings of ``models`` loaded, on a thread if they are not yet."""
+        for name in {encoding_name_for_model(model) for model in models}:
+            if not is_loaded(name):
+                await asyncio.to_thread(get_encoding, name)
 
     def text_tokens(self, model: str, text: str) -> int:
         return len(self.encoding(model).encode_ordinary(text))

@@ -15,8 +15,8 @@ import hashlib
 import os
 import struct
 import tempfile
+import threading
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -111,12 +111,27 @@ class OfflineEncodings:
         partial.replace(target)
 
 
-@cache
+_LOADED: dict[str, tiktoken.Encoding] = {}
+_LOADING = threading.Lock()
+
+
 def get_encoding(name: str) -> tiktoken.Encoding:
     """The named encoding, installing the offline rank files on first use. Loaded once
-    per process and held (o200k_base about 75 MiB, cl100k_base about 30)."""
-    OfflineEncodings().activate()
-    return tiktoken.get_encoding(name)
+    per process and held (o200k_base about 75 MiB, cl100k_base about 30); two threads
+    asking for it at once load it once."""
+    encoding = _LOADED.get(name)
+    if encoding is None:
+        with _LOADING:
+            encoding = _LOADED.get(name)
+            if encoding is None:
+                OfflineEncodings().activate()
+                encoding = _LOADED[name] = tiktoken.get_encoding(name)
+    return encoding
+
+
+def is_loaded(name: str) -> bool:
+    """Whether the named encoding is loaded (``get_encoding`` then costs a lookup)."""
+    return name in _LOADED
 
 
 def known_encoding_name(model: str) -> str | None:

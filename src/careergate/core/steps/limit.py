@@ -20,6 +20,9 @@ class LimitRate:
         if not self.limiter.applies_to(principal):
             return None  # the common unlimited case costs one check
         spec, body, model = call.endpoint, call.body, call.model
+        limits = self.limiter.limits_for(principal, call.user, call.feature, model)
+        if any(limit.tpm for limit in limits):
+            await self.counter.ready([model])
 
         def estimate() -> int:
             """Its prompt plus its output ceiling, as OpenAI's own limits count."""
