@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from functools import partial
 
@@ -9,7 +10,7 @@ from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_overlaps
 from careergate.privacy.known import find_known, find_name_parts
 from careergate.privacy.names import NameFinder
-from careergate.privacy.offload import off_the_loop
+from careergate.privacy.offload import LONG_TEXT, off_the_loop
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.reading import Reading, meant, reading_of
 from careergate.privacy.subject import Subject
@@ -45,7 +46,10 @@ class PiiDetector:
         read (``reading.py``) and placed in the text as written; a text with invisible
         characters is read twice, without them and with spaces for them, in the same
         request (a name found in one is looked for in the other)."""
-        readings = await off_the_loop(partial(_readings, texts), sum(map(len, texts)))
+        if sum(map(len, texts)) > LONG_TEXT:  # not a coroutine more for the others
+            readings = await asyncio.to_thread(_readings, texts)
+        else:
+            readings = _readings(texts)
         spaced = [(i, r.spaced) for i, r in enumerate(readings) if r.spaced is not None]
         read = [reading.text for reading in readings] + [text for _, text in spaced]
         found = await self._detect(read, subject)

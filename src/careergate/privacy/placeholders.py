@@ -196,8 +196,11 @@ class Placeholders:
             return text
         pieces: list[str] = []
         last = 0
+        escaped = "\\" in text  # JSON's escapes are read in values (``meant``)
         for finding in findings:
-            value = meant(text[finding.start : finding.end])
+            value = text[finding.start : finding.end]
+            if escaped:
+                value = meant(value)
             pieces.append(text[last : finding.start])
             pieces.append(self.placeholder(finding, value))
             self.kinds[_NAME[finding.kind]] += 1

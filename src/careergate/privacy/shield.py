@@ -17,12 +17,12 @@ user is added to it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,7 +31,8 @@ from careergate.endpoints import EndpointSpec
 from careergate.endpoints.spec import StreamForm
 from careergate.errors import InvalidRequest
 from careergate.privacy.detector import PiiDetector
-from careergate.privacy.offload import off_the_loop
+from careergate.privacy.findings import Finding
+from careergate.privacy.offload import LONG_TEXT
 from careergate.privacy.placeholders import Placeholders, taken_numbers
 from careergate.privacy.policy import PrivacyPolicy
 from careergate.privacy.stream import StreamRestorer
@@ -173,15 +174,14 @@ class PrivacyShield:
             # Nothing to replace and nothing to restore (most requests, and every text of
             # a conversation that holds no personal data): no table of its own.
             return Protection(endpoint, mode, _NOTHING, endpoint.structured(body))
-        placeholders = Placeholders(
-            subject,
-            mask=mode is not PrivacyMode.PSEUDONYMISE,
-            taken=await off_the_loop(partial(taken_numbers, texts), sum(map(len, texts))),
-            earlier=earlier,
-        )
-        for slot, text, found in zip(slots, texts, findings, strict=True):
-            if found:
-                slot.set(await off_the_loop(partial(placeholders.replace, text, found), len(text)))
+        rewrite = (subject, mode, earlier, texts, findings)
+        if sum(map(len, texts)) > LONG_TEXT:
+            placeholders, rewritten = await asyncio.to_thread(_rewritten, *rewrite)
+        else:
+            placeholders, rewritten = _rewritten(*rewrite)
+        for slot, text in zip(slots, rewritten, strict=True):
+            if text is not None:
+                slot.set(text)
         for slot in participants:
             slot.set(placeholders.participant(slot.get()))
         return Protection(endpoint, mode, placeholders, endpoint.structured(body))
@@ -205,6 +205,28 @@ class PrivacyShield:
             if registered is not None:
                 spec = registered.merged(spec or SubjectSpec())
         return spec
+
+
+def _rewritten(
+    subject: Subject,
+    mode: PrivacyMode,
+    earlier: Mapping[str, str] | None,
+    texts: list[str],
+    findings: list[list[Finding]],
+) -> tuple[Placeholders, list[str | None]]:
+    """The request's placeholders, and each text with its findings replaced (``None``:
+    nothing found in it)."""
+    placeholders = Placeholders(
+        subject,
+        mask=mode is not PrivacyMode.PSEUDONYMISE,
+        taken=taken_numbers(texts),
+        earlier=earlier,
+    )
+    rewritten = [
+        placeholders.replace(text, found) if found else None
+        for text, found in zip(texts, findings, strict=True)
+    ]
+    return placeholders, rewritten
 
 
 def _embedded_resumes(texts: list[str]) -> Iterator[dict[str, Any]]:
