@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
 import orjson
@@ -46,9 +46,11 @@ READ_SECONDS = 60.0
 """A read not answered by then (loading the model included; a read of a turn's text
 takes well under a second) ends the child, which is started again for it once."""
 RENEW_CHARS = 2_000_000
-"""A child that has read this many characters is ended after its answer, and the next
-read starts a new one (about a second): spaCy keeps every new word it meets in its
-vocabulary, so a child that reads for ever grows for ever."""
+"""A child that has read this many characters is replaced: spaCy keeps every new word it
+meets in its vocabulary, so a child that reads for ever grows for ever. Its successor
+starts after that answer and loads the model (about a second) while the child goes on
+reading; the first read after the successor has answered a probe goes to it, and the
+child ends. No read waits for the load."""
 STUCK_SECONDS = 10.0
 """An exchange running this long is stuck (``NameModelProcess.stuck_for``)."""
 LOADING_STUCK_SECONDS = 30.0
@@ -124,25 +126,19 @@ class NameModelProcess:
         self._renew_chars = renew_chars
         self._stuck_seconds = min(STUCK_SECONDS, read_seconds / 2)
         self._loading_stuck_seconds = min(LOADING_STUCK_SECONDS, read_seconds / 2)
-        self._loading = True
-        """Whether the child has yet to answer a read (is loading the model)."""
-        self._child: subprocess.Popen[bytes] | None = None
-        self._answers: IO[bytes] | None = None
+        self._child: _Child | None = None
+        self._successor: tuple[_Child, Future[Any]] | None = None
+        """The child that takes over once it has answered its probe (``RENEW_CHARS``)."""
         self._closed = False
         self._resting_until = 0.0
-        self._ending: weakref.finalize[Any, Any] | None = None
-        """Ends the child: when the reader is closed, or collected without being closed."""
         self._exchanges = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
+        self._warming = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-renew")
         self.failing = False
         """Whether the last exchange failed: the model is not there to read the next
         text. Set by the exchange itself, so a read its caller stopped waiting for
         counts too."""
         self._since: float | None = None
         """When the exchange under way started, if one is."""
-        self._frames = 0
-        """Frames sent to the child: each answer names the frame it answers."""
-        self._read_chars = 0
-        """Characters the child has read (``RENEW_CHARS``)."""
 
     async def load(self) -> None:
         """Start the process, load the model (about a second) and have it read a name,
@@ -158,7 +154,9 @@ class NameModelProcess:
         watchdog waits out ``read_seconds`` to end the child."""
         since = self._since
         ran = 0.0 if since is None else time.monotonic() - since
-        limit = self._loading_stuck_seconds if self._loading else self._stuck_seconds
+        child = self._child
+        loading = child is None or child.loading
+        limit = self._loading_stuck_seconds if loading else self._stuck_seconds
         return ran if ran > limit else 0.0
 
     async def read(self, texts: list[str], patient: bool = False) -> list[list[Entity]]:
@@ -195,10 +193,13 @@ class NameModelProcess:
             exchange.cancel()  # done: nothing; else what the thread returns is dropped
 
     def close(self) -> None:
-        """End the child; a read under way fails, and no child is started again."""
+        """End the child (and a successor); a read under way fails, and no child is
+        started again."""
         self._closed = True
         self._exchanges.shutdown(wait=False, cancel_futures=True)
+        self._warming.shutdown(wait=False, cancel_futures=True)
         self._end_child()
+        self._end_successor()
 
     def _exchange(self, texts: list[str]) -> Any:
         self._since = time.monotonic()
@@ -231,69 +232,110 @@ class NameModelProcess:
             raise
 
     def _ask(self, texts: list[str]) -> Any:
-        """The child's entities of ``texts``. Each frame carries its number, and the
-        answer must carry it back with an answer for each text: anything else (a frame
-        that is not JSON, a stray write to the child's output, an answer to another
-        frame) ends the child as a dead one is ended, so that no text is ever given the
-        names of another."""
-        child, answers = self._started()
-        assert child.stdin is not None
-        self._frames += 1
-        frame = orjson.dumps([self._frames, texts])
-        stuck = threading.Timer(self._read_seconds, child.kill)  # its answer then reads as an end
+        """The child's entities of ``texts`` (``_Child.ask``); a child that has read its
+        share gets a successor, which starts loading now."""
+        child = self._current()
+        answer = child.ask(texts, self._read_seconds)
+        if child.read_chars > self._renew_chars and self._successor is None and not self._closed:
+            successor = _Child(self, self._model)
+            warming = self._warming.submit(successor.ask, [PROBE], self._read_seconds)
+            self._successor = (successor, warming)
+        return answer
+
+    def _current(self) -> _Child:
+        """The child to read with: the successor once it has answered its probe (the
+        child it replaces ends), else the child, started if need be."""
+        if self._closed:
+            raise RuntimeError("the name model's process is closed")
+        if self._successor is not None and self._successor[1].done():
+            successor, warming = self._successor
+            self._successor = None
+            if warming.exception() is None:
+                self._end_child()
+                self._child = successor
+            else:  # it could not load: this child goes on, and a successor is tried again
+                successor.end()
+        if self._child is not None and not self._child.alive():
+            self._end_child()  # it died between reads
+        if self._child is None:
+            self._child = _Child(self, self._model)
+        return self._child
+
+    def _end_child(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            child.end()
+
+    def _end_successor(self) -> None:
+        successor, self._successor = self._successor, None
+        if successor is not None:
+            successor[0].end()
+
+
+class _Child:
+    """One child process (``python -m careergate.privacy.name_model MODEL``) and its
+    pipes. It ends when ``end`` is called, or when its owner (the ``NameModelProcess``)
+    is collected without being closed."""
+
+    def __init__(self, owner: object, model: str) -> None:
+        # Answers come on a pipe of their own, not on the child's standard output,
+        # where whatever runs at its start (a site hook, a library) may write.
+        reading, writing = os.pipe()
+        # This interpreter and this module; the model is the code's or the config's.
+        # "-P": no module of the working directory comes first on its path. A session of
+        # its own: a terminal's Ctrl-C or a stop sent to the worker's process group
+        # does not reach it; it ends when the worker hangs up.
+        try:
+            self.process = subprocess.Popen(  # noqa: S603  # nosec B603
+                [sys.executable, "-P", "-m", __name__, model, str(writing)],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(writing,),
+                start_new_session=True,
+            )  # fmt: skip
+        except OSError:
+            os.close(reading)
+            raise
+        finally:
+            os.close(writing)
+        self.answers = os.fdopen(reading, "rb")
+        self.loading = True
+        """Whether it has yet to answer a read (is loading the model)."""
+        self.frames = 0
+        """Frames sent to it: each answer names the frame it answers."""
+        self.read_chars = 0
+        """Characters it has read (``RENEW_CHARS``)."""
+        self._ending = weakref.finalize(owner, _end, self.process, self.answers)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def end(self) -> None:
+        self._ending()
+
+    def ask(self, texts: list[str], read_seconds: float) -> Any:
+        """Its entities of ``texts``. Each frame carries its number, and the answer must
+        carry it back with an answer for each text: anything else (a frame that is not
+        JSON, a stray write to the child's output, an answer to another frame) ends the
+        child as a dead one is ended, so that no text is ever given the names of
+        another."""
+        assert self.process.stdin is not None
+        self.frames += 1
+        frame = orjson.dumps([self.frames, texts])
+        stuck = threading.Timer(read_seconds, self.process.kill)  # its answer then reads as an end
         stuck.start()
         try:
-            child.stdin.write(len(frame).to_bytes(4, "big") + frame)
-            child.stdin.flush()
-            size = int.from_bytes(_read_exactly(answers, 4), "big")
-            number, answer = orjson.loads(_read_exactly(answers, size))
+            self.process.stdin.write(len(frame).to_bytes(4, "big") + frame)
+            self.process.stdin.flush()
+            size = int.from_bytes(_read_exactly(self.answers, 4), "big")
+            number, answer = orjson.loads(_read_exactly(self.answers, size))
         except (orjson.JSONDecodeError, TypeError, ValueError) as garbled:
             raise EOFError("the name model's process answered out of turn") from garbled
         finally:
             stuck.cancel()
-        if number != self._frames or not isinstance(answer, list) or len(answer) != len(texts):
+        if number != self.frames or not isinstance(answer, list) or len(answer) != len(texts):
             raise EOFError("the name model's process answered out of turn")
-        self._loading = False
-        self._read_chars += sum(map(len, texts))
-        if self._read_chars > self._renew_chars:
-            self._end_child()  # the next read starts a new one (see RENEW_CHARS)
+        self.loading = False
+        self.read_chars += sum(map(len, texts))
         return answer
-
-    def _started(self) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
-        """The child, started if need be, and the pipe its answers come on."""
-        if self._closed:
-            raise RuntimeError("the name model's process is closed")
-        if self._child is not None and self._child.poll() is not None:
-            self._end_child()  # it died between reads
-        if self._child is None or self._answers is None:
-            # Answers come on a pipe of their own, not on the child's standard output,
-            # where whatever runs at its start (a site hook, a library) may write.
-            reading, writing = os.pipe()
-            # This interpreter and this module; the model is the code's or the config's.
-            # "-P": no module of the working directory comes first on its path. A session of
-            # its own: a terminal's Ctrl-C or a stop sent to the worker's process group
-            # does not reach it; it ends when the worker hangs up.
-            try:
-                self._child = subprocess.Popen(  # noqa: S603  # nosec B603
-                    [sys.executable, "-P", "-m", __name__, self._model, str(writing)],
-                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(writing,),
-                    start_new_session=True,
-                )  # fmt: skip
-            except OSError:
-                os.close(reading)
-                raise
-            finally:
-                os.close(writing)
-            self._answers = os.fdopen(reading, "rb")
-            self._loading = True
-            self._ending = weakref.finalize(self, _end, self._child, self._answers)
-            self._read_chars = 0
-        return self._child, self._answers
-
-    def _end_child(self) -> None:
-        ending, self._child, self._answers, self._ending = self._ending, None, None, None
-        if ending is not None:
-            ending()
 
 
 def _end(child: subprocess.Popen[bytes], answers: IO[bytes]) -> None:
