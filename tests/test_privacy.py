@@ -1023,3 +1023,30 @@ def test_a_text_naming_thousands_of_people_is_searched_word_by_word_for_the_same
     spans = [text[start:end] for start, end in sorted(by_word)]
     assert {"van de Ven", "Anna-Lena", "Lena", "Lois van de Ven", "O'NEILL"} <= set(spans)
     assert "O'Neill" not in spans  # a piece of a longer word: "O'Neill-Byrne"
+
+
+def test_the_callers_subject_is_kept_in_lower_case_too_where_it_is_no_everyday_word(
+    gateway: RunningGateway,
+) -> None:
+    """A chat written in lower case names the caller's subject so ("hey jane"); a
+    name the model did not hear from the caller stays a word there ("rose by 5%"), and
+    so does a subject's name that is an everyday word in lower case ("will" of Will)."""
+    answer = gateway.client().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[
+            {
+                "role": "user",
+                "content": "hey jane, will you ask murphy-ó? Rose Tan says sales rose by 5%.",
+            }
+        ],
+        extra_body={"careergate": {"subject": {"names": ["Jane Doe", "Will Murphy-Ó"]}}},
+    )
+    sent = gateway.fake.requests[-1].body["messages"][0]["content"]
+    assert re.fullmatch(
+        r"hey \[PERSON_1_GIVEN(_\d)?\], will you ask \[PERSON_2_FAMILY(_\d)?\]\? "
+        r"\[PERSON_3\] says sales rose by 5%\.",
+        sent,
+    ), sent
+    # The sandbox echoes the prompt: each spelling comes back as written.
+    said = "You said: hey jane, will you ask murphy-ó? Rose Tan says sales rose by 5%."
+    assert said in (answer.choices[0].message.content or "")

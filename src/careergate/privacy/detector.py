@@ -129,7 +129,7 @@ class PiiDetector:
         found in the text is not masked in "Ruby on Rails"; the subject's "Julia" is)."""
         named = {value for kind, value in subject if kind is PiiKind.PERSON}
         ends = [f.end for f in findings]
-        for part in find_name_parts(text, full_names):
+        for part in find_name_parts(text, full_names, any_case=named):
             if (
                 self.names is not None
                 and part.canonical not in named

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.subject import Subject
+from careergate.privacy.word_lists import word_list
 
 KNOWN_PRIORITY = 3
 NAME_PART_PRIORITY = 1
@@ -241,19 +243,25 @@ one pass per name would take that squared."""
 
 
 def find_name_parts(
-    text: str, full_names: Iterable[str], limit: int = PATTERN_SEARCH_LIMIT
+    text: str,
+    full_names: Iterable[str],
+    limit: int = PATTERN_SEARCH_LIMIT,
+    any_case: AbstractSet[str] = frozenset(),
 ) -> Iterator[Finding]:
     """``full_names`` in ``text`` in any case and with or without diacritics, whole, as
     initials with the family name, or by their given and family names standing alone
     (those only where not written in lower case, as names are not: "Dear Jane", "Ms DOE",
     "田中", not "rose by 5%"; a family name with its particle, "van de Ven", either way).
+    The parts of the names in ``any_case`` (those the caller gave) count in lower case
+    too, as written, where they are no everyday word (``COMMON_WORDS``): "hey jane",
+    not "will" of Will Baker.
     Past ``limit`` (characters times names), only names written out, their initials
     with the family name and their parts (also with a letter left out) are found: not
     "Jane D.", other transliterations ("Mueller" for "Müller"), a hyphen or an
     apostrophe left out ("ONeill")."""
     full_names = list(full_names)
     if len(text) * len(full_names) > limit:
-        yield from _name_parts_by_word(text, full_names)
+        yield from _name_parts_by_word(text, full_names, any_case)
         return
     folded = fold(text)
     for full in full_names:
@@ -268,14 +276,17 @@ def find_name_parts(
             # A family name with its particle is as telling as the whole name, and outranks
             # the name model's finding of the same name without its particle.
             telling = _particle_led(match.group(0))
-            if text[start].islower() and not telling:
+            part, index = (match.lastgroup or "_0").split("_")
+            as_given = full in any_case and _as_written(match.group(0), parts[int(index)][1])
+            if text[start].islower() and not (telling or as_given):
                 continue
-            part = (match.lastgroup or "").split("_")[0]
             priority = NAME_PART_PRIORITY + telling
             yield Finding(PiiKind.PERSON, start, end, priority, part, full)
 
 
-def _name_parts_by_word(text: str, full_names: list[str]) -> Iterator[Finding]:
+def _name_parts_by_word(
+    text: str, full_names: list[str], any_case: AbstractSet[str]
+) -> Iterator[Finding]:
     """What ``find_name_parts`` finds of names written out (the whole name, its
     initials with the family name, a given or family name), in one pass over the text's
     words whatever the number of names: from each word, the tree of the names' words
@@ -299,7 +310,9 @@ def _name_parts_by_word(text: str, full_names: list[str]) -> Iterator[Finding]:
                 )
             else:
                 telling = _particle_led(folded[start:end])
-                if text[start].islower() and not telling:
+                as_given = spelling.full in any_case and spelling.exact
+                as_given = as_given and folded[start:end] not in COMMON_WORDS
+                if text[start].islower() and not (telling or as_given):
                     continue
                 priority = NAME_PART_PRIORITY + telling
                 yield Finding(PiiKind.PERSON, start, end, priority, spelling.part, spelling.full)
@@ -316,6 +329,8 @@ class _Spelling:
     part: str | None
     """``GIVEN`` or ``FAMILY`` for a part, ``None`` for the whole name."""
     full: str
+    exact: bool = True
+    """False for a part with a letter left out."""
 
     def fits_between(self, folded: str, words: list[re.Match[str]], index: int) -> bool:
         """Whether what stands between its words, from ``words[index]`` on, is what
@@ -396,7 +411,7 @@ def _spellings(full: str) -> list[_Spelling]:
             spellings.append(_Spelling((*initials, *family_words), gaps, None, full))
     for part, words in name_parts(full):
         for spelt in (words, *_letter_left_out(words)):
-            spellings.append(_Spelling(*_words_and_gaps(spelt), part, full))
+            spellings.append(_Spelling(*_words_and_gaps(spelt), part, full, spelt == words))
     return [s for s in spellings if s.words]
 
 
@@ -408,6 +423,16 @@ def _words_and_gaps(name: str) -> tuple[tuple[str, ...], tuple[re.Pattern[str], 
         for before, after in pairwise(words)
     )
     return tuple(w.group() for w in words), gaps
+
+
+COMMON_WORDS = word_list("common_words.txt")
+"""English words in everyday use in lower case (``scripts/build_common_words.py``)."""
+
+
+def _as_written(found: str, part: str) -> bool:
+    """Whether ``found`` (folded) is ``part`` as the name writes it, and no everyday
+    word: not a spelling with a letter left out ("aria" of "Maria")."""
+    return " ".join(found.split()) == " ".join(fold(part).split()) and found not in COMMON_WORDS
 
 
 def _particle_led(found: str) -> bool:

@@ -24,10 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from importlib import resources
 
 from careergate.privacy.findings import PiiKind
 from careergate.privacy.shape import Pattern
+from careergate.privacy.word_lists import word_list
 
 Span = Callable[[re.Match[str]], tuple[int, int] | None]
 
@@ -45,16 +45,6 @@ _FULL_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_WORD}){{
 """A name a field holds whole, of up to eight words ("Pedro Henrique Souza Lima
 Albuquerque", "María de los Ángeles García Fernández de Córdoba")."""
 _CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"
-
-
-def word_list(name: str) -> frozenset[str]:
-    """The words of ``data/<name>``, one a line, case folded; ``#`` starts a comment."""
-    text = resources.files("careergate.privacy").joinpath(f"data/{name}").read_text()
-    return frozenset(
-        line.strip().casefold()
-        for line in text.splitlines()
-        if line.strip() and not line.startswith("#")
-    )
 
 
 NOT_NAME_WORDS = word_list("not_name_words.txt")
