@@ -21,6 +21,7 @@ from careergate.privacy import PiiKind, PrivacyMode
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.findings import resolve_overlaps
 from careergate.privacy.known import find_name_parts
+from careergate.privacy.name_words import by_word, find_names_by_word
 from careergate.privacy.names import NameFinder
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.placeholders import Placeholders
@@ -299,6 +300,46 @@ def test_a_tools_json_output_is_read_through_its_escapes_and_restored_as_meant(
     )
     assert json.loads(structured.choices[0].message.content or "") == {
         "author": "José Álvarez Muñoz"
+    }
+
+
+def test_values_with_escapes_in_a_tools_json_come_back_as_the_same_json(
+    gateway: RunningGateway,
+) -> None:
+    """Values whose JSON holds a tab, a line break or quotes: echoed in prose they come
+    back as written (the JSON stays valid), inside a structured answer as they mean."""
+    output = json.dumps(
+        {"name": "Jane\tDoe", "to": "12 Baker Street,\nLondon NW1 6XE", "ok": "Zoë \U0001f600"}
+    )
+    call = {"id": "call_1", "type": "function", "function": {"name": "card", "arguments": "{}"}}
+    messages: Any = [
+        {"role": "user", "content": "Summarise the card."},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": output},
+    ]
+    subject = {"names": ["Jane Doe"], "addresses": ["12 Baker Street, London NW1 6XE"]}
+    client = gateway.client()
+    echoed = client.chat.completions.create(
+        model="gpt-4o-mini", messages=messages, extra_body={"careergate": {"subject": subject}}
+    )
+    sent = gateway.fake.requests[-1].body["messages"][2]["content"]
+    assert "Jane" not in sent
+    assert "Baker" not in sent
+    content = echoed.choices[0].message.content or ""
+    assert json.loads(content[content.index("{") : content.rindex("}") + 1]) == json.loads(output)
+
+    placeholders = re.findall(r"\[(?:PERSON|ADDRESS)_\d+(?:_\d)?\]", sent)
+    gateway.fake.script("as JSON", json.dumps({"who": placeholders[0], "where": placeholders[-1]}))
+
+    structured = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[*messages, {"role": "user", "content": "Say it as JSON."}],
+        response_format={"type": "json_object"},
+        extra_body={"careergate": {"subject": subject}},
+    )
+    assert json.loads(structured.choices[0].message.content or "") == {
+        "who": "Jane\tDoe",
+        "where": "12 Baker Street,\nLondon NW1 6XE",
     }
 
 
@@ -993,35 +1034,44 @@ def test_a_name_the_texts_own_address_spells_is_found_and_a_mailboxs_is_not() ->
         assert set(expected) <= found if expected else not found, (text, found)
 
 
-def test_a_text_naming_thousands_of_people_is_searched_word_by_word_for_the_same_names() -> None:
-    """A pasted export names thousands of people; one search per name would cost the
-    text's length times their number. Past the limit the names are looked up word by
-    word, and find what the search per name finds of names written out: whole, initials
-    with the family name, given or family name alone (not in lower case), with a
-    particle, hyphenated or with an apostrophe as the name has it."""
+@pytest.mark.parametrize("seed", [3, 7, 13, 21])
+def test_a_text_naming_hundreds_of_people_is_read_word_by_word_for_the_same_names(
+    seed: int,
+) -> None:
+    """A pasted export names hundreds of people; one search per name would cost the
+    text's length times their number. Such a text is read word by word, and finds what
+    the search per name finds of names written out: whole, initials with the family name
+    (apart, joined, hyphenated), given or family name alone (not in lower case), with a
+    particle, hyphenated or with an apostrophe as the name has it, in capitals with ß as
+    ss."""
     from faker import Faker
 
-    fake = Faker(["en_GB", "de_DE", "es_ES", "fr_FR", "nl_NL", "pl_PL", "it_IT", "pt_BR"])
-    fake.seed_instance(7)
+    fake = Faker(["en_GB", "de_DE", "de_AT", "es_ES", "fr_FR", "nl_NL", "pl_PL", "it_IT"])
+    fake.seed_instance(seed)
     drawn = (f"{fake.first_name()} {fake.last_name()}" for _ in range(300))
     names = [n for n in dict.fromkeys(drawn) if re.fullmatch(r"[^\W\d_]+(?:[ -][^\W\d_]+)+", n)]
-    names += ["Lois van de Ven", "Anna-Lena O'Neill"]
+    names += ["Lois van de Ven", "Anna-Lena O'Neill", "Jean-Pierre Dubois", "Erika Weiß"]
+    names += ["Hans-H. Valderrama", "John Ronald Tolkien", "Jane Doe"]
     lines = [
         f"{name} wrote: thanks {name.split()[0]}, see you. {name.split()[-1].upper()} "
         f"({name.split()[0].lower()} and {name[0]}. {name.split()[-1]})"
         for name in names
     ]
-    lines += ["Ask van de Ven and Anna-Lena.", "Lena wrote to Mr O'Neill-Byrne."]
+    lines += ["Ask van de Ven and Anna-Lena.", "Lena wrote to Mr O'Neill-Byrne and Frau WEISS."]
+    lines += ["J.-P. Dubois, JP Dubois and JR Tolkien met Hans-H. Valderrama and Jane Doe-Smith."]
     text = "\n".join(lines)
+    full_names = tuple(names)
+    assert by_word(text, full_names)
 
-    def covered(limit: int) -> set[tuple[int, int]]:
-        found = list(find_name_parts(text, names, limit))
+    def covered(search: Any) -> set[tuple[int, int]]:
+        found = list(search(text, full_names))
         return {(f.start, f.end) for f in resolve_overlaps(found)}
 
-    by_word = covered(0)
-    assert by_word == covered(len(text) * len(names))
-    spans = [text[start:end] for start, end in sorted(by_word)]
-    assert {"van de Ven", "Anna-Lena", "Lena", "Lois van de Ven", "O'NEILL"} <= set(spans)
+    found = covered(find_names_by_word)
+    assert found == covered(find_name_parts)
+    spans = {text[start:end] for start, end in found}
+    assert {"van de Ven", "Anna-Lena", "Lois van de Ven", "O'NEILL", "WEISS"} <= spans
+    assert {"J.-P. Dubois", "JP Dubois", "JR Tolkien", "Hans-H. Valderrama", "Jane"} <= spans
     assert "O'Neill" not in spans  # a piece of a longer word: "O'Neill-Byrne"
 
 

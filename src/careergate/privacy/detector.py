@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from functools import partial
 
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_overlaps
 from careergate.privacy.known import find_known, find_name_parts
+from careergate.privacy.name_words import by_word, find_names_by_word
 from careergate.privacy.names import NameFinder
-from careergate.privacy.offload import LONG_TEXT, off_the_loop
+from careergate.privacy.offload import LONG_TEXT, OffTheLoop
 from careergate.privacy.patterns import find_patterns
-from careergate.privacy.reading import Reading, meant, reading_of
+from careergate.privacy.reading import Reading, reading_of
 from careergate.privacy.subject import Subject
 
 Found = tuple[Finding, ...]
@@ -40,14 +40,17 @@ class PiiDetector:
         self.names = names
         self._own: Memo[Own] = Memo(memo_entries)
         self._final: Memo[Found] = Memo(memo_entries)
+        self.off_the_loop = OffTheLoop()
+        """Where a long text's work runs (``offload.py``); the rewrite of one too."""
 
     async def detect(self, texts: list[str], subject: Subject) -> list[list[Finding]]:
         """The personal data in each of ``texts``, found in the copy of it the finders
         read (``reading.py``) and placed in the text as written; a text with invisible
         characters is read twice, without them and with spaces for them, in the same
         request (a name found in one is looked for in the other)."""
-        if sum(map(len, texts)) > LONG_TEXT:  # not a coroutine more for the others
-            readings = await asyncio.to_thread(_readings, texts)
+        size = sum(map(len, texts))
+        if size > LONG_TEXT:  # not a coroutine more for the short ones
+            readings = await self.off_the_loop(partial(_readings, texts), size)
         else:
             readings = _readings(texts)
         spaced = [(i, r.spaced) for i, r in enumerate(readings) if r.spaced is not None]
@@ -71,7 +74,7 @@ class PiiDetector:
             full_names.update(persons)
         if not full_names:
             return [list(findings) for findings, _ in own]
-        names = tuple(sorted(full_names))
+        names = tuple(sorted(name for name in full_names if _could_be_a_name(name)))
         # Each name is looked for in every text: the work grows with the request's texts
         # and names together, so the request as a whole decides where it is done.
         size = sum(map(len, texts)) * len(names) // NAMES_PER_READING
@@ -81,7 +84,7 @@ class PiiDetector:
             done = self._final.get(key)
             if done is None:
                 final_of = partial(self._final_of, text, names, findings, subject)
-                done = await off_the_loop(final_of, size)
+                done = await self.off_the_loop(final_of, size)
                 self._final.put(key, done, len(text))
             final.append(list(done))
         return final
@@ -94,12 +97,12 @@ class PiiDetector:
         if not missing:
             return [done for done in found if done is not None]
         size = sum(map(len, missing))
-        searched = await off_the_loop(partial(_shapes_and_known, missing, subject), size)
+        searched = await self.off_the_loop(partial(_shapes_and_known, missing, subject), size)
         if self.names is not None:
             unique = list(searched)
             for text, named in zip(unique, await self.names.find(unique), strict=True):
                 searched[text].extend(named)
-        fresh = await off_the_loop(partial(_resolved, searched), size)
+        fresh = await self.off_the_loop(partial(_resolved, searched), size)
         for text, done in fresh.items():
             self._own.put((text, subject), done, len(text))
         return [
@@ -129,7 +132,8 @@ class PiiDetector:
         found in the text is not masked in "Ruby on Rails"; the subject's "Julia" is)."""
         named = {value for kind, value in subject if kind is PiiKind.PERSON}
         ends = [f.end for f in findings]
-        for part in find_name_parts(text, full_names, any_case=named):
+        search = find_names_by_word if by_word(text, full_names) else find_name_parts
+        for part in search(text, full_names, named):
             if (
                 self.names is not None
                 and part.canonical not in named
@@ -148,6 +152,16 @@ NAMES_PER_READING = 50
 finders read it once: what a request's names add to its size when it is placed."""
 
 
+MAX_NAME_CHARS = 120
+MAX_NAME_WORDS = 10
+"""No person's name is longer: a longer run of words after "Name:" or in a caller's
+subject is not looked for alone in every text (each of its words would be a search)."""
+
+
+def _could_be_a_name(name: str) -> bool:
+    return len(name) <= MAX_NAME_CHARS and len(name.split()) <= MAX_NAME_WORDS
+
+
 def _readings(texts: list[str]) -> list[Reading]:
     return [reading_of(text) for text in texts]
 
@@ -158,7 +172,7 @@ def _resolved(searched: dict[str, list[Finding]]) -> dict[str, Own]:
     for text, findings in searched.items():
         resolved = tuple(resolve_overlaps(findings))
         persons = frozenset(
-            f.canonical or " ".join(meant(text[f.start : f.end]).replace(",", " ").split())
+            f.canonical or " ".join(text[f.start : f.end].replace(",", " ").split())
             for f in resolved
             if f.kind is PiiKind.PERSON
         )

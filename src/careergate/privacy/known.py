@@ -10,9 +10,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
+from itertools import islice, product
 
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.subject import Subject
@@ -21,7 +20,7 @@ from careergate.privacy.word_lists import word_list
 KNOWN_PRIORITY = 3
 NAME_PART_PRIORITY = 1
 PHONE_CORE_DIGITS = 9
-_MIN_NAME_PART = 3
+MIN_NAME_PART = 3
 
 
 def fold(text: str) -> str:
@@ -63,19 +62,22 @@ _TYPO_TOLERANT = 5
 """Name parts this long are also found with one letter left out (``Wlazy`` for
 ``Wlazły`` typed on a keyboard without ``ł``, ``Pereia``): a shorter one so written is
 too often another word."""
+_TYPO_TOLERANT_UP_TO = 30
+"""No name's word is longer; a longer one (a run of letters after "Name:") would make
+as many spellings as it has letters, each as long."""
 
 
 def _part_regex(words: str) -> str:
     """A name part as written, or, when one long word, with any one letter left out."""
     exact = _name_words_regex(words)
-    return "|".join([exact, *(re.escape(variant) for variant in _letter_left_out(words))])
+    return "|".join([exact, *(re.escape(variant) for variant in letter_left_out(words))])
 
 
-def _letter_left_out(words: str) -> list[str]:
-    """A one-word name part of ``_TYPO_TOLERANT`` letters or more, folded, with each of
-    its letters left out in turn."""
+def letter_left_out(words: str) -> list[str]:
+    """A one-word name part of ``_TYPO_TOLERANT`` to ``_TYPO_TOLERANT_UP_TO`` letters,
+    folded, with each of its letters left out in turn."""
     folded = fold(words)
-    if len(folded) < _TYPO_TOLERANT or " " in folded:
+    if not _TYPO_TOLERANT <= len(folded) <= _TYPO_TOLERANT_UP_TO or " " in folded:
         return []
     return list(dict.fromkeys(folded[:i] + folded[i + 1 :] for i in range(len(folded))))
 
@@ -102,24 +104,27 @@ def _name_words_regex(name: str) -> str:
     return r"\s+".join(words) if words else re.escape(fold(name))
 
 
-_TRANSLITERATED = {
-    "ä": "ae?",
-    "ae": "(?:ae?|æ)",
-    "ö": "oe?",
-    "ø": "oe?",
-    "oe": "oe?",
-    "ü": "ue?",
-    "ue": "ue?",
-    "å": "aa?",
-    "aa": "aa?",
-    "æ": "(?:ae|æ)",
-    "ß": "(?:ss|ß)",
-    "ss": "(?:ss|ß)",
+_SPELT_AS: dict[str, tuple[str, ...]] = {
+    "ä": ("a", "ae"),
+    "ae": ("a", "ae", "æ"),
+    "ö": ("o", "oe"),
+    "ø": ("o", "oe"),
+    "oe": ("o", "oe"),
+    "ü": ("u", "ue"),
+    "ue": ("u", "ue"),
+    "å": ("a", "aa"),
+    "aa": ("a", "aa"),
+    "æ": ("ae", "æ"),
+    "ß": ("ss", "ß"),
+    "ss": ("ss", "ß"),
 }
 """Letters written in two ways, as the folded text may hold them (``Müller`` as
 ``Mueller`` or ``Muller``, ``Strauß`` as ``Strauss``, ``Søren`` as ``Soeren``, and the
 other way round): ``fold`` takes ``ü`` to ``u`` and ``ø`` to ``o``, keeps ``æ`` and
 ``ß``."""
+_TRANSLITERATED = {
+    letters: "(?:" + "|".join(map(re.escape, spelt)) + ")" for letters, spelt in _SPELT_AS.items()
+}
 _TRANSLITERATED_LENGTH = 5
 _SHARP_S = re.compile("ss|ß")
 _TRANSLITERABLE = re.compile(
@@ -140,6 +145,20 @@ def _letters_regex(word: str) -> str:
         out.append(_TRANSLITERATED[match.group().lower()])
         at = match.end()
     return "".join([*out, re.escape(fold(word[at:]))])
+
+
+def transliterations(word: str) -> list[str]:
+    """``word`` folded, then in the other spellings ``_letters_regex`` finds it in (at
+    most eight)."""
+    pieces: list[list[str]] = []
+    at = 0
+    matches = _TRANSLITERABLE.finditer(word) if len(word) >= _TRANSLITERATED_LENGTH else ()
+    for match in [*matches] or _SHARP_S.finditer(word.lower()):
+        pieces.append([fold(word[at : match.start()])])
+        pieces.append(list(dict.fromkeys([fold(match.group()), *_SPELT_AS[match.group().lower()]])))
+        at = match.end()
+    pieces.append([fold(word[at:])])
+    return ["".join(spelt) for spelt in islice(product(*pieces), 8)]
 
 
 def _initials(word: str) -> str:
@@ -179,7 +198,7 @@ def _long_enough(word: str) -> bool:
     """Three letters or more; two in a script without letter case (``田中``) or with a
     diacritic (``Lê``, ``Vũ``, ``Sá``): family names that short are common there, and
     are telling where the caller or the text spells them so."""
-    return len(word) >= _MIN_NAME_PART or (len(word) == 2 and not word.isascii())
+    return len(word) >= MIN_NAME_PART or (len(word) == 2 and not word.isascii())
 
 
 def _name_regex(full_name: str) -> str:
@@ -187,7 +206,7 @@ def _name_regex(full_name: str) -> str:
     ``J.-P. Dubois``), or its given names then the family name's initial (``Jane D.``)."""
     words = fold(full_name).split()
     whole = _name_words_regex(full_name)
-    if len(words) < 2 or len(words[-1]) < _MIN_NAME_PART:
+    if len(words) < 2 or len(words[-1]) < MIN_NAME_PART:
         return whole
     *given, family = full_name.split()
     initials = r"\.?\s*".join(map(_initials, words[:-1]))
@@ -235,18 +254,8 @@ def _parts_regex(full: str) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
     return re.compile(regex), parts
 
 
-PATTERN_SEARCH_LIMIT = 20_000_000
-"""Characters of a text times the names looked for in it past which ``find_name_parts``
-looks the names up word by word (``_name_parts_by_word``) instead of searching the text
-once per name: a pasted export of a million characters names thousands of people, and
-one pass per name would take that squared."""
-
-
 def find_name_parts(
-    text: str,
-    full_names: Iterable[str],
-    limit: int = PATTERN_SEARCH_LIMIT,
-    any_case: AbstractSet[str] = frozenset(),
+    text: str, full_names: Iterable[str], any_case: AbstractSet[str] = frozenset()
 ) -> Iterator[Finding]:
     """``full_names`` in ``text`` in any case and with or without diacritics, whole, as
     initials with the family name, or by their given and family names standing alone
@@ -255,14 +264,8 @@ def find_name_parts(
     The parts of the names in ``any_case`` (those the caller gave) count in lower case
     too, as written, where they are no everyday word (``COMMON_WORDS``): "hey jane",
     not "will" of Will Baker.
-    Past ``limit`` (characters times names), only names written out, their initials
-    with the family name and their parts (also with a letter left out) are found: not
-    "Jane D.", other transliterations ("Mueller" for "Müller"), a hyphen or an
-    apostrophe left out ("ONeill")."""
-    full_names = list(full_names)
-    if len(text) * len(full_names) > limit:
-        yield from _name_parts_by_word(text, full_names, any_case)
-        return
+    One search of the text per name: a text naming hundreds of people is read word by
+    word instead (``name_words.py``)."""
     folded = fold(text)
     for full in full_names:
         regex, parts = _parts_regex(full)
@@ -275,154 +278,13 @@ def find_name_parts(
                 continue
             # A family name with its particle is as telling as the whole name, and outranks
             # the name model's finding of the same name without its particle.
-            telling = _particle_led(match.group(0))
+            telling = particle_led(match.group(0))
             part, index = (match.lastgroup or "_0").split("_")
             as_given = full in any_case and _as_written(match.group(0), parts[int(index)][1])
             if text[start].islower() and not (telling or as_given):
                 continue
             priority = NAME_PART_PRIORITY + telling
             yield Finding(PiiKind.PERSON, start, end, priority, part, full)
-
-
-def _name_parts_by_word(
-    text: str, full_names: list[str], any_case: AbstractSet[str]
-) -> Iterator[Finding]:
-    """What ``find_name_parts`` finds of names written out (the whole name, its
-    initials with the family name, a given or family name), in one pass over the text's
-    words whatever the number of names: from each word, the tree of the names' words
-    gives the spellings that start there, the longest first."""
-    tree = _SpellingTree(full_names)
-    folded = fold(text)
-    words = list(_WORD.finditer(folded))
-    after = 0
-    for index, word in enumerate(words):
-        if word.start() < after:
-            continue
-        for spelling in tree.starting_at(words, index):
-            start, end = word.start(), words[index + len(spelling.words) - 1].end()
-            if not spelling.fits_between(folded, words, index):
-                continue
-            if (start and folded[start - 1] == "-") or folded[end : end + 1] == "-":
-                continue  # part of a longer word, as the patterns' (?<![\w-]) have it
-            if spelling.part is None:
-                yield Finding(
-                    PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1, canonical=spelling.full
-                )
-            else:
-                telling = _particle_led(folded[start:end])
-                as_given = spelling.full in any_case and spelling.exact
-                as_given = as_given and folded[start:end] not in COMMON_WORDS
-                if text[start].islower() and not (telling or as_given):
-                    continue
-                priority = NAME_PART_PRIORITY + telling
-                yield Finding(PiiKind.PERSON, start, end, priority, spelling.part, spelling.full)
-            after = end
-            break
-
-
-@dataclass(frozen=True, slots=True)
-class _Spelling:
-    """A name's words as a text writes them out, and what may stand between each two."""
-
-    words: tuple[str, ...]
-    gaps: tuple[re.Pattern[str], ...]
-    part: str | None
-    """``GIVEN`` or ``FAMILY`` for a part, ``None`` for the whole name."""
-    full: str
-    exact: bool = True
-    """False for a part with a letter left out."""
-
-    def fits_between(self, folded: str, words: list[re.Match[str]], index: int) -> bool:
-        """Whether what stands between its words, from ``words[index]`` on, is what
-        may stand there."""
-        return all(
-            gap.fullmatch(folded, words[at].end(), words[at + 1].start()) is not None
-            for at, gap in enumerate(self.gaps, start=index)
-        )
-
-
-@dataclass(slots=True)
-class _Node:
-    following: dict[str, _Node] = field(default_factory=dict)
-    ending: list[_Spelling] = field(default_factory=list)
-    """The spellings whose last word this is, the whole names first."""
-
-
-class _SpellingTree:
-    """The spellings of names as a tree of their words: what starts at a word of a text
-    is found in as many steps as the longest spelling has words, whatever the number of
-    names."""
-
-    def __init__(self, full_names: list[str]) -> None:
-        self._first: dict[str, _Node] = {}
-        seen: set[tuple[tuple[str, ...], tuple[re.Pattern[str], ...], bool]] = set()
-        for full in full_names:
-            for spelling in _spellings(full):
-                # One of each spelling is enough: "Maria" alone is the same whichever of
-                # the request's Marias it stands for.
-                key = (spelling.words, spelling.gaps, spelling.part is None)
-                if key in seen:
-                    continue
-                seen.add(key)
-                following = self._first
-                for word in spelling.words:
-                    node = following.setdefault(word, _Node())
-                    following = node.following
-                if spelling.part is None:
-                    node.ending.insert(0, spelling)
-                else:
-                    node.ending.append(spelling)
-
-    def starting_at(self, words: list[re.Match[str]], index: int) -> list[_Spelling]:
-        """The spellings whose words are those from ``words[index]`` on, the longest
-        first."""
-        found: list[list[_Spelling]] = []
-        following = self._first
-        for at in range(index, len(words)):
-            node = following.get(words[at].group())
-            if node is None:
-                break
-            found.append(node.ending)
-            following = node.following
-        return [spelling for ending in reversed(found) for spelling in ending]
-
-
-_WORD = re.compile(r"[^\W_]+")
-_SPACE = re.compile(r"\s+")
-_JOIN = re.compile(r"[\s'-]*")
-_AFTER_INITIAL = re.compile(r"\.?\s*")
-_BEFORE_FAMILY = re.compile(r"\.?\s+")
-
-
-def _spellings(full: str) -> list[_Spelling]:
-    """The whole name, its initials with its family name, and its parts (also with a
-    letter left out, as ``_part_regex`` has them), each as words with white space
-    between the name's words and anything ``_JOIN`` allows between the pieces of one
-    ("Anna-Lena", "O'Neill")."""
-    spellings = []
-    whole_words, whole_gaps = _words_and_gaps(full)
-    if len(full.split()) > 1:
-        spellings.append(_Spelling(whole_words, whole_gaps, None, full))
-        *given, family = fold(full).split()
-        family_words, family_gaps = _words_and_gaps(family)
-        if len(family) >= _MIN_NAME_PART:
-            initials = tuple(word[0] for word in given)
-            gaps = (*(_AFTER_INITIAL,) * (len(initials) - 1), _BEFORE_FAMILY, *family_gaps)
-            spellings.append(_Spelling((*initials, *family_words), gaps, None, full))
-    for part, words in name_parts(full):
-        for spelt in (words, *_letter_left_out(words)):
-            spellings.append(_Spelling(*_words_and_gaps(spelt), part, full, spelt == words))
-    return [s for s in spellings if s.words]
-
-
-def _words_and_gaps(name: str) -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
-    folded = fold(name)
-    words = list(_WORD.finditer(folded))
-    gaps = tuple(
-        _SPACE if folded[before.end() : after.start()].strip() == "" else _JOIN
-        for before, after in pairwise(words)
-    )
-    return tuple(w.group() for w in words), gaps
 
 
 COMMON_WORDS = word_list("common_words.txt")
@@ -435,7 +297,7 @@ def _as_written(found: str, part: str) -> bool:
     return " ".join(found.split()) == " ".join(fold(part).split()) and found not in COMMON_WORDS
 
 
-def _particle_led(found: str) -> bool:
+def particle_led(found: str) -> bool:
     """A family name found with its particle (``van de Ven``), written in lower case as
     such names are."""
     return found.split(maxsplit=1)[0] in _PARTICLES and len(found.split()) > 1

@@ -24,7 +24,7 @@ import orjson
 
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.known import PHONE_CORE_DIGITS, fold, name_parts
-from careergate.privacy.reading import meant
+from careergate.privacy.reading import meant, readable
 from careergate.privacy.subject import Subject
 
 _KINDS = "|".join(kind.value for kind in PiiKind)
@@ -130,6 +130,7 @@ class Placeholders:
             match = PLACEHOLDER.fullmatch(placeholder)
             if match is None:
                 continue
+            value = readable(value)  # a table recorded before values were read so
             self._value[placeholder] = value
             if match.group(4):  # another spelling of a value: it keeps its variant
                 base = placeholder[: placeholder.rfind("_")] + "]"
@@ -196,11 +197,11 @@ class Placeholders:
             return text
         pieces: list[str] = []
         last = 0
-        escaped = "\\" in text  # JSON's escapes are read in values (``meant``)
+        escaped = "\\" in text  # JSON's escapes are read in values (``readable``)
         for finding in findings:
             value = text[finding.start : finding.end]
             if escaped:
-                value = meant(value)
+                value = readable(value)
             pieces.append(text[last : finding.start])
             pieces.append(self.placeholder(finding, value))
             self.kinds[_NAME[finding.kind]] += 1
@@ -220,7 +221,7 @@ class Placeholders:
                 value = self._value.get(_canonical(match))
                 if value is None:
                     return match.group(0)
-            return orjson.dumps(value).decode()[1:-1] if in_json else value
+            return orjson.dumps(meant(value)).decode()[1:-1] if in_json else value
 
         return WRITTEN_PLACEHOLDER.sub(value_of, text)
 

@@ -12,8 +12,9 @@ find is mapped back to the text as written, which is what is masked and restored
 JSON's escapes are read as what they stand for: a tool call's arguments and a tool's
 output are JSON text, where ``json.dumps`` writes "Siobhán" as ``Siobh\u00e1n`` and a
 table's rows and cells are ``\n`` and ``\t`` apart. A value found there covers its
-escapes, and is restored as it reads (``meant``): the model writes "Siobhán" in its
-prose, and a structured answer escapes it once, as JSON does.
+escapes, and is restored as it reads where the escape stands for a printable character
+(``readable``: the model writes "Siobhán" in its prose), and as it means inside JSON
+(``meant``, escaped once there).
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def _unescaped(text: str) -> tuple[str, _Escapes] | None:
         pieces.append(text[position : match.start()])
         starts.extend(range(position, match.start()))
         ends.extend(range(position + 1, match.start() + 1))
-        character = _character(match)
+        escape = match.group()
+        character = chr(int(escape[2:], 16)) if escape[1] == "u" else _ESCAPED[escape[1]]
         # A surrogate (half an emoji) is no letter of a name.
         pieces.append(" " if 0xD800 <= ord(character) <= 0xDFFF else character)
         starts.append(match.start())
@@ -117,27 +119,45 @@ def _unescaped(text: str) -> tuple[str, _Escapes] | None:
 
 
 def meant(value: str) -> str:
-    """``value`` with JSON's escapes read as the finders read them ("Jos\\u00e9" is
-    "José"), a surrogate pair as its character; itself when it holds none."""
-    if "\\" not in value:
-        return value
-    read = _ESCAPE.sub(_character, value)
-    if read == value:
-        return value
-    try:  # an escaped emoji is a pair of surrogates
-        return read.encode("utf-16", "surrogatepass").decode("utf-16")
-    except UnicodeDecodeError:  # half a pair stays as written
-        return _ESCAPE.sub(_lone_surrogate_kept, value)
+    """``value`` with JSON's escapes read: what a JSON string holding it means ("Jos\\u00e9"
+    is "José", ``\\n`` a line break, a surrogate pair its character, half a pair U+FFFD).
+    What a value found through escapes is restored as inside JSON (tool arguments,
+    structured output), escaped again there."""
+    return value if "\\" not in value else _MEANT.sub(_meaning, value)
 
 
-def _character(escape: re.Match[str]) -> str:
+def readable(value: str) -> str:
+    """``value`` with the escapes that stand for a printable character read ("Jos\\u00e9"
+    is "José", ``\\/`` is "/"); ``\\n``, ``\\t``, ``\\"`` and ``\\\\`` stay as written. What
+    a value found through escapes is restored as in prose: the reader sees "José", and a
+    model that echoes a tool's JSON still gives valid JSON back."""
+    return value if "\\" not in value else _MEANT.sub(_printable, value)
+
+
+_MEANT = re.compile(
+    r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+    r'|\\(?:u[0-9a-fA-F]{4}|[nrt"\\/bf])'
+)
+"""A JSON escape, a surrogate pair's two first."""
+
+
+def _meaning(escape: re.Match[str]) -> str:
+    if escape.group(1) is not None:
+        high, low = int(escape.group(1), 16), int(escape.group(2), 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
     text = escape.group()
-    return chr(int(text[2:], 16)) if text[1] == "u" else _ESCAPED[text[1]]
+    if text[1] != "u":
+        return {"b": "\b", "f": "\f"}.get(text[1]) or _ESCAPED[text[1]]
+    character = chr(int(text[2:], 16))
+    return "\ufffd" if 0xD800 <= ord(character) <= 0xDFFF else character
 
 
-def _lone_surrogate_kept(escape: re.Match[str]) -> str:
-    character = _character(escape)
-    return escape.group() if 0xD800 <= ord(character) <= 0xDFFF else character
+def _printable(escape: re.Match[str]) -> str:
+    text = escape.group()
+    if text[1] not in "u/":
+        return text
+    character = _meaning(escape)
+    return character if character.isprintable() and character != "\ufffd" else text
 
 
 def reading_of(text: str) -> Reading:

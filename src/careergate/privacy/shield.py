@@ -17,12 +17,12 @@ user is added to it.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -175,8 +175,10 @@ class PrivacyShield:
             # a conversation that holds no personal data): no table of its own.
             return Protection(endpoint, mode, _NOTHING, endpoint.structured(body))
         rewrite = (subject, mode, earlier, texts, findings)
-        if sum(map(len, texts)) > LONG_TEXT:
-            placeholders, rewritten = await asyncio.to_thread(_rewritten, *rewrite)
+        size = sum(map(len, texts))
+        if size > LONG_TEXT:
+            work = partial(_rewritten, *rewrite)
+            placeholders, rewritten = await self.detector.off_the_loop(work, size)
         else:
             placeholders, rewritten = _rewritten(*rewrite)
         for slot, text in zip(slots, rewritten, strict=True):

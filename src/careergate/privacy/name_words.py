@@ -1,0 +1,255 @@
+"""A request's names looked up word by word, for a text that names hundreds of people.
+
+``known.find_name_parts`` searches a text once for each name found in the request. A
+pasted export (a chat's history, a mailing list, a staff directory) names thousands of
+people, and that work grows with the text's length times their number. Here each word
+of the text walks a tree of the names' spellings instead, so the work grows with the
+text alone; the tree is built once per request's names (``spelling_tree``).
+
+The spellings are those the patterns find, written out: the whole name; its initials
+with the family name, apart or joined, a hyphenated given name's one or both ("J. Doe",
+"JR Tolkien", "J.-P. Dubois", "JP Dubois"); each part; a part in the transliterations
+the patterns know ("WEISS" for Weiß, "Mueller" for Müller) and, when of five letters
+or more, with a letter left out. Not found here, as the patterns find them: the given
+names with the family name's initial ("Jane D."), a name's hyphen or apostrophe left
+out ("ONeill" for O'Neill).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice, pairwise, product
+
+from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.known import (
+    COMMON_WORDS,
+    MIN_NAME_PART,
+    NAME_PART_PRIORITY,
+    fold,
+    letter_left_out,
+    name_parts,
+    particle_led,
+    transliterations,
+)
+
+WORD_BY_WORD_NAMES = 200
+"""Names past which a request's texts are read word by word (``by_word``): with more,
+each short text would still be searched once per name, and the patterns' cache would
+hold none of them."""
+WORD_BY_WORD_SIZE = 20_000_000
+"""Characters of a text times the names looked for in it past which it is read word by
+word: about half a second of the search per name."""
+SPELLINGS_PER_NAME = 32
+"""The most spellings one name's transliterations make (a name of many letters that
+have two spellings would otherwise make thousands)."""
+
+
+def by_word(text: str, full_names: tuple[str, ...]) -> bool:
+    """Whether ``text`` is read word by word for ``full_names``, rather than searched
+    once per name."""
+    names = len(full_names)
+    return names > WORD_BY_WORD_NAMES or len(text) * names > WORD_BY_WORD_SIZE
+
+
+def find_names_by_word(
+    text: str, full_names: tuple[str, ...], any_case: AbstractSet[str] = frozenset()
+) -> Iterator[Finding]:
+    """What ``known.find_name_parts`` finds of ``full_names`` written out (see the
+    module), in one pass over the text's words: from each word, the tree gives the
+    spellings that start there, the longest first. ``any_case`` as there."""
+    tree = spelling_tree(full_names)
+    folded = fold(text)
+    words = list(_WORD.finditer(folded))
+    after = 0
+    for index, word in enumerate(words):
+        if word.start() < after:
+            continue
+        for spelling in tree.starting_at(words, index):
+            start = word.start()
+            end = spelling.end_in(folded, words, index)
+            if end is None:
+                continue
+            if spelling.part is None:
+                yield Finding(
+                    PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1, canonical=spelling.full
+                )
+            else:
+                telling = particle_led(folded[start:end])
+                as_given = spelling.exact and spelling.full in any_case
+                as_given = as_given and folded[start:end] not in COMMON_WORDS
+                if text[start].islower() and not (telling or as_given):
+                    continue
+                priority = NAME_PART_PRIORITY + telling
+                yield Finding(PiiKind.PERSON, start, end, priority, spelling.part, spelling.full)
+            after = end
+            break
+
+
+@dataclass(frozen=True, slots=True)
+class Spelling:
+    """A name's words as a text writes them out, what may stand between each two, and
+    what follows the last ("." of "Hans-H.")."""
+
+    words: tuple[str, ...]
+    gaps: tuple[re.Pattern[str], ...]
+    tail: str
+    part: str | None
+    """``GIVEN`` or ``FAMILY`` for a part, ``None`` for the whole name."""
+    full: str
+    exact: bool = True
+    """Whether it is the part as the name writes it (not transliterated, no letter left
+    out): what counts in lower case for a name the caller gave."""
+
+    def end_in(self, folded: str, words: list[re.Match[str]], index: int) -> int | None:
+        """Where it ends when it starts at ``words[index]`` (its words known to be
+        there), or ``None`` when what stands between them, or around it, does not fit:
+        a word joined to it by a hyphen is a longer name ("Doe-Smith")."""
+        for at, gap in enumerate(self.gaps, start=index):
+            if gap.fullmatch(folded, words[at].end(), words[at + 1].start()) is None:
+                return None
+        start = words[index].start()
+        end = words[index + len(self.words) - 1].end()
+        if self.tail:
+            if not folded.startswith(self.tail, end):
+                return None
+            end += len(self.tail)
+        if (start and folded[start - 1] == "-") or folded[end : end + 1] == "-":
+            return None
+        return end
+
+
+@dataclass(slots=True)
+class _Node:
+    following: dict[str, _Node] = field(default_factory=dict)
+    ending: list[Spelling] = field(default_factory=list)
+    """The spellings whose last word this is, the whole names first."""
+
+
+class SpellingTree:
+    """The spellings of names as a tree of their words: what starts at a word of a text
+    is found in as many steps as the longest spelling has words, whatever the number of
+    names."""
+
+    def __init__(self, full_names: tuple[str, ...]) -> None:
+        self._first: dict[str, _Node] = {}
+        seen: set[tuple[tuple[str, ...], tuple[re.Pattern[str], ...], str, bool]] = set()
+        for full in full_names:
+            for spelling in spellings(full):
+                # One of each spelling is enough: "Maria" alone is the same whichever of
+                # the request's Marias it stands for.
+                key = (spelling.words, spelling.gaps, spelling.tail, spelling.part is None)
+                if key in seen:
+                    continue
+                seen.add(key)
+                following = self._first
+                for word in spelling.words:
+                    node = following.setdefault(word, _Node())
+                    following = node.following
+                if spelling.part is None:
+                    node.ending.insert(0, spelling)
+                else:
+                    node.ending.append(spelling)
+
+    def starting_at(self, words: list[re.Match[str]], index: int) -> list[Spelling]:
+        """The spellings whose words are those from ``words[index]`` on, the longest
+        first."""
+        found: list[list[Spelling]] = []
+        following = self._first
+        for at in range(index, len(words)):
+            node = following.get(words[at].group())
+            if node is None:
+                break
+            found.append(node.ending)
+            following = node.following
+        return [spelling for ending in reversed(found) for spelling in ending]
+
+
+@lru_cache(maxsize=8)
+def spelling_tree(full_names: tuple[str, ...]) -> SpellingTree:
+    """The tree of ``full_names``, built once for the texts of a request."""
+    return SpellingTree(full_names)
+
+
+def spellings(full: str) -> list[Spelling]:
+    """The spellings of ``full`` (see the module)."""
+    found: list[Spelling] = []
+    if len(full.split()) > 1:
+        found += _spelt(full, None, full)
+        *given, family = full.split()
+        if len(family) >= MIN_NAME_PART:
+            found += _initials(given, family, full)
+    for part, words in name_parts(full):
+        found += _spelt(words, part, full)
+        for dropped in letter_left_out(words):
+            found += _spelt(dropped, part, full, exact=False, transliterated=False)
+    return [spelling for spelling in found if spelling.words]
+
+
+def _spelt(
+    name: str, part: str | None, full: str, *, exact: bool = True, transliterated: bool = True
+) -> list[Spelling]:
+    """``name`` as written, then in its other transliterations."""
+    folded = fold(name)
+    words = list(_WORD.finditer(folded))
+    gaps = tuple(_gap(folded[a.end() : b.start()]) for a, b in pairwise(words))
+    tail = folded[words[-1].end() :].rstrip() if words else ""
+    options = [
+        transliterations(name[w.start() : w.end()]) if transliterated else [w.group()]
+        for w in words
+    ]
+    written = tuple(option[0] for option in options)
+    return [
+        Spelling(tuple(spelt), gaps, tail, part, full, exact and spelt == written)
+        for spelt in islice(product(*options), SPELLINGS_PER_NAME)
+    ]
+
+
+def _initials(given: list[str], family: str, full: str) -> list[Spelling]:
+    """The initials of the given names with the family name: each given name's first,
+    or those of each of its hyphenated pieces too, apart or joined."""
+    family_spellings = _spelt(family, None, full)
+    pieces = [[p for p in fold(name).split("-") if p] or [fold(name)] for name in given]
+    found = []
+    for initials in {
+        tuple(p[0][0] for p in pieces),
+        tuple(piece[0] for p in pieces for piece in p),
+    }:
+        for joined in (False, True):
+            words = ("".join(initials),) if joined else initials
+            gaps = (*(_AFTER_INITIAL,) * (len(words) - 1), _BEFORE_FAMILY)
+            found += [
+                Spelling((*words, *f.words), (*gaps, *f.gaps), f.tail, None, full)
+                for f in family_spellings
+            ]
+    return found
+
+
+_WORD = re.compile(r"\w+")
+"""A word as the patterns bound one: ``_`` and digits are of it ("jane_doe" is none)."""
+_SPACE = re.compile(r"\s+")
+_AFTER_INITIAL = re.compile(r"[.\s-]*")
+_BEFORE_FAMILY = re.compile(r"\.?\s+")
+
+
+@lru_cache(maxsize=256)
+def _gap(between: str) -> re.Pattern[str]:
+    """What may stand where a name has ``between`` between two words: white space for
+    white space, anything of white space, hyphens and apostrophes for a hyphen or an
+    apostrophe (records and keyboards write "Anna-Lena" as "Anna Lena"), anything else
+    as written."""
+    if not between.strip():
+        return _SPACE
+    pattern = []
+    for run in re.finditer(r"\s+|['-]+|[^\s'-]+", between):
+        text = run.group()
+        if text.isspace():
+            pattern.append(r"\s+")
+        elif set(text) <= {"'", "-"}:
+            pattern.append(r"[\s'-]*")
+        else:
+            pattern.append(re.escape(text))
+    return re.compile("".join(pattern))
