@@ -343,6 +343,31 @@ def test_values_with_escapes_in_a_tools_json_come_back_as_the_same_json(
     }
 
 
+def test_a_serialised_document_inside_a_tools_json_is_read_through_both_escapes(
+    gateway: RunningGateway,
+) -> None:
+    """A tool's output that carries a serialised document (JSON in a JSON string) has its
+    escapes escaped again ("Jos\\\\u00e9"): read through both, the caller's subject is
+    masked there too, and the echo gives the same JSON back."""
+    inner = json.dumps({"from": "José Álvarez", "note": "ask Siobhán"})
+    output = json.dumps({"payload": inner})
+    call = {"id": "call_1", "type": "function", "function": {"name": "mail", "arguments": "{}"}}
+    echoed = gateway.client().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[
+            {"role": "user", "content": "Summarise the mail."},
+            {"role": "assistant", "content": None, "tool_calls": [call]},  # type: ignore[list-item]
+            {"role": "tool", "tool_call_id": "call_1", "content": output},
+        ],
+        extra_body={"careergate": {"subject": {"names": ["José Álvarez", "Siobhán Murphy"]}}},
+    )
+    sent = gateway.fake.requests[-1].body["messages"][2]["content"]
+    for letters in ("Jos", "lvarez", "Siobh"):
+        assert letters not in sent
+    content = echoed.choices[0].message.content or ""
+    assert json.loads(content[content.index("{") : content.rindex("}") + 1]) == json.loads(output)
+
+
 def test_a_refusing_key_gets_a_400_naming_kinds_not_values(gateway: RunningGateway) -> None:
     key = gateway.create_key(privacy=PrivacyMode.REFUSE)
     with pytest.raises(openai.BadRequestError) as caught:

@@ -166,6 +166,15 @@ def reading_of(text: str) -> Reading:
     escapes = None
     if unescaped is not None:
         text, escapes = unescaped
+        # JSON carried in a JSON string (a tool's output that is a serialised document)
+        # has its escapes escaped again: read once more where the text read holds a
+        # JSON string's escapes ('\\"', '\\u00e9'), which paths and prose rarely do.
+        if _ESCAPED_AGAIN.search(text) and (again := _unescaped(text)) is not None:
+            text, inner = again
+            escapes = _Escapes(
+                tuple(escapes.starts[start] for start in inner.starts),
+                tuple(escapes.ends[end - 1] for end in inner.ends),
+            )
     elif text.isascii() and _ODD_ASCII.search(text) is None:
         return Reading(text)
     typed = text.translate(_AS_TYPED)
@@ -175,4 +184,5 @@ def reading_of(text: str) -> Reading:
     return Reading(_INVISIBLE.sub("", typed), origins, _INVISIBLE.sub(" ", typed), escapes)
 
 
+_ESCAPED_AGAIN = re.compile(r'\\"|\\u[0-9a-fA-F]{4}')
 _VISIBLE = re.compile(f"[^{_INVISIBLE_RANGES}]", re.S)
