@@ -309,7 +309,12 @@ def test_values_with_escapes_in_a_tools_json_come_back_as_the_same_json(
     """Values whose JSON holds a tab, a line break or quotes: echoed in prose they come
     back as written (the JSON stays valid), inside a structured answer as they mean."""
     output = json.dumps(
-        {"name": "Jane\tDoe", "to": "12 Baker Street,\nLondon NW1 6XE", "ok": "Zoë \U0001f600"}
+        {
+            "name": "Jane\tDoe",
+            "to": "12 Baker Street,\nLondon NW1 6XE",
+            "ok": "Zoë \U0001f600",
+            "cc": 'Robert "Bobby" Tables',  # a name the model reads with the string's end
+        }
     )
     call = {"id": "call_1", "type": "function", "function": {"name": "card", "arguments": "{}"}}
     messages: Any = [
@@ -325,11 +330,13 @@ def test_values_with_escapes_in_a_tools_json_come_back_as_the_same_json(
     sent = gateway.fake.requests[-1].body["messages"][2]["content"]
     assert "Jane" not in sent
     assert "Baker" not in sent
+    assert "Bobby" not in json.loads(sent)["cc"]  # still JSON: no quote masked with it
     content = echoed.choices[0].message.content or ""
     assert json.loads(content[content.index("{") : content.rindex("}") + 1]) == json.loads(output)
 
-    placeholders = re.findall(r"\[(?:PERSON|ADDRESS)_\d+(?:_\d)?\]", sent)
-    gateway.fake.script("as JSON", json.dumps({"who": placeholders[0], "where": placeholders[-1]}))
+    who = re.findall(r"\[PERSON_\d+(?:_\d)?\]", sent)[0]
+    where = re.findall(r"\[ADDRESS_\d+(?:_\d)?\]", sent)[0]
+    gateway.fake.script("as JSON", json.dumps({"who": who, "where": where}))
 
     structured = client.chat.completions.create(
         model="gpt-4o-mini",

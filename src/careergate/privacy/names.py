@@ -248,6 +248,7 @@ class NameFinder:
                 whole = _whole_words(text, piece.offset + first, piece.offset + last)
                 for start, end in _cells(text, *whole):
                     start = _without_lead(text, start, end)
+                    start, end = _without_stray_quote(text, start, end)
                     if label != "PERSON" and not _reads_as_full_name(text[start:end]):
                         continue
                     if self._is_person(text, start, end):
@@ -354,6 +355,20 @@ def _without_lead(text: str, start: int, end: int) -> int:
             break
         start = lead.end()
     return start
+
+
+def _without_stray_quote(text: str, start: int, end: int) -> tuple[int, int]:
+    """The entity without a quotation mark at its end or start that none in it pairs
+    with: the model reads "Robert "Bobby" Tables"}" (a JSON string's end, its escapes
+    read) with the string's closing quote, which masked would leave the JSON open."""
+    for _ in range(2):
+        if text.count('"', start, end) % 2 == 0:
+            break
+        if end - start > 1 and text[end - 1] == '"':
+            end -= 1
+        elif end - start > 1 and text[start] == '"':
+            start += 1
+    return start, end
 
 
 # A space, not a tab: a tab stands between a table's cells.
