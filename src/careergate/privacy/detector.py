@@ -69,12 +69,14 @@ class PiiDetector:
 
     async def _detect(self, texts: list[str], subject: Subject) -> list[list[Finding]]:
         own = await self._own_findings(texts, subject)
-        full_names = {value for kind, value in subject if kind is PiiKind.PERSON}
+        full_names = {
+            value for kind, value in subject if kind is PiiKind.PERSON and _could_be_a_name(value)
+        }
         for _, persons in own:
             full_names.update(persons)
         if not full_names:
             return [list(findings) for findings, _ in own]
-        names = tuple(sorted(name for name in full_names if _could_be_a_name(name)))
+        names = tuple(sorted(full_names))
         # Each name is looked for in every text: the work grows with the request's texts
         # and names together, so the request as a whole decides where it is done.
         size = sum(map(len, texts)) * len(names) // NAMES_PER_READING
@@ -172,9 +174,11 @@ def _resolved(searched: dict[str, list[Finding]]) -> dict[str, Own]:
     for text, findings in searched.items():
         resolved = tuple(resolve_overlaps(findings))
         persons = frozenset(
-            f.canonical or " ".join(text[f.start : f.end].replace(",", " ").split())
+            name
             for f in resolved
             if f.kind is PiiKind.PERSON
+            for name in (f.canonical or " ".join(text[f.start : f.end].replace(",", " ").split()),)
+            if _could_be_a_name(name)
         )
         fresh[text] = (resolved, persons)
     return fresh
