@@ -25,11 +25,11 @@ NAMES_THAT_ARE_WORDS = """
 amber april art august bill bob buck chase chip cliff crystal dawn daisy dean drew earl
 faith frank gene glen grace grant guy holly hope hunter iris ivy jack jade jean joy june
 king lily mark max may miles nick norm pat pearl penny ray rich rob robin rose ruby rusty
-sandy sky summer sunny sue will
+sandy sky summer sunny sue will carol don gay heather
 baker banks bell best bird black bond brown bush cash cook cooper field fisher ford fox
 gray green grey hall hill house hunt lane law long love major marsh mason miller moss
 noble north page park parker porter price rice sharp short smith stone strong street
-taylor turner walker ward west white wood young
+taylor turner walker ward west white wood young bishop brook reed river royal sterling
 """
 
 

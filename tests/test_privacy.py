@@ -26,6 +26,7 @@ from careergate.privacy.names import NameFinder
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.placeholders import Placeholders
 from careergate.privacy.policy import PrivacyPolicy
+from careergate.privacy.reading import reading_of
 from careergate.privacy.shield import PrivacyShield, Protection
 from careergate.privacy.subject import Subject, SubjectSpec
 from careergate.settings import UpstreamEnvironment
@@ -1132,3 +1133,19 @@ def test_the_callers_subject_is_kept_in_lower_case_too_where_it_is_no_everyday_w
     # The sandbox echoes the prompt: each spelling comes back as written.
     said = "You said: hey jane, will you ask murphy-ó? Rose Tan says sales rose by 5%."
     assert said in (answer.choices[0].message.content or "")
+
+
+def test_read_word_by_word_a_callers_name_keeps_its_part_and_its_spellings() -> None:
+    """The part the caller's subject shares with another name of the request stands for
+    the subject, in lower case too; a name written in one transliteration throughout is
+    found whole; a Windows path in prose is not read as JSON's escapes."""
+    names = ("Aaron Marias", "Jane Austen", "Jane Doe", "Jürgen Bärbel Müller", "Maria Lopez")
+    subjects = frozenset({"Jane Doe", "Maria Lopez"})
+    text = "hey jane and maria, see juergen baerbel mueller"
+    for search in (find_names_by_word, find_name_parts):
+        found = [(text[f.start : f.end], f.canonical) for f in search(text, names, subjects)]
+        assert ("jane", "Jane Doe") in found
+        assert ("maria", "Maria Lopez") in found
+        assert ("juergen baerbel mueller", "Jürgen Bärbel Müller") in found
+    path = "Saved to C:\\Users\\nadia\\tomczak\\report.docx"
+    assert reading_of(path).text == path

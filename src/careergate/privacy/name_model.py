@@ -130,6 +130,9 @@ class NameModelProcess:
         self._successor: tuple[_Child, Future[Any]] | None = None
         """The child that takes over once it has answered its probe (``RENEW_CHARS``)."""
         self._closed = False
+        self._starting = threading.Lock()
+        """Held while a child is started or the reader closed: no child starts after
+        ``close`` (it would run until the reader is collected)."""
         self._resting_until = 0.0
         self._exchanges = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-names")
         self._warming = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careergate-renew")
@@ -195,11 +198,12 @@ class NameModelProcess:
     def close(self) -> None:
         """End the child (and a successor); a read under way fails, and no child is
         started again."""
-        self._closed = True
-        self._exchanges.shutdown(wait=False, cancel_futures=True)
-        self._warming.shutdown(wait=False, cancel_futures=True)
-        self._end_child()
-        self._end_successor()
+        with self._starting:
+            self._closed = True
+            self._exchanges.shutdown(wait=False, cancel_futures=True)
+            self._warming.shutdown(wait=False, cancel_futures=True)
+            self._end_child()
+            self._end_successor()
 
     def _exchange(self, texts: list[str]) -> Any:
         self._since = time.monotonic()
@@ -236,10 +240,12 @@ class NameModelProcess:
         share gets a successor, which starts loading now."""
         child = self._current()
         answer = child.ask(texts, self._read_seconds)
-        if child.read_chars > self._renew_chars and self._successor is None and not self._closed:
-            successor = _Child(self, self._model)
-            warming = self._warming.submit(successor.ask, [PROBE], self._read_seconds)
-            self._successor = (successor, warming)
+        if child.read_chars > self._renew_chars and self._successor is None:
+            with self._starting:
+                if not self._closed:
+                    successor = _Child(self, self._model)
+                    warming = self._warming.submit(successor.ask, [PROBE], self._read_seconds)
+                    self._successor = (successor, warming)
         return answer
 
     def _current(self) -> _Child:
@@ -258,7 +264,10 @@ class NameModelProcess:
         if self._child is not None and not self._child.alive():
             self._end_child()  # it died between reads
         if self._child is None:
-            self._child = _Child(self, self._model)
+            with self._starting:
+                if self._closed:
+                    raise EOFError("the name model's reader is closed")
+                self._child = _Child(self, self._model)
         return self._child
 
     def _end_child(self) -> None:

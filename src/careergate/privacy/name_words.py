@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice, pairwise, product
+from itertools import pairwise
 
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.known import (
@@ -43,9 +43,6 @@ hold none of them."""
 WORD_BY_WORD_SIZE = 20_000_000
 """Characters of a text times the names looked for in it past which it is read word by
 word: about half a second of the search per name."""
-SPELLINGS_PER_NAME = 32
-"""The most spellings one name's transliterations make (a name of many letters that
-have two spellings would otherwise make thousands)."""
 
 
 def by_word(text: str, full_names: tuple[str, ...]) -> bool:
@@ -68,8 +65,9 @@ def find_names_by_word(
     for index, word in enumerate(words):
         if word.start() < after:
             continue
-        for spelling in tree.starting_at(words, index):
-            start = word.start()
+        for entry in tree.starting_at(words, index):
+            spelling = entry.spelling
+            start = spelling.start_in(words, index)
             end = spelling.end_in(folded, words, index)
             if end is None:
                 continue
@@ -78,13 +76,16 @@ def find_names_by_word(
                     PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1, canonical=spelling.full
                 )
             else:
+                # The part of a name the caller gave stands for that name, whichever other
+                # name of the request shares it ("Jane" of Jane Doe and of Jane Austen).
+                named = next((full for full in any_case if full in entry.exact_for), None)
                 telling = particle_led(folded[start:end])
-                as_given = spelling.exact and spelling.full in any_case
-                as_given = as_given and folded[start:end] not in COMMON_WORDS
+                as_given = named is not None and folded[start:end] not in COMMON_WORDS
                 if text[start].islower() and not (telling or as_given):
                     continue
                 priority = NAME_PART_PRIORITY + telling
-                yield Finding(PiiKind.PERSON, start, end, priority, spelling.part, spelling.full)
+                full = named or spelling.full
+                yield Finding(PiiKind.PERSON, start, end, priority, spelling.part, full)
             after = end
             break
 
@@ -92,10 +93,12 @@ def find_names_by_word(
 @dataclass(frozen=True, slots=True)
 class Spelling:
     """A name's words as a text writes them out, what may stand between each two, and
-    what follows the last ("." of "Hans-H.")."""
+    what stands before the first and after the last ("'" of "'Neill", "." of
+    "Hans-H.")."""
 
     words: tuple[str, ...]
     gaps: tuple[re.Pattern[str], ...]
+    head: str
     tail: str
     part: str | None
     """``GIVEN`` or ``FAMILY`` for a part, ``None`` for the whole name."""
@@ -113,6 +116,10 @@ class Spelling:
                 return None
         start = words[index].start()
         end = words[index + len(self.words) - 1].end()
+        if self.head:
+            if not folded.endswith(self.head, 0, start):
+                return None
+            start -= len(self.head)
         if self.tail:
             if not folded.startswith(self.tail, end):
                 return None
@@ -121,11 +128,22 @@ class Spelling:
             return None
         return end
 
+    def start_in(self, words: list[re.Match[str]], index: int) -> int:
+        return words[index].start() - len(self.head)
+
+
+@dataclass(slots=True)
+class Entry:
+    """A spelling, with the names it writes exactly (most spellings are many names')."""
+
+    spelling: Spelling
+    exact_for: set[str] = field(default_factory=set)
+
 
 @dataclass(slots=True)
 class _Node:
     following: dict[str, _Node] = field(default_factory=dict)
-    ending: list[Spelling] = field(default_factory=list)
+    ending: list[Entry] = field(default_factory=list)
     """The spellings whose last word this is, the whole names first."""
 
 
@@ -136,28 +154,34 @@ class SpellingTree:
 
     def __init__(self, full_names: tuple[str, ...]) -> None:
         self._first: dict[str, _Node] = {}
-        seen: set[tuple[tuple[str, ...], tuple[re.Pattern[str], ...], str, bool]] = set()
+        entries: dict[tuple[object, ...], Entry] = {}
         for full in full_names:
             for spelling in spellings(full):
-                # One of each spelling is enough: "Maria" alone is the same whichever of
-                # the request's Marias it stands for.
-                key = (spelling.words, spelling.gaps, spelling.tail, spelling.part is None)
-                if key in seen:
-                    continue
-                seen.add(key)
-                following = self._first
-                for word in spelling.words:
-                    node = following.setdefault(word, _Node())
-                    following = node.following
-                if spelling.part is None:
-                    node.ending.insert(0, spelling)
-                else:
-                    node.ending.append(spelling)
+                # One entry per spelling: "Maria" alone is looked for once however many
+                # of the request's names it is a part of.
+                whole = spelling.part is None
+                key = (spelling.words, spelling.gaps, spelling.head, spelling.tail, whole)
+                entry = entries.get(key)
+                if entry is None:
+                    entry = entries[key] = Entry(spelling)
+                    self._add(entry)
+                if spelling.exact:
+                    entry.exact_for.add(full)
 
-    def starting_at(self, words: list[re.Match[str]], index: int) -> list[Spelling]:
+    def _add(self, entry: Entry) -> None:
+        following = self._first
+        for word in entry.spelling.words:
+            node = following.setdefault(word, _Node())
+            following = node.following
+        if entry.spelling.part is None:
+            node.ending.insert(0, entry)
+        else:
+            node.ending.append(entry)
+
+    def starting_at(self, words: list[re.Match[str]], index: int) -> list[Entry]:
         """The spellings whose words are those from ``words[index]`` on, the longest
         first."""
-        found: list[list[Spelling]] = []
+        found: list[list[Entry]] = []
         following = self._first
         for at in range(index, len(words)):
             node = following.get(words[at].group())
@@ -165,7 +189,7 @@ class SpellingTree:
                 break
             found.append(node.ending)
             following = node.following
-        return [spelling for ending in reversed(found) for spelling in ending]
+        return [entry for ending in reversed(found) for entry in ending]
 
 
 @lru_cache(maxsize=8)
@@ -196,6 +220,7 @@ def _spelt(
     folded = fold(name)
     words = list(_WORD.finditer(folded))
     gaps = tuple(_gap(folded[a.end() : b.start()]) for a, b in pairwise(words))
+    head = folded[: words[0].start()].lstrip() if words else ""
     tail = folded[words[-1].end() :].rstrip() if words else ""
     options = [
         transliterations(name[w.start() : w.end()]) if transliterated else [w.group()]
@@ -203,9 +228,24 @@ def _spelt(
     ]
     written = tuple(option[0] for option in options)
     return [
-        Spelling(tuple(spelt), gaps, tail, part, full, exact and spelt == written)
-        for spelt in islice(product(*options), SPELLINGS_PER_NAME)
+        Spelling(spelt, gaps, head, tail, part, full, exact and spelt == written)
+        for spelt in _variants(options)
     ]
+
+
+def _variants(options: list[list[str]]) -> list[tuple[str, ...]]:
+    """The words as written; each word in each of its other spellings alone; every word
+    in its n-th spelling at once (a writer keeps one way of writing: "Mueller
+    Schroeder"): not every mix, which a name of many such letters has by the
+    thousand."""
+    written = tuple(option[0] for option in options)
+    found = dict.fromkeys([written])
+    for at, option in enumerate(options):
+        for other in option[1:]:
+            found[(*written[:at], other, *written[at + 1 :])] = None
+    for n in range(1, max(map(len, options), default=1)):
+        found[tuple(option[min(n, len(option) - 1)] for option in options)] = None
+    return list(found)
 
 
 def _initials(given: list[str], family: str, full: str) -> list[Spelling]:
@@ -222,7 +262,7 @@ def _initials(given: list[str], family: str, full: str) -> list[Spelling]:
             words = ("".join(initials),) if joined else initials
             gaps = (*(_AFTER_INITIAL,) * (len(words) - 1), _BEFORE_FAMILY)
             found += [
-                Spelling((*words, *f.words), (*gaps, *f.gaps), f.tail, None, full)
+                Spelling((*words, *f.words), (*gaps, *f.gaps), "", f.tail, None, full)
                 for f in family_spellings
             ]
     return found

@@ -94,8 +94,10 @@ _ESCAPED = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "/": "/", "b"
 
 
 def _unescaped(text: str) -> tuple[str, _Escapes] | None:
-    """``text`` with JSON's escapes read, and where each character of it stands."""
-    if "\\" not in text or _ESCAPE.search(text) is None:
+    """``text`` with JSON's escapes read, and where each character of it stands; none
+    read in a text that does not look like JSON (a Windows path in prose,
+    ``C:\\Users\\nadia\\tomczak``, holds a name, not a line break and a tab)."""
+    if "\\" not in text or _ESCAPE.search(text) is None or _JSON_LIKE.search(text) is None:
         return None
     pieces: list[str] = []
     starts: list[int] = []
@@ -184,5 +186,8 @@ def reading_of(text: str) -> Reading:
     return Reading(_INVISIBLE.sub("", typed), origins, _INVISIBLE.sub(" ", typed), escapes)
 
 
+_JSON_LIKE = re.compile(r'\\"|\\u[0-9a-fA-F]{4}|"\s*:|^\s*[\[{"]')
+"""What JSON text holds and prose seldom does: an escaped quote or character, a key, an
+opening bracket or quote."""
 _ESCAPED_AGAIN = re.compile(r'\\"|\\u[0-9a-fA-F]{4}')
 _VISIBLE = re.compile(f"[^{_INVISIBLE_RANGES}]", re.S)
