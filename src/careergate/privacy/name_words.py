@@ -67,10 +67,10 @@ def find_names_by_word(
             continue
         for entry in tree.starting_at(words, index):
             spelling = entry.spelling
-            start = spelling.start_in(words, index)
-            end = spelling.end_in(folded, words, index)
-            if end is None:
+            span = spelling.span_in(folded, words, index)
+            if span is None:
                 continue
+            start, end = span
             if spelling.part is None:
                 yield Finding(
                     PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1, canonical=spelling.full
@@ -107,10 +107,12 @@ class Spelling:
     """Whether it is the part as the name writes it (not transliterated, no letter left
     out): what counts in lower case for a name the caller gave."""
 
-    def end_in(self, folded: str, words: list[re.Match[str]], index: int) -> int | None:
-        """Where it ends when it starts at ``words[index]`` (its words known to be
-        there), or ``None`` when what stands between them, or around it, does not fit:
-        a word joined to it by a hyphen is a longer name ("Doe-Smith")."""
+    def span_in(
+        self, folded: str, words: list[re.Match[str]], index: int
+    ) -> tuple[int, int] | None:
+        """Where it stands when its words start at ``words[index]`` (they are known to
+        be there), or ``None`` when what stands between them, or around them, does not
+        fit: a word joined to it by a hyphen makes a longer name ("Doe-Smith")."""
         for at, gap in enumerate(self.gaps, start=index):
             if gap.fullmatch(folded, words[at].end(), words[at + 1].start()) is None:
                 return None
@@ -126,10 +128,7 @@ class Spelling:
             end += len(self.tail)
         if (start and folded[start - 1] == "-") or folded[end : end + 1] == "-":
             return None
-        return end
-
-    def start_in(self, words: list[re.Match[str]], index: int) -> int:
-        return words[index].start() - len(self.head)
+        return start, end
 
 
 @dataclass(slots=True)
