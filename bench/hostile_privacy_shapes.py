@@ -49,6 +49,8 @@ UNITS = {
 }
 OPENED = {
     "an address key's value left open": ('address="', "1"),
+    "an address label's line": ("Address: 1", " "),
+    "an address label's words": ("Address: 1", "Ab "),
     "a table's label cells": ("", "| Name | Jane "),
     "tabs after a digit": ("1", "\t"),
     "bars": ("", "| "),

@@ -1149,3 +1149,26 @@ def test_read_word_by_word_a_callers_name_keeps_its_part_and_its_spellings() -> 
         assert ("juergen baerbel mueller", "Jürgen Bärbel Müller") in found
     path = "Saved to C:\\Users\\nadia\\tomczak\\report.docx"
     assert reading_of(path).text == path
+
+
+ADDRESS_AFTER_LABEL = {
+    "Address: 12 Baker Street, London NW1 6XE. I have worked at Acme for ten years.": (
+        "12 Baker Street, London NW1 6XE"
+    ),
+    "Name: Jane Doe Address: Flat 63, James Locks, Lake Brett HD5 3DN Mobile: +44 7700 900": (
+        "Flat 63, James Locks, Lake Brett HD5 3DN"
+    ),
+    "Address: 7 St. John Street, Dublin 2 | Phone: 01 234 5678": "7 St. John Street, Dublin 2",
+    "Address: Periférico Palau 367 Edif. 610 , Depto. 092, 72336-5261 Vieja Nueva Zelandia": (
+        "Periférico Palau 367 Edif. 610 , Depto. 092, 72336-5261 Vieja Nueva Zelandia"
+    ),
+}
+
+
+def test_an_address_after_its_label_ends_where_the_line_goes_on_with_something_else() -> None:
+    """A chat message or a form pasted without line breaks has its address in the middle
+    of a line: it ends at a sentence of prose, the next field's label or a separator (the
+    rest of the message is the request, not personal data), not at the line's end."""
+    for text, address in ADDRESS_AFTER_LABEL.items():
+        spans = {text[f.start : f.end] for f in find_patterns(text) if f.kind is PiiKind.ADDRESS}
+        assert address == max(spans, key=len), (text, spans)

@@ -196,6 +196,37 @@ def _has_digit(match: re.Match[str]) -> bool:
     return any(c.isdigit() for c in match.group("address"))
 
 
+_LONGEST_ADDRESS = 160
+"""No address after a label runs longer (in characters)."""
+_AFTER_ADDRESS = re.compile(
+    r"[.!?][ \t]+(?=(?:I|We|My|Our|Please|Thanks|Thank|The|This|It|Can|Could|Would|Also|If"
+    r"|When|What|How|Why|You|Your|Hi|Hello)\b)"
+    # From a run of spaces' start only: tried from each space of a run, the search would
+    # read the rest of it again each time.
+    r"|(?<![ \t])[ \t]+(?=[^\W\d_][\w.]*(?:[ \t]+[^\W\d_][\w.]*){0,2}[ \t]*[:：][ \t])"
+    r"|(?<![ \t])[ \t]*[|·•]"
+)
+"""Where the value after an address label ends on its line: a sentence that begins as
+prose does ("… NW1 6XE. I have worked …"), the next field's label ("… HD5 3DN Mobile:
+…"), a separator. A chat message or a form pasted without line breaks has its address
+in the middle of a line."""
+
+
+def _address_after_label(match: re.Match[str]) -> tuple[int, int] | None:
+    """The address after its label: up to where the line's next part begins
+    (``_AFTER_ADDRESS``), at most ``_LONGEST_ADDRESS`` characters (to a word's end)."""
+    start, end = match.span("address")
+    text = match.string
+    after = _AFTER_ADDRESS.search(text, start, end)
+    if after is not None:
+        end = after.start()
+    if end - start > _LONGEST_ADDRESS:
+        end = text.rfind(" ", start, start + _LONGEST_ADDRESS + 1)
+    while end > start and text[end - 1] in " \t.,;":
+        end -= 1
+    return (start, end) if end > start else None
+
+
 ADDRESSES: tuple[Pattern, ...] = (
     Pattern(_ADDRESS, re.compile(_ENGLISH_STREET), needs="digit"),
     Pattern(_ADDRESS, re.compile(_UNIT_FIRST_STREET), needs="digit"),
@@ -208,6 +239,7 @@ ADDRESSES: tuple[Pattern, ...] = (
         group="address",
         check=_has_digit,
         needs="digit",
+        span=_address_after_label,
     ),
     Pattern(
         _ADDRESS,
