@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator
 
 from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.known import COMMON_WORDS
 from careergate.privacy.people import NOT_NAME_WORDS
 from careergate.privacy.shape import PATTERN_PRIORITY, Pattern
 
@@ -314,9 +315,23 @@ def near_streets(text: str, findings: list[Finding]) -> Iterator[Finding]:
         window = "\n".join(lines[:3]).split("\n\n")[0]
         for match in _POSTCODE_NEAR.finditer(window):
             digits = sum(c.isdigit() for c in match.group())
-            if digits and not _looks_like_phone(window, match):
+            if (
+                digits
+                and not _looks_like_phone(window, match)
+                and _stands_as_postcode(window, match)
+            ):
                 start = finding.end + match.start()
                 yield Finding(PiiKind.ADDRESS, start, start + len(match.group()), PATTERN_PRIORITY)
+
+
+def _stands_as_postcode(window: str, match: re.Match[str]) -> bool:
+    """Whether a number after a street is not a year or a count that prose leads to
+    ("since 2019", "after 1730"): a postcode of digits alone follows the street, its
+    town or a label, not an everyday word in lower case."""
+    if any(c.isalpha() for c in match.group()):
+        return True  # "SW1A 2AA": its shape says it
+    before = window[: match.start()].rstrip(" \t").rsplit(None, 1)
+    return not (before and before[-1].islower() and before[-1] in COMMON_WORDS)
 
 
 def _looks_like_phone(window: str, match: re.Match[str]) -> bool:
