@@ -331,7 +331,8 @@ def _stands_as_postcode(window: str, match: re.Match[str]) -> bool:
     if any(c.isalpha() for c in match.group()):
         return True  # "SW1A 2AA": its shape says it
     before = window[: match.start()].rstrip(" \t").rsplit(None, 1)
-    return not (before and before[-1].islower() and before[-1] in COMMON_WORDS)
+    word = before[-1].rstrip(",;:") if before else ""
+    return not (word.islower() and word in COMMON_WORDS)
 
 
 def _looks_like_phone(window: str, match: re.Match[str]) -> bool:
@@ -397,6 +398,8 @@ def _postcode_town(piece: str) -> tuple[int, int] | None:
         return None
     group = "code" if match.group("code") is not None else "code2"
     town = match.group("town") or match.group("town2") or ""
+    if all(word.islower() for word in town.split()):
+        return None  # "3000 customers": a town has a capital ("thành phố Hải Phòng")
     year = re.fullmatch(r"(?:19|20)\d{2}", match.group(group))
     if year and all(word.casefold().strip(".") in NOT_NAME_WORDS for word in town.split()):
         return None  # "May 2024", "Sprint 2031"
