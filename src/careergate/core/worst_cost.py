@@ -36,6 +36,11 @@ class WorstCost:
         self.counter = counter
         self.default_output_ceiling = default_output_ceiling
 
+    async def ready(self, route: Route) -> None:
+        """The tokenizer's encodings of the route's models loaded (``TokenCounter.ready``),
+        before ``of`` counts with them."""
+        await self.counter.ready(target.model for tier in route.tiers for target in tier)
+
     def of(
         self,
         spec: EndpointSpec,

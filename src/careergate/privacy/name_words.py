@@ -204,7 +204,7 @@ def spellings(full: str) -> list[Spelling]:
         found += _spelt(full, None, full)
         *given, family = full.split()
         if len(family) >= MIN_NAME_PART:
-            found += _initials(given, family, full)
+            found += _initials_spellings(given, family, full)
     for part, words in name_parts(full):
         found += _spelt(words, part, full)
         for dropped in letter_left_out(words):
@@ -247,7 +247,7 @@ def _variants(options: list[list[str]]) -> list[tuple[str, ...]]:
     return list(found)
 
 
-def _initials(given: list[str], family: str, full: str) -> list[Spelling]:
+def _initials_spellings(given: list[str], family: str, full: str) -> list[Spelling]:
     """The initials of the given names with the family name: each given name's first,
     or those of each of its hyphenated pieces too, apart or joined."""
     family_spellings = _spelt(family, None, full)

@@ -171,16 +171,10 @@ class RateLimiter:
         return found
 
     async def admit(
-        self,
-        principal: Principal,
-        model: str,
-        estimate: Callable[[], int],
-        user: str | None,
-        feature: str | None,
-        *,
-        defer_tokens: bool = False,
+        self, limits: list[Limit], estimate: Callable[[], int], *, defer_tokens: bool = False
     ) -> TokenCharge | None:
-        """Count the request in every window that applies; ``RateLimited`` if one is full.
+        """Count the request in the windows of ``limits`` (``limits_for``: those that apply
+        to it); ``RateLimited`` if one is full.
         ``estimate`` gives the request's tokens (its prompt plus its output ceiling); it is
         called only when a token limit applies. With ``defer_tokens`` the token windows
         are counted only if the request goes upstream (a cache hit uses no tokens, so a
@@ -188,7 +182,7 @@ class RateLimiter:
         (``None``: nothing)."""
         checks: list[_Check] = []
         tokens: int | None = None
-        for limit in self.limits_for(principal, user, feature, model):
+        for limit in limits:
             if limit.rpm:
                 checks.append(_Check(False, self._item("requests", limit.rpm), limit, 1))
             if limit.tpm:

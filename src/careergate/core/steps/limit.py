@@ -29,7 +29,5 @@ class LimitRate:
             ceiling = spec.output_ceiling(body) or 0
             return spec.prompt_tokens(self.counter, model, body) + ceiling
 
-        call.tokens_due = await self.limiter.admit(
-            principal, model, estimate, call.user, call.feature, defer_tokens=True
-        )
+        call.tokens_due = await self.limiter.admit(limits, estimate, defer_tokens=True)
         return None

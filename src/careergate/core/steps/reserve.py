@@ -31,7 +31,7 @@ class ReserveBudget:
         assert route is not None, "the call is routed before its cost is reserved"
         spec, body = call.endpoint, call.body
         uncapped = spec.output_ceiling(body) is None
-        await self.costs.counter.ready(t.model for tier in route.tiers for t in tier)
+        await self.costs.ready(route)
         worst = self.costs.of(spec, body, route, call.model, budgets, call.earlier)
         if uncapped and spec.output_ceiling(body) is not None:
             call.changed()
