@@ -388,3 +388,61 @@ def test_titles_are_compared_both_ways_and_a_trainees_years_are_not_experience(
         posting("qualified", "Qualified Dental Nurse - Full Time"),
     ]
     assert order(nurse, jobs)[0] == "qualified"
+
+
+def test_a_postings_qualifier_allowance_and_a_long_careers_level_do_not_sink_the_right_job(
+    gateway: RunningGateway,
+) -> None:
+    """A carpenter of eleven years, whose titles name no level, is offered the post for
+    an experienced carpenter first: its title's qualifier ("First and Second Fix (New
+    Build)") is no word of the job, its "£500 yearly tool allowance" asks for no years,
+    and that many years suit a mid-level post as well as a senior one. A care worker is
+    not offered carpentry for the letters "car"."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    here = {"city": "Bristol", "countryCode": "GB"}
+    carpenter = {
+        "basics": {"label": "Carpenter and Joiner", "location": here},
+        "work": [
+            {"position": "Site Carpenter", "startDate": "2018-04"},
+            {"position": "Bench Joiner", "startDate": "2014-06", "endDate": "2018-03"},
+            {"position": "Apprentice Joiner", "startDate": "2011-09", "endDate": "2014-05"},
+        ],
+    }
+    carer = {
+        "basics": {"label": "Senior Care Assistant", "location": here},
+        "work": [{"position": "Senior Care Assistant", "startDate": "2017-01"}],
+    }
+
+    def posting(posting_id: str, title: str, experience: str, description: str) -> dict[str, Any]:
+        job = {"title": title, "location": here, "experience": experience}
+        return {"id": posting_id, "job": {**job, "description": description}}
+
+    jobs = [
+        posting(
+            "carpenter",
+            "Carpenter - First and Second Fix (New Build)",
+            "Mid-level",
+            "First and second fix carpentry on new-build homes: joists, roofs, doors, "
+            "staircases. At least three years' experience; a £500 yearly tool allowance.",
+        ),
+        posting(
+            "supervisor",
+            "Carpentry Supervisor",
+            "Senior",
+            "Supervise the carpentry gangs on a housing site; SSSTS essential.",
+        ),
+        posting(
+            "carer",
+            "Home Carer",
+            "Experienced",
+            "Personal care for older people in their homes; we visit clients across Bristol.",
+        ),
+    ]
+
+    def order(resume: dict[str, Any]) -> list[str]:
+        status, report = match(gateway, {"resume": resume, "jobs": jobs})
+        assert status == 200
+        return [m["id"] for m in report["matches"]]
+
+    assert order(carpenter)[0] == "carpenter"
+    assert order(carer)[0] == "carer"

@@ -125,7 +125,7 @@ class FactReader:
         return Facts(
             skills={f.skill.uri: f.skill.label for f in found},
             must=frozenset(must),
-            titles=(_title_words(title),),
+            titles=(_title_words(_posting_title_core(title)),),
             seniority=posting_seniority(segments),
             credentials=frozenset(self.credentials.required(segments)),
             place=place_of(segments, "location"),
@@ -163,11 +163,11 @@ class FactReader:
 def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> float:
     """How alike the posting's title and the closest of the person's titles are: the
     harmonic mean of the share of the posting title's words the person's title has and
-    the share of the person's title's words (before its qualifier) the posting's has,
-    each word weighed (``weights``; a word no posting's title has weighs as the rarest).
-    Both ways, so that "Site Engineer" is not taken for all of "Site Reliability
-    Engineer"; a person's "- Payments Platform Team" is where they did the job, not
-    another job."""
+    the share of the person's title's words the posting's has, each title before its
+    qualifier (``_posting_title_core``), each word weighed (``weights``; a word no
+    posting's title has weighs as the rarest). Both ways, so that "Site Engineer" is not
+    taken for all of "Site Reliability Engineer"; a person's "- Payments Platform Team"
+    is where they did the job, not another job."""
     wanted = posting.titles[0] if posting.titles else frozenset()
     unseen = max(weights.values(), default=1.0)
 
@@ -189,12 +189,29 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
     return best
 
 
+def _posting_title_core(title: str) -> str:
+    """A posting's title before its qualifier ("Carpenter - First and Second Fix (New
+    Build)" is a carpenter's post: its fix and its sites are not words of the job),
+    unless that is an abbreviation the rest spells out ("SRE - Site Reliability
+    Engineer")."""
+    core = _QUALIFIED.split(title, maxsplit=1)[0].strip()
+    return title if core.isupper() else core
+
+
 def _same_word(one: str, other: str) -> bool:
-    """The same word, or forms of one ("carer" and "care", "nurse" and "nursing")."""
+    """The same word, or forms of one ("carer" and "care", "nurse" and "nursing"), not
+    a word that merely begins alike ("care" and "carpenter")."""
     if one == other:
         return True
     short, long = sorted((one, other), key=len)
-    return len(short) >= 4 and long.startswith(short.rstrip("e"))
+    stem = short.rstrip("e")
+    return len(short) >= 4 and long.startswith(stem) and long[len(stem) :] in _ENDINGS
+
+
+_ENDINGS = frozenset(
+    {"e", "s", "r", "er", "ers", "es", "ing", "ion", "ist", "ian", "ant", "ery", "ry", "y"}
+)
+"""What a form of a word adds to its stem ("teach-er", "electric-ian", "account-ant")."""
 
 
 def _title_words(title: str) -> frozenset[str]:

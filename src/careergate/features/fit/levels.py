@@ -38,7 +38,9 @@ _WORDS: tuple[tuple[int, re.Pattern[str]], ...] = tuple(
         (2, r"mid[- ]level|experienced"),
     )
 )
-_YEARS = re.compile(r"(\d+)\s*\+?\s*(?:-\s*\d+\s*)?years?", re.I)
+_YEARS = re.compile(r"\b(\d{1,2})\s*\+?\s*(?:-\s*\d+\s*)?years?\b", re.I)
+"""Years asked for: "3+ years", "2-4 years"; not "a £500 yearly allowance" nor "400
+homes a year"."""
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?")
 
 
@@ -48,6 +50,10 @@ class Seniority:
     """None when the document does not say."""
     years: float
     """Years of experience: asked for (a posting) or worked (a profile)."""
+    also_below: bool = False
+    """A person's level read from their years alone, their titles naming none: one
+    that experienced fits the level below as well (a carpenter of eleven years suits a
+    post for an experienced carpenter)."""
 
 
 def level_in(text: str) -> int | None:
@@ -87,7 +93,7 @@ def profile_seniority(segments: list[Segment], today: date) -> Seniority:
     level = level_in(latest)
     by_years = 1 if years < 2 else 2 if years < 6 else 3
     if level is None or level == 2:
-        level = by_years
+        return Seniority(by_years, years, also_below=by_years == 3)
     return Seniority(level, years)
 
 
@@ -97,6 +103,8 @@ def level_fit(posting: Seniority, profile: Seniority) -> float:
     fit = 1.0
     if posting.level is not None and profile.level is not None:
         gap = posting.level - profile.level
+        if gap == -1 and profile.also_below:
+            gap = 0
         fit = {0: 1.0, 1: 0.6, -1: 0.6}.get(gap, 0.2)
     elif posting.level is None and profile.level is not None and profile.level > 3:
         fit = 0.6
