@@ -269,3 +269,39 @@ def test_without_a_model_a_skill_stated_in_other_words_is_read_as_that_skill(
     assert not {"Order Delivery", "photography", "Italian"} & set(by_label)
     _, listed = extract(gateway, key, {"text": "Retail manager.\nKey skills: e-commerce, payroll"})
     assert "E-Commerce" in labels(listed)
+
+
+def test_without_a_model_what_a_posting_says_of_its_employer_is_no_skill(
+    gateway: RunningGateway,
+) -> None:
+    """An advert's sentences about the employer's business and benefits name no skill
+    the post asks for; those about the post and the reader do, and a language the
+    advert names stays wherever it stands. A name that is also an everyday word counts
+    only as the name is written ("access to a car" is not Microsoft Access, "Sourced"
+    not the Source engine); "SAP" is SAP's ERP."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    key = gateway.create_key()
+    posting = {
+        "title": "Buyer",
+        "description": (
+            "Kaveri Biologics develops and manufactures monoclonal antibodies and vaccines. "
+            "Our central procurement team buys everything from catering to IT and security. "
+            "We are looking for a buyer to manage contracts and supplier relationships. "
+            "English is our working language. We offer health insurance after probation."
+        ),
+        "qualifications": [
+            "Sourced new suppliers in SAP and SAP MM",
+            "Full driving licence and access to a car",
+        ],
+    }
+    _, report = extract(gateway, key, {"job": posting})
+    by_label = {s["label"]: s for s in report["skills"]}
+    assert {"manage contracts", "English"} <= set(by_label)
+    employer = {"Monoclonal Antibodies", "computer technology", "securities", "Probation"}
+    assert not employer & set(by_label)
+    assert not {"Microsoft Access", "Source (digital game creation systems)"} & set(by_label)
+    sap = by_label["SAP Applications"]
+    assert (
+        sap["esco_uri"] == "http://data.europa.eu/esco/skill/bb99af26-71ff-4dca-bde7-1eb1f6194426"
+    )
+    assert "SAP Material Management" in by_label

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
@@ -60,10 +61,31 @@ def _worth_matching(key: tuple[str, ...], label: str, preferred: tuple[str, ...]
     return len(preferred) == 1 and preferred[0][:5] == word[:5]
 
 
+def everyday_words(skills: Iterable[Skill]) -> frozenset[str]:
+    """Words the skills' labels use in lower case: ordinary English, not product names."""
+    words: set[str] = set()
+    for skill in skills:
+        for label in (skill.label, *skill.alt_labels):
+            words.update(w for w in re.findall(r"[A-Za-z]+", label) if w.islower())
+    return frozenset(words)
+
+
+def _exact_case(key: tuple[str, ...], label: str, everyday: frozenset[str]) -> str:
+    """The spelling a one-word label must have in a text to match, "" for any: an
+    acronym ("IT" is not "it") and a name that is also an everyday word ("Access", the
+    database, is not "access to a car"; "Source", the game engine, not "Sourced")."""
+    if len(key) != 1:
+        return ""
+    if label.isupper() or (label[:1].isupper() and key[0] in everyday):
+        return label
+    return ""
+
+
 class Taxonomy:
     def __init__(self, skills: list[Skill]) -> None:
         self.skills = {skill.id: skill for skill in skills}
         self.index = LabelIndex()
+        everyday = everyday_words(skills)
         preferred_keys = [normalise(skill.label) for skill in skills]
         self._by_label = dict(zip(preferred_keys, skills, strict=True))
         """Every preferred label, matched or not ("English" is a skill, though too common a
@@ -77,8 +99,7 @@ class Taxonomy:
                     key = normalise(label)
                     if not key or not _worth_matching(key, label, preferred):
                         continue
-                    exact = label if len(key) == 1 and label.isupper() else ""
-                    self.index.add(key, skill, label, exact)  # "IT" is not "it"
+                    self.index.add(key, skill, label, _exact_case(key, label, everyday))
 
     @classmethod
     @cache

@@ -25,7 +25,7 @@ from functools import cache
 from importlib import resources
 
 from careergate.features.extraction.labels import LabelIndex, Skill, normalise
-from careergate.features.taxonomy import Taxonomy
+from careergate.features.taxonomy import Taxonomy, everyday_words
 
 LIGHTCAST_SKILL = "https://lightcast.io/open-skills/skills/"
 TECHNOLOGY = frozenset({"Information Technology", "Analysis"})
@@ -73,7 +73,7 @@ class Row:
 def prepare(raw: list[tuple[str, str, str]], esco: Taxonomy) -> list[Row]:
     """The rules above applied to Lightcast's (id, name, category) rows: run by
     ``scripts/build_lightcast.py``, so that loading is only reading."""
-    everyday = _everyday_words(esco)
+    everyday = everyday_words(esco.skills.values())
     rows = []
     for skill_id, name, category in raw:
         bare = _QUALIFIER.sub("", name).strip()
@@ -145,12 +145,3 @@ def _british(name: str) -> str:
 
 def _telling(bare: str, word: str, everyday: frozenset[str]) -> bool:
     return bool(_PRODUCT_LIKE.search(bare)) or (len(word) > 3 and word not in everyday)
-
-
-def _everyday_words(esco: Taxonomy) -> frozenset[str]:
-    """Words ESCO's labels use in lower case: ordinary English, not product names."""
-    words: set[str] = set()
-    for skill in esco.skills.values():
-        for label in (skill.label, *skill.alt_labels):
-            words.update(w for w in re.findall(r"[A-Za-z]+", label) if w.islower())
-    return frozenset(words)
