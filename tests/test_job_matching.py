@@ -446,3 +446,41 @@ def test_a_postings_qualifier_allowance_and_a_long_careers_level_do_not_sink_the
 
     assert order(carpenter)[0] == "carpenter"
     assert order(carer)[0] == "carer"
+
+
+def test_titles_that_share_only_a_rank_are_not_the_same_job(gateway: RunningGateway) -> None:
+    """A Project Officer running grant programmes is offered the grants post before the
+    payroll one: "Officer" heads titles in every line of work."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    here = {"city": "Leeds", "countryCode": "GB"}
+    person = {
+        "basics": {
+            "label": "Project Officer",
+            "location": here,
+            "summary": "I run community grant programmes: funding applications, grant "
+            "agreements and monitoring reports for local charities.",
+        },
+        "work": [{"position": "Project Officer", "startDate": "2019-01"}],
+    }
+    jobs = [
+        {
+            "id": "payroll",
+            "job": {
+                "title": "Payroll Officer",
+                "location": here,
+                "description": "Run the monthly payroll for 900 staff in Sage; PAYE, "
+                "pensions and year end.",
+            },
+        },
+        {
+            "id": "grants",
+            "job": {
+                "title": "Grants Coordinator",
+                "location": here,
+                "description": "Coordinate the foundation's grant programme for local charities.",
+            },
+        },
+    ]
+    status, report = match(gateway, {"resume": person, "jobs": jobs})
+    assert status == 200
+    assert [m["id"] for m in report["matches"]] == ["grants", "payroll"]

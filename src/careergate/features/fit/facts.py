@@ -182,11 +182,23 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
         own = sum(map(weight, core))
         if not own:
             continue
-        covered = sum(weight(w) for w in wanted if any(_same_word(w, o) for o in title)) / total
+        shared = {w for w in wanted if any(_same_word(w, o) for o in title)}
+        covered = sum(map(weight, shared)) / total
         shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in wanted)) / own
         if covered and shown:
-            best = max(best, 2 * covered * shown / (covered + shown))
+            fit = 2 * covered * shown / (covered + shown)
+            best = max(best, fit * GENERIC_ONLY if shared <= _GENERIC_HEADS else fit)
     return best
+
+
+GENERIC_ONLY = 0.3
+"""What a title fit counts for when the titles share only a word that heads titles in
+every line of work: a Project Officer and a Payroll Officer share a rank, not a job."""
+_GENERIC_HEADS = frozenset(
+    """officer executive manager assistant specialist associate coordinator consultant
+    advisor adviser administrator technician worker operative representative agent
+    lead head director supervisor clerk partner""".split()  # noqa: SIM905 - a word list
+)
 
 
 def _posting_title_core(title: str) -> str:
