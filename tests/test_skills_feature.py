@@ -278,7 +278,8 @@ def test_without_a_model_what_a_posting_says_of_its_employer_is_no_skill(
     the post asks for; those about the post and the reader do, and a language the
     advert names stays wherever it stands. A name that is also an everyday word counts
     only as the name is written ("access to a car" is not Microsoft Access, "Sourced"
-    not the Source engine); "SAP" is SAP's ERP."""
+    not the Source engine); "SAP" is SAP's ERP; words that are two skills' names count
+    as one."""
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     key = gateway.create_key()
     posting = {
@@ -292,6 +293,7 @@ def test_without_a_model_what_a_posting_says_of_its_employer_is_no_skill(
         "qualifications": [
             "Sourced new suppliers in SAP and SAP MM",
             "Full driving licence and access to a car",
+            "Experience of stock rotation",
         ],
     }
     _, report = extract(gateway, key, {"job": posting})
@@ -305,3 +307,6 @@ def test_without_a_model_what_a_posting_says_of_its_employer_is_no_skill(
         sap["esco_uri"] == "http://data.europa.eu/esco/skill/bb99af26-71ff-4dca-bde7-1eb1f6194426"
     )
     assert "SAP Material Management" in by_label
+    # One skill per place: ESCO's where a statement of it and Lightcast's label coincide.
+    assert "carry out stock rotation" in by_label
+    assert "Stock Rotation" not in by_label

@@ -15,7 +15,7 @@ from functools import cache
 from careergate.features.documents import Segment
 from careergate.features.extraction.aliases import Aliases, load_aliases
 from careergate.features.extraction.blurbs import POSTING_DESCRIPTION, employer_sentences
-from careergate.features.extraction.labels import Found, Skill, normalise
+from careergate.features.extraction.labels import ESCO_SKILL, Found, Skill, normalise
 from careergate.features.extraction.lightcast import Lightcast
 from careergate.features.extraction.phrasing import Phrasings
 from careergate.features.taxonomy import Taxonomy
@@ -70,6 +70,7 @@ class SkillFinder:
         kept = self._without_the_employers(kept, segments)
         stated = self._without_the_employers(self.phrasings.find(segments), segments)
         stated = [f for f in stated if not any(_holds(label, f) for label in kept)]
+        kept, stated = _one_skill_per_place(kept, stated)
         kept = [f for f in kept if not _a_word_of_a_statement(f, stated)]
         seen = {(f.skill.uri, f.field) for f in kept}
         for found in stated:
@@ -112,6 +113,25 @@ def _without_overlaps(ranked: list[tuple[int, Found]], order: dict[str, int]) ->
         spans.append((found.start, found.end))
         kept.append(found)
     return kept
+
+
+def _one_skill_per_place(
+    labels: list[Found], statements: list[Found]
+) -> tuple[list[Found], list[Found]]:
+    """Where a label and a statement in other words are the same words ("IV therapy":
+    Lightcast's Intravenous Therapy, and ESCO's intravenous infusion), one skill: ESCO's
+    if either is, else the label's. A reader counts one skill there, not two."""
+    at = {(f.field, f.start, f.end): f for f in labels}
+    dropped: set[int] = set()
+    kept_statements = []
+    for statement in statements:
+        label = at.get((statement.field, statement.start, statement.end))
+        if label is None:
+            kept_statements.append(statement)
+        elif statement.skill.namespace == ESCO_SKILL and label.skill.namespace != ESCO_SKILL:
+            dropped.add(id(label))
+            kept_statements.append(statement)
+    return [f for f in labels if id(f) not in dropped], kept_statements
 
 
 def _holds(outer: Found, inner: Found) -> bool:
