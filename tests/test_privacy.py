@@ -743,6 +743,16 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("DATE_OF_BIRTH", "August 20, 1977"),
         ("PHONE", "08645218584"),
     },
+    # A table copied from a PDF runs on past its page's footer.
+    "Emp name\tDOB\tMobile\nRangi Parata\t1981-02-03\t07700900126\n\nPage 1 of 2\n\n"
+    "Siosaia Taufa\t1979-05-06\t07700900127": {
+        ("PERSON", "Rangi Parata"),
+        ("DATE_OF_BIRTH", "1981-02-03"),
+        ("PHONE", "07700900126"),
+        ("PERSON", "Siosaia Taufa"),
+        ("DATE_OF_BIRTH", "1979-05-06"),
+        ("PHONE", "07700900127"),
+    },
     # Honorifics and signatures of other languages.
     "Si certifica di aver visitato il/la Sig./Sig.ra LUCA BIANCHI, nato/a a Roma.": {
         ("PERSON", "LUCA BIANCHI")

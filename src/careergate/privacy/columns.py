@@ -63,10 +63,15 @@ _CELL = {
 """A cell of each separator's tables (quoted, in a CSV export)."""
 _MIN_CELLS = 3
 _RULE = re.compile(r":?-{3,}:?")
+_GAP = 3
+"""Lines of another form a table's rows run on past: a page's footer and the blank
+lines around it in an export copied from a PDF ("Page 2 of 2")."""
 
 
 def labelled_columns(text: str) -> Iterator[Finding]:
-    """The cells under a table's columns of personal data, in every table of ``text``."""
+    """The cells under a table's columns of personal data, in every table of ``text``;
+    its rows run on past up to ``_GAP`` lines of another form, not past another
+    table's header."""
     lines = list(_lines(text))
     index = 0
     while index < len(lines):
@@ -76,17 +81,28 @@ def labelled_columns(text: str) -> Iterator[Finding]:
         index += 1
         if kinds is None or separator is None:
             continue
+        odd = 0
         while index < len(lines):
             row_start, row = lines[index]
             cells = _cells(row, separator)
             if len(cells) != len(kinds):
-                break
+                if odd == _GAP or _opens_a_table(row):
+                    break
+                odd += 1
+                index += 1
+                continue
+            odd = 0
             index += 1
             if all(_RULE.fullmatch(row[a:b]) for a, b in cells):
                 continue  # a Markdown table's rule under its header
             yield from _row_findings(
                 text, kinds, [(row_start + a, row_start + b) for a, b in cells]
             )
+
+
+def _opens_a_table(line: str) -> bool:
+    separator = _separator(line)
+    return separator is not None and _header_kinds(line, separator) is not None
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
