@@ -743,16 +743,6 @@ FOUND_BY_PLACE: dict[str, set[tuple[str, str]]] = {
         ("DATE_OF_BIRTH", "August 20, 1977"),
         ("PHONE", "08645218584"),
     },
-    # A table copied from a PDF runs on past its page's footer.
-    "Emp name\tDOB\tMobile\nRangi Parata\t1981-02-03\t07700900126\n\nPage 1 of 2\n\n"
-    "Siosaia Taufa\t1979-05-06\t07700900127": {
-        ("PERSON", "Rangi Parata"),
-        ("DATE_OF_BIRTH", "1981-02-03"),
-        ("PHONE", "07700900126"),
-        ("PERSON", "Siosaia Taufa"),
-        ("DATE_OF_BIRTH", "1979-05-06"),
-        ("PHONE", "07700900127"),
-    },
     # Honorifics and signatures of other languages.
     "Si certifica di aver visitato il/la Sig./Sig.ra LUCA BIANCHI, nato/a a Roma.": {
         ("PERSON", "LUCA BIANCHI")
@@ -1201,3 +1191,21 @@ def test_a_year_or_a_time_that_prose_leads_to_after_an_address_is_no_postcode() 
         assert not any(number in found for number in ("2019", "1730")), (text, found)
         assert not any("years" in value for value in found), (text, found)
         assert postcode is None or postcode in found, (text, found)
+
+
+def test_a_pasted_tables_rows_are_read_past_a_page_footer_and_without_their_empty_cells() -> None:
+    """A table copied from a PDF runs on past its page's footer, and an export leaves a
+    row's empty last cells out: the rows after either are still a table's, read by
+    their columns without the name model."""
+    texts = [
+        "Emp name\tDOB\tMobile\nRangi Parata\t1981-02-03\t07700900126\n\nPage 1 of 2\n\n"
+        "Bolormaa Batbayar\t1979-05-06\t07700900127",
+        "Name,Email,Phone,Notes\nMele Fifita,mf@example.org,07700900128,called back\n"
+        "Siosaia Taufa,st@example.org,07700900129",
+    ]
+    found = asyncio.run(PiiDetector().detect(texts, Subject()))
+    people = [
+        {text[f.start : f.end] for f in each if f.kind.value == "PERSON"}
+        for text, each in zip(texts, found, strict=True)
+    ]
+    assert people == [{"Rangi Parata", "Bolormaa Batbayar"}, {"Mele Fifita", "Siosaia Taufa"}]

@@ -85,7 +85,7 @@ def labelled_columns(text: str) -> Iterator[Finding]:
         while index < len(lines):
             row_start, row = lines[index]
             cells = _cells(row, separator)
-            if len(cells) != len(kinds):
+            if not 2 <= len(cells) <= len(kinds):
                 if odd == _GAP or _opens_a_table(row):
                     break
                 odd += 1
@@ -95,8 +95,8 @@ def labelled_columns(text: str) -> Iterator[Finding]:
             index += 1
             if all(_RULE.fullmatch(row[a:b]) for a, b in cells):
                 continue  # a Markdown table's rule under its header
-            yield from _row_findings(
-                text, kinds, [(row_start + a, row_start + b) for a, b in cells]
+            yield from _row_findings(  # an export leaves a row's empty last cells out
+                text, kinds[: len(cells)], [(row_start + a, row_start + b) for a, b in cells]
             )
 
 
