@@ -911,19 +911,17 @@ def test_the_environment_overrides_the_configured_default_mode(tmp_path: Path) -
 def test_a_named_person_is_found_as_written_without_their_letters_accents_or_case() -> None:
     """A person the caller named is found in the spellings people write them in: without
     the letters a keyboard lacks, in capitals, with a letter left out, by a family name
-    with its particles or of two letters, in a script without capitals, as a system
-    keeping only ASCII writes them (a letter with a stroke dropped)."""
+    with its particles or of two letters, in a script without capitals."""
     names = ["Łukasz Øvrebø", "Đorđe Šantić", "Lois van de Ven", "Lê Quang", "田中 あすか"]
-    subject = Subject.of(SubjectSpec(names=[*names, "Minh Đặng"]))
+    subject = Subject.of(SubjectSpec(names=names))
     text = (
         "LUKASZ OVREBO met Lukasz and Mr Ovrebo; Dorde Santic thanked Đorđe and Santc. "
-        "Feedback on van de Ven's and Le's interviews; あすか has 11 years in Spark. "
-        "An export that keeps only ASCII: ang's and ukasz's files, no iron ore, no gang."
+        "Feedback on van de Ven's and Le's interviews; あすか has 11 years in Spark."
     )
     findings = asyncio.run(PiiDetector().detect([text], subject))[0]
     found = sorted(text[f.start : f.end] for f in findings)
     expected = ["LUKASZ OVREBO", "Lukasz", "Ovrebo", "Dorde Santic", "Đorđe", "Santc"]
-    assert found == sorted([*expected, "van de Ven", "Le", "あすか", "ang", "ukasz"])
+    assert found == sorted([*expected, "van de Ven", "Le", "あすか"])
 
 
 def test_a_named_person_is_found_in_the_other_spellings_of_their_letters() -> None:

@@ -108,7 +108,7 @@ _SPELT_AS: dict[str, tuple[str, ...]] = {
     "ä": ("a", "ae"),
     "ae": ("a", "ae", "æ"),
     "ö": ("o", "oe"),
-    "ø": ("o", "oe", ""),
+    "ø": ("o", "oe"),
     "oe": ("o", "oe"),
     "ü": ("u", "ue"),
     "ue": ("u", "ue"),
@@ -135,44 +135,16 @@ _TRANSLITERABLE = re.compile(
 def _letters_regex(word: str) -> str:
     """A word's letters as they stand in folded text, those with another spelling in
     either; in a word of fewer than five letters only ``ß`` and ``ss``, which add no
-    shorter word ("Doe" is not "Do", nor "Haas" "Has"), and the letters a system
-    writing ASCII only drops (``_DROPPED``). (Not lower-cased first: ``İ`` lower-cased
-    is two characters, and ``fold`` keeps the length.)"""
-    plain = _plain_regex if _droppable(word) else _escaped_fold
+    shorter word ("Doe" is not "Do", nor "Haas" "Has"). (Not lower-cased first: ``İ``
+    lower-cased is two characters, and ``fold`` keeps the length.)"""
     if len(word) < _TRANSLITERATED_LENGTH:
-        return _SHARP_S.sub(_TRANSLITERATED["ss"], plain(word))
+        return _SHARP_S.sub(_TRANSLITERATED["ss"], re.escape(fold(word)))
     out, at = [], 0
     for match in _TRANSLITERABLE.finditer(word):
-        out.append(plain(word[at : match.start()]))
+        out.append(re.escape(fold(word[at : match.start()])))
         out.append(_TRANSLITERATED[match.group().lower()])
         at = match.end()
-    return "".join([*out, plain(word[at:])])
-
-
-_DROPPED = frozenset("łđø")
-"""Letters with a stroke that have no decomposition, which a system keeping only ASCII
-(Unicode's decomposition, then every character outside ASCII dropped) leaves out:
-``Đặng`` as ``ang``, ``Łukasz`` as ``ukasz`` (``ø`` in a word of five letters or more
-by its empty spelling in ``_SPELT_AS``)."""
-
-
-def _droppable(word: str) -> bool:
-    """Whether ``word`` holds one letter of ``_DROPPED`` and keeps ``MIN_NAME_PART``
-    letters without it (``Đorđe`` would be ``ore``)."""
-    dropped = sum(1 for char in word if char.lower() in _DROPPED)
-    return dropped == 1 and len(word) - dropped >= MIN_NAME_PART
-
-
-def _escaped_fold(text: str) -> str:
-    return re.escape(fold(text))
-
-
-def _plain_regex(text: str) -> str:
-    """``text`` folded, its letters of ``_DROPPED`` there or not."""
-    return "".join(
-        f"(?:{re.escape(fold(char))})?" if char.lower() in _DROPPED else re.escape(fold(char))
-        for char in text
-    )
+    return "".join([*out, re.escape(fold(word[at:]))])
 
 
 def transliterations(word: str) -> list[str]:
@@ -186,11 +158,7 @@ def transliterations(word: str) -> list[str]:
         pieces.append(list(dict.fromkeys([fold(match.group()), *_SPELT_AS[match.group().lower()]])))
         at = match.end()
     pieces.append([fold(word[at:])])
-    spelt = ["".join(letters) for letters in islice(product(*pieces), 8)]
-    ascii_spelt = ascii_only(word)
-    if ascii_spelt is None or ascii_spelt in spelt:
-        return spelt
-    return [*spelt[:7], ascii_spelt]
+    return ["".join(spelt) for spelt in islice(product(*pieces), 8)]
 
 
 def _initials(word: str) -> str:
@@ -324,21 +292,9 @@ COMMON_WORDS = word_list("common_words.txt")
 
 
 def _as_written(found: str, part: str) -> bool:
-    """Whether ``found`` (folded) is ``part`` as the name writes it, or as a system
-    keeping only ASCII does (``ascii_only``), and no everyday word: not a spelling with
-    a letter left out ("aria" of "Maria")."""
-    words = found.split()
-    written = [fold(w) for w in part.split()]
-    ascii_written = [ascii_only(w) or fold(w) for w in part.split()]
-    return words in (written, ascii_written) and found not in COMMON_WORDS
-
-
-def ascii_only(word: str) -> str | None:
-    """``word`` folded without its letters of ``_DROPPED``, as a system keeping only
-    ASCII writes it, if it has such letters and keeps ``MIN_NAME_PART`` without them."""
-    if not _droppable(word):
-        return None
-    return fold("".join(char for char in word if char.lower() not in _DROPPED))
+    """Whether ``found`` (folded) is ``part`` as the name writes it, and no everyday
+    word: not a spelling with a letter left out ("aria" of "Maria")."""
+    return " ".join(found.split()) == " ".join(fold(part).split()) and found not in COMMON_WORDS
 
 
 def particle_led(found: str) -> bool:

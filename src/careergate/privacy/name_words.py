@@ -29,7 +29,6 @@ from careergate.privacy.known import (
     COMMON_WORDS,
     MIN_NAME_PART,
     NAME_PART_PRIORITY,
-    ascii_only,
     fold,
     letter_left_out,
     name_parts,
@@ -227,10 +226,8 @@ def _spelt(
         for w in words
     ]
     written = tuple(option[0] for option in options)
-    # A system keeping only ASCII writes the name so too ("Đặng" as "ang").
-    ascii_written = tuple(ascii_only(name[w.start() : w.end()]) or w.group() for w in words)
     return [
-        Spelling(spelt, gaps, head, tail, part, full, exact and spelt in (written, ascii_written))
+        Spelling(spelt, gaps, head, tail, part, full, exact and spelt == written)
         for spelt in _variants(options)
     ]
 
