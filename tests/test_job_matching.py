@@ -484,3 +484,36 @@ def test_titles_that_share_only_a_rank_are_not_the_same_job(gateway: RunningGate
     status, report = match(gateway, {"resume": person, "jobs": jobs})
     assert status == 200
     assert [m["id"] for m in report["matches"]] == ["grants", "payroll"]
+
+
+def test_a_posting_titles_job_is_read_past_its_town_mode_and_level_marks(
+    gateway: RunningGateway,
+) -> None:
+    """The part of a posting's title that names the job is compared, wherever it stands
+    ("Remote - Data Engineer", "London | Data Engineer" for a London post, "(Senior)
+    Data Engineer (m/w/d)"); a short form is its word ("Finance" and "Financial"); the
+    same generic title is the same job; pupils "aged 11-16 years old" ask for no years."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    london = {"city": "London", "countryCode": "GB"}
+
+    def fits(label: str, titles: list[str], description: str = "") -> dict[str, Any]:
+        person = {
+            "basics": {"label": label, "location": london},
+            "work": [{"position": label, "startDate": "2021-01"}],
+        }
+        jobs = [
+            {"id": t, "job": {"title": t, "location": london, "description": description or t}}
+            for t in titles
+        ]
+        status, report = match(gateway, {"resume": person, "jobs": jobs})
+        assert status == 200
+        return {m["id"]: m for m in report["matches"]}
+
+    titles = ["Remote - Data Engineer", "London | Data Engineer", "(Senior) Data Engineer (m/w/d)"]
+    assert all(m["title"] == 1.0 for m in fits("Data Engineer", titles).values())
+    assert fits("Financial Analyst", ["Finance Analyst"])["Finance Analyst"]["title"] == 1.0
+    assert fits("Consultant", ["Consultant"])["Consultant"]["title"] == 1.0
+    teaching = fits(
+        "Teaching Assistant", ["Teaching Assistant"], "Support pupils aged 11-16 years old."
+    )
+    assert teaching["Teaching Assistant"]["fit"]["seniority"] == 1.0

@@ -122,13 +122,14 @@ class FactReader:
             if f.field.startswith("qualifications") or _MUST.search(text.get(f.field, ""))
         }
         title = next((s.text for s in segments if s.field == "title"), "")
+        place = place_of(segments, "location")
         return Facts(
             skills={f.skill.uri: f.skill.label for f in found},
             must=frozenset(must),
-            titles=(_title_words(_posting_title_core(title)),),
+            titles=(_posting_title_words(title, place),),
             seniority=posting_seniority(segments),
             credentials=frozenset(self.credentials.required(segments)),
-            place=place_of(segments, "location"),
+            place=place,
             strict_rights=insists_on_rights(segments),
             required_languages=_required_languages(
                 [f for f in found if self._is_language(f.skill.uri)], text
@@ -163,11 +164,12 @@ class FactReader:
 def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> float:
     """How alike the posting's title and the closest of the person's titles are: the
     harmonic mean of the share of the posting title's words the person's title has and
-    the share of the person's title's words the posting's has, each title before its
-    qualifier (``_posting_title_core``), each word weighed (``weights``; a word no
-    posting's title has weighs as the rarest). Both ways, so that "Site Engineer" is not
-    taken for all of "Site Reliability Engineer"; a person's "- Payments Platform Team"
-    is where they did the job, not another job."""
+    the share of the person's title's words (before its qualifier) the posting's has,
+    the posting's title read for the job it names (``_posting_title_words``), each word
+    weighed (``weights``; a word no posting's title has weighs as the rarest). Both
+    ways, so that "Site Engineer" is not taken for all of "Site Reliability Engineer";
+    a person's "- Payments Platform Team" is where they did the job, not another job.
+    Titles that share only a generic head ("Officer") count for ``GENERIC_ONLY``."""
     wanted = posting.titles[0] if posting.titles else frozenset()
     unseen = max(weights.values(), default=1.0)
 
@@ -187,7 +189,8 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
         shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in wanted)) / own
         if covered and shown:
             fit = 2 * covered * shown / (covered + shown)
-            best = max(best, fit * GENERIC_ONLY if shared <= _GENERIC_HEADS else fit)
+            generic = shared <= _GENERIC_HEADS and fit < 1.0  # "Consultant" is "Consultant"
+            best = max(best, fit * GENERIC_ONLY if generic else fit)
     return best
 
 
@@ -201,13 +204,30 @@ _GENERIC_HEADS = frozenset(
 )
 
 
-def _posting_title_core(title: str) -> str:
-    """A posting's title before its qualifier ("Carpenter - First and Second Fix (New
-    Build)" is a carpenter's post: its fix and its sites are not words of the job),
-    unless that is an abbreviation the rest spells out ("SRE - Site Reliability
-    Engineer")."""
-    core = _QUALIFIED.split(title, maxsplit=1)[0].strip()
-    return title if core.isupper() else core
+def _posting_title_words(title: str, place: Place | None) -> frozenset[str]:
+    """The words of a posting's title that name the job: the first of its parts (split
+    at a dash or bar between spaces, or a bracket) that holds words of a title and is
+    not the job's town ("Carpenter - First and Second Fix (New Build)", "Remote - Data
+    Engineer", "London | Nurse", "(Senior) Data Engineer (m/w/d)"); the whole title
+    where it opens with an abbreviation the rest spells out ("SRE - Site Reliability
+    Engineer") or no part names the job."""
+    parts = [part.strip(" )") for part in _POSTING_QUALIFIED.split(title)]
+    if parts and parts[0].isupper():
+        return _title_words(title)
+    town = place.city.casefold() if place else ""
+    for part in parts:
+        if part.casefold() != town and any(map(_names_the_job, normalise(part))):
+            return _title_words(part)
+    return _title_words(title)
+
+
+_POSTING_QUALIFIED = re.compile(r"\s[-–—|]\s|\(")
+"""Where a posting title's parts meet (a comma may be inside the job's name: "Health,
+Safety and Environment Manager")."""
+
+
+def _names_the_job(word: str) -> bool:
+    return not word.isdigit() and word not in _NOT_TITLE and level_in(word) is None
 
 
 def _same_word(one: str, other: str) -> bool:
@@ -221,16 +241,19 @@ def _same_word(one: str, other: str) -> bool:
 
 
 _ENDINGS = frozenset(
-    {"e", "s", "r", "er", "ers", "es", "ing", "ion", "ist", "ian", "ant", "ery", "ry", "y"}
+    """e s r er ers es ing ion ist ian ant ery ry y al ial ment ive ician nician istrator
+    therapist therapy""".split()  # noqa: SIM905 - a word list reads better as text
 )
-"""What a form of a word adds to its stem ("teach-er", "electric-ian", "account-ant")."""
+"""What a form of a word, or the word a short one stands for, adds to its stem
+("teach-er", "electric-ian", "financ-ial", "admin-istrator", "tech-nician",
+"physio-therapist")."""
 
 
 def _title_words(title: str) -> frozenset[str]:
     """A title's words without level words, numbers and noise, crudely stemmed; a title
     made of nothing else ("Porter", "Supervisor") keeps its words."""
     every = [w for w in normalise(title) if not w.isdigit()]
-    kept = [w for w in every if w not in _NOT_TITLE and level_in(w) is None] or every
+    kept = [w for w in every if _names_the_job(w)] or every
     return frozenset(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in kept)
 
 

@@ -38,9 +38,14 @@ _WORDS: tuple[tuple[int, re.Pattern[str]], ...] = tuple(
         (2, r"mid[- ]level|experienced"),
     )
 )
-_YEARS = re.compile(r"\b(\d{1,2})\s*\+?\s*(?:-\s*\d+\s*)?years?\b", re.I)
-"""Years asked for: "3+ years", "2-4 years"; not "a £500 yearly allowance" nor "400
-homes a year"."""
+_YEARS = re.compile(
+    r"\b(\d{1,2})\s*\+?\s*(?:[-–]\s*\d+\s*)?(?:years?|yrs?)\b"
+    r"(?![\s-]*(?:old|in business|fixed|contract))",
+    re.I,
+)
+"""Years asked for: "3+ years", "2-4 years", "2–3 yrs"; not "a £500 yearly tool
+allowance" (read as 500 years before), pupils "aged 11-16 years old", a firm's "25
+years in business" nor "a 2 year fixed-term contract"."""
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?")
 
 
@@ -51,9 +56,10 @@ class Seniority:
     years: float
     """Years of experience: asked for (a posting) or worked (a profile)."""
     also_below: bool = False
-    """A person's level read from their years alone, their titles naming none: one
-    that experienced fits the level below as well (a carpenter of eleven years suits a
-    post for an experienced carpenter)."""
+    """A person's level read from their years alone, their latest title naming none or
+    only an experienced one: that many years fit the level below as well (a carpenter
+    of eleven years suits a post for an experienced carpenter). A title that says
+    "Senior" says where the person stands, and keeps the one-step gap."""
 
 
 def level_in(text: str) -> int | None:
