@@ -286,8 +286,9 @@ def test_without_a_model_what_a_posting_says_of_its_employer_is_no_skill(
         "title": "Buyer",
         "description": (
             "Kaveri Biologics develops and manufactures monoclonal antibodies and vaccines. "
-            "Our central procurement team buys everything from catering to IT and security. "
+            "Kaveri Sourcing buys everything from catering to IT and security for the group. "
             "We are looking for a buyer to manage contracts and supplier relationships. "
+            "Our buyers work in SAP Ariba every day.\nExcel is essential\n"
             "English is our working language. We offer health insurance after probation."
         ),
         "qualifications": [
@@ -298,7 +299,7 @@ def test_without_a_model_what_a_posting_says_of_its_employer_is_no_skill(
     }
     _, report = extract(gateway, key, {"job": posting})
     by_label = {s["label"]: s for s in report["skills"]}
-    assert {"manage contracts", "English"} <= set(by_label)
+    assert {"manage contracts", "English", "SAP Ariba", "Microsoft Excel"} <= set(by_label)
     employer = {"Monoclonal Antibodies", "computer technology", "securities", "Probation"}
     assert not employer & set(by_label)
     assert not {"Microsoft Access", "Source (digital game creation systems)"} & set(by_label)
@@ -307,6 +308,10 @@ def test_without_a_model_what_a_posting_says_of_its_employer_is_no_skill(
         sap["esco_uri"] == "http://data.europa.eu/esco/skill/bb99af26-71ff-4dca-bde7-1eb1f6194426"
     )
     assert "SAP Material Management" in by_label
+    _, names = extract(gateway, key, {"text": "Skills: android apps, unity games, ms access"})
+    assert {"Android (mobile operating systems)", "Unity (digital game creation systems)"} <= set(
+        labels(names)
+    )
     # One skill per place: ESCO's where a statement of it and Lightcast's label coincide.
     assert "carry out stock rotation" in by_label
     assert "Stock Rotation" not in by_label

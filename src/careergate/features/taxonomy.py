@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -61,13 +62,19 @@ def _worth_matching(key: tuple[str, ...], label: str, preferred: tuple[str, ...]
     return len(preferred) == 1 and preferred[0][:5] == word[:5]
 
 
-def everyday_words(skills: Iterable[Skill]) -> frozenset[str]:
-    """Words the skills' labels use in lower case: ordinary English, not product names."""
-    words: set[str] = set()
+def everyday_words(skills: Iterable[Skill], uses: int = 1) -> frozenset[str]:
+    """Words the skills' labels use in lower case (in ``uses`` labels at least):
+    ordinary English, not product names."""
+    counts: Counter[str] = Counter()
     for skill in skills:
         for label in (skill.label, *skill.alt_labels):
-            words.update(w for w in re.findall(r"[A-Za-z]+", label) if w.islower())
-    return frozenset(words)
+            counts.update({w for w in re.findall(r"[A-Za-z]+", label) if w.islower()})
+    return frozenset(word for word, count in counts.items() if count >= uses)
+
+
+_EVERYDAY_USES = 10
+"""Labels that use a word in lower case for it to be an everyday word beside a name
+("access" in 113, "source" in 37; "android" and "unity" in one each)."""
 
 
 def _exact_case(key: tuple[str, ...], label: str, everyday: frozenset[str]) -> str:
@@ -85,7 +92,7 @@ class Taxonomy:
     def __init__(self, skills: list[Skill]) -> None:
         self.skills = {skill.id: skill for skill in skills}
         self.index = LabelIndex()
-        everyday = everyday_words(skills)
+        everyday = everyday_words(skills, _EVERYDAY_USES)
         preferred_keys = [normalise(skill.label) for skill in skills]
         self._by_label = dict(zip(preferred_keys, skills, strict=True))
         """Every preferred label, matched or not ("English" is a skill, though too common a

@@ -1,17 +1,17 @@
 """The sentences of a posting's description that speak of the employer, not the job.
 
 Real adverts open with the company ("Kaveri Biologics develops and manufactures
-monoclonal antibodies…", "Our central procurement team buys everything from cleaning to
-IT, security…") and close with what it offers ("health insurance after probation",
-"the public service pension scheme"). What such a sentence names is the employer's
-business or benefits, not a skill the post asks for; a sentence that addresses the
-reader or names the post ("We are looking for…", "You will…", "Our QA department is
-hiring…") is about the job, and so is one that names what the job does or uses
-("Build the APIs in Python", "We use Google Classroom").
+monoclonal antibodies…") and close with what it offers ("We offer health insurance after
+probation"). What such a sentence names is the employer's business or benefits, not a
+skill the post asks for. A sentence that addresses the reader, names the post or states
+a requirement ("We are looking for…", "You will…", "Python is essential") is about the
+job, and so is one that opens with "We" or "Our" ("Our nurses administer medication",
+"We have a modern stack"): a team's work is the job's.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 
 POSTING_DESCRIPTION = "description"
@@ -19,35 +19,43 @@ POSTING_DESCRIPTION = "description"
 
 _ABOUT_THE_JOB = re.compile(
     r"\b(?:you|your|you'?ll|you'?re|candidates?|applicants?|looking for|seeking|"
-    r"we need|hiring|join|(?:the|this) (?:role|post|position|job))\b",
+    r"we need|hiring|join|(?:the|this) (?:role|post|position|job)|essential|required|"
+    r"requirements?|must|desirable|advantage|knowledge|experience|skills?|ability)\b",
     re.IGNORECASE,
 )
 _BENEFITS = re.compile(
-    r"\b(?:we offer|you'?ll get|what you get|in return|benefits|perks)\b", re.IGNORECASE
+    r"\b(?:we offer|what you(?:'ll)? get|in return|benefits|perks)\b", re.IGNORECASE
 )
 _NAMED_EMPLOYER = re.compile(
-    r"^(?:[A-Z][\w&'’.-]*\s+(?:(?:and|of|for|the|&)\s+)?){1,6}"
+    r"^(?!(?:We|Our|You|Your|It|They|This|These|The)\b)"
+    r"(?:[A-Z][\w&'’.-]*\s+(?:(?:and|of|for|the|&)\s+)?){1,6}"
     r"(?:is|are|has|have|was|provides|develops|builds|serves|supplies|operates|employs|"
-    r"runs|manufactures|makes|delivers|designs|produces|sells|works)\b"
+    r"runs|manufactures|makes|delivers|designs|produces|sells|buys|works|offers|owns|"
+    r"helps|creates|specialises|specializes)\b"
 )
-_OURS = re.compile(r"^Our\s")
-_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 
 
-def employer_sentences(text: str) -> list[tuple[int, int]]:
-    """Where the sentences of ``text`` (a posting's description) that speak of the
-    employer or its benefits are: (start, end) of each."""
-    spans = []
-    for match in _SENTENCE.finditer(text):
-        sentence = match.group().strip()
-        if _is_about_the_employer(sentence):
-            spans.append(match.span())
-    return spans
+class EmployerSentences:
+    """Where the sentences of a posting's description that speak of the employer or its
+    benefits are, found once and asked about by position."""
+
+    def __init__(self, description: str) -> None:
+        spans = [m.span() for m in _SENTENCE.finditer(description) if _of_the_employer(m.group())]
+        self._starts = [start for start, _ in spans]
+        self._ends = [end for _, end in spans]
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    def hold(self, position: int) -> bool:
+        """Whether ``position`` lies in such a sentence."""
+        at = bisect.bisect_right(self._starts, position) - 1
+        return at >= 0 and position < self._ends[at]
 
 
-def _is_about_the_employer(sentence: str) -> bool:
+def _of_the_employer(sentence: str) -> bool:
+    sentence = sentence.strip()
     if _BENEFITS.search(sentence):
         return True
-    if _ABOUT_THE_JOB.search(sentence):
-        return False
-    return bool(_NAMED_EMPLOYER.match(sentence) or _OURS.match(sentence))
+    return not _ABOUT_THE_JOB.search(sentence) and _NAMED_EMPLOYER.match(sentence) is not None

@@ -14,7 +14,7 @@ from functools import cache
 
 from careergate.features.documents import Segment
 from careergate.features.extraction.aliases import Aliases, load_aliases
-from careergate.features.extraction.blurbs import POSTING_DESCRIPTION, employer_sentences
+from careergate.features.extraction.blurbs import POSTING_DESCRIPTION, EmployerSentences
 from careergate.features.extraction.labels import ESCO_SKILL, Found, Skill, normalise
 from careergate.features.extraction.lightcast import Lightcast
 from careergate.features.extraction.phrasing import Phrasings
@@ -67,8 +67,10 @@ class SkillFinder:
         order = {s.field: n for n, s in enumerate(segments)}
         chosen = _without_overlaps(ranked, order)
         kept = self.aliases.rules.keep(chosen, segments)
-        kept = self._without_the_employers(kept, segments)
-        stated = self._without_the_employers(self.phrasings.find(segments), segments)
+        description = next((s.text for s in segments if s.field == POSTING_DESCRIPTION), "")
+        employer = EmployerSentences(description)
+        kept = self._without_the_employers(kept, employer)
+        stated = self._without_the_employers(self.phrasings.find(segments), employer)
         stated = [f for f in stated if not any(_holds(label, f) for label in kept)]
         kept, stated = _one_skill_per_place(kept, stated)
         kept = [f for f in kept if not _a_word_of_a_statement(f, stated)]
@@ -79,20 +81,21 @@ class SkillFinder:
                 kept.append(found)
         return sorted(kept, key=lambda f: (order.get(f.field, 0), f.start))
 
-    def _without_the_employers(self, found: list[Found], segments: list[Segment]) -> list[Found]:
+    def _without_the_employers(
+        self, found: list[Found], employer: EmployerSentences
+    ) -> list[Found]:
         """``found`` without what a posting's description says of its employer's
-        business or benefits (``blurbs.py``); a language it names stays ("English is
-        our working language")."""
-        description = next((s.text for s in segments if s.field == POSTING_DESCRIPTION), "")
-        spans = employer_sentences(description) if description else []
-        if not spans:
+        business or benefits (``blurbs.py``); a language or a technology it names stays
+        ("English is our working language", "Acme builds on AWS")."""
+        if not employer:
             return found
         return [
             f
             for f in found
             if f.field != POSTING_DESCRIPTION
+            or f.skill.technology
             or f.skill.uri in self.language_uris
-            or not any(start <= f.start < end for start, end in spans)
+            or not employer.hold(f.start)
         ]
 
     def _language(self, found: Found) -> bool:
