@@ -7,7 +7,11 @@ turn with another checkout's code reading the same documents (``--baseline SRC``
 on the path of every feature request and, with the semantic cache on, of every cached
 request (its key terms).
 
-Run: ``python bench/skill_finder_bench.py --baseline /tmp/before/src``.
+With ``--long CHARS`` both read instead one posting whose description is an advert's
+paragraph repeated to CHARS characters: what a hostile or pasted-in-bulk document
+costs (a search that grows with the square of the findings shows there).
+
+Run: ``python bench/skill_finder_bench.py --baseline /tmp/before/src [--long 280000]``.
 """
 
 from __future__ import annotations
@@ -40,8 +44,19 @@ print(json.dumps({"ms": took / int(sys.argv[1]) / len(documents) * 1000, "n": le
 """
 
 
-def write_documents(path: Path) -> None:
-    """This checkout's dev documents, as (field, text) pairs, for both codes to read."""
+LONG_PARAGRAPH = (
+    "Our team ships software for 40 clinics. Python and SQL are used daily, with Docker "
+    "and Terraform on AWS. You will mentor two junior engineers and present reports. "
+)
+
+
+def write_documents(path: Path, long: int) -> None:
+    """This checkout's dev documents (or one long posting), as (field, text) pairs, for
+    both codes to read."""
+    if long:
+        text = (LONG_PARAGRAPH * (long // len(LONG_PARAGRAPH) + 1))[:long]
+        path.write_text(json.dumps([[("title", "Engineer"), ("description", text)]]))
+        return
     from careergate.evaluation.splits import load_split
     from careergate.features.extraction.finder import SkillFinder
 
@@ -71,9 +86,10 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, required=True, help="another checkout's src/")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=20, help="passes over the documents")
+    parser.add_argument("--long", type=int, default=0, help="one posting of CHARS characters")
     args = parser.parse_args()
     documents_file = Path(tempfile.mkstemp(suffix=".json")[1])
-    write_documents(documents_file)
+    write_documents(documents_file, args.long)
     ours: list[float] = []
     theirs: list[float] = []
     documents = 0
@@ -88,7 +104,9 @@ def main() -> None:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(
         f"\nCommand: `python bench/skill_finder_bench.py --baseline {args.baseline} --rounds "
-        f"{args.rounds} --repeats {args.repeats}`, {when}; {documents} documents.\n\n"
+        f"{args.rounds} --repeats {args.repeats}"
+        + (f" --long {args.long}" if args.long else "")
+        + f"`, {when}; {documents} documents.\n\n"
         "| code | CPU ms per document, median | lowest | highest |\n| --- | ---: | ---: | ---: |\n"
         f"| this checkout | {statistics.median(ours):.3f} | {min(ours):.3f} | {max(ours):.3f} |\n"
         f"| baseline | {statistics.median(theirs):.3f} | {min(theirs):.3f} | {max(theirs):.3f} |\n"

@@ -10,6 +10,7 @@ One entry per skill and place; the evidence is where the words are.
 
 from __future__ import annotations
 
+import bisect
 from functools import cache
 
 from careergate.features.documents import Segment
@@ -71,9 +72,11 @@ class SkillFinder:
         employer = EmployerSentences(description)
         kept = self._without_the_employers(kept, employer)
         stated = self._without_the_employers(self.phrasings.find(segments), employer)
-        stated = [f for f in stated if not any(_holds(label, f) for label in kept)]
+        labels = _Places(kept)
+        stated = [f for f in stated if not _holds(labels.reaching_furthest(f), f)]
         kept, stated = _one_skill_per_place(kept, stated)
-        kept = [f for f in kept if not _a_word_of_a_statement(f, stated)]
+        statements = _Places(stated)
+        kept = [f for f in kept if not _a_word_of_a_statement(f, statements)]
         seen = {(f.skill.uri, f.field) for f in kept}
         for found in stated:
             if (found.skill.uri, found.field) not in seen:
@@ -105,17 +108,49 @@ class SkillFinder:
 
 def _without_overlaps(ranked: list[tuple[int, Found]], order: dict[str, int]) -> list[Found]:
     """Per segment, the longest findings first (ties: the earlier source), none
-    overlapping another kept one."""
+    overlapping another kept one. (The kept spans of a segment are in order of their
+    starts, so each new one is checked against its two neighbours only: a long text
+    names thousands.)"""
     ranked.sort(key=lambda r: (order.get(r[1].field, 0), -(r[1].end - r[1].start), r[0]))
     kept: list[Found] = []
-    taken: dict[str, list[tuple[int, int]]] = {}
+    taken: dict[str, tuple[list[int], list[int]]] = {}
     for _, found in ranked:
-        spans = taken.setdefault(found.field, [])
-        if any(found.start < end and start < found.end for start, end in spans):
+        starts, ends = taken.setdefault(found.field, ([], []))
+        at = bisect.bisect_left(starts, found.start)
+        if (at > 0 and ends[at - 1] > found.start) or (at < len(starts) and starts[at] < found.end):
             continue
-        spans.append((found.start, found.end))
+        starts.insert(at, found.start)
+        ends.insert(at, found.end)
         kept.append(found)
     return kept
+
+
+class _Places:
+    """Findings by segment in order of their starts, each with the one reaching furthest
+    of those starting at or before it: what holds a span is found by one search."""
+
+    def __init__(self, found: list[Found]) -> None:
+        by_field: dict[str, list[Found]] = {}
+        for finding in found:
+            by_field.setdefault(finding.field, []).append(finding)
+        self._fields: dict[str, tuple[list[int], list[Found]]] = {}
+        for field_name, findings in by_field.items():
+            findings.sort(key=lambda f: f.start)
+            furthest: list[Found] = []
+            for finding in findings:
+                best = furthest[-1] if furthest else finding
+                furthest.append(finding if finding.end >= best.end else best)
+            self._fields[field_name] = ([f.start for f in findings], furthest)
+
+    def reaching_furthest(self, inner: Found) -> Found | None:
+        """Of the findings in ``inner``'s segment starting at or before it, the one that
+        reaches furthest: the one that holds it, if any does."""
+        known = self._fields.get(inner.field)
+        if known is None:
+            return None
+        starts, furthest = known
+        at = bisect.bisect_right(starts, inner.start) - 1
+        return furthest[at] if at >= 0 else None
 
 
 def _one_skill_per_place(
@@ -137,14 +172,17 @@ def _one_skill_per_place(
     return [f for f in labels if id(f) not in dropped], kept_statements
 
 
-def _holds(outer: Found, inner: Found) -> bool:
+def _holds(outer: Found | None, inner: Found) -> bool:
     """Whether ``outer`` is longer than ``inner`` and holds it: a label that holds a
     statement of a skill in other words says it already ("comply with food safety and
-    hygiene" needs no "food safety" beside it)."""
+    hygiene" needs no "food safety" beside it). (Labels do not overlap, so the one
+    reaching furthest from before ``inner`` is the only one that can.)"""
+    if outer is None:
+        return False
     return _within(inner, outer) and outer.end - outer.start > inner.end - inner.start
 
 
-def _a_word_of_a_statement(found: Found, statements: list[Found]) -> bool:
+def _a_word_of_a_statement(found: Found, statements: _Places) -> bool:
     """Whether a one-word finding that is no technology lies within a statement of a
     skill in other words, which then says more: "administered medicines" shows giving
     medication, not the knowledge of medicines; "rewired" is wiring, not the ReWire
@@ -152,7 +190,8 @@ def _a_word_of_a_statement(found: Found, statements: list[Found]) -> bool:
     findings" shows market research too)."""
     if found.skill.technology or len(normalise(found.text)) != 1:
         return False
-    return any(_within(found, statement) for statement in statements)
+    statement = statements.reaching_furthest(found)
+    return statement is not None and _within(found, statement)
 
 
 def _within(inner: Found, outer: Found) -> bool:
