@@ -517,3 +517,27 @@ def test_a_posting_titles_job_is_read_past_its_town_mode_and_level_marks(
         "Teaching Assistant", ["Teaching Assistant"], "Support pupils aged 11-16 years old."
     )
     assert teaching["Teaching Assistant"]["fit"]["seniority"] == 1.0
+
+
+def test_the_right_to_work_follows_the_travel_areas(gateway: RunningGateway) -> None:
+    """A person in Dublin may work in London (the Common Travel Area) and in Oslo (the
+    EEA), one in Auckland in Sydney (Trans-Tasman): a move, not a permit they lack."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+
+    def place_fit(home: dict[str, str], job_place: dict[str, str]) -> float:
+        person = {"basics": {"label": "Java Developer", "location": home}}
+        job = {
+            "title": "Java Developer",
+            "location": job_place,
+            "description": "Java services. You must have the right to work here.",
+        }
+        status, report = match(gateway, {"resume": person, "jobs": [{"id": "j", "job": job}]})
+        assert status == 200
+        return float(report["matches"][0]["fit"]["place"])
+
+    dublin = {"city": "Dublin", "countryCode": "IE"}
+    assert place_fit(dublin, {"city": "London", "countryCode": "GB"}) == 0.6
+    assert place_fit(dublin, {"city": "Oslo", "countryCode": "NO"}) == 0.6
+    assert place_fit(dublin, {"city": "Toronto", "countryCode": "CA"}) == 0.25
+    auckland = {"city": "Auckland", "countryCode": "NZ"}
+    assert place_fit(auckland, {"city": "Sydney", "countryCode": "AU"}) == 0.6

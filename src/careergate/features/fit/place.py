@@ -4,7 +4,8 @@ Towns are placed with GeoNames' cities of 15,000 people or more (the ``geonamesc
 package, offline); a town it does not know counts as somewhere in the country. Within a
 country, a commute of up to ``NEAR_KM`` fits, a longer one less; a fully remote job fits
 anyone in its country. Abroad, a person needs the right to work there: being a citizen
-of that country (or, for the EU, of any member state), or saying they have it. A posting
+of that country (or, for the EU, the EEA and Switzerland, of any of them; Ireland and the
+UK, Australia and New Zealand, of either), or saying they have it. A posting
 that insists ("no visa sponsorship", "must have the right to work") counts a missing
 right more heavily.
 """
@@ -26,6 +27,11 @@ REGION_KM = 150.0
 EU = frozenset(
     "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()  # noqa: SIM905 - a list of codes reads better as text
 )
+FREE_MOVEMENT = EU | {"IS", "LI", "NO", "CH"}
+"""The EU, the rest of the EEA and Switzerland: a citizen of one may work in any."""
+_ALSO_FREE = {"IE": {"GB"}, "GB": {"IE"}, "AU": {"NZ"}, "NZ": {"AU"}}
+"""Agreements outside it: the Common Travel Area (Ireland and the UK) and the
+Trans-Tasman arrangement (Australia and New Zealand)."""
 _DEMONYMS = {
     "british": "GB", "uk": "GB", "irish": "IE", "portuguese": "PT", "spanish": "ES",
     "german": "DE", "french": "FR", "italian": "IT", "polish": "PL", "dutch": "NL",
@@ -106,8 +112,10 @@ def rights(profile: list[Segment], home: Place | None) -> set[str]:
         for code, name in (("GB", "uk"), ("IE", "ireland"), ("CA", "canada")):
             if re.search(rf"right to work in (?:the )?{name}", segment.text, re.I):
                 countries.add(code)
-    if "EU" in countries or countries & EU:
-        countries |= EU
+    if "EU" in countries or countries & FREE_MOVEMENT:
+        countries |= FREE_MOVEMENT
+    for country in list(countries):
+        countries |= _ALSO_FREE.get(country, set())
     return countries
 
 
