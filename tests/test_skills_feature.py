@@ -127,6 +127,17 @@ def test_a_bad_document_gets_an_error_naming_the_field(gateway: RunningGateway) 
     assert status == 400
     status, body = extract(gateway, "sk-cg-wrong", {"text": "Python"})
     assert status == 401
+    # A document longer than any CV or advert is refused, not read on the event loop.
+    key = gateway.create_key()
+    status, body = extract(gateway, key, {"text": "Python and SQL. " * 7000})
+    assert (status, body["error"]["code"], body["error"]["param"]) == (
+        400,
+        "document_too_long",
+        "text",
+    )
+    jobs = [{"id": "long", "job": {"title": "Engineer", "description": "SQL. " * 25000}}]
+    status, body = post_feature(gateway, "jobs/match", key, {"resume": {}, "jobs": jobs})
+    assert (status, body["error"]["param"]) == (400, "jobs[0].job")
 
 
 def test_the_cli_answers_with_and_without_a_model(gateway: RunningGateway, tmp_path: Path) -> None:

@@ -42,6 +42,13 @@ def schema(name: str) -> dict[str, Any]:
     return schema
 
 
+MAX_DOCUMENT_CHARS = 100_000
+"""The most text one resume, posting or ``text`` may hold: about forty pages, far past
+any real CV or advert. The features read a document on the event loop (a 250-word one
+in about 2 ms), so a megabyte pasted in would hold every other request of the worker
+for seconds."""
+
+
 def validate(document: Any, kind: str) -> dict[str, Any]:
     """``document`` if it is a valid ``resume`` or ``job``; else a 400 naming the field."""
     if not isinstance(document, dict):
@@ -88,6 +95,35 @@ _DATE_FIELDS = ("startDate", "endDate")
 
 FACT_FIELDS = ("basics.location", "location", "remote", "experience", "Date")
 """Segments that state facts (where, since when, what level) rather than prose."""
+
+
+def requested(document: Any, kind: str) -> dict[str, Any]:
+    """A ``resume`` or ``job`` a caller sent: valid (``validate``) and no longer than
+    the features read (``MAX_DOCUMENT_CHARS``)."""
+    bounded(_text_size(document), kind)
+    return validate(document, kind)
+
+
+def bounded(size: int, kind: str) -> None:
+    """A 400 if a document of ``size`` characters is longer than the features read."""
+    if size > MAX_DOCUMENT_CHARS:
+        raise InvalidRequest(
+            f"The {kind} holds {size:,} characters of text; at most "
+            f"{MAX_DOCUMENT_CHARS:,} are read.",
+            code="document_too_long",
+            param=kind,
+        )
+
+
+def _text_size(value: Any) -> int:
+    """The characters of every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(str(key)) + _text_size(item) for key, item in value.items())
+    if isinstance(value, list):
+        return sum(_text_size(item) for item in value)
+    return 0
 
 
 def prose(segments: list[Segment]) -> list[Segment]:
@@ -168,8 +204,9 @@ def segments_of(payload: Any) -> list[Segment]:
         text = payload["text"]
         if not isinstance(text, str) or not text.strip():
             raise InvalidRequest("`text` must be a non-empty string.", param="text")
+        bounded(len(text), "text")
         return [Segment("text", text)]
-    document = validate(payload[kind], kind)
+    document = requested(payload[kind], kind)
     segments = resume_segments(document) if kind == "resume" else job_segments(document)
     if not segments:
         raise InvalidRequest(f"The {kind} holds no text to read skills from.", param=kind)
@@ -185,10 +222,10 @@ def match_request(payload: Any) -> tuple[list[Segment], list[tuple[str, list[Seg
     if not isinstance(payload, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     if payload.get("resume") is not None and payload.get("jobs") is not None:
-        query = resume_segments(validate(payload["resume"], "resume"))
+        query = resume_segments(requested(payload["resume"], "resume"))
         kind, many = "job", "jobs"
     elif payload.get("job") is not None and payload.get("resumes") is not None:
-        query = job_segments(validate(payload["job"], "job"))
+        query = job_segments(requested(payload["job"], "job"))
         kind, many = "resume", "resumes"
     else:
         raise InvalidRequest(
@@ -213,7 +250,7 @@ def match_request(payload: Any) -> tuple[list[Segment], list[tuple[str, list[Seg
             raise InvalidRequest(f"The id {entry['id']!r} appears twice in `{many}`.")
         seen.add(entry["id"])
         try:
-            document = validate(entry.get(kind), kind)
+            document = requested(entry.get(kind), kind)
         except InvalidRequest as error:
             error.param = f"{many}[{index}].{error.param}"
             raise

@@ -21,9 +21,9 @@ from careergate.features import matching, optimise, resumes, skills
 from careergate.features.documents import (
     job_segments,
     match_request,
+    requested,
     resume_segments,
     segments_of,
-    validate,
 )
 from careergate.features.embeddings import E5Embedder, Embedder
 from careergate.features.extraction.finder import SkillFinder
@@ -144,8 +144,8 @@ class FeatureService:
         """Edits that make the ``resume`` speak to the ``job``."""
         if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
             raise InvalidRequest("Give the `resume` to improve and the `job` it is for.")
-        resume = resume_segments(validate(payload["resume"], "resume"))
-        posting = job_segments(validate(payload["job"], "job"))
+        resume = resume_segments(requested(payload["resume"], "resume"))
+        posting = job_segments(requested(payload["job"], "job"))
         caller = self._caller(secret, optimise.FEATURE, user_of(payload, user))
         optimiser = ContentOptimiser(await self.skills(), self.model)
         return self._labelled((await optimiser.optimise(resume, posting, caller)).to_json())
@@ -156,8 +156,8 @@ class FeatureService:
         """A JSON Resume from the profile (``resume``) tailored to the ``job``."""
         if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
             raise InvalidRequest("Give the profile (`resume`) and the `job` to tailor it to.")
-        profile = validate(payload["resume"], "resume")
-        posting = validate(payload["job"], "job")
+        profile = requested(payload["resume"], "resume")
+        posting = requested(payload["job"], "job")
         caller = self._caller(secret, resumes.FEATURE, user_of(payload, user))
         builder = ResumeBuilder(await self.skills(), self.model)
         return self._labelled((await builder.build(profile, posting, caller)).to_json())
