@@ -1194,7 +1194,7 @@ def test_a_year_or_a_time_that_prose_leads_to_after_an_address_is_no_postcode() 
 def test_a_pasted_tables_rows_are_read_past_a_page_footer_and_without_their_empty_cells() -> None:
     """A table copied from a PDF runs on past its page's footer, and an export leaves a
     row's empty last cells out: the rows after either are still a table's, read by
-    their columns without the name model."""
+    their columns without the name model; a blank line and another header end it."""
     texts = [
         "Emp name\tDOB\tMobile\nRangi Parata\t1981-02-03\t07700900126\n\nPage 1 of 2\n\n"
         "Bolormaa Batbayar\t1979-05-06\t07700900127",
@@ -1202,6 +1202,17 @@ def test_a_pasted_tables_rows_are_read_past_a_page_footer_and_without_their_empt
         "Siosaia Taufa,st@example.org,07700900129",
     ]
     found = asyncio.run(PiiDetector().detect(texts, Subject()))
+    # A second table of people is read by its own header; a list of products after a
+    # blank line is no row of the table above it.
+    others = (
+        "Name,Email,Phone\nMele Fifita,mf@example.org,07700900128\n\n"
+        "Mobile,DOB,Full name\n07700900130,1979-05-06,Tuvshin Enkhbold\n\n"
+        "Product,EAN,Price\nOffice Chair,5012345678900,129.99"
+    )
+    [rows] = asyncio.run(PiiDetector().detect([others], Subject()))
+    read = {(f.kind.value, others[f.start : f.end]) for f in rows}
+    assert {("PERSON", "Tuvshin Enkhbold"), ("DATE_OF_BIRTH", "1979-05-06")} <= read
+    assert ("PERSON", "Office Chair") not in read
     people = [
         {text[f.start : f.end] for f in each if f.kind.value == "PERSON"}
         for text, each in zip(texts, found, strict=True)

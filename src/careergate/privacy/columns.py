@@ -64,14 +64,21 @@ _CELL = {
 _MIN_CELLS = 3
 _RULE = re.compile(r":?-{3,}:?")
 _GAP = 3
-"""Lines of another form a table's rows run on past: a page's footer and the blank
-lines around it in an export copied from a PDF ("Page 2 of 2")."""
+"""Lines of a page's break a table's rows run on past: its number and the blank lines
+around it, in an export copied from a PDF ("Page 2 of 2")."""
+_PAGE_BREAK = re.compile(
+    r"\s*(?:(?:page|p\.|seite|p[aá]gina|pagina)\s*\d+(?:\s*(?:of|/|de|von|di|sur)\s*\d+)?"
+    r"|[-–—]?\s*\d+\s*[-–—]?|\d+\s*/\s*\d+)?\s*",
+    re.IGNORECASE,
+)
+"""A page's break: its number ("Page 2 of 2", "- 3 -", "2/5") or a blank line."""
 
 
 def labelled_columns(text: str) -> Iterator[Finding]:
-    """The cells under a table's columns of personal data, in every table of ``text``;
-    its rows run on past up to ``_GAP`` lines of another form, not past another
-    table's header."""
+    """The cells under a table's columns of personal data, in every table of ``text``.
+    A table ends at a line of another form, at a blank line and at another table's
+    header; its rows run on past a page's break (``_PAGE_BREAK`` lines, up to
+    ``_GAP``, one of them a page's number): a table copied from a PDF."""
     lines = list(_lines(text))
     index = 0
     while index < len(lines):
@@ -81,23 +88,30 @@ def labelled_columns(text: str) -> Iterator[Finding]:
         index += 1
         if kinds is None or separator is None:
             continue
-        odd = 0
+        between, numbered = 0, False
         while index < len(lines):
             row_start, row = lines[index]
             cells = _cells(row, separator)
             if not 2 <= len(cells) <= len(kinds):
-                if odd == _GAP or _opens_a_table(row):
+                if between == _GAP or not _PAGE_BREAK.fullmatch(row):
                     break
-                odd += 1
+                numbered = numbered or bool(row.strip())
+                between += 1
                 index += 1
                 continue
-            odd = 0
-            index += 1
+            if between and not numbered:
+                break  # a blank line and more rows: another table
+            between, numbered = 0, False
             if all(_RULE.fullmatch(row[a:b]) for a, b in cells):
+                index += 1
                 continue  # a Markdown table's rule under its header
-            yield from _row_findings(  # an export leaves a row's empty last cells out
+            found = _row_findings(  # an export leaves a row's empty last cells out
                 text, kinds[: len(cells)], [(row_start + a, row_start + b) for a, b in cells]
             )
+            if not found and _opens_a_table(row):
+                break  # another table of people: its own columns
+            index += 1
+            yield from found
 
 
 def _opens_a_table(line: str) -> bool:
