@@ -510,9 +510,13 @@ def test_a_posting_titles_job_is_read_past_its_town_mode_and_level_marks(
         return {m["id"]: m for m in report["matches"]}
 
     titles = ["Remote - Data Engineer", "London | Data Engineer", "(Senior) Data Engineer (m/w/d)"]
+    titles += ["£60k - Data Engineer", "12 Month FTC - Data Engineer", "Data Engineer, Leeds"]
     assert all(m["title"] == 1.0 for m in fits("Data Engineer", titles).values())
     assert fits("Financial Analyst", ["Finance Analyst"])["Finance Analyst"]["title"] == 1.0
     assert fits("Consultant", ["Consultant"])["Consultant"]["title"] == 1.0
+    unlike = fits("Port Operative", ["Portal Developer"])  # words that begin alike are not
+    assert unlike["Portal Developer"]["title"] == 0.0  # forms of one word
+    assert fits("Policy Officer", ["Police Officer"])["Police Officer"]["title"] < 0.5
     teaching = fits(
         "Teaching Assistant", ["Teaching Assistant"], "Support pupils aged 11-16 years old."
     )
@@ -539,5 +543,7 @@ def test_the_right_to_work_follows_the_travel_areas(gateway: RunningGateway) -> 
     assert place_fit(dublin, {"city": "London", "countryCode": "GB"}) == 0.6
     assert place_fit(dublin, {"city": "Oslo", "countryCode": "NO"}) == 0.6
     assert place_fit(dublin, {"city": "Toronto", "countryCode": "CA"}) == 0.25
+    warsaw = {"city": "Warsaw", "countryCode": "PL"}  # the EU's citizens: not the UK
+    assert place_fit(warsaw, {"city": "London", "countryCode": "GB"}) == 0.25
     auckland = {"city": "Auckland", "countryCode": "NZ"}
     assert place_fit(auckland, {"city": "Sydney", "countryCode": "AU"}) == 0.6

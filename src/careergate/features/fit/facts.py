@@ -126,7 +126,7 @@ class FactReader:
         return Facts(
             skills={f.skill.uri: f.skill.label for f in found},
             must=frozenset(must),
-            titles=(_posting_title_words(title, place),),
+            titles=_posting_title_parts(title),
             seniority=posting_seniority(segments),
             credentials=frozenset(self.credentials.required(segments)),
             place=place,
@@ -165,32 +165,34 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
     """How alike the posting's title and the closest of the person's titles are: the
     harmonic mean of the share of the posting title's words the person's title has and
     the share of the person's title's words (before its qualifier) the posting's has,
-    the posting's title read for the job it names (``_posting_title_words``), each word
-    weighed (``weights``; a word no posting's title has weighs as the rarest). Both
-    ways, so that "Site Engineer" is not taken for all of "Site Reliability Engineer";
-    a person's "- Payments Platform Team" is where they did the job, not another job.
-    Titles that share only a generic head ("Officer") count for ``GENERIC_ONLY``."""
-    wanted = posting.titles[0] if posting.titles else frozenset()
+    each word weighed (``weights``; a word no posting's title has weighs as the rarest).
+    Both ways, so that "Site Engineer" is not taken for all of "Site Reliability
+    Engineer"; a person's "- Payments Platform Team" is where they did the job, not
+    another job. The first share is the best of the posting title whole and of each of
+    its parts (``_posting_title_parts``): "£30k - Project Manager" and "Carpenter - First
+    and Second Fix (New Build)" name their job in one part. Titles that share only a
+    generic head ("Officer") count for ``GENERIC_ONLY``."""
+    whole = posting.titles[0] if posting.titles else frozenset()
     unseen = max(weights.values(), default=1.0)
 
     def weight(word: str) -> float:
         return weights.get(word, unseen)
 
-    total = sum(map(weight, wanted))
-    if not total:
+    if not sum(map(weight, whole)):
         return 0.0
     best = 0.0
     for title, core in zip(profile.titles, profile.title_cores or profile.titles, strict=True):
         own = sum(map(weight, core))
         if not own:
             continue
-        shared = {w for w in wanted if any(_same_word(w, o) for o in title)}
-        covered = sum(map(weight, shared)) / total
-        shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in wanted)) / own
-        if covered and shown:
-            fit = 2 * covered * shown / (covered + shown)
-            generic = shared <= _GENERIC_HEADS and fit < 1.0  # "Consultant" is "Consultant"
-            best = max(best, fit * GENERIC_ONLY if generic else fit)
+        shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in whole)) / own
+        for wanted in posting.titles:
+            shared = {w for w in wanted if any(_same_word(w, o) for o in title)}
+            covered = sum(map(weight, shared)) / (sum(map(weight, wanted)) or 1.0)
+            if covered and shown:
+                fit = 2 * covered * shown / (covered + shown)
+                generic = shared <= _GENERIC_HEADS and fit < 1.0  # "Consultant" is "Consultant"
+                best = max(best, fit * GENERIC_ONLY if generic else fit)
     return best
 
 
@@ -204,26 +206,17 @@ _GENERIC_HEADS = frozenset(
 )
 
 
-def _posting_title_words(title: str, place: Place | None) -> frozenset[str]:
-    """The words of a posting's title that name the job: the first of its parts (split
-    at a dash or bar between spaces, or a bracket) that holds words of a title and is
-    not the job's town ("Carpenter - First and Second Fix (New Build)", "Remote - Data
-    Engineer", "London | Nurse", "(Senior) Data Engineer (m/w/d)"); the whole title
-    where it opens with an abbreviation the rest spells out ("SRE - Site Reliability
-    Engineer") or no part names the job."""
-    parts = [part.strip(" )") for part in _POSTING_QUALIFIED.split(title)]
-    if parts and parts[0].isupper():
-        return _title_words(title)
-    town = place.city.casefold() if place else ""
-    for part in parts:
-        if part.casefold() != town and any(map(_names_the_job, normalise(part))):
-            return _title_words(part)
-    return _title_words(title)
+def _posting_title_parts(title: str) -> tuple[frozenset[str], ...]:
+    """A posting title's words whole, then those of each of its parts (split at a dash
+    or bar between spaces, a bracket or a comma): "Remote - Data
+    Engineer", "(Senior) Data Engineer (m/w/d)"."""
+    whole = _title_words(title)
+    parts = [_title_words(part) for part in _POSTING_QUALIFIED.split(title)]
+    return tuple(dict.fromkeys([whole, *(p for p in parts if p and p != whole)]))
 
 
-_POSTING_QUALIFIED = re.compile(r"\s[-–—|]\s|\(")
-"""Where a posting title's parts meet (a comma may be inside the job's name: "Health,
-Safety and Environment Manager")."""
+_POSTING_QUALIFIED = re.compile(r"\s[-–—|]\s|[(),]")
+"""Where a posting title's parts meet."""
 
 
 def _names_the_job(word: str) -> bool:
@@ -231,21 +224,27 @@ def _names_the_job(word: str) -> bool:
 
 
 def _same_word(one: str, other: str) -> bool:
-    """The same word, or forms of one ("carer" and "care", "nurse" and "nursing"), not
-    a word that merely begins alike ("care" and "carpenter")."""
+    """The same word, or forms of one ("carer" and "care", "nurse" and "nursing",
+    "finance" and "financial"), not a word that merely begins alike ("care" and
+    "carpenter", "port" and "portal", "trainee" and "trainer")."""
     if one == other:
         return True
     short, long = sorted((one, other), key=len)
-    stem = short.rstrip("e")
-    return len(short) >= 4 and long.startswith(stem) and long[len(stem) :] in _ENDINGS
+    if len(short) < 4:
+        return False
+    stem = short[:-1] if short.endswith("e") else short
+    ending = long[len(stem) :]
+    if not long.startswith(stem) or ending not in _ENDINGS:
+        return False
+    return stem == short or ending[0] in "aeio"  # "police" is not "policy"
 
 
 _ENDINGS = frozenset(
-    """e s r er ers es ing ion ist ian ant ery ry y al ial ment ive ician nician istrator
-    therapist therapy""".split()  # noqa: SIM905 - a word list reads better as text
+    """e s er ers es ing ion ist ian ant ery ry y ial ician nician istrator therapist
+    therapy""".split()  # noqa: SIM905 - a word list reads better as text
 )
-"""What a form of a word, or the word a short one stands for, adds to its stem
-("teach-er", "electric-ian", "financ-ial", "admin-istrator", "tech-nician",
+"""What a form of a word adds to its stem ("teach-er", "electric-ian", "financ-ial"),
+and what a short form of a title's word leaves out ("admin-istrator", "tech-nician",
 "physio-therapist")."""
 
 

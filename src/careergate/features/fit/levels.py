@@ -39,13 +39,16 @@ _WORDS: tuple[tuple[int, re.Pattern[str]], ...] = tuple(
     )
 )
 _YEARS = re.compile(
-    r"\b(\d{1,2})\s*\+?\s*(?:[-–]\s*\d+\s*)?(?:years?|yrs?)\b"
-    r"(?![\s-]*(?:old|in business|fixed|contract))",
+    r"\b(\d{1,2})\s*\+?\s*(?:(?:[-–]|to)\s*\d+\s*)?(?:years?|yrs?)\b"
+    r"(?![\s-]*(?:old|of age|or over|or older|in business|fixed|contract))",
     re.I,
 )
-"""Years asked for: "3+ years", "2-4 years", "2–3 yrs"; not "a £500 yearly tool
-allowance" (read as 500 years before), pupils "aged 11-16 years old", a firm's "25
-years in business" nor "a 2 year fixed-term contract"."""
+"""Years asked for: "3+ years", "2-4 years", "3 to 5 years" (the least), "2–3 yrs"; not
+"a £500 yearly tool allowance" (read as 500 years before), pupils "aged 11-16 years
+old", "over 18 years of age", a firm's "25 years in business" nor "a 2 year fixed-term
+contract"."""
+MOST_YEARS_ASKED = 15
+"""More is a firm's age ("trading for 25 years"), not experience asked for."""
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?")
 
 
@@ -81,7 +84,8 @@ def posting_seniority(segments: list[Segment]) -> Seniority:
     for segment in segments:
         if segment.field.startswith(("qualifications", "description")):
             for match in _YEARS.finditer(segment.text):
-                asked = max(asked, float(match.group(1)))
+                if int(match.group(1)) <= MOST_YEARS_ASKED:
+                    asked = max(asked, float(match.group(1)))
     if level is None:
         text = " ".join(s.text for s in segments if s.field != "title")
         level = 0 if level_in(text) == 0 else None
