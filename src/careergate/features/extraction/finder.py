@@ -88,17 +88,16 @@ class SkillFinder:
         self, found: list[Found], employer: EmployerSentences
     ) -> list[Found]:
         """``found`` without what a posting's description says of its employer's
-        business or benefits (``blurbs.py``); a language or a technology it names stays
-        ("English is our working language", "Acme builds on AWS")."""
+        business or benefits (``blurbs.py``); a language it names stays ("English is
+        our working language"), and a technology but in an offer of benefits."""
         if not employer:
             return found
         return [
             f
             for f in found
             if f.field != POSTING_DESCRIPTION
-            or f.skill.technology
             or f.skill.uri in self.language_uris
-            or not employer.hold(f.start)
+            or not employer.hold(f.start, f.skill.technology)
         ]
 
     def _language(self, found: Found) -> bool:
