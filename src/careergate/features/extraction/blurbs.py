@@ -36,6 +36,9 @@ _NAMED_EMPLOYER = re.compile(
     r"helps|creates|specialises|specializes)\b"
 )
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+LONGEST_SENTENCE = 400
+"""Longer, a "sentence" is text without its stops (a description pasted as one line):
+its opening says nothing of the rest."""
 
 
 class EmployerSentences:
@@ -49,6 +52,8 @@ class EmployerSentences:
         offers benefits)."""
         for match in _SENTENCE.finditer(description):
             sentence = match.group()
+            if len(sentence) > LONGEST_SENTENCE:
+                continue
             offset = match.start() + len(sentence) - len(sentence.lstrip())
             sentence = sentence.strip()
             if _BENEFITS.search(sentence):

@@ -11,6 +11,7 @@ stands only when the document gives that context. Such findings are marked uncer
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -55,16 +56,18 @@ class ContextRules:
 
     def keep(self, found: list[Found], segments: list[Segment]) -> list[Found]:
         """The findings whose context holds, the ambiguous ones marked uncertain."""
-        document = {word for s in segments for word, _, _ in tokens(s.text)}
+        texts = _Texts(segments)
+        document = {word for s in segments for word, _, _ in texts.words(s.field)}
         sure = [f for f in found if self.kind(f) in (None, "none")]
         kept = list(sure)
         languages = [f for f in found if self.kind(f) == "language"]
-        kept.extend(self._languages(languages, segments))
+        kept.extend(self._languages(languages, texts))
+        technical = _Nearby([f for f in sure if _is_technology(f)])
         for finding in found:
             kind = self.kind(finding)
             if kind in (None, "none", "language", "never"):
                 continue
-            verdict = self._verdict(kind, finding, segments, document, sure)
+            verdict = self._verdict(kind, finding, texts, document, technical)
             if verdict is not None:
                 kept.append(replace(finding, certain=verdict))
         order = {id(f): n for n, f in enumerate(found)}
@@ -74,9 +77,9 @@ class ContextRules:
         self,
         kind: str,
         finding: Found,
-        segments: list[Segment],
+        texts: _Texts,
         document: set[str],
-        sure: list[Found],
+        technical: _Nearby,
     ) -> bool | None:
         """None when the context does not hold; else whether it makes the finding sure:
         another technology named nearby (or anywhere, for ``technology``) does, cue
@@ -84,59 +87,57 @@ class ContextRules:
         if kind == "accounting":
             return False if document & self.cues.accounting else None
         if kind == "listed":  # a line of business: a skill only where skills are listed
-            return True if _in_a_list_of_skills(finding, segments) else None
-        technical = [f for f in sure if _is_technology(f)]
+            return True if _in_a_list_of_skills(finding, texts) else None
         if kind == "technology":
             if technical:
                 return True
             return False if document & self.cues.technology else None
         # nearby: a cue or another technology within NEAR words, and no place after it
-        before, after = _around(finding, segments)
+        before, after = texts.around(finding)
         if after[:1] and after[0] in self.cues.places:
             return None
         if before[-1:] == ["from"] and normalise(finding.text) == ("scratch",):
             return None  # "from scratch"
-        if any(
-            f.field == finding.field and abs(f.start - finding.start) < 40 and f is not finding
-            for f in technical
-        ):
+        if technical.within(finding, 40):
             return True
-        near = set(before[-NEAR:]) | set(after[:NEAR])
+        near = set(before) | set(after)
         return False if near & self.cues.technology else None
 
-    def _languages(self, found: list[Found], segments: list[Segment]) -> Iterable[Found]:
+    def _languages(self, found: list[Found], texts: _Texts) -> Iterable[Found]:
         """Languages in a resume's languages section, in a short list item, near a
         language cue, or in a list with such a language ("Portuguese, English and some
-        Spanish")."""
-        accepted: list[Found] = []
-        pending = []
+        Spanish"): a list is a run of languages at most a few characters apart."""
+        accepted: set[int] = set()
+        named = []
         for finding in found:
-            before, after = _around(finding, segments)
-            near = set(before[-NEAR:]) | set(after[:NEAR])
-            short = len(_sentence(finding, segments)) <= SHORT_LIST
+            before, after = texts.around(finding)
+            near = set(before) | set(after)
             if after[:1] and after[0] in _NATIONALITY:
                 continue  # "Irish citizen", "Spanish work permit": where, not what one speaks
-            if ".language" in finding.field or near & self.cues.language or short:
-                accepted.append(finding)
-            else:
-                pending.append(finding)
-        changed = True
-        while changed:
-            changed = False
-            for finding in list(pending):
-                if any(_listed_with(finding, other) for other in accepted):
-                    accepted.append(finding)
-                    pending.remove(finding)
-                    changed = True
-        return accepted
+            named.append(finding)
+            if (
+                ".language" in finding.field
+                or near & self.cues.language
+                or len(texts.sentence(finding)) <= SHORT_LIST
+            ):
+                accepted.add(id(finding))
+        run: list[Found] = []
+        for listed in [*sorted(named, key=lambda f: (f.field, f.start)), None]:
+            if listed is None or (run and not _listed_with(run[-1], listed)):
+                if any(id(f) in accepted for f in run):
+                    accepted.update(id(f) for f in run)
+                run = []
+            if listed is not None:
+                run.append(listed)
+        return [f for f in named if id(f) in accepted]
 
 
-def _in_a_list_of_skills(found: Found, segments: list[Segment]) -> bool:
+def _in_a_list_of_skills(found: Found, texts: _Texts) -> bool:
     """A JSON Resume's or a job's skills, or a line of text that says it lists skills
     ("Key skills: e-commerce, logistics")."""
     if "skills" in found.field:
         return True
-    text = _text_of(found, segments)
+    text = texts.text.get(found.field, "")
     return _SKILLS_LINE.match(text[text.rfind("\n", 0, found.start) + 1 : found.start]) is not None
 
 
@@ -146,25 +147,75 @@ def _is_technology(found: Found) -> bool:
     )
 
 
-def _around(found: Found, segments: list[Segment]) -> tuple[list[str], list[str]]:
-    """The words before and after a finding in its segment."""
-    words = tokens(_text_of(found, segments))
-    before = [w for w, _, end in words if end <= found.start]
-    after = [w for w, start, _ in words if start >= found.end]
-    return before, after
+class _Texts:
+    """A document's segments, each read into words and sentence marks once: a long
+    document names thousands of ambiguous words, each looked at in its context."""
+
+    def __init__(self, segments: list[Segment]) -> None:
+        self.text: dict[str, str] = {}
+        for segment in segments:
+            self.text.setdefault(segment.field, segment.text)
+        self._words: dict[str, tuple[list[tuple[str, int, int]], list[int], list[int]]] = {}
+        self._marks: dict[str, list[int]] = {}
+
+    def words(self, field_name: str) -> list[tuple[str, int, int]]:
+        return self._read(field_name)[0]
+
+    def around(self, found: Found) -> tuple[list[str], list[str]]:
+        """The ``NEAR`` words before a finding in its segment, and those after it."""
+        words, starts, ends = self._read(found.field)
+        before = bisect.bisect_right(ends, found.start)
+        after = bisect.bisect_left(starts, found.end)
+        return (
+            [w for w, _, _ in words[max(0, before - NEAR) : before]],
+            [w for w, _, _ in words[after : after + NEAR]],
+        )
+
+    def sentence(self, found: Found) -> list[str]:
+        """The words of the sentence a finding is in."""
+        text = self.text.get(found.field, "")
+        marks = self._marks.get(found.field)
+        if marks is None:
+            marks = self._marks[found.field] = [i for i, c in enumerate(text) if c in ".;!?"]
+        at = bisect.bisect_left(marks, found.start) - 1
+        start = marks[at] if at >= 0 else -1
+        following = bisect.bisect_left(marks, found.end)
+        end = marks[following] if following < len(marks) else None
+        return [w for w, _, _ in tokens(text[start + 1 : end])]
+
+    def _read(self, field_name: str) -> tuple[list[tuple[str, int, int]], list[int], list[int]]:
+        read = self._words.get(field_name)
+        if read is None:
+            words = tokens(self.text.get(field_name, ""))
+            read = self._words[field_name] = (
+                words,
+                [s for _, s, _ in words],
+                [e for _, _, e in words],
+            )
+        return read
 
 
-def _sentence(found: Found, segments: list[Segment]) -> list[str]:
-    """The words of the sentence a finding is in."""
-    text = _text_of(found, segments)
-    start = max(text.rfind(mark, 0, found.start) for mark in ".;!?")
-    ends = [i for mark in ".;!?" if (i := text.find(mark, found.end)) >= 0]
-    return [w for w, _, _ in tokens(text[start + 1 : min(ends, default=None)])]
+class _Nearby:
+    """Findings by segment in order of their starts, to ask whether one starts near."""
 
+    def __init__(self, found: list[Found]) -> None:
+        self._found = found
+        self._starts: dict[str, list[tuple[int, int]]] = {}
+        for finding in found:
+            self._starts.setdefault(finding.field, []).append((finding.start, id(finding)))
+        for starts in self._starts.values():
+            starts.sort()
 
-def _text_of(found: Found, segments: list[Segment]) -> str:
-    """The text of the segment a finding is in ("" if it is not among them)."""
-    return next((s.text for s in segments if s.field == found.field), "")
+    def __bool__(self) -> bool:
+        return bool(self._found)
+
+    def within(self, finding: Found, distance: int) -> bool:
+        """Whether another finding of the segment starts less than ``distance`` from
+        ``finding``'s start."""
+        starts = self._starts.get(finding.field, [])
+        low = bisect.bisect_left(starts, (finding.start - distance + 1, -1))
+        high = bisect.bisect_left(starts, (finding.start + distance, -1))
+        return any(key != id(finding) for _, key in starts[low:high])
 
 
 def _listed_with(finding: Found, other: Found) -> bool:
