@@ -7,9 +7,9 @@ turn with another checkout's code reading the same documents (``--baseline SRC``
 on the path of every feature request and, with the semantic cache on, of every cached
 request (its key terms).
 
-With ``--long CHARS`` both read instead one posting whose description is an advert's
-paragraph repeated to CHARS characters: what a hostile or pasted-in-bulk document
-costs (a search that grows with the square of the findings shows there).
+With ``--long CHARS`` both read instead one posting whose description is the dev
+postings' descriptions one after another, to CHARS characters: what a pasted-in-bulk
+document costs (a search that grows with the square of the findings shows there).
 
 Run: ``python bench/skill_finder_bench.py --baseline /tmp/before/src [--long 280000]``.
 """
@@ -44,24 +44,24 @@ print(json.dumps({"ms": took / int(sys.argv[1]) / len(documents) * 1000, "n": le
 """
 
 
-LONG_PARAGRAPH = (
-    "Our team ships software for 40 clinics. Python and SQL are used daily, with Docker "
-    "and Terraform on AWS. You will mentor two junior engineers and present reports. "
-)
-
-
 def write_documents(path: Path, long: int) -> None:
-    """This checkout's dev documents (or one long posting), as (field, text) pairs, for
-    both codes to read."""
-    if long:
-        text = (LONG_PARAGRAPH * (long // len(LONG_PARAGRAPH) + 1))[:long]
-        path.write_text(json.dumps([[("title", "Engineer"), ("description", text)]]))
-        return
+    """This checkout's dev documents (or one long posting: the dev postings'
+    descriptions one after another), as (field, text) pairs, for both codes to read."""
     from careergate.evaluation.splits import load_split
     from careergate.features.extraction.finder import SkillFinder
 
-    items = load_split("dev", SkillFinder.shipped().lookup).skill_items
-    documents = [[(s.field, s.text) for s in item.segments] for item in items]
+    split = load_split("dev", SkillFinder.shipped().lookup)
+    if long:
+        adverts = "\n".join(
+            s.text
+            for posting in split.postings.values()
+            for s in posting
+            if s.field == "description"
+        )
+        text = (adverts * (long // len(adverts) + 1))[:long]
+        path.write_text(json.dumps([[("title", "Engineer"), ("description", text)]]))
+        return
+    documents = [[(s.field, s.text) for s in item.segments] for item in split.skill_items]
     path.write_text(json.dumps(documents))
 
 
