@@ -72,10 +72,10 @@ class SkillFinder:
         employer = EmployerSentences(description)
         kept = self._without_the_employers(kept, employer)
         stated = self._without_the_employers(self.phrasings.find(segments), employer)
-        labels = _Places(kept)
+        labels = _FurthestReach(kept)
         stated = [f for f in stated if not _holds(labels.reaching_furthest(f), f)]
         kept, stated = _one_skill_per_place(kept, stated)
-        statements = _Places(stated)
+        statements = _FurthestReach(stated)
         kept = [f for f in kept if not _a_word_of_a_statement(f, statements)]
         seen = {(f.skill.uri, f.field) for f in kept}
         for found in stated:
@@ -124,7 +124,7 @@ def _without_overlaps(ranked: list[tuple[int, Found]], order: dict[str, int]) ->
     return kept
 
 
-class _Places:
+class _FurthestReach:
     """Findings by segment in order of their starts, each with the one reaching furthest
     of those starting at or before it: what holds a span is found by one search."""
 
@@ -138,7 +138,7 @@ class _Places:
             furthest: list[Found] = []
             for finding in findings:
                 best = furthest[-1] if furthest else finding
-                furthest.append(finding if finding.end >= best.end else best)
+                furthest.append(finding if finding.end > best.end else best)
             self._fields[field_name] = ([f.start for f in findings], furthest)
 
     def reaching_furthest(self, inner: Found) -> Found | None:
@@ -181,7 +181,7 @@ def _holds(outer: Found | None, inner: Found) -> bool:
     return _within(inner, outer) and outer.end - outer.start > inner.end - inner.start
 
 
-def _a_word_of_a_statement(found: Found, statements: _Places) -> bool:
+def _a_word_of_a_statement(found: Found, statements: _FurthestReach) -> bool:
     """Whether a one-word finding that is no technology lies within a statement of a
     skill in other words, which then says more: "administered medicines" shows giving
     medication, not the knowledge of medicines; "rewired" is wiring, not the ReWire

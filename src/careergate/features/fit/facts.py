@@ -122,14 +122,13 @@ class FactReader:
             if f.field.startswith("qualifications") or _MUST.search(text.get(f.field, ""))
         }
         title = next((s.text for s in segments if s.field == "title"), "")
-        place = place_of(segments, "location")
         return Facts(
             skills={f.skill.uri: f.skill.label for f in found},
             must=frozenset(must),
             titles=_posting_title_parts(title),
             seniority=posting_seniority(segments),
             credentials=frozenset(self.credentials.required(segments)),
-            place=place,
+            place=place_of(segments, "location"),
             strict_rights=insists_on_rights(segments),
             required_languages=_required_languages(
                 [f for f in found if self._is_language(f.skill.uri)], text
@@ -208,8 +207,8 @@ _GENERIC_HEADS = frozenset(
 
 def _posting_title_parts(title: str) -> tuple[frozenset[str], ...]:
     """A posting title's words whole, then those of each of its parts (split at a dash
-    or bar between spaces, a bracket or a comma): "Remote - Data
-    Engineer", "(Senior) Data Engineer (m/w/d)"."""
+    or bar between spaces, a bracket or a comma): "Remote - Data Engineer", "(Senior)
+    Data Engineer (m/w/d)"."""
     whole = _title_words(title)
     parts = [_title_words(part) for part in _POSTING_QUALIFIED.split(title)]
     return tuple(dict.fromkeys([whole, *(p for p in parts if p and p != whole)]))
@@ -217,10 +216,6 @@ def _posting_title_parts(title: str) -> tuple[frozenset[str], ...]:
 
 _POSTING_QUALIFIED = re.compile(r"\s[-–—|]\s|[(),]")
 """Where a posting title's parts meet."""
-
-
-def _names_the_job(word: str) -> bool:
-    return not word.isdigit() and word not in _NOT_TITLE and level_in(word) is None
 
 
 def _same_word(one: str, other: str) -> bool:
@@ -252,7 +247,7 @@ def _title_words(title: str) -> frozenset[str]:
     """A title's words without level words, numbers and noise, crudely stemmed; a title
     made of nothing else ("Porter", "Supervisor") keeps its words."""
     every = [w for w in normalise(title) if not w.isdigit()]
-    kept = [w for w in every if _names_the_job(w)] or every
+    kept = [w for w in every if w not in _NOT_TITLE and level_in(w) is None] or every
     return frozenset(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in kept)
 
 
