@@ -116,14 +116,19 @@ def bounded(size: int, kind: str) -> None:
 
 
 def _text_size(value: Any) -> int:
-    """The characters of every string in a JSON value, keys included."""
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, dict):
-        return sum(len(str(key)) + _text_size(item) for key, item in value.items())
-    if isinstance(value, list):
-        return sum(_text_size(item) for item in value)
-    return 0
+    """The characters of every string in a JSON value, keys included (walked without
+    recursion: a request may nest a thousand levels deep)."""
+    size, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            size += len(item)
+        elif isinstance(item, dict):
+            size += sum(len(str(key)) for key in item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return size
 
 
 def prose(segments: list[Segment]) -> list[Segment]:

@@ -6,8 +6,10 @@ probation"). What such a sentence names is the employer's business or benefits, 
 skill the post asks for. A sentence that addresses the reader, names the post or states
 a requirement ("We are looking for…", "You will…", "Python is essential") is about the
 job, and so is one that opens with "We" or "Our" ("Our nurses administer medication",
-"We have a modern stack"): a team's work is the job's. A technology the employer's
-sentence names stays ("Acme builds on AWS"): the post likely works with it.
+"We have a modern stack"): a team's work is the job's. The finder keeps the tools
+Lightcast files as technology wherever they stand ("Acme builds on AWS"): the post
+likely works with them. A "sentence" over ``LONGEST_SENTENCE`` is a description pasted
+without its stops, whose opening says nothing of the rest.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ POSTING_DESCRIPTION = "description"
 
 _ABOUT_THE_JOB = re.compile(
     r"\b(?:you|your|you'?ll|you'?re|candidates?|applicants?|looking for|seeking|"
-    r"we need|hiring|join|(?:the|this) (?:role|post|position|job)|essential|required|"
-    r"requirements?|must|desirable|advantage)\b",
+    r"we need|hiring|recruiting|vacancy|opening|join|(?:the|this) (?:role|post|position|job)|"
+    r"essential|required|requirements?|must|desirable|advantage|experience|knowledge|"
+    r"skills?|ability)\b",
     re.IGNORECASE,
 )
 _BENEFITS = re.compile(
@@ -37,8 +40,6 @@ _NAMED_EMPLOYER = re.compile(
 )
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 LONGEST_SENTENCE = 400
-"""Longer, a "sentence" is text without its stops (a description pasted as one line):
-its opening says nothing of the rest."""
 
 
 class EmployerSentences:
@@ -46,34 +47,24 @@ class EmployerSentences:
     benefits are, found once and asked about by position."""
 
     def __init__(self, description: str) -> None:
-        self._starts: list[int] = []
-        self._spans: list[tuple[int, int, bool]] = []
-        """(where what the sentence says of the employer starts, its end, whether it
-        offers benefits)."""
-        for match in _SENTENCE.finditer(description):
-            sentence = match.group()
-            if len(sentence) > LONGEST_SENTENCE:
-                continue
-            offset = match.start() + len(sentence) - len(sentence.lstrip())
-            sentence = sentence.strip()
-            if _BENEFITS.search(sentence):
-                self._starts.append(match.start())
-                self._spans.append((match.start(), match.end(), True))
-            elif not _ABOUT_THE_JOB.search(sentence):
-                named = _NAMED_EMPLOYER.match(sentence)
-                if named is not None:  # the name itself may be a skill's words
-                    self._starts.append(match.start())
-                    self._spans.append((offset + named.end(), match.end(), False))
+        spans = [
+            m.span()
+            for m in _SENTENCE.finditer(description)
+            if len(m.group()) <= LONGEST_SENTENCE and _of_the_employer(m.group().strip())
+        ]
+        self._starts = [start for start, _ in spans]
+        self._ends = [end for _, end in spans]
 
     def __bool__(self) -> bool:
         return bool(self._starts)
 
-    def hold(self, position: int, technology: bool) -> bool:
-        """Whether ``position`` lies in what such a sentence says of the employer (after
-        its name: "Health and Safety is a priority" names a skill), a technology
-        excepted but in an offer of benefits ("AWS" there is a wage supplement)."""
+    def hold(self, position: int) -> bool:
+        """Whether ``position`` lies in such a sentence."""
         at = bisect.bisect_right(self._starts, position) - 1
-        if at < 0:
-            return False
-        start, end, benefits = self._spans[at]
-        return start <= position < end and (benefits or not technology)
+        return at >= 0 and position < self._ends[at]
+
+
+def _of_the_employer(sentence: str) -> bool:
+    if _BENEFITS.search(sentence):
+        return True
+    return not _ABOUT_THE_JOB.search(sentence) and _NAMED_EMPLOYER.match(sentence) is not None

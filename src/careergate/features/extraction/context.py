@@ -118,7 +118,7 @@ class ContextRules:
             if (
                 ".language" in finding.field
                 or near & self.cues.language
-                or len(texts.sentence(finding)) <= SHORT_LIST
+                or texts.sentence_length(finding) <= SHORT_LIST
             ):
                 accepted.add(id(finding))
         run: list[Found] = []
@@ -171,17 +171,18 @@ class _Texts:
             [w for w, _, _ in words[after : after + NEAR]],
         )
 
-    def sentence(self, found: Found) -> list[str]:
-        """The words of the sentence a finding is in."""
+    def sentence_length(self, found: Found) -> int:
+        """How many words the sentence a finding is in holds."""
         text = self.text.get(found.field, "")
         marks = self._marks.get(found.field)
         if marks is None:
             marks = self._marks[found.field] = [i for i, c in enumerate(text) if c in ".;!?"]
         at = bisect.bisect_left(marks, found.start) - 1
-        start = marks[at] if at >= 0 else -1
+        start = marks[at] + 1 if at >= 0 else 0
         following = bisect.bisect_left(marks, found.end)
-        end = marks[following] if following < len(marks) else None
-        return [w for w, _, _ in tokens(text[start + 1 : end])]
+        end = marks[following] if following < len(marks) else len(text)
+        _, starts, ends = self._read(found.field)
+        return bisect.bisect_right(ends, end) - bisect.bisect_left(starts, start)
 
     def _read(self, field_name: str) -> tuple[list[tuple[str, int, int]], list[int], list[int]]:
         read = self._words.get(field_name)

@@ -88,16 +88,18 @@ class SkillFinder:
         self, found: list[Found], employer: EmployerSentences
     ) -> list[Found]:
         """``found`` without what a posting's description says of its employer's
-        business or benefits (``blurbs.py``); a language it names stays ("English is
-        our working language"), and a technology but in an offer of benefits."""
+        business or benefits (``blurbs.py``); a language or a technology it names
+        stays ("English is our working language", "We offer hands-on experience with
+        Kubernetes")."""
         if not employer:
             return found
         return [
             f
             for f in found
             if f.field != POSTING_DESCRIPTION
+            or f.skill.technology
             or f.skill.uri in self.language_uris
-            or not employer.hold(f.start, f.skill.technology)
+            or not employer.hold(f.start)
         ]
 
     def _language(self, found: Found) -> bool:

@@ -112,9 +112,10 @@ def rights(profile: list[Segment], home: Place | None) -> set[str]:
         for code, name in (("GB", "uk"), ("IE", "ireland"), ("CA", "canada")):
             if re.search(rf"right to work in (?:the )?{name}", segment.text, re.I):
                 countries.add(code)
-    for country in list(countries):  # before the EEA's widening: the agreements are
-        countries |= _ALSO_FREE.get(country, set())  # their members' own, not the EU's
-    if "EU" in countries or countries & FREE_MOVEMENT:
+    held = set(countries)  # each agreement reaches only its own members' countries:
+    for country in held:  # London gives Dublin, not the EEA through it
+        countries |= _ALSO_FREE.get(country, set())
+    if "EU" in held or held & FREE_MOVEMENT:
         countries |= FREE_MOVEMENT
     return countries
 
