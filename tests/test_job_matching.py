@@ -510,10 +510,12 @@ def test_a_posting_titles_job_is_read_past_its_town_mode_and_level_marks(
         return {m["id"]: m for m in report["matches"]}
 
     titles = ["Remote - Data Engineer", "London | Data Engineer", "(Senior) Data Engineer (m/w/d)"]
-    titles += ["£60k - Data Engineer", "12 Month FTC - Data Engineer", "Data Engineer, Leeds"]
+    titles += ["£60k - Data Engineer", "12 Month FTC - Data Engineer", "DE - Data Engineer"]
     assert all(m["title"] == 1.0 for m in fits("Data Engineer", titles).values())
     assert fits("Financial Analyst", ["Finance Analyst"])["Finance Analyst"]["title"] == 1.0
     assert fits("Consultant", ["Consultant"])["Consultant"]["title"] == 1.0
+    # A qualifier after the job is not the job: "Accountant - Retail" is no retail post.
+    assert fits("Retail Assistant", ["Accountant - Retail"])["Accountant - Retail"]["title"] == 0.0
     unlike = fits("Port Operative", ["Portal Developer"])  # words that begin alike are not
     assert unlike["Portal Developer"]["title"] == 0.0  # forms of one word
     assert fits("Policy Officer", ["Police Officer"])["Police Officer"]["title"] < 0.5
