@@ -31,9 +31,9 @@ from careergate.features import matching, optimise, resumes
 from careergate.features.documents import (
     job_segments,
     match_request,
+    requested,
     resume_segments,
     segments_of,
-    validate,
 )
 from careergate.features.embeddings import E5Embedder
 from careergate.features.extraction.finder import SkillFinder
@@ -232,7 +232,7 @@ resumes_app = command_group()
 def _pair(resume: Path, job: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     payload = _payload(resume, job, None)
     return _checked(
-        lambda: (validate(payload["resume"], "resume"), validate(payload["job"], "job"))
+        lambda: (requested(payload["resume"], "resume"), requested(payload["job"], "job"))
     )
 
 

@@ -39,14 +39,14 @@ _WORDS: tuple[tuple[int, re.Pattern[str]], ...] = tuple(
     )
 )
 _YEARS = re.compile(
-    r"\b(\d{1,2})\s*\+?\s*(?:(?:[-–]|to)\s*\d+\s*)?(?:years?|yrs?)\b"
-    r"(?![\s-]*(?:old|of age|or over|or older|in business|fixed|contract))",
+    r"(?<!aged )(?<!ages )(?<!to )\b(\d{1,2})\s*\+?\s*(?:(?:[-–]|to)\s*\d+\s*)?(?:years?|yrs?)\b"
+    r"(?![\s-]*(?:old|of age|or over|or older|ago|service|in business|fixed|contract))",
     re.I,
 )
-"""Years asked for: "3+ years", "2-4 years", "3 to 5 years" (the least), "2–3 yrs"; not
+"""Years asked for: "3+ years", "2-4 years", "3 to 5 years" (the first), "2–3 yrs"; not
 "a £500 yearly tool allowance" (read as 500 years before), pupils "aged 11-16 years
-old", "over 18 years of age", a firm's "25 years in business" nor "a 2 year fixed-term
-contract"."""
+old" or "aged 5 to 11 years", "over 18 years of age", a firm's "25 years in business"
+nor "a 2 year fixed-term contract"."""
 MOST_YEARS_ASKED = 15
 """More is a firm's age ("trading for 25 years"), not experience asked for."""
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from careergate.errors import GatewayError, InvalidRequest
-from careergate.features.documents import validate
+from careergate.features.documents import requested
 from careergate.tasks.kinds.base import (
     ItemContext,
     Plan,
@@ -26,8 +26,8 @@ def _pairs(payload: dict[str, Any]) -> Plan:
         if "resume" not in item or "job" not in item:
             raise InvalidRequest(f"`{where}` needs a `resume` and a `job`.", param=where)
         try:
-            validate(item["resume"], "resume")
-            validate(item["job"], "job")
+            requested(item["resume"], "resume")
+            requested(item["job"], "job")
         except GatewayError as error:
             raise InvalidRequest(f"`{where}`: {error.message}", param=where) from None
     return Plan({}, items)

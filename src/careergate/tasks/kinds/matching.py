@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from careergate.errors import InvalidRequest
-from careergate.features.documents import MAX_CANDIDATES, match_request, validate
+from careergate.features.documents import MAX_CANDIDATES, match_request, requested
 from careergate.features.service import top_of
 from careergate.tasks.kinds.base import ItemContext, Plan, TaskKind, list_of, object_at, user_of
 
@@ -29,7 +29,7 @@ class MatchJobs(TaskKind):
             if "resume" not in profile:
                 raise InvalidRequest(f"`{where}` needs a `resume`.", param=where)
             try:
-                validate(profile["resume"], "resume")
+                requested(profile["resume"], "resume")
             except InvalidRequest as error:
                 raise InvalidRequest(f"`{where}`: {error.message}", param=where) from None
         match_request({"resume": profiles[0]["resume"], "jobs": jobs})  # the postings
