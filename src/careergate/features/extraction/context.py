@@ -108,13 +108,13 @@ class ContextRules:
         language cue, or in a list with such a language ("Portuguese, English and some
         Spanish"): a list is a run of languages at most a few characters apart."""
         accepted: set[int] = set()
-        named = []
+        spoken = []
         for finding in found:
             before, after = texts.around(finding)
             near = set(before) | set(after)
             if after[:1] and after[0] in _NATIONALITY:
                 continue  # "Irish citizen", "Spanish work permit": where, not what one speaks
-            named.append(finding)
+            spoken.append(finding)
             if (
                 ".language" in finding.field
                 or near & self.cues.language
@@ -122,14 +122,14 @@ class ContextRules:
             ):
                 accepted.add(id(finding))
         run: list[Found] = []
-        for listed in [*sorted(named, key=lambda f: (f.field, f.start)), None]:
+        for listed in [*sorted(spoken, key=lambda f: (f.field, f.start)), None]:
             if listed is None or (run and not _listed_with(run[-1], listed)):
                 if any(id(f) in accepted for f in run):
                     accepted.update(id(f) for f in run)
                 run = []
             if listed is not None:
                 run.append(listed)
-        return [f for f in named if id(f) in accepted]
+        return [f for f in spoken if id(f) in accepted]
 
 
 def _in_a_list_of_skills(found: Found, texts: _Texts) -> bool:
@@ -197,26 +197,24 @@ class _Texts:
 
 
 class _Nearby:
-    """Findings by segment in order of their starts, to ask whether one starts near."""
+    """Sure findings by segment, in order of their starts, to ask whether one starts
+    near an ambiguous finding (which is never one of them)."""
 
     def __init__(self, found: list[Found]) -> None:
-        self._found = found
-        self._starts: dict[str, list[tuple[int, int]]] = {}
+        self._starts: dict[str, list[int]] = {}
         for finding in found:
-            self._starts.setdefault(finding.field, []).append((finding.start, id(finding)))
+            self._starts.setdefault(finding.field, []).append(finding.start)
         for starts in self._starts.values():
             starts.sort()
 
     def __bool__(self) -> bool:
-        return bool(self._found)
+        return bool(self._starts)
 
     def within(self, finding: Found, distance: int) -> bool:
-        """Whether another finding of the segment starts less than ``distance`` from
-        ``finding``'s start."""
+        """Whether one starts less than ``distance`` from ``finding``'s start."""
         starts = self._starts.get(finding.field, [])
-        low = bisect.bisect_left(starts, (finding.start - distance + 1, -1))
-        high = bisect.bisect_left(starts, (finding.start + distance, -1))
-        return any(key != id(finding) for _, key in starts[low:high])
+        at = bisect.bisect_left(starts, finding.start - distance + 1)
+        return at < len(starts) and starts[at] < finding.start + distance
 
 
 def _listed_with(finding: Found, other: Found) -> bool:
