@@ -98,10 +98,13 @@ FACT_FIELDS = ("basics.location", "location", "remote", "experience", "Date")
 
 
 def requested(document: Any, kind: str) -> dict[str, Any]:
-    """A ``resume`` or ``job`` a caller sent: valid (``validate``) and no longer than
-    the features read (``MAX_DOCUMENT_CHARS``)."""
-    bounded(_text_size(document), kind)
-    return validate(document, kind)
+    """A ``resume`` or ``job`` a caller sent: valid (``validate``) and holding no more
+    text than the features read (``MAX_DOCUMENT_CHARS``, counted over the fields they
+    read: a photo as a data URI in ``basics.image`` is not text)."""
+    checked = validate(document, kind)
+    segments = resume_segments(checked) if kind == "resume" else job_segments(checked)
+    bounded(sum(len(segment.text) for segment in segments), kind)
+    return checked
 
 
 def bounded(size: int, kind: str) -> None:
@@ -113,22 +116,6 @@ def bounded(size: int, kind: str) -> None:
             code="document_too_long",
             param=kind,
         )
-
-
-def _text_size(value: Any) -> int:
-    """The characters of every string in a JSON value, keys included (walked without
-    recursion: a request may nest a thousand levels deep)."""
-    size, pending = 0, [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            size += len(item)
-        elif isinstance(item, dict):
-            size += sum(len(str(key)) for key in item)
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return size
 
 
 def prose(segments: list[Segment]) -> list[Segment]:

@@ -125,7 +125,7 @@ class FactReader:
         return Facts(
             skills={f.skill.uri: f.skill.label for f in found},
             must=frozenset(must),
-            titles=(_posting_title_words(title, place_of(segments, "location")),),
+            titles=_posting_title_parts(title),
             seniority=posting_seniority(segments),
             credentials=frozenset(self.credentials.required(segments)),
             place=place_of(segments, "location"),
@@ -164,32 +164,37 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
     """How alike the posting's title and the closest of the person's titles are: the
     harmonic mean of the share of the posting title's words the person's title has and
     the share of the person's title's words (before its qualifier) the posting's has,
-    the posting's title read for the job it names (``_posting_title_words``), each word
-    weighed (``weights``; a word no posting's title has weighs as the rarest). Both
-    ways, so that "Site Engineer" is not taken for all of "Site Reliability Engineer";
-    a person's "- Payments Platform Team" is where they did the job, not another job.
-    Titles that share only a generic head ("Officer") count for ``GENERIC_ONLY``."""
-    wanted = posting.titles[0] if posting.titles else frozenset()
+    each word weighed (``weights``; a word no posting's title has weighs as the rarest).
+    Both ways, so that "Site Engineer" is not taken for all of "Site Reliability
+    Engineer"; a person's "- Payments Platform Team" is where they did the job, not
+    another job. The first share is the best of the posting title whole and of each of
+    its parts (``_posting_title_parts``): "£30k - Project Manager", "NHS Lothian - Staff
+    Nurse" and "Carpenter - First and Second Fix (New Build)" name their job in one part.
+    (A qualifier that holds the person's words counts too: "Accountant - Retail" fits a
+    Retail Assistant, whose "Assistant" is a level word; reading only the part that
+    names the job lost "Employer - Job" titles, which are common.) Titles that share
+    only a generic head ("Officer") count for ``GENERIC_ONLY``."""
+    whole = posting.titles[0] if posting.titles else frozenset()
     unseen = max(weights.values(), default=1.0)
 
     def weight(word: str) -> float:
         return weights.get(word, unseen)
 
-    total = sum(map(weight, wanted))
-    if not total:
+    if not sum(map(weight, whole)):
         return 0.0
     best = 0.0
     for title, core in zip(profile.titles, profile.title_cores or profile.titles, strict=True):
         own = sum(map(weight, core))
         if not own:
             continue
-        shared = {w for w in wanted if any(_same_word(w, o) for o in title)}
-        covered = sum(map(weight, shared)) / total
-        shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in wanted)) / own
-        if covered and shown:
-            fit = 2 * covered * shown / (covered + shown)
-            generic = shared <= _GENERIC_HEADS and fit < 1.0  # "Consultant" is "Consultant"
-            best = max(best, fit * GENERIC_ONLY if generic else fit)
+        shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in whole)) / own
+        for wanted in posting.titles:
+            shared = {w for w in wanted if any(_same_word(w, o) for o in title)}
+            covered = sum(map(weight, shared)) / sum(map(weight, wanted))
+            if covered and shown:
+                fit = 2 * covered * shown / (covered + shown)
+                generic = shared <= _GENERIC_HEADS and fit < 1.0  # "Consultant" is "Consultant"
+                best = max(best, fit * GENERIC_ONLY if generic else fit)
     return best
 
 
@@ -203,37 +208,18 @@ _GENERIC_HEADS = frozenset(
 )
 
 
-def _posting_title_words(title: str, place: Place | None) -> frozenset[str]:
-    """The words of a posting's title that name the job: its first part (split at a
-    dash or bar between spaces, or a bracket) after those that name no job (pay, terms,
-    shifts, the town: "£30k - Project Manager", "12 Month FTC - HR Advisor", "Remote -
-    Data Engineer", "Greater London | Nurse", "(Senior) Data Engineer"); what follows it
-    qualifies the job ("Carpenter - First and Second Fix", "Accountant - Retail"). A
-    one-word abbreviation before another part is read past ("SRE - Site Reliability
-    Engineer"); where no part names a job, the whole title."""
-    parts = [part.strip() for part in _POSTING_QUALIFIED.split(title)]
-    parts = [part for part in parts if part]
-    town = set(normalise(place.city)) if place else set()
-    for at, part in enumerate(parts):
-        if at + 1 < len(parts) and part.isupper() and " " not in part:
-            continue  # "SRE - Site Reliability Engineer": the rest says it in words
-        words = {w for w in normalise(part) if not any(c.isdigit() for c in w)}
-        if words - town - _NOT_TITLE - _TERMS:
-            return _title_words(part)
-    return _title_words(title)
+def _posting_title_parts(title: str) -> tuple[frozenset[str], ...]:
+    """A posting title's words whole, then those of each of its parts (split at a dash
+    or bar between spaces, or a bracket), each part with words: "Remote - Data
+    Engineer", "NHS Lothian - Staff Nurse", "(Senior) Data Engineer (m/w/d)"."""
+    whole = _title_words(title)
+    parts = [_title_words(part) for part in _POSTING_QUALIFIED.split(title)]
+    return tuple(dict.fromkeys([whole, *(p for p in parts if p and p != whole)]))
 
 
 _POSTING_QUALIFIED = re.compile(r"\s[-–—|]\s|[()]")
 """Where a posting title's parts meet (a comma may be inside the job's name: "Health,
 Safety and Environment Manager")."""
-_TERMS = frozenset(
-    """contract maternity paternity cover ftc month months week weeks shift shifts weekend
-    weekends only home based from work wfh bank scheme up to salary per hour annum plus
-    tips bonus ote senior junior lead principal graduate trainee mid level entry
-    experienced night day days late early staff greater central city centre""".split()  # noqa: SIM905 - a word list reads better as text
-)
-"""Words of a title's parts that name the terms or the rank, not the job ("Maternity
-Cover", "Home Based", "Up to £45,000", "(Senior)")."""
 
 
 def _same_word(one: str, other: str) -> bool:

@@ -39,14 +39,21 @@ _WORDS: tuple[tuple[int, re.Pattern[str]], ...] = tuple(
     )
 )
 _YEARS = re.compile(
-    r"(?<!aged )(?<!ages )(?<!to )\b(\d{1,2})\s*\+?\s*(?:(?:[-–]|to)\s*\d+\s*)?(?:years?|yrs?)\b"
-    r"(?![\s-]*(?:old|of age|or over|or older|ago|service|in business|fixed|contract))",
+    r"\b(\d{1,2})\s*\+?\s*(?:(?:[-–]|to)\s*\d+\s*)?(?:years?|yrs?)\b"
+    r"(?![\s-]*(?:old|of age|or over|or older|ago|in business|fixed|contract)\b)",
     re.I,
 )
 """Years asked for: "3+ years", "2-4 years", "3 to 5 years" (the first), "2–3 yrs"; not
-"a £500 yearly tool allowance" (read as 500 years before), pupils "aged 11-16 years
-old" or "aged 5 to 11 years", "over 18 years of age", a firm's "25 years in business"
-nor "a 2 year fixed-term contract"."""
+"a £500 yearly tool allowance" (read as 500 years before), "over 18 years of age", a
+firm's "25 years in business" nor "a 2 year fixed-term contract" (nor the ages of
+``_AGES``)."""
+_AGES = re.compile(
+    r"\b(?:aged?|ages)\b(?:\s+(?:between|from))?\s+\d+\s*(?:[-–]|to|and)\s*\d+\s*"
+    r"(?:years?|yrs?)|\(\s*\d+\s*[-–]\s*\d+\s*years?\s*\)|\bunder\s+\d+\s*years?",
+    re.I,
+)
+"""The ages of the people a job serves ("pupils aged 5-11 years", "Key Stage 2 (7-11
+years)", "children under 5 years"), left out before years asked are read."""
 MOST_YEARS_ASKED = 15
 """More is a firm's age ("trading for 25 years"), not experience asked for."""
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?")
@@ -83,7 +90,7 @@ def posting_seniority(segments: list[Segment]) -> Seniority:
     asked = 0.0
     for segment in segments:
         if segment.field.startswith(("qualifications", "description")):
-            for match in _YEARS.finditer(segment.text):
+            for match in _YEARS.finditer(_AGES.sub(" ", segment.text)):
                 if int(match.group(1)) <= MOST_YEARS_ASKED:
                     asked = max(asked, float(match.group(1)))
     if level is None:
