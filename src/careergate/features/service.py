@@ -4,7 +4,9 @@ JSON its HTTP route takes (``/v1/features/...``) and answers the JSON that route
 The HTTP layer and the library both call these, so the two faces cannot drift apart.
 Each feature's model call runs through the request path as the caller whose key is
 given (its permissions, limits, budgets and usage, attributed to the feature); when
-no model answers, the feature answers from its fallback (``degraded: true``).
+no model answers, the feature answers from its fallback (``degraded: true``). A
+request's documents are checked against their schemas on a thread: a large one takes
+jsonschema seconds, which would hold every other request of the worker.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from careergate.core.call import Incoming
 from careergate.errors import InvalidRequest
 from careergate.features import matching, optimise, resumes, skills
 from careergate.features.documents import (
+    Segment,
     job_segments,
     match_request,
     requested,
@@ -98,7 +101,7 @@ class FeatureService:
         self, payload: Any, secret: str | None, user: str | None = None
     ) -> dict[str, Any]:
         """``{"resume": ...}``, ``{"job": ...}`` or ``{"text": ...}``: its skills."""
-        segments = segments_of(payload)
+        segments = await asyncio.to_thread(segments_of, payload)
         user = user_of(payload, user)
         inference = SkillInference(await self.skills(), self.model)
         caller = self._caller(secret, skills.FEATURE, user)
@@ -108,7 +111,7 @@ class FeatureService:
         self, payload: Any, secret: str | None, user: str | None = None
     ) -> dict[str, Any]:
         """Skills to learn for ``role`` that the ``resume`` does not show yet."""
-        profile, entries, _ = match_request(payload)
+        profile, entries, _ = await asyncio.to_thread(match_request, payload)
         role = payload.get("role")
         if not isinstance(role, str) or not role.strip():
             raise InvalidRequest("`role` must name the target role.", param="role")
@@ -123,7 +126,7 @@ class FeatureService:
         self, payload: Any, secret: str | None, user: str | None = None
     ) -> dict[str, Any]:
         """Postings ranked for a ``resume``, or profiles for a ``job``."""
-        query, entries, query_is_posting = match_request(payload)
+        query, entries, query_is_posting = await asyncio.to_thread(match_request, payload)
         top = top_of(payload)
         caller = self._caller(secret, matching.FEATURE, user_of(payload, user))
         matcher = JobMatcher(
@@ -144,8 +147,7 @@ class FeatureService:
         """Edits that make the ``resume`` speak to the ``job``."""
         if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
             raise InvalidRequest("Give the `resume` to improve and the `job` it is for.")
-        resume = resume_segments(requested(payload["resume"], "resume"))
-        posting = job_segments(requested(payload["job"], "job"))
+        resume, posting = await asyncio.to_thread(_pair_read, payload)
         caller = self._caller(secret, optimise.FEATURE, user_of(payload, user))
         optimiser = ContentOptimiser(await self.skills(), self.model)
         return self._labelled((await optimiser.optimise(resume, posting, caller)).to_json())
@@ -156,8 +158,7 @@ class FeatureService:
         """A JSON Resume from the profile (``resume``) tailored to the ``job``."""
         if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
             raise InvalidRequest("Give the profile (`resume`) and the `job` to tailor it to.")
-        profile = requested(payload["resume"], "resume")
-        posting = requested(payload["job"], "job")
+        profile, posting = await asyncio.to_thread(_pair_checked, payload)
         caller = self._caller(secret, resumes.FEATURE, user_of(payload, user))
         builder = ResumeBuilder(await self.skills(), self.model)
         return self._labelled((await builder.build(profile, posting, caller)).to_json())
@@ -167,6 +168,17 @@ class FeatureService:
         if self.sandboxed:
             answer["sandbox"] = True
         return answer
+
+
+def _pair_checked(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``resume`` and ``job`` of a request, each checked (``requested``)."""
+    return requested(payload["resume"], "resume"), requested(payload["job"], "job")
+
+
+def _pair_read(payload: dict[str, Any]) -> tuple[list[Segment], list[Segment]]:
+    """The ``resume`` and ``job`` of a request, checked and read into segments."""
+    resume, job = _pair_checked(payload)
+    return resume_segments(resume), job_segments(job)
 
 
 def top_of(payload: dict[str, Any]) -> int:
