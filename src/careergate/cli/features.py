@@ -232,7 +232,10 @@ resumes_app = command_group()
 def _pair(resume: Path, job: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     payload = _payload(resume, job, None)
     return _checked(
-        lambda: (requested(payload["resume"], "resume"), requested(payload["job"], "job"))
+        lambda: (
+            requested(payload["resume"], "resume").document,
+            requested(payload["job"], "job").document,
+        )
     )
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema
 
@@ -97,14 +97,20 @@ FACT_FIELDS = ("basics.location", "location", "remote", "experience", "Date")
 """Segments that state facts (where, since when, what level) rather than prose."""
 
 
-def requested(document: Any, kind: str) -> dict[str, Any]:
-    """A ``resume`` or ``job`` a caller sent: valid (``validate``) and holding no more
+class Requested(NamedTuple):
+    document: dict[str, Any]
+    segments: list[Segment]
+
+
+def requested(document: Any, kind: str) -> Requested:
+    """A ``resume`` or ``job`` a caller sent, valid (``validate``) and holding no more
     text than the features read (``MAX_DOCUMENT_CHARS``, counted over the fields they
-    read: a photo as a data URI in ``basics.image`` is not text)."""
+    read: a photo as a data URI in ``basics.image`` is not text), with its segments:
+    read once, for the bound and for the feature."""
     checked = validate(document, kind)
     segments = resume_segments(checked) if kind == "resume" else job_segments(checked)
     bounded(sum(len(segment.text) for segment in segments), kind)
-    return checked
+    return Requested(checked, segments)
 
 
 def bounded(size: int, kind: str) -> None:
@@ -198,8 +204,7 @@ def segments_of(payload: Any) -> list[Segment]:
             raise InvalidRequest("`text` must be a non-empty string.", param="text")
         bounded(len(text), "text")
         return [Segment("text", text)]
-    document = requested(payload[kind], kind)
-    segments = resume_segments(document) if kind == "resume" else job_segments(document)
+    segments = requested(payload[kind], kind).segments
     if not segments:
         raise InvalidRequest(f"The {kind} holds no text to read skills from.", param=kind)
     return segments
@@ -214,10 +219,10 @@ def match_request(payload: Any) -> tuple[list[Segment], list[tuple[str, list[Seg
     if not isinstance(payload, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     if payload.get("resume") is not None and payload.get("jobs") is not None:
-        query = resume_segments(requested(payload["resume"], "resume"))
+        query = requested(payload["resume"], "resume").segments
         kind, many = "job", "jobs"
     elif payload.get("job") is not None and payload.get("resumes") is not None:
-        query = job_segments(requested(payload["job"], "job"))
+        query = requested(payload["job"], "job").segments
         kind, many = "resume", "resumes"
     else:
         raise InvalidRequest(
@@ -242,10 +247,9 @@ def match_request(payload: Any) -> tuple[list[Segment], list[tuple[str, list[Seg
             raise InvalidRequest(f"The id {entry['id']!r} appears twice in `{many}`.")
         seen.add(entry["id"])
         try:
-            document = requested(entry.get(kind), kind)
+            segments = requested(entry.get(kind), kind).segments
         except InvalidRequest as error:
             error.param = f"{many}[{index}].{error.param}"
             raise
-        segments = resume_segments(document) if kind == "resume" else job_segments(document)
         candidates.append((entry["id"], segments))
     return query, candidates, kind == "resume"

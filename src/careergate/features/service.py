@@ -21,11 +21,9 @@ from careergate.core.call import Incoming
 from careergate.errors import InvalidRequest
 from careergate.features import matching, optimise, resumes, skills
 from careergate.features.documents import (
-    Segment,
-    job_segments,
+    Requested,
     match_request,
     requested,
-    resume_segments,
     segments_of,
 )
 from careergate.features.embeddings import E5Embedder, Embedder
@@ -147,7 +145,7 @@ class FeatureService:
         """Edits that make the ``resume`` speak to the ``job``."""
         if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
             raise InvalidRequest("Give the `resume` to improve and the `job` it is for.")
-        resume, posting = await asyncio.to_thread(_pair_read, payload)
+        resume, posting = (read.segments for read in await asyncio.to_thread(_pair, payload))
         caller = self._caller(secret, optimise.FEATURE, user_of(payload, user))
         optimiser = ContentOptimiser(await self.skills(), self.model)
         return self._labelled((await optimiser.optimise(resume, posting, caller)).to_json())
@@ -158,7 +156,7 @@ class FeatureService:
         """A JSON Resume from the profile (``resume``) tailored to the ``job``."""
         if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
             raise InvalidRequest("Give the profile (`resume`) and the `job` to tailor it to.")
-        profile, posting = await asyncio.to_thread(_pair_checked, payload)
+        profile, posting = (read.document for read in await asyncio.to_thread(_pair, payload))
         caller = self._caller(secret, resumes.FEATURE, user_of(payload, user))
         builder = ResumeBuilder(await self.skills(), self.model)
         return self._labelled((await builder.build(profile, posting, caller)).to_json())
@@ -170,15 +168,9 @@ class FeatureService:
         return answer
 
 
-def _pair_checked(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ``resume`` and ``job`` of a request, each checked (``requested``)."""
+def _pair(payload: dict[str, Any]) -> tuple[Requested, Requested]:
+    """The ``resume`` and ``job`` of a request, each checked and read (``requested``)."""
     return requested(payload["resume"], "resume"), requested(payload["job"], "job")
-
-
-def _pair_read(payload: dict[str, Any]) -> tuple[list[Segment], list[Segment]]:
-    """The ``resume`` and ``job`` of a request, checked and read into segments."""
-    resume, job = _pair_checked(payload)
-    return resume_segments(resume), job_segments(job)
 
 
 def top_of(payload: dict[str, Any]) -> int:

@@ -47,8 +47,10 @@ _OPTIONAL = re.compile(
 )
 """Words that make what a sentence names wished for, not required."""
 _ALTERNATIVE = re.compile(r"\bor\b", re.I)
-_QUALIFIED = re.compile(r"\s[-–—|]\s|[,(]")
-"""Where a title's qualifier starts: a dash or bar between spaces, a comma, a bracket."""
+_BETWEEN_PARTS = r"\s[-–—|]\s"
+"""A dash or bar between spaces: where a title's parts meet."""
+_QUALIFIED = re.compile(_BETWEEN_PARTS + r"|[,(]")
+"""Where a person's title's qualifier starts: between parts, a comma, a bracket."""
 _SENTENCE_END = re.compile(r"[.;!?\n]")
 
 
@@ -217,9 +219,9 @@ def _posting_title_parts(title: str) -> tuple[frozenset[str], ...]:
     return tuple(dict.fromkeys([whole, *(p for p in parts if p and p != whole)]))
 
 
-_POSTING_QUALIFIED = re.compile(r"\s[-–—|]\s|[()]")
-"""Where a posting title's parts meet (a comma may be inside the job's name: "Health,
-Safety and Environment Manager")."""
+_POSTING_QUALIFIED = re.compile(_BETWEEN_PARTS + r"|[()]")
+"""Where a posting title's parts meet: not at a comma, which may be inside the job's
+name ("Health, Safety and Environment Manager")."""
 
 
 def _same_word(one: str, other: str) -> bool:
