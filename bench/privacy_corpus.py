@@ -1259,6 +1259,172 @@ DEV_LAYOUT_TEMPLATES_2: tuple[str, ...] = (
     "{given} {family}\n",
 )
 
+DEV_LAYOUT_TEMPLATES_3: tuple[str, ...] = (
+    # A third batch of layouts, in forms neither batch above has. Template j is filled
+    # from locale LOCALES[j % 20], as above.
+    # 0 en_US: a WhatsApp chat export, the recruiter not yet a saved contact
+    "WhatsApp Chat with {given}.txt\n\n11/3/25, 8:47 PM - Messages and calls are "
+    "end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or "
+    "listen to them. Tap to learn more.\n11/3/25, 8:47 PM - {ref_phone}: Hi, is this "
+    "{given}? This is {ref} from {company}, we met at the {domain} career fair\n"
+    "11/3/25, 8:52 PM - {name}: hi! yes that's me 😊\n11/3/25, 8:53 PM - {ref_phone}: "
+    "Great! The {role} team would like to do a phone screen Thursday. Is {phone} still the "
+    "best number?\n11/3/25, 8:55 PM - {name}: yes that works. can you send the details to "
+    "{email}? my work email filters everything\n11/3/25, 8:55 PM - {name}: <Media omitted>"
+    "\n11/3/25, 8:56 PM - {name}: ^ updated resume, the {tool1} one is outdated lol\n"
+    "11/4/25, 9:10 AM - {ref_phone}: Invite sent 👍 ref {ticket} if anyone asks\n",
+    # 1 en_GB: a voicemail transcript, numbers read out in words and digits
+    "Voicemail · from {phone} · 1:02 · received {day}, 16:12\nTranscript (beta, may "
+    "contain errors):\n\n\"Hiya, this is {given} {family}, um, I'm ringing about the "
+    "{role} interview on Thursday, I think I've been sent the wrong address, the letter "
+    "says the {city2} office but the email said {city}? Could someone call me back, I'm on "
+    "{phone}, that's {phone}, or email me, it's {email}. My candidate number is four "
+    'seven {n1}, oh and the reference on the letter is {ticket}. Cheers, bye."\n\n'
+    "Was this transcript useful?  Yes · No\n",
+    # 2 en_IN: a Markdown table of a shortlist pasted into a team chat
+    "Sharing the shortlist for the {role} hiring drive, pls update status by EOD 🙏\n\n"
+    "| # | Candidate | Email | Mobile | Current CTC (LPA) | Notice | Interviewer |\n"
+    "|---|-----------|-------|--------|-------------------|--------|-------------|\n"
+    "| 1 | {name} | {email} | {phone} | {n5}.5 | {n4}0 days | {ref} |\n"
+    "| 2 | _(withdrawn)_ | – | – | – | – | – |\n"
+    "| 3 | TBD ({company} referral) | – | – | – | – | {ref_given} |\n\n"
+    "Round 1 is the {tool1} + {tool2} assessment, {n4}th floor, room {room}.\n",
+    # 3 en_AU: an onboarding portal export, label: value pairs on one line split by " | "
+    "TFN DECLARATION & SUPER CHOICE — exported from the {company} onboarding portal\n"
+    "Name: {name} | DOB: {dob} | TFN: {national_id} | Mobile: {phone} | Email: {email} | "
+    "Address: {street}, {city} {postcode} | Residency: Australian resident for tax purposes "
+    "| Tax-free threshold: Yes | HELP debt: No | Fund: AustralianSuper (USI STA0100AU) | "
+    "Cost centre: {n1}-{n6} | Start: {day} | Emergency contact: {ref} ({ref_phone})\n",
+    # 4 en_IE: an Outlook reply chain, the signature repeated under each message
+    "Thanks {ref_given}, that's perfect — see you then.\n\n{given}\n\n{name}\n{role} | "
+    "{company}\nM: {phone}\n\nFrom: {ref} <{ref_email}>\nSent: {day} {year2} 09:41\nTo: "
+    "{name} <{email}>\nSubject: RE: Interview – {role}\n\nHi {given},\n\nWe've booked room "
+    "{room} in our {city2} office. Please bring photo ID and your PPSN for the contract "
+    "paperwork.\n\nKind regards,\n{ref}\nTalent Acquisition\n\nFrom: {name} <{email}>\n"
+    "Sent: {day} {year2} 18:02\nTo: {ref_email}\nSubject: Interview – {role}\n\nHi,\n\n"
+    "I'd be delighted to come in. My address for the offer pack is {street}, {city}, "
+    "{postcode}, and my PPSN is {national_id} if payroll needs it in advance.\n\nMany "
+    "thanks,\n{given}\n\n{name}\n{role} | {company}\nM: {phone}\n",
+    # 5 en_CA: an interview scheduling text thread, written in lower case
+    "Messages · {ref_given} (recruiter)\n\nToday 9:14 AM\n{ref_given}: hey {given} its "
+    "{ref_given} from {company}. hiring mgr can do tues 2:30 or wed 10 for the {role} "
+    "interview, which works?\n{given}: wed 10 works!! is it at the king st office or on "
+    "teams\n{ref_given}: king st, {n4}th floor. ask for {ref} at the desk. ill send the "
+    "invite to {email}\n{given}: perfect. if the ttc dies ill call u at {ref_phone}\n"
+    "{ref_given}: 👍 bring a void cheque too, for the offer paperwork if it goes well\n"
+    "{given}: haha ok. sin is {national_id} if u want to pre-fill\nRead 9:31 AM\n",
+    # 6 es_ES: a CV with a "Datos personales" block
+    "{NAME}\n{role}\n\nDATOS PERSONALES\nNombre y apellidos: {given} {family}\nLugar y "
+    "fecha de nacimiento: {city2}, {dob}\nDNI/NIE: {national_id}\nDirección: {street}, "
+    "{postcode} {city}\nTeléfono: {phone}\nCorreo electrónico: {email}\nCarné de conducir: "
+    "B, vehículo propio\n\nFORMACIÓN ACADÉMICA\n{year1} · Grado en Ingeniería Informática, "
+    "Universidad Politécnica de Madrid\n\nEXPERIENCIA PROFESIONAL\n{year2} – actualidad · "
+    "{company} · {role}\n· {achievement2}\n\nIDIOMAS\nInglés: C1 (Cambridge Advanced, "
+    "{year2})\n",
+    # 7 es_MX: an SQL INSERT pasted into a developers' chat
+    "oigan alguien sabe por qué me truena este insert en MySQL? me sale ERROR 1064 (42000) "
+    "near line 2 🤦\n\n```sql\nINSERT INTO candidatos (nombre, apellidos, curp, correo, "
+    "celular, fecha_nac, vacante_id)\nVALUES ('{given}', '{family}', '{national_id}', "
+    "'{email}', '{phone}', '{dob}', {n6});\n```\n\nla tabla la generé con {tool1} y la "
+    "vacante {n6} es la de {role}. será el formato de la fecha?\n",
+    # 8 fr_FR: a payslip copied out of a PDF
+    "BULLETIN DE PAIE\nPériode du 01/0{n4}/{year2} au 30/0{n4}/{year2} — Paiement le "
+    "28/0{n4}/{year2} par virement\n\nEmployeur : {company}\nSIRET : {n1} {n1} {n1} "
+    "000{n4}{n4} — Code NAF : 6202A\nConvention collective : Syntec (IDCC 1486)\n\n"
+    "Salarié(e) : {FAMILY} {given}\n{street}\n{postcode} {city}\nN° de sécurité sociale : "
+    "{national_id}\nEmploi : {role} — Statut : Cadre — Coefficient 1{n4}0\nDate "
+    "d'entrée : 0{n4}/09/{year1}\n\nSalaire de base          151,67 h      {n4} {n1},00\n"
+    "Indemnité télétravail                        {n2},00\nTitres-restaurant (part "
+    "salariale)           -{n2},{n5}\nNET À PAYER AVANT IMPÔT SUR LE REVENU   {n4} {n6},{n5} €"
+    "\nImpôt sur le revenu prélevé à la source (taux {n3},{n4} %)\n",
+    # 9 de_DE: an Arbeitszeugnis, the person named in full throughout
+    "{company}\nPersonalabteilung\n\n{city2}, 30. Juni {year2}\n\nARBEITSZEUGNIS\n\n"
+    "{given} {family}, geboren am {dob} in {city}, war vom 1. April {year1} bis zum "
+    "30. Juni {year2} in unserem Unternehmen als {role} tätig.\n\nZu den Aufgaben gehörten "
+    "die Betreuung unserer {tool1}-Plattform und der Aufbau der Auswertungen in {tool2}. "
+    "{given} {family} verfügt über ein umfassendes und fundiertes Fachwissen, das "
+    "stets sicher und gewinnbringend eingesetzt wurde. Die übertragenen Aufgaben wurden "
+    "stets zu unserer vollsten Zufriedenheit erledigt.\n\nDas Arbeitsverhältnis endet auf "
+    "eigenen Wunsch. Wir bedauern diese Entscheidung sehr und wünschen für die berufliche "
+    "und private Zukunft alles Gute und weiterhin viel Erfolg.\n\n{ref}\nLeitung "
+    "Personal\n",
+    # 10 it_IT: a self-certification under D.P.R. 445/2000
+    "DICHIARAZIONE SOSTITUTIVA DI CERTIFICAZIONE\n(art. 46 D.P.R. 28 dicembre 2000, "
+    "n. 445)\n\nIl/La sottoscritto/a {FAMILY} {given}\nnato/a a {city2} il {dob}\n"
+    "residente a {city} ({postcode}) in {street}\ncodice fiscale {national_id}\n\n"
+    "consapevole delle sanzioni penali previste dall'art. 76 del D.P.R. 445/2000 per le "
+    "ipotesi di falsità in atti e dichiarazioni mendaci,\n\nDICHIARA\n\n☒ di aver "
+    "conseguito la Laurea Magistrale in Ingegneria Informatica presso il Politecnico di "
+    "Milano in data 2{n4}/07/{year1} con votazione 110/110\n☐ di essere iscritto/a nelle "
+    "liste di collocamento\n\nLetto, confermato e sottoscritto.\n{city}, lì ____________\n\n"
+    "Il/La dichiarante\n{given} {family}\n",
+    # 11 pt_BR: a freelancer's payment receipt (RPA) with the CPF as the Pix key
+    "RECIBO DE PAGAMENTO A AUTÔNOMO – RPA Nº {n1}/{year2}\n\nRecebi de {company}, CNPJ "
+    "{n5}.{n1}.{n1}/0001-{n5}, a importância líquida de R$ {n4}.{n1},{n2}, referente a "
+    "serviços de consultoria em {tool1} prestados em março/{year2}.\n\nDADOS DO PRESTADOR"
+    "\nNome: {name}\nCPF: {national_id}\nEndereço: {street}, {city} – CEP {postcode}\n"
+    "Telefone: {phone}\nChave Pix (CPF): {national_id}\n\nValor bruto: R$ {n4}.{n6},00\n"
+    "INSS (11%): R$ {n1},{n2}\nIRRF: isento\n\n{city}, {n4} de abril de {year2}\n\n"
+    "______________________________\n{NAME}\n",
+    # 12 nl_NL: a LinkedIn profile copied whole, About and Experience in Dutch
+    "{name}\n{role} bij {company} | {tool1} · {tool2}\n{city}, Nederland · "
+    "Contactgegevens\n500+ connecties\n\nInfo\nAls {role} help ik teams in de "
+    "{domain}-sector sneller en slimmer te werken. Bij {company} {achievement}. Open voor "
+    "nieuwe uitdagingen! Mail me op {email} of bel {phone}.\n\nErvaring\n{role}\n{company} "
+    "· Fulltime\njan. {year2} - heden · {n4} jr {n4} mnd\n{city}, Nederland · Hybride\n"
+    "{achievement2}.\n\nSenior Consultant\nCapgemini · Fulltime\n{year1} - {year2} · "
+    "{n4} jr\n\nContactgegevens\nProfiel van {given}\n{link}\nE-mail\n{email}\n",
+    # 13 pl_PL: a Polish CV with PESEL and the GDPR (RODO) consent clause
+    "CURRICULUM VITAE\n\n{NAME}\n\nDANE OSOBOWE\nData urodzenia: {dob}\nPESEL: "
+    "{national_id}\nAdres: {street}, {postcode} {city}\nTelefon: {phone}\nE-mail: {email}\n"
+    "LinkedIn: {link}\n\nDOŚWIADCZENIE ZAWODOWE\n{year1}–{year2}  {company}, {city2} — "
+    "{role}\n• {achievement2}\n\nUMIEJĘTNOŚCI\n{tool1}, {tool2}, {tool3}; prawo jazdy kat. B"
+    "\n\nWyrażam zgodę na przetwarzanie moich danych osobowych przez pracodawcę w celu "
+    "prowadzenia rekrutacji na aplikowane przeze mnie stanowisko, zgodnie z art. 6 ust. 1 "
+    "lit. a Rozporządzenia Parlamentu Europejskiego i Rady (UE) 2016/679 z dnia 27 kwietnia "
+    "2016 r. (RODO).\n",
+    # 14 sv_SE: a vCard pasted into a chat, the name split by a semicolon
+    "kan du lägga in den här kontakten i CRM:et? fick den som .vcf från {ref_given}\n\n"
+    "BEGIN:VCARD\nVERSION:3.0\nN:{family};{given};;;\nFN:{name}\nORG:{company}\nTITLE:"
+    "{role}\nTEL;TYPE=CELL:{phone}\nEMAIL;TYPE=INTERNET:{email}\nADR;TYPE=HOME:;;{street};"
+    "{city};;{postcode};{country}\nURL:{link}\nNOTE:Träffades på {tool1}-meetupen i "
+    "{city2}\nEND:VCARD\n",
+    # 15 ko_KR: a job-site résumé header
+    "[사람인 이력서] {role} 지원\n\n{name}  |  {dob}\n휴대폰  {phone}\n이메일  {email}\n"
+    "주소  ({postcode}) {street}\n포트폴리오  {link}\n\n학력사항\n{year1}.03 ~ {year2}.02  "
+    "한국대학교 컴퓨터공학과 졸업 (학점 3.{n4}/4.5)\n\n경력사항  총 {years}년\n{company}  "
+    "|  {role}  |  {year2}.0{n4} ~ 재직중\n· {tool1}, {tool2} 기반 서비스 운영\n\n자격증\n"
+    "정보처리기사 ({year1}.11)  ·  TOEIC 8{n2}\n",
+    # 16 vi_VN: a "Sơ yếu lý lịch" (personal history statement)
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n\nSƠ YẾU LÝ LỊCH\n\n"
+    "I. THÔNG TIN BẢN THÂN\nHọ và tên (chữ in hoa): {NAME}    Giới tính: Nam ☐ Nữ ☐\n"
+    "Sinh ngày: {dob}    Nơi sinh: {city2}\nSố CCCD: {national_id}    Ngày cấp: "
+    "1{n4}/0{n4}/{year2}    Nơi cấp: Cục Cảnh sát QLHC về TTXH\nHộ khẩu thường trú: "
+    "{street}, {city}\nĐiện thoại: {phone}    Email: {email}\nKhi cần báo tin cho: {ref}, "
+    "số điện thoại {ref_phone}\n\nII. QUÁ TRÌNH CÔNG TÁC\n{year1} - {year2}: {role} tại "
+    "{company}\n\nTôi xin cam đoan những lời khai trên là đúng sự thật.\n{city}, ngày "
+    "{n4} tháng {n4} năm {year2}\nNgười khai\n{name}\n",
+    # 17 zh_CN: a shopping site's delivery address pasted to HR, with the salary card
+    "HR同学你好，笔记本电脑和工牌麻烦寄到下面这个地址（直接从淘宝收货地址复制的）：\n\n"
+    "收货人：{name}\n手机号码：{phone}\n所在地区：{city}\n详细地址：{street}\n邮政编码："
+    "{postcode}\n\n另外入职材料里要的身份证号是 {national_id}，工资卡号 {card}。有问题打我"
+    "电话或者发邮件到 {email}，谢谢！\n（工号 {n6}{n1}，{role}，{year2}年{n4}月{n4}日入职）\n",
+    # 18 ja_JP: a JIS résumé (履歴書) copied out of its PDF, the furigana lines empty
+    "履　歴　書　　　　　　　　{year2}年{n4}月{n4}日現在\n\nふりがな\n氏　　名　{family}　"
+    "{given}\n\n生年月日　{dob}生（満　　歳）\n\nふりがな\n現住所　〒{postcode}\n{street}\n"
+    "電話　{phone}\nE-mail　{email}\n\nふりがな\n連絡先　〒　　　　（現住所以外に連絡を"
+    "希望する場合のみ記入）\n同上\n\n年　　月　　学歴・職歴\n　　　　　　学　歴\n{year1}　"
+    "3　　都立高等学校　卒業\n　　　　　　職　歴\n{year2}　4　　{company}　入社\n　　　　　　"
+    "{role}として{tool1}を用いた開発に従事\n　　　　　　　　　　　　　　　以上\n",
+    # 19 tr_TR: a leave petition (dilekçe) to HR
+    "{company}\nİNSAN KAYNAKLARI MÜDÜRLÜĞÜNE\n\nŞirketinizde {role} olarak görev "
+    "yapmaktayım. {year2} yılına ait yıllık ücretli iznimden {n4} iş günü kullanmak "
+    "istiyorum. İzin süresince görevlerime {ref} vekâlet edecektir; bana aşağıdaki adres ve "
+    "telefondan ulaşılabilir.\n\nGereğini bilgilerinize arz ederim.\n\n"
+    "{n4}.0{n4}.{year2}\n\nAdı Soyadı: {name}\nT.C. Kimlik No: {national_id}\nSicil No: "
+    "{n6}\nİzin adresi: {street}, {postcode} {city}\nTelefon: {phone}\nİmza:\n\nEk: Yok\n",
+)
+
 
 def dev_extras(fake_of: Callable[[str], Faker], seed: int) -> list[Document]:
     """Documents only the development split holds, in forms written after the test split
@@ -1357,6 +1523,9 @@ def _documents(split: str) -> list[Document]:
         )
         documents += written_layouts(
             fake_of, random.Random(seed + 3), DEV_LAYOUT_TEMPLATES_2, "dev-layout2"
+        )
+        documents += written_layouts(
+            fake_of, random.Random(seed + 4), DEV_LAYOUT_TEMPLATES_3, "dev-layout3"
         )
     for document in documents:
         document.values = [(k, v) for k, v in dict.fromkeys(document.values) if v in document.text]
