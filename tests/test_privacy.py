@@ -1030,6 +1030,35 @@ FIELD_FORMS = {
     "Born on the 14th of March 1987.": [(PiiKind.DATE_OF_BIRTH, "14th of March 1987")],
     # Not dates of birth: no label says so.
     "Started 14th March 1987; released 03/14/87.": [],
+    # The place of birth first, after the label or between "born in" and the date.
+    "Lugar y fecha de nacimiento: Melilla, 8 de marzo de 1990": [
+        (PiiKind.DATE_OF_BIRTH, "8 de marzo de 1990")
+    ],
+    "I was born in Leeds on 3 March 1990.": [(PiiKind.DATE_OF_BIRTH, "3 March 1990")],
+    "geboren in Köln am 03.04.1990": [(PiiKind.DATE_OF_BIRTH, "03.04.1990")],
+    # A declaration's undersigned and signatory, a payslip's employee, a postcode in
+    # brackets after the town one lives in.
+    "Il/La sottoscritto/a MERCANTINI Amalia\nnato/a a Montaldo Roero il 26/07/1999\n"
+    "residente a Sedico (84043) in Via Majorana, 565": [
+        (PiiKind.PERSON, "MERCANTINI Amalia"),
+        (PiiKind.DATE_OF_BIRTH, "26/07/1999"),
+        (PiiKind.ADDRESS, "84043"),
+        (PiiKind.ADDRESS, "Via Majorana, 565"),
+    ],
+    "Il/La dichiarante\nAmalia Mercantini": [(PiiKind.PERSON, "Amalia Mercantini")],
+    "Salarié(e) : LAROCHE Véronique": [(PiiKind.PERSON, "LAROCHE Véronique")],
+    # A gloss between a label and its colon; a form's next column after a wide gap.
+    "Họ và tên (chữ in hoa): MAI BẢO JOHN    Giới tính: Nam": [(PiiKind.PERSON, "MAI BẢO JOHN")],
+    "Hộ khẩu thường trú: 13 Khóm 79 Cộng Hòa, Thành phố Hồ Chí Minh": [
+        (PiiKind.ADDRESS, "13 Khóm 79 Cộng Hòa, Thành phố Hồ Chí Minh")
+    ],
+    # A Japanese form's spaced-out label; its headings, dates and counts are no names.
+    "Resume, Machine Learning Engineer\n履　歴　書　2019年7月7日現在\n氏　　名　藤田　裕美子\n"
+    "学　歴\n2011　3　都立高等学校　卒業\n以上": [(PiiKind.PERSON, "藤田　裕美子")],
+    "성 (Surname): 문 / 이름 (Given name): 경자": [
+        (PiiKind.PERSON, "문"),
+        (PiiKind.PERSON, "경자"),
+    ],
 }
 
 

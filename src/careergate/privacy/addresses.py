@@ -128,7 +128,8 @@ _CHINESE_STREET = (
 )
 _ADDRESS_LABEL = (
     r"(?i:\b(?:home\s+|billing\s+|postal\s+|street\s+|mailing\s+)?address|adresse|dirección"
-    r"|domicilio|indirizzo|endereço|morada|adres|adress|anschrift|địa\s+chỉ)\s*[:：]"
+    r"|domicilio|indirizzo|endereço|morada|adres|adress|anschrift|địa\s+chỉ"
+    r"|hộ\s+khẩu\s+thường\s+trú|(?:nơi|chỗ)\s+ở\s+hiện\s+(?:nay|tại))\s*[:：]"
     r"|주소\s*[:：]?|地址\s*[:：]?|住所\s*[:：]?"
 )
 _ADDRESS_KEYS = (
@@ -287,6 +288,17 @@ ADDRESSES: tuple[Pattern, ...] = (
     Pattern(_ADDRESS, re.compile(rf"\b(?:{_UK_POSTCODE}|{_CA_POSTCODE})\b"), needs="digit"),
     Pattern(_ADDRESS, re.compile(rf"(?<=,\s){_US_STATE_ZIP}\b"), needs="digit"),
     Pattern(_ADDRESS, re.compile(r"〒\s?\d{3}-?\d{4}"), needs="digit"),
+    # Where an Italian form says one lives, the postcode in brackets after the town:
+    # "residente a Sedico (84043) in Via Majorana, 565".
+    Pattern(
+        _ADDRESS,
+        re.compile(
+            r"(?i:\bresident[ei]|\bdomiciliat[oa](?:/[ao])?)\s+(?:a|in)\s+"
+            r"[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}?[ \t]*\((?P<code>\d{5})\)"
+        ),
+        group="code",
+        needs="digit",
+    ),
     Pattern(
         _ADDRESS,
         re.compile(

@@ -16,6 +16,8 @@ import re
 from careergate.privacy.findings import PiiKind
 from careergate.privacy.shape import Pattern
 
+_PLACE = r"[^\W\d_][\w'’.-]*(?:[ \t]+(?:[^\W\d_][\w'’.-]*)){0,3}?"
+"""A place's name of up to four words, as short as the text allows."""
 _LABEL = (
     r"(?i:\bborn(?:\s+on)?|\bdate\s+of\s+birth|\bd\.?\s?o\.?\s?b\b\.?|\bbirth\s*date|\bbirthday"
     r"|\bgeburtsdatum|\bgeb\.|\bgeboren(?:\s+am)?|\bfecha\s+de\s+nacimiento|\bf\.\s*nacimiento"
@@ -24,6 +26,10 @@ _LABEL = (
     r"|\bgeboren\s+op|\bdata\s+urodzenia|\bur\.|\bfödelsedatum|\bfödd|\bngày\s+sinh"
     r"|\bsinh\s+ngày|\bdoğum\s+tarih(?:i|im|in)|\bd\.\s*tarihi|дата\s+рождения|تاريخ\s+الميلاد)"
     r"|생년월일|出生日期|出生年月日?|生年月日"
+    # Born in a place first: "nato/a a Montaldo Roero il", "né à Lyon le", "nacida en
+    # Soria el", "geboren in Köln am", "born in Leeds on".
+    rf"|(?i:\bnat[oa](?:/[ao])?\s+a|\bnée?\s+à|\bné\(e\)\s+à|\bnacid[oa](?:/[ao])?\s+en"
+    rf"|\bgeboren\s+in|\bborn\s+in)\s+{_PLACE}\s*(?:\([A-Z]{{2}}\)\s*)?,?\s+(?i:il|le|el|am|on)"
 )
 _YEAR = r"(?:19|20)\d{2}"
 _DATE = (
@@ -51,7 +57,9 @@ DATES: tuple[Pattern, ...] = (
             # Tarihi / Yeri:"; a table's cell ends with "|".
             rf"(?:{_LABEL})(?:\s*\([^)\n]{{1,20}}\)|\s*/\s*[^\W\d_]{{2,12}})?"
             rf"[\s:：(|\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist|của|tôi|là)"
-            rf"[\s:：]+){{0,3}}(?P<date>{_DATE})"
+            # The place first when the label names both ("Lugar y fecha de nacimiento:
+            # Melilla, 8 de marzo de 1990", "Place and date of birth: Leeds, 3/4/1990").
+            rf"[\s:：]+){{0,3}}(?:{_PLACE},[ \t]*)?(?P<date>{_DATE})"
         ),
         group="date",
         needs="digit",

@@ -39,7 +39,7 @@ _NOT_NAME = re.compile(r"[\d@/:_#]")
 _LEGAL_FORMS = (
     r"Bank|Logistics|Corp|Corporation|Inc|Ltd|Ltda|LLC|LLP|PLC|Pty|GmbH|AG|KG|OHG|UG|BV|B\.V|"
     r"NV|N\.V|SARL|SAS|SA|S\.A|S\.L|SL|S\.R\.L|SRL|SpA|S\.p\.A|S\.C|S\.Com|AB|ASA|Oy|A/S|A\.Ş|"
-    r"S\.A\.S|S\.A\.R\.L|S\.L\.L|R\.L|C\.V|Koninklijke|Despacho|Asociados|"
+    r"S\.A\.S|S\.A\.R\.L|S\.L\.L|R\.L|C\.V|HB|KB|S\.\s?Coop|Koninklijke|Despacho|Asociados|"
     r"Sp\.\s*z\s*o\.o|Group|Groep|Gruppe|Grupo|Gruppo|Health|Healthcare|Labs?|Solutions|"
     r"Systems|Technologies|Partners|Holdings?|University|College|School|Hospital|Foundation|"
     r"Stichting|Institute|Associates|Associati|Consulting|Capital|Insurance|Pharma|Media|"

@@ -225,17 +225,46 @@ def _caps_line(match: re.Match[str]) -> bool:
     return sum(c.isalpha() for c in name) >= 4 and is_name(name)
 
 
+_SPACES = re.compile(r"[ \t\u3000]+")
+
+
 def _cjk_name(match: re.Match[str]) -> bool:
     """A short run of Han or Hangul amid text in another script, not a place or label."""
     name = match.group("name")
-    if name in NOT_NAME_WORDS or name[-1] in _PLACE_ENDINGS:
+    if _SPACES.sub("", name) in NOT_NAME_WORDS or name[-1] in _PLACE_ENDINGS:
+        return False  # a form's heading, spaced out or not ("学　歴")
+    if _a_date_or_count(match):
         return False
     text = match.string
+    if _GLOSSED_LABEL_AFTER.match(text, match.end()):
+        return False  # a bilingual form's label: "성 (Surname):"
     if _FIRM_BEFORE.search(text, max(0, match.start() - 6), match.start()):
         return False
     if _FIRM_AFTER_CJK.match(text, match.end()):
         return False
     return _mostly_latin(text)
+
+
+def _a_date_or_count(match: re.Match[str]) -> bool:
+    """A run against a digit, a date's or a count's unit ("2019年7月7日", "1989/12/12生",
+    "3명"), or a character alone amid Han, kana or a form's wide spaces: a form's odd
+    heading character ("履　歴　書"), not a given name written alone in a Latin sentence
+    ("莉 spent a year") or a family name after its label ("성 (Surname): 문")."""
+    text = match.string
+    start, end = match.start("name"), match.end("name")
+    if text[start - 1 : start].isdigit() or text[end : end + 1].isdigit():
+        return True
+    if len(_SPACES.sub("", match.group("name"))) > 1:
+        return False
+    before = _NEIGHBOUR_BEFORE.search(text, max(0, start - 8), start)
+    after = _NEIGHBOUR_AFTER.match(text, end)
+    return any(m is not None and _CJK_OR_WIDE.match(m.group(1)) for m in (before, after))
+
+
+_GLOSSED_LABEL_AFTER = re.compile(r"[ \t]*\([^)\n]{1,24}\)[ \t]*[:：]")
+_NEIGHBOUR_BEFORE = re.compile(r"(\S|\u3000)[ \t]*$")
+_NEIGHBOUR_AFTER = re.compile(r"[ \t]*(\S|\u3000)")
+_CJK_OR_WIDE = re.compile(f"[{_CJK}\u3000]")
 
 
 @lru_cache(maxsize=2)
@@ -265,6 +294,7 @@ _LABEL_WORDS = (
     r"|naam|achternaam|nachname|imię\s+i\s+nazwisko|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|soyadı|(?<![^\n])adı"
     r"|cardholder|card\s+holder|account\s+holder|employee|candidate|applicant"
+    r"|salariée?|salarié\(e\)|employée?|employé\(e\)|dipendente|empleado/a|empleada?"
     r"|emergency\s+contact|contact\s+person|reference|referee|signed|signature|firmado"
     r"|manager|recruiter|interviewer|mentor"
     r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?"
@@ -278,9 +308,15 @@ _NAME_WORDS_LABELS = (
     r"|имя|фамилия|фио|الاسم"
 )
 """Labels of the name alone, not of a role ("| Manager | Accountable |" is a RACI table)."""
-_CJK_LABELS = r"이름|성명|姓名|氏名"
+_CJK_LABELS = r"이[ \u3000]*름|성[ \u3000]*명|姓[ \u3000]*名|氏[ \u3000]*名"
+"""A form's name labels, whose characters forms often space out ("氏　　名")."""
 # "(?=\w)": a word's start, not its end, where each label would be tried in vain.
-_LABELS = rf"(?i:\b(?=\w)(?:{_LABEL_WORDS}))\s*[:：]|(?:{_CJK_LABELS})\s*[:：]?"
+_LABELS = (
+    # A gloss may stand between the label and its colon: "Họ và tên (chữ in hoa):",
+    # "Name (in capitals):".
+    rf"(?i:\b(?=\w)(?:{_LABEL_WORDS}))(?:[ \t]*\([^)\n]{{1,24}}\))?\s*[:：]"
+    rf"|(?:{_CJK_LABELS})\s*[:：]?"
+)
 """Labels of a field holding a person's name. Not as a JSON document's keys: a JSON
 Resume's ``work``, ``skills`` and ``certificates`` have a ``name`` too (``_FIELD_KEYS``
 are the keys that can only hold a person's)."""
@@ -317,6 +353,7 @@ _INTRO = (
     r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
     r"signed|(?:everyone\s+|they\s+|friends\s+)?calls?\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
     r"me\s+llamo|je\s+m'appelle|ich\s+bin|ich\s+heiße|mi\s+chiamo|chamo-me|meu\s+nome\s+é|"
+    r"(?:il/la\s+|il\s+|la\s+)?sottoscritt[oa](?:/[ao])?|"
     r"(?<!ik\s)(?-i:ben)|"
     r"named\s+(?:him|her|them)|(?:my|our|his|her|their)\s+(?:kid|son|daughter|child|wife|"
     r"husband|brother|sister|mother|father|mum|mom|dad|grandson|granddaughter))"
@@ -327,7 +364,9 @@ _CLOSING = (
     r"saludos|un\s+saludo|atentamente|cordialement|bien\s+à\s+vous|mit\s+freundlichen\s+grüßen|"
     r"viele\s+grüße|grazie|cordiali\s+saluti|obrigad[oa]|atenciosamente|"
     r"(?:met\s+vriendelijke\s+)?groet(?:en)?|pozdrawiam|z\s+poważaniem|hälsningar|med\s+vänlig\s+hälsning|"
-    r"saygılarımla|trân\s+trọng)"
+    r"saygılarımla|trân\s+trọng|"
+    # Who signs a form: "Il/La dichiarante", "Người khai", "Der/Die Unterzeichnende".
+    r"(?:il/la\s+|il\s+|la\s+)?dichiarante|người\s+khai|(?:der/die\s+)?unterzeichnende)"
 )
 _KIN = (
     r"(?:address|kids?|child(?:ren)?|sons?|daughters?|mother|father|mum|mom|dad|parents"
@@ -389,8 +428,10 @@ PEOPLE: tuple[Pattern, ...] = (
     ),
     _named(
         re.compile(
-            rf"(?:{_LABELS})[ \t]*(?P<name>{_NAME_WORD}(?:,?[ \t]+(?:{_PARTICLE}[ \t]+)?"
-            rf"{_NAME_WORD}){{0,3}})"
+            # Words apart by one or two spaces: a wider gap is a form's next column
+            # ("MAI BẢO JOHN    Giới tính").
+            rf"(?:{_LABELS})[ \t\u3000]*(?P<name>{_NAME_WORD}(?:,?[ \t\u3000]{{1,2}}"
+            rf"(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}})"
         )
     ),
     _named(
