@@ -226,13 +226,18 @@ name ("Health, Safety and Environment Manager")."""
 
 def _same_word(one: str, other: str) -> bool:
     """The same word, or forms of one ("carer" and "care", "nurse" and "nursing",
-    "finance" and "financial"), not a word that merely begins alike ("care" and
-    "carpenter", "port" and "portal", "trainee" and "trainer")."""
+    "finance" and "financial", "actuary" and "actuarial"), not a word that merely begins
+    alike ("care" and "carpenter", "port" and "portal", "trainee" and "trainer")."""
     if one == other:
         return True
     short, long = sorted((one, other), key=len)
     if len(short) < 4:
         return False
+    if short.endswith("y"):
+        # "actuar-y" and "actuar-ial", "librar-ian"; not "physiotherap-ist", whose
+        # field ("Physiotherapy Assistant") is not the practitioner's job.
+        stem, ending = short[:-1], long[len(short) - 1 :]
+        return long.startswith(stem) and ending in _Y_ENDINGS
     stem = short[:-1] if short.endswith("e") else short
     ending = long[len(stem) :]
     if not long.startswith(stem) or ending not in _ENDINGS:
@@ -240,6 +245,7 @@ def _same_word(one: str, other: str) -> bool:
     return stem == short or ending[0] in "aeio"  # "police" is not "policy"
 
 
+_Y_ENDINGS = frozenset({"ial", "ian", "ies"})
 _ENDINGS = frozenset(
     """e s er ers es ing ion ist ian ant ery ry y ial ician nician istrator therapist
     therapy""".split()  # noqa: SIM905 - a word list reads better as text

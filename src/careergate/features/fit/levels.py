@@ -32,7 +32,8 @@ _WORDS: tuple[tuple[int, re.Pattern[str]], ...] = tuple(
         (3, r"senior|lead|sous chef|team leader|supervisor|band [67]"),
         (
             1,
-            r"junior|graduate|entry[- ]level|assistant|porter|clerk|operative|"
+            # Not "post-graduate": "Grade 2 (2+ years post-graduate)" is experienced.
+            r"junior|(?<!post-)(?<!post )graduate|entry[- ]level|assistant|porter|clerk|operative|"
             r"mate|commis|helper|first job",
         ),
         (2, r"mid[- ]level|experienced"),
