@@ -549,3 +549,28 @@ def test_the_right_to_work_follows_the_travel_areas(gateway: RunningGateway) -> 
     assert place_fit(warsaw, {"city": "London", "countryCode": "GB"}) == 0.25
     auckland = {"city": "Auckland", "countryCode": "NZ"}
     assert place_fit(auckland, {"city": "Sydney", "countryCode": "AU"}) == 0.6
+
+
+def test_a_fields_adjective_is_its_word_and_post_graduate_years_are_no_graduate_post(
+    gateway: RunningGateway,
+) -> None:
+    """A senior actuarial specialist fits a "Valuation Actuary" post by its title
+    ("actuarial" is a form of "actuary"), and "5+ years post-graduate" asks for an
+    experienced hand, not a graduate: no level gap lowers it."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    here = {"city": "Cape Town", "countryCode": "ZA"}
+    person = {
+        "basics": {"label": "Senior Actuarial Specialist", "location": here},
+        "work": [{"position": "Senior Actuarial Specialist", "startDate": "2016-02"}],
+    }
+    job = {
+        "title": "Valuation Actuary (Life)",
+        "location": here,
+        "experience": "Grade 2 (5+ years post-graduate)",
+        "description": "Run the quarterly valuations of the individual life book.",
+    }
+    status, report = match(gateway, {"resume": person, "jobs": [{"id": "actuary", "job": job}]})
+    assert status == 200
+    [found] = report["matches"]
+    assert found["title"] >= 0.5
+    assert found["fit"]["seniority"] == 1.0
