@@ -326,3 +326,44 @@ def test_without_a_model_what_a_posting_says_of_its_employer_is_no_skill(
     # One skill per place: ESCO's where a statement of it and Lightcast's label coincide.
     assert "carry out stock rotation" in by_label
     assert "Stock Rotation" not in by_label
+
+
+def test_without_a_model_a_short_name_counts_in_its_own_sense_and_a_hiring_policy_is_no_skill(
+    gateway: RunningGateway,
+) -> None:
+    """An MRI technologist's "MRI" is the scan, not the property software Lightcast files
+    as "MRI", and "espresso" the coffee, not the Android test framework; a developer's
+    "Go" stays the language and "Docker" the tool. A posting's hiring policy
+    ("committed to employment equity") names no skill, unless the post is about it;
+    "IT" as a department and "security" as protection are no skills either."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    key = gateway.create_key()
+    scanner = {
+        "title": "MRI Technologist",
+        "description": (
+            "Perform MRI scans of the brain and spine; free espresso in the staff room. "
+            "We are committed to employment equity and an equal opportunity employer. "
+            "You will advise IT and security on the new scanners."
+        ),
+    }
+    _, report = extract(gateway, key, {"job": scanner})
+    found = set(labels(report))
+    assert (
+        not {
+            "MRI (Property Management Software)",
+            "Espresso (Android Testing Framework)",
+            "Employment Equity",
+            "computer technology",
+            "securities",
+        }
+        & found
+    )
+    developer = {"title": "Backend Developer", "description": "Write services in Go on Docker."}
+    _, report = extract(gateway, key, {"job": developer})
+    assert {"Go (Programming Language)", "Docker (Software)"} <= set(labels(report))
+    adviser = {
+        "title": "HR Adviser",
+        "description": "You will advise managers on the Employment Equity Act and its reports.",
+    }
+    _, report = extract(gateway, key, {"job": adviser})
+    assert "Employment Equity" in set(labels(report))

@@ -2,8 +2,10 @@
 
 Real adverts open with the company ("Kaveri Biologics develops and manufactures
 monoclonal antibodies…") and close with what it offers ("We offer health insurance after
-probation"). What such a sentence names is the employer's business or benefits, not a
-skill the post asks for. A sentence that addresses the reader, names the post or states
+probation") and its hiring policy ("committed to employment equity"). What such a
+sentence names is the employer's business, benefits or policy, not a skill the post asks
+for (a policy sentence that makes it the work, "You will advise on the Employment Equity
+Act", is the job's). A sentence that addresses the reader, names the post or states
 a requirement ("We are looking for…", "You will…", "Python is essential") is about the
 job, and so is one that opens with "We" or "Our" ("Our nurses administer medication",
 "We have a modern stack"): a team's work is the job's. The finder keeps the tools
@@ -31,6 +33,19 @@ _BENEFITS = re.compile(
     r"\b(?:we offer|in return|what you(?:'ll)? get\b(?! to)|benefits(?: include|:)|perks)",
     re.IGNORECASE,
 )
+_POLICY = re.compile(
+    r"\b(?:equal(?:ity of)? opportunit|employment equity|affirmative action|designated groups|"
+    r"b-?bbee|diversity|inclusive employer|reasonable (?:adjustments?|accommodations?)|"
+    r"regardless of|discriminat)",
+    re.IGNORECASE,
+)
+"""An employer's statement of its hiring policy ("an equal opportunity employer")."""
+_DUTY = re.compile(
+    r"\b(?:you will|you'll|your role|responsib\w*|ensure|advise|implement|legislation|act|"
+    r"compliance|knowledge|experience (?:of|in|with))\b",
+    re.IGNORECASE,
+)
+"""Words that make a policy sentence the post's work."""
 _NAMED_EMPLOYER = re.compile(
     r"^(?!(?:We|Our|You|Your|It|They|This|These|The)\b)"
     r"(?:[A-Z][\w&'’.-]*\s+(?:(?:and|of|for|the|&)\s+)?){1,6}"
@@ -66,5 +81,7 @@ class EmployerSentences:
 
 def _of_the_employer(sentence: str) -> bool:
     if _BENEFITS.search(sentence):
+        return True
+    if _POLICY.search(sentence) and not _DUTY.search(sentence):
         return True
     return not _ABOUT_THE_JOB.search(sentence) and _NAMED_EMPLOYER.match(sentence) is not None
