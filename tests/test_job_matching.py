@@ -574,3 +574,34 @@ def test_a_fields_adjective_is_its_word_and_post_graduate_years_are_no_graduate_
     [found] = report["matches"]
     assert found["title"] >= 0.5
     assert found["fit"]["seniority"] == 1.0
+
+
+def test_a_posting_title_naming_another_job_with_the_same_words_fits_less(
+    gateway: RunningGateway,
+) -> None:
+    """For a medical imaging technologist, the MRI technologist's title fits better than
+    the medical imaging receptionist's, which shares two words of the title but not the
+    one that names the job; a title's alternatives after a slash are read apart ("Junior
+    Quantity Surveyor / Baukalkulator")."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    here = {"city": "Christchurch", "countryCode": "NZ"}
+    person = {
+        "basics": {"label": "Medical Imaging Technologist", "location": here},
+        "work": [{"position": "Medical Imaging Technologist", "startDate": "2019-01"}],
+    }
+    jobs = [
+        {"id": "reception", "job": {"title": "Medical Imaging Receptionist", "location": here}},
+        {"id": "mri", "job": {"title": "MRI Technologist", "location": here}},
+    ]
+    status, report = match(gateway, {"resume": person, "jobs": jobs})
+    assert status == 200
+    title = {m["id"]: m["title"] for m in report["matches"]}
+    assert title["mri"] > title["reception"]
+    surveyor = {
+        "basics": {"label": "Graduate Quantity Surveyor", "location": here},
+        "work": [{"position": "Graduate Quantity Surveyor", "startDate": "2024-01"}],
+    }
+    both = {"title": "Junior Quantity Surveyor / Baukalkulator (m/w/d)", "location": here}
+    status, report = match(gateway, {"resume": surveyor, "jobs": [{"id": "qs", "job": both}]})
+    assert status == 200
+    assert report["matches"][0]["title"] == 1.0

@@ -61,6 +61,8 @@ class Facts:
     must: frozenset[str] = frozenset()
     """The skills a posting requires (named among its qualifications, or as required)."""
     titles: tuple[frozenset[str], ...] = ()
+    title_heads: tuple[str | None, ...] = ()
+    """A posting: the word that names the job in each of ``titles`` (``title_head``)."""
     title_cores: tuple[frozenset[str], ...] = ()
     """A person's titles before what qualifies them ("Software Engineer" of "Software
     Engineer - Payments Platform Team"), in the order of ``titles``."""
@@ -128,6 +130,7 @@ class FactReader:
             skills={f.skill.uri: f.skill.label for f in found},
             must=frozenset(must),
             titles=_posting_title_parts(title),
+            title_heads=_posting_title_heads(title),
             seniority=posting_seniority(segments),
             credentials=frozenset(self.credentials.required(segments)),
             place=place_of(segments, "location"),
@@ -190,17 +193,26 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
         if not own:
             continue
         shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in whole)) / own
-        for wanted in posting.titles:
+        heads = posting.title_heads or (None,) * len(posting.titles)
+        for wanted, head in zip(posting.titles, heads, strict=True):
             shared = {w for w in wanted if any(_same_word(w, o) for o in title)}
             covered = sum(map(weight, shared)) / sum(map(weight, wanted))
             if covered and shown:
                 fit = 2 * covered * shown / (covered + shown)
                 generic = shared <= _GENERIC_HEADS and fit < 1.0  # "Consultant" is "Consultant"
-                best = max(best, fit * GENERIC_ONLY if generic else fit)
+                if generic:
+                    fit *= GENERIC_ONLY
+                elif head is not None and not any(_same_word(head, o) for o in title):
+                    fit *= OTHER_HEAD
+                best = max(best, fit)
     return best
 
 
 GENERIC_ONLY = 0.3
+OTHER_HEAD = 0.5
+"""What a title fit counts for when the person's title lacks the word that names the
+posting's job: a Medical Imaging Receptionist's post shares two words with a Medical
+Imaging Technologist and is another job."""
 """What a title fit counts for when the titles share only a word that heads titles in
 every line of work: a Project Officer and a Payroll Officer share a rank, not a job."""
 _GENERIC_HEADS = frozenset(
@@ -214,14 +226,51 @@ def _posting_title_parts(title: str) -> tuple[frozenset[str], ...]:
     """A posting title's words whole, then those of each of its parts (split at a dash
     or bar between spaces, or a bracket), each part with words: "Remote - Data
     Engineer", "NHS Lothian - Staff Nurse", "(Senior) Data Engineer (m/w/d)"."""
-    whole = _title_words(title)
-    parts = [_title_words(part) for part in _POSTING_QUALIFIED.split(title)]
-    return tuple(dict.fromkeys([whole, *(p for p in parts if p and p != whole)]))
+    return tuple(words for words, _ in _posting_titles(title))
 
 
-_POSTING_QUALIFIED = re.compile(_BETWEEN_PARTS + r"|[()]")
-"""Where a posting title's parts meet: not at a comma, which may be inside the job's
-name ("Health, Safety and Environment Manager")."""
+def _posting_title_heads(title: str) -> tuple[str | None, ...]:
+    """The head of each of ``_posting_title_parts``: the whole's is its first part's."""
+    return tuple(head for _, head in _posting_titles(title))
+
+
+def _posting_titles(title: str) -> list[tuple[frozenset[str], str | None]]:
+    parts = [part for part in _POSTING_QUALIFIED.split(title) if _title_words(part)]
+    whole = (_title_words(title), title_head(parts[0]) if parts else None)
+    named = [(_title_words(part), title_head(part)) for part in parts]
+    seen = {whole[0]}
+    unique = [whole]
+    for words, head in named:
+        if words not in seen:
+            seen.add(words)
+            unique.append((words, head))
+    return unique
+
+
+def title_head(title: str) -> str | None:
+    """The word that names the job: the last of a title's words before an "of", "for"
+    or "in" ("Receptionist" of "Medical Imaging Receptionist", "Engineer" of "Data
+    Protection Engineer"); ``None`` where a level or rank heads it ("Head of Data
+    Protection", "Senior Manager") or the title has one word, which says all there is."""
+    words = [w for w in normalise(_OF.split(title, maxsplit=1)[0]) if not w.isdigit()]
+    kept = [w for w in words if w not in _NOT_TITLE]
+    while kept and kept[-1] in _BANDS:  # "Radiographer Grade 2", "Engineer II"
+        kept.pop()
+    if len(kept) < 2 or level_in(kept[-1]) is not None or kept[-1] in _GENERIC_HEADS:
+        return None
+    head = kept[-1]
+    return head[:-1] if head.endswith("s") and len(head) > 3 else head
+
+
+_BANDS = frozenset({"grade", "band", "level", "tier", "step", "class", "i", "ii", "iii", "iv", "v"})
+"""A pay band or grade after the job's name ("Radiographer Grade 2", "Engineer II")."""
+_OF = re.compile(r"\s(?:of|for|in)\s", re.IGNORECASE)
+
+
+_POSTING_QUALIFIED = re.compile(_BETWEEN_PARTS + r"|\s/\s|[()]")
+"""Where a posting title's parts meet, a slash between spaces too ("Junior Quantity
+Surveyor / Baukalkulator", "Receptionist / Patient Services Administrator"): not at a
+comma, which may be inside the job's name ("Health, Safety and Environment Manager")."""
 
 
 def _same_word(one: str, other: str) -> bool:
