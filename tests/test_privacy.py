@@ -1059,6 +1059,20 @@ FIELD_FORMS = {
         (PiiKind.PERSON, "문"),
         (PiiKind.PERSON, "경자"),
     ],
+    # A family name of one syllable before the given name; a speaker's role in brackets;
+    # a padded name's wide gaps; a birth told of a thing, a role's gloss: not a person's.
+    "Reviewed by 김 민수 from the Seoul office.": [(PiiKind.PERSON, "김 민수")],
+    "王伟 (Interviewer): Tell me about your last role.": [(PiiKind.PERSON, "王伟")],
+    "Name: John   Smith": [(PiiKind.PERSON, "John   Smith")],
+    "Applicant:\tMaria\t\t\tGarcia": [(PiiKind.PERSON, "Maria\t\t\tGarcia")],
+    "Jane Doe, born in Leeds, UK on 3 March 1990": [
+        (PiiKind.PERSON, "Jane Doe"),
+        (PiiKind.DATE_OF_BIRTH, "3 March 1990"),
+    ],
+    "The company was born in Berlin on 3 March 2015 and grew fast.": [],
+    "Il progetto è nato a Roma il 12/05/2015 durante un workshop.": [],
+    "Born and raised in Leeds, 3 March 2015 I moved to London.": [],
+    "Employee (status): Full Time\nManager (required): Yes": [],
 }
 
 

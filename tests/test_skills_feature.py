@@ -334,7 +334,8 @@ def test_without_a_model_a_short_name_counts_in_its_own_sense_and_a_hiring_polic
     """An MRI technologist's "MRI" is the scan, not the property software Lightcast files
     as "MRI", and "espresso" the coffee, not the Android test framework; a developer's
     "Go" stays the language and "Docker" the tool. A posting's hiring policy
-    ("committed to employment equity") names no skill, unless the post is about it;
+    ("committed to employment equity") names no skill, unless the post is about it
+    ("advise on the Employment Equity Act", "lead the diversity and inclusion strategy");
     "IT" as a department and "security" as protection are no skills either."""
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     key = gateway.create_key()
@@ -367,3 +368,9 @@ def test_without_a_model_a_short_name_counts_in_its_own_sense_and_a_hiring_polic
     }
     _, report = extract(gateway, key, {"job": adviser})
     assert "Employment Equity" in set(labels(report))
+    lead = {
+        "title": "People Partner",
+        "description": "Lead the diversity and inclusion strategy across the group.",
+    }
+    _, report = extract(gateway, key, {"job": lead})
+    assert "Diversity And Inclusion" in set(labels(report))

@@ -97,7 +97,6 @@ class Taxonomy:
         self._by_label = dict(zip(preferred_keys, skills, strict=True))
         """Every preferred label, matched or not ("English" is a skill, though too common a
         word to match without context)."""
-        words: set[str] = set()
         # Every preferred label before any alternative one: "project management" is a
         # skill of its own before it is another skill's alias.
         for preferred_pass in (True, False):
@@ -105,12 +104,9 @@ class Taxonomy:
                 labels = [skill.label] if preferred_pass else list(skill.alt_labels)
                 for label in _variants(labels):
                     key = normalise(label)
-                    words.update(key)
                     if not key or not _worth_matching(key, label, preferred):
                         continue
                     self.index.add(key, skill, label, _exact_case(key, label, everyday))
-        self.words = frozenset(words)
-        """Every word of the labels, lower-cased: what has a sense in ESCO ("mri", "go")."""
 
     @classmethod
     @cache

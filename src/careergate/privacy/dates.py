@@ -18,6 +18,14 @@ from careergate.privacy.shape import Pattern
 
 _PLACE = r"[^\W\d_][\w'’.-]*(?:[ \t]+(?:[^\W\d_][\w'’.-]*)){0,3}?"
 """A place's name of up to four words, as short as the text allows."""
+_BORN_WHERE = (
+    r"(?:(?<![^\n])[ \t]*|(?<=,)[ \t]*|(?<=,\s)|"
+    r"(?i:\b(?:I|he|she|they)\s+(?:was|were)\s+|\bsono\s+|\bsoy\s+"
+    r"|\b(?:je\s+suis|elle\s+est)\s+|\b(?:ich\s+bin|er\s+ist|sie\s+ist)\s+))"
+)
+"""Where a person's birth is told: a line's start (a form), after a comma (after a
+name), or after "I was", "she was", "sono", "je suis", "ich bin"; not after words that
+tell of a thing as well ("è", "fue", "il est": "Il progetto è nato a Roma il...")."""
 _LABEL = (
     r"(?i:\bborn(?:\s+on)?|\bdate\s+of\s+birth|\bd\.?\s?o\.?\s?b\b\.?|\bbirth\s*date|\bbirthday"
     r"|\bgeburtsdatum|\bgeb\.|\bgeboren(?:\s+am)?|\bfecha\s+de\s+nacimiento|\bf\.\s*nacimiento"
@@ -26,10 +34,19 @@ _LABEL = (
     r"|\bgeboren\s+op|\bdata\s+urodzenia|\bur\.|\bfödelsedatum|\bfödd|\bngày\s+sinh"
     r"|\bsinh\s+ngày|\bdoğum\s+tarih(?:i|im|in)|\bd\.\s*tarihi|дата\s+рождения|تاريخ\s+الميلاد)"
     r"|생년월일|出生日期|出生年月日?|生年月日"
-    # Born in a place first: "nato/a a Montaldo Roero il", "né à Lyon le", "nacida en
-    # Soria el", "geboren in Köln am", "born in Leeds on".
-    rf"|(?i:\bnat[oa](?:/[ao])?\s+a|\bnée?\s+à|\bné\(e\)\s+à|\bnacid[oa](?:/[ao])?\s+en"
-    rf"|\bgeboren\s+in|\bborn\s+in)\s+{_PLACE}\s*(?:\([A-Z]{{2}}\)\s*)?,?\s+(?i:il|le|el|am|on)"
+    # Born in a place first, where a form or a person's own line says it ("nato/a a
+    # Montaldo Roero il", "Nato a Roma il", "Jane Doe, born in Leeds, UK on", "I was born
+    # in Leeds on"): not a firm's or a project's birth ("The company was born in Berlin
+    # on", "Il progetto è nato a Roma il").
+    rf"|{_BORN_WHERE}(?i:\bnat[oa](?:/[ao])?\s+a|\bnée?\s+à|\bné\(e\)\s+à"
+    rf"|\bnacid[oa](?:/[ao])?\s+en|\bgeboren\s+in|\bborn\s+in)\s+{_PLACE}"
+    rf"(?:\s*\([A-Z]{{2}}\))?(?:,[ \t]*{_PLACE}){{0,2}},?\s+(?i:il|le|el|am|on)"
+    # A label that names both, the place first: "Lugar y fecha de nacimiento: Melilla,",
+    # "Place and date of birth: Leeds,".
+    rf"|(?i:\bplace\s+and\s+date\s+of\s+birth|\blugar\s+y\s+fecha\s+de\s+nacimiento"
+    rf"|\blieu\s+et\s+date\s+de\s+naissance|\bluogo\s+e\s+data\s+di\s+nascita"
+    rf"|\blocal\s+e\s+data\s+de\s+nascimento|\bgeburtsort\s+und\s+-?datum)"
+    rf"\s*[:：]?\s*{_PLACE},"
 )
 _YEAR = r"(?:19|20)\d{2}"
 _DATE = (
@@ -57,9 +74,7 @@ DATES: tuple[Pattern, ...] = (
             # Tarihi / Yeri:"; a table's cell ends with "|".
             rf"(?:{_LABEL})(?:\s*\([^)\n]{{1,20}}\)|\s*/\s*[^\W\d_]{{2,12}})?"
             rf"[\s:：(|\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist|của|tôi|là)"
-            # The place first when the label names both ("Lugar y fecha de nacimiento:
-            # Melilla, 8 de marzo de 1990", "Place and date of birth: Leeds, 3/4/1990").
-            rf"[\s:：]+){{0,3}}(?:{_PLACE},[ \t]*)?(?P<date>{_DATE})"
+            rf"[\s:：]+){{0,3}}(?P<date>{_DATE})"
         ),
         group="date",
         needs="digit",

@@ -89,10 +89,14 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     sentence ("I'm Jan Kowal. I saw..." is "Jan Kowal")."""
     start = match.start("name")
     end = start
+    last = ""
     for word in _WORDS.finditer(match.string, start, match.end("name")):
         text = word.group()
         if not text.rstrip(".") or not _is_name_word(text.rstrip(".")):
             break
+        if end > start and _next_column(match.string[end : word.start()], last, text):
+            break
+        last = text
         end = word.end()
         if text.endswith(".") and len(text.rstrip(".")) > 1:
             end -= 1  # the sentence's full stop, not the name's
@@ -107,6 +111,15 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     if _all_tools(name) and not _labelled(match):
         return None
     return start, start + len(name)
+
+
+def _next_column(gap: str, before: str, word: str) -> bool:
+    """``word`` after a wide ``gap`` (three spaces or more, a tab) written in another case
+    than the word ``before`` it: a form's next column ("MAI BẢO JOHN    Giới tính"), not
+    the rest of a padded name ("John   Smith", "Maria\t\t\tGarcia")."""
+    if len(gap) < 3 and "\t" not in gap:
+        return False
+    return before.isupper() != word.isupper()
 
 
 def _all_tools(name: str) -> bool:
@@ -231,8 +244,11 @@ _SPACES = re.compile(r"[ \t\u3000]+")
 def _cjk_name(match: re.Match[str]) -> bool:
     """A short run of Han or Hangul amid text in another script, not a place or label."""
     name = match.group("name")
+    parts = _SPACES.split(name)
     if _SPACES.sub("", name) in NOT_NAME_WORDS or name[-1] in _PLACE_ENDINGS:
         return False  # a form's heading, spaced out or not ("学　歴")
+    if any(part in NOT_NAME_WORDS for part in parts):
+        return False  # a firm's legal form before its name ("주식회사 한강")
     if _a_date_or_count(match):
         return False
     text = match.string
@@ -252,7 +268,9 @@ def _a_date_or_count(match: re.Match[str]) -> bool:
     ("莉 spent a year") or a family name after its label ("성 (Surname): 문")."""
     text = match.string
     start, end = match.start("name"), match.end("name")
-    if text[start - 1 : start].isdigit() or text[end : end + 1].isdigit():
+    if text[start - 1 : start].isdigit() and text[start] in _UNITS:
+        return True
+    if text[end : end + 1].isdigit() and text[end - 1] in _UNITS:
         return True
     if len(_SPACES.sub("", match.group("name"))) > 1:
         return False
@@ -261,7 +279,8 @@ def _a_date_or_count(match: re.Match[str]) -> bool:
     return any(m is not None and _CJK_OR_WIDE.match(m.group(1)) for m in (before, after))
 
 
-_GLOSSED_LABEL_AFTER = re.compile(r"[ \t]*\([^)\n]{1,24}\)[ \t]*[:：]")
+_UNITS = frozenset("年月日時分秒歳才生号個名人件回年월일시분초세명개번호")
+"""What a date or a count writes after its number ("2019年", "7月", "3명")."""
 _NEIGHBOUR_BEFORE = re.compile(r"(\S|\u3000)[ \t]*$")
 _NEIGHBOUR_AFTER = re.compile(r"[ \t]*(\S|\u3000)")
 _CJK_OR_WIDE = re.compile(f"[{_CJK}\u3000]")
@@ -294,7 +313,7 @@ _LABEL_WORDS = (
     r"|naam|achternaam|nachname|imię\s+i\s+nazwisko|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|soyadı|(?<![^\n])adı"
     r"|cardholder|card\s+holder|account\s+holder|employee|candidate|applicant"
-    r"|salariée?|salarié\(e\)|employée?|employé\(e\)|dipendente|empleado/a|empleada?"
+    r"|salarié\(e\)"
     r"|emergency\s+contact|contact\s+person|reference|referee|signed|signature|firmado"
     r"|manager|recruiter|interviewer|mentor"
     r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?"
@@ -308,13 +327,16 @@ _NAME_WORDS_LABELS = (
     r"|имя|фамилия|фио|الاسم"
 )
 """Labels of the name alone, not of a role ("| Manager | Accountable |" is a RACI table)."""
+_GLOSSED_LABEL_AFTER = re.compile(rf"[ \t]*\((?i:{_NAME_WORDS_LABELS})\)[ \t]*[:：]")
+"""A bilingual form's name label after a run of Han or Hangul: "성 (Surname):"."""
 _CJK_LABELS = r"이[ \u3000]*름|성[ \u3000]*명|姓[ \u3000]*名|氏[ \u3000]*名"
 """A form's name labels, whose characters forms often space out ("氏　　名")."""
 # "(?=\w)": a word's start, not its end, where each label would be tried in vain.
 _LABELS = (
-    # A gloss may stand between the label and its colon: "Họ và tên (chữ in hoa):",
-    # "Name (in capitals):".
-    rf"(?i:\b(?=\w)(?:{_LABEL_WORDS}))(?:[ \t]*\([^)\n]{{1,24}}\))?\s*[:：]"
+    # A gloss may stand between a label of the name itself and its colon: "Họ và tên
+    # (chữ in hoa):", "Name (in capitals):"; not a role's ("Employee (status):").
+    rf"(?i:\b(?=\w)(?:{_NAME_WORDS_LABELS})[ \t]*\([^)\n]{{1,24}}\)\s*[:：])"
+    rf"|(?i:\b(?=\w)(?:{_LABEL_WORDS}))\s*[:：]"
     rf"|(?:{_CJK_LABELS})\s*[:：]?"
 )
 """Labels of a field holding a person's name. Not as a JSON document's keys: a JSON
@@ -428,9 +450,7 @@ PEOPLE: tuple[Pattern, ...] = (
     ),
     _named(
         re.compile(
-            # Words apart by one or two spaces: a wider gap is a form's next column
-            # ("MAI BẢO JOHN    Giới tính").
-            rf"(?:{_LABELS})[ \t\u3000]*(?P<name>{_NAME_WORD}(?:,?[ \t\u3000]{{1,2}}"
+            rf"(?:{_LABELS})[ \t\u3000]*(?P<name>{_NAME_WORD}(?:,?[ \t\u3000]+"
             rf"(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}})"
         )
     ),
@@ -506,7 +526,7 @@ PEOPLE: tuple[Pattern, ...] = (
         _PERSON,
         re.compile(
             rf"(?<![{_CJK}])(?P<name>[\u4e00-\u9fff\uac00-\ud7a3]{{1,4}}"
-            rf"(?:[ \u3000][\u4e00-\u9fff\u3040-\u30ff]{{1,3}})?)(?![{_CJK}])"
+            rf"(?:[ \u3000][\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7a3]{{1,3}})?)(?![{_CJK}])"
         ),
         check=_cjk_name,
         group="name",

@@ -34,15 +34,18 @@ _BENEFITS = re.compile(
     re.IGNORECASE,
 )
 _POLICY = re.compile(
-    r"\b(?:equal(?:ity of)? opportunit|employment equity|affirmative action|designated groups|"
-    r"b-?bbee|diversity|inclusive employer|reasonable (?:adjustments?|accommodations?)|"
-    r"regardless of|discriminat)",
+    r"\b(?:an? (?:equal[- ]opportunit(?:y|ies)|inclusive|diverse) employer|"
+    r"committed to (?:employment equity|equal|diversity|inclusion|equality)|"
+    r"employment equity plan|in line with (?:our|its|the) employment equity|"
+    r"(?:preference|priority) will be given|designated groups|"
+    r"affirmative action (?:employer|policy)|(?:we welcome|encourage) applications from)",
     re.IGNORECASE,
 )
 """An employer's statement of its hiring policy ("an equal opportunity employer")."""
 _DUTY = re.compile(
     r"\b(?:you will|you'll|your role|responsib\w*|ensure|advise|implement|legislation|act|"
-    r"compliance|knowledge|experience (?:of|in|with))\b",
+    r"compliance|knowledge|experience (?:of|in|with)|lead|deliver|provide|manage|prepare|"
+    r"run|develop|support|coordinate|maintain|report)\b",
     re.IGNORECASE,
 )
 """Words that make a policy sentence the post's work."""

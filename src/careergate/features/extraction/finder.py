@@ -3,8 +3,7 @@
 1. ESCO's labels, the curated aliases and Lightcast's names are matched; where their
    findings overlap, the longest wins (a tie goes to ESCO, then the aliases), so
    "Google Ads" is Lightcast's skill and not ESCO's "Google" (search engines).
-2. Words with everyday meanings stand only in their context (``context.py``), and a
-   product's short name only in its field's (``senses.py``).
+2. Words with everyday meanings stand only in their context (``context.py``).
 3. Skills stated in other words (``phrasing.py``) are added.
 One entry per skill and place; the evidence is where the words are.
 """
@@ -69,7 +68,6 @@ class SkillFinder:
         order = {s.field: n for n, s in enumerate(segments)}
         chosen = _without_overlaps(ranked, order)
         kept = self.aliases.rules.keep(chosen, segments)
-        kept = self.lightcast.senses.keep(kept, segments, self.esco.words)
         description = next((s.text for s in segments if s.field == POSTING_DESCRIPTION), "")
         employer = EmployerSentences(description)
         kept = self._without_the_employers(kept, employer)

@@ -25,12 +25,12 @@ from functools import cache
 from importlib import resources
 
 from careergate.features.extraction.labels import LabelIndex, Skill, normalise
-from careergate.features.extraction.senses import QUALIFIER, Sense, Senses
 from careergate.features.taxonomy import Taxonomy, everyday_words
 
 LIGHTCAST_SKILL = "https://lightcast.io/open-skills/skills/"
 TECHNOLOGY = frozenset({"Information Technology", "Analysis"})
 """Lightcast's categories of software, data and programming skills."""
+_QUALIFIER = re.compile(r"\s*\([^)]*\)")
 _CERTIFICATE = re.compile(r"\b(?:certifi\w*|certificate|licen[cs]e|diploma|level \d)\b", re.I)
 """Credentials, which job matching weighs as such (``fit/credentials.py``)."""
 _PRODUCT_LIKE = re.compile(r"^.+[A-Z]|[0-9+#.]")
@@ -76,7 +76,7 @@ def prepare(raw: list[tuple[str, str, str]], esco: Taxonomy) -> list[Row]:
     everyday = everyday_words(esco.skills.values())
     rows = []
     for skill_id, name, category in raw:
-        bare = QUALIFIER.sub("", name).strip()
+        bare = _QUALIFIER.sub("", name).strip()
         key = normalise(bare)
         full = normalise(name)
         same = esco.by_key(full) or esco.by_key(key)
@@ -112,18 +112,11 @@ class Lightcast:
         self.languages: dict[str, Skill] = {}
         """Each language by its name as written ("Kannada"), for the curated aliases to
         find with their language context."""
-        categories: dict[str, str] = {}
-        qualified: dict[str, Sense] = {}
         for row in rows:
             same = esco.skills.get(row.esco) if row.esco else None
             technical = row.category in TECHNOLOGY
             skill = same or Skill(row.id, row.name, (), LIGHTCAST_SKILL, technology=technical)
             self.skills[row.id] = skill
-            if row.category:
-                categories.setdefault(skill.uri, row.category)
-            sense = Senses.sense_of(row.name, row.category) if row.label else None
-            if sense is not None:
-                qualified[skill.uri] = sense
             if row.language:
                 self.languages[row.language] = skill
             for key in row.keys:
@@ -131,8 +124,6 @@ class Lightcast:
             if row.label:
                 key = normalise(row.label)
                 self.index.add(key, skill, row.label, row.label if row.exact else "")
-
-        self.senses = Senses(categories, qualified)
 
     @classmethod
     @cache

@@ -61,8 +61,8 @@ class Facts:
     must: frozenset[str] = frozenset()
     """The skills a posting requires (named among its qualifications, or as required)."""
     titles: tuple[frozenset[str], ...] = ()
-    title_heads: tuple[str | None, ...] = ()
-    """A posting: the word that names the job in each of ``titles`` (``title_head``)."""
+    title_heads: tuple[frozenset[str], ...] = ()
+    """A posting: the job's nouns of each of ``titles`` (``job_nouns``)."""
     title_cores: tuple[frozenset[str], ...] = ()
     """A person's titles before what qualifies them ("Software Engineer" of "Software
     Engineer - Payments Platform Team"), in the order of ``titles``."""
@@ -193,8 +193,8 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
         if not own:
             continue
         shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in whole)) / own
-        heads = posting.title_heads or (None,) * len(posting.titles)
-        for wanted, head in zip(posting.titles, heads, strict=True):
+        heads = posting.title_heads or (frozenset(),) * len(posting.titles)
+        for wanted, nouns in zip(posting.titles, heads, strict=True):
             shared = {w for w in wanted if any(_same_word(w, o) for o in title)}
             covered = sum(map(weight, shared)) / sum(map(weight, wanted))
             if covered and shown:
@@ -202,7 +202,7 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
                 generic = shared <= _GENERIC_HEADS and fit < 1.0  # "Consultant" is "Consultant"
                 if generic:
                     fit *= GENERIC_ONLY
-                elif head is not None and not any(_same_word(head, o) for o in title):
+                elif nouns and not any(_same_word(n, o) for n in nouns for o in title):
                     fit *= OTHER_HEAD
                 best = max(best, fit)
     return best
@@ -210,9 +210,9 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
 
 GENERIC_ONLY = 0.3
 OTHER_HEAD = 0.5
-"""What a title fit counts for when the person's title lacks the word that names the
-posting's job: a Medical Imaging Receptionist's post shares two words with a Medical
-Imaging Technologist and is another job."""
+"""What a title fit counts for when the person's title has none of the words that name
+the posting's doer (``job_nouns``): a Medical Imaging Receptionist's post shares two
+words with a Medical Imaging Technologist and is another job."""
 """What a title fit counts for when the titles share only a word that heads titles in
 every line of work: a Project Officer and a Payroll Officer share a rank, not a job."""
 _GENERIC_HEADS = frozenset(
@@ -229,48 +229,53 @@ def _posting_title_parts(title: str) -> tuple[frozenset[str], ...]:
     return tuple(words for words, _ in _posting_titles(title))
 
 
-def _posting_title_heads(title: str) -> tuple[str | None, ...]:
-    """The head of each of ``_posting_title_parts``: the whole's is its first part's."""
-    return tuple(head for _, head in _posting_titles(title))
+def _posting_title_heads(title: str) -> tuple[frozenset[str], ...]:
+    """The job's nouns of each of ``_posting_title_parts`` (``job_nouns``)."""
+    return tuple(heads for _, heads in _posting_titles(title))
 
 
-def _posting_titles(title: str) -> list[tuple[frozenset[str], str | None]]:
-    parts = [part for part in _POSTING_QUALIFIED.split(title) if _title_words(part)]
-    whole = (_title_words(title), title_head(parts[0]) if parts else None)
-    named = [(_title_words(part), title_head(part)) for part in parts]
-    seen = {whole[0]}
-    unique = [whole]
-    for words, head in named:
-        if words not in seen:
-            seen.add(words)
-            unique.append((words, head))
-    return unique
+def _posting_titles(title: str) -> list[tuple[frozenset[str], frozenset[str]]]:
+    parts = [part for part in _title_pieces(title) if _title_words(part)]
+    unique: dict[frozenset[str], frozenset[str]] = {}
+    for words in [_title_words(title), *map(_title_words, parts)]:
+        unique.setdefault(words, job_nouns(words))
+    return list(unique.items())
 
 
-def title_head(title: str) -> str | None:
-    """The word that names the job: the last of a title's words before an "of", "for"
-    or "in" ("Receptionist" of "Medical Imaging Receptionist", "Engineer" of "Data
-    Protection Engineer"); ``None`` where a level or rank heads it ("Head of Data
-    Protection", "Senior Manager") or the title has one word, which says all there is."""
-    words = [w for w in normalise(_OF.split(title, maxsplit=1)[0]) if not w.isdigit()]
-    kept = [w for w in words if w not in _NOT_TITLE]
-    while kept and kept[-1] in _BANDS:  # "Radiographer Grade 2", "Engineer II"
-        kept.pop()
-    if len(kept) < 2 or level_in(kept[-1]) is not None or kept[-1] in _GENERIC_HEADS:
-        return None
-    head = kept[-1]
-    return head[:-1] if head.endswith("s") and len(head) > 3 else head
+def _title_pieces(title: str) -> list[str]:
+    """A posting title's parts, and a part's alternatives after a slash between spaces
+    where the words before it are a title of their own ("Junior Quantity Surveyor /
+    Baukalkulator"; not "Mechanical / Electrical Engineer" nor "Kitchen / Catering
+    Assistant", whose first word only qualifies the job after it)."""
+    pieces = []
+    for part in _POSTING_QUALIFIED.split(title):
+        first, slash, rest = part.partition(" / ")
+        if slash and len(normalise(first)) >= 2:
+            pieces += [first, rest]
+        else:
+            pieces.append(part)
+    return pieces
 
 
-_BANDS = frozenset({"grade", "band", "level", "tier", "step", "class", "i", "ii", "iii", "iv", "v"})
-"""A pay band or grade after the job's name ("Radiographer Grade 2", "Engineer II")."""
-_OF = re.compile(r"\s(?:of|for|in)\s", re.IGNORECASE)
+def job_nouns(words: frozenset[str]) -> frozenset[str]:
+    """The words of a title that name a doer ("receptionist", "engineer", "technologist",
+    "accountant", "développeur", "enfermera"), but the generic ranks: what the job is.
+    Read by the endings of agent nouns, so "Nurse" or "Chef" give none and nothing is
+    asked of them."""
+    return frozenset(
+        w for w in words if len(w) > 4 and w.endswith(_DOERS) and w not in _GENERIC_HEADS
+    )
 
 
-_POSTING_QUALIFIED = re.compile(_BETWEEN_PARTS + r"|\s/\s|[()]")
-"""Where a posting title's parts meet, a slash between spaces too ("Junior Quantity
-Surveyor / Baukalkulator", "Receptionist / Patient Services Administrator"): not at a
-comma, which may be inside the job's name ("Health, Safety and Environment Manager")."""
+_DOERS = (
+    "er", "or", "ist", "ian", "ant", "ent", "eer", "eur", "euse", "era", "ero", "ista",
+    "ologist", "ician",
+)  # fmt: skip
+"""Endings of agent nouns in the platform's languages."""
+
+_POSTING_QUALIFIED = re.compile(_BETWEEN_PARTS + r"|[()]")
+"""Where a posting title's parts meet: not at a comma, which may be inside the job's
+name ("Health, Safety and Environment Manager"); a slash, see ``_title_pieces``."""
 
 
 def _same_word(one: str, other: str) -> bool:
@@ -283,8 +288,8 @@ def _same_word(one: str, other: str) -> bool:
     if len(short) < 4:
         return False
     if short.endswith("y"):
-        # "actuar-y" and "actuar-ial", "librar-ian"; not "physiotherap-ist", whose
-        # field ("Physiotherapy Assistant") is not the practitioner's job.
+        # "actuar-y" and "actuar-ial"; not "physiotherap-ist" nor "librar-ian", whose
+        # fields ("Physiotherapy Assistant", "Library Assistant") are other jobs.
         stem, ending = short[:-1], long[len(short) - 1 :]
         return long.startswith(stem) and ending in _Y_ENDINGS
     stem = short[:-1] if short.endswith("e") else short
@@ -294,7 +299,7 @@ def _same_word(one: str, other: str) -> bool:
     return stem == short or ending[0] in "aeio"  # "police" is not "policy"
 
 
-_Y_ENDINGS = frozenset({"ial", "ian", "ies"})
+_Y_ENDINGS = frozenset({"ial"})
 _ENDINGS = frozenset(
     """e s er ers es ing ion ist ian ant ery ry y ial ician nician istrator therapist
     therapy""".split()  # noqa: SIM905 - a word list reads better as text
