@@ -605,3 +605,18 @@ def test_a_posting_title_naming_another_job_with_the_same_words_fits_less(
     status, report = match(gateway, {"resume": surveyor, "jobs": [{"id": "qs", "job": both}]})
     assert status == 200
     assert report["matches"][0]["title"] == 1.0
+
+
+def test_a_word_that_is_only_a_form_of_a_rank_shares_no_job(gateway: RunningGateway) -> None:
+    """A QC officer is no front-office hand: "Office" is the same word as "Officer", a rank
+    that heads titles in every line of work, so the titles share only a rank."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    here = {"city": "Hyderabad", "countryCode": "IN"}
+    person = {
+        "basics": {"label": "Executive / Officer", "location": here},
+        "work": [{"position": "Executive / Officer", "startDate": "2019-01"}],
+    }
+    jobs = [{"id": "hotel", "job": {"title": "Front Office Manager", "location": here}}]
+    status, report = match(gateway, {"resume": person, "jobs": jobs})
+    assert status == 200
+    assert report["matches"][0]["title"] < 0.2

@@ -199,7 +199,8 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
             covered = sum(map(weight, shared)) / sum(map(weight, wanted))
             if covered and shown:
                 fit = 2 * covered * shown / (covered + shown)
-                generic = shared <= _GENERIC_HEADS and fit < 1.0  # "Consultant" is "Consultant"
+                # "Consultant" is "Consultant"; "Office" shares only a rank with "Officer".
+                generic = fit < 1.0 and all(_generic(w, title) for w in shared)
                 if generic:
                     fit *= GENERIC_ONLY
                 elif nouns and not any(_same_word(n, o) for n in nouns for o in title):
@@ -220,6 +221,14 @@ _GENERIC_HEADS = frozenset(
     advisor adviser administrator technician worker operative representative agent
     lead head director supervisor clerk partner""".split()  # noqa: SIM905 - a word list
 )
+
+
+def _generic(word: str, title: frozenset[str]) -> bool:
+    """A generic head, or a word that is a form of only the generic heads of ``title``
+    ("office" of an "Officer")."""
+    if word in _GENERIC_HEADS:
+        return True
+    return all(o in _GENERIC_HEADS for o in title if _same_word(word, o))
 
 
 def _posting_title_parts(title: str) -> tuple[frozenset[str], ...]:
