@@ -13,6 +13,7 @@ import pytest
 from careergate.features.documents import Segment
 from careergate.features.embeddings import E5Embedder
 from careergate.features.extraction.finder import SkillFinder
+from careergate.features.fit.facts import FactReader, title_fit
 from careergate.features.matching import Candidate, JobMatcher
 from careergate.testing import Fault
 from conftest import RunningGateway, cli_env, run_cli
@@ -620,3 +621,61 @@ def test_a_word_that_is_only_a_form_of_a_rank_shares_no_job(gateway: RunningGate
     status, report = match(gateway, {"resume": person, "jobs": jobs})
     assert status == 200
     assert report["matches"][0]["title"] < 0.2
+
+
+def test_a_languages_level_is_no_alternative_and_an_asset_is_no_requirement(
+    gateway: RunningGateway,
+) -> None:
+    """ "German (B2 or better) and good English" asks for both languages (the "or" is a
+    level's); "French is an asset" asks for none."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    here = {"city": "Dublin", "countryCode": "IE"}
+    person = {
+        "basics": {"label": "Backup Engineer", "location": here},
+        "work": [{"position": "Backup Engineer", "startDate": "2019-01"}],
+    }
+    jobs = [
+        {
+            "id": "both",
+            "job": {
+                "title": "Backup Engineer",
+                "location": here,
+                "qualifications": ["German (B2 or better) and good English"],
+            },
+        },
+        {
+            "id": "asset",
+            "job": {
+                "title": "Backup Engineer",
+                "location": here,
+                "qualifications": ["French is an asset"],
+            },
+        },
+    ]
+    status, report = match(gateway, {"resume": person, "jobs": jobs})
+    assert status == 200
+    languages = {m["id"]: m["fit"]["languages"] for m in report["matches"]}
+    assert languages["both"] < 1.0
+    assert languages["asset"] == 1.0
+
+
+def test_a_title_s_doer_is_its_last_word_and_a_slash_parts_only_whole_titles() -> None:
+    """The word that names a posting's job is its title's last, when it names a doer:
+    "Registered Nurse RGN", "Shop Floor Assistant" and "Data Center Technician" keep
+    their fits with their own people; "Receptionist / Administrator" is two titles,
+    "Mechanical / Electrical Engineer" one."""
+    finder = SkillFinder.shipped()
+    reader = FactReader(finder)
+
+    def fit(posting: str, person: str) -> float:
+        job = reader.posting([Segment("title", posting)])
+        who = reader.profile([Segment("basics.label", person)])
+        return title_fit(job, who, {})
+
+    assert fit("Registered Nurse RGN", "Registered Nurse") > 0.6
+    assert fit("Data Engineer Contractor", "Data Engineer") > 0.6
+    assert fit("Shop Floor Assistant", "Shop Assistant") > 0.6
+    assert fit("Data Center Technician", "Data Centre Technician") > 0.6
+    assert fit("Receptionist / Administrator", "Receptionist") == 1.0
+    assert fit("Mechanical / Electrical Engineer", "Mechanical Technician") < 0.3
+    assert fit("Medical Imaging Receptionist", "Medical Imaging Technologist") < 0.4

@@ -1073,6 +1073,21 @@ FIELD_FORMS = {
     "Il progetto è nato a Roma il 12/05/2015 durante un workshop.": [],
     "Born and raised in Leeds, 3 March 2015 I moved to London.": [],
     "Employee (status): Full Time\nManager (required): Yes": [],
+    # A Hangul word after a name that is none; a one-syllable family name before one; a
+    # padded name in two cases, ended by the next field's label; a count's unit.
+    "Please call 김민수 연락처 010-1234-5678": [
+        (PiiKind.PERSON, "김민수"),
+        (PiiKind.PHONE, "010-1234-5678"),
+    ],
+    "성 (Surname): 문 이름 (Given name): 재인": [(PiiKind.PERSON, "문"), (PiiKind.PERSON, "재인")],
+    "Candidate:   Jean   DUPONT": [(PiiKind.PERSON, "Jean   DUPONT")],
+    "Name:   John   SMITH   Date: 2021": [(PiiKind.PERSON, "John   SMITH")],
+    "Experience: 5년 in sales, joined 2019년 3월": [],
+    # A date of birth after a place and a label's colon, or a bracket; a role's label.
+    "Date of birth: Leeds, 3/4/1990": [(PiiKind.DATE_OF_BIRTH, "3/4/1990")],
+    "Luogo e data di nascita: Roma (RM), 12/05/1988": [(PiiKind.DATE_OF_BIRTH, "12/05/1988")],
+    "Jane Doe (born in Leeds on 3 April 1990)": [(PiiKind.DATE_OF_BIRTH, "3 April 1990")],
+    "Dipendente: Mario Rossi": [(PiiKind.PERSON, "Mario Rossi")],
 }
 
 

@@ -374,3 +374,26 @@ def test_without_a_model_a_short_name_counts_in_its_own_sense_and_a_hiring_polic
     }
     _, report = extract(gateway, key, {"job": lead})
     assert "Diversity And Inclusion" in set(labels(report))
+
+
+def test_without_a_model_languages_are_read_by_their_own_names_and_a_translators_pairs(
+    gateway: RunningGateway,
+) -> None:
+    """ "isiXhosa" and "Gaeilge" are Xhosa and Irish; "good English", "French is an asset"
+    and a translator's "from English into French" name languages; Lightcast's "French
+    Language" is ESCO's French."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    key = gateway.create_key()
+    posting = {
+        "title": "Translator",
+        "qualifications": [
+            "Translate contracts from English into French",
+            "German (B2 or better) and good Spanish",
+            "isiXhosa or Gaeilge is an asset",
+        ],
+    }
+    _, report = extract(gateway, key, {"job": posting})
+    found = set(labels(report))
+    assert {"English", "French", "German", "Spanish", "Irish", "Xhosa (Language)"} <= found
+    _, report = extract(gateway, key, {"text": "Languages: French Language (native)"})
+    assert "French" in set(labels(report))

@@ -19,12 +19,13 @@ from careergate.privacy.shape import Pattern
 _PLACE = r"[^\W\d_][\w'’.-]*(?:[ \t]+(?:[^\W\d_][\w'’.-]*)){0,3}?"
 """A place's name of up to four words, as short as the text allows."""
 _BORN_WHERE = (
-    r"(?:(?<![^\n])[ \t]*|(?<=,)[ \t]*|(?<=,\s)|"
+    r"(?:(?<![^\n])[ \t]*(?:[-*•·][ \t]+)?|(?<=[,(:])[ \t]*|(?<=[,(:]\s)|(?<=\s[-–—]\s)|"
     r"(?i:\b(?:I|he|she|they)\s+(?:was|were)\s+|\bsono\s+|\bsoy\s+"
     r"|\b(?:je\s+suis|elle\s+est)\s+|\b(?:ich\s+bin|er\s+ist|sie\s+ist)\s+))"
 )
-"""Where a person's birth is told: a line's start (a form), after a comma (after a
-name), or after "I was", "she was", "sono", "je suis", "ich bin"; not after words that
+"""Where a person's birth is told: a line's start or a bullet (a form), after a comma,
+a bracket, a dash or a colon (after a name or a label), or after "I was", "she was", "sono",
+"je suis", "ich bin"; not after words that
 tell of a thing as well ("è", "fue", "il est": "Il progetto è nato a Roma il...")."""
 _LABEL = (
     r"(?i:\bborn(?:\s+on)?|\bdate\s+of\s+birth|\bd\.?\s?o\.?\s?b\b\.?|\bbirth\s*date|\bbirthday"
@@ -41,12 +42,6 @@ _LABEL = (
     rf"|{_BORN_WHERE}(?i:\bnat[oa](?:/[ao])?\s+a|\bnée?\s+à|\bné\(e\)\s+à"
     rf"|\bnacid[oa](?:/[ao])?\s+en|\bgeboren\s+in|\bborn\s+in)\s+{_PLACE}"
     rf"(?:\s*\([A-Z]{{2}}\))?(?:,[ \t]*{_PLACE}){{0,2}},?\s+(?i:il|le|el|am|on)"
-    # A label that names both, the place first: "Lugar y fecha de nacimiento: Melilla,",
-    # "Place and date of birth: Leeds,".
-    rf"|(?i:\bplace\s+and\s+date\s+of\s+birth|\blugar\s+y\s+fecha\s+de\s+nacimiento"
-    rf"|\blieu\s+et\s+date\s+de\s+naissance|\bluogo\s+e\s+data\s+di\s+nascita"
-    rf"|\blocal\s+e\s+data\s+de\s+nascimento|\bgeburtsort\s+und\s+-?datum)"
-    rf"\s*[:：]?\s*{_PLACE},"
 )
 _YEAR = r"(?:19|20)\d{2}"
 _DATE = (
@@ -73,8 +68,12 @@ DATES: tuple[Pattern, ...] = (
             # A gloss or a second field may follow the label: "생년월일 (DOB):", "Doğum
             # Tarihi / Yeri:"; a table's cell ends with "|".
             rf"(?:{_LABEL})(?:\s*\([^)\n]{{1,20}}\)|\s*/\s*[^\W\d_]{{2,12}})?"
-            rf"[\s:：(|\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist|của|tôi|là)"
-            rf"[\s:：]+){{0,3}}(?P<date>{_DATE})"
+            # After a label's colon, the place may come first ("Lugar y fecha de
+            # nacimiento: Melilla, 8 de marzo de 1990", "Date of birth: Roma (RM),
+            # 12/05/1988"); without a colon it would be any words before a date.
+            rf"(?:[ \t]*[:：][ \t]*{_PLACE}(?:\s*\([A-Z]{{2}}\))?(?:,[ \t]*{_PLACE})?,[ \t]*"
+            rf"(?=\d)|[\s:：(|\-]*(?:(?i:is|was|on|in|the|el|le|am|il|em|op|es|est|ist|của|tôi|là)"
+            rf"[\s:：]+){{0,3}})(?P<date>{_DATE})"
         ),
         group="date",
         needs="digit",

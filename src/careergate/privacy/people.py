@@ -89,14 +89,12 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     sentence ("I'm Jan Kowal. I saw..." is "Jan Kowal")."""
     start = match.start("name")
     end = start
-    last = ""
     for word in _WORDS.finditer(match.string, start, match.end("name")):
         text = word.group()
         if not text.rstrip(".") or not _is_name_word(text.rstrip(".")):
             break
-        if end > start and _next_column(match.string[end : word.start()], last, text):
+        if end > start and _next_column(match.string, end, word.start()):
             break
-        last = text
         end = word.end()
         if text.endswith(".") and len(text.rstrip(".")) > 1:
             end -= 1  # the sentence's full stop, not the name's
@@ -113,13 +111,17 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     return start, start + len(name)
 
 
-def _next_column(gap: str, before: str, word: str) -> bool:
-    """``word`` after a wide ``gap`` (three spaces or more, a tab) written in another case
-    than the word ``before`` it: a form's next column ("MAI BẢO JOHN    Giới tính"), not
-    the rest of a padded name ("John   Smith", "Maria\t\t\tGarcia")."""
+def _next_column(text: str, end: int, start: int) -> bool:
+    """A form's next field after a wide gap (three spaces or more, a tab): its label, a
+    word or three then a colon ("MAI BẢO JOHN    Giới tính: Nam", "John   SMITH   Date:"),
+    not the rest of a padded name ("Jean   DUPONT", "Maria\t\t\tGarcia")."""
+    gap = text[end:start]
     if len(gap) < 3 and "\t" not in gap:
         return False
-    return before.isupper() != word.isupper()
+    return _FIELD_LABEL.match(text, start) is not None
+
+
+_FIELD_LABEL = re.compile(r"[^\s:：]+(?: [^\s:：]+){0,2}[ \t]*[:：]")
 
 
 def _all_tools(name: str) -> bool:
@@ -241,46 +243,62 @@ def _caps_line(match: re.Match[str]) -> bool:
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
+def _cjk_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """The run, without a word after its space that is no name's ("김민수 연락처", "박지영
+    서울시"), when ``_cjk_name`` takes it."""
+    if not _cjk_name(match):
+        return None
+    start = match.start("name")
+    return start, start + len(_cjk_kept(match.group("name")))
+
+
+def _cjk_kept(name: str) -> str:
+    first, space, second = name.partition(" ")
+    if not space:
+        first, space, second = name.partition("\u3000")
+    if second and (second in NOT_NAME_WORDS or second[-1] in _PLACE_ENDINGS):
+        return first
+    return name
+
+
 def _cjk_name(match: re.Match[str]) -> bool:
     """A short run of Han or Hangul amid text in another script, not a place or label."""
-    name = match.group("name")
+    name = _cjk_kept(match.group("name"))
     parts = _SPACES.split(name)
     if _SPACES.sub("", name) in NOT_NAME_WORDS or name[-1] in _PLACE_ENDINGS:
         return False  # a form's heading, spaced out or not ("学　歴")
-    if any(part in NOT_NAME_WORDS for part in parts):
+    if parts[0] in NOT_NAME_WORDS:
         return False  # a firm's legal form before its name ("주식회사 한강")
     if _a_date_or_count(match):
         return False
     text = match.string
-    if _GLOSSED_LABEL_AFTER.match(text, match.end()):
+    if _GLOSSED_LABEL_AFTER.match(text, match.start("name") + len(name)):
         return False  # a bilingual form's label: "성 (Surname):"
     if _FIRM_BEFORE.search(text, max(0, match.start() - 6), match.start()):
         return False
-    if _FIRM_AFTER_CJK.match(text, match.end()):
+    if _FIRM_AFTER_CJK.match(text, match.start("name") + len(name)):
         return False
     return _mostly_latin(text)
 
 
 def _a_date_or_count(match: re.Match[str]) -> bool:
     """A run against a digit, a date's or a count's unit ("2019年7月7日", "1989/12/12生",
-    "3명"), or a character alone amid Han, kana or a form's wide spaces: a form's odd
+    "3명"), or a character alone against Han, kana or a form's wide space: a form's odd
     heading character ("履　歴　書"), not a given name written alone in a Latin sentence
-    ("莉 spent a year") or a family name after its label ("성 (Surname): 문")."""
+    ("莉 spent a year") or a family name after its label ("성 (Surname): 문 이름")."""
     text = match.string
-    start, end = match.start("name"), match.end("name")
-    if text[start - 1 : start].isdigit() and text[start] in _UNITS:
+    name = _cjk_kept(match.group("name"))
+    start = match.start("name")
+    end = start + len(name)
+    if text[start - 1 : start].isdigit() or text[end : end + 1].isdigit():
         return True
-    if text[end : end + 1].isdigit() and text[end - 1] in _UNITS:
-        return True
-    if len(_SPACES.sub("", match.group("name"))) > 1:
-        return False
+    if len(_SPACES.sub("", name)) > 1 or name != match.group("name"):
+        return False  # a name of one character before a word that is none ("문 이름")
     before = _NEIGHBOUR_BEFORE.search(text, max(0, start - 8), start)
     after = _NEIGHBOUR_AFTER.match(text, end)
     return any(m is not None and _CJK_OR_WIDE.match(m.group(1)) for m in (before, after))
 
 
-_UNITS = frozenset("年月日時分秒歳才生号個名人件回年월일시분초세명개번호")
-"""What a date or a count writes after its number ("2019年", "7月", "3명")."""
 _NEIGHBOUR_BEFORE = re.compile(r"(\S|\u3000)[ \t]*$")
 _NEIGHBOUR_AFTER = re.compile(r"[ \t]*(\S|\u3000)")
 _CJK_OR_WIDE = re.compile(f"[{_CJK}\u3000]")
@@ -313,7 +331,7 @@ _LABEL_WORDS = (
     r"|naam|achternaam|nachname|imię\s+i\s+nazwisko|nazwisko|namn"
     r"|efternamn|họ\s+tên|họ\s+và\s+tên|adı\s+soyadı|ad\s+soyad|soyadı|(?<![^\n])adı"
     r"|cardholder|card\s+holder|account\s+holder|employee|candidate|applicant"
-    r"|salarié\(e\)"
+    r"|salariée?|salarié\(e\)|employée?|employé\(e\)|dipendente|empleado(?:/a)?|empleada"
     r"|emergency\s+contact|contact\s+person|reference|referee|signed|signature|firmado"
     r"|manager|recruiter|interviewer|mentor"
     r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?"
@@ -528,8 +546,7 @@ PEOPLE: tuple[Pattern, ...] = (
             rf"(?<![{_CJK}])(?P<name>[\u4e00-\u9fff\uac00-\ud7a3]{{1,4}}"
             rf"(?:[ \u3000][\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7a3]{{1,3}})?)(?![{_CJK}])"
         ),
-        check=_cjk_name,
-        group="name",
+        span=_cjk_span,
         needs="cjk",
         priority=_PRIORITY,
     ),

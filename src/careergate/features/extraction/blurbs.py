@@ -34,8 +34,8 @@ _BENEFITS = re.compile(
     re.IGNORECASE,
 )
 _POLICY = re.compile(
-    r"\b(?:an? (?:equal[- ]opportunit(?:y|ies)|inclusive|diverse) employer|"
-    r"committed to (?:employment equity|equal|diversity|inclusion|equality)|"
+    r"\b(?:an? (?:equal[- ]opportunit(?:y|ies)|inclusive|diverse) employer|we value diversity|"
+    r"promote equality|committed to (?:employment equity|equal|diversity|inclusion|equality)|"
     r"employment equity plan|in line with (?:our|its|the) employment equity|"
     r"(?:preference|priority) will be given|designated groups|"
     r"affirmative action (?:employer|policy)|(?:we welcome|encourage) applications from)",
@@ -43,12 +43,14 @@ _POLICY = re.compile(
 )
 """An employer's statement of its hiring policy ("an equal opportunity employer")."""
 _DUTY = re.compile(
-    r"\b(?:you will|you'll|your role|responsib\w*|ensure|advise|implement|legislation|act|"
-    r"compliance|knowledge|experience (?:of|in|with)|lead|deliver|provide|manage|prepare|"
-    r"run|develop|support|coordinate|maintain|report)\b",
+    r"^(?:lead|deliver|provide|manage|prepare|run|develop|support|coordinate|maintain|"
+    r"report|ensure|advise|implement|assess|handle|plan|teach)\b|"
+    r"\b(?:you will|you'll|your role|responsib\w*|legislation|act|compliance|knowledge|"
+    r"experience (?:of|in|with))\b",
     re.IGNORECASE,
 )
-"""Words that make a policy sentence the post's work."""
+"""What makes a policy sentence the post's work: a duty's verb opening it ("Lead the
+diversity and inclusion strategy"), the reader's role, the law."""
 _NAMED_EMPLOYER = re.compile(
     r"^(?!(?:We|Our|You|Your|It|They|This|These|The)\b)"
     r"(?:[A-Z][\w&'’.-]*\s+(?:(?:and|of|for|the|&)\s+)?){1,6}"

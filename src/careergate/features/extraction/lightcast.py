@@ -114,6 +114,8 @@ class Lightcast:
         find with their language context."""
         for row in rows:
             same = esco.skills.get(row.esco) if row.esco else None
+            if same is None and row.language:
+                same = esco.lookup(row.language)  # "French Language" is ESCO's French
             technical = row.category in TECHNOLOGY
             skill = same or Skill(row.id, row.name, (), LIGHTCAST_SKILL, technology=technical)
             self.skills[row.id] = skill

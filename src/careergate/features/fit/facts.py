@@ -42,11 +42,12 @@ _NOT_TITLE = frozenset(
 _ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
 _OPTIONAL = re.compile(
     r"\b(?:a plus|an advantage|advantageous|desirable|welcome|nice to have|preferred|"
-    r"a bonus|helpful|beneficial|ideally)\b",
+    r"a bonus|helpful|beneficial|ideally|an asset|not a requirement)\b",
     re.I,
 )
 """Words that make what a sentence names wished for, not required."""
-_ALTERNATIVE = re.compile(r"\bor\b", re.I)
+_ALTERNATIVE = re.compile(r"\bor\b(?!\s+(?:better|above|higher|more|equivalent|similar)\b)", re.I)
+"""An "or" between languages offered as alternatives; not a level's "B2 or better"."""
 _BETWEEN_PARTS = r"\s[-–—|]\s"
 """A dash or bar between spaces: where a title's parts meet."""
 _QUALIFIED = re.compile(_BETWEEN_PARTS + r"|[,(]")
@@ -62,7 +63,7 @@ class Facts:
     """The skills a posting requires (named among its qualifications, or as required)."""
     titles: tuple[frozenset[str], ...] = ()
     title_heads: tuple[frozenset[str], ...] = ()
-    """A posting: the job's nouns of each of ``titles`` (``job_nouns``)."""
+    """A posting: the word naming the job of each of ``titles`` (``job_head``)."""
     title_cores: tuple[frozenset[str], ...] = ()
     """A person's titles before what qualifies them ("Software Engineer" of "Software
     Engineer - Payments Platform Team"), in the order of ``titles``."""
@@ -211,9 +212,9 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
 
 GENERIC_ONLY = 0.3
 OTHER_HEAD = 0.5
-"""What a title fit counts for when the person's title has none of the words that name
-the posting's doer (``job_nouns``): a Medical Imaging Receptionist's post shares two
-words with a Medical Imaging Technologist and is another job."""
+"""What a title fit counts for when the person's title lacks the word that names the
+posting's doer (``job_head``): a Medical Imaging Receptionist's post shares two words
+with a Medical Imaging Technologist and is another job."""
 """What a title fit counts for when the titles share only a word that heads titles in
 every line of work: a Project Officer and a Payroll Officer share a rank, not a job."""
 _GENERIC_HEADS = frozenset(
@@ -239,41 +240,71 @@ def _posting_title_parts(title: str) -> tuple[frozenset[str], ...]:
 
 
 def _posting_title_heads(title: str) -> tuple[frozenset[str], ...]:
-    """The job's nouns of each of ``_posting_title_parts`` (``job_nouns``)."""
+    """The head of each of ``_posting_title_parts`` (``job_head``; the whole title's is
+    its first part's), as a set of none or one."""
     return tuple(heads for _, heads in _posting_titles(title))
 
 
 def _posting_titles(title: str) -> list[tuple[frozenset[str], frozenset[str]]]:
     parts = [part for part in _title_pieces(title) if _title_words(part)]
     unique: dict[frozenset[str], frozenset[str]] = {}
-    for words in [_title_words(title), *map(_title_words, parts)]:
-        unique.setdefault(words, job_nouns(words))
+    first = job_head(parts[0]) if parts else frozenset()
+    unique[_title_words(title)] = first
+    for part in parts:
+        unique.setdefault(_title_words(part), job_head(part))
     return list(unique.items())
 
 
 def _title_pieces(title: str) -> list[str]:
     """A posting title's parts, and a part's alternatives after a slash between spaces
-    where the words before it are a title of their own ("Junior Quantity Surveyor /
-    Baukalkulator"; not "Mechanical / Electrical Engineer" nor "Kitchen / Catering
-    Assistant", whose first word only qualifies the job after it)."""
+    where what stands before it is a title of its own ("Junior Quantity Surveyor /
+    Baukalkulator", "Receptionist / Administrator"; not "Mechanical / Electrical
+    Engineer" nor "Kitchen / Catering Assistant", whose first word only qualifies the
+    job after it)."""
     pieces = []
     for part in _POSTING_QUALIFIED.split(title):
         first, slash, rest = part.partition(" / ")
-        if slash and len(normalise(first)) >= 2:
+        words = _ordered_title_words(first)
+        if slash and (len(words) >= 2 or (words and _is_doer(words[-1]))):
             pieces += [first, rest]
         else:
             pieces.append(part)
     return pieces
 
 
-def job_nouns(words: frozenset[str]) -> frozenset[str]:
-    """The words of a title that name a doer ("receptionist", "engineer", "technologist",
-    "accountant", "développeur", "enfermera"), but the generic ranks: what the job is.
-    Read by the endings of agent nouns, so "Nurse" or "Chef" give none and nothing is
-    asked of them."""
-    return frozenset(
-        w for w in words if len(w) > 4 and w.endswith(_DOERS) and w not in _GENERIC_HEADS
+def job_head(title: str) -> frozenset[str]:
+    """The word that names the job when it names a doer: the last of the title's words
+    (levels, grades and noise left out), with an agent noun's ending ("Receptionist" of
+    "Medical Imaging Receptionist", "Engineer" of "Data Protection Engineer",
+    "Technician" of "Data Center Technician"). None for a title that ends otherwise
+    ("Registered Nurse RGN", "Chef de Partie", "Motor Mechanic") or in a generic rank
+    ("Facilities Coordinator"): nothing is asked of those."""
+    words = _ordered_title_words(title)
+    return frozenset(words[-1:]) if words and _is_doer(words[-1]) else frozenset()
+
+
+def _ordered_title_words(title: str) -> list[str]:
+    words = [w for w in normalise(title) if not w.isdigit() and w not in _NOT_TITLE]
+    kept = [w for w in words if level_in(w) is None]
+    return [w[:-1] if w.endswith("s") and len(w) > 3 else w for w in kept]
+
+
+def _is_doer(word: str) -> bool:
+    return (
+        len(word) > 4
+        and word.endswith(_DOERS)
+        and not word.endswith("ment")
+        and word not in _GENERIC_HEADS
+        and word not in _NOT_DOERS
     )
+
+
+_NOT_DOERS = frozenset(
+    """floor door motor center centre water power computer customer interior exterior
+    sector order number paper contractor freelancer""".split()  # noqa: SIM905 - a word list
+)
+"""Words with an agent noun's ending that name no doer ("Shop Floor Assistant"), or the
+terms the job is done on ("Data Engineer Contractor")."""
 
 
 _DOERS = (
