@@ -211,12 +211,12 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
 
 
 GENERIC_ONLY = 0.3
+"""What a title fit counts for when the titles share only a word that heads titles in
+every line of work: a Project Officer and a Payroll Officer share a rank, not a job."""
 OTHER_HEAD = 0.5
 """What a title fit counts for when the person's title lacks the word that names the
 posting's doer (``job_head``): a Medical Imaging Receptionist's post shares two words
 with a Medical Imaging Technologist and is another job."""
-"""What a title fit counts for when the titles share only a word that heads titles in
-every line of work: a Project Officer and a Payroll Officer share a rank, not a job."""
 _GENERIC_HEADS = frozenset(
     """officer executive manager assistant specialist associate coordinator consultant
     advisor adviser administrator technician worker operative representative agent
@@ -284,9 +284,14 @@ def job_head(title: str) -> frozenset[str]:
 
 
 def _ordered_title_words(title: str) -> list[str]:
-    words = [w for w in normalise(title) if not w.isdigit() and w not in _NOT_TITLE]
-    kept = [w for w in words if level_in(w) is None]
-    return [w[:-1] if w.endswith("s") and len(w) > 3 else w for w in kept]
+    """A title's words in order, without level words, numbers and noise, crudely
+    stemmed."""
+    every = [w for w in normalise(title) if not w.isdigit()]
+    return _stemmed([w for w in every if w not in _NOT_TITLE and level_in(w) is None])
+
+
+def _stemmed(words: list[str]) -> list[str]:
+    return [w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words]
 
 
 def _is_doer(word: str) -> bool:
@@ -350,11 +355,10 @@ and what a short form of a title's word leaves out ("admin-istrator", "tech-nici
 
 
 def _title_words(title: str) -> frozenset[str]:
-    """A title's words without level words, numbers and noise, crudely stemmed; a title
-    made of nothing else ("Porter", "Supervisor") keeps its words."""
-    every = [w for w in normalise(title) if not w.isdigit()]
-    kept = [w for w in every if w not in _NOT_TITLE and level_in(w) is None] or every
-    return frozenset(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in kept)
+    """``_ordered_title_words`` as a set; a title made of nothing else ("Porter",
+    "Supervisor") keeps its words."""
+    words = _ordered_title_words(title)
+    return frozenset(words or _stemmed([w for w in normalise(title) if not w.isdigit()]))
 
 
 def _required_languages(found: list[Found], text: dict[str, str]) -> tuple[frozenset[str], ...]:
