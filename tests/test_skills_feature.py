@@ -397,3 +397,21 @@ def test_without_a_model_languages_are_read_by_their_own_names_and_a_translators
     assert {"English", "French", "German", "Spanish", "Irish", "Xhosa (Language)"} <= found
     _, report = extract(gateway, key, {"text": "Languages: French Language (native)"})
     assert "French" in set(labels(report))
+
+
+def test_without_a_model_a_names_acronym_counts_where_it_means_one_thing(
+    gateway: RunningGateway,
+) -> None:
+    """The acronyms "RFQs", "CAPAs" and "KPIs" are the skills whose names they abbreviate;
+    "ACT", an everyday word (and a territory), is not Acceptance and Commitment Therapy."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    key = gateway.create_key()
+    text = "Raised RFQs, closed CAPAs and tracked KPIs. Based in Canberra, ACT."
+    _, report = extract(gateway, key, {"text": text})
+    found = set(labels(report))
+    assert {
+        "Request For Quotation (RFQ)",
+        "Corrective And Preventive Action (CAPA)",
+        "Key Performance Indicators (KPIs)",
+    } <= found
+    assert "Acceptance And Commitment Therapy (ACT)" not in found
