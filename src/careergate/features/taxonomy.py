@@ -93,8 +93,6 @@ class Taxonomy:
         self.skills = {skill.id: skill for skill in skills}
         self.index = LabelIndex()
         everyday = everyday_words(skills, _EVERYDAY_USES)
-        self.everyday = everyday
-        """Words ten labels or more use in lower case: ordinary English ("act", "access")."""
         preferred_keys = [normalise(skill.label) for skill in skills]
         self._by_label = dict(zip(preferred_keys, skills, strict=True))
         """Every preferred label, matched or not ("English" is a skill, though too common a

@@ -112,9 +112,6 @@ class Lightcast:
         self.languages: dict[str, Skill] = {}
         """Each language by its name as written ("Kannada"), for the curated aliases to
         find with their language context."""
-        acronyms: dict[str, list[Skill]] = {}
-        """Acronyms Lightcast's names give in brackets (``_acronym``), matched as written
-        where one name alone gives them and they are no everyday word ("ACT")."""
         for row in rows:
             same = esco.skills.get(row.esco) if row.esco else None
             if same is None and row.language:
@@ -129,13 +126,6 @@ class Lightcast:
             if row.label:
                 key = normalise(row.label)
                 self.index.add(key, skill, row.label, row.label if row.exact else "")
-                acronym = _acronym(row.name)
-                if acronym is not None and acronym.lower() not in esco.everyday:
-                    acronyms.setdefault(acronym, []).append(skill)
-        for acronym, skills in acronyms.items():
-            if len(skills) == 1:  # "GCP" is Good Clinical Practice and Google Cloud
-                for written in (acronym, acronym + "s"):
-                    self.index.add(normalise(written), skills[0], written, written)
 
     @classmethod
     @cache
@@ -157,26 +147,3 @@ def _british(name: str) -> str:
 
 def _telling(bare: str, word: str, everyday: frozenset[str]) -> bool:
     return bool(_PRODUCT_LIKE.search(bare)) or (len(word) > 3 and word not in everyday)
-
-
-_ACRONYM = re.compile(r"^(.*?)\s*\(([A-Z][A-Z]{2,9})s?\)$")
-
-
-def _acronym(name: str) -> str | None:
-    """The acronym a name gives in brackets when it is the initials of all its words,
-    with or without the small ones ("Request For Quotation (RFQ)", "Corrective And
-    Preventive Action (CAPA)", "Key Performance Indicators (KPIs)"); not one that leaves
-    out a maker's name ("SAP Supply Chain Management (SCM)": SCM is any supply chain's)."""
-    match = _ACRONYM.match(name)
-    if match is None:
-        return None
-    words, acronym = match.groups()
-    every = re.findall(r"[A-Za-z]+", words)
-    initials = {
-        "".join(w[0] for w in every).upper(),
-        "".join(w[0] for w in every if w.lower() not in _SMALL_WORDS).upper(),
-    }
-    return acronym if acronym in initials else None
-
-
-_SMALL_WORDS = frozenset({"and", "of", "for", "the", "in", "to", "with", "on"})
