@@ -409,10 +409,7 @@ def test_a_postings_qualifier_allowance_and_a_long_careers_level_do_not_sink_the
             {"position": "Apprentice Joiner", "startDate": "2011-09", "endDate": "2014-05"},
         ],
     }
-    carer = {
-        "basics": {"label": "Senior Care Assistant", "location": here},
-        "work": [{"position": "Senior Care Assistant", "startDate": "2017-01"}],
-    }
+    carer = _one_job("Senior Care Assistant", here, "2017-01")
 
     def posting(posting_id: str, title: str, experience: str, description: str) -> dict[str, Any]:
         job = {"title": title, "location": here, "experience": experience}
@@ -560,10 +557,7 @@ def test_a_fields_adjective_is_its_word_and_post_graduate_years_are_no_graduate_
     experienced hand, not a graduate: no level gap lowers it."""
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     here = {"city": "Cape Town", "countryCode": "ZA"}
-    person = {
-        "basics": {"label": "Senior Actuarial Specialist", "location": here},
-        "work": [{"position": "Senior Actuarial Specialist", "startDate": "2016-02"}],
-    }
+    person = _one_job("Senior Actuarial Specialist", here, "2016-02")
     job = {
         "title": "Valuation Actuary (Life)",
         "location": here,
@@ -586,10 +580,7 @@ def test_a_posting_title_naming_another_job_with_the_same_words_fits_less(
     Quantity Surveyor / Baukalkulator")."""
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     here = {"city": "Christchurch", "countryCode": "NZ"}
-    person = {
-        "basics": {"label": "Medical Imaging Technologist", "location": here},
-        "work": [{"position": "Medical Imaging Technologist", "startDate": "2019-01"}],
-    }
+    person = _one_job("Medical Imaging Technologist", here, "2019-01")
     jobs = [
         {"id": "reception", "job": {"title": "Medical Imaging Receptionist", "location": here}},
         {"id": "mri", "job": {"title": "MRI Technologist", "location": here}},
@@ -598,10 +589,7 @@ def test_a_posting_title_naming_another_job_with_the_same_words_fits_less(
     assert status == 200
     title = {m["id"]: m["title"] for m in report["matches"]}
     assert title["mri"] > title["reception"]
-    surveyor = {
-        "basics": {"label": "Graduate Quantity Surveyor", "location": here},
-        "work": [{"position": "Graduate Quantity Surveyor", "startDate": "2024-01"}],
-    }
+    surveyor = _one_job("Graduate Quantity Surveyor", here, "2024-01")
     both = {"title": "Junior Quantity Surveyor / Baukalkulator (m/w/d)", "location": here}
     status, report = match(gateway, {"resume": surveyor, "jobs": [{"id": "qs", "job": both}]})
     assert status == 200
@@ -613,10 +601,7 @@ def test_a_word_that_is_only_a_form_of_a_rank_shares_no_job(gateway: RunningGate
     that heads titles in every line of work, so the titles share only a rank."""
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     here = {"city": "Hyderabad", "countryCode": "IN"}
-    person = {
-        "basics": {"label": "Executive / Officer", "location": here},
-        "work": [{"position": "Executive / Officer", "startDate": "2019-01"}],
-    }
+    person = _one_job("Executive / Officer", here, "2019-01")
     jobs = [{"id": "hotel", "job": {"title": "Front Office Manager", "location": here}}]
     status, report = match(gateway, {"resume": person, "jobs": jobs})
     assert status == 200
@@ -630,10 +615,7 @@ def test_a_languages_level_is_no_alternative_and_an_asset_is_no_requirement(
     level's); "French is an asset" asks for none."""
     gateway.fake.faults.add_rate(Fault(status=503), 1.0)
     here = {"city": "Dublin", "countryCode": "IE"}
-    person = {
-        "basics": {"label": "Backup Engineer", "location": here},
-        "work": [{"position": "Backup Engineer", "startDate": "2019-01"}],
-    }
+    person = _one_job("Backup Engineer", here, "2019-01")
     jobs = [
         {
             "id": "both",
@@ -679,3 +661,11 @@ def test_a_title_s_doer_is_its_last_word_and_a_slash_parts_only_whole_titles() -
     assert fit("Receptionist / Administrator", "Receptionist") == 1.0
     assert fit("Mechanical / Electrical Engineer", "Mechanical Technician") < 0.3
     assert fit("Medical Imaging Receptionist", "Medical Imaging Technologist") < 0.4
+
+
+def _one_job(title: str, place: dict[str, str], since: str) -> dict[str, Any]:
+    """A resume whose one job, held since ``since``, is its title."""
+    return {
+        "basics": {"label": title, "location": place},
+        "work": [{"position": title, "startDate": since}],
+    }

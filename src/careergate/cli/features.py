@@ -31,7 +31,7 @@ from careergate.features import matching, optimise, resumes
 from careergate.features.documents import (
     job_segments,
     match_request,
-    requested,
+    requested_pair,
     resume_segments,
     segments_of,
 )
@@ -231,12 +231,8 @@ resumes_app = command_group()
 
 def _pair(resume: Path, job: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     payload = _payload(resume, job, None)
-    return _checked(
-        lambda: (
-            requested(payload["resume"], "resume").document,
-            requested(payload["job"], "job").document,
-        )
-    )
+    resume_read, job_read = _checked(lambda: requested_pair(payload))
+    return resume_read.document, job_read.document
 
 
 @resumes_app.command("generate")

@@ -113,6 +113,11 @@ def requested(document: Any, kind: str) -> Requested:
     return Requested(checked, segments)
 
 
+def requested_pair(payload: dict[str, Any]) -> tuple[Requested, Requested]:
+    """The ``resume`` and ``job`` of a request, each checked and read (``requested``)."""
+    return requested(payload["resume"], "resume"), requested(payload["job"], "job")
+
+
 def bounded(size: int, kind: str) -> None:
     """A 400 if a document of ``size`` characters is longer than the features read."""
     if size > MAX_DOCUMENT_CHARS:

@@ -21,9 +21,8 @@ from careergate.core.call import Incoming
 from careergate.errors import InvalidRequest
 from careergate.features import matching, optimise, resumes, skills
 from careergate.features.documents import (
-    Requested,
     match_request,
-    requested,
+    requested_pair,
     segments_of,
 )
 from careergate.features.embeddings import E5Embedder, Embedder
@@ -145,7 +144,8 @@ class FeatureService:
         """Edits that make the ``resume`` speak to the ``job``."""
         if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
             raise InvalidRequest("Give the `resume` to improve and the `job` it is for.")
-        resume, posting = (read.segments for read in await asyncio.to_thread(_pair, payload))
+        pair = await asyncio.to_thread(requested_pair, payload)
+        resume, posting = (read.segments for read in pair)
         caller = self._caller(secret, optimise.FEATURE, user_of(payload, user))
         optimiser = ContentOptimiser(await self.skills(), self.model)
         return self._labelled((await optimiser.optimise(resume, posting, caller)).to_json())
@@ -156,7 +156,8 @@ class FeatureService:
         """A JSON Resume from the profile (``resume``) tailored to the ``job``."""
         if not isinstance(payload, dict) or "resume" not in payload or "job" not in payload:
             raise InvalidRequest("Give the profile (`resume`) and the `job` to tailor it to.")
-        profile, posting = (read.document for read in await asyncio.to_thread(_pair, payload))
+        pair = await asyncio.to_thread(requested_pair, payload)
+        profile, posting = (read.document for read in pair)
         caller = self._caller(secret, resumes.FEATURE, user_of(payload, user))
         builder = ResumeBuilder(await self.skills(), self.model)
         return self._labelled((await builder.build(profile, posting, caller)).to_json())
@@ -166,11 +167,6 @@ class FeatureService:
         if self.sandboxed:
             answer["sandbox"] = True
         return answer
-
-
-def _pair(payload: dict[str, Any]) -> tuple[Requested, Requested]:
-    """The ``resume`` and ``job`` of a request, each checked and read (``requested``)."""
-    return requested(payload["resume"], "resume"), requested(payload["job"], "job")
 
 
 def top_of(payload: dict[str, Any]) -> int:

@@ -246,10 +246,11 @@ _SPACES = re.compile(r"[ \t\u3000]+")
 def _cjk_span(match: re.Match[str]) -> tuple[int, int] | None:
     """The run, without a word after its space that is no name's ("김민수 연락처", "박지영
     서울시"), when ``_cjk_name`` takes it."""
-    if not _cjk_name(match):
+    name = _cjk_kept(match.group("name"))
+    if not _cjk_name(match, name):
         return None
     start = match.start("name")
-    return start, start + len(_cjk_kept(match.group("name")))
+    return start, start + len(name)
 
 
 def _cjk_kept(name: str) -> str:
@@ -261,15 +262,14 @@ def _cjk_kept(name: str) -> str:
     return name
 
 
-def _cjk_name(match: re.Match[str]) -> bool:
-    """A short run of Han or Hangul amid text in another script, not a place or label."""
-    name = _cjk_kept(match.group("name"))
-    parts = _SPACES.split(name)
+def _cjk_name(match: re.Match[str], name: str) -> bool:
+    """Whether ``name``, the run (``_cjk_kept``), is a short run of Han or Hangul amid
+    text in another script, not a place or label."""
     if _SPACES.sub("", name) in NOT_NAME_WORDS or name[-1] in _PLACE_ENDINGS:
         return False  # a form's heading, spaced out or not ("学　歴")
-    if parts[0] in NOT_NAME_WORDS:
+    if _SPACES.split(name, maxsplit=1)[0] in NOT_NAME_WORDS:
         return False  # a firm's legal form before its name ("주식회사 한강")
-    if _a_date_or_count(match):
+    if _a_date_or_count(match, name):
         return False
     text = match.string
     if _GLOSSED_LABEL_AFTER.match(text, match.start("name") + len(name)):
@@ -281,13 +281,12 @@ def _cjk_name(match: re.Match[str]) -> bool:
     return _mostly_latin(text)
 
 
-def _a_date_or_count(match: re.Match[str]) -> bool:
+def _a_date_or_count(match: re.Match[str], name: str) -> bool:
     """A run against a digit, a date's or a count's unit ("2019年7月7日", "1989/12/12生",
     "3명"), or a character alone against Han, kana or a form's wide space: a form's odd
     heading character ("履　歴　書"), not a given name written alone in a Latin sentence
     ("莉 spent a year") or a family name after its label ("성 (Surname): 문 이름")."""
     text = match.string
-    name = _cjk_kept(match.group("name"))
     start = match.start("name")
     end = start + len(name)
     if text[start - 1 : start].isdigit() or text[end : end + 1].isdigit():

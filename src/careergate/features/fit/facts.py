@@ -127,11 +127,12 @@ class FactReader:
             if f.field.startswith("qualifications") or _MUST.search(text.get(f.field, ""))
         }
         title = next((s.text for s in segments if s.field == "title"), "")
+        titles = _posting_titles(title)
         return Facts(
             skills={f.skill.uri: f.skill.label for f in found},
             must=frozenset(must),
-            titles=_posting_title_parts(title),
-            title_heads=_posting_title_heads(title),
+            titles=tuple(titles),
+            title_heads=tuple(titles.values()),
             seniority=posting_seniority(segments),
             credentials=frozenset(self.credentials.required(segments)),
             place=place_of(segments, "location"),
@@ -174,7 +175,7 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
     Both ways, so that "Site Engineer" is not taken for all of "Site Reliability
     Engineer"; a person's "- Payments Platform Team" is where they did the job, not
     another job. The first share is the best of the posting title whole and of each of
-    its parts (``_posting_title_parts``): "£30k - Project Manager", "NHS Lothian - Staff
+    its parts (``_posting_titles``): "£30k - Project Manager", "NHS Lothian - Staff
     Nurse" and "Carpenter - First and Second Fix (New Build)" name their job in one part.
     (A qualifier that holds the person's words counts too: "Accountant - Retail" fits a
     Retail Assistant, whose "Assistant" is a level word; reading only the part that
@@ -188,16 +189,20 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
 
     if not sum(map(weight, whole)):
         return 0.0
+    heads = posting.title_heads or (frozenset(),) * len(posting.titles)
+    parts = [
+        (wanted, nouns, sum(map(weight, wanted)))
+        for wanted, nouns in zip(posting.titles, heads, strict=True)
+    ]
     best = 0.0
     for title, core in zip(profile.titles, profile.title_cores or profile.titles, strict=True):
         own = sum(map(weight, core))
         if not own:
             continue
         shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in whole)) / own
-        heads = posting.title_heads or (frozenset(),) * len(posting.titles)
-        for wanted, nouns in zip(posting.titles, heads, strict=True):
+        for wanted, nouns, total in parts:
             shared = {w for w in wanted if any(_same_word(w, o) for o in title)}
-            covered = sum(map(weight, shared)) / sum(map(weight, wanted))
+            covered = sum(map(weight, shared)) / total
             if covered and shown:
                 fit = 2 * covered * shown / (covered + shown)
                 # "Consultant" is "Consultant"; "Office" shares only a rank with "Officer".
@@ -232,27 +237,18 @@ def _generic(word: str, title: frozenset[str]) -> bool:
     return all(o in _GENERIC_HEADS for o in title if _same_word(word, o))
 
 
-def _posting_title_parts(title: str) -> tuple[frozenset[str], ...]:
+def _posting_titles(title: str) -> dict[frozenset[str], frozenset[str]]:
     """A posting title's words whole, then those of each of its parts (split at a dash
-    or bar between spaces, or a bracket), each part with words: "Remote - Data
-    Engineer", "NHS Lothian - Staff Nurse", "(Senior) Data Engineer (m/w/d)"."""
-    return tuple(words for words, _ in _posting_titles(title))
-
-
-def _posting_title_heads(title: str) -> tuple[frozenset[str], ...]:
-    """The head of each of ``_posting_title_parts`` (``job_head``; the whole title's is
-    its first part's), as a set of none or one."""
-    return tuple(heads for _, heads in _posting_titles(title))
-
-
-def _posting_titles(title: str) -> list[tuple[frozenset[str], frozenset[str]]]:
-    parts = [part for part in _title_pieces(title) if _title_words(part)]
-    unique: dict[frozenset[str], frozenset[str]] = {}
-    first = job_head(parts[0]) if parts else frozenset()
-    unique[_title_words(title)] = first
-    for part in parts:
-        unique.setdefault(_title_words(part), job_head(part))
-    return list(unique.items())
+    or bar between spaces, or a bracket; ``_title_pieces``), each part with words:
+    "Remote - Data Engineer", "NHS Lothian - Staff Nurse", "(Senior) Data Engineer
+    (m/w/d)"; each with its head (``job_head``; the whole title's is its first part's),
+    a set of none or one."""
+    parts = [(words, part) for part in _title_pieces(title) if (words := _title_words(part))]
+    unique = {_title_words(title): job_head(parts[0][1]) if parts else frozenset()}
+    for words, part in parts:
+        if words not in unique:
+            unique[words] = job_head(part)
+    return unique
 
 
 def _title_pieces(title: str) -> list[str]:
@@ -312,10 +308,7 @@ _NOT_DOERS = frozenset(
 terms the job is done on ("Data Engineer Contractor")."""
 
 
-_DOERS = (
-    "er", "or", "ist", "ian", "ant", "ent", "eer", "eur", "euse", "era", "ero", "ista",
-    "ologist", "ician",
-)  # fmt: skip
+_DOERS = ("er", "or", "ist", "ian", "ant", "ent", "eur", "euse", "era", "ero", "ista")
 """Endings of agent nouns in the platform's languages."""
 
 _POSTING_QUALIFIED = re.compile(_BETWEEN_PARTS + r"|[()]")
