@@ -240,12 +240,14 @@ async def erase_user(
         subject, responses = await _delete_sealed(session, user)
         tasks, task_items = await erase_tasks(session, user, now)
         batches = await _unname_batches(session, user, token)
+        # Counted before the commit: once the erasure's row is visible, a gateway
+        # following the erasures may erase the shared entries first, uncounted.
+        cached = await _forget_cached(cache, user) if cache is not None else 0
         if cache is not None:
             await announce_in(session, cache.tag(user), now)
     # After the items are erased (above): a batch ending meanwhile then sees them so.
     lines = await erase_named_lines(database, vault, user) if vault is not None else 0
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
-    cached = await _forget_cached(cache, user) if cache is not None else 0
 
     def erasure(audit: int) -> Erasure:
         counts = (usage, daily, feedback, keys, budgets, alerts, audit, set_aside, subject)
