@@ -17,7 +17,7 @@ import pytest
 from pydantic import BaseModel
 
 from careergate.budgets.ledger import Period, Scope
-from careergate.testing import FakeOpenAI
+from careergate.testing import FakeOpenAI, Fault
 from conftest import RunningGateway, gateway_settings, start_gateway
 from test_budgets import ledger_call
 
@@ -95,6 +95,36 @@ def test_a_streamed_response_gives_every_event_and_usage_at_the_end(
     assert final.usage.output_tokens > 0
     rows = [r for r in gateway.usage_rows() if r.endpoint == "responses" and r.stream]
     assert rows[-1].completion_tokens == final.usage.output_tokens
+
+
+def test_a_failed_stream_is_metered_for_the_usage_its_last_event_tells(
+    gateway: RunningGateway,
+) -> None:
+    """A reasoning model may spend thousands of tokens before its response fails: the
+    upstream bills them, and so does the record (not the few words relayed)."""
+    gateway.fake.faults.enqueue(Fault(fail=True, reasoning_tokens=4000))
+    with gateway.client().responses.with_streaming_response.create(
+        model="gpt-4o-mini", input="Plan my career change", stream=True
+    ) as response:
+        request_id = response.headers["x-request-id"]
+        lines = list(response.iter_lines())
+    assert any("failed to finish" in line for line in lines)  # relayed as an error
+    row = gateway.usage_record(request_id)
+    assert row.reasoning_tokens == 4000
+    assert row.completion_tokens > 4000
+    assert not row.usage_estimated
+
+
+def test_a_background_response_is_refused_not_left_unmetered(gateway: RunningGateway) -> None:
+    """Its output would be generated after the request ends, where no record follows."""
+    before = len(gateway.fake.requests)
+    with pytest.raises(openai.BadRequestError) as refused:
+        gateway.client().responses.create(
+            model="gpt-4o-mini", input="Draft a cover letter", background=True
+        )
+    assert refused.value.param == "background"
+    assert refused.value.code == "unsupported_parameter"
+    assert len(gateway.fake.requests) == before  # never sent
 
 
 def test_function_tools_and_structured_output(gateway: RunningGateway) -> None:

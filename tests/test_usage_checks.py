@@ -130,6 +130,37 @@ def test_a_prompt_count_far_below_the_gateways_own_is_replaced_and_flagged(
     assert row.completion_tokens == exact["completion_tokens"]
 
 
+VERBOSE = [{"role": "user", "content": "Explain the whole role, in detail."}]
+VERBOSE_ANSWER = "An analyst models the sales data, ships dashboards and explains them. " * 12
+"""An answer of about 170 tokens: an under-count of it is looked for."""
+
+
+@pytest.mark.parametrize(
+    ("stream", "choices"),
+    [(False, 1), (True, 1), (False, 3)],  # the sandbox streams the first choice only
+    ids=["plain", "streamed", "plain-n=3"],
+)
+@pytest.mark.parametrize(("share", "flagged"), [(0.0, True), (0.3, True), (0.6, False)])
+def test_a_completion_count_far_below_the_answers_own_text_is_replaced_and_flagged(
+    gateway: RunningGateway, share: float, flagged: bool, choices: int, stream: bool
+) -> None:
+    gateway.fake.script("whole role", VERBOSE_ANSWER)
+    exact = honest(gateway, VERBOSE, n=choices)
+    assert exact["completion_tokens"] > 150 * choices
+    lie = int(exact["completion_tokens"] * share)
+    gateway.fake.faults.enqueue(Fault(usage={"completion_tokens": lie}))
+    request_id = send(gateway, gateway.create_key(), stream=stream, messages=VERBOSE, n=choices)
+
+    row = gateway.usage_record(request_id)
+    if flagged:
+        assert row.usage_corrected == "completion_under_count"
+        assert row.completion_tokens == exact["completion_tokens"]  # the gateway's own count
+    else:  # below the answer's count, but not far enough to be refused
+        assert row.usage_corrected is None
+        assert row.completion_tokens == lie
+    assert row.prompt_tokens == exact["prompt_tokens"]
+
+
 def test_a_short_prompts_low_count_is_taken(gateway: RunningGateway) -> None:
     """Under 50 tokens, a model's chat framing weighs more than the text: a low count
     is no sign of a lie."""

@@ -75,6 +75,13 @@ class StreamTally:
             self.done = True
             self.last = chunk
 
+    def failed(self, chunk: dict[str, Any]) -> None:
+        """An error event ends the stream: the usage it tells (a failed response's) is
+        what the upstream bills for the tokens it spent, reasoning included."""
+        usage = self.form.chunk_usage(chunk)
+        if usage:
+            self.usage = usage
+
 
 class Rewrite(Protocol):
     """Changes the chunks of a stream (the privacy step's restorer)."""
@@ -119,6 +126,7 @@ async def relay(
                 return
             chunk = parse_object(data)
             if (error := form.error_of(chunk)) is not None:
+                tally.failed(chunk)
                 raise stream_error(error, scrub=scrub)
             form.check_chunk(chunk)
             tally.observe(chunk)

@@ -152,9 +152,10 @@ class ResponsesStream(StreamForm):
         return response if isinstance(response, dict) else None
 
     def chunk_usage(self, chunk: Json) -> Any:
-        if chunk.get("type") not in FINAL_EVENTS:
+        response = chunk.get("response")
+        if chunk.get("type") not in FINAL_EVENTS or not isinstance(response, dict):
             return None
-        return chat_usage(chunk["response"].get("usage"))
+        return chat_usage(response.get("usage"))
 
     def chunk_model(self, chunk: Json) -> str | None:
         response = chunk.get("response")
@@ -308,6 +309,16 @@ class Responses(EndpointSpec):
             require(value is None or isinstance(value, str), f"'{name}' must be a string.", name)
         require(
             isinstance(body.get("stream", False), bool), "'stream' must be a boolean.", "stream"
+        )
+        # A background response is generated after its request has ended, where no usage
+        # record or budget hold can follow it: refused rather than left unmetered.
+        require(
+            body.get("background") in (None, False),
+            "'background' responses are not served through this gateway: their output "
+            "would be generated after the request ends, unmetered and outside any budget. "
+            "Send the request without it (with 'stream' to see the answer as it comes).",
+            "background",
+            "unsupported_parameter",
         )
         ceiling = body.get("max_output_tokens")
         if ceiling is not None and (type(ceiling) is not int or ceiling <= 0):

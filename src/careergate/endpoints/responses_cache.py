@@ -14,6 +14,8 @@ from careergate.endpoints.chat_cache import sampled_by_temperature
 from careergate.endpoints.spec import CacheForm, Json, StreamAssembler
 
 FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
+_LAST_EVENTS = {"incomplete": "response.incomplete", "failed": "response.failed"}
+"""The last event of a stream by its response's status, other than ``completed``."""
 
 Split = Callable[[str], Iterable[str]]
 
@@ -75,7 +77,8 @@ def response_events(
     """Every event of the stream of ``response`` (a finished response object), numbered:
     ``response.created`` and ``.in_progress``; per output item ``output_item.added``,
     its texts or arguments as deltas (cut by ``split_*``) and their ``.done`` events,
-    ``output_item.done``; last ``response.completed`` (or ``.incomplete``)."""
+    ``output_item.done``; last ``response.completed`` (or ``.incomplete``, ``.failed``,
+    as its status says)."""
     started = copy.deepcopy(response)
     started.update(status="in_progress", output=[], usage=None, incomplete_details=None)
     events: list[dict[str, Any]] = [
@@ -85,9 +88,7 @@ def response_events(
     for index, item in enumerate(response.get("output") or ()):
         if isinstance(item, dict):
             events.extend(_item_events(index, item, split_text, split_arguments))
-    final = (
-        "response.incomplete" if response.get("status") == "incomplete" else "response.completed"
-    )
+    final = _LAST_EVENTS.get(str(response.get("status")), "response.completed")
     events.append({"type": final, "response": response})
     for number, event in enumerate(events):
         event["sequence_number"] = number

@@ -166,9 +166,14 @@ class OpenAIHandlers:
             )
         fault = record.fault
         if fault is not None:
+            if fault.reasoning_tokens:
+                _add_reasoning(response["usage"], fault.reasoning_tokens)
             response["usage"] = fault.reported_usage(response["usage"])
             if fault.omit_usage:
                 response["usage"] = None
+            if fault.fail:
+                error = {"code": "server_error", "message": "The model failed to finish."}
+                response.update(status="failed", error=error)
         if body.get("stream"):
             events = response_events(response, self.state.stream_chunk_chars)
             return await send_stream(
@@ -261,3 +266,10 @@ async def _send_limit_headers(request: web.Request, response: web.StreamResponse
     if limit_headers:
         for name, value in limit_headers.items():
             response.headers.setdefault(name, value)
+
+
+def _add_reasoning(usage: dict[str, Any], tokens: int) -> None:
+    """A response's usage with ``tokens`` more output tokens, all of them reasoning."""
+    usage["output_tokens"] += tokens
+    usage["total_tokens"] += tokens
+    usage["output_tokens_details"]["reasoning_tokens"] = tokens

@@ -49,6 +49,9 @@ class Fault:
     ``{"prompt_tokens": -500}`` or ``{"completion_tokens": "many"}``."""
     omit_usage: bool = False
     """Report no usage at all (no ``usage`` in an answer, no usage chunk in a stream)."""
+    fail: bool = False
+    """Responses: the response fails after its output (status ``failed``, an error; a
+    stream ends with ``response.failed``), its usage reported all the same."""
 
     def reported_usage(self, exact: dict[str, Any]) -> dict[str, Any]:
         """The usage this fault makes the upstream report instead of ``exact``."""

@@ -27,7 +27,9 @@ count of a text goes below (``tokenizer.below_word_count``): honest answers cost
 of spaces, not a tokenization, and a gateway that counts nothing else never loads the
 tokenizer's tables for it. So the rule holds as stated for prose (about four tokens to
 three words); on text of more than two tokens a word (code, long numbers, text without
-spaces) only a count below the words is caught.
+spaces) only a count below the words is caught. The completion is judged the same way
+against the answer's generated text (``completion_under_count``): an upstream that bills
+one token for a thousand words it sent is not believed either.
 
 The limits a request is judged by are the model's (``endpoints.facts.ModelFacts``, from
 the catalogue), turned into ``Ceilings`` by the request's endpoint.
@@ -55,6 +57,7 @@ COMPLETION_OVER_LIMIT = "completion_over_limit"
 CACHED_OVER_PROMPT = "cached_over_prompt"
 REASONING_OVER_COMPLETION = "reasoning_over_completion"
 PROMPT_UNDER_COUNT = "prompt_under_count"
+COMPLETION_UNDER_COUNT = "completion_under_count"
 OVER_HOLD = "over_hold"
 REASONS = (
     MISSING,
@@ -65,6 +68,7 @@ REASONS = (
     CACHED_OVER_PROMPT,
     REASONING_OVER_COMPLETION,
     PROMPT_UNDER_COUNT,
+    COMPLETION_UNDER_COUNT,
     OVER_HOLD,
 )
 """Every reason a usage can be corrected for (a metric label: the set is fixed)."""
@@ -76,7 +80,8 @@ _MALFORMED = object()
 
 
 UNDER_COUNT_SHARE = 0.5
-"""A reported prompt below this share of careergate's own count is not believed."""
+"""A reported prompt or completion below this share of careergate's own count is not
+believed."""
 UNDER_COUNT_MIN_TOKENS = 50
 """...when careergate's own count is above this: on a few tokens, the framing a model's
 chat template adds weighs more than the text."""
@@ -96,11 +101,13 @@ def checked_usage(
     own_prompt: Callable[[], int],
     own_completion: Callable[[], int],
     below_words: Callable[[int], bool] | None = None,
+    below_answer_words: Callable[[int], bool] | None = None,
 ) -> TokenUsage:
     """The usage to charge for ``reported`` (the upstream's ``usage``): its counts where
     they can be taken, else careergate's own (``own_*``, called only when needed).
     ``below_words(count)``: whether a prompt count is below the prompt's words, the
-    cheap test before an under-count is looked for (``None``: not looked for)."""
+    cheap test before an under-count is looked for (``None``: not looked for);
+    ``below_answer_words`` the same of a completion count and the answer's words."""
     if not isinstance(reported, dict):
         usage = TokenUsage(own_prompt(), own_completion(), estimated=True)
         usage.corrected = MISSING
@@ -113,8 +120,8 @@ def checked_usage(
     if flaw is not None:
         first, prompt = flaw, own_prompt()
     elif below_words is not None and below_words(prompt):
-        counted = own_prompt()
-        if counted > UNDER_COUNT_MIN_TOKENS and prompt < counted * UNDER_COUNT_SHARE:
+        counted = under_count(prompt, own_prompt)
+        if counted is not None:
             first, prompt = PROMPT_UNDER_COUNT, counted
     completion = reported.get("completion_tokens", _ABSENT)
     if completion is _ABSENT and ceilings.completion == 0:
@@ -122,6 +129,10 @@ def checked_usage(
     flaw = _flaw(completion, ceilings.completion, COMPLETION_OVER_LIMIT)
     if flaw is not None:
         first, completion = first or flaw, own_completion()
+    elif below_answer_words is not None and below_answer_words(completion):
+        counted = under_count(completion, own_completion)
+        if counted is not None:
+            first, completion = first or COMPLETION_UNDER_COUNT, counted
     cached: Any = _detail(reported, "prompt_tokens_details", "cached_tokens")
     flaw = _flaw(cached, prompt, CACHED_OVER_PROMPT)
     if flaw is not None:
@@ -131,6 +142,15 @@ def checked_usage(
     if flaw is not None:
         first, reasoning = first or flaw, 0
     return TokenUsage(prompt, completion, cached, reasoning, corrected=first)
+
+
+def under_count(reported: int, own: Callable[[], int]) -> int | None:
+    """careergate's own count (``own()``) where ``reported`` is far below it, else
+    ``None``: under ``UNDER_COUNT_SHARE`` of a count over ``UNDER_COUNT_MIN_TOKENS``."""
+    counted = own()
+    if counted > UNDER_COUNT_MIN_TOKENS and reported < counted * UNDER_COUNT_SHARE:
+        return counted
+    return None
 
 
 def _flaw(value: object, ceiling: int | None, over: str) -> str | None:
@@ -198,12 +218,16 @@ class UsageCheck:
         def below_words(count: int) -> bool:
             return below_word_count(count, answered.endpoint.prompt_texts(answered.body))
 
+        def below_answer_words(count: int) -> bool:
+            return below_word_count(count, (answered.generated(),))
+
         usage = checked_usage(
             reported,
             answered.ceilings,
             lambda: self._prompt(answered),
             lambda: self._completion(answered),
             below_words,
+            below_answer_words,
         )
         if usage.corrected is not None:
             log.warning(
