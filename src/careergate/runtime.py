@@ -634,7 +634,7 @@ def _batch_services(
     checks = LineChecks(
         upstreams.router, parts.chooser, secrets, parts.privacy, parts.budgets, counter, limits
     )
-    meter = BatchMeter(database, parts.prices, settings.batches.keep_days)
+    meter = BatchMeter(database, parts.prices, counter, settings.batches.keep_days)
     follower = BatchFollower(
         store, plans, upstream, upstreams.router, tasks, meter, settings.batches
     )

@@ -107,7 +107,10 @@ class LineChecks:
                 targets.append(self.router.route(model).primary)
             except GatewayError as error:
                 raise line.refused(error.message, error.code) from None
-            plan[line.custom_id] = LinePlan(line.spec.path, model, worst, *privacy)
+            words = sum(len(text.split()) for text in line.spec.prompt_texts(line.body))
+            plan[line.custom_id] = LinePlan(
+                line.spec.path, model, worst, *privacy, prompt_words=words
+            )
         deployments = {target.deployment.name: target.deployment for target in targets}
         deployment = next(iter(deployments.values())) if len(deployments) == 1 else None
         if deployment is None or not deployment.serves(BATCH_ENDPOINT):

@@ -30,7 +30,13 @@ from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.storage.batch import dialect_insert, within
 from careergate.storage.database import Database
 from careergate.storage.tables import BatchRow
-from careergate.usage.checks import OVER_HOLD
+from careergate.tokenizer import TokenCounter, below_word_count
+from careergate.usage.checks import (
+    COMPLETION_UNDER_COUNT,
+    OVER_HOLD,
+    PROMPT_UNDER_COUNT,
+    under_count,
+)
 from careergate.usage.record import TokenUsage, UsageRecord
 
 Json = dict[str, Any]
@@ -70,9 +76,12 @@ class Ending:
 
 
 class BatchMeter:
-    def __init__(self, database: Database, prices: PriceCatalogue, keep_days: float) -> None:
+    def __init__(
+        self, database: Database, prices: PriceCatalogue, counter: TokenCounter, keep_days: float
+    ) -> None:
         self.database = database
         self.prices = prices
+        self.counter = counter
         self.keep_days = keep_days
 
     def records(self, batch: BatchRow, plan: FilePlan, ending: Ending) -> list[UsageRecord]:
@@ -95,7 +104,10 @@ class BatchMeter:
             served = outcome.answer.get("model")
             reported = _usage(line.spec.usage_of(outcome.answer) if line else None)
             # Not taken on trust: an unreadable count is the most the line could be billed.
-            usage = reported if reported is not None else _worst(line)
+            if reported is None:
+                usage = _worst(line)
+            else:
+                usage = self._not_under(reported, line, outcome.answer) if line else reported
         # Priced as it was held: at the model the line was for, and no more than its
         # worst case (an upstream that over-reports cannot overrun the batch's budget).
         cost = self._cost(usage, [model, served], batch_prices, at.date())
@@ -121,6 +133,24 @@ class BatchMeter:
             cost_nano_usd=cost,
             usage=usage,
         )
+
+    def _not_under(self, usage: TokenUsage, line: LinePlan, answer: Json) -> TokenUsage:
+        """``usage`` with a count below what the line proves replaced, as on the live path
+        (``usage/checks.py``): a prompt below its texts' words by the most the line could
+        be billed for it (its words when nothing was held), a completion far below the
+        answer's own text by careergate's count of it."""
+        if usage.prompt_tokens < line.prompt_words:
+            usage.prompt_tokens = max(line.worst[0], line.prompt_words)
+            usage.corrected = PROMPT_UNDER_COUNT
+        text = line.spec.answer_text(answer)
+        if below_word_count(usage.completion_tokens, (text,)):
+            counted = under_count(
+                usage.completion_tokens, lambda: self.counter.text_tokens(line.model, text)
+            )
+            if counted is not None:
+                usage.completion_tokens = counted
+                usage.corrected = usage.corrected or COMPLETION_UNDER_COUNT
+        return usage
 
     def _cost(
         self, usage: TokenUsage, models: list[Any], batch_prices: bool, on: Any

@@ -42,6 +42,9 @@ class LinePlan:
     entry."""
     pii_action: str = "off"
     """What the privacy step did with them, as a request's audit entry says it."""
+    prompt_words: int = 0
+    """The words of the line's texts as sent, which no honest prompt count goes below
+    (``batches/metering.py``; 0 in plans kept before they were counted)."""
 
     @property
     def spec(self) -> EndpointSpec:
@@ -66,15 +69,20 @@ class LinePlan:
             self.structured,
             list(self.pii_kinds),
             self.pii_action,
+            self.prompt_words,
         ]
 
     @classmethod
     def from_json(cls, value: list[Any]) -> LinePlan:
-        """A kept line; plans kept before the privacy fields were added have five."""
+        """A kept line; plans kept before the privacy fields were added have five, before
+        the prompt's words seven."""
         endpoint, model, worst, placeholders, structured = value[:5]
         kinds, action = value[5:7] if len(value) >= 7 else ((), "off")
+        words = int(value[7]) if len(value) >= 8 else 0
         worst_case = (int(worst[0]), int(worst[1]))
-        return cls(endpoint, model, worst_case, placeholders, structured, tuple(kinds), action)
+        return cls(
+            endpoint, model, worst_case, placeholders, structured, tuple(kinds), action, words
+        )
 
 
 FilePlan = dict[str, LinePlan]
