@@ -60,6 +60,13 @@ def _answer(body: dict[str, Any]) -> bytes:
     )
 
 
+class NoKeptAnswers:
+    """Chat answers are never kept upstream: the cache step never asks."""
+
+    async def recall(self, response_id: str) -> None:
+        return None
+
+
 async def hit_costs(body: dict[str, Any], repeat: int) -> tuple[float, float, float]:
     """Median µs per hit of the plan, the find and the answer."""
     names = NameFinder()
@@ -69,7 +76,7 @@ async def hit_costs(body: dict[str, Any], repeat: int) -> tuple[float, float, fl
         CachePolicy(CacheConfig(), str), CacheKeys(b"k" * 32), MemoryStore(64 * 1024 * 1024)
     )
     snapshots = SnapshotCatalogue.shipped()
-    step = LookUpCache(cache, snapshots)
+    step = LookUpCache(cache, snapshots, NoKeptAnswers())
     model = snapshots.canonical("gpt-4o-mini")
 
     async def protected() -> Call:
@@ -89,20 +96,24 @@ async def hit_costs(body: dict[str, Any], repeat: int) -> tuple[float, float, fl
         return call
 
     first = await protected()
-    plan = cache.plan(CHAT.cache, "chat", first.body, model, (PRINCIPAL, "bench", None), ALLOW)  # type: ignore[arg-type]
+    plan = cache.plan(
+        CHAT.cache, "chat", first.body, model, (PRINCIPAL, "bench", None), ALLOW, time.time()
+    )  # type: ignore[arg-type]
     assert plan is not None
     cache.keep(plan, _answer(first.body), TokenUsage(400, 120), "gpt-4o-mini-2024-07-18")
     plans, finds, answers = [], [], []
     for _ in range(repeat):
         call = await protected()
         start = time.perf_counter()
-        made = cache.plan(CHAT.cache, "chat", call.body, model, (PRINCIPAL, "bench", None), ALLOW)  # type: ignore[arg-type]
+        made = cache.plan(
+            CHAT.cache, "chat", call.body, model, (PRINCIPAL, "bench", None), ALLOW, time.time()
+        )  # type: ignore[arg-type]
         planned = time.perf_counter()
         assert made is not None
         found = await cache.find(made)
         looked = time.perf_counter()
         assert found is not None
-        reply = step._answer(call, found)
+        reply = step._answer(call, CHAT.cache, found)  # type: ignore[arg-type]
         done = time.perf_counter()
         assert reply is not None
         plans.append(planned - start)

@@ -385,6 +385,24 @@ def test_a_response_kept_upstream_is_not_shared_beyond_its_user(gateway: Running
     assert unkept == ["miss", "hit"]
 
 
+def test_a_deleted_response_is_no_longer_served_from_the_cache(gateway: RunningGateway) -> None:
+    """Its id names nothing its caller could fetch or continue any more, and its content
+    was asked to go."""
+    client = gateway.client()
+
+    def create() -> Any:
+        return client.responses.with_raw_response.create(
+            model="gpt-4o-mini", input="Draft a summary of my career", temperature=0
+        )
+
+    kept = create().parse().id
+    assert create().headers[CACHE] == "hit"
+    assert client.responses.delete(kept) is None
+    again = create()
+    assert again.headers[CACHE] == "miss"
+    assert client.responses.retrieve(again.parse().id).id != kept
+
+
 def test_a_rule_naming_a_snapshot_wins_over_one_naming_its_alias() -> None:
     from careergate.cache.config import CacheConfig
     from careergate.cache.policy import CachePolicy

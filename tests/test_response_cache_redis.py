@@ -118,6 +118,29 @@ def test_an_erasure_from_a_shell_that_names_no_redis_reaches_the_shared_entries(
         assert served_to(service, ben) == "miss"
 
 
+def test_an_entry_its_users_erasure_could_not_find_is_not_served_after_it(
+    tmp_path: Path, module_fake: FakeOpenAI
+) -> None:
+    """Under memory pressure Redis may evict a user's index and keep entries it listed:
+    the erasure finds none of them, and none is served again all the same."""
+    redis_url = redis_db()
+    config = {"cache": {"features": {"postings": {"scope": "global"}}}}
+    deployment = {"name": "p", "provider": "openai-compatible", "base_url": module_fake.base_url}
+    settings = gateway_settings(tmp_path, [deployment], extra_config=config, redis_url=redis_url)
+    ana, ben = (f"{name}-{secrets.token_hex(3)}" for name in ("ana", "ben"))
+    tag = cache_keys(settings).user(ana)
+    for gateway in start_gateway(settings, module_fake):
+        service = gateway.client(gateway.create_key(act_for_users=True))
+        assert served_to(service, ana) == "miss"
+        kept_for(redis_url, tag)
+        with redis.Redis.from_url(redis_url) as shared:
+            shared.delete(f"{PREFIX}user:{tag}")  # as an eviction would
+        env = cli_env(settings, CAREERGATE_REDIS_URL=redis_url)
+        erased = run_cli(env, "privacy", "delete", "--user", ana, "--yes")
+        assert json.loads(erased.stdout)["cache_entries"] == 0  # found none
+        assert served_to(service, ben) == "miss"  # ana's entry, kept before, is not served
+
+
 def served_to(client: openai.OpenAI, user: str) -> str:
     """What the cache did for ``user``'s request of the global feature."""
     raw = client.chat.completions.with_raw_response.create(

@@ -393,7 +393,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
         KeepConversation(parts.conversations),
         KeepSecrets(PromptSecrets(parts.secrets, upstreams.secrets)),
         ProtectPersonalData(parts.privacy),
-        LookUpCache(parts.cache, snapshots),
+        LookUpCache(parts.cache, snapshots, parts.conversations),
         ChargeTokens(),
         ReserveBudget(
             parts.budgets,

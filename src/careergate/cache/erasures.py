@@ -53,13 +53,21 @@ class ErasureFollower:
         database: Database,
         forget: Callable[[str, float], Awaitable[int]],
         every: float = 1.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         """``forget``: erases a tagged user's entries from the stores this process's
-        cache uses (its memory, or Redis), given the erasure's Unix time."""
+        cache uses (its memory, or Redis), given the erasure's Unix time; ``clock``: the
+        time now, as the rows' times are written."""
         self.database = database
         self.forget = forget
         self.every = every
+        self.clock = clock
         self._done: set[int] = set()
+        self._failed: dict[int, tuple[str, float]] = {}
+        """Erasures whose entries could not be erased yet (their store out of reach), by
+        row id: tried again every round, however old."""
+        self._read_at: datetime | None = None
+        """When the last read that succeeded began."""
         self._following: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -75,19 +83,38 @@ class ErasureFollower:
         self._following = asyncio.get_running_loop().create_task(loop)
 
     async def follow(self, window: timedelta = LOOKBACK) -> int:
-        """Erase the users erased in the last ``window`` and not erased here yet; how
-        many entries went."""
-        since = datetime.now(UTC) - window
+        """Erase the users erased in the last ``window`` (or since ``LOOKBACK`` before the
+        last read that succeeded, after the database was out of reach) and not erased
+        here yet, and those whose erasure failed here before; how many entries went. A
+        failure to erase one (its store out of reach) is logged and kept for the next
+        round, so that no erasure is dropped when it leaves the window."""
+        began = self.clock()
+        since = began - window
+        if self._read_at is not None:
+            since = min(since, self._read_at - LOOKBACK)
         query = select(ERASURES.c.id, ERASURES.c.tag, ERASURES.c.erased_at).where(
             ERASURES.c.erased_at >= since
         )
         async with self.database.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        erased = 0
-        for row in rows:
-            if row.id not in self._done:
-                erased += await self.forget(row.tag, _unix(row.erased_at))
+        self._read_at = began
+        due = dict(self._failed)
+        due.update((r.id, (r.tag, _unix(r.erased_at))) for r in rows if r.id not in self._done)
         self._done = {row.id for row in rows}
+        erased = 0
+        for row_id, (tag, erased_at) in due.items():
+            try:
+                erased += await self.forget(tag, erased_at)
+            except Exception as error:
+                if row_id not in self._failed:
+                    log.warning(
+                        "a user's cached answers could not be erased yet (%s); "
+                        "tried again each round",
+                        type(error).__name__,
+                    )
+                self._failed[row_id] = (tag, erased_at)
+            else:
+                self._failed.pop(row_id, None)
         return erased
 
     async def close(self) -> None:

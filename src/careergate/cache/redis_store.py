@@ -5,6 +5,13 @@ set (named by the user's keyed tag, never the id), kept as long as its longest-l
 entry, so that an erasure finds them all. Redis's own ``maxmemory`` and eviction
 policy bound the size (``allkeys-lru`` suits a cache; docs/operations.md).
 
+Eviction may take a user's set and leave entries it listed, which their erasure then
+cannot find. So a user's entry starts with its user's tag and the time its request
+began, and a lookup reads the user's erasure mark with the entry (one script, which
+touches the set too, so that a set is used as recently as its entries): an entry older
+than its user's erasure is never served, whether or not the erasure found it. The mark
+lasts at least as long as the user's set did, and ``MARK_SECONDS`` when the set is gone.
+
 A user's erasure leaves a mark (``erased:`` and the tag, its Unix time, for
 ``MARK_SECONDS``) and deletes their entries in one script; a write of a user's answer
 checks the mark and writes in one script too. So a replica that has not seen an erasure
@@ -32,8 +39,12 @@ TIMEOUT_SECONDS = 1.0
 """The longest a lookup or write waits for Redis: past it, a miss is the better answer."""
 REST_SECONDS = 5.0
 """How long the cache misses without asking Redis after it failed."""
-MARK_SECONDS = 86_400
-"""How long an erasure's mark stays: longer than any request lasts."""
+MARK_SECONDS = 30 * 86_400
+"""How long an erasure's mark stays at least: longer than any request lasts, and than
+the entries its erasure could not find are kept (their time to live)."""
+_OWNED = b"CG1 "
+"""How a user's entry starts: then its user's tag, the time its request began, a line
+break, and the entry. (Other entries start with their metadata, a JSON array.)"""
 
 _PUT = """
 local erased = redis.call('GET', KEYS[3])
@@ -49,10 +60,25 @@ return 1
 """KEYS: the entry, the user's index, the user's erasure mark; ARGV: the value, its
 time to live in ms, the time the user may not have been erased since, the entry's key."""
 
+_GET = """
+local value = redis.call('GET', KEYS[1])
+if not value then
+  return false
+end
+local tag = string.match(string.sub(value, 1, 64), '^CG1 (%x+) ')
+if not tag then
+  return {value, false}
+end
+redis.call('TOUCH', ARGV[1] .. 'user:' .. tag)
+return {value, redis.call('GET', ARGV[1] .. 'erased:' .. tag)}
+"""
+"""KEYS: the entry; ARGV: the prefix of keys. The entry and its user's erasure mark."""
+
 _FORGET = """
 local erased = redis.call('GET', KEYS[2])
 if not erased or tonumber(erased) < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+  local ttl = math.max(tonumber(ARGV[2]), redis.call('TTL', KEYS[1]))
+  redis.call('SET', KEYS[2], ARGV[1], 'EX', ttl)
 end
 local deleted = 0
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -71,6 +97,7 @@ class RedisStore:
             url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
         )
         self._resting_until = 0.0
+        self._get_script = self._redis.register_script(_GET)
         self._put_script = self._redis.register_script(_PUT)
         self._forget_script = self._redis.register_script(_FORGET)
         self.max_entry_bytes = max_entry_bytes
@@ -81,11 +108,20 @@ class RedisStore:
         if self._resting():
             return None
         try:
-            found = await self._redis.get(PREFIX + key)
+            found = await self._get_script(keys=[PREFIX + key], args=[PREFIX])
         except (RedisError, OSError) as exc:
             self._warn(exc)
             return None
-        return found if isinstance(found, bytes) else None
+        if not found:
+            return None
+        value, mark = found
+        if not value.startswith(_OWNED):
+            return bytes(value)
+        header, _, entry = bytes(value).partition(b"\n")
+        since = float(header.rsplit(b" ", 1)[1])
+        if mark and float(mark) >= since:
+            return None  # kept before its user's erasure, which did not find it
+        return entry
 
     def put(
         self, key: str, value: bytes, ttl_seconds: float, user: str | None, since: float
@@ -106,7 +142,8 @@ class RedisStore:
                 await self._redis.set(PREFIX + key, value, px=ttl_ms)
                 return
             names = [PREFIX + key, PREFIX + "user:" + user, PREFIX + "erased:" + user]
-            await self._put_script(keys=names, args=[value, ttl_ms, repr(since), key])
+            owned = b"%s%s %r\n%s" % (_OWNED, user.encode(), since, value)
+            await self._put_script(keys=names, args=[owned, ttl_ms, repr(since), key])
         except (RedisError, OSError) as exc:
             self._warn(exc)
 

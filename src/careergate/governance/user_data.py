@@ -55,7 +55,6 @@ from careergate.privacy.subject_directory import SUBJECT_KIND
 from careergate.records.erasure import erase_from_journals, journalled_of
 from careergate.storage.backup import json_value
 from careergate.storage.database import Database
-from careergate.storage.outage import unreachable_store
 from careergate.storage.tables import (
     AlertRow,
     ApiKeyRow,
@@ -241,10 +240,12 @@ async def erase_user(
         tasks, task_items = await erase_tasks(session, user, now)
         batches = await _unname_batches(session, user, token)
         # Counted before the commit: once the erasure's row is visible, a gateway
-        # following the erasures may erase the shared entries first, uncounted.
+        # following the erasures may erase the shared entries first, uncounted. The row
+        # is stamped last, so that a slow erasure's row is still recent when it commits
+        # (the gateways read the last minute's rows).
         cached = await _forget_cached(cache, user) if cache is not None else 0
         if cache is not None:
-            await announce_in(session, cache.tag(user), now)
+            await announce_in(session, cache.tag(user), datetime.now(UTC))
     # After the items are erased (above): a batch ending meanwhile then sees them so.
     lines = await erase_named_lines(database, vault, user) if vault is not None else 0
     set_aside = _rewrite_dead_letters(dead_letter, user, token)
@@ -374,17 +375,16 @@ async def _compact(database: Database) -> None:
 
 
 async def _forget_cached(cache: UserCache, user: str) -> int:
-    """The user's cached answers forgotten here; 0, with a warning, when their store is
-    out of reach: the erasure is recorded (``announce_in``), and every gateway that
-    follows it forgets them in the shared store too, so the rest of the erasure (the
-    audit log above all) must not stop for it."""
+    """The user's cached answers forgotten here; 0, with a warning, when their store
+    fails (out of reach, a read-only replica, out of memory): the erasure is recorded
+    (``announce_in``), and every gateway that follows it forgets them in the shared
+    store too, so the rest of the erasure (the audit log above all) must not stop for
+    it."""
     try:
         return await cache.forget_user(user)
     except Exception as error:
-        if unreachable_store(error) is None:
-            raise
         log.warning(
-            "the response cache could not be reached to erase a user's answers; "
+            "the response cache could not erase a user's answers; "
             "the gateways erase them when they next see the erasure: %s",
             type(error).__name__,
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
+from typing import Protocol
 
 import orjson
 
@@ -28,13 +29,27 @@ from careergate.models.snapshots import SnapshotCatalogue
 from careergate.usage.record import TokenUsage
 
 HIT, MISS, BYPASS = "hit", "miss", "bypass"
+
+
+class KeptAnswers(Protocol):
+    """The gateway's records of the answers upstreams keep (``vault/conversations.py``)."""
+
+    async def recall(self, response_id: str) -> object | None: ...
+
+
 HEADER = "x-careergate-cache"
 
 
 class LookUpCache:
-    def __init__(self, cache: ResponseCache | None, snapshots: SnapshotCatalogue) -> None:
+    def __init__(
+        self,
+        cache: ResponseCache | None,
+        snapshots: SnapshotCatalogue,
+        conversations: KeptAnswers,
+    ) -> None:
         self.cache = cache
         self.snapshots = snapshots
+        self.conversations = conversations
 
     async def __call__(self, call: Call) -> Reply | StreamReply | None:
         outcome, form, cache = call.outcome, call.endpoint.cache, self.cache
@@ -56,7 +71,7 @@ class LookUpCache:
             return None
         if plan.look:
             found = await cache.find(plan)
-            if found is not None:
+            if found is not None and await self._still_kept(call, found):
                 if call.tokens_due is not None:
                     await call.tokens_due.answered_from_cache()
                     call.tokens_due = None
@@ -65,6 +80,16 @@ class LookUpCache:
         if plan.store:
             call.keep = partial(cache.keep, plan)
         return None
+
+    async def _still_kept(self, call: Call, found: CachedAnswer) -> bool:
+        """Whether a kept answer may be served: one the upstream keeps too (the Responses
+        API's, ``store``) only while the gateway's record of it is there. Once it is
+        deleted (``DELETE /v1/responses/{id}``) or expired, its id names nothing its
+        caller could fetch or continue, and its content was asked to go."""
+        if not call.endpoint.remembers(call.body):
+            return True
+        answer_id = call.endpoint.answer_id(orjson.loads(found.body))
+        return answer_id is None or await self.conversations.recall(answer_id) is not None
 
     def _answer(self, call: Call, form: CacheForm, found: CachedAnswer) -> Reply | StreamReply:
         """The kept answer as this request's: the fields it repeats of its request are
