@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,9 @@ ANSWER = "An analyst models the sales data, ships dashboards and explains them. 
 ANSWER_TOKENS = TokenCounter().text_tokens(MODEL, ANSWER)
 
 
-def metered(tmp_path: Path, usage: dict[str, int], plan: LinePlan) -> tuple[int, int, str | None]:
+def metered(
+    tmp_path: Path, usage: dict[str, int], plan: LinePlan, answer: dict[str, Any] | None = None
+) -> tuple[int, int, str | None]:
     meter = BatchMeter(
         Database(f"sqlite+aiosqlite:///{tmp_path / 'meter.db'}"),
         PriceCatalogue.shipped(),
@@ -33,11 +36,8 @@ def metered(tmp_path: Path, usage: dict[str, int], plan: LinePlan) -> tuple[int,
         id="batch_1", key_id="k1", status="completed", endpoint="/v1/chat/completions",
         input_file_id="file_1", body={}, created_at=now, expires_at=now,
     )  # fmt: skip
-    answer = {
-        "model": MODEL,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER}}],
-        "usage": usage,
-    }
+    answer = {**(answer or {"choices": [{"index": 0, "message": message(ANSWER)}]})}
+    answer.update(model=MODEL, usage=usage)
     ending = Ending("completed", {}, [LineOutcome("line-1", 200, answer)], batch_prices=True)
     (record,) = meter.records(batch, {"line-1": plan}, ending)
     return record.usage.prompt_tokens, record.usage.completion_tokens, record.usage.corrected
@@ -59,6 +59,30 @@ def test_a_lines_count_below_what_the_line_proves_is_replaced(
     plan = LinePlan("chat/completions", MODEL, (1000, 2000), prompt_words=700)
     usage = {"prompt_tokens": reported[0], "completion_tokens": reported[1]}
     assert metered(tmp_path, usage, plan) == expected
+
+
+def message(content: str, **fields: Any) -> dict[str, Any]:
+    return {"role": "assistant", "content": content, **fields}
+
+
+def test_what_an_answer_quotes_is_not_counted_as_generated(tmp_path: Path) -> None:
+    """A search model's citations carry the titles of the pages it cites: not output."""
+    title = "A very long title of a web page about the careers of data analysts " * 8
+    cited = message(
+        "Analysts ship dashboards.",
+        annotations=[{"type": "url_citation", "url_citation": {"title": title, "url": "x"}}],
+    )
+    answer = {"choices": [{"index": 0, "message": cited}]}
+    plan = LinePlan("chat/completions", MODEL, (1000, 2000), prompt_words=700)
+    usage = {"prompt_tokens": 900, "completion_tokens": 5}
+    assert metered(tmp_path, usage, plan, answer) == (900, 5, None)
+
+
+def test_an_answer_of_no_known_shape_is_billed_as_reported(tmp_path: Path) -> None:
+    """Its text cannot be read: the rest of the batch is metered all the same."""
+    plan = LinePlan("chat/completions", MODEL, (1000, 2000), prompt_words=700)
+    usage = {"prompt_tokens": 900, "completion_tokens": 20}
+    assert metered(tmp_path, usage, plan, {"choices": 1}) == (900, 20, None)
 
 
 def test_a_line_with_nothing_held_is_billed_its_words_at_least(tmp_path: Path) -> None:

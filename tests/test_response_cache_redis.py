@@ -17,7 +17,7 @@ import redis
 import careergate
 from careergate.auth.permissions import KeySpec
 from careergate.cache.detached import cache_keys
-from careergate.cache.redis_store import PREFIX
+from careergate.cache.redis_store import PREFIX, RedisStore
 from careergate.runtime import key_store
 from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
@@ -139,6 +139,26 @@ def test_an_entry_its_users_erasure_could_not_find_is_not_served_after_it(
         erased = run_cli(env, "privacy", "delete", "--user", ana, "--yes")
         assert json.loads(erased.stdout)["cache_entries"] == 0  # found none
         assert served_to(service, ben) == "miss"  # ana's entry, kept before, is not served
+
+
+def test_an_entry_without_its_users_tag_is_not_served() -> None:
+    """One kept by an earlier release names no user: its erasure could not be checked."""
+    redis_url = redis_db()
+
+    async def looked_up() -> list[bytes | None]:
+        store = RedisStore(redis_url)
+        store.put("tagged", b"[1]", 60, "ab12", time.time())
+        store.put("nobodys", b"[2]", 60, None, time.time())
+        await store.close()  # the writes sent
+        store = RedisStore(redis_url)
+        try:
+            return [await store.get(key) for key in ("tagged", "nobodys", "legacy")]
+        finally:
+            await store.close()
+
+    with redis.Redis.from_url(redis_url) as shared:
+        shared.set(f"{PREFIX}legacy", b'["gpt-4o-mini", 0, 1, 1, 0, 0]\n{}', ex=60)
+    assert asyncio.run(looked_up()) == [b"[1]", b"[2]", None]
 
 
 def served_to(client: openai.OpenAI, user: str) -> str:

@@ -127,6 +127,31 @@ def test_a_background_response_is_refused_not_left_unmetered(gateway: RunningGat
     assert len(gateway.fake.requests) == before  # never sent
 
 
+def test_a_hosted_tool_under_a_hard_budget_is_refused_as_unbounded(
+    gateway: RunningGateway,
+) -> None:
+    """What a web search finds is read as more input, and each search has a fee: no
+    worst case holds it. A tool the caller runs is held as its definition."""
+    client = gateway.client(gateway.create_key(budget_usd="5"))
+    before = len(gateway.fake.requests)
+    for tools in ([{"type": "web_search"}], [WEATHER, {"type": "file_search"}]):
+        with pytest.raises(openai.BadRequestError) as refused:
+            client.responses.create(model="gpt-4o-mini", input="Jobs in Leeds?", tools=tools)  # type: ignore[arg-type]
+        assert refused.value.code == "cost_not_bounded"
+        assert refused.value.param == f"tools[{len(tools) - 1}]"
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "Jobs in Leeds?"}],
+            web_search_options={},
+        )
+    assert refused.value.code == "cost_not_bounded"
+    assert len(gateway.fake.requests) == before  # none sent
+    client.responses.create(model="gpt-4o-mini", input="Jobs in Leeds?", tools=[WEATHER])  # type: ignore[list-item]
+    unbudgeted = gateway.client()
+    unbudgeted.responses.create(model="gpt-4o-mini", input="Jobs?", tools=[{"type": "web_search"}])  # type: ignore[list-item]
+
+
 def test_function_tools_and_structured_output(gateway: RunningGateway) -> None:
     client = gateway.client()
     first = client.responses.create(model="gpt-4o-mini", input="Weather in Lyon?", tools=[WEATHER])

@@ -142,7 +142,10 @@ class BatchMeter:
         if usage.prompt_tokens < line.prompt_words:
             usage.prompt_tokens = max(line.worst[0], line.prompt_words)
             usage.corrected = PROMPT_UNDER_COUNT
-        text = line.spec.answer_text(answer)
+        try:
+            text = line.spec.answer_text(answer)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return usage  # an answer of no shape the API gives: its hold still caps it
         if below_word_count(usage.completion_tokens, (text,)):
             counted = under_count(
                 usage.completion_tokens, lambda: self.counter.text_tokens(line.model, text)

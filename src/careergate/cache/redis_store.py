@@ -6,8 +6,8 @@ entry, so that an erasure finds them all. Redis's own ``maxmemory`` and eviction
 policy bound the size (``allkeys-lru`` suits a cache; docs/operations.md).
 
 Eviction may take a user's set and leave entries it listed, which their erasure then
-cannot find. So a user's entry starts with its user's tag and the time its request
-began, and a lookup reads the user's erasure mark with the entry (one script, which
+cannot find. So an entry starts with its user's tag and the time its request began,
+and a lookup reads the user's erasure mark with the entry (one script, which
 touches the set too, so that a set is used as recently as its entries): an entry older
 than its user's erasure is never served, whether or not the erasure found it. The mark
 lasts at least as long as the user's set did, and ``MARK_SECONDS`` when the set is gone.
@@ -42,9 +42,10 @@ REST_SECONDS = 5.0
 MARK_SECONDS = 30 * 86_400
 """How long an erasure's mark stays at least: longer than any request lasts, and than
 the entries its erasure could not find are kept (their time to live)."""
-_OWNED = b"CG1 "
-"""How a user's entry starts: then its user's tag, the time its request began, a line
-break, and the entry. (Other entries start with their metadata, a JSON array.)"""
+_HEADER = b"CG1 "
+"""How an entry starts: then its user's tag (``-`` for none), the time its request
+began, a line break, and the entry. An entry without it (kept by an earlier release,
+its user unknown) is not served."""
 
 _PUT = """
 local erased = redis.call('GET', KEYS[3])
@@ -115,8 +116,8 @@ class RedisStore:
         if not found:
             return None
         value, mark = found
-        if not value.startswith(_OWNED):
-            return bytes(value)
+        if not value.startswith(_HEADER):
+            return None
         header, _, entry = bytes(value).partition(b"\n")
         since = float(header.rsplit(b" ", 1)[1])
         if mark and float(mark) >= since:
@@ -138,12 +139,12 @@ class RedisStore:
         self, key: str, value: bytes, ttl_ms: int, user: str | None, since: float
     ) -> None:
         try:
+            headed = b"%s%s %r\n%s" % (_HEADER, (user or "-").encode(), since, value)
             if user is None:
-                await self._redis.set(PREFIX + key, value, px=ttl_ms)
+                await self._redis.set(PREFIX + key, headed, px=ttl_ms)
                 return
             names = [PREFIX + key, PREFIX + "user:" + user, PREFIX + "erased:" + user]
-            owned = b"%s%s %r\n%s" % (_OWNED, user.encode(), since, value)
-            await self._put_script(keys=names, args=[owned, ttl_ms, repr(since), key])
+            await self._put_script(keys=names, args=[headed, ttl_ms, repr(since), key])
         except (RedisError, OSError) as exc:
             self._warn(exc)
 

@@ -20,7 +20,14 @@ from careergate.endpoints.checks import (
     require_present,
 )
 from careergate.endpoints.facts import ModelFacts
-from careergate.endpoints.slots import Slot, TextRestorer, label_slots, part_slots, schema_slots
+from careergate.endpoints.slots import (
+    QuotedSlot,
+    Slot,
+    TextRestorer,
+    label_slots,
+    part_slots,
+    schema_slots,
+)
 from careergate.endpoints.spec import CacheForm, EndpointSpec, Json, StreamAssembler, StreamForm
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
@@ -51,7 +58,7 @@ def message_slots(message: dict[str, Any], slots: list[Slot]) -> None:
     for annotation in annotations if isinstance(annotations, list) else ():
         citation = annotation.get("url_citation") if isinstance(annotation, dict) else None
         if isinstance(citation, dict) and isinstance(citation.get("title"), str):
-            slots.append(Slot(citation, "title"))
+            slots.append(QuotedSlot(citation, "title"))
     calls = message.get("tool_calls")
     calls = calls if isinstance(calls, list) else []
     functions = [call.get("function") for call in calls if isinstance(call, dict)]

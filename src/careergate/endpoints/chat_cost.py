@@ -93,7 +93,11 @@ def schema_tokens(counter: TokenCounter, model: str, body: Json) -> int:
 
 
 def output_tokens(counter: TokenCounter, model: str, body: Json, ceiling: int, choices: int) -> int:
-    """The ceiling for each of ``choices``, plus what a predicted output may add to each."""
+    """The ceiling for each of ``choices``, plus what a predicted output may add to each.
+    A search model's web search (``web_search_options``) has no bound: what it finds is
+    read as more input, and each search has a fee of its own."""
+    if body.get("web_search_options") is not None:
+        raise UnboundedCost("web search", "web_search_options")
     modalities = body.get("modalities")
     if isinstance(modalities, list) and "audio" in modalities:
         raise UnboundedCost("audio output", "modalities")

@@ -394,13 +394,15 @@ class Responses(EndpointSpec):
         can count; files and audio have no bound; context the upstream keeps and the
         request names (a conversation, a stored prompt, items by id) at the model's
         whole context window. Plus the output ceiling. (The context of an earlier
-        response it continues is added by the request path.)"""
+        response it continues is added by the request path.) A tool the upstream runs
+        itself (web or file search, code, images, MCP servers) has no bound: what it
+        finds is read as more input, and each call has a fee of its own."""
         prompt = self.prompt_tokens(counter, model, body)
         for field in _SCHEMA_FIELDS:
             value = body.get(field)
             if value is not None:
                 prompt += counter.text_tokens(model, orjson.dumps(value).decode())
-        prompt += len(body.get("tools") or ()) * PER_TOOL_OVERHEAD
+        prompt += len(_caller_run(body.get("tools"))) * PER_TOOL_OVERHEAD
         prompt += _media_tokens(body.get("input"), facts)
         if _names_stored_context(body):
             prompt += facts.context_window  # as much as the model reads, at most
@@ -440,6 +442,22 @@ def _names_stored_context(body: Json) -> bool:
     return isinstance(items, list) and any(
         isinstance(item, dict) and item.get("type") == "item_reference" for item in items
     )
+
+
+CALLER_RUN_TOOLS = frozenset({"function", "custom", "local_shell", "shell", "apply_patch"})
+"""Tools whose calls the caller runs, their results sent in a later request (and counted
+there): every other kind the upstream runs itself."""
+
+
+def _caller_run(tools: Any) -> list[Any]:
+    """``tools``, each one the caller runs; ``UnboundedCost`` naming the first the
+    upstream would run."""
+    listed = tools if isinstance(tools, list) else []
+    for index, tool in enumerate(listed):
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind not in CALLER_RUN_TOOLS:
+            raise UnboundedCost(f"hosted tool '{kind}'", f"tools[{index}]")
+    return listed
 
 
 def _media_tokens(items: Any, facts: ModelFacts) -> int:

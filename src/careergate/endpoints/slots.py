@@ -29,6 +29,12 @@ class Slot:
 
 
 @dataclass(slots=True)
+class QuotedSlot(Slot):
+    """A text an answer quotes rather than generates (a web citation's title): restored
+    like any other, never counted as generated output."""
+
+
+@dataclass(slots=True)
 class TokenSlot(Slot):
     """``container[key]``, a list of token ids (an embeddings input may be sent so), read
     and written as the text they encode, so that the privacy and secrets steps read it

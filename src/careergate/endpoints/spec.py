@@ -17,7 +17,7 @@ import orjson
 
 from careergate.endpoints.checks import require, require_present
 from careergate.endpoints.facts import ModelFacts
-from careergate.endpoints.slots import Slot, TextRestorer, string_slots
+from careergate.endpoints.slots import QuotedSlot, Slot, TextRestorer, string_slots
 from careergate.errors import InvalidRequest
 from careergate.tokenizer import TokenCounter
 from careergate.usage.checks import Ceilings
@@ -398,9 +398,10 @@ class EndpointSpec(ABC):
         and as many results as the request ``body`` asked for."""
 
     def answer_text(self, answer: Json) -> str:
-        """The answer's generated texts, joined: what careergate counts as the completion
-        when the upstream's usage cannot be taken."""
-        return "".join(slot.get() for slot in self.answer_slots(answer, structured=False))
+        """The answer's generated texts, joined (not what it quotes: ``QuotedSlot``): what
+        careergate counts as the completion, to judge the upstream's count or replace it."""
+        slots = self.answer_slots(answer, structured=False)
+        return "".join(slot.get() for slot in slots if not isinstance(slot, QuotedSlot))
 
     def __repr__(self) -> str:
         return f"<endpoint {self.path}>"
