@@ -72,7 +72,13 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    asyncio.run(serve(args.fd))
+    try:
+        asyncio.run(serve(args.fd))
+    except (ConnectionResetError, BrokenPipeError):
+        # The gateway went while a batch was answered: what was written stays written
+        # (its journal replays the rest, and a record is never written twice), and no
+        # one is left to read a traceback.
+        return
 
 
 if __name__ == "__main__":
