@@ -217,6 +217,10 @@ async def erase_user(
     it)."""
     token = ERASED_PREFIX + secrets.token_hex(12)
     journalled = await erase_from_journals(journal, user, token)
+    # Before the erasure's row is visible, or a gateway following the erasures may erase
+    # the shared entries first, uncounted; and before its transaction, which would hold
+    # the database's write lock while the cache's store answers (or times out).
+    cached = await _forget_cached(cache, user) if cache is not None else 0
     now = datetime.now(UTC)
     async with database.session() as session, session.begin():
 
@@ -239,11 +243,8 @@ async def erase_user(
         subject, responses = await _delete_sealed(session, user)
         tasks, task_items = await erase_tasks(session, user, now)
         batches = await _unname_batches(session, user, token)
-        # Counted before the commit: once the erasure's row is visible, a gateway
-        # following the erasures may erase the shared entries first, uncounted. The row
-        # is stamped last, so that a slow erasure's row is still recent when it commits
-        # (the gateways read the last minute's rows).
-        cached = await _forget_cached(cache, user) if cache is not None else 0
+        # Stamped last, so that a slow erasure's row is still recent when it commits (the
+        # gateways read the last minute's rows).
         if cache is not None:
             await announce_in(session, cache.tag(user), datetime.now(UTC))
     # After the items are erased (above): a batch ending meanwhile then sees them so.
