@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 import stat
 from collections.abc import Iterator
+from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,8 @@ import pytest
 from careergate.runtime import envelope
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
+from careergate.storage.backup import create_backup, restore_backup
+from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import Vault
 from conftest import (
@@ -143,3 +149,48 @@ def test_backup_out_is_a_new_path_or_a_regular_file_and_only_its_owner_reads_it(
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
         assert cli(env, "backup", "verify", str(out)).returncode == 0
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_backup_of_sqlite_is_one_snapshot_whatever_commits_while_it_reads(
+    tmp_path: Path,
+) -> None:
+    """A task and its items committed together while the backup is between two tables
+    are in the backup together or not at all (here not: they came after it began)."""
+    source, target, out = tmp_path / "live.db", tmp_path / "restored.db", tmp_path / "b.cgbk"
+
+    def commit_a_task() -> None:
+        now = datetime.now(UTC).isoformat()
+        with closing(sqlite3.connect(source, timeout=10)) as live, live:
+            live.execute(
+                "INSERT INTO tasks (id, kind, status, key_id, params, total, done, failed,"
+                " created_at) VALUES ('t1', 'chat.completions', 'queued', 'k1', '{}', 3, 0, 0, ?)",
+                (now,),
+            )
+            for index in range(3):
+                live.execute(
+                    "INSERT INTO task_items (task_id, idx, status, payload, attempts, queued_at)"
+                    " VALUES ('t1', ?, 'pending', '{}', 0, ?)",
+                    (index, now),
+                )
+
+    async def back_up_and_restore() -> tuple[int, int]:
+        master = MasterKey.generate()
+        database = Database(f"sqlite+aiosqlite:///{source}")
+        await database.migrate()
+        read: list[int] = []
+
+        def progress(tables: int) -> None:
+            read.append(tables)
+            if len(read) == 3:  # a few tables read, tasks and task_items not yet
+                commit_a_task()
+
+        await create_backup(database, master, out, progress)
+        await database.close()
+        restored = Database(f"sqlite+aiosqlite:///{target}")
+        summary = await restore_backup(restored, master, out)
+        await restored.close()
+        return summary.tables["tasks"], summary.tables["task_items"]
+
+    assert asyncio.run(back_up_and_restore()) == (0, 0)
+    with closing(sqlite3.connect(source)) as live:
+        assert live.execute("SELECT count(*) FROM task_items").fetchone() == (3,)

@@ -132,6 +132,10 @@ async def create_backup(
     async with database.engine.connect() as connection:
         connection = await connection.execution_options(**options)
         async with connection.begin():
+            if database.is_sqlite:
+                # The driver opens a transaction only before a write: each read would be
+                # its own, and a commit between two tables would land half in the backup.
+                await connection.exec_driver_sql("BEGIN")
             body, counts, revision = await connection.run_sync(_dump, progress)
     header = {
         "format": 1,
