@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import openai
@@ -17,6 +19,7 @@ from careergate.runtime import envelope, key_store, open_database
 from careergate.security.envelope import Envelope, SealError
 from careergate.security.master_key import MasterKey
 from careergate.settings import Settings
+from careergate.storage.database import Database
 from careergate.testing import FakeOpenAI
 from careergate.vault.store import KeyStatus, Vault
 from conftest import RunningGateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
@@ -100,6 +103,36 @@ def test_keys_are_sealed_at_rest_and_survive_a_master_key_rotation(
     asyncio.run(check())
     audit = [json.loads(line) for line in []]  # the audit trail is checked in test_keys_access
     assert audit == []
+
+
+def test_a_rotation_whose_audit_entry_fails_keeps_the_key_its_secrets_are_sealed_under(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The secrets are re-sealed (one transaction), then the audit entry fails: the new
+    key is where it is read from, and every secret still opens."""
+    cli(cli_env, "vault", "add", "--deployment", "openai", stdin=OLD_KEY + "\n")
+    data = tmp_path / "data"
+    refuse = (
+        "CREATE TRIGGER refuse BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'full'); END"
+    )
+    with closing(sqlite3.connect(data / "careergate.db")) as database, database:
+        database.execute(refuse)
+    old_master = (data / "master.key").read_text()
+
+    failed = run_cli(cli_env, "vault", "rotate-master", check=False)
+
+    assert failed.returncode == 1
+    assert "audit entry of the rotation could not be written" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert (data / "master.key").read_text() != old_master
+    assert not (data / "master.key.new").exists()
+    settings = Settings(data_dir=data)
+
+    async def opened(database: Database) -> list[str]:
+        keys = await Vault(database, envelope(settings)).active_upstream_keys()
+        return [secret for _, secret in keys["openai"]]
+
+    assert in_database(settings, opened) == [OLD_KEY]
 
 
 @pytest.fixture

@@ -172,8 +172,11 @@ def rotate_master(
     old = existing_master_key(settings)
     new = MasterKey.generate()
 
+    resealed: list[int] = []
+
     async def work(database: Database) -> int:
         count = await Vault(database, Envelope(new, old)).reseal_all()
+        resealed.append(count)  # committed: from now on only the new key opens them
         await AuditLog(database).record(
             Actor.command_line(),
             "vault.master_rotated",
@@ -189,20 +192,36 @@ def rotate_master(
     try:
         count = run(lambda: with_database(settings, work, master_key=True))
     except BaseException:
-        if partial is not None:
-            partial.unlink()
+        if not resealed:
+            if partial is not None:
+                partial.unlink()
+            raise
+        # The secrets are sealed under the new key already: it must be kept, whatever
+        # failed after (the audit entry).
+        _keep_new_key(partial, key_file, new)
+        err_console.print(
+            f"re-sealed {resealed[0]} secrets under the new master key, but the audit entry "
+            "of the rotation could not be written (the error follows)"
+        )
         raise
-    if partial is not None and key_file is not None:
-        partial.replace(key_file)
+    _keep_new_key(partial, key_file, new)
+    if partial is not None:
         err_console.print(f"re-sealed {count} secrets; {key_file} holds the new master key")
     else:
-        typer.echo(new.to_base64())
         err_console.print(f"re-sealed {count} secrets; the line above is the new master key")
     if settings.master_key is not None:
         err_console.print(
             "Set it as CAREERGATE_MASTER_KEY and the old one as CAREERGATE_PREVIOUS_MASTER_KEY "
             "on every process, restart them, then remove the previous key."
         )
+
+
+def _keep_new_key(partial: Path | None, key_file: Path | None, new: MasterKey) -> None:
+    """Put the new key where it is read from (or on standard output)."""
+    if partial is not None and key_file is not None:
+        partial.replace(key_file)
+    else:
+        typer.echo(new.to_base64())
 
 
 def _write_partial(path: Path, key: MasterKey) -> Path:
