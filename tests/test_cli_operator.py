@@ -13,9 +13,11 @@ import json
 import os
 import pty
 import socket
+import sqlite3
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,6 +130,24 @@ def test_an_unreachable_database_is_one_line_without_its_password(
     done = careergate(capsys, "usage", "--by", "team")
     one_line_error(done, 1, "cannot open the database", f"@127.0.0.1:{port}/careergate")
     assert "hunter2pass" not in done.err
+
+
+def test_another_programs_database_is_left_as_it_is(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A data directory whose careergate.db is another program's SQLite file: a clear
+    error, and careergate adds none of its tables to it."""
+    data = home / "data"
+    data.mkdir(mode=0o700)
+    with closing(sqlite3.connect(data / "careergate.db")) as foreign, foreign:
+        foreign.execute("CREATE TABLE customers (name TEXT, card TEXT)")
+    (data / "master.key").write_text(MasterKey.generate().to_base64() + "\n")
+    (data / "master.key").chmod(0o600)
+    monkeypatch.setenv("CAREERGATE_DATA_DIR", str(data))
+    done = careergate(capsys, "--no-input", "keys", "list")
+    one_line_error(done, 2, "not careergate's (customers)")
+    with closing(sqlite3.connect(data / "careergate.db")) as foreign:
+        assert foreign.execute("SELECT name FROM sqlite_master").fetchall() == [("customers",)]
 
 
 def test_the_data_directory_is_the_same_wherever_the_cli_runs(

@@ -56,9 +56,13 @@ def vault(settings: Settings, database: Database) -> Vault:
 
 
 async def open_database(settings: Settings) -> Database:
-    """The database, migrated to the current schema."""
+    """The database, migrated to the current schema (closed again if it cannot be)."""
     database = Database(settings.resolved_database_url)
-    await database.migrate()
+    try:
+        await database.migrate()
+    except BaseException:
+        await database.close()
+        raise
     return database
 
 

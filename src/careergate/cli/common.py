@@ -105,7 +105,8 @@ async def open_database_for(settings: Settings, *, create: bool = False) -> Data
     try:
         return await open_database(settings)
     except (OSError, DBAPIError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        said = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        reason = said[0] if said else type(exc).__name__  # a timeout says nothing
         raise CliFailure(
             f"cannot open the database {safe_url(settings.resolved_database_url)}: {reason}"
         ) from None

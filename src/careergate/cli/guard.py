@@ -56,6 +56,7 @@ _EXPECTED: tuple[tuple[str, str, int, str], ...] = (
     ("careergate.security.envelope", "SealError", FAILED, "a sealed secret does not open: "),
     ("careergate.config.deployments", "ConfigError", USAGE, ""),
     ("careergate.storage.backup", "BackupError", FAILED, ""),
+    ("careergate.storage.database", "ForeignDatabase", USAGE, ""),  # a setting to fix
     ("careergate.models.admin", "AliasError", FAILED, ""),
     ("sqlalchemy.exc", "DBAPIError", FAILED, "the database failed: "),  # gone, or locked
     ("openai", "APIError", FAILED, "the gateway (--base-url) failed: "),

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -22,6 +22,22 @@ from careergate.security.file_modes import PRIVATE_DIR
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _ASSIGNED = r"^{name}(?:\s*:[^=]*)?\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|None)\s*$"
+
+
+class ForeignDatabase(Exception):
+    """The database holds another application's tables: careergate adds none to them."""
+
+
+def _refuse_foreign(connection: Connection, where: str | None) -> None:
+    """Raise ``ForeignDatabase`` when the database has tables but no schema version of
+    careergate's (a data directory pointed at another program's SQLite file)."""
+    tables = set(inspect(connection).get_table_names())
+    if tables and "alembic_version" not in tables:
+        named = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise ForeignDatabase(
+            f"{where} holds tables that are not careergate's ({named}); careergate adds "
+            "none of its own to it. Point at careergate's data directory or database."
+        )
 
 
 @functools.cache
@@ -101,6 +117,8 @@ class Database:
         from alembic.config import Config
 
         def upgrade(connection: Connection) -> None:
+            if self.is_sqlite:
+                _refuse_foreign(connection, self.url.database)
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
