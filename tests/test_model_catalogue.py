@@ -161,6 +161,22 @@ def test_an_alias_cannot_point_at_a_model_nobody_serves(
     assert "no deployment serves the model 'gpt-9'" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("alias", "model", "what"), [("gpt-4o-mini", "", "model"), (" ", "gpt-4o", "alias")]
+)
+def test_a_blank_alias_or_model_is_refused(
+    gateway: RunningGateway, alias: str, model: str, what: str
+) -> None:
+    """Every request for the alias would fail ("The model `` has no price")."""
+    env = cli_env(gateway.settings)
+    done = run_cli(env, "models", "alias", "set", alias, model, check=False)
+    assert (done.returncode, done.stderr.strip()) == (1, f"error: the {what} must not be empty")
+    answer = gateway.client().chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert answer.choices
+
+
 def test_the_feature_policy_picks_the_cheapest_model_that_meets_it(gateway: RunningGateway) -> None:
     client = gateway.client(gateway.create_key(feature="skills"))
     response = client.chat.completions.with_raw_response.create(

@@ -138,3 +138,10 @@ def test_a_time_with_a_utc_offset_selects_what_the_same_moment_in_utc_does(
     assert min(expected) >= 1
     for written_as in (in_paris_winter, in_new_york):
         assert _counts(gateway, admin, written_as(start), written_as(end)) == expected
+
+
+def test_the_ends_of_the_calendar_are_empty_windows_not_errors(gateway: RunningGateway) -> None:
+    admin = gateway.create_key(role=Role.ADMIN)
+    last, first = "9999-12-31T23:59:59", "0001-01-01T00:00:00"
+    assert _counts(gateway, admin, last, last)[::2] == (0, 0)  # the usage reports
+    assert _counts(gateway, admin, first, first)[::2] == (0, 0)

@@ -17,6 +17,13 @@ class AliasError(ValueError):
     """The change cannot be made; the message says why."""
 
 
+def _named(**names: str) -> None:
+    """Refuse a blank alias or model: every request for it would fail."""
+    for what, name in names.items():
+        if not name.strip():
+            raise AliasError(f"the {what} must not be empty")
+
+
 class AliasAdmin:
     def __init__(self, database: Database, configured_aliases: dict[str, AliasConfig]) -> None:
         self.database = database
@@ -34,11 +41,13 @@ class AliasAdmin:
 
     async def set(self, actor: Actor, alias: str, model: str) -> Alias:
         """Point ``alias`` at ``model`` for all traffic (any canary ends)."""
+        _named(alias=alias, model=model)
         before = (await self.current()).get(alias)
         return await self._write(actor, "alias.set", before, Alias(alias, model, source="operator"))
 
     async def canary(self, actor: Actor, alias: str, model: str, percent: float) -> Alias:
         """Send ``percent`` of the alias's traffic to ``model``, the rest where it goes now."""
+        _named(model=model)
         if not 0 < percent <= 100:
             raise AliasError("the canary's share must be above 0 and at most 100 percent")
         before = await self._get(alias)

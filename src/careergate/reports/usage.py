@@ -156,6 +156,10 @@ async def usage_report(
         raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPS)}")
     if period is not None and period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
+    # Within the calendar's inner days, where the day before and after exist: no record
+    # is outside them, and the rollup's days are reckoned without overflowing.
+    since = _within_calendar(since)
+    until = _within_calendar(until)
     await roll_up(database)
     rolled = await rolled_through(database)
     queries = []
@@ -217,6 +221,14 @@ async def usage_report(
         lines.values(), key=lambda line: (line.period or "", -line.cost_nano_usd, str(line.group))
     )
     return UsageReport(by, period, since, until, ordered)
+
+
+EARLIEST = datetime.combine(date.min + timedelta(days=1), datetime.min.time(), UTC)
+LATEST = datetime.combine(date.max - timedelta(days=1), datetime.min.time(), UTC)
+
+
+def _within_calendar(moment: datetime | None) -> datetime | None:
+    return min(max(moment, EARLIEST), LATEST) if moment is not None else None
 
 
 def _first_whole_day(since: datetime | None) -> date | None:
