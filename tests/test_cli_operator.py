@@ -132,6 +132,19 @@ def test_an_unreachable_database_is_one_line_without_its_password(
     assert "hunter2pass" not in done.err
 
 
+def test_serve_with_a_redis_out_of_reach_is_one_line_without_its_password(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as closed:  # ports nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("CAREERGATE_REDIS_URL", f"redis://:hunter2pass@127.0.0.1:{port}/0")
+    monkeypatch.setenv("CAREERGATE_DATA_DIR", str(home / "data"))
+    done = careergate(capsys, "serve", "--port", str(port))
+    one_line_error(done, 1, "cannot reach Redis at", f"redis://:***@127.0.0.1:{port}/0")
+    assert "hunter2pass" not in done.err
+
+
 def test_another_programs_database_is_left_as_it_is(
     home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

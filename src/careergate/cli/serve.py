@@ -16,7 +16,8 @@ from careergate.audit.log import Actor
 from careergate.auth.permissions import KeySpec
 from careergate.auth.principal import Role
 from careergate.cli import flags
-from careergate.cli.common import load_settings, run, with_database
+from careergate.cli.common import load_settings, run, safe_url, with_database
+from careergate.cli.guard import CliFailure
 from careergate.cli.ports import ensure_free
 from careergate.config.deployments import load_gateway_config
 from careergate.observability.logs import configure_logging
@@ -88,6 +89,23 @@ def _share_metrics(directory: Path) -> None:
     os.environ[MULTIPROCESS_DIR] = str(directory)
 
 
+def _reach_redis(url: str) -> None:
+    """A Redis named (``CAREERGATE_REDIS_URL``) but out of reach ends the command in one
+    line, its password never shown, before anything serves: the gateways' shared state
+    lives there."""
+    import redis
+    from redis.exceptions import RedisError
+
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5) as shared:
+            shared.ping()
+    except (RedisError, OSError) as error:
+        said = str(error).strip().splitlines()
+        raise CliFailure(
+            f"cannot reach Redis at {safe_url(url)}: {said[0] if said else type(error).__name__}"
+        ) from None
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[
@@ -128,6 +146,8 @@ def serve(
     for deployment in deployments:
         provider_for(deployment)  # a deployment no upstream can be built from fails here
     sandbox = not deployments
+    if settings.redis_url:
+        _reach_redis(settings.redis_url)
     admin_secret = run(lambda: _first_admin_key(settings))
     _announce(settings, admin_secret, sandbox)
     from careergate.http.protocol import GatewayHttpProtocol
