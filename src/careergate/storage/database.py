@@ -125,6 +125,11 @@ class Database:
             command.upgrade(config, revision)
 
         async with self.engine.begin() as connection:
+            if self.is_sqlite:
+                # One transaction for every revision: the driver would begin none before
+                # the first write, and each statement would commit on its own (a Ctrl-C
+                # mid-way left half a schema that no later run could finish).
+                await connection.exec_driver_sql("BEGIN")
             await connection.run_sync(upgrade)
 
     async def ping(self) -> None:
