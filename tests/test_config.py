@@ -102,8 +102,25 @@ def test_a_bad_config_file_says_what_is_wrong(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="flavour"):
         load_gateway_config(path, UpstreamEnvironment())
     path.write_text("deployments: [\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match=r"not valid YAML: .* \(line 2, column 1\)"):
         load_gateway_config(path, UpstreamEnvironment())
+
+
+def test_a_config_error_names_the_field_not_the_value(tmp_path: Path) -> None:
+    """The value may be an inline key: the message (one line) names where it is wrong."""
+    path = tmp_path / "bad.yaml"
+    secret = "sk-proj-INLINESECRETabcdefghijklmnop"
+    path.write_text(
+        f"deployments:\n  - name: x\n    provider: openai\n    api_key: {secret}\n"
+        "    timeout: many\n"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_gateway_config(path, UpstreamEnvironment())
+    assert "deployments.0.timeout: Extra inputs are not permitted" in str(refused.value)
+    assert "\n" not in str(refused.value)
+    assert refused.value.__cause__ is None  # a debug traceback prints no input either
+    assert refused.value.__suppress_context__
+    assert secret not in str(refused.value)
 
 
 def test_an_upstream_key_never_reaches_the_caller(

@@ -27,7 +27,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from careergate.cache.config import CacheConfig
 from careergate.models.aliases import AliasConfig
@@ -156,6 +164,15 @@ def _deployments_from_environment(env: UpstreamEnvironment) -> list[DeploymentCo
     return found
 
 
+def _where(error: yaml.YAMLError) -> str:
+    """A YAML error in one line: what is wrong and where."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).strip().splitlines()[0]
+    if mark is None:
+        return str(problem)
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+
+
 def load_gateway_config(path: Path | None, env: UpstreamEnvironment) -> GatewayConfig:
     """The config file's deployments, else those the environment describes (maybe none)."""
     if path is not None:
@@ -164,11 +181,19 @@ def load_gateway_config(path: Path | None, env: UpstreamEnvironment) -> GatewayC
         except OSError as exc:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
         except yaml.YAMLError as exc:
-            raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+            raise ConfigError(f"config file {path} is not valid YAML: {_where(exc)}") from None
         try:
             config = GatewayConfig.model_validate(raw)
+        except ValidationError as exc:
+            # Named by field, never with the value given: it may be an inline api_key
+            # (and not chained: a debug traceback would print it).
+            problems = "; ".join(
+                f"{'.'.join(map(str, error['loc'])) or '(top level)'}: {error['msg']}"
+                for error in exc.errors(include_input=False, include_url=False)
+            )
+            raise ConfigError(f"config file {path}: {problems}") from None
         except ValueError as exc:
-            raise ConfigError(f"config file {path}: {exc}") from exc
+            raise ConfigError(f"config file {path}: {exc}") from None
         if config.deployments:
             return config
         return config.model_copy(update={"deployments": _deployments_from_environment(env)})
