@@ -132,6 +132,35 @@ def test_an_unreachable_database_is_one_line_without_its_password(
     assert "hunter2pass" not in done.err
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+asyncpg://ops:hunter2pass@127.0.0.1:99999/careergate",
+        "postgresql://ops:hunter2pass@127.0.0.1/careergate",
+        "postgresql+asyncpg://ops:hunter2pass@127.0.0.1/careergate?sslmode=require",
+    ],
+    ids=["port-out-of-range", "sync-driver", "unknown-option"],
+)
+def test_a_database_url_its_driver_cannot_take_is_one_line_without_its_password(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("CAREERGATE_DATABASE_URL", url)
+    done = careergate(capsys, "usage", "--by", "team")
+    one_line_error(done, 2, "the database URL", "cannot be used")
+    assert "hunter2pass" not in done.err
+
+
+def test_a_config_file_that_is_not_text_is_one_line(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = home / "config.yaml"
+    config.write_bytes(b"\xff\xfe deployments: []")
+    monkeypatch.setenv("CAREERGATE_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("CAREERGATE_CONFIG", str(config))
+    done = careergate(capsys, "models", "list")
+    one_line_error(done, 2, "not UTF-8 text")
+
+
 def test_serve_with_a_redis_out_of_reach_is_one_line_without_its_password(
     home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -102,14 +102,26 @@ async def open_database_for(settings: Settings, *, create: bool = False) -> Data
 
     if not create:
         confirm_new_state(settings, master_key=False)
+    from sqlalchemy.exc import ArgumentError
+
+    where = safe_url(settings.resolved_database_url)
     try:
         return await open_database(settings)
     except (OSError, DBAPIError) as exc:
-        said = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        reason = said[0] if said else type(exc).__name__  # a timeout says nothing
+        raise CliFailure(f"cannot open the database {where}: {_first_line(exc)}") from None
+    except (ArgumentError, ImportError, TypeError, ValueError, OverflowError) as exc:
+        # A URL its driver cannot take: no such driver, a port out of range, an option
+        # the driver does not know.
         raise CliFailure(
-            f"cannot open the database {safe_url(settings.resolved_database_url)}: {reason}"
+            f"the database URL {where} cannot be used: {_first_line(exc)} (careergate reads "
+            "sqlite+aiosqlite:// and postgresql+asyncpg:// URLs)",
+            USAGE,
         ) from None
+
+
+def _first_line(error: BaseException) -> str:
+    said = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return said[0] if said else type(error).__name__  # a timeout says nothing
 
 
 async def with_database[T](
