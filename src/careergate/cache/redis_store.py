@@ -116,12 +116,13 @@ class RedisStore:
         if not found:
             return None
         value, mark = found
-        if not value.startswith(_HEADER):
-            return None
         header, _, entry = bytes(value).partition(b"\n")
-        since = float(header.rsplit(b" ", 1)[1])
-        if mark and float(mark) >= since:
-            return None  # kept before its user's erasure, which did not find it
+        try:
+            since = float(header.removeprefix(_HEADER).rsplit(b" ", 1)[1])
+        except (IndexError, ValueError):
+            return None  # not an entry of this release's (an earlier one's, or no entry)
+        if not header.startswith(_HEADER) or (mark and float(mark) >= since):
+            return None  # or kept before its user's erasure, which did not find it
         return entry
 
     def put(

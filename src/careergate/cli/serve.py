@@ -139,6 +139,8 @@ def serve(
             os.environ[f"CAREERGATE_{name}"] = str(value)
     settings = load_settings()
     ensure_free(settings.host, settings.port, "--port")
+    if settings.redis_url:
+        _reach_redis(settings.redis_url)
     configure_logging(settings.log_format, settings.log_level)
     if workers > 1:
         _share_metrics(settings.data_dir / "metrics")
@@ -146,8 +148,6 @@ def serve(
     for deployment in deployments:
         provider_for(deployment)  # a deployment no upstream can be built from fails here
     sandbox = not deployments
-    if settings.redis_url:
-        _reach_redis(settings.redis_url)
     admin_secret = run(lambda: _first_admin_key(settings))
     _announce(settings, admin_secret, sandbox)
     from careergate.http.protocol import GatewayHttpProtocol
