@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from careergate.storage.database import Database
+from conftest import cli_env, run_cli
 
 
 def test_a_migration_that_fails_part_way_leaves_the_schema_as_it_was(tmp_path: Path) -> None:
@@ -39,3 +40,17 @@ def test_a_migration_that_fails_part_way_leaves_the_schema_as_it_was(tmp_path: P
     asyncio.run(migrate())  # the next run finishes it
     with closing(sqlite3.connect(path)) as schema:
         assert schema.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
+
+
+def test_a_schema_a_newer_release_wrote_is_one_line_naming_both_revisions(
+    tmp_path: Path,
+) -> None:
+    env = cli_env(CAREERGATE_DATA_DIR=str(tmp_path / "data"))
+    run_cli(env, "db", "init")
+    with closing(sqlite3.connect(tmp_path / "data" / "careergate.db")) as schema, schema:
+        schema.execute("UPDATE alembic_version SET version_num = '0999'")
+    done = run_cli(env, "keys", "list", check=False)
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: the database's schema is at revision 0999")
+    assert "a newer careergate wrote it" in line

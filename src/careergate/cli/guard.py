@@ -57,6 +57,7 @@ _EXPECTED: tuple[tuple[str, str, int, str], ...] = (
     ("careergate.config.deployments", "ConfigError", USAGE, ""),
     ("careergate.storage.backup", "BackupError", FAILED, ""),
     ("careergate.storage.database", "ForeignDatabase", USAGE, ""),  # a setting to fix
+    ("careergate.storage.database", "UnknownSchema", FAILED, ""),
     ("pydantic_settings", "SettingsError", USAGE, "invalid settings: "),
     ("builtins", "UnicodeDecodeError", USAGE, "a file given is not UTF-8 text: "),
     ("careergate.models.admin", "AliasError", FAILED, ""),

@@ -40,6 +40,25 @@ def _refuse_foreign(connection: Connection, where: str | None) -> None:
         )
 
 
+class UnknownSchema(Exception):
+    """The database's schema is at a revision this careergate does not know: a newer
+    release wrote it."""
+
+
+def _refuse_unknown_revision(connection: Connection, config: Any) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(connection).get_current_revision()
+    scripts = ScriptDirectory.from_config(config)
+    if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+        raise UnknownSchema(
+            f"the database's schema is at revision {current}, which this careergate does not "
+            f"know (its newest is {scripts.get_current_head()}): a newer careergate wrote "
+            "it. Run that release, or restore a backup made by this one."
+        )
+
+
 @functools.cache
 def head_revision() -> str | None:
     """The newest revision, read from the revision files' text (importing Alembic and
@@ -122,6 +141,7 @@ class Database:
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
+            _refuse_unknown_revision(connection, config)
             command.upgrade(config, revision)
 
         async with self.engine.begin() as connection:
