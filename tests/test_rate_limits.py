@@ -45,6 +45,17 @@ def test_a_key_gets_no_more_tokens_per_minute_than_its_limit(gateway: RunningGat
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=20)
 
 
+def test_each_choice_asked_for_counts_its_output_ceiling(gateway: RunningGateway) -> None:
+    """Twenty choices of 20 tokens are as many tokens as one choice of 400."""
+    client = gateway.client(gateway.create_key(tpm_limit=60))
+    with pytest.raises(openai.RateLimitError) as too_big:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=20, n=20)
+    assert too_big.value.code == "tokens_exceed_limit"
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=20, n=2)
+    with pytest.raises(openai.RateLimitError, match="60 tokens per minute"):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=20)
+
+
 @pytest.fixture
 def two_gateways(tmp_path: Path) -> Iterator[tuple[RunningGateway, RunningGateway]]:
     redis = require_redis()

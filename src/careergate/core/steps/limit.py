@@ -25,8 +25,9 @@ class LimitRate:
             await self.counter.ready([model])
 
         def estimate() -> int:
-            """Its prompt plus its output ceiling, as OpenAI's own limits count."""
-            ceiling = spec.output_ceiling(body) or 0
+            """Its prompt plus its output ceiling for each choice asked for, as OpenAI's
+            own limits count."""
+            ceiling = (spec.output_ceiling(body) or 0) * spec.choices(body)
             return spec.prompt_tokens(self.counter, model, body) + ceiling
 
         call.tokens_due = await self.limiter.admit(limits, estimate, defer_tokens=True)
