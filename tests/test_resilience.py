@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import openai
 import pytest
 
+from careergate.storage.tables import UsageRow
 from careergate.testing import Fault
 from conftest import RunningGateway, wait_for
 
@@ -69,9 +70,20 @@ def test_an_answer_dropped_midway_is_not_sent_again(gateway: RunningGateway) -> 
     assert len(gateway.fake.requests) == 1
 
 
+def given_up_record(gateway: RunningGateway, before: int, status: int) -> UsageRow:
+    """The record of the request given up after ``before`` records were written."""
+    deadline = time.monotonic() + 5
+    while not (rows := [r for r in gateway.usage_rows()[before:] if r.status_code == status]):
+        assert time.monotonic() < deadline, f"no record with status {status}"
+        time.sleep(0.05)
+    (row,) = rows
+    return row
+
+
 def test_the_deadline_header_is_kept(gateway: RunningGateway) -> None:
     gateway.fake.faults.enqueue(Fault(delay=10))
     client = gateway.client(default_headers={"x-careergate-timeout": "0.5"})
+    before = len(gateway.usage_rows())
 
     started = time.monotonic()
     with pytest.raises(openai.APIStatusError) as caught:
@@ -83,6 +95,11 @@ def test_the_deadline_header_is_kept(gateway: RunningGateway) -> None:
     assert 0.5 <= elapsed < 1.5
     wait_for(lambda: gateway.fake.requests[0].ended_at is not None)
     assert gateway.fake.requests[0].cancelled
+    # The upstream had the request: it bills what it read (and may finish the answer).
+    record = given_up_record(gateway, before, 504)
+    assert record.prompt_tokens > 0
+    assert record.cost_nano_usd
+    assert record.attempts >= 1
 
 
 def test_no_retry_once_a_stream_has_started(gateway: RunningGateway) -> None:
@@ -116,6 +133,7 @@ def test_a_client_giving_up_on_a_plain_request_cancels_the_upstream_request(
 ) -> None:
     gateway.fake.faults.enqueue(Fault(delay=30))
     client = gateway.client(timeout=0.3)
+    before = len(gateway.usage_rows())
     with pytest.raises(openai.APITimeoutError):
         client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
     left_at = time.monotonic()
@@ -124,6 +142,9 @@ def test_a_client_giving_up_on_a_plain_request_cancels_the_upstream_request(
     wait_for(lambda: upstream.ended_at is not None)
     assert upstream.cancelled
     assert upstream.ended_at - left_at < 0.1  # type: ignore[operator]
+    record = given_up_record(gateway, before, 499)
+    assert record.prompt_tokens > 0
+    assert record.cost_nano_usd
 
 
 def test_clients_see_99_percent_success_behind_a_flaky_upstream(gateway: RunningGateway) -> None:

@@ -16,7 +16,12 @@ import orjson
 from careergate.core.call import Call, Outcome, Reply, StreamReply
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.endpoints.facts import ModelFacts
-from careergate.errors import GatewayError, UpstreamAnswerBroken, UpstreamInvalidResponse
+from careergate.errors import (
+    DeadlineExceeded,
+    GatewayError,
+    UpstreamAnswerBroken,
+    UpstreamInvalidResponse,
+)
 from careergate.security.secrets import SecretScanner
 from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
 from careergate.upstream.failover import Failover, Send
@@ -225,7 +230,11 @@ class Forward:
         route, outcome = call.route, call.outcome
         assert route is not None, "the call is routed before it is forwarded"
         loop = self.upstream.loop or asyncio.get_running_loop()
-        served = await self.failover.run(route, call.deadline, loop, send)
+        try:
+            served = await self.failover.run(route, call.deadline, loop, send)
+        except (asyncio.CancelledError, DeadlineExceeded):
+            self._left_upstream(call)
+            raise
         target = served.target
         outcome.target = target
         if served.fell_back or target.model != route.model:
@@ -236,6 +245,15 @@ class Forward:
             outcome.route_note = "; ".join(notes)[:400]
         return served.result, target
 
+    def _left_upstream(self, call: Call) -> None:
+        """A request handed to an upstream, then given up (its caller left, or its
+        deadline passed before the answer): the upstream bills what it received, and may
+        finish the answer unseen, so it is metered as an answer not received whole."""
+        outcome = call.outcome
+        if outcome.target is not None and outcome.usage is None:
+            outcome.attempts = max(outcome.attempts, 1)
+            outcome.usage = self._at_most(call, outcome.target, str)
+
     def _sender(self, call: Call, operation: Operation[T], changes: Json | None = None) -> Send[T]:
         """How ``failover`` sends the request to one target: only the last target on the
         route gets the retry policy; the others, one attempt each."""
@@ -244,6 +262,7 @@ class Forward:
         # Hands back the operation's own awaitable: no coroutine frame of its own to
         # resume each time the upstream call wakes up.
         def send(target: Target, deadline: float, last: bool) -> Awaitable[T]:
+            call.outcome.target = target  # handed to it: billed from here if given up
             payload = _payload(call, target, changes)
             tokens = spec.upstream_estimate(payload, call.body)
             attempts = None if last else 1
