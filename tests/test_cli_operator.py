@@ -35,7 +35,7 @@ from careergate.pricing.amounts import readable_usd
 from careergate.reports import usage as usage_report
 from careergate.security.master_key import MasterKey
 from careergate.storage.database import MIGRATIONS, head_revision
-from conftest import CLI, cli_env, run_cli
+from conftest import CLI, cli_env, free_port, run_cli
 
 PROJECT = Path(__file__).resolve().parent.parent
 HEAVY = ("sqlalchemy", "openai", "spacy", "numpy", "alembic", "aiohttp", "uvicorn", "tiktoken")
@@ -122,9 +122,7 @@ def test_a_bad_option_value_is_one_line_naming_the_option(
 def test_an_unreachable_database_is_one_line_without_its_password(
     home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as closed:  # a port nothing listens on
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = free_port()  # nothing listens on it
     url = f"postgresql+asyncpg://ops:hunter2pass@127.0.0.1:{port}/careergate"
     monkeypatch.setenv("CAREERGATE_DATABASE_URL", url)
     done = careergate(capsys, "usage", "--by", "team")
@@ -164,9 +162,7 @@ def test_a_config_file_that_is_not_text_is_one_line(
 def test_serve_with_a_redis_out_of_reach_is_one_line_without_its_password(
     home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as closed:  # ports nothing listens on
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = free_port()  # nothing listens on it
     monkeypatch.setenv("CAREERGATE_REDIS_URL", f"redis://:hunter2pass@127.0.0.1:{port}/0")
     monkeypatch.setenv("CAREERGATE_DATA_DIR", str(home / "data"))
     done = careergate(capsys, "serve", "--port", str(port))

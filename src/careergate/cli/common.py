@@ -108,18 +108,20 @@ async def open_database_for(settings: Settings, *, create: bool = False) -> Data
     try:
         return await open_database(settings)
     except (OSError, DBAPIError) as exc:
-        raise CliFailure(f"cannot open the database {where}: {_first_line(exc)}") from None
+        raise CliFailure(f"cannot open the database {where}: {first_line(exc)}") from None
     except (ArgumentError, ImportError, TypeError, ValueError, OverflowError) as exc:
         # A URL its driver cannot take: no such driver, a port out of range, an option
         # the driver does not know.
         raise CliFailure(
-            f"the database URL {where} cannot be used: {_first_line(exc)} (careergate reads "
+            f"the database URL {where} cannot be used: {first_line(exc)} (careergate reads "
             "sqlite+aiosqlite:// and postgresql+asyncpg:// URLs)",
             USAGE,
         ) from None
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """What ``error`` (or the driver's error it wraps) says, in its first line; its type
+    when it says nothing."""
     said = str(getattr(error, "orig", None) or error).strip().splitlines()
     return said[0] if said else type(error).__name__  # a timeout says nothing
 

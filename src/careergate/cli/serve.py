@@ -16,7 +16,7 @@ from careergate.audit.log import Actor
 from careergate.auth.permissions import KeySpec
 from careergate.auth.principal import Role
 from careergate.cli import flags
-from careergate.cli.common import load_settings, run, safe_url, with_database
+from careergate.cli.common import first_line, load_settings, run, safe_url, with_database
 from careergate.cli.guard import CliFailure
 from careergate.cli.ports import ensure_free
 from careergate.config.deployments import load_gateway_config
@@ -100,10 +100,7 @@ def _reach_redis(url: str) -> None:
         with redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5) as shared:
             shared.ping()
     except (RedisError, OSError) as error:
-        said = str(error).strip().splitlines()
-        raise CliFailure(
-            f"cannot reach Redis at {safe_url(url)}: {said[0] if said else type(error).__name__}"
-        ) from None
+        raise CliFailure(f"cannot reach Redis at {safe_url(url)}: {first_line(error)}") from None
 
 
 def serve(
