@@ -218,6 +218,15 @@ def test_the_data_directory_is_the_same_wherever_the_cli_runs(
     assert careergate(capsys, "--data-dir", str(other), "keys", "list", "--json").out == "[]\n"
 
 
+def test_a_config_files_data_dir_with_a_nul_is_one_line_exit_2(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = home / "config" / "careergate" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('data_dir = "gateway\\u0000data"\n')  # TOML's escape: a NUL
+    one_line_error(careergate(capsys, "keys", "list"), 2, "data_dir holds a NUL character")
+
+
 def test_the_data_directory_option_then_variable_then_config_file_then_default(
     tmp_path: Path,
 ) -> None:
@@ -430,3 +439,17 @@ def test_another_data_directorys_master_key_is_one_line_naming_the_setting(
         assert len(done.stderr.strip().splitlines()) == 1
         assert wrong["CAREERGATE_MASTER_KEY"] not in done.stderr
     assert len(json.loads(run_cli(right, "keys", "list", "--json").stdout)) == 1
+
+
+@pytest.mark.parametrize("variable", ["CAREERGATE_MASTER_KEY", "CAREERGATE_PREVIOUS_MASTER_KEY"])
+def test_a_malformed_master_key_setting_is_a_setting_to_fix_exit_2_naming_it(
+    tmp_path: Path, variable: str
+) -> None:
+    env = cli_env(CAREERGATE_DATA_DIR=str(tmp_path / "data"))
+    run_cli(env, "db", "init")
+    for value in ("not base64!", "c2hvcnQ="):  # not base64; base64 of 5 bytes
+        done = run_cli(env | {variable: value}, "keys", "list", check=False)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith(f"error: {variable}: the master key must be")
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert value not in done.stderr

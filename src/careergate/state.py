@@ -46,7 +46,11 @@ def master_key(settings: Settings) -> MasterKey:
 def envelope(settings: Settings) -> Envelope:
     """Seals under the current master key; also opens what the previous one sealed."""
     previous = settings.previous_master_key
-    extra = [MasterKey.from_base64(previous.get_secret_value())] if previous else []
+    extra = (
+        [MasterKey.from_setting("CAREERGATE_PREVIOUS_MASTER_KEY", previous.get_secret_value())]
+        if previous
+        else []
+    )
     _protect(*(key.to_base64() for key in extra))
     return Envelope(master_key(settings), *extra)
 

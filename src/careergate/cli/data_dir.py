@@ -75,6 +75,8 @@ def _configured(config_file: Path) -> Path | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise ConfigFileError(f"{config_file}: data_dir must be a path in quotes")
+    if "\0" in value:
+        raise ConfigFileError(f"{config_file}: data_dir holds a NUL character; no path can")
     return _absolute(Path(value), config_file.parent)
 
 

@@ -51,6 +51,7 @@ class CliFailure(ClickException):
 
 _EXPECTED: tuple[tuple[str, str, int, str], ...] = (
     ("careergate.errors", "GatewayError", FAILED, ""),
+    ("careergate.security.master_key", "MasterKeySettingError", USAGE, ""),  # a setting
     ("careergate.security.master_key", "MasterKeyError", FAILED, ""),
     ("careergate.security.envelope", "MasterKeyMismatch", USAGE, ""),  # a setting to fix
     ("careergate.security.envelope", "SealError", FAILED, "a sealed secret does not open: "),

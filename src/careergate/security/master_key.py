@@ -27,6 +27,12 @@ class MasterKeyError(RuntimeError):
     """The master key is missing, malformed or exposed; the message says how to fix it."""
 
 
+class MasterKeySettingError(MasterKeyError):
+    """A master key given in a setting (``CAREERGATE_MASTER_KEY`` or
+    ``CAREERGATE_PREVIOUS_MASTER_KEY``) is malformed: a setting to fix, named in the
+    message (the CLI exits 2 for it, as for any invalid setting)."""
+
+
 class MasterKey:
     def __init__(self, material: bytes) -> None:
         if len(material) != KEY_BYTES:
@@ -73,8 +79,17 @@ class MasterKey:
     def load(cls, configured: str | None, key_file: Path) -> MasterKey:
         """The configured key (environment) if given, else the key file's."""
         if configured:
-            return cls.from_base64(configured)
+            return cls.from_setting("CAREERGATE_MASTER_KEY", configured)
         return cls.from_file(key_file)
+
+    @classmethod
+    def from_setting(cls, variable: str, text: str) -> MasterKey:
+        """The key ``variable`` holds; ``MasterKeySettingError`` naming it (not its value)
+        when it is not base64 of 32 bytes."""
+        try:
+            return cls.from_base64(text)
+        except MasterKeyError as exc:
+            raise MasterKeySettingError(f"{variable}: {exc}") from None
 
     @property
     def key_id(self) -> str:
