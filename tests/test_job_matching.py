@@ -281,6 +281,41 @@ def test_level_licences_and_the_right_to_work_weigh_in(gateway: RunningGateway) 
     assert order.index("chef") == 4
 
 
+def test_the_persons_trade_abroad_stays_above_another_trade_at_home(
+    gateway: RunningGateway,
+) -> None:
+    """Fits weigh a job down, but do not sink it below jobs of another line of work: the
+    driver's own job in Canada, without the right to work there or the ADR certificate,
+    stays above the receptionist's post at a Leeds depot that names drivers."""
+    jobs = {
+        "abroad": driving_job(
+            "HGV Class 1 Driver",
+            "Toronto",
+            "CA",
+            description="Class 1 trunking at night. Must be legally entitled to work in "
+            "Canada; no sponsorship.",
+            qualifications=["ADR certificate essential"],
+        ),
+        "reception": driving_job(
+            "Receptionist",
+            "Leeds",
+            "GB",
+            description="Greet visitors and HGV drivers at the front desk of our Leeds "
+            "haulage depot; answer the phones.",
+        ),
+    }
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    status, report = match(
+        gateway, {"resume": DRIVER, "jobs": [{"id": k, "job": v} for k, v in jobs.items()]}
+    )
+    assert status == 200
+    first, second = report["matches"]
+    assert (first["id"], second["id"]) == ("abroad", "reception")
+    assert first["fit"]["place"] < 1
+    assert first["fit"]["credentials"] < 1
+    assert first["score"] > 1.1 * second["score"]
+
+
 def test_no_skill_is_recommended_on_an_ambiguous_word_alone(gateway: RunningGateway) -> None:
     nurse = {"basics": {"label": "Staff Nurse", "summary": "Ward nurse: triage, wound care."}}
     vague = {

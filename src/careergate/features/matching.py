@@ -7,10 +7,11 @@ to 1: BM25 over the candidates' text with the other document as the query (``bm2
 normalised to the best candidate), the share of the posting's skills the profile shows
 (the ones its qualifications require count double), and how alike the posting's title
 and the closest of the person's job titles are (``fit.facts.title_fit``). It is then
-multiplied by the fits of
+weighed by the fits of
 ``fit/``: seniority, required licences and certificates, place and right to work, and
-required languages; a job a person cannot take sinks below the ones they can, and still
-above jobs of another line of work. Each part can be turned off (``Ranking``): the
+required languages (their product, which can take up to ``Ranking.fit_weight`` of it
+away); a job a person cannot take sinks below the ones they can, and still above jobs
+of another line of work. Each part can be turned off (``Ranking``): the
 evaluation measures each one's worth on the development and test splits
 (``docs/benchmarks.md``).
 
@@ -76,6 +77,15 @@ class Ranking:
     credentials: bool = True
     place: bool = True
     languages: bool = True
+    fit_weight: float = 0.8
+    """How much of a candidate's relevance its fits can take away: one the person cannot
+    take (a fit near 0) keeps a fifth of it, so that it sinks below those of its line of
+    work they can take and stays above those of another line of work (a fit that took
+    all of it put an unrelated job in the person's town above their own trade's abroad)."""
+
+    def weigh(self, relevance: float, fit: float) -> float:
+        """The score of a candidate of ``relevance`` and ``fit`` (each from 0 to 1)."""
+        return relevance * (1 - self.fit_weight * (1 - fit))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +105,11 @@ class Match:
     explanation: str
     title: float = 0.0
     fit: float = 1.0
-    """Seniority, credentials, place and languages together: what relevance is
-    multiplied by."""
+    """Seniority, credentials, place and languages together (their product): what
+    weighs relevance down (``Ranking.weigh``)."""
     fits: dict[str, float] | None = None
+    relevance: float = 0.0
+    """Lexical, title and skills together, before the fit weighs in."""
     model_fit: float | None = None
     semantic: float | None = None
     """Cosine similarity of the embeddings, for candidates that were re-ranked."""
@@ -207,7 +219,7 @@ class JobMatcher:
         )
         return Match(
             id,
-            relevance * fit,
+            weights.weigh(relevance, fit),
             lexical,
             coverage,
             matched,
@@ -216,6 +228,7 @@ class JobMatcher:
             title=title,
             fit=fit,
             fits=fits,
+            relevance=relevance,
         )
 
     def _fits(self, posting: Facts, profile: Facts) -> dict[str, float]:
@@ -249,7 +262,7 @@ class JobMatcher:
     ) -> None:
         """``matches`` (best first) re-ranked in place by their embeddings' similarity to
         the query's: it counts for ``SEMANTIC_WEIGHT`` of their relevance (their fit
-        still multiplies it). Those beyond ``RERANK_TOP`` count a similarity of 0, which
+        still weighs in). Those beyond ``RERANK_TOP`` count a similarity of 0, which
         keeps them below every re-ranked one."""
         best = matches[:RERANK_TOP]
         vectors = embedder.documents([_text(candidates[m.id].segments) for m in best])
@@ -258,9 +271,8 @@ class JobMatcher:
         for match, cosine in zip(best, cosines, strict=True):
             match.semantic = float(cosine)
             scaled = (float(cosine) - low) / (high - low) if high > low else 1.0
-            relevance = match.score / match.fit if match.fit else 0.0
-            blended = (1 - SEMANTIC_WEIGHT) * relevance + SEMANTIC_WEIGHT * scaled
-            match.score = blended * match.fit
+            blended = (1 - SEMANTIC_WEIGHT) * match.relevance + SEMANTIC_WEIGHT * scaled
+            match.score = self.ranking.weigh(blended, match.fit)
         for match in matches[RERANK_TOP:]:
             match.score *= 1 - SEMANTIC_WEIGHT
         matches.sort(key=lambda m: (-m.score, m.id))
