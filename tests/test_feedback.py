@@ -51,3 +51,29 @@ def test_bad_feedback_is_named(gateway: RunningGateway) -> None:
     )
     assert status == 400
     assert body["error"]["param"] == "action"
+
+
+def test_feedback_refuses_credentials_in_its_labels_and_texts_too_long_to_compare(
+    gateway: RunningGateway,
+) -> None:
+    key = gateway.create_key(user="ann")
+    token = "ghp_" + "8fK2mQ9xLp4Rt7Wz1Yv6Nb3Hc5Jd0Ae2Gs4T"
+    for field in ("feature", "model", "prompt_version"):
+        verdict = {"feature": "skills", "action": "accepted", field: f"skills {token}"}
+        status, refused = post_feature(gateway, "feedback", key, verdict)
+        assert status == 400, refused
+        assert refused["error"]["code"] == "secret_refused"
+        assert refused["error"]["param"] == field
+        assert token not in str(refused)
+    stored = b"".join(p.read_bytes() for p in gateway.settings.data_dir.rglob("*") if p.is_file())
+    assert token.encode() not in stored
+
+    edited = {"feature": "skills", "action": "edited", "suggestion": "x" * 20_001, "final": ""}
+    status, refused = post_feature(gateway, "feedback", key, edited)
+    assert status == 400
+    assert refused["error"]["param"] == "suggestion"
+    # Texts of no common character, at the longest compared: answered, exactly.
+    edited = {"feature": "skills", "action": "edited", "suggestion": "字" * 20_000}
+    status, answer = post_feature(gateway, "feedback", key, {**edited, "final": "文" * 20_000})
+    assert status == 200
+    assert answer["edit_distance"] == 1.0

@@ -8,8 +8,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import httpx
+from sqlalchemy import select
+
+from careergate.storage.database import Database
+from careergate.storage.tables import FeedbackRow
 from careergate.testing import Fault
-from conftest import RunningGateway, cli_env, run_cli
+from conftest import RunningGateway, cli_env, in_database, run_cli
 from test_keys_access import admin_call
 
 POSTING = {
@@ -77,6 +82,33 @@ def test_the_models_skills_are_mapped_to_esco_and_checked_against_the_document(
     sent = {k.lower(): v for k, v in gateway.fake.requests[-1].headers.items()}
     record = gateway.usage_record(sent["x-client-request-id"])
     assert (record.feature, record.user_id, record.status_code) == ("skills", "ann", 200)
+
+
+def test_a_feature_acts_for_the_user_its_header_names(gateway: RunningGateway) -> None:
+    """A service key acting for a user (``x-careergate-user``) spends as that user, on
+    the model's call and in the feedback, as it does on chat; a key that may not act for
+    others is refused."""
+    service = gateway.create_key(user="platform", act_for_users=True)
+    root = gateway.base_url.removesuffix("/v1")
+    headers = {"authorization": f"Bearer {service}", "x-careergate-user": "bob"}
+    answered = httpx.post(
+        f"{root}/v1/features/skills/extract", json={"job": POSTING}, headers=headers
+    )
+    assert answered.status_code == 200, answered.text
+    sent = {k.lower(): v for k, v in gateway.fake.requests[-1].headers.items()}
+    assert gateway.usage_record(sent["x-client-request-id"]).user_id == "bob"
+    feedback = {"feature": "skills", "action": "edited", "suggestion": "SQL", "final": "SQL."}
+    given = httpx.post(f"{root}/v1/features/feedback", json=feedback, headers=headers)
+    assert given.status_code == 200, given.text
+
+    async def feedback_users(database: Database) -> list[str | None]:
+        async with database.session() as session:
+            return list((await session.scalars(select(FeedbackRow.user_id))).all())
+
+    assert in_database(gateway.settings, feedback_users) == ["bob"]
+    own = {"authorization": f"Bearer {gateway.create_key(user='ann')}", "x-careergate-user": "bob"}
+    refused = httpx.post(f"{root}/v1/features/skills/extract", json={"job": POSTING}, headers=own)
+    assert refused.status_code == 403
 
 
 def test_with_the_upstream_down_the_taxonomy_answers_and_says_so(gateway: RunningGateway) -> None:

@@ -7,15 +7,17 @@ themselves are not stored (careergate stores no content by default).
 
 from __future__ import annotations
 
-import difflib
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from rapidfuzz.distance import Indel
 from sqlalchemy import case, func, select
 
+from careergate.security.labels import no_credential
 from careergate.storage.database import Database
 from careergate.storage.tables import FeedbackRow
 
@@ -28,6 +30,12 @@ class Action(StrEnum):
     REJECTED = "rejected"
 
 
+MAX_TEXT_CHARS = 20_000
+"""The longest suggestion or final text compared: a feature's suggestion is a skill, a
+sentence or a section, and the comparison's time grows with the product of the two
+lengths."""
+
+
 class FeedbackIn(BaseModel):
     """What a client sends: the verdict, and for an edit the suggestion and the result."""
 
@@ -37,14 +45,22 @@ class FeedbackIn(BaseModel):
     action: Action
     model: str | None = Field(default=None, max_length=200)
     prompt_version: str | None = Field(default=None, max_length=64)
-    suggestion: str | None = None
-    final: str | None = None
+    suggestion: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    final: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     """The text as the user kept it (for ``edited``)."""
+
+    @field_validator("feature", "model", "prompt_version")
+    @classmethod
+    def _no_credential(cls, value: Any) -> Any:
+        # Kept in plain text in the feedback table and its reports: ``security/labels.py``.
+        return no_credential(value)
 
 
 def edit_distance(before: str, after: str) -> float:
-    """0 when unchanged, 1 when nothing is left of it (1 - difflib's similarity)."""
-    return round(1.0 - difflib.SequenceMatcher(None, before, after).ratio(), 4)
+    """0 when unchanged, 1 when nothing is left of it: the insertions and deletions that
+    turn one into the other over their total length (``rapidfuzz``'s normalised Indel
+    distance, 1 - 2 × their longest common subsequence / their total length)."""
+    return round(Indel.normalized_distance(before, after), 4)
 
 
 async def record(
@@ -52,7 +68,7 @@ async def record(
 ) -> float | None:
     distance = None
     if feedback.action is Action.EDITED and feedback.suggestion is not None:
-        distance = edit_distance(feedback.suggestion, feedback.final or "")
+        distance = await asyncio.to_thread(edit_distance, feedback.suggestion, feedback.final or "")
     async with database.session() as session, session.begin():
         session.add(
             FeedbackRow(

@@ -27,6 +27,7 @@ from careergate.http.bodies import bounded_body
 from careergate.http.keyed import Caller, serve_keyed
 from careergate.http.openai_api import RuntimeHolder
 from careergate.runtime import Runtime
+from careergate.security.labels import SECRET_REFUSED
 
 Work = Callable[[Runtime, Caller, Any], Awaitable[dict[str, Any]]]
 Feature = Callable[[FeatureService, Any, str | None, str | None], Awaitable[dict[str, Any]]]
@@ -57,7 +58,7 @@ class FeatureRoutes:
 
     async def _serve_feature(self, request: Request, feature: Feature) -> Response:
         async def work(runtime: Runtime, caller: Caller, payload: Any) -> dict[str, Any]:
-            return await feature(runtime.features, payload, caller.secret, caller.principal.user)
+            return await feature(runtime.features, payload, caller.secret, caller.user)
 
         return await self._serve(request, work)
 
@@ -84,8 +85,11 @@ class FeatureRoutes:
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(part) for part in first["loc"]) or "(the body)"
-                raise InvalidRequest(f"`{where}`: {first['msg']}.", param=where) from None
-            distance = await record(runtime.database, given, principal.user, principal.key_id)
+                code = SECRET_REFUSED if first["type"] == SECRET_REFUSED else None
+                raise InvalidRequest(
+                    f"`{where}`: {first['msg']}.", param=where, code=code
+                ) from None
+            distance = await record(runtime.database, given, caller.user, principal.key_id)
             return {"recorded": True, "edit_distance": distance}
 
         return await self._serve(request, work)
