@@ -4,13 +4,16 @@ document and mapped to ESCO) and without one (the taxonomy, ``degraded: true``).
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
+from careergate.settings import PrivacyMode
 from careergate.storage.database import Database
 from careergate.storage.tables import FeedbackRow
 from careergate.testing import Fault
@@ -430,3 +433,31 @@ def test_without_a_model_languages_are_read_by_their_own_names_and_a_translators
     assert found["English"]["evidence"]["field"] != "description"
     _, report = extract(gateway, key, {"text": "Languages: French Language (native)"})
     assert "French" in set(labels(report))
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("skills/recommend", {"role": "Data Engineer", "jobs": [{"id": "j", "job": POSTING}]}),
+        ("jobs/match", {"jobs": [{"id": "j", "job": POSTING}]}),
+        ("content/optimise", {"job": POSTING}),
+        ("resumes/generate", {"job": POSTING}),
+    ],
+)
+def test_what_a_feature_cuts_to_fit_its_prompt_is_cut_between_values(
+    gateway: RunningGateway, path: str, extra: dict[str, Any]
+) -> None:
+    """A feature cuts a long document to fit its prompt before the privacy step reads it:
+    an email cut in two would no longer look like one, and reach the upstream."""
+    summary = "Reach me at wanjiru.otieno@example.com today. " * 400  # past every cut
+    resume = {
+        "basics": {"label": "Data Engineer", "summary": summary},
+        "work": [{"name": "Orbit", "position": "Data Engineer", "highlights": [summary]}],
+    }
+    key = gateway.create_key(privacy=PrivacyMode.MASK)  # the test gateway's own mode: off
+    status, answer = post_feature(gateway, path, key, {"resume": resume, **extra})
+    assert status == 200, answer
+    sent = json.dumps([r.body for r in gateway.fake.requests])
+    assert "Reach me at [EMAIL" in sent  # the document reached the model, masked
+    assert not re.search(r"Reach me at [a-z]", sent)  # not even a part of it
+    assert "example" not in sent

@@ -135,6 +135,27 @@ def prose(segments: list[Segment]) -> list[Segment]:
     return [s for s in segments if not s.field.endswith(FACT_FIELDS)]
 
 
+def clipped(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``, cut where no value can be split: after a
+    whole line, else after a JSON string, else before a space (nothing, for a run of
+    ``limit`` characters without one).
+
+    What a feature sends a model is cut to fit its prompt before the privacy step reads
+    it; cut inside an email, a token or a number, the part left no longer has the
+    detectors' shape and would reach the upstream readable."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    line = head.rfind("\n")
+    if line >= limit // 2:
+        return head[:line]
+    string = head.rfind('",')
+    if string >= limit // 2:
+        return head[: string + 1]
+    space = max(head.rfind(" "), head.rfind("\t"))
+    return head[:space] if space > 0 else ""
+
+
 def _place(where: str, location: Any) -> list[Segment]:
     if not isinstance(location, dict):
         return []

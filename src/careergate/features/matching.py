@@ -36,7 +36,7 @@ from typing import Any, Protocol
 import bm25s
 import Stemmer
 
-from careergate.features.documents import Segment
+from careergate.features.documents import Segment, clipped
 from careergate.features.embeddings import Embedder
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.fit.credentials import credential_fit
@@ -311,14 +311,14 @@ class JobMatcher:
         caller: ModelCaller,
     ) -> tuple[str | None, int]:
         """Fold the model's ratings into ``best``: (the model, how many it rated)."""
-        texts = {c.id: _text(c.segments)[:2000] for c in candidates}
+        texts = {c.id: clipped(_text(c.segments), 2000) for c in candidates}
         listing = "\n\n".join(f"[{m.id}]\n{texts[m.id]}" for m in best)
         ratings, model = await ask_structured(
             caller,
             model=self.model,
             instructions="Rate how well each candidate fits the document, from 0 (no fit) to "
             "100 (ideal), with one sentence why. Judge skills and experience only.",
-            content="Document:\n" + _text(query)[:4000] + "\n\nCandidates:\n" + listing,
+            content="Document:\n" + clipped(_text(query), 4000) + "\n\nCandidates:\n" + listing,
             schema=_ANSWER_SCHEMA,
             name="ratings",
             max_tokens=1500,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from careergate.features.documents import NUMBER, Segment
+from careergate.features.documents import NUMBER, Segment, clipped
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.model_access import (
     ModelCaller,
@@ -225,9 +225,9 @@ class ContentOptimiser:
             "quotes the exact original text, gives the replacement and why. Never add "
             "employers, titles, dates, numbers or skills the resume does not show.",
             content="Posting:\n"
-            + "\n".join(s.text for s in posting)[:3000]
+            + clipped("\n".join(s.text for s in posting), 3000)
             + "\n\nResume:\n"
-            + "\n".join(f"[{s.field}] {s.text}" for s in editable)[:5000],
+            + clipped("\n".join(f"[{s.field}] {s.text}" for s in editable), 5000),
             schema=_ANSWER_SCHEMA,
             name="edits",
             max_tokens=1500,

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from careergate.errors import InvalidRequest
-from careergate.features.documents import NUMBER, job_segments, validate
+from careergate.features.documents import NUMBER, clipped, job_segments, validate
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.extraction.labels import tokens
 from careergate.features.model_access import ModelCaller, ModelUnavailable
@@ -95,9 +95,9 @@ class ResumeBuilder:
                 {
                     "role": "user",
                     "content": "Posting:\n"
-                    + orjson.dumps(posting).decode()[:4000]
+                    + clipped(orjson.dumps(posting).decode(), 4000)
                     + "\n\nProfile:\n"
-                    + orjson.dumps(shared).decode()[:12000],
+                    + clipped(orjson.dumps(shared).decode(), 12000),
                 },
             ],
             "response_format": {"type": "json_object"},

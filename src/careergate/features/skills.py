@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from careergate.features.documents import Segment, prose
+from careergate.features.documents import Segment, clipped, prose
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.extraction.labels import Found, normalise
 from careergate.features.model_access import (
@@ -301,7 +301,7 @@ class SkillRecommender:
             instructions="Suggest up to 8 skills this person should learn to work as the "
             "target role, each with one sentence why. Use ESCO skill names.",
             content=f"Target role: {role}\n\nProfile:\n"
-            + "\n".join(s.text for s in prose(profile))[:4000],
+            + clipped("\n".join(s.text for s in prose(profile)), 4000),
             schema=_RECOMMEND_SCHEMA,
             name="skills",
             max_tokens=800,
