@@ -461,3 +461,42 @@ def test_what_a_feature_cuts_to_fit_its_prompt_is_cut_between_values(
     assert "Reach me at [EMAIL" in sent  # the document reached the model, masked
     assert not re.search(r"Reach me at [a-z]", sent)  # not even a part of it
     assert "example" not in sent
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("skills/extract", {}),
+        ("content/optimise", {"job": POSTING}),
+        ("resumes/generate", {"job": POSTING}),
+    ],
+)
+def test_a_feature_keeps_the_resumes_own_person_from_the_upstream_in_any_spelling(
+    gateway: RunningGateway, path: str, extra: dict[str, Any]
+) -> None:
+    """The resume's ``basics`` name the person a feature reads about: their name in
+    capitals, their given name alone and their email are found as a request's subject
+    would be."""
+    resume = {
+        "basics": {
+            "name": "Wanjiru Otieno",
+            "email": "w.otieno@example.org",
+            "label": "Data Engineer",
+            "summary": "Data engineer; colleagues call me Wanjiru. Python and SQL.",
+        },
+        "work": [
+            {
+                "name": "Orbit",
+                "position": "Data Engineer",
+                "highlights": ["Wrote WANJIRU OTIENO's SQL style guide for w.otieno@example.org"],
+            }
+        ],
+    }
+    key = gateway.create_key(privacy=PrivacyMode.PSEUDONYMISE)
+    status, answer = post_feature(gateway, path, key, {"resume": resume, **extra})
+    assert status == 200, answer
+    sent = json.dumps([r.body for r in gateway.fake.requests])
+    assert "SQL style guide" in sent  # the resume reached the model
+    assert "careergate" not in json.dumps([list(r.body) for r in gateway.fake.requests])
+    for spelling in ("Wanjiru", "WANJIRU", "Otieno", "OTIENO", "w.otieno"):
+        assert spelling not in sent

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # neither is needed by the CLI's offline path, and each costs
     import openai
 
     from careergate.core.call import Incoming
+    from careergate.privacy.subject import SubjectSpec
 
 
 class ModelUnavailable(Exception):
@@ -37,13 +38,19 @@ class GatewayCaller:
         secret: str | None,
         feature: str,
         user: str | None = None,
+        subject: SubjectSpec | None = None,
     ) -> None:
         self._run = run
         self._secret = secret
         self._feature = feature
         self._user = user
+        self._subject = subject
+        """The persons of the documents the feature reads: the privacy step finds their
+        values in every spelling, as it does a subject a request names."""
 
     async def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self._subject is not None:
+            body = {**body, "careergate": {"subject": self._subject.model_dump()}}
         try:
             return await run_chat(self._run, body, self._secret, self._feature, self._user)
         except GatewayError as error:

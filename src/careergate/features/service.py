@@ -33,6 +33,7 @@ from careergate.features.model_access import GatewayCaller
 from careergate.features.optimise import ContentOptimiser
 from careergate.features.resumes import ResumeBuilder
 from careergate.features.skills import SkillInference, SkillRecommender
+from careergate.privacy.subject import SubjectSpec
 
 Run = Callable[[Incoming], Awaitable[Any]]
 """The request path: ``Gateway.run``."""
@@ -91,8 +92,10 @@ class FeatureService:
             self._loaded.embedder = await asyncio.to_thread(E5Embedder)  # ~0.2 s to map weights
         return self._loaded.embedder if self.embeddings else None
 
-    def _caller(self, secret: str | None, feature: str, user: str | None) -> GatewayCaller:
-        return GatewayCaller(self._run, secret, feature, user)
+    def _caller(
+        self, secret: str | None, feature: str, user: str | None, payload: Any
+    ) -> GatewayCaller:
+        return GatewayCaller(self._run, secret, feature, user, subject_of(payload))
 
     async def extract_skills(
         self, payload: Any, secret: str | None, user: str | None = None
@@ -101,7 +104,7 @@ class FeatureService:
         segments = await asyncio.to_thread(segments_of, payload)
         user = user_of(payload, user)
         inference = SkillInference(await self.skills(), self.model)
-        caller = self._caller(secret, skills.FEATURE, user)
+        caller = self._caller(secret, skills.FEATURE, user, payload)
         return self._labelled((await inference.extract(segments, caller, user)).to_json())
 
     async def recommend_skills(
@@ -113,7 +116,7 @@ class FeatureService:
         if not isinstance(role, str) or not role.strip():
             raise InvalidRequest("`role` must name the target role.", param="role")
         top = top_of(payload)
-        caller = self._caller(secret, skills.FEATURE, user_of(payload, user))
+        caller = self._caller(secret, skills.FEATURE, user_of(payload, user), payload)
         recommender = SkillRecommender(await self.skills(), self.model)
         postings = [segments for _, segments in entries]
         report = await recommender.recommend(profile, role, postings, caller, top)
@@ -125,7 +128,7 @@ class FeatureService:
         """Postings ranked for a ``resume``, or profiles for a ``job``."""
         query, entries, query_is_posting = await asyncio.to_thread(match_request, payload)
         top = top_of(payload)
-        caller = self._caller(secret, matching.FEATURE, user_of(payload, user))
+        caller = self._caller(secret, matching.FEATURE, user_of(payload, user), payload)
         matcher = JobMatcher(
             await self.skills(),
             self.model,
@@ -146,7 +149,7 @@ class FeatureService:
             raise InvalidRequest("Give the `resume` to improve and the `job` it is for.")
         pair = await asyncio.to_thread(requested_pair, payload)
         resume, posting = (read.segments for read in pair)
-        caller = self._caller(secret, optimise.FEATURE, user_of(payload, user))
+        caller = self._caller(secret, optimise.FEATURE, user_of(payload, user), payload)
         optimiser = ContentOptimiser(await self.skills(), self.model)
         return self._labelled((await optimiser.optimise(resume, posting, caller)).to_json())
 
@@ -158,7 +161,7 @@ class FeatureService:
             raise InvalidRequest("Give the profile (`resume`) and the `job` to tailor it to.")
         pair = await asyncio.to_thread(requested_pair, payload)
         profile, posting = (read.document for read in pair)
-        caller = self._caller(secret, resumes.FEATURE, user_of(payload, user))
+        caller = self._caller(secret, resumes.FEATURE, user_of(payload, user), payload)
         builder = ResumeBuilder(await self.skills(), self.model)
         return self._labelled((await builder.build(profile, posting, caller)).to_json())
 
@@ -174,6 +177,24 @@ def top_of(payload: dict[str, Any]) -> int:
     if not isinstance(top, int) or not 1 <= top <= 1000:
         raise InvalidRequest("`top` must be a whole number from 1 to 1000.", param="top")
     return top
+
+
+def subject_of(payload: Any) -> SubjectSpec | None:
+    """The persons of the payload's resumes (``resume``, and each of ``resumes``): their
+    names, emails, phones, addresses and links, which the privacy step then finds in the
+    feature's prompts whatever their spelling (up to its caps of each kind)."""
+    if not isinstance(payload, dict):
+        return None
+    resumes = [payload.get("resume")]
+    listed = payload.get("resumes")
+    if isinstance(listed, list):
+        resumes += [entry.get("resume") for entry in listed if isinstance(entry, dict)]
+    spec: SubjectSpec | None = None
+    for resume in resumes:
+        if isinstance(resume, dict):
+            found = SubjectSpec.from_resume(resume)
+            spec = found if spec is None else spec.merged(found)
+    return spec
 
 
 def user_of(payload: Any, default: str | None) -> str | None:
