@@ -32,6 +32,7 @@ class Reply:
     status: int = 200
     content_type: str = "application/json"
     body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of_json(cls, value: Any, status: int = 200) -> Reply:
@@ -71,6 +72,8 @@ class LoopbackServer:
                 if reply.status != 204:  # a 204 has no body, nor a length of one
                     self.send_header("content-type", reply.content_type)
                     self.send_header("content-length", str(len(reply.body)))
+                for name, value in reply.headers:
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(reply.body)
 

@@ -209,3 +209,47 @@ def test_an_error_event_quoting_credentials_inside_a_stream_reaches_no_one_with_
     assert _leaked(seen.logs, seen.caller_key) == []
     assert _leaked(seen.audit, seen.caller_key) == []
     assert _leaked(seen.records, seen.caller_key) == []
+
+
+def test_an_upstream_request_id_quoting_the_key_is_not_relayed(tmp_path: Path) -> None:
+    """An upstream (or a proxy before it) that writes what it was sent into its
+    ``x-request-id`` does not hand the caller the gateway's key: only an id's form,
+    holding no credential, is relayed as ``x-upstream-request-id``."""
+    ids = iter(["req_8f2a1c", "Bearer {authorization}", UPSTREAM_KEY, "req id; with spaces"])
+
+    def answer(request: Received) -> Reply:
+        if request.method == "GET":
+            return Reply.of_json({"object": "list", "data": []})
+        upstream_id = next(ids).format(authorization=request.headers.get("authorization", ""))
+        completion = {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "gpt-4o-mini",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "Hello"},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 8, "completion_tokens": 1, "total_tokens": 9},
+        }
+        return Reply(body=json.dumps(completion).encode(), headers=(("x-request-id", upstream_id),))
+
+    with LoopbackServer(answer) as upstream, FakeOpenAI() as fake:
+        deployment = {
+            "name": "echoing",
+            "provider": "openai-compatible",
+            "base_url": f"{upstream.url}/v1",
+            "api_key": UPSTREAM_KEY,
+        }
+        for gateway in start_gateway(gateway_settings(tmp_path, [deployment]), fake):
+            client = gateway.client()
+            relayed = []
+            for _ in range(4):
+                raw = client.chat.completions.with_raw_response.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
+                )
+                relayed.append(raw.headers.get("x-upstream-request-id"))
+    assert relayed == ["req_8f2a1c", None, None, None]

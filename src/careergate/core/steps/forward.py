@@ -8,6 +8,7 @@ endpoint's spec and the personal data the privacy step replaced is put back.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -98,7 +99,8 @@ class Forward:
         body = reply.body
         if call.protection is not None and call.protection.restore_answer(answer):
             body = orjson.dumps(answer)
-        return Reply(body, _headers(target, reply.attempts, reply, outcome))
+        upstream_id = _request_id_of(reply, self._scrubber(call))
+        return Reply(body, _headers(target, reply.attempts, upstream_id, outcome))
 
     def _at_most(self, call: Call, target: Target, received: Callable[[], str]) -> TokenUsage:
         """An answer generated and billed but not received whole: its prompt counted, its
@@ -294,8 +296,21 @@ def _payload(call: Call, target: Target, changes: Json | None) -> bytes:
     return orjson.dumps(body)
 
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def _request_id_of(reply: UpstreamReply, scrub: Scrub) -> str | None:
+    """The upstream's ``x-request-id``, relayed for support tickets only when it has an
+    id's form and holds no credential: an upstream (or a proxy before it) that writes
+    what it was sent there would otherwise hand the caller the gateway's key."""
+    value = reply.headers.get("x-request-id")
+    if value is None or not _REQUEST_ID.fullmatch(value) or scrub(value) != value:
+        return None
+    return value
+
+
 def _headers(
-    target: Target, attempts: int, upstream: UpstreamReply | None, outcome: Outcome
+    target: Target, attempts: int, upstream_id: str | None, outcome: Outcome
 ) -> dict[str, str]:
     """careergate's response headers: where and how the request was served."""
     headers = {
@@ -311,6 +326,6 @@ def _headers(
         headers["x-careergate-route"] = outcome.route_note[:300]
     if outcome.deprecation:
         headers["x-careergate-deprecation"] = outcome.deprecation
-    if upstream is not None and "x-request-id" in upstream.headers:
-        headers["x-upstream-request-id"] = upstream.headers["x-request-id"]
+    if upstream_id is not None:
+        headers["x-upstream-request-id"] = upstream_id
     return headers
