@@ -20,12 +20,13 @@ import asyncio
 import hashlib
 import logging
 import weakref
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from careergate.background import repeat_every
 from careergate.batches.erasure import erase_lines_in
-from careergate.batches.metering import BatchMeter, Ending, LineOutcome
+from careergate.batches.metering import BatchMeter, Ending, LineOutcome, once_each
 from careergate.batches.objects import TERMINAL, merged_body
 from careergate.batches.outputs import local_files, outcomes_of
 from careergate.batches.plan import Plans
@@ -274,6 +275,7 @@ class BatchFollower:
 
     async def _meter(self, batch: BatchRow, ending: Ending) -> None:
         plan = await self.plans.plan(batch.input_file_id) or {}
+        ending = replace(ending, outcomes=once_each(ending.outcomes, plan))
         records = self.meter.records(batch, plan, ending)
         if await self.meter.meter(batch, plan, records, ending):
             log.info("batch %s %s: %d line(s) metered", batch.id, ending.status, len(records))

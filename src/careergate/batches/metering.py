@@ -13,6 +13,8 @@ usage table's unique request ids stop a record from being written twice in any c
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -40,6 +42,7 @@ from careergate.usage.checks import (
 from careergate.usage.record import TokenUsage, UsageRecord
 
 Json = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 def line_request_id(batch_id: str, custom_id: str) -> str:
@@ -226,3 +229,20 @@ def _worst(line: LinePlan | None) -> TokenUsage:
         estimated=True,
         corrected="batch_usage_invalid",
     )
+
+
+def once_each(outcomes: Iterable[LineOutcome], plan: FilePlan) -> list[LineOutcome]:
+    """The first outcome of each line the batch sent, in order: an upstream whose files
+    repeat a ``custom_id`` (or name one the input file never had) is not believed to
+    have run a line twice, nor one nobody asked for; each line is billed once, within
+    what it held. Without the input's plan (gone), every ``custom_id`` counts once."""
+    chosen: dict[str, LineOutcome] = {}
+    strangers = 0
+    for outcome in outcomes:
+        if plan and plan.get(outcome.custom_id) is None:
+            strangers += 1
+        else:
+            chosen.setdefault(outcome.custom_id, outcome)
+    if strangers:
+        log.warning("a batch's files named %d line(s) its input never had", strangers)
+    return list(chosen.values())

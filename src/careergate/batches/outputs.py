@@ -52,21 +52,31 @@ def restore_input(content: bytes, plan: FilePlan) -> bytes:
 def _restore(
     content: bytes, plan: FilePlan, slots_of: Callable[[LinePlan, Json], list[Slot]]
 ) -> bytes:
+    """Each line restored; a line of a ``custom_id`` already given, or of one the input
+    never had, is left out, as from the metering (``metering.once_each``): one answer
+    per request, as the API promises."""
     out: list[bytes] = []
+    given: set[str] = set()
     for text in content.splitlines():
         if not text.strip():
             continue
-        out.append(_restored_line(text, plan, slots_of))
+        try:
+            item = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            out.append(text)
+            continue
+        custom_id = item.get("custom_id") if isinstance(item, dict) else None
+        if isinstance(custom_id, str):
+            if custom_id in given or (plan and custom_id not in plan):
+                continue
+            given.add(custom_id)
+        out.append(_restored_line(text, item, plan, slots_of))
     return b"\n".join(out) + (b"\n" if out else b"")
 
 
 def _restored_line(
-    text: bytes, plan: FilePlan, slots_of: Callable[[LinePlan, Json], list[Slot]]
+    text: bytes, item: Any, plan: FilePlan, slots_of: Callable[[LinePlan, Json], list[Slot]]
 ) -> bytes:
-    try:
-        item = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return text
     custom_id = item.get("custom_id") if isinstance(item, dict) else None
     line = plan.get(custom_id) if isinstance(custom_id, str) else None
     restorer = line.restorer() if line is not None else None
@@ -78,7 +88,8 @@ def _restored_line(
 
 
 def outcomes_of(content: bytes) -> Iterator[LineOutcome]:
-    """The lines of an upstream's output or error file, as outcomes to meter."""
+    """The lines of an upstream's output or error file, as outcomes to meter (each
+    ``custom_id`` once: ``once_each``)."""
     for text in content.splitlines():
         if not text.strip():
             continue
