@@ -22,6 +22,7 @@ from llmock.testing import LLMockServer
 from sqlalchemy import select
 
 from careergate.auth.keys import KeyHasher
+from careergate.auth.principal import Role
 from careergate.batches.metering import line_request_id
 from careergate.settings import BatchSettings, Settings
 from careergate.storage.database import Database
@@ -35,6 +36,7 @@ from conftest import (
     start_gateway,
 )
 from test_batches import EMAIL, jsonl, line
+from test_keys_access import admin_call
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -273,3 +275,25 @@ def test_a_line_billed_above_its_worst_case_is_charged_its_worst_case(
     assert row.usage_corrected == "over_hold"
     assert row.cost_nano_usd == held
     assert row.cost_nano_usd < batch_price(row.prompt_tokens, row.completion_tokens)
+
+
+def test_a_file_uploaded_before_a_hard_budget_applied_is_refused_under_it(
+    gateway: RunningGateway,
+) -> None:
+    """A file uploaded while no budget applied went upstream without output ceilings, so
+    a batch of it cannot be held once one does: it is refused, and nothing runs."""
+    client = gateway.client(gateway.create_key(user="late-budget"))
+    content = jsonl(line("open", "Write a long story about a nurse."))  # no max_tokens
+    uploaded = client.files.create(file=("requests.jsonl", content), purpose="batch")
+    admin = gateway.create_key(role=Role.ADMIN)
+    budget = {"scope": "user", "subject": "late-budget", "limit_usd": "0.01", "hard": True}
+    status, created = admin_call(gateway, admin, "POST", "/admin/budgets", budget)
+    assert status == 201, created
+    time.sleep(gateway.settings.budget_refresh_seconds + 0.2)
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+    assert refused.value.code == "cost_not_bounded"
+    assert "upload it again" in refused.value.message
+    assert [r for r in gateway.usage_rows() if r.user_id == "late-budget"] == []

@@ -68,6 +68,16 @@ class BatchHolds:
             return 0
         today = now().date()
         hard = any(budget.hard for budget in budgets)
+        if hard and any(not any(line.worst) for line in plan.values()):
+            # Planned while no budget applied: its lines went upstream without an output
+            # ceiling, so nothing bounds what they may cost.
+            raise InvalidRequest(
+                "The input file was uploaded while no hard budget applied to it, so its "
+                "lines have no output ceiling and their cost cannot be held; upload it "
+                "again to run it under the budget now in force.",
+                code="cost_not_bounded",
+                param="input_file_id",
+            )
         cost, prompt, completion = 0, 0, 0
         for line in plan.values():
             upstream_model = self.router.route(line.model).primary.upstream_model
