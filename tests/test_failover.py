@@ -112,8 +112,8 @@ def test_what_another_deployment_may_answer_moves_on_without_blaming_the_first(
     chain: RunningGateway, backup: FakeOpenAI, status: int
 ) -> None:
     """A refused key, a missing deployment, a timeout, a conflict or a rate limit on one
-    deployment says nothing about the request: the next one serves it. Only server errors
-    and hangs count against a deployment's breaker."""
+    deployment says nothing about the request: the next one serves it. One such answer
+    does not open the first one's breaker."""
     chain.fake.faults.enqueue(Fault(status=status, retry_after=30 if status == 429 else None))
     response = chain.client().chat.completions.with_raw_response.create(
         model="gpt-4o", messages=MESSAGES
@@ -122,6 +122,36 @@ def test_what_another_deployment_may_answer_moves_on_without_blaming_the_first(
     assert len(chain.fake.requests) == 1  # one attempt on the first, no retry
     assert len(backup.requests) == 1
     assert f"HTTP {status}" in response.headers["x-careergate-route"]
+    assert upstream_state(chain, "primary")["state"] == "closed"
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_deployment_that_refuses_its_key_is_failing_and_says_so(
+    chain: RunningGateway, backup: FakeOpenAI, status: int
+) -> None:
+    """A key the upstream refuses fails every request sent there, as a server error
+    does: its breaker opens, and ``/health/upstreams`` says so. A rate limit is the
+    upstream pacing its callers, not a failure of it."""
+    chain.fake.faults.add_rate(Fault(status=status), 1.0)
+    client = chain.client()
+    for _ in range(4):
+        assert client.chat.completions.create(model="gpt-4o", messages=MESSAGES).model == (
+            "gpt-4o-mini"
+        )
+    assert len(chain.fake.requests) == 3  # the breaker opened after 3 refusals in a row
+    state = upstream_state(chain, "primary")
+    assert state["state"] == "open"
+    assert f"HTTP {status}" in state["reason"]
+
+
+def test_a_deployment_that_only_rate_limits_keeps_its_breaker_closed(
+    chain: RunningGateway, backup: FakeOpenAI
+) -> None:
+    chain.fake.faults.add_rate(Fault(status=429, retry_after=30), 1.0)
+    client = chain.client()
+    for _ in range(4):
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert len(chain.fake.requests) == 4
     assert upstream_state(chain, "primary")["state"] == "closed"
 
 

@@ -42,6 +42,13 @@ Send = Callable[[Target, float, bool], Awaitable[T]]
 """(target, deadline of this attempt, whether it is the last target) -> the result."""
 
 
+REFUSING = frozenset({401, 403})
+"""Statuses by which a deployment refuses every request (its key is refused): it is
+failing, as much as one that answers 5xx, and its breaker counts them. A 429, 408 or
+409 says it is busy for now (the caller is told when to come back), a 404 or a 400 is
+about the request (a model, a context): the deployment answered."""
+
+
 def moves_on(status: int, body: bytes) -> bool:
     """Whether an upstream error answer is worth trying elsewhere."""
     if status >= 500 or status in (401, 403, 404, 408, 409, 429):
@@ -144,7 +151,7 @@ class Failover:
                 failed.append(f"{name} ({target.model}): {error.message}")
                 continue
             if isinstance(result, UpstreamReply) and result.status >= 400:
-                if result.status >= 500:
+                if result.status >= 500 or result.status in REFUSING:
                     self.health.failed(name, f"HTTP {result.status}", loop.time())
                 else:
                     self.health.succeeded(name, time.perf_counter() - started)  # it answered

@@ -104,12 +104,12 @@ class Forward:
 
     def _at_most(self, call: Call, target: Target, received: Callable[[], str]) -> TokenUsage:
         """An answer generated and billed but not received whole: its prompt counted, its
-        output at the most it could have been (the request's ceiling times its choices,
-        when it has one; under a hard budget it is charged its hold), and never less than
-        the ``received`` text."""
+        output at the most it could have been (the request's ceiling times its choices;
+        without one, the model's most output: the upstream may have written it all), and
+        never less than the ``received`` text."""
         usage = self.usage.estimate(self._answered(call, target, received))
-        ceiling = call.endpoint.output_ceiling(call.body)
-        at_most = (ceiling or 0) * call.endpoint.choices(call.body)
+        ceiling = call.endpoint.output_ceiling(call.body) or self.facts(target.model).max_output
+        at_most = ceiling * call.endpoint.choices(call.body)
         usage.completion_tokens = max(usage.completion_tokens, at_most)
         call.outcome.unseen_output = True
         return usage
