@@ -112,11 +112,19 @@ def test_upstream_rate_limit_after_every_retry_is_a_429_with_its_retry_after(
     assert len(gateway.fake.requests) == 4
 
 
-def test_upstream_server_errors_after_every_retry_are_5xx(gateway: RunningGateway) -> None:
+def test_upstream_server_errors_after_every_retry_are_a_502_naming_the_upstream(
+    gateway: RunningGateway,
+) -> None:
+    """An upstream's 500 is its failure, not careergate's: a 502 that says so, never
+    careergate's own ``internal_error``."""
     gateway.fake.faults.enqueue(*[Fault(status=500)] * 4)
     with pytest.raises(openai.InternalServerError) as caught:
         gateway.client().chat.completions.create(model="gpt-4o", messages=MESSAGES)
-    assert caught.value.status_code == 500
+    assert caught.value.status_code == 502
+    assert caught.value.code == "upstream_server_error"
+    assert len(gateway.fake.requests) == 4  # every retry was made
+    record = gateway.usage_record(caught.value.response.headers["x-request-id"])
+    assert (record.status_code, record.error_code) == (502, "upstream_server_error")
 
 
 def test_an_upstream_that_refuses_our_credentials_is_a_502_not_a_401(

@@ -186,13 +186,14 @@ def test_an_upstream_error_quoting_credentials_reaches_no_one_with_them(
     seen = _call_through_gateway(tmp_path, captured, status, stream=False)
     caller_saw = _caller_saw(seen.error)
     assert isinstance(seen.error, openai.APIStatusError)
-    assert seen.error.status_code == status
+    assert seen.error.status_code == {400: 400, 500: 502}[status]  # a 500 was upstream's
     # The upstream's explanation still arrives, with each credential marked as removed.
     assert "Invalid header value: Bearer [REDACTED]" in caller_saw
-    assert "[REDACTED]" in str(seen.error.code)
+    if status == 400:
+        assert "[REDACTED]" in str(seen.error.code)
     assert _leaked(caller_saw, seen.caller_key) == []
     assert _leaked(seen.logs, seen.caller_key) == []
-    assert f'"status": {status}' in seen.audit
+    assert f'"status": {seen.error.status_code}' in seen.audit
     assert _leaked(seen.audit, seen.caller_key) == []
     assert _leaked(seen.records, seen.caller_key) == []
     assert '"msg":"request"' in seen.logs  # the request's log line was written

@@ -52,7 +52,14 @@ def upstream_status_error(
     with contextlib.suppress(orjson.JSONDecodeError, AttributeError):
         error = orjson.loads(body).get("error")
     passed = {name: headers[name] for name in _PASSED_HEADERS if name in headers}
-    return _relayed(status, error if isinstance(error, dict) else {}, scrub, passed)
+    error = error if isinstance(error, dict) else {}
+    if status >= 500 and status not in (502, 503, 504):
+        # The upstream's own failure, not the gateway's: a 500 relayed as it came would
+        # read as careergate's (``internal_error``, its error objective), so it is a 502
+        # whose code says whose failure it was (its message is the upstream's).
+        error = {**error, "code": "upstream_server_error"}
+        return _relayed(502, error, scrub, passed)
+    return _relayed(status, error, scrub, passed)
 
 
 def stream_error(error: Json, *, scrub: Scrub) -> UpstreamStatusError:
