@@ -572,3 +572,23 @@ def test_a_lines_credentials_are_masked_before_it_is_kept_or_run(gateway: Runnin
     assert GITHUB_TOKEN not in json.dumps(sent)
     assert "GITHUB_TOKEN=[SECRET]" in sent[0]["messages"][0]["content"]
     assert GITHUB_TOKEN not in client.files.content(uploaded.id).text
+
+
+def test_a_batch_whose_lines_are_for_another_endpoint_is_refused(gateway: RunningGateway) -> None:
+    """As OpenAI's Batch API: every line of a batch is for the batch's endpoint."""
+    client = gateway.client()
+    embedding = {
+        "custom_id": "vector",
+        "method": "POST",
+        "url": "/v1/embeddings",
+        "body": {"model": "text-embedding-3-small", "input": "Nurse"},
+    }
+    content = jsonl(line("chat", "Hello"), embedding)
+    uploaded = client.files.create(file=("requests.jsonl", content), purpose="batch")
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/embeddings", completion_window="24h"
+        )
+    assert refused.value.param == "endpoint"
+    assert "'chat'" in refused.value.message
+    assert client.batches.list().data == []

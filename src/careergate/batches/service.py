@@ -80,6 +80,14 @@ class BatchService:
                 f"The lines of file '{source.id}' are no longer kept; upload it again.",
                 param="input_file_id",
             )
+        endpoint = str(request["endpoint"]).removeprefix("/v1/")
+        other = next((c for c, line in plan.items() if line.endpoint != endpoint), None)
+        if other is not None:  # as OpenAI's Batch API: one endpoint per batch
+            raise InvalidRequest(
+                f"The line with custom_id {other!r} is for another endpoint than the "
+                f"batch's `{request['endpoint']}`; every line of a batch must be for it.",
+                param="endpoint",
+            )
         batch_id = new_id("batch_")
         created = now()
         expires = created + (WINDOW if source.deployment else self.local_window)
