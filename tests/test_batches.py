@@ -224,22 +224,33 @@ def test_files_and_batches_are_their_owners_alone(gateway: RunningGateway) -> No
 
 
 def test_cancelling_a_batch_the_gateway_runs(gateway: RunningGateway) -> None:
-    client = gateway.client()
-    gateway.fake.faults.add_rate(Fault(delay=0.3), 1.0)
+    """Lines not yet run do not run; those in flight finish, are billed, and are in the
+    output: the batch stays ``cancelling`` until they have."""
+    client = gateway.client(gateway.create_key(user="canceller"))
+    gateway.fake.reset()  # the module's upstream: no request of another test's counts
+    gateway.fake.faults.add_rate(Fault(delay=1.5), 1.0)
     try:
         content = jsonl(*(line(f"n{n}", f"question {n}") for n in range(8)))
         uploaded = client.files.create(file=("r.jsonl", content), purpose="batch")
         batch = client.batches.create(
             input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
         )
-        cancelled = client.batches.cancel(batch.id)
-        assert cancelled.status in ("cancelling", "cancelled")
+        deadline = time.monotonic() + 10
+        while not [r for r in gateway.fake.requests if r.path.endswith("/chat/completions")]:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        cancelled = client.batches.cancel(batch.id)  # with a line in flight
+        assert cancelled.status == "cancelling"
         ended = wait_until_ended(client, batch.id)
     finally:
         gateway.fake.reset()
     assert ended.status == "cancelled"
     assert ended.request_counts is not None
-    assert ended.request_counts.completed < 8
+    assert 0 < ended.request_counts.completed < 8
+    output = client.files.content(ended.output_file_id).content.splitlines()
+    answered = [json.loads(text) for text in output]
+    billed = [r for r in gateway.usage_rows() if r.user_id == "canceller"]
+    assert len(answered) == len(billed) == ended.request_counts.completed
 
 
 def test_careergate_batch_submits_waits_and_prints_results(

@@ -120,12 +120,6 @@ def test_a_batch_nobody_polls_is_metered_once_at_batch_prices(
         line("mail", f"Reply to {EMAIL} kindly."),
         line("skills", "List Python skills."),
         line("summary", "Summarise a nurse's resume."),
-        {
-            "custom_id": "responses",
-            "method": "POST",
-            "url": "/v1/responses",
-            "body": {"model": "gpt-4o-mini", "input": "hello"},
-        },
     )
     uploaded = client.files.create(file=("requests.jsonl", content), purpose="batch")
     assert all(EMAIL not in f["content"] for f in llmock_batches._files.values())
@@ -136,6 +130,23 @@ def test_a_batch_nobody_polls_is_metered_once_at_batch_prices(
     assert [lease.owner for lease in leases] == [f"batch:{batch.id}"]
     held = leases[0].cost_nano_usd
     assert held > 0
+    # llmock fails the lines it cannot run (a Responses API line), as an upstream that
+    # fails a batch's lines: they land in its error file.
+    responses = {
+        "custom_id": "responses",
+        "method": "POST",
+        "url": "/v1/responses",
+        "body": {"model": "gpt-4o-mini", "input": "hello"},
+    }
+    unrunnable = client.files.create(file=("responses.jsonl", jsonl(responses)), purpose="batch")
+    failing = client.batches.create(
+        input_file_id=unrunnable.id, endpoint="/v1/responses", completion_window="24h"
+    )
+    held += sum(
+        lease.cost_nano_usd
+        for lease in table(gateway.settings, BudgetLeaseRow)
+        if lease.owner == f"batch:{failing.id}"
+    )
 
     rows = batch_rows(gateway, 4)  # nobody retrieves the batch: the follower meters it
     assert len(rows) == 4
@@ -158,9 +169,10 @@ def test_a_batch_nobody_polls_is_metered_once_at_batch_prices(
         ended = client.batches.retrieve(batch.id)
     assert ended.status == "completed"
     assert ended.request_counts is not None
-    assert (ended.request_counts.completed, ended.request_counts.failed) == (3, 1)
+    assert (ended.request_counts.completed, ended.request_counts.failed) == (3, 0)
     assert ended.output_file_id
-    assert ended.error_file_id
+    failed_batch = client.batches.retrieve(failing.id)
+    assert failed_batch.error_file_id
     output = client.files.content(ended.output_file_id).text
     assert EMAIL in output  # llmock echoed the placeholder it was sent
     assert sorted(json.loads(t)["custom_id"] for t in output.splitlines()) == [
@@ -168,13 +180,19 @@ def test_a_batch_nobody_polls_is_metered_once_at_batch_prices(
         "skills",
         "summary",
     ]
-    errors = [json.loads(t) for t in client.files.content(ended.error_file_id).text.splitlines()]
+    error_file = client.files.content(failed_batch.error_file_id).text
+    errors = [json.loads(t) for t in error_file.splitlines()]
     assert [e["custom_id"] for e in errors] == ["responses"]
     assert len(batch_rows(gateway, 5, timeout=0.5)) == 4  # never metered again
 
     # Each line metered has its audit entry, naming the batch, written with its usage.
-    exported = run_cli(cli_env(gateway.settings), "audit", "export", "--target", batch.id)
-    entries = [json.loads(text) for text in exported.stdout.splitlines()]
+    entries = [
+        json.loads(text)
+        for target in (batch.id, failing.id)
+        for text in run_cli(
+            cli_env(gateway.settings), "audit", "export", "--target", target
+        ).stdout.splitlines()
+    ]
     assert sorted(e["request_id"] for e in entries) == sorted(r.request_id for r in rows)
     by_action = sorted((e["action"], e["status"], e["pii_action"]) for e in entries)
     assert by_action[:3] == [("ai.chat", 200, "none")] * 2 + [("ai.chat", 200, "pseudonymised")]

@@ -171,25 +171,33 @@ class BatchFollower:
             task = await self.tasks.store.task(task.id)
         if task is None:
             if overdue:  # its task was never submitted (a crash in between)
-                await self._end_local(batch, None, "expired")
+                await self._end_local(batch, None, "expired", [])
             return
-        if task.finished_at is None:
+        items = await self._items(task) if task.finished_at is not None else []
+        if task.finished_at is None or any(item.status == "running" for item in items):
+            # Cancelled or stopped, its lines still in flight finish (and are billed):
+            # the batch ends once they have, with their answers in its files. A line
+            # whose process died is put back to wait, and no longer holds it.
             body = dict(batch.body)
+            # Its task cancelled and not for its window: its owner cancelled it (the
+            # row read before that may not say so yet).
+            cancelled = task.status == "cancelled" and not overdue
             body["status"] = (
                 "cancelling"
-                if body["status"] == "cancelling"
+                if body["status"] == "cancelling" or cancelled
                 else TASK_STATUS.get(task.status, "in_progress")
             )
             counts = {"total": task.total, "completed": task.done, "failed": task.failed}
             body["request_counts"] = counts
             await self.store.update_batch(batch.id, status=body["status"], body=body)
             return
-        await self._end_local(batch, task, _local_status(batch, task, overdue))
+        await self._end_local(batch, task, _local_status(batch, task, overdue), items)
 
-    async def _end_local(self, batch: BatchRow, task: TaskRow | None, status: str) -> None:
+    async def _end_local(
+        self, batch: BatchRow, task: TaskRow | None, status: str, items: list[TaskItemRow]
+    ) -> None:
         """Write a finished batch's output and error files and meter it: an expired one's
         lines that never finished are in its error file as ``batch_expired``."""
-        items = await self._items(task)
         expired: list[str] = []
         if status == "expired":
             finished = {_custom_id(item) for item in items if item.status in ("done", "failed")}
