@@ -131,3 +131,37 @@ def test_without_a_model_at_most_four_highlights_stay_the_most_relevant(
         "Scaled pipelines at scale in Python and SQL",
     }
     assert report["resume"]["work"][1]["highlights"] == ["Reported weekly KPIs in SQL"]
+
+
+def nested(depth: int) -> Any:
+    value: Any = "deep"
+    for _ in range(depth):
+        value = {"inner": value}
+    return value
+
+
+def test_a_resume_nested_past_any_resumes_depth_is_a_400_from_every_feature(
+    gateway: RunningGateway,
+) -> None:
+    profile = {**PROFILE, "extra": nested(600)}
+    key = gateway.create_key()
+    for path, payload in (
+        ("resumes/generate", {"resume": profile, "job": JOB}),
+        ("content/optimise", {"resume": profile, "job": JOB}),
+        ("skills/extract", {"resume": profile}),
+    ):
+        status, refused = post_feature(gateway, path, key, payload)
+        assert status == 400, (path, refused)
+        assert refused["error"]["code"] == "invalid_document"
+        assert "levels deep" in refused["error"]["message"]
+
+
+def test_a_models_resume_nested_past_any_resumes_depth_leaves_the_fallback(
+    gateway: RunningGateway,
+) -> None:
+    written = {**copy.deepcopy(PROFILE), "projects": [{"name": "Orbit", "meta": nested(300)}]}
+    gateway.fake.script("Profile:", json.dumps(written))
+    report = generate(gateway)
+    assert report["degraded"] is True
+    assert "not valid" in report["reason"]
+    assert [w["name"] for w in report["resume"]["work"]] == ["Orbit", "Helix"]

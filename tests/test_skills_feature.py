@@ -500,3 +500,46 @@ def test_a_feature_keeps_the_resumes_own_person_from_the_upstream_in_any_spellin
     assert "careergate" not in json.dumps([list(r.body) for r in gateway.fake.requests])
     for spelling in ("Wanjiru", "WANJIRU", "Otieno", "OTIENO", "w.otieno"):
         assert spelling not in sent
+
+
+def test_a_models_skill_is_kept_only_where_its_evidence_shows_it_at_the_right_place(
+    gateway: RunningGateway,
+) -> None:
+    """Evidence must be the text's words that show the skill (its name, or what the
+    taxonomy reads as it), and its offsets point at them in the text as written."""
+    text = "İİİİ İstanbul office. I write PYTHON and SQL every day."
+    gateway.fake.script(
+        "İstanbul office",
+        json.dumps(
+            {
+                "skills": [
+                    {"name": "Kubernetes", "evidence": "every day"},
+                    {"name": "Java", "evidence": "I"},
+                    {"name": "Python", "evidence": " python and "},
+                ]
+            }
+        ),
+    )
+    status, report = extract(gateway, gateway.create_key(), {"text": text})
+    assert status == 200, report
+    by_label = {s["label"]: s for s in report["skills"]}
+    assert "Kubernetes" not in by_label
+    assert not any(label.startswith("Java") for label in by_label)
+    python = by_label["Python (computer programming)"]
+    assert python["source"] == "ai"
+    evidence = python["evidence"]
+    assert text[evidence["start"] : evidence["end"]] == evidence["text"] == "PYTHON and"
+    assert report["degraded"] is False
+
+
+def test_a_model_whose_every_skill_lacks_evidence_leaves_the_taxonomys_answer_said_so(
+    gateway: RunningGateway,
+) -> None:
+    gateway.fake.script(
+        "Spark pipelines", json.dumps({"skills": [{"name": "Kubernetes", "evidence": "Build"}]})
+    )
+    status, report = extract(gateway, gateway.create_key(), {"job": POSTING})
+    assert status == 200
+    assert report["degraded"] is True
+    assert "evidence" in report["reason"]
+    assert {s["source"] for s in report["skills"]} == {"taxonomy"}

@@ -49,10 +49,21 @@ in about 2 ms), so a megabyte pasted in would hold every other request of the wo
 for seconds."""
 
 
+MAX_DEPTH = 32
+"""How deeply a document's values may nest: JSON Resume's own go five deep. A deeper one
+is no resume, and copying or encoding it meets the interpreter's recursion limits."""
+
+
 def validate(document: Any, kind: str) -> dict[str, Any]:
     """``document`` if it is a valid ``resume`` or ``job``; else a 400 naming the field."""
     if not isinstance(document, dict):
         raise InvalidRequest(f"The {kind} must be a JSON object.", param=kind)
+    if _depth(document) > MAX_DEPTH:
+        raise InvalidRequest(
+            f"The {kind} nests its values more than {MAX_DEPTH} levels deep.",
+            code="invalid_document",
+            param=kind,
+        )
     rules = schema("resume-schema.json" if kind == "resume" else "job-schema.json")
     validator = jsonschema.Draft7Validator(rules)
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
@@ -64,6 +75,22 @@ def validate(document: Any, kind: str) -> dict[str, Any]:
             param=f"{kind}.{where}" if error.absolute_path else kind,
         )
     return document
+
+
+def _depth(document: Any) -> int:
+    """How deeply ``document``'s objects and arrays nest (walked without recursion, and
+    no further than one level past ``MAX_DEPTH``)."""
+    deepest, level = 0, [(document, 1)]
+    while level:
+        value, depth = level.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        if isinstance(value, dict):
+            level.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            level.extend((item, depth + 1) for item in value)
+    return deepest
 
 
 _RESUME_FIELDS = {

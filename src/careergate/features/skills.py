@@ -13,12 +13,14 @@ The answer says which path it took and, for the fallback, why (``degraded``).
 
 from __future__ import annotations
 
+import asyncio
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from careergate.features.documents import Segment, clipped, prose
 from careergate.features.extraction.finder import SkillFinder
-from careergate.features.extraction.labels import Found, normalise
+from careergate.features.extraction.labels import Found, Skill, normalise
 from careergate.features.model_access import (
     ModelCaller,
     ModelUnavailable,
@@ -95,15 +97,19 @@ class SkillInference:
         self, segments: list[Segment], caller: ModelCaller | None, user: str | None = None
     ) -> SkillReport:
         if caller is None:
-            return self.fallback(segments, "no model was asked (offline)")
+            return await self.fallback(segments, "no model was asked (offline)")
         try:
             return await self._with_model(segments, caller, user)
         except ModelUnavailable as exc:
-            return self.fallback(segments, str(exc))
+            return await self.fallback(segments, str(exc))
 
-    def fallback(self, segments: list[Segment], reason: str) -> SkillReport:
-        skills = _unique(_from_found(found, "taxonomy") for found in self.skills.find(segments))
-        return SkillReport(skills, degraded=True, reason=reason)
+    async def fallback(self, segments: list[Segment], reason: str) -> SkillReport:
+        found = await asyncio.to_thread(self._taxonomy, segments)
+        return SkillReport(_unique(found), degraded=True, reason=reason)
+
+    def _taxonomy(self, segments: list[Segment]) -> list[FoundSkill]:
+        """What the taxonomy finds (CPU work, run off the event loop)."""
+        return [_from_found(found, "taxonomy") for found in self.skills.find(segments)]
 
     async def _with_model(
         self, segments: list[Segment], caller: ModelCaller, user: str | None
@@ -128,36 +134,51 @@ class SkillInference:
                 continue  # no evidence in the document: not a finding, mapped or not
             if skill is None:
                 unmapped.append(item["name"])
-            else:
-                segment, start = place
-                end = start + len(item["evidence"])
-                skills.append(
-                    FoundSkill(
-                        skill.uri,
-                        skill.label,
-                        segment.field,
-                        start,
-                        end,
-                        segment.text[start:end],
-                        "ai",
-                        skill.esco,
-                    )
+                continue
+            segment, start, end = place
+            evidence = segment.text[start:end]
+            if not self._shows(skill, item["name"], Segment(segment.field, evidence)):
+                continue  # words of the text, but not words that show this skill
+            skills.append(
+                FoundSkill(
+                    skill.uri, skill.label, segment.field, start, end, evidence, "ai", skill.esco
                 )
+            )
         # What the taxonomy finds has evidence too: it completes the model's list.
-        found = (_from_found(f, "taxonomy") for f in self.skills.find(segments))
+        found = await asyncio.to_thread(self._taxonomy, segments)
+        if listed["skills"] and not (skills or unmapped):
+            # The model answered, but nothing it named held: the taxonomy's answer, said so.
+            reason = "no skill the model named was shown by its evidence"
+            return SkillReport(_unique(found), True, reason, model)
         return SkillReport(
             _unique([*skills, *found]), degraded=False, model=model, unmapped=unmapped
         )
 
+    def _shows(self, skill: Skill, name: str, evidence: Segment) -> bool:
+        """Whether ``evidence`` shows ``skill``: it holds a word of the skill's name (as
+        the model or the taxonomy gives it), or the taxonomy finds that skill in it (a
+        skill stated in other words). "every day" is no evidence of Kubernetes."""
+        named = {w for w in (*normalise(name), *normalise(skill.label)) if w not in _FILLER}
+        if named & set(normalise(evidence.text)):
+            return True
+        return any(f.skill.uri == skill.uri for f in self.skills.find([evidence]))
 
-def _locate(evidence: str, segments: list[Segment]) -> tuple[Segment, int] | None:
-    wanted = evidence.strip().lower()
-    if not wanted:
+
+_FILLER = frozenset({"a", "an", "and", "the", "of", "in", "on", "for", "to", "with", "or"})
+"""Words of a skill's name that show nothing of it ("and" of "Research and development")."""
+
+
+def _locate(evidence: str, segments: list[Segment]) -> tuple[Segment, int, int] | None:
+    """Where ``evidence`` stands in the segments, whatever its case: its segment, start and
+    end in that segment's own text (found in it, not in a lower-cased copy, whose
+    length may differ: "İ" lower-cases to two characters)."""
+    wanted = evidence.strip()
+    if len(wanted) < 2:
         return None
+    pattern = re.compile(re.escape(wanted), re.IGNORECASE)
     for segment in segments:
-        at = segment.text.lower().find(wanted)
-        if at >= 0:
-            return segment, at
+        if (found := pattern.search(segment.text)) is not None:
+            return segment, found.start(), found.end()
     return None
 
 
@@ -249,6 +270,31 @@ class SkillRecommender:
         caller: ModelCaller | None,
         top: int = 10,
     ) -> RecommendationReport:
+        # Reading every posting is CPU work (a second for a few hundred): off the loop.
+        has, for_role, demand, by_demand = await asyncio.to_thread(
+            self._demand, profile, role, postings
+        )
+        report = RecommendationReport(role, len(for_role), by_demand[:top], degraded=True)
+        if caller is None:
+            report.reason = "no model was asked (offline)"
+            return report
+        try:
+            suggested, model = await self._suggest(profile, role, caller, has, demand)
+        except ModelUnavailable as exc:
+            report.reason = str(exc)
+            return report
+        if not suggested:  # the model answered, but named no ESCO skill to add
+            report.reason = "the model suggested no ESCO skill; the postings' demand stands"
+            return report
+        seen = {r.uri for r in suggested}
+        merged = [*suggested, *(r for r in by_demand if r.uri not in seen)]
+        return RecommendationReport(role, len(for_role), merged[:top], degraded=False, model=model)
+
+    def _demand(
+        self, profile: list[Segment], role: str, postings: list[list[Segment]]
+    ) -> tuple[set[str], list[list[Segment]], dict[str, tuple[str, int]], list[Recommendation]]:
+        """The profile's skills, the postings for the role, what they ask for and how
+        often, and the skills to learn by that demand, most asked first."""
         has = {f.skill.uri for f in self.skills.find(profile)}
         role_words = set(normalise(role))
         for_role = [p for p in postings if role_words & set(normalise(_title(p)))] or postings
@@ -271,21 +317,7 @@ class SkillRecommender:
             )
             for uri, label, count in wanted
         ]
-        report = RecommendationReport(role, len(for_role), by_demand[:top], degraded=True)
-        if caller is None:
-            report.reason = "no model was asked (offline)"
-            return report
-        try:
-            suggested, model = await self._suggest(profile, role, caller, has, demand)
-        except ModelUnavailable as exc:
-            report.reason = str(exc)
-            return report
-        if not suggested:  # the model answered, but named no ESCO skill to add
-            report.reason = "the model suggested no ESCO skill; the postings' demand stands"
-            return report
-        seen = {r.uri for r in suggested}
-        merged = [*suggested, *(r for r in by_demand if r.uri not in seen)]
-        return RecommendationReport(role, len(for_role), merged[:top], degraded=False, model=model)
+        return has, for_role, demand, by_demand
 
     async def _suggest(
         self,
