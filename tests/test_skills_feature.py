@@ -17,7 +17,8 @@ from careergate.settings import PrivacyMode
 from careergate.storage.database import Database
 from careergate.storage.tables import FeedbackRow
 from careergate.testing import Fault
-from conftest import RunningGateway, cli_env, in_database, run_cli
+from conftest import RunningGateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
+from loopback import LoopbackServer, Received, Reply
 from test_keys_access import admin_call
 
 POSTING = {
@@ -543,3 +544,36 @@ def test_a_model_whose_every_skill_lacks_evidence_leaves_the_taxonomys_answer_sa
     assert report["degraded"] is True
     assert "evidence" in report["reason"]
     assert {s["source"] for s in report["skills"]} == {"taxonomy"}
+
+
+def test_an_answer_longer_than_its_ceiling_allows_is_not_read(tmp_path: Path) -> None:
+    """An upstream that writes far past ``max_completion_tokens`` (40,000 skills) has not
+    answered: the taxonomy's answer stands, said so, without reading the flood."""
+    flood = json.dumps({"skills": [{"name": "Python", "evidence": "in Python"}] * 40_000})
+
+    def answer(request: Received) -> Reply:
+        if request.method == "GET":
+            return Reply.of_json({"object": "list", "data": []})
+        message = {"role": "assistant", "content": flood}
+        return Reply.of_json(
+            {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "gpt-4o-mini",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 50, "completion_tokens": 1200, "total_tokens": 1250},
+            }
+        )
+
+    with LoopbackServer(answer) as upstream:
+        deployment = {
+            "name": "flooding",
+            "provider": "openai-compatible",
+            "base_url": f"{upstream.url}/v1",
+        }
+        for gateway in start_gateway(gateway_settings(tmp_path, [deployment]), None):  # type: ignore[arg-type]
+            status, report = extract(gateway, gateway.create_key(), {"job": POSTING})
+    assert status == 200
+    assert report["degraded"] is True
+    assert "longer than" in report["reason"]

@@ -114,6 +114,12 @@ class SdkCaller:
         return dumped
 
 
+MAX_CHARS_PER_TOKEN = 128
+"""No token of OpenAI's tokenizers (``cl100k_base``, ``o200k_base``) spells more bytes
+than this: an answer longer than its ceiling allows is an upstream's invention, and
+reading it (schema, evidence) would hold the event loop for seconds."""
+
+
 async def ask_structured(
     caller: ModelCaller,
     *,
@@ -144,7 +150,13 @@ async def ask_structured(
         body["user"] = user
     answer = await caller.chat(body)
     try:
-        parsed = orjson.loads(answer["choices"][0]["message"]["content"] or "")
+        text = answer["choices"][0]["message"]["content"] or ""
+        if len(text) > max_tokens * MAX_CHARS_PER_TOKEN:
+            raise ModelUnavailable(
+                f"the model's answer ({len(text):,} characters) is longer than "
+                f"{max_tokens} tokens can be"
+            )
+        parsed = orjson.loads(text)
         jsonschema.validate(parsed, schema)
     except (KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
         raise ModelUnavailable(f"the model's answer could not be read: {exc}") from exc
