@@ -238,16 +238,19 @@ class ContentOptimiser:
     def _checked(
         self, proposed: list[dict[str, str]], resume: list[Segment]
     ) -> tuple[list[Edit], list[str]]:
-        """Edits whose original is in the resume verbatim and whose replacement brings
-        no number the resume does not hold; the reasons for the others."""
+        """Edits whose original is verbatim in a part of the resume offered for editing
+        (the summary and bullets: not a job title, an employer or a date) and whose
+        replacement brings no number the resume does not hold; the reasons for the
+        others."""
         known_numbers = {n for s in resume for n in NUMBER.findall(s.text)}
+        editable = [s for s in resume if any(m in s.field for m in _EDITABLE)]
         kept: list[Edit] = []
         dropped: list[str] = []
         for item in proposed:
             original = item["original"]
-            home = next((s for s in resume if original and original in s.text), None)
+            home = next((s for s in editable if original and original in s.text), None)
             if home is None:
-                dropped.append(f"original not in the resume: {original[:80]!r}")
+                dropped.append(f"original not in the resume's editable text: {original[:80]!r}")
                 continue
             if item["replacement"].strip() == original.strip():
                 dropped.append(f"changes nothing: {original[:80]!r}")
