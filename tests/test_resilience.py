@@ -10,9 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import openai
 import pytest
 
+from careergate.settings import TimeoutSettings
 from careergate.storage.tables import UsageRow
 from careergate.testing import Fault
-from conftest import RunningGateway, wait_for
+from conftest import RunningGateway, start_gateway, wait_for
 
 MESSAGES = [{"role": "user", "content": "Rewrite my resume summary"}]
 
@@ -170,3 +171,22 @@ def test_clients_see_99_percent_success_behind_a_flaky_upstream(gateway: Running
         for before, after in itertools.pairwise(tries):
             if before.fault is not None and before.fault.retry_after:
                 assert after.started_at - before.started_at >= before.fault.retry_after
+
+
+def test_a_stream_silent_past_the_read_timeout_says_it_stalled_not_the_deadline(
+    gateway: RunningGateway,
+) -> None:
+    """The read timeout ends a stream whose upstream fell silent long before the request's
+    deadline: the error event says the stream stalled."""
+    settings = gateway.settings.model_copy(
+        update={"timeouts": TimeoutSettings(connect=2, read=0.5, total=30)}
+    )
+    gateway.fake.faults.enqueue(Fault(stall_after_chunks=2, stall_seconds=5))
+    for impatient in start_gateway(settings, gateway.fake):
+        stream = impatient.client().chat.completions.create(
+            model="gpt-4o", messages=MESSAGES, stream=True
+        )
+        with pytest.raises(openai.APIError) as stalled:
+            list(stream)
+    assert "stalled" in str(stalled.value)
+    assert "deadline" not in str(stalled.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -150,7 +151,12 @@ async def relay(
             "The upstream ended the stream before it was complete.",
             code="upstream_stream_interrupted",
         )
-    except TimeoutError:
+    except TimeoutError as exc:
+        loop = stream.loop or asyncio.get_running_loop()
+        if loop.time() < deadline:  # the read timeout, not the deadline
+            raise UpstreamError(
+                f"The upstream stream stalled ({exc}).", code="upstream_stream_interrupted"
+            ) from None
         raise UpstreamError(
             "The request's deadline passed during the stream.", code="deadline_exceeded"
         ) from None
