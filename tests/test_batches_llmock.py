@@ -111,6 +111,27 @@ def batch_price(prompt: int, completion: int) -> int:
     return (pico + 500) // 1000
 
 
+def _a_batch_llmock_fails(gateway: RunningGateway, client: openai.OpenAI) -> tuple[Any, int]:
+    """A batch of one Responses API line, which llmock cannot run: as an upstream that
+    fails a batch's lines, it puts it in its error file. The batch, and what it holds."""
+    responses = {
+        "custom_id": "responses",
+        "method": "POST",
+        "url": "/v1/responses",
+        "body": {"model": "gpt-4o-mini", "input": "hello"},
+    }
+    unrunnable = client.files.create(file=("responses.jsonl", jsonl(responses)), purpose="batch")
+    failing = client.batches.create(
+        input_file_id=unrunnable.id, endpoint="/v1/responses", completion_window="24h"
+    )
+    held = sum(
+        lease.cost_nano_usd
+        for lease in table(gateway.settings, BudgetLeaseRow)
+        if lease.owner == f"batch:{failing.id}"
+    )
+    return failing, held
+
+
 def test_a_batch_nobody_polls_is_metered_once_at_batch_prices(
     gateway: RunningGateway, mock: LLMockServer
 ) -> None:
@@ -130,23 +151,8 @@ def test_a_batch_nobody_polls_is_metered_once_at_batch_prices(
     assert [lease.owner for lease in leases] == [f"batch:{batch.id}"]
     held = leases[0].cost_nano_usd
     assert held > 0
-    # llmock fails the lines it cannot run (a Responses API line), as an upstream that
-    # fails a batch's lines: they land in its error file.
-    responses = {
-        "custom_id": "responses",
-        "method": "POST",
-        "url": "/v1/responses",
-        "body": {"model": "gpt-4o-mini", "input": "hello"},
-    }
-    unrunnable = client.files.create(file=("responses.jsonl", jsonl(responses)), purpose="batch")
-    failing = client.batches.create(
-        input_file_id=unrunnable.id, endpoint="/v1/responses", completion_window="24h"
-    )
-    held += sum(
-        lease.cost_nano_usd
-        for lease in table(gateway.settings, BudgetLeaseRow)
-        if lease.owner == f"batch:{failing.id}"
-    )
+    failing, held_too = _a_batch_llmock_fails(gateway, client)
+    held += held_too
 
     rows = batch_rows(gateway, 4)  # nobody retrieves the batch: the follower meters it
     assert len(rows) == 4

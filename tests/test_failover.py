@@ -4,13 +4,16 @@ failing or hanging, and a friendly error when nothing can answer."""
 from __future__ import annotations
 
 import json
+import socketserver
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import openai
 import pytest
@@ -125,7 +128,7 @@ def test_what_another_deployment_may_answer_moves_on_without_blaming_the_first(
     assert upstream_state(chain, "primary")["state"] == "closed"
 
 
-@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize("status", [401])
 def test_a_deployment_that_refuses_its_key_is_failing_and_says_so(
     chain: RunningGateway, backup: FakeOpenAI, status: int
 ) -> None:
@@ -144,10 +147,13 @@ def test_a_deployment_that_refuses_its_key_is_failing_and_says_so(
     assert f"HTTP {status}" in state["reason"]
 
 
-def test_a_deployment_that_only_rate_limits_keeps_its_breaker_closed(
-    chain: RunningGateway, backup: FakeOpenAI
+@pytest.mark.parametrize("status", [403, 429])
+def test_a_deployment_that_refuses_one_request_or_paces_keeps_its_breaker_closed(
+    chain: RunningGateway, backup: FakeOpenAI, status: int
 ) -> None:
-    chain.fake.faults.add_rate(Fault(status=429, retry_after=30), 1.0)
+    """A 403 may be about one model or request, a 429 is the upstream pacing callers:
+    neither takes the deployment from everyone else."""
+    chain.fake.faults.add_rate(Fault(status=status, retry_after=30), 1.0)
     client = chain.client()
     for _ in range(4):
         client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
@@ -233,6 +239,10 @@ def test_with_everything_down_the_caller_gets_a_friendly_503_within_the_deadline
     assert "No deployment could answer" in error.message
     assert "retry in a few seconds" in error.message
     assert error.body["request_id"] == error.response.headers["x-request-id"]  # type: ignore[index]
+    # The backup had the request when the deadline passed: it bills what it read.
+    record = chain.usage_record(error.response.headers["x-request-id"])
+    assert (record.deployment, record.status_code) == ("backup", 503)
+    assert record.prompt_tokens > 0
 
     for _ in range(2):  # until both breakers are open
         with pytest.raises(openai.InternalServerError):
@@ -349,3 +359,43 @@ def test_a_context_too_long_skips_fallbacks_with_no_larger_window(
             )
             assert response.parse().model == "gpt-4.1"  # 1M tokens; gpt-4o-mini has 128k too
             assert [r.model for r in backup.requests] == ["gpt-4.1"]
+
+
+class _StallingMidAnswer(socketserver.BaseRequestHandler):
+    """Answers 200 and the first bytes of a chat completion, then falls silent."""
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n"
+        self.request.sendall(head + b'{"id": "chatcmpl-1", "object": "chat.')
+        time.sleep(3)
+
+
+def test_an_answer_begun_then_stalled_is_not_sent_elsewhere_and_is_metered(
+    tmp_path: Path, backup: FakeOpenAI
+) -> None:
+    """The primary began its answer (200 and some bytes) and fell silent past the time
+    it was given: it bills that answer, so it is not sent again to the fallback (billed
+    twice), and it is metered as a request given up, at its most."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _StallingMidAnswer)
+    server.daemon_threads = True
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    ).start()
+    primary = SimpleNamespace(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1")
+    settings = chain_settings(tmp_path, cast(FakeOpenAI, primary), backup, "stalling")
+    try:
+        for gateway in start_gateway(settings, backup):
+            with pytest.raises(openai.APIStatusError) as given_up:
+                gateway.client().chat.completions.with_raw_response.create(
+                    model="gpt-4o", messages=MESSAGES, max_tokens=100
+                )
+            record = gateway.usage_record(given_up.value.response.headers["x-request-id"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert given_up.value.status_code == 504
+    assert backup.requests == []  # not sent again elsewhere
+    assert (record.deployment, record.model_requested) == ("stalling", "gpt-4o")
+    assert record.prompt_tokens > 0
+    assert record.completion_tokens == 100  # its ceiling: the length is unknown

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from careergate.settings import PrivacyMode
 from careergate.storage.database import Database
 from careergate.storage.tables import FeedbackRow
-from careergate.testing import Fault
+from careergate.testing import FakeOpenAI, Fault
 from conftest import RunningGateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
 from loopback import LoopbackServer, Received, Reply
 from test_keys_access import admin_call
@@ -446,10 +446,18 @@ def test_without_a_model_languages_are_read_by_their_own_names_and_a_translators
     ],
 )
 def test_what_a_feature_cuts_to_fit_its_prompt_is_cut_between_values(
-    gateway: RunningGateway, path: str, extra: dict[str, Any]
+    module_fake: FakeOpenAI, tmp_path: Path, path: str, extra: dict[str, Any]
 ) -> None:
     """A feature cuts a long document to fit its prompt before the privacy step reads it:
-    an email cut in two would no longer look like one, and reach the upstream."""
+    an email cut in two would no longer look like one, and reach the upstream. (A gateway
+    of its own: the module's may have its breaker open from a test of a failing upstream.)"""
+    deployment = {"name": "own", "provider": "openai-compatible", "base_url": module_fake.base_url}
+    module_fake.reset()
+    for gateway in start_gateway(gateway_settings(tmp_path, [deployment]), module_fake):
+        _cut_between_values(gateway, path, extra)
+
+
+def _cut_between_values(gateway: RunningGateway, path: str, extra: dict[str, Any]) -> None:
     summary = "Reach me at wanjiru.otieno@example.com today. " * 400  # past every cut
     resume = {
         "basics": {"label": "Data Engineer", "summary": summary},
@@ -508,7 +516,7 @@ def test_a_models_skill_is_kept_only_where_its_evidence_shows_it_at_the_right_pl
 ) -> None:
     """Evidence must be the text's words that show the skill (its name, or what the
     taxonomy reads as it), and its offsets point at them in the text as written."""
-    text = "İİİİ İstanbul office. I write PYTHON and SQL every day."
+    text = "İİİİ İstanbul office. I write PYTHON and SQL every day; I built ML models in JS."
     gateway.fake.script(
         "İstanbul office",
         json.dumps(
@@ -517,6 +525,8 @@ def test_a_models_skill_is_kept_only_where_its_evidence_shows_it_at_the_right_pl
                     {"name": "Kubernetes", "evidence": "every day"},
                     {"name": "Java", "evidence": "I"},
                     {"name": "Python", "evidence": " python and "},
+                    {"name": "machine learning", "evidence": "ML models"},
+                    {"name": "JavaScript", "evidence": "in JS"},
                 ]
             }
         ),
@@ -525,11 +535,13 @@ def test_a_models_skill_is_kept_only_where_its_evidence_shows_it_at_the_right_pl
     assert status == 200, report
     by_label = {s["label"]: s for s in report["skills"]}
     assert "Kubernetes" not in by_label
-    assert not any(label.startswith("Java") for label in by_label)
+    assert "Java (computer programming)" not in by_label
     python = by_label["Python (computer programming)"]
     assert python["source"] == "ai"
     evidence = python["evidence"]
     assert text[evidence["start"] : evidence["end"]] == evidence["text"] == "PYTHON and"
+    assert by_label["Machine Learning"]["source"] == "ai"  # an abbreviation shows it
+    assert by_label["JavaScript"]["source"] == "ai"
     assert report["degraded"] is False
 
 
@@ -541,14 +553,20 @@ def test_a_model_whose_every_skill_lacks_evidence_leaves_the_taxonomys_answer_sa
     )
     status, report = extract(gateway, gateway.create_key(), {"job": POSTING})
     assert status == 200
-    assert report["degraded"] is True
+    assert report["degraded"] is False  # the model answered
     assert "evidence" in report["reason"]
     assert {s["source"] for s in report["skills"]} == {"taxonomy"}
 
 
-def test_an_answer_longer_than_its_ceiling_allows_is_not_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("path", "payload"),
+    [("skills/extract", {"job": POSTING}), ("resumes/generate", {"resume": {}, "job": POSTING})],
+)
+def test_an_answer_longer_than_its_ceiling_allows_is_not_read(
+    tmp_path: Path, path: str, payload: dict[str, Any]
+) -> None:
     """An upstream that writes far past ``max_completion_tokens`` (40,000 skills) has not
-    answered: the taxonomy's answer stands, said so, without reading the flood."""
+    answered: the fallback's answer stands, said so, without reading the flood."""
     flood = json.dumps({"skills": [{"name": "Python", "evidence": "in Python"}] * 40_000})
 
     def answer(request: Received) -> Reply:
@@ -573,7 +591,30 @@ def test_an_answer_longer_than_its_ceiling_allows_is_not_read(tmp_path: Path) ->
             "base_url": f"{upstream.url}/v1",
         }
         for gateway in start_gateway(gateway_settings(tmp_path, [deployment]), None):  # type: ignore[arg-type]
-            status, report = extract(gateway, gateway.create_key(), {"job": POSTING})
-    assert status == 200
+            status, report = post_feature(gateway, path, gateway.create_key(), payload)
+    assert status == 200, report
     assert report["degraded"] is True
     assert "longer than" in report["reason"]
+
+
+def test_a_candidate_naming_itself_with_skills_masks_nothing_of_the_others(
+    module_fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    """Only the person a request is about is its subject: a candidate among many whose
+    resume names itself "Python Developer" does not have those words masked in the
+    posting and the other candidates' resumes."""
+    deployment = {"name": "own", "provider": "openai-compatible", "base_url": module_fake.base_url}
+    module_fake.reset()
+    hostile = {"basics": {"name": "Python Developer"}}
+    honest = {"basics": {"label": "Data Engineer", "summary": "Python services and SQL."}}
+    payload = {
+        "job": POSTING,
+        "resumes": [{"id": "x", "resume": hostile}, {"id": "y", "resume": honest}],
+    }
+    for gateway in start_gateway(gateway_settings(tmp_path, [deployment]), module_fake):
+        key = gateway.create_key(privacy=PrivacyMode.MASK)
+        status, answer = post_feature(gateway, "jobs/match", key, payload)
+        assert status == 200, answer
+    sent = json.dumps([r.body for r in module_fake.requests])
+    assert "Python services" in sent
+    assert "Spark pipelines in Python" in sent

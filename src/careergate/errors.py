@@ -194,6 +194,12 @@ class DeadlineExceeded(GatewayError):
     retryable = True
 
 
+class AnswerCutOff(DeadlineExceeded):
+    """The time given passed while an answer the upstream had begun (its 2xx status
+    sent) was being read: the upstream bills it, so it is not sent elsewhere; it is
+    metered as a request given up."""
+
+
 class UpstreamStatusError(GatewayError):
     """An error status from the upstream that careergate passes on (after any retries).
 

@@ -400,7 +400,12 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
             WorstCost(parts.prices, snapshots, counter, settings.budget_max_output_tokens),
         ),
         Forward(
-            upstreams.upstream, failover, UsageCheck(counter), snapshots.facts, upstreams.secrets
+            upstreams.upstream,
+            failover,
+            UsageCheck(counter),
+            snapshots.facts,
+            upstreams.secrets,
+            settings.budget_max_output_tokens,
         ),
     ]
     settlers: list[Settler] = [

@@ -163,24 +163,28 @@ def prose(segments: list[Segment]) -> list[Segment]:
 
 
 def clipped(text: str, limit: int) -> str:
-    """At most ``limit`` characters of ``text``, cut where no value can be split: after a
-    whole line, else after a JSON string, else before a space (nothing, for a run of
-    ``limit`` characters without one).
+    """At most ``limit`` characters of ``text``, cut where values end: after a whole
+    line, else after a JSON string, a sentence or a clause, in the window's second half;
+    else before a space (nothing, for a run of ``limit`` characters without one).
 
     What a feature sends a model is cut to fit its prompt before the privacy step reads
-    it; cut inside an email, a token or a number, the part left no longer has the
-    detectors' shape and would reach the upstream readable."""
+    it; cut inside an email, a token, a phone number or an address, the part left no
+    longer has the detectors' shape and would reach the upstream readable. Values hold
+    spaces ("+44 20 7946 0958", "742 Evergreen Terrace"), rarely a line break or the end
+    of a sentence or a clause."""
     if len(text) <= limit:
         return text
     head = text[:limit]
-    line = head.rfind("\n")
-    if line >= limit // 2:
-        return head[:line]
-    string = head.rfind('",')
-    if string >= limit // 2:
-        return head[: string + 1]
+    for end, keep in _CUTS:
+        at = head.rfind(end)
+        if at >= limit // 2:
+            return head[: at + keep]
     space = max(head.rfind(" "), head.rfind("\t"))
     return head[:space] if space > 0 else ""
+
+
+_CUTS = (("\n", 0), ('",', 1), (". ", 1), ("; ", 1), (", ", 1))
+"""Where a value has ended, best first, and how much of the mark the cut keeps."""
 
 
 def _place(where: str, location: Any) -> list[Segment]:

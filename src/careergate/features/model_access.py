@@ -150,13 +150,7 @@ async def ask_structured(
         body["user"] = user
     answer = await caller.chat(body)
     try:
-        text = answer["choices"][0]["message"]["content"] or ""
-        if len(text) > max_tokens * MAX_CHARS_PER_TOKEN:
-            raise ModelUnavailable(
-                f"the model's answer ({len(text):,} characters) is longer than "
-                f"{max_tokens} tokens can be"
-            )
-        parsed = orjson.loads(text)
+        parsed = orjson.loads(bounded_content(answer, max_tokens))
         jsonschema.validate(parsed, schema)
     except (KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
         raise ModelUnavailable(f"the model's answer could not be read: {exc}") from exc
@@ -164,6 +158,19 @@ async def ask_structured(
         raise ModelUnavailable(f"the model's answer broke its schema: {exc.message}") from exc
     served = answer.get("model")
     return parsed, served if isinstance(served, str) else None
+
+
+def bounded_content(answer: dict[str, Any], max_tokens: int) -> str:
+    """The answer's message text; ``ModelUnavailable`` when it is longer than
+    ``max_tokens`` could spell. ``KeyError``, ``IndexError`` or ``TypeError`` for an
+    answer of another shape."""
+    text: str = answer["choices"][0]["message"]["content"] or ""
+    if len(text) > max_tokens * MAX_CHARS_PER_TOKEN:
+        raise ModelUnavailable(
+            f"the model's answer ({len(text):,} characters) is longer than "
+            f"{max_tokens} tokens can be"
+        )
+    return text
 
 
 def list_schema(key: str, **fields: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ least relevant highlights left out) by what the posting asks for.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import html
 from dataclasses import dataclass, field
@@ -22,10 +23,12 @@ from careergate.errors import InvalidRequest
 from careergate.features.documents import NUMBER, clipped, job_segments, validate
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.extraction.labels import tokens
-from careergate.features.model_access import ModelCaller, ModelUnavailable
+from careergate.features.model_access import ModelCaller, ModelUnavailable, bounded_content
 
 FEATURE = "resume-generation"
 PROMPT_VERSION = "resume-v1"
+MAX_TOKENS = 3000
+"""The longest resume the model may write."""
 HIGHLIGHTS_KEPT = 4
 _CONTACT = ("name", "email", "phone", "url", "location", "profiles", "image")
 
@@ -101,17 +104,16 @@ class ResumeBuilder:
                 },
             ],
             "response_format": {"type": "json_object"},
-            "max_completion_tokens": 3000,
+            "max_completion_tokens": MAX_TOKENS,
         }
         answer = await caller.chat(body)
         try:
-            generated = orjson.loads(answer["choices"][0]["message"]["content"] or "")
-            validate(generated, "resume")
+            generated = await asyncio.to_thread(_read, bounded_content(answer, MAX_TOKENS))
         except (KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
             raise ModelUnavailable(f"the model's resume could not be read: {exc}") from exc
         except InvalidRequest as exc:
             raise ModelUnavailable(f"the model's resume is not valid: {exc.message}") from exc
-        traced, flags = trace(generated, profile)
+        traced, flags = await asyncio.to_thread(trace, generated, profile)
         if profile.get("work") and not traced.get("work"):
             raise ModelUnavailable("the model's resume kept none of the profile's experience")
         traced["basics"] = {**(traced.get("basics") or {}), **private}
@@ -119,6 +121,12 @@ class ResumeBuilder:
         return GeneratedResume(
             traced, flags, degraded=False, model=model if isinstance(model, str) else None
         )
+
+
+def _read(text: str) -> dict[str, Any]:
+    """The model's resume, parsed and checked against JSON Resume's schema (CPU work on
+    up to ``MAX_TOKENS`` of text: run off the event loop)."""
+    return validate(orjson.loads(text), "resume")
 
 
 def trace(generated: dict[str, Any], profile: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -180,21 +180,13 @@ def top_of(payload: dict[str, Any]) -> int:
 
 
 def subject_of(payload: Any) -> SubjectSpec | None:
-    """The persons of the payload's resumes (``resume``, and each of ``resumes``): their
-    names, emails, phones, addresses and links, which the privacy step then finds in the
-    feature's prompts whatever their spelling (up to its caps of each kind)."""
-    if not isinstance(payload, dict):
-        return None
-    resumes = [payload.get("resume")]
-    listed = payload.get("resumes")
-    if isinstance(listed, list):
-        resumes += [entry.get("resume") for entry in listed if isinstance(entry, dict)]
-    spec: SubjectSpec | None = None
-    for resume in resumes:
-        if isinstance(resume, dict):
-            found = SubjectSpec.from_resume(resume)
-            spec = found if spec is None else spec.merged(found)
-    return spec
+    """The person of the payload's ``resume``: their name, email, phone, address and
+    links, which the privacy step then finds in the feature's prompts whatever their
+    spelling. Only the person the request is about: a candidate's resume among many
+    (``resumes``) could name itself "Python Developer" and have those words masked in
+    every other document of the request."""
+    resume = payload.get("resume") if isinstance(payload, dict) else None
+    return SubjectSpec.from_resume(resume) if isinstance(resume, dict) else None
 
 
 def user_of(payload: Any, default: str | None) -> str | None:

@@ -129,7 +129,7 @@ class SkillInference:
         unmapped: list[str] = []
         for item in listed["skills"]:
             skill = self.skills.lookup(item["name"])
-            place = _locate(item["evidence"], segments)
+            place = _locate(item["evidence"], segments, item["name"])
             if place is None:
                 continue  # no evidence in the document: not a finding, mapped or not
             if skill is None:
@@ -146,36 +146,64 @@ class SkillInference:
             )
         # What the taxonomy finds has evidence too: it completes the model's list.
         found = await asyncio.to_thread(self._taxonomy, segments)
+        # The model answered; when nothing it named held, the answer says so.
+        reason = None
         if listed["skills"] and not (skills or unmapped):
-            # The model answered, but nothing it named held: the taxonomy's answer, said so.
-            reason = "no skill the model named was shown by its evidence"
-            return SkillReport(_unique(found), True, reason, model)
-        return SkillReport(
-            _unique([*skills, *found]), degraded=False, model=model, unmapped=unmapped
-        )
+            reason = "no skill the model named was shown by its evidence in the document"
+        return SkillReport(_unique([*skills, *found]), False, reason, model, unmapped)
 
     def _shows(self, skill: Skill, name: str, evidence: Segment) -> bool:
         """Whether ``evidence`` shows ``skill``: it holds a word of the skill's name (as
-        the model or the taxonomy gives it), or the taxonomy finds that skill in it (a
-        skill stated in other words). "every day" is no evidence of Kubernetes."""
-        named = {w for w in (*normalise(name), *normalise(skill.label)) if w not in _FILLER}
-        if named & set(normalise(evidence.text)):
+        the model or the taxonomy gives it) or its abbreviation ("ML", "CI/CD", "JS"),
+        or the taxonomy finds that skill in it (a skill stated in other words). "every
+        day" is no evidence of Kubernetes."""
+        names = (normalise(name), normalise(skill.label))
+        named = {w for words in names for w in words if w not in _FILLER}
+        said = set(normalise(evidence.text))
+        if named & said:
+            return True
+        if any(_abbreviates(short, words) for short in _capitals(evidence.text) for words in names):
             return True
         return any(f.skill.uri == skill.uri for f in self.skills.find([evidence]))
 
 
 _FILLER = frozenset({"a", "an", "and", "the", "of", "in", "on", "for", "to", "with", "or"})
 """Words of a skill's name that show nothing of it ("and" of "Research and development")."""
+_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 
 
-def _locate(evidence: str, segments: list[Segment]) -> tuple[Segment, int, int] | None:
+def _capitals(text: str) -> list[str]:
+    """The words of ``text`` written in capitals: what abbreviations look like."""
+    return [m.group(0).lower() for m in _CAPITALS.finditer(text)]
+
+
+def _abbreviates(short: str, words: tuple[str, ...]) -> bool:
+    """Whether ``short`` abbreviates the name of ``words``: their initials ("ml" of
+    machine learning, "ci" of continuous integration), or the letters of a one-word
+    name in order from its first ("js" of javascript, "ts" of typescript)."""
+    meaningful = [w for w in words if w not in _FILLER]
+    if len(meaningful) > 1:
+        return short == "".join(w[0] for w in meaningful)[: len(short)] and len(short) > 1
+    if len(meaningful) != 1 or meaningful[0][0] != short[0]:
+        return False
+    letters = iter(meaningful[0])
+    return all(letter in letters for letter in short)
+
+
+def _locate(evidence: str, segments: list[Segment], name: str) -> tuple[Segment, int, int] | None:
     """Where ``evidence`` stands in the segments, whatever its case: its segment, start and
     end in that segment's own text (found in it, not in a lower-cased copy, whose
-    length may differ: "İ" lower-cases to two characters)."""
+    length may differ: "İ" lower-cases to two characters). One character is evidence
+    only as the skill's whole name, a word of its own ("R", not the "I" of a sentence)."""
     wanted = evidence.strip()
-    if len(wanted) < 2:
+    if len(wanted) == 1:
+        if wanted != name.strip():
+            return None
+        pattern = re.compile(rf"(?<!\w){re.escape(wanted)}(?!\w)")
+    elif wanted:
+        pattern = re.compile(re.escape(wanted), re.IGNORECASE)
+    else:
         return None
-    pattern = re.compile(re.escape(wanted), re.IGNORECASE)
     for segment in segments:
         if (found := pattern.search(segment.text)) is not None:
             return segment, found.start(), found.end()

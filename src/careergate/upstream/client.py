@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from careergate.errors import (
+    AnswerCutOff,
     DeadlineExceeded,
     RateLimited,
     UpstreamAnswerBroken,
@@ -260,6 +261,7 @@ class UpstreamClient:
             attempt += 1
             # OpenAI records X-Client-Request-Id with the request: one id across both logs.
             prepared = self._prepared(target, path, credential)
+            answering = False
             try:
                 async with Deadline(deadline, self.loop) as scope:
                     try:
@@ -267,6 +269,7 @@ class UpstreamClient:
                         if stream and resp.status < 300:
                             self.keys.learn(credential, resp.headers, loop.time())
                             return UpstreamStream(resp, attempt, self.loop)
+                        answering = resp.status < 300
                         try:
                             body = await resp.read()
                         except _CONNECTION_ERRORS as exc:
@@ -284,7 +287,7 @@ class UpstreamClient:
                             continue
                         raise _unavailable(target, exc) from exc
             except TimeoutError as exc:
-                raise _deadline(target) from exc
+                raise (_cut_off(target) if answering else _deadline(target)) from exc
             self.keys.learn(credential, resp.headers, loop.time())
             if resp.status == 401 and self.keys.has_alternative(credential):
                 # This key is refused, not the request: take it out and use another now.
@@ -355,6 +358,14 @@ def _broken(target: Target, attempts: int) -> UpstreamAnswerBroken:
         "was not sent again, since the upstream bills it.",
         target,
         attempts,
+    )
+
+
+def _cut_off(target: Target) -> AnswerCutOff:
+    return AnswerCutOff(
+        f"The time given passed while deployment '{target.deployment.name}' was sending "
+        "its answer.",
+        code="deadline_exceeded",
     )
 
 

@@ -27,7 +27,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from careergate.errors import DeadlineExceeded, GatewayError, RateLimited, UpstreamUnavailable
+from careergate.errors import (
+    AnswerCutOff,
+    DeadlineExceeded,
+    GatewayError,
+    RateLimited,
+    UpstreamUnavailable,
+)
 from careergate.upstream.client import UpstreamReply
 from careergate.upstream.health import HealthBoard
 from careergate.upstream.router import Route, Target
@@ -42,11 +48,12 @@ Send = Callable[[Target, float, bool], Awaitable[T]]
 """(target, deadline of this attempt, whether it is the last target) -> the result."""
 
 
-REFUSING = frozenset({401, 403})
+REFUSING = frozenset({401})
 """Statuses by which a deployment refuses every request (its key is refused): it is
-failing, as much as one that answers 5xx, and its breaker counts them. A 429, 408 or
-409 says it is busy for now (the caller is told when to come back), a 404 or a 400 is
-about the request (a model, a context): the deployment answered."""
+failing, as much as one that answers 5xx, and its breaker counts them. A 403 may be
+about one model or one request ("your organization must be verified to use o3"), a
+429, 408 or 409 says it is busy for now (the caller is told when to come back), a 404
+or a 400 is about the request: the deployment answered."""
 
 
 def moves_on(status: int, body: bytes) -> bool:
@@ -136,6 +143,8 @@ class Failover:
                 # A deployment that does not answer in the time it was given is failing,
                 # even when that time was the whole request's.
                 self.health.failed(name, error.message, loop.time())
+                if isinstance(error, AnswerCutOff):
+                    raise  # begun, so billed: not sent elsewhere (metered as given up)
                 if last or loop.time() >= deadline:
                     raise self._exhausted(route, failed, target, error) from error
                 failed.append(f"{name} ({target.model}): {error.message}")

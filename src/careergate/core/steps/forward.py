@@ -22,6 +22,7 @@ from careergate.errors import (
     GatewayError,
     UpstreamAnswerBroken,
     UpstreamInvalidResponse,
+    UpstreamUnavailable,
 )
 from careergate.security.secrets import SecretScanner
 from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
@@ -46,12 +47,17 @@ class Forward:
         usage: UsageCheck,
         facts: Callable[[str], ModelFacts],
         secrets: SecretScanner,
+        unseen_output: int,
     ) -> None:
         self.upstream = upstream
         self.failover = failover
         self.usage = usage
         self.facts = facts
         """The model's limits from the catalogue, which its usage is judged by."""
+        self.unseen_output = unseen_output
+        """The output counted, for each choice, for an answer not received whole whose
+        request set no ceiling (at most the model's own): the ceiling a hard budget
+        would have sent it with (``budget_max_output_tokens``)."""
         self.secrets = secrets
         """The gateway's secret detector, which knows its upstream keys: what an upstream
         wrote reaches the caller (and its records) only through it."""
@@ -105,10 +111,12 @@ class Forward:
     def _at_most(self, call: Call, target: Target, received: Callable[[], str]) -> TokenUsage:
         """An answer generated and billed but not received whole: its prompt counted, its
         output at the most it could have been (the request's ceiling times its choices;
-        without one, the model's most output: the upstream may have written it all), and
-        never less than the ``received`` text."""
+        without one, ``unseen_output``, the length unknown), and never less than the
+        ``received`` text."""
         usage = self.usage.estimate(self._answered(call, target, received))
-        ceiling = call.endpoint.output_ceiling(call.body) or self.facts(target.model).max_output
+        ceiling = call.endpoint.output_ceiling(call.body) or min(
+            self.unseen_output, self.facts(target.model).max_output
+        )
         at_most = ceiling * call.endpoint.choices(call.body)
         usage.completion_tokens = max(usage.completion_tokens, at_most)
         call.outcome.unseen_output = True
@@ -236,6 +244,11 @@ class Forward:
             served = await self.failover.run(route, call.deadline, loop, send)
         except (asyncio.CancelledError, DeadlineExceeded):
             self._left_upstream(call)
+            raise
+        except UpstreamUnavailable as error:
+            if isinstance(error.__cause__, DeadlineExceeded):
+                # Every target failed, the last one by the deadline while it had the request.
+                self._left_upstream(call)
             raise
         target = served.target
         outcome.target = target
