@@ -45,6 +45,28 @@ class Reply:
         return cls(200, "text/event-stream", "".join(f"data: {e}\n\n" for e in lines).encode())
 
 
+def chat_completion(content: str, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    """A chat completion of one choice saying ``content``, with its usage."""
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o-mini",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
 class LoopbackServer:
     """Serves ``answer(request)`` on 127.0.0.1 at a free port until closed; ``url`` is
     its root (no trailing slash), ``received`` every request in the order it came."""

@@ -17,7 +17,7 @@ import pytest
 from careergate.settings import BatchSettings
 from careergate.storage.tables import BudgetWindowRow
 from conftest import RunningGateway, gateway_settings, start_gateway
-from loopback import LoopbackServer, Received, Reply
+from loopback import LoopbackServer, Received, Reply, chat_completion
 from test_batches import jsonl, line
 from test_batches_llmock import batch_rows, table
 
@@ -63,19 +63,7 @@ class RepeatingBatchApi:
     def _output(self, custom_ids: list[str]) -> bytes:
         lines = []
         for custom_id in [*custom_ids, "invented"]:
-            answer = {
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "model": "gpt-4o-mini",
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": "ok"},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {"prompt_tokens": 9, "completion_tokens": 40, "total_tokens": 49},
-            }
+            answer = chat_completion("ok", 9, 40)
             item = {"custom_id": custom_id, "response": {"status_code": 200, "body": answer}}
             lines += [json.dumps(item)] * self.repeats
         return ("\n".join(lines) + "\n").encode()

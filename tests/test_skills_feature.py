@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from careergate.storage.database import Database
 from careergate.storage.tables import FeedbackRow
 from careergate.testing import FakeOpenAI, Fault
 from conftest import RunningGateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
-from loopback import LoopbackServer, Received, Reply
+from loopback import LoopbackServer, Received, Reply, chat_completion
 from test_keys_access import admin_call
 
 POSTING = {
@@ -436,6 +437,15 @@ def test_without_a_model_languages_are_read_by_their_own_names_and_a_translators
     assert "French" in set(labels(report))
 
 
+def own_gateway(fake: FakeOpenAI, tmp_path: Path) -> Iterator[RunningGateway]:
+    """A gateway of its own, on the module's upstream: a test that must see the model's
+    prompt cannot share the module's gateway, whose breaker a test of a failing
+    upstream may have left open."""
+    deployment = {"name": "own", "provider": "openai-compatible", "base_url": fake.base_url}
+    fake.reset()
+    yield from start_gateway(gateway_settings(tmp_path, [deployment]), fake)
+
+
 @pytest.mark.parametrize(
     ("path", "extra"),
     [
@@ -449,11 +459,8 @@ def test_what_a_feature_cuts_to_fit_its_prompt_is_cut_between_values(
     module_fake: FakeOpenAI, tmp_path: Path, path: str, extra: dict[str, Any]
 ) -> None:
     """A feature cuts a long document to fit its prompt before the privacy step reads it:
-    an email cut in two would no longer look like one, and reach the upstream. (A gateway
-    of its own: the module's may have its breaker open from a test of a failing upstream.)"""
-    deployment = {"name": "own", "provider": "openai-compatible", "base_url": module_fake.base_url}
-    module_fake.reset()
-    for gateway in start_gateway(gateway_settings(tmp_path, [deployment]), module_fake):
+    an email cut in two would no longer look like one, and reach the upstream."""
+    for gateway in own_gateway(module_fake, tmp_path):
         _cut_between_values(gateway, path, extra)
 
 
@@ -481,8 +488,13 @@ def _cut_between_values(gateway: RunningGateway, path: str, extra: dict[str, Any
     ],
 )
 def test_a_feature_keeps_the_resumes_own_person_from_the_upstream_in_any_spelling(
-    gateway: RunningGateway, path: str, extra: dict[str, Any]
+    module_fake: FakeOpenAI, tmp_path: Path, path: str, extra: dict[str, Any]
 ) -> None:
+    for gateway in own_gateway(module_fake, tmp_path):
+        _own_person_kept(gateway, path, extra)
+
+
+def _own_person_kept(gateway: RunningGateway, path: str, extra: dict[str, Any]) -> None:
     """The resume's ``basics`` name the person a feature reads about: their name in
     capitals, their given name alone and their email are found as a request's subject
     would be."""
@@ -572,17 +584,7 @@ def test_an_answer_longer_than_its_ceiling_allows_is_not_read(
     def answer(request: Received) -> Reply:
         if request.method == "GET":
             return Reply.of_json({"object": "list", "data": []})
-        message = {"role": "assistant", "content": flood}
-        return Reply.of_json(
-            {
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "created": 1,
-                "model": "gpt-4o-mini",
-                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 50, "completion_tokens": 1200, "total_tokens": 1250},
-            }
-        )
+        return Reply.of_json(chat_completion(flood, 50, 1200))
 
     with LoopbackServer(answer) as upstream:
         deployment = {
@@ -603,15 +605,13 @@ def test_a_candidate_naming_itself_with_skills_masks_nothing_of_the_others(
     """Only the person a request is about is its subject: a candidate among many whose
     resume names itself "Python Developer" does not have those words masked in the
     posting and the other candidates' resumes."""
-    deployment = {"name": "own", "provider": "openai-compatible", "base_url": module_fake.base_url}
-    module_fake.reset()
     hostile = {"basics": {"name": "Python Developer"}}
     honest = {"basics": {"label": "Data Engineer", "summary": "Python services and SQL."}}
     payload = {
         "job": POSTING,
         "resumes": [{"id": "x", "resume": hostile}, {"id": "y", "resume": honest}],
     }
-    for gateway in start_gateway(gateway_settings(tmp_path, [deployment]), module_fake):
+    for gateway in own_gateway(module_fake, tmp_path):
         key = gateway.create_key(privacy=PrivacyMode.MASK)
         status, answer = post_feature(gateway, "jobs/match", key, payload)
         assert status == 200, answer

@@ -22,7 +22,7 @@ from careergate.auth.permissions import Role
 from careergate.observability.logs import configure_logging
 from careergate.testing import FakeOpenAI
 from conftest import RunningGateway, gateway_settings, start_gateway
-from loopback import LoopbackServer, Received, Reply
+from loopback import LoopbackServer, Received, Reply, chat_completion
 from test_keys_access import admin_call
 
 UPSTREAM_KEY = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"  # no recognisable shape: known only
@@ -222,20 +222,7 @@ def test_an_upstream_request_id_quoting_the_key_is_not_relayed(tmp_path: Path) -
         if request.method == "GET":
             return Reply.of_json({"object": "list", "data": []})
         upstream_id = next(ids).format(authorization=request.headers.get("authorization", ""))
-        completion = {
-            "id": "chatcmpl-1",
-            "object": "chat.completion",
-            "created": 1,
-            "model": "gpt-4o-mini",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": "Hello"},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {"prompt_tokens": 8, "completion_tokens": 1, "total_tokens": 9},
-        }
+        completion = chat_completion("Hello", 8, 1)
         return Reply(body=json.dumps(completion).encode(), headers=(("x-request-id", upstream_id),))
 
     with LoopbackServer(answer) as upstream, FakeOpenAI() as fake:

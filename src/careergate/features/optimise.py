@@ -15,6 +15,7 @@ the model proposes edits (structured output) that pass the same checks.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,8 +119,8 @@ class ContentOptimiser:
     async def optimise(
         self, resume: list[Segment], posting: list[Segment], caller: ModelCaller | None
     ) -> OptimisationReport:
-        wanted = {f.skill.uri: f.skill.label for f in self.skills.find(posting)}
-        rules, notes = self._rules(resume, wanted)
+        # Reading the documents for skills is CPU work: off the event loop.
+        wanted, (rules, notes) = await asyncio.to_thread(self._wanted_and_rules, resume, posting)
         degraded, edits = True, rules
         reason: str | None = "no model was asked (offline)"
         model: str | None = None
@@ -136,9 +137,20 @@ class ContentOptimiser:
                     degraded, reason = False, None
                 else:  # the model answered, but nothing better than the rules' edits
                     reason = "the model proposed no usable edit; the rule-based edits stand"
-        before = self._coverage(resume, wanted)
-        after = self._coverage(_apply(resume, edits), wanted)
+        before, after = await asyncio.to_thread(
+            lambda: (
+                self._coverage(resume, wanted),
+                self._coverage(_apply(resume, edits), wanted),
+            )
+        )
         return OptimisationReport(edits, notes, before, after, degraded, reason, model, dropped)
+
+    def _wanted_and_rules(
+        self, resume: list[Segment], posting: list[Segment]
+    ) -> tuple[dict[str, str], tuple[list[Edit], list[dict[str, str]]]]:
+        """The posting's skills, and the rules' edits of the resume for them."""
+        wanted = {f.skill.uri: f.skill.label for f in self.skills.find(posting)}
+        return wanted, self._rules(resume, wanted)
 
     def _rules(
         self, resume: list[Segment], wanted: dict[str, str]
