@@ -105,8 +105,18 @@ class Forward:
         body = reply.body
         if call.protection is not None and call.protection.restore_answer(answer):
             body = orjson.dumps(answer)
-        upstream_id = _request_id_of(reply, self._scrubber(call))
+        upstream_id = self._upstream_id(call, reply)
         return Reply(body, _headers(target, reply.attempts, upstream_id, outcome))
+
+    def _upstream_id(self, call: Call, reply: UpstreamReply) -> str | None:
+        """The upstream's ``x-request-id``, relayed for support tickets only when it has an
+        id's form and holds no credential: an upstream (or a proxy before it) that writes
+        what it was sent there would otherwise hand the caller the gateway's key. The
+        form is checked first: most ids need no scan."""
+        value = reply.headers.get("x-request-id")
+        if value is None or not _REQUEST_ID.fullmatch(value):
+            return None
+        return value if self.secrets.scrub(value, call.credentials) == value else None
 
     def _at_most(self, call: Call, target: Target, received: Callable[[], str]) -> TokenUsage:
         """An answer generated and billed but not received whole: its prompt counted, its
@@ -310,16 +320,6 @@ def _payload(call: Call, target: Target, changes: Json | None) -> bytes:
 
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-
-
-def _request_id_of(reply: UpstreamReply, scrub: Scrub) -> str | None:
-    """The upstream's ``x-request-id``, relayed for support tickets only when it has an
-    id's form and holds no credential: an upstream (or a proxy before it) that writes
-    what it was sent there would otherwise hand the caller the gateway's key."""
-    value = reply.headers.get("x-request-id")
-    if value is None or not _REQUEST_ID.fullmatch(value) or scrub(value) != value:
-        return None
-    return value
 
 
 def _headers(
