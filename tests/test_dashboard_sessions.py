@@ -43,6 +43,17 @@ def _csrf(client: httpx.Client) -> str:
     return found.group(1)
 
 
+def _refusal(base: str, cookie: str) -> object:
+    """The code an admin request with ``cookie`` is refused with, or the answer."""
+    answer = httpx.get(f"{base}/admin/alerts", cookies={"careergate_session": cookie})
+    return answer.json()["error"]["code"] if answer.status_code == 401 else answer
+
+
+def _stamp(cookie: str) -> int:
+    """When the session cookie was signed, in whole seconds."""
+    return bytes_to_int(base64_decode(cookie.rsplit(".", 2)[1]))
+
+
 def _cookie_line(response: httpx.Response, name: str) -> str:
     return next(line for line in response.headers.get_list("set-cookie") if line.startswith(name))
 
@@ -217,25 +228,29 @@ def test_logging_out_twice_at_once_ends_the_session_once(
     assert statuses == [303] * 8
 
 
-def test_a_logged_out_cookie_stays_refused_for_as_long_as_it_would_be_accepted(
+def test_a_cookie_copy_is_refused_after_logout_and_from_the_end_of_its_lifetime(
     gateway: RunningGateway,
 ) -> None:
-    """The cookie's signature is good until a whole second past its lifetime (its stamp
-    is in whole seconds), and other replicas' clocks differ: the record of its logout
-    outlives it, even when another logout clears the expired ones meanwhile."""
-    dashboard = gateway.settings.dashboard.model_copy(update={"session_hours": 1 / 3600})
+    """A copy of a logged-out cookie stays refused, also once another logout has cleared
+    the ended sessions meanwhile; and a cookie ends with its lifetime, when the browser
+    drops it (``Max-Age``), not up to a second later as its whole-second stamp allows."""
+    lifetime = 3
+    dashboard = gateway.settings.dashboard.model_copy(update={"session_hours": lifetime / 3600})
     settings = gateway.settings.model_copy(update={"dashboard": dashboard})
     key = gateway.create_key(role=Role.ADMIN)
-    for replica in start_gateway(settings, gateway.fake):  # sessions of one second
+    for replica in start_gateway(settings, gateway.fake):
         base = replica.base_url.removesuffix("/v1")
         with httpx.Client(base_url=base) as browser, httpx.Client(base_url=base) as other:
             _log_in(browser, key)
-            copied = browser.cookies["careergate_session"]
-            signed = bytes_to_int(base64_decode(copied.rsplit(".", 2)[1]))
-            ended = browser.post("/dashboard/logout", data={"csrf_token": _csrf(browser)})
-            assert ended.status_code in (200, 303), ended.text
-            time.sleep(max(0.0, signed + 1.2 - time.time()))  # its lifetime is over
+            logged_out = browser.cookies["careergate_session"]
             _log_in(other, key)
-            other.post("/dashboard/logout", data={"csrf_token": _csrf(other)})
-            late = httpx.get(f"{base}/admin/alerts", cookies={"careergate_session": copied})
-            assert late.status_code == 401
+            untouched = other.cookies["careergate_session"]
+            ended = browser.post("/dashboard/logout", data={"csrf_token": _csrf(browser)})
+            assert ended.status_code == 303, ended.text
+            assert _refusal(base, logged_out) == "session_ended"
+            time.sleep(max(0.0, _stamp(untouched) + lifetime + 0.05 - time.time()))
+            assert _refusal(base, untouched) == "session_expired"
+        with httpx.Client(base_url=base) as third:
+            _log_in(third, key)  # its logout clears the expired sessions
+            third.post("/dashboard/logout", data={"csrf_token": _csrf(third)})
+        assert _refusal(base, logged_out) in ("session_ended", "session_expired")

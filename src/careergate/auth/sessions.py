@@ -14,10 +14,14 @@ Every request reads the key afresh, past the key cache: revoked, expired, rotate
 Logging out writes the session's id (an HMAC of its nonce) to ``ended_sessions`` until
 the cookie would have expired, so that a copy of the cookie is refused as well: the
 one thing written per session, and only when it ends early. The row is kept
-``ENDED_MARGIN`` past the session's end: the cookie's stamp is in whole seconds (its
-signature is accepted up to a second past its lifetime), and the replica that purges
-the row and the one that checks the cookie read different clocks. Logging out a
-session that is being logged out at the same moment (two tabs) changes nothing.
+``ENDED_MARGIN`` past the session's end: the replica that purges the row and the one
+that checks the cookie read different clocks. Logging out a session that is being
+logged out at the same moment (two tabs) changes nothing.
+
+The session ends at its stamp (whole seconds, rounded down) plus its lifetime, to the
+microsecond: ``itsdangerous`` alone compares whole seconds and would accept a copy of
+the cookie up to a second after the browser has dropped it (its ``Max-Age`` is the
+lifetime), when a logout from that browser can no longer be recorded.
 
 Cross-site request forgery: the cookie is ``SameSite=Strict`` (a browser sends it only
 with requests the gateway's own pages make), and every state-changing request made
@@ -50,8 +54,8 @@ DASHBOARD_ROLES = frozenset({Role.ADMIN, Role.READER})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ENDED = EndedSessionRow.metadata.tables[EndedSessionRow.__tablename__]
 ENDED_MARGIN = timedelta(minutes=5)
-"""How long past a session's end its logout is remembered: past the second its cookie's
-signature outlives it, and past any difference between the replicas' clocks."""
+"""How long past a session's end its logout is remembered: past any difference between
+the replicas' clocks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,10 @@ class SessionKeeper:
                 "The dashboard session has expired or is not valid; log in again.",
                 code="session_expired",
             ) from None
+        if datetime.now(UTC) >= signed_at + self.lifetime:
+            raise AuthenticationFailed(
+                "The dashboard session has expired; log in again.", code="session_expired"
+            )
         session_id = self._digest(b"session:", nonce)
         if await self._ended(session_id):
             raise AuthenticationFailed(
