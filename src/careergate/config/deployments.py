@@ -44,6 +44,7 @@ from careergate.privacy.policy import PrivacyConfig
 from careergate.ratelimit.rules import RateLimitRule
 from careergate.security.prompt_secrets import SecretsConfig
 from careergate.settings import UpstreamEnvironment
+from careergate.yaml_text import load_yaml
 
 WILDCARD = "*"
 
@@ -177,7 +178,7 @@ def load_gateway_config(path: Path | None, env: UpstreamEnvironment) -> GatewayC
     """The config file's deployments, else those the environment describes (maybe none)."""
     if path is not None:
         try:
-            raw = yaml.safe_load(path.read_text()) or {}
+            raw = load_yaml(path.read_text()) or {}
         except OSError as exc:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
         except yaml.YAMLError as exc:

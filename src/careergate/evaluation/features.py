@@ -14,17 +14,17 @@ from typing import Any
 
 import jsonschema
 import orjson
-import yaml
 
 from careergate.errors import InvalidRequest
 from careergate.features.documents import NUMBER, schema
 from careergate.features.model_access import ModelCaller
 from careergate.features.resumes import ResumeBuilder
+from careergate.yaml_text import load_yaml
 
 
 def _load(name: str) -> Any:
     text = resources.files("careergate.features").joinpath(f"data/eval/{name}").read_text()
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def resume_pairs() -> list[tuple[dict[str, Any], dict[str, Any]]]:

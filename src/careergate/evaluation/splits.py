@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from careergate.features.documents import Segment, job_segments, resume_segments
 from careergate.features.extraction.labels import Skill
+from careergate.yaml_text import load_yaml
 
 SPLITS = ("test", "dev")
 
@@ -44,7 +43,7 @@ class Split:
 
 def _load(path: str) -> Any:
     text = resources.files("careergate.features").joinpath(f"data/eval/{path}").read_text()
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def load_split(name: str, lookup: Callable[[str], Skill | None]) -> Split:

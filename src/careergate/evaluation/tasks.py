@@ -24,6 +24,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from careergate.yaml_text import load_yaml
+
 
 class Checks(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -55,6 +57,6 @@ class TaskSet(BaseModel):
     @classmethod
     def load(cls, path: Path) -> TaskSet:
         try:
-            return cls.model_validate(yaml.safe_load(path.read_text()))
+            return cls.model_validate(load_yaml(path.read_text()))
         except (OSError, yaml.YAMLError, ValueError) as exc:
             raise ValueError(f"task set {path}: {exc}") from exc

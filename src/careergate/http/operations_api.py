@@ -9,7 +9,6 @@ from importlib import resources
 from typing import Any
 
 import orjson
-import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,6 +18,7 @@ from careergate.http.drain import Drain
 from careergate.http.openai_api import RuntimeHolder
 from careergate.http.responses import json_response
 from careergate.upstream.health import BreakerState
+from careergate.yaml_text import load_yaml
 
 
 class OperationsRoutes:
@@ -83,5 +83,5 @@ class OperationsRoutes:
 def openapi_document() -> dict[str, Any]:
     """The reviewed OpenAPI description shipped with the package."""
     text = resources.files("careergate.http").joinpath("openapi.yaml").read_text()
-    document: dict[str, Any] = yaml.safe_load(text)
+    document: dict[str, Any] = load_yaml(text)
     return document

@@ -10,10 +10,10 @@ from enum import IntEnum
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from careergate.endpoints.facts import DEFAULT_CONTEXT_WINDOW, ImageRule, ModelFacts
+from careergate.yaml_text import load_yaml
 
 
 class Tier(IntEnum):
@@ -92,7 +92,7 @@ class SnapshotCatalogue:
     ) -> SnapshotCatalogue:
         """The shipped entries with the config's laid over them (field by field)."""
         text = resources.files("careergate.models").joinpath("snapshots.yaml").read_text()
-        entries: dict[str, dict[str, Any]] = yaml.safe_load(text)["snapshots"]
+        entries: dict[str, dict[str, Any]] = load_yaml(text)["snapshots"]
         for name, fields in (overrides or {}).items():
             entries[name] = {**entries.get(name, {}), **fields}
         snapshots = {name: SnapshotInfo(**fields) for name, fields in entries.items()}

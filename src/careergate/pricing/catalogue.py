@@ -17,9 +17,8 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from careergate.usage.record import TokenUsage
+from careergate.yaml_text import load_yaml
 
 PICO_PER_USD_PER_MILLION = 1_000_000
 """$1 per million tokens is 1e-6 USD per token: one million pico-dollars."""
@@ -105,7 +104,7 @@ class PriceCatalogue:
         """OpenAI's list prices as shipped, with a config's ``prices:`` laid over them
         (an overridden model's entries replace the shipped ones)."""
         text = resources.files("careergate.pricing").joinpath("prices.yaml").read_text()
-        document = yaml.safe_load(text)
+        document = load_yaml(text)
         if overrides:
             document["aliases"].update(overrides.get("aliases") or {})
             document["models"].update(overrides.get("models") or {})

@@ -15,10 +15,9 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from careergate.features.extraction.context import ContextRules, Cues
 from careergate.features.extraction.labels import LabelIndex, Skill, normalise
+from careergate.yaml_text import load_yaml
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ def load_aliases(lookup: Callable[[str], Skill | None], languages: Mapping[str, 
     """The shipped aliases, each resolved to its skill with ``lookup``, and every other
     language of ``languages`` (name as written -> skill) under the language context."""
     text = resources.files("careergate.features").joinpath("data/skill_aliases.yaml")
-    data: dict[str, Any] = yaml.safe_load(text.read_text())
+    data: dict[str, Any] = load_yaml(text.read_text())
     index = LabelIndex()
     kinds: dict[tuple[str, ...], str] = {}
     for entry in data["aliases"]:

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from careergate.features.documents import Segment
 from careergate.features.extraction.labels import Found, Skill
 from careergate.features.extraction.needles import Needles, needles
+from careergate.yaml_text import load_yaml
 
 _CASE_TWINS = frozenset("\u0130\u0131\u017f")
 """Letters that ``re``'s case-insensitive matching takes for an ASCII letter ("İ", "ı"
@@ -39,7 +38,7 @@ class Phrasings:
     @classmethod
     def load(cls, lookup: Callable[[str], Skill | None]) -> Phrasings:
         text = resources.files("careergate.features").joinpath("data/skill_phrasings.yaml")
-        data: dict[str, Any] = yaml.safe_load(text.read_text())
+        data: dict[str, Any] = load_yaml(text.read_text())
         phrasings = []
         for entry in data["phrasings"]:
             skill = lookup(entry["skill"])

@@ -14,9 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from careergate.features.documents import Segment
+from careergate.yaml_text import load_yaml
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class Credentials:
     @cache
     def shipped(cls) -> Credentials:
         text = resources.files("careergate.features").joinpath("data/credentials.yaml")
-        data: dict[str, Any] = yaml.safe_load(text.read_text())
+        data: dict[str, Any] = load_yaml(text.read_text())
         credentials = [
             Credential(
                 entry["id"],

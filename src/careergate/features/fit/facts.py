@@ -9,6 +9,7 @@ next profile is not read again. The cache is bounded; the least recently used go
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
@@ -316,10 +317,13 @@ _POSTING_QUALIFIED = re.compile(_BETWEEN_PARTS + r"|[()]")
 name ("Health, Safety and Environment Manager"); a slash, see ``_title_pieces``."""
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _same_word(one: str, other: str) -> bool:
     """The same word, or forms of one ("carer" and "care", "nurse" and "nursing",
     "finance" and "financial", "actuary" and "actuarial"), not a word that merely begins
-    alike ("care" and "carpenter", "port" and "portal", "trainee" and "trainer")."""
+    alike ("care" and "carpenter", "port" and "portal", "trainee" and "trainer").
+    Remembered: ranking compares every posting title's words with every title of the
+    person's, and titles are made of few distinct words."""
     if one == other:
         return True
     short, long = sorted((one, other), key=len)
