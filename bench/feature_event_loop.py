@@ -46,34 +46,9 @@ TITLES = (
     "Senior Buyer",
     "QC Microbiologist",
 )
-WORDS = [
-    "python",
-    "sql",
-    "spark",
-    "kubernetes",
-    "triage",
-    "wound",
-    "care",
-    "payroll",
-    "excel",
-    "procurement",
-    "negotiation",
-    "joinery",
-    "radiography",
-    "mri",
-    "microbiology",
-    "agile",
-    "terraform",
-    "aws",
-    "budget",
-    "stakeholders",
-    "reporting",
-    "leadership",
-    "london",
-    "berlin",
-    "remote",
-    "hybrid",
-]
+WORDS = """python sql spark kubernetes triage wound care payroll excel procurement negotiation
+joinery radiography mri microbiology agile terraform aws budget stakeholders reporting
+leadership london berlin remote hybrid""".split()  # noqa: SIM905 - a word list
 PROFILE = {
     "basics": {"label": "Data engineer", "summary": "Data engineer in Python and SQL."},
     "work": [{"name": "Orbit", "position": "Data Engineer", "highlights": ["Spark in Python"]}],
