@@ -11,6 +11,7 @@ starts with PREFIX (all of them by default; ``phrase:`` for Nesta's phrases).
 from __future__ import annotations
 
 import argparse
+import asyncio
 from importlib import resources
 
 import yaml
@@ -35,7 +36,7 @@ def main() -> None:
     items = [i for i in split.skill_items if i.name.startswith(arguments.prefix)]
     tally = SkillTally()
     for item in items:
-        found = inference.fallback(item.segments, "offline").skills
+        found = asyncio.run(inference.fallback(item.segments, "offline")).skills
         concepts = concepts_of(found)
         tally.add(concepts, item.gold)
         if arguments.quiet:
