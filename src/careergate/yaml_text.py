@@ -1,9 +1,10 @@
 """YAML read with libyaml's parser when PyYAML was built with it.
 
 The gateway reads its price list, model snapshots and the features' taxonomy data as
-YAML at every start (and every CLI command that needs them); PyYAML's pure-Python parser
-spends most of a start on them. ``CSafeLoader`` accepts the same documents as
-``SafeLoader`` (the safe subset: no Python objects) and is the fallback's drop-in.
+YAML at every start (and every CLI command that needs them), and PyYAML's pure-Python
+parser is a noticeable part of a start (docs/benchmarks.md). ``CSafeLoader`` accepts
+the same documents as ``SafeLoader`` (the safe subset: no Python objects); the Python
+loader stands in where PyYAML was built without libyaml.
 """
 
 from __future__ import annotations
