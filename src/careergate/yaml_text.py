@@ -18,4 +18,4 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def load_yaml(text: str) -> Any:
     """``text`` parsed as YAML's safe subset: plain data only, as ``yaml.safe_load``."""
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader, C or Python
+    return yaml.load(text, Loader=_Loader)  # noqa: S506  # nosec B506 - a safe loader, C or Python
