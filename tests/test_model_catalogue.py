@@ -161,6 +161,18 @@ def test_an_alias_cannot_point_at_a_model_nobody_serves(
     assert "no deployment serves the model 'gpt-9'" in done.stderr
 
 
+def test_an_alias_set_where_the_deployments_are_unknown_warns_of_a_typo(
+    gateway: RunningGateway,
+) -> None:
+    """Without the gateway's config file the command cannot check the deployments: it
+    says so, and names the priced model a typo was probably meant to be."""
+    done = run_cli(cli_env(gateway.settings), "models", "alias", "set", "writer", "gpt-4o-mnii")
+    assert "which deployments serve 'gpt-4o-mnii' is not checked" in done.stderr
+    assert "has no price in the catalogue" in done.stderr
+    assert "did you mean 'gpt-4o-mini'?" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("alias", "model", "what"), [("gpt-4o-mini", "", "model"), (" ", "gpt-4o", "alias")]
 )

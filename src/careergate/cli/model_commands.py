@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 
 from careergate.audit.log import Actor
 from careergate.cli import flags
-from careergate.cli.common import label, load_settings, run, with_database
+from careergate.cli.common import err_console, label, load_settings, run, with_database
 from careergate.cli.guard import CliFailure
 from careergate.cli.lazy import command_group
 from careergate.cli.output import (
@@ -49,16 +50,41 @@ def _with_admin(work: Callable[[AliasAdmin], Awaitable[Alias]], output: Format) 
     show_record(output, run(lambda: with_database(settings, act)).to_json())
 
 
-def _check_served(model: str) -> None:
-    """Refuse a model no configured deployment serves (before anything changes)."""
+def _check_served(model: str) -> list[str]:
+    """Refuse a model no configured deployment serves (before anything changes); the
+    warnings to give once the change is made: where this command cannot tell (no config
+    file, no upstream in the environment: the gateway's may differ), and for a model the
+    price catalogue does not know. A typo would otherwise reach every request for the
+    alias before anyone saw it."""
+    warnings = []
     settings = load_settings()
     config = load_gateway_config(settings.config, settings.upstream_env)
-    if not config.deployments:
-        return  # the sandbox serves any model
-    try:
-        Router(config.deployments, config.fallbacks).route(model)
-    except NotFound:
-        raise CliFailure(f"no deployment serves the model {model!r}") from None
+    if config.deployments:
+        try:
+            Router(config.deployments, config.fallbacks).route(model)
+        except NotFound:
+            raise CliFailure(f"no deployment serves the model {model!r}") from None
+    else:
+        warnings.append(
+            f"which deployments serve {model!r} is not checked: no config file "
+            "(CAREERGATE_CONFIG) and no upstream are set here; a gateway that does not "
+            "serve it refuses every request for the alias"
+        )
+    prices = PriceCatalogue.shipped(config.prices)
+    if prices.price(model) is None:
+        known = [*prices.models, *prices.aliases]
+        close = difflib.get_close_matches(model, known, n=1)
+        warnings.append(
+            f"the model {model!r} has no price in the catalogue: its requests cost "
+            "nothing in reports and are refused under a hard budget"
+            + (f"; did you mean {close[0]!r}?" if close else "")
+        )
+    return warnings
+
+
+def _warn(warnings: list[str]) -> None:
+    for message in warnings:
+        err_console.print(f"warning: {message}", markup=False, highlight=False)
 
 
 @alias_app.command("set")
@@ -69,10 +95,11 @@ def set_alias(
     as_json: JsonOption = False,
 ) -> None:
     """Point ALIAS at MODEL for all traffic (ends any canary)."""
-    _check_served(model)
+    warnings = _check_served(model)
     _with_admin(
         lambda admin: admin.set(Actor.command_line(), alias, model), chosen(output, as_json)
     )
+    _warn(warnings)
 
 
 @alias_app.command("canary")
@@ -90,11 +117,12 @@ def canary(
     as_json: JsonOption = False,
 ) -> None:
     """Send PERCENT of ALIAS's traffic to MODEL; the rest goes where it goes now."""
-    _check_served(model)
+    warnings = _check_served(model)
     _with_admin(
         lambda admin: admin.canary(Actor.command_line(), alias, model, percent),
         chosen(output, as_json),
     )
+    _warn(warnings)
 
 
 @alias_app.command("promote")
