@@ -17,17 +17,13 @@ Run: ``python bench/feature_event_loop.py [--postings 3000] [--idle 5]``
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +31,15 @@ from typing import Any
 
 import httpx
 
-CLI = str(Path(sys.executable).parent / "careergate")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from proxy_bench import (
+    bench_env,
+    careergate_process,
+    create_key,
+    free_port,
+    wait_until_listening,
+)
+
 TITLES = (
     "Data Engineer",
     "Staff Nurse",
@@ -73,39 +77,14 @@ def _postings(count: int, seed: int) -> list[dict[str, Any]]:
 @contextmanager
 def _gateway() -> Iterator[tuple[str, str]]:
     """A served gateway on a fresh data directory: its base URL and a key."""
-    with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "CAREERGATE_DATA_DIR": data}
-        for name in ("CAREERGATE_DATABASE_URL", "OPENAI_API_KEY"):
-            env.pop(name, None)
-        subprocess.run([CLI, "db", "init"], env=env, check=True, capture_output=True)
-        made = subprocess.run(
-            [CLI, "keys", "create", "--user", "bench", "--json"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        base = f"http://127.0.0.1:{port}"
-        process = subprocess.Popen(
-            [CLI, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    with tempfile.TemporaryDirectory() as data, Path(os.devnull).open("w") as logs:
+        env = bench_env(Path(data))
+        key = create_key(env, "--user", "bench")
+        port = free_port()
+        process = careergate_process(env, logs, "serve", "--port", str(port))
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/readyz", timeout=1):  # noqa: S310 - http://
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit("the gateway did not become ready") from None
-                    time.sleep(0.1)
-            yield base, json.loads(made.stdout)["key"]
+            wait_until_listening(port, timeout=120)  # it listens once started
+            yield f"http://127.0.0.1:{port}", key
         finally:
             process.terminate()
             process.wait(30)

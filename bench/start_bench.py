@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,13 +24,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-CLI = str(Path(sys.executable).parent / "careergate")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from proxy_bench import BIN, bench_env, free_port
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+CLI = str(BIN / "careergate")
 
 
 def _ready(port: int) -> bool:
@@ -43,7 +39,7 @@ def _ready(port: int) -> bool:
 
 
 def _seconds_to_ready(argv: list[str], env: dict[str, str]) -> float:
-    port = _free_port()
+    port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
         [*argv, "serve", "--port", str(port)],
@@ -68,9 +64,7 @@ def main() -> None:
     parser.add_argument("--before", help="another version's src directory, measured alike")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "CAREERGATE_DATA_DIR": data}
-        for name in ("CAREERGATE_DATABASE_URL", "OPENAI_API_KEY"):
-            env.pop(name, None)
+        env = bench_env(Path(data))
         subprocess.run([CLI, "db", "init"], env=env, check=True, capture_output=True)
         versions = {"this version": ([CLI], env)}
         if args.before:

@@ -14,12 +14,11 @@ import argparse
 import asyncio
 from importlib import resources
 
-import yaml
-
 from careergate.evaluation.skill_scores import SkillTally, concepts_of
 from careergate.evaluation.splits import load_split
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.skills import SkillInference
+from careergate.yaml_text import load_yaml
 
 
 def main() -> None:
@@ -31,7 +30,7 @@ def main() -> None:
     finder = SkillFinder.shipped()
     inference = SkillInference(finder)
     gold_path = resources.files("careergate.features").joinpath("data/eval/dev/skills.yaml")
-    gold_names: dict[str, list[str]] = yaml.safe_load(gold_path.read_text())["documents"]
+    gold_names: dict[str, list[str]] = load_yaml(gold_path.read_text())["documents"]
     split = load_split("dev", finder.lookup)
     items = [i for i in split.skill_items if i.name.startswith(arguments.prefix)]
     tally = SkillTally()

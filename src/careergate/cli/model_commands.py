@@ -22,7 +22,7 @@ from careergate.cli.output import (
     show,
     show_record,
 )
-from careergate.config.deployments import load_gateway_config
+from careergate.config.deployments import GatewayConfig, load_gateway_config
 from careergate.errors import NotFound
 from careergate.models.admin import AliasAdmin
 from careergate.models.aliases import Alias
@@ -40,25 +40,29 @@ AliasArgument = Annotated[str, typer.Argument(help="The alias.", callback=label)
 ModelArgument = Annotated[str, typer.Argument(help="A model or snapshot.", callback=label)]
 
 
-def _with_admin(work: Callable[[AliasAdmin], Awaitable[Alias]], output: Format) -> None:
+def _with_admin(
+    work: Callable[[AliasAdmin], Awaitable[Alias]], output: Format, model: str | None = None
+) -> None:
+    """Make the change ``work`` makes, pointing at ``model`` when it names one: a model
+    no deployment serves is refused first, and what could not be checked is told after."""
     settings = load_settings()
     config = load_gateway_config(settings.config, settings.upstream_env)
+    warnings = [] if model is None else _check_served(model, config)
 
     async def act(database: Database) -> Alias:
         return await work(AliasAdmin(database, config.models.aliases))
 
     show_record(output, run(lambda: with_database(settings, act)).to_json())
+    for message in warnings:
+        err_console.print(f"warning: {message}", markup=False, highlight=False)
 
 
-def _check_served(model: str) -> list[str]:
-    """Refuse a model no configured deployment serves (before anything changes); the
-    warnings to give once the change is made: where this command cannot tell (no config
-    file, no upstream in the environment: the gateway's may differ), and for a model the
-    price catalogue does not know. A typo would otherwise reach every request for the
-    alias before anyone saw it."""
+def _check_served(model: str, config: GatewayConfig) -> list[str]:
+    """Refuse a model no configured deployment serves; the warnings to give once the
+    change is made: where this command cannot tell (no config file, no upstream in the
+    environment: the gateway's may differ), and for a model the price catalogue does not
+    know. A typo would otherwise reach every request for the alias before anyone saw it."""
     warnings = []
-    settings = load_settings()
-    config = load_gateway_config(settings.config, settings.upstream_env)
     if config.deployments:
         try:
             Router(config.deployments, config.fallbacks).route(model)
@@ -82,11 +86,6 @@ def _check_served(model: str) -> list[str]:
     return warnings
 
 
-def _warn(warnings: list[str]) -> None:
-    for message in warnings:
-        err_console.print(f"warning: {message}", markup=False, highlight=False)
-
-
 @alias_app.command("set")
 def set_alias(
     alias: AliasArgument,
@@ -95,11 +94,9 @@ def set_alias(
     as_json: JsonOption = False,
 ) -> None:
     """Point ALIAS at MODEL for all traffic (ends any canary)."""
-    warnings = _check_served(model)
     _with_admin(
-        lambda admin: admin.set(Actor.command_line(), alias, model), chosen(output, as_json)
+        lambda admin: admin.set(Actor.command_line(), alias, model), chosen(output, as_json), model
     )
-    _warn(warnings)
 
 
 @alias_app.command("canary")
@@ -117,12 +114,11 @@ def canary(
     as_json: JsonOption = False,
 ) -> None:
     """Send PERCENT of ALIAS's traffic to MODEL; the rest goes where it goes now."""
-    warnings = _check_served(model)
     _with_admin(
         lambda admin: admin.canary(Actor.command_line(), alias, model, percent),
         chosen(output, as_json),
+        model,
     )
-    _warn(warnings)
 
 
 @alias_app.command("promote")

@@ -125,9 +125,24 @@ class SkillInference:
             max_tokens=1200,
             user=user,
         )
+        # Placing each named skill's evidence and reading the document are CPU work.
+        skills, unmapped = await asyncio.to_thread(self._held, listed["skills"], segments)
+        # What the taxonomy finds has evidence too: it completes the model's list.
+        found = await asyncio.to_thread(self._taxonomy, segments)
+        # The model answered; when nothing it named held, the answer says so.
+        reason = None
+        if listed["skills"] and not (skills or unmapped):
+            reason = "no skill the model named was shown by its evidence in the document"
+        return SkillReport(_unique([*skills, *found]), False, reason, model, unmapped)
+
+    def _held(
+        self, named: list[dict[str, str]], segments: list[Segment]
+    ) -> tuple[list[FoundSkill], list[str]]:
+        """The model's skills whose evidence stands in the document and shows them, and
+        the names with evidence that the taxonomy does not know."""
         skills: list[FoundSkill] = []
         unmapped: list[str] = []
-        for item in listed["skills"]:
+        for item in named:
             skill = self.skills.lookup(item["name"])
             place = _locate(item["evidence"], segments, item["name"])
             if place is None:
@@ -144,13 +159,7 @@ class SkillInference:
                     skill.uri, skill.label, segment.field, start, end, evidence, "ai", skill.esco
                 )
             )
-        # What the taxonomy finds has evidence too: it completes the model's list.
-        found = await asyncio.to_thread(self._taxonomy, segments)
-        # The model answered; when nothing it named held, the answer says so.
-        reason = None
-        if listed["skills"] and not (skills or unmapped):
-            reason = "no skill the model named was shown by its evidence in the document"
-        return SkillReport(_unique([*skills, *found]), False, reason, model, unmapped)
+        return skills, unmapped
 
     def _shows(self, skill: Skill, name: str, evidence: Segment) -> bool:
         """Whether ``evidence`` shows ``skill``: it holds a word of the skill's name (as
