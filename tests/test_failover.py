@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -18,8 +19,11 @@ from typing import Any, cast
 import openai
 import pytest
 
+from careergate.pricing.catalogue import PriceCatalogue
 from careergate.settings import BreakerSettings, Settings, TimeoutSettings
+from careergate.storage.tables import UsageRow
 from careergate.testing import FakeOpenAI, Fault
+from careergate.usage.record import TokenUsage
 from conftest import RunningGateway, gateway_settings, require_redis, start_gateway
 
 MESSAGES = [{"role": "user", "content": "Summarise this job posting"}]
@@ -108,6 +112,58 @@ def test_503s_from_the_primary_are_served_by_the_fallback_and_say_so(
     assert len(chain.fake.requests) == 3  # the breaker opened after 3 failures in a row
     assert upstream_state(chain, "primary")["state"] == "open"
     assert len(backup.requests) == 6
+
+
+def served_by_the_fallback(chain: RunningGateway, key: str | None = None) -> UsageRow:
+    """The record of a request for gpt-4o (at most 100 tokens) that the fallback served."""
+    raw = chain.client(key).chat.completions.with_raw_response.create(
+        model="gpt-4o", messages=MESSAGES, max_tokens=100
+    )
+    assert raw.parse().model == "gpt-4o-mini"
+    return chain.usage_record(raw.headers["x-request-id"])
+
+
+def test_a_primary_waited_out_is_metered_beside_the_fallbacks_answer(chain: RunningGateway) -> None:
+    """The primary was sent the request and waited out (its attempt time passed): it may
+    bill the answer it goes on writing, so the request is metered with it, at its most
+    (the request's ceiling) and at its own model's price, beside the fallback's answer.
+    A primary that refused (503) bills nothing and adds nothing."""
+    chain.fake.faults.add_rate(Fault(status=503), 1.0)
+    refused = served_by_the_fallback(chain)
+    chain.fake.faults.clear()
+    chain.fake.faults.add_rate(Fault(delay=3600), 1.0)
+    waited_out = served_by_the_fallback(chain)
+
+    assert not refused.usage_estimated
+    assert waited_out.usage_estimated
+    assert waited_out.deployment == "backup"
+    assert waited_out.completion_tokens == refused.completion_tokens + 100
+    primary_prompt = waited_out.prompt_tokens - refused.prompt_tokens
+    assert primary_prompt >= refused.prompt_tokens
+    primary = PriceCatalogue.shipped().cost_nano(
+        "gpt-4o", TokenUsage(prompt_tokens=primary_prompt, completion_tokens=100)
+    )
+    assert waited_out.cost_nano_usd == refused.cost_nano_usd + primary
+
+
+def test_under_a_hard_budget_a_primary_waited_out_is_not_sent_elsewhere(
+    chain: RunningGateway, backup: FakeOpenAI
+) -> None:
+    """A hard budget holds one answer's worst case: the waited-out primary may bill one,
+    so the request is not also sent to the fallback (which could overrun the budget); it
+    ends, metered at the primary at its most, and the caller is told to retry."""
+    chain.fake.faults.add_rate(Fault(delay=3600), 1.0)
+    client = chain.client(chain.create_key(budget_usd=Decimal("5")))
+    with pytest.raises(openai.APIStatusError) as given_up:
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=100)
+
+    assert (given_up.value.status_code, given_up.value.code) == (504, "deadline_exceeded")
+    assert "did not send it again" in given_up.value.message
+    assert backup.requests == []
+    record = chain.usage_record(given_up.value.response.headers["x-request-id"])
+    assert (record.deployment, record.model_requested) == ("primary", "gpt-4o")
+    assert record.completion_tokens == 100
+    assert record.prompt_tokens > 0
 
 
 @pytest.mark.parametrize("status", [401, 403, 404, 408, 409, 429])

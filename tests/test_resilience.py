@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import openai
 import pytest
@@ -69,6 +71,57 @@ def test_an_answer_dropped_midway_is_not_sent_again(gateway: RunningGateway) -> 
     assert caught.value.status_code == 502
     assert caught.value.response.headers["x-should-retry"] == "false"
     assert len(gateway.fake.requests) == 1
+
+
+@pytest.fixture
+def impatient(gateway: RunningGateway) -> Iterator[RunningGateway]:
+    """The module's fake upstream behind a gateway that waits 0.3 s for an answer's head
+    (``timeouts.read``) within a deadline of 10 s."""
+    settings = gateway.settings.model_copy(
+        update={"timeouts": TimeoutSettings(connect=2, read=0.3, total=10)}
+    )
+    yield from start_gateway(settings, gateway.fake)
+
+
+def test_an_attempt_left_unanswered_is_sent_again_and_metered_with_the_answer(
+    impatient: RunningGateway,
+) -> None:
+    """The upstream had the first attempt whole and did not answer it in time: it may
+    bill it, so when the request is sent again, the record counts that attempt at its
+    most (the request's ceiling) beside the answer."""
+    client = impatient.client()
+    answered = client.chat.completions.with_raw_response.create(
+        model="gpt-4o", messages=MESSAGES, max_tokens=100
+    )
+    impatient.fake.faults.enqueue(Fault(delay=1))
+    retried = client.chat.completions.with_raw_response.create(
+        model="gpt-4o", messages=MESSAGES, max_tokens=100
+    )
+
+    assert retried.headers["x-careergate-attempts"] == "2"
+    once = impatient.usage_record(answered.headers["x-request-id"])
+    twice = impatient.usage_record(retried.headers["x-request-id"])
+    assert (twice.usage_estimated, once.usage_estimated) == (True, False)
+    assert twice.completion_tokens == once.completion_tokens + 100
+    assert twice.prompt_tokens >= 2 * once.prompt_tokens
+    assert twice.cost_nano_usd > once.cost_nano_usd
+
+
+def test_under_a_hard_budget_an_attempt_left_unanswered_is_not_sent_again(
+    impatient: RunningGateway,
+) -> None:
+    """A hard budget holds one answer: the unanswered attempt may bill one, so the
+    request ends there (metered at its most) rather than pay for a second."""
+    impatient.fake.faults.enqueue(Fault(delay=1))
+    client = impatient.client(impatient.create_key(budget_usd=Decimal("5")))
+    with pytest.raises(openai.APIStatusError) as given_up:
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=100)
+
+    assert (given_up.value.status_code, given_up.value.code) == (504, "deadline_exceeded")
+    assert len(impatient.fake.requests) == 1
+    record = impatient.usage_record(given_up.value.response.headers["x-request-id"])
+    assert (record.completion_tokens, record.attempts) == (100, 1)
+    assert record.prompt_tokens > 0
 
 
 def given_up_record(gateway: RunningGateway, before: int, status: int) -> UsageRow:

@@ -194,10 +194,15 @@ class DeadlineExceeded(GatewayError):
     retryable = True
 
 
-class AnswerCutOff(DeadlineExceeded):
+class GivenUpUpstream(DeadlineExceeded):
+    """An upstream was handed the request and given up before its answer came: it may
+    bill that answer, so the request is not sent again (to it or elsewhere); it is
+    metered as a request given up, at its most."""
+
+
+class AnswerCutOff(GivenUpUpstream):
     """The time given passed while an answer the upstream had begun (its 2xx status
-    sent) was being read: the upstream bills it, so it is not sent elsewhere; it is
-    metered as a request given up."""
+    sent) was being read: the upstream bills it."""
 
 
 class UpstreamStatusError(GatewayError):

@@ -132,6 +132,11 @@ class Reservation:
     drawn: Drawn | None = None
     """What it took from a batch's lease (``draws.py``)."""
 
+    @property
+    def hard(self) -> bool:
+        """Whether a hard budget holds it: it may spend no more than it holds."""
+        return any(budget.hard for budget, _ in self.budgets)
+
 
 @dataclass(frozen=True, slots=True)
 class Attribution:

@@ -96,6 +96,10 @@ class Outcome:
     unseen_output: bool = False
     """The upstream generated an answer the gateway did not receive (broken off after
     its 2xx status): billed, of unknown length."""
+    given_up: list[tuple[Target, TokenUsage]] = field(default_factory=list)
+    """Attempts an upstream was sent whole and given up without an answer (to send the
+    request again, to it or elsewhere), each at the most it may bill: metered with the
+    request (``core/settlement.py``)."""
     fallback: bool = False
     deprecation: str | None = None
     route_note: str | None = None

@@ -9,6 +9,7 @@ released, the real cost charged) and the request's log line.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from careergate.budgets.ledger import BudgetLedger
@@ -48,6 +49,8 @@ class Settlement:
         record.cost_nano_usd = self.prices.request_cost(
             record.usage, record.created_at.date(), (*sent, record.model_served)
         )
+        if outcome.given_up:
+            self._add_given_up(outcome, record)
         self._within_hold(outcome, record)
         if outcome.cache_saved is not None:  # a hit: what its answer cost the first time
             saved = self.prices.request_cost(
@@ -59,6 +62,25 @@ class Settlement:
         for settler in self.settlers:
             settler.settle(outcome, record)
 
+    def _add_given_up(self, outcome: Outcome, record: UsageRecord) -> None:
+        """Attempts given up before the request was sent again (``Outcome.given_up``)
+        are counted with it, each at its own model's price: its tokens added (and marked
+        estimated), its cost too. An unpriced attempt adds no cost, as an unpriced
+        request has none."""
+        on = record.created_at.date()
+        usage, costs = record.usage, [record.cost_nano_usd]
+        for target, most in outcome.given_up:
+            costs.append(self.prices.request_cost(most, on, (target.upstream_model, target.model)))
+            usage = replace(
+                usage,
+                prompt_tokens=usage.prompt_tokens + most.prompt_tokens,
+                completion_tokens=usage.completion_tokens + most.completion_tokens,
+                estimated=True,
+            )
+        record.usage = usage
+        known = [cost for cost in costs if cost is not None]
+        record.cost_nano_usd = sum(known) if known else None
+
     @staticmethod
     def _within_hold(outcome: Outcome, record: UsageRecord) -> None:
         """Under a hard budget, a request is charged no more than it held: its worst case
@@ -67,7 +89,7 @@ class Settlement:
         generated but not received) is charged the hold and flagged ``over_hold``, its
         tokens recorded as they were reported, so that no request overruns its budget."""
         reservation = outcome.reservation
-        if reservation is None or not any(budget.hard for budget, _ in reservation.budgets):
+        if reservation is None or not reservation.hard:
             return
         held = reservation.cost_nano_usd
         if outcome.unseen_output or (record.cost_nano_usd or 0) > held:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from careergate.errors import (
@@ -81,6 +81,12 @@ class UpstreamStream:
 
     def close(self) -> None:
         self.response.close()
+
+
+GivenUp = Callable[[Target], None]
+"""Told that ``target`` was sent a request whole and did not answer in time (it may bill
+the answer) and that the request may now be sent again, to it or elsewhere; raises
+(``GivenUpUpstream``) if it must not be."""
 
 
 class UpstreamClient:
@@ -207,14 +213,17 @@ class UpstreamClient:
         request_id: str,
         tokens: int = 0,
         attempts: int | None = None,
+        given_up: GivenUp | None = None,
     ) -> UpstreamReply:
         """Send and read a whole answer. Connection failures and retryable statuses
         are retried while the deadline and the deployment's retry budget allow (up to
         ``attempts``, else the retry policy's ceiling); the last answer, whatever its
         status, is returned. ``tokens`` is what the request counts
-        against the upstream's token limit (``headroom``)."""
+        against the upstream's token limit (``headroom``). ``given_up`` is told of each
+        attempt the upstream was sent whole and did not answer in time, before the
+        request is sent again (``GivenUp``)."""
         reply = await self._send(
-            target, path, payload, deadline, request_id, tokens, attempts, stream=False
+            target, path, payload, deadline, request_id, tokens, attempts, given_up, stream=False
         )
         assert isinstance(reply, UpstreamReply)
         return reply
@@ -228,12 +237,13 @@ class UpstreamClient:
         request_id: str,
         tokens: int = 0,
         attempts: int | None = None,
+        given_up: GivenUp | None = None,
     ) -> UpstreamStream | UpstreamReply:
         """Start a streamed answer. Until the upstream has answered 2xx nothing has
         reached the caller, so failures are retried as in ``request``; an error answer
         that is not retried comes back whole as an ``UpstreamReply``."""
         return await self._send(
-            target, path, payload, deadline, request_id, tokens, attempts, stream=True
+            target, path, payload, deadline, request_id, tokens, attempts, given_up, stream=True
         )
 
     async def _send(
@@ -245,6 +255,7 @@ class UpstreamClient:
         request_id: str,
         tokens: int,
         attempts: int | None,
+        given_up: GivenUp | None,
         *,
         stream: bool,
     ) -> UpstreamStream | UpstreamReply:
@@ -283,6 +294,8 @@ class UpstreamClient:
                     except _CONNECTION_ERRORS as exc:
                         if scope.expired:
                             raise
+                        if isinstance(exc, http1.Unanswered) and given_up is not None:
+                            given_up(target)  # it may bill this attempt: raises to send no more
                         if await self._wait_before_retry(attempt, None, deadline, attempts, budget):
                             continue
                         raise _unavailable(target, exc) from exc

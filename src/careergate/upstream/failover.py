@@ -8,7 +8,8 @@ credentials or catalogue, not the request) and a 400 for a context that is too l
 other 4xx is the request's own fault and goes back to the caller at once. Every target
 but the last gets one attempt and at most ``attempt_timeout`` seconds, so that a hanging
 deployment leaves time for the next; the last gets the retry policy and whatever is
-left of the deadline.
+left of the deadline. A target waited out had the request and may bill it: the caller
+is told (``given_up``) before the request moves on, and may stop it there.
 
 Breakers (``health``) skip deployments that keep failing; equal deployments of one model
 are ordered at random with weights ``1 / (p50 + LATENCY_FLOOR_MS)``: a faster deployment
@@ -28,13 +29,13 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from careergate.errors import (
-    AnswerCutOff,
     DeadlineExceeded,
     GatewayError,
+    GivenUpUpstream,
     RateLimited,
     UpstreamUnavailable,
 )
-from careergate.upstream.client import UpstreamReply
+from careergate.upstream.client import GivenUp, UpstreamReply
 from careergate.upstream.health import HealthBoard
 from careergate.upstream.router import Route, Target
 
@@ -119,9 +120,17 @@ class Failover:
         return order
 
     async def run(
-        self, route: Route, deadline: float, loop: asyncio.AbstractEventLoop, send: Send[T]
+        self,
+        route: Route,
+        deadline: float,
+        loop: asyncio.AbstractEventLoop,
+        send: Send[T],
+        given_up: GivenUp | None = None,
     ) -> Served[T]:
-        """Send along the route; the first result that is not worth moving on from."""
+        """Send along the route; the first result that is not worth moving on from.
+        ``given_up`` is told of a target that was waited out (its time passed with the
+        request in its hands, so it may bill it) before the request moves on, and may
+        raise to keep it from moving on."""
         plan = self.plan(route, loop.time())
         if not plan:
             raise self._all_open(route, loop.time())
@@ -143,10 +152,12 @@ class Failover:
                 # A deployment that does not answer in the time it was given is failing,
                 # even when that time was the whole request's.
                 self.health.failed(name, error.message, loop.time())
-                if isinstance(error, AnswerCutOff):
-                    raise  # begun, so billed: not sent elsewhere (metered as given up)
+                if isinstance(error, GivenUpUpstream):
+                    raise  # it may bill the answer: not sent elsewhere (metered as given up)
                 if last or loop.time() >= deadline:
                     raise self._exhausted(route, failed, target, error) from error
+                if isinstance(error, DeadlineExceeded) and given_up is not None:
+                    given_up(target)
                 failed.append(f"{name} ({target.model}): {error.message}")
                 continue
             except RateLimited as error:  # held back by the upstream's own limits

@@ -307,7 +307,7 @@ class _Connection(asyncio.Protocol):
         return response, self._head
 
     def read_timer(self, waiter: asyncio.Future[None]) -> asyncio.TimerHandle:
-        return self.loop.call_later(self.pool.read_timeout, _expire, waiter, _SILENT)
+        return self.loop.call_later(self.pool.read_timeout, _expire, waiter, TimeoutError, _SILENT)
 
     def finish(self, response: Response, *, reusable: bool) -> None:
         """``response``'s request is over: keep the connection for the next one, or close
@@ -346,9 +346,14 @@ _SILENT = "the upstream sent nothing for too long"
 _UNANSWERED = "the upstream did not answer in time"
 
 
-def _expire(waiter: asyncio.Future[Any], message: str) -> None:
+class Unanswered(TimeoutError):
+    """A request was sent whole and its answer's head did not come in time: unlike a
+    connection that failed, the upstream has the request and may bill its answer."""
+
+
+def _expire(waiter: asyncio.Future[Any], kind: type[TimeoutError], message: str) -> None:
     if not waiter.done():
-        waiter.set_exception(TimeoutError(message))
+        waiter.set_exception(kind(message))
 
 
 class Pool:
@@ -408,7 +413,7 @@ class Pool:
             raise
         self._busy.add(connection)
         response, answer = connection.send(head, body)
-        timer = self.loop.call_later(self.read_timeout, _expire, answer, _UNANSWERED)
+        timer = self.loop.call_later(self.read_timeout, _expire, answer, Unanswered, _UNANSWERED)
         try:
             return await answer
         except BaseException:

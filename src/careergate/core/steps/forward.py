@@ -20,12 +20,13 @@ from careergate.endpoints.facts import ModelFacts
 from careergate.errors import (
     DeadlineExceeded,
     GatewayError,
+    GivenUpUpstream,
     UpstreamAnswerBroken,
     UpstreamInvalidResponse,
     UpstreamUnavailable,
 )
 from careergate.security.secrets import SecretScanner
-from careergate.upstream.client import UpstreamClient, UpstreamReply, UpstreamStream
+from careergate.upstream.client import GivenUp, UpstreamClient, UpstreamReply, UpstreamStream
 from careergate.upstream.failover import Failover, Send
 from careergate.upstream.router import Target
 from careergate.upstream.validation import Scrub, parse_object, upstream_status_error
@@ -33,7 +34,7 @@ from careergate.usage.checks import Answered, UsageCheck
 from careergate.usage.record import TokenUsage
 
 T = TypeVar("T")
-Operation = Callable[[Target, str, bytes, float, str, int, int | None], Awaitable[T]]
+Operation = Callable[[Target, str, bytes, float, str, int, int | None, GivenUp], Awaitable[T]]
 """``UpstreamClient.request`` or ``open_stream``."""
 
 Json = dict[str, object]
@@ -70,7 +71,7 @@ class Forward:
     async def _complete(self, call: Call) -> Reply:
         outcome = call.outcome
         try:
-            reply, target = await self._send_along(call, self._sender(call, self.upstream.request))
+            reply, target = await self._send_along(call, self.upstream.request)
         except UpstreamAnswerBroken as broken:
             outcome.target, outcome.attempts = broken.target, broken.attempts
             outcome.usage = self._at_most(call, broken.target, str)
@@ -119,6 +120,12 @@ class Forward:
         return value if self.secrets.scrub(value, call.credentials) == value else None
 
     def _at_most(self, call: Call, target: Target, received: Callable[[], str]) -> TokenUsage:
+        """The request's own answer generated and billed but not received whole
+        (``_most``)."""
+        call.outcome.unseen_output = True
+        return self._most(call, target, received)
+
+    def _most(self, call: Call, target: Target, received: Callable[[], str]) -> TokenUsage:
         """An answer generated and billed but not received whole: its prompt counted, its
         output at the most it could have been (the request's ceiling times its choices;
         without one, ``unseen_output``, the length unknown), and never less than the
@@ -129,8 +136,27 @@ class Forward:
         )
         at_most = ceiling * call.endpoint.choices(call.body)
         usage.completion_tokens = max(usage.completion_tokens, at_most)
-        call.outcome.unseen_output = True
         return usage
+
+    def _given_up(self, call: Call) -> GivenUp:
+        """What is done with an attempt an upstream was sent and did not answer in time,
+        before the request is sent again: the upstream may bill it, so it is metered at
+        its most with the request; under a hard budget, which holds one answer, the
+        request is not sent again (it ends metered as given up at that deployment)."""
+
+        def given_up(target: Target) -> None:
+            reservation = call.outcome.reservation
+            if reservation is not None and reservation.hard:
+                raise GivenUpUpstream(
+                    f"Upstream deployment '{target.deployment.name}' was sent the request "
+                    "and did not answer in time. It may bill that answer, and the hard "
+                    "budget this request is under holds one, so careergate did not send "
+                    "it again; retry the request.",
+                    code="deadline_exceeded",
+                )
+            call.outcome.given_up.append((target, self._most(call, target, str)))
+
+        return given_up
 
     def _billed_unread(self, call: Call, target: Target, answer: Json) -> TokenUsage:
         """An answer received but not one the caller can be given (without the results
@@ -154,8 +180,7 @@ class Forward:
         caller_wants_usage = form.usage_asked(call.body)
         # Usage is always asked for, so that streamed tokens are metered like any others.
         changes = None if caller_wants_usage else form.ask_usage(call.body)
-        send = self._sender(call, self.upstream.open_stream, changes)
-        opened, target = await self._send_along(call, send)
+        opened, target = await self._send_along(call, self.upstream.open_stream, changes)
         call.outcome.attempts = opened.attempts
         if isinstance(opened, UpstreamReply):
             raise upstream_status_error(
@@ -245,13 +270,17 @@ class Forward:
         secrets, known = self.secrets, call.credentials
         return lambda text: secrets.scrub(text, known)
 
-    async def _send_along(self, call: Call, send: Send[T]) -> tuple[T, Target]:
+    async def _send_along(
+        self, call: Call, operation: Operation[T], changes: Json | None = None
+    ) -> tuple[T, Target]:
         """Send along the route (``failover``); note where the request ended up."""
         route, outcome = call.route, call.outcome
         assert route is not None, "the call is routed before it is forwarded"
         loop = self.upstream.loop or asyncio.get_running_loop()
+        given_up = self._given_up(call)
+        send = self._sender(call, operation, changes, given_up)
         try:
-            served = await self.failover.run(route, call.deadline, loop, send)
+            served = await self.failover.run(route, call.deadline, loop, send, given_up)
         except (asyncio.CancelledError, DeadlineExceeded):
             self._left_upstream(call)
             raise
@@ -279,7 +308,9 @@ class Forward:
             outcome.attempts = max(outcome.attempts, 1)
             outcome.usage = self._at_most(call, outcome.target, str)
 
-    def _sender(self, call: Call, operation: Operation[T], changes: Json | None = None) -> Send[T]:
+    def _sender(
+        self, call: Call, operation: Operation[T], changes: Json | None, given_up: GivenUp
+    ) -> Send[T]:
         """How ``failover`` sends the request to one target: only the last target on the
         route gets the retry policy; the others, one attempt each."""
         spec = call.endpoint
@@ -292,7 +323,7 @@ class Forward:
             tokens = spec.upstream_estimate(payload, call.body)
             attempts = None if last else 1
             return operation(
-                target, spec.path, payload, deadline, call.request_id, tokens, attempts
+                target, spec.path, payload, deadline, call.request_id, tokens, attempts, given_up
             )
 
         return send
