@@ -165,6 +165,16 @@ class UpstreamUnavailable(UpstreamError):
     default_code = "upstream_unavailable"
 
 
+class RouteExhausted(UpstreamUnavailable):
+    """Every target of the request's route failed; ``last`` is the last one's own error
+    (a ``DeadlineExceeded`` says it had the request when the deadline passed, so it may
+    bill it)."""
+
+    def __init__(self, message: str, last: GatewayError) -> None:
+        super().__init__(message, headers={"retry-after": "2"})
+        self.last = last
+
+
 class UpstreamTlsError(UpstreamUnavailable):
     """The upstream's TLS certificate could not be verified: nothing was sent to it.
 

@@ -33,6 +33,7 @@ from careergate.errors import (
     GatewayError,
     GivenUpUpstream,
     RateLimited,
+    RouteExhausted,
     UpstreamUnavailable,
 )
 from careergate.upstream.client import GivenUp, UpstreamReply
@@ -214,9 +215,8 @@ class Failover:
         if not failed:
             return error  # one target: its own error says it best
         tried = "; ".join([*failed, f"{target.deployment.name} ({target.model}): {error.message}"])
-        return UpstreamUnavailable(
+        return RouteExhausted(
             f"No deployment could answer for `{route.model}` (tried {tried}). This is "
             "temporary; retry in a few seconds.",
-            code="upstream_unavailable",
-            headers={"retry-after": "2"},
+            error,
         )

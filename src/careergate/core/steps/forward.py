@@ -21,9 +21,9 @@ from careergate.errors import (
     DeadlineExceeded,
     GatewayError,
     GivenUpUpstream,
+    RouteExhausted,
     UpstreamAnswerBroken,
     UpstreamInvalidResponse,
-    UpstreamUnavailable,
 )
 from careergate.security.secrets import SecretScanner
 from careergate.upstream.client import GivenUp, UpstreamClient, UpstreamReply, UpstreamStream
@@ -284,9 +284,8 @@ class Forward:
         except (asyncio.CancelledError, DeadlineExceeded):
             self._left_upstream(call)
             raise
-        except UpstreamUnavailable as error:
-            if isinstance(error.__cause__, DeadlineExceeded):
-                # Every target failed, the last one by the deadline while it had the request.
+        except RouteExhausted as error:
+            if isinstance(error.last, DeadlineExceeded):  # the last had it: it may bill it
                 self._left_upstream(call)
             raise
         target = served.target
