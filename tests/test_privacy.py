@@ -7,6 +7,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -1276,3 +1277,45 @@ def test_a_pasted_tables_rows_are_read_past_a_page_footer_and_without_their_empt
         for text, each in zip(texts, found, strict=True)
     ]
     assert people == [{"Rangi Parata", "Bolormaa Batbayar"}, {"Mele Fifita", "Siosaia Taufa"}]
+
+
+def test_an_sql_inserts_rows_are_read_by_their_columns() -> None:
+    """An ``INSERT`` pasted into a question (why does it fail?) names its columns: the
+    values under a name's, a date of birth's or a phone's are those whatever their words,
+    row after row; the columns of a table of products make none of its values personal."""
+    statement = (
+        "why does this fail?\n"
+        "INSERT INTO candidatos (nombre, apellidos, correo, fecha_nac, vacante_id)\n"
+        "VALUES ('Andrés', 'Quiñónez', 'aq@example.org', '10 de abril de 1963', 99),\n"
+        "       ('Mariana', 'O''Dea', NULL, '04/07/1986', 3);\n"
+        "INSERT INTO products (name, sku, price) VALUES ('Office Chair', 'CH-1', 129.99);"
+    )
+    [found] = asyncio.run(PiiDetector().detect([statement], Subject()))
+    read = {(f.kind.value, statement[f.start : f.end]) for f in found}
+    assert {
+        ("PERSON", "Andrés"),
+        ("PERSON", "Quiñónez"),
+        ("DATE_OF_BIRTH", "10 de abril de 1963"),
+        ("PERSON", "Mariana"),
+        ("PERSON", "O''Dea"),
+        ("DATE_OF_BIRTH", "04/07/1986"),
+    } <= read
+    assert not any("Office" in value or "129" in value for _, value in read)
+
+
+def test_a_date_beside_the_name_in_a_cvs_heading_is_a_date_of_birth() -> None:
+    """A CV's heading writes its owner's birth beside the name ("이정남 | 1962년 3월 6일"):
+    a date there is one; a later line's, a recent one's or a heading's date of something
+    else (a release this year) is not."""
+    texts = [
+        "[이력서] SRE 지원\n\n이정남  |  1962년 3월 6일\n휴대폰  064-718-8625",
+        "Jane Doe · 12 March 1988\nData engineer, Leeds",
+        f"Release notes | 12 March {date.today().year}\nFixed the export",
+        "Summary\nSkills\nProjects\nWork\nJane Doe | 12 March 1988",
+    ]
+    found = asyncio.run(PiiDetector().detect(texts, Subject()))
+    births = [
+        [text[f.start : f.end] for f in each if f.kind.value == "DATE_OF_BIRTH"]
+        for text, each in zip(texts, found, strict=True)
+    ]
+    assert births == [["1962년 3월 6일"], ["12 March 1988"], [], []]

@@ -1,7 +1,8 @@
 """Personal data in a table pasted as text (a spreadsheet's rows, a CSV export, a
-Markdown table): its header names what each column holds, so a cell under "Emp name",
-"apellidos", "DOB" or "Mobile" is a name, a date of birth or a phone number whatever
-its words, and a name there needs no context the name model would look for.
+Markdown table, an SQL ``INSERT``'s rows): its header names what each column holds, so a
+cell under "Emp name", "apellidos", "DOB" or "Mobile" is a name, a date of birth or a
+phone number whatever its words, and a name there needs no context the name model would
+look for.
 
 Only a table of people counts: a header naming at least two columns of personal data
 (a name and an email, a name and a date of birth). "| Name | Version |" lists software.
@@ -30,8 +31,9 @@ _HEADERS: tuple[tuple[PiiKind | None, re.Pattern[str]], ...] = (
         PiiKind.DATE_OF_BIRTH,
         re.compile(
             r"(?i:(?:d\.?o\.?b\.?|date[ _]of[ _]birth|birth[ _]?date|birthday|born|geburtsdatum"
-            r"|fecha[ _]de[ _]nacimiento|date[ _]de[ _]naissance|data[ _]di[ _]nascita"
-            r"|data[ _]de[ _]nascimento|geboortedatum|data[ _]urodzenia|doğum[ _]tarihi"
+            r"|fecha[ _](?:de[ _])?nac(?:imiento)?|date[ _]de[ _]naissance|data[ _]di[ _]nascita"
+            r"|data[ _](?:de[ _])?nasc(?:imento)?|geb(?:urts)?[ _.]?datum|geboortedatum"
+            r"|data[ _]urodzenia|doğum[ _]tarihi"
             r"|生年月日|出生日期|생년월일)(?:\s*\([^)]{1,20}\))?)"
         ),
     ),
@@ -114,6 +116,54 @@ def labelled_columns(text: str) -> Iterator[Finding]:
             yield from found
 
 
+def inserted_rows(text: str) -> Iterator[Finding]:
+    """The values of an SQL ``INSERT INTO t (columns) VALUES (...), (...)`` under its
+    columns of personal data, as a table's cells under its header (a statement pasted
+    into a question about why it fails): ``fecha_nac`` names a date of birth, ``apellidos``
+    a family name."""
+    for statement in _INSERT.finditer(text):
+        columns = [c.strip(' \t\r\n`"[]') for c in statement.group("columns").split(",")]
+        kinds = _column_kinds(columns)
+        if kinds is None:
+            continue
+        position = statement.end()
+        while (row := _ROW_OPENS.match(text, position)) is not None:
+            cells, position = _row_values(text, row.end())
+            if len(cells) == len(kinds):
+                yield from _row_findings(text, kinds, cells)
+            if (comma := _NEXT_ROW.match(text, position)) is None:
+                break
+            position = comma.end()
+
+
+_INSERT = re.compile(
+    r"(?i:\binsert\s+(?:ignore\s+)?into)\s+[\w.`\"\[\]]{1,200}\s*"
+    r"\((?P<columns>[^()]{1,2000})\)\s*(?i:values)\s*"
+)
+_ROW_OPENS = re.compile(r"\(\s*")
+_NEXT_ROW = re.compile(r"\s*,\s*")
+_VALUE = re.compile(r"'((?:[^'\\\n]|''|\\.)*)'|([^,()'\n]*)")
+"""A string literal (its content apart) or a bare value (a number, ``NULL``)."""
+_VALUE_ENDS = re.compile(r"\s*([,)])\s*")
+
+
+def _row_values(text: str, position: int) -> tuple[list[tuple[int, int]], int]:
+    """The spans of one ``VALUES`` row's values (a literal's without its quotes), and
+    where the row ends (after its closing parenthesis; where it stopped if it is cut)."""
+    cells: list[tuple[int, int]] = []
+    while True:
+        value = _VALUE.match(text, position)
+        assert value is not None, "a bare value may be empty: it always matches"
+        group = 1 if value.group(1) is not None else 2
+        cells.append(_trimmed(text, value.start(group), value.end(group)))
+        ends = _VALUE_ENDS.match(text, value.end())
+        if ends is None:
+            return cells, value.end()
+        position = ends.end()
+        if ends.group(1) == ")":
+            return cells, position
+
+
 def _opens_a_table(line: str) -> bool:
     separator = _separator(line)
     return separator is not None and _header_kinds(line, separator) is not None
@@ -162,11 +212,16 @@ def _trimmed(line: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _header_kinds(line: str, separator: str) -> list[PiiKind | bool | None] | None:
+    """Each column's kind, if the line is the header of a table of people
+    (``_column_kinds``)."""
+    return _column_kinds([line[start:end] for start, end in _cells(line, separator)])
+
+
+def _column_kinds(labels: list[str]) -> list[PiiKind | bool | None] | None:
     """Each column's kind (``True``: personal, found by its shape; ``None``: other), if
-    the line is the header of a table of people."""
+    the columns are those of a table of people."""
     kinds: list[PiiKind | bool | None] = []
-    for start, end in _cells(line, separator):
-        label = line[start:end]
+    for label in labels:
         kind: PiiKind | bool | None = None
         for named, header in _HEADERS:
             if header.fullmatch(label):

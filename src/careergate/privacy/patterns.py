@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from careergate.privacy.addresses import ADDRESSES, near_streets, postcode_lines
-from careergate.privacy.columns import labelled_columns
+from careergate.privacy.columns import inserted_rows, labelled_columns
 from careergate.privacy.dates import DATES
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.handles import names_in_handles
@@ -149,5 +149,6 @@ def find_patterns(text: str) -> Iterator[Finding]:
     yield from names_in_handles(text)
     yield from near_streets(text, found)
     yield from labelled_columns(text)
+    yield from inserted_rows(text)
     if "digit" in clues:
         yield from postcode_lines(text)
