@@ -1319,3 +1319,22 @@ def test_a_date_beside_the_name_in_a_cvs_heading_is_a_date_of_birth() -> None:
         for text, each in zip(texts, found, strict=True)
     ]
     assert births == [["1962년 3월 6일"], ["12 March 1988"], [], []]
+
+
+def test_a_person_after_a_chinese_japanese_or_korean_label_or_recommended_is_a_name() -> None:
+    """A parcel's recipient, an emergency contact in a form's table and a recommendation's
+    candidate are people in a text of Han or Hangul (where a run of them alone says
+    nothing); a department after the label, or the label inside a longer word ("请联系人事部",
+    "contact HR"), is none."""
+    texts = [
+        "收货人：郭辉\n手机号码：18950437836",
+        "| 紧急联系人 | 이명숙 | 电话 | 041-530-9069 |",
+        "我谨推荐郑勇应聘贵公司的后端工程师职位。",
+        "联系人：人事部\n请联系人事部。",
+    ]
+    found = asyncio.run(PiiDetector().detect(texts, Subject()))
+    people = [
+        [text[f.start : f.end] for f in each if f.kind.value == "PERSON"]
+        for text, each in zip(texts, found, strict=True)
+    ]
+    assert people == [["郭辉"], ["이명숙"], ["郑勇"], []]

@@ -348,6 +348,15 @@ _GLOSSED_LABEL_AFTER = re.compile(rf"[ \t]*\((?i:{_NAME_WORDS_LABELS})\)[ \t]*[:
 """A bilingual form's name label after a run of Han or Hangul: "성 (Surname):"."""
 _CJK_LABELS = r"이[ \u3000]*름|성[ \u3000]*명|姓[ \u3000]*名|氏[ \u3000]*名"
 """A form's name labels, whose characters forms often space out ("氏　　名")."""
+_CJK_PERSON_LABELS = (
+    r"紧急联系人|联系人|收货人|收件人|申请人|候选人|推荐人"  # Chinese
+    r"|受取人|担当者|申請者|수취인|담당자|신청인"  # Japanese, Korean
+)
+"""Labels of a person in Chinese, Japanese and Korean forms (a parcel's recipient, an
+emergency contact, an applicant): only with a colon or as a table's cell, since one may
+be part of a longer word without ("请联系人事部" is "contact HR")."""
+_CJK_UNIT = r"[ \t\u3000]*[\u4e00-\u9fff]{0,6}?(?:部|处|科|室|组|中心|公司|团队|팀|부서)"
+"""A department or a firm where a person label's value would be ("联系人：人事部")."""
 # "(?=\w)": a word's start, not its end, where each label would be tried in vain.
 _LABELS = (
     # A gloss may stand between a label of the name itself and its colon: "Họ và tên
@@ -355,6 +364,7 @@ _LABELS = (
     rf"(?i:\b(?=\w)(?:{_NAME_WORDS_LABELS})[ \t]*\([^)\n]{{1,24}}\)\s*[:：])"
     rf"|(?i:\b(?=\w)(?:{_LABEL_WORDS}))\s*[:：]"
     rf"|(?:{_CJK_LABELS})\s*[:：]?"
+    rf"|(?:{_CJK_PERSON_LABELS})[ \t\u3000]*[:：](?!{_CJK_UNIT})"
 )
 """Labels of a field holding a person's name. Not as a JSON document's keys: a JSON
 Resume's ``work``, ``skills`` and ``certificates`` have a ``name`` too (``_FIELD_KEYS``
@@ -480,7 +490,8 @@ PEOPLE: tuple[Pattern, ...] = (
     # header row ("| Name | Role |" over "| --- | --- |").
     _named(
         re.compile(
-            rf"\|[ \t]*(?:(?i:{_NAME_WORDS_LABELS})|{_CJK_LABELS})[ \t]*[:：]?[ \t]*\|"
+            rf"\|[ \t]*(?:(?i:{_NAME_WORDS_LABELS})|{_CJK_LABELS}|{_CJK_PERSON_LABELS})"
+            r"[ \t]*[:：]?[ \t]*\|"
             rf"[ \t]*(?P<name>{_NAME})[ \t]*(?=\|)(?![^\n]{{0,500}}\n[ \t]*\|?[ \t]*:?-+:?[ \t]*\|)"
         )
     ),
@@ -533,6 +544,15 @@ PEOPLE: tuple[Pattern, ...] = (
         priority=_PRIORITY,
     ),
     _named(re.compile(rf"[—–][ \t]*(?P<name>{_NAME})[ \t]*$", re.M)),
+    # A letter of recommendation's candidate: "我谨推荐郑勇应聘…" ("I recommend Zheng Yong
+    # for…"), the name between the verb and what the person is recommended for.
+    Pattern(
+        _PERSON,
+        re.compile(r"推荐(?P<name>[\u4e00-\u9fff]{2,3}?)(?=应聘|申请|担任|加入|出任)"),
+        group="name",
+        needs="cjk",
+        priority=_PRIORITY,
+    ),
     _named(
         re.compile(
             rf"(?<![\w-])(?P<name>{_VIETNAMESE_FAMILY}(?:[ \t]+{_NAME_WORD}){{1,3}})(?![\w-])"
