@@ -3,6 +3,7 @@ failing or hanging, and a friendly error when nothing can answer."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socketserver
 import threading
@@ -427,29 +428,68 @@ class _StallingMidAnswer(socketserver.BaseRequestHandler):
         time.sleep(3)
 
 
+class _NeverAnswering(socketserver.BaseRequestHandler):
+    """Takes the connection and says nothing: a TLS handshake with it never ends."""
+
+    def handle(self) -> None:
+        self.request.settimeout(5)
+        with contextlib.suppress(OSError):
+            while self.request.recv(65536):
+                pass
+
+
+@contextlib.contextmanager
+def loopback_server(handler: type[socketserver.BaseRequestHandler]) -> Iterator[int]:
+    """A TCP server on loopback with ``handler``, for the block; its port."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    ).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_primary_the_request_never_reached_costs_nothing(
+    tmp_path: Path, backup: FakeOpenAI
+) -> None:
+    """The primary took the connection and never finished its TLS handshake: no byte of
+    the request reached it, so waiting it out bills nothing. The fallback answers, under
+    a hard budget too, and the record holds the fallback's answer alone."""
+    with loopback_server(_NeverAnswering) as port:
+        primary = SimpleNamespace(base_url=f"https://127.0.0.1:{port}/v1")
+        settings = chain_settings(tmp_path, cast(FakeOpenAI, primary), backup)
+        for gateway in start_gateway(settings, backup):
+            plain = served_by_the_fallback(gateway)
+            budget = gateway.create_key(budget_usd=Decimal("5"))
+            budgeted = served_by_the_fallback(gateway, budget)
+
+    prices = PriceCatalogue.shipped()
+    for record in (plain, budgeted):
+        assert not record.usage_estimated
+        answer = TokenUsage(record.prompt_tokens, record.completion_tokens)
+        assert record.cost_nano_usd == prices.cost_nano("gpt-4o-mini", answer)
+    assert len(backup.requests) == 2
+
+
 def test_an_answer_begun_then_stalled_is_not_sent_elsewhere_and_is_metered(
     tmp_path: Path, backup: FakeOpenAI
 ) -> None:
     """The primary began its answer (200 and some bytes) and fell silent past the time
     it was given: it bills that answer, so it is not sent again to the fallback (billed
     twice), and it is metered as a request given up, at its most."""
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _StallingMidAnswer)
-    server.daemon_threads = True
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-    ).start()
-    primary = SimpleNamespace(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1")
-    settings = chain_settings(tmp_path, cast(FakeOpenAI, primary), backup, "stalling")
-    try:
+    with loopback_server(_StallingMidAnswer) as port:
+        primary = SimpleNamespace(base_url=f"http://127.0.0.1:{port}/v1")
+        settings = chain_settings(tmp_path, cast(FakeOpenAI, primary), backup, "stalling")
         for gateway in start_gateway(settings, backup):
             with pytest.raises(openai.APIStatusError) as given_up:
                 gateway.client().chat.completions.with_raw_response.create(
                     model="gpt-4o", messages=MESSAGES, max_tokens=100
                 )
             record = gateway.usage_record(given_up.value.response.headers["x-request-id"])
-    finally:
-        server.shutdown()
-        server.server_close()
     assert given_up.value.status_code == 504
     assert backup.requests == []  # not sent again elsewhere
     assert (record.deployment, record.model_requested) == ("stalling", "gpt-4o")

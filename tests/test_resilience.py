@@ -124,6 +124,34 @@ def test_under_a_hard_budget_an_attempt_left_unanswered_is_not_sent_again(
     assert record.prompt_tokens > 0
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_caller_leaving_between_attempts_is_metered_for_the_attempts_sent(
+    gateway: RunningGateway, stream: bool
+) -> None:
+    """The first attempt went unanswered (counted at its most) and the gateway waits
+    before the next; the caller leaves meanwhile. Nothing is in flight then: the record
+    counts the one attempt the upstream had, once."""
+    settings = gateway.settings.model_copy(
+        update={
+            "timeouts": TimeoutSettings(connect=2, read=0.3, total=20),
+            "retry": RetrySettings(backoff_base=10, backoff_cap=10),
+        }
+    )
+    gateway.fake.faults.enqueue(Fault(delay=30), Fault(delay=30))
+    for waiting in start_gateway(settings, gateway.fake):
+        before = len(waiting.usage_rows())
+        with pytest.raises(openai.APITimeoutError):
+            list(
+                waiting.client(timeout=1.0).chat.completions.create(
+                    model="gpt-4o", messages=MESSAGES, max_tokens=100, stream=stream
+                )
+            )
+        record = given_up_record(waiting, before, 499)
+    # The wait before the second attempt is drawn up to 10 s: a second attempt, if the
+    # draw was short, was the upstream's too and is counted, each at 100 at most.
+    assert record.completion_tokens == 100 * len(gateway.fake.requests)
+
+
 def given_up_record(gateway: RunningGateway, before: int, status: int) -> UsageRow:
     """The record of the request given up after ``before`` records were written."""
     deadline = time.monotonic() + 5

@@ -12,6 +12,8 @@ import logging
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
 
 from careergate.errors import (
     AnswerCutOff,
@@ -84,9 +86,21 @@ class UpstreamStream:
 
 
 GivenUp = Callable[[Target], None]
-"""Told that ``target`` was sent a request whole and did not answer in time (it may bill
-the answer) and that the request may now be sent again, to it or elsewhere; raises
-(``GivenUpUpstream``) if it must not be."""
+"""Told that ``target`` did not answer an attempt in time and that the request may now
+be sent again, to it or elsewhere; raises (``GivenUpUpstream``) if it must not be."""
+
+
+class AttemptWatch(Protocol):
+    """What the caller of an upstream call is told of its attempts, where the upstream
+    may bill one the caller never sees answered."""
+
+    def sent(self, target: Target) -> None:
+        """An attempt's request was written whole to ``target``: from here on, an
+        attempt given up may be billed (not before: a connection that never opened, or
+        a handshake that never ended, bills nothing)."""
+
+    def given_up(self, target: Target) -> None:
+        """``GivenUp``."""
 
 
 class UpstreamClient:
@@ -213,17 +227,17 @@ class UpstreamClient:
         request_id: str,
         tokens: int = 0,
         attempts: int | None = None,
-        given_up: GivenUp | None = None,
+        watch: AttemptWatch | None = None,
     ) -> UpstreamReply:
         """Send and read a whole answer. Connection failures and retryable statuses
         are retried while the deadline and the deployment's retry budget allow (up to
         ``attempts``, else the retry policy's ceiling); the last answer, whatever its
         status, is returned. ``tokens`` is what the request counts
-        against the upstream's token limit (``headroom``). ``given_up`` is told of each
-        attempt the upstream was sent whole and did not answer in time, before the
-        request is sent again (``GivenUp``)."""
+        against the upstream's token limit (``headroom``). ``watch`` is told of each
+        attempt sent whole, and of one the upstream did not answer in time before the
+        request is sent again (``AttemptWatch``)."""
         reply = await self._send(
-            target, path, payload, deadline, request_id, tokens, attempts, given_up, stream=False
+            target, path, payload, deadline, request_id, tokens, attempts, watch, stream=False
         )
         assert isinstance(reply, UpstreamReply)
         return reply
@@ -237,13 +251,13 @@ class UpstreamClient:
         request_id: str,
         tokens: int = 0,
         attempts: int | None = None,
-        given_up: GivenUp | None = None,
+        watch: AttemptWatch | None = None,
     ) -> UpstreamStream | UpstreamReply:
         """Start a streamed answer. Until the upstream has answered 2xx nothing has
         reached the caller, so failures are retried as in ``request``; an error answer
         that is not retried comes back whole as an ``UpstreamReply``."""
         return await self._send(
-            target, path, payload, deadline, request_id, tokens, attempts, given_up, stream=True
+            target, path, payload, deadline, request_id, tokens, attempts, watch, stream=True
         )
 
     async def _send(
@@ -255,13 +269,14 @@ class UpstreamClient:
         request_id: str,
         tokens: int,
         attempts: int | None,
-        given_up: GivenUp | None,
+        watch: AttemptWatch | None,
         *,
         stream: bool,
     ) -> UpstreamStream | UpstreamReply:
         loop = self.loop or asyncio.get_running_loop()
         budget = self.budget(target.deployment.name)
         budget.deposit(loop.time())
+        on_sent = partial(watch.sent, target) if watch is not None else None
         attempt = 0
         while True:
             try:
@@ -276,7 +291,7 @@ class UpstreamClient:
             try:
                 async with Deadline(deadline, self.loop) as scope:
                     try:
-                        resp = await self.pool.post(prepared, payload, request_id)
+                        resp = await self.pool.post(prepared, payload, request_id, on_sent)
                         if stream and resp.status < 300:
                             self.keys.learn(credential, resp.headers, loop.time())
                             return UpstreamStream(resp, attempt, self.loop)
@@ -294,8 +309,8 @@ class UpstreamClient:
                     except _CONNECTION_ERRORS as exc:
                         if scope.expired:
                             raise
-                        if isinstance(exc, http1.Unanswered) and given_up is not None:
-                            given_up(target)  # it may bill this attempt: raises to send no more
+                        if isinstance(exc, http1.Unanswered) and watch is not None:
+                            watch.given_up(target)  # it may bill it: raises to send no more
                         if await self._wait_before_retry(attempt, None, deadline, attempts, budget):
                             continue
                         raise _unavailable(target, exc) from exc

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
@@ -389,9 +389,16 @@ class Pool:
         lines.append("\r\n")
         return self.send(url.origin, "".join(lines).encode("latin-1"), body)
 
-    def post(self, prepared: PreparedPost, body: bytes, request_id: str) -> Awaitable[Response]:
+    def post(
+        self,
+        prepared: PreparedPost,
+        body: bytes,
+        request_id: str,
+        on_sent: Callable[[], None] | None = None,
+    ) -> Awaitable[Response]:
         """``request`` of a POST whose head was prepared once (``PreparedPost``): its
-        length and the request's id are all that is added."""
+        length and the request's id are all that is added. ``on_sent`` is called once the
+        request is written whole (the upstream may bill it from then on)."""
         if "\n" in request_id or "\r" in request_id:
             raise ValueError("the request id holds a line break")
         head = b"%scontent-length: %d\r\n%sx-client-request-id: %s\r\n\r\n" % (
@@ -400,11 +407,17 @@ class Pool:
             prepared.headers,
             request_id.encode("latin-1"),
         )
-        return self.send(prepared.url.origin, head, body)
+        return self.send(prepared.url.origin, head, body, on_sent)
 
-    async def send(self, origin: Origin, head: bytes, body: bytes) -> Response:
+    async def send(
+        self,
+        origin: Origin,
+        head: bytes,
+        body: bytes,
+        on_sent: Callable[[], None] | None = None,
+    ) -> Response:
         """Send a request (its whole head, and its body) and wait for its answer's
-        head."""
+        head; ``on_sent`` as in ``post``."""
         await self._slots.acquire()
         try:
             connection = await self._connection(origin)
@@ -413,6 +426,8 @@ class Pool:
             raise
         self._busy.add(connection)
         response, answer = connection.send(head, body)
+        if on_sent is not None:
+            on_sent()
         timer = self.loop.call_later(self.read_timeout, _expire, answer, Unanswered, _UNANSWERED)
         try:
             return await answer

@@ -26,7 +26,7 @@ from careergate.errors import (
     UpstreamInvalidResponse,
 )
 from careergate.security.secrets import SecretScanner
-from careergate.upstream.client import GivenUp, UpstreamClient, UpstreamReply, UpstreamStream
+from careergate.upstream.client import AttemptWatch, UpstreamClient, UpstreamReply, UpstreamStream
 from careergate.upstream.failover import Failover, Send
 from careergate.upstream.router import Target
 from careergate.upstream.validation import Scrub, parse_object, upstream_status_error
@@ -34,7 +34,7 @@ from careergate.usage.checks import Answered, UsageCheck
 from careergate.usage.record import TokenUsage
 
 T = TypeVar("T")
-Operation = Callable[[Target, str, bytes, float, str, int, int | None, GivenUp], Awaitable[T]]
+Operation = Callable[[Target, str, bytes, float, str, int, int | None, AttemptWatch], Awaitable[T]]
 """``UpstreamClient.request`` or ``open_stream``."""
 
 Json = dict[str, object]
@@ -137,26 +137,6 @@ class Forward:
         at_most = ceiling * call.endpoint.choices(call.body)
         usage.completion_tokens = max(usage.completion_tokens, at_most)
         return usage
-
-    def _given_up(self, call: Call) -> GivenUp:
-        """What is done with an attempt an upstream was sent and did not answer in time,
-        before the request is sent again: the upstream may bill it, so it is metered at
-        its most with the request; under a hard budget, which holds one answer, the
-        request is not sent again (it ends metered as given up at that deployment)."""
-
-        def given_up(target: Target) -> None:
-            reservation = call.outcome.reservation
-            if reservation is not None and reservation.hard:
-                raise GivenUpUpstream(
-                    f"Upstream deployment '{target.deployment.name}' was sent the request "
-                    "and did not answer in time. It may bill that answer, and the hard "
-                    "budget this request is under holds one, so careergate did not send "
-                    "it again; retry the request.",
-                    code="deadline_exceeded",
-                )
-            call.outcome.given_up.append((target, self._most(call, target, str)))
-
-        return given_up
 
     def _billed_unread(self, call: Call, target: Target, answer: Json) -> TokenUsage:
         """An answer received but not one the caller can be given (without the results
@@ -277,10 +257,10 @@ class Forward:
         route, outcome = call.route, call.outcome
         assert route is not None, "the call is routed before it is forwarded"
         loop = self.upstream.loop or asyncio.get_running_loop()
-        given_up = self._given_up(call)
-        send = self._sender(call, operation, changes, given_up)
+        watch = _Attempts(call, self._most)
+        send = self._sender(call, operation, changes, watch)
         try:
-            served = await self.failover.run(route, call.deadline, loop, send, given_up)
+            served = await self.failover.run(route, call.deadline, loop, send, watch.given_up)
         except (asyncio.CancelledError, DeadlineExceeded):
             self._left_upstream(call)
             raise
@@ -301,14 +281,16 @@ class Forward:
     def _left_upstream(self, call: Call) -> None:
         """A request handed to an upstream, then given up (its caller left, or its
         deadline passed before the answer): the upstream bills what it received, and may
-        finish the answer unseen, so it is metered as an answer not received whole."""
+        finish the answer unseen, so it is metered as an answer not received whole. One
+        given up before it was written whole (connecting), or between attempts (the last
+        one metered already, ``_Attempts``), bills nothing more."""
         outcome = call.outcome
-        if outcome.target is not None and outcome.usage is None:
+        if outcome.handed is not None and outcome.usage is None:
             outcome.attempts = max(outcome.attempts, 1)
-            outcome.usage = self._at_most(call, outcome.target, str)
+            outcome.usage = self._at_most(call, outcome.handed, str)
 
     def _sender(
-        self, call: Call, operation: Operation[T], changes: Json | None, given_up: GivenUp
+        self, call: Call, operation: Operation[T], changes: Json | None, watch: AttemptWatch
     ) -> Send[T]:
         """How ``failover`` sends the request to one target: only the last target on the
         route gets the retry policy; the others, one attempt each."""
@@ -317,15 +299,48 @@ class Forward:
         # Hands back the operation's own awaitable: no coroutine frame of its own to
         # resume each time the upstream call wakes up.
         def send(target: Target, deadline: float, last: bool) -> Awaitable[T]:
-            call.outcome.target = target  # handed to it: billed from here if given up
+            call.outcome.target = target  # its record names where it went, answered or not
             payload = _payload(call, target, changes)
             tokens = spec.upstream_estimate(payload, call.body)
             attempts = None if last else 1
             return operation(
-                target, spec.path, payload, deadline, call.request_id, tokens, attempts, given_up
+                target, spec.path, payload, deadline, call.request_id, tokens, attempts, watch
             )
 
         return send
+
+
+class _Attempts:
+    """The request's attempts as the upstream may bill them (``AttemptWatch``): one
+    written whole is the request's to meter if it ends there (``Outcome.handed``); one
+    given up before the request is sent again is metered with it at its most
+    (``Outcome.given_up``), or, under a hard budget, which holds one answer, ends it
+    there (``GivenUpUpstream``)."""
+
+    __slots__ = ("call", "most")
+
+    def __init__(self, call: Call, most: Callable[[Call, Target, Callable[[], str]], TokenUsage]):
+        self.call = call
+        self.most = most
+
+    def sent(self, target: Target) -> None:
+        self.call.outcome.handed = target
+
+    def given_up(self, target: Target) -> None:
+        outcome = self.call.outcome
+        handed = outcome.handed
+        if handed is None:
+            return  # never written whole (the connection did not open): nothing to bill
+        if outcome.reservation is not None and outcome.reservation.hard:
+            raise GivenUpUpstream(
+                f"Upstream deployment '{handed.deployment.name}' was sent the request and "
+                "did not answer in time. It may bill that answer, and the hard budget this "
+                "request is under holds one, so careergate did not send it again; retry "
+                "the request.",
+                code="deadline_exceeded",
+            )
+        outcome.given_up.append((handed, self.most(self.call, handed, str)))
+        outcome.handed = None
 
 
 def _keeps(call: Call, target: Target, answer: Json) -> bool:
