@@ -1338,3 +1338,19 @@ def test_a_person_after_a_chinese_japanese_or_korean_label_or_recommended_is_a_n
         for text, each in zip(texts, found, strict=True)
     ]
     assert people == [["郭辉"], ["이명숙"], ["郑勇"], []]
+
+
+def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
+    """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
+    "to 02-…"): the number is still one; a Latin letter after digits makes them a code."""
+    texts = [
+        "혹시 연락처가 바뀌어서 02-7034-0827으로 부탁드려요",
+        "電話 090-1234-5678まで",
+        "Ticket 0207-946-0958abc",
+    ]
+    found = asyncio.run(PiiDetector().detect(texts, Subject()))
+    phones = [
+        [text[f.start : f.end] for f in each if f.kind.value == "PHONE"]
+        for text, each in zip(texts, found, strict=True)
+    ]
+    assert phones == [["02-7034-0827"], ["090-1234-5678"], []]

@@ -78,6 +78,10 @@ def _a_contact_line(match: re.Match[str]) -> bool:
     return "@" in text[above:below]
 
 
+_CJK_LETTER = r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]"
+"""Kana, Han and Hangul: scripts that write a word against a number."""
+
+
 PATTERNS: tuple[Pattern, ...] = (
     *PEOPLE,
     Pattern(
@@ -113,7 +117,10 @@ PATTERNS: tuple[Pattern, ...] = (
             # such runs cost seconds.
             r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ \t.-]?|\d{1,3}[ \t.-]?(?=\())?(?:\(0\)[ \t.-]?)?"
             r"(?:\(\d{1,5}\)[ \t.-]?)?"
-            r"\d{1,5}+(?:[ \t.-]?\d{1,5}+){0,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?(?![\w-])"
+            r"\d{1,5}+(?:[ \t.-]?\d{1,5}+){0,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?"
+            # Korean and Japanese write a particle right after it ("02-7034-0827으로",
+            # "090-1234-5678まで"); a letter of another script goes on a code.
+            rf"(?!-|(?!{_CJK_LETTER})\w)"
         ),
         check=_phone_plausible,
         needs="digit",
