@@ -73,16 +73,8 @@ ADULT_YEARS = 14
 
 
 def _heading_birth(match: re.Match[str]) -> bool:
-    """Whether a name and a date beside it are in the document's heading, the date a
-    birth at least ``ADULT_YEARS`` ago."""
-    text, heading_ends = match.string, -1
-    for _ in range(HEADING_LINES):  # not a count from the start: many matches may come
-        heading_ends = text.find("\n", heading_ends + 1)
-        if heading_ends < 0:
-            heading_ends = len(text)
-            break
-    if match.start() > heading_ends:
-        return False
+    """Whether a date beside a name in a document's heading is a birth at least
+    ``ADULT_YEARS`` ago."""
     year = re.search(_YEAR, match.group("date"))
     return year is not None and int(year.group()) <= date.today().year - ADULT_YEARS
 
@@ -110,7 +102,9 @@ DATES: tuple[Pattern, ...] = (
     Pattern(
         PiiKind.DATE_OF_BIRTH,
         re.compile(
-            r"(?m:^)[ \t]*[^\W\d_]+(?:[ \t.'’-]+[^\W\d_]+){0,3}\.?[ \t]*[|·•,–—][ \t]*"
+            # Anchored at the text's start: a long text is not scanned for its heading.
+            rf"\A(?:[^\n]*\n){{0,{HEADING_LINES - 1}}}?"
+            r"[ \t]*[^\W\d_]+(?:[ \t.'’-]+[^\W\d_]+){0,3}\.?[ \t]*[|·•,–—][ \t]*"
             rf"(?P<date>{_FULL_DATE})[ \t]*(?m:$)"
         ),
         group="date",
