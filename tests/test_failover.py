@@ -475,6 +475,44 @@ def test_a_primary_the_request_never_reached_costs_nothing(
     assert len(backup.requests) == 2
 
 
+def test_a_deployment_that_answered_with_an_error_is_not_metered_when_the_next_is_passed_over(
+    tmp_path: Path, backup: FakeOpenAI
+) -> None:
+    """gpt-4o's deployment answers 503 (no bill), gpt-4o-mini's never finishes its TLS
+    handshake (never reached), gpt-4.1-mini's answers: the record is that answer alone,
+    and a hard budget does not end the request on the 503's account."""
+    with FakeOpenAI() as primary, loopback_server(_NeverAnswering) as port:
+        settings = gateway_settings(
+            tmp_path,
+            [
+                {"name": "primary", "provider": "openai-compatible",
+                 "base_url": primary.base_url, "models": ["gpt-4o"]},
+                {"name": "unreached", "provider": "openai-compatible",
+                 "base_url": f"https://127.0.0.1:{port}/v1", "models": ["gpt-4o-mini"]},
+                {"name": "backup", "provider": "openai-compatible",
+                 "base_url": backup.base_url, "models": ["gpt-4.1-mini"]},
+            ],
+            extra_config={"fallbacks": {"gpt-4o": ["gpt-4o-mini", "gpt-4.1-mini"]}},
+            timeouts=TimeoutSettings(connect=2, read=30, total=10, attempt=0.5),
+            breaker=BreakerSettings(consecutive_failures=30, open_seconds=60, probe_seconds=60),
+        )  # fmt: skip
+        primary.faults.add_rate(Fault(status=503), 1.0)
+        for gateway in start_gateway(settings, primary):
+            records = []
+            for key in (None, gateway.create_key(budget_usd=Decimal("5"))):
+                raw = gateway.client(key).chat.completions.with_raw_response.create(
+                    model="gpt-4o", messages=MESSAGES, max_tokens=100
+                )
+                assert raw.parse().model == "gpt-4.1-mini"
+                records.append(gateway.usage_record(raw.headers["x-request-id"]))
+
+    prices = PriceCatalogue.shipped()
+    for record in records:
+        assert not record.usage_estimated
+        answer = TokenUsage(record.prompt_tokens, record.completion_tokens)
+        assert record.cost_nano_usd == prices.cost_nano("gpt-4.1-mini", answer)
+
+
 def test_an_answer_begun_then_stalled_is_not_sent_elsewhere_and_is_metered(
     tmp_path: Path, backup: FakeOpenAI
 ) -> None:

@@ -125,19 +125,27 @@ def test_under_a_hard_budget_an_attempt_left_unanswered_is_not_sent_again(
 
 
 @pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(
+    ("fault", "billed"),
+    # The 503 asks for 5 s: no second attempt is in flight (and counted) when the caller
+    # leaves after 1 s.
+    [(Fault(delay=30), 100), (Fault(status=503, retry_after=5), 0)],
+    ids=["unanswered", "503"],
+)
 def test_a_caller_leaving_between_attempts_is_metered_for_the_attempts_sent(
-    gateway: RunningGateway, stream: bool
+    gateway: RunningGateway, stream: bool, fault: Fault, billed: int
 ) -> None:
-    """The first attempt went unanswered (counted at its most) and the gateway waits
-    before the next; the caller leaves meanwhile. Nothing is in flight then: the record
-    counts the one attempt the upstream had, once."""
+    """The first attempt went unanswered (counted at its most), or was answered 503
+    (billed nothing), and the gateway waits before the next; the caller leaves
+    meanwhile. Nothing is in flight then: the record counts what the upstream may bill
+    of the attempts it had, once."""
     settings = gateway.settings.model_copy(
         update={
             "timeouts": TimeoutSettings(connect=2, read=0.3, total=20),
             "retry": RetrySettings(backoff_base=10, backoff_cap=10),
         }
     )
-    gateway.fake.faults.enqueue(Fault(delay=30), Fault(delay=30))
+    gateway.fake.faults.enqueue(fault, fault)
     for waiting in start_gateway(settings, gateway.fake):
         before = len(waiting.usage_rows())
         with pytest.raises(openai.APITimeoutError):
@@ -149,7 +157,7 @@ def test_a_caller_leaving_between_attempts_is_metered_for_the_attempts_sent(
         record = given_up_record(waiting, before, 499)
     # The wait before the second attempt is drawn up to 10 s: a second attempt, if the
     # draw was short, was the upstream's too and is counted, each at 100 at most.
-    assert record.completion_tokens == 100 * len(gateway.fake.requests)
+    assert record.completion_tokens == billed * len(gateway.fake.requests)
 
 
 def given_up_record(gateway: RunningGateway, before: int, status: int) -> UsageRow:

@@ -97,8 +97,8 @@ class Outcome:
     """The upstream generated an answer the gateway did not receive (broken off after
     its 2xx status): billed, of unknown length."""
     handed: Target | None = None
-    """Where its last attempt was written whole (the upstream may bill it from then on);
-    ``None`` before, and once that attempt is counted in ``given_up``."""
+    """Where its last attempt left whole (the upstream may bill it from then on); ``None``
+    before, and once that attempt is answered with an error or counted in ``given_up``."""
     given_up: list[tuple[Target, TokenUsage]] = field(default_factory=list)
     """Attempts an upstream was sent whole and given up without an answer (to send the
     request again, to it or elsewhere), each at the most it may bill: metered with the

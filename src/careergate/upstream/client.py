@@ -99,6 +99,9 @@ class AttemptWatch(Protocol):
         attempt given up may be billed (not before: a connection that never opened, or
         a handshake that never ended, bills nothing)."""
 
+    def refused(self, target: Target) -> None:
+        """``target`` answered the attempt with an error status: it bills nothing."""
+
     def given_up(self, target: Target) -> None:
         """``GivenUp``."""
 
@@ -292,6 +295,8 @@ class UpstreamClient:
                 async with Deadline(deadline, self.loop) as scope:
                     try:
                         resp = await self.pool.post(prepared, payload, request_id, on_sent)
+                        if resp.status >= 400 and watch is not None:
+                            watch.refused(target)
                         if stream and resp.status < 300:
                             self.keys.learn(credential, resp.headers, loop.time())
                             return UpstreamStream(resp, attempt, self.loop)

@@ -326,11 +326,15 @@ class _Attempts:
     def sent(self, target: Target) -> None:
         self.call.outcome.handed = target
 
+    def refused(self, target: Target) -> None:
+        if self.call.outcome.handed is target:
+            self.call.outcome.handed = None
+
     def given_up(self, target: Target) -> None:
         outcome = self.call.outcome
         handed = outcome.handed
-        if handed is None:
-            return  # never written whole (the connection did not open): nothing to bill
+        if handed is not target:
+            return  # never left whole (the connection did not open), or answered already
         if outcome.reservation is not None and outcome.reservation.hard:
             raise GivenUpUpstream(
                 f"Upstream deployment '{handed.deployment.name}' was sent the request and "
