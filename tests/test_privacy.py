@@ -7,7 +7,6 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -1288,7 +1287,10 @@ def test_an_sql_inserts_rows_are_read_by_their_columns() -> None:
         "INSERT INTO candidatos (nombre, apellidos, correo, fecha_nac, vacante_id)\n"
         "VALUES ('Andrés', 'Quiñónez', 'aq@example.org', '10 de abril de 1963', 99),\n"
         "       ('Mariana', 'O''Dea', NULL, '04/07/1986', 3);\n"
-        "INSERT INTO products (name, sku, price) VALUES ('Office Chair', 'CH-1', 129.99);"
+        "INSERT INTO products (name, sku, price) VALUES ('Office Chair', 'CH-1', 129.99);\n"
+        "INSERT INTO companies (name, phone, founded)\n"
+        "VALUES ('Acme Corp', '020 7946 0958', 1999);\n"
+        "INSERT INTO users (first_name, last_name, email) VALUES ('Ana', NULL, 'a@example.org');"
     )
     [found] = asyncio.run(PiiDetector().detect([statement], Subject()))
     read = {(f.kind.value, statement[f.start : f.end]) for f in found}
@@ -1300,25 +1302,8 @@ def test_an_sql_inserts_rows_are_read_by_their_columns() -> None:
         ("PERSON", "O''Dea"),
         ("DATE_OF_BIRTH", "04/07/1986"),
     } <= read
-    assert not any("Office" in value or "129" in value for _, value in read)
-
-
-def test_a_date_beside_the_name_in_a_cvs_heading_is_a_date_of_birth() -> None:
-    """A CV's heading writes its owner's birth beside the name ("이정남 | 1962년 3월 6일"):
-    a date there is one; a later line's, a recent one's or a heading's date of something
-    else (a release this year) is not."""
-    texts = [
-        "[이력서] SRE 지원\n\n이정남  |  1962년 3월 6일\n휴대폰  064-718-8625",
-        "Jane Doe · 12 March 1988\nData engineer, Leeds",
-        f"Release notes | 12 March {date.today().year}\nFixed the export",
-        "Summary\nSkills\nProjects\nWork\nJane Doe | 12 March 1988",
-    ]
-    found = asyncio.run(PiiDetector().detect(texts, Subject()))
-    births = [
-        [text[f.start : f.end] for f in each if f.kind.value == "DATE_OF_BIRTH"]
-        for text, each in zip(texts, found, strict=True)
-    ]
-    assert births == [["1962년 3월 6일"], ["12 March 1988"], [], []]
+    assert ("PERSON", "Ana") in read
+    assert not any(v in value for _, value in read for v in ("Office", "129", "Acme", "NULL"))
 
 
 def test_a_person_after_a_chinese_japanese_or_korean_label_or_recommended_is_a_name() -> None:
@@ -1330,7 +1315,8 @@ def test_a_person_after_a_chinese_japanese_or_korean_label_or_recommended_is_a_n
         "收货人：郭辉\n手机号码：18950437836",
         "| 紧急联系人 | 이명숙 | 电话 | 041-530-9069 |",
         "我谨推荐郑勇应聘贵公司的后端工程师职位。",
-        "联系人：人事部\n请联系人事部。",
+        "联系人：人事部\n请联系人事部。\n联系人：HR部门\n담당자: 인사팀\n紧急联系人：无\n"
+        "候选人：应届毕业生优先\n收货人：阿里巴巴\n| 联系人 | 人事部 |\n欢迎推荐朋友加入我们。",
     ]
     found = asyncio.run(PiiDetector().detect(texts, Subject()))
     people = [
@@ -1342,11 +1328,13 @@ def test_a_person_after_a_chinese_japanese_or_korean_label_or_recommended_is_a_n
 
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
     """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
-    "to 02-…"): the number is still one; a Latin letter after digits makes them a code."""
+    "to 02-…"): the number is still one; a Latin letter after digits makes them a code,
+    and a salary's range or an order number before a particle is no phone."""
     texts = [
         "혹시 연락처가 바뀌어서 02-7034-0827으로 부탁드려요",
         "電話 090-1234-5678まで",
-        "Ticket 0207-946-0958abc",
+        "Ticket 0207-946-0958abc\n薪资 15000-20000元/月\n订单号 20230415123456已发货\n"
+        "ISBN 978-89-6848-123-4를",
     ]
     found = asyncio.run(PiiDetector().detect(texts, Subject()))
     phones = [

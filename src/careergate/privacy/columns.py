@@ -30,7 +30,7 @@ _HEADERS: tuple[tuple[PiiKind | None, re.Pattern[str]], ...] = (
     (
         PiiKind.DATE_OF_BIRTH,
         re.compile(
-            r"(?i:(?:d\.?o\.?b\.?|date[ _]of[ _]birth|birth[ _]?date|birthday|born|geburtsdatum"
+            r"(?i:(?:d\.?o\.?b\.?|date[ _]?of[ _]?birth|birth[ _]?date|birthday|born|geburtsdatum"
             r"|fecha[ _](?:de[ _])?nac(?:imiento)?|date[ _]de[ _]naissance|data[ _]di[ _]nascita"
             r"|data[ _](?:de[ _])?nasc(?:imento)?|geb(?:urts)?[ _.]?datum|geboortedatum"
             r"|data[ _]urodzenia|doğum[ _]tarihi"
@@ -124,6 +124,8 @@ def inserted_rows(text: str) -> Iterator[Finding]:
     if "insert" not in text.lower():  # most texts: a scan in C, not the pattern's
         return
     for statement in _INSERT.finditer(text):
+        if not _PEOPLE_TABLE.search(statement.group("table")):
+            continue
         columns = [c.strip(' \t\r\n`"[]') for c in statement.group("columns").split(",")]
         kinds = _column_kinds(columns)
         if kinds is None:
@@ -139,13 +141,21 @@ def inserted_rows(text: str) -> Iterator[Finding]:
 
 
 _INSERT = re.compile(
-    r"(?i:\binsert\s+(?:ignore\s+)?into)\s+[\w.`\"\[\]]{1,200}\s*"
+    r"(?i:\binsert\s+(?:ignore\s+|or\s+\w+\s+)?into)\s+(?P<table>[\w.`\"\[\]]{1,200})\s*"
     r"\((?P<columns>[^()]{1,2000})\)\s*(?i:values)\s*"
 )
+_PEOPLE_TABLE = re.compile(
+    r"(?i:user|candidat|applicant|employ|emplead|person|people|contact|customer|client"
+    r"|member|staff|student|patient|usuario|mitarbeiter|kunde|bewerber|utilisateur|salari"
+    r"|profile|resume|hire|recruit|talent)"
+)
+"""Names of tables of people: an ``INSERT`` into another (companies, schools, products)
+has names and phone numbers that are not a person's."""
 _ROW_OPENS = re.compile(r"\(\s*")
 _NEXT_ROW = re.compile(r"\s*,\s*")
-_VALUE = re.compile(r"'((?:[^'\\\n]|''|\\.)*)'|([^,()'\n]*)")
-"""A string literal (its content apart) or a bare value (a number, ``NULL``)."""
+_VALUE = re.compile(r"N?'((?:[^'\\\n]|''|\\.)*)'|([^,()'\n]*)")
+"""A string literal (its content apart; ``N'…'`` too) or a bare value (a number,
+``NULL``)."""
 _VALUE_ENDS = re.compile(r"\s*([,)])\s*")
 
 
@@ -156,8 +166,10 @@ def _row_values(text: str, position: int) -> tuple[list[tuple[int, int]], int]:
     while True:
         value = _VALUE.match(text, position)
         assert value is not None, "a bare value may be empty: it always matches"
-        group = 1 if value.group(1) is not None else 2
-        cells.append(_trimmed(text, value.start(group), value.end(group)))
+        if value.group(1) is not None:  # a string literal's content
+            cells.append(_trimmed(text, value.start(1), value.end(1)))
+        else:  # a number or NULL: no person's data
+            cells.append((value.start(), value.start()))
         ends = _VALUE_ENDS.match(text, value.end())
         if ends is None:
             return cells, value.end()

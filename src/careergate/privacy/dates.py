@@ -12,7 +12,6 @@ year of two digits is one too (``D.O.B. 03/14/87``).
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from careergate.privacy.findings import PiiKind
 from careergate.privacy.shape import Pattern
@@ -45,10 +44,12 @@ _LABEL = (
     rf"(?:\s*\([A-Z]{{2}}\))?(?:,[ \t]*{_PLACE}){{0,2}},?\s+(?i:il|le|el|am|on)"
 )
 _YEAR = r"(?:19|20)\d{2}"
-_FULL_DATE = (
+_DATE = (
     rf"\d{{1,2}}[./-]\d{{1,2}}[./-]{_YEAR}"
     rf"|{_YEAR}[./-]\d{{1,2}}[./-]\d{{1,2}}"
     rf"|{_YEAR}\s*[年년]\s*\d{{1,2}}\s*[月월]\s*\d{{1,2}}\s*[日일]?"
+    # The label says it is a date of birth: a year of two digits is one ("03/14/87").
+    r"|\d{1,2}[./-]\d{1,2}[./-]\d{2}(?![\d./-])"
     # A day, a month's name in any language, a year ("13. Januar 2004", "14 de abril de
     # 1966", "15-May-1977", "14th of March, 1987"); or a month's name first ("July 26,
     # 1965").
@@ -56,28 +57,9 @@ _FULL_DATE = (
     rf"(?:\s+|-)(?:de\s+)?{_YEAR}"
     rf"|[^\W\d_]{{3,12}}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}"
 )
-"""A day, its month and a year of four digits."""
-_DATE = (
-    rf"{_FULL_DATE}"
-    # The label says it is a date of birth: a year of two digits is one ("03/14/87").
-    r"|\d{1,2}[./-]\d{1,2}[./-]\d{2}(?![\d./-])"
-)
 
 DATE = re.compile(_DATE)
 """A date in any of the forms above."""
-
-HEADING_LINES = 3
-"""The lines of a document that are its heading."""
-ADULT_YEARS = 14
-"""The least age of a person a CV's heading dates: a later date is of something else."""
-
-
-def _heading_birth(match: re.Match[str]) -> bool:
-    """Whether a date beside a name in a document's heading is a birth at least
-    ``ADULT_YEARS`` ago."""
-    year = re.search(_YEAR, match.group("date"))
-    return year is not None and int(year.group()) <= date.today().year - ADULT_YEARS
-
 
 DATES: tuple[Pattern, ...] = (
     Pattern(
@@ -94,21 +76,6 @@ DATES: tuple[Pattern, ...] = (
             rf"[\s:：]+){{0,3}})(?P<date>{_DATE})"
         ),
         group="date",
-        needs="digit",
-    ),
-    # A CV's heading: its first lines, a name and a date beside it ("이정남  |  1962년 3월
-    # 6일", "Jane Doe · 12 March 1988"): no other date is written there with its day,
-    # and one of a person at least 14 then.
-    Pattern(
-        PiiKind.DATE_OF_BIRTH,
-        re.compile(
-            # Anchored at the text's start: a long text is not scanned for its heading.
-            rf"\A(?:[^\n]*\n){{0,{HEADING_LINES - 1}}}?"
-            r"[ \t]*[^\W\d_]+(?:[ \t.'’-]+[^\W\d_]+){0,3}\.?[ \t]*[|·•,–—][ \t]*"
-            rf"(?P<date>{_FULL_DATE})[ \t]*(?m:$)"
-        ),
-        group="date",
-        check=_heading_birth,
         needs="digit",
     ),
     # A record's key (JSON, a log line's ``key="value"``): "dateOfBirth": "1987-03-14".

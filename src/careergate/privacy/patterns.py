@@ -40,6 +40,11 @@ def _phone_plausible(match: re.Match[str]) -> bool:
     digits = sum(c.isdigit() for c in text)
     if not 7 <= digits <= 15:
         return False
+    after = match.string[match.end() : match.end() + 1]
+    if after and _CJK_LETTER_RE.match(after):
+        # A particle after a number ("02-7034-0827으로"): a phone's trunk prefix and its
+        # groups, not a salary's range or an order number ("15000-20000元").
+        return text.lstrip().startswith(("0", "+")) and _GROUPED.search(text) is not None
     if text.lstrip().startswith(("+", "(", "00")) or digits >= 9:
         return True
     before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
@@ -80,6 +85,8 @@ def _a_contact_line(match: re.Match[str]) -> bool:
 
 _CJK_LETTER = r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]"
 """Kana, Han and Hangul: scripts that write a word against a number."""
+_CJK_LETTER_RE = re.compile(_CJK_LETTER)
+_GROUPED = re.compile(r"\d[ .-]\d")
 
 
 PATTERNS: tuple[Pattern, ...] = (

@@ -243,6 +243,15 @@ def _caps_line(match: re.Match[str]) -> bool:
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
+def _cjk_person_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """The name after a Chinese or Korean label, or the recommended candidate, unless
+    it ends as a department's or a firm's name does."""
+    group = "name" if match.group("name") is not None else "candidate"
+    if match.group(group)[-1] in _CJK_UNIT_ENDS:
+        return None
+    return match.span(group)
+
+
 def _cjk_span(match: re.Match[str]) -> tuple[int, int] | None:
     """The run, without a word after its space that is no name's ("김민수 연락처", "박지영
     서울시"), when ``_cjk_name`` takes it."""
@@ -350,13 +359,32 @@ _CJK_LABELS = r"이[ \u3000]*름|성[ \u3000]*명|姓[ \u3000]*名|氏[ \u3000]*
 """A form's name labels, whose characters forms often space out ("氏　　名")."""
 _CJK_PERSON_LABELS = (
     r"紧急联系人|联系人|收货人|收件人|申请人|候选人|推荐人"  # Chinese
-    r"|受取人|担当者|申請者|수취인|담당자|신청인"  # Japanese, Korean
+    r"|수취인|담당자|신청인|비상연락인"  # Korean
 )
-"""Labels of a person in Chinese, Japanese and Korean forms (a parcel's recipient, an
-emergency contact, an applicant): only with a colon or as a table's cell, since one may
-be part of a longer word without ("请联系人事部" is "contact HR")."""
-_CJK_UNIT = r"[ \t\u3000]*[\u4e00-\u9fff]{0,6}?(?:部|处|科|室|组|中心|公司|团队|팀|부서)"
-"""A department or a firm where a person label's value would be ("联系人：人事部")."""
+"""Labels of a person in Chinese and Korean forms (a parcel's recipient, an emergency
+contact, an applicant), read only with a colon or as a table's cell ("请联系人事部", with
+``联系人`` inside it, is "contact HR"), and only before a name of the script's usual form
+(``_CJK_PERSON``): after such a label stand departments, roles and blanks as often."""
+_HAN_FAMILY = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+    "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎"
+    "贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+"""The hundred most common Chinese family names (nine people in ten bear one)."""
+_HANGUL_FAMILY = (
+    "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지"
+    "엄채원천방공현함변염여추도소석선설마길연위표명기반"
+)
+"""Korean family names, the most common first."""
+_CJK_NAME_FORM = (
+    rf"(?:(?:欧阳|司马|上官|诸葛|东方|皇甫|[{_HAN_FAMILY}])[\u4e00-\u9fff]{{1,2}}"
+    rf"|[{_HANGUL_FAMILY}][\uac00-\ud7a3]{{1,3}})"
+)
+"""A Chinese name (a common family name and one or two characters) or a Korean one (a
+family name and one to three syllables)."""
+_CJK_UNIT_ENDS = frozenset("部处科室组司팀과실")
+"""Last characters of a department or a firm ("人事部", "인사팀"), not of a name."""
+
 # "(?=\w)": a word's start, not its end, where each label would be tried in vain.
 _LABELS = (
     # A gloss may stand between a label of the name itself and its colon: "Họ và tên
@@ -364,7 +392,6 @@ _LABELS = (
     rf"(?i:\b(?=\w)(?:{_NAME_WORDS_LABELS})[ \t]*\([^)\n]{{1,24}}\)\s*[:：])"
     rf"|(?i:\b(?=\w)(?:{_LABEL_WORDS}))\s*[:：]"
     rf"|(?:{_CJK_LABELS})\s*[:：]?"
-    rf"|(?:{_CJK_PERSON_LABELS})[ \t\u3000]*[:：](?!{_CJK_UNIT})"
 )
 """Labels of a field holding a person's name. Not as a JSON document's keys: a JSON
 Resume's ``work``, ``skills`` and ``certificates`` have a ``name`` too (``_FIELD_KEYS``
@@ -490,8 +517,7 @@ PEOPLE: tuple[Pattern, ...] = (
     # header row ("| Name | Role |" over "| --- | --- |").
     _named(
         re.compile(
-            rf"\|[ \t]*(?:(?i:{_NAME_WORDS_LABELS})|{_CJK_LABELS}|{_CJK_PERSON_LABELS})"
-            r"[ \t]*[:：]?[ \t]*\|"
+            rf"\|[ \t]*(?:(?i:{_NAME_WORDS_LABELS})|{_CJK_LABELS})[ \t]*[:：]?[ \t]*\|"
             rf"[ \t]*(?P<name>{_NAME})[ \t]*(?=\|)(?![^\n]{{0,500}}\n[ \t]*\|?[ \t]*:?-+:?[ \t]*\|)"
         )
     ),
@@ -544,12 +570,19 @@ PEOPLE: tuple[Pattern, ...] = (
         priority=_PRIORITY,
     ),
     _named(re.compile(rf"[—–][ \t]*(?P<name>{_NAME})[ \t]*$", re.M)),
-    # A letter of recommendation's candidate: "我谨推荐郑勇应聘…" ("I recommend Zheng Yong
-    # for…"), the name between the verb and what the person is recommended for.
+    # A person after a Chinese or Korean label of one ("收货人：郭辉", "| 紧急联系人 | 이명숙 |"),
+    # and a letter of recommendation's candidate ("我谨推荐郑勇应聘…", "I recommend Zheng
+    # Yong for…"), where a run of Han or Hangul alone says nothing.
     Pattern(
         _PERSON,
-        re.compile(r"推荐(?P<name>[\u4e00-\u9fff]{2,3}?)(?=应聘|申请|担任|加入|出任)"),
-        group="name",
+        re.compile(
+            rf"(?:\|[ \t]*(?:{_CJK_PERSON_LABELS})[ \t]*[:：]?[ \t]*\|[ \t]*"
+            rf"|(?:{_CJK_PERSON_LABELS})[ \t\u3000]*[:：][ \t\u3000]*)"
+            rf"(?P<name>{_CJK_NAME_FORM})(?![\u4e00-\u9fff\uac00-\ud7a3])"
+            rf"|推荐(?P<candidate>{_CJK_NAME_FORM})"
+            r"(?=(?:同志|先生|女士)?(?:应聘|申请|担任|加入|出任))"
+        ),
+        span=_cjk_person_span,
         needs="cjk",
         priority=_PRIORITY,
     ),
