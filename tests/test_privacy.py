@@ -1318,12 +1318,7 @@ def test_a_person_after_a_chinese_japanese_or_korean_label_or_recommended_is_a_n
         "联系人：人事部\n请联系人事部。\n联系人：HR部门\n담당자: 인사팀\n紧急联系人：无\n"
         "候选人：应届毕业生优先\n收货人：阿里巴巴\n| 联系人 | 人事部 |\n欢迎推荐朋友加入我们。",
     ]
-    found = asyncio.run(PiiDetector().detect(texts, Subject()))
-    people = [
-        [text[f.start : f.end] for f in each if f.kind.value == "PERSON"]
-        for text, each in zip(texts, found, strict=True)
-    ]
-    assert people == [["郭辉"], ["이명숙"], ["郑勇"], []]
+    assert found_in_each(texts, "PERSON") == [["郭辉"], ["이명숙"], ["郑勇"], []]
 
 
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
@@ -1336,9 +1331,14 @@ def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -
         "Ticket 0207-946-0958abc\n薪资 15000-20000元/月\n订单号 20230415123456已发货\n"
         "ISBN 978-89-6848-123-4를",
     ]
+    assert found_in_each(texts, "PHONE") == [["02-7034-0827"], ["090-1234-5678"], []]
+
+
+def found_in_each(texts: list[str], kind: str) -> list[list[str]]:
+    """The values of ``kind`` the detector finds in each text of a request that names no
+    subject."""
     found = asyncio.run(PiiDetector().detect(texts, Subject()))
-    phones = [
-        [text[f.start : f.end] for f in each if f.kind.value == "PHONE"]
+    return [
+        [text[f.start : f.end] for f in each if f.kind.value == kind]
         for text, each in zip(texts, found, strict=True)
     ]
-    assert phones == [["02-7034-0827"], ["090-1234-5678"], []]
