@@ -1290,7 +1290,8 @@ def test_an_sql_inserts_rows_are_read_by_their_columns() -> None:
         "INSERT INTO products (name, sku, price) VALUES ('Office Chair', 'CH-1', 129.99);\n"
         "INSERT INTO companies (name, phone, founded)\n"
         "VALUES ('Acme Corp', '020 7946 0958', 1999);\n"
-        "INSERT INTO users (first_name, last_name, email) VALUES ('Ana', NULL, 'a@example.org');"
+        "INSERT INTO users (first_name, last_name, email) VALUES ('Ana', NULL, 'a@example.org');\n"
+        "INSERT INTO employers (name, phone, city) VALUES ('Acme Corp', '0207 946 0958', 'Leeds');"
     )
     [found] = asyncio.run(PiiDetector().detect([statement], Subject()))
     read = {(f.kind.value, statement[f.start : f.end]) for f in found}
@@ -1316,7 +1317,8 @@ def test_a_person_after_a_chinese_japanese_or_korean_label_or_recommended_is_a_n
         "| 紧急联系人 | 이명숙 | 电话 | 041-530-9069 |",
         "我谨推荐郑勇应聘贵公司的后端工程师职位。",
         "联系人：人事部\n请联系人事部。\n联系人：HR部门\n담당자: 인사팀\n紧急联系人：无\n"
-        "候选人：应届毕业生优先\n收货人：阿里巴巴\n| 联系人 | 人事部 |\n欢迎推荐朋友加入我们。",
+        "候选人：应届毕业生优先\n收货人：阿里巴巴\n| 联系人 | 人事部 |\n欢迎推荐朋友加入我们。\n"
+        "候选人：高学历\n联系人：万达\n推荐程序员加入\n담당자: 추후 안내\n비상연락인: 홍보부",
     ]
     assert found_in_each(texts, "PERSON") == [["郭辉"], ["이명숙"], ["郑勇"], []]
 
@@ -1329,7 +1331,7 @@ def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -
         "혹시 연락처가 바뀌어서 02-7034-0827으로 부탁드려요",
         "電話 090-1234-5678まで",
         "Ticket 0207-946-0958abc\n薪资 15000-20000元/月\n订单号 20230415123456已发货\n"
-        "ISBN 978-89-6848-123-4를",
+        "ISBN 978-89-6848-123-4를\n预算 0-5000000元\n변화율 +0.1234567로",
     ]
     assert found_in_each(texts, "PHONE") == [["02-7034-0827"], ["090-1234-5678"], []]
 

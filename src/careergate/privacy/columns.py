@@ -145,7 +145,7 @@ _INSERT = re.compile(
     r"\((?P<columns>[^()]{1,2000})\)\s*(?i:values)\s*"
 )
 _PEOPLE_TABLE = re.compile(
-    r"(?i:user|candidat|applicant|employ|emplead|person|people|contact|customer|client"
+    r"(?i:user|candidat|applicant|employee|emplead|person|people|contact|customer|client"
     r"|member|staff|student|patient|usuario|mitarbeiter|kunde|bewerber|utilisateur|salari"
     r"|profile|resume|hire|recruit|talent)"
 )

@@ -40,11 +40,8 @@ def _phone_plausible(match: re.Match[str]) -> bool:
     digits = sum(c.isdigit() for c in text)
     if not 7 <= digits <= 15:
         return False
-    after = match.string[match.end() : match.end() + 1]
-    if after and _CJK_LETTER_RE.match(after):
-        # A particle after a number ("02-7034-0827으로"): a phone's trunk prefix and its
-        # groups, not a salary's range or an order number ("15000-20000元").
-        return text.lstrip().startswith(("0", "+")) and _GROUPED.search(text) is not None
+    if _CJK_LETTER_RE.match(match.string, match.end()) and not _trunk_grouped(text, digits):
+        return False  # a salary's range, a rate or an order number before a particle
     if text.lstrip().startswith(("+", "(", "00")) or digits >= 9:
         return True
     before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
@@ -86,6 +83,17 @@ def _a_contact_line(match: re.Match[str]) -> bool:
 _CJK_LETTER = r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]"
 """Kana, Han and Hangul: scripts that write a word against a number."""
 _CJK_LETTER_RE = re.compile(_CJK_LETTER)
+
+
+def _trunk_grouped(number: str, digits: int) -> bool:
+    """A phone number's form when a particle follows it ("02-7034-0827으로"): a trunk
+    prefix or a country code, groups, nine digits at least (Korea's and Japan's numbers
+    have ten or eleven); a salary's range ("15000-20000元"), a rate ("+0.1234567로") or an
+    order number has not."""
+    starts = number.lstrip().startswith(("0", "+"))
+    return starts and digits >= 9 and _GROUPED.search(number) is not None
+
+
 _GROUPED = re.compile(r"\d[ .-]\d")
 
 

@@ -357,14 +357,12 @@ _GLOSSED_LABEL_AFTER = re.compile(rf"[ \t]*\((?i:{_NAME_WORDS_LABELS})\)[ \t]*[:
 """A bilingual form's name label after a run of Han or Hangul: "성 (Surname):"."""
 _CJK_LABELS = r"이[ \u3000]*름|성[ \u3000]*명|姓[ \u3000]*名|氏[ \u3000]*名"
 """A form's name labels, whose characters forms often space out ("氏　　名")."""
-_CJK_PERSON_LABELS = (
-    r"紧急联系人|联系人|收货人|收件人|申请人|候选人|推荐人"  # Chinese
-    r"|수취인|담당자|신청인|비상연락인"  # Korean
-)
-"""Labels of a person in Chinese and Korean forms (a parcel's recipient, an emergency
-contact, an applicant), read only with a colon or as a table's cell ("请联系人事部", with
-``联系人`` inside it, is "contact HR"), and only before a name of the script's usual form
-(``_CJK_PERSON``): after such a label stand departments, roles and blanks as often."""
+_CJK_PERSON_LABELS = r"紧急联系人|收货人|收件人|수취인|비상연락인"
+"""Labels of a person in Chinese and Korean forms that only a person follows (a parcel's
+recipient, an emergency contact), read only with a colon or as a table's cell, and only
+before a name of the script's usual form (``_CJK_NAME_FORM``). Not "contact", "applicant"
+or "person in charge" (联系人, 申请人, 담당자): a firm, a department, a requirement or a
+blank follows those as often."""
 _HAN_FAMILY = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
     "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎"
@@ -382,8 +380,9 @@ _CJK_NAME_FORM = (
 )
 """A Chinese name (a common family name and one or two characters) or a Korean one (a
 family name and one to three syllables)."""
-_CJK_UNIT_ENDS = frozenset("部处科室组司팀과실")
-"""Last characters of a department or a firm ("人事部", "인사팀"), not of a name."""
+_CJK_UNIT_ENDS = frozenset("部处科室组司팀과실부터")
+"""Last characters of a department or a firm ("人事部", "인사팀", "고객센터"), not of a
+name."""
 
 # "(?=\w)": a word's start, not its end, where each label would be tried in vain.
 _LABELS = (
@@ -580,7 +579,7 @@ PEOPLE: tuple[Pattern, ...] = (
             rf"|(?:{_CJK_PERSON_LABELS})[ \t\u3000]*[:：][ \t\u3000]*)"
             rf"(?P<name>{_CJK_NAME_FORM})(?![\u4e00-\u9fff\uac00-\ud7a3])"
             rf"|推荐(?P<candidate>{_CJK_NAME_FORM})"
-            r"(?=(?:同志|先生|女士)?(?:应聘|申请|担任|加入|出任))"
+            r"(?=(?:同志|先生|女士)?(?:应聘|担任|出任))"
         ),
         span=_cjk_person_span,
         needs="cjk",

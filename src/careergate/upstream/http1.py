@@ -306,21 +306,6 @@ class _Connection(asyncio.Protocol):
             self.transport.write(body)  # no copy of a large body
         return response, self._head
 
-    def when_written(self, response: Response, written: Callable[[], None]) -> None:
-        """Call ``written`` once ``response``'s request has left the process whole (the
-        transport's buffer empty: in the kernel's hands), unless its answer's head comes
-        or the connection closes first. Most requests leave at once; a large body to an
-        upstream that reads slowly is looked at again every ``_WRITE_POLL`` seconds."""
-        transport, head = self.transport, self._head
-        if self.response is not response or transport is None or transport.is_closing():
-            return
-        if head is None or head.done():
-            return
-        if transport.get_write_buffer_size() == 0:
-            written()
-            return
-        self.loop.call_later(_WRITE_POLL, self.when_written, response, written)
-
     def read_timer(self, waiter: asyncio.Future[None]) -> asyncio.TimerHandle:
         return self.loop.call_later(self.pool.read_timeout, _expire, waiter, TimeoutError, _SILENT)
 
@@ -357,8 +342,6 @@ class _Connection(asyncio.Protocol):
             self.response._fail(error)
 
 
-_WRITE_POLL = 0.01
-"""Seconds between looks at a request's body still being written (``when_written``)."""
 _SILENT = "the upstream sent nothing for too long"
 _UNANSWERED = "the upstream did not answer in time"
 
@@ -415,7 +398,8 @@ class Pool:
     ) -> Awaitable[Response]:
         """``request`` of a POST whose head was prepared once (``PreparedPost``): its
         length and the request's id are all that is added. ``on_sent`` is called once the
-        request has left the process whole (the upstream may bill it from then on)."""
+        request is written on an open connection (the upstream may bill it from then on;
+        before, a connection or handshake that never completed reached nobody)."""
         if "\n" in request_id or "\r" in request_id:
             raise ValueError("the request id holds a line break")
         head = b"%scontent-length: %d\r\n%sx-client-request-id: %s\r\n\r\n" % (
@@ -444,7 +428,7 @@ class Pool:
         self._busy.add(connection)
         response, answer = connection.send(head, body)
         if on_sent is not None:
-            connection.when_written(response, on_sent)
+            on_sent()
         timer = self.loop.call_later(self.read_timeout, _expire, answer, Unanswered, _UNANSWERED)
         try:
             return await answer
