@@ -46,6 +46,9 @@ UNITS = {
     "street words": "via ",
     "German ways": "Strasse ",
     "links": "http://a",
+    "a recipient's label and name": "收货人：郭辉",
+    "recommendations": "推荐郑勇",
+    "phones before a particle": "02-7034-0827으로 ",
 }
 OPENED = {
     "an address key's value left open": ('address="', "1"),
@@ -57,9 +60,14 @@ OPENED = {
     "record keys": ("", '"a":"'),
     "chat times": ("", "[9:41 AM] "),
     "a chat's lines": ("", "12/03/2024, 14:05 - Jane Doe: hi\n"),
+    "an INSERT's rows": (
+        "INSERT INTO users (name, email, phone) VALUES ",
+        "('Ana Ruiz', 'a@b.co', '0207 946 0958'), ",
+    ),
+    "an INSERT's row never closed": ("INSERT INTO users (name, email) VALUES (", "'Ana', "),
 }
 """Units after an opening that makes them one value: an address under its key never
-closed, one table row as long as the text."""
+closed, one table row as long as the text, an SQL statement's rows."""
 TAIL = " 12 Main Street, jane.doe@example.com, +44 20 7946 0958"
 
 

@@ -125,10 +125,12 @@ class SkillInference:
             max_tokens=1200,
             user=user,
         )
-        # Placing each named skill's evidence and reading the document are CPU work.
-        skills, unmapped = await asyncio.to_thread(self._held, listed["skills"], segments)
-        # What the taxonomy finds has evidence too: it completes the model's list.
-        found = await asyncio.to_thread(self._taxonomy, segments)
+        # Placing each named skill's evidence and reading the document are CPU work: one
+        # trip to a thread for both. What the taxonomy finds has evidence too: it
+        # completes the model's list.
+        (skills, unmapped), found = await asyncio.to_thread(
+            lambda: (self._held(listed["skills"], segments), self._taxonomy(segments))
+        )
         # The model answered; when nothing it named held, the answer says so.
         reason = None
         if listed["skills"] and not (skills or unmapped):
