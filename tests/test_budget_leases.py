@@ -30,6 +30,7 @@ from careergate.budgets.ledger import Budget, BudgetLedger, Period, Scope
 from careergate.budgets.owners import LeaseOwner
 from careergate.budgets.reaper import LeaseReaper
 from careergate.budgets.worst_case import SLACK_TOKENS
+from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.records.tables import UsageWriter
 from careergate.reports.usage import usage_report
 from careergate.sandbox.faults import Fault
@@ -404,3 +405,146 @@ def test_a_stalled_database_makes_no_living_owner_look_dead(tmp_path: Path) -> N
     settled, window = asyncio.run(scenario())
     assert settled == 0
     assert window == (0, 1_000)
+
+
+def test_a_grown_lease_is_reaped_for_all_it_says_and_grows_only_while_held(
+    migrated: str,
+) -> None:
+    """``extend_lease`` makes a reaper charge more, and report the tokens it is for; a
+    lease settled already does not grow (its owner is told so)."""
+
+    async def scenario() -> tuple[bool, bool, tuple[int, int], tuple[int, int], int]:
+        database = Database(migrated)
+        gone = BudgetLedger(database, owner="gateway:gone:3:dead")
+        budget = await gone.create(
+            name="soft", scope=Scope.PLATFORM, subject="*", period=Period.DAILY,
+            limit_nano_usd=10**9, hard=False,
+        )  # fmt: skip
+        deadline = asyncio.get_running_loop().time() + 600
+        reservation = await gone.reserve([budget], 1_000, deadline, leased(3))
+        grown = await gone.extend_lease(reservation, 700, 30, 4)
+        await LeaseReaper(database, "reaper", stale_after=0).reap()
+        after = await gone.extend_lease(reservation, 700, 30, 4)
+        window = await gone.spent(budget)
+        async with database.session() as session:
+            row = (await session.scalars(select(UsageRow))).one()
+        await gone.close()
+        await database.close()
+        tokens = (row.prompt_tokens, row.completion_tokens)
+        return grown, after, window, tokens, row.cost_nano_usd or 0
+
+    grown, after, window, tokens, cost = asyncio.run(scenario())
+    assert (grown, after) == (True, False)
+    assert window == (1_700, 0)
+    assert (tokens, cost) == ((43 + 30, 12 + 4), 1_700)
+
+
+def worst_and_most(model: str) -> tuple[TokenUsage, int, TokenUsage, int]:
+    """A request of this module on ``model``: the worst case its lease holds (tokens with
+    the slack, cost), and an attempt of it given up, at its most (its prompt as counted,
+    its output ceiling) and priced at ``model``'s price."""
+    price = PriceCatalogue.shipped().price(model)
+    assert price is not None
+    prompt = TokenCounter().chat_prompt_tokens(model, MESSAGES)
+    most = TokenUsage(prompt, MAX_TOKENS)
+    most_cost = nano_from_pico(price.cost_pico(most))
+    worst = TokenUsage(prompt + SLACK_TOKENS, MAX_TOKENS)
+    return worst, most_cost + nano_from_pico(SLACK_TOKENS * price.input), most, most_cost
+
+
+RESENT = {
+    # One deployment: its first attempt's head does not come within the read timeout, so
+    # it is given up and sent again (the last of two attempts) to the same deployment.
+    "to-the-same-deployment": (
+        "gpt-4o-mini",
+        [{"name": "only", "provider": "openai-compatible", "models": ["gpt-4o-mini"]}],
+        {},
+        {"CAREERGATE_TIMEOUT_READ": "2", "CAREERGATE_RETRY_MAX_ATTEMPTS": "2"},
+    ),
+    # gpt-4o's deployment is waited out (its attempt time passes), and the request goes
+    # to its fallback, gpt-4o-mini's.
+    "to-a-fallback": (
+        "gpt-4o",
+        [
+            {"name": "primary", "provider": "openai-compatible", "models": ["gpt-4o"]},
+            {"name": "backup", "provider": "openai-compatible", "models": ["gpt-4o-mini"]},
+        ],
+        {"fallbacks": {"gpt-4o": ["gpt-4o-mini"]}},
+        {"CAREERGATE_TIMEOUT_ATTEMPT": "1", "CAREERGATE_TIMEOUT_READ": "60"},
+    ),
+}
+
+
+@pytest.mark.parametrize("resent", list(RESENT))
+def test_a_killed_request_sent_again_after_an_attempt_given_up_is_charged_both(
+    database_url: str | None, tmp_path: Path, resent: str
+) -> None:
+    """Under a soft budget, an attempt left unanswered is given up and the request sent
+    again: the upstream may bill both answers. The gateway is SIGKILLed while the second
+    is in flight; the next gateway settles the request's lease for both worst cases (the
+    first attempt at its most, at its own model's price), in the budget and in the
+    reconciled usage record, so that the crash leaves no answer unmetered."""
+    model, deployments, config, timeouts = RESENT[resent]
+    worst, worst_cost, most, most_cost = worst_and_most(model)
+    with FakeOpenAI() as fake, ExitStack() as running, ThreadPoolExecutor(1) as pool:
+        overrides = {"database_url": database_url} if database_url else {}
+        settings = gateway_settings(
+            tmp_path,
+            [{**deployment, "base_url": fake.base_url} for deployment in deployments],
+            extra_config=config,
+            **overrides,
+        )
+        env = {**process_env(settings), **timeouts}
+        env["CAREERGATE_LEASE_STALE_SECONDS"] = str(STALE_SECONDS)
+        if database_url:
+            env["CAREERGATE_DATABASE_URL"] = database_url
+        first = running.enter_context(serve_process(env))
+        gateway = RunningGateway(first.base_url, settings, fake)
+        key = gateway.create_key(team="resent")
+        budget: Budget = ledger_call(
+            settings,
+            "create",
+            name="soft",
+            scope=Scope.TEAM,
+            subject="resent",
+            period=Period.MONTHLY,
+            limit_nano_usd=10**9,
+            hard=False,
+        )
+        fake.faults.enqueue(Fault(delay=300), Fault(delay=300))  # neither ever answered
+        client = gateway.client(key, timeout=120)
+        in_flight = pool.submit(
+            lambda: client.chat.completions.create(
+                model=model, messages=MESSAGES, max_tokens=MAX_TOKENS
+            )
+        )
+        wait_until(
+            lambda: sum(r.path.endswith("/chat/completions") for r in fake.requests) >= 2,
+            "the request is given up once and sent again",
+            30,
+        )
+
+        first.process.kill()  # SIGKILL while the second attempt is in flight
+        first.process.wait(timeout=10)
+        with pytest.raises(openai.APIConnectionError):
+            in_flight.result(timeout=30)
+        gateway.close_clients()
+        running.enter_context(serve_process(env))  # it reaps the killed one's lease
+
+        both = worst_cost + most_cost
+        wait_until(
+            lambda: ledger_call(settings, "spent", budget)[0] > 0,
+            "the killed request's lease is settled",
+            STALE_SECONDS + 10,
+        )
+        assert ledger_call(settings, "spent", budget) == (both, 0)
+        assert count_leases(settings) == 0
+        assert len(fake.requests) == 2
+        (record,) = gateway.usage_rows(expected=1)
+    assert (record.reconciled, record.team, record.status_code) == (True, "resent", 502)
+    assert record.cost_nano_usd == both
+    assert (record.prompt_tokens, record.completion_tokens, record.usage_estimated) == (
+        worst.prompt_tokens + most.prompt_tokens,
+        worst.completion_tokens + most.completion_tokens,
+        True,
+    )

@@ -76,6 +76,7 @@ from careergate.core.steps import (
     RouteCall,
     Step,
 )
+from careergate.core.steps.reserve import ExtendLease
 from careergate.core.stored_responses import StoredResponses
 from careergate.core.worst_cost import WorstCost
 from careergate.errors import NameModelUnavailable, NotFound
@@ -406,6 +407,7 @@ def request_path(settings: Settings, parts: PathParts) -> Gateway:
             snapshots.facts,
             upstreams.secrets,
             settings.budget_max_output_tokens,
+            ExtendLease(parts.budgets, parts.prices),
         ),
     ]
     settlers: list[Settler] = [

@@ -8,7 +8,9 @@ expiry, is settled by any running process instead (``reaper.py``). Either way th
 is deleted by one conditional statement, so a lease is settled exactly once.
 
 A request's lease costs one INSERT in the hold's transaction and one DELETE in the
-release's, and only requests under a budget take one.
+release's, and only requests under a budget take one. A request sent again after an
+attempt given up (which the upstream may bill too) first grows its lease by that
+attempt with one UPDATE (``BudgetLedger.extend_lease``), so that a reaper charges both.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -35,7 +35,7 @@ from sqlalchemy import delete, select
 from careergate.background import repeat_every, stop
 from careergate.budgets.draws import Drawn, Source
 from careergate.budgets.leases import EXPIRY_GRACE, Lease, LeasedRequest
-from careergate.budgets.windows import Charge, Hold, window_store
+from careergate.budgets.windows import Charge, Growth, Hold, window_store
 from careergate.errors import GatewayError, InvalidRequest, NotFound
 from careergate.observability.alerts import Alert, AlertCenter
 from careergate.pricing.catalogue import usd_from_nano
@@ -321,6 +321,41 @@ class BudgetLedger:
             await asyncio.sleep(WAIT_STEP)  # others' reservations will settle
         reservation.drawn = outcome.drawn
         return reservation
+
+    async def extend_lease(
+        self,
+        reservation: Reservation,
+        cost_nano_usd: int,
+        prompt_tokens: int,
+        completion_tokens: int,
+    ) -> bool:
+        """Make the reservation's lease say more than its worst case: ``cost`` more to
+        charge, and the tokens it is for, should a reaper settle it (``reaper.py``). For a
+        request the upstream may bill twice (an attempt given up, the request sent
+        again): written before it is sent again, so that a process killed meanwhile is
+        charged for both. The holds do not change: only a request under soft budgets,
+        which hold nothing, is sent again (a hard budget holds one answer, and its
+        request ends with the attempt). The normal settlement is unchanged: it charges
+        the real cost, whatever the lease says. ``False``: the lease was settled already
+        (its owner taken for dead), so nothing can be added to it; ``True`` without a
+        lease (nothing to reap)."""
+        lease = reservation.lease
+        if lease is None:
+            return True
+        request = lease.request
+        growth = Growth(
+            request.request_id, lease.owner, max(cost_nano_usd, 0), prompt_tokens, completion_tokens
+        )
+        if not await self._windows.grow(growth):
+            return False
+        grown = replace(
+            request,
+            prompt_tokens=request.prompt_tokens + prompt_tokens,
+            completion_tokens=request.completion_tokens + completion_tokens,
+        )
+        cost = lease.cost_nano_usd + growth.cost
+        reservation.lease = replace(lease, request=grown, cost_nano_usd=cost)
+        return True
 
     async def settle(
         self, reservation: Reservation, actual_nano_usd: int, answered: bool = True

@@ -16,7 +16,8 @@ inside the loop. PostgreSQL goes through the async engine (asyncpg needs no thre
 Each operation is written once, as a script: a generator that yields its statements and
 is sent each one's cursor, so that the same steps run on either connection
 (``_run_sync``, ``_run_async``). A hold may draw from a batch's lease, and a release
-give back to it (``draws.py``), in the same transaction.
+give back to it (``draws.py``), in the same transaction. A lease may also grow between
+the two (``grow``), when its request may be billed more than the worst case it held.
 """
 
 from __future__ import annotations
@@ -53,6 +54,14 @@ _LEASE = (
     f"VALUES ({', '.join(f':{c}' for c in LEASE_COLUMNS)})"
 )
 _END_LEASE = "DELETE FROM budget_leases WHERE request_id = :request_id"
+_GROW_LEASE = (
+    "UPDATE budget_leases SET cost_nano_usd = cost_nano_usd + :cost, "
+    "prompt_tokens = prompt_tokens + :prompt_tokens, "
+    "completion_tokens = completion_tokens + :completion_tokens "
+    "WHERE request_id = :request_id AND owner = :owner"
+)
+"""What a reaper charges for a lease, and the tokens its reconciled record reports, made
+larger; only while its owner still has it (a lease settled already stays settled)."""
 _RELEASE = (
     "UPDATE budget_windows SET reserved_nano_usd = reserved_nano_usd - :reserved, "
     "spent_nano_usd = spent_nano_usd + :actual "
@@ -182,6 +191,31 @@ def _release_script(
     return spent
 
 
+@dataclass(frozen=True, slots=True)
+class Growth:
+    """What a request's lease grows by: more cost, and the tokens it is for."""
+
+    request_id: str
+    owner: str
+    cost: int
+    prompt_tokens: int
+    completion_tokens: int
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "owner": self.owner,
+            "cost": self.cost,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+        }
+
+
+def _grow_script(growth: Growth) -> Script[bool]:
+    """Grow the lease; ``False`` when its owner no longer has it."""
+    return bool((yield _GROW_LEASE, growth.values()).rowcount == 1)
+
+
 def _run_sync[T](connection: sqlite3.Connection, script: Script[T]) -> T:
     cursor: Any = None
     try:
@@ -221,6 +255,11 @@ class WindowStore(Protocol):
         ``returned`` drew and did not spend, take the holds back and charge ``actual``
         to each: their spend after it. ``None``: the lease had been settled already (by
         another process, for its worst case), and nothing changed."""
+        ...
+
+    async def grow(self, growth: Growth) -> bool:
+        """Add ``growth`` to its request's lease, the holds unchanged; ``False``: the
+        lease is no longer its owner's (settled already), and nothing changed."""
         ...
 
     def close(self) -> None: ...
@@ -282,6 +321,12 @@ class SqliteWindows:
 
         return await self._transaction(work)
 
+    async def grow(self, growth: Growth) -> bool:
+        def work(connection: sqlite3.Connection) -> bool:
+            return _run_sync(connection, _grow_script(growth))
+
+        return await self._transaction(work)
+
     def close(self) -> None:
         if self._opened is not None:
             self._opened.close()
@@ -315,6 +360,10 @@ class EngineWindows:
         async with self._engine.begin() as connection:
             script = _release_script(holds, actual, lease, returned, sqlite=self._sqlite)
             return await _run_async(connection, script)
+
+    async def grow(self, growth: Growth) -> bool:
+        async with self._engine.begin() as connection:
+            return await _run_async(connection, _grow_script(growth))
 
     def close(self) -> None:
         pass

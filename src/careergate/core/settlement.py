@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from typing import Protocol
 
 from careergate.budgets.ledger import BudgetLedger
@@ -20,8 +21,9 @@ from careergate.observability.performance import PerformanceMonitor
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.records.buffer import RecordSink
 from careergate.records.calls import CallRecord
+from careergate.upstream.router import Target
 from careergate.usage.checks import OVER_HOLD
-from careergate.usage.record import UsageRecord
+from careergate.usage.record import TokenUsage, UsageRecord
 
 
 class Settler(Protocol):
@@ -70,7 +72,7 @@ class Settlement:
         on = record.created_at.date()
         usage, costs = record.usage, [record.cost_nano_usd]
         for target, most in outcome.given_up:
-            costs.append(self.prices.request_cost(most, on, (target.upstream_model, target.model)))
+            costs.append(given_up_cost(self.prices, target, most, on))
             usage = replace(
                 usage,
                 prompt_tokens=usage.prompt_tokens + most.prompt_tokens,
@@ -95,6 +97,14 @@ class Settlement:
         if outcome.unseen_output or (record.cost_nano_usd or 0) > held:
             record.cost_nano_usd = held
             record.usage.corrected = OVER_HOLD  # the cut, whatever was corrected before it
+
+
+def given_up_cost(prices: PriceCatalogue, target: Target, most: TokenUsage, on: date) -> int | None:
+    """What an attempt given up (``Outcome.given_up``) may be billed: its most, at the
+    price of the model it was sent to (the upstream's name for it, then the public one);
+    ``None``: unpriced. One function, so that the request's lease grows by what its
+    record will be charged for it (``steps/reserve.py``)."""
+    return prices.request_cost(most, on, (target.upstream_model, target.model))
 
 
 class WriteRecords:

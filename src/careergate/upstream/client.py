@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
@@ -85,9 +85,11 @@ class UpstreamStream:
         self.response.close()
 
 
-GivenUp = Callable[[Target], None]
+GivenUp = Callable[[Target], Awaitable[None]]
 """Told that ``target`` did not answer an attempt in time and that the request may now
-be sent again, to it or elsewhere; raises (``GivenUpUpstream``) if it must not be."""
+be sent again, to it or elsewhere; raises (``GivenUpUpstream``) if it must not be. It is
+awaited before the request is sent again: what it records of the attempt (a budget
+lease grown, ``core/steps/forward.py``) is written by then."""
 
 
 class AttemptWatch(Protocol):
@@ -102,7 +104,7 @@ class AttemptWatch(Protocol):
     def refused(self, target: Target) -> None:
         """``target`` answered the attempt with an error status: it bills nothing."""
 
-    def given_up(self, target: Target) -> None:
+    async def given_up(self, target: Target) -> None:
         """``GivenUp``."""
 
 
@@ -315,7 +317,7 @@ class UpstreamClient:
                         if scope.expired:
                             raise
                         if isinstance(exc, http1.Unanswered) and watch is not None:
-                            watch.given_up(target)  # it may bill it: raises to send no more
+                            await watch.given_up(target)  # it may bill it: raises to send no more
                         if await self._wait_before_retry(attempt, None, deadline, attempts, budget):
                             continue
                         raise _unavailable(target, exc) from exc

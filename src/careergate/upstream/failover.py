@@ -130,8 +130,8 @@ class Failover:
     ) -> Served[T]:
         """Send along the route; the first result that is not worth moving on from.
         ``given_up`` is told of a target that was waited out (its time passed with the
-        request in its hands, so it may bill it) before the request moves on, and may
-        raise to keep it from moving on."""
+        request in its hands, so it may bill it), and awaited, before the request moves
+        on; it may raise to keep it from moving on."""
         plan = self.plan(route, loop.time())
         if not plan:
             raise self._all_open(route, loop.time())
@@ -158,7 +158,7 @@ class Failover:
                 if last or loop.time() >= deadline:
                     raise self._exhausted(route, failed, target, error) from error
                 if isinstance(error, DeadlineExceeded) and given_up is not None:
-                    given_up(target)
+                    await given_up(target)
                 failed.append(f"{name} ({target.model}): {error.message}")
                 continue
             except RateLimited as error:  # held back by the upstream's own limits

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import orjson
 
+from careergate.budgets.ledger import Reservation
 from careergate.core.call import Call, Outcome, Reply, StreamReply
 from careergate.core.streaming import StreamTally, relay, sse_error
 from careergate.endpoints.facts import ModelFacts
@@ -36,6 +37,9 @@ from careergate.usage.record import TokenUsage
 T = TypeVar("T")
 Operation = Callable[[Target, str, bytes, float, str, int, int | None, AttemptWatch], Awaitable[T]]
 """``UpstreamClient.request`` or ``open_stream``."""
+Extend = Callable[[Reservation, Target, TokenUsage], Awaitable[bool]]
+"""Grows a reservation's lease by an attempt given up, at its most on its target;
+``False`` if it could not (``steps/reserve.py``, ``ExtendLease``)."""
 
 Json = dict[str, object]
 
@@ -49,6 +53,7 @@ class Forward:
         facts: Callable[[str], ModelFacts],
         secrets: SecretScanner,
         unseen_output: int,
+        extend: Extend,
     ) -> None:
         self.upstream = upstream
         self.failover = failover
@@ -62,6 +67,8 @@ class Forward:
         self.secrets = secrets
         """The gateway's secret detector, which knows its upstream keys: what an upstream
         wrote reaches the caller (and its records) only through it."""
+        self.extend = extend
+        """Grows a request's budget lease before it is sent again (``_Attempts``)."""
 
     async def __call__(self, call: Call) -> Reply | StreamReply | None:
         if call.stream:
@@ -257,7 +264,7 @@ class Forward:
         route, outcome = call.route, call.outcome
         assert route is not None, "the call is routed before it is forwarded"
         loop = self.upstream.loop or asyncio.get_running_loop()
-        watch = _Attempts(call, self._most)
+        watch = _Attempts(call, self._most, self.extend)
         send = self._sender(call, operation, changes, watch)
         try:
             served = await self.failover.run(route, call.deadline, loop, send, watch.given_up)
@@ -315,13 +322,21 @@ class _Attempts:
     written whole is the request's to meter if it ends there (``Outcome.handed``); one
     given up before the request is sent again is metered with it at its most
     (``Outcome.given_up``), or, under a hard budget, which holds one answer, ends it
-    there (``GivenUpUpstream``)."""
+    there (``GivenUpUpstream``). Under soft budgets the request's lease grows by it first
+    (``extend``), so that a reaper settling the lease after a crash charges every attempt
+    the upstream may bill; a lease that cannot grow ends the request there too."""
 
-    __slots__ = ("call", "most")
+    __slots__ = ("call", "extend", "most")
 
-    def __init__(self, call: Call, most: Callable[[Call, Target, Callable[[], str]], TokenUsage]):
+    def __init__(
+        self,
+        call: Call,
+        most: Callable[[Call, Target, Callable[[], str]], TokenUsage],
+        extend: Extend,
+    ):
         self.call = call
         self.most = most
+        self.extend = extend
 
     def sent(self, target: Target) -> None:
         self.call.outcome.handed = target
@@ -330,21 +345,31 @@ class _Attempts:
         if self.call.outcome.handed is target:
             self.call.outcome.handed = None
 
-    def given_up(self, target: Target) -> None:
+    async def given_up(self, target: Target) -> None:
         outcome = self.call.outcome
         handed = outcome.handed
         if handed is not target:
             return  # never left whole (the connection did not open), or answered already
-        if outcome.reservation is not None and outcome.reservation.hard:
-            raise GivenUpUpstream(
-                f"Upstream deployment '{handed.deployment.name}' was sent the request and "
-                "did not answer in time. It may bill that answer, and the hard budget this "
-                "request is under holds one, so careergate did not send it again; retry "
-                "the request.",
-                code="deadline_exceeded",
-            )
-        outcome.given_up.append((handed, self.most(self.call, handed, str)))
+        reservation = outcome.reservation
+        if reservation is not None and reservation.hard:
+            raise _not_sent_again(handed, "the hard budget this request is under holds one")
+        most = self.most(self.call, handed, str)
+        # Counted only once the lease covers it: until then (and if it cannot) the
+        # attempt stays ``handed``, metered at its most if the request ends there.
+        if reservation is not None and not await self.extend(reservation, handed, most):
+            raise _not_sent_again(handed, "its budget reservation could not be grown to cover it")
+        outcome.given_up.append((handed, most))
         outcome.handed = None
+
+
+def _not_sent_again(handed: Target, because: str) -> GivenUpUpstream:
+    """The request ends with the attempt given up: it is not sent again ``because``."""
+    return GivenUpUpstream(
+        f"Upstream deployment '{handed.deployment.name}' was sent the request and did not "
+        f"answer in time. It may bill that answer, and {because}, so careergate did not "
+        "send it again; retry the request.",
+        code="deadline_exceeded",
+    )
 
 
 def _keeps(call: Call, target: Target, answer: Json) -> bool:

@@ -1,12 +1,22 @@
-"""Reserve: hold the request's worst-case cost in every budget that applies to it."""
+"""Reserve: hold the request's worst-case cost in every budget that applies to it, and
+grow its lease when the upstream may bill it more than once."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+
 from careergate.budgets.draws import Source
 from careergate.budgets.leases import LeasedRequest
-from careergate.budgets.ledger import Attribution, BudgetLedger
+from careergate.budgets.ledger import Attribution, BudgetLedger, Reservation
 from careergate.core.call import Call, Reply, StreamReply
+from careergate.core.settlement import given_up_cost
 from careergate.core.worst_cost import WorstCost
+from careergate.pricing.catalogue import PriceCatalogue
+from careergate.upstream.router import Target
+from careergate.usage.record import TokenUsage
+
+log = logging.getLogger("careergate.budgets")
 
 
 class ReserveBudget:
@@ -50,3 +60,36 @@ class ReserveBudget:
             budgets, worst.cost_nano_usd, call.deadline, leased, call.holder, source=source
         )
         return None
+
+
+class ExtendLease:
+    """Grows a request's lease by an attempt given up before the request is sent again
+    (``steps/forward.py``): the upstream may bill that attempt as well as the next, and
+    a reaper settling the lease after a crash must charge both, as the request's record
+    would (``settlement.given_up_cost``). Only the request's own lease grows: a batch's
+    line drew one answer's worst case from its batch's lease, and the batch's lease keeps
+    what its other lines need."""
+
+    def __init__(self, budgets: BudgetLedger, prices: PriceCatalogue) -> None:
+        self.budgets = budgets
+        self.prices = prices
+
+    async def __call__(self, reservation: Reservation, target: Target, most: TokenUsage) -> bool:
+        """Whether the lease now covers ``most`` on ``target`` too; ``False`` (the lease
+        settled already, or the database out of reach): the request must not be sent
+        again, since a crash would leave that attempt uncharged."""
+        cost = given_up_cost(self.prices, target, most, datetime.now(UTC).date()) or 0
+        try:
+            return await self.budgets.extend_lease(
+                reservation, cost, most.prompt_tokens, most.completion_tokens
+            )
+        except Exception as error:
+            lease = reservation.lease.request.request_id if reservation.lease else None
+            log.error(
+                "could not grow the budget lease of %s by an attempt given up (%s: %s); the "
+                "request is not sent again",
+                lease,
+                type(error).__name__,
+                str(error).partition("\n")[0][:300],
+            )
+            return False
