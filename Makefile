@@ -41,11 +41,12 @@ DATA_DIR ?= $(CURDIR)/.careergate
 run: install
 	CAREERGATE_DATA_DIR="$(DATA_DIR)" $(BIN)/careergate serve --port $(PORT)
 
-## test: the whole test suite, two test files at a time (most tests wait on servers and
-##       processes more than they compute); nginx fronts the replicas of the scale-out test
+## test: the whole test suite, three test files at a time on any number of cores (most tests
+##       wait on servers and processes more than they compute: two left the cores a third
+##       idle); nginx fronts the replicas of the scale-out test
 test: install test-tools
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || apt-get install -y nginx || (apt-get update && apt-get install -y nginx)
-	$(BIN)/pytest --numprocesses 2 --dist loadfile
+	$(BIN)/pytest --numprocesses 3 --dist loadfile
 
 ## dashboard-screenshots: the dashboard's pages from the browser test's seeded run, into docs/dashboard/
 dashboard-screenshots: install test-tools
