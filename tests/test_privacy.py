@@ -954,6 +954,34 @@ def test_a_named_person_is_found_in_the_other_spellings_of_their_letters() -> No
     assert placeholders.restore(masked) == text
 
 
+def test_a_named_person_is_found_with_initials_turned_round_and_by_half_a_family_name() -> None:
+    """Initials joined to the family name or after it, a middle name's initial, given
+    names joined by a hyphen or nothing, the family name first (with its particle), half
+    of a double family name: each spelling is the named person, and comes back as
+    written. An everyday word after the family name is no given name, and a link that
+    spells the name stays one link."""
+    names = ["Jean Dupont", "Aditya Narayan Rao", "Mary Anne Smith", "Nguyễn Văn An"]
+    names += ["Zoë Saldaña-Pérez", "Bastiaan van Egisheim", "Will Baker"]
+    subject = Subject.of(SubjectSpec(names=names))
+    text = (
+        "J.Dupont and Aditya N. Rao; Smith, M.A. (MaryAnne Smith, Mary-Anne Smith); "
+        "An Nguyen; Zoë Saldaña; van Egisheim, Bastiaan. Baker will call; see "
+        "linkedin.com/in/jean-dupont"
+    )
+    findings = asyncio.run(PiiDetector().detect([text], subject))[0]
+    found = [text[f.start : f.end] for f in findings]
+    assert found == [
+        *("J.Dupont", "Aditya N. Rao", "Smith, M.A.", "MaryAnne Smith", "Mary-Anne Smith"),
+        *("An Nguyen", "Zoë", "Saldaña", "van Egisheim, Bastiaan", "Baker"),
+        "linkedin.com/in/jean-dupont",
+    ]
+    placeholders = Placeholders(subject)
+    masked = placeholders.replace(text, findings)
+    assert "will call" in masked
+    assert not re.search(r"Dupont|Rao|Smith|M\.A\.|Anne|Nguyen|Salda|Egisheim|Bastiaan", masked)
+    assert placeholders.restore(masked) == text
+
+
 def test_values_written_with_typographic_spaces_full_width_or_invisible_characters() -> None:
     """No-break and narrow no-break spaces, full-width digits and signs, zero-width
     spaces, soft hyphens, control characters and direction marks inside a value or

@@ -90,18 +90,20 @@ def _words_regex(words: str) -> str:
 _JOINED = re.compile(r"['’‘ʼ‐‑-]")
 
 
-def _name_words_regex(name: str) -> str:
+def _name_words_regex(name: str, joined: bool = False) -> str:
     """A name's words, to be matched in folded text, with any white space between
-    them; the pieces of a word that a hyphen or an apostrophe joins with either, white
-    space or nothing between them: records and keyboards drop them, or put a space
-    instead (``Anna-Lena`` as ``Anna Lena``, ``O'Neill`` as ``ONeill``, ``Al-Farsi`` as
-    ``Alfarsi``); each letter in its transliterations (``_letters_regex``)."""
+    them (``joined``: or a hyphen, or nothing); the pieces of a word that a hyphen or an
+    apostrophe joins with either, white space or nothing between them: records and
+    keyboards drop them, or put a space instead (``Anna-Lena`` as ``Anna Lena``,
+    ``O'Neill`` as ``ONeill``, ``Al-Farsi`` as ``Alfarsi``); each letter in its
+    transliterations (``_letters_regex``)."""
     words = [
         r"[\s'-]*".join(map(_letters_regex, pieces))
         for pieces in (list(filter(None, _JOINED.split(word))) for word in name.split())
         if pieces
     ]
-    return r"\s+".join(words) if words else re.escape(fold(name))
+    between = r"[\s-]*" if joined else r"\s+"
+    return between.join(words) if words else re.escape(fold(name))
 
 
 _SPELT_AS: dict[str, tuple[str, ...]] = {
@@ -187,11 +189,23 @@ def name_parts(full_name: str) -> list[tuple[str, str]]:
         return []
     middle = len(words) / 2
     parts = [("GIVEN" if i < middle else "FAMILY", word) for i, word in enumerate(words)]
+    # A double family name is written by either half too (``Saldaña`` of
+    # ``Saldaña-Pérez``); a hyphenated given name's halves are other people's names.
+    pieces = [p for p in _JOINED.split(words[-1]) if p] if len(words[-1]) > 1 else []
+    parts += [("FAMILY", piece) for piece in pieces if len(pieces) > 1]
     particle = next((i for i, w in enumerate(words) if i and w.lower() in _PARTICLES), None)
     if particle is not None:
         parts = [("FAMILY", " ".join(words[particle:])), *parts[:particle]]
         parts += [("FAMILY", w) for w in words[particle:] if w.lower() not in _PARTICLES]
     return [(part, word) for part, word in parts if _long_enough(word)]
+
+
+def family_name(full_name: str) -> str:
+    """The family name of a name of two words or more: from its first particle on
+    (``van de Ven`` of ``Lois van de Ven``), else its last word."""
+    words = full_name.split()
+    particle = next((i for i, w in enumerate(words) if i and w.lower() in _PARTICLES), None)
+    return " ".join(words[particle:]) if particle is not None else words[-1]
 
 
 def _long_enough(word: str) -> bool:
@@ -202,18 +216,40 @@ def _long_enough(word: str) -> bool:
 
 
 def _name_regex(full_name: str) -> str:
-    """The whole name, its initials then its family name (``J. Doe``, ``J Doe``,
-    ``J.-P. Dubois``), or its given names then the family name's initial (``Jane D.``)."""
+    """The whole name, its words also joined by hyphens or nothing (``Mary-Anne Smith``,
+    ``MaryAnne Smith`` of ``Mary Anne Smith``); its given names, each whole or as its
+    initial, then its family name (``J. Doe``, ``J.Doe``, ``J.-P. Dubois``, ``Aditya N.
+    Rao``); the family name then the initials (``Smith, M.A.``, ``Rao A. N.``); its given
+    names then the family name's initial (``Jane D.``); and its last word before its
+    first (``Kim Minjun`` of ``Minjun Kim``, ``An Nguyen`` of ``Nguyễn Văn An``: names
+    written family name first are turned round as often as not)."""
     words = fold(full_name).split()
-    whole = _name_words_regex(full_name)
-    if len(words) < 2 or len(words[-1]) < MIN_NAME_PART:
-        return whole
+    if len(words) < 2:
+        return _name_words_regex(full_name)
     *given, family = full_name.split()
-    initials = r"\.?\s*".join(map(_initials, words[:-1]))
-    given_names = _name_words_regex(" ".join(given))
+    family_regex = _name_words_regex(family)
+    first = _name_words_regex(given[0])
+    # Given names joined, not the family name to them: "jean-dupont" in a link's path
+    # is the link's, found whole as one.
+    whole = rf"{_name_words_regex(' '.join(given), joined=True)}\s+{family_regex}"
+    # "Smith will" is no turned "Will Smith": an everyday word after the family name
+    # counts only after a comma.
+    comma = "," if fold(given[0]) in COMMON_WORDS else ",?"
+    turned_family = _name_words_regex(family_name(full_name))
+    turned = rf"{turned_family}{comma}\s+{first}"
+    if len(words[-1]) < MIN_NAME_PART:
+        return rf"{whole}|{turned}"
+    gap = r"(?:\.\s*|\s+)"
+    each_given = r"\.?\s*".join(
+        rf"(?:{_name_words_regex(name)}|{_initials(folded)})"
+        for name, folded in zip(given, words, strict=False)
+    )
+    before_family = words[: -len(family_name(full_name).split())]
+    initials_after = r"\s*".join(rf"{_initials(folded)}\." for folded in before_family)
     return (
-        rf"{whole}|{initials}\.?\s+{_name_words_regex(family)}"
-        rf"|{given_names}\s+{re.escape(words[-1][0])}\."
+        rf"{whole}|{each_given}{gap}{family_regex}"
+        rf"|{_name_words_regex(' '.join(given))}\s+{re.escape(words[-1][0])}\."
+        rf"|{turned_family},?\s+{initials_after}|{turned}"
     )
 
 

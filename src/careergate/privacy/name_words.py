@@ -8,11 +8,13 @@ text alone; the tree is built once per request's names (``spelling_tree``).
 
 The spellings are those the patterns find, written out: the whole name; its initials
 with the family name, apart or joined, a hyphenated given name's one or both ("J. Doe",
-"JR Tolkien", "J.-P. Dubois", "JP Dubois"); each part; a part in the transliterations
-the patterns know ("WEISS" for Weiß, "Mueller" for Müller) and, when of five letters
-or more, with a letter left out. Not found here, as the patterns find them: the given
-names with the family name's initial ("Jane D."), a name's hyphen or apostrophe left
-out ("ONeill" for O'Neill).
+"J.Doe", "JR Tolkien", "J.-P. Dubois", "JP Dubois"); the family name before the first
+given name or the initials ("Doe, Jane", "Smith, M. A."); each part; a part in the
+transliterations the patterns know ("WEISS" for Weiß, "Mueller" for Müller) and, when of
+five letters or more, with a letter left out. Not found here, as the patterns find them:
+the given names with the family name's initial ("Jane D."), given names and initials
+mixed ("Aditya N. Rao"), given names joined by a hyphen or nothing ("MaryAnne Smith" of
+Mary Anne Smith), a name's hyphen or apostrophe left out ("ONeill" for O'Neill).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from careergate.privacy.known import (
     COMMON_WORDS,
     MIN_NAME_PART,
     NAME_PART_PRIORITY,
+    family_name,
     fold,
     letter_left_out,
     name_parts,
@@ -203,6 +206,7 @@ def spellings(full: str) -> list[Spelling]:
     if len(full.split()) > 1:
         found += _spelt(full, None, full)
         *given, family = full.split()
+        found += _turned_spellings(given[0], family_name(full), full)
         if len(family) >= MIN_NAME_PART:
             found += _initials_spellings(given, family, full)
     for part, words in name_parts(full):
@@ -267,11 +271,31 @@ def _initials_spellings(given: list[str], family: str, full: str) -> list[Spelli
     return found
 
 
+def _turned_spellings(first: str, family: str, full: str) -> list[Spelling]:
+    """The family name before the first given name (after a comma where that is an
+    everyday word: "Smith will" is no "Will Smith"), or before the given names'
+    initials, each followed by a dot ("Doe, Jane", "Doe J.", "Smith, M. A.")."""
+    initials = tuple(fold(name)[0] for name in full.split()[: -len(family.split())])
+    turned = _COMMA if fold(first) in COMMON_WORDS else _TURNED
+    found = []
+    for f in _spelt(family, None, full):
+        found += [
+            Spelling((*f.words, *g.words), (*f.gaps, turned, *g.gaps), f.head, g.tail, None, full)
+            for g in _spelt(first, None, full)[:1]
+        ]
+        gaps = (*f.gaps, _TURNED, *(_BETWEEN_INITIALS,) * (len(initials) - 1))
+        found.append(Spelling((*f.words, *initials), gaps, f.head, ".", None, full))
+    return found
+
+
 _WORD = re.compile(r"\w+")
 """A word as the patterns bound one: ``_`` and digits are of it ("jane_doe" is none)."""
 _SPACE = re.compile(r"\s+")
 _AFTER_INITIAL = re.compile(r"[.\s-]*")
-_BEFORE_FAMILY = re.compile(r"\.?\s+")
+_BEFORE_FAMILY = re.compile(r"\.\s*|\s+")
+_TURNED = re.compile(r",?\s+")
+_COMMA = re.compile(r",\s+")
+_BETWEEN_INITIALS = re.compile(r"\.\s*")
 
 
 @lru_cache(maxsize=256)
