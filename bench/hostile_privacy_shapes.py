@@ -12,6 +12,10 @@ runs is reported, with the ratio of the largest size's time to the smallest's: a
 the ratio of the sizes for a cost that grows with the length, its square for one that
 does not.
 
+A second table does the same for the spellings of the people a request names
+(``privacy.known``: the caller's subject searched whole, by initials, turned round, and
+part by part), with runs of initials, commas and hyphens around their words.
+
 Run: ``python bench/hostile_privacy_shapes.py [--sizes 10000,40000] [--rounds 3]``.
 """
 
@@ -19,9 +23,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 
+from careergate.privacy.known import find_known, find_name_parts
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.reading import reading_of
+from careergate.privacy.subject import Subject, SubjectSpec
 
 UNITS = {
     "letters and dashes": "a-",
@@ -69,15 +76,51 @@ OPENED = {
 """Units after an opening that makes them one value: an address under its key never
 closed, one table row as long as the text, an SQL statement's rows."""
 TAIL = " 12 Main Street, jane.doe@example.com, +44 20 7946 0958"
+NAMED = ("Aditya Narayan Rao", "Mary Anne Smith", "Bastiaan van Egisheim", "Zoë Saldaña-Pérez")
+"""The people the second table's texts are searched for, as a caller names them."""
+NAMED_UNITS = {
+    "initials": "a. ",
+    "initials without dots": "a n ",
+    "a family name and a comma": "Smith, ",
+    "given names and hyphens": "mary-",
+    "a family name": "Rao ",
+    "a particle's family name and a comma": "van Egisheim, ",
+    "dots": "m.",
+    "hyphens": "- ",
+}
 
 
-def best_seconds(text: str, rounds: int) -> float:
+def patterns(text: str) -> None:
+    list(find_patterns(reading_of(text).text))
+
+
+def named_people(text: str) -> None:
+    list(find_known(text, Subject.of(SubjectSpec(names=list(NAMED)))))
+    list(find_name_parts(text, NAMED, frozenset(NAMED)))
+
+
+def best_seconds(search: Callable[[str], None], text: str, rounds: int) -> float:
     best = float("inf")
     for _ in range(rounds):
         started = time.process_time()
-        list(find_patterns(reading_of(text).text))
+        search(text)
         best = min(best, time.process_time() - started)
     return best
+
+
+def table(
+    search: Callable[[str], None], shapes: list[tuple[str, str, str]], sizes: list[int], rounds: int
+) -> None:
+    print("| unit | " + " | ".join(f"{size:,} chars, s" for size in sizes) + " | ratio |")
+    print("| --- | " + " | ".join("---:" for _ in sizes) + " | ---: |")
+    for name, opening, unit in shapes:
+        seconds = [
+            best_seconds(search, opening + unit * (size // len(unit)) + TAIL, rounds)
+            for size in sizes
+        ]
+        ratio = seconds[-1] / seconds[0] if seconds[0] else float("nan")
+        cells = " | ".join(f"{value:.3f}" for value in seconds)
+        print(f"| {name} (`{unit!r}`) | {cells} | {ratio:.1f} |")
 
 
 def main() -> None:
@@ -86,18 +129,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
-    print("| unit | " + " | ".join(f"{size:,} chars, s" for size in sizes) + " | ratio |")
-    print("| --- | " + " | ".join("---:" for _ in sizes) + " | ---: |")
     shapes = [(name, "", unit) for name, unit in UNITS.items()]
     shapes += [(name, opening, unit) for name, (opening, unit) in OPENED.items()]
-    for name, opening, unit in shapes:
-        seconds = [
-            best_seconds(opening + unit * (size // len(unit)) + TAIL, arguments.rounds)
-            for size in sizes
-        ]
-        ratio = seconds[-1] / seconds[0] if seconds[0] else float("nan")
-        cells = " | ".join(f"{value:.3f}" for value in seconds)
-        print(f"| {name} (`{unit!r}`) | {cells} | {ratio:.1f} |")
+    table(patterns, shapes, sizes, arguments.rounds)
+    print(f"\nThe spellings of {', '.join(NAMED)}:\n")
+    named = [(name, "", unit) for name, unit in NAMED_UNITS.items()]
+    table(named_people, named, sizes, arguments.rounds)
 
 
 if __name__ == "__main__":
