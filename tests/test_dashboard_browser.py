@@ -191,6 +191,13 @@ def _visit(page: Any, seeded: Seeded, slug: str) -> None:
     assert not page.is_visible("#page-error"), page.text_content("#page-error")
 
 
+def _wait_unless_refused(page: Any, shown: str) -> None:
+    """Wait until the JavaScript expression ``shown`` holds, or the page shows an error:
+    a change the admin API refused fails with its message, not with a timeout."""
+    page.wait_for_function(f"() => !document.getElementById('page-error').hidden || ({shown})")
+    assert not page.is_visible("#page-error"), page.text_content("#page-error")
+
+
 def _chart_total(page: Any, canvas: str) -> float:
     total: float = page.evaluate(
         """id => Chart.getChart(document.getElementById(id)).data.datasets
@@ -297,7 +304,11 @@ def test_an_admin_revokes_a_key_acknowledges_an_alert_and_sets_a_budget(
     page.fill("#budget-form input[name=subject]", "search")
     page.fill("#budget-form input[name=limit_usd]", "2.5")
     page.click("#create-budget")
-    page.wait_for_selector("article.budget >> text=team search")
+    _wait_unless_refused(
+        page,
+        "[...document.querySelectorAll('article.budget')]"
+        ".some(a => a.textContent.includes('team search'))",
+    )
     created = [b for b in seeded.admin_api("/admin/budgets")["data"] if b["subject"] == "search"]
     assert [(b["scope"], b["limit_usd"], b["hard"]) for b in created] == [("team", "2.5", True)]
     page.wait_for_load_state("networkidle")  # the page has drawn the list it will show
