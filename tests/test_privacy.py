@@ -1364,6 +1364,24 @@ def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -
     assert found_in_each(texts, "PHONE") == [["02-7034-0827"], ["090-1234-5678"], []]
 
 
+def test_an_address_after_a_labels_note_and_a_street_named_with_a_particle() -> None:
+    """A form's note between an address label and its colon; a street whose number comes
+    first and whose name holds a particle, its house number after a comma; and no street
+    address after "Email address:", which labels an email."""
+    texts = [
+        "5. Current address (outside the UK): Unit 20/36 Brandon Boulevard, Yass 2582\n6. TFN",
+        "Apt. 66 Avenida Vinicius da Mata, 32\nRecife",
+        "We write to 4 rue Victor de Laprade, Lyon.",
+        "Email address (work): ana@example.com; IP 10.0.0.1",
+    ]
+    assert found_in_each(texts, "ADDRESS") == [
+        ["Unit 20/36 Brandon Boulevard, Yass 2582"],
+        ["66 Avenida Vinicius da Mata, 32"],
+        ["4 rue Victor de Laprade"],
+        [],
+    ]
+
+
 def found_in_each(texts: list[str], kind: str) -> list[list[str]]:
     """The values of ``kind`` the detector finds in each text of a request that names no
     subject."""

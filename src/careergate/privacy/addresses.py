@@ -103,7 +103,11 @@ _CONTINENTAL_STREET = (
     rf"(?<![\w.]){_TYPE_FIRST}[ \t]*(?:[\w'’.-]+[ \t]+){{0,4}}?[\w'’.-]+,?[ \t]+\d{{1,4}}[A-Za-z]?"
     rf"(?:[ \t]*[-/][ \t]*\d{{1,4}})?\b(?:[ \t]+\d{{1,4}}\b)?{_TRAILING_UNITS}"
     rf"|\b\d{{1,4}}(?:[ \t]?bis)?,?[ \t]+{_TYPE_FIRST}[ \t]+(?:(?:de|du|des|la|le|les|del|de la|di|"
-    r"della|da|do|dos)[ \t]+)?[\w'’-]+(?:[ \t]+[A-ZÀ-Ý][\w'’-]+){0,3}"
+    r"della|da|do|dos)[ \t]+)?[\w'’-]+"
+    # Its further words capitalised, or a particle before one ("66 Avenida Vinicius da
+    # Mata", "4 rue Victor de Laprade").
+    r"(?:[ \t]+(?:(?:de|du|des|da|do|dos|das|di|del|della|la)[ \t]+)?[A-ZÀ-Ý][\w'’-]+){0,3}"
+    r"(?:,[ \t]*\d{1,4}\b(?![.,]\d))?"
     # The look ahead for a number after the word spares the search of every ending at
     # every letter of the words that have none (most words).
     r"|(?<![\w-])(?=[^\W\d_][\w-]*\.?[ \t]*\d)[^\W\d_]+(?:-[^\W\d_]+)*-?"
@@ -127,9 +131,14 @@ _CHINESE_STREET = (
     r"[\u4e00-\u9fff]{1,8}(?:街|路|道|巷|弄)[\w\u4e00-\u9fff]{0,6}?(?:\d+号|[A-Za-z]?座)"
 )
 _ADDRESS_LABEL = (
-    r"(?i:\b(?:home\s+|billing\s+|postal\s+|street\s+|mailing\s+)?address|adresse|dirección"
+    # "Email address:" labels an email, found as one.
+    r"(?i:(?<!mail )\b(?:home\s+|billing\s+|postal\s+|street\s+|mailing\s+)?address"
+    r"|adresse|dirección"
     r"|domicilio|indirizzo|endereço|morada|adres|adress|anschrift|địa\s+chỉ"
-    r"|hộ\s+khẩu\s+thường\s+trú|(?:nơi|chỗ)\s+ở\s+hiện\s+(?:nay|tại))\s*[:：]"
+    r"|hộ\s+khẩu\s+thường\s+trú|(?:nơi|chỗ)\s+ở\s+hiện\s+(?:nay|tại))"
+    # A form's note between the label and its colon ("Current address (outside the
+    # UK):", "Adresse (privée) :").
+    r"(?:[ \t]*\([^()\n]{1,40}\))?\s*[:：]"
     r"|주소\s*[:：]?|地址\s*[:：]?|住所\s*[:：]?"
 )
 _ADDRESS_KEYS = (
