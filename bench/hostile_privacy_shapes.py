@@ -56,6 +56,8 @@ UNITS = {
     "a recipient's label and name": "收货人：郭辉",
     "recommendations": "推荐郑勇",
     "phones before a particle": "02-7034-0827으로 ",
+    "lanes before a Vietnamese street": "1/2 Trần ",
+    "streets named with particles": "6 Rua da Mata, ",
 }
 OPENED = {
     "an address key's value left open": ('address="', "1"),

@@ -1366,19 +1366,22 @@ def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -
 
 def test_an_address_after_a_labels_note_and_a_street_named_with_a_particle() -> None:
     """A form's note between an address label and its colon; a street whose number comes
-    first and whose name holds a particle, its house number after a comma; and no street
-    address after "Email address:", which labels an email."""
+    first and whose name holds a particle, its house number after a comma; a Vietnamese
+    house number through its lanes before a street named in Vietnamese (not a date before
+    a town); and no street address after "Email address:", which labels an email."""
     texts = [
         "5. Current address (outside the UK): Unit 20/36 Brandon Boulevard, Yass 2582\n6. TFN",
         "Apt. 66 Avenida Vinicius da Mata, 32\nRecife",
         "We write to 4 rue Victor de Laprade, Lyon.",
         "Email address (work): ana@example.com; IP 10.0.0.1",
+        "Gửi về 3/90/902 Trần Phú, Hải Phòng; ngày sinh 06/12/1981 Thành phố Huế.",
     ]
     assert found_in_each(texts, "ADDRESS") == [
         ["Unit 20/36 Brandon Boulevard, Yass 2582"],
         ["66 Avenida Vinicius da Mata, 32"],
         ["4 rue Victor de Laprade"],
         [],
+        ["3/90/902 Trần Phú"],
     ]
 
 

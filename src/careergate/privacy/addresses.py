@@ -118,6 +118,8 @@ _CONTINENTAL_STREET = (
     # Dutch ways whose type is a word's ending in lower case ("Corneliapad 7", not "iPad 9").
     r"|\b[A-Z][^\W\d_]{3,}(?:pad|steeg|hof)[ \t]*\d{1,4}[a-z]?\b"
 )
+_VIETNAMESE_ONLY = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĂÂĐÊÔƠƯ"
+"""Letters only Vietnamese writes among the Latin scripts an address here is in."""
 _ASIAN_STREET = (
     # Each alternative starts where its run of letters or digits starts: from inside a
     # run, the search would read the rest of it again at every character.
@@ -126,6 +128,10 @@ _ASIAN_STREET = (
     r"[ \t]*\d+(?:-\d+)?(?:[ \t]*\([^)\n]{1,20}\))?"
     r"|(?<![\d/])(?:Số[ \t]+)?\d+(?:/\d+)*,?[ \t]+(?i:ngõ|ngách|hẻm|phố|đường|khu)"
     r"[ \t]+[^,\n]{1,30}"
+    # A Vietnamese house number through its lanes ("3/90/902") before a street named in
+    # Vietnamese ("Trần Phú", "Phan Văn Trị"), without the word for street.
+    rf"|(?<![\d/])(?:Số[ \t]+)?\d{{1,3}}(?:/\d{{1,3}}){{1,3}}(?!\d)[A-Z]?,?[ \t]+"
+    rf"(?=[^\n,]{{0,16}}[{_VIETNAMESE_ONLY}])[A-ZĐ][^\W\d_]*(?:[ \t]+[A-ZĐ][^\W\d_]*){{0,3}}"
 )
 _CHINESE_STREET = (
     r"[\u4e00-\u9fff]{1,8}(?:街|路|道|巷|弄)[\w\u4e00-\u9fff]{0,6}?(?:\d+号|[A-Za-z]?座)"
