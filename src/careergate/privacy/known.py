@@ -189,15 +189,33 @@ def name_parts(full_name: str) -> list[tuple[str, str]]:
         return []
     middle = len(words) / 2
     parts = [("GIVEN" if i < middle else "FAMILY", word) for i, word in enumerate(words)]
-    # A double family name is written by either half too (``Saldaña`` of
-    # ``Saldaña-Pérez``); a hyphenated given name's halves are other people's names.
-    pieces = [p for p in _JOINED.split(words[-1]) if p] if len(words[-1]) > 1 else []
-    parts += [("FAMILY", piece) for piece in pieces if len(pieces) > 1]
+    parts += [("FAMILY", half) for half in _halves(words[-1])]
     particle = next((i for i, w in enumerate(words) if i and w.lower() in _PARTICLES), None)
     if particle is not None:
         parts = [("FAMILY", " ".join(words[particle:])), *parts[:particle]]
         parts += [("FAMILY", w) for w in words[particle:] if w.lower() not in _PARTICLES]
     return [(part, word) for part, word in parts if _long_enough(word)]
+
+
+def _halves(family: str) -> list[str]:
+    """The halves of a double family name, each written alone too (``Saldaña`` of
+    ``Saldaña-Pérez``): joined by a hyphen, neither a prefix of one name (``Al-Hassan``,
+    ``Ben-David``, ``Saint-Pierre``: "Hassan" or "David" alone is someone else) nor an
+    everyday word ("Young" of ``Smith-Young``). A hyphenated given name's halves are other
+    people's names, and are not looked for."""
+    halves = [half for half in re.split(r"[‐‑-]", family) if half]
+    if len(halves) != 2 or any(fold(half) in _PREFIXES for half in halves):
+        return []
+    return [
+        half for half in halves if len(half) >= MIN_NAME_PART and fold(half) not in COMMON_WORDS
+    ]
+
+
+_PREFIXES = _PARTICLES | frozenset(
+    {"ben", "abu", "abd", "abdel", "abdul", "saint", "sainte", "st", "ste", "san", "santa"}
+    | {"mac", "mc", "o", "d", "ould", "bint", "ait", "oud"}
+)
+"""Words that begin one family name joined to it by a hyphen (``Al-Farsi``)."""
 
 
 def family_name(full_name: str) -> str:
@@ -219,10 +237,10 @@ def _name_regex(full_name: str) -> str:
     """The whole name, its words also joined by hyphens or nothing (``Mary-Anne Smith``,
     ``MaryAnne Smith`` of ``Mary Anne Smith``); its given names, each whole or as its
     initial, then its family name (``J. Doe``, ``J.Doe``, ``J.-P. Dubois``, ``Aditya N.
-    Rao``); the family name then the initials (``Smith, M.A.``, ``Rao A. N.``); its given
-    names then the family name's initial (``Jane D.``); and its last word before its
-    first (``Kim Minjun`` of ``Minjun Kim``, ``An Nguyen`` of ``Nguyễn Văn An``: names
-    written family name first are turned round as often as not)."""
+    Rao``); its given names then the family name's initial (``Jane D.``); and its family
+    name before its first word (``Kim Minjun`` of ``Minjun Kim``, ``An Nguyen`` of
+    ``Nguyễn Văn An``: names written family name first are turned round as often as
+    not). (Not the family name then the initials: "John Smith, M.A." holds a degree.)"""
     words = fold(full_name).split()
     if len(words) < 2:
         return _name_words_regex(full_name)
@@ -235,8 +253,7 @@ def _name_regex(full_name: str) -> str:
     # "Smith will" is no turned "Will Smith": an everyday word after the family name
     # counts only after a comma.
     comma = "," if fold(given[0]) in COMMON_WORDS else ",?"
-    turned_family = _name_words_regex(family_name(full_name))
-    turned = rf"{turned_family}{comma}\s+{first}"
+    turned = rf"{_name_words_regex(family_name(full_name))}{comma}\s+{first}"
     if len(words[-1]) < MIN_NAME_PART:
         return rf"{whole}|{turned}"
     gap = r"(?:\.\s*|\s+)"
@@ -244,13 +261,16 @@ def _name_regex(full_name: str) -> str:
         rf"(?:{_name_words_regex(name)}|{_initials(folded)})"
         for name, folded in zip(given, words, strict=False)
     )
-    before_family = words[: -len(family_name(full_name).split())]
-    initials_after = r"\s*".join(rf"{_initials(folded)}\." for folded in before_family)
     return (
         rf"{whole}|{each_given}{gap}{family_regex}"
         rf"|{_name_words_regex(' '.join(given))}\s+{re.escape(words[-1][0])}\."
-        rf"|{turned_family},?\s+{initials_after}|{turned}"
+        rf"|{turned}"
     )
+
+
+_NOT_IN_ADDRESS = r"(?![\w@/]|\.\w)"
+"""After a whole name: no email's ``@``, no link's path, no domain's next label
+("jean.dupont@…", "/j.dupont/"): those are found whole, as what they are."""
 
 
 @lru_cache(maxsize=1024)
@@ -258,7 +278,7 @@ def _compiled(subject: Subject) -> list[tuple[PiiKind, str, re.Pattern[str]]]:
     compiled: list[tuple[PiiKind, str, re.Pattern[str]]] = []
     for kind, value in subject:
         if kind is PiiKind.PERSON:
-            regex = re.compile(rf"(?<!\w)(?:{_name_regex(value)})(?!\w)")
+            regex = re.compile(rf"(?<![\w@/.])(?:{_name_regex(value)}){_NOT_IN_ADDRESS}")
         else:
             regex = re.compile(rf"(?<!\w){_value_regex(kind, value)}(?!\w)", re.IGNORECASE)
         compiled.append((kind, value, regex))
@@ -286,7 +306,8 @@ def _parts_regex(full: str) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
         rf"(?P<{part}_{i}>{_part_regex(words)})" for i, (part, words) in enumerate(parts)
     )
     initials = _name_regex(full)
-    regex = rf"(?<![\w-])(?:(?P<WHOLE>{initials})|{alternatives})(?![\w-])"
+    whole = rf"(?<![@/.])(?:{initials}){_NOT_IN_ADDRESS}"
+    regex = rf"(?<![\w-])(?:(?P<WHOLE>{whole})|{alternatives})(?![\w-])"
     return re.compile(regex), parts
 
 

@@ -9,7 +9,7 @@ text alone; the tree is built once per request's names (``spelling_tree``).
 The spellings are those the patterns find, written out: the whole name; its initials
 with the family name, apart or joined, a hyphenated given name's one or both ("J. Doe",
 "J.Doe", "JR Tolkien", "J.-P. Dubois", "JP Dubois"); the family name before the first
-given name or the initials ("Doe, Jane", "Smith, M. A."); each part; a part in the
+given name ("Doe, Jane"); each part; a part in the
 transliterations the patterns know ("WEISS" for Weiß, "Mueller" for Müller) and, when of
 five letters or more, with a letter left out. Not found here, as the patterns find them:
 the given names with the family name's initial ("Jane D."), given names and initials
@@ -272,20 +272,14 @@ def _initials_spellings(given: list[str], family: str, full: str) -> list[Spelli
 
 
 def _turned_spellings(first: str, family: str, full: str) -> list[Spelling]:
-    """The family name before the first given name (after a comma where that is an
-    everyday word: "Smith will" is no "Will Smith"), or before the given names'
-    initials, each followed by a dot ("Doe, Jane", "Doe J.", "Smith, M. A.")."""
-    initials = tuple(fold(name)[0] for name in full.split()[: -len(family.split())])
+    """The family name before the first given name ("Doe, Jane", "Mueller Juergen"),
+    after a comma where that is an everyday word ("Smith will" is no "Will Smith")."""
     turned = _COMMA if fold(first) in COMMON_WORDS else _TURNED
-    found = []
-    for f in _spelt(family, None, full):
-        found += [
-            Spelling((*f.words, *g.words), (*f.gaps, turned, *g.gaps), f.head, g.tail, None, full)
-            for g in _spelt(first, None, full)[:1]
-        ]
-        gaps = (*f.gaps, _TURNED, *(_BETWEEN_INITIALS,) * (len(initials) - 1))
-        found.append(Spelling((*f.words, *initials), gaps, f.head, ".", None, full))
-    return found
+    return [
+        Spelling((*f.words, *g.words), (*f.gaps, turned, *g.gaps), f.head, g.tail, None, full)
+        for f in _spelt(family, None, full)
+        for g in _spelt(first, None, full)
+    ]
 
 
 _WORD = re.compile(r"\w+")
@@ -295,7 +289,6 @@ _AFTER_INITIAL = re.compile(r"[.\s-]*")
 _BEFORE_FAMILY = re.compile(r"\.\s*|\s+")
 _TURNED = re.compile(r",?\s+")
 _COMMA = re.compile(r",\s+")
-_BETWEEN_INITIALS = re.compile(r"\.\s*")
 
 
 @lru_cache(maxsize=256)

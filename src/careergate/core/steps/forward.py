@@ -356,10 +356,20 @@ class _Attempts:
         most = self.most(self.call, handed, str)
         # Counted only once the lease covers it: until then (and if it cannot) the
         # attempt stays ``handed``, metered at its most if the request ends there.
-        if reservation is not None and not await self.extend(reservation, handed, most):
+        if reservation is not None and not await self._extended(reservation, handed, most):
             raise _not_sent_again(handed, "its budget reservation could not be grown to cover it")
         outcome.given_up.append((handed, most))
         outcome.handed = None
+
+    async def _extended(self, reservation: Reservation, target: Target, most: TokenUsage) -> bool:
+        """Whether the lease grew, within the request's deadline: a database that stalls
+        holds the request no longer than its caller waits (failover awaits this outside
+        any attempt's time)."""
+        try:
+            async with asyncio.timeout_at(self.call.deadline):
+                return await self.extend(reservation, target, most)
+        except TimeoutError:
+            return False
 
 
 def _not_sent_again(handed: Target, because: str) -> GivenUpUpstream:
