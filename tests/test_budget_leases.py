@@ -59,6 +59,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+def lease_env(settings: Settings, database_url: str | None) -> dict[str, str]:
+    """The environment of a ``careergate serve`` of ``settings`` whose leases go stale
+    after ``STALE_SECONDS``, on ``database_url`` when given."""
+    env = process_env(settings)
+    env["CAREERGATE_LEASE_STALE_SECONDS"] = str(STALE_SECONDS)
+    if database_url:
+        env["CAREERGATE_DATABASE_URL"] = database_url
+    return env
+
+
 def count_leases(settings: Settings) -> int:
     async def read() -> int:
         database = Database(settings.resolved_database_url)
@@ -106,10 +116,7 @@ def test_a_killed_gateways_reservations_are_settled_by_the_next_one(
             [{"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url}],
             **overrides,
         )
-        env = process_env(settings)
-        env["CAREERGATE_LEASE_STALE_SECONDS"] = str(STALE_SECONDS)
-        if database_url:
-            env["CAREERGATE_DATABASE_URL"] = database_url
+        env = lease_env(settings, database_url)
         first = running.enter_context(serve_process(env))
         gateway = RunningGateway(first.base_url, settings, fake)
         key = gateway.create_key(team="crash")
@@ -494,10 +501,7 @@ def test_a_killed_request_sent_again_after_an_attempt_given_up_is_charged_both(
             extra_config=config,
             **overrides,
         )
-        env = {**process_env(settings), **timeouts}
-        env["CAREERGATE_LEASE_STALE_SECONDS"] = str(STALE_SECONDS)
-        if database_url:
-            env["CAREERGATE_DATABASE_URL"] = database_url
+        env = {**lease_env(settings, database_url), **timeouts}
         first = running.enter_context(serve_process(env))
         gateway = RunningGateway(first.base_url, settings, fake)
         key = gateway.create_key(team="resent")

@@ -138,6 +138,13 @@ class Reservation:
         return any(budget.hard for budget, _ in self.budgets)
 
 
+def failure_of(reservation: Reservation, error: Exception) -> tuple[str | None, str, str]:
+    """What a log line says of a reservation's failed write: its request, and the
+    error's type and first line (a driver's message can run to pages)."""
+    lease = reservation.lease.request.request_id if reservation.lease else None
+    return lease, type(error).__name__, str(error).partition("\n")[0][:300]
+
+
 @dataclass(frozen=True, slots=True)
 class Attribution:
     """Whom a request's cost is attributed to: its key, user, team and feature."""
@@ -407,13 +414,10 @@ class BudgetLedger:
         try:
             await self.settle(reservation, actual_nano_usd, answered)
         except Exception as error:
-            lease = reservation.lease.request.request_id if reservation.lease else None
             log.error(
                 "could not settle the budget reservation of %s (%s: %s); its lease is "
                 "settled for its worst case once it expires",
-                lease,
-                type(error).__name__,
-                str(error).partition("\n")[0][:300],
+                *failure_of(reservation, error),
             )
 
     async def close(self) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from careergate.budgets.draws import Source
 from careergate.budgets.leases import LeasedRequest
-from careergate.budgets.ledger import Attribution, BudgetLedger, Reservation
+from careergate.budgets.ledger import Attribution, BudgetLedger, Reservation, failure_of
 from careergate.core.call import Call, Reply, StreamReply
 from careergate.core.settlement import given_up_cost
 from careergate.core.worst_cost import WorstCost
@@ -84,12 +84,9 @@ class ExtendLease:
                 reservation, cost, most.prompt_tokens, most.completion_tokens
             )
         except Exception as error:
-            lease = reservation.lease.request.request_id if reservation.lease else None
             log.error(
                 "could not grow the budget lease of %s by an attempt given up (%s: %s); the "
                 "request is not sent again",
-                lease,
-                type(error).__name__,
-                str(error).partition("\n")[0][:300],
+                *failure_of(reservation, error),
             )
             return False
