@@ -189,11 +189,11 @@ def name_parts(full_name: str) -> list[tuple[str, str]]:
         return []
     middle = len(words) / 2
     parts = [("GIVEN" if i < middle else "FAMILY", word) for i, word in enumerate(words)]
-    parts += [("FAMILY", half) for half in _halves(words[-1])]
     particle = next((i for i, w in enumerate(words) if i and w.lower() in _PARTICLES), None)
     if particle is not None:
         parts = [("FAMILY", " ".join(words[particle:])), *parts[:particle]]
         parts += [("FAMILY", w) for w in words[particle:] if w.lower() not in _PARTICLES]
+    parts += [("FAMILY", half) for half in _halves(words[-1])]
     return [(part, word) for part, word in parts if _long_enough(word)]
 
 
