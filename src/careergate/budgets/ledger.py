@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -349,20 +349,14 @@ class BudgetLedger:
         lease = reservation.lease
         if lease is None:
             return True
-        request = lease.request
         growth = Growth(
-            request.request_id, lease.owner, max(cost_nano_usd, 0), prompt_tokens, completion_tokens
+            lease.request.request_id,
+            lease.owner,
+            max(cost_nano_usd, 0),
+            prompt_tokens,
+            completion_tokens,
         )
-        if not await self._windows.grow(growth):
-            return False
-        grown = replace(
-            request,
-            prompt_tokens=request.prompt_tokens + prompt_tokens,
-            completion_tokens=request.completion_tokens + completion_tokens,
-        )
-        cost = lease.cost_nano_usd + growth.cost
-        reservation.lease = replace(lease, request=grown, cost_nano_usd=cost)
-        return True
+        return await self._windows.grow(growth)
 
     async def settle(
         self, reservation: Reservation, actual_nano_usd: int, answered: bool = True

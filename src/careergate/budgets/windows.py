@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import text
@@ -201,19 +201,10 @@ class Growth:
     prompt_tokens: int
     completion_tokens: int
 
-    def values(self) -> dict[str, Any]:
-        return {
-            "request_id": self.request_id,
-            "owner": self.owner,
-            "cost": self.cost,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-        }
-
 
 def _grow_script(growth: Growth) -> Script[bool]:
     """Grow the lease; ``False`` when its owner no longer has it."""
-    return bool((yield _GROW_LEASE, growth.values()).rowcount == 1)
+    return bool((yield _GROW_LEASE, asdict(growth)).rowcount == 1)
 
 
 def _run_sync[T](connection: sqlite3.Connection, script: Script[T]) -> T:

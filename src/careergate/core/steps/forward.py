@@ -37,9 +37,9 @@ from careergate.usage.record import TokenUsage
 T = TypeVar("T")
 Operation = Callable[[Target, str, bytes, float, str, int, int | None, AttemptWatch], Awaitable[T]]
 """``UpstreamClient.request`` or ``open_stream``."""
-Extend = Callable[[Reservation, Target, TokenUsage], Awaitable[bool]]
-"""Grows a reservation's lease by an attempt given up, at its most on its target;
-``False`` if it could not (``steps/reserve.py``, ``ExtendLease``)."""
+Extend = Callable[[Reservation, Target, TokenUsage, float], Awaitable[bool]]
+"""Grows a reservation's lease by an attempt given up, at its most on its target, by a
+deadline; ``False`` if it could not (``steps/reserve.py``, ``ExtendLease``)."""
 
 Json = dict[str, object]
 
@@ -356,20 +356,12 @@ class _Attempts:
         most = self.most(self.call, handed, str)
         # Counted only once the lease covers it: until then (and if it cannot) the
         # attempt stays ``handed``, metered at its most if the request ends there.
-        if reservation is not None and not await self._extended(reservation, handed, most):
+        if reservation is not None and not await self.extend(
+            reservation, handed, most, self.call.deadline
+        ):
             raise _not_sent_again(handed, "its budget reservation could not be grown to cover it")
         outcome.given_up.append((handed, most))
         outcome.handed = None
-
-    async def _extended(self, reservation: Reservation, target: Target, most: TokenUsage) -> bool:
-        """Whether the lease grew, within the request's deadline: a database that stalls
-        holds the request no longer than its caller waits (failover awaits this outside
-        any attempt's time)."""
-        try:
-            async with asyncio.timeout_at(self.call.deadline):
-                return await self.extend(reservation, target, most)
-        except TimeoutError:
-            return False
 
 
 def _not_sent_again(handed: Target, because: str) -> GivenUpUpstream:

@@ -3,6 +3,7 @@ grow its lease when the upstream may bill it more than once."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -74,16 +75,22 @@ class ExtendLease:
         self.budgets = budgets
         self.prices = prices
 
-    async def __call__(self, reservation: Reservation, target: Target, most: TokenUsage) -> bool:
-        """Whether the lease now covers ``most`` on ``target`` too; ``False`` (the lease
-        settled already, or the database out of reach): the request must not be sent
-        again, since a crash would leave that attempt uncharged."""
+    async def __call__(
+        self, reservation: Reservation, target: Target, most: TokenUsage, deadline: float
+    ) -> bool:
+        """Whether the lease now covers ``most`` on ``target`` too, written by
+        ``deadline`` (on the event loop's clock: a database that stalls holds the request
+        no longer than its caller waits, and failover awaits this outside any attempt's
+        time); ``False`` (the lease settled already, the database out of reach or too
+        slow): the request must not be sent again, since a crash would leave that attempt
+        uncharged."""
         cost = given_up_cost(self.prices, target, most, datetime.now(UTC).date()) or 0
         try:
-            return await self.budgets.extend_lease(
-                reservation, cost, most.prompt_tokens, most.completion_tokens
-            )
-        except Exception as error:
+            async with asyncio.timeout_at(deadline):
+                return await self.budgets.extend_lease(
+                    reservation, cost, most.prompt_tokens, most.completion_tokens
+                )
+        except Exception as error:  # TimeoutError among them
             log.error(
                 "could not grow the budget lease of %s by an attempt given up (%s: %s); the "
                 "request is not sent again",
