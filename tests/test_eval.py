@@ -92,7 +92,6 @@ def test_eval_compares_two_models_and_remembers_the_last_run(
     env = cli_env(
         two_models.settings,
         CAREERGATE_EVAL_KEY=two_models.create_key(role=Role.ADMIN),
-        PYTHONPATH=str(tmp_path),
     )
     users = two_models.create_key()
     for verdict in (
@@ -132,6 +131,16 @@ def test_eval_compares_two_models_and_remembers_the_last_run(
     assert models["gpt-4o-mini"]["feedback"] == []
     rows = two_models.usage_rows(expected=12)
     assert {row.feature for row in rows} == {"skills"}  # metered to the task set's feature
+
+    # The scoring module is found beside the tasks; a name that is not there fails the
+    # run before any task is sent.
+    misnamed = yaml.safe_dump(TASKS).replace("eval_scoring:", "eval_scorign:")
+    tasks.write_text(misnamed)
+    refused = run_cli(env, *args, check=False)
+    assert refused.returncode == 2
+    assert "cannot load the scoring function 'eval_scorign:two_skills'" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    two_models.usage_rows(expected=12)
 
 
 def summary(model: str, quality: float, cost: int, failure_rate: float = 0.0) -> ModelSummary:

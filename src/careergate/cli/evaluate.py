@@ -16,6 +16,7 @@ from careergate.cli.common import err_console, load_settings, run, with_database
 from careergate.cli.output import Format, FormatOption, JsonOption, Listing, Usd, chosen, show
 from careergate.config.deployments import load_gateway_config
 from careergate.evaluation.attempt import Attempt
+from careergate.evaluation.checks import Scorer, load_scorers
 from careergate.evaluation.feature_run import FeatureEvaluation
 from careergate.evaluation.report import ModelSummary, recommend, summarise, svg_chart
 from careergate.evaluation.runner import run_task_set
@@ -78,12 +79,14 @@ def evaluate(
         raise typer.BadParameter("give a key here or in CAREERGATE_EVAL_KEY", param_hint="'--key'")
     try:
         task_set = TaskSet.load(Path(tasks))
+        scorers = load_scorers(task_set, Path(tasks).parent)
     except (OSError, ValueError) as exc:
         raise typer.BadParameter(str(exc), param_hint="TASKS") from None
     candidates = [m.strip() for m in models.split(",") if m.strip()]
     config = load_gateway_config(settings.config, settings.upstream_env)
     comparison = _Comparison(
         task_set,
+        scorers,
         candidates,
         PriceCatalogue.shipped(config.prices),
         base_url,
@@ -155,6 +158,7 @@ class _Comparison:
     """Every task of a set on every candidate model, through a gateway."""
 
     task_set: TaskSet
+    scorers: dict[str, Scorer]
     candidates: list[str]
     prices: PriceCatalogue
     base_url: str
@@ -197,6 +201,7 @@ class _Comparison:
                 repeat=self.repeat,
                 concurrency=self.concurrency,
                 progress=advance,
+                scorers=self.scorers,
             )
 
 

@@ -142,10 +142,10 @@ def submit(
         payload["kind"] = kind
     if webhook is not None:
         payload["webhook"] = webhook
-    gateway = Gateway(base_url, key)
-    task = gateway.call("POST", "/tasks", content=orjson.dumps(payload))
-    if wait:
-        task = follow(gateway, task["id"])
+    with Gateway(base_url, key) as gateway:
+        task = gateway.call("POST", "/tasks", content=orjson.dumps(payload))
+        if wait:
+            task = follow(gateway, task["id"])
     output = chosen(output, as_json)
     if output is Format.TABLE:
         typer.echo(task["id"])
@@ -161,7 +161,8 @@ def status(
     as_json: AsJson = False,
 ) -> None:
     """A task's status and progress."""
-    task = Gateway(base_url, key).call("GET", f"/tasks/{task_id}")
+    with Gateway(base_url, key) as gateway:
+        task = gateway.call("GET", f"/tasks/{task_id}")
     print_record(task, chosen(output, as_json), _show)
 
 
@@ -175,7 +176,8 @@ def wait_for(
 ) -> None:
     """Follow a task with a progress bar until it ends; exit 1 if any item failed or it
     was cancelled."""
-    task = follow(Gateway(base_url, key), task_id)
+    with Gateway(base_url, key) as gateway:
+        task = follow(gateway, task_id)
     print_record(task, chosen(output, as_json), _show)
     if task["status"] != "completed" or task["progress"]["failed"]:
         raise typer.Exit(1)
@@ -184,7 +186,8 @@ def wait_for(
 @tasks_app.command("cancel")
 def cancel(task_id: TaskId, base_url: BaseUrl = DEFAULT_URL, key: Key = None) -> None:
     """Cancel a task: its waiting items do not run."""
-    _show(Gateway(base_url, key).call("POST", f"/tasks/{task_id}/cancel"))
+    with Gateway(base_url, key) as gateway:
+        _show(gateway.call("POST", f"/tasks/{task_id}/cancel"))
 
 
 @tasks_app.command("results")
@@ -198,17 +201,17 @@ def results(
 ) -> None:
     """Every item's outcome as a JSON line (index, status, result or error); the summary
     of a task that has ended last, as {"summary": ...}."""
-    gateway = Gateway(base_url, key)
     lines: list[bytes] = []
     after = -1
-    while True:
-        page = gateway.call(
-            "GET", f"/tasks/{task_id}/results", params={"after": after, "limit": 1000}
-        )
-        lines.extend(orjson.dumps(item) for item in page["data"])
-        if not page["has_more"] or not page["data"]:
-            break
-        after = page["data"][-1]["index"]
+    with Gateway(base_url, key) as gateway:
+        while True:
+            page = gateway.call(
+                "GET", f"/tasks/{task_id}/results", params={"after": after, "limit": 1000}
+            )
+            lines.extend(orjson.dumps(item) for item in page["data"])
+            if not page["has_more"] or not page["data"]:
+                break
+            after = page["data"][-1]["index"]
     if page.get("summary") is not None:
         lines.append(orjson.dumps({"summary": page["summary"]}))
     text = b"\n".join(lines).decode() + "\n"

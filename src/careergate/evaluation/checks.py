@@ -4,26 +4,48 @@ passed, a scoring function counting with its own score) and what failed."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from careergate.evaluation.tasks import Task
+from careergate.evaluation.tasks import Task, TaskSet
 
 Scorer = Callable[[str, Task], float]
 
 
-def load_scorer(path: str) -> Scorer:
+def load_scorer(path: str, folder: Path | None = None) -> Scorer:
+    """The function ``module:function`` names: the module from ``folder`` (the task
+    set's, where a scoring module is written beside its tasks) when it holds
+    ``module.py``, else imported by name. ``ValueError`` naming what is missing."""
     module, _, name = path.partition(":")
+    beside = folder / f"{module}.py" if folder is not None and module.isidentifier() else None
     try:
-        scorer = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
+        if beside is not None and beside.is_file():
+            spec = importlib.util.spec_from_file_location(f"careergate_scoring.{module}", beside)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"{beside} is not a module")
+            loaded = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(loaded)
+        else:
+            loaded = importlib.import_module(module)
+        scorer = getattr(loaded, name)
+    except (ImportError, AttributeError, SyntaxError) as exc:
         raise ValueError(f"cannot load the scoring function {path!r}: {exc}") from exc
     if not callable(scorer):
         raise ValueError(f"{path!r} is not a function")
     return scorer  # type: ignore[no-any-return]
+
+
+def load_scorers(tasks: TaskSet, folder: Path | None = None) -> dict[str, Scorer]:
+    """Each task's scoring function by task id (``load_scorer``), loaded before any task
+    runs, so that a wrong name fails the run before it costs anything."""
+    return {
+        task.id: load_scorer(task.checks.score, folder) for task in tasks.tasks if task.checks.score
+    }
 
 
 def check(answer: str, task: Task, scorer: Scorer | None = None) -> tuple[float, list[str]]:

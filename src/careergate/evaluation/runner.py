@@ -11,7 +11,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from careergate.evaluation.attempt import Attempt, Progress
-from careergate.evaluation.checks import Scorer, check, load_scorer
+from careergate.evaluation.checks import Scorer, check, load_scorers
 from careergate.evaluation.tasks import Task, TaskSet
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.usage.record import TokenUsage
@@ -26,11 +26,12 @@ async def run_task_set(
     repeat: int = 1,
     concurrency: int = 4,
     progress: Progress | None = None,
+    scorers: dict[str, Scorer] | None = None,
 ) -> list[Attempt]:
-    """Every task ``repeat`` times on every model; one ``Attempt`` each."""
-    scorers: dict[str, Scorer] = {
-        task.id: load_scorer(task.checks.score) for task in tasks.tasks if task.checks.score
-    }
+    """Every task ``repeat`` times on every model; one ``Attempt`` each. ``scorers``:
+    the tasks' scoring functions (``load_scorers``), else loaded by module name."""
+    if scorers is None:
+        scorers = load_scorers(tasks)
     limit = asyncio.Semaphore(concurrency)
     headers = {"x-careergate-feature": tasks.feature} if tasks.feature else {}
 
