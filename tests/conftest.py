@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import ssl
@@ -19,12 +20,16 @@ from typing import Any, TypeVar
 
 import openai
 import pytest
+import typer
 import uvicorn
 import yaml
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from careergate.auth.permissions import KeySpec
 from careergate.auth.principal import Role
+from careergate.cli.guard import run_guarded
+from careergate.cli.main import app
 from careergate.http.app import create_app
 from careergate.http.protocol import GatewayHttpProtocol
 from careergate.runtime import key_store, open_database
@@ -54,13 +59,49 @@ def cli_env(settings: Settings | None = None, **extra: str) -> dict[str, str]:
     return env
 
 
+class _ThisThreadsWarnings(logging.Handler):
+    """What a process of its own prints of its log: the warnings and errors (logging's
+    last resort, as the CLI configures no logging), here those of this thread alone (a
+    gateway running in this process logs from its own)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        thread = threading.get_ident()
+        self.addFilter(lambda record: record.thread == thread)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(self.format(record) + "\n")  # the command's, while it runs
+        sys.stderr.flush()
+
+
 def run_cli(
     env: dict[str, str], *args: str, stdin: str | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """``careergate ARGS`` as an operator runs it; by default it must succeed."""
-    done = subprocess.run(
-        [CLI, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
-    )
+    """``careergate ARGS`` as an operator runs it, in this process with ``env`` as its
+    whole environment and its own standard streams (what ``careergate`` runs, without
+    the second of imports a new process spends); by default it must succeed. Tests of
+    what only a process of its own shows (signals, bytes that are not UTF-8, the entry
+    point) run ``CLI``."""
+    before = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    root = logging.getLogger()
+    try:
+        with CliRunner().isolation(input=stdin) as (stdout, stderr, _):
+            warnings = _ThisThreadsWarnings()
+            root.addHandler(warnings)
+            try:
+                code = run_guarded(typer.main.get_command(app), list(args))
+            except SystemExit as exit:
+                code = exit.code if isinstance(exit.code, int) else 1
+            finally:
+                root.removeHandler(warnings)
+            done = subprocess.CompletedProcess(
+                [CLI, *args], code, stdout.getvalue().decode(), stderr.getvalue().decode()
+            )
+    finally:  # what the command set too (``serve`` hands its settings on in variables)
+        os.environ.clear()
+        os.environ.update(before)
     if check:
         assert done.returncode == 0, done.stderr
     return done
