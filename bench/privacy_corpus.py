@@ -48,6 +48,7 @@ from pathlib import Path
 import time_machine
 from faker import Faker
 from faker.providers.address.it_IT import Provider as ItalianAddresses
+from privacy_layouts_4 import DEV_LAYOUT_TEMPLATES_4
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "privacy"
 SEEDS = {"test": 15_001, "dev": 15_002}
@@ -1526,6 +1527,9 @@ def _documents(split: str) -> list[Document]:
         )
         documents += written_layouts(
             fake_of, random.Random(seed + 4), DEV_LAYOUT_TEMPLATES_3, "dev-layout3"
+        )
+        documents += written_layouts(
+            fake_of, random.Random(seed + 5), DEV_LAYOUT_TEMPLATES_4, "dev-layout4"
         )
     for document in documents:
         document.values = [(k, v) for k, v in dict.fromkeys(document.values) if v in document.text]
