@@ -48,6 +48,7 @@ from pathlib import Path
 import time_machine
 from faker import Faker
 from faker.providers.address.it_IT import Provider as ItalianAddresses
+
 from privacy_layouts_4 import DEV_LAYOUT_TEMPLATES_4
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "privacy"
