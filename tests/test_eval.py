@@ -162,6 +162,7 @@ def test_the_cheapest_model_within_five_percent_of_the_best_is_recommended() -> 
     assert recommend([flaky])[0] is None
 
 
+@pytest.mark.timeout(300)  # two whole evaluations of both splits: a minute on a busy host
 def test_eval_features_scores_both_splits_and_the_ai_path(gateway: RunningGateway) -> None:
     env = cli_env(gateway.settings)
     printed = run_cli(env, "eval", "features", "--no-embeddings").stdout

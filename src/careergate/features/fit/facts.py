@@ -195,14 +195,17 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
         (wanted, nouns, sum(map(weight, wanted)))
         for wanted, nouns in zip(posting.titles, heads, strict=True)
     ]
+    words = whole.union(*posting.titles, *heads)
     best = 0.0
     for title, core in zip(profile.titles, profile.title_cores or profile.titles, strict=True):
         own = sum(map(weight, core))
         if not own:
             continue
         shown = sum(weight(o) for o in core if any(_same_word(w, o) for w in whole)) / own
+        # The posting's words this title has a form of, each pair compared once.
+        had = {w for w in words if any(_same_word(w, o) for o in title)}
         for wanted, nouns, total in parts:
-            shared = {w for w in wanted if any(_same_word(w, o) for o in title)}
+            shared = wanted & had
             covered = sum(map(weight, shared)) / total
             if covered and shown:
                 fit = 2 * covered * shown / (covered + shown)
@@ -210,7 +213,7 @@ def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> floa
                 generic = fit < 1.0 and all(_generic(w, title) for w in shared)
                 if generic:
                     fit *= GENERIC_ONLY
-                elif nouns and not any(_same_word(n, o) for n in nouns for o in title):
+                elif nouns and not nouns & had:
                     fit *= OTHER_HEAD
                 best = max(best, fit)
     return best
