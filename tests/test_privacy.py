@@ -1398,3 +1398,42 @@ def found_in_each(texts: list[str], kind: str) -> list[list[str]]:
         [text[f.start : f.end] for f in each if f.kind.value == kind]
         for text, each in zip(texts, found, strict=True)
     ]
+
+
+def test_a_phone_against_a_cjk_word_a_date_of_birth_in_prose_or_a_log_and_a_log_lines_address() -> (
+    None
+):
+    """A phone number written against the Japanese word before it (not an order number
+    against a Chinese one); a date of birth after "nací el" or a log line's bare
+    ``dob=`` (not a project's "nació el"); a log line's ``addr_line1`` and bare
+    ``pincode``."""
+    phones = [
+        "了解です！電話いただくなら05-1213-8940の方でお願いします",
+        "订单号2023123456789已发货",
+    ]
+    assert found_in_each(phones, "PHONE") == [["05-1213-8940"], []]
+    births = [
+        "claro! y nací el 10 de julio de 2001",
+        "payload first_name=Arya dob=4-Mar-1981 id_type=Aadhaar",
+        "el proyecto nació el 3 de mayo de 2019",
+    ]
+    assert found_in_each(births, "DATE_OF_BIRTH") == [["10 de julio de 2001"], ["4-Mar-1981"], []]
+    log = 'addr_line1="77/962, Walia" city=Gurgaon pincode=217726 prev="Menon"'
+    assert found_in_each([log], "ADDRESS") == [["77/962, Walia", "217726"]]
+
+
+def test_a_name_a_rule_found_alone_is_masked_wherever_else_it_is_written() -> None:
+    """A given name found by a greeting is masked where the text writes it again, beside
+    a family name nobody found; not in lower case, not an everyday word's, and not as a
+    person of its own where it is a longer name's part. A collaborator's form label
+    names a person."""
+    texts = [
+        "Hi Margot,\n\nA phone call: Margot Riou will call. margot@x.example stays an email.",
+        "Hi Rose,\n\nsales rose by 5%. Rose Hill is a town.",
+        "Collaborateur : BOURDON Léon          Matricule : 22038",
+    ]
+    assert found_in_each(texts, "PERSON") == [
+        ["Margot", "Margot"],
+        ["Rose"],
+        ["BOURDON Léon"],
+    ]

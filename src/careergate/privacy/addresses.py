@@ -148,11 +148,11 @@ _ADDRESS_LABEL = (
     r"|주소\s*[:：]?|地址\s*[:：]?|住所\s*[:：]?"
 )
 _ADDRESS_KEYS = (
-    r"(?i:(?:home|street|postal|mailing|billing|current)?_?address(?:_?line_?\d)?|street"
+    r"(?i:(?:home|street|postal|mailing|billing|current)?_?addr(?:ess)?(?:_?line_?\d)?|street"
     r"|logradouro|endere[cç]o|direcci[oó]n|calle|stra(?:ss|ß)e|indirizzo|domicilio)"
 )
 """Keys of a record (JSON, a log line's ``key="value"``) whose value is a street address."""
-_POSTCODE_KEYS = r"(?i:post_?code|postal_?code|zip(?:_?code)?|cep|plz|c[oó]digo_?postal)"
+_POSTCODE_KEYS = r"(?i:post_?code|postal_?code|zip(?:_?code)?|pin_?code|cep|plz|c[oó]digo_?postal)"
 _ADDRESS_PHRASE = (
     r"(?i:\b(?:living|lives|live|located|residing|reside|based)\s+at|\bmoved\s+to|"
     r"\baddress\s+(?:is|to|with)|\bship\s+(?:it\s+)?to|\bsent\s+to|\btaxi\s+to|\btake\s+me\s+to"
@@ -206,7 +206,11 @@ def _a_street_under_its_key(match: re.Match[str]) -> bool:
 
 
 def _code_has_digit(match: re.Match[str]) -> bool:
-    return any(c.isdigit() for c in match.group("code"))
+    return any(c.isdigit() for c in match.group("code") or match.group("bare"))
+
+
+def _quoted_or_bare(match: re.Match[str]) -> tuple[int, int]:
+    return match.span("code" if match.group("code") is not None else "bare")
 
 
 def _has_digit(match: re.Match[str]) -> bool:
@@ -271,12 +275,15 @@ ADDRESSES: tuple[Pattern, ...] = (
     Pattern(
         _ADDRESS,
         re.compile(
-            rf"(?<![\w-])[\"']?{_POSTCODE_KEYS}[\"']?[ \t]*[:=][ \t]*[\"']"
-            r"(?P<code>[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9])[\"']"
+            rf"(?<![\w-])[\"']?{_POSTCODE_KEYS}[\"']?[ \t]*[:=][ \t]*"
+            # In quotes, or bare as a log line writes it ("pincode=217726 ...").
+            r"(?:[\"'](?P<code>[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9])[\"']"
+            r"|(?P<bare>[A-Za-z0-9]{0,3}\d[A-Za-z0-9-]{1,7})(?![\w-]))"
         ),
         group="code",
         check=_code_has_digit,  # "zipCode": "string" is a schema's example
         needs="digit",
+        span=_quoted_or_bare,
     ),
     Pattern(
         _ADDRESS,

@@ -30,7 +30,7 @@ tell of a thing as well ("è", "fue", "il est": "Il progetto è nato a Roma il..
 _LABEL = (
     r"(?i:\bborn(?:\s+on)?|\bdate\s+of\s+birth|\bd\.?\s?o\.?\s?b\b\.?|\bbirth\s*date|\bbirthday"
     r"|\bgeburtsdatum|\bgeb\.|\bgeboren(?:\s+am)?|\bfecha\s+de\s+nacimiento|\bf\.\s*nacimiento"
-    r"|\bnacid[oa](?:/[ao])?(?:\s+el)?|\bdate\s+de\s+naissance|\bnée?\s+le|\bné\(e\)\s+le|\bdata\s+di\s+nascita"
+    r"|\bnacid[oa](?:/[ao])?(?:\s+el)?|\bnací\s+el|\bnasci\s+em|\burodzi(?:łem|łam)\s+się|\bdate\s+de\s+naissance|\bnée?\s+le|\bné\(e\)\s+le|\bdata\s+di\s+nascita"
     r"|\bnat[oa](?:/[ao])?\s+il|\bdata\s+de\s+nascimento|\bnascid[oa]\s+em|\bgeboortedatum"
     r"|\bgeboren\s+op|\bdata\s+urodzenia|\bur\.|\bfödelsedatum|\bfödd|\bngày\s+sinh"
     r"|\bsinh\s+ngày|\bdoğum\s+tarih(?:i|im|in)|\bd\.\s*tarihi|дата\s+рождения|تاريخ\s+الميلاد)"
@@ -84,7 +84,8 @@ DATES: tuple[Pattern, ...] = (
         re.compile(
             r"(?<![\w-])[\"']?(?i:date_?of_?birth|birth_?date|d_?o_?b|geburtsdatum"
             r"|fecha_?(?:de_?)?nacimiento|data_?(?:de_?|di_?)?nasc(?:imento|ita))[\"']?"
-            rf"[ \t]*[:=][ \t]*[\"'](?P<date>{_DATE})[\"']"
+            # Its value in quotes or bare ("dob=26 November 1979 id_type=...").
+            rf"[ \t]*[:=][ \t]*(?P<quote>[\"'])?(?P<date>{_DATE})(?(quote)(?P=quote)|(?![\w./-]))"
         ),
         group="date",
         needs="digit",

@@ -40,8 +40,11 @@ def _phone_plausible(match: re.Match[str]) -> bool:
     digits = sum(c.isdigit() for c in text)
     if not 7 <= digits <= 15:
         return False
-    if _CJK_LETTER_RE.match(match.string, match.end()) and not _trunk_grouped(text, digits):
-        return False  # a salary's range, a rate or an order number before a particle
+    against = _CJK_LETTER_RE.match(match.string, match.end()) or (
+        match.start() and _CJK_LETTER_RE.match(match.string, match.start() - 1)
+    )
+    if against and not _trunk_grouped(text, digits):
+        return False  # a salary's range, a rate or an order number against a word
     if text.lstrip().startswith(("+", "(", "00")) or digits >= 9:
         return True
     before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
@@ -83,6 +86,8 @@ def _a_contact_line(match: re.Match[str]) -> bool:
 _CJK_LETTER = r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]"
 """Kana, Han and Hangul: scripts that write a word against a number."""
 _CJK_LETTER_RE = re.compile(_CJK_LETTER)
+_LATIN_WORD = r"[^\W\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]"
+"""A word's letter or digit in a script that parts its words with spaces."""
 
 
 def _trunk_grouped(number: str, digits: int) -> bool:
@@ -130,7 +135,9 @@ PATTERNS: tuple[Pattern, ...] = (
             # Groups of digits taken whole (possessive), one alone too ("(08276) 85955"):
             # split every way a run of forty digits could be, they made a long text of
             # such runs cost seconds.
-            r"(?<![\w+/.-])(?:(?:\+|00)\d{1,3}[ \t.-]?|\d{1,3}[ \t.-]?(?=\())?(?:\(0\)[ \t.-]?)?"
+            # It may follow a word in those scripts too ("電話いただくなら05-1213-8940").
+            rf"(?<![+/.-])(?<!{_LATIN_WORD})"
+            r"(?:(?:\+|00)\d{1,3}[ \t.-]?|\d{1,3}[ \t.-]?(?=\())?(?:\(0\)[ \t.-]?)?"
             r"(?:\(\d{1,5}\)[ \t.-]?)?"
             r"\d{1,5}+(?:[ \t.-]?\d{1,5}+){0,6}(?:[ \t]?(?i:x|ext\.?|#)[ \t]?\d{1,6})?"
             # Korean and Japanese write a particle right after it ("02-7034-0827으로",

@@ -341,7 +341,7 @@ _LABEL_WORDS = (
     r"|cardholder|card\s+holder|account\s+holder|employee|candidate|applicant"
     r"|salariée?|salarié\(e\)|employée?|employé\(e\)|dipendente|empleado(?:/a)?|empleada"
     r"|emergency\s+contact|contact\s+person|reference|referee|signed|signature|firmado"
-    r"|manager|recruiter|interviewer|mentor"
+    r"|manager|recruiter|interviewer|mentor|collaborat(?:eur|rice)|mitarbeiter(?:in)?|medewerker"
     r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?"
 )
 """Words that label a field holding a person's name. Turkish "Adı" only opens a line:
