@@ -1437,3 +1437,17 @@ def test_a_name_a_rule_found_alone_is_masked_wherever_else_it_is_written() -> No
         ["Rose"],
         ["BOURDON Léon"],
     ]
+
+
+def test_a_column_of_the_people_a_record_names_by_their_role() -> None:
+    """An ATS export's owner column holds a recruiter's name; a task list's owner column
+    holding teams holds no name."""
+    export = (
+        '"Candidate Name","Email","Source","Owner"\n'
+        '"Rodney Harrington","rodney@example.com","Referral","Claudio Monte"\n'
+    )
+    tasks = "Task\tOwner\tDue\nMigrate billing\tPlatform Team\t2025-03-01\n"
+    assert found_in_each([export, tasks], "PERSON") == [
+        ["Rodney Harrington", "Claudio Monte"],
+        [],
+    ]

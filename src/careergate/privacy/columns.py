@@ -23,7 +23,11 @@ _NAME_HEADER = re.compile(
     r"|full|first|last|given|family|middle|sur)?[ _]?names?"
     r"|surname|nombres?(?:\s+y\s+apellidos)?|apellidos?|nom|pr[eé]nom|nome(?:\s+completo)?"
     r"|cognome|vorname|nachname|imi[eę](?:\s+i\s+nazwisko)?|nazwisko|voornaam|achternaam"
-    r"|ad(?:ı)?(?:\s+soyad(?:ı)?)?|soyadı|姓名|氏名|이름|성명)"
+    r"|ad(?:ı)?(?:\s+soyad(?:ı)?)?|soyadı|姓名|氏名|이름|성명"
+    # A column of the people a record names by their role (an ATS's owner, a ticket's
+    # assignee); its cells count only where they have a name's form (``is_name``).
+    r"|recruiter|hiring[ _]manager|interviewer|referr(?:er|ed[ _]by)|referee|mentor|owner"
+    r"|assignee|reporter)"
 )
 _HEADERS: tuple[tuple[PiiKind | None, re.Pattern[str]], ...] = (
     (PiiKind.PERSON, _NAME_HEADER),
