@@ -37,6 +37,8 @@ UNITS = {
     "digits": "1",
     "digits and dashes": "1-",
     "digits and spaces": "1 ",
+    "digits against kana": "電0",
+    "bare record keys": "dob=1",
     "runs of forty digits": "1234567890" * 4 + " ",
     "JSON escapes": "\\u00e1\\n",
     "capitalised words": "Ab ",
@@ -74,6 +76,8 @@ OPENED = {
         "('Ana Ruiz', 'a@b.co', '0207 946 0958'), ",
     ),
     "an INSERT's row never closed": ("INSERT INTO users (name, email) VALUES (", "'Ana', "),
+    "an attendee list's items": ("Attendees: ", "Ab Cd (x) and "),
+    "an attendee list's notes": ("Attendees: ", "Ab ("),
 }
 """Units after an opening that makes them one value: an address under its key never
 closed, one table row as long as the text, an SQL statement's rows."""

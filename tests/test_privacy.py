@@ -1451,3 +1451,16 @@ def test_a_column_of_the_people_a_record_names_by_their_role() -> None:
         ["Rodney Harrington", "Claudio Monte"],
         [],
     ]
+
+
+def test_the_names_on_a_list_of_attendees() -> None:
+    """Each person on an attendee list, in French or English, a note in brackets after
+    the name left as it is; not a team of one word or of a team's word."""
+    texts = [
+        "Présents : Adelinde Löffler (RH), Sébastien Brun (manager), deux membres de l'équipe",
+        "Attendees: Jane Doe, Marketing, Product Team and Ravi Patel; Sales Ops",
+    ]
+    assert found_in_each(texts, "PERSON") == [
+        ["Adelinde Löffler", "Sébastien Brun"],
+        ["Jane Doe", "Ravi Patel"],
+    ]

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from careergate.privacy.addresses import ADDRESSES, near_streets, postcode_lines
+from careergate.privacy.attendees import names_in_attendee_lists
 from careergate.privacy.columns import inserted_rows, labelled_columns
 from careergate.privacy.dates import DATES
 from careergate.privacy.findings import Finding, PiiKind
@@ -170,8 +171,8 @@ def _clues(text: str) -> frozenset[str]:
 
 def find_patterns(text: str) -> Iterator[Finding]:
     """Every shape-recognisable finding in ``text`` (overlaps are resolved later), the
-    postcodes near its street addresses, the names its own addresses spell, and the
-    cells of its tables' columns of personal data."""
+    postcodes near its street addresses, the names its own addresses spell, the cells
+    of its tables' columns of personal data and the names of its lists of attendees."""
     clues = _clues(text)
     found = list(run(PATTERNS, text, clues))
     yield from found
@@ -179,5 +180,6 @@ def find_patterns(text: str) -> Iterator[Finding]:
     yield from near_streets(text, found)
     yield from labelled_columns(text)
     yield from inserted_rows(text)
+    yield from names_in_attendee_lists(text)
     if "digit" in clues:
         yield from postcode_lines(text)
