@@ -148,7 +148,8 @@ _ADDRESS_LABEL = (
     r"|주소\s*[:：]?|地址\s*[:：]?|住所\s*[:：]?"
 )
 _ADDRESS_KEYS = (
-    r"(?i:(?:home|street|postal|mailing|billing|current)?_?addr(?:ess)?(?:_?line_?\d)?|street"
+    r"(?i:(?:home|street|postal|mailing|billing|current)?_?address(?:_?line_?\d)?|addr_?line_?\d"
+    r"|street"
     r"|logradouro|endere[cç]o|direcci[oó]n|calle|stra(?:ss|ß)e|indirizzo|domicilio)"
 )
 """Keys of a record (JSON, a log line's ``key="value"``) whose value is a street address."""
@@ -275,10 +276,11 @@ ADDRESSES: tuple[Pattern, ...] = (
     Pattern(
         _ADDRESS,
         re.compile(
-            rf"(?<![\w-])[\"']?{_POSTCODE_KEYS}[\"']?[ \t]*[:=][ \t]*"
-            # In quotes, or bare as a log line writes it ("pincode=217726 ...").
+            rf"(?<![\w.-])[\"']?{_POSTCODE_KEYS}[\"']?[ \t]*[:=][ \t]*"
+            # In quotes; or bare as a log line writes it ("pincode=217726 ..."), under a
+            # key that says postcode (not a file's ".zip: 120MB", not "zip=2024-05").
             r"(?:[\"'](?P<code>[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9])[\"']"
-            r"|(?P<bare>[A-Za-z0-9]{0,3}\d[A-Za-z0-9-]{1,7})(?![\w-]))"
+            r"|(?<=[=:])(?<=(?i:code[=:]))(?P<bare>[A-Za-z0-9]{0,3}\d{3}[A-Za-z0-9]{0,4})(?![\w-]))"
         ),
         group="code",
         check=_code_has_digit,  # "zipCode": "string" is a schema's example

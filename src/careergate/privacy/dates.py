@@ -85,7 +85,8 @@ DATES: tuple[Pattern, ...] = (
             r"(?<![\w-])[\"']?(?i:date_?of_?birth|birth_?date|d_?o_?b|geburtsdatum"
             r"|fecha_?(?:de_?)?nacimiento|data_?(?:de_?|di_?)?nasc(?:imento|ita))[\"']?"
             # Its value in quotes or bare ("dob=26 November 1979 id_type=...").
-            rf"[ \t]*[:=][ \t]*(?P<quote>[\"'])?(?P<date>{_DATE})(?(quote)(?P=quote)|(?![\w./-]))"
+            rf"[ \t]*[:=][ \t]*(?P<quote>[\"'])?(?P<date>{_DATE})"
+            r"(?(quote)(?P=quote)|(?![\w/-]|\.\w))"
         ),
         group="date",
         needs="digit",

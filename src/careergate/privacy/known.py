@@ -125,8 +125,12 @@ _SPELT_AS: dict[str, tuple[str, ...]] = {
 other way round): ``fold`` takes ``ü`` to ``u`` and ``ø`` to ``o``, keeps ``æ`` and
 ``ß``."""
 _TRANSLITERATED = {
-    letters: "(?:" + "|".join(map(re.escape, spelt)) + ")" for letters, spelt in _SPELT_AS.items()
+    letters: "(?>" + "|".join(sorted(map(re.escape, spelt), key=len, reverse=True)) + ")"
+    for letters, spelt in _SPELT_AS.items()
 }
+"""Each letter's spellings, the longest first, in an atomic group: a run of groups that
+could each take one letter or two ("Aaaaaa") would otherwise be tried every way against
+a run of that letter, twice as long for each group more."""
 _TRANSLITERATED_LENGTH = 5
 _SHARP_S = re.compile("ss|ß")
 _TRANSLITERABLE = re.compile(
@@ -307,8 +311,8 @@ def _parts_regex(full: str) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
     )
     initials = _name_regex(full)
     whole = rf"(?<![@/.])(?:{initials}){_NOT_IN_ADDRESS}"
-    either = f"(?P<WHOLE>{whole})|{alternatives}" if parts else f"(?P<WHOLE>{whole})"
-    return re.compile(rf"(?<![\w-])(?:{either})(?![\w-])"), parts
+    regex = rf"(?<![\w-])(?:(?P<WHOLE>{whole})|{alternatives})(?![\w-])"
+    return re.compile(regex), parts
 
 
 def find_name_parts(
@@ -324,21 +328,12 @@ def find_name_parts(
     One search of the text per name: a text naming hundreds of people is read word by
     word instead (``name_words.py``)."""
     folded = fold(text)
-    full_names = list(full_names)
-    longer = [_parts_regex(n)[0] for n in full_names if len(n.split()) > 1]
     for full in full_names:
         regex, parts = _parts_regex(full)
-        alone = not parts
-        if alone and (
-            not _one_word_name(full, any_case)
-            # A spelling of a longer name's part is that person's ("Herr Müller").
-            or any(r.fullmatch(fold(full)) for r in longer)
-        ):
+        if not parts:
             continue
         for match in regex.finditer(folded):
             start, end = match.span()
-            if alone and text[start].islower() and full not in any_case:
-                continue  # "Rose" of "Hi Rose", not "rose by 5%"
             if match.group("WHOLE") is not None:
                 yield Finding(PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1, canonical=full)
                 continue
@@ -351,17 +346,6 @@ def find_name_parts(
                 continue
             priority = NAME_PART_PRIORITY + telling
             yield Finding(PiiKind.PERSON, start, end, priority, part, full)
-
-
-def _one_word_name(name: str, any_case: AbstractSet[str]) -> bool:
-    """A name of one word (a rule's "Hi Margot", a caller's "Julia") is looked for
-    wherever else the text writes it, when it is long enough and no everyday word
-    ("Will", "Grace") unless the caller gave it."""
-    return (
-        len(name.split()) == 1
-        and _long_enough(name)
-        and (name in any_case or fold(name).lower() not in COMMON_WORDS)
-    )
 
 
 COMMON_WORDS = word_list("common_words.txt")

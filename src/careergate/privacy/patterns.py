@@ -41,15 +41,18 @@ def _phone_plausible(match: re.Match[str]) -> bool:
     digits = sum(c.isdigit() for c in text)
     if not 7 <= digits <= 15:
         return False
-    against = _CJK_LETTER_RE.match(match.string, match.end()) or (
-        match.start() and _CJK_LETTER_RE.match(match.string, match.start() - 1)
-    )
-    if against and not _trunk_grouped(text, digits):
-        return False  # a salary's range, a rate or an order number against a word
+    before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
+    labelled = _PHONE_LABEL.search(before) is not None
+    if match.start() and _CJK_LETTER_RE.match(match.string, match.start() - 1):
+        # Against the word before it only after a phone's label ("手机13812345678",
+        # "電話いただくなら05-1213-8940"): a period ("勤務期間05.2019-08.2021"), an
+        # amount or an order number is written so too.
+        return labelled
+    if _CJK_LETTER_RE.match(match.string, match.end()) and not _trunk_grouped(text, digits):
+        return labelled  # a salary's range, a rate or an order number before a particle
     if text.lstrip().startswith(("+", "(", "00")) or digits >= 9:
         return True
-    before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
-    return _PHONE_LABEL.search(before) is not None or _a_contact_line(match)
+    return labelled or _a_contact_line(match)
 
 
 _NOT_A_PHONE = re.compile(

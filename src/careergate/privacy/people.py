@@ -341,7 +341,7 @@ _LABEL_WORDS = (
     r"|cardholder|card\s+holder|account\s+holder|employee|candidate|applicant"
     r"|salariée?|salarié\(e\)|employée?|employé\(e\)|dipendente|empleado(?:/a)?|empleada"
     r"|emergency\s+contact|contact\s+person|reference|referee|signed|signature|firmado"
-    r"|manager|recruiter|interviewer|mentor|collaborat(?:eur|rice)|mitarbeiter(?:in)?|medewerker"
+    r"|manager|recruiter|interviewer|mentor"
     r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?"
 )
 """Words that label a field holding a person's name. Turkish "Adı" only opens a line:
@@ -505,6 +505,16 @@ PEOPLE: tuple[Pattern, ...] = (
         re.compile(
             rf"(?:{_LABELS})[ \t\u3000]*(?P<name>{_NAME_WORD}(?:,?[ \t\u3000]+"
             rf"(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}})"
+        )
+    ),
+    # An employee's label in French, German and Dutch, whose value is a department or a
+    # contract as often when it is one word ("Mitarbeiter: Vertrieb", "Collaborateur :
+    # CDI"): two name words at least.
+    _named(
+        re.compile(
+            r"(?i:\b(?:collaborat(?:eur|rice)(?:/trice|·rice|\(trice\))?|mitarbeiter"
+            r"(?:in|/in|\*in|:in|\(in\))?|mitarbeitende|medewerk(?:er|ster))\s*[:：][ \t]*)"
+            rf"(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{1,3}})"
         )
     ),
     _named(
