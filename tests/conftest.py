@@ -74,6 +74,19 @@ class _ThisThreadsWarnings(logging.Handler):
         sys.stderr.flush()
 
 
+def _logging_state() -> dict[logging.Logger, tuple[list[logging.Handler], int, bool, bool]]:
+    """Every logger's handlers, level, propagation and switch, to put back."""
+    loggers = [logging.getLogger()] + [
+        found
+        for found in logging.Logger.manager.loggerDict.values()
+        if isinstance(found, logging.Logger)
+    ]
+    return {
+        logger: (logger.handlers[:], logger.level, logger.propagate, logger.disabled)
+        for logger in loggers
+    }
+
+
 def run_cli(
     env: dict[str, str], *args: str, stdin: str | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
@@ -86,6 +99,7 @@ def run_cli(
     os.environ.clear()
     os.environ.update(env)
     root = logging.getLogger()
+    loggers = _logging_state()
     try:
         with CliRunner().isolation(input=stdin) as (stdout, stderr, _):
             warnings = _ThisThreadsWarnings()
@@ -99,9 +113,14 @@ def run_cli(
             done = subprocess.CompletedProcess(
                 [CLI, *args], code, stdout.getvalue().decode(), stderr.getvalue().decode()
             )
-    finally:  # what the command set too (``serve`` hands its settings on in variables)
+    finally:  # what the command set too (``serve`` hands its settings on in variables,
+        # and sends the log to its stderr, which is gone once it returns)
         os.environ.clear()
         os.environ.update(before)
+        for logger, (handlers, level, propagate, disabled) in loggers.items():
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate, logger.disabled = propagate, disabled
     if check:
         assert done.returncode == 0, done.stderr
     return done
