@@ -280,7 +280,7 @@ ADDRESSES: tuple[Pattern, ...] = (
             # In quotes; or bare as a log line writes it ("pincode=217726 ..."), under a
             # key that says postcode (not a file's ".zip: 120MB", not "zip=2024-05").
             r"(?:[\"'](?P<code>[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9])[\"']"
-            r"|(?<=[=:])(?<=(?i:code[=:]))(?P<bare>[A-Za-z0-9]{0,3}\d{3}[A-Za-z0-9]{0,4})(?![\w-]))"
+            r"|(?<=(?i:code[=:]))(?P<bare>[A-Za-z0-9]{0,3}\d{3}[A-Za-z0-9]{0,4})(?![\w-]))"
         ),
         group="code",
         check=_code_has_digit,  # "zipCode": "string" is a schema's example

@@ -30,8 +30,7 @@ def names_in_attendee_lists(text: str) -> Iterator[Finding]:
     for listed in _LIST.finditer(text):
         for item in _ITEM.finditer(listed.group("list")):
             offset = listed.start("list") + item.start()
-            for part in _parts(item.group()):
-                start, words = part
+            for start, words in _parts(item.group()):
                 if len(words.split()) >= 2 and is_name(words) and not _names_a_tool(words):
                     yield Finding(
                         PiiKind.PERSON, offset + start, offset + start + len(words), _PRIORITY
