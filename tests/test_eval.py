@@ -136,11 +136,13 @@ def test_eval_compares_two_models_and_remembers_the_last_run(
     # run before any task is sent.
     misnamed = yaml.safe_dump(TASKS).replace("eval_scoring:", "eval_scorign:")
     tasks.write_text(misnamed)
+    sent = len(two_models.fake.requests)
     refused = run_cli(env, *args, check=False)
     assert refused.returncode == 2
     assert "cannot load the scoring function 'eval_scorign:two_skills'" in refused.stderr
     assert "Traceback" not in refused.stderr
-    two_models.usage_rows(expected=12)
+    assert len(two_models.fake.requests) == sent
+    assert len(two_models.usage_rows(expected=13, timeout=2)) == 12
 
 
 def summary(model: str, quality: float, cost: int, failure_rate: float = 0.0) -> ModelSummary:

@@ -282,7 +282,6 @@ ADDRESSES: tuple[Pattern, ...] = (
             r"(?:[\"'](?P<code>[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9])[\"']"
             r"|(?<=(?i:code[=:]))(?P<bare>[A-Za-z0-9]{0,3}\d{3}[A-Za-z0-9]{0,4})(?![\w-]))"
         ),
-        group="code",
         check=_code_has_digit,  # "zipCode": "string" is a schema's example
         needs="digit",
         span=_quoted_or_bare,

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.people import TOOLS, is_name
+from careergate.privacy.people import NAME_PRIORITY, TOOLS, is_name
 
 _LIST = re.compile(
     r"^[ \t]*(?:[-*•][ \t]*)?(?i:attendees|participants|present|présents?|anwesend"
@@ -21,7 +21,6 @@ _ITEM = re.compile(r"[^,;]+")
 _NOTE = re.compile(r"[ \t]*\([^()\n]{0,40}\)[ \t]*$")
 """A role or a team after a person's name, in brackets."""
 _AND = re.compile(r"\s+(?:and|et|und|y|e|en|i|och|ve|&)\s+")
-_PRIORITY = 1
 
 
 def names_in_attendee_lists(text: str) -> Iterator[Finding]:
@@ -33,7 +32,7 @@ def names_in_attendee_lists(text: str) -> Iterator[Finding]:
             for start, words in _parts(item.group()):
                 if len(words.split()) >= 2 and is_name(words) and not _names_a_tool(words):
                     yield Finding(
-                        PiiKind.PERSON, offset + start, offset + start + len(words), _PRIORITY
+                        PiiKind.PERSON, offset + start, offset + start + len(words), NAME_PRIORITY
                     )
 
 

@@ -18,11 +18,8 @@ from itertools import pairwise
 
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.known import fold
-from careergate.privacy.people import is_name
+from careergate.privacy.people import NAME_PRIORITY, is_name
 
-_PRIORITY = 1
-"""Of a name found by its place: an address or an identifier that its words run into
-wins."""
 _LATIN = "A-Za-z\u00c0-\u024f"
 _MARKS = "\u0300-\u036f"
 """Combining accents: a text in decomposed form writes "é" as "e" and one of them."""
@@ -98,7 +95,7 @@ def names_in_handles(text: str) -> Iterator[Finding]:
             and not {first, second} <= _MAILBOX_WORDS
             and is_name(text[start:end])
         ):
-            yield Finding(PiiKind.PERSON, start, end, _PRIORITY)
+            yield Finding(PiiKind.PERSON, start, end, NAME_PRIORITY)
 
 
 def _address_parts(text: str) -> set[str]:

@@ -41,18 +41,22 @@ def _phone_plausible(match: re.Match[str]) -> bool:
     digits = sum(c.isdigit() for c in text)
     if not 7 <= digits <= 15:
         return False
-    before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
-    labelled = _PHONE_LABEL.search(before) is not None
     if match.start() and _CJK_LETTER_RE.match(match.string, match.start() - 1):
         # Against the word before it only after a phone's label ("手机13812345678",
         # "電話いただくなら05-1213-8940"): a period ("勤務期間05.2019-08.2021"), an
         # amount or an order number is written so too.
-        return labelled
+        return _labelled(match)
     if _CJK_LETTER_RE.match(match.string, match.end()) and not _trunk_grouped(text, digits):
-        return labelled  # a salary's range, a rate or an order number before a particle
+        return _labelled(match)  # a salary's range, a rate or an order number before a particle
     if text.lstrip().startswith(("+", "(", "00")) or digits >= 9:
         return True
-    return labelled or _a_contact_line(match)
+    return _labelled(match) or _a_contact_line(match)
+
+
+def _labelled(match: re.Match[str]) -> bool:
+    """A phone's label before the number on its line (``_PHONE_LABEL``)."""
+    before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
+    return _PHONE_LABEL.search(before) is not None
 
 
 _NOT_A_PHONE = re.compile(
@@ -87,10 +91,11 @@ def _a_contact_line(match: re.Match[str]) -> bool:
     return "@" in text[above:below]
 
 
-_CJK_LETTER = r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]"
+_CJK_LETTERS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3"
 """Kana, Han and Hangul: scripts that write a word against a number."""
+_CJK_LETTER = rf"[{_CJK_LETTERS}]"
 _CJK_LETTER_RE = re.compile(_CJK_LETTER)
-_LATIN_WORD = r"[^\W\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]"
+_LATIN_WORD = rf"[^\W{_CJK_LETTERS}]"
 """A word's letter or digit in a script that parts its words with spaces."""
 
 

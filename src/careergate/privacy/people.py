@@ -32,8 +32,10 @@ from careergate.privacy.word_lists import word_list
 Span = Callable[[re.Match[str]], tuple[int, int] | None]
 
 _PERSON = PiiKind.PERSON
-_PRIORITY = 1
-"""Below a shape's: an address or an identifier that a rule's words run into wins."""
+NAME_PRIORITY = 1
+"""A name found by a rule of where documents put names (here, in ``handles.py`` and in
+``attendees.py``): below a shape's, so that an address or an identifier that a rule's
+words run into wins."""
 _LETTER = r"[^\W\d_]"
 _NAME_WORD = rf"{_LETTER}(?:{_LETTER}|['’](?={_LETTER})|-(?={_LETTER})|\.(?=[ \t]))*"
 _PARTICLE = (
@@ -464,7 +466,7 @@ _VIETNAMESE_FAMILY = r"(?i:nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|v�
 
 def _named(regex: re.Pattern[str], span: Span = name_span) -> Pattern:
     """A person in the ``name`` group, where ``span`` says its words are."""
-    return Pattern(_PERSON, regex, group="name", span=span, priority=_PRIORITY)
+    return Pattern(_PERSON, regex, group="name", span=span, priority=NAME_PRIORITY)
 
 
 PEOPLE: tuple[Pattern, ...] = (
@@ -474,20 +476,20 @@ PEOPLE: tuple[Pattern, ...] = (
         _PERSON,
         re.compile(rf"\A\s*(?P<name>{_NAME})[ \t]*[|·•–—,]"),
         span=name_span,
-        priority=_PRIORITY,
+        priority=NAME_PRIORITY,
     ),
     Pattern(
         _PERSON,
         re.compile(rf"\A\s*(?P<name>{_NAME_WORD}(?:[ \t]{_NAME_WORD}){{1,3}})(?:[ \t]{{3,}}|\t)"),
         span=_full_name_span,
-        priority=_PRIORITY,
+        priority=NAME_PRIORITY,
     ),
     Pattern(
         _PERSON,
         re.compile(rf"^[ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
         check=_first_lines_name,
         group="name",
-        priority=_PRIORITY,
+        priority=NAME_PRIORITY,
     ),
     Pattern(
         _PERSON,
@@ -499,7 +501,7 @@ PEOPLE: tuple[Pattern, ...] = (
         ),
         check=_caps_line,
         group="name",
-        priority=_PRIORITY,
+        priority=NAME_PRIORITY,
     ),
     _named(
         re.compile(
@@ -570,13 +572,13 @@ PEOPLE: tuple[Pattern, ...] = (
         re.compile(rf"(?<=[a-z,] )(?P<name>[^\W\d_][^\W\d_-]*)['’]s[ \t]+{_KIN}\b"),
         check=_group_is_name,
         group="name",
-        priority=_PRIORITY,
+        priority=NAME_PRIORITY,
     ),
     Pattern(
         _PERSON,
         re.compile(rf"(?<=\w)[ \t]+from[ \t]+(?i:{_TEAM})\b"),
         span=_name_before,
-        priority=_PRIORITY,
+        priority=NAME_PRIORITY,
     ),
     _named(re.compile(rf"[—–][ \t]*(?P<name>{_NAME})[ \t]*$", re.M)),
     # A person after a Chinese or Korean label of one ("收货人：郭辉", "| 紧急联系人 | 이명숙 |"),
@@ -593,7 +595,7 @@ PEOPLE: tuple[Pattern, ...] = (
         ),
         span=_cjk_person_span,
         needs="cjk",
-        priority=_PRIORITY,
+        priority=NAME_PRIORITY,
     ),
     _named(
         re.compile(
@@ -609,6 +611,6 @@ PEOPLE: tuple[Pattern, ...] = (
         ),
         span=_cjk_span,
         needs="cjk",
-        priority=_PRIORITY,
+        priority=NAME_PRIORITY,
     ),
 )
