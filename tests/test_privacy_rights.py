@@ -117,9 +117,11 @@ def use_the_platform(gateway: RunningGateway) -> str:
         client.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": f"question {n}"}]
         )
-    gateway.client(gateway.create_key(user=OTHER, team=TEAM)).chat.completions.create(
+    other = gateway.client(gateway.create_key(user=OTHER, team=TEAM))
+    raw = other.chat.completions.with_raw_response.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "mine"}]
     )
+    gateway.usage_record(raw.headers["x-request-id"])  # written: the team's totals hold it
     status, _ = post_feature(
         gateway, "feedback", key, {"feature": "skills", "action": "accepted", "model": "m"}
     )
