@@ -11,9 +11,11 @@ on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,13 +36,13 @@ from careergate.pricing.catalogue import PriceCatalogue, nano_from_pico
 from careergate.records.tables import UsageWriter
 from careergate.reports.usage import usage_report
 from careergate.sandbox.faults import Fault
-from careergate.settings import Settings
+from careergate.settings import Settings, TimeoutSettings
 from careergate.storage.database import Database
 from careergate.storage.tables import BudgetLeaseRow, UsageRow
 from careergate.testing import FakeOpenAI
 from careergate.tokenizer import TokenCounter
 from careergate.usage.record import TokenUsage, UsageRecord
-from conftest import RunningGateway, gateway_settings, serve_process
+from conftest import RunningGateway, gateway_settings, serve_process, start_gateway
 from test_budgets import MAX_TOKENS, MESSAGES, ledger_call, worst_case_nano
 from test_postgres import fresh_postgres_database
 from test_scale_out import process_env
@@ -552,3 +554,56 @@ def test_a_killed_request_sent_again_after_an_attempt_given_up_is_charged_both(
         worst.completion_tokens + most.completion_tokens,
         True,
     )
+
+
+def test_a_lease_that_cannot_grow_while_the_database_stalls_ends_the_request_at_its_deadline(
+    tmp_path: Path,
+) -> None:
+    """An attempt given up on the failover path grows its request's lease before the
+    fallback is sent. With another writer holding SQLite's lock, that growth waits (up to
+    the busy timeout, 10 s); the request still ends at its own deadline (3 s), while
+    the lock is held, with a 504 saying why, and nothing is sent to the fallback."""
+    deadline, held_at_most = 3, 9  # the lock is let go early once the answer came
+    with FakeOpenAI() as fake, ThreadPoolExecutor(2) as pool:
+        settings = gateway_settings(
+            tmp_path,
+            [
+                {"name": "primary", "provider": "openai-compatible", "base_url": fake.base_url,
+                 "models": ["gpt-4o"]},
+                {"name": "backup", "provider": "openai-compatible", "base_url": fake.base_url,
+                 "models": ["gpt-4o-mini"]},
+            ],
+            extra_config={"fallbacks": {"gpt-4o": ["gpt-4o-mini"]}},
+            timeouts=TimeoutSettings(connect=2, read=60, total=deadline, attempt=1),
+        )  # fmt: skip
+        with contextlib.closing(start_gateway(settings, fake)) as started:
+            gateway = next(started)
+            key = gateway.create_key(team="stalled")
+            ledger_call(
+                settings, "create", name="soft", scope=Scope.TEAM, subject="stalled",
+                period=Period.MONTHLY, limit_nano_usd=10**9, hard=False,
+            )  # fmt: skip
+            fake.faults.enqueue(Fault(delay=300))  # the primary never answers
+            answered = threading.Event()
+            asked = pool.submit(
+                lambda: gateway.client(key, max_retries=0).chat.completions.create(
+                    model="gpt-4o", messages=MESSAGES, max_tokens=MAX_TOKENS
+                )
+            )
+            asked.add_done_callback(lambda _: answered.set())
+            wait_until(lambda: len(fake.requests) == 1, "the primary attempt is sent", 15)
+
+            lock = sqlite3.connect(settings.data_dir / "careergate.db", timeout=30)
+            lock.execute("BEGIN IMMEDIATE")
+            try:
+                came_while_held = answered.wait(held_at_most)
+            finally:
+                lock.commit()
+                lock.close()
+            with pytest.raises(openai.APIStatusError) as refused:
+                asked.result(timeout=30)
+            assert came_while_held
+            assert refused.value.status_code == 504
+            assert refused.value.code == "deadline_exceeded"
+            assert len(fake.requests) == 1  # the fallback never sent
+            assert gateway.usage_rows(expected=1)[0].status_code == 504
