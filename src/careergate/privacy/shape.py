@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.scan_guard import guarded
 
 PATTERN_PRIORITY = 2
 NAME_CONTEXT = r"[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*"
@@ -29,6 +30,12 @@ class Pattern:
     span: Callable[[re.Match[str]], tuple[int, int] | None] | None = None
     """Where in the match the finding is, or ``None`` for none (a name's words end
     where the first word that is not a name's starts); by default ``group``'s span."""
+    scan: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    """``regex`` as a text is searched with: the same matches, most positions ruled out
+    by the characters a match can start with (``scan_guard.py``)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scan", guarded(self.regex))
 
 
 def value_check(
@@ -42,7 +49,7 @@ def run(patterns: Iterable[Pattern], text: str, clues: frozenset[str]) -> Iterat
     for pattern in patterns:
         if pattern.needs not in clues:
             continue
-        for match in pattern.regex.finditer(text):
+        for match in pattern.scan.finditer(text):
             span = match.span(pattern.group) if pattern.span is None else pattern.span(match)
             if span is None or span[0] < 0 or span[0] == span[1]:
                 continue
