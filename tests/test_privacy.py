@@ -1407,7 +1407,7 @@ def test_a_phone_against_a_cjk_word_a_date_of_birth_in_prose_or_a_log_and_a_log_
     phone's label (not an order number, a period or an amount without one); a date of
     birth after "nací el" or a log line's bare ``dob=`` (not a project's "nació el"); a
     log line's ``addr_line1`` and bare ``pincode`` (not a network's ``addr``, nor a bare
-    ``zip`` that is no postcode)."""
+    ``zip`` that is no postcode, nor a file's ``.zip:`` and its size)."""
     phones = [
         "了解です！電話いただくなら05-1213-8940の方でお願いします",
         "手机13812345678",
@@ -1425,8 +1425,9 @@ def test_a_phone_against_a_cjk_word_a_date_of_birth_in_prose_or_a_log_and_a_log_
     logs = [
         'addr_line1="77/962, Walia" city=Gurgaon pincode=217726 prev="Menon"',
         'addr="tcp 10.0.0.1 port 8080" zip=2024-05 level=9',
+        "Attached backup.zip: 120MB and logs.zip: 3 GB. Zip: 10115",
     ]
-    assert found_in_each(logs, "ADDRESS") == [["77/962, Walia", "217726"], []]
+    assert found_in_each(logs, "ADDRESS") == [["77/962, Walia", "217726"], [], ["10115"]]
 
 
 def test_an_employees_label_names_a_person_of_two_words_not_a_department() -> None:

@@ -325,7 +325,8 @@ ADDRESSES: tuple[Pattern, ...] = (
     Pattern(
         _ADDRESS,
         re.compile(
-            r"(?:(?i:\bpost(?:al)?\s*code|\bzip(?:\s*code)?|\bplz|\bcódigo\s+postal"
+            # Not a file's extension: "backup.zip: 120MB".
+            r"(?:(?i:\bpost(?:al)?\s*code|(?<!\.)\bzip(?:\s*code)?|\bplz|\bcódigo\s+postal"
             r"|\bcode\s+postal|\bcap|\bcp)(?:\s+is)?\s*[:：]|(?i:\bzip\s*code\s+is|\bpostcode\s+is)"
             r"|우편번호|邮编|郵便番号)"
             r"\s*[:：]?\s*(?P<code>[A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9])\b"
