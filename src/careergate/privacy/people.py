@@ -68,8 +68,8 @@ def _is_name_word(word: str) -> bool:
     only a name made of nothing else is not one (``is_name``)."""
     if re.fullmatch(_PARTICLE, word) or _INITIAL.fullmatch(word):
         return True
-    if word.casefold().strip(".") in NOT_NAME_WORDS:
-        return False
+    if word.casefold().strip(".") in NOT_NAME_WORDS or any(c.isdigit() for c in word):
+        return False  # no name is written with digits ("Zoom Room 2", "Team 4")
     first = word[0]
     return not (first.isalpha() and first.lower() != first.upper() and not first.isupper())
 
