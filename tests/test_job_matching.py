@@ -704,3 +704,44 @@ def _one_job(title: str, place: dict[str, str], since: str) -> dict[str, Any]:
         "basics": {"label": title, "location": place},
         "work": [{"position": title, "startDate": since}],
     }
+
+
+def test_a_posting_that_sponsors_a_visa_is_a_move_and_one_that_will_not_insists(
+    gateway: RunningGateway,
+) -> None:
+    """Abroad, without the right to work there: a posting that sponsors a visa ("visa
+    sponsorship available", "relocation and visa support") fits as a move does; one
+    that will not ("we are unable to sponsor") or asks for the right fits least; a
+    "sponsored" training is no word on visas."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    person = {
+        "basics": {"label": "Java Developer", "location": {"city": "Dublin", "countryCode": "IE"}}
+    }
+    said = {
+        "offered": "Visa sponsorship available for the right candidate.",
+        "support": "Relocation and visa support provided.",
+        "eligible": "Full working rights in Canada, or eligible for sponsorship.",
+        "refused": "Eligible to work in Canada; we are unable to sponsor work permits.",
+        "silent": "Java services and a sponsored certification programme.",
+    }
+    jobs = [
+        {
+            "id": name,
+            "job": {
+                "title": "Java Developer",
+                "location": {"city": "Toronto", "countryCode": "CA"},
+                "description": text,
+            },
+        }
+        for name, text in said.items()
+    ]
+    status, report = match(gateway, {"resume": person, "jobs": jobs})
+    assert status == 200
+    places = {m["id"]: m["fit"]["place"] for m in report["matches"]}
+    assert places == {
+        "offered": 0.6,
+        "support": 0.6,
+        "eligible": 0.6,
+        "refused": 0.25,
+        "silent": 0.4,
+    }

@@ -241,7 +241,7 @@ class JobMatcher:
         if weights.place:
             fits["place"] = place_fit(
                 posting.place,
-                posting.strict_rights,
+                posting.sponsorship,
                 profile.place,
                 set(profile.allowed),
                 self.reader.gazetteer,

@@ -28,7 +28,14 @@ from careergate.features.fit.levels import (
     posting_seniority,
     profile_seniority,
 )
-from careergate.features.fit.place import Gazetteer, Place, insists_on_rights, place_of, rights
+from careergate.features.fit.place import (
+    Gazetteer,
+    Place,
+    Sponsorship,
+    place_of,
+    rights,
+    sponsorship,
+)
 
 _MUST = re.compile(r"\b(?:required|essential|must|need|needed)\b", re.I)
 _NOT_TITLE = frozenset(
@@ -71,8 +78,8 @@ class Facts:
     seniority: Seniority = field(default_factory=lambda: Seniority(None, 0.0))
     credentials: frozenset[str] = frozenset()
     place: Place | None = None
-    strict_rights: bool = False
-    """A posting: whether it insists on the right to work."""
+    sponsorship: Sponsorship = Sponsorship.SILENT
+    """A posting: what it says of the right to work of a person from abroad."""
     allowed: frozenset[str] = frozenset()
     """A profile: the countries the person may work in."""
     languages: frozenset[str] = frozenset()
@@ -137,7 +144,7 @@ class FactReader:
             seniority=posting_seniority(segments),
             credentials=frozenset(self.credentials.required(segments)),
             place=place_of(segments, "location"),
-            strict_rights=insists_on_rights(segments),
+            sponsorship=sponsorship(segments),
             required_languages=_required_languages(
                 [f for f in found if self._is_language(f.skill.uri)], text
             ),

