@@ -745,3 +745,50 @@ def test_a_posting_that_sponsors_a_visa_is_a_move_and_one_that_will_not_insists(
         "refused": 0.25,
         "silent": 0.4,
     }
+
+
+def test_a_language_asked_at_a_level_is_met_only_at_that_level_or_above(
+    gateway: RunningGateway,
+) -> None:
+    """A person with French at B1 and German as a native speaker: "French, level C1 or
+    higher" and "fluent French" are not met, nor "good French" (B2) beside "German
+    (C1)"; "basic French" is (the level nearest the language, not "a good team
+    player"); a language asked without a level is met by speaking it; a level the
+    résumé does not give is taken to be enough."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    here = {"city": "Dublin", "countryCode": "IE"}
+    person = _one_job("Backup Engineer", here, "2019-01") | {
+        "languages": [
+            {"language": "French", "fluency": "Intermediate (B1)"},
+            {"language": "German", "fluency": "Native speaker"},
+            {"language": "Spanish"},
+        ]
+    }
+    asked = {
+        "c1": "Excellent command of spoken and written French, level C1 or higher (essential)",
+        "fluent": "Fluent French required",
+        "good": "A good team player with basic French",
+        "german": "German (C1) essential and good French",
+        "plain": "French and German required",
+        "spanish": "Fluent Spanish required",
+    }
+    jobs = [
+        {
+            "id": name,
+            "job": {"title": "Backup Engineer", "location": here, "qualifications": [text]},
+        }
+        for name, text in asked.items()
+    ]
+    status, report = match(gateway, {"resume": person, "jobs": jobs})
+    assert status == 200
+    met = {m["id"]: m["fit"]["languages"] == 1.0 for m in report["matches"]}
+    assert met == {
+        "c1": False,
+        "fluent": False,
+        "good": True,
+        "german": False,
+        "plain": True,
+        "spanish": True,
+    }
+    lacking = next(m for m in report["matches"] if m["id"] == "c1")
+    assert "its level" in lacking["explanation"]

@@ -102,7 +102,7 @@ _RESUME_FIELDS = {
     "certificates": ("name",),
     "publications": ("name", "summary"),
     "skills": ("name", "keywords"),
-    "languages": ("language",),
+    "languages": ("language", "fluency"),
     "interests": ("name", "keywords"),
     "projects": ("name", "description", "highlights", "keywords", "roles"),
 }
@@ -120,6 +120,8 @@ _PLACE_FIELDS = ("city", "region", "countryCode")
 _DATE_FIELDS = ("startDate", "endDate")
 
 
+FLUENCY = ".fluency"
+"""A résumé's level of one of its languages (``languages[0].fluency``)."""
 FACT_FIELDS = ("basics.location", "location", "remote", "experience", "Date")
 """Segments that state facts (where, since when, what level) rather than prose."""
 

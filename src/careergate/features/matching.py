@@ -36,11 +36,12 @@ from typing import Any, Protocol
 import bm25s
 import Stemmer
 
-from careergate.features.documents import Segment, clipped
+from careergate.features.documents import FLUENCY, Segment, clipped
 from careergate.features.embeddings import Embedder
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.fit.credentials import credential_fit
 from careergate.features.fit.facts import FactReader, Facts, title_fit
+from careergate.features.fit.languages import missing as missing_languages
 from careergate.features.fit.levels import level_fit
 from careergate.features.fit.place import place_fit
 from careergate.features.model_access import (
@@ -247,10 +248,10 @@ class JobMatcher:
                 self.reader.gazetteer,
             )
         if weights.languages:
-            missing = sum(
-                1 for group in posting.required_languages if not group & profile.languages
+            lacking = missing_languages(
+                posting.required_languages, profile.languages, profile.language_levels
             )
-            fits["languages"] = MISSING_LANGUAGE**missing
+            fits["languages"] = MISSING_LANGUAGE**lacking
         return fits
 
     def _rerank(
@@ -421,7 +422,9 @@ def _coverage(posting: Facts, profile: Facts, rarity: Rarity) -> float:
 
 
 def _text(segments: list[Segment]) -> str:
-    return " ".join(s.text for s in segments)
+    """What BM25 and embeddings read: not a language's level ("Native speaker"), which
+    says nothing of the line of work."""
+    return " ".join(s.text for s in segments if not s.field.endswith(FLUENCY))
 
 
 def _explain(
@@ -445,5 +448,5 @@ def _explain(
     if fits.get("place", 1.0) < 1.0:
         parts.append("the place or the right to work does not suit")
     if fits.get("languages", 1.0) < 1.0:
-        parts.append("a required language is missing")
+        parts.append("a required language, or its level, is missing")
     return "; ".join(parts) + "."

@@ -20,8 +20,9 @@ from datetime import date
 
 from careergate.features.documents import Segment
 from careergate.features.extraction.finder import SkillFinder
-from careergate.features.extraction.labels import Found, normalise
+from careergate.features.extraction.labels import normalise
 from careergate.features.fit.credentials import Credentials
+from careergate.features.fit.languages import LanguageNeed, required_languages, spoken_levels
 from careergate.features.fit.levels import (
     Seniority,
     level_in,
@@ -48,19 +49,10 @@ _NOT_TITLE = frozenset(
     urgent""".split()  # noqa: SIM905 - a word list reads better as text
 )
 _ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
-_OPTIONAL = re.compile(
-    r"\b(?:a plus|an advantage|advantageous|desirable|welcome|nice to have|preferred|"
-    r"a bonus|helpful|beneficial|ideally|an asset|not a requirement)\b",
-    re.I,
-)
-"""Words that make what a sentence names wished for, not required."""
-_ALTERNATIVE = re.compile(r"\bor\b(?!\s+(?:better|above|higher|more|equivalent|similar)\b)", re.I)
-"""An "or" between languages offered as alternatives; not a level's "B2 or better"."""
 _BETWEEN_PARTS = r"\s[-–—|]\s"
 """A dash or bar between spaces: where a title's parts meet."""
 _QUALIFIED = re.compile(_BETWEEN_PARTS + r"|[,(]")
 """Where a person's title's qualifier starts: between parts, a comma, a bracket."""
-_SENTENCE_END = re.compile(r"[.;!?\n]")
 
 
 @dataclass(frozen=True)
@@ -84,9 +76,11 @@ class Facts:
     """A profile: the countries the person may work in."""
     languages: frozenset[str] = frozenset()
     """A profile: the languages the person speaks."""
-    required_languages: tuple[frozenset[str], ...] = ()
-    """A posting: the languages it requires, each group met by any one of its languages
-    ("German or English")."""
+    language_levels: dict[str, int] = field(default_factory=dict)
+    """A profile: the level of each language its languages section gives one (1 to 6)."""
+    required_languages: tuple[LanguageNeed, ...] = ()
+    """A posting: the languages it requires, each need met by any one of its languages
+    ("German or English") at the level it asks."""
 
 
 class FactReader:
@@ -145,7 +139,7 @@ class FactReader:
             credentials=frozenset(self.credentials.required(segments)),
             place=place_of(segments, "location"),
             sponsorship=sponsorship(segments),
-            required_languages=_required_languages(
+            required_languages=required_languages(
                 [f for f in found if self._is_language(f.skill.uri)], text
             ),
         )
@@ -156,7 +150,13 @@ class FactReader:
         titles = [
             s.text for s in segments if s.field == "basics.label" or s.field.endswith(".position")
         ]
-        languages = {f.skill.uri for f in found if self._is_language(f.skill.uri)}
+        spoken = [f for f in found if self._is_language(f.skill.uri)]
+        languages = {f.skill.uri for f in spoken}
+        fluency = {
+            s.field.removesuffix(".fluency") + ".language": s.text
+            for s in segments
+            if s.field.endswith(".fluency")
+        }
         if home is not None and home.country in _ENGLISH_SPEAKING:
             english = self.finder.lookup("English")
             languages |= {english.uri} if english else set()
@@ -169,6 +169,7 @@ class FactReader:
             place=home,
             allowed=frozenset(rights(segments, home)),
             languages=frozenset(languages),
+            language_levels=spoken_levels(spoken, fluency),
         )
 
     def _is_language(self, uri: str) -> bool:
@@ -366,27 +367,3 @@ def _title_words(title: str) -> frozenset[str]:
     "Supervisor") keeps its words."""
     words = _ordered_title_words(title)
     return frozenset(words or _stemmed([w for w in normalise(title) if not w.isdigit()]))
-
-
-def _required_languages(found: list[Found], text: dict[str, str]) -> tuple[frozenset[str], ...]:
-    """The languages a posting requires, sentence by sentence: none of a sentence that
-    wishes rather than requires ("Portuguese or Spanish a plus"), one group of the
-    languages a sentence offers as alternatives ("German or English"), else each one."""
-    sentences: dict[tuple[str, int, int], list[Found]] = {}
-    for finding in found:
-        whole = text.get(finding.field, "")
-        start = max((m.end() for m in _SENTENCE_END.finditer(whole, 0, finding.start)), default=0)
-        end = next((m.start() for m in _SENTENCE_END.finditer(whole, finding.end)), len(whole))
-        sentences.setdefault((finding.field, start, end), []).append(finding)
-    groups: list[frozenset[str]] = []
-    for (field_name, start, end), named in sentences.items():
-        whole = text.get(field_name, "")
-        if _OPTIONAL.search(whole, start, end):
-            continue
-        uris = [f.skill.uri for f in named]
-        first, last = min(f.start for f in named), max(f.end for f in named)
-        if len(named) > 1 and _ALTERNATIVE.search(whole, first, last):
-            groups.append(frozenset(uris))
-        else:
-            groups.extend(frozenset([uri]) for uri in uris)
-    return tuple(dict.fromkeys(groups))
