@@ -792,3 +792,23 @@ def test_a_language_asked_at_a_level_is_met_only_at_that_level_or_above(
     }
     lacking = next(m for m in report["matches"] if m["id"] == "c1")
     assert "its level" in lacking["explanation"]
+
+
+def test_titles_that_share_only_a_status_and_a_rank_are_not_the_same_job(
+    gateway: RunningGateway,
+) -> None:
+    """A Registered Veterinary Technician and a Registered Pharmacy Technician share a
+    professional status and a rank ("Registered", "Technician"), not a job; her own
+    title, or one sharing its field, still fits."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    here = {"city": "Toronto", "countryCode": "CA"}
+    person = _one_job("Registered Veterinary Technician", here, "2018-01")
+    titles = ["Registered Pharmacy Technician", "Registered Veterinary Technician"]
+    titles += ["Veterinary Technician - Emergency"]
+    jobs = [{"id": t, "job": {"title": t, "location": here}} for t in titles]
+    status, report = match(gateway, {"resume": person, "jobs": jobs})
+    assert status == 200
+    fit = {m["id"]: m["title"] for m in report["matches"]}
+    assert fit["Registered Pharmacy Technician"] < 0.2
+    assert fit["Registered Veterinary Technician"] == 1.0
+    assert fit["Veterinary Technician - Emergency"] > 0.5

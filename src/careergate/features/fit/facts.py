@@ -241,10 +241,16 @@ _GENERIC_HEADS = frozenset(
 )
 
 
+_STATUSES = frozenset(["registered", "licensed", "certified", "chartered", "accredited"])
+"""Words of a professional status that titles in many lines of work hold: a Registered
+Pharmacy Technician and a Registered Veterinary Technician share a status and a rank,
+not a job."""
+
+
 def _generic(word: str, title: frozenset[str]) -> bool:
-    """A generic head, or a word that is a form of only the generic heads of ``title``
-    ("office" of an "Officer")."""
-    if word in _GENERIC_HEADS:
+    """A generic head or status, or a word that is a form of only the generic heads of
+    ``title`` ("office" of an "Officer")."""
+    if word in _GENERIC_HEADS or word in _STATUSES:
         return True
     return all(o in _GENERIC_HEADS for o in title if _same_word(word, o))
 
