@@ -29,14 +29,8 @@ from careergate.features.fit.levels import (
     posting_seniority,
     profile_seniority,
 )
-from careergate.features.fit.place import (
-    Gazetteer,
-    Place,
-    Sponsorship,
-    place_of,
-    rights,
-    sponsorship,
-)
+from careergate.features.fit.place import Gazetteer, Place, place_of, rights
+from careergate.features.fit.sponsorship import Sponsorship, sponsorship
 
 _MUST = re.compile(r"\b(?:required|essential|must|need|needed)\b", re.I)
 _NOT_TITLE = frozenset(

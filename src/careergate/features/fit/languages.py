@@ -1,12 +1,16 @@
 """The languages a posting asks for, at what level, and whether a person speaks them so.
 
-A posting's sentence asks for each language it names, unless it wishes ("Portuguese or
-Spanish a plus") or offers them as alternatives ("German or English": one of them). A
-level said beside a language ("German (C1) essential", "fluent French", "English at
-level B2 or higher") is asked for too, and a person holds it when their résumé gives
-them that level or a higher one (its languages' ``fluency``, on the CEFR's scale or in
-words: "Native speaker", "Intermediate (B1)"). A level nobody states is not judged: a
-language named without one is met by speaking it at all.
+A posting's sentence asks for each language it names, unless the clause naming it
+wishes ("Fluent English required, German preferred", "Portuguese or Spanish a plus") or
+the sentence offers them as alternatives ("German or English": one of them). A level
+said beside a language ("German (C1) essential", "fluent French", "English: fluent",
+"Spanish native, English C1") is asked for too, and a person holds it when their résumé
+gives them that level or a higher one (its languages' ``fluency``, on the CEFR's scale
+or in words: "Native speaker", "Intermediate (B1)", "Muttersprache"). A level nobody
+states is not judged: a language named without one is met by speaking it at all. A
+level word that qualifies something else is not the language's: only the few words
+right before a language, within its clause, can state its level ("Category C1 licence
+holder, English speaker", "Advanced Excel skills and spoken English", "React Native").
 """
 
 from __future__ import annotations
@@ -26,28 +30,42 @@ _ALTERNATIVE = re.compile(r"\bor\b(?!\s+(?:better|above|higher|more|equivalent|s
 """An "or" between languages offered as alternatives; not a level's "B2 or better"."""
 _SENTENCE_END = re.compile(r"[.;!?\n]")
 
-_CEFR = re.compile(r"\b([ABC])([12])\b")
+_CEFR = re.compile(r"(?<![\w-])([abc])([12])(?!\w)", re.I)
 _LEVEL_WORDS = (
-    (6, r"native|mother[- ]tongue|bilingual|muttersprach\w*|langue maternelle|nativo|nativa"),
-    (5, r"fluent|fluency|flie(?:ß|ss)end|courant|excellent|advanced|proficient|"
-     r"full professional|professional working|business[- ]level|verhandlungssicher\w*|"
-     r"near[- ]native"),
-    (4, r"very good|good|upper[- ]intermediate|solid|strong"),
-    (3, r"intermediate|conversational|working knowledge|limited working"),
-    (2, r"basic|elementary|beginner|some|grundkenntnisse|notions"),
+    (6, r"(?<![\w-])(?<!react )native(?!-like)|mother[- ]tongue|first language|"
+     r"(?<![\w-])bilingu[ae]l?|bilingüe|"
+     r"muttersprach\w*|langue maternelle|lengua materna|moedertaal|nativ[oa]"),
+    (5, r"fluent|flie(?:ß|ss)end\w*|courant|vloeiend|excellent|advanced|avancé|avanzado|"
+     r"proficient|full professional|business[- ]fluent|business[- ]level|"
+     r"verhandlungssicher\w*|near[- ]native|native-like|sehr gut\w*"),
+    (4, r"very good|good|upper[- ]intermediate|solid|strong|professional working|"
+     r"gute?n? kenntnisse|goed"),
+    (3, r"(?<![\w-])intermediate|intermédiaire|intermedio|conversational|working knowledge|"
+     r"limited working"),
+    (2, r"basic|básico|basique|elementary|beginner|pre[- ]intermediate|grundkenntnisse|notions"),
 )  # fmt: skip
 _LEVEL_WORD = [(level, re.compile(rf"\b(?:{words})\b", re.I)) for level, words in _LEVEL_WORDS]
-_BRACKET = re.compile(r"\s*\([^()\n]*\)")
+_LEVEL_STATED = (
+    r"(?:[abc][12]\+?|native|mother[- ]tongue|fluent|business[- ]fluent|advanced|excellent|"
+    r"very good|good|upper[- ]intermediate|intermediate|conversational|basic|elementary|"
+    r"beginner)"
+)
 _LEVEL_AFTER = re.compile(
     r"\s*(?:\([^()\n]*\)"
-    r"|,?\s*(?:at\s+)?(?:level|niveau|at least|minimum|mindestens)\s+[ABC][12]\b)",
+    r"|[:–—-]?\s*(?:,\s*)?(?:(?:at|to)\s+)?(?:(?:level|niveau)\s+)?"
+    rf"(?:(?:min(?:imum)?\.?|at least|mindestens)\s+)?{_LEVEL_STATED}(?:\s+level)?(?![\w-]))",
     re.I,
 )
-"""What follows a language and states its level: a bracket ("(C1 or above)"), or "at
-level B2", "level C1 or higher"."""
-_WORDS_BEFORE = 6
-"""The words before a language that may state its level ("excellent command of spoken
-and written", "business-fluent", "very good")."""
+"""What follows a language and states its level: a bracket ("(C1 or above)", "(min.
+B2)"), or a level ("English C1", "English: fluent", "Spanish native", "English at C1
+level", "English, level C1")."""
+_WORDS_BEFORE = 3
+"""The words before a language that may state its level ("excellent command of",
+"business-fluent", "very good spoken"); past a comma or a colon they are another
+item's ("Category C1 licence holder, English speaker")."""
+_CLAUSE_BREAK = re.compile(r"[,;:()]")
+"""Where a clause of a sentence ends: what a clause wishes for ("German preferred") is
+not asked by the others ("Fluent English required, German preferred")."""
 
 
 class LanguageNeed(NamedTuple):
@@ -59,13 +77,16 @@ class LanguageNeed(NamedTuple):
 
 
 def level_in(text: str) -> int | None:
-    """The level ``text`` states (1 to 6): a CEFR level first ("Good (B2)" is 4), else
-    the highest a word of it names ("Native speaker" 6, "Fluent" 5, "Intermediate" 3);
-    ``None`` for none ("Level 2")."""
-    cefr = [(" ABC".index(letter) - 1) * 2 + int(step) for letter, step in _CEFR.findall(text)]
-    if cefr:
-        return max(cefr)
+    """The level ``text`` states (1 to 6): its first CEFR level ("Good (B2)" is 4, "B2
+    (working towards C1)" too), else the highest a word of it names ("Native speaker"
+    6, "Fluent" 5, "Intermediate" 3); ``None`` for none ("Level 2")."""
+    if cefr := _CEFR.search(text):
+        return _cefr_level(cefr)
     return next((level for level, words in _LEVEL_WORD if words.search(text)), None)
+
+
+def _cefr_level(match: re.Match[str]) -> int:
+    return "abc".index(match[1].lower()) * 2 + int(match[2])
 
 
 def spoken_levels(found: list[Found], fluency: dict[str, str]) -> dict[str, int]:
@@ -81,10 +102,10 @@ def spoken_levels(found: list[Found], fluency: dict[str, str]) -> dict[str, int]
 
 
 def required_languages(found: list[Found], text: dict[str, str]) -> tuple[LanguageNeed, ...]:
-    """The languages a posting requires, sentence by sentence: none of a sentence that
-    wishes rather than requires ("Portuguese or Spanish a plus"), one need of the
-    languages a sentence offers as alternatives ("German or English"), else each one,
-    each at the level said beside it (``_level_beside``)."""
+    """The languages a posting requires, sentence by sentence: none in a clause that
+    wishes rather than requires ("German preferred", "Portuguese or Spanish a plus"),
+    one need of the languages a sentence offers as alternatives ("German or English"),
+    else each one, each at the level said beside it (``_levels``)."""
     sentences: dict[tuple[str, int, int], list[Found]] = {}
     for finding in found:
         whole = text.get(finding.field, "")
@@ -94,44 +115,54 @@ def required_languages(found: list[Found], text: dict[str, str]) -> tuple[Langua
     needs: list[LanguageNeed] = []
     for (field_name, start, end), named in sentences.items():
         whole = text.get(field_name, "")
-        if _OPTIONAL.search(whole, start, end):
-            continue
         named.sort(key=lambda f: f.start)
-        levels = [
-            _level_beside(whole, f, named[n - 1].end if n else start, end)
-            for n, f in enumerate(named)
+        asked = [
+            (f, level)
+            for f, level in zip(named, _levels(whole, named, start), strict=True)
+            if not _wished(whole, f, start, end)
         ]
-        first, last = named[0].start, named[-1].end
-        if len(named) > 1 and _ALTERNATIVE.search(whole, first, last):
-            stated = [level for level in levels if level is not None]
-            needs.append(
-                LanguageNeed(frozenset(f.skill.uri for f in named), min(stated, default=None))
-            )
+        if not asked:
+            continue
+        first, last = asked[0][0].start, asked[-1][0].end
+        if len(asked) > 1 and _ALTERNATIVE.search(whole, first, last):
+            stated = [level for _, level in asked if level is not None]
+            uris = frozenset(f.skill.uri for f, _ in asked)
+            needs.append(LanguageNeed(uris, min(stated, default=None)))
         else:
-            needs.extend(
-                LanguageNeed(frozenset([f.skill.uri]), level)
-                for f, level in zip(named, levels, strict=True)
-            )
+            needs.extend(LanguageNeed(frozenset([f.skill.uri]), level) for f, level in asked)
     return tuple(dict.fromkeys(needs))
 
 
-def _level_beside(text: str, language: Found, after_previous: int, sentence_end: int) -> int | None:
-    """The level a sentence asks of ``language``: the words before it, back to the
-    language named before it (whose own bracket is left to it: "German (C1) and good
-    English"), and a bracket or a stated level right after it ("French, level C1")."""
-    before = text[after_previous : language.start]
-    if after_previous and (own := _BRACKET.match(before)):
-        before = before[own.end() :]
-    after = _LEVEL_AFTER.match(text, language.end, sentence_end)
-    levels = [_nearest_level(" ".join(before.split()[-_WORDS_BEFORE:]))]
-    levels.append(level_in(after.group()) if after else None)
-    return max((level for level in levels if level is not None), default=None)
+def _wished(text: str, language: Found, start: int, end: int) -> bool:
+    """Whether the clause holding ``language`` wishes for it rather than asks."""
+    breaks = list(_CLAUSE_BREAK.finditer(text, start, language.start))
+    opened = breaks[-1].end() if breaks else start
+    closed = next((m.start() for m in _CLAUSE_BREAK.finditer(text, language.end, end)), end)
+    return _OPTIONAL.search(text, opened, closed) is not None
+
+
+def _levels(text: str, named: list[Found], start: int) -> list[int | None]:
+    """The level asked of each language of a sentence, in order: the one stated right
+    after it ("English C1", "German (B2 or better)", "French, level C1"), else the
+    nearest stated in the few words before it, back to the previous language and what
+    states its level ("Spanish native, English C1": C1 is English's)."""
+    levels: list[int | None] = []
+    after_previous = start
+    for language in named:
+        line_end = text.find("\n", language.end)
+        after = _LEVEL_AFTER.match(text, language.end, len(text) if line_end < 0 else line_end)
+        before = _CLAUSE_BREAK.split(text[after_previous : language.start])[-1]
+        stated = level_in(after.group()) if after else None
+        levels.append(stated if stated is not None else _nearest_level(before))
+        after_previous = after.end() if after else language.end
+    return levels
 
 
 def _nearest_level(before: str) -> int | None:
     """The level the words right before a language state: the last one named ("a good
     team player with basic German" asks for basic German)."""
-    stated = [(m.end(), (" ABC".index(m[1]) - 1) * 2 + int(m[2])) for m in _CEFR.finditer(before)]
+    before = " ".join(before.split()[-_WORDS_BEFORE:])
+    stated = [(m.end(), _cefr_level(m)) for m in _CEFR.finditer(before)]
     stated += [(m.end(), level) for level, words in _LEVEL_WORD for m in words.finditer(before)]
     return max(stated)[1] if stated else None
 

