@@ -812,3 +812,23 @@ def test_titles_that_share_only_a_status_and_a_rank_are_not_the_same_job(
     assert fit["Registered Pharmacy Technician"] < 0.2
     assert fit["Registered Veterinary Technician"] == 1.0
     assert fit["Veterinary Technician - Emergency"] > 0.5
+
+
+def test_speaking_or_writing_a_language_asks_for_the_language(gateway: RunningGateway) -> None:
+    """ "You must speak English" is ESCO's "interact verbally in English": a posting that
+    asks it asks for English, which a person in Madrid who names only Spanish lacks, and
+    one who names English has."""
+    gateway.fake.faults.add_rate(Fault(status=503), 1.0)
+    madrid = {"city": "Madrid", "countryCode": "ES"}
+    job = {"title": "Technician", "location": madrid, "qualifications": ["You must speak English"]}
+
+    def languages_fit(spoken: list[str]) -> float:
+        person = _one_job("Technician", madrid, "2019-01") | {
+            "languages": [{"language": name} for name in spoken]
+        }
+        status, report = match(gateway, {"resume": person, "jobs": [{"id": "j", "job": job}]})
+        assert status == 200
+        return float(report["matches"][0]["fit"]["languages"])
+
+    assert languages_fit(["Spanish"]) < 1.0
+    assert languages_fit(["Spanish", "English"]) == 1.0

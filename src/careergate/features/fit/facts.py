@@ -20,7 +20,7 @@ from datetime import date
 
 from careergate.features.documents import Segment
 from careergate.features.extraction.finder import SkillFinder
-from careergate.features.extraction.labels import normalise
+from careergate.features.extraction.labels import Found, normalise
 from careergate.features.fit.credentials import Credentials
 from careergate.features.fit.languages import LanguageNeed, required_languages, spoken_levels
 from careergate.features.fit.levels import (
@@ -43,6 +43,10 @@ _NOT_TITLE = frozenset(
     urgent""".split()  # noqa: SIM905 - a word list reads better as text
 )
 _ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
+_USING_A_LANGUAGE = re.compile(
+    r"(?:interact verbally in|understand spoken|understand written|write) (.+)"
+)
+"""ESCO's skills of using a language ("interact verbally in English", "write German")."""
 _BETWEEN_PARTS = r"\s[-–—|]\s"
 """A dash or bar between spaces: where a title's parts meet."""
 _QUALIFIED = re.compile(_BETWEEN_PARTS + r"|[,(]")
@@ -133,9 +137,7 @@ class FactReader:
             credentials=frozenset(self.credentials.required(segments)),
             place=place_of(segments, "location"),
             sponsorship=sponsorship(segments),
-            required_languages=required_languages(
-                [f for f in found if self._is_language(f.skill.uri)], text
-            ),
+            required_languages=required_languages(self._languages_of(found), text),
         )
 
     def _read_profile(self, segments: list[Segment]) -> Facts:
@@ -144,7 +146,7 @@ class FactReader:
         titles = [
             s.text for s in segments if s.field == "basics.label" or s.field.endswith(".position")
         ]
-        spoken = [f for f in found if self._is_language(f.skill.uri)]
+        spoken = self._languages_of(found)
         languages = {f.skill.uri for f in spoken}
         fluency = {
             s.field.removesuffix(".fluency") + ".language": s.text
@@ -166,8 +168,19 @@ class FactReader:
             language_levels=spoken_levels(spoken, fluency),
         )
 
-    def _is_language(self, uri: str) -> bool:
-        return uri in self.finder.language_uris
+    def _languages_of(self, found: list[Found]) -> list[Found]:
+        """The languages among ``found``: a language's own skill, or one of ESCO's skills
+        of speaking, understanding or writing it, read as the language ("speak English"
+        is ESCO's "interact verbally in English")."""
+        languages = []
+        for finding in found:
+            if finding.skill.uri in self.finder.language_uris:
+                languages.append(finding)
+            elif (using := _USING_A_LANGUAGE.fullmatch(finding.skill.label)) is not None:
+                language = self.finder.lookup(using[1])
+                if language is not None and language.uri in self.finder.language_uris:
+                    languages.append(finding.as_skill(language))
+        return languages
 
 
 def title_fit(posting: Facts, profile: Facts, weights: dict[str, float]) -> float:
