@@ -37,11 +37,11 @@ class _Unguarded(Exception):
 
 def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern`` behind a lookahead of the characters its matches can start with (in
-    either letter case where it ignores case), or ``pattern`` itself where that would
-    cost more than it saves (``_worth_guarding``) or rule out little (a match that can be empty,
-    or start with a letter of any kind, a negated class, any character or a
-    back-reference), and under ``re.ASCII`` (whose scoped ``(?u:...)`` parts fold case
-    otherwise)."""
+    either letter case where it ignores case); ``pattern`` itself where a guard would
+    cost more than it saves (``_worth_guarding``), where it would rule out little (a
+    match that can be empty, or start with a letter of any kind, a negated class, any
+    character or a back-reference), and under ``re.ASCII`` (whose scoped ``(?u:...)``
+    parts fold case otherwise)."""
     if pattern.flags & re.ASCII or not isinstance(pattern.pattern, str):
         return pattern
     items = list(parser.parse(pattern.pattern, pattern.flags))
