@@ -99,6 +99,8 @@ def finder() -> SkillFinder:
             [("German", 5), ("English", None)],
         ),
         ("Portuguese or Spanish a plus", []),
+        ("Languages: German (nice to have)", []),
+        ("English (essential), French (a plus)", [("English", None)]),
         ("German (B2 or better) or English (C1)", [("English|German", 4)]),
     ],
 )

@@ -64,6 +64,7 @@ _WORDS_BEFORE = 3
 "business-fluent", "very good spoken"); past a comma or a colon they are another
 item's ("Category C1 licence holder, English speaker")."""
 _CLAUSE_BREAK = re.compile(r"[,;:()]")
+_OWN_BRACKET = re.compile(r"\s*\([^()\n]*\)")
 """Where a clause of a sentence ends: what a clause wishes for ("German preferred") is
 not asked by the others ("Fluent English required, German preferred")."""
 
@@ -134,10 +135,13 @@ def required_languages(found: list[Found], text: dict[str, str]) -> tuple[Langua
 
 
 def _wished(text: str, language: Found, start: int, end: int) -> bool:
-    """Whether the clause holding ``language`` wishes for it rather than asks."""
+    """Whether the clause holding ``language`` wishes for it rather than asks; a bracket
+    right after the language is its own ("German (nice to have)")."""
     breaks = list(_CLAUSE_BREAK.finditer(text, start, language.start))
     opened = breaks[-1].end() if breaks else start
-    closed = next((m.start() for m in _CLAUSE_BREAK.finditer(text, language.end, end)), end)
+    own = _OWN_BRACKET.match(text, language.end, end)
+    after = own.end() if own else language.end
+    closed = next((m.start() for m in _CLAUSE_BREAK.finditer(text, after, end)), end)
     return _OPTIONAL.search(text, opened, closed) is not None
 
 
