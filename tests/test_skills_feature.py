@@ -411,6 +411,10 @@ def test_without_a_model_a_short_name_counts_in_its_own_sense_and_a_hiring_polic
     }
     _, report = extract(gateway, key, {"job": lead})
     assert "Diversity And Inclusion" in set(labels(report))
+    # A possessive's "s" starts no skill: "the child's voice" is not Samsung's S Voice.
+    therapist = {"title": "Speech Therapist", "description": "Strengthen each child's voice."}
+    _, report = extract(gateway, key, {"job": therapist})
+    assert "S Voice" not in set(labels(report))
 
 
 def test_without_a_model_languages_are_read_by_their_own_names_and_a_translators_pairs(

@@ -112,6 +112,8 @@ class LabelIndex:
         self, segment: Segment, words: list[tuple[str, int, int]], index: int
     ) -> Found | None:
         first = words[index][0]
+        if first in _CONTRACTED and segment.text[words[index][1] - 1 : words[index][1]] in "'’":
+            return None  # a possessive's or a contraction's end: "child's voice" is no "S Voice"
         if first not in self._longest:
             first = next((b for b in base_forms(first) if b in self._longest), first)
         longest = self._longest.get(first, 0)
@@ -130,6 +132,10 @@ class LabelIndex:
             return Found(skill, label, segment.field, start, end, segment.text[start:end])
         return None
 
+
+_CONTRACTED = frozenset({"s", "t", "d", "ll", "re", "ve", "m"})
+"""Words an apostrophe joins to the word before ("'s", "n't", "'ll"), never a skill's
+first word."""
 
 _IRREGULAR = {
     "led": "lead", "ran": "run", "built": "build", "wrote": "write", "taught": "teach",
