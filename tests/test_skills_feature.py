@@ -411,10 +411,6 @@ def test_without_a_model_a_short_name_counts_in_its_own_sense_and_a_hiring_polic
     }
     _, report = extract(gateway, key, {"job": lead})
     assert "Diversity And Inclusion" in set(labels(report))
-    # A possessive's "s" starts no skill: "the child's voice" is not Samsung's S Voice.
-    therapist = {"title": "Speech Therapist", "description": "Strengthen each child's voice."}
-    _, report = extract(gateway, key, {"job": therapist})
-    assert "S Voice" not in set(labels(report))
 
 
 def test_without_a_model_languages_are_read_by_their_own_names_and_a_translators_pairs(
@@ -622,3 +618,15 @@ def test_a_candidate_naming_itself_with_skills_masks_nothing_of_the_others(
     sent = json.dumps([r.body for r in module_fake.requests])
     assert "Python services" in sent
     assert "Spark pipelines in Python" in sent
+
+
+def test_a_possessives_s_begins_no_skill(gateway: RunningGateway) -> None:
+    """ "Each child's voice" is not Samsung's S Voice: a word an apostrophe joins to the
+    one before begins no skill's name; the assistant named as such still counts."""
+    key = gateway.create_key()
+    therapist = {"title": "Speech Therapist", "description": "Strengthen each child's voice."}
+    _, report = extract(gateway, key, {"job": therapist})
+    assert "S Voice" not in set(labels(report))
+    developer = {"title": "Android Developer", "description": "Built S Voice integrations."}
+    _, report = extract(gateway, key, {"job": developer})
+    assert "S Voice" in set(labels(report))
