@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from careergate.features.documents import Segment
+from careergate.features.documents import FLUENCY, Segment
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.extraction.labels import Found, normalise
 from careergate.features.fit.credentials import Credentials
@@ -149,9 +149,9 @@ class FactReader:
         spoken = self._languages_of(found)
         languages = {f.skill.uri for f in spoken}
         fluency = {
-            s.field.removesuffix(".fluency") + ".language": s.text
+            s.field.removesuffix(FLUENCY) + ".language": s.text
             for s in segments
-            if s.field.endswith(".fluency")
+            if s.field.endswith(FLUENCY)
         }
         if home is not None and home.country in _ENGLISH_SPEAKING:
             english = self.finder.lookup("English")
