@@ -119,6 +119,7 @@ class ContextRules:
                 ".language" in finding.field
                 or near & self.cues.language
                 or texts.sentence_length(finding) <= SHORT_LIST
+                or _a_level_of(finding, before, texts)
             ):
                 accepted.add(id(finding))
         run: list[Found] = []
@@ -130,6 +131,22 @@ class ContextRules:
             if listed is not None:
                 run.append(listed)
         return [f for f in spoken if id(f) in accepted]
+
+
+_LEVEL_BEFORE = frozenset(["good", "excellent", "basic", "advanced"])
+"""Words that state a language's level just before it ("very good English", "basic
+German"), too weak a cue alone ("Good English breakfast")."""
+_CLAUSE_ENDS = re.compile(r"\s*(?:[,.;:)]|$|and\b|or\b)")
+
+
+def _a_level_of(found: Found, before: list[str], texts: _Texts) -> bool:
+    """A language after a level's word ("Very good English and basic German.",
+    "excellent command of English, German") that ends its clause: not "our good English
+    teachers", whose clause goes on."""
+    level = before[-1:] == ["of"] and before[-2:-1] == ["command"]
+    level = level or (bool(before) and before[-1] in _LEVEL_BEFORE)
+    text = texts.text.get(found.field, "")
+    return level and _CLAUSE_ENDS.match(text, found.end) is not None
 
 
 def _in_a_list_of_skills(found: Found, texts: _Texts) -> bool:
