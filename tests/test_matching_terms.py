@@ -8,7 +8,7 @@ import pytest
 
 from careergate.features.documents import Segment, job_segments
 from careergate.features.extraction.finder import SkillFinder
-from careergate.features.fit.languages import level_in, required_languages
+from careergate.features.fit.languages import language_level, required_languages
 from careergate.features.fit.sponsorship import Sponsorship, sponsorship
 
 OFFERED, REQUIRED, SILENT = Sponsorship.OFFERED, Sponsorship.REQUIRED, Sponsorship.SILENT
@@ -147,4 +147,4 @@ def _label(finder: SkillFinder, uri: str) -> str:
     ],
 )
 def test_a_resumes_fluency_is_read_as_a_level(fluency: str, level: int | None) -> None:
-    assert level_in(fluency) == level
+    assert language_level(fluency) == level

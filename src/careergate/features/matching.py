@@ -41,7 +41,7 @@ from careergate.features.embeddings import Embedder
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.fit.credentials import credential_fit
 from careergate.features.fit.facts import FactReader, Facts, title_fit
-from careergate.features.fit.languages import missing as missing_languages
+from careergate.features.fit.languages import missing_languages
 from careergate.features.fit.levels import level_fit
 from careergate.features.fit.place import place_fit
 from careergate.features.model_access import (

@@ -58,7 +58,8 @@ _LEVEL_AFTER = re.compile(
 )
 """What follows a language and states its level: a bracket ("(C1 or above)", "(min.
 B2)"), or a level ("English C1", "English: fluent", "Spanish native", "English at C1
-level", "English, level C1")."""
+level", "English, level C1"). Fewer words than ``_LEVEL_WORDS`` may follow it: not
+"strong" or "solid", which qualify the next item as often ("English, strong SQL")."""
 _WORDS_BEFORE = 3
 """The words before a language that may state its level ("excellent command of",
 "business-fluent", "very good spoken"); past a comma or a colon they are another
@@ -77,7 +78,7 @@ class LanguageNeed(NamedTuple):
     level: int | None = None
 
 
-def level_in(text: str) -> int | None:
+def language_level(text: str) -> int | None:
     """The level ``text`` states (1 to 6): its first CEFR level ("Good (B2)" is 4, "B2
     (working towards C1)" too), else the highest a word of it names ("Native speaker"
     6, "Fluent" 5, "Intermediate" 3); ``None`` for none ("Level 2")."""
@@ -96,7 +97,7 @@ def spoken_levels(found: list[Found], fluency: dict[str, str]) -> dict[str, int]
     text of its ``fluency``); a language named without a level is left out."""
     levels: dict[str, int] = {}
     for finding in found:
-        level = level_in(fluency.get(finding.field, ""))
+        level = language_level(fluency.get(finding.field, ""))
         if level is not None:
             levels[finding.skill.uri] = max(level, levels.get(finding.skill.uri, 0))
     return levels
@@ -156,7 +157,7 @@ def _levels(text: str, named: list[Found], start: int) -> list[int | None]:
         line_end = text.find("\n", language.end)
         after = _LEVEL_AFTER.match(text, language.end, len(text) if line_end < 0 else line_end)
         before = _CLAUSE_BREAK.split(text[after_previous : language.start])[-1]
-        stated = level_in(after.group()) if after else None
+        stated = language_level(after.group()) if after else None
         levels.append(stated if stated is not None else _nearest_level(before))
         after_previous = after.end() if after else language.end
     return levels
@@ -171,7 +172,9 @@ def _nearest_level(before: str) -> int | None:
     return max(stated)[1] if stated else None
 
 
-def missing(needs: tuple[LanguageNeed, ...], spoken: frozenset[str], levels: dict[str, int]) -> int:
+def missing_languages(
+    needs: tuple[LanguageNeed, ...], spoken: frozenset[str], levels: dict[str, int]
+) -> int:
     """How many of ``needs`` the person does not meet: none of its languages spoken, or
     each of them at a level below the one asked (a level the résumé does not give is
     taken to be enough)."""
