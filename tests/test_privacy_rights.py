@@ -187,6 +187,9 @@ def test_delete_erases_the_user_everywhere_and_keeps_team_totals(served: Running
     }
 
     assert team_totals(served) == before
+    # A revoked key is refused once the gateway's key cache has let it go: a call before
+    # then would be answered, and would write the erased user's id again.
+    time.sleep(served.settings.key_cache_seconds + 0.1)
     with pytest.raises(openai.AuthenticationError):
         served.client(key).chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "again"}]
