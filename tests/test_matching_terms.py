@@ -55,6 +55,8 @@ OFFERED, REQUIRED, SILENT = Sponsorship.OFFERED, Sponsorship.REQUIRED, Sponsorsh
         ("Liaise with the sponsor on import permits and ethics approvals.", SILENT),
         ("Sell sponsorship and licence packages to brands.", SILENT),
         ("Annual leave and sponsored certifications.", SILENT),
+        ("Visa support for business trips to our Shenzhen suppliers.", SILENT),
+        ("Visa assistance with client visits abroad is arranged by our travel desk.", SILENT),
     ],
 )
 def test_what_an_advert_says_of_sponsoring_a_visa(said: str, reading: Sponsorship) -> None:

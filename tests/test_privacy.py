@@ -1476,9 +1476,11 @@ def test_the_names_on_a_list_of_attendees() -> None:
         "Présents : Adelinde Löffler (RH), Sébastien Brun (manager), deux membres de l'équipe",
         "Attendees: Jane Doe, Marketing, Product Team and Ravi Patel; Sales Ops",
         "Participants: AWS Lambda, IBM Watson, Zoom Room 2, BOURDON Léon",
+        "Attendees: Google Meet, Microsoft Teams, Amazon Chime, Mira Okafor",
     ]
     assert found_in_each(texts, "PERSON") == [
         ["Adelinde Löffler", "Sébastien Brun"],
         ["Jane Doe", "Ravi Patel"],
         ["BOURDON Léon"],
+        ["Mira Okafor"],
     ]

@@ -8,7 +8,8 @@ as often for other things ("company-sponsored 401(k)", "fully sponsored HGV trai
 "executive sponsor", "sponsorship sales"): a sponsor's word counts only in a phrase
 about visas and permits, and a negation only where it governs that phrase ("no visa
 sponsorship", "visa sponsorship is not available"; not "visa sponsorship available, but
-no relocation package"). In English, German, French, Spanish and Dutch.
+no relocation package"), nor visa help for a business trip. In English, German, French,
+Spanish and Dutch.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _SPONSORING = re.compile(
     r"|patrocinio\s+de\s+visad?o?"
     r"|(?:visa|visum|work[- ]permits?|arbeitserlaubnis)\s+(?:(?:is|are|will\s+be)\s+)?"
     r"(?:support|assistance|provided|offered|arranged)"
+    r"(?!\s+(?:for|with|on)\s+(?:[\w-]+\s+)?(?:trips?|travel|visits?|conferences?|events?)\b)"
     r"|relocation and visa|unterstützung beim visum"
     r"|(?<![\w-])sponsorship(?=\s*(?::|\bis\b|\bwas\b|\bavailable|\boffered|\bprovided|\bpossible"
     r"|\bconsidered|\bunavailable|\bnot\b|\bfor this\b|\bat this time\b|[.;!?)]|$))"
