@@ -68,9 +68,11 @@ as many spellings as it has letters, each as long."""
 
 
 def _part_regex(words: str) -> str:
-    """A name part as written, or, when one long word, with any one letter left out."""
+    """A name part as written, without the letters a keyboard lacks, or, when one long
+    word, with any one letter left out."""
     exact = _name_words_regex(words)
-    return "|".join([exact, *(re.escape(variant) for variant in letter_left_out(words))])
+    variants = [*without_keyboardless(words), *letter_left_out(words)]
+    return "|".join([exact, *(re.escape(variant) for variant in dict.fromkeys(variants))])
 
 
 def letter_left_out(words: str) -> list[str]:
@@ -80,6 +82,22 @@ def letter_left_out(words: str) -> list[str]:
     if not _TYPO_TOLERANT <= len(folded) <= _TYPO_TOLERANT_UP_TO or " " in folded:
         return []
     return list(dict.fromkeys(folded[:i] + folded[i + 1 :] for i in range(len(folded))))
+
+
+_KEYBOARDLESS = frozenset("łøđħŧıŀæßþð")
+"""Letters that a conversion to ASCII which drops what it cannot map leaves out."""
+
+
+def without_keyboardless(words: str) -> list[str]:
+    """A one-word name part, folded, without its letters that have no ASCII form
+    (``_KEYBOARDLESS``), as a system that drops them writes it in a user name or an
+    email (``Đặng`` as ``ang``, ``Bjørn`` as ``Bjrn``): still the name as its owner's
+    records spell it, not a typo, and found at any length of three letters or more."""
+    folded = fold(words)
+    if " " in folded or len(folded) > _TYPO_TOLERANT_UP_TO:
+        return []
+    kept = "".join(f for c, f in zip(words, folded, strict=True) if c.lower() not in _KEYBOARDLESS)
+    return [kept] if kept != folded and len(kept) >= MIN_NAME_PART else []
 
 
 def _words_regex(words: str) -> str:
@@ -353,9 +371,12 @@ COMMON_WORDS = word_list("common_words.txt")
 
 
 def _as_written(found: str, part: str) -> bool:
-    """Whether ``found`` (folded) is ``part`` as the name writes it, and no everyday
-    word: not a spelling with a letter left out ("aria" of "Maria")."""
-    return " ".join(found.split()) == " ".join(fold(part).split()) and found not in COMMON_WORDS
+    """Whether ``found`` (folded) is ``part`` as the name writes it, or without its
+    letters a keyboard lacks, and no everyday word: not a spelling with a letter left out
+    ("aria" of "Maria")."""
+    found = " ".join(found.split())
+    written = [" ".join(fold(part).split()), *without_keyboardless(part)]
+    return found in written and found not in COMMON_WORDS
 
 
 def particle_led(found: str) -> bool:

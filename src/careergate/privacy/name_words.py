@@ -37,6 +37,7 @@ from careergate.privacy.known import (
     name_parts,
     particle_led,
     transliterations,
+    without_keyboardless,
 )
 
 WORD_BY_WORD_NAMES = 200
@@ -211,6 +212,8 @@ def spellings(full: str) -> list[Spelling]:
             found += _initials_spellings(given, family, full)
     for part, words in name_parts(full):
         found += _spelt(words, part, full)
+        for kept in without_keyboardless(words):
+            found += _spelt(kept, part, full, transliterated=False)
         for dropped in letter_left_out(words):
             found += _spelt(dropped, part, full, exact=False, transliterated=False)
     return [spelling for spelling in found if spelling.words]
