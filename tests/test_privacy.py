@@ -1138,6 +1138,16 @@ FIELD_FORMS = {
     "Luogo e data di nascita: Roma (RM), 12/05/1988": [(PiiKind.DATE_OF_BIRTH, "12/05/1988")],
     "Jane Doe (born in Leeds on 3 April 1990)": [(PiiKind.DATE_OF_BIRTH, "3 April 1990")],
     "Dipendente: Mario Rossi": [(PiiKind.PERSON, "Mario Rossi")],
+    # An interview's transcript: what a role's speaker says is no name, the role's
+    # fields in a form still are, and so is a name after a name's label, whatever follows.
+    "Interviewer: Tell me about yourself.\nCandidate: I have five years in Python.\n"
+    "Interviewer: Why us?\nApplicant: Happy to be here.": [],
+    "Recruiter: Jane Doe\nCandidate: Tom Becker (Berlin)\nManager: Ravi Patel, Finance": [
+        (PiiKind.PERSON, "Jane Doe"),
+        (PiiKind.PERSON, "Tom Becker"),
+        (PiiKind.PERSON, "Ravi Patel"),
+    ],
+    "Name: Jane Doe works in Leeds": [(PiiKind.PERSON, "Jane Doe")],
 }
 
 

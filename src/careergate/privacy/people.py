@@ -174,6 +174,22 @@ def _labelled(match: re.Match[str]) -> bool:
     return _NAME_LABEL_BEFORE.search(match.string, max(0, start - 40), start) is not None
 
 
+def _field_name_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """``name_span`` after a field's label, unless the label is a role's ("Interviewer:",
+    "Candidate:") and a sentence goes on after the words in lower case: that is what a
+    speaker says in a transcript ("Interviewer: Tell me about yourself", "Candidate: I
+    have five years..."), not a name. After a label of the name itself, the words are
+    the name whatever follows."""
+    span = name_span(match)
+    if span is None or _labelled(match):
+        return span
+    following = _NEXT_WORD.match(match.string, span[1])
+    return None if following is not None and following.group(1).islower() else span
+
+
+_NEXT_WORD = re.compile(r"[ \t]+(\w)")
+
+
 _PLACE_BEFORE = re.compile(r"(?i:thành\s+phố|\btp\.|tỉnh|quận|huyện)\s*$")
 
 
@@ -507,7 +523,8 @@ PEOPLE: tuple[Pattern, ...] = (
         re.compile(
             rf"(?:{_LABELS})[ \t\u3000]*(?P<name>{_NAME_WORD}(?:,?[ \t\u3000]+"
             rf"(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}})"
-        )
+        ),
+        span=_field_name_span,
     ),
     # An employee's label in French, German and Dutch, whose value is a department or a
     # contract as often when it is one word ("Mitarbeiter: Vertrieb", "Collaborateur :
