@@ -34,7 +34,7 @@ from careergate.http.app import create_app
 from careergate.http.protocol import GatewayHttpProtocol
 from careergate.runtime import key_store, open_database
 from careergate.security.master_key import MasterKey
-from careergate.settings import RetrySettings, Settings, TimeoutSettings
+from careergate.settings import BreakerSettings, RetrySettings, Settings, TimeoutSettings
 from careergate.storage.database import Database
 from careergate.storage.tables import UsageRow
 from careergate.testing import FakeOpenAI
@@ -358,11 +358,20 @@ def module_fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture(scope="module")
 def module_gateway(
-    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+    module_fake: FakeOpenAI,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[RunningGateway]:
+    """The module's gateway. In a module marked ``breaker_never_opens`` its circuit
+    breaker never opens: tests there fail the upstream on purpose, and a breaker they
+    opened would leave a later test's model call unavailable for as long as it stays
+    open (a matter of timing and of the tests' order)."""
+    never_opens = request.node.get_closest_marker("breaker_never_opens") is not None
+    breaker = BreakerSettings(consecutive_failures=1000, min_requests=1000)
     settings = gateway_settings(
         tmp_path_factory.mktemp("gateway"),
         [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
+        **({"breaker": breaker} if never_opens else {}),
     )
     yield from start_gateway(settings, module_fake)
 

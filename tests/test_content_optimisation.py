@@ -6,9 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from careergate.testing import Fault
 from conftest import RunningGateway
 from test_skills_feature import post_feature
+
+pytestmark = pytest.mark.breaker_never_opens
+"""Tests here fail the upstream on purpose (``conftest.module_gateway``)."""
 
 RESUME = {
     "basics": {"summary": "Results-driven engineer who likes clean pipelines."},

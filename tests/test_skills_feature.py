@@ -14,13 +14,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from careergate.settings import BreakerSettings, PrivacyMode
+from careergate.settings import PrivacyMode
 from careergate.storage.database import Database
 from careergate.storage.tables import FeedbackRow
 from careergate.testing import FakeOpenAI, Fault
 from conftest import RunningGateway, cli_env, gateway_settings, in_database, run_cli, start_gateway
 from loopback import LoopbackServer, Received, Reply, chat_completion
 from test_keys_access import admin_call
+
+pytestmark = pytest.mark.breaker_never_opens
+"""Tests here fail the upstream on purpose (``conftest.module_gateway``)."""
 
 POSTING = {
     "title": "Data Engineer",
@@ -30,21 +33,6 @@ POSTING = {
     "skills": [{"name": "Databases", "keywords": ["PostgreSQL"]}],
 }
 ESCO_PYTHON = "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"
-
-
-@pytest.fixture(scope="module")
-def module_gateway(
-    module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningGateway]:
-    """The module's gateway, whose circuit breaker never opens: several tests here fail
-    the upstream on purpose, and a breaker they opened would leave a later test's model
-    call unavailable for as long as it stays open (a matter of timing)."""
-    settings = gateway_settings(
-        tmp_path_factory.mktemp("gateway"),
-        [{"name": "primary", "provider": "openai-compatible", "base_url": module_fake.base_url}],
-        breaker=BreakerSettings(consecutive_failures=1000, min_requests=1000),
-    )
-    yield from start_gateway(settings, module_fake)
 
 
 def extract(gateway: RunningGateway, key: str, payload: dict[str, Any]) -> tuple[int, Any]:
