@@ -1532,9 +1532,27 @@ def _documents(split: str) -> list[Document]:
         documents += written_layouts(
             fake_of, random.Random(seed + 5), DEV_LAYOUT_TEMPLATES_4, "dev-layout4"
         )
+        documents += clean_texts()
     for document in documents:
         document.values = [(k, v) for k, v in dict.fromkeys(document.values) if v in document.text]
     return documents
+
+
+CLEAN_TEXTS = Path(__file__).resolve().parent / "data" / "privacy_clean"
+
+
+def clean_texts() -> list[Document]:
+    """The career texts without personal data in ``data/privacy_clean`` (its README says
+    what each is), as the development split's ``dev-clean2-NN``."""
+    languages = dict(
+        re.findall(
+            r"^\| (\d+)\.txt \| .+ \| (\w+) \|$", (CLEAN_TEXTS / "README.md").read_text(), re.M
+        )
+    )
+    return [
+        Document(f"dev-clean2-{path.stem}", "clean", languages[path.stem], path.read_text(), [])
+        for path in sorted(CLEAN_TEXTS.glob("*.txt"))
+    ]
 
 
 def main() -> None:
