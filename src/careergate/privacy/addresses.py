@@ -27,8 +27,10 @@ import re
 from collections.abc import Iterator
 
 from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.function_words import has_function_word
 from careergate.privacy.known import COMMON_WORDS
-from careergate.privacy.people import NOT_NAME_WORDS
+from careergate.privacy.people import CAREER_WORDS, NOT_NAME_WORDS
+from careergate.privacy.references import IDENTIFIER_LABEL_BEFORE
 from careergate.privacy.shape import PATTERN_PRIORITY, Pattern
 
 _ADDRESS = PiiKind.ADDRESS
@@ -439,7 +441,20 @@ def _postcode_town(piece: str) -> tuple[int, int] | None:
     year = re.fullmatch(r"(?:19|20)\d{2}", match.group(group))
     if year and all(word.casefold().strip(".") in NOT_NAME_WORDS for word in town.split()):
         return None  # "May 2024", "Sprint 2031"
+    if (year or len(match.group(group)) <= 3) and _common_words(town):
+        return None  # "Depuis 2019", "certification 2026", "Engineering 23"
+    if IDENTIFIER_LABEL_BEFORE.search(piece, 0, match.start(group)):
+        return None  # "Job Reference 384219"
     return match.span(group)
+
+
+def _common_words(town: str) -> bool:
+    """A function word or a word of the skills' labels among ``town``'s, or a month:
+    what a year or a count follows in a sentence, not a town's name."""
+    words = town.casefold().split()
+    return has_function_word(town) or any(
+        word in CAREER_WORDS or word.strip(".") in NOT_NAME_WORDS for word in words
+    )
 
 
 def postcode_lines(text: str) -> Iterator[Finding]:

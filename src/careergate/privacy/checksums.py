@@ -161,3 +161,13 @@ def iban(text: str) -> bool:
     rearranged = compact[4:] + compact[:4]
     digits = "".join(str(int(c, 36)) for c in rearranged)
     return int(digits) % 97 == 1
+
+
+def gtin13(text: str) -> bool:
+    """A 13-digit article number (EAN-13, and ISBN-13 with its 978 or 979 prefix), its
+    last digit the check digit: weights 1 and 3 in turn."""
+    digits = _compact(text)
+    if len(digits) != 13 or not digits.isdigit():
+        return False
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
+    return (10 - total % 10) % 10 == int(digits[12])

@@ -23,6 +23,7 @@ from typing import Any
 from careergate.errors import NameModelUnavailable
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.function_words import language_of
 from careergate.privacy.name_model import (
     READ_SECONDS,
     RENEW_CHARS,
@@ -284,6 +285,12 @@ class NameFinder:
             return False
         if _in_list_of_places(text, start, end):
             return False
+        if (
+            " " not in name.strip()
+            and language_of(_around(text, start, end)) not in (None, "en")
+            and not _INTRODUCED.search(text, max(0, start - 20), start)
+        ):
+            return False  # a noun of a German, French or Spanish text ("Betriebsrat")
         return is_name(name) and not self._among_tools(text, start, end)
 
     def _among_tools(self, text: str, start: int, end: int) -> bool:
@@ -409,6 +416,19 @@ def _bare(word: str) -> str:
 
 
 _POSSESSIVE = re.compile(r"['’]s$")
+
+
+_INTRODUCED = re.compile(
+    r"(?i:\b(?:é|sou|soy|llamo|suis|bin|ben|sono|chiamo|heiße|heisse|heet)[ \t]+)$"
+)
+"""A person saying who they are ("aqui é Manuela", "ich bin Jonas"): a name, in any
+language."""
+_AROUND = 200
+"""How much text each side of an entity tells the language it is written in."""
+
+
+def _around(text: str, start: int, end: int) -> str:
+    return text[max(0, start - _AROUND) : end + _AROUND]
 
 
 def _in_list_of_places(text: str, start: int, end: int) -> bool:

@@ -15,12 +15,14 @@ from collections.abc import Iterator
 
 from careergate.privacy.addresses import ADDRESSES, near_streets, postcode_lines
 from careergate.privacy.attendees import names_in_attendee_lists
+from careergate.privacy.checksums import gtin13
 from careergate.privacy.columns import inserted_rows, labelled_columns
 from careergate.privacy.dates import DATES
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.handles import names_in_handles
 from careergate.privacy.identifiers import IDENTIFIERS
 from careergate.privacy.people import PEOPLE
+from careergate.privacy.references import IDENTIFIER_LABEL_BEFORE
 from careergate.privacy.shape import PATTERN_PRIORITY, Pattern, run
 
 __all__ = ["PATTERNS", "PATTERN_PRIORITY", "find_patterns"]
@@ -41,6 +43,9 @@ def _phone_plausible(match: re.Match[str]) -> bool:
     digits = sum(c.isdigit() for c in text)
     if not 7 <= digits <= 15:
         return False
+    before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
+    if IDENTIFIER_LABEL_BEFORE.search(before) or _article_number(text.strip(), digits):
+        return False  # "Invoice 2024-00317", "SKU 4006381333931", an ISBN
     if match.start() and _CJK_LETTER_RE.match(match.string, match.start() - 1):
         # Against the word before it only after a phone's label ("手机13812345678",
         # "電話いただくなら05-1213-8940"): a period ("勤務期間05.2019-08.2021"), an
@@ -51,6 +56,15 @@ def _phone_plausible(match: re.Match[str]) -> bool:
     if text.lstrip().startswith(("+", "(", "00")) or digits >= 9:
         return True
     return _labelled(match) or _a_contact_line(match)
+
+
+def _article_number(text: str, digits: int) -> bool:
+    """An ISBN-13 ("978-0-13-468599-1") or an EAN-13 written as one run of digits, its
+    check digit right; not thirteen digits that open as a phone's international prefix
+    does ("001-355-815-0813")."""
+    if digits != 13 or not gtin13(text):
+        return False
+    return text.startswith(("978", "979")) or (text.isdigit() and not text.startswith("0"))
 
 
 def _labelled(match: re.Match[str]) -> bool:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from careergate.privacy.findings import PiiKind
+from careergate.privacy.function_words import has_function_word
 from careergate.privacy.shape import Pattern
 from careergate.privacy.word_lists import word_list
 
@@ -51,6 +52,8 @@ _CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"
 
 NOT_NAME_WORDS = word_list("not_name_words.txt")
 TOOLS = word_list("not_names.txt")
+CAREER_WORDS = word_list("career_words.txt")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def is_name(candidate: str) -> bool:
@@ -59,6 +62,10 @@ def is_name(candidate: str) -> bool:
     words = [w for w in re.split(r"[ \t,]+", candidate.strip()) if w]
     if not words or len(words) > 5 or all(w.casefold() in TOOLS for w in words):
         return False
+    if has_function_word(candidate):
+        return False  # "What Went Well", "Meine Qualifikationen", "Oferta de Empleo"
+    if all(word in CAREER_WORDS for word in _LETTERS.findall(candidate.casefold())):
+        return False  # "ACTION ITEMS", "Talent Acquisition", "Internal Communications"
     return all(_is_name_word(word) for word in words)
 
 
@@ -70,10 +77,15 @@ def _is_name_word(word: str) -> bool:
         return True
     if word.casefold().strip(".") in NOT_NAME_WORDS or any(c.isdigit() for c in word):
         return False  # no name is written with digits ("Zoom Room 2", "Team 4")
+    if _LOWER_AFTER_HYPHEN.search(word):
+        return False  # "Lisbon-based", "Mid-year": a compound word, not a double name
     first = word[0]
     return not (first.isalpha() and first.lower() != first.upper() and not first.isupper())
 
 
+_LOWER_AFTER_HYPHEN = re.compile(r"(?<=[^\W\d_]{3})-[a-z]")
+"""A hyphen after three letters or more, then a small letter: no name's ("al-Farsi",
+"Smith-Jones" and "Jean-Pierre" are)."""
 _INITIAL = re.compile(r"[^\W\d_a-z]\.")
 """A name's initial ("John A. Smith"), which is no article though "a" is one."""
 
@@ -174,20 +186,43 @@ def _labelled(match: re.Match[str]) -> bool:
     return _NAME_LABEL_BEFORE.search(match.string, max(0, start - 40), start) is not None
 
 
+def _greeted_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """``name_span`` after a greeting or an introduction, unless the greeting ended its
+    sentence ("Thank you. Expect feedback...") or the words are an acronym of three
+    letters or fewer ("Thanks, ETA 14:00")."""
+    if _SENTENCE_ENDED.search(match.string, match.start(), match.start("name")):
+        return None
+    span = name_span(match)
+    if span is None:
+        return None
+    name = match.string[span[0] : span[1]]
+    return None if name.isupper() and len(name) <= 3 else span
+
+
+_SENTENCE_ENDED = re.compile(r"(?i:thanks|thank\s+you|cheers|hello|hi|hey)[.!][ \t]+$")
+
+
 def _field_name_span(match: re.Match[str]) -> tuple[int, int] | None:
     """``name_span`` after a field's label, unless the label is a role's ("Interviewer:",
-    "Candidate:") and a sentence goes on after the words in lower case: that is what a
-    speaker says in a transcript ("Interviewer: Tell me about yourself", "Candidate: I
-    have five years..."), not a name. After a label of the name itself, the words are
-    the name whatever follows."""
+    "Candidate:") and a sentence ends after the words or goes on in lower case: that is
+    what a speaker says in a transcript ("Interviewer: Tell me about yourself",
+    "Candidate: Yes. I have five years..."), not a name. After a label of the name
+    itself, the words are the name whatever follows."""
     span = name_span(match)
     if span is None or _labelled(match):
         return span
-    following = _NEXT_WORD.match(match.string, span[1])
-    return None if following is not None and following.group(1).islower() else span
+    if _CODE_AFTER.match(match.string, span[1]):
+        return None  # "Reference: INF-2025-0142"
+    following = _SPOKEN_AFTER.match(match.string, span[1])
+    if following is None:
+        return span
+    return None if following.group(1) is None or following.group(1).islower() else span
 
 
-_NEXT_WORD = re.compile(r"[ \t]+(\w)")
+_CODE_AFTER = re.compile(r"[-/_]?\d")
+_SPOKEN_AFTER = re.compile(r"[.!?](?!\w)|,?[ \t]+(\w)")
+"""What follows a speaker's first words: a sentence's end ("Candidate: Yes."), or words
+in lower case ("Interviewer: Tell me...", "Vielen Dank, dass Sie...")."""
 
 
 _PLACE_BEFORE = re.compile(r"(?i:thành\s+phố|\btp\.|tỉnh|quận|huyện)\s*$")
@@ -552,7 +587,8 @@ PEOPLE: tuple[Pattern, ...] = (
     _named(
         re.compile(
             rf"(?<![\w-])(?:{_GREETING}[ \t]+)?(?:{_GREETING}|{_INTRO}|I,)[ \t]+(?P<name>{_NAME})"
-        )
+        ),
+        span=_greeted_span,
     ),
     # A chat's speaker after the time (WhatsApp's exports, a copied Slack or Teams
     # thread: "12/03/2024, 14:05 - Jane Doe:", "[9:41 AM] Jane Doe:"), or before it
