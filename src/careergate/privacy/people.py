@@ -62,11 +62,29 @@ def is_name(candidate: str) -> bool:
     words = [w for w in re.split(r"[ \t,]+", candidate.strip()) if w]
     if not words or len(words) > 5 or all(w.casefold() in TOOLS for w in words):
         return False
-    if has_function_word(candidate):
-        return False  # "What Went Well", "Meine Qualifikationen", "Oferta de Empleo"
-    if all(word in CAREER_WORDS for word in _LETTERS.findall(candidate.casefold())):
-        return False  # "ACTION ITEMS", "Talent Acquisition", "Internal Communications"
+    if _said_in_words(candidate):
+        return False
     return all(_is_name_word(word) for word in words)
+
+
+def _said_in_words(candidate: str) -> bool:
+    """Whether ``candidate`` is made of the language's own words: a function word ("What
+    Went Well", "Meine Qualifikationen", "Oferta de Empleo"), only words of the skills'
+    labels ("ACTION ITEMS", "Talent Acquisition"), or, in capitals, any of them ("MOCK
+    INTERVIEW", "DC SHIFT REPORT": a heading; a name in capitals is all names)."""
+    if has_function_word(candidate):
+        return True
+    folded = _LETTERS.findall(candidate.casefold())
+    if all(word in CAREER_WORDS for word in folded):
+        return True
+    return candidate.isupper() and any(
+        word in CAREER_WORDS or len(word) > _LONGEST_NAME_WORD for word in folded
+    )
+
+
+_LONGEST_NAME_WORD = 13
+"""Letters past which a word in capitals is a heading's ("GEHALTSVERGLEICH",
+"KARRIEREPLANUNG"), not a name's: few family names are longer."""
 
 
 def _is_name_word(word: str) -> bool:
@@ -120,7 +138,7 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
         return None
     if start + len(name) < match.end("name") and re.fullmatch(_PARTICLE, name, re.I):
         return None  # "Firmado: El Director", not "Dear Van,"
-    if _all_tools(name) and not _labelled(match):
+    if (_all_tools(name) or _said_in_words(name)) and not _labelled(match):
         return None
     return start, start + len(name)
 
@@ -184,6 +202,12 @@ def _labelled(match: re.Match[str]) -> bool:
     tool's name is a person's, even alone."""
     start = match.start("name")
     return _NAME_LABEL_BEFORE.search(match.string, max(0, start - 40), start) is not None
+
+
+def _attribution_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """``name_span``, not in capitals: a signature writes a name as a name."""
+    span = name_span(match)
+    return None if span is None or match.string[span[0] : span[1]].isupper() else span
 
 
 def _greeted_span(match: re.Match[str]) -> tuple[int, int] | None:
@@ -633,7 +657,13 @@ PEOPLE: tuple[Pattern, ...] = (
         span=_name_before,
         priority=NAME_PRIORITY,
     ),
-    _named(re.compile(rf"[—–][ \t]*(?P<name>{_NAME})[ \t]*$", re.M)),
+    # An attribution or a signature: "“A great teammate.” — Jane Doe", "– Jane Doe" on a
+    # line of its own; not a heading's second half ("TRAVEL POLICY – EXTRACT", "Talks –
+    # Disney Parks operations").
+    _named(
+        re.compile(rf"(?:^|[.!?\"”»)\d][ \t]*)[—–][ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
+        span=_attribution_span,
+    ),
     # A person after a Chinese or Korean label of one ("收货人：郭辉", "| 紧急联系人 | 이명숙 |"),
     # and a letter of recommendation's candidate ("我谨推荐郑勇应聘…", "I recommend Zheng
     # Yong for…"), where a run of Han or Hangul alone says nothing.

@@ -12,8 +12,8 @@ IDENTIFIER_LABEL_BEFORE = re.compile(
     r"|shipment|parcel|waybill|ref|reference|ticket|case|req|requisition|serial|batch|lot"
     r"|item|booking|receipt|claim|contract|build|incident|release|version|job\s+id|order\s+id"
     r"|rechnung|bestellung|auftrag|artikel|sendung|facture|commande|factura|pedido|referencia"
-    r"|référence|kennziffer)"
-    r"(?:\s*(?:no\.?|nos\.?|number|nr\.?|n[°º]|#|id))?[\s:#.,-]*(?:e\.g\.\s*)?)$"
+    r"|référence|kennziffer|iso|iec|din|soc)"
+    r"(?:[\s-]*(?:no\.?|nos\.?|number|nr\.?|n[°º]|#|id))?[\s:#.,-]*(?:e\.g\.\s*)?)$"
 )
 """An identifier's label right before a number ("Invoice ", "part no. ", "ISBN, e.g. ",
 "Purchase order ", "Kennziffer: ")."""
