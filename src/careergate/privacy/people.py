@@ -26,7 +26,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from careergate.privacy.findings import PiiKind
-from careergate.privacy.function_words import has_function_word
+from careergate.privacy.function_words import NEVER_IN_NAMES, has_function_word
 from careergate.privacy.shape import Pattern
 from careergate.privacy.word_lists import word_list
 
@@ -53,6 +53,7 @@ _CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"
 NOT_NAME_WORDS = word_list("not_name_words.txt")
 TOOLS = word_list("not_names.txt")
 CAREER_WORDS = word_list("career_words.txt")
+EPONYMOUS_BRANDS = word_list("eponymous_brands.txt")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -65,6 +66,20 @@ def is_name(candidate: str) -> bool:
     if _said_in_words(candidate):
         return False
     return all(_is_name_word(word) for word in words)
+
+
+def _ends_a_name(word: str) -> bool:
+    """A function word, or in capitals a word of the skills' labels or one longer than a
+    name's: where a name's words stop ("JANE DOE DATA ANALYST", "JANE DOE AND JOHN
+    SMITH")."""
+    folded = word.strip(".,").casefold()
+    if folded in NEVER_IN_NAMES:
+        return True
+    return (
+        word.isupper()
+        and len(folded) > 1
+        and (folded in CAREER_WORDS or len(folded) > _LONGEST_NAME_WORD)
+    )
 
 
 def _said_in_words(candidate: str) -> bool:
@@ -123,7 +138,7 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     end = start
     for word in _WORDS.finditer(match.string, start, match.end("name")):
         text = word.group()
-        if not text.rstrip(".") or not _is_name_word(text.rstrip(".")):
+        if not text.rstrip(".") or not _is_name_word(text.rstrip(".")) or _ends_a_name(text):
             break
         if end > start and _next_column(match.string, end, word.start()):
             break
@@ -140,7 +155,18 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
         return None  # "Firmado: El Director", not "Dear Van,"
     if (_all_tools(name) or _said_in_words(name)) and not _labelled(match):
         return None
+    if _a_brand(match.string, start, name):
+        return None  # "Dr. Oetker", "Dr. Martens"
     return start, start + len(name)
+
+
+def _a_brand(text: str, start: int, name: str) -> bool:
+    """``name`` (at ``start``), or it with the title before it, is a brand named after a
+    person (``EPONYMOUS_BRANDS``)."""
+    before = text[max(0, start - 4) : start].casefold().lstrip()
+    return " ".join(name.casefold().split()) in EPONYMOUS_BRANDS or any(
+        f"{title}{name.casefold()}" in EPONYMOUS_BRANDS for title in (before, before.strip())
+    )
 
 
 def _next_column(text: str, end: int, start: int) -> bool:
@@ -204,6 +230,12 @@ def _labelled(match: re.Match[str]) -> bool:
     return _NAME_LABEL_BEFORE.search(match.string, max(0, start - 40), start) is not None
 
 
+_SIGN_OFF = (
+    r"(?i:\b(?:thanks|thank\s+you|cheers|regards|best|merci|danke|gracias|saludos|grüße"
+    r"|groeten|cordialement|atentamente|obrigad[oa]|grazie))"
+)
+
+
 def _attribution_span(match: re.Match[str]) -> tuple[int, int] | None:
     """``name_span``, not in capitals: a signature writes a name as a name."""
     span = name_span(match)
@@ -228,8 +260,8 @@ _SENTENCE_ENDED = re.compile(r"(?i:thanks|thank\s+you|cheers|hello|hi|hey)[.!][ 
 
 def _field_name_span(match: re.Match[str]) -> tuple[int, int] | None:
     """``name_span`` after a field's label, unless the label is a role's ("Interviewer:",
-    "Candidate:") and a sentence ends after the words or goes on in lower case: that is
-    what a speaker says in a transcript ("Interviewer: Tell me about yourself",
+    "Candidate:") and a sentence ends after its one word or goes on in lower case: that
+    is what a speaker says in a transcript ("Interviewer: Tell me about yourself",
     "Candidate: Yes. I have five years..."), not a name. After a label of the name
     itself, the words are the name whatever follows."""
     span = name_span(match)
@@ -238,8 +270,8 @@ def _field_name_span(match: re.Match[str]) -> tuple[int, int] | None:
     if _CODE_AFTER.match(match.string, span[1]):
         return None  # "Reference: INF-2025-0142"
     following = _SPOKEN_AFTER.match(match.string, span[1])
-    if following is None:
-        return span
+    if following is None or " " in match.string[span[0] : span[1]].strip():
+        return span  # two words or more are a name, whatever follows
     return None if following.group(1) is None or following.group(1).islower() else span
 
 
@@ -661,7 +693,10 @@ PEOPLE: tuple[Pattern, ...] = (
     # line of its own; not a heading's second half ("TRAVEL POLICY – EXTRACT", "Talks –
     # Disney Parks operations").
     _named(
-        re.compile(rf"(?:^|[.!?\"”»)\d][ \t]*)[—–][ \t]*(?P<name>{_NAME})[ \t]*$", re.M),
+        re.compile(
+            rf"(?:^|[.!?,\"”»)\d][ \t]*|{_SIGN_OFF}[ \t]*)[—–][ \t]*(?P<name>{_NAME})[ \t]*$",
+            re.M,
+        ),
         span=_attribution_span,
     ),
     # A person after a Chinese or Korean label of one ("收货人：郭辉", "| 紧急联系人 | 이명숙 |"),
