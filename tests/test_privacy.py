@@ -1511,3 +1511,54 @@ def test_the_names_on_a_list_of_attendees() -> None:
         ["BOURDON Léon"],
         ["Mira Okafor"],
     ]
+
+
+CAREER_TEXTS_WITHOUT_PEOPLE = [
+    # headings, in capitals or not, in English and other languages
+    "ACTION ITEMS\n- Product: write the brief\n\nROOT CAUSE\nA nightly job ran over.",
+    "MOCK INTERVIEW – RECORDED SESSION\nRole: Senior Product Analyst",
+    "GEHALTSVERGLEICH – SENIOR CONTROLLER (m/w/d)\nQuellen: StepStone Gehaltsreport",
+    "WHAT WENT WELL\n- Alert fired within 3 minutes",
+    "Meine Qualifikationen umfassen SAP CO und Power BI. Der Betriebsrat verlangt eine "
+    "Ergänzung der Betriebsvereinbarung.",
+    # teams on a list, speakers by role, a greeting's sentence
+    "Attendees: Talent Acquisition, IT Procurement; Present: Employer Branding, Internal "
+    "Communications",
+    "Candidate: Yes. At the 25% stage latency jumped.\nInterviewer: Great. Thanks.",
+    "Recruiter: Thank you. Expect feedback within five working days.",
+    "Madame, Monsieur,\n\nActuellement Responsable Logistique à Lille, je souhaite...",
+    # firms and methods named after people, a table's column names
+    "Concessions: Ralph Lauren, Tommy Hilfiger and Ted Baker; Maslow's hierarchy, a Gantt chart.",
+    "| Competency | Evidence | Score |\n| --- | --- | --- |\n| Teamwork | Led the sprint | 4 |",
+    # numbers of documents and articles
+    "Invoice 2024-00317 approved; SKU 4006381333931; ISBN 978-0-13-468599-1; part no. "
+    "01-2205-778-3; Build-ID 20240409.3; ISO 13485.",
+    "Depuis 2019, je pilote un entrepôt de 38 000 m².",
+]
+
+
+@pytest.mark.parametrize("text", CAREER_TEXTS_WITHOUT_PEOPLE)
+def test_career_texts_without_people_keep_their_words(text: str) -> None:
+    """Headings, teams, speakers' words, firms and methods named after people, columns
+    and document numbers: nothing here is personal data (shapes, rules and the model)."""
+    findings = asyncio.run(PiiDetector(NameFinder()).detect([text], Subject()))[0]
+    assert [text[f.start : f.end] for f in findings] == []
+
+
+def test_names_beside_headings_teams_and_function_words_are_still_found() -> None:
+    """What the rules above leave alone does not hide a name beside it: a name in
+    capitals before its title, two on one attendee's line, after a sign-off's dash, after
+    a function word opening the sentence."""
+    texts = [
+        "JANE DOE DATA ANALYST\nLondon",
+        "Attendees: JANE DOE AND JOHN SMITH",
+        "See you Thursday. Best regards – Mira Okafor",
+        "With Anna Berg's help we closed the role; from Tomasz Nowak's references too.",
+    ]
+    findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
+    found = [
+        [text[f.start : f.end] for f in fs if f.kind is PiiKind.PERSON]
+        for text, fs in zip(texts, findings, strict=True)
+    ]
+    assert found == [["JANE DOE"], ["JANE DOE", "JOHN SMITH"], ["Mira Okafor"],
+                     ["Anna Berg", "Tomasz Nowak"]]  # fmt: skip

@@ -12,9 +12,11 @@ from collections import Counter
 from importlib import resources
 
 _WORD = re.compile(r"[^\W\d_]+")
-_ARTICLES_FIRST = frozenset(["der", "die", "das", "dem", "des"])
-"""German articles, which are also the particles of names after "van" or "von" ("van der
-Berg"), but never open one ("Der Betriebsrat")."""
+_ARTICLES = frozenset(["der", "die", "dem"])
+"""German articles, "der" also a particle of names after "van" or "von" ("van der Berg",
+"von der Leyen") and never otherwise in one ("Der Betriebsrat"); not "das" and "des",
+which are particles of Portuguese and French names ("Maria das Dores")."""
+_PARTICLES_BEFORE = frozenset(["van", "von", "vander"])
 
 
 def _read() -> tuple[dict[str, str], frozenset[str]]:
@@ -36,10 +38,14 @@ that are no name's word in any language."""
 
 
 def has_function_word(name: str) -> bool:
-    """Whether ``name`` holds a function word, or opens with a German article."""
+    """Whether ``name`` holds a function word, or a German article other than a
+    particle's after "van" or "von" ("Ergänzung der Betriebsvereinbarung", not "van der
+    Berg")."""
     words = _WORD.findall(name.casefold())
-    return bool(words) and (
-        words[0] in _ARTICLES_FIRST or any(word in NEVER_IN_NAMES for word in words)
+    return any(
+        word in NEVER_IN_NAMES
+        or (word in _ARTICLES and (index == 0 or words[index - 1] not in _PARTICLES_BEFORE))
+        for index, word in enumerate(words)
     )
 
 
