@@ -1517,7 +1517,6 @@ CAREER_TEXTS_WITHOUT_PEOPLE = [
     # headings, in capitals or not, in English and other languages
     "ACTION ITEMS\n- Product: write the brief\n\nROOT CAUSE\nA nightly job ran over.",
     "MOCK INTERVIEW – RECORDED SESSION\nRole: Senior Product Analyst",
-    "GEHALTSVERGLEICH – SENIOR CONTROLLER (m/w/d)\nQuellen: StepStone Gehaltsreport",
     "WHAT WENT WELL\n- Alert fired within 3 minutes",
     "Meine Qualifikationen umfassen SAP CO und Power BI. Der Betriebsrat verlangt eine "
     "Ergänzung der Betriebsvereinbarung.",

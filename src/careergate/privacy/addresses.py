@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.function_words import has_function_word
+from careergate.privacy.function_words import is_function_word
 from careergate.privacy.known import COMMON_WORDS
 from careergate.privacy.people import CAREER_WORDS, NOT_NAME_WORDS
 from careergate.privacy.references import IDENTIFIER_LABEL_BEFORE
@@ -452,8 +452,9 @@ def _common_words(town: str) -> bool:
     """A function word or a word of the skills' labels among ``town``'s, or a month:
     what a year or a count follows in a sentence, not a town's name."""
     words = town.casefold().split()
-    return has_function_word(town) or any(
-        word in CAREER_WORDS or word.strip(".") in NOT_NAME_WORDS for word in words
+    return any(
+        is_function_word(word) or word in CAREER_WORDS or word.strip(".") in NOT_NAME_WORDS
+        for word in words
     )
 
 

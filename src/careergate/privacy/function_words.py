@@ -19,45 +19,61 @@ which are particles of Portuguese and French names ("Maria das Dores")."""
 _PARTICLES_BEFORE = frozenset(["van", "von", "vander"])
 
 
-def _read() -> tuple[dict[str, str], frozenset[str]]:
+def _read() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     text = resources.files("careergate.privacy").joinpath("data/function_words.tsv").read_text()
     languages: dict[str, str] = {}
-    in_names: set[str] = set()
+    in_names: dict[str, set[str]] = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
             language, word, use = line.split("\t")
             languages.setdefault(word, language)
             if use == "name":
-                in_names.add(word)
-    return languages, frozenset(in_names)
+                in_names.setdefault(language, set()).add(word)
+    return languages, {language: frozenset(words) for language, words in in_names.items()}
 
 
-LANGUAGE_OF_WORD, NEVER_IN_NAMES = _read()
-"""Each function word and the first language listed that has it (English first); those
-that are no name's word in any language."""
+LANGUAGE_OF_WORD, _NEVER_IN_NAMES = _read()
+"""Each function word and the first language listed that has it (English first); by
+language, those that are no name's word in any language."""
+NEVER_IN_NAMES = _NEVER_IN_NAMES["en"]
+"""English function words that are no name's word: "With" or "From" before a name is
+not part of it, in any text."""
 
 
-def has_function_word(name: str) -> bool:
-    """Whether ``name`` holds a function word, or a German article other than a
-    particle's after "van" or "von" ("Ergänzung der Betriebsvereinbarung", not "van der
-    Berg")."""
+def is_function_word(word: str) -> bool:
+    """Whether ``word`` is a function word of one of the languages, and no name's."""
+    folded = word.casefold()
+    return any(folded in words for words in _NEVER_IN_NAMES.values())
+
+
+def has_function_word(name: str, language: str | None = None) -> bool:
+    """Whether ``name`` holds an English function word, or one of ``language`` (the
+    text's: German "sowie" is a Polish name's word in a Polish text), or a German article
+    in German text other than a particle's after "van" or "von" ("Ergänzung der
+    Betriebsvereinbarung", not "van der Berg")."""
     words = _WORD.findall(name.casefold())
+    own = _NEVER_IN_NAMES.get(language or "en", NEVER_IN_NAMES)
     return any(
         word in NEVER_IN_NAMES
-        or (word in _ARTICLES and (index == 0 or words[index - 1] not in _PARTICLES_BEFORE))
+        or word in own
+        or (
+            language == "de"
+            and word in _ARTICLES
+            and (index == 0 or words[index - 1] not in _PARTICLES_BEFORE)
+        )
         for index, word in enumerate(words)
     )
 
 
 def language_of(text: str) -> str | None:
-    """The language of most of ``text``'s function words, if it has two or more of them;
-    ``None`` otherwise."""
+    """The language of most of ``text``'s function words, if they are two or more and a
+    tenth of its words at least (a language's own text is a third of them or more; a
+    text in a language not listed has a few by chance); ``None`` otherwise."""
+    words = _WORD.findall(text.casefold())
     counts = Counter(
-        language
-        for word in _WORD.findall(text.casefold())
-        if (language := LANGUAGE_OF_WORD.get(word)) is not None
+        language for word in words if (language := LANGUAGE_OF_WORD.get(word)) is not None
     )
     if not counts:
         return None
     language, count = counts.most_common(1)[0]
-    return language if count >= 2 else None
+    return language if count >= 2 and count * 10 >= len(words) else None

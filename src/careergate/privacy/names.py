@@ -49,12 +49,14 @@ _LEGAL_FORMS = (
     r"Program|Scheme|Academy"
 )
 _EPONYM_AFTER = re.compile(
-    r"(?:['’]s)?[ \t-]+(?i:hierarchy|law|principle|algorithm|model|theorem|sequence|curve"
-    r"|method|chart|diagram|analysis|index|scale|matrix|cycle|stages|team\s+roles|prize|award"
-    r"|medal|effect|distribution|rule|paradox|framework|type\s+indicator|inventory)s?\b"
+    r"[ \t-]+(?i:hierarchy|law|principle|algorithm|model|theorem|sequence|curve|method|chart"
+    r"|diagram|analysis|index|scale|matrix|cycle|stages|team\s+roles|prize|award|medal"
+    r"|effect|distribution|rule|paradox|framework|type\s+indicator|inventory)s?\b"
+    r"|['’]s[ \t]+(?i:hierarchy|law|principle|algorithm|theorem|paradox|razor|conjecture)\b"
 )
-"""A method, a prize or a law named after someone ("Maslow's hierarchy", "Gantt chart",
-"Pulitzer Prize-winning"): the method, not a person of the text."""
+"""A method, a prize or a law named after someone ("Gantt chart", "Pulitzer Prize",
+"Maslow's hierarchy"): the method, not a person of the text. After a possessive only
+the words no person's work is called ("Anna's analysis" is hers)."""
 _TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|")
 
 
@@ -311,13 +313,14 @@ class NameFinder:
             return False
         if _in_list_of_places(text, start, end):
             return False
+        language = language_of(_around(text, start, end))
         if (
             " " not in name.strip()
-            and language_of(_around(text, start, end)) == "de"
+            and language == "de"
             and not _INTRODUCED.search(text, max(0, start - 20), start)
         ):
             return False  # a noun of a German text, where nouns have capitals ("Betriebsrat")
-        return is_name(name) and not self._among_tools(text, start, end)
+        return is_name(name, language) and not self._among_tools(text, start, end)
 
     def _among_tools(self, text: str, start: int, end: int) -> bool:
         """An item of a list whose other items include a known tool ("Stack: Xcode,
@@ -448,10 +451,11 @@ _POSSESSIVE = re.compile(r"['’]s$")
 
 
 _INTRODUCED = re.compile(
-    r"(?i:\b(?:é|sou|soy|llamo|suis|bin|ben|sono|chiamo|heiße|heisse|heet)[ \t]+)$"
+    r"(?i:\b(?:é|sou|soy|llamo|suis|bin|ben|sono|chiamo|heiße|heisse|heet"
+    r"|frau|herr|dr\.?|prof\.?|mag\.?|ing\.?|kollegin|kollege)[ \t]+)$"
 )
-"""A person saying who they are ("aqui é Manuela", "ich bin Jonas"): a name, in any
-language."""
+"""A person saying who they are ("aqui é Manuela", "ich bin Jonas"), or a title before
+the name ("Frau Steiner"): a name, in any language."""
 _AROUND = 200
 """How much text each side of an entity tells the language it is written in."""
 

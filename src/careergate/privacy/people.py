@@ -26,7 +26,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from careergate.privacy.findings import PiiKind
-from careergate.privacy.function_words import NEVER_IN_NAMES, has_function_word
+from careergate.privacy.function_words import NEVER_IN_NAMES, has_function_word, language_of
 from careergate.privacy.shape import Pattern
 from careergate.privacy.word_lists import word_list
 
@@ -57,49 +57,38 @@ EPONYMOUS_BRANDS = word_list("eponymous_brands.txt")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
-def is_name(candidate: str) -> bool:
+def is_name(candidate: str, language: str | None = None) -> bool:
     """Name words, each starting with a capital (or in a script without case), none a
-    heading's or a role's word, not all of them tools' names."""
+    heading's or a role's word, not all of them tools' names, none a function word of
+    English or of ``language`` (the text's, when known)."""
     words = [w for w in re.split(r"[ \t,]+", candidate.strip()) if w]
     if not words or len(words) > 5 or all(w.casefold() in TOOLS for w in words):
         return False
-    if _said_in_words(candidate):
+    if _said_in_words(candidate, language):
         return False
     return all(_is_name_word(word) for word in words)
 
 
 def _ends_a_name(word: str) -> bool:
-    """A function word, or in capitals a word of the skills' labels or one longer than a
-    name's: where a name's words stop ("JANE DOE DATA ANALYST", "JANE DOE AND JOHN
-    SMITH")."""
+    """A function word, or in capitals a word of the skills' labels: where a name's
+    words stop ("JANE DOE DATA ANALYST", "JANE DOE AND JOHN SMITH")."""
     folded = word.strip(".,").casefold()
     if folded in NEVER_IN_NAMES:
         return True
-    return (
-        word.isupper()
-        and len(folded) > 1
-        and (folded in CAREER_WORDS or len(folded) > _LONGEST_NAME_WORD)
-    )
+    return word.isupper() and len(folded) > 1 and folded in CAREER_WORDS
 
 
-def _said_in_words(candidate: str) -> bool:
+def _said_in_words(candidate: str, language: str | None = None) -> bool:
     """Whether ``candidate`` is made of the language's own words: a function word ("What
     Went Well", "Meine Qualifikationen", "Oferta de Empleo"), only words of the skills'
     labels ("ACTION ITEMS", "Talent Acquisition"), or, in capitals, any of them ("MOCK
     INTERVIEW", "DC SHIFT REPORT": a heading; a name in capitals is all names)."""
-    if has_function_word(candidate):
+    if has_function_word(candidate, language):
         return True
     folded = _LETTERS.findall(candidate.casefold())
     if all(word in CAREER_WORDS for word in folded):
         return True
-    return candidate.isupper() and any(
-        word in CAREER_WORDS or len(word) > _LONGEST_NAME_WORD for word in folded
-    )
-
-
-_LONGEST_NAME_WORD = 13
-"""Letters past which a word in capitals is a heading's ("GEHALTSVERGLEICH",
-"KARRIEREPLANUNG"), not a name's: few family names are longer."""
+    return candidate.isupper() and any(word in CAREER_WORDS for word in folded)
 
 
 def _is_name_word(word: str) -> bool:
@@ -116,15 +105,24 @@ def _is_name_word(word: str) -> bool:
     return not (first.isalpha() and first.lower() != first.upper() and not first.isupper())
 
 
-_LOWER_AFTER_HYPHEN = re.compile(r"(?<=[^\W\d_]{3})-[a-z]")
-"""A hyphen after three letters or more, then a small letter: no name's ("al-Farsi",
-"Smith-Jones" and "Jean-Pierre" are)."""
+_LOWER_AFTER_HYPHEN = re.compile(
+    r"-(?:based|led|owned|run|made|driven|focused|oriented|related|specific|wide|scale|level"
+    r"|year|term|time|free|friendly|facing|ready|class|style|type|like|side|house|site)\b"
+)
+"""A compound's second word after a hyphen ("Lisbon-based", "Mid-year"): no name's
+("Smith-Jones", "Jean-Pierre" and Korean "Min-jun" are)."""
 _INITIAL = re.compile(r"[^\W\d_a-z]\.")
 """A name's initial ("John A. Smith"), which is no article though "a" is one."""
 
 
 def _group_is_name(match: re.Match[str]) -> bool:
-    return is_name(match.group("name"))
+    return is_name(match.group("name"), _language_around(match))
+
+
+def _language_around(match: re.Match[str]) -> str | None:
+    """The language of the text around the ``name`` group (``language_of``)."""
+    start = match.start("name")
+    return language_of(match.string[max(0, start - 200) : start + 200])
 
 
 _WORDS = re.compile(r"[^ \t,]+")
@@ -153,7 +151,8 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
         return None
     if start + len(name) < match.end("name") and re.fullmatch(_PARTICLE, name, re.I):
         return None  # "Firmado: El Director", not "Dear Van,"
-    if (_all_tools(name) or _said_in_words(name)) and not _labelled(match):
+    language = _language_around(match)
+    if (_all_tools(name) or _said_in_words(name, language)) and not _labelled(match):
         return None
     if _a_brand(match.string, start, name):
         return None  # "Dr. Oetker", "Dr. Martens"
@@ -245,14 +244,20 @@ def _attribution_span(match: re.Match[str]) -> tuple[int, int] | None:
 def _greeted_span(match: re.Match[str]) -> tuple[int, int] | None:
     """``name_span`` after a greeting or an introduction, unless the greeting ended its
     sentence ("Thank you. Expect feedback...") or the words are an acronym of three
-    letters or fewer ("Thanks, ETA 14:00")."""
+    letters or fewer without a title before them ("Thanks, ETA 14:00")."""
     if _SENTENCE_ENDED.search(match.string, match.start(), match.start("name")):
         return None
     span = name_span(match)
     if span is None:
         return None
     name = match.string[span[0] : span[1]]
-    return None if name.isupper() and len(name) <= 3 else span
+    titled = _TITLED.search(match.string, match.start(), span[0])
+    return None if name.isupper() and len(name) <= 3 and not titled else span
+
+
+_TITLED = re.compile(r"(?i:\b(?:dear|mr|mrs|ms|miss|mx|dr|prof|herr|frau|sr|sra)\b)")
+"""A title or "Dear" before the words: a family name in capitals may be short ("Dear Mr
+LEE", "Mrs KIM")."""
 
 
 _SENTENCE_ENDED = re.compile(r"(?i:thanks|thank\s+you|cheers|hello|hi|hey)[.!][ \t]+$")
@@ -323,10 +328,26 @@ def _vietnamese_span(match: re.Match[str]) -> tuple[int, int] | None:
     return span if " " in match.string[span[0] : span[1]].strip() else None
 
 
+def _first_line_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """``name_span`` at a document's start, unless it is one word in capitals: a title
+    ("STELLENANZEIGE – ...", "WARD HANDOVER"); a name in a CV's header has two words."""
+    span = name_span(match)
+    if span is None or _one_word_in_capitals(match.string[span[0] : span[1]]):
+        return None
+    return span
+
+
+def _one_word_in_capitals(name: str) -> bool:
+    return name.isupper() and len(name.split()) == 1
+
+
 def _first_lines_name(match: re.Match[str]) -> bool:
-    """A document's first line, or its second after a name or a heading."""
+    """A document's first line, or its second after a name or a heading; not one word
+    in capitals (a title)."""
     name = match.group("name")
-    if not is_name(name) or len(name) < 2:
+    if not is_name(name, _language_around(match)) or len(name) < 2:
+        return False
+    if _one_word_in_capitals(name.strip()):
         return False
     # The lines before it, up to a third: a long text is not split whole for every match.
     lines = []
@@ -346,7 +367,7 @@ def _is_heading(line: str) -> bool:
 
 def _caps_line(match: re.Match[str]) -> bool:
     name = match.group("name")
-    return sum(c.isalpha() for c in name) >= 4 and is_name(name)
+    return sum(c.isalpha() for c in name) >= 4 and is_name(name, _language_around(match))
 
 
 _SPACES = re.compile(r"[ \t\u3000]+")
@@ -582,7 +603,7 @@ PEOPLE: tuple[Pattern, ...] = (
     Pattern(
         _PERSON,
         re.compile(rf"\A\s*(?P<name>{_NAME})[ \t]*[|·•–—,]"),
-        span=name_span,
+        span=_first_line_span,
         priority=NAME_PRIORITY,
     ),
     Pattern(
