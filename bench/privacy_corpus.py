@@ -1533,6 +1533,7 @@ def _documents(split: str) -> list[Document]:
             fake_of, random.Random(seed + 5), DEV_LAYOUT_TEMPLATES_4, "dev-layout4"
         )
         documents += clean_texts()
+        documents += fresh_documents()
     for document in documents:
         document.values = [(k, v) for k, v in dict.fromkeys(document.values) if v in document.text]
     return documents
@@ -1553,6 +1554,24 @@ def clean_texts() -> list[Document]:
         Document(f"dev-clean2-{path.stem}", "clean", languages[path.stem], path.read_text(), [])
         for path in sorted(CLEAN_TEXTS.glob("*.txt"))
     ]
+
+
+FRESH = Path(__file__).resolve().parent / "data" / "privacy_fresh" / "documents.jsonl"
+
+
+def fresh_documents() -> list[Document]:
+    """Documents with personal data from 17 countries in ``data/privacy_fresh``, written
+    for the project without the detector in view (2026-12-07), as the development
+    split's ``dev-fresh-NN``."""
+    documents = []
+    for line in FRESH.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        values = [(kind, value) for kind, value in item["values"]]
+        number = item["id"].rsplit("-", 1)[1]
+        documents.append(
+            Document(f"dev-fresh-{number}", "pii", item["locale"], item["text"], values)
+        )
+    return documents
 
 
 def main() -> None:
