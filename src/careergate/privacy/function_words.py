@@ -77,3 +77,12 @@ def language_of(text: str) -> str | None:
         return None
     language, count = counts.most_common(1)[0]
     return language if count >= 2 and count * 10 >= len(words) else None
+
+
+REACH = 200
+"""Characters each side of a place in a text that tell the language it is written in."""
+
+
+def language_around(text: str, start: int, end: int) -> str | None:
+    """``language_of`` the text within ``REACH`` of ``start`` to ``end``."""
+    return language_of(text[max(0, start - REACH) : end + REACH])

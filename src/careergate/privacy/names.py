@@ -23,7 +23,7 @@ from typing import Any
 from careergate.errors import NameModelUnavailable
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.function_words import NEVER_IN_NAMES, language_of
+from careergate.privacy.function_words import NEVER_IN_NAMES, language_around
 from careergate.privacy.name_model import (
     READ_SECONDS,
     RENEW_CHARS,
@@ -313,7 +313,7 @@ class NameFinder:
             return False
         if _in_list_of_places(text, start, end):
             return False
-        language = language_of(_around(text, start, end))
+        language = language_around(text, start, end)
         if (
             " " not in name.strip()
             and language == "de"
@@ -456,12 +456,6 @@ _INTRODUCED = re.compile(
 )
 """A person saying who they are ("aqui é Manuela", "ich bin Jonas"), or a title before
 the name ("Frau Steiner"): a name, in any language."""
-_AROUND = 200
-"""How much text each side of an entity tells the language it is written in."""
-
-
-def _around(text: str, start: int, end: int) -> str:
-    return text[max(0, start - _AROUND) : end + _AROUND]
 
 
 def _in_list_of_places(text: str, start: int, end: int) -> bool:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from careergate.privacy.findings import PiiKind
-from careergate.privacy.function_words import NEVER_IN_NAMES, has_function_word, language_of
+from careergate.privacy.function_words import NEVER_IN_NAMES, has_function_word, language_around
 from careergate.privacy.shape import Pattern
 from careergate.privacy.word_lists import word_list
 
@@ -120,9 +120,8 @@ def _group_is_name(match: re.Match[str]) -> bool:
 
 
 def _language_around(match: re.Match[str]) -> str | None:
-    """The language of the text around the ``name`` group (``language_of``)."""
-    start = match.start("name")
-    return language_of(match.string[max(0, start - 200) : start + 200])
+    """The language of the text around the ``name`` group."""
+    return language_around(match.string, match.start("name"), match.end("name"))
 
 
 _WORDS = re.compile(r"[^ \t,]+")
