@@ -60,6 +60,11 @@ UNITS = {
     "phones before a particle": "02-7034-0827으로 ",
     "lanes before a Vietnamese street": "1/2 Trần ",
     "streets named with particles": "6 Rua da Mata, ",
+    "name labels": "Name: Jane Doe\n",
+    "greetings": "Dear Jane Doe, ",
+    "a role's speaker": "Candidate: Tell me more. ",
+    "names in capitals on lines": "JANE DOE\n",
+    "signatures after a dash": "Thanks – Jane Doe\n",
 }
 OPENED = {
     "an address key's value left open": ('address="', "1"),

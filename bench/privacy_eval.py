@@ -135,7 +135,7 @@ async def measure(args: argparse.Namespace) -> str:
         if engine.names is not None:
             await engine.names.load()
         for split in args.splits:
-            documents = load(split)
+            documents = [d for d in load(split) if d["id"].startswith(args.ids)]
             columns[f"{label}, {split}"] = score(documents, await run(engine, documents))
             if split == "test" and not args.no_cost:
                 timing[label] = await latency(engine, joined(documents))
@@ -251,6 +251,7 @@ def main() -> None:
     parser.add_argument("--misses", type=int, default=0, help="print this many misses")
     parser.add_argument("--splits", nargs="+", default=list(SPLITS), choices=SPLITS)
     parser.add_argument("--no-cost", action="store_true", help="scores only")
+    parser.add_argument("--ids", default="", help="only the documents whose id starts so")
     parser.add_argument(
         "--without-names", action="store_true", help="also measure without the name model"
     )

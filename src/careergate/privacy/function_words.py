@@ -40,10 +40,21 @@ NEVER_IN_NAMES = _NEVER_IN_NAMES["en"]
 not part of it, in any text."""
 
 
+_FOREIGN = frozenset().union(*(w for lang, w in _NEVER_IN_NAMES.items() if lang != "en"))
+"""The other languages' function words that are no name's word."""
+
+
 def is_function_word(word: str) -> bool:
     """Whether ``word`` is a function word of one of the languages, and no name's."""
     folded = word.casefold()
-    return any(folded in words for words in _NEVER_IN_NAMES.values())
+    return folded in NEVER_IN_NAMES or folded in _FOREIGN
+
+
+def needs_language(name: str) -> bool:
+    """Whether ``has_function_word`` may answer otherwise for ``name`` once the text's
+    language is known: it holds another language's function word or a German article.
+    Only then is the language worth reading off the text around it."""
+    return any(word in _FOREIGN or word in _ARTICLES for word in _WORD.findall(name.casefold()))
 
 
 def has_function_word(name: str, language: str | None = None) -> bool:

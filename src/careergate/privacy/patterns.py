@@ -43,8 +43,7 @@ def _phone_plausible(match: re.Match[str]) -> bool:
     digits = sum(c.isdigit() for c in text)
     if not 7 <= digits <= 15:
         return False
-    before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
-    if IDENTIFIER_LABEL_BEFORE.search(before) or _article_number(text.strip(), digits):
+    if IDENTIFIER_LABEL_BEFORE.search(_line_before(match)) or _article_number(text.strip(), digits):
         return False  # "Invoice 2024-00317", "SKU 4006381333931", an ISBN
     if match.start() and _CJK_LETTER_RE.match(match.string, match.start() - 1):
         # Against the word before it only after a phone's label ("手机13812345678",
@@ -69,8 +68,12 @@ def _article_number(text: str, digits: int) -> bool:
 
 def _labelled(match: re.Match[str]) -> bool:
     """A phone's label before the number on its line (``_PHONE_LABEL``)."""
-    before = match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
-    return _PHONE_LABEL.search(before) is not None
+    return _PHONE_LABEL.search(_line_before(match)) is not None
+
+
+def _line_before(match: re.Match[str]) -> str:
+    """Up to 40 characters before the number, on its line: where its label stands."""
+    return match.string[max(0, match.start() - 40) : match.start()].rsplit("\n", 1)[-1]
 
 
 _NOT_A_PHONE = re.compile(

@@ -26,7 +26,12 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from careergate.privacy.findings import PiiKind
-from careergate.privacy.function_words import NEVER_IN_NAMES, has_function_word, language_around
+from careergate.privacy.function_words import (
+    NEVER_IN_NAMES,
+    has_function_word,
+    language_around,
+    needs_language,
+)
 from careergate.privacy.shape import Pattern
 from careergate.privacy.word_lists import word_list
 
@@ -95,9 +100,9 @@ def _is_name_word(word: str) -> bool:
     """A particle, an initial, or a word starting with a capital (or in a script without
     case) that is no heading's or role's word. A tool's name may be a person's ("Ruby", "Jenkins"):
     only a name made of nothing else is not one (``is_name``)."""
-    if re.fullmatch(_PARTICLE, word) or _INITIAL.fullmatch(word):
+    if _PARTICLE_WORD.fullmatch(word) or _INITIAL.fullmatch(word):
         return True
-    if word.casefold().strip(".") in NOT_NAME_WORDS or any(c.isdigit() for c in word):
+    if word.casefold().strip(".") in NOT_NAME_WORDS or _DIGIT.search(word):
         return False  # no name is written with digits ("Zoom Room 2", "Team 4")
     if _LOWER_AFTER_HYPHEN.search(word):
         return False  # "Lisbon-based", "Mid-year": a compound word, not a double name
@@ -111,16 +116,23 @@ _LOWER_AFTER_HYPHEN = re.compile(
 )
 """A compound's second word after a hyphen ("Lisbon-based", "Mid-year"): no name's
 ("Smith-Jones", "Jean-Pierre" and Korean "Min-jun" are)."""
+_PARTICLE_WORD = re.compile(_PARTICLE)
+_DIGIT = re.compile(r"\d")
 _INITIAL = re.compile(r"[^\W\d_a-z]\.")
 """A name's initial ("John A. Smith"), which is no article though "a" is one."""
 
 
 def _group_is_name(match: re.Match[str]) -> bool:
-    return is_name(match.group("name"), _language_around(match))
+    name = match.group("name")
+    return is_name(name, _language_for(match, name))
 
 
-def _language_around(match: re.Match[str]) -> str | None:
-    """The language of the text around the ``name`` group."""
+def _language_for(match: re.Match[str], name: str) -> str | None:
+    """The language of the text around the ``name`` group, where it can tell whether
+    ``name`` holds a function word (``needs_language``); ``None`` where it cannot, which
+    spares reading the text around every candidate."""
+    if not needs_language(name):
+        return None
     return language_around(match.string, match.start("name"), match.end("name"))
 
 
@@ -150,21 +162,24 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
         return None
     if start + len(name) < match.end("name") and re.fullmatch(_PARTICLE, name, re.I):
         return None  # "Firmado: El Director", not "Dear Van,"
-    language = _language_around(match)
-    if (_all_tools(name) or _said_in_words(name, language)) and not _labelled(match):
+    said = _said_in_words(name, _language_for(match, name))
+    if (_all_tools(name) or said) and not _labelled(match):
         return None
-    if _a_brand(match.string, start, name):
+    if is_brand(match.string, start, name):
         return None  # "Dr. Oetker", "Dr. Martens"
     return start, start + len(name)
 
 
-def _a_brand(text: str, start: int, name: str) -> bool:
-    """``name`` (at ``start``), or it with the title before it, is a brand named after a
-    person (``EPONYMOUS_BRANDS``)."""
-    before = text[max(0, start - 4) : start].casefold().lstrip()
-    return " ".join(name.casefold().split()) in EPONYMOUS_BRANDS or any(
-        f"{title}{name.casefold()}" in EPONYMOUS_BRANDS for title in (before, before.strip())
-    )
+def is_brand(text: str, start: int, name: str) -> bool:
+    """``name`` (at ``start`` in ``text``), alone or with the title before it, is a brand
+    named after a person ("Ralph Lauren", "Dr. Oetker")."""
+    return is_brand_name(name) or is_brand_name(f"{text[max(0, start - 4) : start]} {name}")
+
+
+def is_brand_name(words: str) -> bool:
+    """``words`` are a brand named after a person (``EPONYMOUS_BRANDS``), in any case
+    and spacing."""
+    return " ".join(words.casefold().split()) in EPONYMOUS_BRANDS
 
 
 def _next_column(text: str, end: int, start: int) -> bool:
@@ -344,16 +359,17 @@ def _first_lines_name(match: re.Match[str]) -> bool:
     """A document's first line, or its second after a name or a heading; not one word
     in capitals (a title)."""
     name = match.group("name")
-    if not is_name(name, _language_around(match)) or len(name) < 2:
+    if len(name) < 2 or _one_word_in_capitals(name.strip()):
         return False
-    if _one_word_in_capitals(name.strip()):
-        return False
-    # The lines before it, up to a third: a long text is not split whole for every match.
+    # The lines before it, up to a third, read first: a long text's every line is a
+    # match, and all but its first three are none of these.
     lines = []
     for line in _NON_BLANK_LINE.finditer(match.string, 0, match.start("name")):
         lines.append(line.group().strip())
         if len(lines) > 2:
             return False
+    if not is_name(name, _language_for(match, name)):
+        return False
     return all(is_name(line) or _is_heading(line) for line in lines)
 
 
@@ -366,7 +382,7 @@ def _is_heading(line: str) -> bool:
 
 def _caps_line(match: re.Match[str]) -> bool:
     name = match.group("name")
-    return sum(c.isalpha() for c in name) >= 4 and is_name(name, _language_around(match))
+    return sum(c.isalpha() for c in name) >= 4 and is_name(name, _language_for(match, name))
 
 
 _SPACES = re.compile(r"[ \t\u3000]+")
