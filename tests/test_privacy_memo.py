@@ -12,7 +12,7 @@ from careergate.privacy import PrivacyMode
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.findings import Finding
 from careergate.privacy.policy import PrivacyPolicy
-from careergate.privacy.shield import PrivacyShield
+from careergate.privacy.shield import PrivacyShield, Protection
 from careergate.privacy.subject import Subject, SubjectSpec
 
 TEXT = "Please ask Jane Doe about the Acme contract; Jane knows it best."
@@ -81,3 +81,37 @@ def test_the_memo_is_bounded_by_entries_and_by_characters() -> None:
     memo.put("too long", 5, 11)
     assert memo.get("too long") is None
     assert memo.get("long") == 4
+
+
+def _request(
+    shield: PrivacyShield, name: str | None = None, mode: PrivacyMode | None = None
+) -> tuple[dict[str, Any], Protection]:
+    message = {"role": "user", "content": TEXT, **({"name": name} if name else {})}
+    body: dict[str, Any] = {"model": "m", "messages": [message]}
+    jane = {"subject": {"names": ["Jane Doe"]}}
+    protection = asyncio.run(shield.protect(CHAT, body, jane, mode, None, None))
+    assert protection is not None
+    return body["messages"][0], protection
+
+
+def test_a_request_sent_again_is_rewritten_alike_with_a_table_of_its_own() -> None:
+    shield = PrivacyShield(PrivacyPolicy(PrivacyMode.PSEUDONYMISE), PiiDetector())
+    first, protection = _request(shield, name="Tom_Baker")
+    assert first == {
+        "role": "user",
+        "name": "PERSON_2",
+        "content": "Please ask [PERSON_1] about the Acme contract; [PERSON_1_GIVEN] knows it best.",
+    }
+    assert protection.placeholders.restore("[PERSON_2] and [PERSON_1]") == "Tom Baker and Jane Doe"
+    # The same texts again, without the participant: Tom is not in this request's table.
+    again, protection = _request(shield)
+    assert again["content"] == first["content"]
+    assert protection.placeholders.restore("[PERSON_2] and [PERSON_1]") == "[PERSON_2] and Jane Doe"
+    assert protection.kinds == ("PERSON",)
+    assert protection.placeholders.kinds["PERSON"] == 2
+    # Masked, the same texts are rewritten otherwise.
+    masked, protection = _request(shield, mode=PrivacyMode.MASK)
+    assert (
+        masked["content"] == "Please ask [PERSON] about the Acme contract; [PERSON] knows it best."
+    )
+    assert not protection.placeholders.restorable

@@ -215,7 +215,7 @@ def test_a_client_leaving_mid_stream_cancels_the_upstream_request(gateway: Runni
     upstream = gateway.fake.requests[0]
     wait_for(lambda: upstream.ended_at is not None)
     assert upstream.cancelled
-    assert upstream.ended_at - left_at < 0.1  # type: ignore[operator]
+    assert upstream.ended_at - left_at < 5  # type: ignore[operator] # not the stall's 30 s
 
 
 def test_a_client_giving_up_on_a_plain_request_cancels_the_upstream_request(
@@ -231,7 +231,9 @@ def test_a_client_giving_up_on_a_plain_request_cancels_the_upstream_request(
     upstream = gateway.fake.requests[0]
     wait_for(lambda: upstream.ended_at is not None)
     assert upstream.cancelled
-    assert upstream.ended_at - left_at < 0.1  # type: ignore[operator]
+    # Ended when the client left, not when the upstream's 30 s would have run out (the
+    # margin is for a machine busy with other tests).
+    assert upstream.ended_at - left_at < 5  # type: ignore[operator]
     record = given_up_record(gateway, before, 499)
     assert record.prompt_tokens > 0
     assert record.cost_nano_usd

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from careergate.budgets.ledger import Period, Scope
 from careergate.testing import FakeOpenAI, Fault
-from conftest import RunningGateway, gateway_settings, start_gateway
+from conftest import RunningGateway, gateway_settings, start_gateway, wait_for
 from test_budgets import ledger_call
 
 ALL_ENDPOINTS = ["chat/completions", "embeddings", "responses"]
@@ -93,6 +93,8 @@ def test_a_streamed_response_gives_every_event_and_usage_at_the_end(
     assert kinds[-1] == "response.completed"
     assert final.usage is not None
     assert final.usage.output_tokens > 0
+    # The stream's record is written after its last event has reached the client.
+    wait_for(lambda: any(r.endpoint == "responses" and r.stream for r in gateway.usage_rows()))
     rows = [r for r in gateway.usage_rows() if r.endpoint == "responses" and r.stream]
     assert rows[-1].completion_tokens == final.usage.output_tokens
 

@@ -14,6 +14,7 @@ One value written two ways ("+44 20 7946 0958" and "020 7946 0958", "Jane Doe" a
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -141,6 +142,16 @@ class Placeholders:
             kind, number = PiiKind(match.group(1)), int(match.group(2))
             self._placeholder.setdefault((kind, _normal(kind, value)), placeholder)
             self._numbers[kind] = max(self._numbers[kind], number)
+
+    def copy(self) -> Placeholders:
+        """A table of its own with this one's entries, to be filled further."""
+        twin = copy.copy(self)
+        twin._placeholder = dict(self._placeholder)
+        twin._value = dict(self._value)
+        twin._spelling = dict(self._spelling)
+        twin._numbers = self._numbers.copy()
+        twin.kinds = self.kinds.copy()
+        return twin
 
     def exported(self) -> dict[str, str]:
         """The table (placeholder -> value), for a request that will continue this one."""

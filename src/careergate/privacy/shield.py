@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from careergate.endpoints import EndpointSpec
 from careergate.endpoints.spec import StreamForm
 from careergate.errors import InvalidRequest
+from careergate.memo import Memo
 from careergate.privacy.detector import PiiDetector
 from careergate.privacy.findings import Finding
 from careergate.privacy.offload import LONG_TEXT
@@ -43,6 +44,9 @@ from careergate.settings import PrivacyMode
 EXTENSION = "careergate"
 END_USER_FIELDS = ("user", "safety_identifier")
 """OpenAI's fields naming the end user, for its abuse monitoring."""
+REMEMBERED_REQUESTS = 1024
+REMEMBERED_CHARACTERS = 2_000_000
+"""Bounds of the memo of whole requests rewritten (``memo.py``)."""
 HANDLED = {
     PrivacyMode.OFF: "off",
     PrivacyMode.PSEUDONYMISE: "pseudonymised",
@@ -142,6 +146,12 @@ class PrivacyShield:
         self.detector = detector
         self.directory = directory
         """Users' registered personal data, when this gateway keeps any."""
+        self._rewrites: Memo[Rewrite] = Memo(REMEMBERED_REQUESTS, REMEMBERED_CHARACTERS)
+        """Whole requests rewritten lately: a client retrying, or sending the same
+        prompt for every user, sends the very same texts again. Reading them again
+        (each text's findings are remembered by the detector too) and numbering their
+        values costs far more than looking the rewrite up, and the rewrite is a
+        function of the key (texts, subject, mode, earlier table) alone."""
 
     async def protect(
         self,
@@ -168,25 +178,43 @@ class PrivacyShield:
         for embedded in _embedded_resumes(texts):
             spec = (spec or SubjectSpec()).merged(SubjectSpec.from_resume(embedded))
         subject = Subject.of(spec) if spec is not None else _NOBODY
-        findings = await self.detector.detect(texts, subject)
+        masked = mode is not PrivacyMode.PSEUDONYMISE
+        key = (tuple(texts), subject, masked, tuple(earlier.items()) if earlier else None)
+        done = self._rewrites.get(key)
+        if done is None:
+            done = await self._rewrite(texts, subject, masked, earlier)
+            self._rewrites.put(key, done, sum(map(len, texts)))
         participants = endpoint.participant_slots(body)
-        if not (subject.values or earlier or participants or any(findings)):
-            # Nothing to replace and nothing to restore (most requests, and every text of
-            # a conversation that holds no personal data): no table of its own.
-            return Protection(endpoint, mode, _NOTHING, endpoint.structured(body))
-        rewrite = (subject, mode, earlier, texts, findings)
-        size = sum(map(len, texts))
-        if size > LONG_TEXT:
-            work = partial(_rewritten, *rewrite)
-            placeholders, rewritten = await self.detector.off_the_loop(work, size)
-        else:
-            placeholders, rewritten = _rewritten(*rewrite)
+        if done is _NOTHING_FOUND:
+            if not participants:
+                # Nothing to replace and nothing to restore (most requests, and every
+                # text of a conversation that holds no personal data): no table of its own.
+                return Protection(endpoint, mode, _NOTHING, endpoint.structured(body))
+            done = _rewritten(subject, masked, earlier, texts, [[] for _ in texts])
+        placeholders, rewritten = done
+        if participants:
+            # The remembered table is shared by every request that sends these texts and
+            # is only read once made: a request that adds to it adds to a copy.
+            placeholders = placeholders.copy()
         for slot, text in zip(slots, rewritten, strict=True):
             if text is not None:
                 slot.set(text)
         for slot in participants:
             slot.set(placeholders.participant(slot.get()))
         return Protection(endpoint, mode, placeholders, endpoint.structured(body))
+
+    async def _rewrite(
+        self, texts: list[str], subject: Subject, masked: bool, earlier: Mapping[str, str] | None
+    ) -> Rewrite:
+        """The request's table and its texts rewritten, or ``_NOTHING_FOUND``."""
+        findings = await self.detector.detect(texts, subject)
+        if not (subject.values or earlier or any(findings)):
+            return _NOTHING_FOUND
+        rewrite = (subject, masked, earlier, texts, findings)
+        size = sum(map(len, texts))
+        if size > LONG_TEXT:
+            return await self.detector.off_the_loop(partial(_rewritten, *rewrite), size)
+        return _rewritten(*rewrite)
 
     async def put_subject(self, user: str, spec: SubjectSpec) -> None:
         if self.directory is None:
@@ -209,25 +237,26 @@ class PrivacyShield:
         return spec
 
 
+Rewrite = tuple[Placeholders, tuple[str | None, ...]]
+"""A request's table, and each of its texts with its findings replaced (``None``:
+nothing found in it)."""
+_NOTHING_FOUND: Rewrite = (_NOTHING, ())
+"""The rewrite of texts in which nothing was found, for a subject of whom nothing is
+known, and no earlier table."""
+
+
 def _rewritten(
     subject: Subject,
-    mode: PrivacyMode,
+    masked: bool,
     earlier: Mapping[str, str] | None,
     texts: list[str],
     findings: list[list[Finding]],
-) -> tuple[Placeholders, list[str | None]]:
-    """The request's placeholders, and each text with its findings replaced (``None``:
-    nothing found in it)."""
-    placeholders = Placeholders(
-        subject,
-        mask=mode is not PrivacyMode.PSEUDONYMISE,
-        taken=taken_numbers(texts),
-        earlier=earlier,
-    )
-    rewritten = [
+) -> Rewrite:
+    placeholders = Placeholders(subject, mask=masked, taken=taken_numbers(texts), earlier=earlier)
+    rewritten = tuple(
         placeholders.replace(text, found) if found else None
         for text, found in zip(texts, findings, strict=True)
-    ]
+    )
     return placeholders, rewritten
 
 
