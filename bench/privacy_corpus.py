@@ -1566,12 +1566,31 @@ def fresh_documents() -> list[Document]:
     documents = []
     for line in FRESH.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
-        values = [(kind, value) for kind, value in item["values"]]
+        values = [
+            (kind, _untitled(value) if kind == "PERSON" else value)
+            for kind, value in item["values"]
+        ]
         number = item["id"].rsplit("-", 1)[1]
         documents.append(
             Document(f"dev-fresh-{number}", "pii", item["locale"], item["text"], values)
         )
     return documents
+
+
+_TITLES = re.compile(
+    r"(?:(?:Mr|Mrs|Ms|Dr|Herr|Frau|Monsieur|Madame|Mme|Sr|Sra|dott|dott\.ssa|ing|signora"
+    r"|Mevrouw|Pani)\.?\s+)+"
+)
+"""The titles the batch's writers put before family names ("Frau Mair", "dott.ssa
+Rossi", "Herr Dr. Brandt"), read off its values."""
+
+
+def _untitled(value: str) -> str:
+    """A name without the titles before it: the rest of the set labels a name without
+    them, as de-identification guidelines do (a title is not the person's data), and
+    strict scoring would otherwise call a masked family name a leak for its "Ms"."""
+    title = _TITLES.match(value)
+    return value[title.end() :] if title else value
 
 
 def main() -> None:

@@ -1383,6 +1383,20 @@ def test_a_person_after_a_chinese_japanese_or_korean_label_or_recommended_is_a_n
     assert found_in_each(texts, "PERSON") == [["郭辉"], ["이명숙"], ["郑勇"], []]
 
 
+def test_a_korean_name_before_a_title_or_an_honorific_is_a_name_and_a_heading_is_none() -> None:
+    """In Korean text a name is known by what follows it: a job's title ("박서연 과장이"),
+    "님" or "씨" ("김지은 님의", "지은 씨는"); a word with its particle before a title
+    ("이번에 팀장이": "this time, the team lead") and a form's heading on the first line
+    (no capitals to tell it apart) are none."""
+    texts = [
+        "김지은 님의 보험 신고는 인사팀 박서연 과장이 처리합니다. 지은 씨는 출입증을 "
+        "총무팀 정다운 대리에게 받고, 이하늘 팀장은 미팅을 진행합니다.",
+        "신규 입사자 인사기록카드\n(주)한빛소프트웨어 인사팀\n서울시 서초구\n"
+        "이번에 팀장이 바뀌었습니다. 고객님께 안내합니다.",
+    ]
+    assert found_in_each(texts, "PERSON") == [["김지은", "박서연", "지은", "정다운", "이하늘"], []]
+
+
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
     """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
     "to 02-…"): the number is still one; a Latin letter after digits makes them a code,

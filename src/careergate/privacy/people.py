@@ -359,7 +359,7 @@ def _first_lines_name(match: re.Match[str]) -> bool:
     """A document's first line, or its second after a name or a heading; not one word
     in capitals (a title)."""
     name = match.group("name")
-    if len(name) < 2 or _one_word_in_capitals(name.strip()):
+    if len(name) < 2 or _one_word_in_capitals(name.strip()) or _unlike_a_cjk_name(name):
         return False
     # The lines before it, up to a third, read first: a long text's every line is a
     # match, and all but its first three are none of these.
@@ -376,13 +376,28 @@ def _first_lines_name(match: re.Match[str]) -> bool:
 _NON_BLANK_LINE = re.compile(r"[^\n]*\S[^\n]*")
 
 
+def _unlike_a_cjk_name(name: str) -> bool:
+    """Han or Hangul alone, not in a name's usual form: a form's heading ("신규 입사자
+    인사기록카드"), where a line in capitals would say so in a script with case."""
+    name = name.strip()
+    return _CJK_ONLY.fullmatch(name) is not None and not _CJK_NAME_LINE.fullmatch(name)
+
+
+_CJK_ONLY = re.compile(rf"[{_CJK}][{_CJK} \u3000]*")
+
+
 def _is_heading(line: str) -> bool:
     return all(word.casefold().strip(":—-") in NOT_NAME_WORDS for word in line.split())
 
 
 def _caps_line(match: re.Match[str]) -> bool:
+    """Capitals indeed: not a line in a script without case ("서울시 서초구")."""
     name = match.group("name")
-    return sum(c.isalpha() for c in name) >= 4 and is_name(name, _language_for(match, name))
+    return (
+        name.isupper()
+        and sum(c.isalpha() for c in name) >= 4
+        and is_name(name, _language_for(match, name))
+    )
 
 
 _SPACES = re.compile(r"[ \t\u3000]+")
@@ -525,6 +540,37 @@ _CJK_NAME_FORM = (
 )
 """A Chinese name (a common family name and one or two characters) or a Korean one (a
 family name and one to three syllables)."""
+_CJK_NAME_LINE = re.compile(
+    rf"{_CJK_NAME_FORM}|[{_HAN_FAMILY}{_HANGUL_FAMILY}][ \u3000][\u4e00-\u9fff\uac00-\ud7a3]{{1,3}}"
+)
+"""A name as a line may hold it, its family name spaced from the rest or not."""
+_KOREAN_TITLES = (
+    r"과장|대리|팀장|부장|차장|실장|본부장|사장|이사|상무|전무|대표|주임|매니저|교수|박사"
+    r"|선생님|변호사|책임|선임|수석|인턴|님|씨"
+)
+"""What follows a Korean name only, with a space: a rank or a job's title ("박서연 과장"),
+or the honorifics "님" and "씨" ("김지은 님", "지은 씨"), written against the name too."""
+_KOREAN_PARTICLES = (
+    r"이|가|은|는|을|를|의|에게|께서|께|과|와|도|만|으로|로|에|이며|입니다|이다|이랑"
+)
+"""Particles written against the title ("과장이", "대리에게", "님의")."""
+_KOREAN_NAME = re.compile(
+    rf"(?<![\uac00-\ud7a3])(?P<name>[{_HANGUL_FAMILY}][\uac00-\ud7a3]{{2}}"
+    rf"(?=(?:[ ](?:{_KOREAN_TITLES})|님|씨)(?:{_KOREAN_PARTICLES})?(?![\uac00-\ud7a3]))"
+    rf"|[\uac00-\ud7a3]{{2}}(?=[ ](?:님|씨)(?:{_KOREAN_PARTICLES})?(?![\uac00-\ud7a3])))"
+)
+"""A Korean name before a title or an honorific: a family name and two syllables, or a
+given name of two syllables before "님" or "씨" ("지은 씨는")."""
+_NOT_KOREAN_NAME_ENDS = frozenset("에를의로와며면다요게고도는가을")
+"""Last syllables of a word with its particle or ending ("이번에 팀장이": "this time, the
+team lead"), not of a name."""
+
+
+def _korean_name(match: re.Match[str]) -> bool:
+    name = match.group("name")
+    return name[-1] not in _NOT_KOREAN_NAME_ENDS and name not in NOT_NAME_WORDS
+
+
 _CJK_UNIT_ENDS = frozenset("部处科室组司팀과실부터")
 """Last characters of a department or a firm ("人事部", "인사팀", "고객센터"), not of a
 name."""
@@ -748,6 +794,15 @@ PEOPLE: tuple[Pattern, ...] = (
             r"(?=(?:同志|先生|女士)?(?:应聘|担任|出任))"
         ),
         span=_cjk_person_span,
+        needs="cjk",
+        priority=NAME_PRIORITY,
+    ),
+    # A Korean name before a title or an honorific, in Korean text as in any other.
+    Pattern(
+        _PERSON,
+        _KOREAN_NAME,
+        group="name",
+        check=_korean_name,
         needs="cjk",
         priority=NAME_PRIORITY,
     ),
