@@ -1397,6 +1397,27 @@ def test_a_korean_name_before_a_title_or_an_honorific_is_a_name_and_a_heading_is
     assert found_in_each(texts, "PERSON") == [["김지은", "박서연", "지은", "정다운", "이하늘"], []]
 
 
+def test_a_chats_speaker_after_a_bare_time_and_vietnamese_names_without_their_marks() -> None:
+    """A copied chat's "[10:14] Jane Doe (Acme):" names a person; its bots and roles
+    ("[08:47] VP Talent Acquisition:", "[09:30] Bot RH:") are none. "Le Thi Lan" is
+    Lê Thị Lan without her marks; "Le" before no Vietnamese middle name is French."""
+    chat = (
+        "[10:14] Javier Mayor (TalentoNorte): Buenos días.\n[10:16] Mar Bravo: Dime.\n"
+        "[10:17] Javier Mayor (TalentoNorte): Vale.\n[10:18] Mar Bravo: Perfecto.\n"
+    )
+    roles = (
+        "[08:47] VP Talent Acquisition: Freeze from today.\n[09:30] Bot RH: Rappel.\n"
+        "[09:31] Bot RH: Rappel.\n[09:32] VP Talent Acquisition: Offers stand.\n"
+    )
+    vietnamese = "Pham Quoc Bao and Le Thi Lan lead; Le Monde covered Le Corbusier."
+    found = found_in_each([chat, roles, vietnamese], "PERSON")
+    assert found == [
+        ["Javier Mayor", "Mar Bravo", "Javier Mayor", "Mar Bravo"],
+        [],
+        ["Pham Quoc Bao", "Le Thi Lan"],
+    ]
+
+
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
     """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
     "to 02-…"): the number is still one; a Latin letter after digits makes them a code,

@@ -217,7 +217,24 @@ def _speaker_span(match: re.Match[str]) -> tuple[int, int] | None:
     span = name_span(match)
     if span is None or span[1] != match.end("name"):
         return None
+    if _bare_time_and_role(match):
+        return None
     return span if _times_named(match.string, match.group("name")) > 1 else None
+
+
+def _bare_time_and_role(match: re.Match[str]) -> bool:
+    """After a bare time ("[08:47]"), which a team's bot or a role's account writes as
+    often ("[08:47] VP Talent Acquisition:", "[09:30] Bot RH:"), a speaker is a person
+    when a firm follows its name ("Jane Doe (Acme):") or it is two words, none in
+    capitals or a role's."""
+    if "bare" not in match.re.groupindex or match.group("bare") is None:
+        return False
+    if match.group("affiliation") is not None:
+        return False
+    words = match.group("name").split()
+    return len(words) != 2 or any(
+        word.isupper() or word.casefold() in CAREER_WORDS for word in words
+    )
 
 
 @lru_cache(maxsize=16)
@@ -225,7 +242,8 @@ def _times_named(text: str, speaker: str) -> int:
     """How often ``text`` names ``speaker`` as one: counted once per speaker and text,
     not again for each of its lines (a long chat's every line had the whole text
     read again)."""
-    return text.count(f"{speaker}:") + text.count(f"[{speaker}]")
+    said = text.count(f"{speaker}:") + text.count(f"[{speaker}]")
+    return said + len(re.findall(rf"{re.escape(speaker)}[ \t]*{_AFFILIATION}[ \t]*:", text))
 
 
 def _addressed_span(match: re.Match[str]) -> tuple[int, int] | None:
@@ -650,6 +668,18 @@ _DAY = r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}"
 _STAMP = rf"(?:{_DAY},?[ \t]+{_TIME}(?:{_HALF_DAY})?|{_TIME}{_HALF_DAY})"
 """A chat export's time: with its day ("12/03/2024, 14:05") or a half of the day ("9:41
 AM"); a bare "09:30" opens an agenda's line as often ("09:30 – Arrival:")."""
+_VIETNAMESE_FAMILY_PLAIN = (
+    r"(?:Nguyen|Tran|Le|Pham|Hoang|Huynh|Phan|Vu|Vo|Dang|Bui|Do|Ho|Ngo|Duong|Ly)"
+)
+_VIETNAMESE_MIDDLE = (
+    r"(?:Thi|Van|Ngoc|Thanh|Quoc|Duc|Minh|Huu|Xuan|Hoang|Thu|Gia|Bao|Kim|Hong|Dinh|Cong|Quang"
+    r"|Trung|Phuong|Thuy|Tuan|Hai)"
+)
+"""The same names written without their marks ("Le Thi Lan"), where "Le", "Do" or "Ho"
+alone may be a French article or an English word: a middle name of those most
+Vietnamese bear must follow."""
+_AFFILIATION = r"\([^()\n]{1,40}\)"
+"""A speaker's firm or team after the name in a chat: "Jane Doe (Acme):"."""
 _VIETNAMESE_FAMILY = r"(?i:nguyễn|trần|lê|phạm|hoàng|huỳnh|phan|vũ|võ|đặng|bùi|đỗ|hồ|ngô|dương|lý)"
 
 
@@ -729,12 +759,13 @@ PEOPLE: tuple[Pattern, ...] = (
         span=_greeted_span,
     ),
     # A chat's speaker after the time (WhatsApp's exports, a copied Slack or Teams
-    # thread: "12/03/2024, 14:05 - Jane Doe:", "[9:41 AM] Jane Doe:"), or before it
-    # (KakaoTalk's: "[곽선영] [오후 2:15]").
+    # thread: "12/03/2024, 14:05 - Jane Doe:", "[9:41 AM] Jane Doe:", "[10:14] Jane Doe
+    # (Acme):"), or before it (KakaoTalk's: "[곽선영] [오후 2:15]").
     _named(
         re.compile(
-            rf"^[ \t]*(?:\[{_STAMP}\]|{_DAY},[ \t]+{_TIME}(?:{_HALF_DAY})?[ \t]+[-–])"
-            rf"[ \t]+(?P<name>{_NAME})[ \t]*:",
+            rf"^[ \t]*(?:\[(?:{_STAMP}|(?P<bare>{_TIME}))\]"
+            rf"|{_DAY},[ \t]+{_TIME}(?:{_HALF_DAY})?[ \t]+[-–])"
+            rf"[ \t]+(?P<name>{_NAME})[ \t]*(?P<affiliation>{_AFFILIATION}[ \t]*)?:",
             re.M,
         ),
         _speaker_span,
@@ -808,7 +839,9 @@ PEOPLE: tuple[Pattern, ...] = (
     ),
     _named(
         re.compile(
-            rf"(?<![\w-])(?P<name>{_VIETNAMESE_FAMILY}(?:[ \t]+{_NAME_WORD}){{1,3}})(?![\w-])"
+            rf"(?<![\w-])(?P<name>{_VIETNAMESE_FAMILY}(?:[ \t]+{_NAME_WORD}){{1,3}}"
+            rf"|{_VIETNAMESE_FAMILY_PLAIN}[ \t]+{_VIETNAMESE_MIDDLE}(?:[ \t]+{_NAME_WORD}){{1,2}})"
+            r"(?![\w-])"
         ),
         _vietnamese_span,
     ),
