@@ -1418,6 +1418,25 @@ def test_a_chats_speaker_after_a_bare_time_and_vietnamese_names_without_their_ma
     ]
 
 
+def test_signatures_birth_names_initials_and_a_persons_role_in_apposition() -> None:
+    """A signature's label in German or Dutch, a birth name's in French, a given name
+    written as initials, and a name in apposition to someone's role; not a firm after a
+    role on a CV's line, nor a country's or a firm's initials."""
+    texts = [
+        "Köln, den 24.03.2025\nUnterschrift: A. Fischer",
+        "Handtekening medewerker: R.J. de Vries\nNom de naissance : DUPUY",
+        "I spoke with the client's project director, Kerem Çelik, this morning.",
+        "Experience: Logistics Coordinator, Stark Logistics, 2015 - 2018.\n"
+        "Reference: A. Then we spoke of the U.S. Army and Bertin S.A.S. in Lyon.",
+    ]
+    assert found_in_each(texts, "PERSON") == [
+        ["A. Fischer"],
+        ["R.J. de Vries", "DUPUY"],
+        ["Kerem Çelik"],
+        [],
+    ]
+
+
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
     """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
     "to 02-…"): the number is still one; a Latin letter after digits makes them a code,

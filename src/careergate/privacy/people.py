@@ -43,7 +43,7 @@ NAME_PRIORITY = 1
 ``attendees.py``): below a shape's, so that an address or an identifier that a rule's
 words run into wins."""
 _LETTER = r"[^\W\d_]"
-_NAME_WORD = rf"{_LETTER}(?:{_LETTER}|['’](?={_LETTER})|-(?={_LETTER})|\.(?=[ \t]))*"
+_NAME_WORD = rf"{_LETTER}(?:{_LETTER}|['’](?={_LETTER})|-(?={_LETTER})|\.(?=[ \t]|[^\W\d_a-z]\.))*"
 _PARTICLE = (
     r"(?:de|da|do|dos|das|del|della|di|du|la|las|le|los|van|von|der|den|ten|ter|bin|binti|al"
     r"|el|y|e)"
@@ -137,6 +137,13 @@ def _language_for(match: re.Match[str], name: str) -> str | None:
 
 
 _WORDS = re.compile(r"[^ \t,]+")
+_INITIALS = re.compile(r"(?:[^\W\d_a-z]\.){1,3}")
+_ABBREVIATIONS = frozenset(
+    {"u.s.", "u.k.", "u.s.a.", "e.u.", "u.n.", "d.c.", "n.y.", "p.o.", "b.a.", "m.a.", "b.s."}
+    | {"m.s.", "b.v.", "n.v.", "s.a.", "s.a.s.", "s.r.l.", "s.p.a.", "a.g.", "e.v.", "s.l."}
+)
+"""Initials of places, degrees and firms' forms ("U.S. Army", "B.A. Economics"), not of a
+person's names."""
 
 
 def name_span(match: re.Match[str]) -> tuple[int, int] | None:
@@ -147,6 +154,11 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     end = start
     for word in _WORDS.finditer(match.string, start, match.end("name")):
         text = word.group()
+        if _INITIALS.fullmatch(text):
+            if text.casefold() in _ABBREVIATIONS:
+                break
+            end = word.end()  # a given name's initials ("A. Fischer", "R.J. de Vries")
+            continue
         if not text.rstrip(".") or not _is_name_word(text.rstrip(".")) or _ends_a_name(text):
             break
         if end > start and _next_column(match.string, end, word.start()):
@@ -158,7 +170,7 @@ def name_span(match: re.Match[str]) -> tuple[int, int] | None:
     name = match.string[start:end]
     while name and re.search(rf"[ \t]+{_PARTICLE}$", name):
         name = re.sub(rf"[ \t]+{_PARTICLE}$", "", name)
-    if not name.strip():
+    if not name.strip() or _INITIALS.fullmatch(name):
         return None
     if start + len(name) < match.end("name") and re.fullmatch(_PARTICLE, name, re.I):
         return None  # "Firmado: El Director", not "Dear Van,"
@@ -273,6 +285,30 @@ def _attribution_span(match: re.Match[str]) -> tuple[int, int] | None:
     return None if span is None or match.string[span[0] : span[1]].isupper() else span
 
 
+def _appositive_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """``name_span``, when it is the whole apposition and of two words at least: "our
+    director, Sales and Marketing," is none."""
+    span = name_span(match)
+    if span is None or span[1] != match.end("name"):
+        return None
+    return span if " " in match.string[span[0] : span[1]] else None
+
+
+_ROLE_BEFORE_NAME = (
+    r"manager|director|supervisor|boss|colleague|mentor|recruiter|coordinator|founder"
+    r"|ceo|cto|cfo|coo|president|team\s+lead|chef|jefe|jefa|directeur|directrice|gerente"
+    r"|diretora?|leiterin|leiter|vorgesetzter?|kierownik|kierowniczka|müdürü?|yöneticisi?"
+    r"|responsabile|responsable"
+)
+"""Roles a person's name is put in apposition to, in the languages of the set."""
+_WHOSE = (
+    r"my|our|his|her|their|your|the|\w+['’]s|min|mitt|mi|mon|ma|notre|mein|meine|sein|seine"
+    r"|unser|unsere|il|la|o|a|nosso|nossa|mój|moja|nasz|nasza"
+)
+"""Whose role it is: a person's is named ("my manager, Jane Doe"); a CV's line names a
+firm after a role ("Logistics Coordinator, Stark Logistics, 2015")."""
+
+
 def _greeted_span(match: re.Match[str]) -> tuple[int, int] | None:
     """``name_span`` after a greeting or an introduction, unless the greeting ended its
     sentence ("Thank you. Expect feedback...") or the words are an acronym of three
@@ -366,7 +402,12 @@ def _first_line_span(match: re.Match[str]) -> tuple[int, int] | None:
     span = name_span(match)
     if span is None or _one_word_in_capitals(match.string[span[0] : span[1]]):
         return None
+    if _DATE_AFTER_PLACE.match(match.string, span[1]):
+        return None  # a letter's place and date ("Köln, den 24.03.2025")
     return span
+
+
+_DATE_AFTER_PLACE = re.compile(r"[ \t]*,[ \t]*(?:(?i:den|le|el|il|am|dnia|the)[ \t]+)?\d")
 
 
 def _one_word_in_capitals(name: str) -> bool:
@@ -519,6 +560,8 @@ _LABEL_WORDS = (
     r"|cardholder|card\s+holder|account\s+holder|employee|candidate|applicant"
     r"|salariée?|salarié\(e\)|employée?|employé\(e\)|dipendente|empleado(?:/a)?|empleada"
     r"|emergency\s+contact|contact\s+person|reference|referee|signed|signature|firmado"
+    r"|unterschrift|handtekening(?:[ \t]+\w+)?|assinatura|podpis|underskrift|imza"
+    r"|nom\s+de\s+naissance|nom\s+de\s+jeune\s+fille|geburtsname|birth\s+name|maiden\s+name"
     r"|manager|recruiter|interviewer|mentor"
     r"|имя|фамилия|фио|имя\s+и\s+фамилия|الاسم(?:\s+الكامل)?"
 )
@@ -801,6 +844,16 @@ PEOPLE: tuple[Pattern, ...] = (
         re.compile(rf"(?<=\w)[ \t]+from[ \t]+(?i:{_TEAM})\b"),
         span=_name_before,
         priority=NAME_PRIORITY,
+    ),
+    # A person in apposition to someone's role: "my current manager, Maja Lind, agreed",
+    # "the client's project director, Kerem Çelik, called".
+    _named(
+        re.compile(
+            rf"(?i:\b(?:{_WHOSE})[ \t]+(?:[\w-]+[ \t]+){{0,2}}(?:{_ROLE_BEFORE_NAME})),[ \t]+"
+            rf"(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{1,2}})"
+            r"(?=[ \t]*[,;)]|\.(?!\w))"
+        ),
+        span=_appositive_span,
     ),
     # An attribution or a signature: "“A great teammate.” — Jane Doe", "– Jane Doe" on a
     # line of its own; not a heading's second half ("TRAVEL POLICY – EXTRACT", "Talks –
