@@ -65,6 +65,11 @@ UNITS = {
     "a role's speaker": "Candidate: Tell me more. ",
     "names in capitals on lines": "JANE DOE\n",
     "signatures after a dash": "Thanks – Jane Doe\n",
+    "Korean names before a title": "김지은 과장 ",
+    "a chat's bare times": "[10:14] Jane Doe (Acme): hi\n",
+    "initials": "R.J. ",
+    "roles in apposition": "my manager, Jane Doe, ",
+    "own sites": "my portfolio is a.b ",
 }
 OPENED = {
     "an address key's value left open": ('address="', "1"),

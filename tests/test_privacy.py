@@ -1437,6 +1437,20 @@ def test_signatures_birth_names_initials_and_a_persons_role_in_apposition() -> N
     ]
 
 
+def test_a_persons_own_site_without_a_scheme_and_a_german_insurance_number() -> None:
+    """A site its owner names as theirs ("my portfolio is sannebakker.nl", "Portfolio:
+    asha-kulkarni.in") is a link of theirs without "www." or a scheme; a firm's ("our
+    website is acme.com") and a tool's name ("Node.js") are none. A German social
+    insurance number after its label."""
+    texts = [
+        "My portfolio and past talks are on jihoonpark.kr. Hire me. Portfolio: asha.in",
+        "Our website is acme.com. My blog runs on Node.js; see e.g. the docs.",
+        "Sozialversicherungsnummer: 53 020887 F 515\nSV-Nr.: 12 150385 M 012",
+    ]
+    assert found_in_each(texts, "LINK") == [["jihoonpark.kr", "asha.in"], [], []]
+    assert found_in_each(texts, "NATIONAL_ID")[2] == ["53 020887 F 515", "12 150385 M 012"]
+
+
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
     """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
     "to 02-…"): the number is still one; a Latin letter after digits makes them a code,

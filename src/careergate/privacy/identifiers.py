@@ -4,7 +4,8 @@ Identifiers with a published check digit are found by their shape and the check,
 or without a label; those without one (India's PAN, Mexico's CURP, Korea's resident
 registration number, Brazil's CPF, Italy's codice fiscale) by a shape distinctive
 enough on its own; any other after a label that names it, in the languages of the
-countries that issue it ("DNI:", "Steuer-ID:", "주민등록번호", "T.C. Kimlik No").
+countries that issue it ("DNI:", "Steuer-ID:", "Sozialversicherungsnummer:", "주민등록번호",
+"T.C. Kimlik No").
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ _LABELS = (
     r"\s+number|personal\s+number|personnummer|bsn|nino|ssn|sin|tfn|ppsn?|dni|nie|nif|pan|"
     r"aadhaar|curp|rfc|cpf|rg|pesel|nip|steuer-?id(?:nr)?|steuer-identifikationsnummer|"
     r"codice\s+fiscale|n°\s+de\s+sécurité\s+sociale|numéro\s+de\s+sécurité\s+sociale|nir|"
-    r"cccd|cmnd|t\.?c\.?\s+kimlik\s+no|tc\s+kimlik|kimlik\s+no"
+    r"cccd|cmnd|t\.?c\.?\s+kimlik\s+no|tc\s+kimlik|kimlik\s+no|"
+    r"(?:sozial|renten)?versicherungs-?(?:nummer|nr\.?)|sv-?(?:nummer|nr\.?)|svnr|ahv-?(?:nummer|nr\.?)"
 )
 _LABELLED = re.compile(
     rf"(?:\b(?=\w)(?i:{_LABELS})|주민등록번호|身份证号(?:码)?|マイナンバー|個人番号)"

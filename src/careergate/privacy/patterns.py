@@ -128,6 +128,9 @@ def _trunk_grouped(number: str, digits: int) -> bool:
 _GROUPED = re.compile(r"\d[ .-]\d")
 
 
+_OWN_SITE = r"portfolio|website|web[ \t]+site|site|homepage|blog"
+"""What a person calls their own site."""
+
 PATTERNS: tuple[Pattern, ...] = (
     *PEOPLE,
     Pattern(
@@ -151,6 +154,22 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|(?<![\w-])[\w-]+\.github\.io\b"
         ),
         needs="link",
+    ),
+    # A person's own site named as such, without "www." or a scheme: "Portfolio:
+    # asha-kulkarni.in", "my portfolio is sannebakker.nl" (not "our website is
+    # acme.com": a firm's).
+    Pattern(
+        PiiKind.LINK,
+        re.compile(
+            rf"(?:\b(?i:my|his|her|their|your)[ \t]+(?i:personal[ \t]+)?(?i:{_OWN_SITE})"
+            r"[^\n.:]{0,30}?[ \t]+"
+            r"|(?:^|(?<=[.!?;|·•]))[ \t]*(?i:portfolio|homepage|personal[ \t]+(?:web)?site|blog)"
+            r"[ \t]*:[ \t]*)"
+            r"(?P<site>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,12}"
+            r"(?:/[^\s<>\"')\]]*[^\s<>\"')\].,;:!?])?)(?![\w/-]|\.\w)",
+            re.M,
+        ),
+        group="site",
     ),
     *IDENTIFIERS,
     *DATES,
