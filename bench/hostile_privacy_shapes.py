@@ -70,6 +70,8 @@ UNITS = {
     "initials": "R.J. ",
     "roles in apposition": "my manager, Jane Doe, ",
     "own sites": "my portfolio is a.b ",
+    "flats before named buildings": "Apt 1, Ab ",
+    "Eircode-like pairs": "D07 N9K ",
 }
 OPENED = {
     "an address key's value left open": ('address="', "1"),

@@ -1451,6 +1451,22 @@ def test_a_persons_own_site_without_a_scheme_and_a_german_insurance_number() -> 
     assert found_in_each(texts, "NATIONAL_ID")[2] == ["53 020887 F 515", "12 150385 M 012"]
 
 
+def test_flats_before_named_buildings_irish_estates_eircodes_and_korean_roads() -> None:
+    """A flat and a building's name before the street ("Apt 12, The Maltings, Bow
+    Street"), an Irish estate ("4 Orchard Lawns"), an Eircode alone, a Korean road in
+    English after two units; not a part number of the Eircode's first shape."""
+    texts = [
+        "Sure. Apt 12, The Maltings, Bow Street, Dublin 7, D07 N9K2. Or 4 Orchard Lawns, Cork.",
+        "I have Apt 1203, Building 101, 25 Banpo-daero, Seocho-gu, from your form.",
+        "Part T12 ABCD and A12 1234 ship on Monday.",
+    ]
+    assert found_in_each(texts, "ADDRESS") == [
+        ["Apt 12, The Maltings, Bow Street", "D07 N9K2", "4 Orchard Lawns"],
+        ["Apt 1203, Building 101, 25 Banpo-daero"],
+        [],
+    ]
+
+
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
     """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
     "to 02-…"): the number is still one; a Latin letter after digits makes them a code,

@@ -55,7 +55,9 @@ _STREET_TYPES = (
     "Quay|Reach|Rise|Spinney|Triangle|Vale|Wood|Esplanade|Concourse|Retreat|Outlook|"
     "Promenade|Boardwalk|Circuit|Cove|Crest|Parade|"
     # India Post's localities and ways, as addresses write them in English.
-    "Chowk|Nagar|Marg|Gali|Colony|Vihar|Bagh|Ganj|Puram"
+    "Chowk|Nagar|Marg|Gali|Colony|Vihar|Bagh|Ganj|Puram|"
+    # Ireland's estates, and Korea's roads as written in English ("25 Banpo-daero").
+    "Lawns?|Downs|Demesne|[A-Z][a-z]+-(?:daero|ro|gil)"
 )
 _WORD = r"(?:[A-Z\u00c0-\u00de\u0100-\u017f][\w'’.-]*|[\u3040-\u30ff\u4e00-\u9fff]+)"
 _UNIT = (
@@ -64,21 +66,29 @@ _UNIT = (
 )
 _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}"
 _CA_POSTCODE = r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d"
+_EIRCODE = (
+    r"\b(?:[AC-FHKNPRTV-Y]\d{2}|D6W)[ \t]"
+    r"(?=[0-9AC-FHKNPRTV-Y]{0,3}\d)(?=[0-9AC-FHKNPRTV-Y]{0,3}[AC-FHKNPRTV-Y])[0-9AC-FHKNPRTV-Y]{4}\b"
+)
+"""An Irish Eircode: a routing key, then four characters of its alphabet, letters and
+digits mixed ("D07 N9K2"): a shape as distinctive as a British postcode's."""
 _US_STATE_ZIP = r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"
 _POSTCODE_SHAPES = (
     rf"{_UK_POSTCODE}|{_CA_POSTCODE}|\d{{5}}-\d{{3,4}}|\d{{3}}-\d{{4}}|\d{{2}}-\d{{3}}"
     r"|\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{4,8}|[AC-FHKNPRTV-Y]\d{2}\s?[0-9AC-FHKNPRTV-Y]{4}"
 )
 _ENGLISH_STREET = (
-    rf"(?:\b{_UNIT}\.?[ \t]*#?[ \t]*\d+[A-Za-z]?,?[ \t]+)?"
+    rf"(?:\b{_UNIT}\.?[ \t]*#?[ \t]*\d+[A-Za-z]?,?[ \t]+){{0,2}}"
     r"(?<![\d.,])\b\d{1,5}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?){0,2},?[ \t]+"
     rf"(?:{_WORD}[ \t]+){{0,4}}(?:{_STREET_TYPES})\b\.?"
     rf"(?:,?[ \t]+{_UNIT}\.?[ \t]*#?[ \t]*[\w-]+)?"
 )
 _UNIT_FIRST_STREET = (
-    rf"\b{_UNIT}\.?[ \t]*#?[ \t]*\d+[A-Za-z]?,?[ \t]+(?:{_WORD}[ \t]+){{0,3}}"
+    rf"\b{_UNIT}\.?[ \t]*#?[ \t]*\d+[A-Za-z]?,?[ \t]+(?:{_WORD},?[ \t]+){{0,4}}"
     rf"(?:{_STREET_TYPES})\b\.?"
 )
+"""A flat before its street, a building's name between them or not: "Apt 12, The
+Maltings, Bow Street", "Flat 304, Shree Ganesh Apartments, Karve Road"."""
 _TYPE_FIRST = (
     # Spain and Mexico (Correos, SEPOMEX), Brazil (Correios' logradouros), Italy, France,
     # Poland, Turkey, Vietnam: the type of way comes first.
@@ -311,6 +321,7 @@ ADDRESSES: tuple[Pattern, ...] = (
         needs="digit",
     ),
     Pattern(_ADDRESS, re.compile(rf"\b(?:{_UK_POSTCODE}|{_CA_POSTCODE})\b"), needs="digit"),
+    Pattern(_ADDRESS, re.compile(_EIRCODE), needs="digit"),
     Pattern(_ADDRESS, re.compile(rf"(?<=,\s){_US_STATE_ZIP}\b"), needs="digit"),
     Pattern(_ADDRESS, re.compile(r"〒\s?\d{3}-?\d{4}"), needs="digit"),
     # Where an Italian form says one lives, the postcode in brackets after the town:
