@@ -72,6 +72,7 @@ UNITS = {
     "own sites": "my portfolio is a.b ",
     "flats before named buildings": "Apt 1, Ab ",
     "Eircode-like pairs": "D07 N9K ",
+    "Turkish streets without a door": "Ab Mah. Cd Cad. ",
 }
 OPENED = {
     "an address key's value left open": ('address="', "1"),

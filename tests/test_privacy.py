@@ -1467,6 +1467,20 @@ def test_flats_before_named_buildings_irish_estates_eircodes_and_korean_roads() 
     ]
 
 
+def test_a_turkish_address_and_an_italian_staircase() -> None:
+    """Turkish writes the street's type after its name and the door's number after "No:";
+    an Italian address may end with its staircase's letter and its flat."""
+    texts = [
+        "Adres: Caddebostan Mah. Bağdat Cad. No: 214 D: 7 Kadıköy/İstanbul",
+        "Adresim Kızılırmak Mahallesi, 1443. Cadde No: 12/8 Çankaya/Ankara",
+        "Residenza: Via Giuseppe Verdi 18, scala B, int. 6 - 20121 Milano",
+    ]
+    found = found_in_each(texts, "ADDRESS")
+    assert found[0][0] == "Caddebostan Mah. Bağdat Cad. No: 214 D: 7"
+    assert found[1] == ["Kızılırmak Mahallesi, 1443. Cadde No: 12/8"]
+    assert found[2][0] == "Via Giuseppe Verdi 18, scala B, int. 6"
+
+
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
     """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
     "to 02-…"): the number is still one; a Latin letter after digits makes them a code,

@@ -109,8 +109,20 @@ _TYPE_FIRST = (
 _TRAILING_UNITS = (
     r"(?:[ \t]*,?[ \t]*(?i:interior|int\.|edif\.|depto\.|piso|piano|apt\.?|apto\.?|bloco|casa|lote|"
     r"appartamento|apartamento|appartement|wohnung|"
-    r"puerta|esc\.|escalera|planta|porta|scala)[ \t]*\d+[A-Z]?){0,3}"
+    r"puerta|esc\.|escalera|planta|porta|scala)[ \t]*(?:\d+[A-Z]?|[A-Z]\b)){0,3}"
 )
+_TR_UPPER = "A-ZÇĞİÖŞÜ"
+_TR_WORD = rf"[{_TR_UPPER}][\w'’]*"
+_TURKISH_STREET = (
+    rf"(?:(?:(?!Adres){_TR_WORD}[ \t]+){{1,2}}(?:Mah\.|Mh\.|Mahallesi),?[ \t]+)?"
+    rf"(?:(?:{_TR_WORD}|\d{{1,5}}\.)[ \t]+){{1,3}}"
+    r"(?:Cad\.|Cd\.|Caddesi|Cadde|Sok\.|Sk\.|Sokak|Sokağı|Bulvarı|Blv\.)"
+    r"[ \t]*,?[ \t]*No[ \t]*:?[ \t]*\d+[A-Z]?(?:/\d+)?"
+    r"(?:[ \t]*,?[ \t]*(?:D|Daire|Kat)[ \t]*:?[ \t]*\d+)?"
+)
+"""A Turkish address: the neighbourhood, then the street with its type after its name and
+the door's number ("Caddebostan Mah. Bağdat Cad. No: 214 D: 7", "Kızılırmak Mahallesi,
+1443. Cadde No: 12/8"); not the word "address" before it ("Adresim")."""
 _CONTINENTAL_STREET = (
     rf"(?<![\w.]){_TYPE_FIRST}[ \t]*(?:[\w'’.-]+[ \t]+){{0,4}}?[\w'’.-]+,?[ \t]+\d{{1,4}}[A-Za-z]?"
     rf"(?:[ \t]*[-/][ \t]*\d{{1,4}})?\b(?:[ \t]+\d{{1,4}}\b)?{_TRAILING_UNITS}"
@@ -264,6 +276,7 @@ def _address_after_label(match: re.Match[str]) -> tuple[int, int] | None:
 ADDRESSES: tuple[Pattern, ...] = (
     Pattern(_ADDRESS, re.compile(_ENGLISH_STREET), needs="digit"),
     Pattern(_ADDRESS, re.compile(_UNIT_FIRST_STREET), needs="digit"),
+    Pattern(_ADDRESS, re.compile(_TURKISH_STREET), needs="digit"),
     Pattern(_ADDRESS, re.compile(_CONTINENTAL_STREET), needs="digit"),
     Pattern(_ADDRESS, re.compile(_ASIAN_STREET), needs="digit"),
     Pattern(_ADDRESS, re.compile(_CHINESE_STREET), needs="cjk"),
