@@ -272,7 +272,7 @@ class RunningGateway:
             base_url=self.base_url, api_key=key or self.create_key(), **options
         )
 
-    def usage_record(self, request_id: str, timeout: float = 5.0) -> UsageRow:
+    def usage_record(self, request_id: str, timeout: float = 15.0) -> UsageRow:
         """The usage record of one request, once it has been written."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
