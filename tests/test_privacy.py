@@ -1625,6 +1625,9 @@ CAREER_TEXTS_WITHOUT_PEOPLE = [
     "Invoice 2024-00317 approved; SKU 4006381333931; ISBN 978-0-13-468599-1; part no. "
     "01-2205-778-3; Build-ID 20240409.3; ISO 13485.",
     "Depuis 2019, je pilote un entrepôt de 38 000 m².",
+    # a sentence's first word, a town, in a text of another language than the model's
+    "2. Reistijd: vanuit Amsterdam is Eindhoven 20 minuten met de trein, Utrecht 30 minuten."
+    "\n3. Groeipad: bij bol is doorgroei naar Senior PO na ongeveer 18 maanden gebruikelijk.",
 ]
 
 
@@ -1645,6 +1648,8 @@ def test_names_beside_headings_teams_and_function_words_are_still_found() -> Non
         "Attendees: JANE DOE AND JOHN SMITH",
         "See you Thursday. Best regards – Mira Okafor",
         "With Anna Berg's help we closed the role; from Tomasz Nowak's references too.",
+        "Florence Fontaine a signé le contrat. Florence souhaite conserver son nom. "
+        "Madame Lefèvre a appelé.",
     ]
     findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
     found = [
@@ -1652,4 +1657,5 @@ def test_names_beside_headings_teams_and_function_words_are_still_found() -> Non
         for text, fs in zip(texts, findings, strict=True)
     ]
     assert found == [["JANE DOE"], ["JANE DOE", "JOHN SMITH"], ["Mira Okafor"],
-                     ["Anna Berg", "Tomasz Nowak"]]  # fmt: skip
+                     ["Anna Berg", "Tomasz Nowak"],
+                     ["Florence Fontaine", "Florence", "Lefèvre"]]  # fmt: skip

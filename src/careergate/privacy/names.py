@@ -317,10 +317,14 @@ class NameFinder:
         language = language_around(text, start, end) if one_word or needs_language(name) else None
         if (
             one_word
-            and language == "de"
+            and language not in (None, "en")
             and not _INTRODUCED.search(text, max(0, start - 20), start)
         ):
-            return False  # a noun of a German text, where nouns have capitals ("Betriebsrat")
+            # A word the English model reads in a text of another language: a German
+            # noun ("Betriebsrat"), a sentence's first word ("Décrivez", "Presupuesto"),
+            # a town ("Valencia"). A name alone there is found as a part of the full
+            # name the text gives elsewhere, or after a title or an introduction.
+            return False
         return is_name(name, language) and not self._among_tools(text, start, end)
 
     def _among_tools(self, text: str, start: int, end: int) -> bool:
@@ -453,7 +457,8 @@ _POSSESSIVE = re.compile(r"['’]s$")
 
 _INTRODUCED = re.compile(
     r"(?i:\b(?:é|sou|soy|llamo|suis|bin|ben|sono|chiamo|heiße|heisse|heet"
-    r"|frau|herr|dr\.?|prof\.?|mag\.?|ing\.?|kollegin|kollege)[ \t]+)$"
+    r"|frau|herr|dr\.?|prof\.?|mag\.?|ing\.?|kollegin|kollege|madame|monsieur|mme|m\."
+    r"|señora?|sra\.?|sr\.?|signora|signor|dott\.?|mevrouw|meneer|pani|pan)[ \t]+)$"
 )
 """A person saying who they are ("aqui é Manuela", "ich bin Jonas"), or a title before
 the name ("Frau Steiner"): a name, in any language."""
