@@ -1620,6 +1620,7 @@ CAREER_TEXTS_WITHOUT_PEOPLE = [
     "Madame, Monsieur,\n\nActuellement Responsable Logistique à Lille, je souhaite...",
     # firms and methods named after people, a table's column names
     "Concessions: Ralph Lauren, Tommy Hilfiger and Ted Baker; Maslow's hierarchy, a Gantt chart.",
+    "Wholesale partners include Paul Smith, Ted Baker and Ralph Lauren in Selfridges.",
     "| Competency | Evidence | Score |\n| --- | --- | --- |\n| Teamwork | Led the sprint | 4 |",
     # numbers of documents and articles
     "Invoice 2024-00317 approved; SKU 4006381333931; ISBN 978-0-13-468599-1; part no. "

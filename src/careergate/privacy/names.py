@@ -328,9 +328,10 @@ class NameFinder:
         return is_name(name, language) and not self._among_tools(text, start, end)
 
     def _among_tools(self, text: str, start: int, end: int) -> bool:
-        """An item of a list whose other items include a known tool ("Stack: Xcode,
-        Hadoop, Athena", "from Swift to Oracle Fusion", "with Laravel and Salesforce"):
-        a list holds things of one kind."""
+        """An item of a list whose other items include a known tool or brand ("Stack:
+        Xcode, Hadoop, Athena", "from Swift to Oracle Fusion", "with Laravel and
+        Salesforce", "Paul Smith, Ted Baker and Ralph Lauren"): a list holds things of
+        one kind."""
         floor = max(0, start - 120)
         left = max((m.end() for m in _LIST_END.finditer(text, floor, start)), default=floor)
         right_match = _LIST_END.search(text, end, end + 120)
@@ -348,6 +349,8 @@ class NameFinder:
                 continue  # the entity's own item
             if words[0].casefold() in _PRODUCT_MAKERS or any(map(self.is_not_name, words)):
                 return True
+            if any(is_brand_name(" ".join(words[:count])) for count in (1, 2, 3)):
+                return True  # "Paul Smith, Ted Baker and Ralph Lauren": brands
         return False
 
     def close(self) -> None:
