@@ -11,10 +11,13 @@ not trained on. These rules find a name by its place:
   ``Hi``), a self-introduction (``my name is``, ``I'm``, ``I,``, ``everyone calls me``),
   a relative (``my son``, ``named her``), or a closing (``Kind regards,`` then the name
   on the next line, ``— Jane`` at the end);
-- before what only a person has (``Carolina's address``, ``Harita's kid``);
+- before what only a person has (``Carolina's address``, ``Harita's kid``), in
+  apposition to someone's role (``my manager, Maja Lind,``), as a chat's speaker
+  (``[10:14] Jane Doe (Acme):``);
 - names in Han or Hangul script amid text in another script (a run of one to four
-  characters, or a Japanese ``family given`` pair), and Vietnamese names by their
-  family name (the sixteen that most Vietnamese bear).
+  characters, or a Japanese ``family given`` pair), Korean names before a title or an
+  honorific in any text (``박서연 과장``, ``김지은 님``), and Vietnamese names by their
+  family name (the sixteen that most Vietnamese bear), with or without their marks.
 
 Words that head CV sections or name roles (``PROFILE``, ``Engineer``) are never names.
 """
