@@ -1386,9 +1386,14 @@ def test_a_korean_name_before_a_title_or_an_honorific_is_a_name_and_a_heading_is
         "김지은 님의 보험 신고는 인사팀 박서연 과장이 처리합니다. 지은 씨는 출입증을 "
         "총무팀 정다운 대리에게 받고, 이하늘 팀장은 미팅을 진행합니다.",
         "신규 입사자 인사기록카드\n(주)한빛소프트웨어 인사팀\n서울시 서초구\n"
-        "이번에 팀장이 바뀌었습니다. 고객님께 안내합니다.",
+        "이번에 팀장이 바뀌었습니다. 고객님께 안내합니다. 멘토로 지정된 과장 또는 대리.",
+        "강민재 과장님은 금요일까지 문서를 올립니다.",
     ]
-    assert found_in_each(texts, "PERSON") == [["김지은", "박서연", "지은", "정다운", "이하늘"], []]
+    assert found_in_each(texts, "PERSON") == [
+        ["김지은", "박서연", "지은", "정다운", "이하늘"],
+        [],
+        ["강민재"],
+    ]
 
 
 def test_a_chats_speaker_after_a_bare_time_and_vietnamese_names_without_their_marks() -> None:
@@ -1402,6 +1407,7 @@ def test_a_chats_speaker_after_a_bare_time_and_vietnamese_names_without_their_ma
     roles = (
         "[08:47] VP Talent Acquisition: Freeze from today.\n[09:30] Bot RH: Rappel.\n"
         "[09:31] Bot RH: Rappel.\n[09:32] VP Talent Acquisition: Offers stand.\n"
+        "[09:40] Standup Bot: 3 of 3 teams posted.\n[09:41] Standup Bot: Done.\n"
     )
     vietnamese = "Pham Quoc Bao and Le Thi Lan lead; Le Monde covered Le Corbusier."
     found = found_in_each([chat, roles, vietnamese], "PERSON")
@@ -1420,7 +1426,8 @@ def test_signatures_birth_names_initials_and_a_persons_role_in_apposition() -> N
         "Köln, den 24.03.2025\nUnterschrift: A. Fischer",
         "Handtekening medewerker: R.J. de Vries\nNom de naissance : DUPUY",
         "I spoke with the client's project director, Kerem Çelik, this morning.",
-        "Experience: Logistics Coordinator, Stark Logistics, 2015 - 2018.\n"
+        "Experience: Logistics Coordinator, Stark Logistics, 2015 - 2018. As our CEO, Acme "
+        "Holdings, said.\n"
         "Reference: A. Then we spoke of the U.S. Army and Bertin S.A.S. in Lyon.",
     ]
     assert found_in_each(texts, "PERSON") == [

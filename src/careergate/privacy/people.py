@@ -248,8 +248,27 @@ def _bare_time_and_role(match: re.Match[str]) -> bool:
         return False
     words = match.group("name").split()
     return len(words) != 2 or any(
-        word.isupper() or word.casefold() in CAREER_WORDS for word in words
+        word.isupper() or word.casefold() in CAREER_WORDS or word.casefold() in _NO_ONES
+        for word in words
     )
+
+
+_NO_ONES = frozenset(
+    [
+        "bot",
+        "bots",
+        "team",
+        "alerts",
+        "notifications",
+        "system",
+        "cloud",
+        "app",
+        "assistant",
+        "workflow",
+        "reminder",
+    ]
+)
+"""Words of a chat's accounts that are no one ("Standup Bot", "Jira Cloud")."""
 
 
 @lru_cache(maxsize=16)
@@ -294,9 +313,25 @@ def _appositive_span(match: re.Match[str]) -> tuple[int, int] | None:
     span = name_span(match)
     if span is None or span[1] != match.end("name"):
         return None
-    return span if " " in match.string[span[0] : span[1]] else None
+    name = match.string[span[0] : span[1]]
+    if " " not in name or _FIRM_NAME.search(name):
+        return None  # "as our CEO, Acme Holdings, said"
+    return span
 
 
+LEGAL_FORMS = (
+    r"Bank|Logistics|Corp|Corporation|Inc|Ltd|Ltda|LLC|LLP|PLC|Pty|GmbH|AG|KG|OHG|UG|BV|B\.V|"
+    r"NV|N\.V|SARL|SAS|SA|S\.A|S\.L|SL|S\.R\.L|SRL|SpA|S\.p\.A|S\.C|S\.Com|AB|ASA|Oy|A/S|A\.Ş|"
+    r"S\.A\.S|S\.A\.R\.L|S\.L\.L|R\.L|C\.V|HB|KB|S\.\s?Coop|Koninklijke|Despacho|Asociados|"
+    r"Sp\.\s*z\s*o\.o|Group|Groep|Gruppe|Grupo|Gruppo|Health|Healthcare|Labs?|Solutions|"
+    r"Systems|Technologies|Partners|Holdings?|University|College|School|Hospital|Foundation|"
+    r"Stichting|Institute|Associates|Associati|Consulting|Capital|Insurance|Pharma|Media|"
+    r"Studios?|İnşaat|Ticaret|Sanayi|Figli|Sons|Co|Cia|Hnos|Hermanos|Công\s+ty|Cổ\s+phần|Tập\s+Đoàn|"
+    r"Enterprise|Energy|Mobility|Controls|Streaming|Parks|Financials|Healthineers|Programme|"
+    r"Program|Scheme|Academy"
+)
+"""Legal forms and words that end a firm's or an institution's name ("Acme Holdings",
+"Leroux SARL")."""
 _ROLE_BEFORE_NAME = (
     r"manager|director|supervisor|boss|colleague|mentor|recruiter|coordinator|founder"
     r"|ceo|cto|cfo|coo|president|team\s+lead|chef|jefe|jefa|directeur|directrice|gerente"
@@ -308,6 +343,7 @@ _WHOSE = (
     r"my|our|his|her|their|your|the|\w+['’]s|min|mitt|mi|mon|ma|notre|mein|meine|sein|seine"
     r"|unser|unsere|il|la|o|a|nosso|nossa|mój|moja|nasz|nasza"
 )
+_FIRM_NAME = re.compile(rf"\b(?:{LEGAL_FORMS})\.?$")
 """Whose role it is: a person's is named ("my manager, Jane Doe"); a CV's line names a
 firm after a role ("Logistics Coordinator, Stark Logistics, 2015")."""
 
@@ -620,14 +656,14 @@ _KOREAN_PARTICLES = (
 """Particles written against the title ("과장이", "대리에게", "님의")."""
 _KOREAN_NAME = re.compile(
     rf"(?<![\uac00-\ud7a3])(?P<name>[{_HANGUL_FAMILY}][\uac00-\ud7a3]{{2}}"
-    rf"(?=(?:[ ](?:{_KOREAN_TITLES})|님|씨)(?:{_KOREAN_PARTICLES})?(?![\uac00-\ud7a3]))"
+    rf"(?=(?:[ ](?:{_KOREAN_TITLES})님?|님|씨)(?:{_KOREAN_PARTICLES})?(?![\uac00-\ud7a3]))"
     rf"|[\uac00-\ud7a3]{{2}}(?=[ ](?:님|씨)(?:{_KOREAN_PARTICLES})?(?![\uac00-\ud7a3])))"
 )
 """A Korean name before a title or an honorific: a family name and two syllables, or a
 given name of two syllables before "님" or "씨" ("지은 씨는")."""
-_NOT_KOREAN_NAME_ENDS = frozenset("에를의로와며면다요게고도는가을")
+_NOT_KOREAN_NAME_ENDS = frozenset("에를의로와며면다요게고도는가을된던될할")
 """Last syllables of a word with its particle or ending ("이번에 팀장이": "this time, the
-team lead"), not of a name."""
+team lead"; "지정된 과장": "the appointed manager"), not of a name."""
 
 
 def _korean_name(match: re.Match[str]) -> bool:
