@@ -1,0 +1,69 @@
+"""The privacy step on texts written after the rules they test (``data/privacy_after``).
+
+Scores the step with the name model, as ``privacy_eval.py`` runs it: false placeholders
+per 1,000 words on the texts without personal data, and the share of values kept from
+the upstream (strict scoring, ``privacy_scoring.py``) on the others. Another checkout's
+code is measured with ``PYTHONPATH=<checkout>/src``.
+
+Run: ``python bench/privacy_after.py [--verbose]`` (``--verbose`` lists each false
+placeholder and each value left readable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from careergate.privacy.names import MODEL_PACKAGE
+from privacy_eval import Engine
+from privacy_scoring import kept, mask_of
+
+DATA = Path(__file__).resolve().parent / "data" / "privacy_after"
+
+
+def _load(name: str) -> list[dict[str, Any]]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+async def measure(verbose: bool) -> None:
+    engine = Engine(MODEL_PACKAGE)
+    words = spans = 0
+    for document in _load("clean.jsonl"):
+        text = document["text"]
+        found = await engine.spans(text, None)
+        words += len(text.split())
+        spans += len(found)
+        for start, end in found if verbose else ():
+            print("false", document["id"], document["language"], repr(text[start:end]))
+    total: Counter[str] = Counter()
+    kept_values: Counter[str] = Counter()
+    for document in _load("pii.jsonl"):
+        text = document["text"]
+        masked = mask_of(text, await engine.spans(text, None))
+        for kind, value in document["values"]:
+            total[kind] += 1
+            if kept(text, value, masked):
+                kept_values[kind] += 1
+            elif verbose:
+                print("readable", document["id"], kind, repr(value))
+    print(f"false placeholders per 1,000 words: {1000 * spans / words:.2f} ({spans} in {words})")
+    for kind in sorted(total):
+        share = 100 * kept_values[kind] / total[kind]
+        print(f"{kind}: {kept_values[kind]}/{total[kind]} = {share:.1f}%")
+    all_kept, everything = sum(kept_values.values()), sum(total.values())
+    print(f"kept overall: {all_kept}/{everything} = {100 * all_kept / everything:.1f}%")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--verbose", action="store_true")
+    asyncio.run(measure(parser.parse_args().verbose))
+
+
+if __name__ == "__main__":
+    main()
