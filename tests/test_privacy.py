@@ -998,7 +998,9 @@ def test_a_named_person_is_found_with_initials_turned_round_and_by_half_a_family
     assert placeholders.restore(masked) == text
 
 
-def test_values_written_with_typographic_spaces_full_width_or_invisible_characters() -> None:
+def test_values_written_with_typographic_spaces_full_width_or_invisible_characters(
+    name_finder: NameFinder,
+) -> None:
     """No-break and narrow no-break spaces, full-width digits and signs, zero-width
     spaces, soft hyphens, control characters and direction marks inside a value or
     between its words, a card's groups parted by dots: each value is found whole,
@@ -1010,7 +1012,7 @@ def test_values_written_with_typographic_spaces_full_width_or_invisible_characte
         "Mail tomasz.wi\u200bsniewski@example.pl or Mar\u00adgaret\xa0Okonkwo",
         "Our recruiter, Sa\x00rah Connolly, met Emily\u202eClarke\u202c today.",
     ]
-    findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
+    findings = asyncio.run(PiiDetector(name_finder).detect(texts, Subject()))
     found = [
         [(f.kind, text[f.start : f.end]) for f in fs]
         for text, fs in zip(texts, findings, strict=True)
@@ -1035,7 +1037,9 @@ def test_values_written_with_typographic_spaces_full_width_or_invisible_characte
     assert (found.kind, text[found.start : found.end]) == (PiiKind.EMAIL, text[9:])
 
 
-def test_a_word_that_opens_a_sentence_before_a_name_is_not_part_of_it() -> None:
+def test_a_word_that_opens_a_sentence_before_a_name_is_not_part_of_it(
+    name_finder: NameFinder,
+) -> None:
     """ "Call Margaret Okonkwo": the name is masked without the verb (which would come
     back with it), and "Email Priya Raghunathan" still masks the name; a given name that
     is also a word ("Ping") stays the name's."""
@@ -1045,7 +1049,7 @@ def test_a_word_that_opens_a_sentence_before_a_name_is_not_part_of_it() -> None:
         "Yesterday Siobhan called.",
         "Ping Wang joined the data team.",
     ]
-    findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
+    findings = asyncio.run(PiiDetector(name_finder).detect(texts, Subject()))
     found = [[text[f.start : f.end] for f in fs] for text, fs in zip(texts, findings, strict=True)]
     assert found == [["Margaret Okonkwo"], ["Priya Raghunathan"], ["Siobhan"], ["Ping Wang"]]
 
@@ -1639,15 +1643,26 @@ CAREER_TEXTS_WITHOUT_PEOPLE = [
 ]
 
 
+@pytest.fixture(scope="module")
+def name_finder() -> Iterator[NameFinder]:
+    """One name model for the tests of this file that read text with it (each model
+    process takes seconds to start)."""
+    finder = NameFinder()
+    yield finder
+    finder.close()
+
+
 @pytest.mark.parametrize("text", CAREER_TEXTS_WITHOUT_PEOPLE)
-def test_career_texts_without_people_keep_their_words(text: str) -> None:
+def test_career_texts_without_people_keep_their_words(text: str, name_finder: NameFinder) -> None:
     """Headings, teams, speakers' words, firms and methods named after people, columns
     and document numbers: nothing here is personal data (shapes, rules and the model)."""
-    findings = asyncio.run(PiiDetector(NameFinder()).detect([text], Subject()))[0]
+    findings = asyncio.run(PiiDetector(name_finder).detect([text], Subject()))[0]
     assert [text[f.start : f.end] for f in findings] == []
 
 
-def test_names_beside_headings_teams_and_function_words_are_still_found() -> None:
+def test_names_beside_headings_teams_and_function_words_are_still_found(
+    name_finder: NameFinder,
+) -> None:
     """What the rules above leave alone does not hide a name beside it: a name in
     capitals before its title, two on one attendee's line, after a sign-off's dash, after
     a function word opening the sentence."""
@@ -1659,7 +1674,7 @@ def test_names_beside_headings_teams_and_function_words_are_still_found() -> Non
         "Florence Fontaine a signé le contrat. Florence souhaite conserver son nom. "
         "Madame Lefèvre a appelé.",
     ]
-    findings = asyncio.run(PiiDetector(NameFinder()).detect(texts, Subject()))
+    findings = asyncio.run(PiiDetector(name_finder).detect(texts, Subject()))
     found = [
         [text[f.start : f.end] for f in fs if f.kind is PiiKind.PERSON]
         for text, fs in zip(texts, findings, strict=True)
