@@ -73,6 +73,8 @@ UNITS = {
     "flats before named buildings": "Apt 1, Ab ",
     "Eircode-like pairs": "D07 N9K ",
     "Turkish streets without a door": "Ab Mah. Cd Cad. ",
+    "words before common family names": "Ab Mehta ",
+    "capitalised words before no family name": "Ab Cd ",
 }
 OPENED = {
     "an address key's value left open": ('address="', "1"),

@@ -1486,6 +1486,25 @@ def test_a_turkish_address_and_an_italian_staircase() -> None:
     assert found[2][0] == "Via Giuseppe Verdi 18, scala B, int. 6"
 
 
+def test_a_given_name_before_a_family_name_the_model_misses() -> None:
+    """Indian, Turkish, Portuguese and Polish family names after a given name, in prose
+    as in minutes; not a title, a firm's or a place's word before one, nor a firm with
+    its legal form after it."""
+    texts = [
+        "Second round done with Rohan Mehta and Pooja Iyer.\nLucky Arora: Withdrew.",
+        "Serkan Demir tarafından yapılacaktır. A Graça Moreira, do financeiro.",
+        "We bank with Banco Santos near Praia Costa; Da Costa (2011–2015); the Macedo Cardoso "
+        "Ltda. wiki.",
+        "We spoke to Mr Mehta today.",
+    ]
+    assert found_in_each(texts, "PERSON") == [
+        ["Rohan Mehta", "Pooja Iyer", "Lucky Arora"],
+        ["Serkan Demir", "Graça Moreira"],
+        [],
+        ["Mehta"],
+    ]
+
+
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
     """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
     "to 02-…"): the number is still one; a Latin letter after digits makes them a code,

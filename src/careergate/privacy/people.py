@@ -62,6 +62,7 @@ NOT_NAME_WORDS = word_list("not_name_words.txt")
 TOOLS = word_list("not_names.txt")
 CAREER_WORDS = word_list("career_words.txt")
 EPONYMOUS_BRANDS = word_list("eponymous_brands.txt")
+FAMILY_NAMES = word_list("family_names.txt")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -310,6 +311,8 @@ def _attribution_span(match: re.Match[str]) -> tuple[int, int] | None:
 def _appositive_span(match: re.Match[str]) -> tuple[int, int] | None:
     """``name_span``, when it is the whole apposition and of two words at least: "our
     director, Sales and Marketing," is none."""
+    if not _WHOSE_BEFORE.search(match.string, max(0, match.start() - 40), match.start()):
+        return None  # no one's role: "Logistics Coordinator, Stark Logistics, 2015"
     span = name_span(match)
     if span is None or span[1] != match.end("name"):
         return None
@@ -343,9 +346,48 @@ _WHOSE = (
     r"my|our|his|her|their|your|the|\w+['’]s|min|mitt|mi|mon|ma|notre|mein|meine|sein|seine"
     r"|unser|unsere|il|la|o|a|nosso|nossa|mój|moja|nasz|nasza"
 )
+_WHOSE_BEFORE = re.compile(rf"(?i:\b(?:{_WHOSE})[ \t]+(?:[\w-]+[ \t]+){{0,2}})$")
 _FIRM_NAME = re.compile(rf"\b(?:{LEGAL_FORMS})\.?$")
 """Whose role it is: a person's is named ("my manager, Jane Doe"); a CV's line names a
 firm after a role ("Logistics Coordinator, Stark Logistics, 2015")."""
+
+
+def _before_a_family_name(match: re.Match[str]) -> bool:
+    """A given name, in a capital, before one of the family names the model misses most:
+    not a title, a role's or a heading's word ("Mr Mehta", "Senior Kaya")."""
+    name = match.group("name")
+    given, family = name.split()
+    if not (given[0].isupper() and family[0].isupper()) or given.isupper():
+        return False
+    if _TITLED.fullmatch(given.rstrip(".")) or given.casefold() in CAREER_WORDS:
+        return False
+    if _FIRM_OR_PLACE_WORD.fullmatch(given) or _PARTICLE_WORD.fullmatch(given.casefold()):
+        return False  # "Banco Santos", "Praia Costa", "Da Costa"
+    if _LEGAL_FORM_AFTER.match(match.string, match.end()):
+        return False  # "Macedo Cardoso Ltda."
+    return is_name(name, _language_for(match, name))
+
+
+_LEGAL_FORM_AFTER = re.compile(rf"[ \t]*(?:(?:&|and|e|y|und|en|ve|i)[ \t]+)?(?:{LEGAL_FORMS})\b")
+
+
+_FIRM_OR_PLACE_WORD = re.compile(
+    rf"(?:{LEGAL_FORMS})"
+    r"|(?i:banco|banca|praia|rua|vila|casa|hotel|otel|caf[eé]|kafe|restaurante|cl[ií]nica"
+    r"|col[eé]gio|escola|instituto|universidade|loja|mercado|farm[aá]cia|edif[ií]cio|fazenda"
+    r"|estrada|avenida|largo|parque|jardim|porto|igreja|santa|s[aã]o|apteka|szko[lł]a|ulica"
+    r"|osiedle|plac|sklep|bank|hastanesi|okulu|caddesi|sokak|mahallesi|nagar|marg|chowk"
+    r"|road|street|tower|towers|plaza|mall|hall|house|park|lake|bay|beach)"
+)
+"""Words that name a firm or a place with a family name after them, in the languages of
+``FAMILY_NAMES``."""
+_FAMILY_NAMED = re.compile(
+    rf"(?<![\w-])(?P<name>[^\W\d_a-z][\w'’-]*[ \t]+"
+    rf"(?i:{'|'.join(sorted(map(re.escape, FAMILY_NAMES), key=len, reverse=True))}))"
+    r"(?![\w'’-])"
+)
+"""A word and one of ``FAMILY_NAMES`` after it, the word checked by
+``_before_a_family_name``."""
 
 
 def _greeted_span(match: re.Match[str]) -> tuple[int, int] | None:
@@ -888,7 +930,7 @@ PEOPLE: tuple[Pattern, ...] = (
     # "the client's project director, Kerem Çelik, called".
     _named(
         re.compile(
-            rf"(?i:\b(?:{_WHOSE})[ \t]+(?:[\w-]+[ \t]+){{0,2}}(?:{_ROLE_BEFORE_NAME})),[ \t]+"
+            rf"(?i:\b(?:{_ROLE_BEFORE_NAME})),[ \t]+"
             rf"(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{1,2}})"
             r"(?=[ \t]*[,;)]|\.(?!\w))"
         ),
@@ -918,6 +960,14 @@ PEOPLE: tuple[Pattern, ...] = (
         ),
         span=_cjk_person_span,
         needs="cjk",
+        priority=NAME_PRIORITY,
+    ),
+    # A given name before a family name the name model misses in running text.
+    Pattern(
+        _PERSON,
+        _FAMILY_NAMED,
+        group="name",
+        check=_before_a_family_name,
         priority=NAME_PRIORITY,
     ),
     # A Korean name before a title or an honorific, in Korean text as in any other.
