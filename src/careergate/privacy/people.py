@@ -352,20 +352,42 @@ _FIRM_NAME = re.compile(rf"\b(?:{LEGAL_FORMS})\.?$")
 firm after a role ("Logistics Coordinator, Stark Logistics, 2015")."""
 
 
-def _before_a_family_name(match: re.Match[str]) -> bool:
-    """A given name, in a capital, before one of the family names the model misses most:
-    not a title, a role's or a heading's word ("Mr Mehta", "Senior Kaya")."""
-    name = match.group("name")
-    given, family = name.split()
-    if not (given[0].isupper() and family[0].isupper()) or given.isupper():
-        return False
-    if _TITLED.fullmatch(given.rstrip(".")) or given.casefold() in CAREER_WORDS:
-        return False
-    if _FIRM_OR_PLACE_WORD.fullmatch(given) or _PARTICLE_WORD.fullmatch(given.casefold()):
-        return False  # "Banco Santos", "Praia Costa", "Da Costa"
+def _family_named_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """The given names before one of the family names the model misses most, as many as
+    there are ("Maria Luísa Souza", "Maria da Luz Pereira"): words read from the family
+    name leftwards while each is a given name's (in a capital; not a title, a role's, a
+    heading's, a firm's or a place's word) or a particle; ``None`` without one, or with a
+    firm's legal form after it ("Macedo Cardoso Ltda.")."""
     if _LEGAL_FORM_AFTER.match(match.string, match.end()):
-        return False  # "Macedo Cardoso Ltda."
-    return is_name(name, _language_for(match, name))
+        return None
+    words = list(_WORDS.finditer(match.group("name")))
+    offset = match.start("name")
+    start = offset + words[-1].start()
+    given = 0
+    for word in reversed(words[:-1]):
+        text = word.group()
+        if text.islower() and _PARTICLE_WORD.fullmatch(text):
+            start = offset + word.start()
+            continue
+        if not _a_given_name(text):
+            break
+        start = offset + word.start()
+        given += 1
+    name = match.string[start : match.end("name")]
+    if not given or not name[:1].isupper() or not is_name(name, _language_for(match, name)):
+        return None
+    return start, match.end("name")
+
+
+def _a_given_name(word: str) -> bool:
+    if not word[0].isupper() or word.isupper() or _TITLED.fullmatch(word.rstrip(".")):
+        return False
+    if not _is_name_word(word) or _ends_a_name(word):
+        return False  # "Then", "Senior", a heading's word
+    folded = word.casefold()
+    if folded in CAREER_WORDS or _PARTICLE_WORD.fullmatch(folded):
+        return False
+    return not _FIRM_OR_PLACE_WORD.fullmatch(word)
 
 
 _LEGAL_FORM_AFTER = re.compile(rf"[ \t]*(?:(?:&|and|e|y|und|en|ve|i)[ \t]+)?(?:{LEGAL_FORMS})\b")
@@ -382,12 +404,12 @@ _FIRM_OR_PLACE_WORD = re.compile(
 """Words that name a firm or a place with a family name after them, in the languages of
 ``FAMILY_NAMES``."""
 _FAMILY_NAMED = re.compile(
-    rf"(?<![\w-])(?P<name>[^\W\d_a-z][\w'’-]*[ \t]+"
+    rf"(?<![\w-])(?P<name>(?:[^\W\d_a-z][\w'’-]*[ \t]+(?:{_PARTICLE}[ \t]+)?){{1,3}}"
     rf"(?i:{'|'.join(sorted(map(re.escape, FAMILY_NAMES), key=len, reverse=True))}))"
     r"(?![\w'’-])"
 )
-"""A word and one of ``FAMILY_NAMES`` after it, the word checked by
-``_before_a_family_name``."""
+"""Up to three words and one of ``FAMILY_NAMES`` after them (``_family_named_span``
+keeps the given names among the words)."""
 
 
 def _greeted_span(match: re.Match[str]) -> tuple[int, int] | None:
@@ -963,13 +985,7 @@ PEOPLE: tuple[Pattern, ...] = (
         priority=NAME_PRIORITY,
     ),
     # A given name before a family name the name model misses in running text.
-    Pattern(
-        _PERSON,
-        _FAMILY_NAMED,
-        group="name",
-        check=_before_a_family_name,
-        priority=NAME_PRIORITY,
-    ),
+    Pattern(_PERSON, _FAMILY_NAMED, span=_family_named_span, priority=NAME_PRIORITY),
     # A Korean name before a title or an honorific, in Korean text as in any other.
     Pattern(
         _PERSON,
