@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_common_words import NAMES_THAT_ARE_WORDS
+from build_common_words import NAMES_THAT_ARE_WORDS, write_word_list
 from build_function_words import faker_names
 
 ROOT = Path(__file__).resolve().parents[1] / "src/careergate"
@@ -42,8 +42,7 @@ def main() -> None:
         "# in Faker's lists (MIT licence). Written by scripts/build_career_words.py; do\n"
         "# not edit by hand.\n"
     )
-    TARGET.write_text(header + "".join(f"{word}\n" for word in sorted(words)))
-    print(f"{len(words)} words written to {TARGET}")
+    write_word_list(TARGET, header, words)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,13 @@ taylor turner walker ward west white wood young bishop brook reed river royal st
 """
 
 
+def write_word_list(target: Path, header: str, words: set[str]) -> None:
+    """``words`` sorted, one a line, under ``header`` (``#`` comments): the form
+    ``careergate.privacy.word_lists.word_list`` reads."""
+    target.write_text(header + "".join(f"{word}\n" for word in sorted(words)))
+    print(f"{len(words)} words written to {target}")
+
+
 def main() -> None:
     words = (
         {word.lower() for word in EnglishLorem.word_list}
@@ -46,8 +53,7 @@ def main() -> None:
         "# Honnibal, MIT licence), and English words that are also names. Written by\n"
         "# scripts/build_common_words.py; do not edit by hand.\n"
     )
-    TARGET.write_text(header + "".join(f"{word}\n" for word in sorted(words)))
-    print(f"{len(words)} words written to {TARGET}")
+    write_word_list(TARGET, header, words)
 
 
 if __name__ == "__main__":
