@@ -18,6 +18,7 @@ from careergate.evaluation.ranking_scores import score_matching
 from careergate.evaluation.report import ModelSummary, recommend
 from careergate.evaluation.skill_scores import esco_labels, score_skills
 from careergate.evaluation.splits import regression_split
+from careergate.evaluation.turns import at_most
 from careergate.features import matching
 from careergate.features.extraction.finder import SkillFinder
 from careergate.features.matching import JobMatcher
@@ -258,3 +259,22 @@ def test_the_first_hand_made_set_still_scores_as_well_as_esco_labels() -> None:
     assert matching.ours.ndcg_at_10 > methods["esco-labels"].ndcg_at_10
     assert methods["esco-labels"].ndcg_at_10 > methods["bm25"].ndcg_at_10
     assert matching.ours.mrr == 1.0
+
+
+def test_work_through_a_model_runs_a_few_items_at_once_in_order_and_fails_as_an_item_did() -> None:
+    running = peak = 0
+
+    async def slow(n: int) -> int:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01 * (n % 3))
+        running -= 1
+        if n == 7:
+            raise LookupError("item 7")
+        return n * n
+
+    assert asyncio.run(at_most(3, range(6), slow)) == [0, 1, 4, 9, 16, 25]
+    assert peak == 3
+    with pytest.raises(LookupError, match="item 7"):
+        asyncio.run(at_most(3, range(10), slow))

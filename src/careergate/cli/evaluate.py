@@ -71,7 +71,7 @@ def evaluate(
     secret = key or os.environ.get("CAREERGATE_EVAL_KEY")
     output = chosen(output, as_json)
     if tasks == "features":
-        evaluate_features(base_url if secret else None, secret, output, embeddings)
+        evaluate_features(base_url if secret else None, secret, output, embeddings, concurrency)
         return
     if not models:
         raise typer.BadParameter("give the models to compare", param_hint="'--models'")
@@ -214,15 +214,24 @@ def _feedback_cell(line: FeedbackLine) -> str:
 
 
 def evaluate_features(
-    base_url: str | None, key: str | None, output: Format, embeddings: bool = True
+    base_url: str | None,
+    key: str | None,
+    output: Format,
+    embeddings: bool = True,
+    concurrency: int = 4,
 ) -> None:
     """Skill extraction and job matching on the test and development splits, with their
     baselines, and resume generation: the fallback always, and the AI path too when a
-    gateway (or any OpenAI-compatible server) and key are given."""
+    gateway (or any OpenAI-compatible server) and key are given, ``concurrency``
+    requests at once."""
     settings = load_settings()
     embedder = E5Embedder() if embeddings or settings.matching_embeddings else None
     evaluation = FeatureEvaluation(
-        SkillFinder.shipped(), settings.feature_model, embedder, settings.matching_embeddings
+        SkillFinder.shipped(),
+        settings.feature_model,
+        embedder,
+        settings.matching_embeddings,
+        concurrency,
     )
 
     async def work() -> dict[str, Any]:

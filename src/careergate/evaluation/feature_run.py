@@ -6,12 +6,12 @@ set; through a model when a caller is given, else on the fallbacks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from careergate.evaluation.features import resume_pairs, score_resumes
-from careergate.evaluation.ranking_scores import score_matching
+from careergate.evaluation.ranking_scores import SharedShares, score_matching
 from careergate.evaluation.skill_scores import esco_labels, score_skills
 from careergate.evaluation.splits import SPLITS, Split, load_split
 from careergate.features.embeddings import Embedder
@@ -35,21 +35,39 @@ class FeatureEvaluation:
     """Measures the re-ranking by embeddings (``fallback+embeddings``)."""
     rerank: bool
     """Whether the matcher's own answer is re-ranked by embeddings (as configured)."""
+    concurrency: int = 1
+    """Requests at once through a model (the fallback alone computes, one at a time)."""
+    reader: FactReader = field(init=False)
+    shares: SharedShares = field(init=False, default_factory=SharedShares)
+    """Both paths read the same documents and rank the same postings: what the first
+    computed, the second finds."""
+
+    def __post_init__(self) -> None:
+        self.reader = FactReader(self.finder, today=AS_OF)
 
     def splits(self) -> list[Split]:
         return [load_split(name, self.finder.lookup) for name in SPLITS]
 
     async def score(self, caller: ModelCaller | None) -> dict[str, Any]:
         """Every split's scores on one path (the fallback when ``caller`` is None)."""
-        reader = FactReader(self.finder, today=AS_OF)
         reranker = self.embedder if self.rerank else None
-        matcher = JobMatcher(self.finder, self.model, reranker, reader=reader)
+        matcher = JobMatcher(
+            self.finder, self.model, reranker, reader=self.reader, lexical=self.shares
+        )
+        concurrency = self.concurrency if caller is not None else 1
         inference = SkillInference(self.finder, self.model)
         results: dict[str, Any] = {}
         for split in self.splits():
-            skills, degraded = await score_skills(inference, split.skill_items, caller)
+            skills, degraded = await score_skills(
+                inference, split.skill_items, caller, concurrency=concurrency
+            )
             matching = await score_matching(
-                matcher, split, caller, ablations=caller is None, embedder=self.embedder
+                matcher,
+                split,
+                caller,
+                ablations=caller is None,
+                embedder=self.embedder,
+                concurrency=concurrency,
             )
             results[split.name] = {
                 "skills": {**skills.to_json(), "degraded": degraded},
@@ -59,5 +77,6 @@ class FeatureEvaluation:
                 "matching": matching.to_json(),
             }
         builder = ResumeBuilder(self.finder, self.model)
-        results["resumes"] = (await score_resumes(builder, resume_pairs(), caller)).to_json()
+        resumes = await score_resumes(builder, resume_pairs(), caller, concurrency=concurrency)
+        results["resumes"] = resumes.to_json()
         return results

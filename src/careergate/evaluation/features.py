@@ -16,9 +16,10 @@ import jsonschema
 import orjson
 
 from careergate.errors import InvalidRequest
+from careergate.evaluation.turns import at_most
 from careergate.features.documents import NUMBER, schema
 from careergate.features.model_access import ModelCaller
-from careergate.features.resumes import ResumeBuilder
+from careergate.features.resumes import GeneratedResume, ResumeBuilder
 from careergate.yaml_text import load_yaml
 
 
@@ -76,15 +77,25 @@ async def score_resumes(
     builder: ResumeBuilder,
     pairs: list[tuple[dict[str, Any], dict[str, Any]]],
     caller: ModelCaller | None,
+    *,
+    concurrency: int = 1,
 ) -> ResumeScores:
+    """Each pair's resume built and checked; up to ``concurrency`` built at once."""
+
+    async def built(pair: tuple[dict[str, Any], dict[str, Any]]) -> GeneratedResume | None:
+        try:
+            return await builder.build(*pair, caller)
+        except InvalidRequest:
+            return None  # an invalid resume: counted as such
+
     rules = jsonschema.Draft7Validator(schema("resume-schema.json"))
     valid = flagged = untraceable = 0
     degraded = False
-    for profile, posting in pairs:
-        try:
-            generated = await builder.build(profile, posting, caller)
-        except InvalidRequest:
-            continue  # an invalid resume: counted as such
+    for (profile, _), generated in zip(
+        pairs, await at_most(concurrency, pairs, built), strict=True
+    ):
+        if generated is None:
+            continue
         degraded = degraded or generated.degraded
         valid += rules.is_valid(generated.resume)
         flagged += len(generated.flags)

@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from careergate.evaluation.splits import Split
+from careergate.evaluation.turns import at_most
 from careergate.features.documents import Segment
 from careergate.features.embeddings import Embedder
-from careergate.features.matching import Candidate, JobMatcher, Ranking, bm25_shares
+from careergate.features.matching import Bm25Index, Candidate, JobMatcher, Lexical, Ranking
 from careergate.features.model_access import ModelCaller
 from careergate.features.taxonomy import Taxonomy
 
@@ -78,19 +79,25 @@ async def score_matching(
     *,
     ablations: bool = True,
     embedder: Embedder | None = None,
+    concurrency: int = 1,
 ) -> MatchingScores:
     """Every ranking of the split's postings for each of its profiles, scored; with an
     ``embedder``, the fallback re-ranked by embeddings too (whether or not the matcher
-    itself re-ranks)."""
+    itself re-ranks). Up to ``concurrency`` profiles are matched through ``caller`` at
+    once."""
     candidates = [Candidate(pid, segments) for pid, segments in split.postings.items()]
-    ours: list[tuple[float | None, float | None]] = []
-    degraded = False
-    for profile, query in split.profiles.items():
-        report = await matcher.match(
+    reports = await at_most(
+        concurrency,
+        split.profiles.values(),
+        lambda query: matcher.match(
             query, candidates, caller, query_is_posting=False, top=len(candidates)
-        )
-        degraded = degraded or report.degraded
-        ours.append(_ranking([m.id for m in report.matches], split.grades[profile]))
+        ),
+    )
+    ours = [
+        _ranking([m.id for m in report.matches], split.grades[profile])
+        for profile, report in zip(split.profiles, reports, strict=True)
+    ]
+    degraded = any(report.degraded for report in reports)
     rankers = _rankers(matcher, ablations, embedder or matcher.embedder)
     methods = {
         name: _mean(
@@ -110,25 +117,31 @@ async def score_matching(
     return MatchingScores(_mean(ours), methods, degraded, profiles)
 
 
-class _SharedShares:
-    """BM25 shares computed once per profile and stemming for all of one run's
-    rankings, which rank the same postings for the same profiles."""
+class SharedShares:
+    """BM25 shares computed once per profile and stemming for all of an evaluation's
+    rankings, which rank the same postings for the same profiles, from one index of
+    the postings per stemming: the matcher's ``lexical`` in an evaluation."""
 
     def __init__(self) -> None:
+        self._indexes: dict[tuple[tuple[str, ...], bool], Bm25Index] = {}
         self._known: dict[tuple[tuple[str, ...], tuple[str, ...], bool], list[float]] = {}
 
     def __call__(
         self, query: list[Segment], candidates: list[Candidate], *, stem: bool = True
     ) -> list[float]:
-        key = (tuple(s.text for s in query), tuple(c.id for c in candidates), stem)
+        ids = tuple(c.id for c in candidates)
+        key = (tuple(s.text for s in query), ids, stem)
         shares = self._known.get(key)
         if shares is None:
-            shares = self._known[key] = bm25_shares(query, candidates, stem=stem)
+            index = self._indexes.get((ids, stem))
+            if index is None:
+                index = self._indexes[ids, stem] = Bm25Index(candidates, stem=stem)
+            shares = self._known[key] = index.shares(query)
         return shares
 
 
 def _rankers(matcher: JobMatcher, ablations: bool, embedder: Embedder | None) -> dict[str, Ranker]:
-    shares = _SharedShares()
+    shares = matcher.lexical
     esco = _EscoSkills(matcher.finder.esco)
 
     def plain(ranking: Ranking) -> Ranker:
@@ -157,7 +170,7 @@ def _rankers(matcher: JobMatcher, ablations: bool, embedder: Embedder | None) ->
     return rankers
 
 
-def _bm25(lexical: _SharedShares, query: list[Segment], candidates: list[Candidate]) -> list[str]:
+def _bm25(lexical: Lexical, query: list[Segment], candidates: list[Candidate]) -> list[str]:
     shares = lexical(query, candidates, stem=False)
     return [
         c.id
@@ -181,7 +194,7 @@ class _EscoSkills:
 
 
 def _esco_labels(
-    lexical: _SharedShares, esco: _EscoSkills, query: list[Segment], candidates: list[Candidate]
+    lexical: Lexical, esco: _EscoSkills, query: list[Segment], candidates: list[Candidate]
 ) -> list[str]:
     """BM25 and ESCO skill coverage, half and half: the ranking before the fits."""
     shares = lexical(query, candidates, stem=False)

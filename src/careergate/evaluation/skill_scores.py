@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from careergate.evaluation.splits import SkillItem
+from careergate.evaluation.turns import at_most
 from careergate.features.model_access import ModelCaller
 from careergate.features.skills import FoundSkill, SkillInference
 from careergate.features.taxonomy import Taxonomy
@@ -64,19 +65,21 @@ class SkillTally:
 
 
 async def score_skills(
-    inference: SkillInference, items: list[SkillItem], caller: ModelCaller | None
+    inference: SkillInference,
+    items: list[SkillItem],
+    caller: ModelCaller | None,
+    *,
+    concurrency: int = 1,
 ) -> tuple[SkillScores, bool]:
-    """The feature's answers scored, and whether any answer was degraded."""
+    """The feature's answers scored, and whether any answer was degraded; up to
+    ``concurrency`` items asked at once."""
+    reports = await at_most(
+        concurrency, items, lambda item: inference.extract(item.segments, caller)
+    )
     tally = SkillTally()
-    degraded = False
-    for item in items:
-        report = await inference.extract(item.segments, caller)
-        degraded = degraded or report.degraded
-        tally.add(
-            concepts_of(report.skills),
-            item.gold,
-        )
-    return tally.scores(len(items)), degraded
+    for item, report in zip(items, reports, strict=True):
+        tally.add(concepts_of(report.skills), item.gold)
+    return tally.scores(len(items)), any(report.degraded for report in reports)
 
 
 def concepts_of(skills: list[FoundSkill]) -> dict[str, set[str]]:

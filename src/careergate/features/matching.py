@@ -346,26 +346,41 @@ class Lexical(Protocol):
 def bm25_shares(
     query: list[Segment], candidates: list[Candidate], *, stem: bool = True
 ) -> list[float]:
-    """Each candidate's BM25 score with the query's words, as a share of the best. Words
-    are stemmed (Snowball's English stemmer, ``PyStemmer``) unless ``stem`` is false:
-    "vehicles" is "vehicle", "repairs" "repair"."""
-    stemmer = _stemmer() if stem else None
-    texts = [_text(c.segments) for c in candidates]
-    corpus = bm25s.tokenize(
-        texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
-    )
-    words = bm25s.tokenize(
-        [_text(query)], stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
-    )[0]
-    # BM25 cannot index candidates without a single word (bm25s fails on an empty
-    # vocabulary); they score on the other signals alone.
-    if not words or not any(corpus):
-        return [0.0] * len(candidates)
-    index = bm25s.BM25()
-    index.index(corpus, show_progress=False)
-    raw = index.get_scores(words)
-    best = max(float(max(raw)), 1e-9)
-    return [float(score) / best for score in raw]
+    """Each candidate's BM25 score with the query's words, as a share of the best."""
+    return Bm25Index(candidates, stem=stem).shares(query)
+
+
+class Bm25Index:
+    """The candidates' words indexed once, for the BM25 shares of any number of queries
+    (an evaluation ranks the same postings for every profile). Words are stemmed
+    (Snowball's English stemmer, ``PyStemmer``) unless ``stem`` is false: "vehicles" is
+    "vehicle", "repairs" "repair"."""
+
+    def __init__(self, candidates: list[Candidate], *, stem: bool = True) -> None:
+        self._stemmer = _stemmer() if stem else None
+        self._size = len(candidates)
+        corpus = self._words([_text(c.segments) for c in candidates])
+        # BM25 cannot index candidates without a single word (bm25s fails on an empty
+        # vocabulary); they score on the other signals alone.
+        self._index: bm25s.BM25 | None = None
+        if any(corpus):
+            self._index = bm25s.BM25()
+            self._index.index(corpus, show_progress=False)
+
+    def shares(self, query: list[Segment]) -> list[float]:
+        """Each candidate's score with the query's words, as a share of the best."""
+        words = self._words([_text(query)])[0]
+        if self._index is None or not words:
+            return [0.0] * self._size
+        raw = self._index.get_scores(words)
+        best = max(float(max(raw)), 1e-9)
+        return [float(score) / best for score in raw]
+
+    def _words(self, texts: list[str]) -> list[list[str]]:
+        words: list[list[str]] = bm25s.tokenize(
+            texts, stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False
+        )
+        return words
 
 
 @dataclass(frozen=True)
