@@ -41,6 +41,25 @@ from careergate.testing import FakeOpenAI
 
 T = TypeVar("T")
 CLI = str(Path(sys.executable).parent / "careergate")
+LONGEST_FILES = (
+    "test_scale_out_replicas.py",
+    "test_crash_metering.py",
+    "test_budget_leases.py",
+    "test_cli.py",
+    "test_failover.py",
+    "test_name_model.py",
+    "test_budget_shapes.py",
+    "test_audit_log.py",
+)
+"""The files that take longest, longest first (docs/benchmarks.md, "The suite's time"):
+``make test`` gives each file to one worker (``--dist loadfile``), and one of these
+started last would leave the other workers idle at the end."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first; the rest in their own order (the sort is stable)."""
+    rank = {name: place for place, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 def cli_env(settings: Settings | None = None, **extra: str) -> dict[str, str]:
