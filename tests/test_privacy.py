@@ -965,6 +965,28 @@ def test_a_named_person_is_found_in_the_other_spellings_of_their_letters() -> No
     assert placeholders.restore(masked) == text
 
 
+def test_a_named_persons_double_family_name_is_found_with_or_without_its_hyphen() -> None:
+    """A family name of two words is written with a hyphen as often as without
+    (``García-López`` of ``Ana García López``), whole and alone; a name typed in
+    full-width letters is the same name."""
+    names = ["Ana García López", "Lucas Mendes Alves", "Ｋｅｎｊｉ Ｔａｎａｋａ", "Emily Clarke"]
+    subject = Subject.of(SubjectSpec(names=names))
+    text = (
+        "Ana García-López leads; Sra. Garcia-Lopez signs. Mendes-Alves wrote to Kenji "
+        "Tanaka and ＥＭＩＬＹ ＣＬＡＲＫＥ."
+    )
+    findings = asyncio.run(PiiDetector().detect([text], subject))[0]
+    found = [text[f.start : f.end] for f in findings]
+    assert found == [
+        *("Ana García-López", "Garcia-Lopez", "Mendes-Alves", "Kenji Tanaka"),
+        "ＥＭＩＬＹ ＣＬＡＲＫＥ",
+    ]
+    placeholders = Placeholders(subject)
+    masked = placeholders.replace(text, findings)
+    assert not re.search(r"(?i)l[oó]pez|alves|tanaka|ｃｌａｒｋｅ", masked)
+    assert placeholders.restore(masked) == text
+
+
 def test_a_named_person_is_found_with_initials_turned_round_and_by_half_a_family_name() -> None:
     """Initials joined to the family name, a middle name's initial, given names joined by
     a hyphen or nothing, the family name first (with its particle), half of a double

@@ -40,7 +40,9 @@ are the keyboard's (``O’Neill`` is ``O'Neill``)."""
 
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
-    folded = unicodedata.normalize("NFD", char)[0].lower().translate(_UNDECOMPOSED)
+    # NFKD, not NFD: a full-width "Ｊ" (typed with an East Asian input method left on) is
+    # "J" as well as an "É" is "E".
+    folded = unicodedata.normalize("NFKD", char)[0].lower().translate(_UNDECOMPOSED)
     return folded if len(folded) == 1 else char
 
 
@@ -68,9 +70,10 @@ as many spellings as it has letters, each as long."""
 
 
 def _part_regex(words: str) -> str:
-    """A name part as written, without the letters a keyboard lacks, or, when one long
-    word, with any one letter left out."""
-    exact = _name_words_regex(words)
+    """A name part as written (its words also joined by a hyphen or nothing), without
+    the letters a keyboard lacks, or, when one long word, with any one letter left
+    out."""
+    exact = _name_words_regex(words, joined=True)
     variants = [*without_keyboardless(words), *letter_left_out(words)]
     return "|".join([exact, *(re.escape(variant) for variant in dict.fromkeys(variants))])
 
@@ -205,7 +208,8 @@ def name_parts(full_name: str) -> list[tuple[str, str]]:
     ``GIVEN`` name, the last the ``FAMILY`` name, and a middle one counts as either
     (``Ana Julia Mendes Alves``: ``Julia`` given, ``Mendes`` family, by its place). A
     family name that begins with a particle is also a part as a whole, first
-    (``van de Ven`` of ``Lois van de Ven``), so that it is masked with its particles."""
+    (``van de Ven`` of ``Lois van de Ven``), so that it is masked with its particles;
+    else the last two words of a longer name are one, last (a double family name)."""
     words = [word.strip(",") for word in full_name.split()]
     if len(words) < 2:
         return []
@@ -215,6 +219,11 @@ def name_parts(full_name: str) -> list[tuple[str, str]]:
     if particle is not None:
         parts = [("FAMILY", " ".join(words[particle:])), *parts[:particle]]
         parts += [("FAMILY", w) for w in words[particle:] if w.lower() not in _PARTICLES]
+    elif len(words) > 2:
+        # The last two words as one double family name, for a hyphen the text puts
+        # between them (``García-López`` of ``Ana García López``), where neither word
+        # stands alone; last, so that each word alone is still found as before.
+        parts.append(("FAMILY", " ".join(words[-2:])))
     parts += [("FAMILY", half) for half in _halves(words[-1])]
     return [(part, word) for part, word in parts if _long_enough(word)]
 
@@ -270,8 +279,10 @@ def _name_regex(full_name: str) -> str:
     family_regex = _name_words_regex(family)
     first = _name_words_regex(given[0])
     # Given names joined, not the family name to them: "jean-dupont" in a link's path
-    # is the link's, found whole as one.
-    whole = rf"{_name_words_regex(' '.join(given), joined=True)}\s+{family_regex}"
+    # is the link's, found whole as one. Only the last given name may be a double
+    # family name's first half, joined to it ("Ana García-López" of "Ana García López").
+    before = r"(?:\s+|\s*[‐‑-]\s*)" if len(given) > 1 else r"\s+"
+    whole = rf"{_name_words_regex(' '.join(given), joined=True)}{before}{family_regex}"
     # "Smith will" is no turned "Will Smith": an everyday word after the family name
     # counts only after a comma.
     comma = "," if fold(given[0]) in COMMON_WORDS else ",?"
