@@ -965,6 +965,29 @@ def test_a_named_person_is_found_in_the_other_spellings_of_their_letters() -> No
     assert placeholders.restore(masked) == text
 
 
+def test_a_name_in_han_kana_or_hangul_is_found_again_against_its_scripts_characters() -> None:
+    """A name a label gives once stands elsewhere without a space before or after it
+    ("王小明提交的", "박지훈입니다"), with or without the space between its names and in
+    either order; each occurrence is masked and comes back as written."""
+    texts = [
+        "姓名：王小明\n入职岗位：设计师\n王小明提交的申请已通过，请王小明本人确认。",
+        "氏名：田中 一郎\n件名：面接日程／田中 一郎\n田中 一郎です。\n一郎 田中",
+        "성명: 박지훈\n안녕하세요, 박지훈입니다. 박지훈님 연락처는 따로 보내드립니다.",
+    ]
+    detector = PiiDetector()
+    for text, expected in zip(
+        texts,
+        [["王小明"] * 3, ["田中 一郎"] * 3 + ["一郎 田中"], ["박지훈"] * 3],
+        strict=True,
+    ):
+        findings = asyncio.run(detector.detect([text], Subject()))[0]
+        assert [text[f.start : f.end] for f in findings] == expected
+        placeholders = Placeholders(Subject())
+        masked = placeholders.replace(text, findings)
+        assert not re.search("小明|一郎|지훈", masked)
+        assert placeholders.restore(masked) == text
+
+
 def test_a_named_persons_double_family_name_is_found_with_or_without_its_hyphen() -> None:
     """A family name of two words is written with a hyphen as often as without
     (``García-López`` of ``Ana García López``), whole and alone; a name typed in

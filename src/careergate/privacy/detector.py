@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
+from itertools import chain
 
 from careergate.memo import Memo
+from careergate.privacy.cjk_names import find_cjk_names
 from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_overlaps
 from careergate.privacy.known import find_known, find_name_parts
 from careergate.privacy.name_words import by_word, find_names_by_word
@@ -135,7 +137,8 @@ class PiiDetector:
         named = {value for kind, value in subject if kind is PiiKind.PERSON}
         ends = [f.end for f in findings]
         search = find_names_by_word if by_word(text, full_names) else find_name_parts
-        for part in search(text, full_names, named):
+        found = chain(search(text, full_names, named), find_cjk_names(text, full_names))
+        for part in found:
             if (
                 self.names is not None
                 and part.canonical not in named
