@@ -965,6 +965,28 @@ def test_a_named_person_is_found_in_the_other_spellings_of_their_letters() -> No
     assert placeholders.restore(masked) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("大家好，我是郑勇，来自上海。", "郑勇"),
+        ("お世話になっております。\n佐藤 花子です。\nよろしくお願いします。", "佐藤 花子"),
+        ("山田太郎と申します。", "山田太郎"),
+        ("안녕하세요 Isaac님, 김미영입니다. 감사합니다.", "김미영"),
+        ("저는 박지훈입니다.", "박지훈"),
+    ],
+)
+def test_a_self_introduction_in_chinese_japanese_or_korean_gives_a_name(
+    text: str, name: str
+) -> None:
+    findings = asyncio.run(PiiDetector().detect([text], Subject()))[0]
+    assert name in [text[f.start : f.end] for f in findings]
+
+
+def test_a_role_introduced_in_chinese_or_japanese_is_no_name() -> None:
+    for text in ("担当者です。", "我是设计师，负责品牌。"):
+        assert asyncio.run(PiiDetector().detect([text], Subject()))[0] == []
+
+
 def test_a_name_in_han_kana_or_hangul_is_found_again_against_its_scripts_characters() -> None:
     """A name a label gives once stands elsewhere without a space before or after it
     ("王小明提交的", "박지훈입니다"), with or without the space between its names and in

@@ -16,7 +16,9 @@ not trained on. These rules find a name by its place:
   (``[10:14] Jane Doe (Acme):``);
 - names in Han or Hangul script amid text in another script (a run of one to four
   characters, or a Japanese ``family given`` pair), Korean names before a title or an
-  honorific in any text (``박서연 과장``, ``김지은 님``), and Vietnamese names by their
+  honorific in any text (``박서연 과장``, ``김지은 님``), self-introductions in Chinese,
+  Japanese and Korean (``我是郑勇``, ``佐藤 花子です``, ``저는 박지훈입니다``), and
+  Vietnamese names by their
   family name (the sixteen that most Vietnamese bear), with or without their marks.
 
 Words that head CV sections or name roles (``PROFILE``, ``Engineer``) are never names.
@@ -735,6 +737,12 @@ def _korean_name(match: re.Match[str]) -> bool:
     return name[-1] not in _NOT_KOREAN_NAME_ENDS and name not in NOT_NAME_WORDS
 
 
+def _introduced_cjk_span(match: re.Match[str]) -> tuple[int, int]:
+    """The name of whichever language's self-introduction matched."""
+    group = next(g for g in ("name", "jp", "ko") if match.group(g) is not None)
+    return match.span(group)
+
+
 _CJK_UNIT_ENDS = frozenset("部处科室组司팀과실부터")
 """Last characters of a department or a firm ("人事部", "인사팀", "고객센터"), not of a
 name."""
@@ -981,6 +989,23 @@ PEOPLE: tuple[Pattern, ...] = (
             r"(?=(?:同志|先生|女士)?(?:应聘|担任|出任))"
         ),
         span=_cjk_person_span,
+        needs="cjk",
+        priority=NAME_PRIORITY,
+    ),
+    # A self-introduction in Chinese, Japanese or Korean: "我是郑勇，", "田中 一郎です。" or
+    # "田中一郎と申します" at a line's start, "저는 김미영입니다", "안녕하세요, 김미영입니다".
+    Pattern(
+        _PERSON,
+        re.compile(
+            rf"(?:我是|我叫)(?P<name>{_CJK_NAME_FORM})(?=[，。,.!！\s])"
+            rf"|^[ \t\u3000]*(?P<jp>[\u4e00-\u9fff]{{1,3}}[ \u3000][\u4e00-\u9fff]{{1,3}}"
+            r"(?=です|と申します)|[\u4e00-\u9fff]{2,4}(?=と申します))"
+            rf"|(?:저는[ \t]+|안녕하세요[^\n.!?]{{0,40}}?[,，][ \t]*)"
+            rf"(?P<ko>[{_HANGUL_FAMILY}][\uac00-\ud7a3]{{2}})"
+            r"(?=입니다|이에요|예요|라고[ \t]합니다)",
+            re.M,
+        ),
+        span=_introduced_cjk_span,
         needs="cjk",
         priority=NAME_PRIORITY,
     ),
