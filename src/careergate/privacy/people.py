@@ -18,8 +18,8 @@ not trained on. These rules find a name by its place:
   characters, or a Japanese ``family given`` pair), Korean names before a title or an
   honorific in any text (``박서연 과장``, ``김지은 님``), self-introductions in Chinese,
   Japanese and Korean (``我是郑勇``, ``佐藤 花子です``, ``저는 박지훈입니다``), and
-  Vietnamese names by their
-  family name (the sixteen that most Vietnamese bear), with or without their marks.
+  Vietnamese names by their family name (the sixteen that most Vietnamese bear), with or
+  without their marks.
 
 Words that head CV sections or name roles (``PROFILE``, ``Engineer``) are never names.
 """
