@@ -982,6 +982,19 @@ def test_a_self_introduction_in_chinese_japanese_or_korean_gives_a_name(
     assert name in [text[f.start : f.end] for f in findings]
 
 
+def test_a_fields_last_word_is_the_names_though_it_reads_as_a_word() -> None:
+    """A name field holds the name whole: a family name that is also an everyday word
+    ("Sales", "Rose") ends it. Not past the field's end, nor a word in capitals."""
+    texts = {
+        "Nome: João Pedro Sales\nCPF: 123": "João Pedro Sales",
+        "Candidate: Anna Maria Rose | Interview 2": "Anna Maria Rose",
+        "Candidate: Anna Maria HR\n": "Anna Maria",
+    }
+    for text, name in texts.items():
+        findings = asyncio.run(PiiDetector().detect([text], Subject()))[0]
+        assert [text[f.start : f.end] for f in findings] == [name]
+
+
 def test_a_role_introduced_in_chinese_or_japanese_is_no_name() -> None:
     for text in ("担当者です。", "我是设计师，负责品牌。"):
         assert asyncio.run(PiiDetector().detect([text], Subject()))[0] == []

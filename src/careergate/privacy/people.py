@@ -443,6 +443,8 @@ def _field_name_span(match: re.Match[str]) -> tuple[int, int] | None:
     "Candidate: Yes. I have five years..."), not a name. After a label of the name
     itself, the words are the name whatever follows."""
     span = name_span(match)
+    if span is not None:
+        span = _with_field_end(match.string, span)
     if span is None or _labelled(match):
         return span
     if _CODE_AFTER.match(match.string, span[1]):
@@ -453,6 +455,20 @@ def _field_name_span(match: re.Match[str]) -> tuple[int, int] | None:
     return None if following.group(1) is None or following.group(1).islower() else span
 
 
+def _with_field_end(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The span with the field's last word, where one word that reads as no name's
+    ends the field ("Nome: Guilherme Freitas Sales", "Interviewer: Kamilly Sales" then
+    a line's end): a field holds the name whole, and family names are everyday words
+    too. Only a word in title case, after two name words at least."""
+    last = _LAST_FIELD_WORD.match(text, span[1])
+    if last is None or " " not in text[span[0] : span[1]].strip():
+        return span
+    return span[0], last.end("word")
+
+
+_LAST_FIELD_WORD = re.compile(
+    r"[ \t]+(?P<word>[^\W\d_a-z][^\W\d_A-Z]+)(?=[ \t]*(?:$|\||[+(·,;]|[ \t]{2}))", re.M
+)
 _CODE_AFTER = re.compile(r"[-/_]?\d")
 _SPOKEN_AFTER = re.compile(r"[.!?](?!\w)|,?[ \t]+(\w)")
 """What follows a speaker's first words: a sentence's end ("Candidate: Yes."), or words
