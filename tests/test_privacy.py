@@ -1023,6 +1023,16 @@ def test_a_name_in_han_kana_or_hangul_is_found_again_against_its_scripts_charact
         assert placeholders.restore(masked) == text
 
 
+def test_a_named_korean_is_not_everyone_whose_syllables_begin_alike() -> None:
+    """Hangul syllables are letters of their own: "고정은" is not "김지은", though each of
+    its syllables begins with the same consonant."""
+    subject = Subject.of(SubjectSpec(names=["김지은"]))
+    text = "김지은 과장과 고정은 대리가 만났습니다. 김지은입니다."
+    findings = asyncio.run(PiiDetector().detect([text], subject))[0]
+    named = [text[f.start : f.end] for f in findings if f.canonical == "김지은"]
+    assert named == ["김지은", "김지은"]  # 고정은 대리 is someone else
+
+
 def test_a_named_persons_double_family_name_is_found_with_or_without_its_hyphen() -> None:
     """A family name of two words is written with a hyphen as often as without
     (``García-López`` of ``Ana García López``), whole and alone; a name typed in

@@ -40,10 +40,15 @@ are the keyboard's (``O’Neill`` is ``O'Neill``)."""
 
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
-    # NFKD, not NFD: a full-width "Ｊ" (typed with an East Asian input method left on) is
-    # "J" as well as an "É" is "E".
-    folded = unicodedata.normalize("NFKD", char)[0].lower().translate(_UNDECOMPOSED)
-    return folded if len(folded) == 1 else char
+    """The character without its marks, in its compatibility form (NFKD: a full-width
+    "Ｊ", typed with an East Asian input method left on, is "J" as an "É" is "E"), in
+    lower case; the character itself where that is not one letter: a Hangul syllable
+    decomposes into its letters, and its first alone would make "김지은" and "고정은"
+    one name."""
+    decomposed = unicodedata.normalize("NFKD", char)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = base.lower().translate(_UNDECOMPOSED)
+    return folded if len(folded) == 1 and not folded.isspace() else char
 
 
 def _value_regex(kind: PiiKind, value: str) -> str:
