@@ -1,12 +1,14 @@
-"""The privacy step on texts written after the rules they test (``data/privacy_after``).
+"""The privacy step on texts written after the rules they test (``data/privacy_after``,
+or another such set: ``--set data/privacy_fresh5``).
 
 Scores the step with the name model, as ``privacy_eval.py`` runs it: false placeholders
 per 1,000 words on the texts without personal data, and the share of values kept from
 the upstream (strict scoring, ``privacy_scoring.py``) on the others. Another checkout's
 code is measured with ``PYTHONPATH=<checkout>/src``.
 
-Run: ``python bench/privacy_after.py [--verbose]`` (``--verbose`` lists each false
-placeholder and each value left readable).
+Run: ``python bench/privacy_after.py [--set DIR] [--verbose]`` (``--verbose`` lists each
+false placeholder and each value left readable). A set without ``clean.jsonl`` is scored
+on its values alone.
 """
 
 from __future__ import annotations
@@ -25,15 +27,17 @@ from privacy_scoring import kept, mask_of
 DATA = Path(__file__).resolve().parent / "data" / "privacy_after"
 
 
-def _load(name: str) -> list[dict[str, Any]]:
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+def _load(data: Path, name: str) -> list[dict[str, Any]]:
+    if not (data / name).exists():
+        return []
+    lines = (data / name).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
-async def measure(verbose: bool) -> None:
+async def measure(data: Path, verbose: bool) -> None:
     engine = Engine(MODEL_PACKAGE)
     words = spans = 0
-    for document in _load("clean.jsonl"):
+    for document in _load(data, "clean.jsonl"):
         text = document["text"]
         found = await engine.spans(text, None)
         words += len(text.split())
@@ -42,7 +46,7 @@ async def measure(verbose: bool) -> None:
             print("false", document["id"], document["language"], repr(text[start:end]))
     total: Counter[str] = Counter()
     kept_values: Counter[str] = Counter()
-    for document in _load("pii.jsonl"):
+    for document in _load(data, "pii.jsonl"):
         text = document["text"]
         masked = mask_of(text, await engine.spans(text, None))
         for kind, value in document["values"]:
@@ -51,7 +55,10 @@ async def measure(verbose: bool) -> None:
                 kept_values[kind] += 1
             elif verbose:
                 print("readable", document["id"], kind, repr(value))
-    print(f"false placeholders per 1,000 words: {1000 * spans / words:.2f} ({spans} in {words})")
+    if words:
+        print(
+            f"false placeholders per 1,000 words: {1000 * spans / words:.2f} ({spans} in {words})"
+        )
     for kind in sorted(total):
         share = 100 * kept_values[kind] / total[kind]
         print(f"{kind}: {kept_values[kind]}/{total[kind]} = {share:.1f}%")
@@ -61,8 +68,10 @@ async def measure(verbose: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--set", type=Path, default=DATA, help="a directory of such texts")
     parser.add_argument("--verbose", action="store_true")
-    asyncio.run(measure(parser.parse_args().verbose))
+    args = parser.parse_args()
+    asyncio.run(measure(args.set, args.verbose))
 
 
 if __name__ == "__main__":

@@ -995,6 +995,27 @@ def test_a_fields_last_word_is_the_names_though_it_reads_as_a_word() -> None:
         assert [text[f.start : f.end] for f in findings] == [name]
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("候选人：欧阳晓峰（男）\n面试官：司马婧、陈立\n", ["欧阳晓峰", "司马婧", "陈立"]),
+        ("어제 면접 본 제갈민호 씨 평가표 부탁드려요", ["제갈민호"]),
+        ("候補者は長谷川翔太さんです。", ["長谷川翔太"]),
+        ("田中 一郎様\nいつもお世話になっております。", ["田中 一郎"]),
+        ("お客様各位、担当者様、社長さん、人事部様、皆さん", []),
+        ("材料：钢材、木材、水泥", []),
+    ],
+)
+def test_names_after_chinese_labels_of_people_and_before_japanese_honorifics(
+    text: str, names: list[str]
+) -> None:
+    """A Chinese label of people and the names it lists ("面试官：司马婧、陈立"), a Korean
+    family name of two syllables, a Japanese name before さん or 様; not a role, a body
+    or a word of one character before them, nor any list."""
+    findings = asyncio.run(PiiDetector().detect([text], Subject()))[0]
+    assert [text[f.start : f.end] for f in findings] == names
+
+
 def test_a_role_introduced_in_chinese_or_japanese_is_no_name() -> None:
     for text in ("担当者です。", "我是设计师，负责品牌。"):
         assert asyncio.run(PiiDetector().detect([text], Subject()))[0] == []

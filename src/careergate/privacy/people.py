@@ -586,9 +586,13 @@ _SPACES = re.compile(r"[ \t\u3000]+")
 def _cjk_person_span(match: re.Match[str]) -> tuple[int, int] | None:
     """The name after a Chinese or Korean label, or the recommended candidate, unless
     it ends as a department's or a firm's name does."""
-    group = "name" if match.group("name") is not None else "candidate"
+    group = next(g for g in ("name", "candidate", "listed") if match.group(g) is not None)
     if match.group(group)[-1] in _CJK_UNIT_ENDS:
         return None
+    if group == "listed" and not _LISTED_AFTER_LABEL.search(
+        match.string, max(0, match.start() - 40), match.start()
+    ):
+        return None  # a list of anything else
     return match.span(group)
 
 
@@ -699,12 +703,17 @@ _GLOSSED_LABEL_AFTER = re.compile(rf"[ \t]*\((?i:{_NAME_WORDS_LABELS})\)[ \t]*[:
 """A bilingual form's name label after a run of Han or Hangul: "성 (Surname):"."""
 _CJK_LABELS = r"이[ \u3000]*름|성[ \u3000]*명|姓[ \u3000]*名|氏[ \u3000]*名"
 """A form's name labels, whose characters forms often space out ("氏　　名")."""
-_CJK_PERSON_LABELS = r"紧急联系人|收货人|收件人|수취인|비상연락인"
+_CJK_PERSON_LABELS = r"紧急联系人|收货人|收件人|候选人|面试官|推荐人|수취인|비상연락인|면접관"
 """Labels of a person in Chinese and Korean forms that only a person follows (a parcel's
 recipient, an emergency contact), read only with a colon or as a table's cell, and only
 before a name of the script's usual form (``_CJK_NAME_FORM``). Not "contact", "applicant"
 or "person in charge" (联系人, 申请人, 담당자): a firm, a department, a requirement or a
 blank follows those as often."""
+_LISTED_AFTER_LABEL = re.compile(
+    rf"(?:{_CJK_PERSON_LABELS})[ \t\u3000]*[:：][ \t\u3000]*"
+    rf"(?:[\u4e00-\u9fff]{{2,4}}、)*[\u4e00-\u9fff]{{2,4}}$"
+)
+"""A label of people and the names it lists so far, before a "、" and the next."""
 _HAN_FAMILY = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
     "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎"
@@ -716,12 +725,15 @@ _HANGUL_FAMILY = (
     "엄채원천방공현함변염여추도소석선설마길연위표명기반"
 )
 """Korean family names, the most common first."""
+_HANGUL_DOUBLE_FAMILY = r"남궁|제갈|독고|선우|황보|사공|서문"
+"""Korean family names of two syllables, the commonest."""
 _CJK_NAME_FORM = (
-    rf"(?:(?:欧阳|司马|上官|诸葛|东方|皇甫|[{_HAN_FAMILY}])[\u4e00-\u9fff]{{1,2}}"
-    rf"|[{_HANGUL_FAMILY}][\uac00-\ud7a3]{{1,3}})"
+    rf"(?:(?:欧阳|歐陽|司马|司馬|上官|诸葛|諸葛|东方|東方|皇甫|[{_HAN_FAMILY}])"
+    rf"[\u4e00-\u9fff]{{1,2}}"
+    rf"|(?:{_HANGUL_DOUBLE_FAMILY})[\uac00-\ud7a3]{{1,2}}|[{_HANGUL_FAMILY}][\uac00-\ud7a3]{{1,3}})"
 )
 """A Chinese name (a common family name and one or two characters) or a Korean one (a
-family name and one to three syllables)."""
+family name and one to three syllables, or a family name of two and one or two)."""
 _CJK_NAME_LINE = re.compile(
     rf"{_CJK_NAME_FORM}|[{_HAN_FAMILY}{_HANGUL_FAMILY}][ \u3000][\u4e00-\u9fff\uac00-\ud7a3]{{1,3}}"
 )
@@ -737,7 +749,7 @@ _KOREAN_PARTICLES = (
 )
 """Particles written against the title ("과장이", "대리에게", "님의")."""
 _KOREAN_NAME = re.compile(
-    rf"(?<![\uac00-\ud7a3])(?P<name>[{_HANGUL_FAMILY}][\uac00-\ud7a3]{{2}}"
+    rf"(?<![\uac00-\ud7a3])(?P<name>(?:{_HANGUL_DOUBLE_FAMILY}|[{_HANGUL_FAMILY}])[\uac00-\ud7a3]{{2}}"
     rf"(?=(?:[ ](?:{_KOREAN_TITLES})님?|님|씨)(?:{_KOREAN_PARTICLES})?(?![\uac00-\ud7a3]))"
     rf"|[\uac00-\ud7a3]{{2}}(?=[ ](?:님|씨)(?:{_KOREAN_PARTICLES})?(?![\uac00-\ud7a3])))"
 )
@@ -757,6 +769,22 @@ def _introduced_cjk_span(match: re.Match[str]) -> tuple[int, int]:
     """The name of whichever language's self-introduction matched."""
     group = next(g for g in ("name", "jp", "ko") if match.group(g) is not None)
     return match.span(group)
+
+
+_JAPANESE_NAME = re.compile(
+    r"(?<![\u4e00-\u9fff\u30a0-\u30ff々])"
+    r"(?P<name>[\u4e00-\u9fff々]{2,3}(?:[ \u3000]?[\u4e00-\u9fff々]{1,3})?|[\u4e00-\u9fff々]{4,5})"
+    r"(?=さん|様|氏(?![\u4e00-\u9fff]))"
+)
+"""A Japanese name of two characters or more before "さん", "様" or "氏" ("長谷川翔太さん",
+"田中 一郎様"): a single character before them is as often a word ("皆さん", "お客様")."""
+_NOT_JAPANESE_NAME_ENDS = frozenset("長員者生師士家手係部課社店客様方所局室班屋会院校館頭")
+"""Last characters of a role, a rank or a body ("社長さん", "担当者様", "人事部様"), not
+of a name."""
+
+
+def _japanese_name(match: re.Match[str]) -> bool:
+    return match.group("name")[-1] not in _NOT_JAPANESE_NAME_ENDS
 
 
 _CJK_UNIT_ENDS = frozenset("部处科室组司팀과실부터")
@@ -1003,6 +1031,8 @@ PEOPLE: tuple[Pattern, ...] = (
             rf"(?P<name>{_CJK_NAME_FORM})(?![\u4e00-\u9fff\uac00-\ud7a3])"
             rf"|推荐(?P<candidate>{_CJK_NAME_FORM})"
             r"(?=(?:同志|先生|女士)?(?:应聘|担任|出任))"
+            # The next of a label's names, listed with "、" ("面试官：司马婧、陈立").
+            rf"|(?<=[\u4e00-\u9fff])、(?P<listed>{_CJK_NAME_FORM})(?=[、，。\s]|$)"
         ),
         span=_cjk_person_span,
         needs="cjk",
@@ -1027,6 +1057,15 @@ PEOPLE: tuple[Pattern, ...] = (
     ),
     # A given name before a family name the name model misses in running text.
     Pattern(_PERSON, _FAMILY_NAMED, span=_family_named_span, priority=NAME_PRIORITY),
+    # A Japanese name before an honorific.
+    Pattern(
+        _PERSON,
+        _JAPANESE_NAME,
+        group="name",
+        check=_japanese_name,
+        needs="cjk",
+        priority=NAME_PRIORITY,
+    ),
     # A Korean name before a title or an honorific, in Korean text as in any other.
     Pattern(
         _PERSON,
