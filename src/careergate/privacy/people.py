@@ -703,12 +703,12 @@ _GLOSSED_LABEL_AFTER = re.compile(rf"[ \t]*\((?i:{_NAME_WORDS_LABELS})\)[ \t]*[:
 """A bilingual form's name label after a run of Han or Hangul: "성 (Surname):"."""
 _CJK_LABELS = r"이[ \u3000]*름|성[ \u3000]*명|姓[ \u3000]*名|氏[ \u3000]*名"
 """A form's name labels, whose characters forms often space out ("氏　　名")."""
-_CJK_PERSON_LABELS = r"紧急联系人|收货人|收件人|候选人|面试官|推荐人|수취인|비상연락인|면접관"
+_CJK_PERSON_LABELS = r"紧急联系人|收货人|收件人|面试官|推荐人|수취인|비상연락인|면접관"
 """Labels of a person in Chinese and Korean forms that only a person follows (a parcel's
 recipient, an emergency contact), read only with a colon or as a table's cell, and only
 before a name of the script's usual form (``_CJK_NAME_FORM``). Not "contact", "applicant"
-or "person in charge" (联系人, 申请人, 담당자): a firm, a department, a requirement or a
-blank follows those as often."""
+or "person in charge" (联系人, 申请人, 담당자), nor "candidate" (候选人: "高学历", a
+requirement): a firm, a department, a requirement or a blank follows those as often."""
 _LISTED_AFTER_LABEL = re.compile(
     rf"(?:{_CJK_PERSON_LABELS})[ \t\u3000]*[:：][ \t\u3000]*"
     rf"(?:[\u4e00-\u9fff]{{2,4}}、)*[\u4e00-\u9fff]{{2,4}}$"
