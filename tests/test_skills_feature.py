@@ -70,7 +70,7 @@ def test_the_models_skills_are_mapped_to_esco_and_checked_against_the_document(
     status, report = extract(gateway, key, {"job": POSTING})
     assert status == 200
     assert report["degraded"] is False
-    found = set(labels(report))
+    found = labels(report)
     assert found["Python (computer programming)"] == "ai"
     python = next(s for s in report["skills"] if s["source"] == "ai")
     assert python["uri"] == ESCO_PYTHON
@@ -125,7 +125,7 @@ def test_with_the_upstream_down_the_taxonomy_answers_and_says_so(gateway: Runnin
     assert status == 200
     assert report["degraded"] is True
     assert "503" in report["reason"] or "upstream" in report["reason"]
-    found = set(labels(report))
+    found = labels(report)
     assert {
         "Python (computer programming)",
         "SQL",
