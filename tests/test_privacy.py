@@ -1074,6 +1074,9 @@ def test_a_named_persons_double_family_name_is_found_with_or_without_its_hyphen(
     masked = placeholders.replace(text, findings)
     assert not re.search(r"(?i)l[oó]pez|alves|tanaka|ｃｌａｒｋｅ", masked)
     assert placeholders.restore(masked) == text
+    for search in (find_names_by_word, find_name_parts):  # a text of many names too
+        found_alone = {text[f.start : f.end] for f in search(text, tuple(names))}
+        assert {"Garcia-Lopez", "Mendes-Alves"} <= found_alone
 
 
 def test_a_named_person_is_found_with_initials_turned_round_and_by_half_a_family_name() -> None:

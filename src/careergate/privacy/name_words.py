@@ -212,6 +212,8 @@ def spellings(full: str) -> list[Spelling]:
             found += _initials_spellings(given, family, full)
     for part, words in name_parts(full):
         found += _spelt(words, part, full)
+        if " " in words:  # a double family name with a hyphen ("García-López")
+            found += _spelt(words.replace(" ", "-"), part, full)
         for kept in without_keyboardless(words):
             found += _spelt(kept, part, full, transliterated=False)
         for dropped in letter_left_out(words):
