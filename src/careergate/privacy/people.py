@@ -773,7 +773,7 @@ def _introduced_cjk_span(match: re.Match[str]) -> tuple[int, int]:
 
 _JAPANESE_NAME = re.compile(
     r"(?<![\u4e00-\u9fff\u30a0-\u30ff々])"
-    r"(?P<name>[\u4e00-\u9fff々]{2,3}(?:[ \u3000]?[\u4e00-\u9fff々]{1,3})?|[\u4e00-\u9fff々]{4,5})"
+    r"(?P<name>[\u4e00-\u9fff々]{1,3}[ \u3000][\u4e00-\u9fff々]{1,3}|[\u4e00-\u9fff々]{2,6})"
     r"(?=さん|様|氏(?![\u4e00-\u9fff]))"
 )
 """A Japanese name of two characters or more before "さん", "様" or "氏" ("長谷川翔太さん",
