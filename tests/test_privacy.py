@@ -1733,19 +1733,21 @@ def test_a_column_of_the_people_a_record_names_by_their_role() -> None:
 
 def test_the_names_on_a_list_of_attendees() -> None:
     """Each person on an attendee list, in French or English, a note in brackets after
-    the name left as it is; not a team of one word or of a team's word, nor a vendor's
-    product or a room."""
+    the name left as it is, the list's full stop too; not a team of one word or of a
+    team's word, nor a vendor's product or a room."""
     texts = [
         "Présents : Adelinde Löffler (RH), Sébastien Brun (manager), deux membres de l'équipe",
         "Attendees: Jane Doe, Marketing, Product Team and Ravi Patel; Sales Ops",
         "Participants: AWS Lambda, IBM Watson, Zoom Room 2, BOURDON Léon",
         "Attendees: Google Meet, Microsoft Teams, Amazon Chime, Mira Okafor",
+        "Attendees: Tom Reed, Anna Berg.\nPanel: Lisa Wong, Anna B.",
     ]
     assert found_in_each(texts, "PERSON") == [
         ["Adelinde Löffler", "Sébastien Brun"],
         ["Jane Doe", "Ravi Patel"],
         ["BOURDON Léon"],
         ["Mira Okafor"],
+        ["Tom Reed", "Anna Berg", "Lisa Wong", "Anna B."],  # the list's full stop is not
     ]
 
 

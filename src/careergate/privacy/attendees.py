@@ -21,6 +21,8 @@ _ITEM = re.compile(r"[^,;]+")
 _NOTE = re.compile(r"[ \t]*\([^()\n]{0,40}\)[ \t]*$")
 """A role or a team after a person's name, in brackets."""
 _AND = re.compile(r"\s+(?i:and|et|und|y|e|en|i|och|ve|&)\s+")
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{2})[.!?]+$")
+"""The list's full stop after its last name ("Anna Berg."), not an initial's ("Anna B.")."""
 
 
 def names_in_attendee_lists(text: str) -> Iterator[Finding]:
@@ -50,7 +52,7 @@ def _parts(item: str) -> Iterator[tuple[int, str]]:
         piece = item[at:end]
         note = _NOTE.search(piece)
         piece = piece[: note.start()] if note else piece
-        stripped = piece.strip()
+        stripped = _SENTENCE_END.sub("", piece.strip())
         if stripped:
             yield at + piece.index(stripped), stripped
         if joint is not None:
