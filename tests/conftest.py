@@ -51,7 +51,8 @@ LONGEST_FILES = (
     "test_budget_shapes.py",
     "test_audit_log.py",
 )
-"""The files that take longest, longest first (docs/benchmarks.md, "The suite's time"):
+"""The files that take longest, longest first (docs/benchmarks.md, "The test suite on
+two cores"):
 ``make test`` gives each file to one worker (``--dist loadfile``), and one of these
 started last would leave the other workers idle at the end."""
 

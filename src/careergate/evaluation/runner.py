@@ -3,7 +3,6 @@ caller), a few requests at a time, every answer checked and priced."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any, cast
 
@@ -13,6 +12,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from careergate.evaluation.attempt import Attempt, Progress
 from careergate.evaluation.checks import Scorer, check, load_scorers
 from careergate.evaluation.tasks import Task, TaskSet
+from careergate.evaluation.turns import at_most
 from careergate.pricing.catalogue import PriceCatalogue
 from careergate.usage.record import TokenUsage
 
@@ -32,18 +32,17 @@ async def run_task_set(
     the tasks' scoring functions (``load_scorers``), else loaded by module name."""
     if scorers is None:
         scorers = load_scorers(tasks)
-    limit = asyncio.Semaphore(concurrency)
     headers = {"x-careergate-feature": tasks.feature} if tasks.feature else {}
 
-    async def one(model: str, task: Task) -> Attempt:
-        async with limit:
-            attempt = await _attempt(client, prices, model, task, scorers.get(task.id), headers)
+    async def one(job: tuple[str, Task]) -> Attempt:
+        model, task = job
+        attempt = await _attempt(client, prices, model, task, scorers.get(task.id), headers)
         if progress is not None:
             progress(attempt)
         return attempt
 
-    jobs = [one(m, t) for _ in range(repeat) for t in tasks.tasks for m in models]
-    return list(await asyncio.gather(*jobs))
+    jobs = [(m, t) for _ in range(repeat) for t in tasks.tasks for m in models]
+    return await at_most(concurrency, jobs, one)
 
 
 async def _attempt(

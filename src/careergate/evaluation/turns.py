@@ -1,6 +1,6 @@
-"""Work on many items through a model, a few at a time: an evaluation's requests wait on
-the upstream far longer than they compute, and sent one after another they take
-minutes."""
+"""Work on many items through a model, a few at a time (``eval run``, ``eval
+features``): their requests wait on the upstream far longer than they compute, and sent
+one after another they take minutes."""
 
 from __future__ import annotations
 

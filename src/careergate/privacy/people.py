@@ -457,9 +457,9 @@ def _field_name_span(match: re.Match[str]) -> tuple[int, int] | None:
 
 def _with_field_end(text: str, span: tuple[int, int]) -> tuple[int, int]:
     """The span with the field's last word, where one word that reads as no name's
-    ends the field ("Nome: Guilherme Freitas Sales", "Interviewer: Kamilly Sales" then
-    a line's end): a field holds the name whole, and family names are everyday words
-    too. Only a word in title case, after two name words at least."""
+    ends the field ("Nome: Guilherme Freitas Sales" then a line's end): a field holds
+    the name whole, and family names are everyday words too. Only a word in title case,
+    after two name words at least ("Candidate: Yes Please" is no name)."""
     last = _LAST_FIELD_WORD.match(text, span[1])
     if last is None or " " not in text[span[0] : span[1]].strip():
         return span
@@ -586,7 +586,7 @@ _SPACES = re.compile(r"[ \t\u3000]+")
 def _cjk_person_span(match: re.Match[str]) -> tuple[int, int] | None:
     """The name after a Chinese or Korean label, or the recommended candidate, unless
     it ends as a department's or a firm's name does."""
-    group = next(g for g in ("name", "candidate", "listed") if match.group(g) is not None)
+    group = match.lastgroup or "name"
     if match.group(group)[-1] in _CJK_UNIT_ENDS:
         return None
     if group == "listed" and not _LISTED_AFTER_LABEL.search(
@@ -766,9 +766,9 @@ def _korean_name(match: re.Match[str]) -> bool:
 
 
 def _introduced_cjk_span(match: re.Match[str]) -> tuple[int, int]:
-    """The name of whichever language's self-introduction matched."""
-    group = next(g for g in ("name", "jp", "ko") if match.group(g) is not None)
-    return match.span(group)
+    """The name of whichever language's self-introduction matched (each alternative's
+    one group)."""
+    return match.span(match.lastgroup or "name")
 
 
 _JAPANESE_NAME = re.compile(
