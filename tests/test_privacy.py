@@ -956,12 +956,12 @@ def test_a_named_person_is_found_in_the_other_spellings_of_their_letters() -> No
     assert found == [
         *("Siobhan O’Neill", "ONeill", "Anna Lena Schmidt", "Anna Lena", "Mohammed Alfarsi"),
         *("al Farsi", "J.-P. Dubois", "JP Dubois", "J. Dubois", "Juergen Mueller", "Müller"),
-        *("Søren Åsen", "Soeren A.", "STRAUSS"),
+        *("Søren Åsen", "Soeren A.", "STRAUSS", "Samuel Grosz"),
     ]
     placeholders = Placeholders(subject)
     masked = placeholders.replace(text, findings)
     assert not re.search(r"Neill|Lena|Farsi|Dubois|M[uü]e?ller|[ØøAÅ]a?sen|STRAUSS", masked)
-    assert {int(n) for n in re.findall(r"\[PERSON_(\d+)", masked)} == set(range(1, 8))
+    assert {int(n) for n in re.findall(r"\[PERSON_(\d+)", masked)} == set(range(1, 9))
     assert placeholders.restore(masked) == text
 
 
@@ -1248,7 +1248,10 @@ FIELD_FORMS = {
     # A date of birth after a place and a label's colon, or a bracket; a role's label.
     "Date of birth: Leeds, 3/4/1990": [(PiiKind.DATE_OF_BIRTH, "3/4/1990")],
     "Luogo e data di nascita: Roma (RM), 12/05/1988": [(PiiKind.DATE_OF_BIRTH, "12/05/1988")],
-    "Jane Doe (born in Leeds on 3 April 1990)": [(PiiKind.DATE_OF_BIRTH, "3 April 1990")],
+    "Jane Doe (born in Leeds on 3 April 1990)": [
+        (PiiKind.PERSON, "Jane Doe"),
+        (PiiKind.DATE_OF_BIRTH, "3 April 1990"),
+    ],
     "Dipendente: Mario Rossi": [(PiiKind.PERSON, "Mario Rossi")],
     # An interview's transcript: what a role's speaker says is no name, the role's
     # fields in a form still are, and so is a name after a name's label, whatever follows.
@@ -1617,6 +1620,22 @@ def test_a_given_name_before_a_family_name_the_model_misses() -> None:
         [],
         ["Mehta"],
     ]
+
+
+def test_a_known_given_name_before_a_family_name() -> None:
+    """A given name common in some country, then words written as a family name, is a
+    person wherever it stands; not a tool's, a place's or a firm's name that starts with
+    a given name, nor a given name that is another language's function word."""
+    texts = [
+        "Have you met Dorota Wołk yet? Yesterday Grzegorz Pawlak signed, and Mirela van "
+        "der Berg too.",
+        "Deployed with Argo CD; studying for Red Hat RHCE; offices in San Pietro, near "
+        "Victoria Station and in the Jordan Valley; Carlos III de Madrid.",
+        "Bei den Stammdaten fehlt nichts. Invoice from Karin Weber GmbH and Mai Công ty.",
+    ]
+    found = found_in_each(texts, "PERSON")
+    assert found[0] == ["Dorota Wołk", "Grzegorz Pawlak", "Mirela van der Berg"]
+    assert found[1:] == [[], []]
 
 
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:

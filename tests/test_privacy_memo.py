@@ -15,7 +15,7 @@ from careergate.privacy.policy import PrivacyPolicy
 from careergate.privacy.shield import PrivacyShield, Protection
 from careergate.privacy.subject import Subject, SubjectSpec
 
-TEXT = "Please ask Jane Doe about the Acme contract; Jane knows it best."
+TEXT = "Please ask Ruby Doe about the Acme contract; Ruby knows it best."
 
 
 def _found(detector: PiiDetector, texts: list[str], subject: Subject) -> list[list[str]]:
@@ -27,21 +27,21 @@ def _found(detector: PiiDetector, texts: list[str], subject: Subject) -> list[li
 
 def test_a_remembered_text_is_found_again_alike() -> None:
     detector = PiiDetector()
-    subject = Subject.of(SubjectSpec(names=["Jane Doe"]))
+    subject = Subject.of(SubjectSpec(names=["Ruby Doe"]))
     first = _found(detector, [TEXT], subject)
-    assert first == [["Jane Doe", "Jane"]]
+    assert first == [["Ruby Doe", "Ruby"]]
     assert _found(detector, [TEXT], subject) == first
 
 
 def test_findings_for_one_subject_are_not_given_to_another() -> None:
     detector = PiiDetector()
-    jane = Subject.of(SubjectSpec(names=["Jane Doe"]))
-    assert _found(detector, [TEXT], jane) == [["Jane Doe", "Jane"]]
-    # Without the name model, "Jane Doe" is found only when it is known: the same text
-    # for a subject who is someone else, or no one, has nothing of Jane's.
+    ruby = Subject.of(SubjectSpec(names=["Ruby Doe"]))
+    assert _found(detector, [TEXT], ruby) == [["Ruby Doe", "Ruby"]]
+    # Without the name model, "Ruby Doe" (a tool's name, on no list of given names) is
+    # found only when it is known: for a subject who is someone else, or no one, nothing.
     assert _found(detector, [TEXT], Subject.of(SubjectSpec(names=["John Roe"]))) == [[]]
     assert _found(detector, [TEXT], Subject()) == [[]]
-    assert _found(detector, [TEXT], jane) == [["Jane Doe", "Jane"]]
+    assert _found(detector, [TEXT], ruby) == [["Ruby Doe", "Ruby"]]
 
 
 def test_a_name_from_another_text_of_one_request_is_not_carried_to_the_next() -> None:
@@ -60,12 +60,12 @@ def _protect(shield: PrivacyShield, extension: Any) -> str:
 
 def test_one_users_values_are_not_replaced_in_another_users_request() -> None:
     shield = PrivacyShield(PrivacyPolicy(PrivacyMode.PSEUDONYMISE), PiiDetector())
-    jane = {"subject": {"names": ["Jane Doe"]}}
+    ruby = {"subject": {"names": ["Ruby Doe"]}}
     protected = "Please ask [PERSON_1] about the Acme contract; [PERSON_1_GIVEN] knows it best."
-    assert _protect(shield, jane) == protected
+    assert _protect(shield, ruby) == protected
     assert _protect(shield, None) == TEXT
     assert _protect(shield, {"subject": {"names": ["Mary Major"]}}) == TEXT
-    assert _protect(shield, jane) == protected
+    assert _protect(shield, ruby) == protected
 
 
 def test_the_memo_is_bounded_by_entries_and_by_characters() -> None:
@@ -88,8 +88,8 @@ def _request(
 ) -> tuple[dict[str, Any], Protection]:
     message = {"role": "user", "content": TEXT, **({"name": name} if name else {})}
     body: dict[str, Any] = {"model": "m", "messages": [message]}
-    jane = {"subject": {"names": ["Jane Doe"]}}
-    protection = asyncio.run(shield.protect(CHAT, body, jane, mode, None, None))
+    ruby = {"subject": {"names": ["Ruby Doe"]}}
+    protection = asyncio.run(shield.protect(CHAT, body, ruby, mode, None, None))
     assert protection is not None
     return body["messages"][0], protection
 
@@ -102,11 +102,11 @@ def test_a_request_sent_again_is_rewritten_alike_with_a_table_of_its_own() -> No
         "name": "PERSON_2",
         "content": "Please ask [PERSON_1] about the Acme contract; [PERSON_1_GIVEN] knows it best.",
     }
-    assert protection.placeholders.restore("[PERSON_2] and [PERSON_1]") == "Tom Baker and Jane Doe"
+    assert protection.placeholders.restore("[PERSON_2] and [PERSON_1]") == "Tom Baker and Ruby Doe"
     # The same texts again, without the participant: Tom is not in this request's table.
     again, protection = _request(shield)
     assert again["content"] == first["content"]
-    assert protection.placeholders.restore("[PERSON_2] and [PERSON_1]") == "[PERSON_2] and Jane Doe"
+    assert protection.placeholders.restore("[PERSON_2] and [PERSON_1]") == "[PERSON_2] and Ruby Doe"
     assert protection.kinds == ("PERSON",)
     assert protection.placeholders.kinds["PERSON"] == 2
     # Masked, the same texts are rewritten otherwise.

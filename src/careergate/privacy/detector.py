@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import partial
 from itertools import chain
@@ -9,7 +10,7 @@ from itertools import chain
 from careergate.memo import Memo
 from careergate.privacy.cjk_names import find_cjk_names
 from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_overlaps
-from careergate.privacy.known import find_known, find_name_parts
+from careergate.privacy.known import find_known, find_name_parts, fold
 from careergate.privacy.name_words import by_word, find_names_by_word
 from careergate.privacy.names import NameFinder
 from careergate.privacy.offload import LONG_TEXT, OffTheLoop
@@ -71,11 +72,12 @@ class PiiDetector:
 
     async def _detect(self, texts: list[str], subject: Subject) -> list[list[Finding]]:
         own = await self._own_findings(texts, subject)
-        full_names = {
+        named = {
             value for kind, value in subject if kind is PiiKind.PERSON and _could_be_a_name(value)
         }
+        full_names = set(named)
         for _, persons in own:
-            full_names.update(persons)
+            full_names.update(p for p in persons if not _named_persons_part(p, named))
         if not full_names:
             return [list(findings) for findings, _ in own]
         names = tuple(sorted(full_names))
@@ -165,6 +167,18 @@ subject is not looked for alone in every text (each of its words would be a sear
 
 def _could_be_a_name(name: str) -> bool:
     return len(name) <= MAX_NAME_CHARS and len(name.split()) <= MAX_NAME_WORDS
+
+
+def _named_persons_part(found: str, named: set[str]) -> bool:
+    """Whether a name a rule or the model found is made only of the given names of one of
+    the caller's people ("Anna Lena" of Anna-Lena Schmidt): then it is that person's
+    part, under that person's placeholder, not a person of its own. With the family name
+    it may be another person ("Anna Schmidt"), who keeps a placeholder of their own."""
+    words = set(_NAME_WORDS.split(fold(found).strip()))
+    return any(words <= set(_NAME_WORDS.split(fold(name).strip())[:-1]) for name in named)
+
+
+_NAME_WORDS = re.compile(r"[\s,'-]+")
 
 
 def _readings(texts: list[str]) -> list[Reading]:

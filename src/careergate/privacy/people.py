@@ -32,11 +32,13 @@ from functools import lru_cache
 
 from careergate.privacy.findings import PiiKind
 from careergate.privacy.function_words import (
+    LANGUAGE_OF_WORD,
     NEVER_IN_NAMES,
     has_function_word,
     language_around,
     needs_language,
 )
+from careergate.privacy.known import COMMON_WORDS
 from careergate.privacy.shape import Pattern
 from careergate.privacy.word_lists import word_list
 
@@ -65,6 +67,7 @@ TOOLS = word_list("not_names.txt")
 CAREER_WORDS = word_list("career_words.txt")
 EPONYMOUS_BRANDS = word_list("eponymous_brands.txt")
 FAMILY_NAMES = word_list("family_names.txt")
+GIVEN_NAMES = word_list("given_names.txt")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -333,7 +336,7 @@ LEGAL_FORMS = (
     r"Stichting|Institute|Associates|Associati|Consulting|Capital|Insurance|Pharma|Media|"
     r"Studios?|İnşaat|Ticaret|Sanayi|Figli|Sons|Co|Cia|Hnos|Hermanos|Công\s+ty|Cổ\s+phần|Tập\s+Đoàn|"
     r"Enterprise|Energy|Mobility|Controls|Streaming|Parks|Financials|Healthineers|Programme|"
-    r"Program|Scheme|Academy"
+    r"Program|Scheme|Academy|Tic|Şti|S\.C\.P"
 )
 """Legal forms and words that end a firm's or an institution's name ("Acme Holdings",
 "Leroux SARL")."""
@@ -358,21 +361,24 @@ def _family_named_span(match: re.Match[str]) -> tuple[int, int] | None:
     """The given names before one of the family names the model misses most, as many as
     there are ("Maria Luísa Souza", "Maria da Luz Pereira"): words read from the family
     name leftwards while each is a given name's (in a capital; not a title, a role's, a
-    heading's, a firm's or a place's word) or a particle; ``None`` without one, or with a
-    firm's legal form after it ("Macedo Cardoso Ltda.")."""
+    heading's, a firm's or a place's word; after one of ``GIVEN_NAMES``, another of them)
+    or a particle; ``None`` without one, or with a firm's legal form after it ("Macedo
+    Cardoso Ltda.")."""
     if _LEGAL_FORM_AFTER.match(match.string, match.end()):
         return None
     words = list(_WORDS.finditer(match.group("name")))
     offset = match.start("name")
     start = offset + words[-1].start()
     given = 0
+    known = False
     for word in reversed(words[:-1]):
         text = word.group()
         if text.islower() and _PARTICLE_WORD.fullmatch(text):
             start = offset + word.start()
             continue
-        if not _a_given_name(text):
-            break
+        if not _a_given_name(text) or (known and text.casefold() not in GIVEN_NAMES):
+            break  # a word before a known given name must be one too: "Yesterday Jan Nowak"
+        known = known or text.casefold() in GIVEN_NAMES
         start = offset + word.start()
         given += 1
     name = match.string[start : match.end("name")]
@@ -401,7 +407,8 @@ _FIRM_OR_PLACE_WORD = re.compile(
     r"|col[eé]gio|escola|instituto|universidade|loja|mercado|farm[aá]cia|edif[ií]cio|fazenda"
     r"|estrada|avenida|largo|parque|jardim|porto|igreja|santa|s[aã]o|apteka|szko[lł]a|ulica"
     r"|osiedle|plac|sklep|bank|hastanesi|okulu|caddesi|sokak|mahallesi|nagar|marg|chowk"
-    r"|road|street|tower|towers|plaza|mall|hall|house|park|lake|bay|beach)"
+    r"|road|street|tower|towers|plaza|mall|hall|house|park|lake|bay|beach|valley|station|court"
+    r"|square|gardens|centre|center|airport|county|city|heights|island)"
 )
 """Words that name a firm or a place with a family name after them, in the languages of
 ``FAMILY_NAMES``."""
@@ -412,6 +419,70 @@ _FAMILY_NAMED = re.compile(
 )
 """Up to three words and one of ``FAMILY_NAMES`` after them (``_family_named_span``
 keeps the given names among the words)."""
+
+
+_GIVEN_NAMED = re.compile(
+    r"(?<![\w'’.-])(?=(?P<name>(?P<given>[^\W\d_a-z][^\W\d_A-Z]+(?:-[^\W\d_a-z][^\W\d_A-Z]+)?)"
+    rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_WORD}){{1,3}}))(?P=given)"
+)
+"""A word in title case and up to three name words after it (``_given_named_span`` keeps
+them when the first is one of ``GIVEN_NAMES``). The match is the first word alone, so
+that a capitalised word before a name ("Yesterday Tomasz Wrona") does not hide it."""
+
+
+def _given_named_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """A known given name and the family name after it ("Marcelina Janczura", "Mirte van
+    den Nieuwenhuijsen"): the words ``name_span`` reads as a name's, up to the first that
+    is not written as a family name is (``_a_family_word``). ``None`` when no family word
+    is left, when the given name is a function word of a language ("Bei den Stammdaten")
+    or a place's saint ("San Giovanni Del Dosso"), when a firm's legal form follows
+    ("Karin Weber GmbH"), or when a word is written in Vietnamese."""
+    given = match.group("given")
+    if given.casefold() not in GIVEN_NAMES or given.casefold() in LANGUAGE_OF_WORD:
+        return None
+    text = match.string
+    if _FIRM_OR_PLACE_WORD.fullmatch(given) or _SAINT.fullmatch(given):
+        return None
+    if _SAINT_BEFORE.search(text, max(0, match.start() - 8), match.start()):
+        return None
+    span = name_span(match)
+    if span is None:
+        return None
+    start, end = span
+    family = 0
+    for word in _WORDS.finditer(text, match.end("given"), end):
+        if _PARTICLE_WORD.fullmatch(word.group()):
+            continue
+        if not _a_family_word(word.group()):
+            break
+        family, end = family + 1, word.end()
+        if _POSSESSIVE.search(word.group()):
+            end -= 2  # "Anna Berg's CV"
+    if not family or _LEGAL_FORM_AFTER.match(text, end) or _FIRM_AFTER.match(text, end):
+        return None
+    if _FIRM_WITHIN.search(text, start, end) or _VIETNAMESE_LETTER.search(text, start, end):
+        return None  # Vietnamese names are the Vietnamese rule's ("Tiếng Anh Thương Mại")
+    return start, end
+
+
+def _a_family_word(word: str) -> bool:
+    """Written as a family name is: with a capital and a lower-case letter, without a dot
+    ("CD", "B2", "III" and "S.C.P." are not), and no everyday, heading's, tool's, firm's or
+    place's word ("Julia Data Team", "Victoria Station")."""
+    if not _FAMILY_WORD.fullmatch(word) or word.isupper():
+        return False
+    folded = word.casefold()
+    if folded in COMMON_WORDS or folded in CAREER_WORDS or folded in TOOLS:
+        return False
+    return not _FIRM_OR_PLACE_WORD.fullmatch(word) and not _TITLED.fullmatch(word)
+
+
+_FAMILY_WORD = re.compile(r"[^\W\d_a-z](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+_POSSESSIVE = re.compile(r"['’]s$")
+_VIETNAMESE_LETTER = re.compile("[\u1ea0-\u1ef9ươđƯƠĐ]")
+_SAINT = re.compile(r"(?i:san|santo|santa|sankt|saint|sainte|st|ste|são)")
+"""The word before a saint's name that names a place ("San Pietro", "Sankt Anton")."""
+_SAINT_BEFORE = re.compile(rf"\b{_SAINT.pattern}\.?[ \t]+\Z")
 
 
 def _greeted_span(match: re.Match[str]) -> tuple[int, int] | None:
@@ -1057,6 +1128,8 @@ PEOPLE: tuple[Pattern, ...] = (
     ),
     # A given name before a family name the name model misses in running text.
     Pattern(_PERSON, _FAMILY_NAMED, span=_family_named_span, priority=NAME_PRIORITY),
+    # A known given name before a family name.
+    Pattern(_PERSON, _GIVEN_NAMED, span=_given_named_span, priority=NAME_PRIORITY),
     # A Japanese name before an honorific.
     Pattern(
         _PERSON,
