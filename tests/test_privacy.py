@@ -1638,6 +1638,23 @@ def test_a_known_given_name_before_a_family_name() -> None:
     assert found[1:] == [[], []]
 
 
+def test_a_polish_given_name_in_its_cases() -> None:
+    """Polish declines a given name ("z Kamilem", "Pani Agnieszko"): in Polish text a
+    known given name with a case ending is still one, before a family name or after a
+    title; elsewhere the endings are not read ("Marka" of a text in English is no
+    Marek)."""
+    texts = [
+        "Wczoraj rozmawiałam z Kamilem Wróblem, a CV Piotra Zająca przekażę jutro.",
+        "> dziękuję, Pani Agnieszko, za szybką odpowiedź.",
+        "We use Marka Tools daily.",
+    ]
+    assert found_in_each(texts, "PERSON") == [
+        ["Kamilem Wróblem", "Piotra Zająca"],
+        ["Agnieszko"],
+        [],
+    ]
+
+
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
     """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
     "to 02-…"): the number is still one; a Latin letter after digits makes them a code,
@@ -1794,6 +1811,8 @@ CAREER_TEXTS_WITHOUT_PEOPLE = [
     # a sentence's first word, a town, in a text of another language than the model's
     "2. Reistijd: vanuit Amsterdam is Eindhoven 20 minuten met de trein, Utrecht 30 minuten."
     "\n3. Groeipad: bij bol is doorgroei naar Senior PO na ongeveer 18 maanden gebruikelijk.",
+    "Notatka ze spotkania działu. Następnie omówiliśmy budżet, który jest za mały, oraz plan "
+    "szkoleń. Dobrze, że Politechnika Gdańska się zgodziła.",
 ]
 
 
@@ -1812,6 +1831,21 @@ def test_career_texts_without_people_keep_their_words(text: str, name_finder: Na
     and document numbers: nothing here is personal data (shapes, rules and the model)."""
     findings = asyncio.run(PiiDetector(name_finder).detect([text], Subject()))[0]
     assert [text[f.start : f.end] for f in findings] == []
+
+
+def test_polish_people_in_polish_text_are_found_in_their_cases(name_finder: NameFinder) -> None:
+    """In Polish text the model's people are kept where a given name in any case, a
+    common family name or a title says so; its other capitalised words are not."""
+    text = (
+        "Wczoraj rozmawiałam z Panem Michałem, a potem z Anną Kowalską. Pani Lewandowska "
+        "jest zadowolona, że projekt idzie dobrze."
+    )
+    findings = asyncio.run(PiiDetector(name_finder).detect([text], Subject()))[0]
+    assert [text[f.start : f.end] for f in findings] == [
+        "Michałem",
+        "Anną Kowalską",
+        "Pani Lewandowska",
+    ]
 
 
 def test_names_beside_headings_teams_and_function_words_are_still_found(

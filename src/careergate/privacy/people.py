@@ -38,6 +38,7 @@ from careergate.privacy.function_words import (
     language_around,
     needs_language,
 )
+from careergate.privacy.given_names import is_given_name
 from careergate.privacy.known import COMMON_WORDS
 from careergate.privacy.shape import Pattern
 from careergate.privacy.word_lists import word_list
@@ -67,7 +68,6 @@ TOOLS = word_list("not_names.txt")
 CAREER_WORDS = word_list("career_words.txt")
 EPONYMOUS_BRANDS = word_list("eponymous_brands.txt")
 FAMILY_NAMES = word_list("family_names.txt")
-GIVEN_NAMES = word_list("given_names.txt")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -361,7 +361,7 @@ def _family_named_span(match: re.Match[str]) -> tuple[int, int] | None:
     """The given names before one of the family names the model misses most, as many as
     there are ("Maria Luísa Souza", "Maria da Luz Pereira"): words read from the family
     name leftwards while each is a given name's (in a capital; not a title, a role's, a
-    heading's, a firm's or a place's word; after one of ``GIVEN_NAMES``, another of them)
+    heading's, a firm's or a place's word; after a known given name, another one)
     or a particle; ``None`` without one, or with a firm's legal form after it ("Macedo
     Cardoso Ltda.")."""
     if _LEGAL_FORM_AFTER.match(match.string, match.end()):
@@ -376,9 +376,10 @@ def _family_named_span(match: re.Match[str]) -> tuple[int, int] | None:
         if text.islower() and _PARTICLE_WORD.fullmatch(text):
             start = offset + word.start()
             continue
-        if not _a_given_name(text) or (known and text.casefold() not in GIVEN_NAMES):
+        given_name = is_given_name(text, match.string, offset + word.start())
+        if not _a_given_name(text) or (known and not given_name):
             break  # a word before a known given name must be one too: "Yesterday Jan Nowak"
-        known = known or text.casefold() in GIVEN_NAMES
+        known = known or given_name
         start = offset + word.start()
         given += 1
     name = match.string[start : match.end("name")]
@@ -426,7 +427,7 @@ _GIVEN_NAMED = re.compile(
     rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_WORD}){{1,3}}))(?P=given)"
 )
 """A word in title case and up to three name words after it (``_given_named_span`` keeps
-them when the first is one of ``GIVEN_NAMES``). The match is the first word alone, so
+them when the first is a known given name, ``is_given_name``). The match is the first word alone, so
 that a capitalised word before a name ("Yesterday Tomasz Wrona") does not hide it."""
 
 
@@ -437,10 +438,9 @@ def _given_named_span(match: re.Match[str]) -> tuple[int, int] | None:
     is left, when the given name is a function word of a language ("Bei den Stammdaten")
     or a place's saint ("San Giovanni Del Dosso"), when a firm's legal form follows
     ("Karin Weber GmbH"), or when a word is written in Vietnamese."""
-    given = match.group("given")
-    if given.casefold() not in GIVEN_NAMES or given.casefold() in LANGUAGE_OF_WORD:
+    given, text = match.group("given"), match.string
+    if given.casefold() in LANGUAGE_OF_WORD or not is_given_name(given, text, match.start()):
         return None
-    text = match.string
     if _FIRM_OR_PLACE_WORD.fullmatch(given) or _SAINT.fullmatch(given):
         return None
     if _SAINT_BEFORE.search(text, max(0, match.start() - 8), match.start()):
@@ -1130,6 +1130,17 @@ PEOPLE: tuple[Pattern, ...] = (
     Pattern(_PERSON, _FAMILY_NAMED, span=_family_named_span, priority=NAME_PRIORITY),
     # A known given name before a family name.
     Pattern(_PERSON, _GIVEN_NAMED, span=_given_named_span, priority=NAME_PRIORITY),
+    # A Polish title or greeting before a given name in any case ("Pani Agnieszko").
+    Pattern(
+        _PERSON,
+        re.compile(
+            r"(?<!\w)(?i:pani|panie|pan|panu|panią|panem|pana|cześć|witaj)[ \t]+"
+            r"(?P<name>[^\W\d_a-z][^\W\d_A-Z]+)(?![\w'’-])"
+        ),
+        group="name",
+        check=lambda match: is_given_name(match.group("name"), match.string, match.start()),
+        priority=NAME_PRIORITY,
+    ),
     # A Japanese name before an honorific.
     Pattern(
         _PERSON,
