@@ -42,6 +42,9 @@ _POLISH_WORD = re.compile(
 lower case with a letter only Polish writes ("dziękuję", "szybką"): two of them near a
 word make its text Polish. A capitalised word's letters do not: an English letter may
 name Wrocław or Łucja."""
+POLISH_ADDRESS = r"pani|panie|panią|pan|pana|panu|panem|cześć|hej|witaj"
+"""Polish titles in their cases and greetings, before a name ("Panie Michale", "Cześć
+Kasiu"), as a regular expression's alternatives in lower case."""
 _POLISH_REACH = 300
 """Characters either side of a word within which the function words are counted."""
 _MIN_STEM = 3

@@ -24,7 +24,7 @@ from careergate.errors import NameModelUnavailable
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.function_words import NEVER_IN_NAMES, language_around, needs_language
-from careergate.privacy.given_names import is_given_name, polish_around
+from careergate.privacy.given_names import POLISH_ADDRESS, is_given_name, polish_around
 from careergate.privacy.name_model import (
     READ_SECONDS,
     RENEW_CHARS,
@@ -455,7 +455,7 @@ def _a_polish_name_word(word: str, text: str, at: int) -> bool:
     return folded in FAMILY_NAMES or (folded[-1:] in "ąę" and folded[:-1] + "a" in FAMILY_NAMES)
 
 
-_POLISH_ADDRESS = re.compile(r"pani|panie|panią|pan|pana|panu|panem|cześć|hej|witaj")
+_POLISH_ADDRESS = re.compile(POLISH_ADDRESS)
 
 
 def _could_be_name_part(word: str) -> bool:
@@ -480,8 +480,7 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _INTRODUCED = re.compile(
     r"(?i:\b(?:é|sou|soy|llamo|suis|bin|ben|sono|chiamo|heiße|heisse|heet"
     r"|frau|herr|dr\.?|prof\.?|mag\.?|ing\.?|kollegin|kollege|madame|monsieur|mme|m\."
-    r"|señora?|sra\.?|sr\.?|signora|signor|dott\.?|mevrouw|meneer|pani|panie|panią|pan|pana"
-    r"|panu|panem|cześć|hej|witaj)[ \t]+)$"
+    rf"|señora?|sra\.?|sr\.?|signora|signor|dott\.?|mevrouw|meneer|{POLISH_ADDRESS})[ \t]+)$"
 )
 """A person saying who they are ("aqui é Manuela", "ich bin Jonas"), a title before the
 name ("Frau Steiner", "Panie Michale", "pana Kowalskiego") or a greeting in Polish

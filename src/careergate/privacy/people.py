@@ -38,7 +38,7 @@ from careergate.privacy.function_words import (
     language_around,
     needs_language,
 )
-from careergate.privacy.given_names import is_given_name
+from careergate.privacy.given_names import POLISH_ADDRESS, is_given_name
 from careergate.privacy.known import COMMON_WORDS
 from careergate.privacy.shape import Pattern
 from careergate.privacy.word_lists import word_list
@@ -1134,8 +1134,7 @@ PEOPLE: tuple[Pattern, ...] = (
     Pattern(
         _PERSON,
         re.compile(
-            r"(?<!\w)(?i:pani|panie|pan|panu|panią|panem|pana|cześć|witaj)[ \t]+"
-            r"(?P<name>[^\W\d_a-z][^\W\d_A-Z]+)(?![\w'’-])"
+            rf"(?<!\w)(?i:{POLISH_ADDRESS})[ \t]+(?P<name>[^\W\d_a-z][^\W\d_A-Z]+)(?![\w'’-])"
         ),
         group="name",
         check=lambda match: is_given_name(match.group("name"), match.string, match.start()),
