@@ -1642,10 +1642,11 @@ def test_a_polish_given_name_in_its_cases() -> None:
     """Polish declines a given name ("z Kamilem", "Pani Agnieszko"): in Polish text a
     known given name with a case ending is still one, before a family name or after a
     title; elsewhere the endings are not read ("Marka" of a text in English is no
-    Marek)."""
+    Marek). A text's first word before a word in lower case starts a sentence, not a
+    CV's header ("Bardzo dziękuję, ...")."""
     texts = [
         "Wczoraj rozmawiałam z Kamilem Wróblem, a CV Piotra Zająca przekażę jutro.",
-        "> dziękuję, Pani Agnieszko, za szybką odpowiedź.",
+        "Bardzo dziękuję, Pani Agnieszko, za szybką odpowiedź.",
         "We use Marka Tools daily.",
     ]
     assert found_in_each(texts, "PERSON") == [

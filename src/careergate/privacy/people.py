@@ -594,6 +594,9 @@ def _first_line_span(match: re.Match[str]) -> tuple[int, int] | None:
     span = name_span(match)
     if span is None or _one_word_in_capitals(match.string[span[0] : span[1]]):
         return None
+    after = match.string[span[1] : match.end("name")].strip()
+    if after[:1].islower() and " " not in match.string[span[0] : span[1]]:
+        return None  # a sentence's first word ("Bardzo dziękuję, ...", "Thanks so much, ...")
     if _DATE_AFTER_PLACE.match(match.string, span[1]):
         return None  # a letter's place and date ("Köln, den 24.03.2025")
     return span
