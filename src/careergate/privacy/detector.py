@@ -76,8 +76,9 @@ class PiiDetector:
             value for kind, value in subject if kind is PiiKind.PERSON and _could_be_a_name(value)
         }
         full_names = set(named)
+        given_names = [_given_words(name) for name in named]
         for _, persons in own:
-            full_names.update(p for p in persons if not _named_persons_part(p, named))
+            full_names.update(p for p in persons if not _named_persons_part(p, given_names))
         if not full_names:
             return [list(findings) for findings, _ in own]
         names = tuple(sorted(full_names))
@@ -169,13 +170,20 @@ def _could_be_a_name(name: str) -> bool:
     return len(name) <= MAX_NAME_CHARS and len(name.split()) <= MAX_NAME_WORDS
 
 
-def _named_persons_part(found: str, named: set[str]) -> bool:
+def _named_persons_part(found: str, given_names: list[frozenset[str]]) -> bool:
     """Whether a name a rule or the model found is made only of the given names of one of
-    the caller's people ("Anna Lena" of Anna-Lena Schmidt): then it is that person's
-    part, under that person's placeholder, not a person of its own. With the family name
-    it may be another person ("Anna Schmidt"), who keeps a placeholder of their own."""
+    the caller's people (``given_names``, one set per person: "Anna Lena" of Anna-Lena
+    Schmidt): then it is that person's part, under that person's placeholder, not a
+    person of its own. With the family name it may be another person ("Anna Schmidt"),
+    who keeps a placeholder of their own."""
     words = set(_NAME_WORDS.split(fold(found).strip()))
-    return any(words <= set(_NAME_WORDS.split(fold(name).strip())[:-1]) for name in named)
+    return any(words <= given for given in given_names)
+
+
+def _given_words(name: str) -> frozenset[str]:
+    """A caller-named person's words but the last (the family name), folded; read once
+    per request, however many people its texts name."""
+    return frozenset(_NAME_WORDS.split(fold(name).strip())[:-1])
 
 
 _NAME_WORDS = re.compile(r"[\s,'-]+")

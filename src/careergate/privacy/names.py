@@ -36,6 +36,7 @@ from careergate.privacy.people import (
     FAMILY_NAMES,
     LEGAL_FORMS,
     NOT_NAME_WORDS,
+    POSSESSIVE,
     TOOLS,
     is_brand_name,
     is_name,
@@ -471,10 +472,7 @@ def _could_be_name_part(word: str) -> bool:
 
 def _bare(word: str) -> str:
     """The word case folded, without a possessive ("Anna's": "anna"; "Wes" stays)."""
-    return _POSSESSIVE.sub("", word.casefold())
-
-
-_POSSESSIVE = re.compile(r"['’]s$")
+    return POSSESSIVE.sub("", word.casefold())
 
 
 _INTRODUCED = re.compile(

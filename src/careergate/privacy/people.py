@@ -456,7 +456,7 @@ def _given_named_span(match: re.Match[str]) -> tuple[int, int] | None:
         if not _a_family_word(word.group()):
             break
         family, end = family + 1, word.end()
-        if _POSSESSIVE.search(word.group()):
+        if POSSESSIVE.search(word.group()):
             end -= 2  # "Anna Berg's CV"
     if not family or _LEGAL_FORM_AFTER.match(text, end) or _FIRM_AFTER.match(text, end):
         return None
@@ -478,7 +478,8 @@ def _a_family_word(word: str) -> bool:
 
 
 _FAMILY_WORD = re.compile(r"[^\W\d_a-z](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
-_POSSESSIVE = re.compile(r"['’]s$")
+POSSESSIVE = re.compile(r"['’]s$")
+"""A possessive's ending ("Anna Berg's"): no part of the name."""
 _VIETNAMESE_LETTER = re.compile("[\u1ea0-\u1ef9ươđƯƠĐ]")
 _SAINT = re.compile(r"(?i:san|santo|santa|sankt|saint|sainte|st|ste|são)")
 """The word before a saint's name that names a place ("San Pietro", "Sankt Anton")."""
