@@ -43,8 +43,12 @@ RESTART_SECONDS = 1.0
 """After a read failed in two children one after the other, reads fail at once for this
 long: a model that cannot load is not loaded again for every request waiting."""
 READ_SECONDS = 60.0
-"""A read not answered by then (loading the model included; a read of a turn's text
-takes well under a second) ends the child, which is started again for it once."""
+"""A read not answered by then (a read of a turn's text takes well under a second) ends
+the child, which is started again for it once."""
+LOAD_SECONDS = 60.0
+"""The same for a child's first read, which loads the model first: about a second, but
+far longer on a host whose cores are taken, and a shorter ``read_seconds`` must not end
+every new child before it has loaded."""
 RENEW_CHARS = 2_000_000
 """A child that has read this many characters is replaced: spaCy keeps every new word it
 meets in its vocabulary, so a child that reads for ever grows for ever. Its successor
@@ -321,15 +325,17 @@ class _Child:
         self._ending()
 
     def ask(self, texts: list[str], read_seconds: float) -> Any:
-        """Its entities of ``texts``. Each frame carries its number, and the answer must
-        carry it back with an answer for each text: anything else (a frame that is not
-        JSON, a stray write to the child's output, an answer to another frame) ends the
-        child as a dead one is ended, so that no text is ever given the names of
-        another."""
+        """Its entities of ``texts``; it is ended as stuck after ``read_seconds`` (at
+        least ``LOAD_SECONDS`` while it loads the model). Each frame carries its number,
+        and the answer must carry it back with an answer for each text: anything else (a
+        frame that is not JSON, a stray write to the child's output, an answer to
+        another frame) ends the child as a dead one is ended, so that no text is ever
+        given the names of another."""
         assert self.process.stdin is not None
         self.frames += 1
         frame = orjson.dumps([self.frames, texts])
-        stuck = threading.Timer(read_seconds, self.process.kill)  # its answer then reads as an end
+        deadline = max(read_seconds, LOAD_SECONDS) if self.loading else read_seconds
+        stuck = threading.Timer(deadline, self.process.kill)  # its answer then reads as an end
         stuck.start()
         try:
             self.process.stdin.write(len(frame).to_bytes(4, "big") + frame)
