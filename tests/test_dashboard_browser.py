@@ -173,6 +173,7 @@ def _log_in(browser: Any, seeded: Seeded, key: str) -> Any:
     """A new browser context logged in with ``key``; its console errors (a script
     failing, anything the Content-Security-Policy refused) are kept in ``page.errors``."""
     page = browser.new_context(viewport={"width": 1360, "height": 900}).new_page()
+    page.set_default_timeout(90_000)  # Playwright's 30 s ran out once on a host fully taken
     page.errors = []
     page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
     page.on("pageerror", lambda error: page.errors.append(str(error)))

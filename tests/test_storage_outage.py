@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from careergate.sandbox.faults import Fault
 from careergate.testing import FakeOpenAI
-from conftest import RunningGateway, gateway_settings, start_gateway
+from conftest import RunningGateway, gateway_settings, start_gateway, wait_for
 from tcp_proxy import CuttableProxy
 from test_postgres import fresh_postgres_database
 
@@ -85,9 +85,11 @@ def test_with_postgresql_out_of_reach_a_call_is_a_503_to_retry_and_none_fails_un
         )
         answered.append(raw.headers["x-request-id"])
 
+    sent = len(gateway.fake.requests)
     caller = threading.Thread(target=slow_call)
     caller.start()
-    time.sleep(0.4)  # admitted, its budget held: the upstream is answering
+    # Admitted, its budget held: the upstream is answering (a second's delay).
+    wait_for(lambda: len(gateway.fake.requests) > sent)
     proxy.cut()
     caller.join(30)
     assert answered, "a call answered upstream during the cut must be answered"
