@@ -6,9 +6,11 @@ per 1,000 words on the texts without personal data, and the share of values kept
 the upstream (strict scoring, ``privacy_scoring.py``) on the others. Another checkout's
 code is measured with ``PYTHONPATH=<checkout>/src``.
 
-Run: ``python bench/privacy_after.py [--set DIR] [--verbose]`` (``--verbose`` lists each
-false placeholder and each value left readable). A set without ``clean.jsonl`` is scored
-on its values alone.
+Run: ``python bench/privacy_after.py [--set DIR] [--file NAME] [--verbose]``
+(``--verbose`` lists each false placeholder and each value left readable; ``--file``: the
+texts with personal data, ``pii.jsonl`` unless named). A set without ``clean.jsonl`` is
+scored on its values alone. A text's ``subject`` is what the caller says of its person
+(``SubjectSpec``'s fields), as a request's would be.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def _load(data: Path, name: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-async def measure(data: Path, verbose: bool) -> None:
+async def measure(data: Path, file: str, verbose: bool) -> None:
     engine = Engine(MODEL_PACKAGE)
     words = spans = 0
     for document in _load(data, "clean.jsonl"):
@@ -46,9 +48,9 @@ async def measure(data: Path, verbose: bool) -> None:
             print("false", document["id"], document["language"], repr(text[start:end]))
     total: Counter[str] = Counter()
     kept_values: Counter[str] = Counter()
-    for document in _load(data, "pii.jsonl"):
+    for document in _load(data, file):
         text = document["text"]
-        masked = mask_of(text, await engine.spans(text, None))
+        masked = mask_of(text, await engine.spans(text, document.get("subject")))
         for kind, value in document["values"]:
             total[kind] += 1
             if kept(text, value, masked):
@@ -69,9 +71,10 @@ async def measure(data: Path, verbose: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--set", type=Path, default=DATA, help="a directory of such texts")
+    parser.add_argument("--file", default="pii.jsonl", help="the texts with personal data")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    asyncio.run(measure(args.set, args.verbose))
+    asyncio.run(measure(args.set, args.file, args.verbose))
 
 
 if __name__ == "__main__":

@@ -1849,6 +1849,36 @@ def test_polish_people_in_polish_text_are_found_in_their_cases(name_finder: Name
     ]
 
 
+def test_the_callers_person_is_found_in_polish_cases(name_finder: NameFinder) -> None:
+    """The caller names the person as the records write it (the nominative); a Polish
+    text declines the name: each case, the given or family name alone too, and the
+    short form colleagues write for the given name ("Ania" of Anna) in its cases, are
+    that person, read word by word as well. Elsewhere an ending is no case: in English text
+    the caller's names add nothing to what is found without them."""
+    subject = Subject.of(SubjectSpec(names=["Anna Kowalska", "Paweł Wróbel"]))
+    polish = (
+        "Dziś rozmawiałam z Anną Kowalską. CV Anny Kowalskiej przekazałam Pawłowi "
+        "Wróblowi, a on odpisał: Pani Anno, dziękuję bardzo. O Pawle wiemy, że jest dobry. "
+        "Z Anią rozmawiam jutro."
+    )
+    english = "Annie met the Pawle team; Kowalskiej is a typo here."
+    detector = PiiDetector(name_finder)
+    findings = [asyncio.run(detector.detect([text], subject))[0] for text in (polish, english)]
+    assert [polish[f.start : f.end] for f in findings[0]] == [
+        "Anną Kowalską",
+        "Anny Kowalskiej",  # found whole too, by the rule for a given name's cases
+        "Pawłowi",
+        "Wróblowi",
+        "Anno",
+        "Pawle",
+        "Anią",
+    ]
+    assert findings[1] == asyncio.run(detector.detect([english], Subject()))[0]
+    for search in (find_names_by_word, find_name_parts):
+        found = search(polish, ("Anna Kowalska", "Paweł Wróbel"), {"Anna Kowalska"})
+        assert [polish[f.start : f.end] for f in found][1:3] == ["Anny", "Kowalskiej"]
+
+
 def test_names_beside_headings_teams_and_function_words_are_still_found(
     name_finder: NameFinder,
 ) -> None:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from itertools import islice, product
 
 from careergate.privacy.findings import Finding, PiiKind
+from careergate.privacy.polish import declined, has_polish, polish_around, short_forms
 from careergate.privacy.subject import Subject
 from careergate.privacy.word_lists import word_list
 
@@ -338,15 +339,51 @@ def find_known(text: str, subject: Subject) -> Iterator[Finding]:
 
 
 @lru_cache(maxsize=4096)
-def _parts_regex(full: str) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
+def _parts_regex(full: str, polish: bool) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
+    """The pattern of ``full`` whole and of its parts; ``polish``: and of its parts'
+    Polish cases (for a text with Polish in it, ``polish.has_polish``)."""
     parts = name_parts(full)
-    alternatives = "|".join(
+    alternatives = [
         rf"(?P<{part}_{i}>{_part_regex(words)})" for i, (part, words) in enumerate(parts)
-    )
+    ]
+    # After every part as written: a part's case is tried only where none fits whole.
+    alternatives += [
+        rf"(?P<{part}_{i}_{_POLISH}>{'|'.join(map(re.escape, forms))})"
+        for i, (part, words) in enumerate(parts)
+        if polish and (forms := polish_cases(words))
+    ]
     initials = _name_regex(full)
     whole = rf"(?<![@/.])(?:{initials}){_NOT_IN_ADDRESS}"
-    regex = rf"(?<![\w-])(?:(?P<WHOLE>{whole})|{alternatives})(?![\w-])"
+    regex = rf"(?<![\w-])(?:(?P<WHOLE>{whole})|{'|'.join(alternatives)})(?![\w-])"
     return re.compile(regex), parts
+
+
+_POLISH = "PL"
+"""The mark of a part's group that holds its Polish cases."""
+
+
+@lru_cache(maxsize=4096)
+def polish_cases(words: str) -> tuple[str, ...]:
+    """A one-word name part in Polish's other cases, and its short forms in all of
+    theirs, folded (``polish.declined``, ``polish.short_forms``): counted only in a
+    capitalised word of Polish text (``in_polish_case``)."""
+    if " " in words.strip():
+        return ()
+    folded = fold(words)
+    names = (folded, *_short_forms().get(folded, ()))
+    forms = (form for name in names for form in (name, *declined(name)))
+    return tuple(form for form in dict.fromkeys(forms) if form != folded)
+
+
+@lru_cache(maxsize=1)
+def _short_forms() -> dict[str, tuple[str, ...]]:
+    return {fold(name): tuple(map(fold, forms)) for name, forms in short_forms().items()}
+
+
+def in_polish_case(text: str, start: int) -> bool:
+    """Whether a part's Polish case found at ``start`` stands as a name there: written
+    with a capital, in Polish text ("Annie" of Anna is another name in English)."""
+    return text[start].isupper() and polish_around(text, start)
 
 
 def find_name_parts(
@@ -362,8 +399,9 @@ def find_name_parts(
     One search of the text per name: a text naming hundreds of people is read word by
     word instead (``name_words.py``)."""
     folded = fold(text)
+    polish = has_polish(text)
     for full in full_names:
-        regex, parts = _parts_regex(full)
+        regex, parts = _parts_regex(full, polish)
         if not parts:
             continue
         for match in regex.finditer(folded):
@@ -374,7 +412,9 @@ def find_name_parts(
             # A family name with its particle is as telling as the whole name, and outranks
             # the name model's finding of the same name without its particle.
             telling = particle_led(match.group(0))
-            part, index = (match.lastgroup or "_0").split("_")
+            part, index, *in_a_case = (match.lastgroup or "_0").split("_")
+            if in_a_case and not in_polish_case(text, start):
+                continue
             as_given = full in any_case and _as_written(match.group(0), parts[int(index)][1])
             if text[start].islower() and not (telling or as_given):
                 continue

@@ -33,12 +33,15 @@ from careergate.privacy.known import (
     NAME_PART_PRIORITY,
     family_name,
     fold,
+    in_polish_case,
     letter_left_out,
     name_parts,
     particle_led,
+    polish_cases,
     transliterations,
     without_keyboardless,
 )
+from careergate.privacy.polish import has_polish
 
 WORD_BY_WORD_NAMES = 200
 """Names past which a request's texts are read word by word (``by_word``): with more,
@@ -62,7 +65,7 @@ def find_names_by_word(
     """What ``known.find_name_parts`` finds of ``full_names`` written out (see the
     module), in one pass over the text's words: from each word, the tree gives the
     spellings that start there, the longest first. ``any_case`` as there."""
-    tree = spelling_tree(full_names)
+    tree = spelling_tree(full_names, has_polish(text))
     folded = fold(text)
     words = list(_WORD.finditer(folded))
     after = 0
@@ -75,6 +78,8 @@ def find_names_by_word(
             if span is None:
                 continue
             start, end = span
+            if spelling.polish and not in_polish_case(text, start):
+                continue
             if spelling.part is None:
                 yield Finding(
                     PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1, canonical=spelling.full
@@ -110,6 +115,8 @@ class Spelling:
     exact: bool = True
     """Whether it is the part as the name writes it (not transliterated, no letter left
     out): what counts in lower case for a name the caller gave."""
+    polish: bool = False
+    """Whether it is a part in one of Polish's cases: a name only in Polish text."""
 
     def span_in(
         self, folded: str, words: list[re.Match[str]], index: int
@@ -155,15 +162,18 @@ class SpellingTree:
     is found in as many steps as the longest spelling has words, whatever the number of
     names."""
 
-    def __init__(self, full_names: tuple[str, ...]) -> None:
+    def __init__(self, full_names: tuple[str, ...], polish: bool) -> None:
         self._first: dict[str, _Node] = {}
         entries: dict[tuple[object, ...], Entry] = {}
         for full in full_names:
-            for spelling in spellings(full):
+            for spelling in spellings(full, polish):
                 # One entry per spelling: "Maria" alone is looked for once however many
                 # of the request's names it is a part of.
                 whole = spelling.part is None
-                key = (spelling.words, spelling.gaps, spelling.head, spelling.tail, whole)
+                key = (
+                    spelling.words, spelling.gaps, spelling.head, spelling.tail, whole,
+                    spelling.polish,
+                )  # fmt: skip
                 entry = entries.get(key)
                 if entry is None:
                     entry = entries[key] = Entry(spelling)
@@ -196,13 +206,15 @@ class SpellingTree:
 
 
 @lru_cache(maxsize=8)
-def spelling_tree(full_names: tuple[str, ...]) -> SpellingTree:
-    """The tree of ``full_names``, built once for the texts of a request."""
-    return SpellingTree(full_names)
+def spelling_tree(full_names: tuple[str, ...], polish: bool) -> SpellingTree:
+    """The tree of ``full_names`` (``polish``: with their parts' Polish cases), built
+    once for the texts of a request."""
+    return SpellingTree(full_names, polish)
 
 
-def spellings(full: str) -> list[Spelling]:
-    """The spellings of ``full`` (see the module)."""
+def spellings(full: str, polish: bool) -> list[Spelling]:
+    """The spellings of ``full`` (see the module); ``polish``: its parts' Polish cases
+    too, for a text with Polish in it."""
     found: list[Spelling] = []
     if len(full.split()) > 1:
         found += _spelt(full, None, full)
@@ -218,11 +230,19 @@ def spellings(full: str) -> list[Spelling]:
             found += _spelt(kept, part, full, transliterated=False)
         for dropped in letter_left_out(words):
             found += _spelt(dropped, part, full, exact=False, transliterated=False)
+        for case in polish_cases(words) if polish else ():
+            found += _spelt(case, part, full, exact=False, transliterated=False, polish=True)
     return [spelling for spelling in found if spelling.words]
 
 
 def _spelt(
-    name: str, part: str | None, full: str, *, exact: bool = True, transliterated: bool = True
+    name: str,
+    part: str | None,
+    full: str,
+    *,
+    exact: bool = True,
+    transliterated: bool = True,
+    polish: bool = False,
 ) -> list[Spelling]:
     """``name`` as written, then in its other transliterations."""
     folded = fold(name)
@@ -236,7 +256,7 @@ def _spelt(
     ]
     written = tuple(option[0] for option in options)
     return [
-        Spelling(spelt, gaps, head, tail, part, full, exact and spelt == written)
+        Spelling(spelt, gaps, head, tail, part, full, exact and spelt == written, polish)
         for spelt in _variants(options)
     ]
 

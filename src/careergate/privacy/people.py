@@ -38,8 +38,9 @@ from careergate.privacy.function_words import (
     language_around,
     needs_language,
 )
-from careergate.privacy.given_names import POLISH_ADDRESS, is_given_name
+from careergate.privacy.given_names import is_given_name
 from careergate.privacy.known import COMMON_WORDS
+from careergate.privacy.polish import POLISH_ADDRESS
 from careergate.privacy.shape import Pattern
 from careergate.privacy.word_lists import word_list
 
