@@ -15,6 +15,10 @@ words in everyday use ("Will", "Grace", "Rose": ``common_words.txt``), words tha
 part of a name where career documents put names (``not_name_words.txt``) and tools'
 names (``not_names.txt``).
 
+Also ``polish_given_names.txt``: the names the list rates in Poland at all (any
+frequency), for the rule that a given name standing alone in Polish text is a person,
+where a name of another country would too often be a Polish word ("Dobra", "Maj").
+
 Run: ``python scripts/build_given_names.py`` (with the dev dependencies installed).
 """
 
@@ -29,6 +33,9 @@ from build_common_words import write_word_list
 
 DATA = Path(__file__).resolve().parents[1] / "src/careergate/privacy/data"
 TARGET = DATA / "given_names.txt"
+POLISH_TARGET = DATA / "polish_given_names.txt"
+POLAND = 23
+"""Poland's place in ``gender_guesser.detector.Detector.COUNTRIES``."""
 MIN_FREQUENCY = 4
 """On the list's scale, 1 is a rare name and 13 an extremely common one; below 4 the list
 holds many words that are names somewhere and words elsewhere ("Paris", rated 3 in
@@ -42,9 +49,10 @@ those languages' texts without tone marks are made of too ("Van Lang", "Quan Bin
 Thanh"); Vietnamese names have a rule of their own (by family name)."""
 
 
-def listed_names() -> dict[str, int]:
-    """Each name of ``nam_dict.txt`` with its highest frequency in any country; a name the
-    list joins with ``+`` ("Anne+Marie") in its hyphenated form."""
+def listed_names(countries: frozenset[int] | None = None) -> dict[str, int]:
+    """Each name of ``nam_dict.txt`` with its highest frequency in any country (or in
+    ``countries``), 0 where it has none; a name the list joins with ``+``
+    ("Anne+Marie") in its hyphenated form."""
     source = resources.files("gender_guesser").joinpath("data/nam_dict.txt")
     names: dict[str, int] = {}
     for line in source.read_text(encoding="utf-8").splitlines():
@@ -54,7 +62,9 @@ def listed_names() -> dict[str, int]:
         ratings = [
             int(c, 16)
             for country, c in enumerate(line[COUNTRY_COLUMNS])
-            if c.strip() and country not in SYLLABLE_COUNTRIES
+            if c.strip()
+            and country not in SYLLABLE_COUNTRIES
+            and (countries is None or country in countries)
         ]
         names[name] = max(names.get(name, 0), *ratings, 0)
     return names
@@ -83,6 +93,18 @@ def main() -> None:
         "# not edit by hand.\n"
     )
     write_word_list(TARGET, header, names)
+    polish = {
+        name.casefold()
+        for name, rating in listed_names(frozenset({POLAND})).items()
+        if rating and len(name) >= 3 and name.casefold() not in leave_out
+    }
+    header = (
+        "# Given names Jörg Michael's list of first names rates in Poland (nam_dict.txt of\n"
+        "# the gender-guesser package; GNU Free Documentation License 1.2, see\n"
+        "# given_names.NOTICE.md). Written by scripts/build_given_names.py; do not edit by\n"
+        "# hand.\n"
+    )
+    write_word_list(POLISH_TARGET, header, polish)
 
 
 if __name__ == "__main__":

@@ -1656,6 +1656,18 @@ def test_a_polish_given_name_in_its_cases() -> None:
     ]
 
 
+def test_a_polish_given_name_alone_in_polish_text() -> None:
+    """A given name in use in Poland, or its short form, standing alone in Polish text
+    in any case is a person ("Adrian", "z Gosią"); not a Polish word ("Dobra"), not a
+    place after "w" ("w Oliwie", a district, not Oliwia), not in English text."""
+    texts = [
+        "Adrian przygotuje ofertę, a z Gosią porozmawiam jutro, bo jest bardzo zajęta.",
+        "Spotkanie w Oliwie było bardzo udane. Dobra oferta też się liczy, więc czekamy.",
+        "Adrian Street is where the office is.",
+    ]
+    assert found_in_each(texts, "PERSON") == [["Adrian", "Gosią"], [], []]
+
+
 def test_a_phone_number_with_a_korean_or_japanese_particle_after_it_is_found() -> None:
     """Korean and Japanese write a particle right after a number ("02-7034-0827으로",
     "to 02-…"): the number is still one; a Latin letter after digits makes them a code,

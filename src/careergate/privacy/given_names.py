@@ -4,7 +4,10 @@ as listed, or where the text around is Polish in any of Polish's cases ("z Kamil
 
 from __future__ import annotations
 
-from careergate.privacy.polish import nominatives, polish_around
+from functools import lru_cache
+
+from careergate.privacy.known import fold
+from careergate.privacy.polish import declined, nominatives, polish_around, short_forms
 from careergate.privacy.word_lists import word_list
 
 GIVEN_NAMES = word_list("given_names.txt")
@@ -20,3 +23,19 @@ def is_given_name(word: str, text: str, at: int) -> bool:
     if not polish_around(text, at):
         return False
     return any(nominative in GIVEN_NAMES for nominative in nominatives(folded))
+
+
+def is_polish_given_name(word: str) -> bool:
+    """Whether ``word`` is a given name in use in Poland (``data/polish_given_names.txt``)
+    or a short form of one (``polish.short_forms``), in any of Polish's cases: what a
+    Polish text writes of a person by the given name alone ("Adrianem", "z Gosią")."""
+    return fold(word) in _polish_forms()
+
+
+@lru_cache(maxsize=1)
+def _polish_forms() -> frozenset[str]:
+    names = set(word_list("polish_given_names.txt"))
+    for name, forms in short_forms().items():
+        names.update((name, *forms))
+    folded = {fold(name) for name in names}
+    return frozenset(form for name in folded for form in (name, *declined(name)))

@@ -22,6 +22,7 @@ from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.handles import names_in_handles
 from careergate.privacy.identifiers import IDENTIFIERS
 from careergate.privacy.people import PEOPLE
+from careergate.privacy.polish import has_polish
 from careergate.privacy.references import IDENTIFIER_LABEL_BEFORE
 from careergate.privacy.shape import PATTERN_PRIORITY, Pattern, run
 
@@ -210,6 +211,8 @@ def _clues(text: str) -> frozenset[str]:
         found.add("link")
     if _CJK.search(text):
         found.add("cjk")
+    if has_polish(text):
+        found.add("polish")
     return frozenset(found)
 
 

@@ -38,9 +38,9 @@ from careergate.privacy.function_words import (
     language_around,
     needs_language,
 )
-from careergate.privacy.given_names import is_given_name
+from careergate.privacy.given_names import is_given_name, is_polish_given_name
 from careergate.privacy.known import COMMON_WORDS
-from careergate.privacy.polish import POLISH_ADDRESS
+from careergate.privacy.polish import POLISH_ADDRESS, polish_around
 from careergate.privacy.shape import Pattern
 from careergate.privacy.word_lists import word_list
 
@@ -1144,6 +1144,20 @@ PEOPLE: tuple[Pattern, ...] = (
         group="name",
         check=lambda match: is_given_name(match.group("name"), match.string, match.start()),
         priority=NAME_PRIORITY,
+    ),
+    # A given name in use in Poland standing alone in Polish text, in any case ("Adrian
+    # przygotuje ofertę", "z Gosią"): the English model misses most. Not after "w"
+    # ("in"): a place in the locative ("w Oliwie", a district, not Oliwia).
+    Pattern(
+        _PERSON,
+        re.compile(r"(?<![\w'’.-])(?<!\b[wW] )(?<!\b[wW]e )[^\W\d_][^\W\d_A-Z]+(?![\w'’-])"),
+        check=lambda match: (
+            match.group()[0].isupper()
+            and is_polish_given_name(match.group())
+            and polish_around(match.string, match.start())
+        ),
+        needs="polish",
+        priority=0,  # the model's or a rule's name it begins keeps its family name
     ),
     # A Japanese name before an honorific.
     Pattern(

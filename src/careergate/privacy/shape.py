@@ -23,8 +23,8 @@ class Pattern:
     check: Callable[[re.Match[str]], bool] | None = None
     """Sees the whole match (``match.string`` is the text, for a look at its context)."""
     needs: str = ""
-    """A clue without which the pattern cannot match: ``digit``, ``@``, ``link`` or
-    ``cjk``. Most texts lack most clues, and looking for a clue costs far less than a
+    """A clue without which the pattern cannot match: ``digit``, ``@``, ``link``,
+    ``cjk`` or ``polish``. Most texts lack most clues, and looking for a clue costs far less than a
     scan."""
     priority: int = PATTERN_PRIORITY
     span: Callable[[re.Match[str]], tuple[int, int] | None] | None = None
