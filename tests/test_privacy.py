@@ -1891,6 +1891,23 @@ def test_the_callers_person_is_found_in_polish_cases(name_finder: NameFinder) ->
         assert [polish[f.start : f.end] for f in found][1:3] == ["Anny", "Kowalskiej"]
 
 
+def test_a_polish_case_of_a_name_is_not_an_everyday_word_or_another_names_part() -> None:
+    """A name's Polish case counts only in Polish text (not beside "zł" in English), not
+    where it is an everyday Polish word ("Ale", "Ani" of Ala, Ania) and not where it is
+    another of the request's names as written ("Jana" of Jana Kowalska, not Jan Nowak)."""
+    names = ("Agnieszka Nowak", "Alicja Zając", "Anna Zielińska", "Jan Nowak", "Jana Kowalska")
+    texts = [
+        "Age: 34. Expected salary 12 000 zł gross, currently 9 500 zł.",
+        "Ale to nie wszystko. Ani jeden kandydat nie przyszedł, dziękuję bardzo.",
+        "Jana przyszła dziś i też jest zadowolona, że wszystko gotowe.",
+    ]
+    for search in (find_names_by_word, find_name_parts):
+        found = [
+            [(t[f.start : f.end], f.canonical) for f in search(t, names, set(names))] for t in texts
+        ]
+        assert found == [[], [], [("Jana", "Jana Kowalska")]]
+
+
 def test_names_beside_headings_teams_and_function_words_are_still_found(
     name_finder: NameFinder,
 ) -> None:

@@ -7,7 +7,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from careergate.privacy.known import fold
-from careergate.privacy.polish import declined, nominatives, polish_around, short_forms
+from careergate.privacy.polish import (
+    declined,
+    is_polish_word,
+    nominatives,
+    polish_around,
+    short_forms,
+)
 from careergate.privacy.word_lists import word_list
 
 GIVEN_NAMES = word_list("given_names.txt")
@@ -27,9 +33,10 @@ def is_given_name(word: str, text: str, at: int) -> bool:
 
 def is_polish_given_name(word: str) -> bool:
     """Whether ``word`` is a given name in use in Poland (``data/polish_given_names.txt``)
-    or a short form of one (``polish.short_forms``), in any of Polish's cases: what a
-    Polish text writes of a person by the given name alone ("Adrianem", "z Gosią")."""
-    return fold(word) in _polish_forms()
+    or a short form of one (``polish.short_forms``), in any of Polish's cases, and no
+    everyday Polish word ("Ale", "Pole"): what a Polish text writes of a person by the
+    given name alone ("Adrianem", "z Gosią")."""
+    return fold(word) in _polish_forms() and not is_polish_word(word)
 
 
 @lru_cache(maxsize=1)

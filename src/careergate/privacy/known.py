@@ -14,7 +14,13 @@ from functools import lru_cache
 from itertools import islice, product
 
 from careergate.privacy.findings import Finding, PiiKind
-from careergate.privacy.polish import declined, has_polish, polish_around, short_forms
+from careergate.privacy.polish import (
+    declined,
+    has_polish,
+    is_polish_word,
+    polish_around,
+    short_forms,
+)
 from careergate.privacy.subject import Subject
 from careergate.privacy.word_lists import word_list
 
@@ -380,10 +386,23 @@ def _short_forms() -> dict[str, tuple[str, ...]]:
     return {fold(name): tuple(map(fold, forms)) for name, forms in short_forms().items()}
 
 
-def in_polish_case(text: str, start: int) -> bool:
-    """Whether a part's Polish case found at ``start`` stands as a name there: written
-    with a capital, in Polish text ("Annie" of Anna is another name in English)."""
-    return text[start].isupper() and polish_around(text, start)
+def in_polish_case(text: str, start: int, end: int, written: AbstractSet[str]) -> bool:
+    """Whether a part's Polish case found at ``start:end`` stands as a name there:
+    written with a capital, in Polish text ("Annie" of Anna is another name in English),
+    no everyday Polish word ("Ale" of Ala), and no other name's part as written (folded,
+    ``written``: "Jana" of Jana Kowalska, not of Jan Nowak)."""
+    found = text[start:end]
+    return (
+        found[0].isupper()
+        and fold(found) not in written
+        and not is_polish_word(found)
+        and polish_around(text, start)
+    )
+
+
+def written_parts(full_names: Iterable[str]) -> frozenset[str]:
+    """The parts of ``full_names`` as written, folded (``in_polish_case``)."""
+    return frozenset(fold(words) for full in full_names for _, words in name_parts(full))
 
 
 def find_name_parts(
@@ -400,6 +419,7 @@ def find_name_parts(
     word instead (``name_words.py``)."""
     folded = fold(text)
     polish = has_polish(text)
+    written = written_parts(full_names) if polish else frozenset()
     for full in full_names:
         regex, parts = _parts_regex(full, polish)
         if not parts:
@@ -413,7 +433,7 @@ def find_name_parts(
             # the name model's finding of the same name without its particle.
             telling = particle_led(match.group(0))
             part, index, *in_a_case = (match.lastgroup or "_0").split("_")
-            if in_a_case and not in_polish_case(text, start):
+            if in_a_case and not in_polish_case(text, start, end, written):
                 continue
             as_given = full in any_case and _as_written(match.group(0), parts[int(index)][1])
             if text[start].islower() and not (telling or as_given):

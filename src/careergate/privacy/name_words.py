@@ -40,6 +40,7 @@ from careergate.privacy.known import (
     polish_cases,
     transliterations,
     without_keyboardless,
+    written_parts,
 )
 from careergate.privacy.polish import has_polish
 
@@ -65,7 +66,9 @@ def find_names_by_word(
     """What ``known.find_name_parts`` finds of ``full_names`` written out (see the
     module), in one pass over the text's words: from each word, the tree gives the
     spellings that start there, the longest first. ``any_case`` as there."""
-    tree = spelling_tree(full_names, has_polish(text))
+    polish = has_polish(text)
+    tree = spelling_tree(full_names, polish)
+    written = written_parts(full_names) if polish else frozenset()
     folded = fold(text)
     words = list(_WORD.finditer(folded))
     after = 0
@@ -78,7 +81,7 @@ def find_names_by_word(
             if span is None:
                 continue
             start, end = span
-            if spelling.polish and not in_polish_case(text, start):
+            if spelling.polish and not in_polish_case(text, start, end, written):
                 continue
             if spelling.part is None:
                 yield Finding(

@@ -19,19 +19,23 @@ from bisect import bisect_left
 from functools import lru_cache
 from importlib import resources
 
+from careergate.privacy.word_lists import word_list
+
 POLISH_ADDRESS = r"pani|panie|panią|pan|pana|panu|panem|cześć|hej|witaj"
 """Polish titles in their cases and greetings, before a name ("Panie Michale", "Cześć
 Kasiu"), as a regular expression's alternatives in lower case."""
 
 _POLISH_WORD = re.compile(
     r"\b(?:się|że|jest|są|oraz|dla|czy|przez|już|także|też|więc|bardzo|tylko|jeszcze|gdy"
-    r"|kiedy|który|która|które|którego|będzie|może|został|została|był|była|jak|ale"
-    r"|[a-zó]*[ąęłńśźżć][a-ząęłńśźżćó]*)\b"
+    r"|kiedy|który|która|które|którego|będzie|może|został|została|był|była"
+    r"|(?=[a-ząęłńśźżćó]{4})[a-zó]*[ąęłńśźżć][a-ząęłńśźżćó]*)\b"
 )
-"""Polish function words no other language of the platform's texts writes, and words in
-lower case with a letter only Polish writes ("dziękuję", "szybką"): two of them near a
-word make its text Polish. A capitalised word's letters do not: an English letter may
-name Wrocław or Łucja."""
+"""Polish function words no other language of the platform's texts writes (not "ale" or
+"jak", Czech's too), and words of four letters or more in lower case with a letter only
+Polish writes ("dziękuję", "szybką"; not "zł" or "inż."): two of them
+near a word make its text Polish. A capitalised word's letters do not: an English letter
+may name Wrocław or Łucja."""
+_SIGNALS = 2
 _POLISH_REACH = 300
 """Characters either side of a word within which the function words are counted."""
 
@@ -39,17 +43,17 @@ _POLISH_REACH = 300
 def polish_around(text: str, at: int) -> bool:
     """Whether the text around ``at`` is Polish (``_POLISH_WORD``)."""
     signals = _polish_words(text)
-    first = bisect_left(signals, at - _POLISH_REACH)
-    return first + 1 < len(signals) and signals[first + 1] < at + _POLISH_REACH
+    first = bisect_left(signals, at - _POLISH_REACH) + _SIGNALS - 1
+    return first < len(signals) and signals[first] < at + _POLISH_REACH
 
 
 def has_polish(text: str) -> bool:
     """Whether some part of ``text`` is Polish (``polish_around`` somewhere): a text
     with none has no word in a Polish case to look for."""
-    return len(_polish_words(text)) > 1
+    return len(_polish_words(text)) >= _SIGNALS
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=32)
 def _polish_words(text: str) -> tuple[int, ...]:
     """Where ``text``'s Polish words start: one reading of a text, however many of its
     words are looked up (a text of thousands of capitalised words asks for each)."""
@@ -156,3 +160,14 @@ def short_forms() -> dict[str, tuple[str, ...]]:
         name.strip().casefold(): tuple(forms.casefold().split())
         for name, forms in (row for row in rows if len(row) == 2 and not row[0].startswith("#"))
     }
+
+
+POLISH_WORDS = word_list("polish_words.txt")
+"""Polish words in everyday use, in lower case with their diacritics
+(``scripts/build_polish_words.py``): a name's case or short form that is one ("Ale",
+"Idzie", "Pole") is taken for the word."""
+
+
+def is_polish_word(word: str) -> bool:
+    """Whether ``word`` is a Polish word in everyday use (``POLISH_WORDS``)."""
+    return word.casefold() in POLISH_WORDS
