@@ -1891,6 +1891,27 @@ def test_the_callers_person_is_found_in_polish_cases(name_finder: NameFinder) ->
         assert [polish[f.start : f.end] for f in found][1:3] == ["Anny", "Kowalskiej"]
 
 
+def test_the_callers_person_is_found_by_a_short_form_of_the_given_name() -> None:
+    """Colleagues write a short form of the given name the caller gives in full
+    ("Robbie", "Kate" of Robert and Katherine), in lower case too where it is the
+    caller's and no everyday word; a short form that is one ("Will" of William, "Bob")
+    is not looked for: a sentence's first word would be taken for the person."""
+    names = ("Robert Fischer", "Katherine O'Neill", "William Okafor")
+    text = (
+        "Update on Robbie: Robbie Fischer starts Monday. Will you send the bill? "
+        "Thanks, Kate; hey katie."
+    )
+    for search in (find_names_by_word, find_name_parts):
+        found = [(text[f.start : f.end], f.part) for f in search(text, names, set(names))]
+        assert found == [
+            ("Robbie", "GIVEN"),
+            ("Robbie", "GIVEN"),
+            ("Fischer", "FAMILY"),
+            ("Kate", "GIVEN"),
+            ("katie", "GIVEN"),
+        ]
+
+
 def test_a_polish_case_of_a_name_is_not_an_everyday_word_or_another_names_part() -> None:
     """A name's Polish case counts only in Polish text (not beside "zł" in English), not
     where it is an everyday Polish word ("Ale", "Ani" of Ala, Ania) and not where it is

@@ -16,6 +16,7 @@ from careergate.privacy.names import NameFinder
 from careergate.privacy.offload import LONG_TEXT, OffTheLoop
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.reading import Reading, reading_of
+from careergate.privacy.short_forms import english_short_forms
 from careergate.privacy.subject import Subject
 
 Found = tuple[Finding, ...]
@@ -181,9 +182,12 @@ def _named_persons_part(found: str, given_names: list[frozenset[str]]) -> bool:
 
 
 def _given_words(name: str) -> frozenset[str]:
-    """A caller-named person's words but the last (the family name), folded; read once
-    per request, however many people its texts name."""
-    return frozenset(_NAME_WORDS.split(fold(name).strip())[:-1])
+    """A caller-named person's words but the last (the family name), and the first's
+    short forms ("Bob" of Robert), folded; read once per request, however many people
+    its texts name."""
+    words = _NAME_WORDS.split(fold(name).strip())
+    short = english_short_forms().get(words[0], ()) if len(words) > 1 else ()
+    return frozenset([*words[:-1], *map(fold, short)])
 
 
 _NAME_WORDS = re.compile(r"[\s,'-]+")

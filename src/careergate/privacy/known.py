@@ -21,6 +21,7 @@ from careergate.privacy.polish import (
     polish_around,
     short_forms,
 )
+from careergate.privacy.short_forms import english_short_forms
 from careergate.privacy.subject import Subject
 from careergate.privacy.word_lists import word_list
 
@@ -92,11 +93,13 @@ def _part_regex(words: str) -> str:
 
 def letter_left_out(words: str) -> list[str]:
     """A one-word name part of ``_TYPO_TOLERANT`` to ``_TYPO_TOLERANT_UP_TO`` letters,
-    folded, with each of its letters left out in turn."""
+    folded, with each of its letters left out in turn; not where that is an everyday
+    word ("will" of Willy)."""
     folded = fold(words)
     if not _TYPO_TOLERANT <= len(folded) <= _TYPO_TOLERANT_UP_TO or " " in folded:
         return []
-    return list(dict.fromkeys(folded[:i] + folded[i + 1 :] for i in range(len(folded))))
+    dropped = (folded[:i] + folded[i + 1 :] for i in range(len(folded)))
+    return [word for word in dict.fromkeys(dropped) if word not in COMMON_WORDS]
 
 
 _KEYBOARDLESS = frozenset("łøđħŧıŀæßþð")
@@ -221,7 +224,9 @@ def name_parts(full_name: str) -> list[tuple[str, str]]:
     (``Ana Julia Mendes Alves``: ``Julia`` given, ``Mendes`` family, by its place). A
     family name that begins with a particle is also a part as a whole, first
     (``van de Ven`` of ``Lois van de Ven``), so that it is masked with its particles;
-    else the last two words of a longer name are one, last (a double family name)."""
+    else the last two words of a longer name are one, last (a double family name). The
+    first given name's English short forms are ``GIVEN`` parts too, last
+    (``short_forms.py``)."""
     words = [word.strip(",") for word in full_name.split()]
     if len(words) < 2:
         return []
@@ -237,6 +242,8 @@ def name_parts(full_name: str) -> list[tuple[str, str]]:
         # stands alone; last, so that each word alone is still found as before.
         parts.append(("FAMILY", " ".join(words[-2:])))
     parts += [("FAMILY", half) for half in _halves(words[-1])]
+    # The first given name's short forms ("Bob", "Kate"): how colleagues write it.
+    parts += [("GIVEN", short) for short in english_short_forms().get(words[0].casefold(), ())]
     return [(part, word) for part, word in parts if _long_enough(word)]
 
 

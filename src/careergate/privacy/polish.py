@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from functools import lru_cache
-from importlib import resources
 
+from careergate.privacy.short_forms import short_form_table
 from careergate.privacy.word_lists import word_list
 
 POLISH_ADDRESS = r"pani|panie|panią|pan|pana|panu|panem|cześć|hej|witaj"
@@ -154,12 +154,7 @@ def declined(folded: str) -> tuple[str, ...]:
 def short_forms() -> dict[str, tuple[str, ...]]:
     """Given names (case folded) and the short forms written for them
     (``data/polish_diminutives.tsv``)."""
-    text = resources.files("careergate.privacy").joinpath("data/polish_diminutives.tsv")
-    rows = (line.split("\t") for line in text.read_text().splitlines())
-    return {
-        name.strip().casefold(): tuple(forms.casefold().split())
-        for name, forms in (row for row in rows if len(row) == 2 and not row[0].startswith("#"))
-    }
+    return short_form_table("polish_diminutives.tsv")
 
 
 POLISH_WORDS = word_list("polish_words.txt")
