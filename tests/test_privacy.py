@@ -1894,12 +1894,13 @@ def test_the_callers_person_is_found_in_polish_cases(name_finder: NameFinder) ->
 def test_the_callers_person_is_found_by_a_short_form_of_the_given_name() -> None:
     """Colleagues write a short form of the given name the caller gives in full
     ("Robbie", "Kate" of Robert and Katherine), in lower case too where it is the
-    caller's and no everyday word; a short form that is one ("Will" of William, "Bob")
-    is not looked for: a sentence's first word would be taken for the person."""
+    caller's and no everyday word; one that is an everyday word ("Will" of William,
+    "Bob") counts only where no sentence starts ("Will you send the bill?" is the
+    word, "Thanks, Will" the person)."""
     names = ("Robert Fischer", "Katherine O'Neill", "William Okafor")
     text = (
         "Update on Robbie: Robbie Fischer starts Monday. Will you send the bill? "
-        "Thanks, Kate; hey katie."
+        "Thanks, Kate; hey katie. I asked Will and bob."
     )
     for search in (find_names_by_word, find_name_parts):
         found = [(text[f.start : f.end], f.part) for f in search(text, names, set(names))]
@@ -1909,6 +1910,7 @@ def test_the_callers_person_is_found_by_a_short_form_of_the_given_name() -> None
             ("Fischer", "FAMILY"),
             ("Kate", "GIVEN"),
             ("katie", "GIVEN"),
+            ("Will", "GIVEN"),
         ]
 
 

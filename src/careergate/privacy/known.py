@@ -445,8 +445,38 @@ def find_name_parts(
             as_given = full in any_case and _as_written(match.group(0), parts[int(index)][1])
             if text[start].islower() and not (telling or as_given):
                 continue
+            if short_form_misread(text, start, end, full):
+                continue
             priority = NAME_PART_PRIORITY + telling
             yield Finding(PiiKind.PERSON, start, end, priority, part, full)
+
+
+def short_form_misread(text: str, start: int, end: int, full: str) -> bool:
+    """Whether ``start:end`` is a short form of ``full``'s given name that is an everyday
+    word ("Will" of William, "Bob" of Robert) at a sentence's start, where it is the
+    word: "Will you send the bill?"."""
+    return fold(text[start:end]) in _everyday_short_forms(full) and _starts_sentence(text, start)
+
+
+@lru_cache(maxsize=4096)
+def _everyday_short_forms(full: str) -> frozenset[str]:
+    words = full.split()
+    if len(words) < 2:
+        return frozenset()
+    own = {fold(word) for word in words}
+    short = map(fold, english_short_forms().get(words[0].casefold(), ()))
+    return frozenset(form for form in short if form in COMMON_WORDS and form not in own)
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether a sentence, a line or a quotation starts at ``start``."""
+    at = start - 1
+    while at >= 0 and text[at] in " \t":
+        at -= 1
+    return at < 0 or text[at] in _SENTENCE_ENDS
+
+
+_SENTENCE_ENDS = frozenset(".!?:;\n\"“‘'(*•–-")
 
 
 COMMON_WORDS = word_list("common_words.txt")

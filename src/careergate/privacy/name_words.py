@@ -38,6 +38,7 @@ from careergate.privacy.known import (
     name_parts,
     particle_led,
     polish_cases,
+    short_form_misread,
     transliterations,
     without_keyboardless,
     written_parts,
@@ -93,10 +94,12 @@ def find_names_by_word(
                 named = next((full for full in any_case if full in entry.exact_for), None)
                 telling = particle_led(folded[start:end])
                 as_given = named is not None and folded[start:end] not in COMMON_WORDS
+                full = named or spelling.full
                 if text[start].islower() and not (telling or as_given):
                     continue
+                if short_form_misread(text, start, end, full):
+                    continue
                 priority = NAME_PART_PRIORITY + telling
-                full = named or spelling.full
                 yield Finding(PiiKind.PERSON, start, end, priority, spelling.part, full)
             after = end
             break

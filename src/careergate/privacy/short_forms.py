@@ -7,8 +7,6 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-from careergate.privacy.word_lists import word_list
-
 
 def short_form_table(name: str) -> dict[str, tuple[str, ...]]:
     """``data/<name>``: a given name (case folded), a tab, its short forms; ``#`` starts a
@@ -23,13 +21,6 @@ def short_form_table(name: str) -> dict[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=1)
 def english_short_forms() -> dict[str, tuple[str, ...]]:
-    """English given names and their short forms, without those that are everyday
-    English words ("Will", "Bill", "Frank": a sentence's first word would be taken for
-    the person)."""
-    everyday = word_list("common_words.txt")
-    table = short_form_table("english_short_forms.tsv")
-    return {
-        given: kept
-        for given, forms in table.items()
-        if (kept := tuple(form for form in forms if form not in everyday))
-    }
+    """English given names and their short forms (some of them everyday words, "Will",
+    "Bob", counted only where no sentence starts: ``known.short_form_misread``)."""
+    return short_form_table("english_short_forms.tsv")
