@@ -171,6 +171,22 @@ def test_a_name_on_a_line_of_over_a_million_characters_is_found(
     assert answer.choices[0].message.content
 
 
+def test_the_callers_person_by_a_short_form_is_one_person_upstream(
+    gateway: RunningGateway,
+) -> None:
+    """The caller names Robert Fischer; the text says "Robbie Fischer" and "Robbie": the
+    upstream sees neither, and one person's number for both, the caller's."""
+    gateway.client().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "I met Robbie Fischer; Robbie starts Monday."}],
+        extra_body={"careergate": {"subject": {"names": ["Robert Fischer"]}}},
+    )
+    sent = _sent(gateway.fake)
+    assert "Robbie" not in sent
+    assert "Fischer" not in sent
+    assert set(re.findall(r"\[PERSON_(\d+)", sent)) == {"1"}
+
+
 @pytest.mark.parametrize("cut_in", [1, 6])
 def test_a_name_where_a_long_line_is_cut_into_pieces_is_found(
     gateway: RunningGateway, cut_in: int
@@ -1878,13 +1894,15 @@ def test_the_callers_person_is_found_in_polish_cases(name_finder: NameFinder) ->
     findings = [asyncio.run(detector.detect([text], subject))[0] for text in (polish, english)]
     assert [polish[f.start : f.end] for f in findings[0]] == [
         "Anną Kowalską",
-        "Anny Kowalskiej",  # found whole too, by the rule for a given name's cases
+        "Anny Kowalskiej",  # found whole, by the rule for a given name's cases
         "Pawłowi",
         "Wróblowi",
         "Anno",
         "Pawle",
         "Anią",
     ]
+    # Each, whole or in parts, under the caller's person's number.
+    assert {f.canonical for f in findings[0]} == {"Anna Kowalska", "Paweł Wróbel"}
     assert findings[1] == asyncio.run(detector.detect([english], Subject()))[0]
     for search in (find_names_by_word, find_name_parts):
         found = search(polish, ("Anna Kowalska", "Paweł Wróbel"), {"Anna Kowalska"})
