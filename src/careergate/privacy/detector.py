@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from functools import partial
 from itertools import chain
 
 from careergate.memo import Memo
 from careergate.privacy.cjk_names import find_cjk_names
 from careergate.privacy.findings import Finding, PiiKind, overlapping, resolve_overlaps
-from careergate.privacy.known import find_known, find_name_parts, fold, polish_cases
+from careergate.privacy.known import find_known, find_name_parts, fold, short_forms_of
 from careergate.privacy.name_words import by_word, find_names_by_word
 from careergate.privacy.names import NameFinder
 from careergate.privacy.offload import LONG_TEXT, OffTheLoop
 from careergate.privacy.patterns import find_patterns
 from careergate.privacy.reading import Reading, reading_of
-from careergate.privacy.short_forms import english_short_forms
 from careergate.privacy.subject import Subject
 
 Found = tuple[Finding, ...]
@@ -81,9 +79,6 @@ class PiiDetector:
         given_names = [_given_words(name) for name in named]
         for _, persons in own:
             full_names.update(p for p in persons if not _named_persons_part(p, given_names))
-        # A name found whole that is a caller's person written otherwise ("Robbie
-        # Fischer", "Anny Kowalskiej"): masked as found, under that person's number.
-        callers = {found: person for found in full_names if (person := _callers(found, named))}
         if not full_names:
             return [list(findings) for findings, _ in own]
         names = tuple(sorted(full_names))
@@ -98,7 +93,7 @@ class PiiDetector:
                 final_of = partial(self._final_of, text, names, findings, subject)
                 done = await self.off_the_loop(final_of, size)
                 self._final.put(key, done, len(text))
-            final.append([_as_callers(f, callers) for f in done])
+            final.append(list(done))
         return final
 
     async def _own_findings(self, texts: list[str], subject: Subject) -> list[Own]:
@@ -185,37 +180,11 @@ def _named_persons_part(found: str, given_names: list[frozenset[str]]) -> bool:
     return any(words <= given for given in given_names)
 
 
-def _callers(found: str, named: set[str]) -> str | None:
-    """The caller's person ``found`` writes otherwise, if one: its given names each one
-    of that person's (or a short form, or a Polish case of one), its last word that
-    person's family name (or a Polish case of it)."""
-    words = _NAME_WORDS.split(fold(found).strip())
-    if len(words) < 2 or found in named:
-        return None
-    for person in named:
-        own = _NAME_WORDS.split(fold(person).strip())
-        if len(own) < 2:
-            continue
-        family = {own[-1], *polish_cases(own[-1])}
-        given = {*own[:-1], *map(fold, english_short_forms().get(own[0], ()))}
-        given |= {case for word in set(given) for case in polish_cases(word)}
-        if words[-1] in family and all(word in given for word in words[:-1]):
-            return person
-    return None
-
-
-def _as_callers(finding: Finding, callers: dict[str, str]) -> Finding:
-    person = callers.get(finding.canonical or "")
-    return finding if person is None else replace(finding, canonical=person)
-
-
 def _given_words(name: str) -> frozenset[str]:
     """A caller-named person's words but the last (the family name), and the first's
     short forms ("Bob" of Robert), folded; read once per request, however many people
     its texts name."""
-    words = _NAME_WORDS.split(fold(name).strip())
-    short = english_short_forms().get(words[0], ()) if len(words) > 1 else ()
-    return frozenset([*words[:-1], *map(fold, short)])
+    return frozenset([*_NAME_WORDS.split(fold(name).strip())[:-1], *short_forms_of(name)])
 
 
 _NAME_WORDS = re.compile(r"[\s,'-]+")

@@ -93,13 +93,11 @@ def _part_regex(words: str) -> str:
 
 def letter_left_out(words: str) -> list[str]:
     """A one-word name part of ``_TYPO_TOLERANT`` to ``_TYPO_TOLERANT_UP_TO`` letters,
-    folded, with each of its letters left out in turn; not where that is an everyday
-    word ("will" of Willy)."""
+    folded, with each of its letters left out in turn."""
     folded = fold(words)
     if not _TYPO_TOLERANT <= len(folded) <= _TYPO_TOLERANT_UP_TO or " " in folded:
         return []
-    dropped = (folded[:i] + folded[i + 1 :] for i in range(len(folded)))
-    return [word for word in dict.fromkeys(dropped) if word not in COMMON_WORDS]
+    return list(dict.fromkeys(folded[:i] + folded[i + 1 :] for i in range(len(folded))))
 
 
 _KEYBOARDLESS = frozenset("łøđħŧıŀæßþð")
@@ -224,9 +222,7 @@ def name_parts(full_name: str) -> list[tuple[str, str]]:
     (``Ana Julia Mendes Alves``: ``Julia`` given, ``Mendes`` family, by its place). A
     family name that begins with a particle is also a part as a whole, first
     (``van de Ven`` of ``Lois van de Ven``), so that it is masked with its particles;
-    else the last two words of a longer name are one, last (a double family name). The
-    first given name's English short forms are ``GIVEN`` parts too, last
-    (``short_forms.py``)."""
+    else the last two words of a longer name are one, last (a double family name)."""
     words = [word.strip(",") for word in full_name.split()]
     if len(words) < 2:
         return []
@@ -242,8 +238,6 @@ def name_parts(full_name: str) -> list[tuple[str, str]]:
         # stands alone; last, so that each word alone is still found as before.
         parts.append(("FAMILY", " ".join(words[-2:])))
     parts += [("FAMILY", half) for half in _halves(words[-1])]
-    # The first given name's short forms ("Bob", "Kate"): how colleagues write it.
-    parts += [("GIVEN", short) for short in english_short_forms().get(words[0].casefold(), ())]
     return [(part, word) for part, word in parts if _long_enough(word)]
 
 
@@ -352,9 +346,12 @@ def find_known(text: str, subject: Subject) -> Iterator[Finding]:
 
 
 @lru_cache(maxsize=4096)
-def _parts_regex(full: str, polish: bool) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
+def _parts_regex(
+    full: str, polish: bool, short: bool
+) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
     """The pattern of ``full`` whole and of its parts; ``polish``: and of its parts'
-    Polish cases (for a text with Polish in it, ``polish.has_polish``)."""
+    Polish cases (for a text with Polish in it, ``polish.has_polish``); ``short``: and
+    of its given name's short forms (for a name the caller gave, ``short_forms_of``)."""
     parts = name_parts(full)
     alternatives = [
         rf"(?P<{part}_{i}>{_part_regex(words)})" for i, (part, words) in enumerate(parts)
@@ -365,6 +362,8 @@ def _parts_regex(full: str, polish: bool) -> tuple[re.Pattern[str], list[tuple[s
         for i, (part, words) in enumerate(parts)
         if polish and (forms := polish_cases(words))
     ]
+    if short and (forms := short_forms_of(full)):
+        alternatives.append(rf"(?P<GIVEN_0_{_SHORT}>{'|'.join(map(re.escape, forms))})")
     initials = _name_regex(full)
     whole = rf"(?<![@/.])(?:{initials}){_NOT_IN_ADDRESS}"
     regex = rf"(?<![\w-])(?:(?P<WHOLE>{whole})|{'|'.join(alternatives)})(?![\w-])"
@@ -373,6 +372,39 @@ def _parts_regex(full: str, polish: bool) -> tuple[re.Pattern[str], list[tuple[s
 
 _POLISH = "PL"
 """The mark of a part's group that holds its Polish cases."""
+_SHORT = "SF"
+"""The mark of the group that holds the given name's short forms."""
+
+
+@lru_cache(maxsize=4096)
+def short_forms_of(full: str) -> tuple[str, ...]:
+    """The English short forms of ``full``'s first given name, folded ("kate", "katie"
+    of Katherine O'Neill): how colleagues write the name of a person the caller names
+    in full. Only as written: a short form with a letter left out is another word
+    ("Vice" of Vince) or name ("Ella" of Bella)."""
+    words = full.split()
+    if len(words) < 2:
+        return ()
+    own = {fold(word) for word in words}
+    forms = map(fold, english_short_forms().get(words[0].casefold(), ()))
+    return tuple(form for form in forms if form not in own)
+
+
+def short_form_stands(text: str, start: int, end: int) -> bool:
+    """Whether a short form found at ``start:end`` stands as the person's name there:
+    in title case (not "the mike", not "SAM template" or "NAT gateway"); and one that is
+    an everyday word ("Will", "Bob", "Frank") neither where a sentence, a line or a
+    quotation starts ("Will you send the bill?") nor before another capitalised word (a
+    heading's, "A Frank Discussion"; "Thanks, Will" is the person)."""
+    found = text[start:end]
+    if not found[0].isupper() or found.isupper():
+        return False
+    if fold(found) not in COMMON_WORDS:
+        return True
+    return not _starts_sentence(text, start) and not _CAPITALISED_NEXT.match(text, end)
+
+
+_CAPITALISED_NEXT = re.compile(r"[ \t]+[^\W\d_a-z]")
 
 
 @lru_cache(maxsize=4096)
@@ -428,7 +460,7 @@ def find_name_parts(
     polish = has_polish(text)
     written = written_parts(full_names) if polish else frozenset()
     for full in full_names:
-        regex, parts = _parts_regex(full, polish)
+        regex, parts = _parts_regex(full, polish, full in any_case)
         if not parts:
             continue
         for match in regex.finditer(folded):
@@ -439,33 +471,18 @@ def find_name_parts(
             # A family name with its particle is as telling as the whole name, and outranks
             # the name model's finding of the same name without its particle.
             telling = particle_led(match.group(0))
-            part, index, *in_a_case = (match.lastgroup or "_0").split("_")
-            if in_a_case and not in_polish_case(text, start, end, written):
+            part, index, *mark = (match.lastgroup or "_0").split("_")
+            if mark == [_POLISH] and not in_polish_case(text, start, end, written):
                 continue
-            as_given = full in any_case and _as_written(match.group(0), parts[int(index)][1])
+            if mark == [_SHORT] and not short_form_stands(text, start, end):
+                continue
+            as_given = (
+                not mark and full in any_case and _as_written(match.group(0), parts[int(index)][1])
+            )
             if text[start].islower() and not (telling or as_given):
-                continue
-            if short_form_misread(text, start, end, full):
                 continue
             priority = NAME_PART_PRIORITY + telling
             yield Finding(PiiKind.PERSON, start, end, priority, part, full)
-
-
-def short_form_misread(text: str, start: int, end: int, full: str) -> bool:
-    """Whether ``start:end`` is a short form of ``full``'s given name that is an everyday
-    word ("Will" of William, "Bob" of Robert) at a sentence's start, where it is the
-    word: "Will you send the bill?"."""
-    return fold(text[start:end]) in _everyday_short_forms(full) and _starts_sentence(text, start)
-
-
-@lru_cache(maxsize=4096)
-def _everyday_short_forms(full: str) -> frozenset[str]:
-    words = full.split()
-    if len(words) < 2:
-        return frozenset()
-    own = {fold(word) for word in words}
-    short = map(fold, english_short_forms().get(words[0].casefold(), ()))
-    return frozenset(form for form in short if form in COMMON_WORDS and form not in own)
 
 
 def _starts_sentence(text: str, start: int) -> bool:

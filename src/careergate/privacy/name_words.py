@@ -11,7 +11,8 @@ with the family name, apart or joined, a hyphenated given name's one or both ("J
 "J.Doe", "JR Tolkien", "J.-P. Dubois", "JP Dubois"); the family name before the first
 given name ("Doe, Jane"); each part; a part in the
 transliterations the patterns know ("WEISS" for Weiß, "Mueller" for Müller) and, when of
-five letters or more, with a letter left out. Not found here, as the patterns find them:
+five letters or more, with a letter left out; for a name the caller gave, its given
+name's short forms ("Kate" of Katherine). Not found here, as the patterns find them:
 the given names with the family name's initial ("Jane D."), given names and initials
 mixed ("Aditya N. Rao"), given names joined by a hyphen or nothing ("MaryAnne Smith" of
 Mary Anne Smith), a name's hyphen or apostrophe left out ("ONeill" for O'Neill).
@@ -38,7 +39,8 @@ from careergate.privacy.known import (
     name_parts,
     particle_led,
     polish_cases,
-    short_form_misread,
+    short_form_stands,
+    short_forms_of,
     transliterations,
     without_keyboardless,
     written_parts,
@@ -68,7 +70,7 @@ def find_names_by_word(
     module), in one pass over the text's words: from each word, the tree gives the
     spellings that start there, the longest first. ``any_case`` as there."""
     polish = has_polish(text)
-    tree = spelling_tree(full_names, polish)
+    tree = spelling_tree(full_names, polish, tuple(n for n in full_names if n in any_case))
     written = written_parts(full_names) if polish else frozenset()
     folded = fold(text)
     words = list(_WORD.finditer(folded))
@@ -84,6 +86,8 @@ def find_names_by_word(
             start, end = span
             if spelling.polish and not in_polish_case(text, start, end, written):
                 continue
+            if spelling.short and not short_form_stands(text, start, end):
+                continue
             if spelling.part is None:
                 yield Finding(
                     PiiKind.PERSON, start, end, NAME_PART_PRIORITY + 1, canonical=spelling.full
@@ -94,12 +98,10 @@ def find_names_by_word(
                 named = next((full for full in any_case if full in entry.exact_for), None)
                 telling = particle_led(folded[start:end])
                 as_given = named is not None and folded[start:end] not in COMMON_WORDS
-                full = named or spelling.full
                 if text[start].islower() and not (telling or as_given):
                     continue
-                if short_form_misread(text, start, end, full):
-                    continue
                 priority = NAME_PART_PRIORITY + telling
+                full = named or spelling.full
                 yield Finding(PiiKind.PERSON, start, end, priority, spelling.part, full)
             after = end
             break
@@ -123,6 +125,9 @@ class Spelling:
     out): what counts in lower case for a name the caller gave."""
     polish: bool = False
     """Whether it is a part in one of Polish's cases: a name only in Polish text."""
+    short: bool = False
+    """Whether it is a short form of the given name ("Kate" of Katherine): a name only
+    where ``known.short_form_stands``."""
 
     def span_in(
         self, folded: str, words: list[re.Match[str]], index: int
@@ -168,17 +173,17 @@ class SpellingTree:
     is found in as many steps as the longest spelling has words, whatever the number of
     names."""
 
-    def __init__(self, full_names: tuple[str, ...], polish: bool) -> None:
+    def __init__(self, full_names: tuple[str, ...], polish: bool, callers: tuple[str, ...]) -> None:
         self._first: dict[str, _Node] = {}
         entries: dict[tuple[object, ...], Entry] = {}
         for full in full_names:
-            for spelling in spellings(full, polish):
+            for spelling in spellings(full, polish, full in callers):
                 # One entry per spelling: "Maria" alone is looked for once however many
                 # of the request's names it is a part of.
                 whole = spelling.part is None
                 key = (
                     spelling.words, spelling.gaps, spelling.head, spelling.tail, whole,
-                    spelling.polish,
+                    spelling.polish, spelling.short,
                 )  # fmt: skip
                 entry = entries.get(key)
                 if entry is None:
@@ -212,15 +217,19 @@ class SpellingTree:
 
 
 @lru_cache(maxsize=8)
-def spelling_tree(full_names: tuple[str, ...], polish: bool) -> SpellingTree:
-    """The tree of ``full_names`` (``polish``: with their parts' Polish cases), built
-    once for the texts of a request."""
-    return SpellingTree(full_names, polish)
+def spelling_tree(
+    full_names: tuple[str, ...], polish: bool, callers: tuple[str, ...]
+) -> SpellingTree:
+    """The tree of ``full_names`` (``polish``: with their parts' Polish cases; with the
+    short forms of the given names of ``callers``, those the caller gave), built once for
+    the texts of a request."""
+    return SpellingTree(full_names, polish, callers)
 
 
-def spellings(full: str, polish: bool) -> list[Spelling]:
+def spellings(full: str, polish: bool, short: bool) -> list[Spelling]:
     """The spellings of ``full`` (see the module); ``polish``: its parts' Polish cases
-    too, for a text with Polish in it."""
+    too, for a text with Polish in it; ``short``: its given name's short forms, for a
+    name the caller gave."""
     found: list[Spelling] = []
     if len(full.split()) > 1:
         found += _spelt(full, None, full)
@@ -238,6 +247,8 @@ def spellings(full: str, polish: bool) -> list[Spelling]:
             found += _spelt(dropped, part, full, exact=False, transliterated=False)
         for case in polish_cases(words) if polish else ():
             found += _spelt(case, part, full, exact=False, transliterated=False, polish=True)
+    for form in short_forms_of(full) if short else ():
+        found += _spelt(form, "GIVEN", full, exact=False, transliterated=False, short=True)
     return [spelling for spelling in found if spelling.words]
 
 
@@ -249,6 +260,7 @@ def _spelt(
     exact: bool = True,
     transliterated: bool = True,
     polish: bool = False,
+    short: bool = False,
 ) -> list[Spelling]:
     """``name`` as written, then in its other transliterations."""
     folded = fold(name)
@@ -262,7 +274,7 @@ def _spelt(
     ]
     written = tuple(option[0] for option in options)
     return [
-        Spelling(spelt, gaps, head, tail, part, full, exact and spelt == written, polish)
+        Spelling(spelt, gaps, head, tail, part, full, exact and spelt == written, polish, short)
         for spelt in _variants(options)
     ]
 
