@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import socket
 import ssl
 import subprocess
@@ -147,9 +148,17 @@ def run_cli(
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free now, below the range the kernel hands out to connections (another
+    test's client could otherwise take it before the server binds it)."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    while True:
+        port = random.randrange(10_000, low)  # a port, not a secret
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 @dataclass
@@ -179,7 +188,24 @@ def serve_process(
     env: dict[str, str], *options: str, tls: ssl.SSLContext | None = None
 ) -> Iterator[ServedProcess]:
     """``careergate serve OPTIONS`` as its own OS process, ready, until the block ends;
-    ``tls``: it serves TLS, and this client context trusts its certificate."""
+    ``tls``: it serves TLS, and this client context trusts its certificate. Started
+    again on another port if another process took its port first."""
+    for _ in range(3):
+        served = _serve(env, options, tls)
+        if served is not None:
+            break
+    else:
+        raise AssertionError("serve did not start: its port was taken three times")
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+def _serve(
+    env: dict[str, str], options: tuple[str, ...], tls: ssl.SSLContext | None
+) -> ServedProcess | None:
+    """``serve_process``'s process, ready; ``None`` if its port was taken."""
     port = free_port()
     scheme = "http" if tls is None else "https"
     logs = Path(env["CAREERGATE_DATA_DIR"]).parent / f"serve-{port}"
@@ -191,20 +217,19 @@ def serve_process(
     served = ServedProcess(
         f"{scheme}://127.0.0.1:{port}/v1", process, logs / "stdout", logs / "stderr"
     )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                ready = f"{scheme}://127.0.0.1:{port}/healthz"  # http or https, never a file
-                with urllib.request.urlopen(ready, context=tls):  # noqa: S310
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"serve did not start: {served.stop()}") from None
-                time.sleep(0.05)
-        yield served
-    finally:
-        served.stop()
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            ready = f"{scheme}://127.0.0.1:{port}/healthz"  # http or https, never a file
+            with urllib.request.urlopen(ready, context=tls):  # noqa: S310
+                return served
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                logged = served.stop()
+                if "already in use" in logged:
+                    return None
+                raise AssertionError(f"serve did not start: {logged}") from None
+            time.sleep(0.05)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
