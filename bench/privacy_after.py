@@ -7,8 +7,9 @@ the upstream (strict scoring, ``privacy_scoring.py``) on the others. Another che
 code is measured with ``PYTHONPATH=<checkout>/src``.
 
 Run: ``python bench/privacy_after.py [--set DIR] [--file NAME] [--verbose]``
-(``--verbose`` lists each false placeholder and each value left readable; ``--file``: the
-texts with personal data, ``pii.jsonl`` unless named). A set without ``clean.jsonl`` is
+(``--verbose`` lists each false placeholder, each value left readable and each span
+masked where no value stands; ``--file``: the texts with personal data, ``pii.jsonl``
+unless named). A set without ``clean.jsonl`` is
 scored on its values alone. A text's ``subject`` is what the caller says of its person
 (``SubjectSpec``'s fields), as a request's would be.
 """
@@ -24,7 +25,7 @@ from typing import Any
 
 from careergate.privacy.names import MODEL_PACKAGE
 from privacy_eval import Engine
-from privacy_scoring import kept, mask_of
+from privacy_scoring import kept, mask_of, occurrences
 
 DATA = Path(__file__).resolve().parent / "data" / "privacy_after"
 
@@ -48,9 +49,17 @@ async def measure(data: Path, file: str, verbose: bool) -> None:
             print("false", document["id"], document["language"], repr(text[start:end]))
     total: Counter[str] = Counter()
     kept_values: Counter[str] = Counter()
+    beside = 0
     for document in _load(data, file):
         text = document["text"]
-        masked = mask_of(text, await engine.spans(text, document.get("subject")))
+        found = await engine.spans(text, document.get("subject"))
+        masked = mask_of(text, found)
+        valued = mask_of(text, _places(text, document["values"]))
+        for start, end in found:
+            if not any(valued[start:end]):
+                beside += 1
+                if verbose:
+                    print("beside", document["id"], repr(text[start:end]))
         for kind, value in document["values"]:
             total[kind] += 1
             if kept(text, value, masked):
@@ -66,6 +75,12 @@ async def measure(data: Path, file: str, verbose: bool) -> None:
         print(f"{kind}: {kept_values[kind]}/{total[kind]} = {share:.1f}%")
     all_kept, everything = sum(kept_values.values()), sum(total.values())
     print(f"kept overall: {all_kept}/{everything} = {100 * all_kept / everything:.1f}%")
+    print(f"masked where no value stands: {beside}")
+
+
+def _places(text: str, values: list[list[str]]) -> list[tuple[int, int]]:
+    """Where each value stands in ``text``, every time."""
+    return [place for _, value in values for place in occurrences(text, value)]
 
 
 def main() -> None:

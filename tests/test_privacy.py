@@ -1931,6 +1931,21 @@ def test_the_callers_person_is_found_by_a_short_form_of_the_given_name() -> None
         assert list(search("The Finance Bill and Fred passed.", found_elsewhere, set())) == []
 
 
+def test_short_forms_hide_neither_a_typo_of_a_part_nor_another_persons_given_name() -> None:
+    """What the short forms must not cost: a part's spelling with a letter left out that
+    is an everyday word is still the part ("Green" of the caller's Greene), and another
+    person's given name that is a caller's short form at a sentence's start is still
+    that person's ("Will" of Will Smith beside the caller's William)."""
+    for search in (find_names_by_word, find_name_parts):
+        typo = "Ms Green called again. I told Green the role is filled."
+        found = [typo[f.start : f.end] for f in search(typo, ("Mary Greene",), {"Mary Greene"})]
+        assert found == ["Green", "Green"]
+        names = ("William Okafor", "Will Smith")
+        text = "Will Smith starred. Will was great."
+        found_for = [(text[f.start : f.end], f.canonical) for f in search(text, names, {names[0]})]
+        assert found_for == [("Will Smith", "Will Smith"), ("Will", "Will Smith")]
+
+
 def test_a_polish_case_of_a_name_is_not_an_everyday_word_or_another_names_part() -> None:
     """A name's Polish case counts only in Polish text (not beside "zł" in English), not
     where it is an everyday Polish word ("Ale", "Ani" of Ala, Ania) and not where it is

@@ -6,14 +6,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from careergate.privacy.known import fold
-from careergate.privacy.polish import (
-    declined,
-    is_polish_word,
-    nominatives,
-    polish_around,
-    short_forms,
-)
+from careergate.privacy.known import fold, polish_cases
+from careergate.privacy.polish import is_polish_word, nominatives, polish_around, short_forms
 from careergate.privacy.word_lists import word_list
 
 GIVEN_NAMES = word_list("given_names.txt")
@@ -41,8 +35,5 @@ def is_polish_given_name(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _polish_forms() -> frozenset[str]:
-    names = set(word_list("polish_given_names.txt"))
-    for name, forms in short_forms().items():
-        names.update((name, *forms))
-    folded = {fold(name) for name in names}
-    return frozenset(form for name in folded for form in (name, *declined(name)))
+    names = word_list("polish_given_names.txt") | short_forms().keys()
+    return frozenset(form for name in names for form in (fold(name), *polish_cases(name)))

@@ -439,8 +439,10 @@ def in_polish_case(text: str, start: int, end: int, written: AbstractSet[str]) -
     )
 
 
-def written_parts(full_names: Iterable[str]) -> frozenset[str]:
-    """The parts of ``full_names`` as written, folded (``in_polish_case``)."""
+@lru_cache(maxsize=8)
+def written_parts(full_names: tuple[str, ...]) -> frozenset[str]:
+    """The parts of ``full_names`` as written, folded (``in_polish_case``); once per
+    request's names, not once per text."""
     return frozenset(fold(words) for full in full_names for _, words in name_parts(full))
 
 
@@ -458,7 +460,7 @@ def find_name_parts(
     word instead (``name_words.py``)."""
     folded = fold(text)
     polish = has_polish(text)
-    written = written_parts(full_names) if polish else frozenset()
+    written = written_parts(tuple(full_names)) if polish else frozenset()
     for full in full_names:
         regex, parts = _parts_regex(full, polish, full in any_case)
         if not parts:

@@ -1150,7 +1150,10 @@ PEOPLE: tuple[Pattern, ...] = (
     # ("in"): a place in the locative ("w Oliwie", a district, not Oliwia).
     Pattern(
         _PERSON,
-        re.compile(r"(?<![\w'’.-])(?<!\b[wW] )(?<!\b[wW]e )[^\W\d_][^\W\d_A-Z]+(?![\w'’-])"),
+        re.compile(
+            r"(?<![\w'’.-])(?<!\b[wW] )(?<!\b[wW]e )"
+            r"[^\W\d_a-ząćęłńóśźż][^\W\d_A-Z]+(?![\w'’-])"  # not Polish text's every word
+        ),
         check=lambda match: (
             match.group()[0].isupper()
             and is_polish_given_name(match.group())

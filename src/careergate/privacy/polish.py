@@ -48,8 +48,9 @@ def polish_around(text: str, at: int) -> bool:
 
 
 def has_polish(text: str) -> bool:
-    """Whether some part of ``text`` is Polish (``polish_around`` somewhere): a text
-    with none has no word in a Polish case to look for."""
+    """Whether ``text`` holds as many Polish words as ``polish_around`` asks for, however
+    far apart: a text without them has no word in a Polish case to look for, and its
+    names' patterns leave the cases out."""
     return len(_polish_words(text)) >= _SIGNALS
 
 
