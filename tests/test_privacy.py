@@ -1841,6 +1841,12 @@ CAREER_TEXTS_WITHOUT_PEOPLE = [
     "\n3. Groeipad: bij bol is doorgroei naar Senior PO na ongeveer 18 maanden gebruikelijk.",
     "Notatka ze spotkania działu. Następnie omówiliśmy budżet, który jest za mały, oraz plan "
     "szkoleń. Dobrze, że Politechnika Gdańska się zgodziła.",
+    # a run of a language's everyday words, a heading in capitals
+    "Offene Punkte:\n- Bekannte Probleme beim Rollout klären\n- Interne Ausschreibungen bis "
+    "Freitag veröffentlichen",
+    "DUYURU\nOfis taşınması hakkında: Ekip Lideri ve Teknik Direktör toplantısı pazartesi saat "
+    "10'da yapılacak.",
+    "QUÉ BUSCAMOS: Analista Financiero para la Dirección Financiera.",
 ]
 
 
@@ -1859,6 +1865,17 @@ def test_career_texts_without_people_keep_their_words(text: str, name_finder: Na
     and document numbers: nothing here is personal data (shapes, rules and the model)."""
     findings = asyncio.run(PiiDetector(name_finder).detect([text], Subject()))[0]
     assert [text[f.start : f.end] for f in findings] == []
+
+
+def test_people_named_with_everyday_words_are_found(name_finder: NameFinder) -> None:
+    """A family name that is also a word ("Klein", "Fischer", "Weber") is a person's
+    beside a given name or a title, though a run of everyday words alone is none."""
+    text = (
+        "Anna Fischer kommt am Montag. Der Schlüssel wird von Herrn Klein aus der "
+        "Haustechnik übergeben, sagt Frau Weber."
+    )
+    findings = asyncio.run(PiiDetector(name_finder).detect([text], Subject()))[0]
+    assert [text[f.start : f.end] for f in findings] == ["Anna Fischer", "Herrn Klein", "Weber"]
 
 
 def test_polish_people_in_polish_text_are_found_in_their_cases(name_finder: NameFinder) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from careergate.errors import NameModelUnavailable
 from careergate.memo import Memo
+from careergate.privacy.everyday_words import said_in_everyday_words
 from careergate.privacy.findings import Finding, PiiKind
 from careergate.privacy.function_words import NEVER_IN_NAMES, language_around, needs_language
 from careergate.privacy.given_names import is_given_name
@@ -333,6 +334,13 @@ class NameFinder:
             # a town ("Valencia"). A name alone there is found as a part of the full
             # name the text gives elsewhere, or after a title or an introduction.
             return False
+        if (
+            (not one_word or name.isupper() or language != "en")
+            and said_in_everyday_words(name)
+            and not _INTRODUCED.search(text, max(0, start - 20), start)
+            and not _INTRODUCED.search(name.split()[0] + " ")
+        ):
+            return False  # "Offene Punkte", "Women Returners", "Kıdemli Muhasebe Uzmanı"
         return is_name(name, language) and not self._among_tools(text, start, end)
 
     def _among_tools(self, text: str, start: int, end: int) -> bool:
@@ -478,7 +486,7 @@ def _bare(word: str) -> str:
 
 _INTRODUCED = re.compile(
     r"(?i:\b(?:é|sou|soy|llamo|suis|bin|ben|sono|chiamo|heiße|heisse|heet"
-    r"|frau|herr|dr\.?|prof\.?|mag\.?|ing\.?|kollegin|kollege|madame|monsieur|mme|m\."
+    r"|frau|herr|herrn|dr\.?|prof\.?|mag\.?|ing\.?|kollegin|kollege|madame|monsieur|mme|m\."
     rf"|señora?|sra\.?|sr\.?|signora|signor|dott\.?|mevrouw|meneer|{POLISH_ADDRESS})[ \t]+)$"
 )
 """A person saying who they are ("aqui é Manuela", "ich bin Jonas"), a title before the
