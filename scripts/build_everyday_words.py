@@ -1,18 +1,20 @@
-"""Build ``src/careergate/privacy/data/everyday_words.txt``: words in everyday use in the
-languages of the platform's texts that no person is named with, so that a run of them
-the English name model reads as a person ("Offene Punkte", "Kıdemli Muhasebe Uzmanı",
-"Women Returners", "QUÉ BUSCAMOS") is not one.
+"""Build ``src/careergate/privacy/data/everyday_words.tsv``: each language's words in
+everyday use that no person is named with, with their rank, so that a run of them the
+English name model reads as a person in a text of that language ("Offene Punkte", "Wat
+Wij Bieden") is not one.
 
 Source: the ``TOP`` commonest words of each of ``LANGUAGES`` in ``wordfreq``'s frequency
 lists (its data under CC BY-SA 4.0, see ``everyday_words.NOTICE.md``), in lower case with
-their diacritics. Left out, so that they stay possible names, compared without
-diacritics: every given name of Jörg Michael's list (``given_names.txt``'s source, with
-English everyday words: "Mark", "Will", "Grace"), but a function word the list rates
-below ``MIN_FREQUENCY`` everywhere (German "Sie"); the English words that are also given
-or family names (``build_common_words.NAMES_THAT_ARE_WORDS``); the common family names
-(``family_names.txt``). ``TOP`` was chosen on the development split: it holds wordfreq's
-family names too ("klein", "martínez"), so a longer list takes more of the model's
-false people and risks more of its real ones.
+their diacritics, with their rank in that list. Left out, so that they stay possible
+names, compared without diacritics: every given name of Jörg Michael's list
+(``given_names.txt``'s source, with English everyday words: "Mark", "Will", "Grace"),
+but a function word the list rates below ``MIN_FREQUENCY`` everywhere (German "Sie");
+the English words that are also given or family names
+(``build_common_words.NAMES_THAT_ARE_WORDS``); the common family names
+(``family_names.txt``). wordfreq's lists hold many more family names than those ("ruiz"
+is Spanish's 4,194th word, "bakker" Dutch's 3,859th), which is why the rule that reads
+this list asks for one of a language's very commonest words as well
+(``privacy/everyday_words.py``).
 
 Run: ``python scripts/build_everyday_words.py`` (with the dev dependencies installed).
 """
@@ -25,19 +27,17 @@ from pathlib import Path
 import wordfreq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_common_words import NAMES_THAT_ARE_WORDS, write_word_list
+from build_common_words import NAMES_THAT_ARE_WORDS
 from build_given_names import DATA, MIN_FREQUENCY, listed_names
 
 from careergate.privacy.function_words import LANGUAGE_OF_WORD
 from careergate.privacy.known import fold
 
+TARGET = DATA / "everyday_words.tsv"
+TOP = 20000
+LANGUAGES = ("en", "de", "es", "fr", "it", "nl", "pt")
+"""The languages ``function_words.language_of`` tells a text to be written in."""
 FUNCTION_WORDS = frozenset(fold(word) for word in LANGUAGE_OF_WORD)
-
-TARGET = DATA / "everyday_words.txt"
-TOP = 50000
-LANGUAGES = ("en", "de", "es", "fr", "it", "nl", "pt", "pl", "tr")
-"""The languages the function words tell apart (``function_words.tsv``), Polish and
-Turkish."""
 
 
 def _names() -> set[str]:
@@ -56,19 +56,20 @@ def _names() -> set[str]:
 
 def main() -> None:
     names = _names()
-    words = {
-        word
+    lines = [
+        f"{language}\t{rank}\t{word}\n"
         for language in LANGUAGES
-        for word in wordfreq.top_n_list(language, TOP)
+        for rank, word in enumerate(wordfreq.top_n_list(language, TOP), start=1)
         if word.isalpha() and len(word) >= 2 and fold(word) not in names
-    }
+    ]
     header = (
-        f"# The {TOP} commonest words of each of {', '.join(LANGUAGES)} in wordfreq's\n"
-        "# lists (CC BY-SA 4.0, see everyday_words.NOTICE.md), without given names, English\n"
-        "# words that are names and common family names.\n"
+        f"# language, rank, word: the {TOP} commonest words of each of {', '.join(LANGUAGES)}\n"
+        "# in wordfreq's lists (CC BY-SA 4.0, see everyday_words.NOTICE.md), without given\n"
+        "# names, English words that are names and common family names.\n"
         "# Written by scripts/build_everyday_words.py; do not edit by hand.\n"
     )
-    write_word_list(TARGET, header, words)
+    TARGET.write_text(header + "".join(lines), encoding="utf-8")
+    print(f"{len(lines)} words written to {TARGET}")
 
 
 if __name__ == "__main__":

@@ -1,48 +1,55 @@
-"""Words in everyday use in the languages of the platform's texts, none a given name
-listed for some country nor a common family name (``data/everyday_words.txt``, built by
+"""Words in everyday use in each language the platform's texts are told to be written in,
+none a given name listed for some country nor a common family name, with their rank
+among the language's words (``data/everyday_words.tsv``, built by
 ``scripts/build_everyday_words.py``).
 
 The English name model reads a run of capitalised words of any language as a person: a
-German form's "Offene Punkte", a Turkish job title ("Kıdemli Muhasebe Uzmanı"), a
-heading ("QUÉ BUSCAMOS"), an English programme ("Women Returners"). No person is named
-with everyday words alone, and once taken for a person every later "Punkte" of the text
-would be masked as a part of that name.
+German form's "Offene Punkte", a Dutch advert's "Wat Wij Bieden"; and once one is taken
+for a person, every later "Punkte" of the text is masked as a part of its name.
 
-The list is long (hundreds of thousands of words): it is held as the sorted hashes of
-its words in an array, a few MiB where a set of the words would take tens, and read on
-first use, since only a text the name model read needs it.
+The lists also hold many family names (a name is a frequent word of the texts wordfreq
+counted): "Ruiz", "Bakker", "Karaca", "Diop" rank among the 20,000 commonest words of
+Spanish, Dutch, Turkish or French. So a run counts as everyday words only in a text
+whose language is known, when each of its words is among that language's, and one among
+its ``HEAD`` commonest, which names seldom reach ("García" is Spanish's 1,291st word).
 """
 
 from __future__ import annotations
 
 import re
-from array import array
-from bisect import bisect_left
 from functools import cache
 from importlib import resources
 
 _WORD = re.compile(r"[^\W\d_]+")
+HEAD = 1000
+"""A rank no family name of the development sets reached in its language."""
 
 
 @cache
-def _everyday() -> array[int]:
-    path = resources.files("careergate.privacy").joinpath("data/everyday_words.txt")
-    with path.open(encoding="utf-8") as lines:
-        hashes = sorted(hash(line.rstrip("\n")) for line in lines if not line.startswith("#"))
-    return array("q", hashes)
+def _ranks(language: str) -> dict[str, int]:
+    """The language's everyday words and their ranks, read on first use: only a text in
+    which the model found a person needs them."""
+    path = resources.files("careergate.privacy").joinpath("data/everyday_words.tsv")
+    prefix = f"{language}\t"
+    ranks: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(prefix):
+            _, rank, word = line.split("\t")
+            ranks[word] = int(rank)
+    return ranks
 
 
-def _is_everyday(word: str, hashes: array[int]) -> bool:
-    key = hash(word)
-    at = bisect_left(hashes, key)
-    return at < len(hashes) and hashes[at] == key
-
-
-def said_in_everyday_words(candidate: str) -> bool:
-    """Whether every word of ``candidate`` (one at least) is an everyday word of a
-    language: "Duplicate Pending Hire", "Ekip Lideri"; not "Anna Fischer" (a given
-    name), "Mark Young" ("Mark" is one) or "Kowalski"."""
-    # Turkish "İ" folds to "i" and a combining dot, which wordfreq's words do not have.
-    words = _WORD.findall(candidate.casefold().replace("i\u0307", "i"))
-    hashes = _everyday()
-    return bool(words) and all(_is_everyday(word, hashes) for word in words)
+def said_in_everyday_words(candidate: str, language: str | None) -> bool:
+    """Whether ``candidate`` is made of ``language``'s everyday words, one of them among
+    its ``HEAD`` commonest: "Offene Punkte" in German text; not "Anna Fischer" (a given
+    name), "García López" (neither word that common) nor anything in a text whose
+    language is not known."""
+    if language is None:
+        return False
+    ranks = _ranks(language)
+    words = _WORD.findall(candidate.casefold())
+    return (
+        bool(words)
+        and all(word in ranks for word in words)
+        and any(ranks[word] <= HEAD for word in words)
+    )

@@ -335,12 +335,12 @@ class NameFinder:
             # name the text gives elsewhere, or after a title or an introduction.
             return False
         if (
-            (not one_word or name.isupper() or language != "en")
-            and said_in_everyday_words(name)
+            (not one_word or name.isupper())
+            and said_in_everyday_words(name, language_around(text, start, end))
             and not _INTRODUCED.search(text, max(0, start - 20), start)
             and not _INTRODUCED.search(name.split()[0] + " ")
         ):
-            return False  # "Offene Punkte", "Women Returners", "Kıdemli Muhasebe Uzmanı"
+            return False  # "Offene Punkte", "Wat Wij Bieden", "Beschreiben Sie"
         return is_name(name, language) and not self._among_tools(text, start, end)
 
     def _among_tools(self, text: str, start: int, end: int) -> bool:

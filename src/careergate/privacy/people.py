@@ -889,7 +889,7 @@ _NAME_LABEL_BEFORE = re.compile(rf"(?i:\b(?:{_NAME_FIELD_LABELS}))\s*[:：][ \t]
 _GREETING = (
     r"(?i:dear|hi|hello|hey|hola|olá|(?<![^\n])oi|bonjour|salut|hallo|hoi|ciao|hej|merhaba|chào|thanks|"
     r"thank\s+you|cheers|mr|mrs|ms|miss|mx|dr|prof|sr|sra|(?-i:anh/chị|anh|chị|ông|bà)|"
-    r"herr|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
+    r"herrn?|frau|signor|signora|monsieur|madame|señor|señora)\.?,?"
 )
 _LETTER_OPENING = (
     r"(?:Geachte|Beste|Liebe[rs]?|Sehr[ \t]+geehrte[rs]?|Estimad[oa]|Querid[oa]|Prezad[oa])"
@@ -897,7 +897,7 @@ _LETTER_OPENING = (
 """A letter's first word in other languages, at the start of its line and written with a
 capital: mid-sentence "liebe" is "love" and "beste" "best"."""
 _HONORIFIC = (
-    r"(?:heer|mevrouw|Heer|Mevrouw|Herr|Frau|Dr\.|dr\.|Prof\.|prof\.|Sr\.|Sra\.|"
+    r"(?:heer|mevrouw|Heer|Mevrouw|Herrn?|Frau|Dr\.|dr\.|Prof\.|prof\.|Sr\.|Sra\.|"
     r"[Ss]eñor|[Ss]eñora|[Ss]enhor|[Ss]enhora)"
 )
 _HONORIFIC_BEFORE_NAME = r"(?:Sig\./Sig\.ra|Sig\.ra|Sig\.|Sigg\.|Dott\.ssa|Dott\.)"
@@ -911,6 +911,7 @@ _INTRO = (
     r"(?i:my\s+name\s+is|my\s+name's|(?:maiden\s+)?name\s+(?:is|was)|i'm|i\s+am|this\s+is|it's|"
     r"signed|(?:everyone\s+|they\s+|friends\s+)?calls?\s+me|account\s+is\s+under|in\s+the\s+name\s+of|follow\s+up\s+with|"
     r"me\s+llamo|je\s+m'appelle|ich\s+bin|ich\s+heiße|mi\s+chiamo|chamo-me|meu\s+nome\s+é|"
+    r"aqui\s+é|aquí\s+es|(?-i:sou|soy)|"
     r"(?:il/la\s+|il\s+|la\s+)?sottoscritt[oa](?:/[ao])?|"
     r"(?<!ik\s)(?-i:ben)|"
     r"named\s+(?:him|her|them)|(?:my|our|his|her|their)\s+(?:kid|son|daughter|child|wife|"
