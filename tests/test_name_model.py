@@ -71,6 +71,20 @@ def test_the_name_model_reads_in_a_process_of_its_own_started_again_when_it_dies
     assert ours() == set()
 
 
+def test_a_text_with_a_lone_surrogate_is_read_with_its_names_where_they_stand() -> None:
+    """A string a JSON escape or a library caller built with a surrogate no pair
+    completes cannot cross to the model's process as UTF-8: it is read with the
+    replacement character in its place, and the names are found where they stand."""
+    finder = NameFinder(cache_size=1)
+    text = "Ousmane Diop\ud800 wrote to Jordan Ellis."
+    found = asyncio.run(PiiDetector(finder).detect([text], Subject()))[0]
+    finder.close()
+    assert [text[f.start : f.end] for f in found if f.kind is PiiKind.PERSON] == [
+        "Ousmane Diop",
+        "Jordan Ellis",
+    ]
+
+
 def test_a_name_model_process_that_has_read_its_share_is_renewed_between_reads() -> None:
     """A child that has read ``renew_chars`` characters is replaced (spaCy's vocabulary
     grows with every new word it meets): its successor starts after that answer and

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import ctypes
 import os
+import re
 import signal
 import subprocess  # nosec B404
 import sys
@@ -70,6 +71,10 @@ _UNAVAILABLE = (
     "model is not available. Try again shortly."
 )
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A surrogate in a Python string is one no pair completed (a JSON escape or a library
+caller can give one); the model reads it as the replacement character, at the same
+place, so that what it finds still stands where it was found."""
 Entity = tuple[int, int, str]
 """``(start, end, label)`` in the text read."""
 
@@ -333,7 +338,10 @@ class _Child:
         given the names of another."""
         assert self.process.stdin is not None
         self.frames += 1
-        frame = orjson.dumps([self.frames, texts])
+        try:
+            frame = orjson.dumps([self.frames, texts])
+        except TypeError:  # a lone surrogate, which UTF-8 cannot carry: a character of its own
+            frame = orjson.dumps([self.frames, [_LONE_SURROGATE.sub("\ufffd", t) for t in texts]])
         deadline = max(read_seconds, LOAD_SECONDS) if self.loading else read_seconds
         stuck = threading.Timer(deadline, self.process.kill)  # its answer then reads as an end
         stuck.start()
