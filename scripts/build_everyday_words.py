@@ -32,6 +32,7 @@ from build_given_names import DATA, MIN_FREQUENCY, listed_names
 
 from careergate.privacy.function_words import LANGUAGE_OF_WORD
 from careergate.privacy.known import fold
+from careergate.privacy.people import FAMILY_NAMES
 
 TARGET = DATA / "everyday_words.tsv"
 TOP = 20000
@@ -46,12 +47,7 @@ def _names() -> set[str]:
         for name, rating in listed_names().items()
         if rating >= MIN_FREQUENCY or fold(name) not in FUNCTION_WORDS
     }
-    family = {
-        line.strip().casefold()
-        for line in (DATA / "family_names.txt").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    }
-    return listed | {fold(name) for name in family | set(NAMES_THAT_ARE_WORDS.split())}
+    return listed | {fold(name) for name in FAMILY_NAMES | set(NAMES_THAT_ARE_WORDS.split())}
 
 
 def main() -> None:

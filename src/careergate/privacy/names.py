@@ -323,12 +323,9 @@ class NameFinder:
             # person's name holds a given name or follows a title.
             return False
         one_word = " " not in name.strip()
-        language = language_around(text, start, end) if one_word or needs_language(name) else None
-        if (
-            one_word
-            and language not in (None, "en")
-            and not _INTRODUCED.search(text, max(0, start - 20), start)
-        ):
+        around = language_around(text, start, end)
+        introduced = _INTRODUCED.search(text, max(0, start - 20), start) is not None
+        if one_word and around not in (None, "en") and not introduced:
             # A word the English model reads in a text of another language: a German
             # noun ("Betriebsrat"), a sentence's first word ("Décrivez", "Presupuesto"),
             # a town ("Valencia"). A name alone there is found as a part of the full
@@ -336,11 +333,12 @@ class NameFinder:
             return False
         if (
             (not one_word or name.isupper())
-            and said_in_everyday_words(name, language_around(text, start, end))
-            and not _INTRODUCED.search(text, max(0, start - 20), start)
+            and not introduced
             and not _INTRODUCED.search(name.split()[0] + " ")
+            and said_in_everyday_words(name, around)
         ):
             return False  # "Offene Punkte", "Wat Wij Bieden", "Beschreiben Sie"
+        language = around if one_word or needs_language(name) else None
         return is_name(name, language) and not self._among_tools(text, start, end)
 
     def _among_tools(self, text: str, start: int, end: int) -> bool:
